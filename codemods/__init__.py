@@ -1,0 +1,1 @@
+"""LibCST transforms used by djfix: pure source -> source, one module per transformation."""

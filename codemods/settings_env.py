@@ -1,0 +1,803 @@
+"""Settings to django-environ: literal secrets and configuration, `os.environ`, `os.getenv`,
+python-decouple and environs reads become `env(...)` calls of one `environ.Env()`.
+
+Pure source -> source. `transform(source, plan)` returns the new source and what it did: the
+environment variables the module now reads (for `.env.example` and the untracked `.env`), and
+the settings it left alone with the reason.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import libcst as cst
+import libcst.matchers as m
+from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
+from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
+from libcst.metadata import PositionProvider
+
+SECRET_NAME = re.compile(
+    r"(^|_)(SECRET|PASSWORD|PASSWD|PASS|TOKEN|API_KEY|ACCESS_KEY|PRIVATE_KEY|KEY|DSN|CREDENTIALS)$"
+)
+#: names that end like secrets but hold configuration
+NOT_SECRET = {
+    "CACHE_MIDDLEWARE_KEY_PREFIX",
+    "SESSION_COOKIE_KEY",
+    "DEFAULT_PRIMARY_KEY",
+}
+SERVICE_SCHEMES = {
+    "redis",
+    "rediss",
+    "amqp",
+    "amqps",
+    "pyamqp",
+    "postgres",
+    "postgresql",
+    "postgis",
+    "mysql",
+    "mongodb",
+    "mongodb+srv",
+    "memcache",
+    "kafka",
+    "nats",
+    "mqtt",
+    "sqs",
+    "elasticsearch",
+    "smtp",
+}
+ENGINE_SCHEMES = {
+    "django.db.backends.postgresql": "postgres",
+    "django.db.backends.postgresql_psycopg2": "postgres",
+    "django.contrib.gis.db.backends.postgis": "postgis",
+    "django.db.backends.mysql": "mysql",
+    "django.contrib.gis.db.backends.mysql": "mysqlgis",
+    "django.db.backends.sqlite3": "sqlite",
+    "django.contrib.gis.db.backends.spatialite": "spatialite",
+    "django.db.backends.oracle": "oracle",
+    "django.contrib.gis.db.backends.oracle": "oraclegis",
+}
+DB_URL_KEYS = {"ENGINE", "NAME", "USER", "PASSWORD", "HOST", "PORT"}
+TRUTHY = {"true", "on", "ok", "y", "yes", "1"}
+
+
+def is_secret_name(name: str) -> bool:
+    return name not in NOT_SECRET and bool(SECRET_NAME.search(name))
+
+
+def strip_credentials(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None and parts.username is None:
+        return url
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return urlunsplit(parts._replace(netloc=host))
+
+
+def has_credentials(url: str) -> bool:
+    try:
+        return "://" in url and urlsplit(url).password is not None
+    except ValueError:
+        return False
+
+
+def is_service_url(value: str) -> bool:
+    if "://" not in value:
+        return False
+    return value.split("://", 1)[0].lower() in SERVICE_SCHEMES
+
+
+@dataclass
+class EnvVariable:
+    """One environment variable the rewritten settings read."""
+
+    name: str
+    comment: str
+    example: str  # a safe placeholder for .env.example: never a real secret
+    dev_value: str | None = None  # the old value, for the untracked .env only
+    secret: bool = False
+    required: bool = False
+
+
+@dataclass
+class Plan:
+    """How one settings module is rewritten.
+
+    env_source: "create" (this module creates `env`), "inherited" (a star import brings it),
+    "import:<module>" (add `from <module> import env`).
+    config: also move non-secret configuration (DEBUG, ALLOWED_HOSTS, DATABASES, service URLs);
+    False for development-only modules, whose secrets alone are moved.
+    dotenv_parents: how many folders up from the settings file the repository root is.
+    """
+
+    env_source: str = "create"
+    config: bool = True
+    dotenv_parents: int = 1
+
+
+@dataclass
+class Result:
+    code: str
+    variables: list[EnvVariable] = field(default_factory=list)
+    rewritten: list[tuple[str, int]] = field(default_factory=list)  # (setting, line)
+    left: list[tuple[str, int, str]] = field(default_factory=list)  # (setting, line, reason)
+
+
+def _literal(node: cst.BaseExpression) -> tuple[bool, Any]:
+    try:
+        return True, ast.literal_eval(cst.Module([]).code_for_node(node))
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return False, None
+
+
+def _expr(code: str) -> cst.BaseExpression:
+    return cst.parse_expression(code)
+
+
+def _env_call(method: str | None, var: str, default: Any = ..., default_node=None) -> cst.Call:
+    func = "env" if method is None else f"env.{method}"
+    args = [repr(var)]
+    call = _expr(f"{func}({', '.join(args)})")
+    assert isinstance(call, cst.Call)
+    if default_node is not None:
+        return call.with_changes(
+            args=[
+                *call.args,
+                cst.Arg(
+                    value=default_node,
+                    keyword=cst.Name("default"),
+                    equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")),
+                ),
+            ]
+        )
+    if default is not ...:
+        return call.with_changes(
+            args=[
+                *call.args,
+                cst.Arg(
+                    value=_expr(repr(default)),
+                    keyword=cst.Name("default"),
+                    equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")),
+                ),
+            ]
+        )
+    return call
+
+
+def _env_parts(call: cst.Call) -> tuple[str | None, str | None, cst.BaseExpression | None] | None:
+    """(method, var, default node) of a call `env(...)` / `env.method(...)` made by djfix or the
+    author; None for anything else."""
+    func = call.func
+    if m.matches(func, m.Name("env")):
+        method = None
+    elif m.matches(func, m.Attribute(value=m.Name("env"), attr=m.Name())):
+        method = func.attr.value  # type: ignore[union-attr]
+    else:
+        return None
+    var = None
+    default = None
+    for i, arg in enumerate(call.args):
+        if arg.keyword is None and i == 0:
+            ok, value = _literal(arg.value)
+            var = value if ok and isinstance(value, str) else None
+        elif arg.keyword is not None and arg.keyword.value == "default":
+            default = arg.value
+        elif arg.keyword is None and i == 1 and method in (None, "str", "bool", "int", "float"):
+            default = arg.value
+    return method, var, default
+
+
+_CAST_METHOD = {"bool": "bool", "int": "int", "float": "float", "str": "str"}
+
+
+def _cast_literal(value: Any, cast: str) -> tuple[bool, Any]:
+    """Cast a literal default the way decouple / the author's wrapper would at run time."""
+    if value is None:
+        return True, None
+    try:
+        if cast == "bool":
+            if isinstance(value, str):
+                return True, value.strip().lower() in TRUTHY
+            return True, bool(value)
+        if cast == "int":
+            return True, int(value)
+        if cast == "float":
+            return True, float(value)
+        if cast == "list":
+            if isinstance(value, str):
+                return True, [v.strip() for v in value.split(",") if v.strip()]
+            if isinstance(value, (list, tuple)):
+                return True, list(value)
+        if cast == "str":
+            return True, str(value)
+    except (TypeError, ValueError):
+        return False, None
+    return False, None
+
+
+class SettingsToEnv(VisitorBasedCodemodCommand):
+    DESCRIPTION = "Read settings from the environment through django-environ."
+    METADATA_DEPENDENCIES = (PositionProvider,)
+
+    def __init__(self, context: CodemodContext, plan: Plan) -> None:
+        super().__init__(context)
+        self.plan = plan
+        self.result = Result("")
+        self._depth = 0
+        self._target_depth = 0
+        self._uses_env = False
+        self._aliases: dict[str, str] = {}
+        self._has_env_binding = False
+        self._environs_env = False
+        self._removed_statements: set[int] = set()
+
+    # -- scope tracking: only module-level code runs when settings load -----------------------
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        self._depth += 1
+        return True
+
+    def leave_FunctionDef(self, original, updated):
+        self._depth -= 1
+        return updated
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        self._depth += 1
+        return True
+
+    def leave_ClassDef(self, original, updated):
+        self._depth -= 1
+        return updated
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        self._depth += 1
+        return True
+
+    def leave_Lambda(self, original, updated):
+        self._depth -= 1
+        return updated
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> bool:
+        self._target_depth += 1
+        return True
+
+    def leave_AssignTarget(self, original, updated):
+        self._target_depth -= 1
+        return updated
+
+    # -- what the module imports ----------------------------------------------------------------
+    def visit_Module(self, node: cst.Module) -> bool:
+        for stmt in node.body:
+            for small in (
+                getattr(stmt, "body", []) if isinstance(stmt, cst.SimpleStatementLine) else []
+            ):
+                if isinstance(small, cst.Import):
+                    for alias in small.names:
+                        name = cst.Module([]).code_for_node(alias.name)
+                        local = alias.asname.name.value if alias.asname else name.split(".")[0]  # type: ignore[union-attr]
+                        self._aliases[local] = name if alias.asname else name.split(".")[0]
+                elif isinstance(small, cst.ImportFrom) and not isinstance(
+                    small.names, cst.ImportStar
+                ):
+                    module = cst.Module([]).code_for_node(small.module) if small.module else ""
+                    for alias in small.names:
+                        name = alias.name.value  # type: ignore[union-attr]
+                        local = alias.asname.name.value if alias.asname else name  # type: ignore[union-attr]
+                        self._aliases[local] = f"{module}.{name}"
+                elif isinstance(small, cst.Assign) and len(small.targets) == 1:
+                    target = small.targets[0].target
+                    if m.matches(target, m.Name("env")):
+                        callee = small.value
+                        if isinstance(callee, cst.Call):
+                            qualified = self._qualify(callee.func)
+                            if qualified in ("environ.Env", "environ.environ.Env"):
+                                self._has_env_binding = True
+                            elif qualified == "environs.Env":
+                                self._environs_env = True
+        return True
+
+    def _qualify(self, node: cst.BaseExpression) -> str:
+        code = cst.Module([]).code_for_node(node)
+        head, _, rest = code.partition(".")
+        base = self._aliases.get(head, head if head in ("os",) else None)
+        if base is None:
+            return code
+        return f"{base}.{rest}" if rest else base
+
+    # -- environment reads ------------------------------------------------------------------------
+    def leave_Subscript(self, original: cst.Subscript, updated: cst.Subscript):
+        if self._depth or self._target_depth:
+            return updated
+        if self._qualify(updated.value) != "os.environ" or len(updated.slice) != 1:
+            return updated
+        index = updated.slice[0].slice
+        if not isinstance(index, cst.Index):
+            return updated
+        ok, var = _literal(index.value)
+        if not ok or not isinstance(var, str):
+            return updated
+        self._uses_env = True
+        self._read(var)
+        return _env_call(None, var)
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        if self._depth:
+            return updated
+        qualified = self._qualify(updated.func)
+        if qualified in ("os.environ.get", "os.getenv"):
+            return self._from_os(updated)
+        if qualified == "decouple.config":
+            return self._from_decouple(updated)
+        if self._environs_env:
+            converted = self._from_environs(updated)
+            if converted is not None:
+                return converted
+        name = updated.func.value if isinstance(updated.func, cst.Name) else None
+        if name in ("int", "float", "bool") and len(updated.args) == 1:
+            inner = updated.args[0].value
+            if isinstance(inner, cst.Call):
+                parts = _env_parts(inner)
+                if parts and parts[0] in (None, "str") and parts[1]:
+                    return self._recast(parts[1], parts[2], name) or updated
+        if m.matches(updated.func, m.Attribute(attr=m.Name("split"))) and isinstance(
+            updated.func.value,
+            cst.Call,  # type: ignore[union-attr]
+        ):
+            inner = updated.func.value  # type: ignore[union-attr]
+            parts = _env_parts(inner)
+            sep_ok = not updated.args or _literal(updated.args[0].value) == (True, ",")
+            if parts and parts[0] in (None, "str") and parts[1] and sep_ok:
+                return self._recast(parts[1], parts[2], "list") or updated
+        return updated
+
+    def leave_Comparison(self, original: cst.Comparison, updated: cst.Comparison):
+        if self._depth or len(updated.comparisons) != 1:
+            return updated
+        left = updated.left
+        if m.matches(left, m.Call(func=m.Attribute(attr=m.Name("lower")))):
+            left = left.func.value  # type: ignore[union-attr]
+        if not isinstance(left, cst.Call):
+            return updated
+        parts = _env_parts(left)
+        if not parts or parts[0] not in (None, "str") or not parts[1]:
+            return updated
+        target = updated.comparisons[0]
+        ok, lit = _literal(target.comparator)
+        if not ok:
+            return updated
+        wanted = {str(v).lower() for v in (lit if isinstance(lit, (list, tuple, set)) else [lit])}
+        if not isinstance(target.operator, (cst.Equal, cst.In)) or not wanted <= TRUTHY:
+            return updated
+        default_ok, default = (True, None) if parts[2] is None else _literal(parts[2])
+        if not default_ok:
+            return updated
+        default_bool = default is not None and str(default).lower() in wanted
+        return _env_call("bool", parts[1], default_bool)
+
+    def _read(self, var: str, default: Any = ..., default_node=None) -> None:
+        """Record a variable the settings now read, for .env.example."""
+        secret = is_secret_name(var)
+        example = ""
+        if default_node is not None:
+            ok, value = _literal(default_node)
+            default = value if ok else ...
+        if default is not ... and default is not None and not secret:
+            if isinstance(default, bool):
+                example = str(default)
+            elif isinstance(default, (list, tuple)):
+                example = ",".join(map(str, default))
+            else:
+                example = str(default)
+                if has_credentials(example):
+                    example = strip_credentials(example)
+        self._add(EnvVariable(var, f"{var}{' (secret)' if secret else ''}.", example, None, secret))
+
+    def _recast(self, var: str, default_node, cast: str) -> cst.Call | None:
+        method = {"int": "int", "float": "float", "bool": "bool", "list": "list"}[cast]
+        if default_node is None:
+            return _env_call(method, var)
+        ok, value = _literal(default_node)
+        if not ok:
+            return None
+        ok, casted = _cast_literal(value, cast)
+        if not ok:
+            return None
+        return _env_call(method, var, casted)
+
+    def _from_os(self, call: cst.Call) -> cst.BaseExpression:
+        if not call.args:
+            return call
+        ok, var = _literal(call.args[0].value)
+        if not ok or not isinstance(var, str):
+            return call
+        self._uses_env = True
+        default = call.args[1].value if len(call.args) > 1 else None
+        for arg in call.args:
+            if arg.keyword is not None and arg.keyword.value == "default":
+                default = arg.value
+        if default is None:
+            self._read(var, None)
+            return _env_call(None, var, None)
+        self._read(var, default_node=default)
+        return _env_call(None, var, default_node=default)
+
+    def _from_decouple(self, call: cst.Call) -> cst.BaseExpression:
+        if not call.args:
+            return call
+        ok, var = _literal(call.args[0].value)
+        if not ok or not isinstance(var, str):
+            return call
+        default_node = None
+        cast = None
+        for i, arg in enumerate(call.args):
+            positional_default = arg.keyword is None and i == 1
+            if positional_default or (arg.keyword is not None and arg.keyword.value == "default"):
+                default_node = arg.value
+            elif arg.keyword is not None and arg.keyword.value == "cast":
+                cast_code = cst.Module([]).code_for_node(arg.value)
+                if cast_code in ("bool", "int", "float", "str"):
+                    cast = cast_code
+                elif re.fullmatch(r"(decouple\.)?Csv\(\)", cast_code):
+                    cast = "list"
+                else:
+                    return call  # a cast djfix cannot translate: leave it, it stays a finding
+        self._uses_env = True
+        method = None if cast in (None, "str") else cast
+        self._read(var, default_node=default_node) if default_node is not None else self._read(var)
+        if default_node is None:
+            return _env_call(method, var)
+        if cast is None:
+            return _env_call(None, var, default_node=default_node)
+        ok, value = _literal(default_node)
+        if not ok:
+            return call
+        ok, casted = _cast_literal(value, cast)
+        if not ok:
+            return call
+        return _env_call(method, var, casted)
+
+    _ENVIRONS_RENAMES: ClassVar[dict[str, str]] = {
+        "dj_db_url": "db",
+        "dj_cache_url": "cache",
+        "dj_email_url": "email_url",
+    }
+
+    def _from_environs(self, call: cst.Call) -> cst.Call | None:
+        if not m.matches(call.func, m.Attribute(value=m.Name("env"), attr=m.Name())):
+            return None
+        attr = call.func.attr.value  # type: ignore[union-attr]
+        new_attr = self._ENVIRONS_RENAMES.get(attr, attr)
+        args = list(call.args)
+        if new_attr in ("list", "dict", "tuple") and len(args) >= 2 and args[1].keyword is None:
+            # environs takes the default second; django-environ takes a cast there
+            args[1] = args[1].with_changes(
+                keyword=cst.Name("default"),
+                equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")),
+            )
+        self._uses_env = True
+        parts = _env_parts(call)
+        if parts and parts[1]:
+            self._read(parts[1], default_node=parts[2])
+        return call.with_changes(
+            func=call.func.with_changes(attr=cst.Name(new_attr)),  # type: ignore[union-attr]
+            args=args,
+        )
+
+    # -- settings assignments ---------------------------------------------------------------------
+    def leave_SimpleStatementLine(self, original, updated):
+        if self._depth:
+            return updated
+        if self._environs_env and len(updated.body) == 1:
+            small = updated.body[0]
+            # environs' own .env reading: djfix writes django-environ's instead
+            if m.matches(
+                small,
+                m.Expr(m.Call(func=m.Attribute(value=m.Name("env"), attr=m.Name("read_env")))),
+            ):
+                return cst.RemoveFromParent()
+            if m.matches(small, m.Assign(targets=[m.AssignTarget(m.Name("env"))])):
+                return cst.RemoveFromParent()
+        return updated
+
+    def leave_Assign(self, original: cst.Assign, updated: cst.Assign):
+        if self._depth or len(updated.targets) != 1:
+            return updated
+        target = updated.targets[0].target
+        if not isinstance(target, cst.Name) or not target.value.isupper():
+            return updated
+        name = target.value
+        line = self._line(original)
+        new_value = self._setting_value(name, updated.value, line)
+        if new_value is None:
+            return updated
+        self._uses_env = True
+        self.result.rewritten.append((name, line))
+        return updated.with_changes(value=new_value)
+
+    def _line(self, node: cst.CSTNode) -> int:
+        position = self.get_metadata(PositionProvider, node, None)
+        return position.start.line if position is not None else 0
+
+    def _setting_value(self, name: str, value: cst.BaseExpression, line: int):
+        ok, literal = _literal(value)
+        if name == "SECRET_KEY":
+            if ok and isinstance(literal, str) and literal:
+                self._add(
+                    EnvVariable(
+                        "SECRET_KEY",
+                        "Django's secret key: a long random string, "
+                        "different in every environment (required).",
+                        "change-me-to-a-long-random-string",
+                        literal,
+                        True,
+                        True,
+                    )
+                )
+                return _env_call(None, "SECRET_KEY")
+            return None
+        if is_secret_name(name):
+            if ok and isinstance(literal, str) and literal:
+                example = strip_credentials(literal) if has_credentials(literal) else ""
+                self._add(EnvVariable(name, f"{name} (secret).", example or "", literal, True))
+                return _env_call(None, name, example)
+            return None
+        if ok and isinstance(literal, str) and "://" in literal and has_credentials(literal):
+            safe = strip_credentials(literal)
+            self._add(
+                EnvVariable(name, f"{name} (its credentials are a secret).", safe, literal, True)
+            )
+            return _env_call(None, name, safe)
+        if not self.plan.config:
+            return None
+        if name == "DEBUG" and ok and isinstance(literal, bool):
+            self._add(
+                EnvVariable(
+                    "DEBUG",
+                    "Debug mode: True only on a developer's machine.",
+                    "False",
+                    "True" if literal else None,
+                )
+            )
+            return _env_call("bool", "DEBUG", False)
+        if name == "ALLOWED_HOSTS" and ok and isinstance(literal, (list, tuple)):
+            if all(isinstance(h, str) for h in literal):
+                self._add(
+                    EnvVariable(
+                        "ALLOWED_HOSTS",
+                        "Host names this site serves, comma-separated.",
+                        "example.com,www.example.com",
+                        ",".join(literal) or None,
+                    )
+                )
+                return _env_call("list", "ALLOWED_HOSTS", list(literal))
+            return None
+        if name == "DATABASES" and isinstance(value, cst.Dict):
+            return self._databases(value, line)
+        if name == "CACHES" and isinstance(value, cst.Dict):
+            return self._caches(value)
+        if ok and isinstance(literal, str) and is_service_url(literal):
+            self._add(EnvVariable(name, f"{name}: the service's URL.", literal, None))
+            return _env_call(None, name, literal)
+        return None
+
+    def _add(self, variable: EnvVariable) -> None:
+        if all(v.name != variable.name for v in self.result.variables):
+            self.result.variables.append(variable)
+
+    def _databases(self, node: cst.Dict, line: int) -> cst.Dict | None:
+        changed = False
+        elements = []
+        for element in node.elements:
+            if not isinstance(element, cst.DictElement):
+                elements.append(element)
+                continue
+            ok, alias = _literal(element.key)
+            if not ok or not isinstance(alias, str) or not isinstance(element.value, cst.Dict):
+                elements.append(element)
+                continue
+            new_value = self._database_entry(alias, element.value, line)
+            if new_value is None:
+                elements.append(element)
+                continue
+            changed = True
+            elements.append(element.with_changes(value=new_value))
+        return node.with_changes(elements=elements) if changed else None
+
+    def _database_entry(self, alias: str, entry: cst.Dict, line: int):
+        values: dict[str, cst.BaseExpression] = {}
+        others: list[cst.BaseDictElement] = []
+        for element in entry.elements:
+            if isinstance(element, cst.DictElement):
+                ok, key = _literal(element.key)
+                if ok and key in DB_URL_KEYS:
+                    values[key] = element.value
+                    continue
+            others.append(element)
+        prefix = "" if alias == "default" else f"{alias.upper()}_"
+        var = f"{prefix}DATABASE_URL"
+        ok, engine = _literal(values["ENGINE"]) if "ENGINE" in values else (False, None)
+        scheme = ENGINE_SCHEMES.get(engine) if ok else None
+        if scheme is None:
+            self.result.left.append(
+                (
+                    f"DATABASES[{alias!r}]",
+                    line,
+                    f"its ENGINE {engine!r} has no database URL scheme"
+                    if ok
+                    else "its ENGINE is not a literal",
+                )
+            )
+            return None
+        literal: dict[str, Any] = {}
+        for key in ("NAME", "USER", "PASSWORD", "HOST", "PORT"):
+            if key in values:
+                ok, value = _literal(values[key])
+                if not ok or not isinstance(value, (str, int)):
+                    if scheme in ("sqlite", "spatialite") and key == "NAME":
+                        literal[key] = values[key]  # a path expression: kept as an expression
+                        continue
+                    self.result.left.append(
+                        (
+                            f"DATABASES[{alias!r}]",
+                            line,
+                            f"its {key} is computed, so it cannot become one URL",
+                        )
+                    )
+                    return None
+                literal[key] = str(value)
+        if scheme in ("sqlite", "spatialite"):
+            name = literal.get("NAME", "")
+            if isinstance(name, cst.BaseExpression):
+                code = cst.Module([]).code_for_node(name)
+                default_node: cst.BaseExpression = _expr(f'f"{scheme}:///{{{code}}}"')
+                example = f"{scheme}:///db.sqlite3"
+            else:
+                default_node = _expr(repr(f"{scheme}:///{name}"))
+                example = f"{scheme}:///{name}"
+            dev_value = None
+        else:
+            user = quote(literal.get("USER", ""), safe="")
+            host = literal.get("HOST", "")
+            port = literal.get("PORT", "")
+            netloc_host = f"{host}:{port}" if port else host
+            path = "/" + quote(literal.get("NAME", ""), safe="")
+            auth = f"{user}@" if user else ""
+            default_url = f"{scheme}://{auth}{netloc_host}{path}"
+            default_node = _expr(repr(default_url))
+            example = default_url
+            dev_value = None
+            if literal.get("PASSWORD"):
+                password = quote(literal["PASSWORD"], safe="")
+                dev_value = f"{scheme}://{user}:{password}@{netloc_host}{path}"
+                example = f"{scheme}://{user or 'user'}:password@{netloc_host}{path}"
+        self._add(
+            EnvVariable(
+                var,
+                f"Database '{alias}' as a URL (scheme://user:password@host:port/name).",
+                example,
+                dev_value,
+                secret=dev_value is not None,
+            )
+        )
+        call = _env_call("db", var, default_node=default_node)
+        if not others:
+            return call
+        # the spread takes the place (and the comma with its line break) of the first key
+        first = entry.elements[0]
+        spread = cst.StarredDictElement(value=call, comma=first.comma)
+        return entry.with_changes(elements=[spread, *others])
+
+    def _caches(self, node: cst.Dict) -> cst.Dict | None:
+        changed = False
+        elements = []
+        for element in node.elements:
+            new = element
+            if isinstance(element, cst.DictElement) and isinstance(element.value, cst.Dict):
+                ok, alias = _literal(element.key)
+                conf = element.value
+                backend = next(
+                    (
+                        _literal(e.value)[1]
+                        for e in conf.elements
+                        if isinstance(e, cst.DictElement) and _literal(e.key) == (True, "BACKEND")
+                    ),
+                    None,
+                )
+                if ok and isinstance(backend, str) and "redis" in backend.lower():
+                    var = "REDIS_URL" if alias == "default" else f"{str(alias).upper()}_REDIS_URL"
+                    new_conf = self._location_from_env(conf, var)
+                    if new_conf is not None:
+                        changed = True
+                        new = element.with_changes(value=new_conf)
+            elements.append(new)
+        return node.with_changes(elements=elements) if changed else None
+
+    def _location_from_env(self, conf: cst.Dict, var: str) -> cst.Dict | None:
+        out = []
+        changed = False
+        for e in conf.elements:
+            if isinstance(e, cst.DictElement) and _literal(e.key) == (True, "LOCATION"):
+                ok, location = _literal(e.value)
+                if ok and isinstance(location, str):
+                    safe = strip_credentials(location)
+                    secret = safe != location
+                    self._add(
+                        EnvVariable(
+                            var,
+                            "Redis used as the cache (redis://host:port/db).",
+                            safe,
+                            location if secret else None,
+                            secret,
+                        )
+                    )
+                    e = e.with_changes(value=_env_call(None, var, safe))
+                    changed = True
+            out.append(e)
+        return conf.with_changes(elements=out) if changed else None
+
+    # -- making `env` available -----------------------------------------------------------------
+    def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
+        self.result.code = ""
+        if not self._uses_env and not self._environs_env:
+            return updated
+        if self._environs_env:
+            RemoveImportsVisitor.remove_unused_import(self.context, "environs", "Env")
+        if self._aliases.get("config") == "decouple.config":
+            RemoveImportsVisitor.remove_unused_import(self.context, "decouple", "config")
+            RemoveImportsVisitor.remove_unused_import(self.context, "decouple", "Csv")
+        RemoveImportsVisitor.remove_unused_import(self.context, "os")
+        if self._has_env_binding:
+            return updated
+        source = self.plan.env_source
+        if source == "inherited":
+            return updated
+        if source.startswith("import:"):
+            module = source.split(":", 1)[1]
+            stmt = cst.parse_statement(f"from {module} import env\n")
+            return self._insert_after_imports(updated, [stmt])
+        AddImportsVisitor.add_needed_import(self.context, "environ")
+        AddImportsVisitor.add_needed_import(self.context, "pathlib", "Path")
+        parents = self.plan.dotenv_parents
+        block = cst.parse_module(
+            "env = environ.Env()\n"
+            "# A local .env (never committed) is read when there is one; in production the\n"
+            "# settings come from real environment variables.\n"
+            f'env_file = Path(__file__).resolve().parents[{parents}] / ".env"\n'
+            "if env_file.is_file():\n"
+            "    environ.Env.read_env(str(env_file))\n"
+        ).body
+        return self._insert_after_imports(updated, list(block))
+
+    @staticmethod
+    def _insert_after_imports(module: cst.Module, statements: list) -> cst.Module:
+        body = list(module.body)
+        index = 0
+        for i, stmt in enumerate(body):
+            if isinstance(stmt, cst.SimpleStatementLine) and all(
+                isinstance(s, (cst.Import, cst.ImportFrom)) for s in stmt.body
+            ):
+                index = i + 1
+            elif i == 0 and m.matches(stmt, m.SimpleStatementLine([m.Expr(m.SimpleString())])):
+                index = 1  # module docstring
+            else:
+                break
+        first = statements[0]
+        statements[0] = first.with_changes(
+            leading_lines=[cst.EmptyLine(), *getattr(first, "leading_lines", [])]
+        )
+        if index < len(body):
+            nxt = body[index]
+            if not getattr(nxt, "leading_lines", None):
+                body[index] = nxt.with_changes(leading_lines=[cst.EmptyLine()])
+        return module.with_changes(body=[*body[:index], *statements, *body[index:]])
+
+
+def transform(source: str, plan: Plan) -> Result:
+    """Rewrite one settings module. Raises libcst.ParserSyntaxError on unparsable input."""
+    command = SettingsToEnv(CodemodContext(), plan)
+    new_module = command.transform_module(cst.parse_module(source))
+    command.result.code = new_module.code
+    return command.result

@@ -1,0 +1,165 @@
+"""An in-memory overlay of file changes: read through it, diff it, write it all at once.
+
+Texts inside the changeset use "\\n" line endings (as `SourceCache` gives them); when a file is
+written or diffed, the author's line endings and byte-order mark are put back, so a CRLF file
+stays CRLF.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fixer.errors import DjfixError
+
+
+@dataclass
+class FileChange:
+    rel: str
+    old: str | None  # None: the file does not exist yet
+    new: str
+    newline: str = "\n"
+    bom: bool = False
+    tracked: bool = True  # False: written to the work tree but never diffed or committed
+    items: set[int] = field(default_factory=set)  # checklist items that changed this file
+
+    def encoded(self, text: str) -> bytes:
+        if self.newline != "\n":
+            text = text.replace("\n", self.newline)
+        data = text.encode("utf-8")
+        return (b"\xef\xbb\xbf" + data) if self.bom else data
+
+
+def _newline_of(raw: bytes) -> str:
+    if b"\r\n" in raw:
+        return "\r\n"
+    if b"\r" in raw:
+        return "\r"
+    return "\n"
+
+
+class Changeset:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._changes: dict[str, FileChange] = {}
+
+    # -- reading -------------------------------------------------------------------------------
+    def _disk(self, rel: str) -> tuple[str | None, str, bool]:
+        path = self.root / rel
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            return None, "\n", False
+        except OSError as exc:
+            raise DjfixError(f"{rel}: cannot be read: {exc.strerror or exc}") from exc
+        bom = raw.startswith(b"\xef\xbb\xbf")
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise DjfixError(f"{rel}: not UTF-8; djfix will not rewrite it") from exc
+        newline = _newline_of(raw)
+        return text.replace("\r\n", "\n").replace("\r", "\n"), newline, bom
+
+    def read(self, rel: str) -> str | None:
+        """The file's text as the changes so far leave it (None if it does not exist)."""
+        change = self._changes.get(rel)
+        if change is not None:
+            return change.new
+        return self._disk(rel)[0]
+
+    def exists(self, rel: str) -> bool:
+        return rel in self._changes or (self.root / rel).exists()
+
+    # -- changing ------------------------------------------------------------------------------
+    def write(self, rel: str, text: str, *, item: int | None = None, tracked: bool = True) -> None:
+        change = self._changes.get(rel)
+        if change is None:
+            old, newline, bom = self._disk(rel)
+            change = FileChange(rel, old, text, newline, bom, tracked)
+            self._changes[rel] = change
+        change.new = text
+        change.tracked = change.tracked and tracked
+        if item is not None:
+            change.items.add(item)
+        if change.old == change.new:
+            del self._changes[rel]
+
+    def changes(self, tracked: bool | None = None) -> list[FileChange]:
+        out = sorted(self._changes.values(), key=lambda c: c.rel)
+        if tracked is not None:
+            out = [c for c in out if c.tracked is tracked]
+        return out
+
+    def __bool__(self) -> bool:
+        return bool(self._changes)
+
+    # -- output --------------------------------------------------------------------------------
+    def diff(self) -> str:
+        """A unified diff of the tracked changes that `git apply` accepts."""
+        chunks: list[str] = []
+        for change in self.changes(tracked=True):
+            # the patch carries the author's line endings so it applies byte for byte
+            old_lines = (change.old or "").replace("\n", change.newline).splitlines(keepends=True)
+            new_lines = change.new.replace("\n", change.newline).splitlines(keepends=True)
+            if change.bom:
+                old_lines[:1] = ["\ufeff" + ln for ln in old_lines[:1]]
+                new_lines[:1] = ["\ufeff" + ln for ln in new_lines[:1]]
+            header = [f"diff --git a/{change.rel} b/{change.rel}\n"]
+            if change.old is None:
+                header.append("new file mode 100644\n")
+            fromfile = "/dev/null" if change.old is None else f"a/{change.rel}"
+            body = list(
+                difflib.unified_diff(
+                    old_lines, new_lines, fromfile, f"b/{change.rel}", n=3, lineterm="\n"
+                )
+            )
+            if not body:
+                continue
+            out = []
+            for line in body:
+                if not line.endswith("\n"):
+                    line += "\n\\ No newline at end of file\n"
+                out.append(line)
+            text = "".join(header + out)
+            chunks.append(text)
+        return "".join(chunks)
+
+    def commit(self) -> list[str]:
+        """Write every change to disk, all or nothing. Returns the paths written."""
+        written: list[tuple[Path, bytes | None]] = []  # (path, previous bytes) for rollback
+        staged: list[tuple[Path, Path]] = []
+        try:
+            for change in self.changes():
+                target = self.root / change.rel
+                target.parent.mkdir(parents=True, exist_ok=True)
+                fd, tmp = tempfile.mkstemp(prefix=".djfix-", dir=target.parent)
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(change.encoded(change.new))
+                if target.exists():
+                    os.chmod(tmp, target.stat().st_mode & 0o7777)
+                else:
+                    os.chmod(tmp, 0o644)
+                staged.append((Path(tmp), target))
+            for tmp, target in staged:
+                previous = target.read_bytes() if target.exists() else None
+                os.replace(tmp, target)
+                written.append((target, previous))
+        except OSError as exc:
+            for target, previous in reversed(written):
+                if previous is None:
+                    target.unlink(missing_ok=True)
+                else:
+                    target.write_bytes(previous)
+            for tmp, _ in staged:
+                tmp.unlink(missing_ok=True)
+            raise DjfixError(
+                f"could not write {exc.filename or 'a file'}: {exc.strerror or exc}; "
+                "no file was changed"
+            ) from exc
+        return [self._rel(t) for t, _ in written]
+
+    def _rel(self, path: Path) -> str:
+        return path.relative_to(self.root).as_posix()

@@ -1,0 +1,125 @@
+"""Item 11: persistent database connections.
+
+## What it checks
+Every entry of `DATABASES` in the production settings sets `CONN_MAX_AGE` to a value other than
+0, and, where the project's Django is 4.1 or newer, `CONN_HEALTH_CHECKS = True`.
+
+## Why it matters
+With the default `CONN_MAX_AGE = 0`, Django opens a new database connection for every request and
+closes it at the end: a TCP and TLS handshake plus authentication on each page, which adds
+latency and can exhaust the database's connection slots under load. Persistent connections reuse
+one connection per worker thread. `CONN_HEALTH_CHECKS` (Django 4.1+) makes Django test a reused
+connection before the request uses it, so a database restart costs one reconnect instead of
+errors.
+
+## Example
+```diff
+ DATABASES = {
+     "default": {
+         "ENGINE": "django.db.backends.postgresql",
+         "NAME": "shop",
++        "CONN_MAX_AGE": env.int("CONN_MAX_AGE", default=60),
++        "CONN_HEALTH_CHECKS": True,
+     }
+ }
+```
+
+## Fix safety
+Safe: the keys are added to each entry; with `env.int("CONN_MAX_AGE")` operators can still turn
+persistence off (0) without a code change.
+
+## Options
+- `conn-max-age` (int, default 60): the default lifetime of a connection, in seconds.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from typing import Any
+
+from fixer.checks import Option, rule
+from fixer.findings import Finding, Severity
+from fixer.project import ProjectModel
+from fixer.settings_eval import EnvDict, EnvRef, Unknown
+
+ITEM = 11
+TITLE = "Persistent DB connections"
+
+CONN_MAX_AGE_MISSING = rule(
+    __name__,
+    "DJ110",
+    "conn-max-age-missing",
+    ITEM,
+    Severity.WARNING,
+    "A DATABASES entry opens a new connection for every request (no CONN_MAX_AGE).",
+)
+CONN_HEALTH_CHECKS_MISSING = rule(
+    __name__,
+    "DJ111",
+    "conn-health-checks-missing",
+    ITEM,
+    Severity.INFO,
+    "Persistent connections are not health-checked before reuse (Django 4.1+).",
+)
+RULES = [CONN_MAX_AGE_MISSING, CONN_HEALTH_CHECKS_MISSING]
+OPTIONS = {
+    "conn-max-age": Option(60, "default CONN_MAX_AGE, in seconds, written by the fix"),
+}
+
+
+def applies(project: ProjectModel) -> bool:
+    return isinstance(project.settings.get("DATABASES"), (dict, EnvRef))
+
+
+def _alias_line(project: ProjectModel, alias: str) -> tuple[str | None, int | None]:
+    where = project.settings.where("DATABASES")
+    if where is None:
+        return None, None
+    node = where.node
+    value = getattr(node, "value", None)
+    if isinstance(value, ast.Dict):
+        for key in value.keys:
+            if isinstance(key, ast.Constant) and key.value == alias:
+                return where.path, key.lineno
+    return where.path, where.line
+
+
+def _disabled(value: Any) -> bool:
+    """True when the value is known to turn persistence off."""
+    if isinstance(value, EnvRef):
+        return value.has_default and value.default in (0, "0", None)
+    if isinstance(value, Unknown):
+        return False
+    return value in (0, None)
+
+
+def check(project: ProjectModel, options: dict[str, Any]) -> Iterator[Finding]:
+    databases = project.settings.get("DATABASES")
+    if isinstance(databases, EnvRef):
+        databases = {"default": EnvDict(databases)}
+    if not isinstance(databases, dict):
+        return
+    wants_health_checks = project.django_version is None or project.django_version >= (4, 1)
+    for alias, conf in databases.items():
+        path, line = _alias_line(project, alias)
+        if not isinstance(conf, dict):
+            continue
+        age = conf.get("CONN_MAX_AGE", 0)
+        if _disabled(age):
+            yield Finding(
+                CONN_MAX_AGE_MISSING,
+                f"DATABASES[{alias!r}] has no CONN_MAX_AGE, so every request opens a new "
+                "database connection: set CONN_MAX_AGE from the environment "
+                '(env.int("CONN_MAX_AGE", default=60))',
+                path,
+                line,
+            )
+        if wants_health_checks and conf.get("CONN_HEALTH_CHECKS") is not True:
+            yield Finding(
+                CONN_HEALTH_CHECKS_MISSING,
+                f"DATABASES[{alias!r}] reuses connections without CONN_HEALTH_CHECKS: set "
+                "CONN_HEALTH_CHECKS = True so a restarted database costs a reconnect, not errors",
+                path,
+                line,
+            )

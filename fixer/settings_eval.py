@@ -1,0 +1,861 @@
+"""Static evaluation of Django settings modules.
+
+Settings are read, never imported: each module-level statement is evaluated over a small value
+domain (Python literals, `EnvRef` for values read from the environment, `Unknown` for everything
+else). Star imports merge the imported module's names, so a split package (base/dev/prod) is read
+the way Python would execute it. Constructs that make settings impossible to read statically
+(`exec`, `globals()` writes, `importlib` imports) are recorded as `dynamic`, so checks can say
+"could not understand" instead of "clean".
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import copy
+import glob
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fixer.sources import PyFile, SourceCache
+
+
+class Unknown:
+    """A value djfix cannot know without running the code."""
+
+    __slots__ = ("expr",)
+
+    def __init__(self, expr: str) -> None:
+        self.expr = expr
+
+    def __repr__(self) -> str:
+        return f"Unknown({self.expr!r})"
+
+    def __deepcopy__(self, memo: dict) -> Unknown:
+        return self
+
+
+_MISSING = object()
+
+
+@dataclass(frozen=True, eq=False)
+class EnvRef:
+    """A value read from an environment variable.
+
+    api: os.environ, os.getenv, decouple, environs, django-environ, dj-database-url
+    cast: None (string), bool, int, float, list, tuple, dict, db, cache, url, json, path
+    """
+
+    var: str | None
+    api: str
+    cast: str | None = None
+    default: Any = _MISSING
+    path: str = ""
+    line: int = 0
+    column: int = 0
+    kwargs: tuple[tuple[str, Any], ...] = ()
+
+    @property
+    def has_default(self) -> bool:
+        return self.default is not _MISSING
+
+    def __deepcopy__(self, memo: dict) -> EnvRef:
+        return self
+
+    def with_cast(self, cast: str) -> EnvRef:
+        return EnvRef(
+            self.var, self.api, cast, self.default, self.path, self.line, self.column, self.kwargs
+        )
+
+    def kwarg(self, name: str, default: Any = None) -> Any:
+        return dict(self.kwargs).get(name, default)
+
+
+class EnvDict(dict):
+    """A settings dict parsed from an environment variable at run time (`env.db()`,
+    `dj_database_url.config()`): the keys djfix knows (those set by keyword or assigned later)
+    plus `ref`, the variable it comes from."""
+
+    def __init__(self, ref: EnvRef, known: dict | None = None) -> None:
+        super().__init__(known or {})
+        self.ref = ref
+
+    def __deepcopy__(self, memo: dict) -> EnvDict:
+        return EnvDict(self.ref, copy.deepcopy(dict(self), memo))
+
+
+_URL_DICT_CASTS = {"db", "cache", "email", "search"}
+_URL_DICT_KEYS = {
+    "conn_max_age": "CONN_MAX_AGE",
+    "conn_health_checks": "CONN_HEALTH_CHECKS",
+    "engine": "ENGINE",
+    "ssl_require": "OPTIONS",
+}
+
+
+def _url_dict(ref: EnvRef) -> EnvDict:
+    known = {
+        _URL_DICT_KEYS[k]: v for k, v in ref.kwargs if k in _URL_DICT_KEYS and k != "ssl_require"
+    }
+    return EnvDict(ref, known)
+
+
+@dataclass(frozen=True, eq=False)
+class EnvFactory:
+    """An object that reads the environment: `environ.Env()`, `environs.Env()`, decouple's
+    `AutoConfig()`."""
+
+    api: str
+
+    def __deepcopy__(self, memo: dict) -> EnvFactory:
+        return self
+
+
+@dataclass
+class Assignment:
+    name: str
+    value: Any
+    path: str
+    line: int
+    column: int
+    module: str
+    node: ast.AST | None = field(default=None, repr=False)
+    conditional: bool = False
+
+
+@dataclass
+class EnvUse:
+    """One place where a settings module reads the environment."""
+
+    api: str
+    var: str | None
+    path: str
+    line: int
+    column: int
+    setting: str | None
+
+
+@dataclass
+class SettingsModule:
+    dotted: str
+    path: Path | None
+    rel: str | None
+    names: dict[str, Assignment] = field(default_factory=dict)
+    own: list[Assignment] = field(default_factory=list)
+    star_imports: list[str] = field(default_factory=list)
+    includes: list[str] = field(default_factory=list)
+    dynamic: list[tuple[str, int, str]] = field(default_factory=list)  # (path, line, reason)
+    env_uses: list[EnvUse] = field(default_factory=list)
+    file: PyFile | None = None
+    missing: bool = False
+
+    def get(self, name: str, default: Any = None) -> Any:
+        a = self.names.get(name)
+        return a.value if a is not None else default
+
+    def where(self, name: str) -> Assignment | None:
+        return self.names.get(name)
+
+
+def resolve_module(source_root: Path, dotted: str) -> Path | None:
+    """The file of a dotted module below `source_root` (module.py or package/__init__.py)."""
+    parts = dotted.split(".")
+    base = source_root.joinpath(*parts)
+    candidate = base.with_suffix(".py")
+    if candidate.is_file():
+        return candidate
+    init = base / "__init__.py"
+    if init.is_file():
+        return init
+    return None
+
+
+_ENV_METHOD_CAST = {
+    "str": None,
+    "bool": "bool",
+    "int": "int",
+    "float": "float",
+    "list": "list",
+    "tuple": "tuple",
+    "dict": "dict",
+    "json": "json",
+    "url": "url",
+    "path": "path",
+    "db": "db",
+    "db_url": "db",
+    "dj_db_url": "db",
+    "cache": "cache",
+    "cache_url": "cache",
+    "dj_cache_url": "cache",
+    "email": "email",
+    "email_url": "email",
+    "dj_email_url": "email",
+    "search_url": "search",
+    "decimal": "float",
+    "parse_value": None,
+}
+
+
+class _Evaluator:
+    def __init__(self, cache: SourceCache, source_root: Path, stack: tuple[str, ...]) -> None:
+        self.cache = cache
+        self.source_root = source_root
+        self.stack = stack
+
+    # -- module ---------------------------------------------------------------------------------
+    def run(self, dotted: str, into: SettingsModule | None = None) -> SettingsModule:
+        path = resolve_module(self.source_root, dotted)
+        mod = SettingsModule(dotted, path, self.cache.rel(path) if path else None)
+        if path is None:
+            mod.missing = True
+            return mod
+        self._exec_file(path, dotted, mod, into)
+        return mod
+
+    def _exec_file(
+        self, path: Path, dotted: str, mod: SettingsModule, into: SettingsModule | None
+    ) -> None:
+        pyfile = self.cache.python(path)
+        mod.file = pyfile
+        tree = pyfile.tree
+        if tree is None:
+            return
+        self.mod = mod
+        self.target = into or mod
+        self.dotted = dotted
+        self.is_package = path.name == "__init__.py"
+        self.aliases: dict[str, str] = {}
+        self.rel = pyfile.rel
+        self._block(tree.body, conditional=False)
+
+    def _block(self, body: list[ast.stmt], conditional: bool) -> None:
+        for stmt in body:
+            self._stmt(stmt, conditional)
+
+    def _record_dynamic(self, node: ast.AST, reason: str) -> None:
+        self.mod.dynamic.append((self.rel, getattr(node, "lineno", 0), reason))
+
+    def _stmt(self, stmt: ast.stmt, conditional: bool) -> None:
+        if isinstance(stmt, ast.Import):
+            for alias in stmt.names:
+                local = alias.asname or alias.name.split(".")[0]
+                self.aliases[local] = alias.name if alias.asname else alias.name.split(".")[0]
+        elif isinstance(stmt, ast.ImportFrom):
+            self._import_from(stmt, conditional)
+        elif isinstance(stmt, ast.Assign):
+            value = self.eval(stmt.value)
+            for target in stmt.targets:
+                self._assign(target, value, stmt, conditional)
+        elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+            self._assign(stmt.target, self.eval(stmt.value), stmt, conditional)
+        elif isinstance(stmt, ast.AugAssign):
+            self._aug_assign(stmt, conditional)
+        elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+            self._expr_call(stmt.value, conditional)
+        elif isinstance(stmt, ast.If):
+            test = self.eval(stmt.test)
+            if isinstance(test, (Unknown, EnvRef, dict, list)):
+                self._block(stmt.body, True)
+                self._block(stmt.orelse, True)
+            elif test:
+                self._block(stmt.body, conditional)
+            else:
+                self._block(stmt.orelse, conditional)
+        elif isinstance(stmt, ast.Try):
+            self._block(stmt.body, conditional)
+            for handler in stmt.handlers:
+                self._block(handler.body, True)
+            self._block(stmt.orelse, conditional)
+            self._block(stmt.finalbody, conditional)
+        elif isinstance(stmt, (ast.With, ast.For, ast.While)):
+            if isinstance(stmt, ast.For):
+                self._scan_dynamic(stmt)
+            self._block(stmt.body, True)
+        # function and class definitions do not change settings at import time.
+
+    def _scan_dynamic(self, node: ast.AST) -> None:
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Call):
+                name = _dotted_name(sub.func)
+                if name in ("globals", "locals", "vars"):
+                    self._record_dynamic(sub, f"{name}() is written to")
+                    return
+
+    def _import_from(self, stmt: ast.ImportFrom, conditional: bool) -> None:
+        module = stmt.module or ""
+        if stmt.level:
+            package_parts = self.dotted.split(".")
+            if not self.is_package:
+                package_parts = package_parts[:-1]
+            if stmt.level > 1:
+                package_parts = package_parts[: len(package_parts) - (stmt.level - 1)]
+            target = ".".join([*package_parts, module] if module else package_parts)
+        else:
+            target = module
+        for alias in stmt.names:
+            if alias.name != "*":
+                self.aliases[alias.asname or alias.name] = f"{target}.{alias.name}"
+        is_star = any(a.name == "*" for a in stmt.names)
+        local_path = resolve_module(self.source_root, target) if target else None
+        if local_path is None:
+            # a third-party module or one that does not exist (an optional local.py)
+            return
+        if target in self.stack or target == self.dotted:
+            self._record_dynamic(stmt, f"circular import of {target}")
+            return
+        sub = _Evaluator(self.cache, self.source_root, (*self.stack, self.dotted)).run(target)
+        self.mod.env_uses.extend(sub.env_uses)
+        self.mod.dynamic.extend(sub.dynamic)
+        if is_star:
+            self.mod.star_imports.append(target)
+            for name, a in sub.names.items():
+                if name.startswith("_"):
+                    continue
+                self._bind(name, copy.deepcopy(a.value), a, conditional or a.conditional)
+        else:
+            for alias in stmt.names:
+                a = sub.names.get(alias.name)
+                if a is not None:
+                    self._bind(alias.asname or alias.name, copy.deepcopy(a.value), a, conditional)
+
+    def _bind(self, name: str, value: Any, origin: Assignment, conditional: bool) -> None:
+        self.target.names[name] = Assignment(
+            name,
+            value,
+            origin.path,
+            origin.line,
+            origin.column,
+            origin.module,
+            origin.node,
+            conditional,
+        )
+
+    def _assign(self, target: ast.expr, value: Any, stmt: ast.stmt, conditional: bool) -> None:
+        if isinstance(target, ast.Name):
+            a = Assignment(
+                target.id,
+                value,
+                self.rel,
+                target.lineno,
+                target.col_offset + 1,
+                self.dotted,
+                stmt,
+                conditional,
+            )
+            self.target.names[target.id] = a
+            self.mod.own.append(a)
+            for use in self.mod.env_uses:
+                if use.setting is None and use.path == self.rel and use.line >= stmt.lineno:
+                    end = getattr(stmt, "end_lineno", stmt.lineno) or stmt.lineno
+                    if use.line <= end:
+                        use.setting = target.id
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            values = value if isinstance(value, (list, tuple)) else None
+            for i, elt in enumerate(target.elts):
+                v = values[i] if values is not None and i < len(values) else Unknown("unpacking")
+                self._assign(elt, v, stmt, conditional)
+        elif isinstance(target, ast.Subscript):
+            container = self._lvalue_container(target.value)
+            key = self.eval(target.slice)
+            if isinstance(container, dict) and not isinstance(key, (Unknown, EnvRef)):
+                with contextlib.suppress(TypeError):
+                    container[key] = value
+            root = _root_name(target)
+            if root is not None and root in ("globals", "locals", "vars"):
+                self._record_dynamic(stmt, f"settings are written through {root}()")
+            self._touch(root, stmt, conditional)
+        elif isinstance(target, ast.Attribute):
+            pass
+
+    def _touch(self, root: str | None, stmt: ast.stmt, conditional: bool) -> None:
+        """Record that a mutation in this module changed setting `root` (so its place is known)."""
+        if root is None or root not in self.target.names:
+            return
+        old = self.target.names[root]
+        mutated = Assignment(
+            root,
+            old.value,
+            old.path,
+            old.line,
+            old.column,
+            old.module,
+            old.node,
+            old.conditional or conditional,
+        )
+        self.target.names[root] = mutated
+        self.mod.own.append(
+            Assignment(
+                root,
+                old.value,
+                self.rel,
+                stmt.lineno,
+                stmt.col_offset + 1,
+                self.dotted,
+                stmt,
+                conditional,
+            )
+        )
+
+    def _lvalue_container(self, node: ast.expr) -> Any:
+        if isinstance(node, ast.Name):
+            a = self.target.names.get(node.id)
+            return a.value if a else None
+        if isinstance(node, ast.Subscript):
+            parent = self._lvalue_container(node.value)
+            key = self.eval(node.slice)
+            if isinstance(parent, dict) and not isinstance(key, (Unknown, EnvRef)):
+                try:
+                    return parent.get(key)
+                except TypeError:
+                    return None
+        return None
+
+    def _aug_assign(self, stmt: ast.AugAssign, conditional: bool) -> None:
+        if not isinstance(stmt.target, ast.Name):
+            if isinstance(stmt.target, ast.Subscript):
+                self._touch(_root_name(stmt.target), stmt, conditional)
+            return
+        name = stmt.target.id
+        current = self.target.names.get(name)
+        right = self.eval(stmt.value)
+        old = current.value if current else Unknown(name)
+        if (
+            isinstance(stmt.op, ast.Add)
+            and isinstance(old, list)
+            and isinstance(right, (list, tuple))
+        ):
+            new: Any = old + list(right)
+        elif isinstance(stmt.op, ast.Add) and (
+            (isinstance(old, tuple) and isinstance(right, tuple))
+            or (isinstance(old, str) and isinstance(right, str))
+        ):
+            new = old + right
+        else:
+            new = Unknown(ast.unparse(stmt))
+        a = Assignment(
+            name,
+            new,
+            current.path if current else self.rel,
+            current.line if current else stmt.lineno,
+            current.column if current else stmt.col_offset + 1,
+            current.module if current else self.dotted,
+            current.node if current else stmt,
+            (current.conditional if current else False) or conditional,
+        )
+        self.target.names[name] = a
+        self.mod.own.append(
+            Assignment(
+                name,
+                new,
+                self.rel,
+                stmt.lineno,
+                stmt.col_offset + 1,
+                self.dotted,
+                stmt,
+                conditional,
+            )
+        )
+
+    def _expr_call(self, call: ast.Call, conditional: bool) -> None:
+        func = call.func
+        name = _dotted_name(func)
+        if name in ("exec", "eval", "execfile"):
+            self._record_dynamic(call, f"settings run {name}()")
+            return
+        if name and name.startswith(("globals().", "locals().", "vars().")):
+            self._record_dynamic(call, "settings are written through globals()")
+            return
+        qualified = self._qualify(name) if name else None
+        if qualified in ("split_settings.tools.include", "split_settings.include"):
+            self._split_settings_include(call)
+            return
+        if qualified and qualified.endswith("read_env"):
+            self.eval(call)
+            return
+        if isinstance(func, ast.Attribute) and isinstance(func.value, (ast.Name, ast.Subscript)):
+            container = self._lvalue_container(func.value)
+            args = [self.eval(a) for a in call.args]
+            method = func.attr
+            if isinstance(container, list) and method in ("append", "extend", "insert", "remove"):
+                try:
+                    if method == "append" and len(args) == 1:
+                        container.append(args[0])
+                    elif (
+                        method == "extend" and len(args) == 1 and isinstance(args[0], (list, tuple))
+                    ):
+                        container.extend(args[0])
+                    elif method == "insert" and len(args) == 2 and isinstance(args[0], int):
+                        container.insert(args[0], args[1])
+                    elif method == "remove" and len(args) == 1 and args[0] in container:
+                        container.remove(args[0])
+                except TypeError:
+                    pass
+            elif (
+                isinstance(container, dict)
+                and method == "update"
+                and len(args) == 1
+                and isinstance(args[0], dict)
+            ):
+                container.update(args[0])
+            self._touch(_root_name(func.value), call, conditional)  # type: ignore[arg-type]
+            return
+        self.eval(call)
+
+    def _split_settings_include(self, call: ast.Call) -> None:
+        base_dir = self.cache.root
+        here = self.mod.path.parent if self.mod.path else base_dir
+        for arg in call.args:
+            optional = False
+            if isinstance(arg, ast.Call) and _dotted_name(arg.func) in ("optional",):
+                optional = True
+                arg = arg.args[0] if arg.args else arg
+            pattern = self.eval(arg)
+            if not isinstance(pattern, str):
+                self._record_dynamic(call, "include() with a computed path")
+                continue
+            matches = sorted(glob.glob(str(here / pattern)))
+            if not matches and not optional:
+                self._record_dynamic(call, f"include() of {pattern}, which does not exist")
+            for match in matches:
+                p = Path(match)
+                rel_parts = p.relative_to(self.source_root).with_suffix("").parts
+                dotted = ".".join(rel_parts)
+                self.mod.includes.append(dotted)
+                sub = _Evaluator(self.cache, self.source_root, (*self.stack, self.dotted))
+                sub.aliases = {}
+                holder = SettingsModule(dotted, p, self.cache.rel(p))
+                sub._exec_file(p, dotted, holder, self.target)
+                self.mod.env_uses.extend(holder.env_uses)
+                self.mod.dynamic.extend(holder.dynamic)
+                self.mod.own.extend(holder.own)
+
+    # -- expressions ----------------------------------------------------------------------------
+    def _qualify(self, dotted: str) -> str:
+        head, _, rest = dotted.partition(".")
+        base = self.aliases.get(head)
+        if base is None:
+            return dotted
+        return f"{base}.{rest}" if rest else base
+
+    def eval(self, node: ast.AST) -> Any:
+        try:
+            return self._eval(node)
+        except RecursionError:
+            return Unknown("deeply nested expression")
+
+    def _eval(self, node: ast.AST) -> Any:
+        if isinstance(node, ast.Constant):
+            return node.value
+        if isinstance(node, ast.List):
+            return [self._eval(e) for e in node.elts]
+        if isinstance(node, ast.Tuple):
+            return tuple(self._eval(e) for e in node.elts)
+        if isinstance(node, ast.Set):
+            return [self._eval(e) for e in node.elts]
+        if isinstance(node, ast.Dict):
+            out: dict = {}
+            for k, v in zip(node.keys, node.values, strict=True):
+                value = self._eval(v)
+                if k is None:
+                    if isinstance(value, dict):
+                        out.update(value)
+                    continue
+                key = self._eval(k)
+                try:
+                    out[key] = value
+                except TypeError:
+                    out[repr(key)] = value
+            return out
+        if isinstance(node, ast.Name):
+            a = self.target.names.get(node.id)
+            if a is not None:
+                return a.value
+            return Unknown(node.id)
+        if isinstance(node, ast.Subscript):
+            name = _dotted_name(node.value)
+            if name and self._qualify(name) == "os.environ":
+                key = self._eval(node.slice)
+                return self._env(
+                    node, "os.environ", key if isinstance(key, str) else None, _MISSING, None
+                )
+            base = self._eval(node.value)
+            key = self._eval(node.slice)
+            if isinstance(base, (dict, list, tuple, str)) and not isinstance(key, Unknown):
+                try:
+                    return base[key]
+                except (KeyError, IndexError, TypeError):
+                    return Unknown(ast.unparse(node))
+            return Unknown(ast.unparse(node))
+        if isinstance(node, ast.BinOp):
+            left, right = self._eval(node.left), self._eval(node.right)
+            if isinstance(node.op, ast.Add):
+                for kind in (list, tuple, str, int, float):
+                    if isinstance(left, kind) and isinstance(right, kind):
+                        return left + right
+            if isinstance(node.op, ast.Mult) and isinstance(left, int) and isinstance(right, int):
+                return left * right
+            return Unknown(ast.unparse(node))
+        if isinstance(node, ast.UnaryOp):
+            operand = self._eval(node.operand)
+            if isinstance(node.op, ast.Not) and not isinstance(operand, (Unknown, EnvRef)):
+                return not operand
+            if isinstance(node.op, ast.USub) and isinstance(operand, (int, float)):
+                return -operand
+            if isinstance(operand, EnvRef) and isinstance(node.op, ast.Not):
+                return operand.with_cast("bool")
+            return Unknown(ast.unparse(node))
+        if isinstance(node, ast.BoolOp):
+            values = [self._eval(v) for v in node.values]
+            if (
+                isinstance(node.op, ast.Or)
+                and len(values) == 2
+                and isinstance(values[0], EnvRef)
+                and not isinstance(values[1], (Unknown, EnvRef))
+            ):
+                ref = values[0]
+                return EnvRef(
+                    ref.var,
+                    ref.api,
+                    ref.cast,
+                    values[1],
+                    ref.path,
+                    ref.line,
+                    ref.column,
+                    ref.kwargs,
+                )
+            if not any(isinstance(v, (Unknown, EnvRef)) for v in values):
+                result = values[0]
+                for v in values[1:]:
+                    if isinstance(node.op, ast.Or):
+                        if result:
+                            break
+                    elif not result:
+                        break
+                    result = v
+                return result
+            return Unknown(ast.unparse(node))
+        if isinstance(node, ast.Compare):
+            left = self._eval(node.left)
+            if isinstance(left, EnvRef):
+                return left.with_cast("bool")
+            rights = [self._eval(c) for c in node.comparators]
+            if any(isinstance(r, EnvRef) for r in rights):
+                ref = next(r for r in rights if isinstance(r, EnvRef))
+                return ref.with_cast("bool")
+            return Unknown(ast.unparse(node))
+        if isinstance(node, ast.IfExp):
+            test = self._eval(node.test)
+            body, orelse = self._eval(node.body), self._eval(node.orelse)
+            if isinstance(test, (Unknown, EnvRef)):
+                return Unknown(ast.unparse(node))
+            return body if test else orelse
+        if isinstance(node, ast.Call):
+            return self._call(node)
+        if isinstance(node, ast.JoinedStr):
+            if all(isinstance(v, ast.Constant) for v in node.values):
+                return "".join(str(v.value) for v in node.values)  # type: ignore[attr-defined]
+            for v in node.values:
+                if isinstance(v, ast.FormattedValue):
+                    self._eval(v.value)
+            return Unknown(ast.unparse(node))
+        if isinstance(node, ast.Attribute):
+            self._eval(node.value)
+            return Unknown(ast.unparse(node))
+        if isinstance(
+            node, (ast.ListComp, ast.DictComp, ast.SetComp, ast.GeneratorExp, ast.Lambda)
+        ):
+            return Unknown(ast.unparse(node))
+        return Unknown(ast.unparse(node) if hasattr(ast, "unparse") else type(node).__name__)
+
+    def _env(
+        self, node: ast.AST, api: str, var: str | None, default: Any, cast: str | None, kwargs=()
+    ) -> EnvRef:
+        ref = EnvRef(
+            var,
+            api,
+            cast,
+            default,
+            self.rel,
+            getattr(node, "lineno", 0),
+            getattr(node, "col_offset", 0) + 1,
+            tuple(kwargs),
+        )
+        self.mod.env_uses.append(EnvUse(api, var, ref.path, ref.line, ref.column, None))
+        return ref
+
+    def _call(self, node: ast.Call) -> Any:
+        name = _dotted_name(node.func)
+        args = [self._eval(a) for a in node.args]
+        kwargs = {k.arg: self._eval(k.value) for k in node.keywords if k.arg}
+        var = args[0] if args and isinstance(args[0], str) else None
+        qualified = self._qualify(name) if name else None
+
+        # os.environ / os.getenv
+        if qualified in ("os.environ.get", "os.getenv", "os.environ.setdefault"):
+            default = args[1] if len(args) > 1 else kwargs.get("default")
+            if qualified == "os.environ.setdefault":
+                return self._env(node, "os.environ", var, default, None)
+            api = "os.getenv" if qualified == "os.getenv" else "os.environ"
+            return self._env(node, api, var, default, None)
+        # python-decouple
+        if qualified in ("decouple.config",) or (
+            isinstance(self._lookup_factory(name), EnvFactory)
+            and self._lookup_factory(name).api == "decouple"  # type: ignore[union-attr]
+        ):
+            cast_node = next((k.value for k in node.keywords if k.arg == "cast"), None)
+            cast = _decouple_cast(cast_node, self._qualify) if cast_node is not None else None
+            default = kwargs.get("default", args[1] if len(args) > 1 else _MISSING)
+            return self._env(node, "decouple", var, default, cast)
+        if qualified in ("decouple.AutoConfig", "decouple.Config", "decouple.RepositoryEnv"):
+            return EnvFactory("decouple")
+        # dj-database-url
+        if qualified in ("dj_database_url.config", "dj_database_url.parse"):
+            env_var = kwargs.get("env", "DATABASE_URL")
+            if qualified == "dj_database_url.parse":
+                if isinstance(args[0] if args else None, EnvRef):
+                    ref = args[0]
+                    merged = tuple((k, v) for k, v in kwargs.items())
+                    return _url_dict(
+                        EnvRef(
+                            ref.var,
+                            ref.api,
+                            "db",
+                            ref.default,
+                            ref.path,
+                            ref.line,
+                            ref.column,
+                            merged,
+                        )
+                    )
+                return Unknown(ast.unparse(node))
+            return _url_dict(
+                self._env(
+                    node,
+                    "dj-database-url",
+                    env_var if isinstance(env_var, str) else None,
+                    kwargs.get("default", _MISSING),
+                    "db",
+                    tuple((k, v) for k, v in kwargs.items() if k != "default"),
+                )
+            )
+        # env factories
+        if qualified in ("environ.Env", "environ.environ.Env"):
+            return EnvFactory("django-environ")
+        if qualified in ("environs.Env",):
+            return EnvFactory("environs")
+        if qualified and qualified.endswith(("Env.read_env", ".read_env")):
+            return None
+        # env("X") / env.bool("X") on a factory
+        factory = self._lookup_factory(name)
+        if isinstance(factory, EnvFactory) and name is not None:
+            method = name.split(".")[-1] if "." in name else None
+            cast = _ENV_METHOD_CAST.get(method) if method else None
+            if cast is None and method is None:
+                cast_kw = next((k.value for k in node.keywords if k.arg == "cast"), None)
+                if cast_kw is not None and isinstance(cast_kw, ast.Name):
+                    cast = {"bool": "bool", "int": "int", "float": "float", "list": "list"}.get(
+                        cast_kw.id
+                    )
+            default = kwargs.get("default", args[1] if len(args) > 1 else _MISSING)
+            if factory.api == "decouple":
+                return self._env(node, "decouple", var, default, cast)
+            other = tuple((k, v) for k, v in kwargs.items() if k != "default")
+            ref = self._env(node, factory.api, var, default, cast, other)
+            return _url_dict(ref) if cast in _URL_DICT_CASTS else ref
+        # casts around env values: int(os.environ.get(...)), bool(...), str.split
+        if name in ("int", "float", "bool", "str", "list", "tuple") and args:
+            inner = args[0]
+            if isinstance(inner, EnvRef):
+                return inner.with_cast(None if name == "str" else name)
+            if not isinstance(inner, Unknown) and name != "list":
+                try:
+                    return {"int": int, "float": float, "bool": bool, "str": str, "tuple": tuple}[
+                        name
+                    ](inner)
+                except (TypeError, ValueError):
+                    return Unknown(ast.unparse(node))
+        if isinstance(node.func, ast.Attribute):
+            receiver = self._eval(node.func.value)
+            if isinstance(receiver, EnvRef):
+                if node.func.attr == "split":
+                    return receiver.with_cast("list")
+                if node.func.attr in ("lower", "upper", "strip"):
+                    return receiver
+            if isinstance(receiver, str) and node.func.attr == "split":
+                sep = args[0] if args and isinstance(args[0], str) else None
+                return receiver.split(sep)
+        if name == "dict" and not args:
+            return dict(kwargs)
+        if name in ("exec", "eval"):
+            self._record_dynamic(node, f"settings run {name}()")
+        if qualified and qualified.startswith("importlib.import_module"):
+            self._record_dynamic(node, "settings import a module chosen at run time")
+        return Unknown(ast.unparse(node))
+
+    def _lookup_factory(self, name: str | None) -> Any:
+        if not name:
+            return None
+        head = name.split(".")[0]
+        a = self.target.names.get(head)
+        if a is not None and isinstance(a.value, EnvFactory):
+            return a.value
+        if "." in name:
+            # environ.Env.bool(...) style class-level calls are rare; ignore.
+            return None
+        return None
+
+
+def _decouple_cast(node: ast.AST, qualify) -> str | None:
+    name = _dotted_name(node)
+    if name in ("bool", "int", "float", "str"):
+        return None if name == "str" else name
+    if isinstance(node, ast.Call):
+        inner = _dotted_name(node.func)
+        if inner and qualify(inner).endswith("Csv"):
+            return "list"
+        if inner and qualify(inner).endswith("Choices"):
+            return None
+    if name and qualify(name).endswith(("parse", "db_url")):
+        return "db"
+    return None
+
+
+def _dotted_name(node: ast.AST) -> str | None:
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+        parts.append(node.func.id + "()")
+        return ".".join(reversed(parts))
+    return None
+
+
+def _root_name(node: ast.AST) -> str | None:
+    while isinstance(node, (ast.Subscript, ast.Attribute)):
+        node = node.value
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+        return node.func.id
+    return None
+
+
+def evaluate_settings(cache: SourceCache, source_root: Path, dotted: str) -> SettingsModule:
+    """Evaluate settings module `dotted` (and everything it imports) statically."""
+    return _Evaluator(cache, source_root, ()).run(dotted)
+
+
+def is_literal(value: Any) -> bool:
+    """True for a value written in the source as a literal (no environment, nothing unknown)."""
+    if isinstance(value, (Unknown, EnvRef, EnvFactory, EnvDict)):
+        return False
+    if isinstance(value, dict):
+        return all(is_literal(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return all(is_literal(v) for v in value)
+    return True

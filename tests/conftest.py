@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from fixer.project import ProjectModel, discover
+
+PROJECTS = Path(__file__).parent / "projects"
+
+MINIMAL_MANAGE = """\
+#!/usr/bin/env python
+import os
+import sys
+
+if __name__ == "__main__":
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(sys.argv)
+"""
+
+
+def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:
+    """Write `files` ({relative path: text}) below root; text is dedented."""
+    for rel, content in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(textwrap.dedent(content), encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def make_project(tmp_path: Path) -> Callable[..., ProjectModel]:
+    """Build a small repository and discover it.
+
+    `files` maps relative paths to contents. Unless given, manage.py (settings mysite.settings)
+    and an empty mysite/__init__.py are added.
+    """
+
+    def make(files: dict[str, str | bytes], **discover_kwargs) -> ProjectModel:
+        tree = {"manage.py": MINIMAL_MANAGE, "mysite/__init__.py": ""}
+        tree.update(files)
+        write_tree(tmp_path, {k: v for k, v in tree.items() if v is not None})
+        return discover(tmp_path, **discover_kwargs)
+
+    return make
+
+
+def findings_of(module, project: ProjectModel, options: dict | None = None) -> list:
+    """Run one check module over a project the way the engine does (applies() first)."""
+    from fixer.config import Config, effective_options
+
+    opts = effective_options(Config())
+    opts.update(options or {})
+    if not module.applies(project):
+        return []
+    return list(module.check(project, opts))

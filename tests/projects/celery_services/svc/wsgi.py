@@ -1,0 +1,11 @@
+"""
+WSGI config for svc.
+"""
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "svc.settings")
+
+application = get_wsgi_application()

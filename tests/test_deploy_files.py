@@ -1,0 +1,790 @@
+from __future__ import annotations
+
+from fixer.deploy_files import (
+    ScriptCommand,
+    manage_py_commands,
+    parse_compose,
+    parse_dockerfile,
+    parse_makefile,
+    parse_procfile,
+    parse_shell_script,
+    server_invocations,
+    split_shell,
+)
+
+# ---------------------------------------------------------------------------------------------
+# Dockerfile
+# ---------------------------------------------------------------------------------------------
+
+MULTI_STAGE = """\
+# syntax=docker/dockerfile:1
+ARG PYTHON_IMAGE=python:3.12-slim
+ARG VARIANT
+ARG DISTRO=${DISTRO_OVERRIDE:-bookworm}
+
+FROM --platform=$BUILDPLATFORM ${PYTHON_IMAGE} AS Builder
+RUN pip install --no-cache-dir -r requirements.txt
+CMD ["python", "manage.py", "runserver"]
+
+FROM builder AS test
+RUN python -m pip install pytest
+
+FROM python:${VARIANT}-slim AS unresolved
+FROM debian:${DISTRO}
+
+FROM scratch AS final
+COPY --from=Builder --chown=app:app /app /app
+COPY --from=0 /etc/passwd /etc/passwd
+"""
+
+
+def test_multi_stage_with_arg_based_from() -> None:
+    df = parse_dockerfile(MULTI_STAGE, "Dockerfile")
+    assert df.problems == []
+    assert df.global_args == {
+        "PYTHON_IMAGE": "python:3.12-slim",
+        "VARIANT": None,
+        "DISTRO": "bookworm",
+    }
+    assert [(s.index, s.base, s.name, s.line) for s in df.stages] == [
+        (0, "python:3.12-slim", "builder", 6),
+        (1, "builder", "test", 10),
+        (2, "python:${VARIANT}-slim", "unresolved", 13),
+        (3, "debian:bookworm", None, 14),
+        (4, "scratch", "final", 16),
+    ]
+    assert df.stages[0].instructions[0].flags == {"platform": "$BUILDPLATFORM"}
+    assert df.final_stage is df.stages[4]
+    assert df.final_stage.copies_from() == ["builder", "0"]
+    copy = df.final_stage.instructions[1]
+    assert copy.flags == {"from": "Builder", "chown": "app:app"}
+    assert copy.value == "/app /app"
+    assert df.parent(df.stages[1]) is df.stages[0]
+    assert df.parent(df.stages[3]) is None
+    assert df.stage("BUILDER") is df.stages[0]
+    assert df.stage(4) is df.stages[4]
+
+
+def test_pip_installs_in_several_forms() -> None:
+    df = parse_dockerfile(
+        "FROM python:3.12\n"
+        "RUN pip install -U pip && pip3 --no-cache-dir install -r req.txt\n"
+        "RUN python3 -m pip install django && /venv/bin/pip list\n"
+        "RUN uv pip install --system -r req.txt; uv sync --frozen\n"
+        "RUN poetry install --no-root && pipenv install --deploy\n"
+        "RUN pip download x && python -m pip --version && poetry run pytest\n",
+        "Dockerfile",
+    )
+    assert df.final_stage is not None
+    assert df.final_stage.pip_installs() == [
+        (2, "pip install -U pip"),
+        (2, "pip3 --no-cache-dir install -r req.txt"),
+        (3, "python3 -m pip install django"),
+        (4, "uv pip install --system -r req.txt"),
+        (4, "uv sync --frozen"),
+        (5, "poetry install --no-root"),
+        (5, "pipenv install --deploy"),
+    ]
+
+
+def test_continuation_lines_with_interleaved_comments() -> None:
+    df = parse_dockerfile(
+        "FROM debian:12\n"
+        "RUN apt-get update \\\n"
+        "    # build tools for psycopg\n"
+        "    && apt-get install -y gcc \\\n"
+        "\n"
+        "  #another comment\n"
+        "    libpq-dev\n"
+        "USER app\n",
+        "Dockerfile",
+    )
+    assert df.problems == []
+    run, user = df.stages[0].instructions[1:]
+    assert run.keyword == "RUN"
+    assert run.line == 2
+    assert run.value == "apt-get update && apt-get install -y gcc libpq-dev"
+    assert (user.keyword, user.value, user.line) == ("USER", "app", 8)
+
+
+def test_apt_get_install_with_pins_over_continuations() -> None:
+    df = parse_dockerfile(
+        "FROM python:3.12-slim\n"
+        'ENV BUILD_DEPS="gcc build-essential"\n'
+        "RUN set -eux; \\\n"
+        "    apt-get update; \\\n"
+        "    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \\\n"
+        "        -o Dpkg::Options::=--force-confnew \\\n"
+        "        libpq-dev=15.4-0+deb12u1 \\\n"
+        "        curl/bookworm-backports \\\n"
+        "        $BUILD_DEPS \\\n"
+        "    && apt-get -y install git >/dev/null 2>&1 \\\n"
+        "    && rm -rf /var/lib/apt/lists/*\n"
+        "RUN LOCAL_DEPS='make cmake' && sudo apt install -qq $LOCAL_DEPS ./local.deb\n"
+        "RUN apt-get purge -y gcc && apt-get update\n",
+        "Dockerfile",
+    )
+    assert df.problems == []
+    assert df.stages[0].installed_system_packages() == [
+        (3, "libpq-dev"),
+        (3, "curl"),
+        (3, "gcc"),
+        (3, "build-essential"),
+        (3, "git"),
+        (12, "make"),
+        (12, "cmake"),
+        (12, "./local.deb"),
+    ]
+
+
+def test_apk_yum_dnf_and_microdnf_installs() -> None:
+    df = parse_dockerfile(
+        "FROM alpine:3.20\n"
+        "RUN apk add --no-cache --virtual .build-deps gcc musl-dev=1.2.4-r2 "
+        "postgresql-dev>15 && apk add libjpeg@edge\n"
+        "RUN yum -y install gcc && dnf install -y --setopt=tsflags=nodocs make "
+        "&& microdnf install -y shadow-utils\n"
+        "RUN apk del .build-deps && apk update\n",
+        "Dockerfile",
+    )
+    assert df.stages[0].installed_system_packages() == [
+        (2, "gcc"),
+        (2, "musl-dev"),
+        (2, "postgresql-dev"),
+        (2, "libjpeg"),
+        (3, "gcc"),
+        (3, "make"),
+        (3, "shadow-utils"),
+    ]
+
+
+def test_exec_and_shell_form_cmd() -> None:
+    df = parse_dockerfile(
+        "FROM python:3.12\n"
+        'ENTRYPOINT ["/entrypoint.sh"]\n'
+        'CMD ["gunicorn", "app.wsgi", "--bind", "0.0.0.0:8000"]\n'
+        "FROM python:3.12\n"
+        "cmd gunicorn app.wsgi --workers 3\n",
+        "Dockerfile",
+    )
+    first, second = df.stages
+    assert df.cmd(first) is not None
+    assert df.cmd(first).exec_form == ["gunicorn", "app.wsgi", "--bind", "0.0.0.0:8000"]
+    assert df.entrypoint(first) is not None
+    assert df.entrypoint(first).exec_form == ["/entrypoint.sh"]
+    assert first.commands() == [
+        (2, "/entrypoint.sh"),
+        (3, "gunicorn app.wsgi --bind 0.0.0.0:8000"),
+    ]
+    final_cmd = df.cmd()
+    assert final_cmd is not None
+    assert (final_cmd.keyword, final_cmd.value, final_cmd.exec_form) == (
+        "CMD",
+        "gunicorn app.wsgi --workers 3",
+        None,
+    )
+    assert df.entrypoint() is None
+    assert second.commands() == [(5, "gunicorn app.wsgi --workers 3")]
+
+
+def test_cmd_inherited_from_parent_stage() -> None:
+    df = parse_dockerfile(
+        "FROM python:3.12 AS base\n"
+        'CMD ["python", "manage.py", "runserver", "0.0.0.0:8000"]\n'
+        'ENTRYPOINT ["tini", "--"]\n'
+        "FROM base AS prod\n"
+        "RUN echo prod\n"
+        "FROM prod AS reset\n"
+        'ENTRYPOINT ["/docker-entrypoint.sh"]\n'
+        "FROM python:3.12 AS fresh\n",
+        "Dockerfile",
+    )
+    base, prod, reset, fresh = df.stages
+    assert df.cmd(prod) is base.instructions[1]
+    assert df.entrypoint(prod) is base.instructions[2]
+    # An ENTRYPOINT in a stage with no CMD of its own drops the inherited CMD.
+    assert df.cmd(reset) is None
+    assert df.entrypoint(reset) is reset.instructions[1]
+    assert df.cmd(fresh) is None
+    assert df.cmd() is None
+
+
+def test_heredoc_run() -> None:
+    df = parse_dockerfile(
+        "# syntax=docker/dockerfile:1.7\n"
+        "FROM debian:12\n"
+        "RUN --mount=type=cache,target=/var/cache/apt <<EOF\n"
+        "set -e\n"
+        "apt-get update\n"
+        "apt-get install -y nginx   # the proxy\n"
+        "EOF\n"
+        "RUN cat <<'CONF' > /etc/app.conf && apt-get install -y vim\n"
+        "apt-get install -y not-a-command\n"
+        "CONF\n"
+        "RUN python3 <<-PY\n"
+        "\timport os\n"
+        "\tPY\n"
+        'CMD ["nginx"]\n',
+        "Dockerfile",
+    )
+    assert df.problems == []
+    stage = df.stages[0]
+    run = stage.instructions[1]
+    assert run.flags == {"mount": "type=cache,target=/var/cache/apt"}
+    assert run.value == "<<EOF\nset -e\napt-get update\napt-get install -y nginx   # the proxy\nEOF"
+    assert [(h.name, h.line) for h in run.heredocs] == [("EOF", 4)]
+    assert stage.instructions[3].heredocs[0].body == "import os"
+    assert [(i.keyword, i.line) for i in stage.instructions] == [
+        ("FROM", 2),
+        ("RUN", 3),
+        ("RUN", 8),
+        ("RUN", 11),
+        ("CMD", 14),
+    ]
+    assert stage.installed_system_packages() == [(6, "nginx"), (8, "vim")]
+
+
+def test_unterminated_heredoc_is_a_problem() -> None:
+    df = parse_dockerfile("FROM debian:12\nRUN <<EOF\necho hi\n", "Dockerfile")
+    assert df.problems == ["line 2: here-document 'EOF' is never terminated"]
+    assert df.stages[0].instructions[1].heredocs[0].body == "echo hi\n"
+
+
+def test_escape_directive_backtick() -> None:
+    df = parse_dockerfile(
+        "# escape=`\n"
+        "FROM mcr.microsoft.com/windows/servercore:ltsc2022\n"
+        "COPY app C:\\app\\\n"
+        "RUN powershell -Command `\n"
+        "    $ErrorActionPreference = 'Stop'; `\n"
+        "    Write-Host hi\n",
+        "Dockerfile",
+    )
+    assert df.problems == []
+    copy, run = df.stages[0].instructions[1:]
+    assert (copy.value, copy.line) == ("app C:\\app\\", 3)
+    assert (run.value, run.line) == (
+        "powershell -Command $ErrorActionPreference = 'Stop'; Write-Host hi",
+        4,
+    )
+
+
+def test_directive_after_comment_is_only_a_comment() -> None:
+    df = parse_dockerfile(
+        "# a comment\n# escape=`\nFROM alpine\nRUN echo a \\\n  b\n", "Dockerfile"
+    )
+    assert df.stages[0].instructions[1].value == "echo a b"
+
+
+def test_crlf_and_bom() -> None:
+    df = parse_dockerfile(
+        "\ufeffFROM python:3.12 AS app\r\nRUN apt-get install -y \\\r\n    gcc\r\n"
+        'CMD ["gunicorn", "x.wsgi"]\r\n',
+        "Dockerfile",
+    )
+    assert df.problems == []
+    stage = df.stages[0]
+    assert (stage.base, stage.name) == ("python:3.12", "app")
+    assert stage.installed_system_packages() == [(2, "gcc")]
+    assert df.cmd() is not None
+    assert df.cmd().exec_form == ["gunicorn", "x.wsgi"]
+
+
+def test_malformed_json_exec_form_runs_as_shell_form() -> None:
+    df = parse_dockerfile(
+        "FROM python:3.12\nCMD ['gunicorn', 'app.wsgi']\nRUN [ -f /app/x ] && echo yes\n",
+        "Dockerfile",
+    )
+    cmd = df.cmd()
+    assert cmd is not None
+    assert cmd.exec_form is None
+    assert cmd.value == "['gunicorn', 'app.wsgi']"
+    assert df.stages[0].instructions[2].exec_form is None
+    assert df.problems == [
+        "line 2: CMD looks like exec form but is not a JSON array of strings, "
+        "so it runs as a shell command"
+    ]
+
+
+def test_empty_dockerfile() -> None:
+    df = parse_dockerfile("", "Dockerfile")
+    assert df.stages == []
+    assert df.final_stage is None
+    assert df.cmd() is None
+    assert df.problems == ["no FROM instruction"]
+
+
+def test_dockerfile_structural_problems() -> None:
+    df = parse_dockerfile(
+        "RUN echo early\nFROM\nFROM a AS b\nFROMM x\nFROM c AS B\nFROM d AS e extra\n",
+        "docker/Dockerfile",
+    )
+    assert df.path == "docker/Dockerfile"
+    assert df.problems == [
+        "line 4: unknown instruction 'FROMM'",
+        "line 1: RUN before the first FROM",
+        "line 2: FROM without an image",
+        "line 5: stage name 'b' is used twice",
+        "line 6: expected 'FROM image [AS name]', got 'FROM d AS e extra'",
+    ]
+    assert [(s.base, s.name) for s in df.stages] == [
+        ("", None),
+        ("a", "b"),
+        ("c", "b"),
+        ("d", None),
+    ]
+    assert df.stages[1].instructions[-1].keyword == "FROMM"
+
+
+def test_commands_of_stage() -> None:
+    df = parse_dockerfile(
+        "FROM python:3.12\n"
+        'RUN ["pip", "install", "-r", "r.txt"]\n'
+        "RUN bash <<EOF\n"
+        "python manage.py collectstatic --noinput\n"
+        "EOF\n"
+        'ENTRYPOINT ["sh", "-c", "python manage.py migrate && gunicorn x.wsgi"]\n',
+        "Dockerfile",
+    )
+    stage = df.stages[0]
+    assert stage.commands() == [
+        (2, "pip install -r r.txt"),
+        (4, "python manage.py collectstatic --noinput"),
+        (6, "sh -c python manage.py migrate && gunicorn x.wsgi"),
+    ]
+    commands = [c for line, text in stage.commands() for c in split_shell(text, line)]
+    assert [(c.line, sub) for c, sub, _ in manage_py_commands(commands)] == [
+        (4, "collectstatic"),
+        (6, "migrate"),
+    ]
+    assert [(c.text, s) for c, s in server_invocations(commands)] == [
+        ("gunicorn x.wsgi", "gunicorn")
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Compose
+# ---------------------------------------------------------------------------------------------
+
+COMPOSE = """\
+version: "3.9"
+
+x-django: &django
+  build:
+    context: .
+    dockerfile: docker/Dockerfile
+    target: prod
+  env_file:
+    - .env
+    - path: .env.local
+      required: false
+  environment: &env
+    DEBUG: "0"
+    FLAG: yes
+    WORKERS: 4
+    EMPTY:
+
+services:
+  web:
+    <<: *django
+    command: ["gunicorn", "app.wsgi", "--bind", "0.0.0.0:8000"]
+    volumes:
+      - .:/app:cached
+      - ./.env:/app/.env:ro
+      - static:/app/static
+      - /tmp/cache
+      - ${DATA_DIR:-./data}:/data
+      - type: bind
+        source: ./media
+        target: /app/media
+      - type: tmpfs
+        target: /run
+    ports:
+      - "8000:8000"
+      - 22:22
+      - target: 80
+        published: 8080
+        protocol: tcp
+    depends_on:
+      db:
+        condition: service_healthy
+
+  "worker":
+    <<: *django
+    command: celery -A app worker -l info
+    entrypoint: /entrypoint.sh
+    environment:
+      - DJANGO_SETTINGS_MODULE=app.settings
+      - SECRET_KEY
+      - EQUALS=a=b
+    depends_on: [db, web]
+
+  db:
+    image: postgres:16
+    env_file: db.env
+
+volumes:
+  static:
+"""
+
+
+def test_compose_services() -> None:
+    cf = parse_compose(COMPOSE, "docker-compose.yml")
+    assert cf.problems == []
+    assert [(s.name, s.line) for s in cf.services] == [("web", 19), ("worker", 43), ("db", 53)]
+    web, worker, db = cf.services
+    assert cf.service("db") is db
+
+    assert web.build == {"context": ".", "dockerfile": "docker/Dockerfile", "target": "prod"}
+    assert (web.dockerfile, web.target, web.image) == ("docker/Dockerfile", "prod", None)
+    assert web.command == "gunicorn app.wsgi --bind 0.0.0.0:8000"
+    assert web.entrypoint is None
+    assert web.volumes == [
+        (".", "/app"),
+        ("./.env", "/app/.env"),
+        ("static", "/app/static"),
+        ("", "/tmp/cache"),
+        ("${DATA_DIR:-./data}", "/data"),
+        ("./media", "/app/media"),
+        ("", "/run"),
+    ]
+    assert web.env_file == [".env", ".env.local"]
+    assert web.environment == {"DEBUG": "0", "FLAG": "yes", "WORKERS": "4", "EMPTY": None}
+    assert web.ports == ["8000:8000", "22:22", "8080:80/tcp"]
+    assert web.depends_on == ["db"]
+
+    assert worker.command == "celery -A app worker -l info"
+    assert worker.entrypoint == "/entrypoint.sh"
+    assert worker.environment == {
+        "DJANGO_SETTINGS_MODULE": "app.settings",
+        "SECRET_KEY": None,
+        "EQUALS": "a=b",
+    }
+    assert worker.depends_on == ["db", "web"]
+    assert worker.target == "prod"
+
+    assert (db.image, db.build, db.dockerfile, db.env_file) == (
+        "postgres:16",
+        None,
+        None,
+        ["db.env"],
+    )
+    assert db.volumes == []
+
+
+def test_compose_build_as_string_and_no_version() -> None:
+    cf = parse_compose(
+        "services:\n  app:\n    build: ./backend\n    command: python manage.py runserver\n",
+        "compose.yaml",
+    )
+    assert cf.problems == []
+    app = cf.services[0]
+    assert (app.build, app.dockerfile, app.target, app.line) == ("./backend", None, None, 2)
+    commands = split_shell(app.command or "")
+    assert [s for _, s in server_invocations(commands)] == ["runserver"]
+
+
+def test_compose_v1_top_level_services() -> None:
+    cf = parse_compose("web:\n  image: app\n  links: [db]\ndb:\n  image: postgres\n", "fig.yml")
+    assert cf.problems == []
+    assert [(s.name, s.image, s.line) for s in cf.services] == [
+        ("web", "app", 1),
+        ("db", "postgres", 4),
+    ]
+
+
+def test_compose_malformed_yaml_is_a_problem() -> None:
+    cf = parse_compose("services:\n  web:\n    image: [unclosed\n  db: {}\n", "compose.yml")
+    assert cf.services == []
+    assert len(cf.problems) == 1
+    assert cf.problems[0].startswith("line 4: invalid YAML: ")
+
+
+def test_compose_top_level_not_a_mapping() -> None:
+    assert parse_compose("- web\n- db\n", "c.yml").problems == ["top level is list, not a mapping"]
+    assert parse_compose("", "c.yml").problems == ["the file is empty"]
+    assert parse_compose("volumes: {}\n", "c.yml").problems == ["no 'services' section"]
+    assert parse_compose("services: [a]\n", "c.yml").problems == [
+        "'services' is list, not a mapping"
+    ]
+
+
+def test_compose_bad_service_entries() -> None:
+    cf = parse_compose(
+        "services:\n"
+        "  web: just-a-string\n"
+        "  worker:\n"
+        "    volumes: ./x:/x\n"
+        "    environment: 3\n"
+        "  empty:\n"
+        "  tagged:\n"
+        "    ports: !reset []\n"
+        "    command: !override python manage.py migrate\n",
+        "compose.yml",
+    )
+    assert cf.problems == [
+        "line 2: service 'web' is not a mapping",
+        "line 3: service 'worker': volumes should be a list",
+        "line 3: service 'worker': environment should be a mapping or a list",
+    ]
+    assert [(s.name, s.line) for s in cf.services] == [("worker", 3), ("empty", 6), ("tagged", 7)]
+    assert cf.services[2].ports == []
+    assert cf.services[2].command == "python manage.py migrate"
+
+
+# ---------------------------------------------------------------------------------------------
+# Procfile
+# ---------------------------------------------------------------------------------------------
+
+
+def test_procfile() -> None:
+    entries, problems = parse_procfile(
+        "# processes\n"
+        "\n"
+        "web: gunicorn app.wsgi --log-file -\r\n"
+        "release:python manage.py migrate\n"
+        "gunicorn app.wsgi\n"
+        "worker:\n"
+        "web: waitress-serve app.wsgi:application\n"
+    )
+    assert [(e.process, e.command, e.line) for e in entries] == [
+        ("web", "gunicorn app.wsgi --log-file -", 3),
+        ("release", "python manage.py migrate", 4),
+        ("web", "waitress-serve app.wsgi:application", 7),
+    ]
+    assert problems == [
+        "line 5: expected 'process: command', got 'gunicorn app.wsgi'",
+        "line 6: process 'worker' has no command",
+        "line 7: process 'web' is already defined on line 3",
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Shell scripts and Makefiles
+# ---------------------------------------------------------------------------------------------
+
+ENTRYPOINT = """\
+#!/bin/sh
+set -e
+# wait for the database
+until pg_isready -h "$DB_HOST"; do sleep 1; done
+
+FOO=1 BAR="a b" python manage.py migrate --noinput
+python manage.py collectstatic --noinput && \\
+    python manage.py loaddata fixtures/a.json || echo "no fixtures; fine"
+if [ "$DJANGO_DEBUG" = "1" ]; then
+    exec python manage.py runserver 0.0.0.0:8000
+fi
+cat <<EOF > /tmp/conf
+python manage.py flush
+EOF
+exec gunicorn app.wsgi:application --bind "0.0.0.0:${PORT:-8000}" 2>&1
+"""
+
+
+def test_shell_script_commands() -> None:
+    commands, problems = parse_shell_script(ENTRYPOINT)
+    assert problems == []
+    assert [(c.line, c.text, c.argv) for c in commands] == [
+        (2, "set -e", ["set", "-e"]),
+        (4, 'until pg_isready -h "$DB_HOST"', ["pg_isready", "-h", "$DB_HOST"]),
+        (4, "do sleep 1", ["sleep", "1"]),
+        (
+            6,
+            'FOO=1 BAR="a b" python manage.py migrate --noinput',
+            ["python", "manage.py", "migrate", "--noinput"],
+        ),
+        (
+            7,
+            "python manage.py collectstatic --noinput",
+            ["python", "manage.py", "collectstatic", "--noinput"],
+        ),
+        (
+            8,
+            "python manage.py loaddata fixtures/a.json",
+            ["python", "manage.py", "loaddata", "fixtures/a.json"],
+        ),
+        (8, 'echo "no fixtures; fine"', ["echo", "no fixtures; fine"]),
+        (9, 'if [ "$DJANGO_DEBUG" = "1" ]', ["[", "$DJANGO_DEBUG", "=", "1", "]"]),
+        (
+            10,
+            "exec python manage.py runserver 0.0.0.0:8000",
+            ["python", "manage.py", "runserver", "0.0.0.0:8000"],
+        ),
+        (12, "cat <<EOF > /tmp/conf", ["cat"]),
+        (
+            15,
+            'exec gunicorn app.wsgi:application --bind "0.0.0.0:${PORT:-8000}" 2>&1',
+            ["gunicorn", "app.wsgi:application", "--bind", "0.0.0.0:${PORT:-8000}"],
+        ),
+    ]
+    assert commands[3].env == {"FOO": "1", "BAR": "a b"}
+    assert [(c.line, sub, args) for c, sub, args in manage_py_commands(commands)] == [
+        (6, "migrate", ["--noinput"]),
+        (7, "collectstatic", ["--noinput"]),
+        (8, "loaddata", ["fixtures/a.json"]),
+        (10, "runserver", ["0.0.0.0:8000"]),
+    ]
+    assert [(c.line, s) for c, s in server_invocations(commands)] == [
+        (10, "runserver"),
+        (15, "gunicorn"),
+    ]
+
+
+def test_shell_script_unclosed_quote_is_a_problem() -> None:
+    commands, problems = parse_shell_script(
+        "set -e\necho 'unclosed && python manage.py migrate\nexec uvicorn app.asgi:application\n"
+    )
+    assert problems == ["line 2: unclosed single quote"]
+    assert [(c.line, c.text, c.argv) for c in commands] == [
+        (1, "set -e", ["set", "-e"]),
+        (2, "echo 'unclosed && python manage.py migrate", []),
+        (3, "exec uvicorn app.asgi:application", ["uvicorn", "app.asgi:application"]),
+    ]
+
+
+def test_shell_script_crlf_bom_and_pipes() -> None:
+    commands, problems = parse_shell_script(
+        "\ufeff#!/bin/bash\r\nyes | sudo -E apt-get install gcc\r\n"
+        'X="$(date +%s | cut -c1-3)" env -i A=1 python -m celery -A proj beat\r\n'
+    )
+    assert problems == []
+    assert [c.argv for c in commands] == [
+        ["yes"],
+        ["apt-get", "install", "gcc"],
+        ["python", "-m", "celery", "-A", "proj", "beat"],
+    ]
+    assert commands[2].env == {"X": "$(date +%s | cut -c1-3)", "A": "1"}
+    assert [s for _, s in server_invocations(commands)] == ["celery"]
+
+
+def test_split_shell_line_numbers_and_operators() -> None:
+    commands = split_shell("a; b & c\n(cd src && make) | tee log\n\n  d \\\n  e", line=10)
+    assert [(c.line, c.text) for c in commands] == [
+        (10, "a"),
+        (10, "b"),
+        (10, "c"),
+        (11, "cd src"),
+        (11, "make"),
+        (11, "tee log"),
+        (13, "d e"),
+    ]
+
+
+def test_makefile_recipes() -> None:
+    recipes = parse_makefile(
+        "PYTHON ?= python3\n"
+        "MANAGE := $(PYTHON) manage.py\n"
+        "\n"
+        ".PHONY: run migrate\n"
+        "run: migrate\n"
+        "\t@$(PYTHON) manage.py runserver 0.0.0.0:8000\n"
+        "\n"
+        "migrate seed:\n"
+        "\t-python manage.py migrate && \\\n"
+        "\t  python manage.py loaddata seed.json\n"
+        "\t# a shell comment\n"
+        "\tfor f in *.sql; do echo $$f; done\n"
+        "ifdef CI\n"
+        "\t$(MAKE) check\n"
+        "endif\n"
+        "deploy: ; ./manage.py check --deploy\n"
+        "VAR = 1\n"
+        "\techo orphan\n"
+    )
+    assert [(t, c.line, c.text) for t, c in recipes] == [
+        ("run", 6, "$(PYTHON) manage.py runserver 0.0.0.0:8000"),
+        ("migrate", 9, "python manage.py migrate"),
+        ("migrate", 10, "python manage.py loaddata seed.json"),
+        ("migrate", 12, "for f in *.sql"),
+        ("migrate", 12, "do echo $f"),
+        ("migrate", 14, "$(MAKE) check"),
+        ("deploy", 16, "./manage.py check --deploy"),
+    ]
+    commands = [c for _, c in recipes]
+    assert [(c.line, sub, args) for c, sub, args in manage_py_commands(commands)] == [
+        (6, "runserver", ["0.0.0.0:8000"]),
+        (9, "migrate", []),
+        (10, "loaddata", ["seed.json"]),
+        (16, "check", ["--deploy"]),
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# manage.py commands and servers
+# ---------------------------------------------------------------------------------------------
+
+
+def _commands(*lines: str) -> list[ScriptCommand]:
+    return [c for number, text in enumerate(lines, 1) for c in split_shell(text, number)]
+
+
+def test_manage_py_commands_variety() -> None:
+    commands = _commands(
+        "python manage.py runserver 0.0.0.0:8000",
+        "python3 ./src/manage.py loaddata a b",
+        "django-admin migrate --settings=x",
+        "./manage.py shell -c 'print(1)'",
+        "python -u app/manage.py check --deploy",
+        "python -m django collectstatic --noinput",
+        "poetry run python manage.py createsuperuser --noinput",
+        'sh -c "python manage.py migrate && python manage.py runserver"',
+        "python -c 'import manage'",
+        "python manage.py",
+        "python manage.py --help",
+        "python other.py migrate",
+    )
+    assert [(c.line, sub, args) for c, sub, args in manage_py_commands(commands)] == [
+        (1, "runserver", ["0.0.0.0:8000"]),
+        (2, "loaddata", ["a", "b"]),
+        (3, "migrate", ["--settings=x"]),
+        (4, "shell", ["-c", "print(1)"]),
+        (5, "check", ["--deploy"]),
+        (6, "collectstatic", ["--noinput"]),
+        (7, "createsuperuser", ["--noinput"]),
+        (8, "migrate", []),
+        (8, "runserver", []),
+    ]
+
+
+def test_server_invocations_variety() -> None:
+    commands = _commands(
+        "python manage.py runserver 0.0.0.0:8000",
+        "python -m gunicorn x.wsgi",
+        "exec uvicorn app.asgi:application",
+        "supervisord -n -c /etc/s.conf",
+        "nginx -g 'daemon off;'",
+        "daphne -b 0.0.0.0 app.asgi:application",
+        "hypercorn app.asgi:application",
+        "granian --interface asgi app.asgi:application",
+        "uwsgi --ini uwsgi.ini",
+        "celery -A proj worker -l info",
+        "circusd circus.ini",
+        "honcho start",
+        "newrelic-admin run-program gunicorn app.wsgi",
+        "python manage.py runserver_plus",
+        "nginx -t",
+        "nginx -s reload",
+        "celery -A proj inspect ping",
+        "gunicorn --version",
+        "python manage.py migrate",
+        "pip install gunicorn",
+    )
+    assert [(c.line, s) for c, s in server_invocations(commands)] == [
+        (1, "runserver"),
+        (2, "gunicorn"),
+        (3, "uvicorn"),
+        (4, "supervisord"),
+        (5, "nginx"),
+        (6, "daphne"),
+        (7, "hypercorn"),
+        (8, "granian"),
+        (9, "uwsgi"),
+        (10, "celery"),
+        (11, "circus"),
+        (12, "honcho"),
+        (13, "gunicorn"),
+        (14, "runserver"),
+    ]
+    nginx = commands[4]
+    assert nginx.argv == ["nginx", "-g", "daemon off;"]

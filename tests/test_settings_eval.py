@@ -1,0 +1,236 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from fixer.settings_eval import EnvDict, EnvRef, Unknown, evaluate_settings, is_literal
+from fixer.sources import SourceCache
+from tests.conftest import write_tree
+
+
+def evaluate(tmp_path: Path, files: dict[str, str], module: str = "mysite.settings"):
+    write_tree(tmp_path, {"mysite/__init__.py": "", **files})
+    return evaluate_settings(SourceCache(tmp_path), tmp_path, module)
+
+
+def test_literals_and_positions(tmp_path):
+    s = evaluate(
+        tmp_path,
+        {
+            "mysite/settings.py": """\
+                DEBUG = True
+                ALLOWED_HOSTS = ["a.example", "b.example"]
+                DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "db"}}
+            """
+        },
+    )
+    assert s.get("DEBUG") is True
+    assert s.get("ALLOWED_HOSTS") == ["a.example", "b.example"]
+    assert s.get("DATABASES")["default"]["NAME"] == "db"
+    where = s.where("DATABASES")
+    assert (where.path, where.line, where.column) == ("mysite/settings.py", 3, 1)
+
+
+def test_split_package_star_imports_override_and_mutate(tmp_path):
+    s = evaluate(
+        tmp_path,
+        {
+            "mysite/settings/__init__.py": "",
+            "mysite/settings/base.py": """\
+                DEBUG = False
+                INSTALLED_APPS = ["django.contrib.auth", "shop"]
+                DATABASES = {"default": {"ENGINE": "x", "NAME": "base"}}
+            """,
+            "mysite/settings/prod.py": """\
+                from .base import *  # noqa
+
+                INSTALLED_APPS += ["extra"]
+                INSTALLED_APPS.append("other")
+                DATABASES["default"]["CONN_MAX_AGE"] = 60
+            """,
+        },
+        "mysite.settings.prod",
+    )
+    assert s.star_imports == ["mysite.settings.base"]
+    assert s.get("INSTALLED_APPS") == ["django.contrib.auth", "shop", "extra", "other"]
+    assert s.get("DATABASES")["default"]["CONN_MAX_AGE"] == 60
+    # DEBUG keeps the place where it was defined, in base.py
+    assert s.where("DEBUG").path == "mysite/settings/base.py"
+    # the base module's own evaluation is not changed by prod's mutations
+    base = evaluate_settings(SourceCache(tmp_path), tmp_path, "mysite.settings.base")
+    assert base.get("INSTALLED_APPS") == ["django.contrib.auth", "shop"]
+
+
+def test_environment_apis_become_env_refs(tmp_path):
+    s = evaluate(
+        tmp_path,
+        {
+            "mysite/settings.py": """\
+                import os
+                from os import getenv
+                from decouple import config, Csv
+                import environ
+
+                env = environ.Env()
+                A = os.environ["A"]
+                B = os.environ.get("B", "b-default")
+                C = getenv("C")
+                D = config("D", default=False, cast=bool)
+                E = config("E", cast=Csv())
+                F = env.bool("F", default=True)
+                G = env("G")
+                H = int(os.environ.get("H", "5"))
+                I = os.environ.get("I", "").split(",")
+                J = os.environ.get("J") or "fallback"
+                K = os.environ.get("K") == "true"
+                DATABASES = {"default": env.db("DATABASE_URL", default="sqlite:///x")}
+                DATABASES["default"]["CONN_MAX_AGE"] = 30
+            """
+        },
+    )
+    a, b, c, d, e, f, g, h, i, j, k = (s.get(n) for n in "ABCDEFGHIJK")
+    assert (a.api, a.var, a.has_default) == ("os.environ", "A", False)
+    assert (b.api, b.var, b.default) == ("os.environ", "B", "b-default")
+    assert (c.api, c.var) == ("os.getenv", "C")
+    assert (d.api, d.cast, d.default) == ("decouple", "bool", False)
+    assert e.cast == "list"
+    assert (f.api, f.cast, f.default) == ("django-environ", "bool", True)
+    assert (g.api, g.var, g.has_default) == ("django-environ", "G", False)
+    assert (h.cast, h.default) == ("int", "5")
+    assert i.cast == "list"
+    assert j.default == "fallback"
+    assert k.cast == "bool"
+    db = s.get("DATABASES")["default"]
+    assert isinstance(db, EnvDict)
+    assert db.ref.var == "DATABASE_URL" and db.ref.default == "sqlite:///x"
+    assert db["CONN_MAX_AGE"] == 30
+    assert [u.var for u in s.env_uses] == [
+        "A",
+        "B",
+        "C",
+        "D",
+        "E",
+        "F",
+        "G",
+        "H",
+        "I",
+        "J",
+        "K",
+        "DATABASE_URL",
+    ]
+    assert s.env_uses[1].setting == "B"
+
+
+def test_dj_database_url_keywords_are_known_keys(tmp_path):
+    s = evaluate(
+        tmp_path,
+        {
+            "mysite/settings.py": """\
+                import dj_database_url
+                DATABASES = {"default": dj_database_url.config(conn_max_age=600)}
+            """
+        },
+    )
+    db = s.get("DATABASES")["default"]
+    assert isinstance(db, EnvDict) and db["CONN_MAX_AGE"] == 600
+    assert db.ref.var == "DATABASE_URL"
+
+
+def test_if_on_known_value_takes_one_branch(tmp_path):
+    s = evaluate(
+        tmp_path,
+        {
+            "mysite/settings.py": """\
+                DEBUG = False
+                if DEBUG:
+                    X = 1
+                else:
+                    X = 2
+            """
+        },
+    )
+    assert s.get("X") == 2
+    assert s.where("X").conditional is False
+
+
+def test_unknown_branches_are_conditional(tmp_path):
+    s = evaluate(
+        tmp_path,
+        {
+            "mysite/settings.py": """\
+                import os
+                if os.environ.get("PROD"):
+                    X = 1
+                try:
+                    from .local import *
+                except ImportError:
+                    pass
+            """
+        },
+    )
+    assert s.get("X") == 1
+    assert s.where("X").conditional is True
+    assert s.dynamic == []
+
+
+def test_dynamic_constructs_are_recorded(tmp_path):
+    s = evaluate(
+        tmp_path,
+        {
+            "mysite/settings.py": """\
+                import importlib, os
+                exec(open("extra.py").read())
+                globals().update({"A": 1})
+                mod = importlib.import_module(os.environ["SETTINGS"])
+            """
+        },
+    )
+    reasons = [r for _, _, r in s.dynamic]
+    assert reasons == [
+        "settings run exec()",
+        "settings are written through globals()",
+        "settings import a module chosen at run time",
+    ]
+
+
+def test_circular_star_import_does_not_recurse(tmp_path):
+    s = evaluate(
+        tmp_path,
+        {
+            "mysite/settings/__init__.py": "",
+            "mysite/settings/a.py": "from .b import *\nA = 1\n",
+            "mysite/settings/b.py": "from .a import *\nB = 2\n",
+        },
+        "mysite.settings.a",
+    )
+    assert s.get("A") == 1 and s.get("B") == 2
+    assert any("circular import" in r for _, _, r in s.dynamic)
+
+
+def test_unparsable_settings_give_empty_module_and_problem(tmp_path):
+    s = evaluate(tmp_path, {"mysite/settings.py": "DEBUG = (\n"})
+    assert s.names == {}
+    assert s.file is not None and s.file.problem.kind == "syntax"
+
+
+def test_split_settings_include(tmp_path):
+    s = evaluate(
+        tmp_path,
+        {
+            "mysite/settings/__init__.py": """\
+                from split_settings.tools import include, optional
+                include("components/base.py", "components/db.py", optional("local.py"))
+            """,
+            "mysite/settings/components/base.py": "DEBUG = False\n",
+            "mysite/settings/components/db.py": "DATABASES = {'default': {}}\nDEBUG = True\n",
+        },
+        "mysite.settings",
+    )
+    assert s.get("DEBUG") is True
+    assert s.where("DEBUG").path == "mysite/settings/components/db.py"
+    assert s.includes == ["mysite.settings.components.base", "mysite.settings.components.db"]
+
+
+def test_is_literal():
+    assert is_literal({"a": [1, "x"]})
+    assert not is_literal({"a": Unknown("x")})
+    assert not is_literal([EnvRef("X", "os.environ")])

@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from fixer.sources import SourceCache
+
+
+def read(tmp_path, raw: bytes, name: str = "m.py"):
+    path = tmp_path / name
+    path.write_bytes(raw)
+    f = SourceCache(tmp_path).python(path)
+    f.tree  # noqa: B018 - parsing is lazy
+    return f
+
+
+def test_plain_utf8_parses(tmp_path):
+    f = read(tmp_path, b"X = 1\n")
+    assert f.problem is None and f.tree is not None
+
+
+def test_bom_and_crlf_are_read(tmp_path):
+    f = read(tmp_path, b"\xef\xbb\xbfX = 1\r\nY = 2\r\n")
+    assert f.problem is None
+    assert f.bom is True
+    assert f.text == "X = 1\nY = 2\n"
+
+
+def test_latin1_with_coding_line_is_decoded(tmp_path):
+    f = read(tmp_path, b"# -*- coding: latin-1 -*-\nNAME = '\xe9'\n")
+    assert f.problem is None
+    assert "é" in f.text
+
+
+def test_latin1_without_coding_line_is_undecodable(tmp_path):
+    f = read(tmp_path, b"X = 1\nNAME = '\xe9'\n")
+    assert f.text is None
+    assert f.problem.kind == "undecodable"
+    assert f.problem.line == 2
+    assert "byte 0xe9 at line 2 is not valid utf-8" in f.problem.message
+
+
+def test_python2_print_statement(tmp_path):
+    f = read(tmp_path, b'print "hello"\n')
+    assert f.tree is None
+    assert f.problem.kind == "python2"
+    assert "Python 2" in f.problem.message
+
+
+def test_python2_except_comma(tmp_path):
+    f = read(tmp_path, b"try:\n    pass\nexcept ValueError, e:\n    pass\n")
+    assert f.problem.kind == "python2"
+
+
+def test_newer_syntax_is_named_as_such(tmp_path):
+    # PEP 695 type aliases parse from Python 3.12 on
+    f = read(tmp_path, b"type Point = tuple[float, float]\n")
+    assert f.tree is None
+    assert f.problem.kind == "newer-syntax"
+    assert "newer than Python 3." in f.problem.message
+
+
+def test_plain_syntax_error(tmp_path):
+    f = read(tmp_path, b"def f(:\n")
+    assert f.problem.kind == "syntax"
+    assert f.problem.line == 1
+
+
+def test_unreadable_symlink_loop(tmp_path):
+    (tmp_path / "loop.py").symlink_to(tmp_path / "loop.py")
+    f = SourceCache(tmp_path).python(tmp_path / "loop.py")
+    assert f.text is None
+    assert f.problem.kind == "unreadable"
+
+
+def test_each_file_is_read_once(tmp_path):
+    (tmp_path / "m.py").write_text("X = 1\n")
+    cache = SourceCache(tmp_path)
+    assert cache.python(tmp_path / "m.py") is cache.python(tmp_path / "m.py")
