@@ -117,6 +117,7 @@ class Plan:
     env_source: str = "create"
     config: bool = True
     dotenv_parents: int = 1
+    convert: bool = True  # False: only make `env` available (see `ensure_env`)
 
 
 @dataclass
@@ -309,7 +310,7 @@ class SettingsToEnv(VisitorBasedCodemodCommand):
 
     # -- environment reads ------------------------------------------------------------------------
     def leave_Subscript(self, original: cst.Subscript, updated: cst.Subscript):
-        if self._depth or self._target_depth:
+        if not self.plan.convert or self._depth or self._target_depth:
             return updated
         if self._qualify(updated.value) != "os.environ" or len(updated.slice) != 1:
             return updated
@@ -324,7 +325,7 @@ class SettingsToEnv(VisitorBasedCodemodCommand):
         return _env_call(None, var)
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
-        if self._depth:
+        if not self.plan.convert or self._depth:
             return updated
         qualified = self._qualify(updated.func)
         if qualified in ("os.environ.get", "os.getenv"):
@@ -354,7 +355,7 @@ class SettingsToEnv(VisitorBasedCodemodCommand):
         return updated
 
     def leave_Comparison(self, original: cst.Comparison, updated: cst.Comparison):
-        if self._depth or len(updated.comparisons) != 1:
+        if not self.plan.convert or self._depth or len(updated.comparisons) != 1:
             return updated
         left = updated.left
         if m.matches(left, m.Call(func=m.Attribute(attr=m.Name("lower")))):
@@ -488,7 +489,7 @@ class SettingsToEnv(VisitorBasedCodemodCommand):
 
     # -- settings assignments ---------------------------------------------------------------------
     def leave_SimpleStatementLine(self, original, updated):
-        if self._depth:
+        if not self.plan.convert or self._depth:
             return updated
         if self._environs_env and len(updated.body) == 1:
             small = updated.body[0]
@@ -503,7 +504,7 @@ class SettingsToEnv(VisitorBasedCodemodCommand):
         return updated
 
     def leave_Assign(self, original: cst.Assign, updated: cst.Assign):
-        if self._depth or len(updated.targets) != 1:
+        if not self.plan.convert or self._depth or len(updated.targets) != 1:
             return updated
         target = updated.targets[0].target
         if not isinstance(target, cst.Name) or not target.value.isupper():
@@ -793,6 +794,19 @@ class SettingsToEnv(VisitorBasedCodemodCommand):
             if not getattr(nxt, "leading_lines", None):
                 body[index] = nxt.with_changes(leading_lines=[cst.EmptyLine()])
         return module.with_changes(body=[*body[:index], *statements, *body[index:]])
+
+
+def ensure_env(source: str, plan: Plan) -> str:
+    """Create or import `env` in a module whose code uses it without binding it (after other
+    codemods added `env.int(...)` and the like); nothing else changes."""
+    module = cst.parse_module(source)
+    if not m.findall(module, m.Name("env")):
+        return source
+    command = SettingsToEnv(
+        CodemodContext(), Plan(plan.env_source, plan.config, plan.dotenv_parents, convert=False)
+    )
+    command._uses_env = True
+    return command.transform_module(module).code
 
 
 def transform(source: str, plan: Plan) -> Result:

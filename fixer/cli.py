@@ -263,6 +263,66 @@ def explain(
     typer.echo(found.doc)
 
 
+@app.command()
+def apply(
+    path: PathArg = Path("."),
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run", help="Print the diff (it applies with `git apply`); write nothing."
+        ),
+    ] = False,
+    select: SelectOpt = None,
+    ignore: IgnoreOpt = None,
+    settings: SettingsOpt = None,
+    manage: ManageOpt = None,
+    no_branch: Annotated[
+        bool,
+        typer.Option("--no-branch", help="Write into the work tree; make no branch or commit."),
+    ] = False,
+    allow_dirty: Annotated[
+        bool,
+        typer.Option("--allow-dirty", help="Run even when tracked files have uncommitted changes."),
+    ] = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Fix every gap djfix can fix, check the result again, and write all files at once.
+
+    Exit status: 0 nothing left to do, 1 changes pending (--dry-run) or findings still open,
+    2 usage error, 3 djfix could not finish.
+    """
+    from fixer import git, report
+    from fixer.apply import plan, write
+    from fixer.config import effective_options
+
+    with _boundary(debug):
+        project, config = load_project(path, settings, manage)
+        selection = selection_from(config, select, ignore)
+        options = effective_options(config) if config else effective_options_default()
+        if not dry_run and not allow_dirty and git.is_repository(project.root):
+            dirty = git.dirty_paths(project.root)
+            if dirty:
+                listing = "\n".join(f"  {p}" for p in dirty[:20])
+                more = f"\n  ... and {len(dirty) - 20} more" if len(dirty) > 20 else ""
+                raise UsageError(
+                    f"the work tree has uncommitted changes, which djfix could mix with its own:"
+                    f"\n{listing}{more}\ncommit or stash them, or pass --allow-dirty"
+                )
+        result = plan(project, selection, options)
+        color = sys.stderr.isatty() if dry_run else sys.stdout.isatty()
+        if dry_run:
+            typer.echo(result.changeset.diff(), nl=False)
+            typer.echo(
+                report.render_apply_summary(result, written=False, color=color), err=True, nl=False
+            )
+            pending = bool(result.changeset)
+        else:
+            write(result)
+            typer.echo(report.render_apply_summary(result, written=True, color=color), nl=False)
+            pending = bool(result.after.findings)
+    raise typer.Exit(EXIT_FINDINGS if pending else EXIT_CLEAN)
+
+
 def main() -> None:
     """Console-script entry point."""
     try:

@@ -392,6 +392,7 @@ def discover(
     *,
     settings: str | None = None,
     manage: str | None = None,
+    overlay: dict[str, str] | None = None,
 ) -> ProjectModel:
     """Build the ProjectModel for the repository at `path`. Raises UsageError / DjfixError."""
     if not path.exists():
@@ -406,7 +407,7 @@ def discover(
     if not walk.any_file:
         raise UsageError(f"{root} is empty: there is no Django project to check")
 
-    cache = SourceCache(root)
+    cache = SourceCache(root, overlay)
     notes: list[str] = []
     if manage:
         manage_path = (root / manage).resolve()
@@ -634,7 +635,12 @@ def _read_apps(model: ProjectModel) -> None:
         app = _resolve_app(model, entry)
         if app is None:
             continue
-        override = migration_modules.get(app.label) if isinstance(migration_modules, dict) else None
+        has_override = isinstance(migration_modules, dict) and app.label in migration_modules
+        override = migration_modules.get(app.label) if has_override else None
+        if has_override and override is None:
+            # MIGRATION_MODULES = {"app": None}: Django reads no migrations for the app
+            model.apps.append(app)
+            continue
         if isinstance(override, str):
             mig_path = model.module_path(override)
             mig_dir = (
@@ -646,8 +652,8 @@ def _read_apps(model: ProjectModel) -> None:
             app.migrations_rel = model.rel(mig_dir)
             app.migrations_init = (mig_dir / "__init__.py").is_file()
             for f in sorted(mig_dir.glob("*.py")):
-                if f.name == "__init__.py":
-                    continue
+                if f.name == "__init__.py" or f.name[0] in "_~":
+                    continue  # Django's loader skips these too
                 app.migrations.append(_read_migration(model, app.label, f))
         model.apps.append(app)
 
@@ -678,7 +684,11 @@ def _resolve_app(model: ProjectModel, entry: str) -> App | None:
     apps_file = app_dir / "apps.py"
     if config_class is None and apps_file.is_file():
         configs = [c for c in _class_defs(model.python(apps_file).tree) if _is_app_config(c)]
-        chosen = [c for c in configs if _class_str_attr(c, "default") is True] or configs
+        # Django 3.2+: the config marked default=True, else the only one (never default=False)
+        eligible = [c for c in configs if _class_str_attr(c, "default") is not False]
+        chosen = [c for c in eligible if _class_str_attr(c, "default") is True] or (
+            eligible if len(eligible) == 1 else []
+        )
         if len(chosen) >= 1:
             config_class = f"{module}.apps.{chosen[0].name}"
             label = _class_str_attr(chosen[0], "label")

@@ -207,3 +207,76 @@ def render_github(project: ProjectModel, result: CheckResult) -> str:
         props.append(f"title={_escape_property(f'{f.code} {f.rule.name}')}")
         lines.append(f"::{command[f.rule.severity]} {','.join(props)}::{_escape_data(f.message)}")
     return "\n".join(lines) + ("\n" if lines else "")
+
+
+def render_apply_summary(result, *, written: bool, color: bool) -> str:
+    """Per checklist item: fixed, still open (and why), not applicable; then files, secrets to
+    rotate and notes."""
+
+    def style(text: str, **kw: Any) -> str:
+        return click.style(text, **kw) if color else text
+
+    changes = result.changeset.changes()
+    lines: list[str] = []
+    verb = "changed" if written else "would change"
+    lines.append(
+        style(
+            f"djfix apply: {len(changes)} file{'s' if len(changes) != 1 else ''} {verb}", bold=True
+        )
+    )
+    for change in changes:
+        mark = "A" if change.old is None else "M"
+        items = ", ".join(str(i) for i in sorted(change.items))
+        extra = "" if change.tracked else ", untracked: ignored by git, never committed"
+        lines.append(
+            f"  {mark} {change.rel}"
+            + (
+                f"  (item {items}{extra})"
+                if items
+                else f"  ({extra.lstrip(', ')})"
+                if extra
+                else ""
+            )
+        )
+    lines.append("")
+    lines.append(style("Checklist after apply", bold=True))
+    colours = {"fixed": "green", "pass": "green", "partly fixed": "yellow", "open": "red"}
+    for summary in result.items:
+        title = ITEM_TITLES[summary.item]
+        lines.append(
+            f"  {summary.item:>2}  {title:<40} "
+            + style(f"{summary.status:<12}", fg=colours.get(summary.status, "bright_black"))
+            + (f" {len(summary.fixed)} fixed" if summary.fixed else "")
+        )
+        shown = set()
+        for finding, reason in summary.open:
+            key = (finding.code, reason)
+            if key in shown:
+                continue
+            shown.add(key)
+            where = _location(finding)
+            lines.append(f"        {finding.code} {where}: {reason}")
+    if result.context.secrets:
+        lines.append("")
+        lines.append(
+            style("Secrets to rotate", bold=True)
+            + " (they stay in the git history even after this change):"
+        )
+        seen = set()
+        for name, rel, line in result.context.secrets:
+            if name in seen:
+                continue
+            seen.add(name)
+            lines.append(f"  {name} (was written in {rel}{':' + str(line) if line else ''})")
+    if result.context.notes:
+        lines.append("")
+        lines.append(style("Notes", bold=True))
+        lines.extend(f"  - {n}" for n in result.context.notes)
+    if result.bugs:
+        lines.append("")
+        for f in result.bugs:
+            lines.append(
+                style("djfix bug: ", fg="red", bold=True)
+                + f"{f.code} survives its own fix at {_location(f)}: {f.message}"
+            )
+    return "\n".join(lines) + "\n"

@@ -138,9 +138,11 @@ def _parses_with_newer_grammar(text: str) -> bool:
 class SourceCache:
     """Reads and parses each file of one repository at most once."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, overlay: dict[str, str] | None = None) -> None:
         self.root = root
         self._files: dict[Path, TextFile] = {}
+        # planned contents ({relative path: text}) that take the place of the files on disk
+        self.overlay = overlay or {}
 
     def rel(self, path: Path) -> str:
         try:
@@ -155,6 +157,8 @@ class SourceCache:
         raw, problem = self._read(path)
         if raw is None:
             f = PyFile(path, self.rel(path), None, problem)
+        elif self.rel(path) in self.overlay:
+            f = PyFile(path, self.rel(path), self.overlay[self.rel(path)])
         else:
             text, problem, bom, enc = _decode(raw, python=True)
             f = PyFile(path, self.rel(path), text, problem, bom, enc)
@@ -168,6 +172,8 @@ class SourceCache:
         raw, problem = self._read(path)
         if raw is None:
             f = TextFile(path, self.rel(path), None, problem)
+        elif self.rel(path) in self.overlay:
+            f = TextFile(path, self.rel(path), self.overlay[self.rel(path)])
         else:
             text, problem, bom, enc = _decode(raw, python=False)
             f = TextFile(path, self.rel(path), text, problem, bom, enc)
@@ -177,8 +183,9 @@ class SourceCache:
     def problems(self) -> list[TextFile]:
         return [f for f in self._files.values() if f.problem is not None]
 
-    @staticmethod
-    def _read(path: Path) -> tuple[bytes | None, SourceProblem | None]:
+    def _read(self, path: Path) -> tuple[bytes | None, SourceProblem | None]:
+        if self.rel(path) in self.overlay:
+            return b"", None
         try:
             return path.read_bytes(), None
         except OSError as exc:

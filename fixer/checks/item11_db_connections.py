@@ -39,7 +39,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from fixer.checks import Option, rule
-from fixer.findings import Finding, Severity
+from fixer.findings import Finding, FixSafety, Severity
 from fixer.project import ProjectModel
 from fixer.settings_eval import EnvDict, EnvRef, Unknown
 
@@ -53,6 +53,7 @@ CONN_MAX_AGE_MISSING = rule(
     ITEM,
     Severity.WARNING,
     "A DATABASES entry opens a new connection for every request (no CONN_MAX_AGE).",
+    FixSafety.SAFE,
 )
 CONN_HEALTH_CHECKS_MISSING = rule(
     __name__,
@@ -61,6 +62,7 @@ CONN_HEALTH_CHECKS_MISSING = rule(
     ITEM,
     Severity.INFO,
     "Persistent connections are not health-checked before reuse (Django 4.1+).",
+    FixSafety.SAFE,
 )
 RULES = [CONN_MAX_AGE_MISSING, CONN_HEALTH_CHECKS_MISSING]
 OPTIONS = {
@@ -123,3 +125,9 @@ def check(project: ProjectModel, options: dict[str, Any]) -> Iterator[Finding]:
                 path,
                 line,
             )
+
+
+def fix(ctx) -> None:
+    from fixer.settings_fix import fix_conn_max_age
+
+    fix_conn_max_age(ctx)

@@ -1,0 +1,179 @@
+"""`djfix apply`: detect, plan every fix into a Changeset, re-detect on the result, then show the
+diff or write all files at once.
+
+Fix plans live in the check modules (a module-level `fix(ctx)`), and run in registry order, each
+reading the files as the plans before it left them. After planning, the whole pipeline of
+discovery and checks runs again on the planned files: a finding that survives a fix which did not
+say why is a djfix bug, and is reported as one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fixer.changeset import Changeset
+from fixer.checks import CheckResult, Selection, modules, run_checks
+from fixer.findings import Finding
+from fixer.project import ProjectModel, discover
+
+
+@dataclass
+class EnvVar:
+    name: str
+    comment: str
+    example: str
+    dev_value: str | None = None
+    secret: bool = False
+    required: bool = False
+
+
+@dataclass
+class Left:
+    """A finding's place that a fix plan deliberately did not change, and why."""
+
+    item: int
+    rel: str | None
+    reason: str
+
+
+@dataclass
+class FixContext:
+    project: ProjectModel
+    changeset: Changeset
+    options: dict[str, Any]
+    selection: Selection
+    before: CheckResult
+    env_vars: dict[str, EnvVar] = field(default_factory=dict)
+    secrets: list[tuple[str, str, int]] = field(default_factory=list)  # (name, rel, line)
+    packages: set[str] = field(default_factory=set)
+    left: list[Left] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    fixed_items: set[int] = field(default_factory=set)
+
+    def findings(self, item: int) -> list[Finding]:
+        return [f for f in self.before.findings if f.item == item]
+
+    def wants(self, item: int) -> bool:
+        return bool(self.findings(item))
+
+    def add_env(self, var: EnvVar) -> None:
+        existing = self.env_vars.get(var.name)
+        if existing is None:
+            self.env_vars[var.name] = var
+        elif existing.dev_value is None and var.dev_value is not None:
+            existing.dev_value = var.dev_value
+            existing.secret = existing.secret or var.secret
+
+    def leave(self, item: int, rel: str | None, reason: str) -> None:
+        self.left.append(Left(item, rel, reason))
+
+    def write(self, rel: str, text: str, item: int, *, tracked: bool = True) -> None:
+        before = self.changeset.read(rel)
+        self.changeset.write(rel, text, item=item, tracked=tracked)
+        if before != text:
+            self.fixed_items.add(item)
+
+
+@dataclass
+class ItemSummary:
+    item: int
+    status: str  # fixed, partly fixed, open, pass, n/a, skipped
+    fixed: list[Finding] = field(default_factory=list)
+    open: list[tuple[Finding, str]] = field(default_factory=list)
+
+
+@dataclass
+class ApplyResult:
+    project: ProjectModel
+    changeset: Changeset
+    context: FixContext
+    before: CheckResult
+    after: CheckResult
+    items: list[ItemSummary]
+    bugs: list[Finding]
+
+
+def _match_key(f: Finding) -> tuple:
+    return (f.code, f.path, f.message)
+
+
+def plan(project: ProjectModel, selection: Selection, options: dict[str, Any]) -> ApplyResult:
+    """Plan every available fix; nothing is written."""
+    before = run_checks(project, selection, options)
+    changeset = Changeset(project.root)
+    ctx = FixContext(project, changeset, options, selection, before)
+    for mod in modules():
+        fix = getattr(mod, "fix", None)
+        if fix is None or mod.ITEM is None or not ctx.wants(mod.ITEM):
+            continue
+        fix(ctx)
+    from fixer import envfiles
+
+    envfiles.finish(ctx)
+    overlay = {c.rel: c.new for c in changeset.changes()}
+    after_project = discover(
+        project.root,
+        settings=project.production_module if project.settings_origin == "given" else None,
+        manage=project.manage_py,
+        overlay=overlay,
+    )
+    after = run_checks(after_project, selection, options)
+    return _summarise(project, changeset, ctx, before, after)
+
+
+def _summarise(project, changeset, ctx, before, after) -> ApplyResult:
+    after_keys = {}
+    for f in after.findings:
+        after_keys.setdefault((f.code, f.path), []).append(f)
+    before_by_item: dict[int, list[Finding]] = {}
+    for f in before.findings:
+        if f.item is not None:
+            before_by_item.setdefault(f.item, []).append(f)
+    items: list[ItemSummary] = []
+    bugs: list[Finding] = []
+    for item, status in before.items.items():
+        old = before_by_item.get(item, [])
+        new = [f for f in after.findings if f.item == item]
+        new_keys = {(f.code, f.path, f.line) for f in new} | {(f.code, f.path) for f in new}
+        fixed = [f for f in old if (f.code, f.path) not in {(n.code, n.path) for n in new}]
+        opened: list[tuple[Finding, str]] = []
+        for f in new:
+            reason = _reason(ctx, item, f)
+            if reason is None:
+                if item in ctx.fixed_items and f.effective_fix.safety.value != "none":
+                    bugs.append(f)
+                    reason = "djfix bug: the finding survives its own fix"
+                else:
+                    reason = f.effective_fix.reason or "no automatic fix"
+            opened.append((f, reason))
+        del new_keys
+        if status in ("n/a", "skipped"):
+            summary = status
+        elif not old:
+            summary = "pass"
+        elif not new:
+            summary = "fixed"
+        elif fixed:
+            summary = "partly fixed"
+        else:
+            summary = "open"
+        items.append(ItemSummary(item, summary, fixed, opened))
+    return ApplyResult(project, changeset, ctx, before, after, items, bugs)
+
+
+def _reason(ctx: FixContext, item: int, f: Finding) -> str | None:
+    for left in ctx.left:
+        if left.item == item and (left.rel is None or left.rel == f.path):
+            return left.reason
+    return None
+
+
+def write(result: ApplyResult) -> list[str]:
+    """Write every planned file at once (all or nothing)."""
+    return result.changeset.commit()
+
+
+def root_of(project: ProjectModel) -> Path:
+    return project.root

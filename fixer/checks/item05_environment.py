@@ -1,0 +1,857 @@
+"""Item 5: configuration comes only from environment variables, through django-environ.
+
+## What it checks
+- `literal-secret` (DJ050): a secret written into a settings module that is committed (every
+  module of the settings package counts, development modules too, unless `.gitignore` keeps the
+  file out of the repository). A secret is a non-empty string assigned to `SECRET_KEY`, to a
+  name ending in `_KEY`, `_SECRET`, `_TOKEN`, `_PASSWORD`, `_PASSWD` or `_PASS` (or named
+  `SECRET`, `TOKEN`, `PASSWORD`), also as a key of a nested dict (`DATABASES[...]["PASSWORD"]`);
+  a URL with a password (`redis://:pw@host`, `amqp://user:pw@host`) in any setting; a `*_DSN`
+  URL with a user part (`https://key@sentry.io/1`). The default of an environment read counts
+  too (`config("SECRET_KEY", default="...")`): the default is in the repository. Public keys
+  (names with `PUBLIC`, `PUBLISHABLE`, `SITE_KEY`, `VERIFYING_KEY`) and keys that are not
+  secrets (`PRIMARY_KEY`, `CACHE_KEY`, `SORT_KEY`, `LOOKUP_KEY`, `ERRORS_KEY`) are not reported.
+  Each secret is reported at its line; the message never shows the value. Secrets written into
+  the `environment:` of a committed compose file are reported too (`POSTGRES_PASSWORD: s3cret`;
+  a `${VAR}` interpolation is fine).
+- `literal-config` (DJ051): in the production settings, `DEBUG`, `ALLOWED_HOSTS`, the `HOST`,
+  `NAME` and `USER` of a `DATABASES` entry (SQLite excepted), the `LOCATION` of a Redis or
+  Memcached cache, and the location of any other networked service (a Celery broker, a channel
+  layer, Elasticsearch, ...) written as literals instead of read from the environment. One
+  finding per setting; values set only in development modules are not reported.
+- `os-environ-in-settings` (DJ052): a settings module reads `os.environ[...]`,
+  `os.environ.get()` or `os.getenv()`; one finding per setting (with the number of reads), or
+  per line for reads outside an assignment.
+- `decouple-in-settings` (DJ053) and `environs-in-settings` (DJ054): a settings module reads the
+  environment with python-decouple's `config()` or with environs; one finding per file, at its
+  first read.
+- `env-file-mounted` (DJ055): a compose service bind-mounts a `.env` file (`.env`, `.env.prod`,
+  `prod.env`) or a settings module or package (`settings.py`, `local_settings.py`, a
+  `settings/` folder, or a file of the project's settings) into a container. `env_file:` is
+  fine: it turns the file into environment variables.
+- `django-environ-missing` (DJ056): the settings import django-environ (`import environ`) but
+  no dependency file declares `django-environ`. Settings that read the environment another way
+  are already reported by DJ052 to DJ054, whose fix adds the dependency; without any
+  dependency file djfix cannot tell, and stays silent.
+
+## Why it matters
+One image should run unchanged in every environment, with everything that differs (secrets,
+hosts, debug) given by the environment. A secret in a settings file is in the repository's
+history forever and in every image built from it: anyone with read access to either can use it,
+and rotating it means a code change. Hard-coded hosts and `DEBUG` force a rebuild or a settings
+file per environment. Mounting a `.env` or settings file into the container makes the image
+depend on a file on the host that nobody versions or reviews. Reading variables through
+django-environ casts and validates them in one place (`env.bool`, `env.list`, `env.db`), where
+`os.environ.get("DEBUG", False)` silently turns `"False"` into a true value.
+
+## Example
+```diff
+-SECRET_KEY = "k3#v9!q0m@x7^tz2lq8(w$e1r5u_y6i+o4p-a=s9d8f7g6h5j4"
+-DEBUG = True
+-ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "").split(",")
++import environ
++
++env = environ.Env()
++SECRET_KEY = env("SECRET_KEY")
++DEBUG = env.bool("DEBUG", default=False)
++ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
+ DATABASES = {
+-    "default": {"ENGINE": "django.db.backends.postgresql", "HOST": "db", "PASSWORD": "s3cret"}
++    "default": env.db("DATABASE_URL")
+ }
+```
+
+## Fix safety
+No automatic fix yet: moving a value to the environment means the deployment must provide it,
+and a committed secret must also be rotated, which only its owner can do.
+
+## Options
+None.
+"""
+
+from __future__ import annotations
+
+import ast
+import posixpath
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from fixer.checks import rule
+from fixer.findings import Finding, Severity
+from fixer.project import ProjectModel, cache_kind, mask_url
+from fixer.settings_eval import EnvDict, EnvRef, EnvUse, SettingsModule, Unknown, is_literal
+
+ITEM = 5
+TITLE = "Configuration from the environment"
+
+LITERAL_SECRET = rule(
+    __name__,
+    "DJ050",
+    "literal-secret",
+    ITEM,
+    Severity.ERROR,
+    "A secret (key, password, token, URL with credentials) is committed in a settings module.",
+)
+LITERAL_CONFIG = rule(
+    __name__,
+    "DJ051",
+    "literal-config",
+    ITEM,
+    Severity.WARNING,
+    "DEBUG, ALLOWED_HOSTS or a service location is hard-coded in the production settings.",
+)
+OS_ENVIRON = rule(
+    __name__,
+    "DJ052",
+    "os-environ-in-settings",
+    ITEM,
+    Severity.WARNING,
+    "Settings read os.environ directly instead of through django-environ.",
+)
+DECOUPLE = rule(
+    __name__,
+    "DJ053",
+    "decouple-in-settings",
+    ITEM,
+    Severity.WARNING,
+    "Settings read the environment with python-decouple instead of django-environ.",
+)
+ENVIRONS = rule(
+    __name__,
+    "DJ054",
+    "environs-in-settings",
+    ITEM,
+    Severity.WARNING,
+    "Settings read the environment with environs instead of django-environ.",
+)
+ENV_FILE_MOUNTED = rule(
+    __name__,
+    "DJ055",
+    "env-file-mounted",
+    ITEM,
+    Severity.WARNING,
+    "A compose service bind-mounts a .env file or a settings module into the container.",
+)
+ENVIRON_MISSING = rule(
+    __name__,
+    "DJ056",
+    "django-environ-missing",
+    ITEM,
+    Severity.ERROR,
+    "The settings import django-environ, but no dependency file declares it.",
+)
+RULES = [
+    LITERAL_SECRET,
+    LITERAL_CONFIG,
+    OS_ENVIRON,
+    DECOUPLE,
+    ENVIRONS,
+    ENV_FILE_MOUNTED,
+    ENVIRON_MISSING,
+]
+OPTIONS: dict = {}
+
+
+def applies(project: ProjectModel) -> bool:
+    return True
+
+
+# -- which settings files are committed ----------------------------------------------------------
+
+
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    """A .gitignore glob as a regex over a slash-separated path."""
+    out: list[str] = []
+    i = 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif pattern.startswith("/**", i) and i + 3 == len(pattern):
+            out.append("/.*")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif pattern[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif pattern[i] == "?":
+            out.append("[^/]")
+            i += 1
+        elif pattern[i] == "[":
+            end = pattern.find("]", i + 1)
+            if end == -1:
+                out.append(re.escape("["))
+                i += 1
+            else:
+                body = pattern[i + 1 : end].replace("\\", "\\\\")
+                if body.startswith("!"):
+                    body = "^" + body[1:]
+                out.append(f"[{body}]")
+                i = end + 1
+        else:
+            out.append(re.escape(pattern[i]))
+            i += 1
+    try:
+        return re.compile("".join(out) + r"\Z")
+    except re.error:
+        return re.compile(re.escape(pattern) + r"\Z")
+
+
+@dataclass
+class _IgnoreRule:
+    base: str  # folder of the .gitignore, relative to the root ("" for the root)
+    regex: re.Pattern[str]
+    negate: bool
+    dir_only: bool
+    anchored: bool
+
+
+class _GitIgnore:
+    """Just enough of .gitignore to know whether a settings file is committed."""
+
+    def __init__(self, project: ProjectModel) -> None:
+        self.project = project
+        self._rules: dict[str, list[_IgnoreRule]] = {}
+
+    def _rules_of(self, base: str) -> list[_IgnoreRule]:
+        if base in self._rules:
+            return self._rules[base]
+        rules: list[_IgnoreRule] = []
+        path = self.project.root / base / ".gitignore" if base else self.project.root / ".gitignore"
+        if path.is_file():
+            text = self.project.cache.text(path).text or ""
+            for raw in text.splitlines()[:2000]:
+                line = raw.rstrip()
+                if not line or line.startswith("#"):
+                    continue
+                negate = line.startswith("!")
+                if negate:
+                    line = line[1:]
+                line = line.replace("\\", "")
+                dir_only = line.endswith("/")
+                line = line.rstrip("/")
+                anchored = "/" in line
+                line = line.lstrip("/")
+                if line:
+                    rules.append(_IgnoreRule(base, _glob_regex(line), negate, dir_only, anchored))
+        self._rules[base] = rules
+        return rules
+
+    def _matches(self, rel: str, is_dir: bool) -> bool:
+        parts = rel.split("/")
+        bases = [""] + ["/".join(parts[:i]) for i in range(1, len(parts))]
+        ignored = False
+        for base in bases:
+            sub = rel[len(base) + 1 :] if base else rel
+            for r in self._rules_of(base):
+                if r.dir_only and not is_dir:
+                    continue
+                target = sub if r.anchored else sub.rsplit("/", 1)[-1]
+                if r.regex.match(target):
+                    ignored = not r.negate
+        return ignored
+
+    def ignored(self, rel: str) -> bool:
+        parts = rel.split("/")
+        for i in range(1, len(parts) + 1):
+            if self._matches("/".join(parts[:i]), i < len(parts)):
+                return True
+        return False
+
+
+# -- DJ050: literal secrets ----------------------------------------------------------------------
+
+_SECRET_NAME = re.compile(r"(^|_)(SECRET|TOKEN|PASSWORD|PASSWD|PASS)$|_KEY$")
+_NOT_SECRET = (
+    "PUBLIC",
+    "PUBLISHABLE",
+    "SITE_KEY",
+    "VERIFYING_KEY",
+    "PRIMARY_KEY",
+    "CACHE_KEY",
+    "SORT_KEY",
+    "LOOKUP_KEY",
+    "ERRORS_KEY",
+    "FOREIGN_KEY",
+)
+_URL_WITH_PASSWORD = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://[^/@\s:]*:[^/@\s]+@")
+_URL_WITH_USER = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://[^/@\s]+@")
+
+
+def _secret_name(name: str) -> bool:
+    upper = name.upper()
+    return bool(_SECRET_NAME.search(upper)) and not any(n in upper for n in _NOT_SECRET)
+
+
+def _masked_url(url: str) -> str:
+    masked = mask_url(url)
+    try:
+        return urlsplit(masked)._replace(query="", fragment="").geturl()
+    except ValueError:
+        return "<URL>"
+
+
+def _secret_kind(ctx: tuple[str, ...], var: str | None, value: str) -> str | None:
+    """How `value` is a secret (for the message, without the value), or None."""
+    if not value.strip():
+        return None
+    name = ctx[-1] if ctx else ""
+    if _URL_WITH_PASSWORD.match(value):
+        return f"a password in {_masked_url(value)}"
+    if name.upper().endswith("_DSN") and _URL_WITH_USER.match(value):
+        return f"a key in {_masked_url(value)}"
+    if _secret_name(name) or (var is not None and _secret_name(var)):
+        return f"a {len(value)}-character string"
+    return None
+
+
+def _label(ctx: tuple[str, ...]) -> str:
+    return ctx[0] + "".join(f"[{k!r}]" for k in ctx[1:])
+
+
+@dataclass
+class _Secret:
+    ctx: tuple[str, ...]
+    kind: str
+    default: bool
+    line: int
+    column: int
+
+
+class _SecretScanner:
+    """Walks the module-level statements of one settings file for committed secrets."""
+
+    def __init__(self, rel: str, env_positions: set[tuple[str, int, int]]) -> None:
+        self.rel = rel
+        self.env_positions = env_positions
+        self.found: list[_Secret] = []
+
+    def statements(self, body: list[ast.stmt], depth: int = 0) -> None:
+        if depth > 10:
+            return
+        for stmt in body:
+            if isinstance(stmt, ast.Assign):
+                for target in stmt.targets:
+                    ctx = _target_ctx(target)
+                    if ctx:
+                        self.value(stmt.value, ctx, literal_ok=True)
+            elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+                ctx = _target_ctx(stmt.target)
+                if ctx:
+                    self.value(stmt.value, ctx, literal_ok=True)
+            elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+                self.mutation(stmt.value)
+            elif isinstance(stmt, ast.If):
+                self.statements(stmt.body, depth + 1)
+                self.statements(stmt.orelse, depth + 1)
+            elif isinstance(stmt, ast.Try):
+                self.statements(stmt.body, depth + 1)
+                for handler in stmt.handlers:
+                    self.statements(handler.body, depth + 1)
+                self.statements(stmt.orelse, depth + 1)
+                self.statements(stmt.finalbody, depth + 1)
+            elif isinstance(stmt, (ast.With, ast.For, ast.While)):
+                self.statements(stmt.body, depth + 1)
+
+    def mutation(self, call: ast.Call) -> None:
+        """`DATABASES["default"].update({...})` and `X.setdefault("PASSWORD", "...")`."""
+        func = call.func
+        if not isinstance(func, ast.Attribute):
+            return
+        ctx = _target_ctx(func.value)
+        if not ctx:
+            return
+        if func.attr == "update" and call.args and isinstance(call.args[0], ast.Dict):
+            self.value(call.args[0], ctx, literal_ok=True)
+        elif func.attr == "setdefault" and len(call.args) == 2:
+            key = call.args[0]
+            if isinstance(key, ast.Constant) and isinstance(key.value, (str, int)):
+                self.value(call.args[1], (*ctx, str(key.value)), literal_ok=True)
+
+    def is_env_read(self, node: ast.AST) -> bool:
+        return (self.rel, getattr(node, "lineno", 0), getattr(node, "col_offset", -1) + 1) in (
+            self.env_positions
+        )
+
+    def value(
+        self,
+        node: ast.AST,
+        ctx: tuple[str, ...],
+        literal_ok: bool,
+        default: bool = False,
+        var: str | None = None,
+        depth: int = 0,
+    ) -> None:
+        if depth > 30:
+            return
+        nxt = depth + 1
+        if isinstance(node, ast.Constant):
+            if literal_ok and isinstance(node.value, str):
+                kind = _secret_kind(ctx, var, node.value)
+                if kind is not None:
+                    self.found.append(_Secret(ctx, kind, default, node.lineno, node.col_offset + 1))
+        elif isinstance(node, ast.Dict):
+            for key, value in zip(node.keys, node.values, strict=True):
+                if isinstance(key, ast.Constant) and isinstance(key.value, (str, int)):
+                    self.value(value, (*ctx, str(key.value)), literal_ok, default, var, nxt)
+                else:
+                    self.value(value, ctx, False, default, var, nxt)
+        elif isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+            for elt in node.elts:
+                self.value(elt, ctx, literal_ok, default, var, nxt)
+        elif isinstance(node, ast.BinOp):
+            self.value(node.left, ctx, literal_ok, default, var, nxt)
+            self.value(node.right, ctx, literal_ok, default, var, nxt)
+        elif isinstance(node, ast.BoolOp):
+            for v in node.values:
+                self.value(v, ctx, literal_ok, default, var, nxt)
+        elif isinstance(node, ast.IfExp):
+            self.value(node.body, ctx, literal_ok, default, var, nxt)
+            self.value(node.orelse, ctx, literal_ok, default, var, nxt)
+        elif isinstance(node, ast.Subscript):
+            self.value(node.value, ctx, False, default, var, nxt)
+        elif isinstance(node, ast.Call):
+            self.call(node, ctx, literal_ok, default, var, nxt)
+
+    def call(
+        self,
+        node: ast.Call,
+        ctx: tuple[str, ...],
+        literal_ok: bool,
+        default: bool,
+        var: str | None,
+        depth: int,
+    ) -> None:
+        if self.is_env_read(node):
+            first = node.args[0] if node.args else None
+            env_var = first.value if isinstance(first, ast.Constant) else None
+            env_var = env_var if isinstance(env_var, str) else None
+            fallback = next((k.value for k in node.keywords if k.arg == "default"), None)
+            if fallback is None and len(node.args) > 1:
+                fallback = node.args[1]
+            if fallback is not None:
+                self.value(fallback, ctx, True, True, env_var, depth)
+            return
+        if isinstance(node.func, ast.Name) and node.func.id == "dict":
+            for kw in node.keywords:
+                if kw.arg:
+                    self.value(kw.value, (*ctx, kw.arg), literal_ok, default, var, depth)
+            return
+        # Any other call (str(), Path(), open(...).read()): its literal arguments are not the
+        # setting's value, but an environment read inside it can still carry a default.
+        if isinstance(node.func, ast.Attribute):
+            self.value(node.func.value, ctx, False, default, var, depth)
+        for arg in node.args:
+            self.value(arg, ctx, False, default, var, depth)
+        for kw in node.keywords:
+            self.value(kw.value, ctx, False, default, var, depth)
+
+
+def _target_ctx(target: ast.AST) -> tuple[str, ...] | None:
+    """("DATABASES", "default", "PASSWORD") for `DATABASES["default"]["PASSWORD"]`."""
+    keys: list[str] = []
+    node = target
+    while isinstance(node, ast.Subscript):
+        key = node.slice
+        if not (isinstance(key, ast.Constant) and isinstance(key.value, (str, int))):
+            return None
+        keys.append(str(key.value))
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    return (node.id, *reversed(keys))
+
+
+def _settings_files(project: ProjectModel) -> list[SettingsModule]:
+    seen: set[str] = set()
+    out: list[SettingsModule] = []
+    for module in project.settings_modules.values():
+        if module.rel and module.rel not in seen and module.file is not None:
+            seen.add(module.rel)
+            out.append(module)
+    return out[:100]
+
+
+def _env_positions(project: ProjectModel) -> set[tuple[str, int, int]]:
+    return {
+        (use.path, use.line, use.column)
+        for module in project.settings_modules.values()
+        for use in module.env_uses
+    }
+
+
+def _compose_secrets(project: ProjectModel, gitignore: _GitIgnore) -> Iterator[Finding]:
+    """Secrets written into a committed compose file's `environment:`."""
+    for compose in project.compose_files[:20]:
+        if gitignore.ignored(compose.path):
+            continue
+        lines: list[str] | None = None
+        for service in compose.services[:100]:
+            for key, value in list(service.environment.items())[:500]:
+                if not value or "$" in value:
+                    continue  # unset, or interpolated from the host's environment
+                kind = _secret_kind((key,), None, value)
+                if kind is None:
+                    continue
+                if lines is None:
+                    lines = (
+                        project.cache.text(project.root / compose.path).text or ""
+                    ).splitlines()
+                yield Finding(
+                    LITERAL_SECRET,
+                    f"{key} of service {service.name!r} in {compose.path} is a secret written "
+                    f"in the file ({kind}): take it from the environment (${{{key}}}) or an "
+                    "untracked env_file, and rotate the value",
+                    compose.path,
+                    _line_of(lines, key, service.line),
+                )
+
+
+def _literal_secrets(project: ProjectModel) -> Iterator[Finding]:
+    gitignore = _GitIgnore(project)
+    yield from _compose_secrets(project, gitignore)
+    positions = _env_positions(project)
+    seen: set[tuple[str, int, int]] = set()
+    for module in _settings_files(project):
+        rel = module.rel
+        tree = module.file.tree if module.file is not None else None
+        if rel is None or tree is None or gitignore.ignored(rel):
+            continue
+        scanner = _SecretScanner(rel, positions)
+        scanner.statements(tree.body)
+        for s in scanner.found:
+            if (rel, s.line, s.column) in seen:
+                continue
+            seen.add((rel, s.line, s.column))
+            label = _label(s.ctx)
+            if s.default:
+                message = (
+                    f"{label} in {rel} has a committed default that is a secret ({s.kind}): "
+                    "drop the default so only the environment provides it, and rotate the value"
+                )
+            else:
+                suggestion = (
+                    'env.db("DATABASE_URL")'
+                    if s.ctx[0] == "DATABASES"
+                    else f'env("{s.ctx[-1].upper() if len(s.ctx) > 1 else s.ctx[0]}")'
+                )
+                message = (
+                    f"{label} in {rel} is a secret written in the file ({s.kind}): read it from "
+                    f"the environment with {suggestion}, and rotate the value"
+                )
+            yield Finding(LITERAL_SECRET, message, rel, s.line, s.column)
+
+
+# -- DJ051: hard-coded configuration in production -----------------------------------------------
+
+
+def _literal_str(value: Any) -> bool:
+    return isinstance(value, str) and bool(value)
+
+
+def _literal_config(project: ProjectModel) -> Iterator[Finding]:
+    s = project.settings
+    for name, how in (
+        ("DEBUG", 'env.bool("DEBUG", default=False)'),
+        ("ALLOWED_HOSTS", 'env.list("ALLOWED_HOSTS")'),
+    ):
+        where = s.where(name)
+        if where is None or where.conditional or not is_literal(where.value):
+            continue
+        yield Finding(
+            LITERAL_CONFIG,
+            f"{name} is hard-coded in {where.path}: read it with {how} so each environment "
+            "sets its own value",
+            where.path,
+            where.line,
+        )
+    where = s.where("DATABASES")
+    databases = where.value if where is not None else None
+    if where is not None and isinstance(databases, dict) and not where.conditional:
+        parts: list[str] = []
+        for alias, conf in list(databases.items())[:50]:
+            if not isinstance(conf, dict):
+                continue
+            engine = conf.get("ENGINE")
+            if isinstance(engine, str) and "sqlite" in engine.lower():
+                continue
+            keys = [k for k in ("HOST", "NAME", "USER") if _literal_str(conf.get(k))]
+            if keys:
+                parts.append(f"{', '.join(keys)} of {alias!r}")
+        if parts:
+            yield Finding(
+                LITERAL_CONFIG,
+                f"DATABASES hard-codes the {'; '.join(parts)} in {where.path}: read the "
+                'connection from the environment with env.db("DATABASE_URL")',
+                where.path,
+                where.line,
+            )
+    where = s.where("CACHES")
+    caches = where.value if where is not None else None
+    if where is not None and isinstance(caches, dict) and not where.conditional:
+        aliases: list[str] = []
+        redis = False
+        for alias, conf in list(caches.items())[:50]:
+            if not isinstance(conf, dict) or isinstance(conf, EnvDict):
+                continue
+            backend = conf.get("BACKEND")
+            backend = backend.lower() if isinstance(backend, str) else ""
+            location = conf.get("LOCATION")
+            # LocMemCache's name contains "memcache": test it first
+            kind = None if "locmem" in backend else cache_kind(backend)
+            networked = kind in ("redis", "memcached") or "pylibmc" in backend
+            hard_coded = _literal_str(location) or (
+                isinstance(location, (list, tuple))
+                and bool(location)
+                and all(_literal_str(x) for x in location)
+            )
+            if networked and hard_coded:
+                aliases.append(repr(alias))
+                redis = redis or kind == "redis"
+        if aliases:
+            yield Finding(
+                LITERAL_CONFIG,
+                f"CACHES hard-codes the LOCATION of {', '.join(aliases)} in {where.path}: read "
+                f'it from the environment with env("{"REDIS_URL" if redis else "CACHE_URL"}")',
+                where.path,
+                where.line,
+            )
+    reported: set[str] = set()
+    for service in project.services[:100]:
+        root = service.setting.split("[")[0]
+        if (
+            root in ("DATABASES", "CACHES")
+            or root in reported
+            or service.env_var is not None
+            or not service.location
+        ):
+            continue
+        where = s.where(root)
+        if where is None or where.conditional or isinstance(where.value, (EnvRef, Unknown)):
+            continue
+        reported.add(root)
+        var = (
+            root
+            if root.endswith(("_URL", "_URLS", "_HOST", "_HOSTS", "_DSN"))
+            else f"{service.kind.upper()}_URL"
+        )
+        yield Finding(
+            LITERAL_CONFIG,
+            f"{service.setting} hard-codes the {service.kind} location "
+            f"{_masked_url(service.location) if '://' in service.location else service.location}"
+            f' in {where.path}: read it from the environment with env("{var}")',
+            where.path,
+            where.line,
+        )
+
+
+# -- DJ052-DJ054: how the environment is read ----------------------------------------------------
+
+_BOOL_NAMES = re.compile(
+    r"^(DEBUG|USE_\w+|\w+_SECURE|\w+_ENABLED|SECURE_SSL_REDIRECT|SECURE_HSTS_\w+_SUBDOMAINS|"
+    r"SECURE_HSTS_PRELOAD|\w+_USE_TLS|\w+_USE_SSL)$"
+)
+_LIST_NAMES = re.compile(
+    r"^(ALLOWED_HOSTS|CSRF_TRUSTED_ORIGINS|INTERNAL_IPS|\w+_HOSTS|\w+_ORIGINS)$"
+)
+_INT_NAMES = re.compile(r"^(\w+_PORT|\w+_SECONDS|\w+_TIMEOUT|\w+_AGE|\w+_SIZE)$")
+
+
+def _suggest(setting: str | None, var: str | None) -> str:
+    var = var or setting or "NAME"
+    if setting == "DATABASES":
+        return 'env.db("DATABASE_URL")'
+    if setting == "CACHES":
+        return 'env.cache("CACHE_URL")'
+    if setting and _BOOL_NAMES.match(setting):
+        return f'env.bool("{var}")'
+    if setting and _LIST_NAMES.match(setting):
+        return f'env.list("{var}")'
+    if setting and _INT_NAMES.match(setting):
+        return f'env.int("{var}")'
+    return f'env("{var}")'
+
+
+def _uses(project: ProjectModel, apis: tuple[str, ...]) -> list[EnvUse]:
+    seen: set[tuple[str, int, int]] = set()
+    out: list[EnvUse] = []
+    for module in project.settings_modules.values():
+        for use in module.env_uses:
+            key = (use.path, use.line, use.column)
+            if use.api in apis and key not in seen:
+                seen.add(key)
+                out.append(use)
+    return sorted(out, key=lambda u: (u.path, u.line, u.column))
+
+
+def _os_environ(project: ProjectModel) -> Iterator[Finding]:
+    groups: dict[tuple[str, str], list[EnvUse]] = {}
+    for use in _uses(project, ("os.environ", "os.getenv")):
+        if use.var == "DJANGO_SETTINGS_MODULE":
+            continue  # the bootstrap of a module that is not settings, not configuration
+        key = (use.path, use.setting or f"line {use.line}")
+        groups.setdefault(key, []).append(use)
+    for (path, _), uses in list(groups.items())[:500]:
+        first = uses[0]
+        api = "os.getenv()" if first.api == "os.getenv" else "os.environ"
+        count = f" ({len(uses)} reads)" if len(uses) > 1 else ""
+        what = first.setting or "the settings"
+        yield Finding(
+            OS_ENVIRON,
+            f"{what} in {path} reads {api}{count}: read it with django-environ "
+            f"({_suggest(first.setting, first.var)}) so the value is cast and checked",
+            path,
+            first.line,
+            first.column,
+        )
+
+
+def _other_readers(project: ProjectModel) -> Iterator[Finding]:
+    for api, rule_, library, how in (
+        ("decouple", DECOUPLE, "python-decouple's config()", "config()"),
+        ("environs", ENVIRONS, "environs", "env()"),
+    ):
+        per_file: dict[str, list[EnvUse]] = {}
+        for use in _uses(project, (api,)):
+            per_file.setdefault(use.path, []).append(use)
+        for path, uses in per_file.items():
+            names = sorted({u.setting or u.var or "?" for u in uses})
+            listed = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+            times = "once" if len(uses) == 1 else f"{len(uses)} times"
+            yield Finding(
+                rule_,
+                f"{path} reads the environment {times} with {library} (for {listed}): replace "
+                f"each {how} with django-environ's env() and its casts (env.bool, env.list, "
+                "env.db)",
+                path,
+                uses[0].line,
+                uses[0].column,
+            )
+
+
+# -- DJ055: mounted .env and settings files ------------------------------------------------------
+
+
+def _is_bind(src: str) -> bool:
+    return src.startswith((".", "/", "~", "$")) or "/" in src
+
+
+def _env_file_name(name: str) -> bool:
+    return name == ".env" or name.startswith(".env.") or name.endswith(".env")
+
+
+def _settings_name(name: str) -> bool:
+    return name.endswith("settings.py") or name == "settings"
+
+
+def _mounted(project: ProjectModel) -> Iterator[Finding]:
+    settings_rels = set(project.settings_rels)
+    for compose in project.compose_files[:20]:
+        base = posixpath.dirname(compose.path)
+        text = project.cache.text(project.root / compose.path).text or ""
+        lines = text.splitlines()
+        for service in compose.services[:100]:
+            for src, dst in service.volumes[:100]:
+                if not src or not _is_bind(src):
+                    continue
+                src_name = posixpath.basename(src.rstrip("/"))
+                dst_name = posixpath.basename(dst.rstrip("/")) if dst else ""
+                local = (
+                    posixpath.normpath(posixpath.join(base, src))
+                    if not src.startswith(("/", "~", "$"))
+                    else src
+                )
+                if _env_file_name(src_name) or _env_file_name(dst_name):
+                    what = f"the env file {src}"
+                    how = (
+                        "pass it with env_file: so its values become environment variables instead"
+                    )
+                elif (
+                    _settings_name(src_name)
+                    or _settings_name(dst_name)
+                    or local in settings_rels
+                    or any(
+                        r.startswith(local + "/") and local.endswith("settings")
+                        for r in settings_rels
+                    )
+                ):
+                    what = f"the settings {src}"
+                    how = (
+                        "keep the settings in the image and give per-environment values as "
+                        "environment variables"
+                    )
+                else:
+                    continue
+                line = _line_of(lines, src, service.line)
+                yield Finding(
+                    ENV_FILE_MOUNTED,
+                    f"service {service.name!r} in {compose.path} bind-mounts {what} into the "
+                    f"container: {how}",
+                    compose.path,
+                    line,
+                )
+
+
+def _line_of(lines: list[str], needle: str, start: int | None) -> int | None:
+    """The first line at or after `start` that contains `needle` (else `start`)."""
+    begin = max((start or 1) - 1, 0)
+    for index in range(begin, min(len(lines), begin + 2000)):
+        if needle in lines[index]:
+            return index + 1
+    return start
+
+
+# -- DJ056: django-environ used but not declared -------------------------------------------------
+
+
+def _environ_import(project: ProjectModel) -> tuple[str, int] | None:
+    for module in _settings_files(project):
+        tree = module.file.tree if module.file is not None else None
+        if tree is None or "environ" not in (module.file.text or ""):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import) and any(
+                a.name == "environ" or a.name.startswith("environ.") for a in node.names
+            ):
+                return module.rel or "", node.lineno
+            if (
+                isinstance(node, ast.ImportFrom)
+                and not node.level
+                and (node.module == "environ" or (node.module or "").startswith("environ."))
+            ):
+                return module.rel or "", node.lineno
+    return None
+
+
+def _environ_missing(project: ProjectModel) -> Iterator[Finding]:
+    if not project.dependency_sources or project.has_package("django-environ"):
+        return
+    found = _environ_import(project)
+    if found is None:
+        return
+    rel, line = found
+    declared = ", ".join(s.rel for s in project.dependency_sources[:3])
+    wrong = (
+        " (it declares `environ`, an unrelated package)" if project.has_package("environ") else ""
+    )
+    yield Finding(
+        ENVIRON_MISSING,
+        f"{rel} imports environ, but {declared} does not declare django-environ{wrong}, so a "
+        "fresh install cannot start: add django-environ to the dependencies",
+        rel,
+        line,
+    )
+
+
+def check(project: ProjectModel, options: dict[str, Any]) -> Iterator[Finding]:
+    yield from _literal_secrets(project)
+    yield from _literal_config(project)
+    yield from _os_environ(project)
+    yield from _other_readers(project)
+    yield from _mounted(project)
+    yield from _environ_missing(project)

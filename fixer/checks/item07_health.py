@@ -1,0 +1,186 @@
+"""Item 7: GET /health (and /common/health) answers 200 when the app is fine.
+
+## What it checks
+- Some route of the URLconf answers `GET /health` (DJ070).
+- Some route answers `GET /common/health` (DJ071).
+
+The URLconf is read statically from `ROOT_URLCONF`, following `include()` into the repository's
+own modules (`include("app.urls")`, `include(("app.urls", "ns"))`, an imported urls module,
+inline lists), through `path()`, `re_path()`, `url()` and the old `patterns()`, with
+`i18n_patterns()` language prefixes and `if settings.DEBUG:` blocks. A route counts when it
+matches the path the way Django's resolver would, with or without the trailing slash (with
+`APPEND_SLASH`, the default, `/health` redirects to a `health/` route, and probes accept the
+redirect), and when it spells the path out: a catch-all such as `<slug:slug>/` also answers
+`/health/`, but with the detail view of an object called "health", so it does not count.
+Routes that exist only when `DEBUG` is True do not count either.
+
+A view at another address (`/healthz/`, `/health-check/`, `/ping/`) does not count, but the
+message names it so you can add the expected path next to it. When djfix cannot read the root
+URLconf, or the URLconf includes something it cannot follow (a third-party package's URLconf,
+a router's `.urls`, urlpatterns built at run time) at a prefix that could lead to the path, the
+finding is still reported and says what djfix could not follow: silence always means that a
+route was found.
+
+## Why it matters
+Load balancers, orchestrators (Kubernetes probes, ECS, Docker `HEALTHCHECK`) and djfix's own
+image test probe `/health` to decide whether a container may take traffic and whether to
+restart it. Without the endpoint a broken container keeps receiving requests, or a healthy one
+is killed. `/common/health` is the same view mounted under the shared `common` app, the address
+the platform's ingress checks.
+
+## Example
+```diff
+ # common/views.py
++from django.db import connection
++from django.http import JsonResponse
++
++
++def health(request):
++    with connection.cursor() as cursor:
++        cursor.execute("SELECT 1")
++    return JsonResponse({"status": "ok"})
+```
+```diff
+ # urls.py
+ urlpatterns = [
++    path("health", health),
++    path("common/", include("common.urls")),  # common/urls.py: path("health", health)
+     path("admin/", admin.site.urls),
+ ]
+```
+
+## Fix safety
+None: the health view is yours to write (what "fine" means depends on the app).
+
+## Options
+None.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from fixer.checks import rule
+from fixer.findings import Finding, Rule, Severity
+from fixer.project import ProjectModel
+from fixer.urls import Route, UrlConf, read_urlconf
+
+ITEM = 7
+TITLE = "Health endpoint"
+
+HEALTH_MISSING = rule(
+    __name__,
+    "DJ070",
+    "health-endpoint-missing",
+    ITEM,
+    Severity.WARNING,
+    "No view answers GET /health.",
+)
+COMMON_HEALTH_MISSING = rule(
+    __name__,
+    "DJ071",
+    "common-health-endpoint-missing",
+    ITEM,
+    Severity.WARNING,
+    "No view answers GET /common/health.",
+)
+RULES = [HEALTH_MISSING, COMMON_HEALTH_MISSING]
+OPTIONS: dict[str, Any] = {}
+
+#: segments that show a view meant as a health check, at an address probes do not use
+_HEALTHISH = re.compile(
+    r"health|^(ping|livez|readyz|alive|liveness|readiness|heartbeat|status)$", re.I
+)
+_MAX_MENTIONS = 2
+
+
+def applies(project: ProjectModel) -> bool:
+    return True
+
+
+def _where(project: ProjectModel, conf: UrlConf) -> tuple[str | None, int | None]:
+    """The root URLconf's urlpatterns, or the ROOT_URLCONF setting when it cannot be read."""
+    if conf.root_rel is not None:
+        return conf.root_rel, conf.root_line or 1
+    where = project.settings.where("ROOT_URLCONF")
+    if where is not None:
+        return where.path, where.line
+    return project.settings.rel, None
+
+
+def _healthish(route: Route) -> bool:
+    segments = [s for s in re.split(r"[/^$]+", route.url) if s]
+    return any(_HEALTHISH.search(s) for s in segments)
+
+
+def _notes(conf: UrlConf, url_path: str) -> list[str]:
+    notes: list[str] = []
+    debug = [r for r in conf.matches(url_path, literal=True) if r.debug_only]
+    if debug:
+        r = debug[0]
+        notes.append(f"{r.url} is routed only when DEBUG is True, by {r.rel}:{r.line}")
+    near = [
+        r
+        for r in conf.routes
+        if not r.debug_only and _healthish(r) and not r.matches(url_path, literal=True)
+    ]
+    for r in near[:_MAX_MENTIONS]:
+        notes.append(
+            f"a view is routed at {r.url} by {r.rel}:{r.line}; orchestrators and djfix's "
+            f"image probe {url_path}"
+        )
+    blind = conf.blind_spots(url_path)
+    for rel, line, reason in blind[:_MAX_MENTIONS]:
+        place = f"{rel}:{line}" if rel and line else (rel or "the settings")
+        notes.append(f"djfix could not follow {place}: {reason}")
+    if len(blind) > _MAX_MENTIONS:
+        notes.append(f"and {len(blind) - _MAX_MENTIONS} more place(s) djfix could not follow")
+    return notes
+
+
+def _missing(
+    project: ProjectModel, conf: UrlConf, url_path: str, which: Rule, advice: str
+) -> Iterator[Finding]:
+    if any(not r.debug_only for r in conf.matches(url_path, literal=True)):
+        return
+    path, line = _where(project, conf)
+    notes = _notes(conf, url_path)
+    note = f" ({'; '.join(notes)})" if notes else ""
+    source = f"ROOT_URLCONF {conf.root}" if conf.root else "the URLconf"
+    yield Finding(
+        which,
+        f"no view in {source} answers GET {url_path}{note}: {advice}",
+        path,
+        line,
+    )
+
+
+def _spell(project: ProjectModel, route: str, view: str) -> str:
+    """The route as the project's Django writes it: url() before 2.0, path() since."""
+    if project.django_version is not None and project.django_version < (2, 0):
+        return f'url(r"^{route}/?$", {view})'
+    return f'path("{route}", {view})'
+
+
+def check(project: ProjectModel, options: dict[str, Any]) -> Iterator[Finding]:
+    conf = read_urlconf(project)
+    health = _spell(project, "health", "health")
+    common = _spell(project, "common/", 'include("common.urls")').replace("/?$", "")
+    yield from _missing(
+        project,
+        conf,
+        "/health",
+        HEALTH_MISSING,
+        f"add a view that returns 200 when the app can serve requests (503 when, say, the "
+        f"database is down) and route it with {health}",
+    )
+    has_health = any(not r.debug_only for r in conf.matches("/health", literal=True))
+    where = f"{common} with {health} in common/urls.py"
+    common_advice = (
+        f"route the health view under common/ too: {where}"
+        if has_health
+        else f"route a health view that returns 200 when the app is fine at {where}"
+    )
+    yield from _missing(project, conf, "/common/health", COMMON_HEALTH_MISSING, common_advice)

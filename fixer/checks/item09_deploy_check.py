@@ -1,0 +1,907 @@
+"""Item 9: `manage.py check --deploy` has no warnings in a production environment.
+
+## What it checks
+djfix predicts, without running Django, what `python manage.py check --deploy` reports for the
+production settings (for a split settings package, the production module with everything it
+star-imports):
+
+- `debug-enabled` (DJ090, security.W018): `DEBUG` is `True`, defaults to a true value when its
+  variable is unset, or is the raw string of an environment variable (`os.environ.get("DEBUG",
+  False)`, `bool(os.getenv("DEBUG"))`, decouple's `config("DEBUG")` without `cast=bool`), which
+  is true for any non-empty value, `DEBUG=False` included; also when `DEBUG` is computed in a
+  way djfix cannot follow (the finding says so);
+- `secret-key-weak` (DJ091, W009 and W025): `SECRET_KEY` (or a `SECRET_KEY_FALLBACKS` entry) is
+  shorter than 50 characters, has fewer than 5 distinct characters or starts with
+  `django-insecure-`, whether it is written in the file or is the default of an environment
+  read; a production module without `SECRET_KEY` is reported too;
+- `allowed-hosts-empty` (DJ092, W020): `ALLOWED_HOSTS` is missing or an empty literal list;
+- `hsts-not-set` (DJ093, W004, W005, W021): with `SecurityMiddleware` installed,
+  `SECURE_HSTS_SECONDS` is missing or 0, or HSTS is on but `SECURE_HSTS_INCLUDE_SUBDOMAINS` or
+  `SECURE_HSTS_PRELOAD` is not `True` (one finding that lists what is missing);
+- `ssl-redirect-off` (DJ094, W008): with `SecurityMiddleware`, `SECURE_SSL_REDIRECT` is not
+  `True`;
+- `session-cookie-insecure` (DJ095, W010-W015): with `django.contrib.sessions` or
+  `SessionMiddleware`, `SESSION_COOKIE_SECURE` is not `True`, or `SESSION_COOKIE_HTTPONLY` is
+  turned off;
+- `csrf-cookie-insecure` (DJ096, W016 and W003): with `CsrfViewMiddleware` and without
+  `CSRF_USE_SESSIONS`, `CSRF_COOKIE_SECURE` is not `True`; or `CsrfViewMiddleware` is missing;
+- `x-frame-options-not-deny` (DJ097, W019 and W002): `XFrameOptionsMiddleware` is installed but
+  `X_FRAME_OPTIONS` is not `"DENY"` (the default is `"DENY"` from Django 3.0, `"SAMEORIGIN"`
+  before), or the middleware is missing;
+- `security-middleware-missing` (DJ098, W001): `SecurityMiddleware` is not installed;
+- `referrer-or-coop-disabled` (DJ099, W022, E023, E024 and W006): with `SecurityMiddleware`,
+  `SECURE_REFERRER_POLICY` is `None` (the default before Django 3.1) or not a valid policy,
+  `SECURE_CROSS_ORIGIN_OPENER_POLICY` is not a valid policy, or `SECURE_CONTENT_TYPE_NOSNIFF`
+  is not `True` (the default before Django 3.0).
+
+Django checks booleans with `is True`, so a setting must be the boolean `True`, not the string
+`"True"` an `os.environ` read returns. The middleware list is `MIDDLEWARE`; `MIDDLEWARE_CLASSES`
+is used where the project's Django is older than 2.0 (or its version is unknown) and
+`MIDDLEWARE` is not set, and is reported as ignored from Django 2.0 on. Defaults follow the
+project's Django version, or the newest Django when the version is unknown.
+
+A setting read from the environment without a default passes: the production environment
+provides it. With a default, the default is checked as the value production gets when the
+variable is unset. `ALLOWED_HOSTS` read from the environment always passes (an empty default
+makes Django reject every request, which fails closed). A value djfix cannot compute (other than
+`DEBUG`), a setting assigned only under a run-time condition, and a middleware list djfix cannot
+read fully are taken as set on purpose: djfix stays silent about them rather than guess. When
+the production settings module cannot be parsed, nothing is reported here (DJ900 says why).
+
+## Why it matters
+`check --deploy` is Django's own list of settings that are unsafe on the internet: a debug page
+leaks settings and source code, a guessable `SECRET_KEY` lets anyone forge sessions and password
+reset links, cookies without `Secure` travel in clear text over HTTP, and missing HSTS, redirect
+and framing headers leave users open to downgrade and clickjacking attacks. A deploy should run
+it with no warnings, so that a new warning stands out.
+
+## Example
+```diff
+-DEBUG = True
+-SECRET_KEY = "django-insecure-0x!b..."
++DEBUG = env.bool("DEBUG", default=False)
++SECRET_KEY = env("SECRET_KEY")
++SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
++SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
++SECURE_HSTS_INCLUDE_SUBDOMAINS = True
++SECURE_HSTS_PRELOAD = True
++SESSION_COOKIE_SECURE = True
++CSRF_COOKIE_SECURE = True
+```
+
+## Fix safety
+No automatic fix yet: HSTS and the SSL redirect change how browsers reach the site (HSTS cannot
+be taken back for its duration), so each setting needs a person who knows the deployment.
+
+## Options
+None.
+"""
+
+from __future__ import annotations
+
+import ast
+import operator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from fixer.checks import rule
+from fixer.findings import Finding, Severity
+from fixer.project import ProjectModel
+from fixer.settings_eval import Assignment, EnvDict, EnvRef, Unknown, is_literal
+
+ITEM = 9
+TITLE = "check --deploy is clean"
+
+DEBUG_ENABLED = rule(
+    __name__,
+    "DJ090",
+    "debug-enabled",
+    ITEM,
+    Severity.ERROR,
+    "DEBUG can be on in production (security.W018).",
+)
+SECRET_KEY_WEAK = rule(
+    __name__,
+    "DJ091",
+    "secret-key-weak",
+    ITEM,
+    Severity.ERROR,
+    "SECRET_KEY is missing, short, repetitive or a django-insecure- key (security.W009).",
+)
+ALLOWED_HOSTS_EMPTY = rule(
+    __name__,
+    "DJ092",
+    "allowed-hosts-empty",
+    ITEM,
+    Severity.WARNING,
+    "ALLOWED_HOSTS is empty in production (security.W020).",
+)
+HSTS_NOT_SET = rule(
+    __name__,
+    "DJ093",
+    "hsts-not-set",
+    ITEM,
+    Severity.WARNING,
+    "HTTP Strict Transport Security is off or incomplete (security.W004/W005/W021).",
+)
+SSL_REDIRECT_OFF = rule(
+    __name__,
+    "DJ094",
+    "ssl-redirect-off",
+    ITEM,
+    Severity.WARNING,
+    "SECURE_SSL_REDIRECT is not True (security.W008).",
+)
+SESSION_COOKIE_INSECURE = rule(
+    __name__,
+    "DJ095",
+    "session-cookie-insecure",
+    ITEM,
+    Severity.WARNING,
+    "The session cookie is not Secure or not HttpOnly (security.W010-W015).",
+)
+CSRF_COOKIE_INSECURE = rule(
+    __name__,
+    "DJ096",
+    "csrf-cookie-insecure",
+    ITEM,
+    Severity.WARNING,
+    "The CSRF cookie is not Secure, or CSRF protection is off (security.W016/W003).",
+)
+XFRAME_NOT_DENY = rule(
+    __name__,
+    "DJ097",
+    "x-frame-options-not-deny",
+    ITEM,
+    Severity.WARNING,
+    "Pages can be framed: X_FRAME_OPTIONS is not DENY or the middleware is missing "
+    "(security.W019/W002).",
+)
+SECURITY_MIDDLEWARE_MISSING = rule(
+    __name__,
+    "DJ098",
+    "security-middleware-missing",
+    ITEM,
+    Severity.WARNING,
+    "SecurityMiddleware is not installed, so the SECURE_* settings do nothing (security.W001).",
+)
+REFERRER_OR_COOP_DISABLED = rule(
+    __name__,
+    "DJ099",
+    "referrer-or-coop-disabled",
+    ITEM,
+    Severity.WARNING,
+    "A security header is turned off or invalid: Referrer-Policy, Cross-Origin-Opener-Policy "
+    "or X-Content-Type-Options (security.W022/E023/E024/W006).",
+)
+RULES = [
+    DEBUG_ENABLED,
+    SECRET_KEY_WEAK,
+    ALLOWED_HOSTS_EMPTY,
+    HSTS_NOT_SET,
+    SSL_REDIRECT_OFF,
+    SESSION_COOKIE_INSECURE,
+    CSRF_COOKIE_INSECURE,
+    XFRAME_NOT_DENY,
+    SECURITY_MIDDLEWARE_MISSING,
+    REFERRER_OR_COOP_DISABLED,
+]
+OPTIONS: dict = {}
+
+SECURITY_MW = "django.middleware.security.SecurityMiddleware"
+XFRAME_MW = "django.middleware.clickjacking.XFrameOptionsMiddleware"
+CSRF_MW = "django.middleware.csrf.CsrfViewMiddleware"
+SESSION_MW = "django.contrib.sessions.middleware.SessionMiddleware"
+SESSION_APP = "django.contrib.sessions"
+
+REFERRER_POLICY_VALUES = {
+    "no-referrer",
+    "no-referrer-when-downgrade",
+    "origin",
+    "origin-when-cross-origin",
+    "same-origin",
+    "strict-origin",
+    "strict-origin-when-cross-origin",
+    "unsafe-url",
+}
+COOP_VALUES = {"same-origin", "same-origin-allow-popups", "unsafe-none"}
+
+# What each library accepts as true / false when it casts an environment string to bool.
+_ENVIRON_TRUE = {"true", "on", "ok", "y", "yes", "1"}
+_DECOUPLE_TRUE = {"1", "yes", "true", "on"}
+_DECOUPLE_FALSE = {"0", "no", "false", "off", ""}
+_ENVIRONS_TRUE = {"1", "true", "t", "yes", "y", "on"}
+
+_NOPE = object()  # "this expression cannot be computed"
+
+
+def applies(project: ProjectModel) -> bool:
+    return True
+
+
+# -- reading one setting -------------------------------------------------------------------------
+
+
+@dataclass
+class _Setting:
+    """What production gets for one setting.
+
+    state: "absent" (Django's default applies), "value" (a literal, or the default of an
+    environment read), "env" (the environment decides), "unknown" (cannot be computed).
+    """
+
+    name: str
+    state: str
+    value: Any
+    path: str | None
+    line: int | None
+    ref: EnvRef | None = None
+    from_default: bool = False
+    # What the setting becomes when its variable holds "False" / "True" (None: not an env read)
+    when_false: Any = _NOPE
+    when_true: Any = _NOPE
+    when_empty: Any = _NOPE
+
+    @property
+    def string_trap(self) -> bool:
+        """The raw environment string reaches the setting: "False" is true, only "" is false."""
+        return (
+            self.ref is not None
+            and self.when_false is not _NOPE
+            and self.when_empty is not _NOPE
+            and bool(self.when_false)
+            and not self.when_empty
+        )
+
+    @property
+    def never_true(self) -> bool:
+        """Even "True" in the environment does not give the boolean True (`is True` fails)."""
+        return (
+            self.ref is not None
+            and self.when_true is not _NOPE
+            and not isinstance(self.when_true, bool)
+        )
+
+    @property
+    def var(self) -> str:
+        return (self.ref.var if self.ref is not None else None) or self.name
+
+
+def _environ_schemes(project: ProjectModel) -> dict[str, tuple[str | None, Any]]:
+    """`environ.Env(DEBUG=(bool, False))` declarations: var -> (cast, default or _NOPE)."""
+    out: dict[str, tuple[str | None, Any]] = {}
+    for module in list(project.settings_modules.values())[:50]:
+        tree = module.file.tree if module.file is not None else None
+        if tree is None or "Env(" not in (module.file.text or ""):
+            continue
+        for stmt in tree.body:
+            value = getattr(stmt, "value", None)
+            if not isinstance(value, ast.Call) or not _dotted(value.func).endswith("Env"):
+                continue
+            for kw in value.keywords:
+                if kw.arg is None:
+                    continue
+                node = kw.value
+                if isinstance(node, ast.Tuple) and node.elts:
+                    default = (
+                        node.elts[1].value
+                        if (len(node.elts) > 1 and isinstance(node.elts[1], ast.Constant))
+                        else _NOPE
+                    )
+                    out[kw.arg] = (_dotted(node.elts[0]) or None, default)
+                else:
+                    out[kw.arg] = (_dotted(node) or None, _NOPE)
+    return out
+
+
+def _dotted(node: ast.AST) -> str:
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    return ""
+
+
+def _is_ref_node(node: ast.AST, ref: EnvRef) -> bool:
+    return (
+        isinstance(node, (ast.Call, ast.Subscript))
+        and getattr(node, "lineno", None) == ref.line
+        and getattr(node, "col_offset", -2) + 1 == ref.column
+    )
+
+
+def _find_ref_node(node: ast.AST, ref: EnvRef) -> ast.AST | None:
+    for sub in ast.walk(node):
+        if _is_ref_node(sub, ref):
+            return sub
+    return None
+
+
+def _read_cast(call: ast.AST | None, ref: EnvRef, schemes: dict) -> str | None:
+    """The cast the environment read itself applies (not casts wrapped around it)."""
+    if ref.api in ("os.environ", "os.getenv"):
+        return None
+    if not isinstance(call, ast.Call):
+        return ref.cast
+    cast: str | None = None
+    if isinstance(call.func, ast.Attribute) and ref.api in ("django-environ", "environs"):
+        method = call.func.attr
+        cast = {"bool": "bool", "int": "int", "float": "float", "list": "list"}.get(method)
+        if method not in ("bool", "int", "float", "str") and cast is None:
+            return ref.cast
+    kw = next((k.value for k in call.keywords if k.arg == "cast"), None)
+    if cast is None and kw is not None:
+        cast = {"bool": "bool", "int": "int", "float": "float"}.get(_dotted(kw))
+    if cast is None and ref.api == "django-environ":
+        scheme = schemes.get(ref.var or "")
+        if scheme is not None:
+            cast = {"bool": "bool", "int": "int", "float": "float"}.get(scheme[0] or "")
+        elif ref.has_default and ref.default is not None:
+            # django-environ's smart cast: the type of the default
+            cast = {bool: "bool", int: "int", float: "float"}.get(type(ref.default))
+    return cast
+
+
+def _env_bool(api: str, text: str) -> Any:
+    low = text.strip().lower()
+    if api == "decouple":
+        if low in _DECOUPLE_TRUE:
+            return True
+        return False if low in _DECOUPLE_FALSE else _NOPE
+    if api == "django-environ":
+        try:
+            return int(low) != 0
+        except ValueError:
+            return low in _ENVIRON_TRUE
+    return low in _ENVIRONS_TRUE
+
+
+def _read_result(ref: EnvRef, cast: str | None, raw: Any) -> Any:
+    """What the environment read returns when the variable holds `raw` (a string) or is unset
+    (`raw` is then the default, which django-environ returns as is)."""
+    if not isinstance(raw, str) or cast is None:
+        return raw
+    if cast == "bool":
+        return _env_bool(ref.api, raw)
+    try:
+        return int(raw) if cast == "int" else float(raw) if cast == "float" else raw
+    except ValueError:
+        return _NOPE
+
+
+_COMPARE: dict[type, Callable[[Any, Any], Any]] = {
+    ast.Eq: operator.eq,
+    ast.NotEq: operator.ne,
+    ast.In: lambda a, b: a in b,
+    ast.NotIn: lambda a, b: a not in b,
+}
+
+
+def _eval_with(node: ast.AST, ref: EnvRef, read_value: Any, depth: int = 0) -> Any:
+    """Compute the setting's expression with the environment read replaced by `read_value`."""
+    if depth > 20 or read_value is _NOPE:
+        return _NOPE
+    if _is_ref_node(node, ref):
+        return read_value
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+        items = [_eval_with(e, ref, read_value, depth + 1) for e in node.elts]
+        return _NOPE if any(i is _NOPE for i in items) else tuple(items)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        value = _eval_with(node.operand, ref, read_value, depth + 1)
+        return _NOPE if value is _NOPE else not value
+    if isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in _COMPARE:
+        left = _eval_with(node.left, ref, read_value, depth + 1)
+        right = _eval_with(node.comparators[0], ref, read_value, depth + 1)
+        if left is _NOPE or right is _NOPE:
+            return _NOPE
+        try:
+            return _COMPARE[type(node.ops[0])](left, right)
+        except TypeError:
+            return _NOPE
+    if isinstance(node, ast.BoolOp):
+        values = [_eval_with(v, ref, read_value, depth + 1) for v in node.values]
+        if any(v is _NOPE for v in values):
+            return _NOPE
+        result = values[0]
+        for v in values[1:]:
+            if (isinstance(node.op, ast.Or) and result) or (
+                isinstance(node.op, ast.And) and not result
+            ):
+                break
+            result = v
+        return result
+    if isinstance(node, ast.Call) and not node.keywords:
+        if isinstance(node.func, ast.Name) and node.func.id in ("bool", "int", "float", "str"):
+            if len(node.args) != 1:
+                return _NOPE
+            value = _eval_with(node.args[0], ref, read_value, depth + 1)
+            try:
+                return (
+                    _NOPE
+                    if value is _NOPE
+                    else {"bool": bool, "int": int, "float": float, "str": str}[node.func.id](value)
+                )
+            except (TypeError, ValueError):
+                return _NOPE
+        if isinstance(node.func, ast.Attribute) and node.func.attr in (
+            "lower",
+            "upper",
+            "strip",
+            "casefold",
+            "split",
+        ):
+            receiver = _eval_with(node.func.value, ref, read_value, depth + 1)
+            args = [_eval_with(a, ref, read_value, depth + 1) for a in node.args]
+            if not isinstance(receiver, str) or any(a is _NOPE for a in args):
+                return _NOPE
+            try:
+                return getattr(receiver, node.func.attr)(*args)
+            except (TypeError, ValueError):
+                return _NOPE
+    return _NOPE
+
+
+def _read(project: ProjectModel, name: str, django_default: Any, schemes: dict) -> _Setting:
+    s = project.settings
+    where: Assignment | None = s.where(name)
+    if where is None:
+        return _Setting(name, "absent", django_default, s.rel, None)
+    value = where.value
+    setting = _Setting(name, "value", value, where.path, where.line)
+    if where.conditional or isinstance(value, EnvDict):
+        setting.state = "env"
+        return setting
+    if isinstance(value, EnvRef):
+        setting.ref = value
+        expr = getattr(where.node, "value", None)
+        if where.path != value.path or not isinstance(expr, ast.AST):
+            expr = None
+        call = _find_ref_node(expr, value) if expr is not None else None
+        cast = _read_cast(call, value, schemes)
+
+        def outcome(raw: Any) -> Any:
+            result = _read_result(value, cast, raw)
+            if call is None or expr is None:
+                # the expression around the read is not known: take the read's own cast
+                return _read_result(value, value.cast, raw) if result is raw else result
+            return _eval_with(expr, value, result)
+
+        setting.when_false = outcome("False")
+        setting.when_true = outcome("True")
+        setting.when_empty = outcome("")
+        default: Any = value.default if value.has_default else _NOPE
+        if default is _NOPE and value.api == "django-environ":
+            default = schemes.get(value.var or "", (None, _NOPE))[1]
+        if default is _NOPE:
+            setting.state = "env"  # no default: the production environment must provide it
+            return setting
+        computed = outcome(default)
+        if computed is _NOPE:
+            setting.state = "unknown"
+            return setting
+        setting.value, setting.from_default = computed, True
+        return setting
+    if isinstance(value, Unknown) or not is_literal(value):
+        setting.state = "unknown"
+    return setting
+
+
+def _is_true(setting: _Setting) -> bool | None:
+    """Django's `setting is True`, as production sees it: False when it can fail, True when it
+    passes or the environment decides, None when djfix cannot tell."""
+    if setting.state == "unknown":
+        return None
+    if setting.never_true:
+        return False
+    if setting.state == "env":
+        return True
+    return setting.value is True
+
+
+def _where(setting: _Setting) -> str:
+    return setting.path or "the production settings"
+
+
+def _truthy_default(setting: _Setting) -> bool:
+    return setting.state in ("value", "absent") and bool(setting.value)
+
+
+# -- middleware ----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Middleware:
+    names: list[str]
+    complete: bool
+    setting: str  # MIDDLEWARE or MIDDLEWARE_CLASSES
+    path: str | None
+    line: int | None
+    ignored_classes: bool = False  # MIDDLEWARE_CLASSES set, but Django >= 2.0 ignores it
+
+    def has(self, name: str) -> bool | None:
+        if name in self.names:
+            return True
+        return False if self.complete else None
+
+
+def _middleware(project: ProjectModel) -> _Middleware:
+    s = project.settings
+    version = project.django_version
+    new = s.where("MIDDLEWARE")
+    old = s.where("MIDDLEWARE_CLASSES")
+    modern = version is not None and version >= (2, 0)
+    chosen = None
+    ignored = False
+    if new is not None and new.value is not None:
+        chosen = new
+    elif old is not None and not modern:
+        chosen = old
+    elif old is not None:
+        ignored = True
+    if chosen is None:
+        if version is not None and version < (2, 0):
+            default = [
+                "django.middleware.common.CommonMiddleware",
+                "django.middleware.csrf.CsrfViewMiddleware",
+            ]
+            return _Middleware(default, True, "MIDDLEWARE_CLASSES", s.rel, None)
+        where = old if ignored else None
+        return _Middleware(
+            [],
+            True,
+            "MIDDLEWARE",
+            where.path if where else s.rel,
+            where.line if where else None,
+            ignored,
+        )
+    value = chosen.value
+    if isinstance(value, (list, tuple)):
+        names = [v for v in value if isinstance(v, str)]
+        complete = len(names) == len(value) and not chosen.conditional
+    else:
+        names, complete = [], False
+    return _Middleware(names, complete, chosen.name, chosen.path, chosen.line)
+
+
+# -- the checks ----------------------------------------------------------------------------------
+
+
+def _version_at_least(project: ProjectModel, major: int, minor: int) -> bool:
+    return project.django_version is None or project.django_version >= (major, minor)
+
+
+def _debug(project: ProjectModel, schemes: dict) -> Iterator[Finding]:
+    d = _read(project, "DEBUG", False, schemes)
+    if d.string_trap:
+        yield Finding(
+            DEBUG_ENABLED,
+            f"DEBUG in {_where(d)} is true whenever {d.var} is set, even to False, because "
+            f"the environment string is not parsed as a boolean (security.W018): read it with "
+            f'env.bool("{d.var}", default=False)',
+            d.path,
+            d.line,
+        )
+    elif d.state == "value" and d.value:
+        if d.from_default:
+            message = (
+                f"DEBUG defaults to {d.value!r} in {_where(d)} when {d.var} is unset "
+                f'(security.W018): make the default False (env.bool("{d.var}", default=False))'
+            )
+        else:
+            message = (
+                f"DEBUG is {d.value!r} in {_where(d)} (security.W018): read it from the "
+                'environment with env.bool("DEBUG", default=False) so production runs with '
+                "DEBUG off"
+            )
+        yield Finding(DEBUG_ENABLED, message, d.path, d.line)
+    elif d.state == "unknown":
+        yield Finding(
+            DEBUG_ENABLED,
+            f"djfix cannot tell whether DEBUG is off in production, because {_where(d)} "
+            'computes it: read it with env.bool("DEBUG", default=False)',
+            d.path,
+            d.line,
+        )
+
+
+def _weak_key(key: str) -> str | None:
+    if key.startswith("django-insecure-"):
+        return "it starts with django-insecure-, the mark of a key made by startproject"
+    if len(key) < 50:
+        return f"it has {len(key)} characters, fewer than 50"
+    if len(set(key)) < 5:
+        return f"it has {len(set(key))} distinct characters, fewer than 5"
+    return None
+
+
+def _secret_key(project: ProjectModel, schemes: dict) -> Iterator[Finding]:
+    k = _read(project, "SECRET_KEY", None, schemes)
+    if k.state == "absent":
+        yield Finding(
+            SECRET_KEY_WEAK,
+            f"{_where(k)} sets no SECRET_KEY, so Django refuses to start (security.W009): "
+            'read it from the environment with SECRET_KEY = env("SECRET_KEY")',
+            k.path,
+            None,
+        )
+    elif k.state == "value" and isinstance(k.value, str):
+        if k.from_default and k.value == "":
+            return  # an empty default fails as loudly as no default at all
+        reason = _weak_key(k.value)
+        if reason is not None:
+            if k.from_default:
+                message = (
+                    f"SECRET_KEY in {_where(k)} defaults to a weak key when {k.var} is unset "
+                    f"({reason}; security.W009): remove the default so production must "
+                    "provide the key"
+                )
+            else:
+                message = (
+                    f"SECRET_KEY in {_where(k)} is weak ({reason}; security.W009): read it "
+                    'from the environment with env("SECRET_KEY") and generate a new one with '
+                    "get_random_secret_key()"
+                )
+            yield Finding(SECRET_KEY_WEAK, message, k.path, k.line)
+    fallbacks = project.settings.where("SECRET_KEY_FALLBACKS")
+    if fallbacks is not None and isinstance(fallbacks.value, (list, tuple)):
+        weak = [
+            i
+            for i, v in enumerate(fallbacks.value)
+            if isinstance(v, str) and _weak_key(v) is not None
+        ]
+        if weak:
+            yield Finding(
+                SECRET_KEY_WEAK,
+                f"SECRET_KEY_FALLBACKS in {fallbacks.path} holds weak keys (entries "
+                f"{', '.join(map(str, weak))}; security.W025): drop them or read the fallbacks "
+                'with env.list("SECRET_KEY_FALLBACKS")',
+                fallbacks.path,
+                fallbacks.line,
+            )
+
+
+def _allowed_hosts(project: ProjectModel, schemes: dict) -> Iterator[Finding]:
+    h = _read(project, "ALLOWED_HOSTS", [], schemes)
+    if h.state == "absent" or (
+        h.state == "value"
+        and not h.from_default
+        and isinstance(h.value, (list, tuple))
+        and not h.value
+    ):
+        yield Finding(
+            ALLOWED_HOSTS_EMPTY,
+            f"ALLOWED_HOSTS is empty in {_where(h)} (security.W020), so production answers "
+            'every request with 400: read it with env.list("ALLOWED_HOSTS")',
+            h.path,
+            h.line,
+        )
+
+
+def _hsts(project: ProjectModel, schemes: dict) -> Iterator[Finding]:
+    seconds = _read(project, "SECURE_HSTS_SECONDS", 0, schemes)
+    if seconds.state == "unknown":
+        return
+    if seconds.state in ("absent", "value") and not seconds.value:
+        how = (
+            "is not set"
+            if seconds.state == "absent"
+            else (f"defaults to {seconds.value!r}" if seconds.from_default else "is 0")
+        )
+        yield Finding(
+            HSTS_NOT_SET,
+            f"SECURE_HSTS_SECONDS {how} in {_where(seconds)} (security.W004): set "
+            'SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000) once the '
+            "whole site is served over HTTPS",
+            seconds.path,
+            seconds.line,
+        )
+        return
+    missing: list[str] = []
+    first: _Setting | None = None
+    wanted = [("SECURE_HSTS_INCLUDE_SUBDOMAINS", "W005")]
+    if _version_at_least(project, 1, 11):
+        wanted.append(("SECURE_HSTS_PRELOAD", "W021"))
+    for name, code in wanted:
+        setting = _read(project, name, False, schemes)
+        if _is_true(setting) is False:
+            missing.append(f"{name} ({code})")
+            first = first or setting
+    if missing and first is not None:
+        place = first if first.line is not None else seconds
+        yield Finding(
+            HSTS_NOT_SET,
+            f"HSTS is on in {_where(seconds)} but {' and '.join(missing)} "
+            f"{'is' if len(missing) == 1 else 'are'} not True: set "
+            f"{' and '.join(m.split(' ')[0] for m in missing)} = True",
+            place.path,
+            place.line,
+        )
+
+
+def _must_be_true(
+    project: ProjectModel,
+    schemes: dict,
+    name: str,
+    default: bool,
+    rule_: Any,
+    code: str,
+    why: str,
+) -> Iterator[Finding]:
+    setting = _read(project, name, default, schemes)
+    if _is_true(setting) is not False:
+        return
+    if setting.never_true:
+        state = f"is the raw string of {setting.var}, never the boolean True"
+    elif setting.state == "absent":
+        state = "is not set"
+    elif setting.from_default:
+        state = f"defaults to {setting.value!r} when {setting.var} is unset"
+    else:
+        state = f"is {setting.value!r}"
+    yield Finding(
+        rule_,
+        f"{name} {state} in {_where(setting)} ({code}{why}): set it to True "
+        f'(env.bool("{setting.var}", default=True))',
+        setting.path,
+        setting.line,
+    )
+
+
+def check(project: ProjectModel, options: dict[str, Any]) -> Iterator[Finding]:
+    f = project.settings.file
+    if project.settings.missing or f is None or f.tree is None:
+        return  # the settings cannot be read: DJ900 / DJ901 say so
+    schemes = _environ_schemes(project)
+    yield from _debug(project, schemes)
+    yield from _secret_key(project, schemes)
+    yield from _allowed_hosts(project, schemes)
+
+    mw = _middleware(project)
+    security = mw.has(SECURITY_MW)
+    if security is False:
+        if mw.ignored_classes:
+            message = (
+                f"{mw.path} sets MIDDLEWARE_CLASSES, which Django 2.0 and newer ignore, and no "
+                "MIDDLEWARE, so no middleware runs (security.W001): rename it to MIDDLEWARE and "
+                f"add {SECURITY_MW} first"
+            )
+        else:
+            message = (
+                f"{mw.setting} in {mw.path} does not include {SECURITY_MW} (security.W001), so "
+                "the SECURE_* settings have no effect: add it at the top of the list"
+            )
+        yield Finding(SECURITY_MIDDLEWARE_MISSING, message, mw.path, mw.line)
+    elif security is True:
+        yield from _hsts(project, schemes)
+        yield from _must_be_true(
+            project,
+            schemes,
+            "SECURE_SSL_REDIRECT",
+            False,
+            SSL_REDIRECT_OFF,
+            "security.W008",
+            ", so plain HTTP is served",
+        )
+        yield from _headers(project, schemes)
+
+    sessions_app = SESSION_APP in project.installed_apps
+    if sessions_app or mw.has(SESSION_MW):
+        yield from _must_be_true(
+            project,
+            schemes,
+            "SESSION_COOKIE_SECURE",
+            False,
+            SESSION_COOKIE_INSECURE,
+            "security.W012",
+            ", so the session cookie is also sent over plain HTTP",
+        )
+        httponly = _read(project, "SESSION_COOKIE_HTTPONLY", True, schemes)
+        if _is_true(httponly) is False:
+            yield Finding(
+                SESSION_COOKIE_INSECURE,
+                f"SESSION_COOKIE_HTTPONLY is off in {_where(httponly)} (security.W015), so "
+                "scripts can read the session cookie: remove the setting (the default is True)",
+                httponly.path,
+                httponly.line,
+            )
+
+    csrf = mw.has(CSRF_MW)
+    if csrf is False:
+        yield Finding(
+            CSRF_COOKIE_INSECURE,
+            f"{mw.setting} in {mw.path} does not include {CSRF_MW} (security.W003), so forms "
+            "are not protected against cross-site request forgery: add it to the list",
+            mw.path,
+            mw.line,
+        )
+    elif csrf is True:
+        use_sessions = _read(project, "CSRF_USE_SESSIONS", False, schemes)
+        if use_sessions.state in ("absent", "value") and not use_sessions.value:
+            yield from _must_be_true(
+                project,
+                schemes,
+                "CSRF_COOKIE_SECURE",
+                False,
+                CSRF_COOKIE_INSECURE,
+                "security.W016",
+                ", so the CSRF cookie is also sent over plain HTTP",
+            )
+
+    xframe = mw.has(XFRAME_MW)
+    if xframe is False:
+        yield Finding(
+            XFRAME_NOT_DENY,
+            f"{mw.setting} in {mw.path} does not include {XFRAME_MW} (security.W002), so "
+            "other sites can frame the pages: add it to the list",
+            mw.path,
+            mw.line,
+        )
+    elif xframe is True:
+        default = "DENY" if _version_at_least(project, 3, 0) else "SAMEORIGIN"
+        x = _read(project, "X_FRAME_OPTIONS", default, schemes)
+        if x.state in ("absent", "value") and x.value != "DENY":
+            state = "is not set" if x.state == "absent" else f"is {x.value!r}"
+            if x.from_default:
+                state = f"defaults to {x.value!r}"
+            yield Finding(
+                XFRAME_NOT_DENY,
+                f"X_FRAME_OPTIONS {state} in {_where(x)} (security.W019): set "
+                'X_FRAME_OPTIONS = "DENY" unless the site frames its own pages',
+                x.path,
+                x.line,
+            )
+
+
+def _headers(project: ProjectModel, schemes: dict) -> Iterator[Finding]:
+    """W022/E023 (Referrer-Policy), E024 (Cross-Origin-Opener-Policy), W006 (nosniff)."""
+    if _version_at_least(project, 3, 0):
+        default = "same-origin" if _version_at_least(project, 3, 1) else None
+        r = _read(project, "SECURE_REFERRER_POLICY", default, schemes)
+        if r.state in ("absent", "value"):
+            problem = None
+            if r.value is None:
+                problem = "is None (security.W022), so no Referrer-Policy header is sent"
+            else:
+                values = (
+                    {v.strip() for v in r.value.split(",")}
+                    if isinstance(r.value, str)
+                    else set(r.value)
+                    if isinstance(r.value, (list, tuple))
+                    else None
+                )
+                if values is not None and not values <= REFERRER_POLICY_VALUES:
+                    problem = "is not a valid policy (security.E023)"
+            if problem:
+                yield Finding(
+                    REFERRER_OR_COOP_DISABLED,
+                    f"SECURE_REFERRER_POLICY {problem} in {_where(r)}: set it to "
+                    '"same-origin" or remove it to get the default',
+                    r.path,
+                    r.line,
+                )
+    if _version_at_least(project, 4, 0):
+        c = _read(project, "SECURE_CROSS_ORIGIN_OPENER_POLICY", "same-origin", schemes)
+        if c.state == "value" and c.value is not None and c.value not in COOP_VALUES:
+            yield Finding(
+                REFERRER_OR_COOP_DISABLED,
+                f"SECURE_CROSS_ORIGIN_OPENER_POLICY in {_where(c)} is not a valid policy "
+                '(security.E024): set it to "same-origin" or remove it to get the default',
+                c.path,
+                c.line,
+            )
+    nosniff_default = _version_at_least(project, 3, 0)
+    yield from _must_be_true(
+        project,
+        schemes,
+        "SECURE_CONTENT_TYPE_NOSNIFF",
+        nosniff_default,
+        REFERRER_OR_COOP_DISABLED,
+        "security.W006",
+        ", so browsers may guess content types",
+    )

@@ -1,0 +1,209 @@
+"""Fix plans that rewrite settings modules (items 5, 8, 9 and 11).
+
+They share one question: which module of a (possibly split) settings package holds the thing to
+change, and how `env` reaches it. The check modules expose these as their `fix`.
+"""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+
+import libcst as cst
+
+from codemods import conn_max_age, deploy_security, redis_cache, settings_env
+from fixer.apply import EnvVar, FixContext
+from fixer.settings_eval import SettingsModule
+
+
+def production_chain(ctx: FixContext) -> set[str]:
+    """The production module and every module it star-imports or includes, transitively."""
+    modules = ctx.project.settings_modules
+    out: set[str] = set()
+    todo = [ctx.project.production_module]
+    while todo:
+        dotted = todo.pop()
+        if dotted in out:
+            continue
+        out.add(dotted)
+        mod = modules.get(dotted)
+        if mod is not None:
+            todo.extend(mod.star_imports)
+            todo.extend(mod.includes)
+    return out
+
+
+def _reaches(ctx: FixContext, dotted: str, target: str) -> bool:
+    seen: set[str] = set()
+    todo = list(
+        ctx.project.settings_modules.get(dotted, SettingsModule(dotted, None, None)).star_imports
+    )
+    while todo:
+        current = todo.pop()
+        if current == target:
+            return True
+        if current in seen:
+            continue
+        seen.add(current)
+        mod = ctx.project.settings_modules.get(current)
+        if mod is not None:
+            todo.extend(mod.star_imports)
+    return False
+
+
+def env_plan(ctx: FixContext, mod: SettingsModule, *, config: bool) -> settings_env.Plan:
+    assert mod.rel is not None
+    base = ctx.project.base_module
+    if mod.dotted != base and _reaches(ctx, mod.dotted, base):
+        source = "inherited"
+    else:
+        source = "create"
+    parents = len(PurePosixPath(mod.rel).parts) - 1
+    return settings_env.Plan(env_source=source, config=config, dotenv_parents=parents)
+
+
+def _own_dynamic(mod: SettingsModule) -> list[tuple[str, int, str]]:
+    return [d for d in mod.dynamic if d[0] == mod.rel]
+
+
+def _readable(ctx: FixContext, mod: SettingsModule, item: int) -> bool:
+    if mod.rel is None or mod.file is None or mod.file.tree is None:
+        return False
+    dynamic = _own_dynamic(mod)
+    if dynamic:
+        _, line, reason = dynamic[0]
+        ctx.leave(item, mod.rel, f"line {line}: {reason}, so djfix does not rewrite this module")
+        return False
+    return True
+
+
+def fix_environment(ctx: FixContext) -> None:
+    """Item 5: every settings module reads secrets and configuration through django-environ."""
+    chain = production_chain(ctx)
+    for dotted, mod in sorted(ctx.project.settings_modules.items()):
+        if not _readable(ctx, mod, 5):
+            continue
+        assert mod.rel is not None
+        source = ctx.changeset.read(mod.rel)
+        if source is None:
+            continue
+        try:
+            result = settings_env.transform(source, env_plan(ctx, mod, config=dotted in chain))
+        except cst.ParserSyntaxError as exc:
+            ctx.leave(5, mod.rel, f"libcst cannot parse it: {exc.message}")
+            continue
+        lines = dict(result.rewritten)
+        for variable in result.variables:
+            ctx.add_env(EnvVar(**vars(variable)))
+            if variable.secret and variable.dev_value:
+                setting = (
+                    variable.name
+                    if variable.name in lines
+                    else ("DATABASES" if variable.name.endswith("DATABASE_URL") else "CACHES")
+                )
+                ctx.secrets.append((variable.name, mod.rel, lines.get(setting, 0)))
+        for setting, line, reason in result.left:
+            ctx.leave(5, mod.rel, f"{setting} (line {line}): {reason}")
+        if result.code != source:
+            ctx.packages.add("django-environ")
+            ctx.write(mod.rel, result.code, 5)
+
+
+def _defining_module(ctx: FixContext, name: str) -> str | None:
+    where = ctx.project.settings.where(name)
+    return where.path if where is not None else None
+
+
+def fix_conn_max_age(ctx: FixContext) -> None:
+    """Item 11: persistent, health-checked database connections."""
+    rel = _defining_module(ctx, "DATABASES")
+    if rel is None:
+        ctx.leave(11, None, "DATABASES is not defined in a module djfix can read")
+        return
+    source = ctx.changeset.read(rel)
+    if source is None:
+        return
+    version = ctx.project.django_version
+    result = conn_max_age.transform(
+        source,
+        conn_max_age=int(ctx.options["conn-max-age"]),
+        health_checks=version is None or version >= (4, 1),
+    )
+    for setting, line, reason in result.left:
+        ctx.leave(11, rel, f"{setting} (line {line}): {reason}")
+    if result.code != source:
+        ctx.add_env(
+            EnvVar(
+                "CONN_MAX_AGE",
+                "Seconds a database connection is kept open (0: close after each request).",
+                str(ctx.options["conn-max-age"]),
+            )
+        )
+        ctx.write(rel, result.code, 11)
+
+
+def fix_redis_cache(ctx: FixContext) -> None:
+    """Item 8: a Redis cache that may be down."""
+    rels = [
+        r for r in (_defining_module(ctx, "CACHES"), _defining_module(ctx, "SESSION_ENGINE")) if r
+    ]
+    default_is_redis = _default_cache_is_redis(ctx)
+    for rel in dict.fromkeys(rels):
+        source = ctx.changeset.read(rel)
+        if source is None:
+            continue
+        result = redis_cache.transform(
+            source,
+            socket_timeout=float(ctx.options["redis-socket-timeout"]),
+            cache_is_default_redis=default_is_redis,
+        )
+        for setting, line, reason in result.left:
+            ctx.leave(8, rel, f"{setting} (line {line}): {reason}")
+        for name, old in getattr(result, "variables", []):
+            ctx.add_env(
+                EnvVar(
+                    name,
+                    "Redis used as the cache (redis://host:port/db).",
+                    settings_env.strip_credentials(old),
+                    old,
+                    secret=True,
+                )
+            )
+            ctx.secrets.append((name, rel, 0))
+        if result.code != source:
+            ctx.packages.add("django-redis")
+            ctx.write(rel, result.code, 8)
+
+
+def _default_cache_is_redis(ctx: FixContext) -> bool:
+    caches = ctx.project.settings.get("CACHES")
+    if isinstance(caches, dict):
+        default = caches.get("default")
+        if isinstance(default, dict):
+            return "redis" in str(default.get("BACKEND", "")).lower()
+    return False
+
+
+def fix_deploy_security(ctx: FixContext) -> None:
+    """Item 9: security settings for `check --deploy`, safe for DEBUG=True development."""
+    production = ctx.project.settings.rel
+    if production is None:
+        return
+    middleware_rel = _defining_module(ctx, "MIDDLEWARE") or _defining_module(
+        ctx, "MIDDLEWARE_CLASSES"
+    )
+    debug_defined = "DEBUG" in ctx.project.settings.names
+    for rel in dict.fromkeys([production, middleware_rel]):
+        if rel is None:
+            continue
+        source = ctx.changeset.read(rel)
+        if source is None:
+            continue
+        result = deploy_security.transform(
+            source,
+            debug_defined=debug_defined,
+            settings_block=rel == production,
+        )
+        for setting, line, reason in result.left:
+            ctx.leave(9, rel, f"{setting} (line {line}): {reason}")
+        if result.code != source:
+            ctx.write(rel, result.code, 9)

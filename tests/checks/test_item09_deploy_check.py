@@ -1,0 +1,490 @@
+from __future__ import annotations
+
+from fixer.checks import item09_deploy_check as item09
+from fixer.project import discover
+from tests.conftest import PROJECTS, findings_of
+
+EXAMPLES = PROJECTS.parent.parent / "examples"
+
+MIDDLEWARE = """\
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+"""
+CLEAN = (
+    """\
+import environ
+
+env = environ.Env()
+SECRET_KEY = env("SECRET_KEY")
+DEBUG = env.bool("DEBUG", default=False)
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
+INSTALLED_APPS = ["django.contrib.auth", "django.contrib.sessions"]
+"""
+    + MIDDLEWARE
+    + """\
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+"""
+)
+# Before Django 3.0 the defaults were X_FRAME_OPTIONS = "SAMEORIGIN" and no nosniff header.
+OLD_CLEAN = CLEAN + 'X_FRAME_OPTIONS = "DENY"\nSECURE_CONTENT_TYPE_NOSNIFF = True\n'
+
+
+def run(make_project, settings: str, django: str | None = "Django==5.2", **extra: str):
+    files = {"mysite/settings.py": settings, **extra}
+    if django:
+        files["requirements.txt"] = django + "\n"
+    return findings_of(item09, make_project(files))
+
+
+def replace(settings: str, old: str, new: str) -> str:
+    assert old in settings
+    return settings.replace(old, new)
+
+
+def shape(findings) -> list[tuple[str, int | None]]:
+    return [(f.code, f.line) for f in findings]
+
+
+# -- nothing to report ---------------------------------------------------------------------------
+
+
+def test_settings_read_from_env_with_safe_defaults(make_project):
+    assert run(make_project, CLEAN) == []
+
+
+def test_env_without_default_is_provided_by_production(make_project):
+    settings = replace(CLEAN, 'env.bool("DEBUG", default=False)', 'env.bool("DEBUG")')
+    settings = replace(settings, "SESSION_COOKIE_SECURE = True", 'SESSION_COOKIE_SECURE = env.bool("S")')
+    settings = replace(settings, 'default=31536000)', ")")
+    assert run(make_project, settings) == []
+
+
+def test_decouple_cast_bool_with_false_default(make_project):
+    settings = replace(
+        CLEAN,
+        'DEBUG = env.bool("DEBUG", default=False)',
+        'from decouple import config\nDEBUG = config("DEBUG", default=False, cast=bool)',
+    )
+    assert run(make_project, settings) == []
+
+
+def test_environ_scheme_gives_the_cast_and_default(make_project):
+    settings = replace(CLEAN, "env = environ.Env()", "env = environ.Env(DEBUG=(bool, False))")
+    settings = replace(settings, 'env.bool("DEBUG", default=False)', 'env("DEBUG")')
+    assert run(make_project, settings) == []
+
+
+def test_comparison_with_the_environment_string(make_project):
+    settings = replace(
+        CLEAN,
+        'DEBUG = env.bool("DEBUG", default=False)',
+        'import os\nDEBUG = os.environ.get("DEBUG", "False").lower() in ("1", "true")',
+    )
+    assert run(make_project, settings) == []
+
+
+def test_dev_module_debug_true_but_production_clean(make_project):
+    project = make_project(
+        {
+            "manage.py": """\
+                import os
+                os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings.dev")
+            """,
+            "mysite/settings/__init__.py": "",
+            "mysite/settings/base.py": CLEAN,
+            "mysite/settings/dev.py": """\
+                from .base import *  # noqa
+                DEBUG = True
+                SECRET_KEY = "dev"
+                ALLOWED_HOSTS = []
+                SESSION_COOKIE_SECURE = False
+            """,
+            "mysite/settings/prod.py": "from .base import *  # noqa\n",
+        }
+    )
+    assert project.production_module == "mysite.settings.prod"
+    assert findings_of(item09, project) == []
+
+
+def test_x_frame_options_defaults_to_deny_from_django_3(make_project):
+    assert run(make_project, CLEAN, django="Django==3.2") == []
+
+
+def test_csrf_use_sessions_makes_the_cookie_flag_moot(make_project):
+    settings = replace(CLEAN, "CSRF_COOKIE_SECURE = True", "CSRF_USE_SESSIONS = True")
+    assert run(make_project, settings) == []
+
+
+def test_conditional_assignment_is_left_to_the_environment(make_project):
+    settings = CLEAN + 'if env.bool("LOCAL", default=False):\n    DEBUG = True\n'
+    assert run(make_project, settings) == []
+
+
+def test_computed_middleware_is_not_judged(make_project):
+    settings = replace(CLEAN, MIDDLEWARE, "MIDDLEWARE = [m for m in BASE_MIDDLEWARE]\n")
+    assert run(make_project, settings) == []
+
+
+def test_unparsable_settings_report_nothing(make_project):
+    assert run(make_project, CLEAN + "DEBUG = (\n") == []
+
+
+# -- DJ090 debug-enabled -------------------------------------------------------------------------
+
+
+def test_debug_literal_true(make_project):
+    settings = replace(CLEAN, 'env.bool("DEBUG", default=False)', "True")
+    findings = run(make_project, settings)
+    assert shape(findings) == [("DJ090", 5)]
+    assert "DEBUG is True in mysite/settings.py (security.W018)" in findings[0].message
+
+
+def test_debug_default_true(make_project):
+    settings = replace(CLEAN, "default=False)", "default=True)")
+    findings = run(make_project, settings)
+    assert shape(findings) == [("DJ090", 5)]
+    assert "defaults to True" in findings[0].message
+    assert 'env.bool("DEBUG", default=False)' in findings[0].message
+
+
+def test_debug_raw_environment_string_is_a_trap(make_project):
+    settings = replace(
+        CLEAN,
+        'DEBUG = env.bool("DEBUG", default=False)',
+        'import os\nDEBUG = os.environ.get("DJANGO_DEBUG", False)',
+    )
+    findings = run(make_project, settings)
+    assert shape(findings) == [("DJ090", 6)]
+    assert "true whenever DJANGO_DEBUG is set, even to False" in findings[0].message
+
+
+def test_debug_bool_of_getenv_is_a_trap(make_project):
+    settings = replace(
+        CLEAN,
+        'DEBUG = env.bool("DEBUG", default=False)',
+        'import os\nDEBUG = bool(os.getenv("DEBUG"))',
+    )
+    assert shape(run(make_project, settings)) == [("DJ090", 6)]
+
+
+def test_debug_env_without_cast_or_scheme_is_a_trap(make_project):
+    settings = replace(CLEAN, 'env.bool("DEBUG", default=False)', 'env("DEBUG")')
+    assert shape(run(make_project, settings)) == [("DJ090", 5)]
+
+
+def test_debug_computed_cannot_be_told(make_project):
+    settings = replace(CLEAN, 'env.bool("DEBUG", default=False)', '"runserver" in sys.argv')
+    findings = run(make_project, settings)
+    assert shape(findings) == [("DJ090", 5)]
+    assert findings[0].message.startswith("djfix cannot tell whether DEBUG is off")
+
+
+def test_debug_compared_to_a_non_production_name_defaults_on(make_project):
+    settings = replace(
+        CLEAN,
+        'DEBUG = env.bool("DEBUG", default=False)',
+        'import os\nDEBUG = os.environ.get("DJANGO_ENV") != "production"',
+    )
+    findings = run(make_project, settings)
+    assert shape(findings) == [("DJ090", 6)]
+    assert "defaults to True" in findings[0].message
+
+
+# -- DJ091 secret-key-weak -----------------------------------------------------------------------
+
+
+def test_secret_key_django_insecure_literal(make_project):
+    key = "django-insecure-" + "abcdefghij" * 5
+    settings = replace(CLEAN, 'env("SECRET_KEY")', repr(key))
+    findings = run(make_project, settings)
+    assert shape(findings) == [("DJ091", 4)]
+    assert "django-insecure-" in findings[0].message
+    assert key not in findings[0].message
+
+
+def test_secret_key_short_default(make_project):
+    settings = replace(CLEAN, 'env("SECRET_KEY")', 'env("SECRET_KEY", default="dev-key")')
+    findings = run(make_project, settings)
+    assert shape(findings) == [("DJ091", 4)]
+    assert "defaults to a weak key" in findings[0].message
+    assert "7 characters" in findings[0].message
+    assert "dev-key" not in findings[0].message
+
+
+def test_secret_key_empty_default_is_like_no_default(make_project):
+    settings = replace(CLEAN, 'env("SECRET_KEY")', 'env("SECRET_KEY", default="")')
+    assert run(make_project, settings) == []
+
+
+def test_secret_key_repetitive(make_project):
+    settings = replace(CLEAN, 'env("SECRET_KEY")', repr("ab" * 30))
+    findings = run(make_project, settings)
+    assert shape(findings) == [("DJ091", 4)]
+    assert "2 distinct characters" in findings[0].message
+
+
+def test_secret_key_missing(make_project):
+    settings = replace(CLEAN, 'SECRET_KEY = env("SECRET_KEY")\n', "")
+    findings = run(make_project, settings)
+    assert [(f.code, f.path, f.line) for f in findings] == [("DJ091", "mysite/settings.py", None)]
+
+
+def test_secret_key_fallbacks(make_project):
+    settings = CLEAN + 'SECRET_KEY_FALLBACKS = ["old"]\n'
+    findings = run(make_project, settings)
+    assert shape(findings) == [("DJ091", 20)]
+    assert "security.W025" in findings[0].message
+
+
+# -- DJ092 allowed-hosts-empty -------------------------------------------------------------------
+
+
+def test_allowed_hosts_literal_empty(make_project):
+    settings = replace(CLEAN, 'env.list("ALLOWED_HOSTS", default=[])', "[]")
+    findings = run(make_project, settings)
+    assert shape(findings) == [("DJ092", 6)]
+    assert "security.W020" in findings[0].message
+
+
+def test_allowed_hosts_missing(make_project):
+    settings = replace(CLEAN, 'ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])\n', "")
+    assert shape(run(make_project, settings)) == [("DJ092", None)]
+
+
+# -- DJ093 hsts-not-set --------------------------------------------------------------------------
+
+
+def test_hsts_missing(make_project):
+    settings = replace(
+        CLEAN, 'SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)\n', ""
+    )
+    findings = run(make_project, settings)
+    assert shape(findings) == [("DJ093", None)]
+    assert "SECURE_HSTS_SECONDS is not set" in findings[0].message
+
+
+def test_hsts_default_zero(make_project):
+    settings = replace(CLEAN, "default=31536000", "default=0")
+    findings = run(make_project, settings)
+    assert shape(findings) == [("DJ093", 15)]
+    assert "defaults to 0" in findings[0].message
+
+
+def test_hsts_on_without_subdomains_and_preload(make_project):
+    settings = replace(CLEAN, "SECURE_HSTS_INCLUDE_SUBDOMAINS = True\n", "")
+    settings = replace(settings, "SECURE_HSTS_PRELOAD = True", "SECURE_HSTS_PRELOAD = False")
+    findings = run(make_project, settings)
+    assert shape(findings) == [("DJ093", 15)]  # at SECURE_HSTS_SECONDS: the other is unset
+    message = findings[0].message
+    assert "SECURE_HSTS_INCLUDE_SUBDOMAINS (W005) and SECURE_HSTS_PRELOAD (W021)" in message
+
+
+def test_hsts_preload_not_checked_before_django_1_11(make_project):
+    settings = replace(OLD_CLEAN, "SECURE_HSTS_PRELOAD = True\n", "")
+    assert run(make_project, settings, django="Django==1.10.8") == []
+
+
+# -- DJ094 .. DJ096 ------------------------------------------------------------------------------
+
+
+def test_ssl_redirect_default_false(make_project):
+    settings = replace(CLEAN, 'env.bool("SECURE_SSL_REDIRECT", default=True)', "False")
+    findings = run(make_project, settings)
+    assert shape(findings) == [("DJ094", 14)]
+    assert "SECURE_SSL_REDIRECT is False" in findings[0].message
+
+
+def test_session_cookie_not_secure(make_project):
+    settings = replace(CLEAN, "SESSION_COOKIE_SECURE = True\n", "")
+    findings = run(make_project, settings)
+    assert shape(findings) == [("DJ095", None)]
+    assert "security.W012" in findings[0].message
+
+
+def test_session_cookie_secure_from_raw_environment_string(make_project):
+    settings = replace(
+        CLEAN,
+        "SESSION_COOKIE_SECURE = True",
+        'import os\nSESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", True)',
+    )
+    findings = run(make_project, settings)
+    assert shape(findings) == [("DJ095", 19)]
+    assert "raw string of SESSION_COOKIE_SECURE, never the boolean True" in findings[0].message
+
+
+def test_session_cookie_httponly_off(make_project):
+    findings = run(make_project, CLEAN + "SESSION_COOKIE_HTTPONLY = False\n")
+    assert shape(findings) == [("DJ095", 20)]
+    assert "security.W015" in findings[0].message
+
+
+def test_csrf_cookie_not_secure(make_project):
+    settings = replace(CLEAN, "CSRF_COOKIE_SECURE = True", "CSRF_COOKIE_SECURE = False")
+    findings = run(make_project, settings)
+    assert shape(findings) == [("DJ096", 19)]
+    assert "security.W016" in findings[0].message
+
+
+def test_csrf_middleware_missing(make_project):
+    settings = replace(CLEAN, '    "django.middleware.csrf.CsrfViewMiddleware",\n', "")
+    findings = run(make_project, settings)
+    assert shape(findings) == [("DJ096", 8)]
+    assert "security.W003" in findings[0].message
+
+
+# -- DJ097 x-frame-options-not-deny --------------------------------------------------------------
+
+
+def test_x_frame_options_sameorigin(make_project):
+    findings = run(make_project, CLEAN + 'X_FRAME_OPTIONS = "SAMEORIGIN"\n')
+    assert shape(findings) == [("DJ097", 20)]
+    assert "security.W019" in findings[0].message
+
+
+def test_x_frame_options_default_before_django_3(make_project):
+    settings = CLEAN + "SECURE_CONTENT_TYPE_NOSNIFF = True\n"
+    findings = run(make_project, settings, django="Django==2.2.28")
+    assert shape(findings) == [("DJ097", None)]
+    assert "X_FRAME_OPTIONS is not set" in findings[0].message
+
+
+def test_x_frame_middleware_missing(make_project):
+    settings = replace(
+        CLEAN, '    "django.middleware.clickjacking.XFrameOptionsMiddleware",\n', ""
+    )
+    findings = run(make_project, settings)
+    assert shape(findings) == [("DJ097", 8)]
+    assert "security.W002" in findings[0].message
+
+
+# -- DJ098 security-middleware-missing -----------------------------------------------------------
+
+
+def test_security_middleware_missing_hides_its_settings(make_project):
+    settings = replace(CLEAN, '    "django.middleware.security.SecurityMiddleware",\n', "")
+    settings = replace(settings, "SECURE_HSTS_PRELOAD = True\n", "")
+    findings = run(make_project, settings)
+    assert shape(findings) == [("DJ098", 8)]
+    assert "security.W001" in findings[0].message
+
+
+def test_middleware_classes_on_old_django(make_project):
+    settings = replace(OLD_CLEAN, "MIDDLEWARE = [", "MIDDLEWARE_CLASSES = [")
+    assert run(make_project, settings, django="Django==1.9.13") == []
+
+
+def test_middleware_classes_ignored_from_django_2(make_project):
+    settings = replace(OLD_CLEAN, "MIDDLEWARE = [", "MIDDLEWARE_CLASSES = [")
+    findings = run(make_project, settings, django="Django==2.2")
+    assert [f.code for f in findings] == ["DJ098", "DJ096", "DJ097"]
+    assert "MIDDLEWARE_CLASSES, which Django 2.0 and newer ignore" in findings[0].message
+    assert findings[0].line == 8
+
+
+# -- DJ099 referrer-or-coop-disabled -------------------------------------------------------------
+
+
+def test_referrer_policy_none(make_project):
+    findings = run(make_project, CLEAN + "SECURE_REFERRER_POLICY = None\n")
+    assert shape(findings) == [("DJ099", 20)]
+    assert "security.W022" in findings[0].message
+
+
+def test_referrer_policy_invalid(make_project):
+    findings = run(make_project, CLEAN + 'SECURE_REFERRER_POLICY = "same-origin, nope"\n')
+    assert shape(findings) == [("DJ099", 20)]
+    assert "security.E023" in findings[0].message
+
+
+def test_cross_origin_opener_policy_invalid(make_project):
+    findings = run(make_project, CLEAN + 'SECURE_CROSS_ORIGIN_OPENER_POLICY = "open"\n')
+    assert shape(findings) == [("DJ099", 20)]
+    assert "security.E024" in findings[0].message
+
+
+def test_content_type_nosniff_off(make_project):
+    findings = run(make_project, CLEAN + "SECURE_CONTENT_TYPE_NOSNIFF = False\n")
+    assert shape(findings) == [("DJ099", 20)]
+    assert "security.W006" in findings[0].message
+
+
+def test_nosniff_default_off_before_django_3(make_project):
+    settings = CLEAN + 'X_FRAME_OPTIONS = "DENY"\n'
+    findings = run(make_project, settings, django="Django==2.2.28")
+    assert shape(findings) == [("DJ099", None)]
+    assert "SECURE_CONTENT_TYPE_NOSNIFF is not set" in findings[0].message
+
+
+def test_referrer_policy_default_none_on_django_3_0(make_project):
+    findings = run(make_project, CLEAN, django="Django==3.0.14")
+    assert shape(findings) == [("DJ099", None)]
+    assert "is None (security.W022)" in findings[0].message
+
+
+# -- the test projects ---------------------------------------------------------------------------
+
+
+def codes_of(name: str, root=PROJECTS) -> list[tuple[str, str, int | None]]:
+    project = discover(root / name)
+    return [(f.code, f.path, f.line) for f in findings_of(item09, project)]
+
+
+def test_deploy_ready_is_clean():
+    assert codes_of("deploy_ready") == []
+
+
+def test_legacy_single():
+    # `check --deploy` on Django 1.11: W018, W020, W001, W012, W016, W002
+    assert codes_of("legacy_single") == [
+        ("DJ090", "legacy/settings.py", 15),
+        ("DJ092", "legacy/settings.py", 17),
+        ("DJ098", "legacy/settings.py", 30),
+        ("DJ095", "legacy/settings.py", None),
+        ("DJ096", "legacy/settings.py", None),
+        ("DJ097", "legacy/settings.py", 30),
+    ]
+
+
+def test_split_settings_judges_prod():
+    # W004, W012, W016; dev.py's DEBUG = True does not count
+    assert codes_of("split_settings") == [
+        ("DJ093", "config/settings/prod.py", None),
+        ("DJ095", "config/settings/prod.py", None),
+        ("DJ096", "config/settings/prod.py", None),
+    ]
+
+
+def test_celery_services():
+    # W018, W009, W004, W008, W012, W016 with nothing in the environment
+    assert codes_of("celery_services") == [
+        ("DJ090", "svc/settings.py", 12),
+        ("DJ091", "svc/settings.py", 11),
+        ("DJ093", "svc/settings.py", None),
+        ("DJ094", "svc/settings.py", None),
+        ("DJ095", "svc/settings.py", None),
+        ("DJ096", "svc/settings.py", None),
+    ]
+
+
+def test_asgi_channels_and_manage_subfolder():
+    assert [c for c, _, _ in codes_of("asgi_channels")] == [
+        "DJ090", "DJ091", "DJ093", "DJ094", "DJ095", "DJ096"
+    ]
+    assert [c for c, _, _ in codes_of("manage_subfolder")] == [
+        "DJ091", "DJ093", "DJ094", "DJ095", "DJ096"
+    ]
+
+
+def test_examples_legacy_project():
+    assert [c for c, _, _ in codes_of("legacy_project", EXAMPLES)] == [
+        "DJ090", "DJ091", "DJ093", "DJ094", "DJ095", "DJ096"
+    ]
