@@ -1090,6 +1090,8 @@ def cache_kind(backend: Any) -> str | None:
     low = backend.lower()
     if "redis" in low:
         return "redis"
+    if low.endswith("locmemcache"):  # before the memcache test: "locmemcache" contains it
+        return "locmem"
     if "memcache" in low:
         return "memcached"
     if low.endswith("databasecache"):

@@ -757,7 +757,11 @@ class _Evaluator:
                     cast = {"bool": "bool", "int": "int", "float": "float", "list": "list"}.get(
                         cast_kw.id
                     )
-            default = kwargs.get("default", args[1] if len(args) > 1 else _MISSING)
+            if factory.api == "django-environ" and method is None:
+                # env("X", cast, default): django-environ's second positional is the cast
+                default = kwargs.get("default", args[2] if len(args) > 2 else _MISSING)
+            else:
+                default = kwargs.get("default", args[1] if len(args) > 1 else _MISSING)
             if factory.api == "decouple":
                 return self._env(node, "decouple", var, default, cast)
             other = tuple((k, v) for k, v in kwargs.items() if k != "default")

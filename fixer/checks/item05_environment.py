@@ -5,7 +5,8 @@
   module of the settings package counts, development modules too, unless `.gitignore` keeps the
   file out of the repository). A secret is a non-empty string assigned to `SECRET_KEY`, to a
   name ending in `_KEY`, `_SECRET`, `_TOKEN`, `_PASSWORD`, `_PASSWD` or `_PASS` (or named
-  `SECRET`, `TOKEN`, `PASSWORD`), also as a key of a nested dict (`DATABASES[...]["PASSWORD"]`);
+  `SECRET`, `TOKEN`, `PASSWORD`), to an entry of `SECRET_KEY_FALLBACKS`, also as a key of a
+  nested dict (`DATABASES[...]["PASSWORD"]`);
   a URL with a password (`redis://:pw@host`, `amqp://user:pw@host`) in any setting; a `*_DSN`
   URL with a user part (`https://key@sentry.io/1`). The default of an environment read counts
   too (`config("SECRET_KEY", default="...")`): the default is in the repository. Public keys
@@ -33,6 +34,10 @@
   no dependency file declares `django-environ`. Settings that read the environment another way
   are already reported by DJ052 to DJ054, whose fix adds the dependency; without any
   dependency file djfix cannot tell, and stays silent.
+
+DJ050 and DJ051 judge only values written as literals: a value computed at run time (read from a
+file, built by a function) is not reported. A settings module that does not parse is skipped
+(DJ900 reports it).
 
 ## Why it matters
 One image should run unchanged in every environment, with everything that differs (secrets,
@@ -266,7 +271,7 @@ class _GitIgnore:
 
 # -- DJ050: literal secrets ----------------------------------------------------------------------
 
-_SECRET_NAME = re.compile(r"(^|_)(SECRET|TOKEN|PASSWORD|PASSWD|PASS)$|_KEY$")
+_SECRET_NAME = re.compile(r"(^|_)(SECRET|TOKEN|PASSWORD|PASSWD|PASS)$|_KEY$|^SECRET_KEY_FALLBACKS$")
 _NOT_SECRET = (
     "PUBLIC",
     "PUBLISHABLE",
@@ -637,7 +642,7 @@ def _literal_config(project: ProjectModel) -> Iterator[Finding]:
         reported.add(root)
         var = (
             root
-            if root.endswith(("_URL", "_URLS", "_HOST", "_HOSTS", "_DSN"))
+            if root.endswith(("_URL", "_URLS", "_HOST", "_HOSTS", "_DSN", "_BACKEND", "_BROKER"))
             else f"{service.kind.upper()}_URL"
         )
         yield Finding(

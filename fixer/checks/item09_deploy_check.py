@@ -791,22 +791,32 @@ def check(project: ProjectModel, options: dict[str, Any]) -> Iterator[Finding]:
         yield from _headers(project, schemes)
 
     sessions_app = SESSION_APP in project.installed_apps
-    if sessions_app or mw.has(SESSION_MW):
+    session_mw = bool(mw.has(SESSION_MW))
+    if sessions_app or session_mw:
+        # Django reports W010/W013 for the app, W011/W014 for the middleware, W012/W015 for both
+        secure_code, httponly_code = (
+            ("W012", "W015")
+            if sessions_app and session_mw
+            else ("W010", "W013")
+            if sessions_app
+            else ("W011", "W014")
+        )
         yield from _must_be_true(
             project,
             schemes,
             "SESSION_COOKIE_SECURE",
             False,
             SESSION_COOKIE_INSECURE,
-            "security.W012",
+            f"security.{secure_code}",
             ", so the session cookie is also sent over plain HTTP",
         )
         httponly = _read(project, "SESSION_COOKIE_HTTPONLY", True, schemes)
         if _is_true(httponly) is False:
             yield Finding(
                 SESSION_COOKIE_INSECURE,
-                f"SESSION_COOKIE_HTTPONLY is off in {_where(httponly)} (security.W015), so "
-                "scripts can read the session cookie: remove the setting (the default is True)",
+                f"SESSION_COOKIE_HTTPONLY is off in {_where(httponly)} (security."
+                f"{httponly_code}), so scripts can read the session cookie: remove the setting "
+                "(the default is True)",
                 httponly.path,
                 httponly.line,
             )
@@ -868,13 +878,13 @@ def _headers(project: ProjectModel, schemes: dict) -> Iterator[Finding]:
             if r.value is None:
                 problem = "is None (security.W022), so no Referrer-Policy header is sent"
             else:
-                values = (
-                    {v.strip() for v in r.value.split(",")}
-                    if isinstance(r.value, str)
-                    else set(r.value)
-                    if isinstance(r.value, (list, tuple))
-                    else None
-                )
+                values: set[Any] | None = None
+                if isinstance(r.value, str):
+                    values = {v.strip() for v in r.value.split(",")}
+                elif isinstance(r.value, (list, tuple)):
+                    values = {v for v in r.value if isinstance(v, str)}
+                    if len(values) != len(set(map(repr, r.value))):
+                        values.add(None)  # an entry that is not a policy name
                 if values is not None and not values <= REFERRER_POLICY_VALUES:
                     problem = "is not a valid policy (security.E023)"
             if problem:
@@ -887,7 +897,11 @@ def _headers(project: ProjectModel, schemes: dict) -> Iterator[Finding]:
                 )
     if _version_at_least(project, 4, 0):
         c = _read(project, "SECURE_CROSS_ORIGIN_OPENER_POLICY", "same-origin", schemes)
-        if c.state == "value" and c.value is not None and c.value not in COOP_VALUES:
+        if (
+            c.state == "value"
+            and c.value is not None
+            and not (isinstance(c.value, str) and c.value in COOP_VALUES)
+        ):
             yield Finding(
                 REFERRER_OR_COOP_DISABLED,
                 f"SECURE_CROSS_ORIGIN_OPENER_POLICY in {_where(c)} is not a valid policy "

@@ -2,9 +2,9 @@
 
 ## What it checks
 The networked services the production settings configure (databases other than SQLite, Redis
-and Memcached caches, Celery brokers and result backends, channel layers, Elasticsearch and
-other service URLs; see `djfix inspect`) are checked when the process starts, and a failure
-stops the start with one message per service:
+and Memcached caches, Celery brokers and result backends, Redis channel layers, Elasticsearch
+and other settings whose value is a service URL) are checked when the process starts, and a
+failure stops the start with one message per service:
 
 - `startup-probes-missing` (DJ130): there is at least one networked service and no startup
   probe;
@@ -28,8 +28,9 @@ when the text of some probe module mentions it, case-insensitively:
 | a cache, result backend, channel layer | also `caches`, `result_backend`, `channel_layer` |
 | anything else | the setting's name |
 
-SQLite databases and in-process caches (local memory, files, dummy) need no probe. The messages
-list each service by kind, setting and location; passwords in locations are masked.
+SQLite databases and in-process caches (local memory, files, database, dummy) need no probe;
+the item applies only when at least one networked service is configured. The messages list each
+service by kind, setting and location; passwords in locations are masked.
 
 ## Why it matters
 When the database, Redis or the broker is unreachable, a Django process that starts anyway
@@ -125,7 +126,7 @@ def _in_process_cache(project: ProjectModel, service: Service) -> bool:
         return False
     try:
         alias = ast.literal_eval(service.setting[len("CACHES[") : -1])
-    except (ValueError, SyntaxError):
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
         return False
     caches = project.settings.get("CACHES")
     conf = caches.get(alias) if isinstance(caches, dict) else None

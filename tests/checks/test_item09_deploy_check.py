@@ -63,8 +63,10 @@ def test_settings_read_from_env_with_safe_defaults(make_project):
 
 def test_env_without_default_is_provided_by_production(make_project):
     settings = replace(CLEAN, 'env.bool("DEBUG", default=False)', 'env.bool("DEBUG")')
-    settings = replace(settings, "SESSION_COOKIE_SECURE = True", 'SESSION_COOKIE_SECURE = env.bool("S")')
-    settings = replace(settings, 'default=31536000)', ")")
+    settings = replace(
+        settings, "SESSION_COOKIE_SECURE = True", 'SESSION_COOKIE_SECURE = env.bool("S")'
+    )
+    settings = replace(settings, "default=31536000)", ")")
     assert run(make_project, settings) == []
 
 
@@ -321,6 +323,16 @@ def test_session_cookie_secure_from_raw_environment_string(make_project):
     assert "raw string of SESSION_COOKIE_SECURE, never the boolean True" in findings[0].message
 
 
+def test_session_cookie_with_the_app_but_not_the_middleware(make_project):
+    settings = replace(CLEAN, "SESSION_COOKIE_SECURE = True\n", "")
+    settings = replace(
+        settings, '    "django.contrib.sessions.middleware.SessionMiddleware",\n', ""
+    )
+    findings = run(make_project, settings)
+    assert shape(findings) == [("DJ095", None)]
+    assert "security.W010" in findings[0].message
+
+
 def test_session_cookie_httponly_off(make_project):
     findings = run(make_project, CLEAN + "SESSION_COOKIE_HTTPONLY = False\n")
     assert shape(findings) == [("DJ095", 20)]
@@ -358,9 +370,7 @@ def test_x_frame_options_default_before_django_3(make_project):
 
 
 def test_x_frame_middleware_missing(make_project):
-    settings = replace(
-        CLEAN, '    "django.middleware.clickjacking.XFrameOptionsMiddleware",\n', ""
-    )
+    settings = replace(CLEAN, '    "django.middleware.clickjacking.XFrameOptionsMiddleware",\n', "")
     findings = run(make_project, settings)
     assert shape(findings) == [("DJ097", 8)]
     assert "security.W002" in findings[0].message
@@ -477,14 +487,28 @@ def test_celery_services():
 
 def test_asgi_channels_and_manage_subfolder():
     assert [c for c, _, _ in codes_of("asgi_channels")] == [
-        "DJ090", "DJ091", "DJ093", "DJ094", "DJ095", "DJ096"
+        "DJ090",
+        "DJ091",
+        "DJ093",
+        "DJ094",
+        "DJ095",
+        "DJ096",
     ]
     assert [c for c, _, _ in codes_of("manage_subfolder")] == [
-        "DJ091", "DJ093", "DJ094", "DJ095", "DJ096"
+        "DJ091",
+        "DJ093",
+        "DJ094",
+        "DJ095",
+        "DJ096",
     ]
 
 
 def test_examples_legacy_project():
     assert [c for c, _, _ in codes_of("legacy_project", EXAMPLES)] == [
-        "DJ090", "DJ091", "DJ093", "DJ094", "DJ095", "DJ096"
+        "DJ090",
+        "DJ091",
+        "DJ093",
+        "DJ094",
+        "DJ095",
+        "DJ096",
     ]

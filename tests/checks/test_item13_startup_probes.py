@@ -61,18 +61,28 @@ def test_probe_module_covers_every_service(make_project):
 
 
 def test_probe_in_apps_py(make_project):
-    apps = "from django.apps import AppConfig\n\n" + PROBE + (
-        "\n\nclass ShopConfig(AppConfig):\n"
-        '    name = "shop"\n\n'
-        "    def ready(self):\n"
-        "        run_startup_probes()\n"
+    apps = (
+        "from django.apps import AppConfig\n\n"
+        + PROBE
+        + (
+            "\n\nclass ShopConfig(AppConfig):\n"
+            '    name = "shop"\n\n'
+            "    def ready(self):\n"
+            "        run_startup_probes()\n"
+        )
     )
     assert run(make_project, **{"shop/apps.py": apps}) == []
 
 
 def test_probe_in_checks_py_of_an_app_config_entry(make_project):
     settings = SETTINGS.replace('"shop"]', '"shop.apps.ShopConfig"]')
-    apps = 'from django.apps import AppConfig\n\n\nclass ShopConfig(AppConfig):\n    name = "shop"\n'
+    apps = """\
+        from django.apps import AppConfig
+
+
+        class ShopConfig(AppConfig):
+            name = "shop"
+    """
     files = {"shop/apps.py": apps, "shop/checks.py": PROBE}
     assert run(make_project, settings, **files) == []
 

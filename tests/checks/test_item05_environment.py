@@ -1,0 +1,458 @@
+from __future__ import annotations
+
+from fixer.checks import item05_environment as item05
+from fixer.project import discover
+from tests.conftest import PROJECTS, findings_of
+
+EXAMPLES = PROJECTS.parent.parent / "examples"
+
+CLEAN = """\
+import environ
+
+env = environ.Env()
+SECRET_KEY = env("SECRET_KEY")
+DEBUG = env.bool("DEBUG", default=False)
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
+DATABASES = {"default": env.db("DATABASE_URL", default="sqlite:///db.sqlite3")}
+CACHES = {
+    "default": {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": env("REDIS_URL", default="redis://127.0.0.1:6379/0"),
+    }
+}
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
+"""
+REQUIREMENTS = "Django==5.2\ndjango-environ==0.11\n"
+
+
+def run(make_project, settings: str = CLEAN, requirements: str | None = REQUIREMENTS, **files):
+    tree = {"mysite/settings.py": settings, **files}
+    if requirements is not None:
+        tree["requirements.txt"] = requirements
+    return findings_of(item05, make_project(tree))
+
+
+def shape(findings) -> list[tuple[str, str, int | None]]:
+    return [(f.code, f.path, f.line) for f in findings]
+
+
+# -- nothing to report ---------------------------------------------------------------------------
+
+
+def test_everything_from_django_environ(make_project):
+    assert run(make_project) == []
+
+
+def test_public_and_non_secret_keys(make_project):
+    settings = CLEAN + (
+        'STRIPE_PUBLISHABLE_KEY = "pk_live_abc"\n'
+        'RECAPTCHA_SITE_KEY = "6Lc-site"\n'
+        'REST_FRAMEWORK = {"NON_FIELD_ERRORS_KEY": "errors"}\n'
+        'CACHE_MIDDLEWARE_KEY_PREFIX = "shop"\n'
+        'SENTRY_DSN = env("SENTRY_DSN", default="")\n'
+        'SECRET_KEY_FILE = open("/run/secrets/key").read()\n'
+    )
+    assert run(make_project, settings) == []
+
+
+def test_secret_in_gitignored_local_settings(make_project):
+    findings = run(
+        make_project,
+        CLEAN + "try:\n    from .local import *  # noqa\nexcept ImportError:\n    pass\n",
+        **{
+            ".gitignore": "*.pyc\nmysite/local.py\n",
+            "mysite/local.py": 'SECRET_KEY = "a-developer-only-key-that-is-not-committed"\n',
+        },
+    )
+    assert findings == []
+
+
+def test_compose_env_file_named_volume_and_interpolation(make_project):
+    compose = """\
+        services:
+          web:
+            build: .
+            env_file: .env
+            environment:
+              POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:?set it}
+              DEBUG: "False"
+            volumes:
+              - media:/app/media
+              - ./static:/app/static
+        volumes:
+          media:
+    """
+    assert run(make_project, **{"docker-compose.yml": compose}) == []
+
+
+def test_settings_only_in_dev_module(make_project):
+    findings = run(
+        make_project,
+        None,
+        **{
+            "manage.py": 'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", '
+            '"mysite.settings.dev")\n',
+            "mysite/settings/__init__.py": "",
+            "mysite/settings/base.py": CLEAN,
+            "mysite/settings/dev.py": (
+                'from .base import *  # noqa\nDEBUG = True\nALLOWED_HOSTS = ["*"]\n'
+            ),
+            "mysite/settings/prod.py": "from .base import *  # noqa\n",
+        },
+    )
+    assert findings == []
+
+
+def test_settings_module_bootstrap_in_a_sibling_is_not_configuration(make_project):
+    findings = run(
+        make_project,
+        "from .base_settings import *  # noqa\n",
+        **{
+            "mysite/base_settings.py": CLEAN,
+            "mysite/celery.py": 'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", '
+            '"mysite.settings")\n',
+        },
+    )
+    assert findings == []
+
+
+def test_no_dependency_file_cannot_tell(make_project):
+    assert run(make_project, requirements=None) == []
+
+
+# -- DJ050 literal-secret ------------------------------------------------------------------------
+
+
+def test_literal_secret_key_is_masked(make_project):
+    key = "k3#v9!q0m@x7^tz2lq8(w$e1r5u_y6i+o4p-a=s9d8f7g6h5j4"
+    settings = CLEAN.replace('env("SECRET_KEY")', repr(key))
+    findings = run(make_project, settings)
+    assert [(f.code, f.line, f.column) for f in findings] == [("DJ050", 4, 14)]
+    message = findings[0].message
+    assert message.startswith("SECRET_KEY in mysite/settings.py is a secret written in the file")
+    assert "a 50-character string" in message
+    assert key not in message and key[:6] not in message
+
+
+def test_nested_password_url_and_dsn(make_project):
+    settings = CLEAN + (
+        'DATABASES["default"]["PASSWORD"] = "hunter22"\n'
+        'CELERY_BROKER_URL = "amqp://guest:guest-pw@rabbit:5672//"\n'
+        'SENTRY_DSN = "https://abc123def@o1.ingest.sentry.io/42"\n'
+        'SOCIALACCOUNT_PROVIDERS = {"google": {"APP": {"client_id": "x", "secret": "gsecret"}}}\n'
+        'AWS_SECRET_ACCESS_KEY = "wJalrXUtnFEMI/K7MDENG"\n'
+        'SECRET_KEY_FALLBACKS = ["old-rotated-key"]\n'
+    )
+    findings = [f for f in run(make_project, settings) if f.code == "DJ050"]
+    assert shape(findings) == [
+        ("DJ050", "mysite/settings.py", 15),
+        ("DJ050", "mysite/settings.py", 16),
+        ("DJ050", "mysite/settings.py", 17),
+        ("DJ050", "mysite/settings.py", 18),
+        ("DJ050", "mysite/settings.py", 19),
+        ("DJ050", "mysite/settings.py", 20),
+    ]
+    messages = [f.message for f in findings]
+    assert messages[0].startswith("DATABASES['default']['PASSWORD'] in")
+    assert 'env.db("DATABASE_URL")' in messages[0]
+    assert "a password in amqp://***@rabbit:5672//" in messages[1]
+    assert "a key in https://***@o1.ingest.sentry.io/42" in messages[2]
+    assert messages[3].startswith("SOCIALACCOUNT_PROVIDERS['google']['APP']['secret'] in")
+    for secret in ("hunter22", "guest-pw", "abc123def", "gsecret", "wJalrXUtnFEMI", "rotated"):
+        assert not any(secret in m for m in messages)
+
+
+def test_secret_defaults_of_environment_reads(make_project):
+    settings = CLEAN.replace('env("SECRET_KEY")', 'env("SECRET_KEY", default="insecure-dev")')
+    settings = settings.replace('default="")', 'default="mailpw")')
+    settings += (
+        "import os\n"
+        'DB_PASSWORD = os.getenv("DB_PASSWORD", "inkwell")\n'
+        'REDIS_URL = os.environ.get("REDIS_URL", "redis://:redispw@redis:6379/0")\n'
+    )
+    findings = [f for f in run(make_project, settings) if f.code == "DJ050"]
+    assert [(f.line, f.column) for f in findings] == [(4, 40), (14, 58), (16, 40), (17, 41)]
+    assert all("has a committed default that is a secret" in f.message for f in findings)
+    assert "redis://***@redis:6379/0" in findings[3].message
+
+
+def test_secret_in_dev_module_counts(make_project):
+    findings = run(
+        make_project,
+        None,
+        **{
+            "manage.py": 'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", '
+            '"mysite.settings.dev")\n',
+            "mysite/settings/__init__.py": "",
+            "mysite/settings/base.py": CLEAN,
+            "mysite/settings/dev.py": 'from .base import *  # noqa\nSECRET_KEY = "dev-only-1234"\n',
+            "mysite/settings/prod.py": "from .base import *  # noqa\n",
+        },
+    )
+    assert shape(findings) == [("DJ050", "mysite/settings/dev.py", 2)]
+
+
+def test_secret_in_compose_environment(make_project):
+    compose = """\
+        services:
+          db:
+            image: postgres:16
+            environment:
+              POSTGRES_USER: shop
+              POSTGRES_PASSWORD: shop-pass-2017
+          web:
+            build: .
+            environment:
+              - DATABASE_URL=postgres://shop:shop-pass-2017@db/shop
+    """
+    findings = run(make_project, **{"docker-compose.yml": compose})
+    assert shape(findings) == [
+        ("DJ050", "docker-compose.yml", 6),
+        ("DJ050", "docker-compose.yml", 10),
+    ]
+    assert "POSTGRES_PASSWORD of service 'db' in docker-compose.yml" in findings[0].message
+    assert not any("shop-pass-2017" in f.message for f in findings)
+
+
+# -- DJ051 literal-config ------------------------------------------------------------------------
+
+
+def test_hard_coded_production_config(make_project):
+    settings = """\
+        import environ
+
+        env = environ.Env()
+        SECRET_KEY = env("SECRET_KEY")
+        DEBUG = False
+        ALLOWED_HOSTS = ["shop.example.com"]
+        DATABASES = {
+            "default": {
+                "ENGINE": "django.db.backends.postgresql",
+                "NAME": "shop",
+                "USER": "shop",
+                "HOST": "db.internal",
+                "PASSWORD": env("DB_PASSWORD"),
+            },
+            "local": {"ENGINE": "django.db.backends.sqlite3", "NAME": "x.sqlite3"},
+        }
+        CACHES = {
+            "default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": "redis://r:6379/1"},
+            "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "x"},
+        }
+        CELERY_BROKER_URL = "amqp://rabbit:5672//"
+        CHANNEL_LAYERS = {
+            "default": {
+                "BACKEND": "channels_redis.core.RedisChannelLayer",
+                "CONFIG": {"hosts": [("redis", 6379)]},
+            }
+        }
+    """
+    findings = run(make_project, settings)
+    assert shape(findings) == [
+        ("DJ051", "mysite/settings.py", 5),
+        ("DJ051", "mysite/settings.py", 6),
+        ("DJ051", "mysite/settings.py", 7),
+        ("DJ051", "mysite/settings.py", 17),
+        ("DJ051", "mysite/settings.py", 21),
+        ("DJ051", "mysite/settings.py", 22),
+    ]
+    messages = [f.message for f in findings]
+    assert messages[0].startswith("DEBUG is hard-coded in mysite/settings.py")
+    assert "HOST, NAME, USER of 'default'" in messages[2] and "'local'" not in messages[2]
+    assert "LOCATION of 'default' in" in messages[3]
+    assert 'env("REDIS_URL")' in messages[3]
+    assert messages[4].startswith("CELERY_BROKER_URL hard-codes the rabbitmq location")
+    assert 'env("CELERY_BROKER_URL")' in messages[4]
+    assert 'env("REDIS_URL")' in messages[5]
+
+
+# -- DJ052 .. DJ054 ------------------------------------------------------------------------------
+
+
+def test_os_environ_one_finding_per_setting(make_project):
+    settings = """\
+        import os
+
+        SECRET_KEY = os.environ["SECRET_KEY"]
+        DATABASES = {
+            "default": {
+                "ENGINE": "django.db.backends.postgresql",
+                "NAME": os.environ.get("DB_NAME"),
+                "USER": os.environ.get("DB_USER"),
+                "HOST": os.getenv("DB_HOST"),
+            }
+        }
+        DEBUG = os.environ.get("DEBUG") == "1"
+        if os.getenv("SENTRY"):
+            pass
+    """
+    findings = run(make_project, settings)
+    assert [(f.code, f.line, f.column) for f in findings] == [
+        ("DJ052", 3, 14),
+        ("DJ052", 7, 17),
+        ("DJ052", 12, 9),
+        ("DJ052", 13, 4),
+    ]
+    messages = [f.message for f in findings]
+    assert messages[0] == (
+        "SECRET_KEY in mysite/settings.py reads os.environ: read it with django-environ "
+        '(env("SECRET_KEY")) so the value is cast and checked'
+    )
+    assert "(3 reads)" in messages[1] and 'env.db("DATABASE_URL")' in messages[1]
+    assert 'env.bool("DEBUG")' in messages[2]
+    assert messages[3].startswith("the settings in mysite/settings.py reads os.getenv()")
+
+
+def test_decouple_one_finding_per_file(make_project):
+    settings = """\
+        from decouple import Csv, config
+
+        SECRET_KEY = config("SECRET_KEY")
+        DEBUG = config("DEBUG", default=False, cast=bool)
+        ALLOWED_HOSTS = config("ALLOWED_HOSTS", cast=Csv())
+    """
+    findings = run(make_project, settings, requirements="Django\npython-decouple\n")
+    assert [(f.code, f.line, f.column) for f in findings] == [("DJ053", 3, 14)]
+    assert "reads the environment 3 times with python-decouple's config()" in (findings[0].message)
+    assert "(for ALLOWED_HOSTS, DEBUG, SECRET_KEY)" in findings[0].message
+
+
+def test_environs(make_project):
+    settings = """\
+        from environs import Env
+
+        env = Env()
+        DEBUG = env.bool("DEBUG", False)
+    """
+    findings = run(make_project, settings, requirements="Django\nenvirons\n")
+    assert [(f.code, f.line) for f in findings] == [("DJ054", 4)]
+    assert "reads the environment once with environs (for DEBUG)" in findings[0].message
+
+
+# -- DJ055 env-file-mounted ----------------------------------------------------------------------
+
+
+def test_mounted_env_file_and_settings(make_project):
+    compose = """\
+        services:
+          web:
+            build: .
+            volumes:
+              - ./.env:/app/.env
+              - ./mysite/settings.py:/app/mysite/settings.py:ro
+              - ./deploy/prod.py:/app/mysite/local_settings.py
+              - type: bind
+                source: ./config/prod.env
+                target: /app/prod.env
+              - ./mysite:/app/mysite
+    """
+    findings = run(make_project, **{"docker-compose.yml": compose})
+    assert shape(findings) == [
+        ("DJ055", "docker-compose.yml", 5),
+        ("DJ055", "docker-compose.yml", 6),
+        ("DJ055", "docker-compose.yml", 7),
+        ("DJ055", "docker-compose.yml", 9),
+    ]
+    assert findings[0].message == (
+        "service 'web' in docker-compose.yml bind-mounts the env file ./.env into the "
+        "container: pass it with env_file: so its values become environment variables instead"
+    )
+    assert "bind-mounts the settings ./mysite/settings.py" in findings[1].message
+
+
+def test_mounted_settings_package(make_project):
+    compose = "services:\n  web:\n    volumes:\n      - ./mysite/settings/:/app/mysite/settings/\n"
+    findings = run(
+        make_project,
+        None,
+        **{
+            "mysite/settings/__init__.py": "from .base import *  # noqa\n",
+            "mysite/settings/base.py": CLEAN,
+            "docker-compose.yml": compose,
+        },
+    )
+    assert shape(findings) == [("DJ055", "docker-compose.yml", 4)]
+
+
+# -- DJ056 django-environ-missing ----------------------------------------------------------------
+
+
+def test_django_environ_not_declared(make_project):
+    findings = run(make_project, requirements="Django==5.2\n")
+    assert shape(findings) == [("DJ056", "mysite/settings.py", 1)]
+    assert findings[0].message == (
+        "mysite/settings.py imports environ, but requirements.txt does not declare "
+        "django-environ, so a fresh install cannot start: add django-environ to the dependencies"
+    )
+
+
+def test_wrong_environ_package_declared(make_project):
+    findings = run(make_project, requirements="Django==5.2\nenviron==1.0\n")
+    assert [f.code for f in findings] == ["DJ056"]
+    assert "(it declares `environ`, an unrelated package)" in findings[0].message
+
+
+# -- the test projects ---------------------------------------------------------------------------
+
+
+def codes_of(name: str, root=PROJECTS) -> list[tuple[str, str, int | None]]:
+    return shape(findings_of(item05, discover(root / name)))
+
+
+def test_deploy_ready_is_clean():
+    assert codes_of("deploy_ready") == []
+
+
+def test_legacy_single():
+    assert codes_of("legacy_single") == [
+        ("DJ050", "docker-compose.yml", 9),
+        ("DJ050", "legacy/settings.py", 13),
+        ("DJ050", "legacy/settings.py", 64),
+        ("DJ050", "legacy/settings.py", 113),
+        ("DJ050", "legacy/settings.py", 118),
+        ("DJ051", "legacy/settings.py", 15),
+        ("DJ051", "legacy/settings.py", 17),
+        ("DJ051", "legacy/settings.py", 59),
+        ("DJ051", "legacy/settings.py", 70),
+        ("DJ055", "docker-compose.yml", 17),
+        ("DJ055", "docker-compose.yml", 18),
+    ]
+
+
+def test_split_settings():
+    assert codes_of("split_settings") == [
+        ("DJ050", "config/settings/base.py", 60),
+        ("DJ050", "config/settings/dev.py", 5),
+        ("DJ051", "config/settings/prod.py", 5),
+        ("DJ052", "config/settings/base.py", 8),
+        ("DJ052", "config/settings/base.py", 58),
+        ("DJ052", "config/settings/prod.py", 7),
+    ]
+
+
+def test_celery_services():
+    assert codes_of("celery_services") == [
+        ("DJ050", "docker-compose.yml", 33),
+        ("DJ050", "svc/settings.py", 11),
+        ("DJ050", "svc/settings.py", 59),
+        ("DJ050", "svc/settings.py", 90),
+        ("DJ050", "svc/settings.py", 102),
+        ("DJ050", "svc/settings.py", 103),
+        ("DJ051", "svc/settings.py", 65),
+        ("DJ051", "svc/settings.py", 90),
+        ("DJ051", "svc/settings.py", 91),
+        ("DJ051", "svc/settings.py", 97),
+        ("DJ053", "svc/settings.py", 11),
+    ]
+
+
+def test_other_projects():
+    assert [c for c, _, _ in codes_of("asgi_channels")] == ["DJ050", "DJ051", "DJ051", "DJ051"]
+    assert [c for c, _, _ in codes_of("manage_subfolder")] == [
+        "DJ050",
+        "DJ050",
+        "DJ051",
+        "DJ051",
+        "DJ051",
+    ]
+    assert ("DJ055", "docker-compose.yml", 16) in codes_of("legacy_project", EXAMPLES)
