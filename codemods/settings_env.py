@@ -135,13 +135,31 @@ def _literal(node: cst.BaseExpression) -> tuple[bool, Any]:
         return False, None
 
 
+_QUOTE = ['"']  # the quote the module being rewritten uses most; set per transform
+
+
+def _py(value: Any) -> str:
+    """Python source for a literal, with the module's preferred quote for strings."""
+    if isinstance(value, str):
+        quote = _QUOTE[0]
+        if quote == '"' and '"' not in value and "\\" not in value and "\n" not in value:
+            return f'"{value}"'
+        return repr(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_py(v) for v in value) + "]"
+    if isinstance(value, tuple):
+        inner = ", ".join(_py(v) for v in value)
+        return f"({inner},)" if len(value) == 1 else f"({inner})"
+    return repr(value)
+
+
 def _expr(code: str) -> cst.BaseExpression:
     return cst.parse_expression(code)
 
 
 def _env_call(method: str | None, var: str, default: Any = ..., default_node=None) -> cst.Call:
     func = "env" if method is None else f"env.{method}"
-    args = [repr(var)]
+    args = [_py(var)]
     call = _expr(f"{func}({', '.join(args)})")
     assert isinstance(call, cst.Call)
     if default_node is not None:
@@ -160,7 +178,7 @@ def _env_call(method: str | None, var: str, default: Any = ..., default_node=Non
             args=[
                 *call.args,
                 cst.Arg(
-                    value=_expr(repr(default)),
+                    value=_expr(_py(default)),
                     keyword=cst.Name("default"),
                     equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")),
                 ),
@@ -271,6 +289,9 @@ class SettingsToEnv(VisitorBasedCodemodCommand):
 
     # -- what the module imports ----------------------------------------------------------------
     def visit_Module(self, node: cst.Module) -> bool:
+        doubles = len(m.findall(node, m.SimpleString(value=m.MatchRegex(r'^[a-zA-Z]*"'))))
+        singles = len(m.findall(node, m.SimpleString(value=m.MatchRegex(r"^[a-zA-Z]*'"))))
+        _QUOTE[0] = "'" if singles > doubles else '"'
         for stmt in node.body:
             for small in (
                 getattr(stmt, "body", []) if isinstance(stmt, cst.SimpleStatementLine) else []
@@ -396,6 +417,24 @@ class SettingsToEnv(VisitorBasedCodemodCommand):
                     example = strip_credentials(example)
         self._add(EnvVariable(var, f"{var}{' (secret)' if secret else ''}.", example, None, secret))
 
+    def _safe_default(self, var: str, default_node):
+        """A default that may be committed: a secret default (or a URL's credentials) moves to
+        the untracked .env, and the code keeps none (SECRET_KEY) or an empty / credential-free
+        one. Returns (default node or None, keep_default)."""
+        ok, value = _literal(default_node)
+        if not ok or not isinstance(value, str) or not value:
+            return default_node, True
+        if var == "SECRET_KEY" or is_secret_name(var):
+            self._add(EnvVariable(var, f"{var} (secret).", "", value, True, var == "SECRET_KEY"))
+            if var == "SECRET_KEY":
+                return None, False
+            return _expr('""'), True
+        if has_credentials(value):
+            safe = strip_credentials(value)
+            self._add(EnvVariable(var, f"{var} (its credentials are a secret).", safe, value, True))
+            return _expr(_py(safe)), True
+        return default_node, True
+
     def _recast(self, var: str, default_node, cast: str) -> cst.Call | None:
         method = {"int": "int", "float": "float", "bool": "bool", "list": "list"}[cast]
         if default_node is None:
@@ -422,6 +461,10 @@ class SettingsToEnv(VisitorBasedCodemodCommand):
         if default is None:
             self._read(var, None)
             return _env_call(None, var, None)
+        default, keep = self._safe_default(var, default)
+        if not keep:
+            self._read(var)
+            return _env_call(None, var)
         self._read(var, default_node=default)
         return _env_call(None, var, default_node=default)
 
@@ -451,6 +494,9 @@ class SettingsToEnv(VisitorBasedCodemodCommand):
         if default_node is None:
             return _env_call(method, var)
         if cast is None:
+            default_node, keep = self._safe_default(var, default_node)
+            if not keep:
+                return _env_call(None, var)
             return _env_call(None, var, default_node=default_node)
         ok, value = _literal(default_node)
         if not ok:
@@ -511,6 +557,18 @@ class SettingsToEnv(VisitorBasedCodemodCommand):
             return updated
         name = target.value
         line = self._line(original)
+        if name == "DEBUG" and self.plan.config and isinstance(updated.value, cst.Call):
+            parts = _env_parts(updated.value)
+            if parts and parts[1] and parts[2] is not None and _literal(parts[2]) == (True, True):
+                # production must not depend on remembering DEBUG=False: the default is off,
+                # and the developer's True moves to the untracked .env
+                self._add(
+                    EnvVariable(
+                        parts[1], "Debug mode: True only on a developer's machine.", "False", "True"
+                    )
+                )
+                self.result.rewritten.append((name, line))
+                return updated.with_changes(value=_env_call("bool", parts[1], False))
         new_value = self._setting_value(name, updated.value, line)
         if new_value is None:
             return updated
@@ -530,7 +588,7 @@ class SettingsToEnv(VisitorBasedCodemodCommand):
                     EnvVariable(
                         "SECRET_KEY",
                         "Django's secret key: a long random string, "
-                        "different in every environment (required).",
+                        "different in every environment.",
                         "change-me-to-a-long-random-string",
                         literal,
                         True,
@@ -585,8 +643,16 @@ class SettingsToEnv(VisitorBasedCodemodCommand):
         return None
 
     def _add(self, variable: EnvVariable) -> None:
-        if all(v.name != variable.name for v in self.result.variables):
-            self.result.variables.append(variable)
+        for existing in self.result.variables:
+            if existing.name == variable.name:
+                if existing.dev_value is None and variable.dev_value is not None:
+                    existing.dev_value = variable.dev_value
+                existing.secret = existing.secret or variable.secret
+                existing.required = existing.required or variable.required
+                if variable.example and not existing.example:
+                    existing.example = variable.example
+                return
+        self.result.variables.append(variable)
 
     def _databases(self, node: cst.Dict, line: int) -> cst.Dict | None:
         changed = False
@@ -653,10 +719,11 @@ class SettingsToEnv(VisitorBasedCodemodCommand):
             name = literal.get("NAME", "")
             if isinstance(name, cst.BaseExpression):
                 code = cst.Module([]).code_for_node(name)
-                default_node: cst.BaseExpression = _expr(f'f"{scheme}:///{{{code}}}"')
+                # concatenation, not an f-string: any Python the project runs reads it
+                default_node: cst.BaseExpression = _expr(f"{_py(scheme + ':///')} + str({code})")
                 example = f"{scheme}:///db.sqlite3"
             else:
-                default_node = _expr(repr(f"{scheme}:///{name}"))
+                default_node = _expr(_py(f"{scheme}:///{name}"))
                 example = f"{scheme}:///{name}"
             dev_value = None
         else:
@@ -667,7 +734,7 @@ class SettingsToEnv(VisitorBasedCodemodCommand):
             path = "/" + quote(literal.get("NAME", ""), safe="")
             auth = f"{user}@" if user else ""
             default_url = f"{scheme}://{auth}{netloc_host}{path}"
-            default_node = _expr(repr(default_url))
+            default_node = _expr(_py(default_url))
             example = default_url
             dev_value = None
             if literal.get("PASSWORD"):

@@ -51,6 +51,8 @@ class FixContext:
     left: list[Left] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     fixed_items: set[int] = field(default_factory=set)
+    # (item, rel, setting) a codemod says it rewrote: a finding left there is a djfix bug
+    rewritten: set[tuple[int, str, str]] = field(default_factory=set)
 
     def findings(self, item: int) -> list[Finding]:
         return [f for f in self.before.findings if f.item == item]
@@ -120,13 +122,22 @@ def plan(project: ProjectModel, selection: Selection, options: dict[str, Any]) -
         overlay=overlay,
     )
     after = run_checks(after_project, selection, options)
-    return _summarise(project, changeset, ctx, before, after)
+    return _summarise(project, changeset, ctx, before, after, _rewritten_spans(ctx, after_project))
 
 
-def _summarise(project, changeset, ctx, before, after) -> ApplyResult:
-    after_keys = {}
-    for f in after.findings:
-        after_keys.setdefault((f.code, f.path), []).append(f)
+def _rewritten_spans(ctx: FixContext, after: ProjectModel) -> dict[tuple[int, str], list[range]]:
+    """Where, in the planned files, the settings the codemods rewrote now stand."""
+    spans: dict[tuple[int, str], list[range]] = {}
+    for item, rel, setting in ctx.rewritten:
+        for mod in after.settings_modules.values():
+            for a in mod.own:
+                if a.path == rel and a.name == setting and a.node is not None:
+                    end = getattr(a.node, "end_lineno", a.line) or a.line
+                    spans.setdefault((item, rel), []).append(range(a.node.lineno, end + 1))
+    return spans
+
+
+def _summarise(project, changeset, ctx, before, after, spans) -> ApplyResult:
     before_by_item: dict[int, list[Finding]] = {}
     for f in before.findings:
         if f.item is not None:
@@ -136,19 +147,18 @@ def _summarise(project, changeset, ctx, before, after) -> ApplyResult:
     for item, status in before.items.items():
         old = before_by_item.get(item, [])
         new = [f for f in after.findings if f.item == item]
-        new_keys = {(f.code, f.path, f.line) for f in new} | {(f.code, f.path) for f in new}
         fixed = [f for f in old if (f.code, f.path) not in {(n.code, n.path) for n in new}]
         opened: list[tuple[Finding, str]] = []
         for f in new:
-            reason = _reason(ctx, item, f)
-            if reason is None:
-                if item in ctx.fixed_items and f.effective_fix.safety.value != "none":
-                    bugs.append(f)
-                    reason = "djfix bug: the finding survives its own fix"
-                else:
-                    reason = f.effective_fix.reason or "no automatic fix"
+            on_rewritten = f.path is not None and any(
+                f.line in span for span in spans.get((item, f.path), [])
+            )
+            if on_rewritten:
+                bugs.append(f)
+                reason = "djfix bug: the finding survives its own fix"
+            else:
+                reason = _reason(ctx, item, f) or _why_open(f)
             opened.append((f, reason))
-        del new_keys
         if status in ("n/a", "skipped"):
             summary = status
         elif not old:
@@ -161,6 +171,13 @@ def _summarise(project, changeset, ctx, before, after) -> ApplyResult:
             summary = "open"
         items.append(ItemSummary(item, summary, fixed, opened))
     return ApplyResult(project, changeset, ctx, before, after, items, bugs)
+
+
+def _why_open(f: Finding) -> str:
+    fix = f.effective_fix
+    if fix.safety.value == "none":
+        return fix.reason or "no automatic fix"
+    return "djfix could not rewrite this shape: change it by hand as the finding says"
 
 
 def _reason(ctx: FixContext, item: int, f: Finding) -> str | None:

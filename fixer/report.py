@@ -248,14 +248,12 @@ def render_apply_summary(result, *, written: bool, color: bool) -> str:
             + style(f"{summary.status:<12}", fg=colours.get(summary.status, "bright_black"))
             + (f" {len(summary.fixed)} fixed" if summary.fixed else "")
         )
-        shown = set()
         for finding, reason in summary.open:
-            key = (finding.code, reason)
-            if key in shown:
-                continue
-            shown.add(key)
-            where = _location(finding)
-            lines.append(f"        {finding.code} {where}: {reason}")
+            generic = reason.startswith("no automatic fix")
+            suffix = " (fix by hand)" if generic else f": {reason}"
+            lines.append(
+                f"        {finding.code} {finding.rule.name} at {_location(finding)}{suffix}"
+            )
     if result.context.secrets:
         lines.append("")
         lines.append(

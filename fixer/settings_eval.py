@@ -597,7 +597,7 @@ class _Evaluator:
                 return left * right
             return Unknown(ast.unparse(node))
         if isinstance(node, ast.UnaryOp):
-            operand = self._eval(node.operand)
+            operand = _default_of(self._eval(node.operand))
             if isinstance(node.op, ast.Not) and not isinstance(operand, (Unknown, EnvRef)):
                 return not operand
             if isinstance(node.op, ast.USub) and isinstance(operand, (int, float)):
@@ -645,7 +645,7 @@ class _Evaluator:
                 return ref.with_cast("bool")
             return Unknown(ast.unparse(node))
         if isinstance(node, ast.IfExp):
-            test = self._eval(node.test)
+            test = _default_of(self._eval(node.test))
             body, orelse = self._eval(node.body), self._eval(node.orelse)
             if isinstance(test, (Unknown, EnvRef)):
                 return Unknown(ast.unparse(node))
@@ -808,6 +808,23 @@ class _Evaluator:
             # environ.Env.bool(...) style class-level calls are rare; ignore.
             return None
         return None
+
+
+_FALSY = {"", "0", "false", "no", "off", "n"}
+
+
+def _default_of(value: Any) -> Any:
+    """Inside an expression (`not DEBUG`, `x if DEBUG else y`), an environment read stands for
+    the value it has when the variable is unset: its default, cast the way the read casts it.
+    Production settings are judged with that value (the checks make sure DEBUG defaults off)."""
+    if not isinstance(value, EnvRef) or not value.has_default:
+        return value
+    default = value.default
+    if value.cast == "bool" and isinstance(default, str):
+        return default.strip().lower() not in _FALSY
+    if isinstance(default, (Unknown, EnvRef)):
+        return value
+    return default
 
 
 def _decouple_cast(node: ast.AST, qualify) -> str | None:

@@ -10,7 +10,7 @@ from pathlib import PurePosixPath
 
 import libcst as cst
 
-from codemods import conn_max_age, deploy_security, redis_cache, settings_env
+from codemods import settings_env
 from fixer.apply import EnvVar, FixContext
 from fixer.settings_eval import SettingsModule
 
@@ -103,6 +103,7 @@ def fix_environment(ctx: FixContext) -> None:
                 ctx.secrets.append((variable.name, mod.rel, lines.get(setting, 0)))
         for setting, line, reason in result.left:
             ctx.leave(5, mod.rel, f"{setting} (line {line}): {reason}")
+        ctx.rewritten.update((5, mod.rel, setting) for setting, _ in result.rewritten)
         if result.code != source:
             ctx.packages.add("django-environ")
             ctx.write(mod.rel, result.code, 5)
@@ -115,6 +116,8 @@ def _defining_module(ctx: FixContext, name: str) -> str | None:
 
 def fix_conn_max_age(ctx: FixContext) -> None:
     """Item 11: persistent, health-checked database connections."""
+    from codemods import conn_max_age
+
     rel = _defining_module(ctx, "DATABASES")
     if rel is None:
         ctx.leave(11, None, "DATABASES is not defined in a module djfix can read")
@@ -143,6 +146,8 @@ def fix_conn_max_age(ctx: FixContext) -> None:
 
 def fix_redis_cache(ctx: FixContext) -> None:
     """Item 8: a Redis cache that may be down."""
+    from codemods import redis_cache
+
     rels = [
         r for r in (_defining_module(ctx, "CACHES"), _defining_module(ctx, "SESSION_ENGINE")) if r
     ]
@@ -185,6 +190,8 @@ def _default_cache_is_redis(ctx: FixContext) -> bool:
 
 def fix_deploy_security(ctx: FixContext) -> None:
     """Item 9: security settings for `check --deploy`, safe for DEBUG=True development."""
+    from codemods import deploy_security
+
     production = ctx.project.settings.rel
     if production is None:
         return
@@ -205,5 +212,21 @@ def fix_deploy_security(ctx: FixContext) -> None:
         )
         for setting, line, reason in result.left:
             ctx.leave(9, rel, f"{setting} (line {line}): {reason}")
-        if result.code != source:
-            ctx.write(rel, result.code, 9)
+        code = result.code
+        if rel == production:
+            code = _pin_auto_field(ctx, code)
+        if code != source:
+            ctx.write(rel, code, 9)
+
+
+def _pin_auto_field(ctx: FixContext, code: str) -> str:
+    """Projects older than Django 3.2 use AutoField keys; saying so explicitly changes nothing
+    there and keeps `check` free of models.W042 (and the keys unchanged) on a newer Django."""
+    version = ctx.project.django_version
+    if "DEFAULT_AUTO_FIELD" in ctx.project.settings.names or version is None or version >= (3, 2):
+        return code
+    line = (
+        "\n# Primary keys stay AutoField on Django 3.2+ too (no migration of existing tables).\n"
+        'DEFAULT_AUTO_FIELD = "django.db.models.AutoField"\n'
+    )
+    return code + ("" if code.endswith("\n") else "\n") + line

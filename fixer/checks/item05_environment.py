@@ -85,7 +85,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from fixer.checks import rule
-from fixer.findings import Finding, Severity
+from fixer.findings import Finding, Fix, FixSafety, Severity
 from fixer.project import ProjectModel, cache_kind, mask_url
 from fixer.settings_eval import EnvDict, EnvRef, EnvUse, SettingsModule, Unknown, is_literal
 
@@ -99,6 +99,7 @@ LITERAL_SECRET = rule(
     ITEM,
     Severity.ERROR,
     "A secret (key, password, token, URL with credentials) is committed in a settings module.",
+    FixSafety.UNSAFE,
 )
 LITERAL_CONFIG = rule(
     __name__,
@@ -107,6 +108,7 @@ LITERAL_CONFIG = rule(
     ITEM,
     Severity.WARNING,
     "DEBUG, ALLOWED_HOSTS or a service location is hard-coded in the production settings.",
+    FixSafety.UNSAFE,
 )
 OS_ENVIRON = rule(
     __name__,
@@ -115,6 +117,7 @@ OS_ENVIRON = rule(
     ITEM,
     Severity.WARNING,
     "Settings read os.environ directly instead of through django-environ.",
+    FixSafety.SAFE,
 )
 DECOUPLE = rule(
     __name__,
@@ -123,6 +126,7 @@ DECOUPLE = rule(
     ITEM,
     Severity.WARNING,
     "Settings read the environment with python-decouple instead of django-environ.",
+    FixSafety.SAFE,
 )
 ENVIRONS = rule(
     __name__,
@@ -131,6 +135,7 @@ ENVIRONS = rule(
     ITEM,
     Severity.WARNING,
     "Settings read the environment with environs instead of django-environ.",
+    FixSafety.SAFE,
 )
 ENV_FILE_MOUNTED = rule(
     __name__,
@@ -147,6 +152,7 @@ ENVIRON_MISSING = rule(
     ITEM,
     Severity.ERROR,
     "The settings import django-environ, but no dependency file declares it.",
+    FixSafety.SAFE,
 )
 RULES = [
     LITERAL_SECRET,
@@ -514,6 +520,11 @@ def _compose_secrets(project: ProjectModel, gitignore: _GitIgnore) -> Iterator[F
                     "untracked env_file, and rotate the value",
                     compose.path,
                     _line_of(lines, key, service.line),
+                    fix=Fix(
+                        FixSafety.NONE,
+                        "djfix does not rewrite compose files: move the value "
+                        "to an untracked env_file and rotate it",
+                    ),
                 )
 
 
@@ -860,3 +871,9 @@ def check(project: ProjectModel, options: dict[str, Any]) -> Iterator[Finding]:
     yield from _other_readers(project)
     yield from _mounted(project)
     yield from _environ_missing(project)
+
+
+def fix(ctx) -> None:
+    from fixer.settings_fix import fix_environment
+
+    fix_environment(ctx)

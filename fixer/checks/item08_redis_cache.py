@@ -72,7 +72,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from fixer.checks import Option, rule
-from fixer.findings import Finding, Severity
+from fixer.findings import Finding, FixSafety, Severity
 from fixer.project import ProjectModel, url_kind
 from fixer.settings_eval import EnvDict, EnvRef, Unknown
 
@@ -86,6 +86,7 @@ ERRORS_NOT_IGNORED = rule(
     ITEM,
     Severity.ERROR,
     "A django-redis cache raises on every call while Redis is down (no IGNORE_EXCEPTIONS).",
+    FixSafety.SAFE,
 )
 NO_TIMEOUTS = rule(
     __name__,
@@ -94,6 +95,7 @@ NO_TIMEOUTS = rule(
     ITEM,
     Severity.WARNING,
     "A django-redis cache has no short socket timeouts, so a hung Redis blocks requests.",
+    FixSafety.SAFE,
 )
 BUILTIN_BACKEND = rule(
     __name__,
@@ -102,6 +104,7 @@ BUILTIN_BACKEND = rule(
     ITEM,
     Severity.WARNING,
     "The Redis cache backend cannot ignore connection errors; use django-redis.",
+    FixSafety.SAFE,
 )
 SESSIONS_ONLY_IN_CACHE = rule(
     __name__,
@@ -110,6 +113,7 @@ SESSIONS_ONLY_IN_CACHE = rule(
     ITEM,
     Severity.WARNING,
     "Sessions live only in Redis, so a Redis restart logs everyone out.",
+    FixSafety.SAFE,
 )
 RULES = [ERRORS_NOT_IGNORED, NO_TIMEOUTS, BUILTIN_BACKEND, SESSIONS_ONLY_IN_CACHE]
 OPTIONS = {
@@ -350,3 +354,9 @@ def _sessions(project: ProjectModel, caches: list[_Cache]) -> Iterator[Finding]:
         where.path,
         where.line,
     )
+
+
+def fix(ctx) -> None:
+    from fixer.settings_fix import fix_redis_cache
+
+    fix_redis_cache(ctx)

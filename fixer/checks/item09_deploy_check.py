@@ -86,7 +86,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fixer.checks import rule
-from fixer.findings import Finding, Severity
+from fixer.findings import Finding, FixSafety, Severity
 from fixer.project import ProjectModel
 from fixer.settings_eval import Assignment, EnvDict, EnvRef, Unknown, is_literal
 
@@ -100,6 +100,7 @@ DEBUG_ENABLED = rule(
     ITEM,
     Severity.ERROR,
     "DEBUG can be on in production (security.W018).",
+    FixSafety.UNSAFE,
 )
 SECRET_KEY_WEAK = rule(
     __name__,
@@ -108,6 +109,7 @@ SECRET_KEY_WEAK = rule(
     ITEM,
     Severity.ERROR,
     "SECRET_KEY is missing, short, repetitive or a django-insecure- key (security.W009).",
+    FixSafety.UNSAFE,
 )
 ALLOWED_HOSTS_EMPTY = rule(
     __name__,
@@ -116,6 +118,7 @@ ALLOWED_HOSTS_EMPTY = rule(
     ITEM,
     Severity.WARNING,
     "ALLOWED_HOSTS is empty in production (security.W020).",
+    FixSafety.UNSAFE,
 )
 HSTS_NOT_SET = rule(
     __name__,
@@ -124,6 +127,7 @@ HSTS_NOT_SET = rule(
     ITEM,
     Severity.WARNING,
     "HTTP Strict Transport Security is off or incomplete (security.W004/W005/W021).",
+    FixSafety.SAFE,
 )
 SSL_REDIRECT_OFF = rule(
     __name__,
@@ -132,6 +136,7 @@ SSL_REDIRECT_OFF = rule(
     ITEM,
     Severity.WARNING,
     "SECURE_SSL_REDIRECT is not True (security.W008).",
+    FixSafety.SAFE,
 )
 SESSION_COOKIE_INSECURE = rule(
     __name__,
@@ -140,6 +145,7 @@ SESSION_COOKIE_INSECURE = rule(
     ITEM,
     Severity.WARNING,
     "The session cookie is not Secure or not HttpOnly (security.W010-W015).",
+    FixSafety.SAFE,
 )
 CSRF_COOKIE_INSECURE = rule(
     __name__,
@@ -148,6 +154,7 @@ CSRF_COOKIE_INSECURE = rule(
     ITEM,
     Severity.WARNING,
     "The CSRF cookie is not Secure, or CSRF protection is off (security.W016/W003).",
+    FixSafety.SAFE,
 )
 XFRAME_NOT_DENY = rule(
     __name__,
@@ -157,6 +164,7 @@ XFRAME_NOT_DENY = rule(
     Severity.WARNING,
     "Pages can be framed: X_FRAME_OPTIONS is not DENY or the middleware is missing "
     "(security.W019/W002).",
+    FixSafety.SAFE,
 )
 SECURITY_MIDDLEWARE_MISSING = rule(
     __name__,
@@ -165,6 +173,7 @@ SECURITY_MIDDLEWARE_MISSING = rule(
     ITEM,
     Severity.WARNING,
     "SecurityMiddleware is not installed, so the SECURE_* settings do nothing (security.W001).",
+    FixSafety.SAFE,
 )
 REFERRER_OR_COOP_DISABLED = rule(
     __name__,
@@ -919,3 +928,9 @@ def _headers(project: ProjectModel, schemes: dict) -> Iterator[Finding]:
         "security.W006",
         ", so browsers may guess content types",
     )
+
+
+def fix(ctx) -> None:
+    from fixer.settings_fix import fix_deploy_security
+
+    fix_deploy_security(ctx)

@@ -1,0 +1,461 @@
+"""Production security settings: what `manage.py check --deploy` asks for (HTTPS redirect, HSTS,
+secure cookies, the security and clickjacking middleware), each read from the environment with a
+default that is safe in production and still lets `runserver` work when DEBUG is True.
+
+Pure source -> source. `transform(source)` returns the new source, the settings it changed and
+the ones it left alone with the reason. The settings the module does not set are appended in one
+block (before a trailing `from .local_settings import *`, which must keep the last word); one set
+to an insecure literal is rewritten where it is; one read from the environment, computed, or set
+to a secure literal is left alone. It runs after `settings_env`, so `env` (django-environ) is
+available in the module.
+
+Lines in `rewritten` are the lines of the source; 0 means the setting was absent and is now in
+the appended block.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import libcst as cst
+from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
+from libcst.metadata import PositionProvider
+
+from codemods.conn_max_age import (
+    append_element,
+    assigned_name,
+    code_of,
+    describe,
+    literal,
+    module_statements,
+    preferred_quote,
+    prepend_element,
+    string_code,
+)
+
+SECURITY_MIDDLEWARE = "django.middleware.security.SecurityMiddleware"
+XFRAME_MIDDLEWARE = "django.middleware.clickjacking.XFrameOptionsMiddleware"
+BLOCK_COMMENT = "# Security for production: every value can be overridden from the environment."
+HSTS_SECONDS = 31536000  # one year, what hstspreload.org asks for
+
+
+def _is_true(value: Any) -> bool:
+    return value is True
+
+
+def _is_hsts(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def _is_proxy_header(value: Any) -> bool:
+    return (
+        isinstance(value, tuple | list)
+        and len(value) == 2
+        and all(isinstance(part, str) for part in value)
+    )
+
+
+#: settings of the block, in its order, with the test a literal value must pass to be kept
+BLOCK_SETTINGS: dict[str, Callable[[Any], bool]] = {
+    "SECURE_SSL_REDIRECT": _is_true,
+    "SECURE_REDIRECT_EXEMPT": lambda value: True,  # merged, see _redirect_exempt
+    "SECURE_PROXY_SSL_HEADER": _is_proxy_header,
+    "SECURE_HSTS_SECONDS": _is_hsts,
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS": _is_true,
+    "SECURE_HSTS_PRELOAD": _is_true,
+    "SESSION_COOKIE_SECURE": _is_true,
+    "CSRF_COOKIE_SECURE": _is_true,
+    "CSRF_TRUSTED_ORIGINS": lambda value: True,  # configuration: any value is the author's
+    "X_FRAME_OPTIONS": lambda value: value == "DENY",
+}
+#: settings whose value depends on DEBUG (when the module defines it)
+READS_DEBUG = {
+    "SECURE_SSL_REDIRECT",
+    "SECURE_HSTS_SECONDS",
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+    "SECURE_HSTS_PRELOAD",
+    "SESSION_COOKIE_SECURE",
+    "CSRF_COOKIE_SECURE",
+}
+#: settings `check --deploy` reads whose Django default is safe: never appended, but an insecure
+#: literal is rewritten to the default
+DEFAULT_SAFE_SETTINGS: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "SECURE_CONTENT_TYPE_NOSNIFF": (_is_true, "True"),
+    "SESSION_COOKIE_HTTPONLY": (_is_true, "True"),
+    "SECURE_REFERRER_POLICY": (lambda value: value is not None, "same-origin"),
+}
+
+
+@dataclass
+class Result:
+    code: str
+    rewritten: list[tuple[str, int]] = field(default_factory=list)  # (setting, line)
+    left: list[tuple[str, int, str]] = field(default_factory=list)  # (setting, line, reason)
+
+
+def health_pattern(path: str) -> str:
+    """SECURE_REDIRECT_EXEMPT pattern for a health path ("common/health" -> ^common/health/?$):
+    load balancers probe over plain HTTP and must not be redirected."""
+    return f"^{re.escape(path.strip('/'))}/?$"
+
+
+class _Strings(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.values: set[str] = set()
+
+    def visit_SimpleString(self, node: cst.SimpleString) -> None:
+        ok, value = literal(node)
+        if ok and isinstance(value, str):
+            self.values.add(value)
+
+
+def _is_star_import(statement: cst.BaseStatement) -> bool:
+    """`from x import *`, or a try block of nothing else (the local-settings override)."""
+    if isinstance(statement, cst.SimpleStatementLine):
+        return all(
+            isinstance(s, cst.ImportFrom) and isinstance(s.names, cst.ImportStar)
+            for s in statement.body
+        )
+    if isinstance(statement, cst.Try) and isinstance(statement.body, cst.IndentedBlock):
+        return all(_is_star_import(s) for s in statement.body.body)
+    return False
+
+
+def _is_import(statement: cst.BaseStatement) -> bool:
+    if isinstance(statement, cst.SimpleStatementLine):
+        return all(isinstance(s, cst.Import | cst.ImportFrom) for s in statement.body)
+    return _is_star_import(statement)
+
+
+def _binds_debug(small: cst.BaseSmallStatement) -> bool:
+    if assigned_name(small) == "DEBUG":
+        return True
+    if isinstance(small, cst.ImportFrom):
+        if isinstance(small.names, cst.ImportStar):
+            return True
+        return any(
+            (alias.asname.name if alias.asname else alias.name).value == "DEBUG"  # type: ignore[union-attr]
+            for alias in small.names
+        )
+    return False
+
+
+class DeploySecurity(VisitorBasedCodemodCommand):
+    DESCRIPTION = "Production security settings that keep local development working."
+    METADATA_DEPENDENCIES = (PositionProvider,)
+
+    def __init__(
+        self,
+        context: CodemodContext,
+        *,
+        debug_defined: bool,
+        health_paths: tuple[str, ...],
+        settings_block: bool = True,
+    ) -> None:
+        super().__init__(context)
+        self.debug_defined = debug_defined
+        self.settings_block = settings_block
+        self.patterns = [health_pattern(path) for path in health_paths if path.strip("/")]
+        self.result = Result("")
+        self._quote = '"'
+        self._depth = 0
+        self._strings: set[str] = set()
+        self._middleware_name = "MIDDLEWARE"
+        #: Assign/AnnAssign node -> new value, for in-place rewrites
+        self._replace: dict[cst.CSTNode, cst.BaseExpression] = {}
+        #: top-level statements whose settings move into the block: index -> setting names
+        self._moved: dict[int, list[str]] = {}
+        self._append: list[str] = []
+
+    # -- what the module sets ----------------------------------------------------------------------
+    def visit_Module(self, node: cst.Module) -> bool:
+        self._quote = preferred_quote(node)
+        strings = _Strings()
+        node.visit(strings)
+        self._strings = strings.values
+        top: dict[str, list[tuple[int, cst.BaseSmallStatement]]] = {}
+        nested: dict[str, list[cst.BaseSmallStatement]] = {}
+        debug_index: int | None = None
+        names: set[str] = set()
+        for small, index, in_block in module_statements(node):
+            if _binds_debug(small) and debug_index is None:
+                debug_index = index
+            name = assigned_name(small)
+            if name is None:
+                continue
+            names.add(name)
+            if in_block:
+                nested.setdefault(name, []).append(small)
+            else:
+                top.setdefault(name, []).append((index, small))
+        if "MIDDLEWARE" not in names and "MIDDLEWARE_CLASSES" in names:
+            self._middleware_name = "MIDDLEWARE_CLASSES"
+        if not self.settings_block:
+            return True  # only MIDDLEWARE: the production module overrides the rest
+        checks = {name: (test, None) for name, test in BLOCK_SETTINGS.items()}
+        checks.update(DEFAULT_SAFE_SETTINGS)
+        for name, (test, safe_default) in checks.items():
+            self._plan(
+                name, test, safe_default, top.get(name, []), nested.get(name, []), debug_index
+            )
+        return True
+
+    def _insecure(
+        self, name: str, small: cst.BaseSmallStatement, test: Callable[[Any], bool]
+    ) -> bool:
+        value = small.value  # type: ignore[attr-defined]
+        if name == "SECURE_REDIRECT_EXEMPT":
+            return isinstance(value, cst.List | cst.Tuple) and bool(self._missing_patterns(value))
+        ok, literal_value = literal(value)
+        return ok and not test(literal_value)
+
+    def _plan(
+        self,
+        name: str,
+        test: Callable[[Any], bool],
+        safe_default: str | None,
+        top: list[tuple[int, cst.BaseSmallStatement]],
+        nested: list[cst.BaseSmallStatement],
+        debug_index: int | None,
+    ) -> None:
+        if nested:
+            # set inside `if`/`try`: the author chose per case; an insecure literal is reported
+            for small in [*nested, *(s for _, s in top)]:
+                if self._insecure(name, small, test):
+                    self.result.left.append(
+                        (
+                            name,
+                            self._line(small),
+                            "it is set inside a block (if/try/with): djfix does not rewrite "
+                            "conditional settings",
+                        )
+                    )
+                    return
+            return
+        if not top:
+            if safe_default is None:
+                self._append.append(name)
+            return
+        index, small = top[-1]  # the one that wins
+        if not self._insecure(name, small, test):
+            return
+        line = self._line(small)
+        self.result.rewritten.append((name, line))
+        if name == "SECURE_REDIRECT_EXEMPT":
+            self._replace[small] = self._redirect_exempt(small.value)  # type: ignore[attr-defined]
+        elif safe_default is not None:
+            self._replace[small] = (
+                cst.Name("True")
+                if safe_default == "True"
+                else cst.parse_expression(string_code(safe_default, self._quote))
+            )
+        elif (
+            name in READS_DEBUG
+            and self.debug_defined
+            and debug_index is not None
+            and index < debug_index
+        ):
+            # its new value reads DEBUG, which this module defines further down
+            self._moved.setdefault(index, []).append(name)
+        else:
+            self._replace[small] = self._value(name)
+
+    # -- scope tracking: only module-level code runs when settings load ----------------------------
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        self._depth += 1
+        return True
+
+    def leave_FunctionDef(
+        self, original: cst.FunctionDef, updated: cst.FunctionDef
+    ) -> cst.FunctionDef:
+        self._depth -= 1
+        return updated
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        self._depth += 1
+        return True
+
+    def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef:
+        self._depth -= 1
+        return updated
+
+    # -- values ------------------------------------------------------------------------------------
+    def _line(self, node: cst.CSTNode) -> int:
+        position = self.get_metadata(PositionProvider, node, None)
+        return position.start.line if position is not None else 0
+
+    def _s(self, value: str) -> str:
+        return string_code(value, self._quote)
+
+    def _value(self, name: str) -> cst.BaseExpression:
+        not_debug = "not DEBUG" if self.debug_defined else "True"
+        hsts = f"0 if DEBUG else {HSTS_SECONDS}" if self.debug_defined else str(HSTS_SECONDS)
+        var = self._s(name)
+        code = {
+            "SECURE_SSL_REDIRECT": f"env.bool({var}, default={not_debug})",
+            "SECURE_REDIRECT_EXEMPT": "[{}]".format(
+                ", ".join(string_code(p, self._quote, raw=True) for p in self.patterns)
+            ),
+            "SECURE_PROXY_SSL_HEADER": f"({self._s('HTTP_X_FORWARDED_PROTO')}, {self._s('https')})",
+            "SECURE_HSTS_SECONDS": f"env.int({var}, default={hsts})",
+            "SECURE_HSTS_INCLUDE_SUBDOMAINS": f"env.bool({var}, default={not_debug})",
+            "SECURE_HSTS_PRELOAD": f"env.bool({var}, default={not_debug})",
+            "SESSION_COOKIE_SECURE": f"env.bool({var}, default={not_debug})",
+            "CSRF_COOKIE_SECURE": f"env.bool({var}, default={not_debug})",
+            "CSRF_TRUSTED_ORIGINS": f"env.list({var}, default=[])",
+            "X_FRAME_OPTIONS": self._s("DENY"),
+        }[name]
+        return cst.parse_expression(code)
+
+    def _missing_patterns(self, node: cst.List | cst.Tuple) -> list[str]:
+        present = set()
+        for element in node.elements:
+            ok, value = literal(element.value)
+            if ok:
+                present.add(value)
+        return [p for p in self.patterns if p not in present]
+
+    def _redirect_exempt(self, node: cst.List | cst.Tuple) -> cst.List | cst.Tuple:
+        for pattern in self._missing_patterns(node):
+            code = string_code(pattern, self._quote, raw=True)
+            node = append_element(node, cst.Element(cst.parse_expression(code)))
+        return node
+
+    # -- in-place rewrites and MIDDLEWARE ----------------------------------------------------------
+    def leave_Assign(self, original: cst.Assign, updated: cst.Assign) -> cst.Assign:
+        if original in self._replace:
+            return updated.with_changes(value=self._replace[original])
+        if self._depth or assigned_name(original) != self._middleware_name:
+            return updated
+        return self._middleware(original, updated)
+
+    def leave_AnnAssign(self, original: cst.AnnAssign, updated: cst.AnnAssign) -> cst.AnnAssign:
+        if original in self._replace:
+            return updated.with_changes(value=self._replace[original])
+        return updated
+
+    def _middleware(self, original: cst.Assign, updated: cst.Assign) -> cst.Assign:
+        name = self._middleware_name
+        line = self._line(original)
+        value = updated.value
+        missing = [m for m in (SECURITY_MIDDLEWARE, XFRAME_MIDDLEWARE) if m not in self._strings]
+        if not isinstance(value, cst.List | cst.Tuple) or (
+            isinstance(value, cst.Tuple) and not value.lpar
+        ):
+            if missing:
+                short = " and ".join(m.rsplit(".", 1)[1] for m in missing)
+                self.result.left.append(
+                    (
+                        name,
+                        line,
+                        f"it is {describe(value)}, not a list literal: add {short} by hand",
+                    )
+                )
+            return updated
+        if not missing:
+            return updated
+        if SECURITY_MIDDLEWARE in missing:
+            value = prepend_element(
+                value, cst.Element(cst.parse_expression(self._s(SECURITY_MIDDLEWARE)))
+            )
+        if XFRAME_MIDDLEWARE in missing:
+            value = append_element(
+                value, cst.Element(cst.parse_expression(self._s(XFRAME_MIDDLEWARE)))
+            )
+        self.result.rewritten.append((name, line))
+        return updated.with_changes(value=value)
+
+    # -- the appended block ------------------------------------------------------------------------
+    def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
+        body = list(updated.body)
+        trailing_comments: dict[str, cst.TrailingWhitespace] = {}
+        orphan_lines: list[cst.EmptyLine] = []  # comments above a moved last statement
+        for index in sorted(self._moved, reverse=True):
+            statement = body[index]
+            assert isinstance(statement, cst.SimpleStatementLine)
+            moved = self._moved[index]
+            kept = [s for s in statement.body if assigned_name(s) not in moved]
+            if kept:
+                body[index] = statement.with_changes(
+                    body=[*kept[:-1], kept[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)]
+                )
+                continue
+            trailing_comments[moved[-1]] = statement.trailing_whitespace
+            del body[index]
+            if index < len(body):  # its comments stay where they were
+                following = body[index]
+                body[index] = following.with_changes(
+                    leading_lines=[*statement.leading_lines, *following.leading_lines]
+                )
+            else:
+                orphan_lines = list(statement.leading_lines)
+        moved_names = {name for names in self._moved.values() for name in names}
+        names = [n for n in BLOCK_SETTINGS if n in self._append or n in moved_names]
+        if not names:
+            return updated.with_changes(body=body)
+        for name in names:
+            if name in self._append:
+                self.result.rewritten.append((name, 0))
+        block: list[cst.SimpleStatementLine] = []
+        for name in names:
+            statement = cst.parse_statement(f"{name} = {code_of(self._value(name))}\n")
+            assert isinstance(statement, cst.SimpleStatementLine)
+            if name in trailing_comments:
+                statement = statement.with_changes(trailing_whitespace=trailing_comments[name])
+            block.append(statement)
+        at = len(body)
+        while at > 0 and _is_star_import(body[at - 1]):
+            at -= 1
+        if not any(not _is_import(statement) for statement in body[:at]):
+            at = len(body)  # `from .base import *` on top of a split settings module
+        previous = body[at - 1] if at else None
+        blank = [cst.EmptyLine()] * (
+            2 if isinstance(previous, cst.FunctionDef | cst.ClassDef) else 1
+        )
+        block[0] = block[0].with_changes(
+            leading_lines=[
+                *(orphan_lines or (blank if previous is not None or updated.header else [])),
+                cst.EmptyLine(comment=cst.Comment(BLOCK_COMMENT)),
+            ]
+        )
+        if at < len(body) and not body[at].leading_lines:
+            body[at] = body[at].with_changes(leading_lines=[cst.EmptyLine()])
+        return updated.with_changes(
+            body=[*body[:at], *block, *body[at:]],
+            has_trailing_newline=updated.has_trailing_newline or at == len(body),
+        )
+
+
+def transform(
+    source: str,
+    *,
+    debug_defined: bool = True,
+    health_paths: tuple[str, ...] = ("health", "common/health"),
+    settings_block: bool = True,
+) -> Result:
+    """Make one settings module pass `manage.py check --deploy` when DEBUG is False, while a
+    developer's DEBUG=True keeps plain HTTP and non-secure cookies.
+
+    debug_defined: DEBUG is a name in the module (defined or star-imported); when False the
+    defaults are the production values. health_paths: URL paths exempt from the HTTPS redirect.
+    settings_block: False for a module that is not the production settings module but holds
+    MIDDLEWARE (a split settings base): only MIDDLEWARE is changed there.
+    Never raises on odd input: unparsable source comes back unchanged with a `left` entry."""
+    try:
+        module = cst.parse_module(source)
+    except cst.ParserSyntaxError as error:
+        return Result(
+            source, left=[("<module>", error.raw_line, f"not valid Python: {error.message}")]
+        )
+    command = DeploySecurity(
+        CodemodContext(),
+        debug_defined=debug_defined,
+        health_paths=health_paths,
+        settings_block=settings_block,
+    )
+    new_module = command.transform_module(module)
+    command.result.code = new_module.code
+    return command.result
