@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Optional
 
-import click
 import typer
 
 from fixer import __version__
@@ -53,7 +52,7 @@ def _boundary(debug: bool) -> Iterator[None]:
             traceback.print_exc()
         _err(str(exc))
         raise typer.Exit(exc.exit_code) from None
-    except (typer.Exit, click.exceptions.Exit, click.ClickException, KeyboardInterrupt):
+    except (typer.Exit, KeyboardInterrupt):
         raise
     except Exception as exc:
         if debug:

@@ -6,7 +6,7 @@ import json
 from collections import Counter
 from typing import Any
 
-import click
+import typer
 
 from fixer import __version__
 from fixer.checks import ITEM_TITLES, CheckResult, all_rules
@@ -43,7 +43,7 @@ def _project_line(project: ProjectModel) -> str:
 
 def render_text(project: ProjectModel, result: CheckResult, color: bool) -> str:
     def style(text: str, **kw: Any) -> str:
-        return click.style(text, **kw) if color else text
+        return typer.style(text, **kw) if color else text
 
     lines = [
         style(f"djfix {__version__}", bold=True) + f"  {project.root}",
@@ -214,7 +214,7 @@ def render_apply_summary(result, *, written: bool, color: bool) -> str:
     rotate and notes."""
 
     def style(text: str, **kw: Any) -> str:
-        return click.style(text, **kw) if color else text
+        return typer.style(text, **kw) if color else text
 
     changes = result.changeset.changes()
     lines: list[str] = []
