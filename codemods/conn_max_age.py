@@ -39,6 +39,7 @@ class Result:
 # -- shared helpers: literals, quotes, and adding elements in the author's layout ------------------
 
 _EOL = cst.TrailingWhitespace()  # a line end without a comment
+AnyAssign = TypeVar("AnyAssign", cst.Assign, cst.AnnAssign)
 Container = TypeVar("Container", cst.Dict, cst.List, cst.Tuple, cst.Set)
 
 
@@ -505,7 +506,14 @@ class PersistentConnections(VisitorBasedCodemodCommand):
         self.result.rewritten.append((label, line))
         return updated.with_changes(value=new)
 
-    def _databases(self, original: cst.Assign, updated: cst.Assign) -> cst.Assign:
+    def leave_AnnAssign(self, original: cst.AnnAssign, updated: cst.AnnAssign) -> cst.AnnAssign:
+        if self._depth or updated.value is None:
+            return updated
+        if m.matches(updated.target, m.Name("DATABASES")):
+            return self._databases(original, updated)
+        return updated
+
+    def _databases(self, original: AnyAssign, updated: AnyAssign) -> AnyAssign:
         line = self._line(original)
         value = updated.value
         if not isinstance(value, cst.Dict) or not isinstance(original.value, cst.Dict):

@@ -20,6 +20,7 @@ from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
 from libcst.metadata import PositionProvider
 
 from codemods.conn_max_age import (
+    AnyAssign,
     append_element,
     assigned_name,
     block_dict,
@@ -460,7 +461,14 @@ class RedisCacheResilience(VisitorBasedCodemodCommand):
         self.result.rewritten.append(("SESSION_ENGINE", line))
         return updated.with_changes(value=self._same_quotes(updated.value, SESSIONS_CACHED_DB))
 
-    def _caches(self, original: cst.Assign, updated: cst.Assign) -> cst.Assign:
+    def leave_AnnAssign(self, original: cst.AnnAssign, updated: cst.AnnAssign) -> cst.AnnAssign:
+        if self._depth or updated.value is None:
+            return updated
+        if m.matches(updated.target, m.Name("CACHES")):
+            return self._caches(original, updated)
+        return updated
+
+    def _caches(self, original: AnyAssign, updated: AnyAssign) -> AnyAssign:
         line = self._line(original)
         self._caches_line = line
         outer = updated.value
