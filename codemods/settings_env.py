@@ -62,6 +62,10 @@ ENGINE_SCHEMES = {
 }
 DB_URL_KEYS = {"ENGINE", "NAME", "USER", "PASSWORD", "HOST", "PORT"}
 TRUTHY = {"true", "on", "ok", "y", "yes", "1"}
+SECRET_KEY_COMMENT = (
+    "Django's secret key: a long random string, different in every environment; do not start "
+    "it with $ (django-environ reads such a value as the name of another variable)."
+)
 
 
 def is_secret_name(name: str) -> bool:
@@ -401,6 +405,18 @@ class SettingsToEnv(VisitorBasedCodemodCommand):
 
     def _read(self, var: str, default: Any = ..., default_node=None) -> None:
         """Record a variable the settings now read, for .env.example."""
+        if var == "SECRET_KEY":
+            self._add(
+                EnvVariable(
+                    var,
+                    SECRET_KEY_COMMENT,
+                    "change-me-to-a-long-random-string",
+                    None,
+                    True,
+                    True,
+                )
+            )
+            return
         secret = is_secret_name(var)
         example = ""
         if default_node is not None:
@@ -587,8 +603,7 @@ class SettingsToEnv(VisitorBasedCodemodCommand):
                 self._add(
                     EnvVariable(
                         "SECRET_KEY",
-                        "Django's secret key: a long random string, "
-                        "different in every environment.",
+                        SECRET_KEY_COMMENT,
                         "change-me-to-a-long-random-string",
                         literal,
                         True,

@@ -389,7 +389,8 @@ def run_settings(tmp_path: Path, *, debug: bool, deploy: bool) -> subprocess.Com
         "PYTHONPATH": str(tmp_path),
         "PYTHONDONTWRITEBYTECODE": "1",
         "DJANGO_SETTINGS_MODULE": "shop.settings",
-        "SECRET_KEY": get_random_secret_key(),
+        # django-environ reads a value starting with "$" as a reference to another variable
+        "SECRET_KEY": "k" + get_random_secret_key()[1:],
         "DEBUG": str(debug),
     }
     return subprocess.run(
