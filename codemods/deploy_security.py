@@ -39,6 +39,9 @@ from codemods.conn_max_age import (
 SECURITY_MIDDLEWARE = "django.middleware.security.SecurityMiddleware"
 XFRAME_MIDDLEWARE = "django.middleware.clickjacking.XFrameOptionsMiddleware"
 BLOCK_COMMENT = "# Security for production: every value can be overridden from the environment."
+PROXY_COMMENT = (
+    "# SECURE_PROXY_SSL_HEADER trusts X-Forwarded-Proto: the TLS proxy in front must set it."
+)
 HSTS_SECONDS = 31536000  # one year, what hstspreload.org asks for
 
 
@@ -154,10 +157,13 @@ class DeploySecurity(VisitorBasedCodemodCommand):
         debug_defined: bool,
         health_paths: tuple[str, ...],
         settings_block: bool = True,
+        inherited: frozenset[str] = frozenset(),
     ) -> None:
         super().__init__(context)
         self.debug_defined = debug_defined
         self.settings_block = settings_block
+        # set by a module this one star-imports: appending a default would override it
+        self.inherited = inherited
         self.patterns = [health_pattern(path) for path in health_paths if path.strip("/")]
         self.result = Result("")
         self._quote = '"'
@@ -236,7 +242,7 @@ class DeploySecurity(VisitorBasedCodemodCommand):
                     return
             return
         if not top:
-            if safe_default is None:
+            if safe_default is None and name not in self.inherited:
                 self._append.append(name)
             return
         index, small = top[-1]  # the one that wins
@@ -419,6 +425,11 @@ class DeploySecurity(VisitorBasedCodemodCommand):
             leading_lines=[
                 *(orphan_lines or (blank if previous is not None or updated.header else [])),
                 cst.EmptyLine(comment=cst.Comment(BLOCK_COMMENT)),
+                *(
+                    [cst.EmptyLine(comment=cst.Comment(PROXY_COMMENT))]
+                    if "SECURE_PROXY_SSL_HEADER" in names
+                    else []
+                ),
             ]
         )
         if at < len(body) and not body[at].leading_lines:
@@ -435,6 +446,7 @@ def transform(
     debug_defined: bool = True,
     health_paths: tuple[str, ...] = ("health", "common/health"),
     settings_block: bool = True,
+    inherited: frozenset[str] = frozenset(),
 ) -> Result:
     """Make one settings module pass `manage.py check --deploy` when DEBUG is False, while a
     developer's DEBUG=True keeps plain HTTP and non-secure cookies.
@@ -455,6 +467,7 @@ def transform(
         debug_defined=debug_defined,
         health_paths=health_paths,
         settings_block=settings_block,
+        inherited=inherited,
     )
     new_module = command.transform_module(module)
     command.result.code = new_module.code

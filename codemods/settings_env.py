@@ -122,6 +122,10 @@ class Plan:
     config: bool = True
     dotenv_parents: int = 1
     convert: bool = True  # False: only make `env` available (see `ensure_env`)
+    # names the module gets through its star imports (`config` -> "decouple.config")
+    inherited_aliases: dict[str, str] = field(default_factory=dict)
+    # another module star-imports this one and may use its imports: remove none
+    keep_imports: bool = False
 
 
 @dataclass
@@ -253,8 +257,9 @@ class SettingsToEnv(VisitorBasedCodemodCommand):
         self._depth = 0
         self._target_depth = 0
         self._uses_env = False
-        self._aliases: dict[str, str] = {}
-        self._has_env_binding = False
+        self._aliases: dict[str, str] = dict(plan.inherited_aliases)
+        self._has_env_binding = "env" in plan.inherited_aliases
+        self._block_depth = 0
         self._environs_env = False
         self._removed_statements: set[int] = set()
 
@@ -281,6 +286,38 @@ class SettingsToEnv(VisitorBasedCodemodCommand):
 
     def leave_Lambda(self, original, updated):
         self._depth -= 1
+        return updated
+
+    def visit_If(self, node: cst.If) -> bool:
+        self._block_depth += 1
+        return True
+
+    def leave_If(self, original, updated):
+        self._block_depth -= 1
+        return updated
+
+    def visit_Try(self, node: cst.Try) -> bool:
+        self._block_depth += 1
+        return True
+
+    def leave_Try(self, original, updated):
+        self._block_depth -= 1
+        return updated
+
+    def visit_With(self, node: cst.With) -> bool:
+        self._block_depth += 1
+        return True
+
+    def leave_With(self, original, updated):
+        self._block_depth -= 1
+        return updated
+
+    def visit_For(self, node: cst.For) -> bool:
+        self._block_depth += 1
+        return True
+
+    def leave_For(self, original, updated):
+        self._block_depth -= 1
         return updated
 
     def visit_AssignTarget(self, node: cst.AssignTarget) -> bool:
@@ -313,6 +350,9 @@ class SettingsToEnv(VisitorBasedCodemodCommand):
                         name = alias.name.value  # type: ignore[union-attr]
                         local = alias.asname.name.value if alias.asname else name  # type: ignore[union-attr]
                         self._aliases[local] = f"{module}.{name}"
+                        if local == "env":
+                            # the project's own env object (e.g. `from proj.env import env`)
+                            self._has_env_binding = True
                 elif isinstance(small, cst.Assign) and len(small.targets) == 1:
                     target = small.targets[0].target
                     if m.matches(target, m.Name("env")):
@@ -573,6 +613,20 @@ class SettingsToEnv(VisitorBasedCodemodCommand):
             return updated
         name = target.value
         line = self._line(original)
+        if self._block_depth:
+            # a setting chosen by a condition (CI, a feature flag): the author's choice per
+            # case; its environment reads were converted, its literals are left alone
+            ok, literal = _literal(updated.value)
+            if ok and (name == "SECRET_KEY" or is_secret_name(name)) and literal:
+                self.result.left.append(
+                    (
+                        name,
+                        line,
+                        "it is set inside a block (if/try/with/for): djfix does not "
+                        "rewrite conditional settings",
+                    )
+                )
+            return updated
         if name == "DEBUG" and self.plan.config and isinstance(updated.value, cst.Call):
             parts = _env_parts(updated.value)
             if parts and parts[1] and parts[2] is not None and _literal(parts[2]) == (True, True):
@@ -670,6 +724,7 @@ class SettingsToEnv(VisitorBasedCodemodCommand):
         self.result.variables.append(variable)
 
     def _databases(self, node: cst.Dict, line: int) -> cst.Dict | None:
+        # (only reached for unconditional module-level assignments)
         changed = False
         elements = []
         for element in node.elements:
@@ -826,12 +881,13 @@ class SettingsToEnv(VisitorBasedCodemodCommand):
         self.result.code = ""
         if not self._uses_env and not self._environs_env:
             return updated
-        if self._environs_env:
-            RemoveImportsVisitor.remove_unused_import(self.context, "environs", "Env")
-        if self._aliases.get("config") == "decouple.config":
-            RemoveImportsVisitor.remove_unused_import(self.context, "decouple", "config")
-            RemoveImportsVisitor.remove_unused_import(self.context, "decouple", "Csv")
-        RemoveImportsVisitor.remove_unused_import(self.context, "os")
+        if not self.plan.keep_imports:
+            if self._environs_env:
+                RemoveImportsVisitor.remove_unused_import(self.context, "environs", "Env")
+            if self._aliases.get("config") == "decouple.config":
+                RemoveImportsVisitor.remove_unused_import(self.context, "decouple", "config")
+                RemoveImportsVisitor.remove_unused_import(self.context, "decouple", "Csv")
+            RemoveImportsVisitor.remove_unused_import(self.context, "os")
         if self._has_env_binding:
             return updated
         source = self.plan.env_source
@@ -848,9 +904,10 @@ class SettingsToEnv(VisitorBasedCodemodCommand):
             "env = environ.Env()\n"
             "# A local .env (never committed) is read when there is one; in production the\n"
             "# settings come from real environment variables.\n"
-            f'env_file = Path(__file__).resolve().parents[{parents}] / ".env"\n'
-            "if env_file.is_file():\n"
-            "    environ.Env.read_env(str(env_file))\n"
+            "_parents = Path(__file__).resolve().parents\n"
+            f'_env_file = _parents[min({parents}, len(_parents) - 1)] / ".env"\n'
+            "if _env_file.is_file():\n"
+            "    environ.Env.read_env(str(_env_file))\n"
         ).body
         return self._insert_after_imports(updated, list(block))
 
@@ -876,6 +933,17 @@ class SettingsToEnv(VisitorBasedCodemodCommand):
             if not getattr(nxt, "leading_lines", None):
                 body[index] = nxt.with_changes(leading_lines=[cst.EmptyLine()])
         return module.with_changes(body=[*body[:index], *statements, *body[index:]])
+
+
+def import_aliases(source: str) -> dict[str, str]:
+    """The names a module binds with its top-level imports, and what they are, plus `env` when
+    the module binds it: what `from module import *` hands to the modules that import it."""
+    command = SettingsToEnv(CodemodContext(), Plan())
+    command.visit_Module(cst.parse_module(source))
+    aliases = {k: v for k, v in command._aliases.items() if not k.startswith("_")}
+    if command._has_env_binding:
+        aliases["env"] = "environ.Env()"
+    return aliases
 
 
 def ensure_env(source: str, plan: Plan) -> str:

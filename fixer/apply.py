@@ -51,6 +51,9 @@ class FixContext:
     left: list[Left] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     fixed_items: set[int] = field(default_factory=set)
+    # the label of the generated common app, once a plan made or found it
+    common_label: str | None = None
+    common_generated: bool = False
     # (item, rel, setting) a codemod says it rewrote: a finding left there is a djfix bug
     rewritten: set[tuple[int, str, str]] = field(default_factory=set)
 

@@ -51,25 +51,33 @@ def _add_packages(ctx: FixContext) -> None:
     if not ctx.packages:
         return
     project = ctx.project
-    source = project.dependency_source
-    names = sorted(ctx.packages)
-    if source is None:
+    declared = project.packages  # includes files pulled in with -r
+    names = sorted(n for n in ctx.packages if n not in declared)
+    if not names:
+        return
+    if project.dependency_source is None:
         ctx.notes.append(
             "no dependency file was found: add " + ", ".join(names) + " to the project's "
             "dependencies"
         )
         return
-    text = ctx.changeset.read(source.rel)
-    if text is None:
-        return
+    # every file that declares Django is one some build installs from (a Pipfile for
+    # development, a requirements.txt for the platform): each gets the packages
+    targets = [
+        s for s in project.dependency_sources if any(r.name == "django" for r in s.packages)
+    ] or [project.dependency_source]
     packages = requirements.packages_for(
         names, django_version=project.django_version, python_version=project.python_version
     )
-    result = requirements.add_packages(source.kind, text, packages, path=source.rel)
-    ctx.notes.extend(f"{source.rel}: {note}" for note in result.notes)
-    if result.text != text:
-        item = 8 if names == ["django-redis"] else 5
-        ctx.write(source.rel, result.text, item)
+    for source in targets:
+        text = ctx.changeset.read(source.rel)
+        if text is None:
+            continue
+        result = requirements.add_packages(source.kind, text, packages, path=source.rel)
+        ctx.notes.extend(f"{source.rel}: {note}" for note in result.notes)
+        if result.text != text:
+            item = 8 if names == ["django-redis"] else 5
+            ctx.write(source.rel, result.text, item)
 
 
 def _existing_names(text: str | None) -> set[str]:
@@ -149,9 +157,13 @@ def _write_dotenv(ctx: FixContext) -> None:
 
 
 def _quote(value: str) -> str:
+    """A .env value django-environ reads back unchanged: single quotes keep `#`, `$` and
+    backslashes literal in every version (0.11 cuts an unquoted or double-quoted value at `#`)."""
     if re.fullmatch(r"[A-Za-z0-9_./:@%+,=-]*", value):
         return value
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$")
+    if "'" not in value:
+        return f"'{value}'"
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
     return f'"{escaped}"'
 
 

@@ -313,10 +313,10 @@ def _walk(root: Path) -> _Walk:
                 found.dockerfiles.append(path)
             elif re.fullmatch(r"(docker-)?compose([.-][\w.-]+)?\.ya?ml", lower) and depth <= 2:
                 found.compose.append(path)
-            elif name == "Procfile" or name.startswith("Procfile."):
-                found.procfiles.append(path)
             elif lower.endswith(".sh") or lower in ("entrypoint", "docker-entrypoint"):
                 found.scripts.append(path)
+            elif name == "Procfile" or name.startswith("Procfile."):
+                found.procfiles.append(path)
             elif name in ("Makefile", "makefile", "GNUmakefile", "justfile") and depth <= 2:
                 found.makefiles.append(path)
             elif depth <= 2 and (
@@ -507,12 +507,22 @@ def _guess_settings(source_root: Path, walk: _Walk, cache: SourceCache) -> str |
         if f.text and "INSTALLED_APPS" in f.text:
             found.append(_dotted_for(source_root, path))
         elif path.name == "__init__.py":
-            # a settings package whose __init__ star-imports the real modules
-            for sibling in sorted(path.parent.glob("*.py")):
-                st = cache.python(sibling)
-                if st.text and "INSTALLED_APPS" in st.text:
-                    found.append(_dotted_for(source_root, path))
-                    break
+            # a settings package whose modules hold the settings: the package itself only
+            # when its __init__ imports them; else a production module, else base
+            package = _dotted_for(source_root, path)
+            siblings = {p.stem: p for p in sorted(path.parent.glob("*.py")) if p.stem != "__init__"}
+            defining = [
+                stem
+                for stem, p in siblings.items()
+                if (cache.python(p).text or "").find("INSTALLED_APPS") >= 0
+            ]
+            init_text = f.text or ""
+            if defining and "import" in init_text:
+                found.append(package)
+            elif defining:
+                preferred = [n for n in PRODUCTION_NAMES if n in siblings]
+                preferred += ["base", "common", *sorted(defining)]
+                found.append(f"{package}.{next(n for n in preferred if n in siblings)}")
     found.sort(key=lambda d: (d.count("."), d))
     return found[0] if found else None
 
@@ -1062,6 +1072,16 @@ _URL_KINDS = {
     "nats": "nats",
     "mqtt": "mqtt",
 }
+
+
+TEST_SETTINGS = {"test", "tests", "testing", "ci", "test_settings", "settings_test", "unittest"}
+
+
+def is_test_settings(dotted: str) -> bool:
+    """A settings module for tests or CI runs: its keys and passwords are fixtures, not
+    secrets, and production never loads it."""
+    leaf = dotted.rpartition(".")[2].lower()
+    return leaf in TEST_SETTINGS or leaf.startswith(("test_", "tests_", "ci_"))
 
 
 def mask_url(url: str) -> str:

@@ -12,7 +12,8 @@ import libcst as cst
 
 from codemods import settings_env
 from fixer.apply import EnvVar, FixContext
-from fixer.settings_eval import SettingsModule
+from fixer.project import is_test_settings
+from fixer.settings_eval import EnvRef, SettingsModule
 
 
 def production_chain(ctx: FixContext) -> set[str]:
@@ -50,6 +51,35 @@ def _reaches(ctx: FixContext, dotted: str, target: str) -> bool:
     return False
 
 
+def _star_closure(ctx: FixContext, dotted: str) -> list[str]:
+    modules = ctx.project.settings_modules
+    out: list[str] = []
+    todo = list(modules[dotted].star_imports) if dotted in modules else []
+    while todo and len(out) < 50:
+        current = todo.pop(0)
+        if current in out:
+            continue
+        out.append(current)
+        if current in modules:
+            todo.extend(modules[current].star_imports)
+    return out
+
+
+def _inherited_aliases(ctx: FixContext, dotted: str) -> dict[str, str]:
+    """What a module gets from its star imports: their imports (as planned so far)."""
+    aliases: dict[str, str] = {}
+    for other in reversed(_star_closure(ctx, dotted)):
+        mod = ctx.project.settings_modules.get(other)
+        source = ctx.changeset.read(mod.rel) if mod is not None and mod.rel else None
+        if source is None:
+            continue
+        try:
+            aliases.update(settings_env.import_aliases(source))
+        except cst.ParserSyntaxError:
+            continue
+    return aliases
+
+
 def env_plan(ctx: FixContext, mod: SettingsModule, *, config: bool) -> settings_env.Plan:
     assert mod.rel is not None
     base = ctx.project.base_module
@@ -58,7 +88,16 @@ def env_plan(ctx: FixContext, mod: SettingsModule, *, config: bool) -> settings_
     else:
         source = "create"
     parents = len(PurePosixPath(mod.rel).parts) - 1
-    return settings_env.Plan(env_source=source, config=config, dotenv_parents=parents)
+    star_imported = any(
+        mod.dotted in other.star_imports for other in ctx.project.settings_modules.values()
+    )
+    return settings_env.Plan(
+        env_source=source,
+        config=config,
+        dotenv_parents=parents,
+        inherited_aliases=_inherited_aliases(ctx, mod.dotted),
+        keep_imports=star_imported,
+    )
 
 
 def _own_dynamic(mod: SettingsModule) -> list[tuple[str, int, str]]:
@@ -79,7 +118,13 @@ def _readable(ctx: FixContext, mod: SettingsModule, item: int) -> bool:
 def fix_environment(ctx: FixContext) -> None:
     """Item 5: every settings module reads secrets and configuration through django-environ."""
     chain = production_chain(ctx)
-    for dotted, mod in sorted(ctx.project.settings_modules.items()):
+    # bases first: a module's star imports are rewritten before the module itself
+    order = sorted(
+        ctx.project.settings_modules.items(), key=lambda kv: (len(_star_closure(ctx, kv[0])), kv[0])
+    )
+    for dotted, mod in order:
+        if is_test_settings(dotted) and dotted != ctx.project.production_module:
+            continue  # test and CI settings hold fixtures, not secrets
         if not _readable(ctx, mod, 5):
             continue
         assert mod.rel is not None
@@ -198,7 +243,15 @@ def fix_deploy_security(ctx: FixContext) -> None:
     middleware_rel = _defining_module(ctx, "MIDDLEWARE") or _defining_module(
         ctx, "MIDDLEWARE_CLASSES"
     )
-    debug_defined = "DEBUG" in ctx.project.settings.names
+    debug = ctx.project.settings.get("DEBUG")
+    # `default=not DEBUG` only where DEBUG's production value is known (a literal, or an
+    # environment read with a literal default); else the production values themselves
+    debug_defined = isinstance(debug, bool) or (
+        isinstance(debug, EnvRef) and debug.has_default and isinstance(debug.default, (bool, str))
+    )
+    inherited = frozenset(
+        name for name, a in ctx.project.settings.names.items() if a.path != production
+    )
     for rel in dict.fromkeys([production, middleware_rel]):
         if rel is None:
             continue
@@ -209,6 +262,7 @@ def fix_deploy_security(ctx: FixContext) -> None:
             source,
             debug_defined=debug_defined,
             settings_block=rel == production,
+            inherited=inherited,
         )
         for setting, line, reason in result.left:
             ctx.leave(9, rel, f"{setting} (line {line}): {reason}")

@@ -133,3 +133,221 @@ def test_crlf_settings_stay_crlf(repo):
     raw = path.read_bytes()
     assert b'env("SECRET_KEY")' in raw
     assert raw.count(b"\n") == raw.count(b"\r\n")
+
+
+def commit_all(repo):
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "init")
+
+
+def import_settings(repo, module, cwd=None, **env):
+    import os
+    import sys
+
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO")}
+    environment.update(env)
+    return subprocess.run(
+        [sys.executable, "-c", f"import {module} as s; print(s.SECRET_KEY)"],
+        cwd=cwd or repo,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+SPLIT_MANAGE = MINIMAL_MANAGE.replace("mysite.settings", "proj.settings.production")
+
+
+def test_star_imported_reader_is_converted_in_every_module(tmp_path):
+    # base.py imports decouple's config; production.py uses it through the star import
+    write_tree(
+        tmp_path,
+        {
+            "manage.py": SPLIT_MANAGE,
+            "proj/__init__.py": "",
+            "proj/settings/__init__.py": "",
+            "proj/settings/base.py": """\
+                from decouple import config
+
+                SECRET_KEY = config("SECRET_KEY")
+                INSTALLED_APPS = []
+            """,
+            "proj/settings/production.py": """\
+                from .base import *
+
+                DEBUG = config("DEBUG", cast=bool, default=False)
+            """,
+        },
+    )
+    commit_all(tmp_path)
+    invoke("apply", "--no-branch", "--select", "5", str(tmp_path))
+    production = (tmp_path / "proj/settings/production.py").read_text()
+    assert 'DEBUG = env.bool("DEBUG", default=False)' in production
+    loaded = import_settings(tmp_path, "proj.settings.production", SECRET_KEY="k" * 50)
+    assert loaded.returncode == 0, loaded.stderr
+    assert loaded.stdout.strip() == "k" * 50
+
+
+def test_settings_load_when_only_the_app_folder_is_in_the_image(tmp_path):
+    # services/api/ is what the image copies to /code: the .env lookup must not index past /
+    write_tree(
+        tmp_path,
+        {
+            "services/api/manage.py": SPLIT_MANAGE,
+            "services/api/proj/__init__.py": "",
+            "services/api/proj/settings/__init__.py": "",
+            "services/api/proj/settings/production.py": """\
+                import os
+                SECRET_KEY = os.environ["SECRET_KEY"]
+                INSTALLED_APPS = []
+            """,
+        },
+    )
+    commit_all(tmp_path)
+    invoke("apply", "--no-branch", "--select", "5", str(tmp_path))
+    image = tmp_path.parent / "image"
+    import shutil
+
+    shutil.copytree(tmp_path / "services/api/proj", image / "proj")
+    loaded = import_settings(image, "proj.settings.production", SECRET_KEY="s" * 50)
+    assert loaded.returncode == 0, loaded.stderr
+
+
+def test_test_and_ci_settings_are_left_alone(tmp_path):
+    write_tree(
+        tmp_path,
+        {
+            "manage.py": SPLIT_MANAGE,
+            "proj/__init__.py": "",
+            "proj/settings/__init__.py": "",
+            "proj/settings/base.py": "import os\nSECRET_KEY = os.environ['SECRET_KEY']\n"
+            "INSTALLED_APPS = []\n",
+            "proj/settings/production.py": "from .base import *\nDEBUG = False\n",
+            "proj/settings/test.py": "from .base import *\nSECRET_KEY = 'tests-only-key'\n",
+            "proj/settings/ci.py": "from .base import *\nSECRET_KEY = 'ci-only-key-123'\n",
+        },
+    )
+    commit_all(tmp_path)
+    result = invoke("apply", "--no-branch", "--select", "5", str(tmp_path))
+    assert "SECRET_KEY = 'tests-only-key'" in (tmp_path / "proj/settings/test.py").read_text()
+    assert "SECRET_KEY = 'ci-only-key-123'" in (tmp_path / "proj/settings/ci.py").read_text()
+    assert "ci-only-key" not in result.stdout
+
+
+def test_conditional_ci_database_is_the_authors(tmp_path):
+    write_tree(
+        tmp_path,
+        {
+            "manage.py": MINIMAL_MANAGE,
+            "mysite/__init__.py": "",
+            "mysite/settings.py": """\
+                import os
+                SECRET_KEY = os.environ["SECRET_KEY"]
+                INSTALLED_APPS = []
+                DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "db"}}
+                if os.environ.get("CI"):
+                    DATABASES = {"default": {"ENGINE": "django.db.backends.postgresql",
+                                             "NAME": "ci", "PASSWORD": "postgres"}}
+            """,
+        },
+    )
+    commit_all(tmp_path)
+    invoke("apply", "--no-branch", "--select", "5", str(tmp_path))
+    settings = (tmp_path / "mysite/settings.py").read_text()
+    assert '"NAME": "ci", "PASSWORD": "postgres"' in settings
+    assert 'if env("CI", default=None):' in settings
+
+
+def test_the_projects_own_env_object_is_reused(tmp_path):
+    write_tree(
+        tmp_path,
+        {
+            "manage.py": MINIMAL_MANAGE,
+            "mysite/__init__.py": "",
+            "mysite/env.py": "import environ\n\nenv = environ.Env()\n",
+            "mysite/settings.py": """\
+                import os
+                from mysite.env import env
+
+                SECRET_KEY = env("SECRET_KEY")
+                INSTALLED_APPS = []
+                TIMEOUT = int(os.environ.get("TIMEOUT", "5"))
+            """,
+        },
+    )
+    commit_all(tmp_path)
+    invoke("apply", "--no-branch", "--select", "5", str(tmp_path))
+    settings = (tmp_path / "mysite/settings.py").read_text()
+    assert "environ.Env()" not in settings
+    assert 'TIMEOUT = env.int("TIMEOUT", default=5)' in settings
+
+
+def test_security_block_keeps_inherited_values(tmp_path):
+    write_tree(
+        tmp_path,
+        {
+            "manage.py": SPLIT_MANAGE,
+            "proj/__init__.py": "",
+            "proj/settings/__init__.py": "",
+            "proj/settings/common.py": """\
+                import environ
+                env = environ.Env()
+                SECRET_KEY = env("SECRET_KEY")
+                INSTALLED_APPS = []
+                MIDDLEWARE = ["django.middleware.security.SecurityMiddleware"]
+                CSRF_TRUSTED_ORIGINS = ["https://app.example.com"]
+            """,
+            "proj/settings/production.py": "from .common import *\nDEBUG = False\n",
+        },
+    )
+    commit_all(tmp_path)
+    invoke("apply", "--no-branch", "--select", "9", str(tmp_path))
+    production = (tmp_path / "proj/settings/production.py").read_text()
+    assert "SECURE_HSTS_SECONDS" in production
+    assert "CSRF_TRUSTED_ORIGINS" not in production
+
+
+def test_dotenv_values_read_back_by_django_environ(tmp_path):
+    import environ
+
+    key = "k3#v9!q0$m@x7^tz2lq8(w$e1r5u_y6i+o4p-a=s9d8f7g6h5j4"
+    settings = SETTINGS.replace("dev-0123456789-abcdefghij-0123456789-abcdefghij-xyz", key)
+    write_tree(
+        tmp_path,
+        {
+            "manage.py": MINIMAL_MANAGE,
+            "mysite/__init__.py": "",
+            "mysite/settings.py": settings,
+        },
+    )
+    commit_all(tmp_path)
+    invoke("apply", "--no-branch", "--select", "5", str(tmp_path))
+    import os
+
+    saved = os.environ.pop("SECRET_KEY", None)
+    try:
+        environ.Env.read_env(str(tmp_path / ".env"))
+        assert os.environ["SECRET_KEY"] == key
+    finally:
+        os.environ.pop("SECRET_KEY", None)
+        if saved is not None:
+            os.environ["SECRET_KEY"] = saved
+
+
+def test_settings_package_with_empty_init_is_guessed_to_its_module(tmp_path):
+    from fixer.project import discover
+
+    write_tree(
+        tmp_path,
+        {
+            "manage.py": "import sys\n",
+            "proj/__init__.py": "",
+            "proj/settings/__init__.py": "",
+            "proj/settings/base.py": "INSTALLED_APPS = []\nSECRET_KEY = 'x'\n",
+            "proj/settings/development.py": "from .base import *\nDEBUG = True\n",
+        },
+    )
+    project = discover(tmp_path)
+    assert project.production_module == "proj.settings.base"

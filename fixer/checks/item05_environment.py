@@ -86,7 +86,7 @@ from urllib.parse import urlsplit
 
 from fixer.checks import rule
 from fixer.findings import Finding, Fix, FixSafety, Severity
-from fixer.project import ProjectModel, cache_kind, mask_url
+from fixer.project import ProjectModel, cache_kind, is_test_settings, mask_url
 from fixer.settings_eval import EnvDict, EnvRef, EnvUse, SettingsModule, Unknown, is_literal
 
 ITEM = 5
@@ -482,6 +482,8 @@ def _settings_files(project: ProjectModel) -> list[SettingsModule]:
     seen: set[str] = set()
     out: list[SettingsModule] = []
     for module in project.settings_modules.values():
+        if is_test_settings(module.dotted) and module.dotted != project.production_module:
+            continue  # test and CI settings hold fixtures, not secrets
         if module.rel and module.rel not in seen and module.file is not None:
             seen.add(module.rel)
             out.append(module)

@@ -58,6 +58,7 @@ MIDDLEWARE = [
 
 BLOCK = """\
 # Security for production: every value can be overridden from the environment.
+# SECURE_PROXY_SSL_HEADER trusts X-Forwarded-Proto: the TLS proxy in front must set it.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_REDIRECT_EXEMPT = [r"^health/?$", r"^common/health/?$"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -112,7 +113,7 @@ def test_conditional_settings_are_the_authors() -> None:
     assert result.left == [
         (
             "CSRF_COOKIE_SECURE",
-            19,
+            20,
             "it is set inside a block (if/try/with): djfix does not rewrite conditional settings",
         )
     ]
@@ -179,6 +180,7 @@ def test_missing_settings_appended_as_one_block() -> None:
         STATIC_URL = '/static/'
 
         # Security for production: every value can be overridden from the environment.
+        # SECURE_PROXY_SSL_HEADER trusts X-Forwarded-Proto: the TLS proxy in front must set it.
         SECURE_SSL_REDIRECT = env.bool('SECURE_SSL_REDIRECT', default=not DEBUG)
         SECURE_REDIRECT_EXEMPT = [r'^health/?$', r'^common/health/?$']
         SECURE_PROXY_SSL_HEADER = ('HTTP_X_FORWARDED_PROTO', 'https')
@@ -219,6 +221,7 @@ def test_without_debug_the_defaults_are_production_values() -> None:
         from .base import *  # noqa: F403
 
         # Security for production: every value can be overridden from the environment.
+        # SECURE_PROXY_SSL_HEADER trusts X-Forwarded-Proto: the TLS proxy in front must set it.
         SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
         SECURE_REDIRECT_EXEMPT = [r"^health/?$", r"^common/health/?$"]
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -308,6 +311,7 @@ def test_setting_above_debug_moves_into_the_block() -> None:
         DEBUG = env.bool("DEBUG", default=False)
 
         # Security for production: every value can be overridden from the environment.
+        # SECURE_PROXY_SSL_HEADER trusts X-Forwarded-Proto: the TLS proxy in front must set it.
         SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)  # for now
         SECURE_REDIRECT_EXEMPT = [r"^health/?$", r"^common/health/?$"]
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

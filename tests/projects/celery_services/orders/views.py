@@ -1,3 +1,4 @@
+from django.core.cache import cache
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
@@ -13,7 +14,13 @@ def order_list(request):
     status = request.GET.get("status")
     if status in DEFAULT_STATUSES:
         orders = orders.filter(status__name=status)
-    return JsonResponse({"orders": [order.as_document() for order in orders[:100]]})
+    total = cache.get("orders:total")
+    if total is None:
+        total = Order.objects.count()
+        cache.set("orders:total", total, 60)
+    return JsonResponse(
+        {"total": total, "orders": [order.as_document() for order in orders[:100]]}
+    )
 
 
 @require_GET

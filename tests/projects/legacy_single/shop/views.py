@@ -1,3 +1,4 @@
+from django.core.cache import cache
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, render
 
@@ -19,7 +20,13 @@ def product_list(request):
             products = products.filter(category_id=form.cleaned_data['category'])
         if form.cleaned_data['in_stock_only']:
             products = products.filter(stock__gt=0)
-    return render(request, 'shop/product_list.html', {'form': form, 'products': products})
+    # the catalogue size shows on every page; counting is slow on a big table
+    total = cache.get('shop:product-count')
+    if total is None:
+        total = Product.objects.filter(is_active=True).count()
+        cache.set('shop:product-count', total, 300)
+    return render(request, 'shop/product_list.html',
+                  {'form': form, 'products': products, 'total': total})
 
 
 def product_detail(request, sku):
