@@ -62,6 +62,31 @@ ENGINE_SCHEMES = {
 }
 DB_URL_KEYS = {"ENGINE", "NAME", "USER", "PASSWORD", "HOST", "PORT"}
 TRUTHY = {"true", "on", "ok", "y", "yes", "1"}
+#: the methods of django-environ's Env (and the environs names djfix renames to them)
+ENV_METHODS = {
+    "str",
+    "bool",
+    "int",
+    "float",
+    "json",
+    "list",
+    "tuple",
+    "dict",
+    "url",
+    "path",
+    "bytes",
+    "db",
+    "db_url",
+    "cache",
+    "cache_url",
+    "email",
+    "email_url",
+    "search_url",
+    "read_env",
+    "dj_db_url",
+    "dj_cache_url",
+    "dj_email_url",
+}
 SECRET_KEY_COMMENT = (
     "Django's secret key: a long random string, different in every environment; do not start "
     "it with $ (django-environ reads such a value as the name of another variable)."
@@ -89,10 +114,17 @@ def has_credentials(url: str) -> bool:
         return False
 
 
-def is_service_url(value: str) -> bool:
+#: settings whose http(s) URL names a service (a search cluster), not a page or an API
+HTTP_SERVICE_NAMES = ("ELASTIC", "OPENSEARCH", "SOLR", "SEARCH", "MEILI", "TYPESENSE")
+
+
+def is_service_url(value: str, name: str = "") -> bool:
     if "://" not in value:
         return False
-    return value.split("://", 1)[0].lower() in SERVICE_SCHEMES
+    scheme = value.split("://", 1)[0].lower()
+    if scheme in ("http", "https"):
+        return any(part in name.upper() for part in HTTP_SERVICE_NAMES)
+    return scheme in SERVICE_SCHEMES
 
 
 @dataclass
@@ -260,6 +292,7 @@ class SettingsToEnv(VisitorBasedCodemodCommand):
         self._aliases: dict[str, str] = dict(plan.inherited_aliases)
         self._has_env_binding = "env" in plan.inherited_aliases
         self._block_depth = 0
+        self._blocked: str | None = None  # why this module must not be converted
         self._environs_env = False
         self._removed_statements: set[int] = set()
 
@@ -320,6 +353,13 @@ class SettingsToEnv(VisitorBasedCodemodCommand):
         self._block_depth -= 1
         return updated
 
+    def leave_AugAssign(self, original: cst.AugAssign, updated: cst.AugAssign):
+        # `os.environ["PATH"] += ...` writes the environment: its target stays as it was
+        return updated.with_changes(target=original.target)
+
+    def visit_Del(self, node: cst.Del) -> bool:
+        return False  # `del os.environ["X"]` writes the environment too
+
     def visit_AssignTarget(self, node: cst.AssignTarget) -> bool:
         self._target_depth += 1
         return True
@@ -330,8 +370,8 @@ class SettingsToEnv(VisitorBasedCodemodCommand):
 
     # -- what the module imports ----------------------------------------------------------------
     def visit_Module(self, node: cst.Module) -> bool:
-        doubles = len(m.findall(node, m.SimpleString(value=m.MatchRegex(r'^[a-zA-Z]*"'))))
-        singles = len(m.findall(node, m.SimpleString(value=m.MatchRegex(r"^[a-zA-Z]*'"))))
+        doubles = len(m.findall(node, m.SimpleString(value=m.MatchRegex(r'[a-zA-Z]*"[\s\S]*'))))
+        singles = len(m.findall(node, m.SimpleString(value=m.MatchRegex(r"[a-zA-Z]*'[\s\S]*"))))
         _QUOTE[0] = "'" if singles > doubles else '"'
         for stmt in node.body:
             for small in (
@@ -357,12 +397,27 @@ class SettingsToEnv(VisitorBasedCodemodCommand):
                     target = small.targets[0].target
                     if m.matches(target, m.Name("env")):
                         callee = small.value
-                        if isinstance(callee, cst.Call):
-                            qualified = self._qualify(callee.func)
-                            if qualified in ("environ.Env", "environ.environ.Env"):
-                                self._has_env_binding = True
-                            elif qualified == "environs.Env":
-                                self._environs_env = True
+                        qualified = (
+                            self._qualify(callee.func) if isinstance(callee, cst.Call) else ""
+                        )
+                        if qualified in ("environ.Env", "environ.environ.Env"):
+                            self._has_env_binding = True
+                        elif qualified == "environs.Env":
+                            self._environs_env = True
+                        else:
+                            self._blocked = "the module already uses the name `env` for a value"
+        if self._environs_env:
+            methods = {
+                call.func.attr.value  # type: ignore[union-attr]
+                for call in m.findall(node, m.Call(func=m.Attribute(value=m.Name("env"))))
+            }
+            unknown = sorted(methods - ENV_METHODS)
+            if unknown:
+                self._blocked = "environs methods django-environ lacks: " + ", ".join(unknown)
+        if self._blocked:
+            self.result.left.append(("<module>", 1, self._blocked))
+            self.plan = Plan(**{**self.plan.__dict__, "convert": False})
+            self._environs_env = False
         return True
 
     def _qualify(self, node: cst.BaseExpression) -> str:
@@ -434,13 +489,22 @@ class SettingsToEnv(VisitorBasedCodemodCommand):
         ok, lit = _literal(target.comparator)
         if not ok:
             return updated
-        wanted = {str(v).lower() for v in (lit if isinstance(lit, (list, tuple, set)) else [lit])}
-        if not isinstance(target.operator, (cst.Equal, cst.In)) or not wanted <= TRUTHY:
+        lowered = left is not updated.left  # `.lower()` was called before comparing
+        values = lit if isinstance(lit, (list, tuple, set)) else [lit]
+        wanted = {str(v) for v in values}
+        if (
+            not isinstance(target.operator, (cst.Equal, cst.In))
+            or not {w.lower() for w in wanted} <= TRUTHY
+        ):
             return updated
         default_ok, default = (True, None) if parts[2] is None else _literal(parts[2])
         if not default_ok:
             return updated
-        default_bool = default is not None and str(default).lower() in wanted
+        # the default gives the same answer as the comparison did, case included
+        text = None if default is None else str(default)
+        if text is not None and lowered:
+            text = text.lower()
+        default_bool = text is not None and text in wanted
         return _env_call("bool", parts[1], default_bool)
 
     def _read(self, var: str, default: Any = ..., default_node=None) -> None:
@@ -462,6 +526,7 @@ class SettingsToEnv(VisitorBasedCodemodCommand):
         if default_node is not None:
             ok, value = _literal(default_node)
             default = value if ok else ...
+        required = default is ... and default_node is None
         if default is not ... and default is not None and not secret:
             if isinstance(default, bool):
                 example = str(default)
@@ -471,7 +536,11 @@ class SettingsToEnv(VisitorBasedCodemodCommand):
                 example = str(default)
                 if has_credentials(example):
                     example = strip_credentials(example)
-        self._add(EnvVariable(var, f"{var}{' (secret)' if secret else ''}.", example, None, secret))
+        self._add(
+            EnvVariable(
+                var, f"{var}{' (secret)' if secret else ''}.", example, None, secret, required
+            )
+        )
 
     def _safe_default(self, var: str, default_node):
         """A default that may be committed: a secret default (or a URL's credentials) moves to
@@ -629,7 +698,17 @@ class SettingsToEnv(VisitorBasedCodemodCommand):
             return updated
         if name == "DEBUG" and self.plan.config and isinstance(updated.value, cst.Call):
             parts = _env_parts(updated.value)
-            if parts and parts[1] and parts[2] is not None and _literal(parts[2]) == (True, True):
+            # a read djfix converted (the author's own env("DEBUG") may be cast by a scheme)
+            uncast = (
+                parts is not None
+                and parts[0] in (None, "str")
+                and not (isinstance(original.value, cst.Call) and _env_parts(original.value))
+            )
+            truthy_default = False
+            if parts and parts[2] is not None:
+                ok, value = _literal(parts[2])
+                truthy_default = ok and _cast_literal(value, "bool") == (True, True)
+            if parts and parts[1] and (truthy_default or uncast):
                 # production must not depend on remembering DEBUG=False: the default is off,
                 # and the developer's True moves to the untracked .env
                 self._add(
@@ -706,7 +785,7 @@ class SettingsToEnv(VisitorBasedCodemodCommand):
             return self._databases(value, line)
         if name == "CACHES" and isinstance(value, cst.Dict):
             return self._caches(value)
-        if ok and isinstance(literal, str) and is_service_url(literal):
+        if ok and isinstance(literal, str) and is_service_url(literal, name):
             self._add(EnvVariable(name, f"{name}: the service's URL.", literal, None))
             return _env_call(None, name, literal)
         return None
@@ -888,6 +967,9 @@ class SettingsToEnv(VisitorBasedCodemodCommand):
                 RemoveImportsVisitor.remove_unused_import(self.context, "decouple", "config")
                 RemoveImportsVisitor.remove_unused_import(self.context, "decouple", "Csv")
             RemoveImportsVisitor.remove_unused_import(self.context, "os")
+            RemoveImportsVisitor.remove_unused_import(self.context, "os", "environ")
+            RemoveImportsVisitor.remove_unused_import(self.context, "os", "getenv")
+            RemoveImportsVisitor.remove_unused_import(self.context, "decouple")
         if self._has_env_binding:
             return updated
         source = self.plan.env_source

@@ -117,15 +117,19 @@ def plan(project: ProjectModel, selection: Selection, options: dict[str, Any]) -
     from fixer import envfiles
 
     envfiles.finish(ctx)
-    overlay = {c.rel: c.new for c in changeset.changes()}
-    after_project = discover(
+    after_project = rediscover(project, changeset)
+    after = run_checks(after_project, selection, options)
+    return _summarise(project, changeset, ctx, before, after, _rewritten_spans(ctx, after_project))
+
+
+def rediscover(project: ProjectModel, changeset: Changeset) -> ProjectModel:
+    """The project as the planned changes leave it."""
+    return discover(
         project.root,
         settings=project.production_module if project.settings_origin == "given" else None,
         manage=project.manage_py,
-        overlay=overlay,
+        overlay={c.rel: c.new for c in changeset.changes()},
     )
-    after = run_checks(after_project, selection, options)
-    return _summarise(project, changeset, ctx, before, after, _rewritten_spans(ctx, after_project))
 
 
 def _rewritten_spans(ctx: FixContext, after: ProjectModel) -> dict[tuple[int, str], list[range]]:

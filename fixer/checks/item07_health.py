@@ -62,7 +62,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from fixer.checks import rule
+from fixer.checks import Option, rule
 from fixer.findings import Finding, Rule, Severity
 from fixer.project import ProjectModel
 from fixer.urls import Route, UrlConf, read_urlconf
@@ -87,7 +87,13 @@ COMMON_HEALTH_MISSING = rule(
     "No view answers GET /common/health.",
 )
 RULES = [HEALTH_MISSING, COMMON_HEALTH_MISSING]
-OPTIONS: dict[str, Any] = {}
+OPTIONS: dict[str, Any] = {
+    "common-app-label": Option(
+        "common",
+        "label of the app djfix generates for /health and the startup probes (another free "
+        "name is chosen when it is taken)",
+    ),
+}
 
 #: segments that show a view meant as a health check, at an address probes do not use
 _HEALTHISH = re.compile(
@@ -184,3 +190,9 @@ def check(project: ProjectModel, options: dict[str, Any]) -> Iterator[Finding]:
         else f"route a health view that returns 200 when the app is fine at {where}"
     )
     yield from _missing(project, conf, "/common/health", COMMON_HEALTH_MISSING, common_advice)
+
+
+def fix(ctx) -> None:
+    from fixer.common_fix import fix_health
+
+    fix_health(ctx)

@@ -226,3 +226,9 @@ def check(project: ProjectModel, options: dict[str, Any]) -> Iterator[Finding]:
             rel,
             line,
         )
+
+
+def fix(ctx) -> None:
+    from fixer.common_fix import fix_startup_probes
+
+    fix_startup_probes(ctx)

@@ -207,7 +207,7 @@ def test_manager_call_in_ready(make_project):
     assert "move it out of ready()" in finding.message
 
 
-def test_guarded_query_in_ready_is_still_reported(make_project):
+def test_guarded_read_in_ready_lets_the_app_start(make_project):
     project = project_with(
         make_project,
         {
@@ -221,9 +221,8 @@ def test_guarded_query_in_ready_is_still_reported(make_project):
             )
         },
     )
-    [finding] = findings_of(item10, project)
-    assert finding.line == 13
-    assert "the except clause hides the error" in finding.message
+    # the read is guarded against the missing table: the app starts before migrate
+    assert findings_of(item10, project) == []
 
 
 def test_connection_executor_and_call_command_in_ready(make_project):
@@ -409,8 +408,8 @@ def test_deploy_ready_project_is_clean():
 
 def test_legacy_single_queries_in_ready_and_in_a_form():
     found = findings_of(item10, discover(PROJECTS / "legacy_single"))
+    # line 17 is a read inside `try/except (OperationalError, ProgrammingError)`: not a finding
     assert shape(found) == [
-        ("DJ100", "shop/apps.py", 17),
         ("DJ100", "shop/apps.py", 19),
         ("DJ101", "shop/forms.py", 8),
     ]

@@ -234,11 +234,6 @@ def test_settings_env_fixes_debug_reads_for_item9(make_project: MakeProject, deb
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason='settings_env turns `DEBUG = os.getenv("DEBUG")` into `env("DEBUG", default=None)`, '
-    "a string whenever DEBUG is set: DJ090 survives the fix (it should be env.bool)",
-)
 def test_settings_env_fixes_debug_read_without_cast(make_project: MakeProject) -> None:
     before = (
         "import os\n\n"

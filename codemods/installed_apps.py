@@ -1,0 +1,442 @@
+"""Register an app in INSTALLED_APPS and, optionally, put its middleware first in MIDDLEWARE.
+
+Pure source -> source. `transform(source, app=..., middleware=...)` returns the new source, the
+settings it changed and the ones it left alone with the reason.
+
+Where the app goes: at the end of the list or tuple literal that defines INSTALLED_APPS in this
+module, in the literal's own layout (one entry per line stays one entry per line, a trailing
+comma stays). When INSTALLED_APPS is a sum (`DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS`), the
+app goes into the literal bound to LOCAL_APPS or PROJECT_APPS, else into the last literal the
+sum uses. When the module extends its own definition (`INSTALLED_APPS += [...]`,
+`INSTALLED_APPS = INSTALLED_APPS + [...]`, `.append()`), the definition is edited, not the
+extension. Nothing changes when the app, its package (`common` for
+`common.apps.CommonConfig`) or another AppConfig of the package is already listed.
+
+The middleware goes first, into the literal that starts MIDDLEWARE (or MIDDLEWARE_CLASSES, the
+pre-1.10 name; into both when the module defines both). Nothing changes when it is listed.
+
+Left alone, with the reason: a setting this module does not define (it only extends one that
+comes from another module), one built by a call or from names this module does not bind, one
+set or replaced inside a block (`if`, `try`), and an app listed only inside a block (adding it
+again would install it twice when the block runs).
+
+Lines in `rewritten` and `left` are lines of the source (of the literal that was changed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import libcst as cst
+import libcst.matchers as m
+from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
+from libcst.metadata import PositionProvider
+
+from codemods.conn_max_age import (
+    append_element,
+    assigned_name,
+    describe,
+    literal,
+    module_statements,
+    preferred_quote,
+    prepend_element,
+    string_code,
+)
+
+INSTALLED_APPS = "INSTALLED_APPS"
+MIDDLEWARE_SETTINGS = ("MIDDLEWARE", "MIDDLEWARE_CLASSES")
+#: the parts of a sum that conventionally hold the project's own apps
+PROJECT_LISTS = ("LOCAL_APPS", "PROJECT_APPS")
+MAX_DEPTH = 20  # names bound to names bound to sums: more than any settings module needs
+
+
+@dataclass
+class Result:
+    code: str
+    rewritten: list[tuple[str, int]] = field(default_factory=list)  # (setting, line)
+    left: list[tuple[str, int, str]] = field(default_factory=list)  # (setting, line, reason)
+
+
+def app_spellings(app: str) -> tuple[str, str]:
+    """(app, package): "common.apps.CommonConfig" -> ("common.apps.CommonConfig", "common")."""
+    package = app.split(".apps.", 1)[0] if ".apps." in app else app
+    return app, package
+
+
+def _installs(entry: str, app: str) -> bool:
+    """Whether an INSTALLED_APPS entry installs the same app (same package, same label)."""
+    app, package = app_spellings(app)
+    return entry in (app, package) or entry.startswith(package + ".apps.")
+
+
+@dataclass(eq=False)
+class _Leaf:
+    """One part of a setting's value: a list/tuple literal this module binds, or an expression
+    djfix does not look into (`opaque`)."""
+
+    node: cst.BaseExpression
+    via: tuple[str, ...]  # the names followed to reach it, outermost first
+    opaque: bool
+    statement: cst.BaseSmallStatement  # the assignment it is part of
+
+
+class _Statements:
+    """The module-level statements of a settings module, indexed for name look-ups."""
+
+    def __init__(self, module: cst.Module) -> None:
+        self.all = list(module_statements(module))
+
+    def top_assignments(self, name: str) -> list[tuple[int, cst.BaseSmallStatement]]:
+        return [
+            (index, small)
+            for small, index, nested in self.all
+            if not nested and assigned_name(small) == name
+        ]
+
+    def binding_before(self, name: str, index: int) -> tuple[int, cst.BaseSmallStatement] | None:
+        """The last top-level `name = value` in a statement before `index`."""
+        found = None
+        for at, small in self.top_assignments(name):
+            if at < index:
+                found = (at, small)
+        return found
+
+    def touching(self, names: set[str]) -> Iterator[tuple[cst.BaseSmallStatement, bool]]:
+        """(statement, nested) for every assignment, augmented assignment and
+        `.append/.extend/.insert` call on one of `names`."""
+        for small, _index, nested in self.all:
+            if _touched_name(small) in names:
+                yield small, nested
+
+
+def _reads(small: cst.BaseSmallStatement, name: str) -> bool:
+    """Whether an assignment's value reads `name` (`X = X + [...]` extends X, not replaces it)."""
+    value = getattr(small, "value", None)
+    return value is not None and bool(m.findall(value, m.Name(name)))
+
+
+_LIST_METHOD = m.Call(
+    func=m.Attribute(value=m.Name(), attr=m.Name("append") | m.Name("extend") | m.Name("insert"))
+)
+
+
+def _touched_name(small: cst.BaseSmallStatement) -> str | None:
+    """NAME for `NAME = ...`, `NAME += ...` and `NAME.append/extend/insert(...)`."""
+    name = assigned_name(small)
+    if name is not None:
+        return name
+    if isinstance(small, cst.AugAssign) and isinstance(small.target, cst.Name):
+        return small.target.value
+    if isinstance(small, cst.Expr) and m.matches(small.value, _LIST_METHOD):
+        return small.value.func.value.value  # type: ignore[attr-defined]
+    return None
+
+
+def _leaves(
+    statements: _Statements,
+    statement: cst.BaseSmallStatement,
+    index: int,
+    node: cst.BaseExpression | None = None,
+    via: tuple[str, ...] = (),
+    depth: int = 0,
+) -> list[_Leaf]:
+    """The parts of an assignment's value, left to right: `A + [...] + B` with A and B followed
+    to the literals they are bound to in this module."""
+    if node is None:
+        node = statement.value  # type: ignore[attr-defined]
+        assert node is not None
+    if depth > MAX_DEPTH:
+        return [_Leaf(node, via, True, statement)]
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
+        return _leaves(statements, statement, index, node.left, via, depth + 1) + _leaves(
+            statements, statement, index, node.right, via, depth + 1
+        )
+    if isinstance(node, cst.List) or (isinstance(node, cst.Tuple) and node.lpar):
+        return [_Leaf(node, via, False, statement)]
+    if isinstance(node, cst.Name):
+        bound = statements.binding_before(node.value, index)
+        if bound is not None:
+            at, small = bound
+            return _leaves(statements, small, at, None, (*via, node.value), depth + 1)
+    return [_Leaf(node, via, True, statement)]
+
+
+class _Strings(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.values: list[str] = []
+
+    def visit_SimpleString(self, node: cst.SimpleString) -> None:
+        ok, value = literal(node)
+        if ok and isinstance(value, str):
+            self.values.append(value)
+
+
+def _strings(node: cst.CSTNode) -> list[str]:
+    visitor = _Strings()
+    node.visit(visitor)
+    return visitor.values
+
+
+def _first_string(node: cst.List | cst.Tuple) -> str | None:
+    if not node.elements:
+        return None
+    ok, value = literal(node.elements[0].value)
+    return value if ok and isinstance(value, str) else None
+
+
+def _line_break(indent: str) -> cst.ParenthesizedWhitespace:
+    return cst.ParenthesizedWhitespace(
+        first_line=cst.TrailingWhitespace(),
+        empty_lines=[],
+        indent=True,
+        last_line=cst.SimpleWhitespace(indent),
+    )
+
+
+def opening_whitespace(node: cst.List | cst.Tuple) -> cst.BaseParenthesizableWhitespace:
+    return (
+        node.lbracket.whitespace_after
+        if isinstance(node, cst.List)
+        else node.lpar[0].whitespace_after
+    )
+
+
+def with_bracket_whitespace(
+    node: cst.List | cst.Tuple,
+    opening: cst.BaseParenthesizableWhitespace,
+    closing: cst.BaseParenthesizableWhitespace,
+):
+    if isinstance(node, cst.List):
+        return node.with_changes(
+            lbracket=node.lbracket.with_changes(whitespace_after=opening),
+            rbracket=node.rbracket.with_changes(whitespace_before=closing),
+        )
+    return node.with_changes(
+        lpar=[node.lpar[0].with_changes(whitespace_after=opening), *node.lpar[1:]],
+        rpar=[node.rpar[0].with_changes(whitespace_before=closing), *node.rpar[1:]],
+    )
+
+
+def fill_empty(node: cst.List | cst.Tuple, elements: list[cst.Element], unit: str):
+    """An empty list/tuple literal holding `elements`: one per line with a trailing comma when
+    its brackets are on different lines (`[\n    # your apps\n]`, comments kept), else on one
+    line. `unit` is the module's indent."""
+    opening = opening_whitespace(node) if isinstance(node, cst.List) or node.lpar else None
+    if not isinstance(opening, cst.ParenthesizedWhitespace):
+        laid = [
+            e.with_changes(comma=cst.Comma(cst.SimpleWhitespace(""), cst.SimpleWhitespace(" ")))
+            for e in elements[:-1]
+        ]
+        laid.append(elements[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT))
+        return node.with_changes(elements=laid)
+    laid = [
+        e.with_changes(comma=cst.Comma(whitespace_after=_line_break(unit))) for e in elements[:-1]
+    ]
+    laid.append(elements[-1].with_changes(comma=cst.Comma(whitespace_after=_line_break(""))))
+    node = with_bracket_whitespace(
+        node, opening.with_changes(last_line=cst.SimpleWhitespace(unit)), cst.SimpleWhitespace("")
+    )
+    return node.with_changes(elements=laid)
+
+
+class InstallApp(VisitorBasedCodemodCommand):
+    DESCRIPTION = "Add an app to INSTALLED_APPS and its middleware first in MIDDLEWARE."
+    METADATA_DEPENDENCIES = (PositionProvider,)
+
+    def __init__(self, context: CodemodContext, *, app: str | None, middleware: str | None):
+        super().__init__(context)
+        self.app = app
+        self.middleware = middleware
+        self.result = Result("")
+        self._quote = '"'
+        self._unit = "    "
+        #: literal node -> ("append" | "prepend", value), applied when the literal is left
+        self._edits: dict[cst.CSTNode, list[tuple[str, str]]] = {}
+
+    def _line(self, node: cst.CSTNode) -> int:
+        position = self.get_metadata(PositionProvider, node, None)
+        return position.start.line if position is not None else 0
+
+    # -- planning ----------------------------------------------------------------------------------
+    def visit_Module(self, node: cst.Module) -> bool:
+        self._quote = preferred_quote(node)
+        self._unit = node.default_indent
+        statements = _Statements(node)
+        if self.app:
+            self._plan_app(statements)
+        if self.middleware:
+            defined = [name for name in MIDDLEWARE_SETTINGS if any(statements.touching({name}))]
+            for name in defined or ["MIDDLEWARE"]:
+                self._plan_middleware(statements, name)
+        return True
+
+    def _definition(
+        self, statements: _Statements, name: str
+    ) -> tuple[list[_Leaf], cst.CSTNode] | str:
+        """The parts of the setting's final value and the statement that sets it, or the reason
+        djfix leaves the setting alone."""
+        top = statements.top_assignments(name)
+        nested = [small for small, _, inside in statements.all if inside]
+        replaced = [
+            small for small in nested if assigned_name(small) == name and not _reads(small, name)
+        ]
+        if not top:
+            if replaced:
+                return (
+                    f"{name} is set inside a block (if/try/with): djfix does not rewrite "
+                    "conditional settings"
+                )
+            if any(True for _ in statements.touching({name})):
+                # `INSTALLED_APPS += [...]` after `from .base import *`
+                return (
+                    f"{name} comes from another module (this one only extends it): "
+                    "add the entry where it is defined"
+                )
+            return f"{name} is not defined in this module"
+        if replaced:
+            return (
+                f"{name} is also replaced inside a block (if/try/with): djfix does not rewrite "
+                "conditional settings"
+            )
+        index, small = top[-1]
+        return _leaves(statements, small, index), small
+
+    def _plan_app(self, statements: _Statements) -> None:
+        assert self.app is not None
+        found = self._definition(statements, INSTALLED_APPS)
+        if isinstance(found, str):
+            self.result.left.append((INSTALLED_APPS, 0, found))
+            return
+        leaves, statement = found
+        family = {INSTALLED_APPS, *(name for leaf in leaves for name in leaf.via)}
+        everywhere = [
+            (value, nested)
+            for small, nested in statements.touching(family)
+            for value in _strings(small)
+        ]
+        everywhere += [(value, False) for leaf in leaves for value in _strings(leaf.node)]
+        listed = [nested for value, nested in everywhere if _installs(value, self.app)]
+        if listed and not all(listed):
+            return  # already installed
+        line = self._line(statement)
+        if listed:
+            self.result.left.append(
+                (
+                    INSTALLED_APPS,
+                    line,
+                    f"{app_spellings(self.app)[1]} is added to INSTALLED_APPS only inside a block "
+                    "(if/try/with): adding it again would install it twice",
+                )
+            )
+            return
+        literals = [leaf for leaf in leaves if not leaf.opaque]
+        inherited = [leaf for leaf in leaves if leaf.opaque and m.matches(leaf.node, m.Name())]
+        if any(leaf.node.value == INSTALLED_APPS for leaf in inherited):  # type: ignore[attr-defined]
+            self.result.left.append(
+                (
+                    INSTALLED_APPS,
+                    line,
+                    f"{INSTALLED_APPS} comes from another module (this one only extends it): "
+                    "add the app where it is defined",
+                )
+            )
+            return
+        if not literals:
+            self.result.left.append(
+                (
+                    INSTALLED_APPS,
+                    line,
+                    f"it is {describe(leaves[0].node)}, not a list literal: add the app by hand",
+                )
+            )
+            return
+        target = self._app_target(literals)
+        self._edits.setdefault(target.node, []).append(("append", self.app))
+        self.result.rewritten.append((INSTALLED_APPS, self._line(target.statement)))
+
+    @staticmethod
+    def _app_target(literals: list[_Leaf]) -> _Leaf:
+        for leaf in reversed(literals):
+            if leaf.via and leaf.via[-1] in PROJECT_LISTS:
+                return leaf
+        own = [leaf for leaf in literals if INSTALLED_APPS in leaf.via]
+        if own:
+            return own[-1]  # the definition, not the module's own extension of it
+        return literals[-1]
+
+    def _plan_middleware(self, statements: _Statements, name: str) -> None:
+        assert self.middleware is not None
+        found = self._definition(statements, name)
+        if isinstance(found, str):
+            self.result.left.append((name, 0, found))
+            return
+        leaves, statement = found
+        family = {name, *(n for leaf in leaves for n in leaf.via)}
+        strings = [value for small, _ in statements.touching(family) for value in _strings(small)]
+        strings += [value for leaf in leaves for value in _strings(leaf.node)]
+        line = self._line(statement)
+        first = leaves[0]
+        if self.middleware in strings:
+            if not first.opaque and _first_string(first.node) != self.middleware:  # type: ignore[arg-type]
+                self.result.left.append(
+                    (
+                        name,
+                        line,
+                        f"{self.middleware} is in {name} but not first: middleware before it "
+                        "sees health probes first",
+                    )
+                )
+            return
+        if first.opaque:
+            if m.matches(first.node, m.Name(name)):
+                reason = (
+                    f"{name} comes from another module (this one only extends it): "
+                    "add the middleware where it is defined"
+                )
+            else:
+                reason = (
+                    f"it starts with {describe(first.node)}, not a list literal: "
+                    "add the middleware first by hand"
+                )
+            self.result.left.append((name, line, reason))
+            return
+        edits = self._edits.setdefault(first.node, [])
+        if ("prepend", self.middleware) not in edits:
+            edits.append(("prepend", self.middleware))
+        self.result.rewritten.append((name, self._line(first.statement)))
+
+    # -- rewriting ---------------------------------------------------------------------------------
+    def _apply(self, original: cst.List | cst.Tuple, updated: cst.List | cst.Tuple):
+        for how, value in self._edits.get(original, []):
+            element = cst.Element(cst.parse_expression(string_code(value, self._quote)))
+            if not updated.elements:
+                updated = fill_empty(updated, [element], self._unit)
+            elif how == "append":
+                updated = append_element(updated, element)
+            else:
+                updated = prepend_element(updated, element)
+        return updated
+
+    def leave_List(self, original: cst.List, updated: cst.List) -> cst.List:
+        return self._apply(original, updated)
+
+    def leave_Tuple(self, original: cst.Tuple, updated: cst.Tuple) -> cst.Tuple:
+        return self._apply(original, updated)
+
+
+def transform(source: str, *, app: str | None, middleware: str | None = None) -> Result:
+    """Add `app` ("common.apps.CommonConfig") at the end of INSTALLED_APPS and, when given,
+    `middleware` first in MIDDLEWARE / MIDDLEWARE_CLASSES of one settings module. `app=None`
+    only handles the middleware (a split settings module that defines MIDDLEWARE alone).
+    Never raises on odd input: unparsable source comes back unchanged with a `left` entry."""
+    try:
+        module = cst.parse_module(source)
+    except cst.ParserSyntaxError as error:
+        return Result(
+            source, left=[("<module>", error.raw_line, f"not valid Python: {error.message}")]
+        )
+    command = InstallApp(CodemodContext(), app=app, middleware=middleware)
+    new_module = command.transform_module(module)
+    command.result.code = new_module.code
+    return command.result

@@ -1,0 +1,291 @@
+"""The `common` Django app that djfix adds to a project: a health endpoint that answers before
+host validation, and startup probes for the services the settings configure.
+
+The app is rendered from `templates/common_app/<module>.py.jinja`. The templates receive the
+label, the project's Django and Python versions, and the services found by discovery as plain
+data: how to probe each one, where its address lives in the settings at run time and which
+environment variable configures it. Addresses and credentials are never rendered: the generated
+code reads them from `django.conf.settings` when it runs, so it follows the environment.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import keyword
+import re
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+from fixer.checks.item13_startup_probes import networked
+from fixer.errors import UsageError
+from fixer.project import ProjectModel, Service
+from fixer.templating import render
+
+DEFAULT_LABEL = "common"
+MODULES = ("__init__", "apps", "middleware", "views", "urls", "startup")
+CONFIG_CLASS = "CommonConfig"
+MIDDLEWARE_CLASS = "HealthCheckMiddleware"
+MAX_LABEL_TRIES = 100
+
+#: where the address of a service lives below a settings container it is found in
+_ADDRESS_KEYS = {
+    "CACHES": ("LOCATION",),
+    "CHANNEL_LAYERS": ("CONFIG", "hosts"),
+    "ELASTICSEARCH_DSL": ("hosts",),
+    "HAYSTACK_CONNECTIONS": ("URL",),
+}
+_SETTING = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(?:\[(.+)\])?$")
+#: kinds whose setting holds a host the probe cannot reach on its own (AWS endpoints)
+_UNPROBED_KINDS = {"sqs"}
+_TCP_PORTS = {
+    "memcached": 11211,
+    "mongodb": 27017,
+    "kafka": 9092,
+    "nats": 4222,
+    "mqtt": 1883,
+    "postgresql": 5432,
+    "mysql": 3306,
+    "oracle": 1521,
+}
+
+
+def middleware_path(label: str) -> str:
+    """The MIDDLEWARE entry of the app (first in the list)."""
+    return f"{label}.middleware.{MIDDLEWARE_CLASS}"
+
+
+def app_config_path(label: str) -> str:
+    """The INSTALLED_APPS entry of the app."""
+    return f"{label}.apps.{CONFIG_CLASS}"
+
+
+def urls_module(label: str) -> str:
+    """The app's URLconf, to include under `common/`."""
+    return f"{label}.urls"
+
+
+def health_view(label: str) -> str:
+    """The dotted path of the health view, to route at `health` in the root URLconf."""
+    return f"{label}.views.health"
+
+
+def check_label(label: str) -> None:
+    """Raise UsageError unless `label` can name both a Python package and a Django app."""
+    if not label.isidentifier() or keyword.iskeyword(label) or not label.isascii():
+        raise UsageError(
+            f"common-app-label {label!r} is not a valid Python package name "
+            "(letters, digits and underscores, not starting with a digit)"
+        )
+
+
+def _taken(project: ProjectModel, name: str) -> bool:
+    if project.local_app(name) is not None:
+        return True
+    for entry in project.installed_apps:
+        # conservative: "x.common.apps.Config" and "common" both claim the name
+        if name in entry.split("."):
+            return True
+    root = project.source_root
+    if (root / name).exists() or (root / f"{name}.py").exists():
+        return True
+    if name in sys.stdlib_module_names:
+        return True  # a local package would shadow the standard library module
+    return name.replace("_", "-").lower() in project.packages
+
+
+def choose_label(project: ProjectModel, wanted: str = DEFAULT_LABEL) -> str:
+    """`wanted` when nothing in the project claims that name (a local or installed app, a
+    top-level module or package below the source root, a dependency, a standard library module),
+    else the first free name of `djfix_<wanted>`, `djfix_<wanted>2`, ..."""
+    check_label(wanted)
+    if not _taken(project, wanted):
+        return wanted
+    for n in range(1, MAX_LABEL_TRIES + 1):
+        candidate = f"djfix_{wanted}" if n == 1 else f"djfix_{wanted}{n}"
+        if not _taken(project, candidate):
+            return candidate
+    raise UsageError(
+        f"cannot find a free name for the common app: {wanted!r} and "
+        f"djfix_{wanted} .. djfix_{wanted}{MAX_LABEL_TRIES} are all taken; "
+        "set common-app-label"
+    )
+
+
+# -- what the templates receive ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One service as startup.py sees it."""
+
+    name: str  # e.g. "redis (CACHES['default'])"
+    probe: str  # redis, amqp, elasticsearch or tcp
+    setting: tuple[str, ...]  # the path to the address below django.conf.settings
+    env: str | None  # the environment variable that configures it
+    required: bool  # False: a failure is logged and the start goes on
+    backend: str | None  # a word the BACKEND next to the address must contain
+    port: int | None  # the port to use when the address names none
+
+
+def literal(value: Any) -> str:
+    """`value` (str, int, bool, None, or a tuple of them) as Python source that reads back as
+    the same value on every Python 3. Strings use double quotes, like the rest of the code."""
+    if value is None or isinstance(value, bool):
+        return repr(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return json.dumps(value)  # escapes quotes, backslashes, control and non-ASCII characters
+    if isinstance(value, tuple):
+        items = ", ".join(literal(v) for v in value)
+        return f"({items},)" if len(value) == 1 else f"({items})"
+    raise TypeError(f"cannot render {type(value).__name__} as a literal")
+
+
+def _setting_path(setting: str) -> tuple[str, ...] | None:
+    """("CACHES", "default", "LOCATION") for "CACHES['default']"; None for a shape the
+    generated code could not look up."""
+    m = _SETTING.match(setting)
+    if m is None:
+        return None
+    name, key = m.group(1), m.group(2)
+    if key is None:
+        return (name,)
+    if name not in _ADDRESS_KEYS:
+        return None
+    try:
+        alias = ast.literal_eval(key)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return None
+    if not isinstance(alias, str):
+        return None
+    return (name, alias, *_ADDRESS_KEYS[name])
+
+
+def _probe_kind(service: Service) -> str | None:
+    if service.kind in _UNPROBED_KINDS:
+        return None
+    if service.kind == "redis":
+        return "redis"
+    if service.kind == "elasticsearch":
+        return "elasticsearch"
+    if service.kind == "rabbitmq" or service.role == "broker":
+        return "amqp"
+    return "tcp"
+
+
+def _port(service: Service, probe: str) -> int | None:
+    """The port of the service when its address names none."""
+    return {"redis": 6379, "amqp": 5672, "elasticsearch": 9200}.get(probe) or _TCP_PORTS.get(
+        service.kind
+    )
+
+
+def _backend(service: Service, path: tuple[str, ...]) -> str | None:
+    """The word the BACKEND (or ENGINE) of a CACHES, CHANNEL_LAYERS or HAYSTACK_CONNECTIONS entry
+    must contain at run time for its address to be this service's: an environment may swap
+    the Redis cache for a local-memory one, whose LOCATION is no address."""
+    if path[0] not in ("CACHES", "CHANNEL_LAYERS", "HAYSTACK_CONNECTIONS"):
+        return None
+    return {"redis": "redis", "memcached": "memcache", "elasticsearch": "elasticsearch"}.get(
+        service.kind
+    )
+
+
+def _duplicate(service: Service, others: list[Service]) -> bool:
+    """A plain setting (REDIS_URL = ...) that holds the address of a service already listed
+    under its real use (the cache that reads it): probe it once, under that use."""
+    if service.role != "other":
+        return False
+    for other in others:
+        if other is service or other.role == "other" or other.kind != service.kind:
+            continue
+        if service.env_var is not None and service.env_var == other.env_var:
+            return True
+        if service.location is not None and service.location == other.location:
+            return True
+    return False
+
+
+def probes(project: ProjectModel) -> list[Probe]:
+    """The services besides the databases that startup.py probes, in discovery order."""
+    services = [s for s in networked(project) if s.role != "database"]
+    out: list[Probe] = []
+    seen: set[tuple[str, ...]] = set()
+    for service in services:
+        kind = _probe_kind(service)
+        path = _setting_path(service.setting)
+        port = _port(service, kind) if kind else None
+        # without a port to try when the address names none, the service is left to the detector
+        if kind is None or port is None or path is None or path in seen:
+            continue
+        if _duplicate(service, services):
+            continue
+        seen.add(path)
+        out.append(
+            Probe(
+                name=f"{service.kind} ({service.setting})",
+                probe=kind,
+                setting=path,
+                env=service.env_var,
+                # Redis used only as a cache is optional: the site works without it, slower
+                required=not (service.kind == "redis" and service.role == "cache"),
+                backend=_backend(service, path),
+                port=port,
+            )
+        )
+    return out
+
+
+def database_env(project: ProjectModel) -> dict[str, str]:
+    """{alias: environment variable} for the messages about each database alias.
+    SQLite aliases count too: their URL often comes from the environment and names a networked
+    database in production."""
+    out: dict[str, str] = {}
+    for service in project.services:
+        if service.role != "database" or not service.env_var:
+            continue
+        m = _SETTING.match(service.setting)
+        if m is None or m.group(1) != "DATABASES" or m.group(2) is None:
+            continue
+        try:
+            alias = ast.literal_eval(m.group(2))
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            continue
+        if isinstance(alias, str):
+            out.setdefault(alias, service.env_var)
+    return out
+
+
+def app_files(project: ProjectModel, label: str) -> dict[str, str]:
+    """{path relative to the repository root: text} of every module of the app, placed in the
+    folder `label` below the project's source root."""
+    check_label(label)
+    version = project.django_version
+    service_probes = probes(project)
+    context = {
+        "label": label,
+        "config_class": CONFIG_CLASS,
+        "middleware_class": MIDDLEWARE_CLASS,
+        "django_version": version,
+        "python_version": project.python_version,
+        # The INSTALLED_APPS entry names the AppConfig, which every Django since 1.7 follows;
+        # default_app_config serves a bare "<label>" entry, which Django < 3.2 does not resolve
+        # to the config on its own. Django 3.2 and 4.0 warn that it is not needed and 4.1 ignores
+        # it, so it is left out when the project is known to run 3.2 or later.
+        "default_app_config": version is None or version < (3, 2),
+        # path() exists from Django 2.0 on; url() until 3.2. When the lower bound is older or
+        # unknown the project may run either, so urls.py picks one at import time.
+        "use_path": version is not None and version >= (2, 0),
+        "services": service_probes,
+        "probe_kinds": {p.probe for p in service_probes},
+        "database_env": database_env(project),
+        "py": literal,
+    }
+    folder = project.source_root / label
+    return {
+        project.rel(folder / f"{module}.py"): render(f"common_app/{module}.py.jinja", **context)
+        for module in MODULES
+    }

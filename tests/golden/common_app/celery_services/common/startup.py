@@ -1,0 +1,401 @@
+"""Startup probes: a server or `migrate` stops at once, with one line per
+unreachable service, instead of starting and failing request after request.
+
+apps.py calls run() in the processes that serve requests or migrate. It probes
+every database of DATABASES and every service of SERVICES (found in the settings
+when this module was generated). Addresses are read from the settings at run
+time, so the probes follow the environment; no address or credential is stored
+here, and the messages show host:port only.
+
+Environment:
+    STARTUP_CHECKS=false (or 0, no, off) skips the probes, e.g. for build steps;
+        a STARTUP_CHECKS setting works too.
+    STARTUP_CHECK_TIMEOUT is the timeout of each probe in seconds (default 2).
+"""
+
+import functools
+import logging
+import math
+import os
+import re
+import socket
+import ssl
+from urllib.error import HTTPError
+from urllib.parse import urlsplit
+from urllib.request import HTTPSHandler, ProxyHandler, Request, build_opener
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connections
+from django.db.utils import load_backend
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT = 2.0
+OFF = frozenset(["false", "0", "no", "off"])
+
+# The environment variable that configures each database alias, for the messages.
+DATABASE_ENV = {
+    "default": "DB_HOST",
+}
+
+# The services besides the databases: how to probe each one, where its address
+# is in the settings, the environment variable that configures it, whether the
+# start stops when it is down (Redis used only as a cache is optional), the word
+# its BACKEND must contain for the address to be the service's, and the port to
+# use when the address names none.
+SERVICES = [
+    {
+        "name": "redis (CACHES['default'])",
+        "probe": "redis",
+        "setting": ("CACHES", "default", "LOCATION"),
+        "env": None,
+        "required": False,
+        "backend": "redis",
+        "port": 6379,
+    },
+    {
+        "name": "rabbitmq (CELERY_BROKER_URL)",
+        "probe": "amqp",
+        "setting": ("CELERY_BROKER_URL",),
+        "env": None,
+        "required": True,
+        "backend": None,
+        "port": 5672,
+    },
+    {
+        "name": "redis (CELERY_RESULT_BACKEND)",
+        "probe": "redis",
+        "setting": ("CELERY_RESULT_BACKEND",),
+        "env": None,
+        "required": True,
+        "backend": None,
+        "port": 6379,
+    },
+    {
+        "name": "elasticsearch (ELASTICSEARCH_URL)",
+        "probe": "elasticsearch",
+        "setting": ("ELASTICSEARCH_URL",),
+        "env": None,
+        "required": True,
+        "backend": None,
+        "port": 9200,
+    },
+]
+
+
+class ProbeError(Exception):
+    """A probe failed; the message is the cause in plain words."""
+
+
+def run():
+    """Probe every service; raise ImproperlyConfigured with one line per required
+    service that cannot be reached. Optional ones are only logged."""
+    if not _enabled():
+        logger.info("startup checks skipped: STARTUP_CHECKS is off")
+        return
+    timeout = _timeout()
+    failures = []
+    for name, where, env, required, probe in _checks(timeout):
+        try:
+            probe()
+        except Exception as exc:
+            line = "{} at {} ({}): {}".format(
+                name, where, _configured_by(env), _cause(exc, timeout)
+            )
+            if required:
+                failures.append(line)
+            else:
+                logger.warning("startup check: %s; starting anyway", line)
+    if failures:
+        raise ImproperlyConfigured(
+            "Startup checks failed, {} service(s) cannot be reached:\n  - {}\n"
+            "Check the environment variables and settings named above, or set "
+            "STARTUP_CHECKS=false for steps that need none of these services.".format(
+                len(failures), "\n  - ".join(failures)
+            )
+        )
+    logger.info("startup checks passed")
+
+
+def _enabled():
+    value = os.environ.get("STARTUP_CHECKS")
+    if value is None:
+        value = getattr(settings, "STARTUP_CHECKS", True)
+    return str(value).strip().lower() not in OFF
+
+
+def _timeout():
+    try:
+        timeout = float(os.environ.get("STARTUP_CHECK_TIMEOUT", DEFAULT_TIMEOUT))
+    except ValueError:
+        return DEFAULT_TIMEOUT
+    return timeout if 0 < timeout <= 300 else DEFAULT_TIMEOUT
+
+
+def _configured_by(env):
+    return "environment variable " + env if env else "set in the settings"
+
+
+# (words in the error's text, cause in plain words) for errors no exception type
+# describes (database drivers, message queue clients); the first match wins.
+_CAUSES = [
+    ("authentication failed", "authentication failed"),
+    ("access denied", "authentication failed"),
+    ("access_refused", "authentication failed"),
+    ("login was refused", "authentication failed"),
+    ("password", "authentication failed"),
+    ("noauth", "authentication failed"),
+    ("not authorized", "authentication failed"),
+    ("unauthorized", "authentication failed"),
+    ("timed out", "timed out"),
+    ("timeout", "timed out"),
+    ("refused", "connection refused"),
+    ("could not translate host name", "host name not found"),
+    ("name or service not known", "host name not found"),
+    ("nodename nor servname", "host name not found"),
+    ("name resolution", "host name not found"),
+    ("unknown mysql server host", "host name not found"),
+    ("getaddrinfo", "host name not found"),
+]
+
+
+def _cause(exc, timeout):
+    """What went wrong, in plain words, without credentials."""
+    error, depth = exc, 0
+    while error is not None and depth < 5:  # through "raise from" and URLError
+        if isinstance(error, ProbeError):
+            return str(error)
+        if isinstance(error, (socket.timeout, TimeoutError)):
+            return "timed out after {:g} s".format(timeout)
+        if isinstance(error, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(error, socket.gaierror):
+            return "host name not found"
+        if isinstance(error, (ConnectionResetError, BrokenPipeError)):
+            return "the server closed the connection"
+        reason = getattr(error, "reason", None)
+        if isinstance(reason, BaseException):
+            error = reason
+        else:
+            error = error.__cause__ or error.__context__
+        depth += 1
+    text = " ".join(str(exc).split())
+    for words, cause in _CAUSES:
+        if words in text.lower():
+            if cause == "timed out":
+                return "timed out after {:g} s".format(timeout)
+            return cause
+    # Keep the driver's words, minus any user:password@ in a URL.
+    text = re.sub(r"//[^/@\s]*@", "//***@", text)
+    return "{}: {}".format(type(exc).__name__, text[:200] or "no details")
+
+
+def _checks(timeout):
+    """(name, where, environment variable, required, probe) of each service."""
+    for alias in connections:
+        settings_dict = connections[alias].settings_dict
+        engine = settings_dict.get("ENGINE") or ""
+        if not engine or any(w in engine for w in ("sqlite", "spatialite", "dummy")):
+            continue  # in-process or none: nothing to reach
+        where = settings_dict.get("HOST") or "localhost"
+        if settings_dict.get("PORT"):
+            where = "{}:{}".format(where, settings_dict["PORT"])
+        probe = functools.partial(_probe_database, alias, timeout)
+        yield "database:" + alias, where, DATABASE_ENV.get(alias), True, probe
+    for service in SERVICES:
+        value = _lookup(service)
+        if not value:
+            continue  # this environment does not use the service
+        endpoints = _endpoints(value, service["port"])
+        where = ", ".join(_show(e) for e in endpoints[:3]) or "an unreadable address"
+        probe = functools.partial(PROBES[service["probe"]], value, endpoints, timeout)
+        yield service["name"], where, service["env"], service["required"], probe
+
+
+def _probe_database(alias, timeout):
+    # A throwaway connection, so that nothing opened here is shared with requests
+    # or inherited by forked workers; the copied OPTIONS add a connect timeout.
+    settings_dict = dict(connections[alias].settings_dict)
+    options = dict(settings_dict.get("OPTIONS") or {})
+    options.pop("pool", None)  # one connection needs no pool (Django 5.1+)
+    backend = load_backend(settings_dict["ENGINE"])
+    if backend.DatabaseWrapper.vendor in ("postgresql", "mysql"):
+        options["connect_timeout"] = max(1, int(math.ceil(timeout)))
+    settings_dict["OPTIONS"] = options
+    connection = backend.DatabaseWrapper(settings_dict, alias)
+    try:
+        connection.ensure_connection()
+    finally:
+        connection.close()
+
+
+def _lookup(service):
+    """The value that holds the service's address in the running settings, or
+    None when this environment does not use the service."""
+    path = service["setting"]
+    value = getattr(settings, path[0], None)
+    for depth, key in enumerate(path[1:]):
+        if not isinstance(value, dict):
+            return None
+        if depth == 1 and service["backend"]:
+            # value is e.g. CACHES["default"]: a local-memory cache has no address
+            backend = value.get("BACKEND") or value.get("ENGINE") or ""
+            if service["backend"] not in str(backend).lower():
+                return None
+        value = value.get(key)
+    return value
+
+
+class Endpoint:
+    def __init__(self, scheme, host, port, path="", socket_path=None):
+        self.scheme = scheme
+        self.host = host
+        self.port = port
+        self.socket_path = socket_path
+        self.path = path
+
+
+def _endpoints(value, port):
+    """The addresses in a setting value: a URL, "host:port", a (host, port) pair,
+    a dict holding one, or a list or ;/, separated string of them. Credentials
+    are dropped here, so nothing later can show them."""
+    if isinstance(value, dict):
+        if value.get("address"):  # channels_redis
+            return _endpoints(value["address"], port)
+        if value.get("sentinels"):
+            return _endpoints(value["sentinels"], 26379)
+        if value.get("host"):
+            try:
+                host_port = int(value.get("port") or port)
+            except (TypeError, ValueError):
+                return []
+            return [Endpoint(value.get("scheme") or "", value["host"], host_port)]
+        return []
+    if isinstance(value, (list, tuple)):
+        if len(value) == 2 and isinstance(value[1], int):
+            return [Endpoint("", str(value[0]), value[1])]
+        found = []
+        for item in value[:10]:
+            found.extend(_endpoints(item, port))
+        return found
+    found = []
+    for part in re.split(r"[;,]", str(value))[:10]:
+        part = part.strip()
+        if part.startswith("/") or (part.startswith("unix:") and "://" not in part):
+            found.append(Endpoint("unix", "", None, socket_path=part.split(":", 1)[-1]))
+            continue
+        try:
+            url = urlsplit(part if "://" in part else "//" + part)
+            if url.scheme in ("unix", "redis+socket", "socket"):
+                found.append(Endpoint("unix", "", None, socket_path=url.path))
+            elif url.hostname and not url.scheme.endswith("+srv"):
+                url_port = url.port or (443 if url.scheme == "https" else port)
+                found.append(Endpoint(url.scheme, url.hostname, url_port, url.path))
+        except ValueError:
+            continue  # not an address, e.g. an invalid port
+    return found
+
+
+def _show(endpoint):
+    if endpoint.socket_path:
+        return endpoint.socket_path
+    host = endpoint.host
+    if ":" in host:
+        host = "[" + host + "]"  # IPv6
+    return "{}:{}".format(host, endpoint.port)
+
+
+def _first(endpoints):
+    if not endpoints:
+        raise ProbeError("the setting holds no address that can be read")
+    return endpoints[0]
+
+
+def _connect(endpoint, timeout):
+    if endpoint.socket_path:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(timeout)
+        try:
+            sock.connect(endpoint.socket_path)
+        except Exception:
+            sock.close()
+            raise
+        return sock
+    return socket.create_connection((endpoint.host, endpoint.port), timeout=timeout)
+
+
+def _probe_redis(value, endpoints, timeout):
+    """A raw PING, so that no Redis client package is needed."""
+    endpoint = _first(endpoints)
+    with _connect(endpoint, timeout) as sock:
+        if endpoint.scheme == "rediss":
+            return  # TLS: reaching the port is what can be checked without a client
+        sock.sendall(b"PING\r\n")
+        reply = sock.recv(128)
+    # -NOAUTH: a password is required, so the server is there and answering.
+    if reply.startswith(b"+PONG") or reply.startswith(b"-NOAUTH"):
+        return
+    if not reply:
+        raise ProbeError("the server closed the connection without answering")
+    answer = reply[:60].decode("ascii", "replace").strip()
+    raise ProbeError("unexpected answer {!r} (is it Redis?)".format(answer))
+
+
+def _probe_amqp(value, endpoints, timeout):
+    """Connect to the broker with kombu (Celery's transport library) when it is
+    installed: that also checks the credentials. Else reach the port."""
+    try:
+        import kombu
+    except ImportError:
+        return _probe_tcp(value, endpoints, timeout)
+    if isinstance(value, tuple):
+        value = list(value)
+    broker = kombu.Connection(value, connect_timeout=timeout)
+    try:
+        broker.ensure_connection(
+            max_retries=1, interval_start=0, interval_step=0, interval_max=0
+        )
+    finally:
+        broker.release()
+
+
+# Reachability only: the search client checks certificates with its own settings,
+# and talks to the cluster directly, without the environment's HTTP proxy.
+_TLS = ssl.create_default_context()
+_TLS.check_hostname = False
+_TLS.verify_mode = ssl.CERT_NONE
+_HTTP = build_opener(ProxyHandler({}), HTTPSHandler(context=_TLS))
+
+
+def _probe_elasticsearch(value, endpoints, timeout):
+    """GET the base URL of each node until one answers; any HTTP answer below 500
+    (401 included: the client sends the credentials) means elasticsearch is up."""
+    error = ProbeError("the setting holds no address that can be read")
+    for endpoint in endpoints:
+        if endpoint.socket_path:
+            continue
+        scheme = "https" if endpoint.scheme == "https" else "http"
+        url = "{}://{}{}".format(scheme, _show(endpoint), endpoint.path or "/")
+        try:
+            _HTTP.open(Request(url, method="GET"), timeout=timeout).close()
+            return
+        except HTTPError as exc:
+            if exc.code < 500:
+                return
+            error = ProbeError("answered HTTP {}".format(exc.code))
+        except Exception as exc:
+            error = exc
+    raise error
+
+
+def _probe_tcp(value, endpoints, timeout):
+    with _connect(_first(endpoints), timeout):
+        pass
+
+
+PROBES = {
+    "amqp": _probe_amqp,
+    "elasticsearch": _probe_elasticsearch,
+    "redis": _probe_redis,
+}
