@@ -695,7 +695,17 @@ class _Evaluator:
         if qualified in ("os.environ.get", "os.getenv", "os.environ.setdefault"):
             default = args[1] if len(args) > 1 else kwargs.get("default")
             if qualified == "os.environ.setdefault":
-                return self._env(node, "os.environ", var, default, None)
+                # it sets the process environment (for libraries read later): not a settings
+                # read for django-environ to take over, so it is not an env use
+                return EnvRef(
+                    var,
+                    "os.environ",
+                    None,
+                    default,
+                    self.rel,
+                    getattr(node, "lineno", 0),
+                    getattr(node, "col_offset", 0) + 1,
+                )
             api = "os.getenv" if qualified == "os.getenv" else "os.environ"
             return self._env(node, api, var, default, None)
         # python-decouple

@@ -108,43 +108,12 @@ def test_every_settings_fix_has_its_example_checked(name: str) -> None:
         assert name in SETTINGS_CODEMODS
 
 
-CORRECTED_IN_REPORT = "docs bug, the corrected diff is in the test report: "
-
-
 @pytest.mark.parametrize(
     "name",
     [
-        pytest.param(
-            "fixer.checks.item05_environment",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason=CORRECTED_IN_REPORT
-                + 'the fix writes ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[]) and '
-                '"default": env.db("DATABASE_URL", default="postgres://db/"), not the reads '
-                "without a default the example shows",
-            ),
-        ),
-        pytest.param(
-            "fixer.checks.item08_redis_cache",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason=CORRECTED_IN_REPORT
-                + "the fix writes OPTIONS in the order SOCKET_CONNECT_TIMEOUT, SOCKET_TIMEOUT, "
-                "IGNORE_EXCEPTIONS and adds DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True after "
-                "CACHES",
-            ),
-        ),
-        pytest.param(
-            "fixer.checks.item09_deploy_check",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason=CORRECTED_IN_REPORT
-                + "deploy_security leaves DEBUG and SECRET_KEY to item 5, derives its defaults "
-                "from DEBUG (default=not DEBUG), reads HSTS flags and cookies with env.bool, and "
-                "also writes SECURE_REDIRECT_EXEMPT, SECURE_PROXY_SSL_HEADER, "
-                "CSRF_TRUSTED_ORIGINS and X_FRAME_OPTIONS under a comment line",
-            ),
-        ),
+        "fixer.checks.item05_environment",
+        "fixer.checks.item08_redis_cache",
+        "fixer.checks.item09_deploy_check",
         "fixer.checks.item11_db_connections",
     ],
 )
@@ -160,27 +129,7 @@ def test_example_diff_is_what_the_fix_produces(name: str) -> None:
         assert output == after
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(
-            name,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="its Fix safety section says 'No automatic fix yet', but its rules "
-                "declare SAFE/UNSAFE fixes and its fix() rewrites the settings",
-            ),
-        )
-        if name
-        in {
-            "fixer.checks.item05_environment",
-            "fixer.checks.item08_redis_cache",
-            "fixer.checks.item09_deploy_check",
-        }
-        else name
-        for name in fixable_modules()
-    ],
-)
+@pytest.mark.parametrize("name", fixable_modules())
 def test_fix_safety_section_describes_the_fix(name: str) -> None:
     match = FIX_SAFETY.search(doc(importlib.import_module(name)))
     assert match is not None

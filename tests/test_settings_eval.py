@@ -234,3 +234,11 @@ def test_is_literal():
     assert is_literal({"a": [1, "x"]})
     assert not is_literal({"a": Unknown("x")})
     assert not is_literal([EnvRef("X", "os.environ")])
+
+
+def test_environ_setdefault_is_a_write_not_a_read(tmp_path):
+    s = evaluate(
+        tmp_path,
+        {"mysite/settings.py": 'import os\nos.environ.setdefault("FEATURE_X", "False")\n'},
+    )
+    assert s.env_uses == []

@@ -51,24 +51,43 @@ django-environ casts and validates them in one place (`env.bool`, `env.list`, `e
 
 ## Example
 ```diff
++import environ
++from pathlib import Path
++
++env = environ.Env()
++# A local .env (never committed) is read when there is one; in production the
++# settings come from real environment variables.
++_parents = Path(__file__).resolve().parents
++_env_file = _parents[min(1, len(_parents) - 1)] / ".env"
++if _env_file.is_file():
++    environ.Env.read_env(str(_env_file))
++
 -SECRET_KEY = "k3#v9!q0m@x7^tz2lq8(w$e1r5u_y6i+o4p-a=s9d8f7g6h5j4"
 -DEBUG = True
 -ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "").split(",")
-+import environ
-+
-+env = environ.Env()
 +SECRET_KEY = env("SECRET_KEY")
 +DEBUG = env.bool("DEBUG", default=False)
-+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
++ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
  DATABASES = {
--    "default": {"ENGINE": "django.db.backends.postgresql", "HOST": "db", "PASSWORD": "s3cret"}
-+    "default": env.db("DATABASE_URL")
+-    "default": {
+-        "ENGINE": "django.db.backends.postgresql",
+-        "NAME": "shop",
+-        "HOST": "db",
+-        "PASSWORD": "s3cret",
+-    }
++    "default": env.db("DATABASE_URL", default="postgres://db/shop")
  }
 ```
 
 ## Fix safety
-No automatic fix yet: moving a value to the environment means the deployment must provide it,
-and a committed secret must also be rotated, which only its owner can do.
+Unsafe, because the deployment must now provide what the code held: SECRET_KEY has no default
+(the start fails until it is set), other secrets default to empty, DEBUG defaults to False and
+configuration keeps its old non-secret value as the default. Reads through `os.environ`,
+`os.getenv`, python-decouple and environs keep their default and type (safe). The old
+development values move into an untracked, git-ignored `.env`, so local development keeps
+working; `.env.example` lists every variable with a placeholder; the secrets that were
+committed are listed to be rotated: they stay in the git history. Settings inside `if`/`try`
+blocks and test or CI settings modules are left alone.
 
 ## Options
 None.

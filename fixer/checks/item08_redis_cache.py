@@ -44,19 +44,22 @@ and uses Redis only to speed them up.
 +        "BACKEND": "django_redis.cache.RedisCache",
          "LOCATION": env("REDIS_URL"),
 +        "OPTIONS": {
-+            "IGNORE_EXCEPTIONS": True,
 +            "SOCKET_CONNECT_TIMEOUT": 0.25,
 +            "SOCKET_TIMEOUT": 0.25,
++            "IGNORE_EXCEPTIONS": True,
 +        },
      }
  }
++DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 -SESSION_ENGINE = "django.contrib.sessions.backends.cache"
 +SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 ```
 
 ## Fix safety
-No automatic fix yet: switching backends adds the django-redis dependency, and moving sessions
-to `cached_db` needs the sessions table (`django.contrib.sessions` and its migration).
+Safe: django-redis with IGNORE_EXCEPTIONS turns an unreachable Redis into cache misses (logged,
+since DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS is set) after at most one short timeout per call;
+django-redis is added to the dependency file when the project switches to it; sessions move to
+`cached_db`, which needs `django.contrib.sessions` and its table (the sessions migration).
 
 ## Options
 - `redis-socket-timeout` (float, default 0.25): the `SOCKET_CONNECT_TIMEOUT` and

@@ -57,21 +57,37 @@ it with no warnings, so that a new warning stands out.
 
 ## Example
 ```diff
--DEBUG = True
--SECRET_KEY = "django-insecure-0x!b..."
-+DEBUG = env.bool("DEBUG", default=False)
-+SECRET_KEY = env("SECRET_KEY")
-+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
-+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-+SECURE_HSTS_PRELOAD = True
-+SESSION_COOKIE_SECURE = True
-+CSRF_COOKIE_SECURE = True
+ DEBUG = env.bool("DEBUG", default=False)
+ MIDDLEWARE = [
++    "django.middleware.security.SecurityMiddleware",
+     "django.contrib.sessions.middleware.SessionMiddleware",
+     "django.middleware.csrf.CsrfViewMiddleware",
++    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+ ]
+-SESSION_COOKIE_SECURE = False
++SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
++
++# Security for production: every value can be overridden from the environment.
++# SECURE_PROXY_SSL_HEADER trusts X-Forwarded-Proto: the TLS proxy in front must set it.
++SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
++SECURE_REDIRECT_EXEMPT = [r"^health/?$", r"^common/health/?$"]
++SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
++SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
++SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
++SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
++CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
++CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
++X_FRAME_OPTIONS = "DENY"
 ```
 
 ## Fix safety
-No automatic fix yet: HSTS and the SSL redirect change how browsers reach the site (HSTS cannot
-be taken back for its duration), so each setting needs a person who knows the deployment.
+Safe for development, to be reviewed for production. Each value comes from the environment with
+a production default that follows DEBUG, so `runserver` with DEBUG=True keeps plain HTTP and
+non-secure cookies. In production: HSTS (with subdomains and preload) cannot be taken back for
+its duration, and SECURE_PROXY_SSL_HEADER trusts the X-Forwarded-Proto header, so the TLS proxy
+in front must set it (and strip it from clients); both can be switched off with environment
+variables. /health and /common/health are exempt from the HTTPS redirect. Settings a star
+import already provides are not overridden. DEBUG and SECRET_KEY are item 5's fix.
 
 ## Options
 None.
