@@ -20,8 +20,9 @@ from typing import Any, TypeVar
 
 import libcst as cst
 import libcst.matchers as m
-from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
-from libcst.metadata import PositionProvider
+from libcst.codemod import CodemodContext
+
+from codemods.module_level import ModuleLevelCommand
 
 CONN_MAX_AGE = "CONN_MAX_AGE"
 CONN_HEALTH_CHECKS = "CONN_HEALTH_CHECKS"
@@ -356,9 +357,8 @@ def _is_zero(node: cst.BaseExpression) -> bool:
     return ok and (value is None or (isinstance(value, int) and value == 0))
 
 
-class PersistentConnections(VisitorBasedCodemodCommand):
+class PersistentConnections(ModuleLevelCommand):
     DESCRIPTION = "Keep database connections open between requests and check them before reuse."
-    METADATA_DEPENDENCIES = (PositionProvider,)
 
     def __init__(self, context: CodemodContext, *, conn_max_age: int, health_checks: bool) -> None:
         super().__init__(context)
@@ -382,34 +382,7 @@ class PersistentConnections(VisitorBasedCodemodCommand):
                         self._set_later.setdefault(keys[0], set()).add(keys[1])
         return True
 
-    # -- scope tracking: only module-level code runs when settings load ----------------------------
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        self._depth += 1
-        return True
-
-    def leave_FunctionDef(
-        self, original: cst.FunctionDef, updated: cst.FunctionDef
-    ) -> cst.FunctionDef:
-        self._depth -= 1
-        return updated
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        self._depth += 1
-        return True
-
-    def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef:
-        self._depth -= 1
-        return updated
-
     # -- helpers -----------------------------------------------------------------------------------
-    def _line(self, node: cst.CSTNode) -> int:
-        position = self.get_metadata(PositionProvider, node, None)
-        return position.start.line if position is not None else 0
-
-    def _column(self, node: cst.CSTNode) -> int | None:
-        position = self.get_metadata(PositionProvider, node, None)
-        return position.start.column if position is not None else None
-
     def _str(self, value: str) -> cst.BaseExpression:
         return cst.parse_expression(string_code(value, self._quote))
 

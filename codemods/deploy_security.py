@@ -21,8 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import libcst as cst
-from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
-from libcst.metadata import PositionProvider
+from libcst.codemod import CodemodContext
 
 from codemods.conn_max_age import (
     append_element,
@@ -35,6 +34,7 @@ from codemods.conn_max_age import (
     prepend_element,
     string_code,
 )
+from codemods.module_level import ModuleLevelCommand
 
 SECURITY_MIDDLEWARE = "django.middleware.security.SecurityMiddleware"
 XFRAME_MIDDLEWARE = "django.middleware.clickjacking.XFrameOptionsMiddleware"
@@ -146,9 +146,8 @@ def _binds_debug(small: cst.BaseSmallStatement) -> bool:
     return False
 
 
-class DeploySecurity(VisitorBasedCodemodCommand):
+class DeploySecurity(ModuleLevelCommand):
     DESCRIPTION = "Production security settings that keep local development working."
-    METADATA_DEPENDENCIES = (PositionProvider,)
 
     def __init__(
         self,
@@ -269,30 +268,7 @@ class DeploySecurity(VisitorBasedCodemodCommand):
         else:
             self._replace[small] = self._value(name)
 
-    # -- scope tracking: only module-level code runs when settings load ----------------------------
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        self._depth += 1
-        return True
-
-    def leave_FunctionDef(
-        self, original: cst.FunctionDef, updated: cst.FunctionDef
-    ) -> cst.FunctionDef:
-        self._depth -= 1
-        return updated
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        self._depth += 1
-        return True
-
-    def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef:
-        self._depth -= 1
-        return updated
-
     # -- values ------------------------------------------------------------------------------------
-    def _line(self, node: cst.CSTNode) -> int:
-        position = self.get_metadata(PositionProvider, node, None)
-        return position.start.line if position is not None else 0
-
     def _s(self, value: str) -> str:
         return string_code(value, self._quote)
 

@@ -16,8 +16,7 @@ from typing import Any
 
 import libcst as cst
 import libcst.matchers as m
-from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
-from libcst.metadata import PositionProvider
+from libcst.codemod import CodemodContext
 
 from codemods.conn_max_age import (
     AnyAssign,
@@ -35,6 +34,7 @@ from codemods.conn_max_age import (
     separator,
     string_code,
 )
+from codemods.module_level import ModuleLevelCommand
 from codemods.settings_env import strip_credentials
 
 DJANGO_REDIS = "django_redis.cache.RedisCache"
@@ -176,9 +176,8 @@ def _var_for(alias: Any) -> str:
     return f"{prefix}_REDIS_URL" if prefix else "REDIS_URL"
 
 
-class RedisCacheResilience(VisitorBasedCodemodCommand):
+class RedisCacheResilience(ModuleLevelCommand):
     DESCRIPTION = "Make a Redis cache fail fast and quietly, and keep sessions in the database."
-    METADATA_DEPENDENCIES = (PositionProvider,)
 
     def __init__(
         self,
@@ -229,34 +228,7 @@ class RedisCacheResilience(VisitorBasedCodemodCommand):
                 return {"redis": True, "other": False}.get(kind)
         return None
 
-    # -- scope tracking: only module-level code runs when settings load ----------------------------
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        self._depth += 1
-        return True
-
-    def leave_FunctionDef(
-        self, original: cst.FunctionDef, updated: cst.FunctionDef
-    ) -> cst.FunctionDef:
-        self._depth -= 1
-        return updated
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        self._depth += 1
-        return True
-
-    def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef:
-        self._depth -= 1
-        return updated
-
     # -- helpers -----------------------------------------------------------------------------------
-    def _line(self, node: cst.CSTNode) -> int:
-        position = self.get_metadata(PositionProvider, node, None)
-        return position.start.line if position is not None else 0
-
-    def _column(self, node: cst.CSTNode) -> int | None:
-        position = self.get_metadata(PositionProvider, node, None)
-        return position.start.column if position is not None else None
-
     def _str(self, value: str) -> cst.BaseExpression:
         return cst.parse_expression(string_code(value, self._quote))
 

@@ -16,9 +16,10 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import libcst as cst
 import libcst.matchers as m
-from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
+from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
-from libcst.metadata import PositionProvider
+
+from codemods.module_level import ModuleLevelCommand
 
 SECRET_NAME = re.compile(
     r"(^|_)(SECRET|PASSWORD|PASSWD|PASS|TOKEN|API_KEY|ACCESS_KEY|PRIVATE_KEY|KEY|DSN|CREDENTIALS)$"
@@ -278,9 +279,8 @@ def _cast_literal(value: Any, cast: str) -> tuple[bool, Any]:
     return False, None
 
 
-class SettingsToEnv(VisitorBasedCodemodCommand):
+class SettingsToEnv(ModuleLevelCommand):
     DESCRIPTION = "Read settings from the environment through django-environ."
-    METADATA_DEPENDENCIES = (PositionProvider,)
 
     def __init__(self, context: CodemodContext, plan: Plan) -> None:
         super().__init__(context)
@@ -295,31 +295,6 @@ class SettingsToEnv(VisitorBasedCodemodCommand):
         self._blocked: str | None = None  # why this module must not be converted
         self._environs_env = False
         self._removed_statements: set[int] = set()
-
-    # -- scope tracking: only module-level code runs when settings load -----------------------
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        self._depth += 1
-        return True
-
-    def leave_FunctionDef(self, original, updated):
-        self._depth -= 1
-        return updated
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        self._depth += 1
-        return True
-
-    def leave_ClassDef(self, original, updated):
-        self._depth -= 1
-        return updated
-
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        self._depth += 1
-        return True
-
-    def leave_Lambda(self, original, updated):
-        self._depth -= 1
-        return updated
 
     def visit_If(self, node: cst.If) -> bool:
         self._block_depth += 1
@@ -724,10 +699,6 @@ class SettingsToEnv(VisitorBasedCodemodCommand):
         self._uses_env = True
         self.result.rewritten.append((name, line))
         return updated.with_changes(value=new_value)
-
-    def _line(self, node: cst.CSTNode) -> int:
-        position = self.get_metadata(PositionProvider, node, None)
-        return position.start.line if position is not None else 0
 
     def _setting_value(self, name: str, value: cst.BaseExpression, line: int):
         ok, literal = _literal(value)
