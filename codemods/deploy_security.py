@@ -146,6 +146,21 @@ def _binds_debug(small: cst.BaseSmallStatement) -> bool:
     return False
 
 
+def _health_middleware_stays_first(value: cst.List | cst.Tuple) -> cst.List | cst.Tuple:
+    """A health-check middleware must stay first (it answers before host validation): the new
+    SecurityMiddleware goes right after it. Only the values swap; layout and commas stay."""
+    elements = list(value.elements)
+    if len(elements) < 2:
+        return value
+    ok, second = literal(elements[1].value)
+    if not (ok and isinstance(second, str) and second.endswith(".HealthCheckMiddleware")):
+        return value
+    first = elements[0].value
+    elements[0] = elements[0].with_changes(value=elements[1].value)
+    elements[1] = elements[1].with_changes(value=first)
+    return value.with_changes(elements=elements)
+
+
 class DeploySecurity(ModuleLevelCommand):
     DESCRIPTION = "Production security settings that keep local development working."
 
@@ -343,6 +358,7 @@ class DeploySecurity(ModuleLevelCommand):
             value = prepend_element(
                 value, cst.Element(cst.parse_expression(self._s(SECURITY_MIDDLEWARE)))
             )
+            value = _health_middleware_stays_first(value)
         if XFRAME_MIDDLEWARE in missing:
             value = append_element(
                 value, cst.Element(cst.parse_expression(self._s(XFRAME_MIDDLEWARE)))

@@ -432,7 +432,8 @@ class SettingsToEnv(ModuleLevelCommand):
             if converted is not None:
                 return converted
         name = updated.func.value if isinstance(updated.func, cst.Name) else None
-        if name in ("int", "float", "bool") and len(updated.args) == 1:
+        # bool(os.environ.get(X)) asks "is X set": env.bool would parse it instead
+        if name in ("int", "float") and len(updated.args) == 1:
             inner = updated.args[0].value
             if isinstance(inner, cst.Call):
                 parts = _env_parts(inner)
@@ -482,7 +483,9 @@ class SettingsToEnv(ModuleLevelCommand):
         default_bool = text is not None and text in wanted
         return _env_call("bool", parts[1], default_bool)
 
-    def _read(self, var: str, default: Any = ..., default_node=None) -> None:
+    def _read(
+        self, var: str, default: Any = ..., default_node=None, cast: str | None = None
+    ) -> None:
         """Record a variable the settings now read, for .env.example."""
         if var == "SECRET_KEY":
             self._add(
@@ -504,7 +507,8 @@ class SettingsToEnv(ModuleLevelCommand):
         required = default is ... and default_node is None
         if default is not ... and default is not None and not secret:
             if isinstance(default, bool):
-                example = str(default)
+                # for a string read, "False" in a .env would be a non-empty, truthy string
+                example = str(default) if cast == "bool" else ""
             elif isinstance(default, (list, tuple)):
                 example = ",".join(map(str, default))
             else:
@@ -590,7 +594,10 @@ class SettingsToEnv(ModuleLevelCommand):
                     return call  # a cast djfix cannot translate: leave it, it stays a finding
         self._uses_env = True
         method = None if cast in (None, "str") else cast
-        self._read(var, default_node=default_node) if default_node is not None else self._read(var)
+        if default_node is not None:
+            self._read(var, default_node=default_node, cast=cast)
+        else:
+            self._read(var, cast=cast)
         if default_node is None:
             return _env_call(method, var)
         if cast is None:

@@ -123,13 +123,17 @@ def plan(project: ProjectModel, selection: Selection, options: dict[str, Any]) -
 
 
 def rediscover(project: ProjectModel, changeset: Changeset) -> ProjectModel:
-    """The project as the planned changes leave it."""
-    return discover(
-        project.root,
-        settings=project.production_module if project.settings_origin == "given" else None,
-        manage=project.manage_py,
-        overlay={c.rel: c.new for c in changeset.changes()},
-    )
+    """The project as the planned changes leave it, files the plans create included."""
+    from fixer.sources import planned_files
+
+    created = {project.root / c.rel for c in changeset.changes() if c.old is None}
+    with planned_files(created):
+        return discover(
+            project.root,
+            settings=project.production_module if project.settings_origin == "given" else None,
+            manage=project.manage_py,
+            overlay={c.rel: c.new for c in changeset.changes()},
+        )
 
 
 def _rewritten_spans(ctx: FixContext, after: ProjectModel) -> dict[tuple[int, str], list[range]]:

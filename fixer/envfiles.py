@@ -62,22 +62,30 @@ def _add_packages(ctx: FixContext) -> None:
         )
         return
     # every file that declares Django is one some build installs from (a Pipfile for
-    # development, a requirements.txt for the platform): each gets the packages
-    targets = [
-        s for s in project.dependency_sources if any(r.name == "django" for r in s.packages)
-    ] or [project.dependency_source]
+    # development, a requirements.txt for the platform): each gets the packages, in the very
+    # file that names Django (requirements/base.txt, not the requirements.txt that -r's it)
+    targets: dict[str, str] = {}
+    for source in project.dependency_sources:
+        for req in source.packages:
+            if req.name == "django":
+                kind = source.kind if req.rel == source.rel else "requirements"
+                if req.rel.endswith(".in"):
+                    kind = "pip-tools"
+                targets.setdefault(req.rel, kind)
+    if not targets:
+        targets = {project.dependency_source.rel: project.dependency_source.kind}
     packages = requirements.packages_for(
         names, django_version=project.django_version, python_version=project.python_version
     )
-    for source in targets:
-        text = ctx.changeset.read(source.rel)
+    for rel, kind in targets.items():
+        text = ctx.changeset.read(rel)
         if text is None:
             continue
-        result = requirements.add_packages(source.kind, text, packages, path=source.rel)
-        ctx.notes.extend(f"{source.rel}: {note}" for note in result.notes)
+        result = requirements.add_packages(kind, text, packages, path=rel)
+        ctx.notes.extend(f"{rel}: {note}" for note in result.notes)
         if result.text != text:
             item = 8 if names == ["django-redis"] else 5
-            ctx.write(source.rel, result.text, item)
+            ctx.write(rel, result.text, item)
 
 
 def _existing_names(text: str | None) -> set[str]:

@@ -28,7 +28,7 @@ from fixer.settings_eval import (
     evaluate_settings,
     resolve_module,
 )
-from fixer.sources import PyFile, SourceCache
+from fixer.sources import PyFile, SourceCache, is_dir, is_file
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -658,9 +658,9 @@ def _read_apps(model: ProjectModel) -> None:
             )
         else:
             mig_dir = app.path / "migrations"
-        if mig_dir.is_dir():
+        if is_dir(mig_dir):
             app.migrations_rel = model.rel(mig_dir)
-            app.migrations_init = (mig_dir / "__init__.py").is_file()
+            app.migrations_init = is_file(mig_dir / "__init__.py")
             for f in sorted(mig_dir.glob("*.py")):
                 if f.name == "__init__.py" or f.name[0] in "_~":
                     continue  # Django's loader skips these too
@@ -689,10 +689,10 @@ def _resolve_app(model: ProjectModel, entry: str) -> App | None:
     if path is None:
         return None
     app_dir = path.parent if path.name == "__init__.py" else path.with_suffix("")
-    if not app_dir.is_dir():
+    if not is_dir(app_dir):
         return None
     apps_file = app_dir / "apps.py"
-    if config_class is None and apps_file.is_file():
+    if config_class is None and is_file(apps_file):
         configs = [c for c in _class_defs(model.python(apps_file).tree) if _is_app_config(c)]
         # Django 3.2+: the config marked default=True, else the only one (never default=False)
         eligible = [c for c in configs if _class_str_attr(c, "default") is not False]
@@ -709,7 +709,7 @@ def _resolve_app(model: ProjectModel, entry: str) -> App | None:
         rel=model.rel(app_dir),
         entry=entry,
         config_class=config_class,
-        apps_file=model.rel(apps_file) if apps_file.is_file() else None,
+        apps_file=model.rel(apps_file) if is_file(apps_file) else None,
     )
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fixer.sources import PyFile, SourceCache
+from fixer.sources import PyFile, SourceCache, is_file
 
 
 class Unknown:
@@ -163,10 +163,10 @@ def resolve_module(source_root: Path, dotted: str) -> Path | None:
     parts = dotted.split(".")
     base = source_root.joinpath(*parts)
     candidate = base.with_suffix(".py")
-    if candidate.is_file():
+    if is_file(candidate):
         return candidate
     init = base / "__init__.py"
-    if init.is_file():
+    if is_file(init):
         return init
     return None
 
@@ -547,10 +547,18 @@ class _Evaluator:
     def _eval(self, node: ast.AST) -> Any:
         if isinstance(node, ast.Constant):
             return node.value
-        if isinstance(node, ast.List):
-            return [self._eval(e) for e in node.elts]
-        if isinstance(node, ast.Tuple):
-            return tuple(self._eval(e) for e in node.elts)
+        if isinstance(node, (ast.List, ast.Tuple)):
+            items: list = []
+            for e in node.elts:
+                if isinstance(e, ast.Starred):
+                    inner = self._eval(e.value)
+                    if isinstance(inner, (list, tuple)):
+                        items.extend(inner)  # [*LOCAL_APPS, ...]
+                    else:
+                        items.append(Unknown(ast.unparse(e)))
+                else:
+                    items.append(self._eval(e))
+            return items if isinstance(node, ast.List) else tuple(items)
         if isinstance(node, ast.Set):
             return [self._eval(e) for e in node.elts]
         if isinstance(node, ast.Dict):
@@ -598,6 +606,8 @@ class _Evaluator:
             return Unknown(ast.unparse(node))
         if isinstance(node, ast.UnaryOp):
             operand = _default_of(self._eval(node.operand))
+            if _is_debug(node.operand) and not isinstance(operand, bool):
+                operand = False  # production runs with DEBUG off (DJ090 sees to it)
             if isinstance(node.op, ast.Not) and not isinstance(operand, (Unknown, EnvRef)):
                 return not operand
             if isinstance(node.op, ast.USub) and isinstance(operand, (int, float)):
@@ -646,6 +656,8 @@ class _Evaluator:
             return Unknown(ast.unparse(node))
         if isinstance(node, ast.IfExp):
             test = _default_of(self._eval(node.test))
+            if _is_debug(node.test) and not isinstance(test, bool):
+                test = False  # production runs with DEBUG off (DJ090 sees to it)
             body, orelse = self._eval(node.body), self._eval(node.orelse)
             if isinstance(test, (Unknown, EnvRef)):
                 return Unknown(ast.unparse(node))
@@ -821,6 +833,10 @@ class _Evaluator:
 
 
 _FALSY = {"", "0", "false", "no", "off", "n"}
+
+
+def _is_debug(node: ast.AST) -> bool:
+    return isinstance(node, ast.Name) and node.id == "DEBUG"
 
 
 def _default_of(value: Any) -> Any:

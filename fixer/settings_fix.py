@@ -13,7 +13,7 @@ import libcst as cst
 from codemods import settings_env
 from fixer.apply import EnvVar, FixContext
 from fixer.project import is_test_settings
-from fixer.settings_eval import EnvRef, SettingsModule
+from fixer.settings_eval import SettingsModule
 
 
 def production_chain(ctx: FixContext) -> set[str]:
@@ -152,6 +152,12 @@ def fix_environment(ctx: FixContext) -> None:
         if result.code != source:
             ctx.packages.add("django-environ")
             ctx.write(mod.rel, result.code, 5)
+    required = sorted(v.name for v in ctx.env_vars.values() if v.required)
+    if required:
+        ctx.notes.append(
+            "the settings now need " + ", ".join(required) + " in the environment: set them "
+            "in CI and in every deployment (.env holds them for local development)"
+        )
 
 
 def _defining_module(ctx: FixContext, name: str) -> str | None:
@@ -243,12 +249,9 @@ def fix_deploy_security(ctx: FixContext) -> None:
     middleware_rel = _defining_module(ctx, "MIDDLEWARE") or _defining_module(
         ctx, "MIDDLEWARE_CLASSES"
     )
-    debug = ctx.project.settings.get("DEBUG")
-    # `default=not DEBUG` only where DEBUG's production value is known (a literal, or an
-    # environment read with a literal default); else the production values themselves
-    debug_defined = isinstance(debug, bool) or (
-        isinstance(debug, EnvRef) and debug.has_default and isinstance(debug.default, (bool, str))
-    )
+    # `default=not DEBUG` wherever DEBUG is a name of the settings, so development over
+    # plain HTTP keeps working; only settings without DEBUG get the production values
+    debug_defined = "DEBUG" in ctx.project.settings.names
     inherited = frozenset(
         name for name, a in ctx.project.settings.names.items() if a.path != production
     )

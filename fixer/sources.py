@@ -7,6 +7,8 @@ parsed becomes a `SourceProblem` the caller turns into a finding, never an excep
 from __future__ import annotations
 
 import ast
+import contextlib
+import contextvars
 import io
 import re
 import sys
@@ -22,6 +24,29 @@ _PY2_HINTS = (
     re.compile(r"\bur[\"']"),
     re.compile(r"\b\d+L\b"),
 )
+
+
+#: files a plan will create, seen by discovery as if they were on disk (re-checking a plan)
+_PLANNED: contextvars.ContextVar[frozenset[Path]] = contextvars.ContextVar(
+    "planned", default=frozenset()
+)
+
+
+@contextlib.contextmanager
+def planned_files(paths: set[Path]):
+    token = _PLANNED.set(frozenset(paths))
+    try:
+        yield
+    finally:
+        _PLANNED.reset(token)
+
+
+def is_file(path: Path) -> bool:
+    return path in _PLANNED.get() or path.is_file()
+
+
+def is_dir(path: Path) -> bool:
+    return path.is_dir() or any(path in p.parents for p in _PLANNED.get())
 
 
 @dataclass

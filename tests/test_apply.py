@@ -351,3 +351,47 @@ def test_settings_package_with_empty_init_is_guessed_to_its_module(tmp_path):
     )
     project = discover(tmp_path)
     assert project.production_module == "proj.settings.base"
+
+
+def test_packages_go_to_the_file_that_declares_django(tmp_path):
+    write_tree(
+        tmp_path,
+        {
+            "manage.py": MINIMAL_MANAGE,
+            "mysite/__init__.py": "",
+            "mysite/settings.py": SETTINGS,
+            "requirements.txt": "-r requirements/base.txt\n",
+            "requirements/base.txt": "Django==4.2.16\n",
+        },
+    )
+    commit_all(tmp_path)
+    invoke("apply", "--no-branch", "--select", "5", str(tmp_path))
+    assert (tmp_path / "requirements.txt").read_text() == "-r requirements/base.txt\n"
+    assert "django-environ==" in (tmp_path / "requirements/base.txt").read_text()
+
+
+def test_installed_apps_built_from_a_starred_list_is_read(make_project):
+    project = make_project(
+        {
+            "mysite/settings.py": """\
+                LOCAL_APPS = ["shop.apps.ShopConfig"]
+                INSTALLED_APPS = ["django.contrib.auth", *LOCAL_APPS]
+            """,
+            "shop/__init__.py": "",
+            "shop/apps.py": "from django.apps import AppConfig\n\n\nclass ShopConfig(AppConfig):\n"
+            "    name = 'shop'\n    label = 'common'\n",
+        }
+    )
+    assert project.installed_apps == ["django.contrib.auth", "shop.apps.ShopConfig"]
+    from fixer import common_app
+
+    assert common_app.choose_label(project) != "common"
+
+
+def test_bool_of_an_environment_read_asks_whether_it_is_set(tmp_path):
+    from codemods.settings_env import Plan, transform
+
+    code = transform(
+        'import os\nif bool(os.environ.get("DATABASE_URL")):\n    X = 1\n', Plan()
+    ).code
+    assert 'if bool(env("DATABASE_URL", default=None)):' in code

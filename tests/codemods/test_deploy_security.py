@@ -422,3 +422,26 @@ def test_local_development_keeps_plain_http(tmp_path: Path) -> None:
     assert "redirect False hsts 0" in process.stdout
     assert "secure cookies False False" in process.stdout
     assert "System check identified no issues" in process.stdout
+
+
+def test_health_middleware_stays_first() -> None:
+    source = dedent(
+        """\
+        MIDDLEWARE = [
+            "common.middleware.HealthCheckMiddleware",
+            "django.contrib.sessions.middleware.SessionMiddleware",
+            "django.middleware.clickjacking.XFrameOptionsMiddleware",
+        ]
+        """
+    )
+    result = transform(source, settings_block=False)
+    assert result.code == dedent(
+        """\
+        MIDDLEWARE = [
+            "common.middleware.HealthCheckMiddleware",
+            "django.middleware.security.SecurityMiddleware",
+            "django.contrib.sessions.middleware.SessionMiddleware",
+            "django.middleware.clickjacking.XFrameOptionsMiddleware",
+        ]
+        """
+    )

@@ -1118,7 +1118,7 @@ def test_int_float_bool_wrappers_cast_literal_defaults() -> None:
 
         EMAIL_PORT = env.int("EMAIL_PORT", default=587)
         RATE_LIMIT = env.float("RATE_LIMIT", default=0.5)
-        USE_S3 = env.bool("USE_S3", default=False)
+        USE_S3 = bool(env("USE_S3", default=""))
         WORKERS = env.int("WORKERS")
         UPLOAD_LIMIT = int(env("UPLOAD_LIMIT", default="ten"))  # not a number
         """,
