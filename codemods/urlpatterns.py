@@ -32,7 +32,9 @@ the routes go into a new list in front of it, `urlpatterns = [...] + i18n_patter
 Nothing is added for a route that is already there: a route that answers `/health` with
 `health` spelled out in its pattern (any view, or an include mounted at `health/`), and for
 `common/`, an include of the app's URLconf or a route spelled `common/health`. Routes inside
-`if settings.DEBUG:` blocks and under a prefix do not count.
+`if settings.DEBUG:` blocks and under a prefix do not count. A route served through another
+module (`path("common/", include("common.urls"))` of the project's own app) is invisible here:
+the caller, which reads the whole URLconf, passes `routes` without it.
 
 Left out, with the reason (as `("urlpatterns", line, reason)`): a module that defines no
 urlpatterns (or only extends one from another module), urlpatterns set or replaced inside a
@@ -567,11 +569,13 @@ class WireHealthRoutes(VisitorBasedCodemodCommand):
         view_module: str,
         urls_module: str,
         django_version: tuple[int, int] | None,
+        routes: tuple[str, ...] = (HEALTH, COMMON),
     ) -> None:
         super().__init__(context)
         self.view_module = view_module
         self.urls_module = urls_module
         self.django_version = django_version
+        self.routes = routes
         self.result = Result("")
         self._plan: _Plan | None = None
         self._routes: list[str] = []  # source of the new route entries, in order
@@ -601,7 +605,9 @@ class WireHealthRoutes(VisitorBasedCodemodCommand):
             return False
         existing = _Existing(statements, names, self.urls_module)
         wanted = [
-            r for r, there in ((HEALTH, existing.health), (COMMON, existing.common)) if not there
+            r
+            for r, there in ((HEALTH, existing.health), (COMMON, existing.common))
+            if r in self.routes and not there
         ]
         if not wanted:
             return False
@@ -837,11 +843,14 @@ def transform(
     view_module: str,
     urls_module: str,
     django_version: tuple[int, int] | None,
+    routes: tuple[str, ...] = (HEALTH, COMMON),
 ) -> Result:
     """Add `health` -> `<view_module>.health` and `common/` -> include(`<urls_module>`) first
     in the urlpatterns of one ROOT_URLCONF module, in the spelling of the project's Django
-    (`django_version`, None when unknown) and of the module. Never raises on odd input:
-    unparsable source comes back unchanged with a `left` entry."""
+    (`django_version`, None when unknown) and of the module. `routes` limits the additions to
+    some of "health" and "common/" (the caller knows /common/health already resolves through
+    another module, which this one cannot see). Never raises on odd input: unparsable source
+    comes back unchanged with a `left` entry."""
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as error:
@@ -853,6 +862,7 @@ def transform(
         view_module=view_module,
         urls_module=urls_module,
         django_version=django_version,
+        routes=routes,
     )
     new_module = command.transform_module(module)
     command.result.code = new_module.code

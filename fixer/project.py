@@ -178,7 +178,14 @@ class ProjectModel:
         return self.cache.rel(path)
 
     def module_path(self, dotted: str) -> Path | None:
-        return resolve_module(self.source_root, dotted)
+        found = resolve_module(self.source_root, dotted)
+        if found is None and self.cache.overlay:
+            # a module the planned changes add (the generated app's urls.py) is not on disk yet
+            base = self.source_root.joinpath(*dotted.split("."))
+            for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+                if self.cache.rel(candidate) in self.cache.overlay:
+                    return candidate
+        return found
 
     def python(self, path: Path) -> PyFile:
         return self.cache.python(path)

@@ -563,9 +563,13 @@ class _Evaluator:
             return [self._eval(e) for e in node.elts]
         if isinstance(node, ast.Dict):
             out: dict = {}
+            # {**env.db("DATABASE_URL"), "OPTIONS": {...}} is still read from that variable
+            ref: EnvRef | None = None
             for k, v in zip(node.keys, node.values, strict=True):
                 value = self._eval(v)
                 if k is None:
+                    if isinstance(value, EnvDict):
+                        ref = value.ref
                     if isinstance(value, dict):
                         out.update(value)
                     continue
@@ -574,7 +578,7 @@ class _Evaluator:
                     out[key] = value
                 except TypeError:
                     out[repr(key)] = value
-            return out
+            return EnvDict(ref, out) if ref is not None else out
         if isinstance(node, ast.Name):
             a = self.target.names.get(node.id)
             if a is not None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import errno
 import http.server
 import importlib.util
 import json
@@ -28,6 +29,7 @@ from fixer.checks import (
     item10_startup_queries,
     item13_startup_probes,
 )
+from fixer.config import Config
 from fixer.errors import UsageError
 from fixer.project import ProjectModel, discover
 from tests.conftest import MINIMAL_MANAGE, PROJECTS, findings_of, write_tree
@@ -357,6 +359,85 @@ def test_label_must_name_a_package(make_project, bad):
         common_app.choose_label(project, bad)
 
 
+# -- apply: the app djfix generated, and a project's own app of the same shape ---------------------
+
+OWN_HEALTH_SETTINGS = """\
+import environ
+
+env = environ.Env()
+
+SECRET_KEY = env("SECRET_KEY")
+INSTALLED_APPS = ["django.contrib.contenttypes", "common"]
+MIDDLEWARE = ["common.middleware.HealthCheckMiddleware"]
+ROOT_URLCONF = "mysite.urls"
+DATABASES = {"default": env.db("DATABASE_URL", default="postgres://db/app")}
+"""
+OWN_STARTUP = "# the project's own startup code, no probes\n"
+
+
+def planned(project: ProjectModel) -> dict[str, str]:
+    from fixer.apply import plan
+    from fixer.checks import Selection
+    from fixer.config import effective_options
+
+    result = plan(project, Selection(select={"DJ130"}), effective_options(Config()))
+    return {c.rel: c.new for c in result.changeset.changes()}
+
+
+def test_own_app_with_a_health_middleware_is_not_taken_for_djfix(make_project):
+    # the project's `common` app has a HealthCheckMiddleware of its own, but no probes: djfix adds
+    # its app under the next free name and never rewrites the project's modules
+    project = make_project(
+        {
+            "mysite/settings.py": OWN_HEALTH_SETTINGS,
+            "mysite/urls.py": "urlpatterns = []\n",
+            "common/__init__.py": "",
+            "common/middleware.py": "class HealthCheckMiddleware:\n    pass\n",
+            "common/startup.py": OWN_STARTUP,
+        }
+    )
+    changed = planned(project)
+    assert "djfix_common/startup.py" in changed
+    assert not any(rel.startswith("common/") for rel in changed)
+
+
+def test_health_routed_through_an_include_is_not_shadowed(make_project):
+    # /health and /common/health already resolve through core.urls: the generated app (for the
+    # probes) adds no route in front of the project's own view
+    project = make_project(
+        {
+            "mysite/settings.py": OWN_HEALTH_SETTINGS.replace('"common"]', '"core"]'),
+            "mysite/urls.py": (
+                "from django.urls import include, path\n\n"
+                'urlpatterns = [path("", include("core.urls"))]\n'
+            ),
+            "core/__init__.py": "",
+            "core/urls.py": (
+                "from django.urls import path\n\nfrom .views import health\n\n"
+                'urlpatterns = [path("health", health), path("common/health", health)]\n'
+            ),
+            "core/views.py": "def health(request):\n    pass\n",
+        }
+    )
+    changed = planned(project)
+    assert "common/startup.py" in changed
+    assert "mysite/urls.py" not in changed
+
+
+def test_app_djfix_generated_is_found_again(make_project, tmp_path):
+    # a second apply finds the generated app by its package docstring and middleware: its
+    # startup module is generated again (a service may have been added), no second app appears
+    settings = OWN_HEALTH_SETTINGS.replace('"common"]', '"common.apps.CommonConfig"]')
+    project = make_project({"mysite/settings.py": settings, "common/startup.py": OWN_STARTUP})
+    generated = common_app.app_files(project, "common")
+    write_tree(
+        tmp_path, {rel: text for rel, text in generated.items() if rel != "common/startup.py"}
+    )
+    changed = planned(discover(tmp_path))
+    assert not any(rel.startswith("djfix_common/") for rel in changed)
+    assert changed["common/startup.py"] == generated["common/startup.py"]
+
+
 # -- djfix's own detectors accept the generated app -------------------------------------------
 
 
@@ -514,6 +595,30 @@ def test_endpoints(startup_module, value, port, shown):
         (
             Exception("cannot use amqp://guest:pw-secret@rabbit:5672// here"),
             "Exception: cannot use amqp://***@rabbit:5672// here",
+        ),
+        # MySQL and MariaDB clients: the system error number at the end says what happened
+        (
+            Exception(f"(2002, \"Can't connect to server on 'db' ({errno.ECONNREFUSED})\")"),
+            "connection refused",
+        ),
+        (
+            Exception(f"(2002, \"Can't connect to server on 'db' ({errno.ETIMEDOUT})\")"),
+            "timed out after 2 s",
+        ),
+        (
+            Exception(
+                "(2013, \"Lost connection to server at 'handshake: reading initial "
+                f"communication packet', system error: {errno.ETIMEDOUT}\")"
+            ),
+            "timed out after 2 s",
+        ),
+        (
+            Exception(f"(2002, \"Can't connect to server on 'db' ({errno.EINPROGRESS})\")"),
+            "connection refused or host unreachable",
+        ),
+        (
+            Exception("(1045, \"Access denied for user 'shop'@'10.0.0.9' (using password: YES)\")"),
+            "authentication failed",
         ),
     ],
 )

@@ -3,6 +3,13 @@
 ## What it checks
 - Some route of the URLconf answers `GET /health` (DJ070).
 - Some route answers `GET /common/health` (DJ071).
+- A probe by IP address reaches the health view (DJ072): no middleware validates the Host
+  header before one that answers the health paths. `CommonMiddleware` and `CurrentSiteMiddleware`
+  call `request.get_host()` on every request, and `SecurityMiddleware` does when
+  `SECURE_SSL_REDIRECT` is on and `SECURE_REDIRECT_EXEMPT` does not cover `health`; a Host
+  header outside ALLOWED_HOSTS then gets 400 before the view runs. A middleware of the project
+  that writes out a health path (`"/health"`) and comes first counts as answering it.
+  Middleware djfix does not know are assumed to leave the Host header alone.
 
 The URLconf is read statically from `ROOT_URLCONF`, following `include()` into the repository's
 own modules (`include("app.urls")`, `include(("app.urls", "ns"))`, an imported urls module,
@@ -58,6 +65,7 @@ None.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -65,6 +73,7 @@ from typing import Any
 from fixer.checks import Option, rule
 from fixer.findings import Finding, Rule, Severity
 from fixer.project import ProjectModel
+from fixer.settings_eval import EnvRef
 from fixer.urls import Route, UrlConf, read_urlconf
 
 ITEM = 7
@@ -86,7 +95,15 @@ COMMON_HEALTH_MISSING = rule(
     Severity.WARNING,
     "No view answers GET /common/health.",
 )
-RULES = [HEALTH_MISSING, COMMON_HEALTH_MISSING]
+HEALTH_BEHIND_HOST_CHECK = rule(
+    __name__,
+    "DJ072",
+    "health-behind-host-validation",
+    ITEM,
+    Severity.WARNING,
+    "A probe of /health by IP address gets 400: a middleware validates the Host header first.",
+)
+RULES = [HEALTH_MISSING, COMMON_HEALTH_MISSING, HEALTH_BEHIND_HOST_CHECK]
 OPTIONS: dict[str, Any] = {
     "common-app-label": Option(
         "common",
@@ -170,8 +187,83 @@ def _spell(project: ProjectModel, route: str, view: str) -> str:
     return f'path("{route}", {view})'
 
 
+#: middleware that call request.get_host() on a plain-HTTP GET of /health: a Host header that is
+#: not in ALLOWED_HOSTS (an orchestrator probing by IP address) gets 400 before the view runs
+_HOST_CHECKING = {
+    "django.middleware.common.CommonMiddleware": "calls request.get_host() on every request",
+    "django.contrib.sites.middleware.CurrentSiteMiddleware": "looks the site up by the Host header",
+}
+_SECURITY = "django.middleware.security.SecurityMiddleware"
+#: a path of the health endpoint written out in a middleware's module: the middleware answers it
+_HEALTH_LITERAL = re.compile(r"""["']/(?:common/)?health/?["']""")
+
+
+def _default(value: Any) -> Any:
+    """An environment read stands for its default (production settings are judged by it)."""
+    if isinstance(value, EnvRef):
+        if not value.has_default:
+            return None
+        if value.cast == "bool" and isinstance(value.default, str):
+            return value.default.strip().lower() not in ("", "0", "false", "no", "off", "n")
+        return value.default
+    return value
+
+
+def _answers_health(project: ProjectModel, entry: str) -> bool:
+    """The entry is a middleware of the project's own that writes out a health path."""
+    module, _, cls = entry.rpartition(".")
+    path = project.module_path(module) if module else None
+    text = project.python(path).text if path is not None else None
+    return bool(text) and f"class {cls}" in text and _HEALTH_LITERAL.search(text) is not None
+
+
+def _host_check(project: ProjectModel, entry: str) -> str | None:
+    """Why `entry` validates the Host header of GET /health over plain HTTP, or None."""
+    if entry == _SECURITY:
+        if not _default(project.settings.get("SECURE_SSL_REDIRECT")):
+            return None
+        exempt = _default(project.settings.get("SECURE_REDIRECT_EXEMPT")) or []
+        patterns = [p for p in exempt if isinstance(p, str)] if isinstance(exempt, list) else []
+        for pattern in patterns:
+            with contextlib.suppress(re.error):
+                if re.search(pattern, "health"):
+                    return None
+        return "redirects it to HTTPS, which calls request.get_host() (SECURE_SSL_REDIRECT)"
+    return _HOST_CHECKING.get(entry)
+
+
+def _behind_host_check(project: ProjectModel, conf: UrlConf) -> Iterator[Finding]:
+    if not any(not r.debug_only for r in conf.matches("/health", literal=True)):
+        return  # DJ070 says what to do
+    hosts = _default(project.settings.get("ALLOWED_HOSTS"))
+    if isinstance(hosts, (list, tuple)) and "*" in hosts:
+        return
+    name = "MIDDLEWARE" if project.settings.get("MIDDLEWARE") is not None else "MIDDLEWARE_CLASSES"
+    chain = project.settings.get(name)
+    if not isinstance(chain, (list, tuple)):
+        return
+    for entry in chain:
+        if not isinstance(entry, str):
+            return
+        if _answers_health(project, entry):
+            return
+        why = _host_check(project, entry)
+        if why is not None:
+            where = project.settings.where(name)
+            yield Finding(
+                HEALTH_BEHIND_HOST_CHECK,
+                f"{entry} ({name}) {why} before /health is answered, so a probe by IP address "
+                f"gets 400 unless ALLOWED_HOSTS lists that address: answer GET /health and "
+                f"/common/health in a middleware placed first in {name}",
+                where.path if where else project.settings.rel,
+                where.line if where else None,
+            )
+            return
+
+
 def check(project: ProjectModel, options: dict[str, Any]) -> Iterator[Finding]:
     conf = read_urlconf(project)
+    yield from _behind_host_check(project, conf)
     health = _spell(project, "health", "health")
     common = _spell(project, "common/", 'include("common.urls")').replace("/?$", "")
     yield from _missing(

@@ -296,3 +296,78 @@ def test_examples_legacy_project():
         ("DJ070", "bookshelf/urls.py", 6),
         ("DJ071", "bookshelf/urls.py", 6),
     ]
+
+
+# -- probes by IP address (DJ072) ------------------------------------------------------------------
+
+ROUTED = """\
+    from django.urls import include, path
+    from common.views import health
+    urlpatterns = [path("health", health), path("common/", include("common.urls"))]
+"""
+HEALTH_MIDDLEWARE = """\
+    from .views import health
+
+    class HealthCheckMiddleware:
+        def __init__(self, get_response):
+            self.get_response = get_response
+
+        def __call__(self, request):
+            if request.path_info in ("/health", "/common/health"):
+                return health(request)
+            return self.get_response(request)
+"""
+
+
+def middleware_project(make_project, middleware: str, extra: str = ""):
+    return project_with(
+        make_project,
+        ROUTED,
+        {
+            "mysite/settings.py": SETTINGS + f"    MIDDLEWARE = {middleware}\n" + extra,
+            "common/middleware.py": HEALTH_MIDDLEWARE,
+        },
+    )
+
+
+def test_health_middleware_first(make_project):
+    project = middleware_project(
+        make_project,
+        '["common.middleware.HealthCheckMiddleware", "django.middleware.common.CommonMiddleware"]',
+    )
+    assert findings_of(item07, project) == []
+
+
+def test_no_middleware_validates_the_host(make_project):
+    project = middleware_project(
+        make_project, '["django.contrib.sessions.middleware.SessionMiddleware"]'
+    )
+    assert findings_of(item07, project) == []
+
+
+def test_ssl_redirect_exempts_health(make_project):
+    project = middleware_project(
+        make_project,
+        '["django.middleware.security.SecurityMiddleware"]',
+        '    SECURE_SSL_REDIRECT = True\n    SECURE_REDIRECT_EXEMPT = [r"^health/?$"]\n',
+    )
+    assert findings_of(item07, project) == []
+
+
+def test_common_middleware_before_the_health_middleware(make_project):
+    project = middleware_project(
+        make_project,
+        '["django.middleware.common.CommonMiddleware", "common.middleware.HealthCheckMiddleware"]',
+    )
+    findings = findings_of(item07, project)
+    assert codes(findings) == [("DJ072", "mysite/settings.py", 4)]
+    assert "django.middleware.common.CommonMiddleware" in findings[0].message
+
+
+def test_ssl_redirect_without_exemption(make_project):
+    project = middleware_project(
+        make_project,
+        '["django.middleware.security.SecurityMiddleware"]',
+        "    SECURE_SSL_REDIRECT = True\n",
+    )
+    assert [f.code for f in findings_of(item07, project)] == ["DJ072"]

@@ -24,24 +24,28 @@ def comments(source: str) -> Counter[str]:
     return Counter(t.string for t in tokens if t.type == tokenize.COMMENT)
 
 
-def check(before: str, after: str, django: tuple[int, int] | None = (5, 2)) -> Result:
+def check(
+    before: str, after: str, django: tuple[int, int] | None = (5, 2), **options: tuple[str, ...]
+) -> Result:
     """`before` becomes exactly `after`; the output parses, keeps every comment, and a second run
     changes nothing."""
     before, after = dedent(before), dedent(after)
-    result = transform(before, django_version=django, **MODULES)
+    result = transform(before, django_version=django, **MODULES, **options)
     assert result.code == after
     cst.parse_module(result.code)
     ast.parse(result.code)
     assert not comments(before) - comments(result.code)
-    again = transform(result.code, django_version=django, **MODULES)
+    again = transform(result.code, django_version=django, **MODULES, **options)
     assert again.code == result.code
     assert again.rewritten == [] and again.left == []
     return result
 
 
-def unchanged(source: str, django: tuple[int, int] | None = (5, 2)) -> Result:
+def unchanged(
+    source: str, django: tuple[int, int] | None = (5, 2), **options: tuple[str, ...]
+) -> Result:
     source = dedent(source)
-    result = transform(source, django_version=django, **MODULES)
+    result = transform(source, django_version=django, **MODULES, **options)
     assert result.code == source
     assert result.rewritten == []
     return result
@@ -109,6 +113,23 @@ def test_routes_inside_patterns_already_there() -> None:
         """,
         django=(1, 8),
     )
+
+
+def test_routes_the_caller_found_elsewhere() -> None:
+    # the caller read the whole URLconf: /health and /common/health resolve through modules
+    # this one only includes, so nothing is added in front of them
+    result = unchanged(
+        """\
+        from django.urls import include, path
+
+        urlpatterns = [
+            path("", include("core.urls")),
+            path("common/", include("shared.urls")),
+        ]
+        """,
+        routes=(),
+    )
+    assert result.left == []
 
 
 def test_urlpatterns_from_another_module() -> None:
@@ -648,6 +669,30 @@ def test_only_the_missing_route_is_added() -> None:
         """,
     )
     assert result.rewritten == [("common/", 5)]
+
+
+def test_only_the_routes_the_caller_asks_for() -> None:
+    # the project's own app answers /common/health through its include: only /health is added
+    result = check(
+        """\
+        from django.urls import include, path
+
+        urlpatterns = [
+            path("common/", include("shared.urls")),
+        ]
+        """,
+        """\
+        from django.urls import include, path
+        from common.views import health as djfix_health
+
+        urlpatterns = [
+            path("health", djfix_health),
+            path("common/", include("shared.urls")),
+        ]
+        """,
+        routes=("health",),
+    )
+    assert result.rewritten == [("health", 3)]
 
 
 def test_health_under_a_prefix_does_not_count() -> None:

@@ -10,12 +10,16 @@ run from CommonConfig.ready(), but only
   such as collectstatic set STARTUP_CHECKS=false), and
 * in a gunicorn process or for the runserver and migrate commands.
 
+Redis is only the cache (IGNORE_EXCEPTIONS in the settings): the site works
+without it, slower, so an unreachable Redis is logged and the start goes on.
+
 They never use the ORM or Django's shared connections: the database is reached
 through a separate connection that is closed straight away, so nothing opened
 here is inherited by forked workers or reused by requests.
 """
 
 import copy
+import logging
 import socket
 import sys
 from pathlib import Path
@@ -31,14 +35,17 @@ REDIS_CONNECT_TIMEOUT = 0.25  # seconds, as the cache's SOCKET_CONNECT_TIMEOUT
 
 PROBED_COMMANDS = frozenset({"runserver", "migrate"})
 
+logger = logging.getLogger(__name__)
+
 _probes = []
 
 
-def probe(name):
-    """Register a startup probe. It raises an exception when `name` is down."""
+def probe(name, required=True):
+    """Register a startup probe. It raises an exception when `name` is down;
+    the start stops then, unless the service is not `required`."""
 
     def register(func):
-        _probes.append((name, func))
+        _probes.append((name, required, func))
         return func
 
     return register
@@ -71,7 +78,7 @@ def probe_database():
             wrapper.close()
 
 
-@probe("redis")
+@probe("redis", required=False)
 def probe_redis():
     cache = settings.CACHES.get("default", {})
     if "redis" not in cache.get("BACKEND", "").lower():
@@ -91,20 +98,24 @@ def probe_redis():
 
 
 def run_probes():
-    """Run every probe; raise ImproperlyConfigured naming each failing one."""
+    """Run every probe; raise ImproperlyConfigured naming each failing required
+    one. Optional ones are only logged."""
     failures = []
-    for name, func in _probes:
+    for name, required, func in _probes:
         try:
             func()
         except Exception as exc:  # any failure means the service is unusable
             detail = " ".join(str(exc).split()) or type(exc).__name__
-            failures.append(f"{name}: {detail}")
+            if required:
+                failures.append(f"{name}: {detail}")
+            else:
+                logger.warning("startup probe: %s: %s; starting anyway", name, detail)
     if failures:
         raise ImproperlyConfigured(
             "Startup probes failed:\n  - "
             + "\n  - ".join(failures)
-            + "\nCheck DATABASE_URL and REDIS_URL, or set STARTUP_CHECKS=false "
-            "for steps that need neither."
+            + "\nCheck DATABASE_URL, or set STARTUP_CHECKS=false "
+            "for steps that need no database."
         )
 
 

@@ -13,12 +13,14 @@ Environment:
     STARTUP_CHECK_TIMEOUT is the timeout of each probe in seconds (default 2).
 """
 
+import errno
 import functools
 import logging
 import math
 import os
 import re
 import socket
+import warnings
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -118,6 +120,20 @@ _CAUSES = [
     ("getaddrinfo", "host name not found"),
 ]
 
+# MySQL and MariaDB clients end their messages with the system error number:
+# "Can't connect to server on 'db' (111)", "Lost connection ..., system error: 110".
+_SYSTEM_ERROR = re.compile(r"(?:\((\d+)\)|system error: (\d+))\W*$")
+_ERRNO_CAUSES = {
+    errno.ECONNREFUSED: "connection refused",
+    errno.ETIMEDOUT: "timed out",
+    errno.EHOSTUNREACH: "host unreachable",
+    errno.ENETUNREACH: "network unreachable",
+    errno.ECONNRESET: "the server closed the connection",
+    # MariaDB's client reports the errno of its non-blocking connect() when the
+    # connection fails at once, whatever the reason
+    errno.EINPROGRESS: "connection refused or host unreachable",
+}
+
 
 def _cause(exc, timeout):
     """What went wrong, in plain words, without credentials."""
@@ -140,11 +156,14 @@ def _cause(exc, timeout):
             error = error.__cause__ or error.__context__
         depth += 1
     text = " ".join(str(exc).split())
-    for words, cause in _CAUSES:
-        if words in text.lower():
-            if cause == "timed out":
-                return "timed out after {:g} s".format(timeout)
-            return cause
+    found = _SYSTEM_ERROR.search(text)
+    cause = _ERRNO_CAUSES.get(int(found.group(1) or found.group(2))) if found else None
+    if cause is None:
+        cause = next((c for words, c in _CAUSES if words in text.lower()), None)
+    if cause == "timed out":
+        return "timed out after {:g} s".format(timeout)
+    if cause is not None:
+        return cause
     # Keep the driver's words, minus any user:password@ in a URL.
     text = re.sub(r"//[^/@\s]*@", "//***@", text)
     return "{}: {}".format(type(exc).__name__, text[:200] or "no details")
@@ -176,6 +195,14 @@ def _probe_database(alias, timeout):
     settings_dict["OPTIONS"] = options
     connection = backend.DatabaseWrapper(settings_dict, alias)
     try:
-        connection.ensure_connection()
+        with warnings.catch_warnings():
+            # Django 5.0+ warns about queries before the apps are ready; the ones
+            # a backend runs to set a new connection up are this probe's own
+            warnings.filterwarnings(
+                "ignore",
+                "Accessing the database during app initialization",
+                RuntimeWarning,
+            )
+            connection.ensure_connection()
     finally:
         connection.close()
