@@ -135,7 +135,36 @@ def fix_startup_queries(ctx: FixContext) -> None:
         result = ready_guard.transform(
             source, module_kind=kind, django_version=ctx.project.django_version
         )
+        code = _guard_import_queries(result.code)
+        guarded = {name for name, _ in code[1]}
         for setting, line, reason in result.left:
-            ctx.leave(10, rel, f"{setting} (line {line}): {reason}")
-        if result.code != source:
-            ctx.write(rel, result.code, 10)
+            if setting.split(" ")[0] not in guarded:
+                ctx.leave(10, rel, f"{setting} (line {line}): {reason}")
+        if code[0] != source:
+            ctx.write(rel, code[0], 10)
+
+
+def _guard_import_queries(source: str) -> tuple[str, list[tuple[str, int]]]:
+    """Wrap the module-level assignments that still evaluate a query at import (those that
+    could not be made lazy) in try/except with an empty value and a logged warning."""
+    import ast
+
+    from codemods import import_guard
+    from fixer.checks.item10_startup_queries import evaluates_query, walk_code
+
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return source, []
+    lines: set[int] = set()
+    for node, guarded in walk_code(tree.body, import_time=True):
+        if guarded or not evaluates_query(node):
+            continue
+        line = getattr(node, "lineno", 0)
+        for stmt in tree.body:
+            if isinstance(stmt, ast.Assign) and stmt.lineno <= line <= (stmt.end_lineno or 0):
+                lines.add(stmt.lineno)
+    if not lines:
+        return source, []
+    result = import_guard.transform(source, lines)
+    return result.code, result.rewritten
