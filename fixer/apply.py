@@ -117,17 +117,24 @@ def plan(project: ProjectModel, selection: Selection, options: dict[str, Any]) -
     from fixer import envfiles
 
     envfiles.finish(ctx)
-    after_project = rediscover(project, changeset)
-    after = run_checks(after_project, selection, options)
+    from fixer.sources import planned_files
+
+    # the re-check sees the files the plans create, in discovery and in every check
+    with planned_files(_created(project, changeset)):
+        after_project = rediscover(project, changeset)
+        after = run_checks(after_project, selection, options)
     return _summarise(project, changeset, ctx, before, after, _rewritten_spans(ctx, after_project))
+
+
+def _created(project: ProjectModel, changeset: Changeset) -> set[Path]:
+    return {project.root / c.rel for c in changeset.changes() if c.old is None}
 
 
 def rediscover(project: ProjectModel, changeset: Changeset) -> ProjectModel:
     """The project as the planned changes leave it, files the plans create included."""
     from fixer.sources import planned_files
 
-    created = {project.root / c.rel for c in changeset.changes() if c.old is None}
-    with planned_files(created):
+    with planned_files(_created(project, changeset)):
         return discover(
             project.root,
             settings=project.production_module if project.settings_origin == "given" else None,

@@ -41,6 +41,8 @@ import weakref
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from fixer.sources import is_dir, is_file
+
 if TYPE_CHECKING:
     from fixer.project import ProjectModel
 
@@ -1145,7 +1147,7 @@ class _Reader:
         top = dotted.split(".")[0]
         root = self.project.source_root
         try:
-            return (root / top).is_dir() or (root / f"{top}.py").is_file()
+            return is_dir(root / top) or is_file(root / f"{top}.py")
         except OSError:
             return False
 

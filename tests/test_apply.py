@@ -395,3 +395,18 @@ def test_bool_of_an_environment_read_asks_whether_it_is_set(tmp_path):
         'import os\nif bool(os.environ.get("DATABASE_URL")):\n    X = 1\n', Plan()
     ).code
     assert 'if bool(env("DATABASE_URL", default=None)):' in code
+
+
+def test_summary_sees_the_generated_app(tmp_path):
+    import shutil
+
+    from tests.conftest import PROJECTS
+
+    repo = tmp_path / "p"
+    shutil.copytree(PROJECTS / "legacy_single", repo)
+    commit_all(repo)
+    result = invoke("apply", "--dry-run", str(repo))
+    table = result.stderr[result.stderr.index("Checklist after apply") :]
+    for line in table.splitlines():
+        if line.strip().startswith(("7 ", "13 ")):
+            assert " fixed" in line and "partly" not in line, line

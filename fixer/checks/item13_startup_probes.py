@@ -69,6 +69,7 @@ from typing import Any
 from fixer.checks import rule
 from fixer.findings import Finding, Severity
 from fixer.project import ProjectModel, Service
+from fixer.sources import is_file
 
 ITEM = 13
 TITLE = "Startup dependency probes"
@@ -157,7 +158,9 @@ def _probe_modules(project: ProjectModel) -> list[tuple[str, str]]:
         for name in PROBE_FILES:
             path = app.path / name
             try:
-                if not path.is_file() or path.stat().st_size > MAX_FILE_SIZE:
+                if not is_file(path):
+                    continue  # (a file a plan creates counts: the re-check after apply)
+                if path.is_file() and path.stat().st_size > MAX_FILE_SIZE:
                     continue
             except OSError:
                 continue
