@@ -54,6 +54,7 @@ class FixContext:
     # the label of the generated common app, once a plan made or found it
     common_label: str | None = None
     common_generated: bool = False
+    container_planned: bool = False
     # (item, rel, setting) a codemod says it rewrote: a finding left there is a djfix bug
     rewritten: set[tuple[int, str, str]] = field(default_factory=set)
 
@@ -100,6 +101,9 @@ class ApplyResult:
     bugs: list[Finding]
 
 
+CONTAINER_ITEMS = (1, 2, 3, 4)
+
+
 def _match_key(f: Finding) -> tuple:
     return (f.code, f.path, f.message)
 
@@ -109,7 +113,10 @@ def plan(project: ProjectModel, selection: Selection, options: dict[str, Any]) -
     before = run_checks(project, selection, options)
     changeset = Changeset(project.root)
     ctx = FixContext(project, changeset, options, selection, before)
-    for mod in modules():
+    # the container (items 1-4) is planned last: its files read the settings as the other
+    # plans leave them (the variables they read, STATIC_ROOT)
+    ordered = sorted(modules(), key=lambda mod: mod.ITEM in CONTAINER_ITEMS)
+    for mod in ordered:
         fix = getattr(mod, "fix", None)
         if fix is None or mod.ITEM is None or not ctx.wants(mod.ITEM):
             continue

@@ -28,7 +28,7 @@ from fixer.settings_eval import (
     evaluate_settings,
     resolve_module,
 )
-from fixer.sources import PyFile, SourceCache, is_dir, is_file
+from fixer.sources import PyFile, SourceCache, is_dir, is_file, planned_paths
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -337,6 +337,15 @@ def _walk(root: Path) -> _Walk:
                 found.settings_candidates.append(path)
             elif name in ("wsgi.py", "asgi.py"):
                 found.wsgi.append(path)
+    # container files a fix plan creates are not on disk yet; the re-detection must see them
+    for path in sorted(planned_paths()):
+        if path.parent != root:
+            continue
+        lower = path.name.lower()
+        if lower == "dockerfile" and path not in found.dockerfiles:
+            found.dockerfiles.append(path)
+        elif re.fullmatch(r"(docker-)?compose\.ya?ml", lower) and path not in found.compose:
+            found.compose.append(path)
     return found
 
 
@@ -668,7 +677,8 @@ def _read_apps(model: ProjectModel) -> None:
         if is_dir(mig_dir):
             app.migrations_rel = model.rel(mig_dir)
             app.migrations_init = is_file(mig_dir / "__init__.py")
-            for f in sorted(mig_dir.glob("*.py")):
+            planned = {p for p in planned_paths() if p.parent == mig_dir and p.suffix == ".py"}
+            for f in sorted(set(mig_dir.glob("*.py")) | planned):
                 if f.name == "__init__.py" or f.name[0] in "_~":
                     continue  # Django's loader skips these too
                 app.migrations.append(_read_migration(model, app.label, f))

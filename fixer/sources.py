@@ -41,6 +41,11 @@ def planned_files(paths: set[Path]):
         _PLANNED.reset(token)
 
 
+def planned_paths() -> frozenset[Path]:
+    """The files the planned changes create (empty outside `planned_files`)."""
+    return _PLANNED.get()
+
+
 def is_file(path: Path) -> bool:
     return path in _PLANNED.get() or path.is_file()
 

@@ -34,7 +34,12 @@ repository (for example one installed from a package): it cannot tell what that 
 ```
 
 ## Fix safety
-None: djfix reports these problems; writing a Dockerfile is left to the author.
+DJ010 is safe: djfix writes a `Dockerfile` generated for this project (its Python
+version, dependency manager, `manage.py` folder, WSGI/ASGI module and app server), with
+`.dockerignore`, a compose file for local runs (when there is none) and a README section on
+build, run and migrate. DJ011 and DJ012 are unsafe: the existing Dockerfile is replaced by the
+generated one; the system packages it installed are carried over, and steps djfix does not
+carry (compilemessages, front-end builds) are listed in the summary for you to move.
 
 ## Options
 None.
@@ -61,7 +66,7 @@ from fixer.deploy_files import (
     ScriptCommand,
     Stage,
 )
-from fixer.findings import Finding, Severity
+from fixer.findings import Finding, FixSafety, Severity
 from fixer.project import ProjectModel
 
 ITEM = 1
@@ -74,6 +79,7 @@ MISSING = rule(
     ITEM,
     Severity.ERROR,
     "There is no Dockerfile at the repository root.",
+    FixSafety.SAFE,
 )
 GENERIC = rule(
     __name__,
@@ -82,6 +88,7 @@ GENERIC = rule(
     ITEM,
     Severity.ERROR,
     "The root Dockerfile does not install or does not start this project.",
+    FixSafety.UNSAFE,
 )
 UNPARSABLE = rule(
     __name__,
@@ -90,6 +97,7 @@ UNPARSABLE = rule(
     ITEM,
     Severity.ERROR,
     "The root Dockerfile cannot be read or has no FROM instruction.",
+    FixSafety.UNSAFE,
 )
 RULES = [MISSING, GENERIC, UNPARSABLE]
 OPTIONS: dict = {}
@@ -829,3 +837,10 @@ def check(project: ProjectModel, options: dict[str, Any]) -> Iterator[Finding]:
                 df.path,
                 start.line,
             )
+
+
+def fix(ctx) -> None:
+    """Generate the container files (shared with items 2, 3 and 4)."""
+    from fixer.container import ensure_container
+
+    ensure_container(ctx, ITEM)

@@ -54,7 +54,10 @@ surface to production.
 ```
 
 ## Fix safety
-None: restructuring a Dockerfile needs a person to decide which libraries the runtime needs.
+DJ025 is safe: djfix generates the multi-stage Dockerfile (see DJ010). DJ020 to DJ024 are
+unsafe: the existing Dockerfile is replaced by a generated one whose builder stage gets the
+headers of the dependencies built from source (psycopg2, mysqlclient, python-ldap) and the
+final stage only their runtime libraries; check the runtime packages it lists.
 
 ## Options
 None.
@@ -78,7 +81,7 @@ from fixer.checks.item01_dockerfile import (
     run_of,
 )
 from fixer.deploy_files import Instruction, ScriptCommand, Stage
-from fixer.findings import Finding, Severity
+from fixer.findings import Finding, FixSafety, Severity
 from fixer.project import ProjectModel
 
 ITEM = 2
@@ -91,6 +94,7 @@ SINGLE_STAGE = rule(
     ITEM,
     Severity.WARNING,
     "The image is built in one stage, so build tools and caches stay in it.",
+    FixSafety.UNSAFE,
 )
 BASE_NOT_SLIM = rule(
     __name__,
@@ -99,6 +103,7 @@ BASE_NOT_SLIM = rule(
     ITEM,
     Severity.WARNING,
     "The final stage starts from a full base image (about 1 GB) instead of a slim one.",
+    FixSafety.UNSAFE,
 )
 TOOLCHAIN = rule(
     __name__,
@@ -107,6 +112,7 @@ TOOLCHAIN = rule(
     ITEM,
     Severity.WARNING,
     "The final stage installs compilers, headers or other build tools.",
+    FixSafety.UNSAFE,
 )
 PIP_CACHE = rule(
     __name__,
@@ -115,6 +121,7 @@ PIP_CACHE = rule(
     ITEM,
     Severity.WARNING,
     "pip install in the final stage keeps its download cache in the image.",
+    FixSafety.UNSAFE,
 )
 DEV_DEPENDENCIES = rule(
     __name__,
@@ -123,6 +130,7 @@ DEV_DEPENDENCIES = rule(
     ITEM,
     Severity.WARNING,
     "The image installs development dependencies.",
+    FixSafety.UNSAFE,
 )
 NO_IMAGE = rule(
     __name__,
@@ -131,6 +139,7 @@ NO_IMAGE = rule(
     ITEM,
     Severity.WARNING,
     "No readable root Dockerfile defines the image, so it cannot be multi-stage and minimal.",
+    FixSafety.SAFE,
 )
 RULES = [SINGLE_STAGE, BASE_NOT_SLIM, TOOLCHAIN, PIP_CACHE, DEV_DEPENDENCIES, NO_IMAGE]
 OPTIONS: dict = {}
@@ -614,3 +623,10 @@ def check(project: ProjectModel, options: dict[str, Any]) -> Iterator[Finding]:
     yield from _check_toolchain(project, image, label)
     yield from _check_pip_cache(project, image, label)
     yield from _check_dev_dependencies(project, image, label)
+
+
+def fix(ctx) -> None:
+    """Generate the multi-stage Dockerfile (shared with items 1, 3 and 4)."""
+    from fixer.container import ensure_container
+
+    ensure_container(ctx, ITEM)

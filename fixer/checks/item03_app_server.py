@@ -44,7 +44,11 @@ from the dependency file means the image only works because someone installed it
 ```
 
 ## Fix safety
-None: choosing the server and splitting out nginx changes how the app is deployed.
+DJ034 is safe: the dependency file gains the server the generated Dockerfile runs (gunicorn;
+gunicorn and uvicorn for ASGI; daphne for a Channels project that has it). DJ030 to DJ033 are
+unsafe: the Dockerfile that runs them is replaced by a generated one whose CMD runs the app
+server alone; runserver, supervisor or nginx in a Procfile, compose file or script outside
+the image stays for you to change.
 
 ## Options
 None.
@@ -74,7 +78,7 @@ from fixer.checks.item01_dockerfile import (
     run_of,
 )
 from fixer.deploy_files import ScriptCommand
-from fixer.findings import Finding, Severity
+from fixer.findings import Finding, FixSafety, Severity
 from fixer.project import ProjectModel
 
 ITEM = 3
@@ -87,6 +91,7 @@ RUNSERVER = rule(
     ITEM,
     Severity.ERROR,
     "Django's development server (runserver) serves the app.",
+    FixSafety.UNSAFE,
 )
 PROCESS_MANAGER = rule(
     __name__,
@@ -95,6 +100,7 @@ PROCESS_MANAGER = rule(
     ITEM,
     Severity.WARNING,
     "The API container runs a process manager (supervisord, circus, honcho).",
+    FixSafety.UNSAFE,
 )
 NGINX = rule(
     __name__,
@@ -103,6 +109,7 @@ NGINX = rule(
     ITEM,
     Severity.WARNING,
     "nginx is installed or started in the API image instead of its own container.",
+    FixSafety.UNSAFE,
 )
 UWSGI = rule(
     __name__,
@@ -111,6 +118,7 @@ UWSGI = rule(
     ITEM,
     Severity.WARNING,
     "The app is served by uWSGI instead of gunicorn, uvicorn or daphne.",
+    FixSafety.UNSAFE,
 )
 SERVER_MISSING = rule(
     __name__,
@@ -119,6 +127,7 @@ SERVER_MISSING = rule(
     ITEM,
     Severity.ERROR,
     "No app server (gunicorn, uvicorn, daphne) is declared as a dependency.",
+    FixSafety.SAFE,
 )
 RULES = [RUNSERVER, PROCESS_MANAGER, NGINX, UWSGI, SERVER_MISSING]
 OPTIONS: dict = {}
@@ -389,3 +398,10 @@ def check(project: ProjectModel, options: dict[str, Any]) -> Iterator[Finding]:
         if key not in seen:
             seen.add(key)
             yield finding
+
+
+def fix(ctx) -> None:
+    """Serve with an app server in the generated Dockerfile (shared with items 1, 2, 4)."""
+    from fixer.container import ensure_container
+
+    ensure_container(ctx, ITEM)

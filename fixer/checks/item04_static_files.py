@@ -67,7 +67,12 @@ call is harmless, and DJ044 reports the missing server). `collectstatic` refuses
 ```
 
 ## Fix safety
-None: serving static files from another image changes the deployment.
+DJ044 is safe when djfix generates the Dockerfile (item 1): its `static` stage is nginx
+holding only the output of a collectstatic stage run with build-only settings. An existing
+Dockerfile that passes items 1-3 is kept, and DJ044 stays for you. DJ043 is safe: djfix adds
+`STATIC_ROOT = BASE_DIR / "staticfiles"` (or `os.path.join(BASE_DIR, "staticfiles")`) right after
+`STATIC_URL`, when both are set at the top level of a settings module and BASE_DIR is a path.
+DJ040 to DJ042 have no automatic fix: removing whitenoise and static routes changes the app.
 
 ## Options
 - `static-image-without-dockerfile` (bool, default false): report DJ044 (with no file) also
@@ -83,7 +88,7 @@ from typing import Any
 
 from fixer.checks import Option, rule
 from fixer.deploy_files import Dockerfile, Stage
-from fixer.findings import Finding, Severity
+from fixer.findings import Finding, FixSafety, Severity
 from fixer.project import ProjectModel
 from fixer.settings_eval import EnvRef, Unknown
 from fixer.urls import read_urlconf
@@ -122,6 +127,7 @@ STATIC_ROOT_MISSING = rule(
     ITEM,
     Severity.WARNING,
     "The production settings set no STATIC_ROOT, so collectstatic cannot run.",
+    FixSafety.SAFE,
 )
 STATIC_IMAGE_MISSING = rule(
     __name__,
@@ -130,6 +136,7 @@ STATIC_IMAGE_MISSING = rule(
     ITEM,
     Severity.WARNING,
     "No separate nginx (or caddy/httpd) image serves the collected static files.",
+    FixSafety.SAFE,
 )
 RULES = [WHITENOISE, SERVE_VIEW, STATIC_URLPATTERNS, STATIC_ROOT_MISSING, STATIC_IMAGE_MISSING]
 OPTIONS = {
@@ -539,3 +546,10 @@ def check(project: ProjectModel, options: dict[str, Any]) -> Iterator[Finding]:
     yield from _url_helpers(project)
     yield from _static_root(project)
     yield from _static_image(project, options)
+
+
+def fix(ctx) -> None:
+    """The `static` nginx stage of the generated Dockerfile (shared with items 1-3)."""
+    from fixer.container import ensure_container
+
+    ensure_container(ctx, ITEM)

