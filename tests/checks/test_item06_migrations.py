@@ -209,7 +209,7 @@ def test_two_leaves_are_a_conflict(make_project):
     assert (finding.path, finding.line) == ("shop/migrations/0002_b.py", 4)
     assert "0002_a, 0002_b" in finding.message
     assert "makemigrations --merge shop" in finding.message
-    assert "cannot write it yet" in finding.message
+    assert "resolves it" in finding.message
 
 
 def test_missing_dependency_on_a_local_migration(make_project):

@@ -1,0 +1,382 @@
+"""Run the project's own Django, in a subprocess, to ask it about migrations.
+
+`manage.py makemigrations --check --dry-run` says which app's models have changes no migration
+holds; `manage.py migrate --plan` says whether the migrations form a plan on an empty database.
+Both run with the interpreter the user names (`--python`), or else the `python` on PATH when it
+can import Django from the project's source root, under a synthetic environment: a dummy
+SECRET_KEY, every database replaced by an sqlite file in a temporary folder (the user's
+databases are never touched), DEBUG off, STARTUP_CHECKS=false, and a timeout.
+
+The settings module manage.py would use is wrapped by a tiny module that imports it and then
+points every alias of DATABASES at sqlite; nothing of the project is changed. When the planned
+changes touch files, the commands run in a temporary copy of the work tree with those changes
+applied, so the answer is about the tree as `apply` would leave it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fixer.project import ProjectModel
+
+#: seconds one Django command may take
+TIMEOUT = 120
+#: folders never copied into the temporary work tree
+_SKIP_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        "node_modules",
+        ".venv",
+        "venv",
+        ".tox",
+        ".nox",
+        "__pycache__",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+    }
+)
+_SETTINGS_WRAPPER = "_djfix_settings"
+_PROBE = (
+    "import json, os, django\n"
+    "from django.apps import apps\n"
+    "from django.db.migrations.loader import MigrationLoader\n"
+    "root = os.path.realpath(os.getcwd())\n"
+    "local = [a.label for a in apps.get_app_configs()\n"
+    "         if os.path.realpath(a.path).startswith(root + os.sep)\n"
+    "         and '-packages' + os.sep not in a.path]\n"
+    "print('DJFIX-PROBE ' + json.dumps({'version': django.get_version(), 'local': local}))\n"
+)
+
+
+@dataclass
+class Change:
+    """One migration `makemigrations` would write."""
+
+    app_label: str
+    rel: str  # relative to the repository root
+    operations: list[str]
+
+
+@dataclass
+class Report:
+    """What Django said about the project's migrations."""
+
+    python: str
+    django_version: str | None = None
+    local_apps: list[str] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+    conflict: str | None = None  # makemigrations refused: conflicting leaves
+    plan_error: str | None = None  # migrate --plan failed; its last error line
+    note: str | None = None  # Django could not run, and why
+
+
+@dataclass
+class Outcome:
+    returncode: int
+    output: str
+    timed_out: bool = False
+
+
+def _python_ok(python: str, cwd: Path) -> bool:
+    try:
+        done = subprocess.run(
+            [python, "-c", "import django"],
+            cwd=cwd,
+            capture_output=True,
+            timeout=30,
+            env=_base_env(),
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0
+
+
+def find_python(project: ProjectModel, python: str | None = None) -> tuple[str | None, str]:
+    """The interpreter to run Django with, or None and why not."""
+    cwd = _source_root(project)
+    if python:
+        resolved = shutil.which(python) or (python if Path(python).is_file() else None)
+        if resolved is None:
+            return None, f"--python {python}: no such interpreter"
+        if not _python_ok(resolved, cwd):
+            return None, f"--python {python} cannot import Django"
+        return resolved, ""
+    for name in ("python", "python3"):
+        found = shutil.which(name)
+        if found and _python_ok(found, cwd):
+            return found, ""
+    return None, "no `python` on PATH can import Django (name one with --python)"
+
+
+def _source_root(project: ProjectModel) -> Path:
+    if project.manage_py:
+        return (project.root / project.manage_py).parent
+    return project.source_root
+
+
+def _base_env() -> dict[str, str]:
+    keep = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT", "USER")
+    return {k: os.environ[k] for k in keep if k in os.environ}
+
+
+def synthetic_env(workdir: Path, settings_module: str) -> dict[str, str]:
+    """The environment Django runs under: nothing of the caller's, placeholders for what
+    settings usually demand, and databases on sqlite in `workdir`."""
+    env = _base_env()
+    env.update(
+        {
+            "SECRET_KEY": "djfix-placeholder-" + "k" * 32,  # 50 characters
+            "DJANGO_SECRET_KEY": "djfix-placeholder-" + "k" * 32,
+            "DATABASE_URL": f"sqlite:///{workdir / 'default.sqlite3'}",
+            "STARTUP_CHECKS": "false",
+            "DEBUG": "False",
+            "DJANGO_DEBUG": "False",
+            "ALLOWED_HOSTS": "*",
+            "DJANGO_ALLOWED_HOSTS": "*",
+            "DJANGO_SETTINGS_MODULE": _SETTINGS_WRAPPER,
+            "PYTHONPATH": str(workdir),
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "PYTHONUNBUFFERED": "1",
+            "NO_COLOR": "1",
+        }
+    )
+    wrapper = (
+        f"from {settings_module} import *  # noqa: F403\n"
+        "_aliases = list(globals().get('DATABASES') or {'default': None})\n"
+        "DATABASES = {\n"
+        "    alias: {'ENGINE': 'django.db.backends.sqlite3',\n"
+        f"            'NAME': {str(workdir)!r} + '/' + alias + '.sqlite3'}}\n"
+        "    for alias in _aliases\n"
+        "}\n"
+    )
+    (workdir / f"{_SETTINGS_WRAPPER}.py").write_text(wrapper, encoding="utf-8")
+    return env
+
+
+def _run(python: str, args: list[str], cwd: Path, env: dict[str, str], timeout: int) -> Outcome:
+    try:
+        done = subprocess.run(
+            [python, *args],
+            cwd=cwd,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+        )
+    except subprocess.TimeoutExpired as exc:
+        out = (exc.stdout or b"") + (exc.stderr or b"")
+        text = out.decode("utf-8", "replace") if isinstance(out, bytes) else str(out)
+        return Outcome(-1, text, timed_out=True)
+    except OSError as exc:
+        return Outcome(-1, str(exc))
+    return Outcome(done.returncode, (done.stdout or "") + (done.stderr or ""))
+
+
+def _last_error(output: str) -> str:
+    lines = [ln.strip() for ln in output.splitlines() if ln.strip()]
+    for line in reversed(lines):
+        if re.match(r"^[\w.]+(Error|Exception|Exit)\b", line) or "Error:" in line:
+            return line[:300]
+    return lines[-1][:300] if lines else "no output"
+
+
+_HEADING = re.compile(r"^Migrations for '([^']+)':\s*$")
+
+
+def parse_makemigrations(output: str, cwd: Path, root: Path) -> list[Change]:
+    """The migrations `makemigrations` (verbosity 1) lists: a heading per app, then per file its
+    path (relative to `cwd`) and its operations."""
+    changes: list[Change] = []
+    label: str | None = None
+    for raw in output.splitlines()[:5000]:
+        heading = _HEADING.match(raw)
+        if heading:
+            label = heading.group(1)
+            continue
+        stripped = raw.strip()
+        if label is None or not stripped:
+            continue
+        if raw.startswith("    ") and changes and changes[-1].app_label == label:
+            changes[-1].operations.append(stripped.lstrip("+-~*x ").strip() or stripped)
+        elif raw.startswith("  ") and stripped.endswith(".py"):
+            path = Path(stripped)
+            path = path if path.is_absolute() else cwd / path
+            rel = Path(os.path.relpath(path, root)).as_posix()
+            changes.append(Change(label, rel, []))
+        elif not raw.startswith(" "):
+            label = None
+    return changes
+
+
+@contextmanager
+def work_tree(project: ProjectModel, overlay: dict[str, str] | None) -> Iterator[Path]:
+    """The repository root to run in: the user's own when nothing is planned, else a temporary
+    copy with the planned files written into it."""
+    if not overlay:
+        yield project.root
+        return
+    with tempfile.TemporaryDirectory(prefix="djfix-tree-") as tmp:
+        copy = Path(tmp) / "tree"
+        _copy_tree(project.root, copy)
+        for rel, text in overlay.items():
+            target = copy / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+        yield copy
+
+
+def _copy_tree(src: Path, dst: Path) -> None:
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        return {n for n in names if n in _SKIP_DIRS}
+
+    shutil.copytree(src, dst, symlinks=True, ignore=ignore)
+
+
+def _manage(project: ProjectModel, root: Path) -> Path | None:
+    if not project.manage_py:
+        return None
+    return root / project.manage_py
+
+
+def inspect(
+    project: ProjectModel,
+    python: str | None = None,
+    *,
+    overlay: dict[str, str] | None = None,
+    timeout: int = TIMEOUT,
+) -> Report:
+    """Ask Django (makemigrations --check --dry-run, migrate --plan) about the project as the
+    `overlay` (planned files, relative path -> text) leaves it."""
+    found, why = find_python(project, python)
+    report = Report(found or (python or "python"))
+    if found is None:
+        report.note = f"Django could not run ({why}); only the static migration checks ran"
+        return report
+    if not project.manage_py:
+        report.note = "Django could not run (no manage.py); only the static migration checks ran"
+        return report
+    with (
+        work_tree(project, overlay) as root,
+        tempfile.TemporaryDirectory(prefix="djfix-django-") as scratch,
+    ):
+        _inspect_in(project, found, root, Path(scratch), report, timeout)
+    return report
+
+
+def _probe(python, manage, cwd, env, timeout, report) -> bool:
+    probe = _run(python, [str(manage), "shell", "-c", _PROBE], cwd, env, timeout)
+    line = next((ln for ln in probe.output.splitlines() if ln.startswith("DJFIX-PROBE ")), None)
+    if probe.returncode != 0 or line is None:
+        what = "timed out" if probe.timed_out else _last_error(probe.output)
+        report.note = (
+            f"Django could not load the settings ({what}); only the static migration checks ran"
+        )
+        return False
+    data = json.loads(line.split(" ", 1)[1])
+    report.django_version = data.get("version")
+    report.local_apps = list(data.get("local") or [])
+    return True
+
+
+def _inspect_in(project, python, root, scratch, report, timeout) -> None:
+    manage = _manage(project, root)
+    cwd = manage.parent
+    env = synthetic_env(scratch, project.settings_module)
+    if not _probe(python, manage, cwd, env, timeout, report):
+        return
+    args = [str(manage), "makemigrations", "--check", "--dry-run", "--no-color"]
+    made = _run(python, [*args, *report.local_apps], cwd, env, timeout)
+    if made.timed_out:
+        report.note = f"`makemigrations --check` timed out after {timeout} s"
+        return
+    if "Conflicting migrations detected" in made.output:
+        report.conflict = _last_error(made.output)
+    elif made.returncode not in (0, 1):
+        report.note = f"`makemigrations --check` failed: {_last_error(made.output)}"
+        return
+    else:
+        report.changes = parse_makemigrations(made.output, cwd, root)
+    plan = _run(python, [str(manage), "migrate", "--plan", "--no-color"], cwd, env, timeout)
+    if plan.returncode != 0:
+        report.plan_error = (
+            f"timed out after {timeout} s" if plan.timed_out else _last_error(plan.output)
+        )
+
+
+def make_migrations(
+    project: ProjectModel,
+    python: str | None,
+    overlay: dict[str, str],
+    *,
+    timeout: int = TIMEOUT,
+) -> tuple[dict[str, str], Report]:
+    """Run `makemigrations` for the local apps in a temporary copy of the work tree (with the
+    planned files in it) and return the migration files it wrote, relative path -> text. The
+    user's tree is never written."""
+    found, why = find_python(project, python)
+    report = Report(found or (python or "python"))
+    if found is None or not project.manage_py:
+        report.note = (
+            f"Django could not run ({why or 'no manage.py'}); the missing migrations were "
+            "not written"
+        )
+        return {}, report
+    with tempfile.TemporaryDirectory(prefix="djfix-tree-") as tmp:
+        root = Path(tmp) / "tree"
+        _copy_tree(project.root, root)
+        for rel, text in overlay.items():
+            target = root / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+        scratch = Path(tmp) / "scratch"
+        scratch.mkdir()
+        manage = _manage(project, root)
+        cwd = manage.parent
+        env = synthetic_env(scratch, project.settings_module)
+        if not _probe(found, manage, cwd, env, timeout, report):
+            return {}, report
+        before = _py_files(root)
+        made = _run(
+            found,
+            [str(manage), "makemigrations", "--noinput", "--no-color", *report.local_apps],
+            cwd,
+            env,
+            timeout,
+        )
+        if made.returncode != 0:
+            what = "timed out" if made.timed_out else _last_error(made.output)
+            report.note = (
+                f"`makemigrations` failed ({what}); the missing migrations were not written"
+            )
+            return {}, report
+        report.changes = parse_makemigrations(made.output, cwd, root)
+        written: dict[str, str] = {}
+        for path, stamp in _py_files(root).items():
+            if before.get(path) != stamp:
+                written[path.relative_to(root).as_posix()] = path.read_text(encoding="utf-8")
+        return written, report
+
+
+def _py_files(root: Path) -> dict[Path, tuple[int, int]]:
+    out: dict[Path, tuple[int, int]] = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if d not in _SKIP_DIRS]
+        for name in filenames:
+            if name.endswith(".py"):
+                path = Path(dirpath) / name
+                st = path.stat()
+                out[path] = (st.st_mtime_ns, st.st_size)
+    return out

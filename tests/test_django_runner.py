@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from fixer import django_runner
+from fixer.django_runner import Change, parse_makemigrations
+from fixer.project import discover
+from tests.conftest import PROJECTS
+
+
+def test_no_changes_parse_to_nothing():
+    assert parse_makemigrations("No changes detected\n", Path("/r"), Path("/r")) == []
+
+
+def test_makemigrations_output_is_parsed():
+    output = (
+        "Migrations for 'shop':\n"
+        "  shop/migrations/0002_product_price.py\n"
+        "    + Add field price to product\n"
+        "    ~ Alter field name on product\n"
+        "Migrations for 'blog':\n"
+        "  /r/src/blog/migrations/0004_tag.py\n"
+        "    + Create model Tag\n"
+    )
+    assert parse_makemigrations(output, Path("/r/src"), Path("/r")) == [
+        Change(
+            "shop",
+            "src/shop/migrations/0002_product_price.py",
+            ["Add field price to product", "Alter field name on product"],
+        ),
+        Change("blog", "src/blog/migrations/0004_tag.py", ["Create model Tag"]),
+    ]
+
+
+def test_synthetic_env_replaces_databases(tmp_path):
+    env = django_runner.synthetic_env(tmp_path, "config.settings.dev")
+    assert len(env["SECRET_KEY"]) == 50
+    assert (env["DEBUG"], env["ALLOWED_HOSTS"], env["STARTUP_CHECKS"]) == ("False", "*", "false")
+    assert env["DATABASE_URL"] == f"sqlite:///{tmp_path}/default.sqlite3"
+    assert env["DJANGO_SETTINGS_MODULE"] == "_djfix_settings"
+    wrapper = (tmp_path / "_djfix_settings.py").read_text()
+    assert wrapper.startswith("from config.settings.dev import *")
+    assert "django.db.backends.sqlite3" in wrapper
+
+
+def test_unknown_python_is_a_note():
+    project = discover(PROJECTS / "split_settings")
+    report = django_runner.inspect(project, "/nonexistent/python")
+    assert report.note == (
+        "Django could not run (--python /nonexistent/python: no such interpreter); only the "
+        "static migration checks ran"
+    )
+    assert report.changes == []
+
+
+def test_python_without_django_is_a_note(tmp_path):
+    fake = tmp_path / "python"
+    fake.write_text("#!/bin/sh\nexit 1\n")
+    fake.chmod(0o755)
+    found, why = django_runner.find_python(discover(PROJECTS / "split_settings"), str(fake))
+    assert (found, why) == (None, f"--python {fake} cannot import Django")
