@@ -30,23 +30,73 @@ never loaded.
 
 ## Example
 ```diff
- # orders/migrations/0002_default_statuses.py
+ # Makefile
+ seed:
+-	python manage.py loaddata statuses
+ # orders/apps.py
+ class OrdersConfig(AppConfig):
+     name = "orders"
+-
+-    def ready(self):
+-        from .models import Status
+-
+-        Status.objects.get_or_create(name="new", defaults={"label": "New"})
+ # orders/migrations/0002_initial_status.py (new)
++# Initial data of app 'orders', embedded from:
++#   orders/fixtures/statuses.json
++#   orders/apps.py (OrdersConfig.ready())
++# The values are copied here, so later changes to the models cannot break this migration.
 +from django.db import migrations
 +
++# (app label, model, lookup, other values): rows are found by the lookup, then created or updated
++ROWS = [
++    ("orders", "Status", {"name": "new"}, {"label": "New", "position": 10}),
++    ("orders", "Status", {"name": "paid"}, {"label": "Paid", "position": 20}),
++]
 +
-+def create_statuses(apps, schema_editor):
-+    Status = apps.get_model("orders", "Status")
-+    for name in ("new", "paid", "shipped"):
-+        Status.objects.get_or_create(name=name)
++
++def create_initial_data(apps, schema_editor):
++    db = schema_editor.connection.alias
++    for app_label, model_name, lookup, values in ROWS:
++        model = apps.get_model(app_label, model_name)
++        model._default_manager.using(db).update_or_create(defaults=values, **lookup)
 +
 +
 +class Migration(migrations.Migration):
-+    dependencies = [("orders", "0001_initial")]
-+    operations = [migrations.RunPython(create_statuses, migrations.RunPython.noop)]
++    dependencies = [
++        ("orders", "0001_initial"),
++    ]
++
++    operations = [
++        # The reverse keeps the rows: they may be older than this migration (loaded by a script
++        # before) and other rows may point to them. Unapplying the app's first migration drops
++        # the tables anyway.
++        migrations.RunPython(create_initial_data, migrations.RunPython.noop),
++    ]
 ```
 
 ## Fix safety
-No automatic fix yet: writing the data migration means choosing which rows are initial data.
+Unsafe: review which rows the migration holds. `djfix apply` writes one RunPython data migration
+per app (`NNNN_initial_<model>`, after the app's current leaf migration) holding the rows of:
+the fixtures that scripts load (JSON and YAML, also compressed, read as files), the
+`initial_data` fixtures, and the `create()` / `get_or_create()` / `update_or_create()` calls of
+`ready()` and `post_migrate` handlers whose arguments are literals (also inside a `for` loop over
+a literal or a module-level constant). The values are embedded, the models come from
+`apps.get_model`, and each row is written with `update_or_create` on a unique field it sets (else
+on its primary key, and the sequences are then moved past the rows, as `loaddata` does), so a
+database that already holds the rows gets no duplicates. The reverse is a no-op: the rows may be
+older than the migration, and other rows may point to them.
+
+Then the `loaddata` commands go (only that command of an `a && b && c` chain), and so do the
+writes: a `post_migrate` handler or a `ready()` left with nothing to do is deleted, with the
+`post_migrate.connect` and the imports only they used. Left with the reason: values djfix cannot
+read statically (a call, a variable, `**kwargs`), writes in a helper function, `bulk_create()`
+and `save()`, `loaddata` with options other than `--verbosity`/`--settings`, after `||` or in a
+pipe, alone in a compose `command:` or CI step, fixtures in XML or outside a local app's
+`fixtures/`, many-to-many values and natural-key references, and apps with several leaf
+migrations (merge them first, item 6). An `initial_data` fixture is embedded but not deleted:
+delete the file by hand. Module-level constants the removed code used are kept (another module
+may import them).
 
 ## Options
 None.
@@ -72,7 +122,7 @@ from fixer.checks.item10_startup_queries import (
     snippet,
     walk_expr,
 )
-from fixer.findings import Finding, Severity
+from fixer.findings import Finding, FixSafety, Severity
 from fixer.project import App, ProjectModel
 from fixer.sources import PyFile
 
@@ -86,6 +136,7 @@ DATA_CREATED_IN_READY = rule(
     ITEM,
     Severity.WARNING,
     "AppConfig.ready() creates rows instead of a data migration.",
+    FixSafety.UNSAFE,
 )
 DATA_CREATED_IN_POST_MIGRATE = rule(
     __name__,
@@ -94,6 +145,7 @@ DATA_CREATED_IN_POST_MIGRATE = rule(
     ITEM,
     Severity.WARNING,
     "A post_migrate signal handler creates rows instead of a data migration.",
+    FixSafety.UNSAFE,
 )
 LOADDATA_IN_SCRIPT = rule(
     __name__,
@@ -102,6 +154,7 @@ LOADDATA_IN_SCRIPT = rule(
     ITEM,
     Severity.WARNING,
     "A deploy or setup script runs `manage.py loaddata` instead of a data migration.",
+    FixSafety.UNSAFE,
 )
 INITIAL_DATA_FIXTURE = rule(
     __name__,
@@ -110,6 +163,7 @@ INITIAL_DATA_FIXTURE = rule(
     ITEM,
     Severity.ERROR,
     "An initial_data fixture relies on automatic loading, which Django removed.",
+    FixSafety.UNSAFE,
 )
 RULES = [
     DATA_CREATED_IN_READY,
@@ -530,3 +584,10 @@ def check(project: ProjectModel, options: dict[str, Any]) -> Iterator[Finding]:
     yield from _data_in_post_migrate(project)
     yield from _loaddata_in_scripts(project)
     yield from _initial_data_fixtures(project)
+
+
+def fix(ctx) -> None:
+    """Embed the initial data into data migrations; remove the loaddata calls and the writes."""
+    from fixer import data_migrations
+
+    data_migrations.fix(ctx)
