@@ -34,6 +34,11 @@ class CheckFormat(str, enum.Enum):
     github = "github"
 
 
+class Provider(str, enum.Enum):
+    github = "github"
+    gitlab = "gitlab"
+
+
 class ListFormat(str, enum.Enum):
     text = "text"
     json = "json"
@@ -111,6 +116,14 @@ ManageOpt = Annotated[
     typer.Option("--manage", help="The path of manage.py when the repository has several."),
 ]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")]
+PythonOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--python",
+        help="The interpreter that runs the project's Django for the migration checks "
+        "(default: the python on PATH, when it can import Django; 'none' to skip them).",
+    ),
+]
 
 
 def load_project(path: Path, settings: str | None, manage: str | None):
@@ -154,6 +167,7 @@ def check(
         Optional[Path],  # noqa: UP045
         typer.Option("--output", "-o", help="Write the report to this file instead of stdout."),
     ] = None,
+    python: PythonOpt = None,
     debug: DebugOpt = False,
 ) -> None:
     """Report every gap between the repository and the deploy checklist. Changes nothing.
@@ -168,6 +182,7 @@ def check(
         project, config = load_project(path, settings, manage)
         selection = selection_from(config, select, ignore)
         options = effective_options(config) if config else effective_options_default()
+        options["python"] = python
         result = run_checks(project, selection, options, debug=debug)
         if output_format is CheckFormat.text:
             color = output is None and sys.stdout.isatty()
@@ -283,9 +298,65 @@ def apply(
         bool,
         typer.Option("--allow-dirty", help="Run even when tracked files have uncommitted changes."),
     ] = False,
+    python: PythonOpt = None,
+    branch: Annotated[
+        str, typer.Option("--branch", help="The branch djfix makes from HEAD.")
+    ] = "djfix/deploy-ready",
+    push: Annotated[bool, typer.Option("--push", help="Push the branch to --remote.")] = False,
+    remote: Annotated[
+        str, typer.Option("--remote", help="The remote --push pushes to.")
+    ] = "origin",
+    stay: Annotated[
+        bool,
+        typer.Option(
+            "--stay", help="Keep the checkout on the current branch (default: end on the new one)."
+        ),
+    ] = False,
+    pr: Annotated[
+        bool,
+        typer.Option(
+            "--pr",
+            help="Open or update a pull request (GitHub, token in GITHUB_TOKEN) or merge request "
+            "(GitLab, GITLAB_TOKEN) for the branch; implies --push.",
+        ),
+    ] = False,
+    base: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--base", help="The branch the pull request targets (default: the current)."),
+    ] = None,
+    provider: Annotated[
+        Optional[Provider],  # noqa: UP045
+        typer.Option("--provider", help="github or gitlab, when the remote's host does not say."),
+    ] = None,
+    api_url: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--api-url",
+            help="The API root of a self-hosted server (https://git.example.com/api/v4).",
+        ),
+    ] = None,
+    repos: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(
+            "--repos",
+            help="A file of clone URLs or paths, one a line: fix each in a fresh clone, "
+            "several at once.",
+        ),
+    ] = None,
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", min=1, max=32, help="Repositories at once (--repos).")
+    ] = 4,
+    workdir: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--workdir", help="Keep the --repos clones here (default: removed)."),
+    ] = None,
     debug: DebugOpt = False,
 ) -> None:
-    """Fix every gap djfix can fix, check the result again, and write all files at once.
+    """Fix every gap djfix can fix, check the result again, and hand the change over.
+
+    In a git repository the fixes become the branch djfix/deploy-ready (--branch), one commit
+    per checklist item, made from HEAD without touching the current branch; --no-branch writes
+    the files into the work tree instead, all at once; --dry-run prints the diff.
 
     Exit status: 0 nothing left to do, 1 changes pending (--dry-run) or findings still open,
     2 usage error, 3 djfix could not finish.
@@ -295,9 +366,34 @@ def apply(
     from fixer.config import effective_options
 
     with _boundary(debug):
+        if pr and (dry_run or no_branch):
+            raise UsageError("--pr needs the branch: not with --dry-run or --no-branch")
+        if repos is not None:
+            if path != Path("."):
+                raise UsageError("--repos FILE and PATH: give one of them")
+            raise typer.Exit(
+                _apply_many(
+                    repos,
+                    jobs,
+                    workdir,
+                    select=select,
+                    ignore=ignore,
+                    settings=settings,
+                    manage=manage,
+                    python=python,
+                    branch=branch,
+                    push=push or pr,
+                    remote=remote,
+                    pr=pr,
+                    base=base,
+                    provider=provider.value if provider else None,
+                    api_url=api_url,
+                )
+            )
         project, config = load_project(path, settings, manage)
         selection = selection_from(config, select, ignore)
         options = effective_options(config) if config else effective_options_default()
+        options["python"] = python
         if not dry_run and not allow_dirty and git.is_repository(project.root):
             dirty = git.dirty_paths(project.root)
             if dirty:
@@ -308,18 +404,122 @@ def apply(
                     f"\n{listing}{more}\ncommit or stash them, or pass --allow-dirty"
                 )
         result = plan(project, selection, options)
+        from fixer import formatting, handover
+
         color = sys.stderr.isatty() if dry_run else sys.stdout.isatty()
         if dry_run:
+            fmt = formatting.format_changeset(result.changeset, project.root)
             typer.echo(result.changeset.diff(), nl=False)
-            typer.echo(
-                report.render_apply_summary(result, written=False, color=color), err=True, nl=False
-            )
+            summary = report.render_apply_summary(result, written=False, color=color)
+            typer.echo(summary, err=True, nl=False)
+            for note in fmt.notes:
+                typer.echo(f"Note: {note}", err=True)
             pending = bool(result.changeset)
-        else:
+        elif no_branch or not git.is_repository(project.root):
+            fmt = formatting.format_changeset(result.changeset, project.root)
             write(result)
             typer.echo(report.render_apply_summary(result, written=True, color=color), nl=False)
+            for note in fmt.notes:
+                typer.echo(f"Note: {note}")
+            if not no_branch:
+                typer.echo("Note: not a git repository: the files were written, no branch made")
+            pending = bool(result.after.findings)
+        else:
+            try:
+                delivery = handover.deliver(
+                    result, branch=branch, push=remote if (push or pr) else None, stay=stay
+                )
+            except handover.PushError as exc:
+                typer.echo(report.render_apply_summary(result, written=True, color=color), nl=False)
+                typer.echo(exc.delivery.render(), nl=False)
+                raise
+            typer.echo(report.render_apply_summary(result, written=True, color=color), nl=False)
+            typer.echo(delivery.render(), nl=False)
+            if pr:
+                _open_pr(result, delivery, remote, base, provider, api_url)
             pending = bool(result.after.findings)
     raise typer.Exit(EXIT_FINDINGS if pending else EXIT_CLEAN)
+
+
+def _open_pr(result, delivery, remote, base, provider, api_url) -> None:
+    from fixer import pr as pull_requests
+
+    try:
+        opened = pull_requests.propose(
+            result,
+            delivery,
+            remote=remote,
+            base=base,
+            provider=provider.value if provider else None,
+            api_url=api_url,
+        )
+    except DjfixError as exc:
+        raise type(exc)(
+            f"{exc}\nthe branch {delivery.branch} is pushed to {remote}: run again to open the "
+            "pull request"
+        ) from None
+    if opened is None:
+        typer.echo("No pull request: djfix made no branch (nothing to commit).")
+    else:
+        verb = "opened" if opened.created else "updated"
+        typer.echo(f"Pull request {verb}: {opened.url}")
+
+
+def _apply_many(repos: Path, jobs: int, workdir: Path | None, **opts) -> int:
+    """`apply --repos FILE`: every repository in a fresh clone; returns the exit status."""
+    from fixer import handover, many
+    from fixer import pr as pull_requests
+    from fixer.apply import plan
+    from fixer.config import effective_options
+
+    if not opts["push"] and workdir is None:
+        raise UsageError(
+            "--repos works in fresh clones: add --push or --pr to hand the branches over, or "
+            "--workdir DIR to keep the clones"
+        )
+    # a bad --select fails once, here, rather than once per repository
+    selection_from(None, opts["select"], opts["ignore"])
+
+    def worker(checkout: many.Checkout) -> many.RepoResult:
+        project, config = load_project(checkout.path, opts["settings"], opts["manage"])
+        selection = selection_from(config, opts["select"], opts["ignore"])
+        options = effective_options(config) if config else effective_options_default()
+        options["python"] = opts["python"]
+        result = plan(project, selection, options)
+        delivery = handover.deliver(
+            result,
+            branch=opts["branch"],
+            push=opts["remote"] if opts["push"] else None,
+            stay=True,
+        )
+        opened = None
+        if opts["pr"]:
+            opened = pull_requests.propose(
+                result,
+                delivery,
+                remote=opts["remote"],
+                base=opts["base"],
+                provider=opts["provider"],
+                api_url=opts["api_url"],
+            )
+        status = {
+            "created": "branch created",
+            "updated": "branch updated",
+            "unchanged": "branch unchanged",
+            "nothing": "nothing to fix",
+        }.get(delivery.state, delivery.state)
+        if delivery.pushed:
+            status += ", pushed"
+        return many.RepoResult(
+            status,
+            sum(1 for s in result.items if s.status in ("fixed", "partly fixed")),
+            opened.url if opened else None,
+            EXIT_FINDINGS if result.after.findings else EXIT_CLEAN,
+        )
+
+    outcomes = many.run_many(repos, worker, jobs, workdir=workdir)
+    typer.echo(many.render_table(outcomes), nl=False)
+    return many.exit_code(outcomes)
 
 
 def main() -> None:

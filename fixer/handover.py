@@ -1,0 +1,540 @@
+"""Hand djfix's changes over as a git branch: one commit per checklist item, optionally pushed.
+
+`deliver(result)` turns a planned `ApplyResult` into the branch `djfix/deploy-ready`, made from
+the current HEAD:
+
+- One commit per checklist item that changed a file, in item order, titled
+  "djfix: <item title>"; the body lists the findings the item fixed and what is left to do by
+  hand, and ends with the trailer ``Generated-by: djfix <version>``. That trailer is how djfix
+  recognises its own branches: a branch of the same name whose commits (those not on HEAD) lack
+  it belongs to someone else, and djfix refuses to touch it.
+- A file changed by several items goes, with all its changes, into the commit of the lowest of
+  them, and that commit's body says which other items' changes it carries. Hunks are not split
+  between commits: the changeset keeps only each file's first and last text, not the text
+  between two items' plans, and splitting a diff by guessing whose line is whose could make a
+  commit that does not parse. An item whose every change is carried by a lower item's commit gets
+  no empty commit of its own; its findings are listed in the carrying commit.
+- Files the plans mark untracked (`.env`, ignored by git) are written into the work tree and never
+  committed.
+- The commits are built with git's plumbing (a temporary index, `commit-tree`, one atomic
+  `update-ref` that names the value it replaces): the user's branch, index and files are not
+  touched while the branch is made, and no commit hook runs.
+- A second run rebuilds the chain from the current HEAD and compares trees: when the existing
+  djfix branch already sits on HEAD with the same tree, it is left as it is (no new commit);
+  otherwise it is moved to the new chain (its old commits were all djfix's, and stay in the
+  branch's reflog). Run on the djfix branch itself, the new commits fast-forward it.
+- The project's own formatter runs on the Python files djfix touched (`fixer.formatting`).
+
+Where the checkout ends: on the new branch, by default. `djfix apply` without git leaves fixed
+files in the work tree, and ending on the branch keeps that promise (the user can run the tests,
+`manage.py check --deploy` or a container build on the result at once), while the original
+branch keeps exactly its commits and files (`git switch -` goes back). The untracked `.env` it
+writes belongs with the settings of the new branch that read it. `stay=True` (`--stay`) keeps the
+checkout on the original branch (files unchanged but for untracked ones such as `.env`): for bots
+and for reviewing with `git diff main...djfix/deploy-ready`. When git cannot carry local changes
+over to the branch, the checkout stays where it was and the report says why; nothing is lost.
+
+`push` pushes the branch to that remote (default `origin`), replacing the remote branch only if
+every commit there that is not on the local branch was made by djfix (checked after a fetch, and
+enforced with `--force-with-lease`). A refusal raises `PushError`, which carries the delivery:
+the branch is complete locally.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from fixer import __version__, formatting, git
+from fixer.changeset import Changeset, FileChange
+from fixer.checks import ITEM_TITLES
+from fixer.errors import DjfixError, UsageError
+
+if TYPE_CHECKING:
+    from fixer.apply import ApplyResult, ItemSummary
+    from fixer.findings import Finding
+
+DEFAULT_BRANCH = "djfix/deploy-ready"
+DEFAULT_REMOTE = "origin"
+TRAILER_KEY = "Generated-by"
+TRAILER = f"{TRAILER_KEY}: djfix"
+ITEM_TRAILER_KEY = "Djfix-Item"
+OTHER_TITLE = "Supporting changes"
+# at most this many commits are inspected to decide whether a branch is djfix's
+OWNERSHIP_LIMIT = 500
+
+
+class PushError(DjfixError):
+    """The push failed; `delivery` says what was done before it (the branch exists locally)."""
+
+    def __init__(self, message: str, delivery: Delivery) -> None:
+        super().__init__(message)
+        self.delivery = delivery
+
+
+@dataclass
+class Commit:
+    sha: str
+    item: int | None
+    subject: str
+    files: list[str]
+
+
+@dataclass
+class Delivery:
+    root: Path
+    # written: not a git repository, files written; nothing: nothing to commit; created, updated,
+    # unchanged: what happened to the branch
+    state: str
+    branch: str | None = None
+    original: str | None = None
+    base: str | None = None
+    tip: str | None = None
+    previous: str | None = None  # the branch's tip before this run, when it existed
+    commits: list[Commit] = field(default_factory=list)
+    checked_out: str | None = None
+    written: list[str] = field(default_factory=list)  # files written into the work tree
+    pushed: str | None = None  # the remote the branch was pushed to
+    notes: list[str] = field(default_factory=list)
+
+    def render(self) -> str:
+        lines: list[str] = []
+        if self.state == "written":
+            lines.append(
+                f"Not a git repository: {len(self.written)} file(s) written into "
+                f"{self.root}; no branch or commit was made."
+            )
+        elif self.state == "nothing":
+            lines.append(f"Nothing to commit: no branch made (HEAD {self.base and self.base[:7]}).")
+        else:
+            count = len(self.commits)
+            verb = {"created": "created", "updated": "updated", "unchanged": "unchanged"}[
+                self.state
+            ]
+            detail = (
+                "no new commit: its tree is already what this run makes"
+                if self.state == "unchanged"
+                else f"{count} commit{'s' if count != 1 else ''} on {self.original} "
+                f"({self.base and self.base[:7]})"
+            )
+            lines.append(f"Branch {self.branch} {verb}: {detail}")
+            for commit in self.commits:
+                lines.append(f"  {commit.sha[:7]} {commit.subject}  ({', '.join(commit.files)})")
+            if self.previous and self.state == "updated" and self.previous != self.base:
+                lines.append(
+                    f"  it was at {self.previous[:7]} (kept in its reflog: "
+                    f"git branch djfix-previous {self.previous[:7]})"
+                )
+            if self.checked_out == self.branch and self.original != self.branch:
+                lines.append(
+                    f"The checkout is now on {self.branch}; {self.original} is unchanged "
+                    f"(back: git switch {self.original})."
+                )
+            elif self.checked_out == self.original and self.original != self.branch:
+                lines.append(
+                    f"The checkout stays on {self.original}; review with "
+                    f"git diff {self.original}...{self.branch}, take it with "
+                    f"git switch {self.branch}."
+                )
+        untracked = [w for w in self.written if self.state != "written"]
+        if untracked:
+            lines.append(f"Written into the work tree, never committed: {', '.join(untracked)}")
+        if self.pushed:
+            lines.append(f"Pushed {self.branch} to {self.pushed}.")
+        lines.extend(f"Note: {note}" for note in self.notes)
+        return "\n".join(lines) + "\n"
+
+
+# -- the plan of commits ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Group:
+    item: int | None
+    changes: list[FileChange]
+    carried: dict[str, list[int]] = field(default_factory=dict)  # file -> the other items in it
+    absorbed: list[int] = field(default_factory=list)  # items with no commit of their own
+
+
+def _owner(change: FileChange) -> int | None:
+    return min(change.items) if change.items else None
+
+
+def _groups(changes: list[FileChange]) -> list[_Group]:
+    by_item: dict[int | None, _Group] = {}
+    for change in changes:
+        owner = _owner(change)
+        group = by_item.setdefault(owner, _Group(owner, []))
+        group.changes.append(change)
+        others = sorted(change.items - {owner}) if owner is not None else []
+        if others:
+            group.carried[change.rel] = others
+    groups = sorted(by_item.values(), key=lambda g: (g.item is None, g.item or 0))
+    own = {g.item for g in groups}
+    for group in groups:
+        for others in group.carried.values():
+            for other in others:
+                if other not in own and not any(other in g.absorbed for g in groups):
+                    group.absorbed.append(other)
+    return groups
+
+
+def _location(finding: Finding) -> str:
+    if finding.path is None:
+        return "the project"
+    return f"{finding.path}:{finding.line}" if finding.line else finding.path
+
+
+def _finding_lines(summary: ItemSummary | None) -> tuple[list[str], list[str]]:
+    if summary is None:
+        return [], []
+    fixed = [
+        f"- {f.code} {f.rule.name}, {_location(f)}: {f.message}"
+        for f in sorted(summary.fixed, key=lambda f: f.sort_key())
+    ]
+    left = [
+        f"- {f.code} {f.rule.name}, {_location(f)}: {reason}"
+        for f, reason in sorted(summary.open, key=lambda pair: pair[0].sort_key())
+    ]
+    return fixed, left
+
+
+def _title(item: int | None) -> str:
+    return ITEM_TITLES.get(item, OTHER_TITLE) if item is not None else OTHER_TITLE
+
+
+def _items_phrase(items: list[int]) -> str:
+    return ", ".join(f"item {i} ({_title(i)})" for i in items)
+
+
+def _message(
+    group: _Group,
+    summaries: dict[int, ItemSummary],
+    carried_elsewhere: dict[int, list[tuple[str, int]]],
+    untracked: list[FileChange],
+) -> str:
+    subject = f"djfix: {_title(group.item)}"
+    paragraphs: list[str] = []
+    if group.item is None:
+        paragraphs.append("Changes djfix made that belong to no single checklist item.")
+    else:
+        paragraphs.append(f"Checklist item {group.item}: {_title(group.item)}.")
+    fixed, left = _finding_lines(summaries.get(group.item) if group.item is not None else None)
+    if fixed:
+        paragraphs.append("Fixed:\n" + "\n".join(fixed))
+    if left:
+        paragraphs.append("Left to do by hand:\n" + "\n".join(left))
+    if group.item is not None and carried_elsewhere.get(group.item):
+        paragraphs.append(
+            "This item also changed "
+            + ", ".join(
+                f"{rel} (committed with item {owner}, {_title(owner)})"
+                for rel, owner in carried_elsewhere[group.item]
+            )
+            + ": a file changed by several items is committed once, in the commit of the "
+            "lowest of them."
+        )
+    if group.carried:
+        paragraphs.append(
+            "This commit also carries the changes of other items to the same files: "
+            + "; ".join(
+                f"{rel}: {_items_phrase(others)}" for rel, others in sorted(group.carried.items())
+            )
+            + ". A file changed by several items is committed once, with all its changes, in "
+            "the commit of the lowest item: djfix keeps only each file's text before and after "
+            "all fixes, so it does not split a file's hunks between items."
+        )
+    for other in group.absorbed:
+        other_fixed, other_left = _finding_lines(summaries.get(other))
+        text = f"Item {other} ({_title(other)}) has no commit of its own: all its changes are here."
+        if other_fixed:
+            text += "\nFixed:\n" + "\n".join(other_fixed)
+        if other_left:
+            text += "\nLeft to do by hand:\n" + "\n".join(other_left)
+        paragraphs.append(text)
+    mine = [c.rel for c in untracked if group.item is not None and group.item in c.items]
+    if mine:
+        paragraphs.append(
+            f"Written into the work tree but not committed (ignored by git): {', '.join(mine)}."
+        )
+    trailers = [f"{TRAILER} {__version__}"]
+    if group.item is not None:
+        trailers.append(f"{ITEM_TRAILER_KEY}: {group.item}")
+    return "\n\n".join([subject, *paragraphs, "\n".join(trailers)]) + "\n"
+
+
+def is_djfix_message(message: str) -> bool:
+    """True when the commit message ends with djfix's trailer."""
+    trailers = message.strip().split("\n\n")[-1]
+    return any(
+        line.strip() == TRAILER or line.strip().startswith(TRAILER + " ")
+        for line in trailers.splitlines()
+    )
+
+
+# -- preflight -------------------------------------------------------------------------------------
+
+
+def _foreign_commits(top: Path, tip: str, *exclude: str) -> list[str] | None:
+    """'sha subject' of the commits reachable from `tip` but not from `exclude` that djfix did
+    not make; None when there are too many to look at."""
+    commits = git.commit_messages(top, tip, *(f"^{e}" for e in exclude), limit=OWNERSHIP_LIMIT)
+    if len(commits) > OWNERSHIP_LIMIT:
+        return None
+    return [
+        f"{sha[:7]} {message.splitlines()[0] if message else ''}".rstrip()
+        for sha, message in commits
+        if not is_djfix_message(message)
+    ]
+
+
+def _check_branch_is_ours(top: Path, branch: str, existing: str, base: str) -> None:
+    foreign = _foreign_commits(top, existing, base)
+    if foreign is None:
+        raise DjfixError(
+            f"the branch {branch} exists and has more than {OWNERSHIP_LIMIT} commits that are "
+            "not on HEAD: djfix did not make it and will not change it; pass --branch NAME"
+        )
+    if foreign:
+        shown = "\n".join(f"  {line}" for line in foreign[:10])
+        raise DjfixError(
+            f"the branch {branch} exists and has commits djfix did not make:\n{shown}\n"
+            f"djfix will not change it: pass --branch NAME, or rename or delete that branch"
+        )
+    if git.is_ancestor(top, existing, base):
+        # no commit of its own beyond HEAD: it is djfix's only if its last commit says so
+        last = git.commit_messages(top, existing, limit=0)
+        if not (last and is_djfix_message(last[0][1])):
+            raise DjfixError(
+                f"the branch {branch} exists and djfix did not make it (its last commit "
+                f"{existing[:7]} has no '{TRAILER}' trailer): pass --branch NAME, or rename or "
+                "delete that branch"
+            )
+
+
+def _dirty_overlap(top: Path, prefix: str, changes: list[FileChange]) -> list[str]:
+    dirty = set()
+    for entry in git.dirty_paths(top):
+        dirty.add(entry.split(" -> ")[-1].strip('"'))
+    return [c.rel for c in changes if prefix + c.rel in dirty]
+
+
+# -- delivering ------------------------------------------------------------------------------------
+
+
+def _write_untracked(root: Path, changes: list[FileChange]) -> list[str]:
+    if not changes:
+        return []
+    overlay = Changeset(root)
+    for change in changes:
+        overlay.write(change.rel, change.new, tracked=False)
+    return overlay.commit()
+
+
+def deliver(
+    result: ApplyResult,
+    *,
+    branch: str = DEFAULT_BRANCH,
+    push: str | None = None,
+    stay: bool = False,
+) -> Delivery:
+    """Commit the planned changes onto `branch` (one commit per item), write the untracked files,
+    choose the checkout, and push when asked. Raises DjfixError before anything is written when
+    the repository cannot take the branch."""
+    changeset = result.changeset
+    root = result.project.root
+    if not git.is_repository(root):
+        if push:
+            raise UsageError(f"--push needs a git repository, and {root} is not in one")
+        report = formatting.format_changeset(changeset, root)
+        written = changeset.commit()
+        return Delivery(
+            root,
+            "written",
+            written=written,
+            notes=[*report.notes, "not a git repository: the files are written, nothing committed"],
+        )
+
+    top = git.toplevel(root)
+    prefix = root.resolve().relative_to(top.resolve()).as_posix()
+    prefix = "" if prefix == "." else prefix + "/"
+    original = git.current_branch(top)
+    base = git.resolve(top, "HEAD")
+    if original is None:
+        raise DjfixError(
+            "HEAD is detached, so there is no branch to start from: check a branch out "
+            "(git switch NAME), or pass --no-branch to write the files into the work tree"
+        )
+    if base is None:
+        raise DjfixError(
+            f"the repository has no commit yet ({original} is empty), so there is nothing to "
+            "branch from: commit first, or pass --no-branch to write the files into the work tree"
+        )
+    if not git.valid_branch_name(top, branch):
+        raise UsageError(f"--branch {branch!r} is not a valid git branch name")
+    if push and push not in git.remotes(top):
+        raise UsageError(
+            f"--push {push}: the repository has no remote of that name "
+            f"(it has: {', '.join(git.remotes(top)) or 'none'})"
+        )
+    existing = git.resolve(top, f"refs/heads/{branch}")
+    if existing is not None:
+        _check_branch_is_ours(top, branch, existing, base)
+        elsewhere = git.worktree_of(top, branch)
+        if elsewhere is not None and elsewhere.resolve() != top.resolve():
+            raise DjfixError(
+                f"the branch {branch} is checked out in another work tree ({elsewhere}); "
+                "djfix will not move it under that checkout"
+            )
+
+    tracked = changeset.changes(tracked=True)
+    overlap = _dirty_overlap(top, prefix, tracked)
+    if overlap:
+        raise DjfixError(
+            "these files have uncommitted changes and djfix changes them too, so its commits "
+            "would carry your edits: " + ", ".join(overlap) + "; commit or stash them first"
+        )
+    paths = [prefix + c.rel for c in tracked]
+    in_base = git.entries(top, base, paths)
+    special = [p for p, (mode, _) in in_base.items() if mode in ("120000", "160000")]
+    if special:
+        raise DjfixError(
+            "djfix would replace a symbolic link or submodule with a file: "
+            + ", ".join(special)
+            + "; change these by hand"
+        )
+
+    # everything that could refuse has been checked: from here on, the work is done
+    report = formatting.format_changeset(changeset, root)
+    delivery = Delivery(root, "nothing", branch=branch, original=original, base=base)
+    delivery.notes.extend(report.notes)
+    tracked = changeset.changes(tracked=True)
+    untracked = changeset.changes(tracked=False)
+
+    if not tracked:
+        if existing is not None:
+            delivery.state = "unchanged"
+            delivery.tip = existing
+        delivery.checked_out = original
+        delivery.written = _write_untracked(root, untracked)
+        if push and existing is not None:
+            _push(top, push, branch, base, delivery)
+        elif push:
+            delivery.notes.append("nothing was pushed: there is no branch to push")
+        return delivery
+
+    identity, fallback = git.identity_env(top)
+    if fallback:
+        delivery.notes.append(
+            f"git has no user identity here, so the commits are by "
+            f"{git.FALLBACK_NAME} <{git.FALLBACK_EMAIL}>"
+        )
+    groups = _groups(tracked)
+    summaries = {s.item: s for s in result.items}
+    carried_elsewhere: dict[int, list[tuple[str, int]]] = {}
+    for g in groups:
+        for rel, others in g.carried.items():
+            for other in others:
+                carried_elsewhere.setdefault(other, []).append((rel, g.item))
+    commits: list[Commit] = []
+    parent = base
+    with git.temporary_index(top, base) as index:
+        for group in groups:
+            entries = []
+            for change in group.changes:
+                path = prefix + change.rel
+                mode = in_base.get(path, ("100644", ""))[0]
+                blob = git.hash_blob(top, path, change.encoded(change.new))
+                entries.append((mode, blob, path))
+            index.put(entries)
+            tree = index.write()
+            if tree == git.tree_of(top, parent):
+                continue  # the filters made the files what they were: nothing to commit
+            message = _message(group, summaries, carried_elsewhere, untracked)
+            parent = git.commit_tree(top, tree, parent, message, identity)
+            commits.append(
+                Commit(parent, group.item, message.splitlines()[0], [c.rel for c in group.changes])
+            )
+    tip = parent
+
+    if existing is not None and (
+        git.tree_of(top, existing) == git.tree_of(top, tip) and git.is_ancestor(top, base, existing)
+    ):
+        delivery.state = "unchanged"
+        delivery.tip = existing
+        delivery.previous = existing
+    elif not commits:
+        delivery.state = "nothing"
+    else:
+        reason = f"djfix: {len(commits)} commit(s) on {original}"
+        if original == branch:
+            refused = git.fast_forward(top, tip)
+            if refused:
+                raise DjfixError(
+                    f"could not fast-forward {branch} (checked out here) to djfix's commits: "
+                    f"{refused}; nothing was changed"
+                )
+        else:
+            git.update_ref(top, branch, tip, existing, reason)
+        delivery.state = "updated" if existing is not None else "created"
+        delivery.tip = tip
+        delivery.previous = existing
+        delivery.commits = commits
+
+    delivery.checked_out = original
+    if original != branch and delivery.state != "nothing" and not stay:
+        refused = git.switch(top, branch)
+        if refused is None:
+            delivery.checked_out = branch
+        else:
+            delivery.notes.append(
+                f"the checkout stays on {original}: git would not switch to {branch} ({refused}); "
+                f"the branch is complete"
+            )
+    delivery.written = _write_untracked(root, untracked)
+    if push:
+        if delivery.state == "nothing":
+            delivery.notes.append("nothing was pushed: there is no branch to push")
+        else:
+            _push(top, push, branch, base, delivery)
+    return delivery
+
+
+def _push(top: Path, remote: str, branch: str, base: str, delivery: Delivery) -> None:
+    tip = delivery.tip or git.resolve(top, f"refs/heads/{branch}")
+    assert tip is not None
+    try:
+        remote_tip = git.fetch_branch(top, remote, branch)
+    except git.GitError as exc:
+        raise PushError(
+            f"could not reach the remote {remote}: {exc}; nothing was pushed, and the branch "
+            f"{branch} is complete locally",
+            delivery,
+        ) from exc
+    if remote_tip is not None and remote_tip != tip:
+        foreign = _foreign_commits(top, remote_tip, tip, base)
+        if foreign is None or foreign:
+            shown = "\n".join(f"  {line}" for line in (foreign or [])[:10])
+            raise PushError(
+                f"{remote}/{branch} has commits djfix did not make"
+                + (f":\n{shown}\n" if shown else " ")
+                + "nothing was pushed (it would replace them); the branch is complete locally: "
+                "merge them by hand, or push under another --branch",
+                delivery,
+            )
+    result = git.push(top, remote, branch, remote_tip)
+    if result.returncode != 0:
+        said = git.redact(result.stderr.decode("utf-8", "replace").strip())
+        rejected = [
+            line
+            for line in git.redact(result.stdout.decode("utf-8", "replace")).splitlines()
+            if line.startswith("!")
+        ]
+        detail = "; ".join(rejected) or said or f"exit {result.returncode}"
+        raise PushError(
+            f"the push of {branch} to {remote} was rejected: {detail}\n"
+            f"nothing is lost: the branch {branch} is complete locally",
+            delivery,
+        )
+    delivery.pushed = remote

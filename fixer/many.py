@@ -1,0 +1,286 @@
+"""`djfix apply --repos FILE`: many repositories at once.
+
+FILE lists clone URLs or local paths, one a line (`#` starts a comment; relative paths are read
+from FILE's folder). Each repository is cloned afresh into a work folder, so a local repository's
+own work tree is never touched, and a worker (the apply pipeline, passed in by the caller) runs in
+the clone. A bounded pool of threads works through the list; one repository's failure, whatever
+it is, is recorded in its row of the final table and never stops the others.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from fixer.errors import EXIT_CLEAN, EXIT_FAILED, DjfixError, UsageError
+from fixer.pr import mask_url
+
+MAX_JOBS = 32
+CLONE_TIMEOUT = 900  # seconds for one `git clone`
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+_SCP = re.compile(r"^(?:[^@/\s]+@)?[^:/\s]{2,}:(?!/)\S+$")  # git@host:owner/repo.git
+
+
+@dataclass(frozen=True)
+class Source:
+    """One line of the repositories file."""
+
+    text: str  # as written (credentials masked)
+    line: int
+    location: str  # what git clones: a URL or an absolute local path
+    local: bool
+
+    @property
+    def name(self) -> str:
+        """A short name for the table: owner/repo of a URL, the path as written otherwise."""
+        if self.local:
+            return self.text
+        path = (
+            re.sub(r"^[^:]+://[^/]*", "", self.location)
+            if "://" in self.location
+            else (self.location.split(":", 1)[1])
+        )
+        path = path.strip("/")
+        path = path[: -len(".git")] if path.endswith(".git") else path
+        return "/".join(path.split("/")[-2:]) or self.text
+
+
+@dataclass(frozen=True)
+class Checkout:
+    """A fresh clone of `source` at `path`, for the worker to change, commit and push."""
+
+    source: Source
+    path: Path
+
+
+@dataclass
+class RepoResult:
+    """What a worker reports for one repository."""
+
+    status: str  # e.g. "fixed", "nothing to do", "findings open"
+    items_fixed: int = 0
+    pr_url: str | None = None
+    exit_code: int = EXIT_CLEAN  # the exit status `djfix apply` would give for this repository
+
+
+@dataclass
+class Outcome:
+    source: Source
+    status: str
+    items_fixed: int = 0
+    pr_url: str | None = None
+    error: str | None = None
+    exit_code: int = EXIT_CLEAN
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+Worker = Callable[[Checkout], RepoResult]
+
+
+def read_sources(file: Path) -> list[Source]:
+    """The repositories listed in `file`, in order."""
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError(f"--repos {file}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"--repos {file}: cannot read it ({exc})") from None
+    sources: list[Source] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = re.sub(r"(^|\s)#.*$", "", raw).strip()
+        if not line:
+            continue
+        path = Path(line).expanduser()
+        if not path.is_absolute():
+            path = file.resolve().parent / path
+        if _URL.match(line) or (_SCP.match(line) and not path.exists()):
+            sources.append(Source(mask_url(line), number, line, local=False))
+        else:
+            sources.append(Source(line, number, str(path), local=True))
+    if not sources:
+        raise UsageError(f"--repos {file}: no repository listed (one URL or path a line)")
+    return sources
+
+
+def _git_environment() -> dict[str, str]:
+    env = dict(os.environ)
+    # a pool of clones must never stop to ask for a password
+    env["GIT_TERMINAL_PROMPT"] = "0"
+    env.setdefault("GIT_SSH_COMMAND", "ssh -o BatchMode=yes")
+    return env
+
+
+def clone(source: Source, dest: Path) -> None:
+    """`git clone` the source into dest; a DjfixError says why it could not."""
+    if source.location.startswith("-"):
+        raise DjfixError(f"{source.text}: not a repository URL or path")
+    if source.local and not Path(source.location).is_dir():
+        raise DjfixError(f"{source.text}: no such directory")
+    try:
+        proc = subprocess.run(
+            [
+                "git",
+                "-c",
+                "protocol.ext.allow=never",
+                "clone",
+                "--quiet",
+                "--",
+                source.location,
+                str(dest),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=CLONE_TIMEOUT,
+            env=_git_environment(),
+            stdin=subprocess.DEVNULL,
+        )
+    except subprocess.TimeoutExpired:
+        raise DjfixError(f"git clone took longer than {CLONE_TIMEOUT} s") from None
+    except OSError as exc:
+        raise DjfixError(f"cannot run git: {exc}") from None
+    if proc.returncode != 0:
+        lines = [ln.strip() for ln in proc.stderr.splitlines() if ln.strip()]
+        reason = lines[-1] if lines else f"exit status {proc.returncode}"
+        raise DjfixError(f"git clone failed: {mask_url(reason)}")
+
+
+def _run_one(source: Source, dest: Path, worker: Worker) -> Outcome:
+    try:
+        clone(source, dest)
+        result = worker(Checkout(source, dest))
+    except DjfixError as exc:
+        return Outcome(source, "failed", error=_said(str(exc), dest, source), exit_code=EXIT_FAILED)
+    except Exception as exc:  # one repository's bug must not stop the others
+        return Outcome(
+            source,
+            "failed",
+            error=_said(f"internal error: {type(exc).__name__}: {exc}", dest, source),
+            exit_code=EXIT_FAILED,
+        )
+    return Outcome(
+        source, result.status, result.items_fixed, result.pr_url, exit_code=result.exit_code
+    )
+
+
+def _said(message: str, dest: Path, source: Source) -> str:
+    """An error as the user can place it: the clone's temporary path is the source's name."""
+    return mask_url(message.replace(str(dest), source.name))
+
+
+class _Progress:
+    """A bar on a terminal; one line per finished repository otherwise (CI logs)."""
+
+    def __init__(self, total: int, stream: IO[str]) -> None:
+        self.total = total
+        self.done = 0
+        self.stream = stream
+        self._bar = None
+        if stream.isatty():
+            import typer
+
+            self._bar = typer.progressbar(length=total, label="repositories", file=stream)
+            self._bar.__enter__()
+
+    def advance(self, outcome: Outcome) -> None:
+        self.done += 1
+        if self._bar is not None:
+            self._bar.update(1)
+            return
+        what = outcome.status if outcome.ok else f"failed: {outcome.error}"
+        print(f"djfix: [{self.done}/{self.total}] {outcome.source.name}: {what}", file=self.stream)
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+            self._bar = None
+
+
+def run_many(
+    file: Path,
+    worker: Worker,
+    jobs: int,
+    *,
+    workdir: Path | None = None,
+    stream: IO[str] | None = None,
+) -> list[Outcome]:
+    """Clone every repository listed in `file` and run `worker` in each clone, `jobs` at a time.
+
+    The outcomes come back in the file's order. Clones go to a temporary folder removed at the
+    end, or to `workdir` (kept) when given."""
+    if jobs < 1:
+        raise UsageError(f"--jobs {jobs}: at least 1")
+    sources = read_sources(file)
+    stream = stream if stream is not None else sys.stderr
+    root = workdir if workdir is not None else Path(tempfile.mkdtemp(prefix="djfix-repos-"))
+    if workdir is not None:
+        workdir.mkdir(parents=True, exist_ok=True)
+    outcomes: dict[int, Outcome] = {}
+    first_line: dict[str, int] = {}
+    progress = _Progress(len(sources), stream)
+    pool = ThreadPoolExecutor(max_workers=min(jobs, len(sources), MAX_JOBS))
+    try:
+        futures: dict[Future[Outcome], int] = {}
+        for index, source in enumerate(sources):
+            seen = first_line.setdefault(source.location, source.line)
+            if seen != source.line:
+                outcomes[index] = Outcome(source, f"skipped: listed already on line {seen}")
+                progress.advance(outcomes[index])
+                continue
+            dest = root / f"{index + 1:03d}-{_folder_name(source)}"
+            futures[pool.submit(_run_one, source, dest, worker)] = index
+        for future in as_completed(futures):
+            index = futures[future]
+            outcomes[index] = future.result()
+            progress.advance(outcomes[index])
+    finally:
+        # on an interrupt: drop what has not started; the running clones end on their own
+        pool.shutdown(wait=True, cancel_futures=True)
+        progress.close()
+        if workdir is None:
+            shutil.rmtree(root, ignore_errors=True)
+    return [outcomes[i] for i in range(len(sources))]
+
+
+def _folder_name(source: Source) -> str:
+    name = Path(source.location).name if source.local else source.name.replace("/", "-")
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._-")[:60] or "repo"
+
+
+def render_table(outcomes: list[Outcome]) -> str:
+    """The final table: repository, status, items fixed, pull request URL or error."""
+    rows = [("repository", "status", "items fixed", "pull request / error")]
+    for o in outcomes:
+        last = o.error if o.error is not None else (o.pr_url or "")
+        rows.append((o.source.name, o.status, str(o.items_fixed) if o.ok else "-", last))
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    lines = [
+        f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:>{widths[2]}}  {r[3]}".rstrip()
+        for r in rows
+    ]
+    failed = sum(1 for o in outcomes if not o.ok)
+    lines.append(
+        f"{len(outcomes)} repositor{'ies' if len(outcomes) != 1 else 'y'}, "
+        f"{len(outcomes) - failed} done, {failed} failed"
+    )
+    return "\n".join(lines) + "\n"
+
+
+def exit_code(outcomes: list[Outcome]) -> int:
+    """3 when any repository failed, else the highest of the repositories' own statuses."""
+    if any(o.status == "failed" for o in outcomes):
+        return EXIT_FAILED
+    return max((o.exit_code for o in outcomes), default=EXIT_CLEAN)

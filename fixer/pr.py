@@ -1,0 +1,625 @@
+"""Pull requests (GitHub) and merge requests (GitLab) for the branch djfix pushed: open one, or
+update the one already open for that branch, over the providers' REST APIs.
+
+One request per repository: a second run finds the open pull request and rewrites its title and
+body instead of opening another. Tokens come from GITHUB_TOKEN / GITLAB_TOKEN (or the caller);
+they are sent in a header, only to the API's own host (a redirect elsewhere is not followed), and
+every error message is masked so that neither they nor the credentials of a clone URL are shown.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import subprocess
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from email.message import Message
+from pathlib import Path
+from typing import Any
+
+from fixer.errors import DjfixError, UsageError
+
+TIMEOUT = 30  # seconds per request
+MAX_PAGES = 50  # listing pages followed when looking for the open pull request
+GITHUB_API_VERSION = "2022-11-28"
+GITHUB_BODY_LIMIT = 65_536  # characters GitHub accepts in a pull request body
+DEFAULT_TITLE = "djfix: make the repository deploy-ready"
+TOKEN_VARIABLES = {"github": "GITHUB_TOKEN", "gitlab": "GITLAB_TOKEN"}
+PROVIDERS = ("github", "gitlab")
+_NAMES = {"github": "GitHub", "gitlab": "GitLab"}
+
+
+class PullRequestError(DjfixError):
+    """The provider could not be reached, or refused the request."""
+
+
+@dataclass(frozen=True)
+class PullRequest:
+    url: str
+    number: int  # GitHub's pull request number, GitLab's merge request iid
+    created: bool  # False: an open one was updated
+
+
+@dataclass(frozen=True)
+class Remote:
+    provider: str  # github or gitlab
+    host: str  # the web server, host[:port]
+    slug: str  # owner/repo, or group/subgroup/project on GitLab
+
+    @property
+    def web_url(self) -> str:
+        return f"https://{self.host}/{self.slug}"
+
+
+# -- remotes ---------------------------------------------------------------------------------
+
+_SCP = re.compile(r"^(?:[^@/\s]+@)?(?P<host>[^:/\s]+):(?!/)(?P<path>\S+)$")
+_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/@\s]+@")
+
+
+def mask_url(text: str) -> str:
+    """`text` with the credentials of any URL in it (https://user:token@host) replaced."""
+    return _USERINFO.sub(r"\g<scheme>***@", text)
+
+
+def parse_remote(url_or_slug: str, provider: str | None = None) -> Remote:
+    """The provider, web host and repository path of a remote URL (https, ssh, scp-like
+    `git@host:owner/repo.git`), or of a bare `owner/repo` when `provider` is given."""
+    text = url_or_slug.strip()
+    if provider is not None and provider not in PROVIDERS:
+        raise UsageError(f"unknown provider {provider!r}: github or gitlab")
+    host: str | None = None
+    path = text
+    if "://" in text:
+        parts = urllib.parse.urlsplit(text)
+        if parts.scheme not in ("https", "http", "ssh", "git", "git+ssh") or not parts.hostname:
+            raise UsageError(f"{mask_url(text)}: not a GitHub or GitLab remote URL")
+        host = parts.hostname
+        # an ssh port is not the web server's; an https port is
+        if parts.scheme in ("https", "http") and parts.port:
+            host = f"{host}:{parts.port}"
+        path = parts.path
+    elif (m := _SCP.match(text)) and "/" not in text.split(":", 1)[0]:
+        host, path = m.group("host"), m.group("path")
+    if host == "ssh.github.com":  # GitHub's ssh-over-443 host
+        host = "github.com"
+    path = path.strip("/").split("/-/", 1)[0].strip("/")
+    if path.endswith(".git"):
+        path = path[: -len(".git")]
+    if host is None:
+        if provider is None:
+            raise UsageError(
+                f"{text}: a repository path without a host; give a remote URL or the provider"
+            )
+        host = "github.com" if provider == "github" else "gitlab.com"
+    if provider is None:
+        name = host.lower()
+        if "github" in name:
+            provider = "github"
+        elif "gitlab" in name:
+            provider = "gitlab"
+        else:
+            raise UsageError(
+                f"{mask_url(text)}: cannot tell whether {host} is GitHub or GitLab; "
+                "name the provider"
+            )
+    segments = [s for s in path.split("/") if s]
+    if len(segments) < 2 or (provider == "github" and len(segments) != 2):
+        shape = "owner/repo" if provider == "github" else "group/project"
+        raise UsageError(f"{mask_url(text)}: expected a {_NAMES[provider]} {shape} path")
+    return Remote(provider, host, "/".join(segments))
+
+
+def api_base(remote: Remote, api_url: str | None = None) -> str:
+    """The REST API root: `api_url` when given, the CI's own API when the CI runs on this very
+    host (GITHUB_API_URL in GitHub Actions, CI_API_V4_URL in GitLab CI), else the host's."""
+    if api_url:
+        return api_url.rstrip("/")
+    if remote.provider == "github":
+        server = os.environ.get("GITHUB_SERVER_URL", "")
+        if os.environ.get("GITHUB_API_URL") and urllib.parse.urlsplit(server).netloc == remote.host:
+            return os.environ["GITHUB_API_URL"].rstrip("/")
+        if remote.host == "github.com":
+            return "https://api.github.com"
+        return f"https://{remote.host}/api/v3"  # GitHub Enterprise Server
+    if os.environ.get("CI_API_V4_URL") and os.environ.get("CI_SERVER_HOST") == remote.host:
+        return os.environ["CI_API_V4_URL"].rstrip("/")
+    return f"https://{remote.host}/api/v4"
+
+
+# -- HTTP --------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Response:
+    status: int
+    headers: Message
+    data: Any
+
+
+class _SameOriginRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow a redirect only to the same scheme, host and port: the token header goes along."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        old = urllib.parse.urlsplit(req.full_url)
+        new = urllib.parse.urlsplit(urllib.parse.urljoin(req.full_url, newurl))
+        if (old.scheme, old.netloc) != (new.scheme, new.netloc):
+            return None
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+class _Api:
+    def __init__(self, provider: str, base: str, token: str, token_name: str) -> None:
+        self.provider = provider
+        self.name = _NAMES[provider]
+        self.base = base
+        self._token = token
+        self.token_name = token_name
+        self._origin = urllib.parse.urlsplit(base)[:2]
+        self._opener = urllib.request.build_opener(_SameOriginRedirects)
+
+    def __repr__(self) -> str:  # never the token
+        return f"_Api({self.provider!r}, {self.base!r})"
+
+    def _headers(self) -> dict[str, str]:
+        headers = {"User-Agent": "djfix", "Accept": "application/json"}
+        if self.provider == "github":
+            headers["Accept"] = "application/vnd.github+json"
+            headers["Authorization"] = f"Bearer {self._token}"
+            headers["X-GitHub-Api-Version"] = GITHUB_API_VERSION
+        else:
+            headers["PRIVATE-TOKEN"] = self._token
+        return headers
+
+    def fail(self, message: str) -> PullRequestError:
+        text = mask_url(message)
+        if self._token:
+            text = text.replace(self._token, "***")
+        return PullRequestError(text)
+
+    def url(self, path: str, query: dict[str, str] | None = None) -> str:
+        url = self.base + path
+        return url + ("?" + urllib.parse.urlencode(query) if query else "")
+
+    def request(
+        self, method: str, url: str, payload: dict[str, Any] | None = None, allow: tuple = ()
+    ) -> _Response:
+        """Send one request; 2xx and the statuses in `allow` are answers, anything else raises."""
+        if urllib.parse.urlsplit(url)[:2] != self._origin:
+            raise self.fail(f"{self.name} pointed djfix at {url}, outside {self.base}")
+        data = None
+        headers = self._headers()
+        if payload is not None:
+            data = json.dumps(payload).encode("utf-8")
+            headers["Content-Type"] = "application/json"
+        req = urllib.request.Request(url, data=data, headers=headers, method=method)
+        try:
+            with self._opener.open(req, timeout=TIMEOUT) as resp:
+                status, resp_headers, raw = resp.status, resp.headers, resp.read()
+        except urllib.error.HTTPError as exc:
+            status, resp_headers = exc.code, exc.headers
+            try:
+                raw = exc.read()
+            except OSError:
+                raw = b""
+            finally:
+                exc.close()
+        except urllib.error.URLError as exc:
+            raise self.fail(f"cannot reach {self.name} at {self.base}: {exc.reason}") from None
+        except TimeoutError:
+            raise self.fail(
+                f"{self.name} at {self.base} did not answer within {TIMEOUT} s"
+            ) from None
+        except OSError as exc:
+            raise self.fail(f"cannot reach {self.name} at {self.base}: {exc}") from None
+        try:
+            body = json.loads(raw.decode("utf-8")) if raw.strip() else None
+        except (UnicodeDecodeError, ValueError):
+            body = None
+            if 200 <= status < 300:
+                raise self.fail(
+                    f"{self.name} at {self.base} answered {method} {url} with something that "
+                    "is not JSON: is the API URL right?"
+                ) from None
+        response = _Response(status, resp_headers, body)
+        if 200 <= status < 300 or status in allow:
+            return response
+        raise self._refusal(method, url, response)
+
+    def _refusal(self, method: str, url: str, response: _Response) -> PullRequestError:
+        status, detail = response.status, api_message(response.data)
+        said = f" ({status}{': ' + detail if detail else ''})"
+        if status == 401:
+            return self.fail(
+                f"{self.name} refused the token in {self.token_name}{said}: it is wrong, expired "
+                "or revoked"
+            )
+        if status == 403 and response.headers.get("X-RateLimit-Remaining") == "0":
+            return self.fail(f"{self.name}'s API rate limit is used up{said}; try again later")
+        if status == 403:
+            need = (
+                "write access to pull requests (`pull-requests: write` in a workflow, the "
+                "`repo` scope for a classic token)"
+                if self.provider == "github"
+                else "the `api` scope and at least the Developer role in the project"
+            )
+            return self.fail(
+                f"{self.name} forbids this to the token in {self.token_name}{said}; it needs {need}"
+            )
+        if status == 404:
+            return self.fail(
+                f"{self.name} has no such repository, or the token in {self.token_name} cannot "
+                f"see it{said}: {method} {url}"
+            )
+        return self.fail(f"{self.name} answered {method} {url} with an error{said}")
+
+    def pages(self, path: str, query: dict[str, str]) -> Iterator[list[dict[str, Any]]]:
+        """Every page of a listing: GitHub's Link rel="next", GitLab's X-Next-Page."""
+        url: str | None = self.url(path, query)
+        for _ in range(MAX_PAGES):
+            if url is None:
+                return
+            response = self.request("GET", url)
+            if not isinstance(response.data, list):
+                raise self.fail(f"{self.name} answered GET {url} with something not a list")
+            yield response.data
+            url = self._next(path, query, response.headers)
+
+    def _next(self, path: str, query: dict[str, str], headers: Message) -> str | None:
+        if self.provider == "github":
+            m = re.search(r'<([^>]+)>\s*;\s*rel="?next"?', headers.get("Link") or "")
+            return m.group(1) if m else None
+        page = (headers.get("X-Next-Page") or "").strip()
+        return self.url(path, {**query, "page": page}) if page.isdigit() else None
+
+
+def api_message(data: Any) -> str:
+    """The human part of a provider's error answer."""
+    if not isinstance(data, dict):
+        return ""
+    parts: list[str] = []
+    message = data.get("message", data.get("error"))
+    if isinstance(message, str):
+        parts.append(message)
+    elif isinstance(message, list):
+        parts.extend(str(m) for m in message)
+    elif isinstance(message, dict):
+        parts.extend(
+            f"{k} {'; '.join(map(str, v)) if isinstance(v, list) else v}"
+            for k, v in message.items()
+        )
+    if isinstance(data.get("error_description"), str):
+        parts.append(data["error_description"])
+    for error in data.get("errors") or []:
+        if isinstance(error, dict):
+            text = error.get("message") or " ".join(
+                str(error[k]) for k in ("resource", "field", "code") if error.get(k)
+            )
+            if text:
+                parts.append(str(text))
+        elif isinstance(error, str):
+            parts.append(error)
+    return "; ".join(p for p in parts if p)
+
+
+# -- opening or updating ---------------------------------------------------------------------
+
+
+def open_or_update(
+    provider: str | None,
+    repo_url_or_slug: str,
+    branch: str,
+    base: str,
+    title: str,
+    body: str,
+    token: str | None,
+    api_url: str | None = None,
+) -> PullRequest:
+    """Open a pull/merge request from `branch` into `base`, or update the open one.
+
+    `provider` is "github", "gitlab", or None to tell from the URL; `token` None reads
+    GITHUB_TOKEN or GITLAB_TOKEN; `api_url` overrides the API root (self-hosted servers)."""
+    remote = parse_remote(repo_url_or_slug, provider)
+    variable = TOKEN_VARIABLES[remote.provider]
+    token_name = "the token given" if token else variable
+    token = token or os.environ.get(variable, "").strip()
+    if not token:
+        raise UsageError(
+            f"a {'pull' if remote.provider == 'github' else 'merge'} request on {remote.host} "
+            f"needs a token: set {variable}"
+        )
+    if not branch or not base:
+        raise UsageError("a pull request needs a branch and a base branch")
+    api = _Api(remote.provider, api_base(remote, api_url), token, token_name)
+    if remote.provider == "github":
+        return _github(api, remote, branch, base, title, body)
+    return _gitlab(api, remote, branch, base, title, body)
+
+
+def _quote(segment: str) -> str:
+    return urllib.parse.quote(segment, safe="")
+
+
+def _github(api: _Api, remote: Remote, branch: str, base: str, title: str, body: str):
+    owner, repo = remote.slug.split("/")
+    path = f"/repos/{_quote(owner)}/{_quote(repo)}/pulls"
+    if len(body) > GITHUB_BODY_LIMIT:
+        cut = "\n\n… (cut: run `djfix check` for the whole list)\n"
+        body = body[: GITHUB_BODY_LIMIT - len(cut)] + cut
+    created = api.request(
+        "POST",
+        api.url(path),
+        {"title": title, "head": branch, "base": base, "body": body},
+        allow=(422,),
+    )
+    if created.status != 422:
+        return PullRequest(created.data["html_url"], int(created.data["number"]), True)
+    detail = api_message(created.data)
+    if "already exists" not in detail.lower():
+        raise api.fail(
+            f"GitHub did not open a pull request from {branch} into {base} (422: {detail}); "
+            "is the branch pushed, and does it differ from the base?"
+        )
+    existing = None
+    query = {"head": f"{owner}:{branch}", "state": "open", "per_page": "100"}
+    for page in api.pages(path, query):
+        existing = next(
+            (
+                pr
+                for pr in page
+                if (pr.get("head") or {}).get("ref") == branch
+                and (pr.get("base") or {}).get("ref") == base
+            ),
+            None,
+        )
+        if existing is not None:
+            break
+    if existing is None:
+        raise api.fail(
+            f"GitHub says a pull request from {branch} into {base} already exists in "
+            f"{remote.slug}, but none is listed as open"
+        )
+    number = int(existing["number"])
+    if existing.get("title") == title and (existing.get("body") or "") == body:
+        return PullRequest(existing["html_url"], number, False)
+    updated = api.request("PATCH", api.url(f"{path}/{number}"), {"title": title, "body": body})
+    return PullRequest(updated.data["html_url"], int(updated.data["number"]), False)
+
+
+def _gitlab(api: _Api, remote: Remote, branch: str, base: str, title: str, body: str):
+    path = f"/projects/{_quote(remote.slug)}/merge_requests"
+    payload = {"source_branch": branch, "target_branch": base, "title": title, "description": body}
+    created = api.request("POST", api.url(path), payload, allow=(409,))
+    if created.status != 409:
+        return PullRequest(created.data["web_url"], int(created.data["iid"]), True)
+    existing = None
+    query = {"source_branch": branch, "state": "opened", "per_page": "100"}
+    for page in api.pages(path, query):
+        existing = next(
+            (
+                mr
+                for mr in page
+                if mr.get("source_branch") == branch and mr.get("target_branch") == base
+            ),
+            None,
+        )
+        if existing is not None:
+            break
+    if existing is None:
+        raise api.fail(
+            f"GitLab says a merge request from {branch} already exists in {remote.slug} "
+            f"({api_message(created.data)}), but none into {base} is listed as open"
+        )
+    iid = int(existing["iid"])
+    if existing.get("title") == title and (existing.get("description") or "") == body:
+        return PullRequest(existing["web_url"], iid, False)
+    updated = api.request("PUT", api.url(f"{path}/{iid}"), {"title": title, "description": body})
+    return PullRequest(updated.data["web_url"], int(updated.data["iid"]), False)
+
+
+def remote_url(root: Path, name: str) -> str:
+    """The URL of the git remote `name` of the repository at `root`."""
+    if not name or name.startswith("-"):
+        raise UsageError(f"{name!r} is not a remote name")
+    try:
+        proc = subprocess.run(
+            ["git", "-C", str(root), "remote", "get-url", name],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise DjfixError(f"cannot run git: {exc}") from None
+    url = proc.stdout.strip()
+    if proc.returncode != 0 or not url:
+        raise UsageError(f"--pr: the repository has no remote {name!r} to find the pull request on")
+    return url
+
+
+def _remote_default_branch(root: Path, remote: str) -> str | None:
+    try:
+        proc = subprocess.run(
+            ["git", "-C", str(root), "symbolic-ref", "--short", f"refs/remotes/{remote}/HEAD"],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    name = proc.stdout.strip()
+    prefix = f"{remote}/"
+    return name[len(prefix) :] if proc.returncode == 0 and name.startswith(prefix) else None
+
+
+def propose(
+    result,
+    delivery,
+    *,
+    remote: str = "origin",
+    base: str | None = None,
+    provider: str | None = None,
+    api_url: str | None = None,
+    title: str = DEFAULT_TITLE,
+    token: str | None = None,
+) -> PullRequest | None:
+    """Open or update the pull request of a delivered branch (`fixer.handover.Delivery`), into
+    `base` or else the branch djfix started from; None when no branch was made."""
+    if delivery.state not in ("created", "updated", "unchanged") or not delivery.branch:
+        return None
+    target = base or delivery.original
+    if not base and target == delivery.branch:
+        # run on its own branch: the remote's default branch, as the clone recorded it
+        target = _remote_default_branch(delivery.root, remote)
+    if not target or target == delivery.branch:
+        raise UsageError(
+            f"--pr: djfix ran on {delivery.branch} itself, so the pull request has no base "
+            "branch: pass --base NAME"
+        )
+    url = remote_url(delivery.root, remote)
+    return open_or_update(
+        provider, url, delivery.branch, target, title, render_body(result), token, api_url=api_url
+    )
+
+
+# -- the body ----------------------------------------------------------------------------------
+
+MAX_OPEN_LISTED = 60  # findings listed one by one in the body; the rest are counted
+
+
+def project_test_command(project) -> str:
+    """How the project runs its tests: pytest when it is configured for it, else Django's."""
+    root: Path = project.root
+    names = set(getattr(project, "packages", {}) or {})
+    uses_pytest = bool(names & {"pytest", "pytest-django"}) or any(
+        (root / name).is_file() for name in ("pytest.ini", "conftest.py")
+    )
+    if not uses_pytest:
+        for name, marker in (
+            ("pyproject.toml", "[tool.pytest"),
+            ("setup.cfg", "[tool:pytest]"),
+            ("tox.ini", "[pytest]"),
+        ):
+            try:
+                if marker in (root / name).read_text(encoding="utf-8", errors="replace"):
+                    uses_pytest = True
+                    break
+            except OSError:
+                continue
+    if uses_pytest:
+        return "python -m pytest"
+    manage = project.manage_py or "manage.py"
+    return f"python {manage} test"
+
+
+def _deploy_check_command(result) -> str:
+    project = result.project
+    ctx = result.context
+    env: dict[str, str] = {
+        "DJANGO_SETTINGS_MODULE": shlex.quote(project.production_module),
+        "SECRET_KEY": "\"$(python -c 'import secrets; print(secrets.token_urlsafe(50))')\"",
+        "DEBUG": "False",
+        "ALLOWED_HOSTS": "example.com",
+    }
+    for var in ctx.env_vars.values():
+        if var.required and var.name not in env:
+            env[var.name] = shlex.quote(var.example) if var.example else f"'<{var.name}>'"
+    assignments = " \\\n  ".join(f"{name}={value}" for name, value in env.items())
+    manage = project.manage_py or "manage.py"
+    return f"{assignments} \\\n  python {manage} check --deploy"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _status(status: str, count: int) -> str:
+    if status == "fail":
+        return f"fail ({count} finding{'s' if count != 1 else ''})"
+    return status
+
+
+_CHANGE = {
+    "fixed": "fixed",
+    "partly fixed": "partly fixed",
+    "open": "to do by hand",
+    "pass": "already done",
+    "n/a": "does not apply",
+    "skipped": "not selected",
+}
+
+
+def body_context(result, *, test_cmd: str | None = None) -> dict[str, Any]:
+    """What the pull request body shows, from an ApplyResult: plain values for the template."""
+    from fixer.checks import ITEM_TITLES
+
+    def count(check_result, item: int) -> int:
+        return sum(1 for f in check_result.findings if f.item == item)
+
+    rows = []
+    todo = []
+    for summary in result.items:
+        item = summary.item
+        before = result.before.items.get(item, "n/a")
+        after = result.after.items.get(item, before)
+        rows.append(
+            {
+                "item": item,
+                "title": _cell(ITEM_TITLES.get(item, str(item))),
+                "before": _status(before, count(result.before, item)),
+                "after": _status(after, count(result.after, item)),
+                "change": _CHANGE.get(summary.status, summary.status),
+            }
+        )
+        for finding, reason in summary.open:
+            where = finding.path or ""
+            if where and finding.line:
+                where += f":{finding.line}"
+            todo.append(
+                {
+                    "item": item,
+                    "code": finding.code,
+                    "name": finding.rule.name,
+                    "where": where,
+                    "message": finding.message.strip().replace("\n", " "),
+                    "reason": None if reason.startswith("no automatic fix") else reason,
+                }
+            )
+    seen: set[str] = set()
+    secrets = []
+    for name, rel, line in result.context.secrets:
+        if name in seen:
+            continue
+        seen.add(name)
+        secrets.append({"name": name, "where": f"{rel}:{line}" if line else rel})
+    changes = result.changeset.changes()
+    return {
+        "rows": rows,
+        "fixed": sum(1 for s in result.items if s.status == "fixed"),
+        "partly": sum(1 for s in result.items if s.status == "partly fixed"),
+        "files": [
+            {"rel": c.rel, "added": c.old is None} for c in changes if getattr(c, "tracked", True)
+        ],
+        "todo": todo[:MAX_OPEN_LISTED],
+        "todo_more": max(0, len(todo) - MAX_OPEN_LISTED),
+        "check_command": "djfix check .",
+        "deploy_command": _deploy_check_command(result),
+        "test_command": test_cmd or project_test_command(result.project),
+        "secrets": secrets,
+        "notes": [n.replace("\n", " ") for n in result.context.notes],
+        "bugs": [f"{f.code} at {f.path}:{f.line}: {f.message}" for f in result.bugs],
+    }
+
+
+def render_body(result, *, test_cmd: str | None = None) -> str:
+    """The pull/merge request body for an ApplyResult, from templates/pr_body.md.jinja."""
+    from fixer.templating import render
+
+    return render("pr_body.md.jinja", **body_context(result, test_cmd=test_cmd))

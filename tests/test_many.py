@@ -1,0 +1,336 @@
+"""`djfix apply --repos FILE`: clones, a bounded worker pool, progress, the final table."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import threading
+from pathlib import Path
+
+import pytest
+
+from fixer import many
+from fixer.errors import DjfixError, UsageError
+from fixer.many import Checkout, Outcome, RepoResult, Source, read_sources, render_table, run_many
+
+
+def git(cwd: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True, timeout=60
+    ).stdout
+
+
+def make_repo(path: Path, marker: str) -> Path:
+    path.mkdir(parents=True)
+    (path / "README.md").write_text(f"{marker}\n")
+    git(path, "init", "-q", "-b", "main")
+    git(path, "add", "-A")
+    git(path, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "init")
+    return path
+
+
+def committing_worker(checkout: Checkout) -> RepoResult:
+    """Stands in for the apply pipeline: changes a file in the clone and commits it."""
+    readme = checkout.path / "README.md"
+    if "broken" in readme.read_text():
+        raise DjfixError("settings module mysite.settings not found")
+    readme.write_text(readme.read_text() + "fixed\n")
+    git(
+        checkout.path,
+        "-c",
+        "user.name=t",
+        "-c",
+        "user.email=t@example.com",
+        "commit",
+        "-qam",
+        "djfix: fix",
+    )
+    fixed = len(readme.read_text().splitlines())
+    return RepoResult("fixed", fixed, f"https://example.test/{checkout.source.name}/pull/1", 1)
+
+
+@pytest.fixture
+def three(tmp_path: Path) -> tuple[Path, list[Path]]:
+    """Three local repositories, the second of which the worker cannot fix."""
+    repos = [
+        make_repo(tmp_path / "repos" / "alpha", "alpha"),
+        make_repo(tmp_path / "repos" / "broken", "broken"),
+        make_repo(tmp_path / "repos" / "gamma.git", "gamma"),
+    ]
+    listing = tmp_path / "repos.txt"
+    listing.write_text(
+        "# repositories djfix works on\n"
+        "\n"
+        "repos/alpha   # relative to this file\n"
+        f"{repos[1]}\n"
+        f"file://{repos[2]}\n"
+    )
+    return listing, repos
+
+
+# -- reading the file ---------------------------------------------------------------------------
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(UsageError, match=r"--repos .*nothing\.txt: no such file"):
+        read_sources(tmp_path / "nothing.txt")
+
+
+def test_only_comments(tmp_path):
+    listing = tmp_path / "repos.txt"
+    listing.write_text("# none yet\n\n   # indented comment\n")
+    with pytest.raises(UsageError, match="no repository listed"):
+        read_sources(listing)
+
+
+def test_read_sources_forms(tmp_path):
+    listing = tmp_path / "list" / "repos.txt"
+    listing.parent.mkdir()
+    listing.write_text(
+        "https://github.com/acme/shop.git\n"
+        "git@gitlab.example.com:group/sub/api.git  # scp-like\n"
+        "https://x-access-token:s3cret@github.com/acme/private.git\n"
+        "../checkouts/blog\n"
+        "/srv/repos/wiki\n"
+        "file:///srv/repos/mirror.git#not-a-comment\n"
+    )
+    sources = read_sources(listing)
+    assert [(s.text, s.line, s.location, s.local, s.name) for s in sources] == [
+        (
+            "https://github.com/acme/shop.git",
+            1,
+            "https://github.com/acme/shop.git",
+            False,
+            "acme/shop",
+        ),
+        (
+            "git@gitlab.example.com:group/sub/api.git",
+            2,
+            "git@gitlab.example.com:group/sub/api.git",
+            False,
+            "sub/api",
+        ),
+        (
+            "https://***@github.com/acme/private.git",
+            3,
+            "https://x-access-token:s3cret@github.com/acme/private.git",
+            False,
+            "acme/private",
+        ),
+        (
+            "../checkouts/blog",
+            4,
+            str(tmp_path / "list" / ".." / "checkouts" / "blog"),
+            True,
+            "../checkouts/blog",
+        ),
+        ("/srv/repos/wiki", 5, "/srv/repos/wiki", True, "/srv/repos/wiki"),
+        (
+            "file:///srv/repos/mirror.git#not-a-comment",
+            6,
+            "file:///srv/repos/mirror.git#not-a-comment",
+            False,
+            "repos/mirror.git#not-a-comment",
+        ),
+    ]
+
+
+def test_jobs_must_be_positive(three):
+    listing, _ = three
+    with pytest.raises(UsageError, match="--jobs 0: at least 1"):
+        run_many(listing, committing_worker, 0, stream=io.StringIO())
+
+
+# -- the run ------------------------------------------------------------------------------------
+
+
+def test_one_failure_does_not_stop_the_others(three):
+    listing, repos = three
+    heads = [git(r, "rev-parse", "HEAD") for r in repos]
+    stream = io.StringIO()
+    seen_paths: list[Path] = []
+
+    def worker(checkout: Checkout) -> RepoResult:
+        seen_paths.append(checkout.path)
+        return committing_worker(checkout)
+
+    outcomes = run_many(listing, worker, 2, stream=stream)
+
+    assert [
+        (o.source.name, o.status, o.items_fixed, o.pr_url, o.error, o.exit_code) for o in outcomes
+    ] == [
+        ("repos/alpha", "fixed", 2, "https://example.test/repos/alpha/pull/1", None, 1),
+        (str(repos[1]), "failed", 0, None, "settings module mysite.settings not found", 3),
+        ("repos/gamma", "fixed", 2, "https://example.test/repos/gamma/pull/1", None, 1),
+    ]
+    assert many.exit_code(outcomes) == 3
+    # the clones were made apart from the user's repositories, which are untouched, and are gone
+    for repo, head in zip(repos, heads, strict=True):
+        assert git(repo, "rev-parse", "HEAD") == head
+        assert git(repo, "status", "--porcelain") == ""
+    assert len(seen_paths) == 3
+    assert all(not p.exists() for p in seen_paths)
+    assert all(repo not in p.parents and p != repo for p in seen_paths for repo in repos)
+    # one line per repository when stderr is not a terminal
+    lines = sorted(stream.getvalue().splitlines())
+    assert len(lines) == 3
+    assert lines[0].startswith("djfix: [1/3] ")
+    assert {line.split("] ", 1)[1] for line in lines} == {
+        "repos/alpha: fixed",
+        f"{repos[1]}: failed: settings module mysite.settings not found",
+        "repos/gamma: fixed",
+    }
+
+
+def test_final_table(three):
+    listing, repos = three
+    outcomes = run_many(listing, committing_worker, 3, stream=io.StringIO())
+    width = len(str(repos[1]))
+    assert render_table(outcomes) == (
+        f"{'repository':<{width}}  status  items fixed  pull request / error\n"
+        f"{'repos/alpha':<{width}}  fixed             2  https://example.test/repos/alpha/pull/1\n"
+        f"{repos[1]!s:<{width}}  failed            -  "
+        "settings module mysite.settings not found\n"
+        f"{'repos/gamma':<{width}}  fixed             2  "
+        "https://example.test/repos/gamma/pull/1\n"
+        "3 repositories, 2 done, 1 failed\n"
+    )
+
+
+def test_clone_failures_are_rows_too(tmp_path):
+    good = make_repo(tmp_path / "good", "good")
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    listing = tmp_path / "repos.txt"
+    listing.write_text(f"{tmp_path / 'missing'}\n{plain}\n{good}\nfile://{tmp_path}/nowhere.git\n")
+
+    outcomes = run_many(listing, committing_worker, 4, stream=io.StringIO())
+
+    assert [o.status for o in outcomes] == ["failed", "failed", "fixed", "failed"]
+    assert outcomes[0].error == f"{tmp_path / 'missing'}: no such directory"
+    assert outcomes[1].error.startswith("git clone failed: ")
+    assert outcomes[3].error.startswith("git clone failed: ")
+
+
+def test_a_worker_bug_is_an_internal_error_of_that_repository_only(three):
+    listing, _ = three
+
+    def worker(checkout: Checkout) -> RepoResult:
+        if checkout.source.name == "repos/alpha":
+            # errors name the repository, not the temporary clone
+            raise KeyError(str(checkout.path))
+        return RepoResult("nothing to do")
+
+    outcomes = run_many(listing, worker, 2, stream=io.StringIO())
+    assert [(o.status, o.error) for o in outcomes] == [
+        ("failed", "internal error: KeyError: 'repos/alpha'"),
+        ("nothing to do", None),
+        ("nothing to do", None),
+    ]
+
+
+def test_listed_twice_is_done_once(three):
+    listing, repos = three
+    listing.write_text(listing.read_text() + "repos/alpha\n")
+    calls: list[str] = []
+    lock = threading.Lock()
+
+    def worker(checkout: Checkout) -> RepoResult:
+        with lock:
+            calls.append(checkout.source.name)
+        return RepoResult("nothing to do")
+
+    outcomes = run_many(listing, worker, 2, stream=io.StringIO())
+    assert sorted(calls) == sorted(["repos/alpha", str(repos[1]), "repos/gamma"])
+    assert (outcomes[3].status, outcomes[3].error) == ("skipped: listed already on line 3", None)
+    assert many.exit_code(outcomes) == 0
+
+
+def test_workers_run_in_parallel_within_the_bound(three):
+    listing, _ = three
+    # two workers must meet: a serial run would break the barrier and fail both
+    barrier = threading.Barrier(2, timeout=10)
+    lock = threading.Lock()
+    running = 0
+    peak = 0
+
+    def worker(checkout: Checkout) -> RepoResult:
+        nonlocal running, peak
+        with lock:
+            running += 1
+            peak = max(peak, running)
+        try:
+            if checkout.source.name != "repos/gamma":
+                barrier.wait()
+            return RepoResult("nothing to do")
+        finally:
+            with lock:
+                running -= 1
+
+    outcomes = run_many(listing, worker, 2, stream=io.StringIO())
+    assert [o.error for o in outcomes] == [None, None, None]
+    assert peak == 2
+
+
+def test_one_job_runs_one_at_a_time(three):
+    listing, _ = three
+    lock = threading.Lock()
+    running = 0
+    peak = 0
+
+    def worker(checkout: Checkout) -> RepoResult:
+        nonlocal running, peak
+        with lock:
+            running += 1
+            peak = max(peak, running)
+        with lock:
+            running -= 1
+        return RepoResult("nothing to do")
+
+    run_many(listing, worker, 1, stream=io.StringIO())
+    assert peak == 1
+
+
+def test_workdir_is_kept(three, tmp_path):
+    listing, _ = three
+    workdir = tmp_path / "work"
+    outcomes = run_many(listing, committing_worker, 2, workdir=workdir, stream=io.StringIO())
+    assert [o.status for o in outcomes] == ["fixed", "failed", "fixed"]
+    assert sorted(p.name for p in workdir.iterdir()) == [
+        "001-alpha",
+        "002-broken",
+        "003-repos-gamma",
+    ]
+    assert git(workdir / "001-alpha", "log", "-1", "--format=%s").strip() == "djfix: fix"
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_on_a_terminal(three):
+    listing, _ = three
+    stream = _Terminal()
+    run_many(listing, lambda c: RepoResult("nothing to do"), 2, stream=stream)
+    text = stream.getvalue()
+    assert "repositories" in text
+    assert "djfix: [" not in text
+
+
+def test_exit_code():
+    source = Source("a", 1, "/a", True)
+    assert many.exit_code([Outcome(source, "nothing to do")]) == 0
+    assert (
+        many.exit_code([Outcome(source, "fixed", exit_code=1), Outcome(source, "nothing to do")])
+        == 1
+    )
+    assert (
+        many.exit_code(
+            [
+                Outcome(source, "failed", error="x", exit_code=3),
+                Outcome(source, "fixed", exit_code=1),
+            ]
+        )
+        == 3
+    )
