@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Install the container tools and build the stand-in Python base image the container tests use.
+#
+# There is no Docker engine and no registry on the test machines, so the official images cannot be
+# pulled. This builds `localhost/standin-python:3.11-slim` from Debian bookworm (python3 is 3.11
+# there) with debootstrap and imports it into podman's vfs storage, which buildah shares. Like the
+# official image it has Python's C headers (unpacked, not installed as a -dev package).
+# The official nginx image cannot be pulled either: `localhost/standin-nginx:bookworm` is that base
+# plus Debian's nginx-light, configured like the official image (serves /usr/share/nginx/html on
+# port 80, runs `nginx -g "daemon off;"`, logs to stdout/stderr).
+# Needs root and apt-get; idempotent: skips each image that already exists.
+set -euo pipefail
+
+IMAGE="${STANDIN_PYTHON_IMAGE:-localhost/standin-python:3.11-slim}"
+NGINX_IMAGE="${STANDIN_NGINX_IMAGE:-localhost/standin-nginx:bookworm}"
+MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+
+if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
+    echo "container_base.sh: needs root and apt-get; the container tests will be skipped" >&2
+    exit 0
+fi
+
+missing=()
+for tool in buildah podman debootstrap; do
+    command -v "$tool" >/dev/null || missing+=("$tool")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+podman=(podman --storage-driver vfs)
+buildah=(buildah --storage-driver vfs)
+
+if "${podman[@]}" image exists "$IMAGE"; then
+    echo "container_base.sh: $IMAGE already present"
+else
+    rootfs="$(mktemp -d)"
+    trap 'rm -rf "$rootfs"' EXIT
+    chmod 755 "$rootfs"  # it becomes the image's /: mktemp's 0700 locks out non-root users
+    debootstrap --variant=minbase \
+        --include=python3,python3-venv,python-is-python3,ca-certificates \
+        bookworm "$rootfs" "$MIRROR" >/dev/null
+    # The official image has Python's headers (dependencies built from source need them) but no
+    # -dev package: unpack the headers alone, leaving dpkg's list as it is.
+    [ -s "$rootfs/etc/resolv.conf" ] || cp /etc/resolv.conf "$rootfs/etc/resolv.conf"
+    chroot "$rootfs" sh -ec 'cd /tmp && apt-get download -qq libpython3.11-dev 2>/dev/null
+        dpkg-deb -x libpython3.11-dev_*.deb /tmp/dev && cp -a /tmp/dev/usr/include/. /usr/include/
+        rm -rf /tmp/dev /tmp/*.deb'
+    test -e "$rootfs/usr/include/python3.11/Python.h"
+    # pip inside a build reaches the package index only through this machine's proxy, whose
+    # certificate is in this machine's bundle.
+    cp /etc/ssl/certs/ca-certificates.crt "$rootfs/etc/ssl/certs/ca-certificates.crt"
+    # apt set up the way the official Debian-based images have it: no package caches left
+    # behind by apt-get in a RUN step (an image built on the stand-in is then sized alike)
+    cat >"$rootfs/etc/apt/apt.conf.d/docker-clean" <<'APT'
+DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+Dir::Cache::pkgcache "";
+Dir::Cache::srcpkgcache "";
+APT
+    echo 'Acquire::Languages "none";' >"$rootfs/etc/apt/apt.conf.d/docker-no-languages"
+    rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/cache/apt/*.bin \
+        "$rootfs"/var/lib/apt/lists/*
+    tar -C "$rootfs" -c . | "${podman[@]}" import --quiet \
+        --change 'ENV PIP_CERT=/etc/ssl/certs/ca-certificates.crt' - "$IMAGE" >/dev/null
+    rm -rf "$rootfs"
+    trap - EXIT
+    echo "container_base.sh: built $IMAGE"
+fi
+
+if "${podman[@]}" image exists "$NGINX_IMAGE"; then
+    echo "container_base.sh: $NGINX_IMAGE already present"
+else
+    ctr="$("${buildah[@]}" from --quiet "$IMAGE")"
+    trap '"${buildah[@]}" rm "$ctr" >/dev/null' EXIT
+    "${buildah[@]}" run --isolation chroot --network host "$ctr" -- sh -ec '
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq --no-install-recommends nginx-light >/dev/null
+        rm -rf /var/lib/apt/lists/* /etc/nginx/sites-enabled/default
+        ln -sf /dev/stdout /var/log/nginx/access.log
+        ln -sf /dev/stderr /var/log/nginx/error.log
+        printf "%s\n" "server {" "    listen 80;" "    server_name localhost;" \
+            "    location / {" "        root /usr/share/nginx/html;" "        index index.html;" \
+            "    }" "}" >/etc/nginx/conf.d/default.conf
+    '
+    "${buildah[@]}" config --env PIP_CERT- --port 80 --stop-signal SIGQUIT \
+        --cmd '["nginx", "-g", "daemon off;"]' "$ctr"
+    "${buildah[@]}" commit --quiet "$ctr" "$NGINX_IMAGE" >/dev/null
+    echo "container_base.sh: built $NGINX_IMAGE"
+fi
