@@ -8,7 +8,6 @@ Nothing here writes to the user's tree: every file goes into the changeset; the 
 
 from __future__ import annotations
 
-import datetime
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -103,8 +102,8 @@ def plan_merge(project: ProjectModel, graph: MigrationGraph, label: str, read=No
             plan.clashes.extend(_clashes(leaf_a, ops_a, leaf_b, ops_b))
     if plan.clashes:
         return plan
-    now = datetime.datetime.now()
-    plan.name = merge_migration.merge_name(leaves, now)
+    # no time in the name or the header: a second run must write the same file
+    plan.name = merge_migration.merge_name(leaves, None)
     plan.rel = f"{app.migrations_rel}/{plan.name}.py"
     return plan
 
@@ -127,7 +126,7 @@ def _clashes(leaf_a, ops_a, leaf_b, ops_b) -> list[str]:
 
 def _merge_source(project: ProjectModel, plan: MergePlan) -> str:
     version = ".".join(str(p) for p in project.django_version) if project.django_version else None
-    return merge_migration.merge_source(plan.label, plan.leaves, datetime.datetime.now(), version)
+    return merge_migration.merge_source(plan.label, plan.leaves, None, version)
 
 
 def _note(ctx: FixContext, text: str) -> None:
