@@ -134,11 +134,6 @@ class _RemoveWrites(cst.CSTTransformer):
                 self.result.left.append((line, NOT_A_STATEMENT))
         return original
 
-    def _drop_if_empty(self, updated: cst.CSTNode, *suites: cst.BaseSuite | None):
-        if all(s is None or _empty(s) for s in suites):
-            return cst.RemoveFromParent()
-        return updated
-
     def leave_For(self, original, updated):
         if _empty(updated.body):
             return cst.RemoveFromParent() if updated.orelse is None else updated

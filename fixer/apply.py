@@ -104,10 +104,6 @@ class ApplyResult:
 CONTAINER_ITEMS = (1, 2, 3, 4)
 
 
-def _match_key(f: Finding) -> tuple:
-    return (f.code, f.path, f.message)
-
-
 def plan(project: ProjectModel, selection: Selection, options: dict[str, Any]) -> ApplyResult:
     """Plan every available fix; nothing is written."""
     before = run_checks(project, selection, options)
@@ -138,7 +134,17 @@ def _created(project: ProjectModel, changeset: Changeset) -> set[Path]:
 
 
 def rediscover(project: ProjectModel, changeset: Changeset) -> ProjectModel:
-    """The project as the planned changes leave it, files the plans create included."""
+    """The project as the planned changes leave it, files the plans create included. Several
+    plans ask for it: one discovery serves them until the planned files change."""
+    cached = changeset.derived.get("project")
+    if cached is not None and cached[0] == changeset.revision:
+        return cached[1]  # type: ignore[return-value]
+    planned = _discover_planned(project, changeset)
+    changeset.derived["project"] = (changeset.revision, planned)
+    return planned
+
+
+def _discover_planned(project: ProjectModel, changeset: Changeset) -> ProjectModel:
     from fixer.sources import planned_files
 
     with planned_files(_created(project, changeset)):
@@ -215,7 +221,3 @@ def _reason(ctx: FixContext, item: int, f: Finding) -> str | None:
 def write(result: ApplyResult) -> list[str]:
     """Write every planned file at once (all or nothing)."""
     return result.changeset.commit()
-
-
-def root_of(project: ProjectModel) -> Path:
-    return project.root

@@ -45,6 +45,10 @@ class Changeset:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._changes: dict[str, FileChange] = {}
+        # bumped by every write: what was derived from the planned files (a re-discovery)
+        # is reused until it changes
+        self.revision = 0
+        self.derived: dict[str, tuple[int, object]] = {}  # name -> (revision, value)
 
     # -- reading -------------------------------------------------------------------------------
     def _disk(self, rel: str) -> tuple[str | None, str, bool]:
@@ -80,6 +84,9 @@ class Changeset:
             old, newline, bom = self._disk(rel)
             change = FileChange(rel, old, text, newline, bom, tracked)
             self._changes[rel] = change
+            self.revision += 1
+        if change.new != text:
+            self.revision += 1
         change.new = text
         change.tracked = change.tracked and tracked
         if item is not None:

@@ -181,7 +181,7 @@ def check(
     with _boundary(debug):
         project, config = load_project(path, settings, manage)
         selection = selection_from(config, select, ignore)
-        options = effective_options(config) if config else effective_options_default()
+        options = effective_options(config)
         options["python"] = python
         result = run_checks(project, selection, options, debug=debug)
         if output_format is CheckFormat.text:
@@ -205,12 +205,6 @@ def check(
     if result.internal_errors:
         raise typer.Exit(EXIT_FAILED)
     raise typer.Exit(EXIT_FINDINGS if result.findings else EXIT_CLEAN)
-
-
-def effective_options_default():
-    from fixer.config import Config, effective_options
-
-    return effective_options(Config())
 
 
 @app.command()
@@ -392,7 +386,7 @@ def apply(
             )
         project, config = load_project(path, settings, manage)
         selection = selection_from(config, select, ignore)
-        options = effective_options(config) if config else effective_options_default()
+        options = effective_options(config)
         options["python"] = python
         if not dry_run and not allow_dirty and git.is_repository(project.root):
             dirty = git.dirty_paths(project.root)
@@ -483,7 +477,7 @@ def _apply_many(repos: Path, jobs: int, workdir: Path | None, **opts) -> int:
     def worker(checkout: many.Checkout) -> many.RepoResult:
         project, config = load_project(checkout.path, opts["settings"], opts["manage"])
         selection = selection_from(config, opts["select"], opts["ignore"])
-        options = effective_options(config) if config else effective_options_default()
+        options = effective_options(config)
         options["python"] = opts["python"]
         result = plan(project, selection, options)
         delivery = handover.deliver(

@@ -87,9 +87,11 @@ def load_config(root: Path) -> Config:
     return config
 
 
-def effective_options(config: Config) -> dict[str, Any]:
+def effective_options(config: Config | None) -> dict[str, Any]:
+    """Every option's value: its default, unless [tool.djfix.options] sets it."""
     from fixer.checks import all_options
 
     out = {name: opt.default for name, opt in all_options().items()}
-    out.update(config.options)
+    if config is not None:
+        out.update(config.options)
     return out

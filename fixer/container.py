@@ -142,12 +142,6 @@ def manage_dir(project: ProjectModel) -> str:
     return posixpath.dirname(project.manage_py)
 
 
-def _in_manage_dir(project: ProjectModel, rel: str) -> str:
-    """A repository path as seen from /app (the manage.py folder) in the image."""
-    base = manage_dir(project)
-    return rel[len(base) + 1 :] if base and rel.startswith(base + "/") else rel
-
-
 def server_choice(project: ProjectModel) -> tuple[str, str, list[str]]:
     """(server, `module:application`, packages it needs)."""
     asgi = project.asgi_application

@@ -135,10 +135,6 @@ def resolve(root: Path, rev: str) -> str | None:
     return result.stdout.decode().strip() if result.returncode == 0 else None
 
 
-def branch_exists(root: Path, branch: str) -> bool:
-    return resolve(root, f"refs/heads/{branch}") is not None
-
-
 def valid_branch_name(root: Path, branch: str) -> bool:
     return run(root, "check-ref-format", "--branch", branch, check=False).returncode == 0
 

@@ -440,7 +440,7 @@ def test_remote_branch_with_foreign_commits_is_not_replaced(tmp_path, remote):
 def test_real_plan_delivered(tmp_path):
     from fixer.apply import plan
     from fixer.checks import Selection
-    from fixer.cli import effective_options_default
+    from fixer.config import effective_options
     from fixer.project import discover
     from tests.conftest import MINIMAL_MANAGE
     from tests.test_apply import SETTINGS as REAL_SETTINGS
@@ -455,7 +455,7 @@ def test_real_plan_delivered(tmp_path):
             "requirements.txt": "Django==4.2.16\n",
         },
     )
-    result = plan(discover(root), Selection(), effective_options_default())
+    result = plan(discover(root), Selection(), effective_options(None))
     delivery = handover.deliver(result)
     owners = sorted({min(c.items) for c in result.changeset.changes(tracked=True)})
     assert subjects(root) == [f"djfix: {ITEM_TITLES[i]}" for i in owners]
@@ -464,6 +464,6 @@ def test_real_plan_delivered(tmp_path):
     tree = set(git(root, "ls-tree", "-r", "--name-only", BRANCH).splitlines())
     assert {c.rel for c in result.changeset.changes(tracked=True)} <= tree
     assert ".env" not in tree
-    again = plan(discover(root), Selection(), effective_options_default())
+    again = plan(discover(root), Selection(), effective_options(None))
     assert again.changeset.changes(tracked=True) == []
     assert handover.deliver(again).state == "unchanged"

@@ -101,11 +101,6 @@ def all_rules() -> list[Rule]:
     return out
 
 
-def rule_by_code(code: str) -> Rule | None:
-    code = code.strip().upper()
-    return next((r for r in all_rules() if r.code == code), None)
-
-
 def all_options() -> dict[str, Option]:
     out: dict[str, Option] = {}
     for mod in modules():

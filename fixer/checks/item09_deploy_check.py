@@ -533,10 +533,6 @@ def _where(setting: _Setting) -> str:
     return setting.path or "the production settings"
 
 
-def _truthy_default(setting: _Setting) -> bool:
-    return setting.state in ("value", "absent") and bool(setting.value)
-
-
 # -- middleware ----------------------------------------------------------------------------------
 
 
