@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import enum
 import json
 import sys
@@ -23,6 +24,7 @@ app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -419,6 +421,24 @@ def apply(
                 typer.echo("Note: not a git repository: the files were written, no branch made")
             pending = bool(result.after.findings)
         else:
+            left = None
+            if push or pr:
+                left = _left_alone(
+                    project.root,
+                    branch,
+                    remote,
+                    pr,
+                    base,
+                    provider.value if provider else None,
+                    api_url,
+                )
+            if left is not None:
+                typer.echo(
+                    report.render_apply_summary(result, written=False, color=color), nl=False
+                )
+                typer.echo(left.note)
+                _outputs(branch, left.result, left.pull_request)
+                raise typer.Exit(EXIT_CLEAN)
             try:
                 delivery = handover.deliver(
                     result, branch=branch, push=remote if (push or pr) else None, stay=stay
@@ -429,13 +449,13 @@ def apply(
                 raise
             typer.echo(report.render_apply_summary(result, written=True, color=color), nl=False)
             typer.echo(delivery.render(), nl=False)
-            if pr:
-                _open_pr(result, delivery, remote, base, provider, api_url)
+            opened = _open_pr(result, delivery, remote, base, provider, api_url) if pr else None
+            _outputs(branch, opened.state if opened else delivery.state, opened)
             pending = bool(result.after.findings)
     raise typer.Exit(EXIT_FINDINGS if pending else EXIT_CLEAN)
 
 
-def _open_pr(result, delivery, remote, base, provider, api_url) -> None:
+def _open_pr(result, delivery, remote, base, provider, api_url):
     from fixer import pr as pull_requests
 
     try:
@@ -455,8 +475,80 @@ def _open_pr(result, delivery, remote, base, provider, api_url) -> None:
     if opened is None:
         typer.echo("No pull request: djfix made no branch (nothing to commit).")
     else:
-        verb = "opened" if opened.created else "updated"
+        verb = {"created": "opened", "unchanged": "unchanged"}.get(opened.state, "updated")
         typer.echo(f"Pull request {verb}: {opened.url}")
+    return opened
+
+
+@dataclasses.dataclass(frozen=True)
+class _LeftAlone:
+    result: str  # the action's `result` output: left-alone or declined
+    note: str
+    pull_request: object = None
+
+
+def _left_alone(root, branch, remote, pr, base, provider, api_url) -> _LeftAlone | None:
+    """Before anything is pushed: a remote branch a person pushed to, or whose pull request was
+    closed without merging, is left as it is (a scheduled job stays green: exit 0)."""
+    from fixer import git, handover
+    from fixer import pr as pull_requests
+
+    top = git.toplevel(root)
+    head = git.resolve(top, "HEAD")
+    original = git.current_branch(top)
+    if head is None or original is None or remote not in git.remotes(top):
+        return None  # deliver() says what is wrong
+    try:
+        remote_tip = git.fetch_branch(top, remote, branch)
+    except git.GitError:
+        return None  # the push reports the unreachable remote, with the branch complete locally
+    if remote_tip is None:
+        return None
+    limit = handover.OWNERSHIP_LIMIT
+    commits = git.commit_messages(top, remote_tip, f"^{head}", limit=limit)
+    foreign = [sha for sha, message in commits if not handover.is_djfix_message(message)]
+    if foreign or len(commits) > limit:
+        latest = foreign[0][:7] if foreign else remote_tip[:7]
+        return _LeftAlone(
+            "left-alone",
+            f"Left alone: {remote}/{branch} has commits djfix did not make (latest {latest}), "
+            f"so djfix pushes nothing to it; merge or close its pull request, or delete the "
+            f"branch to let djfix start it again.",
+        )
+    if not pr:
+        return None
+    closed = pull_requests.declined(
+        root,
+        branch,
+        original,
+        remote=remote,
+        base=base,
+        provider=provider,
+        api_url=api_url,
+    )
+    if closed is None:
+        return None
+    return _LeftAlone(
+        "declined",
+        f"Declined: pull request #{closed.number} ({closed.url}) was closed without merging, so "
+        f"djfix leaves {branch} as it is. To ask again, delete the branch: "
+        f"git push {remote} --delete {branch}",
+        closed,
+    )
+
+
+def _outputs(branch: str, result: str, opened) -> None:
+    """The GitHub Action's outputs, when djfix runs in a workflow step."""
+    from fixer import pr as pull_requests
+
+    pull_requests.write_outputs(
+        {
+            "branch": branch,
+            "result": result,
+            "pr-url": opened.url if opened else "",
+            "pr-number": str(opened.number) if opened else "",
+        }
+    )
 
 
 def _apply_many(repos: Path, jobs: int, workdir: Path | None, **opts) -> int:
@@ -480,6 +572,19 @@ def _apply_many(repos: Path, jobs: int, workdir: Path | None, **opts) -> int:
         options = effective_options(config)
         options["python"] = opts["python"]
         result = plan(project, selection, options)
+        if opts["push"]:
+            left = _left_alone(
+                checkout.path,
+                opts["branch"],
+                opts["remote"],
+                opts["pr"],
+                opts["base"],
+                opts["provider"],
+                opts["api_url"],
+            )
+            if left is not None:
+                url = left.pull_request.url if left.pull_request else None
+                return many.RepoResult(left.result.replace("-", " "), 0, url, EXIT_CLEAN)
         delivery = handover.deliver(
             result,
             branch=opts["branch"],

@@ -1,10 +1,15 @@
 """Pull requests (GitHub) and merge requests (GitLab) for the branch djfix pushed: open one, or
 update the one already open for that branch, over the providers' REST APIs.
 
-One request per repository: a second run finds the open pull request and rewrites its title and
-body instead of opening another. Tokens come from GITHUB_TOKEN / GITLAB_TOKEN (or the caller);
-they are sent in a header, only to the API's own host (a redirect elsewhere is not followed), and
-every error message is masked so that neither they nor the credentials of a clone URL are shown.
+One request per repository, as a dependency bot keeps it: a second run finds the open pull request
+and rewrites its title and body only when they changed; a pull request that a person closed without
+merging is declined, and djfix does not open it again while its branch exists (deleting the branch
+asks again). Answers 5xx and rate-limit refusals are retried a bounded number of times, waiting
+what the server asks (Retry-After, X-RateLimit-Reset) when that is short, else backing off.
+
+Tokens come from GITHUB_TOKEN / GITLAB_TOKEN (or the caller); they are sent in a header, only to
+the API's own host (a redirect elsewhere is not followed), and every error message is masked so
+that neither they nor the credentials of a clone URL are shown.
 """
 
 from __future__ import annotations
@@ -14,18 +19,24 @@ import os
 import re
 import shlex
 import subprocess
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from email.message import Message
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
 from fixer.errors import DjfixError, UsageError
 
 TIMEOUT = 30  # seconds per request
+ATTEMPTS = 4  # tries of one request when the server answers 5xx or is rate-limited
+BACKOFF = 2.0  # seconds before the first retry when the server does not say; doubles
+MAX_WAIT = 60.0  # the longest single wait; a rate limit that resets later fails at once
+RETRY_STATUSES = (500, 502, 503, 504)
 MAX_PAGES = 50  # listing pages followed when looking for the open pull request
 GITHUB_API_VERSION = "2022-11-28"
 GITHUB_BODY_LIMIT = 65_536  # characters GitHub accepts in a pull request body
@@ -43,7 +54,9 @@ class PullRequestError(DjfixError):
 class PullRequest:
     url: str
     number: int  # GitHub's pull request number, GitLab's merge request iid
-    created: bool  # False: an open one was updated
+    created: bool  # False: an open one was found (updated, unchanged) or a closed one (declined)
+    # created, updated, unchanged (title and body were already right), declined (closed unmerged)
+    state: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)
@@ -155,7 +168,15 @@ class _SameOriginRedirects(urllib.request.HTTPRedirectHandler):
 
 
 class _Api:
-    def __init__(self, provider: str, base: str, token: str, token_name: str) -> None:
+    def __init__(
+        self,
+        provider: str,
+        base: str,
+        token: str,
+        token_name: str,
+        sleep: Callable[[float], None] | None = None,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
         self.provider = provider
         self.name = _NAMES[provider]
         self.base = base
@@ -163,6 +184,8 @@ class _Api:
         self.token_name = token_name
         self._origin = urllib.parse.urlsplit(base)[:2]
         self._opener = urllib.request.build_opener(_SameOriginRedirects)
+        self._sleep = sleep if sleep is not None else time.sleep
+        self._clock = clock if clock is not None else time.time
 
     def __repr__(self) -> str:  # never the token
         return f"_Api({self.provider!r}, {self.base!r})"
@@ -190,7 +213,39 @@ class _Api:
     def request(
         self, method: str, url: str, payload: dict[str, Any] | None = None, allow: tuple = ()
     ) -> _Response:
-        """Send one request; 2xx and the statuses in `allow` are answers, anything else raises."""
+        """Send one request; 2xx and the statuses in `allow` are answers, anything else raises.
+        A 5xx or rate-limited answer is tried again, at most ATTEMPTS times in all."""
+        delay = BACKOFF
+        for attempt in range(1, ATTEMPTS + 1):
+            response = self._send(method, url, payload)
+            if 200 <= response.status < 300 or response.status in allow:
+                return response
+            wait = self._retry_after(response, delay)
+            if wait is None or attempt == ATTEMPTS:
+                break
+            self._sleep(wait)
+            delay *= 2
+        raise self._refusal(method, url, response)
+
+    def _retry_after(self, response: _Response, delay: float) -> float | None:
+        """Seconds to wait before trying again, or None when trying again cannot help."""
+        status, headers = response.status, response.headers
+        limited = status == 429 or (
+            status == 403
+            and (headers.get("Retry-After") is not None or _rate_limit_used_up(headers))
+        )
+        if status not in RETRY_STATUSES and not limited:
+            return None
+        asked = _seconds(headers.get("Retry-After"), self._clock())
+        if asked is None and limited and headers.get("X-RateLimit-Reset"):
+            reset = headers.get("X-RateLimit-Reset", "").strip()
+            if reset.isdigit():
+                asked = max(0.0, int(reset) - self._clock())
+        if asked is None:
+            return delay
+        return asked if asked <= MAX_WAIT else None
+
+    def _send(self, method: str, url: str, payload: dict[str, Any] | None) -> _Response:
         if urllib.parse.urlsplit(url)[:2] != self._origin:
             raise self.fail(f"{self.name} pointed djfix at {url}, outside {self.base}")
         data = None
@@ -227,10 +282,7 @@ class _Api:
                     f"{self.name} at {self.base} answered {method} {url} with something that "
                     "is not JSON: is the API URL right?"
                 ) from None
-        response = _Response(status, resp_headers, body)
-        if 200 <= status < 300 or status in allow:
-            return response
-        raise self._refusal(method, url, response)
+        return _Response(status, resp_headers, body)
 
     def _refusal(self, method: str, url: str, response: _Response) -> PullRequestError:
         status, detail = response.status, api_message(response.data)
@@ -240,8 +292,13 @@ class _Api:
                 f"{self.name} refused the token in {self.token_name}{said}: it is wrong, expired "
                 "or revoked"
             )
-        if status == 403 and response.headers.get("X-RateLimit-Remaining") == "0":
+        if status == 429 or (status == 403 and _rate_limit_used_up(response.headers)):
             return self.fail(f"{self.name}'s API rate limit is used up{said}; try again later")
+        if status in RETRY_STATUSES:
+            return self.fail(
+                f"{self.name} answered {method} {url} with a server error{said}, "
+                f"{ATTEMPTS} times; try again later"
+            )
         if status == 403:
             need = (
                 "write access to pull requests (`pull-requests: write` in a workflow, the "
@@ -279,6 +336,28 @@ class _Api:
         return self.url(path, {**query, "page": page}) if page.isdigit() else None
 
 
+def _rate_limit_used_up(headers: Message) -> bool:
+    return (headers.get("X-RateLimit-Remaining") or "").strip() == "0" or (
+        (headers.get("RateLimit-Remaining") or "").strip() == "0"
+    )
+
+
+def _seconds(retry_after: str | None, now: float) -> float | None:
+    """A Retry-After header (seconds, or an HTTP date) as seconds from `now`."""
+    if retry_after is None:
+        return None
+    text = retry_after.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    return max(0.0, when.timestamp() - now)
+
+
 def api_message(data: Any) -> str:
     """The human part of a provider's error answer."""
     if not isinstance(data, dict):
@@ -311,20 +390,13 @@ def api_message(data: Any) -> str:
 # -- opening or updating ---------------------------------------------------------------------
 
 
-def open_or_update(
+def _connect(
     provider: str | None,
     repo_url_or_slug: str,
-    branch: str,
-    base: str,
-    title: str,
-    body: str,
     token: str | None,
-    api_url: str | None = None,
-) -> PullRequest:
-    """Open a pull/merge request from `branch` into `base`, or update the open one.
-
-    `provider` is "github", "gitlab", or None to tell from the URL; `token` None reads
-    GITHUB_TOKEN or GITLAB_TOKEN; `api_url` overrides the API root (self-hosted servers)."""
+    api_url: str | None,
+    sleep: Callable[[float], None] | None,
+) -> tuple[_Api, Remote]:
     remote = parse_remote(repo_url_or_slug, provider)
     variable = TOKEN_VARIABLES[remote.provider]
     token_name = "the token given" if token else variable
@@ -334,16 +406,90 @@ def open_or_update(
             f"a {'pull' if remote.provider == 'github' else 'merge'} request on {remote.host} "
             f"needs a token: set {variable}"
         )
+    return _Api(remote.provider, api_base(remote, api_url), token, token_name, sleep), remote
+
+
+def open_or_update(
+    provider: str | None,
+    repo_url_or_slug: str,
+    branch: str,
+    base: str,
+    title: str,
+    body: str,
+    token: str | None,
+    api_url: str | None = None,
+    sleep: Callable[[float], None] | None = None,
+) -> PullRequest:
+    """Open a pull/merge request from `branch` into `base`, or update the open one.
+
+    `provider` is "github", "gitlab", or None to tell from the URL; `token` None reads
+    GITHUB_TOKEN or GITLAB_TOKEN; `api_url` overrides the API root (self-hosted servers);
+    `sleep` waits between retries (tests pass their own)."""
+    api, remote = _connect(provider, repo_url_or_slug, token, api_url, sleep)
     if not branch or not base:
         raise UsageError("a pull request needs a branch and a base branch")
-    api = _Api(remote.provider, api_base(remote, api_url), token, token_name)
     if remote.provider == "github":
         return _github(api, remote, branch, base, title, body)
     return _gitlab(api, remote, branch, base, title, body)
 
 
+def find_declined(
+    provider: str | None,
+    repo_url_or_slug: str,
+    branch: str,
+    base: str,
+    token: str | None,
+    api_url: str | None = None,
+    sleep: Callable[[float], None] | None = None,
+) -> PullRequest | None:
+    """The pull/merge request from `branch` into `base` that a person closed without merging,
+    when it is the latest one for that branch (an open or merged later one is not declined)."""
+    api, remote = _connect(provider, repo_url_or_slug, token, api_url, sleep)
+    if remote.provider == "github":
+        owner, repo = remote.slug.split("/")
+        path = f"/repos/{_quote(owner)}/{_quote(repo)}/pulls"
+        query = {
+            "head": f"{owner}:{branch}",
+            "base": base,
+            "state": "all",
+            "sort": "created",
+            "direction": "desc",
+            "per_page": "10",
+        }
+        for page in api.pages(path, query):
+            latest = next((p for p in page if (p.get("head") or {}).get("ref") == branch), None)
+            if latest is None:
+                continue
+            if latest.get("state") == "closed" and not latest.get("merged_at"):
+                return PullRequest(latest["html_url"], int(latest["number"]), False, "declined")
+            return None
+        return None
+    path = f"/projects/{_quote(remote.slug)}/merge_requests"
+    query = {
+        "source_branch": branch,
+        "target_branch": base,
+        "state": "all",
+        "order_by": "created_at",
+        "sort": "desc",
+        "per_page": "10",
+    }
+    for page in api.pages(path, query):
+        latest = next((m for m in page if m.get("source_branch") == branch), None)
+        if latest is None:
+            continue
+        if latest.get("state") == "closed":
+            return PullRequest(latest["web_url"], int(latest["iid"]), False, "declined")
+        return None
+    return None
+
+
 def _quote(segment: str) -> str:
     return urllib.parse.quote(segment, safe="")
+
+
+def _same_text(old: str | None, new: str) -> bool:
+    # the web editors save line ends as CRLF: an edit that changed nothing else is not a change
+    return (old or "").replace("\r\n", "\n").rstrip() == new.replace("\r\n", "\n").rstrip()
 
 
 def _github(api: _Api, remote: Remote, branch: str, base: str, title: str, body: str):
@@ -359,7 +505,7 @@ def _github(api: _Api, remote: Remote, branch: str, base: str, title: str, body:
         allow=(422,),
     )
     if created.status != 422:
-        return PullRequest(created.data["html_url"], int(created.data["number"]), True)
+        return PullRequest(created.data["html_url"], int(created.data["number"]), True, "created")
     detail = api_message(created.data)
     if "already exists" not in detail.lower():
         raise api.fail(
@@ -386,10 +532,10 @@ def _github(api: _Api, remote: Remote, branch: str, base: str, title: str, body:
             f"{remote.slug}, but none is listed as open"
         )
     number = int(existing["number"])
-    if existing.get("title") == title and (existing.get("body") or "") == body:
-        return PullRequest(existing["html_url"], number, False)
+    if existing.get("title") == title and _same_text(existing.get("body"), body):
+        return PullRequest(existing["html_url"], number, False, "unchanged")
     updated = api.request("PATCH", api.url(f"{path}/{number}"), {"title": title, "body": body})
-    return PullRequest(updated.data["html_url"], int(updated.data["number"]), False)
+    return PullRequest(updated.data["html_url"], int(updated.data["number"]), False, "updated")
 
 
 def _gitlab(api: _Api, remote: Remote, branch: str, base: str, title: str, body: str):
@@ -397,7 +543,7 @@ def _gitlab(api: _Api, remote: Remote, branch: str, base: str, title: str, body:
     payload = {"source_branch": branch, "target_branch": base, "title": title, "description": body}
     created = api.request("POST", api.url(path), payload, allow=(409,))
     if created.status != 409:
-        return PullRequest(created.data["web_url"], int(created.data["iid"]), True)
+        return PullRequest(created.data["web_url"], int(created.data["iid"]), True, "created")
     existing = None
     query = {"source_branch": branch, "state": "opened", "per_page": "100"}
     for page in api.pages(path, query):
@@ -417,10 +563,10 @@ def _gitlab(api: _Api, remote: Remote, branch: str, base: str, title: str, body:
             f"({api_message(created.data)}), but none into {base} is listed as open"
         )
     iid = int(existing["iid"])
-    if existing.get("title") == title and (existing.get("description") or "") == body:
-        return PullRequest(existing["web_url"], iid, False)
+    if existing.get("title") == title and _same_text(existing.get("description"), body):
+        return PullRequest(existing["web_url"], iid, False, "unchanged")
     updated = api.request("PUT", api.url(f"{path}/{iid}"), {"title": title, "description": body})
-    return PullRequest(updated.data["web_url"], int(updated.data["iid"]), False)
+    return PullRequest(updated.data["web_url"], int(updated.data["iid"]), False, "updated")
 
 
 def remote_url(root: Path, name: str) -> str:
@@ -459,6 +605,43 @@ def _remote_default_branch(root: Path, remote: str) -> str | None:
     return name[len(prefix) :] if proc.returncode == 0 and name.startswith(prefix) else None
 
 
+def target_branch(
+    root: Path, branch: str, original: str | None, base: str | None, remote: str
+) -> str:
+    """The branch the pull request of `branch` targets: `base` when given, else the branch djfix
+    started from (`original`), else, run on `branch` itself, the remote's default branch."""
+    target = base or original
+    if not base and target == branch:
+        # run on its own branch: the remote's default branch, as the clone recorded it
+        target = _remote_default_branch(root, remote)
+    if not target or target == branch:
+        raise UsageError(
+            f"--pr: djfix ran on {branch} itself, so the pull request has no base "
+            "branch: pass --base NAME"
+        )
+    return target
+
+
+def declined(
+    root: Path,
+    branch: str,
+    original: str | None,
+    *,
+    remote: str = "origin",
+    base: str | None = None,
+    provider: str | None = None,
+    api_url: str | None = None,
+    token: str | None = None,
+    sleep: Callable[[float], None] | None = None,
+) -> PullRequest | None:
+    """The declined pull request of `branch` (closed without merging, the branch still on the
+    remote), asked before djfix pushes anything; None when djfix may propose it."""
+    target = target_branch(root, branch, original, base, remote)
+    return find_declined(
+        provider, remote_url(root, remote), branch, target, token, api_url=api_url, sleep=sleep
+    )
+
+
 def propose(
     result,
     delivery,
@@ -469,24 +652,42 @@ def propose(
     api_url: str | None = None,
     title: str = DEFAULT_TITLE,
     token: str | None = None,
+    sleep: Callable[[float], None] | None = None,
 ) -> PullRequest | None:
     """Open or update the pull request of a delivered branch (`fixer.handover.Delivery`), into
     `base` or else the branch djfix started from; None when no branch was made."""
     if delivery.state not in ("created", "updated", "unchanged") or not delivery.branch:
         return None
-    target = base or delivery.original
-    if not base and target == delivery.branch:
-        # run on its own branch: the remote's default branch, as the clone recorded it
-        target = _remote_default_branch(delivery.root, remote)
-    if not target or target == delivery.branch:
-        raise UsageError(
-            f"--pr: djfix ran on {delivery.branch} itself, so the pull request has no base "
-            "branch: pass --base NAME"
-        )
+    target = target_branch(delivery.root, delivery.branch, delivery.original, base, remote)
     url = remote_url(delivery.root, remote)
     return open_or_update(
-        provider, url, delivery.branch, target, title, render_body(result), token, api_url=api_url
+        provider,
+        url,
+        delivery.branch,
+        target,
+        title,
+        render_body(result),
+        token,
+        api_url=api_url,
+        sleep=sleep,
     )
+
+
+def write_outputs(values: dict[str, str], path: str | None = None) -> None:
+    """Append `name=value` lines to the GitHub Actions step output file ($GITHUB_OUTPUT, or
+    `path`), so that a workflow reads what djfix did (`steps.<id>.outputs.pr-url`). Nothing
+    happens outside Actions."""
+    target = path or os.environ.get("GITHUB_OUTPUT")
+    if not target:
+        return
+    lines = []
+    for name, value in values.items():
+        text = str(value)
+        if "\n" in text or "\r" in text:
+            raise ValueError(f"output {name} holds a line break")
+        lines.append(f"{name}={text}\n")
+    with open(target, "a", encoding="utf-8") as handle:
+        handle.write("".join(lines))
 
 
 # -- the body ----------------------------------------------------------------------------------

@@ -10,10 +10,12 @@ import socket
 import subprocess
 import textwrap
 import threading
+import time
 import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.message import Message
+from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import SimpleNamespace
@@ -66,14 +68,18 @@ class Forge:
     forbidden: bool = False
     echo_token: bool = False
     redirect_to: str | None = None
+    # canned answers given before any real one: (status, headers), one per request
+    fail_next: list[tuple[int, dict[str, str]]] = field(default_factory=list)
 
     def add(self, branch: str, target: str, state: str = "open") -> dict[str, Any]:
+        """A pull request in `state`: open, closed (without merging) or merged."""
         number = len(self.pulls) + 1
         if self.kind == "github":
             entry = {
                 "number": number,
                 "html_url": f"https://github.com/acme/shop/pull/{number}",
-                "state": state,
+                "state": "closed" if state == "merged" else state,
+                "merged_at": "2026-01-05T10:00:00Z" if state == "merged" else None,
                 "title": f"old {number}",
                 "body": "old body",
                 "head": {"ref": branch, "label": f"acme:{branch}"},
@@ -95,6 +101,9 @@ class Forge:
     # the answers ------------------------------------------------------------------------------
 
     def answer(self, seen: Seen) -> tuple[int, dict[str, str], Any]:
+        if self.fail_next:
+            status, headers = self.fail_next.pop(0)
+            return status, headers, {"message": f"canned {status}"}
         if self.redirect_to is not None:
             return 307, {"Location": self.redirect_to + seen.path}, {"message": "Moved"}
         if self.kind == "github":
@@ -154,13 +163,16 @@ class Forge:
             entry.update(title=body["title"], body=body["body"])
             return 201, {}, entry
         if seen.method == "GET" and m.group(1) is None:
+            state = seen.query.get("state", "open")
             items = [
                 p
                 for p in self.pulls
-                if p["state"] == seen.query.get("state", "open")
+                if state in (p["state"], "all")
                 and ("head" not in seen.query or f"acme:{p['head']['ref']}" == seen.query["head"])
                 and ("base" not in seen.query or p["base"]["ref"] == seen.query["base"])
             ]
+            if seen.query.get("direction") == "desc":
+                items.reverse()  # created order is the order of the list
             chunk, next_page, last = self._page(items, seen)
             headers = {}
             if next_page is not None:
@@ -208,12 +220,16 @@ class Forge:
             entry.update(title=body["title"], description=body["description"])
             return 201, {}, entry
         if seen.method == "GET" and m.group(1) is None:
+            state = seen.query.get("state", "opened")
             items = [
                 p
                 for p in self.pulls
-                if p["state"] == seen.query.get("state", "opened")
+                if state in (p["state"], "all")
                 and p["source_branch"] == seen.query.get("source_branch", p["source_branch"])
+                and p["target_branch"] == seen.query.get("target_branch", p["target_branch"])
             ]
+            if seen.query.get("sort") == "desc":
+                items.reverse()
             chunk, next_page, _ = self._page(items, seen)
             return (
                 200,
@@ -323,6 +339,7 @@ def gh(forge: Forge, body: str = "the body", token: str | None = GH_TOKEN, **kw)
         body,
         token,
         api_url=kw.pop("api_url", forge.base),
+        sleep=kw.pop("sleep", None),
     )
 
 
@@ -336,6 +353,7 @@ def gl(forge: Forge, body: str = "the body", token: str | None = GL_TOKEN, **kw)
         body,
         token,
         api_url=forge.base,
+        sleep=kw.pop("sleep", None),
     )
 
 
@@ -638,6 +656,200 @@ def test_server_that_never_answers(monkeypatch):
     assert str(info.value) in (
         f"GitHub at http://127.0.0.1:{port} did not answer within 0.3 s",
         f"cannot reach GitHub at http://127.0.0.1:{port}: timed out",
+    )
+
+
+def test_states_created_updated_unchanged(github):
+    assert gh(github, body="one").state == "created"
+    assert gh(github, body="two").state == "updated"
+    assert gh(github, body="two").state == "unchanged"
+
+
+def test_body_saved_with_crlf_by_the_web_editor_is_not_patched(github, gitlab):
+    github.add("djfix/deploy-ready", "main")
+    github.pulls[0].update(title="t", body="line one\r\nline two\r\n")
+    assert gh(github, title="t", body="line one\nline two\n").state == "unchanged"
+    assert [s.method for s in github.requests] == ["POST", "GET"]
+    gitlab.add("djfix/deploy-ready", "main")
+    gitlab.pulls[0].update(title="t", description="same\r\n")
+    assert gl(gitlab, title="t", body="same\n").state == "unchanged"
+    assert [s.method for s in gitlab.requests] == ["POST", "GET"]
+
+
+# -- retries ------------------------------------------------------------------------------------
+
+
+class Sleeps(list):
+    """Records the waits instead of waiting."""
+
+    def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+def test_server_error_is_retried_with_backoff(github):
+    github.fail_next = [(502, {}), (503, {})]
+    waits = Sleeps()
+    assert gh(github, sleep=waits) == PullRequest("https://github.com/acme/shop/pull/1", 1, True)
+    assert waits == [pr.BACKOFF, pr.BACKOFF * 2]
+    assert [s.method for s in github.requests] == ["POST", "POST", "POST"]
+    assert len(github.pulls) == 1
+
+
+def test_server_error_every_time_gives_up_within_the_bound(github):
+    github.fail_next = [(500, {})] * 10
+    waits = Sleeps()
+    with pytest.raises(PullRequestError) as info:
+        gh(github, sleep=waits)
+    assert len(github.requests) == pr.ATTEMPTS
+    assert waits == [pr.BACKOFF * 2**i for i in range(pr.ATTEMPTS - 1)]
+    assert str(info.value).startswith("GitHub answered POST http://127.0.0.1:") and str(
+        info.value
+    ).endswith(f"with a server error (500: canned 500), {pr.ATTEMPTS} times; try again later")
+
+
+def test_rate_limit_waits_what_retry_after_says(github):
+    github.fail_next = [(429, {"Retry-After": "7"})]
+    waits = Sleeps()
+    assert gh(github, sleep=waits).created is True
+    assert waits == [7.0]
+
+
+def test_secondary_rate_limit_403_with_retry_after(github):
+    github.fail_next = [(403, {"Retry-After": "3"})]
+    waits = Sleeps()
+    assert gh(github, sleep=waits).created is True
+    assert waits == [3.0]
+
+
+def test_rate_limit_waits_until_the_reset(github):
+    reset = int(time.time()) + 5
+    github.fail_next = [(403, {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(reset)})]
+    waits = Sleeps()
+    assert gh(github, sleep=waits).created is True
+    assert len(waits) == 1 and 3 <= waits[0] <= 5
+
+
+def test_rate_limit_resetting_later_than_the_bound_fails_at_once(github):
+    reset = int(time.time()) + 3600
+    github.fail_next = [(403, {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(reset)})]
+    waits = Sleeps()
+    with pytest.raises(PullRequestError) as info:
+        gh(github, sleep=waits)
+    assert waits == []
+    assert len(github.requests) == 1
+    assert str(info.value) == (
+        "GitHub's API rate limit is used up (403: canned 403); try again later"
+    )
+
+
+def test_refusals_are_not_retried(github, gitlab):
+    waits = Sleeps()
+    github.forbidden = True
+    with pytest.raises(PullRequestError):
+        gh(github, sleep=waits)
+    with pytest.raises(PullRequestError):
+        gh(github, token="ghp_wrong", sleep=waits)
+    gitlab.fail_next = [(404, {})]
+    with pytest.raises(PullRequestError):
+        gl(gitlab, sleep=waits)
+    assert waits == []
+    assert len(github.requests) == 2 and len(gitlab.requests) == 1
+
+
+def test_gitlab_server_error_is_retried(gitlab):
+    gitlab.fail_next = [(504, {})]
+    waits = Sleeps()
+    assert gl(gitlab, sleep=waits).created is True
+    assert waits == [pr.BACKOFF]
+
+
+def test_retry_after_as_a_date():
+    now = 1_800_000_000.0
+    assert pr._seconds(formatdate(now + 10, usegmt=True), now) == 10.0
+    assert pr._seconds(formatdate(now - 10, usegmt=True), now) == 0.0
+    assert pr._seconds("12", now) == 12.0
+    assert pr._seconds("soon", now) is None
+    assert pr._seconds(None, now) is None
+
+
+# -- declined pull requests -------------------------------------------------------------------
+
+
+def declined_gh(forge: Forge, **kw):
+    return pr.find_declined(
+        None, "git@github.com:acme/shop.git", "djfix/deploy-ready", "main", GH_TOKEN, forge.base
+    )
+
+
+def test_no_pull_request_yet_is_not_declined(github):
+    assert declined_gh(github) is None
+
+
+def test_closed_without_merging_is_declined(github):
+    github.add("djfix/deploy-ready", "main", state="closed")
+    found = declined_gh(github)
+    assert found == PullRequest("https://github.com/acme/shop/pull/1", 1, False)
+    assert found.state == "declined"
+    seen = github.requests[0]
+    assert (seen.method, seen.path) == ("GET", "/repos/acme/shop/pulls")
+    assert seen.query == {
+        "head": "acme:djfix/deploy-ready",
+        "base": "main",
+        "state": "all",
+        "sort": "created",
+        "direction": "desc",
+        "per_page": "10",
+    }
+
+
+def test_merged_or_reopened_later_is_not_declined(github):
+    github.add("djfix/deploy-ready", "main", state="closed")
+    github.add("djfix/deploy-ready", "main", state="merged")
+    assert declined_gh(github) is None
+    github.add("djfix/deploy-ready", "main", state="open")
+    assert declined_gh(github) is None
+
+
+def test_closed_into_another_base_is_not_declined(github):
+    github.add("djfix/deploy-ready", "release", state="closed")
+    assert declined_gh(github) is None
+
+
+def test_gitlab_closed_merge_request_is_declined(gitlab):
+    gitlab.add("djfix/deploy-ready", "main", state="merged")
+    gitlab.add("djfix/deploy-ready", "main", state="closed")
+    found = pr.find_declined(
+        None,
+        "git@gitlab.example.com:group/sub/shop.git",
+        "djfix/deploy-ready",
+        "main",
+        GL_TOKEN,
+        gitlab.base,
+    )
+    assert (found.number, found.state) == (2, "declined")
+    assert gitlab.requests[0].query == {
+        "source_branch": "djfix/deploy-ready",
+        "target_branch": "main",
+        "state": "all",
+        "order_by": "created_at",
+        "sort": "desc",
+        "per_page": "10",
+    }
+
+
+def test_gitlab_merged_latest_is_not_declined(gitlab):
+    gitlab.add("djfix/deploy-ready", "main", state="closed")
+    gitlab.add("djfix/deploy-ready", "main", state="merged")
+    assert (
+        pr.find_declined(
+            None,
+            "git@gitlab.example.com:group/sub/shop.git",
+            "djfix/deploy-ready",
+            "main",
+            GL_TOKEN,
+            gitlab.base,
+        )
+        is None
     )
 
 
