@@ -6,6 +6,7 @@ import contextlib
 import dataclasses
 import enum
 import json
+import os
 import sys
 import traceback
 from collections.abc import Iterator
@@ -96,32 +97,46 @@ def _main(
 
 PathArg = Annotated[
     Path,
-    typer.Argument(help="The repository to check (default: the current directory)."),
+    typer.Argument(
+        metavar="PATH",
+        help="The repository (default: the current directory).",
+        show_default=False,
+    ),
 ]
 SelectOpt = Annotated[
     Optional[list[str]],  # noqa: UP045
     typer.Option(
         "--select",
+        metavar="CODES",
         help="Only these rule codes, names or checklist item numbers (comma-separated).",
     ),
 ]
 IgnoreOpt = Annotated[
     Optional[list[str]],  # noqa: UP045
-    typer.Option("--ignore", help="Leave out these rule codes, names or item numbers."),
+    typer.Option(
+        "--ignore", metavar="CODES", help="Leave out these rule codes, names or item numbers."
+    ),
 ]
 SettingsOpt = Annotated[
     Optional[str],  # noqa: UP045
-    typer.Option("--settings", help="The settings module to read (e.g. config.settings.prod)."),
+    typer.Option(
+        "--settings",
+        metavar="MODULE",
+        help="The settings module to read (e.g. config.settings.prod).",
+    ),
 ]
 ManageOpt = Annotated[
     Optional[str],  # noqa: UP045
-    typer.Option("--manage", help="The path of manage.py when the repository has several."),
+    typer.Option(
+        "--manage", metavar="PATH", help="The path of manage.py when the repository has several."
+    ),
 ]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")]
 PythonOpt = Annotated[
     Optional[str],  # noqa: UP045
     typer.Option(
         "--python",
+        metavar="PYTHON",
         help="The interpreter that runs the project's Django for the migration checks "
         "(default: the python on PATH, when it can import Django; 'none' to skip them).",
     ),
@@ -157,9 +172,18 @@ def selection_from(config, select: list[str] | None, ignore: list[str] | None):
 
 @app.command()
 def check(
-    path: PathArg = Path("."),
+    paths: Annotated[
+        Optional[list[Path]],  # noqa: UP045
+        typer.Argument(
+            metavar="PATH",
+            help="The repository to check (default: the current directory); with --files, the "
+            "files whose findings to show.",
+            show_default=False,
+        ),
+    ] = None,
     output_format: Annotated[
-        CheckFormat, typer.Option("--format", help="How to print the findings.")
+        CheckFormat,
+        typer.Option("--format", metavar="[text|json|sarif|github]", help="The report's format."),
     ] = CheckFormat.text,
     select: SelectOpt = None,
     ignore: IgnoreOpt = None,
@@ -167,52 +191,106 @@ def check(
     manage: ManageOpt = None,
     output: Annotated[
         Optional[Path],  # noqa: UP045
-        typer.Option("--output", "-o", help="Write the report to this file instead of stdout."),
+        typer.Option(
+            "--output", "-o", metavar="FILE", help="Write the report to this file, not stdout."
+        ),
     ] = None,
     python: PythonOpt = None,
+    files: Annotated[
+        bool,
+        typer.Option(
+            "--files",
+            help="Check the project in the current directory and show only the findings in the "
+            "files given as arguments (what a pre-commit hook passes).",
+        ),
+    ] = False,
+    quiet: Annotated[
+        bool,
+        typer.Option("--quiet", "-q", help="Print the findings and nothing else (text format)."),
+    ] = False,
+    exit_zero: Annotated[
+        bool, typer.Option("--exit-zero", help="Exit 0 even when there are findings.")
+    ] = False,
+    show_statistics: Annotated[
+        bool,
+        typer.Option(
+            "--statistics",
+            help="Print how many findings each rule reported instead of the findings "
+            "(text or json).",
+        ),
+    ] = False,
     debug: DebugOpt = False,
 ) -> None:
     """Report every gap between the repository and the deploy checklist. Changes nothing.
 
-    Exit status: 0 no findings, 1 findings, 2 usage error, 3 djfix could not finish.
+    Paths in every format are relative to the repository root (the git top level). Exit status: 0
+    no findings, 1 findings, 2 usage error, 3 djfix could not finish.
     """
     from fixer import report
     from fixer.checks import run_checks
     from fixer.config import effective_options
 
     with _boundary(debug):
+        if files:
+            path, wanted = Path("."), _repository_paths(paths or [])
+        elif len(paths or []) > 1:
+            raise UsageError("give one PATH, or --files FILE... for the findings in some files")
+        else:
+            path, wanted = (paths or [Path(".")])[0], None
+        if show_statistics and output_format not in (CheckFormat.text, CheckFormat.json):
+            raise UsageError("--statistics prints text or json")
         project, config = load_project(path, settings, manage)
         selection = selection_from(config, select, ignore)
         options = effective_options(config)
         options["python"] = python
         result = run_checks(project, selection, options, debug=debug)
-        if output_format is CheckFormat.text:
-            color = output is None and sys.stdout.isatty()
-            text = report.render_text(project, result, color=color)
+        found = result.findings
+        if wanted is not None:
+            prefix = report.repository_prefix(project.root)
+            found = [f for f in found if f.path and prefix + f.path in set(wanted)]
+        color = output is None and report.use_color(sys.stdout)
+        if show_statistics:
+            text = report.render_statistics(found, output_format.value)
+        elif output_format is CheckFormat.text:
+            text = report.render_text(project, result, color=color, quiet=quiet, files=wanted)
         elif output_format is CheckFormat.json:
-            text = report.render_json(project, result)
+            text = report.render_json(project, result, files=wanted)
         elif output_format is CheckFormat.sarif:
-            text = report.render_sarif(project, result)
+            text = report.render_sarif(project, result, files=wanted)
         else:
-            text = report.render_github(project, result)
+            text = report.render_github(project, result, files=wanted)
         if output is not None:
             try:
                 output.write_text(text, encoding="utf-8")
             except OSError as exc:
                 raise UsageError(f"--output {output}: {exc.strerror or exc}") from exc
         else:
-            typer.echo(text, nl=False)
+            typer.echo(text, nl=False, color=color)
         for error in result.internal_errors:
             _err(f"internal error in {error}; run again with --debug for the traceback")
     if result.internal_errors:
         raise typer.Exit(EXIT_FAILED)
-    raise typer.Exit(EXIT_FINDINGS if result.findings else EXIT_CLEAN)
+    raise typer.Exit(EXIT_FINDINGS if found and not exit_zero else EXIT_CLEAN)
+
+
+def _repository_paths(files: list[Path]) -> list[str]:
+    """`files` (from the current directory) as paths from the repository root."""
+    from fixer import report
+
+    top = report.repository_root(Path("."))
+    out = []
+    for file in files:
+        try:
+            out.append(Path(os.path.abspath(file)).resolve().relative_to(top).as_posix())
+        except ValueError:
+            continue  # outside the repository: no finding can be in it
+    return out
 
 
 @app.command()
 def rules(
     output_format: Annotated[
-        ListFormat, typer.Option("--format", help="text or json.")
+        ListFormat, typer.Option("--format", metavar="[text|json]", help="text or json.")
     ] = ListFormat.text,
 ) -> None:
     """List every rule: code, name, checklist item, severity, fix availability, summary."""
@@ -249,7 +327,9 @@ def rules(
 
 @app.command()
 def explain(
-    code: Annotated[str, typer.Argument(help="A rule code such as DJ110, or its name.")],
+    code: Annotated[
+        str, typer.Argument(metavar="CODE", help="A rule code such as DJ110, or its name.")
+    ],
 ) -> None:
     """Print a rule's documentation."""
     from fixer.checks import ITEM_TITLES, all_rules

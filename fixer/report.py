@@ -1,26 +1,184 @@
-"""Renderers for a check run: text (for people), JSON, SARIF 2.1.0 and GitHub annotations."""
+"""Renderers for a check run: text (for people), JSON, SARIF 2.1.0 and GitHub annotations.
+
+Every format names files by their path from the repository root (the git top level, else the
+project folder), so that `djfix check backend` in a monorepo annotates `backend/app/settings.py`.
+Several rules that report one problem on one line (SECRET_KEY written in the file and weak) are
+shown as one problem with several reasons.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import sys
 from collections import Counter
-from typing import Any
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
 
 import typer
 
 from fixer import __version__
 from fixer.checks import ITEM_TITLES, CheckResult, all_rules
-from fixer.findings import Finding, FixSafety, Severity
+from fixer.docs import PROJECT_URL, rule_url
+from fixer.findings import Finding, FixSafety, Rule, Severity
 from fixer.project import ProjectModel
 
 _SEVERITY_COLOUR = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 _STATUS_COLOUR = {"pass": "green", "fail": "red", "n/a": "bright_black", "skipped": "bright_black"}
+_SEVERITY_RANK = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+
+# Rules that describe the same problem when they report the same line: the setting is written in
+# the file (item 5) and its value is unsafe (item 9). One problem, two reasons.
+SAME_PROBLEM: tuple[frozenset[str], ...] = (
+    frozenset({"DJ050", "DJ091"}),  # SECRET_KEY in the file / SECRET_KEY weak
+    frozenset({"DJ051", "DJ090"}),  # DEBUG hard-coded / DEBUG on in production
+    frozenset({"DJ051", "DJ092"}),  # ALLOWED_HOSTS hard-coded / ALLOWED_HOSTS empty
+)
+# Rules GitHub code scanning shows as security alerts (with a security-severity): the secrets in
+# the repository and the `check --deploy` security warnings of item 9.
+SECURITY_RULES = frozenset({"DJ050"})
+SECURITY_ITEMS = frozenset({9})
+_SECURITY_SEVERITY = {Severity.ERROR: "7.5", Severity.WARNING: "5.0", Severity.INFO: "2.0"}
 
 
-def _location(f: Finding) -> str:
-    if not f.path:
+def use_color(stream: IO[str] | None = None) -> bool:
+    """Colour for a terminal: NO_COLOR (any value) turns it off, FORCE_COLOR (any value but 0)
+    turns it on even into a pipe, TERM=dumb turns it off; else only when `stream` is a TTY."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    force = os.environ.get("FORCE_COLOR")
+    if force is not None and force not in ("", "0", "false"):
+        return True
+    if os.environ.get("TERM") == "dumb":
+        return False
+    stream = stream if stream is not None else sys.stdout
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+# -- paths -------------------------------------------------------------------------------------
+
+
+def repository_prefix(root: Path) -> str:
+    """The project folder's path from the repository root ("" or "backend/"): the git top level
+    when the folder is inside a work tree."""
+    from fixer import git
+
+    try:
+        if not git.is_repository(root):
+            return ""
+        top = git.toplevel(root)
+        rel = root.resolve().relative_to(top.resolve()).as_posix()
+    except (git.GitError, OSError, ValueError):
+        return ""
+    return "" if rel == "." else rel + "/"
+
+
+def repository_root(root: Path) -> Path:
+    prefix = repository_prefix(root)
+    resolved = root.resolve()
+    for _ in prefix.strip("/").split("/") if prefix else []:
+        resolved = resolved.parent
+    return resolved
+
+
+# -- problems ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Problem:
+    """One problem on one line: the finding shown first, and the other rules that report it."""
+
+    finding: Finding
+    path: str | None  # from the repository root
+    also: list[Finding] = field(default_factory=list)
+
+    @property
+    def findings(self) -> list[Finding]:
+        return [self.finding, *self.also]
+
+    @property
+    def codes(self) -> list[str]:
+        return [f.code for f in self.findings]
+
+    @property
+    def message(self) -> str:
+        """Every reason: the first finding's message, then each other rule's."""
+        return " ".join(
+            [
+                self.finding.message,
+                *(f"Also {f.code} {f.rule.name}: {f.message}" for f in self.also),
+            ]
+        )
+
+    @property
+    def severity(self) -> Severity:
+        return self.finding.rule.severity
+
+    def to_json(self) -> dict:
+        data = self.finding.to_json()
+        data["path"] = self.path
+        data["also"] = [
+            {k: v for k, v in f.to_json().items() if k not in ("path", "line", "column")}
+            for f in self.also
+        ]
+        return data
+
+
+def _related(a: str, b: str) -> bool:
+    return any(a in group and b in group for group in SAME_PROBLEM)
+
+
+def problems(findings: list[Finding], prefix: str = "") -> list[Problem]:
+    """The findings as problems, in the findings' order: findings of related rules on the same
+    path and line become one problem, led by the most severe (then the lowest item)."""
+    out: list[Problem] = []
+    placed: dict[tuple[str, int], list[Problem]] = {}
+    for f in findings:
+        path = prefix + f.path if f.path else None
+        if path and f.line:
+            key = (path, f.line)
+            host = next(
+                (
+                    p
+                    for p in placed.get(key, [])
+                    if all(_related(f.code, other) for other in p.codes)
+                ),
+                None,
+            )
+            if host is not None:
+                host.also.append(f)
+                continue
+            problem = Problem(f, path)
+            placed.setdefault(key, []).append(problem)
+        else:
+            problem = Problem(f, path)
+        out.append(problem)
+    for problem in out:
+        if problem.also:
+            ordered = sorted(
+                problem.findings,
+                key=lambda x: (_SEVERITY_RANK[x.rule.severity], x.item or 99, x.code),
+            )
+            problem.finding, problem.also = ordered[0], ordered[1:]
+    return out
+
+
+def only_files(problems_: list[Problem], files: list[str]) -> list[Problem]:
+    """The problems in `files` (paths from the repository root): what a pre-commit hook shows
+    for the files a commit touches."""
+    wanted = set(files)
+    return [p for p in problems_ if p.path in wanted]
+
+
+def _location(path: str | None, f: Finding) -> str:
+    if not path:
         return "(project)"
-    out = f.path
+    out = path
     if f.line:
         out += f":{f.line}"
         if f.column:
@@ -41,18 +199,60 @@ def _project_line(project: ProjectModel) -> str:
     return ", ".join(parts)
 
 
-def render_text(project: ProjectModel, result: CheckResult, color: bool) -> str:
+# -- text --------------------------------------------------------------------------------------
+
+
+def _styler(color: bool):
     def style(text: str, **kw: Any) -> str:
         return typer.style(text, **kw) if color else text
 
+    return style
+
+
+def _problem_lines(problem: Problem, style) -> list[str]:
+    f = problem.finding
+    sev = style(f.rule.severity.value, fg=_SEVERITY_COLOUR[f.rule.severity])
+    fix = f.effective_fix
+    fix_text = "" if fix.safety is FixSafety.NONE else f"  [fix: {fix.safety.value}]"
+    lines = [
+        f"  {_location(problem.path, f)}  {style(f.code, bold=True)} {sev}  {f.message}"
+        + style(fix_text, fg="green")
+    ]
+    for other in problem.also:
+        lines.append(
+            f"      also {style(other.code, bold=True)} {other.rule.name}: {other.message}"
+        )
+    return lines
+
+
+def render_text(
+    project: ProjectModel,
+    result: CheckResult,
+    color: bool,
+    *,
+    quiet: bool = False,
+    files: list[str] | None = None,
+) -> str:
+    """The report for people. `quiet`: the problems only, one a line (and the lines of their
+    other reasons); `files`: only the problems in these files (paths from the repository root)."""
+    style = _styler(color)
+    prefix = repository_prefix(project.root)
+    found = problems(result.findings, prefix)
+    if files is not None:
+        found = only_files(found, files)
+    if quiet:
+        lines: list[str] = []
+        for problem in found:
+            lines.extend(line[2:] for line in _problem_lines(problem, style))
+        return "".join(line + "\n" for line in lines)
     lines = [
         style(f"djfix {__version__}", bold=True) + f"  {project.root}",
         f"  {_project_line(project)}",
     ]
     lines.extend(f"  note: {n}" for n in project.notes)
-    by_item: dict[int | None, list[Finding]] = {}
-    for f in result.findings:
-        by_item.setdefault(f.item, []).append(f)
+    by_item: dict[int | None, list[Problem]] = {}
+    for problem in found:
+        by_item.setdefault(problem.finding.item, []).append(problem)
     for item in [*sorted(i for i in by_item if i is not None), None]:
         group = by_item.get(item)
         if not group:
@@ -60,14 +260,8 @@ def render_text(project: ProjectModel, result: CheckResult, color: bool) -> str:
         title = f"{item}. {ITEM_TITLES[item]}" if item is not None else "Beyond the checklist"
         lines.append("")
         lines.append(style(title, bold=True))
-        for f in group:
-            sev = style(f.rule.severity.value, fg=_SEVERITY_COLOUR[f.rule.severity])
-            fix = f.effective_fix
-            fix_text = "" if fix.safety is FixSafety.NONE else f"  [fix: {fix.safety.value}]"
-            lines.append(
-                f"  {_location(f)}  {style(f.code, bold=True)} {sev}  {f.message}"
-                + style(fix_text, fg="green")
-            )
+        for problem in group:
+            lines.extend(_problem_lines(problem, style))
     for error in result.internal_errors:
         lines.append("")
         lines.append(
@@ -86,16 +280,21 @@ def render_text(project: ProjectModel, result: CheckResult, color: bool) -> str:
             + suffix
         )
     lines.append("")
-    if result.findings:
-        counts = Counter(f.rule.severity for f in result.findings)
-        fixable = sum(1 for f in result.findings if f.effective_fix.safety is not FixSafety.NONE)
+    if files is not None and not found and result.findings:
+        lines.append(
+            style("No findings in the files given", fg="green")
+            + f" ({len(result.findings)} elsewhere in the project: `djfix check` lists them)."
+        )
+    elif found:
+        counts = Counter(p.severity for p in found)
+        fixable = sum(1 for p in found if p.finding.effective_fix.safety is not FixSafety.NONE)
         severity_text = ", ".join(
             f"{counts[s]} {s.value}{'s' if counts[s] != 1 and s is not Severity.INFO else ''}"
             for s in Severity
             if counts[s]
         )
         lines.append(
-            f"{len(result.findings)} finding{'s' if len(result.findings) != 1 else ''} "
+            f"{len(found)} finding{'s' if len(found) != 1 else ''} "
             f"({severity_text}); {fixable} fixable with `djfix apply`; "
             "`djfix explain CODE` says more about a rule."
         )
@@ -104,11 +303,52 @@ def render_text(project: ProjectModel, result: CheckResult, color: bool) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_json(project: ProjectModel, result: CheckResult) -> str:
+def statistics(findings: list[Finding]) -> list[dict[str, Any]]:
+    """How many findings each rule reported, most first (then by code)."""
+    counts = Counter(f.code for f in findings)
+    rules = {f.code: f.rule for f in findings}
+    return [
+        {
+            "code": code,
+            "name": rules[code].name,
+            "count": count,
+            "fixable": rules[code].fix is not FixSafety.NONE,
+        }
+        for code, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    ]
+
+
+def render_statistics(findings: list[Finding], output_format: str = "text") -> str:
+    rows = statistics(findings)
+    if output_format == "json":
+        return json.dumps(rows, indent=2) + "\n"
+    if not rows:
+        return ""
+    width = max(len(str(r["count"])) for r in rows)
+    name_width = max(len(r["name"]) for r in rows)
+    return "".join(
+        f"{r['count']:>{width}}  {r['code']}  {r['name']:<{name_width}}"
+        f"{'  [*]' if r['fixable'] else ''}".rstrip()
+        + "\n"
+        for r in rows
+    )
+
+
+# -- JSON --------------------------------------------------------------------------------------
+
+
+def render_json(
+    project: ProjectModel, result: CheckResult, *, files: list[str] | None = None
+) -> str:
+    prefix = repository_prefix(project.root)
+    found = problems(result.findings, prefix)
+    if files is not None:
+        found = only_files(found, files)
     data = {
         "djfix": __version__,
         "project": project.to_json(),
-        "findings": [f.to_json() for f in result.findings],
+        "repository_prefix": prefix,
+        "findings": [p.to_json() for p in found],
         "items": {str(k): v for k, v in result.items.items()},
     }
     if result.internal_errors:
@@ -116,35 +356,106 @@ def render_json(project: ProjectModel, result: CheckResult) -> str:
     return json.dumps(data, indent=2) + "\n"
 
 
+# -- SARIF -------------------------------------------------------------------------------------
+
 _SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 
 
-def render_sarif(project: ProjectModel, result: CheckResult) -> str:
+def is_security_rule(rule: Rule) -> bool:
+    return rule.code in SECURITY_RULES or rule.item in SECURITY_ITEMS
+
+
+def _rule_help(rule: Rule) -> dict[str, str]:
+    if rule.item is not None:
+        where = f"Checklist item {rule.item}: {ITEM_TITLES[rule.item]}."
+    else:
+        where = "Beyond the checklist."
+    fix = {
+        FixSafety.SAFE: "`djfix apply` fixes it.",
+        FixSafety.UNSAFE: "`djfix apply` fixes it; review the change.",
+        FixSafety.NONE: "Fix it by hand" + (f" ({rule.fix_reason})." if rule.fix_reason else "."),
+    }[rule.fix]
+    url = rule_url(rule)
+    text = f"{rule.summary}\n\n{where} {fix} More: `djfix explain {rule.code}`."
+    return {"text": text, "markdown": f"{text} [{rule.code} {rule.name}]({url})"}
+
+
+def _sarif_rule(rule: Rule) -> dict[str, Any]:
+    tags = ["deploy", "django"] + ([f"item-{rule.item}"] if rule.item is not None else [])
+    properties: dict[str, Any] = {"fix": rule.fix.value}
+    if rule.item is not None:
+        properties["checklist-item"] = rule.item
+    if is_security_rule(rule):
+        tags.append("security")
+        properties["security-severity"] = _SECURITY_SEVERITY[rule.severity]
+    properties["tags"] = tags
+    return {
+        "id": rule.code,
+        "name": rule.name,
+        "shortDescription": {"text": rule.summary},
+        "helpUri": rule_url(rule),
+        "help": _rule_help(rule),
+        "defaultConfiguration": {"level": _SARIF_LEVEL[rule.severity]},
+        "properties": properties,
+    }
+
+
+def _line_text(repo_root: Path, path: str, line: int | None) -> str:
+    if not line:
+        return ""
+    try:
+        with open(repo_root / path, encoding="utf-8", errors="replace") as handle:
+            for number, text in enumerate(handle, 1):
+                if number == line:
+                    return " ".join(text.split())
+    except OSError:
+        return ""
+    return ""
+
+
+def render_sarif(
+    project: ProjectModel, result: CheckResult, *, files: list[str] | None = None
+) -> str:
     rules = all_rules()
     index = {r.code: i for i, r in enumerate(rules)}
-    anchor = project.manage_py or (project.settings.rel or "")
+    prefix = repository_prefix(project.root)
+    repo_root = repository_root(project.root)
+    anchor = prefix + (project.manage_py or (project.settings.rel or ""))
+    found = problems(result.findings, prefix)
+    if files is not None:
+        found = only_files(found, files)
+    seen: Counter[str] = Counter()
     results = []
-    for f in result.findings:
+    for problem in found:
+        f = problem.finding
+        # findings about something missing are anchored on manage.py
+        path = problem.path or anchor
         region: dict[str, int] = {"startLine": f.line or 1}
         if f.column:
             region["startColumn"] = f.column
-        results.append(
-            {
-                "ruleId": f.code,
-                "ruleIndex": index[f.code],
-                "level": _SARIF_LEVEL[f.rule.severity],
-                "message": {"text": f.message},
-                "locations": [
-                    {
-                        "physicalLocation": {
-                            # findings about something missing are anchored on manage.py
-                            "artifactLocation": {"uri": f.path or anchor, "uriBaseId": "%SRCROOT%"},
-                            "region": region,
-                        }
+        # stable across runs and edits elsewhere in the file: the rule, the file and the text
+        # of the line (not its number), counted when the same text repeats
+        basis = f"{f.code}\0{path}\0{_line_text(repo_root, path, f.line) or f.message}"
+        seen[basis] += 1
+        fingerprint = hashlib.sha256(f"{basis}\0{seen[basis]}".encode()).hexdigest()
+        entry: dict[str, Any] = {
+            "ruleId": f.code,
+            "ruleIndex": index[f.code],
+            "level": _SARIF_LEVEL[f.rule.severity],
+            "message": {"text": problem.message},
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": path, "uriBaseId": "%SRCROOT%"},
+                        "region": region,
                     }
-                ],
-            }
-        )
+                }
+            ],
+            "partialFingerprints": {"djfixFindingHash/v1": fingerprint},
+        }
+        if problem.also:
+            entry["properties"] = {"also": problem.codes[1:]}
+        results.append(entry)
     sarif = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
@@ -154,35 +465,19 @@ def render_sarif(project: ProjectModel, result: CheckResult) -> str:
                     "driver": {
                         "name": "djfix",
                         "version": __version__,
-                        "informationUri": "https://pypi.org/project/djfix/",
-                        "rules": [
-                            {
-                                "id": r.code,
-                                "name": r.name,
-                                "shortDescription": {"text": r.summary},
-                                "fullDescription": {"text": r.summary},
-                                "help": {
-                                    "text": r.doc or r.summary,
-                                    "markdown": r.doc or r.summary,
-                                },
-                                "defaultConfiguration": {"level": _SARIF_LEVEL[r.severity]},
-                                "properties": {
-                                    "checklist-item": r.item,
-                                    "fix": r.fix.value,
-                                    "tags": ["deploy"]
-                                    + ([f"item-{r.item}"] if r.item is not None else []),
-                                },
-                            }
-                            for r in rules
-                        ],
+                        "informationUri": PROJECT_URL,
+                        "rules": [_sarif_rule(r) for r in rules],
                     }
                 },
-                "originalUriBaseIds": {"%SRCROOT%": {"uri": project.root.as_uri() + "/"}},
+                "originalUriBaseIds": {"%SRCROOT%": {"uri": repo_root.as_uri() + "/"}},
                 "results": results,
             }
         ],
     }
     return json.dumps(sarif, indent=2) + "\n"
+
+
+# -- GitHub annotations ------------------------------------------------------------------------
 
 
 def _escape_data(text: str) -> str:
@@ -193,19 +488,28 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def render_github(project: ProjectModel, result: CheckResult) -> str:
+def render_github(
+    project: ProjectModel, result: CheckResult, *, files: list[str] | None = None
+) -> str:
     command = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+    found = problems(result.findings, repository_prefix(project.root))
+    if files is not None:
+        found = only_files(found, files)
     lines = []
-    for f in result.findings:
+    for problem in found:
+        f = problem.finding
         props = []
-        if f.path:
-            props.append(f"file={_escape_property(f.path)}")
+        if problem.path:
+            props.append(f"file={_escape_property(problem.path)}")
             if f.line:
                 props.append(f"line={f.line}")
             if f.column:
                 props.append(f"col={f.column}")
-        props.append(f"title={_escape_property(f'{f.code} {f.rule.name}')}")
-        lines.append(f"::{command[f.rule.severity]} {','.join(props)}::{_escape_data(f.message)}")
+        title = " ".join(f"{x.code} {x.rule.name}" for x in problem.findings)
+        props.append(f"title={_escape_property(title)}")
+        lines.append(
+            f"::{command[problem.severity]} {','.join(props)}::{_escape_data(problem.message)}"
+        )
     return "\n".join(lines) + ("\n" if lines else "")
 
 
@@ -252,7 +556,8 @@ def render_apply_summary(result, *, written: bool, color: bool) -> str:
             generic = reason.startswith("no automatic fix")
             suffix = " (fix by hand)" if generic else f": {reason}"
             lines.append(
-                f"        {finding.code} {finding.rule.name} at {_location(finding)}{suffix}"
+                f"        {finding.code} {finding.rule.name} at "
+                f"{_location(finding.path, finding)}{suffix}"
             )
     if result.context.secrets:
         lines.append("")
@@ -275,6 +580,6 @@ def render_apply_summary(result, *, written: bool, color: bool) -> str:
         for f in result.bugs:
             lines.append(
                 style("djfix bug: ", fg="red", bold=True)
-                + f"{f.code} survives its own fix at {_location(f)}: {f.message}"
+                + f"{f.code} survives its own fix at {_location(f.path, f)}: {f.message}"
             )
     return "\n".join(lines) + "\n"

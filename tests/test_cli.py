@@ -106,6 +106,7 @@ def test_check_legacy_project_fails_every_applicable_item():
             "column",
             "message",
             "fix",
+            "also",
         }
     failing = {k for k, v in data["items"].items() if v == "fail"}
     assert {"2", "3", "4", "5", "7", "8", "9", "10", "11", "12", "13"} <= failing
@@ -160,8 +161,9 @@ def test_sarif_output(tmp_path):
         assert res["level"] in ("error", "warning", "note")
 
 
-def test_github_annotations():
-    result = run("check", str(PROJECTS / "legacy_single"), "--format", "github")
+def test_github_annotations(tmp_path):
+    shutil.copytree(PROJECTS / "legacy_single", tmp_path / "p")  # outside any git work tree
+    result = run("check", str(tmp_path / "p"), "--format", "github")
     lines = result.stdout.splitlines()
     assert lines
     assert all(line.startswith(("::error ", "::warning ", "::notice ")) for line in lines)
@@ -273,4 +275,17 @@ def test_readme_rules_table_is_current():
 
     readme = Path(__file__).parent.parent / "README.md"
     text = readme.read_text()
-    assert update_readme(text) == text, "run `python -m fixer.docs README.md`"
+    assert update_readme(text) == text, "run `python -m fixer.docs`"
+
+
+def test_rules_page_is_current_and_has_every_rule_anchor():
+    from pathlib import Path
+
+    from fixer.docs import RULES_PAGE, rule_url, rules_page
+
+    page = Path(__file__).parent.parent / RULES_PAGE
+    assert page.read_text(encoding="utf-8") == rules_page(), "run `python -m fixer.docs`"
+    headings = {line[4:] for line in rules_page().splitlines() if line.startswith("### ")}
+    for rule in all_rules():
+        assert rule.code in headings
+        assert rule_url(rule).endswith(f"{RULES_PAGE}#{rule.code.lower()}")
