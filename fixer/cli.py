@@ -482,7 +482,7 @@ def apply(
         result = plan(project, selection, options)
         from fixer import formatting, handover
 
-        color = sys.stderr.isatty() if dry_run else sys.stdout.isatty()
+        color = report.use_color(sys.stderr if dry_run else sys.stdout)
         if dry_run:
             fmt = formatting.format_changeset(result.changeset, project.root)
             typer.echo(result.changeset.diff(), nl=False)

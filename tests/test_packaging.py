@@ -1,25 +1,112 @@
-"""The wheel carries the templates, and djfix renders them from an installed wheel."""
+"""The distribution: its name and address everywhere they are written, dependencies that are
+exactly what the code imports, the wheel's templates, and the README's install line run from a
+built wheel in a fresh virtualenv."""
 
 from __future__ import annotations
 
+import ast
+import os
+import re
+import shutil
 import subprocess
 import sys
+import venv
 import zipfile
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
+
+try:
+    import tomllib
+except ImportError:  # Python 3.10
+    import tomli as tomllib
+
+from fixer import __version__
+from fixer.docs import PROJECT_URL
 
 ROOT = Path(__file__).parent.parent
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+DISTRIBUTION = "django-deployfix"
+TAG = f"v{__version__}"
+# import name -> distribution name, where they differ
+IMPORT_NAMES = {"yaml": "pyyaml", "tomli": "tomli"}
 
-pytestmark = pytest.mark.slow
+
+# -- name and address ---------------------------------------------------------------------------
 
 
+def test_distribution_name_and_command():
+    project = PYPROJECT["project"]
+    assert project["name"] == DISTRIBUTION
+    assert project["scripts"] == {"djfix": "fixer.cli:main"}
+    assert project["urls"]["Homepage"] == PROJECT_URL
+
+
+def test_readme_action_and_hook_name_the_project_and_a_release_tag():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"pipx install {DISTRIBUTION}" in readme
+    uses = re.findall(r"uses: (\S+)", readme)
+    slug = PROJECT_URL.removeprefix("https://github.com/")
+    assert uses == [f"{slug}@{TAG}"]
+    assert re.findall(r"rev: (\S+)", readme) == [TAG]
+    assert f"repo: {PROJECT_URL}" in readme
+    action = (ROOT / "action.yml").read_text(encoding="utf-8")
+    assert f"uses: {slug}@{TAG}" in action
+    hooks = (ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8")
+    assert f"repo: {PROJECT_URL}" in hooks and f"rev: {TAG}" in hooks
+
+
+# -- dependencies -------------------------------------------------------------------------------
+
+
+def _third_party_imports() -> set[str]:
+    stdlib = set(sys.stdlib_module_names)
+    found: set[str] = set()
+    for package in ("fixer", "codemods"):
+        for path in (ROOT / package).rglob("*.py"):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Import):
+                    names = [alias.name for alias in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                    names = [node.module]
+                else:
+                    continue
+                for name in names:
+                    top = name.split(".")[0]
+                    if top not in stdlib and top not in ("fixer", "codemods", "__future__"):
+                        found.add(top)
+    return found
+
+
+def test_dependencies_are_what_the_code_imports():
+    declared = {Requirement(r).name.lower() for r in PYPROJECT["project"]["dependencies"]}
+    imported = {IMPORT_NAMES.get(name, name).lower() for name in _third_party_imports()}
+    assert imported - declared == set(), "imported but not declared"
+    # packaging: declared for the dependency-file parsers, which are moving off their regexes
+    assert declared - imported - {"packaging"} == set(), "declared but never imported"
+    assert "gitpython" not in declared
+
+
+def test_typer_lower_bound_is_the_tested_one():
+    [typer] = [
+        Requirement(r) for r in PYPROJECT["project"]["dependencies"] if r.startswith("typer")
+    ]
+    assert str(typer.specifier) == ">=0.12.5"
+
+
+# -- the wheel ----------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
 def test_wheel_ships_templates_and_renders_from_them(tmp_path):
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
         check=True,
+        timeout=300,
     )
-    [wheel] = tmp_path.glob("djfix-*.whl")
+    [wheel] = tmp_path.glob("django_deployfix-*.whl")
     with zipfile.ZipFile(wheel) as zf:
         names = set(zf.namelist())
         zf.extractall(tmp_path / "site")
@@ -45,5 +132,67 @@ def test_wheel_ships_templates_and_renders_from_them(tmp_path):
         capture_output=True,
         text=True,
         cwd=tmp_path,
+        timeout=120,
     ).stdout
     assert out == "\n# Debug mode.\nDEBUG=False\n"
+
+
+@pytest.mark.slow
+def test_readme_install_line_from_a_built_wheel(tmp_path):
+    """`python -m build`, then the README's `pip install django-deployfix` (from that wheel) into
+    a fresh virtualenv, then `djfix --version` and `djfix check` on a test project."""
+    dist = tmp_path / "dist"
+    subprocess.run(
+        [sys.executable, "-m", "build", "--wheel", "-o", str(dist), str(ROOT)],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+    assert len(list(dist.glob("django_deployfix-*-py3-none-any.whl"))) == 1
+    env_dir = tmp_path / "venv"
+    venv.create(env_dir, with_pip=True)
+    bin_dir = env_dir / ("Scripts" if os.name == "nt" else "bin")
+    # the README's line, with the package index replaced by the wheel just built (its
+    # dependencies come from wherever pip is configured to look)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"pipx install {DISTRIBUTION}" in readme
+    subprocess.run(
+        [
+            str(bin_dir / "python"),
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--find-links",
+            str(dist),
+            DISTRIBUTION,
+        ],
+        check=True,
+        timeout=600,
+    )
+    djfix = str(bin_dir / "djfix")
+    version = subprocess.run(
+        [djfix, "--version"], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert version.stdout.strip() == f"djfix {__version__}"
+    project = tmp_path / "legacy_single"
+    shutil.copytree(ROOT / "tests" / "projects" / "legacy_single", project)
+    checked = subprocess.run(
+        [djfix, "check", str(project), "--python", "none", "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    assert checked.returncode == 1, checked.stderr
+    assert '"code": "DJ050"' in checked.stdout
+    # only the declared dependencies were needed: nothing from the dev extras is installed
+    listed = subprocess.run(
+        [str(bin_dir / "python"), "-m", "pip", "list", "--format=freeze"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    ).stdout.lower()
+    assert "django==" not in listed and "pytest==" not in listed and "gitpython" not in listed

@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
 import socket
 import subprocess
+import sys
 import textwrap
 import threading
 import time
@@ -1234,9 +1236,9 @@ def _action() -> dict:
     return yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
 
 
-def test_action_is_a_composite_action_with_documented_inputs():
+def test_action_is_a_composite_action_with_documented_inputs_and_outputs():
     action = _action()
-    assert action["name"] == "djfix"
+    assert action["name"] == "django-deployfix"
     assert action["description"]
     assert action["runs"]["using"] == "composite"
     assert set(action["inputs"]) == {
@@ -1264,12 +1266,26 @@ def test_action_is_a_composite_action_with_documented_inputs():
     assert run["env"]["GITHUB_TOKEN"] == "${{ inputs.token }}"
     assert 'apply --branch "$DJFIX_BRANCH" --push --pr "${extra[@]}"' in run["run"]
     install = steps[1]["run"]
-    assert 'install --quiet "djfix==$DJFIX_VERSION"' in install
+    assert 'install --quiet "django-deployfix==$DJFIX_VERSION"' in install
     assert 'install --quiet "$DJFIX_ACTION_PATH"' in install
+    # the outputs djfix writes to $GITHUB_OUTPUT in the run step
+    assert set(action["outputs"]) == {"pr-url", "pr-number", "branch", "result"}
+    for name, spec in action["outputs"].items():
+        assert spec["description"], name
+        assert spec["value"] == f"${{{{ steps.{run['id']}.outputs.{name} }}}}"
 
 
-def _run_action_step(tmp_path: Path, args: str, status: int, fail_on_findings: str = "false"):
-    """Run the action's last step as the runner would, with a stand-in `djfix`."""
+def _run_action_step(
+    tmp_path: Path,
+    args: str,
+    status: int,
+    fail_on_findings: str = "false",
+    token: str = "tok",
+    server: str = "https://github.com",
+):
+    """Run the action's last step as the runner would, with a stand-in `djfix` that records its
+    arguments and the token, and asks `server` for a repository's refs with git (as the push
+    does) when it is a local one."""
     step = _action()["runs"]["steps"][-1]
     runner_temp = tmp_path / "runner"
     bin_dir = runner_temp / "djfix-venv" / "bin"
@@ -1277,7 +1293,10 @@ def _run_action_step(tmp_path: Path, args: str, status: int, fail_on_findings: s
     record = tmp_path / "argv.json"
     fake = bin_dir / "djfix"
     fake.write_text(
-        "#!/usr/bin/env python3\nimport json, os, sys\n"
+        "#!/usr/bin/env python3\nimport json, os, subprocess, sys\n"
+        f"if {server!r}.startswith('http://127.0.0.1'):\n"
+        f"    subprocess.run(['git', 'ls-remote', {server!r} + '/acme/shop.git'],"
+        " capture_output=True, timeout=30)\n"
         f"json.dump([sys.argv[1:], os.environ.get('GITHUB_TOKEN')], open({str(record)!r}, 'w'))\n"
         f"sys.exit({status})\n"
     )
@@ -1285,6 +1304,18 @@ def _run_action_step(tmp_path: Path, args: str, status: int, fail_on_findings: s
     repo = tmp_path / "repo"
     repo.mkdir()
     subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    # what actions/checkout leaves: its own token as an extra header for the server
+    subprocess.run(
+        [
+            "git",
+            "-C",
+            str(repo),
+            "config",
+            f"http.{server}/.extraheader",
+            "AUTHORIZATION: basic Y2hlY2tvdXQ=",
+        ],
+        check=True,
+    )
     script = tmp_path / "step.sh"
     script.write_text(step["run"])
     env = {
@@ -1293,7 +1324,8 @@ def _run_action_step(tmp_path: Path, args: str, status: int, fail_on_findings: s
         "GIT_CONFIG_GLOBAL": str(tmp_path / "gitconfig"),
         "GIT_CONFIG_NOSYSTEM": "1",
         "RUNNER_TEMP": str(runner_temp),
-        "GITHUB_TOKEN": "tok",
+        "GITHUB_TOKEN": token,
+        "DJFIX_SERVER_URL": server,
         "DJFIX_BRANCH": "djfix/deploy-ready",
         "DJFIX_ARGS": args,
         "DJFIX_FAIL_ON_FINDINGS": fail_on_findings,
@@ -1307,7 +1339,7 @@ def _run_action_step(tmp_path: Path, args: str, status: int, fail_on_findings: s
         timeout=60,
         check=False,
     )
-    argv, token = json.loads(record.read_text())
+    argv, token = json.loads(record.read_text()) if record.exists() else (None, None)
     email = subprocess.run(
         ["git", "config", "user.email"],
         cwd=repo,
@@ -1316,13 +1348,19 @@ def _run_action_step(tmp_path: Path, args: str, status: int, fail_on_findings: s
         text=True,
         check=False,
     ).stdout.strip()
-    return proc.returncode, argv, token, email
+    return SimpleNamespace(
+        code=proc.returncode,
+        argv=argv,
+        token=token,
+        email=email,
+        stdout=proc.stdout,
+    )
 
 
 def test_action_step_passes_args_and_token(tmp_path):
-    code, argv, token, email = _run_action_step(tmp_path, "--select '5, 9' --ignore DJ111", 0)
-    assert code == 0
-    assert argv == [
+    step = _run_action_step(tmp_path, "--select '5, 9' --ignore DJ111", 0)
+    assert step.code == 0
+    assert step.argv == [
         "apply",
         "--branch",
         "djfix/deploy-ready",
@@ -1333,13 +1371,53 @@ def test_action_step_passes_args_and_token(tmp_path):
         "--ignore",
         "DJ111",
     ]
-    assert token == "tok"
-    assert email == "41898282+github-actions[bot]@users.noreply.github.com"
+    assert step.token == "tok"
+    assert step.email == "41898282+github-actions[bot]@users.noreply.github.com"
+
+
+def test_action_step_pushes_with_the_token_given(tmp_path):
+    seen: list[list[str]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen.append(self.headers.get_all("Authorization") or [])
+            self.send_response(404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        step = _run_action_step(tmp_path, "", 0, token="ghp_personal", server=url)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+    # git sent the given token's header, and not the one actions/checkout configured
+    basic = base64.b64encode(b"x-access-token:ghp_personal").decode()
+    assert step.code == 0
+    assert seen and all(headers == [f"basic {basic}"] for headers in seen), seen
+    assert f"::add-mask::{basic}" in step.stdout
+
+
+def test_action_step_malformed_args_fail_the_step(tmp_path):
+    step = _run_action_step(tmp_path, "--select '5, 9", 0)
+    assert step.code == 2
+    assert step.argv is None  # djfix never ran
+    assert "::error title=djfix::the action's args input does not parse" in step.stdout
 
 
 def test_action_step_without_args(tmp_path):
-    code, argv, _, _ = _run_action_step(tmp_path, "", 0)
-    assert (code, argv) == (0, ["apply", "--branch", "djfix/deploy-ready", "--push", "--pr"])
+    step = _run_action_step(tmp_path, "", 0)
+    assert (step.code, step.argv) == (
+        0,
+        ["apply", "--branch", "djfix/deploy-ready", "--push", "--pr"],
+    )
 
 
 @pytest.mark.parametrize(
@@ -1347,20 +1425,66 @@ def test_action_step_without_args(tmp_path):
     [(1, "false", 0), (1, "true", 1), (2, "false", 2), (3, "false", 3)],
 )
 def test_action_step_exit_status(tmp_path, status, fail_on_findings, expected):
-    code, _, _, _ = _run_action_step(tmp_path, "", status, fail_on_findings)
-    assert code == expected
+    assert _run_action_step(tmp_path, "", status, fail_on_findings).code == expected
 
 
-def test_pre_commit_hook():
+def _hooks() -> dict[str, dict]:
     hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
     assert isinstance(hooks, list)
-    assert len(hooks) == 1
-    hook = hooks[0]
-    assert {"id", "name", "entry", "language"} <= set(hook)
-    assert hook["id"] == "djfix-check"
-    assert hook["entry"] == "djfix check"
-    assert hook["language"] == "python"
-    assert hook["pass_filenames"] is False
-    assert hook["always_run"] is True
+    return {hook["id"]: hook for hook in hooks}
+
+
+def test_pre_commit_hooks():
+    hooks = _hooks()
+    assert set(hooks) == {"djfix-check", "djfix-check-project"}
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
-    assert hook["entry"].split()[0] in scripts
+    for hook in hooks.values():
+        assert {"id", "name", "entry", "language", "description"} <= set(hook)
+        assert hook["language"] == "python"
+        assert hook["require_serial"] is True
+        assert hook["entry"].split()[0] in scripts
+    # on commit: only the files the commit touches
+    commit = hooks["djfix-check"]
+    assert commit["entry"] == "djfix check --files"
+    assert commit["pass_filenames"] is True
+    assert "always_run" not in commit and "stages" not in commit
+    # the whole project: on push, or by hand
+    project = hooks["djfix-check-project"]
+    assert project["entry"] == "djfix check"
+    assert project["pass_filenames"] is False
+    assert project["always_run"] is True
+    assert project["stages"] == ["pre-push", "manual"]
+
+
+@pytest.mark.slow
+def test_pre_commit_hook_runs_on_the_files_of_a_commit(tmp_path):
+    """The hook's entry with file names appended, as pre-commit runs it at the repository root."""
+    import shutil
+
+    from tests.conftest import PROJECTS
+
+    repo = tmp_path / "repo"
+    shutil.copytree(PROJECTS / "asgi_channels", repo / "backend")
+    (repo / "docs").mkdir()
+    (repo / "docs" / "index.md").write_text("# docs\n")
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    entry = _hooks()["djfix-check"]["entry"].split()
+    command = [sys.executable, "-m", "fixer", *entry[1:]]
+
+    def hook(*files: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [*command, *files],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+            env={**os.environ, "NO_COLOR": "1"},
+        )
+
+    clean = hook("docs/index.md")
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    touched = hook("docs/index.md", "backend/chat/urls.py")
+    assert touched.returncode == 1
+    listed = [line for line in touched.stdout.splitlines() if line.startswith("  backend/")]
+    assert listed and all(line.startswith("  backend/chat/urls.py:") for line in listed)
