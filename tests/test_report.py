@@ -12,19 +12,19 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from typer.testing import CliRunner
 
 from fixer import report
 from fixer.checks import all_rules
 from fixer.cli import app
 from fixer.docs import PROJECT_URL
 from tests.conftest import PROJECTS
+from tests.test_cli import runner
 
 SCHEMA = Path(__file__).parent / "data" / "sarif-schema-2.1.0.json"
 
 
 def run(*args: str, env: dict[str, str] | None = None):
-    return CliRunner().invoke(app, list(args), catch_exceptions=False, env=env)
+    return runner.invoke(app, list(args), catch_exceptions=False, env=env)
 
 
 def git(cwd: Path, *args: str) -> str:
