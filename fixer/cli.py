@@ -243,7 +243,11 @@ def check(
         selection = selection_from(config, select, ignore)
         options = effective_options(config)
         options["python"] = python
-        result = run_checks(project, selection, options, debug=debug)
+        fixes = None
+        if output_format is CheckFormat.sarif and not show_statistics:
+            result, fixes = _checked_with_fixes(project, selection, options, debug)
+        else:
+            result = run_checks(project, selection, options, debug=debug)
         found = result.findings
         if wanted is not None:
             prefix = report.repository_prefix(project.root)
@@ -256,7 +260,7 @@ def check(
         elif output_format is CheckFormat.json:
             text = report.render_json(project, result, files=wanted)
         elif output_format is CheckFormat.sarif:
-            text = report.render_sarif(project, result, files=wanted)
+            text = report.render_sarif(project, result, files=wanted, fixes=fixes)
         else:
             text = report.render_github(project, result, files=wanted)
         if output is not None:
@@ -271,6 +275,23 @@ def check(
     if result.internal_errors:
         raise typer.Exit(EXIT_FAILED)
     raise typer.Exit(EXIT_FINDINGS if found and not exit_zero else EXIT_CLEAN)
+
+
+def _checked_with_fixes(project, selection, options, debug: bool):
+    """The check run and, for SARIF, the fixes djfix's plan makes (nothing is written). A plan
+    that fails leaves the fixes out, with a note, and the findings are still reported."""
+    from fixer import report
+    from fixer.apply import plan
+    from fixer.checks import run_checks
+
+    try:
+        applied = plan(project, selection, options)
+    except Exception as exc:
+        if debug:
+            traceback.print_exc()
+        _err(f"the SARIF report has no fixes: planning them failed ({type(exc).__name__}: {exc})")
+        return run_checks(project, selection, options, debug=debug), None
+    return applied.before, report.sarif_fixes(applied, report.repository_prefix(project.root))
 
 
 def _repository_paths(files: list[Path]) -> list[str]:

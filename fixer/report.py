@@ -8,6 +8,7 @@ shown as one problem with several reasons.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import os
@@ -413,9 +414,96 @@ def _line_text(repo_root: Path, path: str, line: int | None) -> str:
     return ""
 
 
+def _content_width(line: str) -> int:
+    return len(line.rstrip("\r\n"))
+
+
+def _replacements(old: str | None, new: str) -> list[dict[str, Any]]:
+    """SARIF replacements that turn `old` into `new`, one per changed run of lines. A region from
+    the start of a line to the start of the next holds whole lines with their line ends; an
+    empty region (startColumn == endColumn) is an insertion point. A run that reaches the end of
+    the file ends at the end of the last line, whose line end stays."""
+    before = (old or "").splitlines(keepends=True)
+    after = new.splitlines(keepends=True)
+    if not before:
+        region = {"startLine": 1, "startColumn": 1, "endColumn": 1}
+        return [{"deletedRegion": region, "insertedContent": {"text": new}}]
+    out: list[dict[str, Any]] = []
+    matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
+    last = len(before)
+    width = _content_width(before[-1])
+    tail = before[-1][width:]  # the last line's line end, "" when the file has none
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        text = "".join(after[j1:j2])
+        if i2 < last:
+            region = {"startLine": i1 + 1, "startColumn": 1, "endLine": i2 + 1, "endColumn": 1}
+        elif i1 == i2:  # appended after the last line
+            region = {"startLine": last, "startColumn": width + 1, "endColumn": width + 1}
+            text = tail + (text[: -len(tail)] if tail and text.endswith(tail) else text)
+        elif not text and i1 > 0:  # the last lines removed: from the end of the line before
+            before_width = _content_width(before[i1 - 1])
+            region = {
+                "startLine": i1,
+                "startColumn": before_width + 1,
+                "endLine": last,
+                "endColumn": width + 1,
+            }
+        else:
+            region = {
+                "startLine": i1 + 1,
+                "startColumn": 1,
+                "endLine": last,
+                "endColumn": width + 1,
+            }
+            if tail and text.endswith(tail):
+                text = text[: -len(tail)]
+        out.append({"deletedRegion": region, "insertedContent": {"text": text}})
+    return out
+
+
+def sarif_fixes(applied, prefix: str = "") -> dict[Finding, dict[str, Any]]:
+    """SARIF fix objects for the findings that djfix's plan (`fixer.apply.plan`) fixes: the
+    changes of the files that only the finding's checklist item changed (a file several items
+    changed would carry other items' changes, so it is left out)."""
+    by_item: dict[int, list] = {}
+    for change in applied.changeset.changes(tracked=True):
+        if len(change.items) == 1:
+            by_item.setdefault(next(iter(change.items)), []).append(change)
+    out: dict[Finding, dict[str, Any]] = {}
+    for summary in applied.items:
+        changes = by_item.get(summary.item)
+        if not changes or not summary.fixed:
+            continue
+        fix = {
+            "description": {
+                "text": f"djfix apply: checklist item {summary.item}, "
+                f"{ITEM_TITLES.get(summary.item, '')}"
+            },
+            "artifactChanges": [
+                {
+                    "artifactLocation": {"uri": prefix + c.rel, "uriBaseId": "%SRCROOT%"},
+                    "replacements": _replacements(c.old, c.new),
+                }
+                for c in changes
+                if c.old != c.new
+            ],
+        }
+        if fix["artifactChanges"]:
+            for finding in summary.fixed:
+                out[finding] = fix
+    return out
+
+
 def render_sarif(
-    project: ProjectModel, result: CheckResult, *, files: list[str] | None = None
+    project: ProjectModel,
+    result: CheckResult,
+    *,
+    files: list[str] | None = None,
+    fixes: dict[Finding, dict[str, Any]] | None = None,
 ) -> str:
+    """SARIF 2.1.0; `fixes` (from `sarif_fixes`) adds each fixed finding's changes."""
     rules = all_rules()
     index = {r.code: i for i, r in enumerate(rules)}
     prefix = repository_prefix(project.root)
@@ -455,6 +543,9 @@ def render_sarif(
         }
         if problem.also:
             entry["properties"] = {"also": problem.codes[1:]}
+        fix = next((fixes[x] for x in problem.findings if fixes and x in fixes), None)
+        if fix is not None:
+            entry["fixes"] = [fix]
         results.append(entry)
     sarif = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",

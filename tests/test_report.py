@@ -59,6 +59,7 @@ def plain(tmp_path: Path) -> Path:
 # -- paths ----------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_paths_from_the_repository_root_in_every_format(monorepo):
     backend = str(monorepo / "backend")
     text = run("check", backend).stdout
@@ -97,7 +98,10 @@ def _validate(sarif: dict) -> None:
     assert not errors, "\n".join(f"{list(e.absolute_path)}: {e.message}" for e in errors[:10])
 
 
-@pytest.mark.parametrize("name", ["legacy_single", "asgi_channels", "deploy_ready"])
+@pytest.mark.parametrize(
+    "name",
+    [pytest.param("legacy_single", marks=pytest.mark.slow), "asgi_channels", "deploy_ready"],
+)
 def test_sarif_is_valid_against_the_official_schema(name, tmp_path):
     shutil.copytree(PROJECTS / name, tmp_path / name)
     out = tmp_path / "djfix.sarif"
@@ -106,9 +110,10 @@ def test_sarif_is_valid_against_the_official_schema(name, tmp_path):
     sarif = json.loads(text)
     _validate(sarif)
     # short rule help and links, not each item's whole documentation per rule (620 KB before)
-    for rule in sarif["runs"][0]["tool"]["driver"]["rules"]:
+    driver = sarif["runs"][0]["tool"]["driver"]
+    for rule in driver["rules"]:
         assert len(json.dumps(rule)) < 1_300, rule["id"]
-    assert len(text) < 150_000
+    assert len(json.dumps(driver)) < 80_000
 
 
 def test_sarif_rules_carry_help_links_and_security_severity(plain):
@@ -132,6 +137,7 @@ def test_sarif_rules_carry_help_links_and_security_severity(plain):
         assert "security" not in rules[code]["properties"]["tags"], code
 
 
+@pytest.mark.slow
 def test_sarif_fingerprints_are_unique_and_survive_moved_lines(plain):
     def fingerprints() -> dict[str, tuple[str, int]]:
         results = json.loads(run("check", str(plain), "--format", "sarif").stdout)["runs"][0][
@@ -159,6 +165,7 @@ def test_sarif_fingerprints_are_unique_and_survive_moved_lines(plain):
 # -- one problem per line -------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_secret_in_the_file_and_weak_is_one_problem_with_two_reasons(plain):
     data = json.loads(run("check", str(plain), "--format", "json").stdout)
     at_line_9 = [f for f in data["findings"] if (f["path"], f["line"]) == ("chat/settings.py", 9)]
@@ -343,3 +350,83 @@ def test_help_wraps_and_shows_no_bool_metavars(command):
     assert all(len(line) <= 80 for line in text.splitlines()), text
     # a paragraph of a docstring is one paragraph in the help, not the source's line breaks
     assert "\n  per checklist item" not in text
+
+
+# -- SARIF fixes ----------------------------------------------------------------------------------
+
+
+def apply_replacements(text: str, replacements: list[dict]) -> str:
+    """A SARIF consumer: regions are 1-based lines and columns, endColumn exclusive; a missing
+    endLine is startLine, a missing startColumn is 1, a missing endColumn is the line's end."""
+    lines = text.splitlines(keepends=True)
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line))
+
+    def offset(line: int, column: int | None) -> int:
+        if line > len(lines):
+            return len(text)
+        if column is None:
+            return starts[line - 1] + len(lines[line - 1].rstrip("\r\n"))
+        return starts[line - 1] + column - 1
+
+    spans = []
+    for r in replacements:
+        region = r["deletedRegion"]
+        start = offset(region["startLine"], region.get("startColumn", 1))
+        end = offset(region.get("endLine", region["startLine"]), region.get("endColumn"))
+        spans.append((start, end, r["insertedContent"]["text"]))
+    for start, end, inserted in sorted(spans, reverse=True):
+        text = text[:start] + inserted + text[end:]
+    return text
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("a\nb\nc\n", "a\nx\nb\nc\n"),  # insertion in the middle
+        ("a\nb\nc\n", "x\na\nb\nc\n"),  # at the start
+        ("a\nb\nc\n", "a\nb\nc\nd\ne\n"),  # appended
+        ("a\nb\nc", "a\nb\nc\nd\n"),  # appended to a file without a final line end
+        ("a\nb\nc\n", "a\nB\nc\n"),  # one line replaced
+        ("a\nb\nc\n", "a\nb\nC\nD\n"),  # the end replaced
+        ("a\nb\nc\n", "a\n"),  # the end removed
+        ("a\nb\nc\n", "b\nc\n"),  # the start removed
+        ("a\nb\nc\nd\n", "a\nX\nc\nY\nZ\n"),  # two runs
+        ("", "new file\n"),
+        (None, "created\nfile\n"),
+    ],
+)
+def test_sarif_replacements_reproduce_the_new_text(old, new):
+    replacements = report._replacements(old, new)
+    assert apply_replacements(old or "", replacements) == new
+    for r in replacements:
+        region = r["deletedRegion"]
+        assert region["startLine"] >= 1 and region.get("startColumn", 1) >= 1
+
+
+@pytest.mark.slow
+def test_sarif_fixes_are_the_planned_changes(tmp_path):
+    from fixer.apply import plan
+    from fixer.checks import Selection
+    from fixer.config import Config, effective_options
+    from fixer.project import discover
+
+    project_dir = Path(shutil.copytree(PROJECTS / "legacy_single", tmp_path / "p"))
+    sarif = json.loads(run("check", str(project_dir), "--format", "sarif").stdout)
+    _validate(sarif)
+    results = sarif["runs"][0]["results"]
+    fixed = [r for r in results if r.get("fixes")]
+    assert fixed
+    planned = {
+        c.rel: c.new
+        for c in plan(
+            discover(project_dir), Selection(), effective_options(Config())
+        ).changeset.changes()
+    }
+    for result in fixed:
+        for change in result["fixes"][0]["artifactChanges"]:
+            rel = change["artifactLocation"]["uri"]
+            path = project_dir / rel
+            old = path.read_text(encoding="utf-8") if path.exists() else ""
+            assert apply_replacements(old, change["replacements"]) == planned[rel], rel
