@@ -156,6 +156,7 @@ def test_unknown_select_is_a_usage_error():
     assert "DJ999" in result.stderr
 
 
+@pytest.mark.slow
 def test_sarif_output(tmp_path):
     out = tmp_path / "djfix.sarif"
     result = run("check", str(PROJECTS / "legacy_single"), "--format", "sarif", "-o", str(out))
