@@ -226,7 +226,7 @@ def check(
     Paths in every format are relative to the repository root (the git top level). Exit status: 0
     no findings, 1 findings, 2 usage error, 3 djfix could not finish.
     """
-    from fixer import report
+    from fixer import progress, report
     from fixer.checks import run_checks
     from fixer.config import effective_options
 
@@ -239,15 +239,16 @@ def check(
             path, wanted = (paths or [Path(".")])[0], None
         if show_statistics and output_format not in (CheckFormat.text, CheckFormat.json):
             raise UsageError("--statistics prints text or json")
-        project, config = load_project(path, settings, manage)
-        selection = selection_from(config, select, ignore)
-        options = effective_options(config)
-        options["python"] = python
-        fixes = None
-        if output_format is CheckFormat.sarif and not show_statistics:
-            result, fixes = _checked_with_fixes(project, selection, options, debug)
-        else:
-            result = run_checks(project, selection, options, debug=debug)
+        with progress.phase(f"checking {path}"):
+            project, config = load_project(path, settings, manage)
+            selection = selection_from(config, select, ignore)
+            options = effective_options(config)
+            options["python"] = python
+            fixes = None
+            if output_format is CheckFormat.sarif and not show_statistics:
+                result, fixes = _checked_with_fixes(project, selection, options, debug)
+            else:
+                result = run_checks(project, selection, options, debug=debug)
         found = result.findings
         if wanted is not None:
             prefix = report.repository_prefix(project.root)
@@ -458,7 +459,7 @@ def apply(
     Exit status: 0 nothing left to do, 1 changes pending (--dry-run) or findings still open,
     2 usage error, 3 djfix could not finish.
     """
-    from fixer import git, report
+    from fixer import git, progress, report
     from fixer.apply import plan, write
     from fixer.config import effective_options
 
@@ -500,7 +501,8 @@ def apply(
                     f"the work tree has uncommitted changes, which djfix could mix with its own:"
                     f"\n{listing}{more}\ncommit or stash them, or pass --allow-dirty"
                 )
-        result = plan(project, selection, options)
+        with progress.phase("planning the fixes"):
+            result = plan(project, selection, options)
         from fixer import formatting, handover
 
         color = report.use_color(sys.stderr if dry_run else sys.stdout)
@@ -524,15 +526,16 @@ def apply(
         else:
             left = None
             if push or pr:
-                left = _left_alone(
-                    project.root,
-                    branch,
-                    remote,
-                    pr,
-                    base,
-                    provider.value if provider else None,
-                    api_url,
-                )
+                with progress.phase(f"asking {remote} about {branch}"):
+                    left = _left_alone(
+                        project.root,
+                        branch,
+                        remote,
+                        pr,
+                        base,
+                        provider.value if provider else None,
+                        api_url,
+                    )
             if left is not None:
                 typer.echo(
                     report.render_apply_summary(result, written=False, color=color), nl=False
@@ -541,9 +544,12 @@ def apply(
                 _outputs(branch, left.result, left.pull_request)
                 raise typer.Exit(EXIT_CLEAN)
             try:
-                delivery = handover.deliver(
-                    result, branch=branch, push=remote if (push or pr) else None, stay=stay
-                )
+                with progress.phase(
+                    "committing" + (f" and pushing to {remote}" if push or pr else "")
+                ):
+                    delivery = handover.deliver(
+                        result, branch=branch, push=remote if (push or pr) else None, stay=stay
+                    )
             except handover.PushError as exc:
                 typer.echo(report.render_apply_summary(result, written=True, color=color), nl=False)
                 typer.echo(exc.delivery.render(), nl=False)
@@ -558,16 +564,18 @@ def apply(
 
 def _open_pr(result, delivery, remote, base, provider, api_url):
     from fixer import pr as pull_requests
+    from fixer import progress
 
     try:
-        opened = pull_requests.propose(
-            result,
-            delivery,
-            remote=remote,
-            base=base,
-            provider=provider.value if provider else None,
-            api_url=api_url,
-        )
+        with progress.phase("opening the pull request"):
+            opened = pull_requests.propose(
+                result,
+                delivery,
+                remote=remote,
+                base=base,
+                provider=provider.value if provider else None,
+                api_url=api_url,
+            )
     except DjfixError as exc:
         raise type(exc)(
             f"{exc}\nthe branch {delivery.branch} is pushed to {remote}: run again to open the "
