@@ -177,3 +177,25 @@ def test_closed_pull_request_is_not_reopened_until_the_branch_is_deleted(
     assert again.exit_code == 0, again.output
     assert "Pull request opened: https://github.com/acme/shop/pull/2" in again.output
     assert remote_tip(repo) != tip
+
+
+def test_fleet_leaves_a_branch_a_person_pushed_to_alone(repo, tmp_path):
+    # the repository itself is the fleet's remote: its djfix branch carries a person's commit
+    git(repo, "branch", BRANCH)
+    git(repo, "checkout", "-q", BRANCH)
+    (repo / "NOTES.md").write_text("mine\n")
+    git(repo, "add", "NOTES.md")
+    git(repo, "commit", "-qm", "notes")
+    git(repo, "checkout", "-q", "main")
+    theirs = git(repo, "rev-parse", BRANCH)
+    listing = tmp_path / "repos.txt"
+    listing.write_text(f"{repo}\n")
+    result = CliRunner().invoke(
+        app,
+        ["apply", "--repos", str(listing), "--push", "--select", "11", "--python", "none"],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    row = next(line for line in result.output.splitlines() if line.startswith(str(repo) + " "))
+    assert row.split()[1:4] == ["left", "alone", "0"]
+    assert git(repo, "rev-parse", BRANCH) == theirs
