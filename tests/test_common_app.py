@@ -23,6 +23,7 @@ from types import ModuleType
 
 import pytest
 
+from codemods import installed_apps
 from fixer import common_app
 from fixer.checks import (
     item07_health,
@@ -468,17 +469,14 @@ def test_detectors_find_probes_for_every_test_project(tmp_path):
         project = discover(repo)
         label = common_app.choose_label(project)
         write_app(project, label)
-        # what the INSTALLED_APPS codemod does, done by hand on the settings text
         where = project.settings.where("INSTALLED_APPS")
         assert where is not None
         settings = project.root / where.path
-        text = settings.read_text(encoding="utf-8")
-        marker = "INSTALLED_APPS = ["
-        assert marker in text
-        settings.write_text(
-            text.replace(marker, f'{marker}\n    "{common_app.app_config_path(label)}",', 1),
-            encoding="utf-8",
+        result = installed_apps.transform(
+            settings.read_text(encoding="utf-8"), app=common_app.app_config_path(label)
         )
+        assert "INSTALLED_APPS" in result.present, (name, result.left)
+        settings.write_text(result.code, encoding="utf-8")
         assert findings_of(item13_startup_probes, discover(repo)) == [], name
 
 
