@@ -67,7 +67,9 @@ def _wire_settings(ctx: FixContext, label: str, item: int) -> list[tuple[str, st
         )
         for setting, line, reason in result.left:
             if setting in names:
-                ctx.leave(item, rel, f"{setting} (line {line}): {reason}")
+                # on the item, not the file: its findings sit in the URLconf or the settings
+                where = f"{rel}, line {line}" if line else rel
+                ctx.leave(item, None, f"{setting} ({where}): {reason}")
         wired |= result.present & set(names)
         if result.code != source:
             writes.append((rel, result.code))
@@ -96,7 +98,7 @@ def ensure_common_app(ctx: FixContext, item: int) -> str | None:
         if (parent or ".") != (source_root or "."):
             ctx.leave(
                 item,
-                folder,
+                None,
                 f"the app djfix generated earlier is in {folder}, not below the source root "
                 f"{source_root or '.'}: move it there or delete it",
             )
