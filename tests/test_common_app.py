@@ -811,6 +811,38 @@ def test_cause_follows_the_chain(startup_module):
         assert startup_module._cause(outer, 0.5) == "connection refused"
 
 
+def test_probes_run_in_a_worker_thread_inside_an_event_loop(startup_module):
+    import asyncio
+    import threading
+
+    def where():
+        return threading.current_thread().name
+
+    def fails():
+        raise ConnectionRefusedError(111, "Connection refused")
+
+    async def in_loop(function):
+        return startup_module._outside_event_loop(function)
+
+    # outside a loop (gunicorn, migrate): here; inside one (uvicorn workers): in a thread
+    assert startup_module._outside_event_loop(where) == threading.current_thread().name
+    assert asyncio.run(in_loop(where)) == "startup-checks"
+    with pytest.raises(ConnectionRefusedError):
+        asyncio.run(in_loop(fails))
+
+
+def test_failed_probes_are_written_to_stderr_first(startup_module, monkeypatch, capsys):
+    monkeypatch.setattr(startup_module, "_enabled", lambda: True)
+    monkeypatch.setattr(startup_module, "_probe_all", lambda: ["database:default at db:5432 (x)"])
+    with pytest.raises(startup_module.ImproperlyConfigured) as raised:
+        startup_module.run()
+    written = capsys.readouterr().err
+    assert written == str(raised.value) + "\n"
+    assert written.startswith(
+        "Startup checks failed, 1 service(s) cannot be reached:\n  - database:default at db:5432"
+    )
+
+
 # -- the health endpoint, for real (Django 5.2) ---------------------------------------------------
 
 HEALTH_SCRIPT = """\
