@@ -60,6 +60,9 @@ class Result:
     left: list[tuple[str, int, str]] = field(default_factory=list)  # (setting, line, reason)
     #: the settings that list the entry once the new source runs (already or by this rewrite)
     present: set[str] = field(default_factory=set)
+    #: the settings this module only extends (`INSTALLED_APPS += [...]` after a star import):
+    #: the entry belongs in the module that defines them
+    inherited: set[str] = field(default_factory=set)
 
 
 def app_spellings(app: str) -> tuple[str, str]:
@@ -342,6 +345,7 @@ class InstallApp(VisitorBasedCodemodCommand):
                 )
             if any(True for _ in statements.touching({name})):
                 # `INSTALLED_APPS += [...]` after `from .base import *`
+                self.result.inherited.add(name)
                 return (
                     f"{name} comes from another module (this one only extends it): "
                     "add the entry where it is defined"
@@ -390,6 +394,7 @@ class InstallApp(VisitorBasedCodemodCommand):
         first = leaves[0]
         if first.opaque:
             if m.matches(first.node, m.Name(INSTALLED_APPS)):
+                self.result.inherited.add(INSTALLED_APPS)
                 self.result.left.append(
                     (
                         INSTALLED_APPS,
@@ -452,6 +457,7 @@ class InstallApp(VisitorBasedCodemodCommand):
                     f"{name} comes from another module (this one only extends it): "
                     "add the middleware where it is defined"
                 )
+                self.result.inherited.add(name)
                 self.result.left.append((name, line, reason))
                 return
             # it starts with `BASE_MIDDLEWARE` or a call: first once the value is computed

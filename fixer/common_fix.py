@@ -36,44 +36,80 @@ def generated_apps(ctx: FixContext) -> list[str]:
     return found
 
 
+MAX_STAR_IMPORTS = 10  # prod.py -> base.py -> ...: more than any settings package needs
+
+
+def _defined_below(ctx: FixContext, rel: str, name: str) -> str | None:
+    """The file that defines `name` for a settings module that only extends it after a star
+    import (`from .base import *` then `INSTALLED_APPS += [...]`), or None."""
+    for module in ctx.project.settings_modules.values():
+        if module.rel != rel:
+            continue
+        for dotted in module.star_imports:
+            below = ctx.project.settings_modules.get(dotted)
+            where = below.where(name) if below is not None else None
+            if where is not None and where.path != rel:
+                return where.path
+    return None
+
+
 def _wire_settings(ctx: FixContext, label: str, item: int) -> list[tuple[str, str]] | None:
     """The settings modules with the app first in INSTALLED_APPS and its middleware first in
     MIDDLEWARE, as (path, new text); None when either cannot be wired (the reasons are left
-    on `item`)."""
+    on `item`). A setting the production module only extends is wired where it is defined."""
     from codemods import installed_apps
     from fixer import common_app
 
     project = ctx.project
-    targets: dict[str, list[str]] = {}
+    place: dict[str, str] = {}
     for name in ("INSTALLED_APPS", "MIDDLEWARE", "MIDDLEWARE_CLASSES"):
         where = project.settings.where(name)
         if where is not None:
-            targets.setdefault(where.path, []).append(name)
-    wanted = {n for names in targets.values() for n in names}
-    if "INSTALLED_APPS" not in wanted:
+            place[name] = where.path
+    if "INSTALLED_APPS" not in place:
         ctx.leave(item, None, "INSTALLED_APPS is not defined in a module djfix can read")
+        return None
+    for _ in range(MAX_STAR_IMPORTS):
+        outcome: dict[str, tuple[str, installed_apps.Result]] = {}
+        for rel in sorted(set(place.values())):
+            source = ctx.changeset.read(rel)
+            if source is None:
+                continue
+            result = installed_apps.transform(
+                source,
+                app=common_app.app_config_path(label) if place["INSTALLED_APPS"] == rel else None,
+                middleware=common_app.middleware_path(label),
+            )
+            outcome[rel] = (source, result)
+        moved = {
+            name: below
+            for name, rel in place.items()
+            if rel in outcome and name in outcome[rel][1].inherited
+            for below in [_defined_below(ctx, rel, name)]
+            if below is not None
+        }
+        if not moved:
+            break
+        place.update(moved)
+    else:
+        ctx.leave(item, None, "the settings modules star-import each other too deeply")
         return None
     writes: list[tuple[str, str]] = []
     wired: set[str] = set()
-    for rel, names in targets.items():
-        source = ctx.changeset.read(rel)
-        if source is None:
-            ctx.leave(item, rel, f"{', '.join(names)}: the settings module cannot be read")
-            continue
-        result = installed_apps.transform(
-            source,
-            app=common_app.app_config_path(label),
-            middleware=common_app.middleware_path(label),
-        )
+    for rel, (source, result) in outcome.items():
+        names = {name for name, at in place.items() if at == rel}
         for setting, line, reason in result.left:
             if setting in names:
                 # on the item, not the file: its findings sit in the URLconf or the settings
                 where = f"{rel}, line {line}" if line else rel
                 ctx.leave(item, None, f"{setting} ({where}): {reason}")
-        wired |= result.present & set(names)
+        wired |= result.present & names
         if result.code != source:
             writes.append((rel, result.code))
-    if wanted - wired:
+    for name, rel in place.items():
+        if rel not in outcome:
+            ctx.leave(item, None, f"{name} ({rel}): the settings module cannot be read")
+    if set(place) - wired:
         return None
     return writes
 

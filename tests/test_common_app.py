@@ -592,6 +592,40 @@ def test_app_is_not_written_where_middleware_cannot_be_wired(make_project):
     assert {left.item for left in result.context.left if "MIDDLEWARE" in left.reason} == {7, 13}
 
 
+def test_lists_the_production_module_only_extends_are_wired_where_they_are_defined(
+    make_project,
+):
+    base = OWN_HEALTH_SETTINGS.replace('"common"]', '"shop"]').replace(
+        'MIDDLEWARE = ["common.middleware.HealthCheckMiddleware"]',
+        'MIDDLEWARE = ["django.middleware.security.SecurityMiddleware"]',
+    )
+    prod = (
+        "from .base import *  # noqa: F403\n\n"
+        'INSTALLED_APPS = INSTALLED_APPS + ["storages"]\n'
+        'MIDDLEWARE += ["shop.middleware.Audit"]\n'
+    )
+    project = make_project(
+        {
+            "manage.py": MINIMAL_MANAGE.replace("mysite.settings", "mysite.prod"),
+            "mysite/base.py": base,
+            "mysite/prod.py": prod,
+            "mysite/urls.py": "urlpatterns = []\n",
+            "shop/__init__.py": "",
+        }
+    )
+    assert project.production_module == "mysite.prod"
+    result = plan_of(project)
+    changes = {c.rel: c.new for c in result.changeset.changes()}
+    assert "mysite/prod.py" not in changes
+    assert (
+        'INSTALLED_APPS = ["common.apps.CommonConfig", "django.contrib.contenttypes", "shop"]\n'
+        'MIDDLEWARE = ["common.middleware.HealthCheckMiddleware", '
+        '"django.middleware.security.SecurityMiddleware"]\n'
+    ) in changes["mysite/base.py"]
+    assert "common/startup.py" in changes
+    assert not [left for left in result.context.left if "comes from another" in left.reason]
+
+
 def test_generated_app_is_found_where_installed_apps_does_not_list_it(make_project, tmp_path):
     # an earlier run generated common/ but INSTALLED_APPS, computed, names no app djfix can
     # see: the app is found by its marker and wired, and no second app appears

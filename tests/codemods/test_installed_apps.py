@@ -136,6 +136,8 @@ def test_installed_apps_from_another_module() -> None:
             "where it is defined",
         ),
     ]
+    assert result.inherited == {"INSTALLED_APPS", "MIDDLEWARE"}
+    assert result.present == set()
 
 
 def test_installed_apps_extended_from_another_module_by_assignment() -> None:
@@ -152,6 +154,7 @@ def test_installed_apps_extended_from_another_module_by_assignment() -> None:
         ("MIDDLEWARE", 4),
     ]
     assert all("comes from another module" in reason for _, _, reason in result.left)
+    assert result.inherited == {"INSTALLED_APPS", "MIDDLEWARE"}
 
 
 COMPUTED = "\n# Health checks and startup probes first, once the lists are computed above\n"
