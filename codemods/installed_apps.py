@@ -3,11 +3,11 @@
 Pure source -> source. `transform(source, app=..., middleware=...)` returns the new source, the
 settings it changed and the ones it left alone with the reason.
 
-Where the app goes: at the end of the list or tuple literal that defines INSTALLED_APPS in this
-module, in the literal's own layout (one entry per line stays one entry per line, a trailing
-comma stays). When INSTALLED_APPS is a sum (`DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS`), the
-app goes into the literal bound to LOCAL_APPS or PROJECT_APPS, else into the last literal the
-sum uses. When the module extends its own definition (`INSTALLED_APPS += [...]`,
+Where the app goes: FIRST, so that its ready() runs before any other app's. It goes at the
+start of the list or tuple literal that starts INSTALLED_APPS in this module, in the literal's
+own layout (one entry per line stays one entry per line, a trailing comma stays). When
+INSTALLED_APPS is a sum (`DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS`), that is the literal
+bound to the first part. When the module extends its own definition (`INSTALLED_APPS += [...]`,
 `INSTALLED_APPS = INSTALLED_APPS + [...]`, `.append()`), the definition is edited, not the
 extension. Nothing changes when the app, its package (`common` for
 `common.apps.CommonConfig`) or another AppConfig of the package is already listed.
@@ -15,10 +15,14 @@ extension. Nothing changes when the app, its package (`common` for
 The middleware goes first, into the literal that starts MIDDLEWARE (or MIDDLEWARE_CLASSES, the
 pre-1.10 name; into both when the module defines both). Nothing changes when it is listed.
 
+When the module computes the final value in a way djfix does not follow (`INSTALLED_APPS,
+MIDDLEWARE = configure(INSTALLED_APPS, MIDDLEWARE)`, a call, a list imported from elsewhere),
+the entry goes first in a statement after the last one that touches the setting:
+`INSTALLED_APPS = ["common.apps.CommonConfig", *INSTALLED_APPS]`.
+
 Left alone, with the reason: a setting this module does not define (it only extends one that
-comes from another module), one built by a call or from names this module does not bind, one
-set or replaced inside a block (`if`, `try`), and an app listed only inside a block (adding it
-again would install it twice when the block runs).
+comes from another module), one set, replaced or unpacked inside a block (`if`, `try`), and an
+app listed only inside a block (adding it again would install it twice when the block runs).
 
 Lines in `rewritten` and `left` are lines of the source (of the literal that was changed).
 """
@@ -36,7 +40,6 @@ from libcst.metadata import PositionProvider
 from codemods.conn_max_age import (
     append_element,
     assigned_name,
-    describe,
     literal,
     module_statements,
     preferred_quote,
@@ -46,8 +49,7 @@ from codemods.conn_max_age import (
 
 INSTALLED_APPS = "INSTALLED_APPS"
 MIDDLEWARE_SETTINGS = ("MIDDLEWARE", "MIDDLEWARE_CLASSES")
-#: the parts of a sum that conventionally hold the project's own apps
-PROJECT_LISTS = ("LOCAL_APPS", "PROJECT_APPS")
+COMPUTED_COMMENT = "# Health checks and startup probes first, once the lists are computed above"
 MAX_DEPTH = 20  # names bound to names bound to sums: more than any settings module needs
 
 
@@ -56,6 +58,11 @@ class Result:
     code: str
     rewritten: list[tuple[str, int]] = field(default_factory=list)  # (setting, line)
     left: list[tuple[str, int, str]] = field(default_factory=list)  # (setting, line, reason)
+    #: the settings that list the entry once the new source runs (already or by this rewrite)
+    present: set[str] = field(default_factory=set)
+    #: the settings this module only extends (`INSTALLED_APPS += [...]` after a star import):
+    #: the entry belongs in the module that defines them
+    inherited: set[str] = field(default_factory=set)
 
 
 def app_spellings(app: str) -> tuple[str, str]:
@@ -103,11 +110,24 @@ class _Statements:
         return found
 
     def touching(self, names: set[str]) -> Iterator[tuple[cst.BaseSmallStatement, bool]]:
-        """(statement, nested) for every assignment, augmented assignment and
+        """(statement, nested) for every assignment, augmented assignment, unpacking and
         `.append/.extend/.insert` call on one of `names`."""
         for small, _index, nested in self.all:
-            if _touched_name(small) in names:
+            if _touched_name(small) in names or any(_unpacks(small, n) for n in names):
                 yield small, nested
+
+    def unpackings(self, name: str) -> list[tuple[int, cst.BaseSmallStatement, bool]]:
+        return [
+            (index, small, nested) for small, index, nested in self.all if _unpacks(small, name)
+        ]
+
+    def last_touch(self, name: str) -> int:
+        """The index of the last top-level statement that touches `name`, inside it or not."""
+        return max(
+            index
+            for small, index, _nested in self.all
+            if _touched_name(small) == name or _unpacks(small, name)
+        )
 
 
 def _reads(small: cst.BaseSmallStatement, name: str) -> bool:
@@ -131,6 +151,35 @@ def _touched_name(small: cst.BaseSmallStatement) -> str | None:
     if isinstance(small, cst.Expr) and m.matches(small.value, _LIST_METHOD):
         return small.value.func.value.value  # type: ignore[attr-defined]
     return None
+
+
+def _unpacks(small: cst.BaseSmallStatement, name: str) -> bool:
+    """Whether a statement binds `name` as one of several targets: `A, B = f(A, B)`,
+    `A = B = value`."""
+    if not isinstance(small, cst.Assign):
+        return False
+    for target in small.targets:
+        node = target.target
+        if isinstance(node, (cst.Tuple, cst.List)):
+            for element in node.elements:
+                value = element.value
+                if isinstance(value, cst.StarredElement):
+                    value = value.value
+                if m.matches(value, m.Name(name)):
+                    return True
+        elif len(small.targets) > 1 and m.matches(node, m.Name(name)):
+            return True
+    return False
+
+
+@dataclass(frozen=True)
+class _Computed:
+    """A setting whose final value this module computes in a way djfix does not follow (a call,
+    an unpacking, an imported list): an entry goes into a statement after the last one that
+    touches the setting."""
+
+    index: int  # the top-level statement after which the new statement goes
+    line: int  # where the value is computed
 
 
 def _leaves(
@@ -253,6 +302,8 @@ class InstallApp(VisitorBasedCodemodCommand):
         self._unit = "    "
         #: literal node -> ("append" | "prepend", value), applied when the literal is left
         self._edits: dict[cst.CSTNode, list[tuple[str, str]]] = {}
+        #: top-level statement index -> (setting, value) to put first in a statement after it
+        self._after: dict[int, list[tuple[str, str]]] = {}
 
     def _line(self, node: cst.CSTNode) -> int:
         position = self.get_metadata(PositionProvider, node, None)
@@ -273,14 +324,19 @@ class InstallApp(VisitorBasedCodemodCommand):
 
     def _definition(
         self, statements: _Statements, name: str
-    ) -> tuple[list[_Leaf], cst.CSTNode] | str:
-        """The parts of the setting's final value and the statement that sets it, or the reason
-        djfix leaves the setting alone."""
+    ) -> tuple[list[_Leaf], cst.CSTNode] | _Computed | str:
+        """The parts of the setting's final value and the statement that sets it, where the
+        value is computed in a way djfix does not follow, or the reason djfix leaves the
+        setting alone."""
         top = statements.top_assignments(name)
+        unpacked = statements.unpackings(name)
         nested = [small for small, _, inside in statements.all if inside]
         replaced = [
             small for small in nested if assigned_name(small) == name and not _reads(small, name)
-        ]
+        ] + [small for _, small, inside in unpacked if inside]
+        top_unpacked = [(index, small) for index, small, inside in unpacked if not inside]
+        if top_unpacked and not replaced and (not top or top_unpacked[-1][0] >= top[-1][0]):
+            return _Computed(statements.last_touch(name), self._line(top_unpacked[-1][1]))
         if not top:
             if replaced:
                 return (
@@ -289,6 +345,7 @@ class InstallApp(VisitorBasedCodemodCommand):
                 )
             if any(True for _ in statements.touching({name})):
                 # `INSTALLED_APPS += [...]` after `from .base import *`
+                self.result.inherited.add(name)
                 return (
                     f"{name} comes from another module (this one only extends it): "
                     "add the entry where it is defined"
@@ -308,7 +365,7 @@ class InstallApp(VisitorBasedCodemodCommand):
         if isinstance(found, str):
             self.result.left.append((INSTALLED_APPS, 0, found))
             return
-        leaves, statement = found
+        leaves = [] if isinstance(found, _Computed) else found[0]
         family = {INSTALLED_APPS, *(name for leaf in leaves for name in leaf.via)}
         everywhere = [
             (value, nested)
@@ -318,8 +375,9 @@ class InstallApp(VisitorBasedCodemodCommand):
         everywhere += [(value, False) for leaf in leaves for value in _strings(leaf.node)]
         listed = [nested for value, nested in everywhere if _installs(value, self.app)]
         if listed and not all(listed):
+            self.result.present.add(INSTALLED_APPS)
             return  # already installed
-        line = self._line(statement)
+        line = found.line if isinstance(found, _Computed) else self._line(found[1])
         if listed:
             self.result.left.append(
                 (
@@ -330,46 +388,50 @@ class InstallApp(VisitorBasedCodemodCommand):
                 )
             )
             return
-        literals = [leaf for leaf in leaves if not leaf.opaque]
-        inherited = [leaf for leaf in leaves if leaf.opaque and m.matches(leaf.node, m.Name())]
-        if any(leaf.node.value == INSTALLED_APPS for leaf in inherited):  # type: ignore[attr-defined]
-            self.result.left.append(
-                (
-                    INSTALLED_APPS,
-                    line,
-                    f"{INSTALLED_APPS} comes from another module (this one only extends it): "
-                    "add the app where it is defined",
+        if isinstance(found, _Computed):
+            self._plan_after(found, INSTALLED_APPS, self.app)
+            return
+        first = leaves[0]
+        if first.opaque:
+            if m.matches(first.node, m.Name(INSTALLED_APPS)):
+                self.result.inherited.add(INSTALLED_APPS)
+                self.result.left.append(
+                    (
+                        INSTALLED_APPS,
+                        line,
+                        f"{INSTALLED_APPS} comes from another module (this one only extends "
+                        "it): add the app where it is defined",
+                    )
                 )
+                return
+            # `get_apps()`, an imported list: first once the value is computed
+            self._plan_after(
+                _Computed(statements.last_touch(INSTALLED_APPS), line), INSTALLED_APPS, self.app
             )
             return
-        if not literals:
-            self.result.left.append(
-                (
-                    INSTALLED_APPS,
-                    line,
-                    f"it is {describe(leaves[0].node)}, not a list literal: add the app by hand",
-                )
-            )
-            return
-        target = self._app_target(literals)
-        self._edits.setdefault(target.node, []).append(("append", self.app))
-        self.result.rewritten.append((INSTALLED_APPS, self._line(target.statement)))
+        # first, so that its ready() (the startup probes) runs before any other app's
+        self._edits.setdefault(first.node, []).append(("prepend", self.app))
+        self.result.rewritten.append((INSTALLED_APPS, self._line(first.statement)))
+        self.result.present.add(INSTALLED_APPS)
 
-    @staticmethod
-    def _app_target(literals: list[_Leaf]) -> _Leaf:
-        for leaf in reversed(literals):
-            if leaf.via and leaf.via[-1] in PROJECT_LISTS:
-                return leaf
-        own = [leaf for leaf in literals if INSTALLED_APPS in leaf.via]
-        if own:
-            return own[-1]  # the definition, not the module's own extension of it
-        return literals[-1]
+    def _plan_after(self, computed: _Computed, name: str, value: str) -> None:
+        self._after.setdefault(computed.index, []).append((name, value))
+        self.result.rewritten.append((name, computed.line))
+        self.result.present.add(name)
 
     def _plan_middleware(self, statements: _Statements, name: str) -> None:
         assert self.middleware is not None
         found = self._definition(statements, name)
         if isinstance(found, str):
             self.result.left.append((name, 0, found))
+            return
+        if isinstance(found, _Computed):
+            strings = [
+                value for small, _ in statements.touching({name}) for value in _strings(small)
+            ]
+            if self.middleware not in strings:
+                self._plan_after(found, name, self.middleware)
+            self.result.present.add(name)
             return
         leaves, statement = found
         family = {name, *(n for leaf in leaves for n in leaf.via)}
@@ -378,6 +440,7 @@ class InstallApp(VisitorBasedCodemodCommand):
         line = self._line(statement)
         first = leaves[0]
         if self.middleware in strings:
+            self.result.present.add(name)
             if not first.opaque and _first_string(first.node) != self.middleware:  # type: ignore[arg-type]
                 self.result.left.append(
                     (
@@ -394,17 +457,17 @@ class InstallApp(VisitorBasedCodemodCommand):
                     f"{name} comes from another module (this one only extends it): "
                     "add the middleware where it is defined"
                 )
-            else:
-                reason = (
-                    f"it starts with {describe(first.node)}, not a list literal: "
-                    "add the middleware first by hand"
-                )
-            self.result.left.append((name, line, reason))
+                self.result.inherited.add(name)
+                self.result.left.append((name, line, reason))
+                return
+            # it starts with `BASE_MIDDLEWARE` or a call: first once the value is computed
+            self._plan_after(_Computed(statements.last_touch(name), line), name, self.middleware)
             return
         edits = self._edits.setdefault(first.node, [])
         if ("prepend", self.middleware) not in edits:
             edits.append(("prepend", self.middleware))
         self.result.rewritten.append((name, self._line(first.statement)))
+        self.result.present.add(name)
 
     # -- rewriting ---------------------------------------------------------------------------------
     def _apply(self, original: cst.List | cst.Tuple, updated: cst.List | cst.Tuple):
@@ -423,6 +486,21 @@ class InstallApp(VisitorBasedCodemodCommand):
 
     def leave_Tuple(self, original: cst.Tuple, updated: cst.Tuple) -> cst.Tuple:
         return self._apply(original, updated)
+
+    def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
+        if not self._after:
+            return updated
+        # one group, after the last statement that touches any of them
+        at = max(self._after)
+        added = [
+            cst.parse_statement(f"{name} = [{string_code(value, self._quote)}, *{name}]\n")
+            for entries in self._after.values()  # in the order planned: INSTALLED_APPS first
+            for name, value in entries
+        ]
+        comment = cst.EmptyLine(comment=cst.Comment(COMPUTED_COMMENT))
+        added[0] = added[0].with_changes(leading_lines=[cst.EmptyLine(), comment])
+        body = list(updated.body)
+        return updated.with_changes(body=[*body[: at + 1], *added, *body[at + 1 :]])
 
 
 def transform(source: str, *, app: str | None, middleware: str | None = None) -> Result:

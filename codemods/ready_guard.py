@@ -9,9 +9,12 @@ only where the rewrite cannot change what a working site does:
 - `module_kind="apps"` (the module holding the app's AppConfig): a read in `ready()`, a manager
   call that cannot write, is wrapped together with the statements that use its result in
   `try: ... except (OperationalError, ProgrammingError)`, which logs a warning and lets the
-  process start. The detector still reports a guarded query (it still runs in every process),
-  as a guarded one. Writes belong in a data migration (item 12); raw SQL, management commands,
-  results stored for later (`self.x = ...`) and calls djfix cannot tell from a write are left.
+  process start. A result kept for later (`self.count = Model.objects.count()`, a name ready()
+  declares global, `CACHE[key] = list(...)`) gets a value of the same shape in the except
+  clause (0, [], {}, None, ...), so the app starts on an empty database. The detector still
+  reports a guarded query (it still runs in every process), as a guarded one. Writes belong in
+  a data migration (item 12); raw SQL, management commands, results whose empty value djfix
+  cannot tell and calls djfix cannot tell from a write are left.
 - both kinds: the `choices=` of a Django form field computed from a query in a class body
   becomes a module-level function, passed as a callable `choices` (form fields call it each
   time they render or validate, since Django 1.8). A module-level value computed from a query
@@ -35,7 +38,8 @@ from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
 from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
-from codemods.conn_max_age import preferred_quote, string_code
+from codemods.conn_max_age import code_of, preferred_quote, string_code
+from codemods.import_guard import empty_value
 
 # The detector decides what a finding is; `from package import module` also works while the
 # detector module is itself being imported (it may import this codemod for its fix plan).
@@ -339,6 +343,8 @@ def _ready_hits(
 class _Plan:
     wraps: dict[Key, tuple[Key, str]] = field(default_factory=dict)  # first stmt -> (last, what)
     exc_names: dict[Key, str] = field(default_factory=dict)  # first stmt -> `as` name
+    #: first stmt -> (target, empty value) set in the except clause, for results kept for later
+    fallbacks: dict[Key, list[tuple[str, str]]] = field(default_factory=dict)
     choices: dict[Key, str] = field(default_factory=dict)  # `choices=` Arg -> function name
     before_class: dict[Key, list[str]] = field(default_factory=dict)  # class -> functions
     functions: dict[Key, str] = field(default_factory=dict)  # module-level assignment -> name
@@ -379,6 +385,10 @@ class _ReadyPlanner:
         self.hits = hits
         self.plan = plan
         self.names = _scan_names(func.body)
+        #: names ready() declares global: assigning one stores a result for later
+        self.globals = {
+            name for node in ast.walk(func) if isinstance(node, ast.Global) for name in node.names
+        }
         self.blocked = blocked
         used = {n.id for n in ast.walk(func) if isinstance(n, ast.Name)} | {
             a.arg for a in ast.walk(func) if isinstance(a, ast.arg)
@@ -442,12 +452,20 @@ class _ReadyPlanner:
                     merged.append(block)
             blocks = merged
         guarded: list[list[int]] = []
+        fallbacks: dict[int, list[tuple[str, str]]] = {}
         for first, last in blocks:
             a, b = spans[first][0], spans[last][1]
             failure = failures.get(first) or self._check(a, b)
             if failure is None:
+                found = self._fallbacks(stmts[first : last + 1])
+                if isinstance(found, str):
+                    failure = found
+                else:
+                    fallbacks[first] = found
+            if failure is None:
                 if guarded and guarded[-1][1] + 1 == first:
                     guarded[-1][1] = last  # one `try` for reads that follow each other
+                    fallbacks[guarded[-1][0]] += fallbacks.pop(first)
                 else:
                     guarded.append([first, last])
                 continue
@@ -458,6 +476,8 @@ class _ReadyPlanner:
                 hit.outcome = hit.outcome or failure
         for first, last in guarded:
             self._wrap(stmts[first], stmts[last], spans[first][0], spans[last][1])
+            if fallbacks[first]:
+                self.plan.fallbacks[self.src.start(stmts[first])] = fallbacks[first]
 
     def _extend(self, block: list[int], spans, index_of, in_loop: bool) -> str | None:
         while True:
@@ -497,13 +517,50 @@ class _ReadyPlanner:
                     f"runs in one block with `{hit.text}` (line {hit.line}), which cannot be "
                     "guarded"
                 )
-        stores = self.names.outer_in(a, b)
-        if stores:
-            return (
-                f"stores its result in `{stores[0].name}`, which would be missing if the query "
+        return None
+
+    def _fallbacks(self, stmts: Sequence[cst.BaseStatement]) -> list[tuple[str, str]] | str:
+        """(target, empty value) for each result a block keeps for later (`self.x = ...`,
+        `module.X = ...`, `CACHE[key] = ...`, a name ready() declares global), set in the
+        except clause so that the app starts with a value of the same shape; or the reason
+        the block cannot be guarded."""
+        out: list[tuple[str, str]] = []
+        for stmt in stmts:
+            a, b = self.src.span(stmt)
+            stored = [n.name for n in self.names.outer_in(a, b)] + sorted(
+                {
+                    n.name
+                    for n in self.names.stores
+                    if not n.nested and a <= n.line <= b and n.name in self.globals
+                }
+            )
+            if not stored:
+                continue
+            missing = (
+                f"stores its result in `{stored[0]}`, which would be missing if the query "
                 "were skipped: compute it where it is used"
             )
-        return None
+            if not (
+                isinstance(stmt, cst.SimpleStatementLine)
+                and len(stmt.body) == 1
+                and isinstance(stmt.body[0], cst.Assign)
+                and len(stmt.body[0].targets) == 1
+            ):
+                return missing
+            assign = stmt.body[0]
+            target = assign.targets[0].target
+            if isinstance(target, cst.Name) and target.value not in self.globals:
+                return missing  # a local, with a store of its own elsewhere in the statement
+            if not isinstance(target, (cst.Name, cst.Attribute, cst.Subscript)):
+                return missing
+            empty = empty_value(assign.value)
+            if empty is None:
+                return (
+                    f"stores its result in `{stored[0]}`, and djfix cannot tell which empty "
+                    "value stands for it: compute it where it is used"
+                )
+            out.append((code_of(target), empty))
+        return out
 
     def _wrap(self, first: cst.CSTNode, last: cst.CSTNode, a: int, b: int) -> None:
         hits = [h for h in self._hits_in(a, b) if not h.guarded]
@@ -1064,20 +1121,33 @@ class _Rewrite(VisitorBasedCodemodCommand):
             last_key, what = wrap
             j = keys.index(last_key, i)
             out.append(
-                self._guard(list(updated.body[i : j + 1]), what, self.plan.exc_names[keys[i]])
+                self._guard(
+                    list(updated.body[i : j + 1]),
+                    what,
+                    self.plan.exc_names[keys[i]],
+                    self.plan.fallbacks.get(keys[i], []),
+                )
             )
             self.wrapped += 1
             i = j + 1
         return updated.with_changes(body=out)
 
-    def _guard(self, stmts: list[cst.BaseStatement], what: str, exc: str) -> cst.Try:
+    def _guard(
+        self,
+        stmts: list[cst.BaseStatement],
+        what: str,
+        exc: str,
+        fallbacks: list[tuple[str, str]],
+    ) -> cst.Try:
         message = string_code(f"Skipped {what.replace('%', '%%')} at startup: %s", self.quote)
+        comment = "start with empty values" if fallbacks else "start anyway"
         template = cst.parse_statement(
             "try:\n"
             "    pass\n"
             f"except ({', '.join(DB_ERRORS)}) as {exc}:\n"
-            "    # The tables do not exist yet (before `migrate`): start anyway.\n"
+            f"    # The tables do not exist yet (before `migrate`): {comment}.\n"
             f"    {self.plan.logger}.warning({message}, {exc})\n"
+            + "".join(f"    {target} = {empty}\n" for target, empty in fallbacks)
         )
         assert isinstance(template, cst.Try)
         gap, kept = _blank_run(stmts[0].leading_lines)

@@ -13,14 +13,16 @@ from __future__ import annotations
 import ast
 import json
 import keyword
+import os
 import re
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from fixer.checks.item13_startup_probes import networked
 from fixer.errors import UsageError
-from fixer.project import ProjectModel, Service
+from fixer.project import SKIP_DIRS, ProjectModel, Service
 from fixer.templating import render
 
 DEFAULT_LABEL = "common"
@@ -80,8 +82,139 @@ def check_label(label: str) -> None:
         )
 
 
-def _taken(project: ProjectModel, name: str) -> bool:
-    if project.local_app(name) is not None:
+#: how deep below the repository root an app's modules may sit
+APPS_SEARCH_DEPTH = 6
+_DOTTED = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$")
+
+
+def _app_configs(tree: ast.Module | None) -> list[ast.ClassDef]:
+    """The classes of a module that subclass an AppConfig."""
+    out = []
+    for node in tree.body if tree else []:
+        if isinstance(node, ast.ClassDef) and any(
+            (b.attr if isinstance(b, ast.Attribute) else getattr(b, "id", "")).endswith("AppConfig")
+            for b in node.bases
+        ):
+            out.append(node)
+    return out
+
+
+def _class_constant(cls: ast.ClassDef, attr: str) -> Any:
+    for stmt in cls.body:
+        if (
+            isinstance(stmt, ast.Assign)
+            and isinstance(stmt.value, ast.Constant)
+            and any(isinstance(t, ast.Name) and t.id == attr for t in stmt.targets)
+        ):
+            return stmt.value.value
+    return None
+
+
+def _config_label(cls: ast.ClassDef, module: str) -> str:
+    """AppConfig.label as Django computes it: the explicit `label`, else the last component of
+    `name` (the app module; `module` when the name is not a literal)."""
+    label = _class_constant(cls, "label")
+    if isinstance(label, str):
+        return label
+    name = _class_constant(cls, "name")
+    return (name if isinstance(name, str) else module).rpartition(".")[2]
+
+
+def _module_tree(project: ProjectModel, dotted: str) -> ast.Module | None:
+    path = project.module_path(dotted)
+    return project.python(path).tree if path is not None else None
+
+
+def entry_labels(project: ProjectModel, entry: str, depth: int = 0) -> set[str]:
+    """The labels an INSTALLED_APPS entry may give its app, computed as Django does: an
+    AppConfig path gives that config's label; an app module gives the last component of its
+    name, or the label of the config Django picks for it: from Django 3.2 the one in apps.py
+    marked `default = True` or the only one there; before 4.1 the one `default_app_config`
+    names. When the project's Django is unknown, every rule that may apply counts."""
+    owner, _, cls_name = entry.rpartition(".")
+    if project.module_path(entry) is None and owner:
+        for cls in _app_configs(_module_tree(project, owner)):
+            if cls.name == cls_name:
+                return {_config_label(cls, owner.removesuffix(".apps"))}
+    labels = {entry.rpartition(".")[2]}
+    version = project.django_version
+    if version is None or version >= (3, 2):
+        configs = [
+            c
+            for c in _app_configs(_module_tree(project, f"{entry}.apps"))
+            if _class_constant(c, "default") is not False
+        ]
+        marked = [c for c in configs if _class_constant(c, "default") is True]
+        chosen = marked or (configs if len(configs) == 1 else [])
+        labels.update(_config_label(c, entry) for c in chosen[:1])
+    if version is None or version < (4, 1):
+        tree = _module_tree(project, entry)
+        for stmt in tree.body if tree else []:
+            if (
+                isinstance(stmt, ast.Assign)
+                and any(
+                    isinstance(t, ast.Name) and t.id == "default_app_config" for t in stmt.targets
+                )
+                and isinstance(stmt.value, ast.Constant)
+                and isinstance(stmt.value.value, str)
+                and depth < 3  # a default_app_config naming a module that names another
+            ):
+                labels.update(entry_labels(project, stmt.value.value, depth + 1))
+    return labels
+
+
+def files_named(root: Path, name: str) -> list[Path]:
+    """Every file called `name` below the repository root, virtual environments and tool
+    folders left out."""
+    out: list[Path] = []
+    root_depth = len(root.parts)
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        depth = len(Path(dirpath).parts) - root_depth
+        if "pyvenv.cfg" in filenames:
+            dirnames[:] = []
+            continue
+        dirnames[:] = sorted(
+            d
+            for d in dirnames
+            if d not in SKIP_DIRS
+            and not d.startswith(".")
+            and not d.endswith(".egg-info")
+            and depth < APPS_SEARCH_DEPTH
+        )
+        if name in filenames:
+            out.append(Path(dirpath) / name)
+    return out
+
+
+def taken_labels(project: ProjectModel) -> set[str]:
+    """Every app label the project may already use: those of its INSTALLED_APPS entries, and,
+    since a list computed at run time may install any of them, those of every AppConfig in the
+    repository and of every dotted name the settings modules spell when INSTALLED_APPS cannot
+    be read statically."""
+    entries = set(project.installed_apps)
+    value = project.settings.get("INSTALLED_APPS")
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        for rel in project.settings_rels:
+            tree = project.python(project.root / rel).tree
+            for node in ast.walk(tree) if tree else []:
+                if (
+                    isinstance(node, ast.Constant)
+                    and isinstance(node.value, str)
+                    and _DOTTED.match(node.value)
+                ):
+                    entries.add(node.value)
+    labels: set[str] = set()
+    for entry in entries:
+        labels |= entry_labels(project, entry)
+    for apps_py in files_named(project.root, "apps.py"):
+        module = ".".join(project.rel(apps_py.parent).split("/"))
+        for cls in _app_configs(project.python(apps_py).tree):
+            labels.add(_config_label(cls, module))
+    return labels
+
+
+def _taken(project: ProjectModel, name: str, labels: set[str]) -> bool:
+    if name in labels or project.local_app(name) is not None:
         return True
     for entry in project.installed_apps:
         # conservative: "x.common.apps.Config" and "common" both claim the name
@@ -96,15 +229,17 @@ def _taken(project: ProjectModel, name: str) -> bool:
 
 
 def choose_label(project: ProjectModel, wanted: str = DEFAULT_LABEL) -> str:
-    """`wanted` when nothing in the project claims that name (a local or installed app, a
-    top-level module or package below the source root, a dependency, a standard library module),
-    else the first free name of `djfix_<wanted>`, `djfix_<wanted>2`, ..."""
+    """`wanted` when nothing in the project claims that name (the label of an app it installs
+    or defines, computed as Django does, a top-level module or package below the source root,
+    a dependency, a standard library module), else the first free name of `djfix_<wanted>`,
+    `djfix_<wanted>2`, ..."""
     check_label(wanted)
-    if not _taken(project, wanted):
+    labels = taken_labels(project)
+    if not _taken(project, wanted, labels):
         return wanted
     for n in range(1, MAX_LABEL_TRIES + 1):
         candidate = f"djfix_{wanted}" if n == 1 else f"djfix_{wanted}{n}"
-        if not _taken(project, candidate):
+        if not _taken(project, candidate, labels):
             return candidate
     raise UsageError(
         f"cannot find a free name for the common app: {wanted!r} and "

@@ -23,6 +23,7 @@ from types import ModuleType
 
 import pytest
 
+from codemods import installed_apps
 from fixer import common_app
 from fixer.checks import (
     item07_health,
@@ -352,6 +353,118 @@ def test_label_wanted_and_standard_library(make_project):
     assert common_app.choose_label(project, "email") == "djfix_email"
 
 
+def test_label_taken_by_an_explicit_label(make_project):
+    project = make_project(
+        {
+            "mysite/settings.py": 'INSTALLED_APPS = ["portal.shared"]\n',
+            "portal/__init__.py": "",
+            "portal/shared/__init__.py": "",
+            "portal/shared/apps.py": (
+                "from django.apps import AppConfig\n\n\n"
+                "class SharedConfig(AppConfig):\n"
+                '    name = "portal.shared"\n'
+                '    label = "common"\n'
+            ),
+        }
+    )
+    assert common_app.choose_label(project) == "djfix_common"
+
+
+def test_label_taken_by_an_app_installed_at_run_time(make_project):
+    # INSTALLED_APPS lists what a function finds on disk: every AppConfig of the repository counts
+    project = make_project(
+        {
+            "mysite/settings.py": (
+                "from .apps_on_disk import found\n\n"
+                'INSTALLED_APPS = ["django.contrib.auth"] + found()\n'
+            ),
+            "mysite/apps_on_disk.py": "def found():\n    return []\n",
+            "modules/__init__.py": "",
+            "modules/common/__init__.py": "",
+            "modules/common/apps.py": (
+                "from django.apps import AppConfig\n\n\n"
+                "class CommonConfig(AppConfig):\n"
+                '    name = "modules.common"\n'
+            ),
+        }
+    )
+    assert "common" in common_app.taken_labels(project)
+    assert common_app.choose_label(project) == "djfix_common"
+
+
+def test_label_taken_by_a_name_the_settings_spell_when_the_list_is_computed(make_project):
+    project = make_project(
+        {
+            "mysite/settings.py": (
+                'EXTRA = ["vendor.common"]\n'
+                'INSTALLED_APPS, MIDDLEWARE = configure(["django.contrib.auth"] + EXTRA, [])\n'
+            ),
+        }
+    )
+    assert common_app.choose_label(project) == "djfix_common"
+
+
+TWO_CONFIGS = {
+    "legacy/__init__.py": "",
+    "legacy/core/__init__.py": 'default_app_config = "legacy.core.apps.SharedConfig"\n',
+    "legacy/core/apps.py": (
+        "from django.apps import AppConfig\n\n\n"
+        "class SharedConfig(AppConfig):\n"
+        '    name = "legacy.core"\n'
+        '    label = "common"\n\n\n'
+        "class AdminConfig(AppConfig):\n"
+        '    name = "legacy.core"\n'
+        '    label = "core_admin"\n'
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("django", "labels"),
+    [
+        # before 4.1 Django follows default_app_config; from 3.2 on apps.py may also decide
+        ("Django==3.1", {"core", "common"}),
+        ("Django==4.0", {"core", "common"}),
+        # 4.1 ignores default_app_config, and two configs without `default` choose none
+        ("Django==4.2", {"core"}),
+        (None, {"core", "common"}),
+    ],
+)
+def test_entry_labels_follow_the_django_version(make_project, django, labels):
+    files = {"mysite/settings.py": 'INSTALLED_APPS = ["legacy.core"]\n', **TWO_CONFIGS}
+    if django:
+        files["requirements.txt"] = django + "\n"
+    project = make_project(files)
+    assert common_app.entry_labels(project, "legacy.core") == labels
+
+
+@pytest.mark.parametrize(
+    ("entry", "labels"),
+    [
+        ("legacy.core.apps.AdminConfig", {"core_admin"}),
+        ("legacy.core.apps.SharedConfig", {"common"}),
+        ("django.contrib.auth", {"auth"}),
+        ("vendor.shop.apps.ShopConfig", {"ShopConfig"}),
+    ],
+)
+def test_entry_labels_of_configs_and_packages(make_project, entry, labels):
+    project = make_project({"mysite/settings.py": "INSTALLED_APPS = []\n", **TWO_CONFIGS})
+    assert common_app.entry_labels(project, entry) == labels
+
+
+def test_default_config_marked_in_apps_py(make_project):
+    files = {
+        "requirements.txt": "Django==4.2\n",
+        "mysite/settings.py": 'INSTALLED_APPS = ["legacy.core"]\n',
+        **TWO_CONFIGS,
+    }
+    files["legacy/core/apps.py"] = files["legacy/core/apps.py"].replace(
+        '    label = "core_admin"\n', '    label = "core_admin"\n    default = True\n'
+    )
+    project = make_project(files)
+    assert common_app.entry_labels(project, "legacy.core") == {"core", "core_admin"}
+
+
 @pytest.mark.parametrize("bad", ["", "2common", "my-app", "class", "café"])
 def test_label_must_name_a_package(make_project, bad):
     project = make_project({"mysite/settings.py": "INSTALLED_APPS = []\n"})
@@ -438,6 +551,105 @@ def test_app_djfix_generated_is_found_again(make_project, tmp_path):
     assert changed["common/startup.py"] == generated["common/startup.py"]
 
 
+def plan_of(project: ProjectModel):
+    from fixer.apply import plan
+    from fixer.checks import Selection
+    from fixer.config import effective_options
+
+    return plan(project, Selection(select={"DJ070", "DJ130"}), effective_options(Config()))
+
+
+def test_app_is_not_written_where_installed_apps_cannot_be_wired(make_project):
+    settings = OWN_HEALTH_SETTINGS.replace(
+        'INSTALLED_APPS = ["django.contrib.contenttypes", "common"]\n',
+        'if env.bool("DEMO", default=False):\n'
+        '    INSTALLED_APPS = ["django.contrib.contenttypes", "demo"]\n'
+        "else:\n"
+        '    INSTALLED_APPS = ["django.contrib.contenttypes"]\n',
+    ).replace('MIDDLEWARE = ["common.middleware.HealthCheckMiddleware"]', "MIDDLEWARE = []")
+    project = make_project({"mysite/settings.py": settings, "mysite/urls.py": "urlpatterns = []\n"})
+    result = plan_of(project)
+    changed = {c.rel for c in result.changeset.changes()}
+    assert not any(rel.startswith("common/") for rel in changed)
+    assert "mysite/settings.py" not in changed and "mysite/urls.py" not in changed
+    reasons = {(left.item, left.rel, left.reason) for left in result.context.left}
+    because = (
+        "INSTALLED_APPS (mysite/settings.py): INSTALLED_APPS is set inside a block (if/try/with): "
+        "djfix does not rewrite conditional settings"
+    )
+    assert {(7, None, because), (13, None, because)} <= reasons
+
+
+def test_app_is_not_written_where_middleware_cannot_be_wired(make_project):
+    settings = OWN_HEALTH_SETTINGS.replace('"common"]', '"shop"]').replace(
+        'MIDDLEWARE = ["common.middleware.HealthCheckMiddleware"]',
+        "try:\n    MIDDLEWARE = load_middleware()\nexcept ImportError:\n    MIDDLEWARE = []",
+    )
+    project = make_project({"mysite/settings.py": settings, "mysite/urls.py": "urlpatterns = []\n"})
+    result = plan_of(project)
+    changed = {c.rel for c in result.changeset.changes()}
+    assert not any(rel.startswith("common/") for rel in changed)
+    assert {left.item for left in result.context.left if "MIDDLEWARE" in left.reason} == {7, 13}
+
+
+def test_lists_the_production_module_only_extends_are_wired_where_they_are_defined(
+    make_project,
+):
+    base = OWN_HEALTH_SETTINGS.replace('"common"]', '"shop"]').replace(
+        'MIDDLEWARE = ["common.middleware.HealthCheckMiddleware"]',
+        'MIDDLEWARE = ["django.middleware.security.SecurityMiddleware"]',
+    )
+    prod = (
+        "from .base import *  # noqa: F403\n\n"
+        'INSTALLED_APPS = INSTALLED_APPS + ["storages"]\n'
+        'MIDDLEWARE += ["shop.middleware.Audit"]\n'
+    )
+    project = make_project(
+        {
+            "manage.py": MINIMAL_MANAGE.replace("mysite.settings", "mysite.prod"),
+            "mysite/base.py": base,
+            "mysite/prod.py": prod,
+            "mysite/urls.py": "urlpatterns = []\n",
+            "shop/__init__.py": "",
+        }
+    )
+    assert project.production_module == "mysite.prod"
+    result = plan_of(project)
+    changes = {c.rel: c.new for c in result.changeset.changes()}
+    assert "mysite/prod.py" not in changes
+    assert (
+        'INSTALLED_APPS = ["common.apps.CommonConfig", "django.contrib.contenttypes", "shop"]\n'
+        'MIDDLEWARE = ["common.middleware.HealthCheckMiddleware", '
+        '"django.middleware.security.SecurityMiddleware"]\n'
+    ) in changes["mysite/base.py"]
+    assert "common/startup.py" in changes
+    assert not [left for left in result.context.left if "comes from another" in left.reason]
+
+
+def test_generated_app_is_found_where_installed_apps_does_not_list_it(make_project, tmp_path):
+    # an earlier run generated common/ but INSTALLED_APPS, computed, names no app djfix can
+    # see: the app is found by its marker and wired, and no second app appears
+    settings = OWN_HEALTH_SETTINGS.replace(
+        'INSTALLED_APPS = ["django.contrib.contenttypes", "common"]\n',
+        'INSTALLED_APPS = ["django.contrib.contenttypes"]\n'
+        "INSTALLED_APPS, MIDDLEWARE = extend(INSTALLED_APPS, [])\n",
+    ).replace('MIDDLEWARE = ["common.middleware.HealthCheckMiddleware"]\n', "")
+    project = make_project({"mysite/settings.py": settings, "mysite/urls.py": "urlpatterns = []\n"})
+    write_tree(tmp_path, common_app.app_files(project, "common"))
+    result = plan_of(discover(tmp_path))
+    changes = {c.rel: c.new for c in result.changeset.changes()}
+    assert not any(rel.startswith("djfix_common/") for rel in changes)
+    assert changes["mysite/settings.py"].endswith(
+        "INSTALLED_APPS, MIDDLEWARE = extend(INSTALLED_APPS, [])\n"
+        "\n"
+        "# Health checks and startup probes first, once the lists are computed above\n"
+        'INSTALLED_APPS = ["common.apps.CommonConfig", *INSTALLED_APPS]\n'
+        'MIDDLEWARE = ["common.middleware.HealthCheckMiddleware", *MIDDLEWARE]\n'
+        'ROOT_URLCONF = "mysite.urls"\n'
+        'DATABASES = {"default": env.db("DATABASE_URL", default="postgres://db/app")}\n'
+    )
+
+
 # -- djfix's own detectors accept the generated app -------------------------------------------
 
 
@@ -468,17 +680,14 @@ def test_detectors_find_probes_for_every_test_project(tmp_path):
         project = discover(repo)
         label = common_app.choose_label(project)
         write_app(project, label)
-        # what the INSTALLED_APPS codemod does, done by hand on the settings text
         where = project.settings.where("INSTALLED_APPS")
         assert where is not None
         settings = project.root / where.path
-        text = settings.read_text(encoding="utf-8")
-        marker = "INSTALLED_APPS = ["
-        assert marker in text
-        settings.write_text(
-            text.replace(marker, f'{marker}\n    "{common_app.app_config_path(label)}",', 1),
-            encoding="utf-8",
+        result = installed_apps.transform(
+            settings.read_text(encoding="utf-8"), app=common_app.app_config_path(label)
         )
+        assert "INSTALLED_APPS" in result.present, (name, result.left)
+        settings.write_text(result.code, encoding="utf-8")
         assert findings_of(item13_startup_probes, discover(repo)) == [], name
 
 
@@ -634,6 +843,38 @@ def test_cause_follows_the_chain(startup_module):
             raise RuntimeError("[Errno 111] see above") from exc
     except RuntimeError as outer:
         assert startup_module._cause(outer, 0.5) == "connection refused"
+
+
+def test_probes_run_in_a_worker_thread_inside_an_event_loop(startup_module):
+    import asyncio
+    import threading
+
+    def where():
+        return threading.current_thread().name
+
+    def fails():
+        raise ConnectionRefusedError(111, "Connection refused")
+
+    async def in_loop(function):
+        return startup_module._outside_event_loop(function)
+
+    # outside a loop (gunicorn, migrate): here; inside one (uvicorn workers): in a thread
+    assert startup_module._outside_event_loop(where) == threading.current_thread().name
+    assert asyncio.run(in_loop(where)) == "startup-checks"
+    with pytest.raises(ConnectionRefusedError):
+        asyncio.run(in_loop(fails))
+
+
+def test_failed_probes_are_written_to_stderr_first(startup_module, monkeypatch, capsys):
+    monkeypatch.setattr(startup_module, "_enabled", lambda: True)
+    monkeypatch.setattr(startup_module, "_probe_all", lambda: ["database:default at db:5432 (x)"])
+    with pytest.raises(startup_module.ImproperlyConfigured) as raised:
+        startup_module.run()
+    written = capsys.readouterr().err
+    assert written == str(raised.value) + "\n"
+    assert written.startswith(
+        "Startup checks failed, 1 service(s) cannot be reached:\n  - database:default at db:5432"
+    )
 
 
 # -- the health endpoint, for real (Django 5.2) ---------------------------------------------------

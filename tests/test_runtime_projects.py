@@ -45,6 +45,9 @@ PROJECT_NAMES = sorted(
     p.name for p in PROJECTS.iterdir() if p.is_dir() and (p / ".gitignore").exists()
 )
 CLOSED = "127.0.0.1:1"  # nothing listens on port 1
+# projects whose own apps read the database in ready(), by design: Django's warning about
+# queries at app initialization is theirs there, not the probes'
+READS_IN_READY = {"probe_first", "kept_results"}
 
 
 def _postgres_available() -> bool:
@@ -317,7 +320,8 @@ def test_starts_on_an_empty_database_and_answers_health(
     finally:
         server.stop()
     # the probes' own connections do not count as queries at app initialization (Django 5.0+)
-    assert "Accessing the database during app initialization" not in server.output()
+    if name not in READS_IN_READY:
+        assert "Accessing the database during app initialization" not in server.output()
 
 
 # the projects with a Redis cache: a page of each that uses it

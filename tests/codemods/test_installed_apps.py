@@ -136,6 +136,8 @@ def test_installed_apps_from_another_module() -> None:
             "where it is defined",
         ),
     ]
+    assert result.inherited == {"INSTALLED_APPS", "MIDDLEWARE"}
+    assert result.present == set()
 
 
 def test_installed_apps_extended_from_another_module_by_assignment() -> None:
@@ -152,24 +154,82 @@ def test_installed_apps_extended_from_another_module_by_assignment() -> None:
         ("MIDDLEWARE", 4),
     ]
     assert all("comes from another module" in reason for _, _, reason in result.left)
+    assert result.inherited == {"INSTALLED_APPS", "MIDDLEWARE"}
+
+
+COMPUTED = "\n# Health checks and startup probes first, once the lists are computed above\n"
 
 
 def test_installed_apps_built_by_a_function() -> None:
-    result = unchanged("INSTALLED_APPS = get_apps(ENVIRONMENT)\n" + MIDDLEWARE)
-    assert result.left == [
-        (
-            "INSTALLED_APPS",
-            1,
-            "it is the call `get_apps(ENVIRONMENT)`, not a list literal: add the app by hand",
-        )
-    ]
+    result = check(
+        "INSTALLED_APPS = get_apps(ENVIRONMENT)\n" + MIDDLEWARE,
+        "INSTALLED_APPS = get_apps(ENVIRONMENT)\n"
+        + COMPUTED
+        + 'INSTALLED_APPS = ["common.apps.CommonConfig", *INSTALLED_APPS]\n'
+        + MIDDLEWARE,
+    )
+    assert result.rewritten == [("INSTALLED_APPS", 1)]
+    assert result.left == []
 
 
 def test_installed_apps_from_an_imported_list() -> None:
-    result = unchanged("from shared.apps import APPS\n\nINSTALLED_APPS = APPS\n" + MIDDLEWARE)
-    assert result.left == [
-        ("INSTALLED_APPS", 3, "it is the name `APPS`, not a list literal: add the app by hand")
-    ]
+    check(
+        "from shared.apps import APPS\n\nINSTALLED_APPS = APPS\n" + MIDDLEWARE,
+        "from shared.apps import APPS\n\nINSTALLED_APPS = APPS\n"
+        + COMPUTED
+        + 'INSTALLED_APPS = ["common.apps.CommonConfig", *INSTALLED_APPS]\n'
+        + MIDDLEWARE,
+    )
+
+
+def test_lists_computed_together_by_a_helper() -> None:
+    result = check(
+        """\
+        from .tools import with_extras
+
+        INSTALLED_APPS = (
+            "django.contrib.auth",
+            "blog",
+        )
+        MIDDLEWARE = ["django.middleware.security.SecurityMiddleware"]
+        INSTALLED_APPS, MIDDLEWARE = with_extras(INSTALLED_APPS, MIDDLEWARE)
+        if DEBUG:
+            INSTALLED_APPS += ("debug_toolbar",)
+        ROOT_URLCONF = "site.urls"
+        """,
+        """\
+        from .tools import with_extras
+
+        INSTALLED_APPS = (
+            "django.contrib.auth",
+            "blog",
+        )
+        MIDDLEWARE = ["django.middleware.security.SecurityMiddleware"]
+        INSTALLED_APPS, MIDDLEWARE = with_extras(INSTALLED_APPS, MIDDLEWARE)
+        if DEBUG:
+            INSTALLED_APPS += ("debug_toolbar",)
+
+        # Health checks and startup probes first, once the lists are computed above
+        INSTALLED_APPS = ["common.apps.CommonConfig", *INSTALLED_APPS]
+        MIDDLEWARE = ["common.middleware.HealthCheckMiddleware", *MIDDLEWARE]
+        ROOT_URLCONF = "site.urls"
+        """,
+    )
+    assert result.rewritten == [("INSTALLED_APPS", 8), ("MIDDLEWARE", 8)]
+    assert result.left == []
+
+
+def test_lists_computed_together_inside_a_block() -> None:
+    result = unchanged(
+        """\
+        INSTALLED_APPS = ["blog"]
+        MIDDLEWARE = []
+        if DEBUG:
+            INSTALLED_APPS, MIDDLEWARE = with_toolbar(INSTALLED_APPS, MIDDLEWARE)
+        """
+    )
+    assert [name for name, _, _ in result.left] == ["INSTALLED_APPS", "MIDDLEWARE"]
+    assert all("inside a block" in reason for _, _, reason in result.left)
 
 
 def test_installed_apps_set_inside_a_block() -> None:
@@ -236,22 +296,18 @@ def test_settings_without_installed_apps_or_middleware() -> None:
 
 
 def test_middleware_starting_with_an_imported_list() -> None:
-    result = unchanged(
-        """\
-        from shared.middleware import BASE_MIDDLEWARE
-
-        INSTALLED_APPS = ["common"]
-        MIDDLEWARE = BASE_MIDDLEWARE + ["blog.middleware.Visits"]
-        """
+    before = (
+        "from shared.middleware import BASE_MIDDLEWARE\n"
+        "\n"
+        'INSTALLED_APPS = ["common"]\n'
+        'MIDDLEWARE = BASE_MIDDLEWARE + ["blog.middleware.Visits"]\n'
     )
-    assert result.left == [
-        (
-            "MIDDLEWARE",
-            4,
-            "it starts with the name `BASE_MIDDLEWARE`, not a list literal: add the middleware "
-            "first by hand",
-        )
-    ]
+    check(
+        before,
+        before
+        + COMPUTED
+        + 'MIDDLEWARE = ["common.middleware.HealthCheckMiddleware", *MIDDLEWARE]\n',
+    )
 
 
 def test_unparsable_settings() -> None:
@@ -281,11 +337,11 @@ def test_one_per_line_list() -> None:
         """,
         """\
         INSTALLED_APPS = [
+            "common.apps.CommonConfig",
             "django.contrib.admin",
             "django.contrib.staticfiles",
             # our apps
             "blog",  # the blog
-            "common.apps.CommonConfig",
         ]
 
         MIDDLEWARE = [
@@ -302,7 +358,7 @@ def test_one_per_line_list() -> None:
 def test_one_line_list() -> None:
     check(
         'INSTALLED_APPS = ["django.contrib.auth", "blog"]\nMIDDLEWARE = ["a.B"]\n',
-        'INSTALLED_APPS = ["django.contrib.auth", "blog", "common.apps.CommonConfig"]\n'
+        'INSTALLED_APPS = ["common.apps.CommonConfig", "django.contrib.auth", "blog"]\n'
         'MIDDLEWARE = ["common.middleware.HealthCheckMiddleware", "a.B"]\n',
     )
 
@@ -321,9 +377,9 @@ def test_old_tuple_without_trailing_comma_and_middleware_classes() -> None:
         """,
         """\
         INSTALLED_APPS = (
+            'common.apps.CommonConfig',
             'django.contrib.auth',
-            'blog',
-            'common.apps.CommonConfig'
+            'blog'
         )
 
         MIDDLEWARE_CLASSES = (
@@ -343,7 +399,7 @@ def test_both_middleware_settings() -> None:
         MIDDLEWARE_CLASSES = ["blog.middleware.Visits"]
         """,
         """\
-        INSTALLED_APPS = ["blog", "common.apps.CommonConfig"]
+        INSTALLED_APPS = ["common.apps.CommonConfig", "blog"]
         MIDDLEWARE = ["common.middleware.HealthCheckMiddleware", "blog.middleware.Visits"]
         MIDDLEWARE_CLASSES = ["common.middleware.HealthCheckMiddleware", "blog.middleware.Visits"]
         """,
@@ -404,19 +460,19 @@ MIDDLEWARE = [
 """
 
 
-def test_sum_of_lists_adds_to_local_apps() -> None:
+def test_sum_of_lists_goes_first_in_the_first_part() -> None:
     result = check(
         COOKIECUTTER,
         COOKIECUTTER.replace(
-            '    "shop.users",\n', '    "shop.users",\n    "common.apps.CommonConfig",\n'
+            "DJANGO_APPS = [\n", 'DJANGO_APPS = [\n    "common.apps.CommonConfig",\n'
         ).replace(
             "MIDDLEWARE = [\n", 'MIDDLEWARE = [\n    "common.middleware.HealthCheckMiddleware",\n'
         ),
     )
-    assert result.rewritten == [("INSTALLED_APPS", 10), ("MIDDLEWARE", 17)]
+    assert result.rewritten == [("INSTALLED_APPS", 2), ("MIDDLEWARE", 17)]
 
 
-def test_sum_of_lists_adds_to_project_apps() -> None:
+def test_sum_of_tuples() -> None:
     check(
         """\
         PROJECT_APPS = ("blog",)
@@ -424,7 +480,7 @@ def test_sum_of_lists_adds_to_project_apps() -> None:
         INSTALLED_APPS = PROJECT_APPS + CONTRIB_APPS
         """,
         """\
-        PROJECT_APPS = ("blog", "common.apps.CommonConfig",)
+        PROJECT_APPS = ("common.apps.CommonConfig", "blog",)
         CONTRIB_APPS = ("django.contrib.auth",)
         INSTALLED_APPS = PROJECT_APPS + CONTRIB_APPS
         """,
@@ -432,39 +488,37 @@ def test_sum_of_lists_adds_to_project_apps() -> None:
     )
 
 
-def test_sum_without_a_local_list_adds_to_the_last_literal() -> None:
-    check(
+def test_sum_starting_with_an_imported_list() -> None:
+    before = dedent(
         """\
         from shared.apps import BASE_APPS
 
         DEFAULT_APPS = ["django.contrib.auth"]
         INSTALLED_APPS = BASE_APPS + DEFAULT_APPS + ["blog"]
-        """,
-        """\
-        from shared.apps import BASE_APPS
-
-        DEFAULT_APPS = ["django.contrib.auth"]
-        INSTALLED_APPS = BASE_APPS + DEFAULT_APPS + ["blog", "common.apps.CommonConfig"]
-        """,
+        """
+    )
+    check(
+        before,
+        before + COMPUTED + 'INSTALLED_APPS = ["common.apps.CommonConfig", *INSTALLED_APPS]\n',
         middleware=None,
     )
 
 
-def test_empty_local_apps_with_a_comment() -> None:
+def test_empty_first_part_with_a_comment() -> None:
     check(
         """\
-        LOCAL_APPS = [
+        BASE_APPS = [
             # none yet
         ]
-        INSTALLED_APPS = ["django.contrib.auth"] + LOCAL_APPS
+        INSTALLED_APPS = BASE_APPS + ["django.contrib.auth"]
         MIDDLEWARE = []
         """,
         """\
-        LOCAL_APPS = [
+        BASE_APPS = [
             # none yet
             "common.apps.CommonConfig",
         ]
-        INSTALLED_APPS = ["django.contrib.auth"] + LOCAL_APPS
+        INSTALLED_APPS = BASE_APPS + ["django.contrib.auth"]
         MIDDLEWARE = ["common.middleware.HealthCheckMiddleware"]
         """,
     )
@@ -484,8 +538,8 @@ def test_definition_is_edited_not_its_extensions() -> None:
         """,
         """\
         INSTALLED_APPS = [
-            "blog",
             "common.apps.CommonConfig",
+            "blog",
         ]
         INSTALLED_APPS += ["shop"]
         INSTALLED_APPS.append("search")
@@ -507,7 +561,7 @@ def test_annotated_settings_and_middleware_sum() -> None:
         ] + EXTRA_MIDDLEWARE
         """,
         """\
-        INSTALLED_APPS: list[str] = ["blog", "common.apps.CommonConfig"]
+        INSTALLED_APPS: list[str] = ["common.apps.CommonConfig", "blog"]
         MIDDLEWARE = [
             "common.middleware.HealthCheckMiddleware",
             "django.middleware.security.SecurityMiddleware",
@@ -519,7 +573,7 @@ def test_annotated_settings_and_middleware_sum() -> None:
 def test_single_quotes_are_kept() -> None:
     check(
         "INSTALLED_APPS = ['blog']\nSECRET_KEY = 'x'\n",
-        "INSTALLED_APPS = ['blog', 'common.apps.CommonConfig']\nSECRET_KEY = 'x'\n",
+        "INSTALLED_APPS = ['common.apps.CommonConfig', 'blog']\nSECRET_KEY = 'x'\n",
         middleware=None,
     )
 
@@ -540,7 +594,7 @@ def test_another_label() -> None:
     # "common" belongs to the project: the generated app is djfix_common
     check(
         'INSTALLED_APPS = ["common"]\n',
-        'INSTALLED_APPS = ["common", "djfix_common.apps.CommonConfig"]\n',
+        'INSTALLED_APPS = ["djfix_common.apps.CommonConfig", "common"]\n',
         app="djfix_common.apps.CommonConfig",
         middleware=None,
     )

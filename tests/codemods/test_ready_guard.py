@@ -275,7 +275,7 @@ def test_raw_sql_commands_and_unknown_manager_methods() -> None:
     ]
 
 
-def test_result_kept_for_later(make_project) -> None:
+def test_result_kept_for_later_without_an_empty_value(make_project) -> None:
     source = """\
         from django.apps import AppConfig
 
@@ -286,7 +286,7 @@ def test_result_kept_for_later(make_project) -> None:
             def ready(self):
                 from .models import Category
 
-                self.default_category = Category.objects.first()
+                self.default_name = Category.objects.first().name
                 default = Category.objects.get(name="Other")
 
                 def handler(sender, **kwargs):
@@ -299,8 +299,8 @@ def test_result_kept_for_later(make_project) -> None:
         (
             "Category.objects.first()",
             10,
-            "stores its result in `self.default_category`, which would be missing if the query "
-            "were skipped: compute it where it is used",
+            "stores its result in `self.default_name`, and djfix cannot tell which empty value "
+            "stands for it: compute it where it is used",
         ),
         (
             "Category.objects.get(name='Other')",
@@ -309,6 +309,70 @@ def test_result_kept_for_later(make_project) -> None:
         ),
     ]
     assert shape(detect(make_project, "apps.py", source)) == [("DJ100", 10), ("DJ100", 11)]
+
+
+def test_results_kept_for_later_get_an_empty_value_of_their_shape(make_project) -> None:
+    before = """\
+        from django.apps import AppConfig
+
+        from . import registry
+
+        NAMES = []
+
+
+        class ShopConfig(AppConfig):
+            name = "shop"
+
+            def ready(self):
+                global NAMES
+                from .models import Category, Tag
+
+                self.count = Category.objects.count()
+                NAMES = list(Category.objects.values_list("name", flat=True))
+                registry.TAGS = {t.pk: t.name for t in Tag.objects.all()}
+                self.default = Category.objects.filter(active=True).first()
+                connect_signals()
+        """
+    after = """\
+        from django.apps import AppConfig
+
+        from . import registry
+        import logging
+        from django.db.utils import OperationalError, ProgrammingError
+
+        logger = logging.getLogger(__name__)
+
+        NAMES = []
+
+
+        class ShopConfig(AppConfig):
+            name = "shop"
+
+            def ready(self):
+                global NAMES
+                from .models import Category, Tag
+
+                try:
+                    self.count = Category.objects.count()
+                    NAMES = list(Category.objects.values_list("name", flat=True))
+                    registry.TAGS = {t.pk: t.name for t in Tag.objects.all()}
+                    self.default = Category.objects.filter(active=True).first()
+                except (OperationalError, ProgrammingError) as exc:
+                    # The tables do not exist yet (before `migrate`): start with empty values.
+                    logger.warning("Skipped reading Category and Tag at startup: %s", exc)
+                    self.count = 0
+                    NAMES = []
+                    registry.TAGS = {}
+                    self.default = None
+                connect_signals()
+        """
+    result = check(before, after, module_kind="apps")
+    assert [line for _, line in result.rewritten] == [15, 16, 17, 18]
+    assert result.left == []
+    assert shape(detect(make_project, "apps.py", before)) == [
+        ("DJ100", n) for n in (15, 16, 17, 18)
+    ]
+    assert detect(make_project, "apps.py", dedent(after)) == []
 
 
 def test_model_field_choices(make_project) -> None:

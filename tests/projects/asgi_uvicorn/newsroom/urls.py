@@ -1,0 +1,7 @@
+from django.urls import path
+
+from feeds import views
+
+urlpatterns = [
+    path("latest/", views.latest, name="latest"),
+]
