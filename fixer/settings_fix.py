@@ -148,6 +148,7 @@ def fix_environment(ctx: FixContext) -> None:
                 ctx.secrets.append((variable.name, mod.rel, lines.get(setting, 0)))
         for setting, line, reason in result.left:
             ctx.leave(5, mod.rel, f"{setting} (line {line}): {reason}")
+        ctx.notes.extend(f"{mod.rel}: {note}" for note in result.notes)
         ctx.rewritten.update((5, mod.rel, setting) for setting, _ in result.rewritten)
         if result.code != source:
             ctx.packages.add("django-environ")
