@@ -334,13 +334,16 @@ class SettingsToEnv(ModuleLevelCommand):
         # the module's own `env = environ.Env(...)`: True with a scheme, False without, None
         # when env comes from elsewhere
         self._env_scheme: bool | None = None
+        self._guards: list[str] = []  # the tests of the `if` blocks around the node
 
     def visit_If(self, node: cst.If) -> bool:
         self._block_depth += 1
+        self._guards.append(cst.Module([]).code_for_node(node.test))
         return True
 
     def leave_If(self, original, updated):
         self._block_depth -= 1
+        self._guards.pop()
         return updated
 
     def visit_Try(self, node: cst.Try) -> bool:
@@ -559,7 +562,9 @@ class SettingsToEnv(ModuleLevelCommand):
         if default_node is not None:
             ok, value = _literal(default_node)
             default = value if ok else ...
-        required = default is ... and default_node is None
+        # `if "X" in os.environ: ... os.environ["X"]` reads X only when it is set
+        guarded = any(re.search(rf"\b{re.escape(var)}\b", test) for test in self._guards)
+        required = default is ... and default_node is None and not guarded
         if default is ... or default is None:
             # a placeholder that parses with the read's cast: an empty value crashes int()
             example = {"int": "0", "float": "0", "bool": "False"}.get(cast or "", "")

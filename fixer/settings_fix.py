@@ -122,43 +122,74 @@ def fix_environment(ctx: FixContext) -> None:
     order = sorted(
         ctx.project.settings_modules.items(), key=lambda kv: (len(_star_closure(ctx, kv[0])), kv[0])
     )
+    jobs: list[tuple[str, settings_env.Plan]] = []
     for dotted, mod in order:
         if is_test_settings(dotted) and dotted != ctx.project.production_module:
             continue  # test and CI settings hold fixtures, not secrets
         if not _readable(ctx, mod, 5):
             continue
         assert mod.rel is not None
-        source = ctx.changeset.read(mod.rel)
-        if source is None:
-            continue
-        try:
-            result = settings_env.transform(source, env_plan(ctx, mod, config=dotted in chain))
-        except cst.ParserSyntaxError as exc:
-            ctx.leave(5, mod.rel, f"libcst cannot parse it: {exc.message}")
-            continue
-        lines = dict(result.rewritten)
-        for variable in result.variables:
-            ctx.add_env(EnvVar(**vars(variable)))
-            if variable.secret and variable.dev_value:
-                setting = (
-                    variable.name
-                    if variable.name in lines
-                    else ("DATABASES" if variable.name.endswith("DATABASE_URL") else "CACHES")
-                )
-                ctx.secrets.append((variable.name, mod.rel, lines.get(setting, 0)))
-        for setting, line, reason in result.left:
-            ctx.leave(5, mod.rel, f"{setting} (line {line}): {reason}")
-        ctx.notes.extend(f"{mod.rel}: {note}" for note in result.notes)
-        ctx.rewritten.update((5, mod.rel, setting) for setting, _ in result.rewritten)
-        if result.code != source:
-            ctx.packages.add("django-environ")
-            ctx.write(mod.rel, result.code, 5)
+        jobs.append((mod.rel, env_plan(ctx, mod, config=dotted in chain)))
+    jobs.extend((rel, _helper_plan(rel)) for rel in _helper_modules(ctx, chain))
+    for rel, plan in jobs:
+        _rewrite_module(ctx, rel, plan)
     required = sorted(v.name for v in ctx.env_vars.values() if v.required)
     if required:
         ctx.notes.append(
             "the settings now need " + ", ".join(required) + " in the environment: set them "
             "in CI and in every deployment (.env holds them for local development)"
         )
+
+
+def _helper_modules(ctx: FixContext, chain: set[str]) -> list[str]:
+    """Modules that are not settings modules but that the production settings import, and that
+    read the environment (`from .mail import EMAIL_HOST` with os.environ reads in mail.py)."""
+    modules = ctx.project.settings_modules
+    settings_rels = {mod.rel for mod in modules.values() if mod.rel}
+    rels: list[str] = []
+    for dotted in sorted(chain):
+        mod = modules.get(dotted)
+        for use in mod.env_uses if mod is not None else []:
+            rel = use.path
+            if rel and rel not in settings_rels and rel not in rels and rel.endswith(".py"):
+                rels.append(rel)
+    return rels
+
+
+def _helper_plan(rel: str) -> settings_env.Plan:
+    # a helper holds configuration only for its own names: its reads are converted, its literals
+    # stay; it creates its own `env` (and reads .env itself, so the order of imports is free)
+    return settings_env.Plan(
+        env_source="create", config=False, dotenv_parents=len(PurePosixPath(rel).parts) - 1
+    )
+
+
+def _rewrite_module(ctx: FixContext, rel: str, plan: settings_env.Plan) -> None:
+    source = ctx.changeset.read(rel)
+    if source is None:
+        return
+    try:
+        result = settings_env.transform(source, plan)
+    except cst.ParserSyntaxError as exc:
+        ctx.leave(5, rel, f"libcst cannot parse it: {exc.message}")
+        return
+    lines = dict(result.rewritten)
+    for variable in result.variables:
+        ctx.add_env(EnvVar(**vars(variable)))
+        if variable.secret and variable.dev_value:
+            setting = (
+                variable.name
+                if variable.name in lines
+                else ("DATABASES" if variable.name.endswith("DATABASE_URL") else "CACHES")
+            )
+            ctx.secrets.append((variable.name, rel, lines.get(setting, 0)))
+    for setting, line, reason in result.left:
+        ctx.leave(5, rel, f"{setting} (line {line}): {reason}")
+    ctx.notes.extend(f"{rel}: {note}" for note in result.notes)
+    ctx.rewritten.update((5, rel, setting) for setting, _ in result.rewritten)
+    if result.code != source:
+        ctx.packages.add("django-environ")
+        ctx.write(rel, result.code, 5)
 
 
 def _defining_module(ctx: FixContext, name: str) -> str | None:
