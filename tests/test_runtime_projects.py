@@ -162,6 +162,7 @@ def environment(project, database: str, search_url: str, **overrides: str) -> di
         STARTUP_CHECKS="true",
         STARTUP_CHECK_TIMEOUT="2",
     )
+    env.update(test_apply_projects.project_env(project.root.name))
     env.update(overrides)
     return env
 

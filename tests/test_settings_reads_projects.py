@@ -1,0 +1,149 @@
+"""Settings reads that keep their meaning, on small projects of the shapes found in the wild:
+`djfix apply --no-branch`, then real Django imports the settings with the values a deployment
+sets (strings such as DEBUG=False), `manage.py check --deploy` is clean, `.env.example` lists every
+variable and parses when copied to `.env`, and a second apply changes nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from fixer.cli import app
+from fixer.project import discover
+from tests.test_apply_projects import copy_into_git, git, production_env, project_env
+
+pytestmark = pytest.mark.slow
+
+SHOW_SETTINGS = """\
+import json, os, django
+django.setup()
+from django.conf import settings
+names = os.environ["SHOW"].split(",")
+def plain(value):
+    return value if isinstance(value, (bool, int, str, list, type(None))) else repr(value)
+out = {n: plain(getattr(settings, n, None)) for n in names}
+out["_NAME_TYPE"] = type(settings.DATABASES["default"]["NAME"]).__name__
+print(json.dumps(out))
+"""
+
+
+def apply(repo: Path) -> str:
+    result = CliRunner().invoke(app, ["apply", "--no-branch", str(repo)], catch_exceptions=False)
+    assert result.exit_code in (0, 1), result.output
+    assert "djfix bug" not in result.output, result.output
+    return result.output
+
+
+def commit(repo: Path) -> None:
+    git(repo, "add", "-A")
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "djfix")
+
+
+def run_django(repo: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    project = discover(repo)
+    manage = repo / project.manage_py
+    return subprocess.run(
+        [sys.executable, *args] if args[0] == "-c" else [sys.executable, str(manage), *args],
+        cwd=manage.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+
+
+def settings_values(repo: Path, env: dict[str, str], *names: str) -> dict:
+    proc = run_django(repo, {**env, "SHOW": ",".join(names)}, "-c", SHOW_SETTINGS)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def deploy_env(repo: Path, tmp_path: Path, name: str, **extra: str) -> dict[str, str]:
+    """The production environment, without the developer's .env (a deployment has none)."""
+    (repo / ".env").unlink(missing_ok=True)
+    env = {**production_env(tmp_path, discover(repo).production_module), **project_env(name)}
+    env.update(extra)
+    return env
+
+
+def example_names(repo: Path) -> set[str]:
+    text = (repo / ".env.example").read_text()
+    return set(re.findall(r"^(?:# )?([A-Z][A-Z0-9_]*)=", text, re.M))
+
+
+def test_legacy_reads(tmp_path: Path) -> None:
+    repo = copy_into_git("legacy_reads", tmp_path)
+    output = apply(repo)
+    # the summary says why the old DEBUG read was a bug
+    assert 'DEBUG (line 14) was read as `bool(int(os.getenv("DEBUG", True)))`' in output
+    settings = (repo / "ledger/settings.py").read_text()
+    assert 'SECRET_KEY = env("DJANGO_SECRET_KEY")\n' in settings
+    assert 'DEBUG = env.bool("DEBUG", default=False)\n' in settings
+    assert 'env.str("DJANGO_ALLOWED_HOSTS", default="").split()' in settings
+    assert '"NAME": env.str("DB_NAME", default=str(BASE_DIR / "db.sqlite3"))' in settings
+    assert "os.environ" not in (repo / "ledger/mail.py").read_text()
+
+    # check --deploy, with DEBUG=False and hosts separated by spaces, as the deploy sets them
+    env = deploy_env(repo, tmp_path, "legacy_reads", STARTUP_CHECKS="false")
+    proc = run_django(repo, env, "check", "--deploy")
+    assert "System check identified no issues" in proc.stdout, proc.stdout + proc.stderr
+    values = settings_values(
+        repo,
+        {**env, "PAGE_SIZE": "50", "DEMO_MODE": "1", "EMAIL_PORT": "2525", "DB_NAME": "ledger"},
+        "DEBUG",
+        "ALLOWED_HOSTS",
+        "PAGE_SIZE",
+        "DEMO_MODE",
+        "EMAIL_PORT",
+        "SECRET_KEY",
+    )
+    assert values["DEBUG"] is False
+    assert values["ALLOWED_HOSTS"] == ["example.com", "www.example.com"]
+    assert (values["PAGE_SIZE"], values["DEMO_MODE"], values["EMAIL_PORT"]) == (50, 1, 2525)
+    assert values["SECRET_KEY"] == env["DJANGO_SECRET_KEY"]
+    assert values["_NAME_TYPE"] == "str"
+
+    # .env.example: every variable read, in the settings, the helper module and before djfix
+    names = example_names(repo)
+    assert {
+        "DJANGO_SECRET_KEY",
+        "DEBUG",
+        "DJANGO_ALLOWED_HOSTS",
+        "PAGE_SIZE",
+        "DEMO_MODE",
+        "CACHE_TTL",
+        "SENTRY_DSN",
+        "EMAIL_HOST",
+        "EMAIL_PORT",
+        "EMAIL_USE_TLS",
+        "DB_ENGINE",
+        "DB_NAME",
+        "DB_USER",
+        "DB_PASSWORD",
+        "DB_HOST",
+        "DB_PORT",
+    } <= names
+    example = (repo / ".env.example").read_text()
+    assert "SECRET_KEY" not in names and "ALLOWED_HOSTS" not in names
+    required = re.findall(r"Required\.\n([A-Z_]+)=", example)
+    assert required == ["DJANGO_SECRET_KEY"]  # SENTRY_DSN is read only when set
+    assert "\nEMAIL_USE_TLS=\n" not in example  # an empty value would turn TLS on
+    # copied to .env, the example parses with every read's type, and debug stays off
+    (repo / ".env").write_text(example)
+    bare = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DB_", "DEBUG"))}
+    bare["DJANGO_SETTINGS_MODULE"] = "ledger.settings"
+    copied = settings_values(repo, bare, "DEBUG", "PAGE_SIZE", "DEMO_MODE", "EMAIL_USE_TLS")
+    assert copied["DEBUG"] is False and copied["EMAIL_USE_TLS"] is False
+    (repo / ".env").unlink()
+
+    commit(repo)
+    again = CliRunner().invoke(app, ["apply", "--dry-run", str(repo)], catch_exceptions=False)
+    assert again.exit_code == 0, again.output
