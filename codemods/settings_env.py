@@ -387,6 +387,7 @@ class SettingsToEnv(ModuleLevelCommand):
 
     # -- what the module imports ----------------------------------------------------------------
     def visit_Module(self, node: cst.Module) -> bool:
+        self._top_lines = [self._line(stmt) for stmt in node.body]
         doubles = len(m.findall(node, m.SimpleString(value=m.MatchRegex(r'[a-zA-Z]*"[\s\S]*'))))
         singles = len(m.findall(node, m.SimpleString(value=m.MatchRegex(r"[a-zA-Z]*'[\s\S]*"))))
         _QUOTE[0] = "'" if singles > doubles else '"'
@@ -765,9 +766,9 @@ class SettingsToEnv(ModuleLevelCommand):
                 if parts and parts[0] == "bool" and parts[1]:
                     old_code = cst.Module([]).code_for_node(original.value)
                     self.result.notes.append(
-                        f"DEBUG (line {line}) was read as `{old_code}`, which counts only one "
-                        f'spelling as on; it is now env.bool("{parts[1]}", default=False): off '
-                        "unless the environment says True"
+                        f"DEBUG (line {line}) was read as `{old_code}`, which recognises only "
+                        f'the spellings it lists; it is now env.bool("{parts[1]}", '
+                        "default=False): off unless the environment says True"
                     )
             if debug is not None:
                 var, truthy_default, bug = debug
@@ -865,7 +866,7 @@ class SettingsToEnv(ModuleLevelCommand):
         if kind == "int" or (kind == "plain" and method == "int"):
             bug = 'which stops the start on DEBUG=False (int("False") fails)'
         elif kind == "compared":
-            bug = "which counts only one spelling as on and ignores the others"
+            bug = "which recognises only the spellings it lists"
         elif kind == "plain" and method == "bool":
             bug = "which turns debug on in production when DEBUG is not set"
         else:
@@ -1125,6 +1126,8 @@ class SettingsToEnv(ModuleLevelCommand):
     # -- making `env` available -----------------------------------------------------------------
     def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
         self.result.code = ""
+        if self.plan.convert and self.plan.config:
+            updated = self._database_url_precedence(updated)
         if not self._uses_env and not self._environs_env:
             return updated
         if not self.plan.keep_imports:
@@ -1159,6 +1162,59 @@ class SettingsToEnv(ModuleLevelCommand):
             "    environ.Env.read_env(str(_env_file))\n"
         ).body
         return self._insert_after_imports(updated, list(block))
+
+    def _database_url_precedence(self, module: cst.Module) -> cst.Module:
+        """DATABASES chosen by `if X: ... else: ...` (DEBUG, a flag, sys.argv): whatever branch
+        runs, DATABASE_URL names the database when it is set, as the image, the PR's commands
+        and the startup probes say. Each alias a branch assigns gets the override after the
+        `if` statement, unless a branch already reads a database URL."""
+        if re.search(r"DATABASE_URL|\benv\.db\(|dj_database_url", module.code):
+            return module  # the module reads a database URL already
+        body = list(module.body)
+        lines_of = dict(enumerate(self._top_lines)) if len(self._top_lines) == len(body) else {}
+        out: list[cst.BaseStatement] = []
+        for index, stmt in enumerate(body):
+            out.append(stmt)
+            if not isinstance(stmt, cst.If):
+                continue
+            assigns = m.findall(
+                stmt, m.Assign(targets=[m.AssignTarget(m.Name("DATABASES"))], value=m.Dict())
+            )
+            if not assigns:
+                continue
+            aliases: list[str] = []
+            for assign in assigns:
+                for element in assign.value.elements:  # type: ignore[union-attr]
+                    if isinstance(element, cst.DictElement):
+                        ok, alias = _literal(element.key)
+                        if ok and isinstance(alias, str) and alias not in aliases:
+                            aliases.append(alias)
+            if not aliases:
+                continue
+            lines = []
+            for alias in aliases:
+                var = "DATABASE_URL" if alias == "default" else f"{alias.upper()}_DATABASE_URL"
+                lines.append(
+                    f'if env.str({_py(var)}, default=""):\n'
+                    f"    DATABASES[{_py(alias)}] = env.db({_py(var)})\n"
+                )
+                self._add(
+                    EnvVariable(
+                        var,
+                        f"Database '{alias}' as a URL (scheme://user:password@host:port/name); "
+                        "when set, it overrides the DATABASES chosen in the settings.",
+                        "",
+                    )
+                )
+                self.result.rewritten.append((f"DATABASES[{alias!r}]", lines_of.get(index, 0)))
+            block = cst.parse_module("".join(lines)).body
+            comment = "# DATABASE_URL, when it is set, names the database whichever branch ran"
+            first = block[0].with_changes(
+                leading_lines=[cst.EmptyLine(), cst.EmptyLine(comment=cst.Comment(comment))]
+            )
+            out.extend([first, *block[1:]])
+            self._uses_env = True
+        return module.with_changes(body=out) if len(out) != len(body) else module
 
     @staticmethod
     def _insert_after_imports(module: cst.Module, statements: list) -> cst.Module:

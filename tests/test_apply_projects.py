@@ -28,7 +28,6 @@ PROJECT_ENV: dict[str, dict[str, str]] = {
     "legacy_reads": {
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50)[:50],
         "DJANGO_ALLOWED_HOSTS": "example.com www.example.com",
-        "DB_ENGINE": "django.db.backends.postgresql",
     },
 }
 PROJECT_NAMES = sorted(

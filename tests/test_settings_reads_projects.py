@@ -27,9 +27,13 @@ django.setup()
 from django.conf import settings
 names = os.environ["SHOW"].split(",")
 def plain(value):
-    return value if isinstance(value, (bool, int, str, list, type(None))) else repr(value)
+    return value if isinstance(value, (bool, int, str, list, dict, type(None))) else str(value)
 out = {n: plain(getattr(settings, n, None)) for n in names}
 out["_NAME_TYPE"] = type(settings.DATABASES["default"]["NAME"]).__name__
+out["DATABASES"] = {
+    alias: {k: plain(v) for k, v in conf.items() if k != "OPTIONS"}
+    for alias, conf in settings.DATABASES.items()
+}
 print(json.dumps(out))
 """
 
@@ -124,7 +128,6 @@ def test_legacy_reads(tmp_path: Path) -> None:
         "EMAIL_HOST",
         "EMAIL_PORT",
         "EMAIL_USE_TLS",
-        "DB_ENGINE",
         "DB_NAME",
         "DB_USER",
         "DB_PASSWORD",
@@ -143,6 +146,52 @@ def test_legacy_reads(tmp_path: Path) -> None:
     copied = settings_values(repo, bare, "DEBUG", "PAGE_SIZE", "DEMO_MODE", "EMAIL_USE_TLS")
     assert copied["DEBUG"] is False and copied["EMAIL_USE_TLS"] is False
     (repo / ".env").unlink()
+
+    commit(repo)
+    again = CliRunner().invoke(app, ["apply", "--dry-run", str(repo)], catch_exceptions=False)
+    assert again.exit_code == 0, again.output
+
+
+def test_pr_commands_use_the_variables_the_settings_read(tmp_path: Path) -> None:
+    from fixer import pr
+    from fixer.apply import plan
+    from fixer.checks import Selection
+    from fixer.config import Config, effective_options
+
+    repo = copy_into_git("legacy_reads", tmp_path)
+    result = plan(discover(repo), Selection(), effective_options(Config()))
+    body = pr.render_body(result)
+    assert "  DJANGO_SECRET_KEY=\"$(python -c 'import secrets;" in body
+    assert "  DJANGO_ALLOWED_HOSTS=example.com \\\n" in body
+    assert "  SECRET_KEY=" not in body and "  ALLOWED_HOSTS=" not in body
+
+
+def test_branch_databases(tmp_path: Path) -> None:
+    repo = copy_into_git("branch_databases", tmp_path)
+    apply(repo)
+    settings = (repo / "depot/settings.py").read_text()
+    assert 'if env.str("DATABASE_URL", default=""):\n    DATABASES["default"] = {\n' in settings
+    database = tmp_path / "named-by-the-environment.sqlite3"
+    env = deploy_env(repo, tmp_path, "branch_databases", STARTUP_CHECKS="false")
+    env["DATABASE_URL"] = f"sqlite:///{database}"
+    proc = run_django(repo, env, "check", "--deploy")
+    assert "System check identified no issues" in proc.stdout, proc.stdout + proc.stderr
+    # whichever branch the condition picks, the environment's database is the one used
+    for extra in ({}, {"USE_SQLITE": "1"}):
+        values = settings_values(repo, {**env, **extra}, "DATABASES")
+        default = values["DATABASES"]["default"]
+        assert (default["ENGINE"], default["NAME"]) == (
+            "django.db.backends.sqlite3",
+            str(database),
+        )
+    proc = run_django(repo, env, "migrate", "--noinput")
+    assert proc.returncode == 0, proc.stderr
+    assert database.is_file()
+    # without DATABASE_URL the branches choose, as before
+    del env["DATABASE_URL"]
+    default = settings_values(repo, env, "DATABASES")["DATABASES"]["default"]
+    assert default["ENGINE"] == "django.db.backends.postgresql" and default["NAME"] == "depot"
+    assert "# DATABASE_URL=" in (repo / ".env.example").read_text()
 
     commit(repo)
     again = CliRunner().invoke(app, ["apply", "--dry-run", str(repo)], catch_exceptions=False)

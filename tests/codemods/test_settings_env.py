@@ -1663,3 +1663,59 @@ def test_split_values_read_as_a_deploy_sets_them(
         "example.com",
         "www.example.com",
     ]
+
+
+def test_databases_chosen_by_a_condition_yield_to_database_url() -> None:
+    result = check(
+        """\
+        from .base import *  # noqa: F403
+
+        if "test" in sys.argv:
+            DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "t.db"}}
+        elif FAST:
+            DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "f.db"}}
+        else:
+            DATABASES = {
+                "default": {"ENGINE": "django.db.backends.postgresql", "NAME": "shop"},
+                "replica": {"ENGINE": "django.db.backends.postgresql", "NAME": "shop_ro"},
+            }
+        TIME_ZONE = "UTC"
+        """,
+        """\
+        from .base import *  # noqa: F403
+
+        if "test" in sys.argv:
+            DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "t.db"}}
+        elif FAST:
+            DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "f.db"}}
+        else:
+            DATABASES = {
+                "default": {"ENGINE": "django.db.backends.postgresql", "NAME": "shop"},
+                "replica": {"ENGINE": "django.db.backends.postgresql", "NAME": "shop_ro"},
+            }
+
+        # DATABASE_URL, when it is set, names the database whichever branch ran
+        if env.str("DATABASE_URL", default=""):
+            DATABASES["default"] = env.db("DATABASE_URL")
+        if env.str("REPLICA_DATABASE_URL", default=""):
+            DATABASES["replica"] = env.db("REPLICA_DATABASE_URL")
+        TIME_ZONE = "UTC"
+        """,
+    )
+    assert [(v.name, v.example, v.required) for v in result.variables] == [
+        ("DATABASE_URL", "", False),
+        ("REPLICA_DATABASE_URL", "", False),
+    ]
+
+
+def test_databases_chosen_by_a_condition_that_reads_a_url_are_left() -> None:
+    unchanged(
+        """\
+        from .base import *  # noqa: F403
+
+        if "test" in sys.argv:
+            DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "t.db"}}
+        else:
+            DATABASES = {"default": env.db("DATABASE_URL")}
+        """
+    )

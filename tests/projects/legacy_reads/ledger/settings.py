@@ -62,7 +62,7 @@ WSGI_APPLICATION = "ledger.wsgi.application"
 
 DATABASES = {
     "default": {
-        "ENGINE": os.environ.get("DB_ENGINE", "django.db.backends.sqlite3"),
+        "ENGINE": "django.db.backends.postgresql",
         "NAME": os.environ.get("DB_NAME", BASE_DIR / "db.sqlite3"),
         "USER": os.environ.get("DB_USER", "ledger"),
         "PASSWORD": os.environ.get("DB_PASSWORD", "ledger-dev-pw"),
