@@ -278,12 +278,18 @@ def fix_deploy_security(ctx: FixContext) -> None:
     production = ctx.project.settings.rel
     if production is None:
         return
+    if ctx.project.settings.dynamic:
+        path, line, reason = ctx.project.settings.dynamic[0]
+        # settings set at run time: a default written after them (not DEBUG) could be wrong
+        ctx.leave(9, production, f"{path} line {line}: {reason}, so djfix does not rewrite them")
+        return
     middleware_rel = _defining_module(ctx, "MIDDLEWARE") or _defining_module(
         ctx, "MIDDLEWARE_CLASSES"
     )
     # `default=not DEBUG` wherever DEBUG is a name of the settings, so development over
     # plain HTTP keeps working; only settings without DEBUG get the production values
     debug_defined = "DEBUG" in ctx.project.settings.names
+    version = ctx.project.django_version
     inherited = frozenset(
         name for name, a in ctx.project.settings.names.items() if a.path != production
     )
@@ -298,6 +304,7 @@ def fix_deploy_security(ctx: FixContext) -> None:
             debug_defined=debug_defined,
             settings_block=rel == production,
             inherited=inherited,
+            old_headers=version is not None and version < (3, 0),
         )
         for setting, line, reason in result.left:
             ctx.leave(9, rel, f"{setting} (line {line}): {reason}")

@@ -30,8 +30,12 @@ PROJECT_ENV: dict[str, dict[str, str]] = {
         "DJANGO_ALLOWED_HOSTS": "example.com www.example.com",
     },
 }
+# projects whose settings djfix reports as not fixed (read at run time): see their own tests
+REPORTED_NOT_FIXED = {"class_settings"}
 PROJECT_NAMES = sorted(
-    p.name for p in PROJECTS.iterdir() if p.is_dir() and (p / ".gitignore").exists()
+    p.name
+    for p in PROJECTS.iterdir()
+    if p.is_dir() and (p / ".gitignore").exists() and p.name not in REPORTED_NOT_FIXED
 )
 
 

@@ -42,7 +42,11 @@ CACHE_PAGES = {
     "deploy_ready": "/catalog/hardware/",
 }
 PROJECT_NAMES = sorted(
-    p.name for p in PROJECTS.iterdir() if p.is_dir() and (p / ".gitignore").exists()
+    p.name
+    for p in PROJECTS.iterdir()
+    if p.is_dir()
+    and (p / ".gitignore").exists()
+    and p.name not in test_apply_projects.REPORTED_NOT_FIXED
 )
 CLOSED = "127.0.0.1:1"  # nothing listens on port 1
 

@@ -196,3 +196,34 @@ def test_branch_databases(tmp_path: Path) -> None:
     commit(repo)
     again = CliRunner().invoke(app, ["apply", "--dry-run", str(repo)], catch_exceptions=False)
     assert again.exit_code == 0, again.output
+
+
+def test_class_settings_are_reported_not_fixed(tmp_path: Path) -> None:
+    """Settings copied from a class into the module at run time: djfix cannot prove a rewrite,
+    so the settings stay as they were and every item they hold says open, with the reason."""
+    from fixer.apply import plan
+    from fixer.checks import Selection
+    from fixer.config import Config, effective_options
+
+    repo = copy_into_git("class_settings", tmp_path)
+    before = (repo / "atlas/settings.py").read_text()
+    result = plan(discover(repo), Selection(), effective_options(Config()))
+    status = {s.item: s for s in result.items}
+    for item in (5, 9):
+        assert status[item].status == "open", (item, status[item].status)
+        assert status[item].open and all(reason for _, reason in status[item].open)
+    secret = [f for f in result.before.findings if f.code == "DJ050"]
+    assert [(f.line, f.effective_fix.safety.value) for f in secret] == [(54, "none")]
+    assert [f.code for f in result.after.findings if f.code == "DJ050"] == ["DJ050"]
+    assert "class Common" in secret[0].message
+    assert not result.bugs
+
+    apply(repo)
+    after = (repo / "atlas/settings.py").read_text()
+    classes = before[before.index("class Common:") :]
+    assert after.endswith(classes)  # the classes and the copy stay as the author wrote them
+    assert "SECURE_" not in after  # no production default written after an unread DEBUG
+    # the settings still load as the author wrote them
+    env = deploy_env(repo, tmp_path, "class_settings", ATLAS_ENV="production")
+    values = settings_values(repo, env, "DEBUG", "ALLOWED_HOSTS")
+    assert values["DEBUG"] is False and values["ALLOWED_HOSTS"] == ["atlas.example.com"]

@@ -351,6 +351,7 @@ class _Secret:
     default: bool
     line: int
     column: int
+    owner: str | None = None  # the class whose attribute it is
 
 
 class _SecretScanner:
@@ -360,6 +361,7 @@ class _SecretScanner:
         self.rel = rel
         self.env_positions = env_positions
         self.found: list[_Secret] = []
+        self.owner: str | None = None
 
     def statements(self, body: list[ast.stmt], depth: int = 0) -> None:
         if depth > 10:
@@ -387,6 +389,12 @@ class _SecretScanner:
                 self.statements(stmt.finalbody, depth + 1)
             elif isinstance(stmt, (ast.With, ast.For, ast.While)):
                 self.statements(stmt.body, depth + 1)
+            elif isinstance(stmt, ast.ClassDef) and self.owner is None:
+                # settings written as class attributes (copied into the module at run time, or
+                # a django-configurations class): the secret is committed all the same
+                self.owner = stmt.name
+                self.statements(stmt.body, depth + 1)
+                self.owner = None
 
     def mutation(self, call: ast.Call) -> None:
         """`DATABASES["default"].update({...})` and `X.setdefault("PASSWORD", "...")`."""
@@ -424,7 +432,9 @@ class _SecretScanner:
             if literal_ok and isinstance(node.value, str):
                 kind = _secret_kind(ctx, var, node.value)
                 if kind is not None:
-                    self.found.append(_Secret(ctx, kind, default, node.lineno, node.col_offset + 1))
+                    self.found.append(
+                        _Secret(ctx, kind, default, node.lineno, node.col_offset + 1, self.owner)
+                    )
         elif isinstance(node, ast.Dict):
             for key, value in zip(node.keys, node.values, strict=True):
                 if isinstance(key, ast.Constant) and isinstance(key.value, (str, int)):
@@ -581,7 +591,16 @@ def _literal_secrets(project: ProjectModel) -> Iterator[Finding]:
                     f"{label} in {rel} is a secret written in the file ({s.kind}): read it from "
                     f"the environment with {suggestion}, and rotate the value"
                 )
-            yield Finding(LITERAL_SECRET, message, rel, s.line, s.column)
+            fix = None
+            if s.owner is not None:
+                label = f"{label} (an attribute of class {s.owner})"
+                message = message.replace(_label(s.ctx), label, 1)
+                fix = Fix(
+                    FixSafety.NONE,
+                    f"it is an attribute of class {s.owner}: djfix rewrites module-level "
+                    "settings only, so read it with env(...) in the class by hand",
+                )
+            yield Finding(LITERAL_SECRET, message, rel, s.line, s.column, fix)
 
 
 # -- DJ051: hard-coded configuration in production -----------------------------------------------

@@ -39,7 +39,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from fixer.checks import Option, rule
-from fixer.findings import Finding, FixSafety, Severity
+from fixer.findings import Finding, Fix, FixSafety, Severity
 from fixer.project import ProjectModel
 from fixer.settings_eval import EnvDict, EnvRef, Unknown
 
@@ -71,6 +71,8 @@ OPTIONS = {
 
 
 def applies(project: ProjectModel) -> bool:
+    if project.settings.dynamic and project.settings.where("DATABASES") is None:
+        return True  # settings set at run time may hold DATABASES: not read is not "n/a"
     return isinstance(project.settings.get("DATABASES"), (dict, EnvRef))
 
 
@@ -97,6 +99,18 @@ def _disabled(value: Any) -> bool:
 
 
 def check(project: ProjectModel, options: dict[str, Any]) -> Iterator[Finding]:
+    if project.settings.dynamic and project.settings.where("DATABASES") is None:
+        path, line, reason = project.settings.dynamic[0]
+        why = f"{path} line {line}: {reason}, so djfix cannot read or rewrite DATABASES"
+        yield Finding(
+            CONN_MAX_AGE_MISSING,
+            f"djfix cannot tell whether the databases keep their connections ({why}): set "
+            'CONN_MAX_AGE from the environment (env.int("CONN_MAX_AGE", default=60)) by hand',
+            path,
+            line,
+            fix=Fix(FixSafety.NONE, why),
+        )
+        return
     databases = project.settings.get("DATABASES")
     if isinstance(databases, EnvRef):
         databases = {"default": EnvDict(databases)}
