@@ -227,3 +227,66 @@ def test_class_settings_are_reported_not_fixed(tmp_path: Path) -> None:
     env = deploy_env(repo, tmp_path, "class_settings", ATLAS_ENV="production")
     values = settings_values(repo, env, "DEBUG", "ALLOWED_HOSTS")
     assert values["DEBUG"] is False and values["ALLOWED_HOSTS"] == ["atlas.example.com"]
+
+
+PYTHON_38 = (
+    Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions/3.8.18/bin/python"
+)
+
+
+@pytest.fixture(scope="session")
+def django22_python(tmp_path_factory) -> Path:
+    """A Python 3.8 with Django 2.2, the release the django22_headers project pins."""
+    if not PYTHON_38.is_file():
+        pytest.skip(f"no Python 3.8 at {PYTHON_38} to run Django 2.2")
+    venv = tmp_path_factory.mktemp("venv-django22")
+    subprocess.run([str(PYTHON_38), "-m", "venv", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    install = subprocess.run(
+        [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "Django==2.2.28",
+            "django-environ==0.11.2",
+            "psycopg2-binary==2.9.9",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if install.returncode != 0:
+        pytest.skip("Django 2.2 could not be installed: " + install.stderr[-500:])
+    return python
+
+
+def test_django22_headers(tmp_path: Path, django22_python: Path) -> None:
+    repo = copy_into_git("django22_headers", tmp_path)
+    env = deploy_env(repo, tmp_path, "django22_headers", STARTUP_CHECKS="false")
+
+    def check_deploy() -> str:
+        proc = subprocess.run(
+            [str(django22_python), "manage.py", "check", "--deploy"],
+            cwd=repo,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+        )
+        return proc.stdout + proc.stderr
+
+    before = check_deploy()
+    assert "security.W006" in before and "security.W007" in before
+    apply(repo)
+    (repo / ".env").unlink(missing_ok=True)
+    after = check_deploy()
+    assert "System check identified no issues" in after, after
+    settings = (repo / "vintage/settings.py").read_text()
+    assert "SECURE_CONTENT_TYPE_NOSNIFF = True\nSECURE_BROWSER_XSS_FILTER = True\n" in settings
+
+    commit(repo)
+    again = CliRunner().invoke(app, ["apply", "--dry-run", str(repo)], catch_exceptions=False)
+    assert again.exit_code == 0, again.output
