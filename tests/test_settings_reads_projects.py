@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -290,3 +291,94 @@ def test_django22_headers(tmp_path: Path, django22_python: Path) -> None:
     commit(repo)
     again = CliRunner().invoke(app, ["apply", "--dry-run", str(repo)], catch_exceptions=False)
     assert again.exit_code == 0, again.output
+
+
+POOL_SETTINGS = """\
+import os
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+SECRET_KEY = os.environ["SECRET_KEY"]
+DEBUG = False
+ALLOWED_HOSTS = ["example.com"]
+INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.auth"]
+ROOT_URLCONF = "mysite.urls"
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": os.environ.get("DB_NAME", "pool"),
+        "USER": os.environ.get("DB_USER", "postgres"),
+        "HOST": os.environ.get("DB_HOST", "127.0.0.1"),
+        "PORT": os.environ.get("DB_PORT", "5432"),
+        "OPTIONS": {"pool": {"min_size": 1, "max_size": 2}},
+    },
+    "reports": {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "reports.sqlite3"},
+}
+DATABASES["reports"].update(dj_database_url.config(env="REPORTS_DATABASE_URL", conn_max_age=600))
+"""
+
+
+@pytest.fixture
+def fresh_postgres():
+    import uuid
+
+    pytest.importorskip("psycopg_pool", reason="a connection pool needs psycopg 3 and psycopg_pool")
+    pytest.importorskip("dj_database_url", reason="the settings import dj-database-url")
+    name = f"djfix_pool_{uuid.uuid4().hex[:10]}"
+    psql = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-tAc"]
+    try:
+        subprocess.run(
+            [*psql, f"CREATE DATABASE {name}"], check=True, capture_output=True, timeout=20
+        )
+    except (OSError, subprocess.CalledProcessError, subprocess.TimeoutExpired):
+        pytest.skip("no PostgreSQL on 127.0.0.1:5432")
+    yield name
+    subprocess.run(
+        [*psql, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"], capture_output=True, timeout=20
+    )
+
+
+def test_connection_pool_and_dj_database_url_keep_working(tmp_path: Path, fresh_postgres) -> None:
+    from tests.conftest import MINIMAL_MANAGE, write_tree
+
+    source = tmp_path / "src"
+    write_tree(
+        source,
+        {
+            "manage.py": MINIMAL_MANAGE,
+            "mysite/__init__.py": "",
+            "mysite/settings.py": POOL_SETTINGS,
+            "mysite/urls.py": "urlpatterns = []\n",
+            "requirements.txt": (
+                "Django==5.2.1\npsycopg[binary,pool]==3.2.3\ndj-database-url==2.3.0\n"
+            ),
+            ".gitignore": "*.sqlite3\n.env\n",
+        },
+    )
+    repo = tmp_path / "repo"
+    shutil.copytree(source, repo)
+    git(repo, "init", "-q", "-b", "main")
+    commit(repo)
+    apply(repo)
+    settings = (repo / "mysite/settings.py").read_text()
+    assert "CONN_MAX_AGE" not in settings.split('"reports"')[0]  # nothing next to the pool
+    assert (
+        'DATABASES["reports"].update(dj_database_url.config(env="REPORTS_DATABASE_URL", '
+        'conn_max_age=600))\nDATABASES["reports"]["CONN_HEALTH_CHECKS"] = True\n'
+    ) in settings
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE"))}
+    env.update(
+        SECRET_KEY="k" + "x1y2z3" * 9,
+        DJANGO_SETTINGS_MODULE="mysite.settings",
+        DB_NAME=fresh_postgres,
+        STARTUP_CHECKS="false",
+        PYTHONDONTWRITEBYTECODE="1",
+    )
+    # the pool really connects: Django refuses CONN_MAX_AGE next to it
+    proc = run_django(repo, env, "migrate", "--noinput")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Applying auth.0001_initial... OK" in proc.stdout
+    findings = CliRunner().invoke(app, ["check", "--select", "DJ110,DJ111", str(repo)])
+    assert "DJ110" not in findings.output and "DJ111" not in findings.output, findings.output

@@ -121,6 +121,9 @@ def check(project: ProjectModel, options: dict[str, Any]) -> Iterator[Finding]:
         path, line = _alias_line(project, alias)
         if not isinstance(conf, dict):
             continue
+        options = conf.get("OPTIONS")
+        if isinstance(options, dict) and options.get("pool", False) not in (False, None):
+            continue  # a connection pool keeps the connections; Django refuses CONN_MAX_AGE
         age = conf.get("CONN_MAX_AGE", 0)
         if _disabled(age):
             yield Finding(
