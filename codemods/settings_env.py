@@ -335,6 +335,7 @@ class SettingsToEnv(ModuleLevelCommand):
         # when env comes from elsewhere
         self._env_scheme: bool | None = None
         self._guards: list[str] = []  # the tests of the `if` blocks around the node
+        self._top_lines: list[int] = []  # the line of each top-level statement
 
     def visit_If(self, node: cst.If) -> bool:
         self._block_depth += 1
@@ -387,7 +388,6 @@ class SettingsToEnv(ModuleLevelCommand):
 
     # -- what the module imports ----------------------------------------------------------------
     def visit_Module(self, node: cst.Module) -> bool:
-        self._top_lines = [self._line(stmt) for stmt in node.body]
         doubles = len(m.findall(node, m.SimpleString(value=m.MatchRegex(r'[a-zA-Z]*"[\s\S]*'))))
         singles = len(m.findall(node, m.SimpleString(value=m.MatchRegex(r"[a-zA-Z]*'[\s\S]*"))))
         _QUOTE[0] = "'" if singles > doubles else '"'
@@ -1127,6 +1127,7 @@ class SettingsToEnv(ModuleLevelCommand):
     def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
         self.result.code = ""
         if self.plan.convert and self.plan.config:
+            self._top_lines = [self._line(stmt) for stmt in original.body]
             updated = self._database_url_precedence(updated)
         if not self._uses_env and not self._environs_env:
             return updated
@@ -1249,6 +1250,13 @@ def import_aliases(source: str) -> dict[str, str]:
     if command._has_env_binding:
         aliases["env"] = "environ.Env()"
     return aliases
+
+
+def env_scheme(source: str) -> bool:
+    """True when the module binds `env = environ.Env(...)` with a scheme (casts by name)."""
+    command = SettingsToEnv(CodemodContext(), Plan())
+    command.visit_Module(cst.parse_module(source))
+    return bool(command._env_scheme)
 
 
 def ensure_env(source: str, plan: Plan) -> str:

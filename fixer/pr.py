@@ -523,7 +523,8 @@ def project_test_command(project) -> str:
 def _variable_of(project, setting: str) -> str:
     """The environment variable a setting is read from; the setting's own name when the
     settings hold a literal (djfix's rewrite then reads that name)."""
-    value = project.settings.get(setting)
+    settings = getattr(project, "settings", None)
+    value = settings.get(setting) if settings is not None else None
     if isinstance(value, EnvRef) and value.var:
         return value.var
     return setting

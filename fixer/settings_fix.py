@@ -33,24 +33,6 @@ def production_chain(ctx: FixContext) -> set[str]:
     return out
 
 
-def _reaches(ctx: FixContext, dotted: str, target: str) -> bool:
-    seen: set[str] = set()
-    todo = list(
-        ctx.project.settings_modules.get(dotted, SettingsModule(dotted, None, None)).star_imports
-    )
-    while todo:
-        current = todo.pop()
-        if current == target:
-            return True
-        if current in seen:
-            continue
-        seen.add(current)
-        mod = ctx.project.settings_modules.get(current)
-        if mod is not None:
-            todo.extend(mod.star_imports)
-    return False
-
-
 def _star_closure(ctx: FixContext, dotted: str) -> list[str]:
     modules = ctx.project.settings_modules
     out: list[str] = []
@@ -81,23 +63,41 @@ def _inherited_aliases(ctx: FixContext, dotted: str) -> dict[str, str]:
 
 
 def env_plan(ctx: FixContext, mod: SettingsModule, *, config: bool) -> settings_env.Plan:
+    """How `env` reaches one module: every module that calls env(...) binds it itself. A star
+    import does not bring it in reliably (a base with `__all__`, a base djfix left unchanged, a
+    fragment chain), so the module creates its own, or imports the one a base defines with a
+    scheme (`environ.Env(DEBUG=(bool, False))`), whose casts a new Env() would lose."""
     assert mod.rel is not None
-    base = ctx.project.base_module
-    if mod.dotted != base and _reaches(ctx, mod.dotted, base):
-        source = "inherited"
-    else:
-        source = "create"
     parents = len(PurePosixPath(mod.rel).parts) - 1
     star_imported = any(
         mod.dotted in other.star_imports for other in ctx.project.settings_modules.values()
     )
+    inherited = _inherited_aliases(ctx, mod.dotted)
+    owner = _schemed_env_owner(ctx, mod.dotted)
+    inherited.pop("env", None)
     return settings_env.Plan(
-        env_source=source,
+        env_source=f"import:{owner}" if owner else "create",
         config=config,
         dotenv_parents=parents,
-        inherited_aliases=_inherited_aliases(ctx, mod.dotted),
+        inherited_aliases=inherited,
         keep_imports=star_imported,
     )
+
+
+def _schemed_env_owner(ctx: FixContext, dotted: str) -> str | None:
+    """The nearest module this one star-imports whose own code binds `env` to an Env with a
+    scheme (casts by variable name)."""
+    for other in _star_closure(ctx, dotted):
+        mod = ctx.project.settings_modules.get(other)
+        source = ctx.changeset.read(mod.rel) if mod is not None and mod.rel else None
+        if source is None:
+            continue
+        try:
+            if settings_env.env_scheme(source):
+                return other
+        except cst.ParserSyntaxError:
+            continue
+    return None
 
 
 def _own_dynamic(mod: SettingsModule) -> list[tuple[str, int, str]]:

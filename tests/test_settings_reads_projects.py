@@ -5,6 +5,7 @@ variable and parses when copied to `.env`, and a second apply changes nothing.""
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
@@ -382,3 +383,74 @@ def test_connection_pool_and_dj_database_url_keep_working(tmp_path: Path, fresh_
     assert "Applying auth.0001_initial... OK" in proc.stdout
     findings = CliRunner().invoke(app, ["check", "--select", "DJ110,DJ111", str(repo)])
     assert "DJ110" not in findings.output and "DJ111" not in findings.output, findings.output
+
+
+def binds_env(source: str) -> bool:
+    """The module binds `env` itself: `env = environ.Env(...)` or `from ... import env`."""
+    tree = ast.parse(source)
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "env" for t in node.targets
+        ):
+            return True
+        if isinstance(node, ast.ImportFrom) and any(a.name == "env" for a in node.names):
+            return True
+    return False
+
+
+def test_split_fragments(tmp_path: Path) -> None:
+    repo = copy_into_git("split_fragments", tmp_path)
+    output = apply(repo)
+    # every settings module that calls env(...) binds env itself: the production module
+    # star-imports a base with __all__ (which does not list env), the base a fragment chain
+    for module in sorted((repo / "harbor/settings").rglob("*.py")):
+        source = module.read_text()
+        if re.search(r"\benv(\.\w+)?\(", source):
+            assert binds_env(source), module.relative_to(repo)
+            assert source.count("env = environ.Env()") <= 1, module.relative_to(repo)
+
+    env = deploy_env(repo, tmp_path, "split_fragments", STARTUP_CHECKS="false")
+    proc = run_django(repo, env, "check", "--deploy")
+    assert "System check identified no issues" in proc.stdout, proc.stdout + proc.stderr
+    values = settings_values(repo, {**env, "STATIC_ROOT": "/srv/static"}, "DEBUG", "STATIC_ROOT")
+    assert values["DEBUG"] is False and values["STATIC_ROOT"] == "/srv/static"
+
+    # the hash-pinned requirements file gets django-environ with PyPI's hashes
+    requirements = (repo / "requirements.txt").read_text()
+    added = re.search(
+        r"^django-environ==[\d.]+ \\\n(?:\s+--hash=sha256:[0-9a-f]{64}.*\n)+", requirements, re.M
+    )
+    assert added is not None, requirements
+    logical = requirements.replace("\\\n", " ").splitlines()
+    reqs = [line for line in logical if line.strip() and not line.lstrip().startswith("#")]
+    assert reqs and all("--hash=sha256:" in line for line in reqs), requirements
+    assert "re-run `pip-compile --generate-hashes`" in output  # gunicorn's hashes are unknown
+    pinned = tmp_path / "environ-only.txt"
+    pinned.write_text(added.group(0))
+    download = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "-q",
+            "--no-deps",
+            "--require-hashes",
+            "-r",
+            str(pinned),
+            "-d",
+            str(tmp_path / "dl"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=180,
+    )
+    if "HASH" in download.stderr.upper() or download.returncode == 0:
+        assert download.returncode == 0, download.stderr
+    else:
+        pytest.skip("the package index cannot be reached: " + download.stderr[-300:])
+
+    commit(repo)
+    again = CliRunner().invoke(app, ["apply", "--dry-run", str(repo)], catch_exceptions=False)
+    assert again.exit_code == 0, again.output
