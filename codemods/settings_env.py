@@ -159,6 +159,8 @@ class Plan:
     inherited_aliases: dict[str, str] = field(default_factory=dict)
     # another module star-imports this one and may use its imports: remove none
     keep_imports: bool = False
+    # rewrite only these settings (their reads included), e.g. DEBUG and SECRET_KEY for item 9
+    only: frozenset[str] | None = None
 
 
 @dataclass
@@ -336,6 +338,7 @@ class SettingsToEnv(ModuleLevelCommand):
         self._env_scheme: bool | None = None
         self._guards: list[str] = []  # the tests of the `if` blocks around the node
         self._top_lines: list[int] = []  # the line of each top-level statement
+        self._current: str | None = None  # the setting whose assignment is being visited
 
     def visit_If(self, node: cst.If) -> bool:
         self._block_depth += 1
@@ -433,6 +436,8 @@ class SettingsToEnv(ModuleLevelCommand):
             unknown = sorted(methods - ENV_METHODS)
             if unknown:
                 self._blocked = "environs methods django-environ lacks: " + ", ".join(unknown)
+        if self._environs_env and self.plan.only is not None:
+            self._blocked = "environs is converted with the whole module (item 5), not in part"
         if self._blocked:
             self.result.left.append(("<module>", 1, self._blocked))
             self.plan = Plan(**{**self.plan.__dict__, "convert": False})
@@ -449,7 +454,7 @@ class SettingsToEnv(ModuleLevelCommand):
 
     # -- environment reads ------------------------------------------------------------------------
     def leave_Subscript(self, original: cst.Subscript, updated: cst.Subscript):
-        if not self.plan.convert or self._depth or self._target_depth:
+        if not self.plan.convert or self._depth or self._target_depth or self._outside_only():
             return updated
         if self._qualify(updated.value) != "os.environ" or len(updated.slice) != 1:
             return updated
@@ -464,7 +469,7 @@ class SettingsToEnv(ModuleLevelCommand):
         return _env_call(None, var)
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
-        if not self.plan.convert or self._depth:
+        if not self.plan.convert or self._depth or self._outside_only():
             return updated
         qualified = self._qualify(updated.func)
         if qualified in ("os.environ.get", "os.getenv"):
@@ -510,6 +515,8 @@ class SettingsToEnv(ModuleLevelCommand):
 
     def leave_Comparison(self, original: cst.Comparison, updated: cst.Comparison):
         if not self.plan.convert or self._depth or len(updated.comparisons) != 1:
+            return updated
+        if self._outside_only():
             return updated
         left = updated.left
         if m.matches(left, m.Call(func=m.Attribute(attr=m.Name("lower")))):
@@ -721,7 +728,7 @@ class SettingsToEnv(ModuleLevelCommand):
 
     # -- settings assignments ---------------------------------------------------------------------
     def leave_SimpleStatementLine(self, original, updated):
-        if not self.plan.convert or self._depth:
+        if not self.plan.convert or self._depth or self.plan.only is not None:
             return updated
         if self._environs_env and len(updated.body) == 1:
             small = updated.body[0]
@@ -735,8 +742,21 @@ class SettingsToEnv(ModuleLevelCommand):
                 return cst.RemoveFromParent()
         return updated
 
+    def visit_Assign(self, node: cst.Assign) -> bool:
+        target = node.targets[0].target if len(node.targets) == 1 else None
+        if not self._depth and isinstance(target, cst.Name):
+            self._current = target.value
+        return True
+
+    def _outside_only(self) -> bool:
+        """Plan.only names the settings to rewrite, and the code is not part of one of them."""
+        return self.plan.only is not None and self._current not in self.plan.only
+
     def leave_Assign(self, original: cst.Assign, updated: cst.Assign):
+        current, self._current = self._current, None
         if not self.plan.convert or self._depth or len(updated.targets) != 1:
+            return updated
+        if self.plan.only is not None and current not in self.plan.only:
             return updated
         target = updated.targets[0].target
         if not isinstance(target, cst.Name) or not target.value.isupper():
@@ -1126,7 +1146,7 @@ class SettingsToEnv(ModuleLevelCommand):
     # -- making `env` available -----------------------------------------------------------------
     def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
         self.result.code = ""
-        if self.plan.convert and self.plan.config:
+        if self.plan.convert and self.plan.config and self.plan.only is None:
             self._top_lines = [self._line(stmt) for stmt in original.body]
             updated = self._database_url_precedence(updated)
         if not self._uses_env and not self._environs_env:

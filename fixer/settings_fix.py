@@ -288,6 +288,7 @@ def fix_deploy_security(ctx: FixContext) -> None:
     )
     # `default=not DEBUG` wherever DEBUG is a name of the settings, so development over
     # plain HTTP keeps working; only settings without DEBUG get the production values
+    _fix_debug_and_key(ctx)
     debug_defined = "DEBUG" in ctx.project.settings.names
     version = ctx.project.django_version
     inherited = frozenset(
@@ -313,6 +314,36 @@ def fix_deploy_security(ctx: FixContext) -> None:
             code = _pin_auto_field(ctx, code)
         if code != source:
             ctx.write(rel, code, 9)
+
+
+def _fix_debug_and_key(ctx: FixContext) -> None:
+    """DEBUG read as a string or an int (`env.str("DEBUG")`, `bool(os.environ.get(...))`) and a
+    SECRET_KEY read with an empty default: item 9's part of the settings rewrite, for projects
+    whose other reads are fine (item 5 then has nothing to do)."""
+    modules = {m.rel: m for m in ctx.project.settings_modules.values() if m.rel}
+    for name in ("DEBUG", "SECRET_KEY"):
+        rel = _defining_module(ctx, name)
+        mod = modules.get(rel) if rel else None
+        if mod is None or not _readable(ctx, mod, 9):
+            continue
+        assert rel is not None
+        source = ctx.changeset.read(rel)
+        if source is None:
+            continue
+        plan = env_plan(ctx, mod, config=True)
+        plan.only = frozenset({"DEBUG", "SECRET_KEY"})
+        try:
+            result = settings_env.transform(source, plan)
+        except cst.ParserSyntaxError:
+            continue
+        if result.code == source:
+            continue
+        for variable in result.variables:
+            ctx.add_env(EnvVar(**vars(variable)))
+        ctx.notes.extend(f"{rel}: {note}" for note in result.notes)
+        ctx.rewritten.update((9, rel, setting) for setting, _ in result.rewritten)
+        ctx.packages.add("django-environ")
+        ctx.write(rel, result.code, 9)
 
 
 def _pin_auto_field(ctx: FixContext, code: str) -> str:

@@ -454,3 +454,57 @@ def test_split_fragments(tmp_path: Path) -> None:
     commit(repo)
     again = CliRunner().invoke(app, ["apply", "--dry-run", str(repo)], catch_exceptions=False)
     assert again.exit_code == 0, again.output
+
+
+ENVIRON_SETTINGS = """\
+import environ
+
+env = environ.Env()
+
+SECRET_KEY = env("DJANGO_SECRET_KEY", default=None)
+DEBUG = env.str("DEBUG", default="")
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
+INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.auth", "django.contrib.sessions"]
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+ROOT_URLCONF = "mysite.urls"
+DATABASES = {"default": env.db("DATABASE_URL", default="sqlite:///db.sqlite3")}
+"""
+
+
+def test_debug_and_key_fixed_by_item_9_alone(tmp_path: Path) -> None:
+    """A project already on django-environ whose DEBUG is read as a string: item 5 has nothing
+    to say, item 9's fix rewrites DEBUG and the key's empty default."""
+    from tests.conftest import MINIMAL_MANAGE, write_tree
+
+    repo = write_tree(
+        tmp_path / "repo",
+        {
+            "manage.py": MINIMAL_MANAGE,
+            "mysite/__init__.py": "",
+            "mysite/settings.py": ENVIRON_SETTINGS,
+            "mysite/urls.py": "urlpatterns = []\n",
+            "requirements.txt": "Django==5.2.1\ndjango-environ==0.12.1\n",
+            ".gitignore": "*.sqlite3\n.env\n",
+        },
+    )
+    git(repo, "init", "-q", "-b", "main")
+    commit(repo)
+    output = apply(repo)
+    assert 'was read as `env.str("DEBUG", default="")`, which is a bug' in output
+    settings = (repo / "mysite/settings.py").read_text()
+    assert 'SECRET_KEY = env("DJANGO_SECRET_KEY")\nDEBUG = env.bool("DEBUG", default=False)\n' in (
+        settings
+    )
+    env = deploy_env(repo, tmp_path, "environ_settings", STARTUP_CHECKS="false")
+    env["DJANGO_SECRET_KEY"] = env["SECRET_KEY"]
+    proc = run_django(repo, env, "check", "--deploy")
+    assert "System check identified no issues" in proc.stdout, proc.stdout + proc.stderr
+    assert settings_values(repo, env, "DEBUG")["DEBUG"] is False
+    del env["DJANGO_SECRET_KEY"]
+    proc = run_django(repo, env, "check")
+    assert proc.returncode != 0 and "DJANGO_SECRET_KEY" in proc.stderr

@@ -652,9 +652,18 @@ def _secret_key(project: ProjectModel, schemes: dict) -> Iterator[Finding]:
             k.path,
             None,
         )
+    elif k.state == "value" and k.from_default and k.value in ("", None):
+        # Django takes the empty key and fails only when something signs (or warns W009):
+        # without a default a missing key stops the start with the variable's name
+        yield Finding(
+            SECRET_KEY_WEAK,
+            f"SECRET_KEY in {_where(k)} defaults to {k.value!r} when {k.var} is unset "
+            f'(security.W009): drop the default (env("{k.var}")) so a deployment without the '
+            "key stops at start",
+            k.path,
+            k.line,
+        )
     elif k.state == "value" and isinstance(k.value, str):
-        if k.from_default and k.value == "":
-            return  # an empty default fails as loudly as no default at all
         reason = _weak_key(k.value)
         if reason is not None:
             if k.from_default:

@@ -227,9 +227,13 @@ def test_secret_key_short_default(make_project):
     assert "dev-key" not in findings[0].message
 
 
-def test_secret_key_empty_default_is_like_no_default(make_project):
-    settings = replace(CLEAN, 'env("SECRET_KEY")', 'env("SECRET_KEY", default="")')
-    assert run(make_project, settings) == []
+def test_secret_key_empty_default_is_reported(make_project):
+    # Django takes the empty key without a word at start, and fails late (or warns W009)
+    for default in ('""', "None"):
+        settings = replace(CLEAN, 'env("SECRET_KEY")', f'env("SECRET_KEY", default={default})')
+        findings = run(make_project, settings)
+        assert shape(findings) == [("DJ091", 4)]
+        assert "drop the default" in findings[0].message
 
 
 def test_secret_key_repetitive(make_project):
