@@ -12,9 +12,10 @@
   too (`config("SECRET_KEY", default="...")`): the default is in the repository. Public keys
   (names with `PUBLIC`, `PUBLISHABLE`, `SITE_KEY`, `VERIFYING_KEY`) and keys that are not
   secrets (`PRIMARY_KEY`, `CACHE_KEY`, `SORT_KEY`, `LOOKUP_KEY`, `ERRORS_KEY`) are not reported.
-  Each secret is reported at its line; the message never shows the value. Secrets written into
-  the `environment:` of a committed compose file are reported too (`POSTGRES_PASSWORD: s3cret`;
-  a `${VAR}` interpolation is fine).
+  Each secret is reported at its line; the message never shows the value. A secret written as
+  a class attribute is reported too, as not fixable (djfix rewrites module-level settings).
+  Secrets written into the `environment:` of a committed compose file are reported too
+  (`POSTGRES_PASSWORD: s3cret`; a `${VAR}` interpolation is fine).
 - `literal-config` (DJ051): in the production settings, `DEBUG`, `ALLOWED_HOSTS`, the `HOST`,
   `NAME` and `USER` of a `DATABASES` entry (SQLite excepted), the `LOCATION` of a Redis or
   Memcached cache, and the location of any other networked service (a Celery broker, a channel
@@ -83,7 +84,17 @@ django-environ casts and validates them in one place (`env.bool`, `env.list`, `e
 Unsafe, because the deployment must now provide what the code held: SECRET_KEY has no default
 (the start fails until it is set), other secrets default to empty, DEBUG defaults to False and
 configuration keeps its old non-secret value as the default. Reads through `os.environ`,
-`os.getenv`, python-decouple and environs keep their default and type (safe). The old
+`os.getenv`, python-decouple and environs keep their default and its meaning: a number or bool
+default is read with `env.int` / `env.float` / `env.bool` (django-environ would otherwise cast to
+the default's type by itself), any other non-string default with `env.str` (a `Path` default
+becomes its string), `.split(" ")` of an unset variable reads `""` and keeps its separator.
+DEBUG is read with `env.bool(..., default=False)` whatever the old form
+(`bool(os.environ.get(...))`, `== "True"`, `env.str(...)`: the string "False" is true), and the
+summary says so; SECRET_KEY
+keeps the variable name it was read from and loses an empty or None default. Helper modules the
+settings import are rewritten too; a DATABASES chosen by `if`/`else` yields to DATABASE_URL when
+it is set. `.env.example` lists every variable the settings read, with an example its read
+parses; an optional variable without one is shown commented out (`# NAME=`). The old
 development values move into an untracked, git-ignored `.env`, so local development keeps
 working; `.env.example` lists every variable with a placeholder; the secrets that were
 committed are listed to be rotated: they stay in the git history. Settings inside `if`/`try`

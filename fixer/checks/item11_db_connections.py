@@ -2,7 +2,12 @@
 
 ## What it checks
 Every entry of `DATABASES` in the production settings sets `CONN_MAX_AGE` to a value other than
-0, and, where the project's Django is 4.1 or newer, `CONN_HEALTH_CHECKS = True`.
+0, and, where the project's Django is 4.1 or newer, `CONN_HEALTH_CHECKS = True`. The keys count
+however they are set: in the dict, by `DATABASES[alias][key] = ...`, or by the keyword arguments
+of `dj_database_url.config()` / `.parse()` (`conn_max_age=600`), also through
+`DATABASES[alias].update(...)`. An entry with a connection pool (`OPTIONS: {"pool": ...}`,
+Django 5.1+ with psycopg 3) keeps its connections already and is not reported. Settings that are
+set at run time (`globals()` written) are reported as not readable, not as passing.
 
 ## Why it matters
 With the default `CONN_MAX_AGE = 0`, Django opens a new database connection for every request and
@@ -26,7 +31,10 @@ errors.
 
 ## Fix safety
 Safe: the keys are added to each entry; with `env.int("CONN_MAX_AGE")` operators can still turn
-persistence off (0) without a code change.
+persistence off (0) without a code change. Nothing is added next to a pool (Django refuses
+`CONN_MAX_AGE` there). After `DATABASES[alias].update(dj_database_url.config(...))`, a missing
+key is set after the update, since dj-database-url 1.0+ writes `CONN_HEALTH_CHECKS=False` into
+the dict it returns.
 
 ## Options
 - `conn-max-age` (int, default 60): the default lifetime of a connection, in seconds.
