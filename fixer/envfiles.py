@@ -22,12 +22,15 @@ from fixer.templating import render
 
 DOTENV = ".env"
 EXAMPLE = ".env.example"
+SECRET_KEY_EXAMPLE = "change-me-to-a-long-random-string"
 
 
 def finish(ctx: FixContext) -> None:
     _bind_env(ctx)
     _add_packages(ctx)
-    if ctx.selection.wants_item(5):
+    # a project whose item 5 passes keeps the .env.example its authors wrote; one without any
+    # gets every variable its settings read
+    if ctx.selection.wants_item(5) and (ctx.wants(5) or ctx.changeset.read(EXAMPLE) is None):
         _add_every_read(ctx)
     if ctx.env_vars:
         _write_example(ctx)
@@ -49,7 +52,15 @@ def _add_every_read(ctx: FixContext) -> None:
             if use.var == "DJANGO_SETTINGS_MODULE":
                 continue
             example = example_for(use.ref) if use.literal_default else ""
-            ctx.add_env(EnvVar(use.var, f"{use.var}.", example, None, False, False))
+            assignment = mod.names.get(use.setting) if use.setting else None
+            # read without a default, and not only under a condition: the settings need it
+            required = not use.ref.has_default and not (assignment and assignment.conditional)
+            if use.setting == "SECRET_KEY":
+                comment, example = settings_env.SECRET_KEY_COMMENT, SECRET_KEY_EXAMPLE
+            else:
+                comment = f"{use.var}."
+            secret = settings_env.is_secret_name(use.var)
+            ctx.add_env(EnvVar(use.var, comment, example, None, secret, required))
 
 
 def example_for(ref: EnvRef) -> str:

@@ -59,3 +59,44 @@ def test_env_with_a_scheme_is_imported_from_its_module(make_project):
     text = planned_prod(make_project, "DEBUG=(bool, False)")
     assert "from mysite.settings.base import env\n" in text
     assert "environ.Env(" not in text
+
+
+CLEAN_SETTINGS = """\
+import environ
+
+env = environ.Env()
+
+SECRET_KEY = env("SECRET_KEY")
+DEBUG = env.bool("DEBUG", default=False)
+PAGE_SIZE = env.int("PAGE_SIZE")
+FEATURE_FLAG = env("FEATURE_FLAG", default=None)
+INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.auth"]
+ROOT_URLCONF = "mysite.urls"
+"""
+
+
+def planned_example(make_project, extra: dict[str, str]) -> str | None:
+    project = make_project(
+        {
+            "mysite/settings.py": CLEAN_SETTINGS,
+            "mysite/urls.py": "urlpatterns = []\n",
+            "requirements.txt": "Django==5.2\ndjango-environ==0.12.1\n",
+            **extra,
+        }
+    )
+    result = plan(project, Selection(select={"DJ050", "DJ052"}), effective_options(Config()))
+    return result.changeset.read(".env.example")
+
+
+def test_a_project_with_reads_gets_an_env_example(make_project):
+    text = planned_example(make_project, {})
+    assert text is not None
+    assert "Required.\nSECRET_KEY=change-me-to-a-long-random-string\n" in text  # no default
+    assert "\nDEBUG=False\n" in text
+    assert "\nPAGE_SIZE=0\n" in text  # an env.int read: a value int() parses
+    assert "\n# FEATURE_FLAG=\n" in text  # optional, and an empty value is not "off" for all
+
+
+def test_an_authors_env_example_is_kept_when_item_5_passes(make_project):
+    mine = "# ours\nSECRET_KEY=x\n"
+    assert planned_example(make_project, {".env.example": mine}) == mine
