@@ -286,9 +286,9 @@ def fix_deploy_security(ctx: FixContext) -> None:
     middleware_rel = _defining_module(ctx, "MIDDLEWARE") or _defining_module(
         ctx, "MIDDLEWARE_CLASSES"
     )
+    _fix_debug_and_key(ctx)
     # `default=not DEBUG` wherever DEBUG is a name of the settings, so development over
     # plain HTTP keeps working; only settings without DEBUG get the production values
-    _fix_debug_and_key(ctx)
     debug_defined = "DEBUG" in ctx.project.settings.names
     version = ctx.project.django_version
     inherited = frozenset(
