@@ -352,6 +352,27 @@ def _databases_subscript(target: cst.BaseExpression) -> tuple[Any, ...] | None:
     return tuple(keys)
 
 
+def _is_url_call(node: cst.BaseExpression) -> bool:
+    """`dj_database_url.config(...)` / `.parse(...)` (imported as a module)."""
+    return isinstance(node, cst.Call) and m.matches(
+        node.func,
+        m.Attribute(value=m.Name("dj_database_url"), attr=m.Name("config") | m.Name("parse")),
+    )
+
+
+def _pooled(entry: cst.Dict) -> bool:
+    """The alias asks for a connection pool: OPTIONS holds "pool" with anything but False."""
+    for element in entry.elements:
+        if not isinstance(element, cst.DictElement) or literal(element.key) != (True, "OPTIONS"):
+            continue
+        if not isinstance(element.value, cst.Dict):
+            return False
+        for option in element.value.elements:
+            if isinstance(option, cst.DictElement) and literal(option.key) == (True, "pool"):
+                return literal(option.value) not in ((True, False), (True, None))
+    return False
+
+
 def _is_zero(node: cst.BaseExpression) -> bool:
     ok, value = literal(node)
     return ok and (value is None or (isinstance(value, int) and value == 0))
@@ -370,6 +391,10 @@ class PersistentConnections(ModuleLevelCommand):
         self._unit = "    "
         #: keys set later by `DATABASES[alias][key] = value`, per alias
         self._set_later: dict[Any, set[str]] = {}
+        #: lines of `DATABASES[alias][key] = value`, per (alias, key)
+        self._key_lines: dict[tuple[Any, ...], list[int]] = {}
+        #: module-level names bound to a dj_database_url call (`db_from_env = ...config(...)`)
+        self._url_calls: dict[str, cst.Call] = {}
 
     def visit_Module(self, node: cst.Module) -> bool:
         self._quote = preferred_quote(node)
@@ -380,7 +405,60 @@ class PersistentConnections(ModuleLevelCommand):
                     keys = _databases_subscript(target.target)
                     if keys is not None and len(keys) == 2:
                         self._set_later.setdefault(keys[0], set()).add(keys[1])
+                        self._key_lines.setdefault(keys, []).append(self._line(small))
+                    if isinstance(target.target, cst.Name) and _is_url_call(small.value):
+                        self._url_calls[target.target.value] = small.value  # type: ignore[assignment]
+        for small, _, _ in module_statements(node):
+            update = self._url_update(small)
+            if update is not None:
+                # DATABASES[alias].update(dj_database_url.config(...)) sets both keys
+                # (dj-database-url 1.0+ writes CONN_HEALTH_CHECKS=False when not asked): the
+                # missing ones go after it
+                self._set_later.setdefault(update[0], set()).update(CALL_KEYWORDS.values())
         return True
+
+    def _url_update(self, small: cst.BaseSmallStatement) -> tuple[Any, cst.Call] | None:
+        """(alias, the dj_database_url call) for `DATABASES[alias].update(<call or its name>)`."""
+        if not (isinstance(small, cst.Expr) and isinstance(small.value, cst.Call)):
+            return None
+        call = small.value
+        if not m.matches(call.func, m.Attribute(attr=m.Name("update"))) or len(call.args) != 1:
+            return None
+        keys = _databases_subscript(call.func.value)  # type: ignore[union-attr]
+        if keys is None or len(keys) != 1:
+            return None
+        arg = call.args[0].value
+        if isinstance(arg, cst.Name):
+            arg = self._url_calls.get(arg.value, arg)
+        return (keys[0], arg) if _is_url_call(arg) else None  # type: ignore[return-value]
+
+    def leave_SimpleStatementLine(self, original, updated):
+        if self._depth or len(updated.body) != 1:
+            return updated
+        update = self._url_update(updated.body[0])
+        if update is None:
+            return updated
+        alias, call = update
+        line = self._line(original)
+        present = self._call_keys(call) | {
+            key
+            for key in CALL_KEYWORDS.values()
+            if any(later > line for later in self._key_lines.get((alias, key), []))
+        }
+        wanted = [CONN_MAX_AGE, CONN_HEALTH_CHECKS] if self.health_checks else [CONN_MAX_AGE]
+        missing = [key for key in wanted if key not in present]
+        if not missing:
+            return updated
+        key = code_of(self._str(alias)) if isinstance(alias, str) else repr(alias)
+        target = f"DATABASES[{key}]"
+        lines = [
+            cst.parse_statement(
+                f"{target}[{code_of(self._str(key))}] = {code_of(self._value_for(key))}\n"
+            )
+            for key in missing
+        ]
+        self.result.rewritten.append((f"DATABASES[{alias!r}]", line))
+        return cst.FlattenSentinel([updated, *lines])
 
     # -- helpers -----------------------------------------------------------------------------------
     def _str(self, value: str) -> cst.BaseExpression:
@@ -412,6 +490,10 @@ class PersistentConnections(ModuleLevelCommand):
     # -- one alias ---------------------------------------------------------------------------------
     def _complete_dict(self, alias: Any, entry: cst.Dict) -> cst.Dict | None:
         """Add the missing keys to an alias given as a dict literal; None when nothing changes."""
+        if _pooled(entry):
+            # a connection pool (Django 5.1+, psycopg 3) keeps the connections: Django refuses
+            # CONN_MAX_AGE next to it (ImproperlyConfigured)
+            return None
         present: set[str] = set()
         replaced = False
         elements: list[cst.BaseDictElement] = []

@@ -74,6 +74,9 @@ BLOCK_SETTINGS: dict[str, Callable[[Any], bool]] = {
     "CSRF_TRUSTED_ORIGINS": lambda value: True,  # configuration: any value is the author's
     "X_FRAME_OPTIONS": lambda value: value == "DENY",
 }
+#: headers Django before 3.0 leaves off by default and `check --deploy` asks for (W006, W007)
+OLD_DJANGO_HEADERS = ("SECURE_CONTENT_TYPE_NOSNIFF", "SECURE_BROWSER_XSS_FILTER")
+HEADERS_COMMENT = "# Headers Django before 3.0 sends only when asked (check --deploy W006, W007)."
 #: settings whose value depends on DEBUG (when the module defines it)
 READS_DEBUG = {
     "SECURE_SSL_REDIRECT",
@@ -172,9 +175,11 @@ class DeploySecurity(ModuleLevelCommand):
         health_paths: tuple[str, ...],
         settings_block: bool = True,
         inherited: frozenset[str] = frozenset(),
+        old_headers: bool = False,
     ) -> None:
         super().__init__(context)
         self.debug_defined = debug_defined
+        self.old_headers = old_headers
         self.settings_block = settings_block
         # set by a module this one star-imports: appending a default would override it
         self.inherited = inherited
@@ -217,6 +222,9 @@ class DeploySecurity(ModuleLevelCommand):
             return True  # only MIDDLEWARE: the production module overrides the rest
         checks = {name: (test, None) for name, test in BLOCK_SETTINGS.items()}
         checks.update(DEFAULT_SAFE_SETTINGS)
+        if self.old_headers:
+            # their Django default is off: appended when absent, like the block's settings
+            checks.update({name: (_is_true, None) for name in OLD_DJANGO_HEADERS})
         for name, (test, safe_default) in checks.items():
             self._plan(
                 name, test, safe_default, top.get(name, []), nested.get(name, []), debug_index
@@ -304,6 +312,8 @@ class DeploySecurity(ModuleLevelCommand):
             "CSRF_COOKIE_SECURE": f"env.bool({var}, default={not_debug})",
             "CSRF_TRUSTED_ORIGINS": f"env.list({var}, default=[])",
             "X_FRAME_OPTIONS": self._s("DENY"),
+            "SECURE_CONTENT_TYPE_NOSNIFF": "True",
+            "SECURE_BROWSER_XSS_FILTER": "True",
         }[name]
         return cst.parse_expression(code)
 
@@ -391,7 +401,11 @@ class DeploySecurity(ModuleLevelCommand):
             else:
                 orphan_lines = list(statement.leading_lines)
         moved_names = {name for names in self._moved.values() for name in names}
-        names = [n for n in BLOCK_SETTINGS if n in self._append or n in moved_names]
+        names = [
+            n
+            for n in (*BLOCK_SETTINGS, *OLD_DJANGO_HEADERS)
+            if n in self._append or n in moved_names
+        ]
         if not names:
             return updated.with_changes(body=body)
         for name in names:
@@ -416,7 +430,11 @@ class DeploySecurity(ModuleLevelCommand):
         block[0] = block[0].with_changes(
             leading_lines=[
                 *(orphan_lines or (blank if previous is not None or updated.header else [])),
-                cst.EmptyLine(comment=cst.Comment(BLOCK_COMMENT)),
+                cst.EmptyLine(
+                    comment=cst.Comment(
+                        BLOCK_COMMENT if set(names) - set(OLD_DJANGO_HEADERS) else HEADERS_COMMENT
+                    )
+                ),
                 *(
                     [cst.EmptyLine(comment=cst.Comment(PROXY_COMMENT))]
                     if "SECURE_PROXY_SSL_HEADER" in names
@@ -439,6 +457,7 @@ def transform(
     health_paths: tuple[str, ...] = ("health", "common/health"),
     settings_block: bool = True,
     inherited: frozenset[str] = frozenset(),
+    old_headers: bool = False,
 ) -> Result:
     """Make one settings module pass `manage.py check --deploy` when DEBUG is False, while a
     developer's DEBUG=True keeps plain HTTP and non-secure cookies.
@@ -447,6 +466,8 @@ def transform(
     defaults are the production values. health_paths: URL paths exempt from the HTTPS redirect.
     settings_block: False for a module that is not the production settings module but holds
     MIDDLEWARE (a split settings base): only MIDDLEWARE is changed there.
+    old_headers: the project runs Django older than 3.0, which sends neither nosniff nor the XSS
+    filter header unless told to (security.W006, W007): both are set.
     Never raises on odd input: unparsable source comes back unchanged with a `left` entry."""
     try:
         module = cst.parse_module(source)
@@ -460,6 +481,7 @@ def transform(
         health_paths=health_paths,
         settings_block=settings_block,
         inherited=inherited,
+        old_headers=old_headers,
     )
     new_module = command.transform_module(module)
     command.result.code = new_module.code

@@ -159,6 +159,8 @@ class Plan:
     inherited_aliases: dict[str, str] = field(default_factory=dict)
     # another module star-imports this one and may use its imports: remove none
     keep_imports: bool = False
+    # rewrite only these settings (their reads included), e.g. DEBUG and SECRET_KEY for item 9
+    only: frozenset[str] | None = None
 
 
 @dataclass
@@ -167,6 +169,7 @@ class Result:
     variables: list[EnvVariable] = field(default_factory=list)
     rewritten: list[tuple[str, int]] = field(default_factory=list)  # (setting, line)
     left: list[tuple[str, int, str]] = field(default_factory=list)  # (setting, line, reason)
+    notes: list[str] = field(default_factory=list)  # what the user should know about a rewrite
 
 
 def _literal(node: cst.BaseExpression) -> tuple[bool, Any]:
@@ -254,6 +257,41 @@ def _env_parts(call: cst.Call) -> tuple[str | None, str | None, cst.BaseExpressi
 _CAST_METHOD = {"bool": "bool", "int": "int", "float": "float", "str": "str"}
 
 
+def _is_path_expression(node: cst.BaseExpression) -> bool:
+    """`BASE_DIR / "db.sqlite3"`, `Path(...)`: a default that is a path object, not a string."""
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Divide):
+        return True
+    if isinstance(node, cst.Call):
+        func = cst.Module([]).code_for_node(node.func)
+        return func.split(".")[-1] in ("Path", "PurePath", "PosixPath")
+    return False
+
+
+def _typed_default(default_node: cst.BaseExpression) -> tuple[str | None, cst.BaseExpression]:
+    """The Env method that reads a variable whose `os.environ.get` default is `default_node`,
+    and the default to pass it.
+
+    django-environ casts a plain `env("X", default=d)` to `type(d)`: a default of 0 turns
+    DEBUG=False into int("False"), a Path default turns a database NAME into a PosixPath. So a
+    literal number or bool default gets the method of its own type, and any other default that
+    is not a string or None gets `env.str` (the value read stays a string, as it was), a path
+    default becoming its string."""
+    ok, value = _literal(default_node)
+    if ok:
+        if value is None or isinstance(value, str):
+            return None, default_node
+        if isinstance(value, bool):
+            return "bool", default_node
+        if isinstance(value, int):
+            return "int", default_node
+        if isinstance(value, float):
+            return "float", default_node
+        return "str", default_node
+    if _is_path_expression(default_node):
+        return "str", cst.Call(cst.Name("str"), [cst.Arg(default_node)])
+    return "str", default_node
+
+
 def _cast_literal(value: Any, cast: str) -> tuple[bool, Any]:
     """Cast a literal default the way decouple / the author's wrapper would at run time."""
     if value is None:
@@ -295,13 +333,21 @@ class SettingsToEnv(ModuleLevelCommand):
         self._blocked: str | None = None  # why this module must not be converted
         self._environs_env = False
         self._removed_statements: set[int] = set()
+        # the module's own `env = environ.Env(...)`: True with a scheme, False without, None
+        # when env comes from elsewhere
+        self._env_scheme: bool | None = None
+        self._guards: list[str] = []  # the tests of the `if` blocks around the node
+        self._top_lines: list[int] = []  # the line of each top-level statement
+        self._current: str | None = None  # the setting whose assignment is being visited
 
     def visit_If(self, node: cst.If) -> bool:
         self._block_depth += 1
+        self._guards.append(cst.Module([]).code_for_node(node.test))
         return True
 
     def leave_If(self, original, updated):
         self._block_depth -= 1
+        self._guards.pop()
         return updated
 
     def visit_Try(self, node: cst.Try) -> bool:
@@ -377,6 +423,7 @@ class SettingsToEnv(ModuleLevelCommand):
                         )
                         if qualified in ("environ.Env", "environ.environ.Env"):
                             self._has_env_binding = True
+                            self._env_scheme = bool(callee.args)  # type: ignore[union-attr]
                         elif qualified == "environs.Env":
                             self._environs_env = True
                         else:
@@ -389,6 +436,8 @@ class SettingsToEnv(ModuleLevelCommand):
             unknown = sorted(methods - ENV_METHODS)
             if unknown:
                 self._blocked = "environs methods django-environ lacks: " + ", ".join(unknown)
+        if self._environs_env and self.plan.only is not None:
+            self._blocked = "environs is converted with the whole module (item 5), not in part"
         if self._blocked:
             self.result.left.append(("<module>", 1, self._blocked))
             self.plan = Plan(**{**self.plan.__dict__, "convert": False})
@@ -405,7 +454,7 @@ class SettingsToEnv(ModuleLevelCommand):
 
     # -- environment reads ------------------------------------------------------------------------
     def leave_Subscript(self, original: cst.Subscript, updated: cst.Subscript):
-        if not self.plan.convert or self._depth or self._target_depth:
+        if not self.plan.convert or self._depth or self._target_depth or self._outside_only():
             return updated
         if self._qualify(updated.value) != "os.environ" or len(updated.slice) != 1:
             return updated
@@ -420,7 +469,7 @@ class SettingsToEnv(ModuleLevelCommand):
         return _env_call(None, var)
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
-        if not self.plan.convert or self._depth:
+        if not self.plan.convert or self._depth or self._outside_only():
             return updated
         qualified = self._qualify(updated.func)
         if qualified in ("os.environ.get", "os.getenv"):
@@ -437,6 +486,8 @@ class SettingsToEnv(ModuleLevelCommand):
             inner = updated.args[0].value
             if isinstance(inner, cst.Call):
                 parts = _env_parts(inner)
+                if parts and parts[0] == name and parts[1]:
+                    return inner  # int(env.int(...)): the read already casts
                 if parts and parts[0] in (None, "str") and parts[1]:
                     return self._recast(parts[1], parts[2], name) or updated
         if m.matches(updated.func, m.Attribute(attr=m.Name("split"))) and isinstance(
@@ -445,13 +496,27 @@ class SettingsToEnv(ModuleLevelCommand):
         ):
             inner = updated.func.value  # type: ignore[union-attr]
             parts = _env_parts(inner)
-            sep_ok = not updated.args or _literal(updated.args[0].value) == (True, ",")
+            sep_ok = bool(updated.args) and _literal(updated.args[0].value) == (True, ",")
             if parts and parts[0] in (None, "str") and parts[1] and sep_ok:
                 return self._recast(parts[1], parts[2], "list") or updated
+            if parts and parts[0] in (None, "str") and parts[1] and parts[2] is not None:
+                return self._split_unset(updated, inner, parts[1], parts[2])
         return updated
+
+    def _split_unset(self, call: cst.Call, inner: cst.Call, var: str, default) -> cst.Call:
+        """`env(X, default=None).split(" ")` fails when X is unset: read "" instead, and split
+        on whitespace as the author did (env.list would split on commas)."""
+        if _literal(default) != (True, None):
+            return call
+        sep = _literal(call.args[0].value) if call.args else (True, None)
+        read = _env_call("str", var, "")
+        args: list[cst.Arg] = [] if sep in ((True, None), (True, " ")) else list(call.args)
+        return call.with_changes(func=call.func.with_changes(value=read), args=args)  # type: ignore[union-attr]
 
     def leave_Comparison(self, original: cst.Comparison, updated: cst.Comparison):
         if not self.plan.convert or self._depth or len(updated.comparisons) != 1:
+            return updated
+        if self._outside_only():
             return updated
         left = updated.left
         if m.matches(left, m.Call(func=m.Attribute(attr=m.Name("lower")))):
@@ -481,6 +546,7 @@ class SettingsToEnv(ModuleLevelCommand):
         if text is not None and lowered:
             text = text.lower()
         default_bool = text is not None and text in wanted
+        self._retype(parts[1], "bool", default_bool)
         return _env_call("bool", parts[1], default_bool)
 
     def _read(
@@ -504,7 +570,12 @@ class SettingsToEnv(ModuleLevelCommand):
         if default_node is not None:
             ok, value = _literal(default_node)
             default = value if ok else ...
-        required = default is ... and default_node is None
+        # `if "X" in os.environ: ... os.environ["X"]` reads X only when it is set
+        guarded = any(re.search(rf"\b{re.escape(var)}\b", test) for test in self._guards)
+        required = default is ... and default_node is None and not guarded
+        if default is ... or default is None:
+            # a placeholder that parses with the read's cast: an empty value crashes int()
+            example = {"int": "0", "float": "0", "bool": "False"}.get(cast or "", "")
         if default is not ... and default is not None and not secret:
             if isinstance(default, bool):
                 # for a string read, "False" in a .env would be a non-empty, truthy string
@@ -542,6 +613,7 @@ class SettingsToEnv(ModuleLevelCommand):
     def _recast(self, var: str, default_node, cast: str) -> cst.Call | None:
         method = {"int": "int", "float": "float", "bool": "bool", "list": "list"}[cast]
         if default_node is None:
+            self._retype(var, cast, None)
             return _env_call(method, var)
         ok, value = _literal(default_node)
         if not ok:
@@ -549,7 +621,20 @@ class SettingsToEnv(ModuleLevelCommand):
         ok, casted = _cast_literal(value, cast)
         if not ok:
             return None
+        self._retype(var, cast, casted)
         return _env_call(method, var, casted)
+
+    def _retype(self, var: str, cast: str, default: Any) -> None:
+        """The .env.example value of a read that now casts: one the cast parses."""
+        for variable in self.result.variables:
+            if variable.name != var or variable.secret:
+                continue
+            if cast == "bool":
+                variable.example = str(bool(default))
+            elif cast in ("int", "float"):
+                variable.example = "0" if default is None else str(default)
+            elif cast == "list":
+                variable.example = ",".join(map(str, default or []))
 
     def _from_os(self, call: cst.Call) -> cst.BaseExpression:
         if not call.args:
@@ -569,8 +654,9 @@ class SettingsToEnv(ModuleLevelCommand):
         if not keep:
             self._read(var)
             return _env_call(None, var)
-        self._read(var, default_node=default)
-        return _env_call(None, var, default_node=default)
+        method, default = _typed_default(default)
+        self._read(var, default_node=default, cast=method)
+        return _env_call(method, var, default_node=default)
 
     def _from_decouple(self, call: cst.Call) -> cst.BaseExpression:
         if not call.args:
@@ -642,7 +728,7 @@ class SettingsToEnv(ModuleLevelCommand):
 
     # -- settings assignments ---------------------------------------------------------------------
     def leave_SimpleStatementLine(self, original, updated):
-        if not self.plan.convert or self._depth:
+        if not self.plan.convert or self._depth or self.plan.only is not None:
             return updated
         if self._environs_env and len(updated.body) == 1:
             small = updated.body[0]
@@ -656,14 +742,29 @@ class SettingsToEnv(ModuleLevelCommand):
                 return cst.RemoveFromParent()
         return updated
 
+    def visit_Assign(self, node: cst.Assign) -> bool:
+        target = node.targets[0].target if len(node.targets) == 1 else None
+        if not self._depth and isinstance(target, cst.Name):
+            self._current = target.value
+        return True
+
+    def _outside_only(self) -> bool:
+        """Plan.only names the settings to rewrite, and the code is not part of one of them."""
+        return self.plan.only is not None and self._current not in self.plan.only
+
     def leave_Assign(self, original: cst.Assign, updated: cst.Assign):
+        current, self._current = self._current, None
         if not self.plan.convert or self._depth or len(updated.targets) != 1:
+            return updated
+        if self.plan.only is not None and current not in self.plan.only:
             return updated
         target = updated.targets[0].target
         if not isinstance(target, cst.Name) or not target.value.isupper():
             return updated
         name = target.value
         line = self._line(original)
+        if name == "SECRET_KEY":
+            updated = self._required_secret_key(updated)
         if self._block_depth:
             # a setting chosen by a condition (CI, a feature flag): the author's choice per
             # case; its environment reads were converted, its literals are left alone
@@ -678,34 +779,143 @@ class SettingsToEnv(ModuleLevelCommand):
                     )
                 )
             return updated
-        if name == "DEBUG" and self.plan.config and isinstance(updated.value, cst.Call):
-            parts = _env_parts(updated.value)
-            # a read djfix converted (the author's own env("DEBUG") may be cast by a scheme)
-            uncast = (
-                parts is not None
-                and parts[0] in (None, "str")
-                and not (isinstance(original.value, cst.Call) and _env_parts(original.value))
-            )
-            truthy_default = False
-            if parts and parts[2] is not None:
-                ok, value = _literal(parts[2])
-                truthy_default = ok and _cast_literal(value, "bool") == (True, True)
-            if parts and parts[1] and (truthy_default or uncast):
+        if name == "DEBUG" and self.plan.config:
+            debug = self._debug_read(original.value, updated.value)
+            if debug is None and isinstance(original.value, cst.Comparison):
+                parts = _env_parts(updated.value) if isinstance(updated.value, cst.Call) else None
+                if parts and parts[0] == "bool" and parts[1]:
+                    old_code = cst.Module([]).code_for_node(original.value)
+                    self.result.notes.append(
+                        f"DEBUG (line {line}) was read as `{old_code}`, which recognises only "
+                        f'the spellings it lists; it is now env.bool("{parts[1]}", '
+                        "default=False): off unless the environment says True"
+                    )
+            if debug is not None:
+                var, truthy_default, bug = debug
                 # production must not depend on remembering DEBUG=False: the default is off,
-                # and the developer's True moves to the untracked .env
+                # and a developer's True moves to the untracked .env
                 self._add(
                     EnvVariable(
-                        parts[1], "Debug mode: True only on a developer's machine.", "False", "True"
+                        var,
+                        "Debug mode: True only on a developer's machine.",
+                        "False",
+                        "True" if truthy_default else None,
                     )
                 )
+                for variable in self.result.variables:
+                    if variable.name == var:
+                        variable.example = "False"  # a value env.bool parses, and off
+                if bug:
+                    old_code = cst.Module([]).code_for_node(original.value)
+                    self.result.notes.append(
+                        f"DEBUG (line {line}) was read as `{old_code}`, {bug}; it is now "
+                        f'env.bool("{var}", default=False): off unless the environment says '
+                        "True"
+                    )
                 self.result.rewritten.append((name, line))
-                return updated.with_changes(value=_env_call("bool", parts[1], False))
+                return updated.with_changes(value=_env_call("bool", var, False))
         new_value = self._setting_value(name, updated.value, line)
         if new_value is None:
             return updated
         self._uses_env = True
         self.result.rewritten.append((name, line))
         return updated.with_changes(value=new_value)
+
+    _BOOL_WORDS: ClassVar[set[str]] = TRUTHY | {"false", "off", "n", "no", "0", ""}
+    _STRING_METHODS: ClassVar[set[str]] = {"lower", "upper", "strip", "casefold", "title"}
+
+    def _debug_read(
+        self, original: cst.BaseExpression, node: cst.BaseExpression
+    ) -> tuple[str, bool, str] | None:
+        """(variable, old default was on, what was wrong) when DEBUG reads one variable in a
+        form other than `env.bool(X, default=False)`; None when it is that, or not a read of a
+        debug flag (`env("ENVIRONMENT") == "dev"` reads another thing)."""
+        kind = "plain"
+        while True:
+            if isinstance(node, cst.Call) and _env_parts(node) is not None:
+                break
+            if (
+                isinstance(node, cst.Call)
+                and m.matches(node.func, m.Name("bool") | m.Name("int") | m.Name("str"))
+                and len(node.args) == 1
+                and node.args[0].keyword is None
+            ):
+                kind = {"bool": "truthy", "int": "int", "str": kind}[node.func.value]  # type: ignore[union-attr]
+                if kind == "int" and isinstance(node.args[0].value, cst.Call):
+                    inner = _env_parts(node.args[0].value)
+                    kind = "int" if inner and inner[0] in (None, "str", "int") else kind
+                node = node.args[0].value
+                continue
+            if (
+                isinstance(node, cst.Call)
+                and isinstance(node.func, cst.Attribute)
+                and node.func.attr.value in self._STRING_METHODS
+                and not node.args
+            ):
+                node = node.func.value
+                continue
+            if isinstance(node, cst.Comparison) and len(node.comparisons) == 1:
+                ok, lit = _literal(node.comparisons[0].comparator)
+                values = lit if isinstance(lit, (list, tuple, set)) else [lit]
+                if not ok or not all(
+                    isinstance(v, (str, int)) and str(v).lower() in self._BOOL_WORDS for v in values
+                ):
+                    return None
+                negated = isinstance(node.comparisons[0].operator, (cst.NotEqual, cst.NotIn))
+                kind = "negated" if negated else "compared"
+                node = node.left
+                continue
+            return None
+        parts = _env_parts(node)
+        assert parts is not None
+        method, var, default = parts
+        if not var or method not in (None, "str", "int", "bool"):
+            return None
+        truthy_default = False
+        if default is not None:
+            ok, value = _literal(default)
+            truthy_default = ok and _cast_literal(value, "bool") == (True, True)
+        if kind == "plain" and method == "bool" and not truthy_default:
+            return None  # already env.bool with production off
+        if kind == "plain" and method is None and not truthy_default:
+            # the author's own env("DEBUG") may be cast by a scheme (environ.Env(DEBUG=...));
+            # a read djfix converted, or one of an Env() without a scheme, is a plain string
+            converted = not (isinstance(original, cst.Call) and _env_parts(original))
+            if not converted and self._env_scheme is not False:
+                return None
+        if kind == "int" or (kind == "plain" and method == "int"):
+            bug = 'which stops the start on DEBUG=False (int("False") fails)'
+        elif kind == "compared":
+            bug = "which recognises only the spellings it lists"
+        elif kind == "plain" and method == "bool":
+            bug = "which turns debug on in production when DEBUG is not set"
+        else:
+            bug = 'which is a bug: any non-empty string, "False" included, counted as on'
+        return var, truthy_default, bug
+
+    def _required_secret_key(self, updated: cst.Assign) -> cst.Assign:
+        """SECRET_KEY = env(X, default=None / "") -> env(X): a missing key fails at start,
+        not later with an empty key (Django refuses it) or warning W009."""
+        value = updated.value
+        if not isinstance(value, cst.Call):
+            return updated
+        parts = _env_parts(value)
+        if parts is None or parts[0] not in (None, "str") or not parts[1] or parts[2] is None:
+            return updated
+        ok, default = _literal(parts[2])
+        if not ok or default not in (None, ""):
+            return updated
+        var = parts[1]
+        args = [a for a in value.args if a.value is not parts[2]]
+        args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        self._add(EnvVariable(var, SECRET_KEY_COMMENT, "", None, True, True))
+        for variable in self.result.variables:
+            if variable.name == var:
+                variable.comment = SECRET_KEY_COMMENT
+                variable.example = "change-me-to-a-long-random-string"
+                variable.required = True
+        self._uses_env = True
+        return updated.with_changes(value=value.with_changes(args=args))
 
     def _setting_value(self, name: str, value: cst.BaseExpression, line: int):
         ok, literal = _literal(value)
@@ -936,6 +1146,9 @@ class SettingsToEnv(ModuleLevelCommand):
     # -- making `env` available -----------------------------------------------------------------
     def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
         self.result.code = ""
+        if self.plan.convert and self.plan.config and self.plan.only is None:
+            self._top_lines = [self._line(stmt) for stmt in original.body]
+            updated = self._database_url_precedence(updated)
         if not self._uses_env and not self._environs_env:
             return updated
         if not self.plan.keep_imports:
@@ -971,6 +1184,59 @@ class SettingsToEnv(ModuleLevelCommand):
         ).body
         return self._insert_after_imports(updated, list(block))
 
+    def _database_url_precedence(self, module: cst.Module) -> cst.Module:
+        """DATABASES chosen by `if X: ... else: ...` (DEBUG, a flag, sys.argv): whatever branch
+        runs, DATABASE_URL names the database when it is set, as the image, the PR's commands
+        and the startup probes say. Each alias a branch assigns gets the override after the
+        `if` statement, unless a branch already reads a database URL."""
+        if re.search(r"DATABASE_URL|\benv\.db\(|dj_database_url", module.code):
+            return module  # the module reads a database URL already
+        body = list(module.body)
+        lines_of = dict(enumerate(self._top_lines)) if len(self._top_lines) == len(body) else {}
+        out: list[cst.BaseStatement] = []
+        for index, stmt in enumerate(body):
+            out.append(stmt)
+            if not isinstance(stmt, cst.If):
+                continue
+            assigns = m.findall(
+                stmt, m.Assign(targets=[m.AssignTarget(m.Name("DATABASES"))], value=m.Dict())
+            )
+            if not assigns:
+                continue
+            aliases: list[str] = []
+            for assign in assigns:
+                for element in assign.value.elements:  # type: ignore[union-attr]
+                    if isinstance(element, cst.DictElement):
+                        ok, alias = _literal(element.key)
+                        if ok and isinstance(alias, str) and alias not in aliases:
+                            aliases.append(alias)
+            if not aliases:
+                continue
+            lines = []
+            for alias in aliases:
+                var = "DATABASE_URL" if alias == "default" else f"{alias.upper()}_DATABASE_URL"
+                lines.append(
+                    f'if env.str({_py(var)}, default=""):\n'
+                    f"    DATABASES[{_py(alias)}] = env.db({_py(var)})\n"
+                )
+                self._add(
+                    EnvVariable(
+                        var,
+                        f"Database '{alias}' as a URL (scheme://user:password@host:port/name); "
+                        "when set, it overrides the DATABASES chosen in the settings.",
+                        "",
+                    )
+                )
+                self.result.rewritten.append((f"DATABASES[{alias!r}]", lines_of.get(index, 0)))
+            block = cst.parse_module("".join(lines)).body
+            comment = "# DATABASE_URL, when it is set, names the database whichever branch ran"
+            first = block[0].with_changes(
+                leading_lines=[cst.EmptyLine(), cst.EmptyLine(comment=cst.Comment(comment))]
+            )
+            out.extend([first, *block[1:]])
+            self._uses_env = True
+        return module.with_changes(body=out) if len(out) != len(body) else module
+
     @staticmethod
     def _insert_after_imports(module: cst.Module, statements: list) -> cst.Module:
         body = list(module.body)
@@ -1004,6 +1270,13 @@ def import_aliases(source: str) -> dict[str, str]:
     if command._has_env_binding:
         aliases["env"] = "environ.Env()"
     return aliases
+
+
+def env_scheme(source: str) -> bool:
+    """True when the module binds `env = environ.Env(...)` with a scheme (casts by name)."""
+    command = SettingsToEnv(CodemodContext(), Plan())
+    command.visit_Module(cst.parse_module(source))
+    return bool(command._env_scheme)
 
 
 def ensure_env(source: str, plan: Plan) -> str:

@@ -16,18 +16,74 @@ import libcst as cst
 from codemods import requirements, settings_env
 from fixer import git
 from fixer.apply import EnvVar, FixContext
+from fixer.project import is_test_settings
+from fixer.settings_eval import EnvRef
 from fixer.templating import render
 
 DOTENV = ".env"
 EXAMPLE = ".env.example"
+SECRET_KEY_EXAMPLE = "change-me-to-a-long-random-string"
 
 
 def finish(ctx: FixContext) -> None:
     _bind_env(ctx)
     _add_packages(ctx)
+    # a project whose item 5 passes keeps the .env.example its authors wrote; one without any
+    # gets every variable its settings read
+    if ctx.selection.wants_item(5) and (ctx.wants(5) or ctx.changeset.read(EXAMPLE) is None):
+        _add_every_read(ctx)
     if ctx.env_vars:
         _write_example(ctx)
         _write_dotenv(ctx)
+
+
+def _add_every_read(ctx: FixContext) -> None:
+    """Every variable the planned settings read (helper modules they import and reads that were
+    there before djfix included) goes into `.env.example`, with an example its read parses."""
+    from fixer.apply import rediscover
+
+    planned = rediscover(ctx.project, ctx.changeset)
+    for dotted, mod in sorted(planned.settings_modules.items()):
+        if is_test_settings(dotted) and dotted != planned.production_module:
+            continue
+        for use in mod.env_uses:
+            if not use.var or use.var in ctx.env_vars or use.ref is None:
+                continue
+            if use.var == "DJANGO_SETTINGS_MODULE":
+                continue
+            example = example_for(use.ref) if use.literal_default else ""
+            assignment = mod.names.get(use.setting) if use.setting else None
+            # read without a default, and not only under a condition: the settings need it
+            required = not use.ref.has_default and not (assignment and assignment.conditional)
+            if use.setting == "SECRET_KEY":
+                comment, example = settings_env.SECRET_KEY_COMMENT, SECRET_KEY_EXAMPLE
+            else:
+                comment = f"{use.var}."
+            secret = settings_env.is_secret_name(use.var)
+            ctx.add_env(EnvVar(use.var, comment, example, None, secret, required))
+
+
+def example_for(ref: EnvRef) -> str:
+    """A placeholder for one read that its cast parses and that commits no secret: the read's
+    own default where it is a plain value, else an empty or zero value. (A default computed
+    from other settings, `default=not DEBUG`, gets no example: the variable stays optional.)"""
+    default = ref.default if ref.has_default else None
+    secret = settings_env.is_secret_name(ref.var or "")
+    if ref.cast == "bool":
+        return str(default) if isinstance(default, bool) else "False"
+    if ref.cast in ("int", "float"):
+        ok = isinstance(default, (int, float)) and not isinstance(default, bool)
+        return str(default) if ok else "0"
+    if ref.cast in ("list", "tuple"):
+        if isinstance(default, (list, tuple)) and all(isinstance(v, str) for v in default):
+            return ",".join(default)
+        return ""
+    if secret or not isinstance(default, (str, int, float)) or isinstance(default, bool):
+        return ""
+    text = str(default)
+    if settings_env.has_credentials(text):
+        return settings_env.strip_credentials(text)
+    return text if "\n" not in text else ""
 
 
 def _bind_env(ctx: FixContext) -> None:
@@ -91,7 +147,8 @@ def _add_packages(ctx: FixContext) -> None:
 def _existing_names(text: str | None) -> set[str]:
     if not text:
         return set()
-    return set(re.findall(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=", text, re.M))
+    # `# NAME=` is a variable .env.example lists without setting it
+    return set(re.findall(r"^\s*(?:#\s*)?(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=", text, re.M))
 
 
 def _write_example(ctx: FixContext) -> None:

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from fixer.errors import DjfixError, UsageError
+from fixer.settings_eval import EnvRef
 
 TIMEOUT = 30  # seconds per request
 ATTEMPTS = 4  # tries of one request when the server answers 5xx or is rate-limited
@@ -720,14 +721,27 @@ def project_test_command(project) -> str:
     return f"python {manage} test"
 
 
+def _variable_of(project, setting: str) -> str:
+    """The environment variable a setting is read from; the setting's own name when the
+    settings hold a literal (djfix's rewrite then reads that name)."""
+    settings = getattr(project, "settings", None)
+    value = settings.get(setting) if settings is not None else None
+    if isinstance(value, EnvRef) and value.var:
+        return value.var
+    return setting
+
+
 def _deploy_check_command(result) -> str:
     project = result.project
     ctx = result.context
     env: dict[str, str] = {
         "DJANGO_SETTINGS_MODULE": shlex.quote(project.production_module),
-        "SECRET_KEY": "\"$(python -c 'import secrets; print(secrets.token_urlsafe(50))')\"",
-        "DEBUG": "False",
-        "ALLOWED_HOSTS": "example.com",
+        # each under the name the settings read (DJANGO_SECRET_KEY stays DJANGO_SECRET_KEY)
+        _variable_of(project, "SECRET_KEY"): (
+            "\"$(python -c 'import secrets; print(secrets.token_urlsafe(50))')\""
+        ),
+        _variable_of(project, "DEBUG"): "False",
+        _variable_of(project, "ALLOWED_HOSTS"): "example.com",
     }
     for var in ctx.env_vars.values():
         if var.required and var.name not in env:

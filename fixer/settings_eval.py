@@ -134,6 +134,8 @@ class EnvUse:
     line: int
     column: int
     setting: str | None
+    ref: EnvRef | None = None  # the read itself: its cast and default
+    literal_default: bool = True  # no default, or one written as a literal (not `not DEBUG`)
 
 
 @dataclass
@@ -697,7 +699,23 @@ class _Evaluator:
             getattr(node, "col_offset", 0) + 1,
             tuple(kwargs),
         )
-        self.mod.env_uses.append(EnvUse(api, var, ref.path, ref.line, ref.column, None))
+        default_node = None
+        if isinstance(node, ast.Call):
+            default_node = next((k.value for k in node.keywords if k.arg == "default"), None)
+            if default_node is None and len(node.args) > 1 and api != "django-environ":
+                default_node = node.args[1]  # os.environ.get(X, d), decouple's config(X, d)
+        self.mod.env_uses.append(
+            EnvUse(
+                api,
+                var,
+                ref.path,
+                ref.line,
+                ref.column,
+                None,
+                ref,
+                default_node is None or _literal_node(default_node),
+            )
+        )
         return ref
 
     def _call(self, node: ast.Call) -> Any:
@@ -899,6 +917,14 @@ def _root_name(node: ast.AST) -> str | None:
 def evaluate_settings(cache: SourceCache, source_root: Path, dotted: str) -> SettingsModule:
     """Evaluate settings module `dotted` (and everything it imports) statically."""
     return _Evaluator(cache, source_root, ()).run(dotted)
+
+
+def _literal_node(node: ast.expr) -> bool:
+    try:
+        ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return False
+    return True
 
 
 def is_literal(value: Any) -> bool:

@@ -33,24 +33,6 @@ def production_chain(ctx: FixContext) -> set[str]:
     return out
 
 
-def _reaches(ctx: FixContext, dotted: str, target: str) -> bool:
-    seen: set[str] = set()
-    todo = list(
-        ctx.project.settings_modules.get(dotted, SettingsModule(dotted, None, None)).star_imports
-    )
-    while todo:
-        current = todo.pop()
-        if current == target:
-            return True
-        if current in seen:
-            continue
-        seen.add(current)
-        mod = ctx.project.settings_modules.get(current)
-        if mod is not None:
-            todo.extend(mod.star_imports)
-    return False
-
-
 def _star_closure(ctx: FixContext, dotted: str) -> list[str]:
     modules = ctx.project.settings_modules
     out: list[str] = []
@@ -81,23 +63,41 @@ def _inherited_aliases(ctx: FixContext, dotted: str) -> dict[str, str]:
 
 
 def env_plan(ctx: FixContext, mod: SettingsModule, *, config: bool) -> settings_env.Plan:
+    """How `env` reaches one module: every module that calls env(...) binds it itself. A star
+    import does not bring it in reliably (a base with `__all__`, a base djfix left unchanged, a
+    fragment chain), so the module creates its own, or imports the one a base defines with a
+    scheme (`environ.Env(DEBUG=(bool, False))`), whose casts a new Env() would lose."""
     assert mod.rel is not None
-    base = ctx.project.base_module
-    if mod.dotted != base and _reaches(ctx, mod.dotted, base):
-        source = "inherited"
-    else:
-        source = "create"
     parents = len(PurePosixPath(mod.rel).parts) - 1
     star_imported = any(
         mod.dotted in other.star_imports for other in ctx.project.settings_modules.values()
     )
+    inherited = _inherited_aliases(ctx, mod.dotted)
+    owner = _schemed_env_owner(ctx, mod.dotted)
+    inherited.pop("env", None)
     return settings_env.Plan(
-        env_source=source,
+        env_source=f"import:{owner}" if owner else "create",
         config=config,
         dotenv_parents=parents,
-        inherited_aliases=_inherited_aliases(ctx, mod.dotted),
+        inherited_aliases=inherited,
         keep_imports=star_imported,
     )
+
+
+def _schemed_env_owner(ctx: FixContext, dotted: str) -> str | None:
+    """The nearest module this one star-imports whose own code binds `env` to an Env with a
+    scheme (casts by variable name)."""
+    for other in _star_closure(ctx, dotted):
+        mod = ctx.project.settings_modules.get(other)
+        source = ctx.changeset.read(mod.rel) if mod is not None and mod.rel else None
+        if source is None:
+            continue
+        try:
+            if settings_env.env_scheme(source):
+                return other
+        except cst.ParserSyntaxError:
+            continue
+    return None
 
 
 def _own_dynamic(mod: SettingsModule) -> list[tuple[str, int, str]]:
@@ -122,42 +122,74 @@ def fix_environment(ctx: FixContext) -> None:
     order = sorted(
         ctx.project.settings_modules.items(), key=lambda kv: (len(_star_closure(ctx, kv[0])), kv[0])
     )
+    jobs: list[tuple[str, settings_env.Plan]] = []
     for dotted, mod in order:
         if is_test_settings(dotted) and dotted != ctx.project.production_module:
             continue  # test and CI settings hold fixtures, not secrets
         if not _readable(ctx, mod, 5):
             continue
         assert mod.rel is not None
-        source = ctx.changeset.read(mod.rel)
-        if source is None:
-            continue
-        try:
-            result = settings_env.transform(source, env_plan(ctx, mod, config=dotted in chain))
-        except cst.ParserSyntaxError as exc:
-            ctx.leave(5, mod.rel, f"libcst cannot parse it: {exc.message}")
-            continue
-        lines = dict(result.rewritten)
-        for variable in result.variables:
-            ctx.add_env(EnvVar(**vars(variable)))
-            if variable.secret and variable.dev_value:
-                setting = (
-                    variable.name
-                    if variable.name in lines
-                    else ("DATABASES" if variable.name.endswith("DATABASE_URL") else "CACHES")
-                )
-                ctx.secrets.append((variable.name, mod.rel, lines.get(setting, 0)))
-        for setting, line, reason in result.left:
-            ctx.leave(5, mod.rel, f"{setting} (line {line}): {reason}")
-        ctx.rewritten.update((5, mod.rel, setting) for setting, _ in result.rewritten)
-        if result.code != source:
-            ctx.packages.add("django-environ")
-            ctx.write(mod.rel, result.code, 5)
+        jobs.append((mod.rel, env_plan(ctx, mod, config=dotted in chain)))
+    jobs.extend((rel, _helper_plan(rel)) for rel in _helper_modules(ctx, chain))
+    for rel, plan in jobs:
+        _rewrite_module(ctx, rel, plan)
     required = sorted(v.name for v in ctx.env_vars.values() if v.required)
     if required:
         ctx.notes.append(
             "the settings now need " + ", ".join(required) + " in the environment: set them "
             "in CI and in every deployment (.env holds them for local development)"
         )
+
+
+def _helper_modules(ctx: FixContext, chain: set[str]) -> list[str]:
+    """Modules that are not settings modules but that the production settings import, and that
+    read the environment (`from .mail import EMAIL_HOST` with os.environ reads in mail.py)."""
+    modules = ctx.project.settings_modules
+    settings_rels = {mod.rel for mod in modules.values() if mod.rel}
+    rels: list[str] = []
+    for dotted in sorted(chain):
+        mod = modules.get(dotted)
+        for use in mod.env_uses if mod is not None else []:
+            rel = use.path
+            if rel and rel not in settings_rels and rel not in rels and rel.endswith(".py"):
+                rels.append(rel)
+    return rels
+
+
+def _helper_plan(rel: str) -> settings_env.Plan:
+    # a helper holds configuration only for its own names: its reads are converted, its literals
+    # stay; it creates its own `env` (and reads .env itself, so the order of imports is free)
+    return settings_env.Plan(
+        env_source="create", config=False, dotenv_parents=len(PurePosixPath(rel).parts) - 1
+    )
+
+
+def _rewrite_module(ctx: FixContext, rel: str, plan: settings_env.Plan) -> None:
+    source = ctx.changeset.read(rel)
+    if source is None:
+        return
+    try:
+        result = settings_env.transform(source, plan)
+    except cst.ParserSyntaxError as exc:
+        ctx.leave(5, rel, f"libcst cannot parse it: {exc.message}")
+        return
+    lines = dict(result.rewritten)
+    for variable in result.variables:
+        ctx.add_env(EnvVar(**vars(variable)))
+        if variable.secret and variable.dev_value:
+            setting = (
+                variable.name
+                if variable.name in lines
+                else ("DATABASES" if variable.name.endswith("DATABASE_URL") else "CACHES")
+            )
+            ctx.secrets.append((variable.name, rel, lines.get(setting, 0)))
+    for setting, line, reason in result.left:
+        ctx.leave(5, rel, f"{setting} (line {line}): {reason}")
+    ctx.notes.extend(f"{rel}: {note}" for note in result.notes)
+    ctx.rewritten.update((5, rel, setting) for setting, _ in result.rewritten)
+    if result.code != source:
+        ctx.packages.add("django-environ")
+        ctx.write(rel, result.code, 5)
 
 
 def _defining_module(ctx: FixContext, name: str) -> str | None:
@@ -246,12 +278,19 @@ def fix_deploy_security(ctx: FixContext) -> None:
     production = ctx.project.settings.rel
     if production is None:
         return
+    if ctx.project.settings.dynamic:
+        path, line, reason = ctx.project.settings.dynamic[0]
+        # settings set at run time: a default written after them (not DEBUG) could be wrong
+        ctx.leave(9, production, f"{path} line {line}: {reason}, so djfix does not rewrite them")
+        return
     middleware_rel = _defining_module(ctx, "MIDDLEWARE") or _defining_module(
         ctx, "MIDDLEWARE_CLASSES"
     )
+    _fix_debug_and_key(ctx)
     # `default=not DEBUG` wherever DEBUG is a name of the settings, so development over
     # plain HTTP keeps working; only settings without DEBUG get the production values
     debug_defined = "DEBUG" in ctx.project.settings.names
+    version = ctx.project.django_version
     inherited = frozenset(
         name for name, a in ctx.project.settings.names.items() if a.path != production
     )
@@ -266,6 +305,7 @@ def fix_deploy_security(ctx: FixContext) -> None:
             debug_defined=debug_defined,
             settings_block=rel == production,
             inherited=inherited,
+            old_headers=version is not None and version < (3, 0),
         )
         for setting, line, reason in result.left:
             ctx.leave(9, rel, f"{setting} (line {line}): {reason}")
@@ -274,6 +314,36 @@ def fix_deploy_security(ctx: FixContext) -> None:
             code = _pin_auto_field(ctx, code)
         if code != source:
             ctx.write(rel, code, 9)
+
+
+def _fix_debug_and_key(ctx: FixContext) -> None:
+    """DEBUG read as a string or an int (`env.str("DEBUG")`, `bool(os.environ.get(...))`) and a
+    SECRET_KEY read with an empty default: item 9's part of the settings rewrite, for projects
+    whose other reads are fine (item 5 then has nothing to do)."""
+    modules = {m.rel: m for m in ctx.project.settings_modules.values() if m.rel}
+    for name in ("DEBUG", "SECRET_KEY"):
+        rel = _defining_module(ctx, name)
+        mod = modules.get(rel) if rel else None
+        if mod is None or not _readable(ctx, mod, 9):
+            continue
+        assert rel is not None
+        source = ctx.changeset.read(rel)
+        if source is None:
+            continue
+        plan = env_plan(ctx, mod, config=True)
+        plan.only = frozenset({"DEBUG", "SECRET_KEY"})
+        try:
+            result = settings_env.transform(source, plan)
+        except cst.ParserSyntaxError:
+            continue
+        if result.code == source:
+            continue
+        for variable in result.variables:
+            ctx.add_env(EnvVar(**vars(variable)))
+        ctx.notes.extend(f"{rel}: {note}" for note in result.notes)
+        ctx.rewritten.update((9, rel, setting) for setting, _ in result.rewritten)
+        ctx.packages.add("django-environ")
+        ctx.write(rel, result.code, 9)
 
 
 def _pin_auto_field(ctx: FixContext, code: str) -> str:

@@ -22,8 +22,20 @@ pytestmark = pytest.mark.slow
 # the project written for Django 1.11 imports `django.conf.urls.url`, gone since Django 4.0:
 # it is loaded with the newest Django that still has it and runs on this Python
 OLD_DJANGO = {"legacy_single": "Django>=3.2,<3.3"}
+# what a project reads under its own names, as its deployment sets them (the rest of the
+# production environment is the same for every project)
+PROJECT_ENV: dict[str, dict[str, str]] = {
+    "legacy_reads": {
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50)[:50],
+        "DJANGO_ALLOWED_HOSTS": "example.com www.example.com",
+    },
+}
+# projects whose settings djfix reports as not fixed (read at run time): see their own tests
+REPORTED_NOT_FIXED = {"class_settings"}
 PROJECT_NAMES = sorted(
-    p.name for p in PROJECTS.iterdir() if p.is_dir() and (p / ".gitignore").exists()
+    p.name
+    for p in PROJECTS.iterdir()
+    if p.is_dir() and (p / ".gitignore").exists() and p.name not in REPORTED_NOT_FIXED
 )
 
 
@@ -77,6 +89,10 @@ def production_env(tmp_path: Path, settings_module: str) -> dict[str, str]:
     return env
 
 
+def project_env(name: str) -> dict[str, str]:
+    return dict(PROJECT_ENV.get(name, {}))
+
+
 @pytest.mark.parametrize("name", PROJECT_NAMES)
 def test_apply_then_check_deploy_is_clean(name, tmp_path, request):
     repo = copy_into_git(name, tmp_path)
@@ -91,7 +107,7 @@ def test_apply_then_check_deploy_is_clean(name, tmp_path, request):
     proc = subprocess.run(
         [str(python), str(manage), "check", "--deploy"],
         cwd=manage.parent,
-        env=production_env(tmp_path, after.production_module),
+        env={**production_env(tmp_path, after.production_module), **project_env(name)},
         capture_output=True,
         text=True,
         check=False,

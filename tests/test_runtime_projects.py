@@ -42,7 +42,11 @@ CACHE_PAGES = {
     "deploy_ready": "/catalog/hardware/",
 }
 PROJECT_NAMES = sorted(
-    p.name for p in PROJECTS.iterdir() if p.is_dir() and (p / ".gitignore").exists()
+    p.name
+    for p in PROJECTS.iterdir()
+    if p.is_dir()
+    and (p / ".gitignore").exists()
+    and p.name not in test_apply_projects.REPORTED_NOT_FIXED
 )
 CLOSED = "127.0.0.1:1"  # nothing listens on port 1
 # projects whose own apps read the database in ready(), by design: Django's warning about
@@ -165,6 +169,7 @@ def environment(project, database: str, search_url: str, **overrides: str) -> di
         STARTUP_CHECKS="true",
         STARTUP_CHECK_TIMEOUT="2",
     )
+    env.update(test_apply_projects.project_env(project.root.name))
     env.update(overrides)
     return env
 

@@ -12,9 +12,10 @@
   too (`config("SECRET_KEY", default="...")`): the default is in the repository. Public keys
   (names with `PUBLIC`, `PUBLISHABLE`, `SITE_KEY`, `VERIFYING_KEY`) and keys that are not
   secrets (`PRIMARY_KEY`, `CACHE_KEY`, `SORT_KEY`, `LOOKUP_KEY`, `ERRORS_KEY`) are not reported.
-  Each secret is reported at its line; the message never shows the value. Secrets written into
-  the `environment:` of a committed compose file are reported too (`POSTGRES_PASSWORD: s3cret`;
-  a `${VAR}` interpolation is fine).
+  Each secret is reported at its line; the message never shows the value. A secret written as
+  a class attribute is reported too, as not fixable (djfix rewrites module-level settings).
+  Secrets written into the `environment:` of a committed compose file are reported too
+  (`POSTGRES_PASSWORD: s3cret`; a `${VAR}` interpolation is fine).
 - `literal-config` (DJ051): in the production settings, `DEBUG`, `ALLOWED_HOSTS`, the `HOST`,
   `NAME` and `USER` of a `DATABASES` entry (SQLite excepted), the `LOCATION` of a Redis or
   Memcached cache, and the location of any other networked service (a Celery broker, a channel
@@ -83,7 +84,17 @@ django-environ casts and validates them in one place (`env.bool`, `env.list`, `e
 Unsafe, because the deployment must now provide what the code held: SECRET_KEY has no default
 (the start fails until it is set), other secrets default to empty, DEBUG defaults to False and
 configuration keeps its old non-secret value as the default. Reads through `os.environ`,
-`os.getenv`, python-decouple and environs keep their default and type (safe). The old
+`os.getenv`, python-decouple and environs keep their default and its meaning: a number or bool
+default is read with `env.int` / `env.float` / `env.bool` (django-environ would otherwise cast to
+the default's type by itself), any other non-string default with `env.str` (a `Path` default
+becomes its string), `.split(" ")` of an unset variable reads `""` and keeps its separator.
+DEBUG is read with `env.bool(..., default=False)` whatever the old form
+(`bool(os.environ.get(...))`, `== "True"`, `env.str(...)`: the string "False" is true), and the
+summary says so; SECRET_KEY
+keeps the variable name it was read from and loses an empty or None default. Helper modules the
+settings import are rewritten too; a DATABASES chosen by `if`/`else` yields to DATABASE_URL when
+it is set. `.env.example` lists every variable the settings read, with an example its read
+parses; an optional variable without one is shown commented out (`# NAME=`). The old
 development values move into an untracked, git-ignored `.env`, so local development keeps
 working; `.env.example` lists every variable with a placeholder; the secrets that were
 committed are listed to be rotated: they stay in the git history. Settings inside `if`/`try`
@@ -351,6 +362,7 @@ class _Secret:
     default: bool
     line: int
     column: int
+    owner: str | None = None  # the class whose attribute it is
 
 
 class _SecretScanner:
@@ -360,6 +372,7 @@ class _SecretScanner:
         self.rel = rel
         self.env_positions = env_positions
         self.found: list[_Secret] = []
+        self.owner: str | None = None
 
     def statements(self, body: list[ast.stmt], depth: int = 0) -> None:
         if depth > 10:
@@ -387,6 +400,12 @@ class _SecretScanner:
                 self.statements(stmt.finalbody, depth + 1)
             elif isinstance(stmt, (ast.With, ast.For, ast.While)):
                 self.statements(stmt.body, depth + 1)
+            elif isinstance(stmt, ast.ClassDef) and self.owner is None:
+                # settings written as class attributes (copied into the module at run time, or
+                # a django-configurations class): the secret is committed all the same
+                self.owner = stmt.name
+                self.statements(stmt.body, depth + 1)
+                self.owner = None
 
     def mutation(self, call: ast.Call) -> None:
         """`DATABASES["default"].update({...})` and `X.setdefault("PASSWORD", "...")`."""
@@ -424,7 +443,9 @@ class _SecretScanner:
             if literal_ok and isinstance(node.value, str):
                 kind = _secret_kind(ctx, var, node.value)
                 if kind is not None:
-                    self.found.append(_Secret(ctx, kind, default, node.lineno, node.col_offset + 1))
+                    self.found.append(
+                        _Secret(ctx, kind, default, node.lineno, node.col_offset + 1, self.owner)
+                    )
         elif isinstance(node, ast.Dict):
             for key, value in zip(node.keys, node.values, strict=True):
                 if isinstance(key, ast.Constant) and isinstance(key.value, (str, int)):
@@ -581,7 +602,16 @@ def _literal_secrets(project: ProjectModel) -> Iterator[Finding]:
                     f"{label} in {rel} is a secret written in the file ({s.kind}): read it from "
                     f"the environment with {suggestion}, and rotate the value"
                 )
-            yield Finding(LITERAL_SECRET, message, rel, s.line, s.column)
+            fix = None
+            if s.owner is not None:
+                label = f"{label} (an attribute of class {s.owner})"
+                message = message.replace(_label(s.ctx), label, 1)
+                fix = Fix(
+                    FixSafety.NONE,
+                    f"it is an attribute of class {s.owner}: djfix rewrites module-level "
+                    "settings only, so read it with env(...) in the class by hand",
+                )
+            yield Finding(LITERAL_SECRET, message, rel, s.line, s.column, fix)
 
 
 # -- DJ051: hard-coded configuration in production -----------------------------------------------

@@ -29,10 +29,11 @@ star-imports):
   `X_FRAME_OPTIONS` is not `"DENY"` (the default is `"DENY"` from Django 3.0, `"SAMEORIGIN"`
   before), or the middleware is missing;
 - `security-middleware-missing` (DJ098, W001): `SecurityMiddleware` is not installed;
-- `referrer-or-coop-disabled` (DJ099, W022, E023, E024 and W006): with `SecurityMiddleware`,
-  `SECURE_REFERRER_POLICY` is `None` (the default before Django 3.1) or not a valid policy,
-  `SECURE_CROSS_ORIGIN_OPENER_POLICY` is not a valid policy, or `SECURE_CONTENT_TYPE_NOSNIFF`
-  is not `True` (the default before Django 3.0).
+- `referrer-or-coop-disabled` (DJ099, W022, E023, E024, W006 and W007): with
+  `SecurityMiddleware`, `SECURE_REFERRER_POLICY` is `None` (the default before Django 3.1) or
+  not a valid policy, `SECURE_CROSS_ORIGIN_OPENER_POLICY` is not a valid policy,
+  `SECURE_CONTENT_TYPE_NOSNIFF` is not `True` (the default before Django 3.0), or, before
+  Django 3.0, `SECURE_BROWSER_XSS_FILTER` is not `True`.
 
 Django checks booleans with `is True`, so a setting must be the boolean `True`, not the string
 `"True"` an `os.environ` read returns. The middleware list is `MIDDLEWARE`; `MIDDLEWARE_CLASSES`
@@ -102,7 +103,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fixer.checks import rule
-from fixer.findings import Finding, FixSafety, Severity
+from fixer.findings import Finding, Fix, FixSafety, Severity
 from fixer.project import ProjectModel
 from fixer.settings_eval import Assignment, EnvDict, EnvRef, Unknown, is_literal
 
@@ -651,9 +652,18 @@ def _secret_key(project: ProjectModel, schemes: dict) -> Iterator[Finding]:
             k.path,
             None,
         )
+    elif k.state == "value" and k.from_default and k.value in ("", None):
+        # Django takes the empty key and fails only when something signs (or warns W009):
+        # without a default a missing key stops the start with the variable's name
+        yield Finding(
+            SECRET_KEY_WEAK,
+            f"SECRET_KEY in {_where(k)} defaults to {k.value!r} when {k.var} is unset "
+            f'(security.W009): drop the default (env("{k.var}")) so a deployment without the '
+            "key stops at start",
+            k.path,
+            k.line,
+        )
     elif k.state == "value" and isinstance(k.value, str):
-        if k.from_default and k.value == "":
-            return  # an empty default fails as loudly as no default at all
         reason = _weak_key(k.value)
         if reason is not None:
             if k.from_default:
@@ -778,6 +788,26 @@ def check(project: ProjectModel, options: dict[str, Any]) -> Iterator[Finding]:
     f = project.settings.file
     if project.settings.missing or f is None or f.tree is None:
         return  # the settings cannot be read: DJ900 / DJ901 say so
+    dynamic = project.settings.dynamic
+    if not dynamic:
+        yield from _check(project)
+        return
+    # settings set at run time (globals() written, a class copied into the module): what djfix
+    # reads as absent may be there, and a rewrite could not be proved, so each finding says so
+    path, line, reason = dynamic[0]
+    why = f"{path} line {line}: {reason}, so djfix cannot read or rewrite these settings"
+    for finding in _check(project):
+        yield Finding(
+            finding.rule,
+            f"{finding.message} (as far as djfix can read: {why})",
+            finding.path,
+            finding.line,
+            finding.column,
+            Fix(FixSafety.NONE, why),
+        )
+
+
+def _check(project: ProjectModel) -> Iterator[Finding]:
     schemes = _environ_schemes(project)
     yield from _debug(project, schemes)
     yield from _secret_key(project, schemes)
@@ -940,6 +970,17 @@ def _headers(project: ProjectModel, schemes: dict) -> Iterator[Finding]:
         "security.W006",
         ", so browsers may guess content types",
     )
+    if not _version_at_least(project, 3, 0):
+        # Django 3.0 dropped the setting and its check; before, the header was off by default
+        yield from _must_be_true(
+            project,
+            schemes,
+            "SECURE_BROWSER_XSS_FILTER",
+            False,
+            REFERRER_OR_COOP_DISABLED,
+            "security.W007",
+            ", so old browsers do not block reflected cross-site scripting",
+        )
 
 
 def fix(ctx) -> None:

@@ -2,7 +2,12 @@
 
 ## What it checks
 Every entry of `DATABASES` in the production settings sets `CONN_MAX_AGE` to a value other than
-0, and, where the project's Django is 4.1 or newer, `CONN_HEALTH_CHECKS = True`.
+0, and, where the project's Django is 4.1 or newer, `CONN_HEALTH_CHECKS = True`. The keys count
+however they are set: in the dict, by `DATABASES[alias][key] = ...`, or by the keyword arguments
+of `dj_database_url.config()` / `.parse()` (`conn_max_age=600`), also through
+`DATABASES[alias].update(...)`. An entry with a connection pool (`OPTIONS: {"pool": ...}`,
+Django 5.1+ with psycopg 3) keeps its connections already and is not reported. Settings that are
+set at run time (`globals()` written) are reported as not readable, not as passing.
 
 ## Why it matters
 With the default `CONN_MAX_AGE = 0`, Django opens a new database connection for every request and
@@ -26,7 +31,10 @@ errors.
 
 ## Fix safety
 Safe: the keys are added to each entry; with `env.int("CONN_MAX_AGE")` operators can still turn
-persistence off (0) without a code change.
+persistence off (0) without a code change. Nothing is added next to a pool (Django refuses
+`CONN_MAX_AGE` there). After `DATABASES[alias].update(dj_database_url.config(...))`, a missing
+key is set after the update, since dj-database-url 1.0+ writes `CONN_HEALTH_CHECKS=False` into
+the dict it returns.
 
 ## Options
 - `conn-max-age` (int, default 60): the default lifetime of a connection, in seconds.
@@ -39,7 +47,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from fixer.checks import Option, rule
-from fixer.findings import Finding, FixSafety, Severity
+from fixer.findings import Finding, Fix, FixSafety, Severity
 from fixer.project import ProjectModel
 from fixer.settings_eval import EnvDict, EnvRef, Unknown
 
@@ -71,6 +79,8 @@ OPTIONS = {
 
 
 def applies(project: ProjectModel) -> bool:
+    if project.settings.dynamic and project.settings.where("DATABASES") is None:
+        return True  # settings set at run time may hold DATABASES: not read is not "n/a"
     return isinstance(project.settings.get("DATABASES"), (dict, EnvRef))
 
 
@@ -97,6 +107,18 @@ def _disabled(value: Any) -> bool:
 
 
 def check(project: ProjectModel, options: dict[str, Any]) -> Iterator[Finding]:
+    if project.settings.dynamic and project.settings.where("DATABASES") is None:
+        path, line, reason = project.settings.dynamic[0]
+        why = f"{path} line {line}: {reason}, so djfix cannot read or rewrite DATABASES"
+        yield Finding(
+            CONN_MAX_AGE_MISSING,
+            f"djfix cannot tell whether the databases keep their connections ({why}): set "
+            'CONN_MAX_AGE from the environment (env.int("CONN_MAX_AGE", default=60)) by hand',
+            path,
+            line,
+            fix=Fix(FixSafety.NONE, why),
+        )
+        return
     databases = project.settings.get("DATABASES")
     if isinstance(databases, EnvRef):
         databases = {"default": EnvDict(databases)}
@@ -107,6 +129,9 @@ def check(project: ProjectModel, options: dict[str, Any]) -> Iterator[Finding]:
         path, line = _alias_line(project, alias)
         if not isinstance(conf, dict):
             continue
+        options = conf.get("OPTIONS")
+        if isinstance(options, dict) and options.get("pool", False) not in (False, None):
+            continue  # a connection pool keeps the connections; Django refuses CONN_MAX_AGE
         age = conf.get("CONN_MAX_AGE", 0)
         if _disabled(age):
             yield Finding(

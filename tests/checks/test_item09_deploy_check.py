@@ -35,7 +35,12 @@ CSRF_COOKIE_SECURE = True
 """
 )
 # Before Django 3.0 the defaults were X_FRAME_OPTIONS = "SAMEORIGIN" and no nosniff header.
-OLD_CLEAN = CLEAN + 'X_FRAME_OPTIONS = "DENY"\nSECURE_CONTENT_TYPE_NOSNIFF = True\n'
+# Before Django 3.0 the XSS filter header (W007) was off by default and checked too.
+OLD_CLEAN = (
+    CLEAN
+    + 'X_FRAME_OPTIONS = "DENY"\nSECURE_CONTENT_TYPE_NOSNIFF = True\n'
+    + "SECURE_BROWSER_XSS_FILTER = True\n"
+)
 
 
 def run(make_project, settings: str, django: str | None = "Django==5.2", **extra: str):
@@ -222,9 +227,13 @@ def test_secret_key_short_default(make_project):
     assert "dev-key" not in findings[0].message
 
 
-def test_secret_key_empty_default_is_like_no_default(make_project):
-    settings = replace(CLEAN, 'env("SECRET_KEY")', 'env("SECRET_KEY", default="")')
-    assert run(make_project, settings) == []
+def test_secret_key_empty_default_is_reported(make_project):
+    # Django takes the empty key without a word at start, and fails late (or warns W009)
+    for default in ('""', "None"):
+        settings = replace(CLEAN, 'env("SECRET_KEY")', f'env("SECRET_KEY", default={default})')
+        findings = run(make_project, settings)
+        assert shape(findings) == [("DJ091", 4)]
+        assert "drop the default" in findings[0].message
 
 
 def test_secret_key_repetitive(make_project):
@@ -363,7 +372,7 @@ def test_x_frame_options_sameorigin(make_project):
 
 
 def test_x_frame_options_default_before_django_3(make_project):
-    settings = CLEAN + "SECURE_CONTENT_TYPE_NOSNIFF = True\n"
+    settings = CLEAN + "SECURE_CONTENT_TYPE_NOSNIFF = True\nSECURE_BROWSER_XSS_FILTER = True\n"
     findings = run(make_project, settings, django="Django==2.2.28")
     assert shape(findings) == [("DJ097", None)]
     assert "X_FRAME_OPTIONS is not set" in findings[0].message
@@ -428,10 +437,38 @@ def test_content_type_nosniff_off(make_project):
 
 
 def test_nosniff_default_off_before_django_3(make_project):
-    settings = CLEAN + 'X_FRAME_OPTIONS = "DENY"\n'
+    settings = CLEAN + 'X_FRAME_OPTIONS = "DENY"\nSECURE_BROWSER_XSS_FILTER = True\n'
     findings = run(make_project, settings, django="Django==2.2.28")
     assert shape(findings) == [("DJ099", None)]
     assert "SECURE_CONTENT_TYPE_NOSNIFF is not set" in findings[0].message
+
+
+def test_xss_filter_checked_before_django_3(make_project):
+    settings = CLEAN + 'X_FRAME_OPTIONS = "DENY"\nSECURE_CONTENT_TYPE_NOSNIFF = True\n'
+    findings = run(make_project, settings, django="Django==2.2.28")
+    assert shape(findings) == [("DJ099", None)]
+    assert "SECURE_BROWSER_XSS_FILTER is not set" in findings[0].message
+    assert "security.W007" in findings[0].message
+    # Django 3.0 removed the setting and its check
+    assert (
+        run(
+            make_project,
+            CLEAN + 'SECURE_REFERRER_POLICY = "same-origin"\n',
+            django="Django==3.0.14",
+        )
+        == []
+    )
+
+
+def test_settings_written_through_globals_are_not_fixable(make_project):
+    settings = CLEAN.replace('SECRET_KEY = env("SECRET_KEY")\n', "") + (
+        "class Base:\n    SECRET_KEY = env('SECRET_KEY')\n\n\n"
+        "globals().update({k: v for k, v in vars(Base).items() if k.isupper()})\n"
+    )
+    findings = run(make_project, settings)
+    assert shape(findings) == [("DJ091", None)]
+    assert findings[0].effective_fix.safety.value == "none"
+    assert "djfix cannot read or rewrite these settings" in findings[0].effective_fix.reason
 
 
 def test_referrer_policy_default_none_on_django_3_0(make_project):

@@ -424,3 +424,78 @@ def test_options_seconds_and_no_health_checks() -> None:
         conn_max_age=300,
         health_checks=False,
     )
+
+
+# -- connection pools and dj-database-url ------------------------------------------------------
+
+
+def test_connection_pool_gets_no_conn_max_age() -> None:
+    # Django 5.1+ raises ImproperlyConfigured for CONN_MAX_AGE next to a pool
+    result = unchanged(
+        """\
+        DATABASES = {
+            "default": {
+                "ENGINE": "django.db.backends.postgresql",
+                "NAME": "shop",
+                "OPTIONS": {"pool": {"min_size": 2, "max_size": 8}},
+            },
+            "reports": {
+                "ENGINE": "django.db.backends.postgresql",
+                "NAME": "reports",
+                "OPTIONS": {"pool": True},
+            },
+        }
+        """
+    )
+    assert result.left == []
+
+
+def test_pool_turned_off_is_not_a_pool() -> None:
+    check(
+        """\
+        DATABASES = {"default": {"ENGINE": "x", "OPTIONS": {"pool": False}}}
+        """,
+        """\
+        DATABASES = {"default": {"ENGINE": "x", "OPTIONS": {"pool": False}, "CONN_MAX_AGE": env.int("CONN_MAX_AGE", default=60), "CONN_HEALTH_CHECKS": True}}
+        """,  # noqa: E501
+    )
+
+
+def test_dj_database_url_update_gets_the_missing_key_after_it() -> None:
+    # config() of dj-database-url 1.0+ writes CONN_HEALTH_CHECKS=False: a key set in the dict
+    # literal before the update would be overwritten, so it goes after
+    result = check(
+        """\
+        DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "db.sqlite3"}}
+        db_from_env = dj_database_url.config(conn_max_age=500)
+        DATABASES["default"].update(db_from_env)
+        DATABASES["default"].update(dj_database_url.config(conn_max_age=600))
+        """,
+        """\
+        DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "db.sqlite3"}}
+        db_from_env = dj_database_url.config(conn_max_age=500)
+        DATABASES["default"].update(db_from_env)
+        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+        DATABASES["default"].update(dj_database_url.config(conn_max_age=600))
+        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+        """,
+    )
+    assert [name for name, _ in result.rewritten] == ["DATABASES['default']"] * 2
+
+
+def test_dj_database_url_update_with_both_keys_is_kept() -> None:
+    unchanged(
+        """\
+        DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "db.sqlite3"}}
+        DATABASES["default"].update(
+            dj_database_url.config(conn_max_age=600, conn_health_checks=True)
+        )
+        """
+    )
+    unchanged(
+        """\
+        DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "db.sqlite3"}}
+        DATABASES["default"].update(dj_database_url.config(conn_max_age=600))
+        """,
+        health_checks=False,
+    )

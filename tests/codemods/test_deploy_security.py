@@ -445,3 +445,47 @@ def test_health_middleware_stays_first() -> None:
         ]
         """
     )
+
+
+# -- headers an older Django asks for ------------------------------------------------------------
+
+
+def test_old_django_headers_are_not_added_for_a_new_django() -> None:
+    unchanged('DEBUG = env.bool("DEBUG", default=False)\n\n' + MIDDLEWARE + "\n" + BLOCK)
+
+
+def test_old_django_gets_nosniff_and_the_xss_filter() -> None:
+    before = 'DEBUG = env.bool("DEBUG", default=False)\n\n' + MIDDLEWARE + "\n" + BLOCK
+    result = check(
+        before,
+        before
+        + "\n# Headers Django before 3.0 sends only when asked (check --deploy W006, W007).\n"
+        + "SECURE_CONTENT_TYPE_NOSNIFF = True\nSECURE_BROWSER_XSS_FILTER = True\n",
+        old_headers=True,
+    )
+    assert result.rewritten == [
+        ("SECURE_CONTENT_TYPE_NOSNIFF", 0),
+        ("SECURE_BROWSER_XSS_FILTER", 0),
+    ]
+
+
+def test_old_django_insecure_header_literal_is_rewritten() -> None:
+    before = (
+        'DEBUG = env.bool("DEBUG", default=False)\n\n'
+        + MIDDLEWARE
+        + "SECURE_BROWSER_XSS_FILTER = False  # off while testing\n\n"
+        + BLOCK
+    )
+    after = (
+        'DEBUG = env.bool("DEBUG", default=False)\n\n'
+        + MIDDLEWARE
+        + "SECURE_BROWSER_XSS_FILTER = True  # off while testing\n\n"
+        + BLOCK
+        + "\n# Headers Django before 3.0 sends only when asked (check --deploy W006, W007).\n"
+        + "SECURE_CONTENT_TYPE_NOSNIFF = True\n"
+    )
+    result = check(before, after, old_headers=True)
+    assert result.rewritten == [
+        ("SECURE_BROWSER_XSS_FILTER", 12),
+        ("SECURE_CONTENT_TYPE_NOSNIFF", 0),
+    ]

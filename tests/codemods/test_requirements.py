@@ -102,6 +102,8 @@ def test_poetry_already_declared_in_the_other_table() -> None:
 
 
 def test_hashes_are_not_mixed_with_unhashed_lines() -> None:
+    # django-environ's files have known hashes and it installs nothing else: it is added with
+    # them; gunicorn's are not shipped: a line without hashes would make pip refuse the file
     text = dedent(
         """\
         django==4.2.7 \\
@@ -110,11 +112,38 @@ def test_hashes_are_not_mixed_with_unhashed_lines() -> None:
         """
     )
     result = add_packages("requirements", text, BOTH, path="requirements/prod.txt")
-    assert result.text == text
-    assert result.added == []
+    assert result.text == text + dedent(
+        """\
+        django-environ==0.11.2 \\
+            --hash=sha256:0ff95ab4344bfeff693836aa978e6840abef2e2f1145adff7735892711590c05 \\
+            --hash=sha256:f32a87aa0899894c27d4e1776fa6b477e8164ed7f6b3e410a62a6d72caaf64be
+        """
+    )
+    assert result.added == ["django-environ"]
     assert len(result.notes) == 1
     assert "requirements/prod.txt" in result.notes[0]
+    assert "add gunicorn to the file it is compiled from" in result.notes[0]
     assert "`pip-compile --generate-hashes`" in result.notes[0]
+    again = add_packages("requirements", result.text, BOTH, path="requirements/prod.txt")
+    assert again.text == result.text and again.already == ["django-environ"]
+
+
+def test_hashed_file_without_known_hashes_is_left_with_a_note() -> None:
+    text = "django==4.2.7 \\\n    --hash=sha256:" + "a" * 64 + "\n"
+    result = add_packages("requirements", text, [REDIS], path="requirements.txt")
+    assert (result.text, result.added) == (text, [])
+    assert "add django-redis to the file it is compiled from" in result.notes[0]
+
+
+def test_hashed_line_goes_in_name_order() -> None:
+    text = (
+        "asgiref==3.8.1 \\\n    --hash=sha256:" + "a" * 64 + "\n"
+        "django==4.2.7 \\\n    --hash=sha256:" + "b" * 64 + "\n"
+        "sqlparse==0.5.1 \\\n    --hash=sha256:" + "c" * 64 + "\n"
+    )
+    result = add_packages("requirements", text, [ENV])
+    names = [line.split("==")[0] for line in result.text.splitlines() if "==" in line]
+    assert names == ["asgiref", "django", "django-environ", "sqlparse"]
 
 
 @pytest.mark.parametrize("kind", ["pep621", "uv", "poetry", "pipfile"])

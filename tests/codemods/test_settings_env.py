@@ -1017,7 +1017,7 @@ def test_os_kept_while_still_used() -> None:
         import os
 
         BASE_DIR = os.path.dirname(os.path.abspath(__file__))
-        MEDIA_ROOT = env("MEDIA_ROOT", default=os.path.join(BASE_DIR, "media"))
+        MEDIA_ROOT = env.str("MEDIA_ROOT", default=os.path.join(BASE_DIR, "media"))
         """,
     )
 
@@ -1214,7 +1214,7 @@ def test_python_decouple() -> None:
         ("ALLOWED_HOSTS", "localhost,127.0.0.1", None, False, False),
         ("TIME_ZONE", "UTC", None, False, False),
         ("DATABASE_URL", "", None, False, True),  # no default: the settings need it
-        ("USE_TLS", "", None, False, True),  # no default: required
+        ("USE_TLS", "False", None, False, True),  # no default: required; parses as a bool
     ]
 
 
@@ -1255,12 +1255,6 @@ def test_python_decouple_secret_defaults() -> None:
         assert secret not in result.code
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason='decouple `config("DEBUG", default=True, cast=bool)` records DEBUG with example '
-    "'True' (from the default) before leave_Assign's 'False' example, and _add keeps the "
-    "first: .env.example says DEBUG=True, unlike a literal DEBUG = True (example 'False')",
-)
 def test_decouple_debug_defaulting_to_true() -> None:
     result = check(
         """\
@@ -1481,3 +1475,247 @@ def test_rewritten_reads_give_the_same_values(
     assert "os.environ" not in result.code and "os.getenv" not in result.code
     expected = run_settings(READS, tmp_path / "before")
     assert run_settings(result.code, tmp_path / "after") == expected
+
+
+# -- reads that keep their meaning ---------------------------------------------------------------
+
+
+def test_non_string_defaults_get_the_cast_of_their_type() -> None:
+    # env("X", default=0) would cast to int(): DEBUG=False -> ValueError; an explicit cast says
+    # what the value means, and a path default stays a string when the variable is set
+    result = check(
+        """\
+        from .base import *  # noqa: F403
+        import os
+
+        PAGE_SIZE = os.environ.get("PAGE_SIZE", default=20)
+        RATIO = os.getenv("RATIO", 0.5)
+        USE_S3 = os.environ.get("USE_S3", False)
+        ADMINS_LIST = os.environ.get("ADMINS_LIST", [])
+        DB_NAME = os.environ.get("DB_NAME", BASE_DIR / "db.sqlite3")
+        LOG_DIR = os.environ.get("LOG_DIR", Path("/var/log/app"))
+        """,
+        """\
+        from .base import *  # noqa: F403
+
+        PAGE_SIZE = env.int("PAGE_SIZE", default=20)
+        RATIO = env.float("RATIO", default=0.5)
+        USE_S3 = env.bool("USE_S3", default=False)
+        ADMINS_LIST = env.str("ADMINS_LIST", default=[])
+        DB_NAME = env.str("DB_NAME", default=str(BASE_DIR / "db.sqlite3"))
+        LOG_DIR = env.str("LOG_DIR", default=str(Path("/var/log/app")))
+        """,
+    )
+    examples = {v.name: v.example for v in result.variables}
+    assert examples == {
+        "PAGE_SIZE": "20",
+        "RATIO": "0.5",
+        "USE_S3": "False",
+        "ADMINS_LIST": "",
+        "DB_NAME": "",
+        "LOG_DIR": "",
+    }
+
+
+def test_typed_reads_parse_deployed_values(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    source = dedent(
+        """\
+        import os
+        from pathlib import Path
+
+        BASE_DIR = Path(__file__).resolve().parent
+        DEBUG = os.environ.get("DEBUG", default=0)
+        PAGE_SIZE = os.environ.get("PAGE_SIZE", 20)
+        DATABASES = {
+            "default": {
+                "ENGINE": "django.db.backends.sqlite3",
+                "NAME": os.environ.get("DB_NAME", BASE_DIR / "db.sqlite3"),
+            }
+        }
+        """
+    )
+    result = transform(source, Plan())
+    for name in ("DEBUG", "PAGE_SIZE", "DB_NAME"):
+        monkeypatch.delenv(name, raising=False)
+    unset = run_settings(result.code, tmp_path / "unset")
+    assert unset["DEBUG"] is False and unset["PAGE_SIZE"] == 20
+    assert isinstance(unset["DATABASES"]["default"]["NAME"], str)
+    monkeypatch.setenv("DEBUG", "False")
+    monkeypatch.setenv("PAGE_SIZE", "50")
+    monkeypatch.setenv("DB_NAME", "/srv/data.sqlite3")
+    deployed = run_settings(result.code, tmp_path / "set")
+    assert deployed["DEBUG"] is False and deployed["PAGE_SIZE"] == 50
+    assert deployed["DATABASES"]["default"]["NAME"] == "/srv/data.sqlite3"
+    monkeypatch.setenv("DEBUG", "True")
+    assert run_settings(result.code, tmp_path / "dev")["DEBUG"] is True
+
+
+@pytest.mark.parametrize(
+    ("read", "default_on"),
+    [
+        ('bool(os.environ.get("DEBUG"))', False),
+        ('bool(int(os.getenv("DEBUG", True)))', True),
+        ('os.environ.get("DEBUG") == "True"', False),
+        ('os.environ.get("DEBUG", "TRUE") != "FALSE"', True),
+        ('int(os.environ.get("DEBUG", default=0))', False),
+        ('os.environ.get("DEBUG", default=0)', False),
+        ('env.str("DEBUG")', False),
+        ('env.int("DEBUG", default=1)', True),
+    ],
+)
+def test_debug_legacy_forms_become_env_bool(read: str, default_on: bool) -> None:
+    source = f"import os\n\nimport environ\n\nenv = environ.Env()\nDEBUG = {read}\n"
+    result = transform(source, Plan())
+    assert result.code.endswith('\nDEBUG = env.bool("DEBUG", default=False)\n')
+    assert transform(result.code, Plan()).code == result.code
+    assert variables(result) == [("DEBUG", "False", "True" if default_on else None, False, False)]
+    # the summary says the old form was wrong, and how
+    assert len(result.notes) == 1
+    assert result.notes[0].startswith(f"DEBUG (line 6) was read as `{read}`, which ")
+
+
+def test_debug_read_of_another_meaning_is_left() -> None:
+    source = (
+        "import os\n\nimport environ\n\nenv = environ.Env()\n"
+        'DEBUG = os.environ.get("ENVIRONMENT") == "development"\n'
+    )
+    result = transform(source, Plan())
+    assert 'DEBUG = env("ENVIRONMENT", default=None) == "development"\n' in result.code
+    assert result.notes == []
+
+
+def test_env_without_scheme_reads_debug_as_a_string() -> None:
+    result = transform(
+        'import environ\n\nenv = environ.Env()\nDEBUG = env("DEBUG", default="")\n', Plan()
+    )
+    assert result.code.endswith('DEBUG = env.bool("DEBUG", default=False)\n')
+
+
+@pytest.mark.parametrize(
+    "read",
+    [
+        'os.environ.get("DJANGO_SECRET_KEY", default=None)',
+        'os.getenv("DJANGO_SECRET_KEY", "")',
+        'env("DJANGO_SECRET_KEY", default=None)',
+        'env.str("DJANGO_SECRET_KEY", default="")',
+    ],
+)
+def test_secret_key_read_is_required_under_its_own_name(read: str) -> None:
+    source = f"import os\n\nimport environ\n\nenv = environ.Env()\nSECRET_KEY = {read}\n"
+    result = transform(source, Plan())
+    method = "env.str" if read.startswith("env.str") else "env"
+    assert result.code.endswith(f'\nSECRET_KEY = {method}("DJANGO_SECRET_KEY")\n')
+    assert transform(result.code, Plan()).code == result.code
+    assert variables(result) == [
+        ("DJANGO_SECRET_KEY", "change-me-to-a-long-random-string", None, True, True)
+    ]
+
+
+def test_secret_key_literal_default_moves_to_dotenv_and_the_read_is_required() -> None:
+    result = transform(
+        'import os\n\nSECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "dev-only-3f9a8b7c6d5e")\n',
+        INHERITED,
+    )
+    assert result.code.endswith('\nSECRET_KEY = env("DJANGO_SECRET_KEY")\n')
+    assert variables(result) == [
+        (
+            "DJANGO_SECRET_KEY",
+            "change-me-to-a-long-random-string",
+            "dev-only-3f9a8b7c6d5e",
+            True,
+            True,
+        )
+    ]
+
+
+def test_split_of_an_unset_variable_keeps_its_separator() -> None:
+    result = check(
+        """\
+        from .base import *  # noqa: F403
+        import os
+
+        ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS").split(" ")
+        INTERNAL_IPS = os.getenv("INTERNAL_IPS").split()
+        ADMIN_EMAILS = os.environ.get("ADMIN_EMAILS").split(";")
+        CORS_ORIGINS = os.environ.get("CORS_ORIGINS", "a.example b.example").split(" ")
+        """,
+        """\
+        from .base import *  # noqa: F403
+
+        ALLOWED_HOSTS = env.str("DJANGO_ALLOWED_HOSTS", default="").split()
+        INTERNAL_IPS = env.str("INTERNAL_IPS", default="").split()
+        ADMIN_EMAILS = env.str("ADMIN_EMAILS", default="").split(";")
+        CORS_ORIGINS = env("CORS_ORIGINS", default="a.example b.example").split(" ")
+        """,
+    )
+    assert [v.required for v in result.variables] == [False] * 4
+
+
+def test_split_values_read_as_a_deploy_sets_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = 'import os\n\nALLOWED_HOSTS = os.environ.get("HOSTS").split(" ")\n'
+    result = transform(source, Plan())
+    monkeypatch.delenv("HOSTS", raising=False)
+    assert run_settings(result.code, tmp_path / "unset")["ALLOWED_HOSTS"] == []
+    monkeypatch.setenv("HOSTS", "example.com www.example.com")
+    assert run_settings(result.code, tmp_path / "set")["ALLOWED_HOSTS"] == [
+        "example.com",
+        "www.example.com",
+    ]
+
+
+def test_databases_chosen_by_a_condition_yield_to_database_url() -> None:
+    result = check(
+        """\
+        from .base import *  # noqa: F403
+
+        if "test" in sys.argv:
+            DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "t.db"}}
+        elif FAST:
+            DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "f.db"}}
+        else:
+            DATABASES = {
+                "default": {"ENGINE": "django.db.backends.postgresql", "NAME": "shop"},
+                "replica": {"ENGINE": "django.db.backends.postgresql", "NAME": "shop_ro"},
+            }
+        TIME_ZONE = "UTC"
+        """,
+        """\
+        from .base import *  # noqa: F403
+
+        if "test" in sys.argv:
+            DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "t.db"}}
+        elif FAST:
+            DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "f.db"}}
+        else:
+            DATABASES = {
+                "default": {"ENGINE": "django.db.backends.postgresql", "NAME": "shop"},
+                "replica": {"ENGINE": "django.db.backends.postgresql", "NAME": "shop_ro"},
+            }
+
+        # DATABASE_URL, when it is set, names the database whichever branch ran
+        if env.str("DATABASE_URL", default=""):
+            DATABASES["default"] = env.db("DATABASE_URL")
+        if env.str("REPLICA_DATABASE_URL", default=""):
+            DATABASES["replica"] = env.db("REPLICA_DATABASE_URL")
+        TIME_ZONE = "UTC"
+        """,
+    )
+    assert [(v.name, v.example, v.required) for v in result.variables] == [
+        ("DATABASE_URL", "", False),
+        ("REPLICA_DATABASE_URL", "", False),
+    ]
+
+
+def test_databases_chosen_by_a_condition_that_reads_a_url_are_left() -> None:
+    unchanged(
+        """\
+        from .base import *  # noqa: F403
+
+        if "test" in sys.argv:
+            DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "t.db"}}
+        else:
+            DATABASES = {"default": env.db("DATABASE_URL")}
+        """
+    )

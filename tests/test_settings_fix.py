@@ -1,0 +1,102 @@
+"""How `env` reaches each rewritten settings module of a split package (fixer.settings_fix)."""
+
+from __future__ import annotations
+
+import ast
+
+from fixer.apply import plan
+from fixer.checks import Selection
+from fixer.config import Config, effective_options
+
+MANAGE = 'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings.prod")\n'
+BASE = """\
+import environ
+
+env = environ.Env({scheme})
+
+__all__ = ["SECRET_KEY", "DEBUG", "INSTALLED_APPS", "ROOT_URLCONF"]
+SECRET_KEY = env("SECRET_KEY")
+DEBUG = env.bool("DEBUG", default=False)
+INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.auth"]
+ROOT_URLCONF = "mysite.urls"
+"""
+PROD = """\
+import os
+
+from .base import *  # noqa: F403
+
+ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "").split(",")
+"""
+
+
+def planned_prod(make_project, scheme: str) -> str:
+    project = make_project(
+        {
+            "manage.py": MANAGE,
+            "mysite/settings/__init__.py": "",
+            "mysite/settings/base.py": BASE.format(scheme=scheme),
+            "mysite/settings/prod.py": PROD,
+            "mysite/urls.py": "urlpatterns = []\n",
+            "requirements.txt": "Django==5.2\ndjango-environ==0.12.1\n",
+        }
+    )
+    result = plan(project, Selection(select={"DJ052"}), effective_options(Config()))
+    text = result.changeset.read("mysite/settings/prod.py")
+    assert text is not None
+    ast.parse(text)
+    return text
+
+
+def test_module_binds_env_itself_when_the_base_lists_no_env(make_project):
+    # the base's __all__ leaves env out: `from .base import *` does not bring it
+    text = planned_prod(make_project, "")
+    assert "import environ\n" in text and text.count("env = environ.Env()\n") == 1
+    assert 'ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])\n' in text
+
+
+def test_env_with_a_scheme_is_imported_from_its_module(make_project):
+    # a new Env() would lose the base's casts by name: the module imports the base's env
+    text = planned_prod(make_project, "DEBUG=(bool, False)")
+    assert "from mysite.settings.base import env\n" in text
+    assert "environ.Env(" not in text
+
+
+CLEAN_SETTINGS = """\
+import environ
+
+env = environ.Env()
+
+SECRET_KEY = env("SECRET_KEY")
+DEBUG = env.bool("DEBUG", default=False)
+PAGE_SIZE = env.int("PAGE_SIZE")
+FEATURE_FLAG = env("FEATURE_FLAG", default=None)
+INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.auth"]
+ROOT_URLCONF = "mysite.urls"
+"""
+
+
+def planned_example(make_project, extra: dict[str, str]) -> str | None:
+    project = make_project(
+        {
+            "mysite/settings.py": CLEAN_SETTINGS,
+            "mysite/urls.py": "urlpatterns = []\n",
+            "requirements.txt": "Django==5.2\ndjango-environ==0.12.1\n",
+            **extra,
+        }
+    )
+    result = plan(project, Selection(select={"DJ050", "DJ052"}), effective_options(Config()))
+    return result.changeset.read(".env.example")
+
+
+def test_a_project_with_reads_gets_an_env_example(make_project):
+    text = planned_example(make_project, {})
+    assert text is not None
+    assert "Required.\nSECRET_KEY=change-me-to-a-long-random-string\n" in text  # no default
+    assert "\nDEBUG=False\n" in text
+    assert "\nPAGE_SIZE=0\n" in text  # an env.int read: a value int() parses
+    assert "\n# FEATURE_FLAG=\n" in text  # optional, and an empty value is not "off" for all
+
+
+def test_an_authors_env_example_is_kept_when_item_5_passes(make_project):
+    mine = "# ours\nSECRET_KEY=x\n"
+    assert planned_example(make_project, {".env.example": mine}) == mine
