@@ -141,7 +141,7 @@ class _Process:
     """A child in its own process group, its output in a file, always stopped."""
 
     def __init__(self, argv: list[str], cwd: Path, env: dict[str, str]) -> None:
-        self._out = tempfile.TemporaryFile()
+        self._out = tempfile.TemporaryFile()  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
             argv,
             cwd=cwd,
@@ -278,6 +278,8 @@ def resolve_python(project: ProjectModel, python: str) -> str:
     """The interpreter `--python` names, when it can import Django; else a UsageError."""
     from fixer.django_runner import find_python
 
+    if os.sep in python and Path(python).exists():
+        python = os.path.abspath(python)  # not resolve(): a venv's python is a symlink
     found, why = find_python(project, python)
     if found is None:
         raise UsageError(why)
@@ -437,8 +439,7 @@ def _serving_overrides(run: _Run) -> tuple[dict[str, str], str]:
         names = ", ".join(sorted({s.setting for s in others}))
         return (
             {"STARTUP_CHECKS": "false"},
-            f"STARTUP_CHECKS=false: {names} is down by design in this run (step 6 runs the "
-            "probes)",
+            f"STARTUP_CHECKS=false: {names} is down by design in this run (step 6 runs the probes)",
         )
     return {"STARTUP_CHECKS": "true"}, ""
 
@@ -485,14 +486,16 @@ def step_migrations(run: _Run, done: list[Step]) -> Step:
     return step
 
 
-def _server_blocker(run: _Run) -> str:
-    if run.server.problem:
-        return run.server.problem
-    if run.env.database.kind == "piecewise" and run.database_url:
+def _database_blocker(run: _Run) -> str:
+    """Why the run has no throwaway database for steps 3-5, or ""."""
+    db = run.env.database
+    if db.runnable or (db.kind == "piecewise" and run.database_url):
         return ""
-    if not run.env.database.runnable:
-        return run.env.database.reason
-    return ""
+    return db.reason
+
+
+def _server_blocker(run: _Run) -> str:
+    return run.server.problem or _database_blocker(run)
 
 
 def _serve(run: _Run, env: dict[str, str]) -> tuple[_Process | None, int, list[str], str]:
@@ -547,10 +550,10 @@ def step_boot(run: _Run, done: list[Step]) -> Step:
 def step_migrate(run: _Run, done: list[Step]) -> Step:
     argv = [*run.manage, "migrate", "--noinput", "--no-color"]
     step = Step(4, STEP_NAMES[4], "skipped")
-    if run.env.database.kind != "piecewise" or not run.database_url:
-        if not run.env.database.runnable:
-            step.reason = run.env.database.reason
-            return step
+    blocker = _database_blocker(run)
+    if blocker:
+        step.reason = blocker
+        return step
     extra, note = _serving_overrides(run)
     step.note = note
     code, output = _run(argv, run.cwd, run.environ(**extra), COMMAND_TIMEOUT)
@@ -560,7 +563,9 @@ def step_migrate(run: _Run, done: list[Step]) -> Step:
     else:
         step.status = "fail"
         step.reason = (
-            f"timed out after {COMMAND_TIMEOUT} s" if code is None else run.mask(_last_error(output))
+            f"timed out after {COMMAND_TIMEOUT} s"
+            if code is None
+            else run.mask(_last_error(output))
         )
     return step
 
@@ -597,7 +602,7 @@ def walk(patterns, prefix, depth):
         if part is None:
             continue
         if hasattr(entry, "url_patterns"):
-            if getattr(entry, "app_name", None) == "admin" or getattr(entry, "namespace", None) == "admin":
+            if "admin" in (getattr(entry, "app_name", None), getattr(entry, "namespace", None)):
                 found.append(prefix + part)
                 continue
             walk(entry.url_patterns, prefix + part, depth + 1)
@@ -772,7 +777,9 @@ def step_collectstatic(run: _Run, done: list[Step]) -> Step:
     else:
         step.status = "fail"
         step.reason = (
-            f"timed out after {COMMAND_TIMEOUT} s" if code is None else run.mask(_last_error(output))
+            f"timed out after {COMMAND_TIMEOUT} s"
+            if code is None
+            else run.mask(_last_error(output))
         )
     return step
 

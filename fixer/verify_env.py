@@ -21,7 +21,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-from fixer.deploy_files import Dockerfile, Instruction, ScriptCommand, server_invocations, split_shell
+from fixer.deploy_files import (
+    Dockerfile,
+    Instruction,
+    ScriptCommand,
+    server_invocations,
+    split_shell,
+)
 from fixer.project import ProjectModel
 from fixer.settings_eval import EnvDict, EnvRef
 
@@ -190,9 +196,9 @@ def _database(project: ProjectModel, variables: dict[str, Variable]) -> Database
                 url_var = url_var or var.name
             elif len(path) == 3 and path[2] in _DB_KEYS:
                 parts[path[2]] = var.name
-    if url_var is None and service is not None and service.env_var and not parts:
-        if variables.get(service.env_var) and variables[service.env_var].cast == "db":
-            url_var = service.env_var
+    named = variables.get(service.env_var) if service and service.env_var else None
+    if url_var is None and named is not None and named.cast == "db" and not parts:
+        url_var = named.name
     if url_var:
         return Database("url", url_var, engine=engine)
     if parts:
@@ -369,9 +375,7 @@ def mentions_probes(source_root: Path) -> bool:
     return False
 
 
-def build_env(
-    project: ProjectModel, sqlite_path: Path, database_url: str | None = None
-) -> RunEnv:
+def build_env(project: ProjectModel, sqlite_path: Path, database_url: str | None = None) -> RunEnv:
     """The project's variables for a verify run (see the module docstring)."""
     variables = settings_variables(project)
     example = read_example(project.root)
