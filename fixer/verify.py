@@ -842,6 +842,7 @@ def reviewer_commands(run: _Run, steps: list[Step]) -> list[str]:
     if 3 in ran and run.server.server:
         argv = run.server.argv("python", Path("manage.py"), 8000)
         lines.append(f"{serving}{shlex.join(argv)} & server=$!")
+        lines.append("trap 'kill $server 2>/dev/null || true' EXIT")
         lines.append(
             "for i in $(seq 30); do curl -fsS -o /dev/null http://127.0.0.1:8000/health "
             "&& break; sleep 1; done"
