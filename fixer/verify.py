@@ -358,11 +358,13 @@ def _prepare(
     _shim(shims, python)
     tmp = scratch / "tmp"
     tmp.mkdir(exist_ok=True)
+    home = scratch / "home"
+    home.mkdir(exist_ok=True)
     base = {
         "PATH": os.pathsep.join(
             [str(shims), str(Path(python).parent), os.environ.get("PATH", os.defpath)]
         ),
-        "HOME": os.environ.get("HOME", str(scratch)),
+        "HOME": str(home),  # servers write there (gunicorn's control socket)
         "LANG": os.environ.get("LANG", "C.UTF-8"),
         "TMPDIR": str(tmp),
         "PYTHONDONTWRITEBYTECODE": "1",
@@ -517,6 +519,14 @@ def _serve(run: _Run, env: dict[str, str]) -> tuple[_Process | None, int, list[s
     return process, port, argv, f"the server did not listen within {START_TIMEOUT} s"
 
 
+def _exited(process: _Process | None) -> str:
+    """Why the server is gone after it listened (gunicorn's master binds before its worker
+    boots, and exits when the worker cannot)."""
+    if process is None or process.wait(0.5) is None:
+        return ""
+    return f"the server exited with status {process.proc.returncode}"
+
+
 def step_boot(run: _Run, done: list[Step]) -> Step:
     step = Step(3, STEP_NAMES[3], "skipped", note=run.server.origin)
     blocker = _server_blocker(run)
@@ -534,6 +544,7 @@ def step_boot(run: _Run, done: list[Step]) -> Step:
             status, error = _get(port, path, 10)
             if status != 200:
                 failures.append(f"{path} answered {status}" if status else f"{path}: {error}")
+    why = why or _exited(process)
     output = process.stop() if process is not None else why
     if "Accessing the database during app initialization" in output:
         failures.append("a query runs during app initialization")
@@ -662,6 +673,7 @@ def step_pages(run: _Run, done: list[Step]) -> Step:
                 failures.append(f"{url} took {seconds:.1f} s")
             else:
                 answered.append(f"{status} {url}")
+    why = why or _exited(process)
     output = process.stop() if process is not None else why
     step.output = run.tail("\n".join(answered) + "\n" + output if answered else output)
     if why:
