@@ -255,7 +255,11 @@ class Run:
 
 def _copy_tree(src: Path, dst: Path) -> None:
     def ignore(folder: str, names: list[str]) -> set[str]:
-        skip = {n for n in names if n in _SKIP_NAMES}
+        skip = {
+            n
+            for n in names
+            if n in _SKIP_NAMES and not (Path(folder) / n / "__init__.py").is_file()
+        }
         for name in names:
             if name == ".env" or (
                 name.startswith(".env.") and name not in verify_env.EXAMPLE_FILES
@@ -311,18 +315,19 @@ def verify_project(
     manage: str | None = None,
     build_args: dict[str, str] | None = None,
 ) -> VerifyReport:
-    """Run the steps on the project at `root` (never written: everything runs in a copy)."""
+    """Run the steps on the project at `root`. `root` is never written: everything runs in a
+    temporary copy (kept, for inspection, in a new folder below `work` when that is given)."""
     root = Path(root).resolve()
     if not root.is_dir():
         raise UsageError(f"{root}: not a directory")
     if database_url is not None:
         check_database_url(database_url)
-    original = discover(root, settings=settings, manage=manage)
-    interpreter = resolve_python(original, python)
     with _workspace(work) as scratch:
         tree = scratch / "tree"
         _copy_tree(root, tree)
         project = discover(tree, settings=settings, manage=manage)
+        # asked in the copy: even this first `import django` runs from the project's folder
+        interpreter = resolve_python(project, python)
         run = _prepare(project, interpreter, tree, scratch, database_url)
         run.build_args = dict(build_args or {})
         steps = _steps(run, only or set(range(1, 9)), image)

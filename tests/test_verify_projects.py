@@ -187,3 +187,15 @@ def test_after_apply_every_step_passes(name, tmp_path, fresh_database, request):
         8: "skipped",
     }, explain(report)
     assert snapshot(repo) == before
+
+
+def test_a_planted_django_module_runs_only_in_the_copy(tmp_path):
+    repo = tmp_path / "deploy_ready"
+    shutil.copytree(PROJECTS / "deploy_ready", repo)
+    (repo / "django.py").write_text(
+        "import os\nopen(os.path.join(os.getcwd(), 'planted'), 'w').close()\n"
+    )
+    before = snapshot(repo)
+    report = verify_project(repo, python=sys.executable, only={1})
+    assert report.step(1).status == "fail"  # the planted module shadows Django, in the copy
+    assert snapshot(repo) == before
