@@ -478,6 +478,23 @@ def step_collectstatic(run: Run, done: list[Step]) -> Step:
     step.note = f"{where}, with the Dockerfile's ENV/ARG only"
     argv = ["sh", "-c", command.text]
     step.command = command.text
+    outside = _static_root_outside(run, {**env, **command.env})
+    if outside:
+        # an absolute STATIC_ROOT (/app/static) would be written on this machine: the same
+        # command with the same variables, under a settings module that only moves it
+        module, static_root = outside
+        wrapper = run.work / "collectstatic-settings"
+        wrapper.mkdir(exist_ok=True)
+        target = run.work / "staticfiles"
+        (wrapper / "_djfix_collectstatic.py").write_text(
+            f"from {module} import *  # noqa: F403\nSTATIC_ROOT = {str(target)!r}\n",
+            encoding="utf-8",
+        )
+        env.update(command.env)
+        env["DJANGO_SETTINGS_MODULE"] = "_djfix_collectstatic"
+        env["PYTHONPATH"] = str(wrapper)
+        argv = command.argv
+        step.note += f"; STATIC_ROOT ({static_root}) moved to a temporary folder"
     code, output = run_command(argv, run.cwd, env, COMMAND_TIMEOUT)
     step.output = run.tail(output)
     if code == 0:
@@ -488,6 +505,29 @@ def step_collectstatic(run: Run, done: list[Step]) -> Step:
             f"timed out after {COMMAND_TIMEOUT} s" if code is None else run.mask(last_error(output))
         )
     return step
+
+
+_STATIC_PROBE = (
+    "import os\n"
+    "from django.conf import settings\n"
+    "print('DJFIX-STATIC', settings.SETTINGS_MODULE, settings.STATIC_ROOT or '')\n"
+)
+
+
+def _static_root_outside(run: Run, env: dict[str, str]) -> tuple[str, str] | None:
+    """(settings module, STATIC_ROOT) when collectstatic would write outside the copy."""
+    probe_env = dict(env)
+    probe_env.setdefault("DJANGO_SETTINGS_MODULE", run.project.settings_module)
+    code, output = run_command([run.python, "-c", _STATIC_PROBE], run.cwd, probe_env, 60)
+    line = next((ln for ln in output.splitlines() if ln.startswith("DJFIX-STATIC ")), None)
+    if code != 0 or line is None:
+        return None  # the command itself will say what is wrong
+    _, module, static_root = [*line.split(" ", 2), ""][:3]
+    if not static_root:
+        return None
+    path = Path(run.cwd, static_root).resolve()
+    inside = path == run.tree.resolve() or run.tree.resolve() in path.parents
+    return None if inside else (module, static_root)
 
 
 def step_image(run: Run, done: list[Step], image: bool) -> Step:

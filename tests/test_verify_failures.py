@@ -159,3 +159,12 @@ def test_a_value_read_with_the_wrong_type_fails_step_1(tmp_path):
     )
     report, table = run(repo, {1})
     assert report.step(1).reason == "1 issue(s): security.W018", table
+
+
+def test_an_absolute_static_root_is_never_written(tmp_path):
+    outside = tmp_path / "outside" / "static"
+    repo = broken(tmp_path, "shipit/settings.py", 'BASE_DIR / "staticfiles"', repr(str(outside)))
+    report, table = run(repo, {7})
+    assert report.step(7).status == "pass", table
+    assert report.step(7).note.endswith(f"STATIC_ROOT ({outside}) moved to a temporary folder")
+    assert not outside.exists()
