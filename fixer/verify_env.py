@@ -533,7 +533,9 @@ def _expand(word: str, variables: dict[str, str]) -> str:
     )
 
 
-def _server_from(commands: list[ScriptCommand], variables: dict[str, str]) -> tuple | None:
+def _server_from(
+    commands: list[ScriptCommand], variables: dict[str, str]
+) -> tuple[str, list[str]] | None:
     """(server, args) of the first server `commands` start, looking through `sh -c` and
     launchers (`exec`, `tini --`, `poetry run`)."""
     for command, server in server_invocations(commands):
