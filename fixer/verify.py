@@ -179,6 +179,7 @@ def verify_project(
         raise UsageError(f"{root}: not a directory")
     if database_url is not None:
         check_database_url(database_url)
+    discover(root, settings=settings, manage=manage)  # static: bad input is named as given
     with _workspace(work) as scratch, _stopping():
         tree = scratch / "tree"
         try:

@@ -530,3 +530,9 @@ def _running_in_group(pgid: int) -> list[int]:
         if int(fields[2]) == pgid and fields[0] != "Z":
             running.append(int(stat.parent.name))
     return running
+
+
+def test_a_folder_without_django_exits_2(tmp_path):
+    result = CliRunner().invoke(app, ["verify", str(tmp_path), "--python", sys.executable])
+    assert result.exit_code == 2
+    assert f"{tmp_path} is empty: there is no Django project to check" in result.output
