@@ -1,0 +1,351 @@
+"""`djfix verify`: run the project for real and say, step by step, what works.
+
+Every step runs in a subprocess with the project's own interpreter, from a temporary copy of
+the repository (without `.env`, databases or virtualenvs), under an environment that holds only
+the variables the settings read (see `fixer.verify_env`). Servers listen on 127.0.0.1 only;
+every wait is bounded and every process is stopped through its process group.
+
+Steps:
+  1. the settings import and `manage.py check --deploy` reports no issue;
+  2. `makemigrations --check --dry-run` is clean;
+  3. the app server the Dockerfile names starts on the EMPTY database and /health and
+     /common/health answer 200;
+  4. `migrate` succeeds on that database;
+  5. with the cache's Redis unreachable, / and every URL without parameters answer non-5xx
+     within 2 s;
+  6. with the database unreachable and STARTUP_CHECKS on, the start fails within 30 s naming the
+     database and its variable, and no credential appears in the output;
+  7. the Dockerfile's collectstatic line runs as written, with only the Dockerfile's environment;
+  8. (--image) the api and static images build and the api image passes step 3.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from fixer import verify_env
+from fixer.errors import DjfixError, UsageError
+from fixer.project import ProjectModel, discover
+from fixer.verify_process import stop_all
+from fixer.verify_steps import (
+    STEP_NAMES,
+    Run,
+    Step,
+    run_steps,
+    serving_overrides,
+)
+
+__all__ = [
+    "STEP_NAMES",
+    "Step",
+    "VerifyReport",
+    "render_json",
+    "render_table",
+    "verify_project",
+]
+
+#: folders and files never copied into the run's tree
+_SKIP_NAMES = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        "node_modules",
+        ".venv",
+        "venv",
+        ".tox",
+        ".nox",
+        "__pycache__",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        "staticfiles",
+    }
+)
+_DB_SUFFIXES = (".sqlite3", ".sqlite", ".db")
+
+
+@dataclass
+class VerifyReport:
+    root: str
+    python: str | None
+    steps: list[Step]
+    env_names: list[str]
+    commands: list[str]
+    notes: list[str] = field(default_factory=list)
+    django_settings: str = ""
+
+    def ok(self) -> bool:
+        """True when every step that ran passed."""
+        return all(s.status != "fail" for s in self.steps)
+
+    def step(self, n: int) -> Step | None:
+        return next((s for s in self.steps if s.number == n), None)
+
+    def to_json(self) -> dict:
+        data = asdict(self)
+        data["ok"] = self.ok()
+        return data
+
+
+# ---------------------------------------------------------------------------------------------
+# The run
+# ---------------------------------------------------------------------------------------------
+
+
+def copy_tree(src: Path, dst: Path) -> None:
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        skip = {
+            n
+            for n in names
+            if n in _SKIP_NAMES and not (Path(folder) / n / "__init__.py").is_file()
+        }
+        for name in names:
+            if name == ".env" or (
+                name.startswith(".env.") and name not in verify_env.EXAMPLE_FILES
+            ):
+                skip.add(name)  # the user's own environment files: never read
+            elif name.endswith(_DB_SUFFIXES) and (Path(folder) / name).is_file():
+                skip.add(name)  # the user's databases
+        return skip
+
+    shutil.copytree(src, dst, symlinks=True, ignore=ignore)
+
+
+def _shim(bin_dir: Path, python: str) -> None:
+    """`python` and `python3` on PATH are the project's interpreter (for the Dockerfile line)."""
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    for name in ("python", "python3"):
+        path = bin_dir / name
+        path.write_text(f'#!/bin/sh\nexec {shlex.quote(python)} "$@"\n', encoding="utf-8")
+        path.chmod(0o755)
+
+
+def resolve_python(project: ProjectModel, python: str) -> str:
+    """The interpreter `--python` names, when it can import Django; else a UsageError."""
+    from fixer.django_runner import find_python
+
+    if os.sep in python and Path(python).exists():
+        python = os.path.abspath(python)  # not resolve(): a venv's python is a symlink
+    found, why = find_python(project, python)
+    if found is None:
+        raise UsageError(why)
+    return found
+
+
+@contextmanager
+def _stopping() -> Iterator[None]:
+    try:
+        yield
+    finally:
+        stop_all()  # a step that ended early (an error, Ctrl-C) leaves no server behind
+
+
+@contextmanager
+def _workspace(work: Path | None) -> Iterator[Path]:
+    if work is not None:
+        work.mkdir(parents=True, exist_ok=True)
+        yield Path(tempfile.mkdtemp(prefix="verify-", dir=work))
+        return
+    with tempfile.TemporaryDirectory(prefix="djfix-verify-") as tmp:
+        yield Path(tmp)
+
+
+def verify_project(
+    root: Path,
+    *,
+    python: str,
+    database_url: str | None = None,
+    image: bool = False,
+    only: set[int] | None = None,
+    work: Path | None = None,
+    settings: str | None = None,
+    manage: str | None = None,
+    build_args: dict[str, str] | None = None,
+) -> VerifyReport:
+    """Run the steps on the project at `root`. `root` is never written: everything runs in a
+    temporary copy (kept, for inspection, in a new folder below `work` when that is given)."""
+    root = Path(root).resolve()
+    if not root.is_dir():
+        raise UsageError(f"{root}: not a directory")
+    if database_url is not None:
+        check_database_url(database_url)
+    discover(root, settings=settings, manage=manage)  # static: bad input is named as given
+    with _workspace(work) as scratch, _stopping():
+        tree = scratch / "tree"
+        try:
+            copy_tree(root, tree)
+        except (OSError, shutil.Error) as exc:
+            raise DjfixError(f"{root}: could not copy it to a temporary folder: {exc}") from None
+        project = discover(tree, settings=settings, manage=manage)
+        # asked in the copy: even this first `import django` runs from the project's folder
+        interpreter = resolve_python(project, python)
+        run = _prepare(project, interpreter, tree, scratch, database_url)
+        run.build_args = dict(build_args or {})
+        steps = run_steps(run, only or set(range(1, 9)), image)
+        report = VerifyReport(
+            root=str(root),
+            python=interpreter,
+            steps=steps,
+            env_names=sorted(run.env.values),
+            commands=reviewer_commands(run, steps),
+            notes=list(run.env.notes),
+            django_settings=project.production_module,
+        )
+    return report
+
+
+def check_database_url(url: str) -> None:
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises on a bad port
+    except ValueError as exc:
+        raise UsageError(f"--database-url: {exc}") from None
+    scheme = parts.scheme.lower()
+    if not scheme or not (scheme.startswith(("postgres", "pgsql", "mysql", "sqlite"))):
+        raise UsageError(
+            "--database-url: give a postgres://, mysql:// or sqlite:/// URL of an EMPTY database"
+        )
+    if not scheme.startswith("sqlite") and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
+        raise UsageError("--database-url: verify only talks to this machine (127.0.0.1)")
+
+
+def _prepare(
+    project: ProjectModel, python: str, tree: Path, scratch: Path, database_url: str | None
+) -> Run:
+    env = verify_env.build_env(project, scratch / "verify.sqlite3", database_url)
+    shims = scratch / "bin"
+    _shim(shims, python)
+    tmp = scratch / "tmp"
+    tmp.mkdir(exist_ok=True)
+    home = scratch / "home"
+    home.mkdir(exist_ok=True)
+    base = {
+        "PATH": os.pathsep.join(
+            [str(shims), str(Path(python).parent), os.environ.get("PATH", os.defpath)]
+        ),
+        "HOME": str(home),  # servers write there (gunicorn's control socket)
+        "LANG": os.environ.get("LANG", "C.UTF-8"),
+        "TMPDIR": str(tmp),
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONUNBUFFERED": "1",
+        "DJANGO_SETTINGS_MODULE": project.production_module,
+    }
+    if project.manage_py:
+        manage_path = tree / project.manage_py
+        cwd = manage_path.parent
+        manage = [python, str(manage_path)]
+    else:
+        cwd = project.source_root
+        manage = [python, "-m", "django"]
+    return Run(
+        project,
+        python,
+        tree,
+        scratch,
+        env,
+        base,
+        cwd,
+        manage,
+        verify_env.server_command(project),
+        database_url,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# What a reviewer pastes
+# ---------------------------------------------------------------------------------------------
+
+
+def reviewer_commands(run: Run, steps: list[Step]) -> list[str]:
+    """Shell commands that repeat the run from the repository root, with the project's
+    interpreter as `python` on PATH: exports (placeholders for secrets), then each step."""
+    ran = {s.number for s in steps if s.status != "skipped"}
+    lines: list[str] = []
+    rel = run.cwd.relative_to(run.tree).as_posix() if run.cwd != run.tree else ""
+    if rel:
+        lines.append(f"cd {shlex.quote(rel)}")
+    for name in sorted(run.env.values):
+        if run.env.database.kind == "url" and name == run.env.database.variable:
+            value = (
+                run.env.shown[name]
+                if run.database_url
+                else '"sqlite:///$(mktemp -d)/verify.sqlite3"'
+            )
+        else:
+            value = run.env.shown.get(name, shlex.quote(run.env.values[name]))
+        lines.append(f"export {name}={value}")
+    lines.append(f"export DJANGO_SETTINGS_MODULE={run.project.production_module}")
+    manage = "python manage.py" if run.project.manage_py else "python -m django"
+    probes_off = "STARTUP_CHECKS=false " if run.env.probes else ""
+    extra, _ = serving_overrides(run)
+    serving = " ".join(f"{k}={v}" for k, v in extra.items())
+    serving = serving + " " if serving else ""
+    if 1 in ran:
+        lines.append(f"{probes_off}{manage} check --deploy")
+    if 2 in ran:
+        lines.append(f"{probes_off}{manage} makemigrations --check --dry-run")
+    if 3 in ran and run.server.server:
+        argv = run.server.argv("python", Path("manage.py"), 8000)
+        lines.append(f"{serving}{shlex.join(argv)} & server=$!")
+        lines.append("trap 'kill $server 2>/dev/null || true' EXIT")
+        lines.append(
+            "for i in $(seq 30); do curl -fsS -o /dev/null http://127.0.0.1:8000/health "
+            "&& break; sleep 1; done"
+        )
+        lines.append("curl -fsS http://127.0.0.1:8000/health")
+        lines.append("curl -fsS http://127.0.0.1:8000/common/health")
+        lines.append("kill $server")
+    if 4 in ran:
+        lines.append(f"{serving}{manage} migrate --noinput")
+    return lines
+
+
+# ---------------------------------------------------------------------------------------------
+# Rendering
+# ---------------------------------------------------------------------------------------------
+
+_COLORS = {"pass": "\x1b[32m", "fail": "\x1b[31m", "skipped": "\x1b[33m"}
+
+
+def render_table(report: VerifyReport, *, color: bool = False) -> str:
+    """The steps as a text table; under each failing step its command and last lines."""
+    width = max((len(s.name) for s in report.steps), default=10)
+    lines = [f"djfix verify {report.root}", f"  python: {report.python}"]
+    lines.append(f"  settings: {report.django_settings}")
+    lines.append("")
+    lines.append(f"  {'#':>2}  {'step':<{width}}  {'status':<7}  reason")
+    for step in report.steps:
+        status = f"{step.status:<7}"
+        if color:
+            status = f"{_COLORS.get(step.status, '')}{status}\x1b[0m"
+        text = step.reason or step.note
+        lines.append(f"  {step.number:>2}  {step.name:<{width}}  {status}  {text}".rstrip())
+        if step.status == "fail":
+            if step.command:
+                lines.append(f"        $ {step.command}")
+            for out in step.output.splitlines():
+                lines.append(f"        | {out}".rstrip())
+    for note in report.notes:
+        lines.append(f"  note: {note}")
+    ran = [s for s in report.steps if s.status != "skipped"]
+    passed = sum(1 for s in ran if s.status == "pass")
+    lines.append("")
+    lines.append(
+        f"{passed} of {len(ran)} steps that ran passed"
+        + (f", {len(report.steps) - len(ran)} skipped" if len(ran) < len(report.steps) else "")
+    )
+    return "\n".join(lines) + "\n"
+
+
+def render_json(report: VerifyReport) -> str:
+    return json.dumps(report.to_json(), indent=2) + "\n"
