@@ -70,6 +70,7 @@ class Run:
     database_url: str | None
     build_args: dict[str, str] = field(default_factory=dict)
     settings_load: bool = True  # step 1 found the settings import (checks ran)
+    static_note: str = ""  # what was done so the served pages find the static manifest
 
     def environ(self, **overrides: str) -> dict[str, str]:
         env = dict(self.base)
@@ -97,6 +98,7 @@ class Run:
 
 def run_steps(run: Run, only: set[int], image: bool) -> list[Step]:
     steps: list[Step] = []
+    prepared = False
     for number in range(1, 9):
         name = STEP_NAMES[number]
         if number not in only:
@@ -105,10 +107,63 @@ def run_steps(run: Run, only: set[int], image: bool) -> list[Step]:
             steps.append(Step(number, name, "skipped", reason="the settings do not load (step 1)"))
             continue
         start = time.monotonic()
+        if number in (3, 5) and not prepared:
+            prepared = True
+            run.static_note = collect_manifest(run)
         step = _STEPS[number](run, steps, image) if number == 8 else _STEPS[number](run, steps)
+        if number in (3, 5) and run.static_note:
+            step.note = "; ".join(x for x in (step.note, run.static_note) if x)
         step.seconds = round(time.monotonic() - start, 2)
         steps.append(step)
     return steps
+
+
+_MANIFEST_PROBE = (
+    "from django.conf import settings\n"
+    "from django.contrib.staticfiles.storage import ManifestFilesMixin, staticfiles_storage\n"
+    "# the lazy storage answers isinstance for the class it wraps\n"
+    "manifest = isinstance(staticfiles_storage, ManifestFilesMixin)\n"
+    "print('DJFIX-MANIFEST', int(manifest), settings.STATIC_ROOT or '')\n"
+)
+
+
+def collect_manifest(run: Run) -> str:
+    """A manifest static storage (ManifestStaticFilesStorage, whitenoise's compressed one)
+    makes every page that uses `{% static %}` fail until collectstatic has written its
+    manifest. The image runs collectstatic at build time, so the served steps run it first
+    too, into the copy. Returns the note the served steps carry ("" when nothing was needed)."""
+    env = run.environ(STARTUP_CHECKS="false")
+    code, output = run_command(
+        [run.python, "-c", "import django; django.setup()\n" + _MANIFEST_PROBE],
+        run.cwd,
+        env,
+        60,
+    )
+    line = next((ln for ln in output.splitlines() if ln.startswith("DJFIX-MANIFEST ")), None)
+    if code != 0 or line is None:
+        return ""
+    _, manifest, static_root = [*line.split(" ", 2), ""][:3]
+    if manifest != "1":
+        return ""
+    if not static_root:
+        return "the static storage needs a manifest but STATIC_ROOT is not set"
+    target = Path(run.cwd, static_root).resolve()
+    tree = run.tree.resolve()
+    if target != tree and tree not in target.parents:
+        return (
+            f"the static storage needs a manifest, and STATIC_ROOT ({static_root}) is outside "
+            "the project: collectstatic was not run first"
+        )
+    code, output = run_command(
+        [*run.manage, "collectstatic", "--noinput"], run.cwd, env, COMMAND_TIMEOUT
+    )
+    if code != 0:
+        return "collectstatic (run first for the manifest storage) failed: " + run.mask(
+            last_error(output)
+        )
+    return (
+        "collectstatic ran first, as the image build does (the static storage needs its manifest)"
+    )
 
 
 def _issues(output: str) -> list[str]:

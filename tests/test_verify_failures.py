@@ -168,3 +168,39 @@ def test_an_absolute_static_root_is_never_written(tmp_path):
     assert report.step(7).status == "pass", table
     assert report.step(7).note.endswith(f"STATIC_ROOT ({outside}) moved to a temporary folder")
     assert not outside.exists()
+
+
+def test_a_manifest_static_storage_gets_its_manifest_before_pages_are_served(tmp_path):
+    # ManifestStaticFilesStorage (and whitenoise's compressed one) make every page that uses
+    # {% static %} answer 500 until collectstatic has written the manifest: the image build runs
+    # it, so verify runs it first too, and the pages must then answer
+    repo = broken(
+        tmp_path,
+        "shipit/settings.py",
+        'STATIC_ROOT = BASE_DIR / "staticfiles"\n',
+        'STATIC_ROOT = BASE_DIR / "staticfiles"\n'
+        "STATICFILES_DIRS = [BASE_DIR / 'assets']\n"
+        "STORAGES = {\n"
+        '    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},\n'
+        '    "staticfiles": {\n'
+        '        "BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"\n'
+        "    },\n"
+        "}\n",
+    )
+    (repo / "assets").mkdir()
+    (repo / "assets" / "site.css").write_text("body { margin: 0 }\n", encoding="utf-8")
+    broken(
+        tmp_path,
+        "shipit/urls.py",
+        "urlpatterns = [\n",
+        "from django.http import HttpResponse\n"
+        "from django.template import engines\n\n\n"
+        "def home(request):\n"
+        "    page = engines['django'].from_string(\"{% load static %}{% static 'site.css' %}\")\n"
+        "    return HttpResponse(page.render())\n\n\n"
+        "urlpatterns = [\n    path('', home),\n",
+    )
+    report, table = run(repo, {3, 4, 5})
+    assert report.step(5).status == "pass", table
+    assert "collectstatic ran first" in report.step(5).note, table
+    assert not (repo / "staticfiles").exists()  # the user's tree is never written
