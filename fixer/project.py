@@ -1187,6 +1187,10 @@ def _read_services(model: ProjectModel) -> None:
                 if isinstance(engine, str):
                     low = engine.lower()
                     kind = next((k for key, k in _DB_KINDS if key in low), "other")
+                elif isinstance(engine, EnvRef):
+                    # the environment picks the engine (SQLite by default, a server in
+                    # production): a networked database as far as probes and messages go
+                    kind = "unknown"
                 host = conf.get("HOST")
                 port = conf.get("PORT")
                 if isinstance(host, str) and host:

@@ -295,6 +295,26 @@ def test_services_from_env_and_literals(make_project):
     ]
 
 
+def test_database_engine_from_the_environment_is_a_networked_database(make_project):
+    # ENGINE, HOST, ... read piece by piece, SQLite by default: production names a server
+    project = make_project(
+        {
+            "mysite/settings.py": """\
+                import os
+                INSTALLED_APPS = []
+                DATABASES = {"default": {
+                    "ENGINE": os.environ.get("SQL_ENGINE", "django.db.backends.sqlite3"),
+                    "NAME": os.environ.get("SQL_DATABASE", "db.sqlite3"),
+                    "HOST": os.environ.get("SQL_HOST", "localhost"),
+                    "PORT": os.environ.get("SQL_PORT", "5432"),
+                }}
+            """
+        }
+    )
+    got = [(s.kind, s.role, s.setting, s.env_var) for s in project.services]
+    assert got == [("unknown", "database", "DATABASES['default']", "SQL_HOST")]
+
+
 def test_mask_url_never_shows_credentials():
     assert mask_url("redis://:secret@host:6379/0") == "redis://***@host:6379/0"
     assert mask_url("postgres://user:pw@db:5432/x") == "postgres://***@db:5432/x"
