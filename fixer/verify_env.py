@@ -142,8 +142,17 @@ def settings_variables(project: ProjectModel) -> dict[str, Variable]:
     for dotted in seen:
         module = project.settings_modules.get(dotted)
         for use in module.env_uses if module else []:
-            if use.var and use.var != "DJANGO_SETTINGS_MODULE":
-                found.setdefault(use.var, Variable(use.var))
+            if not use.var or use.var == "DJANGO_SETTINGS_MODULE":
+                continue
+            # a read inside an expression (`bool(strtobool(os.environ.get("DEBUG") or ...))`,
+            # a helper's argument): its own cast and default still say what it accepts and
+            # whether it is optional, and its setting what the run must give it
+            entry = found.setdefault(use.var, Variable(use.var))
+            if use.setting and not entry.settings:
+                entry.settings.append((use.setting,))
+            if use.ref is not None:
+                entry.cast = entry.cast or use.ref.cast
+                entry.has_default = entry.has_default or use.ref.has_default
     return found
 
 
@@ -170,8 +179,9 @@ def parse_env_text(text: str) -> dict[str, str]:
         if not match:
             continue
         name, value = match.groups()
-        if value[:1] in ("'", '"') and value.endswith(value[0]) and len(value) >= 2:
-            value = value[1:-1]
+        quoted = re.match(r"""^(['"])(.*?)\1\s*(?:#.*)?$""", value)
+        if quoted:  # `"direct" # a comment`, as dotenv files write it
+            value = quoted.group(2)
         else:
             value = re.sub(r"\s+#.*$", "", value)
         out[name] = value
