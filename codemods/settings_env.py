@@ -138,6 +138,8 @@ class EnvVariable:
     dev_value: str | None = None  # the old value, for the untracked .env only
     secret: bool = False
     required: bool = False
+    # where a secret value was written: the setting's path (`DATABASES['default']['PASSWORD']`)
+    setting: str | None = field(default=None, compare=False)
 
 
 @dataclass
@@ -719,6 +721,7 @@ class SettingsToEnv(ModuleLevelCommand):
                         literal,
                         True,
                         True,
+                        setting=name,
                     )
                 )
                 return _env_call(None, "SECRET_KEY")
@@ -726,13 +729,24 @@ class SettingsToEnv(ModuleLevelCommand):
         if is_secret_name(name):
             if ok and isinstance(literal, str) and literal:
                 example = strip_credentials(literal) if has_credentials(literal) else ""
-                self._add(EnvVariable(name, f"{name} (secret).", example or "", literal, True))
+                self._add(
+                    EnvVariable(
+                        name, f"{name} (secret).", example or "", literal, True, setting=name
+                    )
+                )
                 return _env_call(None, name, example)
             return None
         if ok and isinstance(literal, str) and "://" in literal and has_credentials(literal):
             safe = strip_credentials(literal)
             self._add(
-                EnvVariable(name, f"{name} (its credentials are a secret).", safe, literal, True)
+                EnvVariable(
+                    name,
+                    f"{name} (its credentials are a secret).",
+                    safe,
+                    literal,
+                    True,
+                    setting=name,
+                )
             )
             return _env_call(None, name, safe)
         if not self.plan.config:
@@ -775,6 +789,7 @@ class SettingsToEnv(ModuleLevelCommand):
                     existing.dev_value = variable.dev_value
                 existing.secret = existing.secret or variable.secret
                 existing.required = existing.required or variable.required
+                existing.setting = existing.setting or variable.setting
                 if variable.example and not existing.example:
                     existing.example = variable.example
                 return
@@ -875,6 +890,7 @@ class SettingsToEnv(ModuleLevelCommand):
                 example,
                 dev_value,
                 secret=dev_value is not None,
+                setting=f"DATABASES[{alias!r}][{'PASSWORD'!r}]" if dev_value else None,
             )
         )
         call = _env_call("db", var, default_node=default_node)
@@ -903,14 +919,14 @@ class SettingsToEnv(ModuleLevelCommand):
                 )
                 if ok and isinstance(backend, str) and "redis" in backend.lower():
                     var = "REDIS_URL" if alias == "default" else f"{str(alias).upper()}_REDIS_URL"
-                    new_conf = self._location_from_env(conf, var)
+                    new_conf = self._location_from_env(conf, var, f"CACHES[{alias!r}]")
                     if new_conf is not None:
                         changed = True
                         new = element.with_changes(value=new_conf)
             elements.append(new)
         return node.with_changes(elements=elements) if changed else None
 
-    def _location_from_env(self, conf: cst.Dict, var: str) -> cst.Dict | None:
+    def _location_from_env(self, conf: cst.Dict, var: str, label: str) -> cst.Dict | None:
         out = []
         changed = False
         for e in conf.elements:
@@ -926,6 +942,7 @@ class SettingsToEnv(ModuleLevelCommand):
                             safe,
                             location if secret else None,
                             secret,
+                            setting=f"{label}['LOCATION']" if secret else None,
                         )
                     )
                     e = e.with_changes(value=_env_call(None, var, safe))

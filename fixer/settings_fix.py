@@ -11,7 +11,7 @@ from pathlib import PurePosixPath
 import libcst as cst
 
 from codemods import settings_env
-from fixer.apply import EnvVar, FixContext
+from fixer.apply import EnvVar, FixContext, SecretPlace
 from fixer.project import is_test_settings
 from fixer.settings_eval import SettingsModule
 
@@ -146,6 +146,14 @@ def fix_environment(ctx: FixContext) -> None:
                     else ("DATABASES" if variable.name.endswith("DATABASE_URL") else "CACHES")
                 )
                 ctx.secrets.append((variable.name, mod.rel, lines.get(setting, 0)))
+                ctx.secret_places.append(
+                    SecretPlace(
+                        variable.name,
+                        mod.rel,
+                        lines.get(setting, 0),
+                        variable.setting or variable.name,
+                    )
+                )
         for setting, line, reason in result.left:
             ctx.leave(5, mod.rel, f"{setting} (line {line}): {reason}")
         ctx.rewritten.update((5, mod.rel, setting) for setting, _ in result.rewritten)
@@ -225,6 +233,8 @@ def fix_redis_cache(ctx: FixContext) -> None:
                 )
             )
             ctx.secrets.append((name, rel, 0))
+            setting, line = getattr(result, "places", {}).get(name, ("CACHES", 0))
+            ctx.secret_places.append(SecretPlace(name, rel, line, setting))
         if result.code != source:
             ctx.packages.add("django-redis")
             ctx.write(rel, result.code, 8)
