@@ -74,8 +74,9 @@ class FixContext:
     rewritten: set[tuple[int, str, str]] = field(default_factory=set)
     # the secrets to rotate, by the setting that held them (`secrets` names the variables)
     secret_places: list[SecretPlace] = field(default_factory=list)
-    # called with the item of every write before it is made: plan() keeps the stages with it
-    on_write: Callable[[int], None] | None = field(default=None, repr=False, compare=False)
+    # called with the item of every write, before (False) and after (True) it is made:
+    # plan() keeps the stages with it
+    on_write: Callable[[int, bool], None] | None = field(default=None, repr=False, compare=False)
 
     def findings(self, item: int) -> list[Finding]:
         return [f for f in self.before.findings if f.item == item]
@@ -113,11 +114,13 @@ class FixContext:
 
     def write(self, rel: str, text: str, item: int, *, tracked: bool = True) -> None:
         if self.on_write is not None:
-            self.on_write(item)
+            self.on_write(item, False)
         before = self.changeset.read(rel)
         self.changeset.write(rel, text, item=item, tracked=tracked)
         if before != text:
             self.fixed_items.add(item)
+        if self.on_write is not None:
+            self.on_write(item, True)
 
 
 @dataclass
@@ -196,7 +199,7 @@ def plan(
     # plans leave them (the variables they read, STATIC_ROOT)
     ordered = sorted(modules(), key=lambda mod: mod.ITEM in CONTAINER_ITEMS)
     stager = _Stager(ctx)
-    ctx.on_write = stager.switch
+    ctx.on_write = stager.wrote
     for mod in ordered:
         fix = getattr(mod, "fix", None)
         if fix is None or mod.ITEM is None or not ctx.wants(mod.ITEM):
@@ -230,31 +233,54 @@ class _Stager:
     plan, and inside a plan shared by several items (the container plan adds item 4's
     STATIC_ROOT before item 1-3's Dockerfile) between their writes. Each stage also holds what
     `envfiles.finish` adds for the items so far (run on a copy), so the variables and packages
-    an item needs are committed with it."""
+    an item needs are committed with it. Inside a shared plan the stage is the context as it
+    was right after the item's last write (the packages the next item's part adds before its
+    own first write belong to that item)."""
 
     def __init__(self, ctx: FixContext) -> None:
         self.ctx = ctx
         self.item: int | None = None
         self.revision = ctx.changeset.revision
+        self.last: FixContext | None = None  # the context right after the last write
+        self.fixed: set[int] = set(ctx.fixed_items)  # fixed_items when the stage began
 
     def switch(self, item: int) -> None:
+        """A plan of `item` starts: the stage of the plan before ends here."""
         if item != self.item:
-            self.flush()
+            self.flush(self.ctx)
             self.item = item
 
-    def flush(self) -> None:
+    def wrote(self, item: int, done: bool) -> None:
+        if done:
+            self.last = self.ctx.fork() if self.item == item else None
+        elif item != self.item:
+            self.flush(self.last or self.ctx)
+            self.item = item
+
+    def flush(self, source: FixContext | None = None) -> None:
+        changeset = self.ctx.changeset
+        source = source or self.ctx
+        self.last = None
+        if self.item is not None and changeset.revision != self.revision:
+            resolve = _finished(source.fork())
+            fixed = source.fixed_items - self.fixed - {self.item}
+            if changeset.stages and changeset.stages[-1].item == self.item:
+                fixed |= changeset.stages.pop().fixed
+            changeset.mark(self.item, resolve=resolve, fixed=fixed)
+            self.fixed |= source.fixed_items
+        self.revision = changeset.revision
+
+
+def _finished(trial: FixContext) -> Callable[[], dict[str, str]]:
+    """The state of `trial` once the environment files are finished, computed when asked."""
+
+    def resolve() -> dict[str, str]:
         from fixer import envfiles
 
-        changeset = self.ctx.changeset
-        if self.item is not None and changeset.revision != self.revision:
-            trial = self.ctx.fork()
-            envfiles.finish(trial)
-            state = trial.changeset.state()
-            if changeset.stages and changeset.stages[-1].item == self.item:
-                changeset.stages[-1].texts = state
-            else:
-                changeset.mark(self.item, state)
-        self.revision = changeset.revision
+        envfiles.finish(trial)
+        return trial.changeset.state()
+
+    return resolve
 
 
 def _created(project: ProjectModel, changeset: Changeset) -> set[Path]:

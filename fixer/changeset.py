@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,15 +39,46 @@ class FileChange:
         return (b"\xef\xbb\xbf" + data) if self.bom else data
 
 
-@dataclass
 class Stage:
     """The tracked files as one checklist item's plan left them: `texts` maps every tracked file
     changed so far (by this item or the ones planned before it) to its text. Handing over makes
     one commit per stage, so each commit holds only its item's delta, even inside a file several
-    items change."""
+    items change.
 
-    item: int | None
-    texts: dict[str, str]
+    `raw` is the state the plans wrote; `texts` may add what finishing the plans adds for the
+    items so far (the environment files), computed only when first read: dry runs never pay
+    for it."""
+
+    def __init__(
+        self,
+        item: int | None,
+        texts: dict[str, str] | None = None,
+        *,
+        raw: dict[str, str] | None = None,
+        resolve: Callable[[], dict[str, str]] | None = None,
+        fixed: set[int] | None = None,
+    ) -> None:
+        self.item = item
+        # the items this stage's plan fixed beside its own (item 3 by the container plan)
+        self.fixed = set(fixed or ())
+        self.raw = dict(raw if raw is not None else texts or {})
+        self._texts = dict(texts) if texts is not None else None
+        self._resolve = resolve
+
+    @property
+    def texts(self) -> dict[str, str]:
+        if self._texts is None:
+            self._texts = self._resolve() if self._resolve is not None else dict(self.raw)
+            self._resolve = None
+        return self._texts
+
+    @texts.setter
+    def texts(self, value: dict[str, str]) -> None:
+        self._texts = dict(value)
+        self._resolve = None
+
+    def __repr__(self) -> str:
+        return f"Stage(item={self.item!r}, files={sorted(self.raw)})"
 
 
 def _newline_of(raw: bytes) -> str:
@@ -125,14 +157,32 @@ class Changeset:
     def __bool__(self) -> bool:
         return bool(self._changes)
 
+    def encode(self, rel: str, text: str) -> bytes:
+        """`text` as the bytes of `rel`: its line endings and byte-order mark put back."""
+        change = self._changes.get(rel)
+        if change is None:
+            _, newline, bom = self._disk(rel)
+            change = FileChange(rel, None, text, newline, bom)
+        return change.encoded(text)
+
     # -- stages --------------------------------------------------------------------------------
     def state(self) -> dict[str, str]:
         """Every tracked file changed so far, with its planned text."""
         return {c.rel: c.new for c in self.changes(tracked=True)}
 
-    def mark(self, item: int | None, texts: dict[str, str] | None = None) -> None:
-        """Record the state after `item`'s plan: `texts` (default: the current state)."""
-        self.stages.append(Stage(item, dict(self.state() if texts is None else texts)))
+    def mark(
+        self,
+        item: int | None,
+        texts: dict[str, str] | None = None,
+        *,
+        resolve: Callable[[], dict[str, str]] | None = None,
+        fixed: set[int] | None = None,
+    ) -> None:
+        """Record the state after `item`'s plan: `texts`, or what `resolve` returns when first
+        asked, or else the current state. `fixed`: other items the plan fixed on the way."""
+        if texts is None and resolve is None:
+            texts = self.state()
+        self.stages.append(Stage(item, texts, raw=self.state(), resolve=resolve, fixed=fixed))
 
     def staged(self) -> list[Stage]:
         """The stages the planner marked; for a changeset written without marks, one stage per
@@ -176,7 +226,7 @@ class Changeset:
         other._changes = {rel: c.copy() for rel, c in self._changes.items()}
         other.revision = self.revision
         other.derived = dict(self.derived)
-        other.stages = [Stage(s.item, dict(s.texts)) for s in self.stages]
+        other.stages = list(self.stages)
         other._log = list(self._log)
         return other
 
