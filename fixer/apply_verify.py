@@ -1,0 +1,496 @@
+"""`apply` proves its change before it hands anything over: it runs the project (`fixer.verify`)
+on a temporary copy of the original and on a temporary copy with the planned change, and leaves
+out the changes of an item that breaks a step which passed before.
+
+- Both runs happen in temporary copies of the project (the files git tracks or would track,
+  never the user's `.env` or anything git ignores), before any file, branch or commit is
+  written. A step that already failed on the original is not blamed on the change.
+- A step that passed before and fails after is a regression. djfix finds the item that causes
+  it by planning again without one item at a time (the plans read each other's output, so a
+  re-plan, not a subtracted diff) and running only the regressed steps on that plan. The items
+  whose changed files the failing step's output names are tried first. At most `budget`
+  re-verifications run in all (default `DEFAULT_BUDGET`, 4): each trial runs only the regressed
+  steps, and the plan left after an item is taken out is verified again in full (that run
+  counts too, and the last run of the budget is always kept for it).
+- An item whose absence makes a regressed step pass is left out, with the reason
+  "broke step N: <step name>"; its findings stay open with it. When the budget runs out, or no
+  single item explains a regression, every item whose plan changed a file is left out: nothing
+  that makes the project worse is handed over.
+- The checklist then says per item: fixed and verified (changed, and every step that ran passes
+  after), fixed (changed, not verified: no interpreter, `--no-verify`, or a step that fails
+  before and after), left out (broke step N), open, pass, n/a.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fixer.apply import ApplyResult, plan
+from fixer.checks import ITEM_TITLES, Selection
+from fixer.errors import UsageError
+from fixer.project import ProjectModel
+
+#: re-verifications one apply may run after the first two runs (the original and the change)
+DEFAULT_BUDGET = 4
+#: folders never copied into a verification copy when the project is not in git
+SKIP_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        "node_modules",
+        ".venv",
+        "venv",
+        ".tox",
+        ".nox",
+        "__pycache__",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+    }
+)
+#: environment files that may be copied: they hold placeholders, not a developer's values
+SAFE_ENV_FILES = frozenset({".env.example", ".env.sample", ".env.template", ".env.dist"})
+
+Progress = Callable[[str], None]
+Verifier = Callable[..., Any]  # fixer.verify.verify_project
+
+
+@dataclass
+class Verification:
+    """What running the project said about the change apply hands over."""
+
+    python: str | None = None
+    before: Any = None  # fixer.verify.VerifyReport of the original
+    after: Any = None  # ... of the change handed over
+    left_out: dict[int, str] = field(default_factory=dict)  # item -> "broke step N: name"
+    runs: int = 0  # re-verifications after the first two runs
+    budget: int = DEFAULT_BUDGET
+    not_run: str | None = None  # why the project was not run
+    unresolved: str | None = None  # set when every changed item was left out, and why
+    seconds: float = 0.0
+
+    @property
+    def ran(self) -> bool:
+        return self.before is not None and self.after is not None
+
+    def failing_after(self) -> list[Any]:
+        """The steps that fail on the change handed over (they failed before too)."""
+        if self.after is None:
+            return []
+        return [s for s in self.after.steps if s.status == "fail"]
+
+    def passes(self) -> bool:
+        """Every step that ran on the change handed over passes."""
+        return self.ran and not self.failing_after()
+
+    def rows(self) -> list[dict[str, str]]:
+        """Per step: number, name, status before and after (and why, when skipped)."""
+        if not self.ran:
+            return []
+        numbers = sorted(
+            {s.number for s in self.before.steps} | {s.number for s in self.after.steps}
+        )
+        rows = []
+        for number in numbers:
+            old = self.before.step(number)
+            new = self.after.step(number)
+            name = (new or old).name
+            rows.append(
+                {
+                    "number": str(number),
+                    "name": name,
+                    "before": old.status if old else "-",
+                    "after": new.status if new else "-",
+                    "reason": (new.reason if new and new.status == "skipped" else "") or "",
+                }
+            )
+        return rows
+
+    def summary(self) -> str:
+        """One sentence: what the runs showed."""
+        if not self.ran:
+            return f"Not verified by running the project: {self.not_run or 'it did not run'}."
+        parts = []
+        if self.unresolved:
+            parts.append(self.unresolved)
+        elif self.passes():
+            parts.append("Every step that ran passes with the change.")
+        else:
+            failing = ", ".join(f"{s.number} ({s.name})" for s in self.failing_after())
+            parts.append(
+                f"Step {failing} fails before and after the change: it is not caused by it."
+                if len(self.failing_after()) == 1
+                else f"Steps {failing} fail before and after the change: not caused by it."
+            )
+        for item, reason in sorted(self.left_out.items()):
+            if not self.unresolved:
+                parts.append(f"Left out: item {item} ({ITEM_TITLES.get(item, item)}), it {reason}.")
+        return " ".join(parts)
+
+    def table(self) -> str:
+        """The before / after table as plain text (commit bodies, the terminal)."""
+        rows = self.rows()
+        if not rows:
+            return ""
+        width = max(len(f"{r['number']} {r['name']}") for r in rows)
+        lines = [f"  {'step':<{width}}  {'before':<8}after"]
+        for r in rows:
+            label = f"{r['number']} {r['name']}"
+            lines.append(f"  {label:<{width}}  {r['before']:<8}{r['after']}")
+        return "\n".join(lines)
+
+    def commit_text(self) -> str:
+        """The paragraph every commit body carries."""
+        if not self.ran:
+            return self.summary()
+        return (
+            "Verified by running the project (djfix verify) on the original and on the whole "
+            f"change, with {self.python}:\n{self.table()}\n{self.summary()}"
+        )
+
+    def commands(self) -> list[str]:
+        """The commands the verification of the change ran, as a person can run them."""
+        return list(self.after.commands) if self.after is not None else []
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ran": self.ran,
+            "python": self.python,
+            "not_run": self.not_run,
+            "steps": self.rows(),
+            "left_out": {str(k): v for k, v in sorted(self.left_out.items())},
+            "re_verifications": self.runs,
+            "budget": self.budget,
+            "unresolved": self.unresolved,
+            "seconds": round(self.seconds, 1),
+        }
+
+
+# -- copies of the project -------------------------------------------------------------------------
+
+
+def _listed(root: Path) -> list[str] | None:
+    """The files git tracks or would track under `root` (None outside git)."""
+    try:
+        done = subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=root,
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if done.returncode != 0:
+        return None
+    names = done.stdout.decode("utf-8", "surrogateescape").split("\0")
+    return sorted(dict.fromkeys(n for n in names if n))
+
+
+def _walked(root: Path) -> list[str]:
+    out = []
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(
+            d for d in dirs if d not in SKIP_DIRS and not (Path(folder) / d / "pyvenv.cfg").exists()
+        )
+        base = Path(folder).relative_to(root)
+        out.extend((base / f).as_posix() for f in sorted(files))
+    return out
+
+
+def _private(rel: str) -> bool:
+    name = rel.rsplit("/", 1)[-1]
+    return name.startswith(".env") and name not in SAFE_ENV_FILES
+
+
+def copy_project(root: Path, dest: Path) -> Path:
+    """Copy the project's files (what git tracks or would track; everything but virtualenvs and
+    caches outside git) to `dest`, leaving out `.env` files: a verification never reads a
+    developer's values."""
+    files = _listed(root)
+    if files is None:
+        files = _walked(root)
+    dest.mkdir(parents=True, exist_ok=True)
+    for rel in files:
+        if _private(rel):
+            continue
+        src = root / rel
+        target = dest / rel
+        if src.is_symlink():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.symlink(os.readlink(src), target)
+        elif src.is_file():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, target)
+    return dest
+
+
+def materialise(result: ApplyResult, dest: Path) -> Path:
+    """A copy of the project with the planned (tracked) files written into it."""
+    copy_project(result.project.root, dest)
+    result.changeset.write_to(dest)
+    return dest
+
+
+# -- which item broke it ---------------------------------------------------------------------------
+
+
+def _regressions(before: Any, after: Any) -> list[int]:
+    """Steps that passed on the original and fail on the change."""
+    out = []
+    for step in after.steps:
+        old = before.step(step.number)
+        if step.status == "fail" and old is not None and old.status == "pass":
+            out.append(step.number)
+    return out
+
+
+def item_files(result: ApplyResult) -> dict[int, set[str]]:
+    """The files each item's plan changed (the stages as the plans wrote them)."""
+    out: dict[int, set[str]] = {}
+    previous: dict[str, str] = {}
+    for stage in result.changeset.staged():
+        raw = stage.raw
+        changed = {r for r in set(raw) | set(previous) if raw.get(r) != previous.get(r)}
+        if stage.item is not None and changed:
+            out.setdefault(stage.item, set()).update(changed)
+        previous = raw
+    return out
+
+
+def suspects(result: ApplyResult, after: Any, regressed: list[int], exclude: set[int]) -> list[int]:
+    """The items to try leaving out, most suspect first: those whose changed files the failing
+    steps' output names (by path, module or file name), then those that changed Python files,
+    then the rest, each in plan order."""
+    text = "\n".join(
+        f"{s.command}\n{s.output}" for n in regressed if (s := after.step(n)) is not None
+    )
+    order = {item: i for i, item in enumerate(_stage_order(result))}
+    scored = []
+    for item, files in item_files(result).items():
+        if item in exclude:
+            continue
+        named = sum(1 for rel in files if _named(rel, text))
+        python = sum(1 for rel in files if rel.endswith(".py"))
+        scored.append((-named, -min(python, 1), order.get(item, 99), item))
+    return [item for *_, item in sorted(scored)]
+
+
+def _stage_order(result: ApplyResult) -> list[int]:
+    return list(dict.fromkeys(s.item for s in result.changeset.staged() if s.item is not None))
+
+
+def _named(rel: str, text: str) -> bool:
+    if rel in text:
+        return True
+    if rel.endswith(".py"):
+        dotted = rel[:-3].replace("/", ".")
+        if dotted.endswith(".__init__"):
+            dotted = dotted[: -len(".__init__")]
+        if dotted and dotted in text:
+            return True
+    name = rel.rsplit("/", 1)[-1]
+    return f"/{name}" in text or f'"{name}"' in text
+
+
+# -- the whole run ---------------------------------------------------------------------------------
+
+
+def _real_verifier() -> Verifier:
+    from fixer.verify import verify_project  # the runner: loaded only when a project is run
+
+    return verify_project
+
+
+def resolve_python(project: ProjectModel, python: str | None) -> tuple[str | None, str]:
+    """The interpreter verification runs with (check's resolution), or None and why not."""
+    if python is not None and python.lower() == "none":
+        return None, "--python none"
+    from fixer.django_runner import find_python
+
+    found, why = find_python(project, python)
+    return found, why
+
+
+def plan_verified(
+    project: ProjectModel,
+    selection: Selection,
+    options: dict[str, Any],
+    *,
+    python: str | None = None,
+    verify: bool | None = None,
+    database_url: str | None = None,
+    budget: int = DEFAULT_BUDGET,
+    verifier: Verifier | None = None,
+    progress: Progress | None = None,
+) -> ApplyResult:
+    """Plan every fix, then (when an interpreter is known and `verify` is not False) run the
+    project before and after, leave out what breaks a step, and say per item what held.
+
+    `verify=True` makes a missing interpreter a usage error; None verifies when one is found."""
+    say = progress or (lambda _message: None)
+    result = plan(project, selection, options)
+    if verify is False:
+        return annotate(result, Verification(not_run="--no-verify"))
+    interpreter, why = resolve_python(project, python)
+    if interpreter is None:
+        if verify:
+            raise UsageError(f"--verify needs an interpreter that can import Django: {why}")
+        return annotate(result, Verification(not_run=f"no interpreter ({why})"))
+    if not result.changeset.changes(tracked=True):
+        return annotate(result, Verification(interpreter, not_run="nothing to verify"))
+    run = verifier or _real_verifier()
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="djfix-verify-") as tmp:
+        session = _Session(
+            project, selection, options, interpreter, database_url, run, Path(tmp), say, budget
+        )
+        result, verification = session.run(result)
+    verification.seconds = time.monotonic() - started
+    return annotate(result, verification)
+
+
+@dataclass
+class _Session:
+    project: ProjectModel
+    selection: Selection
+    options: dict[str, Any]
+    python: str
+    database_url: str | None
+    verifier: Verifier
+    tmp: Path
+    say: Progress
+    budget: int
+    _count: int = 0
+
+    def _verify(self, root: Path, only: set[int] | None = None) -> Any:
+        self._count += 1
+        work = self.tmp / f"work-{self._count}"
+        work.mkdir()
+        return self.verifier(
+            root, python=self.python, database_url=self.database_url, only=only, work=work
+        )
+
+    def _copy(self, result: ApplyResult | None) -> Path:
+        self._count += 1
+        dest = self.tmp / f"tree-{self._count}"
+        if result is None:
+            return copy_project(self.project.root, dest)
+        return materialise(result, dest)
+
+    def _replan(self, left: dict[int, str], before: Any) -> ApplyResult:
+        return plan(self.project, self.selection, self.options, leave_out=left, before=before)
+
+    def run(self, result: ApplyResult) -> tuple[ApplyResult, Verification]:
+        verification = Verification(self.python, budget=self.budget)
+        self.say("verifying the original…")
+        before = self._verify(self._copy(None))
+        self.say("verifying the planned change…")
+        after = self._verify(self._copy(result))
+        verification.before = before
+        regressed = _regressions(before, after)
+        left: dict[int, str] = {}
+        while regressed:
+            culprit = self._find(result, after, regressed, left, verification)
+            if culprit is None:
+                break
+            item, step = culprit
+            left[item] = f"broke step {step}: {after.step(step).name}"
+            result = self._replan(left, result.before)
+            # _find keeps one run of the budget for this: the change without the item, in full
+            self.say(f"verifying the change without item {_items(left)}…")
+            verification.runs += 1
+            after = self._verify(self._copy(result))
+            regressed = _regressions(before, after)
+        if regressed:
+            # nothing that makes the project worse is handed over: without a culprit, every
+            # item that changed a file is left out, and the original is what stays
+            first = after.step(regressed[0])
+            steps = ", ".join(str(n) for n in regressed)
+            cause = (
+                f"the {verification.runs} re-verifications allowed"
+                if verification.runs >= self.budget
+                else "leaving out one item at a time"
+            )
+            verification.unresolved = (
+                f"Step {steps} ({first.name}) passed before and fails with the change, and "
+                f"{cause} did not show which item causes it: no change is handed over."
+            )
+            for item in _changed_items(result):
+                left.setdefault(item, f"step {regressed[0]} broke: {first.name}; not isolated")
+            result = self._replan(left, result.before)
+            after = before
+        verification.after = after
+        verification.left_out = left
+        return result, verification
+
+    def _find(
+        self,
+        result: ApplyResult,
+        after: Any,
+        regressed: list[int],
+        left: dict[int, str],
+        verification: Verification,
+    ) -> tuple[int, int] | None:
+        """The first suspect whose absence makes a regressed step pass: (item, step)."""
+        for item in suspects(result, after, regressed, set(left)):
+            if verification.runs >= self.budget - 1:
+                return None  # the last run is kept for verifying the change without it
+            title = ITEM_TITLES.get(item, str(item))
+            self.say(f"re-verifying without item {item} ({title}), steps {_steps(regressed)}…")
+            trial = self._replan({**left, item: "a trial"}, result.before)
+            verification.runs += 1
+            report = self._verify(self._copy(trial), only=set(regressed))
+            for number in regressed:
+                step = report.step(number)
+                if step is not None and step.status == "pass":
+                    return item, number
+        return None
+
+
+def _changed_items(result: ApplyResult) -> set[int]:
+    items = set(item_files(result))
+    for change in result.changeset.changes(tracked=True):
+        items.update(change.items)
+    return items
+
+
+def _items(left: dict[int, str]) -> str:
+    return ", ".join(str(i) for i in sorted(left))
+
+
+def _steps(numbers: list[int]) -> str:
+    return ", ".join(str(n) for n in numbers)
+
+
+def annotate(result: ApplyResult, verification: Verification) -> ApplyResult:
+    """Attach the verification and say per item what it showed."""
+    result.verification = verification
+    result.left_out = dict(verification.left_out)
+    changed = set(item_files(result))
+    for summary in result.items:
+        reason = verification.left_out.get(summary.item)
+        if reason is not None:
+            summary.left_out = reason
+            summary.verified = False
+            summary.open = [(f, f"left out: its change {reason}") for f, _ in summary.open]
+            continue
+        if summary.status not in ("fixed", "partly fixed") and summary.item not in changed:
+            continue
+        if verification.passes():
+            summary.verified = True
+        elif verification.ran:
+            failing = ", ".join(f"{s.number} ({s.name})" for s in verification.failing_after())
+            summary.not_verified = f"step {failing} fails before and after the change"
+        else:
+            summary.not_verified = verification.not_run
+    return result
