@@ -1,0 +1,673 @@
+"""What `djfix verify` runs the project with: the environment its settings read, and the app
+server command its Dockerfile names.
+
+The environment holds ONLY the variables the production settings read (found statically by
+discovery), filled from the project's `.env.example` where it has them, with these overrides:
+a generated SECRET_KEY (whatever its variable is called), DEBUG off, ALLOWED_HOSTS naming
+127.0.0.1 and localhost, a throwaway database (an SQLite file in the work folder, or the URL
+the user passed), and every cache, broker, result backend or search service on a closed
+loopback port. A URL value that names any other host is pointed at a closed loopback port too,
+so a run never contacts anything but this machine. The user's `.env` is never read.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import shlex
+import socket
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+from fixer.deploy_files import (
+    Dockerfile,
+    Instruction,
+    ScriptCommand,
+    server_invocations,
+    split_shell,
+)
+from fixer.project import ProjectModel
+from fixer.settings_eval import EnvDict, EnvRef
+
+#: a loopback port nothing listens on (port 1, tcpmux, is never served here)
+CLOSED_HOST = "127.0.0.1"
+CLOSED_PORT = 1
+#: the environment files verify reads placeholders from, first found wins
+EXAMPLE_FILES = (".env.example", ".env.sample", ".env.template", ".env.dist", "env.example")
+#: variables a startup-probe module reads from the environment (not through the settings)
+CONTROL_VARIABLES = ("STARTUP_CHECKS", "STARTUP_CHECK_TIMEOUT")
+
+_SECRET_NAME = re.compile(r"SECRET|PASSWORD|PASSWD|TOKEN|PRIVATE|API_?KEY|DSN|CREDENTIAL", re.I)
+_LOOPBACK = {"127.0.0.1", "localhost", "::1", "0.0.0.0"}
+_CLOSED_URLS = {
+    "redis": "redis://127.0.0.1:1/0",
+    "rabbitmq": "amqp://127.0.0.1:1//",
+    "elasticsearch": "http://127.0.0.1:1",
+    "memcached": "127.0.0.1:1",
+}
+_DB_KEYS = ("ENGINE", "NAME", "USER", "PASSWORD", "HOST", "PORT")
+_DEFAULT_DB_PORTS = {"postgresql": 5432, "mysql": 3306}
+
+
+@dataclass
+class Variable:
+    """One variable the settings read, with what discovery knows of it."""
+
+    name: str
+    settings: list[tuple[str, ...]] = field(default_factory=list)  # where its value lands
+    cast: str | None = None
+    has_default: bool = False
+
+
+@dataclass
+class Database:
+    """How the run reaches the database, and whether verify can swap it."""
+
+    kind: str  # "url" (one variable holds a URL), "piecewise" (DB_HOST & co), "fixed"
+    variable: str | None = None  # the URL variable
+    parts: dict[str, str] = field(default_factory=dict)  # DATABASES key -> variable
+    engine: str | None = None  # discovery's service kind: postgresql, mysql, sqlite...
+    runnable: bool = True  # can steps 3-5 get a throwaway database
+    reason: str = ""  # why not
+    network: bool = False  # a server database (step 6 can take it down)
+
+
+@dataclass
+class RunEnv:
+    """The environment of a verify run."""
+
+    values: dict[str, str]  # the project's variables (only what the settings read)
+    variables: dict[str, Variable]
+    database: Database
+    secrets: list[str]  # values never shown
+    shown: dict[str, str]  # name -> what `commands` export (placeholders for secrets)
+    notes: list[str] = field(default_factory=list)
+    probes: bool = False  # the project reads STARTUP_CHECKS
+
+
+# ---------------------------------------------------------------------------------------------
+# What the settings read
+# ---------------------------------------------------------------------------------------------
+
+
+def _walk(value: Any, path: tuple[str, ...], out: list[tuple[tuple[str, ...], EnvRef]]) -> None:
+    if isinstance(value, EnvRef):
+        out.append((path, value))
+    elif isinstance(value, EnvDict):
+        out.append((path, value.ref))
+        for key, item in list(value.items())[:200]:
+            _walk(item, (*path, str(key)), out)
+    elif isinstance(value, dict):
+        for key, item in list(value.items())[:200]:
+            _walk(item, (*path, str(key)), out)
+    elif isinstance(value, (list, tuple, set)):
+        for item in list(value)[:200]:
+            _walk(item, path, out)
+
+
+def _ref_name(ref: EnvRef) -> str | None:
+    if ref.var:
+        return ref.var
+    if ref.cast == "db" or ref.api.startswith("dj"):
+        return "DATABASE_URL"  # dj_database_url.config() / env.db() without a name
+    return None
+
+
+def settings_variables(project: ProjectModel) -> dict[str, Variable]:
+    """Every variable the production settings module (and what it star-imports) reads."""
+    production = project.settings_modules.get(project.production_module) or project.settings
+    chain = [production]
+    seen = {production.dotted}
+    while chain and len(seen) < 50:
+        module = chain.pop()
+        for dotted in [*module.star_imports, *module.includes]:
+            other = project.settings_modules.get(dotted)
+            if other is not None and other.dotted not in seen:
+                seen.add(other.dotted)
+                chain.append(other)
+    found: dict[str, Variable] = {}
+    for name, assignment in production.names.items():
+        refs: list[tuple[tuple[str, ...], EnvRef]] = []
+        _walk(assignment.value, (name,), refs)
+        for path, ref in refs:
+            var = _ref_name(ref)
+            if var is None:
+                continue
+            entry = found.setdefault(var, Variable(var))
+            entry.settings.append(path)
+            entry.cast = entry.cast or ref.cast
+            entry.has_default = entry.has_default or ref.has_default
+    for dotted in seen:
+        module = project.settings_modules.get(dotted)
+        for use in module.env_uses if module else []:
+            if use.var and use.var != "DJANGO_SETTINGS_MODULE":
+                found.setdefault(use.var, Variable(use.var))
+    return found
+
+
+def read_example(root: Path) -> dict[str, str]:
+    """KEY=value pairs of the project's `.env.example` (never `.env`)."""
+    for name in EXAMPLE_FILES:
+        path = root / name
+        if path.is_file() and not path.is_symlink():
+            try:
+                text = path.read_text(encoding="utf-8", errors="replace")[:200_000]
+            except OSError:
+                return {}
+            return parse_env_text(text)
+    return {}
+
+
+def parse_env_text(text: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        match = re.match(r"^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$", line)
+        if not match:
+            continue
+        name, value = match.groups()
+        if value[:1] in ("'", '"') and value.endswith(value[0]) and len(value) >= 2:
+            value = value[1:-1]
+        else:
+            value = re.sub(r"\s+#.*$", "", value)
+        out[name] = value
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# The database
+# ---------------------------------------------------------------------------------------------
+
+
+def _database(project: ProjectModel, variables: dict[str, Variable]) -> Database:
+    service = next((s for s in project.services if s.role == "database"), None)
+    engine = service.kind if service else None
+    url_var = None
+    parts: dict[str, str] = {}
+    for var in variables.values():
+        for path in var.settings:
+            if path[:1] != ("DATABASES",) or (len(path) > 2 and path[1] != "default"):
+                continue
+            if len(path) == 2 and var.cast in ("db", None):
+                url_var = url_var or var.name
+            elif len(path) == 3 and path[2] in _DB_KEYS:
+                parts[path[2]] = var.name
+    named = variables.get(service.env_var) if service and service.env_var else None
+    if url_var is None and named is not None and named.cast == "db" and not parts:
+        url_var = named.name
+    if url_var:
+        return Database("url", url_var, engine=engine)
+    if parts:
+        db = Database("piecewise", None, parts, engine)
+        if "ENGINE" not in parts and engine not in (None, "sqlite") and "NAME" in parts:
+            db.runnable = False
+            db.reason = (
+                f"the settings read the database piece by piece ({', '.join(parts.values())}) "
+                f"with a fixed {engine} ENGINE: pass --database-url {engine}://... "
+                "(an empty database) to run this step"
+            )
+        return db
+    db = Database("fixed", None, engine=engine)
+    if engine not in (None, "sqlite"):
+        db.runnable = False
+        db.reason = (
+            "DATABASES is written in the settings (no variable): verify cannot give it a "
+            "throwaway database"
+        )
+    return db
+
+
+def _refused(host: str, port: int) -> bool:
+    try:
+        socket.create_connection((host, port), timeout=0.5).close()
+    except OSError:
+        return True
+    return False
+
+
+def _closed_host(port: int) -> str:
+    """A loopback address where nothing listens on `port` (the whole of 127/8 is loopback)."""
+    for last in range(2, 40):
+        host = f"127.0.0.{last}"
+        if _refused(host, port):
+            return host
+    return "127.0.0.2"
+
+
+def _url_parts(url: str) -> dict[str, str]:
+    parts = urlsplit(url)
+    return {
+        "NAME": unquote(parts.path.lstrip("/")),
+        "USER": unquote(parts.username or ""),
+        "PASSWORD": unquote(parts.password or ""),
+        "HOST": parts.hostname or "",
+        "PORT": str(parts.port or ""),
+    }
+
+
+def _engine_of(url: str) -> str:
+    scheme = urlsplit(url).scheme.lower()
+    if scheme.startswith(("postgres", "pgsql", "psql")):
+        return "django.db.backends.postgresql"
+    if scheme.startswith("mysql"):
+        return "django.db.backends.mysql"
+    return "django.db.backends.sqlite3"
+
+
+def database_values(
+    db: Database, sqlite_path: Path, database_url: str | None
+) -> tuple[dict[str, str], str | None]:
+    """The variables that give the run its throwaway database; (values, why not runnable)."""
+    if db.kind == "url" and db.variable:
+        return {db.variable: database_url or f"sqlite:///{sqlite_path}"}, None
+    if db.kind != "piecewise":
+        return {}, (db.reason or None) if not db.runnable else None
+    values: dict[str, str] = {}
+    if database_url:
+        pieces = _url_parts(database_url)
+        pieces["ENGINE"] = _engine_of(database_url)
+        for key, var in db.parts.items():
+            values[var] = pieces.get(key, "")
+        return values, None
+    if db.runnable:
+        for key, var in db.parts.items():
+            if key == "ENGINE":
+                values[var] = "django.db.backends.sqlite3"
+            elif key == "NAME":
+                values[var] = str(sqlite_path)
+        return values, None
+    for key, var in db.parts.items():
+        values[var] = {"HOST": CLOSED_HOST, "PORT": str(CLOSED_PORT), "PASSWORD": ""}.get(
+            key, "verify"
+        )
+    return values, db.reason
+
+
+def unreachable_database(db: Database, database_url: str) -> dict[str, str]:
+    """The variables that point the database at a closed loopback port, keeping the user and
+    password of `database_url` (so step 6 can show they never leak)."""
+    parts = urlsplit(database_url)
+    user = parts.username or "verify"
+    password = parts.password or ("pw-" + secrets.token_hex(12))
+    if db.kind == "url" and db.variable:
+        netloc = f"{user}:{password}@{CLOSED_HOST}:{CLOSED_PORT}"
+        return {db.variable: urlunsplit(parts._replace(netloc=netloc))}
+    values: dict[str, str] = {}
+    port_var = db.parts.get("PORT")
+    engine = (db.engine or "postgresql").split(".")[-1]
+    default_port = _DEFAULT_DB_PORTS.get(engine, 5432)
+    for key, var in db.parts.items():
+        if key == "HOST":
+            values[var] = CLOSED_HOST if port_var else _closed_host(default_port)
+        elif key == "PORT":
+            values[var] = str(CLOSED_PORT)
+        elif key == "PASSWORD":
+            values[var] = password
+        elif key == "USER":
+            values[var] = user
+        elif key == "ENGINE":
+            values[var] = _engine_of(database_url)
+        elif key == "NAME":
+            values[var] = _url_parts(database_url)["NAME"] or "verify"
+    return values
+
+
+# ---------------------------------------------------------------------------------------------
+# The environment
+# ---------------------------------------------------------------------------------------------
+
+
+def _closed_url(value: str) -> str:
+    """`value` with its host moved to the closed loopback port; credentials dropped."""
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return value
+    if not parts.scheme or not parts.netloc:
+        return value
+    return urlunsplit(parts._replace(netloc=f"{CLOSED_HOST}:{CLOSED_PORT}"))
+
+
+def _leaves_machine(value: str) -> bool:
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+    except ValueError:
+        return False
+    return bool(parts.scheme and host and host.lower() not in _LOOPBACK)
+
+
+def _placeholder(var: Variable) -> str:
+    if var.cast == "bool":
+        return "False"
+    if var.cast in ("int", "float"):
+        return "0"
+    if var.cast in ("list", "tuple", "dict"):
+        return ""
+    if var.cast == "json":
+        return "null"
+    return "verify-placeholder"
+
+
+def _setting_of(var: Variable, name: str) -> bool:
+    return any(path[:1] == (name,) for path in var.settings)
+
+
+def mentions_probes(source_root: Path) -> bool:
+    """Whether the project's code reads STARTUP_CHECKS (a startup-probe module)."""
+    count = 0
+    for path in sorted(source_root.rglob("*.py")):
+        parts = set(path.relative_to(source_root).parts)
+        if parts & {".venv", "venv", "node_modules", ".tox", "site-packages"}:
+            continue
+        count += 1
+        if count > 3000:
+            break
+        try:
+            if "STARTUP_CHECKS" in path.read_text(encoding="utf-8", errors="replace"):
+                return True
+        except OSError:
+            continue
+    return False
+
+
+def build_env(project: ProjectModel, sqlite_path: Path, database_url: str | None = None) -> RunEnv:
+    """The project's variables for a verify run (see the module docstring)."""
+    variables = settings_variables(project)
+    example = read_example(project.root)
+    db = _database(project, variables)
+    values: dict[str, str] = {}
+    shown: dict[str, str] = {}
+    secret_values: list[str] = []
+    notes: list[str] = []
+    for var in variables.values():
+        if var.name in example:
+            values[var.name] = example[var.name]
+        elif not var.has_default:
+            values[var.name] = _placeholder(var)
+    for var in variables.values():
+        if _setting_of(var, "SECRET_KEY"):
+            key = secrets.token_urlsafe(50)
+            values[var.name] = key
+            secret_values.append(key)
+            shown[var.name] = "\"$(python -c 'import secrets; print(secrets.token_urlsafe(50))')\""
+        elif _setting_of(var, "DEBUG"):
+            values[var.name] = "0" if var.cast == "int" else "False"
+        elif _setting_of(var, "ALLOWED_HOSTS"):
+            values[var.name] = (
+                '["127.0.0.1", "localhost"]' if var.cast == "json" else "127.0.0.1,localhost"
+            )
+    db_values, _ = database_values(db, sqlite_path, database_url)
+    values.update(db_values)
+    db.network = bool(database_url and not database_url.lower().startswith("sqlite"))
+    if database_url:
+        password = urlsplit(database_url).password
+        if password:
+            secret_values.append(password)
+            secret_values.append(unquote(password))
+    for service in project.services:
+        if service.role == "database":
+            continue
+        if service.env_var and service.env_var in variables:
+            closed = _CLOSED_URLS.get(service.kind)
+            current = values.get(service.env_var) or closed or ""
+            values[service.env_var] = closed or _closed_url(current)
+        elif not service.env_var:
+            where = f" ({service.location})" if service.location else ""
+            notes.append(
+                f"{service.setting} is written in the settings{where}: verify cannot move "
+                "it to a closed port"
+            )
+    for name, value in list(values.items()):
+        if name in db_values:
+            continue
+        if _leaves_machine(value):
+            values[name] = _closed_url(value)
+    for name, value in values.items():
+        if _SECRET_NAME.search(name) and value and name not in shown:
+            secret_values.append(value)
+    env = RunEnv(values, variables, db, [s for s in secret_values if len(s) >= 4], shown, notes)
+    env.probes = "STARTUP_CHECKS" in variables or mentions_probes(project.source_root)
+    for name, value in values.items():
+        if name in env.shown:
+            continue
+        if name in db_values and database_url and urlsplit(database_url).password:
+            env.shown[name] = mask_secret(value, env.secrets, "<password>")
+        elif _SECRET_NAME.search(name) and value and value in env.secrets:
+            env.shown[name] = "<" + name.lower() + ">"
+        else:
+            env.shown[name] = shlex.quote(value)
+    return env
+
+
+def mask_secret(text: str, values: list[str], mask: str = "***") -> str:
+    """`text` with every value of `values` replaced by `mask`, longest first."""
+    for value in sorted({v for v in values if v}, key=len, reverse=True):
+        text = text.replace(value, mask)
+    return text
+
+
+# ---------------------------------------------------------------------------------------------
+# The app server
+# ---------------------------------------------------------------------------------------------
+
+RUNNABLE_SERVERS = ("gunicorn", "uvicorn", "daphne", "hypercorn", "runserver")
+_BIND_OPTIONS = {
+    # options dropped (True: they take a value) before verify adds its own loopback bind
+    "gunicorn": {"-b": True, "--bind": True, "--chdir": True, "-D": False, "--daemon": False},
+    "uvicorn": {"--host": True, "--port": True, "--uds": True, "--fd": True},
+    "daphne": {
+        "-b": True,
+        "--bind": True,
+        "-p": True,
+        "--port": True,
+        "-u": True,
+        "--unix-socket": True,
+        "--fd": True,
+        "-e": True,
+        "--endpoint": True,
+    },
+    "hypercorn": {"-b": True, "--bind": True},
+}
+
+
+@dataclass
+class ServerCommand:
+    """The app server a step starts: as the project writes it, and as verify runs it."""
+
+    server: str | None  # gunicorn, uvicorn, daphne, hypercorn, runserver; None: none found
+    args: list[str]  # the server's own arguments as written (program name dropped)
+    origin: str  # where it comes from, for the step's note
+    problem: str = ""  # why verify cannot run it
+
+    def argv(self, python: str, manage: Path | None, port: int) -> list[str]:
+        """The command with the project's interpreter and a loopback bind on `port`."""
+        if self.server == "runserver":
+            kept = [a for a in self.args if a.startswith("-") and a != "--noreload"]
+            target = [str(manage)] if manage else ["-m", "django"]
+            return [python, *target, "runserver", "--noreload", *kept, f"127.0.0.1:{port}"]
+        assert self.server is not None
+        args = drop_options(self.args, _BIND_OPTIONS.get(self.server, {}))
+        if self.server == "gunicorn" or self.server == "hypercorn":
+            bind = ["--bind", f"127.0.0.1:{port}"]
+        elif self.server == "uvicorn":
+            bind = ["--host", "127.0.0.1", "--port", str(port)]
+        else:
+            bind = ["-b", "127.0.0.1", "-p", str(port)]
+        return [python, "-m", self.server, *args, *bind]
+
+
+def drop_options(args: list[str], options: dict[str, bool]) -> list[str]:
+    out: list[str] = []
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+            continue
+        name = arg.split("=", 1)[0]
+        if name in options:
+            skip = options[name] and "=" not in arg
+            continue
+        if any(arg.startswith(o) and len(o) == 2 and len(arg) > 2 for o in options if options[o]):
+            continue  # -b0.0.0.0:8000
+        out.append(arg)
+    return out
+
+
+def _expand(word: str, variables: dict[str, str]) -> str:
+    def replace(m: re.Match[str]) -> str:
+        name = m.group(1) or m.group(4)
+        value = variables.get(name)
+        if m.group(2) in (":-", "-"):
+            return value if value else (m.group(3) or "")
+        return value if value is not None else ""
+
+    return re.sub(
+        r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?-)([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)",
+        replace,
+        word,
+    )
+
+
+def _server_from(commands: list[ScriptCommand], variables: dict[str, str]) -> tuple | None:
+    """(server, args) of the first server `commands` start, looking through `sh -c` and
+    launchers (`exec`, `tini --`, `poetry run`)."""
+    for command, server in server_invocations(commands):
+        argv = command.argv
+        if argv and argv[0].rsplit("/", 1)[-1] in ("sh", "bash", "ash", "dash") and "-c" in argv:
+            script = " ".join(argv[argv.index("-c") + 1 :])
+            inner = _server_from(split_shell(script, command.line), variables)
+            if inner is not None:
+                return inner
+        # the last word from which the server is still found is the program itself
+        # (`tini -- gunicorn x`, `python -m gunicorn x`, `exec gunicorn x`)
+        found = [
+            i
+            for i in range(len(argv))
+            if server_invocations([ScriptCommand(command.line, command.text, argv[i:])])
+        ]
+        if not found:
+            continue
+        tail = argv[found[-1] :]
+        if server == "runserver":
+            args = tail[tail.index("runserver") + 1 :] if "runserver" in tail else []
+        else:
+            args = tail[1:]
+        return server, [_expand(a, variables) for a in args]
+    return None
+
+
+def stage_environment(dockerfile: Dockerfile, stage_name: str | int) -> dict[str, str]:
+    """ENV and ARG defaults a stage (and the stages it is built FROM) gives its commands."""
+    stage = dockerfile.stage(stage_name)
+    chain = []
+    while stage is not None and len(chain) < 20:
+        chain.append(stage)
+        stage = dockerfile.parent(stage)
+    variables: dict[str, str] = {k: v for k, v in dockerfile.global_args.items() if v is not None}
+    for stage in reversed(chain):
+        for inst in stage.instructions:
+            if inst.keyword not in ("ENV", "ARG"):
+                continue
+            try:
+                words = shlex.split(inst.value, posix=True)
+            except ValueError:
+                words = inst.value.split()
+            if inst.keyword == "ENV" and words and "=" not in words[0]:
+                name, _, rest = inst.value.partition(" ")
+                variables[name] = _expand(rest.strip(), variables)
+                continue
+            for word in words:
+                name, eq, value = word.partition("=")
+                if eq and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+                    variables[name] = _expand(value, variables)
+    return variables
+
+
+def server_command(project: ProjectModel) -> ServerCommand:
+    """The API's server command: the root Dockerfile's final stage (CMD, then ENTRYPOINT and
+    the script it runs), else the Procfile's `web:` line, else gunicorn with the WSGI module."""
+    dockerfile = project.root_dockerfile
+    if dockerfile is not None and dockerfile.final_stage is not None:
+        stage = dockerfile.final_stage
+        variables = stage_environment(dockerfile, stage.index)
+        for keyword in ("CMD", "ENTRYPOINT"):
+            inst = dockerfile.cmd(stage) if keyword == "CMD" else dockerfile.entrypoint(stage)
+            if inst is None:
+                continue
+            where = f"{dockerfile.path}:{inst.line} {keyword}"
+            found = _server_from(_instruction_commands(inst), variables)
+            if found is None and keyword == "ENTRYPOINT":
+                script = _script_for(project, inst.exec_form or shlex.split(inst.value or ""))
+                if script is not None:
+                    found = _server_from(project.scripts[script], variables)
+                    where = f"{script} (the ENTRYPOINT)"
+            if found is not None:
+                return _checked(ServerCommand(found[0], found[1], where))
+        return ServerCommand(
+            None,
+            [],
+            f"{dockerfile.path}",
+            f"the final stage of {dockerfile.path} starts no app server verify can run "
+            f"({', '.join(RUNNABLE_SERVERS)})",
+        )
+    for rel, entries in sorted(project.procfiles.items()):
+        for entry in entries:
+            if entry.process == "web":
+                found = _server_from(split_shell(entry.command, entry.line), {})
+                if found is not None:
+                    return _checked(ServerCommand(found[0], found[1], f"{rel} web"))
+    if project.wsgi_application:
+        module, _, name = project.wsgi_application.rpartition(".")
+        return ServerCommand(
+            "gunicorn",
+            [f"{module}:{name}"],
+            "no Dockerfile: gunicorn with the project's WSGI application",
+        )
+    return ServerCommand(None, [], "", "no Dockerfile and no WSGI application found")
+
+
+def _instruction_commands(inst: Instruction) -> list[ScriptCommand]:
+    if inst.exec_form is not None:
+        return [ScriptCommand(inst.line, inst.shell_text(), list(inst.exec_form))]
+    return split_shell(inst.value, inst.line)
+
+
+def _checked(command: ServerCommand) -> ServerCommand:
+    if command.server not in RUNNABLE_SERVERS:
+        command.problem = (
+            f"{command.origin} starts {command.server}, not an app server verify can run "
+            f"({', '.join(RUNNABLE_SERVERS)})"
+        )
+    return command
+
+
+def _script_for(project: ProjectModel, argv: list[str]) -> str | None:
+    for word in argv[:3]:
+        name = word.rsplit("/", 1)[-1]
+        for rel in project.scripts:
+            if rel.rsplit("/", 1)[-1] == name:
+                return rel
+    return None
+
+
+def collectstatic_line(project: ProjectModel) -> tuple[str, ScriptCommand, dict[str, str]] | None:
+    """(where, command, stage environment) of the root Dockerfile's collectstatic command."""
+    dockerfile = project.root_dockerfile
+    if dockerfile is None:
+        return None
+    for stage in dockerfile.stages:
+        for line, text in stage.commands():
+            for command in split_shell(text, line):
+                if "collectstatic" in command.argv and (
+                    any(w.endswith("manage.py") for w in command.argv)
+                    or "django" in command.argv
+                    or any(w.endswith("django-admin") for w in command.argv)
+                ):
+                    where = f"{dockerfile.path}:{command.line}"
+                    return where, command, stage_environment(dockerfile, stage.index)
+    return None

@@ -1,0 +1,506 @@
+"""`djfix verify`: the environment it builds, the server command it takes from the Dockerfile,
+the URLs it requests, masking, rendering, exit codes and bad input (fast: no server starts)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from fixer import verify_env
+from fixer.cli import app
+from fixer.verify import URL_LISTER, Step, VerifyReport, render_json, render_table
+from tests.conftest import PROJECTS
+
+ENVIRON_SETTINGS = """\
+import environ
+
+env = environ.Env()
+SECRET_KEY = env("DJANGO_SECRET_KEY")
+DEBUG = env.int("DJANGO_DEBUG", default=0)
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[])
+DATABASES = {"default": env.db("DATABASE_URL", default="sqlite:///db.sqlite3")}
+CACHES = {
+    "default": {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": env("REDIS_URL", default="redis://127.0.0.1:6379/0"),
+    }
+}
+SENTRY_DSN = env("SENTRY_DSN", default="")
+EMAIL_URL = env("EMAIL_URL", default="")
+API_TOKEN = env("API_TOKEN")
+LOG_LEVEL = env("LOG_LEVEL", default="INFO")
+INSTALLED_APPS = []
+ROOT_URLCONF = "mysite.urls"
+"""
+
+EXAMPLE = """\
+# placeholders only
+DJANGO_SECRET_KEY=change-me
+DJANGO_DEBUG=1
+DJANGO_ALLOWED_HOSTS=example.com
+DATABASE_URL=postgres://app:CHANGE_ME@db:5432/app
+REDIS_URL=redis://redis:6379/0
+EMAIL_URL=smtp://user:pw@mail.example.com:25
+"""
+
+
+def test_env_holds_only_what_the_settings_read(make_project, tmp_path):
+    project = make_project(
+        {
+            "mysite/settings.py": ENVIRON_SETTINGS,
+            ".env.example": EXAMPLE,
+            ".env": "API_TOKEN=real-token-from-dotenv\nOTHER=1\n",
+        }
+    )
+    env = verify_env.build_env(project, tmp_path / "v.sqlite3")
+    key = env.values.pop("DJANGO_SECRET_KEY")
+    assert len(key) >= 50 and key in env.secrets
+    assert env.values == {
+        "DJANGO_DEBUG": "0",  # read as an int: off is 0
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'v.sqlite3'}",
+        "REDIS_URL": "redis://127.0.0.1:1/0",  # the cache, on a closed port
+        "EMAIL_URL": "smtp://127.0.0.1:1",  # another host: moved to loopback, no credentials
+        "API_TOKEN": "verify-placeholder",  # no default, not in .env.example; .env never read
+    }
+    assert env.database.kind == "url" and env.database.variable == "DATABASE_URL"
+    assert env.shown["DJANGO_SECRET_KEY"].startswith('"$(python -c')
+    assert env.shown["API_TOKEN"] == "<api_token>"
+
+
+def test_env_database_url_passed(make_project, tmp_path):
+    project = make_project({"mysite/settings.py": ENVIRON_SETTINGS})
+    url = "postgres://app:s3cret-pw@127.0.0.1:5432/fresh"
+    env = verify_env.build_env(project, tmp_path / "v.sqlite3", url)
+    assert env.values["DATABASE_URL"] == url
+    assert "s3cret-pw" in env.secrets
+    assert env.shown["DATABASE_URL"] == "postgres://app:<password>@127.0.0.1:5432/fresh"
+    assert env.database.network
+
+
+PIECEWISE = """\
+import os
+
+SECRET_KEY = os.environ["SECRET_KEY"]
+DEBUG = os.environ.get("DEBUG", "False") == "True"
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": os.environ.get("DB_NAME", "app"),
+        "USER": os.environ.get("DB_USER", "app"),
+        "PASSWORD": os.environ.get("DB_PASSWORD", ""),
+        "HOST": os.environ.get("DB_HOST", "localhost"),
+        "PORT": os.environ.get("DB_PORT", "5432"),
+    }
+}
+INSTALLED_APPS = []
+"""
+
+
+def test_piecewise_database_needs_a_url(make_project, tmp_path):
+    project = make_project({"mysite/settings.py": PIECEWISE})
+    env = verify_env.build_env(project, tmp_path / "v.sqlite3")
+    assert env.database.kind == "piecewise"
+    assert not env.database.runnable
+    assert "--database-url" in env.database.reason
+    assert env.values["DB_HOST"] == "127.0.0.1" and env.values["DB_PORT"] == "1"
+
+
+def test_piecewise_database_from_url(make_project, tmp_path):
+    project = make_project({"mysite/settings.py": PIECEWISE})
+    url = "postgres://u:pw-123456@127.0.0.1:5432/fresh"
+    env = verify_env.build_env(project, tmp_path / "v.sqlite3", url)
+    assert {k: v for k, v in env.values.items() if k.startswith("DB_")} == {
+        "DB_NAME": "fresh",
+        "DB_USER": "u",
+        "DB_PASSWORD": "pw-123456",
+        "DB_HOST": "127.0.0.1",
+        "DB_PORT": "5432",
+    }
+    down = verify_env.unreachable_database(env.database, url)
+    assert down == {
+        "DB_NAME": "fresh",
+        "DB_USER": "u",
+        "DB_PASSWORD": "pw-123456",
+        "DB_HOST": "127.0.0.1",
+        "DB_PORT": "1",
+    }
+
+
+def test_unreachable_database_url_keeps_the_password():
+    db = verify_env.Database("url", "DATABASE_URL")
+    down = verify_env.unreachable_database(db, "postgres://app:pw-x@127.0.0.1:5432/fresh")
+    assert down == {"DATABASE_URL": "postgres://app:pw-x@127.0.0.1:1/fresh"}
+
+
+def test_parse_env_text():
+    text = "# c\nexport A=1\nB='two words'\nC=\"x#y\"\nD=plain # comment\nnot a line\n"
+    assert verify_env.parse_env_text(text) == {"A": "1", "B": "two words", "C": "x#y", "D": "plain"}
+
+
+def test_mask_secret_longest_first():
+    assert verify_env.mask_secret("key=abcdef abc", ["abc", "abcdef"]) == "key=*** ***"
+
+
+# ---------------------------------------------------------------------------------------------
+# the server command
+# ---------------------------------------------------------------------------------------------
+
+
+def _server(make_project, dockerfile: str | None, **files: str):
+    tree = {
+        "mysite/settings.py": "INSTALLED_APPS = []\nWSGI_APPLICATION = 'mysite.wsgi.application'\n"
+    }
+    tree["mysite/wsgi.py"] = "application = None\n"
+    if dockerfile is not None:
+        tree["Dockerfile"] = dockerfile
+    tree.update({k.replace("__", "/").replace("_dot_", "."): v for k, v in files.items()})
+    return verify_env.server_command(make_project(tree))
+
+
+def test_server_exec_form_gunicorn(make_project):
+    server = _server(
+        make_project,
+        'FROM python:3.12-slim\nCMD ["gunicorn", "mysite.wsgi:application", "--bind", '
+        '"0.0.0.0:8000", "--workers", "2"]\n',
+    )
+    assert server.origin == "Dockerfile:2 CMD"
+    assert server.argv("/py", None, 5000) == [
+        "/py",
+        "-m",
+        "gunicorn",
+        "mysite.wsgi:application",
+        "--workers",
+        "2",
+        "--bind",
+        "127.0.0.1:5000",
+    ]
+
+
+def test_server_uvicorn_worker_through_sh_c(make_project):
+    server = _server(
+        make_project,
+        "FROM python:3.12-slim AS api\nENV WORKERS=3\n"
+        'CMD ["sh", "-c", "exec gunicorn -k uvicorn.workers.UvicornWorker -w ${WORKERS} '
+        '-b 0.0.0.0:${PORT:-8000} mysite.asgi:application"]\n',
+    )
+    assert server.argv("/py", None, 5000) == [
+        "/py",
+        "-m",
+        "gunicorn",
+        "-k",
+        "uvicorn.workers.UvicornWorker",
+        "-w",
+        "3",
+        "mysite.asgi:application",
+        "--bind",
+        "127.0.0.1:5000",
+    ]
+
+
+def test_server_daphne_shell_form(make_project):
+    server = _server(
+        make_project,
+        "FROM python:3.12-slim\nCMD daphne --bind 0.0.0.0 --port 8000 mysite.asgi:application\n",
+    )
+    assert server.argv("/py", None, 5000) == [
+        "/py",
+        "-m",
+        "daphne",
+        "mysite.asgi:application",
+        "-b",
+        "127.0.0.1",
+        "-p",
+        "5000",
+    ]
+
+
+def test_server_uvicorn_python_m(make_project):
+    server = _server(
+        make_project,
+        'FROM python:3.12-slim\nCMD ["python", "-m", "uvicorn", "mysite.asgi:application", '
+        '"--host", "0.0.0.0", "--port=8000"]\n',
+    )
+    assert server.argv("/py", None, 5000) == [
+        "/py",
+        "-m",
+        "uvicorn",
+        "mysite.asgi:application",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "5000",
+    ]
+
+
+def test_server_from_the_entrypoint_script(make_project):
+    server = _server(
+        make_project,
+        'FROM python:3.12-slim\nCOPY entrypoint.sh /\nENTRYPOINT ["/entrypoint.sh"]\n',
+        entrypoint_dot_sh="#!/bin/sh\npython manage.py migrate\nexec gunicorn mysite.wsgi -b :80\n",
+    )
+    assert server.origin == "entrypoint.sh (the ENTRYPOINT)"
+    assert server.argv("/py", None, 5000)[3:] == ["mysite.wsgi", "--bind", "127.0.0.1:5000"]
+
+
+def test_server_runserver(make_project, tmp_path):
+    server = _server(
+        make_project, 'FROM python:3.9\nCMD ["python", "manage.py", "runserver", "0.0.0.0:8000"]\n'
+    )
+    assert server.server == "runserver" and not server.problem
+    assert server.argv("/py", tmp_path / "manage.py", 5000) == [
+        "/py",
+        str(tmp_path / "manage.py"),
+        "runserver",
+        "--noreload",
+        "127.0.0.1:5000",
+    ]
+
+
+def test_server_supervisord_cannot_run(make_project):
+    server = _server(make_project, 'FROM python:3.10\nCMD ["supervisord", "-n"]\n')
+    assert server.server == "supervisord"
+    assert server.problem.startswith("Dockerfile:2 CMD starts supervisord, not an app server")
+
+
+def test_server_procfile_without_dockerfile(make_project):
+    server = _server(make_project, None, Procfile="web: gunicorn mysite.wsgi --log-file -\n")
+    assert server.origin == "Procfile web"
+    assert server.args == ["mysite.wsgi", "--log-file", "-"]
+
+
+def test_server_default_is_gunicorn_on_the_wsgi_module(make_project):
+    server = _server(make_project, None)
+    assert server.origin == "no Dockerfile: gunicorn with the project's WSGI application"
+    assert server.args == ["mysite.wsgi:application"]
+
+
+def test_collectstatic_line_and_stage_environment(make_project):
+    project = make_project(
+        {
+            "mysite/settings.py": "INSTALLED_APPS = []\n",
+            "Dockerfile": "ARG PY=python:3.12-slim\nFROM ${PY} AS builder\nENV A=1 PATH=/opt/v\n"
+            "FROM builder AS collectstatic\nARG B=two\n"
+            "RUN pip install x && SECRET_KEY=build-only python manage.py collectstatic --noinput\n"
+            'FROM ${PY} AS api\nCMD ["gunicorn", "mysite.wsgi"]\n',
+        }
+    )
+    where, command, env = verify_env.collectstatic_line(project)
+    assert where == "Dockerfile:6"
+    assert command.text == "SECRET_KEY=build-only python manage.py collectstatic --noinput"
+    assert env == {"PY": "python:3.12-slim", "A": "1", "PATH": "/opt/v", "B": "two"}
+
+
+# ---------------------------------------------------------------------------------------------
+# URL listing (the helper runs in the project's interpreter; here, this one)
+# ---------------------------------------------------------------------------------------------
+
+URLS = """\
+from django.contrib import admin
+from django.http import HttpResponse
+from django.urls import include, path, re_path
+
+def view(request, **kwargs):
+    return HttpResponse("ok")
+
+inner = [path("", view), path("<int:pk>/", view), path("list/", view)]
+urlpatterns = [
+    path("", view),
+    path("admin/", admin.site.urls),
+    path("health", view),
+    path("books/", include(inner)),
+    re_path(r"^about/$", view),
+    re_path(r"^item/(?P<slug>[-\\w]+)/$", view),
+    re_path(r"^any/.*$", view),
+]
+"""
+
+
+def test_url_listing(tmp_path):
+    from tests.conftest import write_tree
+
+    write_tree(
+        tmp_path,
+        {
+            "mysite/__init__.py": "",
+            "mysite/urls.py": URLS,
+            "mysite/settings.py": "SECRET_KEY = 'x'\nROOT_URLCONF = 'mysite.urls'\n"
+            "INSTALLED_APPS = ['django.contrib.admin', 'django.contrib.auth', "
+            "'django.contrib.contenttypes', 'django.contrib.sessions', "
+            "'django.contrib.messages']\n",
+        },
+    )
+    env = {"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "mysite.settings"}
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    done = subprocess.run(
+        [sys.executable, "-c", URL_LISTER],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    line = next(ln for ln in done.stdout.splitlines() if ln.startswith("DJFIX-URLS "))
+    assert json.loads(line.split(" ", 1)[1]) == [
+        "/",
+        "/admin/",
+        "/health",
+        "/books/",
+        "/books/list/",
+        "/about/",
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# rendering
+# ---------------------------------------------------------------------------------------------
+
+
+def _report() -> VerifyReport:
+    return VerifyReport(
+        root="/repo",
+        python="/venv/bin/python",
+        steps=[
+            Step(1, "check --deploy", "pass", "python manage.py check --deploy"),
+            Step(
+                2,
+                "migrations",
+                "fail",
+                "python manage.py makemigrations --check --dry-run",
+                "Migrations for 'blog':\n  blog/migrations/0003_x.py",
+                "models changed with no migration: blog",
+            ),
+            Step(6, "database down", "skipped", reason="the database is SQLite here"),
+        ],
+        env_names=["DATABASE_URL", "SECRET_KEY"],
+        commands=["python manage.py check --deploy"],
+        django_settings="mysite.settings",
+    )
+
+
+def test_render_table():
+    assert render_table(_report()) == (
+        "djfix verify /repo\n"
+        "  python: /venv/bin/python\n"
+        "  settings: mysite.settings\n"
+        "\n"
+        "   #  step            status   reason\n"
+        "   1  check --deploy  pass\n"
+        "   2  migrations      fail     models changed with no migration: blog\n"
+        "        $ python manage.py makemigrations --check --dry-run\n"
+        "        | Migrations for 'blog':\n"
+        "        |   blog/migrations/0003_x.py\n"
+        "   6  database down   skipped  the database is SQLite here\n"
+        "\n"
+        "1 of 2 steps that ran passed, 1 skipped\n"
+    )
+
+
+def test_render_json_and_ok():
+    report = _report()
+    data = json.loads(render_json(report))
+    assert data["ok"] is False and report.ok() is False
+    assert [s["status"] for s in data["steps"]] == ["pass", "fail", "skipped"]
+    assert data["env_names"] == ["DATABASE_URL", "SECRET_KEY"]
+    assert report.step(6).reason == "the database is SQLite here"
+    assert report.step(3) is None
+    report.steps[1].status = "pass"
+    assert report.ok()
+
+
+# ---------------------------------------------------------------------------------------------
+# the command line
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ([], "name one that imports the project's Django with --python PATH"),
+        (["--python", "/no/such/python"], "--python /no/such/python: no such interpreter"),
+        (["--python", sys.executable, "--install"], "--python and --install: give one of them"),
+        (["--python", sys.executable, "--step", "0,9"], "--step takes step numbers 1-8"),
+        (["--python", sys.executable, "--step", "x"], "--step takes step numbers 1-8"),
+        (
+            ["--python", sys.executable, "--database-url", "postgres://u@10.0.0.5/db"],
+            "--database-url: verify only talks to this machine",
+        ),
+        (
+            ["--python", sys.executable, "--database-url", "redis://127.0.0.1/0"],
+            "--database-url: give a postgres://, mysql:// or sqlite:/// URL",
+        ),
+    ],
+)
+def test_usage_errors_exit_2(args, message):
+    result = CliRunner().invoke(app, ["verify", str(PROJECTS / "deploy_ready"), *args])
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_not_a_directory_exits_2(tmp_path):
+    result = CliRunner().invoke(app, ["verify", str(tmp_path / "nope"), "--python", "python3"])
+    assert result.exit_code == 2
+    assert f"{tmp_path / 'nope'}: not a directory" in result.output
+
+
+def test_python_without_django_exits_2(tmp_path):
+    python = tmp_path / "python"
+    python.write_text("#!/bin/sh\nexit 1\n")
+    python.chmod(0o755)
+    result = CliRunner().invoke(
+        app, ["verify", str(PROJECTS / "deploy_ready"), "--python", str(python)]
+    )
+    assert result.exit_code == 2
+    assert "cannot import Django" in result.output
+
+
+def test_env_names_of_a_test_project_come_from_its_settings():
+    from fixer.project import discover
+
+    names = set(verify_env.settings_variables(discover(PROJECTS / "deploy_ready")))
+    assert names == {
+        "SECRET_KEY",
+        "DEBUG",
+        "ALLOWED_HOSTS",
+        "CSRF_TRUSTED_ORIGINS",
+        "DATABASE_URL",
+        "CONN_MAX_AGE",
+        "REDIS_URL",
+        "STARTUP_CHECKS",
+        "SECURE_SSL_REDIRECT",
+        "SECURE_HSTS_SECONDS",
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+        "SECURE_HSTS_PRELOAD",
+        "SESSION_COOKIE_SECURE",
+        "CSRF_COOKIE_SECURE",
+        "LOG_LEVEL",
+    }
+
+
+def test_user_env_files_and_databases_are_not_copied(tmp_path):
+    from fixer.verify import _copy_tree
+    from tests.conftest import write_tree
+
+    write_tree(
+        tmp_path / "src",
+        {
+            ".env": "SECRET_KEY=real\n",
+            ".env.local": "X=1\n",
+            ".env.example": "SECRET_KEY=\n",
+            "db.sqlite3": "data",
+            "app/models.py": "",
+            ".venv/bin/python": "",
+        },
+    )
+    _copy_tree(tmp_path / "src", tmp_path / "dst")
+    copied = sorted(
+        p.relative_to(tmp_path / "dst").as_posix() for p in (tmp_path / "dst").rglob("*")
+    )
+    assert copied == [".env.example", "app", "app/models.py"]
