@@ -24,6 +24,7 @@ out the changes of an item that breaks a step which passed before.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -115,26 +116,37 @@ class Verification:
             )
         return rows
 
+    def failures(self) -> list[str]:
+        """Why each step that fails on the change handed over fails, as far as the runs say."""
+        out = []
+        for step in self.failing_after():
+            old = self.before.step(step.number) if self.before is not None else None
+            if old is not None and old.status == "fail":
+                why = "fails before and after the change: not caused by it"
+            else:
+                why = (
+                    "fails with the change and could not run before; leaving out single items "
+                    "did not make it pass"
+                )
+            out.append(f"step {step.number} ({step.name}) {why}")
+        return out
+
     def summary(self) -> str:
-        """One sentence: what the runs showed."""
+        """What the runs showed, in a sentence or two."""
         if not self.ran:
             return f"Not verified by running the project: {self.not_run or 'it did not run'}."
-        parts = []
         if self.unresolved:
-            parts.append(self.unresolved)
-        elif self.passes():
+            return self.unresolved
+        parts = []
+        if self.passes():
             parts.append("Every step that ran passes with the change.")
         else:
-            failing = ", ".join(f"{s.number} ({s.name})" for s in self.failing_after())
-            parts.append(
-                f"Step {failing} fails before and after the change: it is not caused by it."
-                if len(self.failing_after()) == 1
-                else f"Steps {failing} fail before and after the change: not caused by it."
-            )
+            failures = self.failures()
+            parts.append(failures[0][0].upper() + failures[0][1:] + "." if failures else "")
+            parts.extend(f + "." for f in failures[1:])
         for item, reason in sorted(self.left_out.items()):
-            if not self.unresolved:
-                parts.append(f"Left out: item {item} ({ITEM_TITLES.get(item, item)}), it {reason}.")
-        return " ".join(parts)
+            parts.append(f"Left out: item {item} ({ITEM_TITLES.get(item, item)}), it {reason}.")
+        return " ".join(p for p in parts if p)
 
     def table(self) -> str:
         """The before / after table as plain text (commit bodies, the terminal)."""
@@ -219,9 +231,14 @@ def copy_project(root: Path, dest: Path) -> Path:
     files = _listed(root)
     if files is None:
         files = _walked(root)
+    # virtualenvs and caches git does not ignore stay behind too
+    venvs = {rel.rsplit("/", 1)[0] + "/" for rel in files if rel.endswith("/pyvenv.cfg")}
     dest.mkdir(parents=True, exist_ok=True)
     for rel in files:
-        if _private(rel):
+        parts = rel.split("/")
+        if _private(rel) or SKIP_DIRS.intersection(parts[:-1]):
+            continue
+        if any(rel.startswith(v) for v in venvs):
             continue
         src = root / rel
         target = dest / rel
@@ -244,14 +261,47 @@ def materialise(result: ApplyResult, dest: Path) -> Path:
 # -- which item broke it ---------------------------------------------------------------------------
 
 
-def _regressions(before: Any, after: Any) -> list[int]:
-    """Steps that passed on the original and fail on the change."""
+def _loads(report: Any) -> bool | None:
+    """Whether the settings load in a run: step 1 passes, or step 2 ran (verify runs steps 2-6
+    only when they load); None when the run did not say."""
+    check, migrations = report.step(1), report.step(2)
+    if check is not None and check.status == "pass":
+        return True
+    if migrations is None:
+        return None
+    return migrations.status != "skipped"
+
+
+def regressions(before: Any, after: Any) -> list[int]:
+    """Steps the change made worse: passed on the original and do not pass with the change
+    (failing, or no longer able to run), and step 1 when the settings loaded before and no
+    longer load (check --deploy failed before on its warnings, after on an exception)."""
     out = []
     for step in after.steps:
         old = before.step(step.number)
-        if step.status == "fail" and old is not None and old.status == "pass":
+        if old is not None and old.status == "pass" and step.status != "pass":
+            out.append(step.number)
+    if 1 not in out and _loads(before) is True and _loads(after) is False:
+        out.append(1)
+    return sorted(out)
+
+
+def new_failures(before: Any, after: Any) -> list[int]:
+    """Steps that could not run on the original (skipped) and fail with the change: not proof
+    the change is worse, but worth finding the item that causes them."""
+    out = []
+    for step in after.steps:
+        old = before.step(step.number)
+        if step.status == "fail" and (old is None or old.status == "skipped"):
             out.append(step.number)
     return out
+
+
+def _cured(report: Any, number: int) -> bool:
+    step = report.step(number)
+    if step is not None and step.status == "pass":
+        return True
+    return number == 1 and _loads(report) is True and step is not None
 
 
 def item_files(result: ApplyResult) -> dict[int, set[str]]:
@@ -268,21 +318,79 @@ def item_files(result: ApplyResult) -> dict[int, set[str]]:
 
 
 def suspects(result: ApplyResult, after: Any, regressed: list[int], exclude: set[int]) -> list[int]:
-    """The items to try leaving out, most suspect first: those whose changed files the failing
-    steps' output names (by path, module or file name), then those that changed Python files,
-    then the rest, each in plan order."""
+    """The items to try leaving out, most suspect first: the items that wrote the lines a
+    traceback in the failing steps' output points at, then those whose added lines hold a
+    name the error quotes (`No module named 'environ'`), then those whose changed files the
+    output names (by path, module or file name), then those that changed Python files, then
+    the rest, each group in plan order."""
     text = "\n".join(
         f"{s.command}\n{s.output}" for n in regressed if (s := after.step(n)) is not None
     )
     order = {item: i for i, item in enumerate(_stage_order(result))}
+    blamed = _blamed_lines(result, text)
+    quoted = set(re.findall(r"['\"]([A-Za-z_][\w.]{2,})['\"]", _error_lines(text)))
+    added = _added_lines(result)
     scored = []
     for item, files in item_files(result).items():
         if item in exclude:
             continue
+        hits = sum(1 for line in added.get(item, []) for name in quoted if name in line)
         named = sum(1 for rel in files if _named(rel, text))
         python = sum(1 for rel in files if rel.endswith(".py"))
-        scored.append((-named, -min(python, 1), order.get(item, 99), item))
+        scored.append(
+            (-blamed.get(item, 0), -hits, -named, -min(python, 1), order.get(item, 99), item)
+        )
     return [item for *_, item in sorted(scored)]
+
+
+_TRACE = re.compile(r'File "([^"]+)", line (\d+)')
+
+
+def _error_lines(text: str) -> str:
+    return "\n".join(
+        ln for ln in text.splitlines() if re.search(r"(Error|Exception|Improperly\w*)\b", ln)
+    )
+
+
+def _blamed_lines(result: ApplyResult, text: str) -> dict[int, int]:
+    """Per item, how many traceback lines point at a line its plan wrote: the final text of the
+    line the traceback names, traced back to the first stage whose text holds it."""
+    stages = result.changeset.staged()
+    final = result.changeset.state()
+    original = {c.rel: (c.old or "").split("\n") for c in result.changeset.changes(tracked=True)}
+    out: dict[int, int] = {}
+    for path, number in _TRACE.findall(text):
+        rel = next((r for r in final if path == r or path.endswith("/" + r)), None)
+        if rel is None:
+            continue
+        lines = final[rel].split("\n")
+        index = int(number) - 1
+        if not 0 <= index < len(lines) or not lines[index].strip():
+            continue
+        wanted = lines[index]
+        if wanted in original.get(rel, []):
+            continue  # the author's own line
+        for stage in stages:
+            held = stage.raw.get(rel)
+            if held is not None and wanted in held.split("\n"):
+                if stage.item is not None:
+                    out[stage.item] = out.get(stage.item, 0) + 1
+                break
+    return out
+
+
+def _added_lines(result: ApplyResult) -> dict[int, list[str]]:
+    """Per item, the lines its plan added to the files (against the stage before)."""
+    out: dict[int, list[str]] = {}
+    previous: dict[str, str] = {}
+    for stage in result.changeset.staged():
+        for rel, text in stage.raw.items():
+            before = set((previous.get(rel) or "").split("\n"))
+            new = [ln for ln in text.split("\n") if ln not in before]
+            if stage.item is not None and new:
+                out.setdefault(stage.item, []).extend(new)
+        previous = stage.raw
+    return out
 
 
 def _stage_order(result: ApplyResult) -> list[int]:
@@ -376,8 +484,15 @@ class _Session:
         self._count += 1
         work = self.tmp / f"work-{self._count}"
         work.mkdir()
+        given = self.project.settings_origin == "given"
         return self.verifier(
-            root, python=self.python, database_url=self.database_url, only=only, work=work
+            root,
+            python=self.python,
+            database_url=self.database_url,
+            only=only,
+            work=work,
+            settings=self.project.production_module if given else None,
+            manage=self.project.manage_py,
         )
 
     def _copy(self, result: ApplyResult | None) -> Path:
@@ -397,64 +512,83 @@ class _Session:
         self.say("verifying the planned change…")
         after = self._verify(self._copy(result))
         verification.before = before
-        regressed = _regressions(before, after)
         left: dict[int, str] = {}
-        while regressed:
-            culprit = self._find(result, after, regressed, left, verification)
-            if culprit is None:
+        given_up: set[int] = set()  # new failures no single item explains: kept, reported
+        while True:
+            worse = regressions(before, after)
+            targets = worse or [n for n in new_failures(before, after) if n not in given_up]
+            if not targets:
                 break
+            culprit = self._find(result, after, targets, left, verification)
+            if culprit is None:
+                if worse:
+                    result, after = self._hand_over_nothing(result, before, after, worse, left)
+                    verification.unresolved = self._unresolved(after, worse, verification)
+                    after = before
+                    break
+                given_up.update(targets)
+                continue
             item, step = culprit
-            left[item] = f"broke step {step}: {after.step(step).name}"
+            left[item] = f"broke step {step}: {_name(after, before, step)}"
             result = self._replan(left, result.before)
             # _find keeps one run of the budget for this: the change without the item, in full
             self.say(f"verifying the change without item {_items(left)}…")
             verification.runs += 1
             after = self._verify(self._copy(result))
-            regressed = _regressions(before, after)
-        if regressed:
-            # nothing that makes the project worse is handed over: without a culprit, every
-            # item that changed a file is left out, and the original is what stays
-            first = after.step(regressed[0])
-            steps = ", ".join(str(n) for n in regressed)
-            cause = (
-                f"the {verification.runs} re-verifications allowed"
-                if verification.runs >= self.budget
-                else "leaving out one item at a time"
-            )
-            verification.unresolved = (
-                f"Step {steps} ({first.name}) passed before and fails with the change, and "
-                f"{cause} did not show which item causes it: no change is handed over."
-            )
-            for item in _changed_items(result):
-                left.setdefault(item, f"step {regressed[0]} broke: {first.name}; not isolated")
-            result = self._replan(left, result.before)
-            after = before
         verification.after = after
         verification.left_out = left
         return result, verification
+
+    def _hand_over_nothing(
+        self, result: ApplyResult, before: Any, after: Any, worse: list[int], left: dict[int, str]
+    ) -> tuple[ApplyResult, Any]:
+        """Nothing that makes the project worse is handed over: without a culprit, every item
+        that changed a file is left out, and the original is what stays."""
+        name = _name(after, before, worse[0])
+        for item in _changed_items(result):
+            left.setdefault(item, f"step {worse[0]} broke: {name}; not isolated")
+        return self._replan(left, result.before), after
+
+    def _unresolved(self, after: Any, worse: list[int], verification: Verification) -> str:
+        steps = ", ".join(str(n) for n in worse)
+        cause = (
+            f"the {verification.runs} re-verifications allowed (--verify-budget)"
+            if verification.runs >= self.budget - 1
+            else "leaving out one item at a time"
+        )
+        return (
+            f"Step {steps} ({_name(after, None, worse[0])}) passed before and does not with the "
+            f"change, and {cause} did not show which item causes it: no change is handed over."
+        )
 
     def _find(
         self,
         result: ApplyResult,
         after: Any,
-        regressed: list[int],
+        targets: list[int],
         left: dict[int, str],
         verification: Verification,
     ) -> tuple[int, int] | None:
-        """The first suspect whose absence makes a regressed step pass: (item, step)."""
-        for item in suspects(result, after, regressed, set(left)):
+        """The first suspect whose absence makes a target step pass: (item, step)."""
+        # a step 1 that no longer loads the settings shows in step 2 running again
+        only = set(targets) | ({2} if 1 in targets else set())
+        for item in suspects(result, after, targets, set(left)):
             if verification.runs >= self.budget - 1:
                 return None  # the last run is kept for verifying the change without it
             title = ITEM_TITLES.get(item, str(item))
-            self.say(f"re-verifying without item {item} ({title}), steps {_steps(regressed)}…")
+            self.say(f"re-verifying without item {item} ({title}), steps {_steps(targets)}…")
             trial = self._replan({**left, item: "a trial"}, result.before)
             verification.runs += 1
-            report = self._verify(self._copy(trial), only=set(regressed))
-            for number in regressed:
-                step = report.step(number)
-                if step is not None and step.status == "pass":
+            report = self._verify(self._copy(trial), only=only)
+            for number in targets:
+                if _cured(report, number):
                     return item, number
         return None
+
+
+def _name(after: Any, before: Any, number: int) -> str:
+    step = after.step(number) or (before.step(number) if before is not None else None)
+    return step.name if step is not None else f"step {number}"
 
 
 def _changed_items(result: ApplyResult) -> set[int]:
@@ -489,8 +623,7 @@ def annotate(result: ApplyResult, verification: Verification) -> ApplyResult:
         if verification.passes():
             summary.verified = True
         elif verification.ran:
-            failing = ", ".join(f"{s.number} ({s.name})" for s in verification.failing_after())
-            summary.not_verified = f"step {failing} fails before and after the change"
+            summary.not_verified = "; ".join(verification.failures())
         else:
             summary.not_verified = verification.not_run
     return result
