@@ -425,6 +425,9 @@ def resolve_python(project: ProjectModel, python: str | None) -> tuple[str | Non
         return None, "--python none"
     from fixer.django_runner import find_python
 
+    if python is not None and os.sep in python and Path(python).exists():
+        python = os.path.abspath(python)  # it runs from the project's folder; not resolve():
+        # a virtualenv's python is a symlink
     found, why = find_python(project, python)
     return found, why
 

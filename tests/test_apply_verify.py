@@ -7,6 +7,7 @@ ones at the end run the real verifier on a test project.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -147,14 +148,14 @@ def labels(result) -> dict[int, str]:
     return {s.item: s.label for s in result.items if s.item in (5, 9, 11)}
 
 
-def breaking(monkeypatch, module, line: str) -> None:
+def breaking(monkeypatch, module, line: str, rel: str = SETTINGS_REL) -> None:
     """Make `module`'s fix plan also append `line` to the settings (a djfix bug on purpose)."""
     original = module.fix
 
     def fix(ctx):
         original(ctx)
-        text = ctx.changeset.read(SETTINGS_REL)
-        ctx.write(SETTINGS_REL, text + line + "\n", module.ITEM)
+        text = ctx.changeset.read(rel)
+        ctx.write(rel, text + line + "\n", module.ITEM)
 
     monkeypatch.setattr(module, "fix", fix)
 
@@ -438,3 +439,108 @@ def test_copies_leave_out_the_developers_env(tmp_path):
     copy = apply_verify.copy_project(src, tmp_path / "copy")
     files = sorted(p.relative_to(copy).as_posix() for p in copy.rglob("*") if p.is_file())
     assert files == [".env.example", ".gitignore", "a.py"]
+
+
+# -- the real verifier ---------------------------------------------------------------------------
+
+HALF_READY = Path(__file__).parent / "projects" / "half_ready"
+
+
+def half_ready_repo(tmp_path: Path) -> Path:
+    root = tmp_path / "half_ready"
+    shutil.copytree(HALF_READY, root)
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"]):
+        subprocess.run(["git", *args], cwd=root, check=True)
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qm", "init"],
+        cwd=root,
+        check=True,
+    )
+    return root
+
+
+def show(root: Path, rev: str, *args: str) -> str:
+    return subprocess.run(
+        ["git", "show", *args, rev], cwd=root, capture_output=True, text=True, check=True
+    ).stdout
+
+
+@pytest.mark.slow
+def test_real_run_leaves_out_the_item_whose_settings_raise(tmp_path, monkeypatch):
+    """A djfix bug on purpose: item 11's plan also writes a line naming an undefined variable
+    (the NameError of split settings). The settings loaded before (check --deploy failed on
+    warnings only); with the change they raise. apply finds item 11, leaves it out, and hands
+    over the rest, verified."""
+    root = half_ready_repo(tmp_path)
+    breaking(
+        monkeypatch,
+        item11_db_connections,
+        'DATABASES["default"]["CONN_MAX_AGE"] = CONN_MAX_AGE_SECONDS',
+        rel="notes/settings.py",
+    )
+    done = CliRunner().invoke(
+        app, ["apply", str(root), "--python", sys.executable, "--stay"], catch_exceptions=False
+    )
+    assert done.exit_code == 1, done.output  # item 11's findings stay open
+    assert done.stderr.splitlines() == [
+        "djfix: verifying the original…",
+        "djfix: verifying the planned change…",
+        "djfix: re-verifying without item 11 (Persistent DB connections), steps 1, 2, 4, 5…",
+        "djfix: verifying the change without item 11…",
+    ]
+    out = done.stdout
+    assert re.search(r"  11  Persistent DB connections\s+left out \(broke step 1\)", out)
+    assert "        its change broke step 1: check --deploy: not handed over" in out
+    for item, title in ((7, "Health endpoint"), (9, r"check --deploy is clean")):
+        assert re.search(rf"\s{item}  {title}\s+fixed and verified", out), out
+    assert re.search(r"1 check --deploy\s+fail\s+pass", out)
+    assert re.search(r"3 boot on empty database\s+fail\s+pass", out)
+    settings = show(root, "djfix/deploy-ready:notes/settings.py")
+    assert "CONN_MAX_AGE" not in settings
+    assert "SECURE_HSTS_SECONDS" in settings
+    trailers = subprocess.run(
+        ["git", "log", "--format=%(trailers:key=Djfix-Item,valueonly)", "main..djfix/deploy-ready"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert "11" not in trailers and "9" in trailers
+    body = show(root, "djfix/deploy-ready", "-s", "--format=%B")
+    assert "Left out: item 11 (Persistent DB connections), it broke step 1: check --deploy." in body
+
+
+@pytest.mark.slow
+def test_the_how_to_verify_block_runs_as_written(tmp_path):
+    root = half_ready_repo(tmp_path)
+    result = plan_verified(
+        discover(root), Selection(), effective_options(None), python=sys.executable
+    )
+    assert result.verification.passes(), result.verification.summary()
+    delivery = handover.deliver(result, stay=True)
+    body = pr.render_body(result, delivery=delivery)
+    how = body.split("## How to verify")[1]
+    block = re.search(r"```sh\n(.*?)```", how, re.S).group(1)
+    assert block.splitlines() == result.verification.commands()
+    assert "export SECRET_KEY=" in block and "export DATABASE_URL=" in block
+    checkout = tmp_path / "checkout"
+    subprocess.run(
+        ["git", "clone", "-q", "--branch", "djfix/deploy-ready", str(root), str(checkout)],
+        check=True,
+    )
+    env = {
+        "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]),
+        "HOME": str(tmp_path),
+        "LANG": "C.UTF-8",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    done = subprocess.run(
+        ["bash", "-e", "-c", block],
+        cwd=checkout,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert '"status"' in done.stdout  # the health answers
