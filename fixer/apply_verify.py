@@ -36,7 +36,7 @@ from typing import Any
 
 from fixer.apply import ApplyResult, plan
 from fixer.checks import ITEM_TITLES, Selection
-from fixer.errors import UsageError
+from fixer.errors import DjfixError, UsageError
 from fixer.project import ProjectModel
 
 #: re-verifications one apply may run after the first two runs (the original and the change)
@@ -172,19 +172,6 @@ class Verification:
     def commands(self) -> list[str]:
         """The commands the verification of the change ran, as a person can run them."""
         return list(self.after.commands) if self.after is not None else []
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "ran": self.ran,
-            "python": self.python,
-            "not_run": self.not_run,
-            "steps": self.rows(),
-            "left_out": {str(k): v for k, v in sorted(self.left_out.items())},
-            "re_verifications": self.runs,
-            "budget": self.budget,
-            "unresolved": self.unresolved,
-            "seconds": round(self.seconds, 1),
-        }
 
 
 # -- copies of the project -------------------------------------------------------------------------
@@ -461,11 +448,20 @@ def plan_verified(
         return annotate(result, Verification(interpreter, not_run="nothing to verify"))
     run = verifier or _real_verifier()
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="djfix-verify-") as tmp:
-        session = _Session(
-            project, selection, options, interpreter, database_url, run, Path(tmp), say, budget
-        )
-        result, verification = session.run(result)
+    planned = result
+    try:
+        with tempfile.TemporaryDirectory(prefix="djfix-verify-") as tmp:
+            session = _Session(
+                project, selection, options, interpreter, database_url, run, Path(tmp), say, budget
+            )
+            result, verification = session.run(result)
+    except UsageError:
+        raise
+    except DjfixError as exc:
+        if verify:
+            raise
+        # the plan stands as it was planned, and says it was not verified
+        return annotate(planned, Verification(interpreter, not_run=f"verify could not run: {exc}"))
     verification.seconds = time.monotonic() - started
     return annotate(result, verification)
 

@@ -555,7 +555,9 @@ def _apply_many(repos: Path, jobs: int, workdir: Path | None, **opts) -> int:
             status += ", pushed"
         return many.RepoResult(
             status,
-            sum(1 for s in result.items if s.status in ("fixed", "partly fixed")),
+            sum(
+                1 for s in result.items if s.status in ("fixed", "partly fixed") and not s.left_out
+            ),
             opened.url if opened else None,
             EXIT_FINDINGS if result.after.findings else EXIT_CLEAN,
         )

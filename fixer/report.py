@@ -297,7 +297,8 @@ def render_apply_summary(result, *, written: bool, color: bool) -> str:
             lines.append(
                 style("Verification", bold=True)
                 + f" (the project run before and after, with {verification.python};"
-                f" {verification.runs} re-verification{'s' if verification.runs != 1 else ''})"
+                f" {verification.runs} re-verification{'s' if verification.runs != 1 else ''},"
+                f" {verification.seconds:.0f} s)"
             )
             lines.append(verification.table())
             lines.append(f"  {verification.summary()}")

@@ -22,7 +22,7 @@ from fixer.apply_verify import plan_verified
 from fixer.checks import Selection, item09_deploy_check, item11_db_connections, resolve_selection
 from fixer.cli import app
 from fixer.config import effective_options
-from fixer.errors import UsageError
+from fixer.errors import DjfixError, UsageError
 from fixer.project import discover
 from fixer.report import render_apply_summary
 from fixer.verify import STEP_NAMES, Step, VerifyReport
@@ -192,6 +192,17 @@ def test_no_verify_runs_nothing(project):
 def test_verify_demanded_without_an_interpreter_is_a_usage_error(project, tmp_path):
     with pytest.raises(UsageError, match="--verify needs an interpreter"):
         run(project, FakeVerify(), python=str(tmp_path / "no-python"), verify=True)
+
+
+def test_a_verifier_that_cannot_run_leaves_the_plan_unverified(project):
+    def broken(root, **kwargs):
+        raise DjfixError("the copy could not be made")
+
+    result = run(project, broken)
+    assert result.verification.not_run == "verify could not run: the copy could not be made"
+    assert labels(result) == {5: "fixed", 9: "partly fixed", 11: "fixed"}
+    with pytest.raises(DjfixError, match="the copy could not be made"):
+        run(project, broken, verify=True)
 
 
 # -- verified --------------------------------------------------------------------------------------
