@@ -598,6 +598,12 @@ def verify(
     image: Annotated[
         bool, typer.Option("--image", help="Also build the images and boot the api image.")
     ] = False,
+    build_arg: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option(
+            "--build-arg", help="NAME=VALUE passed to the image builds (--image), repeatable."
+        ),
+    ] = None,
     steps: Annotated[
         Optional[list[str]],  # noqa: UP045
         typer.Option("--step", help="Only these step numbers (1-8, comma-separated)."),
@@ -632,6 +638,12 @@ def verify(
                 raise UsageError("--step takes step numbers 1-8, e.g. --step 1,2,3")
         if not path.is_dir():
             raise UsageError(f"{path}: not a directory")
+        build_args: dict[str, str] = {}
+        for item in build_arg or []:
+            name, eq, value = item.partition("=")
+            if not eq or not name:
+                raise UsageError(f"--build-arg {item}: give NAME=VALUE")
+            build_args[name] = value
         if python and install:
             raise UsageError("--python and --install: give one of them")
         if not python and not install:
@@ -654,6 +666,7 @@ def verify(
             only=only,
             settings=settings,
             manage=manage,
+            build_args=build_args,
         )
         if output_format is VerifyFormat.json:
             typer.echo(verifying.render_json(result), nl=False)

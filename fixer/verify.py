@@ -24,6 +24,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import re
 import shlex
 import shutil
 import signal
@@ -120,7 +121,7 @@ class VerifyReport:
 # ---------------------------------------------------------------------------------------------
 
 
-def _kill_group(proc: subprocess.Popen) -> None:
+def kill_group(proc: subprocess.Popen) -> None:
     for sig in (signal.SIGTERM, signal.SIGKILL):
         try:
             os.killpg(proc.pid, sig)
@@ -137,7 +138,7 @@ def _kill_group(proc: subprocess.Popen) -> None:
             continue
 
 
-class _Process:
+class Process:
     """A child in its own process group, its output in a file, always stopped."""
 
     def __init__(self, argv: list[str], cwd: Path, env: dict[str, str]) -> None:
@@ -159,17 +160,19 @@ class _Process:
             return None
 
     def stop(self) -> str:
-        _kill_group(self.proc)
+        kill_group(self.proc)
         self._out.seek(0)
         text = self._out.read(2_000_000).decode("utf-8", "replace")
         self._out.close()
         return text
 
 
-def _run(argv: list[str], cwd: Path, env: dict[str, str], timeout: float) -> tuple[int | None, str]:
+def run_command(
+    argv: list[str], cwd: Path, env: dict[str, str], timeout: float
+) -> tuple[int | None, str]:
     """(exit status or None on timeout, output) of one command."""
     try:
-        process = _Process(argv, cwd, env)
+        process = Process(argv, cwd, env)
     except OSError as exc:
         return 127, f"{argv[0]}: {exc.strerror or exc}"
     code = process.wait(timeout)
@@ -179,13 +182,13 @@ def _run(argv: list[str], cwd: Path, env: dict[str, str], timeout: float) -> tup
     return code, output
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-def _listening(port: int) -> bool:
+def listening(port: int) -> bool:
     try:
         socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
     except OSError:
@@ -193,7 +196,7 @@ def _listening(port: int) -> bool:
     return True
 
 
-def _get(port: int, path: str, timeout: float, https: bool = False) -> tuple[int | None, str]:
+def http_get(port: int, path: str, timeout: float, https: bool = False) -> tuple[int | None, str]:
     """(status or None, error) of GET `path`; redirects are answers, never followed."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     headers = {"X-Forwarded-Proto": "https"} if https else {}
@@ -214,7 +217,7 @@ def _get(port: int, path: str, timeout: float, https: bool = False) -> tuple[int
 
 
 @dataclass
-class _Run:
+class Run:
     project: ProjectModel  # discovered on the copy
     python: str
     tree: Path
@@ -225,6 +228,7 @@ class _Run:
     manage: list[str]  # argv prefix of a management command
     server: verify_env.ServerCommand
     database_url: str | None
+    build_args: dict[str, str] = field(default_factory=dict)
 
     def environ(self, **overrides: str) -> dict[str, str]:
         env = dict(self.base)
@@ -252,7 +256,11 @@ class _Run:
 
 def _copy_tree(src: Path, dst: Path) -> None:
     def ignore(folder: str, names: list[str]) -> set[str]:
-        skip = {n for n in names if n in _SKIP_NAMES}
+        skip = {
+            n
+            for n in names
+            if n in _SKIP_NAMES and not (Path(folder) / n / "__init__.py").is_file()
+        }
         for name in names:
             if name == ".env" or (
                 name.startswith(".env.") and name not in verify_env.EXAMPLE_FILES
@@ -306,20 +314,23 @@ def verify_project(
     work: Path | None = None,
     settings: str | None = None,
     manage: str | None = None,
+    build_args: dict[str, str] | None = None,
 ) -> VerifyReport:
-    """Run the steps on the project at `root` (never written: everything runs in a copy)."""
+    """Run the steps on the project at `root`. `root` is never written: everything runs in a
+    temporary copy (kept, for inspection, in a new folder below `work` when that is given)."""
     root = Path(root).resolve()
     if not root.is_dir():
         raise UsageError(f"{root}: not a directory")
     if database_url is not None:
         check_database_url(database_url)
-    original = discover(root, settings=settings, manage=manage)
-    interpreter = resolve_python(original, python)
     with _workspace(work) as scratch:
         tree = scratch / "tree"
         _copy_tree(root, tree)
         project = discover(tree, settings=settings, manage=manage)
+        # asked in the copy: even this first `import django` runs from the project's folder
+        interpreter = resolve_python(project, python)
         run = _prepare(project, interpreter, tree, scratch, database_url)
+        run.build_args = dict(build_args or {})
         steps = _steps(run, only or set(range(1, 9)), image)
         report = VerifyReport(
             root=str(root),
@@ -352,17 +363,19 @@ def check_database_url(url: str) -> None:
 
 def _prepare(
     project: ProjectModel, python: str, tree: Path, scratch: Path, database_url: str | None
-) -> _Run:
+) -> Run:
     env = verify_env.build_env(project, scratch / "verify.sqlite3", database_url)
     shims = scratch / "bin"
     _shim(shims, python)
     tmp = scratch / "tmp"
     tmp.mkdir(exist_ok=True)
+    home = scratch / "home"
+    home.mkdir(exist_ok=True)
     base = {
         "PATH": os.pathsep.join(
             [str(shims), str(Path(python).parent), os.environ.get("PATH", os.defpath)]
         ),
-        "HOME": os.environ.get("HOME", str(scratch)),
+        "HOME": str(home),  # servers write there (gunicorn's control socket)
         "LANG": os.environ.get("LANG", "C.UTF-8"),
         "TMPDIR": str(tmp),
         "PYTHONDONTWRITEBYTECODE": "1",
@@ -376,7 +389,7 @@ def _prepare(
     else:
         cwd = project.source_root
         manage = [python, "-m", "django"]
-    return _Run(
+    return Run(
         project,
         python,
         tree,
@@ -390,7 +403,7 @@ def _prepare(
     )
 
 
-def _steps(run: _Run, only: set[int], image: bool) -> list[Step]:
+def _steps(run: Run, only: set[int], image: bool) -> list[Step]:
     steps: list[Step] = []
     loads = True
     for number in range(1, 9):
@@ -411,12 +424,10 @@ def _steps(run: _Run, only: set[int], image: bool) -> list[Step]:
 
 
 def _issues(output: str) -> list[str]:
-    import re
-
     return re.findall(r"^\S*: \(([\w.]+)\)", output, re.M)
 
 
-def _last_error(output: str) -> str:
+def last_error(output: str) -> str:
     lines = [ln.strip() for ln in output.splitlines() if ln.strip()]
     for line in reversed(lines):
         if "Error" in line or "Exception" in line or "error:" in line.lower():
@@ -424,11 +435,11 @@ def _last_error(output: str) -> str:
     return lines[-1][:240] if lines else "no output"
 
 
-def _probes_off(run: _Run) -> dict[str, str]:
+def _probes_off(run: Run) -> dict[str, str]:
     return {"STARTUP_CHECKS": "false"} if run.env.probes else {}
 
 
-def _serving_overrides(run: _Run) -> tuple[dict[str, str], str]:
+def serving_overrides(run: Run) -> tuple[dict[str, str], str]:
     """STARTUP_CHECKS for the steps that serve (3, 4, 5): on, unless a service the probes
     would require (a broker, a result backend, a search engine, a channel layer) is down by
     design in this run; a Redis used only as the cache is optional in the probes."""
@@ -444,10 +455,10 @@ def _serving_overrides(run: _Run) -> tuple[dict[str, str], str]:
     return {"STARTUP_CHECKS": "true"}, ""
 
 
-def step_check(run: _Run, done: list[Step]) -> Step:
+def step_check(run: Run, done: list[Step]) -> Step:
     argv = [*run.manage, "check", "--deploy"]
     extra = _probes_off(run)
-    code, output = _run(argv, run.cwd, run.environ(**extra), COMMAND_TIMEOUT)
+    code, output = run_command(argv, run.cwd, run.environ(**extra), COMMAND_TIMEOUT)
     step = Step(1, STEP_NAMES[1], "pass", run.shown(argv, **extra), run.tail(output))
     if code == 0 and "System check identified no issues" in output:
         return step
@@ -458,35 +469,33 @@ def step_check(run: _Run, done: list[Step]) -> Step:
     elif code is None:
         step.reason = f"timed out after {COMMAND_TIMEOUT} s"
     else:
-        step.reason = "the settings do not load: " + run.mask(_last_error(output))
+        step.reason = "the settings do not load: " + run.mask(last_error(output))
         if "System check identified" not in output and "SystemCheckError" not in output:
             step.note = "settings"
     return step
 
 
-def step_migrations(run: _Run, done: list[Step]) -> Step:
+def step_migrations(run: Run, done: list[Step]) -> Step:
     argv = [*run.manage, "makemigrations", "--check", "--dry-run", "--no-color", "--noinput"]
     extra = _probes_off(run)
-    code, output = _run(argv, run.cwd, run.environ(**extra), COMMAND_TIMEOUT)
+    code, output = run_command(argv, run.cwd, run.environ(**extra), COMMAND_TIMEOUT)
     step = Step(2, STEP_NAMES[2], "pass", run.shown(argv, **extra), run.tail(output))
     if code == 0:
         return step
     step.status = "fail"
-    import re
-
     apps = re.findall(r"^Migrations for '([^']+)':", output, re.M)
     if "Conflicting migrations" in output:
-        step.reason = "conflicting migrations: " + run.mask(_last_error(output))
+        step.reason = "conflicting migrations: " + run.mask(last_error(output))
     elif apps:
         step.reason = "models changed with no migration: " + ", ".join(apps)
     elif code is None:
         step.reason = f"timed out after {COMMAND_TIMEOUT} s"
     else:
-        step.reason = run.mask(_last_error(output))
+        step.reason = run.mask(last_error(output))
     return step
 
 
-def _database_blocker(run: _Run) -> str:
+def _database_blocker(run: Run) -> str:
     """Why the run has no throwaway database for steps 3-5, or ""."""
     db = run.env.database
     if db.runnable or (db.kind == "piecewise" and run.database_url):
@@ -494,52 +503,61 @@ def _database_blocker(run: _Run) -> str:
     return db.reason
 
 
-def _server_blocker(run: _Run) -> str:
+def _server_blocker(run: Run) -> str:
     return run.server.problem or _database_blocker(run)
 
 
-def _serve(run: _Run, env: dict[str, str]) -> tuple[_Process | None, int, list[str], str]:
+def _serve(run: Run, env: dict[str, str]) -> tuple[Process | None, int, list[str], str]:
     """Start the server; (process when it listens, port, argv, why it does not)."""
-    port = _free_port()
+    port = free_port()
     manage = run.tree / run.project.manage_py if run.project.manage_py else None
     argv = run.server.argv(run.python, manage, port)
     try:
-        process = _Process(argv, run.cwd, env)
+        process = Process(argv, run.cwd, env)
     except OSError as exc:
         return None, port, argv, f"{argv[0]}: {exc.strerror or exc}"
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if process.proc.poll() is not None:
             return process, port, argv, f"the server exited with status {process.proc.returncode}"
-        if _listening(port):
+        if listening(port):
             return process, port, argv, ""
         time.sleep(0.2)
     return process, port, argv, f"the server did not listen within {START_TIMEOUT} s"
 
 
-def step_boot(run: _Run, done: list[Step]) -> Step:
+def _exited(process: Process | None) -> str:
+    """Why the server is gone after it listened (gunicorn's master binds before its worker
+    boots, and exits when the worker cannot)."""
+    if process is None or process.wait(0.5) is None:
+        return ""
+    return f"the server exited with status {process.proc.returncode}"
+
+
+def step_boot(run: Run, done: list[Step]) -> Step:
     step = Step(3, STEP_NAMES[3], "skipped", note=run.server.origin)
     blocker = _server_blocker(run)
     if blocker:
         step.reason = blocker
         step.status = "fail" if run.server.problem else "skipped"
         return step
-    extra, note = _serving_overrides(run)
+    extra, note = serving_overrides(run)
     step.note = "; ".join(x for x in (run.server.origin, note) if x)
     process, port, argv, why = _serve(run, run.environ(**extra))
     step.command = run.shown(argv, **extra)
     failures: list[str] = []
     if not why:
         for path in ("/health", "/common/health"):
-            status, error = _get(port, path, 10)
+            status, error = http_get(port, path, 10)
             if status != 200:
                 failures.append(f"{path} answered {status}" if status else f"{path}: {error}")
+    why = why or _exited(process)
     output = process.stop() if process is not None else why
     if "Accessing the database during app initialization" in output:
         failures.append("a query runs during app initialization")
     step.output = run.tail(output)
     if why:
-        step.status, step.reason = "fail", f"{why}: {run.mask(_last_error(output))}"
+        step.status, step.reason = "fail", f"{why}: {run.mask(last_error(output))}"
     elif failures:
         step.status, step.reason = "fail", "; ".join(failures)
     else:
@@ -547,25 +565,23 @@ def step_boot(run: _Run, done: list[Step]) -> Step:
     return step
 
 
-def step_migrate(run: _Run, done: list[Step]) -> Step:
+def step_migrate(run: Run, done: list[Step]) -> Step:
     argv = [*run.manage, "migrate", "--noinput", "--no-color"]
     step = Step(4, STEP_NAMES[4], "skipped")
     blocker = _database_blocker(run)
     if blocker:
         step.reason = blocker
         return step
-    extra, note = _serving_overrides(run)
+    extra, note = serving_overrides(run)
     step.note = note
-    code, output = _run(argv, run.cwd, run.environ(**extra), COMMAND_TIMEOUT)
+    code, output = run_command(argv, run.cwd, run.environ(**extra), COMMAND_TIMEOUT)
     step.command, step.output = run.shown(argv, **extra), run.tail(output)
     if code == 0:
         step.status = "pass"
     else:
         step.status = "fail"
         step.reason = (
-            f"timed out after {COMMAND_TIMEOUT} s"
-            if code is None
-            else run.mask(_last_error(output))
+            f"timed out after {COMMAND_TIMEOUT} s" if code is None else run.mask(last_error(output))
         )
     return step
 
@@ -614,12 +630,12 @@ print("DJFIX-URLS " + json.dumps(found))
 """
 
 
-def list_urls(run: _Run, env: dict[str, str]) -> tuple[list[str], str]:
+def list_urls(run: Run, env: dict[str, str]) -> tuple[list[str], str]:
     """The project's URLs without parameters, / first, at most MAX_URLS; (urls, error)."""
-    code, output = _run([run.python, "-c", URL_LISTER], run.cwd, env, COMMAND_TIMEOUT)
+    code, output = run_command([run.python, "-c", URL_LISTER], run.cwd, env, COMMAND_TIMEOUT)
     line = next((ln for ln in output.splitlines() if ln.startswith("DJFIX-URLS ")), None)
     if code != 0 or line is None:
-        return [], run.mask(_last_error(output))
+        return [], run.mask(last_error(output))
     urls: list[str] = ["/"]
     for url in json.loads(line.split(" ", 1)[1]):
         if isinstance(url, str) and url not in urls:
@@ -627,7 +643,7 @@ def list_urls(run: _Run, env: dict[str, str]) -> tuple[list[str], str]:
     return urls[:MAX_URLS], ""
 
 
-def step_pages(run: _Run, done: list[Step]) -> Step:
+def step_pages(run: Run, done: list[Step]) -> Step:
     step = Step(5, STEP_NAMES[5], "skipped")
     blocker = _server_blocker(run)
     migrated = next((s for s in done if s.number == 4), None)
@@ -637,7 +653,7 @@ def step_pages(run: _Run, done: list[Step]) -> Step:
     if migrated is not None and migrated.status != "pass":
         step.reason = "migrate did not succeed (step 4)"
         return step
-    extra, note = _serving_overrides(run)
+    extra, note = serving_overrides(run)
     step.note = "; ".join(
         x for x in (note, "requests carry X-Forwarded-Proto: https, as from the TLS proxy") if x
     )
@@ -652,7 +668,7 @@ def step_pages(run: _Run, done: list[Step]) -> Step:
     if not why:
         for url in urls:
             start = time.monotonic()
-            status, problem = _get(port, url, PAGE_TIMEOUT, https=True)
+            status, problem = http_get(port, url, PAGE_TIMEOUT, https=True)
             seconds = time.monotonic() - start
             if status is None:
                 failures.append(f"{url}: no answer within {PAGE_TIMEOUT:.0f} s ({problem})")
@@ -662,10 +678,11 @@ def step_pages(run: _Run, done: list[Step]) -> Step:
                 failures.append(f"{url} took {seconds:.1f} s")
             else:
                 answered.append(f"{status} {url}")
+    why = why or _exited(process)
     output = process.stop() if process is not None else why
     step.output = run.tail("\n".join(answered) + "\n" + output if answered else output)
     if why:
-        step.status, step.reason = "fail", f"{why}: {run.mask(_last_error(output))}"
+        step.status, step.reason = "fail", f"{why}: {run.mask(last_error(output))}"
     elif failures:
         step.status = "fail"
         step.reason = f"{len(failures)} of {len(urls)} URLs: " + "; ".join(failures[:5])
@@ -676,7 +693,7 @@ def step_pages(run: _Run, done: list[Step]) -> Step:
     return step
 
 
-def step_database_down(run: _Run, done: list[Step]) -> Step:
+def step_database_down(run: Run, done: list[Step]) -> Step:
     step = Step(6, STEP_NAMES[6], "skipped")
     db = run.env.database
     if run.server.problem:
@@ -705,7 +722,7 @@ def step_database_down(run: _Run, done: list[Step]) -> Step:
     extra = {**down}
     if run.env.probes:
         extra.update(STARTUP_CHECKS="true", STARTUP_CHECK_TIMEOUT="2")
-    port = _free_port()
+    port = free_port()
     manage = run.tree / run.project.manage_py if run.project.manage_py else None
     argv = run.server.argv(run.python, manage, port)
     shown_extra = {k: ("<password>" if v in secrets else v) for k, v in extra.items()}
@@ -714,13 +731,21 @@ def step_database_down(run: _Run, done: list[Step]) -> Step:
     step.command = run.shown(argv, **shown_extra)
     start = time.monotonic()
     try:
-        process = _Process(argv, run.cwd, run.environ(**extra))
+        process = Process(argv, run.cwd, run.environ(**extra))
     except OSError as exc:
         step.status, step.reason = "fail", str(exc)
         return step
-    code = process.wait(START_TIMEOUT)
+    code: int | None = None
+    serving = False
+    while time.monotonic() - start < START_TIMEOUT:
+        code = process.wait(0.3)
+        if code is not None:
+            break
+        # a worker that answers at all (even 503) means the start did not fail
+        if listening(port) and http_get(port, "/health", 2)[0] is not None:
+            serving = True
+            break
     elapsed = time.monotonic() - start
-    listening = code is None and _listening(port)
     output = process.stop()
     step.output = verify_env.mask_secret(run.tail(output), secrets)
     variables = [v for v in ([db.variable] if db.variable else list(db.parts.values())) if v]
@@ -729,7 +754,7 @@ def step_database_down(run: _Run, done: list[Step]) -> Step:
     if code is None:
         problems.append(
             "the server is still serving with the database unreachable"
-            if listening
+            if serving
             else f"the start did not fail within {START_TIMEOUT} s"
         )
     elif code == 0:
@@ -748,7 +773,7 @@ def step_database_down(run: _Run, done: list[Step]) -> Step:
     return step
 
 
-def step_collectstatic(run: _Run, done: list[Step]) -> Step:
+def step_collectstatic(run: Run, done: list[Step]) -> Step:
     step = Step(7, STEP_NAMES[7], "skipped")
     found = verify_env.collectstatic_line(run.project)
     if found is None:
@@ -770,21 +795,19 @@ def step_collectstatic(run: _Run, done: list[Step]) -> Step:
     step.note = f"{where}, with the Dockerfile's ENV/ARG only"
     argv = ["sh", "-c", command.text]
     step.command = command.text
-    code, output = _run(argv, run.cwd, env, COMMAND_TIMEOUT)
+    code, output = run_command(argv, run.cwd, env, COMMAND_TIMEOUT)
     step.output = run.tail(output)
     if code == 0:
         step.status = "pass"
     else:
         step.status = "fail"
         step.reason = (
-            f"timed out after {COMMAND_TIMEOUT} s"
-            if code is None
-            else run.mask(_last_error(output))
+            f"timed out after {COMMAND_TIMEOUT} s" if code is None else run.mask(last_error(output))
         )
     return step
 
 
-def step_image(run: _Run, done: list[Step], image: bool) -> Step:
+def step_image(run: Run, done: list[Step], image: bool) -> Step:
     step = Step(8, STEP_NAMES[8], "skipped")
     if not image:
         step.reason = "not requested (--image)"
@@ -811,7 +834,7 @@ _STEPS = {
 # ---------------------------------------------------------------------------------------------
 
 
-def reviewer_commands(run: _Run, steps: list[Step]) -> list[str]:
+def reviewer_commands(run: Run, steps: list[Step]) -> list[str]:
     """Shell commands that repeat the run from the repository root, with the project's
     interpreter as `python` on PATH: exports (placeholders for secrets), then each step."""
     ran = {s.number for s in steps if s.status != "skipped"}
@@ -832,7 +855,7 @@ def reviewer_commands(run: _Run, steps: list[Step]) -> list[str]:
     lines.append(f"export DJANGO_SETTINGS_MODULE={run.project.production_module}")
     manage = "python manage.py" if run.project.manage_py else "python -m django"
     probes_off = "STARTUP_CHECKS=false " if run.env.probes else ""
-    extra, _ = _serving_overrides(run)
+    extra, _ = serving_overrides(run)
     serving = " ".join(f"{k}={v}" for k, v in extra.items())
     serving = serving + " " if serving else ""
     if 1 in ran:

@@ -19,16 +19,15 @@ from typer.testing import CliRunner
 
 from fixer.cli import app
 from fixer.verify import verify_project
+from tests import test_runtime_projects
 from tests.conftest import PROJECTS
 from tests.test_apply_projects import OLD_DJANGO, git
-from tests.test_runtime_projects import (  # noqa: F401 - fixtures
-    fresh_database,
-    old_django_python,
-    old_django_server_python,
-    uses_mysql,
-)
 
 pytestmark = pytest.mark.slow
+
+fresh_database = test_runtime_projects.fresh_database
+old_django_server_python = test_runtime_projects.old_django_server_python
+old_django_python = test_runtime_projects.old_django_python
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "legacy_project"
 PROJECT_NAMES = sorted(
@@ -112,8 +111,10 @@ def test_deploy_ready_with_postgres_takes_the_database_down(fresh_database, tmp_
     url = database_url("deploy_ready", fresh_database)
     result = CliRunner().invoke(
         app,
-        ["verify", str(PROJECTS / "deploy_ready"), "--python", sys.executable]
-        + ["--database-url", url, "--format", "json"],
+        [
+            *("verify", str(PROJECTS / "deploy_ready"), "--python", sys.executable),
+            *("--database-url", url, "--format", "json"),
+        ],
     )
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
@@ -121,7 +122,7 @@ def test_deploy_ready_with_postgres_takes_the_database_down(fresh_database, tmp_
     assert "DATABASE_URL" in data["env_names"]
     # the reviewer's commands export the real variable names and no secret
     exports = [c for c in data["commands"] if c.startswith("export ")]
-    assert any(c.startswith("export SECRET_KEY=\"$(python -c") for c in exports)
+    assert any(c.startswith('export SECRET_KEY="$(python -c') for c in exports)
     assert f"export DATABASE_URL={url}" in exports
 
 
@@ -185,4 +186,16 @@ def test_after_apply_every_step_passes(name, tmp_path, fresh_database, request):
         7: "pass",
         8: "skipped",
     }, explain(report)
+    assert snapshot(repo) == before
+
+
+def test_a_planted_django_module_runs_only_in_the_copy(tmp_path):
+    repo = tmp_path / "deploy_ready"
+    shutil.copytree(PROJECTS / "deploy_ready", repo)
+    (repo / "django.py").write_text(
+        "import os\nopen(os.path.join(os.getcwd(), 'planted'), 'w').close()\n"
+    )
+    before = snapshot(repo)
+    report = verify_project(repo, python=sys.executable, only={1})
+    assert report.step(1).status == "fail"  # the planted module shadows Django, in the copy
     assert snapshot(repo) == before

@@ -1,0 +1,194 @@
+"""Step 8 of `djfix verify --image`: build the api and static images of the root Dockerfile and
+boot the api image as step 3 boots the server (empty database, /health and /common/health).
+
+The builder is buildah, else podman, else docker, whichever is on PATH. buildah and podman take
+their storage driver from STORAGE_DRIVER and buildah its isolation from BUILDAH_ISOLATION when
+those are set; `--build-arg NAME=VALUE` reaches every build (a local base image, say). The image
+runs on the host network with the server bound to 127.0.0.1; the images and the container are
+removed afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import subprocess
+import time
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from fixer.verify import Run, Step
+
+BUILD_TIMEOUT = 1800
+
+
+def builder() -> str | None:
+    for name in ("buildah", "podman", "docker"):
+        if shutil.which(name):
+            return name
+    return None
+
+
+def _global(tool: str) -> list[str]:
+    driver = os.environ.get("STORAGE_DRIVER")
+    return ["--storage-driver", driver] if driver and tool in ("buildah", "podman") else []
+
+
+def _isolation(tool: str) -> list[str]:
+    isolation = os.environ.get("BUILDAH_ISOLATION")
+    return ["--isolation", isolation] if isolation and tool == "buildah" else []
+
+
+def _targets(run: Run) -> tuple[str | None, str | None]:
+    """(api target, static target): the stages named so, else the final stage and the one
+    built on nginx."""
+    dockerfile = run.project.root_dockerfile
+    if dockerfile is None:
+        return None, None
+    api = "api" if dockerfile.stage("api") else None
+    static = "static" if dockerfile.stage("static") else None
+    if static is None:
+        static = next(
+            (s.name for s in dockerfile.stages if s.name and "nginx" in s.base.lower()), None
+        )
+    return api, static
+
+
+def _build(
+    run: Run, tool: str, target: str | None, tag: str, build_args: dict[str, str]
+) -> tuple[int | None, str, str]:
+    from fixer.verify import run_command
+
+    verb = ["bud"] if tool == "buildah" else ["build"]
+    argv = [tool, *_global(tool), *verb, *_isolation(tool), "--network", "host", "-t", tag]
+    for name, value in build_args.items():
+        argv += ["--build-arg", f"{name}={value}"]
+    if target:
+        argv += ["--target", target]
+    argv.append(str(run.tree))
+    env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "TMPDIR", "LANG")}
+    code, output = run_command(argv, run.tree, env, BUILD_TIMEOUT)
+    return code, output, " ".join([*argv[:-1], "."])
+
+
+def _remove(tool: str, *what: str, image: bool = True) -> None:
+    verb = ("rmi" if tool == "buildah" else "image") if image else "rm"
+    argv = [tool, *_global(tool), verb]
+    if verb == "image":
+        argv.append("rm")
+    subprocess.run(
+        [*argv, *what], capture_output=True, timeout=300, check=False, stdin=subprocess.DEVNULL
+    )
+
+
+def image_step(run: Run, step: Step) -> Step:
+    from fixer.verify import (
+        START_TIMEOUT,
+        Process,
+        free_port,
+        http_get,
+        kill_group,
+        last_error,
+        listening,
+        serving_overrides,
+    )
+
+    tool = builder()
+    if tool is None:
+        step.reason = "no container builder (docker, podman or buildah) on PATH"
+        return step
+    api, static = _targets(run)
+    if run.project.root_dockerfile is None:
+        step.reason = "no Dockerfile at the root"
+        return step
+    if run.server.problem or not run.server.server:
+        step.status, step.reason = "fail", run.server.problem or "no app server"
+        return step
+    suffix = secrets.token_hex(4)
+    api_tag = f"localhost/djfix-verify-api:{suffix}"
+    static_tag = f"localhost/djfix-verify-static:{suffix}"
+    built: list[str] = []
+    try:
+        for target, tag in ((api, api_tag), (static, static_tag)):
+            if target is None and tag == static_tag:
+                continue
+            code, output, shown = _build(run, tool, target, tag, run.build_args)
+            step.command = shown
+            if code != 0:
+                step.status = "fail"
+                step.reason = f"the {target or 'final'} image does not build: " + run.mask(
+                    last_error(output)
+                )
+                step.output = run.tail(output)
+                return step
+            built.append(tag)
+        # step 3 in the api image: its own interpreter, an empty database, loopback only
+        port = free_port()
+        database = run.work / "image-db"
+        database.mkdir(exist_ok=True)
+        database.chmod(0o777)  # the image runs as its own (non-root) user
+        env = run.environ(**serving_overrides(run)[0])
+        values = {k: v for k, v in env.items() if k in run.env.values or k.startswith("STARTUP")}
+        values["DJANGO_SETTINGS_MODULE"] = run.project.production_module
+        if run.env.database.kind == "url" and not run.database_url and run.env.database.variable:
+            values[run.env.database.variable] = f"sqlite:///{database}/verify.sqlite3"
+        argv = run.server.argv("python", None, port)
+        if tool == "buildah":
+            container = subprocess.run(
+                [tool, *_global(tool), "from", "--quiet", api_tag],
+                capture_output=True,
+                text=True,
+                timeout=300,
+                check=False,
+            ).stdout.strip()
+            if not container:
+                step.status, step.reason = "fail", "buildah from the api image failed"
+                return step
+            command = [tool, *_global(tool), "run", *_isolation(tool), "--network", "host"]
+            command += ["-v", f"{database}:{database}"]
+            for name, value in values.items():
+                command += ["-e", f"{name}={value}"]
+            command += [container, "--", *argv]
+        else:
+            container = ""
+            command = [tool, *_global(tool), "run", "--rm", "--network", "host"]
+            command += ["-v", f"{database}:{database}"]
+            for name, value in values.items():
+                command += ["-e", f"{name}={value}"]
+            command += [api_tag, *argv]
+        process = Process(command, run.tree, {k: os.environ[k] for k in ("PATH",)})
+        why = ""
+        deadline = time.monotonic() + START_TIMEOUT * 2
+        while time.monotonic() < deadline:
+            if process.proc.poll() is not None:
+                why = f"the server exited with status {process.proc.returncode}"
+                break
+            if listening(port):
+                break
+            time.sleep(0.3)
+        else:
+            why = f"the server did not listen within {START_TIMEOUT * 2} s"
+        failures = []
+        if not why:
+            for path in ("/health", "/common/health"):
+                status, error = http_get(port, path, 10)
+                if status != 200:
+                    failures.append(f"{path} answered {status}" if status else f"{path}: {error}")
+        kill_group(process.proc)
+        output = process.stop()
+        if container:
+            _remove(tool, container, image=False)
+        step.output = run.tail(output)
+        step.note = f"{tool}: {api or 'final'} and {static or 'no static'} images built"
+        if why or failures:
+            step.status = "fail"
+            step.reason = "the api image: " + "; ".join(
+                [why + (": " + run.mask(last_error(output)) if why else "")] if why else failures
+            )
+        else:
+            step.status = "pass"
+        return step
+    finally:
+        if built:
+            _remove(tool, *built)

@@ -1,0 +1,276 @@
+"""`djfix verify --install`: a cached virtualenv with the project's dependencies.
+
+The interpreter is chosen among those on this machine (pyenv's versions, `python3.X` on PATH):
+the Python the project names (`.python-version`, `runtime.txt`, requires-python, Pipfile), else
+the Dockerfile's base image, when the project's Django supports it; else the newest Python that
+Django supports. The virtualenv is cached under `$XDG_CACHE_HOME/djfix/venvs` (default
+`~/.cache`), keyed by the hash of the dependency files and the interpreter, so a second run
+reuses it. The app server the project runs with (gunicorn unless it names another) and a
+database driver are added when the project declares none, and the messages say so.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+from fixer.errors import DjfixError
+from fixer.project import DependencySource, ProjectModel, discover
+
+#: the Python versions each Django release supports (first, last)
+DJANGO_PYTHONS: dict[tuple[int, int], tuple[tuple[int, int], tuple[int, int]]] = {
+    (1, 11): ((3, 4), (3, 7)),
+    (2, 0): ((3, 4), (3, 7)),
+    (2, 1): ((3, 5), (3, 7)),
+    (2, 2): ((3, 5), (3, 9)),
+    (3, 0): ((3, 6), (3, 9)),
+    (3, 1): ((3, 6), (3, 9)),
+    (3, 2): ((3, 6), (3, 10)),
+    (4, 0): ((3, 8), (3, 10)),
+    (4, 1): ((3, 8), (3, 11)),
+    (4, 2): ((3, 8), (3, 12)),
+    (5, 0): ((3, 10), (3, 12)),
+    (5, 1): ((3, 10), (3, 13)),
+    (5, 2): ((3, 10), (3, 13)),
+}
+INSTALL_TIMEOUT = 900
+_COMPLETE = ".djfix-complete"
+_SERVERS = ("gunicorn", "uvicorn", "daphne", "hypercorn")
+_DRIVERS = {
+    "postgresql": (("psycopg", "psycopg2", "psycopg2-binary", "psycopg-binary"), "psycopg2-binary"),
+    "mysql": (("mysqlclient", "pymysql"), "mysqlclient"),
+}
+
+
+def interpreters() -> dict[tuple[int, int], str]:
+    """(major, minor) -> interpreter path, for every Python 3 on this machine."""
+    found: dict[tuple[int, int], str] = {}
+    pyenv = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv") / "versions"
+    for directory in sorted(pyenv.glob("*")) if pyenv.is_dir() else []:
+        match = re.fullmatch(r"(\d+)\.(\d+)\.\d+", directory.name)
+        python = directory / "bin" / "python3"
+        if match and python.is_file() and match.group(1) == "3":
+            found[(3, int(match.group(2)))] = str(python)
+    for minor in range(6, 16):
+        path = shutil.which(f"python3.{minor}")
+        if path:
+            found.setdefault((3, minor), path)
+    return found
+
+
+def _version(text: str | None) -> tuple[int, int] | None:
+    match = re.search(r"(\d)\.(\d+)", text or "")
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def _dockerfile_python(project: ProjectModel) -> tuple[int, int] | None:
+    dockerfile = project.root_dockerfile
+    if dockerfile is None or dockerfile.final_stage is None:
+        return None
+    base = dockerfile.final_stage.base
+    for name, value in dockerfile.global_args.items():
+        base = base.replace("${" + name + "}", value or "").replace("$" + name, value or "")
+    if "python" not in base:
+        return None
+    return _version(base.split(":", 1)[1] if ":" in base else None)
+
+
+def choose_interpreter(
+    project: ProjectModel, available: dict[tuple[int, int], str]
+) -> tuple[str, str]:
+    """(interpreter, why it was chosen)."""
+    version = project.django_version or _pinned_django(project)
+    if version in DJANGO_PYTHONS:
+        low, high = DJANGO_PYTHONS[version]
+    elif version is None:
+        low, high = (3, 8), (3, 13)
+    elif version > max(DJANGO_PYTHONS):
+        low, high = (3, 10), (3, 99)
+    else:
+        low, high = (3, 4), (3, 7)
+    fits = {v: p for v, p in available.items() if low <= v <= high}
+    if not fits:
+        names = ", ".join(f"{v[0]}.{v[1]}" for v in sorted(available)) or "none"
+        raise DjfixError(
+            f"no Python on this machine supports the project's Django "
+            f"{_dotted(version)} (it needs {_dotted(low)}-{_dotted(high)}; found "
+            f"{names}); install one, or name an interpreter with --python"
+        )
+    django = f"Django {_dotted(version)}" if version else "Django"
+    for wanted, source in (
+        (_version(project.python_version), project.python_version_source),
+        (_dockerfile_python(project), "the Dockerfile's base image"),
+    ):
+        if wanted is not None and wanted in fits:
+            return fits[wanted], f"Python {_dotted(wanted)} ({source}; {django} supports it)"
+    best = max(fits)
+    return fits[best], f"Python {_dotted(best)}, the newest here that {django} supports"
+
+
+def _pinned_django(project: ProjectModel) -> tuple[int, int] | None:
+    """The Django the install file pins, when discovery's source gave none (an unpinned
+    requirements.in beside its compiled requirements.txt)."""
+    from fixer.project import lowest_version
+
+    source = _install_source(project)
+    req = next((r for r in source.packages if r.name == "django"), None) if source else None
+    return lowest_version(req.spec) if req else None
+
+
+def _dotted(version: tuple[int, int] | None) -> str:
+    return ".".join(map(str, version)) if version else "?"
+
+
+_CARET = re.compile(r"^\^(\d+)(?:\.(\d+))?(?:\.(\d+))?$")
+_TILDE = re.compile(r"^~(\d+)(?:\.(\d+))?(?:\.(\d+))?$")
+
+
+def pip_spec(spec: str) -> str:
+    """A Poetry or Pipfile version constraint in pip's words (`^4.2` -> `>=4.2,<5`)."""
+    spec = spec.strip()
+    if spec in ("", "*"):
+        return ""
+    caret = _CARET.match(spec)
+    if caret:
+        parts = [int(p) for p in caret.groups() if p is not None]
+        version = ".".join(map(str, parts))
+        index = next((i for i, p in enumerate(parts) if p != 0), len(parts) - 1)
+        upper = [*parts[:index], parts[index] + 1]
+        return f">={version},<{'.'.join(map(str, upper))}"
+    tilde = _TILDE.match(spec)
+    if tilde:
+        parts = [int(p) for p in tilde.groups() if p is not None]
+        version = ".".join(map(str, parts))
+        upper = [parts[0] + 1] if len(parts) == 1 else [parts[0], parts[1] + 1]
+        return f">={version},<{'.'.join(map(str, upper))}"
+    if re.match(r"^\d", spec):
+        return f"=={spec}"
+    return spec
+
+
+def _install_source(project: ProjectModel) -> DependencySource | None:
+    """The file to install from: a pinned requirements file that names Django first (the
+    compiled lock of a pip-tools project), else the file discovery found."""
+    for source in project.dependency_sources:
+        if source.kind == "requirements" and any(r.name == "django" for r in source.packages):
+            return source
+    return project.dependency_source
+
+
+def install_plan(project: ProjectModel) -> tuple[list[str], list[str], list[Path]]:
+    """(pip arguments, messages, the files the cache key hashes)."""
+    source = _install_source(project)
+    if source is None:
+        raise DjfixError(
+            "--install: the project has no dependency file verify can install from "
+            "(requirements.txt, pyproject.toml, Pipfile, setup.py); name an interpreter "
+            "with --python"
+        )
+    messages: list[str] = []
+    args: list[str] = []
+    names = {r.name for r in source.packages}
+    if source.kind in ("requirements", "pip-tools"):
+        args += ["-r", str(project.root / source.rel)]
+    else:
+        for req in source.packages:
+            spec = pip_spec(req.spec) if source.kind in ("poetry", "pipfile") else req.spec
+            args.append(f"{req.name}{spec}")
+    server = _server_package(project)
+    if server and server not in names:
+        args.append(server)
+        messages.append(f"--install: {server} added (the project's dependencies do not name it)")
+    db = next((s.kind for s in project.services if s.role == "database"), None)
+    if db in _DRIVERS:
+        known, package = _DRIVERS[db]
+        if not names & set(known):
+            args.append(package)
+            messages.append(f"--install: {package} added (a {db} driver; the project names none)")
+    files = [project.root / rel for rel in sorted({r.rel for r in source.packages} | {source.rel})]
+    return args, messages, files
+
+
+def _server_package(project: ProjectModel) -> str | None:
+    from fixer.verify_env import server_command
+
+    server = server_command(project).server
+    if server in _SERVERS:
+        return server
+    return "gunicorn" if server in (None, "runserver") else None
+
+
+def cache_root() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "djfix" / "venvs"
+
+
+def _key(interpreter: str, args: list[str], files: list[Path]) -> str:
+    digest = hashlib.sha256()
+    digest.update(interpreter.encode())
+    version = subprocess.run(
+        [interpreter, "-c", "import sys; print(sys.version)"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    ).stdout
+    digest.update(version.encode())
+    for arg in args:
+        digest.update(b"\0" + arg.encode())
+    for path in files:
+        digest.update(b"\0" + str(path.name).encode())
+        with contextlib.suppress(OSError):
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:20]
+
+
+def _run(argv: list[str], timeout: int) -> tuple[int | None, str]:
+    try:
+        done = subprocess.run(
+            argv,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+            check=False,
+            start_new_session=True,
+        )
+    except subprocess.TimeoutExpired:
+        return None, f"timed out after {timeout} s"
+    except OSError as exc:
+        return 127, str(exc)
+    return done.returncode, done.stdout + done.stderr
+
+
+def install_environment(
+    path: Path, *, settings: str | None = None, manage: str | None = None
+) -> tuple[str, list[str]]:
+    """The python of a (cached) virtualenv with the project's dependencies; (path, messages)."""
+    project = discover(Path(path), settings=settings, manage=manage)
+    interpreter, why = choose_interpreter(project, interpreters())
+    args, messages, files = install_plan(project)
+    venv = cache_root() / _key(interpreter, args, files)
+    python = venv / "bin" / "python"
+    if (venv / _COMPLETE).is_file() and python.exists():
+        return str(python), [f"--install: reusing {venv} ({why})", *messages]
+    if venv.exists():
+        shutil.rmtree(venv)  # an interrupted build: never reuse half a virtualenv
+    venv.parent.mkdir(parents=True, exist_ok=True)
+    code, output = _run([interpreter, "-m", "venv", str(venv)], 300)
+    if code != 0:
+        raise DjfixError(f"--install: `{interpreter} -m venv` failed: {_tail(output)}")
+    pip = [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", *args]
+    code, output = _run(pip, INSTALL_TIMEOUT)
+    if code != 0:
+        shutil.rmtree(venv, ignore_errors=True)
+        raise DjfixError(f"--install: installing the dependencies failed:\n{_tail(output)}")
+    (venv / _COMPLETE).write_text(" ".join(args) + "\n", encoding="utf-8")
+    return str(python), [f"--install: made {venv} ({why})", *messages]
+
+
+def _tail(output: str, lines: int = 15) -> str:
+    return "\n".join(output.strip().splitlines()[-lines:])

@@ -1,0 +1,134 @@
+"""Each step of `djfix verify` fails on the shape it exists to catch: deploy_ready (which passes
+every step) with one thing broken, the way real projects break after a careless change."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from fixer.verify import render_table, verify_project
+from tests import test_runtime_projects
+from tests.conftest import PROJECTS
+
+pytestmark = pytest.mark.slow
+
+fresh_database = test_runtime_projects.fresh_database
+
+
+def broken(tmp_path: Path, rel: str, old: str, new: str) -> Path:
+    repo = tmp_path / "deploy_ready"
+    if not repo.exists():
+        shutil.copytree(PROJECTS / "deploy_ready", repo)
+    path = repo / rel
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (rel, old)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return repo
+
+
+def run(repo: Path, only: set[int], database_url: str | None = None):
+    report = verify_project(repo, python=sys.executable, only=only, database_url=database_url)
+    return report, render_table(report)
+
+
+def test_settings_that_do_not_load_stop_the_run(tmp_path):
+    # a name used before it is defined, as a careless split of settings leaves it
+    repo = broken(tmp_path, "shipit/settings.py", 'ROOT_URLCONF = "shipit.urls"', "X = Y")
+    report, table = run(repo, {1, 2, 3})
+    assert report.step(1).status == "fail", table
+    assert report.step(1).reason == "the settings do not load: NameError: name 'Y' is not defined"
+    assert [report.step(n).reason for n in (2, 3)] == ["the settings do not load (step 1)"] * 2
+
+
+def test_a_deploy_warning_fails_step_1(tmp_path):
+    repo = broken(tmp_path, "shipit/settings.py", "default=31536000", "default=0")
+    report, table = run(repo, {1})
+    assert report.step(1).status == "fail"
+    assert report.step(1).reason == "1 issue(s): security.W004", table
+
+
+def test_a_model_change_without_migration_fails_step_2(tmp_path):
+    repo = broken(
+        tmp_path,
+        "catalog/models.py",
+        "class Category(models.Model):\n",
+        "class Category(models.Model):\n    note = models.TextField(default='')\n",
+    )
+    report, table = run(repo, {2})
+    assert report.step(2).status == "fail", table
+    assert report.step(2).reason == "models changed with no migration: catalog"
+
+
+def test_a_server_command_naming_a_missing_module_fails_step_3(tmp_path):
+    repo = broken(
+        tmp_path, "Dockerfile", '"shipit.wsgi:application"', '"shipit.wsgi_prod:application"'
+    )
+    report, table = run(repo, {3})
+    assert report.step(3).status == "fail", table
+    assert report.step(3).reason.startswith("the server exited with status"), table
+    assert "shipit.wsgi_prod" in report.step(3).output
+
+
+def test_a_query_in_ready_fails_on_the_empty_database(tmp_path):
+    # the app cannot start before migrate, and migrate cannot run: the deploy deadlocks
+    repo = broken(
+        tmp_path,
+        "common/apps.py",
+        "        from . import startup\n",
+        "        from . import startup\n        from catalog.models import Category\n\n"
+        "        Category.objects.get_or_create(slug='hardware')\n",
+    )
+    report, table = run(repo, {3, 4})
+    assert report.step(3).status == "fail", table
+    assert "no such table" in report.step(3).output, table
+    assert report.step(4).status == "fail", table
+
+
+def test_a_page_that_needs_redis_fails_step_5(tmp_path):
+    repo = broken(
+        tmp_path, "shipit/settings.py", '"IGNORE_EXCEPTIONS": True', '"IGNORE_EXCEPTIONS": False'
+    )
+    broken(
+        tmp_path,
+        "catalog/urls.py",
+        "urlpatterns = [\n",
+        'urlpatterns = [\n    path("", views.category_items, {"slug": "hardware"}),\n',
+    )
+    report, table = run(repo, {4, 5})
+    assert report.step(5).status == "fail", table
+    assert report.step(5).reason.startswith("1 of 5 URLs: /catalog/ answered 500"), table
+
+
+def test_a_collectstatic_line_missing_a_variable_fails_step_7(tmp_path):
+    repo = broken(tmp_path, "Dockerfile", "RUN SECRET_KEY=build-only-not-secret ", "RUN ")
+    report, table = run(repo, {7})
+    assert report.step(7).status == "fail", table
+    assert "SECRET_KEY" in report.step(7).reason, table
+
+
+def _url(database: str) -> str:
+    return f"postgres://postgres:pw-never-shown@127.0.0.1:5432/{database.split(':')[0]}"
+
+
+def test_no_startup_probe_fails_step_6(tmp_path, fresh_database):
+    repo = broken(tmp_path, "common/apps.py", "startup.run_startup_probes()", "startup")
+    report, table = run(repo, {6}, _url(fresh_database))
+    assert report.step(6).status == "fail", table
+    assert report.step(6).reason == "the server is still serving with the database unreachable"
+
+
+def test_a_probe_that_prints_the_password_fails_step_6(tmp_path, fresh_database):
+    repo = broken(
+        tmp_path,
+        "common/startup.py",
+        "        try:\n            wrapper.ensure_connection()",
+        "        print('connecting with', settings_dict)\n"
+        "        try:\n            wrapper.ensure_connection()",
+    )
+    report, table = run(repo, {6}, _url(fresh_database))
+    assert report.step(6).status == "fail", table
+    assert "a credential appears in the output" in report.step(6).reason
+    assert "pw-never-shown" not in report.step(6).output + table

@@ -1,0 +1,46 @@
+"""Step 8 of `djfix verify --image`: the api and static images build, and the api image boots
+on an empty database and answers /health and /common/health."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from fixer import verify_image
+from fixer.verify import verify_project
+from tests.conftest import PROJECTS
+from tests.test_images import NGINX_BASE, PYTHON_BASE, missing_builder
+
+
+def test_no_builder_on_path(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert verify_image.builder() is None
+
+
+def test_the_image_step_runs_only_when_asked():
+    report = verify_project(PROJECTS / "deploy_ready", python=sys.executable, only={8})
+    assert [(s.number, s.status, s.reason) for s in report.steps] == [
+        (8, "skipped", "not requested (--image)")
+    ]
+
+
+@pytest.mark.slow
+@pytest.mark.container
+def test_deploy_ready_images_build_and_the_api_boots(monkeypatch):
+    why = missing_builder()
+    if why:
+        pytest.skip(why)
+    monkeypatch.setenv("STORAGE_DRIVER", "vfs")
+    monkeypatch.setenv("BUILDAH_ISOLATION", "chroot")
+    report = verify_project(
+        PROJECTS / "deploy_ready",
+        python=sys.executable,
+        image=True,
+        only={8},
+        build_args={"PYTHON_IMAGE": PYTHON_BASE, "NGINX_IMAGE": NGINX_BASE},
+    )
+    step = report.step(8)
+    assert (step.status, step.note) == ("pass", "buildah: api and static images built"), (
+        step.reason + "\n" + step.output
+    )
