@@ -23,6 +23,7 @@ out the changes of an item that breaks a step which passed before.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import shutil
@@ -406,10 +407,24 @@ def _real_verifier() -> Verifier:
     return verify_project
 
 
+def _no_interpreter(result: ApplyResult, why: str, verify: bool | None) -> ApplyResult:
+    if verify:
+        raise UsageError(f"--verify needs an interpreter that can import Django: {why}")
+    return annotate(result, Verification(not_run=f"no interpreter ({why})"))
+
+
+def _moved(project: ProjectModel, root: Path) -> ProjectModel:
+    """The project model with its folders moved to a copy at `root`."""
+    try:
+        source = root / project.source_root.relative_to(project.root)
+    except ValueError:
+        source = root
+    return dataclasses.replace(project, root=root, source_root=source)
+
+
 def resolve_python(project: ProjectModel, python: str | None) -> tuple[str | None, str]:
-    """The interpreter verification runs with (check's resolution), or None and why not."""
-    if python is not None and python.lower() == "none":
-        return None, "--python none"
+    """The interpreter verification runs with (check's resolution: `--python`, else the
+    `python` on PATH that imports Django), or None and why not."""
     from fixer.django_runner import find_python
 
     if python is not None and os.sep in python and Path(python).exists():
@@ -439,29 +454,32 @@ def plan_verified(
     result = plan(project, selection, options)
     if verify is False:
         return annotate(result, Verification(not_run="--no-verify"))
-    interpreter, why = resolve_python(project, python)
-    if interpreter is None:
-        if verify:
-            raise UsageError(f"--verify needs an interpreter that can import Django: {why}")
-        return annotate(result, Verification(not_run=f"no interpreter ({why})"))
+    if python is not None and python.lower() == "none":
+        return _no_interpreter(result, "--python none", verify)
     if not result.changeset.changes(tracked=True):
-        return annotate(result, Verification(interpreter, not_run="nothing to verify"))
+        return annotate(result, Verification(not_run="nothing to verify: no file changes"))
     run = verifier or _real_verifier()
     started = time.monotonic()
     planned = result
     try:
         with tempfile.TemporaryDirectory(prefix="djfix-verify-") as tmp:
+            original = copy_project(project.root, Path(tmp) / "original")
+            # asked in the copy: even `import django` runs from the project's folder, and a
+            # django.py of the repository must not run in the user's tree
+            interpreter, why = resolve_python(_moved(project, original), python)
+            if interpreter is None:
+                return _no_interpreter(result, why, verify)
             session = _Session(
                 project, selection, options, interpreter, database_url, run, Path(tmp), say, budget
             )
-            result, verification = session.run(result)
+            result, verification = session.run(result, original)
     except UsageError:
         raise
     except DjfixError as exc:
         if verify:
             raise
         # the plan stands as it was planned, and says it was not verified
-        return annotate(planned, Verification(interpreter, not_run=f"verify could not run: {exc}"))
+        return annotate(planned, Verification(not_run=f"verify could not run: {exc}"))
     verification.seconds = time.monotonic() - started
     return annotate(result, verification)
 
@@ -494,20 +512,18 @@ class _Session:
             manage=self.project.manage_py,
         )
 
-    def _copy(self, result: ApplyResult | None) -> Path:
+    def _copy(self, result: ApplyResult) -> Path:
         self._count += 1
-        dest = self.tmp / f"tree-{self._count}"
-        if result is None:
-            return copy_project(self.project.root, dest)
-        return materialise(result, dest)
+        return materialise(result, self.tmp / f"tree-{self._count}")
 
     def _replan(self, left: dict[int, str], before: Any) -> ApplyResult:
         return plan(self.project, self.selection, self.options, leave_out=left, before=before)
 
-    def run(self, result: ApplyResult) -> tuple[ApplyResult, Verification]:
+    def run(self, result: ApplyResult, original: Path) -> tuple[ApplyResult, Verification]:
+        """Verify the copy of the `original` and the change; leave out what makes it worse."""
         verification = Verification(self.python, budget=self.budget)
         self.say("verifying the original…")
-        before = self._verify(self._copy(None))
+        before = self._verify(original)
         self.say("verifying the planned change…")
         after = self._verify(self._copy(result))
         verification.before = before

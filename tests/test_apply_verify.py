@@ -101,7 +101,10 @@ def _traceback(root: Path, text: str, marker: str) -> str:
     )
 
 
-REAL_RESOLUTION = {"test_cli_prints_progress_and_the_verified_checklist"}
+REAL_RESOLUTION = {
+    "test_cli_prints_progress_and_the_verified_checklist",
+    "test_a_planted_django_module_never_runs_in_the_users_tree",
+}
 
 
 @pytest.fixture(autouse=True)
@@ -425,6 +428,19 @@ def test_cli_prints_progress_and_the_verified_checklist(project, monkeypatch):
         catch_exceptions=False,
     )
     assert "Not verified: --no-verify." in skipped.stderr
+    assert len(fake.calls) == 2
+
+
+def test_a_planted_django_module_never_runs_in_the_users_tree(project, monkeypatch):
+    """Asking the interpreter whether it imports Django runs `import django` from the project's
+    folder: that happens in the copy, never in the user's tree."""
+    (project.root / "django.py").write_text(
+        "from pathlib import Path\nPath(__file__).with_name('ran-here').write_text('x')\n"
+    )
+    fake = FakeVerify()
+    result = run(project, fake)
+    assert not (project.root / "ran-here").exists()
+    assert result.verification.python == sys.executable
     assert len(fake.calls) == 2
 
 
