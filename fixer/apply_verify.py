@@ -165,9 +165,10 @@ class Verification:
         """The paragraph every commit body carries."""
         if not self.ran:
             return self.summary()
+        # no interpreter path: it is the reviewer's machine, not the project, that has it
         return (
             "Verified by running the project (djfix verify) on the original and on the whole "
-            f"change, with {self.python}:\n{self.table()}\n{self.summary()}"
+            f"change:\n{self.table()}\n{self.summary()}"
         )
 
     def commands(self) -> list[str]:

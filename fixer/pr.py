@@ -606,7 +606,6 @@ def _verification(result) -> dict[str, Any] | None:
         return None
     return {
         "ran": verification.ran,
-        "python": verification.python,
         "not_run": verification.not_run,
         "rows": [{**r, "name": _cell(r["name"])} for r in verification.rows()],
         "summary": verification.summary(),
