@@ -29,8 +29,10 @@ class EnvVar:
     dev_value: str | None = None
     secret: bool = False
     required: bool = False
-    # where the old value was written, as a setting path (`DATABASES['default']['PASSWORD']`)
+    # where the old value was written, as a setting path (`DATABASES['default']['PASSWORD']`),
+    # and the line of its assignment (0: not known)
     setting: str | None = field(default=None, compare=False)
+    setting_line: int = field(default=0, compare=False)
 
 
 @dataclass
@@ -91,7 +93,8 @@ class FixContext:
         elif existing.dev_value is None and var.dev_value is not None:
             existing.dev_value = var.dev_value
             existing.secret = existing.secret or var.secret
-            existing.setting = existing.setting or var.setting
+            if not existing.setting and var.setting:
+                existing.setting, existing.setting_line = var.setting, var.setting_line
 
     def fork(self) -> FixContext:
         """A copy a step can run on without changing this context or its changeset."""

@@ -150,7 +150,7 @@ def fix_environment(ctx: FixContext) -> None:
                     SecretPlace(
                         variable.name,
                         mod.rel,
-                        lines.get(setting, 0),
+                        variable.setting_line or lines.get(variable.name, 0),
                         variable.setting or variable.name,
                     )
                 )
