@@ -1,24 +1,31 @@
 """`apply` proves its change before it hands anything over: it runs the project (`fixer.verify`)
 on a temporary copy of the original and on a temporary copy with the planned change, and leaves
-out the changes of an item that breaks a step which passed before.
+out the changes of an item that makes a step worse.
 
 - Both runs happen in temporary copies of the project (the files git tracks or would track,
-  never the user's `.env` or anything git ignores), before any file, branch or commit is
-  written. A step that already failed on the original is not blamed on the change.
-- A step that passed before and fails after is a regression. djfix finds the item that causes
-  it by planning again without one item at a time (the plans read each other's output, so a
-  re-plan, not a subtracted diff) and running only the regressed steps on that plan. The items
-  whose changed files the failing step's output names are tried first. At most `budget`
-  re-verifications run in all (default `DEFAULT_BUDGET`, 4): each trial runs only the regressed
-  steps, and the plan left after an item is taken out is verified again in full (that run
-  counts too, and the last run of the budget is always kept for it).
-- An item whose absence makes a regressed step pass is left out, with the reason
-  "broke step N: <step name>"; its findings stay open with it. When the budget runs out, or no
-  single item explains a regression, every item whose plan changed a file is left out: nothing
-  that makes the project worse is handed over.
+  never a developer's `.env`, virtualenvs or caches), before any file, branch or commit is
+  written; even the question whether the interpreter imports Django is asked in the copy. A
+  step that already failed on the original is not blamed on the change.
+- A step is worse when it passed before and does not pass after, and step 1 is worse when the
+  settings loaded before (check --deploy failed on its warnings) and raise after (verify runs
+  steps 2-6 only when they load). djfix finds the item that causes it by planning again
+  without one item at a time (the plans read each other's output, so a re-plan, not a
+  subtracted diff) and running only those steps on that plan. Suspects come in order: the
+  items that wrote the lines a traceback points at, those whose added lines hold a name the
+  error quotes, those whose files the output names, those that changed Python files.
+- At most `budget` re-verifications run (default `DEFAULT_BUDGET`, 4; `--verify-budget`): each
+  trial runs only the steps concerned, and the plan left after an item is taken out is
+  verified again in full (that run counts too; the last run of the budget is kept for it).
+  Every run is bounded by verify's own timeouts, so apply's time is bounded too.
+- An item whose absence makes the step pass is left out, with the reason "broke step N: <step
+  name>"; its findings stay open with it. When no single item explains a step made worse
+  within the budget, every item whose plan changed a file is left out: nothing that makes the
+  project worse is handed over. A step that could not run on the original and fails with the
+  change is traced the same way, but when no item explains it the change is kept and the step
+  is reported.
 - The checklist then says per item: fixed and verified (changed, and every step that ran passes
   after), fixed (changed, not verified: no interpreter, `--no-verify`, or a step that fails
-  before and after), left out (broke step N), open, pass, n/a.
+  with and without the change), left out (broke step N), open, pass, n/a.
 """
 
 from __future__ import annotations
