@@ -15,10 +15,17 @@ import secrets
 import shutil
 import subprocess
 import time
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from fixer.verify import Run, Step
+from fixer.verify_process import (
+    Process,
+    free_port,
+    http_get,
+    kill_group,
+    last_error,
+    listening,
+    run_command,
+)
+from fixer.verify_steps import START_TIMEOUT, Run, Step, serving_overrides
 
 BUILD_TIMEOUT = 1800
 
@@ -58,8 +65,6 @@ def _targets(run: Run) -> tuple[str | None, str | None]:
 def _build(
     run: Run, tool: str, target: str | None, tag: str, build_args: dict[str, str]
 ) -> tuple[int | None, str, str]:
-    from fixer.verify import run_command
-
     verb = ["bud"] if tool == "buildah" else ["build"]
     argv = [tool, *_global(tool), *verb, *_isolation(tool), "--network", "host", "-t", tag]
     for name, value in build_args.items():
@@ -83,17 +88,6 @@ def _remove(tool: str, *what: str, image: bool = True) -> None:
 
 
 def image_step(run: Run, step: Step) -> Step:
-    from fixer.verify import (
-        START_TIMEOUT,
-        Process,
-        free_port,
-        http_get,
-        kill_group,
-        last_error,
-        listening,
-        serving_overrides,
-    )
-
     tool = builder()
     if tool is None:
         step.reason = "no container builder (docker, podman or buildah) on PATH"

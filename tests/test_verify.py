@@ -13,7 +13,8 @@ from typer.testing import CliRunner
 
 from fixer import verify_env
 from fixer.cli import app
-from fixer.verify import URL_LISTER, Step, VerifyReport, render_json, render_table
+from fixer.verify import Step, VerifyReport, render_json, render_table
+from fixer.verify_steps import URL_LISTER
 from tests.conftest import PROJECTS
 
 ENVIRON_SETTINGS = """\
@@ -485,7 +486,7 @@ def test_env_names_of_a_test_project_come_from_its_settings():
 
 
 def test_user_env_files_and_databases_are_not_copied(tmp_path):
-    from fixer.verify import _copy_tree
+    from fixer.verify import copy_tree
     from tests.conftest import write_tree
 
     write_tree(
@@ -499,7 +500,7 @@ def test_user_env_files_and_databases_are_not_copied(tmp_path):
             ".venv/bin/python": "",
         },
     )
-    _copy_tree(tmp_path / "src", tmp_path / "dst")
+    copy_tree(tmp_path / "src", tmp_path / "dst")
     copied = sorted(
         p.relative_to(tmp_path / "dst").as_posix() for p in (tmp_path / "dst").rglob("*")
     )

@@ -132,3 +132,39 @@ def test_a_probe_that_prints_the_password_fails_step_6(tmp_path, fresh_database)
     assert report.step(6).status == "fail", table
     assert "a credential appears in the output" in report.step(6).reason
     assert "pw-never-shown" not in report.step(6).output + table
+
+
+def test_two_apps_labelled_common_stop_the_settings(tmp_path):
+    repo = broken(
+        tmp_path, "shipit/settings.py", '    "common",\n', '    "common",\n    "extras.common",\n'
+    )
+    (repo / "extras" / "common").mkdir(parents=True)
+    (repo / "extras" / "__init__.py").write_text("")
+    (repo / "extras" / "common" / "__init__.py").write_text("")
+    report, table = run(repo, {1, 3})
+    assert report.step(1).reason == (
+        "the settings do not load: django.core.exceptions.ImproperlyConfigured: Application "
+        "labels aren't unique, duplicates: common"
+    ), table
+    assert report.step(3).status == "skipped"
+
+
+def test_a_value_read_with_the_wrong_type_fails_step_1(tmp_path):
+    # DEBUG read as a string: "False" is true, so production runs with DEBUG on
+    repo = broken(
+        tmp_path,
+        "shipit/settings.py",
+        'env.bool("DEBUG", default=False)',
+        'env("DEBUG", default="False")',
+    )
+    report, table = run(repo, {1})
+    assert report.step(1).reason == "1 issue(s): security.W018", table
+
+
+def test_an_absolute_static_root_is_never_written(tmp_path):
+    outside = tmp_path / "outside" / "static"
+    repo = broken(tmp_path, "shipit/settings.py", 'BASE_DIR / "staticfiles"', repr(str(outside)))
+    report, table = run(repo, {7})
+    assert report.step(7).status == "pass", table
+    assert report.step(7).note.endswith(f"STATIC_ROOT ({outside}) moved to a temporary folder")
+    assert not outside.exists()

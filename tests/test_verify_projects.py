@@ -108,7 +108,10 @@ def test_deploy_ready_passes_and_writes_nothing(tmp_path):
 
 
 def test_deploy_ready_with_postgres_takes_the_database_down(fresh_database, tmp_path):
-    url = database_url("deploy_ready", fresh_database)
+    # trust authentication: the password is never checked, only never shown
+    url = database_url("deploy_ready", fresh_database).replace(
+        "postgres@", "postgres:pw-never-shown@"
+    )
     result = CliRunner().invoke(
         app,
         [
@@ -123,7 +126,8 @@ def test_deploy_ready_with_postgres_takes_the_database_down(fresh_database, tmp_
     # the reviewer's commands export the real variable names and no secret
     exports = [c for c in data["commands"] if c.startswith("export ")]
     assert any(c.startswith('export SECRET_KEY="$(python -c') for c in exports)
-    assert f"export DATABASE_URL={url}" in exports
+    assert f"export DATABASE_URL={url.replace('pw-never-shown', '<password>')}" in exports
+    assert "pw-never-shown" not in result.output
 
 
 def test_reviewer_commands_run_as_written(tmp_path):

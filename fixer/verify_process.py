@@ -1,0 +1,111 @@
+"""Processes of `djfix verify`: each child in its own process group, its output in a file,
+every wait bounded, and only loopback HTTP (redirects are answers, never followed)."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+
+def kill_group(proc: subprocess.Popen) -> None:
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(proc.pid, sig)
+        except (ProcessLookupError, PermissionError):
+            return
+        try:
+            proc.wait(timeout=10)
+            # the leader is gone; its workers may not be: one more signal to the group
+            if sig is signal.SIGTERM:
+                time.sleep(0.2)
+                continue
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+class Process:
+    """A child in its own process group, its output in a file, always stopped."""
+
+    def __init__(self, argv: list[str], cwd: Path, env: dict[str, str]) -> None:
+        self._out = tempfile.TemporaryFile()  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen(
+            argv,
+            cwd=cwd,
+            env=env,
+            stdout=self._out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+
+    def wait(self, timeout: float) -> int | None:
+        try:
+            return self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def stop(self) -> str:
+        kill_group(self.proc)
+        self._out.seek(0)
+        text = self._out.read(2_000_000).decode("utf-8", "replace")
+        self._out.close()
+        return text
+
+
+def run_command(
+    argv: list[str], cwd: Path, env: dict[str, str], timeout: float
+) -> tuple[int | None, str]:
+    """(exit status or None on timeout, output) of one command."""
+    try:
+        process = Process(argv, cwd, env)
+    except OSError as exc:
+        return 127, f"{argv[0]}: {exc.strerror or exc}"
+    code = process.wait(timeout)
+    output = process.stop()
+    if code is None:
+        output += f"\n(stopped after {timeout:.0f} s)"
+    return code, output
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def listening(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+    except OSError:
+        return False
+    return True
+
+
+def http_get(port: int, path: str, timeout: float, https: bool = False) -> tuple[int | None, str]:
+    """(status or None, error) of GET `path`; redirects are answers, never followed."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    headers = {"X-Forwarded-Proto": "https"} if https else {}
+    try:
+        conn.request("GET", path, headers=headers)
+        response = conn.getresponse()
+        response.read(1_000_000)
+        return response.status, ""
+    except (OSError, http.client.HTTPException) as exc:
+        return None, f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    finally:
+        conn.close()
+
+
+def last_error(output: str) -> str:
+    lines = [ln.strip() for ln in output.splitlines() if ln.strip()]
+    for line in reversed(lines):
+        if "Error" in line or "Exception" in line or "error:" in line.lower():
+            return line[:240]
+    return lines[-1][:240] if lines else "no output"
