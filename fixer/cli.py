@@ -348,6 +348,7 @@ def apply(
         Optional[bool],  # noqa: UP045
         typer.Option(
             "--verify/--no-verify",
+            metavar="",
             help="Run the project before and after the change (djfix verify, in temporary "
             "copies) and leave out an item whose change breaks a step that passed before. "
             "Default: when an interpreter that can import Django is known (--python).",
