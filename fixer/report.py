@@ -291,7 +291,7 @@ def render_apply_summary(result, *, written: bool, color: bool) -> str:
             lines.append(
                 f"        {finding.code} {finding.rule.name} at {_location(finding)}{suffix}"
             )
-    if verification is not None:
+    if verification is not None and (verification.ran or result.changeset.changes(tracked=True)):
         lines.append("")
         if verification.ran:
             lines.append(
