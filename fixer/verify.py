@@ -33,8 +33,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from fixer import verify_env
-from fixer.errors import UsageError
+from fixer.errors import DjfixError, UsageError
 from fixer.project import ProjectModel, discover
+from fixer.verify_process import stop_all
 from fixer.verify_steps import (
     STEP_NAMES,
     Run,
@@ -142,6 +143,14 @@ def resolve_python(project: ProjectModel, python: str) -> str:
 
 
 @contextmanager
+def _stopping() -> Iterator[None]:
+    try:
+        yield
+    finally:
+        stop_all()  # a step that ended early (an error, Ctrl-C) leaves no server behind
+
+
+@contextmanager
 def _workspace(work: Path | None) -> Iterator[Path]:
     if work is not None:
         work.mkdir(parents=True, exist_ok=True)
@@ -170,9 +179,13 @@ def verify_project(
         raise UsageError(f"{root}: not a directory")
     if database_url is not None:
         check_database_url(database_url)
-    with _workspace(work) as scratch:
+    discover(root, settings=settings, manage=manage)  # static: bad input is named as given
+    with _workspace(work) as scratch, _stopping():
         tree = scratch / "tree"
-        copy_tree(root, tree)
+        try:
+            copy_tree(root, tree)
+        except (OSError, shutil.Error) as exc:
+            raise DjfixError(f"{root}: could not copy it to a temporary folder: {exc}") from None
         project = discover(tree, settings=settings, manage=manage)
         # asked in the copy: even this first `import django` runs from the project's folder
         interpreter = resolve_python(project, python)

@@ -428,9 +428,10 @@ def build_env(project: ProjectModel, sqlite_path: Path, database_url: str | None
         if _leaves_machine(value):
             values[name] = _closed_url(value)
     for name, value in values.items():
-        if _SECRET_NAME.search(name) and value and name not in shown:
+        # a short placeholder ("none", "x") would mask ordinary words in the output
+        if _SECRET_NAME.search(name) and len(value) >= 6 and name not in shown:
             secret_values.append(value)
-    env = RunEnv(values, variables, db, [s for s in secret_values if len(s) >= 4], shown, notes)
+    env = RunEnv(values, variables, db, [s for s in secret_values if s], shown, notes)
     env.probes = "STARTUP_CHECKS" in variables or mentions_probes(project.source_root)
     for name, value in values.items():
         if name in env.shown:
@@ -533,7 +534,9 @@ def _expand(word: str, variables: dict[str, str]) -> str:
     )
 
 
-def _server_from(commands: list[ScriptCommand], variables: dict[str, str]) -> tuple | None:
+def _server_from(
+    commands: list[ScriptCommand], variables: dict[str, str]
+) -> tuple[str, list[str]] | None:
     """(server, args) of the first server `commands` start, looking through `sh -c` and
     launchers (`exec`, `tini --`, `poetry run`)."""
     for command, server in server_invocations(commands):

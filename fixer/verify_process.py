@@ -31,19 +31,25 @@ def kill_group(proc: subprocess.Popen) -> None:
 
 
 class Process:
-    """A child in its own process group, its output in a file, always stopped."""
+    """A child in its own process group, its output in a file, always stopped: by `stop()`, or
+    by `stop_all()` when a run ends early (an error, Ctrl-C)."""
 
     def __init__(self, argv: list[str], cwd: Path, env: dict[str, str]) -> None:
         self._out = tempfile.TemporaryFile()  # noqa: SIM115 - closed in stop()
-        self.proc = subprocess.Popen(
-            argv,
-            cwd=cwd,
-            env=env,
-            stdout=self._out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+        try:
+            self.proc = subprocess.Popen(
+                argv,
+                cwd=cwd,
+                env=env,
+                stdout=self._out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        except BaseException:
+            self._out.close()
+            raise
+        _LIVE.add(self)
 
     def wait(self, timeout: float) -> int | None:
         try:
@@ -53,10 +59,22 @@ class Process:
 
     def stop(self) -> str:
         kill_group(self.proc)
+        _LIVE.discard(self)
+        if self._out.closed:
+            return ""
         self._out.seek(0)
         text = self._out.read(2_000_000).decode("utf-8", "replace")
         self._out.close()
         return text
+
+
+_LIVE: set[Process] = set()
+
+
+def stop_all() -> None:
+    """Stop every child still running."""
+    for process in list(_LIVE):
+        process.stop()
 
 
 def run_command(

@@ -69,6 +69,7 @@ class Run:
     server: verify_env.ServerCommand
     database_url: str | None
     build_args: dict[str, str] = field(default_factory=dict)
+    settings_load: bool = True  # step 1 found the settings import (checks ran)
 
     def environ(self, **overrides: str) -> dict[str, str]:
         env = dict(self.base)
@@ -96,21 +97,17 @@ class Run:
 
 def run_steps(run: Run, only: set[int], image: bool) -> list[Step]:
     steps: list[Step] = []
-    loads = True
     for number in range(1, 9):
         name = STEP_NAMES[number]
         if number not in only:
             continue
-        if number in (2, 3, 4, 5, 6) and not loads:
+        if number in (2, 3, 4, 5, 6) and not run.settings_load:
             steps.append(Step(number, name, "skipped", reason="the settings do not load (step 1)"))
             continue
         start = time.monotonic()
         step = _STEPS[number](run, steps, image) if number == 8 else _STEPS[number](run, steps)
         step.seconds = round(time.monotonic() - start, 2)
         steps.append(step)
-        if number == 1 and step.status == "fail" and step.note == "settings":
-            loads = False
-            step.note = ""
     return steps
 
 
@@ -154,7 +151,7 @@ def step_check(run: Run, done: list[Step]) -> Step:
     else:
         step.reason = "the settings do not load: " + run.mask(last_error(output))
         if "System check identified" not in output and "SystemCheckError" not in output:
-            step.note = "settings"
+            run.settings_load = False
     return step
 
 

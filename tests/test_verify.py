@@ -7,6 +7,8 @@ import json
 import os
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -505,3 +507,32 @@ def test_user_env_files_and_databases_are_not_copied(tmp_path):
         p.relative_to(tmp_path / "dst").as_posix() for p in (tmp_path / "dst").rglob("*")
     )
     assert copied == [".env.example", "app", "app/models.py"]
+
+
+def test_every_child_is_stopped_when_a_run_ends_early(tmp_path):
+    from fixer.verify_process import Process, stop_all
+
+    process = Process(["sh", "-c", "sleep 30 & sleep 30"], tmp_path, {"PATH": os.environ["PATH"]})
+    stop_all()
+    assert process.proc.poll() is not None
+    # the whole group is gone, the background sleep too (at most a zombie waiting for its reaper)
+    time.sleep(0.3)
+    assert _running_in_group(process.proc.pid) == []
+
+
+def _running_in_group(pgid: int) -> list[int]:
+    running = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            running.append(int(stat.parent.name))
+    return running
+
+
+def test_a_folder_without_django_exits_2(tmp_path):
+    result = CliRunner().invoke(app, ["verify", str(tmp_path), "--python", sys.executable])
+    assert result.exit_code == 2
+    assert f"{tmp_path} is empty: there is no Django project to check" in result.output
