@@ -98,6 +98,8 @@ class Result:
     rewritten: list[tuple[str, int]] = field(default_factory=list)  # (setting, line)
     left: list[tuple[str, int, str]] = field(default_factory=list)  # (setting, line, reason)
     variables: list[tuple[str, str]] = field(default_factory=list)  # (name, old value) for .env
+    # the setting and line where each variable's old value (with its credentials) was written
+    places: dict[str, tuple[str, int]] = field(default_factory=dict)
 
 
 def _is_redis_url(url: str) -> bool:
@@ -320,6 +322,7 @@ class RedisCacheResilience(ModuleLevelCommand):
         var = _var_for(alias)
         if safe != location:
             self.result.variables.append((var, location))
+            self.result.places[var] = (f"{label}['LOCATION']", line)
         quote = "'" if isinstance(value, cst.SimpleString) and value.quote == "'" else self._quote
         return cst.parse_expression(
             f"env({string_code(var, quote)}, default={string_code(safe, quote)})"

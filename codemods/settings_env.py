@@ -138,6 +138,10 @@ class EnvVariable:
     dev_value: str | None = None  # the old value, for the untracked .env only
     secret: bool = False
     required: bool = False
+    # where a secret value was written: the setting's path (`DATABASES['default']['PASSWORD']`)
+    # and the line of its assignment (0: not known)
+    setting: str | None = field(default=None, compare=False)
+    setting_line: int = field(default=0, compare=False)
 
 
 @dataclass
@@ -339,6 +343,10 @@ class SettingsToEnv(ModuleLevelCommand):
         self._guards: list[str] = []  # the tests of the `if` blocks around the node
         self._top_lines: list[int] = []  # the line of each top-level statement
         self._current: str | None = None  # the setting whose assignment is being visited
+        # the setting being assigned and the dict keys inside it, to name where a secret was
+        self._setting_name: str | None = None
+        self._setting_line = 0
+        self._keys: list[str] = []
 
     def visit_If(self, node: cst.If) -> bool:
         self._block_depth += 1
@@ -377,6 +385,29 @@ class SettingsToEnv(ModuleLevelCommand):
     def leave_AugAssign(self, original: cst.AugAssign, updated: cst.AugAssign):
         # `os.environ["PATH"] += ...` writes the environment: its target stays as it was
         return updated.with_changes(target=original.target)
+
+    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> bool:
+        self._setting_name = None
+        return True
+
+    def visit_Assign(self, node: cst.Assign) -> bool:
+        target = node.targets[0].target if len(node.targets) == 1 else None
+        self._setting_name = target.value if isinstance(target, cst.Name) else None
+        self._setting_line = self._line(node)
+        return True
+
+    def visit_DictElement(self, node: cst.DictElement) -> bool:
+        ok, key = _literal(node.key)
+        self._keys.append(f"[{key!r}]" if ok else "[...]")
+        return True
+
+    def leave_DictElement(self, original, updated):
+        self._keys.pop()
+        return updated
+
+    def _place(self) -> str | None:
+        """`DATABASES['default']['PASSWORD']`: where the value being read is assigned."""
+        return self._setting_name + "".join(self._keys) if self._setting_name else None
 
     def visit_Del(self, node: cst.Del) -> bool:
         return False  # `del os.environ["X"]` writes the environment too
@@ -600,13 +631,34 @@ class SettingsToEnv(ModuleLevelCommand):
         if not ok or not isinstance(value, str) or not value:
             return default_node, True
         if var == "SECRET_KEY" or is_secret_name(var):
-            self._add(EnvVariable(var, f"{var} (secret).", "", value, True, var == "SECRET_KEY"))
+            self._add(
+                EnvVariable(
+                    var,
+                    f"{var} (secret).",
+                    "",
+                    value,
+                    True,
+                    var == "SECRET_KEY",
+                    setting=self._place(),
+                    setting_line=self._setting_line,
+                )
+            )
             if var == "SECRET_KEY":
                 return None, False
             return _expr('""'), True
         if has_credentials(value):
             safe = strip_credentials(value)
-            self._add(EnvVariable(var, f"{var} (its credentials are a secret).", safe, value, True))
+            self._add(
+                EnvVariable(
+                    var,
+                    f"{var} (its credentials are a secret).",
+                    safe,
+                    value,
+                    True,
+                    setting=self._place(),
+                    setting_line=self._setting_line,
+                )
+            )
             return _expr(_py(safe)), True
         return default_node, True
 
@@ -929,6 +981,8 @@ class SettingsToEnv(ModuleLevelCommand):
                         literal,
                         True,
                         True,
+                        setting=name,
+                        setting_line=line,
                     )
                 )
                 return _env_call(None, "SECRET_KEY")
@@ -936,13 +990,31 @@ class SettingsToEnv(ModuleLevelCommand):
         if is_secret_name(name):
             if ok and isinstance(literal, str) and literal:
                 example = strip_credentials(literal) if has_credentials(literal) else ""
-                self._add(EnvVariable(name, f"{name} (secret).", example or "", literal, True))
+                self._add(
+                    EnvVariable(
+                        name,
+                        f"{name} (secret).",
+                        example or "",
+                        literal,
+                        True,
+                        setting=name,
+                        setting_line=line,
+                    )
+                )
                 return _env_call(None, name, example)
             return None
         if ok and isinstance(literal, str) and "://" in literal and has_credentials(literal):
             safe = strip_credentials(literal)
             self._add(
-                EnvVariable(name, f"{name} (its credentials are a secret).", safe, literal, True)
+                EnvVariable(
+                    name,
+                    f"{name} (its credentials are a secret).",
+                    safe,
+                    literal,
+                    True,
+                    setting=name,
+                    setting_line=line,
+                )
             )
             return _env_call(None, name, safe)
         if not self.plan.config:
@@ -972,7 +1044,7 @@ class SettingsToEnv(ModuleLevelCommand):
         if name == "DATABASES" and isinstance(value, cst.Dict):
             return self._databases(value, line)
         if name == "CACHES" and isinstance(value, cst.Dict):
-            return self._caches(value)
+            return self._caches(value, line)
         if ok and isinstance(literal, str) and is_service_url(literal, name):
             self._add(EnvVariable(name, f"{name}: the service's URL.", literal, None))
             return _env_call(None, name, literal)
@@ -985,6 +1057,9 @@ class SettingsToEnv(ModuleLevelCommand):
                     existing.dev_value = variable.dev_value
                 existing.secret = existing.secret or variable.secret
                 existing.required = existing.required or variable.required
+                if not existing.setting and variable.setting:
+                    existing.setting = variable.setting
+                    existing.setting_line = variable.setting_line
                 if variable.example and not existing.example:
                     existing.example = variable.example
                 return
@@ -1085,6 +1160,8 @@ class SettingsToEnv(ModuleLevelCommand):
                 example,
                 dev_value,
                 secret=dev_value is not None,
+                setting=f"DATABASES[{alias!r}][{'PASSWORD'!r}]" if dev_value else None,
+                setting_line=line,
             )
         )
         call = _env_call("db", var, default_node=default_node)
@@ -1095,7 +1172,7 @@ class SettingsToEnv(ModuleLevelCommand):
         spread = cst.StarredDictElement(value=call, comma=first.comma)
         return entry.with_changes(elements=[spread, *others])
 
-    def _caches(self, node: cst.Dict) -> cst.Dict | None:
+    def _caches(self, node: cst.Dict, line: int = 0) -> cst.Dict | None:
         changed = False
         elements = []
         for element in node.elements:
@@ -1113,14 +1190,16 @@ class SettingsToEnv(ModuleLevelCommand):
                 )
                 if ok and isinstance(backend, str) and "redis" in backend.lower():
                     var = "REDIS_URL" if alias == "default" else f"{str(alias).upper()}_REDIS_URL"
-                    new_conf = self._location_from_env(conf, var)
+                    new_conf = self._location_from_env(conf, var, f"CACHES[{alias!r}]", line)
                     if new_conf is not None:
                         changed = True
                         new = element.with_changes(value=new_conf)
             elements.append(new)
         return node.with_changes(elements=elements) if changed else None
 
-    def _location_from_env(self, conf: cst.Dict, var: str) -> cst.Dict | None:
+    def _location_from_env(
+        self, conf: cst.Dict, var: str, label: str, line: int = 0
+    ) -> cst.Dict | None:
         out = []
         changed = False
         for e in conf.elements:
@@ -1136,6 +1215,8 @@ class SettingsToEnv(ModuleLevelCommand):
                             safe,
                             location if secret else None,
                             secret,
+                            setting=f"{label}['LOCATION']" if secret else None,
+                            setting_line=line,
                         )
                     )
                     e = e.with_changes(value=_env_call(None, var, safe))

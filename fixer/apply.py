@@ -9,6 +9,8 @@ say why is a djfix bug, and is reported as one.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +29,21 @@ class EnvVar:
     dev_value: str | None = None
     secret: bool = False
     required: bool = False
+    # where the old value was written, as a setting path (`DATABASES['default']['PASSWORD']`),
+    # and the line of its assignment (0: not known)
+    setting: str | None = field(default=None, compare=False)
+    setting_line: int = field(default=0, compare=False)
+
+
+@dataclass
+class SecretPlace:
+    """A secret's value that was written in a tracked file: the variable that now holds it,
+    the setting and the file where it was."""
+
+    variable: str
+    rel: str
+    line: int
+    setting: str
 
 
 @dataclass
@@ -57,6 +74,11 @@ class FixContext:
     container_planned: bool = False
     # (item, rel, setting) a codemod says it rewrote: a finding left there is a djfix bug
     rewritten: set[tuple[int, str, str]] = field(default_factory=set)
+    # the secrets to rotate, by the setting that held them (`secrets` names the variables)
+    secret_places: list[SecretPlace] = field(default_factory=list)
+    # called with the item of every write, before (False) and after (True) it is made:
+    # plan() keeps the stages with it
+    on_write: Callable[[int, bool], None] | None = field(default=None, repr=False, compare=False)
 
     def findings(self, item: int) -> list[Finding]:
         return [f for f in self.before.findings if f.item == item]
@@ -71,15 +93,37 @@ class FixContext:
         elif existing.dev_value is None and var.dev_value is not None:
             existing.dev_value = var.dev_value
             existing.secret = existing.secret or var.secret
+            if not existing.setting and var.setting:
+                existing.setting, existing.setting_line = var.setting, var.setting_line
+
+    def fork(self) -> FixContext:
+        """A copy a step can run on without changing this context or its changeset."""
+        return dataclasses.replace(
+            self,
+            changeset=self.changeset.copy(),
+            env_vars={k: dataclasses.replace(v) for k, v in self.env_vars.items()},
+            secrets=list(self.secrets),
+            packages=set(self.packages),
+            left=list(self.left),
+            notes=list(self.notes),
+            fixed_items=set(self.fixed_items),
+            rewritten=set(self.rewritten),
+            secret_places=list(self.secret_places),
+            on_write=None,
+        )
 
     def leave(self, item: int, rel: str | None, reason: str) -> None:
         self.left.append(Left(item, rel, reason))
 
     def write(self, rel: str, text: str, item: int, *, tracked: bool = True) -> None:
+        if self.on_write is not None:
+            self.on_write(item, False)
         before = self.changeset.read(rel)
         self.changeset.write(rel, text, item=item, tracked=tracked)
         if before != text:
             self.fixed_items.add(item)
+        if self.on_write is not None:
+            self.on_write(item, True)
 
 
 @dataclass
@@ -88,6 +132,21 @@ class ItemSummary:
     status: str  # fixed, partly fixed, open, pass, n/a, skipped
     fixed: list[Finding] = field(default_factory=list)
     open: list[tuple[Finding, str]] = field(default_factory=list)
+    # what running the project said (`fixer.apply_verify`): True every step that ran passes
+    # with this item's change; False its change was left out; None not run
+    verified: bool | None = None
+    left_out: str | None = None  # why its change was left out: "broke step 3: ..."
+    not_verified: str | None = None  # why a change is not "verified"
+
+    @property
+    def label(self) -> str:
+        """The word for the checklist: fixed and verified / fixed / left out (broke step N) /
+        open / pass / n/a / skipped."""
+        if self.left_out is not None:
+            return "left out (" + self.left_out.split(":", 1)[0] + ")"
+        if self.verified and self.status in ("fixed", "partly fixed"):
+            return f"{self.status} and verified"
+        return self.status
 
 
 @dataclass
@@ -99,26 +158,62 @@ class ApplyResult:
     after: CheckResult
     items: list[ItemSummary]
     bugs: list[Finding]
+    # the run of the project before and after (`fixer.apply_verify.Verification`), when it ran
+    verification: Any = None
+    # the items whose plans ran but whose changes are left out, and why
+    left_out: dict[int, str] = field(default_factory=dict)
 
 
 CONTAINER_ITEMS = (1, 2, 3, 4)
 
 
-def plan(project: ProjectModel, selection: Selection, options: dict[str, Any]) -> ApplyResult:
-    """Plan every available fix; nothing is written."""
-    before = run_checks(project, selection, options)
+def plan_order() -> list[int]:
+    """The checklist items in the order their plans run (and their commits follow)."""
+    ordered = sorted(modules(), key=lambda mod: mod.ITEM in CONTAINER_ITEMS)
+    return list(dict.fromkeys(mod.ITEM for mod in ordered if mod.ITEM is not None))
+
+
+def plan(
+    project: ProjectModel,
+    selection: Selection,
+    options: dict[str, Any],
+    *,
+    leave_out: dict[int, str] | None = None,
+    before: CheckResult | None = None,
+) -> ApplyResult:
+    """Plan every available fix; nothing is written.
+
+    `leave_out` maps items whose plans must not run to the reason (their findings stay open
+    with it); `before` reuses the detection of an earlier plan of the same project.
+
+    After each item's plan the changeset records a stage: the tracked files as that plan left
+    them, plus what the environment files and dependency lists need for the items so far
+    (`envfiles.finish` run on a copy). So the stage deltas give one commit per item, and each
+    item's commit also carries its own variables in `.env.example` and its own packages.
+    """
+    from fixer import envfiles
+
+    leave_out = dict(leave_out or {})
+    if before is None:
+        before = run_checks(project, selection, options)
     changeset = Changeset(project.root)
     ctx = FixContext(project, changeset, options, selection, before)
     # the container (items 1-4) is planned last: its files read the settings as the other
     # plans leave them (the variables they read, STATIC_ROOT)
     ordered = sorted(modules(), key=lambda mod: mod.ITEM in CONTAINER_ITEMS)
+    stager = _Stager(ctx)
+    ctx.on_write = stager.wrote
     for mod in ordered:
         fix = getattr(mod, "fix", None)
         if fix is None or mod.ITEM is None or not ctx.wants(mod.ITEM):
             continue
+        if mod.ITEM in leave_out:
+            ctx.leave(mod.ITEM, None, f"left out ({leave_out[mod.ITEM]})")
+            continue
+        stager.switch(mod.ITEM)
         fix(ctx)
-    from fixer import envfiles
-
+    stager.flush()
+    ctx.on_write = None
     envfiles.finish(ctx)
     from fixer.sources import planned_files
 
@@ -126,7 +221,69 @@ def plan(project: ProjectModel, selection: Selection, options: dict[str, Any]) -
     with planned_files(_created(project, changeset)):
         after_project = rediscover(project, changeset)
         after = run_checks(after_project, selection, options)
-    return _summarise(project, changeset, ctx, before, after, _rewritten_spans(ctx, after_project))
+    result = _summarise(
+        project, changeset, ctx, before, after, _rewritten_spans(ctx, after_project)
+    )
+    result.left_out = leave_out
+    for summary in result.items:
+        if summary.item in leave_out:
+            summary.left_out = leave_out[summary.item]
+    return result
+
+
+class _Stager:
+    """Marks a stage on the changeset whenever the item that writes changes: after each item's
+    plan, and inside a plan shared by several items (the container plan adds item 4's
+    STATIC_ROOT before item 1-3's Dockerfile) between their writes. Each stage also holds what
+    `envfiles.finish` adds for the items so far (run on a copy), so the variables and packages
+    an item needs are committed with it. Inside a shared plan the stage is the context as it
+    was right after the item's last write (the packages the next item's part adds before its
+    own first write belong to that item)."""
+
+    def __init__(self, ctx: FixContext) -> None:
+        self.ctx = ctx
+        self.item: int | None = None
+        self.revision = ctx.changeset.revision
+        self.last: FixContext | None = None  # the context right after the last write
+        self.fixed: set[int] = set(ctx.fixed_items)  # fixed_items when the stage began
+
+    def switch(self, item: int) -> None:
+        """A plan of `item` starts: the stage of the plan before ends here."""
+        if item != self.item:
+            self.flush(self.ctx)
+            self.item = item
+
+    def wrote(self, item: int, done: bool) -> None:
+        if done:
+            self.last = self.ctx.fork() if self.item == item else None
+        elif item != self.item:
+            self.flush(self.last or self.ctx)
+            self.item = item
+
+    def flush(self, source: FixContext | None = None) -> None:
+        changeset = self.ctx.changeset
+        source = source or self.ctx
+        self.last = None
+        if self.item is not None and changeset.revision != self.revision:
+            resolve = _finished(source.fork())
+            fixed = source.fixed_items - self.fixed - {self.item}
+            if changeset.stages and changeset.stages[-1].item == self.item:
+                fixed |= changeset.stages.pop().fixed
+            changeset.mark(self.item, resolve=resolve, fixed=fixed)
+            self.fixed |= source.fixed_items
+        self.revision = changeset.revision
+
+
+def _finished(trial: FixContext) -> Callable[[], dict[str, str]]:
+    """The state of `trial` once the environment files are finished, computed when asked."""
+
+    def resolve() -> dict[str, str]:
+        from fixer import envfiles
+
+        envfiles.finish(trial)
+        return trial.changeset.state()
+
+    return resolve
 
 
 def _created(project: ProjectModel, changeset: Changeset) -> set[Path]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,11 +27,58 @@ class FileChange:
     tracked: bool = True  # False: written to the work tree but never diffed or committed
     items: set[int] = field(default_factory=set)  # checklist items that changed this file
 
+    def copy(self) -> FileChange:
+        return FileChange(
+            self.rel, self.old, self.new, self.newline, self.bom, self.tracked, set(self.items)
+        )
+
     def encoded(self, text: str) -> bytes:
         if self.newline != "\n":
             text = text.replace("\n", self.newline)
         data = text.encode("utf-8")
         return (b"\xef\xbb\xbf" + data) if self.bom else data
+
+
+class Stage:
+    """The tracked files as one checklist item's plan left them: `texts` maps every tracked file
+    changed so far (by this item or the ones planned before it) to its text. Handing over makes
+    one commit per stage, so each commit holds only its item's delta, even inside a file several
+    items change.
+
+    `raw` is the state the plans wrote; `texts` may add what finishing the plans adds for the
+    items so far (the environment files), computed only when first read: dry runs never pay
+    for it."""
+
+    def __init__(
+        self,
+        item: int | None,
+        texts: dict[str, str] | None = None,
+        *,
+        raw: dict[str, str] | None = None,
+        resolve: Callable[[], dict[str, str]] | None = None,
+        fixed: set[int] | None = None,
+    ) -> None:
+        self.item = item
+        # the items this stage's plan fixed beside its own (item 3 by the container plan)
+        self.fixed = set(fixed or ())
+        self.raw = dict(raw if raw is not None else texts or {})
+        self._texts = dict(texts) if texts is not None else None
+        self._resolve = resolve
+
+    @property
+    def texts(self) -> dict[str, str]:
+        if self._texts is None:
+            self._texts = self._resolve() if self._resolve is not None else dict(self.raw)
+            self._resolve = None
+        return self._texts
+
+    @texts.setter
+    def texts(self, value: dict[str, str]) -> None:
+        self._texts = dict(value)
+        self._resolve = None
+
+    def __repr__(self) -> str:
+        return f"Stage(item={self.item!r}, files={sorted(self.raw)})"
 
 
 def _newline_of(raw: bytes) -> str:
@@ -49,6 +97,11 @@ class Changeset:
         # is reused until it changes
         self.revision = 0
         self.derived: dict[str, tuple[int, object]] = {}  # name -> (revision, value)
+        # the state after each item's plan, in the order the plans ran (see `mark`)
+        self.stages: list[Stage] = []
+        # (item, rel, text, tracked) of every write, in order: stages for a changeset whose
+        # planner marked none
+        self._log: list[tuple[int | None, str, str, bool]] = []
 
     # -- reading -------------------------------------------------------------------------------
     def _disk(self, rel: str) -> tuple[str | None, str, bool]:
@@ -79,6 +132,7 @@ class Changeset:
 
     # -- changing ------------------------------------------------------------------------------
     def write(self, rel: str, text: str, *, item: int | None = None, tracked: bool = True) -> None:
+        self._log.append((item, rel, text, tracked))
         change = self._changes.get(rel)
         if change is None:
             old, newline, bom = self._disk(rel)
@@ -102,6 +156,92 @@ class Changeset:
 
     def __bool__(self) -> bool:
         return bool(self._changes)
+
+    def encode(self, rel: str, text: str) -> bytes:
+        """`text` as the bytes of `rel`: its line endings and byte-order mark put back."""
+        change = self._changes.get(rel)
+        if change is None:
+            _, newline, bom = self._disk(rel)
+            change = FileChange(rel, None, text, newline, bom)
+        return change.encoded(text)
+
+    # -- stages --------------------------------------------------------------------------------
+    def state(self) -> dict[str, str]:
+        """Every tracked file changed so far, with its planned text."""
+        return {c.rel: c.new for c in self.changes(tracked=True)}
+
+    def mark(
+        self,
+        item: int | None,
+        texts: dict[str, str] | None = None,
+        *,
+        resolve: Callable[[], dict[str, str]] | None = None,
+        fixed: set[int] | None = None,
+    ) -> None:
+        """Record the state after `item`'s plan: `texts`, or what `resolve` returns when first
+        asked, or else the current state. `fixed`: other items the plan fixed on the way."""
+        if texts is None and resolve is None:
+            texts = self.state()
+        self.stages.append(Stage(item, texts, raw=self.state(), resolve=resolve, fixed=fixed))
+
+    def staged(self) -> list[Stage]:
+        """The stages the planner marked; for a changeset written without marks, one stage per
+        run of consecutive writes by the same item (writes naming no item join the run before
+        them), in the order they were written."""
+        if self.stages:
+            return list(self.stages)
+        olds: dict[str, str | None] = {}
+
+        def old_of(rel: str) -> str | None:
+            if rel not in olds:
+                change = self._changes.get(rel)
+                olds[rel] = change.old if change is not None else self._disk(rel)[0]
+            return olds[rel]
+
+        stages: list[Stage] = []
+        texts: dict[str, str] = {}
+        current: int | None = None
+        started = False
+        for item, rel, text, _ in self._log:
+            if started and item is not None and item != current:
+                stages.append(Stage(current, dict(texts)))
+            if item is not None or not started:
+                current = item if item is not None else current
+                started = True
+            final = self._changes.get(rel)
+            if final is not None and not final.tracked:
+                continue
+            if text == old_of(rel):
+                texts.pop(rel, None)
+            else:
+                texts[rel] = text
+        if started:
+            stages.append(Stage(current, dict(texts)))
+        return stages
+
+    def copy(self) -> Changeset:
+        """An independent changeset with the same changes (a plan can run on it and leave this
+        one as it is)."""
+        other = Changeset(self.root)
+        other._changes = {rel: c.copy() for rel, c in self._changes.items()}
+        other.revision = self.revision
+        other.derived = dict(self.derived)
+        other.stages = list(self.stages)
+        other._log = list(self._log)
+        return other
+
+    def write_to(self, dest: Path, *, untracked: bool = False) -> list[str]:
+        """Write the planned files into a copy of the project at `dest` (never into the project
+        itself); untracked files (`.env`) only when asked. Returns the paths written."""
+        written = []
+        for change in self.changes(tracked=None if untracked else True):
+            target = dest / change.rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.is_symlink():
+                target.unlink()
+            target.write_bytes(change.encoded(change.new))
+            written.append(change.rel)
+        return written
 
     # -- output --------------------------------------------------------------------------------
     def diff(self) -> str:

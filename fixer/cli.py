@@ -448,19 +448,49 @@ def apply(
         Optional[Path],  # noqa: UP045
         typer.Option("--workdir", help="Keep the --repos clones here (default: removed)."),
     ] = None,
+    verify: Annotated[
+        Optional[bool],  # noqa: UP045
+        typer.Option(
+            "--verify/--no-verify",
+            metavar="",
+            help="Run the project before and after the change (djfix verify, in temporary "
+            "copies) and leave out an item whose change breaks a step that passed before. "
+            "Default: when an interpreter that can import Django is known (--python).",
+            show_default=False,
+        ),
+    ] = None,
+    verify_budget: Annotated[
+        int,
+        typer.Option(
+            "--verify-budget",
+            min=1,
+            max=20,
+            help="At most this many re-verifications to find the item that broke a step.",
+        ),
+    ] = 4,
+    database_url: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--database-url",
+            help="A database server for the verification runs (default: a throwaway SQLite file).",
+        ),
+    ] = None,
     debug: DebugOpt = False,
 ) -> None:
     """Fix every gap djfix can fix, check the result again, and hand the change over.
 
     In a git repository the fixes become the branch djfix/deploy-ready (--branch), one commit
     per checklist item, made from HEAD without touching the current branch; --no-branch writes
-    the files into the work tree instead, all at once; --dry-run prints the diff.
+    the files into the work tree instead, all at once; --dry-run prints the diff. With an
+    interpreter, the project runs before and after the change first, and an item whose change
+    breaks a step is left out.
 
     Exit status: 0 nothing left to do, 1 changes pending (--dry-run) or findings still open,
     2 usage error, 3 djfix could not finish.
     """
     from fixer import git, progress, report
-    from fixer.apply import plan, write
+    from fixer.apply import write
+    from fixer.apply_verify import plan_verified
     from fixer.config import effective_options
 
     with _boundary(debug):
@@ -486,6 +516,9 @@ def apply(
                     base=base,
                     provider=provider.value if provider else None,
                     api_url=api_url,
+                    verify=verify,
+                    verify_budget=verify_budget,
+                    database_url=database_url,
                 )
             )
         project, config = load_project(path, settings, manage)
@@ -501,8 +534,16 @@ def apply(
                     f"the work tree has uncommitted changes, which djfix could mix with its own:"
                     f"\n{listing}{more}\ncommit or stash them, or pass --allow-dirty"
                 )
-        with progress.phase("planning the fixes"):
-            result = plan(project, selection, options)
+        result = plan_verified(
+            project,
+            selection,
+            options,
+            python=python,
+            verify=verify,
+            database_url=database_url,
+            budget=verify_budget,
+            progress=lambda message: typer.echo(f"djfix: {message}", err=True),
+        )
         from fixer import formatting, handover
 
         color = report.use_color(sys.stderr if dry_run else sys.stdout)
@@ -664,7 +705,7 @@ def _apply_many(repos: Path, jobs: int, workdir: Path | None, **opts) -> int:
     """`apply --repos FILE`: every repository in a fresh clone; returns the exit status."""
     from fixer import handover, many
     from fixer import pr as pull_requests
-    from fixer.apply import plan
+    from fixer.apply_verify import plan_verified
     from fixer.config import effective_options
 
     if not opts["push"] and workdir is None:
@@ -680,7 +721,15 @@ def _apply_many(repos: Path, jobs: int, workdir: Path | None, **opts) -> int:
         selection = selection_from(config, opts["select"], opts["ignore"])
         options = effective_options(config)
         options["python"] = opts["python"]
-        result = plan(project, selection, options)
+        result = plan_verified(
+            project,
+            selection,
+            options,
+            python=opts["python"],
+            verify=opts["verify"],
+            database_url=opts["database_url"],
+            budget=opts["verify_budget"],
+        )
         if opts["push"]:
             left = _left_alone(
                 checkout.path,
@@ -720,7 +769,9 @@ def _apply_many(repos: Path, jobs: int, workdir: Path | None, **opts) -> int:
             status += ", pushed"
         return many.RepoResult(
             status,
-            sum(1 for s in result.items if s.status in ("fixed", "partly fixed")),
+            sum(
+                1 for s in result.items if s.status in ("fixed", "partly fixed") and not s.left_out
+            ),
             opened.url if opened else None,
             EXIT_FINDINGS if result.after.findings else EXIT_CLEAN,
         )

@@ -3,17 +3,18 @@
 `deliver(result)` turns a planned `ApplyResult` into the branch `djfix/deploy-ready`, made from
 the current HEAD:
 
-- One commit per checklist item that changed a file, in item order, titled
-  "djfix: <item title>"; the body lists the findings the item fixed and what is left to do by
-  hand, and ends with the trailer ``Generated-by: djfix <version>``. That trailer is how djfix
-  recognises its own branches: a branch of the same name whose commits (those not on HEAD) lack
-  it belongs to someone else, and djfix refuses to touch it.
-- A file changed by several items goes, with all its changes, into the commit of the lowest of
-  them, and that commit's body says which other items' changes it carries. Hunks are not split
-  between commits: the changeset keeps only each file's first and last text, not the text
-  between two items' plans, and splitting a diff by guessing whose line is whose could make a
-  commit that does not parse. An item whose every change is carried by a lower item's commit gets
-  no empty commit of its own; its findings are listed in the carrying commit.
+- One commit per checklist item that changed a file, titled "djfix: <item title>", in the order
+  the plans ran (items 5-13, then the container items 1-4, whose files read the settings as the
+  other items leave them). Commit k's tree is the project as item k's plan left it (the
+  changeset's stages, `fixer.changeset.Stage`), so each commit holds only its item's delta, also
+  inside a file several items change, and the environment variables and packages an item needs
+  come with it (`.env.example`, the dependency file). The body lists the findings the item
+  fixed and what is left to do by hand, the verification table when the project was run, and
+  ends with the trailer ``Generated-by: djfix <version>``. That trailer is how djfix recognises
+  its own branches: a branch of the same name whose commits (those not on HEAD) lack it belongs
+  to someone else, and djfix refuses to touch it. An item whose findings another item's change
+  fixed (item 3 by the container's Dockerfile) has no commit of its own and is listed in that
+  commit's body.
 - Files the plans mark untracked (`.env`, ignored by git) are written into the work tree and never
   committed.
 - The commits are built with git's plumbing (a temporary index, `commit-tree`, one atomic
@@ -47,12 +48,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fixer import __version__, formatting, git
-from fixer.changeset import Changeset, FileChange
+from fixer.changeset import Changeset, FileChange, Stage
 from fixer.checks import ITEM_TITLES
 from fixer.errors import DjfixError, UsageError
 
 if TYPE_CHECKING:
     from fixer.apply import ApplyResult, ItemSummary
+    from fixer.apply_verify import Verification
     from fixer.findings import Finding
 
 DEFAULT_BRANCH = "djfix/deploy-ready"
@@ -151,33 +153,65 @@ class Delivery:
 
 @dataclass
 class _Group:
+    """One commit: the tracked files as they stand after `item`'s stage, and which of them
+    changed against the commit before."""
+
     item: int | None
-    changes: list[FileChange]
-    carried: dict[str, list[int]] = field(default_factory=dict)  # file -> the other items in it
+    texts: dict[str, str]
+    files: list[str] = field(default_factory=list)
     absorbed: list[int] = field(default_factory=list)  # items with no commit of their own
+    continued: bool = False  # a second commit of the same item (its plan was interrupted)
 
 
-def _owner(change: FileChange) -> int | None:
-    return min(change.items) if change.items else None
-
-
-def _groups(changes: list[FileChange]) -> list[_Group]:
-    by_item: dict[int | None, _Group] = {}
-    for change in changes:
-        owner = _owner(change)
-        group = by_item.setdefault(owner, _Group(owner, []))
-        group.changes.append(change)
-        others = sorted(change.items - {owner}) if owner is not None else []
-        if others:
-            group.carried[change.rel] = others
-    groups = sorted(by_item.values(), key=lambda g: (g.item is None, g.item or 0))
+def _groups(stages: list[Stage], final: dict[str, str]) -> list[_Group]:
+    """The chain of commits: one per stage whose files differ from the stage before, in stage
+    order, then what the final state holds beyond the last stage (changes made after every plan
+    ran, which belong to no single item). An item another item's plan fixed on the way (item 3
+    by the container plan) is listed in that plan's commit, unless it has a commit of its own."""
+    groups: list[_Group] = []
+    previous: dict[str, str] = {}
+    seen: set[int | None] = set()
+    for stage in [*stages, Stage(None, final)]:
+        texts = stage.texts if stage.item is not None else final
+        files = sorted(r for r in set(texts) | set(previous) if texts.get(r) != previous.get(r))
+        if not files:
+            continue
+        if groups and groups[-1].item == stage.item:
+            groups[-1].texts = texts
+            groups[-1].files = sorted(set(groups[-1].files) | set(files))
+        else:
+            groups.append(_Group(stage.item, texts, files, continued=stage.item in seen))
+            seen.add(stage.item)
+        groups[-1].absorbed.extend(sorted(stage.fixed - set(groups[-1].absorbed)))
+        previous = texts
     own = {g.item for g in groups}
+    placed: set[int] = set()
     for group in groups:
-        for others in group.carried.values():
-            for other in others:
-                if other not in own and not any(other in g.absorbed for g in groups):
-                    group.absorbed.append(other)
+        group.absorbed = [i for i in group.absorbed if i not in own and i not in placed]
+        placed.update(group.absorbed)
     return groups
+
+
+def _formatted_stages(changeset: Changeset, root: Path, raw: dict[str, str]) -> list[Stage]:
+    """The stages in the project's formatting: a file whose stage text is its final text takes
+    the final formatted text; the others run through the same formatters."""
+    final = changeset.state()
+    out: list[Stage] = []
+    for stage in changeset.staged():
+        texts = {}
+        pending = Changeset(root)
+        for rel, text in stage.texts.items():
+            if raw.get(rel) == text and rel in final:
+                texts[rel] = final[rel]
+            else:
+                pending.write(rel, text)
+        if pending:
+            formatting.format_changeset(pending, root)
+            for rel, text in stage.texts.items():
+                if rel not in texts:
+                    texts[rel] = pending.read(rel) or text
+        out.append(Stage(stage.item, texts, fixed=stage.fixed))
+    return out
 
 
 def _location(finding: Finding) -> str:
@@ -204,60 +238,51 @@ def _title(item: int | None) -> str:
     return ITEM_TITLES.get(item, OTHER_TITLE) if item is not None else OTHER_TITLE
 
 
-def _items_phrase(items: list[int]) -> str:
-    return ", ".join(f"item {i} ({_title(i)})" for i in items)
-
-
 def _message(
     group: _Group,
     summaries: dict[int, ItemSummary],
-    carried_elsewhere: dict[int, list[tuple[str, int]]],
     untracked: list[FileChange],
+    verification: Verification | None = None,
 ) -> str:
     subject = f"djfix: {_title(group.item)}"
     paragraphs: list[str] = []
     if group.item is None:
-        paragraphs.append("Changes djfix made that belong to no single checklist item.")
+        paragraphs.append(
+            "Changes djfix made after every item's plan ran, which belong to no single "
+            "checklist item."
+        )
+    elif group.continued:
+        subject += " (continued)"
+        paragraphs.append(
+            f"More of checklist item {group.item}'s changes: its plan wrote again after another "
+            "item's. Its findings are listed in its first commit."
+        )
     else:
         paragraphs.append(f"Checklist item {group.item}: {_title(group.item)}.")
-    fixed, left = _finding_lines(summaries.get(group.item) if group.item is not None else None)
-    if fixed:
-        paragraphs.append("Fixed:\n" + "\n".join(fixed))
-    if left:
-        paragraphs.append("Left to do by hand:\n" + "\n".join(left))
-    if group.item is not None and carried_elsewhere.get(group.item):
-        paragraphs.append(
-            "This item also changed "
-            + ", ".join(
-                f"{rel} (committed with item {owner}, {_title(owner)})"
-                for rel, owner in carried_elsewhere[group.item]
-            )
-            + ": a file changed by several items is committed once, in the commit of the "
-            "lowest of them."
-        )
-    if group.carried:
-        paragraphs.append(
-            "This commit also carries the changes of other items to the same files: "
-            + "; ".join(
-                f"{rel}: {_items_phrase(others)}" for rel, others in sorted(group.carried.items())
-            )
-            + ". A file changed by several items is committed once, with all its changes, in "
-            "the commit of the lowest item: djfix keeps only each file's text before and after "
-            "all fixes, so it does not split a file's hunks between items."
-        )
+    if group.item is not None and not group.continued:
+        fixed, left = _finding_lines(summaries.get(group.item))
+        if fixed:
+            paragraphs.append("Fixed:\n" + "\n".join(fixed))
+        if left:
+            paragraphs.append("Left to do by hand:\n" + "\n".join(left))
     for other in group.absorbed:
         other_fixed, other_left = _finding_lines(summaries.get(other))
-        text = f"Item {other} ({_title(other)}) has no commit of its own: all its changes are here."
+        text = (
+            f"Item {other} ({_title(other)}) has no commit of its own: its changes are part of "
+            "this one."
+        )
         if other_fixed:
             text += "\nFixed:\n" + "\n".join(other_fixed)
         if other_left:
             text += "\nLeft to do by hand:\n" + "\n".join(other_left)
         paragraphs.append(text)
     mine = [c.rel for c in untracked if group.item is not None and group.item in c.items]
-    if mine:
+    if mine and not group.continued:
         paragraphs.append(
             f"Written into the work tree but not committed (ignored by git): {', '.join(mine)}."
         )
+    if verification is not None:
+        paragraphs.append(verification.commit_text())
     trailers = [f"{TRAILER} {__version__}"]
     if group.item is not None:
         trailers.append(f"{ITEM_TRAILER_KEY}: {group.item}")
@@ -406,6 +431,7 @@ def deliver(
         )
 
     # everything that could refuse has been checked: from here on, the work is done
+    formatted_from = changeset.state()
     report = formatting.format_changeset(changeset, root)
     delivery = Delivery(root, "nothing", branch=branch, original=original, base=base)
     delivery.notes.extend(report.notes)
@@ -430,32 +456,33 @@ def deliver(
             f"git has no user identity here, so the commits are by "
             f"{git.FALLBACK_NAME} <{git.FALLBACK_EMAIL}>"
         )
-    groups = _groups(tracked)
+    groups = _groups(_formatted_stages(changeset, root, formatted_from), changeset.state())
     summaries = {s.item: s for s in result.items}
-    carried_elsewhere: dict[int, list[tuple[str, int]]] = {}
-    for g in groups:
-        for rel, others in g.carried.items():
-            for other in others:
-                carried_elsewhere.setdefault(other, []).append((rel, g.item))
+    verification = getattr(result, "verification", None)
+    all_paths = sorted({prefix + rel for g in groups for rel in g.files})
+    in_base = {**git.entries(top, base, all_paths), **in_base}
     commits: list[Commit] = []
     parent = base
     with git.temporary_index(top, base) as index:
         for group in groups:
             entries = []
-            for change in group.changes:
-                path = prefix + change.rel
+            for rel in group.files:
+                path = prefix + rel
+                if rel not in group.texts:
+                    # back to the text it has on HEAD (or gone, when HEAD has no such file)
+                    mode, sha = in_base.get(path, ("0", "0" * 40))
+                    entries.append((mode, sha, path))
+                    continue
                 mode = in_base.get(path, ("100644", ""))[0]
-                blob = git.hash_blob(top, path, change.encoded(change.new))
+                blob = git.hash_blob(top, path, changeset.encode(rel, group.texts[rel]))
                 entries.append((mode, blob, path))
             index.put(entries)
             tree = index.write()
             if tree == git.tree_of(top, parent):
                 continue  # the filters made the files what they were: nothing to commit
-            message = _message(group, summaries, carried_elsewhere, untracked)
+            message = _message(group, summaries, untracked, verification)
             parent = git.commit_tree(top, tree, parent, message, identity)
-            commits.append(
-                Commit(parent, group.item, message.splitlines()[0], [c.rel for c in group.changes])
-            )
+            commits.append(Commit(parent, group.item, message.splitlines()[0], group.files))
     tip = parent
 
     if existing is not None and (

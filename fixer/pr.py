@@ -661,13 +661,14 @@ def propose(
         return None
     target = target_branch(delivery.root, delivery.branch, delivery.original, base, remote)
     url = remote_url(delivery.root, remote)
+    body = render_body(result, delivery=delivery)
     return open_or_update(
         provider,
         url,
         delivery.branch,
         target,
         title,
-        render_body(result),
+        body,
         token,
         api_url=api_url,
         sleep=sleep,
@@ -762,6 +763,8 @@ def _status(status: str, count: int) -> str:
 
 
 _CHANGE = {
+    "fixed and verified": "fixed and verified",
+    "partly fixed and verified": "partly fixed and verified",
     "fixed": "fixed",
     "partly fixed": "partly fixed",
     "open": "to do by hand",
@@ -771,7 +774,62 @@ _CHANGE = {
 }
 
 
-def body_context(result, *, test_cmd: str | None = None) -> dict[str, Any]:
+def _commits(result, delivery) -> list[dict[str, Any]]:
+    """What each commit of the branch did: its subject, files and the findings it fixed."""
+    summaries = {s.item: s for s in result.items}
+    out = []
+    for commit in getattr(delivery, "commits", None) or []:
+        summary = summaries.get(commit.item)
+        codes = sorted({f.code for f in summary.fixed}) if summary is not None else []
+        out.append(
+            {
+                "sha": commit.sha[:7],
+                "subject": _cell(commit.subject),
+                "files": commit.files,
+                "fixes": codes,
+            }
+        )
+    return out
+
+
+def _secrets(ctx) -> list[dict[str, str]]:
+    places = getattr(ctx, "secret_places", None) or []
+    out = []
+    seen: set[tuple[str, str]] = set()
+    if places:
+        for p in places:
+            if (p.setting, p.rel) not in seen:
+                seen.add((p.setting, p.rel))
+                out.append(
+                    {
+                        "name": p.setting,
+                        "where": f"{p.rel}:{p.line}" if p.line else p.rel,
+                        "variable": p.variable if p.variable != p.setting else "",
+                    }
+                )
+        return out
+    for name, rel, line in ctx.secrets:
+        if (name, "") not in seen:
+            seen.add((name, ""))
+            out.append({"name": name, "where": f"{rel}:{line}" if line else rel, "variable": ""})
+    return out
+
+
+def _verification(result) -> dict[str, Any] | None:
+    verification = getattr(result, "verification", None)
+    if verification is None:
+        return None
+    return {
+        "ran": verification.ran,
+        "not_run": verification.not_run,
+        "rows": [{**r, "name": _cell(r["name"])} for r in verification.rows()],
+        "summary": verification.summary(),
+        "commands": verification.commands(),
+        "runs": verification.runs,
+    }
+
+
+def body_context(result, *, test_cmd: str | None = None, delivery=None) -> dict[str, Any]:
     """What the pull request body shows, from an ApplyResult: plain values for the template."""
     from fixer.checks import ITEM_TITLES
 
@@ -790,7 +848,7 @@ def body_context(result, *, test_cmd: str | None = None) -> dict[str, Any]:
                 "title": _cell(ITEM_TITLES.get(item, str(item))),
                 "before": _status(before, count(result.before, item)),
                 "after": _status(after, count(result.after, item)),
-                "change": _CHANGE.get(summary.status, summary.status),
+                "change": _CHANGE.get(summary.label, summary.label),
             }
         )
         for finding, reason in summary.open:
@@ -807,18 +865,23 @@ def body_context(result, *, test_cmd: str | None = None) -> dict[str, Any]:
                     "reason": None if reason.startswith("no automatic fix") else reason,
                 }
             )
-    seen: set[str] = set()
-    secrets = []
-    for name, rel, line in result.context.secrets:
-        if name in seen:
-            continue
-        seen.add(name)
-        secrets.append({"name": name, "where": f"{rel}:{line}" if line else rel})
+    secrets = _secrets(result.context)
     changes = result.changeset.changes()
     return {
         "rows": rows,
-        "fixed": sum(1 for s in result.items if s.status == "fixed"),
-        "partly": sum(1 for s in result.items if s.status == "partly fixed"),
+        "fixed": sum(1 for s in result.items if s.status == "fixed" and not s.left_out),
+        "partly": sum(1 for s in result.items if s.status == "partly fixed" and not s.left_out),
+        "commits": _commits(result, delivery),
+        "verification": _verification(result),
+        "left_out": [
+            {
+                "item": s.item,
+                "title": _cell(ITEM_TITLES.get(s.item, str(s.item))),
+                "why": s.left_out,
+            }
+            for s in result.items
+            if s.left_out
+        ],
         "files": [
             {"rel": c.rel, "added": c.old is None} for c in changes if getattr(c, "tracked", True)
         ],
@@ -833,8 +896,9 @@ def body_context(result, *, test_cmd: str | None = None) -> dict[str, Any]:
     }
 
 
-def render_body(result, *, test_cmd: str | None = None) -> str:
-    """The pull/merge request body for an ApplyResult, from templates/pr_body.md.jinja."""
+def render_body(result, *, test_cmd: str | None = None, delivery=None) -> str:
+    """The pull/merge request body for an ApplyResult (and the branch `delivery` made), from
+    templates/pr_body.md.jinja."""
     from fixer.templating import render
 
-    return render("pr_body.md.jinja", **body_context(result, test_cmd=test_cmd))
+    return render("pr_body.md.jinja", **body_context(result, test_cmd=test_cmd, delivery=delivery))

@@ -604,9 +604,31 @@ def render_github(
     return "\n".join(lines) + ("\n" if lines else "")
 
 
+def _secret_lines(ctx) -> list[str]:
+    """'Secrets to rotate': the setting and file where each value was written."""
+    places = getattr(ctx, "secret_places", None) or []
+    lines = []
+    seen: set[tuple[str, str]] = set()
+    if places:
+        for p in places:
+            if (p.setting, p.rel) in seen:
+                continue
+            seen.add((p.setting, p.rel))
+            where = f"{p.rel}:{p.line}" if p.line else p.rel
+            now = "" if p.setting == p.variable else f", now read from {p.variable}"
+            lines.append(f"  {p.setting} in {where}{now}")
+        return lines
+    for name, rel, line in ctx.secrets:
+        if (name, rel) in seen:
+            continue
+        seen.add((name, rel))
+        lines.append(f"  {name} (was written in {rel}{':' + str(line) if line else ''})")
+    return lines
+
+
 def render_apply_summary(result, *, written: bool, color: bool) -> str:
-    """Per checklist item: fixed, still open (and why), not applicable; then files, secrets to
-    rotate and notes."""
+    """Per checklist item: fixed and verified / fixed / left out (broke step N) / open / pass /
+    n/a, and why; then the verification table, secrets to rotate and notes."""
 
     def style(text: str, **kw: Any) -> str:
         return typer.style(text, **kw) if color else text
@@ -633,35 +655,63 @@ def render_apply_summary(result, *, written: bool, color: bool) -> str:
                 else ""
             )
         )
+    verification = getattr(result, "verification", None)
     lines.append("")
     lines.append(style("Checklist after apply", bold=True))
-    colours = {"fixed": "green", "pass": "green", "partly fixed": "yellow", "open": "red"}
+    colours = {
+        "fixed and verified": "green",
+        "partly fixed and verified": "yellow",
+        "fixed": "green",
+        "pass": "green",
+        "partly fixed": "yellow",
+        "open": "red",
+    }
+    width = max([12, *(len(getattr(s, "label", s.status)) for s in result.items)])
     for summary in result.items:
         title = ITEM_TITLES[summary.item]
+        label = getattr(summary, "label", summary.status)
+        colour = "red" if label.startswith("left out") else colours.get(label, "bright_black")
         lines.append(
             f"  {summary.item:>2}  {title:<40} "
-            + style(f"{summary.status:<12}", fg=colours.get(summary.status, "bright_black"))
-            + (f" {len(summary.fixed)} fixed" if summary.fixed else "")
+            + style(f"{label:<{width}}", fg=colour)
+            + (f" {len(summary.fixed)} fixed" if summary.fixed and not summary.left_out else "")
         )
+        if summary.left_out:
+            lines.append(f"        its change {summary.left_out}: not handed over")
         for finding, reason in summary.open:
             generic = reason.startswith("no automatic fix")
             suffix = " (fix by hand)" if generic else f": {reason}"
+            if summary.left_out:
+                suffix = ""
             lines.append(
                 f"        {finding.code} {finding.rule.name} at "
                 f"{_location(finding.path, finding)}{suffix}"
             )
-    if result.context.secrets:
+    if verification is not None and (verification.ran or result.changeset.changes(tracked=True)):
+        lines.append("")
+        if verification.ran:
+            lines.append(
+                style("Verification", bold=True)
+                + f" (the project run before and after, with {verification.python};"
+                f" {verification.runs} re-verification{'s' if verification.runs != 1 else ''},"
+                f" {verification.seconds:.0f} s)"
+            )
+            lines.append(verification.table())
+            lines.append(f"  {verification.summary()}")
+        else:
+            lines.append(
+                style("Not verified", bold=True)
+                + f": {verification.not_run}. 'fixed' means djfix's static re-check passes; "
+                "the project was not run."
+            )
+    secrets = _secret_lines(result.context)
+    if secrets:
         lines.append("")
         lines.append(
             style("Secrets to rotate", bold=True)
-            + " (they stay in the git history even after this change):"
+            + " (the old values stay in the git history even after this change):"
         )
-        seen = set()
-        for name, rel, line in result.context.secrets:
-            if name in seen:
-                continue
-            seen.add(name)
-            lines.append(f"  {name} (was written in {rel}{':' + str(line) if line else ''})")
+        lines.extend(secrets)
     if result.context.notes:
         lines.append("")
         lines.append(style("Notes", bold=True))

@@ -11,7 +11,7 @@ from pathlib import PurePosixPath
 import libcst as cst
 
 from codemods import settings_env
-from fixer.apply import EnvVar, FixContext
+from fixer.apply import EnvVar, FixContext, SecretPlace
 from fixer.project import is_test_settings
 from fixer.settings_eval import SettingsModule
 
@@ -183,6 +183,14 @@ def _rewrite_module(ctx: FixContext, rel: str, plan: settings_env.Plan) -> None:
                 else ("DATABASES" if variable.name.endswith("DATABASE_URL") else "CACHES")
             )
             ctx.secrets.append((variable.name, rel, lines.get(setting, 0)))
+            ctx.secret_places.append(
+                SecretPlace(
+                    variable.name,
+                    rel,
+                    variable.setting_line or lines.get(variable.name, 0),
+                    variable.setting or variable.name,
+                )
+            )
     for setting, line, reason in result.left:
         ctx.leave(5, rel, f"{setting} (line {line}): {reason}")
     ctx.notes.extend(f"{rel}: {note}" for note in result.notes)
@@ -257,6 +265,8 @@ def fix_redis_cache(ctx: FixContext) -> None:
                 )
             )
             ctx.secrets.append((name, rel, 0))
+            setting, line = getattr(result, "places", {}).get(name, ("CACHES", 0))
+            ctx.secret_places.append(SecretPlace(name, rel, line, setting))
         if result.code != source:
             ctx.packages.add("django-redis")
             ctx.write(rel, result.code, 8)

@@ -98,3 +98,60 @@ def test_non_utf8_file_is_refused(repo):
     cs = Changeset(repo)
     with pytest.raises(DjfixError, match="not UTF-8"):
         cs.write("latin.py", "X = 1\n")
+
+
+# -- stages: the state after each item -------------------------------------------------------------
+
+
+def test_stages_from_write_order_when_none_were_marked(repo):
+    cs = Changeset(repo)
+    cs.write("a.py", "X = 3\nY = 2\n", item=5)
+    cs.write("b.py", "B = 1\n", item=5)
+    cs.write("a.py", "X = 3\nY = 4\n", item=9)
+    cs.write("a.py", "X = 3\nY = 4\nZ = 5\n")  # no item: joins the run before it
+    cs.write("b.py", "", item=11)
+    cs.write(".env", "S=1\n", item=5, tracked=False)  # never a stage's file
+    assert [(s.item, s.texts) for s in cs.staged()] == [
+        (5, {"a.py": "X = 3\nY = 2\n", "b.py": "B = 1\n"}),
+        (9, {"a.py": "X = 3\nY = 4\nZ = 5\n", "b.py": "B = 1\n"}),
+        (11, {"a.py": "X = 3\nY = 4\nZ = 5\n", "b.py": ""}),
+        (5, {"a.py": "X = 3\nY = 4\nZ = 5\n", "b.py": ""}),
+    ]
+
+
+def test_a_file_written_back_to_its_old_text_leaves_the_stages_after(repo):
+    cs = Changeset(repo)
+    cs.write("a.py", "X = 3\n", item=5)
+    cs.write("a.py", "X = 1\nY = 2\n", item=9)
+    assert [(s.item, s.texts) for s in cs.staged()] == [(5, {"a.py": "X = 3\n"}), (9, {})]
+    assert not cs
+
+
+def test_marked_stages_resolve_once_and_only_when_read(repo):
+    cs = Changeset(repo)
+    cs.write("a.py", "X = 3\n", item=5)
+    calls = []
+
+    def resolve():
+        calls.append(1)
+        return {"a.py": "X = 3\n", ".env.example": "X=\n"}
+
+    cs.mark(5, resolve=resolve, fixed={3})
+    stage = cs.staged()[0]
+    assert calls == [] and stage.raw == {"a.py": "X = 3\n"} and stage.fixed == {3}
+    assert stage.texts == {"a.py": "X = 3\n", ".env.example": "X=\n"}
+    assert stage.texts is stage.texts and calls == [1]
+
+
+def test_a_copy_is_independent_and_writes_into_another_tree(repo, tmp_path):
+    cs = Changeset(repo)
+    cs.write("crlf.py", "A = 2\nB = 2\n", item=5)
+    other = cs.copy()
+    other.write("a.py", "X = 9\n", item=9)
+    assert [c.rel for c in cs.changes()] == ["crlf.py"]
+    assert [c.rel for c in other.changes()] == ["a.py", "crlf.py"]
+    dest = tmp_path / "copy"
+    assert other.write_to(dest) == ["a.py", "crlf.py"]
+    assert (dest / "crlf.py").read_bytes() == b"A = 2\r\nB = 2\r\n"
+    assert (repo / "a.py").read_text() == "X = 1\nY = 2\n"
+    assert cs.encode("bom.py", "C = 2\n") == b"\xef\xbb\xbfC = 2\n"

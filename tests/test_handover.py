@@ -184,7 +184,12 @@ def test_one_commit_per_item(tmp_path):
     assert git(root, "rev-parse", "main") == main
     assert git(root, "rev-parse", f"{BRANCH}~2") == main
     assert git(root, "show", "--format=", "--name-only", f"{BRANCH}~1") == "mysite/settings.py"
-    assert git(root, "show", "--format=", "--name-only", BRANCH) == "common/views.py"
+    assert git(root, "show", f"{BRANCH}~1:mysite/settings.py") == "DEBUG = False"
+    # item 7's commit holds its own line of the file item 5 changed first, and its new file
+    assert git(root, "show", "--format=", "--name-only", BRANCH).splitlines() == [
+        "common/views.py",
+        "mysite/settings.py",
+    ]
     assert git(root, "show", f"{BRANCH}:mysite/settings.py") == "DEBUG = False\nHEALTH = 1"
     assert git(root, "log", "-1", "--format=%B", f"{BRANCH}~1") == (
         "djfix: Configuration from the environment\n"
@@ -193,12 +198,6 @@ def test_one_commit_per_item(tmp_path):
         "\n"
         "Fixed:\n"
         "- DJ050 literal-secret, mysite/settings.py:1: SECRET_KEY is written\n"
-        "\n"
-        "This commit also carries the changes of other items to the same files: "
-        "mysite/settings.py: item 7 (Health endpoint). A file changed by several items is "
-        "committed once, with all its changes, in the commit of the lowest item: djfix keeps "
-        "only each file's text before and after all fixes, so it does not split a file's hunks "
-        "between items.\n"
         "\n"
         "Written into the work tree but not committed (ignored by git): .env.\n"
         "\n"
@@ -213,30 +212,73 @@ def test_one_commit_per_item(tmp_path):
         "Fixed:\n"
         "- DJ070 health-endpoint-missing, mysite/urls.py:1: no /health\n"
         "\n"
-        "This item also changed mysite/settings.py (committed with item 5, Configuration from "
-        "the environment): a file changed by several items is committed once, in the commit of "
-        "the lowest of them.\n"
-        "\n"
         "Generated-by: djfix 0.1.0\n"
         "Djfix-Item: 7"
     )
     assert git(root, "log", "-1", "--format=%an <%ae>", BRANCH) == "Tester <tester@example.com>"
 
 
-def test_item_with_no_file_of_its_own_is_listed_in_the_carrying_commit(tmp_path):
+def test_each_item_commits_its_own_lines_of_a_shared_file(tmp_path):
     root = init(tmp_path)
     writes = [
         ("mysite/settings.py", "DEBUG = False\n", 5, True),
         ("mysite/settings.py", "DEBUG = False\nCSRF_COOKIE_SECURE = True\n", 9, True),
     ]
     handover.deliver(result_for(root, writes), stay=True)
-    assert subjects(root) == [f"djfix: {ITEM_TITLES[5]}"]
+    assert subjects(root) == [f"djfix: {ITEM_TITLES[5]}", f"djfix: {ITEM_TITLES[9]}"]
+    assert git(root, "show", "--format=", BRANCH) == (
+        "diff --git a/mysite/settings.py b/mysite/settings.py\n"
+        "index c7d5d42..ef80790 100644\n"
+        "--- a/mysite/settings.py\n"
+        "+++ b/mysite/settings.py\n"
+        "@@ -1 +1,2 @@\n"
+        " DEBUG = False\n"
+        "+CSRF_COOKIE_SECURE = True"
+    )
     body = git(root, "log", "-1", "--format=%B", BRANCH)
     assert (
-        "Item 9 (check --deploy is clean) has no commit of its own: all its changes are here.\n"
-        "Left to do by hand:\n"
-        "- DJ096 csrf-cookie-insecure, mysite/settings.py: no automatic fix"
+        "Left to do by hand:\n- DJ096 csrf-cookie-insecure, mysite/settings.py: no automatic fix"
+        in body
+    )
+
+
+def test_stages_the_planner_marked_make_the_commits(tmp_path):
+    """The planner's stages (item 4's line, then the container plan that also fixed item 3)
+    decide the commits, not the order of writes; an item fixed on the way is listed in them."""
+    root = init(tmp_path)
+    cs = Changeset(root)
+    cs.write("mysite/settings.py", "DEBUG = False\nSTATIC_ROOT = 'static'\n", item=4)
+    cs.mark(4)
+    cs.write("Dockerfile", "FROM python:3.12-slim\n", item=2)
+    cs.mark(2, fixed={3})
+    rule3 = Rule("DJ030", "runserver-in-container", 3, Severity.ERROR, "r", FixSafety.SAFE)
+    items = [
+        ItemSummary(3, "fixed", [Finding(rule3, "runserver", "Dockerfile", 1)]),
+        ItemSummary(4, "fixed", []),
+        ItemSummary(2, "fixed", []),
+    ]
+    result = SimpleNamespace(changeset=cs, project=SimpleNamespace(root=root), items=items)
+    handover.deliver(result, stay=True)
+    assert subjects(root) == [f"djfix: {ITEM_TITLES[4]}", f"djfix: {ITEM_TITLES[2]}"]
+    assert git(root, "show", "--format=", "--name-only", BRANCH) == "Dockerfile"
+    body = git(root, "log", "-1", "--format=%B", BRANCH)
+    assert (
+        "Item 3 (Served by an app server) has no commit of its own: its changes are part of "
+        "this one.\nFixed:\n- DJ030 runserver-in-container, Dockerfile:1: runserver"
     ) in body
+
+
+def test_changes_after_the_last_stage_are_a_supporting_commit(tmp_path):
+    root = init(tmp_path)
+    cs = Changeset(root)
+    cs.write("mysite/settings.py", "DEBUG = False\n", item=5)
+    cs.mark(5)
+    cs.write("requirements.txt", "django-environ\n")
+    result = SimpleNamespace(changeset=cs, project=SimpleNamespace(root=root), items=[])
+    handover.deliver(result, stay=True)
+    assert subjects(root) == [f"djfix: {ITEM_TITLES[5]}", "djfix: Supporting changes"]
+    assert git(root, "show", "--format=", "--name-only", BRANCH) == "requirements.txt"
+    assert "Djfix-Item" not in git(root, "log", "-1", "--format=%B", BRANCH)
 
 
 def test_untracked_files_are_written_never_committed(tmp_path):
@@ -457,8 +499,14 @@ def test_real_plan_delivered(tmp_path):
     )
     result = plan(discover(root), Selection(), effective_options(None))
     delivery = handover.deliver(result)
-    owners = sorted({min(c.items) for c in result.changeset.changes(tracked=True)})
-    assert subjects(root) == [f"djfix: {ITEM_TITLES[i]}" for i in owners]
+    # one commit per item whose plan changed a tracked file, in the order the plans ran
+    staged = [s.item for s in result.changeset.staged()]
+    trailers = git(
+        root, "log", "--reverse", "--format=%(trailers:key=Djfix-Item,valueonly)", "main.."
+    )
+    items = [int(t) for t in trailers.split()]
+    assert items == sorted(set(items), key=staged.index)
+    assert subjects(root) == [f"djfix: {ITEM_TITLES[i]}" for i in items]
     assert delivery.written == [".env"]
     assert git(root, "status", "--porcelain") == ""
     tree = set(git(root, "ls-tree", "-r", "--name-only", BRANCH).splitlines())

@@ -1719,3 +1719,36 @@ def test_databases_chosen_by_a_condition_that_reads_a_url_are_left() -> None:
             DATABASES = {"default": env.db("DATABASE_URL")}
         """
     )
+
+
+def test_secrets_say_the_setting_and_line_that_held_them() -> None:
+    """'Secrets to rotate' names where each value was written, not only the variable."""
+    result = transform(
+        dedent(
+            """\
+            import os
+
+            DATABASES = {
+                "default": {
+                    "ENGINE": "django.db.backends.postgresql",
+                    "NAME": os.getenv("DB_NAME", "shop"),
+                    "PASSWORD": os.getenv("DB_PASSWORD", "hunter2"),
+                }
+            }
+            API_TOKEN = "tok-0123456789"
+            CACHES = {
+                "default": {
+                    "BACKEND": "django_redis.cache.RedisCache",
+                    "LOCATION": "redis://:pw-123@cache:6379/0",
+                }
+            }
+            """
+        ),
+        INHERITED,
+    )
+    places = {v.name: (v.setting, v.setting_line) for v in result.variables if v.dev_value}
+    assert places == {
+        "DB_PASSWORD": ("DATABASES['default']['PASSWORD']", 3),
+        "API_TOKEN": ("API_TOKEN", 10),
+        "REDIS_URL": ("CACHES['default']['LOCATION']", 11),
+    }
