@@ -390,12 +390,6 @@ class SettingsToEnv(ModuleLevelCommand):
         self._setting_name = None
         return True
 
-    def visit_Assign(self, node: cst.Assign) -> bool:
-        target = node.targets[0].target if len(node.targets) == 1 else None
-        self._setting_name = target.value if isinstance(target, cst.Name) else None
-        self._setting_line = self._line(node)
-        return True
-
     def visit_DictElement(self, node: cst.DictElement) -> bool:
         ok, key = _literal(node.key)
         self._keys.append(f"[{key!r}]" if ok else "[...]")
@@ -796,6 +790,9 @@ class SettingsToEnv(ModuleLevelCommand):
 
     def visit_Assign(self, node: cst.Assign) -> bool:
         target = node.targets[0].target if len(node.targets) == 1 else None
+        # where a secret being read is assigned, for "Secrets to rotate"
+        self._setting_name = target.value if isinstance(target, cst.Name) else None
+        self._setting_line = self._line(node)
         if not self._depth and isinstance(target, cst.Name):
             self._current = target.value
         return True
