@@ -76,6 +76,8 @@ class FixContext:
     rewritten: set[tuple[int, str, str]] = field(default_factory=set)
     # the secrets to rotate, by the setting that held them (`secrets` names the variables)
     secret_places: list[SecretPlace] = field(default_factory=list)
+    # items whose plans verification left out: nothing may be written on their behalf
+    left_out: set[int] = field(default_factory=set)
     # called with the item of every write, before (False) and after (True) it is made:
     # plan() keeps the stages with it
     on_write: Callable[[int, bool], None] | None = field(default=None, repr=False, compare=False)
@@ -198,6 +200,7 @@ def plan(
         before = run_checks(project, selection, options)
     changeset = Changeset(project.root)
     ctx = FixContext(project, changeset, options, selection, before)
+    ctx.left_out = set(leave_out)
     # the container (items 1-4) is planned last: its files read the settings as the other
     # plans leave them (the variables they read, STATIC_ROOT)
     ordered = sorted(modules(), key=lambda mod: mod.ITEM in CONTAINER_ITEMS)

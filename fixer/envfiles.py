@@ -30,7 +30,8 @@ def finish(ctx: FixContext) -> None:
     _add_packages(ctx)
     # a project whose item 5 passes keeps the .env.example its authors wrote; one without any
     # gets every variable its settings read
-    if ctx.selection.wants_item(5) and (ctx.wants(5) or ctx.changeset.read(EXAMPLE) is None):
+    item5 = ctx.selection.wants_item(5) and 5 not in ctx.left_out
+    if item5 and (ctx.wants(5) or ctx.changeset.read(EXAMPLE) is None):
         _add_every_read(ctx)
     if ctx.env_vars:
         _write_example(ctx)
