@@ -193,7 +193,7 @@ def _summarise(project, changeset, ctx, before, after, spans) -> ApplyResult:
         if status in ("n/a", "skipped"):
             summary = status
         elif not old:
-            summary = "pass"
+            summary = "not verified" if status == "not verified" else "pass"
         elif not new:
             summary = "fixed"
         elif fixed:

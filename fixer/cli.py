@@ -124,6 +124,14 @@ PythonOpt = Annotated[
         "(default: the python on PATH, when it can import Django; 'none' to skip them).",
     ),
 ]
+CheckPythonOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--python",
+        help="Run the project's Django with this interpreter for the migration checks that need "
+        "it. Without it `check` runs nothing of the repository (those checks say 'not verified').",
+    ),
+]
 
 
 def load_project(path: Path, settings: str | None, manage: str | None):
@@ -167,7 +175,7 @@ def check(
         Optional[Path],  # noqa: UP045
         typer.Option("--output", "-o", help="Write the report to this file instead of stdout."),
     ] = None,
-    python: PythonOpt = None,
+    python: CheckPythonOpt = None,
     debug: DebugOpt = False,
 ) -> None:
     """Report every gap between the repository and the deploy checklist. Changes nothing.
@@ -182,7 +190,9 @@ def check(
         project, config = load_project(path, settings, manage)
         selection = selection_from(config, select, ignore)
         options = effective_options(config)
-        options["python"] = python
+        options.pop("python", None)
+        if python:  # `check` is static: Django runs only with an interpreter named here
+            options["python"] = python
         result = run_checks(project, selection, options, debug=debug)
         if output_format is CheckFormat.text:
             color = output is None and sys.stdout.isatty()

@@ -152,6 +152,8 @@ class ProjectModel:
     settings: SettingsModule
     settings_modules: dict[str, SettingsModule]
     notes: list[str] = field(default_factory=list)
+    # checklist item -> why the part of it that needs Django to run was not proved
+    unverified: dict[int, str] = field(default_factory=dict)
     installed_apps: list[str] = field(default_factory=list)
     apps: list[App] = field(default_factory=list)
     wsgi_application: str | None = None

@@ -14,7 +14,13 @@ from fixer.findings import Finding, FixSafety, Severity
 from fixer.project import ProjectModel
 
 _SEVERITY_COLOUR = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
-_STATUS_COLOUR = {"pass": "green", "fail": "red", "n/a": "bright_black", "skipped": "bright_black"}
+_STATUS_COLOUR = {
+    "pass": "green",
+    "fail": "red",
+    "n/a": "bright_black",
+    "skipped": "bright_black",
+    "not verified": "yellow",
+}
 
 
 def _location(f: Finding) -> str:
@@ -80,6 +86,8 @@ def render_text(project: ProjectModel, result: CheckResult, color: bool) -> str:
         status = result.items.get(item, "skipped")
         count = sum(1 for f in result.findings if f.item == item)
         suffix = f"  {count} finding{'s' if count != 1 else ''}" if count else ""
+        if status == "not verified" and item in project.unverified:
+            suffix += f"  ({project.unverified[item]})"
         lines.append(
             f"  {item:>2}  {title:<40} "
             + style(f"{status:<7}", fg=_STATUS_COLOUR.get(status, "red"))
