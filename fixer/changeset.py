@@ -7,9 +7,15 @@ stays CRLF.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import hashlib
+import json
 import os
-import tempfile
+import secrets
+import signal
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -135,38 +141,259 @@ class Changeset:
         return "".join(chunks)
 
     def commit(self) -> list[str]:
-        """Write every change to disk, all or nothing. Returns the paths written."""
-        written: list[tuple[Path, bytes | None]] = []  # (path, previous bytes) for rollback
-        staged: list[tuple[Path, Path]] = []
-        try:
-            for change in self.changes():
-                target = self.root / change.rel
-                target.parent.mkdir(parents=True, exist_ok=True)
-                fd, tmp = tempfile.mkstemp(prefix=".djfix-", dir=target.parent)
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(change.encoded(change.new))
-                if target.exists():
-                    os.chmod(tmp, target.stat().st_mode & 0o7777)
-                else:
-                    os.chmod(tmp, 0o644)
-                staged.append((Path(tmp), target))
-            for tmp, target in staged:
-                previous = target.read_bytes() if target.exists() else None
-                os.replace(tmp, target)
-                written.append((target, previous))
-        except OSError as exc:
-            for target, previous in reversed(written):
-                if previous is None:
-                    target.unlink(missing_ok=True)
-                else:
-                    target.write_bytes(previous)
-            for tmp, _ in staged:
-                tmp.unlink(missing_ok=True)
-            raise DjfixError(
-                f"could not write {exc.filename or 'a file'}: {exc.strerror or exc}; "
-                "no file was changed"
-            ) from exc
-        return [self._rel(t) for t, _ in written]
+        """Write every change to disk, all or nothing. Returns the paths written.
+
+        Every file is first staged as a temporary sibling (`.djfix-<id>-<n>`) and every file it
+        replaces kept as a hard link, under a journal (`.git/djfix-journal.json`, or
+        `.djfix-journal.json` at the root outside git); then the journal says "applying" and the
+        temporary files are renamed over their targets. SIGINT and SIGTERM wait until the tree
+        is whole; a failed write undoes what was done; a process killed on the way leaves the
+        journal, which `recover()` (the next run) completes or undoes."""
+        recover(self.root)
+        changes = self.changes()
+        if not changes:
+            return []
+        self._refuse_links(changes)
+        journal = _Journal.create(self.root, [c.rel for c in changes])
+        with _signals_deferred():
+            try:
+                _stage(self.root, journal, changes)
+                journal.save("applying")
+                for entry in journal.entries:
+                    _replace(self.root / entry["tmp"], self.root / entry["rel"])
+            except BaseException as exc:
+                journal.save("rolling-back")
+                _finish(self.root, journal)
+                if isinstance(exc, OSError):
+                    raise DjfixError(
+                        f"could not write {exc.filename or 'a file'}: {exc.strerror or exc}; "
+                        "no file was changed"
+                    ) from exc
+                raise
+            _finish(self.root, journal)
+        return [c.rel for c in changes]
+
+    def _refuse_links(self, changes: list[FileChange]) -> None:
+        """Never write through a symbolic link or into a folder outside the root: a link would
+        become a regular file, or a file outside the repository would change."""
+        root = self.root.resolve()
+        for change in changes:
+            target = self.root / change.rel
+            if target.is_symlink():
+                raise DjfixError(
+                    f"{change.rel} is a symbolic link: djfix will not replace it with a file; "
+                    "nothing was written"
+                )
+            if not _inside(root, target.parent):
+                raise DjfixError(
+                    f"{change.rel} is in a folder outside the repository (a symbolic link): "
+                    "djfix will not write there; nothing was written"
+                )
 
     def _rel(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix()
+
+
+# -- writing all files as one: staging, journal, recovery ------------------------------------------
+
+JOURNAL = "djfix-journal.json"
+TEMP_PREFIX = ".djfix-"
+
+
+def _inside(root: Path, path: Path) -> bool:
+    real = path.resolve()
+    return real == root or root in real.parents
+
+
+def _git_dir(root: Path) -> Path | None:
+    for folder in [root.resolve(), *root.resolve().parents]:
+        dot_git = folder / ".git"
+        if dot_git.is_dir():
+            return dot_git
+        if dot_git.is_file():  # a linked work tree: "gitdir: <path>"
+            text = dot_git.read_text(encoding="utf-8", errors="replace").strip()
+            if text.startswith("gitdir:"):
+                found = (folder / text.split(":", 1)[1].strip()).resolve()
+                return found if found.is_dir() else None
+            return None
+    return None
+
+
+def journal_path(root: Path) -> Path:
+    """Where the journal of an interrupted write lives: in the git directory when there is one
+    (git never shows it), else at the root."""
+    git_dir = _git_dir(root)
+    if git_dir is None:
+        return root / ("." + JOURNAL)
+    tag = hashlib.sha1(str(root.resolve()).encode("utf-8")).hexdigest()[:10]
+    return git_dir / f"{JOURNAL.removesuffix('.json')}-{tag}.json"
+
+
+class _Journal:
+    """What a write is doing, on disk, so that a killed process can be completed or undone."""
+
+    def __init__(self, root: Path, data: dict) -> None:
+        self.root = root
+        self.data = data
+
+    @property
+    def entries(self) -> list[dict]:
+        return self.data["entries"]
+
+    @classmethod
+    def create(cls, root: Path, rels: list[str]) -> _Journal:
+        token = secrets.token_hex(4)
+        entries = []
+        for n, rel in enumerate(rels):
+            folder = Path(rel).parent
+            entries.append(
+                {
+                    "rel": rel,
+                    "tmp": (folder / f"{TEMP_PREFIX}{token}-{n}").as_posix(),
+                    "backup": (folder / f"{TEMP_PREFIX}{token}-{n}.orig").as_posix(),
+                    "existed": (root / rel).exists(),
+                }
+            )
+        journal = cls(root, {"state": "staging", "entries": entries, "dirs": []})
+        journal.save("staging")
+        return journal
+
+    @classmethod
+    def load(cls, root: Path) -> _Journal | None:
+        try:
+            data = json.loads(journal_path(root).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return cls(root, data) if isinstance(data, dict) and "entries" in data else None
+
+    def save(self, state: str) -> None:
+        self.data["state"] = state
+        path = journal_path(self.root)
+        tmp = path.with_name(path.name + ".tmp")
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump(self.data, fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+
+    def remove(self) -> None:
+        path = journal_path(self.root)
+        path.unlink(missing_ok=True)
+        path.with_name(path.name + ".tmp").unlink(missing_ok=True)
+
+
+def _replace(src: Path, dst: Path) -> None:
+    os.replace(src, dst)
+
+
+def _write_new(path: Path, data: bytes, mode: int) -> None:
+    # created with its final mode: a staged .env is never readable by others, even for a moment
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    os.chmod(path, mode)
+
+
+def _mode_for(change: FileChange, target: Path) -> int:
+    if target.exists():
+        return target.stat().st_mode & 0o7777
+    name = Path(change.rel).name
+    return (
+        0o600
+        if name == ".env" or (name.startswith(".env.") and not name.endswith("example"))
+        else 0o644
+    )
+
+
+def _stage(root: Path, journal: _Journal, changes: list[FileChange]) -> None:
+    """Write every file next to its target, keep what it replaces; nothing visible changes."""
+    by_rel = {c.rel: c for c in changes}
+    for entry in journal.entries:
+        change = by_rel[entry["rel"]]
+        target = root / entry["rel"]
+        missing = [p for p in [target.parent, *target.parent.parents] if not p.exists()]
+        for folder in reversed(missing):
+            journal.data["dirs"].append(folder.relative_to(root).as_posix())
+            journal.save("staging")
+            folder.mkdir()
+        _write_new(root / entry["tmp"], change.encoded(change.new), _mode_for(change, target))
+        if entry["existed"]:
+            backup = root / entry["backup"]
+            try:
+                os.link(target, backup)
+            except OSError:
+                _write_new(backup, target.read_bytes(), target.stat().st_mode & 0o7777)
+
+
+def _finish(root: Path, journal: _Journal) -> None:
+    """Bring an interrupted write to an end: "applying" is completed (every staged file is
+    renamed into place), "staging" and "rolling-back" are undone (every replaced file is put
+    back, every new one and every folder made for it removed). Then no temporary file and no
+    journal remain."""
+    state = journal.data.get("state")
+    entries = journal.entries
+    if state == "applying":
+        for entry in entries:
+            tmp = root / entry["tmp"]
+            if tmp.exists():
+                _replace(tmp, root / entry["rel"])
+    else:
+        for entry in entries:
+            tmp, target, backup = (root / entry[k] for k in ("tmp", "rel", "backup"))
+            if entry["existed"]:
+                if backup.exists():
+                    os.replace(backup, target)
+            elif not tmp.exists() and target.exists() and state == "rolling-back":
+                target.unlink()
+            tmp.unlink(missing_ok=True)
+        for rel in reversed(journal.data.get("dirs", [])):
+            with contextlib.suppress(OSError):
+                (root / rel).rmdir()  # only when empty: never a folder that holds anything
+    for entry in entries:
+        (root / entry["backup"]).unlink(missing_ok=True)
+        (root / entry["tmp"]).unlink(missing_ok=True)
+    journal.remove()
+
+
+def recover(root: Path) -> str | None:
+    """Complete or undo a write a killed djfix left half done; None when there was none, else
+    what was done ("completed" or "undone")."""
+    journal = _Journal.load(root)
+    if journal is None:
+        if journal_path(root).exists():
+            journal_path(root).unlink()
+        return None
+    done = "completed" if journal.data.get("state") == "applying" else "undone"
+    _finish(root, journal)
+    return done
+
+
+@contextlib.contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """SIGINT and SIGTERM wait until the block ends (then act as usual), so they never cut a
+    write in half. Only the main thread can take signals; elsewhere this does nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = {}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(ValueError, OSError):
+            previous[sig] = signal.signal(sig, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        for signum in caught[:1]:
+            handler = previous.get(signum)
+            if callable(handler):
+                handler(signum, None)
+            elif handler == signal.SIG_DFL:
+                os.kill(os.getpid(), signum)

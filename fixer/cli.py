@@ -394,6 +394,7 @@ def apply(
                     api_url=api_url,
                 )
             )
+        _recover_interrupted(path)
         project, config = load_project(path, settings, manage)
         selection = selection_from(config, select, ignore)
         options = effective_options(config)
@@ -443,6 +444,15 @@ def apply(
                 _open_pr(result, delivery, remote, base, provider, api_url)
             pending = bool(result.after.findings)
     raise typer.Exit(EXIT_FINDINGS if pending else EXIT_CLEAN)
+
+
+def _recover_interrupted(path: Path) -> None:
+    """A djfix killed while writing left a journal: complete or undo that write first."""
+    from fixer.changeset import recover
+
+    done = recover(path) if path.is_dir() else None
+    if done is not None:
+        _err(f"an earlier run was stopped while writing its files; that write is now {done}")
 
 
 def _open_pr(result, delivery, remote, base, provider, api_url) -> None:
@@ -526,8 +536,23 @@ def _apply_many(repos: Path, jobs: int, workdir: Path | None, **opts) -> int:
     return many.exit_code(outcomes)
 
 
+def _interrupted(signum: int, frame: object) -> None:
+    # Ctrl-C: one line and exit status 130, whatever was running (a write in progress defers
+    # the signal until the tree is whole; a subprocess is killed by the unwinding)
+    sys.stderr.write("djfix: interrupted\n")
+    sys.stderr.flush()
+    raise SystemExit(130)
+
+
+def install_interrupt_handler() -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, _interrupted)
+
+
 def main() -> None:
     """Console-script entry point."""
+    install_interrupt_handler()
     try:
         app()
     except KeyboardInterrupt:
