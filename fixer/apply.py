@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from fixer import git
 from fixer.changeset import Changeset
 from fixer.checks import CheckResult, Selection, modules, run_checks
 from fixer.findings import Finding
@@ -219,5 +220,11 @@ def _reason(ctx: FixContext, item: int, f: Finding) -> str | None:
 
 
 def write(result: ApplyResult) -> list[str]:
-    """Write every planned file at once (all or nothing)."""
-    return result.changeset.commit()
+    """Write every planned file at once (all or nothing). An existing file git does not track
+    that djfix changes has no other copy: it is kept beside, as `<name>.orig`."""
+    changeset = result.changeset
+    keep: list[str] = []
+    if git.is_repository(changeset.root):
+        replaced = [c.rel for c in changeset.changes(tracked=True) if c.old is not None]
+        keep = git.untracked_files(changeset.root, replaced)
+    return changeset.commit(keep=keep)

@@ -140,8 +140,11 @@ class Changeset:
             chunks.append(text)
         return "".join(chunks)
 
-    def commit(self) -> list[str]:
+    def commit(self, keep: list[str] | tuple[str, ...] = ()) -> list[str]:
         """Write every change to disk, all or nothing. Returns the paths written.
+
+        The files named in `keep` (files git does not track, which djfix replaces) are kept, in
+        the same transaction, as `<name>.orig` (or `.orig.1`, ... when that exists).
 
         Every file is first staged as a temporary sibling (`.djfix-<id>-<n>`) and every file it
         replaces kept as a hard link, under a journal (`.git/djfix-journal.json`, or
@@ -154,10 +157,13 @@ class Changeset:
         if not changes:
             return []
         self._refuse_links(changes)
-        journal = _Journal.create(self.root, [c.rel for c in changes])
+        files = [
+            (c.rel, c.encoded(c.new), _mode_for(c, self.root / c.rel)) for c in changes
+        ] + self._originals(keep)
+        journal = _Journal.create(self.root, [rel for rel, _, _ in files])
         with _signals_deferred():
             try:
-                _stage(self.root, journal, changes)
+                _stage(self.root, journal, files)
                 journal.save("applying")
                 for entry in journal.entries:
                     _replace(self.root / entry["tmp"], self.root / entry["rel"])
@@ -171,7 +177,20 @@ class Changeset:
                     ) from exc
                 raise
             _finish(self.root, journal)
-        return [c.rel for c in changes]
+        return [rel for rel, _, _ in files]
+
+    def _originals(self, keep) -> list[tuple[str, bytes, int]]:
+        out = []
+        for rel in keep:
+            path = self.root / rel
+            if rel not in self._changes or not path.is_file() or path.is_symlink():
+                continue
+            name, n = f"{rel}.orig", 0
+            while (self.root / name).exists() or name in self._changes:
+                n += 1
+                name = f"{rel}.orig.{n}"
+            out.append((name, path.read_bytes(), path.stat().st_mode & 0o7777))
+        return out
 
     def _refuse_links(self, changes: list[FileChange]) -> None:
         """Never write through a symbolic link or into a folder outside the root: a link would
@@ -311,18 +330,18 @@ def _mode_for(change: FileChange, target: Path) -> int:
     )
 
 
-def _stage(root: Path, journal: _Journal, changes: list[FileChange]) -> None:
+def _stage(root: Path, journal: _Journal, files: list[tuple[str, bytes, int]]) -> None:
     """Write every file next to its target, keep what it replaces; nothing visible changes."""
-    by_rel = {c.rel: c for c in changes}
+    by_rel = {rel: (data, mode) for rel, data, mode in files}
     for entry in journal.entries:
-        change = by_rel[entry["rel"]]
+        data, mode = by_rel[entry["rel"]]
         target = root / entry["rel"]
         missing = [p for p in [target.parent, *target.parent.parents] if not p.exists()]
         for folder in reversed(missing):
             journal.data["dirs"].append(folder.relative_to(root).as_posix())
             journal.save("staging")
             folder.mkdir()
-        _write_new(root / entry["tmp"], change.encoded(change.new), _mode_for(change, target))
+        _write_new(root / entry["tmp"], data, mode)
         if entry["existed"]:
             backup = root / entry["backup"]
             try:

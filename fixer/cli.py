@@ -422,10 +422,13 @@ def apply(
             pending = bool(result.changeset)
         elif no_branch or not git.is_repository(project.root):
             fmt = formatting.format_changeset(result.changeset, project.root)
-            write(result)
+            written = write(result)
             typer.echo(report.render_apply_summary(result, written=True, color=color), nl=False)
             for note in fmt.notes:
                 typer.echo(f"Note: {note}")
+            for rel in written:
+                if rel.endswith(".orig") or ".orig." in rel:
+                    typer.echo(f"Note: git does not track it, so your version is kept as {rel}")
             if not no_branch:
                 typer.echo("Note: not a git repository: the files were written, no branch made")
             pending = bool(result.after.findings)

@@ -10,6 +10,7 @@ the packages in the dependency file, and the environment files.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import libcst as cst
 
@@ -108,11 +109,21 @@ def _write_example(ctx: FixContext) -> None:
     ctx.write(EXAMPLE, text, 5)
 
 
+def _ignored_by_committed_rules(root, rel: str) -> bool:
+    """Ignored by a `.gitignore` of the repository, which every clone and branch sees; a rule
+    of this checkout only (.git/info/exclude, the user's global excludes) does not count."""
+    result = git.run(root, "check-ignore", "-v", "--no-index", "--", rel, check=False)
+    if result.returncode != 0:
+        return False
+    source = result.stdout.decode("utf-8", "replace").split(":", 1)[0]
+    return source.endswith(".gitignore") and not Path(source).is_absolute()
+
+
 def _ensure_ignored(ctx: FixContext) -> bool:
     """Make git ignore .env; False when djfix cannot be sure it is."""
     root = ctx.project.root
     in_git = git.is_repository(root)
-    if in_git and git.is_ignored(root, DOTENV):
+    if in_git and _ignored_by_committed_rules(root, DOTENV):
         return True
     gitignore = ctx.changeset.read(".gitignore")
     lines = {ln.strip() for ln in (gitignore or "").splitlines()}

@@ -38,9 +38,43 @@ def is_repository(root: Path) -> bool:
 
 
 def dirty_paths(root: Path) -> list[str]:
-    """Tracked files with uncommitted changes (staged or not), as `git status` shows them."""
-    result = _git(root, "status", "--porcelain", "--untracked-files=no")
-    return [line[3:] for line in result.stdout.splitlines() if line.strip()]
+    """Tracked files with uncommitted changes (staged or not), relative to the top of the work
+    tree, unquoted (read with -z: a non-ASCII or odd name is seen as it is). A rename gives both
+    of its paths."""
+    result = subprocess.run(
+        ["git", "-C", str(root), "status", "--porcelain", "-z", "--untracked-files=no"],
+        capture_output=True,
+        check=False,
+        timeout=60,
+    )
+    fields = result.stdout.decode("utf-8", "surrogateescape").split("\0")
+    paths: list[str] = []
+    i = 0
+    while i < len(fields):
+        entry = fields[i]
+        i += 1
+        if len(entry) < 4:
+            continue
+        paths.append(entry[3:])
+        if entry[0] in "RC" or entry[1] in "RC":  # the source path follows as its own field
+            if i < len(fields) and fields[i]:
+                paths.append(fields[i])
+            i += 1
+    return paths
+
+
+def untracked_files(root: Path, rels: list[str]) -> list[str]:
+    """Those of `rels` (relative to `root`) that exist, are not tracked, and not ignored."""
+    if not rels:
+        return []
+    result = subprocess.run(
+        ["git", "-C", str(root), "ls-files", "-z", "--others", "--exclude-standard", "--", *rels],
+        capture_output=True,
+        check=False,
+        timeout=60,
+    )
+    listed = set(result.stdout.decode("utf-8", "surrogateescape").split("\0"))
+    return [rel for rel in rels if rel in listed]
 
 
 def is_tracked(root: Path, rel: str) -> bool:
