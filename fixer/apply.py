@@ -77,6 +77,12 @@ class FixContext:
         self.left.append(Left(item, rel, reason))
 
     def write(self, rel: str, text: str, item: int, *, tracked: bool = True) -> None:
+        refused = self.changeset.unwritable(rel)
+        if refused is not None:  # a symbolic link or a submodule: reported, never written
+            self.leave(item, rel, refused)
+            if refused not in self.notes:
+                self.notes.append(refused)
+            return
         before = self.changeset.read(rel)
         self.changeset.write(rel, text, item=item, tracked=tracked)
         if before != text:
@@ -121,6 +127,9 @@ def plan(project: ProjectModel, selection: Selection, options: dict[str, Any]) -
     from fixer import envfiles
 
     envfiles.finish(ctx)
+    for problem in project.cache.problems():
+        if problem.problem is not None and problem.problem.kind in ("undecodable", "unreadable"):
+            ctx.notes.append(f"{problem.rel} {problem.problem.message}; djfix left it unchanged")
     from fixer.sources import planned_files
 
     # the re-check sees the files the plans create, in discovery and in every check

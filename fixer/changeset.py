@@ -7,11 +7,13 @@ stays CRLF.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import difflib
 import hashlib
 import json
 import os
+import re
 import secrets
 import signal
 import threading
@@ -31,20 +33,97 @@ class FileChange:
     bom: bool = False
     tracked: bool = True  # False: written to the work tree but never diffed or committed
     items: set[int] = field(default_factory=set)  # checklist items that changed this file
+    # each line's ending in the file as it was, when they are not all the same
+    endings: tuple[str, ...] | None = None
+    encoding: str = "utf-8"  # a Python file's declared encoding (its coding line)
+    tabs: bool = False  # a Python file indented with tabs: the lines djfix adds are too
+
+    def restore(self, text: str) -> str:
+        """`text` ("\\n" endings) as the author writes: every line that was there keeps its
+        own ending, a new line takes the file's most common one; in a file indented with
+        tabs, the new lines are indented with tabs."""
+        if not self.endings and not self.tabs:
+            return text.replace("\n", self.newline) if self.newline != "\n" else text
+        old_lines = (self.old or "").split("\n")
+        new_lines = text.split("\n")
+        ends = [self.newline] * (len(new_lines) - 1)
+        kept = [False] * len(new_lines)
+        matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
+        for a, b, size in matcher.get_matching_blocks():
+            for k in range(size):
+                kept[b + k] = True
+                if self.endings and b + k < len(ends) and a + k < len(self.endings):
+                    ends[b + k] = self.endings[a + k]
+        if self.tabs:
+            new_lines = [ln if kept[i] else _tabbed(ln) for i, ln in enumerate(new_lines)]
+        return (
+            "".join(ln + end for ln, end in zip(new_lines[:-1], ends, strict=True)) + new_lines[-1]
+        )
 
     def encoded(self, text: str) -> bytes:
-        if self.newline != "\n":
-            text = text.replace("\n", self.newline)
-        data = text.encode("utf-8")
+        data = self.restore(text).encode(self.encoding)
         return (b"\xef\xbb\xbf" + data) if self.bom else data
 
 
+_ENDING = re.compile(r"\r\n|\r|\n")
+_CODING = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
+
+
+def _tabbed(line: str) -> str:
+    """The line indented with tabs only: its indentation's width (a tab is four columns)
+    rounded up to whole tabs."""
+    stripped = line.lstrip(" \t")
+    indent = line[: len(line) - len(stripped)]
+    if not stripped or " " not in indent:
+        return line
+    width = sum(4 if ch == "\t" else 1 for ch in indent)
+    return "\t" * -(-width // 4) + stripped
+
+
 def _newline_of(raw: bytes) -> str:
-    if b"\r\n" in raw:
-        return "\r\n"
-    if b"\r" in raw:
-        return "\r"
-    return "\n"
+    """The file's most common line ending."""
+    crlf = raw.count(b"\r\n")
+    cr = raw.count(b"\r") - crlf
+    lf = raw.count(b"\n") - crlf
+    best = max((lf, "\n"), (crlf, "\r\n"), (cr, "\r"), key=lambda pair: pair[0])
+    return best[1] if best[0] else "\n"
+
+
+def _endings_of(text: str) -> tuple[str, ...] | None:
+    ends = tuple(_ENDING.findall(text))
+    return ends if len(set(ends)) > 1 else None
+
+
+def _declared_encoding(rel: str, raw: bytes) -> str:
+    """A Python file's coding line (PEP 263, the first two lines), else UTF-8."""
+    if not rel.endswith(".py"):
+        return "utf-8"
+    for line in raw.split(b"\n")[:2]:
+        found = _CODING.match(line)
+        if found:
+            name = found.group(1).decode("ascii", "replace").lower()
+            try:
+                return codecs.lookup(name).name
+            except LookupError:
+                return name
+    return "utf-8"
+
+
+def _indented_with_tabs(rel: str, text: str) -> bool:
+    if not rel.endswith(".py"):
+        return False
+    tabs = sum(1 for ln in text.split("\n") if ln.startswith("\t"))
+    spaces = sum(1 for ln in text.split("\n") if ln.startswith(" ") and ln.strip())
+    return tabs > spaces
+
+
+@dataclass
+class _OnDisk:
+    text: str | None  # None: no such file
+    newline: str = "\n"
+    bom: bool = False
+    endings: tuple[str, ...] | None = None
+    encoding: str = "utf-8"
 
 
 class Changeset:
@@ -57,28 +136,37 @@ class Changeset:
         self.derived: dict[str, tuple[int, object]] = {}  # name -> (revision, value)
 
     # -- reading -------------------------------------------------------------------------------
-    def _disk(self, rel: str) -> tuple[str | None, str, bool]:
+    def _on_disk(self, rel: str) -> _OnDisk:
         path = self.root / rel
         try:
             raw = path.read_bytes()
-        except FileNotFoundError:
-            return None, "\n", False
+        except (FileNotFoundError, NotADirectoryError):
+            return _OnDisk(None)
         except OSError as exc:
             raise DjfixError(f"{rel}: cannot be read: {exc.strerror or exc}") from exc
         bom = raw.startswith(b"\xef\xbb\xbf")
+        encoding = _declared_encoding(rel, raw)
         try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise DjfixError(f"{rel}: not UTF-8; djfix will not rewrite it") from exc
-        newline = _newline_of(raw)
-        return text.replace("\r\n", "\n").replace("\r", "\n"), newline, bom
+            text = raw.decode("utf-8-sig" if encoding == "utf-8" else encoding)
+        except (UnicodeDecodeError, LookupError) as exc:
+            what = "not UTF-8" if encoding == "utf-8" else f"not valid {encoding}"
+            raise DjfixError(f"{rel}: {what}; djfix will not rewrite it") from exc
+        return _OnDisk(_ENDING.sub("\n", text), _newline_of(raw), bom, _endings_of(text), encoding)
+
+    def _disk(self, rel: str) -> tuple[str | None, str, bool]:
+        disk = self._on_disk(rel)
+        return disk.text, disk.newline, disk.bom
 
     def read(self, rel: str) -> str | None:
-        """The file's text as the changes so far leave it (None if it does not exist)."""
+        """The file's text as the changes so far leave it (None if it does not exist, or cannot
+        be decoded: then `unwritable` says why, and a plan's write of it is refused)."""
         change = self._changes.get(rel)
         if change is not None:
             return change.new
-        return self._disk(rel)[0]
+        try:
+            return self._disk(rel)[0]
+        except DjfixError:
+            return None
 
     def exists(self, rel: str) -> bool:
         return rel in self._changes or (self.root / rel).exists()
@@ -87,8 +175,18 @@ class Changeset:
     def write(self, rel: str, text: str, *, item: int | None = None, tracked: bool = True) -> None:
         change = self._changes.get(rel)
         if change is None:
-            old, newline, bom = self._disk(rel)
-            change = FileChange(rel, old, text, newline, bom, tracked)
+            disk = self._on_disk(rel)
+            change = FileChange(
+                rel,
+                disk.text,
+                text,
+                disk.newline,
+                disk.bom,
+                tracked,
+                endings=disk.endings,
+                encoding=disk.encoding,
+                tabs=disk.text is not None and _indented_with_tabs(rel, disk.text),
+            )
             self._changes[rel] = change
             self.revision += 1
         if change.new != text:
@@ -115,8 +213,8 @@ class Changeset:
         chunks: list[str] = []
         for change in self.changes(tracked=True):
             # the patch carries the author's line endings so it applies byte for byte
-            old_lines = (change.old or "").replace("\n", change.newline).splitlines(keepends=True)
-            new_lines = change.new.replace("\n", change.newline).splitlines(keepends=True)
+            old_lines = change.restore(change.old or "").splitlines(keepends=True)
+            new_lines = change.restore(change.new).splitlines(keepends=True)
             if change.bom:
                 old_lines[:1] = ["\ufeff" + ln for ln in old_lines[:1]]
                 new_lines[:1] = ["\ufeff" + ln for ln in new_lines[:1]]
@@ -139,6 +237,33 @@ class Changeset:
             text = "".join(header + out)
             chunks.append(text)
         return "".join(chunks)
+
+    def unwritable(self, rel: str) -> str | None:
+        """Why djfix must not write `rel`, or None: the file is a symbolic link (it would
+        become a regular file), a folder on its way is one (the write would land elsewhere,
+        maybe outside the repository, and a branch would turn the link into a folder), or
+        it lies in a submodule (another repository)."""
+        path = self.root
+        parts = Path(rel).parts
+        for depth, part in enumerate(parts):
+            path = path / part
+            last = depth == len(parts) - 1
+            if path.is_symlink():
+                what = "is a symbolic link" if last else f"is inside {path.name}/, a symbolic link"
+                return f"{rel} {what}: djfix does not write through links; change it by hand"
+            if not last and (path / ".git").exists():
+                return (
+                    f"{rel} is inside the submodule {Path(*parts[: depth + 1]).as_posix()}: "
+                    "djfix does not write into another repository; change it there"
+                )
+            if not path.exists():
+                return None
+        if rel not in self._changes:
+            try:
+                self._on_disk(rel)
+            except DjfixError as exc:
+                return f"{exc}; change it by hand"
+        return None
 
     def commit(self, keep: list[str] | tuple[str, ...] = ()) -> list[str]:
         """Write every change to disk, all or nothing. Returns the paths written.
@@ -193,21 +318,15 @@ class Changeset:
         return out
 
     def _refuse_links(self, changes: list[FileChange]) -> None:
-        """Never write through a symbolic link or into a folder outside the root: a link would
-        become a regular file, or a file outside the repository would change."""
+        """The last guard: never write through a symbolic link, into a submodule, or outside
+        the root (plans are stopped earlier, with the same reason, by `unwritable`)."""
         root = self.root.resolve()
         for change in changes:
-            target = self.root / change.rel
-            if target.is_symlink():
-                raise DjfixError(
-                    f"{change.rel} is a symbolic link: djfix will not replace it with a file; "
-                    "nothing was written"
-                )
-            if not _inside(root, target.parent):
-                raise DjfixError(
-                    f"{change.rel} is in a folder outside the repository (a symbolic link): "
-                    "djfix will not write there; nothing was written"
-                )
+            reason = self.unwritable(change.rel)
+            if reason is None and not _inside(root, (self.root / change.rel).parent):
+                reason = f"{change.rel} lies outside the repository"
+            if reason is not None:
+                raise DjfixError(f"{reason}; nothing was written")
 
     def _rel(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix()
