@@ -45,7 +45,9 @@ class ListFormat(str, enum.Enum):
 
 
 def _err(message: str) -> None:
-    typer.echo(f"djfix: {message}", err=True)
+    from fixer.redaction import mask_text
+
+    typer.echo(f"djfix: {mask_text(message)}", err=True)
 
 
 @contextlib.contextmanager

@@ -9,13 +9,14 @@ the packages in the dependency file, and the environment files.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
 import libcst as cst
 
 from codemods import requirements, settings_env
-from fixer import git
+from fixer import git, redaction
 from fixer.apply import EnvVar, FixContext
 from fixer.templating import render
 
@@ -98,7 +99,7 @@ def _existing_names(text: str | None) -> set[str]:
 def _write_example(ctx: FixContext) -> None:
     current = ctx.changeset.read(EXAMPLE)
     have = _existing_names(current)
-    missing = [v for v in ctx.env_vars.values() if v.name not in have]
+    missing = [_placeholder(v) for v in ctx.env_vars.values() if v.name not in have]
     if not missing:
         return
     block = render("env_example.jinja", variables=missing, header=current is None)
@@ -107,6 +108,24 @@ def _write_example(ctx: FixContext) -> None:
     else:
         text = current + ("" if current.endswith("\n") else "\n") + block
     ctx.write(EXAMPLE, text, 5)
+
+
+def _placeholder(variable: EnvVar) -> EnvVar:
+    """The variable as `.env.example` may show it: a URL's password, a known-format token or
+    a secret's value becomes `change-me` (the real value goes to `.env` only)."""
+    example = variable.example or ""
+    parts = redaction.split_userinfo(example)
+    if parts is not None:
+        scheme, userinfo, rest = parts
+        user = userinfo.split(":", 1)[0] + ":" if ":" in userinfo else ""
+        example = f"{scheme}{user}change-me{rest}"
+    if redaction.looks_like_token(example) or (
+        variable.dev_value and variable.secret and variable.dev_value in example
+    ):
+        example = "change-me"
+    if example == variable.example:
+        return variable
+    return dataclasses.replace(variable, example=example)
 
 
 def _ignored_by_committed_rules(root, rel: str) -> bool:

@@ -8,7 +8,6 @@ Every call runs the real `git` in the repository; a folder that is not a git wor
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -16,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from fixer import redaction
 from fixer.errors import DjfixError
 
 
@@ -102,12 +102,10 @@ class GitError(DjfixError):
     """A git command djfix needed failed; the message says which and what git said."""
 
 
-_CREDENTIALS = re.compile(r"(://)[^/@\s]+@")
-
-
 def redact(text: str) -> str:
-    """Hide the user-info part of URLs (a token in a remote URL) in text shown to the user."""
-    return _CREDENTIALS.sub(r"\1***@", text)
+    """Hide the user-info part of URLs (a token in a remote URL, in any position) and tokens
+    of a known format in text shown to the user."""
+    return redaction.mask_text(text)
 
 
 def _env(extra: dict[str, str] | None = None) -> dict[str, str]:

@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fixer import __version__, formatting, git
+from fixer import __version__, formatting, git, redaction
 from fixer.changeset import Changeset, FileChange
 from fixer.checks import ITEM_TITLES
 from fixer.errors import DjfixError, UsageError
@@ -143,7 +143,7 @@ class Delivery:
         if self.pushed:
             lines.append(f"Pushed {self.branch} to {self.pushed}.")
         lines.extend(f"Note: {note}" for note in self.notes)
-        return "\n".join(lines) + "\n"
+        return redaction.mask_text("\n".join(lines) + "\n")
 
 
 # -- the plan of commits ---------------------------------------------------------------------------
@@ -499,7 +499,7 @@ def deliver(
             tree = index.write()
             if tree == git.tree_of(top, parent):
                 continue  # the filters made the files what they were: nothing to commit
-            message = _message(group, summaries, carried_elsewhere, untracked)
+            message = redaction.mask_text(_message(group, summaries, carried_elsewhere, untracked))
             parent = git.commit_tree(top, tree, parent, message, identity)
             commits.append(
                 Commit(parent, group.item, message.splitlines()[0], [c.rel for c in group.changes])

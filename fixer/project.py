@@ -17,9 +17,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-from fixer import deploy_files
+from fixer import deploy_files, redaction
 from fixer.errors import DjfixError, UsageError
 from fixer.settings_eval import (
     EnvDict,
@@ -1104,17 +1103,9 @@ def is_test_settings(dotted: str) -> bool:
 
 
 def mask_url(url: str) -> str:
-    """The URL with any user and password replaced, safe to print."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "<unparsable URL>"
-    if parts.username is None and parts.password is None:
-        return url
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return parts._replace(netloc=f"***@{host}").geturl()
+    """The URL with any user and password replaced, safe to print (a password with raw
+    `/ ? # @ :` in it included)."""
+    return redaction.mask_url(url)
 
 
 def url_kind(url: str) -> str | None:

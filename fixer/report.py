@@ -2,16 +2,44 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import typer
 
-from fixer import __version__
+from fixer import __version__, redaction
 from fixer.checks import ITEM_TITLES, CheckResult, all_rules
 from fixer.findings import Finding, FixSafety, Severity
 from fixer.project import ProjectModel
+
+# -- masking: no secret of the project in any output ----------------------------------------------
+
+
+def remember_project_secrets(project: ProjectModel) -> None:
+    """Hand the literal secrets of the project's settings (secret names, known-format tokens,
+    URL passwords) to the masking every output goes through."""
+    for module in project.settings_modules.values():
+        tree = module.file.tree if module.file is not None else None
+        if tree is not None:
+            redaction.remember(redaction.secrets_in_source(tree))
+
+
+def _masked(render: Callable[..., str]) -> Callable[..., str]:
+    """The renderer's output with every secret masked (the first argument is the project, or a
+    result that carries it)."""
+
+    @functools.wraps(render)
+    def wrapper(first: Any, *args: Any, **kwargs: Any) -> str:
+        project = getattr(first, "project", first)
+        if isinstance(project, ProjectModel):
+            remember_project_secrets(project)
+        return redaction.mask_text(render(first, *args, **kwargs))
+
+    return wrapper
+
 
 _SEVERITY_COLOUR = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 _STATUS_COLOUR = {
@@ -47,6 +75,7 @@ def _project_line(project: ProjectModel) -> str:
     return ", ".join(parts)
 
 
+@_masked
 def render_text(project: ProjectModel, result: CheckResult, color: bool) -> str:
     def style(text: str, **kw: Any) -> str:
         return typer.style(text, **kw) if color else text
@@ -112,6 +141,7 @@ def render_text(project: ProjectModel, result: CheckResult, color: bool) -> str:
     return "\n".join(lines) + "\n"
 
 
+@_masked
 def render_json(project: ProjectModel, result: CheckResult) -> str:
     data = {
         "djfix": __version__,
@@ -127,6 +157,7 @@ def render_json(project: ProjectModel, result: CheckResult) -> str:
 _SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 
 
+@_masked
 def render_sarif(project: ProjectModel, result: CheckResult) -> str:
     rules = all_rules()
     index = {r.code: i for i, r in enumerate(rules)}
@@ -201,6 +232,7 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
+@_masked
 def render_github(project: ProjectModel, result: CheckResult) -> str:
     command = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
     lines = []
@@ -217,6 +249,7 @@ def render_github(project: ProjectModel, result: CheckResult) -> str:
     return "\n".join(lines) + ("\n" if lines else "")
 
 
+@_masked
 def render_apply_summary(result, *, written: bool, color: bool) -> str:
     """Per checklist item: fixed, still open (and why), not applicable; then files, secrets to
     rotate and notes."""
