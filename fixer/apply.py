@@ -218,7 +218,8 @@ def _why_open(f: Finding) -> str:
     fix = f.effective_fix
     if fix.safety.value == "none":
         return fix.reason or "no automatic fix"
-    return "djfix could not rewrite this shape: change it by hand as the finding says"
+    # the finding's own words say what is wrong (a missing CSRF middleware, not "the cookie")
+    return f"{f.message} (djfix could not rewrite this shape: change it by hand)"
 
 
 def _reason(ctx: FixContext, item: int, f: Finding) -> str | None:
