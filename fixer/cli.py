@@ -397,6 +397,10 @@ def apply(
                 )
             )
         _recover_interrupted(path)
+        # a branch name git would refuse is refused before any work
+        wants_branch = not (dry_run or no_branch) and path.is_dir()
+        if wants_branch and git.is_repository(path) and not git.valid_branch_name(path, branch):
+            raise UsageError(f"--branch {branch!r} is not a valid git branch name")
         project, config = load_project(path, settings, manage)
         selection = selection_from(config, select, ignore)
         options = effective_options(config)

@@ -126,6 +126,7 @@ def _every_point(tmp_path, planned, monkeypatch, name: str, exc_of) -> list[str]
     return outcomes
 
 
+@pytest.mark.slow
 def test_failed_rename_at_every_point_leaves_tree_untouched(tmp_path, planned, monkeypatch):
     outcomes = _every_point(
         tmp_path, planned, monkeypatch, "_replace", lambda k: _Boom(28, "No space left", "f")
@@ -142,6 +143,7 @@ def test_failed_write_at_every_point_leaves_tree_untouched(tmp_path, planned, mo
     assert outcomes[-1] == "applied"
 
 
+@pytest.mark.slow
 def test_interrupt_at_every_point_leaves_tree_untouched(tmp_path, planned, monkeypatch):
     outcomes = _every_point(
         tmp_path, planned, monkeypatch, "_replace", lambda k: KeyboardInterrupt()
@@ -176,6 +178,7 @@ print("finished")
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["_write_new", "_replace"])
 def test_process_killed_at_every_point_is_completed_or_undone_by_the_next_run(
     tmp_path, planned, name
@@ -218,6 +221,7 @@ def test_process_killed_at_every_point_is_completed_or_undone_by_the_next_run(
     assert seen == ({"applied"} if name == "_replace" else {"untouched"})
 
 
+@pytest.mark.slow
 def test_real_sigint_to_apply_leaves_tree_whole(tmp_path, planned):
     original, before, after, _ = planned
     outcomes = set()
@@ -270,6 +274,7 @@ def test_no_empty_folder_left_after_a_failed_rename(tmp_path, monkeypatch):
     assert not (root / "common").exists()
 
 
+@pytest.mark.slow
 def test_env_created_0600(tmp_path):
     root = build(tmp_path / "repo", SETTINGS_WITH_PASSWORD, repo=False)
     done = run_djfix("apply", str(root), "--no-branch", "--python", "none")
@@ -278,3 +283,49 @@ def test_env_created_0600(tmp_path):
     assert SECRET_PASSWORD in env.read_text()
     assert env.stat().st_mode & 0o777 == 0o600
     assert (root / ".env.example").stat().st_mode & 0o777 == 0o644
+
+
+@pytest.mark.slow
+def test_failed_write_leaves_no_folder_that_changes_the_next_runs_app_label(
+    tmp_path, planned, monkeypatch
+):
+    original, before, _, changes = planned
+    root = tmp_path / "repo"
+    shutil.copytree(original, root)
+    labels = {Path(c.rel).parts[0] for c in changes if c.rel.endswith("/apps.py")}
+    with monkeypatch.context() as m:
+        _fail_at(m, "_replace", 3, _Boom(28, "No space left", "f"))
+        with pytest.raises(DjfixError):
+            _changeset_of(root, changes).commit()
+    assert tree_bytes(root) == before
+    again = plan(discover(root), Selection(), effective_options(Config()))
+    assert {Path(c.rel).parts[0] for c in again.changeset.changes() if c.rel.endswith("/apps.py")}
+    assert labels == {
+        Path(c.rel).parts[0] for c in again.changeset.changes() if c.rel.endswith("/apps.py")
+    }
+
+
+@pytest.mark.slow
+def test_next_run_completes_a_write_a_killed_run_left(tmp_path, planned):
+    import json
+
+    original, before, after, changes = planned
+    script = tmp_path / "killer.py"
+    script.write_text(KILLER)
+    data = tmp_path / "changes.json"
+    data.write_text(json.dumps([[c.rel, c.new, c.tracked] for c in changes]))
+    root = tmp_path / "repo"
+    shutil.copytree(original, root)
+    done = subprocess.run(
+        [sys.executable, str(script), str(root), "2", "_replace", str(data)],
+        capture_output=True,
+        timeout=60,
+        cwd=Path(__file__).parents[2],
+    )
+    assert done.returncode == -signal.SIGKILL
+    assert journal_path(root).exists()
+    again = run_djfix("apply", str(root), "--dry-run", "--python", "none")
+    assert "an earlier run was stopped while writing its files; that write is now completed" in (
+        again.stderr
+    )
+    assert _assert_whole(root, before, after) == "applied"

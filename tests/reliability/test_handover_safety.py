@@ -8,6 +8,8 @@ import os
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from tests.reliability.conftest import build, git, invoke
 
 BRANCH = "djfix/deploy-ready"
@@ -20,6 +22,7 @@ def _applied(tmp_path: Path, overrides=None) -> Path:
     return repo
 
 
+@pytest.mark.slow
 def test_amended_djfix_commit_is_never_discarded(tmp_path):
     repo = _applied(tmp_path)
     git(repo, "switch", "-q", BRANCH)
@@ -38,6 +41,7 @@ def test_amended_djfix_commit_is_never_discarded(tmp_path):
     assert git(repo, "rev-parse", BRANCH).strip() == amended
 
 
+@pytest.mark.slow
 def test_commit_added_with_a_copied_trailer_is_never_discarded(tmp_path):
     repo = _applied(tmp_path)
     git(repo, "switch", "-q", BRANCH)
@@ -52,6 +56,7 @@ def test_commit_added_with_a_copied_trailer_is_never_discarded(tmp_path):
     assert git(repo, "rev-parse", BRANCH).strip() == added
 
 
+@pytest.mark.slow
 def test_second_run_on_an_untouched_djfix_branch_still_works(tmp_path):
     repo = _applied(tmp_path)
     tip = git(repo, "rev-parse", BRANCH).strip()
@@ -82,6 +87,7 @@ def _subproject() -> dict[str, str]:
     return {k: v for k, v in base_files().items() if k != ".gitignore"}
 
 
+@pytest.mark.slow
 def test_untracked_file_djfix_would_replace_is_kept(tmp_path):
     repo = build(tmp_path / "repo")
     mine = "FROM python:3.12\n# my own untracked Dockerfile\n"
@@ -122,6 +128,7 @@ def _ignored(repo: Path, rel: str) -> bool:
     return subprocess.run(["git", "check-ignore", "-q", rel], cwd=repo).returncode == 0
 
 
+@pytest.mark.slow
 def test_env_is_ignored_when_the_checkout_stays(tmp_path):
     repo = build(tmp_path / "repo", _with_password())
     done = invoke("apply", str(repo), "--stay", "--python", "none")

@@ -143,3 +143,18 @@ def test_undecodable_file_is_skipped_with_a_reason_and_the_run_goes_on(tmp_path)
     assert "requirements.txt cannot be decoded" in done.output
     assert "djfix left it unchanged" in done.output
     assert "import environ" in (repo / "mysite/settings.py").read_text()
+
+
+def test_branch_mode_keeps_a_submodule_a_submodule(tmp_path):
+    from tests.reliability.conftest import base_files
+
+    package = {k[len("mysite/") :]: v for k, v in base_files().items() if k.startswith("mysite/")}
+    sub = build(tmp_path / "sub", {k: None for k in base_files()} | package)
+    repo = build(tmp_path / "repo", {k: None for k in base_files() if k.startswith("mysite/")})
+    git(repo, "-c", "protocol.file.allow=always", "submodule", "add", "-q", str(sub), "mysite")
+    git(repo, "commit", "-qm", "the settings package is a submodule")
+    done = invoke("apply", str(repo), "--stay", "--python", "none")
+    tree = git(repo, "ls-tree", "-r", "djfix/deploy-ready")
+    modes = {line.split("\t")[1]: line.split()[0] for line in tree.splitlines()}
+    assert modes["mysite"] == "160000", done.output
+    assert not [p for p in modes if p.startswith("mysite/")]
