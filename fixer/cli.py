@@ -396,7 +396,7 @@ def apply(
                     api_url=api_url,
                 )
             )
-        _recover_interrupted(path)
+        _recover_interrupted(path, dry_run)
         # a branch name git would refuse is refused before any work
         wants_branch = not (dry_run or no_branch) and path.is_dir()
         if wants_branch and git.is_repository(path) and not git.valid_branch_name(path, branch):
@@ -455,11 +455,20 @@ def apply(
     raise typer.Exit(EXIT_FINDINGS if pending else EXIT_CLEAN)
 
 
-def _recover_interrupted(path: Path) -> None:
-    """A djfix killed while writing left a journal: complete or undo that write first."""
-    from fixer.changeset import recover
+def _recover_interrupted(path: Path, dry_run: bool) -> None:
+    """A djfix killed while writing left a journal: complete or undo that write first (a dry
+    run writes nothing: it only says so)."""
+    from fixer.changeset import journal_path, recover
 
-    done = recover(path) if path.is_dir() else None
+    if not path.is_dir() or not journal_path(path).exists():
+        return
+    if dry_run:
+        _err(
+            "an earlier run was stopped while writing its files: run `djfix apply` without "
+            "--dry-run to complete or undo that write first"
+        )
+        return
+    done = recover(path)
     if done is not None:
         _err(f"an earlier run was stopped while writing its files; that write is now {done}")
 

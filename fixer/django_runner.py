@@ -266,9 +266,14 @@ def work_tree(project: ProjectModel, overlay: dict[str, str] | None) -> Iterator
 def _copy_tree(src: Path, dst: Path) -> None:
     """Copy `src` to `dst`, symbolic links replaced by what they point to (a command run in the
     copy must never write through a link into the user's tree or outside it). Links that
-    dangle, or that point to a folder holding them (a loop), are left out."""
+    dangle, that point outside the repository (never copy a tree that is not the project's),
+    or that point to a folder holding them (a loop) are left out."""
     src = src.resolve()
     seen: set[Path] = set()
+
+    def outside(path: Path) -> bool:
+        real = path.resolve()
+        return real != src and src not in real.parents
 
     def copy_dir(folder: Path, target: Path) -> None:
         real = folder.resolve()
@@ -285,6 +290,8 @@ def _copy_tree(src: Path, dst: Path) -> None:
                 continue
             path = Path(entry.path)
             try:
+                if entry.is_symlink() and outside(path):
+                    continue
                 if entry.is_dir(follow_symlinks=True):
                     copy_dir(path, target / entry.name)
                 elif entry.is_file(follow_symlinks=True):

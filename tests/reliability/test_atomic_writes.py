@@ -325,8 +325,13 @@ def test_next_run_completes_a_write_a_killed_run_left(tmp_path, planned):
     )
     assert done.returncode == -signal.SIGKILL
     assert journal_path(root).exists()
-    again = run_djfix("apply", str(root), "--dry-run", "--python", "none")
+    half = tree_bytes(root)
+    dry = run_djfix("apply", str(root), "--dry-run", "--python", "none")
+    assert "run `djfix apply` without --dry-run to complete or undo" in dry.stderr
+    assert tree_bytes(root) == half  # a dry run writes nothing
+    again = run_djfix("apply", str(root), "--no-branch", "--python", "none")
     assert "an earlier run was stopped while writing its files; that write is now completed" in (
         again.stderr
     )
-    assert _assert_whole(root, before, after) == "applied"
+    # completed, and the run on the completed tree found nothing more to write
+    assert _assert_whole(root, before, after) == "applied", again.stdout

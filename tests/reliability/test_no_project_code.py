@@ -84,3 +84,20 @@ def test_debug_read_as_custom_string_still_runs(tmp_path):
     report = django_runner.inspect(discover(repo), sys.executable)
     assert report.note is None
     assert report.local_apps == ["shop"]
+
+
+def test_django_runs_in_a_copy_that_never_reaches_outside_through_a_link(tmp_path):
+    repo = build(tmp_path / "repo", {"shop/models.py": CHANGED_MODELS}, repo=False)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "big.bin").write_bytes(b"x" * 1000)
+    (repo / "data").symlink_to(outside)
+    (repo / "shop/migrations_link").symlink_to(repo / "shop/migrations")
+    copied = {}
+    with django_runner.work_tree(discover(repo), {"extra.txt": "planned\n"}) as tree:
+        copied = {p.relative_to(tree).as_posix() for p in tree.rglob("*")}
+        assert not any(p.is_symlink() for p in tree.rglob("*"))
+    assert "data" not in copied and "data/big.bin" not in copied
+    assert "shop/migrations_link/0001_initial.py" in copied  # inside links: their content
+    assert "extra.txt" in copied
+    assert sorted(p.name for p in outside.iterdir()) == ["big.bin"]
