@@ -12,7 +12,7 @@ import ast
 import re
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote
 
 import libcst as cst
 import libcst.matchers as m
@@ -20,6 +20,7 @@ from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 
 from codemods.module_level import ModuleLevelCommand
+from fixer import redaction
 
 SECRET_NAME = re.compile(
     r"(^|_)(SECRET|PASSWORD|PASSWD|PASS|TOKEN|API_KEY|ACCESS_KEY|PRIVATE_KEY|KEY|DSN|CREDENTIALS)$"
@@ -95,24 +96,27 @@ SECRET_KEY_COMMENT = (
 
 
 def is_secret_name(name: str) -> bool:
-    return name not in NOT_SECRET and bool(SECRET_NAME.search(name))
+    if name in NOT_SECRET:
+        return False
+    return bool(SECRET_NAME.search(name)) or redaction.is_secret_name(name)
+
+
+def is_secret_value(name: str, value: object) -> bool:
+    """A secret by its name, or by its look (a token of a known format)."""
+    return is_secret_name(name) or (isinstance(value, str) and redaction.looks_like_token(value))
 
 
 def strip_credentials(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.password is None and parts.username is None:
+    # the user-info runs to the last "@" before the host: a password may hold raw / ? # @ :
+    parts = redaction.split_userinfo(url)
+    if parts is None:
         return url
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return urlunsplit(parts._replace(netloc=host))
+    scheme, _, rest = parts
+    return scheme + rest[1:]
 
 
 def has_credentials(url: str) -> bool:
-    try:
-        return "://" in url and urlsplit(url).password is not None
-    except ValueError:
-        return False
+    return "://" in url and redaction.url_password(url) is not None
 
 
 #: settings whose http(s) URL names a service (a search cluster), not a page or an API
@@ -984,7 +988,7 @@ class SettingsToEnv(ModuleLevelCommand):
                 )
                 return _env_call(None, "SECRET_KEY")
             return None
-        if is_secret_name(name):
+        if is_secret_value(name, literal if ok else None):
             if ok and isinstance(literal, str) and literal:
                 example = strip_credentials(literal) if has_credentials(literal) else ""
                 self._add(

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from fixer import git
 from fixer.changeset import Changeset
 from fixer.checks import CheckResult, Selection, modules, run_checks
 from fixer.findings import Finding
@@ -118,6 +119,12 @@ class FixContext:
         self.left.append(Left(item, rel, reason))
 
     def write(self, rel: str, text: str, item: int, *, tracked: bool = True) -> None:
+        refused = self.changeset.unwritable(rel)
+        if refused is not None:  # a symbolic link or a submodule: reported, never written
+            self.leave(item, rel, refused)
+            if refused not in self.notes:
+                self.notes.append(refused)
+            return
         if self.on_write is not None:
             self.on_write(item, False)
         before = self.changeset.read(rel)
@@ -218,6 +225,9 @@ def plan(
     stager.flush()
     ctx.on_write = None
     envfiles.finish(ctx)
+    for problem in project.cache.problems():
+        if problem.problem is not None and problem.problem.kind in ("undecodable", "unreadable"):
+            ctx.notes.append(f"{problem.rel} {problem.problem.message}; djfix left it unchanged")
     from fixer.sources import planned_files
 
     # the re-check sees the files the plans create, in discovery and in every check
@@ -353,7 +363,7 @@ def _summarise(project, changeset, ctx, before, after, spans) -> ApplyResult:
         if status in ("n/a", "skipped"):
             summary = status
         elif not old:
-            summary = "pass"
+            summary = "not verified" if status == "not verified" else "pass"
         elif not new:
             summary = "fixed"
         elif fixed:
@@ -368,7 +378,8 @@ def _why_open(f: Finding) -> str:
     fix = f.effective_fix
     if fix.safety.value == "none":
         return fix.reason or "no automatic fix"
-    return "djfix could not rewrite this shape: change it by hand as the finding says"
+    # the finding's own words say what is wrong (a missing CSRF middleware, not "the cookie")
+    return f"{f.message} (djfix could not rewrite this shape: change it by hand)"
 
 
 def _reason(ctx: FixContext, item: int, f: Finding) -> str | None:
@@ -379,5 +390,11 @@ def _reason(ctx: FixContext, item: int, f: Finding) -> str | None:
 
 
 def write(result: ApplyResult) -> list[str]:
-    """Write every planned file at once (all or nothing)."""
-    return result.changeset.commit()
+    """Write every planned file at once (all or nothing). An existing file git does not track
+    that djfix changes has no other copy: it is kept beside, as `<name>.orig`."""
+    changeset = result.changeset
+    keep: list[str] = []
+    if git.is_repository(changeset.root):
+        replaced = [c.rel for c in changeset.changes(tracked=True) if c.old is not None]
+        keep = git.untracked_files(changeset.root, replaced)
+    return changeset.commit(keep=keep)

@@ -7,10 +7,17 @@ stays CRLF.
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import difflib
+import hashlib
+import json
 import os
-import tempfile
-from collections.abc import Callable
+import re
+import secrets
+import signal
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +33,32 @@ class FileChange:
     bom: bool = False
     tracked: bool = True  # False: written to the work tree but never diffed or committed
     items: set[int] = field(default_factory=set)  # checklist items that changed this file
+    # each line's ending in the file as it was, when they are not all the same
+    endings: tuple[str, ...] | None = None
+    encoding: str = "utf-8"  # a Python file's declared encoding (its coding line)
+    tabs: bool = False  # a Python file indented with tabs: the lines djfix adds are too
+
+    def restore(self, text: str) -> str:
+        """`text` ("\\n" endings) as the author writes: every line that was there keeps its
+        own ending, a new line takes the file's most common one; in a file indented with
+        tabs, the new lines are indented with tabs."""
+        if not self.endings and not self.tabs:
+            return text.replace("\n", self.newline) if self.newline != "\n" else text
+        old_lines = (self.old or "").split("\n")
+        new_lines = text.split("\n")
+        ends = [self.newline] * (len(new_lines) - 1)
+        kept = [False] * len(new_lines)
+        matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
+        for a, b, size in matcher.get_matching_blocks():
+            for k in range(size):
+                kept[b + k] = True
+                if self.endings and b + k < len(ends) and a + k < len(self.endings):
+                    ends[b + k] = self.endings[a + k]
+        if self.tabs:
+            new_lines = [ln if kept[i] else _tabbed(ln) for i, ln in enumerate(new_lines)]
+        return (
+            "".join(ln + end for ln, end in zip(new_lines[:-1], ends, strict=True)) + new_lines[-1]
+        )
 
     def copy(self) -> FileChange:
         return FileChange(
@@ -33,9 +66,7 @@ class FileChange:
         )
 
     def encoded(self, text: str) -> bytes:
-        if self.newline != "\n":
-            text = text.replace("\n", self.newline)
-        data = text.encode("utf-8")
+        data = self.restore(text).encode(self.encoding)
         return (b"\xef\xbb\xbf" + data) if self.bom else data
 
 
@@ -81,12 +112,65 @@ class Stage:
         return f"Stage(item={self.item!r}, files={sorted(self.raw)})"
 
 
+_ENDING = re.compile(r"\r\n|\r|\n")
+_CODING = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
+
+
+def _tabbed(line: str) -> str:
+    """The line indented with tabs only: its indentation's width (a tab is four columns)
+    rounded up to whole tabs."""
+    stripped = line.lstrip(" \t")
+    indent = line[: len(line) - len(stripped)]
+    if not stripped or " " not in indent:
+        return line
+    width = sum(4 if ch == "\t" else 1 for ch in indent)
+    return "\t" * -(-width // 4) + stripped
+
+
 def _newline_of(raw: bytes) -> str:
-    if b"\r\n" in raw:
-        return "\r\n"
-    if b"\r" in raw:
-        return "\r"
-    return "\n"
+    """The file's most common line ending."""
+    crlf = raw.count(b"\r\n")
+    cr = raw.count(b"\r") - crlf
+    lf = raw.count(b"\n") - crlf
+    best = max((lf, "\n"), (crlf, "\r\n"), (cr, "\r"), key=lambda pair: pair[0])
+    return best[1] if best[0] else "\n"
+
+
+def _endings_of(text: str) -> tuple[str, ...] | None:
+    ends = tuple(_ENDING.findall(text))
+    return ends if len(set(ends)) > 1 else None
+
+
+def _declared_encoding(rel: str, raw: bytes) -> str:
+    """A Python file's coding line (PEP 263, the first two lines), else UTF-8."""
+    if not rel.endswith(".py"):
+        return "utf-8"
+    for line in raw.split(b"\n")[:2]:
+        found = _CODING.match(line)
+        if found:
+            name = found.group(1).decode("ascii", "replace").lower()
+            try:
+                return codecs.lookup(name).name
+            except LookupError:
+                return name
+    return "utf-8"
+
+
+def _indented_with_tabs(rel: str, text: str) -> bool:
+    if not rel.endswith(".py"):
+        return False
+    tabs = sum(1 for ln in text.split("\n") if ln.startswith("\t"))
+    spaces = sum(1 for ln in text.split("\n") if ln.startswith(" ") and ln.strip())
+    return tabs > spaces
+
+
+@dataclass
+class _OnDisk:
+    text: str | None  # None: no such file
+    newline: str = "\n"
+    bom: bool = False
+    endings: tuple[str, ...] | None = None
+    encoding: str = "utf-8"
 
 
 class Changeset:
@@ -104,28 +188,37 @@ class Changeset:
         self._log: list[tuple[int | None, str, str, bool]] = []
 
     # -- reading -------------------------------------------------------------------------------
-    def _disk(self, rel: str) -> tuple[str | None, str, bool]:
+    def _on_disk(self, rel: str) -> _OnDisk:
         path = self.root / rel
         try:
             raw = path.read_bytes()
-        except FileNotFoundError:
-            return None, "\n", False
+        except (FileNotFoundError, NotADirectoryError):
+            return _OnDisk(None)
         except OSError as exc:
             raise DjfixError(f"{rel}: cannot be read: {exc.strerror or exc}") from exc
         bom = raw.startswith(b"\xef\xbb\xbf")
+        encoding = _declared_encoding(rel, raw)
         try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise DjfixError(f"{rel}: not UTF-8; djfix will not rewrite it") from exc
-        newline = _newline_of(raw)
-        return text.replace("\r\n", "\n").replace("\r", "\n"), newline, bom
+            text = raw.decode("utf-8-sig" if encoding == "utf-8" else encoding)
+        except (UnicodeDecodeError, LookupError) as exc:
+            what = "not UTF-8" if encoding == "utf-8" else f"not valid {encoding}"
+            raise DjfixError(f"{rel}: {what}; djfix will not rewrite it") from exc
+        return _OnDisk(_ENDING.sub("\n", text), _newline_of(raw), bom, _endings_of(text), encoding)
+
+    def _disk(self, rel: str) -> tuple[str | None, str, bool]:
+        disk = self._on_disk(rel)
+        return disk.text, disk.newline, disk.bom
 
     def read(self, rel: str) -> str | None:
-        """The file's text as the changes so far leave it (None if it does not exist)."""
+        """The file's text as the changes so far leave it (None if it does not exist, or cannot
+        be decoded: then `unwritable` says why, and a plan's write of it is refused)."""
         change = self._changes.get(rel)
         if change is not None:
             return change.new
-        return self._disk(rel)[0]
+        try:
+            return self._disk(rel)[0]
+        except DjfixError:
+            return None
 
     def exists(self, rel: str) -> bool:
         return rel in self._changes or (self.root / rel).exists()
@@ -135,8 +228,18 @@ class Changeset:
         self._log.append((item, rel, text, tracked))
         change = self._changes.get(rel)
         if change is None:
-            old, newline, bom = self._disk(rel)
-            change = FileChange(rel, old, text, newline, bom, tracked)
+            disk = self._on_disk(rel)
+            change = FileChange(
+                rel,
+                disk.text,
+                text,
+                disk.newline,
+                disk.bom,
+                tracked,
+                endings=disk.endings,
+                encoding=disk.encoding,
+                tabs=disk.text is not None and _indented_with_tabs(rel, disk.text),
+            )
             self._changes[rel] = change
             self.revision += 1
         if change.new != text:
@@ -249,8 +352,8 @@ class Changeset:
         chunks: list[str] = []
         for change in self.changes(tracked=True):
             # the patch carries the author's line endings so it applies byte for byte
-            old_lines = (change.old or "").replace("\n", change.newline).splitlines(keepends=True)
-            new_lines = change.new.replace("\n", change.newline).splitlines(keepends=True)
+            old_lines = change.restore(change.old or "").splitlines(keepends=True)
+            new_lines = change.restore(change.new).splitlines(keepends=True)
             if change.bom:
                 old_lines[:1] = ["\ufeff" + ln for ln in old_lines[:1]]
                 new_lines[:1] = ["\ufeff" + ln for ln in new_lines[:1]]
@@ -274,39 +377,300 @@ class Changeset:
             chunks.append(text)
         return "".join(chunks)
 
-    def commit(self) -> list[str]:
-        """Write every change to disk, all or nothing. Returns the paths written."""
-        written: list[tuple[Path, bytes | None]] = []  # (path, previous bytes) for rollback
-        staged: list[tuple[Path, Path]] = []
-        try:
-            for change in self.changes():
-                target = self.root / change.rel
-                target.parent.mkdir(parents=True, exist_ok=True)
-                fd, tmp = tempfile.mkstemp(prefix=".djfix-", dir=target.parent)
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(change.encoded(change.new))
-                if target.exists():
-                    os.chmod(tmp, target.stat().st_mode & 0o7777)
-                else:
-                    os.chmod(tmp, 0o644)
-                staged.append((Path(tmp), target))
-            for tmp, target in staged:
-                previous = target.read_bytes() if target.exists() else None
-                os.replace(tmp, target)
-                written.append((target, previous))
-        except OSError as exc:
-            for target, previous in reversed(written):
-                if previous is None:
-                    target.unlink(missing_ok=True)
-                else:
-                    target.write_bytes(previous)
-            for tmp, _ in staged:
-                tmp.unlink(missing_ok=True)
-            raise DjfixError(
-                f"could not write {exc.filename or 'a file'}: {exc.strerror or exc}; "
-                "no file was changed"
-            ) from exc
-        return [self._rel(t) for t, _ in written]
+    def unwritable(self, rel: str) -> str | None:
+        """Why djfix must not write `rel`, or None: the file is a symbolic link (it would
+        become a regular file), a folder on its way is one (the write would land elsewhere,
+        maybe outside the repository, and a branch would turn the link into a folder), or
+        it lies in a submodule (another repository)."""
+        path = self.root
+        parts = Path(rel).parts
+        for depth, part in enumerate(parts):
+            path = path / part
+            last = depth == len(parts) - 1
+            if path.is_symlink():
+                what = "is a symbolic link" if last else f"is inside {path.name}/, a symbolic link"
+                return f"{rel} {what}: djfix does not write through links; change it by hand"
+            if not last and (path / ".git").exists():
+                return (
+                    f"{rel} is inside the submodule {Path(*parts[: depth + 1]).as_posix()}: "
+                    "djfix does not write into another repository; change it there"
+                )
+            if not path.exists():
+                return None
+        if rel not in self._changes:
+            try:
+                self._on_disk(rel)
+            except DjfixError as exc:
+                return f"{exc}; change it by hand"
+        return None
+
+    def commit(self, keep: list[str] | tuple[str, ...] = ()) -> list[str]:
+        """Write every change to disk, all or nothing. Returns the paths written.
+
+        The files named in `keep` (files git does not track, which djfix replaces) are kept, in
+        the same transaction, as `<name>.orig` (or `.orig.1`, ... when that exists).
+
+        Every file is first staged as a temporary sibling (`.djfix-<id>-<n>`) and every file it
+        replaces kept as a hard link, under a journal (`.git/djfix-journal.json`, or
+        `.djfix-journal.json` at the root outside git); then the journal says "applying" and the
+        temporary files are renamed over their targets. SIGINT and SIGTERM wait until the tree
+        is whole; a failed write undoes what was done; a process killed on the way leaves the
+        journal, which `recover()` (the next run) completes or undoes."""
+        recover(self.root)
+        changes = self.changes()
+        if not changes:
+            return []
+        self._refuse_links(changes)
+        files = [
+            (c.rel, c.encoded(c.new), _mode_for(c, self.root / c.rel)) for c in changes
+        ] + self._originals(keep)
+        journal = _Journal.create(self.root, [rel for rel, _, _ in files])
+        with _signals_deferred():
+            try:
+                _stage(self.root, journal, files)
+                journal.save("applying")
+                for entry in journal.entries:
+                    _replace(self.root / entry["tmp"], self.root / entry["rel"])
+            except BaseException as exc:
+                journal.save("rolling-back")
+                _finish(self.root, journal)
+                if isinstance(exc, OSError):
+                    raise DjfixError(
+                        f"could not write {exc.filename or 'a file'}: {exc.strerror or exc}; "
+                        "no file was changed"
+                    ) from exc
+                raise
+            _finish(self.root, journal)
+        return [rel for rel, _, _ in files]
+
+    def _originals(self, keep) -> list[tuple[str, bytes, int]]:
+        out = []
+        for rel in keep:
+            path = self.root / rel
+            if rel not in self._changes or not path.is_file() or path.is_symlink():
+                continue
+            name, n = f"{rel}.orig", 0
+            while (self.root / name).exists() or name in self._changes:
+                n += 1
+                name = f"{rel}.orig.{n}"
+            out.append((name, path.read_bytes(), path.stat().st_mode & 0o7777))
+        return out
+
+    def _refuse_links(self, changes: list[FileChange]) -> None:
+        """The last guard: never write through a symbolic link, into a submodule, or outside
+        the root (plans are stopped earlier, with the same reason, by `unwritable`)."""
+        root = self.root.resolve()
+        for change in changes:
+            reason = self.unwritable(change.rel)
+            if reason is None and not _inside(root, (self.root / change.rel).parent):
+                reason = f"{change.rel} lies outside the repository"
+            if reason is not None:
+                raise DjfixError(f"{reason}; nothing was written")
 
     def _rel(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix()
+
+
+# -- writing all files as one: staging, journal, recovery ------------------------------------------
+
+JOURNAL = "djfix-journal.json"
+TEMP_PREFIX = ".djfix-"
+
+
+def _inside(root: Path, path: Path) -> bool:
+    real = path.resolve()
+    return real == root or root in real.parents
+
+
+def _git_dir(root: Path) -> Path | None:
+    for folder in [root.resolve(), *root.resolve().parents]:
+        dot_git = folder / ".git"
+        if dot_git.is_dir():
+            return dot_git
+        if dot_git.is_file():  # a linked work tree: "gitdir: <path>"
+            text = dot_git.read_text(encoding="utf-8", errors="replace").strip()
+            if text.startswith("gitdir:"):
+                found = (folder / text.split(":", 1)[1].strip()).resolve()
+                return found if found.is_dir() else None
+            return None
+    return None
+
+
+def journal_path(root: Path) -> Path:
+    """Where the journal of an interrupted write lives: in the git directory when there is one
+    (git never shows it), else at the root."""
+    git_dir = _git_dir(root)
+    if git_dir is None:
+        return root / ("." + JOURNAL)
+    tag = hashlib.sha1(str(root.resolve()).encode("utf-8")).hexdigest()[:10]
+    return git_dir / f"{JOURNAL.removesuffix('.json')}-{tag}.json"
+
+
+class _Journal:
+    """What a write is doing, on disk, so that a killed process can be completed or undone."""
+
+    def __init__(self, root: Path, data: dict) -> None:
+        self.root = root
+        self.data = data
+
+    @property
+    def entries(self) -> list[dict]:
+        return self.data["entries"]
+
+    @classmethod
+    def create(cls, root: Path, rels: list[str]) -> _Journal:
+        token = secrets.token_hex(4)
+        entries = []
+        for n, rel in enumerate(rels):
+            folder = Path(rel).parent
+            entries.append(
+                {
+                    "rel": rel,
+                    "tmp": (folder / f"{TEMP_PREFIX}{token}-{n}").as_posix(),
+                    "backup": (folder / f"{TEMP_PREFIX}{token}-{n}.orig").as_posix(),
+                    "existed": (root / rel).exists(),
+                }
+            )
+        journal = cls(root, {"state": "staging", "entries": entries, "dirs": []})
+        journal.save("staging")
+        return journal
+
+    @classmethod
+    def load(cls, root: Path) -> _Journal | None:
+        try:
+            data = json.loads(journal_path(root).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return cls(root, data) if isinstance(data, dict) and "entries" in data else None
+
+    def save(self, state: str) -> None:
+        self.data["state"] = state
+        path = journal_path(self.root)
+        tmp = path.with_name(path.name + ".tmp")
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump(self.data, fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+
+    def remove(self) -> None:
+        path = journal_path(self.root)
+        path.unlink(missing_ok=True)
+        path.with_name(path.name + ".tmp").unlink(missing_ok=True)
+
+
+def _replace(src: Path, dst: Path) -> None:
+    os.replace(src, dst)
+
+
+def _write_new(path: Path, data: bytes, mode: int) -> None:
+    # created with its final mode: a staged .env is never readable by others, even for a moment
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    os.chmod(path, mode)
+
+
+def _mode_for(change: FileChange, target: Path) -> int:
+    if target.exists():
+        return target.stat().st_mode & 0o7777
+    name = Path(change.rel).name
+    return (
+        0o600
+        if name == ".env" or (name.startswith(".env.") and not name.endswith("example"))
+        else 0o644
+    )
+
+
+def _stage(root: Path, journal: _Journal, files: list[tuple[str, bytes, int]]) -> None:
+    """Write every file next to its target, keep what it replaces; nothing visible changes."""
+    by_rel = {rel: (data, mode) for rel, data, mode in files}
+    for entry in journal.entries:
+        data, mode = by_rel[entry["rel"]]
+        target = root / entry["rel"]
+        missing = [p for p in [target.parent, *target.parent.parents] if not p.exists()]
+        for folder in reversed(missing):
+            journal.data["dirs"].append(folder.relative_to(root).as_posix())
+            journal.save("staging")
+            folder.mkdir()
+        _write_new(root / entry["tmp"], data, mode)
+        if entry["existed"]:
+            backup = root / entry["backup"]
+            try:
+                os.link(target, backup)
+            except OSError:
+                _write_new(backup, target.read_bytes(), target.stat().st_mode & 0o7777)
+
+
+def _finish(root: Path, journal: _Journal) -> None:
+    """Bring an interrupted write to an end: "applying" is completed (every staged file is
+    renamed into place), "staging" and "rolling-back" are undone (every replaced file is put
+    back, every new one and every folder made for it removed). Then no temporary file and no
+    journal remain."""
+    state = journal.data.get("state")
+    entries = journal.entries
+    if state == "applying":
+        for entry in entries:
+            tmp = root / entry["tmp"]
+            if tmp.exists():
+                _replace(tmp, root / entry["rel"])
+    else:
+        for entry in entries:
+            tmp, target, backup = (root / entry[k] for k in ("tmp", "rel", "backup"))
+            if entry["existed"]:
+                if backup.exists():
+                    os.replace(backup, target)
+            elif not tmp.exists() and target.exists() and state == "rolling-back":
+                target.unlink()
+            tmp.unlink(missing_ok=True)
+        for rel in reversed(journal.data.get("dirs", [])):
+            with contextlib.suppress(OSError):
+                (root / rel).rmdir()  # only when empty: never a folder that holds anything
+    for entry in entries:
+        (root / entry["backup"]).unlink(missing_ok=True)
+        (root / entry["tmp"]).unlink(missing_ok=True)
+    journal.remove()
+
+
+def recover(root: Path) -> str | None:
+    """Complete or undo a write a killed djfix left half done; None when there was none, else
+    what was done ("completed" or "undone")."""
+    journal = _Journal.load(root)
+    if journal is None:
+        if journal_path(root).exists():
+            journal_path(root).unlink()
+        return None
+    done = "completed" if journal.data.get("state") == "applying" else "undone"
+    _finish(root, journal)
+    return done
+
+
+@contextlib.contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """SIGINT and SIGTERM wait until the block ends (then act as usual), so they never cut a
+    write in half. Only the main thread can take signals; elsewhere this does nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = {}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(ValueError, OSError):
+            previous[sig] = signal.signal(sig, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        for signum in caught[:1]:
+            handler = previous.get(signum)
+            if callable(handler):
+                handler(signum, None)
+            elif handler == signal.SIG_DFL:
+                os.kill(os.getpid(), signum)

@@ -48,7 +48,9 @@ class ListFormat(str, enum.Enum):
 
 
 def _err(message: str) -> None:
-    typer.echo(f"djfix: {message}", err=True)
+    from fixer.redaction import mask_text
+
+    typer.echo(f"djfix: {mask_text(message)}", err=True)
 
 
 @contextlib.contextmanager
@@ -141,6 +143,14 @@ PythonOpt = Annotated[
         "(default: the python on PATH, when it can import Django; 'none' to skip them).",
     ),
 ]
+CheckPythonOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--python",
+        help="Run the project's Django with this interpreter for the migration checks that need "
+        "it. Without it `check` runs nothing of the repository (those checks say 'not verified').",
+    ),
+]
 
 
 def load_project(path: Path, settings: str | None, manage: str | None):
@@ -195,7 +205,7 @@ def check(
             "--output", "-o", metavar="FILE", help="Write the report to this file, not stdout."
         ),
     ] = None,
-    python: PythonOpt = None,
+    python: CheckPythonOpt = None,
     files: Annotated[
         bool,
         typer.Option(
@@ -243,7 +253,9 @@ def check(
             project, config = load_project(path, settings, manage)
             selection = selection_from(config, select, ignore)
             options = effective_options(config)
-            options["python"] = python
+            options.pop("python", None)
+            if python:  # `check` is static: Django runs only with an interpreter named here
+                options["python"] = python
             fixes = None
             if output_format is CheckFormat.sarif and not show_statistics:
                 result, fixes = _checked_with_fixes(project, selection, options, debug)
@@ -521,6 +533,11 @@ def apply(
                     database_url=database_url,
                 )
             )
+        _recover_interrupted(path, dry_run)
+        # a branch name git would refuse is refused before any work
+        wants_branch = not (dry_run or no_branch) and path.is_dir()
+        if wants_branch and git.is_repository(path) and not git.valid_branch_name(path, branch):
+            raise UsageError(f"--branch {branch!r} is not a valid git branch name")
         project, config = load_project(path, settings, manage)
         selection = selection_from(config, select, ignore)
         options = effective_options(config)
@@ -557,10 +574,13 @@ def apply(
             pending = bool(result.changeset)
         elif no_branch or not git.is_repository(project.root):
             fmt = formatting.format_changeset(result.changeset, project.root)
-            write(result)
+            written = write(result)
             typer.echo(report.render_apply_summary(result, written=True, color=color), nl=False)
             for note in fmt.notes:
                 typer.echo(f"Note: {note}")
+            for rel in written:
+                if rel.endswith(".orig") or ".orig." in rel:
+                    typer.echo(f"Note: git does not track it, so your version is kept as {rel}")
             if not no_branch:
                 typer.echo("Note: not a git repository: the files were written, no branch made")
             pending = bool(result.after.findings)
@@ -603,7 +623,25 @@ def apply(
     raise typer.Exit(EXIT_FINDINGS if pending else EXIT_CLEAN)
 
 
-def _open_pr(result, delivery, remote, base, provider, api_url):
+def _recover_interrupted(path: Path, dry_run: bool) -> None:
+    """A djfix killed while writing left a journal: complete or undo that write first (a dry
+    run writes nothing: it only says so)."""
+    from fixer.changeset import journal_path, recover
+
+    if not path.is_dir() or not journal_path(path).exists():
+        return
+    if dry_run:
+        _err(
+            "an earlier run was stopped while writing its files: run `djfix apply` without "
+            "--dry-run to complete or undo that write first"
+        )
+        return
+    done = recover(path)
+    if done is not None:
+        _err(f"an earlier run was stopped while writing its files; that write is now {done}")
+
+
+def _open_pr(result, delivery, remote, base, provider, api_url) -> None:
     from fixer import pr as pull_requests
     from fixer import progress
 
@@ -889,8 +927,23 @@ def verify(
     raise typer.Exit(EXIT_CLEAN if result.ok() else EXIT_FINDINGS)
 
 
+def _interrupted(signum: int, frame: object) -> None:
+    # Ctrl-C: one line and exit status 130, whatever was running (a write in progress defers
+    # the signal until the tree is whole; a subprocess is killed by the unwinding)
+    sys.stderr.write("djfix: interrupted\n")
+    sys.stderr.flush()
+    raise SystemExit(130)
+
+
+def install_interrupt_handler() -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, _interrupted)
+
+
 def main() -> None:
     """Console-script entry point."""
+    install_interrupt_handler()
     try:
         app()
     except KeyboardInterrupt:

@@ -2,15 +2,19 @@
 
 `manage.py makemigrations --check --dry-run` says which app's models have changes no migration
 holds; `manage.py migrate --plan` says whether the migrations form a plan on an empty database.
-Both run with the interpreter the user names (`--python`), or else the `python` on PATH when it
-can import Django from the project's source root, under a synthetic environment: a dummy
-SECRET_KEY, every database replaced by an sqlite file in a temporary folder (the user's
-databases are never touched), DEBUG off, STARTUP_CHECKS=false, and a timeout.
+Both run with the interpreter the user names (`--python`), or else (for `apply` only, never
+for `check`) the `python` on PATH when it can import Django, under a synthetic environment: a
+dummy SECRET_KEY, every database replaced by an sqlite file in a temporary folder (the user's
+databases are never touched), DEBUG off (written the way the settings read it: "0" for an int
+read, "False" otherwise), STARTUP_CHECKS=false, and a timeout.
 
+The commands always run in a temporary copy of the work tree (with the planned changes in it),
+from a working directory outside that copy, and Django is imported before the project's folder
+is put on `sys.path`: a module of the repository named like Django (a planted `django.py`)
+never shadows it, and nothing is written into the user's tree. Symbolic links are copied as
+what they point to, so a command never writes through a link to a place outside the copy.
 The settings module manage.py would use is wrapped by a tiny module that imports it and then
-points every alias of DATABASES at sqlite; nothing of the project is changed. When the planned
-changes touch files, the commands run in a temporary copy of the work tree with those changes
-applied, so the answer is about the tree as `apply` would leave it.
+points every alias of DATABASES at sqlite; nothing of the project is changed.
 """
 
 from __future__ import annotations
@@ -48,11 +52,20 @@ _SKIP_DIRS = frozenset(
     }
 )
 _SETTINGS_WRAPPER = "_djfix_settings"
+_TREE_VARIABLE = "DJFIX_TREE"
+# runs manage.py after Django is imported, so no module of the project can stand in for it
+_BOOTSTRAP = (
+    "import os, runpy, sys\n"
+    "import django\n"
+    "manage = sys.argv[1]\n"
+    "sys.path.insert(0, os.path.dirname(manage))\n"
+    "sys.argv = [manage, *sys.argv[2:]]\n"
+    "runpy.run_path(manage, run_name='__main__')\n"
+)
 _PROBE = (
     "import json, os, django\n"
     "from django.apps import apps\n"
-    "from django.db.migrations.loader import MigrationLoader\n"
-    "root = os.path.realpath(os.getcwd())\n"
+    f"root = os.path.realpath(os.environ[{_TREE_VARIABLE!r}])\n"
     "local = [a.label for a in apps.get_app_configs()\n"
     "         if os.path.realpath(a.path).startswith(root + os.sep)\n"
     "         and '-packages' + os.sep not in a.path]\n"
@@ -89,41 +102,37 @@ class Outcome:
     timed_out: bool = False
 
 
-def _python_ok(python: str, cwd: Path) -> bool:
-    try:
-        done = subprocess.run(
-            [python, "-c", "import django"],
-            cwd=cwd,
-            capture_output=True,
-            timeout=30,
-            env=_base_env(),
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return False
+def _python_ok(python: str) -> bool:
+    # from an empty folder: the repository's own modules are never on the path of this probe
+    with tempfile.TemporaryDirectory(prefix="djfix-probe-") as empty:
+        try:
+            done = subprocess.run(
+                [python, "-c", "import django"],
+                cwd=empty,
+                capture_output=True,
+                timeout=30,
+                env=_base_env(),
+                stdin=subprocess.DEVNULL,
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            return False
     return done.returncode == 0
 
 
 def find_python(project: ProjectModel, python: str | None = None) -> tuple[str | None, str]:
     """The interpreter to run Django with, or None and why not."""
-    cwd = _source_root(project)
     if python:
         resolved = shutil.which(python) or (python if Path(python).is_file() else None)
         if resolved is None:
             return None, f"--python {python}: no such interpreter"
-        if not _python_ok(resolved, cwd):
+        if not _python_ok(resolved):
             return None, f"--python {python} cannot import Django"
         return resolved, ""
     for name in ("python", "python3"):
         found = shutil.which(name)
-        if found and _python_ok(found, cwd):
+        if found and _python_ok(found):
             return found, ""
     return None, "no `python` on PATH can import Django (name one with --python)"
-
-
-def _source_root(project: ProjectModel) -> Path:
-    if project.manage_py:
-        return (project.root / project.manage_py).parent
-    return project.source_root
 
 
 def _base_env() -> dict[str, str]:
@@ -131,7 +140,25 @@ def _base_env() -> dict[str, str]:
     return {k: os.environ[k] for k in keep if k in os.environ}
 
 
-def synthetic_env(workdir: Path, settings_module: str) -> dict[str, str]:
+_DEBUG_NAME = re.compile(r"""["']([A-Z0-9_]*DEBUG)["']""")
+_INT_READ = re.compile(r"\bint\s*\(|\.int\s*\(")
+
+
+def debug_values(project: ProjectModel) -> dict[str, str]:
+    """DEBUG's variables, each with an "off" value its read accepts: "0" where the settings
+    cast it with int() (int("False") raises), "False" otherwise (env.bool, comparisons)."""
+    values = {"DEBUG": "False", "DJANGO_DEBUG": "False"}
+    for module in project.settings_modules.values():
+        text = module.file.text if module.file is not None else None
+        for line in (text or "").splitlines():
+            for name in _DEBUG_NAME.findall(line):
+                values[name] = "0" if _INT_READ.search(line) else values.get(name, "False")
+    return values
+
+
+def synthetic_env(
+    workdir: Path, settings_module: str, debug: dict[str, str] | None = None
+) -> dict[str, str]:
     """The environment Django runs under: nothing of the caller's, placeholders for what
     settings usually demand, and databases on sqlite in `workdir`."""
     env = _base_env()
@@ -152,6 +179,7 @@ def synthetic_env(workdir: Path, settings_module: str) -> dict[str, str]:
             "NO_COLOR": "1",
         }
     )
+    env.update(debug or {})
     wrapper = (
         f"from {settings_module} import *  # noqa: F403\n"
         "_aliases = list(globals().get('DATABASES') or {'default': None})\n"
@@ -223,15 +251,12 @@ def parse_makemigrations(output: str, cwd: Path, root: Path) -> list[Change]:
 
 @contextmanager
 def work_tree(project: ProjectModel, overlay: dict[str, str] | None) -> Iterator[Path]:
-    """The repository root to run in: the user's own when nothing is planned, else a temporary
-    copy with the planned files written into it."""
-    if not overlay:
-        yield project.root
-        return
+    """A temporary copy of the repository with the planned files written into it: Django never
+    runs in the user's own tree."""
     with tempfile.TemporaryDirectory(prefix="djfix-tree-") as tmp:
         copy = Path(tmp) / "tree"
         _copy_tree(project.root, copy)
-        for rel, text in overlay.items():
+        for rel, text in (overlay or {}).items():
             target = copy / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
@@ -239,10 +264,43 @@ def work_tree(project: ProjectModel, overlay: dict[str, str] | None) -> Iterator
 
 
 def _copy_tree(src: Path, dst: Path) -> None:
-    def ignore(folder: str, names: list[str]) -> set[str]:
-        return {n for n in names if n in _SKIP_DIRS}
+    """Copy `src` to `dst`, symbolic links replaced by what they point to (a command run in the
+    copy must never write through a link into the user's tree or outside it). Links that
+    dangle, that point outside the repository (never copy a tree that is not the project's),
+    or that point to a folder holding them (a loop) are left out."""
+    src = src.resolve()
+    seen: set[Path] = set()
 
-    shutil.copytree(src, dst, symlinks=True, ignore=ignore)
+    def outside(path: Path) -> bool:
+        real = path.resolve()
+        return real != src and src not in real.parents
+
+    def copy_dir(folder: Path, target: Path) -> None:
+        real = folder.resolve()
+        if real in seen:
+            return
+        seen.add(real)
+        target.mkdir(parents=True, exist_ok=True)
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:
+            return
+        for entry in entries:
+            if entry.name in _SKIP_DIRS:
+                continue
+            path = Path(entry.path)
+            try:
+                if entry.is_symlink() and outside(path):
+                    continue
+                if entry.is_dir(follow_symlinks=True):
+                    copy_dir(path, target / entry.name)
+                elif entry.is_file(follow_symlinks=True):
+                    shutil.copyfile(path, target / entry.name)
+            except OSError:
+                continue
+        seen.discard(real)
+
+    copy_dir(src, dst)
 
 
 def _manage(project: ProjectModel, root: Path) -> Path | None:
@@ -276,8 +334,12 @@ def inspect(
     return report
 
 
+def _manage_run(python, manage, args, cwd, env, timeout) -> Outcome:
+    return _run(python, ["-c", _BOOTSTRAP, str(manage), *args], cwd, env, timeout)
+
+
 def _probe(python, manage, cwd, env, timeout, report) -> bool:
-    probe = _run(python, [str(manage), "shell", "-c", _PROBE], cwd, env, timeout)
+    probe = _manage_run(python, manage, ["shell", "-c", _PROBE], cwd, env, timeout)
     line = next((ln for ln in probe.output.splitlines() if ln.startswith("DJFIX-PROBE ")), None)
     if probe.returncode != 0 or line is None:
         what = "timed out" if probe.timed_out else _last_error(probe.output)
@@ -291,14 +353,20 @@ def _probe(python, manage, cwd, env, timeout, report) -> bool:
     return True
 
 
+def _environment(project: ProjectModel, root: Path, scratch: Path) -> dict[str, str]:
+    env = synthetic_env(scratch, project.settings_module, debug_values(project))
+    env[_TREE_VARIABLE] = str(root)
+    return env
+
+
 def _inspect_in(project, python, root, scratch, report, timeout) -> None:
     manage = _manage(project, root)
-    cwd = manage.parent
-    env = synthetic_env(scratch, project.settings_module)
+    cwd = scratch  # outside the copy: nothing of the project is found from the working directory
+    env = _environment(project, root, scratch)
     if not _probe(python, manage, cwd, env, timeout, report):
         return
-    args = [str(manage), "makemigrations", "--check", "--dry-run", "--no-color"]
-    made = _run(python, [*args, *report.local_apps], cwd, env, timeout)
+    args = ["makemigrations", "--check", "--dry-run", "--no-color"]
+    made = _manage_run(python, manage, [*args, *report.local_apps], cwd, env, timeout)
     if made.timed_out:
         report.note = f"`makemigrations --check` timed out after {timeout} s"
         return
@@ -309,7 +377,7 @@ def _inspect_in(project, python, root, scratch, report, timeout) -> None:
         return
     else:
         report.changes = parse_makemigrations(made.output, cwd, root)
-    plan = _run(python, [str(manage), "migrate", "--plan", "--no-color"], cwd, env, timeout)
+    plan = _manage_run(python, manage, ["migrate", "--plan", "--no-color"], cwd, env, timeout)
     if plan.returncode != 0:
         report.plan_error = (
             f"timed out after {timeout} s" if plan.timed_out else _last_error(plan.output)
@@ -334,24 +402,21 @@ def make_migrations(
             "not written"
         )
         return {}, report
-    with tempfile.TemporaryDirectory(prefix="djfix-tree-") as tmp:
-        root = Path(tmp) / "tree"
-        _copy_tree(project.root, root)
-        for rel, text in overlay.items():
-            target = root / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, encoding="utf-8")
-        scratch = Path(tmp) / "scratch"
-        scratch.mkdir()
+    with (
+        work_tree(project, overlay) as root,
+        tempfile.TemporaryDirectory(prefix="djfix-django-") as tmp,
+    ):
+        scratch = Path(tmp)
         manage = _manage(project, root)
-        cwd = manage.parent
-        env = synthetic_env(scratch, project.settings_module)
+        cwd = scratch
+        env = _environment(project, root, scratch)
         if not _probe(found, manage, cwd, env, timeout, report):
             return {}, report
         before = _py_files(root)
-        made = _run(
+        made = _manage_run(
             found,
-            [str(manage), "makemigrations", "--noinput", "--no-color", *report.local_apps],
+            manage,
+            ["makemigrations", "--noinput", "--no-color", *report.local_apps],
             cwd,
             env,
             timeout,

@@ -9,12 +9,14 @@ the packages in the dependency file, and the environment files.
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from pathlib import Path
 
 import libcst as cst
 
 from codemods import requirements, settings_env
-from fixer import git
+from fixer import git, redaction
 from fixer.apply import EnvVar, FixContext
 from fixer.project import is_test_settings
 from fixer.settings_eval import EnvRef
@@ -155,7 +157,7 @@ def _existing_names(text: str | None) -> set[str]:
 def _write_example(ctx: FixContext) -> None:
     current = ctx.changeset.read(EXAMPLE)
     have = _existing_names(current)
-    missing = [v for v in ctx.env_vars.values() if v.name not in have]
+    missing = [_placeholder(v) for v in ctx.env_vars.values() if v.name not in have]
     if not missing:
         return
     block = render("env_example.jinja", variables=missing, header=current is None)
@@ -166,11 +168,39 @@ def _write_example(ctx: FixContext) -> None:
     ctx.write(EXAMPLE, text, 5)
 
 
+def _placeholder(variable: EnvVar) -> EnvVar:
+    """The variable as `.env.example` may show it: a URL's password, a known-format token or
+    a secret's value becomes `change-me` (the real value goes to `.env` only)."""
+    example = variable.example or ""
+    parts = redaction.split_userinfo(example)
+    if parts is not None:
+        scheme, userinfo, rest = parts
+        user = userinfo.split(":", 1)[0] + ":" if ":" in userinfo else ""
+        example = f"{scheme}{user}change-me{rest}"
+    if redaction.looks_like_token(example) or (
+        variable.dev_value and variable.secret and variable.dev_value in example
+    ):
+        example = "change-me"
+    if example == variable.example:
+        return variable
+    return dataclasses.replace(variable, example=example)
+
+
+def _ignored_by_committed_rules(root, rel: str) -> bool:
+    """Ignored by a `.gitignore` of the repository, which every clone and branch sees; a rule
+    of this checkout only (.git/info/exclude, the user's global excludes) does not count."""
+    result = git.run(root, "check-ignore", "-v", "--no-index", "--", rel, check=False)
+    if result.returncode != 0:
+        return False
+    source = result.stdout.decode("utf-8", "replace").split(":", 1)[0]
+    return source.endswith(".gitignore") and not Path(source).is_absolute()
+
+
 def _ensure_ignored(ctx: FixContext) -> bool:
     """Make git ignore .env; False when djfix cannot be sure it is."""
     root = ctx.project.root
     in_git = git.is_repository(root)
-    if in_git and git.is_ignored(root, DOTENV):
+    if in_git and _ignored_by_committed_rules(root, DOTENV):
         return True
     gitignore = ctx.changeset.read(".gitignore")
     lines = {ln.strip() for ln in (gitignore or "").splitlines()}

@@ -8,7 +8,6 @@ Every call runs the real `git` in the repository; a folder that is not a git wor
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -16,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from fixer import redaction
 from fixer.errors import DjfixError
 
 
@@ -38,9 +38,43 @@ def is_repository(root: Path) -> bool:
 
 
 def dirty_paths(root: Path) -> list[str]:
-    """Tracked files with uncommitted changes (staged or not), as `git status` shows them."""
-    result = _git(root, "status", "--porcelain", "--untracked-files=no")
-    return [line[3:] for line in result.stdout.splitlines() if line.strip()]
+    """Tracked files with uncommitted changes (staged or not), relative to the top of the work
+    tree, unquoted (read with -z: a non-ASCII or odd name is seen as it is). A rename gives both
+    of its paths."""
+    result = subprocess.run(
+        ["git", "-C", str(root), "status", "--porcelain", "-z", "--untracked-files=no"],
+        capture_output=True,
+        check=False,
+        timeout=60,
+    )
+    fields = result.stdout.decode("utf-8", "surrogateescape").split("\0")
+    paths: list[str] = []
+    i = 0
+    while i < len(fields):
+        entry = fields[i]
+        i += 1
+        if len(entry) < 4:
+            continue
+        paths.append(entry[3:])
+        if entry[0] in "RC" or entry[1] in "RC":  # the source path follows as its own field
+            if i < len(fields) and fields[i]:
+                paths.append(fields[i])
+            i += 1
+    return paths
+
+
+def untracked_files(root: Path, rels: list[str]) -> list[str]:
+    """Those of `rels` (relative to `root`) that exist, are not tracked, and not ignored."""
+    if not rels:
+        return []
+    result = subprocess.run(
+        ["git", "-C", str(root), "ls-files", "-z", "--others", "--exclude-standard", "--", *rels],
+        capture_output=True,
+        check=False,
+        timeout=60,
+    )
+    listed = set(result.stdout.decode("utf-8", "surrogateescape").split("\0"))
+    return [rel for rel in rels if rel in listed]
 
 
 def is_tracked(root: Path, rel: str) -> bool:
@@ -68,12 +102,10 @@ class GitError(DjfixError):
     """A git command djfix needed failed; the message says which and what git said."""
 
 
-_CREDENTIALS = re.compile(r"(://)[^/@\s]+@")
-
-
 def redact(text: str) -> str:
-    """Hide the user-info part of URLs (a token in a remote URL) in text shown to the user."""
-    return _CREDENTIALS.sub(r"\1***@", text)
+    """Hide the user-info part of URLs (a token in a remote URL, in any position) and tokens
+    of a known format in text shown to the user."""
+    return redaction.mask_text(text)
 
 
 def _env(extra: dict[str, str] | None = None) -> dict[str, str]:

@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fixer import __version__, formatting, git
+from fixer import __version__, formatting, git, redaction
 from fixer.changeset import Changeset, FileChange, Stage
 from fixer.checks import ITEM_TITLES
 from fixer.errors import DjfixError, UsageError
@@ -145,7 +145,7 @@ class Delivery:
         if self.pushed:
             lines.append(f"Pushed {self.branch} to {self.pushed}.")
         lines.extend(f"Note: {note}" for note in self.notes)
-        return "\n".join(lines) + "\n"
+        return redaction.mask_text("\n".join(lines) + "\n")
 
 
 # -- the plan of commits ---------------------------------------------------------------------------
@@ -314,6 +314,15 @@ def _foreign_commits(top: Path, tip: str, *exclude: str) -> list[str] | None:
     ]
 
 
+def _record_ref(branch: str) -> str:
+    """Where djfix keeps the tip it made for `branch` (outside refs/heads: no branch shows)."""
+    return f"refs/djfix/tips/{branch}"
+
+
+def _remember_tip(top: Path, branch: str, tip: str) -> None:
+    git.run(top, "update-ref", "-m", "djfix: the tip djfix made", _record_ref(branch), tip)
+
+
 def _check_branch_is_ours(top: Path, branch: str, existing: str, base: str) -> None:
     foreign = _foreign_commits(top, existing, base)
     if foreign is None:
@@ -327,6 +336,14 @@ def _check_branch_is_ours(top: Path, branch: str, existing: str, base: str) -> N
             f"the branch {branch} exists and has commits djfix did not make:\n{shown}\n"
             f"djfix will not change it: pass --branch NAME, or rename or delete that branch"
         )
+    made = git.resolve(top, _record_ref(branch))
+    if made is not None and made != existing:
+        raise DjfixError(
+            f"the branch {branch} was changed after djfix made it: its tip is {existing[:7]}, "
+            f"djfix left it at {made[:7]} (a commit was amended or added). djfix will not "
+            f"discard that work: merge it into your own branch, or rename the branch "
+            f"(git branch -m {branch} NEW), or pass --branch NAME"
+        )
     if git.is_ancestor(top, existing, base):
         # no commit of its own beyond HEAD: it is djfix's only if its last commit says so
         last = git.commit_messages(top, existing, limit=0)
@@ -339,22 +356,53 @@ def _check_branch_is_ours(top: Path, branch: str, existing: str, base: str) -> N
 
 
 def _dirty_overlap(top: Path, prefix: str, changes: list[FileChange]) -> list[str]:
-    dirty = set()
-    for entry in git.dirty_paths(top):
-        dirty.add(entry.split(" -> ")[-1].strip('"'))
+    dirty = set(git.dirty_paths(top))  # unquoted, both paths of a rename
     return [c.rel for c in changes if prefix + c.rel in dirty]
 
 
 # -- delivering ------------------------------------------------------------------------------------
 
 
-def _write_untracked(root: Path, changes: list[FileChange]) -> list[str]:
+def _write_untracked(root: Path, changes: list[FileChange], notes: list[str]) -> list[str]:
+    """Write the files never committed (.env), and make sure git ignores them in the checkout
+    as it is now: the `.gitignore` that ignores them may be only on the djfix branch (--stay, a
+    refused switch), so they go into the repository's own exclude file too."""
     if not changes:
         return []
     overlay = Changeset(root)
     for change in changes:
         overlay.write(change.rel, change.new, tracked=False)
-    return overlay.commit()
+    written = overlay.commit()
+    exposed = [rel for rel in written if not git.is_ignored(root, rel)]
+    if exposed:
+        try:
+            _exclude(root, exposed)
+        except (OSError, git.GitError) as exc:
+            notes.append(
+                f"{', '.join(exposed)} is NOT ignored by git in this checkout yet (it holds "
+                f"values that must never be committed): add it to .gitignore ({exc})"
+            )
+        else:
+            notes.append(
+                f"{', '.join(exposed)} is ignored by git in this checkout through "
+                ".git/info/exclude (the .gitignore line is on the djfix branch)"
+            )
+    return written
+
+
+def _exclude(root: Path, rels: list[str]) -> None:
+    top = git.toplevel(root)
+    prefix = root.resolve().relative_to(top.resolve()).as_posix()
+    prefix = "" if prefix == "." else prefix + "/"
+    path = Path(git.out(top, "rev-parse", "--git-path", "info/exclude"))
+    path = path if path.is_absolute() else top / path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    lines = set(text.splitlines())
+    added = [f"/{prefix}{rel}" for rel in rels if f"/{prefix}{rel}" not in lines]
+    if added:
+        sep = "" if not text or text.endswith("\n") else "\n"
+        path.write_text(text + sep + "\n".join(added) + "\n", encoding="utf-8")
 
 
 def deliver(
@@ -443,7 +491,7 @@ def deliver(
             delivery.state = "unchanged"
             delivery.tip = existing
         delivery.checked_out = original
-        delivery.written = _write_untracked(root, untracked)
+        delivery.written = _write_untracked(root, untracked, delivery.notes)
         if push and existing is not None:
             _push(top, push, branch, base, delivery)
         elif push:
@@ -480,7 +528,7 @@ def deliver(
             tree = index.write()
             if tree == git.tree_of(top, parent):
                 continue  # the filters made the files what they were: nothing to commit
-            message = _message(group, summaries, untracked, verification)
+            message = redaction.mask_text(_message(group, summaries, untracked, verification))
             parent = git.commit_tree(top, tree, parent, message, identity)
             commits.append(Commit(parent, group.item, message.splitlines()[0], group.files))
     tip = parent
@@ -504,6 +552,7 @@ def deliver(
                 )
         else:
             git.update_ref(top, branch, tip, existing, reason)
+        _remember_tip(top, branch, tip)
         delivery.state = "updated" if existing is not None else "created"
         delivery.tip = tip
         delivery.previous = existing
@@ -519,7 +568,7 @@ def deliver(
                 f"the checkout stays on {original}: git would not switch to {branch} ({refused}); "
                 f"the branch is complete"
             )
-    delivery.written = _write_untracked(root, untracked)
+    delivery.written = _write_untracked(root, untracked, delivery.notes)
     if push:
         if delivery.state == "nothing":
             delivery.notes.append("nothing was pushed: there is no branch to push")

@@ -30,6 +30,7 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
+from fixer import redaction
 from fixer.errors import DjfixError, UsageError
 from fixer.settings_eval import EnvRef
 
@@ -74,12 +75,12 @@ class Remote:
 # -- remotes ---------------------------------------------------------------------------------
 
 _SCP = re.compile(r"^(?:[^@/\s]+@)?(?P<host>[^:/\s]+):(?!/)(?P<path>\S+)$")
-_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/@\s]+@")
 
 
 def mask_url(text: str) -> str:
-    """`text` with the credentials of any URL in it (https://user:token@host) replaced."""
-    return _USERINFO.sub(r"\g<scheme>***@", text)
+    """`text` with the credentials of any URL in it (https://user:token@host, in any
+    position, a password with raw `/?#@:` included) and any known-format token replaced."""
+    return redaction.mask_text(text)
 
 
 def parse_remote(url_or_slug: str, provider: str | None = None) -> Remote:
@@ -407,7 +408,9 @@ def _connect(
             f"a {'pull' if remote.provider == 'github' else 'merge'} request on {remote.host} "
             f"needs a token: set {variable}"
         )
-    return _Api(remote.provider, api_base(remote, api_url), token, token_name, sleep), remote
+    base_url = api_base(remote, api_url)
+    _check_token_host(remote, base_url, api_url)
+    return _Api(remote.provider, base_url, token, token_name, sleep), remote
 
 
 def open_or_update(
@@ -482,6 +485,32 @@ def find_declined(
             return PullRequest(latest["web_url"], int(latest["iid"]), False, "declined")
         return None
     return None
+
+
+_FORGE_APIS = {"github.com": "api.github.com", "gitlab.com": "gitlab.com"}
+
+
+def _check_token_host(remote: Remote, base_url: str, api_url: str | None) -> None:
+    """The token goes only to the forge the remote names exactly (github.com, gitlab.com), to
+    the host the user named with --api-url, or to the CI's own server: never to a host that
+    merely looks like a forge (github.com.evil.example, gitlab.example.com.attacker.net)."""
+    api_host = (urllib.parse.urlsplit(base_url).hostname or "").lower()
+    if api_url:
+        return  # named by the user
+    remote_host = remote.host.split(":")[0].lower()
+    if _FORGE_APIS.get(remote_host) == api_host:
+        return
+    ci_hosts = {
+        (urllib.parse.urlsplit(os.environ.get("GITHUB_SERVER_URL", "")).hostname or "").lower(),
+        os.environ.get("CI_SERVER_HOST", "").split(":")[0].lower(),
+    } - {""}
+    if remote_host in ci_hosts:
+        return
+    raise UsageError(
+        f"the remote's host {remote.host} is not {' or '.join(_FORGE_APIS)}: djfix sends your "
+        f"token only to a server you name: pass --api-url https://{remote.host}/"
+        f"{'api/v3' if remote.provider == 'github' else 'api/v4'} if {remote.host} is yours"
+    )
 
 
 def _quote(segment: str) -> str:
@@ -668,7 +697,7 @@ def propose(
         delivery.branch,
         target,
         title,
-        body,
+        redaction.mask_text(body),
         token,
         api_url=api_url,
         sleep=sleep,

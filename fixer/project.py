@@ -17,9 +17,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-from fixer import deploy_files
+from fixer import deploy_files, redaction
 from fixer.errors import DjfixError, UsageError
 from fixer.settings_eval import (
     EnvDict,
@@ -152,6 +151,8 @@ class ProjectModel:
     settings: SettingsModule
     settings_modules: dict[str, SettingsModule]
     notes: list[str] = field(default_factory=list)
+    # checklist item -> why the part of it that needs Django to run was not proved
+    unverified: dict[int, str] = field(default_factory=dict)
     installed_apps: list[str] = field(default_factory=list)
     apps: list[App] = field(default_factory=list)
     wsgi_application: str | None = None
@@ -1102,17 +1103,9 @@ def is_test_settings(dotted: str) -> bool:
 
 
 def mask_url(url: str) -> str:
-    """The URL with any user and password replaced, safe to print."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "<unparsable URL>"
-    if parts.username is None and parts.password is None:
-        return url
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return parts._replace(netloc=f"***@{host}").geturl()
+    """The URL with any user and password replaced, safe to print (a password with raw
+    `/ ? # @ :` in it included)."""
+    return redaction.mask_url(url)
 
 
 def url_kind(url: str) -> str | None:

@@ -9,25 +9,73 @@ shown as one problem with several reasons.
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
 import json
 import os
 import sys
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 import typer
 
-from fixer import __version__
+from fixer import __version__, redaction
 from fixer.checks import ITEM_TITLES, CheckResult, all_rules
 from fixer.docs import PROJECT_URL, rule_url
 from fixer.findings import Finding, FixSafety, Rule, Severity
 from fixer.project import ProjectModel
 
+# -- masking: no secret of the project in any output ----------------------------------------------
+
+
+def remember_project_secrets(project: ProjectModel) -> None:
+    """Hand the literal secrets of the project's settings (secret names, known-format tokens,
+    URL passwords) to the masking every output goes through."""
+    for module in project.settings_modules.values():
+        tree = module.file.tree if module.file is not None else None
+        if tree is not None:
+            redaction.remember(redaction.secrets_in_source(tree))
+
+
+def _masked(render: Callable[..., str]) -> Callable[..., str]:
+    """The renderer's output with every secret masked (the first argument is the project, or a
+    result that carries it)."""
+
+    @functools.wraps(render)
+    def wrapper(first: Any, *args: Any, **kwargs: Any) -> str:
+        project = getattr(first, "project", first)
+        if isinstance(project, ProjectModel):
+            remember_project_secrets(project)
+        return redaction.mask_text(render(first, *args, **kwargs))
+
+    return wrapper
+
+
+def _masked(render: Callable[..., str]) -> Callable[..., str]:
+    """The renderer's output with every secret masked (the first argument is the project, or a
+    result that carries it)."""
+
+    @functools.wraps(render)
+    def wrapper(first: Any, *args: Any, **kwargs: Any) -> str:
+        project = getattr(first, "project", first)
+        if isinstance(project, ProjectModel):
+            remember_project_secrets(project)
+        return redaction.mask_text(render(first, *args, **kwargs))
+
+    return wrapper
+
+
 _SEVERITY_COLOUR = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
-_STATUS_COLOUR = {"pass": "green", "fail": "red", "n/a": "bright_black", "skipped": "bright_black"}
+_STATUS_COLOUR = {
+    "pass": "green",
+    "fail": "red",
+    "n/a": "bright_black",
+    "skipped": "bright_black",
+    "not verified": "yellow",
+}
 _SEVERITY_RANK = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 
 # Rules that describe the same problem when they report the same line: the setting is written in
@@ -226,6 +274,7 @@ def _problem_lines(problem: Problem, style) -> list[str]:
     return lines
 
 
+@_masked
 def render_text(
     project: ProjectModel,
     result: CheckResult,
@@ -275,6 +324,8 @@ def render_text(
         status = result.items.get(item, "skipped")
         count = sum(1 for f in result.findings if f.item == item)
         suffix = f"  {count} finding{'s' if count != 1 else ''}" if count else ""
+        if status == "not verified" and item in project.unverified:
+            suffix += f"  ({project.unverified[item]})"
         lines.append(
             f"  {item:>2}  {title:<40} "
             + style(f"{status:<7}", fg=_STATUS_COLOUR.get(status, "red"))
@@ -338,6 +389,7 @@ def render_statistics(findings: list[Finding], output_format: str = "text") -> s
 # -- JSON --------------------------------------------------------------------------------------
 
 
+@_masked
 def render_json(
     project: ProjectModel, result: CheckResult, *, files: list[str] | None = None
 ) -> str:
@@ -496,6 +548,7 @@ def sarif_fixes(applied, prefix: str = "") -> dict[Finding, dict[str, Any]]:
     return out
 
 
+@_masked
 def render_sarif(
     project: ProjectModel,
     result: CheckResult,
@@ -579,6 +632,7 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
+@_masked
 def render_github(
     project: ProjectModel, result: CheckResult, *, files: list[str] | None = None
 ) -> str:
@@ -626,6 +680,7 @@ def _secret_lines(ctx) -> list[str]:
     return lines
 
 
+@_masked
 def render_apply_summary(result, *, written: bool, color: bool) -> str:
     """Per checklist item: fixed and verified / fixed / left out (broke step N) / open / pass /
     n/a, and why; then the verification table, secrets to rotate and notes."""

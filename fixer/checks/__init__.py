@@ -202,5 +202,7 @@ def run_checks(
         findings.extend(found)
         if item is not None:
             items[item] = "fail" if found else ("pass" if applicable else "n/a")
+            if items[item] == "pass" and item in project.unverified:
+                items[item] = "not verified"
     findings.sort(key=Finding.sort_key)
     return CheckResult(findings, dict(sorted(items.items())), errors)

@@ -114,6 +114,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from fixer import redaction
 from fixer.checks import rule
 from fixer.findings import Finding, Fix, FixSafety, Severity
 from fixer.project import ProjectModel, cache_kind, is_test_settings, mask_url
@@ -326,7 +327,9 @@ _URL_WITH_USER = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://[^/@\s]+@")
 
 def _secret_name(name: str) -> bool:
     upper = name.upper()
-    return bool(_SECRET_NAME.search(upper)) and not any(n in upper for n in _NOT_SECRET)
+    if bool(_SECRET_NAME.search(upper)) and not any(n in upper for n in _NOT_SECRET):
+        return True
+    return redaction.is_secret_name(name)  # a word of the name: GITHUB_TOKEN_VALUE, APIKEY
 
 
 def _masked_url(url: str) -> str:
@@ -342,12 +345,15 @@ def _secret_kind(ctx: tuple[str, ...], var: str | None, value: str) -> str | Non
     if not value.strip():
         return None
     name = ctx[-1] if ctx else ""
-    if _URL_WITH_PASSWORD.match(value):
+    # the user-info runs to the last "@" before the host: a password may hold raw / ? # @ :
+    if _URL_WITH_PASSWORD.match(value) or redaction.url_password(value):
         return f"a password in {_masked_url(value)}"
-    if name.upper().endswith("_DSN") and _URL_WITH_USER.match(value):
+    if name.upper().endswith("_DSN") and redaction.split_userinfo(value) is not None:
         return f"a key in {_masked_url(value)}"
     if _secret_name(name) or (var is not None and _secret_name(var)):
         return f"a {len(value)}-character string"
+    if redaction.looks_like_token(value):
+        return f"a token in a known format (a {len(value)}-character string)"
     return None
 
 

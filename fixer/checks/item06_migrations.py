@@ -18,8 +18,8 @@ read as Django's migration loader reads them, without a database:
   concrete, managed model but that has no migration at all (no migrations folder, or an empty
   one).
 
-Where Django can run (`--python PATH`, or the `python` on PATH that imports Django from the
-project's source root), djfix also asks Django itself, in a subprocess, with a dummy
+Where Django can run (`check --python PATH`; `apply` also uses the `python` on PATH that
+imports Django), djfix also asks Django itself, in a subprocess, with a dummy
 `SECRET_KEY`, `DEBUG=False`, `ALLOWED_HOSTS=*`, `STARTUP_CHECKS=false` and every database
 replaced by an sqlite file in a temporary folder (your databases are never touched):
 
@@ -28,8 +28,9 @@ replaced by an sqlite file in a temporary folder (your databases are never touch
 - `migrate-plan-fails` (DJ067): `manage.py migrate --plan` fails on an empty database for a
   reason the static checks did not find.
 
-When Django cannot run (not importable, settings that do not load, a timeout), djfix says so
-once in a note and keeps the static findings.
+When Django does not run (`check` without `--python`, not importable, settings that do not
+load, a timeout), djfix says so once in a note, keeps the static findings, and the item reads
+"not verified" instead of "pass". Django always runs in a temporary copy of the repository.
 
 Dependencies on apps outside the repository (`django.contrib.*`, third-party packages) cannot be
 checked statically and are skipped, as are swappable dependencies on `AUTH_USER_MODEL` when the
@@ -90,8 +91,8 @@ fails with "relation does not exist".
 - DJ061, DJ062, DJ064 and DJ067 need a person to decide which migration is right.
 
 ## Options
-`--python PATH`: the interpreter that runs the project's Django (by default the `python` on
-PATH, when it imports Django from the project's source root).
+`--python PATH`: the interpreter that runs the project's Django (`check` runs nothing without
+it; `apply` falls back to the `python` on PATH, when it imports Django).
 """
 
 from __future__ import annotations
@@ -530,6 +531,7 @@ def _dynamic(project: ProjectModel, python: str | None, static: list[Finding]) -
     if report.note:
         if report.note not in project.notes:
             project.notes.append(report.note)
+        project.unverified[ITEM] = _NOT_VERIFIED
         return
     without = {f.message.split("'")[1] for f in static if f.rule is MIGRATIONS_MISSING}
     by_app: dict[str, list[django_runner.Change]] = {}
@@ -578,6 +580,14 @@ def check(project: ProjectModel, options: dict[str, Any]) -> Iterator[Finding]:
     yield from static
     if run:
         yield from _dynamic(project, python, static)
+    else:
+        project.unverified[ITEM] = _NOT_VERIFIED
+
+
+_NOT_VERIFIED = (
+    "not verified: models without migrations and `migrate --plan` need Django to run "
+    "(--python PATH)"
+)
 
 
 def fix(ctx) -> None:

@@ -1,0 +1,227 @@
+"""What is a secret, and how to show text without one.
+
+One place for the rules every output uses (reports, the apply summary, commit messages, the
+pull request body, error messages, `.env.example`):
+
+- a setting or variable whose name says SECRET, TOKEN, PASSWORD, PASSWD, PASS or KEY (as a
+  word of the name: `API_KEY`, `GITHUB_TOKEN_VALUE`, `SECRET_FOR_HOOKS`), except names known to
+  hold no secret (`KEY_PREFIX`, `CACHE_KEY`, `PUBLIC_KEY`, ...);
+- a value in a known token format (GitHub `ghp_`/`github_pat_`, GitLab `glpat-`, AWS `AKIA`,
+  Slack `xox?-`, Stripe `sk_live_`/`rk_live_`), whatever its name;
+- the user-info part of a URL (`scheme://user:password@host`), where the password may hold raw
+  `/`, `?`, `#`, `@` and `:` (a URL parser splits such a URL at the wrong place and prints part
+  of the password as the host or the path: here the user-info runs to the last `@` that is
+  followed by a host).
+
+`mask_text` replaces all of these, and every value `remember` was given (the literal secrets
+of the project being fixed), by `***`.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import threading
+from collections.abc import Iterable
+
+MASK = "***"
+
+_SECRET_WORD = re.compile(
+    r"(?:^|_)(?:SECRET|SECRETS|TOKEN|TOKENS|PASSWORD|PASSWD|PASS|PWD|KEY|APIKEY|DSN)(?:_|$)"
+)
+_NOT_SECRET = (
+    "PUBLIC",
+    "PUBLISHABLE",
+    "SITE_KEY",
+    "VERIFYING_KEY",
+    "PRIMARY_KEY",
+    "CACHE_KEY",
+    "SORT_KEY",
+    "LOOKUP_KEY",
+    "ERRORS_KEY",
+    "FOREIGN_KEY",
+    "KEY_PREFIX",
+    "KEY_FUNCTION",
+    "KEY_FUNC",
+    "PASSWORD_HASHERS",
+    "PASSWORD_VALIDATORS",
+    "PASSWORD_RESET",
+    "TOKEN_EXPIR",
+    "TOKEN_LIFETIME",
+    "TOKEN_TTL",
+    "SESSION_KEY",
+    "KEY_ID",
+)
+
+_TOKEN_FORMATS = re.compile(
+    r"\b(?:"
+    r"gh[pousr]_[A-Za-z0-9]{20,}"
+    r"|github_pat_[A-Za-z0-9_]{20,}"
+    r"|glpat-[A-Za-z0-9_\-]{20,}"
+    r"|(?:AKIA|ASIA)[0-9A-Z]{16}"
+    r"|xox[abposr]-[A-Za-z0-9\-]{10,}"
+    r"|[sr]k_live_[A-Za-z0-9]{16,}"
+    r")"
+)
+
+_SCHEME = r"[A-Za-z][A-Za-z0-9+.\-]*://"
+_URL = re.compile(_SCHEME + r"[^\s'\"<>`]+")
+_HOST_AFTER = re.compile(r"[A-Za-z0-9.\-_~%]+|\[[0-9A-Fa-f:.]+\]")
+
+
+def is_secret_name(name: str) -> bool:
+    """The name of a setting or variable that holds a secret."""
+    upper = name.upper()
+    return bool(_SECRET_WORD.search(upper)) and not any(n in upper for n in _NOT_SECRET)
+
+
+def looks_like_token(value: str) -> bool:
+    """A value in one of the known token formats."""
+    return bool(_TOKEN_FORMATS.search(value))
+
+
+def split_userinfo(url: str) -> tuple[str, str, str] | None:
+    """(scheme://, user-info, @host...) of a URL with a user-info part, else None. The
+    user-info runs to the last `@` followed by a host (and a port, a path or the end), so a
+    password holding raw `/ ? # @ :` is not cut short; a part with a `/` but no `:` is a path,
+    not a user-info."""
+    found = re.match(_SCHEME, url)
+    if found is None:
+        return None
+    scheme, rest = found.group(0), url[found.end() :]
+    for at in range(len(rest) - 1, -1, -1):
+        if rest[at] != "@":
+            continue
+        host = _HOST_AFTER.match(rest, at + 1)
+        if host is None:
+            continue
+        after = rest[host.end() :]
+        if after and not re.match(r"(?::\d*)?(?:[/?#]|$)", after):
+            continue
+        userinfo = rest[:at]
+        if not userinfo or ("/" in userinfo and ":" not in userinfo):
+            continue
+        return scheme, userinfo, rest[at:]
+    return None
+
+
+def url_password(url: str) -> str | None:
+    """The password of a URL's user-info (`:pw@`), or None."""
+    parts = split_userinfo(url)
+    if parts is None or ":" not in parts[1]:
+        return None
+    return parts[1].split(":", 1)[1] or None
+
+
+_PLACEHOLDER = re.compile(
+    r"(?i)^(?:password|passwd|change-?me|changeit|x{3,}|\*+|"
+    r"<[^<>]*>|\$\{?\w+\}?|\{\{[^{}]*\}\})$"
+)
+
+
+def is_placeholder(password: str) -> bool:
+    """A password that is no secret: a placeholder (`password`, `change-me`, `<password>`) or
+    a reference to a variable (`${DB_PASSWORD}`)."""
+    return bool(_PLACEHOLDER.match(password))
+
+
+def mask_url(url: str) -> str:
+    """The URL with its user-info (user and password, or a token) replaced by ***; a
+    placeholder password (`user:password@`, `${DB_PASSWORD}`) is shown as it is."""
+    parts = split_userinfo(url)
+    if parts is None:
+        return url
+    scheme, userinfo, rest = parts
+    if ":" in userinfo and is_placeholder(userinfo.split(":", 1)[1]):
+        return url
+    return f"{scheme}{MASK}{rest}"
+
+
+_KNOWN: set[str] = set()
+_LOCK = threading.Lock()
+
+
+def _maskable(value: object) -> bool:
+    # a plain word ("postgres", "django") as a password is a secret too, but replacing every
+    # occurrence of a word would garble the output: only values no prose holds are remembered
+    return (
+        isinstance(value, str)
+        and len(value) >= 8
+        and not value.isalpha()
+        and not is_placeholder(value)
+        and not value.isspace()
+    )
+
+
+def remember(values: Iterable[str]) -> None:
+    """Values that must never be shown (the literal secrets of the project being fixed)."""
+    with _LOCK:
+        _KNOWN.update(v for v in values if _maskable(v))
+
+
+def mask_text(text: str) -> str:
+    """`text` with every URL's user-info, every known-format token and every remembered
+    secret replaced by ***."""
+    if not text:
+        return text
+    text = _URL.sub(lambda m: mask_url(m.group(0)), text)
+    text = _TOKEN_FORMATS.sub(MASK, text)
+    with _LOCK:
+        known = sorted(_KNOWN, key=len, reverse=True)
+    for value in known:
+        if value in text:
+            text = text.replace(value, MASK)
+    return text
+
+
+def secrets_in_source(tree: ast.Module) -> set[str]:
+    """The string literals of a module that are secrets: assigned to (or the default of a read
+    of) a secret name, a dict entry with a secret key, a known-format token, a URL's
+    password."""
+    found: set[str] = set()
+
+    def add(value: object, name: str | None) -> None:
+        if not isinstance(value, str) or not value.strip():
+            return
+        password = url_password(value)
+        if password and not is_placeholder(password):
+            found.add(password)
+            parts = split_userinfo(value)
+            if parts is not None:
+                found.add(parts[1])
+        if looks_like_token(value) or (name is not None and is_secret_name(name)):
+            found.add(value)
+
+    def strings(node: ast.AST, name: str | None) -> None:
+        if isinstance(node, ast.Constant):
+            add(node.value, name)
+        elif isinstance(node, ast.Dict):
+            for key, value in zip(node.keys, node.values, strict=True):
+                key_name = key.value if isinstance(key, ast.Constant) else None
+                strings(value, key_name if isinstance(key_name, str) else name)
+        elif isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+            for element in node.elts:
+                strings(element, name)
+        elif isinstance(node, ast.Call):
+            var = None
+            if node.args and isinstance(node.args[0], ast.Constant):
+                var = node.args[0].value if isinstance(node.args[0].value, str) else None
+            for arg in node.args[1:]:
+                strings(arg, var or name)
+            for keyword in node.keywords:
+                strings(keyword.value, var or name)
+        elif isinstance(node, (ast.BoolOp, ast.BinOp, ast.IfExp)):
+            for child in ast.iter_child_nodes(node):
+                strings(child, name)
+
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                name = target.id if isinstance(target, ast.Name) else None
+                if isinstance(target, ast.Subscript) and isinstance(target.slice, ast.Constant):
+                    name = str(target.slice.value)
+                strings(node.value, name)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            add(node.value, None)
+    return found
