@@ -135,7 +135,7 @@ def test_pull_request_body_shows_no_secret(repo, monkeypatch):
     delivery = handover.deliver(result, stay=True)
     sent = {}
 
-    def fake(provider, url, branch, base, title, body, token, api_url=None):
+    def fake(provider, url, branch, base, title, body, token, api_url=None, sleep=None):
         sent["body"] = body
 
     monkeypatch.setattr(pr, "open_or_update", fake)
