@@ -14,7 +14,9 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from fixer import deploy_files
 from fixer.project import ProjectModel
+from fixer.settings_eval import EnvDict, EnvRef
 from fixer.templating import render as render_template
 
 if TYPE_CHECKING:
@@ -89,6 +91,33 @@ class ContainerSpec:
     notes: list[str] = field(default_factory=list)
     #: the static storage keeps a manifest the app reads at runtime
     manifest: bool = False
+    #: project files the server choice needs ({repository path: text})
+    files: dict[str, str] = field(default_factory=dict)
+    #: the venv's own installers, removed once the dependencies are in (setuptools stays when
+    #: the project declares it: pkg_resources at run time)
+    installers: list[str] = field(default_factory=list)
+
+    @property
+    def healthcheck_json(self) -> str:
+        import json
+
+        probe = (
+            "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:' + "
+            "os.environ.get('PORT', '8000') + '/health', timeout=4)"
+        )
+        return json.dumps(["python", "-c", probe])
+
+    @property
+    def install_commands(self) -> list[str]:
+        if not self.installers:
+            return self.install
+        return [*self.install, "python -m pip uninstall -y " + " ".join(self.installers)]
+
+    @property
+    def build_env_lines(self) -> list[str]:
+        import shlex
+
+        return [f"{name}={shlex.quote(value)}" for name, value in self.build_env.items()]
 
     @property
     def server_label(self) -> str:
@@ -142,23 +171,165 @@ def manage_dir(project: ProjectModel) -> str:
     return posixpath.dirname(project.manage_py)
 
 
-def server_choice(project: ProjectModel) -> tuple[str, str, list[str]]:
-    """(server, `module:application`, packages it needs)."""
+@dataclass
+class ServerChoice:
+    server: str
+    #: `module:application`
+    target: str
+    #: packages the dependency file must declare for it
+    packages: list[str]
+    #: files the choice needs that the project lacks ({repository path: text})
+    files: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+_TARGET = re.compile(r"^([A-Za-z_][\w.]*)(?::([A-Za-z_][\w.]*))?$")
+#: what in a module's source shows it is an ASGI/WSGI entry point: Django is set up in it
+_ENTRY_POINT = re.compile(
+    r"get_(?:asgi|wsgi)_application|get_default_application|django\.setup\(|\bsetup\(\)"
+)
+
+
+def _module_text(project: ProjectModel, module: str) -> str | None:
+    path = project.module_path(module)
+    if path is None:
+        return None
+    return project.cache.text(path).text
+
+
+def _server_packages(project: ProjectModel, server: str) -> list[str]:
+    if server == "daphne" and _channels_bundles_daphne(project):
+        return []
+    return {
+        "gunicorn": ["gunicorn"],
+        "gunicorn-uvicorn": ["gunicorn", "uvicorn"],
+        "uvicorn": ["uvicorn"],
+        "daphne": ["daphne"],
+    }[server]
+
+
+def _channels_bundles_daphne(project: ProjectModel) -> bool:
+    """Channels before 4 installs daphne itself (a pinned range): adding daphne could clash."""
+    from fixer.project import lowest_version
+
+    req = project.packages.get("channels")
+    if req is None:
+        return False
+    version = lowest_version(req.spec)
+    return version is not None and version < (4, 0)
+
+
+def _old_server(project: ProjectModel) -> ServerChoice | None:
+    """The app server the old image already ran on one of this project's modules: a working
+    start is kept (uvicorn stays uvicorn)."""
+    from fixer.checks.item01_dockerfile import api_image
+
+    image = api_image(project)
+    if image is None:
+        return None
+    commands = list(image.start)
+    for script in image.scripts.values():
+        commands.extend(script)
+    commands.extend(c for _, c in image.programs)
+    for server, argv in deploy_files.server_commands(commands):
+        if server not in ("gunicorn", "uvicorn", "daphne"):
+            continue
+        args = argv[1:]
+        if server == "gunicorn" and any("UvicornWorker" in a for a in args):
+            server = "gunicorn-uvicorn"
+        for arg in args:
+            m = _TARGET.match(arg)
+            if m is None or "." not in m[1] and m[2] is None:
+                continue
+            module, attr = m[1], m[2] or "application"
+            text = _module_text(project, module)
+            if text is None or not re.search(rf"^\s*{re.escape(attr)}\s*=", text, re.M):
+                continue
+            if server == "uvicorn" and not project.has_package("uvicorn"):
+                break
+            return ServerChoice(server, f"{module}:{attr}", _server_packages(project, server))
+    return None
+
+
+def _asgi_choice(project: ProjectModel, dotted: str) -> ServerChoice | None:
+    module, attr = dotted.rsplit(".", 1)
+    text = _module_text(project, module)
+    if text is None:
+        return None
+    target = f"{module}:{attr}"
+    channels = project.has_package("channels")
+    if _ENTRY_POINT.search(text) or not channels:
+        if channels and (project.has_package("daphne") or _channels_bundles_daphne(project)):
+            server = "daphne"
+        elif project.has_package("uvicorn") and not project.has_package("gunicorn"):
+            server = "uvicorn"
+        else:
+            server = "gunicorn-uvicorn"
+        return ServerChoice(server, target, _server_packages(project, server))
+    # Channels 2 style: ASGI_APPLICATION names the routing, which imports consumers and models
+    # before Django is set up; an ASGI server cannot load it alone, so an entry point sets
+    # Django up first
+    package = module.rsplit(".", 1)[0] if "." in module else project.settings_module.split(".")[0]
+    entry = f"{package}.asgi"
+    server = "daphne" if project.has_package("daphne") or _channels_bundles_daphne(project) else (
+        "gunicorn-uvicorn"
+    )
+    choice = ServerChoice(server, f"{entry}:application", _server_packages(project, server))
+    existing = _module_text(project, entry)
+    if existing is not None:
+        if _ENTRY_POINT.search(existing) and re.search(r"^application\s*=", existing, re.M):
+            return choice
+        return None
+    path = project.module_path(package)
+    if path is None:
+        return None
+    folder = path.parent if path.name == "__init__.py" else path.with_suffix("")
+    rel = project.rel(folder / "asgi.py")
+    choice.files[rel] = render_template(
+        "docker/asgi_entry.py.jinja",
+        settings_module=project.production_module or project.settings_module,
+        routing=module,
+        attr=attr,
+    )
+    choice.notes.append(
+        f"ASGI_APPLICATION names the Channels routing ({dotted}), which an ASGI server cannot "
+        f"load before Django is set up: {rel} sets Django up and serves it"
+    )
+    return choice
+
+
+def server_choice(project: ProjectModel) -> ServerChoice:
+    """The app server and the module it serves: the old image's when it already served one of
+    the project's modules, else from ASGI_APPLICATION / WSGI_APPLICATION, else the wsgi.py or
+    asgi.py that exists."""
+    old = _old_server(project)
+    if old is not None:
+        return old
+    notes: list[str] = []
     asgi = project.asgi_application
     if asgi and "." in asgi:
-        module = asgi.rsplit(".", 1)
-        target = f"{module[0]}:{module[1]}"
-        if project.has_package("channels") and project.has_package("daphne"):
-            return "daphne", target, ["daphne"]
-        if project.has_package("uvicorn") and not project.has_package("gunicorn"):
-            return "uvicorn", target, ["uvicorn"]
-        return "gunicorn-uvicorn", target, ["gunicorn", "uvicorn"]
+        choice = _asgi_choice(project, asgi)
+        if choice is not None:
+            return choice
+        notes.append(
+            f"ASGI_APPLICATION ({asgi}) cannot be served as it is: the image serves the "
+            "project over WSGI, without websockets"
+        )
+    package = project.settings_module.split(".")[0]
+    candidates = []
     wsgi = project.wsgi_application
     if wsgi and "." in wsgi:
-        module = wsgi.rsplit(".", 1)
-        return "gunicorn", f"{module[0]}:{module[1]}", ["gunicorn"]
-    package = project.settings_module.split(".")[0]
-    return "gunicorn", f"{package}.wsgi:application", ["gunicorn"]
+        candidates.append(("gunicorn", wsgi))
+    candidates += [("gunicorn", f"{package}.wsgi.application")]
+    candidates += [("gunicorn-uvicorn", f"{package}.asgi.application")]
+    for server, dotted in candidates:
+        module, attr = dotted.rsplit(".", 1)
+        if _module_text(project, module) is not None:
+            choice = ServerChoice(server, f"{module}:{attr}", _server_packages(project, server))
+            choice.notes.extend(notes)
+            return choice
+    notes.append(f"no WSGI or ASGI module was found: the image serves {package}.wsgi")
+    return ServerChoice("gunicorn", f"{package}.wsgi:application", ["gunicorn"], notes=notes)
 
 
 def server_command(server: str, target: str) -> list[str]:
@@ -249,8 +420,9 @@ def install_steps(project: ProjectModel) -> tuple[str, list[str], list[str], lis
             "uv",
             files,
             [
-                f"pip install --no-cache-dir {UV}",
-                f"{cd}uv sync{flag} --no-dev --no-install-project --no-cache",
+                "python -m venv /opt/uv",
+                f"/opt/uv/bin/pip install --no-cache-dir {UV}",
+                f"{cd}/opt/uv/bin/uv sync{flag} --no-dev --no-install-project --no-cache",
             ],
             ["UV_PROJECT_ENVIRONMENT=/opt/venv", "UV_PYTHON_DOWNLOADS=never"],
         )
@@ -337,7 +509,8 @@ def _reported_steps(project: ProjectModel) -> list[str]:
 def spec(project: ProjectModel, options: dict[str, Any] | None = None) -> ContainerSpec:
     options = options or {}
     manager, files, install, builder_env = install_steps(project)
-    server, target, server_packages = server_choice(project)
+    choice = server_choice(project)
+    server, target, server_packages = choice.server, choice.target, choice.packages
     build, runtime = _source_built(project)
     old_build, old_runtime, dropped = _carried_packages(project)
     static_root, static_url, notes = _static_paths(project)
@@ -354,6 +527,7 @@ def spec(project: ProjectModel, options: dict[str, Any] | None = None) -> Contai
             "the old Dockerfile installed " + ", ".join(dropped) + ", which the generated image "
             "leaves out: the app server runs alone, nginx serves the static files"
         )
+    notes.extend(choice.notes)
     notes.extend(_reported_steps(project))
     if manager == "none":
         notes.append("no dependency file was found: the builder installs nothing")
@@ -362,7 +536,10 @@ def spec(project: ProjectModel, options: dict[str, Any] | None = None) -> Contai
         "SECRET_KEY": "build-only-not-secret",
         "STARTUP_CHECKS": "false",
     }
-    for name, value in sorted(dict(options.get("container-build-env") or {}).items()):
+    required = build_environment(project)
+    for name in options.get("container-build-env") or ():
+        required.setdefault(name, placeholder(name, None))
+    for name, value in sorted(required.items()):
         build_env.setdefault(name, value)
     return ContainerSpec(
         python=python_version(project),
@@ -383,7 +560,111 @@ def spec(project: ProjectModel, options: dict[str, Any] | None = None) -> Contai
         server_packages=server_packages,
         notes=notes,
         manifest=_manifest_storage(project),
+        files=choice.files,
+        installers=_installers(project, manager),
     )
+
+
+def _installers(project: ProjectModel, manager: str) -> list[str]:
+    if manager == "uv":
+        return []  # uv syncs into a venv made without pip
+    return [n for n in ("pip", "setuptools", "wheel") if n == "pip" or not project.has_package(n)]
+
+
+# -- the collectstatic stage's environment ------------------------------------------------------
+
+#: a throwaway SQLite database: collectstatic never connects, the settings only parse the URL
+BUILD_DATABASE_URL = "sqlite:////tmp/build-only.sqlite3"
+_SECRET_WORDS = ("SECRET", "PASSWORD", "TOKEN", "KEY", "DSN")
+#: the variable django-environ's `env.db()` (and friends) read when given no name
+_URL_CAST_DEFAULT_VARS = {"db": "DATABASE_URL", "cache": "CACHE_URL", "email": "EMAIL_URL"}
+
+
+def placeholder(name: str, cast: str | None) -> str:
+    """A build-only value for a variable the settings require at import: the right shape for
+    its cast and name, never a real secret, DEBUG off, and a throwaway SQLite database."""
+    upper = name.upper()
+    if cast == "db" or upper.endswith("DATABASE_URL") or upper == "DB_URL":
+        return BUILD_DATABASE_URL
+    if cast == "cache" or upper.endswith("CACHE_URL"):
+        return "locmemcache://"
+    if cast == "email" or upper.endswith("EMAIL_URL"):
+        return "consolemail://"
+    if cast == "bool" or upper.endswith("DEBUG"):
+        return "False"
+    if cast in ("int", "float"):
+        return "0"
+    if cast in ("list", "tuple") or upper.endswith(("HOSTS", "ORIGINS")):
+        return "localhost"
+    if cast in ("json", "dict"):
+        return "{}"
+    if cast == "path":
+        return "/tmp"
+    if "BROKER" in upper:
+        return "memory://"
+    if "REDIS" in upper and upper.endswith(("_URL", "_LOCATION")):
+        return "redis://localhost:6379/0"
+    if cast == "url" or upper.endswith(("_URL", "_URI")):
+        return "http://localhost"
+    if any(word in upper for word in _SECRET_WORDS):
+        return "build-only-not-secret"
+    if upper.endswith(("_PORT", "_TIMEOUT", "_AGE", "_SECONDS")):
+        return "0"
+    return "build-only"
+
+
+def _env_refs(value: Any, out: list[EnvRef], depth: int = 0) -> None:
+    if depth > 20:
+        return
+    if isinstance(value, EnvRef):
+        out.append(value)
+    elif isinstance(value, EnvDict):
+        out.append(value.ref)
+        for item in value.values():
+            _env_refs(item, out, depth + 1)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _env_refs(item, out, depth + 1)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _env_refs(item, out, depth + 1)
+
+
+def _subscript_read(project: ProjectModel, path: str, line: int, column: int) -> bool:
+    """True when the read at (line, column) is `os.environ[...]`, which raises when unset."""
+    text = project.cache.text(project.root / path).text
+    if text is None:
+        return False
+    lines = text.split("\n")
+    if not 0 < line <= len(lines):
+        return False
+    return bool(re.match(r"os\.environ\s*\[", lines[line - 1][column:]))
+
+
+def build_environment(project: ProjectModel) -> dict[str, str]:
+    """{variable: build-only value} for every variable the production settings need at import
+    (read with no default), whatever its name, and the one DEBUG is read from (set off)."""
+    settings = project.settings
+    refs: list[EnvRef] = []
+    for assignment in settings.names.values():
+        _env_refs(assignment.value, refs)
+    out: dict[str, str] = {}
+    for ref in refs:
+        var = ref.var or _URL_CAST_DEFAULT_VARS.get(ref.cast or "")
+        if var and not ref.has_default:
+            out.setdefault(var, placeholder(var, ref.cast))
+    debug = settings.get("DEBUG")
+    if isinstance(debug, EnvRef) and debug.var:
+        out[debug.var] = placeholder(debug.var, debug.cast or "bool")
+    known = {ref.var for ref in refs}
+    for use in settings.env_uses:
+        if use.var and use.var not in known and use.var not in out:
+            if use.setting == "DEBUG":
+                out[use.var] = "False"
+            elif _subscript_read(project, use.path, use.line, use.column):
+                out[use.var] = placeholder(use.var, None)
+    out.pop("DJANGO_SETTINGS_MODULE", None)
+    return out
 
 
 def _manifest_storage(project: ProjectModel) -> bool:
@@ -428,6 +709,7 @@ def render(project: ProjectModel, options: dict[str, Any] | None = None) -> dict
     out = {
         "Dockerfile": render_template("docker/Dockerfile.jinja", **context),
         ".dockerignore": render_template("docker/dockerignore.jinja", **context),
+        **s.files,
     }
     if not _root_compose(project):
         out["compose.yaml"] = render_template("docker/compose.yaml.jinja", **context)
@@ -510,13 +792,9 @@ def ensure_container(ctx: FixContext, item: int) -> None:
                 "stage and a `FROM nginx` stage that copies its output",
             )
         return
-    build_env = {
-        v.name: v.example
-        for v in ctx.env_vars.values()
-        if v.required and v.name not in ("SECRET_KEY",) and v.example
-    }
     options = dict(ctx.options)
-    options["container-build-env"] = build_env
+    # the variable table: what the settings plans made required (planned settings show most)
+    options["container-build-env"] = sorted(v.name for v in ctx.env_vars.values() if v.required)
     files = render(planned, options)
     for rel, text in files.items():
         if rel == "Dockerfile" or ctx.changeset.read(rel) is None or rel.startswith("README"):

@@ -727,6 +727,18 @@ def server_invocations(commands: Iterable[ScriptCommand]) -> list[tuple[ScriptCo
     return found
 
 
+def server_commands(commands: Iterable[ScriptCommand]) -> list[tuple[str, list[str]]]:
+    """(server, argv) for every server started, with the argv that starts it (launchers,
+    `sh -c` and wrappers looked through), so its options and module can be read."""
+    found: list[tuple[str, list[str]]] = []
+    for command in commands:
+        for argv in _effective_argvs(command.argv, command.line):
+            server = _server_of(argv)
+            if server is not None:
+                found.append((server, argv))
+    return found
+
+
 _APT_VALUE_OPTIONS = {"-o", "--option", "-t", "--target-release", "-c", "--config-file", "-a"}
 _APK_VALUE_OPTIONS = {
     "-t",
