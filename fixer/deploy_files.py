@@ -822,6 +822,11 @@ _PIP_GLOBAL_VALUE_OPTIONS = {
 }
 
 
+def system_packages(argv: list[str]) -> list[str]:
+    """The system packages one command installs (apt-get, apk, yum, ... install)."""
+    return _system_packages(argv)
+
+
 def _first_positional(args: list[str], takes_value: Iterable[str] = ()) -> str | None:
     rest = _skip_options(args, takes_value)
     return rest[0] if rest else None
@@ -1080,6 +1085,11 @@ def _docker_words(value: str) -> list[str]:
         return shlex.split(value, posix=True)
     except ValueError:
         return value.split()
+
+
+def instruction_assignments(inst: Instruction) -> dict[str, str]:
+    """Values an ARG (defaults only) or ENV instruction sets."""
+    return _docker_assignments(inst)
 
 
 def _docker_assignments(inst: Instruction) -> dict[str, str]:

@@ -683,14 +683,20 @@ def installs_project(project: ProjectModel, image: ApiImage) -> bool:
 
 
 def app_modules(project: ProjectModel) -> list[str]:
-    """The project's WSGI/ASGI modules: from WSGI_APPLICATION / ASGI_APPLICATION, else the
-    wsgi.py / asgi.py next to the settings package."""
+    """The project's WSGI/ASGI modules: from WSGI_APPLICATION / ASGI_APPLICATION, and the
+    wsgi.py / asgi.py beside them or next to the settings package (a Channels routing module
+    named by ASGI_APPLICATION is served through an asgi.py beside it)."""
     out: list[str] = []
     for dotted in (project.wsgi_application, project.asgi_application):
         if dotted and "." in dotted:
             module = dotted.rsplit(".", 1)[0]
             if module not in out:
                 out.append(module)
+            package = module.rsplit(".", 1)[0] if "." in module else ""
+            for leaf in ("wsgi", "asgi"):
+                entry = f"{package}.{leaf}" if package else ""
+                if entry and entry not in out and project.module_path(entry) is not None:
+                    out.append(entry)
     if out:
         return out
     parts = project.settings_module.split(".")

@@ -350,8 +350,20 @@ def _uwsgi(places: _Places, modules: list[str]) -> Iterator[Finding]:
         )
 
 
+def channels_bundles_daphne(project: ProjectModel) -> bool:
+    """Channels before 4 installs daphne itself (a pinned range), so daphne serves the project
+    without being declared; declaring another daphne could clash."""
+    from fixer.project import lowest_version
+
+    req = project.packages.get("channels")
+    if req is None:
+        return False
+    version = lowest_version(req.spec)
+    return version is not None and version < (4, 0)
+
+
 def _server_missing(project: ProjectModel) -> Iterator[Finding]:
-    if project.has_package(*APP_SERVERS):
+    if project.has_package(*APP_SERVERS) or channels_bundles_daphne(project):
         return
     asgi = bool(project.asgi_application)
     if asgi and project.has_package("channels"):
