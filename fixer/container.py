@@ -265,7 +265,7 @@ def _old_server(project: ProjectModel) -> ServerChoice | None:
             server = "gunicorn-uvicorn"
         for arg in args:
             m = _TARGET.match(arg)
-            if m is None or "." not in m[1] and m[2] is None:
+            if m is None or ("." not in m[1] and m[2] is None):
                 continue
             module, attr = m[1], m[2] or "application"
             text = _module_text(project, module)
@@ -297,8 +297,10 @@ def _asgi_choice(project: ProjectModel, dotted: str) -> ServerChoice | None:
     # Django up first
     package = module.rsplit(".", 1)[0] if "." in module else project.settings_module.split(".")[0]
     entry = f"{package}.asgi"
-    server = "daphne" if project.has_package("daphne") or _channels_bundles_daphne(project) else (
-        "gunicorn-uvicorn"
+    server = (
+        "daphne"
+        if project.has_package("daphne") or _channels_bundles_daphne(project)
+        else ("gunicorn-uvicorn")
     )
     choice = ServerChoice(server, f"{entry}:application", _server_packages(project, server))
     existing = _module_text(project, entry)

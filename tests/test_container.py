@@ -487,7 +487,8 @@ def test_project_with_only_asgi_module_is_served_over_asgi(tmp_path):
     project = make(tmp_path, "requirements_psycopg2")
     (project.root / "mysite" / "wsgi.py").unlink()
     settings = project.root / "mysite" / "settings.py"
-    settings.write_text(settings.read_text().replace('WSGI_APPLICATION = "mysite.wsgi.application"', ""))
+    wsgi = 'WSGI_APPLICATION = "mysite.wsgi.application"'
+    settings.write_text(settings.read_text().replace(wsgi, ""))
     s = container.spec(discover(project.root))
     assert (s.server, s.app_module) == ("gunicorn-uvicorn", "mysite.asgi:application")
     assert s.server_packages == ["gunicorn", "uvicorn"]
