@@ -786,6 +786,7 @@ def ensure_container(ctx: FixContext, item: int) -> None:
             if not project.has_package(name):
                 ctx.packages.add(name)
         ctx.fixed_items.add(3)
+    fix_dockerignore(ctx)
     if not _dockerfile_fails(ctx):
         if ctx.findings(4) and any(f.code == "DJ044" for f in ctx.findings(4)):
             ctx.leave(
@@ -821,6 +822,31 @@ def ensure_container(ctx: FixContext, item: int) -> None:
                 "the generated Dockerfile serves with an app server; this "
                 "file is not part of the image: change it by hand",
             )
+
+
+DOCKERIGNORE_BLOCK = "# djfix: local secrets and the git history never go into an image\n"
+
+
+def fix_dockerignore(ctx: FixContext) -> None:
+    """DJ013: append what an existing .dockerignore lets into the image (.env, .git)."""
+    from fixer.checks.item01_dockerfile import dockerignore_lets_in
+
+    text = ctx.changeset.read(".dockerignore")
+    if text is None:
+        return
+    missing = dockerignore_lets_in(text)
+    if not missing:
+        return
+    lines = []
+    for path in missing:
+        lines.append(path)
+        if path == ".env":
+            lines += [".env.*", "!.env.example"]
+    block = DOCKERIGNORE_BLOCK + "\n".join(lines) + "\n"
+    separator = (
+        "" if not text or text.endswith("\n\n") else ("\n" if text.endswith("\n") else "\n\n")
+    )
+    ctx.write(".dockerignore", text + separator + block, 1)
 
 
 def add_static_root(ctx: FixContext) -> None:

@@ -587,3 +587,44 @@ def test_front_end_build_moves_to_an_assets_stage(tmp_path):
     text = container.render(project)["Dockerfile"]
     assert text.index("AS assets") < text.index("AS code") < text.index("AS collectstatic")
     assert "COPY --from=assets /src/ ./\n" in text
+
+
+# -- .dockerignore (DJ013) --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        ".git\n.env\n",
+        "*\n!manage.py\n!mysite/\n",
+        ".*\n!.dockerignore\n",
+        "/.git/\n.env*\n!.env.example\n",
+    ],
+)
+def test_dockerignore_that_excludes_env_and_git_is_clean(text):
+    assert item01.dockerignore_lets_in(text) == []
+
+
+def test_dockerignore_negation_lets_env_back_in():
+    assert item01.dockerignore_lets_in(".git\n.env*\n!.env\n") == [".env"]
+
+
+def test_leaking_dockerignore_is_appended_to(tmp_path):
+    root = copy_project(tmp_path, "env_named")
+    before = (root / ".dockerignore").read_text()
+    project = discover(root)
+    assert [(f.code, f.path) for f in findings_of(item01, project) if f.code == "DJ013"] == [
+        ("DJ013", ".dockerignore")
+    ]
+    result = plan(project, Selection(), options())
+    after = result.changeset.read(".dockerignore")
+    assert after == before + (
+        "\n# djfix: local secrets and the git history never go into an image\n"
+        ".env\n.env.*\n!.env.example\n.git\n"
+    )
+    assert item01.dockerignore_lets_in(after) == []
+    (root / ".dockerignore").write_text(after)
+    assert [f for f in findings_of(item01, discover(root)) if f.code == "DJ013"] == []
+    assert ".dockerignore" not in [
+        c.rel for c in plan(discover(root), Selection(), options()).changeset.changes()
+    ]
