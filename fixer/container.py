@@ -807,11 +807,9 @@ def ensure_container(ctx: FixContext, item: int) -> None:
     for rel, text in files.items():
         if rel == "Dockerfile" or ctx.changeset.read(rel) is None or rel.startswith("README"):
             ctx.write(rel, text, item)
-    if _root_compose(project):
-        ctx.notes.append(
-            f"{_root_compose(project)} was kept: compare it with the services of the "
-            "generated Dockerfile (api and static targets)"
-        )
+    from fixer.compose_fix import fix_compose_files
+
+    fix_compose_files(ctx)
     for note in s.notes:
         ctx.notes.append(f"Dockerfile: {note}")
     for f in ctx.findings(3):

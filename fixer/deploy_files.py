@@ -1429,6 +1429,11 @@ def _split_outside_braces(text: str, sep: str) -> list[str]:
     return parts
 
 
+def short_volume(spec: str) -> tuple[str, str]:
+    """(source, target) of a short-syntax volume (`./src:/dst:ro`)."""
+    return _short_volume(spec)
+
+
 def _short_volume(spec: str) -> tuple[str, str]:
     parts = _split_outside_braces(spec, ":")
     # A Windows drive letter (`C:\data:/data`) is part of the source, not a separator.
