@@ -310,7 +310,11 @@ def rewrite(
                         f"service {name!r} runs the api image's own command (its {key} went)"
                     )
     if api_name is None:
-        return rw.result if rw.result.changes else None
+        # no service runs the app: only the secrets and mounts were rewritten
+        out = io.StringIO()
+        yaml.dump(data, out)
+        rw.result.text = _spaced(out.getvalue(), text) if rw.result.changes else text
+        return rw.result
     api = services[api_name]
     has_migrate = any(
         "migrate" in _command_text(s.get("command"))

@@ -257,3 +257,29 @@ def test_dev_compose_file_left_with_the_reason(tmp_path):
 )
 def test_generated_compose_files_follow_the_spec(golden):
     validate(golden.read_text())
+
+
+def test_file_without_an_app_service_only_moves_secrets():
+    result = rewrite(
+        """\
+        services:
+          db:
+            image: postgres:16
+            environment:
+              POSTGRES_PASSWORD: "hunter2"
+        """
+    )
+    assert result.text == textwrap.dedent(
+        """\
+        services:
+          db:
+            image: postgres:16
+            environment:
+              POSTGRES_PASSWORD: "${POSTGRES_PASSWORD:?set it in .env}"
+        """
+    )
+    # the author's quotes are kept
+    assert result.secrets == [
+        ("POSTGRES_PASSWORD", "hunter2", "POSTGRES_PASSWORD of the compose service db")
+    ]
+    assert_stable(result)

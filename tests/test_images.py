@@ -109,6 +109,12 @@ def image_config(image: str) -> dict:
     return data["OCIv1"]["config"]
 
 
+def image_healthcheck(image: str) -> dict:
+    """The Docker-format HEALTHCHECK of an image ({} without one)."""
+    data = json.loads(buildah("inspect", "--type", "image", image))
+    return (data.get("Docker") or {}).get("config", {}).get("Healthcheck") or {}
+
+
 def image_size(image: str) -> int:
     out = subprocess.run(
         ["podman", *STORAGE, "image", "inspect", image, "--format", "{{.Size}}"],
@@ -173,6 +179,9 @@ def build_images(name: str, repo: Path) -> Built:
         "chroot",
         "--network",
         "host",
+        # the Docker format keeps HEALTHCHECK (OCI images drop it)
+        "--format",
+        "docker",
         "--build-arg",
         f"PYTHON_IMAGE={PYTHON_BASE}",
         "--build-arg",
@@ -235,14 +244,17 @@ def run_image(image: str, env: dict[str, str]) -> Iterator[Running]:
         buildah("rm", container, check=False)
 
 
-def run_in_image(image: str, *argv: str, user: str | None = "0") -> subprocess.CompletedProcess:
+def run_in_image(
+    image: str, *argv: str, user: str | None = "0", host_network: bool = False
+) -> subprocess.CompletedProcess:
     """Run a one-off command in a throwaway container of `image` (as root unless user=None: the
     image's own user)."""
     container = buildah("from", "--quiet", image).strip()
     as_user = ["--user", user] if user is not None else []
+    network = ["--network", "host"] if host_network else []
     try:
         return subprocess.run(
-            [*RUN, *as_user, container, "--", *argv],
+            [*RUN, *network, *as_user, container, "--", *argv],
             capture_output=True,
             text=True,
             timeout=120,
@@ -337,6 +349,26 @@ def test_api_answers_health_on_empty_database(built, fresh_database, search_stan
 
 
 @pytest.mark.container
+def test_api_healthcheck_probes_health_and_passes(built, fresh_database, search_stand_in):
+    """The image's HEALTHCHECK command, run in the running api's network, exits 0."""
+    from fixer.project import discover
+
+    check = image_healthcheck(built.api)
+    assert check.get("Test", [""])[0] == "CMD" and "/health" in " ".join(check["Test"])
+    project = discover(built.repo)
+    env = environment(project, fresh_database, search_stand_in, ALLOWED_HOSTS="example.com")
+    port = free_port()
+    wanted = {key: env[key] for key in PASSED_ENV if key in env}
+    wanted["PORT"] = str(port)
+    with run_image(built.api, wanted) as running:
+        get(f"http://127.0.0.1:{port}/health", "example.com", running, time.monotonic() + 90)
+        probe = run_in_image(
+            built.api, "env", f"PORT={port}", *check["Test"][1:], user=None, host_network=True
+        )
+        assert probe.returncode == 0, probe.stderr
+
+
+@pytest.mark.container
 def test_static_image_serves_a_collected_file(built):
     ports = [int(p.split("/")[0]) for p in image_config(built.static).get("ExposedPorts") or {}]
     port = ports[0] if ports else 80
@@ -380,6 +412,16 @@ def test_final_stage_has_no_build_tools(built):
     runtime = IMAGE_PROJECTS[built.name]
     if runtime:
         assert runtime in installed
+    # the runtime venv keeps no installer
+    installers = run_in_image(
+        built.api,
+        "python",
+        "-c",
+        "import importlib.util as u;"
+        " print([m for m in ('pip', 'setuptools', 'wheel') if u.find_spec(m)])",
+        user=None,
+    )
+    assert (installers.returncode, installers.stdout.strip()) == (0, "[]"), installers.stderr
     caches = run_in_image(
         built.api,
         "sh",
