@@ -1,6 +1,7 @@
 """The container image of a fixed project is built, serves, and holds no build tools (items 1-4).
 
-For two test projects (`deploy_ready`: wheels only; `celery_services`: psycopg2 built from source)
+For three test projects (`deploy_ready`: wheels only; `celery_services`: psycopg2 built from
+source; `containers/uvicorn_alpine`: an old Alpine image serving uvicorn, its packages translated)
 the project is copied into git and `djfix apply`-ed, its Dockerfile is put at the root, and buildah
 builds the final `api` stage and the `static` stage on locally made stand-in bases (the official
 images cannot be pulled here; tests/container_base.sh makes the stand-ins). Then:
@@ -44,7 +45,12 @@ STORAGE = ["--storage-driver", "vfs"]
 RUN = ["buildah", *STORAGE, "run", "--isolation", "chroot"]
 BUILD_TIMEOUT = 900  # seconds, per build
 # the projects built, with the runtime library their source-built dependency needs (if any)
-IMAGE_PROJECTS = {"deploy_ready": None, "celery_services": "libpq5"}
+IMAGE_PROJECTS = {
+    "deploy_ready": None,
+    "celery_services": "libpq5",
+    # an Alpine image serving uvicorn: its packages under their Debian names, uvicorn kept
+    "containers/uvicorn_alpine": "libpq5",
+}
 # a file every project with django.contrib.admin collects
 COLLECTED = "admin/css/base.css"
 # what the api's environment takes from the host test environment
@@ -171,7 +177,7 @@ def build_images(name: str, repo: Path) -> Built:
     """Build the api (final) stage, then the static stage. No --layers: with the vfs storage driver
     every cached step is a full copy of the file system, which costs more than building the
     builder stage twice."""
-    tag = f"localhost/djfix-test-{name.replace('_', '-')}-{uuid.uuid4().hex[:8]}"
+    tag = f"localhost/djfix-test-{re.sub(r'[_/]', '-', name)}-{uuid.uuid4().hex[:8]}"
     built = Built(name, repo, api=tag, static=tag + "-static")
     common = [
         "bud",
