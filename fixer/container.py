@@ -96,7 +96,10 @@ class ContainerSpec:
     files: dict[str, str] = field(default_factory=dict)
     #: front-end build commands of the old Dockerfile, run in the assets stage
     assets: list[str] = field(default_factory=list)
+    #: the assets stage's base: a node image for front-end builds, else the Python image
     node_image: str = ""
+    #: what the assets stage installs for the downloads it runs
+    assets_packages: list[str] = field(default_factory=list)
     compilemessages: bool = False
     #: plain ENV settings of the old image, carried to the api stage
     runtime_env: dict[str, str] = field(default_factory=dict)
@@ -118,6 +121,11 @@ class ContainerSpec:
     def code_stage(self) -> bool:
         """The code is prepared once (built assets, compiled messages) for both later stages."""
         return bool(self.assets) or self.compilemessages
+
+    @property
+    def assets_heading(self) -> str:
+        what = "the front-end build" if self.node_image else "the vendored asset downloads"
+        return f"# --- assets: {what} ".ljust(81, "-")
 
     @property
     def assets_source(self) -> str:
@@ -522,11 +530,18 @@ def spec(project: ProjectModel, options: dict[str, Any] | None = None) -> Contai
             "the old Dockerfile installed " + ", ".join(carried.dropped) + ", which the "
             "generated image leaves out: the app server runs alone, nginx serves the static files"
         )
-    if carried.assets:
+    if carried.node:
         lines = ", ".join(str(line) for line, _ in carried.assets)
         notes.append(
             f"the front-end build of the old Dockerfile (lines {lines}) runs in the assets "
             "stage; the collectstatic and api stages use its output"
+        )
+    if carried.downloads:
+        lines = ", ".join(str(line) for line in carried.downloads)
+        notes.append(
+            f"the downloads of the old Dockerfile (lines {lines}) run from the repository root "
+            "(/src) in the assets stage, whose output the collectstatic and api stages use: "
+            "check the paths they write to, or vendor the files"
         )
     if carried.compilemessages:
         notes.append("compilemessages runs in the code stage; the api stage copies its output")
@@ -566,10 +581,17 @@ def spec(project: ProjectModel, options: dict[str, Any] | None = None) -> Contai
         files=choice.files,
         installers=_installers(project, manager),
         assets=[text for _, text in carried.assets],
-        node_image=carried.node_image or NODE_IMAGE,
+        node_image=(carried.node_image or NODE_IMAGE) if carried.node else "",
+        assets_packages=_download_packages(carried.download_tools),
         compilemessages=carried.compilemessages,
         runtime_env=carried.env,
     )
+
+
+def _download_packages(tools: list[str]) -> list[str]:
+    if not tools:
+        return []
+    return sorted({*tools, "ca-certificates"})
 
 
 def _installers(project: ProjectModel, manager: str) -> list[str]:

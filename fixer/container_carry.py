@@ -141,6 +141,12 @@ class Carried:
     assets: list[tuple[int, str]] = field(default_factory=list)
     #: the image the old front-end stage was built on, when it had one
     node_image: str | None = None
+    #: the assets stage runs node tools (else only downloads)
+    node: bool = False
+    #: programs the downloads among the assets steps need (curl, wget, git)
+    download_tools: list[str] = field(default_factory=list)
+    #: lines of the old Dockerfile that download files
+    downloads: list[int] = field(default_factory=list)
     #: compilemessages runs in the code stage (needs gettext in the builder)
     compilemessages: bool = False
     #: plain ENV settings carried to the api stage
@@ -243,6 +249,12 @@ def _steps(stage: deploy_files.Stage, node: bool, out: Carried) -> None:
             kept = [c.text for c in commands if not _installs_packages(c.argv)]
             if kept:
                 out.assets.append((line, " && ".join(kept)))
+                out.node = True
+            for c in commands:
+                tool = c.argv[0].rsplit("/", 1)[-1]
+                if tool in ("curl", "wget") or (tool == "git" and c.argv[1:2] == ["clone"]):
+                    out.add(out.download_tools, tool)
+                    out.downloads.append(c.line)
             continue
         for command in commands:
             _command(command, out)
@@ -259,13 +271,10 @@ def _command(command: deploy_files.ScriptCommand, out: Carried) -> None:
     if django:
         _django_step(out, command, django[0][1])
     elif head in ("wget", "curl") or (head == "git" and argv[1:2] == ["clone"]):
-        _left(
-            out,
-            command.line,
-            command.text,
-            "it downloads files while building; vendor them in the repository (or add the "
-            "download to an assets stage) so the build is reproducible",
-        )
+        # a download of vendored assets: it runs in the assets stage, from the repository root
+        out.assets.append((command.line, command.text))
+        out.add(out.download_tools, head)
+        out.downloads.append(command.line)
     elif _handled(argv):
         return
     elif head in ("mkdir", "chown", "chmod", "ln", "touch"):

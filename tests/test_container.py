@@ -667,3 +667,40 @@ def test_assets_code_and_collectstatic_stages_run_in_order(tmp_path):
         assert done.returncode == 0, done.stderr
     assert (root / "staticfiles" / "dist" / "bundle.js").read_text().startswith("/* built */")
     assert (root / "shelf" / "locale" / "fr" / "LC_MESSAGES" / "django.mo").is_file()
+
+
+def test_vendored_asset_download_moves_to_an_assets_stage(tmp_path):
+    project = make(tmp_path, "requirements_psycopg2")
+    (project.root / "Dockerfile").write_text(
+        "FROM python:3.12\n"
+        "WORKDIR /app\n"
+        "COPY . .\n"
+        "RUN pip install -r requirements.txt\n"
+        "RUN curl -fsSL -o static/vendor/htmx.min.js https://unpkg.com/htmx.org@2.0.4\n"
+        'CMD ["gunicorn", "mysite.wsgi:application"]\n'
+    )
+    s = container.spec(discover(project.root))
+    assert s.assets == ["curl -fsSL -o static/vendor/htmx.min.js https://unpkg.com/htmx.org@2.0.4"]
+    assert (s.node_image, s.assets_packages) == ("", ["ca-certificates", "curl"])
+    text = container.render(discover(project.root))["Dockerfile"]
+    assert (
+        "# --- assets: the vendored asset downloads --------------------------------------\n"
+        "FROM ${PYTHON_IMAGE} AS assets\n"
+    ) in text
+    assert "NODE_IMAGE" not in text
+    assert [n for n in s.notes if "downloads" in n] == [
+        "the downloads of the old Dockerfile (lines 5) run from the repository root (/src) in "
+        "the assets stage, whose output the collectstatic and api stages use: check the paths "
+        "they write to, or vendor the files",
+    ]
+    dockerfile = tmp_path / "Dockerfile.out"
+    dockerfile.write_text(text)
+    if Path(HADOLINT).is_file():
+        done = subprocess.run(
+            [HADOLINT, "--ignore", "DL3008", str(dockerfile)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert (done.returncode, done.stdout) == (0, "")
