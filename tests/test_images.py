@@ -320,7 +320,7 @@ def test_dockerfile_stages_in_order(name, tmp_path):
 def built(request, tmp_path_factory) -> Iterator[Built]:
     require_builder()
     name = request.param
-    repo = prepare_project(name, tmp_path_factory.mktemp(name))
+    repo = prepare_project(name, tmp_path_factory.mktemp(name.replace("/", "-")))
     image = Built(name, repo, api="", static="")
     try:
         image = build_images(name, repo)
