@@ -37,6 +37,7 @@ from pathlib import Path
 import pytest
 
 from tests import test_runtime_projects
+from tests.conftest import PROJECTS
 from tests.test_runtime_projects import environment, free_port
 
 PYTHON_BASE = os.environ.get("STANDIN_PYTHON_IMAGE", "localhost/standin-python:3.11-slim")
@@ -337,14 +338,23 @@ fresh_database = test_runtime_projects.fresh_database
 search_stand_in = test_runtime_projects.search_stand_in
 
 
-@pytest.mark.container
-def test_api_answers_health_on_empty_database(built, fresh_database, search_stand_in):
+def api_environment(built: Built, database: str, search_url: str, monkeypatch) -> dict[str, str]:
+    """The runtime suite's environment for the built project. Its MySQL lookup reads the test
+    project by folder name: the shapes under containers/ are looked up at their own path."""
     from fixer.project import discover
 
-    project = discover(built.repo)
-    env = environment(project, fresh_database, search_stand_in, ALLOWED_HOSTS="example.com")
+    def uses_mysql(project) -> bool:
+        return any(s.kind == "mysql" for s in discover(PROJECTS / built.name).services)
+
+    monkeypatch.setattr(test_runtime_projects, "uses_mysql", uses_mysql)
+    env = environment(discover(built.repo), database, search_url, ALLOWED_HOSTS="example.com")
+    return {key: env[key] for key in PASSED_ENV if key in env}
+
+
+@pytest.mark.container
+def test_api_answers_health_on_empty_database(built, fresh_database, search_stand_in, monkeypatch):
     port = free_port()
-    wanted = {key: env[key] for key in PASSED_ENV if key in env}
+    wanted = api_environment(built, fresh_database, search_stand_in, monkeypatch)
     wanted["PORT"] = str(port)
     with run_image(built.api, wanted) as running:
         status, body, headers = get(
@@ -355,16 +365,14 @@ def test_api_answers_health_on_empty_database(built, fresh_database, search_stan
 
 
 @pytest.mark.container
-def test_api_healthcheck_probes_health_and_passes(built, fresh_database, search_stand_in):
+def test_api_healthcheck_probes_health_and_passes(
+    built, fresh_database, search_stand_in, monkeypatch
+):
     """The image's HEALTHCHECK command, run in the running api's network, exits 0."""
-    from fixer.project import discover
-
     check = image_healthcheck(built.api)
     assert check.get("Test", [""])[0] == "CMD" and "/health" in " ".join(check["Test"])
-    project = discover(built.repo)
-    env = environment(project, fresh_database, search_stand_in, ALLOWED_HOSTS="example.com")
     port = free_port()
-    wanted = {key: env[key] for key in PASSED_ENV if key in env}
+    wanted = api_environment(built, fresh_database, search_stand_in, monkeypatch)
     wanted["PORT"] = str(port)
     with run_image(built.api, wanted) as running:
         get(f"http://127.0.0.1:{port}/health", "example.com", running, time.monotonic() + 90)
