@@ -704,3 +704,16 @@ def test_vendored_asset_download_moves_to_an_assets_stage(tmp_path):
             check=False,
         )
         assert (done.returncode, done.stdout) == (0, "")
+
+
+@pytest.mark.parametrize("name", PROJECT_GOLDENS)
+def test_shape_project_applies_without_djfix_bugs_and_a_second_run_keeps_it(tmp_path, name):
+    root = copy_project(tmp_path, name)
+    result = plan(discover(root), Selection(), options())
+    assert result.bugs == []
+    assert result.changeset.read("Dockerfile").startswith("# syntax=docker/dockerfile:1\n")
+    result.changeset.commit()
+    again = plan(discover(root), Selection(), options())
+    container_files = {"Dockerfile", ".dockerignore", "compose.yaml", "docker-compose.yml"}
+    assert [c.rel for c in again.changeset.changes() if c.rel in container_files] == []
+    assert [(f.code, f.path) for s in again.items if s.item in (1, 2, 3) for f, _ in s.open] == []
