@@ -11,6 +11,10 @@ test fixture until there is one), build the final stage with buildah on the stan
     venv + code               (du inside the image: the interpreter prefix of the image's python,
                                and its working directory)
 
+and, for the reference project (deploy_ready), the same figures for the api image a
+cookiecutter-django-style Dockerfile builds (benchmarks/cookiecutter_style.Dockerfile, written by
+hand for that project), on the same stand-in base: djfix's image must be the smaller.
+
 The target is an overhead under 5 MB. The image's size is the size of its layers as tar streams,
 which count a 512-byte header and padding per file, so the overhead is measured against venv + code
 as a tar stream too (thousands of small files make several MB of headers); the file bytes and
@@ -70,11 +74,13 @@ def measure(image: str) -> dict[str, float]:
     }
 
 
-def build(name: str, workdir: Path) -> tuple[str, float]:
-    from tests.test_images import NGINX_BASE, PYTHON_BASE, buildah, prepare_project
+REFERENCE = "deploy_ready"
+COOKIECUTTER = Path(__file__).resolve().parent / "cookiecutter_style.Dockerfile"
 
-    repo = prepare_project(name, workdir)
-    image = f"localhost/djfix-bench-{name.replace('_', '-')}"
+
+def _bud(repo: Path, image: str, dockerfile: Path | None = None) -> float:
+    from tests.test_images import NGINX_BASE, PYTHON_BASE, buildah
+
     start = time.monotonic()
     buildah(
         "bud",
@@ -82,16 +88,32 @@ def build(name: str, workdir: Path) -> tuple[str, float]:
         "chroot",
         "--network",
         "host",
+        "--format",
+        "docker",
         "--build-arg",
         f"PYTHON_IMAGE={PYTHON_BASE}",
         "--build-arg",
         f"NGINX_IMAGE={NGINX_BASE}",
+        *(["-f", str(dockerfile)] if dockerfile else []),
         "-t",
         image,
         str(repo),
         timeout=1800,
     )
-    return image, time.monotonic() - start
+    return time.monotonic() - start
+
+
+def build(name: str, workdir: Path) -> tuple[Path, str, float]:
+    from tests.test_images import prepare_project
+
+    repo = prepare_project(name, workdir)
+    image = f"localhost/djfix-bench-{name.replace('_', '-')}"
+    return repo, image, _bud(repo, image)
+
+
+def build_cookiecutter(repo: Path) -> tuple[str, float]:
+    image = "localhost/djfix-bench-cookiecutter-style"
+    return image, _bud(repo, image, COOKIECUTTER)
 
 
 def report(label: str, m: dict[str, float], seconds: float | None) -> bool:
@@ -113,6 +135,9 @@ def main() -> int:
     parser.add_argument("--project", action="append", dest="projects")
     parser.add_argument("--image", action="append", dest="images", default=[])
     parser.add_argument("--keep", action="store_true", help="keep the built images")
+    parser.add_argument(
+        "--no-compare", action="store_true", help="skip the cookiecutter-django-style image"
+    )
     args = parser.parse_args()
 
     from tests.test_images import buildah, missing_builder
@@ -124,17 +149,32 @@ def main() -> int:
     ok = True
     for image in args.images:
         ok &= report(image, measure(image), None)
-    projects = args.projects or ([] if args.images else ["deploy_ready", "celery_services"])
+    projects = args.projects or ([] if args.images else [REFERENCE, "celery_services"])
     for name in projects:
         workdir = Path(tempfile.mkdtemp(prefix="djfix-size-"))
+        images: list[str] = []
         try:
-            image, seconds = build(name, workdir)
-            try:
-                ok &= report(name, measure(image), seconds)
-            finally:
-                if not args.keep:
-                    buildah("rmi", image, check=False)
+            repo, image, seconds = build(name, workdir)
+            images.append(image)
+            ours = measure(image)
+            ok &= report(name, ours, seconds)
+            if name == REFERENCE and not args.no_compare:
+                other, other_seconds = build_cookiecutter(repo)
+                images.append(other)
+                theirs = measure(other)
+                report(f"{name}, cookiecutter-django style", theirs, other_seconds)
+                smaller = ours["over_base"] < theirs["over_base"]
+                ok &= smaller
+                print(
+                    f"{name} side by side, over the same base: djfix {ours['over_base']:.2f} MB,"
+                    f" cookiecutter-django style {theirs['over_base']:.2f} MB ->"
+                    f" {theirs['over_base'] - ours['over_base']:.2f} MB"
+                    f" {'smaller' if smaller else 'LARGER'}"
+                )
         finally:
+            if not args.keep:
+                for image in images:
+                    buildah("rmi", image, check=False)
             shutil.rmtree(workdir, ignore_errors=True)
     return 0 if ok else 1
 

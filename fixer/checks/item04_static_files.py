@@ -73,6 +73,9 @@ Dockerfile that passes items 1-3 is kept, and DJ044 stays for you. DJ043 is safe
 `STATIC_ROOT = BASE_DIR / "staticfiles"` (or `os.path.join(BASE_DIR, "staticfiles")`) right after
 `STATIC_URL`, when both are set at the top level of a settings module and BASE_DIR is a path.
 DJ040 to DJ042 have no automatic fix: removing whitenoise and static routes changes the app.
+An existing compose file at the repository root gains a `static` service built from the
+`static` target and a one-shot `migrate` service the `api` waits for; its literal secrets become
+`${VAR}` references whose values move to the untracked `.env`.
 
 ## Options
 - `static-image-without-dockerfile` (bool, default false): report DJ044 (with no file) also

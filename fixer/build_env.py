@@ -1,0 +1,106 @@
+"""The environment of the generated collectstatic (and compilemessages) stage: a build-only
+value for every variable the production settings require at import, whatever it is named
+(`DJANGO_SECRET_KEY`, `DATABASE_URL`, ...), with DEBUG off and a throwaway SQLite database.
+Nothing here is a real secret; nothing of it reaches the api image.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from fixer.project import ProjectModel
+from fixer.settings_eval import EnvDict, EnvRef
+
+#: a throwaway SQLite database: collectstatic never connects, the settings only parse the URL
+BUILD_DATABASE_URL = "sqlite:////tmp/build-only.sqlite3"
+_SECRET_WORDS = ("SECRET", "PASSWORD", "TOKEN", "KEY", "DSN")
+#: the variable django-environ's `env.db()` (and friends) read when given no name
+_URL_CAST_DEFAULT_VARS = {"db": "DATABASE_URL", "cache": "CACHE_URL", "email": "EMAIL_URL"}
+
+
+def placeholder(name: str, cast: str | None) -> str:
+    """A build-only value for a variable the settings require at import: the right shape for
+    its cast and name, never a real secret, DEBUG off, and a throwaway SQLite database."""
+    upper = name.upper()
+    if cast == "db" or upper.endswith("DATABASE_URL") or upper == "DB_URL":
+        return BUILD_DATABASE_URL
+    if cast == "cache" or upper.endswith("CACHE_URL"):
+        return "locmemcache://"
+    if cast == "email" or upper.endswith("EMAIL_URL"):
+        return "consolemail://"
+    if cast == "bool" or upper.endswith("DEBUG"):
+        return "False"
+    if cast in ("int", "float"):
+        return "0"
+    if cast in ("list", "tuple") or upper.endswith(("HOSTS", "ORIGINS")):
+        return "localhost"
+    if cast in ("json", "dict"):
+        return "{}"
+    if cast == "path":
+        return "/tmp"
+    if "BROKER" in upper:
+        return "memory://"
+    if "REDIS" in upper and upper.endswith(("_URL", "_LOCATION")):
+        return "redis://localhost:6379/0"
+    if cast == "url" or upper.endswith(("_URL", "_URI")):
+        return "http://localhost"
+    if any(word in upper for word in _SECRET_WORDS):
+        return "build-only-not-secret"
+    if upper.endswith(("_PORT", "_TIMEOUT", "_AGE", "_SECONDS")):
+        return "0"
+    return "build-only"
+
+
+def _env_refs(value: Any, out: list[EnvRef], depth: int = 0) -> None:
+    if depth > 20:
+        return
+    if isinstance(value, EnvRef):
+        out.append(value)
+    elif isinstance(value, EnvDict):
+        out.append(value.ref)
+        for item in value.values():
+            _env_refs(item, out, depth + 1)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _env_refs(item, out, depth + 1)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _env_refs(item, out, depth + 1)
+
+
+def _subscript_read(project: ProjectModel, path: str, line: int, column: int) -> bool:
+    """True when the read at (line, column) is `os.environ[...]`, which raises when unset."""
+    text = project.cache.text(project.root / path).text
+    if text is None:
+        return False
+    lines = text.split("\n")
+    if not 0 < line <= len(lines):
+        return False
+    return bool(re.match(r"os\.environ\s*\[", lines[line - 1][column:]))
+
+
+def build_environment(project: ProjectModel) -> dict[str, str]:
+    """{variable: build-only value} for every variable the production settings need at import
+    (read with no default), whatever its name, and the one DEBUG is read from (set off)."""
+    settings = project.settings
+    refs: list[EnvRef] = []
+    for assignment in settings.names.values():
+        _env_refs(assignment.value, refs)
+    out: dict[str, str] = {}
+    for ref in refs:
+        var = ref.var or _URL_CAST_DEFAULT_VARS.get(ref.cast or "")
+        if var and not ref.has_default:
+            out.setdefault(var, placeholder(var, ref.cast))
+    debug = settings.get("DEBUG")
+    if isinstance(debug, EnvRef) and debug.var:
+        out[debug.var] = placeholder(debug.var, debug.cast or "bool")
+    known = {ref.var for ref in refs}
+    for use in settings.env_uses:
+        if use.var and use.var not in known and use.var not in out:
+            if use.setting == "DEBUG":
+                out[use.var] = "False"
+            elif _subscript_read(project, use.path, use.line, use.column):
+                out[use.var] = placeholder(use.var, None)
+    out.pop("DJANGO_SETTINGS_MODULE", None)
+    return out

@@ -1,0 +1,375 @@
+"""What the generated Dockerfile carries over from the project's old one: its system packages
+(Alpine names translated to Debian ones, since the generated image is Debian slim), its front-end
+and translation steps (moved to the stages where their output is used), its plain ENV settings,
+and for everything else a line in the summary saying why it was left out. Nothing of the old
+Dockerfile disappears silently.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from fixer import deploy_files
+from fixer.project import ProjectModel
+
+#: Alpine package -> Debian bookworm package; None: nothing to install on Debian (musl's
+#: headers, Python's headers, which the official image has)
+ALPINE_TO_DEBIAN: dict[str, str | None] = {
+    # build tools and headers
+    "build-base": "build-essential",
+    "alpine-sdk": "build-essential",
+    "gcc": "gcc",
+    "g++": "g++",
+    "make": "make",
+    "musl-dev": None,
+    "linux-headers": "linux-libc-dev",
+    "python3-dev": None,
+    "pkgconf": "pkg-config",
+    "pkgconfig": "pkg-config",
+    "postgresql-dev": "libpq-dev",
+    "libpq-dev": "libpq-dev",
+    "mariadb-dev": "libmariadb-dev",
+    "mariadb-connector-c-dev": "libmariadb-dev",
+    "jpeg-dev": "libjpeg-dev",
+    "libjpeg-turbo-dev": "libjpeg-dev",
+    "zlib-dev": "zlib1g-dev",
+    "libffi-dev": "libffi-dev",
+    "openssl-dev": "libssl-dev",
+    "libxml2-dev": "libxml2-dev",
+    "libxslt-dev": "libxslt1-dev",
+    "freetype-dev": "libfreetype6-dev",
+    "lcms2-dev": "liblcms2-dev",
+    "libwebp-dev": "libwebp-dev",
+    "tiff-dev": "libtiff-dev",
+    "openjpeg-dev": "libopenjp2-7-dev",
+    "cairo-dev": "libcairo2-dev",
+    "pango-dev": "libpango1.0-dev",
+    "geos-dev": "libgeos-dev",
+    "gdal-dev": "libgdal-dev",
+    "proj-dev": "libproj-dev",
+    "gettext-dev": None,
+    "openldap-dev": "libldap2-dev",
+    "cyrus-sasl-dev": "libsasl2-dev",
+    "cargo": "cargo",
+    "rust": "rustc",
+    "git": "git",
+    # runtime libraries and tools
+    "postgresql-libs": "libpq5",
+    "libpq": "libpq5",
+    "postgresql-client": "postgresql-client",
+    "mariadb-connector-c": "libmariadb3",
+    "mariadb-client": "mariadb-client",
+    "jpeg": "libjpeg62-turbo",
+    "libjpeg-turbo": "libjpeg62-turbo",
+    "libjpeg": "libjpeg62-turbo",
+    "zlib": "zlib1g",
+    "libffi": "libffi8",
+    "openssl": "openssl",
+    "libxml2": "libxml2",
+    "libxslt": "libxslt1.1",
+    "freetype": "libfreetype6",
+    "lcms2": "liblcms2-2",
+    "libwebp": "libwebp7",
+    "tiff": "libtiff6",
+    "openjpeg": "libopenjp2-7",
+    "cairo": "libcairo2",
+    "pango": "libpango-1.0-0",
+    "geos": "libgeos-c1v5",
+    "gdal": "gdal-bin",
+    "libmagic": "libmagic1",
+    "file": "file",
+    "gettext": "gettext",
+    "tzdata": "tzdata",
+    "ca-certificates": "ca-certificates",
+    "curl": "curl",
+    "wget": "wget",
+    "bash": "bash",
+    "tini": "tini",
+    "netcat-openbsd": "netcat-openbsd",
+    "shared-mime-info": "shared-mime-info",
+    "mailcap": "media-types",
+}
+
+#: Debian headers -> the runtime library a dependency built against them needs in the final stage
+DEV_RUNTIME: dict[str, str] = {
+    "libpq-dev": "libpq5",
+    "libmariadb-dev": "libmariadb3",
+    "default-libmysqlclient-dev": "libmariadb3",
+    "libjpeg-dev": "libjpeg62-turbo",
+    "libffi-dev": "libffi8",
+    "libssl-dev": "libssl3",
+    "libxml2-dev": "libxml2",
+    "libxslt1-dev": "libxslt1.1",
+    "libfreetype6-dev": "libfreetype6",
+    "liblcms2-dev": "liblcms2-2",
+    "libwebp-dev": "libwebp7",
+    "libtiff-dev": "libtiff6",
+    "libopenjp2-7-dev": "libopenjp2-7",
+    "libcairo2-dev": "libcairo2",
+    "libgeos-dev": "libgeos-c1v5",
+    "libgdal-dev": "gdal-bin",
+    "libldap2-dev": "libldap-2.5-0",
+    "libsasl2-dev": "libsasl2-2",
+    "libmagic-dev": "libmagic1",
+}
+
+#: programs an old Dockerfile installs that have no place in the API image
+DROPPED_PACKAGES = frozenset(
+    {"nginx", "nginx-full", "nginx-light", "supervisor", "circus", "honcho", "uwsgi"}
+)
+#: packages the generated stages provide themselves
+_PROVIDED = frozenset({"python3", "py3-pip", "python3-pip", "python3-venv", "py3-virtualenv"})
+#: node and its package managers, which the assets stage's image brings
+_NODE_PACKAGES = frozenset({"nodejs", "npm", "yarn", "nodejs-current", "pnpm"})
+
+_NODE_TOOLS = re.compile(r"^(npm|yarn|pnpm|npx|gulp|grunt|webpack|bower|node)$")
+#: ENV names whose values belong to the generated stages or must never be baked into an image
+_OWN_ENV = re.compile(
+    r"^(PATH|VIRTUAL_ENV|PYTHON\w*|PIP_\w+|POETRY_\w+|UV_\w+|PIPENV_\w+|DJANGO_SETTINGS_MODULE"
+    r"|PORT|WEB_CONCURRENCY|HOME|LANG|LC_ALL|DEBIAN_FRONTEND)$"
+)
+_SECRET_ENV = re.compile(r"SECRET|PASSWORD|PASSWD|TOKEN|API_KEY|PRIVATE|CREDENTIAL|_KEY$|_DSN$")
+
+
+@dataclass
+class Carried:
+    build: list[str] = field(default_factory=list)
+    runtime: list[str] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
+    #: (line, shell text) of front-end steps, in order, run in the assets stage
+    assets: list[tuple[int, str]] = field(default_factory=list)
+    #: the image the old front-end stage was built on, when it had one
+    node_image: str | None = None
+    #: the assets stage runs node tools (else only downloads)
+    node: bool = False
+    #: programs the downloads among the assets steps need (curl, wget, git)
+    download_tools: list[str] = field(default_factory=list)
+    #: lines of the old Dockerfile that download files
+    downloads: list[int] = field(default_factory=list)
+    #: compilemessages runs in the code stage (needs gettext in the builder)
+    compilemessages: bool = False
+    #: plain ENV settings carried to the api stage
+    env: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, target: list[str], name: str) -> None:
+        if name not in target:
+            target.append(name)
+
+
+def _is_alpine(df: deploy_files.Dockerfile, stage: deploy_files.Stage) -> bool:
+    from fixer.checks.item01_dockerfile import image_parts, stage_chain
+
+    base = stage_chain(df, stage)[-1].base
+    _, name, tag = image_parts(base)
+    return name == "alpine" or "alpine" in tag
+
+
+def _node_stage(df: deploy_files.Dockerfile, stage: deploy_files.Stage) -> bool:
+    from fixer.checks.item01_dockerfile import image_parts, stage_chain
+
+    _, name, _ = image_parts(stage_chain(df, stage)[-1].base)
+    return name in ("node", "nodejs")
+
+
+def carry(project: ProjectModel) -> Carried:
+    """Read the root Dockerfile (when there is one) for what the generated one must carry."""
+    from fixer.checks.item02_image import is_toolchain
+
+    out = Carried()
+    df = project.root_dockerfile
+    if df is None:
+        return out
+    untranslated: list[str] = []
+    for stage in df.stages[:64]:
+        alpine = _is_alpine(df, stage)
+        node = _node_stage(df, stage)
+        if node and out.node_image is None:
+            out.node_image = stage_chain_base(df, stage)
+        for _, package in stage.installed_system_packages():
+            name = re.split(r"[=<>~@]", package, maxsplit=1)[0]
+            if "$" in name or not re.fullmatch(r"[a-z0-9][a-z0-9.+-]*", name):
+                continue
+            if name in _NODE_PACKAGES or node:
+                continue  # the assets stage's node image has them
+            if name in _PROVIDED:
+                continue
+            if alpine:
+                if name not in ALPINE_TO_DEBIAN:
+                    out.add(untranslated, name)
+                    continue
+                translated = ALPINE_TO_DEBIAN[name]
+                if translated is None:
+                    continue
+                name = translated
+            if name in DROPPED_PACKAGES:
+                out.add(out.dropped, name)
+            elif is_toolchain(name):
+                out.add(out.build, name)
+                if name in DEV_RUNTIME:
+                    out.add(out.runtime, DEV_RUNTIME[name])
+            else:
+                out.add(out.runtime, name)
+        _steps(stage, node, out)
+    if untranslated:
+        out.notes.append(
+            "the old Alpine image installed " + ", ".join(untranslated) + ", which have no "
+            "known Debian name: install their Debian packages in the api stage if the app "
+            "needs them"
+        )
+    return out
+
+
+def stage_chain_base(df: deploy_files.Dockerfile, stage: deploy_files.Stage) -> str:
+    from fixer.checks.item01_dockerfile import stage_chain
+
+    return stage_chain(df, stage)[-1].base
+
+
+def _left(out: Carried, line: int, text: str, why: str) -> None:
+    short = text if len(text) <= 70 else text[:67] + "..."
+    out.notes.append(f"Dockerfile:{line} `{short}` was left out: {why}")
+
+
+def _steps(stage: deploy_files.Stage, node: bool, out: Carried) -> None:
+    """Sort each RUN and ENV of an old stage: carried, moved, or left out with the reason."""
+    from fixer.checks.item01_dockerfile import run_of
+
+    for inst in stage.instructions:
+        if inst.keyword == "ENV":
+            _env(inst, out)
+    for line, text in stage.commands():
+        if run_of(stage, line) is None:
+            continue
+        commands = [c for c in deploy_files.split_shell(text, line) if c.argv]
+        if node or any(_NODE_TOOLS.match(c.argv[0].rsplit("/", 1)[-1]) for c in commands):
+            # a front-end build: its commands in order (`cd` included), without installs of
+            # system packages, which the assets stage's node image does not need
+            kept = [c.text for c in commands if not _installs_packages(c.argv)]
+            if kept:
+                out.assets.append((line, " && ".join(kept)))
+                out.node = True
+            for c in commands:
+                tool = c.argv[0].rsplit("/", 1)[-1]
+                if tool in ("curl", "wget") or (tool == "git" and c.argv[1:2] == ["clone"]):
+                    out.add(out.download_tools, tool)
+                    out.downloads.append(c.line)
+            continue
+        for command in commands:
+            _command(command, out)
+
+
+def _installs_packages(argv: list[str]) -> bool:
+    return bool(deploy_files.system_packages(argv)) or argv[0] in ("apt-get", "apk", "apt")
+
+
+def _command(command: deploy_files.ScriptCommand, out: Carried) -> None:
+    argv = command.argv
+    head = argv[0].rsplit("/", 1)[-1]
+    django = deploy_files.manage_py_commands([command])
+    if django:
+        _django_step(out, command, django[0][1])
+    elif head in ("wget", "curl") or (head == "git" and argv[1:2] == ["clone"]):
+        # a download of vendored assets: it runs in the assets stage, from the repository root
+        out.assets.append((command.line, command.text))
+        out.add(out.download_tools, head)
+        out.downloads.append(command.line)
+    elif _handled(argv):
+        return
+    elif head in ("mkdir", "chown", "chmod", "ln", "touch"):
+        _left(
+            out,
+            command.line,
+            command.text,
+            "it sets up the old image's file layout; the generated image runs as user 10001 "
+            "with the code in /app: add the folders the app writes to there",
+        )
+    else:
+        _left(
+            out,
+            command.line,
+            command.text,
+            "djfix cannot tell which stage needs it; add it to the api stage if the app does",
+        )
+
+
+def _django_step(out: Carried, command: deploy_files.ScriptCommand, name: str) -> None:
+    if name == "compilemessages":
+        out.compilemessages = True
+    elif name == "collectstatic":
+        return  # the collectstatic stage does it
+    elif name == "migrate":
+        _left(
+            out,
+            command.line,
+            command.text,
+            "migrations need the database, which a build has not: run them as a one-off "
+            "command before the new image serves",
+        )
+    else:
+        _left(
+            out,
+            command.line,
+            command.text,
+            "a management command at build time: run it where its output is needed",
+        )
+
+
+#: commands the generated stages do themselves (installs, user and folder set-up, clean-up)
+_HANDLED_HEADS = frozenset(
+    {
+        "apt-get",
+        "apt",
+        "apk",
+        "yum",
+        "dnf",
+        "microdnf",
+        "pip",
+        "pip3",
+        "poetry",
+        "pipenv",
+        "uv",
+        "pdm",
+        "rm",
+        "adduser",
+        "addgroup",
+        "useradd",
+        "groupadd",
+        "echo",
+        "true",
+        "cd",
+        "export",
+        "set",
+        "update-ca-certificates",
+        "dpkg-reconfigure",
+    }
+)
+
+
+def _handled(argv: list[str]) -> bool:
+    head = argv[0].rsplit("/", 1)[-1]
+    if head in _HANDLED_HEADS or re.fullmatch(r"pip[\d.]*", head):
+        return True
+    if re.fullmatch(r"python[\d.]*", head) and argv[1:3] in (["-m", "pip"], ["-m", "venv"]):
+        return True
+    return head == "python" and argv[1:3] == ["-m", "compileall"]
+
+
+def _env(inst: deploy_files.Instruction, out: Carried) -> None:
+    for name, value in deploy_files.instruction_assignments(inst).items():
+        if _OWN_ENV.match(name):
+            continue
+        if _SECRET_ENV.search(name.upper()):
+            out.notes.append(
+                f"Dockerfile:{inst.line} ENV {name} was left out: a secret baked into an image "
+                "is readable by anyone who pulls it; set it in the deployment's environment"
+            )
+            continue
+        if "$" in value:
+            out.notes.append(
+                f"Dockerfile:{inst.line} ENV {name} was left out: its value refers to other "
+                "variables of the old image"
+            )
+            continue
+        out.env.setdefault(name, value)

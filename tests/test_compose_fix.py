@@ -1,0 +1,285 @@
+"""Existing compose files rewritten round-trip for the generated images (items 4 and 5)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+import yaml
+
+from fixer import compose_fix
+from fixer.apply import plan
+from fixer.checks import Selection
+from fixer.checks import item03_app_server as item03
+from fixer.checks import item05_environment as item05
+from fixer.config import Config, effective_options
+from fixer.project import discover
+from tests.conftest import PROJECTS, findings_of
+
+SCHEMA = Path(__file__).parent / "data" / "compose-spec.json"
+
+
+def validate(text: str) -> None:
+    """The compose-spec JSON schema (compose-spec/compose-spec, schema/compose-spec.json)."""
+    import jsonschema
+
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    jsonschema.Draft7Validator(schema).validate(yaml.safe_load(text))
+
+
+def rewrite(text: str, rel: str = "docker-compose.yml") -> compose_fix.ComposeResult:
+    result = compose_fix.rewrite(rel, textwrap.dedent(text), {})
+    assert result is not None
+    return result
+
+
+def assert_stable(result: compose_fix.ComposeResult, rel: str = "docker-compose.yml") -> None:
+    validate(result.text)
+    again = compose_fix.rewrite(rel, result.text, {})
+    assert again is not None
+    assert (again.text, again.changes, again.secrets) == (result.text, [], [])
+
+
+# -- no-op cases first --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("rel", "head"),
+    [
+        ("docker-compose.dev.yml", ""),
+        ("compose.override.yaml", ""),
+        ("docker-compose.local.yml", ""),
+        ("docker-compose.yml", "# Development only: live reload with the code mounted\n"),
+    ],
+)
+def test_development_compose_files_are_left_alone(rel, head):
+    assert compose_fix.is_dev_only(rel, head + "services: {}\n")
+
+
+def test_production_compose_file_is_not_development_only():
+    assert not compose_fix.is_dev_only("docker-compose.prod.yml", "services: {}\n")
+
+
+def test_already_rewritten_file_is_unchanged():
+    text = (PROJECTS / "deploy_ready" / "docker-compose.yml").read_text()
+    result = rewrite(text)
+    assert (result.text, result.changes, result.secrets) == (text, [], [])
+
+
+# -- rewrites -----------------------------------------------------------------------------------
+
+
+def test_runserver_service_with_mounts_and_literal_password():
+    result = rewrite(
+        """\
+        # local stack of the shop
+        version: '3'
+
+        services:
+          db:
+            image: postgres:9.6
+            environment:
+              POSTGRES_USER: shop
+              POSTGRES_PASSWORD: shop-pass-2017  # the old shared one
+
+          web:
+            build: .
+            command: python manage.py runserver 0.0.0.0:8000
+            environment:
+              - DATABASE_URL=postgres://shop:shop-pass-2017@db:5432/shop
+              - CACHE_URL=redis://:r3dis-secret@cache:6379/0
+            volumes:
+              - ./.env:/code/.env
+              - ./shop/settings.py:/code/shop/settings.py
+              - media:/code/media
+            ports:
+              - "8000:8000"
+            depends_on:
+              - db
+
+        volumes:
+          media:
+        """
+    )
+    assert result.text == textwrap.dedent(
+        """\
+        # local stack of the shop
+        version: '3'
+
+        services:
+          db:
+            image: postgres:9.6
+            environment:
+              POSTGRES_USER: shop
+              POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:?set it in .env} # the old shared one
+
+          web:
+            build:
+              context: .
+              target: api
+            env_file:
+              - path: .env
+                required: false
+            environment:
+              - DATABASE_URL=postgres://shop:${POSTGRES_PASSWORD:?set it in .env}@db:5432/shop
+              - CACHE_URL=redis://:${CACHE_PASSWORD:?set it in .env}@cache:6379/0
+            volumes:
+              - media:/code/media
+            ports:
+              - "8000:8000"
+            depends_on:
+              db:
+                condition: service_started
+              migrate:
+                condition: service_completed_successfully
+
+          migrate:
+            build:
+              context: .
+              target: api
+            env_file:
+              - path: .env
+                required: false
+            environment:
+              - DATABASE_URL=postgres://shop:${POSTGRES_PASSWORD:?set it in .env}@db:5432/shop
+              - CACHE_URL=redis://:${CACHE_PASSWORD:?set it in .env}@cache:6379/0
+            command: ["python", "manage.py", "migrate", "--noinput"]
+            depends_on:
+              db:
+                condition: service_started
+
+          static:
+            build:
+              context: .
+              target: static
+            ports:
+              - "8080:80"
+
+        volumes:
+          media:
+        """
+    )
+    # one literal, one variable: the URL reuses the password moved from POSTGRES_PASSWORD
+    assert result.secrets == [
+        ("POSTGRES_PASSWORD", "shop-pass-2017", "POSTGRES_PASSWORD of the compose service db"),
+        ("CACHE_PASSWORD", "r3dis-secret", "the password in CACHE_URL of the service web"),
+    ]
+    assert_stable(result)
+
+
+def test_supervisor_service_builds_the_api_target_and_workers_share_it():
+    result = rewrite(
+        """\
+        services:
+          app:
+            image: registry.example.com/shop:latest
+            command: supervisord -n -c /etc/supervisor/app.conf
+          worker:
+            image: registry.example.com/shop:latest
+            command: celery -A shop worker
+        """
+    )
+    assert result.text == textwrap.dedent(
+        """\
+        services:
+          app:
+            build:
+              context: .
+              target: api
+            depends_on:
+              migrate:
+                condition: service_completed_successfully
+          migrate:
+            build:
+              context: .
+              target: api
+            command: ["python", "manage.py", "migrate", "--noinput"]
+          static:
+            build:
+              context: .
+              target: static
+            ports:
+              - "8080:80"
+          worker:
+            build:
+              context: .
+              target: api
+            command: celery -A shop worker
+        """
+    )
+    assert_stable(result)
+
+
+@pytest.mark.parametrize("name", ["legacy_single", "celery_services"])
+def test_project_compose_file_passes_items_3_and_5_after_the_fix(tmp_path, name):
+    root = tmp_path / name
+    shutil.copytree(PROJECTS / name, root)
+    options = effective_options(Config())
+    result = plan(discover(root), Selection(), options)
+    text = result.changeset.read("docker-compose.yml")
+    validate(text)
+    assert "POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:?set it in .env}" in text
+    assert "target: api" in text and "target: static" in text and "\n  migrate:\n" in text
+    dotenv = result.changeset.read(".env") or ""
+    assert "POSTGRES_PASSWORD=" in dotenv
+    (root / "docker-compose.yml").write_text(text)
+    after = discover(root)
+    compose_findings = [
+        (f.code, f.line)
+        for module in (item03, item05)
+        for f in findings_of(module, after, options)
+        if f.path == "docker-compose.yml"
+    ]
+    assert compose_findings == []
+
+
+def test_dev_compose_file_left_with_the_reason(tmp_path):
+    root = tmp_path / "legacy_single"
+    shutil.copytree(PROJECTS / "legacy_single", root)
+    (root / "docker-compose.yml").rename(root / "docker-compose.dev.yml")
+    result = plan(discover(root), Selection(), effective_options(Config()))
+    assert (
+        result.changeset.read("docker-compose.dev.yml")
+        == (PROJECTS / "legacy_single" / "docker-compose.yml").read_text()
+    )
+    reasons = {r for s in result.items for f, r in s.open if f.path == "docker-compose.dev.yml"}
+    assert reasons == {
+        "docker-compose.dev.yml is a development compose file (by its name or its header "
+        "comment): djfix leaves it as it is"
+    }
+
+
+@pytest.mark.parametrize(
+    "golden", sorted((Path(__file__).parent / "golden" / "docker").glob("*/compose.yaml"))
+)
+def test_generated_compose_files_follow_the_spec(golden):
+    validate(golden.read_text())
+
+
+def test_file_without_an_app_service_only_moves_secrets():
+    result = rewrite(
+        """\
+        services:
+          db:
+            image: postgres:16
+            environment:
+              POSTGRES_PASSWORD: "hunter2"
+        """
+    )
+    assert result.text == textwrap.dedent(
+        """\
+        services:
+          db:
+            image: postgres:16
+            environment:
+              POSTGRES_PASSWORD: "${POSTGRES_PASSWORD:?set it in .env}"
+        """
+    )
+    # the author's quotes are kept
+    assert result.secrets == [
+        ("POSTGRES_PASSWORD", "hunter2", "POSTGRES_PASSWORD of the compose service db")
+    ]
+    assert_stable(result)
