@@ -15,12 +15,6 @@ from tests.reliability.conftest import MANAGE
 from tests.test_common_app import load_module
 
 PASSWORDS = ["r/ed?is#p@ss:w", "x@y/z", "p:a:s@s", "a?b#c/d@e"]
-# The template (templates/common_app/startup.py.jinja) splits such URLs with urlsplit and masks
-# driver errors with a pattern that stops at the first "/": the fix (drop the user-info at the
-# last "@" before parsing; mask "//\S*@") belongs with the template and its golden files.
-TEMPLATE_FIX = pytest.mark.xfail(
-    strict=True, reason="fix pending in templates/common_app/startup.py.jinja"
-)
 PASSWORD_URLS = [f"redis://user:{pw}@redis-host:6379/0" for pw in PASSWORDS]
 
 
@@ -54,11 +48,7 @@ def startup(tmp_path_factory):
     return load_module(path, "generated_startup_reliability")
 
 
-def _cases(failing: set[str]) -> list:
-    return [pytest.param(p, marks=TEMPLATE_FIX) if p in failing else p for p in PASSWORDS]
-
-
-@pytest.mark.parametrize("password", _cases({"x@y/z"}))
+@pytest.mark.parametrize("password", PASSWORDS)
 def test_endpoint_never_shows_a_piece_of_the_password(startup, password):
     url = f"redis://user:{password}@redis-host:6379/0"
     shown = [startup._show(e) for e in startup._endpoints(url, 6379)]
@@ -82,7 +72,7 @@ def _parser_errors(url: str) -> list[Exception]:
     return errors
 
 
-@pytest.mark.parametrize("password", _cases({"r/ed?is#p@ss:w", "a?b#c/d@e", "x@y/z"}))
+@pytest.mark.parametrize("password", PASSWORDS)
 def test_cause_never_shows_a_piece_of_the_password(startup, password):
     url = f"redis://user:{password}@redis-host:6379/0"
     for error in _parser_errors(url):

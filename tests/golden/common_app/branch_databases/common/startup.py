@@ -220,7 +220,7 @@ def _cause(exc, timeout):
     if cause is not None:
         return cause
     # Keep the driver's words, minus any user:password@ in a URL.
-    text = re.sub(r"//[^/@\s]*@", "//***@", text)
+    text = re.sub(r"//\S*@", "//***@", text)
     return "{}: {}".format(type(exc).__name__, text[:200] or "no details")
 
 

@@ -229,7 +229,7 @@ def _cause(exc, timeout):
     if cause is not None:
         return cause
     # Keep the driver's words, minus any user:password@ in a URL.
-    text = re.sub(r"//[^/@\s]*@", "//***@", text)
+    text = re.sub(r"//\S*@", "//***@", text)
     return "{}: {}".format(type(exc).__name__, text[:200] or "no details")
 
 
@@ -335,6 +335,9 @@ def _endpoints(value, port):
         if part.startswith("/") or (part.startswith("unix:") and "://" not in part):
             found.append(Endpoint("unix", "", None, socket_path=part.split(":", 1)[-1]))
             continue
+        if "://" in part:  # user-info ends at the last "@": a password may hold /?#@:
+            scheme, _, rest = part.partition("://")
+            part = scheme + "://" + rest.rpartition("@")[2]
         try:
             url = urlsplit(part if "://" in part else "//" + part)
             if url.scheme in ("unix", "redis+socket", "socket"):
