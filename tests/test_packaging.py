@@ -30,7 +30,7 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 DISTRIBUTION = "django-deployfix"
 TAG = f"v{__version__}"
 # import name -> distribution name, where they differ
-IMPORT_NAMES = {"yaml": "pyyaml", "tomli": "tomli"}
+IMPORT_NAMES = {"yaml": "pyyaml", "tomli": "tomli", "ruamel": "ruamel.yaml"}
 
 
 # -- name and address ---------------------------------------------------------------------------
