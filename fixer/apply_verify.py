@@ -86,6 +86,7 @@ class Verification:
     not_run: str | None = None  # why the project was not run
     unresolved: str | None = None  # set when every changed item was left out, and why
     seconds: float = 0.0
+    installed: str = ""  # the packages the change adds, installed aside for its runs
 
     @property
     def ran(self) -> bool:
@@ -154,6 +155,8 @@ class Verification:
             parts.extend(f + "." for f in failures[1:])
         for item, reason in sorted(self.left_out.items()):
             parts.append(f"Left out: item {item} ({ITEM_TITLES.get(item, item)}), it {reason}.")
+        if self.installed:
+            parts.append(self.installed[0].upper() + self.installed[1:] + ".")
         return " ".join(p for p in parts if p)
 
     def table(self) -> str:
@@ -415,6 +418,72 @@ def _real_verifier() -> Verifier:
     return verify_project
 
 
+#: seconds pip may take to install the packages a planned change adds
+INSTALL_TIMEOUT = 300
+_MISSING_PROBE = (
+    "import sys, importlib.metadata as m\n"
+    "for name in sys.argv[1:]:\n"
+    "    try:\n"
+    "        m.distribution(name)\n"
+    "    except m.PackageNotFoundError:\n"
+    "        print('DJFIX-MISSING', name)\n"
+)
+
+
+def added_requirements(result: ApplyResult) -> list[str]:
+    """The packages the planned change adds to the dependency files, as the files pin them
+    (`django-environ==0.12.0`), or by name where no pin is written (poetry, Pipfile)."""
+    texts = [c.new for c in result.changeset.changes() if c.new]
+    specs: list[str] = []
+    for name in sorted(result.context.packages):
+        pin = re.compile(
+            r"^\s*" + re.escape(name) + r"\s*(\[[^\]\n]*\])?\s*((?:==|~=|>=)[^\s;#,\\]+)",
+            re.I | re.M,
+        )
+        found = next((m for m in (pin.search(t) for t in texts) if m), None)
+        specs.append(name + (found.group(1) or "") + found.group(2) if found else name)
+    return specs
+
+
+def install_added(python: str, specs: list[str], dest: Path) -> tuple[Path | None, str]:
+    """Install, aside in `dest`, the packages of `specs` the interpreter lacks, so the planned
+    change runs as its image would (with the packages it adds). (path for PYTHONPATH or None,
+    what happened in words)."""
+    if not specs:
+        return None, ""
+    names = [re.split(r"[\[=<>~!;\s]", spec, maxsplit=1)[0] for spec in specs]
+    try:
+        probe = subprocess.run(
+            [python, "-c", _MISSING_PROBE, *names],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=dest.parent,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return None, f"could not ask {python} which packages it has: {exc}"
+    missing = {ln.split(" ", 1)[1] for ln in probe.stdout.splitlines() if ln.startswith("DJFIX-")}
+    wanted = [spec for spec, name in zip(specs, names, strict=True) if name in missing]
+    if not wanted:
+        return None, ""
+    dest.mkdir(parents=True, exist_ok=True)
+    command = [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    try:
+        done = subprocess.run(
+            [*command, "--target", str(dest), *wanted],
+            capture_output=True,
+            text=True,
+            timeout=INSTALL_TIMEOUT,
+            cwd=dest.parent,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return None, f"installing {', '.join(wanted)} for the planned change failed: {exc}"
+    if done.returncode != 0:
+        last = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
+        return None, f"installing {', '.join(wanted)} for the planned change failed: {last[0]}"
+    return dest, f"installed {', '.join(wanted)} aside for the planned change (it adds them)"
+
+
 def _no_interpreter(result: ApplyResult, why: str, verify: bool | None) -> ApplyResult:
     if verify:
         raise UsageError(f"--verify needs an interpreter that can import Django: {why}")
@@ -478,7 +547,16 @@ def plan_verified(
             if interpreter is None:
                 return _no_interpreter(result, why, verify)
             session = _Session(
-                project, selection, options, interpreter, database_url, run, Path(tmp), say, budget
+                project,
+                selection,
+                options,
+                interpreter,
+                database_url,
+                run,
+                Path(tmp),
+                say,
+                budget,
+                install=verifier is None,
             )
             result, verification = session.run(result, original)
     except UsageError:
@@ -503,13 +581,16 @@ class _Session:
     tmp: Path
     say: Progress
     budget: int
+    install: bool = False  # install the packages the change adds (the real verifier only)
+    extra_path: Path | None = None
     _count: int = 0
 
-    def _verify(self, root: Path, only: set[int] | None = None) -> Any:
+    def _verify(self, root: Path, only: set[int] | None = None, *, planned: bool = True) -> Any:
         self._count += 1
         work = self.tmp / f"work-{self._count}"
         work.mkdir()
         given = self.project.settings_origin == "given"
+        extra = {"extra_path": self.extra_path} if planned and self.extra_path else {}
         return self.verifier(
             root,
             python=self.python,
@@ -518,6 +599,7 @@ class _Session:
             work=work,
             settings=self.project.production_module if given else None,
             manage=self.project.manage_py,
+            **extra,
         )
 
     def _copy(self, result: ApplyResult) -> Path:
@@ -531,7 +613,15 @@ class _Session:
         """Verify the copy of the `original` and the change; leave out what makes it worse."""
         verification = Verification(self.python, budget=self.budget)
         self.say("verifying the original…")
-        before = self._verify(original)
+        before = self._verify(original, planned=False)
+        if self.install:
+            # the image installs what the change adds to the dependency files (django-environ,
+            # the app server): the interpreter may not have them yet
+            self.extra_path, verification.installed = install_added(
+                self.python, added_requirements(result), self.tmp / "added-packages"
+            )
+            if verification.installed:
+                self.say(verification.installed)
         self.say("verifying the planned change…")
         after = self._verify(self._copy(result))
         verification.before = before

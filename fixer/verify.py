@@ -171,9 +171,11 @@ def verify_project(
     settings: str | None = None,
     manage: str | None = None,
     build_args: dict[str, str] | None = None,
+    extra_path: Path | None = None,
 ) -> VerifyReport:
     """Run the steps on the project at `root`. `root` is never written: everything runs in a
-    temporary copy (kept, for inspection, in a new folder below `work` when that is given)."""
+    temporary copy (kept, for inspection, in a new folder below `work` when that is given).
+    `extra_path` is put on PYTHONPATH of every step (packages installed aside)."""
     root = Path(root).resolve()
     if not root.is_dir():
         raise UsageError(f"{root}: not a directory")
@@ -190,6 +192,10 @@ def verify_project(
         # asked in the copy: even this first `import django` runs from the project's folder
         interpreter = resolve_python(project, python)
         run = _prepare(project, interpreter, tree, scratch, database_url)
+        if extra_path is not None:
+            # packages a planned change adds that the interpreter lacks (django-environ...),
+            # installed aside by `apply`: the image installs them, so the run sees them too
+            run.base["PYTHONPATH"] = str(extra_path)
         run.build_args = dict(build_args or {})
         steps = run_steps(run, only or set(range(1, 9)), image)
         report = VerifyReport(

@@ -5,6 +5,7 @@ when they do not load."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 import time
@@ -527,6 +528,8 @@ def step_collectstatic(run: Run, done: list[Step]) -> Step:
         TMPDIR=run.base["TMPDIR"],
         PYTHONDONTWRITEBYTECODE="1",
     )
+    if run.base.get("PYTHONPATH"):  # packages installed aside for a planned change
+        env["PYTHONPATH"] = run.base["PYTHONPATH"]
     step.note = f"{where}, with the Dockerfile's ENV/ARG only"
     argv = ["sh", "-c", command.text]
     step.command = command.text
@@ -544,7 +547,9 @@ def step_collectstatic(run: Run, done: list[Step]) -> Step:
         )
         env.update(command.env)
         env["DJANGO_SETTINGS_MODULE"] = "_djfix_collectstatic"
-        env["PYTHONPATH"] = str(wrapper)
+        env["PYTHONPATH"] = os.pathsep.join(
+            p for p in (str(wrapper), run.base.get("PYTHONPATH", "")) if p
+        )
         argv = command.argv
         step.note += f"; STATIC_ROOT ({static_root}) moved to a temporary folder"
     code, output = run_command(argv, run.cwd, env, COMMAND_TIMEOUT)
