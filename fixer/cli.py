@@ -487,6 +487,14 @@ def apply(
             help="A database server for the verification runs (default: a throwaway SQLite file).",
         ),
     ] = None,
+    install: Annotated[
+        bool,
+        typer.Option(
+            "--install",
+            help="Verify with a cached virtualenv made from the project's dependency files (as "
+            "`djfix verify --install` makes it) instead of --python.",
+        ),
+    ] = False,
     debug: DebugOpt = False,
 ) -> None:
     """Fix every gap djfix can fix, check the result again, and hand the change over.
@@ -508,6 +516,8 @@ def apply(
     with _boundary(debug):
         if pr and (dry_run or no_branch):
             raise UsageError("--pr needs the branch: not with --dry-run or --no-branch")
+        if install and repos is not None:
+            raise UsageError("--install works on one project, not with --repos")
         if repos is not None:
             if path != Path("."):
                 raise UsageError("--repos FILE and PATH: give one of them")
@@ -538,6 +548,14 @@ def apply(
         wants_branch = not (dry_run or no_branch) and path.is_dir()
         if wants_branch and git.is_repository(path) and not git.valid_branch_name(path, branch):
             raise UsageError(f"--branch {branch!r} is not a valid git branch name")
+        if install:
+            if python:
+                raise UsageError("--python and --install: give one of them")
+            from fixer.verify_install import install_environment
+
+            python, messages = install_environment(path, settings=settings, manage=manage)
+            for message in messages:
+                _err(message)
         project, config = load_project(path, settings, manage)
         selection = selection_from(config, select, ignore)
         options = effective_options(config)
