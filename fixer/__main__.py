@@ -1,3 +1,4 @@
 from fixer.cli import main
 
-main()
+if __name__ == "__main__":  # not when a pool process imports the module that started the run
+    main()

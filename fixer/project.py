@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import configparser
+import copy
 import json
 import os
 import re
@@ -28,7 +29,7 @@ from fixer.settings_eval import (
     evaluate_settings,
     resolve_module,
 )
-from fixer.sources import PyFile, SourceCache, is_dir, is_file, planned_paths
+from fixer.sources import FileStore, PyFile, SourceCache, is_dir, is_file, planned_paths
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -75,6 +76,9 @@ class Migration:
     dependency_lines: dict[tuple[str, str], int] = field(default_factory=dict)
     initial: bool = False
     has_run_python: bool = False
+    # edges declared in a way a static read cannot trust (computed lists, inheritance, edits
+    # made after the class)
+    opaque: bool = False
     problem: str | None = None
     problem_line: int | None = None
 
@@ -282,7 +286,31 @@ class _Walk:
     any_file: bool = False
 
 
-def _walk(root: Path) -> _Walk:
+def _walk(root: Path, store: FileStore) -> _Walk:
+    """The files discovery looks at: walked once per run (a rediscovery reuses the walk of the
+    first discovery), plus the container files a fix plan creates."""
+    if store.walk is None or store.walk[0] != root:
+        store.walk = (root, _walk_disk(root))
+    on_disk: _Walk = store.walk[1]
+    found = _Walk(
+        **{
+            name: list(value) if isinstance(value, list) else value
+            for name, value in vars(on_disk).items()
+        }
+    )
+    # container files a fix plan creates are not on disk yet; the re-detection must see them
+    for path in sorted(planned_paths()):
+        if path.parent != root:
+            continue
+        lower = path.name.lower()
+        if lower == "dockerfile" and path not in found.dockerfiles:
+            found.dockerfiles.append(path)
+        elif re.fullmatch(r"(docker-)?compose\.ya?ml", lower) and path not in found.compose:
+            found.compose.append(path)
+    return found
+
+
+def _walk_disk(root: Path) -> _Walk:
     found = _Walk()
     root_depth = len(root.parts)
     seen_real: set[str] = set()
@@ -337,15 +365,6 @@ def _walk(root: Path) -> _Walk:
                 found.settings_candidates.append(path)
             elif name in ("wsgi.py", "asgi.py"):
                 found.wsgi.append(path)
-    # container files a fix plan creates are not on disk yet; the re-detection must see them
-    for path in sorted(planned_paths()):
-        if path.parent != root:
-            continue
-        lower = path.name.lower()
-        if lower == "dockerfile" and path not in found.dockerfiles:
-            found.dockerfiles.append(path)
-        elif re.fullmatch(r"(docker-)?compose\.ya?ml", lower) and path not in found.compose:
-            found.compose.append(path)
     return found
 
 
@@ -409,21 +428,26 @@ def discover(
     settings: str | None = None,
     manage: str | None = None,
     overlay: dict[str, str] | None = None,
+    reuse: SourceCache | None = None,
 ) -> ProjectModel:
-    """Build the ProjectModel for the repository at `path`. Raises UsageError / DjfixError."""
+    """Build the ProjectModel for the repository at `path`. Raises UsageError / DjfixError.
+
+    A rediscovery passes the first discovery's cache as `reuse`: files the overlay leaves
+    unchanged are then neither walked, read nor parsed again."""
     if not path.exists():
         raise UsageError(f"{path}: no such file or directory")
     if not path.is_dir():
         raise UsageError(f"{path}: not a directory; give the repository's root folder")
     root = path.resolve()
+    store = reuse.store if reuse is not None and reuse.root == root else FileStore()
     try:
-        walk = _walk(root)
+        walk = _walk(root, store)
     except OSError as exc:
         raise DjfixError(f"{root}: cannot be read: {exc.strerror or exc}") from exc
     if not walk.any_file:
         raise UsageError(f"{root} is empty: there is no Django project to check")
 
-    cache = SourceCache(root, overlay)
+    cache = SourceCache(root, overlay, store)
     notes: list[str] = []
     if manage:
         manage_path = (root / manage).resolve()
@@ -748,7 +772,23 @@ def _pairs(node: ast.AST | None) -> list[tuple[tuple[str, str], int]]:
 
 
 def _read_migration(model: ProjectModel, label: str, path: Path) -> Migration:
+    """What a migration file declares; read once per content in a run (a rediscovery reuses
+    it), and its tree is dropped afterwards: a project may hold thousands of migrations."""
     f = model.python(path)
+    facts = f.memo(f"migration:{label}", lambda: _migration_facts(f, label, path))
+    return copy.deepcopy(facts)
+
+
+def _migration_facts(f: PyFile, label: str, path: Path) -> Migration:
+    parsed_here = not f.has_tree
+    try:
+        return _parse_migration(f, label, path)
+    finally:
+        if parsed_here:
+            f.release()
+
+
+def _parse_migration(f: PyFile, label: str, path: Path) -> Migration:
     mig = Migration(label, path.stem, f.rel)
     tree = f.tree
     if tree is None:
@@ -775,7 +815,44 @@ def _read_migration(model: ProjectModel, label: str, path: Path) -> Migration:
             elif target.id == "initial" and isinstance(stmt.value, ast.Constant):
                 mig.initial = bool(stmt.value.value)
     mig.has_run_python = "RunPython" in (f.text or "")
+    mig.opaque = _edges_opaque(tree, f.text or "")
     return mig
+
+
+def _edges_opaque(tree: ast.Module, text: str) -> bool:
+    if ".dependencies" in text or ".run_before" in text or ".replaces" in text:
+        return True
+    for cls in tree.body:
+        if not (isinstance(cls, ast.ClassDef) and cls.name == "Migration"):
+            continue
+        for base in cls.bases:
+            name = base.attr if isinstance(base, ast.Attribute) else getattr(base, "id", "")
+            if name != "Migration":
+                return True
+        for stmt in cls.body:
+            targets: list[ast.expr] = []
+            value: ast.expr | None = None
+            if isinstance(stmt, ast.Assign):
+                targets, value = stmt.targets, stmt.value
+            elif isinstance(stmt, (ast.AugAssign, ast.AnnAssign)):
+                targets, value = [stmt.target], stmt.value
+                if isinstance(stmt, ast.AugAssign):
+                    value = None
+            names = {t.id for t in targets if isinstance(t, ast.Name)}
+            if not names & {"dependencies", "run_before", "replaces"}:
+                continue
+            if len(targets) != 1 or not isinstance(value, (ast.List, ast.Tuple)):
+                return True
+            for elt in value.elts:
+                if isinstance(elt, ast.Call):
+                    continue
+                if not (
+                    isinstance(elt, (ast.Tuple, ast.List))
+                    and len(elt.elts) == 2
+                    and all(isinstance(e, ast.Constant) for e in elt.elts)
+                ):
+                    return True
+    return False
 
 
 # -- dependencies and versions ------------------------------------------------------------------
