@@ -14,6 +14,7 @@ from typing import Annotated, Optional
 import typer
 
 from fixer import __version__
+from fixer.deep_stack import call_deep
 from fixer.errors import EXIT_CLEAN, EXIT_FAILED, EXIT_FINDINGS, DjfixError, UsageError
 
 app = typer.Typer(
@@ -397,7 +398,8 @@ def apply(
                     f"the work tree has uncommitted changes, which djfix could mix with its own:"
                     f"\n{listing}{more}\ncommit or stash them, or pass --allow-dirty"
                 )
-        result = plan(project, selection, options)
+        # deep trees (a long `+` chain, hundreds of `elif`) need more than the default stack
+        result = call_deep(plan, project, selection, options)
         from fixer import formatting, handover
 
         color = sys.stderr.isatty() if dry_run else sys.stdout.isatty()
@@ -491,7 +493,7 @@ def _apply_in_clone(opts: dict, checkout):
     selection = selection_from(config, opts["select"], opts["ignore"])
     options = effective_options(config)
     options["python"] = opts["python"]
-    result = plan(project, selection, options)
+    result = call_deep(plan, project, selection, options)
     delivery = handover.deliver(
         result,
         branch=opts["branch"],

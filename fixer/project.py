@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from fixer import deploy_files
+from fixer.deep_stack import call_deep
 from fixer.errors import DjfixError, UsageError
 from fixer.settings_eval import (
     EnvDict,
@@ -433,7 +434,21 @@ def discover(
     """Build the ProjectModel for the repository at `path`. Raises UsageError / DjfixError.
 
     A rediscovery passes the first discovery's cache as `reuse`: files the overlay leaves
-    unchanged are then neither walked, read nor parsed again."""
+    unchanged are then neither walked, read nor parsed again. Settings are evaluated by
+    recursion over their statements: discovery runs where deep nesting has room."""
+    return call_deep(
+        _discover, path, settings=settings, manage=manage, overlay=overlay, reuse=reuse
+    )
+
+
+def _discover(
+    path: Path,
+    *,
+    settings: str | None,
+    manage: str | None,
+    overlay: dict[str, str] | None,
+    reuse: SourceCache | None,
+) -> ProjectModel:
     if not path.exists():
         raise UsageError(f"{path}: no such file or directory")
     if not path.is_dir():
