@@ -1,6 +1,10 @@
 """The base of the settings codemods: settings run at import, so only module-level code is
 rewritten; function and class bodies (and lambdas) are skipped, and positions are at hand.
 
+A pass visits every node of the module, so the per-node work is kept to the visitor methods a
+codemod defines: the matcher-decorator machinery of LibCST's codemod base (three look-ups and a
+matcher walk for every node and attribute) is skipped, as these codemods use none of it.
+
 Import clean-up is paid only where it can change something: LibCST's RemoveImportsVisitor
 resolves the scopes of the whole module (the costliest pass over a long settings file), so an
 import a codemod asks to remove is dropped from the request while its name is still used in
@@ -9,12 +13,27 @@ the rewritten code, and an import it asks to add while the module already has it
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import libcst as cst
 from libcst.codemod import Codemod, VisitorBasedCodemodCommand
 from libcst.codemod.visitors import AddImportsVisitor, ImportItem, RemoveImportsVisitor
-from libcst.metadata import PositionProvider
+from libcst.matchers._decorators import (
+    CONSTRUCTED_LEAVE_MATCHER_ATTR,
+    CONSTRUCTED_VISIT_MATCHER_ATTR,
+    VISIT_NEGATIVE_MATCHER_ATTR,
+    VISIT_POSITIVE_MATCHER_ATTR,
+)
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+_MATCHER_ATTRS = (
+    VISIT_POSITIVE_MATCHER_ATTR,
+    VISIT_NEGATIVE_MATCHER_ATTR,
+    CONSTRUCTED_VISIT_MATCHER_ATTR,
+    CONSTRUCTED_LEAVE_MATCHER_ATTR,
+)
+_ATTRIBUTE_HOOK = re.compile(r"(visit|leave)_[A-Z]\w*?_[a-z]\w*")
 
 
 class ModuleLevelCommand(VisitorBasedCodemodCommand):
@@ -23,19 +42,66 @@ class ModuleLevelCommand(VisitorBasedCodemodCommand):
     METADATA_DEPENDENCIES = (PositionProvider,)
     _depth = 0
 
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        for name in dir(cls):
+            if name.startswith(("visit_", "leave_")) and any(
+                hasattr(getattr(cls, name), attr) for attr in _MATCHER_ATTRS
+            ):
+                raise TypeError(
+                    f"{cls.__name__}.{name}: matcher decorators are not run by "
+                    "ModuleLevelCommand; match inside the method instead"
+                )
+        # the visit_X_attr / leave_X_attr hooks a subclass defines (usually none)
+        cls._attribute_hooks = frozenset(
+            name for name in dir(cls) if _ATTRIBUTE_HOOK.fullmatch(name)
+        )
+
+    # the plain transformer's dispatch, without the matcher decorators' bookkeeping
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        return cst.CSTTransformer.on_visit(self, node)
+
+    def on_leave(self, original_node, updated_node):  # type: ignore[override]
+        return cst.CSTTransformer.on_leave(self, original_node, updated_node)
+
+    def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
+        if self._attribute_hooks:
+            cst.CSTTransformer.on_visit_attribute(self, node, attribute)
+
+    def on_leave_attribute(self, original_node: cst.CSTNode, attribute: str) -> None:
+        if self._attribute_hooks:
+            cst.CSTTransformer.on_leave_attribute(self, original_node, attribute)
+
     def transform_module(self, tree: cst.Module) -> cst.Module:
-        # CodemodCommand.transform_module, with the import passes run only when needed
-        tree = Codemod.transform_module(self, tree)
+        # CodemodCommand.transform_module, with the import passes run only when needed, and
+        # metadata computed on the tree as given: the callers parse it for this one pass, so
+        # the deep copy LibCST makes first (to protect a tree shared elsewhere) is pure cost
+        if self.should_allow_multiple_passes():
+            tree = Codemod.transform_module(self, tree)
+        else:
+            wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
+            previous = self.context.wrapper
+            with self.resolve(wrapper):
+                self.context = dataclasses.replace(self.context, wrapper=wrapper)
+                try:
+                    tree = self.transform_module_impl(wrapper.module)
+                finally:
+                    self.context = dataclasses.replace(self.context, wrapper=previous)
         scratch = self.context.scratch
         removals = scratch.get(RemoveImportsVisitor.CONTEXT_KEY)
         additions = scratch.get(AddImportsVisitor.CONTEXT_KEY)
         if removals or additions:
             imports, rest = _split_imports(tree)
+            present = set(imports)
             if removals:
-                wanted = [r for r in removals if not _used(_bound_name(*r), rest)]
-                scratch[RemoveImportsVisitor.CONTEXT_KEY] = wanted
+                # only an import the module has at the top, and whose name nothing else uses
+                scratch[RemoveImportsVisitor.CONTEXT_KEY] = [
+                    r
+                    for r in removals
+                    if _import_line(ImportItem(r[0], r[1], r[2])) in present
+                    and not _used(_bound_name(*r), rest)
+                ]
             if additions:
-                present = set(imports)
                 scratch[AddImportsVisitor.CONTEXT_KEY] = [
                     a for a in additions if _import_line(a) not in present
                 ]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ast
 import configparser
-import copy
 import json
 import os
 import re
@@ -790,8 +789,8 @@ def _read_migration(model: ProjectModel, label: str, path: Path) -> Migration:
     """What a migration file declares; read once per content in a run (a rediscovery reuses
     it), and its tree is dropped afterwards: a project may hold thousands of migrations."""
     f = model.python(path)
-    facts = f.memo(f"migration:{label}", lambda: _migration_facts(f, label, path))
-    return copy.deepcopy(facts)
+    # shared by the discoveries of the run: nothing changes a Migration once it is read
+    return f.memo(f"migration:{label}", lambda: _migration_facts(f, label, path))
 
 
 def _migration_facts(f: PyFile, label: str, path: Path) -> Migration:
