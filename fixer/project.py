@@ -666,7 +666,83 @@ def _read_settings_facts(model: ProjectModel) -> None:
         if any(not isinstance(a, str) for a in apps):
             model.notes.append("INSTALLED_APPS holds entries djfix cannot read statically")
     elif apps is not None:
-        model.notes.append("INSTALLED_APPS is built in a way djfix cannot read statically")
+        # built from something djfix cannot read (a plugin list loaded at run time, a loop
+        # over it): the entries written out in the settings are still the project's apps,
+        # and a check that skipped them would call the project clean without looking
+        model.installed_apps = _written_apps(model)
+        model.notes.append(
+            "INSTALLED_APPS is built in a way djfix cannot read statically: djfix checks the "
+            f"{len(model.installed_apps)} entries written out in the settings, and no app "
+            "added at run time"
+        )
+
+
+def _written_apps(model: ProjectModel) -> list[str]:
+    """Every app name the production settings write out for INSTALLED_APPS: in the values
+    assigned to it and in what they add to it (`+=`, `.append`, `.extend`, `.insert`),
+    through the settings modules the production module star-imports or includes."""
+    chain: list[SettingsModule] = []
+    todo = [model.settings]
+    seen: set[str] = set()
+    while todo:
+        mod = todo.pop(0)
+        if mod.dotted in seen:
+            continue
+        seen.add(mod.dotted)
+        chain.append(mod)
+        for dotted in (*mod.star_imports, *mod.includes):
+            if dotted in model.settings_modules:
+                todo.append(model.settings_modules[dotted])
+    names: list[str] = []
+    for mod in chain:
+        for a in mod.own:
+            node = a.node
+            if a.name != "INSTALLED_APPS" or node is None:
+                continue
+            exprs: list[ast.AST] = []
+            if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+                exprs.append(node.value)
+            elif isinstance(node, ast.AugAssign) and isinstance(node.op, ast.Add):
+                exprs.append(node.value)
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                method, args = node.func.attr, node.args
+                if method in ("append", "extend") and len(args) == 1:
+                    exprs.append(args[0])
+                elif method == "insert" and len(args) == 2:
+                    exprs.append(args[1])
+            for expr in exprs:
+                names.extend(_app_strings(expr, model.settings, 0))
+    return list(dict.fromkeys(names))
+
+
+def _app_strings(node: ast.AST, settings: SettingsModule, depth: int) -> list[str]:
+    """The app names an INSTALLED_APPS expression writes out or names (a list setting)."""
+    if depth > 50:
+        return []
+    if isinstance(node, ast.Constant):
+        return [node.value] if isinstance(node.value, str) else []
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        return [s for e in node.elts for s in _app_strings(e, settings, depth + 1)]
+    if isinstance(node, ast.Starred):
+        return _app_strings(node.value, settings, depth + 1)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left = _app_strings(node.left, settings, depth + 1)
+        return left + _app_strings(node.right, settings, depth + 1)
+    if isinstance(node, ast.IfExp):  # either branch may be the one that runs
+        body = _app_strings(node.body, settings, depth + 1)
+        return body + _app_strings(node.orelse, settings, depth + 1)
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id in ("list", "tuple", "sorted", "set")
+        and node.args
+    ):
+        return _app_strings(node.args[0], settings, depth + 1)
+    if isinstance(node, ast.Name) and node.id != "INSTALLED_APPS":
+        value = settings.get(node.id)
+        if isinstance(value, (list, tuple)):
+            return [v for v in value if isinstance(v, str)]
+    return []
 
 
 # -- apps and migrations ------------------------------------------------------------------------
