@@ -9,6 +9,7 @@ the depth of the tree, not the interpreter's default, bounds the work.
 
 from __future__ import annotations
 
+import contextvars
 import sys
 import threading
 from collections.abc import Callable
@@ -27,11 +28,13 @@ def call_deep(fn: Callable[..., _T], /, *args: Any, **kwargs: Any) -> _T:
     if getattr(_deep, "active", False):
         return fn(*args, **kwargs)
     outcome: dict[str, Any] = {}
+    # the caller's context variables (the files a plan creates) hold in the thread too
+    context = contextvars.copy_context()
 
     def target() -> None:
         _deep.active = True
         try:
-            outcome["value"] = fn(*args, **kwargs)
+            outcome["value"] = context.run(fn, *args, **kwargs)
         except BaseException as exc:  # handed to the caller's thread as it is
             outcome["error"] = exc
 

@@ -4,6 +4,7 @@ RecursionError: discovery, the checks and the fix plans run where deep recursion
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -29,6 +30,13 @@ def test_an_exception_comes_back_as_it_is():
 
     with pytest.raises(KeyError, match="settings"):
         call_deep(fail)
+
+
+def test_context_variables_hold_in_the_thread():
+    from fixer.sources import planned_files, planned_paths
+
+    with planned_files({Path("/repo/Dockerfile")}):
+        assert call_deep(planned_paths) == {Path("/repo/Dockerfile")}
 
 
 def test_nested_calls_run_in_place():
