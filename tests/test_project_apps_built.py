@@ -117,3 +117,23 @@ def test_a_list_changed_at_run_time_still_yields_the_apps_written_out(make_proje
         "INSTALLED_APPS is built in a way djfix cannot read statically: djfix checks the 4 "
         "entries written out in the settings, and no app added at run time"
     ) in project.notes
+
+
+def test_rediscovery_reads_and_parses_only_what_the_plan_changed(tmp_path):
+    import shutil
+
+    root = tmp_path / "repo"
+    shutil.copytree(PLUGIN_APPS, root)
+    project = discover(root)
+    store = project.cache.store
+    reads, parses = store.reads, store.parses
+    migrations = [m for a in project.apps for m in a.migrations]
+    assert len(migrations) == 3
+    # a migration's tree is dropped once its facts are read
+    assert not any(project.cache.python(root / m.rel).has_tree for m in migrations)
+    settings = (root / "shop/settings.py").read_text().replace("DEBUG = True", "DEBUG = False")
+    planned = discover(root, overlay={"shop/settings.py": settings}, reuse=project.cache)
+    assert planned.settings.get("DEBUG") is False
+    assert store.reads == reads  # nothing read from disk again
+    assert store.parses == parses + 1  # only the changed settings module
+    assert [m.name for a in planned.apps for m in a.migrations] == [m.name for m in migrations]
