@@ -60,6 +60,7 @@ None.
 from __future__ import annotations
 
 import ast
+import bisect
 import os
 import re
 from collections.abc import Iterable, Iterator
@@ -690,7 +691,11 @@ def _import_hits(f: PyFile) -> list[tuple[int, int, str]]:
         return []  # reported as unparsable by the general check
     hits: list[tuple[int, int, str]] = []
     reported: set[int] = set()
-    for node, guarded in walk_code(tree.body, import_time=True):
+    # a query is written with a manager or a cursor (the needles): only the top-level
+    # statements whose lines hold one are walked, not every class body of a large module
+    lines = [n for n, line in enumerate(text.split("\n"), 1) if any(x in line for x in _NEEDLES)]
+    statements = [stmt for stmt in tree.body if _holds_a_line(stmt, lines)]
+    for node, guarded in walk_code(statements, import_time=True):
         if not evaluates_query(node) or guarded:
             # a read guarded against the missing table lets the module import before
             # migrate, with an empty value and a warning: what the item asks
@@ -703,6 +708,14 @@ def _import_hits(f: PyFile) -> list[tuple[int, int, str]]:
     if parsed_here:
         f.release()  # nothing holds its nodes: a large repository's trees are not kept
     return hits
+
+
+def _holds_a_line(stmt: ast.stmt, lines: list[int]) -> bool:
+    """True when one of the sorted `lines` falls within the statement (decorators included)."""
+    start = min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", []))])
+    end = getattr(stmt, "end_lineno", None) or stmt.lineno
+    index = bisect.bisect_left(lines, start)
+    return index < len(lines) and lines[index] <= end
 
 
 def check(project: ProjectModel, options: dict[str, Any]) -> Iterator[Finding]:
