@@ -1,6 +1,7 @@
 """Time `djfix apply --dry-run` against the size of the settings module.
 
     python benchmarks/settings_size.py [--statements 250 1000 5000] [--runs 3] [--keep DIR]
+                                       [--before SRC]
 
 For each size, generates a small Django project whose settings.py holds that many top-level
 statements of the kinds real settings files are made of (literal settings, dicts, lists, values
@@ -9,6 +10,7 @@ read from the environment, conditionals, helper calls) around the deploy problem
 `djfix apply --dry-run` in a fresh process. Prints, per size: the settings module's size in KB,
 the median wall and CPU time, milliseconds of CPU per KB, and the peak memory (RSS).
 Goal: time linear in the size, about 20 ms per KB or better, and no recursion limit at any size.
+`--before SRC` runs another checkout of djfix (an older commit) the same way, for comparison.
 """
 
 from __future__ import annotations
@@ -107,12 +109,12 @@ def make_project(root: Path, statements: int) -> Path:
     return settings
 
 
-def run(root: Path) -> tuple[float, float, float]:
+def run(root: Path, src: Path) -> tuple[float, float, float]:
     cmd = [sys.executable, "-m", "fixer", "apply", str(root), "--dry-run", "--python", "none"]
     start = time.perf_counter()
     proc = subprocess.Popen(
         cmd,
-        cwd=Path(__file__).resolve().parent.parent,
+        cwd=src,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
@@ -124,7 +126,8 @@ def run(root: Path) -> tuple[float, float, float]:
         proc.stderr.close()
     code = os.waitstatus_to_exitcode(status)
     if code not in (0, 1) or "RecursionError" in stderr:
-        raise SystemExit(f"djfix apply failed ({code}):\n{stderr[-3000:]}")
+        print(f"  djfix apply failed ({code}): {stderr.strip().splitlines()[-1][:200]}")
+        return wall, float("nan"), usage.ru_maxrss / 1024
     return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
@@ -133,22 +136,28 @@ def main() -> None:
     parser.add_argument("--statements", type=int, nargs="+", default=[250, 1000, 5000])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--keep", type=Path, help="generate into this folder and keep it")
+    parser.add_argument("--before", type=Path, help="another djfix checkout to compare with")
     args = parser.parse_args()
+    here = Path(__file__).resolve().parent.parent
+    versions = {"": here}
+    if args.before:
+        versions = {"before: ": args.before.resolve(), "": here}
     with tempfile.TemporaryDirectory() as tmp:
         base = args.keep or Path(tmp)
         for n in args.statements:
             root = base / f"settings_{n}"
             settings = make_project(root, n)
             kb = settings.stat().st_size / 1024
-            results = [run(root) for _ in range(args.runs)]
-            wall = statistics.median(r[0] for r in results)
-            cpu = statistics.median(r[1] for r in results)
-            rss = max(r[2] for r in results)
-            print(
-                f"{n:6d} statements, {kb:8.1f} KB: wall {wall:6.2f} s, cpu {cpu:6.2f} s "
-                f"({1000 * cpu / kb:5.1f} ms/KB), peak RSS {rss:6.1f} MiB",
-                flush=True,
-            )
+            for tag, src in versions.items():
+                results = [run(root, src) for _ in range(args.runs)]
+                wall = statistics.median(r[0] for r in results)
+                cpu = statistics.median(r[1] for r in results)
+                rss = max(r[2] for r in results)
+                print(
+                    f"{tag}{n:6d} statements, {kb:8.1f} KB: wall {wall:6.2f} s, cpu {cpu:6.2f} s "
+                    f"({1000 * cpu / kb:5.1f} ms/KB), peak RSS {rss:6.1f} MiB",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":
