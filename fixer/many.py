@@ -32,6 +32,7 @@ from concurrent.futures import (
     ThreadPoolExecutor,
     as_completed,
 )
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -279,52 +280,94 @@ def run_many(
     outcomes: dict[int, Outcome] = {}
     first_line: dict[str, int] = {}
     progress = _Progress(len(sources), stream)
-    workers = min(jobs, len(sources), MAX_JOBS)
-    pool: Executor
-    if processes:
-        pool = ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_worker_process_start,
-        )
-    else:
-        pool = ThreadPoolExecutor(max_workers=workers)
-    interrupted = False
-    try:
-        futures: dict[Future[Outcome], int] = {}
-        for index, source in enumerate(sources):
-            seen = first_line.setdefault(source.location, source.line)
-            if seen != source.line:
-                outcomes[index] = Outcome(source, f"skipped: listed already on line {seen}")
-                progress.advance(outcomes[index])
-                continue
-            dest = root / f"{index + 1:03d}-{_folder_name(source)}"
-            futures[pool.submit(_run_one, source, dest, worker, clone_timeout)] = index
-        for future in as_completed(futures):
-            index = futures[future]
-            try:
-                outcomes[index] = future.result()
-            except Exception as exc:  # the worker process itself died (killed, out of memory)
-                source = sources[index]
-                outcomes[index] = Outcome(
-                    source,
-                    "failed",
-                    error=f"internal error: the worker stopped: {type(exc).__name__}: {exc}",
-                    exit_code=EXIT_FAILED,
-                )
+    todo: dict[int, Path] = {}
+    for index, source in enumerate(sources):
+        seen = first_line.setdefault(source.location, source.line)
+        if seen != source.line:
+            outcomes[index] = Outcome(source, f"skipped: listed already on line {seen}")
             progress.advance(outcomes[index])
-    except BaseException:
-        interrupted = True
-        raise
+            continue
+        todo[index] = root / f"{index + 1:03d}-{_folder_name(source)}"
+    run = _Run(sources, worker, clone_timeout, outcomes, progress)
+    try:
+        crashed = run.pool(todo, min(jobs, len(sources), MAX_JOBS), processes)
+        # a pool process that dies (killed, out of memory) breaks the pool, and the work of the
+        # other processes with it: each of those repositories runs again in a process of its
+        # own, so that only the one that dies again is a failure
+        for index in crashed:
+            shutil.rmtree(todo[index], ignore_errors=True)
+            if run.pool({index: todo[index]}, 1, True):
+                run.record(
+                    index,
+                    Outcome(
+                        sources[index],
+                        "failed",
+                        error="internal error: the worker process stopped (killed or out of "
+                        "memory?)",
+                        exit_code=EXIT_FAILED,
+                    ),
+                )
     finally:
-        if interrupted and isinstance(pool, ProcessPoolExecutor):
-            _stop_processes(pool)
-        # threads: drop what has not started; the running clones end on their own
-        pool.shutdown(wait=not interrupted or not processes, cancel_futures=True)
         progress.close()
         if workdir is None:
             shutil.rmtree(root, ignore_errors=True)
     return [outcomes[i] for i in range(len(sources))]
+
+
+@dataclass
+class _Run:
+    sources: list[Source]
+    worker: Worker
+    clone_timeout: float
+    outcomes: dict[int, Outcome]
+    progress: _Progress
+
+    def record(self, index: int, outcome: Outcome) -> None:
+        self.outcomes[index] = outcome
+        self.progress.advance(outcome)
+
+    def pool(self, todo: dict[int, Path], workers: int, processes: bool) -> list[int]:
+        """Work through `todo` ({index: clone folder}); the indexes whose process died."""
+        pool: Executor
+        if processes:
+            pool = ProcessPoolExecutor(
+                max_workers=workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_worker_process_start,
+            )
+        else:
+            pool = ThreadPoolExecutor(max_workers=workers)
+        crashed: list[int] = []
+        interrupted = False
+        try:
+            futures: dict[Future[Outcome], int] = {
+                pool.submit(_run_one, self.sources[i], dest, self.worker, self.clone_timeout): i
+                for i, dest in todo.items()
+            }
+            for future in as_completed(futures):
+                index = futures[future]
+                try:
+                    outcome = future.result()
+                except BrokenProcessPool:
+                    crashed.append(index)
+                    continue
+                except Exception as exc:  # the result could not come back (not picklable)
+                    outcome = Outcome(
+                        self.sources[index],
+                        "failed",
+                        error=f"internal error: {type(exc).__name__}: {exc}",
+                        exit_code=EXIT_FAILED,
+                    )
+                self.record(index, outcome)
+        except BaseException:
+            interrupted = True
+            raise
+        finally:
+            if interrupted and isinstance(pool, ProcessPoolExecutor):
+                _stop_processes(pool)
+            # threads: drop what has not started; the running clones end on their own
+            pool.shutdown(wait=not (interrupted and processes), cancel_futures=True)
+        return sorted(crashed)
 
 
 def _worker_process_start() -> None:

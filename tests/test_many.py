@@ -517,3 +517,20 @@ def test_ctrl_c_stops_every_worker(tmp_path):
     while time.monotonic() < deadline and any(_alive(p) for p in workers):
         time.sleep(0.1)
     assert not [p for p in workers if _alive(p)]
+
+
+def crashing_worker(checkout: Checkout) -> RepoResult:
+    """Dies the way a process killed for memory does, for the repository marked broken."""
+    if "broken" in (checkout.path / "README.md").read_text():
+        os._exit(9)
+    return pid_worker(checkout)
+
+
+def test_a_worker_process_that_dies_fails_its_repository_only(three):
+    listing, _ = three
+    outcomes = run_many(listing, crashing_worker, 2, stream=io.StringIO(), processes=True)
+    assert [o.status.split(" in ")[0] for o in outcomes] == ["fixed", "failed", "fixed"]
+    assert outcomes[1].error == (
+        "internal error: the worker process stopped (killed or out of memory?)"
+    )
+    assert [o.error for o in (outcomes[0], outcomes[2])] == [None, None]
