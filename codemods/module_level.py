@@ -101,6 +101,11 @@ class ModuleLevelCommand(VisitorBasedCodemodCommand):
                     if _import_line(ImportItem(r[0], r[1], r[2])) in present
                     and not _used(_bound_name(*r), rest)
                 ]
+                # an import statement all of whose names go is removed here: the text showed
+                # them unused, which is what LibCST's scope analysis would conclude
+                tree, scratch[RemoveImportsVisitor.CONTEXT_KEY] = _drop_imports(
+                    tree, scratch[RemoveImportsVisitor.CONTEXT_KEY]
+                )
             if additions:
                 scratch[AddImportsVisitor.CONTEXT_KEY] = [
                     a for a in additions if _import_line(a) not in present
@@ -162,6 +167,33 @@ def _split_imports(tree: cst.Module) -> tuple[list[str], str]:
         else:
             rest.append(tree.code_for_node(stmt))
     return imports, "".join(rest)
+
+
+def _drop_imports(
+    tree: cst.Module, removals: list[tuple[str, str | None, str | None]]
+) -> tuple[cst.Module, list[tuple[str, str | None, str | None]]]:
+    """Remove the top-level import statements whose every name is in `removals`; the removals
+    left (a name that shares its statement with one that stays) are LibCST's to do."""
+    wanted = {_import_line(ImportItem(*r)): r for r in removals}
+    if not wanted:
+        return tree, removals
+    body = []
+    done: set[str] = set()
+    for stmt in tree.body:
+        if (
+            isinstance(stmt, cst.SimpleStatementLine)
+            and len(stmt.body) == 1
+            and isinstance(stmt.body[0], (cst.Import, cst.ImportFrom))
+        ):
+            lines = _normalised(stmt.body[0])
+            if lines and all(line in wanted for line in lines):
+                done.update(lines)
+                continue
+        body.append(stmt)
+    if not done:
+        return tree, removals
+    left = [r for line, r in wanted.items() if line not in done]
+    return tree.with_changes(body=body), left
 
 
 def _normalised(stmt: cst.Import | cst.ImportFrom) -> list[str]:
