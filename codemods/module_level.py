@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Mapping
 
 import libcst as cst
 from libcst.codemod import Codemod, VisitorBasedCodemodCommand
@@ -25,7 +26,7 @@ from libcst.matchers._decorators import (
     VISIT_NEGATIVE_MATCHER_ATTR,
     VISIT_POSITIVE_MATCHER_ATTR,
 )
-from libcst.metadata import MetadataWrapper, PositionProvider
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 _MATCHER_ATTRS = (
     VISIT_POSITIVE_MATCHER_ATTR,
@@ -39,8 +40,10 @@ _ATTRIBUTE_HOOK = re.compile(r"(visit|leave)_[A-Z]\w*?_[a-z]\w*")
 class ModuleLevelCommand(VisitorBasedCodemodCommand):
     """`self._depth` is 0 exactly while visiting code that runs when the module is imported."""
 
-    METADATA_DEPENDENCIES = (PositionProvider,)
+    # positions are resolved on demand (`_line`), not before every pass
+    METADATA_DEPENDENCIES = ()
     _depth = 0
+    _positions: Mapping[cst.CSTNode, CodeRange] | None = None
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
@@ -76,6 +79,7 @@ class ModuleLevelCommand(VisitorBasedCodemodCommand):
         # CodemodCommand.transform_module, with the import passes run only when needed, and
         # metadata computed on the tree as given: the callers parse it for this one pass, so
         # the deep copy LibCST makes first (to protect a tree shared elsewhere) is pure cost
+        self._positions = None
         if self.should_allow_multiple_passes():
             tree = Codemod.transform_module(self, tree)
         else:
@@ -144,12 +148,21 @@ class ModuleLevelCommand(VisitorBasedCodemodCommand):
         self._depth -= 1
         return updated
 
+    def _position(self, node: cst.CSTNode) -> CodeRange | None:
+        # positions cost a code generation pass over the module: made on the first question
+        if self._positions is None:
+            wrapper = self.context.wrapper
+            if wrapper is None:
+                return None
+            self._positions = wrapper.resolve(PositionProvider)
+        return self._positions.get(node)
+
     def _line(self, node: cst.CSTNode) -> int:
-        position = self.get_metadata(PositionProvider, node, None)
+        position = self._position(node)
         return position.start.line if position is not None else 0
 
     def _column(self, node: cst.CSTNode) -> int | None:
-        position = self.get_metadata(PositionProvider, node, None)
+        position = self._position(node)
         return position.start.column if position is not None else None
 
 
