@@ -119,3 +119,14 @@ def test_a_syntax_error_is_parsed_once(tmp_path):
     assert f.tree is None and f.tree is None
     assert f.problem is not None and f.problem.kind == "syntax"
     assert cache.store.parses == 1
+
+
+def test_a_type_alias_statement_is_newer_syntax_on_an_older_python(tmp_path):
+    import sys
+
+    f = read(tmp_path, b"from typing import Any\n\ntype Payload = dict[str, Any]\n")
+    if sys.version_info >= (3, 12):
+        assert f.problem is None
+    else:
+        assert f.problem is not None
+        assert (f.problem.kind, f.problem.line) == ("newer-syntax", 3)
