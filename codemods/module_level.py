@@ -1,18 +1,126 @@
 """The base of the settings codemods: settings run at import, so only module-level code is
-rewritten; function and class bodies (and lambdas) are skipped, and positions are at hand."""
+rewritten; function and class bodies (and lambdas) are skipped, and positions are at hand.
+
+A pass visits every node of the module, so the per-node work is kept to the visitor methods a
+codemod defines: the matcher-decorator machinery of LibCST's codemod base (three look-ups and a
+matcher walk for every node and attribute) is skipped, as these codemods use none of it.
+
+Import clean-up is paid only where it can change something: LibCST's RemoveImportsVisitor
+resolves the scopes of the whole module (the costliest pass over a long settings file), so an
+import a codemod asks to remove is dropped from the request while its name is still used in
+the rewritten code, and an import it asks to add while the module already has it.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import re
+from collections.abc import Mapping
+
 import libcst as cst
-from libcst.codemod import VisitorBasedCodemodCommand
-from libcst.metadata import PositionProvider
+from libcst.codemod import Codemod, VisitorBasedCodemodCommand
+from libcst.codemod.visitors import AddImportsVisitor, ImportItem, RemoveImportsVisitor
+from libcst.matchers._decorators import (
+    CONSTRUCTED_LEAVE_MATCHER_ATTR,
+    CONSTRUCTED_VISIT_MATCHER_ATTR,
+    VISIT_NEGATIVE_MATCHER_ATTR,
+    VISIT_POSITIVE_MATCHER_ATTR,
+)
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+
+_MATCHER_ATTRS = (
+    VISIT_POSITIVE_MATCHER_ATTR,
+    VISIT_NEGATIVE_MATCHER_ATTR,
+    CONSTRUCTED_VISIT_MATCHER_ATTR,
+    CONSTRUCTED_LEAVE_MATCHER_ATTR,
+)
+_ATTRIBUTE_HOOK = re.compile(r"(visit|leave)_[A-Z]\w*?_[a-z]\w*")
 
 
 class ModuleLevelCommand(VisitorBasedCodemodCommand):
     """`self._depth` is 0 exactly while visiting code that runs when the module is imported."""
 
-    METADATA_DEPENDENCIES = (PositionProvider,)
+    # positions are resolved on demand (`_line`), not before every pass
+    METADATA_DEPENDENCIES = ()
     _depth = 0
+    _positions: Mapping[cst.CSTNode, CodeRange] | None = None
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        for name in dir(cls):
+            if name.startswith(("visit_", "leave_")) and any(
+                hasattr(getattr(cls, name), attr) for attr in _MATCHER_ATTRS
+            ):
+                raise TypeError(
+                    f"{cls.__name__}.{name}: matcher decorators are not run by "
+                    "ModuleLevelCommand; match inside the method instead"
+                )
+        # the visit_X_attr / leave_X_attr hooks a subclass defines (usually none)
+        cls._attribute_hooks = frozenset(
+            name for name in dir(cls) if _ATTRIBUTE_HOOK.fullmatch(name)
+        )
+
+    # the plain transformer's dispatch, without the matcher decorators' bookkeeping
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        return cst.CSTTransformer.on_visit(self, node)
+
+    def on_leave(self, original_node, updated_node):  # type: ignore[override]
+        return cst.CSTTransformer.on_leave(self, original_node, updated_node)
+
+    def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
+        if self._attribute_hooks:
+            cst.CSTTransformer.on_visit_attribute(self, node, attribute)
+
+    def on_leave_attribute(self, original_node: cst.CSTNode, attribute: str) -> None:
+        if self._attribute_hooks:
+            cst.CSTTransformer.on_leave_attribute(self, original_node, attribute)
+
+    def transform_module(self, tree: cst.Module) -> cst.Module:
+        # CodemodCommand.transform_module, with the import passes run only when needed, and
+        # metadata computed on the tree as given: the callers parse it for this one pass, so
+        # the deep copy LibCST makes first (to protect a tree shared elsewhere) is pure cost
+        self._positions = None
+        if self.should_allow_multiple_passes():
+            tree = Codemod.transform_module(self, tree)
+        else:
+            wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
+            previous = self.context.wrapper
+            with self.resolve(wrapper):
+                self.context = dataclasses.replace(self.context, wrapper=wrapper)
+                try:
+                    tree = self.transform_module_impl(wrapper.module)
+                finally:
+                    self.context = dataclasses.replace(self.context, wrapper=previous)
+        scratch = self.context.scratch
+        removals = scratch.get(RemoveImportsVisitor.CONTEXT_KEY)
+        additions = scratch.get(AddImportsVisitor.CONTEXT_KEY)
+        if removals or additions:
+            imports, rest = _split_imports(tree)
+            present = set(imports)
+            if removals:
+                # only an import the module has at the top, and whose name nothing else uses
+                scratch[RemoveImportsVisitor.CONTEXT_KEY] = [
+                    r
+                    for r in removals
+                    if _import_line(ImportItem(r[0], r[1], r[2])) in present
+                    and not _used(_bound_name(*r), rest)
+                ]
+                # an import statement all of whose names go is removed here: the text showed
+                # them unused, which is what LibCST's scope analysis would conclude
+                tree, scratch[RemoveImportsVisitor.CONTEXT_KEY] = _drop_imports(
+                    tree, scratch[RemoveImportsVisitor.CONTEXT_KEY]
+                )
+            if additions:
+                scratch[AddImportsVisitor.CONTEXT_KEY] = [
+                    a for a in additions if _import_line(a) not in present
+                ]
+        for key, transform in (
+            (AddImportsVisitor.CONTEXT_KEY, AddImportsVisitor),
+            (RemoveImportsVisitor.CONTEXT_KEY, RemoveImportsVisitor),
+        ):
+            if scratch.get(key):
+                tree = self._instantiate_and_run(transform, tree)
+        return tree
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         self._depth += 1
@@ -40,10 +148,105 @@ class ModuleLevelCommand(VisitorBasedCodemodCommand):
         self._depth -= 1
         return updated
 
+    def _position(self, node: cst.CSTNode) -> CodeRange | None:
+        # positions cost a code generation pass over the module: made on the first question
+        if self._positions is None:
+            wrapper = self.context.wrapper
+            if wrapper is None:
+                return None
+            self._positions = wrapper.resolve(PositionProvider)
+        return self._positions.get(node)
+
     def _line(self, node: cst.CSTNode) -> int:
-        position = self.get_metadata(PositionProvider, node, None)
+        position = self._position(node)
         return position.start.line if position is not None else 0
 
     def _column(self, node: cst.CSTNode) -> int | None:
-        position = self.get_metadata(PositionProvider, node, None)
+        position = self._position(node)
         return position.start.column if position is not None else None
+
+
+def _split_imports(tree: cst.Module) -> tuple[list[str], str]:
+    """The module's top-level import statements (one line each, normalised) and the code of
+    everything else."""
+    imports: list[str] = []
+    rest: list[str] = []
+    for stmt in tree.body:
+        if isinstance(stmt, cst.SimpleStatementLine) and all(
+            isinstance(s, (cst.Import, cst.ImportFrom)) for s in stmt.body
+        ):
+            for s in stmt.body:
+                imports.extend(_normalised(s))
+        else:
+            rest.append(tree.code_for_node(stmt))
+    return imports, "".join(rest)
+
+
+def _drop_imports(
+    tree: cst.Module, removals: list[tuple[str, str | None, str | None]]
+) -> tuple[cst.Module, list[tuple[str, str | None, str | None]]]:
+    """Remove the top-level import statements whose every name is in `removals`; the removals
+    left (a name that shares its statement with one that stays) are LibCST's to do."""
+    wanted = {_import_line(ImportItem(*r)): r for r in removals}
+    if not wanted:
+        return tree, removals
+    body = []
+    done: set[str] = set()
+    for stmt in tree.body:
+        if (
+            isinstance(stmt, cst.SimpleStatementLine)
+            and len(stmt.body) == 1
+            and isinstance(stmt.body[0], (cst.Import, cst.ImportFrom))
+        ):
+            lines = _normalised(stmt.body[0])
+            if lines and all(line in wanted for line in lines):
+                done.update(lines)
+                continue
+        body.append(stmt)
+    if not done:
+        return tree, removals
+    left = [r for line, r in wanted.items() if line not in done]
+    return tree.with_changes(body=body), left
+
+
+def _normalised(stmt: cst.Import | cst.ImportFrom) -> list[str]:
+    """`import a as b` / `from m import x as y`, one name a line, as `_import_line` writes them."""
+    out: list[str] = []
+    if isinstance(stmt, cst.Import):
+        for alias in stmt.names:
+            name = cst.Module([]).code_for_node(alias.name)
+            asname = alias.evaluated_alias
+            out.append(f"import {name}" + (f" as {asname}" if asname else ""))
+        return out
+    if isinstance(stmt.names, cst.ImportStar):
+        return out
+    module = cst.Module([]).code_for_node(stmt.module) if stmt.module is not None else ""
+    dots = "." * len(stmt.relative)
+    for alias in stmt.names:
+        name = cst.Module([]).code_for_node(alias.name)
+        asname = alias.evaluated_alias
+        out.append(f"from {dots}{module} import {name}" + (f" as {asname}" if asname else ""))
+    return out
+
+
+def _import_line(item: ImportItem) -> str:
+    dots = "." * item.relative
+    if item.obj_name is None:
+        line = f"import {dots}{item.module_name}"
+    else:
+        line = f"from {dots}{item.module_name} import {item.obj_name}"
+    return line + (f" as {item.alias}" if item.alias else "")
+
+
+def _bound_name(module: str, obj: str | None, asname: str | None) -> str:
+    if asname:
+        return asname
+    if obj:
+        return obj
+    return module.split(".")[0]
+
+
+def _used(name: str, code: str) -> bool:
+    """True when `name` appears as a name (not an attribute) in `code`: then the scope analysis
+    would find the import used, and removing it is a no-op not worth a pass over the module."""
+    return re.search(rf"(?<![\w.]){re.escape(name)}\b", code) is not None

@@ -12,4 +12,5 @@ signal.signal(signal.SIGINT, _interrupted)
 
 from fixer.cli import main  # noqa: E402 - after the handler, so an early Ctrl-C is one line
 
-main()
+if __name__ == "__main__":  # not when a pool process imports the module that started the run
+    main()

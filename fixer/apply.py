@@ -323,6 +323,7 @@ def _discover_planned(project: ProjectModel, changeset: Changeset) -> ProjectMod
             settings=project.production_module if project.settings_origin == "given" else None,
             manage=project.manage_py,
             overlay={c.rel: c.new for c in changeset.changes()},
+            reuse=project.cache,
         )
 
 

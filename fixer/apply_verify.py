@@ -44,6 +44,7 @@ from typing import Any
 
 from fixer.apply import ApplyResult, plan
 from fixer.checks import ITEM_TITLES, Selection
+from fixer.deep_stack import call_deep
 from fixer.errors import DjfixError, UsageError
 from fixer.project import ProjectModel
 
@@ -528,7 +529,8 @@ def plan_verified(
 
     `verify=True` makes a missing interpreter a usage error; None verifies when one is found."""
     say = progress or (lambda _message: None)
-    result = plan(project, selection, options)
+    # deep trees (a long `+` chain, hundreds of `elif`) need more than the default stack
+    result = call_deep(plan, project, selection, options)
     if verify is False:
         return annotate(result, Verification(not_run="--no-verify"))
     if python is not None and python.lower() == "none":
@@ -607,7 +609,9 @@ class _Session:
         return materialise(result, self.tmp / f"tree-{self._count}")
 
     def _replan(self, left: dict[int, str], before: Any) -> ApplyResult:
-        return plan(self.project, self.selection, self.options, leave_out=left, before=before)
+        return call_deep(
+            plan, self.project, self.selection, self.options, leave_out=left, before=before
+        )
 
     def run(self, result: ApplyResult, original: Path) -> tuple[ApplyResult, Verification]:
         """Verify the copy of the `original` and the change; leave out what makes it worse."""

@@ -758,11 +758,11 @@ def _outputs(branch: str, result: str, opened) -> None:
 
 
 def _apply_many(repos: Path, jobs: int, workdir: Path | None, **opts) -> int:
-    """`apply --repos FILE`: every repository in a fresh clone; returns the exit status."""
-    from fixer import handover, many
-    from fixer import pr as pull_requests
-    from fixer.apply_verify import plan_verified
-    from fixer.config import effective_options
+    """`apply --repos FILE`: every repository in a fresh clone, one process each at a time;
+    returns the exit status."""
+    import functools
+
+    from fixer import many
 
     if not opts["push"] and workdir is None:
         raise UsageError(
@@ -771,68 +771,8 @@ def _apply_many(repos: Path, jobs: int, workdir: Path | None, **opts) -> int:
         )
     # a bad --select fails once, here, rather than once per repository
     selection_from(None, opts["select"], opts["ignore"])
-
-    def worker(checkout: many.Checkout) -> many.RepoResult:
-        project, config = load_project(checkout.path, opts["settings"], opts["manage"])
-        selection = selection_from(config, opts["select"], opts["ignore"])
-        options = effective_options(config)
-        options["python"] = opts["python"]
-        result = plan_verified(
-            project,
-            selection,
-            options,
-            python=opts["python"],
-            verify=opts["verify"],
-            database_url=opts["database_url"],
-            budget=opts["verify_budget"],
-        )
-        if opts["push"]:
-            left = _left_alone(
-                checkout.path,
-                opts["branch"],
-                opts["remote"],
-                opts["pr"],
-                opts["base"],
-                opts["provider"],
-                opts["api_url"],
-            )
-            if left is not None:
-                url = left.pull_request.url if left.pull_request else None
-                return many.RepoResult(left.result.replace("-", " "), 0, url, EXIT_CLEAN)
-        delivery = handover.deliver(
-            result,
-            branch=opts["branch"],
-            push=opts["remote"] if opts["push"] else None,
-            stay=True,
-        )
-        opened = None
-        if opts["pr"]:
-            opened = pull_requests.propose(
-                result,
-                delivery,
-                remote=opts["remote"],
-                base=opts["base"],
-                provider=opts["provider"],
-                api_url=opts["api_url"],
-            )
-        status = {
-            "created": "branch created",
-            "updated": "branch updated",
-            "unchanged": "branch unchanged",
-            "nothing": "nothing to fix",
-        }.get(delivery.state, delivery.state)
-        if delivery.pushed:
-            status += ", pushed"
-        return many.RepoResult(
-            status,
-            sum(
-                1 for s in result.items if s.status in ("fixed", "partly fixed") and not s.left_out
-            ),
-            opened.url if opened else None,
-            EXIT_FINDINGS if result.after.findings else EXIT_CLEAN,
-        )
-
-    outcomes = many.run_many(repos, worker, jobs, workdir=workdir)
+    worker = functools.partial(_apply_in_clone, opts)
+    outcomes = many.run_many(repos, worker, jobs, workdir=workdir, processes=True)
     typer.echo(many.render_table(outcomes), nl=False)
     return many.exit_code(outcomes)
 
@@ -957,6 +897,72 @@ def install_interrupt_handler() -> None:
     import signal
 
     signal.signal(signal.SIGINT, _interrupted)
+
+
+def _apply_in_clone(opts: dict, checkout):
+    """The apply pipeline in one clone of `--repos`; runs in a pool process (module level, so
+    it can be sent there)."""
+    from fixer import handover, many
+    from fixer import pr as pull_requests
+    from fixer.apply_verify import plan_verified
+    from fixer.config import effective_options
+
+    project, config = load_project(checkout.path, opts["settings"], opts["manage"])
+    selection = selection_from(config, opts["select"], opts["ignore"])
+    options = effective_options(config)
+    options["python"] = opts["python"]
+    result = plan_verified(
+        project,
+        selection,
+        options,
+        python=opts["python"],
+        verify=opts["verify"],
+        database_url=opts["database_url"],
+        budget=opts["verify_budget"],
+    )
+    if opts["push"]:
+        left = _left_alone(
+            checkout.path,
+            opts["branch"],
+            opts["remote"],
+            opts["pr"],
+            opts["base"],
+            opts["provider"],
+            opts["api_url"],
+        )
+        if left is not None:
+            url = left.pull_request.url if left.pull_request else None
+            return many.RepoResult(left.result.replace("-", " "), 0, url, EXIT_CLEAN)
+    delivery = handover.deliver(
+        result,
+        branch=opts["branch"],
+        push=opts["remote"] if opts["push"] else None,
+        stay=True,
+    )
+    opened = None
+    if opts["pr"]:
+        opened = pull_requests.propose(
+            result,
+            delivery,
+            remote=opts["remote"],
+            base=opts["base"],
+            provider=opts["provider"],
+            api_url=opts["api_url"],
+        )
+    status = {
+        "created": "branch created",
+        "updated": "branch updated",
+        "unchanged": "branch unchanged",
+        "nothing": "nothing to fix",
+    }.get(delivery.state, delivery.state)
+    if delivery.pushed:
+        status += ", pushed"
+    return many.RepoResult(
+        status,
+        sum(1 for s in result.items if s.status in ("fixed", "partly fixed") and not s.left_out),
+        opened.url if opened else None,
+        EXIT_FINDINGS if result.after.findings else EXIT_CLEAN,
+    )
 
 
 def main() -> None:

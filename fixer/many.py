@@ -3,20 +3,36 @@
 FILE lists clone URLs or local paths, one a line (`#` starts a comment; relative paths are read
 from FILE's folder). Each repository is cloned afresh into a work folder, so a local repository's
 own work tree is never touched, and a worker (the apply pipeline, passed in by the caller) runs in
-the clone. A bounded pool of threads works through the list; one repository's failure, whatever
-it is, is recorded in its row of the final table and never stops the others.
+the clone. A bounded pool works through the list: processes for the CLI (the pipeline is
+CPU-bound Python, which threads would run one at a time), threads for a worker that cannot be
+sent to another process. One repository's failure, whatever it is, is recorded in its row of the
+final table and never stops the others; Ctrl-C stops every worker and the clones they run.
+
+git never waits for a person or a silent server: no prompt for a password or a host key, no
+credential helper, only the transports a clone URL names (https, http, ssh, git, local paths),
+and a time limit on each clone that ends git and every process it started.
 """
 
 from __future__ import annotations
 
+import contextlib
+import multiprocessing
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from concurrent.futures import (
+    Executor,
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+    as_completed,
+)
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -26,6 +42,8 @@ from fixer.pr import mask_url
 
 MAX_JOBS = 32
 CLONE_TIMEOUT = 900  # seconds for one `git clone`
+#: the transports a repositories file may name; `ext::` (runs a command) and the rest are refused
+_PROTOCOLS = ("https", "http", "ssh", "git", "file")
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _SCP = re.compile(r"^(?:[^@/\s]+@)?[^:/\s]{2,}:(?!/)\S+$")  # git@host:owner/repo.git
 
@@ -116,50 +134,77 @@ def read_sources(file: Path) -> list[Source]:
 
 def _git_environment() -> dict[str, str]:
     env = dict(os.environ)
-    # a pool of clones must never stop to ask for a password
+    # a pool of clones must never stop to ask for a password, a passphrase or a host key
     env["GIT_TERMINAL_PROMPT"] = "0"
-    env.setdefault("GIT_SSH_COMMAND", "ssh -o BatchMode=yes")
+    for name in ("GIT_ASKPASS", "SSH_ASKPASS"):
+        env.pop(name, None)
+    env["GIT_SSH_COMMAND"] = env.get("GIT_SSH_COMMAND", "ssh -o BatchMode=yes -o ConnectTimeout=30")
+    env["GIT_ALLOW_PROTOCOL"] = ":".join(_PROTOCOLS)
     return env
 
 
-def clone(source: Source, dest: Path) -> None:
-    """`git clone` the source into dest; a DjfixError says why it could not."""
+def _git_config() -> list[str]:
+    out = ["-c", "protocol.allow=never", "-c", "credential.helper=", "-c", "core.askPass="]
+    for name in _PROTOCOLS:
+        out += ["-c", f"protocol.{name}.allow=always"]
+    # a server that stops sending: http gives up after 60 s below 1 KB/s
+    out += ["-c", "http.lowSpeedLimit=1000", "-c", "http.lowSpeedTime=60"]
+    return out
+
+
+def clone(source: Source, dest: Path, timeout: float = CLONE_TIMEOUT) -> None:
+    """`git clone` the source into dest; a DjfixError says why it could not. git runs in a
+    process group of its own, so the time limit ends its helpers (ssh, remote-https) too."""
     if source.location.startswith("-"):
         raise DjfixError(f"{source.text}: not a repository URL or path")
     if source.local and not Path(source.location).is_dir():
         raise DjfixError(f"{source.text}: no such directory")
     try:
-        proc = subprocess.run(
+        proc = subprocess.Popen(
             [
                 "git",
-                "-c",
-                "protocol.ext.allow=never",
+                *_git_config(),
                 "clone",
                 "--quiet",
                 "--",
                 source.location,
                 str(dest),
             ],
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=CLONE_TIMEOUT,
-            env=_git_environment(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
             stdin=subprocess.DEVNULL,
+            text=True,
+            env=_git_environment(),
+            start_new_session=True,
         )
-    except subprocess.TimeoutExpired:
-        raise DjfixError(f"git clone took longer than {CLONE_TIMEOUT} s") from None
     except OSError as exc:
         raise DjfixError(f"cannot run git: {exc}") from None
+    try:
+        _, stderr = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(proc)
+        raise DjfixError(
+            f"git clone gave no result within {timeout:g} s (a server that does not answer?)"
+        ) from None
+    except BaseException:
+        _kill_group(proc)  # Ctrl-C or a stopped worker: no git left behind
+        raise
     if proc.returncode != 0:
-        lines = [ln.strip() for ln in proc.stderr.splitlines() if ln.strip()]
+        lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
         reason = lines[-1] if lines else f"exit status {proc.returncode}"
         raise DjfixError(f"git clone failed: {mask_url(reason)}")
 
 
-def _run_one(source: Source, dest: Path, worker: Worker) -> Outcome:
+def _kill_group(proc: subprocess.Popen) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    with contextlib.suppress(subprocess.TimeoutExpired, ValueError, OSError):
+        proc.communicate(timeout=10)
+
+
+def _run_one(source: Source, dest: Path, worker: Worker, clone_timeout: float) -> Outcome:
     try:
-        clone(source, dest)
+        clone(source, dest, clone_timeout)
         result = worker(Checkout(source, dest))
     except DjfixError as exc:
         return Outcome(source, "failed", error=_said(str(exc), dest, source), exit_code=EXIT_FAILED)
@@ -216,11 +261,15 @@ def run_many(
     *,
     workdir: Path | None = None,
     stream: IO[str] | None = None,
+    processes: bool = False,
+    clone_timeout: float = CLONE_TIMEOUT,
 ) -> list[Outcome]:
     """Clone every repository listed in `file` and run `worker` in each clone, `jobs` at a time.
 
-    The outcomes come back in the file's order. Clones go to a temporary folder removed at the
-    end, or to `workdir` (kept) when given."""
+    With `processes`, each repository is worked on in a process of the pool (`worker` must then
+    be picklable: a module-level function, or a partial of one); otherwise in a thread. The
+    outcomes come back in the file's order. Clones go to a temporary folder removed at the end,
+    or to `workdir` (kept) when given."""
     if jobs < 1:
         raise UsageError(f"--jobs {jobs}: at least 1")
     sources = read_sources(file)
@@ -231,28 +280,116 @@ def run_many(
     outcomes: dict[int, Outcome] = {}
     first_line: dict[str, int] = {}
     progress = _Progress(len(sources), stream)
-    pool = ThreadPoolExecutor(max_workers=min(jobs, len(sources), MAX_JOBS))
-    try:
-        futures: dict[Future[Outcome], int] = {}
-        for index, source in enumerate(sources):
-            seen = first_line.setdefault(source.location, source.line)
-            if seen != source.line:
-                outcomes[index] = Outcome(source, f"skipped: listed already on line {seen}")
-                progress.advance(outcomes[index])
-                continue
-            dest = root / f"{index + 1:03d}-{_folder_name(source)}"
-            futures[pool.submit(_run_one, source, dest, worker)] = index
-        for future in as_completed(futures):
-            index = futures[future]
-            outcomes[index] = future.result()
+    todo: dict[int, Path] = {}
+    for index, source in enumerate(sources):
+        seen = first_line.setdefault(source.location, source.line)
+        if seen != source.line:
+            outcomes[index] = Outcome(source, f"skipped: listed already on line {seen}")
             progress.advance(outcomes[index])
+            continue
+        todo[index] = root / f"{index + 1:03d}-{_folder_name(source)}"
+    run = _Run(sources, worker, clone_timeout, outcomes, progress)
+    try:
+        crashed = run.pool(todo, min(jobs, len(sources), MAX_JOBS), processes)
+        # a pool process that dies (killed, out of memory) breaks the pool, and the work of the
+        # other processes with it: each of those repositories runs again in a process of its
+        # own, so that only the one that dies again is a failure
+        for index in crashed:
+            shutil.rmtree(todo[index], ignore_errors=True)
+            if run.pool({index: todo[index]}, 1, True):
+                run.record(
+                    index,
+                    Outcome(
+                        sources[index],
+                        "failed",
+                        error="internal error: the worker process stopped (killed or out of "
+                        "memory?)",
+                        exit_code=EXIT_FAILED,
+                    ),
+                )
     finally:
-        # on an interrupt: drop what has not started; the running clones end on their own
-        pool.shutdown(wait=True, cancel_futures=True)
         progress.close()
         if workdir is None:
             shutil.rmtree(root, ignore_errors=True)
     return [outcomes[i] for i in range(len(sources))]
+
+
+@dataclass
+class _Run:
+    sources: list[Source]
+    worker: Worker
+    clone_timeout: float
+    outcomes: dict[int, Outcome]
+    progress: _Progress
+
+    def record(self, index: int, outcome: Outcome) -> None:
+        self.outcomes[index] = outcome
+        self.progress.advance(outcome)
+
+    def pool(self, todo: dict[int, Path], workers: int, processes: bool) -> list[int]:
+        """Work through `todo` ({index: clone folder}); the indexes whose process died."""
+        pool: Executor
+        if processes:
+            pool = ProcessPoolExecutor(
+                max_workers=workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_worker_process_start,
+            )
+        else:
+            pool = ThreadPoolExecutor(max_workers=workers)
+        crashed: list[int] = []
+        interrupted = False
+        try:
+            futures: dict[Future[Outcome], int] = {
+                pool.submit(_run_one, self.sources[i], dest, self.worker, self.clone_timeout): i
+                for i, dest in todo.items()
+            }
+            for future in as_completed(futures):
+                index = futures[future]
+                try:
+                    outcome = future.result()
+                except BrokenProcessPool:
+                    crashed.append(index)
+                    continue
+                except Exception as exc:  # the result could not come back (not picklable)
+                    outcome = Outcome(
+                        self.sources[index],
+                        "failed",
+                        error=f"internal error: {type(exc).__name__}: {exc}",
+                        exit_code=EXIT_FAILED,
+                    )
+                self.record(index, outcome)
+        except BaseException:
+            interrupted = True
+            raise
+        finally:
+            if interrupted and isinstance(pool, ProcessPoolExecutor):
+                _stop_processes(pool)
+            # threads: drop what has not started; the running clones end on their own
+            pool.shutdown(wait=not (interrupted and processes), cancel_futures=True)
+        return sorted(crashed)
+
+
+def _worker_process_start() -> None:
+    """A pool process leads a process group of its own (its git clones and Django runs join it):
+    the terminal's Ctrl-C reaches only the parent, which then ends each group whole."""
+    os.setpgrp()
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _stop_processes(pool: ProcessPoolExecutor) -> None:
+    running = getattr(pool, "_processes", None) or {}
+    for pid in list(running):
+        try:
+            os.killpg(pid, signal.SIGTERM)
+        except (ProcessLookupError, PermissionError):
+            continue
+    for process in list(running.values()):
+        process.join(timeout=10)
+        if process.is_alive():
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.join(timeout=5)
 
 
 def _folder_name(source: Source) -> str:

@@ -27,7 +27,6 @@ folder, but that is reported once on its own, not again as every dependency on i
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -260,45 +259,9 @@ def migrations_of(app: App) -> list[Migration]:
 
 def _opaque(project: ProjectModel, migration: Migration) -> bool:
     """True when the Migration class declares its edges in a way the project model could not
-    read as literals (computed lists, inheritance, changes made after the class)."""
-    f = project.cache.python(project.root / migration.rel)
-    tree = f.tree
-    if tree is None:
-        return True
-    text = f.text or ""
-    if ".dependencies" in text or ".run_before" in text or ".replaces" in text:
-        return True
-    for cls in tree.body:
-        if not (isinstance(cls, ast.ClassDef) and cls.name == "Migration"):
-            continue
-        for base in cls.bases:
-            name = base.attr if isinstance(base, ast.Attribute) else getattr(base, "id", "")
-            if name != "Migration":
-                return True
-        for stmt in cls.body:
-            targets: list[ast.expr] = []
-            value: ast.expr | None = None
-            if isinstance(stmt, ast.Assign):
-                targets, value = stmt.targets, stmt.value
-            elif isinstance(stmt, (ast.AugAssign, ast.AnnAssign)):
-                targets, value = [stmt.target], stmt.value
-                if isinstance(stmt, ast.AugAssign):
-                    value = None
-            names = {t.id for t in targets if isinstance(t, ast.Name)}
-            if not names & {"dependencies", "run_before", "replaces"}:
-                continue
-            if len(targets) != 1 or not isinstance(value, (ast.List, ast.Tuple)):
-                return True
-            for elt in value.elts:
-                if isinstance(elt, ast.Call):
-                    continue
-                if not (
-                    isinstance(elt, (ast.Tuple, ast.List))
-                    and len(elt.elts) == 2
-                    and all(isinstance(e, ast.Constant) for e in elt.elts)
-                ):
-                    return True
-    return False
+    read as literals (computed lists, inheritance, changes made after the class): read by
+    discovery from the same parse as the edges."""
+    return migration.opaque
 
 
 def _swappable_key(project: ProjectModel, text: str) -> Key | None:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from fixer import deploy_files, redaction
+from fixer.deep_stack import call_deep
 from fixer.errors import DjfixError, UsageError
 from fixer.settings_eval import (
     EnvDict,
@@ -27,7 +28,7 @@ from fixer.settings_eval import (
     evaluate_settings,
     resolve_module,
 )
-from fixer.sources import PyFile, SourceCache, is_dir, is_file, planned_paths
+from fixer.sources import FileStore, PyFile, SourceCache, is_dir, is_file, planned_paths
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -74,6 +75,9 @@ class Migration:
     dependency_lines: dict[tuple[str, str], int] = field(default_factory=dict)
     initial: bool = False
     has_run_python: bool = False
+    # edges declared in a way a static read cannot trust (computed lists, inheritance, edits
+    # made after the class)
+    opaque: bool = False
     problem: str | None = None
     problem_line: int | None = None
 
@@ -283,7 +287,31 @@ class _Walk:
     any_file: bool = False
 
 
-def _walk(root: Path) -> _Walk:
+def _walk(root: Path, store: FileStore) -> _Walk:
+    """The files discovery looks at: walked once per run (a rediscovery reuses the walk of the
+    first discovery), plus the container files a fix plan creates."""
+    if store.walk is None or store.walk[0] != root:
+        store.walk = (root, _walk_disk(root))
+    on_disk: _Walk = store.walk[1]
+    found = _Walk(
+        **{
+            name: list(value) if isinstance(value, list) else value
+            for name, value in vars(on_disk).items()
+        }
+    )
+    # container files a fix plan creates are not on disk yet; the re-detection must see them
+    for path in sorted(planned_paths()):
+        if path.parent != root:
+            continue
+        lower = path.name.lower()
+        if lower == "dockerfile" and path not in found.dockerfiles:
+            found.dockerfiles.append(path)
+        elif re.fullmatch(r"(docker-)?compose\.ya?ml", lower) and path not in found.compose:
+            found.compose.append(path)
+    return found
+
+
+def _walk_disk(root: Path) -> _Walk:
     found = _Walk()
     root_depth = len(root.parts)
     seen_real: set[str] = set()
@@ -338,15 +366,6 @@ def _walk(root: Path) -> _Walk:
                 found.settings_candidates.append(path)
             elif name in ("wsgi.py", "asgi.py"):
                 found.wsgi.append(path)
-    # container files a fix plan creates are not on disk yet; the re-detection must see them
-    for path in sorted(planned_paths()):
-        if path.parent != root:
-            continue
-        lower = path.name.lower()
-        if lower == "dockerfile" and path not in found.dockerfiles:
-            found.dockerfiles.append(path)
-        elif re.fullmatch(r"(docker-)?compose\.ya?ml", lower) and path not in found.compose:
-            found.compose.append(path)
     return found
 
 
@@ -410,21 +429,40 @@ def discover(
     settings: str | None = None,
     manage: str | None = None,
     overlay: dict[str, str] | None = None,
+    reuse: SourceCache | None = None,
 ) -> ProjectModel:
-    """Build the ProjectModel for the repository at `path`. Raises UsageError / DjfixError."""
+    """Build the ProjectModel for the repository at `path`. Raises UsageError / DjfixError.
+
+    A rediscovery passes the first discovery's cache as `reuse`: files the overlay leaves
+    unchanged are then neither walked, read nor parsed again. Settings are evaluated by
+    recursion over their statements: discovery runs where deep nesting has room."""
+    return call_deep(
+        _discover, path, settings=settings, manage=manage, overlay=overlay, reuse=reuse
+    )
+
+
+def _discover(
+    path: Path,
+    *,
+    settings: str | None,
+    manage: str | None,
+    overlay: dict[str, str] | None,
+    reuse: SourceCache | None,
+) -> ProjectModel:
     if not path.exists():
         raise UsageError(f"{path}: no such file or directory")
     if not path.is_dir():
         raise UsageError(f"{path}: not a directory; give the repository's root folder")
     root = path.resolve()
+    store = reuse.store if reuse is not None and reuse.root == root else FileStore()
     try:
-        walk = _walk(root)
+        walk = _walk(root, store)
     except OSError as exc:
         raise DjfixError(f"{root}: cannot be read: {exc.strerror or exc}") from exc
     if not walk.any_file:
         raise UsageError(f"{root} is empty: there is no Django project to check")
 
-    cache = SourceCache(root, overlay)
+    cache = SourceCache(root, overlay, store)
     notes: list[str] = []
     if manage:
         manage_path = (root / manage).resolve()
@@ -629,7 +667,83 @@ def _read_settings_facts(model: ProjectModel) -> None:
         if any(not isinstance(a, str) for a in apps):
             model.notes.append("INSTALLED_APPS holds entries djfix cannot read statically")
     elif apps is not None:
-        model.notes.append("INSTALLED_APPS is built in a way djfix cannot read statically")
+        # built from something djfix cannot read (a plugin list loaded at run time, a loop
+        # over it): the entries written out in the settings are still the project's apps,
+        # and a check that skipped them would call the project clean without looking
+        model.installed_apps = _written_apps(model)
+        model.notes.append(
+            "INSTALLED_APPS is built in a way djfix cannot read statically: djfix checks the "
+            f"{len(model.installed_apps)} entries written out in the settings, and no app "
+            "added at run time"
+        )
+
+
+def _written_apps(model: ProjectModel) -> list[str]:
+    """Every app name the production settings write out for INSTALLED_APPS: in the values
+    assigned to it and in what they add to it (`+=`, `.append`, `.extend`, `.insert`),
+    through the settings modules the production module star-imports or includes."""
+    chain: list[SettingsModule] = []
+    todo = [model.settings]
+    seen: set[str] = set()
+    while todo:
+        mod = todo.pop(0)
+        if mod.dotted in seen:
+            continue
+        seen.add(mod.dotted)
+        chain.append(mod)
+        for dotted in (*mod.star_imports, *mod.includes):
+            if dotted in model.settings_modules:
+                todo.append(model.settings_modules[dotted])
+    names: list[str] = []
+    for mod in chain:
+        for a in mod.own:
+            node = a.node
+            if a.name != "INSTALLED_APPS" or node is None:
+                continue
+            exprs: list[ast.AST] = []
+            if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+                exprs.append(node.value)
+            elif isinstance(node, ast.AugAssign) and isinstance(node.op, ast.Add):
+                exprs.append(node.value)
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                method, args = node.func.attr, node.args
+                if method in ("append", "extend") and len(args) == 1:
+                    exprs.append(args[0])
+                elif method == "insert" and len(args) == 2:
+                    exprs.append(args[1])
+            for expr in exprs:
+                names.extend(_app_strings(expr, model.settings, 0))
+    return list(dict.fromkeys(names))
+
+
+def _app_strings(node: ast.AST, settings: SettingsModule, depth: int) -> list[str]:
+    """The app names an INSTALLED_APPS expression writes out or names (a list setting)."""
+    if depth > 50:
+        return []
+    if isinstance(node, ast.Constant):
+        return [node.value] if isinstance(node.value, str) else []
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        return [s for e in node.elts for s in _app_strings(e, settings, depth + 1)]
+    if isinstance(node, ast.Starred):
+        return _app_strings(node.value, settings, depth + 1)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left = _app_strings(node.left, settings, depth + 1)
+        return left + _app_strings(node.right, settings, depth + 1)
+    if isinstance(node, ast.IfExp):  # either branch may be the one that runs
+        body = _app_strings(node.body, settings, depth + 1)
+        return body + _app_strings(node.orelse, settings, depth + 1)
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id in ("list", "tuple", "sorted", "set")
+        and node.args
+    ):
+        return _app_strings(node.args[0], settings, depth + 1)
+    if isinstance(node, ast.Name) and node.id != "INSTALLED_APPS":
+        value = settings.get(node.id)
+        if isinstance(value, (list, tuple)):
+            return [v for v in value if isinstance(v, str)]
+    return []
 
 
 # -- apps and migrations ------------------------------------------------------------------------
@@ -749,7 +863,23 @@ def _pairs(node: ast.AST | None) -> list[tuple[tuple[str, str], int]]:
 
 
 def _read_migration(model: ProjectModel, label: str, path: Path) -> Migration:
+    """What a migration file declares; read once per content in a run (a rediscovery reuses
+    it), and its tree is dropped afterwards: a project may hold thousands of migrations."""
     f = model.python(path)
+    # shared by the discoveries of the run: nothing changes a Migration once it is read
+    return f.memo(f"migration:{label}", lambda: _migration_facts(f, label, path))
+
+
+def _migration_facts(f: PyFile, label: str, path: Path) -> Migration:
+    parsed_here = not f.has_tree
+    try:
+        return _parse_migration(f, label, path)
+    finally:
+        if parsed_here:
+            f.release()
+
+
+def _parse_migration(f: PyFile, label: str, path: Path) -> Migration:
     mig = Migration(label, path.stem, f.rel)
     tree = f.tree
     if tree is None:
@@ -776,7 +906,44 @@ def _read_migration(model: ProjectModel, label: str, path: Path) -> Migration:
             elif target.id == "initial" and isinstance(stmt.value, ast.Constant):
                 mig.initial = bool(stmt.value.value)
     mig.has_run_python = "RunPython" in (f.text or "")
+    mig.opaque = _edges_opaque(tree, f.text or "")
     return mig
+
+
+def _edges_opaque(tree: ast.Module, text: str) -> bool:
+    if ".dependencies" in text or ".run_before" in text or ".replaces" in text:
+        return True
+    for cls in tree.body:
+        if not (isinstance(cls, ast.ClassDef) and cls.name == "Migration"):
+            continue
+        for base in cls.bases:
+            name = base.attr if isinstance(base, ast.Attribute) else getattr(base, "id", "")
+            if name != "Migration":
+                return True
+        for stmt in cls.body:
+            targets: list[ast.expr] = []
+            value: ast.expr | None = None
+            if isinstance(stmt, ast.Assign):
+                targets, value = stmt.targets, stmt.value
+            elif isinstance(stmt, (ast.AugAssign, ast.AnnAssign)):
+                targets, value = [stmt.target], stmt.value
+                if isinstance(stmt, ast.AugAssign):
+                    value = None
+            names = {t.id for t in targets if isinstance(t, ast.Name)}
+            if not names & {"dependencies", "run_before", "replaces"}:
+                continue
+            if len(targets) != 1 or not isinstance(value, (ast.List, ast.Tuple)):
+                return True
+            for elt in value.elts:
+                if isinstance(elt, ast.Call):
+                    continue
+                if not (
+                    isinstance(elt, (ast.Tuple, ast.List))
+                    and len(elt.elts) == 2
+                    and all(isinstance(e, ast.Constant) for e in elt.elts)
+                ):
+                    return True
+    return False
 
 
 # -- dependencies and versions ------------------------------------------------------------------

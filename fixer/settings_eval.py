@@ -200,10 +200,20 @@ _ENV_METHOD_CAST = {
 
 
 class _Evaluator:
-    def __init__(self, cache: SourceCache, source_root: Path, stack: tuple[str, ...]) -> None:
+    def __init__(
+        self,
+        cache: SourceCache,
+        source_root: Path,
+        stack: tuple[str, ...],
+        modules: dict[str, Any] | None = None,
+    ) -> None:
         self.cache = cache
         self.source_root = source_root
         self.stack = stack
+        # project modules read for a name (`configuration.PLUGINS`), shared by the evaluation
+        self._modules: dict[str, Any] = modules if modules is not None else {}
+        self.aliases: dict[str, str] = {}
+        self.dotted = ""
 
     # -- module ---------------------------------------------------------------------------------
     def run(self, dotted: str, into: SettingsModule | None = None) -> SettingsModule:
@@ -678,6 +688,12 @@ class _Evaluator:
                     self._eval(v.value)
             return Unknown(ast.unparse(node))
         if isinstance(node, ast.Attribute):
+            module = self._local_module(node.value)
+            if module is not None:
+                # `configuration.PLUGINS`, `app_lists.LOCAL_APPS`: a name of a module of the
+                # project, read the way its own code sets it
+                found = module.names.get(node.attr)
+                return copy.deepcopy(found.value) if found else Unknown(ast.unparse(node))
             self._eval(node.value)
             return Unknown(ast.unparse(node))
         if isinstance(
@@ -833,6 +849,14 @@ class _Evaluator:
             if isinstance(receiver, str) and node.func.attr == "split":
                 sep = args[0] if args and isinstance(args[0], str) else None
                 return receiver.split(sep)
+        if name == "getattr" and len(args) in (2, 3) and isinstance(args[1], str):
+            module = self._local_module(node.args[0])
+            if module is not None:
+                # getattr(configuration, "PLUGINS", []): the module's value, else the default
+                found = module.names.get(args[1])
+                if found is not None:
+                    return copy.deepcopy(found.value)
+                return args[2] if len(args) == 3 else Unknown(ast.unparse(node))
         if name == "dict" and not args:
             return dict(kwargs)
         if name in ("exec", "eval"):
@@ -840,6 +864,30 @@ class _Evaluator:
         if qualified and qualified.startswith("importlib.import_module"):
             self._record_dynamic(node, "settings import a module chosen at run time")
         return Unknown(ast.unparse(node))
+
+    def _local_module(self, node: ast.AST) -> SettingsModule | None:
+        """The project module an expression names through an import (`from proj import
+        configuration`, `import proj.app_lists`), evaluated once per evaluation; None for
+        anything else (a value bound in the settings, a third-party module, an import cycle)."""
+        dotted = _dotted_name(node)
+        if dotted is None or "()" in dotted or dotted.split(".")[0] in self.target.names:
+            return None
+        qualified = self._qualify(dotted)
+        if qualified == dotted and dotted.split(".")[0] not in self.aliases:
+            return None
+        if qualified in self.stack or qualified == self.dotted:
+            return None
+        known = self._modules.get(qualified, _MISSING)
+        if known is _MISSING:
+            path = resolve_module(self.source_root, qualified)
+            if path is None:
+                known = None
+            else:
+                known = _Evaluator(
+                    self.cache, self.source_root, (*self.stack, self.dotted), self._modules
+                ).run(qualified)
+            self._modules[qualified] = known
+        return known  # type: ignore[return-value]
 
     def _lookup_factory(self, name: str | None) -> Any:
         if not name:

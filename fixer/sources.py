@@ -1,7 +1,12 @@
 """Reading files of the target repository: decoding, parsing, and the reasons they fail.
 
-Every file is read at most once per run (a `SourceCache`), and a file that cannot be read or
-parsed becomes a `SourceProblem` the caller turns into a finding, never an exception.
+Every file is read at most once per run, and parsed at most once while its tree is in use: the
+`SourceCache` of a rediscovery (the project as the planned changes leave it) shares the files of
+the first discovery through one `FileStore`, keyed by path for what is on disk and by content for
+planned texts, so an unchanged file is neither read nor parsed again. A tree is dropped
+(`PyFile.release`) once the code that scanned it is done; what was learnt from it can be kept
+with `PyFile.memo`, keyed by the file's content. A file that cannot be read or parsed becomes a
+`SourceProblem` the caller turns into a finding, never an exception.
 """
 
 from __future__ import annotations
@@ -9,12 +14,18 @@ from __future__ import annotations
 import ast
 import contextlib
 import contextvars
+import gc
+import hashlib
 import io
 import re
 import sys
 import tokenize
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
+
+_T = TypeVar("_T")
 
 _PY2_HINTS = (
     re.compile(r"^\s*print\s+[^\s(=]", re.M),
@@ -78,18 +89,41 @@ class TextFile:
 @dataclass
 class PyFile(TextFile):
     _tree: ast.Module | None = field(default=None, repr=False)
-    _parsed: bool = field(default=False, repr=False)
+    _failed: bool = field(default=False, repr=False)
+    _memo: dict[str, Any] = field(default_factory=dict, repr=False)
+    _store: FileStore | None = field(default=None, repr=False, compare=False)
 
     @property
     def tree(self) -> ast.Module | None:
         """The module's AST, or None (and `problem` set) when it does not parse."""
-        if not self._parsed:
-            self._parsed = True
-            if self.text is not None:
-                self._tree, problem = _parse_python(self.text, self.rel)
-                if problem is not None:
-                    self.problem = problem
-        return self._tree
+        if self._tree is not None or self._failed or self.text is None:
+            return self._tree
+        tree, problem = _parse_python(self.text, self.rel)
+        if self._store is not None:
+            self._store.parses += 1
+        if problem is not None:
+            self.problem = problem
+            self._failed = True
+            return None
+        self._tree = tree
+        return tree
+
+    @property
+    def has_tree(self) -> bool:
+        """True while a tree of this file is in memory (someone may hold its nodes)."""
+        return self._tree is not None
+
+    def release(self) -> None:
+        """Drop the tree (the next `tree` parses again): a scanner calls it when it holds no
+        node of the tree any more, so a large repository's trees are not all alive at once."""
+        self._tree = None
+
+    def memo(self, key: str, compute: Callable[[], _T]) -> _T:
+        """What `compute` learns from this file, computed once per content: the same PyFile
+        serves every discovery of the run while the file's text is unchanged."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
 
 def _decode(raw: bytes, python: bool) -> tuple[str | None, SourceProblem | None, bool, str]:
@@ -127,8 +161,17 @@ def _decode(raw: bytes, python: bool) -> tuple[str | None, SourceProblem | None,
 
 
 def _parse_python(text: str, rel: str) -> tuple[ast.Module | None, SourceProblem | None]:
+    # A tree is hundreds of thousands of objects that reference counting frees; the cyclic
+    # collector would only walk them again and again while they are built (it tripled the
+    # time of a large repository's check), so it waits until the tree is made.
+    enabled = gc.isenabled()
+    gc.disable()
     try:
         return ast.parse(text, filename=rel), None
+    except RecursionError:
+        return None, SourceProblem(
+            "syntax", "nests expressions too deeply for Python's parser to read it"
+        )
     except (SyntaxError, ValueError) as exc:
         line = getattr(exc, "lineno", None)
         col = getattr(exc, "offset", None)
@@ -143,7 +186,7 @@ def _parse_python(text: str, rel: str) -> tuple[ast.Module | None, SourceProblem
                 line,
                 col,
             )
-        if _parses_with_newer_grammar(text):
+        if _newer_statement(text, line) or _parses_with_newer_grammar(text):
             running = ".".join(map(str, sys.version_info[:2]))
             return None, SourceProblem(
                 "newer-syntax",
@@ -153,6 +196,31 @@ def _parse_python(text: str, rel: str) -> tuple[ast.Module | None, SourceProblem
                 col,
             )
         return None, SourceProblem("syntax", f"has a syntax error at line {line}: {msg}", line, col)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+#: statements of a Python newer than the one running, known by their first line: the check
+#: that the whole file parses with a newer grammar (LibCST, a tenth of a second) is then not needed
+_NEWER_STATEMENTS = (
+    ((3, 12), re.compile(r"\s*type\s+[A-Za-z_]\w*\s*(\[[^\]]*\])?\s*=")),  # type X = ...
+    ((3, 12), re.compile(r"\s*(async\s+)?def\s+[A-Za-z_]\w*\s*\[")),  # def f[T](...)
+    ((3, 12), re.compile(r"\s*class\s+[A-Za-z_]\w*\s*\[")),  # class C[T]: ...
+)
+
+
+def _newer_statement(text: str, line: int | None) -> bool:
+    if not line:
+        return False
+    lines = text.split("\n", line)
+    if len(lines) < line:
+        return False
+    source = lines[line - 1]
+    return any(
+        sys.version_info < version and pattern.match(source)
+        for version, pattern in _NEWER_STATEMENTS
+    )
 
 
 def _parses_with_newer_grammar(text: str) -> bool:
@@ -165,14 +233,53 @@ def _parses_with_newer_grammar(text: str) -> bool:
     return True
 
 
-class SourceCache:
-    """Reads and parses each file of one repository at most once."""
+class FileStore:
+    """The files one run has read, shared by the `SourceCache` of every discovery of the same
+    repository: those on disk by path, planned texts by their content."""
 
-    def __init__(self, root: Path, overlay: dict[str, str] | None = None) -> None:
+    def __init__(self) -> None:
+        self.disk: dict[Path, TextFile] = {}
+        self.planned: dict[tuple[Path, str], TextFile] = {}
+        self.reads = 0  # files read from disk
+        self.parses = 0  # trees built
+        #: discovery's walk of the repository, reused by the rediscoveries
+        self.walk: Any = None
+
+    def planned_file(self, path: Path, rel: str, text: str, python: bool) -> TextFile:
+        key = (path, hashlib.blake2b(text.encode("utf-8", "surrogatepass")).hexdigest())
+        found = self.planned.get(key)
+        if found is None or isinstance(found, PyFile) != python:
+            on_disk = self.disk.get(path)
+            if (
+                on_disk is not None
+                and on_disk.text == text
+                and isinstance(on_disk, PyFile) == python
+            ):
+                found = on_disk  # planned as it is: its tree and memos serve as they are
+            elif python:
+                found = PyFile(path, rel, text, _store=self)
+            else:
+                found = TextFile(path, rel, text)
+            self.planned[key] = found
+        return found
+
+
+class SourceCache:
+    """Reads and parses each file of one repository at most once.
+
+    `overlay` ({relative path: text}) holds planned contents that take the place of the files
+    on disk; `store` is shared with the discovery this one re-does (see `FileStore`)."""
+
+    def __init__(
+        self,
+        root: Path,
+        overlay: dict[str, str] | None = None,
+        store: FileStore | None = None,
+    ) -> None:
         self.root = root
         self._files: dict[Path, TextFile] = {}
-        # planned contents ({relative path: text}) that take the place of the files on disk
         self.overlay = overlay or {}
+        self.store = store if store is not None else FileStore()
 
     def rel(self, path: Path) -> str:
         try:
@@ -184,40 +291,43 @@ class SourceCache:
         cached = self._files.get(path)
         if isinstance(cached, PyFile):
             return cached
-        raw, problem = self._read(path)
-        if raw is None:
-            f = PyFile(path, self.rel(path), None, problem)
-        elif self.rel(path) in self.overlay:
-            f = PyFile(path, self.rel(path), self.overlay[self.rel(path)])
-        else:
-            text, problem, bom, enc = _decode(raw, python=True)
-            f = PyFile(path, self.rel(path), text, problem, bom, enc)
-        self._files[path] = f
+        f = self._load(path, python=True)
+        assert isinstance(f, PyFile)
         return f
 
     def text(self, path: Path) -> TextFile:
         cached = self._files.get(path)
         if cached is not None:
             return cached
-        raw, problem = self._read(path)
-        if raw is None:
-            f = TextFile(path, self.rel(path), None, problem)
-        elif self.rel(path) in self.overlay:
-            f = TextFile(path, self.rel(path), self.overlay[self.rel(path)])
-        else:
-            text, problem, bom, enc = _decode(raw, python=False)
-            f = TextFile(path, self.rel(path), text, problem, bom, enc)
-        self._files[path] = f
-        return f
+        return self._load(path, python=False)
 
     def problems(self) -> list[TextFile]:
         return [f for f in self._files.values() if f.problem is not None]
 
-    def _read(self, path: Path) -> tuple[bytes | None, SourceProblem | None]:
-        if self.rel(path) in self.overlay:
-            return b"", None
+    def _load(self, path: Path, python: bool) -> TextFile:
+        rel = self.rel(path)
+        if rel in self.overlay:
+            f = self.store.planned_file(path, rel, self.overlay[rel], python)
+        else:
+            found = self.store.disk.get(path)
+            if found is None or (python and not isinstance(found, PyFile)):
+                found = self._read(path, rel, python)
+                self.store.disk[path] = found
+            f = found
+        self._files[path] = f
+        return f
+
+    def _read(self, path: Path, rel: str, python: bool) -> TextFile:
+        self.store.reads += 1
         try:
-            return path.read_bytes(), None
+            raw = path.read_bytes()
         except OSError as exc:
             reason = exc.strerror or str(exc)
-            return None, SourceProblem("unreadable", f"cannot be read: {reason}")
+            problem = SourceProblem("unreadable", f"cannot be read: {reason}")
+            if python:
+                return PyFile(path, rel, None, problem, _store=self.store)
+            return TextFile(path, rel, None, problem)
+        text, problem, bom, enc = _decode(raw, python=python)
+        if python:
+            return PyFile(path, rel, text, problem, bom, enc, _store=self.store)
+        return TextFile(path, rel, text, problem, bom, enc)

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import io
+import os
+import shutil
+import signal
+import socket
 import subprocess
+import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -334,3 +340,197 @@ def test_exit_code():
         )
         == 3
     )
+
+
+# -- processes ----------------------------------------------------------------------------------
+
+
+def pid_worker(checkout: Checkout) -> RepoResult:
+    """A module-level worker (a pool process imports it): says which process ran it."""
+    committing_worker(checkout)
+    return RepoResult(f"fixed in {os.getpid()}", 1)
+
+
+def test_processes_run_each_repository_in_a_pool_process(three):
+    listing, _ = three
+    stream = io.StringIO()
+    outcomes = run_many(listing, pid_worker, 2, stream=stream, processes=True)
+    assert [o.error for o in outcomes] == [
+        None,
+        "settings module mysite.settings not found",
+        None,
+    ]
+    pids = {int(o.status.rsplit(" ", 1)[1]) for o in outcomes if o.ok}
+    assert os.getpid() not in pids
+    assert all(p > 0 for p in pids)
+    assert many.exit_code(outcomes) == 3
+    # the progress lines name the repositories in the same words as with threads
+    assert stream.getvalue().count("djfix: [") == 3
+
+
+# -- git never waits for ever -------------------------------------------------------------------
+
+
+@pytest.fixture
+def silent_server():
+    """A loopback TCP server that accepts connections and never sends a byte."""
+    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                continue
+            held.append(conn)
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield server.getsockname()[1]
+    stop.set()
+    thread.join(timeout=5)
+    for conn in held:
+        conn.close()
+    server.close()
+
+
+@pytest.mark.parametrize("scheme", ["git", "http"])
+def test_a_server_that_never_answers_fails_within_the_time_limit(tmp_path, silent_server, scheme):
+    listing = tmp_path / "repos.txt"
+    listing.write_text(f"{scheme}://127.0.0.1:{silent_server}/team/shop.git\n")
+    start = time.monotonic()
+    outcomes = run_many(listing, committing_worker, 1, stream=io.StringIO(), clone_timeout=1.5)
+    assert time.monotonic() - start < 15
+    assert [(o.source.name, o.status) for o in outcomes] == [("team/shop", "failed")]
+    assert outcomes[0].error == (
+        "git clone gave no result within 1.5 s (a server that does not answer?)"
+    )
+
+
+def test_a_transport_that_runs_a_command_is_refused(tmp_path):
+    listing = tmp_path / "repos.txt"
+    listing.write_text("ext::false\nfd::3\n")
+    outcomes = run_many(listing, committing_worker, 2, stream=io.StringIO(), clone_timeout=30)
+    assert [o.error for o in outcomes] == [
+        "git clone failed: fatal: transport 'ext' not allowed",
+        "git clone failed: fatal: transport 'fd' not allowed",
+    ]
+
+
+def test_git_is_told_never_to_prompt():
+    env = many._git_environment()
+    assert env["GIT_TERMINAL_PROMPT"] == "0"
+    assert "GIT_ASKPASS" not in env and "SSH_ASKPASS" not in env
+    assert env["GIT_ALLOW_PROTOCOL"] == "https:http:ssh:git:file"
+    assert "BatchMode=yes" in env["GIT_SSH_COMMAND"]
+    config = many._git_config()
+    assert config[:2] == ["-c", "protocol.allow=never"]
+    assert "credential.helper=" in config
+
+
+# -- Ctrl-C -------------------------------------------------------------------------------------
+
+
+def _descendants(pid: int) -> set[int]:
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(ppid, []).append(int(entry.name))
+    out: set[int] = set()
+    todo = [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in out:
+                out.add(child)
+                todo.append(child)
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads the process table in /proc")
+def test_ctrl_c_stops_every_worker(tmp_path):
+    from tests.conftest import PROJECTS
+
+    fleet = []
+    for n in range(6):
+        repo = tmp_path / "fleet" / f"shop{n}"
+        shutil.copytree(PROJECTS / "legacy_single", repo)
+        git(repo, "init", "-q", "-b", "main")
+        git(repo, "add", "-A")
+        git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "i")
+        fleet.append(repo)
+    listing = tmp_path / "repos.txt"
+    listing.write_text("".join(f"{p}\n" for p in fleet))
+    workdir = tmp_path / "clones"
+    proc = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "fixer", "apply", "--repos", str(listing), "-j", "2"),
+            *("--workdir", str(workdir), "--python", "none"),
+        ],
+        cwd=Path(__file__).resolve().parent.parent,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        workers: set[int] = set()
+        # wait until both pool processes work on a clone
+        while time.monotonic() < deadline:
+            if workdir.is_dir() and len(list(workdir.iterdir())) >= 2:
+                workers = _descendants(proc.pid)
+                if len(workers) >= 2:
+                    break
+            time.sleep(0.05)
+        assert proc.poll() is None, proc.communicate()
+        assert len(workers) >= 2
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    # the final table is not printed for an interrupted run, and no worker is left running
+    assert "repositories," not in out
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_alive(p) for p in workers):
+        time.sleep(0.1)
+    assert not [p for p in workers if _alive(p)]
+
+
+def crashing_worker(checkout: Checkout) -> RepoResult:
+    """Dies the way a process killed for memory does, for the repository marked broken."""
+    if "broken" in (checkout.path / "README.md").read_text():
+        os._exit(9)
+    return pid_worker(checkout)
+
+
+def test_a_worker_process_that_dies_fails_its_repository_only(three):
+    listing, _ = three
+    outcomes = run_many(listing, crashing_worker, 2, stream=io.StringIO(), processes=True)
+    assert [o.status.split(" in ")[0] for o in outcomes] == ["fixed", "failed", "fixed"]
+    assert outcomes[1].error == (
+        "internal error: the worker process stopped (killed or out of memory?)"
+    )
+    assert [o.error for o in (outcomes[0], outcomes[2])] == [None, None]

@@ -74,3 +74,59 @@ def test_each_file_is_read_once(tmp_path):
     (tmp_path / "m.py").write_text("X = 1\n")
     cache = SourceCache(tmp_path)
     assert cache.python(tmp_path / "m.py") is cache.python(tmp_path / "m.py")
+
+
+def test_a_cache_sharing_the_store_reads_nothing_again(tmp_path):
+    (tmp_path / "m.py").write_text("X = 1\n")
+    first = SourceCache(tmp_path)
+    f = first.python(tmp_path / "m.py")
+    assert f.tree is not None
+    second = SourceCache(tmp_path, {}, first.store)
+    assert second.python(tmp_path / "m.py") is f
+    assert (first.store.reads, first.store.parses) == (1, 1)
+
+
+def test_a_planned_text_equal_to_the_file_is_the_same_file(tmp_path):
+    (tmp_path / "m.py").write_text("X = 1\n")
+    first = SourceCache(tmp_path)
+    on_disk = first.python(tmp_path / "m.py")
+    same = SourceCache(tmp_path, {"m.py": "X = 1\n"}, first.store).python(tmp_path / "m.py")
+    changed = SourceCache(tmp_path, {"m.py": "X = 2\n"}, first.store).python(tmp_path / "m.py")
+    again = SourceCache(tmp_path, {"m.py": "X = 2\n"}, first.store).python(tmp_path / "m.py")
+    assert same is on_disk
+    assert changed is not on_disk and changed.text == "X = 2\n"
+    assert again is changed  # one parse per planned content, whichever discovery asks
+
+
+def test_release_drops_the_tree_and_memo_keeps_what_was_learnt(tmp_path):
+    (tmp_path / "m.py").write_text("X = 1\nY = 2\n")
+    cache = SourceCache(tmp_path)
+    f = cache.python(tmp_path / "m.py")
+    assert f.memo("names", lambda: [n.targets[0].id for n in f.tree.body]) == ["X", "Y"]
+    assert f.has_tree
+    f.release()
+    assert not f.has_tree
+    assert f.memo("names", lambda: []) == ["X", "Y"]
+    assert cache.store.parses == 1
+    assert f.tree is not None  # parsed again on demand
+    assert cache.store.parses == 2
+
+
+def test_a_syntax_error_is_parsed_once(tmp_path):
+    (tmp_path / "m.py").write_text("def f(:\n")
+    cache = SourceCache(tmp_path)
+    f = cache.python(tmp_path / "m.py")
+    assert f.tree is None and f.tree is None
+    assert f.problem is not None and f.problem.kind == "syntax"
+    assert cache.store.parses == 1
+
+
+def test_a_type_alias_statement_is_newer_syntax_on_an_older_python(tmp_path):
+    import sys
+
+    f = read(tmp_path, b"from typing import Any\n\ntype Payload = dict[str, Any]\n")
+    if sys.version_info >= (3, 12):
+        assert f.problem is None
+    else:
+        assert f.problem is not None
+        assert (f.problem.kind, f.problem.line) == ("newer-syntax", 3)

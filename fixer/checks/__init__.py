@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
+from fixer.deep_stack import call_deep
 from fixer.errors import UsageError
 from fixer.findings import Finding, FixSafety, Rule, Severity
 
@@ -177,7 +178,12 @@ def run_checks(
     project, selection: Selection, options: dict[str, Any], debug: bool = False
 ) -> CheckResult:
     """Run every selected check over `project`. A check that crashes is a djfix bug: it is
-    reported (with the traceback under --debug) and the other checks still run."""
+    reported (with the traceback under --debug) and the other checks still run. The checks
+    walk trees by recursion: they run where a deeply nested file has room (`call_deep`)."""
+    return call_deep(_run_checks, project, selection, options, debug)
+
+
+def _run_checks(project, selection: Selection, options: dict[str, Any], debug: bool) -> CheckResult:
     findings: list[Finding] = []
     items: dict[int, str] = {}
     errors: list[str] = []

@@ -60,6 +60,7 @@ None.
 from __future__ import annotations
 
 import ast
+import bisect
 import os
 import re
 from collections.abc import Iterable, Iterator
@@ -672,31 +673,49 @@ def _may_run_at_import(text: str) -> bool:
 def _queries_at_import(project: ProjectModel) -> Iterator[Finding]:
     for path in app_python_files(project):
         f = project.cache.python(path)
-        text = f.text
-        if not text or not any(needle in text for needle in _NEEDLES):
+        # one scan per file content in a run: the check after the fixes reuses it
+        for line, column, message in f.memo("item10:import-time", lambda f=f: _import_hits(f)):
+            yield Finding(QUERY_AT_IMPORT, message, f.rel, line, column)
+
+
+def _import_hits(f: PyFile) -> list[tuple[int, int, str]]:
+    """(line, column, message) of each query a module evaluates when it is imported."""
+    text = f.text
+    if not text or not any(needle in text for needle in _NEEDLES):
+        return []
+    if not _may_run_at_import(text):
+        return []
+    parsed_here = not f.has_tree
+    tree = f.tree
+    if tree is None:
+        return []  # reported as unparsable by the general check
+    hits: list[tuple[int, int, str]] = []
+    reported: set[int] = set()
+    # a query is written with a manager or a cursor (the needles): only the top-level
+    # statements whose lines hold one are walked, not every class body of a large module
+    lines = [n for n, line in enumerate(text.split("\n"), 1) if any(x in line for x in _NEEDLES)]
+    statements = [stmt for stmt in tree.body if _holds_a_line(stmt, lines)]
+    for node, guarded in walk_code(statements, import_time=True):
+        if not evaluates_query(node) or guarded:
+            # a read guarded against the missing table lets the module import before
+            # migrate, with an empty value and a warning: what the item asks
             continue
-        if not _may_run_at_import(text):
+        line = getattr(node, "lineno", 1)
+        if line in reported:
             continue
-        tree = f.tree
-        if tree is None:
-            continue  # reported as unparsable by the general check
-        reported: set[int] = set()
-        for node, guarded in walk_code(tree.body, import_time=True):
-            if not evaluates_query(node) or guarded:
-                # a read guarded against the missing table lets the module import before
-                # migrate, with an empty value and a warning: what the item asks
-                continue
-            line = getattr(node, "lineno", 1)
-            if line in reported:
-                continue
-            reported.add(line)
-            yield Finding(
-                QUERY_AT_IMPORT,
-                _import_time_message(node, guarded),
-                f.rel,
-                line,
-                getattr(node, "col_offset", 0) + 1,
-            )
+        reported.add(line)
+        hits.append((line, getattr(node, "col_offset", 0) + 1, _import_time_message(node, guarded)))
+    if parsed_here:
+        f.release()  # nothing holds its nodes: a large repository's trees are not kept
+    return hits
+
+
+def _holds_a_line(stmt: ast.stmt, lines: list[int]) -> bool:
+    """True when one of the sorted `lines` falls within the statement (decorators included)."""
+    start = min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", []))])
+    end = getattr(stmt, "end_lineno", None) or stmt.lineno
+    index = bisect.bisect_left(lines, start)
+    return index < len(lines) and lines[index] <= end
 
 
 def check(project: ProjectModel, options: dict[str, Any]) -> Iterator[Finding]:

@@ -1,0 +1,3 @@
+"""The project's own apps, kept apart from the settings."""
+
+LOCAL_APPS = ["orders"]

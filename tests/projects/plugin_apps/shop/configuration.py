@@ -1,0 +1,3 @@
+"""Site configuration: the plugins this installation enables."""
+
+PLUGINS = ["loyalty"]
