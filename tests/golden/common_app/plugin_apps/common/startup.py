@@ -7,12 +7,18 @@ when this module was generated). Addresses are read from the settings at run
 time, so the probes follow the environment; no address or credential is stored
 here, and the messages show host:port only.
 
+The probes run before any other app's ready() (the app is first in INSTALLED_APPS).
+A failure is written to stderr directly as well as raised: a project's LOGGING
+with disable_existing_loggers silences the server's own logger, which would
+otherwise be the only one to report why the worker stopped.
+
 Environment:
     STARTUP_CHECKS=false (or 0, no, off) skips the probes, e.g. for build steps;
         a STARTUP_CHECKS setting works too.
     STARTUP_CHECK_TIMEOUT is the timeout of each probe in seconds (default 2).
 """
 
+import asyncio
 import errno
 import functools
 import logging
@@ -20,6 +26,8 @@ import math
 import os
 import re
 import socket
+import sys
+import threading
 import warnings
 
 from django.conf import settings
@@ -53,6 +61,22 @@ def run():
     if not _enabled():
         logger.info("startup checks skipped: STARTUP_CHECKS is off")
         return
+    failures = _outside_event_loop(_probe_all)
+    if failures:
+        message = (
+            "Startup checks failed, {} service(s) cannot be reached:\n  - {}\n"
+            "Check the environment variables and settings named above, or set "
+            "STARTUP_CHECKS=false for steps that need none of these services.".format(
+                len(failures), "\n  - ".join(failures)
+            )
+        )
+        _tell(message)
+        raise ImproperlyConfigured(message)
+    logger.info("startup checks passed")
+
+
+def _probe_all():
+    """One line per required service that cannot be reached."""
     timeout = _timeout()
     failures = []
     for name, where, env, required, probe in _checks(timeout):
@@ -66,15 +90,46 @@ def run():
                 failures.append(line)
             else:
                 logger.warning("startup check: %s; starting anyway", line)
-    if failures:
-        raise ImproperlyConfigured(
-            "Startup checks failed, {} service(s) cannot be reached:\n  - {}\n"
-            "Check the environment variables and settings named above, or set "
-            "STARTUP_CHECKS=false for steps that need none of these services.".format(
-                len(failures), "\n  - ".join(failures)
-            )
-        )
-    logger.info("startup checks passed")
+    return failures
+
+
+def _running_loop():
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+    except AttributeError:  # Python 3.6
+        return asyncio._get_running_loop()
+
+
+def _outside_event_loop(function):
+    """function() in a worker thread when this thread runs an event loop, else
+    here. ASGI servers (uvicorn) import the application inside their loop, where
+    Django refuses synchronous database calls (SynchronousOnlyOperation)."""
+    if _running_loop() is None:
+        return function()
+    outcome = {}
+
+    def call():
+        try:
+            outcome["value"] = function()
+        except BaseException as exc:
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=call, name="startup-checks", daemon=True)
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
+def _tell(message):
+    try:
+        sys.stderr.write(message + "\n")
+        sys.stderr.flush()
+    except Exception:
+        pass  # no usable stderr: the exception still carries the message
 
 
 def _enabled():
@@ -163,7 +218,7 @@ def _cause(exc, timeout):
     if cause is not None:
         return cause
     # Keep the driver's words, minus any user:password@ in a URL.
-    text = re.sub(r"//[^/@\s]*@", "//***@", text)
+    text = re.sub(r"//\S*@", "//***@", text)
     return "{}: {}".format(type(exc).__name__, text[:200] or "no details")
 
 
