@@ -92,6 +92,8 @@ class ContainerSpec:
     notes: list[str] = field(default_factory=list)
     #: the static storage keeps a manifest the app reads at runtime
     manifest: bool = False
+    #: collectstatic exists (django.contrib.staticfiles installed, or djfix cannot tell)
+    collects_static: bool = True
     #: project files the server choice needs ({repository path: text})
     files: dict[str, str] = field(default_factory=dict)
     #: front-end build commands of the old Dockerfile, run in the assets stage
@@ -578,6 +580,7 @@ def spec(project: ProjectModel, options: dict[str, Any] | None = None) -> Contai
         server_packages=server_packages,
         notes=notes,
         manifest=_manifest_storage(project),
+        collects_static=_collects_static(project),
         files=choice.files,
         installers=_installers(project, manager),
         assets=[text for _, text in carried.assets],
@@ -598,6 +601,16 @@ def _installers(project: ProjectModel, manager: str) -> list[str]:
     if manager == "uv":
         return []  # uv syncs into a venv made without pip
     return [n for n in ("pip", "setuptools", "wheel") if n == "pip" or not project.has_package(n)]
+
+
+def _collects_static(project: ProjectModel) -> bool:
+    """False when INSTALLED_APPS is written out in full and has no django.contrib.staticfiles
+    (an API-only project): `manage.py collectstatic` does not exist there. A list built at run
+    time keeps the command (verify's step 7 runs it and says when it fails)."""
+    apps = project.settings.get("INSTALLED_APPS")
+    if not isinstance(apps, (list, tuple)) or not all(isinstance(a, str) for a in apps):
+        return True
+    return any(a.split(".apps.")[0] == "django.contrib.staticfiles" for a in apps)
 
 
 def _manifest_storage(project: ProjectModel) -> bool:

@@ -20,7 +20,7 @@ from fixer.checks import item03_app_server as item03
 from fixer.checks import item04_static_files as item04
 from fixer.config import Config, effective_options
 from fixer.project import discover
-from tests.conftest import PROJECTS, findings_of, write_tree
+from tests.conftest import MINIMAL_MANAGE, PROJECTS, findings_of, write_tree
 
 GOLDEN = Path(__file__).parent / "golden" / "docker"
 REGENERATE = os.environ.get("DJFIX_REGENERATE_GOLDEN") == "1"
@@ -475,6 +475,37 @@ def test_collectstatic_runs_with_the_generated_build_env(tmp_path):
     failed = run_collectstatic(root, only_secret)
     assert failed.returncode != 0
     assert "DJANGO_SECRET_KEY" in failed.stderr
+
+
+PROJECT_FILES = {"manage.py": MINIMAL_MANAGE, "requirements.txt": "Django==5.2\n"}
+
+
+def test_api_only_project_has_no_collectstatic_to_run(tmp_path):
+    # INSTALLED_APPS written out in full without django.contrib.staticfiles: the command does
+    # not exist there, so the stage makes an empty folder for the static image instead
+    files = base()
+    files["mysite/settings.py"] = files["mysite/settings.py"].replace(
+        '    "django.contrib.staticfiles",\n', ""
+    )
+    root = write_tree(
+        tmp_path / "api_only",
+        {**files, **PROJECT_FILES},
+    )
+    result = plan(discover(root), Selection(), options())
+    dockerfile = result.changeset.read("Dockerfile")
+    assert "collectstatic --noinput" not in dockerfile
+    assert "RUN mkdir -p /app/staticfiles\n" in dockerfile
+
+
+def test_computed_installed_apps_keep_collectstatic(tmp_path):
+    files = base()
+    files["mysite/settings.py"] += "INSTALLED_APPS = INSTALLED_APPS + load_plugins()\n"
+    root = write_tree(
+        tmp_path / "computed",
+        {**files, **PROJECT_FILES},
+    )
+    result = plan(discover(root), Selection(), options())
+    assert "python manage.py collectstatic --noinput" in result.changeset.read("Dockerfile")
 
 
 # -- the server the image starts --------------------------------------------------------------

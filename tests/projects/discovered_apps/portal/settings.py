@@ -18,6 +18,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
 DJANGO_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",
+    "django.contrib.staticfiles",
 ]
 # Apps are found on disk, so adding a module needs no settings change.
 INSTALLED_APPS = DJANGO_APPS + local_apps()
