@@ -65,7 +65,9 @@ _TOKEN_FORMATS = re.compile(
 )
 
 _SCHEME = r"[A-Za-z][A-Za-z0-9+.\-]*://"
-_URL = re.compile(_SCHEME + r"[^\s'\"<>`]+")
+# a URL ends at whitespace, a quote, and at an escaped line break of a JSON or SARIF string
+# (`\n`): masking runs on rendered output, and one URL must not run into the next line's
+_URL = re.compile(_SCHEME + r"(?:[^\s'\"<>`\\]|\\(?![nrt]))+")
 _HOST_AFTER = re.compile(r"[A-Za-z0-9.\-_~%]+|\[[0-9A-Fa-f:.]+\]")
 
 

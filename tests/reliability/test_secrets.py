@@ -199,3 +199,14 @@ def test_git_redact_and_pr_mask_use_the_same_rules():
     assert BROKER_PASSWORD not in git_module.redact(url)
     assert BROKER_PASSWORD not in pr.mask_url(url)
     assert subprocess.run(["true"]).returncode == 0
+
+
+def test_masking_json_output_keeps_each_line_s_url_apart():
+    # SARIF and JSON escape line breaks as `\n`: a URL on one line must not run into the next
+    # line's URL (a placeholder was masked together with the text between them)
+    from fixer.redaction import mask_text
+
+    text = r'"(scheme://user:password@host/name).\nURL=postgres://app:change-me@db/app\nR=redis://:s3cret-pw@r:6379"'
+    assert mask_text(text) == (
+        r'"(scheme://user:password@host/name).\nURL=postgres://app:change-me@db/app\nR=redis://***@r:6379"'
+    )
