@@ -43,6 +43,7 @@ the branch is complete locally.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -95,6 +96,8 @@ class Delivery:
     tip: str | None = None
     previous: str | None = None  # the branch's tip before this run, when it existed
     commits: list[Commit] = field(default_factory=list)
+    # when the branch is unchanged: its commits (the ones an earlier run made), for the PR body
+    on_branch: list[Commit] = field(default_factory=list)
     checked_out: str | None = None
     written: list[str] = field(default_factory=list)  # files written into the work tree
     pushed: str | None = None  # the remote the branch was pushed to
@@ -539,6 +542,13 @@ def deliver(
         delivery.state = "unchanged"
         delivery.tip = existing
         delivery.previous = existing
+        # the branch holds the same commits as this run made: describe them by their shas on
+        # the branch, so the pull request body reads the same as the run that made them
+        on_branch = git.out(top, "rev-list", "--reverse", f"{base}..{existing}").split()
+        if len(on_branch) == len(commits):
+            delivery.on_branch = [
+                dataclasses.replace(c, sha=sha) for c, sha in zip(commits, on_branch, strict=True)
+            ]
     elif not commits:
         delivery.state = "nothing"
     else:

@@ -807,7 +807,8 @@ def _commits(result, delivery) -> list[dict[str, Any]]:
     """What each commit of the branch did: its subject, files and the findings it fixed."""
     summaries = {s.item: s for s in result.items}
     out = []
-    for commit in getattr(delivery, "commits", None) or []:
+    made = getattr(delivery, "commits", None) or getattr(delivery, "on_branch", None) or []
+    for commit in made:
         summary = summaries.get(commit.item)
         codes = sorted({f.code for f in summary.fixed}) if summary is not None else []
         out.append(
