@@ -115,8 +115,8 @@ def _ref_name(ref: EnvRef) -> str | None:
     return None
 
 
-def settings_variables(project: ProjectModel) -> dict[str, Variable]:
-    """Every variable the production settings module (and what it star-imports) reads."""
+def settings_chain(project: ProjectModel) -> set[str]:
+    """The dotted names of the production settings module and what it star-imports."""
     production = project.settings_modules.get(project.production_module) or project.settings
     chain = [production]
     seen = {production.dotted}
@@ -127,6 +127,28 @@ def settings_variables(project: ProjectModel) -> dict[str, Variable]:
             if other is not None and other.dotted not in seen:
                 seen.add(other.dotted)
                 chain.append(other)
+    return seen
+
+
+def _database_url_reads(project: ProjectModel) -> list[str]:
+    """Variables read as a database URL anywhere in the production settings, in any branch
+    (`if env("DATABASE_URL"): DATABASES = {...dj_database_url.config()}` included): setting
+    them makes the branch that reads them the one that runs."""
+    found: list[str] = []
+    for dotted in sorted(settings_chain(project)):
+        module = project.settings_modules.get(dotted)
+        for use in module.env_uses if module else []:
+            ref = use.ref
+            url_read = ref is not None and (ref.cast == "db" or ref.api == "dj-database-url")
+            if use.var and use.setting == "DATABASES" and url_read and use.var not in found:
+                found.append(use.var)
+    return found
+
+
+def settings_variables(project: ProjectModel) -> dict[str, Variable]:
+    """Every variable the production settings module (and what it star-imports) reads."""
+    production = project.settings_modules.get(project.production_module) or project.settings
+    seen = settings_chain(project)
     found: dict[str, Variable] = {}
     for name, assignment in production.names.items():
         refs: list[tuple[tuple[str, ...], EnvRef]] = []
@@ -209,6 +231,10 @@ def _database(project: ProjectModel, variables: dict[str, Variable]) -> Database
     named = variables.get(service.env_var) if service and service.env_var else None
     if url_var is None and named is not None and named.cast == "db" and not parts:
         url_var = named.name
+    if url_var is None:
+        # a URL read in a branch the static value does not show (the settings' last
+        # assignment is another branch's): setting it chooses that branch
+        url_var = next(iter(_database_url_reads(project)), None)
     if url_var:
         return Database("url", url_var, engine=engine)
     if parts:

@@ -135,6 +135,32 @@ def test_piecewise_database_from_url(make_project, tmp_path):
     }
 
 
+BRANCHED = """\
+import os
+
+import dj_database_url
+
+SECRET_KEY = os.environ["SECRET_KEY"]
+if os.environ.get("DATABASE_URL"):
+    DATABASES = {"default": dj_database_url.config()}
+else:
+    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "db.sqlite3"}}
+if os.environ.get("GITHUB_WORKFLOW"):
+    DATABASES = {"default": {"ENGINE": "django.db.backends.postgresql", "NAME": "ci"}}
+INSTALLED_APPS = []
+"""
+
+
+def test_a_url_read_in_a_branch_chooses_the_database(make_project, tmp_path):
+    # the last assignment is a CI branch written out in full; the URL read in the first branch
+    # is the one a deployment sets: verify sets it, and the app runs on the throwaway database
+    project = make_project({"mysite/settings.py": BRANCHED})
+    env = verify_env.build_env(project, tmp_path / "v.sqlite3")
+    assert env.database.kind == "url" and env.database.runnable
+    assert env.values["DATABASE_URL"] == f"sqlite:///{tmp_path / 'v.sqlite3'}"
+    assert "GITHUB_WORKFLOW" not in env.values
+
+
 def test_unreachable_database_url_keeps_the_password():
     db = verify_env.Database("url", "DATABASE_URL")
     down = verify_env.unreachable_database(db, "postgres://app:pw-x@127.0.0.1:5432/fresh")
