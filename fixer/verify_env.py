@@ -421,10 +421,11 @@ def build_env(project: ProjectModel, sqlite_path: Path, database_url: str | None
     secret_values: list[str] = []
     notes: list[str] = []
     for var in variables.values():
-        if var.name in example:
-            values[var.name] = example[var.name]
-        elif not var.has_default:
-            values[var.name] = _placeholder(var)
+        # a variable with a default in the settings keeps it: that is the production value,
+        # where `.env.example` often holds a developer's (SESSION_COOKIE_SECURE=False)
+        if var.has_default:
+            continue
+        values[var.name] = example[var.name] if var.name in example else _placeholder(var)
     for var in variables.values():
         if _setting_of(var, "SECRET_KEY"):
             key = secrets.token_urlsafe(50)

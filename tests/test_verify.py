@@ -34,7 +34,7 @@ CACHES = {
     }
 }
 SENTRY_DSN = env("SENTRY_DSN", default="")
-EMAIL_URL = env("EMAIL_URL", default="")
+EMAIL_URL = env("EMAIL_URL")
 API_TOKEN = env("API_TOKEN")
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")
 INSTALLED_APPS = []
@@ -74,6 +74,20 @@ def test_env_holds_only_what_the_settings_read(make_project, tmp_path):
     assert env.database.kind == "url" and env.database.variable == "DATABASE_URL"
     assert env.shown["DJANGO_SECRET_KEY"].startswith('"$(python -c')
     assert env.shown["API_TOKEN"] == "<api_token>"
+
+
+def test_a_default_in_the_settings_is_kept_over_the_example(make_project, tmp_path):
+    # .env.example holds a developer's values; the settings' defaults are the production ones
+    project = make_project(
+        {
+            "mysite/settings.py": ENVIRON_SETTINGS
+            + 'SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)\n',
+            ".env.example": EXAMPLE + "SESSION_COOKIE_SECURE=False\nLOG_LEVEL=DEBUG\n",
+        }
+    )
+    env = verify_env.build_env(project, tmp_path / "v.sqlite3")
+    assert "SESSION_COOKIE_SECURE" not in env.values
+    assert "LOG_LEVEL" not in env.values
 
 
 def test_env_database_url_passed(make_project, tmp_path):
