@@ -22,7 +22,7 @@ from typing import Any
 
 from fixer.checks.item13_startup_probes import networked
 from fixer.errors import UsageError
-from fixer.project import SKIP_DIRS, ProjectModel, Service
+from fixer.project import SKIP_DIRS, ProjectModel, Service, database_url_reads
 from fixer.templating import render
 
 DEFAULT_LABEL = "common"
@@ -391,6 +391,12 @@ def database_env(project: ProjectModel) -> dict[str, str]:
             continue
         if isinstance(alias, str):
             out.setdefault(alias, service.env_var)
+    if "default" not in out:
+        # the URL is read in a branch the static value does not show (a CI branch written
+        # out in full comes last): a deployment sets that variable
+        url_var = next(iter(database_url_reads(project)), None)
+        if url_var:
+            out["default"] = url_var
     return out
 
 

@@ -1496,3 +1496,33 @@ def _read_deploy_files(model: ProjectModel, walk: _Walk) -> None:
             if "manage.py" in stripped or "django-admin" in stripped:
                 commands.extend(deploy_files.split_shell(stripped.strip("|>\"' "), lineno))
         model.ci_files[f.rel] = commands
+
+
+def settings_chain(project: ProjectModel) -> set[str]:
+    """The dotted names of the production settings module and what it star-imports."""
+    production = project.settings_modules.get(project.production_module) or project.settings
+    chain = [production]
+    seen = {production.dotted}
+    while chain and len(seen) < 50:
+        module = chain.pop()
+        for dotted in [*module.star_imports, *module.includes]:
+            other = project.settings_modules.get(dotted)
+            if other is not None and other.dotted not in seen:
+                seen.add(other.dotted)
+                chain.append(other)
+    return seen
+
+
+def database_url_reads(project: ProjectModel) -> list[str]:
+    """Variables read as a database URL anywhere in the production settings, in any branch
+    (`if env("DATABASE_URL"): DATABASES = {...dj_database_url.config()}` included): setting
+    them makes the branch that reads them the one that runs."""
+    found: list[str] = []
+    for dotted in sorted(settings_chain(project)):
+        module = project.settings_modules.get(dotted)
+        for use in module.env_uses if module else []:
+            ref = use.ref
+            url_read = ref is not None and (ref.cast == "db" or ref.api == "dj-database-url")
+            if use.var and use.setting == "DATABASES" and url_read and use.var not in found:
+                found.append(use.var)
+    return found

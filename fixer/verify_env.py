@@ -28,7 +28,7 @@ from fixer.deploy_files import (
     server_invocations,
     split_shell,
 )
-from fixer.project import ProjectModel
+from fixer.project import ProjectModel, database_url_reads, settings_chain
 from fixer.settings_eval import EnvDict, EnvRef
 
 #: a loopback port nothing listens on (port 1, tcpmux, is never served here)
@@ -113,36 +113,6 @@ def _ref_name(ref: EnvRef) -> str | None:
     if ref.cast == "db" or ref.api.startswith("dj"):
         return "DATABASE_URL"  # dj_database_url.config() / env.db() without a name
     return None
-
-
-def settings_chain(project: ProjectModel) -> set[str]:
-    """The dotted names of the production settings module and what it star-imports."""
-    production = project.settings_modules.get(project.production_module) or project.settings
-    chain = [production]
-    seen = {production.dotted}
-    while chain and len(seen) < 50:
-        module = chain.pop()
-        for dotted in [*module.star_imports, *module.includes]:
-            other = project.settings_modules.get(dotted)
-            if other is not None and other.dotted not in seen:
-                seen.add(other.dotted)
-                chain.append(other)
-    return seen
-
-
-def _database_url_reads(project: ProjectModel) -> list[str]:
-    """Variables read as a database URL anywhere in the production settings, in any branch
-    (`if env("DATABASE_URL"): DATABASES = {...dj_database_url.config()}` included): setting
-    them makes the branch that reads them the one that runs."""
-    found: list[str] = []
-    for dotted in sorted(settings_chain(project)):
-        module = project.settings_modules.get(dotted)
-        for use in module.env_uses if module else []:
-            ref = use.ref
-            url_read = ref is not None and (ref.cast == "db" or ref.api == "dj-database-url")
-            if use.var and use.setting == "DATABASES" and url_read and use.var not in found:
-                found.append(use.var)
-    return found
 
 
 def settings_variables(project: ProjectModel) -> dict[str, Variable]:
@@ -234,7 +204,7 @@ def _database(project: ProjectModel, variables: dict[str, Variable]) -> Database
     if url_var is None:
         # a URL read in a branch the static value does not show (the settings' last
         # assignment is another branch's): setting it chooses that branch
-        url_var = next(iter(_database_url_reads(project)), None)
+        url_var = next(iter(database_url_reads(project)), None)
     if url_var:
         return Database("url", url_var, engine=engine)
     if parts:

@@ -1348,3 +1348,22 @@ def test_broker_without_kombu_is_reached_over_tcp(probe_site, search_server, mon
         "  - rabbitmq (CELERY_BROKER_URL) at 127.0.0.1:1 "
         "(environment variable CELERY_BROKER_URL): connection refused"
     )
+
+
+def test_probe_names_a_database_url_read_in_a_branch(make_project):
+    # the settings' last DATABASES is a CI branch written out in full; the deployment's
+    # database comes from DATABASE_URL in the first one: the probe message names it
+    project = make_project(
+        {
+            "mysite/settings.py": """\
+                import environ
+                env = environ.Env()
+                INSTALLED_APPS = []
+                DATABASES = {"default": {**env.db("DATABASE_URL"), "CONN_MAX_AGE": 60}}
+                if env("GITHUB_WORKFLOW", default=None):
+                    DATABASES = {"default": {"ENGINE": "django.db.backends.postgresql",
+                                             "NAME": "ci", "HOST": "127.0.0.1"}}
+            """
+        }
+    )
+    assert common_app.database_env(project) == {"default": "DATABASE_URL"}

@@ -828,7 +828,10 @@ def _check(project: ProjectModel) -> Iterator[Finding]:
                 "the SECURE_* settings have no effect: add it at the top of the list"
             )
         yield Finding(SECURITY_MIDDLEWARE_MISSING, message, mw.path, mw.line)
-    elif security is True:
+    else:
+        # installed, or a list built at run time (`A, MIDDLEWARE = f(A, MIDDLEWARE)`) that djfix
+        # cannot read: SecurityMiddleware is in nearly every such list, and setting the SECURE_*
+        # values costs nothing where it is not, so they are checked either way
         yield from _hsts(project, schemes)
         yield from _must_be_true(
             project,

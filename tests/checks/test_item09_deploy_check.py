@@ -549,3 +549,13 @@ def test_examples_legacy_project():
         "DJ095",
         "DJ096",
     ]
+
+
+def test_middleware_built_at_run_time_still_gets_the_secure_settings(make_project):
+    # `INSTALLED_APPS, MIDDLEWARE = f(...)`: djfix cannot list the middleware, but a missing
+    # SECURE_HSTS_SECONDS is still a W004 wherever SecurityMiddleware is (nearly always)
+    settings = replace(
+        CLEAN, 'SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)\n', ""
+    )
+    settings += "INSTALLED_APPS, MIDDLEWARE = tooling.setup(INSTALLED_APPS, MIDDLEWARE)\n"
+    assert [f.code for f in run(make_project, settings)] == ["DJ093"]
