@@ -391,12 +391,12 @@ def database_env(project: ProjectModel) -> dict[str, str]:
             continue
         if isinstance(alias, str):
             out.setdefault(alias, service.env_var)
-    if "default" not in out:
-        # the URL is read in a branch the static value does not show (a CI branch written
-        # out in full comes last): a deployment sets that variable
-        url_var = next(iter(database_url_reads(project)), None)
-        if url_var:
-            out["default"] = url_var
+    # a URL read in a branch the static value does not show (a CI branch written out in full
+    # comes last, or `if env("DATABASE_URL"): ... else: <DB_HOST & co>`): a deployment may set
+    # either, so the message names both
+    url_var = next(iter(database_url_reads(project)), None)
+    if url_var and out.get("default") != url_var:
+        out["default"] = f"{url_var} or {out['default']}" if "default" in out else url_var
     return out
 
 

@@ -1367,3 +1367,25 @@ def test_probe_names_a_database_url_read_in_a_branch(make_project):
         }
     )
     assert common_app.database_env(project) == {"default": "DATABASE_URL"}
+
+
+def test_probe_names_both_ways_a_database_is_configured(make_project):
+    # `if env("DATABASE_URL"): <URL> else: <DB_HOST & co>`: a deployment sets one or the other
+    project = make_project(
+        {
+            "mysite/settings.py": """\
+                import os
+                import dj_database_url
+                INSTALLED_APPS = []
+                if os.environ.get("DATABASE_URL"):
+                    DATABASES = {"default": dj_database_url.config()}
+                else:
+                    DATABASES = {"default": {
+                        "ENGINE": "django.db.backends.postgresql",
+                        "NAME": os.environ.get("DB_NAME", "app"),
+                        "HOST": os.environ.get("DB_HOST", "db"),
+                    }}
+            """
+        }
+    )
+    assert common_app.database_env(project) == {"default": "DATABASE_URL or DB_HOST"}
