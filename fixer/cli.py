@@ -835,6 +835,7 @@ def verify(
     Exit status: 0 every step that ran passed, 1 a step failed, 2 usage error, 3 djfix could
     not finish.
     """
+    from fixer import progress
     from fixer import verify as verifying
 
     with _boundary(debug):
@@ -868,16 +869,18 @@ def verify(
             python, messages = install_environment(path, settings=settings, manage=manage)
             for message in messages:
                 _err(message)
-        result = verifying.verify_project(
-            path,
-            python=python,
-            database_url=database_url,
-            image=image,
-            only=only,
-            settings=settings,
-            manage=manage,
-            build_args=build_args,
-        )
+        with progress.status(f"verifying {path}") as show:
+            result = verifying.verify_project(
+                path,
+                python=python,
+                database_url=database_url,
+                image=image,
+                only=only,
+                settings=settings,
+                manage=manage,
+                build_args=build_args,
+                on_step=lambda number, name: show(f"verify step {number}: {name}"),
+            )
         if output_format is VerifyFormat.json:
             typer.echo(verifying.render_json(result), nl=False)
         else:

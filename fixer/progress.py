@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import IO
 
 
@@ -38,3 +38,23 @@ def phase(label: str, *, stream: IO[str] | None = None) -> Iterator[None]:
     )
     with console.status(f"djfix: {label}", spinner="dots"):
         yield
+
+
+@contextlib.contextmanager
+def status(label: str, *, stream: IO[str] | None = None) -> Iterator[Callable[[str], None]]:
+    """Like `phase`, and yields a function that changes the label as the work goes on (verify's
+    steps); a no-op where progress is not shown."""
+    stream = stream if stream is not None else sys.stderr
+    if not enabled(stream):
+        yield lambda _label: None
+        return
+    from rich.console import Console  # loaded only when a terminal will show it
+
+    console = Console(
+        file=stream,
+        force_terminal=True,
+        no_color=bool(os.environ.get("NO_COLOR")),
+        highlight=False,
+    )
+    with console.status(f"djfix: {label}", spinner="dots") as shown:
+        yield lambda text: shown.update(f"djfix: {text}")

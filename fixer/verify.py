@@ -26,7 +26,7 @@ import os
 import shlex
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -172,6 +172,7 @@ def verify_project(
     manage: str | None = None,
     build_args: dict[str, str] | None = None,
     extra_path: Path | None = None,
+    on_step: Callable[[int, str], None] | None = None,
 ) -> VerifyReport:
     """Run the steps on the project at `root`. `root` is never written: everything runs in a
     temporary copy (kept, for inspection, in a new folder below `work` when that is given).
@@ -197,7 +198,7 @@ def verify_project(
             # installed aside by `apply`: the image installs them, so the run sees them too
             run.base["PYTHONPATH"] = str(extra_path)
         run.build_args = dict(build_args or {})
-        steps = run_steps(run, only or set(range(1, 9)), image)
+        steps = run_steps(run, only or set(range(1, 9)), image, on_step)
         report = VerifyReport(
             root=str(root),
             python=interpreter,

@@ -9,6 +9,7 @@ import os
 import re
 import shlex
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -97,13 +98,17 @@ class Run:
         return (prefix + " " if prefix else "") + " ".join(words)
 
 
-def run_steps(run: Run, only: set[int], image: bool) -> list[Step]:
+def run_steps(
+    run: Run, only: set[int], image: bool, on_step: Callable[[int, str], None] | None = None
+) -> list[Step]:
     steps: list[Step] = []
     prepared = False
     for number in range(1, 9):
         name = STEP_NAMES[number]
         if number not in only:
             continue
+        if on_step is not None:
+            on_step(number, name)
         if number in (2, 3, 4, 5, 6) and not run.settings_load:
             steps.append(Step(number, name, "skipped", reason="the settings do not load (step 1)"))
             continue

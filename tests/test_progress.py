@@ -67,3 +67,17 @@ def test_check_shows_no_progress_when_stderr_is_not_a_terminal(tmp_path):
     assert result.exit_code == 0
     assert "djfix: checking" not in result.stdout
     assert "djfix: checking" not in (result.stderr or "")
+
+
+def test_status_follows_the_steps_on_a_terminal():
+    stream = Tty()
+    with progress.status("verifying .", stream=stream) as show:
+        show("verify step 3: boot on empty database")
+    assert "djfix: verifying ." in stream.getvalue() or "verify step 3" in stream.getvalue()
+
+
+def test_status_is_silent_off_a_terminal():
+    stream = io.StringIO()
+    with progress.status("verifying .", stream=stream) as show:
+        show("verify step 1: check --deploy")
+    assert stream.getvalue() == ""
