@@ -135,9 +135,10 @@ def fix_environment(ctx: FixContext) -> None:
         _rewrite_module(ctx, rel, plan)
     required = sorted(v.name for v in ctx.env_vars.values() if v.required)
     if required:
+        them = "them" if len(required) > 1 else "it"
         ctx.notes.append(
-            "the settings now need " + ", ".join(required) + " in the environment: set them "
-            "in CI and in every deployment (.env holds them for local development)"
+            f"the settings now need {', '.join(required)} in the environment: set {them} "
+            f"in CI and in every deployment (.env holds {them} for local development)"
         )
 
 
