@@ -194,27 +194,28 @@ def secrets_in_source(tree: ast.Module) -> set[str]:
         if looks_like_token(value) or (name is not None and is_secret_name(name)):
             found.add(value)
 
-    def strings(node: ast.AST, name: str | None) -> None:
-        if isinstance(node, ast.Constant):
-            add(node.value, name)
-        elif isinstance(node, ast.Dict):
-            for key, value in zip(node.keys, node.values, strict=True):
-                key_name = key.value if isinstance(key, ast.Constant) else None
-                strings(value, key_name if isinstance(key_name, str) else name)
-        elif isinstance(node, (ast.List, ast.Tuple, ast.Set)):
-            for element in node.elts:
-                strings(element, name)
-        elif isinstance(node, ast.Call):
-            var = None
-            if node.args and isinstance(node.args[0], ast.Constant):
-                var = node.args[0].value if isinstance(node.args[0].value, str) else None
-            for arg in node.args[1:]:
-                strings(arg, var or name)
-            for keyword in node.keywords:
-                strings(keyword.value, var or name)
-        elif isinstance(node, (ast.BoolOp, ast.BinOp, ast.IfExp)):
-            for child in ast.iter_child_nodes(node):
-                strings(child, name)
+    def strings(root: ast.AST, root_name: str | None) -> None:
+        # an explicit stack, not recursion: a settings module may hold a `+` chain of
+        # thousands of terms, deeper than Python's recursion limit
+        stack: list[tuple[ast.AST, str | None]] = [(root, root_name)]
+        while stack:
+            node, name = stack.pop()
+            if isinstance(node, ast.Constant):
+                add(node.value, name)
+            elif isinstance(node, ast.Dict):
+                for key, value in zip(node.keys, node.values, strict=True):
+                    key_name = key.value if isinstance(key, ast.Constant) else None
+                    stack.append((value, key_name if isinstance(key_name, str) else name))
+            elif isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+                stack.extend((element, name) for element in node.elts)
+            elif isinstance(node, ast.Call):
+                var = None
+                if node.args and isinstance(node.args[0], ast.Constant):
+                    var = node.args[0].value if isinstance(node.args[0].value, str) else None
+                stack.extend((arg, var or name) for arg in node.args[1:])
+                stack.extend((keyword.value, var or name) for keyword in node.keywords)
+            elif isinstance(node, (ast.BoolOp, ast.BinOp, ast.IfExp)):
+                stack.extend((child, name) for child in ast.iter_child_nodes(node))
 
     for node in ast.walk(tree):
         if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
