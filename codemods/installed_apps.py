@@ -42,10 +42,10 @@ from codemods.conn_max_age import (
     assigned_name,
     literal,
     module_statements,
-    preferred_quote,
     prepend_element,
     string_code,
 )
+from codemods.module_level import preferred_quote
 
 INSTALLED_APPS = "INSTALLED_APPS"
 MIDDLEWARE_SETTINGS = ("MIDDLEWARE", "MIDDLEWARE_CLASSES")
@@ -311,7 +311,7 @@ class InstallApp(VisitorBasedCodemodCommand):
 
     # -- planning ----------------------------------------------------------------------------------
     def visit_Module(self, node: cst.Module) -> bool:
-        self._quote = preferred_quote(node)
+        self._quote = preferred_quote(node, self.source)
         self._unit = node.default_indent
         statements = _Statements(node)
         if self.app:
@@ -515,6 +515,7 @@ def transform(source: str, *, app: str | None, middleware: str | None = None) ->
             source, left=[("<module>", error.raw_line, f"not valid Python: {error.message}")]
         )
     command = InstallApp(CodemodContext(), app=app, middleware=middleware)
+    command.source = source
     new_module = command.transform_module(module)
     command.result.code = new_module.code
     return command.result

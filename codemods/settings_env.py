@@ -19,7 +19,7 @@ import libcst.matchers as m
 from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 
-from codemods.module_level import ModuleLevelCommand
+from codemods.module_level import ModuleLevelCommand, quote_counts
 from fixer import redaction
 
 SECRET_NAME = re.compile(
@@ -420,8 +420,10 @@ class SettingsToEnv(ModuleLevelCommand):
 
     # -- what the module imports ----------------------------------------------------------------
     def visit_Module(self, node: cst.Module) -> bool:
-        doubles = len(m.findall(node, m.SimpleString(value=m.MatchRegex(r'[a-zA-Z]*"[\s\S]*'))))
-        singles = len(m.findall(node, m.SimpleString(value=m.MatchRegex(r"[a-zA-Z]*'[\s\S]*"))))
+        # the author's quote, docstrings included
+        quotes = quote_counts(node, self.source)
+        singles = quotes.single + quotes.triple_single
+        doubles = quotes.double + quotes.triple_double
         _QUOTE[0] = "'" if singles > doubles else '"'
         for stmt in node.body:
             for small in (
@@ -1361,22 +1363,116 @@ def env_scheme(source: str) -> bool:
     return bool(command._env_scheme)
 
 
+# the imports `ensure_env` may remove once `env` reads replaced their uses (see leave_Module)
+_CLEANUP_MODULES = frozenset({"os", "decouple", "environs"})
+_ENV_CLASSES = ("environ.Env", "environ.environ.Env")
+_ENSURED: dict[tuple[str, str, bool, int], str] = {}  # ensure_env's answers, by input
+_ENSURED_MAX = 32
+_LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
 def ensure_env(source: str, plan: Plan) -> str:
     """Create or import `env` in a module whose code uses it without binding it (after other
     codemods added `env.int(...)` and the like); nothing else changes."""
+    key = (source, plan.env_source, plan.config, plan.dotenv_parents)
+    code = _ENSURED.get(key)
+    if code is None:
+        code = _ensure_env(source, plan)
+        if len(_ENSURED) >= _ENSURED_MAX:
+            _ENSURED.pop(next(iter(_ENSURED)))
+        _ENSURED[key] = code
+    return code
+
+
+def _ensure_env(source: str, plan: Plan) -> str:
+    if re.search(r"\benv\b", source) is None:
+        return source  # no name `env` at all
+    if _nothing_to_ensure(source, plan.env_source == "inherited"):
+        return source
     module = cst.parse_module(source)
     if not m.findall(module, m.Name("env")):
         return source
     command = SettingsToEnv(
         CodemodContext(), Plan(plan.env_source, plan.config, plan.dotenv_parents, convert=False)
     )
+    command.source = source
     command._uses_env = True
     return command.transform_module(module).code
+
+
+def _nothing_to_ensure(source: str, inherited: bool) -> bool:
+    """True when a scan of the module's top level shows `ensure_env` would return it unchanged:
+    `env` is bound there the way `SettingsToEnv.visit_Module` recognises (or a star import
+    brings it), and no import of os, decouple or environs has lost its last use, so no import
+    is removed. False whenever the scan cannot tell: the full pass decides then."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    aliases: dict[str, str] = {}
+    bound = inherited
+    cleanup: list[str] = []  # the names the imports the pass may remove bind
+    rest: list[str] = []  # the top-level statements other than imports
+    lines = _LINES.findall(source)  # numbered as the parser numbers them (not at form feeds)
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Import):
+            for alias in stmt.names:
+                head = alias.name.split(".")[0]
+                local = alias.asname or head
+                aliases[local] = alias.name if alias.asname else head
+                if head in _CLEANUP_MODULES:
+                    cleanup.append(local)
+            continue
+        if isinstance(stmt, ast.ImportFrom):
+            module = stmt.module or ""
+            for alias in stmt.names:
+                if alias.name == "*":
+                    return False  # what it binds is not known here
+                local = alias.asname or alias.name
+                aliases[local] = f"{module}.{alias.name}"
+                if local == "env":
+                    bound = True
+                if module.split(".")[0] in _CLEANUP_MODULES:
+                    cleanup.append(local)
+            continue
+        if (
+            isinstance(stmt, ast.Assign)
+            and len(stmt.targets) == 1
+            and isinstance(stmt.targets[0], ast.Name)
+            and stmt.targets[0].id == "env"
+            and isinstance(stmt.value, ast.Call)
+        ):
+            dotted = _dotted(stmt.value.func)
+            if dotted is None or ast.get_source_segment(source, stmt.value.func) != dotted:
+                return False
+            head, _, tail = dotted.partition(".")
+            base = aliases.get(head, head if head == "os" else None)
+            qualified = dotted if base is None else (f"{base}.{tail}" if tail else base)
+            if qualified in _ENV_CLASSES:
+                bound = True
+        rest.append("".join(lines[stmt.lineno - 1 : stmt.end_lineno]))
+    if not bound:
+        return False
+    code = "".join(rest)
+    return all(re.search(rf"(?<![\w.]){re.escape(name)}\b", code) for name in cleanup)
+
+
+def _dotted(node: ast.expr) -> str | None:
+    """`a.b.c` for a chain of attributes on a name, else None."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
 
 
 def transform(source: str, plan: Plan) -> Result:
     """Rewrite one settings module. Raises libcst.ParserSyntaxError on unparsable input."""
     command = SettingsToEnv(CodemodContext(), plan)
+    command.source = source
     new_module = command.transform_module(cst.parse_module(source))
     command.result.code = new_module.code
     return command.result
