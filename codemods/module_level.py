@@ -257,7 +257,7 @@ def _split_imports(tree: cst.Module) -> tuple[list[str], str]:
             isinstance(s, (cst.Import, cst.ImportFrom)) for s in stmt.body
         ):
             for s in stmt.body:
-                imports.extend(_normalised(s))
+                imports.extend(normalised_imports(s))
         else:
             rest.append(tree.code_for_node(stmt))
     return imports, "".join(rest)
@@ -279,7 +279,7 @@ def _drop_imports(
             and len(stmt.body) == 1
             and isinstance(stmt.body[0], (cst.Import, cst.ImportFrom))
         ):
-            lines = _normalised(stmt.body[0])
+            lines = normalised_imports(stmt.body[0])
             if lines and all(line in wanted for line in lines):
                 done.update(lines)
                 continue
@@ -290,7 +290,7 @@ def _drop_imports(
     return tree.with_changes(body=body), left
 
 
-def _normalised(stmt: cst.Import | cst.ImportFrom) -> list[str]:
+def normalised_imports(stmt: cst.Import | cst.ImportFrom) -> list[str]:
     """`import a as b` / `from m import x as y`, one name a line, as `_import_line` writes them."""
     out: list[str] = []
     if isinstance(stmt, cst.Import):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 from urllib.parse import quote
@@ -19,7 +20,7 @@ import libcst.matchers as m
 from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 
-from codemods.module_level import ModuleLevelCommand, quote_counts
+from codemods.module_level import ModuleLevelCommand, normalised_imports, quote_counts
 from fixer import redaction
 
 SECRET_NAME = re.compile(
@@ -1254,8 +1255,6 @@ class SettingsToEnv(ModuleLevelCommand):
             module = source.split(":", 1)[1]
             stmt = cst.parse_statement(f"from {module} import env\n")
             return self._insert_after_imports(updated, [stmt])
-        AddImportsVisitor.add_needed_import(self.context, "environ")
-        AddImportsVisitor.add_needed_import(self.context, "pathlib", "Path")
         parents = self.plan.dotenv_parents
         block = cst.parse_module(
             "env = environ.Env()\n"
@@ -1266,7 +1265,12 @@ class SettingsToEnv(ModuleLevelCommand):
             "if _env_file.is_file():\n"
             "    environ.Env.read_env(str(_env_file))\n"
         ).body
-        return self._insert_after_imports(updated, list(block))
+        imports = _env_imports(updated)
+        if imports is None:
+            AddImportsVisitor.add_needed_import(self.context, "environ")
+            AddImportsVisitor.add_needed_import(self.context, "pathlib", "Path")
+            imports = []
+        return self._insert_after_imports(updated, list(block), imports)
 
     def _database_url_precedence(self, module: cst.Module) -> cst.Module:
         """DATABASES chosen by `if X: ... else: ...` (DEBUG, a flag, sys.argv): whatever branch
@@ -1322,7 +1326,11 @@ class SettingsToEnv(ModuleLevelCommand):
         return module.with_changes(body=out) if len(out) != len(body) else module
 
     @staticmethod
-    def _insert_after_imports(module: cst.Module, statements: list) -> cst.Module:
+    def _insert_after_imports(
+        module: cst.Module, statements: list, imports: Sequence[cst.BaseStatement] = ()
+    ) -> cst.Module:
+        """`statements` after the module's imports (and docstring), a blank line around them;
+        `imports` go right after the module's own, as LibCST's AddImportsVisitor puts them."""
         body = list(module.body)
         index = 0
         for i, stmt in enumerate(body):
@@ -1342,7 +1350,49 @@ class SettingsToEnv(ModuleLevelCommand):
             nxt = body[index]
             if not getattr(nxt, "leading_lines", None):
                 body[index] = nxt.with_changes(leading_lines=[cst.EmptyLine()])
-        return module.with_changes(body=[*body[:index], *statements, *body[index:]])
+        return module.with_changes(body=[*body[:index], *imports, *statements, *body[index:]])
+
+
+def _env_imports(module: cst.Module) -> list[cst.BaseStatement] | None:
+    """`import environ` and `from pathlib import Path`, those of the two the module lacks, made
+    as LibCST's AddImportsVisitor makes them, for the place `_insert_after_imports` chooses:
+    its full pass over the module is saved. None where that visitor would do something else
+    (merge Path into another `from pathlib import`, or find the end of the imports elsewhere):
+    it is asked to do it then."""
+    present: set[str] = set()
+    pathlib_from = False
+    body = module.body
+    start = 0
+    if body and m.matches(body[0], m.SimpleStatementLine([m.Expr(m.SimpleString())])):
+        start = 1
+    elif body and m.matches(
+        body[0], m.SimpleStatementLine([m.Assign([m.AssignTarget(m.Name("__strict__"))])])
+    ):
+        return None  # AddImportsVisitor keeps its imports below a __strict__ flag
+    leading = True
+    for stmt in body[start:]:
+        if not (
+            isinstance(stmt, cst.SimpleStatementLine)
+            and all(isinstance(s, (cst.Import, cst.ImportFrom)) for s in stmt.body)
+        ):
+            leading = False
+            continue
+        if leading and len(stmt.body) != 1:
+            return None  # `import a; import b` ends its import block, not the codemod's
+        for small in stmt.body:
+            if isinstance(small, cst.ImportFrom) and small.module is not None:
+                pathlib_from |= cst.Module([]).code_for_node(small.module).endswith("pathlib")
+            if isinstance(small, cst.Import) or not isinstance(small.names, cst.ImportStar):
+                present.update(normalised_imports(small))
+    imports: list[cst.BaseStatement] = []
+    config = module.config_for_parsing
+    if "import environ" not in present:
+        imports.append(cst.parse_statement("import environ", config=config))
+    if "from pathlib import Path" not in present:
+        if pathlib_from:
+            return None  # AddImportsVisitor adds Path to that statement
+        imports.append(cst.parse_statement("from pathlib import Path", config=config))
+    return imports
 
 
 def import_aliases(source: str) -> dict[str, str]:
