@@ -1399,6 +1399,7 @@ def import_aliases(source: str) -> dict[str, str]:
     """The names a module binds with its top-level imports, and what they are, plus `env` when
     the module binds it: what `from module import *` hands to the modules that import it."""
     command = SettingsToEnv(CodemodContext(), Plan())
+    command.source = source
     command.visit_Module(cst.parse_module(source))
     aliases = {k: v for k, v in command._aliases.items() if not k.startswith("_")}
     if command._has_env_binding:
@@ -1409,6 +1410,7 @@ def import_aliases(source: str) -> dict[str, str]:
 def env_scheme(source: str) -> bool:
     """True when the module binds `env = environ.Env(...)` with a scheme (casts by name)."""
     command = SettingsToEnv(CodemodContext(), Plan())
+    command.source = source
     command.visit_Module(cst.parse_module(source))
     return bool(command._env_scheme)
 
@@ -1417,7 +1419,7 @@ def env_scheme(source: str) -> bool:
 _CLEANUP_MODULES = frozenset({"os", "decouple", "environs"})
 _ENV_CLASSES = ("environ.Env", "environ.environ.Env")
 _ENSURED: dict[tuple[str, str, bool, int], str] = {}  # ensure_env's answers, by input
-_ENSURED_MAX = 32
+_ENSURED_MAX = 8  # a run asks about one module a few times in a row
 _LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 
 
