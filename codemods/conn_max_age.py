@@ -5,7 +5,7 @@ Pure source -> source. `transform(source)` returns the new source, the aliases i
 the ones it left alone with the reason. It runs after `settings_env`, so `env` (django-environ)
 is available in the module.
 
-The helpers in the first half of this module (`literal`, `preferred_quote`, `string_code`,
+The helpers in the first half of this module (`literal`, `string_code`,
 `append_element`, `prepend_element`, `block_dict`, `module_statements`, ...) are shared with the
 other settings codemods: they add elements to dict, list and tuple literals in the author's own
 layout and find the statements that run when a settings module is imported.
@@ -22,7 +22,7 @@ import libcst as cst
 import libcst.matchers as m
 from libcst.codemod import CodemodContext
 
-from codemods.module_level import ModuleLevelCommand
+from codemods.module_level import ModuleLevelCommand, preferred_quote
 
 CONN_MAX_AGE = "CONN_MAX_AGE"
 CONN_HEALTH_CHECKS = "CONN_HEALTH_CHECKS"
@@ -54,28 +54,6 @@ def literal(node: cst.BaseExpression) -> tuple[bool, Any]:
 
 def code_of(node: cst.CSTNode) -> str:
     return cst.Module([]).code_for_node(node)
-
-
-class _QuoteCounter(cst.CSTVisitor):
-    def __init__(self) -> None:
-        self.single = 0
-        self.double = 0
-
-    def visit_SimpleString(self, node: cst.SimpleString) -> None:
-        body = node.value.lstrip("rRbBuU")
-        if body.startswith(('"""', "'''")):
-            return  # docstrings say nothing about the author's quotes
-        if body.startswith("'"):
-            self.single += 1
-        else:
-            self.double += 1
-
-
-def preferred_quote(module: cst.Module) -> str:
-    """The quote character most strings of the module use (double on a tie)."""
-    counter = _QuoteCounter()
-    module.visit(counter)
-    return "'" if counter.single > counter.double else '"'
 
 
 def string_code(value: str, quote: str, *, raw: bool = False) -> str:
@@ -397,7 +375,7 @@ class PersistentConnections(ModuleLevelCommand):
         self._url_calls: dict[str, cst.Call] = {}
 
     def visit_Module(self, node: cst.Module) -> bool:
-        self._quote = preferred_quote(node)
+        self._quote = preferred_quote(node, self.source)
         self._unit = node.default_indent
         for small, _, _ in module_statements(node):
             if isinstance(small, cst.Assign):
@@ -647,6 +625,7 @@ def transform(source: str, *, conn_max_age: int = 60, health_checks: bool = True
     command = PersistentConnections(
         CodemodContext(), conn_max_age=conn_max_age, health_checks=health_checks
     )
+    command.source = source
     new_module = command.transform_module(module)
     command.result.code = new_module.code
     return command.result

@@ -30,11 +30,10 @@ from codemods.conn_max_age import (
     describe,
     literal,
     module_statements,
-    preferred_quote,
     prepend_element,
     string_code,
 )
-from codemods.module_level import ModuleLevelCommand
+from codemods.module_level import ModuleLevelCommand, preferred_quote
 
 SECURITY_MIDDLEWARE = "django.middleware.security.SecurityMiddleware"
 XFRAME_MIDDLEWARE = "django.middleware.clickjacking.XFrameOptionsMiddleware"
@@ -197,7 +196,7 @@ class DeploySecurity(ModuleLevelCommand):
 
     # -- what the module sets ----------------------------------------------------------------------
     def visit_Module(self, node: cst.Module) -> bool:
-        self._quote = preferred_quote(node)
+        self._quote = preferred_quote(node, self.source)
         strings = _Strings()
         node.visit(strings)
         self._strings = strings.values
@@ -483,6 +482,7 @@ def transform(
         inherited=inherited,
         old_headers=old_headers,
     )
+    command.source = source
     new_module = command.transform_module(module)
     command.result.code = new_module.code
     return command.result

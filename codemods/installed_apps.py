@@ -34,18 +34,17 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 import libcst.matchers as m
-from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
-from libcst.metadata import PositionProvider
+from libcst.codemod import CodemodContext
 
 from codemods.conn_max_age import (
     append_element,
     assigned_name,
     literal,
     module_statements,
-    preferred_quote,
     prepend_element,
     string_code,
 )
+from codemods.module_level import ModuleLevelCommand, preferred_quote
 
 INSTALLED_APPS = "INSTALLED_APPS"
 MIDDLEWARE_SETTINGS = ("MIDDLEWARE", "MIDDLEWARE_CLASSES")
@@ -289,9 +288,8 @@ def fill_empty(node: cst.List | cst.Tuple, elements: list[cst.Element], unit: st
     return node.with_changes(elements=laid)
 
 
-class InstallApp(VisitorBasedCodemodCommand):
+class InstallApp(ModuleLevelCommand):
     DESCRIPTION = "Add an app to INSTALLED_APPS and its middleware first in MIDDLEWARE."
-    METADATA_DEPENDENCIES = (PositionProvider,)
 
     def __init__(self, context: CodemodContext, *, app: str | None, middleware: str | None):
         super().__init__(context)
@@ -305,13 +303,9 @@ class InstallApp(VisitorBasedCodemodCommand):
         #: top-level statement index -> (setting, value) to put first in a statement after it
         self._after: dict[int, list[tuple[str, str]]] = {}
 
-    def _line(self, node: cst.CSTNode) -> int:
-        position = self.get_metadata(PositionProvider, node, None)
-        return position.start.line if position is not None else 0
-
     # -- planning ----------------------------------------------------------------------------------
     def visit_Module(self, node: cst.Module) -> bool:
-        self._quote = preferred_quote(node)
+        self._quote = preferred_quote(node, self.source)
         self._unit = node.default_indent
         statements = _Statements(node)
         if self.app:
@@ -515,6 +509,7 @@ def transform(source: str, *, app: str | None, middleware: str | None = None) ->
             source, left=[("<module>", error.raw_line, f"not valid Python: {error.message}")]
         )
     command = InstallApp(CodemodContext(), app=app, middleware=middleware)
+    command.source = source
     new_module = command.transform_module(module)
     command.result.code = new_module.code
     return command.result

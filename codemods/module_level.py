@@ -14,8 +14,13 @@ the rewritten code, and an import it asks to add while the module already has it
 from __future__ import annotations
 
 import dataclasses
+import io
 import re
+import sys
+import tokenize
 from collections.abc import Mapping
+from functools import lru_cache
+from typing import NamedTuple
 
 import libcst as cst
 from libcst.codemod import Codemod, VisitorBasedCodemodCommand
@@ -37,6 +42,79 @@ _MATCHER_ATTRS = (
 _ATTRIBUTE_HOOK = re.compile(r"(visit|leave)_[A-Z]\w*?_[a-z]\w*")
 
 
+class QuoteCounts(NamedTuple):
+    """How many plain string literals of a module open with each quote (prefix letters aside),
+    one-line and triple-quoted apart."""
+
+    single: int = 0
+    double: int = 0
+    triple_single: int = 0
+    triple_double: int = 0
+
+    @property
+    def preferred(self) -> str:
+        """The quote most one-line strings use (double on a tie): docstrings say nothing about
+        the author's quotes."""
+        return "'" if self.single > self.double else '"'
+
+
+class _QuoteCounter(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.counts = [0, 0, 0, 0]
+
+    def visit_SimpleString(self, node: cst.SimpleString) -> None:
+        self.counts[_quote_kind(node.value)] += 1
+
+
+def _quote_kind(literal: str) -> int:
+    body = literal.lstrip("rRbBuU")
+    triple = body.startswith(('"""', "'''"))
+    return (2 if triple else 0) + (0 if body.startswith("'") else 1)
+
+
+@lru_cache(maxsize=16)
+def _counts_of_text(source: str) -> QuoteCounts | None:
+    # one tokenize pass instead of a walk over the parsed tree; None where the tokens cannot
+    # be trusted to be the tree's SimpleString nodes
+    counts = [0, 0, 0, 0]
+    new_fstrings = sys.version_info >= (3, 12)  # f-strings are split into their own tokens
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            if token.type != tokenize.STRING:
+                continue
+            prefix = token.string[: len(token.string) - len(token.string.lstrip("rRbBuUfF"))]
+            if "f" in prefix.lower():
+                if new_fstrings:
+                    continue
+                # before 3.12 an f-string is one token: the strings nested in its replacement
+                # fields are SimpleString nodes of the tree the token does not show
+                body = token.string[len(prefix) :].strip("'\"")
+                if "'" in body or '"' in body:
+                    return None
+                continue
+            counts[_quote_kind(token.string)] += 1
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return None
+    return QuoteCounts(*counts)
+
+
+def quote_counts(module: cst.Module, source: str | None = None) -> QuoteCounts:
+    """The string literals of `module` by quote. `source`, the text `module` was parsed from,
+    makes it one tokenize pass (remembered for the same text) instead of a walk of the tree."""
+    if source is not None:
+        counts = _counts_of_text(source)
+        if counts is not None:
+            return counts
+    counter = _QuoteCounter()
+    module.visit(counter)
+    return QuoteCounts(*counter.counts)
+
+
+def preferred_quote(module: cst.Module, source: str | None = None) -> str:
+    """The quote character most strings of the module use (double on a tie)."""
+    return quote_counts(module, source).preferred
+
+
 class ModuleLevelCommand(VisitorBasedCodemodCommand):
     """`self._depth` is 0 exactly while visiting code that runs when the module is imported."""
 
@@ -44,6 +122,9 @@ class ModuleLevelCommand(VisitorBasedCodemodCommand):
     METADATA_DEPENDENCIES = ()
     _depth = 0
     _positions: Mapping[cst.CSTNode, CodeRange] | None = None
+    # the text the module being transformed was parsed from, when the caller has it: what
+    # can be read from the text (`quote_counts`) is, without a walk of the tree
+    source: str | None = None
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
@@ -176,7 +257,7 @@ def _split_imports(tree: cst.Module) -> tuple[list[str], str]:
             isinstance(s, (cst.Import, cst.ImportFrom)) for s in stmt.body
         ):
             for s in stmt.body:
-                imports.extend(_normalised(s))
+                imports.extend(normalised_imports(s))
         else:
             rest.append(tree.code_for_node(stmt))
     return imports, "".join(rest)
@@ -198,7 +279,7 @@ def _drop_imports(
             and len(stmt.body) == 1
             and isinstance(stmt.body[0], (cst.Import, cst.ImportFrom))
         ):
-            lines = _normalised(stmt.body[0])
+            lines = normalised_imports(stmt.body[0])
             if lines and all(line in wanted for line in lines):
                 done.update(lines)
                 continue
@@ -209,7 +290,7 @@ def _drop_imports(
     return tree.with_changes(body=body), left
 
 
-def _normalised(stmt: cst.Import | cst.ImportFrom) -> list[str]:
+def normalised_imports(stmt: cst.Import | cst.ImportFrom) -> list[str]:
     """`import a as b` / `from m import x as y`, one name a line, as `_import_line` writes them."""
     out: list[str] = []
     if isinstance(stmt, cst.Import):

@@ -38,8 +38,9 @@ from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
 from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
-from codemods.conn_max_age import code_of, preferred_quote, string_code
+from codemods.conn_max_age import code_of, string_code
 from codemods.import_guard import empty_value
+from codemods.module_level import preferred_quote
 
 # The detector decides what a finding is; `from package import module` also works while the
 # detector module is itself being imported (it may import this codemod for its fix plan).
@@ -1370,6 +1371,6 @@ def transform(
 
     if not (plan.wraps or plan.choices or plan.functions):
         return result
-    command = _Rewrite(CodemodContext(), plan, src, preferred_quote(module))
+    command = _Rewrite(CodemodContext(), plan, src, preferred_quote(module, source))
     result.code = command.transform_module(module).code
     return result

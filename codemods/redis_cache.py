@@ -30,11 +30,10 @@ from codemods.conn_max_age import (
     is_multiline,
     literal,
     module_statements,
-    preferred_quote,
     separator,
     string_code,
 )
-from codemods.module_level import ModuleLevelCommand
+from codemods.module_level import ModuleLevelCommand, preferred_quote
 from codemods.settings_env import strip_credentials
 
 DJANGO_REDIS = "django_redis.cache.RedisCache"
@@ -202,7 +201,7 @@ class RedisCacheResilience(ModuleLevelCommand):
 
     # -- what the module holds ---------------------------------------------------------------------
     def visit_Module(self, node: cst.Module) -> bool:
-        self._quote = preferred_quote(node)
+        self._quote = preferred_quote(node, self.source)
         self._unit = node.default_indent
         session_alias: Any = "default"
         caches: cst.BaseExpression | None = None
@@ -534,6 +533,7 @@ def transform(
         socket_timeout=socket_timeout,
         cache_is_default_redis=cache_is_default_redis,
     )
+    command.source = source
     new_module = command.transform_module(module)
     command.result.code = new_module.code
     return command.result

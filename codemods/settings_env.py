@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 from urllib.parse import quote
@@ -19,7 +20,7 @@ import libcst.matchers as m
 from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 
-from codemods.module_level import ModuleLevelCommand
+from codemods.module_level import ModuleLevelCommand, normalised_imports, quote_counts
 from fixer import redaction
 
 SECRET_NAME = re.compile(
@@ -420,8 +421,10 @@ class SettingsToEnv(ModuleLevelCommand):
 
     # -- what the module imports ----------------------------------------------------------------
     def visit_Module(self, node: cst.Module) -> bool:
-        doubles = len(m.findall(node, m.SimpleString(value=m.MatchRegex(r'[a-zA-Z]*"[\s\S]*'))))
-        singles = len(m.findall(node, m.SimpleString(value=m.MatchRegex(r"[a-zA-Z]*'[\s\S]*"))))
+        # the author's quote, docstrings included
+        quotes = quote_counts(node, self.source)
+        singles = quotes.single + quotes.triple_single
+        doubles = quotes.double + quotes.triple_double
         _QUOTE[0] = "'" if singles > doubles else '"'
         for stmt in node.body:
             for small in (
@@ -1252,8 +1255,6 @@ class SettingsToEnv(ModuleLevelCommand):
             module = source.split(":", 1)[1]
             stmt = cst.parse_statement(f"from {module} import env\n")
             return self._insert_after_imports(updated, [stmt])
-        AddImportsVisitor.add_needed_import(self.context, "environ")
-        AddImportsVisitor.add_needed_import(self.context, "pathlib", "Path")
         parents = self.plan.dotenv_parents
         block = cst.parse_module(
             "env = environ.Env()\n"
@@ -1264,7 +1265,12 @@ class SettingsToEnv(ModuleLevelCommand):
             "if _env_file.is_file():\n"
             "    environ.Env.read_env(str(_env_file))\n"
         ).body
-        return self._insert_after_imports(updated, list(block))
+        imports = _env_imports(updated)
+        if imports is None:
+            AddImportsVisitor.add_needed_import(self.context, "environ")
+            AddImportsVisitor.add_needed_import(self.context, "pathlib", "Path")
+            imports = []
+        return self._insert_after_imports(updated, list(block), imports)
 
     def _database_url_precedence(self, module: cst.Module) -> cst.Module:
         """DATABASES chosen by `if X: ... else: ...` (DEBUG, a flag, sys.argv): whatever branch
@@ -1320,7 +1326,11 @@ class SettingsToEnv(ModuleLevelCommand):
         return module.with_changes(body=out) if len(out) != len(body) else module
 
     @staticmethod
-    def _insert_after_imports(module: cst.Module, statements: list) -> cst.Module:
+    def _insert_after_imports(
+        module: cst.Module, statements: list, imports: Sequence[cst.BaseStatement] = ()
+    ) -> cst.Module:
+        """`statements` after the module's imports (and docstring), a blank line around them;
+        `imports` go right after the module's own, as LibCST's AddImportsVisitor puts them."""
         body = list(module.body)
         index = 0
         for i, stmt in enumerate(body):
@@ -1340,13 +1350,56 @@ class SettingsToEnv(ModuleLevelCommand):
             nxt = body[index]
             if not getattr(nxt, "leading_lines", None):
                 body[index] = nxt.with_changes(leading_lines=[cst.EmptyLine()])
-        return module.with_changes(body=[*body[:index], *statements, *body[index:]])
+        return module.with_changes(body=[*body[:index], *imports, *statements, *body[index:]])
+
+
+def _env_imports(module: cst.Module) -> list[cst.BaseStatement] | None:
+    """`import environ` and `from pathlib import Path`, those of the two the module lacks, made
+    as LibCST's AddImportsVisitor makes them, for the place `_insert_after_imports` chooses:
+    its full pass over the module is saved. None where that visitor would do something else
+    (merge Path into another `from pathlib import`, or find the end of the imports elsewhere):
+    it is asked to do it then."""
+    present: set[str] = set()
+    pathlib_from = False
+    body = module.body
+    start = 0
+    if body and m.matches(body[0], m.SimpleStatementLine([m.Expr(m.SimpleString())])):
+        start = 1
+    elif body and m.matches(
+        body[0], m.SimpleStatementLine([m.Assign([m.AssignTarget(m.Name("__strict__"))])])
+    ):
+        return None  # AddImportsVisitor keeps its imports below a __strict__ flag
+    leading = True
+    for stmt in body[start:]:
+        if not (
+            isinstance(stmt, cst.SimpleStatementLine)
+            and all(isinstance(s, (cst.Import, cst.ImportFrom)) for s in stmt.body)
+        ):
+            leading = False
+            continue
+        if leading and len(stmt.body) != 1:
+            return None  # `import a; import b` ends its import block, not the codemod's
+        for small in stmt.body:
+            if isinstance(small, cst.ImportFrom) and small.module is not None:
+                pathlib_from |= cst.Module([]).code_for_node(small.module).endswith("pathlib")
+            if isinstance(small, cst.Import) or not isinstance(small.names, cst.ImportStar):
+                present.update(normalised_imports(small))
+    imports: list[cst.BaseStatement] = []
+    config = module.config_for_parsing
+    if "import environ" not in present:
+        imports.append(cst.parse_statement("import environ", config=config))
+    if "from pathlib import Path" not in present:
+        if pathlib_from:
+            return None  # AddImportsVisitor adds Path to that statement
+        imports.append(cst.parse_statement("from pathlib import Path", config=config))
+    return imports
 
 
 def import_aliases(source: str) -> dict[str, str]:
     """The names a module binds with its top-level imports, and what they are, plus `env` when
     the module binds it: what `from module import *` hands to the modules that import it."""
     command = SettingsToEnv(CodemodContext(), Plan())
+    command.source = source
     command.visit_Module(cst.parse_module(source))
     aliases = {k: v for k, v in command._aliases.items() if not k.startswith("_")}
     if command._has_env_binding:
@@ -1357,26 +1410,121 @@ def import_aliases(source: str) -> dict[str, str]:
 def env_scheme(source: str) -> bool:
     """True when the module binds `env = environ.Env(...)` with a scheme (casts by name)."""
     command = SettingsToEnv(CodemodContext(), Plan())
+    command.source = source
     command.visit_Module(cst.parse_module(source))
     return bool(command._env_scheme)
+
+
+# the imports `ensure_env` may remove once `env` reads replaced their uses (see leave_Module)
+_CLEANUP_MODULES = frozenset({"os", "decouple", "environs"})
+_ENV_CLASSES = ("environ.Env", "environ.environ.Env")
+_ENSURED: dict[tuple[str, str, bool, int], str] = {}  # ensure_env's answers, by input
+_ENSURED_MAX = 8  # a run asks about one module a few times in a row
+_LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 
 
 def ensure_env(source: str, plan: Plan) -> str:
     """Create or import `env` in a module whose code uses it without binding it (after other
     codemods added `env.int(...)` and the like); nothing else changes."""
+    key = (source, plan.env_source, plan.config, plan.dotenv_parents)
+    code = _ENSURED.get(key)
+    if code is None:
+        code = _ensure_env(source, plan)
+        if len(_ENSURED) >= _ENSURED_MAX:
+            _ENSURED.pop(next(iter(_ENSURED)))
+        _ENSURED[key] = code
+    return code
+
+
+def _ensure_env(source: str, plan: Plan) -> str:
+    if re.search(r"\benv\b", source) is None:
+        return source  # no name `env` at all
+    if _nothing_to_ensure(source, plan.env_source == "inherited"):
+        return source
     module = cst.parse_module(source)
     if not m.findall(module, m.Name("env")):
         return source
     command = SettingsToEnv(
         CodemodContext(), Plan(plan.env_source, plan.config, plan.dotenv_parents, convert=False)
     )
+    command.source = source
     command._uses_env = True
     return command.transform_module(module).code
+
+
+def _nothing_to_ensure(source: str, inherited: bool) -> bool:
+    """True when a scan of the module's top level shows `ensure_env` would return it unchanged:
+    `env` is bound there the way `SettingsToEnv.visit_Module` recognises (or a star import
+    brings it), and no import of os, decouple or environs has lost its last use, so no import
+    is removed. False whenever the scan cannot tell: the full pass decides then."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    aliases: dict[str, str] = {}
+    bound = inherited
+    cleanup: list[str] = []  # the names the imports the pass may remove bind
+    rest: list[str] = []  # the top-level statements other than imports
+    lines = _LINES.findall(source)  # numbered as the parser numbers them (not at form feeds)
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Import):
+            for alias in stmt.names:
+                head = alias.name.split(".")[0]
+                local = alias.asname or head
+                aliases[local] = alias.name if alias.asname else head
+                if head in _CLEANUP_MODULES:
+                    cleanup.append(local)
+            continue
+        if isinstance(stmt, ast.ImportFrom):
+            module = stmt.module or ""
+            for alias in stmt.names:
+                if alias.name == "*":
+                    return False  # what it binds is not known here
+                local = alias.asname or alias.name
+                aliases[local] = f"{module}.{alias.name}"
+                if local == "env":
+                    bound = True
+                if module.split(".")[0] in _CLEANUP_MODULES:
+                    cleanup.append(local)
+            continue
+        if (
+            isinstance(stmt, ast.Assign)
+            and len(stmt.targets) == 1
+            and isinstance(stmt.targets[0], ast.Name)
+            and stmt.targets[0].id == "env"
+            and isinstance(stmt.value, ast.Call)
+        ):
+            dotted = _dotted(stmt.value.func)
+            if dotted is None or ast.get_source_segment(source, stmt.value.func) != dotted:
+                return False
+            head, _, tail = dotted.partition(".")
+            base = aliases.get(head, head if head == "os" else None)
+            qualified = dotted if base is None else (f"{base}.{tail}" if tail else base)
+            if qualified in _ENV_CLASSES:
+                bound = True
+        rest.append("".join(lines[stmt.lineno - 1 : stmt.end_lineno]))
+    if not bound:
+        return False
+    code = "".join(rest)
+    return all(re.search(rf"(?<![\w.]){re.escape(name)}\b", code) for name in cleanup)
+
+
+def _dotted(node: ast.expr) -> str | None:
+    """`a.b.c` for a chain of attributes on a name, else None."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
 
 
 def transform(source: str, plan: Plan) -> Result:
     """Rewrite one settings module. Raises libcst.ParserSyntaxError on unparsable input."""
     command = SettingsToEnv(CodemodContext(), plan)
+    command.source = source
     new_module = command.transform_module(cst.parse_module(source))
     command.result.code = new_module.code
     return command.result

@@ -59,11 +59,11 @@ from codemods.conn_max_age import (
     code_of,
     describe,
     literal,
-    preferred_quote,
     prepend_element,
     string_code,
 )
 from codemods.installed_apps import fill_empty, opening_whitespace, with_bracket_whitespace
+from codemods.module_level import preferred_quote
 
 URLPATTERNS = "urlpatterns"
 HEALTH = "health"
@@ -590,7 +590,7 @@ class WireHealthRoutes(VisitorBasedCodemodCommand):
 
     # -- planning ------------------------------------------------------------------------------
     def visit_Module(self, node: cst.Module) -> bool:
-        self._quote = preferred_quote(node)
+        self._quote = preferred_quote(node, self.source)
         self._unit = node.default_indent
         statements = _statements(node)
         self._all = statements
@@ -864,6 +864,7 @@ def transform(
         django_version=django_version,
         routes=routes,
     )
+    command.source = source
     new_module = command.transform_module(module)
     command.result.code = new_module.code
     return command.result
