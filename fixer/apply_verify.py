@@ -47,26 +47,10 @@ from fixer.checks import ITEM_TITLES, Selection
 from fixer.deep_stack import call_deep
 from fixer.errors import DjfixError, UsageError
 from fixer.project import ProjectModel
+from fixer.sources import COPY_SKIP_DIRS
 
 #: re-verifications one apply may run after the first two runs (the original and the change)
 DEFAULT_BUDGET = 4
-#: folders never copied into a verification copy when the project is not in git
-SKIP_DIRS = frozenset(
-    {
-        ".git",
-        ".hg",
-        ".svn",
-        "node_modules",
-        ".venv",
-        "venv",
-        ".tox",
-        ".nox",
-        "__pycache__",
-        ".mypy_cache",
-        ".pytest_cache",
-        ".ruff_cache",
-    }
-)
 #: environment files that may be copied: they hold placeholders, not a developer's values
 SAFE_ENV_FILES = frozenset({".env.example", ".env.sample", ".env.template", ".env.dist"})
 
@@ -212,7 +196,9 @@ def _walked(root: Path) -> list[str]:
     out = []
     for folder, dirs, files in os.walk(root):
         dirs[:] = sorted(
-            d for d in dirs if d not in SKIP_DIRS and not (Path(folder) / d / "pyvenv.cfg").exists()
+            d
+            for d in dirs
+            if d not in COPY_SKIP_DIRS and not (Path(folder) / d / "pyvenv.cfg").exists()
         )
         base = Path(folder).relative_to(root)
         out.extend((base / f).as_posix() for f in sorted(files))
@@ -236,7 +222,7 @@ def copy_project(root: Path, dest: Path) -> Path:
     dest.mkdir(parents=True, exist_ok=True)
     for rel in files:
         parts = rel.split("/")
-        if _private(rel) or SKIP_DIRS.intersection(parts[:-1]):
+        if _private(rel) or COPY_SKIP_DIRS.intersection(parts[:-1]):
             continue
         if any(rel.startswith(v) for v in venvs):
             continue

@@ -31,26 +31,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fixer.project import ProjectModel
+from fixer.sources import COPY_SKIP_DIRS
 
 #: seconds one Django command may take
 TIMEOUT = 120
-#: folders never copied into the temporary work tree
-_SKIP_DIRS = frozenset(
-    {
-        ".git",
-        ".hg",
-        ".svn",
-        "node_modules",
-        ".venv",
-        "venv",
-        ".tox",
-        ".nox",
-        "__pycache__",
-        ".mypy_cache",
-        ".pytest_cache",
-        ".ruff_cache",
-    }
-)
 _SETTINGS_WRAPPER = "_djfix_settings"
 _TREE_VARIABLE = "DJFIX_TREE"
 # runs manage.py after Django is imported, so no module of the project can stand in for it
@@ -286,7 +270,7 @@ def _copy_tree(src: Path, dst: Path) -> None:
         except OSError:
             return
         for entry in entries:
-            if entry.name in _SKIP_DIRS:
+            if entry.name in COPY_SKIP_DIRS:
                 continue
             path = Path(entry.path)
             try:
@@ -438,7 +422,7 @@ def make_migrations(
 def _py_files(root: Path) -> dict[Path, tuple[int, int]]:
     out: dict[Path, tuple[int, int]] = {}
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = [d for d in dirnames if d not in _SKIP_DIRS]
+        dirnames[:] = [d for d in dirnames if d not in COPY_SKIP_DIRS]
         for name in filenames:
             if name.endswith(".py"):
                 path = Path(dirpath) / name

@@ -25,6 +25,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+#: folders never copied when a project is run from a temporary copy (djfix's own Django runs,
+#: verify, apply's verification): version control, virtualenvs, caches, front-end packages
+COPY_SKIP_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        "node_modules",
+        ".venv",
+        "venv",
+        ".tox",
+        ".nox",
+        "__pycache__",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+    }
+)
+
 _T = TypeVar("_T")
 
 _PY2_HINTS = (

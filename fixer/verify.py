@@ -35,6 +35,7 @@ from urllib.parse import urlsplit
 from fixer import verify_env
 from fixer.errors import DjfixError, UsageError
 from fixer.project import ProjectModel, discover
+from fixer.sources import COPY_SKIP_DIRS
 from fixer.verify_process import stop_all
 from fixer.verify_steps import (
     STEP_NAMES,
@@ -54,23 +55,7 @@ __all__ = [
 ]
 
 #: folders and files never copied into the run's tree
-_SKIP_NAMES = frozenset(
-    {
-        ".git",
-        ".hg",
-        ".svn",
-        "node_modules",
-        ".venv",
-        "venv",
-        ".tox",
-        ".nox",
-        "__pycache__",
-        ".mypy_cache",
-        ".pytest_cache",
-        ".ruff_cache",
-        "staticfiles",
-    }
-)
+_SKIP_NAMES = COPY_SKIP_DIRS | {"staticfiles"}
 _DB_SUFFIXES = (".sqlite3", ".sqlite", ".db")
 
 
