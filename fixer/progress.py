@@ -24,19 +24,7 @@ def enabled(stream: IO[str] | None = None) -> bool:
 @contextlib.contextmanager
 def phase(label: str, *, stream: IO[str] | None = None) -> Iterator[None]:
     """Show `label` with a spinner while the block runs; the line is cleared at the end."""
-    stream = stream if stream is not None else sys.stderr
-    if not enabled(stream):
-        yield
-        return
-    from rich.console import Console  # loaded only when a terminal will show it
-
-    console = Console(
-        file=stream,
-        force_terminal=True,
-        no_color=bool(os.environ.get("NO_COLOR")),
-        highlight=False,
-    )
-    with console.status(f"djfix: {label}", spinner="dots"):
+    with status(label, stream=stream):
         yield
 
 

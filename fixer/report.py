@@ -54,20 +54,6 @@ def _masked(render: Callable[..., str]) -> Callable[..., str]:
     return wrapper
 
 
-def _masked(render: Callable[..., str]) -> Callable[..., str]:
-    """The renderer's output with every secret masked (the first argument is the project, or a
-    result that carries it)."""
-
-    @functools.wraps(render)
-    def wrapper(first: Any, *args: Any, **kwargs: Any) -> str:
-        project = getattr(first, "project", first)
-        if isinstance(project, ProjectModel):
-            remember_project_secrets(project)
-        return redaction.mask_text(render(first, *args, **kwargs))
-
-    return wrapper
-
-
 _SEVERITY_COLOUR = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 _STATUS_COLOUR = {
     "pass": "green",
