@@ -29,7 +29,8 @@ MASK = "***"
 _SECRET_WORD = re.compile(
     r"(?:^|_)(?:SECRET|SECRETS|TOKEN|TOKENS|PASSWORD|PASSWD|PASS|PWD|KEY|APIKEY|DSN)(?:_|$)"
 )
-_NOT_SECRET = (
+#: parts of a name that make it no secret (public keys, key settings that are not keys)
+NOT_SECRET = (
     "PUBLIC",
     "PUBLISHABLE",
     "SITE_KEY",
@@ -74,7 +75,7 @@ _HOST_AFTER = re.compile(r"[A-Za-z0-9.\-_~%]+|\[[0-9A-Fa-f:.]+\]")
 def is_secret_name(name: str) -> bool:
     """The name of a setting or variable that holds a secret."""
     upper = name.upper()
-    return bool(_SECRET_WORD.search(upper)) and not any(n in upper for n in _NOT_SECRET)
+    return bool(_SECRET_WORD.search(upper)) and not any(n in upper for n in NOT_SECRET)
 
 
 def looks_like_token(value: str) -> bool:

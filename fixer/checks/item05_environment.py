@@ -309,25 +309,13 @@ class _GitIgnore:
 # -- DJ050: literal secrets ----------------------------------------------------------------------
 
 _SECRET_NAME = re.compile(r"(^|_)(SECRET|TOKEN|PASSWORD|PASSWD|PASS)$|_KEY$|^SECRET_KEY_FALLBACKS$")
-_NOT_SECRET = (
-    "PUBLIC",
-    "PUBLISHABLE",
-    "SITE_KEY",
-    "VERIFYING_KEY",
-    "PRIMARY_KEY",
-    "CACHE_KEY",
-    "SORT_KEY",
-    "LOOKUP_KEY",
-    "ERRORS_KEY",
-    "FOREIGN_KEY",
-)
 _URL_WITH_PASSWORD = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://[^/@\s:]*:[^/@\s]+@")
 _URL_WITH_USER = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://[^/@\s]+@")
 
 
 def _secret_name(name: str) -> bool:
     upper = name.upper()
-    if bool(_SECRET_NAME.search(upper)) and not any(n in upper for n in _NOT_SECRET):
+    if bool(_SECRET_NAME.search(upper)) and not any(n in upper for n in redaction.NOT_SECRET):
         return True
     return redaction.is_secret_name(name)  # a word of the name: GITHUB_TOKEN_VALUE, APIKEY
 
