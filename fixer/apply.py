@@ -9,130 +9,16 @@ say why is a djfix bug, and is reported as one.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from fixer import git
 from fixer.changeset import Changeset
-from fixer.checks import CheckResult, Selection, modules, run_checks
-from fixer.findings import Finding
-from fixer.project import ProjectModel, discover
-
-
-@dataclass
-class EnvVar:
-    name: str
-    comment: str
-    example: str
-    dev_value: str | None = None
-    secret: bool = False
-    required: bool = False
-    # where the old value was written, as a setting path (`DATABASES['default']['PASSWORD']`),
-    # and the line of its assignment (0: not known)
-    setting: str | None = field(default=None, compare=False)
-    setting_line: int = field(default=0, compare=False)
-
-
-@dataclass
-class SecretPlace:
-    """A secret's value that was written in a tracked file: the variable that now holds it,
-    the setting and the file where it was."""
-
-    variable: str
-    rel: str
-    line: int
-    setting: str
-
-
-@dataclass
-class Left:
-    """A finding's place that a fix plan deliberately did not change, and why."""
-
-    item: int
-    rel: str | None
-    reason: str
-
-
-@dataclass
-class FixContext:
-    project: ProjectModel
-    changeset: Changeset
-    options: dict[str, Any]
-    selection: Selection
-    before: CheckResult
-    env_vars: dict[str, EnvVar] = field(default_factory=dict)
-    secrets: list[tuple[str, str, int]] = field(default_factory=list)  # (name, rel, line)
-    packages: set[str] = field(default_factory=set)
-    left: list[Left] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    fixed_items: set[int] = field(default_factory=set)
-    # the label of the generated common app, once a plan made or found it
-    common_label: str | None = None
-    common_generated: bool = False
-    container_planned: bool = False
-    # (item, rel, setting) a codemod says it rewrote: a finding left there is a djfix bug
-    rewritten: set[tuple[int, str, str]] = field(default_factory=set)
-    # the secrets to rotate, by the setting that held them (`secrets` names the variables)
-    secret_places: list[SecretPlace] = field(default_factory=list)
-    # items whose plans verification left out: nothing may be written on their behalf
-    left_out: set[int] = field(default_factory=set)
-    # called with the item of every write, before (False) and after (True) it is made:
-    # plan() keeps the stages with it
-    on_write: Callable[[int, bool], None] | None = field(default=None, repr=False, compare=False)
-
-    def findings(self, item: int) -> list[Finding]:
-        return [f for f in self.before.findings if f.item == item]
-
-    def wants(self, item: int) -> bool:
-        return bool(self.findings(item))
-
-    def add_env(self, var: EnvVar) -> None:
-        existing = self.env_vars.get(var.name)
-        if existing is None:
-            self.env_vars[var.name] = var
-        elif existing.dev_value is None and var.dev_value is not None:
-            existing.dev_value = var.dev_value
-            existing.secret = existing.secret or var.secret
-            if not existing.setting and var.setting:
-                existing.setting, existing.setting_line = var.setting, var.setting_line
-
-    def fork(self) -> FixContext:
-        """A copy a step can run on without changing this context or its changeset."""
-        return dataclasses.replace(
-            self,
-            changeset=self.changeset.copy(),
-            env_vars={k: dataclasses.replace(v) for k, v in self.env_vars.items()},
-            secrets=list(self.secrets),
-            packages=set(self.packages),
-            left=list(self.left),
-            notes=list(self.notes),
-            fixed_items=set(self.fixed_items),
-            rewritten=set(self.rewritten),
-            secret_places=list(self.secret_places),
-            on_write=None,
-        )
-
-    def leave(self, item: int, rel: str | None, reason: str) -> None:
-        self.left.append(Left(item, rel, reason))
-
-    def write(self, rel: str, text: str, item: int, *, tracked: bool = True) -> None:
-        refused = self.changeset.unwritable(rel)
-        if refused is not None:  # a symbolic link or a submodule: reported, never written
-            self.leave(item, rel, refused)
-            if refused not in self.notes:
-                self.notes.append(refused)
-            return
-        if self.on_write is not None:
-            self.on_write(item, False)
-        before = self.changeset.read(rel)
-        self.changeset.write(rel, text, item=item, tracked=tracked)
-        if before != text:
-            self.fixed_items.add(item)
-        if self.on_write is not None:
-            self.on_write(item, True)
+from fixer.checks import ITEM_TITLES, Selection, modules, run_checks
+from fixer.findings import CheckResult, Finding
+from fixer.fix_context import FixContext, created_files, rediscover
+from fixer.project import ProjectModel
 
 
 @dataclass
@@ -206,7 +92,8 @@ def plan(
     if before is None:
         before = run_checks(project, selection, options)
     changeset = Changeset(project.root)
-    ctx = FixContext(project, changeset, options, selection, before)
+    wanted = frozenset(i for i in ITEM_TITLES if selection.wants_item(i))
+    ctx = FixContext(project, changeset, options, wanted, before)
     ctx.left_out = set(leave_out)
     # the container (items 1-4) is planned last: its files read the settings as the other
     # plans leave them (the variables they read, STATIC_ROOT)
@@ -231,7 +118,7 @@ def plan(
     from fixer.sources import planned_files
 
     # the re-check sees the files the plans create, in discovery and in every check
-    with planned_files(_created(project, changeset)):
+    with planned_files(created_files(project, changeset)):
         after_project = rediscover(project, changeset)
         after = run_checks(after_project, selection, options)
     result = _summarise(
@@ -297,34 +184,6 @@ def _finished(trial: FixContext) -> Callable[[], dict[str, str]]:
         return trial.changeset.state()
 
     return resolve
-
-
-def _created(project: ProjectModel, changeset: Changeset) -> set[Path]:
-    return {project.root / c.rel for c in changeset.changes() if c.old is None}
-
-
-def rediscover(project: ProjectModel, changeset: Changeset) -> ProjectModel:
-    """The project as the planned changes leave it, files the plans create included. Several
-    plans ask for it: one discovery serves them until the planned files change."""
-    cached = changeset.derived.get("project")
-    if cached is not None and cached[0] == changeset.revision:
-        return cached[1]  # type: ignore[return-value]
-    planned = _discover_planned(project, changeset)
-    changeset.derived["project"] = (changeset.revision, planned)
-    return planned
-
-
-def _discover_planned(project: ProjectModel, changeset: Changeset) -> ProjectModel:
-    from fixer.sources import planned_files
-
-    with planned_files(_created(project, changeset)):
-        return discover(
-            project.root,
-            settings=project.production_module if project.settings_origin == "given" else None,
-            manage=project.manage_py,
-            overlay={c.rel: c.new for c in changeset.changes()},
-            reuse=project.cache,
-        )
 
 
 def _rewritten_spans(ctx: FixContext, after: ProjectModel) -> dict[tuple[int, str], list[range]]:

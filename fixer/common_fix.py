@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fixer.apply import FixContext, rediscover
+from fixer.fix_context import FixContext, rediscover
 from fixer.urls import read_urlconf
 
 MARKER = "class HealthCheckMiddleware"

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from fixer import deploy_files
 
 if TYPE_CHECKING:
-    from fixer.apply import FixContext
+    from fixer.fix_context import FixContext
 
 ROOT_COMPOSE = re.compile(r"^(docker-)?compose([._-][\w.-]*)?\.ya?ml$")
 _DEV_MARK = re.compile(r"#.*\b(development|dev|local)[- ]only\b|#.*\bfor local development\b", re.I)
@@ -459,7 +459,7 @@ def _set_build(service: Any) -> None:
 def fix_compose_files(ctx: FixContext) -> None:
     """Rewrite every root compose file that is not for development only; leave the others,
     saying why."""
-    from fixer.apply import EnvVar
+    from fixer.fix_context import EnvVar
 
     project = ctx.project
     for cf in project.compose_files:

@@ -569,10 +569,10 @@ def fix(ctx) -> None:
     """Item 12: embed fixtures and the rows ready() / post_migrate handlers create into one
     data migration per app, then remove the loaddata commands and the writes."""
     from codemods import ready_writes, remove_loaddata
-    from fixer.apply import rediscover
     from fixer.checks import item10_startup_queries as startup
     from fixer.checks import item12_initial_data as detector
     from fixer.deploy_files import manage_py_commands
+    from fixer.fix_context import rediscover
     from fixer.migration_graph import build_graph
 
     project = rediscover(ctx.project, ctx.changeset) if ctx.changeset else ctx.project

@@ -17,7 +17,7 @@ import libcst as cst
 
 from codemods import requirements, settings_env
 from fixer import git, redaction
-from fixer.apply import EnvVar, FixContext
+from fixer.fix_context import EnvVar, FixContext
 from fixer.project import is_test_settings
 from fixer.settings_eval import EnvRef
 from fixer.templating import render
@@ -32,7 +32,7 @@ def finish(ctx: FixContext) -> None:
     _add_packages(ctx)
     # a project whose item 5 passes keeps the .env.example its authors wrote; one without any
     # gets every variable its settings read
-    item5 = ctx.selection.wants_item(5) and 5 not in ctx.left_out
+    item5 = 5 in ctx.wanted_items and 5 not in ctx.left_out
     if item5 and (ctx.wants(5) or ctx.changeset.read(EXAMPLE) is None):
         _add_every_read(ctx)
     if ctx.env_vars:
@@ -43,7 +43,7 @@ def finish(ctx: FixContext) -> None:
 def _add_every_read(ctx: FixContext) -> None:
     """Every variable the planned settings read (helper modules they import and reads that were
     there before djfix included) goes into `.env.example`, with an example its read parses."""
-    from fixer.apply import rediscover
+    from fixer.fix_context import rediscover
 
     planned = rediscover(ctx.project, ctx.changeset)
     for dotted, mod in sorted(planned.settings_modules.items()):

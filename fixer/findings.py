@@ -98,3 +98,10 @@ class Finding:
             "message": self.message,
             "fix": self.effective_fix.to_json(),
         }
+
+
+@dataclass
+class CheckResult:
+    findings: list[Finding]
+    items: dict[int, str]  # item -> pass / fail / n/a / skipped
+    internal_errors: list[str] = field(default_factory=list)

@@ -15,7 +15,7 @@ from codemods import merge_migration
 from fixer.migration_graph import Key, MigrationGraph, build_graph
 
 if TYPE_CHECKING:
-    from fixer.apply import FixContext
+    from fixer.fix_context import FixContext
     from fixer.project import ProjectModel
 
 ITEM = 6

@@ -23,9 +23,9 @@ from typing import IO, Any
 import typer
 
 from fixer import __version__, redaction
-from fixer.checks import ITEM_TITLES, CheckResult, all_rules
+from fixer.checks import ITEM_TITLES, all_rules
 from fixer.docs import PROJECT_URL, rule_url
-from fixer.findings import Finding, FixSafety, Rule, Severity
+from fixer.findings import CheckResult, Finding, FixSafety, Rule, Severity
 from fixer.project import ProjectModel
 
 # -- masking: no secret of the project in any output ----------------------------------------------

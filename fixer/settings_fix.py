@@ -11,7 +11,7 @@ from pathlib import PurePosixPath
 import libcst as cst
 
 from codemods import settings_env
-from fixer.apply import EnvVar, FixContext, SecretPlace
+from fixer.fix_context import EnvVar, FixContext, SecretPlace
 from fixer.project import is_test_settings
 from fixer.settings_eval import SettingsModule
 

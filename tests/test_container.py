@@ -12,13 +12,14 @@ from pathlib import Path
 import pytest
 
 from fixer import container
-from fixer.apply import plan, rediscover
+from fixer.apply import plan
 from fixer.checks import Selection
 from fixer.checks import item01_dockerfile as item01
 from fixer.checks import item02_image as item02
 from fixer.checks import item03_app_server as item03
 from fixer.checks import item04_static_files as item04
 from fixer.config import Config, effective_options
+from fixer.fix_context import rediscover
 from fixer.project import discover
 from tests.conftest import MINIMAL_MANAGE, PROJECTS, findings_of, write_tree
 

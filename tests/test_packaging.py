@@ -124,7 +124,7 @@ def test_wheel_ships_templates_and_renders_from_them(tmp_path):
         "import sys; sys.path.insert(0, sys.argv[1]);"
         "from fixer.templating import render, templates_dir;"
         "assert str(templates_dir()).startswith(sys.argv[1]), templates_dir();"
-        "from fixer.apply import EnvVar;"
+        "from fixer.fix_context import EnvVar;"
         "print(render('env_example.jinja', header=False,"
         " variables=[EnvVar('DEBUG', 'Debug mode.', 'False')]), end='')"
     )

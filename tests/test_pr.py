@@ -32,10 +32,11 @@ except ImportError:  # Python 3.10
     import tomli as tomllib
 
 from fixer import pr
-from fixer.apply import ApplyResult, EnvVar, ItemSummary, plan
-from fixer.checks import CheckResult, Selection
+from fixer.apply import ApplyResult, ItemSummary, plan
+from fixer.checks import Selection
 from fixer.errors import UsageError
-from fixer.findings import Finding, FixSafety, Rule, Severity
+from fixer.findings import CheckResult, Finding, FixSafety, Rule, Severity
+from fixer.fix_context import EnvVar
 from fixer.pr import PullRequest, PullRequestError, open_or_update, parse_remote
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -22,7 +22,7 @@ from typing import Any
 
 from fixer.deep_stack import call_deep
 from fixer.errors import UsageError
-from fixer.findings import Finding, FixSafety, Rule, Severity
+from fixer.findings import CheckResult, Finding, FixSafety, Rule, Severity
 
 CHECK_MODULES = (
     "fixer.checks.item01_dockerfile",
@@ -145,13 +145,6 @@ class Selection:
 
     def wants_item(self, item: int) -> bool:
         return any(self.wants(r.code) for r in all_rules() if r.item == item)
-
-
-@dataclass
-class CheckResult:
-    findings: list[Finding]
-    items: dict[int, str]  # item -> pass / fail / n/a / skipped
-    internal_errors: list[str] = field(default_factory=list)
 
 
 _SUPPRESS = re.compile(r"#\s*djfix:\s*ignore(?:\[([A-Za-z0-9_, -]+)\])?")
