@@ -44,7 +44,7 @@ from codemods.module_level import preferred_quote
 
 # The detector decides what a finding is; `from package import module` also works while the
 # detector module is itself being imported (it may import this codemod for its fix plan).
-from fixer.checks import item10_startup_queries as detector
+from fixer.analysis import startup_code as detector
 
 APPS = "apps"
 MODULE = "module"

@@ -1,5 +1,5 @@
-"""Item 12's fix: initial data moves into RunPython data migrations (fixer/data_migrations.py and
-the `fix` of fixer/checks/item12_initial_data.py)."""
+"""Item 12's fix: initial data moves into RunPython data migrations
+(fixer/fixes/item12_initial_data.py, called by the `fix` of fixer/checks/item12_initial_data.py)."""
 
 from __future__ import annotations
 
@@ -14,10 +14,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from fixer import apply, data_migrations
+from fixer import apply
 from fixer.checks import Selection
 from fixer.checks import item12_initial_data as item12
 from fixer.cli import app as cli_app
+from fixer.fixes import item12_initial_data as data_migrations
 from fixer.project import discover
 from tests import test_apply_projects, test_runtime_projects
 from tests.test_apply_projects import copy_into_git, production_env

@@ -4,6 +4,7 @@ be a complete one: item 10 scans what discovery finds, and finds nothing in an a
 
 from __future__ import annotations
 
+from fixer.analysis import startup_code
 from fixer.checks import item10_startup_queries as item10
 from fixer.project import discover
 from tests.conftest import PROJECTS, findings_of
@@ -30,7 +31,7 @@ def test_plugins_from_a_configuration_module_and_an_app_list_module():
 def test_item10_scans_every_app_found():
     project = discover(PLUGIN_APPS)
     scanned = sorted(
-        p.relative_to(PLUGIN_APPS).as_posix() for p in item10.app_python_files(project)
+        p.relative_to(PLUGIN_APPS).as_posix() for p in startup_code.app_python_files(project)
     )
     assert scanned == sorted(
         f"{app}/{name}.py" for app in LOCAL for name in ("__init__", "apps", "forms", "models")

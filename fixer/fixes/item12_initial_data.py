@@ -24,7 +24,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from codemods import ready_writes, remove_loaddata
+from fixer.analysis.initial_data import all_commands, app_of, fixture_owner, post_migrate_handlers
+from fixer.analysis.startup_code import creates_data, ready_methods, scan_body
+from fixer.deploy_files import manage_py_commands
+from fixer.fix_context import rediscover
+from fixer.migration_graph import build_graph
 from fixer.project import App, ProjectModel
+from fixer.templating import render as render_template
 
 #: manager methods whose literal arguments describe the rows they create
 CREATE_CALLS = frozenset({"create", "get_or_create", "update_or_create"})
@@ -481,7 +488,6 @@ def _snake(name: str) -> str:
 def render(
     app_label: str, dependencies: list[tuple[str, str]], rows: list[Row], sources: list[str]
 ) -> str:
-    from fixer.templating import render as render_template
 
     entries = []
     for row in rows:
@@ -527,7 +533,6 @@ def plan_app(
     for other in sorted({r.app_label for r in merged} - {app.label}):
         if other in local:
             other_app = next(a for a in project.apps if a.label == other)
-            from fixer.migration_graph import build_graph
 
             other_leaves = build_graph(project).leaves(other)
             if len(other_leaves) != 1 or other_app.migrations_rel is None:
@@ -568,12 +573,6 @@ def _already_embedded(project: ProjectModel, app: App, source: str) -> bool:
 def fix(ctx) -> None:
     """Item 12: embed fixtures and the rows ready() / post_migrate handlers create into one
     data migration per app, then remove the loaddata commands and the writes."""
-    from codemods import ready_writes, remove_loaddata
-    from fixer.checks import item10_startup_queries as startup
-    from fixer.checks import item12_initial_data as detector
-    from fixer.deploy_files import manage_py_commands
-    from fixer.fix_context import rediscover
-    from fixer.migration_graph import build_graph
 
     project = rediscover(ctx.project, ctx.changeset) if ctx.changeset else ctx.project
     apps = {a.label: a for a in project.apps}
@@ -583,11 +582,11 @@ def fix(ctx) -> None:
 
     # 1. rows created by ready() and post_migrate handlers, with literal arguments
     calls: list[_Call] = []
-    for ready in startup.ready_methods(project):
+    for ready in ready_methods(project):
         tree = ready.file.tree
         if tree is None:
             continue
-        for hit in startup.scan_body(ready.func, tree, ready.cls, detector.creates_data):
+        for hit in scan_body(ready.func, tree, ready.cls, creates_data):
             line = getattr(hit.node, "lineno", hit.line)
             if hit.via is not None:
                 ctx.leave(
@@ -606,15 +605,15 @@ def fix(ctx) -> None:
                 continue
             calls.append(_Call(ready.file.rel, line, hit.node.col_offset, ready.app.label, rows))
     seen: set[tuple[str, int]] = set()
-    for hf, handler, _how in detector._post_migrate_handlers(project):
-        app = detector._app_of(project, hf.path)
+    for hf, handler, _how in post_migrate_handlers(project):
+        app = app_of(project, hf.path)
         if app is None or hf.tree is None or (hf.rel, handler.lineno) in seen:
             continue
         seen.add((hf.rel, handler.lineno))
         if isinstance(handler, ast.Lambda):
             ctx.leave(12, hf.rel, f"line {handler.lineno}: a lambda post_migrate handler")
             continue
-        for hit in startup.scan_body(handler, hf.tree, None, detector.creates_data):
+        for hit in scan_body(handler, hf.tree, None, creates_data):
             line = getattr(hit.node, "lineno", hit.line)
             if hit.via is not None:
                 ctx.leave(
@@ -648,7 +647,7 @@ def fix(ctx) -> None:
     # 2. fixtures loaded by scripts, and initial_data fixtures
     fixtures: dict[str, tuple[str, list[Row], str] | str] = {}  # name -> (app, rows, rel) | why
     per_file: dict[str, list] = {}
-    for rel, command in detector._all_commands(project):
+    for rel, command in all_commands(project):
         per_file.setdefault(rel, []).append(command)
     loaded: dict[str, set[str]] = {}  # file -> fixture names its loaddata commands load
     models = {a.label: model_infos(a) for a in project.apps}
@@ -769,9 +768,8 @@ def _read_named_fixture(
     project: ProjectModel, name: str, models: dict[str, dict[str, ModelInfo]]
 ) -> tuple[str, list[Row], str] | str:
     """(owner app label, rows, file) of the fixture `loaddata name` loads, or why not."""
-    from fixer.checks import item12_initial_data as detector
 
-    app = detector._fixture_owner(project, name)
+    app = fixture_owner(project, name)
     if app is None:
         return f"fixture {name} is not in the fixtures folder of a local app"
     paths = fixture_paths(app, name)
