@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 
 def build(tmp: Path) -> str:
-    from fixer import common_app
+    from fixer.fixes import common_app
     from fixer.project import discover
 
     (tmp / "manage.py").write_text(

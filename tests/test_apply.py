@@ -383,7 +383,7 @@ def test_installed_apps_built_from_a_starred_list_is_read(make_project):
         }
     )
     assert project.installed_apps == ["django.contrib.auth", "shop.apps.ShopConfig"]
-    from fixer import common_app
+    from fixer.fixes import common_app
 
     assert common_app.choose_label(project) != "common"
 

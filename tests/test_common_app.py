@@ -24,7 +24,6 @@ from types import ModuleType
 import pytest
 
 from codemods import installed_apps
-from fixer import common_app
 from fixer.checks import (
     item07_health,
     item10_startup_queries,
@@ -32,6 +31,7 @@ from fixer.checks import (
 )
 from fixer.config import Config
 from fixer.errors import UsageError
+from fixer.fixes import common_app
 from fixer.project import ProjectModel, discover
 from tests.conftest import MINIMAL_MANAGE, PROJECTS, findings_of, write_tree
 

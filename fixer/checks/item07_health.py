@@ -72,6 +72,8 @@ from typing import Any
 
 from fixer.checks import Option, rule
 from fixer.findings import Finding, Rule, Severity
+from fixer.fix_context import FixContext
+from fixer.fixes import item07_health as health_fix
 from fixer.project import ProjectModel
 from fixer.settings_eval import EnvRef
 from fixer.urls import Route, UrlConf, read_urlconf
@@ -284,7 +286,5 @@ def check(project: ProjectModel, options: dict[str, Any]) -> Iterator[Finding]:
     yield from _missing(project, conf, "/common/health", COMMON_HEALTH_MISSING, common_advice)
 
 
-def fix(ctx) -> None:
-    from fixer.common_fix import fix_health
-
-    fix_health(ctx)
+def fix(ctx: FixContext) -> None:
+    health_fix.fix_health(ctx)

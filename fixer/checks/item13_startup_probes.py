@@ -61,13 +61,15 @@ None.
 
 from __future__ import annotations
 
-import ast
 import re
 from collections.abc import Iterator
 from typing import Any
 
+from fixer.analysis.services import networked
 from fixer.checks import rule
 from fixer.findings import Finding, Severity
+from fixer.fix_context import FixContext
+from fixer.fixes import item13_startup_probes as startup_probes_fix
 from fixer.project import ProjectModel, Service
 from fixer.sources import is_file
 
@@ -95,7 +97,6 @@ OPTIONS: dict = {}
 
 MARKER = "STARTUP_CHECKS"
 PROBE_FILES = ("apps.py", "startup.py", "probes.py", "checks.py")
-LOCAL_KINDS = {"sqlite", "locmem", "file", "dummy", "database"}
 MAX_FILE_SIZE = 512_000  # a probe module is small; do not read generated giants
 
 _KIND_WORDS = {
@@ -118,32 +119,6 @@ _ROLE_WORDS = {
     "channel-layer": ("channel_layer",),
     "search": ("search",),
 }
-
-
-def _in_process_cache(project: ProjectModel, service: Service) -> bool:
-    """A CACHES entry whose backend lives in the process (LocMemCache's name contains
-    "memcache", so a service list may call it Memcached)."""
-    if service.role != "cache" or not service.setting.startswith("CACHES["):
-        return False
-    try:
-        alias = ast.literal_eval(service.setting[len("CACHES[") : -1])
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        return False
-    caches = project.settings.get("CACHES")
-    conf = caches.get(alias) if isinstance(caches, dict) else None
-    backend = conf.get("BACKEND") if isinstance(conf, dict) else None
-    return isinstance(backend, str) and backend.lower().endswith(
-        ("locmemcache", "filebasedcache", "dummycache", "databasecache")
-    )
-
-
-def networked(project: ProjectModel) -> list[Service]:
-    """The services that live in another process or host."""
-    return [
-        s
-        for s in project.services[:100]
-        if s.kind not in LOCAL_KINDS and not _in_process_cache(project, s)
-    ]
 
 
 def applies(project: ProjectModel) -> bool:
@@ -231,7 +206,5 @@ def check(project: ProjectModel, options: dict[str, Any]) -> Iterator[Finding]:
         )
 
 
-def fix(ctx) -> None:
-    from fixer.common_fix import fix_startup_probes
-
-    fix_startup_probes(ctx)
+def fix(ctx: FixContext) -> None:
+    startup_probes_fix.fix_startup_probes(ctx)

@@ -8,7 +8,7 @@ import urllib.parse
 
 import pytest
 
-from fixer import common_app
+from fixer.fixes import common_app
 from fixer.project import discover
 from tests.conftest import write_tree
 from tests.reliability.conftest import MANAGE

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fixer.checks.item13_startup_probes import networked
+from fixer.analysis.services import networked
 from fixer.errors import UsageError
 from fixer.project import SKIP_DIRS, ProjectModel, Service, database_url_reads
 from fixer.templating import render
