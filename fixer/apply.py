@@ -18,7 +18,9 @@ from fixer.changeset import Changeset
 from fixer.checks import ITEM_TITLES, Selection, modules, run_checks
 from fixer.findings import CheckResult, Finding
 from fixer.fix_context import FixContext, created_files, rediscover
+from fixer.fixes import envfiles
 from fixer.project import ProjectModel
+from fixer.sources import planned_files
 
 
 @dataclass
@@ -86,8 +88,6 @@ def plan(
     (`envfiles.finish` run on a copy). So the stage deltas give one commit per item, and each
     item's commit also carries its own variables in `.env.example` and its own packages.
     """
-    from fixer import envfiles
-
     leave_out = dict(leave_out or {})
     if before is None:
         before = run_checks(project, selection, options)
@@ -115,8 +115,6 @@ def plan(
     for problem in project.cache.problems():
         if problem.problem is not None and problem.problem.kind in ("undecodable", "unreadable"):
             ctx.notes.append(f"{problem.rel} {problem.problem.message}; djfix left it unchanged")
-    from fixer.sources import planned_files
-
     # the re-check sees the files the plans create, in discovery and in every check
     with planned_files(created_files(project, changeset)):
         after_project = rediscover(project, changeset)
@@ -178,8 +176,6 @@ def _finished(trial: FixContext) -> Callable[[], dict[str, str]]:
     """The state of `trial` once the environment files are finished, computed when asked."""
 
     def resolve() -> dict[str, str]:
-        from fixer import envfiles
-
         envfiles.finish(trial)
         return trial.changeset.state()
 

@@ -112,6 +112,11 @@ class FixContext:
             on_write=None,
         )
 
+    def defining_module(self, name: str) -> str | None:
+        """The file (relative path) whose assignment gives the setting `name` its value."""
+        where = self.project.settings.where(name)
+        return where.path if where is not None else None
+
     def leave(self, item: int, rel: str | None, reason: str) -> None:
         self.left.append(Left(item, rel, reason))
 

@@ -10,8 +10,8 @@ import pytest
 from fixer import django_runner
 from fixer.apply import plan, write
 from fixer.checks import Selection
+from fixer.fixes.item06_migrations import plan_merge, python_option
 from fixer.migration_graph import build_graph
-from fixer.migrations_fix import plan_merge, python_option
 from fixer.project import discover
 from tests.conftest import PROJECTS, write_tree
 

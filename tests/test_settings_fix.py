@@ -1,4 +1,5 @@
-"""How `env` reaches each rewritten settings module of a split package (fixer.settings_fix)."""
+"""How `env` reaches each rewritten settings module of a split package
+(fixer.fixes.item05_environment)."""
 
 from __future__ import annotations
 

@@ -103,8 +103,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from fixer import django_runner
 from fixer.checks import rule
 from fixer.findings import Finding, Fix, FixSafety, Severity
+from fixer.fix_context import FixContext
+from fixer.fixes.item06_migrations import fix as plan_fix
+from fixer.fixes.item06_migrations import migration_overlay, plan_merge, python_option
 from fixer.migration_graph import Key, MigrationGraph, build_graph, migrations_of
 from fixer.project import App, Migration, ProjectModel
 
@@ -244,8 +248,6 @@ def _name_line(project: ProjectModel, migration: Migration, name: str) -> int:
 
 
 def _conflicts(project: ProjectModel, graph: MigrationGraph) -> Iterator[Finding]:
-    from fixer.migrations_fix import plan_merge
-
     for label, leaves in graph.conflicts().items():
         newest = graph.migration((label, leaves[-1]))
         if newest is None:
@@ -523,9 +525,6 @@ _NEEDS_DJANGO = "djfix writes migrations only where Django can run (`--python PA
 
 
 def _dynamic(project: ProjectModel, python: str | None, static: list[Finding]) -> Iterator[Finding]:
-    from fixer import django_runner
-    from fixer.migrations_fix import migration_overlay
-
     overlay = migration_overlay(project, dict(project.cache.overlay))
     report = django_runner.inspect(project, python, overlay=overlay)
     if report.note:
@@ -566,8 +565,6 @@ def _dynamic(project: ProjectModel, python: str | None, static: list[Finding]) -
 
 
 def check(project: ProjectModel, options: dict[str, Any]) -> Iterator[Finding]:
-    from fixer.migrations_fix import python_option
-
     run, python = python_option(options)
     graph = build_graph(project)
     static = [
@@ -590,8 +587,6 @@ _NOT_VERIFIED = (
 )
 
 
-def fix(ctx) -> None:
+def fix(ctx: FixContext) -> None:
     """Merge migrations, empty __init__.py files, and (where Django runs) missing migrations."""
-    from fixer.migrations_fix import fix as plan_fix
-
     plan_fix(ctx)

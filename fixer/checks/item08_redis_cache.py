@@ -76,6 +76,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from fixer.checks import Option, rule
 from fixer.findings import Finding, FixSafety, Severity
+from fixer.fix_context import FixContext
+from fixer.fixes.item08_redis_cache import fix_redis_cache
 from fixer.project import ProjectModel, url_kind
 from fixer.settings_eval import EnvDict, EnvRef, Unknown
 
@@ -359,7 +361,5 @@ def _sessions(project: ProjectModel, caches: list[_Cache]) -> Iterator[Finding]:
     )
 
 
-def fix(ctx) -> None:
-    from fixer.settings_fix import fix_redis_cache
-
+def fix(ctx: FixContext) -> None:
     fix_redis_cache(ctx)

@@ -104,6 +104,8 @@ from typing import Any
 
 from fixer.checks import rule
 from fixer.findings import Finding, Fix, FixSafety, Severity
+from fixer.fix_context import FixContext
+from fixer.fixes.item09_deploy_check import fix_deploy_security
 from fixer.project import ProjectModel
 from fixer.settings_eval import Assignment, EnvDict, EnvRef, Unknown, is_literal
 
@@ -986,7 +988,5 @@ def _headers(project: ProjectModel, schemes: dict) -> Iterator[Finding]:
         )
 
 
-def fix(ctx) -> None:
-    from fixer.settings_fix import fix_deploy_security
-
+def fix(ctx: FixContext) -> None:
     fix_deploy_security(ctx)

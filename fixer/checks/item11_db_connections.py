@@ -48,6 +48,8 @@ from typing import Any
 
 from fixer.checks import Option, rule
 from fixer.findings import Finding, Fix, FixSafety, Severity
+from fixer.fix_context import FixContext
+from fixer.fixes.item11_db_connections import fix_conn_max_age
 from fixer.project import ProjectModel
 from fixer.settings_eval import EnvDict, EnvRef, Unknown
 
@@ -152,7 +154,5 @@ def check(project: ProjectModel, options: dict[str, Any]) -> Iterator[Finding]:
             )
 
 
-def fix(ctx) -> None:
-    from fixer.settings_fix import fix_conn_max_age
-
+def fix(ctx: FixContext) -> None:
     fix_conn_max_age(ctx)

@@ -17,7 +17,8 @@ import libcst as cst
 
 from codemods import requirements, settings_env
 from fixer import git, redaction
-from fixer.fix_context import EnvVar, FixContext
+from fixer.fix_context import EnvVar, FixContext, rediscover
+from fixer.fixes.item05_environment import env_plan
 from fixer.project import is_test_settings
 from fixer.settings_eval import EnvRef
 from fixer.templating import render
@@ -43,8 +44,6 @@ def finish(ctx: FixContext) -> None:
 def _add_every_read(ctx: FixContext) -> None:
     """Every variable the planned settings read (helper modules they import and reads that were
     there before djfix included) goes into `.env.example`, with an example its read parses."""
-    from fixer.fix_context import rediscover
-
     planned = rediscover(ctx.project, ctx.changeset)
     for dotted, mod in sorted(planned.settings_modules.items()):
         if is_test_settings(dotted) and dotted != planned.production_module:
@@ -90,8 +89,6 @@ def example_for(ref: EnvRef) -> str:
 
 
 def _bind_env(ctx: FixContext) -> None:
-    from fixer.settings_fix import env_plan
-
     by_rel = {m.rel: m for m in ctx.project.settings_modules.values() if m.rel}
     for change in ctx.changeset.changes():
         mod = by_rel.get(change.rel)

@@ -1,7 +1,8 @@
-"""Fix plans that rewrite settings modules (items 5, 8, 9 and 11).
+"""Item 5's plan: configuration read from the environment through django-environ.
 
-They share one question: which module of a (possibly split) settings package holds the thing to
-change, and how `env` reaches it. The check modules expose these as their `fix`.
+Which module of a (possibly split) settings package holds each setting, how `env` reaches it,
+and the rewrite of each module's reads. Item 9 reuses `env_plan` for DEBUG and SECRET_KEY, and
+the environment files (`fixer.fixes.envfiles`) for the variables every read needs.
 """
 
 from __future__ import annotations
@@ -104,7 +105,7 @@ def _own_dynamic(mod: SettingsModule) -> list[tuple[str, int, str]]:
     return [d for d in mod.dynamic if d[0] == mod.rel]
 
 
-def _readable(ctx: FixContext, mod: SettingsModule, item: int) -> bool:
+def readable(ctx: FixContext, mod: SettingsModule, item: int) -> bool:
     if mod.rel is None or mod.file is None or mod.file.tree is None:
         return False
     dynamic = _own_dynamic(mod)
@@ -126,7 +127,7 @@ def fix_environment(ctx: FixContext) -> None:
     for dotted, mod in order:
         if is_test_settings(dotted) and dotted != ctx.project.production_module:
             continue  # test and CI settings hold fixtures, not secrets
-        if not _readable(ctx, mod, 5):
+        if not readable(ctx, mod, 5):
             continue
         assert mod.rel is not None
         jobs.append((mod.rel, env_plan(ctx, mod, config=dotted in chain)))
@@ -199,172 +200,3 @@ def _rewrite_module(ctx: FixContext, rel: str, plan: settings_env.Plan) -> None:
     if result.code != source:
         ctx.packages.add("django-environ")
         ctx.write(rel, result.code, 5)
-
-
-def _defining_module(ctx: FixContext, name: str) -> str | None:
-    where = ctx.project.settings.where(name)
-    return where.path if where is not None else None
-
-
-def fix_conn_max_age(ctx: FixContext) -> None:
-    """Item 11: persistent, health-checked database connections."""
-    from codemods import conn_max_age
-
-    rel = _defining_module(ctx, "DATABASES")
-    if rel is None:
-        ctx.leave(11, None, "DATABASES is not defined in a module djfix can read")
-        return
-    source = ctx.changeset.read(rel)
-    if source is None:
-        return
-    version = ctx.project.django_version
-    result = conn_max_age.transform(
-        source,
-        conn_max_age=int(ctx.options["conn-max-age"]),
-        health_checks=version is None or version >= (4, 1),
-    )
-    for setting, line, reason in result.left:
-        ctx.leave(11, rel, f"{setting} (line {line}): {reason}")
-    if result.code != source:
-        ctx.add_env(
-            EnvVar(
-                "CONN_MAX_AGE",
-                "Seconds a database connection is kept open (0: close after each request).",
-                str(ctx.options["conn-max-age"]),
-            )
-        )
-        ctx.write(rel, result.code, 11)
-
-
-def fix_redis_cache(ctx: FixContext) -> None:
-    """Item 8: a Redis cache that may be down."""
-    from codemods import redis_cache
-
-    rels = [
-        r for r in (_defining_module(ctx, "CACHES"), _defining_module(ctx, "SESSION_ENGINE")) if r
-    ]
-    default_is_redis = _default_cache_is_redis(ctx)
-    for rel in dict.fromkeys(rels):
-        source = ctx.changeset.read(rel)
-        if source is None:
-            continue
-        result = redis_cache.transform(
-            source,
-            socket_timeout=float(ctx.options["redis-socket-timeout"]),
-            cache_is_default_redis=default_is_redis,
-        )
-        for setting, line, reason in result.left:
-            ctx.leave(8, rel, f"{setting} (line {line}): {reason}")
-        for name, old in getattr(result, "variables", []):
-            ctx.add_env(
-                EnvVar(
-                    name,
-                    "Redis used as the cache (redis://host:port/db).",
-                    settings_env.strip_credentials(old),
-                    old,
-                    secret=True,
-                )
-            )
-            ctx.secrets.append((name, rel, 0))
-            setting, line = getattr(result, "places", {}).get(name, ("CACHES", 0))
-            ctx.secret_places.append(SecretPlace(name, rel, line, setting))
-        if result.code != source:
-            ctx.packages.add("django-redis")
-            ctx.write(rel, result.code, 8)
-
-
-def _default_cache_is_redis(ctx: FixContext) -> bool:
-    caches = ctx.project.settings.get("CACHES")
-    if isinstance(caches, dict):
-        default = caches.get("default")
-        if isinstance(default, dict):
-            return "redis" in str(default.get("BACKEND", "")).lower()
-    return False
-
-
-def fix_deploy_security(ctx: FixContext) -> None:
-    """Item 9: security settings for `check --deploy`, safe for DEBUG=True development."""
-    from codemods import deploy_security
-
-    production = ctx.project.settings.rel
-    if production is None:
-        return
-    if ctx.project.settings.dynamic:
-        path, line, reason = ctx.project.settings.dynamic[0]
-        # settings set at run time: a default written after them (not DEBUG) could be wrong
-        ctx.leave(9, production, f"{path} line {line}: {reason}, so djfix does not rewrite them")
-        return
-    middleware_rel = _defining_module(ctx, "MIDDLEWARE") or _defining_module(
-        ctx, "MIDDLEWARE_CLASSES"
-    )
-    _fix_debug_and_key(ctx)
-    # `default=not DEBUG` wherever DEBUG is a name of the settings, so development over
-    # plain HTTP keeps working; only settings without DEBUG get the production values
-    debug_defined = "DEBUG" in ctx.project.settings.names
-    version = ctx.project.django_version
-    inherited = frozenset(
-        name for name, a in ctx.project.settings.names.items() if a.path != production
-    )
-    for rel in dict.fromkeys([production, middleware_rel]):
-        if rel is None:
-            continue
-        source = ctx.changeset.read(rel)
-        if source is None:
-            continue
-        result = deploy_security.transform(
-            source,
-            debug_defined=debug_defined,
-            settings_block=rel == production,
-            inherited=inherited,
-            old_headers=version is not None and version < (3, 0),
-        )
-        for setting, line, reason in result.left:
-            ctx.leave(9, rel, f"{setting} (line {line}): {reason}")
-        code = result.code
-        if rel == production:
-            code = _pin_auto_field(ctx, code)
-        if code != source:
-            ctx.write(rel, code, 9)
-
-
-def _fix_debug_and_key(ctx: FixContext) -> None:
-    """DEBUG read as a string or an int (`env.str("DEBUG")`, `bool(os.environ.get(...))`) and a
-    SECRET_KEY read with an empty default: item 9's part of the settings rewrite, for projects
-    whose other reads are fine (item 5 then has nothing to do)."""
-    modules = {m.rel: m for m in ctx.project.settings_modules.values() if m.rel}
-    for name in ("DEBUG", "SECRET_KEY"):
-        rel = _defining_module(ctx, name)
-        mod = modules.get(rel) if rel else None
-        if mod is None or not _readable(ctx, mod, 9):
-            continue
-        assert rel is not None
-        source = ctx.changeset.read(rel)
-        if source is None:
-            continue
-        plan = env_plan(ctx, mod, config=True)
-        plan.only = frozenset({"DEBUG", "SECRET_KEY"})
-        try:
-            result = settings_env.transform(source, plan)
-        except cst.ParserSyntaxError:
-            continue
-        if result.code == source:
-            continue
-        for variable in result.variables:
-            ctx.add_env(EnvVar(**vars(variable)))
-        ctx.notes.extend(f"{rel}: {note}" for note in result.notes)
-        ctx.rewritten.update((9, rel, setting) for setting, _ in result.rewritten)
-        ctx.packages.add("django-environ")
-        ctx.write(rel, result.code, 9)
-
-
-def _pin_auto_field(ctx: FixContext, code: str) -> str:
-    """Projects older than Django 3.2 use AutoField keys; saying so explicitly changes nothing
-    there and keeps `check` free of models.W042 (and the keys unchanged) on a newer Django."""
-    version = ctx.project.django_version
-    if "DEFAULT_AUTO_FIELD" in ctx.project.settings.names or version is None or version >= (3, 2):
-        return code
-    line = (
-        "\n# Primary keys stay AutoField on Django 3.2+ too (no migration of existing tables).\n"
-        'DEFAULT_AUTO_FIELD = "django.db.models.AutoField"\n'
-    )
-    return code + ("" if code.endswith("\n") else "\n") + line

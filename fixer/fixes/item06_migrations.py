@@ -9,14 +9,13 @@ Nothing here writes to the user's tree: every file goes into the changeset; the 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from codemods import merge_migration
+from fixer import django_runner
+from fixer.fix_context import FixContext
 from fixer.migration_graph import Key, MigrationGraph, build_graph
-
-if TYPE_CHECKING:
-    from fixer.fix_context import FixContext
-    from fixer.project import ProjectModel
+from fixer.project import ProjectModel
 
 ITEM = 6
 #: same-app ancestors followed per leaf
@@ -144,8 +143,6 @@ def migration_overlay(project: ProjectModel, overlay: dict[str, str]) -> dict[st
 
 
 def fix(ctx: FixContext) -> None:
-    from fixer import django_runner
-
     project = ctx.project
     codes = {f.code for f in ctx.findings(ITEM)}
     for app in project.apps:

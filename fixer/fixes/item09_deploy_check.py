@@ -1,0 +1,95 @@
+"""Item 9's plan: the security settings `check --deploy` asks for, safe for DEBUG=True
+development, DEBUG and SECRET_KEY read properly, AutoField pinned for old projects."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from codemods import deploy_security, settings_env
+from fixer.fix_context import EnvVar, FixContext
+from fixer.fixes.item05_environment import env_plan, readable
+
+
+def fix_deploy_security(ctx: FixContext) -> None:
+    """Item 9: security settings for `check --deploy`, safe for DEBUG=True development."""
+
+    production = ctx.project.settings.rel
+    if production is None:
+        return
+    if ctx.project.settings.dynamic:
+        path, line, reason = ctx.project.settings.dynamic[0]
+        # settings set at run time: a default written after them (not DEBUG) could be wrong
+        ctx.leave(9, production, f"{path} line {line}: {reason}, so djfix does not rewrite them")
+        return
+    middleware_rel = ctx.defining_module("MIDDLEWARE") or ctx.defining_module("MIDDLEWARE_CLASSES")
+    _fix_debug_and_key(ctx)
+    # `default=not DEBUG` wherever DEBUG is a name of the settings, so development over
+    # plain HTTP keeps working; only settings without DEBUG get the production values
+    debug_defined = "DEBUG" in ctx.project.settings.names
+    version = ctx.project.django_version
+    inherited = frozenset(
+        name for name, a in ctx.project.settings.names.items() if a.path != production
+    )
+    for rel in dict.fromkeys([production, middleware_rel]):
+        if rel is None:
+            continue
+        source = ctx.changeset.read(rel)
+        if source is None:
+            continue
+        result = deploy_security.transform(
+            source,
+            debug_defined=debug_defined,
+            settings_block=rel == production,
+            inherited=inherited,
+            old_headers=version is not None and version < (3, 0),
+        )
+        for setting, line, reason in result.left:
+            ctx.leave(9, rel, f"{setting} (line {line}): {reason}")
+        code = result.code
+        if rel == production:
+            code = _pin_auto_field(ctx, code)
+        if code != source:
+            ctx.write(rel, code, 9)
+
+
+def _fix_debug_and_key(ctx: FixContext) -> None:
+    """DEBUG read as a string or an int (`env.str("DEBUG")`, `bool(os.environ.get(...))`) and a
+    SECRET_KEY read with an empty default: item 9's part of the settings rewrite, for projects
+    whose other reads are fine (item 5 then has nothing to do)."""
+    modules = {m.rel: m for m in ctx.project.settings_modules.values() if m.rel}
+    for name in ("DEBUG", "SECRET_KEY"):
+        rel = ctx.defining_module(name)
+        mod = modules.get(rel) if rel else None
+        if mod is None or not readable(ctx, mod, 9):
+            continue
+        assert rel is not None
+        source = ctx.changeset.read(rel)
+        if source is None:
+            continue
+        plan = env_plan(ctx, mod, config=True)
+        plan.only = frozenset({"DEBUG", "SECRET_KEY"})
+        try:
+            result = settings_env.transform(source, plan)
+        except cst.ParserSyntaxError:
+            continue
+        if result.code == source:
+            continue
+        for variable in result.variables:
+            ctx.add_env(EnvVar(**vars(variable)))
+        ctx.notes.extend(f"{rel}: {note}" for note in result.notes)
+        ctx.rewritten.update((9, rel, setting) for setting, _ in result.rewritten)
+        ctx.packages.add("django-environ")
+        ctx.write(rel, result.code, 9)
+
+
+def _pin_auto_field(ctx: FixContext, code: str) -> str:
+    """Projects older than Django 3.2 use AutoField keys; saying so explicitly changes nothing
+    there and keeps `check` free of models.W042 (and the keys unchanged) on a newer Django."""
+    version = ctx.project.django_version
+    if "DEFAULT_AUTO_FIELD" in ctx.project.settings.names or version is None or version >= (3, 2):
+        return code
+    line = (
+        "\n# Primary keys stay AutoField on Django 3.2+ too (no migration of existing tables).\n"
+        'DEFAULT_AUTO_FIELD = "django.db.models.AutoField"\n'
+    )
+    return code + ("" if code.endswith("\n") else "\n") + line

@@ -1,0 +1,36 @@
+"""Item 11's plan: persistent, health-checked database connections (CONN_MAX_AGE from the
+environment, CONN_HEALTH_CHECKS where Django has it)."""
+
+from __future__ import annotations
+
+from codemods import conn_max_age
+from fixer.fix_context import EnvVar, FixContext
+
+
+def fix_conn_max_age(ctx: FixContext) -> None:
+    """Item 11: persistent, health-checked database connections."""
+
+    rel = ctx.defining_module("DATABASES")
+    if rel is None:
+        ctx.leave(11, None, "DATABASES is not defined in a module djfix can read")
+        return
+    source = ctx.changeset.read(rel)
+    if source is None:
+        return
+    version = ctx.project.django_version
+    result = conn_max_age.transform(
+        source,
+        conn_max_age=int(ctx.options["conn-max-age"]),
+        health_checks=version is None or version >= (4, 1),
+    )
+    for setting, line, reason in result.left:
+        ctx.leave(11, rel, f"{setting} (line {line}): {reason}")
+    if result.code != source:
+        ctx.add_env(
+            EnvVar(
+                "CONN_MAX_AGE",
+                "Seconds a database connection is kept open (0: close after each request).",
+                str(ctx.options["conn-max-age"]),
+            )
+        )
+        ctx.write(rel, result.code, 11)
