@@ -45,6 +45,7 @@ from typing import Any
 from fixer.apply import ApplyResult, plan
 from fixer.checks import ITEM_TITLES, Selection
 from fixer.deep_stack import call_deep
+from fixer.django_runner import find_python
 from fixer.errors import DjfixError, UsageError
 from fixer.project import ProjectModel
 from fixer.sources import COPY_SKIP_DIRS
@@ -400,7 +401,8 @@ def _named(rel: str, text: str) -> bool:
 
 
 def _real_verifier() -> Verifier:
-    from fixer.verify import verify_project  # the runner: loaded only when a project is run
+    # lazy: the runner's modules load only when a project is run
+    from fixer.verify import verify_project
 
     return verify_project
 
@@ -489,8 +491,6 @@ def _moved(project: ProjectModel, root: Path) -> ProjectModel:
 def resolve_python(project: ProjectModel, python: str | None) -> tuple[str | None, str]:
     """The interpreter verification runs with (check's resolution: `--python`, else the
     `python` on PATH that imports Django), or None and why not."""
-    from fixer.django_runner import find_python
-
     if python is not None and os.sep in python and Path(python).exists():
         python = os.path.abspath(python)  # it runs from the project's folder; not resolve():
         # a virtualenv's python is a symlink

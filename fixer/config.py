@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from fixer.checks import all_options
 from fixer.errors import UsageError
 
 if sys.version_info >= (3, 11):
@@ -43,8 +44,6 @@ def _str_list(key: str, value: Any) -> list[str]:
 
 def load_config(root: Path) -> Config:
     """Read `[tool.djfix]`; an unknown key or a wrong type is a UsageError that names it."""
-    from fixer.checks import all_options
-
     path = root / "pyproject.toml"
     if not path.is_file():
         return Config()
@@ -89,8 +88,6 @@ def load_config(root: Path) -> Config:
 
 def effective_options(config: Config | None) -> dict[str, Any]:
     """Every option's value: its default, unless [tool.djfix.options] sets it."""
-    from fixer.checks import all_options
-
     out = {name: opt.default for name, opt in all_options().items()}
     if config is not None:
         out.update(config.options)

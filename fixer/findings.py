@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import enum
+import importlib
+import inspect
 from dataclasses import dataclass, field
 
 
@@ -37,9 +39,6 @@ class Rule:
     @property
     def doc(self) -> str:
         """The user documentation of the rule's check module (`djfix explain`)."""
-        import importlib
-        import inspect
-
         if not self.module:
             return ""
         return inspect.cleandoc(importlib.import_module(self.module).__doc__ or "")
@@ -62,6 +61,9 @@ class Finding:
     line: int | None = None
     column: int | None = None
     fix: Fix | None = None
+    # what the finding is about, as data (an app label, a setting, a service): code that acts
+    # on findings reads this, never the message
+    subject: str | None = field(default=None, compare=False)
 
     @property
     def code(self) -> str:

@@ -79,6 +79,7 @@ def _config_dirs(root: Path) -> list[Path]:
 
 
 def _pre_commit_hooks(path: Path) -> set[str]:
+    # lazy: PyYAML loads only for a repository with a pre-commit configuration
     import yaml
 
     try:

@@ -234,6 +234,7 @@ class _Progress:
         self.stream = stream
         self._bar = None
         if stream.isatty():
+            # lazy: typer's styling loads only when a terminal shows the table
             import typer
 
             self._bar = typer.progressbar(length=total, label="repositories", file=stream)

@@ -36,7 +36,8 @@ def status(label: str, *, stream: IO[str] | None = None) -> Iterator[Callable[[s
     if not enabled(stream):
         yield lambda _label: None
         return
-    from rich.console import Console  # loaded only when a terminal will show it
+    # lazy: rich loads only when a terminal will show it
+    from rich.console import Console
 
     console = Console(
         file=stream,

@@ -22,7 +22,7 @@ from typing import IO, Any
 
 import typer
 
-from fixer import __version__, redaction
+from fixer import __version__, git, redaction
 from fixer.checks import ITEM_TITLES, all_rules
 from fixer.docs import PROJECT_URL, rule_url
 from fixer.findings import CheckResult, Finding, FixSafety, Rule, Severity
@@ -101,8 +101,6 @@ def use_color(stream: IO[str] | None = None) -> bool:
 def repository_prefix(root: Path) -> str:
     """The project folder's path from the repository root ("" or "backend/"): the git top level
     when the folder is inside a work tree."""
-    from fixer import git
-
     try:
         if not git.is_repository(root):
             return ""

@@ -244,6 +244,7 @@ def _newer_statement(text: str, line: int | None) -> bool:
 
 def _parses_with_newer_grammar(text: str) -> bool:
     try:
+        # lazy: libcst loads only for a file the standard parser refuses
         import libcst
 
         libcst.parse_module(text)

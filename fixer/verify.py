@@ -33,6 +33,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from fixer import verify_env
+from fixer.django_runner import find_python
 from fixer.errors import DjfixError, UsageError
 from fixer.project import ProjectModel, discover
 from fixer.sources import COPY_SKIP_DIRS
@@ -117,8 +118,6 @@ def _shim(bin_dir: Path, python: str) -> None:
 
 def resolve_python(project: ProjectModel, python: str) -> str:
     """The interpreter `--python` names, when it can import Django; else a UsageError."""
-    from fixer.django_runner import find_python
-
     if os.sep in python and Path(python).exists():
         python = os.path.abspath(python)  # not resolve(): a venv's python is a symlink
     found, why = find_python(project, python)

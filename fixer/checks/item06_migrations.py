@@ -515,6 +515,7 @@ def _missing_migrations(project: ProjectModel, django: bool) -> Iterator[Finding
             rel,
             concrete[0][1],
             fix=None if django else Fix(FixSafety.NONE, _NEEDS_DJANGO),
+            subject=app.label,
         )
 
 
@@ -532,7 +533,7 @@ def _dynamic(project: ProjectModel, python: str | None, static: list[Finding]) -
             project.notes.append(report.note)
         project.unverified[ITEM] = _NOT_VERIFIED
         return
-    without = {f.message.split("'")[1] for f in static if f.rule is MIGRATIONS_MISSING}
+    without = {f.subject for f in static if f.rule is MIGRATIONS_MISSING}
     by_app: dict[str, list[django_runner.Change]] = {}
     for change in report.changes:
         if change.app_label not in without:

@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from codemods import ready_writes, remove_loaddata
 from fixer.analysis.initial_data import all_commands, app_of, fixture_owner, post_migrate_handlers
 from fixer.analysis.startup_code import creates_data, ready_methods, scan_body
@@ -183,8 +185,6 @@ def read_fixture(path: Path) -> tuple[list[dict[str, Any]], str | None]:
         if fmt == "json":
             data = json.loads(text)
         else:
-            import yaml
-
             data = yaml.safe_load(text)
     except ImportError:
         return [], f"{path.name}: reading YAML needs PyYAML"
