@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from fixer import deploy_files
+from fixer.analysis.compose import is_dev_compose
 
 if TYPE_CHECKING:
     from fixer.fix_context import FixContext
@@ -52,8 +53,6 @@ class ComposeResult:
 
 
 def is_dev_only(rel: str, text: str) -> bool:
-    from fixer.checks.item01_dockerfile import is_dev_compose
-
     head = "\n".join(text.splitlines()[:5])
     return is_dev_compose(rel) or bool(_DEV_MARK.search(head))
 

@@ -19,7 +19,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from fixer import container_carry, deploy_files
-from fixer.build_env import build_environment, placeholder
+from fixer.analysis.app_server import channels_bundles_daphne
+from fixer.analysis.dockerignore import dockerignore_lets_in
+from fixer.analysis.image import api_image, image_parts
+from fixer.analysis.static import static_backend
+from fixer.analysis.variables import build_environment, placeholder
 from fixer.project import ProjectModel
 from fixer.templating import render as render_template
 
@@ -200,8 +204,6 @@ def python_version(project: ProjectModel) -> str:
 
 def _old_image_python(project: ProjectModel) -> str | None:
     """The version in the old image's `python:X.Y...` base: the Python the app ran on."""
-    from fixer.checks.item01_dockerfile import api_image, image_parts
-
     image = api_image(project)
     if image is None:
         return None
@@ -243,7 +245,7 @@ def _module_text(project: ProjectModel, module: str) -> str | None:
 
 
 def _server_packages(project: ProjectModel, server: str) -> list[str]:
-    if server == "daphne" and _channels_bundles_daphne(project):
+    if server == "daphne" and channels_bundles_daphne(project):
         return []
     return {
         "gunicorn": ["gunicorn"],
@@ -253,17 +255,9 @@ def _server_packages(project: ProjectModel, server: str) -> list[str]:
     }[server]
 
 
-def _channels_bundles_daphne(project: ProjectModel) -> bool:
-    from fixer.checks.item03_app_server import channels_bundles_daphne
-
-    return channels_bundles_daphne(project)
-
-
 def _old_server(project: ProjectModel) -> ServerChoice | None:
     """The app server the old image already ran on one of this project's modules: a working
     start is kept (uvicorn stays uvicorn)."""
-    from fixer.checks.item01_dockerfile import api_image
-
     image = api_image(project)
     if image is None:
         return None
@@ -299,7 +293,7 @@ def _asgi_choice(project: ProjectModel, dotted: str) -> ServerChoice | None:
     target = f"{module}:{attr}"
     channels = project.has_package("channels")
     if _ENTRY_POINT.search(text) or not channels:
-        if channels and (project.has_package("daphne") or _channels_bundles_daphne(project)):
+        if channels and (project.has_package("daphne") or channels_bundles_daphne(project)):
             server = "daphne"
         elif project.has_package("uvicorn") and not project.has_package("gunicorn"):
             server = "uvicorn"
@@ -313,7 +307,7 @@ def _asgi_choice(project: ProjectModel, dotted: str) -> ServerChoice | None:
     entry = f"{package}.asgi"
     server = (
         "daphne"
-        if project.has_package("daphne") or _channels_bundles_daphne(project)
+        if project.has_package("daphne") or channels_bundles_daphne(project)
         else ("gunicorn-uvicorn")
     )
     choice = ServerChoice(server, f"{entry}:application", _server_packages(project, server))
@@ -614,9 +608,7 @@ def _collects_static(project: ProjectModel) -> bool:
 
 
 def _manifest_storage(project: ProjectModel) -> bool:
-    from fixer.checks.item04_static_files import _static_backend
-
-    backend = _static_backend(project)
+    backend = static_backend(project)
     return backend is not None and "Manifest" in backend[1]
 
 
@@ -770,8 +762,6 @@ DOCKERIGNORE_BLOCK = "# djfix: local secrets and the git history never go into a
 
 def fix_dockerignore(ctx: FixContext) -> None:
     """DJ013: append what an existing .dockerignore lets into the image (.env, .git)."""
-    from fixer.checks.item01_dockerfile import dockerignore_lets_in
-
     text = ctx.changeset.read(".dockerignore")
     if text is None:
         return

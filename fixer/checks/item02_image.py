@@ -76,15 +76,16 @@ from collections.abc import Iterator
 from typing import Any
 
 from fixer import deploy_files
-from fixer.checks import rule
-from fixer.checks.item01_dockerfile import (
+from fixer.analysis.image import (
     ApiImage,
     api_image,
     copied_stages,
     image_parts,
+    is_toolchain,
     physical_line,
     run_of,
 )
+from fixer.checks import rule
 from fixer.deploy_files import Instruction, ScriptCommand, Stage
 from fixer.findings import Finding, FixSafety, Severity
 from fixer.project import ProjectModel
@@ -171,37 +172,6 @@ _FULL_IMAGES = frozenset(
 #: Images that are minimal whatever their tag.
 _MINIMAL_MARKERS = ("alpine", "slim", "minimal", "micro", "distroless", "chainguard", "wolfi")
 _DISTRO_TAGS = ("bookworm", "bullseye", "buster", "trixie", "stretch", "jessie")
-
-_TOOLCHAIN_EXACT = frozenset(
-    {
-        "build-essential",
-        "build-base",
-        "alpine-sdk",
-        "make",
-        "cmake",
-        "ninja",
-        "ninja-build",
-        "meson",
-        "autoconf",
-        "automake",
-        "libtool",
-        "pkg-config",
-        "pkgconf",
-        "pkgconfig",
-        "git",
-        "cargo",
-        "rust",
-        "rustc",
-        "rustup",
-        "swig",
-        "bison",
-        "flex",
-        "musl-dev",
-        "linux-headers",
-        "gcc-c++",
-    }
-)
-_TOOLCHAIN_RE = re.compile(r"^(?:gcc|g\+\+|cpp|clang|gfortran|llvm)(?:-[\d.]+)?$|.-(?:dev|devel)$")
 _VAR_RE = re.compile(r"\$\{([A-Za-z_]\w*)\}|\$([A-Za-z_]\w*)")
 _DEV_FILE = re.compile(
     r"(?:^|[-_./])(?:dev|devel|develop|development|test|tests|testing|local|lint|ci|docs)"
@@ -301,11 +271,6 @@ def _check_stages(image: ApiImage, label: str) -> Iterator[Finding]:
 
 
 # -- toolchain ------------------------------------------------------------------------------------
-
-
-def is_toolchain(package: str) -> bool:
-    name = package.lower().split(":", 1)[0]
-    return name in _TOOLCHAIN_EXACT or bool(_TOOLCHAIN_RE.search(name))
 
 
 def _stage_variables(image: ApiImage, stage: Stage) -> dict[str, str]:
