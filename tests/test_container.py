@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from fixer import container
 from fixer.analysis import dockerignore
 from fixer.apply import plan
 from fixer.checks import Selection
@@ -21,6 +20,7 @@ from fixer.checks import item03_app_server as item03
 from fixer.checks import item04_static_files as item04
 from fixer.config import Config, effective_options
 from fixer.fix_context import rediscover
+from fixer.fixes import item01_dockerfile as container
 from fixer.project import discover
 from tests.conftest import MINIMAL_MANAGE, PROJECTS, findings_of, write_tree
 

@@ -64,6 +64,7 @@ from fixer.analysis.image import ApiImage, api_image, run_commands, run_of
 from fixer.checks import rule
 from fixer.deploy_files import Dockerfile, ScriptCommand, Stage
 from fixer.findings import Finding, FixSafety, Severity
+from fixer.fixes.item01_dockerfile import ensure_container
 from fixer.project import ProjectModel
 
 ITEM = 1
@@ -334,6 +335,4 @@ def check(project: ProjectModel, options: dict[str, Any]) -> Iterator[Finding]:
 
 def fix(ctx) -> None:
     """Generate the container files (shared with items 2, 3 and 4)."""
-    from fixer.container import ensure_container
-
     ensure_container(ctx, ITEM)

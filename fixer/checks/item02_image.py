@@ -88,6 +88,7 @@ from fixer.analysis.image import (
 from fixer.checks import rule
 from fixer.deploy_files import Instruction, ScriptCommand, Stage
 from fixer.findings import Finding, FixSafety, Severity
+from fixer.fixes.item01_dockerfile import ensure_container
 from fixer.project import ProjectModel
 
 ITEM = 2
@@ -597,6 +598,4 @@ def check(project: ProjectModel, options: dict[str, Any]) -> Iterator[Finding]:
 
 def fix(ctx) -> None:
     """Generate the multi-stage Dockerfile (shared with items 1, 3 and 4)."""
-    from fixer.container import ensure_container
-
     ensure_container(ctx, ITEM)

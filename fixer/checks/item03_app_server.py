@@ -84,6 +84,7 @@ from fixer.analysis.image import (
 from fixer.checks import rule
 from fixer.deploy_files import ScriptCommand
 from fixer.findings import Finding, FixSafety, Severity
+from fixer.fixes.item01_dockerfile import ensure_container
 from fixer.project import ProjectModel
 
 ITEM = 3
@@ -407,6 +408,4 @@ def check(project: ProjectModel, options: dict[str, Any]) -> Iterator[Finding]:
 
 def fix(ctx) -> None:
     """Serve with an app server in the generated Dockerfile (shared with items 1, 2, 4)."""
-    from fixer.container import ensure_container
-
     ensure_container(ctx, ITEM)

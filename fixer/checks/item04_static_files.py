@@ -94,6 +94,7 @@ from fixer.analysis.static import remote_storage, static_backend
 from fixer.checks import Option, rule
 from fixer.deploy_files import Dockerfile, Stage
 from fixer.findings import Finding, FixSafety, Severity
+from fixer.fixes.item01_dockerfile import ensure_container
 from fixer.project import ProjectModel
 from fixer.settings_eval import EnvRef, Unknown
 from fixer.urls import read_urlconf
@@ -525,6 +526,4 @@ def check(project: ProjectModel, options: dict[str, Any]) -> Iterator[Finding]:
 
 def fix(ctx) -> None:
     """The `static` nginx stage of the generated Dockerfile (shared with items 1-3)."""
-    from fixer.container import ensure_container
-
     ensure_container(ctx, ITEM)
