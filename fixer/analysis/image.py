@@ -1,6 +1,6 @@
 """The image that runs Django, as far as the root Dockerfile says: its stages (the FROM chain and
 the stages it copies from), its RUN commands, its start commands and the repository scripts and
-supervisor/circus configurations they run, and what its packages are. Items 1 to 4 judge it and
+supervisor/circus configurations they run, and what its packages are. Items 1 to 3 judge it and
 the container plan reads it.
 """
 
@@ -468,6 +468,8 @@ def physical_line(project: ProjectModel, path: str, line: int, word: str) -> int
 
 # -- packages -------------------------------------------------------------------------------------
 
+#: Packages that build software (compilers, headers, build systems): a builder stage's, not the
+#: runtime image's.
 _TOOLCHAIN_EXACT = frozenset(
     {
         "build-essential",
