@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from fixer import container
+from fixer.analysis import dockerignore
 from fixer.apply import plan
 from fixer.checks import Selection
 from fixer.checks import item01_dockerfile as item01
@@ -20,6 +20,7 @@ from fixer.checks import item03_app_server as item03
 from fixer.checks import item04_static_files as item04
 from fixer.config import Config, effective_options
 from fixer.fix_context import rediscover
+from fixer.fixes import item01_dockerfile as container
 from fixer.project import discover
 from tests.conftest import MINIMAL_MANAGE, PROJECTS, findings_of, write_tree
 
@@ -637,11 +638,11 @@ def test_front_end_build_moves_to_an_assets_stage(tmp_path):
     ],
 )
 def test_dockerignore_that_excludes_env_and_git_is_clean(text):
-    assert item01.dockerignore_lets_in(text) == []
+    assert dockerignore.dockerignore_lets_in(text) == []
 
 
 def test_dockerignore_negation_lets_env_back_in():
-    assert item01.dockerignore_lets_in(".git\n.env*\n!.env\n") == [".env"]
+    assert dockerignore.dockerignore_lets_in(".git\n.env*\n!.env\n") == [".env"]
 
 
 def test_leaking_dockerignore_is_appended_to(tmp_path):
@@ -657,7 +658,7 @@ def test_leaking_dockerignore_is_appended_to(tmp_path):
         "\n# djfix: local secrets and the git history never go into an image\n"
         ".env\n.env.*\n!.env.example\n.git\n"
     )
-    assert item01.dockerignore_lets_in(after) == []
+    assert dockerignore.dockerignore_lets_in(after) == []
     (root / ".dockerignore").write_text(after)
     assert [f for f in findings_of(item01, discover(root)) if f.code == "DJ013"] == []
     assert ".dockerignore" not in [

@@ -12,8 +12,8 @@ images cannot be pulled here; tests/container_base.sh makes the stand-ins). Then
 - the final stage has no compiler, no *-dev package and no pip cache, and runs as a numeric
   non-root user.
 
-The Dockerfile is the generator's (`fixer.container.render`). Skipped, with the reason printed,
-when buildah, podman or a stand-in base is missing.
+The Dockerfile is the generator's (`fixer.fixes.item01_dockerfile.render`). Skipped, with the
+reason printed, when buildah, podman or a stand-in base is missing.
 """
 
 from __future__ import annotations
@@ -138,8 +138,8 @@ def generated_files(repo: Path) -> dict[str, str]:
 
     Rendered even where `djfix apply` kept the project's own Dockerfile (deploy_ready's passes the
     checklist), so the image built is always the generated one."""
-    from fixer import container
     from fixer.config import Config, effective_options
+    from fixer.fixes import item01_dockerfile as container
     from fixer.project import discover
 
     return container.render(discover(repo), effective_options(Config()))

@@ -76,17 +76,19 @@ from collections.abc import Iterator
 from typing import Any
 
 from fixer import deploy_files
-from fixer.checks import rule
-from fixer.checks.item01_dockerfile import (
+from fixer.analysis.image import (
     ApiImage,
     api_image,
     copied_stages,
     image_parts,
+    is_toolchain,
     physical_line,
     run_of,
 )
+from fixer.checks import rule
 from fixer.deploy_files import Instruction, ScriptCommand, Stage
 from fixer.findings import Finding, FixSafety, Severity
+from fixer.fixes.item01_dockerfile import ensure_container
 from fixer.project import ProjectModel
 
 ITEM = 2
@@ -171,37 +173,6 @@ _FULL_IMAGES = frozenset(
 #: Images that are minimal whatever their tag.
 _MINIMAL_MARKERS = ("alpine", "slim", "minimal", "micro", "distroless", "chainguard", "wolfi")
 _DISTRO_TAGS = ("bookworm", "bullseye", "buster", "trixie", "stretch", "jessie")
-
-_TOOLCHAIN_EXACT = frozenset(
-    {
-        "build-essential",
-        "build-base",
-        "alpine-sdk",
-        "make",
-        "cmake",
-        "ninja",
-        "ninja-build",
-        "meson",
-        "autoconf",
-        "automake",
-        "libtool",
-        "pkg-config",
-        "pkgconf",
-        "pkgconfig",
-        "git",
-        "cargo",
-        "rust",
-        "rustc",
-        "rustup",
-        "swig",
-        "bison",
-        "flex",
-        "musl-dev",
-        "linux-headers",
-        "gcc-c++",
-    }
-)
-_TOOLCHAIN_RE = re.compile(r"^(?:gcc|g\+\+|cpp|clang|gfortran|llvm)(?:-[\d.]+)?$|.-(?:dev|devel)$")
 _VAR_RE = re.compile(r"\$\{([A-Za-z_]\w*)\}|\$([A-Za-z_]\w*)")
 _DEV_FILE = re.compile(
     r"(?:^|[-_./])(?:dev|devel|develop|development|test|tests|testing|local|lint|ci|docs)"
@@ -301,11 +272,6 @@ def _check_stages(image: ApiImage, label: str) -> Iterator[Finding]:
 
 
 # -- toolchain ------------------------------------------------------------------------------------
-
-
-def is_toolchain(package: str) -> bool:
-    name = package.lower().split(":", 1)[0]
-    return name in _TOOLCHAIN_EXACT or bool(_TOOLCHAIN_RE.search(name))
 
 
 def _stage_variables(image: ApiImage, stage: Stage) -> dict[str, str]:
@@ -632,6 +598,4 @@ def check(project: ProjectModel, options: dict[str, Any]) -> Iterator[Finding]:
 
 def fix(ctx) -> None:
     """Generate the multi-stage Dockerfile (shared with items 1, 3 and 4)."""
-    from fixer.container import ensure_container
-
     ensure_container(ctx, ITEM)

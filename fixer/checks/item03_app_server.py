@@ -66,23 +66,25 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from fixer import deploy_files
-from fixer.checks import rule
-from fixer.checks.item01_dockerfile import (
+from fixer.analysis.app_server import (
     APP_SERVERS,
     PROCESS_MANAGERS,
+    app_modules,
+    channels_bundles_daphne,
+)
+from fixer.analysis.compose import builds_root_dockerfile, compose_key_line, is_dev_compose
+from fixer.analysis.image import (
     ApiImage,
     api_image,
-    app_modules,
-    builds_root_dockerfile,
     collect_scripts,
-    compose_key_line,
-    is_dev_compose,
     physical_line,
     run_commands,
     run_of,
 )
+from fixer.checks import rule
 from fixer.deploy_files import ScriptCommand
 from fixer.findings import Finding, FixSafety, Severity
+from fixer.fixes.item01_dockerfile import ensure_container
 from fixer.project import ProjectModel
 
 ITEM = 3
@@ -354,18 +356,6 @@ def _uwsgi(places: _Places, modules: list[str]) -> Iterator[Finding]:
         )
 
 
-def channels_bundles_daphne(project: ProjectModel) -> bool:
-    """Channels before 4 installs daphne itself (a pinned range), so daphne serves the project
-    without being declared; declaring another daphne could clash."""
-    from fixer.project import lowest_version
-
-    req = project.packages.get("channels")
-    if req is None:
-        return False
-    version = lowest_version(req.spec)
-    return version is not None and version < (4, 0)
-
-
 def _server_missing(project: ProjectModel) -> Iterator[Finding]:
     if project.has_package(*APP_SERVERS) or channels_bundles_daphne(project):
         return
@@ -418,6 +408,4 @@ def check(project: ProjectModel, options: dict[str, Any]) -> Iterator[Finding]:
 
 def fix(ctx) -> None:
     """Serve with an app server in the generated Dockerfile (shared with items 1, 2, 4)."""
-    from fixer.container import ensure_container
-
     ensure_container(ctx, ITEM)

@@ -85,13 +85,16 @@ An existing compose file at the repository root gains a `static` service built f
 from __future__ import annotations
 
 import ast
+import posixpath
 import re
 from collections.abc import Iterator
 from typing import Any
 
+from fixer.analysis.static import remote_storage, static_backend
 from fixer.checks import Option, rule
 from fixer.deploy_files import Dockerfile, Stage
 from fixer.findings import Finding, FixSafety, Severity
+from fixer.fixes.item01_dockerfile import ensure_container
 from fixer.project import ProjectModel
 from fixer.settings_eval import EnvRef, Unknown
 from fixer.urls import read_urlconf
@@ -149,9 +152,6 @@ OPTIONS = {
 }
 
 STATIC_SERVER_IMAGES = ("nginx", "caddy", "httpd", "lighttpd", "openresty", "apache")
-_REMOTE_STORAGE = re.compile(
-    r"storages\.backends|s3|gcloud|google|azure|cloudinary|dropbox|bunny|cdn", re.I
-)
 _CONFIG_FILE = re.compile(r"\.(conf|template|crt|key|pem|ya?ml|json|sh)$", re.I)
 _MAX_TEXT_LINES = 20000
 
@@ -220,31 +220,6 @@ def _value_line(project: ProjectModel, name: str, needle: str) -> tuple[str | No
     return project.settings.rel, None
 
 
-def _static_backend(project: ProjectModel) -> tuple[str, str] | None:
-    """(setting name, backend) of the static files storage, where set to a string."""
-    storages = project.settings.get("STORAGES")
-    if isinstance(storages, dict):
-        conf = storages.get("staticfiles")
-        backend = conf.get("BACKEND") if isinstance(conf, dict) else None
-        if isinstance(backend, str):
-            return 'STORAGES["staticfiles"]', backend
-    legacy = project.settings.get("STATICFILES_STORAGE")
-    if isinstance(legacy, str):
-        return "STATICFILES_STORAGE", legacy
-    return None
-
-
-def _remote_storage(project: ProjectModel) -> bool:
-    backend = _static_backend(project)
-    if backend is None or "whitenoise" in backend[1].lower():
-        return False
-    if backend[1].startswith("django.contrib.staticfiles.") or backend[1].startswith(
-        "django.core.files."
-    ):
-        return False
-    return bool(_REMOTE_STORAGE.search(backend[1]))
-
-
 def _absolute_static_url(project: ProjectModel) -> bool:
     value = project.settings.get("STATIC_URL")
     if isinstance(value, EnvRef):
@@ -286,7 +261,7 @@ def _whitenoise(project: ProjectModel) -> Iterator[Finding]:
                 line,
             )
     yield from _wsgi_whitenoise(project)
-    backend = _static_backend(project)
+    backend = static_backend(project)
     if backend is not None and "whitenoise" in backend[1].lower():
         setting, value = backend
         path, line = _value_line(project, setting.split("[")[0], value)
@@ -377,7 +352,7 @@ def _static_root(project: ProjectModel) -> Iterator[Finding]:
         and "django.contrib.staticfiles" not in apps
     ):
         return  # no collectstatic command, nothing to collect
-    if _remote_storage(project):
+    if remote_storage(project):
         return
     value = s.get("STATIC_ROOT")
     if isinstance(value, (EnvRef, Unknown)) or (value is not None and value != ""):
@@ -484,8 +459,6 @@ def _compose_serves(project: ProjectModel) -> tuple[bool, list[str]]:
 
 
 def _compose_dockerfile(compose_rel: str, svc: Any) -> str:
-    import posixpath
-
     build = svc.build
     context = "."
     if isinstance(build, str):
@@ -501,7 +474,7 @@ def _static_image(project: ProjectModel, options: dict[str, Any]) -> Iterator[Fi
     root = project.root_dockerfile
     if root is None and not options.get("static-image-without-dockerfile", False):
         return  # item 1 reports the missing Dockerfile
-    if _remote_storage(project) or _absolute_static_url(project):
+    if remote_storage(project) or _absolute_static_url(project):
         return
     notes: list[str] = []
     for df in project.dockerfiles:
@@ -553,6 +526,4 @@ def check(project: ProjectModel, options: dict[str, Any]) -> Iterator[Finding]:
 
 def fix(ctx) -> None:
     """The `static` nginx stage of the generated Dockerfile (shared with items 1-3)."""
-    from fixer.container import ensure_container
-
     ensure_container(ctx, ITEM)

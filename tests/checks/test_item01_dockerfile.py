@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from fixer.analysis import app_server, compose, image
 from fixer.checks import item01_dockerfile as item01
 from fixer.project import discover
 from tests.conftest import PROJECTS, findings_of
@@ -222,7 +223,7 @@ def test_wsgi_module_found_without_wsgi_application(make_project):
             "Dockerfile": GOOD,
         },
     )
-    assert item01.app_modules(project) == ["mysite.wsgi"]
+    assert app_server.app_modules(project) == ["mysite.wsgi"]
     assert findings_of(item01, project) == []
 
 
@@ -343,13 +344,13 @@ def test_template_dockerfile_fails_both_ways(make_project):
 
 
 def test_image_parts():
-    assert item01.image_parts("python:3.12-slim") == ("python", "python", "3.12-slim")
-    assert item01.image_parts("localhost:5000/team/python:3.12@sha256:ab") == (
+    assert image.image_parts("python:3.12-slim") == ("python", "python", "3.12-slim")
+    assert image.image_parts("localhost:5000/team/python:3.12@sha256:ab") == (
         "localhost:5000/team/python",
         "python",
         "3.12",
     )
-    assert item01.image_parts("gcr.io/distroless/python3") == (
+    assert image.image_parts("gcr.io/distroless/python3") == (
         "gcr.io/distroless/python3",
         "python3",
         "",
@@ -357,11 +358,11 @@ def test_image_parts():
 
 
 def test_dev_compose_names():
-    assert item01.is_dev_compose("docker-compose.dev.yml")
-    assert item01.is_dev_compose("compose.override.yaml")
-    assert item01.is_dev_compose("local.yml")
-    assert not item01.is_dev_compose("docker-compose.yml")
-    assert not item01.is_dev_compose("docker-compose.prod.yml")
+    assert compose.is_dev_compose("docker-compose.dev.yml")
+    assert compose.is_dev_compose("compose.override.yaml")
+    assert compose.is_dev_compose("local.yml")
+    assert not compose.is_dev_compose("docker-compose.yml")
+    assert not compose.is_dev_compose("docker-compose.prod.yml")
 
 
 # -- test projects --------------------------------------------------------------------------------

@@ -19,17 +19,21 @@ on their first lines) are left alone, and the findings on them say why.
 
 from __future__ import annotations
 
+import copy
 import io
 import itertools
 import posixpath
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from fixer import deploy_files
-
-if TYPE_CHECKING:
-    from fixer.fix_context import FixContext
+from fixer.analysis.compose import is_dev_compose
+from fixer.fix_context import EnvVar, FixContext
 
 ROOT_COMPOSE = re.compile(r"^(docker-)?compose([._-][\w.-]*)?\.ya?ml$")
 _DEV_MARK = re.compile(r"#.*\b(development|dev|local)[- ]only\b|#.*\bfor local development\b", re.I)
@@ -52,16 +56,11 @@ class ComposeResult:
 
 
 def is_dev_only(rel: str, text: str) -> bool:
-    from fixer.checks.item01_dockerfile import is_dev_compose
-
     head = "\n".join(text.splitlines()[:5])
     return is_dev_compose(rel) or bool(_DEV_MARK.search(head))
 
 
 def _yaml() -> Any:
-    # ruamel.yaml is only needed when a compose file is rewritten
-    from ruamel.yaml import YAML
-
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
     yaml.width = 4096
@@ -122,8 +121,6 @@ def _builds_root(service: Any) -> bool:
 
 
 def _api_build() -> Any:
-    from ruamel.yaml.comments import CommentedMap
-
     build = CommentedMap()
     build["context"] = "."
     build["target"] = "api"
@@ -131,8 +128,6 @@ def _api_build() -> Any:
 
 
 def _env_file() -> Any:
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
-
     entry = CommentedMap()
     entry["path"] = ".env"
     entry["required"] = False
@@ -273,8 +268,6 @@ def rewrite(
 ) -> ComposeResult | None:
     """The compose file rewritten for the generated images; None when it cannot be read as a
     compose file with services."""
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
-
     yaml = _yaml()
     try:
         data = yaml.load(text)
@@ -327,8 +320,6 @@ def rewrite(
         if "env_file" in api:
             migrate["env_file"] = _env_file()
         if isinstance(api.get("environment"), (dict, list)):
-            import copy
-
             migrate["environment"] = copy.deepcopy(api["environment"])
         command = CommentedSeq(
             [_quoted(w) for w in ("python", "manage.py", "migrate", "--noinput")]
@@ -386,8 +377,6 @@ def _reference(var: str) -> str:
 
 
 def _quoted(value: str) -> Any:
-    from ruamel.yaml.scalarstring import DoubleQuotedScalarString
-
     return DoubleQuotedScalarString(value)
 
 
@@ -429,8 +418,6 @@ def _indent_args(text: str) -> tuple[int, int, int]:
 
 
 def _condition(value: str) -> Any:
-    from ruamel.yaml.comments import CommentedMap
-
     cond = CommentedMap()
     cond["condition"] = value
     return cond
@@ -459,8 +446,6 @@ def _set_build(service: Any) -> None:
 def fix_compose_files(ctx: FixContext) -> None:
     """Rewrite every root compose file that is not for development only; leave the others,
     saying why."""
-    from fixer.fix_context import EnvVar
-
     project = ctx.project
     for cf in project.compose_files:
         rel = cf.path

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from fixer import deploy_files
+from fixer.analysis.image import image_parts, is_toolchain, run_of, stage_chain
 from fixer.project import ProjectModel
 
 #: Alpine package -> Debian bookworm package; None: nothing to install on Debian (musl's
@@ -159,24 +160,18 @@ class Carried:
 
 
 def _is_alpine(df: deploy_files.Dockerfile, stage: deploy_files.Stage) -> bool:
-    from fixer.checks.item01_dockerfile import image_parts, stage_chain
-
     base = stage_chain(df, stage)[-1].base
     _, name, tag = image_parts(base)
     return name == "alpine" or "alpine" in tag
 
 
 def _node_stage(df: deploy_files.Dockerfile, stage: deploy_files.Stage) -> bool:
-    from fixer.checks.item01_dockerfile import image_parts, stage_chain
-
     _, name, _ = image_parts(stage_chain(df, stage)[-1].base)
     return name in ("node", "nodejs")
 
 
 def carry(project: ProjectModel) -> Carried:
     """Read the root Dockerfile (when there is one) for what the generated one must carry."""
-    from fixer.checks.item02_image import is_toolchain
-
     out = Carried()
     df = project.root_dockerfile
     if df is None:
@@ -222,8 +217,6 @@ def carry(project: ProjectModel) -> Carried:
 
 
 def stage_chain_base(df: deploy_files.Dockerfile, stage: deploy_files.Stage) -> str:
-    from fixer.checks.item01_dockerfile import stage_chain
-
     return stage_chain(df, stage)[-1].base
 
 
@@ -234,8 +227,6 @@ def _left(out: Carried, line: int, text: str, why: str) -> None:
 
 def _steps(stage: deploy_files.Stage, node: bool, out: Carried) -> None:
     """Sort each RUN and ENV of an old stage: carried, moved, or left out with the reason."""
-    from fixer.checks.item01_dockerfile import run_of
-
     for inst in stage.instructions:
         if inst.keyword == "ENV":
             _env(inst, out)
