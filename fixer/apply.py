@@ -18,7 +18,7 @@ from fixer.changeset import Changeset
 from fixer.checks import ITEM_TITLES, Selection, modules, run_checks
 from fixer.findings import CheckResult, Finding
 from fixer.fix_context import FixContext, created_files, rediscover
-from fixer.fixes import envfiles
+from fixer.fixes import envfiles, plan_for
 from fixer.project import ProjectModel
 from fixer.sources import planned_files
 
@@ -101,7 +101,7 @@ def plan(
     stager = _Stager(ctx)
     ctx.on_write = stager.wrote
     for mod in ordered:
-        fix = getattr(mod, "fix", None)
+        fix = plan_for(mod)
         if fix is None or mod.ITEM is None or not ctx.wants(mod.ITEM):
             continue
         if mod.ITEM in leave_out:

@@ -19,10 +19,11 @@ from typer.testing import CliRunner
 
 from fixer import apply_verify, handover, pr
 from fixer.apply_verify import plan_verified
-from fixer.checks import Selection, item09_deploy_check, item11_db_connections, resolve_selection
+from fixer.checks import Selection, resolve_selection
 from fixer.cli import app
 from fixer.config import effective_options
 from fixer.errors import DjfixError, UsageError
+from fixer.fixes import item09_deploy_check, item11_db_connections
 from fixer.project import discover
 from fixer.report import render_apply_summary
 from fixer.verify import STEP_NAMES, Step, VerifyReport
@@ -152,13 +153,15 @@ def labels(result) -> dict[int, str]:
 
 
 def breaking(monkeypatch, module, line: str, rel: str = SETTINGS_REL) -> None:
-    """Make `module`'s fix plan also append `line` to the settings (a djfix bug on purpose)."""
+    """Make the fix plan `module` (fixer.fixes.itemNN_...) also append `line` to the settings
+    (a djfix bug on purpose)."""
     original = module.fix
+    item = int(module.__name__.rsplit(".", 1)[-1][4:6])
 
     def fix(ctx):
         original(ctx)
         text = ctx.changeset.read(rel)
-        ctx.write(rel, text + line + "\n", module.ITEM)
+        ctx.write(rel, text + line + "\n", item)
 
     monkeypatch.setattr(module, "fix", fix)
 

@@ -17,6 +17,7 @@ import pytest
 from codemods import conn_max_age, deploy_security, redis_cache, settings_env
 from fixer.checks import CHECK_MODULES
 from fixer.findings import FixSafety
+from fixer.fixes import plan_for
 
 #: the settings codemod behind each check module's `fix`
 SETTINGS_CODEMODS: dict[str, Callable[[str], str]] = {
@@ -96,15 +97,15 @@ def test_some_modules_have_fixes() -> None:
 @pytest.mark.parametrize("name", fixable_modules())
 def test_fixable_module_documents_an_example_diff(name: str) -> None:
     module = importlib.import_module(name)
-    assert callable(getattr(module, "fix", None)), f"{name} declares fixes but has no fix()"
+    assert callable(plan_for(module)), f"{name} declares fixes but fixer.fixes has no plan for it"
     diff = example_diff(module)
     assert any(line.startswith("+") for line in diff.splitlines()), diff
 
 
 @pytest.mark.parametrize("name", fixable_modules())
 def test_every_settings_fix_has_its_example_checked(name: str) -> None:
-    fix = getattr(importlib.import_module(name), "fix", None)
-    if fix is not None and "settings_fix" in inspect.getsource(fix):
+    fix = plan_for(importlib.import_module(name))
+    if fix is not None and "settings_env" in inspect.getsource(inspect.getmodule(fix)):
         assert name in SETTINGS_CODEMODS
 
 

@@ -64,7 +64,6 @@ from fixer.analysis.image import ApiImage, api_image, run_commands, run_of
 from fixer.checks import rule
 from fixer.deploy_files import Dockerfile, ScriptCommand, Stage
 from fixer.findings import Finding, FixSafety, Severity
-from fixer.fixes.item01_dockerfile import ensure_container
 from fixer.project import ProjectModel
 
 ITEM = 1
@@ -331,8 +330,3 @@ def check(project: ProjectModel, options: dict[str, Any]) -> Iterator[Finding]:
                 df.path,
                 start.line,
             )
-
-
-def fix(ctx) -> None:
-    """Generate the container files (shared with items 2, 3 and 4)."""
-    ensure_container(ctx, ITEM)

@@ -88,7 +88,6 @@ from fixer.analysis.image import (
 from fixer.checks import rule
 from fixer.deploy_files import Instruction, ScriptCommand, Stage
 from fixer.findings import Finding, FixSafety, Severity
-from fixer.fixes.item01_dockerfile import ensure_container
 from fixer.project import ProjectModel
 
 ITEM = 2
@@ -594,8 +593,3 @@ def check(project: ProjectModel, options: dict[str, Any]) -> Iterator[Finding]:
     yield from _check_toolchain(project, image, label)
     yield from _check_pip_cache(project, image, label)
     yield from _check_dev_dependencies(project, image, label)
-
-
-def fix(ctx) -> None:
-    """Generate the multi-stage Dockerfile (shared with items 1, 3 and 4)."""
-    ensure_container(ctx, ITEM)

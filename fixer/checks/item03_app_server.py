@@ -84,7 +84,6 @@ from fixer.analysis.image import (
 from fixer.checks import rule
 from fixer.deploy_files import ScriptCommand
 from fixer.findings import Finding, FixSafety, Severity
-from fixer.fixes.item01_dockerfile import ensure_container
 from fixer.project import ProjectModel
 
 ITEM = 3
@@ -404,8 +403,3 @@ def check(project: ProjectModel, options: dict[str, Any]) -> Iterator[Finding]:
         if key not in seen:
             seen.add(key)
             yield finding
-
-
-def fix(ctx) -> None:
-    """Serve with an app server in the generated Dockerfile (shared with items 1, 2, 4)."""
-    ensure_container(ctx, ITEM)

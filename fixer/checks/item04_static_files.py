@@ -94,7 +94,6 @@ from fixer.analysis.static import remote_storage, static_backend
 from fixer.checks import Option, rule
 from fixer.deploy_files import Dockerfile, Stage
 from fixer.findings import Finding, FixSafety, Severity
-from fixer.fixes.item01_dockerfile import ensure_container
 from fixer.project import ProjectModel
 from fixer.settings_eval import EnvRef, Unknown
 from fixer.urls import read_urlconf
@@ -522,8 +521,3 @@ def check(project: ProjectModel, options: dict[str, Any]) -> Iterator[Finding]:
     yield from _url_helpers(project)
     yield from _static_root(project)
     yield from _static_image(project, options)
-
-
-def fix(ctx) -> None:
-    """The `static` nginx stage of the generated Dockerfile (shared with items 1-3)."""
-    ensure_container(ctx, ITEM)

@@ -117,8 +117,6 @@ from urllib.parse import urlsplit
 from fixer import redaction
 from fixer.checks import rule
 from fixer.findings import Finding, Fix, FixSafety, Severity
-from fixer.fix_context import FixContext
-from fixer.fixes.item05_environment import fix_environment
 from fixer.project import ProjectModel, cache_kind, is_test_settings, mask_url
 from fixer.settings_eval import EnvDict, EnvRef, EnvUse, SettingsModule, Unknown, is_literal
 
@@ -918,7 +916,3 @@ def check(project: ProjectModel, options: dict[str, Any]) -> Iterator[Finding]:
     yield from _other_readers(project)
     yield from _mounted(project)
     yield from _environ_missing(project)
-
-
-def fix(ctx: FixContext) -> None:
-    fix_environment(ctx)

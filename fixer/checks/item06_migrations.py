@@ -106,8 +106,6 @@ from typing import Any
 from fixer import django_runner
 from fixer.checks import rule
 from fixer.findings import Finding, Fix, FixSafety, Severity
-from fixer.fix_context import FixContext
-from fixer.fixes.item06_migrations import fix as plan_fix
 from fixer.fixes.item06_migrations import migration_overlay, plan_merge, python_option
 from fixer.migration_graph import Key, MigrationGraph, build_graph, migrations_of
 from fixer.project import App, Migration, ProjectModel
@@ -586,8 +584,3 @@ _NOT_VERIFIED = (
     "not verified: models without migrations and `migrate --plan` need Django to run "
     "(--python PATH)"
 )
-
-
-def fix(ctx: FixContext) -> None:
-    """Merge migrations, empty __init__.py files, and (where Django runs) missing migrations."""
-    plan_fix(ctx)

@@ -72,8 +72,6 @@ from typing import Any
 
 from fixer.checks import Option, rule
 from fixer.findings import Finding, Rule, Severity
-from fixer.fix_context import FixContext
-from fixer.fixes import item07_health as health_fix
 from fixer.project import ProjectModel
 from fixer.settings_eval import EnvRef
 from fixer.urls import Route, UrlConf, read_urlconf
@@ -284,7 +282,3 @@ def check(project: ProjectModel, options: dict[str, Any]) -> Iterator[Finding]:
         else f"route a health view that returns 200 when the app is fine at {where}"
     )
     yield from _missing(project, conf, "/common/health", COMMON_HEALTH_MISSING, common_advice)
-
-
-def fix(ctx: FixContext) -> None:
-    health_fix.fix_health(ctx)

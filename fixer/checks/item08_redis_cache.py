@@ -76,8 +76,6 @@ from urllib.parse import parse_qs, urlsplit
 
 from fixer.checks import Option, rule
 from fixer.findings import Finding, FixSafety, Severity
-from fixer.fix_context import FixContext
-from fixer.fixes.item08_redis_cache import fix_redis_cache
 from fixer.project import ProjectModel, url_kind
 from fixer.settings_eval import EnvDict, EnvRef, Unknown
 
@@ -359,7 +357,3 @@ def _sessions(project: ProjectModel, caches: list[_Cache]) -> Iterator[Finding]:
         where.path,
         where.line,
     )
-
-
-def fix(ctx: FixContext) -> None:
-    fix_redis_cache(ctx)

@@ -104,8 +104,6 @@ from typing import Any
 
 from fixer.checks import rule
 from fixer.findings import Finding, Fix, FixSafety, Severity
-from fixer.fix_context import FixContext
-from fixer.fixes.item09_deploy_check import fix_deploy_security
 from fixer.project import ProjectModel
 from fixer.settings_eval import Assignment, EnvDict, EnvRef, Unknown, is_literal
 
@@ -986,7 +984,3 @@ def _headers(project: ProjectModel, schemes: dict) -> Iterator[Finding]:
             "security.W007",
             ", so old browsers do not block reflected cross-site scripting",
         )
-
-
-def fix(ctx: FixContext) -> None:
-    fix_deploy_security(ctx)

@@ -79,8 +79,6 @@ from fixer.analysis.startup_code import (
 )
 from fixer.checks import rule
 from fixer.findings import Finding, Severity
-from fixer.fix_context import FixContext
-from fixer.fixes import item10_startup_queries as startup_queries_fix
 from fixer.project import ProjectModel
 from fixer.sources import PyFile
 
@@ -248,7 +246,3 @@ def _holds_a_line(stmt: ast.stmt, lines: list[int]) -> bool:
 def check(project: ProjectModel, options: dict[str, Any]) -> Iterator[Finding]:
     yield from _queries_in_ready(project)
     yield from _queries_at_import(project)
-
-
-def fix(ctx: FixContext) -> None:
-    startup_queries_fix.fix_startup_queries(ctx)

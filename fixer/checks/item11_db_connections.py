@@ -48,8 +48,6 @@ from typing import Any
 
 from fixer.checks import Option, rule
 from fixer.findings import Finding, Fix, FixSafety, Severity
-from fixer.fix_context import FixContext
-from fixer.fixes.item11_db_connections import fix_conn_max_age
 from fixer.project import ProjectModel
 from fixer.settings_eval import EnvDict, EnvRef, Unknown
 
@@ -152,7 +150,3 @@ def check(project: ProjectModel, options: dict[str, Any]) -> Iterator[Finding]:
                 path,
                 line,
             )
-
-
-def fix(ctx: FixContext) -> None:
-    fix_conn_max_age(ctx)

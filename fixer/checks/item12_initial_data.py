@@ -129,7 +129,6 @@ from fixer.analysis.startup_code import (
 )
 from fixer.checks import rule
 from fixer.findings import Finding, FixSafety, Severity
-from fixer.fixes import item12_initial_data as initial_data_fix
 from fixer.project import ProjectModel
 
 ITEM = 12
@@ -328,8 +327,3 @@ def check(project: ProjectModel, options: dict[str, Any]) -> Iterator[Finding]:
     yield from _data_in_post_migrate(project)
     yield from _loaddata_in_scripts(project)
     yield from _initial_data_fixtures(project)
-
-
-def fix(ctx) -> None:
-    """Embed the initial data into data migrations; remove the loaddata calls and the writes."""
-    initial_data_fix.fix(ctx)

@@ -68,8 +68,6 @@ from typing import Any
 from fixer.analysis.services import networked
 from fixer.checks import rule
 from fixer.findings import Finding, Severity
-from fixer.fix_context import FixContext
-from fixer.fixes import item13_startup_probes as startup_probes_fix
 from fixer.project import ProjectModel, Service
 from fixer.sources import is_file
 
@@ -204,7 +202,3 @@ def check(project: ProjectModel, options: dict[str, Any]) -> Iterator[Finding]:
             rel,
             line,
         )
-
-
-def fix(ctx: FixContext) -> None:
-    startup_probes_fix.fix_startup_probes(ctx)

@@ -797,3 +797,8 @@ def add_static_root(ctx: FixContext) -> None:
     end = where.node.end_lineno or where.line
     lines.insert(end, line)
     ctx.write(where.path, "\n".join(lines), 4)
+
+
+def fix(ctx: FixContext) -> None:
+    """Item 1's plan: the generated container files (shared with items 2, 3 and 4)."""
+    ensure_container(ctx, 1)

@@ -116,7 +116,7 @@ def readable(ctx: FixContext, mod: SettingsModule, item: int) -> bool:
     return True
 
 
-def fix_environment(ctx: FixContext) -> None:
+def fix(ctx: FixContext) -> None:
     """Item 5: every settings module reads secrets and configuration through django-environ."""
     chain = production_chain(ctx)
     # bases first: a module's star imports are rewritten before the module itself

@@ -6,6 +6,6 @@ from fixer.fix_context import FixContext
 from fixer.fixes.common_app_wiring import ensure_common_app
 
 
-def fix_health(ctx: FixContext) -> None:
+def fix(ctx: FixContext) -> None:
     """Item 7: /health and /common/health from the generated app."""
     ensure_common_app(ctx, 7)

@@ -7,7 +7,7 @@ from codemods import redis_cache, settings_env
 from fixer.fix_context import EnvVar, FixContext, SecretPlace
 
 
-def fix_redis_cache(ctx: FixContext) -> None:
+def fix(ctx: FixContext) -> None:
     """Item 8: a Redis cache that may be down."""
 
     rels = [r for r in (ctx.defining_module("CACHES"), ctx.defining_module("SESSION_ENGINE")) if r]

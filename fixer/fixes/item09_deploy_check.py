@@ -10,7 +10,7 @@ from fixer.fix_context import EnvVar, FixContext
 from fixer.fixes.item05_environment import env_plan, readable
 
 
-def fix_deploy_security(ctx: FixContext) -> None:
+def fix(ctx: FixContext) -> None:
     """Item 9: security settings for `check --deploy`, safe for DEBUG=True development."""
 
     production = ctx.project.settings.rel

@@ -11,7 +11,7 @@ from fixer.analysis.startup_code import evaluates_query, walk_code
 from fixer.fix_context import FixContext
 
 
-def fix_startup_queries(ctx: FixContext) -> None:
+def fix(ctx: FixContext) -> None:
     """Item 10: guard reads in ready(), make import-time queries lazy."""
     paths = sorted({f.path for f in ctx.findings(10) if f.path})
     for rel in paths:

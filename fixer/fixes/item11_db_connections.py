@@ -7,7 +7,7 @@ from codemods import conn_max_age
 from fixer.fix_context import EnvVar, FixContext
 
 
-def fix_conn_max_age(ctx: FixContext) -> None:
+def fix(ctx: FixContext) -> None:
     """Item 11: persistent, health-checked database connections."""
 
     rel = ctx.defining_module("DATABASES")

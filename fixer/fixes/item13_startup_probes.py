@@ -8,7 +8,7 @@ from fixer.fixes import common_app
 from fixer.fixes.common_app_wiring import ensure_common_app
 
 
-def fix_startup_probes(ctx: FixContext) -> None:
+def fix(ctx: FixContext) -> None:
     """Item 13: the generated app probes every service at startup."""
     label = ensure_common_app(ctx, 13)
     if label is None or ctx.common_generated:
