@@ -1,16 +1,10 @@
 from __future__ import annotations
 
-from fixer.deploy_files import (
-    ScriptCommand,
-    manage_py_commands,
-    parse_compose,
-    parse_dockerfile,
-    parse_makefile,
-    parse_procfile,
-    parse_shell_script,
-    server_invocations,
-    split_shell,
-)
+from fixer.parsers.commands import manage_py_commands, server_invocations
+from fixer.parsers.compose import parse_compose
+from fixer.parsers.dockerfile import parse_dockerfile
+from fixer.parsers.procfile import parse_procfile
+from fixer.parsers.shell import ScriptCommand, parse_makefile, parse_shell_script, split_shell
 
 # ---------------------------------------------------------------------------------------------
 # Dockerfile
