@@ -18,9 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fixer import deploy_files, redaction
+from fixer import redaction
 from fixer.deep_stack import call_deep
 from fixer.errors import DjfixError, UsageError
+from fixer.parsers.compose import ComposeFile, parse_compose
+from fixer.parsers.dockerfile import Dockerfile, parse_dockerfile
+from fixer.parsers.procfile import ProcfileEntry, parse_procfile
+from fixer.parsers.shell import ScriptCommand, parse_makefile, parse_shell_script, split_shell
 from fixer.settings_eval import (
     EnvDict,
     EnvRef,
@@ -169,12 +173,12 @@ class ProjectModel:
     python_version: str | None = None
     python_version_source: str | None = None
     services: list[Service] = field(default_factory=list)
-    dockerfiles: list[deploy_files.Dockerfile] = field(default_factory=list)
-    compose_files: list[deploy_files.ComposeFile] = field(default_factory=list)
-    procfiles: dict[str, list[deploy_files.ProcfileEntry]] = field(default_factory=dict)
-    scripts: dict[str, list[deploy_files.ScriptCommand]] = field(default_factory=dict)
-    makefiles: dict[str, list[tuple[str, deploy_files.ScriptCommand]]] = field(default_factory=dict)
-    ci_files: dict[str, list[deploy_files.ScriptCommand]] = field(default_factory=dict)
+    dockerfiles: list[Dockerfile] = field(default_factory=list)
+    compose_files: list[ComposeFile] = field(default_factory=list)
+    procfiles: dict[str, list[ProcfileEntry]] = field(default_factory=dict)
+    scripts: dict[str, list[ScriptCommand]] = field(default_factory=dict)
+    makefiles: dict[str, list[tuple[str, ScriptCommand]]] = field(default_factory=dict)
+    ci_files: dict[str, list[ScriptCommand]] = field(default_factory=dict)
     deploy_problems: list[tuple[str, str]] = field(default_factory=list)  # (rel, message)
     python_files_seen: int = 0
 
@@ -208,7 +212,7 @@ class ProjectModel:
         return any(_normalise(n) in pkgs for n in names)
 
     @property
-    def root_dockerfile(self) -> deploy_files.Dockerfile | None:
+    def root_dockerfile(self) -> Dockerfile | None:
         for df in self.dockerfiles:
             if df.path == "Dockerfile":
                 return df
@@ -1457,7 +1461,7 @@ def _read_deploy_files(model: ProjectModel, walk: _Walk) -> None:
         if f.text is None:
             model.deploy_problems.append((f.rel, f.problem.message if f.problem else "unreadable"))
             continue
-        df = deploy_files.parse_dockerfile(f.text, f.rel)
+        df = parse_dockerfile(f.text, f.rel)
         model.dockerfiles.append(df)
         model.deploy_problems.extend((f.rel, p) for p in df.problems)
     for path in walk.compose:
@@ -1465,36 +1469,36 @@ def _read_deploy_files(model: ProjectModel, walk: _Walk) -> None:
         if f.text is None:
             model.deploy_problems.append((f.rel, f.problem.message if f.problem else "unreadable"))
             continue
-        cf = deploy_files.parse_compose(f.text, f.rel)
+        cf = parse_compose(f.text, f.rel)
         model.compose_files.append(cf)
         model.deploy_problems.extend((f.rel, p) for p in cf.problems)
     for path in walk.procfiles:
         f = model.cache.text(path)
         if f.text is not None:
-            entries, problems = deploy_files.parse_procfile(f.text)
+            entries, problems = parse_procfile(f.text)
             model.procfiles[f.rel] = entries
             model.deploy_problems.extend((f.rel, p) for p in problems)
     for path in walk.scripts[:200]:
         f = model.cache.text(path)
         if f.text is not None:
-            commands, problems = deploy_files.parse_shell_script(f.text)
+            commands, problems = parse_shell_script(f.text)
             model.scripts[f.rel] = commands
             model.deploy_problems.extend((f.rel, p) for p in problems)
     for path in walk.makefiles:
         f = model.cache.text(path)
         if f.text is not None:
-            model.makefiles[f.rel] = deploy_files.parse_makefile(f.text)
+            model.makefiles[f.rel] = parse_makefile(f.text)
     for path in walk.ci:
         f = model.cache.text(path)
         if f.text is None:
             continue
-        commands: list[deploy_files.ScriptCommand] = []
+        commands: list[ScriptCommand] = []
         for lineno, line in enumerate(f.text.splitlines(), 1):
             stripped = line.strip().lstrip("-").strip()
             if stripped.startswith(("run:", "script:")):
                 stripped = stripped.split(":", 1)[1].strip()
             if "manage.py" in stripped or "django-admin" in stripped:
-                commands.extend(deploy_files.split_shell(stripped.strip("|>\"' "), lineno))
+                commands.extend(split_shell(stripped.strip("|>\"' "), lineno))
         model.ci_files[f.rel] = commands
 
 

@@ -21,13 +21,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-from fixer.deploy_files import (
-    Dockerfile,
-    Instruction,
-    ScriptCommand,
-    server_invocations,
-    split_shell,
-)
+from fixer.parsers.commands import server_invocations
+from fixer.parsers.dockerfile import Dockerfile, Instruction
+from fixer.parsers.shell import ScriptCommand, split_shell
 from fixer.project import ProjectModel, database_url_reads, settings_chain
 from fixer.settings_eval import EnvDict, EnvRef
 

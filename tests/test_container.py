@@ -21,6 +21,8 @@ from fixer.checks import item04_static_files as item04
 from fixer.config import Config, effective_options
 from fixer.fix_context import rediscover
 from fixer.fixes import item01_dockerfile as container
+from fixer.parsers.dockerfile import parse_dockerfile
+from fixer.parsers.shell import split_shell
 from fixer.project import discover
 from tests.conftest import MINIMAL_MANAGE, PROJECTS, findings_of, write_tree
 
@@ -419,13 +421,11 @@ def test_static_root_added_after_static_url(tmp_path):
 
 def collectstatic_env(dockerfile: str) -> dict[str, str]:
     """The variables the generated collectstatic stage sets on its RUN."""
-    from fixer import deploy_files
-
-    df = deploy_files.parse_dockerfile(dockerfile, "Dockerfile")
+    df = parse_dockerfile(dockerfile, "Dockerfile")
     stage = df.stage("collectstatic")
     assert stage is not None
     for _, text in stage.commands():
-        for command in deploy_files.split_shell(text):
+        for command in split_shell(text):
             if "collectstatic" in command.argv:
                 return command.env
     raise AssertionError("no collectstatic RUN")

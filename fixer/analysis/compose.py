@@ -8,7 +8,7 @@ import posixpath
 import re
 from typing import Any
 
-from fixer.deploy_files import ComposeFile, ComposeService
+from fixer.parsers.compose import ComposeFile, ComposeService
 from fixer.project import ProjectModel
 
 _DEV_COMPOSE = re.compile(r"(^|[._-])(dev|develop|development|local|override|test|ci)([._-]|$)")

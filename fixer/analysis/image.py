@@ -13,9 +13,11 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fixer import deploy_files
 from fixer.analysis.app_server import APP_SERVERS
-from fixer.deploy_files import Dockerfile, Instruction, ScriptCommand, Stage
+from fixer.parsers.commands import manage_py_commands, server_invocations
+from fixer.parsers.dockerfile import Dockerfile, Instruction, Stage
+from fixer.parsers.procfile import parse_procfile
+from fixer.parsers.shell import ScriptCommand, parse_shell_script, split_shell
 from fixer.project import ProjectModel
 
 #: Bounds that keep every walk over stages, scripts and words finite on hostile input.
@@ -166,7 +168,7 @@ def run_commands(stage: Stage) -> list[ScriptCommand]:
     out: list[ScriptCommand] = []
     for line, text in stage.commands():
         if run_of(stage, line) is not None:
-            out.extend(deploy_files.split_shell(text, line))
+            out.extend(split_shell(text, line))
     return out
 
 
@@ -192,9 +194,9 @@ def start_commands(cmd: Instruction | None, entrypoint: Instruction | None) -> l
 
 
 def _runs_python_server(commands: list[ScriptCommand]) -> bool:
-    if deploy_files.manage_py_commands(commands):
+    if manage_py_commands(commands):
         return True
-    return any(s in APP_SERVERS for _, s in deploy_files.server_invocations(commands))
+    return any(s in APP_SERVERS for _, s in server_invocations(commands))
 
 
 def api_stage(df: Dockerfile) -> Stage | None:
@@ -319,7 +321,7 @@ def _file_words(command: ScriptCommand) -> list[str]:
         argv = pending.pop()
         shell = len(argv) >= 3 and posixpath.basename(argv[0]) in ("sh", "bash", "dash", "ash")
         if shell and argv[1].startswith("-") and "c" in argv[1]:
-            pending.extend(c.argv for c in deploy_files.split_shell(" ".join(argv[2:])))
+            pending.extend(c.argv for c in split_shell(" ".join(argv[2:])))
             continue
         for word in argv[:MAX_WORDS]:
             if word.startswith("--") and "=" in word:
@@ -344,7 +346,7 @@ def _script_commands(project: ProjectModel, rel: str) -> list[ScriptCommand]:
     text = project.cache.text(project.root / rel).text
     if text is None:
         return []
-    return deploy_files.parse_shell_script(text)[0]
+    return parse_shell_script(text)[0]
 
 
 def _program_commands(project: ProjectModel, rel: str) -> list[ScriptCommand]:
@@ -354,14 +356,14 @@ def _program_commands(project: ProjectModel, rel: str) -> list[ScriptCommand]:
         return []
     out: list[ScriptCommand] = []
     if posixpath.basename(rel).startswith("Procfile"):
-        entries, _ = deploy_files.parse_procfile(text)
+        entries, _ = parse_procfile(text)
         for entry in entries:
-            out.extend(deploy_files.split_shell(entry.command, entry.line))
+            out.extend(split_shell(entry.command, entry.line))
         return out
     for number, line in enumerate(text.split("\n")[:5000], 1):
         m = re.match(r"\s*(?:command|cmd|args)\s*=\s*(.+)$", line)
         if m:
-            out.extend(deploy_files.split_shell(m.group(1).strip(), number))
+            out.extend(split_shell(m.group(1).strip(), number))
     return out
 
 

@@ -9,8 +9,8 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from fixer import deploy_files
 from fixer.analysis.startup_code import app_python_files, call_name
+from fixer.parsers.shell import ScriptCommand, split_shell
 from fixer.project import App, ProjectModel
 from fixer.sources import PyFile
 
@@ -204,7 +204,7 @@ def compose_line(project: ProjectModel, rel: str, service_line: int | None, key:
     return start
 
 
-def all_commands(project: ProjectModel) -> Iterator[tuple[str, deploy_files.ScriptCommand]]:
+def all_commands(project: ProjectModel) -> Iterator[tuple[str, ScriptCommand]]:
     """(file, command) for every command the deploy and setup files run."""
     for rel, commands in sorted(project.scripts.items()):
         for command in commands:
@@ -214,7 +214,7 @@ def all_commands(project: ProjectModel) -> Iterator[tuple[str, deploy_files.Scri
             yield rel, command
     for rel, entries in sorted(project.procfiles.items()):
         for entry in entries:
-            for command in deploy_files.split_shell(entry.command, entry.line):
+            for command in split_shell(entry.command, entry.line):
                 yield rel, command
     for compose in project.compose_files:
         for service in compose.services:
@@ -223,7 +223,7 @@ def all_commands(project: ProjectModel) -> Iterator[tuple[str, deploy_files.Scri
                 if not text:
                     continue
                 line = compose_line(project, compose.path, service.line, key)
-                for command in deploy_files.split_shell(text, line):
+                for command in split_shell(text, line):
                     yield compose.path, command
     for rel, commands in sorted(project.ci_files.items()):
         for command in commands:
@@ -231,7 +231,7 @@ def all_commands(project: ProjectModel) -> Iterator[tuple[str, deploy_files.Scri
     for dockerfile in project.dockerfiles:
         for stage in dockerfile.stages:
             for line, text in stage.commands():
-                for command in deploy_files.split_shell(text, line):
+                for command in split_shell(text, line):
                     yield dockerfile.path, command
 
 

@@ -57,13 +57,14 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from fixer import deploy_files
 from fixer.analysis.app_server import APP_SERVERS, app_modules
 from fixer.analysis.dockerignore import dockerignore_lets_in
 from fixer.analysis.image import ApiImage, api_image, run_commands, run_of
 from fixer.checks import rule
-from fixer.deploy_files import Dockerfile, ScriptCommand, Stage
 from fixer.findings import Finding, FixSafety, Severity
+from fixer.parsers.commands import manage_py_commands, server_invocations
+from fixer.parsers.dockerfile import Dockerfile, Stage
+from fixer.parsers.shell import ScriptCommand, split_shell
 from fixer.project import ProjectModel
 
 ITEM = 1
@@ -171,7 +172,7 @@ def installs_project(project: ProjectModel, image: ApiImage) -> bool:
         for line, text in stage.pip_installs():
             if run_of(stage, line) is None:
                 continue
-            for command in deploy_files.split_shell(text, line):
+            for command in split_shell(text, line):
                 if _installs_project(project, command):
                     return True
         if _wheel_builds(stage):
@@ -200,10 +201,8 @@ def starts_project(project: ProjectModel, image: ApiImage) -> tuple[bool, list[s
     texts.extend(c.text for _, c in image.programs)
     commands.extend(c for _, c in image.programs)
     texts.extend(image.configs.values())
-    servers = [s for _, s in deploy_files.server_invocations(commands) if s in APP_SERVERS]
-    if deploy_files.manage_py_commands(commands) or any(
-        "manage.py" in t or "django-admin" in t for t in texts
-    ):
+    servers = [s for _, s in server_invocations(commands) if s in APP_SERVERS]
+    if manage_py_commands(commands) or any("manage.py" in t or "django-admin" in t for t in texts):
         return True, servers
     pattern = _module_pattern(app_modules(project))
     if pattern is None:

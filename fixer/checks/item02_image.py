@@ -75,7 +75,6 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from fixer import deploy_files
 from fixer.analysis.image import (
     ApiImage,
     api_image,
@@ -86,8 +85,9 @@ from fixer.analysis.image import (
     run_of,
 )
 from fixer.checks import rule
-from fixer.deploy_files import Instruction, ScriptCommand, Stage
 from fixer.findings import Finding, FixSafety, Severity
+from fixer.parsers.dockerfile import Instruction, Stage
+from fixer.parsers.shell import ScriptCommand, split_shell
 from fixer.project import ProjectModel
 
 ITEM = 2
@@ -324,7 +324,7 @@ def _removed_in_run(inst: Instruction, variables: dict[str, str]) -> tuple[set[s
     local = dict(variables)
     commands: list[ScriptCommand] = []
     for line, text in _run_texts(inst):
-        commands.extend(deploy_files.split_shell(text, line))
+        commands.extend(split_shell(text, line))
     for command in commands[:500]:
         if not command.argv:
             local.update(command.env)
@@ -444,7 +444,7 @@ def _check_pip_cache(project: ProjectModel, image: ApiImage, label: str) -> Iter
                 continue
             if re.search(r"rm\s+-\w*\s+\S*\.cache\b", run_text) or "cache clean" in run_text:
                 continue
-            for command in deploy_files.split_shell(text, line):
+            for command in split_shell(text, line):
                 tool = _pip_tool(command.argv)
                 if tool is None or env_off[tool]:
                     continue
@@ -547,7 +547,7 @@ def _check_dev_dependencies(
         for line, text in stage.pip_installs():
             if run_of(stage, line) is None:
                 continue
-            for command in deploy_files.split_shell(text, line):
+            for command in split_shell(text, line):
                 why = _dev_install(project, command.argv)
                 if why is None:
                     continue

@@ -65,7 +65,6 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from fixer import deploy_files
 from fixer.analysis.app_server import (
     APP_SERVERS,
     PROCESS_MANAGERS,
@@ -82,8 +81,9 @@ from fixer.analysis.image import (
     run_of,
 )
 from fixer.checks import rule
-from fixer.deploy_files import ScriptCommand
 from fixer.findings import Finding, FixSafety, Severity
+from fixer.parsers.commands import server_invocations
+from fixer.parsers.shell import ScriptCommand, split_shell
 from fixer.project import ProjectModel
 
 ITEM = 3
@@ -212,7 +212,7 @@ class _Places:
                     if not value:
                         continue
                     line = compose_key_line(project, cf, service, key) or 1
-                    commands = deploy_files.split_shell(value, line)
+                    commands = split_shell(value, line)
                     what = f"the {key} of compose service {service.name!r}{dev}"
                     (self.api if api else self.serving).extend((cf.path, c, what) for c in commands)
                     self._scripts_of(commands, what, reached, api)
@@ -222,7 +222,7 @@ class _Places:
             for entry in entries:
                 if entry.process != "web":
                     continue
-                commands = deploy_files.split_shell(entry.command, entry.line)
+                commands = split_shell(entry.command, entry.line)
                 what = f"the web process of {rel}"
                 self.serving.extend((rel, c, what) for c in commands)
                 self._scripts_of(commands, what, reached, False)
@@ -234,7 +234,7 @@ def _invocations(
     out: list[tuple[str, ScriptCommand, str, str]] = []
     seen: set[tuple[str, int, str]] = set()
     for path, command, what in places:
-        for _, server in deploy_files.server_invocations([command]):
+        for _, server in server_invocations([command]):
             key = (path, command.line, server)
             if server in servers and key not in seen:
                 seen.add(key)
@@ -278,7 +278,7 @@ def _installed(
         for line, text in stage.pip_installs():
             if run_of(stage, line) is None:
                 continue
-            for command in deploy_files.split_shell(text, line):
+            for command in split_shell(text, line):
                 for word in command.argv[1:]:
                     name = re.split(r"[<>=!~\[;]", word, maxsplit=1)[0].lower()
                     if name in wanted:

@@ -92,8 +92,8 @@ from typing import Any
 
 from fixer.analysis.static import remote_storage, static_backend
 from fixer.checks import Option, rule
-from fixer.deploy_files import Dockerfile, Stage
 from fixer.findings import Finding, FixSafety, Severity
+from fixer.parsers.dockerfile import Dockerfile, Stage
 from fixer.project import ProjectModel
 from fixer.settings_eval import EnvRef, Unknown
 from fixer.urls import read_urlconf

@@ -108,7 +108,6 @@ import ast
 from collections.abc import Iterator
 from typing import Any
 
-from fixer import deploy_files
 from fixer.analysis.initial_data import (
     COMPRESSIONS,
     FIXTURE_FORMATS,
@@ -129,6 +128,8 @@ from fixer.analysis.startup_code import (
 )
 from fixer.checks import rule
 from fixer.findings import Finding, FixSafety, Severity
+from fixer.parsers.commands import manage_py_commands
+from fixer.parsers.shell import ScriptCommand
 from fixer.project import ProjectModel
 
 ITEM = 12
@@ -256,11 +257,11 @@ def _data_in_post_migrate(project: ProjectModel) -> Iterator[Finding]:
 
 def _loaddata_in_scripts(project: ProjectModel) -> Iterator[Finding]:
     seen: set[tuple[str, int, str]] = set()
-    per_file: dict[str, list[deploy_files.ScriptCommand]] = {}
+    per_file: dict[str, list[ScriptCommand]] = {}
     for rel, command in all_commands(project):
         per_file.setdefault(rel, []).append(command)
     for rel, commands in per_file.items():
-        for command, subcommand, args in deploy_files.manage_py_commands(commands):
+        for command, subcommand, args in manage_py_commands(commands):
             if subcommand != "loaddata":
                 continue
             names = fixture_names(args)

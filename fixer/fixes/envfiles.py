@@ -15,7 +15,9 @@ from pathlib import Path
 
 import libcst as cst
 
-from codemods import requirements, settings_env
+from codemods import settings_env
+from codemods.dependencies.declare import add_packages
+from codemods.dependencies.versions import packages_for
 from fixer import git, redaction
 from fixer.fix_context import EnvVar, FixContext, rediscover
 from fixer.fixes.item05_environment import env_plan
@@ -130,14 +132,14 @@ def _add_packages(ctx: FixContext) -> None:
                 targets.setdefault(req.rel, kind)
     if not targets:
         targets = {project.dependency_source.rel: project.dependency_source.kind}
-    packages = requirements.packages_for(
+    packages = packages_for(
         names, django_version=project.django_version, python_version=project.python_version
     )
     for rel, kind in targets.items():
         text = ctx.changeset.read(rel)
         if text is None:
             continue
-        result = requirements.add_packages(kind, text, packages, path=rel)
+        result = add_packages(kind, text, packages, path=rel)
         ctx.notes.extend(f"{rel}: {note}" for note in result.notes)
         if result.text != text:
             item = 8 if names == ["django-redis"] else 5

@@ -10,8 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from fixer import deploy_files
 from fixer.analysis.image import image_parts, is_toolchain, run_of, stage_chain
+from fixer.parsers.commands import manage_py_commands, system_packages
+from fixer.parsers.dockerfile import Dockerfile, Instruction, Stage, instruction_assignments
+from fixer.parsers.shell import ScriptCommand, split_shell
 from fixer.project import ProjectModel
 
 #: Alpine package -> Debian bookworm package; None: nothing to install on Debian (musl's
@@ -159,13 +161,13 @@ class Carried:
             target.append(name)
 
 
-def _is_alpine(df: deploy_files.Dockerfile, stage: deploy_files.Stage) -> bool:
+def _is_alpine(df: Dockerfile, stage: Stage) -> bool:
     base = stage_chain(df, stage)[-1].base
     _, name, tag = image_parts(base)
     return name == "alpine" or "alpine" in tag
 
 
-def _node_stage(df: deploy_files.Dockerfile, stage: deploy_files.Stage) -> bool:
+def _node_stage(df: Dockerfile, stage: Stage) -> bool:
     _, name, _ = image_parts(stage_chain(df, stage)[-1].base)
     return name in ("node", "nodejs")
 
@@ -216,7 +218,7 @@ def carry(project: ProjectModel) -> Carried:
     return out
 
 
-def stage_chain_base(df: deploy_files.Dockerfile, stage: deploy_files.Stage) -> str:
+def stage_chain_base(df: Dockerfile, stage: Stage) -> str:
     return stage_chain(df, stage)[-1].base
 
 
@@ -225,7 +227,7 @@ def _left(out: Carried, line: int, text: str, why: str) -> None:
     out.notes.append(f"Dockerfile:{line} `{short}` was left out: {why}")
 
 
-def _steps(stage: deploy_files.Stage, node: bool, out: Carried) -> None:
+def _steps(stage: Stage, node: bool, out: Carried) -> None:
     """Sort each RUN and ENV of an old stage: carried, moved, or left out with the reason."""
     for inst in stage.instructions:
         if inst.keyword == "ENV":
@@ -233,7 +235,7 @@ def _steps(stage: deploy_files.Stage, node: bool, out: Carried) -> None:
     for line, text in stage.commands():
         if run_of(stage, line) is None:
             continue
-        commands = [c for c in deploy_files.split_shell(text, line) if c.argv]
+        commands = [c for c in split_shell(text, line) if c.argv]
         if node or any(_NODE_TOOLS.match(c.argv[0].rsplit("/", 1)[-1]) for c in commands):
             # a front-end build: its commands in order (`cd` included), without installs of
             # system packages, which the assets stage's node image does not need
@@ -252,13 +254,13 @@ def _steps(stage: deploy_files.Stage, node: bool, out: Carried) -> None:
 
 
 def _installs_packages(argv: list[str]) -> bool:
-    return bool(deploy_files.system_packages(argv)) or argv[0] in ("apt-get", "apk", "apt")
+    return bool(system_packages(argv)) or argv[0] in ("apt-get", "apk", "apt")
 
 
-def _command(command: deploy_files.ScriptCommand, out: Carried) -> None:
+def _command(command: ScriptCommand, out: Carried) -> None:
     argv = command.argv
     head = argv[0].rsplit("/", 1)[-1]
-    django = deploy_files.manage_py_commands([command])
+    django = manage_py_commands([command])
     if django:
         _django_step(out, command, django[0][1])
     elif head in ("wget", "curl") or (head == "git" and argv[1:2] == ["clone"]):
@@ -285,7 +287,7 @@ def _command(command: deploy_files.ScriptCommand, out: Carried) -> None:
         )
 
 
-def _django_step(out: Carried, command: deploy_files.ScriptCommand, name: str) -> None:
+def _django_step(out: Carried, command: ScriptCommand, name: str) -> None:
     if name == "compilemessages":
         out.compilemessages = True
     elif name == "collectstatic":
@@ -347,8 +349,8 @@ def _handled(argv: list[str]) -> bool:
     return head == "python" and argv[1:3] == ["-m", "compileall"]
 
 
-def _env(inst: deploy_files.Instruction, out: Carried) -> None:
-    for name, value in deploy_files.instruction_assignments(inst).items():
+def _env(inst: Instruction, out: Carried) -> None:
+    for name, value in instruction_assignments(inst).items():
         if _OWN_ENV.match(name):
             continue
         if _SECRET_ENV.search(name.upper()):

@@ -20,7 +20,6 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
-from fixer import deploy_files
 from fixer.analysis.app_server import channels_bundles_daphne
 from fixer.analysis.dockerignore import dockerignore_lets_in
 from fixer.analysis.image import api_image, image_parts
@@ -29,6 +28,7 @@ from fixer.analysis.variables import build_environment, placeholder
 from fixer.fix_context import FixContext, rediscover
 from fixer.fixes import item01_carry
 from fixer.fixes.item04_compose import fix_compose_files
+from fixer.parsers.commands import server_commands
 from fixer.project import ProjectModel
 from fixer.templating import render as render_template
 
@@ -259,7 +259,7 @@ def _old_server(project: ProjectModel) -> ServerChoice | None:
     for script in image.scripts.values():
         commands.extend(script)
     commands.extend(c for _, c in image.programs)
-    for server, argv in deploy_files.server_commands(commands):
+    for server, argv in server_commands(commands):
         if server not in ("gunicorn", "uvicorn", "daphne"):
             continue
         args = argv[1:]

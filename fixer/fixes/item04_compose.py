@@ -31,9 +31,11 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
-from fixer import deploy_files
 from fixer.analysis.compose import is_dev_compose
 from fixer.fix_context import EnvVar, FixContext
+from fixer.parsers.commands import server_invocations
+from fixer.parsers.compose import short_volume
+from fixer.parsers.shell import ScriptCommand, split_shell
 
 ROOT_COMPOSE = re.compile(r"^(docker-)?compose([._-][\w.-]*)?\.ya?ml$")
 _DEV_MARK = re.compile(r"#.*\b(development|dev|local)[- ]only\b|#.*\bfor local development\b", re.I)
@@ -91,17 +93,17 @@ def _command_text(value: Any) -> str:
     return str(value)
 
 
-def _serves_app(service: Any, scripts: dict[str, list[deploy_files.ScriptCommand]]) -> bool:
+def _serves_app(service: Any, scripts: dict[str, list[ScriptCommand]]) -> bool:
     text = _command_text(service.get("command")) + " " + _command_text(service.get("entrypoint"))
     if not text.strip():
         return False
-    commands = deploy_files.split_shell(text)
+    commands = split_shell(text)
     # the scripts a command runs (entrypoint.sh running runserver)
     for word in text.split():
         for rel, found in scripts.items():
             if rel == word.lstrip("./") or word.endswith("/" + rel):
                 commands.extend(found)
-    servers = {server for _, server in deploy_files.server_invocations(commands)}
+    servers = {server for _, server in server_invocations(commands)}
     return bool(servers & set(_SERVING))
 
 
@@ -138,7 +140,7 @@ def _env_file() -> Any:
 
 def _volume_source(volume: Any) -> tuple[str, str]:
     if isinstance(volume, str):
-        return deploy_files.short_volume(volume)
+        return short_volume(volume)
     if isinstance(volume, dict) and volume.get("type", "bind") == "bind":
         return str(volume.get("source", "")), str(volume.get("target", ""))
     return "", ""
@@ -263,9 +265,7 @@ class _Rewriter:
         mapping.insert(pos, key, value)
 
 
-def rewrite(
-    rel: str, text: str, scripts: dict[str, list[deploy_files.ScriptCommand]]
-) -> ComposeResult | None:
+def rewrite(rel: str, text: str, scripts: dict[str, list[ScriptCommand]]) -> ComposeResult | None:
     """The compose file rewritten for the generated images; None when it cannot be read as a
     compose file with services."""
     yaml = _yaml()

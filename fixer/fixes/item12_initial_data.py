@@ -29,9 +29,9 @@ import yaml
 from codemods import ready_writes, remove_loaddata
 from fixer.analysis.initial_data import all_commands, app_of, fixture_owner, post_migrate_handlers
 from fixer.analysis.startup_code import creates_data, ready_methods, scan_body
-from fixer.deploy_files import manage_py_commands
 from fixer.fix_context import rediscover
 from fixer.migration_graph import build_graph
+from fixer.parsers.commands import manage_py_commands
 from fixer.project import App, ProjectModel
 from fixer.templating import render as render_template
 

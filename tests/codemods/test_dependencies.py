@@ -9,7 +9,9 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 
-from codemods.requirements import Package, Result, add_packages, packages_for
+from codemods.dependencies.declare import add_packages
+from codemods.dependencies.requirement import Package, Result
+from codemods.dependencies.versions import packages_for
 
 if sys.version_info >= (3, 11):
     import tomllib

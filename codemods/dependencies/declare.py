@@ -1,0 +1,58 @@
+"""Declare runtime packages (django-environ, django-redis, gunicorn, ...) in the dependency file
+the project already uses, written in that file's own style.
+
+Pure text -> text. `add_packages(kind, text, packages)` returns the new text, the packages it
+added, the ones already declared (under any spelling), and what the user must still do (lock,
+compile). Edits are insertions of new lines or items next to the existing ones (plus the comma
+a list needs before a new last item, and a one-line setup.cfg value opened into a list):
+comments, quotes, indentation, trailing commas, sorted order, line endings and the newline at the
+end of the file stay as the author wrote them, and a second run adds nothing. A file that
+cannot be edited safely (invalid TOML, hashes, a computed `install_requires`) comes back
+unchanged with a note saying why; nothing here raises on bad input.
+
+Each format has its module beside this one; `versions.packages_for` picks the versions.
+"""
+
+from __future__ import annotations
+
+from codemods.dependencies.pipfile import add_pipfile
+from codemods.dependencies.pyproject import add_pep621, add_poetry
+from codemods.dependencies.requirement import Package, Result
+from codemods.dependencies.requirements_txt import add_requirements
+from codemods.dependencies.setup_cfg import add_setup_cfg
+from codemods.dependencies.setup_py import add_setup_py
+
+KINDS = ("requirements", "pip-tools", "pep621", "uv", "poetry", "pipfile", "setup.py", "setup.cfg")
+
+_DEFAULT_FILE = {
+    "requirements": "requirements.txt",
+    "pip-tools": "requirements.in",
+    "pep621": "pyproject.toml",
+    "uv": "pyproject.toml",
+    "poetry": "pyproject.toml",
+    "pipfile": "Pipfile",
+    "setup.py": "setup.py",
+    "setup.cfg": "setup.cfg",
+}
+
+
+def add_packages(kind: str, text: str, packages: list[Package], *, path: str = "") -> Result:
+    """Declare `packages` in a dependency file of `kind` (see KINDS), in the file's own style.
+
+    Returns the new text, what was added, what was already declared, and notes: the command
+    to run next (`uv lock`, `pip-compile ...`), or why the file was left unchanged.
+    """
+    label = path or _DEFAULT_FILE.get(kind, "the dependency file")
+    if kind in ("requirements", "pip-tools"):
+        return add_requirements(kind, text, packages, label)
+    if kind in ("pep621", "uv"):
+        return add_pep621(text, packages, label, kind)
+    if kind == "poetry":
+        return add_poetry(text, packages, label)
+    if kind == "pipfile":
+        return add_pipfile(text, packages, label)
+    if kind == "setup.py":
+        return add_setup_py(text, packages, label)
+    if kind == "setup.cfg":
+        return add_setup_cfg(text, packages, label)
+    return Result(text, notes=[f"unknown dependency file kind {kind!r}: nothing added"])

@@ -1,0 +1,94 @@
+"""pyproject.toml: PEP 621 `[project].dependencies` (uv too) and poetry's
+`[tool.poetry.dependencies]`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from codemods.dependencies.requirement import Package, Result, joined_names, parse_req, sort_key
+from codemods.dependencies.toml_edit import (
+    add_to_array,
+    add_to_table,
+    constraint_class,
+    dig,
+    parse_toml,
+    render_mapping,
+    table_versions,
+)
+
+
+def _poetry_style(table: dict[str, Any]) -> str:
+    """Caret, unless every (and at least two) of the table's constraints share another style."""
+    classes = [constraint_class(v) for v in table_versions(table)]
+    if len(classes) >= 2 and len(set(classes)) == 1 and classes[0] not in (None, "^"):
+        return str(classes[0])
+    return "^"
+
+
+def add_pep621(text: str, packages: list[Package], label: str, kind: str) -> Result:
+    """Declare `packages` in [project].dependencies (kind "pep621" or "uv")."""
+    parsed = parse_toml(text, label)
+    if isinstance(parsed, str):
+        return Result(text, notes=[parsed])
+    data, layout = parsed
+    project = data.get("project")
+    if not isinstance(project, dict) or not isinstance(project.get("dependencies"), list):
+        dynamic = isinstance(project, dict) and "dependencies" in project.get("dynamic", [])
+        why = (
+            "[project] lists dependencies as dynamic (computed by the build backend)"
+            if dynamic
+            else "has no [project].dependencies list"
+        )
+        return Result(text, notes=[f"{label} {why}: add {joined_names(packages)} by hand"])
+    result = add_to_array(text, data, layout, ("project", "dependencies"), packages, label)
+    if result.added and kind == "uv":
+        result.notes.append("run `uv lock` to update uv.lock")
+    return result
+
+
+def add_poetry(text: str, packages: list[Package], label: str) -> Result:
+    """Declare `packages` where this poetry project keeps its dependencies: the
+    [tool.poetry.dependencies] table or [project].dependencies."""
+    parsed = parse_toml(text, label)
+    if isinstance(parsed, str):
+        return Result(text, notes=[parsed])
+    data, layout = parsed
+    table_path = ("tool", "poetry", "dependencies")
+    table = dig(data, table_path)
+    table = table if isinstance(table, dict) else None
+    project_deps = dig(data, ("project", "dependencies"))
+    project_deps = project_deps if isinstance(project_deps, list) else None
+    in_table = {sort_key(name) for name in table or {}}
+    in_project = {sort_key(r.name) for r in map(parse_req, project_deps or []) if r}
+    # poetry 1 reads only the table; poetry 2 reads [project].dependencies first and the table
+    # only to enrich it. Add where the project declares Django, else where its packages are.
+    use_project = project_deps is not None and (
+        not in_table - {"python"} or ("django" in in_project and "django" not in in_table)
+    )
+    if use_project:
+        result = add_to_array(
+            text, data, layout, ("project", "dependencies"), packages, label, in_table
+        )
+    elif table is not None:
+        result = add_to_table(
+            text,
+            data,
+            layout,
+            table_path,
+            packages,
+            label,
+            render_mapping,
+            _poetry_style(table),
+            in_project,
+        )
+    else:
+        return Result(
+            text,
+            notes=[
+                f"{label} has neither [tool.poetry.dependencies] nor [project].dependencies: "
+                f"add {joined_names(packages)} by hand"
+            ],
+        )
+    if result.added:
+        result.notes.append("run `poetry lock` to update poetry.lock")
+    return result
