@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 def build(tmp: Path) -> str:
     from fixer import common_app
-    from fixer.project import discover
+    from fixer.discovery import discover
 
     (tmp / "manage.py").write_text(
         'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")\n'

@@ -156,7 +156,7 @@ CheckPythonOpt = Annotated[
 def load_project(path: Path, settings: str | None, manage: str | None):
     """Discover the project at `path` with `[tool.djfix]` and the command line combined."""
     from fixer.config import load_config
-    from fixer.project import discover
+    from fixer.discovery import discover
 
     if not path.exists():
         raise UsageError(f"{path}: no such file or directory")

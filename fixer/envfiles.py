@@ -17,8 +17,8 @@ import libcst as cst
 
 from codemods import requirements, settings_env
 from fixer import git, redaction
+from fixer.discovery.settings_modules import is_test_settings
 from fixer.fix_context import EnvVar, FixContext
-from fixer.project import is_test_settings
 from fixer.settings_eval import EnvRef
 from fixer.templating import render
 

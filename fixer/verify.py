@@ -33,8 +33,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from fixer import verify_env
+from fixer.discovery import discover
 from fixer.errors import DjfixError, UsageError
-from fixer.project import ProjectModel, discover
+from fixer.project import ProjectModel
 from fixer.sources import COPY_SKIP_DIRS
 from fixer.verify_process import stop_all
 from fixer.verify_steps import (

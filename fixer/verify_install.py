@@ -19,8 +19,11 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from fixer.discovery import discover
+from fixer.discovery.dependencies import lowest_version
 from fixer.errors import DjfixError
-from fixer.project import DependencySource, ProjectModel, discover
+from fixer.project import DependencySource, ProjectModel
+from fixer.verify_env import server_command
 
 #: the Python versions each Django release supports (first, last)
 DJANGO_PYTHONS: dict[tuple[int, int], tuple[tuple[int, int], tuple[int, int]]] = {
@@ -115,8 +118,6 @@ def choose_interpreter(
 def _pinned_django(project: ProjectModel) -> tuple[int, int] | None:
     """The Django the install file pins, when discovery's source gave none (an unpinned
     requirements.in beside its compiled requirements.txt)."""
-    from fixer.project import lowest_version
-
     source = _install_source(project)
     req = next((r for r in source.packages if r.name == "django"), None) if source else None
     return lowest_version(req.spec) if req else None
@@ -195,8 +196,6 @@ def install_plan(project: ProjectModel) -> tuple[list[str], list[str], list[Path
 
 
 def _server_package(project: ProjectModel) -> str | None:
-    from fixer.verify_env import server_command
-
     server = server_command(project).server
     if server in _SERVERS:
         return server

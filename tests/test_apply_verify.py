@@ -22,8 +22,8 @@ from fixer.apply_verify import plan_verified
 from fixer.checks import Selection, item09_deploy_check, item11_db_connections, resolve_selection
 from fixer.cli import app
 from fixer.config import effective_options
+from fixer.discovery import discover
 from fixer.errors import DjfixError, UsageError
-from fixer.project import discover
 from fixer.report import render_apply_summary
 from fixer.verify import STEP_NAMES, Step, VerifyReport
 from tests.conftest import MINIMAL_MANAGE, write_tree

@@ -14,7 +14,7 @@ from fixer import handover, pr
 from fixer.apply import plan
 from fixer.checks import ITEM_TITLES, Selection
 from fixer.config import effective_options
-from fixer.project import discover
+from fixer.discovery import discover
 
 pytestmark = pytest.mark.slow
 

@@ -5,7 +5,7 @@ be a complete one: item 10 scans what discovery finds, and finds nothing in an a
 from __future__ import annotations
 
 from fixer.checks import item10_startup_queries as item10
-from fixer.project import discover
+from fixer.discovery import discover
 from tests.conftest import PROJECTS, findings_of
 
 PLUGIN_APPS = PROJECTS / "plugin_apps"

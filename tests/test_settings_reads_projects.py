@@ -18,7 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from fixer.cli import app
-from fixer.project import discover
+from fixer.discovery import discover
 from tests.test_apply_projects import copy_into_git, git, production_env, project_env
 
 pytestmark = pytest.mark.slow

@@ -505,7 +505,7 @@ def test_python_without_django_exits_2(tmp_path):
 
 
 def test_env_names_of_a_test_project_come_from_its_settings():
-    from fixer.project import discover
+    from fixer.discovery import discover
 
     names = set(verify_env.settings_variables(discover(PROJECTS / "deploy_ready")))
     assert names == {

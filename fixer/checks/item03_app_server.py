@@ -357,7 +357,7 @@ def _uwsgi(places: _Places, modules: list[str]) -> Iterator[Finding]:
 def channels_bundles_daphne(project: ProjectModel) -> bool:
     """Channels before 4 installs daphne itself (a pinned range), so daphne serves the project
     without being declared; declaring another daphne could clash."""
-    from fixer.project import lowest_version
+    from fixer.discovery.dependencies import lowest_version
 
     req = project.packages.get("channels")
     if req is None:

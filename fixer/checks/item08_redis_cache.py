@@ -75,8 +75,9 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from fixer.checks import Option, rule
+from fixer.discovery.services import url_kind
 from fixer.findings import Finding, FixSafety, Severity
-from fixer.project import ProjectModel, url_kind
+from fixer.project import ProjectModel
 from fixer.settings_eval import EnvDict, EnvRef, Unknown
 
 ITEM = 8
