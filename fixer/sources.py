@@ -320,6 +320,10 @@ class SourceCache:
             return cached
         return self._load(path, python=False)
 
+    def already_read(self, path: Path) -> TextFile | None:
+        """The file when something in this run has read it, else None; never reads it."""
+        return self._files.get(path)
+
     def problems(self) -> list[TextFile]:
         return [f for f in self._files.values() if f.problem is not None]
 
