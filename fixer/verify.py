@@ -34,21 +34,15 @@ from urllib.parse import urlsplit
 
 from fixer import verify_env
 from fixer.discovery import discover
+from fixer.django_runner import find_python
 from fixer.errors import DjfixError, UsageError
 from fixer.project import ProjectModel
 from fixer.sources import COPY_SKIP_DIRS
 from fixer.verify_process import stop_all
-from fixer.verify_steps import (
-    STEP_NAMES,
-    Run,
-    Step,
-    run_steps,
-    serving_overrides,
-)
+from fixer.verify_run import Run, Step, serving_overrides
+from fixer.verify_steps import run_steps
 
 __all__ = [
-    "STEP_NAMES",
-    "Step",
     "VerifyReport",
     "render_json",
     "render_table",
@@ -118,8 +112,6 @@ def _shim(bin_dir: Path, python: str) -> None:
 
 def resolve_python(project: ProjectModel, python: str) -> str:
     """The interpreter `--python` names, when it can import Django; else a UsageError."""
-    from fixer.django_runner import find_python
-
     if os.sep in python and Path(python).exists():
         python = os.path.abspath(python)  # not resolve(): a venv's python is a symlink
     found, why = find_python(project, python)

@@ -25,7 +25,8 @@ from fixer.config import effective_options
 from fixer.discovery import discover
 from fixer.errors import DjfixError, UsageError
 from fixer.report import render_apply_summary
-from fixer.verify import STEP_NAMES, Step, VerifyReport
+from fixer.verify import VerifyReport
+from fixer.verify_run import STEP_NAMES, Step
 from tests.conftest import MINIMAL_MANAGE, write_tree
 from tests.test_apply import SETTINGS
 

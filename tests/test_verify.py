@@ -15,7 +15,8 @@ from typer.testing import CliRunner
 
 from fixer import verify_env
 from fixer.cli import app
-from fixer.verify import Step, VerifyReport, render_json, render_table
+from fixer.verify import VerifyReport, render_json, render_table
+from fixer.verify_run import Step
 from fixer.verify_steps import URL_LISTER
 from tests.conftest import PROJECTS
 
