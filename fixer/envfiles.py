@@ -19,7 +19,7 @@ from codemods import requirements, settings_env
 from fixer import git, redaction
 from fixer.discovery.settings_modules import is_test_settings
 from fixer.fix_context import EnvVar, FixContext
-from fixer.settings_eval import EnvRef
+from fixer.settings_values import EnvRef
 from fixer.templating import render
 
 DOTENV = ".env"

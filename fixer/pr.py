@@ -32,7 +32,7 @@ from typing import Any
 
 from fixer import redaction
 from fixer.errors import DjfixError, UsageError
-from fixer.settings_eval import EnvRef
+from fixer.settings_values import EnvRef
 
 TIMEOUT = 30  # seconds per request
 ATTEMPTS = 4  # tries of one request when the server answers 5xx or is rate-limited

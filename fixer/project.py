@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from fixer import deploy_files
-from fixer.settings_eval import SettingsModule, resolve_module
+from fixer.settings_eval import resolve_module
+from fixer.settings_values import SettingsModule
 from fixer.sources import PyFile, SourceCache
 
 

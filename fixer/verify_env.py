@@ -29,7 +29,7 @@ from fixer.deploy_files import (
     split_shell,
 )
 from fixer.project import ProjectModel, database_url_reads, settings_chain
-from fixer.settings_eval import EnvDict, EnvRef
+from fixer.settings_values import EnvDict, EnvRef
 
 #: a loopback port nothing listens on (port 1, tcpmux, is never served here)
 CLOSED_HOST = "127.0.0.1"

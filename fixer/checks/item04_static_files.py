@@ -93,7 +93,7 @@ from fixer.checks import Option, rule
 from fixer.deploy_files import Dockerfile, Stage
 from fixer.findings import Finding, FixSafety, Severity
 from fixer.project import ProjectModel
-from fixer.settings_eval import EnvRef, Unknown
+from fixer.settings_values import EnvRef, Unknown
 from fixer.urls import read_urlconf
 
 ITEM = 4

@@ -120,7 +120,7 @@ from fixer.discovery.services import cache_kind, mask_url
 from fixer.discovery.settings_modules import is_test_settings
 from fixer.findings import Finding, Fix, FixSafety, Severity
 from fixer.project import ProjectModel
-from fixer.settings_eval import EnvDict, EnvRef, EnvUse, SettingsModule, Unknown, is_literal
+from fixer.settings_values import EnvDict, EnvRef, EnvUse, SettingsModule, Unknown, is_literal
 
 ITEM = 5
 TITLE = "Configuration from the environment"

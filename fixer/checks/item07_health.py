@@ -73,7 +73,7 @@ from typing import Any
 from fixer.checks import Option, rule
 from fixer.findings import Finding, Rule, Severity
 from fixer.project import ProjectModel
-from fixer.settings_eval import EnvRef
+from fixer.settings_values import EnvRef
 from fixer.url_patterns import Route, UrlConf
 from fixer.urls import read_urlconf
 

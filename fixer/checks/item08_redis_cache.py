@@ -78,7 +78,7 @@ from fixer.checks import Option, rule
 from fixer.discovery.services import url_kind
 from fixer.findings import Finding, FixSafety, Severity
 from fixer.project import ProjectModel
-from fixer.settings_eval import EnvDict, EnvRef, Unknown
+from fixer.settings_values import EnvDict, EnvRef, Unknown
 
 ITEM = 8
 TITLE = "Redis cache is optional"

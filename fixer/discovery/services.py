@@ -7,7 +7,7 @@ from typing import Any
 
 from fixer import redaction
 from fixer.project import ProjectModel, Service
-from fixer.settings_eval import EnvDict, EnvRef
+from fixer.settings_values import EnvDict, EnvRef
 
 _DB_KINDS = (
     ("postgis", "postgresql"),

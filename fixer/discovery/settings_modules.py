@@ -10,7 +10,8 @@ from pathlib import Path
 
 from fixer.discovery.walk import Walk
 from fixer.project import ProjectModel
-from fixer.settings_eval import SettingsModule, evaluate_settings, resolve_module
+from fixer.settings_eval import evaluate_settings, resolve_module
+from fixer.settings_values import SettingsModule
 from fixer.sources import SourceCache
 
 PRODUCTION_NAMES = ("production", "prod", "live", "deploy", "deployment", "release")
