@@ -24,8 +24,8 @@ sys.path.insert(0, str(ROOT))
 
 
 def build(tmp: Path) -> str:
+    from fixer.discovery import discover
     from fixer.fixes import common_app
-    from fixer.project import discover
 
     (tmp / "manage.py").write_text(
         'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")\n'

@@ -24,7 +24,7 @@ import sys
 import time
 from pathlib import Path
 
-# the folders discovery does not enter (fixer.project.SKIP_DIRS, kept in step by hand so the
+# the folders discovery does not enter (fixer.discovery.walk.SKIP_DIRS, kept in step by hand so the
 # benchmark imports nothing of djfix into its own process)
 SKIP = {
     ".git",

@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from fixer.changeset import Changeset
+from fixer.discovery import discover
 from fixer.findings import CheckResult, Finding
-from fixer.project import ProjectModel, discover
+from fixer.project import ProjectModel
 from fixer.sources import planned_files
 
 

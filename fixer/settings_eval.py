@@ -5,7 +5,7 @@ domain (Python literals, `EnvRef` for values read from the environment, `Unknown
 else). Star imports merge the imported module's names, so a split package (base/dev/prod) is read
 the way Python would execute it. Constructs that make settings impossible to read statically
 (`exec`, `globals()` writes, `importlib` imports) are recorded as `dynamic`, so checks can say
-"could not understand" instead of "clean".
+"could not understand" instead of "clean". The value domain is in `fixer.settings_values`.
 """
 
 from __future__ import annotations
@@ -14,150 +14,22 @@ import ast
 import contextlib
 import copy
 import glob
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fixer.sources import PyFile, SourceCache, is_file
-
-
-class Unknown:
-    """A value djfix cannot know without running the code."""
-
-    __slots__ = ("expr",)
-
-    def __init__(self, expr: str) -> None:
-        self.expr = expr
-
-    def __repr__(self) -> str:
-        return f"Unknown({self.expr!r})"
-
-    def __deepcopy__(self, memo: dict) -> Unknown:
-        return self
-
-
-_MISSING = object()
-
-
-@dataclass(frozen=True, eq=False)
-class EnvRef:
-    """A value read from an environment variable.
-
-    api: os.environ, os.getenv, decouple, environs, django-environ, dj-database-url
-    cast: None (string), bool, int, float, list, tuple, dict, db, cache, url, json, path
-    """
-
-    var: str | None
-    api: str
-    cast: str | None = None
-    default: Any = _MISSING
-    path: str = ""
-    line: int = 0
-    column: int = 0
-    kwargs: tuple[tuple[str, Any], ...] = ()
-
-    @property
-    def has_default(self) -> bool:
-        return self.default is not _MISSING
-
-    def __deepcopy__(self, memo: dict) -> EnvRef:
-        return self
-
-    def with_cast(self, cast: str) -> EnvRef:
-        return EnvRef(
-            self.var, self.api, cast, self.default, self.path, self.line, self.column, self.kwargs
-        )
-
-    def kwarg(self, name: str, default: Any = None) -> Any:
-        return dict(self.kwargs).get(name, default)
-
-
-class EnvDict(dict):
-    """A settings dict parsed from an environment variable at run time (`env.db()`,
-    `dj_database_url.config()`): the keys djfix knows (those set by keyword or assigned later)
-    plus `ref`, the variable it comes from."""
-
-    def __init__(self, ref: EnvRef, known: dict | None = None) -> None:
-        super().__init__(known or {})
-        self.ref = ref
-
-    def __deepcopy__(self, memo: dict) -> EnvDict:
-        return EnvDict(self.ref, copy.deepcopy(dict(self), memo))
-
-
-_URL_DICT_CASTS = {"db", "cache", "email", "search"}
-_URL_DICT_KEYS = {
-    "conn_max_age": "CONN_MAX_AGE",
-    "conn_health_checks": "CONN_HEALTH_CHECKS",
-    "engine": "ENGINE",
-    "ssl_require": "OPTIONS",
-}
-
-
-def _url_dict(ref: EnvRef) -> EnvDict:
-    known = {
-        _URL_DICT_KEYS[k]: v for k, v in ref.kwargs if k in _URL_DICT_KEYS and k != "ssl_require"
-    }
-    return EnvDict(ref, known)
-
-
-@dataclass(frozen=True, eq=False)
-class EnvFactory:
-    """An object that reads the environment: `environ.Env()`, `environs.Env()`, decouple's
-    `AutoConfig()`."""
-
-    api: str
-
-    def __deepcopy__(self, memo: dict) -> EnvFactory:
-        return self
-
-
-@dataclass
-class Assignment:
-    name: str
-    value: Any
-    path: str
-    line: int
-    column: int
-    module: str
-    node: ast.AST | None = field(default=None, repr=False)
-    conditional: bool = False
-
-
-@dataclass
-class EnvUse:
-    """One place where a settings module reads the environment."""
-
-    api: str
-    var: str | None
-    path: str
-    line: int
-    column: int
-    setting: str | None
-    ref: EnvRef | None = None  # the read itself: its cast and default
-    literal_default: bool = True  # no default, or one written as a literal (not `not DEBUG`)
-
-
-@dataclass
-class SettingsModule:
-    dotted: str
-    path: Path | None
-    rel: str | None
-    names: dict[str, Assignment] = field(default_factory=dict)
-    own: list[Assignment] = field(default_factory=list)
-    star_imports: list[str] = field(default_factory=list)
-    includes: list[str] = field(default_factory=list)
-    dynamic: list[tuple[str, int, str]] = field(default_factory=list)  # (path, line, reason)
-    env_uses: list[EnvUse] = field(default_factory=list)
-    file: PyFile | None = None
-    missing: bool = False
-
-    def get(self, name: str, default: Any = None) -> Any:
-        a = self.names.get(name)
-        return a.value if a is not None else default
-
-    def where(self, name: str) -> Assignment | None:
-        return self.names.get(name)
+from fixer.settings_values import (
+    MISSING,
+    URL_DICT_CASTS,
+    Assignment,
+    EnvDict,
+    EnvFactory,
+    EnvRef,
+    EnvUse,
+    SettingsModule,
+    Unknown,
+    url_dict,
+)
+from fixer.sources import SourceCache, is_file
 
 
 def resolve_module(source_root: Path, dotted: str) -> Path | None:
@@ -601,7 +473,7 @@ class _Evaluator:
             if name and self._qualify(name) == "os.environ":
                 key = self._eval(node.slice)
                 return self._env(
-                    node, "os.environ", key if isinstance(key, str) else None, _MISSING, None
+                    node, "os.environ", key if isinstance(key, str) else None, MISSING, None
                 )
             base = self._eval(node.value)
             key = self._eval(node.slice)
@@ -765,7 +637,7 @@ class _Evaluator:
         ):
             cast_node = next((k.value for k in node.keywords if k.arg == "cast"), None)
             cast = _decouple_cast(cast_node, self._qualify) if cast_node is not None else None
-            default = kwargs.get("default", args[1] if len(args) > 1 else _MISSING)
+            default = kwargs.get("default", args[1] if len(args) > 1 else MISSING)
             return self._env(node, "decouple", var, default, cast)
         if qualified in ("decouple.AutoConfig", "decouple.Config", "decouple.RepositoryEnv"):
             return EnvFactory("decouple")
@@ -776,7 +648,7 @@ class _Evaluator:
                 if isinstance(args[0] if args else None, EnvRef):
                     ref = args[0]
                     merged = tuple((k, v) for k, v in kwargs.items())
-                    return _url_dict(
+                    return url_dict(
                         EnvRef(
                             ref.var,
                             ref.api,
@@ -789,12 +661,12 @@ class _Evaluator:
                         )
                     )
                 return Unknown(ast.unparse(node))
-            return _url_dict(
+            return url_dict(
                 self._env(
                     node,
                     "dj-database-url",
                     env_var if isinstance(env_var, str) else None,
-                    kwargs.get("default", _MISSING),
+                    kwargs.get("default", MISSING),
                     "db",
                     tuple((k, v) for k, v in kwargs.items() if k != "default"),
                 )
@@ -819,14 +691,14 @@ class _Evaluator:
                     )
             if factory.api == "django-environ" and method is None:
                 # env("X", cast, default): django-environ's second positional is the cast
-                default = kwargs.get("default", args[2] if len(args) > 2 else _MISSING)
+                default = kwargs.get("default", args[2] if len(args) > 2 else MISSING)
             else:
-                default = kwargs.get("default", args[1] if len(args) > 1 else _MISSING)
+                default = kwargs.get("default", args[1] if len(args) > 1 else MISSING)
             if factory.api == "decouple":
                 return self._env(node, "decouple", var, default, cast)
             other = tuple((k, v) for k, v in kwargs.items() if k != "default")
             ref = self._env(node, factory.api, var, default, cast, other)
-            return _url_dict(ref) if cast in _URL_DICT_CASTS else ref
+            return url_dict(ref) if cast in URL_DICT_CASTS else ref
         # casts around env values: int(os.environ.get(...)), bool(...), str.split
         if name in ("int", "float", "bool", "str", "list", "tuple") and args:
             inner = args[0]
@@ -877,8 +749,8 @@ class _Evaluator:
             return None
         if qualified in self.stack or qualified == self.dotted:
             return None
-        known = self._modules.get(qualified, _MISSING)
-        if known is _MISSING:
+        known = self._modules.get(qualified, MISSING)
+        if known is MISSING:
             path = resolve_module(self.source_root, qualified)
             if path is None:
                 known = None
@@ -972,15 +844,4 @@ def _literal_node(node: ast.expr) -> bool:
         ast.literal_eval(node)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
         return False
-    return True
-
-
-def is_literal(value: Any) -> bool:
-    """True for a value written in the source as a literal (no environment, nothing unknown)."""
-    if isinstance(value, (Unknown, EnvRef, EnvFactory, EnvDict)):
-        return False
-    if isinstance(value, dict):
-        return all(is_literal(v) for v in value.values())
-    if isinstance(value, (list, tuple)):
-        return all(is_literal(v) for v in value)
     return True

@@ -244,7 +244,7 @@ def _newer_statement(text: str, line: int | None) -> bool:
 
 def _parses_with_newer_grammar(text: str) -> bool:
     try:
-        # lazy: libcst loads only for a file the standard parser refuses
+        # libcst is heavy: loaded only for a file the running Python's ast cannot parse
         import libcst
 
         libcst.parse_module(text)
@@ -320,6 +320,10 @@ class SourceCache:
         if cached is not None:
             return cached
         return self._load(path, python=False)
+
+    def already_read(self, path: Path) -> TextFile | None:
+        """The file when something in this run has read it, else None; never reads it."""
+        return self._files.get(path)
 
     def problems(self) -> list[TextFile]:
         return [f for f in self._files.values() if f.problem is not None]

@@ -33,22 +33,16 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from fixer import verify_env
+from fixer.discovery import discover
 from fixer.django_runner import find_python
 from fixer.errors import DjfixError, UsageError
-from fixer.project import ProjectModel, discover
+from fixer.project import ProjectModel
 from fixer.sources import COPY_SKIP_DIRS
 from fixer.verify_process import stop_all
-from fixer.verify_steps import (
-    STEP_NAMES,
-    Run,
-    Step,
-    run_steps,
-    serving_overrides,
-)
+from fixer.verify_run import Run, Step, serving_overrides
+from fixer.verify_steps import run_steps
 
 __all__ = [
-    "STEP_NAMES",
-    "Step",
     "VerifyReport",
     "render_json",
     "render_table",

@@ -25,7 +25,7 @@ from fixer.parsers.commands import server_invocations
 from fixer.parsers.dockerfile import Dockerfile, Instruction
 from fixer.parsers.shell import ScriptCommand, split_shell
 from fixer.project import ProjectModel, database_url_reads, settings_chain
-from fixer.settings_eval import EnvDict, EnvRef
+from fixer.settings_values import EnvDict, EnvRef
 
 #: a loopback port nothing listens on (port 1, tcpmux, is never served here)
 CLOSED_HOST = "127.0.0.1"

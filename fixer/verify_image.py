@@ -25,7 +25,7 @@ from fixer.verify_process import (
     listening,
     run_command,
 )
-from fixer.verify_steps import START_TIMEOUT, Run, Step, serving_overrides
+from fixer.verify_run import START_TIMEOUT, Run, Step, serving_overrides
 
 BUILD_TIMEOUT = 1800
 

@@ -19,8 +19,10 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from fixer.discovery import discover
+from fixer.discovery.dependencies import lowest_version
 from fixer.errors import DjfixError
-from fixer.project import DependencySource, ProjectModel, discover, lowest_version
+from fixer.project import DependencySource, ProjectModel
 from fixer.verify_env import server_command
 
 #: the Python versions each Django release supports (first, last)

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from fixer.project import ProjectModel, discover
+from fixer.discovery import discover
+from fixer.project import ProjectModel
 
 PROJECTS = Path(__file__).parent / "projects"
 

@@ -337,7 +337,7 @@ def test_dotenv_values_read_back_by_django_environ(tmp_path):
 
 
 def test_settings_package_with_empty_init_is_guessed_to_its_module(tmp_path):
-    from fixer.project import discover
+    from fixer.discovery import discover
 
     write_tree(
         tmp_path,

@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from fixer.cli import app
-from fixer.project import discover
+from fixer.discovery import discover
 from tests.conftest import PROJECTS
 
 pytestmark = pytest.mark.slow

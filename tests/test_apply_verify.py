@@ -17,16 +17,17 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from fixer import apply_verify, handover, pr
+from fixer import apply_verify, handover, pr_body
 from fixer.apply_verify import plan_verified
 from fixer.checks import Selection, resolve_selection
 from fixer.cli import app
 from fixer.config import effective_options
+from fixer.discovery import discover
 from fixer.errors import DjfixError, UsageError
 from fixer.fixes import item09_deploy_check, item11_db_connections
-from fixer.project import discover
 from fixer.report import render_apply_summary
-from fixer.verify import STEP_NAMES, Step, VerifyReport
+from fixer.verify import VerifyReport
+from fixer.verify_run import STEP_NAMES, Step
 from tests.conftest import MINIMAL_MANAGE, write_tree
 from tests.test_apply import SETTINGS
 
@@ -364,7 +365,7 @@ def test_two_items_breaking_one_step_hand_over_nothing(project, monkeypatch):
 def test_the_pr_body_carries_the_table_and_the_commands(project, monkeypatch):
     breaking(monkeypatch, item09_deploy_check, "BOOT_FLAG = BREAK_BOOT")
     result = run(project, FakeVerify())
-    body = pr.render_body(result)
+    body = pr_body.render_body(result)
     assert (
         "| # | Step | Before | After |\n"
         "|---:|---|---|---|\n"
@@ -548,7 +549,7 @@ def test_the_how_to_verify_block_runs_as_written(tmp_path):
     )
     assert result.verification.passes(), result.verification.summary()
     delivery = handover.deliver(result, stay=True)
-    body = pr.render_body(result, delivery=delivery)
+    body = pr_body.render_body(result, delivery=delivery)
     how = body.split("## How to verify")[1]
     block = re.search(r"```sh\n(.*?)```", how, re.S).group(1)
     assert block.splitlines() == result.verification.commands()

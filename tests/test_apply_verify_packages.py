@@ -12,7 +12,7 @@ import pytest
 from fixer.apply_verify import added_requirements, install_added, plan_verified
 from fixer.checks import Selection
 from fixer.config import effective_options
-from fixer.project import discover
+from fixer.discovery import discover
 from tests.test_apply_projects import copy_into_git
 
 pytestmark = pytest.mark.slow

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from fixer import handover, pr
+from fixer import handover, pr_body
 from fixer.apply import plan
 from fixer.checks import ITEM_TITLES, Selection
 from fixer.config import effective_options
-from fixer.project import discover
+from fixer.discovery import discover
 
 pytestmark = pytest.mark.slow
 
@@ -133,7 +133,7 @@ def test_every_commit_leaves_settings_that_parse_and_the_last_is_the_plan(delive
 
 def test_pr_body_lists_the_commits_and_where_each_secret_was(delivered):
     _, result, delivery = delivered
-    body = pr.render_body(result, delivery=delivery)
+    body = pr_body.render_body(result, delivery=delivery)
     listed = [ln for ln in body.split("## Commits")[1].split("\n## ")[0].splitlines() if ln]
     assert listed[0].startswith("In the order djfix planned the items: 5 to 13 first")
     assert len(listed) == 1 + len(delivery.commits)

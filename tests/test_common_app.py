@@ -30,9 +30,10 @@ from fixer.checks import (
     item13_startup_probes,
 )
 from fixer.config import Config
+from fixer.discovery import discover
 from fixer.errors import UsageError
 from fixer.fixes import common_app
-from fixer.project import ProjectModel, discover
+from fixer.project import ProjectModel
 from tests.conftest import MINIMAL_MANAGE, PROJECTS, findings_of, write_tree
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -18,7 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from fixer.cli import app
-from fixer.project import discover
+from fixer.discovery import discover
 from tests import test_runtime_projects
 from tests.test_apply_projects import copy_into_git
 from tests.test_runtime_projects import (

@@ -14,8 +14,8 @@ from fixer.checks import Selection
 from fixer.checks import item03_app_server as item03
 from fixer.checks import item05_environment as item05
 from fixer.config import Config, effective_options
+from fixer.discovery import discover
 from fixer.fixes import item04_compose as compose_fix
-from fixer.project import discover
 from tests import schemas
 from tests.conftest import PROJECTS, findings_of
 

@@ -19,11 +19,11 @@ from fixer.checks import item02_image as item02
 from fixer.checks import item03_app_server as item03
 from fixer.checks import item04_static_files as item04
 from fixer.config import Config, effective_options
+from fixer.discovery import discover
 from fixer.fix_context import rediscover
 from fixer.fixes import item01_dockerfile as container
 from fixer.parsers.dockerfile import parse_dockerfile
 from fixer.parsers.shell import split_shell
-from fixer.project import discover
 from tests.conftest import MINIMAL_MANAGE, PROJECTS, findings_of, write_tree
 
 GOLDEN = Path(__file__).parent / "golden" / "docker"

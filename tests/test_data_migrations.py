@@ -18,8 +18,8 @@ from fixer import apply
 from fixer.checks import Selection
 from fixer.checks import item12_initial_data as item12
 from fixer.cli import app as cli_app
+from fixer.discovery import discover
 from fixer.fixes import item12_initial_data as data_migrations
-from fixer.project import discover
 from tests import test_apply_projects, test_runtime_projects
 from tests.test_apply_projects import copy_into_git, production_env
 from tests.test_check_docs import before_and_after, example_diff

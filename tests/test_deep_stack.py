@@ -74,7 +74,7 @@ MANAGE = (
 
 
 def test_discovery_reads_a_deeply_nested_settings_module(tmp_path):
-    from fixer.project import discover
+    from fixer.discovery import discover
 
     write_tree(
         tmp_path,

@@ -3,8 +3,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from fixer import django_runner
+from fixer.discovery import discover
 from fixer.django_runner import Change, parse_makemigrations
-from fixer.project import discover
 from tests.conftest import PROJECTS
 
 

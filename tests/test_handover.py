@@ -483,7 +483,7 @@ def test_real_plan_delivered(tmp_path):
     from fixer.apply import plan
     from fixer.checks import Selection
     from fixer.config import effective_options
-    from fixer.project import discover
+    from fixer.discovery import discover
     from tests.conftest import MINIMAL_MANAGE
     from tests.test_apply import SETTINGS as REAL_SETTINGS
 

@@ -139,8 +139,8 @@ def generated_files(repo: Path) -> dict[str, str]:
     Rendered even where `djfix apply` kept the project's own Dockerfile (deploy_ready's passes the
     checklist), so the image built is always the generated one."""
     from fixer.config import Config, effective_options
+    from fixer.discovery import discover
     from fixer.fixes import item01_dockerfile as container
-    from fixer.project import discover
 
     return container.render(discover(repo), effective_options(Config()))
 
@@ -357,7 +357,7 @@ def xfail_if_probes_block_the_event_loop(built: Built) -> None:
 def api_environment(built: Built, database: str, search_url: str, monkeypatch) -> dict[str, str]:
     """The runtime suite's environment for the built project. Its MySQL lookup reads the test
     project by folder name: the shapes under containers/ are looked up at their own path."""
-    from fixer.project import discover
+    from fixer.discovery import discover
 
     def uses_mysql(project) -> bool:
         return any(s.kind == "mysql" for s in discover(PROJECTS / built.name).services)

@@ -10,9 +10,9 @@ import pytest
 from fixer import django_runner
 from fixer.apply import plan, write
 from fixer.checks import Selection
+from fixer.discovery import discover
 from fixer.fixes.item06_migrations import plan_merge, python_option
 from fixer.migration_graph import build_graph
-from fixer.project import discover
 from tests.conftest import PROJECTS, write_tree
 
 ITEM6 = Selection(select={f"DJ06{n}" for n in range(8)})

@@ -31,7 +31,7 @@ try:
 except ImportError:  # Python 3.10
     import tomli as tomllib
 
-from fixer import pr
+from fixer import pr, pr_body
 from fixer.apply import ApplyResult, ItemSummary, plan
 from fixer.checks import Selection
 from fixer.errors import UsageError
@@ -1003,7 +1003,7 @@ def _fake_result(tmp_path: Path) -> ApplyResult:
 
 
 def test_body_for_a_hand_made_result(tmp_path):
-    body = pr.render_body(_fake_result(tmp_path))
+    body = pr_body.render_body(_fake_result(tmp_path))
     assert body == textwrap.dedent(
         """\
         djfix checked this repository against its 13-item deploy checklist and fixed what it could: 2 items fixed, one commit per item. Review each commit on its own.
@@ -1066,8 +1066,8 @@ def test_body_for_a_hand_made_result(tmp_path):
 def test_body_uses_pytest_when_the_project_does(tmp_path):
     result = _fake_result(tmp_path)
     (tmp_path / "pytest.ini").write_text("[pytest]\nDJANGO_SETTINGS_MODULE = mysite.settings\n")
-    assert "# the project's tests\npython -m pytest\n" in pr.render_body(result)
-    assert "# the project's tests\nmake test\n" in pr.render_body(result, test_cmd="make test")
+    assert "# the project's tests\npython -m pytest\n" in pr_body.render_body(result)
+    assert "# the project's tests\nmake test\n" in pr_body.render_body(result, test_cmd="make test")
 
 
 SETTINGS = """\
@@ -1100,7 +1100,7 @@ def test_body_from_a_real_plan(make_project):
         }
     )
     result = plan(project, Selection(), effective_options(Config()))
-    body = pr.render_body(result)
+    body = pr_body.render_body(result)
 
     rows = re.findall(r"^\| (\d+) \| ([^|]+) \|", body, re.M)
     assert [(int(n), t.strip()) for n, t in rows] == list(ITEM_TITLES.items())
@@ -1156,7 +1156,7 @@ def test_propose_opens_then_updates(github, checkout, tmp_path, monkeypatch):
         "title": pr.DEFAULT_TITLE,
         "head": "djfix/deploy-ready",
         "base": "main",
-        "body": pr.render_body(result),
+        "body": pr_body.render_body(result),
     }
     assert github.requests[-1].method == "PATCH"
     assert github.requests[-1].body["title"] == "t2"

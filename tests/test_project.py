@@ -2,8 +2,10 @@ from __future__ import annotations
 
 import pytest
 
+from fixer.discovery import discover
+from fixer.discovery.dependencies import lowest_version
+from fixer.discovery.services import mask_url
 from fixer.errors import UsageError
-from fixer.project import discover, lowest_version, mask_url
 from tests.conftest import PROJECTS, write_tree
 
 SETTINGS = """\

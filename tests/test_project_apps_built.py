@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from fixer.analysis import startup_code
 from fixer.checks import item10_startup_queries as item10
-from fixer.project import discover
+from fixer.discovery import discover
 from tests.conftest import PROJECTS, findings_of
 
 PLUGIN_APPS = PROJECTS / "plugin_apps"

@@ -409,7 +409,7 @@ def test_sarif_fixes_are_the_planned_changes(tmp_path):
     from fixer.apply import plan
     from fixer.checks import Selection
     from fixer.config import Config, effective_options
-    from fixer.project import discover
+    from fixer.discovery import discover
 
     project_dir = Path(shutil.copytree(PROJECTS / "legacy_single", tmp_path / "p"))
     sarif = json.loads(run("check", str(project_dir), "--format", "sarif").stdout)

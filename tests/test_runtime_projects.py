@@ -28,7 +28,7 @@ import pytest
 from typer.testing import CliRunner
 
 from fixer.cli import app
-from fixer.project import discover
+from fixer.discovery import discover
 from tests import test_apply_projects
 from tests.conftest import PROJECTS
 from tests.test_apply_projects import OLD_DJANGO, copy_into_git

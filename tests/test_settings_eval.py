@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fixer.settings_eval import EnvDict, EnvRef, Unknown, evaluate_settings, is_literal
+from fixer.settings_eval import evaluate_settings
+from fixer.settings_values import EnvDict, EnvRef, Unknown, is_literal
 from fixer.sources import SourceCache
 from tests.conftest import write_tree
 

@@ -18,7 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from fixer.cli import app
-from fixer.project import discover
+from fixer.discovery import discover
 from tests.test_apply_projects import copy_into_git, git, production_env, project_env
 
 pytestmark = pytest.mark.slow
@@ -155,14 +155,14 @@ def test_legacy_reads(tmp_path: Path) -> None:
 
 
 def test_pr_commands_use_the_variables_the_settings_read(tmp_path: Path) -> None:
-    from fixer import pr
+    from fixer import pr_body
     from fixer.apply import plan
     from fixer.checks import Selection
     from fixer.config import Config, effective_options
 
     repo = copy_into_git("legacy_reads", tmp_path)
     result = plan(discover(repo), Selection(), effective_options(Config()))
-    body = pr.render_body(result)
+    body = pr_body.render_body(result)
     assert "  DJANGO_SECRET_KEY=\"$(python -c 'import secrets;" in body
     assert "  DJANGO_ALLOWED_HOSTS=example.com \\\n" in body
     assert "  SECRET_KEY=" not in body and "  ALLOWED_HOSTS=" not in body

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from fixer.project import discover
+from fixer.discovery import discover
 from fixer.urls import MAX_DEPTH, read_urlconf
 
 PROJECTS = Path(__file__).parent / "projects"

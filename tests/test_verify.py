@@ -15,7 +15,8 @@ from typer.testing import CliRunner
 
 from fixer import verify_env
 from fixer.cli import app
-from fixer.verify import Step, VerifyReport, render_json, render_table
+from fixer.verify import VerifyReport, render_json, render_table
+from fixer.verify_run import Step
 from fixer.verify_steps import URL_LISTER
 from tests.conftest import PROJECTS
 
@@ -505,7 +506,7 @@ def test_python_without_django_exits_2(tmp_path):
 
 
 def test_env_names_of_a_test_project_come_from_its_settings():
-    from fixer.project import discover
+    from fixer.discovery import discover
 
     names = set(verify_env.settings_variables(discover(PROJECTS / "deploy_ready")))
     assert names == {

@@ -9,8 +9,8 @@ from typer.testing import CliRunner
 
 from fixer import verify_install
 from fixer.cli import app
+from fixer.discovery import discover
 from fixer.errors import DjfixError
-from fixer.project import discover
 from tests.conftest import PROJECTS
 
 MACHINE = {(3, 6): "/py36", (3, 10): "/py310", (3, 11): "/py311", (3, 13): "/py313"}

@@ -60,7 +60,7 @@ def database_url(name: str, database: str) -> str:
 
 
 def uses_mysql_name(name: str) -> bool:
-    from fixer.project import discover
+    from fixer.discovery import discover
 
     source = EXAMPLE if name == "legacy_project" else PROJECTS / name
     return any(s.kind == "mysql" for s in discover(source).services)

@@ -4,7 +4,8 @@ command, the project's WSGI/ASGI modules, and what Channels brings with it.
 
 from __future__ import annotations
 
-from fixer.project import ProjectModel, lowest_version
+from fixer.discovery.dependencies import lowest_version
+from fixer.project import ProjectModel
 
 APP_SERVERS = ("gunicorn", "uvicorn", "daphne", "hypercorn", "granian")
 PROCESS_MANAGERS = ("supervisord", "circus", "honcho")

@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 from fixer.project import ProjectModel
-from fixer.settings_eval import EnvDict, EnvRef
+from fixer.settings_values import EnvDict, EnvRef
 
 #: a throwaway SQLite database: collectstatic never connects, the settings only parse the URL
 BUILD_DATABASE_URL = "sqlite:////tmp/build-only.sqlite3"

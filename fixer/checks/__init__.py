@@ -153,7 +153,7 @@ _SUPPRESS = re.compile(r"#\s*djfix:\s*ignore(?:\[([A-Za-z0-9_, -]+)\])?")
 def _suppressed(project, finding: Finding) -> bool:
     if not finding.path or not finding.line:
         return False
-    f = project.cache._files.get(project.root / finding.path)
+    f = project.cache.already_read(project.root / finding.path)
     text = f.text if f is not None else None
     if not text:
         return False

@@ -95,7 +95,7 @@ from fixer.checks import Option, rule
 from fixer.findings import Finding, FixSafety, Severity
 from fixer.parsers.dockerfile import Dockerfile, Stage
 from fixer.project import ProjectModel
-from fixer.settings_eval import EnvRef, Unknown
+from fixer.settings_values import EnvRef, Unknown
 from fixer.urls import read_urlconf
 
 ITEM = 4

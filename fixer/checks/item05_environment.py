@@ -116,9 +116,11 @@ from urllib.parse import urlsplit
 
 from fixer import redaction
 from fixer.checks import rule
+from fixer.discovery.services import cache_kind, mask_url
+from fixer.discovery.settings_modules import is_test_settings
 from fixer.findings import Finding, Fix, FixSafety, Severity
-from fixer.project import ProjectModel, cache_kind, is_test_settings, mask_url
-from fixer.settings_eval import EnvDict, EnvRef, EnvUse, SettingsModule, Unknown, is_literal
+from fixer.project import ProjectModel
+from fixer.settings_values import EnvDict, EnvRef, EnvUse, SettingsModule, Unknown, is_literal
 
 ITEM = 5
 TITLE = "Configuration from the environment"

@@ -73,8 +73,9 @@ from typing import Any
 from fixer.checks import Option, rule
 from fixer.findings import Finding, Rule, Severity
 from fixer.project import ProjectModel
-from fixer.settings_eval import EnvRef
-from fixer.urls import Route, UrlConf, read_urlconf
+from fixer.settings_values import EnvRef
+from fixer.url_patterns import Route, UrlConf
+from fixer.urls import read_urlconf
 
 ITEM = 7
 TITLE = "Health endpoint"

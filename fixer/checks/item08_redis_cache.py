@@ -75,9 +75,10 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from fixer.checks import Option, rule
+from fixer.discovery.services import url_kind
 from fixer.findings import Finding, FixSafety, Severity
-from fixer.project import ProjectModel, url_kind
-from fixer.settings_eval import EnvDict, EnvRef, Unknown
+from fixer.project import ProjectModel
+from fixer.settings_values import EnvDict, EnvRef, Unknown
 
 ITEM = 8
 TITLE = "Redis cache is optional"

@@ -105,7 +105,7 @@ from typing import Any
 from fixer.checks import rule
 from fixer.findings import Finding, Fix, FixSafety, Severity
 from fixer.project import ProjectModel
-from fixer.settings_eval import Assignment, EnvDict, EnvRef, Unknown, is_literal
+from fixer.settings_values import Assignment, EnvDict, EnvRef, Unknown, is_literal
 
 ITEM = 9
 TITLE = "check --deploy is clean"

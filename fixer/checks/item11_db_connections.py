@@ -49,7 +49,7 @@ from typing import Any
 from fixer.checks import Option, rule
 from fixer.findings import Finding, Fix, FixSafety, Severity
 from fixer.project import ProjectModel
-from fixer.settings_eval import EnvDict, EnvRef, Unknown
+from fixer.settings_values import EnvDict, EnvRef, Unknown
 
 ITEM = 11
 TITLE = "Persistent DB connections"

@@ -21,8 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from fixer.analysis.services import networked
+from fixer.discovery.walk import SKIP_DIRS
 from fixer.errors import UsageError
-from fixer.project import SKIP_DIRS, ProjectModel, Service, database_url_reads
+from fixer.project import ProjectModel, Service, database_url_reads
 from fixer.templating import render
 
 DEFAULT_LABEL = "common"

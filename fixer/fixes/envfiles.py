@@ -19,10 +19,10 @@ from codemods import settings_env
 from codemods.dependencies.declare import add_packages
 from codemods.dependencies.versions import packages_for
 from fixer import git, redaction
+from fixer.discovery.settings_modules import is_test_settings
 from fixer.fix_context import EnvVar, FixContext, rediscover
 from fixer.fixes.item05_environment import env_plan
-from fixer.project import is_test_settings
-from fixer.settings_eval import EnvRef
+from fixer.settings_values import EnvRef
 from fixer.templating import render
 
 DOTENV = ".env"

@@ -12,9 +12,9 @@ from pathlib import PurePosixPath
 import libcst as cst
 
 from codemods import settings_env
+from fixer.discovery.settings_modules import is_test_settings
 from fixer.fix_context import EnvVar, FixContext, SecretPlace
-from fixer.project import is_test_settings
-from fixer.settings_eval import SettingsModule
+from fixer.settings_values import SettingsModule
 
 
 def production_chain(ctx: FixContext) -> set[str]:

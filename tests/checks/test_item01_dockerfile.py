@@ -4,7 +4,7 @@ import pytest
 
 from fixer.analysis import app_server, compose, image
 from fixer.checks import item01_dockerfile as item01
-from fixer.project import discover
+from fixer.discovery import discover
 from tests.conftest import PROJECTS, findings_of
 
 SETTINGS = """\

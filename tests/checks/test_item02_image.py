@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from fixer.checks import item02_image as item02
-from fixer.project import discover
+from fixer.discovery import discover
 from tests.conftest import PROJECTS, findings_of
 
 SETTINGS = """\

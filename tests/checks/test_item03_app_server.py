@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from fixer.checks import item03_app_server as item03
-from fixer.project import discover
+from fixer.discovery import discover
 from tests.conftest import PROJECTS, findings_of
 
 SETTINGS = """\

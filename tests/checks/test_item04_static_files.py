@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from fixer.checks import item04_static_files as item04
-from fixer.project import discover
+from fixer.discovery import discover
 from tests.conftest import PROJECTS, findings_of
 
 SETTINGS = """\

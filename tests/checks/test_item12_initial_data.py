@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from fixer.checks import item12_initial_data as item12
-from fixer.project import discover
+from fixer.discovery import discover
 from tests.conftest import PROJECTS, findings_of
 
 EXAMPLES = PROJECTS.parent.parent / "examples"

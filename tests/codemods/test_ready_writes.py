@@ -49,7 +49,7 @@ def check(before: str, after: str, tmp_path, handlers=()) -> Result:
             "shop/apps.py": after,
         },
     )
-    from fixer.project import discover
+    from fixer.discovery import discover
 
     assert findings_of(item12, discover(tmp_path)) == []
     return result

@@ -18,8 +18,8 @@ from fixer.apply import plan
 from fixer.changeset import Changeset, journal_path, recover
 from fixer.checks import Selection
 from fixer.config import Config, effective_options
+from fixer.discovery import discover
 from fixer.errors import DjfixError
-from fixer.project import discover
 from tests.reliability.conftest import build, run_djfix, tree_bytes
 
 SECRET_PASSWORD = "pw-for-the-staged-env-7Hq2"

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from fixer import django_runner
-from fixer.project import discover
+from fixer.discovery import discover
 from tests.reliability.conftest import MODELS, build, run_djfix
 
 PLANTED = """\

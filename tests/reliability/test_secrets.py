@@ -129,7 +129,7 @@ def test_pull_request_body_shows_no_secret(repo, monkeypatch):
     from fixer.apply import plan
     from fixer.checks import Selection
     from fixer.config import Config, effective_options
-    from fixer.project import discover
+    from fixer.discovery import discover
 
     result = plan(discover(repo), Selection(), effective_options(Config()))
     delivery = handover.deliver(result, stay=True)

@@ -8,8 +8,8 @@ import urllib.parse
 
 import pytest
 
+from fixer.discovery import discover
 from fixer.fixes import common_app
-from fixer.project import discover
 from tests.conftest import write_tree
 from tests.reliability.conftest import MANAGE
 from tests.test_common_app import load_module

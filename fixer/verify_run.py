@@ -1,0 +1,96 @@
+"""One run of `djfix verify`: the names and results of its steps, what every step shares (the
+copy, the interpreter, the environment, the server command) and the STARTUP_CHECKS setting of the
+steps that serve. Below the steps and the image step, which both build on it."""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fixer import verify_env
+from fixer.project import ProjectModel
+
+STEP_NAMES = {
+    1: "check --deploy",
+    2: "migrations",
+    3: "boot on empty database",
+    4: "migrate",
+    5: "pages with Redis down",
+    6: "database down",
+    7: "collectstatic",
+    8: "image",
+}
+#: seconds a management command may take
+COMMAND_TIMEOUT = 180
+#: seconds a server may take to listen, and a failing start to stop
+START_TIMEOUT = 30
+TAIL_LINES = 15
+
+
+@dataclass
+class Step:
+    number: int
+    name: str
+    status: str  # "pass" | "fail" | "skipped"
+    command: str = ""
+    output: str = ""
+    reason: str = ""
+    note: str = ""  # how the step ran, when that is worth saying (the server it chose...)
+    seconds: float = 0.0
+
+
+@dataclass
+class Run:
+    project: ProjectModel  # discovered on the copy
+    python: str
+    tree: Path
+    work: Path
+    env: verify_env.RunEnv
+    base: dict[str, str]
+    cwd: Path
+    manage: list[str]  # argv prefix of a management command
+    server: verify_env.ServerCommand
+    database_url: str | None
+    build_args: dict[str, str] = field(default_factory=dict)
+    settings_load: bool = True  # step 1 found the settings import (checks ran)
+    static_note: str = ""  # what was done so the served pages find the static manifest
+
+    def environ(self, **overrides: str) -> dict[str, str]:
+        env = dict(self.base)
+        env.update(self.env.values)
+        if self.env.probes:
+            env.setdefault("STARTUP_CHECK_TIMEOUT", "2")
+        env.update(overrides)
+        return env
+
+    def mask(self, text: str) -> str:
+        return verify_env.mask_secret(text, self.env.secrets)
+
+    def tail(self, text: str) -> str:
+        lines = [ln for ln in self.mask(text).rstrip().splitlines()]
+        return "\n".join(lines[-TAIL_LINES:])
+
+    def shown(self, argv: list[str], **env: str) -> str:
+        words = [shlex.quote(a) for a in argv]
+        if words and argv[0] == self.python:
+            words[0] = "python"
+        words = [w.replace(str(self.cwd) + "/", "") for w in words]
+        prefix = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
+        return (prefix + " " if prefix else "") + " ".join(words)
+
+
+def serving_overrides(run: Run) -> tuple[dict[str, str], str]:
+    """STARTUP_CHECKS for the steps that serve (3, 4, 5): on, unless a service the probes
+    would require (a broker, a result backend, a search engine, a channel layer) is down by
+    design in this run; a Redis used only as the cache is optional in the probes."""
+    if not run.env.probes:
+        return {}, ""
+    others = [s for s in run.project.services if s.role not in ("database", "cache")]
+    if others:
+        names = ", ".join(sorted({s.setting for s in others}))
+        return (
+            {"STARTUP_CHECKS": "false"},
+            f"STARTUP_CHECKS=false: {names} is down by design in this run (step 6 runs the probes)",
+        )
+    return {"STARTUP_CHECKS": "true"}, ""
