@@ -23,7 +23,7 @@ from typing import Any
 import libcst as cst
 from libcst.codemod import CodemodContext
 
-from codemods.conn_max_age import (
+from codemods.cst_tools import (
     append_element,
     assigned_name,
     code_of,

@@ -36,9 +36,10 @@ import libcst as cst
 import libcst.matchers as m
 from libcst.codemod import CodemodContext
 
-from codemods.conn_max_age import (
+from codemods.cst_tools import (
     append_element,
     assigned_name,
+    fill_empty,
     literal,
     module_statements,
     prepend_element,
@@ -231,61 +232,6 @@ def _first_string(node: cst.List | cst.Tuple) -> str | None:
         return None
     ok, value = literal(node.elements[0].value)
     return value if ok and isinstance(value, str) else None
-
-
-def _line_break(indent: str) -> cst.ParenthesizedWhitespace:
-    return cst.ParenthesizedWhitespace(
-        first_line=cst.TrailingWhitespace(),
-        empty_lines=[],
-        indent=True,
-        last_line=cst.SimpleWhitespace(indent),
-    )
-
-
-def opening_whitespace(node: cst.List | cst.Tuple) -> cst.BaseParenthesizableWhitespace:
-    return (
-        node.lbracket.whitespace_after
-        if isinstance(node, cst.List)
-        else node.lpar[0].whitespace_after
-    )
-
-
-def with_bracket_whitespace(
-    node: cst.List | cst.Tuple,
-    opening: cst.BaseParenthesizableWhitespace,
-    closing: cst.BaseParenthesizableWhitespace,
-):
-    if isinstance(node, cst.List):
-        return node.with_changes(
-            lbracket=node.lbracket.with_changes(whitespace_after=opening),
-            rbracket=node.rbracket.with_changes(whitespace_before=closing),
-        )
-    return node.with_changes(
-        lpar=[node.lpar[0].with_changes(whitespace_after=opening), *node.lpar[1:]],
-        rpar=[node.rpar[0].with_changes(whitespace_before=closing), *node.rpar[1:]],
-    )
-
-
-def fill_empty(node: cst.List | cst.Tuple, elements: list[cst.Element], unit: str):
-    """An empty list/tuple literal holding `elements`: one per line with a trailing comma when
-    its brackets are on different lines (`[\n    # your apps\n]`, comments kept), else on one
-    line. `unit` is the module's indent."""
-    opening = opening_whitespace(node) if isinstance(node, cst.List) or node.lpar else None
-    if not isinstance(opening, cst.ParenthesizedWhitespace):
-        laid = [
-            e.with_changes(comma=cst.Comma(cst.SimpleWhitespace(""), cst.SimpleWhitespace(" ")))
-            for e in elements[:-1]
-        ]
-        laid.append(elements[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT))
-        return node.with_changes(elements=laid)
-    laid = [
-        e.with_changes(comma=cst.Comma(whitespace_after=_line_break(unit))) for e in elements[:-1]
-    ]
-    laid.append(elements[-1].with_changes(comma=cst.Comma(whitespace_after=_line_break(""))))
-    node = with_bracket_whitespace(
-        node, opening.with_changes(last_line=cst.SimpleWhitespace(unit)), cst.SimpleWhitespace("")
-    )
-    return node.with_changes(elements=laid)
 
 
 class InstallApp(ModuleLevelCommand):

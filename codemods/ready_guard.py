@@ -38,7 +38,7 @@ from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
 from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
-from codemods.conn_max_age import code_of, string_code
+from codemods.cst_tools import code_of, string_code
 from codemods.import_guard import empty_value
 from codemods.module_level import preferred_quote
 

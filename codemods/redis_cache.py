@@ -18,7 +18,7 @@ import libcst as cst
 import libcst.matchers as m
 from libcst.codemod import CodemodContext
 
-from codemods.conn_max_age import (
+from codemods.cst_tools import (
     AnyAssign,
     append_element,
     assigned_name,
