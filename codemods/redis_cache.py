@@ -34,7 +34,7 @@ from codemods.cst_tools import (
     string_code,
 )
 from codemods.module_level import ModuleLevelCommand, preferred_quote
-from codemods.settings_env import strip_credentials
+from codemods.secret_values import strip_credentials
 
 DJANGO_REDIS = "django_redis.cache.RedisCache"
 DJANGO_BUILTIN_REDIS = "django.core.cache.backends.redis.RedisCache"

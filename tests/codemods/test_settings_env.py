@@ -13,7 +13,8 @@ import libcst as cst
 import libcst.matchers as m
 import pytest
 
-from codemods.settings_env import EnvVariable, Plan, Result, ensure_env, transform
+from codemods.env_calls import EnvVariable
+from codemods.settings_env import Plan, Result, ensure_env, transform
 
 INHERITED = Plan(env_source="inherited")
 
