@@ -95,7 +95,7 @@ class PersistentConnections(ModuleLevelCommand):
         self.conn_max_age = conn_max_age
         self.health_checks = health_checks
         self.result = Result("")
-        self._depth = 0
+        self.depth = 0
         self._quote = '"'
         self._unit = "    "
         #: keys set later by `DATABASES[alias][key] = value`, per alias
@@ -114,7 +114,7 @@ class PersistentConnections(ModuleLevelCommand):
                     keys = _databases_subscript(target.target)
                     if keys is not None and len(keys) == 2:
                         self._set_later.setdefault(keys[0], set()).add(keys[1])
-                        self._key_lines.setdefault(keys, []).append(self._line(small))
+                        self._key_lines.setdefault(keys, []).append(self.line_of(small))
                     if isinstance(target.target, cst.Name) and _is_url_call(small.value):
                         self._url_calls[target.target.value] = small.value  # type: ignore[assignment]
         for small, _, _ in module_statements(node):
@@ -142,13 +142,13 @@ class PersistentConnections(ModuleLevelCommand):
         return (keys[0], arg) if _is_url_call(arg) else None  # type: ignore[return-value]
 
     def leave_SimpleStatementLine(self, original, updated):
-        if self._depth or len(updated.body) != 1:
+        if self.depth or len(updated.body) != 1:
             return updated
         update = self._url_update(updated.body[0])
         if update is None:
             return updated
         alias, call = update
-        line = self._line(original)
+        line = self.line_of(original)
         present = self._call_keys(call) | {
             key
             for key in CALL_KEYWORDS.values()
@@ -235,7 +235,7 @@ class PersistentConnections(ModuleLevelCommand):
 
     # -- DATABASES = {...} -------------------------------------------------------------------------
     def leave_Assign(self, original: cst.Assign, updated: cst.Assign) -> cst.Assign:
-        if self._depth or len(updated.targets) != 1:
+        if self.depth or len(updated.targets) != 1:
             return updated
         target = updated.targets[0].target
         if m.matches(target, m.Name("DATABASES")):
@@ -243,7 +243,7 @@ class PersistentConnections(ModuleLevelCommand):
         keys = _databases_subscript(target)
         if keys is None:
             return updated
-        line = self._line(original)
+        line = self.line_of(original)
         label = f"DATABASES[{keys[0]!r}]"
         if len(keys) == 2:
             # DATABASES[alias]["CONN_MAX_AGE"] = 0
@@ -271,14 +271,14 @@ class PersistentConnections(ModuleLevelCommand):
         return updated.with_changes(value=new)
 
     def leave_AnnAssign(self, original: cst.AnnAssign, updated: cst.AnnAssign) -> cst.AnnAssign:
-        if self._depth or updated.value is None:
+        if self.depth or updated.value is None:
             return updated
         if m.matches(updated.target, m.Name("DATABASES")):
             return self._databases(original, updated)
         return updated
 
     def _databases(self, original: AnyAssign, updated: AnyAssign) -> AnyAssign:
-        line = self._line(original)
+        line = self.line_of(original)
         value = updated.value
         if not isinstance(value, cst.Dict) or not isinstance(original.value, cst.Dict):
             self.result.left.append(
@@ -297,7 +297,7 @@ class PersistentConnections(ModuleLevelCommand):
                 self.result.left.append(
                     (
                         "DATABASES",
-                        self._line(originals[i]),
+                        self.line_of(originals[i]),
                         f"it unpacks {describe(element.value)}: those aliases are not visible here",
                     )
                 )
@@ -305,7 +305,7 @@ class PersistentConnections(ModuleLevelCommand):
             ok, alias = literal(element.key)
             label = f"DATABASES[{alias!r}]" if ok else f"DATABASES[{code_of(element.key)}]"
             alias = alias if ok else None
-            entry_line = self._line(originals[i])
+            entry_line = self.line_of(originals[i])
             entry = element.value
             new: cst.BaseExpression | None
             if isinstance(entry, cst.Dict):
@@ -314,7 +314,7 @@ class PersistentConnections(ModuleLevelCommand):
                 if single_line:
                     indent, closing, flag = self._unit * 2, self._unit, True
                 else:
-                    column = self._column(originals[i])
+                    column = self.column_of(originals[i])
                     if column is None:
                         self.result.left.append((label, entry_line, "its position is unknown"))
                         continue

@@ -40,7 +40,7 @@ class EnvReads(ModuleLevelCommand):
         super().__init__(context)
         self.plan = plan
         self.result = result
-        self._depth = 0
+        self.depth = 0
         self._target_depth = 0
         self.uses_env = False
         self.aliases: dict[str, str] = dict(plan.inherited_aliases)
@@ -142,7 +142,7 @@ class EnvReads(ModuleLevelCommand):
 
     # -- environment reads ------------------------------------------------------------------------
     def leave_Subscript(self, original: cst.Subscript, updated: cst.Subscript):
-        if not self.plan.convert or self._depth or self._target_depth or self._outside_only():
+        if not self.plan.convert or self.depth or self._target_depth or self._outside_only():
             return updated
         if self.qualify(updated.value) != "os.environ" or len(updated.slice) != 1:
             return updated
@@ -157,7 +157,7 @@ class EnvReads(ModuleLevelCommand):
         return self.env_call(None, var)
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
-        if not self.plan.convert or self._depth or self._outside_only():
+        if not self.plan.convert or self.depth or self._outside_only():
             return updated
         qualified = self.qualify(updated.func)
         if qualified in ("os.environ.get", "os.getenv"):
@@ -202,7 +202,7 @@ class EnvReads(ModuleLevelCommand):
         return call.with_changes(func=call.func.with_changes(value=read), args=args)  # type: ignore[union-attr]
 
     def leave_Comparison(self, original: cst.Comparison, updated: cst.Comparison):
-        if not self.plan.convert or self._depth or len(updated.comparisons) != 1:
+        if not self.plan.convert or self.depth or len(updated.comparisons) != 1:
             return updated
         if self._outside_only():
             return updated
@@ -439,8 +439,8 @@ class EnvReads(ModuleLevelCommand):
         target = node.targets[0].target if len(node.targets) == 1 else None
         # where a secret being read is assigned, for "Secrets to rotate"
         self._setting_name = target.value if isinstance(target, cst.Name) else None
-        self._setting_line = self._line(node)
-        if not self._depth and isinstance(target, cst.Name):
+        self._setting_line = self.line_of(node)
+        if not self.depth and isinstance(target, cst.Name):
             self.current_setting = target.value
         return True
 

@@ -93,8 +93,8 @@ class GuardImportQueries(ModuleLevelCommand):
     def leave_SimpleStatementLine(
         self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine
     ) -> cst.BaseStatement:
-        line = self._line(original)
-        if self._depth or line not in self.lines:
+        line = self.line_of(original)
+        if self.depth or line not in self.lines:
             return updated
         if len(updated.body) != 1 or not m.matches(
             updated.body[0], m.Assign(targets=[m.AssignTarget(m.Name())])

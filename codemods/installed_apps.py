@@ -276,7 +276,7 @@ class InstallApp(ModuleLevelCommand):
         ] + [small for _, small, inside in unpacked if inside]
         top_unpacked = [(index, small) for index, small, inside in unpacked if not inside]
         if top_unpacked and not replaced and (not top or top_unpacked[-1][0] >= top[-1][0]):
-            return _Computed(statements.last_touch(name), self._line(top_unpacked[-1][1]))
+            return _Computed(statements.last_touch(name), self.line_of(top_unpacked[-1][1]))
         if not top:
             if replaced:
                 return (
@@ -317,7 +317,7 @@ class InstallApp(ModuleLevelCommand):
         if listed and not all(listed):
             self.result.present.add(INSTALLED_APPS)
             return  # already installed
-        line = found.line if isinstance(found, _Computed) else self._line(found[1])
+        line = found.line if isinstance(found, _Computed) else self.line_of(found[1])
         if listed:
             self.result.left.append(
                 (
@@ -351,7 +351,7 @@ class InstallApp(ModuleLevelCommand):
             return
         # first, so that its ready() (the startup probes) runs before any other app's
         self._edits.setdefault(first.node, []).append(("prepend", self.app))
-        self.result.rewritten.append((INSTALLED_APPS, self._line(first.statement)))
+        self.result.rewritten.append((INSTALLED_APPS, self.line_of(first.statement)))
         self.result.present.add(INSTALLED_APPS)
 
     def _plan_after(self, computed: _Computed, name: str, value: str) -> None:
@@ -377,7 +377,7 @@ class InstallApp(ModuleLevelCommand):
         family = {name, *(n for leaf in leaves for n in leaf.via)}
         strings = [value for small, _ in statements.touching(family) for value in _strings(small)]
         strings += [value for leaf in leaves for value in _strings(leaf.node)]
-        line = self._line(statement)
+        line = self.line_of(statement)
         first = leaves[0]
         if self.middleware in strings:
             self.result.present.add(name)
@@ -406,7 +406,7 @@ class InstallApp(ModuleLevelCommand):
         edits = self._edits.setdefault(first.node, [])
         if ("prepend", self.middleware) not in edits:
             edits.append(("prepend", self.middleware))
-        self.result.rewritten.append((name, self._line(first.statement)))
+        self.result.rewritten.append((name, self.line_of(first.statement)))
         self.result.present.add(name)
 
     # -- rewriting ---------------------------------------------------------------------------------

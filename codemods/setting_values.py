@@ -50,7 +50,7 @@ class SettingValues(EnvReads):
 
     def leave_Assign(self, original: cst.Assign, updated: cst.Assign):
         current, self.current_setting = self.current_setting, None
-        if not self.plan.convert or self._depth or len(updated.targets) != 1:
+        if not self.plan.convert or self.depth or len(updated.targets) != 1:
             return updated
         if self.plan.only is not None and current not in self.plan.only:
             return updated
@@ -58,7 +58,7 @@ class SettingValues(EnvReads):
         if not isinstance(target, cst.Name) or not target.value.isupper():
             return updated
         name = target.value
-        line = self._line(original)
+        line = self.line_of(original)
         if name == "SECRET_KEY":
             updated = self._required_secret_key(updated)
         if self.block_depth:

@@ -127,7 +127,7 @@ class SettingsToEnv(SettingValues):
 
     # -- settings assignments ---------------------------------------------------------------------
     def leave_SimpleStatementLine(self, original, updated):
-        if not self.plan.convert or self._depth or self.plan.only is not None:
+        if not self.plan.convert or self.depth or self.plan.only is not None:
             return updated
         if self.environs_env and len(updated.body) == 1:
             small = updated.body[0]
@@ -145,7 +145,7 @@ class SettingsToEnv(SettingValues):
     def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
         self.result.code = ""
         if self.plan.convert and self.plan.config and self.plan.only is None:
-            self._top_lines = [self._line(stmt) for stmt in original.body]
+            self._top_lines = [self.line_of(stmt) for stmt in original.body]
             updated = self._database_url_precedence(updated)
         if not self.uses_env and not self.environs_env:
             return updated
