@@ -1,7 +1,8 @@
-"""One module of a local app as the startup-query codemods (`ready_guard`, `lazy_queries`)
-see it: parsed twice (`ast` for the item-10 scanner, libcst with positions to rewrite), the
-names a body binds and reads, what the module imports and binds at module level, and the
-blank-line bookkeeping of statements they insert.
+"""One module of a local app as the startup-query codemods (`ready_guard`, `lazy_queries`,
+`import_guard`) see it: parsed twice (`ast` for the item-10 scanner, libcst with positions to
+rewrite), the names a body binds and reads, what the module imports and binds at module level,
+the empty value a query result stands for on a new database, and the blank-line bookkeeping of
+statements they insert.
 """
 
 from __future__ import annotations
@@ -208,3 +209,45 @@ def padded(lines: Sequence[cst.EmptyLine], blank: int) -> list[cst.EmptyLine]:
             break
         have += 1
     return [cst.EmptyLine() for _ in range(max(blank - have, 0))] + list(lines)
+
+
+# -- the value a query gives on an empty database ------------------------------------------------
+
+#: the empty value a failed evaluation stands for, by the outermost call or method
+_EMPTY_BY_CALL = {
+    "list": "[]",
+    "sorted": "[]",
+    "tuple": "()",
+    "set": "set()",
+    "frozenset": "frozenset()",
+    "dict": "{}",
+    "len": "0",
+    "bool": "False",
+}
+_EMPTY_BY_METHOD = {
+    "count": "0",
+    "exists": "False",
+    "first": "None",
+    "last": "None",
+    "get": "None",
+    "latest": "None",
+    "earliest": "None",
+    "aggregate": "{}",
+    "in_bulk": "{}",
+}
+
+
+def empty_value(expr: cst.BaseExpression) -> str | None:
+    """The value an evaluation of `expr` gives on an empty database, or None if unknown."""
+    if isinstance(expr, cst.ListComp):
+        return "[]"
+    if isinstance(expr, cst.SetComp):
+        return "set()"
+    if isinstance(expr, cst.DictComp):
+        return "{}"
+    if isinstance(expr, cst.Call):
+        if isinstance(expr.func, cst.Name):
+            return _EMPTY_BY_CALL.get(expr.func.value)
+        if isinstance(expr.func, cst.Attribute):
+            return _EMPTY_BY_METHOD.get(expr.func.attr.value)
+    return None

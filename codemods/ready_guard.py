@@ -36,6 +36,7 @@ from codemods.app_module import (
     Key,
     ParsedModule,
     blank_run,
+    empty_value,
     module_bindings,
     module_imports,
     padded,
@@ -43,7 +44,6 @@ from codemods.app_module import (
     scan_names,
 )
 from codemods.cst_tools import code_of, string_code
-from codemods.import_guard import empty_value
 from codemods.lazy_queries import ImportTimePlanner, LazyPlan, LazyRewrite
 from codemods.module_level import preferred_quote
 
