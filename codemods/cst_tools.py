@@ -11,6 +11,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any, TypeVar
 
 import libcst as cst
+import libcst.matchers as m
 
 _EOL = cst.TrailingWhitespace()  # a line end without a comment
 AnyAssign = TypeVar("AnyAssign", cst.Assign, cst.AnnAssign)
@@ -327,3 +328,36 @@ def fill_empty(node: cst.List | cst.Tuple, elements: list[cst.Element], unit: st
         node, opening.with_changes(last_line=cst.SimpleWhitespace(unit)), cst.SimpleWhitespace("")
     )
     return node.with_changes(elements=laid)
+
+
+# -- comments of a literal that is rewritten -------------------------------------------------------
+
+
+def comments_in(node: cst.CSTNode) -> list[cst.Comment]:
+    """The comments inside node (its whitespace, commas and brackets included), in source
+    order."""
+    return [c for c in m.findall(node, m.Comment()) if isinstance(c, cst.Comment)]
+
+
+def as_list(node: cst.List | cst.Tuple) -> cst.List:
+    """A list literal with the elements of a list or parenthesized tuple literal, its layout,
+    commas and comments kept."""
+    if isinstance(node, cst.List) or not node.lpar:
+        return node if isinstance(node, cst.List) else cst.List(elements=node.elements)
+    return cst.List(
+        elements=node.elements,
+        lbracket=cst.LeftSquareBracket(whitespace_after=node.lpar[0].whitespace_after),
+        rbracket=cst.RightSquareBracket(whitespace_before=node.rpar[-1].whitespace_before),
+    )
+
+
+def with_comment_lines(
+    ws: cst.BaseParenthesizableWhitespace, comments: Sequence[cst.Comment], unit: str
+) -> cst.ParenthesizedWhitespace:
+    """The whitespace before an element of a literal, with `comments` on lines of their own
+    right above the element, at its indent. Whitespace without a line break (the element
+    follows on the same line) becomes a line break indented by `unit`."""
+    if not isinstance(ws, cst.ParenthesizedWhitespace):
+        ws = line_break(unit)
+    lines = [cst.EmptyLine(indent=ws.indent, whitespace=ws.last_line, comment=c) for c in comments]
+    return ws.with_changes(empty_lines=[*ws.empty_lines, *lines])

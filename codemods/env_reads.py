@@ -51,6 +51,7 @@ class EnvReads(ModuleLevelCommand):
         # when env comes from elsewhere
         self.env_has_scheme: bool | None = None
         self.quote = '"'  # the quote the module uses most, set by visit_Module
+        self.unit = "    "  # the module's indent, set by visit_Module
         self._guards: list[str] = []  # the tests of the `if` blocks around the node
         self.current_setting: str | None = None  # the setting whose assignment is being visited
         # the setting being assigned and the dict keys inside it, to name where a secret was

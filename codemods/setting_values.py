@@ -283,6 +283,14 @@ class SettingValues(EnvReads):
                         ",".join(literal) or None,
                     )
                 )
+                if cst_tools.comments_in(value):
+                    # the author's comments live in the literal's whitespace: it stays the
+                    # default as written, not a list rebuilt from its values
+                    return self.env_call(
+                        "list",
+                        "ALLOWED_HOSTS",
+                        default_node=cst_tools.as_list(value),  # type: ignore[arg-type]
+                    )
                 return self.env_call("list", "ALLOWED_HOSTS", list(literal))
             return None
         if name == "DATABASES" and isinstance(value, cst.Dict):
@@ -306,22 +314,45 @@ class SettingValues(EnvReads):
             if not ok or not isinstance(alias, str) or not isinstance(element.value, cst.Dict):
                 elements.append(element)
                 continue
-            new_value = self._database_entry(alias, element.value, line)
-            if new_value is None:
+            new = self._database_entry(alias, element.value, line)
+            if new is None:
                 elements.append(element)
                 continue
+            new_value, comments = new
             changed = True
+            if comments:
+                node = self._comments_above(node, elements, comments)
             elements.append(element.with_changes(value=new_value))
         return node.with_changes(elements=elements) if changed else None
 
-    def _database_entry(self, alias: str, entry: cst.Dict, line: int):
+    def _comments_above(
+        self, node: cst.Dict, before: list[cst.BaseDictElement], comments: list[cst.Comment]
+    ) -> cst.Dict:
+        """`node` with `comments` above its element that follows `before` (the elements laid
+        out so far): its opening brace's whitespace, or the comma of the element before it."""
+        if not before:
+            ws = cst_tools.with_comment_lines(node.lbrace.whitespace_after, comments, self.unit)
+            return node.with_changes(lbrace=node.lbrace.with_changes(whitespace_after=ws))
+        previous = before[-1]
+        comma = previous.comma if isinstance(previous.comma, cst.Comma) else cst.Comma()
+        ws = cst_tools.with_comment_lines(comma.whitespace_after, comments, self.unit)
+        before[-1] = previous.with_changes(comma=comma.with_changes(whitespace_after=ws))
+        return node
+
+    def _database_entry(
+        self, alias: str, entry: cst.Dict, line: int
+    ) -> tuple[cst.BaseExpression, list[cst.Comment]] | None:
+        """The entry read from a database URL, and the comments to put above its key (those
+        the new value has no place for); None when it cannot be one URL."""
         values: dict[str, cst.BaseExpression] = {}
         others: list[cst.BaseDictElement] = []
+        folded: list[cst.DictElement] = []  # the keys that go into the URL
         for element in entry.elements:
             if isinstance(element, cst.DictElement):
                 ok, key = cst_tools.literal(element.key)
                 if ok and key in DB_URL_KEYS:
                     values[key] = element.value
+                    folded.append(element)
                     continue
             others.append(element)
         prefix = "" if alias == "default" else f"{alias.upper()}_"
@@ -397,11 +428,25 @@ class SettingValues(EnvReads):
         )
         call = self.env_call("db", var, default_node=default_node)
         if not others:
-            return call
-        # the spread takes the place (and the comma with its line break) of the first key
+            # the entry becomes one call: the comments inside it go above its key
+            return call, cst_tools.comments_in(entry)
+        # the spread takes the place (and the comma with its line break) of the first key; the
+        # comments of the other keys folded into the URL go on lines of their own after it
         first = entry.elements[0]
         spread = cst.StarredDictElement(value=call, comma=first.comma)
-        return entry.with_changes(elements=[spread, *others])
+        moved = [
+            comment
+            for element in folded
+            for comment in cst_tools.comments_in(
+                element.with_changes(comma=cst.MaybeSentinel.DEFAULT)
+                if element is first
+                else element
+            )
+        ]
+        if moved and isinstance(spread.comma, cst.Comma):
+            ws = cst_tools.with_comment_lines(spread.comma.whitespace_after, moved, self.unit)
+            spread = spread.with_changes(comma=spread.comma.with_changes(whitespace_after=ws))
+        return entry.with_changes(elements=[spread, *others]), []
 
     def _caches(self, node: cst.Dict, line: int = 0) -> cst.Dict | None:
         changed = False

@@ -75,6 +75,7 @@ class SettingsToEnv(SettingValues):
         singles = quotes.single + quotes.triple_single
         doubles = quotes.double + quotes.triple_double
         self.quote = "'" if singles > doubles else '"'
+        self.unit = node.default_indent
         for stmt in node.body:
             for small in (
                 getattr(stmt, "body", []) if isinstance(stmt, cst.SimpleStatementLine) else []
