@@ -4,24 +4,30 @@ the environment) and, on Django 4.1 and later, `CONN_HEALTH_CHECKS = True`.
 Pure source -> source. `transform(source)` returns the new source, the aliases it changed and
 the ones it left alone with the reason. It runs after `settings_env`, so `env` (django-environ)
 is available in the module.
-
-The helpers in the first half of this module (`literal`, `string_code`,
-`append_element`, `prepend_element`, `block_dict`, `module_statements`, ...) are shared with the
-other settings codemods: they add elements to dict, list and tuple literals in the author's own
-layout and find the statements that run when a settings module is imported.
 """
 
 from __future__ import annotations
 
-import ast
-from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 import libcst as cst
 import libcst.matchers as m
 from libcst.codemod import CodemodContext
 
+from codemods.cst_tools import (
+    AnyAssign,
+    append_element,
+    block_dict,
+    code_of,
+    deeper,
+    describe,
+    explode_dict,
+    is_multiline,
+    literal,
+    module_statements,
+    string_code,
+)
 from codemods.module_level import ModuleLevelCommand, preferred_quote
 
 CONN_MAX_AGE = "CONN_MAX_AGE"
@@ -35,281 +41,6 @@ class Result:
     code: str
     rewritten: list[tuple[str, int]] = field(default_factory=list)  # (setting, line)
     left: list[tuple[str, int, str]] = field(default_factory=list)  # (setting, line, reason)
-
-
-# -- shared helpers: literals, quotes, and adding elements in the author's layout ------------------
-
-_EOL = cst.TrailingWhitespace()  # a line end without a comment
-AnyAssign = TypeVar("AnyAssign", cst.Assign, cst.AnnAssign)
-Container = TypeVar("Container", cst.Dict, cst.List, cst.Tuple, cst.Set)
-
-
-def literal(node: cst.BaseExpression) -> tuple[bool, Any]:
-    """(True, value) when node is a Python literal, else (False, None)."""
-    try:
-        return True, ast.literal_eval(cst.Module([]).code_for_node(node))
-    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-        return False, None
-
-
-def code_of(node: cst.CSTNode) -> str:
-    return cst.Module([]).code_for_node(node)
-
-
-def string_code(value: str, quote: str, *, raw: bool = False) -> str:
-    """Source of a string literal in the author's quote style."""
-    plain = value.isprintable() and quote not in value
-    if plain and raw and not value.endswith("\\"):
-        return f"r{quote}{value}{quote}"
-    if plain and "\\" not in value:
-        return f"{quote}{value}{quote}"
-    return repr(value)
-
-
-def _open_whitespace(
-    node: cst.Dict | cst.List | cst.Tuple | cst.Set,
-) -> cst.BaseParenthesizableWhitespace | None:
-    if isinstance(node, cst.Dict | cst.Set):
-        return node.lbrace.whitespace_after
-    if isinstance(node, cst.List):
-        return node.lbracket.whitespace_after
-    return node.lpar[0].whitespace_after if node.lpar else None
-
-
-def _clean(ws: cst.BaseParenthesizableWhitespace) -> cst.BaseParenthesizableWhitespace:
-    """A copy of the whitespace between two elements without the comments it carries."""
-    if isinstance(ws, cst.ParenthesizedWhitespace):
-        return ws.with_changes(first_line=cst.TrailingWhitespace(), empty_lines=[])
-    return ws
-
-
-def separator(node: cst.Dict | cst.List | cst.Tuple | cst.Set) -> cst.Comma:
-    """The comma (and line break) the author puts between two elements of this literal."""
-    elements = node.elements
-    if len(elements) >= 2 and isinstance(elements[0].comma, cst.Comma):
-        return cst.Comma(whitespace_after=_clean(elements[0].comma.whitespace_after))
-    ws = _open_whitespace(node)
-    if isinstance(ws, cst.ParenthesizedWhitespace):
-        return cst.Comma(whitespace_after=_clean(ws))
-    return cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
-
-
-def is_multiline(node: cst.Dict | cst.List | cst.Tuple | cst.Set) -> bool:
-    return isinstance(separator(node).whitespace_after, cst.ParenthesizedWhitespace)
-
-
-def _close_whitespace(
-    node: cst.Dict | cst.List | cst.Tuple | cst.Set,
-) -> cst.BaseParenthesizableWhitespace | None:
-    if isinstance(node, cst.Dict | cst.Set):
-        return node.rbrace.whitespace_before
-    if isinstance(node, cst.List):
-        return node.rbracket.whitespace_before
-    return node.rpar[-1].whitespace_before if node.rpar else None
-
-
-def _with_close_whitespace(node: Container, ws: cst.BaseParenthesizableWhitespace) -> Container:
-    if isinstance(node, cst.Dict | cst.Set):
-        return node.with_changes(rbrace=node.rbrace.with_changes(whitespace_before=ws))
-    if isinstance(node, cst.List):
-        return node.with_changes(rbracket=node.rbracket.with_changes(whitespace_before=ws))
-    rpar = list(node.rpar)
-    rpar[-1] = rpar[-1].with_changes(whitespace_before=ws)
-    return node.with_changes(rpar=rpar)
-
-
-def append_element(node: Container, element: Any) -> Container:
-    """Add element at the end of a dict/list/tuple/set literal: on its own line with the same
-    indent in a one-per-line literal, on the same line otherwise. A trailing comma stays a
-    trailing comma, a comment at the end of the old last line stays on that line, and comment
-    lines before the closing bracket stay before it."""
-    elements = list(node.elements)
-    if not elements:
-        return node.with_changes(elements=[element.with_changes(comma=cst.MaybeSentinel.DEFAULT)])
-    comma = separator(node)
-    between = comma.whitespace_after
-    last = elements[-1]
-    trailing = last.comma if isinstance(last.comma, cst.Comma) else None
-    new_comma: cst.Comma | cst.MaybeSentinel = trailing or cst.MaybeSentinel.DEFAULT
-    if not isinstance(between, cst.ParenthesizedWhitespace):
-        elements[-1] = last.with_changes(comma=comma)
-        elements.append(element.with_changes(comma=new_comma))
-        return node.with_changes(elements=elements)
-    # one element per line: find the line break between the last element and the bracket
-    close = _close_whitespace(node)
-    tail = None
-    if trailing is not None and isinstance(trailing.whitespace_after, cst.ParenthesizedWhitespace):
-        tail = trailing.whitespace_after
-        new_comma = trailing.with_changes(whitespace_after=tail.with_changes(first_line=_EOL))
-    elif isinstance(close, cst.ParenthesizedWhitespace):
-        tail = close
-        node = _with_close_whitespace(node, close.with_changes(first_line=_EOL))
-    after_old_last = between
-    if tail is not None:
-        after_old_last = between.with_changes(first_line=tail.first_line)
-    old_comma = trailing or cst.Comma()
-    elements[-1] = last.with_changes(comma=old_comma.with_changes(whitespace_after=after_old_last))
-    elements.append(element.with_changes(comma=new_comma))
-    return node.with_changes(elements=elements)
-
-
-def prepend_element(node: Container, element: Any) -> Container:
-    """Add element first in a dict/list/tuple/set literal, in the literal's layout."""
-    if not node.elements:
-        return append_element(node, element)
-    first = element.with_changes(comma=separator(node))
-    return node.with_changes(elements=[first, *node.elements])
-
-
-def _line_break(indent: str, indent_flag: bool = True) -> cst.ParenthesizedWhitespace:
-    return cst.ParenthesizedWhitespace(
-        first_line=cst.TrailingWhitespace(),
-        empty_lines=[],
-        indent=indent_flag,
-        last_line=cst.SimpleWhitespace(indent),
-    )
-
-
-def block_dict(
-    elements: Sequence[cst.BaseDictElement], *, indent: str, closing: str, indent_flag: bool = True
-) -> cst.Dict:
-    """A dict literal with one element per line (trailing comma), elements at `indent` and the
-    closing brace at `closing` (relative to the block when indent_flag, else absolute)."""
-    inner = [
-        e.with_changes(comma=cst.Comma(whitespace_after=_line_break(indent, indent_flag)))
-        for e in elements[:-1]
-    ]
-    inner.append(
-        elements[-1].with_changes(
-            comma=cst.Comma(whitespace_after=_line_break(closing, indent_flag))
-        )
-    )
-    return cst.Dict(
-        elements=inner,
-        lbrace=cst.LeftCurlyBrace(whitespace_after=_line_break(indent, indent_flag)),
-        rbrace=cst.RightCurlyBrace(whitespace_before=cst.SimpleWhitespace("")),
-    )
-
-
-def explode_dict(node: cst.Dict, unit: str) -> cst.Dict:
-    """A single-line dict laid out one element per line (a trailing comma when it has more than
-    one element, as ruff and black write it)."""
-    elements = list(node.elements)
-    last_comma: cst.Comma | cst.MaybeSentinel = (
-        cst.Comma(whitespace_after=_line_break(""))
-        if len(elements) > 1
-        else cst.MaybeSentinel.DEFAULT
-    )
-    laid = [
-        e.with_changes(comma=cst.Comma(whitespace_after=_line_break(unit))) for e in elements[:-1]
-    ]
-    laid.append(elements[-1].with_changes(comma=last_comma))
-    return node.with_changes(
-        elements=laid,
-        lbrace=cst.LeftCurlyBrace(whitespace_after=_line_break(unit)),
-        rbrace=cst.RightCurlyBrace(
-            whitespace_before=cst.SimpleWhitespace("") if len(elements) > 1 else _line_break("")
-        ),
-    )
-
-
-class _Deeper(cst.CSTTransformer):
-    def __init__(self, unit: str) -> None:
-        super().__init__()
-        self.unit = unit
-
-    def leave_ParenthesizedWhitespace(
-        self, original: cst.ParenthesizedWhitespace, updated: cst.ParenthesizedWhitespace
-    ) -> cst.ParenthesizedWhitespace:
-        lines = [
-            line.with_changes(whitespace=cst.SimpleWhitespace(self.unit + line.whitespace.value))
-            if line.comment is not None
-            else line
-            for line in updated.empty_lines
-        ]
-        return updated.with_changes(
-            empty_lines=lines, last_line=cst.SimpleWhitespace(self.unit + updated.last_line.value)
-        )
-
-
-def deeper(node: cst.BaseExpression, unit: str) -> cst.BaseExpression:
-    """node with its continuation lines one indent deeper (it moved into a nested literal)."""
-    result = node.visit(_Deeper(unit))
-    assert isinstance(result, cst.BaseExpression)
-    return result
-
-
-BLOCK_PARTS = (
-    cst.If,
-    cst.Else,
-    cst.ExceptHandler,
-    cst.ExceptStarHandler,
-    cst.Finally,
-    cst.MatchCase,
-)
-
-
-def _suites(node: cst.CSTNode) -> Iterator[cst.BaseSuite | cst.CSTNode]:
-    for child in node.children:
-        if isinstance(child, cst.BaseSuite):
-            yield child
-        elif isinstance(child, BLOCK_PARTS):
-            yield child
-
-
-def _walk(
-    statement: cst.CSTNode, index: int, nested: bool
-) -> Iterator[tuple[cst.BaseSmallStatement, int, bool]]:
-    if isinstance(statement, cst.SimpleStatementLine | cst.SimpleStatementSuite):
-        for small in statement.body:
-            yield small, index, nested
-        return
-    if isinstance(statement, cst.FunctionDef | cst.ClassDef):
-        return  # their bodies do not run when the settings load
-    for part in _suites(statement):
-        if isinstance(part, cst.SimpleStatementSuite):
-            yield from _walk(part, index, True)
-        elif isinstance(part, cst.IndentedBlock):
-            for inner in part.body:
-                yield from _walk(inner, index, True)
-        else:
-            yield from _walk(part, index, True)
-
-
-def module_statements(module: cst.Module) -> Iterator[tuple[cst.BaseSmallStatement, int, bool]]:
-    """Every small statement that runs when the module is imported (not those in functions or
-    classes), with the index of its top-level statement and whether it sits inside a block
-    (`if`, `try`, `with`, loops)."""
-    for index, statement in enumerate(module.body):
-        yield from _walk(statement, index, False)
-
-
-def assigned_name(small: cst.BaseSmallStatement) -> str | None:
-    """NAME for `NAME = value` (one target) and `NAME: type = value`."""
-    if isinstance(small, cst.Assign) and len(small.targets) == 1:
-        target = small.targets[0].target
-        return target.value if isinstance(target, cst.Name) else None
-    if isinstance(small, cst.AnnAssign) and small.value is not None:
-        return small.target.value if isinstance(small.target, cst.Name) else None
-    return None
-
-
-def describe(node: cst.BaseExpression) -> str:
-    """A short description of an expression for a `left` reason."""
-    text = code_of(node).split("\n", 1)[0]
-    if len(text) > 40:
-        text = text[:37] + "..."
-    kind = {
-        cst.Name: "the name",
-        cst.Call: "the call",
-        cst.Attribute: "the attribute",
-        cst.Subscript: "the subscript",
-        cst.BinaryOperation: "the expression",
-    }.get(type(node), "the expression")
-    return f"{kind} `{text}`"
-
-
-# -- the transformation ----------------------------------------------------------------------------
 
 
 def _databases_subscript(target: cst.BaseExpression) -> tuple[Any, ...] | None:
@@ -364,7 +95,7 @@ class PersistentConnections(ModuleLevelCommand):
         self.conn_max_age = conn_max_age
         self.health_checks = health_checks
         self.result = Result("")
-        self._depth = 0
+        self.depth = 0
         self._quote = '"'
         self._unit = "    "
         #: keys set later by `DATABASES[alias][key] = value`, per alias
@@ -383,7 +114,7 @@ class PersistentConnections(ModuleLevelCommand):
                     keys = _databases_subscript(target.target)
                     if keys is not None and len(keys) == 2:
                         self._set_later.setdefault(keys[0], set()).add(keys[1])
-                        self._key_lines.setdefault(keys, []).append(self._line(small))
+                        self._key_lines.setdefault(keys, []).append(self.line_of(small))
                     if isinstance(target.target, cst.Name) and _is_url_call(small.value):
                         self._url_calls[target.target.value] = small.value  # type: ignore[assignment]
         for small, _, _ in module_statements(node):
@@ -411,13 +142,13 @@ class PersistentConnections(ModuleLevelCommand):
         return (keys[0], arg) if _is_url_call(arg) else None  # type: ignore[return-value]
 
     def leave_SimpleStatementLine(self, original, updated):
-        if self._depth or len(updated.body) != 1:
+        if self.depth or len(updated.body) != 1:
             return updated
         update = self._url_update(updated.body[0])
         if update is None:
             return updated
         alias, call = update
-        line = self._line(original)
+        line = self.line_of(original)
         present = self._call_keys(call) | {
             key
             for key in CALL_KEYWORDS.values()
@@ -504,7 +235,7 @@ class PersistentConnections(ModuleLevelCommand):
 
     # -- DATABASES = {...} -------------------------------------------------------------------------
     def leave_Assign(self, original: cst.Assign, updated: cst.Assign) -> cst.Assign:
-        if self._depth or len(updated.targets) != 1:
+        if self.depth or len(updated.targets) != 1:
             return updated
         target = updated.targets[0].target
         if m.matches(target, m.Name("DATABASES")):
@@ -512,7 +243,7 @@ class PersistentConnections(ModuleLevelCommand):
         keys = _databases_subscript(target)
         if keys is None:
             return updated
-        line = self._line(original)
+        line = self.line_of(original)
         label = f"DATABASES[{keys[0]!r}]"
         if len(keys) == 2:
             # DATABASES[alias]["CONN_MAX_AGE"] = 0
@@ -540,14 +271,14 @@ class PersistentConnections(ModuleLevelCommand):
         return updated.with_changes(value=new)
 
     def leave_AnnAssign(self, original: cst.AnnAssign, updated: cst.AnnAssign) -> cst.AnnAssign:
-        if self._depth or updated.value is None:
+        if self.depth or updated.value is None:
             return updated
         if m.matches(updated.target, m.Name("DATABASES")):
             return self._databases(original, updated)
         return updated
 
     def _databases(self, original: AnyAssign, updated: AnyAssign) -> AnyAssign:
-        line = self._line(original)
+        line = self.line_of(original)
         value = updated.value
         if not isinstance(value, cst.Dict) or not isinstance(original.value, cst.Dict):
             self.result.left.append(
@@ -566,7 +297,7 @@ class PersistentConnections(ModuleLevelCommand):
                 self.result.left.append(
                     (
                         "DATABASES",
-                        self._line(originals[i]),
+                        self.line_of(originals[i]),
                         f"it unpacks {describe(element.value)}: those aliases are not visible here",
                     )
                 )
@@ -574,7 +305,7 @@ class PersistentConnections(ModuleLevelCommand):
             ok, alias = literal(element.key)
             label = f"DATABASES[{alias!r}]" if ok else f"DATABASES[{code_of(element.key)}]"
             alias = alias if ok else None
-            entry_line = self._line(originals[i])
+            entry_line = self.line_of(originals[i])
             entry = element.value
             new: cst.BaseExpression | None
             if isinstance(entry, cst.Dict):
@@ -583,7 +314,7 @@ class PersistentConnections(ModuleLevelCommand):
                 if single_line:
                     indent, closing, flag = self._unit * 2, self._unit, True
                 else:
-                    column = self._column(originals[i])
+                    column = self.column_of(originals[i])
                     if column is None:
                         self.result.left.append((label, entry_line, "its position is unknown"))
                         continue

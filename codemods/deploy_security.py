@@ -23,7 +23,7 @@ from typing import Any
 import libcst as cst
 from libcst.codemod import CodemodContext
 
-from codemods.conn_max_age import (
+from codemods.cst_tools import (
     append_element,
     assigned_name,
     code_of,
@@ -185,7 +185,7 @@ class DeploySecurity(ModuleLevelCommand):
         self.patterns = [health_pattern(path) for path in health_paths if path.strip("/")]
         self.result = Result("")
         self._quote = '"'
-        self._depth = 0
+        self.depth = 0
         self._strings: set[str] = set()
         self._middleware_name = "MIDDLEWARE"
         #: Assign/AnnAssign node -> new value, for in-place rewrites
@@ -255,7 +255,7 @@ class DeploySecurity(ModuleLevelCommand):
                     self.result.left.append(
                         (
                             name,
-                            self._line(small),
+                            self.line_of(small),
                             "it is set inside a block (if/try/with): djfix does not rewrite "
                             "conditional settings",
                         )
@@ -269,7 +269,7 @@ class DeploySecurity(ModuleLevelCommand):
         index, small = top[-1]  # the one that wins
         if not self._insecure(name, small, test):
             return
-        line = self._line(small)
+        line = self.line_of(small)
         self.result.rewritten.append((name, line))
         if name == "SECURE_REDIRECT_EXEMPT":
             self._replace[small] = self._redirect_exempt(small.value)  # type: ignore[attr-defined]
@@ -334,7 +334,7 @@ class DeploySecurity(ModuleLevelCommand):
     def leave_Assign(self, original: cst.Assign, updated: cst.Assign) -> cst.Assign:
         if original in self._replace:
             return updated.with_changes(value=self._replace[original])
-        if self._depth or assigned_name(original) != self._middleware_name:
+        if self.depth or assigned_name(original) != self._middleware_name:
             return updated
         return self._middleware(original, updated)
 
@@ -345,7 +345,7 @@ class DeploySecurity(ModuleLevelCommand):
 
     def _middleware(self, original: cst.Assign, updated: cst.Assign) -> cst.Assign:
         name = self._middleware_name
-        line = self._line(original)
+        line = self.line_of(original)
         value = updated.value
         missing = [m for m in (SECURITY_MIDDLEWARE, XFRAME_MIDDLEWARE) if m not in self._strings]
         if not isinstance(value, cst.List | cst.Tuple) or (

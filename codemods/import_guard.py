@@ -26,30 +26,8 @@ import libcst.matchers as m
 from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor
 
+from codemods.app_module import empty_value
 from codemods.module_level import ModuleLevelCommand
-
-#: the empty value a failed evaluation stands for, by the outermost call or method
-_EMPTY_BY_CALL = {
-    "list": "[]",
-    "sorted": "[]",
-    "tuple": "()",
-    "set": "set()",
-    "frozenset": "frozenset()",
-    "dict": "{}",
-    "len": "0",
-    "bool": "False",
-}
-_EMPTY_BY_METHOD = {
-    "count": "0",
-    "exists": "False",
-    "first": "None",
-    "last": "None",
-    "get": "None",
-    "latest": "None",
-    "earliest": "None",
-    "aggregate": "{}",
-    "in_bulk": "{}",
-}
 
 
 @dataclass
@@ -57,22 +35,6 @@ class Result:
     code: str
     rewritten: list[tuple[str, int]] = field(default_factory=list)
     left: list[tuple[str, int, str]] = field(default_factory=list)
-
-
-def empty_value(expr: cst.BaseExpression) -> str | None:
-    """The value an evaluation of `expr` gives on an empty database, or None if unknown."""
-    if isinstance(expr, cst.ListComp):
-        return "[]"
-    if isinstance(expr, cst.SetComp):
-        return "set()"
-    if isinstance(expr, cst.DictComp):
-        return "{}"
-    if isinstance(expr, cst.Call):
-        if isinstance(expr.func, cst.Name):
-            return _EMPTY_BY_CALL.get(expr.func.value)
-        if isinstance(expr.func, cst.Attribute):
-            return _EMPTY_BY_METHOD.get(expr.func.attr.value)
-    return None
 
 
 class GuardImportQueries(ModuleLevelCommand):
@@ -93,8 +55,8 @@ class GuardImportQueries(ModuleLevelCommand):
     def leave_SimpleStatementLine(
         self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine
     ) -> cst.BaseStatement:
-        line = self._line(original)
-        if self._depth or line not in self.lines:
+        line = self.line_of(original)
+        if self.depth or line not in self.lines:
             return updated
         if len(updated.body) != 1 or not m.matches(
             updated.body[0], m.Assign(targets=[m.AssignTarget(m.Name())])

@@ -36,9 +36,10 @@ import libcst as cst
 import libcst.matchers as m
 from libcst.codemod import CodemodContext
 
-from codemods.conn_max_age import (
+from codemods.cst_tools import (
     append_element,
     assigned_name,
+    fill_empty,
     literal,
     module_statements,
     prepend_element,
@@ -233,61 +234,6 @@ def _first_string(node: cst.List | cst.Tuple) -> str | None:
     return value if ok and isinstance(value, str) else None
 
 
-def _line_break(indent: str) -> cst.ParenthesizedWhitespace:
-    return cst.ParenthesizedWhitespace(
-        first_line=cst.TrailingWhitespace(),
-        empty_lines=[],
-        indent=True,
-        last_line=cst.SimpleWhitespace(indent),
-    )
-
-
-def opening_whitespace(node: cst.List | cst.Tuple) -> cst.BaseParenthesizableWhitespace:
-    return (
-        node.lbracket.whitespace_after
-        if isinstance(node, cst.List)
-        else node.lpar[0].whitespace_after
-    )
-
-
-def with_bracket_whitespace(
-    node: cst.List | cst.Tuple,
-    opening: cst.BaseParenthesizableWhitespace,
-    closing: cst.BaseParenthesizableWhitespace,
-):
-    if isinstance(node, cst.List):
-        return node.with_changes(
-            lbracket=node.lbracket.with_changes(whitespace_after=opening),
-            rbracket=node.rbracket.with_changes(whitespace_before=closing),
-        )
-    return node.with_changes(
-        lpar=[node.lpar[0].with_changes(whitespace_after=opening), *node.lpar[1:]],
-        rpar=[node.rpar[0].with_changes(whitespace_before=closing), *node.rpar[1:]],
-    )
-
-
-def fill_empty(node: cst.List | cst.Tuple, elements: list[cst.Element], unit: str):
-    """An empty list/tuple literal holding `elements`: one per line with a trailing comma when
-    its brackets are on different lines (`[\n    # your apps\n]`, comments kept), else on one
-    line. `unit` is the module's indent."""
-    opening = opening_whitespace(node) if isinstance(node, cst.List) or node.lpar else None
-    if not isinstance(opening, cst.ParenthesizedWhitespace):
-        laid = [
-            e.with_changes(comma=cst.Comma(cst.SimpleWhitespace(""), cst.SimpleWhitespace(" ")))
-            for e in elements[:-1]
-        ]
-        laid.append(elements[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT))
-        return node.with_changes(elements=laid)
-    laid = [
-        e.with_changes(comma=cst.Comma(whitespace_after=_line_break(unit))) for e in elements[:-1]
-    ]
-    laid.append(elements[-1].with_changes(comma=cst.Comma(whitespace_after=_line_break(""))))
-    node = with_bracket_whitespace(
-        node, opening.with_changes(last_line=cst.SimpleWhitespace(unit)), cst.SimpleWhitespace("")
-    )
-    return node.with_changes(elements=laid)
-
-
 class InstallApp(ModuleLevelCommand):
     DESCRIPTION = "Add an app to INSTALLED_APPS and its middleware first in MIDDLEWARE."
 
@@ -330,7 +276,7 @@ class InstallApp(ModuleLevelCommand):
         ] + [small for _, small, inside in unpacked if inside]
         top_unpacked = [(index, small) for index, small, inside in unpacked if not inside]
         if top_unpacked and not replaced and (not top or top_unpacked[-1][0] >= top[-1][0]):
-            return _Computed(statements.last_touch(name), self._line(top_unpacked[-1][1]))
+            return _Computed(statements.last_touch(name), self.line_of(top_unpacked[-1][1]))
         if not top:
             if replaced:
                 return (
@@ -371,7 +317,7 @@ class InstallApp(ModuleLevelCommand):
         if listed and not all(listed):
             self.result.present.add(INSTALLED_APPS)
             return  # already installed
-        line = found.line if isinstance(found, _Computed) else self._line(found[1])
+        line = found.line if isinstance(found, _Computed) else self.line_of(found[1])
         if listed:
             self.result.left.append(
                 (
@@ -405,7 +351,7 @@ class InstallApp(ModuleLevelCommand):
             return
         # first, so that its ready() (the startup probes) runs before any other app's
         self._edits.setdefault(first.node, []).append(("prepend", self.app))
-        self.result.rewritten.append((INSTALLED_APPS, self._line(first.statement)))
+        self.result.rewritten.append((INSTALLED_APPS, self.line_of(first.statement)))
         self.result.present.add(INSTALLED_APPS)
 
     def _plan_after(self, computed: _Computed, name: str, value: str) -> None:
@@ -431,7 +377,7 @@ class InstallApp(ModuleLevelCommand):
         family = {name, *(n for leaf in leaves for n in leaf.via)}
         strings = [value for small, _ in statements.touching(family) for value in _strings(small)]
         strings += [value for leaf in leaves for value in _strings(leaf.node)]
-        line = self._line(statement)
+        line = self.line_of(statement)
         first = leaves[0]
         if self.middleware in strings:
             self.result.present.add(name)
@@ -460,7 +406,7 @@ class InstallApp(ModuleLevelCommand):
         edits = self._edits.setdefault(first.node, [])
         if ("prepend", self.middleware) not in edits:
             edits.append(("prepend", self.middleware))
-        self.result.rewritten.append((name, self._line(first.statement)))
+        self.result.rewritten.append((name, self.line_of(first.statement)))
         self.result.present.add(name)
 
     # -- rewriting ---------------------------------------------------------------------------------

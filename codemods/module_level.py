@@ -116,11 +116,11 @@ def preferred_quote(module: cst.Module, source: str | None = None) -> str:
 
 
 class ModuleLevelCommand(VisitorBasedCodemodCommand):
-    """`self._depth` is 0 exactly while visiting code that runs when the module is imported."""
+    """`self.depth` is 0 exactly while visiting code that runs when the module is imported."""
 
-    # positions are resolved on demand (`_line`), not before every pass
+    # positions are resolved on demand (`line_of`), not before every pass
     METADATA_DEPENDENCIES = ()
-    _depth = 0
+    depth = 0
     _positions: Mapping[cst.CSTNode, CodeRange] | None = None
     # the text the module being transformed was parsed from, when the caller has it: what
     # can be read from the text (`quote_counts`) is, without a walk of the tree
@@ -204,29 +204,29 @@ class ModuleLevelCommand(VisitorBasedCodemodCommand):
         return tree
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        self._depth += 1
+        self.depth += 1
         return True
 
     def leave_FunctionDef(
         self, original: cst.FunctionDef, updated: cst.FunctionDef
     ) -> cst.FunctionDef:
-        self._depth -= 1
+        self.depth -= 1
         return updated
 
     def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        self._depth += 1
+        self.depth += 1
         return True
 
     def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef:
-        self._depth -= 1
+        self.depth -= 1
         return updated
 
     def visit_Lambda(self, node: cst.Lambda) -> bool:
-        self._depth += 1
+        self.depth += 1
         return True
 
     def leave_Lambda(self, original: cst.Lambda, updated: cst.BaseExpression) -> cst.BaseExpression:
-        self._depth -= 1
+        self.depth -= 1
         return updated
 
     def _position(self, node: cst.CSTNode) -> CodeRange | None:
@@ -238,11 +238,11 @@ class ModuleLevelCommand(VisitorBasedCodemodCommand):
             self._positions = wrapper.resolve(PositionProvider)
         return self._positions.get(node)
 
-    def _line(self, node: cst.CSTNode) -> int:
+    def line_of(self, node: cst.CSTNode) -> int:
         position = self._position(node)
         return position.start.line if position is not None else 0
 
-    def _column(self, node: cst.CSTNode) -> int | None:
+    def column_of(self, node: cst.CSTNode) -> int | None:
         position = self._position(node)
         return position.start.column if position is not None else None
 

@@ -18,7 +18,7 @@ import libcst as cst
 import libcst.matchers as m
 from libcst.codemod import CodemodContext
 
-from codemods.conn_max_age import (
+from codemods.cst_tools import (
     AnyAssign,
     append_element,
     assigned_name,
@@ -34,7 +34,7 @@ from codemods.conn_max_age import (
     string_code,
 )
 from codemods.module_level import ModuleLevelCommand, preferred_quote
-from codemods.settings_env import strip_credentials
+from codemods.secret_values import strip_credentials
 
 DJANGO_REDIS = "django_redis.cache.RedisCache"
 DJANGO_BUILTIN_REDIS = "django.core.cache.backends.redis.RedisCache"
@@ -191,7 +191,7 @@ class RedisCacheResilience(ModuleLevelCommand):
         self.socket_timeout = socket_timeout
         self.default_is_redis = cache_is_default_redis
         self.result = Result("")
-        self._depth = 0
+        self.depth = 0
         self._quote = '"'
         self._unit = "    "
         self._has_log_setting = False
@@ -408,7 +408,7 @@ class RedisCacheResilience(ModuleLevelCommand):
 
     # -- settings ----------------------------------------------------------------------------------
     def leave_Assign(self, original: cst.Assign, updated: cst.Assign) -> cst.Assign:
-        if self._depth or len(updated.targets) != 1:
+        if self.depth or len(updated.targets) != 1:
             return updated
         target = updated.targets[0].target
         if m.matches(target, m.Name("CACHES")):
@@ -420,7 +420,7 @@ class RedisCacheResilience(ModuleLevelCommand):
     def _session_engine(self, original: cst.Assign, updated: cst.Assign) -> cst.Assign:
         if literal(updated.value) != (True, SESSIONS_IN_CACHE):
             return updated
-        line = self._line(original)
+        line = self.line_of(original)
         if self.default_is_redis is None:
             self.result.left.append(
                 (
@@ -436,14 +436,14 @@ class RedisCacheResilience(ModuleLevelCommand):
         return updated.with_changes(value=self._same_quotes(updated.value, SESSIONS_CACHED_DB))
 
     def leave_AnnAssign(self, original: cst.AnnAssign, updated: cst.AnnAssign) -> cst.AnnAssign:
-        if self._depth or updated.value is None:
+        if self.depth or updated.value is None:
             return updated
         if m.matches(updated.target, m.Name("CACHES")):
             return self._caches(original, updated)
         return updated
 
     def _caches(self, original: AnyAssign, updated: AnyAssign) -> AnyAssign:
-        line = self._line(original)
+        line = self.line_of(original)
         self._caches_line = line
         outer = updated.value
         if not isinstance(outer, cst.Dict) or not isinstance(original.value, cst.Dict):
@@ -458,7 +458,7 @@ class RedisCacheResilience(ModuleLevelCommand):
         new_values: dict[int, cst.BaseExpression] = {}
         needs_block = False
         for i, element in enumerate(outer.elements):
-            entry_line = self._line(originals[i])
+            entry_line = self.line_of(originals[i])
             if isinstance(element, cst.StarredDictElement):
                 self.result.left.append(
                     (
@@ -484,7 +484,7 @@ class RedisCacheResilience(ModuleLevelCommand):
                 if single_line:
                     indent, closing, flag = self._unit * 2, self._unit, True
                 else:
-                    column = self._column(originals[i]) or 0
+                    column = self.column_of(originals[i]) or 0
                     indent, closing, flag = " " * column + self._unit, " " * column, False
                 new = self._call_to_dict(element.value, indent, closing, flag)
                 needs_block = True

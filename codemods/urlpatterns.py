@@ -54,15 +54,18 @@ from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
 from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import PositionProvider
 
-from codemods.conn_max_age import (
+from codemods.cst_tools import (
     assigned_name,
     code_of,
     describe,
+    fill_empty,
+    line_break,
     literal,
+    opening_whitespace,
     prepend_element,
     string_code,
+    with_bracket_whitespace,
 )
-from codemods.installed_apps import fill_empty, opening_whitespace, with_bracket_whitespace
 from codemods.module_level import preferred_quote
 
 URLPATTERNS = "urlpatterns"
@@ -493,22 +496,13 @@ def _alias(name: str, asname: str | None = None) -> cst.ImportAlias:
 # -- the transformation ------------------------------------------------------------------------
 
 
-def _line_break(indent: str) -> cst.ParenthesizedWhitespace:
-    return cst.ParenthesizedWhitespace(
-        first_line=cst.TrailingWhitespace(),
-        empty_lines=[],
-        indent=True,
-        last_line=cst.SimpleWhitespace(indent),
-    )
-
-
 def one_per_line(node: cst.List | cst.Tuple, unit: str):
     """A one-line list/tuple literal laid out one element per line, with a trailing comma."""
     laid = [
-        e.with_changes(comma=cst.Comma(whitespace_after=_line_break(unit))) for e in node.elements
+        e.with_changes(comma=cst.Comma(whitespace_after=line_break(unit))) for e in node.elements
     ]
-    laid[-1] = laid[-1].with_changes(comma=cst.Comma(whitespace_after=_line_break("")))
-    node = with_bracket_whitespace(node, _line_break(unit), cst.SimpleWhitespace(""))
+    laid[-1] = laid[-1].with_changes(comma=cst.Comma(whitespace_after=line_break("")))
+    node = with_bracket_whitespace(node, line_break(unit), cst.SimpleWhitespace(""))
     return node.with_changes(elements=laid)
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import libcst as cst
 
-from codemods import settings_env
+from codemods import env_calls, secret_values, settings_env
 from codemods.dependencies.declare import add_packages
 from codemods.dependencies.versions import packages_for
 from fixer import git, redaction
@@ -60,10 +60,10 @@ def _add_every_read(ctx: FixContext) -> None:
             # read without a default, and not only under a condition: the settings need it
             required = not use.ref.has_default and not (assignment and assignment.conditional)
             if use.setting == "SECRET_KEY":
-                comment, example = settings_env.SECRET_KEY_COMMENT, SECRET_KEY_EXAMPLE
+                comment, example = env_calls.SECRET_KEY_COMMENT, SECRET_KEY_EXAMPLE
             else:
                 comment = f"{use.var}."
-            secret = settings_env.is_secret_name(use.var)
+            secret = secret_values.is_secret_name(use.var)
             ctx.add_env(EnvVar(use.var, comment, example, None, secret, required))
 
 
@@ -72,7 +72,7 @@ def example_for(ref: EnvRef) -> str:
     own default where it is a plain value, else an empty or zero value. (A default computed
     from other settings, `default=not DEBUG`, gets no example: the variable stays optional.)"""
     default = ref.default if ref.has_default else None
-    secret = settings_env.is_secret_name(ref.var or "")
+    secret = secret_values.is_secret_name(ref.var or "")
     if ref.cast == "bool":
         return str(default) if isinstance(default, bool) else "False"
     if ref.cast in ("int", "float"):
@@ -85,8 +85,8 @@ def example_for(ref: EnvRef) -> str:
     if secret or not isinstance(default, (str, int, float)) or isinstance(default, bool):
         return ""
     text = str(default)
-    if settings_env.has_credentials(text):
-        return settings_env.strip_credentials(text)
+    if secret_values.has_credentials(text):
+        return secret_values.strip_credentials(text)
     return text if "\n" not in text else ""
 
 

@@ -3,7 +3,7 @@ its URL read from the environment."""
 
 from __future__ import annotations
 
-from codemods import redis_cache, settings_env
+from codemods import redis_cache, secret_values
 from fixer.fix_context import EnvVar, FixContext, SecretPlace
 
 
@@ -28,7 +28,7 @@ def fix(ctx: FixContext) -> None:
                 EnvVar(
                     name,
                     "Redis used as the cache (redis://host:port/db).",
-                    settings_env.strip_credentials(old),
+                    secret_values.strip_credentials(old),
                     old,
                     secret=True,
                 )

@@ -13,16 +13,12 @@ from textwrap import dedent
 import libcst as cst
 import pytest
 
+from codemods.lazy_queries import CLASS_BODY, MODEL_CHOICES, MODULE_CODE, MODULE_VALUE, OLD_DJANGO
 from codemods.ready_guard import (
     ALREADY_GUARDED,
     CHANGES,
-    CLASS_BODY,
     COMMAND,
     CREATES,
-    MODEL_CHOICES,
-    MODULE_CODE,
-    MODULE_VALUE,
-    OLD_DJANGO,
     RAW_SQL,
     Result,
     transform,

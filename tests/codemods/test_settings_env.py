@@ -13,7 +13,8 @@ import libcst as cst
 import libcst.matchers as m
 import pytest
 
-from codemods.settings_env import EnvVariable, Plan, Result, ensure_env, transform
+from codemods.env_calls import EnvVariable
+from codemods.settings_env import Plan, Result, ensure_env, transform
 
 INHERITED = Plan(env_source="inherited")
 
@@ -620,11 +621,6 @@ def test_allowed_hosts_list() -> None:
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_setting_value replaces the whole literal (the ALLOWED_HOSTS list, the keys of a "
-    "DATABASES entry folded into the URL) with a new node, and the comments inside it go too",
-)
 @pytest.mark.parametrize(
     "source",
     [
@@ -638,6 +634,93 @@ def test_comments_inside_a_replaced_literal_survive(source: str) -> None:
     result = transform(source, INHERITED)
     assert result.rewritten
     assert not comments(source) - comments(result.code)
+
+
+def test_allowed_hosts_list_with_comments_stays_the_default_as_written() -> None:
+    check(
+        """\
+        ALLOWED_HOSTS = [
+            "shop.example.com",  # the shop
+            "localhost",
+        ]
+        """,
+        """\
+        ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[
+            "shop.example.com",  # the shop
+            "localhost",
+        ])
+        """,
+    )
+
+
+def test_allowed_hosts_tuple_with_comments_becomes_a_list_default() -> None:
+    check(
+        """\
+        ALLOWED_HOSTS = (  # served names
+            "shop.example.com",
+            # local runs
+            "localhost",
+        )
+        """,
+        """\
+        ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[  # served names
+            "shop.example.com",
+            # local runs
+            "localhost",
+        ])
+        """,
+    )
+
+
+def test_databases_entry_folded_into_a_url_keeps_its_comments_above_the_key() -> None:
+    check(
+        """\
+        DATABASES = {
+            "default": {
+                "ENGINE": "django.db.backends.postgresql",
+                "NAME": "shop",  # see ops/db.md
+                "HOST": "db",
+            },
+            # reports
+            "reports": {  # read-only
+                "ENGINE": "django.db.backends.postgresql",
+                "NAME": "reports",
+            },
+        }
+        """,
+        """\
+        DATABASES = {
+            # see ops/db.md
+            "default": env.db("DATABASE_URL", default="postgres://db/shop"),
+            # reports
+            # read-only
+            "reports": env.db("REPORTS_DATABASE_URL", default="postgres:///reports"),
+        }
+        """,
+    )
+
+
+def test_databases_folded_keys_comments_go_after_the_spread() -> None:
+    check(
+        """\
+        DATABASES = {
+            "default": {
+                "ENGINE": "django.db.backends.postgresql",  # psycopg 3
+                "NAME": "shop",  # see ops/db.md
+                "ATOMIC_REQUESTS": True,
+            }
+        }
+        """,
+        """\
+        DATABASES = {
+            "default": {
+                **env.db("DATABASE_URL", default="postgres:///shop"),  # psycopg 3
+                # see ops/db.md
+                "ATOMIC_REQUESTS": True,
+            }
+        }
+        """,
+    )
 
 
 def test_empty_allowed_hosts() -> None:
@@ -711,11 +794,6 @@ def test_databases_extra_keys_kept_after_the_url() -> None:
     assert variables(result) == [("DATABASE_URL", "postgres://db/shop", None, False, False)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a comment on its own line above a kept DATABASES key lives in the comma of the "
-    "URL key before it; _database_entry drops that key with its comma, and the comment with it",
-)
 def test_databases_extra_keys_keep_their_own_line_comments() -> None:
     before = dedent(
         """\

@@ -1,0 +1,192 @@
+"""The django-environ reads the settings codemods write and recognise (`env(...)`,
+`env.int(...)`, ...), the literal defaults they pass, and the environment variables the
+rewritten settings read (`EnvVariable`), for `.env.example` and the untracked `.env`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import libcst as cst
+import libcst.matchers as m
+
+from codemods.cst_tools import literal
+
+TRUTHY = {"true", "on", "ok", "y", "yes", "1"}
+#: the methods of django-environ's Env (and the environs names djfix renames to them)
+ENV_METHODS = {
+    "str",
+    "bool",
+    "int",
+    "float",
+    "json",
+    "list",
+    "tuple",
+    "dict",
+    "url",
+    "path",
+    "bytes",
+    "db",
+    "db_url",
+    "cache",
+    "cache_url",
+    "email",
+    "email_url",
+    "search_url",
+    "read_env",
+    "dj_db_url",
+    "dj_cache_url",
+    "dj_email_url",
+}
+SECRET_KEY_COMMENT = (
+    "Django's secret key: a long random string, different in every environment; do not start "
+    "it with $ (django-environ reads such a value as the name of another variable)."
+)
+
+
+@dataclass
+class EnvVariable:
+    """One environment variable the rewritten settings read."""
+
+    name: str
+    comment: str
+    example: str  # a safe placeholder for .env.example: never a real secret
+    dev_value: str | None = None  # the old value, for the untracked .env only
+    secret: bool = False
+    required: bool = False
+    # where a secret value was written: the setting's path (`DATABASES['default']['PASSWORD']`)
+    # and the line of its assignment (0: not known)
+    setting: str | None = field(default=None, compare=False)
+    setting_line: int = field(default=0, compare=False)
+
+
+def py_literal(value: Any, quote: str) -> str:
+    """Python source for a literal, strings in `quote` (the module's preferred quote) where
+    they can be."""
+    if isinstance(value, str):
+        if quote == '"' and '"' not in value and "\\" not in value and "\n" not in value:
+            return f'"{value}"'
+        return repr(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(py_literal(v, quote) for v in value) + "]"
+    if isinstance(value, tuple):
+        inner = ", ".join(py_literal(v, quote) for v in value)
+        return f"({inner},)" if len(value) == 1 else f"({inner})"
+    return repr(value)
+
+
+def build_env_call(
+    method: str | None, var: str, default: Any = ..., default_node=None, *, quote: str
+) -> cst.Call:
+    """`env(var)` / `env.method(var, default=...)`: default as a node or as a literal value."""
+    func = "env" if method is None else f"env.{method}"
+    args = [py_literal(var, quote)]
+    call = cst.parse_expression(f"{func}({', '.join(args)})")
+    assert isinstance(call, cst.Call)
+    if default_node is not None:
+        return call.with_changes(
+            args=[
+                *call.args,
+                cst.Arg(
+                    value=default_node,
+                    keyword=cst.Name("default"),
+                    equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")),
+                ),
+            ]
+        )
+    if default is not ...:
+        return call.with_changes(
+            args=[
+                *call.args,
+                cst.Arg(
+                    value=cst.parse_expression(py_literal(default, quote)),
+                    keyword=cst.Name("default"),
+                    equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")),
+                ),
+            ]
+        )
+    return call
+
+
+def env_parts(call: cst.Call) -> tuple[str | None, str | None, cst.BaseExpression | None] | None:
+    """(method, var, default node) of a call `env(...)` / `env.method(...)` made by djfix or the
+    author; None for anything else."""
+    func = call.func
+    if m.matches(func, m.Name("env")):
+        method = None
+    elif m.matches(func, m.Attribute(value=m.Name("env"), attr=m.Name())):
+        method = func.attr.value  # type: ignore[union-attr]
+    else:
+        return None
+    var = None
+    default = None
+    for i, arg in enumerate(call.args):
+        if arg.keyword is None and i == 0:
+            ok, value = literal(arg.value)
+            var = value if ok and isinstance(value, str) else None
+        elif arg.keyword is not None and arg.keyword.value == "default":
+            default = arg.value
+        elif arg.keyword is None and i == 1 and method in (None, "str", "bool", "int", "float"):
+            default = arg.value
+    return method, var, default
+
+
+def _is_path_expression(node: cst.BaseExpression) -> bool:
+    """`BASE_DIR / "db.sqlite3"`, `Path(...)`: a default that is a path object, not a string."""
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Divide):
+        return True
+    if isinstance(node, cst.Call):
+        func = cst.Module([]).code_for_node(node.func)
+        return func.split(".")[-1] in ("Path", "PurePath", "PosixPath")
+    return False
+
+
+def typed_default(default_node: cst.BaseExpression) -> tuple[str | None, cst.BaseExpression]:
+    """The Env method that reads a variable whose `os.environ.get` default is `default_node`,
+    and the default to pass it.
+
+    django-environ casts a plain `env("X", default=d)` to `type(d)`: a default of 0 turns
+    DEBUG=False into int("False"), a Path default turns a database NAME into a PosixPath. So a
+    literal number or bool default gets the method of its own type, and any other default that
+    is not a string or None gets `env.str` (the value read stays a string, as it was), a path
+    default becoming its string."""
+    ok, value = literal(default_node)
+    if ok:
+        if value is None or isinstance(value, str):
+            return None, default_node
+        if isinstance(value, bool):
+            return "bool", default_node
+        if isinstance(value, int):
+            return "int", default_node
+        if isinstance(value, float):
+            return "float", default_node
+        return "str", default_node
+    if _is_path_expression(default_node):
+        return "str", cst.Call(cst.Name("str"), [cst.Arg(default_node)])
+    return "str", default_node
+
+
+def cast_literal(value: Any, cast: str) -> tuple[bool, Any]:
+    """Cast a literal default the way decouple / the author's wrapper would at run time."""
+    if value is None:
+        return True, None
+    try:
+        if cast == "bool":
+            if isinstance(value, str):
+                return True, value.strip().lower() in TRUTHY
+            return True, bool(value)
+        if cast == "int":
+            return True, int(value)
+        if cast == "float":
+            return True, float(value)
+        if cast == "list":
+            if isinstance(value, str):
+                return True, [v.strip() for v in value.split(",") if v.strip()]
+            if isinstance(value, (list, tuple)):
+                return True, list(value)
+        if cast == "str":
+            return True, str(value)
+    except (TypeError, ValueError):
+        return False, None
+    return False, None

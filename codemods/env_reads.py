@@ -1,0 +1,465 @@
+"""Environment reads to django-environ: `os.environ[...]`, `os.environ.get`, `os.getenv`,
+python-decouple's `config()` and environs' `env.*()` become `env(...)` calls, with a default
+that is safe to commit (a secret default moves to the untracked .env), a cast that matches the
+old one, and the variable recorded for `.env.example`.
+
+`EnvReads` is the first layer of `settings_env.SettingsToEnv`: it also keeps the bookkeeping
+the later layers share (where the code being visited is, the variables recorded so far).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, ClassVar
+
+import libcst as cst
+import libcst.matchers as m
+from libcst.codemod import CodemodContext
+
+from codemods.cst_tools import literal
+from codemods.env_calls import (
+    SECRET_KEY_COMMENT,
+    TRUTHY,
+    EnvVariable,
+    build_env_call,
+    cast_literal,
+    env_parts,
+    py_literal,
+    typed_default,
+)
+from codemods.module_level import ModuleLevelCommand
+from codemods.secret_values import has_credentials, is_secret_name, strip_credentials
+
+
+class EnvReads(ModuleLevelCommand):
+    """Rewrites the environment reads of module-level code into `env` calls."""
+
+    def __init__(self, context: CodemodContext, plan, result) -> None:
+        """plan: the `settings_env.Plan` of the module; result: the `settings_env.Result` the
+        layers fill."""
+        super().__init__(context)
+        self.plan = plan
+        self.result = result
+        self.depth = 0
+        self._target_depth = 0
+        self.uses_env = False
+        self.aliases: dict[str, str] = dict(plan.inherited_aliases)
+        self.has_env_binding = "env" in plan.inherited_aliases
+        self.block_depth = 0
+        self.environs_env = False
+        # the module's own `env = environ.Env(...)`: True with a scheme, False without, None
+        # when env comes from elsewhere
+        self.env_has_scheme: bool | None = None
+        self.quote = '"'  # the quote the module uses most, set by visit_Module
+        self.unit = "    "  # the module's indent, set by visit_Module
+        self._guards: list[str] = []  # the tests of the `if` blocks around the node
+        self.current_setting: str | None = None  # the setting whose assignment is being visited
+        # the setting being assigned and the dict keys inside it, to name where a secret was
+        self._setting_name: str | None = None
+        self._setting_line = 0
+        self._keys: list[str] = []
+
+    def visit_If(self, node: cst.If) -> bool:
+        self.block_depth += 1
+        self._guards.append(cst.Module([]).code_for_node(node.test))
+        return True
+
+    def leave_If(self, original, updated):
+        self.block_depth -= 1
+        self._guards.pop()
+        return updated
+
+    def visit_Try(self, node: cst.Try) -> bool:
+        self.block_depth += 1
+        return True
+
+    def leave_Try(self, original, updated):
+        self.block_depth -= 1
+        return updated
+
+    def visit_With(self, node: cst.With) -> bool:
+        self.block_depth += 1
+        return True
+
+    def leave_With(self, original, updated):
+        self.block_depth -= 1
+        return updated
+
+    def visit_For(self, node: cst.For) -> bool:
+        self.block_depth += 1
+        return True
+
+    def leave_For(self, original, updated):
+        self.block_depth -= 1
+        return updated
+
+    def leave_AugAssign(self, original: cst.AugAssign, updated: cst.AugAssign):
+        # `os.environ["PATH"] += ...` writes the environment: its target stays as it was
+        return updated.with_changes(target=original.target)
+
+    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> bool:
+        self._setting_name = None
+        return True
+
+    def visit_DictElement(self, node: cst.DictElement) -> bool:
+        ok, key = literal(node.key)
+        self._keys.append(f"[{key!r}]" if ok else "[...]")
+        return True
+
+    def leave_DictElement(self, original, updated):
+        self._keys.pop()
+        return updated
+
+    def _place(self) -> str | None:
+        """`DATABASES['default']['PASSWORD']`: where the value being read is assigned."""
+        return self._setting_name + "".join(self._keys) if self._setting_name else None
+
+    def visit_Del(self, node: cst.Del) -> bool:
+        return False  # `del os.environ["X"]` writes the environment too
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> bool:
+        self._target_depth += 1
+        return True
+
+    def leave_AssignTarget(self, original, updated):
+        self._target_depth -= 1
+        return updated
+
+    def qualify(self, node: cst.BaseExpression) -> str:
+        code = cst.Module([]).code_for_node(node)
+        head, _, rest = code.partition(".")
+        base = self.aliases.get(head, head if head in ("os",) else None)
+        if base is None:
+            return code
+        return f"{base}.{rest}" if rest else base
+
+    def literal_code(self, value: Any) -> str:
+        """Python source for a literal, in the module's preferred quote."""
+        return py_literal(value, self.quote)
+
+    def env_call(self, method: str | None, var: str, default: Any = ..., default_node=None):
+        """`env(var)` / `env.method(var, default=...)` in the module's preferred quote."""
+        return build_env_call(method, var, default, default_node, quote=self.quote)
+
+    # -- environment reads ------------------------------------------------------------------------
+    def leave_Subscript(self, original: cst.Subscript, updated: cst.Subscript):
+        if not self.plan.convert or self.depth or self._target_depth or self._outside_only():
+            return updated
+        if self.qualify(updated.value) != "os.environ" or len(updated.slice) != 1:
+            return updated
+        index = updated.slice[0].slice
+        if not isinstance(index, cst.Index):
+            return updated
+        ok, var = literal(index.value)
+        if not ok or not isinstance(var, str):
+            return updated
+        self.uses_env = True
+        self._read(var)
+        return self.env_call(None, var)
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        if not self.plan.convert or self.depth or self._outside_only():
+            return updated
+        qualified = self.qualify(updated.func)
+        if qualified in ("os.environ.get", "os.getenv"):
+            return self._from_os(updated)
+        if qualified == "decouple.config":
+            return self._from_decouple(updated)
+        if self.environs_env:
+            converted = self._from_environs(updated)
+            if converted is not None:
+                return converted
+        name = updated.func.value if isinstance(updated.func, cst.Name) else None
+        # bool(os.environ.get(X)) asks "is X set": env.bool would parse it instead
+        if name in ("int", "float") and len(updated.args) == 1:
+            inner = updated.args[0].value
+            if isinstance(inner, cst.Call):
+                parts = env_parts(inner)
+                if parts and parts[0] == name and parts[1]:
+                    return inner  # int(env.int(...)): the read already casts
+                if parts and parts[0] in (None, "str") and parts[1]:
+                    return self._recast(parts[1], parts[2], name) or updated
+        if m.matches(updated.func, m.Attribute(attr=m.Name("split"))) and isinstance(
+            updated.func.value,
+            cst.Call,  # type: ignore[union-attr]
+        ):
+            inner = updated.func.value  # type: ignore[union-attr]
+            parts = env_parts(inner)
+            sep_ok = bool(updated.args) and literal(updated.args[0].value) == (True, ",")
+            if parts and parts[0] in (None, "str") and parts[1] and sep_ok:
+                return self._recast(parts[1], parts[2], "list") or updated
+            if parts and parts[0] in (None, "str") and parts[1] and parts[2] is not None:
+                return self._split_unset(updated, inner, parts[1], parts[2])
+        return updated
+
+    def _split_unset(self, call: cst.Call, inner: cst.Call, var: str, default) -> cst.Call:
+        """`env(X, default=None).split(" ")` fails when X is unset: read "" instead, and split
+        on whitespace as the author did (env.list would split on commas)."""
+        if literal(default) != (True, None):
+            return call
+        sep = literal(call.args[0].value) if call.args else (True, None)
+        read = self.env_call("str", var, "")
+        args: list[cst.Arg] = [] if sep in ((True, None), (True, " ")) else list(call.args)
+        return call.with_changes(func=call.func.with_changes(value=read), args=args)  # type: ignore[union-attr]
+
+    def leave_Comparison(self, original: cst.Comparison, updated: cst.Comparison):
+        if not self.plan.convert or self.depth or len(updated.comparisons) != 1:
+            return updated
+        if self._outside_only():
+            return updated
+        left = updated.left
+        if m.matches(left, m.Call(func=m.Attribute(attr=m.Name("lower")))):
+            left = left.func.value  # type: ignore[union-attr]
+        if not isinstance(left, cst.Call):
+            return updated
+        parts = env_parts(left)
+        if not parts or parts[0] not in (None, "str") or not parts[1]:
+            return updated
+        target = updated.comparisons[0]
+        ok, lit = literal(target.comparator)
+        if not ok:
+            return updated
+        lowered = left is not updated.left  # `.lower()` was called before comparing
+        values = lit if isinstance(lit, (list, tuple, set)) else [lit]
+        wanted = {str(v) for v in values}
+        if (
+            not isinstance(target.operator, (cst.Equal, cst.In))
+            or not {w.lower() for w in wanted} <= TRUTHY
+        ):
+            return updated
+        default_ok, default = (True, None) if parts[2] is None else literal(parts[2])
+        if not default_ok:
+            return updated
+        # the default gives the same answer as the comparison did, case included
+        text = None if default is None else str(default)
+        if text is not None and lowered:
+            text = text.lower()
+        default_bool = text is not None and text in wanted
+        self._retype(parts[1], "bool", default_bool)
+        return self.env_call("bool", parts[1], default_bool)
+
+    def _read(
+        self, var: str, default: Any = ..., default_node=None, cast: str | None = None
+    ) -> None:
+        """Record a variable the settings now read, for .env.example."""
+        if var == "SECRET_KEY":
+            self.add_variable(
+                EnvVariable(
+                    var,
+                    SECRET_KEY_COMMENT,
+                    "change-me-to-a-long-random-string",
+                    None,
+                    True,
+                    True,
+                )
+            )
+            return
+        secret = is_secret_name(var)
+        example = ""
+        if default_node is not None:
+            ok, value = literal(default_node)
+            default = value if ok else ...
+        # `if "X" in os.environ: ... os.environ["X"]` reads X only when it is set
+        guarded = any(re.search(rf"\b{re.escape(var)}\b", test) for test in self._guards)
+        required = default is ... and default_node is None and not guarded
+        if default is ... or default is None:
+            # a placeholder that parses with the read's cast: an empty value crashes int()
+            example = {"int": "0", "float": "0", "bool": "False"}.get(cast or "", "")
+        if default is not ... and default is not None and not secret:
+            if isinstance(default, bool):
+                # for a string read, "False" in a .env would be a non-empty, truthy string
+                example = str(default) if cast == "bool" else ""
+            elif isinstance(default, (list, tuple)):
+                example = ",".join(map(str, default))
+            else:
+                example = str(default)
+                if has_credentials(example):
+                    example = strip_credentials(example)
+        self.add_variable(
+            EnvVariable(
+                var, f"{var}{' (secret)' if secret else ''}.", example, None, secret, required
+            )
+        )
+
+    def _safe_default(self, var: str, default_node):
+        """A default that may be committed: a secret default (or a URL's credentials) moves to
+        the untracked .env, and the code keeps none (SECRET_KEY) or an empty / credential-free
+        one. Returns (default node or None, keep_default)."""
+        ok, value = literal(default_node)
+        if not ok or not isinstance(value, str) or not value:
+            return default_node, True
+        if var == "SECRET_KEY" or is_secret_name(var):
+            self.add_variable(
+                EnvVariable(
+                    var,
+                    f"{var} (secret).",
+                    "",
+                    value,
+                    True,
+                    var == "SECRET_KEY",
+                    setting=self._place(),
+                    setting_line=self._setting_line,
+                )
+            )
+            if var == "SECRET_KEY":
+                return None, False
+            return cst.parse_expression('""'), True
+        if has_credentials(value):
+            safe = strip_credentials(value)
+            self.add_variable(
+                EnvVariable(
+                    var,
+                    f"{var} (its credentials are a secret).",
+                    safe,
+                    value,
+                    True,
+                    setting=self._place(),
+                    setting_line=self._setting_line,
+                )
+            )
+            return cst.parse_expression(self.literal_code(safe)), True
+        return default_node, True
+
+    def _recast(self, var: str, default_node, cast: str) -> cst.Call | None:
+        method = {"int": "int", "float": "float", "bool": "bool", "list": "list"}[cast]
+        if default_node is None:
+            self._retype(var, cast, None)
+            return self.env_call(method, var)
+        ok, value = literal(default_node)
+        if not ok:
+            return None
+        ok, casted = cast_literal(value, cast)
+        if not ok:
+            return None
+        self._retype(var, cast, casted)
+        return self.env_call(method, var, casted)
+
+    def _retype(self, var: str, cast: str, default: Any) -> None:
+        """The .env.example value of a read that now casts: one the cast parses."""
+        for variable in self.result.variables:
+            if variable.name != var or variable.secret:
+                continue
+            if cast == "bool":
+                variable.example = str(bool(default))
+            elif cast in ("int", "float"):
+                variable.example = "0" if default is None else str(default)
+            elif cast == "list":
+                variable.example = ",".join(map(str, default or []))
+
+    def _from_os(self, call: cst.Call) -> cst.BaseExpression:
+        if not call.args:
+            return call
+        ok, var = literal(call.args[0].value)
+        if not ok or not isinstance(var, str):
+            return call
+        self.uses_env = True
+        default = call.args[1].value if len(call.args) > 1 else None
+        for arg in call.args:
+            if arg.keyword is not None and arg.keyword.value == "default":
+                default = arg.value
+        if default is None:
+            self._read(var, None)
+            return self.env_call(None, var, None)
+        default, keep = self._safe_default(var, default)
+        if not keep:
+            self._read(var)
+            return self.env_call(None, var)
+        method, default = typed_default(default)
+        self._read(var, default_node=default, cast=method)
+        return self.env_call(method, var, default_node=default)
+
+    def _from_decouple(self, call: cst.Call) -> cst.BaseExpression:
+        if not call.args:
+            return call
+        ok, var = literal(call.args[0].value)
+        if not ok or not isinstance(var, str):
+            return call
+        default_node = None
+        cast = None
+        for i, arg in enumerate(call.args):
+            positional_default = arg.keyword is None and i == 1
+            if positional_default or (arg.keyword is not None and arg.keyword.value == "default"):
+                default_node = arg.value
+            elif arg.keyword is not None and arg.keyword.value == "cast":
+                cast_code = cst.Module([]).code_for_node(arg.value)
+                if cast_code in ("bool", "int", "float", "str"):
+                    cast = cast_code
+                elif re.fullmatch(r"(decouple\.)?Csv\(\)", cast_code):
+                    cast = "list"
+                else:
+                    return call  # a cast djfix cannot translate: leave it, it stays a finding
+        self.uses_env = True
+        method = None if cast in (None, "str") else cast
+        if default_node is not None:
+            self._read(var, default_node=default_node, cast=cast)
+        else:
+            self._read(var, cast=cast)
+        if default_node is None:
+            return self.env_call(method, var)
+        if cast is None:
+            default_node, keep = self._safe_default(var, default_node)
+            if not keep:
+                return self.env_call(None, var)
+            return self.env_call(None, var, default_node=default_node)
+        ok, value = literal(default_node)
+        if not ok:
+            return call
+        ok, casted = cast_literal(value, cast)
+        if not ok:
+            return call
+        return self.env_call(method, var, casted)
+
+    _ENVIRONS_RENAMES: ClassVar[dict[str, str]] = {
+        "dj_db_url": "db",
+        "dj_cache_url": "cache",
+        "dj_email_url": "email_url",
+    }
+
+    def _from_environs(self, call: cst.Call) -> cst.Call | None:
+        if not m.matches(call.func, m.Attribute(value=m.Name("env"), attr=m.Name())):
+            return None
+        attr = call.func.attr.value  # type: ignore[union-attr]
+        new_attr = self._ENVIRONS_RENAMES.get(attr, attr)
+        args = list(call.args)
+        if new_attr in ("list", "dict", "tuple") and len(args) >= 2 and args[1].keyword is None:
+            # environs takes the default second; django-environ takes a cast there
+            args[1] = args[1].with_changes(
+                keyword=cst.Name("default"),
+                equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")),
+            )
+        self.uses_env = True
+        parts = env_parts(call)
+        if parts and parts[1]:
+            self._read(parts[1], default_node=parts[2])
+        return call.with_changes(
+            func=call.func.with_changes(attr=cst.Name(new_attr)),  # type: ignore[union-attr]
+            args=args,
+        )
+
+    def visit_Assign(self, node: cst.Assign) -> bool:
+        target = node.targets[0].target if len(node.targets) == 1 else None
+        # where a secret being read is assigned, for "Secrets to rotate"
+        self._setting_name = target.value if isinstance(target, cst.Name) else None
+        self._setting_line = self.line_of(node)
+        if not self.depth and isinstance(target, cst.Name):
+            self.current_setting = target.value
+        return True
+
+    def _outside_only(self) -> bool:
+        """Plan.only names the settings to rewrite, and the code is not part of one of them."""
+        return self.plan.only is not None and self.current_setting not in self.plan.only
+
+    def add_variable(self, variable: EnvVariable) -> None:
+        for existing in self.result.variables:
+            if existing.name == variable.name:
+                if existing.dev_value is None and variable.dev_value is not None:
+                    existing.dev_value = variable.dev_value
+                existing.secret = existing.secret or variable.secret
+                existing.required = existing.required or variable.required
+                if not existing.setting and variable.setting:
+                    existing.setting = variable.setting
+                    existing.setting_line = variable.setting_line
+                if variable.example and not existing.example:
+                    existing.example = variable.example
+                return
+        self.result.variables.append(variable)
