@@ -26,8 +26,9 @@ from pathlib import Path
 PACKAGES = ("fixer", "codemods")
 ITEMS = range(1, 14)
 
-# The target layers: a module imports only from its own layer or below. A pattern names a module
-# or, ending in ".*", every module below a package (the package's __init__ included).
+# The target layers: a module imports only from its own layer or below. A name stands for that
+# module and, once it is a package, everything below it (`codemods` is all of codemods/); `fixer`
+# alone is fixer/__init__.py.
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (
         "vocabulary",
@@ -44,23 +45,23 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "fixer.git",
         ),
     ),
-    ("parsers", ("fixer.parsers.*", "fixer.sources")),
+    ("parsers", ("fixer.parsers", "fixer.sources")),
     (
         "discovery",
         (
             "fixer.project",
-            "fixer.discovery.*",
+            "fixer.discovery",
             "fixer.settings_eval",
             "fixer.urls",
             "fixer.migration_graph",
             "fixer.django_runner",
         ),
     ),
-    ("analysis", ("fixer.analysis.*",)),
-    ("codemods", ("codemods.*",)),
+    ("analysis", ("fixer.analysis",)),
+    ("codemods", ("codemods",)),
     ("fix context", ("fixer.fix_context",)),
-    ("fixes", ("fixer.fixes.*",)),
-    ("checks", ("fixer.checks.*",)),
+    ("fixes", ("fixer.fixes",)),
+    ("checks", ("fixer.checks",)),
     (
         "verify",
         (
@@ -286,13 +287,9 @@ class ImportGraph:
         return out
 
     def layer_of(self, name: str) -> int | None:
-        for number, (_title, patterns) in enumerate(LAYERS):
-            for pattern in patterns:
-                if pattern.endswith(".*"):
-                    package = pattern[:-2]
-                    if name == package or name.startswith(package + "."):
-                        return number
-                elif name == pattern:
+        for number, (_title, names) in enumerate(LAYERS):
+            for layered in names:
+                if name == layered or (layered != "fixer" and name.startswith(layered + ".")):
                     return number
         return None
 

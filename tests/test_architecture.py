@@ -244,10 +244,26 @@ def test_item_without_its_test_module(tmp_path):
 
 
 def test_module_in_no_layer(tmp_path):
-    root = clean_tree(tmp_path, {"fixer/container.py": "", "fixer/fixes/__init__.py": ""})
-    assert unlayered_problems(ImportGraph.build(root)) == [
-        "fixer.container (fixer/container.py): add it to a layer"
+    root = clean_tree(
+        tmp_path,
+        {
+            "fixer/container.py": "",
+            "fixer/verify_more.py": "",  # not below fixer.verify: only a package has modules
+            # a module split into a package keeps its layer, and a layer's package its modules
+            "fixer/project/__init__.py": "from fixer import errors\n",
+            "fixer/project/settings.py": "",
+            "fixer/fixes/__init__.py": "",
+            "fixer/fixes/item01_topic.py": "",
+            "codemods/helpers/cst.py": "",
+        },
+    )
+    (root / "fixer/project.py").unlink()
+    graph = ImportGraph.build(root)
+    assert unlayered_problems(graph) == [
+        "fixer.container (fixer/container.py): add it to a layer",
+        "fixer.verify_more (fixer/verify_more.py): add it to a layer",
     ]
+    assert [graph.layer_of(m) for m in ("fixer.project.settings", "codemods.helpers.cst")] == [2, 4]
 
 
 def test_import_up_the_layers(tmp_path):

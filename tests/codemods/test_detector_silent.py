@@ -1,4 +1,6 @@
-"""The detector of each settings item reports nothing on what its codemod wrote.
+"""The detector of each settings item reports nothing on what its codemod wrote: item 5's
+settings_env (and what it fixes of item 9) and the whole chain. The cases of one codemod and one
+item (conn_max_age, redis_cache, deploy_security) are in tests/checks/test_itemNN_<topic>.py.
 
 Each case runs a codemod on a settings module, writes the output as `mysite/settings.py` of a
 small project, and runs the matching check module on it: the rules the codemod fixes must be
