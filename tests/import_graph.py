@@ -1,7 +1,8 @@
 """The import graph of `fixer` and `codemods`, read statically, and the architecture rules on it.
 
 Everything here reads source with `ast` and `tokenize`; nothing of the packages is imported, so a
-broken or cyclic module still yields a graph (and a failing test that names it).
+cyclic module still yields a graph (and a failing test that names it); a module that does not
+parse stops the build with a SyntaxError naming its file.
 
 Every import counts, at any depth: one inside a function still loads its module at run time and
 is the usual way a cycle hides. Imports under ``if TYPE_CHECKING:`` are left out: they never run.

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import write_tree
-from tests.import_graph import ImportGraph, layer_name, missing_item_tests
+from tests.import_graph import ImportGraph, layer_name, missing_item_tests, report
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -306,3 +306,24 @@ def test_import_in_a_function_without_a_lazy_comment(tmp_path):
     )
     found = function_import_problems(ImportGraph.build(root))
     assert found == ["fixer/cli.py:4: import json", 'fixer/cli.py:5: text = "lazy"; import csv']
+
+
+def test_the_figures_name_what_breaks_the_rules(tmp_path):
+    root = clean_tree(
+        tmp_path,
+        {
+            "fixer/errors.py": "def later():\n    from fixer.findings import _x\n",
+            "fixer/stray.py": "x = 1\n" * 901,
+        },
+    )
+    figures = report(root)
+    assert (
+        "cycles: 1 groups, 2 modules in them (0 groups counting module-level imports only)\n"
+    ) in figures
+    assert "  fixer.errors fixer.findings\n" in figures
+    assert (
+        "private names used across modules: 1\n  fixer/errors.py:2 fixer.findings._x\n" in figures
+    )
+    assert "modules in no layer: 1\n  fixer.stray (901 lines)\n" in figures
+    assert "1 without a lazy comment\n    1 fixer.errors\n" in figures
+    assert "modules over 900 lines: 1\nlargest: fixer.stray 901," in figures
