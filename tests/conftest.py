@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import ast
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -62,3 +63,48 @@ def findings_of(module, project: ProjectModel, options: dict | None = None) -> l
     if not module.applies(project):
         return []
     return list(module.check(project, opts))
+
+
+# A settings module already on django-environ: the start of the settings the codemod tests fix.
+ENV_HEAD = """\
+import environ
+
+env = environ.Env()
+
+SECRET_KEY = env("SECRET_KEY")
+DEBUG = env.bool("DEBUG", default=False)
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["shop.example.com"])
+"""
+SETTINGS_REQUIREMENTS = "Django==5.2\ndjango-environ==0.11\ndjango-redis==5.4\n"
+
+
+def assert_fix_silences(
+    make_project: Callable[..., ProjectModel],
+    module,
+    transform: Callable[[str], str],
+    before: str,
+    reported_before: set[str],
+    codes: set[str] | None = None,
+) -> None:
+    """`transform` (a settings codemod) fixes what the check `module` reports on `before`.
+
+    The check reports exactly `reported_before` (of `codes`, every rule of the module unless
+    given) on `before` as mysite/settings.py; the output parses, a second run changes nothing,
+    and the check reports none of `codes` on it.
+    """
+    codes = codes if codes is not None else {rule.code for rule in module.RULES}
+
+    def reported(settings: str) -> list[tuple[str, int | None, str]]:
+        project = make_project(
+            {"mysite/settings.py": settings, "requirements.txt": SETTINGS_REQUIREMENTS}
+        )
+        return [
+            (f.code, f.line, f.message) for f in findings_of(module, project) if f.code in codes
+        ]
+
+    after = transform(before)
+    assert after != before
+    ast.parse(after)
+    assert transform(after) == after
+    assert {code for code, _, _ in reported(before)} == reported_before
+    assert reported(after) == []

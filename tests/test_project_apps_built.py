@@ -1,13 +1,12 @@
 """Discovery finds the apps of an INSTALLED_APPS built from other modules: a plugin list in a
 configuration module, an app list kept apart, or a list changed at run time. A fast check must
-be a complete one: item 10 scans what discovery finds, and finds nothing in an app it missed."""
+be a complete one: item 10 scans what discovery finds, and finds nothing in an app it missed
+(tests/checks/test_item10_startup_queries.py runs it on the plugin project)."""
 
 from __future__ import annotations
 
-from fixer.analysis import startup_code
-from fixer.checks import item10_startup_queries as item10
 from fixer.discovery import discover
-from tests.conftest import PROJECTS, findings_of
+from tests.conftest import PROJECTS
 
 PLUGIN_APPS = PROJECTS / "plugin_apps"
 LOCAL = ["catalog", "orders", "loyalty"]
@@ -26,18 +25,6 @@ def test_plugins_from_a_configuration_module_and_an_app_list_module():
     assert [a.name for a in project.apps] == LOCAL
     assert not [n for n in project.notes if "INSTALLED_APPS" in n]
     assert project.settings.get("PLUGINS") == ["loyalty"]
-
-
-def test_item10_scans_every_app_found():
-    project = discover(PLUGIN_APPS)
-    scanned = sorted(
-        p.relative_to(PLUGIN_APPS).as_posix() for p in startup_code.app_python_files(project)
-    )
-    assert scanned == sorted(
-        f"{app}/{name}.py" for app in LOCAL for name in ("__init__", "apps", "forms", "models")
-    )
-    found = [(f.code, f.path, f.line) for f in findings_of(item10, project)]
-    assert found == [("DJ101", f"{app}/forms.py", 7) for app in LOCAL]
 
 
 def test_getattr_default_when_the_configuration_does_not_set_it(make_project):

@@ -1,8 +1,13 @@
 from __future__ import annotations
 
+from textwrap import dedent
+
+import pytest
+
+from codemods import redis_cache
 from fixer.checks import item08_redis_cache as item08
 from fixer.discovery import discover
-from tests.conftest import PROJECTS, findings_of
+from tests.conftest import ENV_HEAD, PROJECTS, assert_fix_silences, findings_of
 
 EXAMPLES = PROJECTS.parent.parent / "examples"
 
@@ -272,3 +277,77 @@ def test_projects_without_redis_cache_do_not_apply():
 
 def test_examples_legacy_project():
     assert [c for c, _, _ in codes_of("legacy_project", EXAMPLES)] == ["DJ080", "DJ081"]
+
+
+# -- the fix: redis_cache -----------------------------------------------------------------------
+
+REDIS_CACHE_CASES = {
+    "builtin-backend-and-cache-sessions": (
+        """\
+        CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": env("REDIS_URL", default="redis://127.0.0.1:6379/1"),  # local
+            }
+        }
+        SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+        """,
+        {"DJ082", "DJ083"},
+    ),
+    "django-redis-without-options": (
+        """\
+        CACHES = {
+            "default": {
+                "BACKEND": "django_redis.cache.RedisCache",
+                "LOCATION": env("REDIS_URL", default="redis://cache:6379/0"),
+            }
+        }
+        """,
+        {"DJ080", "DJ081"},
+    ),
+    "slow-timeouts-and-errors-raised": (
+        """\
+        CACHES = {
+            "default": {
+                "BACKEND": "django_redis.cache.RedisCache",
+                "LOCATION": env("REDIS_URL"),
+                "OPTIONS": {
+                    "CLIENT_CLASS": "django_redis.client.DefaultClient",
+                    "SOCKET_TIMEOUT": 5,
+                    "IGNORE_EXCEPTIONS": False,
+                },
+            }
+        }
+        """,
+        {"DJ080", "DJ081"},
+    ),
+    "env-cache-url": (
+        """\
+        CACHES = {"default": env.cache("REDIS_URL", default="redis://127.0.0.1:6379/1")}
+        """,
+        {"DJ080", "DJ081"},
+    ),
+    "old-django-redis-cache-package": (
+        """\
+        CACHES = {
+            "default": {
+                "BACKEND": "redis_cache.RedisCache",
+                "LOCATION": env("REDIS_URL", default="redis://cache:6379/0"),
+            }
+        }
+        """,
+        {"DJ082"},
+    ),
+}
+
+
+@pytest.mark.parametrize("case", REDIS_CACHE_CASES)
+def test_redis_cache_output_is_clean_for_item8(make_project, case: str) -> None:
+    source, expected = REDIS_CACHE_CASES[case]
+    assert_fix_silences(
+        make_project,
+        item08,
+        lambda settings: redis_cache.transform(settings).code,
+        ENV_HEAD + dedent(source),
+        expected,
+    )

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from fixer.analysis import startup_code
 from fixer.checks import item10_startup_queries as item10
 from fixer.discovery import discover
 from tests.conftest import PROJECTS, findings_of
@@ -427,6 +428,21 @@ def test_examples_legacy_project():
         ("DJ101", "books/forms.py", 9),
         ("DJ101", "books/forms.py", 13),
     ]
+
+
+def test_plugin_apps_every_app_discovery_finds_is_scanned():
+    # INSTALLED_APPS built from a configuration module and an app list module
+    project = discover(PROJECTS / "plugin_apps")
+    scanned = sorted(
+        p.relative_to(project.root).as_posix() for p in startup_code.app_python_files(project)
+    )
+    assert scanned == sorted(
+        f"{app}/{name}.py"
+        for app in ("catalog", "orders", "loyalty")
+        for name in ("__init__", "apps", "forms", "models")
+    )
+    found = [(f.code, f.path, f.line) for f in findings_of(item10, project)]
+    assert found == [("DJ101", f"{app}/forms.py", 7) for app in ("catalog", "orders", "loyalty")]
 
 
 def test_projects_without_startup_queries():
