@@ -125,6 +125,7 @@ def check(
     no findings, 1 findings, 2 usage error, 3 djfix could not finish.
     """
     # the renderers load the project model and its parsers: only when a project is checked
+    # lazy: loaded when this command runs, so `djfix --help` stays fast
     from fixer import report
 
     with boundary(debug):
@@ -181,6 +182,7 @@ def _checked_with_fixes(project, selection, options, debug: bool):
     """The check run and, for SARIF, the fixes djfix's plan makes (nothing is written). A plan
     that fails leaves the fixes out, with a note, and the findings are still reported."""
     # the fix plan loads every codemod: only for a SARIF report
+    # lazy: loaded when this command runs, so `djfix --help` stays fast
     from fixer import report
     from fixer.apply import plan
 
@@ -196,7 +198,8 @@ def _checked_with_fixes(project, selection, options, debug: bool):
 
 def _repository_paths(files: list[Path]) -> list[str]:
     """`files` (from the current directory) as paths from the repository root."""
-    from fixer import report  # see check()
+    # lazy: see check()
+    from fixer import report
 
     top = report.repository_root(Path("."))
     out = []
@@ -326,7 +329,8 @@ def verify(
     Exit status: 0 every step that ran passed, 1 a step failed, 2 usage error, 3 djfix could
     not finish.
     """
-    from fixer import verify as verifying  # the runner: only when a project is run
+    # lazy: the runner: only when a project is run
+    from fixer import verify as verifying
 
     with boundary(debug):
         only: set[int] | None = None
@@ -354,7 +358,7 @@ def verify(
                 "virtualenv from the project's dependency files"
             )
         if install:
-            # heavy, and only for --install
+            # lazy: heavy, and only for --install
             from fixer.verify_install import install_environment
 
             python, messages = install_environment(path, settings=settings, manage=manage)

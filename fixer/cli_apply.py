@@ -153,6 +153,7 @@ def apply(
     """
     # the pipeline loads every check and codemod: imported when a command runs, so that
     # `djfix --help` and the cheap commands start fast
+    # lazy: loaded when this command runs, so `djfix --help` stays fast
     from fixer import formatting, handover, report
     from fixer.apply import write
     from fixer.apply_verify import plan_verified
@@ -195,7 +196,7 @@ def apply(
         if install:
             if python:
                 raise UsageError("--python and --install: give one of them")
-            # heavy, and only for --install
+            # lazy: heavy, and only for --install
             from fixer.verify_install import install_environment
 
             python, messages = install_environment(path, settings=settings, manage=manage)
@@ -301,7 +302,8 @@ def _recover_interrupted(path: Path, dry_run: bool) -> None:
 
 
 def _open_pr(result, delivery, remote, base, provider, api_url) -> None:
-    from fixer import pr as pull_requests  # the forge clients: only when a pull request is opened
+    # lazy: the forge clients: only when a pull request is opened
+    from fixer import pr as pull_requests
 
     try:
         with progress.phase("opening the pull request"):
@@ -337,6 +339,7 @@ def _left_alone(root, branch, remote, pr, base, provider, api_url) -> _LeftAlone
     """Before anything is pushed: a remote branch a person pushed to, or whose pull request was
     closed without merging, is left as it is (a scheduled job stays green: exit 0)."""
     # only when pushing: the handover and the forge clients
+    # lazy: loaded when this command runs, so `djfix --help` stays fast
     from fixer import handover
     from fixer import pr as pull_requests
 
@@ -386,7 +389,8 @@ def _left_alone(root, branch, remote, pr, base, provider, api_url) -> _LeftAlone
 
 def _outputs(branch: str, result: str, opened) -> None:
     """The GitHub Action's outputs, when djfix runs in a workflow step."""
-    from fixer import pr as pull_requests  # the forge clients: only after a handover
+    # lazy: the forge clients: only after a handover
+    from fixer import pr as pull_requests
 
     pull_requests.write_outputs(
         {
@@ -401,7 +405,8 @@ def _outputs(branch: str, result: str, opened) -> None:
 def _apply_many(repos: Path, jobs: int, workdir: Path | None, **opts) -> int:
     """`apply --repos FILE`: every repository in a fresh clone, one process each at a time;
     returns the exit status."""
-    from fixer import many  # the parallel runner: only for --repos
+    # lazy: the parallel runner: only for --repos
+    from fixer import many
 
     if not opts["push"] and workdir is None:
         raise UsageError(
@@ -420,6 +425,7 @@ def apply_in_clone(opts: dict, checkout):
     """The apply pipeline in one clone of `--repos`; runs in a pool process (module level, so
     it can be sent there)."""
     # a pool process runs the whole pipeline: loaded there, not by `djfix --help`
+    # lazy: loaded when this command runs, so `djfix --help` stays fast
     from fixer import handover, many
     from fixer import pr as pull_requests
     from fixer.apply_verify import plan_verified

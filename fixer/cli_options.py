@@ -135,6 +135,7 @@ CheckPythonOpt = Annotated[
 def load_project(path: Path, settings: str | None, manage: str | None):
     """Discover the project at `path` with `[tool.djfix]` and the command line combined."""
     # discovery loads the parsers: only the commands that read a project pay for it
+    # lazy: loaded when this command runs, so `djfix --help` stays fast
     from fixer.discovery import discover
 
     if not path.exists():

@@ -244,7 +244,7 @@ def _newer_statement(text: str, line: int | None) -> bool:
 
 def _parses_with_newer_grammar(text: str) -> bool:
     try:
-        # libcst is heavy: loaded only for a file the running Python's ast cannot parse
+        # lazy: libcst is heavy, loaded only for a file the running Python's ast cannot parse
         import libcst
 
         libcst.parse_module(text)

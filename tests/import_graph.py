@@ -54,6 +54,9 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "fixer.discovery",
             "fixer.settings_eval",
             "fixer.urls",
+            "fixer.url_patterns",
+            "fixer.urlconf_module",
+            "fixer.settings_values",
             "fixer.migration_graph",
             "fixer.django_runner",
         ),
@@ -72,6 +75,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "fixer.verify_image",
             "fixer.verify_process",
             "fixer.verify_install",
+            "fixer.verify_run",
         ),
     ),
     (
@@ -82,13 +86,25 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "fixer.handover",
             "fixer.many",
             "fixer.pr",
+            "fixer.pr_body",
             "fixer.config",
         ),
     ),
-    ("interface", ("fixer.report", "fixer.docs", "fixer.cli", "fixer.__main__")),
+    (
+        "interface",
+        (
+            "fixer.report",
+            "fixer.docs",
+            "fixer.cli",
+            "fixer.cli_options",
+            "fixer.cli_apply",
+            "fixer.__main__",
+        ),
+    ),
 )
 
 LAZY_COMMENT = re.compile(r"\blaz(y|ily)\b", re.IGNORECASE)
+IMPORT_LINE = re.compile(r"\s*(from\s+\S+\s+)?import\s")
 CHECK_MODULE = re.compile(r"item(\d\d)_([a-z0-9_]+)\.py")
 
 
@@ -171,9 +187,14 @@ class ImportGraph:
         for node, in_function in _import_statements(tree):
             where = f"{module.rel}:{node.lineno}"
             if in_function:
+                # the comment sits on the import, on the line before it, or before the run of
+                # import statements the import belongs to (one comment for a group of loads)
+                first = node.lineno
+                while first > 1 and IMPORT_LINE.match(lines[first - 2]):
+                    first -= 1
                 marked = any(
                     LAZY_COMMENT.search(comments.get(n, ""))
-                    for n in range(node.lineno - 1, (node.end_lineno or node.lineno) + 1)
+                    for n in range(first - 1, (node.end_lineno or node.lineno) + 1)
                 )
                 statement = lines[node.lineno - 1].strip()
                 self.function_imports.append(
