@@ -22,7 +22,7 @@ from typing import IO, Any
 
 import typer
 
-from fixer import __version__, git, redaction
+from fixer import __version__, git, redaction, rule_codes
 from fixer.checks import ITEM_TITLES, all_rules
 from fixer.docs import PROJECT_URL, rule_url
 from fixer.findings import CheckResult, Finding, FixSafety, Rule, Severity
@@ -67,13 +67,19 @@ _SEVERITY_RANK = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 # Rules that describe the same problem when they report the same line: the setting is written in
 # the file (item 5) and its value is unsafe (item 9). One problem, two reasons.
 SAME_PROBLEM: tuple[frozenset[str], ...] = (
-    frozenset({"DJ050", "DJ091"}),  # SECRET_KEY in the file / SECRET_KEY weak
-    frozenset({"DJ051", "DJ090"}),  # DEBUG hard-coded / DEBUG on in production
-    frozenset({"DJ051", "DJ092"}),  # ALLOWED_HOSTS hard-coded / ALLOWED_HOSTS empty
+    frozenset(
+        {rule_codes.LITERAL_SECRET, rule_codes.SECRET_KEY_WEAK}
+    ),  # SECRET_KEY in the file / SECRET_KEY weak
+    frozenset(
+        {rule_codes.LITERAL_CONFIG, rule_codes.DEBUG_ENABLED}
+    ),  # DEBUG hard-coded / DEBUG on in production
+    frozenset(
+        {rule_codes.LITERAL_CONFIG, rule_codes.ALLOWED_HOSTS_EMPTY}
+    ),  # ALLOWED_HOSTS hard-coded / ALLOWED_HOSTS empty
 )
 # Rules GitHub code scanning shows as security alerts (with a security-severity): the secrets in
 # the repository and the `check --deploy` security warnings of item 9.
-SECURITY_RULES = frozenset({"DJ050"})
+SECURITY_RULES = frozenset({rule_codes.LITERAL_SECRET})
 SECURITY_ITEMS = frozenset({9})
 _SECURITY_SEVERITY = {Severity.ERROR: "7.5", Severity.WARNING: "5.0", Severity.INFO: "2.0"}
 

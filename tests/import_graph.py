@@ -44,6 +44,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "fixer.changeset",
             "fixer.formatting",
             "fixer.git",
+            "fixer.rule_codes",
         ),
     ),
     ("parsers", ("fixer.parsers", "fixer.sources")),

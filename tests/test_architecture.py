@@ -327,3 +327,15 @@ def test_the_figures_name_what_breaks_the_rules(tmp_path):
     assert "modules in no layer: 1\n  fixer.stray (901 lines)\n" in figures
     assert "1 without a lazy comment\n    1 fixer.errors\n" in figures
     assert "modules over 900 lines: 1\nlargest: fixer.stray 901," in figures
+
+
+def test_rule_codes_are_the_declared_rules() -> None:
+    """fixer.rule_codes names every declared rule's code by the rule's name, and nothing else:
+    code that refers to a rule uses the constant, so a renumbered rule cannot leave a stale
+    string behind."""
+    from fixer import rule_codes
+    from fixer.checks import all_rules
+
+    declared = {r.name.upper().replace("-", "_"): r.code for r in all_rules()}
+    constants = {name: value for name, value in vars(rule_codes).items() if name.isupper()}
+    assert constants == declared

@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from fixer import rule_codes
 from fixer.checks import rule
 from fixer.findings import Finding, Severity
 from fixer.project import ProjectModel
@@ -37,7 +38,7 @@ TITLE = "Files djfix could not read"
 
 UNPARSABLE = rule(
     __name__,
-    "DJ900",
+    rule_codes.FILE_UNPARSABLE,
     "file-unparsable",
     None,
     Severity.ERROR,
@@ -46,7 +47,7 @@ UNPARSABLE = rule(
 )
 UNDECODABLE = rule(
     __name__,
-    "DJ901",
+    rule_codes.FILE_UNDECODABLE,
     "file-undecodable",
     None,
     Severity.ERROR,
@@ -55,7 +56,7 @@ UNDECODABLE = rule(
 )
 SETTINGS_DYNAMIC = rule(
     __name__,
-    "DJ902",
+    rule_codes.SETTINGS_DYNAMIC,
     "settings-dynamic",
     None,
     Severity.WARNING,
@@ -64,7 +65,7 @@ SETTINGS_DYNAMIC = rule(
 )
 DEPLOY_FILE_INVALID = rule(
     __name__,
-    "DJ903",
+    rule_codes.DEPLOY_FILE_INVALID,
     "deploy-file-invalid",
     None,
     Severity.WARNING,

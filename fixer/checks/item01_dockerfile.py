@@ -57,6 +57,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from fixer import rule_codes
 from fixer.analysis.app_server import APP_SERVERS, app_modules
 from fixer.analysis.dockerignore import dockerignore_lets_in
 from fixer.analysis.image import ApiImage, api_image, run_commands, run_of
@@ -72,7 +73,7 @@ TITLE = "Project-specific Dockerfile"
 
 MISSING = rule(
     __name__,
-    "DJ010",
+    rule_codes.DOCKERFILE_MISSING,
     "dockerfile-missing",
     ITEM,
     Severity.ERROR,
@@ -81,7 +82,7 @@ MISSING = rule(
 )
 GENERIC = rule(
     __name__,
-    "DJ011",
+    rule_codes.DOCKERFILE_GENERIC,
     "dockerfile-generic",
     ITEM,
     Severity.ERROR,
@@ -90,7 +91,7 @@ GENERIC = rule(
 )
 UNPARSABLE = rule(
     __name__,
-    "DJ012",
+    rule_codes.DOCKERFILE_UNPARSABLE,
     "dockerfile-unparsable",
     ITEM,
     Severity.ERROR,
@@ -99,7 +100,7 @@ UNPARSABLE = rule(
 )
 DOCKERIGNORE_LEAKS = rule(
     __name__,
-    "DJ013",
+    rule_codes.DOCKERIGNORE_LETS_SECRETS_IN,
     "dockerignore-lets-secrets-in",
     ITEM,
     Severity.WARNING,

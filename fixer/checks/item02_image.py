@@ -75,6 +75,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from fixer import rule_codes
 from fixer.analysis.image import (
     ApiImage,
     api_image,
@@ -95,7 +96,7 @@ TITLE = "Multi-stage, minimal image"
 
 SINGLE_STAGE = rule(
     __name__,
-    "DJ020",
+    rule_codes.DOCKERFILE_SINGLE_STAGE,
     "dockerfile-single-stage",
     ITEM,
     Severity.WARNING,
@@ -104,7 +105,7 @@ SINGLE_STAGE = rule(
 )
 BASE_NOT_SLIM = rule(
     __name__,
-    "DJ021",
+    rule_codes.IMAGE_BASE_NOT_SLIM,
     "image-base-not-slim",
     ITEM,
     Severity.WARNING,
@@ -113,7 +114,7 @@ BASE_NOT_SLIM = rule(
 )
 TOOLCHAIN = rule(
     __name__,
-    "DJ022",
+    rule_codes.TOOLCHAIN_IN_FINAL_STAGE,
     "toolchain-in-final-stage",
     ITEM,
     Severity.WARNING,
@@ -122,7 +123,7 @@ TOOLCHAIN = rule(
 )
 PIP_CACHE = rule(
     __name__,
-    "DJ023",
+    rule_codes.PIP_CACHE_IN_IMAGE,
     "pip-cache-in-image",
     ITEM,
     Severity.WARNING,
@@ -131,7 +132,7 @@ PIP_CACHE = rule(
 )
 DEV_DEPENDENCIES = rule(
     __name__,
-    "DJ024",
+    rule_codes.DEV_DEPENDENCIES_IN_IMAGE,
     "dev-dependencies-in-image",
     ITEM,
     Severity.WARNING,
@@ -140,7 +141,7 @@ DEV_DEPENDENCIES = rule(
 )
 NO_IMAGE = rule(
     __name__,
-    "DJ025",
+    rule_codes.IMAGE_BUILD_MISSING,
     "image-build-missing",
     ITEM,
     Severity.WARNING,

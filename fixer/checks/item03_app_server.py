@@ -65,6 +65,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from fixer import rule_codes
 from fixer.analysis.app_server import (
     APP_SERVERS,
     PROCESS_MANAGERS,
@@ -91,7 +92,7 @@ TITLE = "Served by an app server"
 
 RUNSERVER = rule(
     __name__,
-    "DJ030",
+    rule_codes.RUNSERVER_IN_CONTAINER,
     "runserver-in-container",
     ITEM,
     Severity.ERROR,
@@ -100,7 +101,7 @@ RUNSERVER = rule(
 )
 PROCESS_MANAGER = rule(
     __name__,
-    "DJ031",
+    rule_codes.PROCESS_MANAGER_IN_CONTAINER,
     "process-manager-in-container",
     ITEM,
     Severity.WARNING,
@@ -109,7 +110,7 @@ PROCESS_MANAGER = rule(
 )
 NGINX = rule(
     __name__,
-    "DJ032",
+    rule_codes.NGINX_IN_API_IMAGE,
     "nginx-in-api-image",
     ITEM,
     Severity.WARNING,
@@ -118,7 +119,7 @@ NGINX = rule(
 )
 UWSGI = rule(
     __name__,
-    "DJ033",
+    rule_codes.UWSGI_SERVER,
     "uwsgi-server",
     ITEM,
     Severity.WARNING,
@@ -127,7 +128,7 @@ UWSGI = rule(
 )
 SERVER_MISSING = rule(
     __name__,
-    "DJ034",
+    rule_codes.APP_SERVER_MISSING,
     "app-server-missing",
     ITEM,
     Severity.ERROR,

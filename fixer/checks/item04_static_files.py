@@ -90,6 +90,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from fixer import rule_codes
 from fixer.analysis.static import remote_storage, static_backend
 from fixer.checks import Option, rule
 from fixer.findings import Finding, FixSafety, Severity
@@ -103,7 +104,7 @@ TITLE = "Static files outside the API container"
 
 WHITENOISE = rule(
     __name__,
-    "DJ040",
+    rule_codes.WHITENOISE_SERVES_STATIC,
     "whitenoise-serves-static",
     ITEM,
     Severity.WARNING,
@@ -111,7 +112,7 @@ WHITENOISE = rule(
 )
 SERVE_VIEW = rule(
     __name__,
-    "DJ041",
+    rule_codes.STATIC_SERVE_VIEW,
     "static-serve-view",
     ITEM,
     Severity.WARNING,
@@ -119,7 +120,7 @@ SERVE_VIEW = rule(
 )
 STATIC_URLPATTERNS = rule(
     __name__,
-    "DJ042",
+    rule_codes.STATIC_URLPATTERNS,
     "static-urlpatterns",
     ITEM,
     Severity.INFO,
@@ -127,7 +128,7 @@ STATIC_URLPATTERNS = rule(
 )
 STATIC_ROOT_MISSING = rule(
     __name__,
-    "DJ043",
+    rule_codes.STATIC_ROOT_MISSING,
     "static-root-missing",
     ITEM,
     Severity.WARNING,
@@ -136,7 +137,7 @@ STATIC_ROOT_MISSING = rule(
 )
 STATIC_IMAGE_MISSING = rule(
     __name__,
-    "DJ044",
+    rule_codes.STATIC_IMAGE_MISSING,
     "static-image-missing",
     ITEM,
     Severity.WARNING,

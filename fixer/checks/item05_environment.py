@@ -114,7 +114,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from fixer import redaction
+from fixer import redaction, rule_codes
 from fixer.checks import rule
 from fixer.discovery.services import cache_kind, mask_url
 from fixer.discovery.settings_modules import is_test_settings
@@ -127,7 +127,7 @@ TITLE = "Configuration from the environment"
 
 LITERAL_SECRET = rule(
     __name__,
-    "DJ050",
+    rule_codes.LITERAL_SECRET,
     "literal-secret",
     ITEM,
     Severity.ERROR,
@@ -136,7 +136,7 @@ LITERAL_SECRET = rule(
 )
 LITERAL_CONFIG = rule(
     __name__,
-    "DJ051",
+    rule_codes.LITERAL_CONFIG,
     "literal-config",
     ITEM,
     Severity.WARNING,
@@ -145,7 +145,7 @@ LITERAL_CONFIG = rule(
 )
 OS_ENVIRON = rule(
     __name__,
-    "DJ052",
+    rule_codes.OS_ENVIRON_IN_SETTINGS,
     "os-environ-in-settings",
     ITEM,
     Severity.WARNING,
@@ -154,7 +154,7 @@ OS_ENVIRON = rule(
 )
 DECOUPLE = rule(
     __name__,
-    "DJ053",
+    rule_codes.DECOUPLE_IN_SETTINGS,
     "decouple-in-settings",
     ITEM,
     Severity.WARNING,
@@ -163,7 +163,7 @@ DECOUPLE = rule(
 )
 ENVIRONS = rule(
     __name__,
-    "DJ054",
+    rule_codes.ENVIRONS_IN_SETTINGS,
     "environs-in-settings",
     ITEM,
     Severity.WARNING,
@@ -172,7 +172,7 @@ ENVIRONS = rule(
 )
 ENV_FILE_MOUNTED = rule(
     __name__,
-    "DJ055",
+    rule_codes.ENV_FILE_MOUNTED,
     "env-file-mounted",
     ITEM,
     Severity.WARNING,
@@ -180,7 +180,7 @@ ENV_FILE_MOUNTED = rule(
 )
 ENVIRON_MISSING = rule(
     __name__,
-    "DJ056",
+    rule_codes.DJANGO_ENVIRON_MISSING,
     "django-environ-missing",
     ITEM,
     Severity.ERROR,

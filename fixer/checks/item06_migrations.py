@@ -103,7 +103,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from fixer import django_runner
+from fixer import django_runner, rule_codes
 from fixer.checks import rule
 from fixer.findings import Finding, Fix, FixSafety, Severity
 from fixer.fixes.item06_migrations import migration_overlay, plan_merge, python_option
@@ -115,7 +115,7 @@ TITLE = "Valid migrations"
 
 MIGRATION_CONFLICT = rule(
     __name__,
-    "DJ060",
+    rule_codes.MIGRATION_CONFLICT,
     "migration-conflict",
     ITEM,
     Severity.ERROR,
@@ -124,7 +124,7 @@ MIGRATION_CONFLICT = rule(
 )
 MIGRATION_DEPENDENCY_MISSING = rule(
     __name__,
-    "DJ061",
+    rule_codes.MIGRATION_DEPENDENCY_MISSING,
     "migration-dependency-missing",
     ITEM,
     Severity.ERROR,
@@ -132,7 +132,7 @@ MIGRATION_DEPENDENCY_MISSING = rule(
 )
 MIGRATION_CYCLE = rule(
     __name__,
-    "DJ062",
+    rule_codes.MIGRATION_CYCLE,
     "migration-cycle",
     ITEM,
     Severity.ERROR,
@@ -140,7 +140,7 @@ MIGRATION_CYCLE = rule(
 )
 MIGRATIONS_INIT_MISSING = rule(
     __name__,
-    "DJ063",
+    rule_codes.MIGRATIONS_INIT_MISSING,
     "migrations-init-missing",
     ITEM,
     Severity.ERROR,
@@ -149,7 +149,7 @@ MIGRATIONS_INIT_MISSING = rule(
 )
 MIGRATION_UNPARSABLE = rule(
     __name__,
-    "DJ064",
+    rule_codes.MIGRATION_UNPARSABLE,
     "migration-unparsable",
     ITEM,
     Severity.ERROR,
@@ -157,7 +157,7 @@ MIGRATION_UNPARSABLE = rule(
 )
 MIGRATIONS_MISSING = rule(
     __name__,
-    "DJ065",
+    rule_codes.MIGRATIONS_MISSING,
     "migrations-missing",
     ITEM,
     Severity.ERROR,
@@ -166,7 +166,7 @@ MIGRATIONS_MISSING = rule(
 )
 MIGRATIONS_MISSING_FOR_CHANGES = rule(
     __name__,
-    "DJ066",
+    rule_codes.MIGRATIONS_MISSING_FOR_CHANGES,
     "migrations-missing-for-changes",
     ITEM,
     Severity.ERROR,
@@ -175,7 +175,7 @@ MIGRATIONS_MISSING_FOR_CHANGES = rule(
 )
 MIGRATE_PLAN_FAILS = rule(
     __name__,
-    "DJ067",
+    rule_codes.MIGRATE_PLAN_FAILS,
     "migrate-plan-fails",
     ITEM,
     Severity.ERROR,
@@ -551,7 +551,18 @@ def _dynamic(project: ProjectModel, python: str | None, static: list[Finding]) -
             models if models and (project.root / models).is_file() else None,
             None,
         )
-    broken = [f for f in static if f.code in ("DJ060", "DJ061", "DJ062", "DJ063", "DJ064")]
+    broken = [
+        f
+        for f in static
+        if f.code
+        in (
+            rule_codes.MIGRATION_CONFLICT,
+            rule_codes.MIGRATION_DEPENDENCY_MISSING,
+            rule_codes.MIGRATION_CYCLE,
+            rule_codes.MIGRATIONS_INIT_MISSING,
+            rule_codes.MIGRATION_UNPARSABLE,
+        )
+    ]
     error = report.plan_error or report.conflict
     if error and not broken:
         yield Finding(

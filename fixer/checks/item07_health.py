@@ -70,6 +70,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from fixer import rule_codes
 from fixer.checks import Option, rule
 from fixer.findings import Finding, Rule, Severity
 from fixer.project import ProjectModel
@@ -82,7 +83,7 @@ TITLE = "Health endpoint"
 
 HEALTH_MISSING = rule(
     __name__,
-    "DJ070",
+    rule_codes.HEALTH_ENDPOINT_MISSING,
     "health-endpoint-missing",
     ITEM,
     Severity.WARNING,
@@ -90,7 +91,7 @@ HEALTH_MISSING = rule(
 )
 COMMON_HEALTH_MISSING = rule(
     __name__,
-    "DJ071",
+    rule_codes.COMMON_HEALTH_ENDPOINT_MISSING,
     "common-health-endpoint-missing",
     ITEM,
     Severity.WARNING,
@@ -98,7 +99,7 @@ COMMON_HEALTH_MISSING = rule(
 )
 HEALTH_BEHIND_HOST_CHECK = rule(
     __name__,
-    "DJ072",
+    rule_codes.HEALTH_BEHIND_HOST_VALIDATION,
     "health-behind-host-validation",
     ITEM,
     Severity.WARNING,

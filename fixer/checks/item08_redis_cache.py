@@ -74,6 +74,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from fixer import rule_codes
 from fixer.checks import Option, rule
 from fixer.discovery.services import url_kind
 from fixer.findings import Finding, FixSafety, Severity
@@ -85,7 +86,7 @@ TITLE = "Redis cache is optional"
 
 ERRORS_NOT_IGNORED = rule(
     __name__,
-    "DJ080",
+    rule_codes.REDIS_CACHE_ERRORS_NOT_IGNORED,
     "redis-cache-errors-not-ignored",
     ITEM,
     Severity.ERROR,
@@ -94,7 +95,7 @@ ERRORS_NOT_IGNORED = rule(
 )
 NO_TIMEOUTS = rule(
     __name__,
-    "DJ081",
+    rule_codes.REDIS_CACHE_NO_TIMEOUTS,
     "redis-cache-no-timeouts",
     ITEM,
     Severity.WARNING,
@@ -103,7 +104,7 @@ NO_TIMEOUTS = rule(
 )
 BUILTIN_BACKEND = rule(
     __name__,
-    "DJ082",
+    rule_codes.REDIS_CACHE_BUILTIN_BACKEND,
     "redis-cache-builtin-backend",
     ITEM,
     Severity.WARNING,
@@ -112,7 +113,7 @@ BUILTIN_BACKEND = rule(
 )
 SESSIONS_ONLY_IN_CACHE = rule(
     __name__,
-    "DJ083",
+    rule_codes.SESSIONS_ONLY_IN_CACHE,
     "sessions-only-in-cache",
     ITEM,
     Severity.WARNING,

@@ -102,6 +102,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from fixer import rule_codes
 from fixer.checks import rule
 from fixer.findings import Finding, Fix, FixSafety, Severity
 from fixer.project import ProjectModel
@@ -112,7 +113,7 @@ TITLE = "check --deploy is clean"
 
 DEBUG_ENABLED = rule(
     __name__,
-    "DJ090",
+    rule_codes.DEBUG_ENABLED,
     "debug-enabled",
     ITEM,
     Severity.ERROR,
@@ -121,7 +122,7 @@ DEBUG_ENABLED = rule(
 )
 SECRET_KEY_WEAK = rule(
     __name__,
-    "DJ091",
+    rule_codes.SECRET_KEY_WEAK,
     "secret-key-weak",
     ITEM,
     Severity.ERROR,
@@ -130,7 +131,7 @@ SECRET_KEY_WEAK = rule(
 )
 ALLOWED_HOSTS_EMPTY = rule(
     __name__,
-    "DJ092",
+    rule_codes.ALLOWED_HOSTS_EMPTY,
     "allowed-hosts-empty",
     ITEM,
     Severity.WARNING,
@@ -139,7 +140,7 @@ ALLOWED_HOSTS_EMPTY = rule(
 )
 HSTS_NOT_SET = rule(
     __name__,
-    "DJ093",
+    rule_codes.HSTS_NOT_SET,
     "hsts-not-set",
     ITEM,
     Severity.WARNING,
@@ -148,7 +149,7 @@ HSTS_NOT_SET = rule(
 )
 SSL_REDIRECT_OFF = rule(
     __name__,
-    "DJ094",
+    rule_codes.SSL_REDIRECT_OFF,
     "ssl-redirect-off",
     ITEM,
     Severity.WARNING,
@@ -157,7 +158,7 @@ SSL_REDIRECT_OFF = rule(
 )
 SESSION_COOKIE_INSECURE = rule(
     __name__,
-    "DJ095",
+    rule_codes.SESSION_COOKIE_INSECURE,
     "session-cookie-insecure",
     ITEM,
     Severity.WARNING,
@@ -166,7 +167,7 @@ SESSION_COOKIE_INSECURE = rule(
 )
 CSRF_COOKIE_INSECURE = rule(
     __name__,
-    "DJ096",
+    rule_codes.CSRF_COOKIE_INSECURE,
     "csrf-cookie-insecure",
     ITEM,
     Severity.WARNING,
@@ -175,7 +176,7 @@ CSRF_COOKIE_INSECURE = rule(
 )
 XFRAME_NOT_DENY = rule(
     __name__,
-    "DJ097",
+    rule_codes.X_FRAME_OPTIONS_NOT_DENY,
     "x-frame-options-not-deny",
     ITEM,
     Severity.WARNING,
@@ -185,7 +186,7 @@ XFRAME_NOT_DENY = rule(
 )
 SECURITY_MIDDLEWARE_MISSING = rule(
     __name__,
-    "DJ098",
+    rule_codes.SECURITY_MIDDLEWARE_MISSING,
     "security-middleware-missing",
     ITEM,
     Severity.WARNING,
@@ -194,7 +195,7 @@ SECURITY_MIDDLEWARE_MISSING = rule(
 )
 REFERRER_OR_COOP_DISABLED = rule(
     __name__,
-    "DJ099",
+    rule_codes.REFERRER_OR_COOP_DISABLED,
     "referrer-or-coop-disabled",
     ITEM,
     Severity.WARNING,

@@ -65,6 +65,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from fixer import rule_codes
 from fixer.analysis.startup_code import (
     Hit,
     ReadyMethod,
@@ -87,7 +88,7 @@ TITLE = "Starts before the schema exists"
 
 QUERY_IN_READY = rule(
     __name__,
-    "DJ100",
+    rule_codes.QUERY_IN_READY,
     "query-in-ready",
     ITEM,
     Severity.ERROR,
@@ -95,7 +96,7 @@ QUERY_IN_READY = rule(
 )
 QUERY_AT_IMPORT = rule(
     __name__,
-    "DJ101",
+    rule_codes.QUERY_AT_IMPORT,
     "query-at-import",
     ITEM,
     Severity.ERROR,

@@ -46,6 +46,7 @@ import ast
 from collections.abc import Iterator
 from typing import Any
 
+from fixer import rule_codes
 from fixer.checks import Option, rule
 from fixer.findings import Finding, Fix, FixSafety, Severity
 from fixer.project import ProjectModel
@@ -56,7 +57,7 @@ TITLE = "Persistent DB connections"
 
 CONN_MAX_AGE_MISSING = rule(
     __name__,
-    "DJ110",
+    rule_codes.CONN_MAX_AGE_MISSING,
     "conn-max-age-missing",
     ITEM,
     Severity.WARNING,
@@ -65,7 +66,7 @@ CONN_MAX_AGE_MISSING = rule(
 )
 CONN_HEALTH_CHECKS_MISSING = rule(
     __name__,
-    "DJ111",
+    rule_codes.CONN_HEALTH_CHECKS_MISSING,
     "conn-health-checks-missing",
     ITEM,
     Severity.INFO,

@@ -108,6 +108,7 @@ import ast
 from collections.abc import Iterator
 from typing import Any
 
+from fixer import rule_codes
 from fixer.analysis.initial_data import (
     COMPRESSIONS,
     FIXTURE_FORMATS,
@@ -137,7 +138,7 @@ TITLE = "Initial data from migrations"
 
 DATA_CREATED_IN_READY = rule(
     __name__,
-    "DJ120",
+    rule_codes.DATA_CREATED_IN_READY,
     "data-created-in-ready",
     ITEM,
     Severity.WARNING,
@@ -146,7 +147,7 @@ DATA_CREATED_IN_READY = rule(
 )
 DATA_CREATED_IN_POST_MIGRATE = rule(
     __name__,
-    "DJ121",
+    rule_codes.DATA_CREATED_IN_POST_MIGRATE,
     "data-created-in-post-migrate",
     ITEM,
     Severity.WARNING,
@@ -155,7 +156,7 @@ DATA_CREATED_IN_POST_MIGRATE = rule(
 )
 LOADDATA_IN_SCRIPT = rule(
     __name__,
-    "DJ122",
+    rule_codes.LOADDATA_IN_SCRIPT,
     "loaddata-in-script",
     ITEM,
     Severity.WARNING,
@@ -164,7 +165,7 @@ LOADDATA_IN_SCRIPT = rule(
 )
 INITIAL_DATA_FIXTURE = rule(
     __name__,
-    "DJ123",
+    rule_codes.INITIAL_DATA_FIXTURE,
     "initial-data-fixture",
     ITEM,
     Severity.ERROR,

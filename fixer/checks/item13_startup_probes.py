@@ -65,6 +65,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from fixer import rule_codes
 from fixer.analysis.services import networked
 from fixer.checks import rule
 from fixer.findings import Finding, Severity
@@ -76,7 +77,7 @@ TITLE = "Startup dependency probes"
 
 PROBES_MISSING = rule(
     __name__,
-    "DJ130",
+    rule_codes.STARTUP_PROBES_MISSING,
     "startup-probes-missing",
     ITEM,
     Severity.WARNING,
@@ -84,7 +85,7 @@ PROBES_MISSING = rule(
 )
 PROBE_INCOMPLETE = rule(
     __name__,
-    "DJ131",
+    rule_codes.STARTUP_PROBE_INCOMPLETE,
     "startup-probe-incomplete",
     ITEM,
     Severity.WARNING,

@@ -20,6 +20,7 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
+from fixer import rule_codes
 from fixer.analysis.app_server import channels_bundles_daphne
 from fixer.analysis.dockerignore import dockerignore_lets_in
 from fixer.analysis.image import api_image, image_parts
@@ -679,15 +680,34 @@ def _readme(project: ProjectModel) -> tuple[str, str] | None:
 
 #: Dockerfile rules whose findings mean the existing Dockerfile is replaced
 REPLACED_BY = frozenset(
-    {"DJ010", "DJ011", "DJ012", "DJ020", "DJ021", "DJ022", "DJ023", "DJ024", "DJ025"}
-    | {"DJ030", "DJ031", "DJ032", "DJ033"}
+    {
+        rule_codes.DOCKERFILE_MISSING,
+        rule_codes.DOCKERFILE_GENERIC,
+        rule_codes.DOCKERFILE_UNPARSABLE,
+        rule_codes.DOCKERFILE_SINGLE_STAGE,
+        rule_codes.IMAGE_BASE_NOT_SLIM,
+        rule_codes.TOOLCHAIN_IN_FINAL_STAGE,
+        rule_codes.PIP_CACHE_IN_IMAGE,
+        rule_codes.DEV_DEPENDENCIES_IN_IMAGE,
+        rule_codes.IMAGE_BUILD_MISSING,
+    }
+    | {
+        rule_codes.RUNSERVER_IN_CONTAINER,
+        rule_codes.PROCESS_MANAGER_IN_CONTAINER,
+        rule_codes.NGINX_IN_API_IMAGE,
+        rule_codes.UWSGI_SERVER,
+    }
 )
 
 
 def _dockerfile_fails(ctx: FixContext) -> bool:
     for item in (1, 2, 3):
         for f in ctx.findings(item):
-            if f.code in ("DJ010", "DJ012", "DJ025"):
+            if f.code in (
+                rule_codes.DOCKERFILE_MISSING,
+                rule_codes.DOCKERFILE_UNPARSABLE,
+                rule_codes.IMAGE_BUILD_MISSING,
+            ):
                 return True
             if f.code in REPLACED_BY and f.path == "Dockerfile":
                 return True
@@ -702,8 +722,8 @@ def ensure_container(ctx: FixContext, item: int) -> None:
         return
     ctx.container_planned = True
     project = ctx.project
-    server_missing = any(f.code == "DJ034" for f in ctx.findings(3))
-    if any(f.code == "DJ043" for f in ctx.findings(4)):
+    server_missing = any(f.code == rule_codes.APP_SERVER_MISSING for f in ctx.findings(3))
+    if any(f.code == rule_codes.STATIC_ROOT_MISSING for f in ctx.findings(4)):
         add_static_root(ctx)
     planned = rediscover(project, ctx.changeset)
     s = spec(planned, ctx.options)
@@ -714,7 +734,9 @@ def ensure_container(ctx: FixContext, item: int) -> None:
         ctx.fixed_items.add(3)
     fix_dockerignore(ctx)
     if not _dockerfile_fails(ctx):
-        if ctx.findings(4) and any(f.code == "DJ044" for f in ctx.findings(4)):
+        if ctx.findings(4) and any(
+            f.code == rule_codes.STATIC_IMAGE_MISSING for f in ctx.findings(4)
+        ):
             ctx.leave(
                 4,
                 "Dockerfile",
@@ -737,7 +759,7 @@ def ensure_container(ctx: FixContext, item: int) -> None:
     for note in s.notes:
         ctx.notes.append(f"Dockerfile: {note}")
     for f in ctx.findings(3):
-        if f.code == "DJ030" and f.path not in (None, "Dockerfile"):
+        if f.code == rule_codes.RUNSERVER_IN_CONTAINER and f.path not in (None, "Dockerfile"):
             ctx.leave(
                 3,
                 f.path,

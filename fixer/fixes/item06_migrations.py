@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from codemods import merge_migration
-from fixer import django_runner
+from fixer import django_runner, rule_codes
 from fixer.fix_context import FixContext
 from fixer.migration_graph import Key, MigrationGraph, build_graph
 from fixer.project import ProjectModel
@@ -149,7 +149,7 @@ def fix(ctx: FixContext) -> None:
         if app.migrations_rel is not None and not app.migrations_init:
             ctx.write(f"{app.migrations_rel}/__init__.py", "", ITEM)
     graph = build_graph(project)
-    if "DJ060" in codes:
+    if rule_codes.MIGRATION_CONFLICT in codes:
         for label in graph.conflicts():
             plan = plan_merge(project, graph, label, ctx.changeset.read)
             newest = graph.migration((label, plan.leaves[-1])) if plan.leaves else None
@@ -164,10 +164,14 @@ def fix(ctx: FixContext) -> None:
                 continue
             ctx.write(plan.rel, _merge_source(project, plan), ITEM)
     run, python = python_option(ctx.options)
-    if not codes & {"DJ060", "DJ065", "DJ066"}:
+    if not codes & {
+        rule_codes.MIGRATION_CONFLICT,
+        rule_codes.MIGRATIONS_MISSING,
+        rule_codes.MIGRATIONS_MISSING_FOR_CHANGES,
+    }:
         return
     if not run:
-        if codes & {"DJ065", "DJ066"}:
+        if codes & {rule_codes.MIGRATIONS_MISSING, rule_codes.MIGRATIONS_MISSING_FOR_CHANGES}:
             ctx.leave(
                 ITEM,
                 None,
