@@ -96,17 +96,15 @@ None.
 
 from __future__ import annotations
 
-import ast
-import operator
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from fixer import rule_codes
+from fixer.analysis.production_values import Setting, environ_schemes, is_true, read_setting, where
 from fixer.checks import rule
 from fixer.findings import Finding, Fix, FixSafety, Severity
 from fixer.project import ProjectModel
-from fixer.settings_values import Assignment, EnvDict, EnvRef, Unknown, is_literal
 
 ITEM = 9
 TITLE = "check --deploy is clean"
@@ -234,305 +232,9 @@ REFERRER_POLICY_VALUES = {
 }
 COOP_VALUES = {"same-origin", "same-origin-allow-popups", "unsafe-none"}
 
-# What each library accepts as true / false when it casts an environment string to bool.
-_ENVIRON_TRUE = {"true", "on", "ok", "y", "yes", "1"}
-_DECOUPLE_TRUE = {"1", "yes", "true", "on"}
-_DECOUPLE_FALSE = {"0", "no", "false", "off", ""}
-_ENVIRONS_TRUE = {"1", "true", "t", "yes", "y", "on"}
-
-_NOPE = object()  # "this expression cannot be computed"
-
 
 def applies(project: ProjectModel) -> bool:
     return True
-
-
-# -- reading one setting -------------------------------------------------------------------------
-
-
-@dataclass
-class _Setting:
-    """What production gets for one setting.
-
-    state: "absent" (Django's default applies), "value" (a literal, or the default of an
-    environment read), "env" (the environment decides), "unknown" (cannot be computed).
-    """
-
-    name: str
-    state: str
-    value: Any
-    path: str | None
-    line: int | None
-    ref: EnvRef | None = None
-    from_default: bool = False
-    # What the setting becomes when its variable holds "False" / "True" (None: not an env read)
-    when_false: Any = _NOPE
-    when_true: Any = _NOPE
-    when_empty: Any = _NOPE
-
-    @property
-    def string_trap(self) -> bool:
-        """The raw environment string reaches the setting: "False" is true, only "" is false."""
-        return (
-            self.ref is not None
-            and self.when_false is not _NOPE
-            and self.when_empty is not _NOPE
-            and bool(self.when_false)
-            and not self.when_empty
-        )
-
-    @property
-    def never_true(self) -> bool:
-        """Even "True" in the environment does not give the boolean True (`is True` fails)."""
-        return (
-            self.ref is not None
-            and self.when_true is not _NOPE
-            and not isinstance(self.when_true, bool)
-        )
-
-    @property
-    def var(self) -> str:
-        return (self.ref.var if self.ref is not None else None) or self.name
-
-
-def _environ_schemes(project: ProjectModel) -> dict[str, tuple[str | None, Any]]:
-    """`environ.Env(DEBUG=(bool, False))` declarations: var -> (cast, default or _NOPE)."""
-    out: dict[str, tuple[str | None, Any]] = {}
-    for module in list(project.settings_modules.values())[:50]:
-        tree = module.file.tree if module.file is not None else None
-        if tree is None or "Env(" not in (module.file.text or ""):
-            continue
-        for stmt in tree.body:
-            value = getattr(stmt, "value", None)
-            if not isinstance(value, ast.Call) or not _dotted(value.func).endswith("Env"):
-                continue
-            for kw in value.keywords:
-                if kw.arg is None:
-                    continue
-                node = kw.value
-                if isinstance(node, ast.Tuple) and node.elts:
-                    default = (
-                        node.elts[1].value
-                        if (len(node.elts) > 1 and isinstance(node.elts[1], ast.Constant))
-                        else _NOPE
-                    )
-                    out[kw.arg] = (_dotted(node.elts[0]) or None, default)
-                else:
-                    out[kw.arg] = (_dotted(node) or None, _NOPE)
-    return out
-
-
-def _dotted(node: ast.AST) -> str:
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        parts.append(node.id)
-        return ".".join(reversed(parts))
-    return ""
-
-
-def _is_ref_node(node: ast.AST, ref: EnvRef) -> bool:
-    return (
-        isinstance(node, (ast.Call, ast.Subscript))
-        and getattr(node, "lineno", None) == ref.line
-        and getattr(node, "col_offset", -2) + 1 == ref.column
-    )
-
-
-def _find_ref_node(node: ast.AST, ref: EnvRef) -> ast.AST | None:
-    for sub in ast.walk(node):
-        if _is_ref_node(sub, ref):
-            return sub
-    return None
-
-
-def _read_cast(call: ast.AST | None, ref: EnvRef, schemes: dict) -> str | None:
-    """The cast the environment read itself applies (not casts wrapped around it)."""
-    if ref.api in ("os.environ", "os.getenv"):
-        return None
-    if not isinstance(call, ast.Call):
-        return ref.cast
-    cast: str | None = None
-    if isinstance(call.func, ast.Attribute) and ref.api in ("django-environ", "environs"):
-        method = call.func.attr
-        cast = {"bool": "bool", "int": "int", "float": "float", "list": "list"}.get(method)
-        if method not in ("bool", "int", "float", "str") and cast is None:
-            return ref.cast
-    kw = next((k.value for k in call.keywords if k.arg == "cast"), None)
-    if cast is None and kw is not None:
-        cast = {"bool": "bool", "int": "int", "float": "float"}.get(_dotted(kw))
-    if cast is None and ref.api == "django-environ":
-        scheme = schemes.get(ref.var or "")
-        if scheme is not None:
-            cast = {"bool": "bool", "int": "int", "float": "float"}.get(scheme[0] or "")
-        elif ref.has_default and ref.default is not None:
-            # django-environ's smart cast: the type of the default
-            cast = {bool: "bool", int: "int", float: "float"}.get(type(ref.default))
-    return cast
-
-
-def _env_bool(api: str, text: str) -> Any:
-    low = text.strip().lower()
-    if api == "decouple":
-        if low in _DECOUPLE_TRUE:
-            return True
-        return False if low in _DECOUPLE_FALSE else _NOPE
-    if api == "django-environ":
-        try:
-            return int(low) != 0
-        except ValueError:
-            return low in _ENVIRON_TRUE
-    return low in _ENVIRONS_TRUE
-
-
-def _read_result(ref: EnvRef, cast: str | None, raw: Any) -> Any:
-    """What the environment read returns when the variable holds `raw` (a string) or is unset
-    (`raw` is then the default, which django-environ returns as is)."""
-    if not isinstance(raw, str) or cast is None:
-        return raw
-    if cast == "bool":
-        return _env_bool(ref.api, raw)
-    try:
-        return int(raw) if cast == "int" else float(raw) if cast == "float" else raw
-    except ValueError:
-        return _NOPE
-
-
-_COMPARE: dict[type, Callable[[Any, Any], Any]] = {
-    ast.Eq: operator.eq,
-    ast.NotEq: operator.ne,
-    ast.In: lambda a, b: a in b,
-    ast.NotIn: lambda a, b: a not in b,
-}
-
-
-def _eval_with(node: ast.AST, ref: EnvRef, read_value: Any, depth: int = 0) -> Any:
-    """Compute the setting's expression with the environment read replaced by `read_value`."""
-    if depth > 20 or read_value is _NOPE:
-        return _NOPE
-    if _is_ref_node(node, ref):
-        return read_value
-    if isinstance(node, ast.Constant):
-        return node.value
-    if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
-        items = [_eval_with(e, ref, read_value, depth + 1) for e in node.elts]
-        return _NOPE if any(i is _NOPE for i in items) else tuple(items)
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
-        value = _eval_with(node.operand, ref, read_value, depth + 1)
-        return _NOPE if value is _NOPE else not value
-    if isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in _COMPARE:
-        left = _eval_with(node.left, ref, read_value, depth + 1)
-        right = _eval_with(node.comparators[0], ref, read_value, depth + 1)
-        if left is _NOPE or right is _NOPE:
-            return _NOPE
-        try:
-            return _COMPARE[type(node.ops[0])](left, right)
-        except TypeError:
-            return _NOPE
-    if isinstance(node, ast.BoolOp):
-        values = [_eval_with(v, ref, read_value, depth + 1) for v in node.values]
-        if any(v is _NOPE for v in values):
-            return _NOPE
-        result = values[0]
-        for v in values[1:]:
-            if (isinstance(node.op, ast.Or) and result) or (
-                isinstance(node.op, ast.And) and not result
-            ):
-                break
-            result = v
-        return result
-    if isinstance(node, ast.Call) and not node.keywords:
-        if isinstance(node.func, ast.Name) and node.func.id in ("bool", "int", "float", "str"):
-            if len(node.args) != 1:
-                return _NOPE
-            value = _eval_with(node.args[0], ref, read_value, depth + 1)
-            try:
-                return (
-                    _NOPE
-                    if value is _NOPE
-                    else {"bool": bool, "int": int, "float": float, "str": str}[node.func.id](value)
-                )
-            except (TypeError, ValueError):
-                return _NOPE
-        if isinstance(node.func, ast.Attribute) and node.func.attr in (
-            "lower",
-            "upper",
-            "strip",
-            "casefold",
-            "split",
-        ):
-            receiver = _eval_with(node.func.value, ref, read_value, depth + 1)
-            args = [_eval_with(a, ref, read_value, depth + 1) for a in node.args]
-            if not isinstance(receiver, str) or any(a is _NOPE for a in args):
-                return _NOPE
-            try:
-                return getattr(receiver, node.func.attr)(*args)
-            except (TypeError, ValueError):
-                return _NOPE
-    return _NOPE
-
-
-def _read(project: ProjectModel, name: str, django_default: Any, schemes: dict) -> _Setting:
-    s = project.settings
-    where: Assignment | None = s.where(name)
-    if where is None:
-        return _Setting(name, "absent", django_default, s.rel, None)
-    value = where.value
-    setting = _Setting(name, "value", value, where.path, where.line)
-    if where.conditional or isinstance(value, EnvDict):
-        setting.state = "env"
-        return setting
-    if isinstance(value, EnvRef):
-        setting.ref = value
-        expr = getattr(where.node, "value", None)
-        if where.path != value.path or not isinstance(expr, ast.AST):
-            expr = None
-        call = _find_ref_node(expr, value) if expr is not None else None
-        cast = _read_cast(call, value, schemes)
-
-        def outcome(raw: Any) -> Any:
-            result = _read_result(value, cast, raw)
-            if call is None or expr is None:
-                # the expression around the read is not known: take the read's own cast
-                return _read_result(value, value.cast, raw) if result is raw else result
-            return _eval_with(expr, value, result)
-
-        setting.when_false = outcome("False")
-        setting.when_true = outcome("True")
-        setting.when_empty = outcome("")
-        default: Any = value.default if value.has_default else _NOPE
-        if default is _NOPE and value.api == "django-environ":
-            default = schemes.get(value.var or "", (None, _NOPE))[1]
-        if default is _NOPE:
-            setting.state = "env"  # no default: the production environment must provide it
-            return setting
-        computed = outcome(default)
-        if computed is _NOPE:
-            setting.state = "unknown"
-            return setting
-        setting.value, setting.from_default = computed, True
-        return setting
-    if isinstance(value, Unknown) or not is_literal(value):
-        setting.state = "unknown"
-    return setting
-
-
-def _is_true(setting: _Setting) -> bool | None:
-    """Django's `setting is True`, as production sees it: False when it can fail, True when it
-    passes or the environment decides, None when djfix cannot tell."""
-    if setting.state == "unknown":
-        return None
-    if setting.never_true:
-        return False
-    if setting.state == "env":
-        return True
-    return setting.value is True
-
-
-def _where(setting: _Setting) -> str:
-    return setting.path or "the production settings"
 
 
 # -- middleware ----------------------------------------------------------------------------------
@@ -600,11 +302,11 @@ def _version_at_least(project: ProjectModel, major: int, minor: int) -> bool:
 
 
 def _debug(project: ProjectModel, schemes: dict) -> Iterator[Finding]:
-    d = _read(project, "DEBUG", False, schemes)
+    d = read_setting(project, "DEBUG", False, schemes)
     if d.string_trap:
         yield Finding(
             DEBUG_ENABLED,
-            f"DEBUG in {_where(d)} is true whenever {d.var} is set, even to False, because "
+            f"DEBUG in {where(d)} is true whenever {d.var} is set, even to False, because "
             f"the environment string is not parsed as a boolean (security.W018): read it with "
             f'env.bool("{d.var}", default=False)',
             d.path,
@@ -613,12 +315,12 @@ def _debug(project: ProjectModel, schemes: dict) -> Iterator[Finding]:
     elif d.state == "value" and d.value:
         if d.from_default:
             message = (
-                f"DEBUG defaults to {d.value!r} in {_where(d)} when {d.var} is unset "
+                f"DEBUG defaults to {d.value!r} in {where(d)} when {d.var} is unset "
                 f'(security.W018): make the default False (env.bool("{d.var}", default=False))'
             )
         else:
             message = (
-                f"DEBUG is {d.value!r} in {_where(d)} (security.W018): read it from the "
+                f"DEBUG is {d.value!r} in {where(d)} (security.W018): read it from the "
                 'environment with env.bool("DEBUG", default=False) so production runs with '
                 "DEBUG off"
             )
@@ -626,7 +328,7 @@ def _debug(project: ProjectModel, schemes: dict) -> Iterator[Finding]:
     elif d.state == "unknown":
         yield Finding(
             DEBUG_ENABLED,
-            f"djfix cannot tell whether DEBUG is off in production, because {_where(d)} "
+            f"djfix cannot tell whether DEBUG is off in production, because {where(d)} "
             'computes it: read it with env.bool("DEBUG", default=False)',
             d.path,
             d.line,
@@ -644,11 +346,11 @@ def _weak_key(key: str) -> str | None:
 
 
 def _secret_key(project: ProjectModel, schemes: dict) -> Iterator[Finding]:
-    k = _read(project, "SECRET_KEY", None, schemes)
+    k = read_setting(project, "SECRET_KEY", None, schemes)
     if k.state == "absent":
         yield Finding(
             SECRET_KEY_WEAK,
-            f"{_where(k)} sets no SECRET_KEY, so Django refuses to start (security.W009): "
+            f"{where(k)} sets no SECRET_KEY, so Django refuses to start (security.W009): "
             'read it from the environment with SECRET_KEY = env("SECRET_KEY")',
             k.path,
             None,
@@ -658,7 +360,7 @@ def _secret_key(project: ProjectModel, schemes: dict) -> Iterator[Finding]:
         # without a default a missing key stops the start with the variable's name
         yield Finding(
             SECRET_KEY_WEAK,
-            f"SECRET_KEY in {_where(k)} defaults to {k.value!r} when {k.var} is unset "
+            f"SECRET_KEY in {where(k)} defaults to {k.value!r} when {k.var} is unset "
             f'(security.W009): drop the default (env("{k.var}")) so a deployment without the '
             "key stops at start",
             k.path,
@@ -669,13 +371,13 @@ def _secret_key(project: ProjectModel, schemes: dict) -> Iterator[Finding]:
         if reason is not None:
             if k.from_default:
                 message = (
-                    f"SECRET_KEY in {_where(k)} defaults to a weak key when {k.var} is unset "
+                    f"SECRET_KEY in {where(k)} defaults to a weak key when {k.var} is unset "
                     f"({reason}; security.W009): remove the default so production must "
                     "provide the key"
                 )
             else:
                 message = (
-                    f"SECRET_KEY in {_where(k)} is weak ({reason}; security.W009): read it "
+                    f"SECRET_KEY in {where(k)} is weak ({reason}; security.W009): read it "
                     'from the environment with env("SECRET_KEY") and generate a new one with '
                     "get_random_secret_key()"
                 )
@@ -699,7 +401,7 @@ def _secret_key(project: ProjectModel, schemes: dict) -> Iterator[Finding]:
 
 
 def _allowed_hosts(project: ProjectModel, schemes: dict) -> Iterator[Finding]:
-    h = _read(project, "ALLOWED_HOSTS", [], schemes)
+    h = read_setting(project, "ALLOWED_HOSTS", [], schemes)
     if h.state == "absent" or (
         h.state == "value"
         and not h.from_default
@@ -708,7 +410,7 @@ def _allowed_hosts(project: ProjectModel, schemes: dict) -> Iterator[Finding]:
     ):
         yield Finding(
             ALLOWED_HOSTS_EMPTY,
-            f"ALLOWED_HOSTS is empty in {_where(h)} (security.W020), so production answers "
+            f"ALLOWED_HOSTS is empty in {where(h)} (security.W020), so production answers "
             'every request with 400: read it with env.list("ALLOWED_HOSTS")',
             h.path,
             h.line,
@@ -716,7 +418,7 @@ def _allowed_hosts(project: ProjectModel, schemes: dict) -> Iterator[Finding]:
 
 
 def _hsts(project: ProjectModel, schemes: dict) -> Iterator[Finding]:
-    seconds = _read(project, "SECURE_HSTS_SECONDS", 0, schemes)
+    seconds = read_setting(project, "SECURE_HSTS_SECONDS", 0, schemes)
     if seconds.state == "unknown":
         return
     if seconds.state in ("absent", "value") and not seconds.value:
@@ -727,7 +429,7 @@ def _hsts(project: ProjectModel, schemes: dict) -> Iterator[Finding]:
         )
         yield Finding(
             HSTS_NOT_SET,
-            f"SECURE_HSTS_SECONDS {how} in {_where(seconds)} (security.W004): set "
+            f"SECURE_HSTS_SECONDS {how} in {where(seconds)} (security.W004): set "
             'SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000) once the '
             "whole site is served over HTTPS",
             seconds.path,
@@ -735,20 +437,20 @@ def _hsts(project: ProjectModel, schemes: dict) -> Iterator[Finding]:
         )
         return
     missing: list[str] = []
-    first: _Setting | None = None
+    first: Setting | None = None
     wanted = [("SECURE_HSTS_INCLUDE_SUBDOMAINS", "W005")]
     if _version_at_least(project, 1, 11):
         wanted.append(("SECURE_HSTS_PRELOAD", "W021"))
     for name, code in wanted:
-        setting = _read(project, name, False, schemes)
-        if _is_true(setting) is False:
+        setting = read_setting(project, name, False, schemes)
+        if is_true(setting) is False:
             missing.append(f"{name} ({code})")
             first = first or setting
     if missing and first is not None:
         place = first if first.line is not None else seconds
         yield Finding(
             HSTS_NOT_SET,
-            f"HSTS is on in {_where(seconds)} but {' and '.join(missing)} "
+            f"HSTS is on in {where(seconds)} but {' and '.join(missing)} "
             f"{'is' if len(missing) == 1 else 'are'} not True: set "
             f"{' and '.join(m.split(' ')[0] for m in missing)} = True",
             place.path,
@@ -765,8 +467,8 @@ def _must_be_true(
     code: str,
     why: str,
 ) -> Iterator[Finding]:
-    setting = _read(project, name, default, schemes)
-    if _is_true(setting) is not False:
+    setting = read_setting(project, name, default, schemes)
+    if is_true(setting) is not False:
         return
     if setting.never_true:
         state = f"is the raw string of {setting.var}, never the boolean True"
@@ -778,7 +480,7 @@ def _must_be_true(
         state = f"is {setting.value!r}"
     yield Finding(
         rule_,
-        f"{name} {state} in {_where(setting)} ({code}{why}): set it to True "
+        f"{name} {state} in {where(setting)} ({code}{why}): set it to True "
         f'(env.bool("{setting.var}", default=True))',
         setting.path,
         setting.line,
@@ -809,7 +511,7 @@ def check(project: ProjectModel, options: dict[str, Any]) -> Iterator[Finding]:
 
 
 def _check(project: ProjectModel) -> Iterator[Finding]:
-    schemes = _environ_schemes(project)
+    schemes = environ_schemes(project)
     yield from _debug(project, schemes)
     yield from _secret_key(project, schemes)
     yield from _allowed_hosts(project, schemes)
@@ -865,11 +567,11 @@ def _check(project: ProjectModel) -> Iterator[Finding]:
             f"security.{secure_code}",
             ", so the session cookie is also sent over plain HTTP",
         )
-        httponly = _read(project, "SESSION_COOKIE_HTTPONLY", True, schemes)
-        if _is_true(httponly) is False:
+        httponly = read_setting(project, "SESSION_COOKIE_HTTPONLY", True, schemes)
+        if is_true(httponly) is False:
             yield Finding(
                 SESSION_COOKIE_INSECURE,
-                f"SESSION_COOKIE_HTTPONLY is off in {_where(httponly)} (security."
+                f"SESSION_COOKIE_HTTPONLY is off in {where(httponly)} (security."
                 f"{httponly_code}), so scripts can read the session cookie: remove the setting "
                 "(the default is True)",
                 httponly.path,
@@ -886,7 +588,7 @@ def _check(project: ProjectModel) -> Iterator[Finding]:
             mw.line,
         )
     elif csrf is True:
-        use_sessions = _read(project, "CSRF_USE_SESSIONS", False, schemes)
+        use_sessions = read_setting(project, "CSRF_USE_SESSIONS", False, schemes)
         if use_sessions.state in ("absent", "value") and not use_sessions.value:
             yield from _must_be_true(
                 project,
@@ -909,14 +611,14 @@ def _check(project: ProjectModel) -> Iterator[Finding]:
         )
     elif xframe is True:
         default = "DENY" if _version_at_least(project, 3, 0) else "SAMEORIGIN"
-        x = _read(project, "X_FRAME_OPTIONS", default, schemes)
+        x = read_setting(project, "X_FRAME_OPTIONS", default, schemes)
         if x.state in ("absent", "value") and x.value != "DENY":
             state = "is not set" if x.state == "absent" else f"is {x.value!r}"
             if x.from_default:
                 state = f"defaults to {x.value!r}"
             yield Finding(
                 XFRAME_NOT_DENY,
-                f"X_FRAME_OPTIONS {state} in {_where(x)} (security.W019): set "
+                f"X_FRAME_OPTIONS {state} in {where(x)} (security.W019): set "
                 'X_FRAME_OPTIONS = "DENY" unless the site frames its own pages',
                 x.path,
                 x.line,
@@ -927,7 +629,7 @@ def _headers(project: ProjectModel, schemes: dict) -> Iterator[Finding]:
     """W022/E023 (Referrer-Policy), E024 (Cross-Origin-Opener-Policy), W006 (nosniff)."""
     if _version_at_least(project, 3, 0):
         default = "same-origin" if _version_at_least(project, 3, 1) else None
-        r = _read(project, "SECURE_REFERRER_POLICY", default, schemes)
+        r = read_setting(project, "SECURE_REFERRER_POLICY", default, schemes)
         if r.state in ("absent", "value"):
             problem = None
             if r.value is None:
@@ -945,13 +647,13 @@ def _headers(project: ProjectModel, schemes: dict) -> Iterator[Finding]:
             if problem:
                 yield Finding(
                     REFERRER_OR_COOP_DISABLED,
-                    f"SECURE_REFERRER_POLICY {problem} in {_where(r)}: set it to "
+                    f"SECURE_REFERRER_POLICY {problem} in {where(r)}: set it to "
                     '"same-origin" or remove it to get the default',
                     r.path,
                     r.line,
                 )
     if _version_at_least(project, 4, 0):
-        c = _read(project, "SECURE_CROSS_ORIGIN_OPENER_POLICY", "same-origin", schemes)
+        c = read_setting(project, "SECURE_CROSS_ORIGIN_OPENER_POLICY", "same-origin", schemes)
         if (
             c.state == "value"
             and c.value is not None
@@ -959,7 +661,7 @@ def _headers(project: ProjectModel, schemes: dict) -> Iterator[Finding]:
         ):
             yield Finding(
                 REFERRER_OR_COOP_DISABLED,
-                f"SECURE_CROSS_ORIGIN_OPENER_POLICY in {_where(c)} is not a valid policy "
+                f"SECURE_CROSS_ORIGIN_OPENER_POLICY in {where(c)} is not a valid policy "
                 '(security.E024): set it to "same-origin" or remove it to get the default',
                 c.path,
                 c.line,
