@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from fixer import rule_codes
 from fixer.apply import plan
 from fixer.checks import Selection
 from fixer.checks import item03_app_server as item03
@@ -281,3 +282,47 @@ def test_file_without_an_app_service_only_moves_secrets():
         ("POSTGRES_PASSWORD", "hunter2", "POSTGRES_PASSWORD of the compose service db")
     ]
     assert_stable(result)
+
+
+def test_kept_dockerfile_still_gets_its_compose_configuration_fixed(tmp_path):
+    """A project whose own Dockerfile passes items 1-4 but whose compose file mounts `.env`
+    and the settings and writes a password in clear: item 5's plan rewrites the compose file's
+    configuration (env_file, `${VAR}`), and leaves its builds and commands and the Dockerfile as
+    they are."""
+    root = tmp_path / "deploy_ready"
+    shutil.copytree(PROJECTS / "deploy_ready", root)
+    compose = root / "docker-compose.yml"
+    text = compose.read_text()
+    text = text.replace(
+        '    env_file: .env\n    ports:\n      - "8000:8000"\n',
+        '    ports:\n      - "8000:8000"\n    volumes:\n      - ./.env:/app/.env\n',
+        1,
+    ).replace(
+        "POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD in .env}",
+        "POSTGRES_PASSWORD: shipit-db-2019  # the old one",
+    )
+    compose.write_text(text)
+    dockerfile = (root / "Dockerfile").read_text()
+    options = effective_options(Config())
+    before = discover(root)
+    assert {f.code for f in findings_of(item05, before, options) if f.path == compose.name} == {
+        rule_codes.LITERAL_SECRET,
+        rule_codes.ENV_FILE_MOUNTED,
+    }
+    result = plan(before, Selection(), options)
+    new = result.changeset.read("docker-compose.yml")
+    validate(new)
+    assert result.changeset.read("Dockerfile") == dockerfile
+    assert "./.env:/app/.env" not in new and "env_file:" in new.split("\n  migrate:")[0]
+    assert "POSTGRES_PASSWORD: ${POSTGRES_PASSWORD" in new and "shipit-db-2019" not in new
+    assert "shipit-db-2019" in (result.changeset.read(".env") or "")
+    # the services keep their builds and commands: only the configuration changed
+    assert new.count("target: api") == text.count("target: api")
+    assert new.count("command:") == text.count("command:")
+    # the change is item 5's commit, and no later item changes the file again
+    stages = [s for s in result.changeset.stages if "docker-compose.yml" in s.texts]
+    assert stages[0].item == 5
+    assert {s.texts["docker-compose.yml"] for s in stages} == {new}
+    compose.write_text(new)
+    after = discover(root)
+    assert [f.code for f in findings_of(item05, after, options) if f.path == compose.name] == []

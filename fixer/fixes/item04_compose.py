@@ -265,9 +265,13 @@ class _Rewriter:
         mapping.insert(pos, key, value)
 
 
-def rewrite(rel: str, text: str, scripts: dict[str, list[ScriptCommand]]) -> ComposeResult | None:
+def rewrite(
+    rel: str, text: str, scripts: dict[str, list[ScriptCommand]], *, for_images: bool = True
+) -> ComposeResult | None:
     """The compose file rewritten for the generated images; None when it cannot be read as a
-    compose file with services."""
+    compose file with services. With `for_images` False (the project keeps its own Dockerfile) only
+    the configuration changes: mounts of `.env` and settings, literal secrets; the services'
+    builds and commands stay as written."""
     yaml = _yaml()
     try:
         data = yaml.load(text)
@@ -293,17 +297,18 @@ def rewrite(rel: str, text: str, scripts: dict[str, list[ScriptCommand]]) -> Com
         same_code = name in app or _builds_root(service) or service.get("image") in images
         if same_code:
             rw.mounts(str(name), service)
-            if service.get("build") != _api_build():
+            if for_images and service.get("build") != _api_build():
                 _set_build(service)
-        if name == api_name:
+        if for_images and name == api_name:
             for key in ("command", "entrypoint"):
                 if key in service:
                     del service[key]
                     rw.result.changes.append(
                         f"service {name!r} runs the api image's own command (its {key} went)"
                     )
-    if api_name is None:
-        # no service runs the app: only the secrets and mounts were rewritten
+    if api_name is None or not for_images:
+        # no service runs the app, or no generated image to run: only the secrets and mounts
+        # were rewritten
         out = io.StringIO()
         yaml.dump(data, out)
         rw.result.text = _spaced(out.getvalue(), text) if rw.result.changes else text
@@ -443,39 +448,44 @@ def _set_build(service: Any) -> None:
         del service["image"]
 
 
-def fix_compose_files(ctx: FixContext) -> None:
+def fix_compose_files(ctx: FixContext, *, item: int = 4, for_images: bool = True) -> None:
     """Rewrite every root compose file that is not for development only; leave the others,
-    saying why."""
+    saying why. Item 4's plan (with the generated Dockerfile) points the services at its images;
+    item 5's plan (`for_images` False) changes only the configuration: mounted `.env` and settings
+    files, literal secrets."""
     project = ctx.project
     for cf in project.compose_files:
         rel = cf.path
         text = ctx.changeset.read(rel)
         if text is None:
             continue
+        left_items = (3, 4, 5) if for_images else (item,)
         if "/" in rel or not ROOT_COMPOSE.match(rel):
-            for item in (3, 4, 5):
-                ctx.leave(
-                    item,
+            for left_item in left_items:
+                _leave_once(
+                    ctx,
+                    left_item,
                     rel,
                     "the compose file is not at the repository root, where the generated "
                     "Dockerfile's build context is: change it by hand",
                 )
             continue
         if is_dev_only(rel, text):
-            for item in (3, 4, 5):
-                ctx.leave(
-                    item,
+            for left_item in left_items:
+                _leave_once(
+                    ctx,
+                    left_item,
                     rel,
                     f"{rel} is a development compose file (by its name or its header "
                     "comment): djfix leaves it as it is",
                 )
             continue
-        result = rewrite(rel, text, project.scripts)
+        result = rewrite(rel, text, project.scripts, for_images=for_images)
         if result is None:
-            ctx.leave(4, rel, "the compose file has no services mapping djfix can read")
+            ctx.leave(item, rel, "the compose file has no services mapping djfix can read")
             continue
         if result.text and result.text != text:
-            ctx.write(rel, result.text, 4)
+            ctx.write(rel, result.text, item)
             for change in result.changes:
                 ctx.notes.append(f"{rel}: {change}")
         for name, value, comment in result.secrets:
@@ -488,3 +498,11 @@ def fix_compose_files(ctx: FixContext) -> None:
                     secret=True,
                 )
             )
+
+
+def _leave_once(ctx: FixContext, item: int, rel: str, reason: str) -> None:
+    """Item 5's configuration pass and item 4's image pass may both meet the same file."""
+    if not any(
+        left.item == item and left.rel == rel and left.reason == reason for left in ctx.left
+    ):
+        ctx.leave(item, rel, reason)

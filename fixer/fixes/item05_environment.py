@@ -14,6 +14,7 @@ import libcst as cst
 from codemods import settings_env
 from fixer.discovery.settings_modules import is_test_settings
 from fixer.fix_context import EnvVar, FixContext, SecretPlace
+from fixer.fixes.item04_compose import fix_compose_files
 from fixer.settings_values import SettingsModule
 
 
@@ -134,6 +135,11 @@ def fix(ctx: FixContext) -> None:
     jobs.extend((rel, _helper_plan(rel)) for rel in _helper_modules(ctx, chain))
     for rel, plan in jobs:
         _rewrite_module(ctx, rel, plan)
+    compose = {cf.path for cf in ctx.project.compose_files}
+    if any(f.path in compose for f in ctx.findings(5)):
+        # mounted .env and settings files, literal secrets: the compose files' configuration
+        # is item 5's, whether or not the container plan (item 4) rewrites them for its images
+        fix_compose_files(ctx, item=5, for_images=False)
     required = sorted(v.name for v in ctx.env_vars.values() if v.required)
     if required:
         them = "them" if len(required) > 1 else "it"
