@@ -158,3 +158,35 @@ def test_branch_mode_keeps_a_submodule_a_submodule(tmp_path):
     modes = {line.split("\t")[1]: line.split()[0] for line in tree.splitlines()}
     assert modes["mysite"] == "160000", done.output
     assert not [p for p in modes if p.startswith("mysite/")]
+
+
+def test_comments_inside_a_rewritten_allowed_hosts_list_are_kept(tmp_path):
+    settings = SETTINGS.replace(
+        "ALLOWED_HOSTS = []",
+        'ALLOWED_HOSTS = [\n    "shop.example.com",  # the public name\n'
+        "    # the load balancer's health checks\n"
+        '    "10.0.0.5",\n]',
+    )
+    repo = build(tmp_path / "repo", {"mysite/settings.py": settings}, repo=False)
+    invoke("apply", str(repo), "--no-branch", "--python", "none")
+    text = (repo / "mysite/settings.py").read_text()
+    assert "env.list(" in text.split("ALLOWED_HOSTS", 1)[1].split("\n", 1)[0]
+    assert "# the public name" in text
+    assert "# the load balancer's health checks" in text
+
+
+def test_comments_inside_a_rewritten_databases_entry_are_kept(tmp_path):
+    settings = SETTINGS.replace(
+        '        "ENGINE": "django.db.backends.sqlite3",\n',
+        '        # sqlite until the shop moves to PostgreSQL\n'
+        '        "ENGINE": "django.db.backends.sqlite3",\n',
+    ).replace(
+        '        "NAME": os.path.join(BASE_DIR, "db.sqlite3"),\n',
+        '        "NAME": os.path.join(BASE_DIR, "db.sqlite3"),  # beside manage.py\n',
+    )
+    repo = build(tmp_path / "repo", {"mysite/settings.py": settings}, repo=False)
+    invoke("apply", str(repo), "--no-branch", "--python", "none")
+    text = (repo / "mysite/settings.py").read_text()
+    assert "env.db(" in text
+    assert "# sqlite until the shop moves to PostgreSQL" in text
+    assert "# beside manage.py" in text
