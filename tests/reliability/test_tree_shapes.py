@@ -178,7 +178,7 @@ def test_comments_inside_a_rewritten_allowed_hosts_list_are_kept(tmp_path):
 def test_comments_inside_a_rewritten_databases_entry_are_kept(tmp_path):
     settings = SETTINGS.replace(
         '        "ENGINE": "django.db.backends.sqlite3",\n',
-        '        # sqlite until the shop moves to PostgreSQL\n'
+        "        # sqlite until the shop moves to PostgreSQL\n"
         '        "ENGINE": "django.db.backends.sqlite3",\n',
     ).replace(
         '        "NAME": os.path.join(BASE_DIR, "db.sqlite3"),\n',
