@@ -400,6 +400,37 @@ def test_text_prefilter_skips_modules_that_query_only_in_functions():
     assert item10._may_run_at_import(view + "class F:\n    x = Category.objects.first()\n")
 
 
+def test_text_prefilter_reads_signatures_over_several_lines():
+    # black's style: the parameters on their own lines, `):` or `) -> T:` at the def's indentation
+    view = (
+        "from shop.models import Category\n\n\n"
+        "def index(\n"
+        "    request,\n"
+        "    slug: str,\n"
+        ") -> list:\n"
+        "    return list(Category.objects.all())\n\n\n"
+        "class V:\n"
+        "    async def get(\n"
+        "        self, request\n"
+        "    ):  # a method\n"
+        "        return Category.objects.first()\n"
+    )
+    assert not item10._may_run_at_import(view)
+    # a default value runs when the def runs, at import: not inside the function's body
+    assert item10._may_run_at_import(
+        "def index(\n    request,\n    first=Category.objects.first(),\n):\n    pass\n"
+    )
+    # the body of an `if` whose condition goes over several lines is not a function's
+    assert item10._may_run_at_import(
+        "def f(a): return a\nif f(\n    1\n):\n    N = Category.objects.count()\n"
+    )
+    # a `def` line that does not open a signature over several lines leaves the next `):` alone
+    assert item10._may_run_at_import(
+        "def f(\n    a,\n    b=g(\n    )):\n    pass\n"
+        "if h(\n    2\n):\n    Category.objects.count()\n"
+    )
+
+
 # -- test projects -----------------------------------------------------------------------------
 
 
