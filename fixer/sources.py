@@ -20,7 +20,7 @@ import io
 import re
 import sys
 import tokenize
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -264,6 +264,14 @@ class FileStore:
         self.parses = 0  # trees built
         #: discovery's walk of the repository, reused by the rediscoveries
         self.walk: Any = None
+        self._derived: dict[Hashable, Any] = {}
+
+    def remember(self, key: Hashable, compute: Callable[[], _T]) -> _T:
+        """What `compute` learns from the files on disk, computed once per run: every discovery
+        of the run sees the same disk (planned files are not written until the run is done)."""
+        if key not in self._derived:
+            self._derived[key] = compute()
+        return self._derived[key]
 
     def planned_file(self, path: Path, rel: str, text: str, python: bool) -> TextFile:
         key = (path, hashlib.blake2b(text.encode("utf-8", "surrogatepass")).hexdigest())

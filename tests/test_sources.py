@@ -130,3 +130,13 @@ def test_a_type_alias_statement_is_newer_syntax_on_an_older_python(tmp_path):
     else:
         assert f.problem is not None
         assert (f.problem.kind, f.problem.line) == ("newer-syntax", 3)
+
+
+def test_what_is_remembered_is_computed_once_per_store(tmp_path):
+    first = SourceCache(tmp_path)
+    calls = []
+    assert first.store.remember("k", lambda: calls.append(1) or "v") == "v"
+    again = SourceCache(tmp_path, {"m.py": "X = 2\n"}, first.store)  # a rediscovery's cache
+    assert again.store.remember("k", lambda: calls.append(1) or "w") == "v"
+    assert SourceCache(tmp_path).store.remember("k", lambda: "fresh") == "fresh"  # another run
+    assert calls == [1]

@@ -476,6 +476,27 @@ def test_plugin_apps_every_app_discovery_finds_is_scanned():
     assert found == [("DJ101", f"{app}/forms.py", 7) for app in ("catalog", "orders", "loyalty")]
 
 
+def test_app_modules_are_walked_once_per_run_and_a_linked_module_counts_once(tmp_path, monkeypatch):
+    import os
+    import shutil
+
+    root = tmp_path / "repo"
+    shutil.copytree(PROJECTS / "plugin_apps", root)
+    (root / "catalog/forms_link.py").symlink_to(root / "catalog/forms.py")
+    (root / "catalog/extra.py").symlink_to(root / "orders/models.py")  # found first as catalog's
+    project = discover(root)
+    scanned = [p.relative_to(root).as_posix() for p in startup_code.app_python_files(project)]
+    assert "catalog/extra.py" in scanned and "orders/models.py" not in scanned
+    assert "catalog/forms.py" in scanned and "catalog/forms_link.py" not in scanned
+    walks = []
+    monkeypatch.setattr(startup_code.os, "walk", lambda *a, **k: walks.append(a) or os.walk(*a))
+    planned = discover(root, overlay={"catalog/models.py": "X = 1\n"}, reuse=project.cache)
+    assert [p.relative_to(root).as_posix() for p in startup_code.app_python_files(planned)] == (
+        scanned
+    )
+    assert walks == []  # the rediscovery's apps are the same folders: the walk is reused
+
+
 def test_projects_without_startup_queries():
     for name in ("split_settings", "asgi_channels", "manage_subfolder"):
         assert findings_of(item10, discover(PROJECTS / name)) == [], name
