@@ -17,6 +17,7 @@ import contextvars
 import gc
 import hashlib
 import io
+import os
 import re
 import sys
 import tokenize
@@ -308,8 +309,15 @@ class SourceCache:
         self._files: dict[Path, TextFile] = {}
         self.overlay = overlay or {}
         self.store = store if store is not None else FileStore()
+        # a path below the root, as text, starts with this (where "/" separates the parts): its
+        # relative path is the rest, without the cost of Path.relative_to for every file
+        self._prefix = f"{root}/" if os.sep == "/" and root.is_absolute() else None
 
     def rel(self, path: Path) -> str:
+        if self._prefix is not None:
+            text = str(path)
+            if text.startswith(self._prefix):
+                return text[len(self._prefix) :]
         try:
             return path.relative_to(self.root).as_posix()
         except ValueError:
