@@ -29,8 +29,9 @@
 Modules under `migrations/` and `tests/`, `tests.py`, `test_*.py` and `conftest.py` are not
 scanned: they are not imported when the app starts. Files are first filtered by the text
 `.objects`, `_default_manager` or `cursor(`, and by indentation (a module that mentions them
-only inside function bodies, such as most views, is not parsed). A module that does not parse
-is reported by DJ900, not here.
+only inside function bodies, such as most views, is not parsed, whether a signature fits on
+one line or goes on over several). A module the filter sends to the parser and that does not
+parse is reported by DJ900, not here.
 
 ## Why it matters
 Django imports every app's models (and usually its forms, admin and URL modules) and runs every
