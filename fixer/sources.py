@@ -17,10 +17,11 @@ import contextvars
 import gc
 import hashlib
 import io
+import os
 import re
 import sys
 import tokenize
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -264,6 +265,14 @@ class FileStore:
         self.parses = 0  # trees built
         #: discovery's walk of the repository, reused by the rediscoveries
         self.walk: Any = None
+        self._derived: dict[Hashable, Any] = {}
+
+    def remember(self, key: Hashable, compute: Callable[[], _T]) -> _T:
+        """What `compute` learns from the files on disk, computed once per run: every discovery
+        of the run sees the same disk (planned files are not written until the run is done)."""
+        if key not in self._derived:
+            self._derived[key] = compute()
+        return self._derived[key]
 
     def planned_file(self, path: Path, rel: str, text: str, python: bool) -> TextFile:
         key = (path, hashlib.blake2b(text.encode("utf-8", "surrogatepass")).hexdigest())
@@ -300,8 +309,15 @@ class SourceCache:
         self._files: dict[Path, TextFile] = {}
         self.overlay = overlay or {}
         self.store = store if store is not None else FileStore()
+        # a path below the root, as text, starts with this (where "/" separates the parts): its
+        # relative path is the rest, without the cost of Path.relative_to for every file
+        self._prefix = f"{root}/" if os.sep == "/" and root.is_absolute() else None
 
     def rel(self, path: Path) -> str:
+        if self._prefix is not None:
+            text = str(path)
+            if text.startswith(self._prefix):
+                return text[len(self._prefix) :]
         try:
             return path.relative_to(self.root).as_posix()
         except ValueError:

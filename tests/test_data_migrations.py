@@ -121,6 +121,22 @@ def test_no_initial_data_writes_nothing(make_project):
     assert left_reasons(result) == []
 
 
+def test_models_are_read_only_for_the_apps_rows_ask_about(make_project, monkeypatch):
+    project = orders_project(make_project, {})
+    read = []
+    model_infos = data_migrations.model_infos
+    monkeypatch.setattr(
+        data_migrations, "model_infos", lambda app: read.append(app.label) or model_infos(app)
+    )
+    planned(project)
+    assert read == []  # nothing to embed: no models module is parsed
+    models = data_migrations.AppModels(project)
+    assert list(models) == [a.label for a in project.apps]
+    assert "status" in models["orders"] and models.get("nowhere", {}) == {}
+    assert data_migrations.AppModels(project)["orders"] is models["orders"]  # once per run
+    assert read == ["orders"]
+
+
 def test_values_computed_at_run_time_are_left(make_project):
     project = orders_project(
         make_project,

@@ -5,6 +5,8 @@ be a complete one: item 10 scans what discovery finds, and finds nothing in an a
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fixer.discovery import discover
 from tests.conftest import PROJECTS
 
@@ -107,7 +109,7 @@ def test_a_list_changed_at_run_time_still_yields_the_apps_written_out(make_proje
     ) in project.notes
 
 
-def test_rediscovery_reads_and_parses_only_what_the_plan_changed(tmp_path):
+def test_rediscovery_reads_and_parses_only_what_the_plan_changed(tmp_path, monkeypatch):
     import shutil
 
     root = tmp_path / "repo"
@@ -120,7 +122,11 @@ def test_rediscovery_reads_and_parses_only_what_the_plan_changed(tmp_path):
     # a migration's tree is dropped once its facts are read
     assert not any(project.cache.python(root / m.rel).has_tree for m in migrations)
     settings = (root / "shop/settings.py").read_text().replace("DEBUG = True", "DEBUG = False")
+    listed = []
+    glob = Path.glob
+    monkeypatch.setattr(Path, "glob", lambda self, p: listed.append(self.name) or glob(self, p))
     planned = discover(root, overlay={"shop/settings.py": settings}, reuse=project.cache)
+    assert "migrations" not in listed  # the migrations folders are listed once per run
     assert planned.settings.get("DEBUG") is False
     assert store.reads == reads  # nothing read from disk again
     assert store.parses == parses + 1  # only the changed settings module

@@ -130,3 +130,29 @@ def test_a_type_alias_statement_is_newer_syntax_on_an_older_python(tmp_path):
     else:
         assert f.problem is not None
         assert (f.problem.kind, f.problem.line) == ("newer-syntax", 3)
+
+
+def test_what_is_remembered_is_computed_once_per_store(tmp_path):
+    first = SourceCache(tmp_path)
+    calls = []
+    assert first.store.remember("k", lambda: calls.append(1) or "v") == "v"
+    again = SourceCache(tmp_path, {"m.py": "X = 2\n"}, first.store)  # a rediscovery's cache
+    assert again.store.remember("k", lambda: calls.append(1) or "w") == "v"
+    assert SourceCache(tmp_path).store.remember("k", lambda: "fresh") == "fresh"  # another run
+    assert calls == [1]
+
+
+def test_relative_paths_are_those_of_pathlib(tmp_path):
+    cache = SourceCache(tmp_path)
+    for path in (
+        tmp_path / "a/b.py",
+        tmp_path,
+        tmp_path / "a/../c.py",
+        tmp_path.parent / f"{tmp_path.name}x/d.py",  # a sibling whose name starts the same
+        tmp_path.parent / "elsewhere/e.py",
+    ):
+        try:
+            expected = path.relative_to(tmp_path).as_posix()
+        except ValueError:
+            expected = path.as_posix()
+        assert cache.rel(path) == expected

@@ -49,12 +49,18 @@ _DB_ERRORS = frozenset(
 
 def app_python_files(project: ProjectModel) -> list[Path]:
     """The Python modules of the local apps that may be imported when the app starts: every
-    .py file below each app folder except tests and migrations; each file once."""
+    .py file below each app folder except tests and migrations; each file once. Walked once per
+    run for the same apps: the discoveries of a run share it."""
+    folders = tuple(app.path for app in project.apps)
+    return list(project.cache.store.remember(("app-python-files", folders), lambda: _walk(folders)))
+
+
+def _walk(folders: tuple[Path, ...]) -> tuple[Path, ...]:
     out: list[Path] = []
     seen: set[str] = set()
-    for app in project.apps:
-        base_depth = len(app.path.parts)
-        for dirpath, dirnames, filenames in os.walk(app.path):
+    for folder in folders:
+        base_depth = len(folder.parts)
+        for dirpath, dirnames, filenames in os.walk(folder):
             depth = len(Path(dirpath).parts) - base_depth
             dirnames[:] = sorted(
                 d
@@ -64,18 +70,25 @@ def app_python_files(project: ProjectModel) -> list[Path]:
                 and depth < _MAX_DEPTH
                 and not os.path.isfile(os.path.join(dirpath, d, "pyvenv.cfg"))
             )
+            real_dir = None
             for name in sorted(filenames):
                 if not name.endswith(".py") or _is_test_module(name):
                     continue
-                path = Path(dirpath) / name
-                key = os.path.realpath(path)
+                path = os.path.join(dirpath, name)
+                # the real path of the file, found for the folder once: a file that is itself
+                # a link (the rare case) resolves on its own
+                if os.path.islink(path):
+                    key = os.path.realpath(path)
+                else:
+                    real_dir = real_dir or os.path.realpath(dirpath)
+                    key = os.path.join(real_dir, name)
                 if key in seen:
                     continue
                 seen.add(key)
-                out.append(path)
+                out.append(Path(dirpath) / name)
                 if len(out) >= _MAX_FILES:
-                    return out
-    return out
+                    return tuple(out)
+    return tuple(out)
 
 
 def _is_test_module(name: str) -> bool:

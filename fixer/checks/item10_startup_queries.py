@@ -29,8 +29,9 @@
 Modules under `migrations/` and `tests/`, `tests.py`, `test_*.py` and `conftest.py` are not
 scanned: they are not imported when the app starts. Files are first filtered by the text
 `.objects`, `_default_manager` or `cursor(`, and by indentation (a module that mentions them
-only inside function bodies, such as most views, is not parsed). A module that does not parse
-is reported by DJ900, not here.
+only inside function bodies, such as most views, is not parsed, whether a signature fits on
+one line or goes on over several). A module the filter sends to the parser and that does not
+parse is reported by DJ900, not here.
 
 ## Why it matters
 Django imports every app's models (and usually its forms, admin and URL modules) and runs every
@@ -167,32 +168,49 @@ def _import_time_message(node: ast.AST, guarded: bool) -> str:
     )
 
 
+#: how a query is written: through a manager, or a cursor (the text and the pattern)
 _NEEDLES = (".objects", "_default_manager", "cursor(")
+_NEEDLE = re.compile(r"\.objects|_default_manager|cursor\(")
 _DEF_HEADER = re.compile(r"(async\s+)?def\s+\w+\s*\(.*\)\s*(->.*)?:\s*(#.*)?$")
-
-
-def _indent(line: str) -> int:
-    return len(line) - len(line.lstrip(" \t"))
+#: the first line of a `def` whose parameters go on over the next lines (black's style)
+_DEF_OPENS = re.compile(r"(async\s+)?def\s+\w+\s*\(")
+#: the line that closes such a signature, at the `def`'s own indentation: `):` or `) -> T:`
+_SIGNATURE_CLOSES = re.compile(r"\)\s*(->[^#]*)?:\s*(#.*)?$")
 
 
 def _may_run_at_import(text: str) -> bool:
     """Cheap text test before parsing: False only when every line that mentions a manager or a
     cursor sits inside the body of a function, judged by indentation (one pass, keeping the
     stack of enclosing block headers). Views are the bulk of the files holding `.objects`, and
-    they need no parsing. Continuation lines and strings can only pop headers early, which errs
-    on the side of parsing."""
+    they need no parsing. A signature over several lines counts as a function header once its
+    closing `):` line (at the `def`'s indentation) ends it; its parameter lines are outside the
+    body (their defaults run at import). Continuation lines and strings can only pop headers
+    early, which errs on the side of parsing."""
     headers: list[tuple[int, bool]] = []  # (indentation, is a function header)
+    in_function = 0  # how many of `headers` are function headers
+    signature: int | None = None  # the indentation of a `def` whose signature is still open
     for line in text.split("\n"):
         stripped = line.strip()
-        if not stripped or stripped.startswith("#"):
+        if not stripped or stripped[0] == "#":
             continue
-        depth = _indent(line)
+        depth = len(line) - len(line.lstrip(" \t"))
         while headers and headers[-1][0] >= depth:
-            headers.pop()
-        if any(needle in line for needle in _NEEDLES) and not any(f for _, f in headers):
+            in_function -= headers.pop()[1]
+        if not in_function and _NEEDLE.search(line):
             return True
-        if stripped.endswith(":") or _DEF_HEADER.match(stripped):
-            headers.append((depth, bool(_DEF_HEADER.match(stripped))))
+        if signature is not None and depth <= signature:
+            closes = depth == signature and _SIGNATURE_CLOSES.match(stripped)
+            signature = None
+            if closes:
+                headers.append((depth, True))
+                in_function += 1
+                continue
+        if stripped[-1] == ":" or _DEF_HEADER.match(stripped):
+            is_def = bool(_DEF_HEADER.match(stripped))
+            headers.append((depth, is_def))
+            in_function += is_def
+        elif _DEF_OPENS.match(stripped) and stripped.count("(") > stripped.count(")"):
+            signature = depth
     return False
 
 
@@ -219,7 +237,7 @@ def _import_hits(f: PyFile) -> list[tuple[int, int, str]]:
     reported: set[int] = set()
     # a query is written with a manager or a cursor (the needles): only the top-level
     # statements whose lines hold one are walked, not every class body of a large module
-    lines = [n for n, line in enumerate(text.split("\n"), 1) if any(x in line for x in _NEEDLES)]
+    lines = [n for n, line in enumerate(text.split("\n"), 1) if _NEEDLE.search(line)]
     statements = [stmt for stmt in tree.body if _holds_a_line(stmt, lines)]
     for node, guarded in walk_code(statements, import_time=True):
         if not evaluates_query(node) or guarded:

@@ -55,7 +55,11 @@ def read_apps(model: ProjectModel) -> None:
             app.migrations_rel = model.rel(mig_dir)
             app.migrations_init = is_file(mig_dir / "__init__.py")
             planned = {p for p in planned_paths() if p.parent == mig_dir and p.suffix == ".py"}
-            for f in sorted(set(mig_dir.glob("*.py")) | planned):
+            # the folder is listed once per run: a rediscovery adds only what the plans create
+            on_disk = model.cache.store.remember(
+                ("migration-files", mig_dir), lambda d=mig_dir: frozenset(d.glob("*.py"))
+            )
+            for f in sorted(on_disk | planned):
                 if f.name == "__init__.py" or f.name[0] in "_~":
                     continue  # Django's loader skips these too
                 app.migrations.append(_read_migration(model, app.label, f))

@@ -20,6 +20,7 @@ import json
 import lzma
 import re
 import shlex
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -112,6 +113,28 @@ def model_infos(app: App) -> dict[str, ModelInfo]:
     return out
 
 
+class AppModels(Mapping[str, dict[str, ModelInfo]]):
+    """{app label: model_infos(app)} of the project's apps, an app's models read when a row
+    first asks for them (most runs embed no row), once per run."""
+
+    def __init__(self, project: ProjectModel) -> None:
+        self._project = project
+        self._apps = {a.label: a for a in project.apps}
+
+    def __getitem__(self, label: str) -> dict[str, ModelInfo]:
+        app = self._apps[label]
+        # read from disk, as every discovery of the run sees it
+        return self._project.cache.store.remember(
+            ("model-infos", app.path), lambda: model_infos(app)
+        )
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._apps)
+
+    def __len__(self) -> int:
+        return len(self._apps)
+
+
 def _model_info(cls: ast.ClassDef) -> ModelInfo:
     info = ModelInfo(cls.name)
     for stmt in cls.body:
@@ -196,7 +219,7 @@ def read_fixture(path: Path) -> tuple[list[dict[str, Any]], str | None]:
 
 
 def rows_from_fixture(
-    objects: list[dict[str, Any]], models: dict[str, dict[str, ModelInfo]], source: str
+    objects: list[dict[str, Any]], models: Mapping[str, dict[str, ModelInfo]], source: str
 ) -> tuple[list[Row], str | None]:
     """Rows of a fixture's objects; `models` is {app label: model_infos(app)}."""
     rows: list[Row] = []
@@ -415,7 +438,9 @@ def _natural_key(row: Row, info: ModelInfo | None) -> tuple[str, ...]:
     return ()
 
 
-def merge(rows: list[Row], models: dict[str, dict[str, ModelInfo]]) -> tuple[list[Row], str | None]:
+def merge(
+    rows: list[Row], models: Mapping[str, dict[str, ModelInfo]]
+) -> tuple[list[Row], str | None]:
     """One row per natural key (or pk), in first-seen order; a fixture's values win over the
     defaults of a get_or_create, as `loaddata` ran after it. Keys are decided here."""
     out: dict[tuple, Row] = {}
@@ -524,7 +549,7 @@ def plan_app(
             f"app '{app.label}' has several leaf migrations ({', '.join(leaves)}): merge them "
             "first (item 6)"
         )
-    models = {a.label: model_infos(a) for a in project.apps}
+    models = AppModels(project)
     merged, reason = merge(rows, models)
     if reason:
         return Planned(app), reason
@@ -650,7 +675,7 @@ def fix(ctx) -> None:
     for rel, command in all_commands(project):
         per_file.setdefault(rel, []).append(command)
     loaded: dict[str, set[str]] = {}  # file -> fixture names its loaddata commands load
-    models = {a.label: model_infos(a) for a in project.apps}
+    models = AppModels(project)
     for rel, commands in per_file.items():
         for command, sub, args in manage_py_commands(commands):
             if sub != "loaddata":
@@ -765,7 +790,7 @@ def fix(ctx) -> None:
 
 
 def _read_named_fixture(
-    project: ProjectModel, name: str, models: dict[str, dict[str, ModelInfo]]
+    project: ProjectModel, name: str, models: Mapping[str, dict[str, ModelInfo]]
 ) -> tuple[str, list[Row], str] | str:
     """(owner app label, rows, file) of the fixture `loaddata name` loads, or why not."""
 

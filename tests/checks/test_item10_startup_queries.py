@@ -400,6 +400,37 @@ def test_text_prefilter_skips_modules_that_query_only_in_functions():
     assert item10._may_run_at_import(view + "class F:\n    x = Category.objects.first()\n")
 
 
+def test_text_prefilter_reads_signatures_over_several_lines():
+    # black's style: the parameters on their own lines, `):` or `) -> T:` at the def's indentation
+    view = (
+        "from shop.models import Category\n\n\n"
+        "def index(\n"
+        "    request,\n"
+        "    slug: str,\n"
+        ") -> list:\n"
+        "    return list(Category.objects.all())\n\n\n"
+        "class V:\n"
+        "    async def get(\n"
+        "        self, request\n"
+        "    ):  # a method\n"
+        "        return Category.objects.first()\n"
+    )
+    assert not item10._may_run_at_import(view)
+    # a default value runs when the def runs, at import: not inside the function's body
+    assert item10._may_run_at_import(
+        "def index(\n    request,\n    first=Category.objects.first(),\n):\n    pass\n"
+    )
+    # the body of an `if` whose condition goes over several lines is not a function's
+    assert item10._may_run_at_import(
+        "def f(a): return a\nif f(\n    1\n):\n    N = Category.objects.count()\n"
+    )
+    # a `def` line that does not open a signature over several lines leaves the next `):` alone
+    assert item10._may_run_at_import(
+        "def f(\n    a,\n    b=g(\n    )):\n    pass\n"
+        "if h(\n    2\n):\n    Category.objects.count()\n"
+    )
+
+
 # -- test projects -----------------------------------------------------------------------------
 
 
@@ -443,6 +474,27 @@ def test_plugin_apps_every_app_discovery_finds_is_scanned():
     )
     found = [(f.code, f.path, f.line) for f in findings_of(item10, project)]
     assert found == [("DJ101", f"{app}/forms.py", 7) for app in ("catalog", "orders", "loyalty")]
+
+
+def test_app_modules_are_walked_once_per_run_and_a_linked_module_counts_once(tmp_path, monkeypatch):
+    import os
+    import shutil
+
+    root = tmp_path / "repo"
+    shutil.copytree(PROJECTS / "plugin_apps", root)
+    (root / "catalog/forms_link.py").symlink_to(root / "catalog/forms.py")
+    (root / "catalog/extra.py").symlink_to(root / "orders/models.py")  # found first as catalog's
+    project = discover(root)
+    scanned = [p.relative_to(root).as_posix() for p in startup_code.app_python_files(project)]
+    assert "catalog/extra.py" in scanned and "orders/models.py" not in scanned
+    assert "catalog/forms.py" in scanned and "catalog/forms_link.py" not in scanned
+    walks = []
+    monkeypatch.setattr(startup_code.os, "walk", lambda *a, **k: walks.append(a) or os.walk(*a))
+    planned = discover(root, overlay={"catalog/models.py": "X = 1\n"}, reuse=project.cache)
+    assert [p.relative_to(root).as_posix() for p in startup_code.app_python_files(planned)] == (
+        scanned
+    )
+    assert walks == []  # the rediscovery's apps are the same folders: the walk is reused
 
 
 def test_projects_without_startup_queries():
