@@ -18,11 +18,12 @@ import io
 import re
 import sys
 import tokenize
-from collections.abc import Mapping
+from collections.abc import Iterator
 from functools import lru_cache
 from typing import NamedTuple
 
 import libcst as cst
+from libcst._nodes.internal import CodegenState
 from libcst.codemod import Codemod, VisitorBasedCodemodCommand
 from libcst.codemod.visitors import AddImportsVisitor, ImportItem, RemoveImportsVisitor
 from libcst.matchers._decorators import (
@@ -31,7 +32,7 @@ from libcst.matchers._decorators import (
     VISIT_NEGATIVE_MATCHER_ATTR,
     VISIT_POSITIVE_MATCHER_ATTR,
 )
-from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+from libcst.metadata import MetadataWrapper
 
 _MATCHER_ATTRS = (
     VISIT_POSITIVE_MATCHER_ATTR,
@@ -40,6 +41,7 @@ _MATCHER_ATTRS = (
     CONSTRUCTED_LEAVE_MATCHER_ATTR,
 )
 _ATTRIBUTE_HOOK = re.compile(r"(visit|leave)_[A-Z]\w*?_[a-z]\w*")
+_NEWLINE = re.compile(r"\r\n?|\n")  # as LibCST counts lines
 
 
 class QuoteCounts(NamedTuple):
@@ -121,7 +123,7 @@ class ModuleLevelCommand(VisitorBasedCodemodCommand):
     # positions are resolved on demand (`line_of`), not before every pass
     METADATA_DEPENDENCIES = ()
     depth = 0
-    _positions: Mapping[cst.CSTNode, CodeRange] | None = None
+    _positions: _StartPositions | None = None
     # the text the module being transformed was parsed from, when the caller has it: what
     # can be read from the text (`quote_counts`) is, without a walk of the tree
     source: str | None = None
@@ -229,22 +231,115 @@ class ModuleLevelCommand(VisitorBasedCodemodCommand):
         self.depth -= 1
         return updated
 
-    def _position(self, node: cst.CSTNode) -> CodeRange | None:
-        # positions cost a code generation pass over the module: made on the first question
+    def _position(self, node: cst.CSTNode) -> tuple[int, int] | None:
+        # positions cost a code generation pass over the module: made on the first question,
+        # and only as far into the module as the node asked about (`_StartPositions`)
         if self._positions is None:
             wrapper = self.context.wrapper
             if wrapper is None:
                 return None
-            self._positions = wrapper.resolve(PositionProvider)
-        return self._positions.get(node)
+            self._positions = _StartPositions(wrapper.module)
+        return self._positions.start(node)
 
     def line_of(self, node: cst.CSTNode) -> int:
         position = self._position(node)
-        return position.start.line if position is not None else 0
+        return position[0] if position is not None else 0
 
     def column_of(self, node: cst.CSTNode) -> int | None:
         position = self._position(node)
-        return position.start.column if position is not None else None
+        return position[1] if position is not None else None
+
+
+class _StartPositions(CodegenState):
+    """Where each node of a module starts (line, column), as LibCST's PositionProvider puts it
+    (the syntactic start: a statement's leading comment lines and indent are not part of it).
+
+    Made by the same code generation, with two savings that matter on a long settings module:
+    the statements are generated one at a time and only until the node asked about is reached
+    (a codemod that asks for the line of DATABASES near the top pays for those lines only),
+    and only the starts are kept (no end positions, no text)."""
+
+    def __init__(self, module: cst.Module) -> None:
+        super().__init__(
+            default_indent=module.default_indent, default_newline=module.default_newline
+        )
+        self.line = 1
+        self.column = 0
+        self.starts: dict[cst.CSTNode, tuple[int, int]] = {}
+        self._stack: list[tuple[int, int]] = []
+        self._pending = self._generate(module)
+
+    def start(self, node: cst.CSTNode) -> tuple[int, int] | None:
+        while node not in self.starts:
+            if next(self._pending, None) is None:
+                return None
+        return self.starts[node]
+
+    def _generate(self, module: cst.Module) -> Iterator[bool]:
+        # Module._codegen, a statement at a time (the module's own start is (1, 0))
+        self.before_codegen(module)
+        for part in (*module.header, *module.body, *module.footer):
+            part._codegen(self)
+            yield True
+        self.after_codegen(module)
+        yield True
+
+    # -- CodegenState, keeping positions only ----------------------------------------------
+    def add_indent_tokens(self) -> None:
+        for token in self.indent_tokens:
+            self.column += len(token)
+
+    def add_token(self, value: str) -> None:
+        if "\n" in value or "\r" in value:
+            segments = _NEWLINE.split(value)
+            self.line += len(segments) - 1
+            self.column = len(segments[-1])
+        else:
+            self.column += len(value)
+
+    def pop_trailing_newline(self) -> None:
+        pass  # the text is not kept; positions do not move back (nor do LibCST's)
+
+    def before_codegen(self, node: cst.CSTNode) -> None:
+        self._stack.append((self.line, self.column))
+
+    def after_codegen(self, node: cst.CSTNode) -> None:
+        start = self._stack.pop()
+        if node not in self.starts:  # a syntactic start recorded inside stays
+            self.starts[node] = start
+
+    def record_syntactic_position(  # type: ignore[override]
+        self,
+        node: cst.CSTNode,
+        *,
+        start_node: cst.CSTNode | None = None,
+        end_node: cst.CSTNode | None = None,
+    ) -> _SyntacticStart:
+        return _SyntacticStart(self, node, start_node)
+
+
+class _SyntacticStart:
+    """PositionProvidingCodegenState.record_syntactic_position for starts, as a plain context
+    manager (entered for most nodes: a generator-based one costs several times more)."""
+
+    __slots__ = ("_node", "_start", "_start_node", "_state")
+
+    def __init__(
+        self, state: _StartPositions, node: cst.CSTNode, start_node: cst.CSTNode | None
+    ) -> None:
+        self._state = state
+        self._node = node
+        self._start_node = start_node
+        self._start = (state.line, state.column)
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        starts = self._state.starts
+        starts[self._node] = (
+            starts[self._start_node] if self._start_node is not None else self._start
+        )
 
 
 def _split_imports(tree: cst.Module) -> tuple[list[str], str]:
