@@ -20,7 +20,7 @@ import sys
 import tokenize
 from collections.abc import Iterator
 from functools import lru_cache
-from typing import NamedTuple
+from typing import ClassVar, NamedTuple
 
 import libcst as cst
 from libcst._nodes.internal import CodegenState
@@ -123,10 +123,14 @@ class ModuleLevelCommand(VisitorBasedCodemodCommand):
     # positions are resolved on demand (`line_of`), not before every pass
     METADATA_DEPENDENCIES = ()
     depth = 0
-    _positions: _StartPositions | None = None
+    _positions: StartPositions | None = None
     # the text the module being transformed was parsed from, when the caller has it: what
     # can be read from the text (`quote_counts`) is, without a walk of the tree
     source: str | None = None
+    # the visit_* / leave_* methods the codemod defines, by node type (`_collect_hooks`)
+    _visit_hooks: ClassVar[dict[str, str]] = {}
+    _leave_hooks: ClassVar[dict[str, str]] = {}
+    _attribute_hooks: ClassVar[frozenset[str]] = frozenset()
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
@@ -138,17 +142,21 @@ class ModuleLevelCommand(VisitorBasedCodemodCommand):
                     f"{cls.__name__}.{name}: matcher decorators are not run by "
                     "ModuleLevelCommand; match inside the method instead"
                 )
-        # the visit_X_attr / leave_X_attr hooks a subclass defines (usually none)
-        cls._attribute_hooks = frozenset(
-            name for name in dir(cls) if _ATTRIBUTE_HOOK.fullmatch(name)
-        )
+        _collect_hooks(cls)
 
-    # the plain transformer's dispatch, without the matcher decorators' bookkeeping
+    # the plain transformer's dispatch (CSTTransformer.on_visit and on_leave), without the
+    # matcher decorators' bookkeeping and without calling LibCST's no-op hooks
     def on_visit(self, node: cst.CSTNode) -> bool:
-        return cst.CSTTransformer.on_visit(self, node)
+        name = self._visit_hooks.get(type(node).__name__)
+        if name is None:
+            return True
+        return getattr(self, name)(node) is not False
 
     def on_leave(self, original_node, updated_node):  # type: ignore[override]
-        return cst.CSTTransformer.on_leave(self, original_node, updated_node)
+        name = self._leave_hooks.get(type(original_node).__name__)
+        if name is None:
+            return updated_node
+        return getattr(self, name)(original_node, updated_node)
 
     def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
         if self._attribute_hooks:
@@ -233,12 +241,12 @@ class ModuleLevelCommand(VisitorBasedCodemodCommand):
 
     def _position(self, node: cst.CSTNode) -> tuple[int, int] | None:
         # positions cost a code generation pass over the module: made on the first question,
-        # and only as far into the module as the node asked about (`_StartPositions`)
+        # and only as far into the module as the node asked about (`StartPositions`)
         if self._positions is None:
             wrapper = self.context.wrapper
             if wrapper is None:
                 return None
-            self._positions = _StartPositions(wrapper.module)
+            self._positions = StartPositions(wrapper.module)
         return self._positions.start(node)
 
     def line_of(self, node: cst.CSTNode) -> int:
@@ -250,7 +258,7 @@ class ModuleLevelCommand(VisitorBasedCodemodCommand):
         return position[1] if position is not None else None
 
 
-class _StartPositions(CodegenState):
+class StartPositions(CodegenState):
     """Where each node of a module starts (line, column), as LibCST's PositionProvider puts it
     (the syntactic start: a statement's leading comment lines and indent are not part of it).
 
@@ -325,7 +333,7 @@ class _SyntacticStart:
     __slots__ = ("_node", "_start", "_start_node", "_state")
 
     def __init__(
-        self, state: _StartPositions, node: cst.CSTNode, start_node: cst.CSTNode | None
+        self, state: StartPositions, node: cst.CSTNode, start_node: cst.CSTNode | None
     ) -> None:
         self._state = state
         self._node = node
@@ -340,6 +348,29 @@ class _SyntacticStart:
         starts[self._node] = (
             starts[self._start_node] if self._start_node is not None else self._start
         )
+
+
+def _collect_hooks(cls: type[ModuleLevelCommand]) -> None:
+    # the hooks the codemods define, by node type name: LibCST's base classes define a no-op
+    # visit_X / leave_X / visit_X_attr for every node, and looking those up by name for every
+    # node and attribute of a long module is most of a pass's dispatch cost
+    own = [name for name in dir(cls) if _own_hook(cls, name)]
+    cls._visit_hooks = {n[6:]: n for n in own if n.startswith("visit_")}
+    cls._leave_hooks = {n[6:]: n for n in own if n.startswith("leave_")}
+    cls._attribute_hooks = frozenset(n for n in own if _ATTRIBUTE_HOOK.fullmatch(n))
+
+
+def _own_hook(cls: type, name: str) -> bool:
+    """`name` is a visit_* / leave_* method that a class outside LibCST defines."""
+    if not name.startswith(("visit_", "leave_")):
+        return False
+    for klass in cls.__mro__:
+        if name in klass.__dict__:
+            return not klass.__module__.startswith("libcst")
+    return False
+
+
+_collect_hooks(ModuleLevelCommand)
 
 
 def _split_imports(tree: cst.Module) -> tuple[list[str], str]:
