@@ -18,7 +18,6 @@ import io
 import re
 import sys
 import tokenize
-from collections.abc import Iterator
 from functools import lru_cache
 from typing import ClassVar, NamedTuple
 
@@ -275,22 +274,29 @@ class StartPositions(CodegenState):
         self.column = 0
         self.starts: dict[cst.CSTNode, tuple[int, int]] = {}
         self._stack: list[tuple[int, int]] = []
-        self._pending = self._generate(module)
+        # Module._codegen, a statement at a time (no generator: it would make a reference
+        # cycle that keeps the whole tree alive until a garbage collection)
+        self._module: cst.Module | None = module
+        self._parts = (*module.header, *module.body, *module.footer)
+        self._next = 0
+        self.before_codegen(module)
 
     def start(self, node: cst.CSTNode) -> tuple[int, int] | None:
         while node not in self.starts:
-            if next(self._pending, None) is None:
+            if not self._advance():
                 return None
         return self.starts[node]
 
-    def _generate(self, module: cst.Module) -> Iterator[bool]:
-        # Module._codegen, a statement at a time (the module's own start is (1, 0))
-        self.before_codegen(module)
-        for part in (*module.header, *module.body, *module.footer):
-            part._codegen(self)
-            yield True
-        self.after_codegen(module)
-        yield True
+    def _advance(self) -> bool:
+        if self._next < len(self._parts):
+            self._parts[self._next]._codegen(self)
+            self._next += 1
+            return True
+        if self._module is not None:  # the module's own start, (1, 0)
+            self.after_codegen(self._module)
+            self._module = None
+            return True
+        return False
 
     # -- CodegenState, keeping positions only ----------------------------------------------
     def add_indent_tokens(self) -> None:
