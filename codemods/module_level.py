@@ -130,6 +130,9 @@ class ModuleLevelCommand(VisitorBasedCodemodCommand):
     _visit_hooks: ClassVar[dict[str, str]] = {}
     _leave_hooks: ClassVar[dict[str, str]] = {}
     _attribute_hooks: ClassVar[frozenset[str]] = frozenset()
+    # every hook is on a statement (or the Lambda depth count): no hook sees an expression
+    _statement_hooks_only: ClassVar[bool] = False
+    _skipped: frozenset[int] = frozenset()  # ids of the top-level statements not visited
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
@@ -144,18 +147,38 @@ class ModuleLevelCommand(VisitorBasedCodemodCommand):
         _collect_hooks(cls)
 
     # the plain transformer's dispatch (CSTTransformer.on_visit and on_leave), without the
-    # matcher decorators' bookkeeping and without calling LibCST's no-op hooks
+    # matcher decorators' bookkeeping and without calling LibCST's no-op hooks; and without
+    # visiting what cannot change the result: the top-level statements `skip_statement` names,
+    # and the insides of small statements (`x = ...`) for a codemod whose hooks are all on
+    # statements (`_collect_hooks`)
     def on_visit(self, node: cst.CSTNode) -> bool:
+        if self._skipped and id(node) in self._skipped:
+            return False
         name = self._visit_hooks.get(type(node).__name__)
-        if name is None:
-            return True
-        return getattr(self, name)(node) is not False
+        if name is not None and getattr(self, name)(node) is False:
+            return False
+        return not (self._statement_hooks_only and type(node) in _SMALL_STATEMENTS)
 
     def on_leave(self, original_node, updated_node):  # type: ignore[override]
+        if self._skipped and id(original_node) in self._skipped:
+            return updated_node
         name = self._leave_hooks.get(type(original_node).__name__)
         if name is None:
             return updated_node
         return getattr(self, name)(original_node, updated_node)
+
+    def skip_statement(self, statement: cst.BaseStatement) -> bool:
+        """True: the visit leaves this top-level statement as it is (no hook sees it or
+        anything in it). For a codemod that can tell, from a cheap look, that nothing in the
+        statement concerns it."""
+        return False
+
+    def transform_module_impl(self, tree: cst.Module) -> cst.Module:
+        self._skipped = frozenset(id(s) for s in tree.body if self.skip_statement(s))
+        try:
+            return super().transform_module_impl(tree)
+        finally:
+            self._skipped = frozenset()
 
     def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
         if self._attribute_hooks:
@@ -364,6 +387,58 @@ def _collect_hooks(cls: type[ModuleLevelCommand]) -> None:
     cls._visit_hooks = {n[6:]: n for n in own if n.startswith("visit_")}
     cls._leave_hooks = {n[6:]: n for n in own if n.startswith("leave_")}
     cls._attribute_hooks = frozenset(n for n in own if _ATTRIBUTE_HOOK.fullmatch(n))
+    # a small statement holds expressions only (no statement): a codemod whose hooks are on
+    # statements alone, and the Lambda depth count of this base, which a skipped lambda leaves
+    # balanced, need not visit inside one
+    hooked = {*cls._visit_hooks, *cls._leave_hooks}
+    cls._statement_hooks_only = (
+        not cls._attribute_hooks
+        and all(
+            name in _STATEMENT_NODES
+            or (name == "Lambda" and _defined_by(cls, f"visit_{name}") is ModuleLevelCommand)
+            for name in hooked
+        )
+        and all(
+            _defined_by(cls, f"{kind}_Lambda") is ModuleLevelCommand for kind in ("visit", "leave")
+        )
+    )
+
+
+def _defined_by(cls: type, name: str) -> type | None:
+    for klass in cls.__mro__:
+        if name in klass.__dict__:
+            return klass
+    return None
+
+
+def _subclasses(base: type) -> set[type]:
+    found: set[type] = set()
+    todo = [base]
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            if sub not in found:
+                found.add(sub)
+                todo.append(sub)
+    return found
+
+
+# the node types a statement is made of, down to its small statements (their insides are
+# expressions): a hook on one of these can never be reached from inside an expression
+_SMALL_STATEMENTS = frozenset(_subclasses(cst.BaseSmallStatement))
+_STATEMENT_NODES = frozenset(
+    t.__name__
+    for t in {
+        cst.Module,
+        cst.Else,
+        cst.ExceptHandler,
+        cst.ExceptStarHandler,
+        cst.Finally,
+        cst.MatchCase,
+        *_subclasses(cst.BaseStatement),
+        *_subclasses(cst.BaseSuite),
+        *_SMALL_STATEMENTS,
+    }
+)
 
 
 def _own_hook(cls: type, name: str) -> bool:

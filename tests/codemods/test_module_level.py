@@ -125,6 +125,69 @@ def test_the_hooks_a_codemod_defines_are_called_and_obeyed():
     assert command.lines == {"A": 1, "B": 2, "D": 4}
 
 
+class _Statements(ModuleLevelCommand):
+    """Hooks on statements only: the insides of its small statements are not visited."""
+
+    def __init__(self) -> None:
+        super().__init__(CodemodContext())
+        self.assigned: list[str] = []
+
+    def leave_Assign(self, original: cst.Assign, updated: cst.Assign) -> cst.Assign:
+        self.assigned.append(cst.Module([]).code_for_node(original.targets[0].target))
+        if self.line_of(original) == 3:
+            return updated.with_changes(value=cst.Integer("0"))
+        return updated
+
+
+class _StatementsAndNames(_Statements):
+    def visit_Name(self, node: cst.Name) -> None:
+        pass
+
+
+def test_a_codemod_with_statement_hooks_only_skips_the_expressions():
+    source = "A = [x for x in y]\nif A:\n    B = lambda: (C := 1)\nD = f(lambda: 1)\n"
+    for command in (_Statements(), _StatementsAndNames()):
+        module = command.transform_module(cst.parse_module(source))
+        assert module.code == "A = [x for x in y]\nif A:\n    B = 0\nD = f(lambda: 1)\n"
+        assert command.assigned == ["A", "B", "D"]
+        assert command.depth == 0
+    assert _Statements._statement_hooks_only
+    assert not _StatementsAndNames._statement_hooks_only
+
+
+class _Skipping(_Recorder):
+    def skip_statement(self, statement: cst.BaseStatement) -> bool:
+        return "SKIP" in cst.Module([]).code_for_node(statement)
+
+
+def test_skipped_statements_are_left_as_they_are():
+    command = _Skipping()
+    source = "A = 1\nif SKIP:\n    B = 2\nC = 3\n"
+    module = command.transform_module(cst.parse_module(source))
+    assert module.code == "A = 2\nif SKIP:\n    B = 2\nC = 4\n"
+    assert command.seen == ["A", "C"]
+
+
+def test_only_debug_and_secret_key_leaves_every_other_read():
+    source = dedent(
+        """\
+        import os
+
+        DEBUG = os.environ.get("DEBUG") == "1"
+        NAME = os.environ.get("NAME", "shop")
+        if os.environ.get("CI"):
+            SECRET_KEY = "ci"
+        SECRET_KEY = os.environ["SECRET_KEY"]
+        """
+    )
+    only = settings_env.Plan(only=frozenset({"DEBUG", "SECRET_KEY"}))
+    result = settings_env.transform(source, only)
+    assert 'NAME = os.environ.get("NAME", "shop")' in result.code
+    assert 'if os.environ.get("CI"):' in result.code
+    assert 'SECRET_KEY = env("SECRET_KEY")' in result.code
+    assert 'DEBUG = env.bool("DEBUG", default=False)' in result.code
+
+
 LONG = statements(5000)
 
 
