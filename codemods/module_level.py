@@ -3,7 +3,11 @@ rewritten; function and class bodies (and lambdas) are skipped, and positions ar
 
 A pass visits every node of the module, so the per-node work is kept to the visitor methods a
 codemod defines: the matcher-decorator machinery of LibCST's codemod base (three look-ups and a
-matcher walk for every node and attribute) is skipped, as these codemods use none of it.
+matcher walk for every node and attribute) is skipped, as these codemods use none of it, and so
+are LibCST's no-op hooks. What cannot change the result is not visited at all: the insides of
+small statements for a codemod whose hooks are all on statements, and the top-level statements
+a codemod's `skip_statement` names. Positions (`line_of`) are LibCST's, computed only as far into
+the module as the node asked about (`StartPositions`).
 
 Import clean-up is paid only where it can change something: LibCST's RemoveImportsVisitor
 resolves the scopes of the whole module (the costliest pass over a long settings file), so an
