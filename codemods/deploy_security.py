@@ -108,13 +108,28 @@ def health_pattern(path: str) -> str:
 
 
 class _Strings(cst.CSTVisitor):
+    """The values of the module's string literals. It walks the whole module, so the visitor
+    dispatch is cut to the one node type it reads (LibCST's looks up a no-op hook by name for
+    every node and every attribute)."""
+
     def __init__(self) -> None:
         self.values: set[str] = set()
 
-    def visit_SimpleString(self, node: cst.SimpleString) -> None:
-        ok, value = literal(node)
-        if ok and isinstance(value, str):
-            self.values.add(value)
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if type(node) is cst.SimpleString:
+            ok, value = literal(node)
+            if ok and isinstance(value, str):
+                self.values.add(value)
+        return True
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        pass
+
+    def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
+        pass
+
+    def on_leave_attribute(self, original_node: cst.CSTNode, attribute: str) -> None:
+        pass
 
 
 def _is_star_import(statement: cst.BaseStatement) -> bool:

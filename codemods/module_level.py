@@ -3,7 +3,11 @@ rewritten; function and class bodies (and lambdas) are skipped, and positions ar
 
 A pass visits every node of the module, so the per-node work is kept to the visitor methods a
 codemod defines: the matcher-decorator machinery of LibCST's codemod base (three look-ups and a
-matcher walk for every node and attribute) is skipped, as these codemods use none of it.
+matcher walk for every node and attribute) is skipped, as these codemods use none of it, and so
+are LibCST's no-op hooks. What cannot change the result is not visited at all: the insides of
+small statements for a codemod whose hooks are all on statements, and the top-level statements
+a codemod's `skip_statement` names. Positions (`line_of`) are LibCST's, computed only as far into
+the module as the node asked about (`StartPositions`).
 
 Import clean-up is paid only where it can change something: LibCST's RemoveImportsVisitor
 resolves the scopes of the whole module (the costliest pass over a long settings file), so an
@@ -18,11 +22,11 @@ import io
 import re
 import sys
 import tokenize
-from collections.abc import Mapping
 from functools import lru_cache
-from typing import NamedTuple
+from typing import ClassVar, NamedTuple
 
 import libcst as cst
+from libcst._nodes.internal import CodegenState
 from libcst.codemod import Codemod, VisitorBasedCodemodCommand
 from libcst.codemod.visitors import AddImportsVisitor, ImportItem, RemoveImportsVisitor
 from libcst.matchers._decorators import (
@@ -31,7 +35,7 @@ from libcst.matchers._decorators import (
     VISIT_NEGATIVE_MATCHER_ATTR,
     VISIT_POSITIVE_MATCHER_ATTR,
 )
-from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+from libcst.metadata import MetadataWrapper
 
 _MATCHER_ATTRS = (
     VISIT_POSITIVE_MATCHER_ATTR,
@@ -40,6 +44,7 @@ _MATCHER_ATTRS = (
     CONSTRUCTED_LEAVE_MATCHER_ATTR,
 )
 _ATTRIBUTE_HOOK = re.compile(r"(visit|leave)_[A-Z]\w*?_[a-z]\w*")
+_NEWLINE = re.compile(r"\r\n?|\n")  # as LibCST counts lines
 
 
 class QuoteCounts(NamedTuple):
@@ -121,10 +126,17 @@ class ModuleLevelCommand(VisitorBasedCodemodCommand):
     # positions are resolved on demand (`line_of`), not before every pass
     METADATA_DEPENDENCIES = ()
     depth = 0
-    _positions: Mapping[cst.CSTNode, CodeRange] | None = None
+    _positions: StartPositions | None = None
     # the text the module being transformed was parsed from, when the caller has it: what
     # can be read from the text (`quote_counts`) is, without a walk of the tree
     source: str | None = None
+    # the visit_* / leave_* methods the codemod defines, by node type (`_collect_hooks`)
+    _visit_hooks: ClassVar[dict[str, str]] = {}
+    _leave_hooks: ClassVar[dict[str, str]] = {}
+    _attribute_hooks: ClassVar[frozenset[str]] = frozenset()
+    # every hook is on a statement (or the Lambda depth count): no hook sees an expression
+    _statement_hooks_only: ClassVar[bool] = False
+    _skipped: frozenset[int] = frozenset()  # ids of the top-level statements not visited
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
@@ -136,17 +148,41 @@ class ModuleLevelCommand(VisitorBasedCodemodCommand):
                     f"{cls.__name__}.{name}: matcher decorators are not run by "
                     "ModuleLevelCommand; match inside the method instead"
                 )
-        # the visit_X_attr / leave_X_attr hooks a subclass defines (usually none)
-        cls._attribute_hooks = frozenset(
-            name for name in dir(cls) if _ATTRIBUTE_HOOK.fullmatch(name)
-        )
+        _collect_hooks(cls)
 
-    # the plain transformer's dispatch, without the matcher decorators' bookkeeping
+    # the plain transformer's dispatch (CSTTransformer.on_visit and on_leave), without the
+    # matcher decorators' bookkeeping and without calling LibCST's no-op hooks; and without
+    # visiting what cannot change the result: the top-level statements `skip_statement` names,
+    # and the insides of small statements (`x = ...`) for a codemod whose hooks are all on
+    # statements (`_collect_hooks`)
     def on_visit(self, node: cst.CSTNode) -> bool:
-        return cst.CSTTransformer.on_visit(self, node)
+        if self._skipped and id(node) in self._skipped:
+            return False
+        name = self._visit_hooks.get(type(node).__name__)
+        if name is not None and getattr(self, name)(node) is False:
+            return False
+        return not (self._statement_hooks_only and type(node) in _SMALL_STATEMENTS)
 
     def on_leave(self, original_node, updated_node):  # type: ignore[override]
-        return cst.CSTTransformer.on_leave(self, original_node, updated_node)
+        if self._skipped and id(original_node) in self._skipped:
+            return updated_node
+        name = self._leave_hooks.get(type(original_node).__name__)
+        if name is None:
+            return updated_node
+        return getattr(self, name)(original_node, updated_node)
+
+    def skip_statement(self, statement: cst.BaseStatement) -> bool:
+        """True: the visit leaves this top-level statement as it is (no hook sees it or
+        anything in it). For a codemod that can tell, from a cheap look, that nothing in the
+        statement concerns it."""
+        return False
+
+    def transform_module_impl(self, tree: cst.Module) -> cst.Module:
+        self._skipped = frozenset(id(s) for s in tree.body if self.skip_statement(s))
+        try:
+            return super().transform_module_impl(tree)
+        finally:
+            self._skipped = frozenset()
 
     def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
         if self._attribute_hooks:
@@ -229,22 +265,197 @@ class ModuleLevelCommand(VisitorBasedCodemodCommand):
         self.depth -= 1
         return updated
 
-    def _position(self, node: cst.CSTNode) -> CodeRange | None:
-        # positions cost a code generation pass over the module: made on the first question
+    def _position(self, node: cst.CSTNode) -> tuple[int, int] | None:
+        # positions cost a code generation pass over the module: made on the first question,
+        # and only as far into the module as the node asked about (`StartPositions`)
         if self._positions is None:
             wrapper = self.context.wrapper
             if wrapper is None:
                 return None
-            self._positions = wrapper.resolve(PositionProvider)
-        return self._positions.get(node)
+            self._positions = StartPositions(wrapper.module)
+        return self._positions.start(node)
 
     def line_of(self, node: cst.CSTNode) -> int:
         position = self._position(node)
-        return position.start.line if position is not None else 0
+        return position[0] if position is not None else 0
 
     def column_of(self, node: cst.CSTNode) -> int | None:
         position = self._position(node)
-        return position.start.column if position is not None else None
+        return position[1] if position is not None else None
+
+
+class StartPositions(CodegenState):
+    """Where each node of a module starts (line, column), as LibCST's PositionProvider puts it
+    (the syntactic start: a statement's leading comment lines and indent are not part of it).
+
+    Made by the same code generation, with two savings that matter on a long settings module:
+    the statements are generated one at a time and only until the node asked about is reached
+    (a codemod that asks for the line of DATABASES near the top pays for those lines only),
+    and only the starts are kept (no end positions, no text)."""
+
+    def __init__(self, module: cst.Module) -> None:
+        super().__init__(
+            default_indent=module.default_indent, default_newline=module.default_newline
+        )
+        self.line = 1
+        self.column = 0
+        self.starts: dict[cst.CSTNode, tuple[int, int]] = {}
+        self._stack: list[tuple[int, int]] = []
+        # Module._codegen, a statement at a time (no generator: it would make a reference
+        # cycle that keeps the whole tree alive until a garbage collection)
+        self._module: cst.Module | None = module
+        self._parts = (*module.header, *module.body, *module.footer)
+        self._next = 0
+        self.before_codegen(module)
+
+    def start(self, node: cst.CSTNode) -> tuple[int, int] | None:
+        while node not in self.starts:
+            if not self._advance():
+                return None
+        return self.starts[node]
+
+    def _advance(self) -> bool:
+        if self._next < len(self._parts):
+            self._parts[self._next]._codegen(self)
+            self._next += 1
+            return True
+        if self._module is not None:  # the module's own start, (1, 0)
+            self.after_codegen(self._module)
+            self._module = None
+            return True
+        return False
+
+    # -- CodegenState, keeping positions only ----------------------------------------------
+    def add_indent_tokens(self) -> None:
+        for token in self.indent_tokens:
+            self.column += len(token)
+
+    def add_token(self, value: str) -> None:
+        if "\n" in value or "\r" in value:
+            segments = _NEWLINE.split(value)
+            self.line += len(segments) - 1
+            self.column = len(segments[-1])
+        else:
+            self.column += len(value)
+
+    def pop_trailing_newline(self) -> None:
+        pass  # the text is not kept; positions do not move back (nor do LibCST's)
+
+    def before_codegen(self, node: cst.CSTNode) -> None:
+        self._stack.append((self.line, self.column))
+
+    def after_codegen(self, node: cst.CSTNode) -> None:
+        start = self._stack.pop()
+        if node not in self.starts:  # a syntactic start recorded inside stays
+            self.starts[node] = start
+
+    def record_syntactic_position(  # type: ignore[override]
+        self,
+        node: cst.CSTNode,
+        *,
+        start_node: cst.CSTNode | None = None,
+        end_node: cst.CSTNode | None = None,
+    ) -> _SyntacticStart:
+        return _SyntacticStart(self, node, start_node)
+
+
+class _SyntacticStart:
+    """PositionProvidingCodegenState.record_syntactic_position for starts, as a plain context
+    manager (entered for most nodes: a generator-based one costs several times more)."""
+
+    __slots__ = ("_node", "_start", "_start_node", "_state")
+
+    def __init__(
+        self, state: StartPositions, node: cst.CSTNode, start_node: cst.CSTNode | None
+    ) -> None:
+        self._state = state
+        self._node = node
+        self._start_node = start_node
+        self._start = (state.line, state.column)
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        starts = self._state.starts
+        starts[self._node] = (
+            starts[self._start_node] if self._start_node is not None else self._start
+        )
+
+
+def _collect_hooks(cls: type[ModuleLevelCommand]) -> None:
+    # the hooks the codemods define, by node type name: LibCST's base classes define a no-op
+    # visit_X / leave_X / visit_X_attr for every node, and looking those up by name for every
+    # node and attribute of a long module is most of a pass's dispatch cost
+    own = [name for name in dir(cls) if _own_hook(cls, name)]
+    cls._visit_hooks = {n[6:]: n for n in own if n.startswith("visit_")}
+    cls._leave_hooks = {n[6:]: n for n in own if n.startswith("leave_")}
+    cls._attribute_hooks = frozenset(n for n in own if _ATTRIBUTE_HOOK.fullmatch(n))
+    # a small statement holds expressions only (no statement): a codemod whose hooks are on
+    # statements alone, and the Lambda depth count of this base, which a skipped lambda leaves
+    # balanced, need not visit inside one
+    hooked = {*cls._visit_hooks, *cls._leave_hooks}
+    cls._statement_hooks_only = (
+        not cls._attribute_hooks
+        and all(
+            name in _STATEMENT_NODES
+            or (name == "Lambda" and _defined_by(cls, f"visit_{name}") is ModuleLevelCommand)
+            for name in hooked
+        )
+        and all(
+            _defined_by(cls, f"{kind}_Lambda") is ModuleLevelCommand for kind in ("visit", "leave")
+        )
+    )
+
+
+def _defined_by(cls: type, name: str) -> type | None:
+    for klass in cls.__mro__:
+        if name in klass.__dict__:
+            return klass
+    return None
+
+
+def _subclasses(base: type) -> set[type]:
+    found: set[type] = set()
+    todo = [base]
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            if sub not in found:
+                found.add(sub)
+                todo.append(sub)
+    return found
+
+
+# the node types a statement is made of, down to its small statements (their insides are
+# expressions): a hook on one of these can never be reached from inside an expression
+_SMALL_STATEMENTS = frozenset(_subclasses(cst.BaseSmallStatement))
+_STATEMENT_NODES = frozenset(
+    t.__name__
+    for t in {
+        cst.Module,
+        cst.Else,
+        cst.ExceptHandler,
+        cst.ExceptStarHandler,
+        cst.Finally,
+        cst.MatchCase,
+        *_subclasses(cst.BaseStatement),
+        *_subclasses(cst.BaseSuite),
+        *_SMALL_STATEMENTS,
+    }
+)
+
+
+def _own_hook(cls: type, name: str) -> bool:
+    """`name` is a visit_* / leave_* method that a class outside LibCST defines."""
+    if not name.startswith(("visit_", "leave_")):
+        return False
+    for klass in cls.__mro__:
+        if name in klass.__dict__:
+            return not klass.__module__.startswith("libcst")
+    return False
+
+
+_collect_hooks(ModuleLevelCommand)
 
 
 def _split_imports(tree: cst.Module) -> tuple[list[str], str]:

@@ -126,6 +126,14 @@ class SettingsToEnv(SettingValues):
             self.environs_env = False
         return True
 
+    def skip_statement(self, statement: cst.BaseStatement) -> bool:
+        # Plan.only: the reads outside those settings stay as they are, so a top-level
+        # statement whose text does not name one of them has nothing to rewrite
+        if self.plan.only is None:
+            return False
+        code = cst.Module([]).code_for_node(statement)
+        return not any(re.search(rf"\b{re.escape(name)}\b", code) for name in self.plan.only)
+
     # -- settings assignments ---------------------------------------------------------------------
     def leave_SimpleStatementLine(self, original, updated):
         if not self.plan.convert or self.depth or self.plan.only is not None:

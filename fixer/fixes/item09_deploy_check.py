@@ -57,6 +57,9 @@ def _fix_debug_and_key(ctx: FixContext) -> None:
     SECRET_KEY read with an empty default: item 9's part of the settings rewrite, for projects
     whose other reads are fine (item 5 then has nothing to do)."""
     modules = {m.rel: m for m in ctx.project.settings_modules.values() if m.rel}
+    # (module, text) the rewrite left as it was: where DEBUG and SECRET_KEY share a module the
+    # second rewrite would be the same one over the same text, a full pass for nothing
+    unchanged: set[tuple[str, str]] = set()
     for name in ("DEBUG", "SECRET_KEY"):
         rel = ctx.defining_module(name)
         mod = modules.get(rel) if rel else None
@@ -64,7 +67,7 @@ def _fix_debug_and_key(ctx: FixContext) -> None:
             continue
         assert rel is not None
         source = ctx.changeset.read(rel)
-        if source is None:
+        if source is None or (rel, source) in unchanged:
             continue
         plan = env_plan(ctx, mod, config=True)
         plan.only = frozenset({"DEBUG", "SECRET_KEY"})
@@ -73,6 +76,7 @@ def _fix_debug_and_key(ctx: FixContext) -> None:
         except cst.ParserSyntaxError:
             continue
         if result.code == source:
+            unchanged.add((rel, source))
             continue
         for variable in result.variables:
             ctx.add_env(EnvVar(**vars(variable)))

@@ -1,0 +1,240 @@
+"""The base of the settings codemods: the positions it reports are LibCST's, its dispatch calls
+the hooks a codemod defines and only those, and every settings codemod handles a settings module
+of 5,000 statements (no RecursionError, the rewrite done, a second run changing nothing)."""
+
+from __future__ import annotations
+
+import ast
+from textwrap import dedent
+
+import libcst as cst
+import pytest
+from libcst.codemod import CodemodContext
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from codemods import conn_max_age, deploy_security, redis_cache, settings_env
+from codemods.module_level import ModuleLevelCommand, StartPositions
+from tests.test_deep_stack import statements
+
+SHAPES = {
+    "plain": """\
+        import os
+
+        SECRET_KEY = "x"
+        DEBUG = True
+        """,
+    "comments-and-blocks": '''\
+        """Settings."""
+        # a comment above
+        import os  # trailing
+
+        if os.environ.get("CI"):  # why
+            DATABASES = {
+                "default": {  # the main one
+                    "NAME": "db",
+                },
+            }
+        else:
+            DATABASES = {}
+        # a comment at the end of the block
+
+        try:
+            from .local import *
+        except ImportError:
+            pass
+        ''',
+    "semicolons-and-continuations": """\
+        A = 1; B = (
+            2); C = 3
+        D = \\
+            4
+        """,
+    "decorators-functions-classes": """\
+        @decorator
+        @other(1)
+        def helper(x,
+                   y):
+            return x; y
+
+
+        class Settings(Base):
+            NAME = "n"
+        """,
+    "no-trailing-newline": "X = 1\nY = [\n    1,\n]",
+    "comments-only": "# nothing\n\n# here\n",
+    "empty": "",
+}
+
+
+def libcst_starts(module: cst.Module) -> dict[cst.CSTNode, tuple[int, int]]:
+    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    return {node: (r.start.line, r.start.column) for node, r in positions.items()}
+
+
+@pytest.mark.parametrize("source", SHAPES.values(), ids=SHAPES.keys())
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+def test_start_positions_are_libcsts(source, newline):
+    text = dedent(source).replace("\n", newline)
+    module = cst.parse_module(text)
+    expected = libcst_starts(module)
+    starts = StartPositions(module)
+    # asked in reverse order: the statements after the first node asked about are generated
+    # then, and those before are not generated twice
+    for node in reversed(list(expected)):
+        assert starts.start(node) == expected[node], type(node).__name__
+    assert len(starts.starts) == len(expected)
+
+
+def test_start_positions_go_only_as_far_as_the_node_asked_about():
+    module = cst.parse_module("A = 1\nB = 2\nC = [\n    3,\n]\n")
+    starts = StartPositions(module)
+    assert starts.start(module.body[1]) == (2, 0)
+    assert module.body[2] not in starts.starts
+
+
+def test_a_node_not_in_the_module_has_no_position():
+    module = cst.parse_module("A = 1\n")
+    starts = StartPositions(module)
+    assert starts.start(cst.Name("A")) is None
+    assert starts.start(module.body[0]) == (1, 0)
+
+
+class _Recorder(ModuleLevelCommand):
+    def __init__(self) -> None:
+        super().__init__(CodemodContext())
+        self.seen: list[str] = []
+        self.lines: dict[str, int] = {}
+
+    def visit_Name(self, node: cst.Name) -> bool:
+        self.seen.append(node.value)
+        self.lines[node.value] = self.line_of(node)
+        return True
+
+    def visit_Call(self, node: cst.Call) -> bool:
+        return False  # the names inside a call are not visited
+
+    def leave_Integer(self, original: cst.Integer, updated: cst.Integer) -> cst.Integer:
+        return updated.with_changes(value=str(int(updated.value) + 1))
+
+
+def test_the_hooks_a_codemod_defines_are_called_and_obeyed():
+    command = _Recorder()
+    module = command.transform_module(cst.parse_module("A = 1\nB = f(C)\n\nD = [\n    2,\n]\n"))
+    assert module.code == "A = 2\nB = f(C)\n\nD = [\n    3,\n]\n"
+    assert command.seen == ["A", "B", "D"]
+    assert command.lines == {"A": 1, "B": 2, "D": 4}
+
+
+class _Statements(ModuleLevelCommand):
+    """Hooks on statements only: the insides of its small statements are not visited."""
+
+    def __init__(self) -> None:
+        super().__init__(CodemodContext())
+        self.assigned: list[str] = []
+
+    def leave_Assign(self, original: cst.Assign, updated: cst.Assign) -> cst.Assign:
+        self.assigned.append(cst.Module([]).code_for_node(original.targets[0].target))
+        if self.line_of(original) == 3:
+            return updated.with_changes(value=cst.Integer("0"))
+        return updated
+
+
+class _StatementsAndNames(_Statements):
+    def visit_Name(self, node: cst.Name) -> None:
+        pass
+
+
+def test_a_codemod_with_statement_hooks_only_skips_the_expressions():
+    source = "A = [x for x in y]\nif A:\n    B = lambda: (C := 1)\nD = f(lambda: 1)\n"
+    for command in (_Statements(), _StatementsAndNames()):
+        module = command.transform_module(cst.parse_module(source))
+        assert module.code == "A = [x for x in y]\nif A:\n    B = 0\nD = f(lambda: 1)\n"
+        assert command.assigned == ["A", "B", "D"]
+        assert command.depth == 0
+    assert _Statements._statement_hooks_only
+    assert not _StatementsAndNames._statement_hooks_only
+
+
+class _Skipping(_Recorder):
+    def skip_statement(self, statement: cst.BaseStatement) -> bool:
+        return "SKIP" in cst.Module([]).code_for_node(statement)
+
+
+def test_skipped_statements_are_left_as_they_are():
+    command = _Skipping()
+    source = "A = 1\nif SKIP:\n    B = 2\nC = 3\n"
+    module = command.transform_module(cst.parse_module(source))
+    assert module.code == "A = 2\nif SKIP:\n    B = 2\nC = 4\n"
+    assert command.seen == ["A", "C"]
+
+
+def test_only_debug_and_secret_key_leaves_every_other_read():
+    source = dedent(
+        """\
+        import os
+
+        DEBUG = os.environ.get("DEBUG") == "1"
+        NAME = os.environ.get("NAME", "shop")
+        if os.environ.get("CI"):
+            SECRET_KEY = "ci"
+        SECRET_KEY = os.environ["SECRET_KEY"]
+        """
+    )
+    only = settings_env.Plan(only=frozenset({"DEBUG", "SECRET_KEY"}))
+    result = settings_env.transform(source, only)
+    assert 'NAME = os.environ.get("NAME", "shop")' in result.code
+    assert 'if os.environ.get("CI"):' in result.code
+    assert 'SECRET_KEY = env("SECRET_KEY")' in result.code
+    assert 'DEBUG = env.bool("DEBUG", default=False)' in result.code
+
+
+LONG = statements(5000)
+
+
+def assert_settles(code: str, again: str) -> None:
+    ast.parse(code)
+    assert again == code
+
+
+@pytest.mark.slow
+def test_settings_env_on_5000_statements():
+    result = settings_env.transform(LONG, settings_env.Plan())
+    assert '\nSECRET_KEY = env("SECRET_KEY")\n' in result.code
+    assert 'FEATURE_4992 = env("FEATURE_4992", default="off")' in result.code
+    assert result.rewritten == [("SECRET_KEY", 2), ("DEBUG", 3), ("DATABASES", 6)]
+    assert_settles(result.code, settings_env.transform(result.code, settings_env.Plan()).code)
+    only = settings_env.Plan(only=frozenset({"DEBUG", "SECRET_KEY"}))
+    partial = settings_env.transform(LONG, only)
+    assert 'SECRET_KEY = env("SECRET_KEY")' in partial.code
+    assert 'FEATURE_0 = os.environ.get("FEATURE_0", "off")' in partial.code
+
+
+@pytest.mark.slow
+def test_conn_max_age_on_5000_statements():
+    result = conn_max_age.transform(LONG)
+    assert '"CONN_MAX_AGE": env.int("CONN_MAX_AGE", default=60)' in result.code
+    assert result.rewritten == [("DATABASES['default']", 6)]
+    assert_settles(result.code, conn_max_age.transform(result.code).code)
+
+
+@pytest.mark.slow
+def test_deploy_security_on_5000_statements():
+    options = {
+        "debug_defined": True,
+        "settings_block": True,
+        "inherited": frozenset(),
+        "old_headers": False,
+    }
+    result = deploy_security.transform(LONG, **options)  # type: ignore[arg-type]
+    assert "SECURE_PROXY_SSL_HEADER" in result.code
+    assert result.code.startswith(LONG.split("\n", 1)[0])
+    again = deploy_security.transform(result.code, **options)  # type: ignore[arg-type]
+    assert_settles(result.code, again.code)
+
+
+@pytest.mark.slow
+def test_redis_cache_on_5000_statements():
+    source = LONG + 'CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache"}}\n'
+    result = redis_cache.transform(source)
+    assert '"IGNORE_EXCEPTIONS": True' in result.code
+    assert_settles(result.code, redis_cache.transform(result.code).code)
