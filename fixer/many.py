@@ -16,6 +16,7 @@ and a time limit on each clone that ends git and every process it started.
 from __future__ import annotations
 
 import contextlib
+import gc
 import multiprocessing
 import os
 import re
@@ -24,6 +25,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Callable
 from concurrent.futures import (
     Executor,
@@ -263,13 +265,16 @@ def run_many(
     workdir: Path | None = None,
     stream: IO[str] | None = None,
     processes: bool = False,
+    preload: Callable[[], object] | None = None,
     clone_timeout: float = CLONE_TIMEOUT,
 ) -> list[Outcome]:
     """Clone every repository listed in `file` and run `worker` in each clone, `jobs` at a time.
 
     With `processes`, each repository is worked on in a process of the pool (`worker` must then
-    be picklable: a module-level function, or a partial of one); otherwise in a thread. The
-    outcomes come back in the file's order. Clones go to a temporary folder removed at the end,
+    be picklable: a module-level function, or a partial of one); otherwise in a thread. Where the
+    pool processes are forked from this one, `preload` runs here first, once: what it loads
+    (modules, templates) each process then has from its first repository on. The outcomes come
+    back in the file's order. Clones go to a temporary folder removed at the end,
     or to `workdir` (kept) when given."""
     if jobs < 1:
         raise UsageError(f"--jobs {jobs}: at least 1")
@@ -289,15 +294,18 @@ def run_many(
             progress.advance(outcomes[index])
             continue
         todo[index] = root / f"{index + 1:03d}-{_folder_name(source)}"
-    run = _Run(sources, worker, clone_timeout, outcomes, progress)
+    context = _process_context() if processes else None
+    if context is not None and context.get_start_method() == "fork":
+        _ready_to_fork(preload)
+    run = _Run(sources, worker, clone_timeout, outcomes, progress, context)
     try:
-        crashed = run.pool(todo, min(jobs, len(sources), MAX_JOBS), processes)
+        crashed = run.pool(todo, min(jobs, len(sources), MAX_JOBS))
         # a pool process that dies (killed, out of memory) breaks the pool, and the work of the
         # other processes with it: each of those repositories runs again in a process of its
         # own, so that only the one that dies again is a failure
         for index in crashed:
             shutil.rmtree(todo[index], ignore_errors=True)
-            if run.pool({index: todo[index]}, 1, True):
+            if run.pool({index: todo[index]}, 1):
                 run.record(
                     index,
                     Outcome(
@@ -322,18 +330,20 @@ class _Run:
     clone_timeout: float
     outcomes: dict[int, Outcome]
     progress: _Progress
+    context: multiprocessing.context.BaseContext | None  # how pool processes start; None: threads
 
     def record(self, index: int, outcome: Outcome) -> None:
         self.outcomes[index] = outcome
         self.progress.advance(outcome)
 
-    def pool(self, todo: dict[int, Path], workers: int, processes: bool) -> list[int]:
+    def pool(self, todo: dict[int, Path], workers: int) -> list[int]:
         """Work through `todo` ({index: clone folder}); the indexes whose process died."""
         pool: Executor
-        if processes:
+        processes = self.context is not None
+        if self.context is not None:
             pool = ProcessPoolExecutor(
                 max_workers=workers,
-                mp_context=multiprocessing.get_context("spawn"),
+                mp_context=self.context,
                 initializer=_worker_process_start,
             )
         else:
@@ -369,6 +379,31 @@ class _Run:
             # threads: drop what has not started; the running clones end on their own
             pool.shutdown(wait=not (interrupted and processes), cancel_futures=True)
         return sorted(crashed)
+
+
+def _process_context() -> multiprocessing.context.BaseContext:
+    """How pool processes start. On Linux, forked from this process when it runs one thread:
+    a pool process then begins with every module the parent has loaded (the whole pipeline,
+    about 1-2 s of imports) instead of starting an interpreter and importing it all again, once
+    per process, before its first repository. Elsewhere, and beside other threads (a fork copies
+    a lock another thread may hold), a fresh interpreter: fork is unsafe on macOS."""
+    if sys.platform.startswith("linux") and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
+
+
+def _ready_to_fork(preload: Callable[[], object] | None) -> None:
+    """This process as the pool processes will begin: loaded, frozen, flushed."""
+    if preload is not None:
+        preload()
+    # what is alive now (the modules, above all) lives until the end: the collector leaves it
+    # alone from here on, so a collection in a pool process does not write to (and so copy)
+    # every page of it, and neither that process nor this one walks it again, at exit either
+    gc.freeze()
+    # a forked process flushes the streams it copied when it ends: nothing may wait in them
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            stream.flush()
 
 
 def _worker_process_start() -> None:
