@@ -393,17 +393,14 @@ def _process_context() -> multiprocessing.context.BaseContext:
 
 
 def _ready_to_fork(preload: Callable[[], object] | None) -> None:
-    """This process as the pool processes will begin: loaded, frozen, flushed."""
+    """This process as the pool processes will begin: loaded and frozen. (multiprocessing
+    flushes stdout and stderr before it forks, so nothing waiting there is written twice.)"""
     if preload is not None:
         preload()
     # what is alive now (the modules, above all) lives until the end: the collector leaves it
     # alone from here on, so a collection in a pool process does not write to (and so copy)
     # every page of it, and neither that process nor this one walks it again, at exit either
     gc.freeze()
-    # a forked process flushes the streams it copied when it ends: nothing may wait in them
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(OSError, ValueError, AttributeError):
-            stream.flush()
 
 
 def _worker_process_start() -> None:

@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from subprocess import DEVNULL
 
 import pytest
 
@@ -368,6 +369,95 @@ def test_processes_run_each_repository_in_a_pool_process(three):
     assert stream.getvalue().count("djfix: [") == 3
 
 
+preloaded_by: list[int] = []  # the processes that ran `preload_marker`
+
+
+def preload_marker() -> None:
+    preloaded_by.append(os.getpid())
+
+
+def preload_worker(checkout: Checkout) -> RepoResult:
+    """Says which processes had preloaded, as this process sees it."""
+    committing_worker(checkout)
+    return RepoResult(f"preloaded by {preloaded_by}", 1)
+
+
+LINUX = pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="pool processes are forked on Linux only"
+)
+
+
+@LINUX
+def test_pool_processes_start_with_what_the_parent_preloaded(three):
+    listing, _ = three
+    preloaded_by.clear()
+    outcomes = run_many(
+        listing, preload_worker, 2, stream=io.StringIO(), processes=True, preload=preload_marker
+    )
+    # loaded once, here, before the fork: each pool process has it without loading it again
+    assert preloaded_by == [os.getpid()]
+    assert [o.status for o in outcomes] == [
+        f"preloaded by [{os.getpid()}]",
+        "failed",
+        f"preloaded by [{os.getpid()}]",
+    ]
+    assert outcomes[1].error == "settings module mysite.settings not found"
+
+
+def test_threads_preload_nothing(three):
+    listing, _ = three
+    preloaded_by.clear()
+    outcomes = run_many(listing, preload_worker, 2, stream=io.StringIO(), preload=preload_marker)
+    assert preloaded_by == []
+    assert [o.status for o in outcomes] == ["preloaded by []", "failed", "preloaded by []"]
+
+
+@LINUX
+def test_no_fork_beside_another_thread(three):
+    """A fork copies the locks other threads hold: with one running, pool processes start fresh
+    (spawn), and the preload that would serve only a fork is not run."""
+    listing, _ = three
+    preloaded_by.clear()
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait, daemon=True)
+    other.start()
+    try:
+        outcomes = run_many(
+            listing, preload_worker, 2, stream=io.StringIO(), processes=True, preload=preload_marker
+        )
+    finally:
+        stop.set()
+        other.join()
+    assert preloaded_by == []
+    assert [o.status for o in outcomes] == ["preloaded by []", "failed", "preloaded by []"]
+
+
+@LINUX
+def test_output_waiting_in_the_parent_is_written_once(three, tmp_path):
+    """A forked process flushes the stdout buffer it copied when it ends: text the parent
+    printed before the pool is written once, not once more per process."""
+    listing, _ = three
+    script = (
+        "import io, sys\n"
+        "from pathlib import Path\n"
+        "from fixer.many import run_many\n"
+        "from tests.test_many import pid_worker\n"
+        "print('before the pool', end=' ')\n"  # a pipe: block-buffered, still waiting
+        f"run_many(Path({str(listing)!r}), pid_worker, 2, stream=io.StringIO(), processes=True)\n"
+        "print('after')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "before the pool after\n"
+
+
 # -- git never waits for ever -------------------------------------------------------------------
 
 
@@ -465,6 +555,79 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
+def _marked(marker: str) -> list[int]:
+    """Every live process whose environment holds `marker`: all that a run started, whatever
+    became of their parents."""
+    needle = marker.encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes()
+        except OSError:
+            continue
+        if needle in environ.split(b"\0") and _alive(int(entry.name)):
+            found.append(int(entry.name))
+    return found
+
+
+def sleeping_worker(checkout: Checkout) -> RepoResult:
+    """Starts a child of its own (as git or a Django run would), says so, and waits."""
+    subprocess.Popen(["sleep", "300"], stdin=DEVNULL, stdout=DEVNULL, stderr=DEVNULL)
+    (checkout.path.parent / f"busy-{os.getpid()}").touch()
+    time.sleep(300)
+    return RepoResult("fixed", 1)
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads the process table in /proc")
+def test_sigint_to_the_parent_stops_every_pool_process_and_what_it_started(three, tmp_path):
+    listing, _ = three
+    workdir = tmp_path / "clones"
+    name, value = "DJFIX_TEST_RUN", f"{os.getpid()}-{time.monotonic_ns()}"
+    marker = f"{name}={value}"
+    script = (
+        "import io, sys\n"
+        "from pathlib import Path\n"
+        "from fixer.many import run_many\n"
+        "from tests.test_many import sleeping_worker\n"
+        "try:\n"
+        f"    run_many(Path({str(listing)!r}), sleeping_worker, 2, workdir=Path({str(workdir)!r}),"
+        " stream=io.StringIO(), processes=True)\n"
+        "except KeyboardInterrupt:\n"
+        "    sys.exit(130)\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script],
+        cwd=Path(__file__).resolve().parent.parent,
+        env={**os.environ, name: value},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        # both pool processes are in a repository, each with a child of its own
+        while time.monotonic() < deadline and len(list(workdir.glob("busy-*"))) < 2:
+            assert proc.poll() is None, proc.communicate()
+            time.sleep(0.05)
+        assert len(list(workdir.glob("busy-*"))) == 2
+        assert len(_marked(marker)) >= 5  # the parent, two pool processes, their two sleeps
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+        assert proc.returncode == 130, err
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and _marked(marker):
+            time.sleep(0.1)
+        assert _marked(marker) == []
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+        for pid in _marked(marker):  # a failed run leaves nothing behind for the next test
+            os.kill(pid, signal.SIGKILL)
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads the process table in /proc")
 def test_ctrl_c_stops_every_worker(tmp_path):
@@ -481,12 +644,14 @@ def test_ctrl_c_stops_every_worker(tmp_path):
     listing = tmp_path / "repos.txt"
     listing.write_text("".join(f"{p}\n" for p in fleet))
     workdir = tmp_path / "clones"
+    name, value = "DJFIX_TEST_RUN", f"{os.getpid()}-{time.monotonic_ns()}"
     proc = subprocess.Popen(
         [
             *(sys.executable, "-m", "fixer", "apply", "--repos", str(listing), "-j", "2"),
             *("--workdir", str(workdir), "--python", "none"),
         ],
         cwd=Path(__file__).resolve().parent.parent,
+        env={**os.environ, name: value},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -517,6 +682,8 @@ def test_ctrl_c_stops_every_worker(tmp_path):
     while time.monotonic() < deadline and any(_alive(p) for p in workers):
         time.sleep(0.1)
     assert not [p for p in workers if _alive(p)]
+    # nor anything the run started (git, a Django run), whichever process started it
+    assert _marked(f"{name}={value}") == []
 
 
 def crashing_worker(checkout: Checkout) -> RepoResult:
