@@ -628,6 +628,66 @@ def test_sigint_to_the_parent_stops_every_pool_process_and_what_it_started(three
             os.kill(pid, signal.SIGKILL)
 
 
+def _command(pid: int) -> str:
+    try:
+        return (Path("/proc") / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads the process table in /proc")
+def test_sigint_during_clones_ends_them_too(tmp_path, silent_server):
+    """A clone runs git in a session of its own (its time limit ends git's helpers too), out of
+    reach of a signal to the pool process's group: stopping the pool process ends it first."""
+    listing = tmp_path / "repos.txt"
+    listing.write_text(
+        f"http://127.0.0.1:{silent_server}/team/shop.git\n"
+        f"http://127.0.0.1:{silent_server}/team/blog.git\n"
+    )
+    name, value = "DJFIX_TEST_RUN", f"{os.getpid()}-{time.monotonic_ns()}"
+    marker = f"{name}={value}"
+    script = (
+        "import io, sys\n"
+        "from pathlib import Path\n"
+        "from fixer.many import run_many\n"
+        "from tests.test_many import committing_worker\n"
+        "try:\n"
+        f"    run_many(Path({str(listing)!r}), committing_worker, 2, stream=io.StringIO(),"
+        " processes=True)\n"
+        "except KeyboardInterrupt:\n"
+        "    sys.exit(130)\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script],
+        cwd=Path(__file__).resolve().parent.parent,
+        env={**os.environ, name: value},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        clones: list[int] = []
+        while time.monotonic() < deadline and len(clones) < 2:
+            assert proc.poll() is None, proc.communicate()
+            clones = [p for p in _marked(marker) if " clone " in _command(p)]
+            time.sleep(0.05)
+        assert len(clones) == 2  # both pool processes wait on a server that never answers
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+        assert proc.returncode == 130, err
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and _marked(marker):
+            time.sleep(0.1)
+        assert [_command(p) for p in _marked(marker)] == []
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+        for pid in _marked(marker):
+            os.kill(pid, signal.SIGKILL)
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads the process table in /proc")
 def test_ctrl_c_stops_every_worker(tmp_path):
@@ -693,10 +753,45 @@ def crashing_worker(checkout: Checkout) -> RepoResult:
     return pid_worker(checkout)
 
 
+def writing_worker(checkout: Checkout) -> RepoResult:
+    """For the repository marked broken: dies once another pool process is busy with a child
+    writing in its clone (as a git or a Django run would be), or done. For the others: that
+    child, for 2 s, then a commit."""
+    if "broken" in (checkout.path / "README.md").read_text():
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not any(
+            (clone / mark).exists()
+            for clone in checkout.path.parent.iterdir()
+            for mark in ("writing", "done")
+        ):
+            time.sleep(0.01)
+        os._exit(9)
+    script = "touch writing; while [ $SECONDS -lt 2 ]; do mkdir -p out/$RANDOM; done"
+    subprocess.run(["bash", "-c", script], cwd=checkout.path, check=True, timeout=30)
+    shutil.rmtree(checkout.path / "out")
+    (checkout.path / "writing").rename(checkout.path / "done")
+    return pid_worker(checkout)
+
+
+def test_what_a_dying_pool_took_down_runs_again_in_a_clean_clone(three, tmp_path):
+    """The pool process that dies takes the others down, but not what they started: that is
+    ended too before their repositories are cloned again, or it would still write in the folder
+    the new clone goes to."""
+    listing, _ = three
+    outcomes = run_many(listing, writing_worker, 2, stream=io.StringIO(), processes=True)
+    assert [(o.status.split(" in ")[0], o.error) for o in outcomes] == [
+        ("fixed", None),
+        ("failed", "internal error: the worker process stopped (killed or out of memory?)"),
+        ("fixed", None),
+    ]
+
+
 def test_a_worker_process_that_dies_fails_its_repository_only(three):
     listing, _ = three
     outcomes = run_many(listing, crashing_worker, 2, stream=io.StringIO(), processes=True)
-    assert [o.status.split(" in ")[0] for o in outcomes] == ["fixed", "failed", "fixed"]
+    assert [o.status.split(" in ")[0] for o in outcomes] == ["fixed", "failed", "fixed"], [
+        o.error for o in outcomes
+    ]
     assert outcomes[1].error == (
         "internal error: the worker process stopped (killed or out of memory?)"
     )
