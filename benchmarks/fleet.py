@@ -7,7 +7,9 @@ them in a repositories file, and times `djfix apply --repos FILE --workdir DIR -
 in a fresh process (`--python none`: the static pipeline, no Django run). Prints the median wall
 time, the speed-up over `-j 1`, and whether the final table is the same for every N.
 `--before SRC` times another checkout of djfix the same way (an older commit), for before/after
-figures in one run.
+figures in one run. Runs are interleaved (each round runs every version at every -j once), so a
+machine whose load changes during the benchmark weighs on each figure alike; the load average
+is printed before and after.
 """
 
 from __future__ import annotations
@@ -73,19 +75,34 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         listing = make_fleet(root, args.repos)
-        for tag, src in versions.items():
-            tables: set[str] = set()
-            walls: dict[int, float] = {}
+        walls: dict[tuple[str, int], list[float]] = {}
+        tables: dict[str, set[str]] = {tag: set() for tag in versions}
+        # one run of each (version, -j) a round: a load that comes and goes on a shared
+        # machine then weighs on every figure alike, rather than on whichever ran during it
+        for _ in range(args.runs):
             for jobs in args.jobs:
-                results = [run(src, listing, jobs, root / "work") for _ in range(args.runs)]
-                walls[jobs] = statistics.median(r[0] for r in results)
-                tables.update(r[1] for r in results)
-            for jobs, wall in walls.items():
+                for tag, src in versions.items():
+                    wall, table = run(src, listing, jobs, root / "work")
+                    walls.setdefault((tag, jobs), []).append(wall)
+                    tables[tag].add(table)
+        for tag in versions:
+            first = walls[tag, args.jobs[0]]
+            for jobs in args.jobs:
+                wall = statistics.median(walls[tag, jobs])
+                runs = " ".join(f"{w:.2f}" for w in walls[tag, jobs])
+                # each round's own ratio too: the two runs it compares ran close together
+                ratios = [a / b for a, b in zip(first, walls[tag, jobs], strict=True)]
+                rounds = statistics.median(ratios)
                 print(
-                    f"  {tag}-j {jobs}: {wall:6.2f} s wall, "
-                    f"{walls[args.jobs[0]] / wall:4.2f}x the speed of -j {args.jobs[0]}"
+                    f"  {tag}-j {jobs}: {wall:6.2f} s wall (median of {runs}), "
+                    f"{statistics.median(first) / wall:4.2f}x the speed of -j {args.jobs[0]} "
+                    f"(median of the rounds' ratios {rounds:4.2f}x)"
                 )
-            print(f"  {tag}final table the same for every -j: {len(tables) == 1}")
+            print(f"  {tag}final table the same for every -j: {len(tables[tag]) == 1}")
+        if args.before:
+            same = len(set().union(*tables.values())) == 1
+            print(f"  final table the same before and after: {same}")
+    print(f"load average at the end {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

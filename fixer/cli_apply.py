@@ -407,6 +407,7 @@ def _apply_many(repos: Path, jobs: int, workdir: Path | None, **opts) -> int:
     returns the exit status."""
     # lazy: the parallel runner: only for --repos
     from fixer import many
+    from fixer.apply import preload
 
     if not opts["push"] and workdir is None:
         raise UsageError(
@@ -416,7 +417,7 @@ def _apply_many(repos: Path, jobs: int, workdir: Path | None, **opts) -> int:
     # a bad --select fails once, here, rather than once per repository
     selection_from(None, opts["select"], opts["ignore"])
     worker = functools.partial(apply_in_clone, opts)
-    outcomes = many.run_many(repos, worker, jobs, workdir=workdir, processes=True)
+    outcomes = many.run_many(repos, worker, jobs, workdir=workdir, processes=True, preload=preload)
     typer.echo(many.render_table(outcomes), nl=False)
     return many.exit_code(outcomes)
 

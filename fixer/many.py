@@ -16,6 +16,7 @@ and a time limit on each clone that ends git and every process it started.
 from __future__ import annotations
 
 import contextlib
+import gc
 import multiprocessing
 import os
 import re
@@ -24,6 +25,8 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import (
     Executor,
@@ -154,7 +157,8 @@ def _git_config() -> list[str]:
 
 def clone(source: Source, dest: Path, timeout: float = CLONE_TIMEOUT) -> None:
     """`git clone` the source into dest; a DjfixError says why it could not. git runs in a
-    process group of its own, so the time limit ends its helpers (ssh, remote-https) too."""
+    session of its own, so the time limit ends its helpers (ssh, remote-https) too; a pool
+    process that is stopped ends it first (`_stop_pool_process`)."""
     if source.location.startswith("-"):
         raise DjfixError(f"{source.text}: not a repository URL or path")
     if source.local and not Path(source.location).is_dir():
@@ -179,6 +183,7 @@ def clone(source: Source, dest: Path, timeout: float = CLONE_TIMEOUT) -> None:
         )
     except OSError as exc:
         raise DjfixError(f"cannot run git: {exc}") from None
+    _CLONES[proc.pid] = proc
     try:
         _, stderr = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -189,10 +194,16 @@ def clone(source: Source, dest: Path, timeout: float = CLONE_TIMEOUT) -> None:
     except BaseException:
         _kill_group(proc)  # Ctrl-C or a stopped worker: no git left behind
         raise
+    finally:
+        _CLONES.pop(proc.pid, None)
     if proc.returncode != 0:
         lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
         reason = lines[-1] if lines else f"exit status {proc.returncode}"
         raise DjfixError(f"git clone failed: {mask_url(reason)}")
+
+
+#: the git clones running in this process, by pid (a pool process's SIGTERM handler ends them)
+_CLONES: dict[int, subprocess.Popen] = {}
 
 
 def _kill_group(proc: subprocess.Popen) -> None:
@@ -263,13 +274,16 @@ def run_many(
     workdir: Path | None = None,
     stream: IO[str] | None = None,
     processes: bool = False,
+    preload: Callable[[], object] | None = None,
     clone_timeout: float = CLONE_TIMEOUT,
 ) -> list[Outcome]:
     """Clone every repository listed in `file` and run `worker` in each clone, `jobs` at a time.
 
     With `processes`, each repository is worked on in a process of the pool (`worker` must then
-    be picklable: a module-level function, or a partial of one); otherwise in a thread. The
-    outcomes come back in the file's order. Clones go to a temporary folder removed at the end,
+    be picklable: a module-level function, or a partial of one); otherwise in a thread. Where the
+    pool processes are forked from this one, `preload` runs here first, once: what it loads
+    (modules, templates) each process then has from its first repository on. The outcomes come
+    back in the file's order. Clones go to a temporary folder removed at the end,
     or to `workdir` (kept) when given."""
     if jobs < 1:
         raise UsageError(f"--jobs {jobs}: at least 1")
@@ -289,15 +303,15 @@ def run_many(
             progress.advance(outcomes[index])
             continue
         todo[index] = root / f"{index + 1:03d}-{_folder_name(source)}"
-    run = _Run(sources, worker, clone_timeout, outcomes, progress)
+    run = _Run(sources, worker, clone_timeout, outcomes, progress, processes, preload)
     try:
-        crashed = run.pool(todo, min(jobs, len(sources), MAX_JOBS), processes)
+        crashed = run.pool(todo, min(jobs, len(sources), MAX_JOBS))
         # a pool process that dies (killed, out of memory) breaks the pool, and the work of the
         # other processes with it: each of those repositories runs again in a process of its
         # own, so that only the one that dies again is a failure
         for index in crashed:
             shutil.rmtree(todo[index], ignore_errors=True)
-            if run.pool({index: todo[index]}, 1, True):
+            if run.pool({index: todo[index]}, 1):
                 run.record(
                     index,
                     Outcome(
@@ -322,29 +336,50 @@ class _Run:
     clone_timeout: float
     outcomes: dict[int, Outcome]
     progress: _Progress
+    processes: bool
+    preload: Callable[[], object] | None  # run once, before the first fork
 
     def record(self, index: int, outcome: Outcome) -> None:
         self.outcomes[index] = outcome
         self.progress.advance(outcome)
 
-    def pool(self, todo: dict[int, Path], workers: int, processes: bool) -> list[int]:
+    def _ready_to_fork(self) -> None:
+        """This process as the pool processes will begin: loaded and frozen. (multiprocessing
+        flushes stdout and stderr before it forks, so nothing waiting there is written twice.)"""
+        if self.preload is not None:
+            preload, self.preload = self.preload, None
+            preload()
+        # what is alive now (the modules, above all) lives until the end: the collector leaves
+        # it alone from here on, so a collection in a pool process does not write to (and so
+        # copy) every page of it, and neither that process nor this one walks it again, at exit
+        # either
+        gc.freeze()
+
+    def pool(self, todo: dict[int, Path], workers: int) -> list[int]:
         """Work through `todo` ({index: clone folder}); the indexes whose process died."""
         pool: Executor
+        processes = self.processes
         if processes:
+            # decided for each pool: a thread may have started since the last one
+            context = _process_context()
+            if context.get_start_method() == "fork":
+                self._ready_to_fork()
             pool = ProcessPoolExecutor(
                 max_workers=workers,
-                mp_context=multiprocessing.get_context("spawn"),
+                mp_context=context,
                 initializer=_worker_process_start,
             )
         else:
             pool = ThreadPoolExecutor(max_workers=workers)
         crashed: list[int] = []
         interrupted = False
+        leaders: list[int] = []  # the pool processes, each leading a process group
         try:
             futures: dict[Future[Outcome], int] = {
                 pool.submit(_run_one, self.sources[i], dest, self.worker, self.clone_timeout): i
                 for i, dest in todo.items()
             }
+            leaders = list(getattr(pool, "_processes", None) or {})
             for future in as_completed(futures):
                 index = futures[future]
                 try:
@@ -368,14 +403,42 @@ class _Run:
                 _stop_processes(pool)
             # threads: drop what has not started; the running clones end on their own
             pool.shutdown(wait=not (interrupted and processes), cancel_futures=True)
+            if crashed:
+                # the broken pool ended its processes, not what they had started: a git or a
+                # Django run would go on writing in the folder a repository is cloned to again
+                _end_groups(leaders)
         return sorted(crashed)
 
 
+def _process_context() -> multiprocessing.context.BaseContext:
+    """How pool processes start. On Linux, forked from this process when it runs one thread:
+    a pool process then begins with every module the parent has loaded (the whole pipeline,
+    about 1-2 s of imports) instead of starting an interpreter and importing it all again, once
+    per process, before its first repository. Elsewhere, and beside other threads (a fork copies
+    a lock another thread may hold), a fresh interpreter: fork is unsafe on macOS."""
+    if sys.platform.startswith("linux") and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
+
+
 def _worker_process_start() -> None:
-    """A pool process leads a process group of its own (its git clones and Django runs join it):
-    the terminal's Ctrl-C reaches only the parent, which then ends each group whole."""
+    """A pool process leads a process group of its own (its Django runs and git commands join
+    it): the terminal's Ctrl-C reaches only the parent, which then ends each group whole."""
     os.setpgrp()
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, _stop_pool_process)
+
+
+def _stop_pool_process(signum: int, frame: object) -> None:
+    """SIGTERM in a pool process (Ctrl-C in the parent, or a pool another process broke): a
+    clone's git leads a session of its own, out of reach of a signal to this process's group,
+    so it is killed here, and waited for (it writes in the folder a retry clones to again);
+    then this process ends at once, as the default action would end it."""
+    for pid in list(_CLONES):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError, OSError):
+            os.waitpid(pid, 0)
+    os._exit(128 + signum)
 
 
 def _stop_processes(pool: ProcessPoolExecutor) -> None:
@@ -391,6 +454,22 @@ def _stop_processes(pool: ProcessPoolExecutor) -> None:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(process.pid, signal.SIGKILL)
             process.join(timeout=5)
+
+
+def _end_groups(leaders: list[int], wait: float = 5.0) -> None:
+    """Kill the process groups these (ended) pool processes led, and wait, within `wait`
+    seconds, until no process of them runs."""
+    for pid in leaders:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, signal.SIGKILL)
+    deadline = time.monotonic() + wait
+    for pid in leaders:
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(pid, 0)
+            except (ProcessLookupError, PermissionError):
+                break
+            time.sleep(0.01)
 
 
 def _folder_name(source: Source) -> str:

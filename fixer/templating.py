@@ -32,3 +32,10 @@ def environment() -> jinja2.Environment:
 
 def render(name: str, **context: Any) -> str:
     return environment().get_template(name).render(**context)
+
+
+def compile_all() -> None:
+    """Compile every template now rather than on first render (see `fixer.apply.preload`)."""
+    env = environment()
+    for name in env.list_templates(extensions=["jinja"]):
+        env.get_template(name)

@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from subprocess import DEVNULL
 
 import pytest
 
@@ -368,6 +369,95 @@ def test_processes_run_each_repository_in_a_pool_process(three):
     assert stream.getvalue().count("djfix: [") == 3
 
 
+preloaded_by: list[int] = []  # the processes that ran `preload_marker`
+
+
+def preload_marker() -> None:
+    preloaded_by.append(os.getpid())
+
+
+def preload_worker(checkout: Checkout) -> RepoResult:
+    """Says which processes had preloaded, as this process sees it."""
+    committing_worker(checkout)
+    return RepoResult(f"preloaded by {preloaded_by}", 1)
+
+
+LINUX = pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="pool processes are forked on Linux only"
+)
+
+
+@LINUX
+def test_pool_processes_start_with_what_the_parent_preloaded(three):
+    listing, _ = three
+    preloaded_by.clear()
+    outcomes = run_many(
+        listing, preload_worker, 2, stream=io.StringIO(), processes=True, preload=preload_marker
+    )
+    # loaded once, here, before the fork: each pool process has it without loading it again
+    assert preloaded_by == [os.getpid()]
+    assert [o.status for o in outcomes] == [
+        f"preloaded by [{os.getpid()}]",
+        "failed",
+        f"preloaded by [{os.getpid()}]",
+    ]
+    assert outcomes[1].error == "settings module mysite.settings not found"
+
+
+def test_threads_preload_nothing(three):
+    listing, _ = three
+    preloaded_by.clear()
+    outcomes = run_many(listing, preload_worker, 2, stream=io.StringIO(), preload=preload_marker)
+    assert preloaded_by == []
+    assert [o.status for o in outcomes] == ["preloaded by []", "failed", "preloaded by []"]
+
+
+@LINUX
+def test_no_fork_beside_another_thread(three):
+    """A fork copies the locks other threads hold: with one running, pool processes start fresh
+    (spawn), and the preload that would serve only a fork is not run."""
+    listing, _ = three
+    preloaded_by.clear()
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait, daemon=True)
+    other.start()
+    try:
+        outcomes = run_many(
+            listing, preload_worker, 2, stream=io.StringIO(), processes=True, preload=preload_marker
+        )
+    finally:
+        stop.set()
+        other.join()
+    assert preloaded_by == []
+    assert [o.status for o in outcomes] == ["preloaded by []", "failed", "preloaded by []"]
+
+
+@LINUX
+def test_output_waiting_in_the_parent_is_written_once(three, tmp_path):
+    """A forked process flushes the stdout buffer it copied when it ends: text the parent
+    printed before the pool is written once, not once more per process."""
+    listing, _ = three
+    script = (
+        "import io, sys\n"
+        "from pathlib import Path\n"
+        "from fixer.many import run_many\n"
+        "from tests.test_many import pid_worker\n"
+        "print('before the pool', end=' ')\n"  # a pipe: block-buffered, still waiting
+        f"run_many(Path({str(listing)!r}), pid_worker, 2, stream=io.StringIO(), processes=True)\n"
+        "print('after')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "before the pool after\n"
+
+
 # -- git never waits for ever -------------------------------------------------------------------
 
 
@@ -465,6 +555,139 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
+def _marked(marker: str) -> list[int]:
+    """Every live process whose environment holds `marker`: all that a run started, whatever
+    became of their parents."""
+    needle = marker.encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes()
+        except OSError:
+            continue
+        if needle in environ.split(b"\0") and _alive(int(entry.name)):
+            found.append(int(entry.name))
+    return found
+
+
+def sleeping_worker(checkout: Checkout) -> RepoResult:
+    """Starts a child of its own (as git or a Django run would), says so, and waits."""
+    subprocess.Popen(["sleep", "300"], stdin=DEVNULL, stdout=DEVNULL, stderr=DEVNULL)
+    (checkout.path.parent / f"busy-{os.getpid()}").touch()
+    time.sleep(300)
+    return RepoResult("fixed", 1)
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads the process table in /proc")
+def test_sigint_to_the_parent_stops_every_pool_process_and_what_it_started(three, tmp_path):
+    listing, _ = three
+    workdir = tmp_path / "clones"
+    name, value = "DJFIX_TEST_RUN", f"{os.getpid()}-{time.monotonic_ns()}"
+    marker = f"{name}={value}"
+    script = (
+        "import io, sys\n"
+        "from pathlib import Path\n"
+        "from fixer.many import run_many\n"
+        "from tests.test_many import sleeping_worker\n"
+        "try:\n"
+        f"    run_many(Path({str(listing)!r}), sleeping_worker, 2, workdir=Path({str(workdir)!r}),"
+        " stream=io.StringIO(), processes=True)\n"
+        "except KeyboardInterrupt:\n"
+        "    sys.exit(130)\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script],
+        cwd=Path(__file__).resolve().parent.parent,
+        env={**os.environ, name: value},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        # both pool processes are in a repository, each with a child of its own
+        while time.monotonic() < deadline and len(list(workdir.glob("busy-*"))) < 2:
+            assert proc.poll() is None, proc.communicate()
+            time.sleep(0.05)
+        assert len(list(workdir.glob("busy-*"))) == 2
+        assert len(_marked(marker)) >= 5  # the parent, two pool processes, their two sleeps
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+        assert proc.returncode == 130, err
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and _marked(marker):
+            time.sleep(0.1)
+        assert _marked(marker) == []
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+        for pid in _marked(marker):  # a failed run leaves nothing behind for the next test
+            os.kill(pid, signal.SIGKILL)
+
+
+def _command(pid: int) -> str:
+    try:
+        return (Path("/proc") / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads the process table in /proc")
+def test_sigint_during_clones_ends_them_too(tmp_path, silent_server):
+    """A clone runs git in a session of its own (its time limit ends git's helpers too), out of
+    reach of a signal to the pool process's group: stopping the pool process ends it first."""
+    listing = tmp_path / "repos.txt"
+    listing.write_text(
+        f"http://127.0.0.1:{silent_server}/team/shop.git\n"
+        f"http://127.0.0.1:{silent_server}/team/blog.git\n"
+    )
+    name, value = "DJFIX_TEST_RUN", f"{os.getpid()}-{time.monotonic_ns()}"
+    marker = f"{name}={value}"
+    script = (
+        "import io, sys\n"
+        "from pathlib import Path\n"
+        "from fixer.many import run_many\n"
+        "from tests.test_many import committing_worker\n"
+        "try:\n"
+        f"    run_many(Path({str(listing)!r}), committing_worker, 2, stream=io.StringIO(),"
+        " processes=True)\n"
+        "except KeyboardInterrupt:\n"
+        "    sys.exit(130)\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script],
+        cwd=Path(__file__).resolve().parent.parent,
+        env={**os.environ, name: value},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        clones: list[int] = []
+        while time.monotonic() < deadline and len(clones) < 2:
+            assert proc.poll() is None, proc.communicate()
+            clones = [p for p in _marked(marker) if " clone " in _command(p)]
+            time.sleep(0.05)
+        assert len(clones) == 2  # both pool processes wait on a server that never answers
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+        assert proc.returncode == 130, err
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and _marked(marker):
+            time.sleep(0.1)
+        assert [_command(p) for p in _marked(marker)] == []
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+        for pid in _marked(marker):
+            os.kill(pid, signal.SIGKILL)
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads the process table in /proc")
 def test_ctrl_c_stops_every_worker(tmp_path):
@@ -481,12 +704,14 @@ def test_ctrl_c_stops_every_worker(tmp_path):
     listing = tmp_path / "repos.txt"
     listing.write_text("".join(f"{p}\n" for p in fleet))
     workdir = tmp_path / "clones"
+    name, value = "DJFIX_TEST_RUN", f"{os.getpid()}-{time.monotonic_ns()}"
     proc = subprocess.Popen(
         [
             *(sys.executable, "-m", "fixer", "apply", "--repos", str(listing), "-j", "2"),
             *("--workdir", str(workdir), "--python", "none"),
         ],
         cwd=Path(__file__).resolve().parent.parent,
+        env={**os.environ, name: value},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -517,6 +742,8 @@ def test_ctrl_c_stops_every_worker(tmp_path):
     while time.monotonic() < deadline and any(_alive(p) for p in workers):
         time.sleep(0.1)
     assert not [p for p in workers if _alive(p)]
+    # nor anything the run started (git, a Django run), whichever process started it
+    assert _marked(f"{name}={value}") == []
 
 
 def crashing_worker(checkout: Checkout) -> RepoResult:
@@ -526,10 +753,45 @@ def crashing_worker(checkout: Checkout) -> RepoResult:
     return pid_worker(checkout)
 
 
+def writing_worker(checkout: Checkout) -> RepoResult:
+    """For the repository marked broken: dies once another pool process is busy with a child
+    writing in its clone (as a git or a Django run would be), or done. For the others: that
+    child, for 2 s, then a commit."""
+    if "broken" in (checkout.path / "README.md").read_text():
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not any(
+            (clone / mark).exists()
+            for clone in checkout.path.parent.iterdir()
+            for mark in ("writing", "done")
+        ):
+            time.sleep(0.01)
+        os._exit(9)
+    script = "touch writing; while [ $SECONDS -lt 2 ]; do mkdir -p out/$RANDOM; done"
+    subprocess.run(["bash", "-c", script], cwd=checkout.path, check=True, timeout=30)
+    shutil.rmtree(checkout.path / "out")
+    (checkout.path / "writing").rename(checkout.path / "done")
+    return pid_worker(checkout)
+
+
+def test_what_a_dying_pool_took_down_runs_again_in_a_clean_clone(three, tmp_path):
+    """The pool process that dies takes the others down, but not what they started: that is
+    ended too before their repositories are cloned again, or it would still write in the folder
+    the new clone goes to."""
+    listing, _ = three
+    outcomes = run_many(listing, writing_worker, 2, stream=io.StringIO(), processes=True)
+    assert [(o.status.split(" in ")[0], o.error) for o in outcomes] == [
+        ("fixed", None),
+        ("failed", "internal error: the worker process stopped (killed or out of memory?)"),
+        ("fixed", None),
+    ]
+
+
 def test_a_worker_process_that_dies_fails_its_repository_only(three):
     listing, _ = three
     outcomes = run_many(listing, crashing_worker, 2, stream=io.StringIO(), processes=True)
-    assert [o.status.split(" in ")[0] for o in outcomes] == ["fixed", "failed", "fixed"]
+    assert [o.status.split(" in ")[0] for o in outcomes] == ["fixed", "failed", "fixed"], [
+        o.error for o in outcomes
+    ]
     assert outcomes[1].error == (
         "internal error: the worker process stopped (killed or out of memory?)"
     )
