@@ -409,14 +409,67 @@ def _real_verifier() -> Verifier:
 
 #: seconds pip may take to install the packages a planned change adds
 INSTALL_TIMEOUT = 300
-_MISSING_PROBE = (
-    "import sys, importlib.metadata as m\n"
-    "for name in sys.argv[1:]:\n"
-    "    try:\n"
-    "        m.distribution(name)\n"
-    "    except m.PackageNotFoundError:\n"
-    "        print('DJFIX-MISSING', name)\n"
-)
+#: the line the probe prints last: without it the probe did not finish
+PROBED = "DJFIX-PROBED"
+# Runs in the project's interpreter, which may be as old as Python 3.6: importlib.metadata
+# (3.8+) where it exists, else pkg_resources, else an import of the package's module.
+_MISSING_PROBE = """\
+import importlib, sys
+try:
+    import importlib.metadata as metadata
+except ImportError:
+    metadata = None
+try:
+    import pkg_resources
+except ImportError:
+    pkg_resources = None
+# the module a package djfix adds is imported as, where it is not the package's name
+MODULES = {"django-environ": "environ"}
+def missing(name):
+    if metadata is not None:
+        try:
+            metadata.distribution(name)
+            return False
+        except metadata.PackageNotFoundError:
+            return True
+    if pkg_resources is not None:
+        try:
+            pkg_resources.get_distribution(name)
+            return False
+        except pkg_resources.DistributionNotFound:
+            return True
+    try:
+        importlib.import_module(MODULES.get(name.lower(), name.replace("-", "_")))
+        return False
+    except ImportError:
+        return True
+for name in sys.argv[1:]:
+    if missing(name):
+        print("DJFIX-MISSING", name)
+print("DJFIX-PROBED")
+"""
+
+
+def missing_packages(python: str, names: list[str], cwd: Path) -> tuple[set[str] | None, str]:
+    """The packages of `names` the interpreter lacks, or None and why the question failed (a
+    failed probe is said, never taken as "nothing missing")."""
+    try:
+        probe = subprocess.run(
+            [python, "-c", _MISSING_PROBE, *names],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=cwd,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return None, f"could not tell which packages are missing: {exc}"
+    lines = probe.stdout.splitlines()
+    if probe.returncode != 0 or PROBED not in lines:
+        said = (probe.stderr or probe.stdout).strip().splitlines()[-1:] or [
+            f"exit {probe.returncode}"
+        ]
+        return None, f"could not tell which packages are missing: {python}: {said[0]}"
+    return {ln.split(" ", 1)[1] for ln in lines if ln.startswith("DJFIX-MISSING ")}, ""
 
 
 def added_requirements(result: ApplyResult) -> list[str]:
@@ -441,17 +494,10 @@ def install_added(python: str, specs: list[str], dest: Path) -> tuple[Path | Non
     if not specs:
         return None, ""
     names = [re.split(r"[\[=<>~!;\s]", spec, maxsplit=1)[0] for spec in specs]
-    try:
-        probe = subprocess.run(
-            [python, "-c", _MISSING_PROBE, *names],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            cwd=dest.parent,
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return None, f"could not ask {python} which packages it has: {exc}"
-    missing = {ln.split(" ", 1)[1] for ln in probe.stdout.splitlines() if ln.startswith("DJFIX-")}
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    missing, why = missing_packages(python, names, dest.parent)
+    if missing is None:
+        return None, why
     wanted = [spec for spec, name in zip(specs, names, strict=True) if name in missing]
     if not wanted:
         return None, ""
@@ -470,7 +516,8 @@ def install_added(python: str, specs: list[str], dest: Path) -> tuple[Path | Non
     if done.returncode != 0:
         last = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
         return None, f"installing {', '.join(wanted)} for the planned change failed: {last[0]}"
-    return dest, f"installed {', '.join(wanted)} aside for the planned change (it adds them)"
+    them = "them" if len(wanted) > 1 else "it"
+    return dest, f"installed {', '.join(wanted)} aside for the planned change (it adds {them})"
 
 
 def _no_interpreter(result: ApplyResult, why: str, verify: bool | None) -> ApplyResult:
