@@ -84,6 +84,11 @@ class Verification:
             return []
         return [s for s in self.after.steps if s.status == "fail"]
 
+    def leaves_work(self) -> bool:
+        """The runs leave something to do: no change is handed over (`unresolved`), or a step
+        fails on what is handed over. `djfix apply` then exits 1, never 0."""
+        return bool(self.unresolved) or bool(self.failing_after())
+
     def passes(self) -> bool:
         """Every step that ran on the change handed over passes."""
         return self.ran and not self.failing_after()
@@ -136,9 +141,8 @@ class Verification:
         if self.passes():
             parts.append("Every step that ran passes with the change.")
         else:
-            failures = self.failures()
-            parts.append(failures[0][0].upper() + failures[0][1:] + "." if failures else "")
-            parts.extend(f + "." for f in failures[1:])
+            # each failure a sentence of its own, capitalised
+            parts.extend(f[0].upper() + f[1:] + "." for f in self.failures())
         for item, reason in sorted(self.left_out.items()):
             parts.append(f"Left out: item {item} ({ITEM_TITLES.get(item, item)}), it {reason}.")
         if self.installed:
@@ -682,11 +686,12 @@ class _Session:
             left[item] = f"broke step {step}: {_name(after, before, step)}"
             result = self._replan(left, result.before)
             # _find keeps one run of the budget for this: the change without the item, in full
-            self.say(f"verifying the change without item {_items(left)}…")
+            self.say(f"verifying the change without item {_items(result.left_out or left)}…")
             verification.runs += 1
             after = self._verify(self._copy(result))
         verification.after = after
-        verification.left_out = left
+        # with what went with them (the container items share their files)
+        verification.left_out = {**result.left_out, **left}
         return result, verification
 
     def _hand_over_nothing(
@@ -695,9 +700,24 @@ class _Session:
         """Nothing that makes the project worse is handed over: without a culprit, every item
         that changed a file is left out, and the original is what stays."""
         name = _name(after, before, worse[0])
-        for item in _changed_items(result):
-            left.setdefault(item, f"step {worse[0]} broke: {name}; not isolated")
-        return self._replan(left, result.before), after
+        reason = f"step {worse[0]} broke: {name}; not isolated"
+        # a re-plan without the items that changed files can let another item write what it
+        # wrote (a shared plan): leave out those too, until the plan changes nothing
+        for _ in range(len(ITEM_TITLES) + 1):
+            changed = _changed_items(result) - set(left)
+            if not changed:
+                break
+            for item in changed:
+                left[item] = reason
+            result = self._replan(left, result.before)
+        if result.changeset.changes():
+            # what is still written names no item: every item with a finding goes, so that
+            # "no change is handed over" holds
+            for finding in result.before.findings:
+                if finding.item is not None:
+                    left.setdefault(finding.item, reason)
+            result = self._replan(left, result.before)
+        return result, after
 
     def _unresolved(self, after: Any, worse: list[int], verification: Verification) -> str:
         steps = ", ".join(str(n) for n in worse)

@@ -18,6 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from fixer import apply_verify, handover, pr_body
+from fixer.apply import plan
 from fixer.apply_verify import plan_verified
 from fixer.checks import Selection, resolve_selection
 from fixer.cli import app
@@ -357,6 +358,106 @@ def test_two_items_breaking_one_step_hand_over_nothing(project, monkeypatch):
         11: "left out (step 3 broke)",
     }
     assert not any(s.verified for s in result.items)
+
+
+def test_a_container_item_left_out_leaves_out_the_container_files(project):
+    """Items 1-4 share one plan: with item 1 left out, item 2's turn must not write the
+    Dockerfile item 1 would have written (nor item 4 its part)."""
+    whole = plan(project, Selection(), effective_options(None))
+    assert "Dockerfile" in whole.changeset.state()  # the shape: the container plan runs
+    result = plan(
+        project,
+        Selection(),
+        effective_options(None),
+        leave_out={1: "broke step 1: check --deploy"},
+    )
+    written = {c.rel for c in result.changeset.changes()}
+    assert not written & {"Dockerfile", ".dockerignore", "compose.yaml", "README.md"}, written
+    by_item = {s.item: s.label for s in result.items if s.item in (1, 2, 3)}
+    assert by_item == {
+        1: "left out (broke step 1)",
+        2: "left out (shares the container files with item 1)",
+        3: "left out (shares the container files with item 1)",
+    }
+    summary = render_apply_summary(result, written=False, color=False)
+    assert "Dockerfile" not in summary.split("Checklist after apply")[0]
+
+
+def test_the_file_list_names_the_items_whose_commits_carry_the_file(project):
+    """A dependency file the environment plan writes for the container's app server belongs to
+    the container's commit, and the list says so (not item 5's label on the write)."""
+    result = plan(project, Selection(), effective_options(None), leave_out={5: "broke step 3: x"})
+    by_file = result.changeset.items_by_file()
+    staged = {}
+    previous: dict[str, str] = {}
+    for stage in result.changeset.stages:
+        for rel in set(stage.texts) | set(previous):
+            if stage.texts.get(rel) != previous.get(rel):
+                staged.setdefault(rel, set()).add(stage.item)
+        previous = stage.texts
+    assert by_file["requirements.txt"] == staged["requirements.txt"]
+    assert 5 not in by_file["requirements.txt"]
+
+
+def git_repo(root: Path) -> None:
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"]):
+        subprocess.run(["git", *args], cwd=root, check=True)
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qm", "init"],
+        cwd=root,
+        check=True,
+    )
+
+
+def branches(root: Path) -> list[str]:
+    out = subprocess.run(
+        ["git", "branch", "--format=%(refname:short)"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return out.split()
+
+
+def test_no_change_handed_over_makes_no_branch_and_exits_1(project, monkeypatch):
+    """Every item and the container: with no culprit found, the words say nothing is handed
+    over, and the branch agrees (none made), and so does the exit code."""
+    breaking(monkeypatch, item09_deploy_check, "A = BREAK_BOOT")
+    breaking(monkeypatch, item11_db_connections, "B = BREAK_BOOT")
+    git_repo(project.root)
+    fake = FakeVerify()
+    monkeypatch.setattr(apply_verify, "_real_verifier", lambda: fake)
+    monkeypatch.setattr(apply_verify, "install_added", lambda *a: (None, ""))
+    done = CliRunner().invoke(
+        app,
+        ["apply", str(project.root), "--python", sys.executable, "--verify-budget", "3"],
+        catch_exceptions=False,
+    )
+    assert "no change is handed over" in done.stdout
+    assert "Nothing to commit: no branch made" in done.stdout
+    assert "fixed" not in done.stdout.split("Checklist after apply")[1].split("Verification")[0]
+    assert branches(project.root) == ["main"]
+    assert not (project.root / "Dockerfile").exists() and not (project.root / ".env").exists()
+    assert done.exit_code == 1
+
+
+def test_a_new_failure_kept_is_not_exit_0(project, monkeypatch):
+    """Step 5 could not run before and fails with the change: the change is handed over and
+    said so, and the exit code does not claim that nothing is left to do."""
+    git_repo(project.root)
+    fake = FakeVerify(pages_fail=True)
+    monkeypatch.setattr(apply_verify, "_real_verifier", lambda: fake)
+    monkeypatch.setattr(apply_verify, "install_added", lambda *a: (None, ""))
+    done = CliRunner().invoke(
+        app,
+        ["apply", str(project.root), "--python", sys.executable, "--select", "5,11"],
+        catch_exceptions=False,
+    )
+    assert "Step 5 (pages with Redis down) fails with the change" in done.stdout
+    assert "djfix/deploy-ready" in branches(project.root)
+    assert "open" not in done.stdout.split("Checklist after apply")[1].split("Verification")[0]
+    assert done.exit_code == 1
 
 
 # -- what the hand-over says -----------------------------------------------------------------------
