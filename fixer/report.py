@@ -721,7 +721,8 @@ def render_apply_summary(result, *, written: bool, color: bool) -> str:
         lines.append(
             f"  {summary.item:>2}  {title:<40} "
             + style(f"{label:<{width}}", fg=colour)
-            + (f" {len(summary.fixed)} fixed" if summary.fixed and not summary.left_out else "")
+            # two spaces at least: a label as wide as the column must not run into the count
+            + (f"  {len(summary.fixed)} fixed" if summary.fixed and not summary.left_out else "")
         )
         if summary.left_out:
             lines.append(f"        its change {summary.left_out}: not handed over")

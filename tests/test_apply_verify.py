@@ -243,6 +243,27 @@ def test_every_step_passing_makes_fixed_and_verified(project):
     ]
 
 
+def test_the_widest_label_and_the_count_stay_apart(project):
+    """The label column is as wide as its widest label: the count of fixed findings after it
+    keeps two spaces, not "fixed and verified 1 fixed"."""
+    selection = Selection(select=resolve_selection(["5", "11"], "--select"))
+    result = plan_verified(
+        project, selection, effective_options(None), python=sys.executable, verifier=FakeVerify()
+    )
+    summary = render_apply_summary(result, written=False, color=False)
+    lines = [ln for ln in summary.splitlines() if re.match(r"\s+(5|11)  ", ln)]
+    assert lines and all(re.search(r"verified  \d+ fixed$", ln) for ln in lines), lines
+
+
+def test_every_failure_is_a_sentence_of_its_own(project):
+    result = run(project, FakeVerify(pages_fail=True, database_down_fails=True))
+    assert result.verification.summary() == (
+        "Step 5 (pages with Redis down) fails with the change and could not run before; "
+        "leaving out single items did not make it pass. Step 6 (database down) fails before "
+        "and after the change: not caused by it."
+    )
+
+
 def test_a_step_failing_before_is_not_blamed_on_the_change(project):
     fake = FakeVerify(database_down_fails=True)
     result = run(project, fake)
