@@ -18,11 +18,13 @@ out the changes of an item that makes a step worse.
   verified again in full (that run counts too; the last run of the budget is kept for it).
   Every run is bounded by verify's own timeouts, so apply's time is bounded too.
 - An item whose absence makes the step pass is left out, with the reason "broke step N: <step
-  name>"; its findings stay open with it. When no single item explains a step made worse
-  within the budget, every item whose plan changed a file is left out: nothing that makes the
-  project worse is handed over. A step that could not run on the original and fails with the
-  change is traced the same way, but when no item explains it the change is kept and the step
-  is reported.
+  name>"; its findings stay open with it (items 1-4 share the container files: one of them
+  left out leaves out all four, `fixer.apply.with_shared`). When no single item explains a
+  step made worse within the budget, every item whose plan changed a file is left out, again
+  until the re-plan changes nothing: nothing that makes the project worse is handed over (no
+  branch; apply exits 1). A step that could not run on the original and fails with the change
+  is traced the same way, but when no item explains it the change is kept and the step is
+  reported (apply exits 1: `Verification.leaves_work`).
 - The checklist then says per item: fixed and verified (changed, and every step that ran passes
   after), fixed (changed, not verified: no interpreter, `--no-verify`, or a step that fails
   with and without the change), left out (broke step N), open, pass, n/a.
@@ -126,7 +128,7 @@ class Verification:
             else:
                 why = (
                     "fails with the change and could not run before; leaving out single items "
-                    "did not make it pass"
+                    "did not make it pass, so the change is kept with it failing"
                 )
             out.append(f"step {step.number} ({step.name}) {why}")
         return out

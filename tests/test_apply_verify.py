@@ -259,7 +259,8 @@ def test_every_failure_is_a_sentence_of_its_own(project):
     result = run(project, FakeVerify(pages_fail=True, database_down_fails=True))
     assert result.verification.summary() == (
         "Step 5 (pages with Redis down) fails with the change and could not run before; "
-        "leaving out single items did not make it pass. Step 6 (database down) fails before "
+        "leaving out single items did not make it pass, so the change is kept with it failing. "
+        "Step 6 (database down) fails before "
         "and after the change: not caused by it."
     )
 
@@ -286,7 +287,7 @@ def test_a_new_failure_no_item_explains_is_kept_and_said(project):
     assert labels(result)[5] == "fixed"
     assert result.verification.failures() == [
         "step 5 (pages with Redis down) fails with the change and could not run before; "
-        "leaving out single items did not make it pass"
+        "leaving out single items did not make it pass, so the change is kept with it failing"
     ]
 
 
