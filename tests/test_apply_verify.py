@@ -395,11 +395,12 @@ def test_a_container_item_left_out_leaves_out_the_container_files(project):
     )
     written = {c.rel for c in result.changeset.changes()}
     assert not written & {"Dockerfile", ".dockerignore", "compose.yaml", "README.md"}, written
-    by_item = {s.item: s.label for s in result.items if s.item in (1, 2, 3)}
+    by_item = {s.item: s.label for s in result.items if s.item in (1, 2, 3, 4)}
     assert by_item == {
         1: "left out (broke step 1)",
         2: "left out (shares the container files with item 1)",
         3: "left out (shares the container files with item 1)",
+        4: "n/a",  # nothing to plan: not "left out"
     }
     summary = render_apply_summary(result, written=False, color=False)
     assert "Dockerfile" not in summary.split("Checklist after apply")[0]
