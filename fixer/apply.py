@@ -74,6 +74,19 @@ class ApplyResult:
 CONTAINER_ITEMS = (1, 2, 3, 4)
 
 
+def with_shared(leave_out: dict[int, str], planned: set[int]) -> dict[int, str]:
+    """`leave_out` with what must go with it: items 1-4 share one plan and one set of container
+    files (the Dockerfile holds the app server and the static stage), so one of them left out
+    leaves out the others whose plans would run (`planned`), each saying so."""
+    out = dict(leave_out)
+    first = next((i for i in CONTAINER_ITEMS if i in leave_out), None)
+    if first is not None:
+        for item in CONTAINER_ITEMS:
+            if item in planned:
+                out.setdefault(item, f"shares the container files with item {first}")
+    return out
+
+
 def plan_order() -> list[int]:
     """The checklist items in the order their plans run (and their commits follow)."""
     ordered = sorted(modules(), key=lambda mod: mod.ITEM in CONTAINER_ITEMS)
@@ -98,12 +111,12 @@ def plan(
     (`envfiles.finish` run on a copy). So the stage deltas give one commit per item, and each
     item's commit also carries its own variables in `.env.example` and its own packages.
     """
-    leave_out = dict(leave_out or {})
     if before is None:
         before = run_checks(project, selection, options)
     changeset = Changeset(project.root)
     wanted = frozenset(i for i in ITEM_TITLES if selection.wants_item(i))
     ctx = FixContext(project, changeset, options, wanted, before)
+    leave_out = with_shared(leave_out or {}, {i for i in wanted if ctx.wants(i)})
     ctx.left_out = set(leave_out)
     # the container (items 1-4) is planned last: its files read the settings as the other
     # plans leave them (the variables they read, STATIC_ROOT)

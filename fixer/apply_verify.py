@@ -18,11 +18,13 @@ out the changes of an item that makes a step worse.
   verified again in full (that run counts too; the last run of the budget is kept for it).
   Every run is bounded by verify's own timeouts, so apply's time is bounded too.
 - An item whose absence makes the step pass is left out, with the reason "broke step N: <step
-  name>"; its findings stay open with it. When no single item explains a step made worse
-  within the budget, every item whose plan changed a file is left out: nothing that makes the
-  project worse is handed over. A step that could not run on the original and fails with the
-  change is traced the same way, but when no item explains it the change is kept and the step
-  is reported.
+  name>"; its findings stay open with it (items 1-4 share the container files: one of them
+  left out leaves out all four, `fixer.apply.with_shared`). When no single item explains a
+  step made worse within the budget, every item whose plan changed a file is left out, again
+  until the re-plan changes nothing: nothing that makes the project worse is handed over (no
+  branch; apply exits 1). A step that could not run on the original and fails with the change
+  is traced the same way, but when no item explains it the change is kept and the step is
+  reported (apply exits 1: `Verification.leaves_work`).
 - The checklist then says per item: fixed and verified (changed, and every step that ran passes
   after), fixed (changed, not verified: no interpreter, `--no-verify`, or a step that fails
   with and without the change), left out (broke step N), open, pass, n/a.
@@ -84,6 +86,11 @@ class Verification:
             return []
         return [s for s in self.after.steps if s.status == "fail"]
 
+    def leaves_work(self) -> bool:
+        """The runs leave something to do: no change is handed over (`unresolved`), or a step
+        fails on what is handed over. `djfix apply` then exits 1, never 0."""
+        return bool(self.unresolved) or bool(self.failing_after())
+
     def passes(self) -> bool:
         """Every step that ran on the change handed over passes."""
         return self.ran and not self.failing_after()
@@ -121,7 +128,7 @@ class Verification:
             else:
                 why = (
                     "fails with the change and could not run before; leaving out single items "
-                    "did not make it pass"
+                    "did not make it pass, so the change is kept with it failing"
                 )
             out.append(f"step {step.number} ({step.name}) {why}")
         return out
@@ -136,9 +143,8 @@ class Verification:
         if self.passes():
             parts.append("Every step that ran passes with the change.")
         else:
-            failures = self.failures()
-            parts.append(failures[0][0].upper() + failures[0][1:] + "." if failures else "")
-            parts.extend(f + "." for f in failures[1:])
+            # each failure a sentence of its own, capitalised
+            parts.extend(f[0].upper() + f[1:] + "." for f in self.failures())
         for item, reason in sorted(self.left_out.items()):
             parts.append(f"Left out: item {item} ({ITEM_TITLES.get(item, item)}), it {reason}.")
         if self.installed:
@@ -409,14 +415,67 @@ def _real_verifier() -> Verifier:
 
 #: seconds pip may take to install the packages a planned change adds
 INSTALL_TIMEOUT = 300
-_MISSING_PROBE = (
-    "import sys, importlib.metadata as m\n"
-    "for name in sys.argv[1:]:\n"
-    "    try:\n"
-    "        m.distribution(name)\n"
-    "    except m.PackageNotFoundError:\n"
-    "        print('DJFIX-MISSING', name)\n"
-)
+#: the line the probe prints last: without it the probe did not finish
+PROBED = "DJFIX-PROBED"
+# Runs in the project's interpreter, which may be as old as Python 3.6: importlib.metadata
+# (3.8+) where it exists, else pkg_resources, else an import of the package's module.
+_MISSING_PROBE = """\
+import importlib, sys
+try:
+    import importlib.metadata as metadata
+except ImportError:
+    metadata = None
+try:
+    import pkg_resources
+except ImportError:
+    pkg_resources = None
+# the module a package djfix adds is imported as, where it is not the package's name
+MODULES = {"django-environ": "environ"}
+def missing(name):
+    if metadata is not None:
+        try:
+            metadata.distribution(name)
+            return False
+        except metadata.PackageNotFoundError:
+            return True
+    if pkg_resources is not None:
+        try:
+            pkg_resources.get_distribution(name)
+            return False
+        except pkg_resources.DistributionNotFound:
+            return True
+    try:
+        importlib.import_module(MODULES.get(name.lower(), name.replace("-", "_")))
+        return False
+    except ImportError:
+        return True
+for name in sys.argv[1:]:
+    if missing(name):
+        print("DJFIX-MISSING", name)
+print("DJFIX-PROBED")
+"""
+
+
+def missing_packages(python: str, names: list[str], cwd: Path) -> tuple[set[str] | None, str]:
+    """The packages of `names` the interpreter lacks, or None and why the question failed (a
+    failed probe is said, never taken as "nothing missing")."""
+    try:
+        probe = subprocess.run(
+            [python, "-c", _MISSING_PROBE, *names],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=cwd,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return None, f"could not tell which packages are missing: {exc}"
+    lines = probe.stdout.splitlines()
+    if probe.returncode != 0 or PROBED not in lines:
+        said = (probe.stderr or probe.stdout).strip().splitlines()[-1:] or [
+            f"exit {probe.returncode}"
+        ]
+        return None, f"could not tell which packages are missing: {python}: {said[0]}"
+    return {ln.split(" ", 1)[1] for ln in lines if ln.startswith("DJFIX-MISSING ")}, ""
 
 
 def added_requirements(result: ApplyResult) -> list[str]:
@@ -441,17 +500,10 @@ def install_added(python: str, specs: list[str], dest: Path) -> tuple[Path | Non
     if not specs:
         return None, ""
     names = [re.split(r"[\[=<>~!;\s]", spec, maxsplit=1)[0] for spec in specs]
-    try:
-        probe = subprocess.run(
-            [python, "-c", _MISSING_PROBE, *names],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            cwd=dest.parent,
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return None, f"could not ask {python} which packages it has: {exc}"
-    missing = {ln.split(" ", 1)[1] for ln in probe.stdout.splitlines() if ln.startswith("DJFIX-")}
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    missing, why = missing_packages(python, names, dest.parent)
+    if missing is None:
+        return None, why
     wanted = [spec for spec, name in zip(specs, names, strict=True) if name in missing]
     if not wanted:
         return None, ""
@@ -470,7 +522,8 @@ def install_added(python: str, specs: list[str], dest: Path) -> tuple[Path | Non
     if done.returncode != 0:
         last = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
         return None, f"installing {', '.join(wanted)} for the planned change failed: {last[0]}"
-    return dest, f"installed {', '.join(wanted)} aside for the planned change (it adds them)"
+    them = "them" if len(wanted) > 1 else "it"
+    return dest, f"installed {', '.join(wanted)} aside for the planned change (it adds {them})"
 
 
 def _no_interpreter(result: ApplyResult, why: str, verify: bool | None) -> ApplyResult:
@@ -635,11 +688,12 @@ class _Session:
             left[item] = f"broke step {step}: {_name(after, before, step)}"
             result = self._replan(left, result.before)
             # _find keeps one run of the budget for this: the change without the item, in full
-            self.say(f"verifying the change without item {_items(left)}…")
+            self.say(f"verifying the change without item {_items(result.left_out or left)}…")
             verification.runs += 1
             after = self._verify(self._copy(result))
         verification.after = after
-        verification.left_out = left
+        # with what went with them (the container items share their files)
+        verification.left_out = {**result.left_out, **left}
         return result, verification
 
     def _hand_over_nothing(
@@ -648,9 +702,24 @@ class _Session:
         """Nothing that makes the project worse is handed over: without a culprit, every item
         that changed a file is left out, and the original is what stays."""
         name = _name(after, before, worse[0])
-        for item in _changed_items(result):
-            left.setdefault(item, f"step {worse[0]} broke: {name}; not isolated")
-        return self._replan(left, result.before), after
+        reason = f"step {worse[0]} broke: {name}; not isolated"
+        # a re-plan without the items that changed files can let another item write what it
+        # wrote (a shared plan): leave out those too, until the plan changes nothing
+        for _ in range(len(ITEM_TITLES) + 1):
+            changed = _changed_items(result) - set(left)
+            if not changed:
+                break
+            for item in changed:
+                left[item] = reason
+            result = self._replan(left, result.before)
+        if result.changeset.changes():
+            # what is still written names no item: every item with a finding goes, so that
+            # "no change is handed over" holds
+            for finding in result.before.findings:
+                if finding.item is not None:
+                    left.setdefault(finding.item, reason)
+            result = self._replan(left, result.before)
+        return result, after
 
     def _unresolved(self, after: Any, worse: list[int], verification: Verification) -> str:
         steps = ", ".join(str(n) for n in worse)

@@ -322,6 +322,30 @@ class Changeset:
             stages.append(Stage(current, dict(texts)))
         return stages
 
+    def items_by_file(self) -> dict[str, set[int]]:
+        """Per changed file, the items that change it as the hand-over commits them: a tracked
+        file belongs to the items whose stages change it (the dependency file goes with the
+        item that needs the package, whichever plan wrote it); an untracked one, or a changeset
+        without stages, to the items that wrote it."""
+        out = {c.rel: set(c.items) for c in self.changes()}
+        if not self.stages:
+            return out
+        tracked = {c.rel for c in self.changes(tracked=True)}
+        for rel in tracked:
+            out[rel] = set()
+        previous: dict[str, str] = {}
+        for stage in self.stages:
+            texts = stage.texts
+            for rel in set(texts) | set(previous):
+                if (
+                    rel in tracked
+                    and texts.get(rel) != previous.get(rel)
+                    and stage.item is not None
+                ):
+                    out[rel].add(stage.item)
+            previous = texts
+        return out
+
     def copy(self) -> Changeset:
         """An independent changeset with the same changes (a plan can run on it and leave this
         one as it is)."""

@@ -148,8 +148,9 @@ def apply(
     interpreter, the project runs before and after the change first, and an item whose change
     breaks a step is left out.
 
-    Exit status: 0 nothing left to do, 1 changes pending (--dry-run) or findings still open,
-    2 usage error, 3 djfix could not finish.
+    Exit status: 0 nothing left to do; 1 changes pending (--dry-run), findings still open, no
+    change handed over, or a step failing with the change; 2 usage error; 3 djfix could not
+    finish.
     """
     # the pipeline loads every check and codemod: imported when a command runs, so that
     # `djfix --help` and the cheap commands start fast
@@ -233,7 +234,7 @@ def apply(
             typer.echo(summary, err=True, nl=False)
             for note in fmt.notes:
                 typer.echo(f"Note: {note}", err=True)
-            pending = bool(result.changeset)
+            pending = bool(result.changeset) or _verification_pending(result)
         elif no_branch or not git.is_repository(project.root):
             fmt = formatting.format_changeset(result.changeset, project.root)
             written = write(result)
@@ -245,7 +246,7 @@ def apply(
                     typer.echo(f"Note: git does not track it, so your version is kept as {rel}")
             if not no_branch:
                 typer.echo("Note: not a git repository: the files were written, no branch made")
-            pending = bool(result.after.findings)
+            pending = _pending(result)
         else:
             left = None
             if push or pr:
@@ -281,8 +282,19 @@ def apply(
             typer.echo(delivery.render(), nl=False)
             opened = _open_pr(result, delivery, remote, base, provider, api_url) if pr else None
             _outputs(branch, opened.state if opened else delivery.state, opened)
-            pending = bool(result.after.findings)
+            pending = _pending(result)
     raise typer.Exit(EXIT_FINDINGS if pending else EXIT_CLEAN)
+
+
+def _pending(result) -> bool:
+    """Something is left to do: findings still open, or what the verification runs say."""
+    return bool(result.after.findings) or _verification_pending(result)
+
+
+def _verification_pending(result) -> bool:
+    """The runs say no change is handed over, or a step fails with it: never exit 0 then."""
+    verification = result.verification
+    return bool(verification is not None and verification.leaves_work())
 
 
 def _recover_interrupted(path: Path, dry_run: bool) -> None:
@@ -485,5 +497,5 @@ def apply_in_clone(opts: dict, checkout):
         status,
         sum(1 for s in result.items if s.status in ("fixed", "partly fixed") and not s.left_out),
         opened.url if opened else None,
-        EXIT_FINDINGS if result.after.findings else EXIT_CLEAN,
+        EXIT_FINDINGS if _pending(result) else EXIT_CLEAN,
     )

@@ -75,6 +75,9 @@ class FixContext:
     rewritten: set[tuple[int, str, str]] = field(default_factory=set)
     # the secrets to rotate, by the setting that held them (`secrets` names the variables)
     secret_places: list[SecretPlace] = field(default_factory=list)
+    # the variables item 5's rewrite made the settings need: said in a note once the
+    # environment files are written (whether .env holds them is known only then)
+    settings_need: list[str] = field(default_factory=list)
     # items whose plans verification left out: nothing may be written on their behalf
     left_out: set[int] = field(default_factory=set)
     # called with the item of every write, before (False) and after (True) it is made:

@@ -686,9 +686,11 @@ def render_apply_summary(result, *, written: bool, color: bool) -> str:
             f"djfix apply: {len(changes)} file{'s' if len(changes) != 1 else ''} {verb}", bold=True
         )
     )
+    # the items as the commits carry them, not as the plans labelled their writes
+    by_file = result.changeset.items_by_file()
     for change in changes:
         mark = "A" if change.old is None else "M"
-        items = ", ".join(str(i) for i in sorted(change.items))
+        items = ", ".join(str(i) for i in sorted(by_file.get(change.rel, ())))
         extra = "" if change.tracked else ", untracked: ignored by git, never committed"
         lines.append(
             f"  {mark} {change.rel}"
@@ -719,7 +721,8 @@ def render_apply_summary(result, *, written: bool, color: bool) -> str:
         lines.append(
             f"  {summary.item:>2}  {title:<40} "
             + style(f"{label:<{width}}", fg=colour)
-            + (f" {len(summary.fixed)} fixed" if summary.fixed and not summary.left_out else "")
+            # two spaces at least: a label as wide as the column must not run into the count
+            + (f"  {len(summary.fixed)} fixed" if summary.fixed and not summary.left_out else "")
         )
         if summary.left_out:
             lines.append(f"        its change {summary.left_out}: not handed over")

@@ -18,6 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from fixer import apply_verify, handover, pr_body
+from fixer.apply import plan
 from fixer.apply_verify import plan_verified
 from fixer.checks import Selection, resolve_selection
 from fixer.cli import app
@@ -242,6 +243,28 @@ def test_every_step_passing_makes_fixed_and_verified(project):
     ]
 
 
+def test_the_widest_label_and_the_count_stay_apart(project):
+    """The label column is as wide as its widest label: the count of fixed findings after it
+    keeps two spaces, not "fixed and verified 1 fixed"."""
+    selection = Selection(select=resolve_selection(["5", "11"], "--select"))
+    result = plan_verified(
+        project, selection, effective_options(None), python=sys.executable, verifier=FakeVerify()
+    )
+    summary = render_apply_summary(result, written=False, color=False)
+    lines = [ln for ln in summary.splitlines() if re.match(r"\s+(5|11)  ", ln)]
+    assert lines and all(re.search(r"verified  \d+ fixed$", ln) for ln in lines), lines
+
+
+def test_every_failure_is_a_sentence_of_its_own(project):
+    result = run(project, FakeVerify(pages_fail=True, database_down_fails=True))
+    assert result.verification.summary() == (
+        "Step 5 (pages with Redis down) fails with the change and could not run before; "
+        "leaving out single items did not make it pass, so the change is kept with it failing. "
+        "Step 6 (database down) fails before "
+        "and after the change: not caused by it."
+    )
+
+
 def test_a_step_failing_before_is_not_blamed_on_the_change(project):
     fake = FakeVerify(database_down_fails=True)
     result = run(project, fake)
@@ -264,7 +287,7 @@ def test_a_new_failure_no_item_explains_is_kept_and_said(project):
     assert labels(result)[5] == "fixed"
     assert result.verification.failures() == [
         "step 5 (pages with Redis down) fails with the change and could not run before; "
-        "leaving out single items did not make it pass"
+        "leaving out single items did not make it pass, so the change is kept with it failing"
     ]
 
 
@@ -357,6 +380,107 @@ def test_two_items_breaking_one_step_hand_over_nothing(project, monkeypatch):
         11: "left out (step 3 broke)",
     }
     assert not any(s.verified for s in result.items)
+
+
+def test_a_container_item_left_out_leaves_out_the_container_files(project):
+    """Items 1-4 share one plan: with item 1 left out, item 2's turn must not write the
+    Dockerfile item 1 would have written (nor item 4 its part)."""
+    whole = plan(project, Selection(), effective_options(None))
+    assert "Dockerfile" in whole.changeset.state()  # the shape: the container plan runs
+    result = plan(
+        project,
+        Selection(),
+        effective_options(None),
+        leave_out={1: "broke step 1: check --deploy"},
+    )
+    written = {c.rel for c in result.changeset.changes()}
+    assert not written & {"Dockerfile", ".dockerignore", "compose.yaml", "README.md"}, written
+    by_item = {s.item: s.label for s in result.items if s.item in (1, 2, 3, 4)}
+    assert by_item == {
+        1: "left out (broke step 1)",
+        2: "left out (shares the container files with item 1)",
+        3: "left out (shares the container files with item 1)",
+        4: "n/a",  # nothing to plan: not "left out"
+    }
+    summary = render_apply_summary(result, written=False, color=False)
+    assert "Dockerfile" not in summary.split("Checklist after apply")[0]
+
+
+def test_the_file_list_names_the_items_whose_commits_carry_the_file(project):
+    """A dependency file the environment plan writes for the container's app server belongs to
+    the container's commit, and the list says so (not item 5's label on the write)."""
+    result = plan(project, Selection(), effective_options(None), leave_out={5: "broke step 3: x"})
+    by_file = result.changeset.items_by_file()
+    staged = {}
+    previous: dict[str, str] = {}
+    for stage in result.changeset.stages:
+        for rel in set(stage.texts) | set(previous):
+            if stage.texts.get(rel) != previous.get(rel):
+                staged.setdefault(rel, set()).add(stage.item)
+        previous = stage.texts
+    assert by_file["requirements.txt"] == staged["requirements.txt"]
+    assert 5 not in by_file["requirements.txt"]
+
+
+def git_repo(root: Path) -> None:
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"]):
+        subprocess.run(["git", *args], cwd=root, check=True)
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qm", "init"],
+        cwd=root,
+        check=True,
+    )
+
+
+def branches(root: Path) -> list[str]:
+    out = subprocess.run(
+        ["git", "branch", "--format=%(refname:short)"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return out.split()
+
+
+def test_no_change_handed_over_makes_no_branch_and_exits_1(project, monkeypatch):
+    """Every item and the container: with no culprit found, the words say nothing is handed
+    over, and the branch agrees (none made), and so does the exit code."""
+    breaking(monkeypatch, item09_deploy_check, "A = BREAK_BOOT")
+    breaking(monkeypatch, item11_db_connections, "B = BREAK_BOOT")
+    git_repo(project.root)
+    fake = FakeVerify()
+    monkeypatch.setattr(apply_verify, "_real_verifier", lambda: fake)
+    monkeypatch.setattr(apply_verify, "install_added", lambda *a: (None, ""))
+    done = CliRunner().invoke(
+        app,
+        ["apply", str(project.root), "--python", sys.executable, "--verify-budget", "3"],
+        catch_exceptions=False,
+    )
+    assert "no change is handed over" in done.stdout
+    assert "Nothing to commit: no branch made" in done.stdout
+    assert "fixed" not in done.stdout.split("Checklist after apply")[1].split("Verification")[0]
+    assert branches(project.root) == ["main"]
+    assert not (project.root / "Dockerfile").exists() and not (project.root / ".env").exists()
+    assert done.exit_code == 1
+
+
+def test_a_new_failure_kept_is_not_exit_0(project, monkeypatch):
+    """Step 5 could not run before and fails with the change: the change is handed over and
+    said so, and the exit code does not claim that nothing is left to do."""
+    git_repo(project.root)
+    fake = FakeVerify(pages_fail=True)
+    monkeypatch.setattr(apply_verify, "_real_verifier", lambda: fake)
+    monkeypatch.setattr(apply_verify, "install_added", lambda *a: (None, ""))
+    done = CliRunner().invoke(
+        app,
+        ["apply", str(project.root), "--python", sys.executable, "--select", "5,11"],
+        catch_exceptions=False,
+    )
+    assert "Step 5 (pages with Redis down) fails with the change" in done.stdout
+    assert "djfix/deploy-ready" in branches(project.root)
+    assert "open" not in done.stdout.split("Checklist after apply")[1].split("Verification")[0]
+    assert done.exit_code == 1
 
 
 # -- what the hand-over says -----------------------------------------------------------------------

@@ -4,13 +4,18 @@ the planned project runs as its image would, instead of blaming item 5 for a mis
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from fixer import apply_verify
 from fixer.apply_verify import added_requirements, install_added, plan_verified
 from fixer.checks import Selection
+from fixer.cli import app
 from fixer.config import effective_options
 from fixer.discovery import discover
 from tests.test_apply_projects import copy_into_git
@@ -62,3 +67,62 @@ def test_an_install_that_fails_says_so(tmp_path, bare_python):
     )
     assert path is None
     assert said.startswith("installing no-such-package-djfix-test==0.0.1 for the planned change")
+
+
+@pytest.fixture(scope="module")
+def python37(tmp_path_factory) -> str:
+    """A Python 3.7 virtualenv with what an old project pins (no importlib.metadata there)."""
+    versions = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+    found = sorted(versions.glob("3.7.*/bin/python"))
+    if not found:
+        pytest.skip("no Python 3.7 under pyenv")
+    venv = tmp_path_factory.mktemp("py37") / "venv"
+    subprocess.run([str(found[-1]), "-m", "venv", str(venv)], check=True, timeout=120)
+    python = venv / "bin" / "python"
+    pins = ["Django==2.2.28", "gunicorn==21.2.0", "psycopg2-binary==2.9.9"]
+    done = subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", *pins],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    if done.returncode != 0:
+        pytest.skip(f"cannot install Django 2.2 into a Python 3.7 virtualenv: {done.stderr[-300:]}")
+    return str(python)
+
+
+def test_on_python_37_the_added_package_is_installed_too(tmp_path, python37):
+    """The probe ran importlib.metadata only: on 3.7 it died unseen, nothing counted as
+    missing, and the change failed on `No module named 'environ'`."""
+    repo = copy_into_git("django22_headers", tmp_path)
+    result = plan_verified(discover(repo), Selection(), effective_options(None), python=python37)
+    verification = result.verification
+    assert verification.installed.startswith("installed django-environ=="), verification.summary()
+    assert verification.installed.endswith("(it adds it)")
+    assert verification.left_out == {}, verification.summary()
+    assert verification.passes(), verification.table()
+    assert not any("No module named" in s.output for s in verification.after.steps)
+
+
+def test_when_no_item_explains_a_broken_step_no_branch_is_made(tmp_path, python37, monkeypatch):
+    """The shape the missing package left on a real repository: step 1 breaks, no single item
+    explains it, "no change is handed over" is said, and then no branch, no commit, no file
+    (the container items that share item 1's files included), and exit 1."""
+    repo = copy_into_git("django22_headers", tmp_path)
+    monkeypatch.setattr(apply_verify, "install_added", lambda *args: (None, ""))
+    done = CliRunner().invoke(app, ["apply", str(repo), "--python", python37])
+    assert "no change is handed over" in done.stdout, done.stdout
+    assert "Nothing to commit: no branch made" in done.stdout, done.stdout
+    heads = subprocess.run(
+        ["git", "branch", "--format=%(refname:short)"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert heads == ["main"]
+    status = subprocess.run(
+        ["git", "status", "--porcelain", "--ignored"], cwd=repo, capture_output=True, text=True
+    ).stdout
+    assert status == "", status
+    assert done.exit_code == 1

@@ -237,10 +237,18 @@ def _secret_kind(ctx: tuple[str, ...], var: str | None, value: str) -> str | Non
     if name.upper().endswith("_DSN") and redaction.split_userinfo(value) is not None:
         return f"a key in {_masked_url(value)}"
     if _secret_name(name) or (var is not None and _secret_name(var)):
-        return f"a {len(value)}-character string"
+        return f"{article(len(value))} {len(value)}-character string"
     if redaction.looks_like_token(value):
-        return f"a token in a known format (a {len(value)}-character string)"
+        return f"a token in a known format ({article(len(value))} {len(value)}-character string)"
     return None
+
+
+def article(number: int) -> str:
+    """The article before `number` as it is read: "an" for eight, eleven, eighteen, eighty,
+    eight hundred, eleven thousand..., else "a"."""
+    digits = str(number)
+    lead = digits[: len(digits) % 3 or 3]  # the group read first: "11" of 11000
+    return "an" if lead.startswith("8") or lead in ("11", "18") else "a"
 
 
 def _label(ctx: tuple[str, ...]) -> str:
@@ -660,9 +668,10 @@ def _os_environ(project: ProjectModel) -> Iterator[Finding]:
         api = "os.getenv()" if first.api == "os.getenv" else "os.environ"
         count = f" ({len(uses)} reads)" if len(uses) > 1 else ""
         what = first.setting or "the settings"
+        verb = "reads" if first.setting else "read"  # "the settings ... read"
         yield Finding(
             OS_ENVIRON,
-            f"{what} in {path} reads {api}{count}: read it with django-environ "
+            f"{what} in {path} {verb} {api}{count}: read it with django-environ "
             f"({_suggest(first.setting, first.var)}) so the value is cast and checked",
             path,
             first.line,

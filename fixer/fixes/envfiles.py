@@ -41,6 +41,38 @@ def finish(ctx: FixContext) -> None:
     if ctx.env_vars:
         _write_example(ctx)
         _write_dotenv(ctx)
+    if ctx.settings_need:
+        ctx.notes.append(need_note(ctx.settings_need, _held_by_dotenv(ctx)))
+
+
+def need_note(need: list[str], held: set[str]) -> str:
+    """The note on the variables the settings now need; the parenthesis about .env only for
+    those the .env as planned really holds."""
+    them = "them" if len(need) > 1 else "it"
+    note = (
+        f"the settings now need {', '.join(need)} in the environment: set {them} in CI and in "
+        "every deployment"
+    )
+    kept = [name for name in need if name in held]
+    if kept == need:
+        return note + f" (.env holds {them} for local development)"
+    if kept:
+        return note + f" (.env holds {', '.join(kept)} for local development)"
+    return note
+
+
+def _held_by_dotenv(ctx: FixContext) -> set[str]:
+    """The variables the untracked .env sets, as the plans leave it (none when git tracks it:
+    djfix writes no values there)."""
+    change = next((c for c in ctx.changeset.changes(tracked=False) if c.rel == DOTENV), None)
+    if change is not None:
+        text: str | None = change.new
+    else:
+        root = ctx.project.root
+        if git.is_repository(root) and git.is_tracked(root, DOTENV):
+            return set()
+        text = ctx.changeset.read(DOTENV)
+    return set(re.findall(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=", text or "", re.M))
 
 
 def _add_every_read(ctx: FixContext) -> None:

@@ -140,13 +140,8 @@ def fix(ctx: FixContext) -> None:
         # mounted .env and settings files, literal secrets: the compose files' configuration
         # is item 5's, whether or not the container plan (item 4) rewrites them for its images
         fix_compose_files(ctx, item=5, for_images=False)
-    required = sorted(v.name for v in ctx.env_vars.values() if v.required)
-    if required:
-        them = "them" if len(required) > 1 else "it"
-        ctx.notes.append(
-            f"the settings now need {', '.join(required)} in the environment: set {them} "
-            f"in CI and in every deployment (.env holds {them} for local development)"
-        )
+    # the note is `envfiles.finish`'s: only then is it known whether .env holds them
+    ctx.settings_need = sorted(v.name for v in ctx.env_vars.values() if v.required)
 
 
 def _helper_modules(ctx: FixContext, chain: set[str]) -> list[str]:

@@ -134,6 +134,30 @@ def test_literal_secret_key_is_masked(make_project):
     assert key not in message and key[:6] not in message
 
 
+def test_literal_secret_of_eight_characters_is_an_8_character_string(make_project):
+    settings = CLEAN.replace('env("SECRET_KEY")', repr("k3#v9!q0"))
+    message = run(make_project, settings)[0].message
+    assert "an 8-character string" in message
+
+
+def test_the_article_follows_how_the_number_is_read():
+    words = {n: item05.article(n) for n in (1, 8, 11, 12, 18, 50, 80, 110, 800, 8000, 11000, 18000)}
+    assert words == {
+        1: "a",
+        8: "an",
+        11: "an",
+        12: "a",
+        18: "an",
+        50: "a",
+        80: "an",
+        110: "a",
+        800: "an",
+        8000: "an",
+        11000: "an",
+        18000: "an",
+    }
+
+
 def test_nested_password_url_and_dsn(make_project):
     settings = CLEAN + (
         'DATABASES["default"]["PASSWORD"] = "hunter22"\n'
@@ -300,7 +324,7 @@ def test_os_environ_one_finding_per_setting(make_project):
     )
     assert "(3 reads)" in messages[1] and 'env.db("DATABASE_URL")' in messages[1]
     assert 'env.bool("DEBUG")' in messages[2]
-    assert messages[3].startswith("the settings in mysite/settings.py reads os.getenv()")
+    assert messages[3].startswith("the settings in mysite/settings.py read os.getenv()")
 
 
 def test_decouple_one_finding_per_file(make_project):
