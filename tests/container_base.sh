@@ -8,11 +8,14 @@
 # The official nginx image cannot be pulled either: `localhost/standin-nginx:bookworm` is that base
 # plus Debian's nginx-light, configured like the official image (serves /usr/share/nginx/html on
 # port 80, runs `nginx -g "daemon off;"`, logs to stdout/stderr).
+# The official node image cannot be pulled either: `localhost/standin-node:bookworm` is the Python
+# base plus Debian's nodejs and npm, for the front-end (assets) stage of a generated Dockerfile.
 # Needs root and apt-get; idempotent: skips each image that already exists.
 set -euo pipefail
 
 IMAGE="${STANDIN_PYTHON_IMAGE:-localhost/standin-python:3.11-slim}"
 NGINX_IMAGE="${STANDIN_NGINX_IMAGE:-localhost/standin-nginx:bookworm}"
+NODE_IMAGE="${STANDIN_NODE_IMAGE:-localhost/standin-node:bookworm}"
 MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
@@ -88,5 +91,28 @@ else
     "${buildah[@]}" config --env PIP_CERT- --port 80 --stop-signal SIGQUIT \
         --cmd '["nginx", "-g", "daemon off;"]' "$ctr"
     "${buildah[@]}" commit --quiet "$ctr" "$NGINX_IMAGE" >/dev/null
+    "${buildah[@]}" rm "$ctr" >/dev/null
+    trap - EXIT
     echo "container_base.sh: built $NGINX_IMAGE"
+fi
+
+if "${podman[@]}" image exists "$NODE_IMAGE"; then
+    echo "container_base.sh: $NODE_IMAGE already present"
+else
+    ctr="$("${buildah[@]}" from --quiet "$IMAGE")"
+    trap '"${buildah[@]}" rm "$ctr" >/dev/null' EXIT
+    "${buildah[@]}" run --isolation chroot --network host "$ctr" -- sh -ec '
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+        rm -rf /var/lib/apt/lists/*
+    '
+    # npm reaches the registry through the same proxy as pip
+    "${buildah[@]}" config --env PIP_CERT- \
+        --env NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt \
+        --cmd '["node"]' "$ctr"
+    "${buildah[@]}" commit --quiet "$ctr" "$NODE_IMAGE" >/dev/null
+    "${buildah[@]}" rm "$ctr" >/dev/null
+    trap - EXIT
+    echo "container_base.sh: built $NODE_IMAGE"
 fi
