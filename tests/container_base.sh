@@ -52,7 +52,8 @@ else
         rm -rf /tmp/dev /tmp/*.deb'
     test -e "$rootfs/usr/include/python3.11/Python.h"
     # pip inside a build reaches the package index only through this machine's proxy, whose
-    # certificate is in this machine's bundle.
+    # certificate is in this machine's bundle: PIP_CERT for pip, REQUESTS_CA_BUNDLE for the
+    # installers that fetch from the index with their own HTTP session (pipenv's hash lookup).
     cp /etc/ssl/certs/ca-certificates.crt "$rootfs/etc/ssl/certs/ca-certificates.crt"
     # apt set up the way the official Debian-based images have it: no package caches left
     # behind by apt-get in a RUN step (an image built on the stand-in is then sized alike)
@@ -66,7 +67,8 @@ APT
     rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/cache/apt/*.bin \
         "$rootfs"/var/lib/apt/lists/*
     tar -C "$rootfs" -c . | "${podman[@]}" import --quiet \
-        --change 'ENV PIP_CERT=/etc/ssl/certs/ca-certificates.crt' - "$IMAGE" >/dev/null
+        --change 'ENV PIP_CERT=/etc/ssl/certs/ca-certificates.crt' \
+        --change 'ENV REQUESTS_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt' - "$IMAGE" >/dev/null
     rm -rf "$rootfs"
     trap - EXIT
     echo "container_base.sh: built $IMAGE"
@@ -88,7 +90,7 @@ else
             "    location / {" "        root /usr/share/nginx/html;" "        index index.html;" \
             "    }" "}" >/etc/nginx/conf.d/default.conf
     '
-    "${buildah[@]}" config --env PIP_CERT- --port 80 --stop-signal SIGQUIT \
+    "${buildah[@]}" config --env PIP_CERT- --env REQUESTS_CA_BUNDLE- --port 80 --stop-signal SIGQUIT \
         --cmd '["nginx", "-g", "daemon off;"]' "$ctr"
     "${buildah[@]}" commit --quiet "$ctr" "$NGINX_IMAGE" >/dev/null
     "${buildah[@]}" rm "$ctr" >/dev/null
@@ -108,7 +110,7 @@ else
         rm -rf /var/lib/apt/lists/*
     '
     # npm reaches the registry through the same proxy as pip
-    "${buildah[@]}" config --env PIP_CERT- \
+    "${buildah[@]}" config --env PIP_CERT- --env REQUESTS_CA_BUNDLE- \
         --env NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt \
         --cmd '["node"]' "$ctr"
     "${buildah[@]}" commit --quiet "$ctr" "$NODE_IMAGE" >/dev/null
