@@ -290,14 +290,16 @@ class Running:
 
 
 @contextlib.contextmanager
-def run_image(image: str, env: dict[str, str]) -> Iterator[Running]:
-    """Run the image's own entrypoint + CMD on the host network; always stopped and removed."""
+def run_image(image: str, env: dict[str, str], volumes: tuple[Path, ...] = ()) -> Iterator[Running]:
+    """Run the image's own entrypoint + CMD on the host network, with `volumes` mounted at their
+    own paths; always stopped and removed."""
     config = image_config(image)
     argv = list(config.get("Entrypoint") or []) + list(config.get("Cmd") or [])
     assert argv, f"{image} has no command"
     container = buildah("from", "--quiet", image).strip()
     try:
         flags = [f"-e={key}={value}" for key, value in env.items()]
+        flags += [f"-v={path}:{path}" for path in volumes]
         proc = subprocess.Popen(
             [*RUN, "--network", "host", *flags, container, "--", *argv],
             stdout=subprocess.PIPE,
@@ -501,6 +503,36 @@ def api_environment(built: Built, database: str, search_url: str, monkeypatch) -
     return {key: env[key] for key in PASSED_ENV if key in env} | own
 
 
+def database_driver(built: Built) -> str:
+    """The database the api image can reach: "postgresql" or "mysql" where its venv has the
+    driver, else "sqlite" (a project that declares no server database driver, as asgi_channels
+    with its Pipfile: its settings default to SQLite)."""
+    with mounted(built.api) as root:
+        names = {
+            p.name.lower()
+            for site in root.glob("opt/venv/lib/python3*/site-packages")
+            for p in site.iterdir()
+        }
+    if any(n.startswith("psycopg") for n in names):
+        return "postgresql"
+    if any(n.startswith(("mysqldb", "mysqlclient", "pymysql")) for n in names):
+        return "mysql"
+    return "sqlite"
+
+
+def api_database(built: Built, env: dict[str, str], tmp_path: Path) -> tuple[Path, ...]:
+    """Point the api at an empty SQLite file where its image has no server database driver:
+    the folder is mounted into the container and writable by the image's own user. Returns the
+    folders to mount."""
+    if database_driver(built) != "sqlite":
+        return ()
+    folder = tmp_path / "database"
+    folder.mkdir()
+    folder.chmod(0o777)  # the image runs as its own non-root user
+    env["DATABASE_URL"] = f"sqlite:///{folder}/empty.sqlite3"
+    return (folder,)
+
+
 def api_port(built: Built) -> tuple[int, dict[str, str]]:
     """The port the api will listen on, and the PORT to pass: a free one where the image reads
     PORT (the generated ones do), else the port it exposes (a project's own fixed --bind)."""
@@ -517,11 +549,14 @@ def api_port(built: Built) -> tuple[int, dict[str, str]]:
 
 @pytest.mark.container
 @pytest.mark.parametrize("built", CASES, indirect=True)
-def test_api_answers_health_on_empty_database(built, fresh_database, search_stand_in, monkeypatch):
+def test_api_answers_health_on_empty_database(
+    built, fresh_database, search_stand_in, monkeypatch, tmp_path
+):
     xfail_if_probes_block_the_event_loop(built)
     port, wanted = api_port(built)
     wanted |= api_environment(built, fresh_database, search_stand_in, monkeypatch)
-    with run_image(built.api, wanted) as running:
+    volumes = api_database(built, wanted, tmp_path)
+    with run_image(built.api, wanted, volumes) as running:
         status, body, headers = get(
             f"http://127.0.0.1:{port}/health", "example.com", running, time.monotonic() + 90
         )
@@ -532,7 +567,7 @@ def test_api_answers_health_on_empty_database(built, fresh_database, search_stan
 @pytest.mark.container
 @pytest.mark.parametrize("built", sorted(FULL_CHECKS), indirect=True)
 def test_api_healthcheck_probes_health_and_passes(
-    built, fresh_database, search_stand_in, monkeypatch
+    built, fresh_database, search_stand_in, monkeypatch, tmp_path
 ):
     """The image's HEALTHCHECK command, run in the running api's network, exits 0."""
     check = image_healthcheck(built.api)
@@ -540,7 +575,8 @@ def test_api_healthcheck_probes_health_and_passes(
     xfail_if_probes_block_the_event_loop(built)
     port, wanted = api_port(built)
     wanted |= api_environment(built, fresh_database, search_stand_in, monkeypatch)
-    with run_image(built.api, wanted) as running:
+    volumes = api_database(built, wanted, tmp_path)
+    with run_image(built.api, wanted, volumes) as running:
         get(f"http://127.0.0.1:{port}/health", "example.com", running, time.monotonic() + 90)
         probe = run_in_image(
             built.api, "env", f"PORT={port}", *check["Test"][1:], user=None, host_network=True
