@@ -280,10 +280,14 @@ def build_images(name: str, repo: Path) -> Built:
     ]
     for arg, base in build_args(repo).items():
         common += ["--build-arg", f"{arg}={base}"]
-    for key, target in (("api", []), ("static", ["--target", "static"])):
-        start = time.monotonic()
-        buildah(*common, *target, "-t", getattr(built, key), str(repo), timeout=BUILD_TIMEOUT)
-        built.seconds[key] = time.monotonic() - start
+    try:
+        for key, target in (("api", []), ("static", ["--target", "static"])):
+            start = time.monotonic()
+            buildah(*common, *target, "-t", getattr(built, key), str(repo), timeout=BUILD_TIMEOUT)
+            built.seconds[key] = time.monotonic() - start
+    except BaseException:
+        remove_images(built)  # the api image of a failed static build is not left behind
+        raise
     return built
 
 
