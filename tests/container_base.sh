@@ -8,11 +8,14 @@
 # The official nginx image cannot be pulled either: `localhost/standin-nginx:bookworm` is that base
 # plus Debian's nginx-light, configured like the official image (serves /usr/share/nginx/html on
 # port 80, runs `nginx -g "daemon off;"`, logs to stdout/stderr).
+# The official node image cannot be pulled either: `localhost/standin-node:bookworm` is the Python
+# base plus Debian's nodejs and npm, for the front-end (assets) stage of a generated Dockerfile.
 # Needs root and apt-get; idempotent: skips each image that already exists.
 set -euo pipefail
 
 IMAGE="${STANDIN_PYTHON_IMAGE:-localhost/standin-python:3.11-slim}"
 NGINX_IMAGE="${STANDIN_NGINX_IMAGE:-localhost/standin-nginx:bookworm}"
+NODE_IMAGE="${STANDIN_NODE_IMAGE:-localhost/standin-node:bookworm}"
 MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
@@ -49,7 +52,8 @@ else
         rm -rf /tmp/dev /tmp/*.deb'
     test -e "$rootfs/usr/include/python3.11/Python.h"
     # pip inside a build reaches the package index only through this machine's proxy, whose
-    # certificate is in this machine's bundle.
+    # certificate is in this machine's bundle: PIP_CERT for pip, REQUESTS_CA_BUNDLE for the
+    # installers that fetch from the index with their own HTTP session (pipenv's hash lookup).
     cp /etc/ssl/certs/ca-certificates.crt "$rootfs/etc/ssl/certs/ca-certificates.crt"
     # apt set up the way the official Debian-based images have it: no package caches left
     # behind by apt-get in a RUN step (an image built on the stand-in is then sized alike)
@@ -63,7 +67,8 @@ APT
     rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/cache/apt/*.bin \
         "$rootfs"/var/lib/apt/lists/*
     tar -C "$rootfs" -c . | "${podman[@]}" import --quiet \
-        --change 'ENV PIP_CERT=/etc/ssl/certs/ca-certificates.crt' - "$IMAGE" >/dev/null
+        --change 'ENV PIP_CERT=/etc/ssl/certs/ca-certificates.crt' \
+        --change 'ENV REQUESTS_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt' - "$IMAGE" >/dev/null
     rm -rf "$rootfs"
     trap - EXIT
     echo "container_base.sh: built $IMAGE"
@@ -85,8 +90,31 @@ else
             "    location / {" "        root /usr/share/nginx/html;" "        index index.html;" \
             "    }" "}" >/etc/nginx/conf.d/default.conf
     '
-    "${buildah[@]}" config --env PIP_CERT- --port 80 --stop-signal SIGQUIT \
+    "${buildah[@]}" config --env PIP_CERT- --env REQUESTS_CA_BUNDLE- --port 80 --stop-signal SIGQUIT \
         --cmd '["nginx", "-g", "daemon off;"]' "$ctr"
     "${buildah[@]}" commit --quiet "$ctr" "$NGINX_IMAGE" >/dev/null
+    "${buildah[@]}" rm "$ctr" >/dev/null
+    trap - EXIT
     echo "container_base.sh: built $NGINX_IMAGE"
+fi
+
+if "${podman[@]}" image exists "$NODE_IMAGE"; then
+    echo "container_base.sh: $NODE_IMAGE already present"
+else
+    ctr="$("${buildah[@]}" from --quiet "$IMAGE")"
+    trap '"${buildah[@]}" rm "$ctr" >/dev/null' EXIT
+    "${buildah[@]}" run --isolation chroot --network host "$ctr" -- sh -ec '
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+        rm -rf /var/lib/apt/lists/*
+    '
+    # npm reaches the registry through the same proxy as pip
+    "${buildah[@]}" config --env PIP_CERT- --env REQUESTS_CA_BUNDLE- \
+        --env NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt \
+        --cmd '["node"]' "$ctr"
+    "${buildah[@]}" commit --quiet "$ctr" "$NODE_IMAGE" >/dev/null
+    "${buildah[@]}" rm "$ctr" >/dev/null
+    trap - EXIT
+    echo "container_base.sh: built $NODE_IMAGE"
 fi
