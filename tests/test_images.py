@@ -6,7 +6,8 @@ Every test project (tests/projects/ and tests/projects/containers/) is copied in
 passes the checklist: deploy_ready's) is built with buildah, its final `api` stage and its `static`
 stage, on locally made stand-in bases (the official images cannot be pulled here;
 tests/container_base.sh makes the stand-ins: Python 3.11, nginx, node). `deploy_ready+generated`
-is deploy_ready with the generator's Dockerfile in place of its own (`fixer.fixes.item01_dockerfile.render`).
+is deploy_ready with the generator's Dockerfile in place of its own
+(`fixer.fixes.item01_dockerfile.render`).
 Then, for every project:
 
 - the api image's own command (entrypoint + CMD, its user and working directory) runs on the host
