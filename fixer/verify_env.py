@@ -55,6 +55,9 @@ class Variable:
     settings: list[tuple[str, ...]] = field(default_factory=list)  # where its value lands
     cast: str | None = None
     has_default: bool = False
+    #: what a list read splits the value on (`.split(" ")`, `.split()`): a run writes a list
+    #: the same way; django-environ's, decouple's Csv and environs' lists take commas
+    separator: str = ","
 
 
 @dataclass
@@ -127,6 +130,9 @@ def settings_variables(project: ProjectModel) -> dict[str, Variable]:
             entry.settings.append(path)
             entry.cast = entry.cast or ref.cast
             entry.has_default = entry.has_default or ref.has_default
+            split = dict(ref.kwargs)
+            if "split" in split:
+                entry.separator = split["split"] if split["split"] is not None else " "
     for dotted in seen:
         module = project.settings_modules.get(dotted)
         for use in module.env_uses if module else []:
@@ -260,10 +266,39 @@ def _engine_of(url: str) -> str:
     return "django.db.backends.sqlite3"
 
 
+def fixed_sqlite(db: Database) -> bool:
+    """Whether the production settings fix the default database's ENGINE to SQLite (no
+    variable chooses another engine)."""
+    return db.engine == "sqlite" and (
+        db.kind == "fixed" or (db.kind == "piecewise" and "ENGINE" not in db.parts)
+    )
+
+
+def database_url_note(db: Database, database_url: str | None) -> str | None:
+    """Why `--database-url` is not used, when it is not: never ignored silently."""
+    if not database_url or db.kind == "url":
+        return None
+    if fixed_sqlite(db):
+        return (
+            "--database-url is not used: the production settings fix DATABASES['default'] "
+            "to SQLite (its ENGINE is written in the settings, no variable chooses another): "
+            "the run uses the SQLite database the settings name, in verify's copy of the "
+            "project"
+        )
+    if db.kind == "fixed":
+        return (
+            "--database-url is not used: DATABASES is written in the production settings "
+            "(no variable points it at another database)"
+        )
+    return None
+
+
 def database_values(
     db: Database, sqlite_path: Path, database_url: str | None
 ) -> tuple[dict[str, str], str | None]:
     """The variables that give the run its throwaway database; (values, why not runnable)."""
+    if database_url and fixed_sqlite(db):
+        database_url = None  # an SQLite ENGINE cannot take a server's URL pieces
     if db.kind == "url" and db.variable:
         return {db.variable: database_url or f"sqlite:///{sqlite_path}"}, None
     if db.kind != "piecewise":
@@ -401,12 +436,20 @@ def build_env(project: ProjectModel, sqlite_path: Path, database_url: str | None
         elif _setting_of(var, "DEBUG"):
             values[var.name] = "0" if var.cast == "int" else "False"
         elif _setting_of(var, "ALLOWED_HOSTS"):
+            # written the way the read takes it apart: `.split(" ")` needs spaces
             values[var.name] = (
-                '["127.0.0.1", "localhost"]' if var.cast == "json" else "127.0.0.1,localhost"
+                '["127.0.0.1", "localhost"]'
+                if var.cast == "json"
+                else var.separator.join(["127.0.0.1", "localhost"])
             )
     db_values, _ = database_values(db, sqlite_path, database_url)
     values.update(db_values)
-    db.network = bool(database_url and not database_url.lower().startswith("sqlite"))
+    url_note = database_url_note(db, database_url)
+    if url_note:
+        notes.append(url_note)
+    db.network = bool(
+        database_url and not database_url.lower().startswith("sqlite") and not fixed_sqlite(db)
+    )
     if database_url:
         password = urlsplit(database_url).password
         if password:
