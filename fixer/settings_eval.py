@@ -710,7 +710,11 @@ class _Evaluator:
         if name in ("int", "float", "bool", "str", "list", "tuple") and args:
             inner = args[0]
             if isinstance(inner, EnvRef):
-                return inner.with_cast(None if name == "str" else name)
+                ref = inner.with_cast(None if name == "str" else name)
+                if name == "bool" and inner.cast in ("int", "float"):
+                    # bool(int(...)): the text must still parse as a number
+                    ref = dataclasses.replace(ref, kwargs=(*ref.kwargs, ("parse", inner.cast)))
+                return ref
             if not isinstance(inner, Unknown) and name != "list":
                 try:
                     return {"int": int, "float": float, "bool": bool, "str": str, "tuple": tuple}[

@@ -128,11 +128,12 @@ def settings_variables(project: ProjectModel) -> dict[str, Variable]:
                 continue
             entry = found.setdefault(var, Variable(var))
             entry.settings.append(path)
-            entry.cast = entry.cast or ref.cast
+            read = dict(ref.kwargs)
+            # `bool(int(...))` parses the text as a number first: its value is written as one
+            entry.cast = entry.cast or read.get("parse") or ref.cast
             entry.has_default = entry.has_default or ref.has_default
-            split = dict(ref.kwargs)
-            if "split" in split:
-                entry.separator = split["split"] if split["split"] is not None else " "
+            if "split" in read:
+                entry.separator = read["split"] if read["split"] is not None else " "
     for dotted in seen:
         module = project.settings_modules.get(dotted)
         for use in module.env_uses if module else []:

@@ -194,6 +194,13 @@ def test_allowed_hosts_are_written_the_way_the_read_splits_them(
     assert env.values["DJANGO_ALLOWED_HOSTS"] == written
 
 
+def test_debug_read_as_a_number_inside_bool_is_written_as_a_number(make_project, tmp_path):
+    settings = 'import os\nDEBUG = bool(int(os.environ.get("DEBUG", "0")))\n'
+    project = make_project({"mysite/settings.py": settings})
+    env = verify_env.build_env(project, tmp_path / "v.sqlite3")
+    assert env.values["DEBUG"] == "0"  # int("False") would stop the settings
+
+
 DECOUPLE_BASE = """\
 from decouple import config
 SECRET_KEY = config("SECRET_KEY")
