@@ -482,3 +482,69 @@ def test_code_folder_mount_gives_the_env_file_it_carried(used, expected):
     else:
         assert web["env_file"] == [{"path": expected, "required": False}]
         assert yaml.safe_load(result.text)["services"]["migrate"]["env_file"] == web["env_file"]
+
+
+def test_services_on_the_api_image_read_the_dotenv_the_image_does_not_hold():
+    # the generated image leaves .env out: the app and its worker get it through env_file
+    # when the settings read their configuration from the environment (SECRET_KEY...)
+    result = compose_fix.rewrite(
+        "docker-compose.yml",
+        textwrap.dedent(
+            """\
+            services:
+              web:
+                image: shop:latest
+                command: gunicorn shop.wsgi -b 0.0.0.0:8000
+                environment:
+                  DEBUG: "False"
+              worker:
+                image: shop:latest
+                command: celery -A shop worker
+            """
+        ),
+        {},
+        uses_dotenv=lambda rel: rel == ".env",
+    )
+    assert result is not None
+    assert result.text == textwrap.dedent(
+        """\
+        services:
+          web:
+            build:
+              context: .
+              target: api
+            env_file:
+              - path: .env
+                required: false
+            environment:
+              DEBUG: "False"
+            depends_on:
+              migrate:
+                condition: service_completed_successfully
+          migrate:
+            build:
+              context: .
+              target: api
+            env_file:
+              - path: .env
+                required: false
+            environment:
+              DEBUG: "False"
+            command: ["python", "manage.py", "migrate", "--noinput"]
+          static:
+            build:
+              context: .
+              target: static
+            ports:
+              - "8080:80"
+          worker:
+            build:
+              context: .
+              target: api
+            env_file:
+              - path: .env
+                required: false
+            command: celery -A shop worker
+        """
+    )
+    assert_stable(result)

@@ -10,8 +10,12 @@ generated images (items 4 and 5):
 - the service that serves the app (runserver, supervisor, nginx next to the app, gunicorn...)
   builds the `api` target and runs the image's own command; services running the same code
   (workers) build it too;
+- a service running the api image (which holds no `.env`) reads the project's `.env` through
+  `env_file` when the settings take their configuration from the environment: the `.env` a
+  removed code mount carried (`./app/:/app` -> `app/.env`) where the project has one, else the
+  root one;
 - a `static` service serves the collected files from the `static` target, and a one-shot
-  `migrate` service runs before `api`.
+  `migrate` service runs before `api`, with the api service's own env_file and environment.
 
 Development compose files (named `*dev*`, `*local*`, `*override*`, or marked as such in a comment
 on their first lines) are left alone, and the findings on them say why.
@@ -289,6 +293,17 @@ class _Rewriter:
                 f"service {sname!r} reads {dotenv} (which the code mount carried) through env_file"
             )
 
+    def dotenv(self, sname: str, service: Any) -> None:
+        """A service running the api image, which holds no `.env` (.dockerignore), reads the
+        project's through env_file when the settings take their configuration from it: never
+        a service whose settings need SECRET_KEY with no way to get it."""
+        if "env_file" in service or not self.uses_dotenv(".env"):
+            return
+        self.insert_after(service, "env_file", _env_file(), ("build", "image"))
+        self.result.changes.append(
+            f"service {sname!r} reads .env through env_file (the image holds no .env)"
+        )
+
     @staticmethod
     def insert_after(mapping: Any, key: str, value: Any, after: tuple[str, ...]) -> None:
         keys = list(mapping.keys())
@@ -336,6 +351,8 @@ def rewrite(
             rw.mounts(str(name), service)
             if for_images and service.get("build") != _api_build():
                 _set_build(service)
+            if for_images:
+                rw.dotenv(str(name), service)
         if for_images and name == api_name:
             for key in ("command", "entrypoint"):
                 if key in service:
@@ -498,11 +515,12 @@ def fix_compose_files(ctx: FixContext, *, item: int = 4, for_images: bool = True
         folder = posixpath.dirname(dotenv)
         if any(ctx.changeset.exists(posixpath.join(folder, n)) for n in _DOTENV_NAMES):
             return True
-        # the settings read required variables: the root .env is where djfix documents them
+        # the settings read required variables, or item 5 moves them into the environment:
+        # the root .env is where djfix documents them
         if dotenv != ".env":
             return False
         if not needs_env:
-            needs_env.append(bool(build_environment(project)))
+            needs_env.append(5 in ctx.wanted_items or bool(build_environment(project)))
         return needs_env[0]
 
     for cf in project.compose_files:
