@@ -103,6 +103,26 @@ def _python_ok(python: str) -> bool:
     return done.returncode == 0
 
 
+def interpreter_version(python: str) -> str | None:
+    """The interpreter's `major.minor` (`3.6`), or None when it does not run."""
+    resolved = shutil.which(python) or (python if Path(python).is_file() else None)
+    if resolved is None:
+        return None
+    try:
+        done = subprocess.run(
+            [resolved, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            env=_base_env(),
+            stdin=subprocess.DEVNULL,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    version = done.stdout.strip()
+    return version if done.returncode == 0 and re.fullmatch(r"\d+\.\d+", version) else None
+
+
 def find_python(project: ProjectModel, python: str | None = None) -> tuple[str | None, str]:
     """The interpreter to run Django with, or None and why not."""
     if python:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import copy
+import dataclasses
 import glob
 from pathlib import Path
 from typing import Any
@@ -188,11 +189,17 @@ class _Evaluator:
         if target in self.stack or target == self.dotted:
             self._record_dynamic(stmt, f"circular import of {target}")
             return
-        sub = _Evaluator(self.cache, self.source_root, (*self.stack, self.dotted)).run(target)
+        evaluator = _Evaluator(self.cache, self.source_root, (*self.stack, self.dotted))
+        sub = evaluator.run(target)
         self.mod.env_uses.extend(sub.env_uses)
         self.mod.dynamic.extend(sub.dynamic)
         if is_star:
             self.mod.star_imports.append(target)
+            # what the module imported comes along too (`from .base import *` brings base's
+            # `from decouple import config`): a read through it is still decouple's
+            for local, qualified in evaluator.aliases.items():
+                if not local.startswith("_"):
+                    self.aliases[local] = qualified
             for name, a in sub.names.items():
                 if name.startswith("_"):
                     continue
@@ -703,7 +710,11 @@ class _Evaluator:
         if name in ("int", "float", "bool", "str", "list", "tuple") and args:
             inner = args[0]
             if isinstance(inner, EnvRef):
-                return inner.with_cast(None if name == "str" else name)
+                ref = inner.with_cast(None if name == "str" else name)
+                if name == "bool" and inner.cast in ("int", "float"):
+                    # bool(int(...)): the text must still parse as a number
+                    ref = dataclasses.replace(ref, kwargs=(*ref.kwargs, ("parse", inner.cast)))
+                return ref
             if not isinstance(inner, Unknown) and name != "list":
                 try:
                     return {"int": int, "float": float, "bool": bool, "str": str, "tuple": tuple}[
@@ -715,7 +726,11 @@ class _Evaluator:
             receiver = self._eval(node.func.value)
             if isinstance(receiver, EnvRef):
                 if node.func.attr == "split":
-                    return receiver.with_cast("list")
+                    # the separator the value is split on (None: any whitespace), so a run can
+                    # write a list the way this read takes it apart
+                    sep = args[0] if args and isinstance(args[0], str) else None
+                    listed = receiver.with_cast("list")
+                    return dataclasses.replace(listed, kwargs=(*listed.kwargs, ("split", sep)))
                 if node.func.attr in ("lower", "upper", "strip"):
                     return receiver
             if isinstance(receiver, str) and node.func.attr == "split":

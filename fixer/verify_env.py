@@ -4,10 +4,12 @@ server command its Dockerfile names.
 The environment holds ONLY the variables the production settings read (found statically by
 discovery), filled from the project's `.env.example` where it has them, with these overrides:
 a generated SECRET_KEY (whatever its variable is called), DEBUG off, ALLOWED_HOSTS naming
-127.0.0.1 and localhost, a throwaway database (an SQLite file in the work folder, or the URL
-the user passed), and every cache, broker, result backend or search service on a closed
-loopback port. A URL value that names any other host is pointed at a closed loopback port too,
-so a run never contacts anything but this machine. The user's `.env` is never read.
+127.0.0.1 and localhost (each written the way the settings parse it: `0` for an int read, hosts
+split on spaces for `.split(" ")`), a throwaway database (an SQLite file in the work folder, or
+the URL the user passed; a note says when fixed settings leave the URL unused), and every
+cache, broker, result backend or search service on a closed loopback port. A URL value that
+names any other host is pointed at a closed loopback port too, so a run never contacts anything
+but this machine. The user's `.env` is never read.
 """
 
 from __future__ import annotations
@@ -55,6 +57,9 @@ class Variable:
     settings: list[tuple[str, ...]] = field(default_factory=list)  # where its value lands
     cast: str | None = None
     has_default: bool = False
+    #: what a list read splits the value on (`.split(" ")`, `.split()`): a run writes a list
+    #: the same way; django-environ's, decouple's Csv and environs' lists take commas
+    separator: str = ","
 
 
 @dataclass
@@ -125,8 +130,12 @@ def settings_variables(project: ProjectModel) -> dict[str, Variable]:
                 continue
             entry = found.setdefault(var, Variable(var))
             entry.settings.append(path)
-            entry.cast = entry.cast or ref.cast
+            read = dict(ref.kwargs)
+            # `bool(int(...))` parses the text as a number first: its value is written as one
+            entry.cast = entry.cast or read.get("parse") or ref.cast
             entry.has_default = entry.has_default or ref.has_default
+            if "split" in read:
+                entry.separator = read["split"] if read["split"] is not None else " "
     for dotted in seen:
         module = project.settings_modules.get(dotted)
         for use in module.env_uses if module else []:
@@ -260,10 +269,39 @@ def _engine_of(url: str) -> str:
     return "django.db.backends.sqlite3"
 
 
+def fixed_sqlite(db: Database) -> bool:
+    """Whether the production settings fix the default database's ENGINE to SQLite (no
+    variable chooses another engine)."""
+    return db.engine == "sqlite" and (
+        db.kind == "fixed" or (db.kind == "piecewise" and "ENGINE" not in db.parts)
+    )
+
+
+def database_url_note(db: Database, database_url: str | None) -> str | None:
+    """Why `--database-url` is not used, when it is not: never ignored silently."""
+    if not database_url or db.kind == "url":
+        return None
+    if fixed_sqlite(db):
+        return (
+            "--database-url is not used: the production settings fix DATABASES['default'] "
+            "to SQLite (its ENGINE is written in the settings, no variable chooses another): "
+            "the run uses the SQLite database the settings name, in verify's copy of the "
+            "project"
+        )
+    if db.kind == "fixed":
+        return (
+            "--database-url is not used: DATABASES is written in the production settings "
+            "(no variable points it at another database)"
+        )
+    return None
+
+
 def database_values(
     db: Database, sqlite_path: Path, database_url: str | None
 ) -> tuple[dict[str, str], str | None]:
     """The variables that give the run its throwaway database; (values, why not runnable)."""
+    if database_url and fixed_sqlite(db):
+        database_url = None  # an SQLite ENGINE cannot take a server's URL pieces
     if db.kind == "url" and db.variable:
         return {db.variable: database_url or f"sqlite:///{sqlite_path}"}, None
     if db.kind != "piecewise":
@@ -401,12 +439,20 @@ def build_env(project: ProjectModel, sqlite_path: Path, database_url: str | None
         elif _setting_of(var, "DEBUG"):
             values[var.name] = "0" if var.cast == "int" else "False"
         elif _setting_of(var, "ALLOWED_HOSTS"):
+            # written the way the read takes it apart: `.split(" ")` needs spaces
             values[var.name] = (
-                '["127.0.0.1", "localhost"]' if var.cast == "json" else "127.0.0.1,localhost"
+                '["127.0.0.1", "localhost"]'
+                if var.cast == "json"
+                else var.separator.join(["127.0.0.1", "localhost"])
             )
     db_values, _ = database_values(db, sqlite_path, database_url)
     values.update(db_values)
-    db.network = bool(database_url and not database_url.lower().startswith("sqlite"))
+    url_note = database_url_note(db, database_url)
+    if url_note:
+        notes.append(url_note)
+    db.network = bool(
+        database_url and not database_url.lower().startswith("sqlite") and not fixed_sqlite(db)
+    )
     if database_url:
         password = urlsplit(database_url).password
         if password:

@@ -326,3 +326,225 @@ def test_kept_dockerfile_still_gets_its_compose_configuration_fixed(tmp_path):
     compose.write_text(new)
     after = discover(root)
     assert [f.code for f in findings_of(item05, after, options) if f.path == compose.name] == []
+
+
+def test_migrate_gets_the_api_services_own_env_files_and_environment():
+    result = rewrite(
+        """\
+        services:
+          web:
+            build: ./app
+            command: gunicorn shop.wsgi --bind 0.0.0.0:8000
+            env_file:
+              - ./.env.dev
+              - ./.env.prod
+            environment:
+              - DJANGO_SETTINGS_MODULE=shop.settings
+            depends_on:
+              - db
+          db:
+            image: postgres:15
+        """
+    )
+    assert result.text == textwrap.dedent(
+        """\
+        services:
+          web:
+            build:
+              context: .
+              target: api
+            env_file:
+              - ./.env.dev
+              - ./.env.prod
+            environment:
+              - DJANGO_SETTINGS_MODULE=shop.settings
+            depends_on:
+              db:
+                condition: service_started
+              migrate:
+                condition: service_completed_successfully
+          migrate:
+            build:
+              context: .
+              target: api
+            env_file:
+              - ./.env.dev
+              - ./.env.prod
+            environment:
+              - DJANGO_SETTINGS_MODULE=shop.settings
+            command: ["python", "manage.py", "migrate", "--noinput"]
+            depends_on:
+              db:
+                condition: service_started
+          static:
+            build:
+              context: .
+              target: static
+            ports:
+              - "8080:80"
+          db:
+            image: postgres:15
+        """
+    )
+    assert_stable(result)
+
+
+def test_code_mount_that_carried_the_dotenv_becomes_env_file():
+    result = compose_fix.rewrite(
+        "docker-compose.yml",
+        textwrap.dedent(
+            """\
+            services:
+              web:
+                build: .
+                command: python manage.py runserver 0.0.0.0:8000
+                environment:
+                  - DATABASE_URL=postgres://db:5432/shop
+                volumes:
+                  - .:/app
+            """
+        ),
+        {},
+        uses_dotenv=lambda rel: rel == ".env",
+    )
+    assert result is not None
+    assert result.text == textwrap.dedent(
+        """\
+        services:
+          web:
+            build:
+              context: .
+              target: api
+            env_file:
+              - path: .env
+                required: false
+            environment:
+              - DATABASE_URL=postgres://db:5432/shop
+            depends_on:
+              migrate:
+                condition: service_completed_successfully
+          migrate:
+            build:
+              context: .
+              target: api
+            env_file:
+              - path: .env
+                required: false
+            environment:
+              - DATABASE_URL=postgres://db:5432/shop
+            command: ["python", "manage.py", "migrate", "--noinput"]
+          static:
+            build:
+              context: .
+              target: static
+            ports:
+              - "8080:80"
+        """
+    )
+    assert "service 'web' reads .env (which the code mount carried) through env_file" in (
+        result.changes
+    )
+    assert_stable(result)
+
+
+@pytest.mark.parametrize(
+    ("used", "expected"),
+    [
+        ({"app/.env"}, "app/.env"),  # the folder mounted holds its own .env
+        ({".env"}, ".env"),  # only the root one: where the settings' variables are documented
+        (set(), None),  # no .env anywhere: the service keeps its environment as it is
+    ],
+)
+def test_code_folder_mount_gives_the_env_file_it_carried(used, expected):
+    result = compose_fix.rewrite(
+        "docker-compose.yml",
+        textwrap.dedent(
+            """\
+            services:
+              web:
+                build: ./app
+                command: python manage.py runserver 0.0.0.0:8000
+                volumes:
+                  - ./app/:/usr/src/app/
+                environment:
+                  SECRET_KEY: ${SECRET_KEY}
+            """
+        ),
+        {},
+        uses_dotenv=lambda rel: rel in used,
+    )
+    assert result is not None
+    validate(result.text)
+    web = yaml.safe_load(result.text)["services"]["web"]
+    assert web["environment"] == {"SECRET_KEY": "${SECRET_KEY}"}
+    if expected is None:
+        assert "env_file" not in web
+    else:
+        assert web["env_file"] == [{"path": expected, "required": False}]
+        assert yaml.safe_load(result.text)["services"]["migrate"]["env_file"] == web["env_file"]
+
+
+def test_services_on_the_api_image_read_the_dotenv_the_image_does_not_hold():
+    # the generated image leaves .env out: the app and its worker get it through env_file
+    # when the settings read their configuration from the environment (SECRET_KEY...)
+    result = compose_fix.rewrite(
+        "docker-compose.yml",
+        textwrap.dedent(
+            """\
+            services:
+              web:
+                image: shop:latest
+                command: gunicorn shop.wsgi -b 0.0.0.0:8000
+                environment:
+                  DEBUG: "False"
+              worker:
+                image: shop:latest
+                command: celery -A shop worker
+            """
+        ),
+        {},
+        uses_dotenv=lambda rel: rel == ".env",
+    )
+    assert result is not None
+    assert result.text == textwrap.dedent(
+        """\
+        services:
+          web:
+            build:
+              context: .
+              target: api
+            env_file:
+              - path: .env
+                required: false
+            environment:
+              DEBUG: "False"
+            depends_on:
+              migrate:
+                condition: service_completed_successfully
+          migrate:
+            build:
+              context: .
+              target: api
+            env_file:
+              - path: .env
+                required: false
+            environment:
+              DEBUG: "False"
+            command: ["python", "manage.py", "migrate", "--noinput"]
+          static:
+            build:
+              context: .
+              target: static
+            ports:
+              - "8080:80"
+          worker:
+            build:
+              context: .
+              target: api
+            env_file:
+              - path: .env
+                required: false
+            command: celery -A shop worker
+        """
+    )
+    assert_stable(result)

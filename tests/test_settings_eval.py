@@ -61,6 +61,56 @@ def test_split_package_star_imports_override_and_mutate(tmp_path):
     assert base.get("INSTALLED_APPS") == ["django.contrib.auth", "shop"]
 
 
+def test_a_star_import_brings_the_imported_modules_reader(tmp_path):
+    # base imports decouple's config; prod gets it through `from .base import *` and reads
+    # DEBUG and the database with it
+    s = evaluate(
+        tmp_path,
+        {
+            "mysite/settings/__init__.py": "",
+            "mysite/settings/base.py": """\
+                from decouple import config
+                SECRET_KEY = config("SECRET_KEY")
+            """,
+            "mysite/settings/prod.py": """\
+                from .base import *
+
+                DEBUG = config("DEBUG", cast=bool)
+                DATABASES = {"default": {"ENGINE": "x", "NAME": config("DB_NAME")}}
+            """,
+        },
+        "mysite.settings.prod",
+    )
+    debug = s.get("DEBUG")
+    assert isinstance(debug, EnvRef)
+    assert (debug.var, debug.api, debug.cast, debug.has_default) == (
+        "DEBUG",
+        "decouple",
+        "bool",
+        False,
+    )
+    name = s.get("DATABASES")["default"]["NAME"]
+    assert isinstance(name, EnvRef) and name.var == "DB_NAME"
+
+
+def test_a_split_read_keeps_its_separator(tmp_path):
+    s = evaluate(
+        tmp_path,
+        {
+            "mysite/settings.py": """\
+                import os
+                ALLOWED_HOSTS = os.environ.get("HOSTS").split(" ")
+                INTERNAL_IPS = os.environ.get("IPS", "").split()
+                ADMINS = os.environ.get("ADMINS", "").split(",")
+            """
+        },
+    )
+    for name, sep in (("ALLOWED_HOSTS", " "), ("INTERNAL_IPS", None), ("ADMINS", ",")):
+        ref = s.get(name)
+        assert isinstance(ref, EnvRef) and ref.cast == "list"
+        assert ref.kwarg("split", "absent") == sep
+
+
 def test_environment_apis_become_env_refs(tmp_path):
     s = evaluate(
         tmp_path,

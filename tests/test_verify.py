@@ -18,7 +18,7 @@ from fixer.cli import app
 from fixer.verify import VerifyReport, render_json, render_table
 from fixer.verify_run import Step
 from fixer.verify_steps import URL_LISTER
-from tests.conftest import PROJECTS
+from tests.conftest import MINIMAL_MANAGE, PROJECTS
 
 ENVIRON_SETTINGS = """\
 import environ
@@ -174,6 +174,102 @@ def test_a_url_read_in_a_branch_chooses_the_database(make_project, tmp_path):
     assert env.database.kind == "url" and env.database.runnable
     assert env.values["DATABASE_URL"] == f"sqlite:///{tmp_path / 'v.sqlite3'}"
     assert "GITHUB_WORKFLOW" not in env.values
+
+
+@pytest.mark.parametrize(
+    ("read", "written"),
+    [
+        ('os.environ.get("DJANGO_ALLOWED_HOSTS").split(" ")', "127.0.0.1 localhost"),
+        ('os.environ.get("DJANGO_ALLOWED_HOSTS", "").split()', "127.0.0.1 localhost"),
+        ('os.environ["DJANGO_ALLOWED_HOSTS"].split(",")', "127.0.0.1,localhost"),
+        ('env.list("DJANGO_ALLOWED_HOSTS")', "127.0.0.1,localhost"),
+    ],
+)
+def test_allowed_hosts_are_written_the_way_the_read_splits_them(
+    make_project, tmp_path, read, written
+):
+    settings = f"import os\nimport environ\nenv = environ.Env()\nALLOWED_HOSTS = {read}\n"
+    project = make_project({"mysite/settings.py": settings})
+    env = verify_env.build_env(project, tmp_path / "v.sqlite3")
+    assert env.values["DJANGO_ALLOWED_HOSTS"] == written
+
+
+def test_debug_read_as_a_number_inside_bool_is_written_as_a_number(make_project, tmp_path):
+    settings = 'import os\nDEBUG = bool(int(os.environ.get("DEBUG", "0")))\n'
+    project = make_project({"mysite/settings.py": settings})
+    env = verify_env.build_env(project, tmp_path / "v.sqlite3")
+    assert env.values["DEBUG"] == "0"  # int("False") would stop the settings
+
+
+DECOUPLE_BASE = """\
+from decouple import config
+SECRET_KEY = config("SECRET_KEY")
+INSTALLED_APPS = []
+"""
+DECOUPLE_PRODUCTION = """\
+from .base import *
+DEBUG = config("DEBUG", cast=bool)
+ALLOWED_HOSTS = ["example.com"]
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": config("DB_NAME"),
+        "USER": config("DB_USER"),
+        "PASSWORD": config("DB_PASSWORD"),
+        "HOST": config("DB_HOST"),
+    }
+}
+"""
+
+
+def test_decouple_reads_through_a_star_import_are_required(make_project, tmp_path):
+    # decouple's config() without a default raises when the variable is unset: each one the
+    # production settings read (through base's import) gets a value, DEBUG off
+    project = make_project(
+        {
+            "manage.py": MINIMAL_MANAGE.replace("mysite.settings", "mysite.settings.development"),
+            "mysite/settings/__init__.py": "",
+            "mysite/settings/base.py": DECOUPLE_BASE,
+            "mysite/settings/development.py": "from .base import *\nDEBUG = True\n",
+            "mysite/settings/production.py": DECOUPLE_PRODUCTION,
+        }
+    )
+    assert project.production_module == "mysite.settings.production"
+    url = "postgres://app:s3cret-pw@127.0.0.1:5432/fresh"
+    env = verify_env.build_env(project, tmp_path / "v.sqlite3", url)
+    assert env.values["DEBUG"] == "False"
+    assert "SECRET_KEY" in env.values
+    assert env.database.kind == "piecewise" and env.database.network
+    assert {k: env.values[k] for k in ("DB_NAME", "DB_USER", "DB_PASSWORD", "DB_HOST")} == {
+        "DB_NAME": "fresh",
+        "DB_USER": "app",
+        "DB_PASSWORD": "s3cret-pw",
+        "DB_HOST": "127.0.0.1",
+    }
+    assert env.notes == []
+
+
+@pytest.mark.parametrize(
+    "databases",
+    [
+        '{"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "db.sqlite3"}}',
+        '{"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": os.environ["DB_FILE"]}}',
+    ],
+)
+def test_database_url_with_a_fixed_sqlite_engine_is_said_to_be_unused(
+    make_project, tmp_path, databases
+):
+    settings = f"import os\nSECRET_KEY = os.environ['SECRET_KEY']\nDATABASES = {databases}\n"
+    project = make_project({"mysite/settings.py": settings})
+    url = "postgres://app:s3cret-pw@127.0.0.1:5432/fresh"
+    env = verify_env.build_env(project, tmp_path / "v.sqlite3", url)
+    assert env.notes == [
+        "--database-url is not used: the production settings fix DATABASES['default'] to "
+        "SQLite (its ENGINE is written in the settings, no variable chooses another): the run "
+        "uses the SQLite database the settings name, in verify's copy of the project"
+    ]
+    assert not env.database.network  # step 6 has no server database to take down
+    assert "fresh" not in env.values.values()
 
 
 def test_unreachable_database_url_keeps_the_password():

@@ -34,3 +34,55 @@ def test_database_read_piece_by_piece_is_named_by_its_variables(tmp_path, fresh_
     table = render_table(report)
     assert [s.status for s in report.steps] == ["pass"] * 6, table
     assert "SQL_HOST" in report.step(6).output, table
+
+
+SPACE_SPLIT_SETTINGS = """\
+import os
+
+SECRET_KEY = os.environ["SECRET_KEY"]
+DEBUG = bool(int(os.environ.get("DEBUG", "0")))
+# a single string of hosts with a space between each
+ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS").split(" ")
+INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.auth"]
+MIDDLEWARE = ["django.middleware.common.CommonMiddleware"]
+ROOT_URLCONF = "mysite.urls"
+WSGI_APPLICATION = "mysite.wsgi.application"
+DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "db.sqlite3"}}
+"""
+
+
+def test_space_separated_hosts_and_a_fixed_sqlite_database(tmp_path, fresh_database):
+    # hosts split on spaces get "127.0.0.1 localhost" (a comma list answers 400), and the
+    # --database-url a fixed SQLite ENGINE cannot use is said to be unused
+    from tests.conftest import MINIMAL_MANAGE, write_tree
+
+    repo = tmp_path / "repo"
+    write_tree(
+        repo,
+        {
+            "manage.py": MINIMAL_MANAGE,
+            "mysite/__init__.py": "",
+            "mysite/settings.py": SPACE_SPLIT_SETTINGS,
+            "mysite/urls.py": (
+                "from django.http import HttpResponse\n"
+                "from django.urls import path\n\n"
+                "def ok(request):\n    return HttpResponse('ok')\n\n\n"
+                'urlpatterns = [path("health", ok), path("common/health", ok)]\n'
+            ),
+            "mysite/wsgi.py": (
+                "import os\n\nfrom django.core.wsgi import get_wsgi_application\n\n"
+                'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")\n'
+                "application = get_wsgi_application()\n"
+            ),
+        },
+    )
+    name = fresh_database.split(":")[0]
+    report = verify_project(
+        repo,
+        python=sys.executable,
+        database_url=f"postgres://postgres@127.0.0.1:5432/{name}",
+        only={3, 4},
+    )
+    table = render_table(report)
+    assert [s.status for s in report.steps if s.number in (3, 4)] == ["pass"] * 2, table
+    assert "note: --database-url is not used: the production settings fix" in table, table

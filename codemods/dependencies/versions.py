@@ -1,7 +1,9 @@
 """Versions known to support a project's Django and Python, and the hashes of their files.
 
 `packages_for(names, django_version=..., python_version=...)` picks, for each package, a
-version known to support the project's Django and Python.
+version known to support the project's Django and Python. When the Python is unknown, the pick
+must install on every Python 3 the project's Django supports: the oldest one decides (a
+package's Requires-Python is a floor, so what installs there installs on the newer ones).
 """
 
 from __future__ import annotations
@@ -29,7 +31,10 @@ from codemods.dependencies.requirement import Package, base_name, normalise
 #                 4.12.1  Requires-Dist Django>=2.2; Requires-Python >=3.5; Django 2.2, 3.0
 #                 5.4.0   Requires-Dist Django>=3.2; Requires-Python >=3.6; Django 3.2-4.2
 # gunicorn        19.10.0 Requires-Python >=2.6,!=3.0.*,!=3.1.* (the last release for Python 2)
-#                 20.1.0  Requires-Python >=3.5
+#                 20.1.0  Requires-Python >=3.5, but imports pkg_resources at start and the
+#                         generated image uninstalls setuptools: not picked
+#                 21.2.0  Requires-Python >=3.5; Requires-Dist packaging, importlib-metadata
+#                         (Python < 3.8); no pkg_resources (22.0 requires >=3.7)
 #                 23.0.0  Requires-Python >=3.7; Python 3.7-3.12
 # uvicorn         0.16.0  no Requires-Python; Python 3.6-3.10 (0.17.0 was yanked for lacking
 #                         one, and dropped 3.6)
@@ -97,7 +102,7 @@ _RELEASES: dict[str, tuple[_Release, ...]] = {
     ),
     "gunicorn": (
         _Release("19.10.0", ">=19.10,<20", python_below=(3, 5)),
-        _Release("20.1.0", ">=20.1", python_below=(3, 7)),
+        _Release("21.2.0", ">=21.2", python_below=(3, 7)),
         _Release("23.0.0", ">=23.0"),
     ),
     "uvicorn": (
@@ -115,6 +120,24 @@ _RELEASES: dict[str, tuple[_Release, ...]] = {
 }
 
 
+#: the oldest Python 3 each Django supports (Django's FAQ, "What Python version can I use"):
+#: (Django older than this, Python); newer Djangos need 3.10
+_OLDEST_PYTHON: tuple[tuple[tuple[int, int], tuple[int, int]], ...] = (
+    ((2, 1), (3, 4)),  # 1.8-2.0
+    ((3, 0), (3, 5)),  # 2.1, 2.2
+    ((4, 0), (3, 6)),  # 3.0-3.2
+    ((5, 0), (3, 8)),  # 4.0-4.2
+)
+_NEWEST_FLOOR = (3, 10)  # 5.0 and later
+
+
+def oldest_python(django_version: tuple[int, int] | None) -> tuple[int, int] | None:
+    """The oldest Python 3 the Django version supports; None for an unknown Django."""
+    if django_version is None:
+        return None
+    return next((py for below, py in _OLDEST_PYTHON if django_version < below), _NEWEST_FLOOR)
+
+
 def packages_for(
     names: list[str],
     *,
@@ -123,10 +146,12 @@ def packages_for(
 ) -> list[Package]:
     """One `Package` per name, with versions that support the given Django and Python.
 
-    An unknown version (None) is taken to be a recent one. A package missing from the table
-    gets an empty floor and pin, which every style writes as the bare name (or `"*"`).
+    An unknown Python (None) is taken to be the oldest the Django supports, so the pins install
+    on whichever the project runs; an unknown Django is taken to be a recent one. A package
+    missing from the table gets an empty floor and pin, which every style writes as the bare
+    name (or `"*"`).
     """
-    python = _version_tuple(python_version)
+    python = _version_tuple(python_version) or oldest_python(django_version)
     out: list[Package] = []
     for name in names:
         rows = _RELEASES.get(normalise(base_name(name)), ())

@@ -20,6 +20,7 @@ from codemods.dependencies.declare import add_packages
 from codemods.dependencies.versions import packages_for
 from fixer import git, redaction
 from fixer.discovery.settings_modules import is_test_settings
+from fixer.django_runner import interpreter_version
 from fixer.fix_context import EnvVar, FixContext, rediscover
 from fixer.fixes.item05_environment import env_plan
 from fixer.settings_values import EnvRef
@@ -165,7 +166,7 @@ def _add_packages(ctx: FixContext) -> None:
     if not targets:
         targets = {project.dependency_source.rel: project.dependency_source.kind}
     packages = packages_for(
-        names, django_version=project.django_version, python_version=project.python_version
+        names, django_version=project.django_version, python_version=_project_python(ctx)
     )
     for rel, kind in targets.items():
         text = ctx.changeset.read(rel)
@@ -176,6 +177,18 @@ def _add_packages(ctx: FixContext) -> None:
         if result.text != text:
             item = 8 if names == ["django-redis"] else 5
             ctx.write(rel, result.text, item)
+
+
+def _project_python(ctx: FixContext) -> str | None:
+    """The Python the packages must install on: the project's declared one (runtime.txt,
+    .python-version...), else the interpreter named to run the project (--python), else None
+    (`packages_for` then takes the oldest Python the project's Django supports)."""
+    if ctx.project.python_version:
+        return ctx.project.python_version
+    python = ctx.options.get("python")
+    if isinstance(python, str) and python and python.lower() != "none":
+        return interpreter_version(python)
+    return None
 
 
 def _existing_names(text: str | None) -> set[str]:

@@ -10,8 +10,12 @@ generated images (items 4 and 5):
 - the service that serves the app (runserver, supervisor, nginx next to the app, gunicorn...)
   builds the `api` target and runs the image's own command; services running the same code
   (workers) build it too;
+- a service running the api image (which holds no `.env`) reads the project's `.env` through
+  `env_file` when the settings take their configuration from the environment: the `.env` a
+  removed code mount carried (`./app/:/app` -> `app/.env`) where the project has one, else the
+  root one;
 - a `static` service serves the collected files from the `static` target, and a one-shot
-  `migrate` service runs before `api`.
+  `migrate` service runs before `api`, with the api service's own env_file and environment.
 
 Development compose files (named `*dev*`, `*local*`, `*override*`, or marked as such in a comment
 on their first lines) are left alone, and the findings on them say why.
@@ -24,6 +28,7 @@ import io
 import itertools
 import posixpath
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +37,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from fixer.analysis.compose import is_dev_compose
+from fixer.analysis.variables import build_environment
 from fixer.fix_context import EnvVar, FixContext
 from fixer.parsers.commands import server_invocations
 from fixer.parsers.compose import short_volume
@@ -46,6 +52,8 @@ _URL_PASSWORD = re.compile(
 #: programs that show a service serves the app (or the app and more, as supervisor does)
 _SERVING = ("runserver", "gunicorn", "uvicorn", "daphne", "supervisord", "uwsgi", "nginx")
 _CONFIG_SUFFIXES = (".py", ".ini", ".conf", ".cfg", ".toml", ".yml", ".yaml", ".json")
+#: files that show a folder's `.env` is used: the file itself or its committed template
+_DOTENV_NAMES = (".env", ".env.example", ".env.sample", ".env.template", ".env.dist", "env.example")
 
 
 @dataclass
@@ -129,9 +137,9 @@ def _api_build() -> Any:
     return build
 
 
-def _env_file() -> Any:
+def _env_file(path: str = ".env") -> Any:
     entry = CommentedMap()
-    entry["path"] = ".env"
+    entry["path"] = path
     entry["required"] = False
     seq = CommentedSeq()
     seq.append(entry)
@@ -175,11 +183,24 @@ def _secret_value(key: str, value: Any) -> bool:
     return bool(_SECRET_KEY.search(key.upper()))
 
 
+def _carried_dotenv(source: str) -> str:
+    """The `.env` a bind mount of the folder `source` carries into the container, relative to
+    the compose file (`.` -> `.env`, `./app/` -> `app/.env`)."""
+    return posixpath.normpath(posixpath.join(source, ".env"))
+
+
 class _Rewriter:
-    def __init__(self, data: Any, rel: str, project_scripts: dict) -> None:
+    def __init__(
+        self,
+        data: Any,
+        rel: str,
+        project_scripts: dict,
+        uses_dotenv: Callable[[str], bool] | None = None,
+    ) -> None:
         self.data = data
         self.rel = rel
         self.scripts = project_scripts
+        self.uses_dotenv = uses_dotenv or (lambda _rel: False)
         self.result = ComposeResult("")
         self.moved: dict[str, str] = {}  # literal -> variable
 
@@ -237,6 +258,7 @@ class _Rewriter:
             return
         keep = []
         env_mounted = False
+        carried: list[str] = []
         for volume in volumes:
             source, target = _volume_source(volume)
             kind = _mount_kind(source, target)
@@ -244,6 +266,8 @@ class _Rewriter:
                 keep.append(volume)
                 continue
             env_mounted = env_mounted or kind == "env"
+            if kind == "code":
+                carried.append(_carried_dotenv(source))
             what = {"env": "the env file", "config": "the configuration", "code": "the code"}[kind]
             self.result.changes.append(
                 f"service {sname!r} no longer bind-mounts {what} {source}"
@@ -255,8 +279,30 @@ class _Rewriter:
             volumes[:] = keep
         else:
             del service["volumes"]
-        if env_mounted and "env_file" not in service:
+        if "env_file" in service:
+            return
+        if env_mounted:
             self.insert_after(service, "env_file", _env_file(), ("build", "image"))
+            return
+        # the code folder carried the project's .env, which the settings read: the values come
+        # in through env_file now (the image holds no .env)
+        dotenv = next((d for d in [*carried, ".env"] if carried and self.uses_dotenv(d)), None)
+        if dotenv is not None:
+            self.insert_after(service, "env_file", _env_file(dotenv), ("build", "image"))
+            self.result.changes.append(
+                f"service {sname!r} reads {dotenv} (which the code mount carried) through env_file"
+            )
+
+    def dotenv(self, sname: str, service: Any) -> None:
+        """A service running the api image, which holds no `.env` (.dockerignore), reads the
+        project's through env_file when the settings take their configuration from it: never
+        a service whose settings need SECRET_KEY with no way to get it."""
+        if "env_file" in service or not self.uses_dotenv(".env"):
+            return
+        self.insert_after(service, "env_file", _env_file(), ("build", "image"))
+        self.result.changes.append(
+            f"service {sname!r} reads .env through env_file (the image holds no .env)"
+        )
 
     @staticmethod
     def insert_after(mapping: Any, key: str, value: Any, after: tuple[str, ...]) -> None:
@@ -266,12 +312,18 @@ class _Rewriter:
 
 
 def rewrite(
-    rel: str, text: str, scripts: dict[str, list[ScriptCommand]], *, for_images: bool = True
+    rel: str,
+    text: str,
+    scripts: dict[str, list[ScriptCommand]],
+    *,
+    for_images: bool = True,
+    uses_dotenv: Callable[[str], bool] | None = None,
 ) -> ComposeResult | None:
     """The compose file rewritten for the generated images; None when it cannot be read as a
     compose file with services. With `for_images` False (the project keeps its own Dockerfile) only
     the configuration changes: mounts of `.env` and settings, literal secrets; the services'
-    builds and commands stay as written."""
+    builds and commands stay as written. `uses_dotenv(rel)` says whether the project has or
+    reads the `.env` at `rel`: a service whose code mount carried it gets it as `env_file`."""
     yaml = _yaml()
     try:
         data = yaml.load(text)
@@ -281,7 +333,7 @@ def rewrite(
         return None
     yaml.indent(*_indent_args(text))
     services = data["services"]
-    rw = _Rewriter(data, rel, scripts)
+    rw = _Rewriter(data, rel, scripts, uses_dotenv)
     app = [n for n, s in services.items() if isinstance(s, dict) and _serves_app(s, scripts)]
     if not app:
         # no command serves: the service built from the root Dockerfile that runs its own CMD
@@ -299,6 +351,8 @@ def rewrite(
             rw.mounts(str(name), service)
             if for_images and service.get("build") != _api_build():
                 _set_build(service)
+            if for_images:
+                rw.dotenv(str(name), service)
         if for_images and name == api_name:
             for key in ("command", "entrypoint"):
                 if key in service:
@@ -323,7 +377,8 @@ def rewrite(
         migrate = CommentedMap()
         migrate["build"] = _api_build()
         if "env_file" in api:
-            migrate["env_file"] = _env_file()
+            # the api's own env files (`.env.prod`...): migrate needs the same settings
+            migrate["env_file"] = copy.deepcopy(api["env_file"])
         if isinstance(api.get("environment"), (dict, list)):
             migrate["environment"] = copy.deepcopy(api["environment"])
         command = CommentedSeq(
@@ -454,6 +509,20 @@ def fix_compose_files(ctx: FixContext, *, item: int = 4, for_images: bool = True
     item 5's plan (`for_images` False) changes only the configuration: mounted `.env` and settings
     files, literal secrets."""
     project = ctx.project
+    needs_env: list[bool] = []
+
+    def uses_dotenv(dotenv: str) -> bool:
+        folder = posixpath.dirname(dotenv)
+        if any(ctx.changeset.exists(posixpath.join(folder, n)) for n in _DOTENV_NAMES):
+            return True
+        # the settings read required variables, or item 5 moves them into the environment:
+        # the root .env is where djfix documents them
+        if dotenv != ".env":
+            return False
+        if not needs_env:
+            needs_env.append(5 in ctx.wanted_items or bool(build_environment(project)))
+        return needs_env[0]
+
     for cf in project.compose_files:
         rel = cf.path
         text = ctx.changeset.read(rel)
@@ -480,7 +549,7 @@ def fix_compose_files(ctx: FixContext, *, item: int = 4, for_images: bool = True
                     "comment): djfix leaves it as it is",
                 )
             continue
-        result = rewrite(rel, text, project.scripts, for_images=for_images)
+        result = rewrite(rel, text, project.scripts, for_images=for_images, uses_dotenv=uses_dotenv)
         if result is None:
             ctx.leave(item, rel, "the compose file has no services mapping djfix can read")
             continue
