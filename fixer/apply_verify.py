@@ -157,7 +157,10 @@ class Verification:
         if not rows:
             return ""
         width = max(len(f"{r['number']} {r['name']}") for r in rows)
-        lines = [f"  {'step':<{width}}  {'before':<8}after"]
+        # with nothing handed over, "after" would read as the tree's new state: it is the run
+        # of the change that was tried and then left out
+        after = "the change (not handed over)" if self.unresolved else "after"
+        lines = [f"  {'step':<{width}}  {'before':<8}{after}"]
         for r in rows:
             label = f"{r['number']} {r['name']}"
             lines.append(f"  {label:<{width}}  {r['before']:<8}{r['after']}")
@@ -680,7 +683,9 @@ class _Session:
                 if worse:
                     result, after = self._hand_over_nothing(result, before, after, worse, left)
                     verification.unresolved = self._unresolved(after, worse, verification)
-                    after = before
+                    # `after` stays the run of the change that was tried: the table shows the
+                    # step failing that the sentence names, under a header saying it was not
+                    # handed over
                     break
                 given_up.update(targets)
                 continue

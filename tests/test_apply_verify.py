@@ -373,6 +373,10 @@ def test_two_items_breaking_one_step_hand_over_nothing(project, monkeypatch):
         "2 re-verifications allowed (--verify-budget) did not show which item causes it: no "
         "change is handed over."
     )
+    # the table shows the tried change failing the step the sentence names, and says so
+    table = v.table().splitlines()
+    assert table[0].rstrip().endswith("the change (not handed over)")
+    assert table[3].split()[-1] == "fail" and table[3].split()[-2] == "pass"
     assert result.changeset.changes(tracked=True) == []
     assert labels(result) == {
         5: "left out (step 3 broke)",
