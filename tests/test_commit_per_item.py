@@ -141,8 +141,8 @@ def test_pr_body_lists_the_commits_and_where_each_secret_was(delivered):
     assert listed[1] == (
         f"- `{first.sha[:7]}` djfix: Configuration from the environment (fixes "
         + ", ".join(sorted({f.code for s in result.items if s.item == 5 for f in s.fixed}))
-        + "): `.env.example`, `legacy/settings.py`, `requirements.txt`"
-    )
+        + "): `.env.example`, `docker-compose.yml`, `legacy/settings.py`, `requirements.txt`"
+    )  # the compose file's mounted .env and literal password are item 5's configuration
     assert (
         "- `DATABASES['default']['PASSWORD']` (was in `legacy/settings.py:59`; now read from "
         "`DATABASE_URL`)"
