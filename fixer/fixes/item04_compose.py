@@ -24,6 +24,7 @@ on their first lines) are left alone, and the findings on them say why.
 from __future__ import annotations
 
 import copy
+import functools
 import io
 import itertools
 import posixpath
@@ -509,7 +510,10 @@ def fix_compose_files(ctx: FixContext, *, item: int = 4, for_images: bool = True
     item 5's plan (`for_images` False) changes only the configuration: mounted `.env` and settings
     files, literal secrets."""
     project = ctx.project
-    needs_env: list[bool] = []
+
+    @functools.cache
+    def settings_need_env() -> bool:
+        return 5 in ctx.wanted_items or bool(build_environment(project))
 
     def uses_dotenv(dotenv: str) -> bool:
         folder = posixpath.dirname(dotenv)
@@ -517,37 +521,27 @@ def fix_compose_files(ctx: FixContext, *, item: int = 4, for_images: bool = True
             return True
         # the settings read required variables, or item 5 moves them into the environment:
         # the root .env is where djfix documents them
-        if dotenv != ".env":
-            return False
-        if not needs_env:
-            needs_env.append(5 in ctx.wanted_items or bool(build_environment(project)))
-        return needs_env[0]
+        return dotenv == ".env" and settings_need_env()
 
     for cf in project.compose_files:
         rel = cf.path
         text = ctx.changeset.read(rel)
         if text is None:
             continue
-        left_items = (3, 4, 5) if for_images else (item,)
+        not_rewritten = None
         if "/" in rel or not ROOT_COMPOSE.match(rel):
-            for left_item in left_items:
-                _leave_once(
-                    ctx,
-                    left_item,
-                    rel,
-                    "the compose file is not at the repository root, where the generated "
-                    "Dockerfile's build context is: change it by hand",
-                )
-            continue
-        if is_dev_only(rel, text):
-            for left_item in left_items:
-                _leave_once(
-                    ctx,
-                    left_item,
-                    rel,
-                    f"{rel} is a development compose file (by its name or its header "
-                    "comment): djfix leaves it as it is",
-                )
+            not_rewritten = (
+                "the compose file is not at the repository root, where the generated "
+                "Dockerfile's build context is: change it by hand"
+            )
+        elif is_dev_only(rel, text):
+            not_rewritten = (
+                f"{rel} is a development compose file (by its name or its header "
+                "comment): djfix leaves it as it is"
+            )
+        if not_rewritten is not None:
+            for left_item in (3, 4, 5) if for_images else (item,):
+                _leave_once(ctx, left_item, rel, not_rewritten)
             continue
         result = rewrite(rel, text, project.scripts, for_images=for_images, uses_dotenv=uses_dotenv)
         if result is None:
