@@ -5,8 +5,9 @@ default that is safe in production and still lets `runserver` work when DEBUG is
 Pure source -> source. `transform(source)` returns the new source, the settings it changed and
 the ones it left alone with the reason. The settings the module does not set are appended in one
 block (before a trailing `from .local_settings import *`, which must keep the last word); one set
-to an insecure literal is rewritten where it is; one read from the environment, computed, or set
-to a secure literal is left alone. It runs after `settings_env`, so `env` (django-environ) is
+to an insecure literal, or read from the environment (`env.bool("VAR", default=False)`) with an
+insecure default, is rewritten where it is (the read keeps its variable); one computed or set to a
+secure value is left alone. It runs after `settings_env`, so `env` (django-environ) is
 available in the module.
 
 Lines in `rewritten` are the lines of the source; 0 means the setting was absent and is now in
@@ -99,6 +100,9 @@ class Result:
     code: str
     rewritten: list[tuple[str, int]] = field(default_factory=list)  # (setting, line)
     left: list[tuple[str, int, str]] = field(default_factory=list)  # (setting, line, reason)
+    # the variables of environment reads whose default changed: a value like the old default
+    # in .env.example would switch production back to it
+    new_defaults: list[str] = field(default_factory=list)
 
 
 def health_pattern(path: str) -> str:
@@ -130,6 +134,57 @@ class _Strings(cst.CSTVisitor):
 
     def on_leave_attribute(self, original_node: cst.CSTNode, attribute: str) -> None:
         pass
+
+
+#: the settings whose environment read djfix may give a safe default: the cast is the same
+ENV_READ_METHODS = {
+    "SECURE_SSL_REDIRECT": ("bool",),
+    "SECURE_HSTS_SECONDS": ("int",),
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS": ("bool",),
+    "SECURE_HSTS_PRELOAD": ("bool",),
+    "SESSION_COOKIE_SECURE": ("bool",),
+    "CSRF_COOKIE_SECURE": ("bool",),
+}
+
+
+def _env_read(value: cst.BaseExpression, name: str) -> tuple[str, Any] | None:
+    """(variable, default) of `env.bool("VAR", default=LITERAL)` (django-environ, the form
+    item 5 writes) for a setting whose read djfix knows how to give a safe default; None for
+    any other value, a read without a default (production must set it) or a computed default."""
+    methods = ENV_READ_METHODS.get(name)
+    if methods is None or not isinstance(value, cst.Call):
+        return None
+    func = value.func
+    if not (
+        isinstance(func, cst.Attribute)
+        and isinstance(func.value, cst.Name)
+        and func.value.value == "env"
+        and func.attr.value in methods
+    ):
+        return None
+    var: Any = None
+    default: Any = ...
+    for i, arg in enumerate(value.args):
+        if arg.star:
+            return None
+        keyword = arg.keyword.value if arg.keyword is not None else None
+        if keyword is None and i in (0, 1):
+            ok, found = literal(arg.value)
+            if not ok:
+                return None
+            if i == 0:
+                var = found
+            else:
+                default = found
+        elif keyword == "default":
+            ok, default = literal(arg.value)
+            if not ok:
+                return None
+        else:
+            return None
+    if not isinstance(var, str) or default is ...:
+        return None
+    return var, default
 
 
 def _is_star_import(statement: cst.BaseStatement) -> bool:
@@ -208,6 +263,9 @@ class DeploySecurity(ModuleLevelCommand):
         #: top-level statements whose settings move into the block: index -> setting names
         self._moved: dict[int, list[str]] = {}
         self._append: list[str] = []
+        #: setting -> the variable the author's environment read names, where it is not the
+        #: setting's own name
+        self._vars: dict[str, str] = {}
 
     # -- what the module sets ----------------------------------------------------------------------
     def visit_Module(self, node: cst.Module) -> bool:
@@ -252,7 +310,19 @@ class DeploySecurity(ModuleLevelCommand):
         if name == "SECURE_REDIRECT_EXEMPT":
             return isinstance(value, cst.List | cst.Tuple) and bool(self._missing_patterns(value))
         ok, literal_value = literal(value)
-        return ok and not test(literal_value)
+        if ok:
+            return not test(literal_value)
+        read = _env_read(value, name)
+        if read is None:
+            return False
+        var, default = read
+        if test(default):
+            return False
+        # an environment read whose default is insecure: production gets the default whenever
+        # the variable is unset, so the default changes and the variable keeps its name
+        self._vars[name] = var
+        self.result.new_defaults.append(var)
+        return True
 
     def _plan(
         self,
@@ -312,7 +382,7 @@ class DeploySecurity(ModuleLevelCommand):
     def _value(self, name: str) -> cst.BaseExpression:
         not_debug = "not DEBUG" if self.debug_defined else "True"
         hsts = f"0 if DEBUG else {HSTS_SECONDS}" if self.debug_defined else str(HSTS_SECONDS)
-        var = self._s(name)
+        var = self._s(self._vars.get(name, name))
         code = {
             "SECURE_SSL_REDIRECT": f"env.bool({var}, default={not_debug})",
             "SECURE_REDIRECT_EXEMPT": "[{}]".format(

@@ -30,6 +30,10 @@ from codemods.env_calls import (
 from codemods.module_level import ModuleLevelCommand
 from codemods.secret_values import has_credentials, is_secret_name, strip_credentials
 
+#: what distutils' `strtobool` accepts (it raises on anything else)
+STRTOBOOL_TRUE = frozenset({"y", "yes", "t", "true", "on", "1"})
+STRTOBOOL_FALSE = frozenset({"n", "no", "f", "false", "off", "0"})
+
 
 class EnvReads(ModuleLevelCommand):
     """Rewrites the environment reads of module-level code into `env` calls."""
@@ -58,6 +62,8 @@ class EnvReads(ModuleLevelCommand):
         self._setting_name: str | None = None
         self._setting_line = 0
         self._keys: list[str] = []
+        # distutils' strtobool was rewritten away: its import goes when nothing else uses it
+        self.strtobool_imported = False
 
     def visit_If(self, node: cst.If) -> bool:
         self.block_depth += 1
@@ -169,7 +175,18 @@ class EnvReads(ModuleLevelCommand):
             converted = self._from_environs(updated)
             if converted is not None:
                 return converted
+        if (
+            qualified.rsplit(".", 1)[-1] == "strtobool"
+            and len(updated.args) == 1
+            and updated.args[0].keyword is None
+        ):
+            return self._from_strtobool(updated, qualified)
         name = updated.func.value if isinstance(updated.func, cst.Name) else None
+        if name == "bool" and len(updated.args) == 1:
+            inner = updated.args[0].value
+            parts = env_parts(inner) if isinstance(inner, cst.Call) else None
+            if parts and parts[0] == "bool" and parts[1]:
+                return inner  # bool(env.bool(...)), what bool(strtobool(...)) became
         # bool(os.environ.get(X)) asks "is X set": env.bool would parse it instead
         if name in ("int", "float") and len(updated.args) == 1:
             inner = updated.args[0].value
@@ -191,6 +208,39 @@ class EnvReads(ModuleLevelCommand):
             if parts and parts[0] in (None, "str") and parts[1] and parts[2] is not None:
                 return self._split_unset(updated, inner, parts[1], parts[2])
         return updated
+
+    def _from_strtobool(self, call: cst.Call, qualified: str) -> cst.BaseExpression:
+        """`strtobool(os.environ.get("X", "False"))` (distutils', gone in Python 3.12, or the
+        project's own of that name), also inside `bool(...)` or with `... or "False"`:
+        `env.bool("X", default=False)`. Only where the default is one strtobool itself accepts;
+        a read without one stays required."""
+        arg = call.args[0].value
+        default_node: cst.BaseExpression | None = None
+        read = arg
+        if isinstance(arg, cst.BooleanOperation) and isinstance(arg.operator, cst.Or):
+            read, default_node = arg.left, arg.right
+        parts = env_parts(read) if isinstance(read, cst.Call) else None
+        if not parts or parts[0] not in (None, "str") or not parts[1]:
+            return call
+        var, own_default = parts[1], parts[2]
+        if default_node is None:
+            default_node = own_default
+        elif own_default is not None and literal(own_default) != (True, None):
+            return call  # `env("X", default="y") or "n"`: two defaults
+        default: Any = ...
+        if default_node is not None:
+            ok, value = literal(default_node)
+            if not ok or not (value is None or isinstance(value, str)):
+                return call
+            if isinstance(value, str):
+                word = value.strip().lower()
+                if word not in STRTOBOOL_TRUE | STRTOBOOL_FALSE:
+                    return call  # strtobool raises on it: not a default to keep
+                default = word in STRTOBOOL_TRUE
+        self._retype(var, "bool", None if default is ... else default)
+        if qualified == "distutils.util.strtobool":
+            self.strtobool_imported = True
+        return self.env_call("bool", var, default)
 
     def _split_unset(self, call: cst.Call, inner: cst.Call, var: str, default) -> cst.Call:
         """`env(X, default=None).split(" ")` fails when X is unset: read "" instead, and split

@@ -168,6 +168,10 @@ class SettingsToEnv(SettingValues):
             RemoveImportsVisitor.remove_unused_import(self.context, "os", "environ")
             RemoveImportsVisitor.remove_unused_import(self.context, "os", "getenv")
             RemoveImportsVisitor.remove_unused_import(self.context, "decouple")
+            if self.strtobool_imported:
+                RemoveImportsVisitor.remove_unused_import(
+                    self.context, "distutils.util", "strtobool"
+                )
         if self.has_env_binding:
             return updated
         source = self.plan.env_source

@@ -706,6 +706,11 @@ class _Evaluator:
             other = tuple((k, v) for k, v in kwargs.items() if k != "default")
             ref = self._env(node, factory.api, var, default, cast, other)
             return url_dict(ref) if cast in URL_DICT_CASTS else ref
+        # strtobool(os.environ.get(...)): distutils' (or the project's own of that name)
+        if name and name.rsplit(".", 1)[-1] == "strtobool" and len(args) == 1:
+            if isinstance(args[0], EnvRef):
+                return args[0].with_cast("bool")
+            return Unknown(ast.unparse(node))
         # casts around env values: int(os.environ.get(...)), bool(...), str.split
         if name in ("int", "float", "bool", "str", "list", "tuple") and args:
             inner = args[0]

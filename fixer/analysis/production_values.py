@@ -35,6 +35,12 @@ DECOUPLE_FALSE = {"0", "no", "false", "off", ""}
 ENVIRONS_TRUE = {"1", "true", "t", "yes", "y", "on"}
 
 
+STRTOBOOL_TRUE = {"y", "yes", "t", "true", "on", "1"}
+
+
+STRTOBOOL_FALSE = {"n", "no", "f", "false", "off", "0"}
+
+
 NOPE = object()  # "this expression cannot be computed"
 
 
@@ -224,6 +230,11 @@ def _eval_with(node: ast.AST, ref: EnvRef, read_value: Any, depth: int = 0) -> A
             result = v
         return result
     if isinstance(node, ast.Call) and not node.keywords:
+        if dotted(node.func).rsplit(".", 1)[-1] == "strtobool" and len(node.args) == 1:
+            value = _eval_with(node.args[0], ref, read_value, depth + 1)
+            word = value.strip().lower() if isinstance(value, str) else None
+            # distutils' strtobool: 1 or 0 (not True or False), and it raises on other words
+            return 1 if word in STRTOBOOL_TRUE else 0 if word in STRTOBOOL_FALSE else NOPE
         if isinstance(node.func, ast.Name) and node.func.id in ("bool", "int", "float", "str"):
             if len(node.args) != 1:
                 return NOPE

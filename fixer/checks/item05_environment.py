@@ -88,6 +88,11 @@ configuration keeps its old non-secret value as the default. Reads through `os.e
 default is read with `env.int` / `env.float` / `env.bool` (django-environ would otherwise cast to
 the default's type by itself), any other non-string default with `env.str` (a `Path` default
 becomes its string), `.split(" ")` of an unset variable reads `""` and keeps its separator.
+`strtobool(os.environ.get("X", "False"))` (distutils', removed in Python 3.12, or a project's own
+of that name; also inside `bool()` or with `or "False"`) becomes `env.bool("X", default=False)`,
+and the distutils import goes; django-environ reads "t" as false where strtobool read it as true,
+and an unknown word as false where strtobool raised. A default strtobool itself would reject
+stays as written.
 DEBUG is read with `env.bool(..., default=False)` whatever the old form
 (`bool(os.environ.get(...))`, `== "True"`, `env.str(...)`: the string "False" is true), and the
 summary says so; SECRET_KEY

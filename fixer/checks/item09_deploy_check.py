@@ -43,7 +43,8 @@ project's Django version, or the newest Django when the version is unknown.
 
 A setting read from the environment without a default passes: the production environment
 provides it. With a default, the default is checked as the value production gets when the
-variable is unset. `ALLOWED_HOSTS` read from the environment always passes (an empty default
+variable is unset; reads through `strtobool` (distutils', or a project's own of that name) are
+followed too. `ALLOWED_HOSTS` read from the environment always passes (an empty default
 makes Django reject every request, which fails closed). A value djfix cannot compute (other than
 `DEBUG`), a setting assigned only under a run-time condition, and a middleware list djfix cannot
 read fully are taken as set on purpose: djfix stays silent about them rather than guess. When
@@ -87,7 +88,10 @@ a production default that follows DEBUG, so `runserver` with DEBUG=True keeps pl
 non-secure cookies. In production: HSTS (with subdomains and preload) cannot be taken back for
 its duration, and SECURE_PROXY_SSL_HEADER trusts the X-Forwarded-Proto header, so the TLS proxy
 in front must set it (and strip it from clients); both can be switched off with environment
-variables. /health and /common/health are exempt from the HTTPS redirect. Settings a star
+variables. A setting read from the environment with an insecure default
+(`env.bool("SESSION_COOKIE_SECURE", default=False)`) keeps its variable and gets the safe default;
+its `.env.example` line is left empty, so a copied example does not switch production back.
+/health and /common/health are exempt from the HTTPS redirect. Settings a star
 import already provides are not overridden. DEBUG and SECRET_KEY are item 5's fix.
 
 ## Options

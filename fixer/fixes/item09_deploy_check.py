@@ -45,6 +45,11 @@ def fix(ctx: FixContext) -> None:
         )
         for setting, line, reason in result.left:
             ctx.leave(9, rel, f"{setting} (line {line}): {reason}")
+        for var in result.new_defaults:
+            variable = ctx.env_vars.get(var)
+            if variable is not None and not variable.secret:
+                # optional now, and safe when unset: no example value to copy into production
+                variable.example, variable.required = "", False
         code = result.code
         if rel == production:
             code = _pin_auto_field(ctx, code)

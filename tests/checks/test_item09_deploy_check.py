@@ -5,9 +5,19 @@ from textwrap import dedent
 import pytest
 
 from codemods import deploy_security
+from fixer.apply import plan
+from fixer.checks import Selection, resolve_selection
 from fixer.checks import item09_deploy_check as item09
+from fixer.config import effective_options
 from fixer.discovery import discover
-from tests.conftest import ENV_HEAD, PROJECTS, assert_fix_silences, findings_of
+from tests.conftest import (
+    ENV_HEAD,
+    MINIMAL_MANAGE,
+    PROJECTS,
+    assert_fix_silences,
+    findings_of,
+    write_tree,
+)
 
 EXAMPLES = PROJECTS.parent.parent / "examples"
 
@@ -186,6 +196,28 @@ def test_debug_bool_of_getenv_is_a_trap(make_project):
         'import os\nDEBUG = bool(os.getenv("DEBUG"))',
     )
     assert shape(run(make_project, settings)) == [("DJ090", 6)]
+
+
+def test_strtobool_reads_give_their_default(make_project):
+    # distutils' strtobool (or a project's own of that name) over an environment read
+    settings = replace(
+        CLEAN,
+        'DEBUG = env.bool("DEBUG", default=False)',
+        "import os\nfrom distutils.util import strtobool\n"
+        'DEBUG = bool(strtobool(os.environ.get("DEBUG", "False")))',
+    )
+    settings = replace(
+        settings,
+        "SESSION_COOKIE_SECURE = True",
+        'SESSION_COOKIE_SECURE = bool(strtobool(os.getenv("SESSION_COOKIE_SECURE") or "False"))',
+    )
+    # strtobool gives 1, not True: Django's `CSRF_COOKIE_SECURE is True` fails on it
+    settings = replace(
+        settings,
+        "CSRF_COOKIE_SECURE = True",
+        'CSRF_COOKIE_SECURE = strtobool(os.getenv("CSRF_COOKIE_SECURE", "yes"))',
+    )
+    assert shape(run(make_project, settings)) == [("DJ095", 20), ("DJ096", 21)]
 
 
 def test_debug_env_without_cast_or_scheme_is_a_trap(make_project):
@@ -620,6 +652,21 @@ DEPLOY_SECURITY_CASES = {
         """,
         {"DJ093", "DJ094", "DJ095", "DJ096", "DJ097"},
     ),
+    "environment-reads-with-insecure-defaults": (
+        """\
+        MIDDLEWARE = [
+            "django.middleware.security.SecurityMiddleware",
+            "django.contrib.sessions.middleware.SessionMiddleware",
+            "django.middleware.csrf.CsrfViewMiddleware",
+            "django.middleware.clickjacking.XFrameOptionsMiddleware",
+        ]
+        SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=False)
+        CSRF_COOKIE_SECURE = env.bool("DJANGO_CSRF_COOKIE_SECURE", False)
+        SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+        SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+        """,
+        {"DJ093", "DJ094", "DJ095", "DJ096"},
+    ),
     "partial-hsts-and-httponly-off": (
         """\
         MIDDLEWARE = [
@@ -681,3 +728,46 @@ def test_deploy_security_adds_missing_csrf_middleware(make_project) -> None:
         {"DJ095", "DJ096", "DJ097", "DJ098"},
         codes=DEPLOY_SECURITY_CODES,
     )
+
+
+def test_apply_gives_strtobool_cookie_reads_a_safe_default_and_no_unsafe_example(tmp_path):
+    # the shape of many older settings: distutils' strtobool over os.environ, cookie flags off
+    # unless the environment says otherwise; items 5 and 9 together
+    settings = dedent(
+        """\
+        import os
+        from distutils.util import strtobool
+
+        SECRET_KEY = os.environ["SECRET_KEY"]
+        DEBUG = bool(strtobool(os.environ.get("DEBUG", "False")))
+        ALLOWED_HOSTS = ["example.com"]
+        INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.sessions"]
+        ROOT_URLCONF = "mysite.urls"
+        SESSION_COOKIE_SECURE = bool(strtobool(os.environ.get("SESSION_COOKIE_SECURE", "False")))
+        CSRF_COOKIE_SECURE = bool(strtobool(os.getenv("CSRF_COOKIE_SECURE") or "False"))
+        """
+    )
+    write_tree(
+        tmp_path,
+        {
+            "manage.py": MINIMAL_MANAGE,
+            "mysite/__init__.py": "",
+            "mysite/settings.py": settings + MIDDLEWARE,
+            "mysite/urls.py": "urlpatterns = []\n",
+            "requirements.txt": "Django==4.2.16\n",
+        },
+    )
+    selection = Selection(select=resolve_selection(["5", "9"], "--select"))
+    result = plan(discover(tmp_path), selection, effective_options(None))
+    code = result.context.changeset.read("mysite/settings.py")
+    assert code is not None and "strtobool" not in code
+    assert 'DEBUG = env.bool("DEBUG", default=False)\n' in code
+    assert 'SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)\n' in code
+    assert 'CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)\n' in code
+    example = result.context.changeset.read(".env.example") or ""
+    # a "False" there, copied into production, would turn the flags off again
+    assert "\n# SESSION_COOKIE_SECURE=\n" in example
+    assert "\n# CSRF_COOKIE_SECURE=\n" in example
+    assert "COOKIE_SECURE=False" not in example
+    summary = {s.item: s for s in result.items}
+    assert summary[9].status == "fixed"

@@ -91,7 +91,7 @@ def test_secure_literals_and_environment_values_kept() -> None:
             SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTOCOL", "https")
             SECURE_HSTS_SECONDS = 3600  # an hour while trying HSTS out
             SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-            SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+            SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
             SESSION_COOKIE_SECURE = not DEBUG
             CSRF_COOKIE_SECURE = True
             CSRF_TRUSTED_ORIGINS = ["https://shop.example.com"]
@@ -100,6 +100,57 @@ def test_secure_literals_and_environment_values_kept() -> None:
         )
     )
     assert result.left == []
+
+
+def without(block: str, *names: str) -> str:
+    """The block without the lines that set `names`."""
+    return "".join(line for line in block.splitlines(True) if line.split(" =")[0] not in names)
+
+
+def test_environment_reads_with_an_insecure_default_get_a_safe_one() -> None:
+    # production gets the default whenever the variable is unset: the default changes, the
+    # author's variable names and the reads that production must set stay
+    result = check(
+        MIDDLEWARE
+        + dedent(
+            """\
+            DEBUG = env.bool("DEBUG", default=False)
+            SESSION_COOKIE_SECURE = env.bool("DJANGO_SESSION_COOKIE_SECURE", default=False)
+            CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", False)  # proxy
+            SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT")
+            SECURE_HSTS_SECONDS = env.int("HSTS_SECONDS", default=0)
+            """
+        ),
+        MIDDLEWARE
+        + dedent(
+            """\
+            DEBUG = env.bool("DEBUG", default=False)
+            SESSION_COOKIE_SECURE = env.bool("DJANGO_SESSION_COOKIE_SECURE", default=not DEBUG)
+            CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)  # proxy
+            SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT")
+            SECURE_HSTS_SECONDS = env.int("HSTS_SECONDS", default=0 if DEBUG else 31536000)
+
+            """
+        )
+        + without(
+            BLOCK,
+            "SECURE_SSL_REDIRECT",
+            "SECURE_HSTS_SECONDS",
+            "SESSION_COOKIE_SECURE",
+            "CSRF_COOKIE_SECURE",
+        ),
+        debug_defined=True,
+    )
+    assert sorted((name, line) for name, line in result.rewritten if line) == [
+        ("CSRF_COOKIE_SECURE", 12),
+        ("SECURE_HSTS_SECONDS", 14),
+        ("SESSION_COOKIE_SECURE", 11),
+    ]
+    assert sorted(result.new_defaults) == [
+        "CSRF_COOKIE_SECURE",
+        "DJANGO_SESSION_COOKIE_SECURE",
+        "HSTS_SECONDS",
+    ]
 
 
 def test_conditional_settings_are_the_authors() -> None:

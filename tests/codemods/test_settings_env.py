@@ -1207,6 +1207,59 @@ def test_int_float_bool_wrappers_cast_literal_defaults() -> None:
     ]
 
 
+def test_strtobool_reads_become_env_bool() -> None:
+    # distutils is gone in Python 3.12: its import goes with the last use
+    result = check(
+        """\
+        from .base import *  # noqa: F403
+        import os
+        from distutils.util import strtobool
+
+        DEBUG = bool(strtobool(os.environ.get("DEBUG", "False")))
+        USE_TZ = strtobool(os.getenv("USE_TZ", "yes"))
+        SESSION_COOKIE_SECURE = bool(strtobool(os.environ.get("SESSION_COOKIE_SECURE") or "f"))
+        USE_S3 = bool(strtobool(os.environ["USE_S3"]))
+        """,
+        """\
+        from .base import *  # noqa: F403
+
+        DEBUG = env.bool("DEBUG", default=False)
+        USE_TZ = env.bool("USE_TZ", default=True)
+        SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=False)
+        USE_S3 = env.bool("USE_S3")
+        """,
+    )
+    assert [(name, example) for name, example, *_ in variables(result)] == [
+        ("DEBUG", "False"),
+        ("USE_TZ", "True"),
+        ("SESSION_COOKIE_SECURE", "False"),
+        ("USE_S3", "False"),
+    ]
+
+
+def test_strtobool_of_the_projects_own_keeps_its_definition_and_odd_defaults() -> None:
+    # a default strtobool raises on stays as it was; the function stays while it is used
+    check(
+        """\
+        from .base import *  # noqa: F403
+        import os
+
+        from myproject.utils import strtobool
+
+        USE_S3 = strtobool(os.environ.get("USE_S3", "False"))
+        USE_CDN = strtobool(os.environ.get("USE_CDN", "maybe"))
+        """,
+        """\
+        from .base import *  # noqa: F403
+
+        from myproject.utils import strtobool
+
+        USE_S3 = env.bool("USE_S3", default=False)
+        USE_CDN = strtobool(env("USE_CDN", default="maybe"))
+        """,
+    )
+
+
 def test_split_on_commas_becomes_env_list() -> None:
     check(
         """\
