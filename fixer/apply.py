@@ -44,6 +44,8 @@ class ItemSummary:
     verified: bool | None = None
     left_out: str | None = None  # why its change was left out: "broke step 3: ..."
     not_verified: str | None = None  # why a change is not "verified"
+    # the run passed but did not build the image, which alone proves this item's change
+    image_unbuilt: bool = False
 
     @property
     def label(self) -> str:
@@ -53,6 +55,8 @@ class ItemSummary:
             return "left out (" + self.left_out.split(":", 1)[0] + ")"
         if self.verified and self.status in ("fixed", "partly fixed"):
             return f"{self.status} and verified"
+        if self.image_unbuilt and self.status in ("fixed", "partly fixed"):
+            return f"{self.status}, image not built"
         return self.status
 
 

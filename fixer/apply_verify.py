@@ -114,9 +114,23 @@ class Verification:
                     "before": old.status if old else "-",
                     "after": new.status if new else "-",
                     "reason": (new.reason if new and new.status == "skipped" else "") or "",
+                    "before_reason": (old.reason if old and old.status == "skipped" else "") or "",
                 }
             )
         return rows
+
+    def skip_reasons(self) -> list[str]:
+        """Why steps were skipped, a line a run and reason: "before, steps 3-6: <reason>"."""
+        out = []
+        for run, key in (("before", "before_reason"), ("after", "reason")):
+            grouped: dict[str, list[str]] = {}
+            for r in self.rows():
+                if r[key]:
+                    grouped.setdefault(r[key], []).append(r["number"])
+            for reason, numbers in grouped.items():
+                steps = f"step {numbers[0]}" if len(numbers) == 1 else f"steps {', '.join(numbers)}"
+                out.append(f"{run}, {steps} skipped: {reason}")
+        return out
 
     def failures(self) -> list[str]:
         """Why each step that fails on the change handed over fails, as far as the runs say."""
@@ -164,6 +178,7 @@ class Verification:
         for r in rows:
             label = f"{r['number']} {r['name']}"
             lines.append(f"  {label:<{width}}  {r['before']:<8}{r['after']}")
+        lines.extend(f"  ({reason})" for reason in self.skip_reasons())
         return "\n".join(lines)
 
     def commit_text(self) -> str:
@@ -783,6 +798,17 @@ def _steps(numbers: list[int]) -> str:
     return ", ".join(str(n) for n in numbers)
 
 
+#: the items whose change only a built image proves: the Dockerfile, its stages and size, the
+#: static image (item 3's server command is run by the steps that serve)
+IMAGE_ITEMS = (1, 2, 4)
+IMAGE_STEP = 8
+
+
+def _image_built(verification: Verification) -> bool:
+    step = verification.after.step(IMAGE_STEP) if verification.after is not None else None
+    return step is not None and step.status == "pass"
+
+
 def annotate(result: ApplyResult, verification: Verification) -> ApplyResult:
     """Attach the verification and say per item what it showed."""
     result.verification = verification
@@ -798,7 +824,13 @@ def annotate(result: ApplyResult, verification: Verification) -> ApplyResult:
         if summary.status not in ("fixed", "partly fixed") and summary.item not in changed:
             continue
         if verification.passes():
-            summary.verified = True
+            if summary.item in IMAGE_ITEMS and not _image_built(verification):
+                # the runs served the code with the Dockerfile's command, but the Dockerfile
+                # itself, its stages and the static image are proved only by building them
+                summary.image_unbuilt = True
+                summary.not_verified = "the image was not built (verify --image builds it)"
+            else:
+                summary.verified = True
         elif verification.ran:
             summary.not_verified = "; ".join(verification.failures())
         else:

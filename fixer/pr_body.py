@@ -141,7 +141,15 @@ def _verification(result) -> dict[str, Any] | None:
     return {
         "ran": verification.ran,
         "not_run": verification.not_run,
-        "rows": [{**r, "name": _cell(r["name"])} for r in verification.rows()],
+        "rows": [
+            {
+                **r,
+                "name": _cell(r["name"]),
+                "reason": _cell(r["reason"]),
+                "before_reason": _cell(r["before_reason"]),
+            }
+            for r in verification.rows()
+        ],
         "summary": verification.summary(),
         "commands": verification.commands(),
         "runs": verification.runs,
@@ -173,14 +181,20 @@ def body_context(result, *, test_cmd: str | None = None, delivery=None) -> dict[
             where = finding.path or ""
             if where and finding.line:
                 where += f":{finding.line}"
+            message = finding.message.strip().replace("\n", " ")
+            if reason.startswith(finding.message):
+                # the terminal's reason carries the finding's words; the body shows them already
+                reason = reason[len(finding.message) :].strip().removeprefix("(").removesuffix(")")
             todo.append(
                 {
                     "item": item,
                     "code": finding.code,
                     "name": finding.rule.name,
                     "where": where,
-                    "message": finding.message.strip().replace("\n", " "),
-                    "reason": None if reason.startswith("no automatic fix") else reason,
+                    "message": message,
+                    "reason": None
+                    if reason.startswith("no automatic fix") or not reason
+                    else reason,
                 }
             )
     secrets = _secrets(result.context)

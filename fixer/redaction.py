@@ -128,6 +128,16 @@ def is_placeholder(password: str) -> bool:
     return bool(_PLACEHOLDER.match(password))
 
 
+def worth_rotating(value: str) -> bool:
+    """A committed value that was a real secret: not a placeholder, and for a URL, one whose
+    password is not a placeholder (`postgres://user:password@db/app` held none)."""
+    parts = split_userinfo(value)
+    if parts is not None:
+        userinfo = parts[1]
+        return ":" in userinfo and not is_placeholder(userinfo.split(":", 1)[1])
+    return "://" not in value and not is_placeholder(value)
+
+
 def mask_url(url: str) -> str:
     """The URL with its user-info (user and password, or a token) replaced by ***; a
     placeholder password (`user:password@`, `${DB_PASSWORD}`) is shown as it is."""
@@ -137,7 +147,17 @@ def mask_url(url: str) -> str:
     scheme, userinfo, rest = parts
     if ":" in userinfo and is_placeholder(userinfo.split(":", 1)[1]):
         return url
+    if ":" not in userinfo and scheme.split(":", 1)[0].lower() in _DATABASE_SCHEMES:
+        # a database user without a password: a name the reader needs to run the command
+        return url
     return f"{scheme}{MASK}{rest}"
+
+
+#: URL schemes whose user-info is a database user (elsewhere a lone user-info may be a token,
+#: as in https://TOKEN@github.com/...)
+_DATABASE_SCHEMES = frozenset(
+    {"postgres", "postgresql", "pgsql", "postgis", "mysql", "mysql2", "mariadb", "mysqlgis"}
+)
 
 
 _KNOWN: set[str] = set()

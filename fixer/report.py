@@ -711,6 +711,8 @@ def render_apply_summary(result, *, written: bool, color: bool) -> str:
         "fixed": "green",
         "pass": "green",
         "partly fixed": "yellow",
+        "fixed, image not built": "green",
+        "partly fixed, image not built": "yellow",
         "open": "red",
     }
     width = max([12, *(len(getattr(s, "label", s.status)) for s in result.items)])

@@ -485,10 +485,11 @@ def build_env(project: ProjectModel, sqlite_path: Path, database_url: str | None
     for name, value in values.items():
         if name in env.shown:
             continue
+        # quoted like every value: a bare <...> would be a redirection to the shell
         if name in db_values and database_url and urlsplit(database_url).password:
-            env.shown[name] = mask_secret(value, env.secrets, "<password>")
+            env.shown[name] = shlex.quote(mask_secret(value, env.secrets, "<password>"))
         elif _SECRET_NAME.search(name) and value and value in env.secrets:
-            env.shown[name] = "<" + name.lower() + ">"
+            env.shown[name] = shlex.quote("<" + name.lower() + ">")
         else:
             env.shown[name] = shlex.quote(value)
     return env

@@ -243,6 +243,40 @@ def test_every_step_passing_makes_fixed_and_verified(project):
     ]
 
 
+class ImageVerify(FakeVerify):
+    """FakeVerify whose step 8 (the image) passes when `built`, else is skipped."""
+
+    def __init__(self, *, built: bool) -> None:
+        super().__init__()
+        self.built = built
+
+    def _step(self, number: int, root: Path, text: str, loads: bool) -> tuple[str, str]:
+        if number == 8:
+            return ("pass", "") if self.built else ("skipped", "not requested (--image)")
+        return super()._step(number, root, text, loads)
+
+
+@pytest.mark.parametrize("built", [False, True])
+def test_only_a_built_image_verifies_the_dockerfile_items(project, built):
+    """The runs serve the code with the Dockerfile's command, which proves item 3; the
+    Dockerfile, its stages and the static image (items 1, 2, 4) are proved only by building."""
+    containers = Selection(select=resolve_selection(["1", "2", "3", "4", "5"], "--select"))
+    result = plan_verified(
+        project,
+        containers,
+        effective_options(None),
+        python=sys.executable,
+        verifier=ImageVerify(built=built),
+    )
+    got = {s.item: s.label for s in result.items if s.item in (1, 2, 3, 4, 5)}
+    unbuilt = "fixed and verified" if built else "fixed, image not built"
+    # item 4 does not apply: the project has no static files
+    assert got == {1: unbuilt, 2: unbuilt, 3: "fixed and verified", 4: "n/a", 5: got[5]}
+    assert got[5].endswith("and verified")
+    summary = render_apply_summary(result, written=False, color=False)
+    assert re.search(rf"\s2  Multi-stage, minimal image\s+{unbuilt}", summary), summary
+
+
 def test_the_widest_label_and_the_count_stay_apart(project):
     """The label column is as wide as its widest label: the count of fixed findings after it
     keeps two spaces, not "fixed and verified 1 fixed"."""
@@ -703,3 +737,39 @@ def test_the_how_to_verify_block_runs_as_written(tmp_path):
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert '"status"' in done.stdout  # the health answers
+
+
+def test_the_table_says_why_steps_were_skipped():
+    """A reviewer reading "skipped" under "before" learns why, once per reason."""
+    db = "DATABASES is written in the settings (no variable)"
+
+    def report(statuses: dict[int, tuple[str, str]]) -> VerifyReport:
+        steps = [
+            Step(n, STEP_NAMES[n], status, "", "", reason)
+            for n, (status, reason) in statuses.items()
+        ]
+        return VerifyReport("/x", "python", steps, [], [])
+
+    before = report(
+        {
+            1: ("fail", ""),
+            3: ("skipped", db),
+            4: ("skipped", db),
+            8: ("skipped", "not requested (--image)"),
+        }
+    )
+    after = report(
+        {
+            1: ("pass", ""),
+            3: ("pass", ""),
+            4: ("pass", ""),
+            8: ("skipped", "not requested (--image)"),
+        }
+    )
+    verification = apply_verify.Verification(python="python", before=before, after=after)
+    assert verification.skip_reasons() == [
+        f"before, steps 3, 4 skipped: {db}",
+        "before, step 8 skipped: not requested (--image)",
+        "after, step 8 skipped: not requested (--image)",
+    ]
+    assert verification.table().endswith("  (after, step 8 skipped: not requested (--image))")

@@ -68,3 +68,27 @@ def test_only_the_variables_it_holds_are_named():
         "deployment (.env holds B for local development)"
     )
     assert need_note(["A", "B"], {"A", "B"}).endswith("(.env holds them for local development)")
+
+
+def test_a_committed_placeholder_is_no_secret_to_rotate(tmp_path):
+    # "password" as a default is a placeholder: .env keeps it, nothing asks to rotate it
+    write_tree(
+        tmp_path,
+        {
+            "manage.py": MINIMAL_MANAGE,
+            "mysite/__init__.py": "",
+            "mysite/settings.py": textwrap.dedent(
+                SETTINGS.format(secret='os.environ["SECRET_KEY"]')
+            )
+            + textwrap.dedent(
+                """\
+                DB_PASSWORD = os.environ.get("SQL_PASSWORD", "password")
+                API_TOKEN = os.environ.get("API_TOKEN", "tok-9f8e7d6c5b4a39281706")
+                """
+            ),
+            "mysite/urls.py": "urlpatterns = []\n",
+            "requirements.txt": "Django==4.2.16\n",
+        },
+    )
+    result = plan(discover(tmp_path), ITEM5, effective_options(None))
+    assert [p.variable for p in result.context.secret_places] == ["API_TOKEN"]

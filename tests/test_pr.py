@@ -37,6 +37,7 @@ from fixer.checks import Selection
 from fixer.errors import UsageError
 from fixer.findings import CheckResult, Finding, FixSafety, Rule, Severity
 from fixer.fix_context import EnvVar
+from fixer.handover import Commit
 from fixer.pr import PullRequest, PullRequestError, open_or_update, parse_remote
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -1002,11 +1003,39 @@ def _fake_result(tmp_path: Path) -> ApplyResult:
     )
 
 
+def test_body_counts_the_commits_it_made(tmp_path):
+    # two items fixed, three commits (the second item's change continued in another file):
+    # "one commit per item" would be false either way
+    made = [
+        Commit("a" * 40, 5, "djfix: Configuration from the environment", ["mysite/settings.py"]),
+        Commit("b" * 40, 7, "djfix: Health endpoint", ["common/apps.py"]),
+        Commit("c" * 40, 7, "djfix: Health endpoint (continued)", ["mysite/urls.py"]),
+    ]
+    body = pr_body.render_body(_fake_result(tmp_path), delivery=SimpleNamespace(commits=made))
+    assert body.startswith(
+        "djfix checked this repository against its 13-item deploy checklist and fixed what it "
+        "could: 2 items fixed, in 3 commits, each holding one item's changes (an item whose fix "
+        "another item's change already made has none of its own). Review each commit on its own."
+    )
+
+
+def test_left_to_do_does_not_say_the_finding_twice(tmp_path):
+    # the terminal's reason carries the finding's words; the body shows them once
+    result = _fake_result(tmp_path)
+    finding = result.after.findings[0]
+    result.items[2].open = [
+        (finding, f"{finding.message} (djfix could not rewrite this shape: change it by hand)")
+    ]
+    body = pr_body.render_body(result)
+    assert body.count("/media/ is served") == 1
+    assert "*Why djfix left it: djfix could not rewrite this shape: change it by hand*" in body
+
+
 def test_body_for_a_hand_made_result(tmp_path):
     body = pr_body.render_body(_fake_result(tmp_path))
     assert body == textwrap.dedent(
         """\
-        djfix checked this repository against its 13-item deploy checklist and fixed what it could: 2 items fixed, one commit per item. Review each commit on its own.
+        djfix checked this repository against its 13-item deploy checklist and fixed what it could: 2 items fixed. Review each commit on its own.
 
         ## Checklist
 

@@ -321,6 +321,9 @@ def test_mask_url_never_shows_credentials():
     assert mask_url("redis://:secret@host:6379/0") == "redis://***@host:6379/0"
     assert mask_url("postgres://user:pw@db:5432/x") == "postgres://***@db:5432/x"
     assert mask_url("http://es:9200") == "http://es:9200"
+    # a database user alone is a name to run the command with; elsewhere it may be a token
+    assert mask_url("postgres://app@127.0.0.1/x") == "postgres://app@127.0.0.1/x"
+    assert mask_url("https://ghp_token@github.com/o/r") == "https://***@github.com/o/r"
 
 
 def test_python2_manage_py_is_a_note_not_a_crash(tmp_path):

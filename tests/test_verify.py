@@ -74,7 +74,8 @@ def test_env_holds_only_what_the_settings_read(make_project, tmp_path):
     }
     assert env.database.kind == "url" and env.database.variable == "DATABASE_URL"
     assert env.shown["DJANGO_SECRET_KEY"].startswith('"$(python -c')
-    assert env.shown["API_TOKEN"] == "<api_token>"
+    # quoted: a bare <api_token> would be a redirection to the shell
+    assert env.shown["API_TOKEN"] == "'<api_token>'"
 
 
 def test_a_default_in_the_settings_is_kept_over_the_example(make_project, tmp_path):
@@ -97,7 +98,7 @@ def test_env_database_url_passed(make_project, tmp_path):
     env = verify_env.build_env(project, tmp_path / "v.sqlite3", url)
     assert env.values["DATABASE_URL"] == url
     assert "s3cret-pw" in env.secrets
-    assert env.shown["DATABASE_URL"] == "postgres://app:<password>@127.0.0.1:5432/fresh"
+    assert env.shown["DATABASE_URL"] == "'postgres://app:<password>@127.0.0.1:5432/fresh'"
     assert env.database.network
 
 

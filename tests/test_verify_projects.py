@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shlex
 import shutil
 import subprocess
 import sys
@@ -131,7 +132,8 @@ def test_deploy_ready_with_postgres_takes_the_database_down(fresh_database, tmp_
     # the reviewer's commands export the real variable names and no secret
     exports = [c for c in data["commands"] if c.startswith("export ")]
     assert any(c.startswith('export SECRET_KEY="$(python -c') for c in exports)
-    assert f"export DATABASE_URL={url.replace('pw-never-shown', '<password>')}" in exports
+    shown = shlex.quote(url.replace("pw-never-shown", "<password>"))
+    assert f"export DATABASE_URL={shown}" in exports
     assert "pw-never-shown" not in result.output
 
 

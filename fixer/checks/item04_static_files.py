@@ -318,12 +318,20 @@ def _url_helpers(project: ProjectModel) -> Iterator[Finding]:
         if helper.debug_only or key in seen:
             continue
         seen.add(key)
+        # uploads are made at run time: no image can hold them
+        where = (
+            "a web server over the uploads' volume, or object storage"
+            if "MEDIA" in helper.text
+            else "the nginx image"
+        )
         if helper.kind == "serve":
             yield Finding(
                 SERVE_VIEW,
                 f"{helper.text} is routed to django.views.static.serve outside "
                 "`if settings.DEBUG:`, so the API process serves these files itself: serve them "
-                "from the nginx image (or object storage) and keep serve() for DEBUG only",
+                f"from {where}"
+                + (" (or object storage)" if where == "the nginx image" else "")
+                + " and keep serve() for DEBUG only",
                 helper.rel,
                 helper.line,
                 helper.column,
@@ -333,7 +341,7 @@ def _url_helpers(project: ProjectModel) -> Iterator[Finding]:
                 STATIC_URLPATTERNS,
                 f"{helper.text} is outside `if settings.DEBUG:` and adds no routes when DEBUG is "
                 "False, so production serves these files only if something else does: move it "
-                "under `if settings.DEBUG:` and serve them from the nginx image",
+                f"under `if settings.DEBUG:` and serve them from {where}",
                 helper.rel,
                 helper.line,
                 helper.column,

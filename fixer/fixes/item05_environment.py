@@ -15,6 +15,7 @@ from codemods import settings_env
 from fixer.discovery.settings_modules import is_test_settings
 from fixer.fix_context import EnvVar, FixContext, SecretPlace
 from fixer.fixes.item04_compose import fix_compose_files
+from fixer.redaction import worth_rotating
 from fixer.settings_values import SettingsModule
 
 
@@ -179,7 +180,8 @@ def _rewrite_module(ctx: FixContext, rel: str, plan: settings_env.Plan) -> None:
     lines = dict(result.rewritten)
     for variable in result.variables:
         ctx.add_env(EnvVar(**vars(variable)))
-        if variable.secret and variable.dev_value:
+        # a placeholder ("password") committed is no secret to rotate
+        if variable.secret and variable.dev_value and worth_rotating(variable.dev_value):
             setting = (
                 variable.name
                 if variable.name in lines

@@ -491,3 +491,8 @@ def test_examples_legacy_project():
         ("DJ044", "Dockerfile", 1),
     ]
     assert findings[1].message.startswith("static(settings.MEDIA_URL, ...) is outside")
+    # uploads come at run time: no image can hold them
+    assert findings[1].message.endswith(
+        "serve them from a web server over the uploads' volume, or object storage"
+    )
+    assert findings[0].message.endswith("serve them from the nginx image")
