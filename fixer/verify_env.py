@@ -277,6 +277,15 @@ def fixed_sqlite(db: Database) -> bool:
     )
 
 
+def database_url_used(project: ProjectModel, database_url: str) -> bool:
+    """Whether a run's settings take `database_url` (a URL variable, or DB_HOST & co); not when
+    they fix DATABASES, or fix it to SQLite."""
+    db = _database(project, settings_variables(project))
+    return db.kind in ("url", "piecewise") and not (
+        fixed_sqlite(db) and not database_url.lower().startswith("sqlite")
+    )
+
+
 def database_url_note(db: Database, database_url: str | None) -> str | None:
     """Why `--database-url` is not used, when it is not: never ignored silently."""
     if not database_url or db.kind == "url":
@@ -415,8 +424,15 @@ def mentions_probes(source_root: Path) -> bool:
     return False
 
 
-def build_env(project: ProjectModel, sqlite_path: Path, database_url: str | None = None) -> RunEnv:
-    """The project's variables for a verify run (see the module docstring)."""
+def build_env(
+    project: ProjectModel,
+    sqlite_path: Path,
+    database_url: str | None = None,
+    shown_url: str | None = None,
+) -> RunEnv:
+    """The project's variables for a verify run (see the module docstring). `shown_url` is
+    the database URL the reviewer's commands name, when the run uses another (a scratch
+    database made from it, `fixer.verify_database`)."""
     variables = settings_variables(project)
     example = read_example(project.root)
     db = _database(project, variables)
@@ -447,14 +463,15 @@ def build_env(project: ProjectModel, sqlite_path: Path, database_url: str | None
             )
     db_values, _ = database_values(db, sqlite_path, database_url)
     values.update(db_values)
+    shown_db = database_values(db, sqlite_path, shown_url)[0] if shown_url else db_values
     url_note = database_url_note(db, database_url)
     if url_note:
         notes.append(url_note)
     db.network = bool(
         database_url and not database_url.lower().startswith("sqlite") and not fixed_sqlite(db)
     )
-    if database_url:
-        password = urlsplit(database_url).password
+    for url in (database_url, shown_url):
+        password = urlsplit(url).password if url else None
         if password:
             secret_values.append(password)
             secret_values.append(unquote(password))
@@ -486,7 +503,9 @@ def build_env(project: ProjectModel, sqlite_path: Path, database_url: str | None
         if name in env.shown:
             continue
         if name in db_values and database_url and urlsplit(database_url).password:
-            env.shown[name] = mask_secret(value, env.secrets, "<password>")
+            env.shown[name] = mask_secret(shown_db.get(name, value), env.secrets, "<password>")
+        elif name in db_values and shown_url:
+            env.shown[name] = shlex.quote(shown_db.get(name, value))
         elif _SECRET_NAME.search(name) and value and value in env.secrets:
             env.shown[name] = "<" + name.lower() + ">"
         else:
