@@ -2,8 +2,10 @@
 
 Every step runs in a subprocess with the project's own interpreter, from a temporary copy of
 the repository (without `.env`, databases or virtualenvs), under an environment that holds only
-the variables the settings read (see `fixer.verify_env`). Servers listen on 127.0.0.1 only;
-every wait is bounded and every process is stopped through its process group.
+the variables the settings read (see `fixer.verify_env`), and a database of its own: a new
+SQLite file, or with `--database-url` a new, empty database on that server, dropped when the
+run ends (see `fixer.verify_database`). Servers listen on 127.0.0.1 only; every wait is bounded
+and every process is stopped through its process group.
 
 Steps:
   1. the settings import and `manage.py check --deploy` reports no issue;

@@ -6,7 +6,8 @@ discovery), filled from the project's `.env.example` where it has them, with the
 a generated SECRET_KEY (whatever its variable is called), DEBUG off, ALLOWED_HOSTS naming
 127.0.0.1 and localhost (each written the way the settings parse it: `0` for an int read, hosts
 split on spaces for `.split(" ")`), a throwaway database (an SQLite file in the work folder, or
-the URL the user passed; a note says when fixed settings leave the URL unused), and every
+the URL of the database `fixer.verify_database` made for the run on the server the user named;
+a note says when fixed settings leave the URL unused), and every
 cache, broker, result backend or search service on a closed loopback port. A URL value that
 names any other host is pointed at a closed loopback port too, so a run never contacts anything
 but this machine. The user's `.env` is never read.
