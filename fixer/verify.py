@@ -209,7 +209,8 @@ def check_database_url(url: str) -> None:
     scheme = parts.scheme.lower()
     if not scheme or not (scheme.startswith(("postgres", "pgsql", "mysql", "sqlite"))):
         raise UsageError(
-            "--database-url: give a postgres://, mysql:// or sqlite:/// URL of an EMPTY database"
+            "--database-url: give a postgres://, mysql:// or sqlite:/// URL (for a server on this "
+            "machine, each run makes a new database there)"
         )
     if not scheme.startswith("sqlite") and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
         raise UsageError("--database-url: verify only talks to this machine (127.0.0.1)")
