@@ -12,7 +12,9 @@ connection to the server (its `postgres` maintenance database, else the given on
 `template1`; no database for MySQL): the same driver the run uses (psycopg, psycopg2,
 mysqlclient, or PyMySQL installed as MySQLdb), and no client program (psql, mysql) is needed.
 PostgreSQL drops with `WITH (FORCE)` (13 and later; before, the run's leftover sessions are
-ended first). A MySQL database gets the character set and collation of the given one.
+ended first). A PostgreSQL database gets the extensions of the given one (hstore, pg_trgm,
+postgis: migrations may need them, and the user may not have the right to add them; one it
+cannot add is named in the note); a MySQL database gets its character set and collation.
 
 When the database cannot be created (the user may not create databases, the server does not
 answer, no driver), the run uses the given database as it is, and says so in one line of the
@@ -79,6 +81,9 @@ names = ["postgres", given, "template1"] if engine == "postgresql" else [""]
 names = [n for i, n in enumerate(names) if (n or engine == "mysql") and n not in names[:i]]
 databases = dict(("maintenance%d" % i, config(n)) for i, n in enumerate(names))
 databases["default"] = config(names[0])
+if engine == "postgresql" and given:
+    databases["given"] = config(given)  # its extensions, for the new database
+databases["scratch"] = config(name)
 settings.configure(DATABASES=databases)
 from django.db import connections
 
@@ -102,7 +107,7 @@ def denied(exc):
 
 
 connection, first = None, None
-for alias in sorted(a for a in databases if a != "default"):
+for alias in sorted(a for a in databases if a.startswith("maintenance")):
     try:
         connections[alias].ensure_connection()
         connection = connections[alias]
@@ -113,16 +118,16 @@ if connection is None:
     fail("connect", first)
 
 
-def execute(sql, params=None):
-    cursor = connection.cursor()
+def execute(sql, params=None, on=None):
+    cursor = (on or connection).cursor()
     try:
         cursor.execute(sql, params)
     finally:
         cursor.close()
 
 
-def query(sql, params=None):
-    cursor = connection.cursor()
+def query(sql, params=None, on=None):
+    cursor = (on or connection).cursor()
     try:
         cursor.execute(sql, params)
         return cursor.fetchall()
@@ -148,6 +153,27 @@ if spec["action"] == "create":
         execute(sql)
     except Exception as exc:
         fail("permission" if denied(exc) else "create", exc)
+    if "given" in databases:
+        # the extensions someone added to the given database (hstore, pg_trgm, postgis):
+        # migrations may need them and the user may not have the right to add them
+        try:
+            extensions = query(
+                "SELECT extname FROM pg_extension WHERE extname <> 'plpgsql' ORDER BY 1",
+                on=connections["given"],
+            )
+        except Exception:
+            extensions = []
+        for (extension,) in extensions:
+            try:
+                execute(
+                    'CREATE EXTENSION IF NOT EXISTS "%s"' % extension.replace('"', '""'),
+                    on=connections["scratch"],
+                )
+            except Exception as exc:
+                lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+                print("DJFIX-DATABASE-NOTE %s: %s" % (extension, (lines or ["?"])[0][:200]))
+        for alias in ("given", "scratch"):
+            connections[alias].close()
 else:
     for attempt in range(5):
         try:
@@ -256,7 +282,8 @@ def _hide(text: str, password: str) -> str:
 def _server(
     action: str, url: str, name: str, python: str, cwd: Path, env: dict[str, str]
 ) -> tuple[bool, str, str]:
-    """Create or drop `name` on the server of `url`: (done, kind of failure, message)."""
+    """Create or drop `name` on the server of `url`: (done, kind of failure, message); when
+    done, the message names the given database's extensions the new one could not get."""
     spec = connection_spec(url)
     spec.update(action=action, name=name)
     child_env = {k: v for k, v in env.items() if k != "DJANGO_SETTINGS_MODULE"}
@@ -267,7 +294,8 @@ def _server(
     finally:
         output = process.stop()  # a Ctrl-C while it runs leaves no child behind
     if code == 0 and "DJFIX-DATABASE ok" in output:
-        return True, "", ""
+        missing = re.findall(r"^DJFIX-DATABASE-NOTE (.*)$", output, re.M)
+        return True, "", _hide("; ".join(missing), spec["password"])
     found = re.search(r"^DJFIX-DATABASE-ERROR (\w+) (.*)$", output, re.M)
     if found:
         return False, found.group(1), _hide(found.group(2), spec["password"])
@@ -320,10 +348,11 @@ def run_database(
         )
         return
     where = label.split(" on ", 1)[1]
+    lacking = f" (without extensions of the given database: {message})" if message else ""
     database = RunDatabase(
         with_database(given, name),
         created=name,
-        note=f"the run used a new, empty database {name} on {where}, dropped at its end",
+        note=f"the run used a new, empty database {name} on {where}, dropped at its end" + lacking,
     )
     try:
         yield database

@@ -264,6 +264,21 @@ def test_an_interpreter_that_crashes_reuses_the_given_database(tmp_path):
     assert db.reused == "ImportError: No module named psycopg2"
 
 
+def test_an_extension_the_new_database_could_not_get_is_named(tmp_path):
+    python = stand_in(
+        tmp_path,
+        "echo 'DJFIX-DATABASE-NOTE postgis: permission denied to create extension'; "
+        "echo 'DJFIX-DATABASE ok'",
+    )
+    with run_database(URL, used=True, python=str(python), cwd=tmp_path, env=env()) as db:
+        pass
+    assert db.note == (
+        f"the run used a new, empty database {db.created} on 127.0.0.1:5432, dropped at its end "
+        "(without extensions of the given database: postgis: permission denied to create "
+        "extension)"
+    )
+
+
 def test_a_database_that_cannot_be_dropped_is_named(tmp_path):
     python = stand_in(
         tmp_path,

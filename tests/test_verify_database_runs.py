@@ -318,6 +318,52 @@ def test_no_scratch_database_is_left_on_ctrl_c_with_a_session_open(pg_given, pos
     sessions[0].close()
 
 
+def test_postgres_scratch_database_gets_the_given_extensions(postgres, pg_given, tmp_path):
+    """A user who may create databases but is no superuser: the trusted extension of the
+    given database (citext) is added to the new one, the one it may not add (file_fdw) is
+    named in the note."""
+    user = f"djfix_c_{uuid.uuid4().hex[:8]}"
+    postgres.execute(f"CREATE ROLE \"{user}\" LOGIN CREATEDB PASSWORD '{PASSWORD}'")
+    postgres.execute(f'ALTER DATABASE "{pg_given}" OWNER TO "{user}"')
+    admin = postgres.connect(host="127.0.0.1", user="postgres", dbname=pg_given)
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute("CREATE EXTENSION citext")
+        cursor.execute("CREATE EXTENSION file_fdw")
+    admin.close()
+    found: list[list[str]] = []
+
+    def on_step(_number: int, _name: str) -> None:
+        for scratch in postgres.scratch(pg_given):
+            conn = postgres.connect(host="127.0.0.1", user="postgres", dbname=scratch)
+            with conn.cursor() as cursor:
+                cursor.execute("SELECT extname FROM pg_extension ORDER BY 1")
+                found.append([r[0] for r in cursor.fetchall()])
+            conn.close()
+
+    try:
+        report = verify_project(
+            deploy_ready(tmp_path),
+            python=sys.executable,
+            database_url=postgres.url(pg_given, user=user),
+            only={1},
+            on_step=on_step,
+        )
+        left = postgres.scratch(pg_given)
+    finally:
+        for name in [*postgres.scratch(pg_given), pg_given]:
+            postgres.drop(name)
+        postgres.drop_user(user)
+    assert found == [["citext", "plpgsql"]]
+    assert left == []
+    note = report.notes[-1]
+    assert note.startswith("the run used a new, empty database "), note
+    assert note.endswith(
+        ", dropped at its end (without extensions of the given database: file_fdw: permission "
+        'denied to create extension "file_fdw")'
+    ), note
+
+
 def test_without_the_right_to_create_the_run_reuses_the_given_database_and_says_so(
     server, given, tmp_path
 ):
