@@ -302,7 +302,8 @@ def _server(
     if code is None:
         return False, "timeout", f"no answer within {SERVER_TIMEOUT} s"
     lines = [ln.strip() for ln in output.splitlines() if ln.strip()]
-    return False, "error", _hide(lines[-1][:300] if lines else f"exit status {code}", "")
+    last = lines[-1][:300] if lines else f"exit status {code}"
+    return False, "error", _hide(last, spec["password"])
 
 
 def _why(kind: str, message: str) -> str:
@@ -339,6 +340,10 @@ def run_database(
         _server("drop", given, name, python, cwd, env)
         raise
     if not done:
+        if kind == "timeout":
+            # the server may still finish the CREATE it was asked for: a database of this
+            # run's name is this run's
+            _server("drop", given, name, python, cwd, env)
         why = _why(kind, message)
         yield RunDatabase(
             given,

@@ -279,6 +279,13 @@ def test_an_extension_the_new_database_could_not_get_is_named(tmp_path):
     )
 
 
+def test_a_crash_quoting_the_password_is_masked(tmp_path):
+    python = stand_in(tmp_path, "echo 'Traceback: pw-never-shown-7 is wrong'; exit 1")
+    with run_database(URL, used=True, python=str(python), cwd=tmp_path, env=env()) as db:
+        pass
+    assert db.reused == "Traceback: *** is wrong"
+
+
 def test_a_database_that_cannot_be_dropped_is_named(tmp_path):
     python = stand_in(
         tmp_path,
