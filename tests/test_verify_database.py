@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from fixer import verify_env
+from fixer import verify_database, verify_env
 from fixer.apply_verify import Verification
 from fixer.verify import VerifyReport, render_table
 from fixer.verify_database import (
@@ -284,6 +284,16 @@ def test_a_crash_quoting_the_password_is_masked(tmp_path):
     with run_database(URL, used=True, python=str(python), cwd=tmp_path, env=env()) as db:
         pass
     assert db.reused == "Traceback: *** is wrong"
+
+
+def test_a_create_without_answer_is_followed_by_a_drop_of_its_name(tmp_path, monkeypatch):
+    monkeypatch.setattr(verify_database, "SERVER_TIMEOUT", 1)
+    python = stand_in(tmp_path, "sleep 30")
+    with run_database(URL, used=True, python=str(python), cwd=tmp_path, env=env()) as db:
+        assert db.url == URL
+    assert db.reused == "no answer within 1 s"
+    (create, name), (drop, dropped) = requests(tmp_path)
+    assert (create, drop, dropped) == ("create", "drop", name)
 
 
 def test_a_database_that_cannot_be_dropped_is_named(tmp_path):
