@@ -25,6 +25,9 @@ out the changes of an item that makes a step worse.
   branch; apply exits 1). A step that could not run on the original and fails with the change
   is traced the same way, but when no item explains it the change is kept and the step is
   reported (apply exits 1: `Verification.leaves_work`).
+- Every run has a database of its own: with `--database-url` naming a server, a new, empty one
+  on it, dropped at the end of the run (`fixer.verify_database`); when none can be created the
+  runs share the given one, and the summary says so.
 - The checklist then says per item: fixed and verified (changed, and every step that ran passes
   after), fixed (changed, not verified: no interpreter, `--no-verify`, or a step that fails
   with and without the change), left out (broke step N), open, pass, n/a.
@@ -163,7 +166,24 @@ class Verification:
             parts.append(f"Left out: item {item} ({ITEM_TITLES.get(item, item)}), it {reason}.")
         if self.installed:
             parts.append(self.installed[0].upper() + self.installed[1:] + ".")
+        parts.append(self.database_reused())
         return " ".join(p for p in parts if p)
+
+    def database_reused(self) -> str:
+        """The sentence saying the runs shared the --database-url database ("" when each had
+        a new one, or used SQLite): the run of the change then starts on what the run of the
+        original left in it."""
+        why = next(
+            (w for r in (self.before, self.after) if (w := getattr(r, "database_reused", ""))),
+            "",
+        )
+        if not why:
+            return ""
+        return (
+            "The runs used the --database-url database as it is, one after the other: djfix "
+            f"could not create a scratch database there ({why}), so the run of the change "
+            "started on what the run of the original left in it."
+        )
 
     def table(self) -> str:
         """The before / after table as plain text (commit bodies, the terminal)."""

@@ -295,8 +295,10 @@ def verify(
         Optional[str],  # noqa: UP045
         typer.Option(
             "--database-url",
-            help="An EMPTY throwaway database on this machine (postgres://... or mysql://...) "
-            "instead of an SQLite file; step 6 needs one.",
+            help="A PostgreSQL or MySQL server on this machine (postgres://user@127.0.0.1/name "
+            "or mysql://...) instead of an SQLite file; step 6 needs one. The run creates a new, "
+            "empty database there and drops it at its end (the user needs the right to create "
+            "databases; without it the run uses NAME as it is, and says so).",
         ),
     ] = None,
     image: Annotated[
@@ -324,7 +326,8 @@ def verify(
     collectstatic, and (--image) the images.
 
     Runs from a temporary copy with only the variables the settings read; never reads .env,
-    never touches your databases, only talks to 127.0.0.1.
+    never touches your databases (with --database-url, each run has a new database on that
+    server, dropped at its end), only talks to 127.0.0.1.
 
     Exit status: 0 every step that ran passed, 1 a step failed, 2 usage error, 3 djfix could
     not finish.

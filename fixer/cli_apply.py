@@ -127,7 +127,9 @@ def apply(
         Optional[str],  # noqa: UP045
         typer.Option(
             "--database-url",
-            help="A database server for the verification runs (default: a throwaway SQLite file).",
+            help="A PostgreSQL or MySQL server on this machine for the verification runs "
+            "(default: a throwaway SQLite file): each run creates a new, empty database there "
+            "and drops it at its end.",
         ),
     ] = None,
     install: Annotated[

@@ -2,8 +2,10 @@
 
 Every step runs in a subprocess with the project's own interpreter, from a temporary copy of
 the repository (without `.env`, databases or virtualenvs), under an environment that holds only
-the variables the settings read (see `fixer.verify_env`). Servers listen on 127.0.0.1 only;
-every wait is bounded and every process is stopped through its process group.
+the variables the settings read (see `fixer.verify_env`), and a database of its own: a new
+SQLite file, or with `--database-url` a new, empty database on that server, dropped when the
+run ends (see `fixer.verify_database`). Servers listen on 127.0.0.1 only; every wait is bounded
+and every process is stopped through its process group.
 
 Steps:
   1. the settings import and `manage.py check --deploy` reports no issue;
@@ -38,6 +40,7 @@ from fixer.django_runner import find_python
 from fixer.errors import DjfixError, UsageError
 from fixer.project import ProjectModel
 from fixer.sources import COPY_SKIP_DIRS
+from fixer.verify_database import run_database
 from fixer.verify_process import stop_all
 from fixer.verify_run import Run, Step, serving_overrides
 from fixer.verify_steps import run_steps
@@ -63,6 +66,8 @@ class VerifyReport:
     commands: list[str]
     notes: list[str] = field(default_factory=list)
     django_settings: str = ""
+    #: why the run used the given --database-url as it is, not a new database ("" otherwise)
+    database_reused: str = ""
 
     def ok(self) -> bool:
         """True when every step that ran passed."""
@@ -161,7 +166,7 @@ def verify_project(
     if database_url is not None:
         check_database_url(database_url)
     discover(root, settings=settings, manage=manage)  # static: bad input is named as given
-    with _workspace(work) as scratch, _stopping():
+    with _workspace(work) as scratch:
         tree = scratch / "tree"
         try:
             copy_tree(root, tree)
@@ -170,23 +175,29 @@ def verify_project(
         project = discover(tree, settings=settings, manage=manage)
         # asked in the copy: even this first `import django` runs from the project's folder
         interpreter = resolve_python(project, python)
-        run = _prepare(project, interpreter, tree, scratch, database_url)
-        if extra_path is not None:
-            # packages a planned change adds that the interpreter lacks (django-environ...),
-            # installed aside by `apply`: the image installs them, so the run sees them too
-            run.base["PYTHONPATH"] = str(extra_path)
-        run.build_args = dict(build_args or {})
-        steps = run_steps(run, only or set(range(1, 9)), image, on_step)
-        report = VerifyReport(
-            root=str(root),
-            python=interpreter,
-            steps=steps,
-            env_names=sorted(run.env.values),
-            commands=reviewer_commands(run, steps),
-            notes=list(run.env.notes),
-            django_settings=project.production_module,
-        )
-    return report
+        base = _base_env(project, interpreter, scratch, extra_path)
+        used = bool(database_url) and verify_env.database_url_used(project, database_url or "")
+        # a database of the run's own (dropped when the block ends, however it ends), and
+        # every server stopped before it is dropped
+        with (
+            run_database(database_url, used=used, python=interpreter, cwd=scratch, env=base) as db,
+            _stopping(),
+        ):
+            # the reviewer's commands name the database the user gave, not this run's
+            shown = database_url if db.created else None
+            run = _prepare(project, interpreter, tree, scratch, (db.url, shown), base)
+            run.build_args = dict(build_args or {})
+            steps = run_steps(run, only or set(range(1, 9)), image, on_step)
+    return VerifyReport(
+        root=str(root),
+        python=interpreter,
+        steps=steps,
+        env_names=sorted(run.env.values),
+        commands=reviewer_commands(run, steps),
+        notes=[*run.env.notes, *([db.note] if db.note else [])],
+        django_settings=project.production_module,
+        database_reused=db.reused,
+    )
 
 
 def check_database_url(url: str) -> None:
@@ -198,16 +209,18 @@ def check_database_url(url: str) -> None:
     scheme = parts.scheme.lower()
     if not scheme or not (scheme.startswith(("postgres", "pgsql", "mysql", "sqlite"))):
         raise UsageError(
-            "--database-url: give a postgres://, mysql:// or sqlite:/// URL of an EMPTY database"
+            "--database-url: give a postgres://, mysql:// or sqlite:/// URL (for a server on this "
+            "machine, each run makes a new database there)"
         )
     if not scheme.startswith("sqlite") and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
         raise UsageError("--database-url: verify only talks to this machine (127.0.0.1)")
 
 
-def _prepare(
-    project: ProjectModel, python: str, tree: Path, scratch: Path, database_url: str | None
-) -> Run:
-    env = verify_env.build_env(project, scratch / "verify.sqlite3", database_url)
+def _base_env(
+    project: ProjectModel, python: str, scratch: Path, extra_path: Path | None
+) -> dict[str, str]:
+    """What every child of the run starts from: PATH (with the `python` shim), HOME, TMPDIR
+    in the run's folder, the settings module, and PYTHONPATH for packages installed aside."""
     shims = scratch / "bin"
     _shim(shims, python)
     tmp = scratch / "tmp"
@@ -225,6 +238,24 @@ def _prepare(
         "PYTHONUNBUFFERED": "1",
         "DJANGO_SETTINGS_MODULE": project.production_module,
     }
+    if extra_path is not None:
+        # packages a planned change adds that the interpreter lacks (django-environ...),
+        # installed aside by `apply`: the image installs them, so the run sees them too
+        base["PYTHONPATH"] = str(extra_path)
+    return base
+
+
+def _prepare(
+    project: ProjectModel,
+    python: str,
+    tree: Path,
+    scratch: Path,
+    urls: tuple[str | None, str | None],
+    base: dict[str, str],
+) -> Run:
+    """The run; `urls`: the database URL its steps use, and the one its commands show."""
+    database_url, shown_url = urls
+    env = verify_env.build_env(project, scratch / "verify.sqlite3", database_url, shown_url)
     if project.manage_py:
         manage_path = tree / project.manage_py
         cwd = manage_path.parent
@@ -238,7 +269,7 @@ def _prepare(
         tree,
         scratch,
         env,
-        base,
+        dict(base),
         cwd,
         manage,
         verify_env.server_command(project),

@@ -6,7 +6,8 @@ discovery), filled from the project's `.env.example` where it has them, with the
 a generated SECRET_KEY (whatever its variable is called), DEBUG off, ALLOWED_HOSTS naming
 127.0.0.1 and localhost (each written the way the settings parse it: `0` for an int read, hosts
 split on spaces for `.split(" ")`), a throwaway database (an SQLite file in the work folder, or
-the URL the user passed; a note says when fixed settings leave the URL unused), and every
+the URL of the database `fixer.verify_database` made for the run on the server the user named;
+a note says when fixed settings leave the URL unused), and every
 cache, broker, result backend or search service on a closed loopback port. A URL value that
 names any other host is pointed at a closed loopback port too, so a run never contacts anything
 but this machine. The user's `.env` is never read.
@@ -277,6 +278,15 @@ def fixed_sqlite(db: Database) -> bool:
     )
 
 
+def database_url_used(project: ProjectModel, database_url: str) -> bool:
+    """Whether a run's settings take `database_url` (a URL variable, or DB_HOST & co); not when
+    they fix DATABASES, or fix it to SQLite."""
+    db = _database(project, settings_variables(project))
+    return db.kind in ("url", "piecewise") and not (
+        fixed_sqlite(db) and not database_url.lower().startswith("sqlite")
+    )
+
+
 def database_url_note(db: Database, database_url: str | None) -> str | None:
     """Why `--database-url` is not used, when it is not: never ignored silently."""
     if not database_url or db.kind == "url":
@@ -415,8 +425,15 @@ def mentions_probes(source_root: Path) -> bool:
     return False
 
 
-def build_env(project: ProjectModel, sqlite_path: Path, database_url: str | None = None) -> RunEnv:
-    """The project's variables for a verify run (see the module docstring)."""
+def build_env(
+    project: ProjectModel,
+    sqlite_path: Path,
+    database_url: str | None = None,
+    shown_url: str | None = None,
+) -> RunEnv:
+    """The project's variables for a verify run (see the module docstring). `shown_url` is
+    the database URL the reviewer's commands name, when the run uses another (a scratch
+    database made from it, `fixer.verify_database`)."""
     variables = settings_variables(project)
     example = read_example(project.root)
     db = _database(project, variables)
@@ -447,14 +464,15 @@ def build_env(project: ProjectModel, sqlite_path: Path, database_url: str | None
             )
     db_values, _ = database_values(db, sqlite_path, database_url)
     values.update(db_values)
+    shown_db = database_values(db, sqlite_path, shown_url)[0] if shown_url else db_values
     url_note = database_url_note(db, database_url)
     if url_note:
         notes.append(url_note)
     db.network = bool(
         database_url and not database_url.lower().startswith("sqlite") and not fixed_sqlite(db)
     )
-    if database_url:
-        password = urlsplit(database_url).password
+    for url in (database_url, shown_url):
+        password = urlsplit(url).password if url else None
         if password:
             secret_values.append(password)
             secret_values.append(unquote(password))
@@ -487,7 +505,11 @@ def build_env(project: ProjectModel, sqlite_path: Path, database_url: str | None
             continue
         # quoted like every value: a bare <...> would be a redirection to the shell
         if name in db_values and database_url and urlsplit(database_url).password:
-            env.shown[name] = shlex.quote(mask_secret(value, env.secrets, "<password>"))
+            env.shown[name] = shlex.quote(
+                mask_secret(shown_db.get(name, value), env.secrets, "<password>")
+            )
+        elif name in db_values and shown_url:
+            env.shown[name] = shlex.quote(shown_db.get(name, value))
         elif _SECRET_NAME.search(name) and value and value in env.secrets:
             env.shown[name] = shlex.quote("<" + name.lower() + ">")
         else:

@@ -77,6 +77,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "fixer.verify_process",
             "fixer.verify_install",
             "fixer.verify_run",
+            "fixer.verify_database",
         ),
     ),
     (
