@@ -103,6 +103,10 @@ class Result:
     # the variables of environment reads whose default changed: a value like the old default
     # in .env.example would switch production back to it
     new_defaults: list[str] = field(default_factory=list)
+    # setting -> the environment variable its read names, where it is not the setting's name
+    variables: dict[str, str] = field(default_factory=dict)
+    # (setting, line) set only inside a block (if/try/with) and left as the author wrote it
+    conditional: list[tuple[str, int]] = field(default_factory=list)
 
 
 def health_pattern(path: str) -> str:
@@ -322,6 +326,7 @@ class DeploySecurity(ModuleLevelCommand):
         # the variable is unset, so the default changes and the variable keeps its name
         self._vars[name] = var
         self.result.new_defaults.append(var)
+        self.result.variables[name] = var
         return True
 
     def _plan(
@@ -335,6 +340,7 @@ class DeploySecurity(ModuleLevelCommand):
     ) -> None:
         if nested:
             # set inside `if`/`try`: the author chose per case; an insecure literal is reported
+            self.result.conditional.append((name, self.line_of(nested[0])))
             for small in [*nested, *(s for _, s in top)]:
                 if self._insecure(name, small, test):
                     self.result.left.append(

@@ -193,6 +193,14 @@ class SettingValues(EnvReads):
         """SECRET_KEY = env(X, default=None / "") -> env(X): a missing key fails at start,
         not later with an empty key (Django refuses it) or warning W009."""
         value = updated.value
+        fallback: Any = None
+        if isinstance(value, cst.BooleanOperation) and isinstance(value.operator, cst.Or):
+            # `os.environ.get("SECRET_KEY") or None` / `... or "dev-key"`: an unset or empty
+            # variable gives the right side, which is no key (None, "") or a committed one
+            ok, fallback = cst_tools.literal(value.right)
+            if not ok or not (fallback is None or isinstance(fallback, str)):
+                return updated
+            value = value.left
         if not isinstance(value, cst.Call):
             return updated
         parts = env_parts(value)
@@ -204,7 +212,8 @@ class SettingValues(EnvReads):
         var = parts[1]
         args = [a for a in value.args if a.value is not parts[2]]
         args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
-        self.add_variable(EnvVariable(var, SECRET_KEY_COMMENT, "", None, True, True))
+        # a committed fallback key moves to the untracked .env, like a literal SECRET_KEY
+        self.add_variable(EnvVariable(var, SECRET_KEY_COMMENT, "", fallback or None, True, True))
         for variable in self.result.variables:
             if variable.name == var:
                 variable.comment = SECRET_KEY_COMMENT

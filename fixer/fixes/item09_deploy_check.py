@@ -50,11 +50,50 @@ def fix(ctx: FixContext) -> None:
             if variable is not None and not variable.secret:
                 # optional now, and safe when unset: no example value to copy into production
                 variable.example, variable.required = "", False
+        if rel == production:
+            ctx.notes.extend(_https_notes(rel, result))
         code = result.code
         if rel == production:
             code = _pin_auto_field(ctx, code)
         if code != source:
             ctx.write(rel, code, 9)
+
+
+#: what each setting turns on in production, for the note on plain-HTTP deployments
+HTTPS_ONLY = {
+    "SECURE_SSL_REDIRECT": "redirects plain HTTP to HTTPS",
+    "SESSION_COOKIE_SECURE": "sends the session cookie over HTTPS only",
+    "CSRF_COOKIE_SECURE": "sends the CSRF cookie over HTTPS only",
+    "SECURE_HSTS_SECONDS": "tells browsers to use only HTTPS for a year (HSTS)",
+}
+
+
+def _https_notes(rel: str, result: deploy_security.Result) -> list[str]:
+    """What the new production defaults change for a site served over plain HTTP, and a proxy
+    header the settings set only under a condition (the redirect then loops behind a proxy)."""
+    changed = [name for name in HTTPS_ONLY if name in {n for n, _ in result.rewritten}]
+    notes = []
+    if changed:
+        off = [
+            f"{result.variables.get(name, name)}={0 if name == 'SECURE_HSTS_SECONDS' else False}"
+            for name in changed
+        ]
+        notes.append(
+            f"{rel}: with DEBUG off, the site now {_and([HTTPS_ONLY[n] for n in changed])}; a "
+            f"deployment served over plain HTTP must set {_and(off)} in its environment"
+        )
+    conditional = dict(result.conditional)
+    if "SECURE_SSL_REDIRECT" in changed and "SECURE_PROXY_SSL_HEADER" in conditional:
+        notes.append(
+            f"{rel}: SECURE_PROXY_SSL_HEADER is set only under a condition (line "
+            f"{conditional['SECURE_PROXY_SSL_HEADER']}): behind a TLS proxy that condition "
+            "must hold, or Django takes every request for plain HTTP and redirects it again"
+        )
+    return notes
+
+
+def _and(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def _fix_debug_and_key(ctx: FixContext) -> None:

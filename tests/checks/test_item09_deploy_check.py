@@ -745,6 +745,8 @@ def test_apply_gives_strtobool_cookie_reads_a_safe_default_and_no_unsafe_example
         ROOT_URLCONF = "mysite.urls"
         SESSION_COOKIE_SECURE = bool(strtobool(os.environ.get("SESSION_COOKIE_SECURE", "False")))
         CSRF_COOKIE_SECURE = bool(strtobool(os.getenv("CSRF_COOKIE_SECURE") or "False"))
+        if os.environ.get("BEHIND_PROXY"):
+            SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
         """
     )
     write_tree(
@@ -771,3 +773,15 @@ def test_apply_gives_strtobool_cookie_reads_a_safe_default_and_no_unsafe_example
     assert "COOKIE_SECURE=False" not in example
     summary = {s.item: s for s in result.items}
     assert summary[9].status == "fixed"
+    # what the new defaults change for a plain-HTTP deployment, and the proxy header's condition
+    notes = [n for n in result.context.notes if "HTTP" in n]
+    assert notes == [
+        "mysite/settings.py: with DEBUG off, the site now redirects plain HTTP to HTTPS, sends "
+        "the session cookie over HTTPS only, sends the CSRF cookie over HTTPS only and tells "
+        "browsers to use only HTTPS for a year (HSTS); a deployment served over plain HTTP must "
+        "set SECURE_SSL_REDIRECT=False, SESSION_COOKIE_SECURE=False, CSRF_COOKIE_SECURE=False "
+        "and SECURE_HSTS_SECONDS=0 in its environment",
+        "mysite/settings.py: SECURE_PROXY_SSL_HEADER is set only under a condition (line 20): "
+        "behind a TLS proxy that condition must hold, or Django takes every request for plain "
+        "HTTP and redirects it again",
+    ]

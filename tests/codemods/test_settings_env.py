@@ -1207,6 +1207,33 @@ def test_int_float_bool_wrappers_cast_literal_defaults() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("read", "dev_value"),
+    [
+        ('os.environ.get("SECRET_KEY") or None', None),
+        ('os.getenv("SECRET_KEY") or ""', None),
+        ('os.environ.get("SECRET_KEY") or "dev-only-key-0123456789"', "dev-only-key-0123456789"),
+    ],
+)
+def test_secret_key_read_or_a_fallback_becomes_required(read: str, dev_value) -> None:
+    # an unset key gave None, "" (Django then refuses to start, later) or a committed key
+    result = check(
+        f"""\
+        from .base import *  # noqa: F403
+        import os
+
+        SECRET_KEY = {read}
+        """,
+        """\
+        from .base import *  # noqa: F403
+
+        SECRET_KEY = env("SECRET_KEY")
+        """,
+    )
+    key = next(v for v in result.variables if v.name == "SECRET_KEY")
+    assert (key.required, key.secret, key.dev_value) == (True, True, dev_value)
+
+
 def test_strtobool_reads_become_env_bool() -> None:
     # distutils is gone in Python 3.12: its import goes with the last use
     result = check(
