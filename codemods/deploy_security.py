@@ -30,6 +30,7 @@ from codemods.cst_tools import (
     describe,
     literal,
     module_statements,
+    parse_module,
     prepend_element,
     string_code,
 )
@@ -484,7 +485,7 @@ def transform(
     filter header unless told to (security.W006, W007): both are set.
     Never raises on odd input: unparsable source comes back unchanged with a `left` entry."""
     try:
-        module = cst.parse_module(source)
+        module = parse_module(source)
     except cst.ParserSyntaxError as error:
         return Result(
             source, left=[("<module>", error.raw_line, f"not valid Python: {error.message}")]

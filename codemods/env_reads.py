@@ -56,8 +56,14 @@ class EnvReads(ModuleLevelCommand):
         self.current_setting: str | None = None  # the setting whose assignment is being visited
         # the setting being assigned and the dict keys inside it, to name where a secret was
         self._setting_name: str | None = None
-        self._setting_line = 0
+        self._setting_node: cst.Assign | None = None
         self._keys: list[str] = []
+
+    @property
+    def _setting_line(self) -> int:
+        # asked for a secret's assignment only: positions cost a code generation of the
+        # module up to the node, not worth paying for every assignment
+        return self.line_of(self._setting_node) if self._setting_node is not None else 0
 
     def visit_If(self, node: cst.If) -> bool:
         self.block_depth += 1
@@ -440,7 +446,7 @@ class EnvReads(ModuleLevelCommand):
         target = node.targets[0].target if len(node.targets) == 1 else None
         # where a secret being read is assigned, for "Secrets to rotate"
         self._setting_name = target.value if isinstance(target, cst.Name) else None
-        self._setting_line = self.line_of(node)
+        self._setting_node = node
         if not self.depth and isinstance(target, cst.Name):
             self.current_setting = target.value
         return True
