@@ -13,6 +13,8 @@ from typing import Any, TypeVar
 import libcst as cst
 import libcst.matchers as m
 
+from codemods import piece_parse
+
 _EOL = cst.TrailingWhitespace()  # a line end without a comment
 AnyAssign = TypeVar("AnyAssign", cst.Assign, cst.AnnAssign)
 Container = TypeVar("Container", cst.Dict, cst.List, cst.Tuple, cst.Set)
@@ -26,11 +28,12 @@ def parse_module(source: str) -> cst.Module:
     often read the same text in turn (item 9's two rewrites of a settings module, when the
     first leaves it as it was); a LibCST tree is immutable and a parse depends on the text
     alone, so the tree is the same one a new parse would give. One tree is kept, so a long
-    module's tree outlives its passes by one parse at most."""
+    module's tree outlives its passes by one parse at most. A new text is parsed in pieces,
+    again only where it differs from the last (`piece_parse`)."""
     tree = _PARSED.get(source)
     if tree is None:
         _PARSED.clear()
-        tree = cst.parse_module(source)
+        tree = piece_parse.parse_module(source)
         _PARSED[source] = tree
     return tree
 
