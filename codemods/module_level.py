@@ -77,11 +77,24 @@ def _quote_kind(literal: str) -> int:
     return (2 if triple else 0) + (0 if body.startswith("'") else 1)
 
 
-@lru_cache(maxsize=16)
 def _counts_of_text(source: str) -> QuoteCounts | None:
+    scanned = _scan_strings(source)
+    return scanned[0] if scanned is not None else None
+
+
+def string_tokens(source: str) -> tuple[str, ...] | None:
+    """The plain string literals of the module parsed from `source` (its SimpleString nodes),
+    as written; None where the tokens cannot be trusted to be those nodes."""
+    scanned = _scan_strings(source)
+    return scanned[1] if scanned is not None else None
+
+
+@lru_cache(maxsize=8)
+def _scan_strings(source: str) -> tuple[QuoteCounts, tuple[str, ...]] | None:
     # one tokenize pass instead of a walk over the parsed tree; None where the tokens cannot
     # be trusted to be the tree's SimpleString nodes
     counts = [0, 0, 0, 0]
+    strings: list[str] = []
     new_fstrings = sys.version_info >= (3, 12)  # f-strings are split into their own tokens
     try:
         for token in tokenize.generate_tokens(io.StringIO(source).readline):
@@ -98,9 +111,10 @@ def _counts_of_text(source: str) -> QuoteCounts | None:
                     return None
                 continue
             counts[_quote_kind(token.string)] += 1
+            strings.append(token.string)
     except (tokenize.TokenError, SyntaxError, IndentationError):
         return None
-    return QuoteCounts(*counts)
+    return QuoteCounts(*counts), tuple(strings)
 
 
 def quote_counts(module: cst.Module, source: str | None = None) -> QuoteCounts:
