@@ -15,7 +15,7 @@ from __future__ import annotations
 import ast
 import gc
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -351,23 +351,24 @@ _ENSURED_MAX = 8  # a run asks about one module a few times in a row
 _LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 
 
-def ensure_env(source: str, plan: Plan) -> str:
+def ensure_env(source: str, plan: Plan, tree: Callable[[], ast.Module | None] | None = None) -> str:
     """Create or import `env` in a module whose code uses it without binding it (after other
-    codemods added `env.int(...)` and the like); nothing else changes."""
+    codemods added `env.int(...)` and the like); nothing else changes. `tree`, where the
+    caller keeps the module's parsed `ast` tree, gives it (else it is parsed here)."""
     key = (source, plan.env_source, plan.config, plan.dotenv_parents)
     code = _ENSURED.get(key)
     if code is None:
-        code = _ensure_env(source, plan)
+        code = _ensure_env(source, plan, tree)
         if len(_ENSURED) >= _ENSURED_MAX:
             _ENSURED.pop(next(iter(_ENSURED)))
         _ENSURED[key] = code
     return code
 
 
-def _ensure_env(source: str, plan: Plan) -> str:
+def _ensure_env(source: str, plan: Plan, tree: Callable[[], ast.Module | None] | None) -> str:
     if re.search(r"\benv\b", source) is None:
         return source  # no name `env` at all
-    if _nothing_to_ensure(source, plan.env_source == "inherited"):
+    if _nothing_to_ensure(source, plan.env_source == "inherited", tree):
         return source
     module = parse_module(source)
     if not m.findall(module, m.Name("env")):
@@ -380,20 +381,24 @@ def _ensure_env(source: str, plan: Plan) -> str:
     return command.transform_module(module).code
 
 
-def _nothing_to_ensure(source: str, inherited: bool) -> bool:
+def _nothing_to_ensure(
+    source: str, inherited: bool, given: Callable[[], ast.Module | None] | None = None
+) -> bool:
     """True when a scan of the module's top level shows `ensure_env` would return it unchanged:
     `env` is bound there the way `SettingsToEnv.visit_Module` recognises (or a star import
     brings it), and no import of os, decouple or environs has lost its last use, so no import
     is removed. False whenever the scan cannot tell: the full pass decides then."""
-    enabled = gc.isenabled()
-    gc.disable()  # the tree's nodes hold no cycles: no collection while they are made
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return False
-    finally:
-        if enabled:
-            gc.enable()
+    tree = given() if given is not None else None
+    if tree is None:
+        enabled = gc.isenabled()
+        gc.disable()  # the tree's nodes hold no cycles: no collection while they are made
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return False
+        finally:
+            if enabled:
+                gc.enable()
     aliases: dict[str, str] = {}
     bound = inherited
     cleanup: list[str] = []  # the names the imports the pass may remove bind
