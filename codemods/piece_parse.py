@@ -37,6 +37,8 @@ WHOLE_BELOW = 4 * MIN_PIECE  # a shorter module is parsed whole
 _PICK = 8  # about one possible cut in this many is taken
 _CLAUSES = ("else", "elif", "except", "finally", "case")
 _pieces: dict[str, cst.Module] = {}  # the pieces of the last module parsed in pieces
+# the last module joined from pieces, and its pieces' texts with their statement counts
+_last: tuple[cst.Module, list[tuple[str, int]]] | None = None
 
 
 def parse_module(source: str) -> cst.Module:
@@ -64,12 +66,30 @@ def parse_module(source: str) -> cst.Module:
         return cst.parse_module(source)
     _pieces.clear()
     _pieces.update(kept)
+    global _last
+    _last = (module, [(text, len(tree.body)) for text, tree in zip(texts, trees, strict=True)])
     return module
+
+
+def pieces_of(module: cst.Module) -> list[tuple[str, list[cst.BaseStatement]]] | None:
+    """For the module this parsed last in pieces: each piece's text with its statements (a
+    statement's code is part of its piece's text: a piece holds the whole lines of its
+    statements). None for any other module."""
+    if _last is None or _last[0] is not module:
+        return None
+    out: list[tuple[str, list[cst.BaseStatement]]] = []
+    start = 0
+    for text, count in _last[1]:
+        out.append((text, list(module.body[start : start + count])))
+        start += count
+    return out
 
 
 def forget() -> None:
     """Drop the pieces kept from the last parse."""
+    global _last
     _pieces.clear()
+    _last = None
 
 
 def split(source: str) -> list[str]:

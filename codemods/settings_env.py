@@ -23,6 +23,7 @@ import libcst.matchers as m
 from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 
+from codemods import piece_parse
 from codemods.cst_tools import literal, parse_module
 from codemods.env_calls import ENV_METHODS, EnvVariable
 from codemods.module_level import normalised_imports, quote_counts
@@ -67,6 +68,7 @@ class SettingsToEnv(SettingValues):
     def __init__(self, context: CodemodContext, plan: Plan) -> None:
         super().__init__(context, plan, Result(""))
         self._blocked: str | None = None  # why this module must not be converted
+        self._silent: frozenset[int] = frozenset()  # statements known to name no Plan.only
 
     # -- what the module imports ----------------------------------------------------------------
     def visit_Module(self, node: cst.Module) -> bool:
@@ -126,13 +128,42 @@ class SettingsToEnv(SettingValues):
             self.environs_env = False
         return True
 
+    def transform_module_impl(self, tree: cst.Module) -> cst.Module:
+        self._silent = self._silent_statements(tree)
+        try:
+            return super().transform_module_impl(tree)
+        finally:
+            self._silent = frozenset()
+
     def skip_statement(self, statement: cst.BaseStatement) -> bool:
         # Plan.only: the reads outside those settings stay as they are, so a top-level
         # statement whose text does not name one of them has nothing to rewrite
         if self.plan.only is None:
             return False
+        if id(statement) in self._silent:
+            return True
         code = cst.Module([]).code_for_node(statement)
-        return not any(re.search(rf"\b{re.escape(name)}\b", code) for name in self.plan.only)
+        return not self._names_one(code)
+
+    def _names_one(self, text: str) -> bool:
+        assert self.plan.only is not None
+        return any(re.search(rf"\b{re.escape(name)}\b", text) for name in self.plan.only)
+
+    def _silent_statements(self, tree: cst.Module) -> frozenset[int]:
+        """The statements of pieces (`piece_parse`) whose text names none of Plan.only: their
+        own code, part of that text between line ends, names none either, so no code is
+        generated to look."""
+        if self.plan.only is None:
+            return frozenset()
+        pieces = piece_parse.pieces_of(tree)
+        if pieces is None:
+            return frozenset()
+        return frozenset(
+            id(statement)
+            for text, statements in pieces
+            if not self._names_one(text)
+            for statement in statements
+        )
 
     # -- settings assignments ---------------------------------------------------------------------
     def leave_SimpleStatementLine(self, original, updated):

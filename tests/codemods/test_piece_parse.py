@@ -9,7 +9,14 @@ from textwrap import dedent
 import libcst as cst
 import pytest
 
-from codemods import piece_parse
+from codemods import (
+    conn_max_age,
+    cst_tools,
+    deploy_security,
+    installed_apps,
+    piece_parse,
+    settings_env,
+)
 from tests.test_deep_stack import statements
 
 
@@ -163,4 +170,38 @@ def test_a_long_settings_module_and_its_rewrites() -> None:
     edited = source.replace("DEBUG = True", 'DEBUG = env.bool("DEBUG", default=False)')
     edited = edited.replace("FEATURE_2000 = ", "# a comment\nFEATURE_2000 = ")
     _same_as_whole(edited)
+    piece_parse.forget()
+
+
+def _rewrites(source: str) -> list[object]:
+    """What every settings codemod makes of `source`, the results whole."""
+    cst_tools._PARSED.clear()  # no tree of the other way of parsing
+    only = settings_env.Plan(only=frozenset({"DEBUG", "SECRET_KEY"}))
+    return [
+        vars(settings_env.transform(source, settings_env.Plan())),
+        vars(settings_env.transform(source, only)),
+        vars(conn_max_age.transform(source)),
+        vars(deploy_security.transform(source)),
+        vars(
+            installed_apps.transform(
+                source, app="common.apps.CommonConfig", middleware="common.middleware.Health"
+            )
+        ),
+        settings_env.ensure_env(source.replace("import os", "import os\nX = env"), only),
+    ]
+
+
+@pytest.mark.slow
+def test_codemods_on_a_module_in_pieces_give_what_they_give_on_a_whole_parse(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    source = statements(5000).replace(
+        "FEATURE_12 = os", "# DEBUG is read below\nDEBUG = os.environ.get('DEBUG')\nFEATURE_12 = os"
+    )
+    rewritten = [source, settings_env.transform(source, settings_env.Plan()).code]
+    piece_parse.forget()
+    in_pieces = [_rewrites(text) for text in rewritten]
+    monkeypatch.setattr(piece_parse, "WHOLE_BELOW", len(source) * 2)
+    whole = [_rewrites(text) for text in rewritten]
+    assert in_pieces == whole
     piece_parse.forget()
