@@ -394,7 +394,7 @@ class DeploySecurity(ModuleLevelCommand):
         middleware may be named in another list). From the literals as the module's text writes
         them: one without a backslash has its text for value, so only a literal that holds
         `value` or an escape is read; a walk of the tree where the text cannot tell."""
-        tokens = string_tokens(self.source) if self.source is not None else None
+        tokens = string_tokens(self.source, self._module) if self.source is not None else None
         if tokens is None:
             strings = _Strings()
             if self._module is not None:

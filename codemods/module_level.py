@@ -37,6 +37,8 @@ from libcst.matchers._decorators import (
 )
 from libcst.metadata import MetadataWrapper
 
+from codemods import piece_parse
+
 _MATCHER_ATTRS = (
     VISIT_POSITIVE_MATCHER_ATTR,
     VISIT_NEGATIVE_MATCHER_ATTR,
@@ -77,20 +79,37 @@ def _quote_kind(literal: str) -> int:
     return (2 if triple else 0) + (0 if body.startswith("'") else 1)
 
 
-def _counts_of_text(source: str) -> QuoteCounts | None:
-    scanned = _scan_strings(source)
+def _counts_of_text(source: str, module: cst.Module | None = None) -> QuoteCounts | None:
+    scanned = _scan(source, module)
     return scanned[0] if scanned is not None else None
 
 
-def string_tokens(source: str) -> tuple[str, ...] | None:
-    """The plain string literals of the module parsed from `source` (its SimpleString nodes),
+def string_tokens(source: str, module: cst.Module | None = None) -> tuple[str, ...] | None:
+    """The plain string literals of `module`, parsed from `source` (its SimpleString nodes),
     as written; None where the tokens cannot be trusted to be those nodes."""
-    scanned = _scan_strings(source)
+    scanned = _scan(source, module)
     return scanned[1] if scanned is not None else None
 
 
-@lru_cache(maxsize=8)
-def _scan_strings(source: str) -> tuple[QuoteCounts, tuple[str, ...]] | None:
+def _scan(source: str, module: cst.Module | None) -> tuple[QuoteCounts, tuple[str, ...]] | None:
+    # a module parsed in pieces is scanned a piece at a time, each piece's scan remembered: a
+    # piece starts a logical line at indentation 0 (`piece_parse`), so its string tokens are
+    # the whole text's there; where any piece cannot tell, the whole text is scanned
+    pieces = piece_parse.pieces_of(module) if module is not None else None
+    if pieces is not None and "".join(text for text, _ in pieces) == source:
+        scans = [_scan_piece(text) for text, _ in pieces]
+        counts = [0, 0, 0, 0]
+        strings: list[str] = []
+        for scan in scans:
+            if scan is None:
+                return _scan_strings(source)
+            counts = [total + n for total, n in zip(counts, scan[0], strict=True)]
+            strings.extend(scan[1])
+        return QuoteCounts(*counts), tuple(strings)
+    return _scan_strings(source)
+
+
+def _scan_text(source: str) -> tuple[QuoteCounts, tuple[str, ...]] | None:
     # one tokenize pass instead of a walk over the parsed tree; None where the tokens cannot
     # be trusted to be the tree's SimpleString nodes
     counts = [0, 0, 0, 0]
@@ -117,11 +136,16 @@ def _scan_strings(source: str) -> tuple[QuoteCounts, tuple[str, ...]] | None:
     return QuoteCounts(*counts), tuple(strings)
 
 
+# whole modules a few at a time; pieces by the hundred (those of the last modules parsed)
+_scan_strings = lru_cache(maxsize=8)(_scan_text)
+_scan_piece = lru_cache(maxsize=1024)(_scan_text)
+
+
 def quote_counts(module: cst.Module, source: str | None = None) -> QuoteCounts:
     """The string literals of `module` by quote. `source`, the text `module` was parsed from,
     makes it one tokenize pass (remembered for the same text) instead of a walk of the tree."""
     if source is not None:
-        counts = _counts_of_text(source)
+        counts = _counts_of_text(source, module)
         if counts is not None:
             return counts
     counter = _QuoteCounter()

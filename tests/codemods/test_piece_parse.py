@@ -14,6 +14,7 @@ from codemods import (
     cst_tools,
     deploy_security,
     installed_apps,
+    module_level,
     piece_parse,
     settings_env,
 )
@@ -205,3 +206,25 @@ def test_codemods_on_a_module_in_pieces_give_what_they_give_on_a_whole_parse(
     whole = [_rewrites(text) for text in rewritten]
     assert in_pieces == whole
     piece_parse.forget()
+
+
+@pytest.mark.usefixtures("every_cut")
+@pytest.mark.parametrize("name", ["mixed quotes", "f-string with quotes inside"])
+def test_string_literals_read_a_piece_at_a_time_are_the_whole_texts(name: str) -> None:
+    source = dedent(
+        """\
+        A = 'single'
+        B = "double"
+        C = '''triple'''
+        D = b"bytes"
+        E = f"{A}"
+        """
+    )
+    if name == "f-string with quotes inside":
+        source += "F = f\"{'nested'}\"\n"
+    tree = piece_parse.parse_module(source)
+    assert piece_parse.pieces_of(tree) is not None
+    assert module_level.string_tokens(source, tree) == module_level.string_tokens(source)
+    assert module_level.quote_counts(tree, source) == module_level.quote_counts(
+        cst.parse_module(source), source
+    )
