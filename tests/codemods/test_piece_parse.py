@@ -8,6 +8,7 @@ from textwrap import dedent
 
 import libcst as cst
 import pytest
+from libcst.metadata import MetadataWrapper, PositionProvider
 
 from codemods import (
     conn_max_age,
@@ -228,3 +229,36 @@ def test_string_literals_read_a_piece_at_a_time_are_the_whole_texts(name: str) -
     assert module_level.quote_counts(tree, source) == module_level.quote_counts(
         cst.parse_module(source), source
     )
+
+
+class _Tops(cst.CSTVisitor):
+    """Every node of a module with the top-level statement it is in."""
+
+    def __init__(self, module: cst.Module) -> None:
+        self.tops = {id(statement) for statement in module.body}
+        self.top: cst.CSTNode | None = None
+        self.nodes: list[tuple[cst.CSTNode, cst.CSTNode | None]] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if id(node) in self.tops:
+            self.top = node
+        self.nodes.append((node, self.top))
+        return True
+
+
+@pytest.mark.usefixtures("every_cut")
+@pytest.mark.parametrize("name", SHAPES)
+def test_positions_found_from_a_piece_are_libcsts(name: str) -> None:
+    source = dedent(SHAPES[name])
+    tree = piece_parse.parse_module(source)
+    pieces = piece_parse.pieces_of(tree)
+    if pieces is None:
+        return  # parsed whole (no cut, or one that fails): StartPositions serves it as before
+    wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
+    expected = wrapper.resolve(PositionProvider)
+    tops = _Tops(tree)
+    tree.visit(tops)
+    positions = module_level.PiecePositions(tree, pieces)
+    for node, top in reversed(tops.nodes):  # the last first: no piece before it is generated
+        want = expected[node].start
+        assert positions.start(node, top) == (want.line, want.column)
