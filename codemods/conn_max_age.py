@@ -26,6 +26,7 @@ from codemods.cst_tools import (
     is_multiline,
     literal,
     module_statements,
+    parse_module,
     string_code,
 )
 from codemods.module_level import ModuleLevelCommand, preferred_quote
@@ -348,7 +349,7 @@ def transform(source: str, *, conn_max_age: int = 60, health_checks: bool = True
     health_checks, CONN_HEALTH_CHECKS = True to every database alias of one settings module.
     Never raises on odd input: unparsable source comes back unchanged with a `left` entry."""
     try:
-        module = cst.parse_module(source)
+        module = parse_module(source)
     except cst.ParserSyntaxError as error:
         return Result(
             source, left=[("<module>", error.raw_line, f"not valid Python: {error.message}")]

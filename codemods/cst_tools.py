@@ -13,14 +13,72 @@ from typing import Any, TypeVar
 import libcst as cst
 import libcst.matchers as m
 
+from codemods import piece_parse
+
 _EOL = cst.TrailingWhitespace()  # a line end without a comment
 AnyAssign = TypeVar("AnyAssign", cst.Assign, cst.AnnAssign)
 Container = TypeVar("Container", cst.Dict, cst.List, cst.Tuple, cst.Set)
 
 
+_PARSED: dict[str, cst.Module] = {}  # parse_module's last tree, by its text
+
+
+def parse_module(source: str) -> cst.Module:
+    """`cst.parse_module(source)`, remembered for the last text parsed. Codemods of one run
+    often read the same text in turn (item 9's two rewrites of a settings module, when the
+    first leaves it as it was); a LibCST tree is immutable and a parse depends on the text
+    alone, so the tree is the same one a new parse would give. One tree is kept, so a long
+    module's tree outlives its passes by one parse at most. A new text is parsed in pieces,
+    again only where it differs from the last (`piece_parse`)."""
+    tree = _PARSED.get(source)
+    if tree is None:
+        _PARSED.clear()
+        tree = piece_parse.parse_module(source)
+        _PARSED[source] = tree
+    return tree
+
+
+# expressions `ast.literal_eval` refuses whatever is inside them (a call is refused unless it is
+# `set()`, an operator unless it signs a number or joins a complex one)
+_NEVER_LITERAL = (
+    cst.Attribute,
+    cst.Await,
+    cst.BooleanOperation,
+    cst.Comparison,
+    cst.DictComp,
+    cst.FormattedString,
+    cst.GeneratorExp,
+    cst.IfExp,
+    cst.Lambda,
+    cst.ListComp,
+    cst.NamedExpr,
+    cst.SetComp,
+    cst.Subscript,
+    cst.Yield,
+)
+
+
+def _never_literal(node: cst.BaseExpression) -> bool:
+    if isinstance(node, _NEVER_LITERAL):
+        return True
+    if isinstance(node, cst.Call):
+        return not (m.matches(node.func, m.Name("set")) and not node.args)
+    if isinstance(node, cst.BinaryOperation):
+        return not isinstance(node.operator, cst.Add | cst.Subtract)
+    if isinstance(node, cst.UnaryOperation):
+        return isinstance(node.operator, cst.Not | cst.BitInvert)
+    return False
+
+
 def literal(node: cst.BaseExpression) -> tuple[bool, Any]:
     """(True, value) when node is a Python literal, else (False, None)."""
+    if _never_literal(node):
+        return False, None  # what the code generation and the parse below would conclude
     try:
+        if type(node) is cst.SimpleString:
+            # its code is its value in the parentheses and comments around it, which change
+            # nothing the parser reads: no code generation for the commonest literal
+            return True, ast.literal_eval(node.value)
         return True, ast.literal_eval(cst.Module([]).code_for_node(node))
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         return False, None

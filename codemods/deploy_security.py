@@ -31,10 +31,11 @@ from codemods.cst_tools import (
     describe,
     literal,
     module_statements,
+    parse_module,
     prepend_element,
     string_code,
 )
-from codemods.module_level import ModuleLevelCommand, preferred_quote
+from codemods.module_level import ModuleLevelCommand, preferred_quote, string_tokens
 
 SECURITY_MIDDLEWARE = "django.middleware.security.SecurityMiddleware"
 XFRAME_MIDDLEWARE = "django.middleware.clickjacking.XFrameOptionsMiddleware"
@@ -260,7 +261,7 @@ class DeploySecurity(ModuleLevelCommand):
         self.result = Result("")
         self._quote = '"'
         self.depth = 0
-        self._strings: set[str] = set()
+        self._module: cst.Module | None = None  # the module visited, for `_has_string`
         self._middleware_name = "MIDDLEWARE"
         #: Assign/AnnAssign node -> new value, for in-place rewrites
         self._replace: dict[cst.CSTNode, cst.BaseExpression] = {}
@@ -274,9 +275,7 @@ class DeploySecurity(ModuleLevelCommand):
     # -- what the module sets ----------------------------------------------------------------------
     def visit_Module(self, node: cst.Module) -> bool:
         self._quote = preferred_quote(node, self.source)
-        strings = _Strings()
-        node.visit(strings)
-        self._strings = strings.values
+        self._module = node
         top: dict[str, list[tuple[int, cst.BaseSmallStatement]]] = {}
         nested: dict[str, list[cst.BaseSmallStatement]] = {}
         debug_index: int | None = None
@@ -438,7 +437,7 @@ class DeploySecurity(ModuleLevelCommand):
         name = self._middleware_name
         line = self.line_of(original)
         value = updated.value
-        missing = [m for m in (SECURITY_MIDDLEWARE, XFRAME_MIDDLEWARE) if m not in self._strings]
+        missing = [m for m in (SECURITY_MIDDLEWARE, XFRAME_MIDDLEWARE) if not self._has_string(m)]
         if not isinstance(value, cst.List | cst.Tuple) or (
             isinstance(value, cst.Tuple) and not value.lpar
         ):
@@ -465,6 +464,24 @@ class DeploySecurity(ModuleLevelCommand):
             )
         self.result.rewritten.append((name, line))
         return updated.with_changes(value=value)
+
+    def _has_string(self, value: str) -> bool:
+        """`value` is the value of a plain string literal somewhere in the module (the
+        middleware may be named in another list). From the literals as the module's text writes
+        them: one without a backslash has its text for value, so only a literal that holds
+        `value` or an escape is read; a walk of the tree where the text cannot tell."""
+        tokens = string_tokens(self.source, self._module) if self.source is not None else None
+        if tokens is None:
+            strings = _Strings()
+            if self._module is not None:
+                self._module.visit(strings)
+            return value in strings.values
+        for token in tokens:
+            if value in token or "\\" in token:
+                ok, found = literal(cst.SimpleString(token))
+                if ok and found == value:
+                    return True
+        return False
 
     # -- the appended block ------------------------------------------------------------------------
     def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
@@ -560,7 +577,7 @@ def transform(
     filter header unless told to (security.W006, W007): both are set.
     Never raises on odd input: unparsable source comes back unchanged with a `left` entry."""
     try:
-        module = cst.parse_module(source)
+        module = parse_module(source)
     except cst.ParserSyntaxError as error:
         return Result(
             source, left=[("<module>", error.raw_line, f"not valid Python: {error.message}")]

@@ -60,10 +60,18 @@ class EnvReads(ModuleLevelCommand):
         self.current_setting: str | None = None  # the setting whose assignment is being visited
         # the setting being assigned and the dict keys inside it, to name where a secret was
         self._setting_name: str | None = None
-        self._setting_line = 0
+        self._setting_node: cst.Assign | None = None
+        # result.variables by name, as far as indexed (`_variable_named`)
+        self._by_name: tuple[list[EnvVariable], int, dict[str, EnvVariable]] | None = None
         self._keys: list[str] = []
         # distutils' strtobool was rewritten away: its import goes when nothing else uses it
         self.strtobool_imported = False
+
+    @property
+    def _setting_line(self) -> int:
+        # asked for a secret's assignment only: positions cost a code generation of the
+        # module up to the node, not worth paying for every assignment
+        return self.line_of(self._setting_node) if self._setting_node is not None else 0
 
     def visit_If(self, node: cst.If) -> bool:
         self.block_depth += 1
@@ -490,7 +498,7 @@ class EnvReads(ModuleLevelCommand):
         target = node.targets[0].target if len(node.targets) == 1 else None
         # where a secret being read is assigned, for "Secrets to rotate"
         self._setting_name = target.value if isinstance(target, cst.Name) else None
-        self._setting_line = self.line_of(node)
+        self._setting_node = node
         if not self.depth and isinstance(target, cst.Name):
             self.current_setting = target.value
         return True
@@ -500,16 +508,29 @@ class EnvReads(ModuleLevelCommand):
         return self.plan.only is not None and self.current_setting not in self.plan.only
 
     def add_variable(self, variable: EnvVariable) -> None:
-        for existing in self.result.variables:
-            if existing.name == variable.name:
-                if existing.dev_value is None and variable.dev_value is not None:
-                    existing.dev_value = variable.dev_value
-                existing.secret = existing.secret or variable.secret
-                existing.required = existing.required or variable.required
-                if not existing.setting and variable.setting:
-                    existing.setting = variable.setting
-                    existing.setting_line = variable.setting_line
-                if variable.example and not existing.example:
-                    existing.example = variable.example
-                return
-        self.result.variables.append(variable)
+        existing = self._variable_named(variable.name)
+        if existing is None:
+            self.result.variables.append(variable)
+            return
+        if existing.dev_value is None and variable.dev_value is not None:
+            existing.dev_value = variable.dev_value
+        existing.secret = existing.secret or variable.secret
+        existing.required = existing.required or variable.required
+        if not existing.setting and variable.setting:
+            existing.setting = variable.setting
+            existing.setting_line = variable.setting_line
+        if variable.example and not existing.example:
+            existing.example = variable.example
+
+    def _variable_named(self, name: str) -> EnvVariable | None:
+        """The first of `result.variables` called `name`, through an index of the list (a scan
+        for every read made a module of a thousand reads quadratic). The list only grows: what
+        was appended since the last question is indexed first; another list is indexed anew."""
+        variables = self.result.variables
+        if self._by_name is None or self._by_name[0] is not variables:
+            self._by_name = (variables, 0, {})
+        _, seen, by_name = self._by_name
+        for variable in variables[seen:]:
+            by_name.setdefault(variable.name, variable)
+        self._by_name = (variables, len(variables), by_name)
+        return by_name.get(name)

@@ -27,6 +27,7 @@ from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor
 
 from codemods.app_module import empty_value
+from codemods.cst_tools import parse_module
 from codemods.module_level import ModuleLevelCommand
 
 
@@ -112,7 +113,7 @@ class GuardImportQueries(ModuleLevelCommand):
 def transform(source: str, lines: set[int]) -> Result:
     """Guard the module-level assignments starting on `lines`. Never raises on odd input."""
     try:
-        module = cst.parse_module(source)
+        module = parse_module(source)
     except cst.ParserSyntaxError as error:
         return Result(
             source, left=[("<module>", error.raw_line, f"not valid Python: {error.message}")]

@@ -42,6 +42,7 @@ from codemods.cst_tools import (
     fill_empty,
     literal,
     module_statements,
+    parse_module,
     prepend_element,
     string_code,
 )
@@ -449,7 +450,7 @@ def transform(source: str, *, app: str | None, middleware: str | None = None) ->
     only handles the middleware (a split settings module that defines MIDDLEWARE alone).
     Never raises on odd input: unparsable source comes back unchanged with a `left` entry."""
     try:
-        module = cst.parse_module(source)
+        module = parse_module(source)
     except cst.ParserSyntaxError as error:
         return Result(
             source, left=[("<module>", error.raw_line, f"not valid Python: {error.message}")]

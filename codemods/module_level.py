@@ -37,6 +37,8 @@ from libcst.matchers._decorators import (
 )
 from libcst.metadata import MetadataWrapper
 
+from codemods import piece_parse
+
 _MATCHER_ATTRS = (
     VISIT_POSITIVE_MATCHER_ATTR,
     VISIT_NEGATIVE_MATCHER_ATTR,
@@ -77,11 +79,41 @@ def _quote_kind(literal: str) -> int:
     return (2 if triple else 0) + (0 if body.startswith("'") else 1)
 
 
-@lru_cache(maxsize=16)
-def _counts_of_text(source: str) -> QuoteCounts | None:
+def _counts_of_text(source: str, module: cst.Module | None = None) -> QuoteCounts | None:
+    scanned = _scan(source, module)
+    return scanned[0] if scanned is not None else None
+
+
+def string_tokens(source: str, module: cst.Module | None = None) -> tuple[str, ...] | None:
+    """The plain string literals of `module`, parsed from `source` (its SimpleString nodes),
+    as written; None where the tokens cannot be trusted to be those nodes."""
+    scanned = _scan(source, module)
+    return scanned[1] if scanned is not None else None
+
+
+def _scan(source: str, module: cst.Module | None) -> tuple[QuoteCounts, tuple[str, ...]] | None:
+    # a module parsed in pieces is scanned a piece at a time, each piece's scan remembered: a
+    # piece starts a logical line at indentation 0 (`piece_parse`), so its string tokens are
+    # the whole text's there; where any piece cannot tell, the whole text is scanned
+    pieces = piece_parse.pieces_of(module) if module is not None else None
+    if pieces is not None and "".join(text for text, _ in pieces) == source:
+        scans = [_scan_piece(text) for text, _ in pieces]
+        counts = [0, 0, 0, 0]
+        strings: list[str] = []
+        for scan in scans:
+            if scan is None:
+                return _scan_strings(source)
+            counts = [total + n for total, n in zip(counts, scan[0], strict=True)]
+            strings.extend(scan[1])
+        return QuoteCounts(*counts), tuple(strings)
+    return _scan_strings(source)
+
+
+def _scan_text(source: str) -> tuple[QuoteCounts, tuple[str, ...]] | None:
     # one tokenize pass instead of a walk over the parsed tree; None where the tokens cannot
     # be trusted to be the tree's SimpleString nodes
     counts = [0, 0, 0, 0]
+    strings: list[str] = []
     new_fstrings = sys.version_info >= (3, 12)  # f-strings are split into their own tokens
     try:
         for token in tokenize.generate_tokens(io.StringIO(source).readline):
@@ -98,16 +130,22 @@ def _counts_of_text(source: str) -> QuoteCounts | None:
                     return None
                 continue
             counts[_quote_kind(token.string)] += 1
+            strings.append(token.string)
     except (tokenize.TokenError, SyntaxError, IndentationError):
         return None
-    return QuoteCounts(*counts)
+    return QuoteCounts(*counts), tuple(strings)
+
+
+# whole modules a few at a time; pieces by the hundred (those of the last modules parsed)
+_scan_strings = lru_cache(maxsize=8)(_scan_text)
+_scan_piece = lru_cache(maxsize=1024)(_scan_text)
 
 
 def quote_counts(module: cst.Module, source: str | None = None) -> QuoteCounts:
     """The string literals of `module` by quote. `source`, the text `module` was parsed from,
     makes it one tokenize pass (remembered for the same text) instead of a walk of the tree."""
     if source is not None:
-        counts = _counts_of_text(source)
+        counts = _counts_of_text(source, module)
         if counts is not None:
             return counts
     counter = _QuoteCounter()
@@ -126,7 +164,11 @@ class ModuleLevelCommand(VisitorBasedCodemodCommand):
     # positions are resolved on demand (`line_of`), not before every pass
     METADATA_DEPENDENCIES = ()
     depth = 0
-    _positions: StartPositions | None = None
+    _positions: StartPositions | PiecePositions | None = None
+    # the top-level statements of a module parsed in pieces, and the one being visited: a
+    # position is then generated from its own piece's start (`PiecePositions`)
+    _tops: frozenset[int] = frozenset()
+    _top: cst.BaseStatement | None = None
     # the text the module being transformed was parsed from, when the caller has it: what
     # can be read from the text (`quote_counts`) is, without a walk of the tree
     source: str | None = None
@@ -156,6 +198,8 @@ class ModuleLevelCommand(VisitorBasedCodemodCommand):
     # and the insides of small statements (`x = ...`) for a codemod whose hooks are all on
     # statements (`_collect_hooks`)
     def on_visit(self, node: cst.CSTNode) -> bool:
+        if self._tops and id(node) in self._tops:
+            self._top = node  # type: ignore[assignment]
         if self._skipped and id(node) in self._skipped:
             return False
         name = self._visit_hooks.get(type(node).__name__)
@@ -179,10 +223,14 @@ class ModuleLevelCommand(VisitorBasedCodemodCommand):
 
     def transform_module_impl(self, tree: cst.Module) -> cst.Module:
         self._skipped = frozenset(id(s) for s in tree.body if self.skip_statement(s))
+        if piece_parse.pieces_of(tree) is not None:
+            self._tops = frozenset(id(s) for s in tree.body)
         try:
             return super().transform_module_impl(tree)
         finally:
             self._skipped = frozenset()
+            self._tops = frozenset()
+            self._top = None
 
     def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
         if self._attribute_hooks:
@@ -272,7 +320,14 @@ class ModuleLevelCommand(VisitorBasedCodemodCommand):
             wrapper = self.context.wrapper
             if wrapper is None:
                 return None
-            self._positions = StartPositions(wrapper.module)
+            pieces = piece_parse.pieces_of(wrapper.module)
+            self._positions = (
+                PiecePositions(wrapper.module, pieces)
+                if pieces is not None
+                else StartPositions(wrapper.module)
+            )
+        if isinstance(self._positions, PiecePositions):
+            return self._positions.start(node, self._top)
         return self._positions.start(node)
 
     def line_of(self, node: cst.CSTNode) -> int:
@@ -293,20 +348,27 @@ class StartPositions(CodegenState):
     (a codemod that asks for the line of DATABASES near the top pays for those lines only),
     and only the starts are kept (no end positions, no text)."""
 
-    def __init__(self, module: cst.Module) -> None:
+    def __init__(
+        self,
+        module: cst.Module,
+        parts: tuple[cst.CSTNode, ...] | None = None,
+        first_line: int = 1,
+    ) -> None:
         super().__init__(
             default_indent=module.default_indent, default_newline=module.default_newline
         )
-        self.line = 1
+        self.line = first_line
         self.column = 0
         self.starts: dict[cst.CSTNode, tuple[int, int]] = {}
         self._stack: list[tuple[int, int]] = []
         # Module._codegen, a statement at a time (no generator: it would make a reference
-        # cycle that keeps the whole tree alive until a garbage collection)
-        self._module: cst.Module | None = module
-        self._parts = (*module.header, *module.body, *module.footer)
+        # cycle that keeps the whole tree alive until a garbage collection); `parts`, a run
+        # of the module's top-level parts starting at column 0 of `first_line`, for those only
+        self._module: cst.Module | None = module if parts is None else None
+        self._parts = (*module.header, *module.body, *module.footer) if parts is None else parts
         self._next = 0
-        self.before_codegen(module)
+        if parts is None:
+            self.before_codegen(module)
 
     def start(self, node: cst.CSTNode) -> tuple[int, int] | None:
         while node not in self.starts:
@@ -357,6 +419,50 @@ class StartPositions(CodegenState):
         end_node: cst.CSTNode | None = None,
     ) -> _SyntacticStart:
         return _SyntacticStart(self, node, start_node)
+
+
+class PiecePositions:
+    """Start positions in a module parsed in pieces (`piece_parse`): a piece starts a line at
+    column 0 outside any block, and the lines before it are its predecessors' text, so its
+    statements are generated from its own first line, and a node is found by generating the
+    piece of the top-level statement it is in (given by the caller), not every statement
+    before it. A node found in no such piece is looked for in the whole module."""
+
+    def __init__(
+        self, module: cst.Module, pieces: list[tuple[str, list[cst.BaseStatement]]]
+    ) -> None:
+        self.module = module
+        self.pieces = pieces
+        self.piece_of: dict[int, int] = {}
+        self.first_lines: list[int] = []
+        line = 1
+        for index, (text, statements) in enumerate(pieces):
+            self.first_lines.append(line)
+            for statement in statements:
+                self.piece_of[id(statement)] = index
+            line += text.count("\n")
+        self.states: dict[int, StartPositions] = {}
+        self.whole: StartPositions | None = None
+
+    def start(self, node: cst.CSTNode, top: cst.CSTNode | None) -> tuple[int, int] | None:
+        index = self.piece_of.get(id(node))
+        if index is None and top is not None:
+            index = self.piece_of.get(id(top))
+        if index is not None:
+            state = self.states.get(index)
+            if state is None:
+                statements = tuple(self.pieces[index][1])
+                # the first piece holds the module's header lines before its statements
+                parts = (*self.module.header, *statements) if index == 0 else statements
+                state = self.states[index] = StartPositions(
+                    self.module, parts, self.first_lines[index]
+                )
+            found = state.start(node)
+            if found is not None:
+                return found
+        if self.whole is None:
+            self.whole = StartPositions(self.module)
+        return self.whole.start(node)
 
 
 class _SyntacticStart:

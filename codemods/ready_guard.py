@@ -43,7 +43,7 @@ from codemods.app_module import (
     qualified_name,
     scan_names,
 )
-from codemods.cst_tools import code_of, string_code
+from codemods.cst_tools import code_of, parse_module, string_code
 from codemods.lazy_queries import ImportTimePlanner, LazyPlan, LazyRewrite
 from codemods.module_level import preferred_quote
 
@@ -676,7 +676,7 @@ def transform(
         raise ValueError(f"module_kind must be {APPS!r} or {MODULE!r}, not {module_kind!r}")
     try:
         tree = ast.parse(source)
-        module = cst.parse_module(source)
+        module = parse_module(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError, cst.ParserSyntaxError) as error:
         line = getattr(error, "lineno", None) or getattr(error, "raw_line", None) or 1
         first = str(error).splitlines()[0] if str(error) else type(error).__name__

@@ -30,6 +30,7 @@ from codemods.cst_tools import (
     is_multiline,
     literal,
     module_statements,
+    parse_module,
     separator,
     string_code,
 )
@@ -523,7 +524,7 @@ def transform(
     module's CACHES. Never raises on odd input: unparsable source comes back unchanged with a
     `left` entry."""
     try:
-        module = cst.parse_module(source)
+        module = parse_module(source)
     except cst.ParserSyntaxError as error:
         return Result(
             source, left=[("<module>", error.raw_line, f"not valid Python: {error.message}")]

@@ -13,8 +13,9 @@ imports, and making `env` available: created, imported, or inherited).
 from __future__ import annotations
 
 import ast
+import gc
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -22,7 +23,8 @@ import libcst.matchers as m
 from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 
-from codemods.cst_tools import literal
+from codemods import piece_parse
+from codemods.cst_tools import literal, parse_module
 from codemods.env_calls import ENV_METHODS, EnvVariable
 from codemods.module_level import normalised_imports, quote_counts
 from codemods.setting_values import SettingValues
@@ -66,7 +68,7 @@ class SettingsToEnv(SettingValues):
     def __init__(self, context: CodemodContext, plan: Plan) -> None:
         super().__init__(context, plan, Result(""))
         self._blocked: str | None = None  # why this module must not be converted
-        self._top_lines: list[int] = []  # the line of each top-level statement
+        self._silent: frozenset[int] = frozenset()  # statements known to name no Plan.only
 
     # -- what the module imports ----------------------------------------------------------------
     def visit_Module(self, node: cst.Module) -> bool:
@@ -126,13 +128,42 @@ class SettingsToEnv(SettingValues):
             self.environs_env = False
         return True
 
+    def transform_module_impl(self, tree: cst.Module) -> cst.Module:
+        self._silent = self._silent_statements(tree)
+        try:
+            return super().transform_module_impl(tree)
+        finally:
+            self._silent = frozenset()
+
     def skip_statement(self, statement: cst.BaseStatement) -> bool:
         # Plan.only: the reads outside those settings stay as they are, so a top-level
         # statement whose text does not name one of them has nothing to rewrite
         if self.plan.only is None:
             return False
+        if id(statement) in self._silent:
+            return True
         code = cst.Module([]).code_for_node(statement)
-        return not any(re.search(rf"\b{re.escape(name)}\b", code) for name in self.plan.only)
+        return not self._names_one(code)
+
+    def _names_one(self, text: str) -> bool:
+        assert self.plan.only is not None
+        return any(re.search(rf"\b{re.escape(name)}\b", text) for name in self.plan.only)
+
+    def _silent_statements(self, tree: cst.Module) -> frozenset[int]:
+        """The statements of pieces (`piece_parse`) whose text names none of Plan.only: their
+        own code, part of that text between line ends, names none either, so no code is
+        generated to look."""
+        if self.plan.only is None:
+            return frozenset()
+        pieces = piece_parse.pieces_of(tree)
+        if pieces is None:
+            return frozenset()
+        return frozenset(
+            id(statement)
+            for text, statements in pieces
+            if not self._names_one(text)
+            for statement in statements
+        )
 
     # -- settings assignments ---------------------------------------------------------------------
     def leave_SimpleStatementLine(self, original, updated):
@@ -154,8 +185,7 @@ class SettingsToEnv(SettingValues):
     def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
         self.result.code = ""
         if self.plan.convert and self.plan.config and self.plan.only is None:
-            self._top_lines = [self.line_of(stmt) for stmt in original.body]
-            updated = self._database_url_precedence(updated)
+            updated = self._database_url_precedence(original, updated)
         if not self.uses_env and not self.environs_env:
             return updated
         if not self.plan.keep_imports:
@@ -198,23 +228,29 @@ class SettingsToEnv(SettingValues):
             imports = []
         return self._insert_after_imports(updated, list(block), imports)
 
-    def _database_url_precedence(self, module: cst.Module) -> cst.Module:
+    def _database_url_precedence(self, original: cst.Module, module: cst.Module) -> cst.Module:
         """DATABASES chosen by `if X: ... else: ...` (DEBUG, a flag, sys.argv): whatever branch
         runs, DATABASE_URL names the database when it is set, as the image, the PR's commands
         and the startup probes say. Each alias a branch assigns gets the override after the
         `if` statement, unless a branch already reads a database URL."""
+        body = list(module.body)
+        chosen = m.Assign(targets=[m.AssignTarget(m.Name("DATABASES"))], value=m.Dict())
+        found = {
+            index: assigns
+            for index, stmt in enumerate(body)
+            if isinstance(stmt, cst.If) and (assigns := m.findall(stmt, chosen))
+        }
+        # the code and the positions of the module only where an `if` chooses the databases
+        if not found:
+            return module
         if re.search(r"DATABASE_URL|\benv\.db\(|dj_database_url", module.code):
             return module  # the module reads a database URL already
-        body = list(module.body)
-        lines_of = dict(enumerate(self._top_lines)) if len(self._top_lines) == len(body) else {}
+        top_lines = [self.line_of(stmt) for stmt in original.body]
+        lines_of = dict(enumerate(top_lines)) if len(top_lines) == len(body) else {}
         out: list[cst.BaseStatement] = []
         for index, stmt in enumerate(body):
             out.append(stmt)
-            if not isinstance(stmt, cst.If):
-                continue
-            assigns = m.findall(
-                stmt, m.Assign(targets=[m.AssignTarget(m.Name("DATABASES"))], value=m.Dict())
-            )
+            assigns = found.get(index)
             if not assigns:
                 continue
             aliases: list[str] = []
@@ -327,7 +363,7 @@ def import_aliases(source: str) -> dict[str, str]:
     the module binds it: what `from module import *` hands to the modules that import it."""
     command = SettingsToEnv(CodemodContext(), Plan())
     command.source = source
-    command.visit_Module(cst.parse_module(source))
+    command.visit_Module(parse_module(source))
     aliases = {k: v for k, v in command.aliases.items() if not k.startswith("_")}
     if command.has_env_binding:
         aliases["env"] = "environ.Env()"
@@ -338,7 +374,7 @@ def env_scheme(source: str) -> bool:
     """True when the module binds `env = environ.Env(...)` with a scheme (casts by name)."""
     command = SettingsToEnv(CodemodContext(), Plan())
     command.source = source
-    command.visit_Module(cst.parse_module(source))
+    command.visit_Module(parse_module(source))
     return bool(command.env_has_scheme)
 
 
@@ -350,25 +386,26 @@ _ENSURED_MAX = 8  # a run asks about one module a few times in a row
 _LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 
 
-def ensure_env(source: str, plan: Plan) -> str:
+def ensure_env(source: str, plan: Plan, tree: Callable[[], ast.Module | None] | None = None) -> str:
     """Create or import `env` in a module whose code uses it without binding it (after other
-    codemods added `env.int(...)` and the like); nothing else changes."""
+    codemods added `env.int(...)` and the like); nothing else changes. `tree`, where the
+    caller keeps the module's parsed `ast` tree, gives it (else it is parsed here)."""
     key = (source, plan.env_source, plan.config, plan.dotenv_parents)
     code = _ENSURED.get(key)
     if code is None:
-        code = _ensure_env(source, plan)
+        code = _ensure_env(source, plan, tree)
         if len(_ENSURED) >= _ENSURED_MAX:
             _ENSURED.pop(next(iter(_ENSURED)))
         _ENSURED[key] = code
     return code
 
 
-def _ensure_env(source: str, plan: Plan) -> str:
+def _ensure_env(source: str, plan: Plan, tree: Callable[[], ast.Module | None] | None) -> str:
     if re.search(r"\benv\b", source) is None:
         return source  # no name `env` at all
-    if _nothing_to_ensure(source, plan.env_source == "inherited"):
+    if _nothing_to_ensure(source, plan.env_source == "inherited", tree):
         return source
-    module = cst.parse_module(source)
+    module = parse_module(source)
     if not m.findall(module, m.Name("env")):
         return source
     command = SettingsToEnv(
@@ -379,15 +416,24 @@ def _ensure_env(source: str, plan: Plan) -> str:
     return command.transform_module(module).code
 
 
-def _nothing_to_ensure(source: str, inherited: bool) -> bool:
+def _nothing_to_ensure(
+    source: str, inherited: bool, given: Callable[[], ast.Module | None] | None = None
+) -> bool:
     """True when a scan of the module's top level shows `ensure_env` would return it unchanged:
     `env` is bound there the way `SettingsToEnv.visit_Module` recognises (or a star import
     brings it), and no import of os, decouple or environs has lost its last use, so no import
     is removed. False whenever the scan cannot tell: the full pass decides then."""
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return False
+    tree = given() if given is not None else None
+    if tree is None:
+        enabled = gc.isenabled()
+        gc.disable()  # the tree's nodes hold no cycles: no collection while they are made
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return False
+        finally:
+            if enabled:
+                gc.enable()
     aliases: dict[str, str] = {}
     bound = inherited
     cleanup: list[str] = []  # the names the imports the pass may remove bind
@@ -422,7 +468,7 @@ def _nothing_to_ensure(source: str, inherited: bool) -> bool:
             and isinstance(stmt.value, ast.Call)
         ):
             dotted = _dotted(stmt.value.func)
-            if dotted is None or ast.get_source_segment(source, stmt.value.func) != dotted:
+            if dotted is None or _segment(lines, stmt.value.func) != dotted:
                 return False
             head, _, tail = dotted.partition(".")
             base = aliases.get(head, head if head == "os" else None)
@@ -434,6 +480,19 @@ def _nothing_to_ensure(source: str, inherited: bool) -> bool:
         return False
     code = "".join(rest)
     return all(re.search(rf"(?<![\w.]){re.escape(name)}\b", code) for name in cleanup)
+
+
+def _segment(lines: list[str], node: ast.expr) -> str | None:
+    """`ast.get_source_segment` on the module's lines, split once (it splits the whole module
+    again at every call)."""
+    if node.end_lineno is None or node.end_col_offset is None:
+        return None
+    first, last = node.lineno - 1, node.end_lineno - 1
+    if first == last:
+        return lines[first].encode()[node.col_offset : node.end_col_offset].decode()
+    head = lines[first].encode()[node.col_offset :].decode()
+    tail = lines[last].encode()[: node.end_col_offset].decode()
+    return "".join([head, *lines[first + 1 : last], tail])
 
 
 def _dotted(node: ast.expr) -> str | None:
@@ -452,6 +511,6 @@ def transform(source: str, plan: Plan) -> Result:
     """Rewrite one settings module. Raises libcst.ParserSyntaxError on unparsable input."""
     command = SettingsToEnv(CodemodContext(), plan)
     command.source = source
-    new_module = command.transform_module(cst.parse_module(source))
+    new_module = command.transform_module(parse_module(source))
     command.result.code = new_module.code
     return command.result

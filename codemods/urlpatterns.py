@@ -62,6 +62,7 @@ from codemods.cst_tools import (
     line_break,
     literal,
     opening_whitespace,
+    parse_module,
     prepend_element,
     string_code,
     with_bracket_whitespace,
@@ -846,7 +847,7 @@ def transform(
     another module, which this one cannot see). Never raises on odd input: unparsable source
     comes back unchanged with a `left` entry."""
     try:
-        module = cst.parse_module(source)
+        module = parse_module(source)
     except cst.ParserSyntaxError as error:
         return Result(
             source, left=[("<module>", error.raw_line, f"not valid Python: {error.message}")]

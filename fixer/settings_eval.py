@@ -72,6 +72,34 @@ _ENV_METHOD_CAST = {
 }
 
 
+class _OpenUses:
+    """The reads of a module's `env_uses` no assignment has claimed yet, by file and line, so an
+    assignment finds the reads on its own lines without a scan of every read (which made the
+    evaluation of a long settings module quadratic). The list only grows; the reads appended
+    since the last question are indexed when the next one is asked."""
+
+    def __init__(self, mod: SettingsModule) -> None:
+        self.mod = mod
+        self.seen = 0
+        self.by_path: dict[str, dict[int, list[EnvUse]]] = {}
+
+    def take(self, path: str, first: int, last: int) -> list[EnvUse]:
+        """The unclaimed reads in `path` on lines `first` to `last`; claimed from now on."""
+        uses = self.mod.env_uses
+        for use in uses[self.seen :]:
+            if use.setting is None:
+                self.by_path.setdefault(use.path, {}).setdefault(use.line, []).append(use)
+        self.seen = len(uses)
+        lines = self.by_path.get(path)
+        if not lines:
+            return []
+        if last - first >= len(lines):
+            wanted = [line for line in lines if first <= line <= last]
+        else:
+            wanted = [line for line in range(first, last + 1) if line in lines]
+        return [use for line in wanted for use in lines.pop(line) if use.setting is None]
+
+
 class _Evaluator:
     def __init__(
         self,
@@ -87,6 +115,13 @@ class _Evaluator:
         self._modules: dict[str, Any] = modules if modules is not None else {}
         self.aliases: dict[str, str] = {}
         self.dotted = ""
+        self._open: dict[int, _OpenUses] = {}  # by id of the SettingsModule written
+
+    def _open_uses(self) -> _OpenUses:
+        found = self._open.get(id(self.mod))
+        if found is None or found.mod is not self.mod:
+            found = self._open[id(self.mod)] = _OpenUses(self.mod)
+        return found
 
     # -- module ---------------------------------------------------------------------------------
     def run(self, dotted: str, into: SettingsModule | None = None) -> SettingsModule:
@@ -236,11 +271,9 @@ class _Evaluator:
             )
             self.target.names[target.id] = a
             self.mod.own.append(a)
-            for use in self.mod.env_uses:
-                if use.setting is None and use.path == self.rel and use.line >= stmt.lineno:
-                    end = getattr(stmt, "end_lineno", stmt.lineno) or stmt.lineno
-                    if use.line <= end:
-                        use.setting = target.id
+            end = getattr(stmt, "end_lineno", stmt.lineno) or stmt.lineno
+            for use in self._open_uses().take(self.rel, stmt.lineno, end):
+                use.setting = target.id
         elif isinstance(target, (ast.Tuple, ast.List)):
             values = value if isinstance(value, (list, tuple)) else None
             for i, elt in enumerate(target.elts):

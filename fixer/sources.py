@@ -104,13 +104,20 @@ class TextFile:
     problem: SourceProblem | None = None
     bom: bool = False
     encoding: str = "utf-8"
+    _memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def memo(self, key: str, compute: Callable[[], _T]) -> _T:
+        """What `compute` learns from this file, computed once per content: the same file
+        serves every discovery of the run while its text is unchanged."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
 
 @dataclass
 class PyFile(TextFile):
     _tree: ast.Module | None = field(default=None, repr=False)
     _failed: bool = field(default=False, repr=False)
-    _memo: dict[str, Any] = field(default_factory=dict, repr=False)
     _store: FileStore | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -137,13 +144,6 @@ class PyFile(TextFile):
         """Drop the tree (the next `tree` parses again): a scanner calls it when it holds no
         node of the tree any more, so a large repository's trees are not all alive at once."""
         self._tree = None
-
-    def memo(self, key: str, compute: Callable[[], _T]) -> _T:
-        """What `compute` learns from this file, computed once per content: the same PyFile
-        serves every discovery of the run while the file's text is unchanged."""
-        if key not in self._memo:
-            self._memo[key] = compute()
-        return self._memo[key]
 
 
 def _decode(raw: bytes, python: bool) -> tuple[str | None, SourceProblem | None, bool, str]:

@@ -17,6 +17,7 @@ import importlib
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from types import ModuleType
 from typing import Any
 
@@ -150,14 +151,20 @@ class Selection:
 _SUPPRESS = re.compile(r"#\s*djfix:\s*ignore(?:\[([A-Za-z0-9_, -]+)\])?")
 
 
+@lru_cache(maxsize=4)
+def _lines(text: str) -> list[str]:
+    """The lines of a file that has findings, split once for all of them (never changed)."""
+    return text.splitlines()
+
+
 def _suppressed(project, finding: Finding) -> bool:
     if not finding.path or not finding.line:
         return False
     f = project.cache.already_read(project.root / finding.path)
     text = f.text if f is not None else None
-    if not text:
-        return False
-    lines = text.splitlines()
+    if not text or "djfix" not in text:
+        return False  # no suppression comment anywhere in the file
+    lines = _lines(text)
     if finding.line > len(lines):
         return False
     m = _SUPPRESS.search(lines[finding.line - 1])

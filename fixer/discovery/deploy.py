@@ -17,7 +17,8 @@ def read_deploy_files(model: ProjectModel, walk: Walk) -> None:
         if f.text is None:
             model.deploy_problems.append((f.rel, f.problem.message if f.problem else "unreadable"))
             continue
-        df = parse_dockerfile(f.text, f.rel)
+        # read once per text in a run: nothing changes a parsed Dockerfile or compose file
+        df = f.memo("dockerfile", lambda f=f: parse_dockerfile(f.text or "", f.rel))
         model.dockerfiles.append(df)
         model.deploy_problems.extend((f.rel, p) for p in df.problems)
     for path in walk.compose:
@@ -25,7 +26,7 @@ def read_deploy_files(model: ProjectModel, walk: Walk) -> None:
         if f.text is None:
             model.deploy_problems.append((f.rel, f.problem.message if f.problem else "unreadable"))
             continue
-        cf = parse_compose(f.text, f.rel)
+        cf = f.memo("compose", lambda f=f: parse_compose(f.text or "", f.rel))
         model.compose_files.append(cf)
         model.deploy_problems.extend((f.rel, p) for p in cf.problems)
     for path in walk.procfiles:

@@ -24,6 +24,7 @@ from fixer.django_runner import interpreter_version
 from fixer.fix_context import EnvVar, FixContext, rediscover
 from fixer.fixes.item05_environment import env_plan
 from fixer.settings_values import EnvRef
+from fixer.sources import PyFile
 from fixer.templating import render
 
 DOTENV = ".env"
@@ -123,15 +124,36 @@ def example_for(ref: EnvRef) -> str:
     return text if "\n" not in text else ""
 
 
+def _planned_python(ctx: FixContext, path: Path | None, rel: str, text: str) -> PyFile | None:
+    """The planned text as the rediscoveries of this run read it (its `ast` tree is parsed once
+    for both), or None where the module has no path."""
+    if path is None:
+        return None
+    found = ctx.project.cache.store.planned_file(path, rel, text, python=True)
+    return found if isinstance(found, PyFile) else None
+
+
 def _bind_env(ctx: FixContext) -> None:
     by_rel = {m.rel: m for m in ctx.project.settings_modules.values() if m.rel}
     for change in ctx.changeset.changes():
         mod = by_rel.get(change.rel)
         if mod is None:
             continue
+        planned = _planned_python(ctx, mod.path, change.rel, change.new)
+        parsed_here = planned is not None and not planned.has_tree
         try:
-            code = settings_env.ensure_env(change.new, env_plan(ctx, mod, config=False))
+            code = settings_env.ensure_env(
+                change.new,
+                env_plan(ctx, mod, config=False),
+                (lambda f=planned: f.tree) if planned is not None else None,
+            )
         except cst.ParserSyntaxError:
+            code = None
+        # the tree serves the rediscovery of the same text (the usual case: nothing to add);
+        # a text about to change is not read again, so its tree goes
+        if parsed_here and planned is not None and planned.has_tree and code != change.new:
+            planned.release()
+        if code is None:
             continue
         if code != change.new:
             ctx.packages.add("django-environ")

@@ -198,6 +198,27 @@ def test_middleware_added_elsewhere_counts() -> None:
     )
 
 
+def test_middleware_added_elsewhere_in_any_spelling_counts() -> None:
+    # the literals are read from the text, an escape or a prefix as the parser reads it;
+    # a name only inside an f-string's expression is one the text alone cannot show
+    unchanged(
+        """\
+        MIDDLEWARE = ["django.middleware.common.CommonMiddleware"]
+        MIDDLEWARE.insert(0, u'django.middleware.security.Security\\x4diddleware')
+        NAME = f"{'django.middleware.clickjacking.XFrameOptionsMiddleware'}"
+        MIDDLEWARE += [NAME]
+        """,
+        settings_block=False,
+    )
+    result = transform(
+        'MIDDLEWARE = ["django.middleware.common.CommonMiddleware"]\n'
+        'NOTE = b"django.middleware.security.SecurityMiddleware"\n',
+        debug_defined=True,
+        settings_block=False,
+    )
+    assert "SecurityMiddleware" in result.code.split("NOTE")[0]
+
+
 def test_unparsable_source_is_left() -> None:
     result = unchanged("DEBUG = (\n")
     assert [(setting, line) for setting, line, _ in result.left] == [("<module>", 1)]
