@@ -750,3 +750,59 @@ def test_shape_project_applies_without_djfix_bugs_and_a_second_run_keeps_it(tmp_
     container_files = {"Dockerfile", ".dockerignore", "compose.yaml", "docker-compose.yml"}
     assert [c.rel for c in again.changeset.changes() if c.rel in container_files] == []
     assert [(f.code, f.path) for s in again.items if s.item in (1, 2, 3) for f, _ in s.open] == []
+
+
+HASH_PINNED = "django==5.2 \\\n    --hash=sha256:" + "a" * 64 + "\n    # via -r requirements.in\n"
+REDIS_CACHE = """
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:6379/1",
+    }
+}
+"""
+
+
+def test_hash_pinned_requirements_leave_what_they_cannot_take_to_the_image(tmp_path):
+    """A hash-pinned requirements file (pip-compile --generate-hashes) cannot take gunicorn or
+    django-redis (djfix does not know the hashes of what they install): the builder installs
+    them itself, pinned as djfix declares them, after the hash-checked install, and the notes
+    say so. Item 3 is fixed: the image has the server its CMD runs."""
+    project = make(tmp_path, "pip_tools")
+    root = project.root
+    (root / "requirements.in").write_text("django\n")
+    (root / "requirements.txt").write_text(HASH_PINNED)
+    with (root / "mysite/settings.py").open("a") as settings_file:
+        settings_file.write(REDIS_CACHE)
+    result = plan(discover(root), Selection(), options())
+    assert {"gunicorn", "django-redis"} <= result.context.packages
+    assert result.context.image_installs == {"django-redis": "5.4.0", "gunicorn": "23.0.0"}
+    requirements = result.changeset.read("requirements.txt") or ""
+    assert "gunicorn" not in requirements and "django-redis" not in requirements
+    assert "django-environ==" in requirements  # its hashes are known: it goes in
+    assert "gunicorn" in (result.changeset.read("requirements.in") or "")
+    dockerfile = result.changeset.read("Dockerfile") or ""
+    assert (
+        "RUN pip install --no-cache-dir -r requirements.txt\n"
+        "# requirements.txt pins every package with --hash, and pip refuses such a file if one"
+        " line has\n"
+        "# none: django-redis, gunicorn, which the image needs at run time, could not go into it,"
+        " so they\n"
+        "# are installed here, pinned, without hash checking. To fold them in (django-redis,"
+        " gunicorn are\n"
+        "# declared in requirements.in), run:\n"
+        "#   pip-compile --generate-hashes requirements.in\n"
+        "# then delete this step; the venv's own installers go out after it\n"
+        "RUN pip install --no-cache-dir django-redis==5.4.0 gunicorn==23.0.0 \\\n"
+        "    && python -m pip uninstall -y pip setuptools wheel\n"
+    ) in dockerfile
+    assert (
+        "requirements.txt pins every package with --hash, and a line without one would make pip"
+        " refuse the whole file: django-redis, gunicorn could not be added to it; the Dockerfile"
+        " installs django-redis==5.4.0, gunicorn==23.0.0 itself, in a step after the"
+        " hash-checked install; django-redis, gunicorn are declared in requirements.in: re-run"
+        " `pip-compile --generate-hashes requirements.in` to pin them with hashes, then delete"
+        " that Dockerfile step"
+    ) in result.context.notes
+    assert [s.status for s in result.items if s.item == 3] == ["fixed"]
+    assert not result.bugs

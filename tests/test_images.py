@@ -85,12 +85,6 @@ NOT_BUILT: dict[str, str] = {
         " image's non-root user cannot create the file, so /health answers 503 (its images"
         " build)"
     ),
-    "split_fragments": (
-        "hash-pinned requirements.txt (pip-compile --generate-hashes): djfix adds gunicorn to"
-        " requirements.in but cannot add it to the hashed file (pip's hash mode wants every"
-        " dependency hashed), says so in its notes, and the image's CMD needs it until"
-        " `pip-compile --generate-hashes` is run again"
-    ),
 }
 #: projects built only with DJFIX_BUILD_ALL_IMAGES=1 (CI time: a project costs 1-2 minutes of
 #: builds): their images have the shape of one built in every run (gunicorn on a WSGI module,

@@ -17,9 +17,12 @@ import json
 import posixpath
 import re
 import shlex
+import textwrap
 from dataclasses import dataclass, field
 from typing import Any
 
+from codemods.dependencies.declare import add_packages
+from codemods.dependencies.requirement import Package, base_name
 from fixer import rule_codes
 from fixer.analysis.app_server import channels_bundles_daphne
 from fixer.analysis.dockerignore import dockerignore_lets_in
@@ -27,10 +30,10 @@ from fixer.analysis.image import api_image, image_parts
 from fixer.analysis.static import static_backend
 from fixer.analysis.variables import build_environment, placeholder
 from fixer.fix_context import FixContext, rediscover
-from fixer.fixes import item01_carry
+from fixer.fixes import envfiles, item01_carry
 from fixer.fixes.item04_compose import fix_compose_files
 from fixer.parsers.commands import server_commands
-from fixer.project import ProjectModel
+from fixer.project import ProjectModel, normalise_package
 from fixer.templating import render as render_template
 
 #: the first line of every generated Dockerfile: a later run recognises its own file
@@ -115,6 +118,12 @@ class ContainerSpec:
     #: the venv's own installers, removed once the dependencies are in (setuptools stays when
     #: the project declares it: pkg_resources at run time)
     installers: list[str] = field(default_factory=list)
+    #: packages the image needs that the hash-pinned requirements file it installs cannot take:
+    #: installed pinned, in a step after the hash-checked install ("name==version")
+    outside_hashes: list[str] = field(default_factory=list)
+    #: that file, and the pip-tools input it is compiled from ("" when there is none)
+    hashed_file: str = ""
+    hashed_source: str = ""
 
     @property
     def healthcheck_json(self) -> str:
@@ -144,9 +153,46 @@ class ContainerSpec:
 
     @property
     def install_commands(self) -> list[str]:
-        if not self.installers:
+        """The install step's commands (the venv's installers out last, unless the step for the
+        packages outside the hashes follows)."""
+        if not self.installers or self.outside_hashes:
             return self.install
-        return [*self.install, "python -m pip uninstall -y " + " ".join(self.installers)]
+        return [*self.install, self.uninstall_installers]
+
+    @property
+    def outside_hashes_commands(self) -> list[str]:
+        if not self.outside_hashes:
+            return []
+        install = "pip install --no-cache-dir " + " ".join(self.outside_hashes)
+        return [install, self.uninstall_installers] if self.installers else [install]
+
+    @property
+    def outside_hashes_comment(self) -> list[str]:
+        """Why the step exists and how to fold it into the hash-pinned file, as comment lines."""
+        names = [pin.split("==")[0] for pin in self.outside_hashes]
+        what = ", ".join(names)
+        many = len(names) > 1
+        them, they_are = ("them", "they are") if many else ("it", "it is")
+        why = (
+            f"{self.hashed_file} pins every package with --hash, and pip refuses such a file if "
+            f"one line has none: {what}, which the image needs at run time, could not go into "
+            f"it, so {they_are} installed here, pinned, without hash checking. To fold {them} in"
+        )
+        if self.hashed_source:
+            declared = "are" if many else "is"
+            why += f" ({what} {declared} declared in {self.hashed_source}), run:"
+            command = f"pip-compile --generate-hashes {self.hashed_source}"
+        else:
+            why += f", add {them} to the file {self.hashed_file} is compiled from and run:"
+            command = "pip-compile --generate-hashes"
+        then = "then delete this step" + (
+            "; the venv's own installers go out after it" if self.installers else ""
+        )
+        return [*_comment(why), f"#   {command}", *_comment(then)]
+
+    @property
+    def uninstall_installers(self) -> str:
+        return "python -m pip uninstall -y " + " ".join(self.installers)
 
     @property
     def build_env_lines(self) -> list[str]:
@@ -175,6 +221,10 @@ class ContainerSpec:
     @property
     def cmd_json(self) -> str:
         return json.dumps(self.cmd)
+
+
+def _comment(text: str) -> list[str]:
+    return textwrap.wrap(text, 98, initial_indent="# ", subsequent_indent="# ")
 
 
 # -- decisions ------------------------------------------------------------------------------------
@@ -540,6 +590,8 @@ def spec(project: ProjectModel, options: dict[str, Any] | None = None) -> Contai
     notes.extend(carried.notes)
     if manager == "none":
         notes.append("no dependency file was found: the builder installs nothing")
+    needed = [*server_packages, *(options.get("runtime-packages") or ())]
+    hashed_file, outside = _outside_hashes(project, manager, files, needed, options)
     build_env = {
         "DJANGO_SETTINGS_MODULE": project.production_module or project.settings_module,
         "SECRET_KEY": "build-only-not-secret",
@@ -572,12 +624,56 @@ def spec(project: ProjectModel, options: dict[str, Any] | None = None) -> Contai
         collects_static=_collects_static(project),
         files=choice.files,
         installers=_installers(project, manager),
+        outside_hashes=[f"{p.name}=={p.pin}" for p in outside],
+        hashed_file=hashed_file if outside else "",
+        hashed_source=_compiled_from(project, hashed_file) if outside else "",
         assets=[text for _, text in carried.assets],
         node_image=(carried.node_image or NODE_IMAGE) if carried.node else "",
         assets_packages=_download_packages(carried.download_tools),
         compilemessages=carried.compilemessages,
         runtime_env=carried.env,
     )
+
+
+def _outside_hashes(
+    project: ProjectModel, manager: str, files: list[str], needed: list[str], options: dict
+) -> tuple[str, list[Package]]:
+    """(the requirements file the image installs, the packages of `needed` it lacks and cannot
+    take): the same edit the dependency plan makes, tried on that file. A hash-pinned file
+    takes only the packages whose hashes djfix knows; the image installs the others itself."""
+    if manager not in ("requirements", "pip-tools") or not files or not needed:
+        return "", []
+    declared = {
+        req.name
+        for source in project.dependency_sources
+        for req in source.packages
+        if req.rel in files
+    }
+    missing = sorted({n for n in needed if normalise_package(base_name(n)) not in declared})
+    if not missing:
+        return "", []
+    # the dependency plan writes into the file that names Django
+    target = next(
+        (
+            req.rel
+            for source in project.dependency_sources
+            for req in source.packages
+            if req.name == "django" and req.rel in files
+        ),
+        files[0],
+    )
+    text = project.cache.text(project.root / target).text
+    if text is None:
+        return "", []
+    packages = envfiles.packages_to_declare(project, missing, options)
+    result = add_packages("requirements", text, packages, path=target)
+    return target, [n.package for n in result.not_added]
+
+
+def _compiled_from(project: ProjectModel, rel: str) -> str:
+    """The pip-tools input a compiled requirements file comes from, where the project has it."""
+    source = rel[: -len(".txt")] + ".in" if rel.endswith(".txt") else ""
+    return source if source and project.cache.text(project.root / source).text is not None else ""
 
 
 def _download_packages(tools: list[str]) -> list[str]:
@@ -751,6 +847,13 @@ def ensure_container(ctx: FixContext, item: int) -> None:
     options = dict(ctx.options)
     # the variable table: what the settings plans made required (planned settings show most)
     options["container-build-env"] = sorted(v.name for v in ctx.env_vars.values() if v.required)
+    # what the plans declare for run time: a hash-pinned file that cannot take one of them
+    # leaves it to a step of the image's own
+    options["runtime-packages"] = sorted(ctx.packages)
+    s = spec(planned, options)
+    for pin in s.outside_hashes:
+        name, version = pin.split("==", 1)
+        ctx.image_installs[name] = version
     files = render(planned, options)
     for rel, text in files.items():
         if rel == "Dockerfile" or ctx.changeset.read(rel) is None or rel.startswith("README"):
