@@ -806,3 +806,18 @@ def test_hash_pinned_requirements_leave_what_they_cannot_take_to_the_image(tmp_p
     ) in result.context.notes
     assert [s.status for s in result.items if s.item == 3] == ["fixed"]
     assert not result.bugs
+
+
+def test_gunicorn_before_21_keeps_setuptools_in_the_image(tmp_path):
+    """Django 1.11 with no Python named gets gunicorn 19.10 (the last for Python 2 and 3.4),
+    which imports pkg_resources when it starts: the venv keeps setuptools."""
+    root = copy_project(tmp_path, "legacy_single")
+    result = plan(discover(root), Selection(), options())
+    assert "gunicorn==19.10.0" in (result.changeset.read("requirements.txt") or "")
+    dockerfile = result.changeset.read("Dockerfile") or ""
+    assert "    && python -m pip uninstall -y pip wheel\n" in dockerfile
+    # the project as applied (gunicorn pinned in its requirements) renders the same step
+    for change in result.changeset.changes():
+        (root / change.rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / change.rel).write_text(change.new, encoding="utf-8")
+    assert container.render(discover(root))["Dockerfile"] == dockerfile

@@ -22,8 +22,10 @@ mysqlclient built from source, the Alpine/uvicorn image carried over):
 - the final stage has no compiler, no *-dev package and no pip cache, and runs as a numeric
   non-root user.
 
-Every image is built on the one stand-in Python, 3.11, whatever Python the Dockerfile names; a
-project that cannot run there is in NOT_BUILT with the reason, and skipped saying so. A build costs
+Every image is built on the stand-in Python 3.11, whatever Python the Dockerfile names, except
+python:3.7 (an old Django's, legacy_single's), built on the stand-in Python 3.7 (pyenv's build of
+this machine, tests/container_base.sh; skipped, saying so, where it is missing); a project that
+cannot run there is in NOT_BUILT with the reason, and skipped saying so. A build costs
 one to two minutes (vfs storage, 2 cores): the projects whose image has the shape of another one
 (SAME_SHAPE, each with what is its own) are skipped saying so unless DJFIX_BUILD_ALL_IMAGES=1.
 Skipped, with the reason printed, when buildah, podman or a stand-in base is missing.
@@ -54,6 +56,10 @@ from tests.conftest import PROJECTS
 from tests.test_runtime_projects import environment, free_port
 
 PYTHON_BASE = os.environ.get("STANDIN_PYTHON_IMAGE", "localhost/standin-python:3.11-slim")
+#: stand-in bases for the Pythons a Dockerfile names that 3.11 cannot stand in for
+PYTHON_BASES = {
+    "3.7": os.environ.get("STANDIN_PYTHON37_IMAGE", "localhost/standin-python:3.7-slim"),
+}
 NGINX_BASE = os.environ.get("STANDIN_NGINX_IMAGE", "localhost/standin-nginx:bookworm")
 NODE_BASE = os.environ.get("STANDIN_NODE_IMAGE", "localhost/standin-node:bookworm")
 STORAGE = ["--storage-driver", "vfs"]
@@ -74,11 +80,6 @@ def project_names() -> list[str]:
 CASES = sorted([*project_names(), "deploy_ready" + GENERATED])
 #: projects whose images are not built here, with the reason (the shape it names)
 NOT_BUILT: dict[str, str] = {
-    "legacy_single": (
-        "old Django: Django 1.11 needs the python:3.7 image its Dockerfile names; the only"
-        " stand-in Python base is 3.11, where Django 1.11 cannot be imported (the collections"
-        " ABC aliases it imports were removed in Python 3.10)"
-    ),
     "class_settings": (
         "settings djfix reports as not fixed (the class ATLAS_ENV names is copied into"
         " globals()): DATABASES stays SQLite at BASE_DIR/db.sqlite3, inside the image, where the"
@@ -243,8 +244,11 @@ def case_project(case: str, workdir: Path) -> Path:
 
 def build_args(repo: Path) -> dict[str, str]:
     """The stand-in bases for the base-image arguments the Dockerfile declares."""
-    declared = re.findall(r"^ARG\s+(\w+)", (repo / "Dockerfile").read_text(), flags=re.MULTILINE)
-    bases = {"PYTHON_IMAGE": PYTHON_BASE, "NGINX_IMAGE": NGINX_BASE, "NODE_IMAGE": NODE_BASE}
+    dockerfile = (repo / "Dockerfile").read_text()
+    declared = re.findall(r"^ARG\s+(\w+)", dockerfile, flags=re.MULTILINE)
+    named = re.search(r"^ARG\s+PYTHON_IMAGE=python:(\d+\.\d+)", dockerfile, flags=re.MULTILINE)
+    python = PYTHON_BASES.get(named[1], PYTHON_BASE) if named else PYTHON_BASE
+    bases = {"PYTHON_IMAGE": python, "NGINX_IMAGE": NGINX_BASE, "NODE_IMAGE": NODE_BASE}
     return {arg: base for arg, base in bases.items() if arg in declared}
 
 

@@ -623,7 +623,7 @@ def spec(project: ProjectModel, options: dict[str, Any] | None = None) -> Contai
         manifest=_manifest_storage(project),
         collects_static=_collects_static(project),
         files=choice.files,
-        installers=_installers(project, manager),
+        installers=_installers(project, manager, options),
         outside_hashes=[f"{p.name}=={p.pin}" for p in outside],
         hashed_file=hashed_file if outside else "",
         hashed_source=_compiled_from(project, hashed_file) if outside else "",
@@ -682,10 +682,29 @@ def _download_packages(tools: list[str]) -> list[str]:
     return sorted({*tools, "ca-certificates"})
 
 
-def _installers(project: ProjectModel, manager: str) -> list[str]:
+def _installers(project: ProjectModel, manager: str, options: dict[str, Any]) -> list[str]:
     if manager == "uv":
         return []  # uv syncs into a venv made without pip
-    return [n for n in ("pip", "setuptools", "wheel") if n == "pip" or not project.has_package(n)]
+    keep = {n for n in ("setuptools", "wheel") if project.has_package(n)}
+    if _gunicorn_major(project, options) in range(21):
+        keep.add("setuptools")  # gunicorn before 21 imports pkg_resources when it starts
+    return [n for n in ("pip", "setuptools", "wheel") if n not in keep]
+
+
+def _gunicorn_major(project: ProjectModel, options: dict[str, Any]) -> int | None:
+    """The major version of the gunicorn the image installs where the dependencies hold it to
+    one (`==19.10.0`, `<20`), or the pin djfix declares; None when unknown or unbounded."""
+    req = project.packages.get("gunicorn")
+    if req is not None:
+        pinned = re.search(r"==\s*(\d+)", req.spec)
+        below = re.search(r"<\s*(\d+)", req.spec)
+        if pinned:
+            return int(pinned[1])
+        return int(below[1]) - 1 if below else None
+    if "gunicorn" in (options.get("runtime-packages") or ()):
+        (package,) = envfiles.packages_to_declare(project, ["gunicorn"], options)
+        return int(package.pin.split(".")[0])
+    return None
 
 
 def _collects_static(project: ProjectModel) -> bool:
