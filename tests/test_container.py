@@ -821,3 +821,80 @@ def test_gunicorn_before_21_keeps_setuptools_in_the_image(tmp_path):
         (root / change.rel).parent.mkdir(parents=True, exist_ok=True)
         (root / change.rel).write_text(change.new, encoding="utf-8")
     assert container.render(discover(root))["Dockerfile"] == dockerfile
+
+
+def test_committed_static_root_stays_in_the_build_context(tmp_path):
+    """STATIC_ROOT committed with a front-end build's output and its manifest: the generated
+    .dockerignore keeps it, and collectstatic's manifest keeps the committed entries."""
+    from tests.test_apply_projects import copy_into_git
+
+    root = copy_into_git("containers/committed_static", tmp_path)
+    result = plan(discover(root), Selection(), options())
+    ignored = (result.changeset.read(".dockerignore") or "").splitlines()
+    assert "static" not in ignored
+    assert "# static (STATIC_ROOT) is committed: collectstatic adds to its files" in ignored
+    dockerfile = result.changeset.read("Dockerfile") or ""
+    assert (
+        "RUN cp /app/static/staticfiles.json /tmp/committed-staticfiles.json \\\n"
+        "    && DJANGO_SETTINGS_MODULE=tally.settings \\\n"
+    ) in dockerfile
+    assert (
+        "       python manage.py collectstatic --noinput \\\n"
+        "    && python -c 'import json, sys; old, new = (json.load(open(p)) for p in"
+        ' sys.argv[1:]); new["paths"] = {**old.get("paths", {}), **new.get("paths", {})};'
+        ' json.dump(new, open(sys.argv[2], "w"))\' /tmp/committed-staticfiles.json'
+        " /app/static/staticfiles.json\n"
+    ) in dockerfile
+    assert not result.bugs
+
+
+def test_static_root_not_committed_stays_ignored(tmp_path):
+    root = copy_project(tmp_path, "piecewise_engine")
+    files = container.render(discover(root))
+    assert "staticfiles" in files[".dockerignore"].splitlines()
+    assert "committed-staticfiles" not in files["Dockerfile"]
+
+
+def test_existing_dockerignore_lets_committed_static_root_back_in(tmp_path):
+    from tests.test_apply_projects import copy_into_git
+
+    root = copy_into_git("containers/committed_static", tmp_path)
+    (root / ".dockerignore").write_text(".git\n.env\nstatic/\n")
+    subprocess.run(["git", "-C", str(root), "add", "-A"], check=True)
+    subprocess.run(
+        ["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "i"],
+        check=True,
+    )
+    result = plan(discover(root), Selection(), options())
+    assert result.changeset.read(".dockerignore") == (
+        ".git\n.env\nstatic/\n\n"
+        "# djfix: STATIC_ROOT is committed (collected files no app ships): collectstatic adds to"
+        " it\n!static\n!static/**\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "excluded"),
+    [
+        ("static\n", True),
+        ("/static/\n", True),
+        ("static/**\n", True),
+        ("*\n!static\n", False),
+        ("static\n!static\n", False),
+        ("staticfiles\n", False),
+        ("# static\n", False),
+    ],
+)
+def test_dockerignore_excludes_a_folder(text, excluded):
+    assert dockerignore.dockerignore_excludes(text, "static") is excluded
+
+
+def test_merged_manifest_keeps_committed_entries():
+    from fixer.analysis.static import merged_manifest
+
+    committed = '{"paths": {"a.css": "a.1.css", "b.css": "b.1.css"}, "version": "1.1"}'
+    collected = '{"paths": {"b.css": "b.2.css"}, "version": "1.1", "hash": "h"}'
+    assert merged_manifest(committed, collected) == (
+        '{"paths": {"a.css": "a.1.css", "b.css": "b.2.css"}, "version": "1.1", "hash": "h"}'
+    )
+    assert merged_manifest("not json", collected) is None

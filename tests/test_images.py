@@ -112,6 +112,9 @@ FULL_CHECKS = {
     # mysqlclient built from source in the builder, its client library alone in the final stage
     "manage_subfolder": "libmariadb3",
 }
+#: projects that commit collected files no app ships (STATIC_ROOT in git, with a front-end
+#: build's output and the manifest): the page that links one, and the file
+COMMITTED_STATIC = {"containers/committed_static": ("/", "ledger/css/app.54a10dd82aea.css")}
 # the file served where a project collects it (every project with django.contrib.admin does)
 COLLECTED = "admin/css/base.css"
 # what the api's environment takes from the host test environment
@@ -680,3 +683,30 @@ def test_final_stage_has_no_build_tools(built):
         " -print; ls -A /root/.cache 2>/dev/null; true",
     )
     assert caches.stdout == ""
+
+
+@pytest.mark.container
+@pytest.mark.parametrize("built", sorted(COMMITTED_STATIC), indirect=True)
+def test_committed_static_output_reaches_both_images(
+    built, fresh_database, search_stand_in, monkeypatch, tmp_path
+):
+    """Collected files only the repository holds (its STATIC_ROOT, committed with a front-end
+    build's output) are in the build context: the api renders the page that links one (its
+    manifest names the hashed file, no "Missing staticfiles manifest entry"), and the static
+    image serves it as committed."""
+    page, rel = COMMITTED_STATIC[built.name]
+    committed = (PROJECTS / built.name / "static" / rel).read_bytes()
+    port, wanted = api_port(built)
+    wanted |= api_environment(built, fresh_database, search_stand_in, monkeypatch)
+    volumes = api_database(built, wanted, tmp_path)
+    with run_image(built.api, wanted, volumes) as running:
+        status, body, _ = get(
+            f"http://127.0.0.1:{port}{page}", "example.com", running, time.monotonic() + 90
+        )
+        assert status == 200, body.decode(errors="replace")[-2000:] + running.output()
+        assert f'href="/static/{rel}"' in body.decode()
+    with run_image(built.static, {}) as running:
+        status, body, _ = get(
+            f"http://127.0.0.1:80/static/{rel}", "localhost", running, time.monotonic() + 30
+        )
+    assert (status, body) == (200, committed)

@@ -23,11 +23,11 @@ from typing import Any
 
 from codemods.dependencies.declare import add_packages
 from codemods.dependencies.requirement import Package, base_name
-from fixer import rule_codes
+from fixer import git, rule_codes
 from fixer.analysis.app_server import channels_bundles_daphne
-from fixer.analysis.dockerignore import dockerignore_lets_in
+from fixer.analysis.dockerignore import dockerignore_excludes, dockerignore_lets_in
 from fixer.analysis.image import api_image, image_parts
-from fixer.analysis.static import static_backend
+from fixer.analysis.static import MANIFEST, static_backend
 from fixer.analysis.variables import build_environment, placeholder
 from fixer.fix_context import FixContext, rediscover
 from fixer.fixes import envfiles, item01_carry
@@ -102,6 +102,11 @@ class ContainerSpec:
     notes: list[str] = field(default_factory=list)
     #: the static storage keeps a manifest the app reads at runtime
     manifest: bool = False
+    #: STATIC_ROOT is committed (collected files no app ships, a front-end build's output): the
+    #: build context keeps it, and collectstatic adds to it
+    committed_static: bool = False
+    #: ... with the manifest the static storage reads: the collected one keeps its entries
+    committed_manifest: bool = False
     #: collectstatic exists (django.contrib.staticfiles installed, or djfix cannot tell)
     collects_static: bool = True
     #: project files the server choice needs ({repository path: text})
@@ -210,9 +215,23 @@ class ContainerSpec:
     @property
     def static_ignore(self) -> str:
         """The local STATIC_ROOT, relative to the build context."""
-        folder = self.static_root[len("/app/") :] if self.static_root.startswith("/app/") else ""
-        folder = folder or "staticfiles"
-        return f"{self.manage_dir}/{folder}" if self.manage_dir else folder
+        return static_folder(self.static_root, self.manage_dir)
+
+    @property
+    def manifest_path(self) -> str:
+        return f"{self.static_root}/{MANIFEST}"
+
+    @property
+    def merge_manifest(self) -> str:
+        """A command that puts the committed manifest's entries (saved at /tmp) that collectstatic
+        did not write again into the collected manifest (as fixer.analysis.static's
+        merged_manifest, which verify uses)."""
+        code = (
+            "import json, sys; old, new = (json.load(open(p)) for p in sys.argv[1:]);"
+            ' new["paths"] = {**old.get("paths", {}), **new.get("paths", {})};'
+            ' json.dump(new, open(sys.argv[2], "w"))'
+        )
+        return f"python -c {shlex.quote(code)} {COMMITTED_MANIFEST} {self.manifest_path}"
 
     @property
     def code_source(self) -> str:
@@ -228,6 +247,29 @@ def _comment(text: str) -> list[str]:
 
 
 # -- decisions ------------------------------------------------------------------------------------
+
+
+#: where the collectstatic stage keeps a committed manifest while collectstatic writes its own
+COMMITTED_MANIFEST = "/tmp/committed-staticfiles.json"
+
+
+def static_folder(static_root: str, manage_dir: str) -> str:
+    """STATIC_ROOT in the image (/app/...) as a path of the build context."""
+    folder = static_root[len("/app/") :] if static_root.startswith("/app/") else ""
+    folder = folder or "staticfiles"
+    return f"{manage_dir}/{folder}" if manage_dir else folder
+
+
+def committed_static(project: ProjectModel, static_root: str) -> tuple[bool, bool]:
+    """(the project commits files in STATIC_ROOT, it commits the manifest there): a front-end
+    build whose output is committed only as collected files needs them in the image."""
+    root = project.root
+    folder = static_folder(static_root, manage_dir(project))
+    if not (root / folder).is_dir() or not git.is_repository(root):
+        return False, False
+    if not git.is_tracked(root, folder):
+        return False, False
+    return True, git.is_tracked(root, f"{folder}/{MANIFEST}")
 
 
 def python_version(project: ProjectModel) -> str:
@@ -591,6 +633,7 @@ def spec(project: ProjectModel, options: dict[str, Any] | None = None) -> Contai
     if manager == "none":
         notes.append("no dependency file was found: the builder installs nothing")
     needed = [*server_packages, *(options.get("runtime-packages") or ())]
+    committed = committed_static(project, static_root)
     hashed_file, outside = _outside_hashes(project, manager, files, needed, options)
     build_env = {
         "DJANGO_SETTINGS_MODULE": project.production_module or project.settings_module,
@@ -621,6 +664,8 @@ def spec(project: ProjectModel, options: dict[str, Any] | None = None) -> Contai
         server_packages=server_packages,
         notes=notes,
         manifest=_manifest_storage(project),
+        committed_static=committed[0],
+        committed_manifest=committed[1] and _manifest_storage(project),
         collects_static=_collects_static(project),
         files=choice.files,
         installers=_installers(project, manager, options),
@@ -753,6 +798,7 @@ def render(project: ProjectModel, options: dict[str, Any] | None = None) -> dict
         "db_kind": db_kind,
         "environment": environment,
         "readme_heading": README_HEADING,
+        "committed_manifest": COMMITTED_MANIFEST,
     }
     out = {
         "Dockerfile": render_template("docker/Dockerfile.jinja", **context),
@@ -874,6 +920,7 @@ def ensure_container(ctx: FixContext, item: int) -> None:
         name, version = pin.split("==", 1)
         ctx.image_installs[name] = version
     files = render(planned, options)
+    let_committed_static_in(ctx, s)
     for rel, text in files.items():
         if rel == "Dockerfile" or ctx.changeset.read(rel) is None or rel.startswith("README"):
             ctx.write(rel, text, item)
@@ -906,7 +953,26 @@ def fix_dockerignore(ctx: FixContext) -> None:
         lines.append(path)
         if path == ".env":
             lines += [".env.*", "!.env.example"]
-    block = DOCKERIGNORE_BLOCK + "\n".join(lines) + "\n"
+    _append_block(ctx, text, DOCKERIGNORE_BLOCK + "\n".join(lines) + "\n")
+
+
+STATIC_BLOCK = (
+    "# djfix: STATIC_ROOT is committed (collected files no app ships): collectstatic adds to it\n"
+)
+
+
+def let_committed_static_in(ctx: FixContext, spec: ContainerSpec) -> None:
+    """An existing .dockerignore that keeps a committed STATIC_ROOT out of the generated image's
+    build lets it back in: the collectstatic stage adds to its files."""
+    text = ctx.changeset.read(".dockerignore")
+    if text is None or not spec.committed_static:
+        return
+    folder = spec.static_ignore
+    if dockerignore_excludes(text, folder):
+        _append_block(ctx, text, STATIC_BLOCK + f"!{folder}\n!{folder}/**\n")
+
+
+def _append_block(ctx: FixContext, text: str, block: str) -> None:
     separator = (
         "" if not text or text.endswith("\n\n") else ("\n" if text.endswith("\n") else "\n\n")
     )
