@@ -434,6 +434,11 @@ def test_split_fragments(tmp_path: Path) -> None:
         "in requirements.in: re-run `pip-compile --generate-hashes requirements.in` to pin it "
         "with hashes, then delete that Dockerfile step"
     ) in " ".join(output.split())
+    # compiled again without --generate-hashes, the file would lose every hash
+    assert (
+        "requirements.in: run `pip-compile --generate-hashes requirements.in` to pin"
+        " django-environ, gunicorn" in " ".join(output.split())
+    )
     dockerfile = (repo / "Dockerfile").read_text()
     assert (
         "# the dependencies, checked against the hashes they are pinned with\n"

@@ -37,16 +37,19 @@ _DEFAULT_FILE = {
 }
 
 
-def add_packages(kind: str, text: str, packages: list[Package], *, path: str = "") -> Result:
+def add_packages(
+    kind: str, text: str, packages: list[Package], *, path: str = "", hashes: bool = False
+) -> Result:
     """Declare `packages` in a dependency file of `kind` (see KINDS), in the file's own style.
 
     Returns the new text, what was added, what was already declared, what could not be added
     and why (`not_added`), and notes: the command to run next (`uv lock`, `pip-compile ...`),
-    or why the file was left unchanged.
+    or why the file was left unchanged. `hashes`: a pip-tools input compiled with
+    --generate-hashes.
     """
     label = path or _DEFAULT_FILE.get(kind, "the dependency file")
     if kind in ("requirements", "pip-tools"):
-        return add_requirements(kind, text, packages, label)
+        return add_requirements(kind, text, packages, label, hashes=hashes)
     if kind in ("pep621", "uv"):
         return add_pep621(text, packages, label, kind)
     if kind == "poetry":

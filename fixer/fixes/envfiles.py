@@ -173,7 +173,9 @@ def _add_packages(ctx: FixContext) -> None:
         text = ctx.changeset.read(rel)
         if text is None:
             continue
-        result = add_packages(kind, text, packages, path=rel)
+        result = add_packages(
+            kind, text, packages, path=rel, hashes=_compiled_with_hashes(ctx, rel)
+        )
         ctx.notes.extend(f"{rel}: {note}" for note in result.notes)
         if result.not_added:
             ctx.notes.append(not_added_note(ctx, rel, result.not_added))
@@ -209,6 +211,14 @@ def not_added_note(ctx: FixContext, rel: str, not_added: list[NotAdded]) -> str:
         "`pip-compile --generate-hashes`"
         + (", then delete that Dockerfile step" if by_image else "")
     )
+
+
+def _compiled_with_hashes(ctx: FixContext, rel: str) -> bool:
+    """A pip-tools input whose compiled requirements file pins every package with --hash."""
+    if not rel.endswith(".in"):
+        return False
+    compiled = ctx.changeset.read(rel[: -len(".in")] + ".txt") or ""
+    return bool(re.search(r"(^|\s)--hash[=\s]", compiled, re.M))
 
 
 def compiled_from(ctx: FixContext, rel: str) -> str | None:

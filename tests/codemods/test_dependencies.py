@@ -1244,3 +1244,9 @@ def test_packages_for_keeps_extras_and_unknown_names() -> None:
         Package("uvicorn[standard]", ">=0.34", "0.34.0"),
         Package("whitenoise", "", ""),
     ]
+
+
+def test_pip_tools_input_of_a_hash_pinned_file_says_to_keep_the_hashes() -> None:
+    result = add_packages("pip-tools", "django\n", [GUNICORN], path="requirements.in", hashes=True)
+    assert result.text == "django\ngunicorn\n"
+    assert result.notes == ["run `pip-compile --generate-hashes requirements.in` to pin gunicorn"]
