@@ -191,7 +191,7 @@ def not_added_note(ctx: FixContext, rel: str, not_added: list[NotAdded]) -> str:
     them = "them" if len(not_added) > 1 else "it"
     if any(n.reason != HASH_PINNED for n in not_added):
         return f"{rel}: could not add {names}: add {them} by hand"
-    source = compiled_from(ctx, rel)
+    source = _compiled_from(ctx, rel)
     note = (
         f"{rel} pins every package with --hash, and a line without one would make pip refuse the "
         f"whole file: {names} could not be added to it"
@@ -221,7 +221,7 @@ def _compiled_with_hashes(ctx: FixContext, rel: str) -> bool:
     return bool(re.search(r"(^|\s)--hash[=\s]", compiled, re.M))
 
 
-def compiled_from(ctx: FixContext, rel: str) -> str | None:
+def _compiled_from(ctx: FixContext, rel: str) -> str | None:
     """The pip-tools input (`requirements.in`) beside a compiled requirements file, where the
     planned project has one."""
     if not rel.endswith(".txt"):
@@ -238,11 +238,11 @@ def packages_to_declare(
     return packages_for(
         names,
         django_version=project.django_version,
-        python_version=project_python(project, options),
+        python_version=_project_python(project, options),
     )
 
 
-def project_python(project: ProjectModel, options: dict[str, Any]) -> str | None:
+def _project_python(project: ProjectModel, options: dict[str, Any]) -> str | None:
     """The Python the packages must install on: the project's declared one (runtime.txt,
     .python-version...), else the interpreter named to run the project (--python), else None
     (`packages_for` then takes the oldest Python the project's Django supports)."""
