@@ -160,10 +160,12 @@ else
     # same ones. The build is made with --enable-shared (libpython3.7m.so, copied with lib/):
     # ldconfig finds it in /usr/local/lib, where the official image has it.
     "${buildah[@]}" run --isolation chroot "$ctr" -- sh -ec '
+        # (its removal scripts complain about the folders they remove: shown only on failure)
         dpkg --purge python-is-python3 python3-venv python3.11-venv python3 python3-minimal \
             python3.11 python3.11-minimal python3-distutils python3-lib2to3 \
             libpython3-stdlib libpython3.11-stdlib libpython3.11-minimal \
-            python3-pip-whl python3-setuptools-whl >/dev/null
+            python3-pip-whl python3-setuptools-whl >/tmp/purge.log 2>&1 || { cat /tmp/purge.log; exit 1; }
+        rm -f /tmp/purge.log
         rm -rf /usr/include/python3.11 /usr/lib/python3.11 /usr/lib/python3
         ldconfig
         for name in python python3 python3.7 pip; do

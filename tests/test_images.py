@@ -163,7 +163,8 @@ def missing_builder(*bases: str) -> str | None:
             return f"{tool} is not installed (tests/container_base.sh installs it, as root)"
     for base in (PYTHON_BASE, NGINX_BASE, *bases):
         if not image_exists(base):
-            return f"stand-in base image {base} is missing (build it with tests/container_base.sh)"
+            how = " from pyenv's Python 3.7" if base == PYTHON_BASES["3.7"] else ""
+            return f"stand-in base image {base} is missing (tests/container_base.sh builds it{how})"
     return None
 
 
