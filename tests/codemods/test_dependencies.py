@@ -1250,3 +1250,12 @@ def test_pip_tools_input_of_a_hash_pinned_file_says_to_keep_the_hashes() -> None
     result = add_packages("pip-tools", "django\n", [GUNICORN], path="requirements.in", hashes=True)
     assert result.text == "django\ngunicorn\n"
     assert result.notes == ["run `pip-compile --generate-hashes requirements.in` to pin gunicorn"]
+
+
+def test_every_django_environ_pin_has_its_hashes() -> None:
+    # django-environ can be declared after the Dockerfile is generated (a settings module that
+    # needs `env` bound): a hash-pinned file must always take it, or the image would lack it
+    from codemods.dependencies import versions
+
+    pins = {release.pin for release in versions._RELEASES["django-environ"]}
+    assert pins <= {pin for name, pin in versions.HASHES if name == "django-environ"}
