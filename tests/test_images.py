@@ -87,9 +87,12 @@ NOT_BUILT: dict[str, str] = {
         " build)"
     ),
 }
-#: projects built only with DJFIX_BUILD_ALL_IMAGES=1 (CI time: a project costs 1-2 minutes of
-#: builds): their images have the shape of one built in every run (gunicorn on a WSGI module,
-#: wheels from requirements.txt, as piecewise_engine); what is their own is in
+#: projects built only with DJFIX_BUILD_ALL_IMAGES=1 (CI time: a project costs its two builds,
+#: api and static, each redoing the builder stage, and removing its images: measured 2.6 minutes
+#: for branch_databases on 2 busy cores; two builds at once took as long as one after the other,
+#: and a shared pip cache cannot help, since the generated Dockerfile installs with
+#: PIP_NO_CACHE_DIR): their images have the shape of one built in every run (gunicorn on a WSGI
+#: module, wheels from requirements.txt, as piecewise_engine); what is their own is in
 #: their settings or apps, which tests/test_runtime_projects.py proves under the same gunicorn
 SAME_SHAPE: dict[str, str] = {
     "branch_databases": "DATABASES chosen by an if on sys.argv and USE_SQLITE",
