@@ -64,6 +64,9 @@ class FixContext:
     env_vars: dict[str, EnvVar] = field(default_factory=dict)
     secrets: list[tuple[str, str, int]] = field(default_factory=list)  # (name, rel, line)
     packages: set[str] = field(default_factory=set)
+    # packages the generated Dockerfile installs in a step of its own, pinned ({name: version}),
+    # because the dependency file it installs from cannot take them (hash-pinned)
+    image_installs: dict[str, str] = field(default_factory=dict)
     left: list[Left] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     fixed_items: set[int] = field(default_factory=set)
@@ -108,6 +111,7 @@ class FixContext:
             env_vars={k: dataclasses.replace(v) for k, v in self.env_vars.items()},
             secrets=list(self.secrets),
             packages=set(self.packages),
+            image_installs=dict(self.image_installs),
             left=list(self.left),
             notes=list(self.notes),
             fixed_items=set(self.fixed_items),

@@ -195,6 +195,23 @@ def install_plan(project: ProjectModel) -> tuple[list[str], list[str], list[Path
     return args, messages, files
 
 
+_HASH = re.compile(r"(^|\s)--hash[=\s]", re.M)
+
+
+def pip_runs(args: list[str]) -> list[list[str]]:
+    """The pip installs of `args`: one; or, where the requirements file pins its packages with
+    --hash (pip then wants a hash for every package of the run), the file alone, then the
+    packages verify adds (as the generated image installs what such a file cannot take)."""
+    if len(args) > 2 and args[0] == "-r":
+        try:
+            text = Path(args[1]).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return [args]
+        if _HASH.search(text):
+            return [args[:2], args[2:]]
+    return [args]
+
+
 def _server_package(project: ProjectModel) -> str | None:
     server = server_command(project).server
     if server in _SERVERS:
@@ -262,11 +279,12 @@ def install_environment(
     code, output = _run([interpreter, "-m", "venv", str(venv)], 300)
     if code != 0:
         raise DjfixError(f"--install: `{interpreter} -m venv` failed: {_tail(output)}")
-    pip = [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", *args]
-    code, output = _run(pip, INSTALL_TIMEOUT)
-    if code != 0:
-        shutil.rmtree(venv, ignore_errors=True)
-        raise DjfixError(f"--install: installing the dependencies failed:\n{_tail(output)}")
+    for run_args in pip_runs(args):
+        pip = [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", *run_args]
+        code, output = _run(pip, INSTALL_TIMEOUT)
+        if code != 0:
+            shutil.rmtree(venv, ignore_errors=True)
+            raise DjfixError(f"--install: installing the dependencies failed:\n{_tail(output)}")
     (venv / _COMPLETE).write_text(" ".join(args) + "\n", encoding="utf-8")
     return str(python), [f"--install: made {venv} ({why})", *messages]
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from fixer import verify_env
+from fixer.analysis.static import MANIFEST, merged_manifest
 from fixer.verify_image import image_step
 from fixer.verify_process import (
     Process,
@@ -99,6 +100,10 @@ def collect_manifest(run: Run) -> str:
             f"the static storage needs a manifest, and STATIC_ROOT ({static_root}) is outside "
             "the project: collectstatic was not run first"
         )
+    # a committed manifest (collected files only the repository holds) keeps its entries, as
+    # in the image build
+    manifest = target / MANIFEST
+    committed = manifest.read_text(encoding="utf-8") if manifest.is_file() else None
     code, output = run_command(
         [*run.manage, "collectstatic", "--noinput"], run.cwd, env, COMMAND_TIMEOUT
     )
@@ -106,6 +111,10 @@ def collect_manifest(run: Run) -> str:
         return "collectstatic (run first for the manifest storage) failed: " + run.mask(
             last_error(output)
         )
+    if committed is not None and manifest.is_file():
+        merged = merged_manifest(committed, manifest.read_text(encoding="utf-8"))
+        if merged is not None:
+            manifest.write_text(merged, encoding="utf-8")
     return (
         "collectstatic ran first, as the image build does (the static storage needs its manifest)"
     )

@@ -10,12 +10,18 @@
 # port 80, runs `nginx -g "daemon off;"`, logs to stdout/stderr).
 # The official node image cannot be pulled either: `localhost/standin-node:bookworm` is the Python
 # base plus Debian's nodejs and npm, for the front-end (assets) stage of a generated Dockerfile.
+# `localhost/standin-python:3.7-slim` stands in for python:3.7-slim-bookworm (an old Django's
+# image): the Python 3.11 base with Debian's python3 taken out and pyenv's CPython 3.7 build of
+# this machine (built on the same Debian bookworm) put at /usr/local, as the official image has
+# it: python, python3, python3.7 and pip on PATH, libpython in /usr/local/lib. No new download:
+# skipped, saying so, where pyenv has no 3.7 (the tests of an image on it are skipped then).
 # Needs root and apt-get; idempotent: skips each image that already exists.
 set -euo pipefail
 
 IMAGE="${STANDIN_PYTHON_IMAGE:-localhost/standin-python:3.11-slim}"
 NGINX_IMAGE="${STANDIN_NGINX_IMAGE:-localhost/standin-nginx:bookworm}"
 NODE_IMAGE="${STANDIN_NODE_IMAGE:-localhost/standin-node:bookworm}"
+PYTHON37_IMAGE="${STANDIN_PYTHON37_IMAGE:-localhost/standin-python:3.7-slim}"
 MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
@@ -117,4 +123,63 @@ else
     "${buildah[@]}" rm "$ctr" >/dev/null
     trap - EXIT
     echo "container_base.sh: built $NODE_IMAGE"
+fi
+
+pyenv_prefix() {  # the prefix of pyenv's newest build of Python $1, or nothing
+    local root="${PYENV_ROOT:-$HOME/.pyenv}" pyenv
+    pyenv="$(command -v pyenv || echo "$root/bin/pyenv")"
+    if [ -x "$pyenv" ]; then
+        "$pyenv" prefix "$1" 2>/dev/null && return
+    fi
+    # pyenv not installed as a command: its versions folder, newest patch release last
+    find "$root/versions" -maxdepth 1 -name "$1.*" 2>/dev/null | sort -V | tail -n 1
+}
+
+if "${podman[@]}" image exists "$PYTHON37_IMAGE"; then
+    echo "container_base.sh: $PYTHON37_IMAGE already present"
+elif ! py37="$(pyenv_prefix 3.7)" || [ -z "$py37" ] || [ ! -x "$py37/bin/python3.7" ]; then
+    echo "container_base.sh: no pyenv Python 3.7 here: $PYTHON37_IMAGE not built, the tests of" \
+        "images on Python 3.7 will be skipped" >&2
+else
+    version="$("$py37/bin/python3.7" -c 'import platform; print(platform.python_version())')"
+    stage="$(mktemp -d)"
+    ctr="$("${buildah[@]}" from --quiet "$IMAGE")"
+    trap '"${buildah[@]}" rm "$ctr" >/dev/null; rm -rf "$stage"' EXIT
+    # what the official image leaves out (tests, bytecode, the static library), and no .pth
+    # file: only Python, pip and setuptools as pyenv installed them
+    tar -C "$py37" -c \
+        --exclude='*.pth' \
+        --exclude='test' --exclude='tests' --exclude='idle_test' \
+        --exclude='*.pyc' --exclude='*.pyo' --exclude='__pycache__' --exclude='libpython*.a' \
+        bin include lib share | tar -C "$stage" -x
+    # pyenv's prefix is written in the scripts' #! lines, sysconfig's data and the config
+    # scripts: it is /usr/local in the image
+    grep -rlI --null -F "$py37" "$stage" | xargs -0 -r sed -i "s#$py37#/usr/local#g"
+    "${buildah[@]}" copy --quiet "$ctr" "$stage" /usr/local >/dev/null
+    # Debian's python3 out, its libraries (ssl, sqlite, expat...) kept: pyenv's build links the
+    # same ones. The build is made with --enable-shared (libpython3.7m.so, copied with lib/):
+    # ldconfig finds it in /usr/local/lib, where the official image has it.
+    "${buildah[@]}" run --isolation chroot "$ctr" -- sh -ec '
+        # (its removal scripts complain about the folders they remove: shown only on failure)
+        dpkg --purge python-is-python3 python3-venv python3.11-venv python3 python3-minimal \
+            python3.11 python3.11-minimal python3-distutils python3-lib2to3 \
+            libpython3-stdlib libpython3.11-stdlib libpython3.11-minimal \
+            python3-pip-whl python3-setuptools-whl >/tmp/purge.log 2>&1 || { cat /tmp/purge.log; exit 1; }
+        rm -f /tmp/purge.log
+        rm -rf /usr/include/python3.11 /usr/lib/python3.11 /usr/lib/python3
+        ldconfig
+        for name in python python3 python3.7 pip; do
+            [ "$(command -v $name)" = "/usr/local/bin/$name" ]
+        done
+        python -c "import ssl, sqlite3, ctypes, bz2, lzma, zlib, uuid, decimal, readline, venv"
+        python -m venv /tmp/venv && /tmp/venv/bin/python -m pip --version >/dev/null
+        rm -rf /tmp/venv /root/.cache
+    '
+    "${buildah[@]}" config --env PATH=/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin \
+        --env LANG=C.UTF-8 --env PYTHON_VERSION="$version" --cmd '["python3"]' "$ctr"
+    "${buildah[@]}" commit --quiet "$ctr" "$PYTHON37_IMAGE" >/dev/null
+    "${buildah[@]}" rm "$ctr" >/dev/null
+    rm -rf "$stage"
+    trap - EXIT
+    echo "container_base.sh: built $PYTHON37_IMAGE (pyenv's Python $version)"
 fi

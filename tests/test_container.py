@@ -750,3 +750,151 @@ def test_shape_project_applies_without_djfix_bugs_and_a_second_run_keeps_it(tmp_
     container_files = {"Dockerfile", ".dockerignore", "compose.yaml", "docker-compose.yml"}
     assert [c.rel for c in again.changeset.changes() if c.rel in container_files] == []
     assert [(f.code, f.path) for s in again.items if s.item in (1, 2, 3) for f, _ in s.open] == []
+
+
+HASH_PINNED = "django==5.2 \\\n    --hash=sha256:" + "a" * 64 + "\n    # via -r requirements.in\n"
+REDIS_CACHE = """
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:6379/1",
+    }
+}
+"""
+
+
+def test_hash_pinned_requirements_leave_what_they_cannot_take_to_the_image(tmp_path):
+    """A hash-pinned requirements file (pip-compile --generate-hashes) cannot take gunicorn or
+    django-redis (djfix does not know the hashes of what they install): the builder installs
+    them itself, pinned as djfix declares them, after the hash-checked install, and the notes
+    say so. Item 3 is fixed: the image has the server its CMD runs."""
+    project = make(tmp_path, "pip_tools")
+    root = project.root
+    (root / "requirements.in").write_text("django\n")
+    (root / "requirements.txt").write_text(HASH_PINNED)
+    with (root / "mysite/settings.py").open("a") as settings_file:
+        settings_file.write(REDIS_CACHE)
+    result = plan(discover(root), Selection(), options())
+    assert {"gunicorn", "django-redis"} <= result.context.packages
+    assert result.context.image_installs == {"django-redis": "5.4.0", "gunicorn": "23.0.0"}
+    requirements = result.changeset.read("requirements.txt") or ""
+    assert "gunicorn" not in requirements and "django-redis" not in requirements
+    assert "django-environ==" in requirements  # its hashes are known: it goes in
+    assert "gunicorn" in (result.changeset.read("requirements.in") or "")
+    dockerfile = result.changeset.read("Dockerfile") or ""
+    assert (
+        "RUN pip install --no-cache-dir -r requirements.txt\n"
+        "# requirements.txt pins every package with --hash, and pip refuses such a file if one"
+        " line has\n"
+        "# none: django-redis, gunicorn, which the image needs at run time, could not go into it,"
+        " so they\n"
+        "# are installed here, pinned, without hash checking. To fold them in (django-redis,"
+        " gunicorn are\n"
+        "# declared in requirements.in), run:\n"
+        "#   pip-compile --generate-hashes requirements.in\n"
+        "# then delete this step; the venv's own installers go out after it\n"
+        "RUN pip install --no-cache-dir django-redis==5.4.0 gunicorn==23.0.0 \\\n"
+        "    && python -m pip uninstall -y pip setuptools wheel\n"
+    ) in dockerfile
+    assert (
+        "requirements.txt pins every package with --hash, and a line without one would make pip"
+        " refuse the whole file: django-redis, gunicorn could not be added to it; the Dockerfile"
+        " installs django-redis==5.4.0, gunicorn==23.0.0 itself, in a step after the"
+        " hash-checked install; django-redis, gunicorn are declared in requirements.in: re-run"
+        " `pip-compile --generate-hashes requirements.in` to pin them with hashes, then delete"
+        " that Dockerfile step"
+    ) in result.context.notes
+    assert [s.status for s in result.items if s.item == 3] == ["fixed"]
+    assert not result.bugs
+
+
+def test_gunicorn_before_21_keeps_setuptools_in_the_image(tmp_path):
+    """Django 1.11 with no Python named gets gunicorn 19.10 (the last for Python 2 and 3.4),
+    which imports pkg_resources when it starts: the venv keeps setuptools."""
+    root = copy_project(tmp_path, "legacy_single")
+    result = plan(discover(root), Selection(), options())
+    assert "gunicorn==19.10.0" in (result.changeset.read("requirements.txt") or "")
+    dockerfile = result.changeset.read("Dockerfile") or ""
+    assert "    && python -m pip uninstall -y pip wheel\n" in dockerfile
+    # the project as applied (gunicorn pinned in its requirements) renders the same step
+    for change in result.changeset.changes():
+        (root / change.rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / change.rel).write_text(change.new, encoding="utf-8")
+    assert container.render(discover(root))["Dockerfile"] == dockerfile
+
+
+def test_committed_static_root_stays_in_the_build_context(tmp_path):
+    """STATIC_ROOT committed with a front-end build's output and its manifest: the generated
+    .dockerignore keeps it, and collectstatic's manifest keeps the committed entries."""
+    from tests.test_apply_projects import copy_into_git
+
+    root = copy_into_git("containers/committed_static", tmp_path)
+    result = plan(discover(root), Selection(), options())
+    ignored = (result.changeset.read(".dockerignore") or "").splitlines()
+    assert "static" not in ignored
+    assert "# static (STATIC_ROOT) is committed: collectstatic adds to its files" in ignored
+    dockerfile = result.changeset.read("Dockerfile") or ""
+    assert (
+        "RUN cp /app/static/staticfiles.json /tmp/committed-staticfiles.json \\\n"
+        "    && DJANGO_SETTINGS_MODULE=tally.settings \\\n"
+    ) in dockerfile
+    assert (
+        "       python manage.py collectstatic --noinput \\\n"
+        "    && python -c 'import json, sys; old, new = (json.load(open(p)) for p in"
+        ' sys.argv[1:]); new["paths"] = {**old.get("paths", {}), **new.get("paths", {})};'
+        ' json.dump(new, open(sys.argv[2], "w"))\' /tmp/committed-staticfiles.json'
+        " /app/static/staticfiles.json\n"
+    ) in dockerfile
+    assert not result.bugs
+
+
+def test_static_root_not_committed_stays_ignored(tmp_path):
+    root = copy_project(tmp_path, "piecewise_engine")
+    files = container.render(discover(root))
+    assert "staticfiles" in files[".dockerignore"].splitlines()
+    assert "committed-staticfiles" not in files["Dockerfile"]
+
+
+def test_existing_dockerignore_lets_committed_static_root_back_in(tmp_path):
+    from tests.test_apply_projects import copy_into_git
+
+    root = copy_into_git("containers/committed_static", tmp_path)
+    (root / ".dockerignore").write_text(".git\n.env\nstatic/\n")
+    subprocess.run(["git", "-C", str(root), "add", "-A"], check=True)
+    subprocess.run(
+        ["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "i"],
+        check=True,
+    )
+    result = plan(discover(root), Selection(), options())
+    assert result.changeset.read(".dockerignore") == (
+        ".git\n.env\nstatic/\n\n"
+        "# djfix: STATIC_ROOT is committed (collected files no app ships): collectstatic adds to"
+        " it\n!static\n!static/**\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "excluded"),
+    [
+        ("static\n", True),
+        ("/static/\n", True),
+        ("static/**\n", True),
+        ("*\n!static\n", False),
+        ("static\n!static\n", False),
+        ("staticfiles\n", False),
+        ("# static\n", False),
+    ],
+)
+def test_dockerignore_excludes_a_folder(text, excluded):
+    assert dockerignore.dockerignore_excludes(text, "static") is excluded
+
+
+def test_merged_manifest_keeps_committed_entries():
+    from fixer.analysis.static import merged_manifest
+
+    committed = '{"paths": {"a.css": "a.1.css", "b.css": "b.1.css"}, "version": "1.1"}'
+    collected = '{"paths": {"b.css": "b.2.css"}, "version": "1.1", "hash": "h"}'
+    assert merged_manifest(committed, collected) == (
+        '{"paths": {"a.css": "a.1.css", "b.css": "b.2.css"}, "version": "1.1", "hash": "h"}'
+    )
+    assert merged_manifest("not json", collected) is None

@@ -424,7 +424,37 @@ def test_split_fragments(tmp_path: Path) -> None:
     logical = requirements.replace("\\\n", " ").splitlines()
     reqs = [line for line in logical if line.strip() and not line.lstrip().startswith("#")]
     assert reqs and all("--hash=sha256:" in line for line in reqs), requirements
-    assert "re-run `pip-compile --generate-hashes`" in output  # gunicorn's hashes are unknown
+    # gunicorn's hashes (and those of what it installs) are unknown: it is declared in
+    # requirements.in, and the image installs it itself, pinned, after the hash-checked install
+    assert "gunicorn" not in requirements and "gunicorn" in (repo / "requirements.in").read_text()
+    assert (
+        "requirements.txt pins every package with --hash, and a line without one would make pip "
+        "refuse the whole file: gunicorn could not be added to it; the Dockerfile installs "
+        "gunicorn==23.0.0 itself, in a step after the hash-checked install; gunicorn is declared "
+        "in requirements.in: re-run `pip-compile --generate-hashes requirements.in` to pin it "
+        "with hashes, then delete that Dockerfile step"
+    ) in " ".join(output.split())
+    # compiled again without --generate-hashes, the file would lose every hash
+    assert (
+        "requirements.in: run `pip-compile --generate-hashes requirements.in` to pin"
+        " django-environ, gunicorn" in " ".join(output.split())
+    )
+    dockerfile = (repo / "Dockerfile").read_text()
+    assert (
+        "# the dependencies, checked against the hashes they are pinned with\n"
+        "RUN pip install --no-cache-dir -r requirements.txt\n"
+        "# requirements.txt pins every package with --hash, and pip refuses such a file if one"
+        " line has\n"
+        "# none: gunicorn, which the image needs at run time, could not go into it, so it is"
+        " installed\n"
+        "# here, pinned, without hash checking. To fold it in (gunicorn is declared in"
+        " requirements.in),\n"
+        "# run:\n"
+        "#   pip-compile --generate-hashes requirements.in\n"
+        "# then delete this step; the venv's own installers go out after it\n"
+        "RUN pip install --no-cache-dir gunicorn==23.0.0 \\\n"
+        "    && python -m pip uninstall -y pip setuptools wheel\n"
+    ) in dockerfile
     pinned = tmp_path / "environ-only.txt"
     pinned.write_text(added.group(0))
     download = subprocess.run(

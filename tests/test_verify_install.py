@@ -111,3 +111,13 @@ def test_install_makes_then_reuses_the_virtualenv(monkeypatch, tmp_path):
     venvs = list((tmp_path / "djfix" / "venvs").iterdir())
     assert len(venvs) == 1 and (venvs[0] / ".djfix-complete").is_file()
     assert sys.executable not in second.output
+
+
+def test_packages_added_to_a_hash_pinned_file_install_after_it():
+    # pip wants a hash for every package of a run that installs a hash-pinned file
+    project = discover(PROJECTS / "split_fragments")
+    args, _, _ = verify_install.install_plan(project)
+    requirements = str(PROJECTS / "split_fragments" / "requirements.txt")
+    assert verify_install.pip_runs(args) == [["-r", requirements], ["gunicorn"]]
+    legacy = ["-r", str(PROJECTS / "legacy_single" / "requirements.txt"), "gunicorn"]
+    assert verify_install.pip_runs(legacy) == [legacy]

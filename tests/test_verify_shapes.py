@@ -86,3 +86,23 @@ def test_space_separated_hosts_and_a_fixed_sqlite_database(tmp_path, fresh_datab
     table = render_table(report)
     assert [s.status for s in report.steps if s.number in (3, 4)] == ["pass"] * 2, table
     assert "note: --database-url is not used: the production settings fix" in table, table
+
+
+def test_committed_collected_files_keep_their_manifest_entries(tmp_path, fresh_database):
+    # STATIC_ROOT is committed with a front-end build's output and the manifest: collectstatic
+    # (run first for the manifest storage) lists only what the finders find, so the page that
+    # links the built stylesheet answered 500 ("Missing staticfiles manifest entry") until the
+    # committed entries were kept
+    repo = copy_into_git("containers/committed_static", tmp_path)
+    result = CliRunner().invoke(app, ["apply", "--no-branch", str(repo)], catch_exceptions=False)
+    assert result.exit_code in (0, 1), result.output
+    name = fresh_database.split(":")[0]
+    report = verify_project(
+        repo,
+        python=sys.executable,
+        database_url=f"postgres://postgres@127.0.0.1:5432/{name}",
+        only={3, 5, 7},
+    )
+    table = render_table(report)
+    assert [s.status for s in report.steps] == ["pass"] * 3, table
+    assert '"GET / HTTP/1.1" 200' in report.step(5).output, table

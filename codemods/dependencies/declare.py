@@ -2,13 +2,14 @@
 the project already uses, written in that file's own style.
 
 Pure text -> text. `add_packages(kind, text, packages)` returns the new text, the packages it
-added, the ones already declared (under any spelling), and what the user must still do (lock,
-compile). Edits are insertions of new lines or items next to the existing ones (plus the comma
-a list needs before a new last item, and a one-line setup.cfg value opened into a list):
-comments, quotes, indentation, trailing commas, sorted order, line endings and the newline at the
-end of the file stay as the author wrote them, and a second run adds nothing. A file that
-cannot be edited safely (invalid TOML, hashes, a computed `install_requires`) comes back
-unchanged with a note saying why; nothing here raises on bad input.
+added, the ones already declared (under any spelling), what the user must still do (lock,
+compile), and the packages it could not add with the reason, as data (`not_added`: a file pinned
+with hashes djfix does not know). Edits are insertions of new lines or items next to the
+existing ones (plus the comma a list needs before a new last item, and a one-line setup.cfg
+value opened into a list): comments, quotes, indentation, trailing commas, sorted order, line
+endings and the newline at the end of the file stay as the author wrote them, and a second run
+adds nothing. A file that cannot be edited safely (invalid TOML, a computed `install_requires`)
+comes back unchanged with a note saying why; nothing here raises on bad input.
 
 Each format has its module beside this one; `versions.packages_for` picks the versions.
 """
@@ -36,15 +37,19 @@ _DEFAULT_FILE = {
 }
 
 
-def add_packages(kind: str, text: str, packages: list[Package], *, path: str = "") -> Result:
+def add_packages(
+    kind: str, text: str, packages: list[Package], *, path: str = "", hashes: bool = False
+) -> Result:
     """Declare `packages` in a dependency file of `kind` (see KINDS), in the file's own style.
 
-    Returns the new text, what was added, what was already declared, and notes: the command
-    to run next (`uv lock`, `pip-compile ...`), or why the file was left unchanged.
+    Returns the new text, what was added, what was already declared, what could not be added
+    and why (`not_added`), and notes: the command to run next (`uv lock`, `pip-compile ...`),
+    or why the file was left unchanged. `hashes`: a pip-tools input compiled with
+    --generate-hashes.
     """
     label = path or _DEFAULT_FILE.get(kind, "the dependency file")
     if kind in ("requirements", "pip-tools"):
-        return add_requirements(kind, text, packages, label)
+        return add_requirements(kind, text, packages, label, hashes=hashes)
     if kind in ("pep621", "uv"):
         return add_pep621(text, packages, label, kind)
     if kind == "poetry":

@@ -17,12 +17,28 @@ class Package:
     pin: str  # exact version for pinned styles, e.g. "0.11.2"
 
 
+#: why a file could not take a package: it pins every package with --hash, and djfix does not
+#: know the hashes of the package and of everything it installs
+HASH_PINNED = "hash-pinned"
+
+
+@dataclass(frozen=True)
+class NotAdded:
+    """A package a dependency file could not take: the file (its label) and why (a code, such as
+    HASH_PINNED). Data, so a caller can act on it (install the package another way) and say so."""
+
+    package: Package
+    file: str
+    reason: str
+
+
 @dataclass
 class Result:
     text: str
     added: list[str] = field(default_factory=list)
     already: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    not_added: list[NotAdded] = field(default_factory=list)
 
 
 def normalise(name: str) -> str:

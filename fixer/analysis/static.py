@@ -3,9 +3,13 @@ container plan read it: its backend, and whether it keeps the files off the serv
 
 from __future__ import annotations
 
+import json
 import re
 
 from fixer.project import ProjectModel
+
+#: the manifest of Django's manifest storages (WhiteNoise's included), in STATIC_ROOT
+MANIFEST = "staticfiles.json"
 
 _REMOTE_STORAGE = re.compile(
     r"storages\.backends|s3|gcloud|google|azure|cloudinary|dropbox|bunny|cdn", re.I
@@ -37,3 +41,20 @@ def remote_storage(project: ProjectModel) -> bool:
     ):
         return False
     return bool(_REMOTE_STORAGE.search(backend[1]))
+
+
+def merged_manifest(committed: str, collected: str) -> str | None:
+    """The manifest collectstatic wrote (`collected`) with the entries of the committed one it
+    did not write again: collectstatic's manifest lists only what the finders found, so files
+    only a committed STATIC_ROOT holds (a front-end build's output) would have none. None when
+    either is not a manifest. The generated Dockerfile's collectstatic stage does the same."""
+    try:
+        old, new = json.loads(committed), json.loads(collected)
+    except ValueError:
+        return None
+    if not isinstance(old, dict) or not isinstance(new, dict):
+        return None
+    old_paths, new_paths = old.get("paths"), new.get("paths")
+    if not isinstance(old_paths, dict) or not isinstance(new_paths, dict):
+        return None
+    return json.dumps({**new, "paths": {**old_paths, **new_paths}})

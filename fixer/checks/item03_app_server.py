@@ -52,7 +52,10 @@ server alone. An old image that already served one of the project's modules keep
 workers; a Channels routing module named by `ASGI_APPLICATION` gets an `asgi.py` that sets
 Django up first. In a compose file at the repository root (not a development one), the service
 that runs runserver, supervisor or nginx with the app builds the `api` target and runs its
-command; a Procfile or script outside the image stays for you to change.
+command; a Procfile or script outside the image stays for you to change. A requirements file
+pinned with `--hash` (`pip-compile --generate-hashes`) cannot take a line without hashes: the
+server goes into the file it is compiled from, and the generated builder installs it, pinned,
+in a step after the hash-checked install, until `pip-compile --generate-hashes` pins it there.
 
 ## Options
 None.

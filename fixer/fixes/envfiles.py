@@ -12,17 +12,20 @@ from __future__ import annotations
 import dataclasses
 import re
 from pathlib import Path
+from typing import Any
 
 import libcst as cst
 
 from codemods import env_calls, secret_values, settings_env
 from codemods.dependencies.declare import add_packages
+from codemods.dependencies.requirement import HASH_PINNED, NotAdded, Package
 from codemods.dependencies.versions import packages_for
 from fixer import git, redaction
 from fixer.discovery.settings_modules import is_test_settings
 from fixer.django_runner import interpreter_version
 from fixer.fix_context import EnvVar, FixContext, rediscover
 from fixer.fixes.item05_environment import env_plan
+from fixer.project import ProjectModel
 from fixer.settings_values import EnvRef
 from fixer.sources import PyFile
 from fixer.templating import render
@@ -187,27 +190,87 @@ def _add_packages(ctx: FixContext) -> None:
                 targets.setdefault(req.rel, kind)
     if not targets:
         targets = {project.dependency_source.rel: project.dependency_source.kind}
-    packages = packages_for(
-        names, django_version=project.django_version, python_version=_project_python(ctx)
-    )
+    packages = packages_to_declare(project, names, ctx.options)
     for rel, kind in targets.items():
         text = ctx.changeset.read(rel)
         if text is None:
             continue
-        result = add_packages(kind, text, packages, path=rel)
+        result = add_packages(
+            kind, text, packages, path=rel, hashes=_compiled_with_hashes(ctx, rel)
+        )
         ctx.notes.extend(f"{rel}: {note}" for note in result.notes)
+        if result.not_added:
+            ctx.notes.append(not_added_note(ctx, rel, result.not_added))
         if result.text != text:
             item = 8 if names == ["django-redis"] else 5
             ctx.write(rel, result.text, item)
 
 
-def _project_python(ctx: FixContext) -> str | None:
+def not_added_note(ctx: FixContext, rel: str, not_added: list[NotAdded]) -> str:
+    """What a dependency file could not take, why, what installs it instead (the generated
+    Dockerfile, in a step of its own) and how to fold it into the file."""
+    names = ", ".join(n.package.name for n in not_added)
+    them = "them" if len(not_added) > 1 else "it"
+    if any(n.reason != HASH_PINNED for n in not_added):
+        return f"{rel}: could not add {names}: add {them} by hand"
+    source = _compiled_from(ctx, rel)
+    note = (
+        f"{rel} pins every package with --hash, and a line without one would make pip refuse the "
+        f"whole file: {names} could not be added to it"
+    )
+    by_image = [n for n in not_added if ctx.image_installs.get(n.package.name) == n.package.pin]
+    if by_image:
+        pins = ", ".join(f"{n.package.name}=={n.package.pin}" for n in by_image)
+        note += f"; the Dockerfile installs {pins} itself, in a step after the hash-checked install"
+    if source:
+        return note + (
+            f"; {names} {'are' if len(not_added) > 1 else 'is'} declared in {source}: re-run "
+            f"`pip-compile --generate-hashes {source}` to pin {them} with hashes"
+            + (", then delete that Dockerfile step" if by_image else "")
+        )
+    return note + (
+        f"; add {them} to the file {rel} is compiled from and re-run "
+        "`pip-compile --generate-hashes`"
+        + (", then delete that Dockerfile step" if by_image else "")
+    )
+
+
+def _compiled_with_hashes(ctx: FixContext, rel: str) -> bool:
+    """A pip-tools input whose compiled requirements file pins every package with --hash."""
+    if not rel.endswith(".in"):
+        return False
+    compiled = ctx.changeset.read(rel[: -len(".in")] + ".txt") or ""
+    return bool(re.search(r"(^|\s)--hash[=\s]", compiled, re.M))
+
+
+def _compiled_from(ctx: FixContext, rel: str) -> str | None:
+    """The pip-tools input (`requirements.in`) beside a compiled requirements file, where the
+    planned project has one."""
+    if not rel.endswith(".txt"):
+        return None
+    source = rel[: -len(".txt")] + ".in"
+    return source if ctx.changeset.read(source) is not None else None
+
+
+def packages_to_declare(
+    project: ProjectModel, names: list[str], options: dict[str, Any]
+) -> list[Package]:
+    """The packages djfix declares for `names`, pinned to versions that support the project's
+    Django and Python (the pins a hash-pinned file's Dockerfile installs, too)."""
+    return packages_for(
+        names,
+        django_version=project.django_version,
+        python_version=_project_python(project, options),
+    )
+
+
+def _project_python(project: ProjectModel, options: dict[str, Any]) -> str | None:
     """The Python the packages must install on: the project's declared one (runtime.txt,
     .python-version...), else the interpreter named to run the project (--python), else None
     (`packages_for` then takes the oldest Python the project's Django supports)."""
-    if ctx.project.python_version:
-        return ctx.project.python_version
-    python = ctx.options.get("python")
+    if project.python_version:
+        return project.python_version
+    python = options.get("python")
     if isinstance(python, str) and python and python.lower() != "none":
         return interpreter_version(python)
     return None

@@ -17,20 +17,23 @@ import json
 import posixpath
 import re
 import shlex
+import textwrap
 from dataclasses import dataclass, field
 from typing import Any
 
-from fixer import rule_codes
+from codemods.dependencies.declare import add_packages
+from codemods.dependencies.requirement import Package, base_name
+from fixer import git, rule_codes
 from fixer.analysis.app_server import channels_bundles_daphne
-from fixer.analysis.dockerignore import dockerignore_lets_in
+from fixer.analysis.dockerignore import dockerignore_excludes, dockerignore_lets_in
 from fixer.analysis.image import api_image, image_parts
-from fixer.analysis.static import static_backend
+from fixer.analysis.static import MANIFEST, static_backend
 from fixer.analysis.variables import build_environment, placeholder
 from fixer.fix_context import FixContext, rediscover
-from fixer.fixes import item01_carry
+from fixer.fixes import envfiles, item01_carry
 from fixer.fixes.item04_compose import fix_compose_files
 from fixer.parsers.commands import server_commands
-from fixer.project import ProjectModel
+from fixer.project import ProjectModel, normalise_package
 from fixer.templating import render as render_template
 
 #: the first line of every generated Dockerfile: a later run recognises its own file
@@ -99,6 +102,11 @@ class ContainerSpec:
     notes: list[str] = field(default_factory=list)
     #: the static storage keeps a manifest the app reads at runtime
     manifest: bool = False
+    #: STATIC_ROOT is committed (collected files no app ships, a front-end build's output): the
+    #: build context keeps it, and collectstatic adds to it
+    committed_static: bool = False
+    #: ... with the manifest the static storage reads: the collected one keeps its entries
+    committed_manifest: bool = False
     #: collectstatic exists (django.contrib.staticfiles installed, or djfix cannot tell)
     collects_static: bool = True
     #: project files the server choice needs ({repository path: text})
@@ -115,6 +123,12 @@ class ContainerSpec:
     #: the venv's own installers, removed once the dependencies are in (setuptools stays when
     #: the project declares it: pkg_resources at run time)
     installers: list[str] = field(default_factory=list)
+    #: packages the image needs that the hash-pinned requirements file it installs cannot take:
+    #: installed pinned, in a step after the hash-checked install ("name==version")
+    outside_hashes: list[str] = field(default_factory=list)
+    #: that file, and the pip-tools input it is compiled from ("" when there is none)
+    hashed_file: str = ""
+    hashed_source: str = ""
 
     @property
     def healthcheck_json(self) -> str:
@@ -144,9 +158,46 @@ class ContainerSpec:
 
     @property
     def install_commands(self) -> list[str]:
-        if not self.installers:
+        """The install step's commands (the venv's installers out last, unless the step for the
+        packages outside the hashes follows)."""
+        if not self.installers or self.outside_hashes:
             return self.install
-        return [*self.install, "python -m pip uninstall -y " + " ".join(self.installers)]
+        return [*self.install, self.uninstall_installers]
+
+    @property
+    def outside_hashes_commands(self) -> list[str]:
+        if not self.outside_hashes:
+            return []
+        install = "pip install --no-cache-dir " + " ".join(self.outside_hashes)
+        return [install, self.uninstall_installers] if self.installers else [install]
+
+    @property
+    def outside_hashes_comment(self) -> list[str]:
+        """Why the step exists and how to fold it into the hash-pinned file, as comment lines."""
+        names = [pin.split("==")[0] for pin in self.outside_hashes]
+        what = ", ".join(names)
+        many = len(names) > 1
+        them, they_are = ("them", "they are") if many else ("it", "it is")
+        why = (
+            f"{self.hashed_file} pins every package with --hash, and pip refuses such a file if "
+            f"one line has none: {what}, which the image needs at run time, could not go into "
+            f"it, so {they_are} installed here, pinned, without hash checking. To fold {them} in"
+        )
+        if self.hashed_source:
+            declared = "are" if many else "is"
+            why += f" ({what} {declared} declared in {self.hashed_source}), run:"
+            command = f"pip-compile --generate-hashes {self.hashed_source}"
+        else:
+            why += f", add {them} to the file {self.hashed_file} is compiled from and run:"
+            command = "pip-compile --generate-hashes"
+        then = "then delete this step" + (
+            "; the venv's own installers go out after it" if self.installers else ""
+        )
+        return [*_comment(why), f"#   {command}", *_comment(then)]
+
+    @property
+    def uninstall_installers(self) -> str:
+        return "python -m pip uninstall -y " + " ".join(self.installers)
 
     @property
     def build_env_lines(self) -> list[str]:
@@ -164,9 +215,23 @@ class ContainerSpec:
     @property
     def static_ignore(self) -> str:
         """The local STATIC_ROOT, relative to the build context."""
-        folder = self.static_root[len("/app/") :] if self.static_root.startswith("/app/") else ""
-        folder = folder or "staticfiles"
-        return f"{self.manage_dir}/{folder}" if self.manage_dir else folder
+        return static_folder(self.static_root, self.manage_dir)
+
+    @property
+    def manifest_path(self) -> str:
+        return f"{self.static_root}/{MANIFEST}"
+
+    @property
+    def merge_manifest(self) -> str:
+        """A command that puts the committed manifest's entries (saved at /tmp) that collectstatic
+        did not write again into the collected manifest (as fixer.analysis.static's
+        merged_manifest, which verify uses)."""
+        code = (
+            "import json, sys; old, new = (json.load(open(p)) for p in sys.argv[1:]);"
+            ' new["paths"] = {**old.get("paths", {}), **new.get("paths", {})};'
+            ' json.dump(new, open(sys.argv[2], "w"))'
+        )
+        return f"python -c {shlex.quote(code)} {COMMITTED_MANIFEST} {self.manifest_path}"
 
     @property
     def code_source(self) -> str:
@@ -177,7 +242,34 @@ class ContainerSpec:
         return json.dumps(self.cmd)
 
 
+def _comment(text: str) -> list[str]:
+    return textwrap.wrap(text, 98, initial_indent="# ", subsequent_indent="# ")
+
+
 # -- decisions ------------------------------------------------------------------------------------
+
+
+#: where the collectstatic stage keeps a committed manifest while collectstatic writes its own
+COMMITTED_MANIFEST = "/tmp/committed-staticfiles.json"
+
+
+def static_folder(static_root: str, manage_dir: str) -> str:
+    """STATIC_ROOT in the image (/app/...) as a path of the build context."""
+    folder = static_root[len("/app/") :] if static_root.startswith("/app/") else ""
+    folder = folder or "staticfiles"
+    return f"{manage_dir}/{folder}" if manage_dir else folder
+
+
+def committed_static(project: ProjectModel, static_root: str) -> tuple[bool, bool]:
+    """(the project commits files in STATIC_ROOT, it commits the manifest there): a front-end
+    build whose output is committed only as collected files needs them in the image."""
+    root = project.root
+    folder = static_folder(static_root, manage_dir(project))
+    if not (root / folder).is_dir() or not git.is_repository(root):
+        return False, False
+    if not git.is_tracked(root, folder):
+        return False, False
+    return True, git.is_tracked(root, f"{folder}/{MANIFEST}")
 
 
 def python_version(project: ProjectModel) -> str:
@@ -540,6 +632,9 @@ def spec(project: ProjectModel, options: dict[str, Any] | None = None) -> Contai
     notes.extend(carried.notes)
     if manager == "none":
         notes.append("no dependency file was found: the builder installs nothing")
+    needed = [*server_packages, *(options.get("runtime-packages") or ())]
+    committed = committed_static(project, static_root)
+    hashed_file, outside = _outside_hashes(project, manager, files, needed, options)
     build_env = {
         "DJANGO_SETTINGS_MODULE": project.production_module or project.settings_module,
         "SECRET_KEY": "build-only-not-secret",
@@ -569,9 +664,14 @@ def spec(project: ProjectModel, options: dict[str, Any] | None = None) -> Contai
         server_packages=server_packages,
         notes=notes,
         manifest=_manifest_storage(project),
+        committed_static=committed[0],
+        committed_manifest=committed[1] and _manifest_storage(project),
         collects_static=_collects_static(project),
         files=choice.files,
-        installers=_installers(project, manager),
+        installers=_installers(project, manager, options),
+        outside_hashes=[f"{p.name}=={p.pin}" for p in outside],
+        hashed_file=hashed_file if outside else "",
+        hashed_source=_compiled_from(project, hashed_file) if outside else "",
         assets=[text for _, text in carried.assets],
         node_image=(carried.node_image or NODE_IMAGE) if carried.node else "",
         assets_packages=_download_packages(carried.download_tools),
@@ -580,16 +680,76 @@ def spec(project: ProjectModel, options: dict[str, Any] | None = None) -> Contai
     )
 
 
+def _outside_hashes(
+    project: ProjectModel, manager: str, files: list[str], needed: list[str], options: dict
+) -> tuple[str, list[Package]]:
+    """(the requirements file the image installs, the packages of `needed` it lacks and cannot
+    take): the same edit the dependency plan makes, tried on that file. A hash-pinned file
+    takes only the packages whose hashes djfix knows; the image installs the others itself."""
+    if manager not in ("requirements", "pip-tools") or not files or not needed:
+        return "", []
+    declared = {
+        req.name
+        for source in project.dependency_sources
+        for req in source.packages
+        if req.rel in files
+    }
+    missing = sorted({n for n in needed if normalise_package(base_name(n)) not in declared})
+    if not missing:
+        return "", []
+    # the dependency plan writes into the file that names Django
+    target = next(
+        (
+            req.rel
+            for source in project.dependency_sources
+            for req in source.packages
+            if req.name == "django" and req.rel in files
+        ),
+        files[0],
+    )
+    text = project.cache.text(project.root / target).text
+    if text is None:
+        return "", []
+    packages = envfiles.packages_to_declare(project, missing, options)
+    result = add_packages("requirements", text, packages, path=target)
+    return target, [n.package for n in result.not_added]
+
+
+def _compiled_from(project: ProjectModel, rel: str) -> str:
+    """The pip-tools input a compiled requirements file comes from, where the project has it."""
+    source = rel[: -len(".txt")] + ".in" if rel.endswith(".txt") else ""
+    return source if source and project.cache.text(project.root / source).text is not None else ""
+
+
 def _download_packages(tools: list[str]) -> list[str]:
     if not tools:
         return []
     return sorted({*tools, "ca-certificates"})
 
 
-def _installers(project: ProjectModel, manager: str) -> list[str]:
+def _installers(project: ProjectModel, manager: str, options: dict[str, Any]) -> list[str]:
     if manager == "uv":
         return []  # uv syncs into a venv made without pip
-    return [n for n in ("pip", "setuptools", "wheel") if n == "pip" or not project.has_package(n)]
+    keep = {n for n in ("setuptools", "wheel") if project.has_package(n)}
+    if _gunicorn_major(project, options) in range(21):
+        keep.add("setuptools")  # gunicorn before 21 imports pkg_resources when it starts
+    return [n for n in ("pip", "setuptools", "wheel") if n not in keep]
+
+
+def _gunicorn_major(project: ProjectModel, options: dict[str, Any]) -> int | None:
+    """The major version of the gunicorn the image installs where the dependencies hold it to
+    one (`==19.10.0`, `<20`), or the pin djfix declares; None when unknown or unbounded."""
+    req = project.packages.get("gunicorn")
+    if req is not None:
+        pinned = re.search(r"==\s*(\d+)", req.spec)
+        below = re.search(r"<\s*(\d+)", req.spec)
+        if pinned:
+            return int(pinned[1])
+        return int(below[1]) - 1 if below else None
+    if "gunicorn" in (options.get("runtime-packages") or ()):
+        (package,) = envfiles.packages_to_declare(project, ["gunicorn"], options)
+        return int(package.pin.split(".")[0])
+    return None
 
 
 def _collects_static(project: ProjectModel) -> bool:
@@ -638,6 +798,7 @@ def render(project: ProjectModel, options: dict[str, Any] | None = None) -> dict
         "db_kind": db_kind,
         "environment": environment,
         "readme_heading": README_HEADING,
+        "committed_manifest": COMMITTED_MANIFEST,
     }
     out = {
         "Dockerfile": render_template("docker/Dockerfile.jinja", **context),
@@ -751,7 +912,15 @@ def ensure_container(ctx: FixContext, item: int) -> None:
     options = dict(ctx.options)
     # the variable table: what the settings plans made required (planned settings show most)
     options["container-build-env"] = sorted(v.name for v in ctx.env_vars.values() if v.required)
+    # what the plans declare for run time: a hash-pinned file that cannot take one of them
+    # leaves it to a step of the image's own
+    options["runtime-packages"] = sorted(ctx.packages)
+    s = spec(planned, options)
+    for pin in s.outside_hashes:
+        name, version = pin.split("==", 1)
+        ctx.image_installs[name] = version
     files = render(planned, options)
+    let_committed_static_in(ctx, s)
     for rel, text in files.items():
         if rel == "Dockerfile" or ctx.changeset.read(rel) is None or rel.startswith("README"):
             ctx.write(rel, text, item)
@@ -784,7 +953,26 @@ def fix_dockerignore(ctx: FixContext) -> None:
         lines.append(path)
         if path == ".env":
             lines += [".env.*", "!.env.example"]
-    block = DOCKERIGNORE_BLOCK + "\n".join(lines) + "\n"
+    _append_block(ctx, text, DOCKERIGNORE_BLOCK + "\n".join(lines) + "\n")
+
+
+STATIC_BLOCK = (
+    "# djfix: STATIC_ROOT is committed (collected files no app ships): collectstatic adds to it\n"
+)
+
+
+def let_committed_static_in(ctx: FixContext, spec: ContainerSpec) -> None:
+    """An existing .dockerignore that keeps a committed STATIC_ROOT out of the generated image's
+    build lets it back in: the collectstatic stage adds to its files."""
+    text = ctx.changeset.read(".dockerignore")
+    if text is None or not spec.committed_static:
+        return
+    folder = spec.static_ignore
+    if dockerignore_excludes(text, folder):
+        _append_block(ctx, text, STATIC_BLOCK + f"!{folder}\n!{folder}/**\n")
+
+
+def _append_block(ctx: FixContext, text: str, block: str) -> None:
     separator = (
         "" if not text or text.endswith("\n\n") else ("\n" if text.endswith("\n") else "\n\n")
     )

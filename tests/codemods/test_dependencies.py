@@ -10,7 +10,7 @@ from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 
 from codemods.dependencies.declare import add_packages
-from codemods.dependencies.requirement import Package, Result
+from codemods.dependencies.requirement import HASH_PINNED, NotAdded, Package, Result
 from codemods.dependencies.versions import packages_for
 
 if sys.version_info >= (3, 11):
@@ -122,10 +122,9 @@ def test_hashes_are_not_mixed_with_unhashed_lines() -> None:
         """
     )
     assert result.added == ["django-environ"]
-    assert len(result.notes) == 1
-    assert "requirements/prod.txt" in result.notes[0]
-    assert "add gunicorn to the file it is compiled from" in result.notes[0]
-    assert "`pip-compile --generate-hashes`" in result.notes[0]
+    # what could not go in is data, for the caller to act on (the image installs it) and say
+    assert result.not_added == [NotAdded(GUNICORN, "requirements/prod.txt", HASH_PINNED)]
+    assert result.notes == []
     again = add_packages("requirements", result.text, BOTH, path="requirements/prod.txt")
     assert again.text == result.text and again.already == ["django-environ"]
 
@@ -134,7 +133,7 @@ def test_hashed_file_without_known_hashes_is_left_with_a_note() -> None:
     text = "django==4.2.7 \\\n    --hash=sha256:" + "a" * 64 + "\n"
     result = add_packages("requirements", text, [REDIS], path="requirements.txt")
     assert (result.text, result.added) == (text, [])
-    assert "add django-redis to the file it is compiled from" in result.notes[0]
+    assert result.not_added == [NotAdded(REDIS, "requirements.txt", HASH_PINNED)]
 
 
 def test_hashed_line_goes_in_name_order() -> None:
@@ -1245,3 +1244,18 @@ def test_packages_for_keeps_extras_and_unknown_names() -> None:
         Package("uvicorn[standard]", ">=0.34", "0.34.0"),
         Package("whitenoise", "", ""),
     ]
+
+
+def test_pip_tools_input_of_a_hash_pinned_file_says_to_keep_the_hashes() -> None:
+    result = add_packages("pip-tools", "django\n", [GUNICORN], path="requirements.in", hashes=True)
+    assert result.text == "django\ngunicorn\n"
+    assert result.notes == ["run `pip-compile --generate-hashes requirements.in` to pin gunicorn"]
+
+
+def test_every_django_environ_pin_has_its_hashes() -> None:
+    # django-environ can be declared after the Dockerfile is generated (a settings module that
+    # needs `env` bound): a hash-pinned file must always take it, or the image would lack it
+    from codemods.dependencies import versions
+
+    pins = {release.pin for release in versions._RELEASES["django-environ"]}
+    assert pins <= {pin for name, pin in versions.HASHES if name == "django-environ"}
