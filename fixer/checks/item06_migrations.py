@@ -529,7 +529,8 @@ def _dynamic(project: ProjectModel, python: str | None, static: list[Finding]) -
     if report.note:
         if report.note not in project.notes:
             project.notes.append(report.note)
-        project.unverified[ITEM] = _NOT_VERIFIED
+        # Django was asked and could not answer: its own reason, not a missing --python
+        project.unverified[ITEM] = f"not verified: {report.note}"
         return
     without = {f.subject for f in static if f.rule is MIGRATIONS_MISSING}
     by_app: dict[str, list[django_runner.Change]] = {}
