@@ -296,12 +296,47 @@ def step_migrate(run: Run, done: list[Step]) -> Step:
     step.command, step.output = run.shown(argv, **extra), run.tail(output)
     if code == 0:
         step.status = "pass"
-    else:
-        step.status = "fail"
-        step.reason = (
-            f"timed out after {COMMAND_TIMEOUT} s" if code is None else run.mask(last_error(output))
+        return step
+    step.status = "fail"
+    step.reason = (
+        f"timed out after {COMMAND_TIMEOUT} s" if code is None else run.mask(last_error(output))
+    )
+    override = migrate_override(run)
+    if code is not None and override:
+        # what a deploy runs failed; whether Django's own migrate holds on the same database
+        # says if the fault is the project's command or its migrations
+        own, _ = run_command(
+            [run.python, "-c", _DJANGO_MIGRATE], run.cwd, run.environ(**extra), COMMAND_TIMEOUT
         )
+        if own == 0:
+            step.reason = (
+                f"the project's own migrate command ({override}) fails where Django's migrate "
+                f"passes on the same database (the migrations apply): {step.reason}"
+            )
+        else:
+            step.note = "; ".join(
+                x for x in (step.note, f"{override} overrides migrate; Django's own fails too") if x
+            )
     return step
+
+
+#: Django's own migrate, not a project's command of the same name
+_DJANGO_MIGRATE = (
+    "import django\n"
+    "django.setup()\n"
+    "from django.core.management.commands import migrate\n"
+    "migrate.Command().run_from_argv(['manage.py', 'migrate', '--noinput', '--no-color'])\n"
+)
+
+
+def migrate_override(run: Run) -> str:
+    """The file of a local app's `migrate` management command (the first app wins, as in
+    Django), or ""."""
+    for app in run.project.apps:
+        rel = f"{app.rel}/management/commands/migrate.py" if app.rel else ""
+        if rel and (run.tree / rel).is_file():
+            return rel
+    return ""
 
 
 URL_LISTER = r"""
