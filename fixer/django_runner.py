@@ -40,14 +40,15 @@ from fixer.sources import COPY_SKIP_DIRS
 TIMEOUT = 120
 _SETTINGS_WRAPPER = "_djfix_settings"
 _TREE_VARIABLE = "DJFIX_TREE"
-# Runs manage.py after Django is imported, so no module of the project can stand in for it,
-# with Django's execute_from_command_line replaced: manage.py still does what it does first
-# (sys.path, settings module, .env), then, in place of the command it would run, Django is set up
-# and djfix's own code runs. It runs as one module (a list comprehension sees the names before
-# it: `manage.py shell -c` of Django < 3 gives it separate globals and locals), it is Django's
-# own commands that run (`migrate` and `makemigrations` of django.core.management, never a
-# project's override of the same name), and it works alike on every Django from 1.8 (which has
-# no `shell -c`). A CommandError reads as from manage.py.
+# Runs manage.py after Django is imported, so no module of the project can stand in for it, with
+# Django's execute_from_command_line (and ManagementUtility.execute, which a manage.py may call
+# itself) replaced: manage.py still does what it does first (sys.path, settings module, .env),
+# then, in place of the command it would run, Django is set up and djfix's own code runs. It
+# runs as one module (a list comprehension sees the names before it: `manage.py shell -c` of
+# Django < 3 gives it separate globals and locals), it is Django's own commands that run
+# (`migrate` and `makemigrations` of django.core.management, never a project's override of the
+# same name), and it works alike on every Django from 1.8 (which has no `shell -c`). A
+# CommandError reads as from manage.py.
 _BOOTSTRAP = (
     "import os, runpy, sys\n"
     "import django\n"
@@ -66,6 +67,7 @@ _BOOTSTRAP = (
     "        sys.stderr.write('CommandError: %s\\n' % exc)\n"
     "        sys.exit(1)\n"
     "management.execute_from_command_line = run_djfix\n"
+    "management.ManagementUtility.execute = lambda self: run_djfix()\n"
     "try:\n"
     "    runpy.run_path(manage, run_name='__main__')\n"
     "except SystemExit as exc:\n"

@@ -198,3 +198,37 @@ def test_an_old_django_writes_the_missing_migration(tmp_path, legacy_django):
     written, report = django_runner.make_migrations(project, python, {})
     assert report.note is None
     assert sorted(written) == ["notes/migrations/0002_note_body.py"]
+
+
+UTILITY_MANAGE = """\
+#!/usr/bin/env python
+import os
+import sys
+
+from django.core.management import ManagementUtility
+
+if __name__ == "__main__":
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")
+    ManagementUtility(sys.argv).execute()
+"""
+
+
+def test_a_manage_py_that_runs_the_utility_itself_runs_djfix_code_too(tmp_path):
+    # no execute_from_command_line: the command manage.py would run is still never run
+    repo = _notes(
+        tmp_path / "repo",
+        **{
+            "manage.py": UTILITY_MANAGE,
+            "notes/management/__init__.py": "",
+            "notes/management/commands/__init__.py": "",
+            "notes/management/commands/migrate.py": (
+                "from django.core.management.commands import migrate\n\n\n"
+                "class Command(migrate.Command):\n"
+                "    def handle(self, *args, **options):\n"
+                '        raise RuntimeError("the project\'s own migrate ran")\n'
+            ),
+        },
+    )
+    report = django_runner.inspect(discover(repo), sys.executable)
+    assert (report.note, report.plan_error, report.conflict) == (None, None, None)
+    assert report.changes == EXPECTED
