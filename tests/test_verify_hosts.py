@@ -96,6 +96,8 @@ def test_a_literal_host_list_without_loopback_serves_the_real_pages(tmp_path):
     assert "requests carry Host: ip-address" in report.step(3).note, table
     assert report.step(5).status == "fail", table
     assert report.step(5).reason == "1 of 4 URLs: /checkout/ answered 500", table
+    # the reviewer's commands send the same Host
+    assert "curl -fsS -H 'Host: ip-address' http://127.0.0.1:8000/health" in report.commands
 
 
 @pytest.mark.slow
