@@ -78,6 +78,14 @@ BLOCK_SETTINGS: dict[str, Callable[[Any], bool]] = {
 #: headers Django before 3.0 leaves off by default and `check --deploy` asks for (W006, W007)
 OLD_DJANGO_HEADERS = ("SECURE_CONTENT_TYPE_NOSNIFF", "SECURE_BROWSER_XSS_FILTER")
 HEADERS_COMMENT = "# Headers Django before 3.0 sends only when asked (check --deploy W006, W007)."
+#: what Django before 1.11 also asks for (W017): a CSRF cookie scripts cannot read
+OLD_DJANGO_CSRF = ("CSRF_COOKIE_HTTPONLY",)
+OLD_DJANGO_CODES = {
+    "SECURE_CONTENT_TYPE_NOSNIFF": "W006",
+    "SECURE_BROWSER_XSS_FILTER": "W007",
+    "CSRF_COOKIE_HTTPONLY": "W017",
+}
+OLD_COMMENT = "# Settings Django before 1.11 leaves off and check --deploy asks for ({codes})."
 #: settings whose value depends on DEBUG (when the module defines it)
 READS_DEBUG = {
     "SECURE_SSL_REDIRECT",
@@ -250,10 +258,12 @@ class DeploySecurity(ModuleLevelCommand):
         settings_block: bool = True,
         inherited: frozenset[str] = frozenset(),
         old_headers: bool = False,
+        old_csrf: bool = False,
     ) -> None:
         super().__init__(context)
         self.debug_defined = debug_defined
         self.old_headers = old_headers
+        self.old_csrf = old_csrf
         self.settings_block = settings_block
         # set by a module this one star-imports: appending a default would override it
         self.inherited = inherited
@@ -300,6 +310,8 @@ class DeploySecurity(ModuleLevelCommand):
         if self.old_headers:
             # their Django default is off: appended when absent, like the block's settings
             checks.update({name: (_is_true, None) for name in OLD_DJANGO_HEADERS})
+        if self.old_csrf:
+            checks.update({name: (_is_true, None) for name in OLD_DJANGO_CSRF})
         for name, (test, safe_default) in checks.items():
             self._plan(
                 name, test, safe_default, top.get(name, []), nested.get(name, []), debug_index
@@ -403,6 +415,7 @@ class DeploySecurity(ModuleLevelCommand):
             "X_FRAME_OPTIONS": self._s("DENY"),
             "SECURE_CONTENT_TYPE_NOSNIFF": "True",
             "SECURE_BROWSER_XSS_FILTER": "True",
+            "CSRF_COOKIE_HTTPONLY": "True",
         }[name]
         return cst.parse_expression(code)
 
@@ -510,7 +523,7 @@ class DeploySecurity(ModuleLevelCommand):
         moved_names = {name for names in self._moved.values() for name in names}
         names = [
             n
-            for n in (*BLOCK_SETTINGS, *OLD_DJANGO_HEADERS)
+            for n in (*BLOCK_SETTINGS, *OLD_DJANGO_HEADERS, *OLD_DJANGO_CSRF)
             if n in self._append or n in moved_names
         ]
         if not names:
@@ -537,11 +550,7 @@ class DeploySecurity(ModuleLevelCommand):
         block[0] = block[0].with_changes(
             leading_lines=[
                 *(orphan_lines or (blank if previous is not None or updated.header else [])),
-                cst.EmptyLine(
-                    comment=cst.Comment(
-                        BLOCK_COMMENT if set(names) - set(OLD_DJANGO_HEADERS) else HEADERS_COMMENT
-                    )
-                ),
+                cst.EmptyLine(comment=cst.Comment(_block_comment(names))),
                 *(
                     [cst.EmptyLine(comment=cst.Comment(PROXY_COMMENT))]
                     if "SECURE_PROXY_SSL_HEADER" in names
@@ -557,6 +566,14 @@ class DeploySecurity(ModuleLevelCommand):
         )
 
 
+def _block_comment(names: list[str]) -> str:
+    if set(names) - set(OLD_DJANGO_CODES):
+        return BLOCK_COMMENT
+    if set(names) <= set(OLD_DJANGO_HEADERS):
+        return HEADERS_COMMENT
+    return OLD_COMMENT.format(codes=", ".join(OLD_DJANGO_CODES[n] for n in names))
+
+
 def transform(
     source: str,
     *,
@@ -565,6 +582,7 @@ def transform(
     settings_block: bool = True,
     inherited: frozenset[str] = frozenset(),
     old_headers: bool = False,
+    old_csrf: bool = False,
 ) -> Result:
     """Make one settings module pass `manage.py check --deploy` when DEBUG is False, while a
     developer's DEBUG=True keeps plain HTTP and non-secure cookies.
@@ -575,6 +593,8 @@ def transform(
     MIDDLEWARE (a split settings base): only MIDDLEWARE is changed there.
     old_headers: the project runs Django older than 3.0, which sends neither nosniff nor the XSS
     filter header unless told to (security.W006, W007): both are set.
+    old_csrf: the project runs Django older than 1.11, whose check --deploy also asks for
+    CSRF_COOKIE_HTTPONLY = True (security.W017): it is set.
     Never raises on odd input: unparsable source comes back unchanged with a `left` entry."""
     try:
         module = parse_module(source)
@@ -589,6 +609,7 @@ def transform(
         settings_block=settings_block,
         inherited=inherited,
         old_headers=old_headers,
+        old_csrf=old_csrf,
     )
     command.source = source
     new_module = command.transform_module(module)

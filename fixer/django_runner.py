@@ -1,12 +1,14 @@
 """Run the project's own Django, in a subprocess, to ask it about migrations.
 
-`manage.py makemigrations --check --dry-run` says which app's models have changes no migration
-holds; `manage.py migrate --plan` says whether the migrations form a plan on an empty database.
-Both run with the interpreter the user names (`--python`), or else (for `apply` only, never
-for `check`) the `python` on PATH when it can import Django, under a synthetic environment: a
-dummy SECRET_KEY, every database replaced by an sqlite file in a temporary folder (the user's
-databases are never touched), DEBUG off (written the way the settings read it: "0" for an int
-read, "False" otherwise), STARTUP_CHECKS=false, and a timeout.
+Django's `makemigrations --dry-run` says which app's models have changes no migration holds;
+Django's `migrate --plan` (its steps, before Django 2.2) says whether the migrations form a plan
+on an empty database. They are Django's own commands, reached after manage.py has prepared
+Django, never a command of the project that overrides one of them (see _BOOTSTRAP), on every
+Django from 1.8. Both run with the interpreter the user names (`--python`), or else (for `apply`
+only, never for `check`) the `python` on PATH when it can import Django, under a synthetic
+environment: a dummy SECRET_KEY, every database replaced by an sqlite file in a temporary folder
+(the user's databases are never touched), DEBUG off (written the way the settings read it: "0"
+for an int read, "False" otherwise), STARTUP_CHECKS=false, and a timeout.
 
 The commands always run in a temporary copy of the work tree (with the planned changes in it),
 from a working directory outside that copy, and Django is imported before the project's folder
@@ -31,29 +33,94 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fixer.project import ProjectModel
+from fixer.redaction import mask_text
 from fixer.sources import COPY_SKIP_DIRS
 
 #: seconds one Django command may take
 TIMEOUT = 120
 _SETTINGS_WRAPPER = "_djfix_settings"
 _TREE_VARIABLE = "DJFIX_TREE"
-# runs manage.py after Django is imported, so no module of the project can stand in for it
+# Runs manage.py after Django is imported, so no module of the project can stand in for it, with
+# Django's execute_from_command_line (and ManagementUtility.execute, which a manage.py may call
+# itself) replaced: manage.py still does what it does first (sys.path, settings module, .env),
+# then, in place of the command it would run, Django is set up and djfix's own code runs. It
+# runs as one module (a list comprehension sees the names before it: `manage.py shell -c` of
+# Django < 3 gives it separate globals and locals), it is Django's own commands that run
+# (`migrate` and `makemigrations` of django.core.management, never a project's override of the
+# same name), and it works alike on every Django from 1.8 (which has no `shell -c`). A
+# CommandError reads as from manage.py.
 _BOOTSTRAP = (
     "import os, runpy, sys\n"
     "import django\n"
-    "manage = sys.argv[1]\n"
+    "from django.core import management\n"
+    "from django.core.management.base import CommandError\n"
+    "manage, code = sys.argv[1], sys.argv[2]\n"
     "sys.path.insert(0, os.path.dirname(manage))\n"
-    "sys.argv = [manage, *sys.argv[2:]]\n"
-    "runpy.run_path(manage, run_name='__main__')\n"
+    "sys.argv = [manage] + sys.argv[3:]\n"
+    "ran = []\n"
+    "def run_djfix(argv=None):\n"
+    "    ran.append(1)\n"
+    "    django.setup()\n"
+    "    try:\n"
+    "        exec(compile(code, '<djfix>', 'exec'), {'__name__': '__djfix__'})\n"
+    "    except CommandError as exc:\n"
+    "        sys.stderr.write('CommandError: %s\\n' % exc)\n"
+    "        sys.exit(1)\n"
+    "management.execute_from_command_line = run_djfix\n"
+    "management.ManagementUtility.execute = lambda self: run_djfix()\n"
+    "try:\n"
+    "    runpy.run_path(manage, run_name='__main__')\n"
+    "except SystemExit as exc:\n"
+    "    if exc.code not in (None, 0):\n"
+    "        raise\n"
+    "if not ran:\n"
+    "    run_djfix()\n"
 )
 _PROBE = (
     "import json, os, django\n"
     "from django.apps import apps\n"
     f"root = os.path.realpath(os.environ[{_TREE_VARIABLE!r}])\n"
-    "local = [a.label for a in apps.get_app_configs()\n"
-    "         if os.path.realpath(a.path).startswith(root + os.sep)\n"
-    "         and '-packages' + os.sep not in a.path]\n"
-    "print('DJFIX-PROBE ' + json.dumps({'version': django.get_version(), 'local': local}))\n"
+    "mine = [a for a in apps.get_app_configs()\n"
+    "        if os.path.realpath(a.path).startswith(root + os.sep)\n"
+    "        and '-packages' + os.sep not in a.path]\n"
+    "local = [a.label for a in mine]\n"
+    "folders = dict((a.label, a.path) for a in mine)\n"
+    "print('DJFIX-PROBE ' + json.dumps({'version': django.get_version(), 'local': local,\n"
+    "                                   'folders': folders}))\n"
+)
+# Django's own makemigrations, run from its arguments as manage.py would (Django 1.8's
+# call_command takes no command object); `--check` is not used (Django 1.8/1.9 lack it): the
+# dry run lists what it would write, and that is read
+_MAKEMIGRATIONS = (
+    "import json\n"
+    "from django.core.management.commands import makemigrations\n"
+    "argv = json.loads({argv!r})\n"
+    "makemigrations.Command().run_from_argv(['manage.py', 'makemigrations'] + argv)\n"
+)
+# Django's own `migrate --plan` (2.2 and later); before 2.2 the same steps without the option:
+# the history is consistent, no conflicting leaves, and a plan is made for every leaf
+_PLAN = (
+    "import django\n"
+    "from django.core.management.base import CommandError\n"
+    "from django.core.management.commands import migrate\n"
+    "if django.VERSION >= (2, 2):\n"
+    "    argv = ['manage.py', 'migrate', '--plan', '--noinput', '--no-color']\n"
+    "    migrate.Command().run_from_argv(argv)\n"
+    "else:\n"
+    "    from django.db import DEFAULT_DB_ALIAS, connections\n"
+    "    from django.db.migrations.executor import MigrationExecutor\n"
+    "    connection = connections[DEFAULT_DB_ALIAS]\n"
+    "    executor = MigrationExecutor(connection)\n"
+    "    loader = executor.loader\n"
+    "    if hasattr(loader, 'check_consistent_history'):\n"
+    "        loader.check_consistent_history(connection)\n"
+    "    conflicts = loader.detect_conflicts()\n"
+    "    if conflicts:\n"
+    "        names = '; '.join('%s in %s' % (', '.join(v), k) for k, v in conflicts.items())\n"
+    "        raise CommandError('Conflicting migrations detected; multiple leaf nodes in the '\n"
+    "                           'migration graph: (%s).' % names)\n"
+    "    for migration, backwards in executor.migration_plan(loader.graph.leaf_nodes()):\n"
+    "        print('%s.%s' % (migration.app_label, migration.name))\n"
 )
 
 
@@ -73,6 +140,7 @@ class Report:
     python: str
     django_version: str | None = None
     local_apps: list[str] = field(default_factory=list)
+    app_folders: dict[str, str] = field(default_factory=dict)  # local app label -> its folder
     changes: list[Change] = field(default_factory=list)
     conflict: str | None = None  # makemigrations refused: conflicting leaves
     plan_error: str | None = None  # migrate --plan failed; its last error line
@@ -228,9 +296,12 @@ def _last_error(output: str) -> str:
 _HEADING = re.compile(r"^Migrations for '([^']+)':\s*$")
 
 
-def parse_makemigrations(output: str, cwd: Path, root: Path) -> list[Change]:
+def parse_makemigrations(
+    output: str, cwd: Path, root: Path, folders: dict[str, str] | None = None
+) -> list[Change]:
     """The migrations `makemigrations` (verbosity 1) lists: a heading per app, then per file its
-    path (relative to `cwd`) and its operations."""
+    path (relative to `cwd`) and its operations. Django 1.8 and 1.9 print the file's name only
+    (`  0002_note_body.py:`): it lands in `folders[label]/migrations`, the app's folder."""
     changes: list[Change] = []
     label: str | None = None
     for raw in output.splitlines()[:5000]:
@@ -243,8 +314,10 @@ def parse_makemigrations(output: str, cwd: Path, root: Path) -> list[Change]:
             continue
         if raw.startswith("    ") and changes and changes[-1].app_label == label:
             changes[-1].operations.append(stripped.lstrip("+-~*x ").strip() or stripped)
-        elif raw.startswith("  ") and stripped.endswith(".py"):
-            path = Path(stripped)
+        elif raw.startswith("  ") and stripped.removesuffix(":").endswith(".py"):
+            path = Path(stripped.removesuffix(":"))
+            if len(path.parts) == 1 and label in (folders or {}):
+                path = Path((folders or {})[label], "migrations", path)
             path = path if path.is_absolute() else cwd / path
             rel = Path(os.path.relpath(path, root)).as_posix()
             changes.append(Change(label, rel, []))
@@ -338,15 +411,22 @@ def inspect(
     return report
 
 
-def _manage_run(python, manage, args, cwd, env, timeout) -> Outcome:
-    return _run(python, ["-c", _BOOTSTRAP, str(manage), *args], cwd, env, timeout)
+def _manage_run(python, manage, code, words, cwd, env, timeout) -> Outcome:
+    """Run `code` as djfix's own, after manage.py has prepared Django (see _BOOTSTRAP);
+    manage.py sees `words` as its arguments, the command it would have run."""
+    return _run(python, ["-c", _BOOTSTRAP, str(manage), code, *words], cwd, env, timeout)
+
+
+def _makemigrations(labels: list[str], dry_run: bool) -> str:
+    argv = ["--noinput", "--no-color", *(["--dry-run"] if dry_run else []), *labels]
+    return _MAKEMIGRATIONS.format(argv=json.dumps(argv))
 
 
 def _probe(python, manage, cwd, env, timeout, report) -> bool:
-    probe = _manage_run(python, manage, ["shell", "-c", _PROBE], cwd, env, timeout)
+    probe = _manage_run(python, manage, _PROBE, ["shell"], cwd, env, timeout)
     line = next((ln for ln in probe.output.splitlines() if ln.startswith("DJFIX-PROBE ")), None)
     if probe.returncode != 0 or line is None:
-        what = "timed out" if probe.timed_out else _last_error(probe.output)
+        what = "timed out" if probe.timed_out else mask_text(_last_error(probe.output))
         report.note = (
             f"Django could not load the settings ({what}); only the static migration checks ran"
         )
@@ -354,6 +434,8 @@ def _probe(python, manage, cwd, env, timeout, report) -> bool:
     data = json.loads(line.split(" ", 1)[1])
     report.django_version = data.get("version")
     report.local_apps = list(data.get("local") or [])
+    folders = data.get("folders")
+    report.app_folders = dict(folders) if isinstance(folders, dict) else {}
     return True
 
 
@@ -369,22 +451,24 @@ def _inspect_in(project, python, root, scratch, report, timeout) -> None:
     env = _environment(project, root, scratch)
     if not _probe(python, manage, cwd, env, timeout, report):
         return
-    args = ["makemigrations", "--check", "--dry-run", "--no-color"]
-    made = _manage_run(python, manage, [*args, *report.local_apps], cwd, env, timeout)
+    code = _makemigrations(report.local_apps, dry_run=True)
+    made = _manage_run(python, manage, code, ["makemigrations"], cwd, env, timeout)
     if made.timed_out:
         report.note = f"`makemigrations --check` timed out after {timeout} s"
         return
     if "Conflicting migrations detected" in made.output:
-        report.conflict = _last_error(made.output)
-    elif made.returncode not in (0, 1):
-        report.note = f"`makemigrations --check` failed: {_last_error(made.output)}"
+        report.conflict = mask_text(_last_error(made.output))
+    elif made.returncode != 0:
+        report.note = f"`makemigrations --check` failed: {mask_text(_last_error(made.output))}"
         return
     else:
-        report.changes = parse_makemigrations(made.output, cwd, root)
-    plan = _manage_run(python, manage, ["migrate", "--plan", "--no-color"], cwd, env, timeout)
+        report.changes = parse_makemigrations(made.output, cwd, root, report.app_folders)
+    plan = _manage_run(python, manage, _PLAN, ["migrate"], cwd, env, timeout)
     if plan.returncode != 0:
         report.plan_error = (
-            f"timed out after {timeout} s" if plan.timed_out else _last_error(plan.output)
+            f"timed out after {timeout} s"
+            if plan.timed_out
+            else mask_text(_last_error(plan.output))
         )
 
 
@@ -417,21 +501,15 @@ def make_migrations(
         if not _probe(found, manage, cwd, env, timeout, report):
             return {}, report
         before = _py_files(root)
-        made = _manage_run(
-            found,
-            manage,
-            ["makemigrations", "--noinput", "--no-color", *report.local_apps],
-            cwd,
-            env,
-            timeout,
-        )
+        code = _makemigrations(report.local_apps, dry_run=False)
+        made = _manage_run(found, manage, code, ["makemigrations"], cwd, env, timeout)
         if made.returncode != 0:
-            what = "timed out" if made.timed_out else _last_error(made.output)
+            what = "timed out" if made.timed_out else mask_text(_last_error(made.output))
             report.note = (
                 f"`makemigrations` failed ({what}); the missing migrations were not written"
             )
             return {}, report
-        report.changes = parse_makemigrations(made.output, cwd, root)
+        report.changes = parse_makemigrations(made.output, cwd, root, report.app_folders)
         written: dict[str, str] = {}
         for path, stamp in _py_files(root).items():
             if before.get(path) != stamp:

@@ -312,14 +312,16 @@ def reviewer_commands(run: Run, steps: list[Step]) -> list[str]:
         lines.append(f"{probes_off}{manage} makemigrations --check --dry-run")
     if 3 in ran and run.server.server:
         argv = run.server.argv("python", Path("manage.py"), 8000)
+        # the Host ALLOWED_HOSTS accepts, as the steps sent it
+        host = f"-H {shlex.quote('Host: ' + run.host)} " if run.host else ""
         lines.append(f"{serving}{shlex.join(argv)} & server=$!")
         lines.append("trap 'kill $server 2>/dev/null || true' EXIT")
         lines.append(
-            "for i in $(seq 30); do curl -fsS -o /dev/null http://127.0.0.1:8000/health "
+            f"for i in $(seq 30); do curl -fsS {host}-o /dev/null http://127.0.0.1:8000/health "
             "&& break; sleep 1; done"
         )
-        lines.append("curl -fsS http://127.0.0.1:8000/health")
-        lines.append("curl -fsS http://127.0.0.1:8000/common/health")
+        lines.append(f"curl -fsS {host}http://127.0.0.1:8000/health")
+        lines.append(f"curl -fsS {host}http://127.0.0.1:8000/common/health")
         lines.append("kill $server")
     if 4 in ran:
         lines.append(f"{serving}{manage} migrate --noinput")

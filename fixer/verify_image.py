@@ -25,7 +25,7 @@ from fixer.verify_process import (
     listening,
     run_command,
 )
-from fixer.verify_run import START_TIMEOUT, Run, Step, serving_overrides
+from fixer.verify_run import START_TIMEOUT, Run, Step, host_refused, serving_overrides
 
 BUILD_TIMEOUT = 1800
 
@@ -164,13 +164,18 @@ def image_step(run: Run, step: Step) -> Step:
         else:
             why = f"the server did not listen within {START_TIMEOUT * 2} s"
         failures = []
+        statuses: list[int] = []
         if not why:
             for path in ("/health", "/common/health"):
-                status, error = http_get(port, path, 10)
+                status, error = http_get(port, path, 10, host=run.host)
+                statuses += [status] if status else []
                 if status != 200:
                     failures.append(f"{path} answered {status}" if status else f"{path}: {error}")
         kill_group(process.proc)
         output = process.stop()
+        refused = host_refused(run, statuses, output)
+        if refused:
+            failures = [refused]
         if container:
             _remove(tool, container, image=False)
         step.output = run.tail(output)

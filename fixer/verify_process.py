@@ -106,10 +106,16 @@ def listening(port: int) -> bool:
     return True
 
 
-def http_get(port: int, path: str, timeout: float, https: bool = False) -> tuple[int | None, str]:
-    """(status or None, error) of GET `path`; redirects are answers, never followed."""
+def http_get(
+    port: int, path: str, timeout: float, https: bool = False, host: str = ""
+) -> tuple[int | None, str]:
+    """(status or None, error) of GET `path`; redirects are answers, never followed. `host`
+    is the Host header to send (a name the project's ALLOWED_HOSTS accepts), "" for
+    127.0.0.1:port."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     headers = {"X-Forwarded-Proto": "https"} if https else {}
+    if host:
+        headers["Host"] = host
     try:
         conn.request("GET", path, headers=headers)
         response = conn.getresponse()

@@ -4,6 +4,7 @@ steps that serve. Below the steps and the image step, which both build on it."""
 
 from __future__ import annotations
 
+import re
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,6 +56,10 @@ class Run:
     build_args: dict[str, str] = field(default_factory=dict)
     settings_load: bool = True  # step 1 found the settings import (checks ran)
     static_note: str = ""  # what was done so the served pages find the static manifest
+    #: the project's ALLOWED_HOSTS as its settings evaluate them (None: not read, or the
+    #: settings did not load) and the Host header the served steps send ("": 127.0.0.1:port)
+    allowed_hosts: list[str] | None = None
+    host: str = ""
 
     def environ(self, **overrides: str) -> dict[str, str]:
         env = dict(self.base)
@@ -78,6 +83,59 @@ class Run:
         words = [w.replace(str(self.cwd) + "/", "") for w in words]
         prefix = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
         return (prefix + " " if prefix else "") + " ".join(words)
+
+
+#: what Django logs when it refuses a request's Host (not logged at all with DEBUG off and the
+#: default LOGGING, so a 400 is judged by ALLOWED_HOSTS too, see `host_refused`)
+_HOST_REFUSED = re.compile(r"Invalid HTTP_HOST header|DisallowedHost")
+
+
+def _matches(host: str, pattern: str) -> bool:
+    """Django's own rule (validate_host / is_same_domain), ports left aside."""
+    pattern = pattern.lower()
+    return (
+        pattern == "*"
+        or host == pattern
+        or (pattern.startswith(".") and (host.endswith(pattern) or host == pattern[1:]))
+    )
+
+
+def choose_host(allowed: list[str] | None) -> str | None:
+    """The Host header a request must carry for ALLOWED_HOSTS to accept it: "" when the
+    default (127.0.0.1:port) is accepted or the hosts are unknown, a name the list accepts
+    (`.example.com` -> `example.com`), or None when no name can be sent."""
+    if allowed is None or any(_matches("127.0.0.1", p) for p in allowed):
+        return ""
+    if any(_matches("localhost", p) for p in allowed):
+        return "localhost"
+    for pattern in allowed:
+        name = pattern.strip().lower()
+        if name.startswith("."):
+            name = name[1:]
+        if name.startswith("[") and name.endswith("]"):
+            return name
+        if name and re.fullmatch(r"[a-z0-9-]+(\.[a-z0-9-]+)*", name):
+            return name
+    return None
+
+
+def host_refused(run: Run, statuses: list[int], output: str) -> str:
+    """Why the answers `statuses` are the Host being refused, not the pages ("" when not):
+    some answered 400 and Django said so, or ALLOWED_HOSTS accepts no name verify can send."""
+    if 400 not in statuses:
+        return ""
+    if not _HOST_REFUSED.search(output) and not (
+        run.allowed_hosts is not None and choose_host(run.allowed_hosts) is None
+    ):
+        return ""
+    sent = run.host or "127.0.0.1"
+    hosts = "unknown" if run.allowed_hosts is None else repr(run.allowed_hosts)
+    if len(hosts) > 160:
+        hosts = hosts[:157] + "..."
+    return run.mask(
+        f"the host was refused: {statuses.count(400)} request(s) answered 400 with Host: "
+        f"{sent} (DisallowedHost; ALLOWED_HOSTS = {hosts})"
+    )
 
 
 def serving_overrides(run: Run) -> tuple[dict[str, str], str]:

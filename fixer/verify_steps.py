@@ -29,11 +29,15 @@ from fixer.verify_run import (
     STEP_NAMES,
     Run,
     Step,
+    choose_host,
+    host_refused,
     serving_overrides,
 )
 
-#: seconds each page of step 5 may take
-PAGE_TIMEOUT = 2.0
+#: seconds each page of step 5 may take (a loaded machine answers a cold first page slowly),
+#: and all of them together: a server that hangs stops the step, not the run
+PAGE_TIMEOUT = 10.0
+PAGES_BUDGET = 90.0
 #: URLs step 5 requests at most
 MAX_URLS = 40
 
@@ -56,6 +60,9 @@ def run_steps(
         if number in (3, 5) and not prepared:
             prepared = True
             run.static_note = collect_manifest(run)
+        elif number == 8 and not prepared:
+            prepared = True
+            read_hosts(run)
         step = _STEPS[number](run, steps, image) if number == 8 else _STEPS[number](run, steps)
         if number in (3, 5) and run.static_note:
             step.note = "; ".join(x for x in (step.note, run.static_note) if x)
@@ -64,6 +71,16 @@ def run_steps(
     return steps
 
 
+#: the hosts first (they need only the settings), so they are read even when an app fails
+#: to load; DEBUG with an empty list accepts loopback, as Django does
+_HOSTS_PROBE = (
+    "import json\n"
+    "from django.conf import settings\n"
+    "hosts = [str(h) for h in (settings.ALLOWED_HOSTS or [])]\n"
+    "if settings.DEBUG and not hosts:\n"
+    "    hosts = ['127.0.0.1', 'localhost', '[::1]']\n"
+    "print('DJFIX-HOSTS ' + json.dumps(hosts))\n"
+)
 _MANIFEST_PROBE = (
     "from django.conf import settings\n"
     "from django.contrib.staticfiles.storage import ManifestFilesMixin, staticfiles_storage\n"
@@ -80,11 +97,12 @@ def collect_manifest(run: Run) -> str:
     too, into the copy. Returns the note the served steps carry ("" when nothing was needed)."""
     env = run.environ(STARTUP_CHECKS="false")
     code, output = run_command(
-        [run.python, "-c", "import django; django.setup()\n" + _MANIFEST_PROBE],
+        [run.python, "-c", _HOSTS_PROBE + "import django; django.setup()\n" + _MANIFEST_PROBE],
         run.cwd,
         env,
         60,
     )
+    _take_hosts(run, output)
     line = next((ln for ln in output.splitlines() if ln.startswith("DJFIX-MANIFEST ")), None)
     if code != 0 or line is None:
         return ""
@@ -118,6 +136,33 @@ def collect_manifest(run: Run) -> str:
     return (
         "collectstatic ran first, as the image build does (the static storage needs its manifest)"
     )
+
+
+def _take_hosts(run: Run, output: str) -> None:
+    line = next((ln for ln in output.splitlines() if ln.startswith("DJFIX-HOSTS ")), None)
+    try:
+        hosts = json.loads(line.split(" ", 1)[1]) if line else None
+    except ValueError:
+        hosts = None
+    if isinstance(hosts, list):
+        run.allowed_hosts = [str(h) for h in hosts][:100]
+        run.host = choose_host(run.allowed_hosts) or ""
+
+
+def read_hosts(run: Run) -> None:
+    """ALLOWED_HOSTS as the settings evaluate them, and the Host header the served steps
+    send: a literal list without loopback (`['www.shop.example']`) refuses 127.0.0.1, and
+    every page would answer 400 whatever it does."""
+    _, output = run_command(
+        [run.python, "-c", _HOSTS_PROBE], run.cwd, run.environ(STARTUP_CHECKS="false"), 60
+    )
+    _take_hosts(run, output)
+
+
+def host_note(run: Run) -> str:
+    if not run.host:
+        return ""
+    return f"requests carry Host: {run.host} (ALLOWED_HOSTS has no loopback name)"
 
 
 def _issues(output: str) -> list[str]:
@@ -219,21 +264,27 @@ def step_boot(run: Run, done: list[Step]) -> Step:
     process, port, argv, why = _serve(run, run.environ(**extra))
     step.command = run.shown(argv, **extra)
     failures: list[str] = []
+    statuses: list[int] = []
     if not why:
         for path in ("/health", "/common/health"):
-            status, error = http_get(port, path, 10)
+            status, error = http_get(port, path, 10, host=run.host)
+            statuses += [status] if status else []
             if status != 200:
                 failures.append(f"{path} answered {status}" if status else f"{path}: {error}")
     why = why or _exited(process)
     output = process.stop() if process is not None else why
+    step.note = "; ".join(x for x in (step.note, host_note(run)) if x)
     if "Accessing the database during app initialization" in output:
         # a guarded read (item 10's fix) still queries, and Django says so; the start held
         step.note = "; ".join(
             x for x in (step.note, "a query runs during app initialization (Django warns)") if x
         )
     step.output = run.tail(output)
+    refused = host_refused(run, statuses, output)
     if why:
         step.status, step.reason = "fail", f"{why}: {run.mask(last_error(output))}"
+    elif refused:
+        step.status, step.reason = "fail", refused
     elif failures:
         step.status, step.reason = "fail", "; ".join(failures)
     else:
@@ -254,12 +305,47 @@ def step_migrate(run: Run, done: list[Step]) -> Step:
     step.command, step.output = run.shown(argv, **extra), run.tail(output)
     if code == 0:
         step.status = "pass"
-    else:
-        step.status = "fail"
-        step.reason = (
-            f"timed out after {COMMAND_TIMEOUT} s" if code is None else run.mask(last_error(output))
+        return step
+    step.status = "fail"
+    step.reason = (
+        f"timed out after {COMMAND_TIMEOUT} s" if code is None else run.mask(last_error(output))
+    )
+    override = migrate_override(run)
+    if code is not None and override:
+        # what a deploy runs failed; whether Django's own migrate holds on the same database
+        # says if the fault is the project's command or its migrations
+        own, _ = run_command(
+            [run.python, "-c", _DJANGO_MIGRATE], run.cwd, run.environ(**extra), COMMAND_TIMEOUT
         )
+        if own == 0:
+            step.reason = (
+                f"the project's own migrate command ({override}) fails where Django's migrate "
+                f"passes on the same database (the migrations apply): {step.reason}"
+            )
+        else:
+            step.note = "; ".join(
+                x for x in (step.note, f"{override} overrides migrate; Django's own fails too") if x
+            )
     return step
+
+
+#: Django's own migrate, not a project's command of the same name
+_DJANGO_MIGRATE = (
+    "import django\n"
+    "django.setup()\n"
+    "from django.core.management.commands import migrate\n"
+    "migrate.Command().run_from_argv(['manage.py', 'migrate', '--noinput', '--no-color'])\n"
+)
+
+
+def migrate_override(run: Run) -> str:
+    """The file of a local app's `migrate` management command (the first app wins, as in
+    Django), or ""."""
+    for app in run.project.apps:
+        rel = f"{app.rel}/management/commands/migrate.py" if app.rel else ""
+        if rel and (run.tree / rel).is_file():
+            return rel
+    return ""
 
 
 URL_LISTER = r"""
@@ -331,7 +417,13 @@ def step_pages(run: Run, done: list[Step]) -> Step:
         return step
     extra, note = serving_overrides(run)
     step.note = "; ".join(
-        x for x in (note, "requests carry X-Forwarded-Proto: https, as from the TLS proxy") if x
+        x
+        for x in (
+            note,
+            "requests carry X-Forwarded-Proto: https, as from the TLS proxy",
+            host_note(run),
+        )
+        if x
     )
     urls, error = list_urls(run, run.environ(STARTUP_CHECKS="false"))
     if error:
@@ -341,24 +433,36 @@ def step_pages(run: Run, done: list[Step]) -> Step:
     step.command = run.shown(argv, **extra)
     failures: list[str] = []
     answered: list[str] = []
+    statuses: list[int] = []
     if not why:
-        for url in urls:
-            start = time.monotonic()
-            status, problem = http_get(port, url, PAGE_TIMEOUT, https=True)
-            seconds = time.monotonic() - start
+        deadline = time.monotonic() + PAGES_BUDGET
+        for index, url in enumerate(urls):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                failures.append(
+                    f"{len(urls) - index} URL(s) not requested: the step's {PAGES_BUDGET:.0f} s"
+                    " ran out"
+                )
+                break
+            limit = min(PAGE_TIMEOUT, left)
+            status, problem = http_get(port, url, limit, https=True, host=run.host)
             if status is None:
-                failures.append(f"{url}: no answer within {PAGE_TIMEOUT:.0f} s ({problem})")
-            elif status >= 500:
+                failures.append(f"{url}: no answer within {limit:.0f} s ({problem})")
+                continue
+            statuses.append(status)
+            if status >= 500:
                 failures.append(f"{url} answered {status}")
-            elif seconds > PAGE_TIMEOUT:
-                failures.append(f"{url} took {seconds:.1f} s")
             else:
                 answered.append(f"{status} {url}")
     why = why or _exited(process)
     output = process.stop() if process is not None else why
     step.output = run.tail("\n".join(answered) + "\n" + output if answered else output)
+    refused = host_refused(run, statuses, output)
     if why:
         step.status, step.reason = "fail", f"{why}: {run.mask(last_error(output))}"
+    elif refused:
+        step.status = "fail"
+        step.reason = "; ".join([refused, *failures[:4]])
     elif failures:
         step.status = "fail"
         step.reason = f"{len(failures)} of {len(urls)} URLs: " + "; ".join(failures[:5])

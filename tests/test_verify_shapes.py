@@ -106,3 +106,41 @@ def test_committed_collected_files_keep_their_manifest_entries(tmp_path, fresh_d
     table = render_table(report)
     assert [s.status for s in report.steps] == ["pass"] * 3, table
     assert '"GET / HTTP/1.1" 200' in report.step(5).output, table
+
+
+# a project's own `migrate` that makes the first admin from a variable after Django's migrate:
+# the deploy's `manage.py migrate` fails, the migrations do not
+ADMIN_MIGRATE = """\
+import os
+
+from django.contrib.auth.models import User
+from django.core.management.commands import migrate
+
+
+class Command(migrate.Command):
+    def handle(self, *args, **options):
+        super().handle(*args, **options)
+        if not User.objects.exists():
+            User.objects.create_superuser("admin", "", os.environ["ADMIN_PASSWORD"])
+"""
+
+
+def test_a_failing_migrate_override_is_named_not_the_migrations(tmp_path):
+    from tests.test_django_runner_versions import _notes
+
+    repo = _notes(
+        tmp_path / "repo",
+        **{
+            "notes/management/__init__.py": "",
+            "notes/management/commands/__init__.py": "",
+            "notes/management/commands/migrate.py": ADMIN_MIGRATE,
+        },
+    )
+    report = verify_project(repo, python=sys.executable, only={4})
+    table = render_table(report)
+    assert report.step(4).status == "fail", table
+    assert report.step(4).reason == (
+        "the project's own migrate command (notes/management/commands/migrate.py) fails where "
+        "Django's migrate passes on the same database (the migrations apply): "
+        "KeyError: 'ADMIN_PASSWORD'"
+    ), table

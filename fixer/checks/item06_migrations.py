@@ -28,6 +28,13 @@ replaced by an sqlite file in a temporary folder (your databases are never touch
 - `migrate-plan-fails` (DJ067): `manage.py migrate --plan` fails on an empty database for a
   reason the static checks did not find.
 
+These are Django's own `makemigrations` and `migrate`, on every Django from 1.8 (before 2.2,
+which has no `--plan`, the same steps without the option), never a command of the project that
+overrides one of them: a project's `migrate` that reads its tables after Django's fails on an
+empty plan, and no migration is at fault. `djfix verify` (step 4) runs the project's own
+`manage.py migrate`, as a deploy does, and names the override when it fails where Django's
+passes.
+
 When Django does not run (`check` without `--python`, not importable, settings that do not
 load, a timeout), djfix says so once in a note, keeps the static findings, and the item reads
 "not verified" instead of "pass". Django always runs in a temporary copy of the repository.
@@ -529,7 +536,8 @@ def _dynamic(project: ProjectModel, python: str | None, static: list[Finding]) -
     if report.note:
         if report.note not in project.notes:
             project.notes.append(report.note)
-        project.unverified[ITEM] = _NOT_VERIFIED
+        # Django was asked and could not answer: its own reason, not a missing --python
+        project.unverified[ITEM] = f"not verified: {report.note}"
         return
     without = {f.subject for f in static if f.rule is MIGRATIONS_MISSING}
     by_app: dict[str, list[django_runner.Change]] = {}
@@ -567,7 +575,7 @@ def _dynamic(project: ProjectModel, python: str | None, static: list[Finding]) -
     if error and not broken:
         yield Finding(
             MIGRATE_PLAN_FAILS,
-            f"`manage.py migrate --plan` fails on an empty database ({error}): fix the "
+            f"Django's `migrate --plan` fails on an empty database ({error}): fix the "
             "migration it names, then check with `python manage.py migrate --plan`",
             project.manage_py,
             None,

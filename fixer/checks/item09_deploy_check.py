@@ -23,8 +23,9 @@ star-imports):
 - `session-cookie-insecure` (DJ095, W010-W015): with `django.contrib.sessions` or
   `SessionMiddleware`, `SESSION_COOKIE_SECURE` is not `True`, or `SESSION_COOKIE_HTTPONLY` is
   turned off;
-- `csrf-cookie-insecure` (DJ096, W016 and W003): with `CsrfViewMiddleware` and without
-  `CSRF_USE_SESSIONS`, `CSRF_COOKIE_SECURE` is not `True`; or `CsrfViewMiddleware` is missing;
+- `csrf-cookie-insecure` (DJ096, W016, W017 and W003): with `CsrfViewMiddleware` and without
+  `CSRF_USE_SESSIONS`, `CSRF_COOKIE_SECURE` is not `True`, or, before Django 1.11,
+  `CSRF_COOKIE_HTTPONLY` is not `True`; or `CsrfViewMiddleware` is missing;
 - `x-frame-options-not-deny` (DJ097, W019 and W002): `XFrameOptionsMiddleware` is installed but
   `X_FRAME_OPTIONS` is not `"DENY"` (the default is `"DENY"` from Django 3.0, `"SAMEORIGIN"`
   before), or the middleware is missing;
@@ -92,7 +93,9 @@ variables. A setting read from the environment with an insecure default
 (`env.bool("SESSION_COOKIE_SECURE", default=False)`) keeps its variable and gets the safe default;
 its `.env.example` line is left empty, so a copied example does not switch production back.
 /health and /common/health are exempt from the HTTPS redirect. Settings a star
-import already provides are not overridden. DEBUG and SECRET_KEY are item 5's fix.
+import already provides are not overridden. DEBUG and SECRET_KEY are item 5's fix. Before Django
+1.11, `CSRF_COOKIE_HTTPONLY = True` is added: a page script that reads the `csrftoken` cookie
+for its AJAX requests must read the token from the page instead (`{% csrf_token %}`).
 
 ## Options
 None.
@@ -173,7 +176,8 @@ CSRF_COOKIE_INSECURE = rule(
     "csrf-cookie-insecure",
     ITEM,
     Severity.WARNING,
-    "The CSRF cookie is not Secure, or CSRF protection is off (security.W016/W003).",
+    "The CSRF cookie is not Secure (or, before Django 1.11, not HttpOnly), or CSRF protection is "
+    "off (security.W016/W017/W003).",
     FixSafety.SAFE,
 )
 XFRAME_NOT_DENY = rule(
@@ -602,6 +606,17 @@ def _check(project: ProjectModel) -> Iterator[Finding]:
                 CSRF_COOKIE_INSECURE,
                 "security.W016",
                 ", so the CSRF cookie is also sent over plain HTTP",
+            )
+        if not _version_at_least(project, 1, 11):
+            # Django 1.11 dropped the check; before, the cookie was readable by scripts
+            yield from _must_be_true(
+                project,
+                schemes,
+                "CSRF_COOKIE_HTTPONLY",
+                False,
+                CSRF_COOKIE_INSECURE,
+                "security.W017",
+                ", so scripts can read the CSRF cookie, which Django before 1.11 checks",
             )
 
     xframe = mw.has(XFRAME_MW)

@@ -42,6 +42,7 @@ def fix(ctx: FixContext) -> None:
             settings_block=rel == production,
             inherited=inherited,
             old_headers=version is not None and version < (3, 0),
+            old_csrf=version is not None and version < (1, 11),
         )
         for setting, line, reason in result.left:
             ctx.leave(9, rel, f"{setting} (line {line}): {reason}")

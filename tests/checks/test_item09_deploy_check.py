@@ -56,6 +56,8 @@ OLD_CLEAN = (
     + 'X_FRAME_OPTIONS = "DENY"\nSECURE_CONTENT_TYPE_NOSNIFF = True\n'
     + "SECURE_BROWSER_XSS_FILTER = True\n"
 )
+# Before Django 1.11 the CSRF cookie had to be HttpOnly too (W017).
+OLDER_CLEAN = OLD_CLEAN + "CSRF_COOKIE_HTTPONLY = True\n"
 
 
 def run(make_project, settings: str, django: str | None = "Django==5.2", **extra: str):
@@ -351,7 +353,7 @@ def test_hsts_on_without_subdomains_and_preload(make_project):
 
 
 def test_hsts_preload_not_checked_before_django_1_11(make_project):
-    settings = replace(OLD_CLEAN, "SECURE_HSTS_PRELOAD = True\n", "")
+    settings = replace(OLDER_CLEAN, "SECURE_HSTS_PRELOAD = True\n", "")
     assert run(make_project, settings, django="Django==1.10.8") == []
 
 
@@ -448,7 +450,7 @@ def test_security_middleware_missing_hides_its_settings(make_project):
 
 
 def test_middleware_classes_on_old_django(make_project):
-    settings = replace(OLD_CLEAN, "MIDDLEWARE = [", "MIDDLEWARE_CLASSES = [")
+    settings = replace(OLDER_CLEAN, "MIDDLEWARE = [", "MIDDLEWARE_CLASSES = [")
     assert run(make_project, settings, django="Django==1.9.13") == []
 
 
@@ -458,6 +460,20 @@ def test_middleware_classes_ignored_from_django_2(make_project):
     assert [f.code for f in findings] == ["DJ098", "DJ096", "DJ097"]
     assert "MIDDLEWARE_CLASSES, which Django 2.0 and newer ignore" in findings[0].message
     assert findings[0].line == 8
+
+
+def test_csrf_cookie_httponly_checked_before_django_1_11(make_project):
+    findings = run(make_project, OLD_CLEAN, django="Django==1.10.5")
+    assert shape(findings) == [("DJ096", None)]
+    assert findings[0].message == (
+        "CSRF_COOKIE_HTTPONLY is not set in mysite/settings.py (security.W017, so scripts can "
+        "read the CSRF cookie, which Django before 1.11 checks): set it to True "
+        '(env.bool("CSRF_COOKIE_HTTPONLY", default=True))'
+    )
+    off = run(make_project, OLD_CLEAN + "CSRF_COOKIE_HTTPONLY = False\n", django="Django==1.8.19")
+    assert shape(off) == [("DJ096", 23)]
+    # Django 1.11 removed the check
+    assert run(make_project, OLD_CLEAN, django="Django==1.11.29") == []
 
 
 # -- DJ099 referrer-or-coop-disabled -------------------------------------------------------------

@@ -541,6 +541,46 @@ def test_old_django_gets_nosniff_and_the_xss_filter() -> None:
     ]
 
 
+def test_django_before_1_11_gets_an_httponly_csrf_cookie() -> None:
+    before = 'DEBUG = env.bool("DEBUG", default=False)\n\n' + MIDDLEWARE + "\n" + BLOCK
+    result = check(
+        before,
+        before
+        + "\n# Settings Django before 1.11 leaves off and check --deploy asks for (W006, W007, "
+        + "W017).\n"
+        + "SECURE_CONTENT_TYPE_NOSNIFF = True\nSECURE_BROWSER_XSS_FILTER = True\n"
+        + "CSRF_COOKIE_HTTPONLY = True\n",
+        old_headers=True,
+        old_csrf=True,
+    )
+    assert result.rewritten == [
+        ("SECURE_CONTENT_TYPE_NOSNIFF", 0),
+        ("SECURE_BROWSER_XSS_FILTER", 0),
+        ("CSRF_COOKIE_HTTPONLY", 0),
+    ]
+
+
+def test_an_httponly_csrf_cookie_turned_off_is_turned_on_before_django_1_11() -> None:
+    headers = "SECURE_CONTENT_TYPE_NOSNIFF = True\nSECURE_BROWSER_XSS_FILTER = True\n"
+    before = (
+        'DEBUG = env.bool("DEBUG", default=False)\n\n'
+        + MIDDLEWARE
+        + "CSRF_COOKIE_HTTPONLY = False  # the page script reads it\n"
+        + headers
+        + "\n"
+        + BLOCK
+    )
+    result = check(
+        before,
+        before.replace("CSRF_COOKIE_HTTPONLY = False", "CSRF_COOKIE_HTTPONLY = True"),
+        old_headers=True,
+        old_csrf=True,
+    )
+    assert result.rewritten == [("CSRF_COOKIE_HTTPONLY", 12)]
+    # Django 1.11 and later do not ask for it: left as the author wrote it
+    unchanged(before, old_headers=True)
+
+
 def test_old_django_insecure_header_literal_is_rewritten() -> None:
     before = (
         'DEBUG = env.bool("DEBUG", default=False)\n\n'
