@@ -32,15 +32,13 @@ def _before_djfix_ran(returncode: int, stderr: str) -> bool:
     """A Ctrl-C that comes while the interpreter itself starts (before `python -m fixer` has run
     a line of djfix) is Python's to report; from the first line of fixer/__main__.py on, djfix
     answers it in one line. So a traceback is djfix's only when one of its frames is djfix's.
-    Earlier still, before Python has set its own handler, the signal's default action ends the
-    process silently."""
+    Python's own reports vary with the moment: a traceback, "Could not import runpy module"
+    first, or, before Python has set its own handler, a silent end by the signal."""
+    if "fixer" + os.sep in stderr:
+        return False
     if returncode == -signal.SIGINT and not stderr:
         return True
-    return (
-        stderr.startswith("Traceback")
-        and stderr.rstrip().endswith("KeyboardInterrupt")
-        and "fixer" + os.sep not in stderr
-    )
+    return stderr.rstrip().endswith("KeyboardInterrupt")
 
 
 def _interrupt(args: list[str], cwd: Path, delay: float) -> subprocess.CompletedProcess[str]:
