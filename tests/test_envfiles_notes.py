@@ -92,3 +92,23 @@ def test_a_committed_placeholder_is_no_secret_to_rotate(tmp_path):
     )
     result = plan(discover(tmp_path), ITEM5, effective_options(None))
     assert [p.variable for p in result.context.secret_places] == ["API_TOKEN"]
+
+
+def test_no_relock_note_without_a_lock_file(tmp_path):
+    # a Pipfile whose lock is git-ignored (or never made): nothing to update
+    write_tree(
+        tmp_path,
+        {
+            "manage.py": MINIMAL_MANAGE,
+            "mysite/__init__.py": "",
+            "mysite/settings.py": textwrap.dedent(SETTINGS.format(secret='"x" * 60')),
+            "mysite/urls.py": "urlpatterns = []\n",
+            "Pipfile": '[packages]\ndjango = "~=4.2"\n',
+        },
+    )
+    result = plan(discover(tmp_path), ITEM5, effective_options(None))
+    assert "django-environ" in (result.context.changeset.read("Pipfile") or "")
+    assert not [n for n in result.context.notes if "pipenv lock" in n]
+    (tmp_path / "Pipfile.lock").write_text("{}\n")
+    result = plan(discover(tmp_path), ITEM5, effective_options(None))
+    assert "Pipfile: run `pipenv lock` to update Pipfile.lock" in result.context.notes

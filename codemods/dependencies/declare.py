@@ -38,14 +38,21 @@ _DEFAULT_FILE = {
 
 
 def add_packages(
-    kind: str, text: str, packages: list[Package], *, path: str = "", hashes: bool = False
+    kind: str,
+    text: str,
+    packages: list[Package],
+    *,
+    path: str = "",
+    hashes: bool = False,
+    locked: bool = True,
 ) -> Result:
     """Declare `packages` in a dependency file of `kind` (see KINDS), in the file's own style.
 
     Returns the new text, what was added, what was already declared, what could not be added
     and why (`not_added`), and notes: the command to run next (`uv lock`, `pip-compile ...`),
     or why the file was left unchanged. `hashes`: a pip-tools input compiled with
-    --generate-hashes.
+    --generate-hashes. `locked`: the project has the lock file (Pipfile.lock, poetry.lock) a
+    note would tell to update; without one, no such note.
     """
     label = path or _DEFAULT_FILE.get(kind, "the dependency file")
     if kind in ("requirements", "pip-tools"):
@@ -53,9 +60,9 @@ def add_packages(
     if kind in ("pep621", "uv"):
         return add_pep621(text, packages, label, kind)
     if kind == "poetry":
-        return add_poetry(text, packages, label)
+        return add_poetry(text, packages, label, locked=locked)
     if kind == "pipfile":
-        return add_pipfile(text, packages, label)
+        return add_pipfile(text, packages, label, locked=locked)
     if kind == "setup.py":
         return add_setup_py(text, packages, label)
     if kind == "setup.cfg":

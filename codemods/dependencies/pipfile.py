@@ -25,8 +25,9 @@ def _pipfile_style(table: dict[str, Any]) -> str:
     return best if classes[best] else "*"
 
 
-def add_pipfile(text: str, packages: list[Package], label: str) -> Result:
-    """Declare `packages` in the Pipfile's [packages] table; the note says to re-lock."""
+def add_pipfile(text: str, packages: list[Package], label: str, *, locked: bool = True) -> Result:
+    """Declare `packages` in the Pipfile's [packages] table; where the project has a
+    Pipfile.lock, the note says to re-lock."""
     parsed = parse_toml(text, label)
     if isinstance(parsed, str):
         return Result(text, notes=[parsed])
@@ -39,6 +40,6 @@ def add_pipfile(text: str, packages: list[Package], label: str) -> Result:
     result = add_to_table(
         text, data, layout, ("packages",), packages, label, render_mapping, _pipfile_style(table)
     )
-    if result.added:
+    if result.added and locked:
         result.notes.append("run `pipenv lock` to update Pipfile.lock")
     return result

@@ -46,7 +46,7 @@ def add_pep621(text: str, packages: list[Package], label: str, kind: str) -> Res
     return result
 
 
-def add_poetry(text: str, packages: list[Package], label: str) -> Result:
+def add_poetry(text: str, packages: list[Package], label: str, *, locked: bool = True) -> Result:
     """Declare `packages` where this poetry project keeps its dependencies: the
     [tool.poetry.dependencies] table or [project].dependencies."""
     parsed = parse_toml(text, label)
@@ -89,6 +89,6 @@ def add_poetry(text: str, packages: list[Package], label: str) -> Result:
                 f"add {joined_names(packages)} by hand"
             ],
         )
-    if result.added:
+    if result.added and locked:
         result.notes.append("run `poetry lock` to update poetry.lock")
     return result

@@ -196,7 +196,12 @@ def _add_packages(ctx: FixContext) -> None:
         if text is None:
             continue
         result = add_packages(
-            kind, text, packages, path=rel, hashes=_compiled_with_hashes(ctx, rel)
+            kind,
+            text,
+            packages,
+            path=rel,
+            hashes=_compiled_with_hashes(ctx, rel),
+            locked=_has_lock(ctx, rel, kind),
         )
         ctx.notes.extend(f"{rel}: {note}" for note in result.notes)
         if result.not_added:
@@ -204,6 +209,19 @@ def _add_packages(ctx: FixContext) -> None:
         if result.text != text:
             item = 8 if names == ["django-redis"] else 5
             ctx.write(rel, result.text, item)
+
+
+#: the lock file beside a dependency file of each kind whose notes tell to re-lock
+LOCK_FILES = {"pipfile": "Pipfile.lock", "poetry": "poetry.lock"}
+
+
+def _has_lock(ctx: FixContext, rel: str, kind: str) -> bool:
+    """The project has the lock file a note about `rel` would tell to update."""
+    name = LOCK_FILES.get(kind)
+    if name is None:
+        return True
+    folder = rel.rsplit("/", 1)[0] + "/" if "/" in rel else ""
+    return ctx.changeset.read(folder + name) is not None
 
 
 def not_added_note(ctx: FixContext, rel: str, not_added: list[NotAdded]) -> str:

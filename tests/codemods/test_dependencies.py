@@ -147,6 +147,24 @@ def test_hashed_line_goes_in_name_order() -> None:
     assert names == ["asgiref", "django", "django-environ", "sqlparse"]
 
 
+@pytest.mark.parametrize(
+    ("kind", "text", "note"),
+    [
+        ("pipfile", '[packages]\ndjango = "*"\n', "run `pipenv lock` to update Pipfile.lock"),
+        (
+            "poetry",
+            '[tool.poetry.dependencies]\npython = "^3.11"\ndjango = "^5.0"\n',
+            "run `poetry lock` to update poetry.lock",
+        ),
+    ],
+)
+def test_no_lock_to_update_where_the_project_has_none(kind: str, text: str, note: str) -> None:
+    # a project that keeps its lock out of git (or never made one) has nothing to re-lock
+    assert add_packages(kind, text, BOTH).notes == [note]
+    unlocked = add_packages(kind, text, BOTH, locked=False)
+    assert unlocked.added and unlocked.notes == []
+
+
 @pytest.mark.parametrize("kind", ["pep621", "uv", "poetry", "pipfile"])
 def test_broken_toml_is_left_alone(kind: str) -> None:
     text = '[project\ndependencies = ["django"]\n[packages]\n'
