@@ -60,7 +60,7 @@ class SettingValues(EnvReads):
         name = target.value
         line = self.line_of(original)
         if name == "SECRET_KEY":
-            updated = self._required_secret_key(updated)
+            updated = self._required_secret_key(updated, line)
         if self.block_depth:
             # a setting chosen by a condition (CI, a feature flag): the author's choice per
             # case; its environment reads were converted, its literals are left alone
@@ -189,7 +189,7 @@ class SettingValues(EnvReads):
             bug = 'which is a bug: any non-empty string, "False" included, counted as on'
         return var, truthy_default, bug
 
-    def _required_secret_key(self, updated: cst.Assign) -> cst.Assign:
+    def _required_secret_key(self, updated: cst.Assign, line: int) -> cst.Assign:
         """SECRET_KEY = env(X, default=None / "") -> env(X): a missing key fails at start,
         not later with an empty key (Django refuses it) or warning W009."""
         value = updated.value
@@ -213,7 +213,18 @@ class SettingValues(EnvReads):
         args = [a for a in value.args if a.value is not parts[2]]
         args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
         # a committed fallback key moves to the untracked .env, like a literal SECRET_KEY
-        self.add_variable(EnvVariable(var, SECRET_KEY_COMMENT, "", fallback or None, True, True))
+        self.add_variable(
+            EnvVariable(
+                var,
+                SECRET_KEY_COMMENT,
+                "",
+                fallback or None,
+                True,
+                True,
+                setting="SECRET_KEY" if fallback else None,
+                setting_line=line if fallback else 0,
+            )
+        )
         for variable in self.result.variables:
             if variable.name == var:
                 variable.comment = SECRET_KEY_COMMENT

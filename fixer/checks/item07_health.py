@@ -1,8 +1,10 @@
 """Item 7: GET /health (and /common/health) answers 200 when the app is fine.
 
 ## What it checks
-- Some route of the URLconf answers `GET /health` (DJ070).
-- Some route answers `GET /common/health` (DJ071).
+- Some route of the URLconf answers `GET /health` (DJ070), or an installed middleware of the
+  project's own writes the path out (djfix's health middleware, where the URLconf could not take
+  the routes, answers it before any route is looked up).
+- Some route, or such a middleware, answers `GET /common/health` (DJ071).
 - A probe by IP address reaches the health view (DJ072): no middleware validates the Host
   header before one that answers the health paths. `CommonMiddleware` and `CurrentSiteMiddleware`
   call `request.get_host()` on every request, and `SecurityMiddleware` does when
@@ -170,6 +172,8 @@ def _missing(
 ) -> Iterator[Finding]:
     if any(not r.debug_only for r in conf.matches(url_path, literal=True)):
         return
+    if _middleware_answers(project, url_path):
+        return  # a middleware of the project's own answers it before any route is looked up
     path, line = _where(project, conf)
     notes = _notes(conf, url_path)
     note = f" ({'; '.join(notes)})" if notes else ""
@@ -217,6 +221,25 @@ def _answers_health(project: ProjectModel, entry: str) -> bool:
     path = project.module_path(module) if module else None
     text = project.python(path).text if path is not None else None
     return bool(text) and f"class {cls}" in text and _HEALTH_LITERAL.search(text) is not None
+
+
+def _middleware_answers(project: ProjectModel, url_path: str) -> bool:
+    """A middleware of the project's own (djfix's health middleware, say, where the URLconf
+    could not take the routes) writes out `url_path` and is installed."""
+    name = "MIDDLEWARE" if project.settings.get("MIDDLEWARE") is not None else "MIDDLEWARE_CLASSES"
+    chain = project.settings.get(name)
+    if not isinstance(chain, (list, tuple)):
+        return False
+    literal = re.compile(rf"""["']{re.escape(url_path)}/?["']""")
+    for entry in chain:
+        if not isinstance(entry, str) or not _answers_health(project, entry):
+            continue
+        module = entry.rpartition(".")[0]
+        path = project.module_path(module)
+        text = project.python(path).text if path is not None else None
+        if text and literal.search(text):
+            return True
+    return False
 
 
 def _host_check(project: ProjectModel, entry: str) -> str | None:

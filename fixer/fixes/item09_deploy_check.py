@@ -52,7 +52,10 @@ def fix(ctx: FixContext) -> None:
                 # optional now, and safe when unset: no example value to copy into production
                 variable.example, variable.required = "", False
         if rel == production:
-            ctx.notes.extend(_https_notes(rel, result))
+            proxy = ctx.project.settings.where("SECURE_PROXY_SSL_HEADER")
+            # the line in the file as it was: later items move it further
+            line = proxy.line if proxy is not None and proxy.path == rel else None
+            ctx.notes.extend(_https_notes(rel, result, line))
         code = result.code
         if rel == production:
             code = _pin_auto_field(ctx, code)
@@ -69,7 +72,7 @@ HTTPS_ONLY = {
 }
 
 
-def _https_notes(rel: str, result: deploy_security.Result) -> list[str]:
+def _https_notes(rel: str, result: deploy_security.Result, proxy_line: int | None) -> list[str]:
     """What the new production defaults change for a site served over plain HTTP, and a proxy
     header the settings set only under a condition (the redirect then loops behind a proxy)."""
     changed = [name for name in HTTPS_ONLY if name in {n for n, _ in result.rewritten}]
@@ -85,10 +88,11 @@ def _https_notes(rel: str, result: deploy_security.Result) -> list[str]:
         )
     conditional = dict(result.conditional)
     if "SECURE_SSL_REDIRECT" in changed and "SECURE_PROXY_SSL_HEADER" in conditional:
+        where = f" (line {proxy_line} before this change)" if proxy_line else ""
         notes.append(
-            f"{rel}: SECURE_PROXY_SSL_HEADER is set only under a condition (line "
-            f"{conditional['SECURE_PROXY_SSL_HEADER']}): behind a TLS proxy that condition "
-            "must hold, or Django takes every request for plain HTTP and redirects it again"
+            f"{rel}: SECURE_PROXY_SSL_HEADER is set only under a condition{where}: behind a TLS "
+            "proxy that condition must hold, or Django takes every request for plain HTTP and "
+            "redirects it again"
         )
     return notes
 

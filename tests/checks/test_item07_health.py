@@ -50,6 +50,41 @@ def test_health_and_common_health_routed(make_project):
     assert findings_of(item07, project) == []
 
 
+def test_a_health_middleware_answers_without_routes(make_project):
+    # the URLconf could not take the routes (urlpatterns built by a call): the health
+    # middleware placed first answers both paths, which is what a probe sees
+    middleware = """\
+        from . import views
+
+        HEALTH_PATHS = frozenset(["/health", "/health/", "/common/health", "/common/health/"])
+
+
+        class HealthCheckMiddleware:
+            def __init__(self, get_response):
+                self.get_response = get_response
+
+            def __call__(self, request):
+                if request.path in HEALTH_PATHS:
+                    return views.health(request)
+                return self.get_response(request)
+    """
+    settings = SETTINGS + '    MIDDLEWARE = ["djfix_common.middleware.HealthCheckMiddleware"]\n'
+    urls = "from toolbar import urls_of\nurlpatterns = urls_of()\n"
+    files = {
+        "mysite/settings.py": settings,
+        "djfix_common/__init__.py": "",
+        "djfix_common/views.py": "def health(request):\n    pass\n",
+        "djfix_common/middleware.py": middleware,
+    }
+    assert findings_of(item07, project_with(make_project, urls, files)) == []
+    # only /health written out: /common/health is still missing
+    files["djfix_common/middleware.py"] = middleware.replace(
+        ', "/common/health", "/common/health/"', ""
+    )
+    found = findings_of(item07, project_with(make_project, urls, files))
+    assert [f.code for f in found] == ["DJ071"]
+
+
 def test_trailing_slash_routes_count(make_project):
     # APPEND_SLASH redirects /health to /health/, which probes follow
     project = project_with(

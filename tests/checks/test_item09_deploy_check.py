@@ -797,7 +797,8 @@ def test_apply_gives_strtobool_cookie_reads_a_safe_default_and_no_unsafe_example
         "browsers to use only HTTPS for a year (HSTS); a deployment served over plain HTTP must "
         "set SECURE_SSL_REDIRECT=False, SESSION_COOKIE_SECURE=False, CSRF_COOKIE_SECURE=False "
         "and SECURE_HSTS_SECONDS=0 in its environment",
-        "mysite/settings.py: SECURE_PROXY_SSL_HEADER is set only under a condition (line 20): "
-        "behind a TLS proxy that condition must hold, or Django takes every request for plain "
-        "HTTP and redirects it again",
+        # the line as the reviewer finds it in the original: later items move it
+        "mysite/settings.py: SECURE_PROXY_SSL_HEADER is set only under a condition (line 12 "
+        "before this change): behind a TLS proxy that condition must hold, or Django takes every "
+        "request for plain HTTP and redirects it again",
     ]

@@ -1232,6 +1232,8 @@ def test_secret_key_read_or_a_fallback_becomes_required(read: str, dev_value) ->
     )
     key = next(v for v in result.variables if v.name == "SECRET_KEY")
     assert (key.required, key.secret, key.dev_value) == (True, True, dev_value)
+    # a committed key is a secret to rotate: the summary names the line it was on
+    assert key.setting_line == (4 if dev_value else 0)
 
 
 def test_strtobool_reads_become_env_bool() -> None:
