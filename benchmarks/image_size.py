@@ -38,7 +38,7 @@ TARGET_MB = 5.0
 MB = 1_000_000
 
 
-def measure(image: str) -> dict[str, float]:
+def measure(image: str, base: str | None = None) -> dict[str, float]:
     from tests.test_images import PYTHON_BASE, image_config, image_size, run_in_image
 
     workdir = image_config(image).get("WorkingDir") or "/app"
@@ -60,7 +60,7 @@ def measure(image: str) -> dict[str, float]:
     script += f" ; tar -cf - {prefix} {workdir} 2>/dev/null | wc -c"
     out = run_in_image(image, "sh", "-c", script).stdout.split()
     venv_du, venv, venv_n, code_du, code, code_n, tarred = (int(x) for x in out)
-    over_base = image_size(image) - image_size(PYTHON_BASE)
+    over_base = image_size(image) - image_size(base or PYTHON_BASE)
     return {
         "over_base": over_base / MB,
         "venv": venv / MB,
@@ -79,8 +79,13 @@ COOKIECUTTER = Path(__file__).resolve().parent / "cookiecutter_style.Dockerfile"
 
 
 def _bud(repo: Path, image: str, dockerfile: Path | None = None) -> float:
-    from tests.test_images import NGINX_BASE, PYTHON_BASE, buildah
+    from tests.test_images import NGINX_BASE, PYTHON_BASE, build_args, buildah
 
+    # the generated Dockerfile's bases as the container tests pick them (the Python 3.7 stand-in
+    # for a python:3.7 image)
+    bases = (
+        {"PYTHON_IMAGE": PYTHON_BASE, "NGINX_IMAGE": NGINX_BASE} if dockerfile else build_args(repo)
+    )
     start = time.monotonic()
     buildah(
         "bud",
@@ -90,10 +95,7 @@ def _bud(repo: Path, image: str, dockerfile: Path | None = None) -> float:
         "host",
         "--format",
         "docker",
-        "--build-arg",
-        f"PYTHON_IMAGE={PYTHON_BASE}",
-        "--build-arg",
-        f"NGINX_IMAGE={NGINX_BASE}",
+        *(arg for name, base in bases.items() for arg in ("--build-arg", f"{name}={base}")),
         *(["-f", str(dockerfile)] if dockerfile else []),
         "-t",
         image,
@@ -107,7 +109,7 @@ def build(name: str, workdir: Path) -> tuple[Path, str, float]:
     from tests.test_images import prepare_project
 
     repo = prepare_project(name, workdir)
-    image = f"localhost/djfix-bench-{name.replace('_', '-')}"
+    image = f"localhost/djfix-bench-{name.replace('_', '-').replace('/', '-')}"
     return repo, image, _bud(repo, image)
 
 
@@ -140,7 +142,7 @@ def main() -> int:
     )
     args = parser.parse_args()
 
-    from tests.test_images import buildah, missing_builder
+    from tests.test_images import build_args, buildah, missing_builder
 
     reason = missing_builder()
     if reason:
@@ -156,7 +158,7 @@ def main() -> int:
         try:
             repo, image, seconds = build(name, workdir)
             images.append(image)
-            ours = measure(image)
+            ours = measure(image, build_args(repo).get("PYTHON_IMAGE"))
             ok &= report(name, ours, seconds)
             if name == REFERENCE and not args.no_compare:
                 other, other_seconds = build_cookiecutter(repo)
