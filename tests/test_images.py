@@ -407,6 +407,11 @@ def collected_file(built: Built) -> tuple[str, bytes] | None:
         return rel, sources[0].read_bytes()
 
 
+#: seconds nginx in the static image may take to answer: as long as the api image gets, for a
+#: machine busy with other builds
+STATIC_START = 90
+
+
 def port_free(port: int) -> bool:
     with socket.socket() as s:
         try:
@@ -643,7 +648,10 @@ def test_static_image_serves_a_collected_file(built):
     rel, expected = collected
     with run_image(built.static, {}) as running:
         status, body, headers = get(
-            f"http://127.0.0.1:{port}/static/{rel}", "localhost", running, time.monotonic() + 30
+            f"http://127.0.0.1:{port}/static/{rel}",
+            "localhost",
+            running,
+            time.monotonic() + STATIC_START,
         )
     assert status == 200
     if rel.endswith(".css"):
@@ -711,6 +719,9 @@ def test_committed_static_output_reaches_both_images(
         assert f'href="/static/{rel}"' in body.decode()
     with run_image(built.static, {}) as running:
         status, body, _ = get(
-            f"http://127.0.0.1:80/static/{rel}", "localhost", running, time.monotonic() + 30
+            f"http://127.0.0.1:80/static/{rel}",
+            "localhost",
+            running,
+            time.monotonic() + STATIC_START,
         )
     assert (status, body) == (200, committed)
