@@ -171,9 +171,17 @@ def _python_ok(python: str) -> bool:
     return done.returncode == 0
 
 
+def located(python: str) -> str | None:
+    """The interpreter `--python` names, as an absolute path: a name on PATH, or a path. A
+    relative path (`.venv/bin/python`) is taken from the working directory djfix started in,
+    not from the temporary folders the runs use; symlinks are kept (a venv's python is one)."""
+    found = shutil.which(python) or (python if Path(python).is_file() else None)
+    return os.path.abspath(found) if found is not None else None
+
+
 def interpreter_version(python: str) -> str | None:
     """The interpreter's `major.minor` (`3.6`), or None when it does not run."""
-    resolved = shutil.which(python) or (python if Path(python).is_file() else None)
+    resolved = located(python)
     if resolved is None:
         return None
     try:
@@ -194,7 +202,7 @@ def interpreter_version(python: str) -> str | None:
 def find_python(project: ProjectModel, python: str | None = None) -> tuple[str | None, str]:
     """The interpreter to run Django with, or None and why not."""
     if python:
-        resolved = shutil.which(python) or (python if Path(python).is_file() else None)
+        resolved = located(python)
         if resolved is None:
             return None, f"--python {python}: no such interpreter"
         if not _python_ok(resolved):

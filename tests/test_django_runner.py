@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from fixer import django_runner
@@ -59,3 +60,15 @@ def test_python_without_django_is_a_note(tmp_path):
     fake.chmod(0o755)
     found, why = django_runner.find_python(discover(PROJECTS / "split_settings"), str(fake))
     assert (found, why) == (None, f"--python {fake} cannot import Django")
+
+
+def test_a_relative_python_is_taken_from_where_djfix_started(tmp_path, monkeypatch):
+    # `--python venv/bin/python`: the runs work in temporary folders, where a relative path
+    # names nothing
+    (tmp_path / "venv" / "bin").mkdir(parents=True)
+    python = tmp_path / "venv" / "bin" / "python"
+    python.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+    python.chmod(0o755)
+    monkeypatch.chdir(tmp_path)
+    found, _ = django_runner.find_python(discover(PROJECTS / "split_settings"), "venv/bin/python")
+    assert found == str(python)
