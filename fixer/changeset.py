@@ -571,11 +571,16 @@ class _Journal:
         self.data["state"] = state
         path = journal_path(self.root)
         tmp = path.with_name(path.name + ".tmp")
-        with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump(self.data, fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        try:
+            with open(tmp, "w", encoding="utf-8") as fh:
+                json.dump(self.data, fh)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            # Ctrl-C or a failed write mid-way: no half-written journal copy stays behind
+            tmp.unlink(missing_ok=True)
+            raise
 
     def remove(self) -> None:
         path = journal_path(self.root)
