@@ -215,12 +215,15 @@ def _default(value: Any) -> Any:
     return value
 
 
-def _answers_health(project: ProjectModel, entry: str) -> bool:
-    """The entry is a middleware of the project's own that writes out a health path."""
+def _answers_health(
+    project: ProjectModel, entry: str, literal: re.Pattern = _HEALTH_LITERAL
+) -> bool:
+    """The entry is a middleware of the project's own that writes out a health path (one that
+    `literal` matches)."""
     module, _, cls = entry.rpartition(".")
     path = project.module_path(module) if module else None
     text = project.python(path).text if path is not None else None
-    return bool(text) and f"class {cls}" in text and _HEALTH_LITERAL.search(text) is not None
+    return bool(text) and f"class {cls}" in text and literal.search(text) is not None
 
 
 def _middleware_answers(project: ProjectModel, url_path: str) -> bool:
@@ -231,15 +234,7 @@ def _middleware_answers(project: ProjectModel, url_path: str) -> bool:
     if not isinstance(chain, (list, tuple)):
         return False
     literal = re.compile(rf"""["']{re.escape(url_path)}/?["']""")
-    for entry in chain:
-        if not isinstance(entry, str) or not _answers_health(project, entry):
-            continue
-        module = entry.rpartition(".")[0]
-        path = project.module_path(module)
-        text = project.python(path).text if path is not None else None
-        if text and literal.search(text):
-            return True
-    return False
+    return any(isinstance(e, str) and _answers_health(project, e, literal) for e in chain)
 
 
 def _host_check(project: ProjectModel, entry: str) -> str | None:
