@@ -62,6 +62,17 @@ def _targets(run: Run) -> tuple[str | None, str | None]:
     return api, static
 
 
+#: what the builder itself is configured by (its storage and registries, rootless podman's runtime
+#: folder, a remote Docker engine), passed to the build with the basics; the project's own
+#: variables are not
+_BUILDER_PREFIXES = ("CONTAINERS_", "BUILDAH_", "DOCKER_", "REGISTRY_AUTH_FILE")
+_BUILDER_BASICS = ("PATH", "HOME", "TMPDIR", "LANG", "XDG_RUNTIME_DIR", "STORAGE_DRIVER")
+
+
+def builder_variable(name: str) -> bool:
+    return name in _BUILDER_BASICS or name.startswith(_BUILDER_PREFIXES)
+
+
 def _build(
     run: Run, tool: str, target: str | None, tag: str, build_args: dict[str, str]
 ) -> tuple[int | None, str, str]:
@@ -72,7 +83,7 @@ def _build(
     if target:
         argv += ["--target", target]
     argv.append(str(run.tree))
-    env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "TMPDIR", "LANG")}
+    env = {k: v for k, v in os.environ.items() if builder_variable(k)}
     code, output = run_command(argv, run.tree, env, BUILD_TIMEOUT)
     return code, output, " ".join([*argv[:-1], "."])
 
@@ -151,7 +162,9 @@ def image_step(run: Run, step: Step) -> Step:
             for name, value in values.items():
                 command += ["-e", f"{name}={value}"]
             command += [api_tag, *argv]
-        process = Process(command, run.tree, {k: os.environ[k] for k in ("PATH",)})
+        process = Process(
+            command, run.tree, {k: v for k, v in os.environ.items() if builder_variable(k)}
+        )
         why = ""
         deadline = time.monotonic() + START_TIMEOUT * 2
         while time.monotonic() < deadline:

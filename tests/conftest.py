@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import ast
+import os
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -11,6 +12,15 @@ from fixer.discovery import discover
 from fixer.project import ProjectModel
 
 PROJECTS = Path(__file__).parent / "projects"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """buildah and podman, run by the container tests and by djfix verify's image step, use the
+    tests' own container storage where tests/container_base.sh made it (tests/test_images.py)."""
+    conf = Path(os.environ.get("DJFIX_TEST_STORAGE", "/var/lib/djfix-tests")) / "storage.conf"
+    if conf.is_file():
+        os.environ.setdefault("CONTAINERS_STORAGE_CONF", str(conf))
+
 
 MINIMAL_MANAGE = """\
 #!/usr/bin/env python

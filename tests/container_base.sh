@@ -3,7 +3,8 @@
 #
 # There is no Docker engine and no registry on the test machines, so the official images cannot be
 # pulled. This builds `localhost/standin-python:3.11-slim` from Debian bookworm (python3 is 3.11
-# there) with debootstrap and imports it into podman's vfs storage, which buildah shares. Like the
+# there) with debootstrap and imports it into the tests' own container storage (see below), which
+# buildah and podman share. Like the
 # official image it has Python's C headers (unpacked, not installed as a -dev package).
 # The official nginx image cannot be pulled either: `localhost/standin-nginx:bookworm` is that base
 # plus Debian's nginx-light, configured like the official image (serves /usr/share/nginx/html on
@@ -15,6 +16,11 @@
 # this machine (built on the same Debian bookworm) put at /usr/local, as the official image has
 # it: python, python3, python3.7 and pip on PATH, libpython in /usr/local/lib. No new download:
 # skipped, saying so, where pyenv has no 3.7 (the tests of an image on it are skipped then).
+# The images live in a container storage of the tests' own, described by $STORAGE_CONF (written
+# here, read by the tests): the overlay driver where the kernel mounts overlay file systems, else
+# vfs. A vfs build step copies the whole file system: measured on 2 cores, an api image took 107 s
+# on vfs and 38 s on overlay, and its static stage, built next with --layers, 2 s (the builder
+# stage cached) instead of about 80. An existing storage keeps the driver it was made with.
 # Needs root and apt-get; idempotent: skips each image that already exists.
 set -euo pipefail
 
@@ -38,8 +44,29 @@ if [ "${#missing[@]}" -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-podman=(podman --storage-driver vfs)
-buildah=(buildah --storage-driver vfs)
+STORAGE_ROOT="${DJFIX_TEST_STORAGE:-/var/lib/djfix-tests}"
+STORAGE_CONF="$STORAGE_ROOT/storage.conf"
+if [ -f "$STORAGE_CONF" ]; then
+    driver="$(sed -n 's/^driver *= *"\(.*\)"$/\1/p' "$STORAGE_CONF")"
+else
+    driver=vfs
+    probe="$(mktemp -d)"
+    mkdir "$probe/lower" "$probe/upper" "$probe/work" "$probe/merged"
+    if mount -t overlay overlay \
+        -o "lowerdir=$probe/lower,upperdir=$probe/upper,workdir=$probe/work" "$probe/merged" \
+        2>/dev/null; then
+        umount "$probe/merged"
+        driver=overlay
+    fi
+    rm -rf "$probe"
+    mkdir -p "$STORAGE_ROOT"
+    printf '%s\n' "[storage]" "driver = \"$driver\"" "graphroot = \"$STORAGE_ROOT/storage\"" \
+        "runroot = \"/run/djfix-tests\"" >"$STORAGE_CONF"
+fi
+echo "container_base.sh: container storage $STORAGE_CONF ($driver driver)"
+export CONTAINERS_STORAGE_CONF="$STORAGE_CONF"
+podman=(podman)
+buildah=(buildah)
 
 if "${podman[@]}" image exists "$IMAGE"; then
     echo "container_base.sh: $IMAGE already present"

@@ -18,6 +18,30 @@ def test_no_builder_on_path(monkeypatch, tmp_path):
     assert verify_image.builder() is None
 
 
+def test_the_build_gets_the_builders_configuration_not_the_projects_variables():
+    passed = [
+        name
+        for name in (
+            "CONTAINERS_STORAGE_CONF",
+            "BUILDAH_LAYERS",
+            "DOCKER_HOST",
+            "XDG_RUNTIME_DIR",
+            "PATH",
+            "SECRET_KEY",
+            "DATABASE_URL",
+            "AWS_SECRET_ACCESS_KEY",
+        )
+        if verify_image.builder_variable(name)
+    ]
+    assert passed == [
+        "CONTAINERS_STORAGE_CONF",
+        "BUILDAH_LAYERS",
+        "DOCKER_HOST",
+        "XDG_RUNTIME_DIR",
+        "PATH",
+    ]
+
+
 def test_the_image_step_runs_only_when_asked():
     report = verify_project(PROJECTS / "deploy_ready", python=sys.executable, only={8})
     assert [(s.number, s.status, s.reason) for s in report.steps] == [
@@ -31,7 +55,6 @@ def test_deploy_ready_images_build_and_the_api_boots(monkeypatch):
     why = missing_builder()
     if why:
         pytest.skip(why)
-    monkeypatch.setenv("STORAGE_DRIVER", "vfs")
     monkeypatch.setenv("BUILDAH_ISOLATION", "chroot")
     report = verify_project(
         PROJECTS / "deploy_ready",
