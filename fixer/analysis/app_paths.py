@@ -40,6 +40,18 @@ class AppPath:
         return self.is_file and target != workdir and self.path.startswith(target.rstrip("/") + "/")
 
 
+@dataclass(frozen=True)
+class ImageLayout:
+    """The generated api image: where its code is, where collectstatic wrote, what the app
+    writes to."""
+
+    workdir: str
+    static_root: str
+    #: the URL path the `static` image serves the files under (`/static/`)
+    static_url: str = "/static/"
+    data: tuple[AppPath, ...] = ()
+
+
 def image_path(value: Any) -> str | None:
     """The path a settings value names in the image: `BASE_DIR / "media"`,
     `os.path.join(BASE_DIR, "media")`, `str(BASE_DIR / "db.sqlite3")` -> /app/...; an absolute

@@ -24,7 +24,7 @@ from typing import Any
 from codemods.dependencies.declare import add_packages
 from codemods.dependencies.requirement import Package, base_name
 from fixer import git, rule_codes
-from fixer.analysis.app_paths import IMAGE_APP_DIR, AppPath, data_paths
+from fixer.analysis.app_paths import IMAGE_APP_DIR, AppPath, ImageLayout, data_paths
 from fixer.analysis.app_server import channels_bundles_daphne
 from fixer.analysis.dockerignore import dockerignore_excludes, dockerignore_lets_in
 from fixer.analysis.image import api_image, image_parts
@@ -944,6 +944,12 @@ def ensure_container(ctx: FixContext, item: int) -> None:
     for rel, text in files.items():
         if rel == "Dockerfile" or ctx.changeset.read(rel) is None or rel.startswith("README"):
             ctx.write(rel, text, item)
+    ctx.image_layout = ImageLayout(
+        workdir=IMAGE_APP_DIR,
+        static_root=s.static_root,
+        static_url=s.static_url,
+        data=tuple(data_paths(planned)),
+    )
     fix_compose_files(ctx)
     for note in s.notes:
         ctx.notes.append(f"Dockerfile: {note}")
