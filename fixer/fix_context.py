@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from fixer.analysis.app_paths import ImageLayout
 from fixer.changeset import Changeset
 from fixer.discovery import discover
 from fixer.findings import CheckResult, Finding
@@ -74,6 +75,9 @@ class FixContext:
     common_label: str | None = None
     common_generated: bool = False
     container_planned: bool = False
+    # the generated api image's layout, once the container plan made one: where the compose
+    # services' volumes go
+    image_layout: ImageLayout | None = None
     # (item, rel, setting) a codemod says it rewrote: a finding left there is a djfix bug
     rewritten: set[tuple[int, str, str]] = field(default_factory=set)
     # the secrets to rotate, by the setting that held them (`secrets` names the variables)

@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from fixer import rule_codes
+from fixer.analysis.app_paths import AppPath, ImageLayout
 from fixer.apply import plan
 from fixer.checks import Selection
 from fixer.checks import item03_app_server as item03
@@ -17,6 +18,7 @@ from fixer.checks import item05_environment as item05
 from fixer.config import Config, effective_options
 from fixer.discovery import discover
 from fixer.fixes import item04_compose as compose_fix
+from fixer.fixes.item04_compose_volumes import OldImage
 from tests import schemas
 from tests.conftest import PROJECTS, findings_of
 
@@ -29,17 +31,19 @@ def validate(text: str) -> None:
     jsonschema.Draft7Validator(schema).validate(yaml.safe_load(text))
 
 
-def rewrite(text: str, rel: str = "docker-compose.yml") -> compose_fix.ComposeResult:
-    result = compose_fix.rewrite(rel, textwrap.dedent(text), {})
+def rewrite(text: str, rel: str = "docker-compose.yml", **kwargs) -> compose_fix.ComposeResult:
+    result = compose_fix.rewrite(rel, textwrap.dedent(text), {}, **kwargs)
     assert result is not None
     return result
 
 
-def assert_stable(result: compose_fix.ComposeResult, rel: str = "docker-compose.yml") -> None:
+def assert_stable(
+    result: compose_fix.ComposeResult, rel: str = "docker-compose.yml", **kwargs
+) -> None:
     validate(result.text)
-    again = compose_fix.rewrite(rel, result.text, {})
+    again = compose_fix.rewrite(rel, result.text, {}, **kwargs)
     assert again is not None
-    assert (again.text, again.changes, again.secrets) == (result.text, [], [])
+    assert (again.text, again.changes, again.secrets, again.files) == (result.text, [], [], {})
 
 
 # -- no-op cases first --------------------------------------------------------------------------
@@ -548,3 +552,472 @@ def test_services_on_the_api_image_read_the_dotenv_the_image_does_not_hold():
         """
     )
     assert_stable(result)
+
+
+# -- volumes under the old image's WORKDIR, and the reverse proxy in front --------------------
+
+#: the generated api image of a project whose settings say STATIC_ROOT = BASE_DIR / "staticfiles"
+#: and MEDIA_ROOT = BASE_DIR / "mediafiles"
+LAYOUT = ImageLayout(
+    workdir="/app",
+    static_root="/app/staticfiles",
+    static_url="/static/",
+    data=(AppPath("MEDIA_ROOT", "/app/mediafiles"),),
+)
+#: the old image the app service built: `WORKDIR $SITE_DIR`, SITE_DIR=$HOME/site
+OLD = {"web": OldImage(workdir="/home/ledger/site")}
+
+#: a production compose file: gunicorn in an image of its own, nginx in front serving the static
+#: files and uploads from the volumes the app's container fills
+PROXIED = """\
+# production: gunicorn behind nginx
+services:
+  web:
+    build:
+      context: ./app
+      dockerfile: Dockerfile.prod
+    command: gunicorn ledger.wsgi:application --bind 0.0.0.0:8000
+    volumes:
+      - static_files:/home/ledger/site/staticfiles  # collectstatic writes here
+      - uploads:/home/ledger/site/mediafiles
+    expose:
+      - 8000
+    env_file:
+      - ./.env.prod
+    depends_on:
+      - db
+
+  db:
+    image: postgres:16
+    volumes:
+      - pgdata:/var/lib/postgresql/data/
+    env_file:
+      - ./.env.prod.db
+
+  # the public entry point
+  nginx:
+    build: ./nginx
+    volumes:
+      - static_files:/home/ledger/site/staticfiles
+      - uploads:/home/ledger/site/mediafiles
+    ports:
+      - "1337:80"
+    depends_on:
+      - web
+
+volumes:
+  pgdata:
+  static_files:
+  uploads:  # what users upload
+"""
+PROXY_CONF = """\
+upstream ledger {
+    server web:8000;
+}
+
+server {
+    listen 80;
+    client_max_body_size 20m;
+
+    location / {
+        proxy_pass http://ledger;
+        proxy_set_header Host $host;
+    }
+
+    # collected by the web container
+    location /static/ {
+        alias /home/ledger/site/staticfiles/;
+        expires 7d;
+    }
+
+    location /media/ {
+        alias /home/ledger/site/mediafiles/;
+    }
+}
+"""
+
+
+def proxy_conf(name: str) -> dict[str, str]:
+    return {"nginx/nginx.conf": PROXY_CONF} if name == "nginx" else {}
+
+
+def test_volumes_outside_the_old_workdir_stay():
+    # nothing under the old WORKDIR, nothing at STATIC_ROOT or MEDIA_ROOT: only the image changes
+    text = """\
+        services:
+          web:
+            build: ./app
+            command: gunicorn ledger.wsgi -b 0.0.0.0:8000
+            volumes:
+              - exports:/var/exports
+        volumes:
+          exports:
+        """
+    result = rewrite(text, layout=LAYOUT, old_images=OLD)
+    web = yaml.safe_load(result.text)["services"]["web"]
+    assert web["volumes"] == ["exports:/var/exports"]
+    assert result.left == [] and result.files == {}
+    assert_stable(result, layout=LAYOUT, old_images=OLD)
+
+
+def test_proxied_volumes_follow_the_code_and_nginx_forwards_static():
+    result = rewrite(
+        PROXIED, "docker-compose.prod.yml", layout=LAYOUT, old_images=OLD, proxy_files=proxy_conf
+    )
+    assert result.text == textwrap.dedent(
+        """\
+        # production: gunicorn behind nginx
+        services:
+          web:
+            build:
+              context: .
+              target: api
+            volumes:
+              - uploads:/app/mediafiles
+            expose:
+              - 8000
+            env_file:
+              - ./.env.prod
+            depends_on:
+              db:
+                condition: service_started
+              migrate:
+                condition: service_completed_successfully
+
+          migrate:
+            build:
+              context: .
+              target: api
+            env_file:
+              - ./.env.prod
+            command: ["python", "manage.py", "migrate", "--noinput"]
+            depends_on:
+              db:
+                condition: service_started
+
+          static:
+            build:
+              context: .
+              target: static
+
+          db:
+            image: postgres:16
+            volumes:
+              - pgdata:/var/lib/postgresql/data/
+            env_file:
+              - ./.env.prod.db
+
+          # the public entry point
+          nginx:
+            build: ./nginx
+            volumes:
+              - uploads:/home/ledger/site/mediafiles
+            ports:
+              - "1337:80"
+            depends_on:
+              - web
+              - static
+
+        volumes:
+          pgdata:
+          uploads:  # what users upload
+        """
+    )
+    # only the static location changes: nginx still proxies the app and serves the uploads
+    # from the volume the api service now mounts at MEDIA_ROOT
+    assert result.files == {
+        "nginx/nginx.conf": PROXY_CONF.replace(
+            "alias /home/ledger/site/staticfiles/;", "proxy_pass http://static:80;"
+        )
+    }
+    assert result.changes == [
+        "service 'web' no longer mounts static_files at /home/ledger/site/staticfiles: the "
+        "collected static files (STATIC_ROOT, /app/staticfiles in the api image) are in the "
+        "`static` image",
+        "service 'web' mounts uploads at /app/mediafiles (MEDIA_ROOT in the api image), not at "
+        "/home/ledger/site/mediafiles under the old image's WORKDIR /home/ledger/site",
+        "service 'web' runs the api image's own command (its command went)",
+        "a one-off `migrate` service runs before the api",
+        "service 'nginx' forwards /static/ to the `static` service (nginx/nginx.conf) instead "
+        "of serving static_files, which no service fills any more",
+        "a `static` service serves the collected static files (behind `nginx`, so it publishes "
+        "no port)",
+        "the volume 'static_files' went: no service mounts it now",
+    ]
+    assert result.left == []
+    assert_stable(
+        result, "docker-compose.prod.yml", layout=LAYOUT, old_images=OLD, proxy_files=proxy_conf
+    )
+
+
+def test_proxy_whose_configuration_djfix_cannot_change_is_left_with_the_reason():
+    # no configuration found (an image of its own, a template djfix does not read): nginx keeps
+    # its mount, the volume stays declared, and the summary says what to change
+    result = rewrite(
+        PROXIED,
+        "docker-compose.prod.yml",
+        layout=LAYOUT,
+        old_images=OLD,
+        proxy_files=lambda name: {},
+    )
+    data = yaml.safe_load(result.text)
+    assert data["services"]["nginx"] == yaml.safe_load(PROXIED)["services"]["nginx"]
+    assert data["services"]["static"]["ports"] == ["8080:80"]
+    assert list(data["volumes"]) == ["pgdata", "static_files", "uploads"]
+    assert data["services"]["web"]["volumes"] == ["uploads:/app/mediafiles"]
+    assert result.left == [
+        "service 'nginx' serves files from static_files (/home/ledger/site/staticfiles), which "
+        "no service fills any more: the `static` image holds the collected static files. Make "
+        "its /static/ location forward to the `static` service (proxy_pass http://static:80;) "
+        "and remove the mount; djfix found no configuration of it whose static location it "
+        "could change"
+    ]
+    assert result.files == {}
+    assert_stable(result, "docker-compose.prod.yml", layout=LAYOUT, old_images=OLD)
+
+
+def test_mount_under_the_old_workdir_for_nothing_the_settings_name_is_left():
+    result = rewrite(
+        """\
+        services:
+          web:
+            build: ./app
+            command: gunicorn ledger.wsgi -b 0.0.0.0:8000
+            volumes:
+              - reports:/home/ledger/site/reports
+        volumes:
+          reports:
+        """,
+        layout=LAYOUT,
+        old_images=OLD,
+    )
+    assert yaml.safe_load(result.text)["services"]["web"]["volumes"] == [
+        "reports:/home/ledger/site/reports"
+    ]
+    assert result.left == [
+        "service 'web' mounts reports at /home/ledger/site/reports, under the old image's "
+        "WORKDIR /home/ledger/site; the api image's code is in /app, and the settings name "
+        "nothing there that djfix can read: mount it at /app/reports if the app uses it, or "
+        "remove it"
+    ]
+    assert_stable(result, layout=LAYOUT, old_images=OLD)
+
+
+@pytest.mark.parametrize(
+    ("volume", "moved"),
+    [
+        # a host folder of the repository holding the uploads: data, not code
+        ('"./media:/home/ledger/site/mediafiles:rw"', '"./media:/app/mediafiles:rw"'),
+        # the long syntax keeps its keys
+        (
+            "{type: volume, source: uploads, target: /home/ledger/site/mediafiles/avatars}",
+            "{type: volume, source: uploads, target: /app/mediafiles/avatars}",
+        ),
+        # a SQLite database's folder
+        ("db:/home/ledger/site/data", "db:/app/data"),
+    ],
+)
+def test_data_mounts_move_with_the_code(volume, moved):
+    layout = ImageLayout(
+        "/app",
+        "/app/staticfiles",
+        data=(
+            AppPath("MEDIA_ROOT", "/app/mediafiles"),
+            AppPath("DATABASES['default']['NAME']", "/app/data/db.sqlite3", is_file=True),
+        ),
+    )
+    template = """\
+        services:
+          web:
+            build: ./app
+            command: gunicorn ledger.wsgi -b 0.0.0.0:8000
+            volumes:
+              - {volume}
+        volumes:
+          uploads:
+          db:
+        """
+    result = rewrite(template.format(volume=volume), layout=layout, old_images=OLD)
+    expected = rewrite(template.format(volume=moved), layout=layout, old_images=OLD)
+    assert result.text == expected.text
+    assert result.left == []
+    assert_stable(result, layout=layout, old_images=OLD)
+    # item 5's configuration pass, which runs next, keeps the data mount too
+    assert_stable(result, for_images=False, layout=layout, old_images=OLD)
+
+
+def test_mount_the_environment_points_the_app_at_stays():
+    result = rewrite(
+        """\
+        services:
+          web:
+            build: ./app
+            command: gunicorn ledger.wsgi -b 0.0.0.0:8000
+            environment:
+              MEDIA_ROOT: /home/ledger/site/mediafiles
+            volumes:
+              - uploads:/home/ledger/site/mediafiles
+        volumes:
+          uploads:
+        """,
+        layout=LAYOUT,
+        old_images=OLD,
+    )
+    web = yaml.safe_load(result.text)["services"]["web"]
+    assert web["volumes"] == ["uploads:/home/ledger/site/mediafiles"]
+    assert result.left == []
+
+
+def test_static_volume_of_a_service_already_on_the_api_image_goes():
+    # the old image had the same WORKDIR: the static volume would still hide the manifest the
+    # api image holds at STATIC_ROOT behind the files of an older build
+    result = rewrite(
+        """\
+        services:
+          web:
+            build: .
+            command: gunicorn ledger.wsgi -b 0.0.0.0:8000
+            volumes:
+              - static_files:/app/staticfiles
+              - uploads:/app/mediafiles
+        volumes:
+          static_files:
+          uploads:
+        """,
+        layout=LAYOUT,
+        old_images={"web": OldImage(workdir="/app")},
+    )
+    data = yaml.safe_load(result.text)
+    assert data["services"]["web"]["volumes"] == ["uploads:/app/mediafiles"]
+    assert data["volumes"] == {"uploads": None}
+    assert_stable(result, layout=LAYOUT, old_images={"web": OldImage(workdir="/app")})
+
+
+def test_nginx_image_with_its_own_command_is_not_the_app():
+    # `command: nginx ...` names a server, but an nginx image never runs Django: it is not
+    # rebuilt from the api target
+    result = rewrite(
+        """\
+        services:
+          web:
+            build: .
+            command: gunicorn ledger.wsgi -b 0.0.0.0:8000
+          proxy:
+            image: nginx:1.27-alpine
+            command: [nginx-debug, "-g", "daemon off;"]
+        """,
+        layout=LAYOUT,
+    )
+    proxy = yaml.safe_load(result.text)["services"]["proxy"]
+    assert proxy == {"image": "nginx:1.27-alpine", "command": ["nginx-debug", "-g", "daemon off;"]}
+
+
+def test_comments_after_a_dropped_last_mount_stay_before_the_next_service():
+    result = rewrite(
+        """\
+        services:
+          web:
+            build: ./app
+            command: gunicorn ledger.wsgi -b 0.0.0.0:8000
+            volumes:
+              - static_files:/home/ledger/site/staticfiles
+
+          # the database
+          db:
+            image: postgres:16
+        """,
+        layout=LAYOUT,
+        old_images=OLD,
+    )
+    assert "\n\n  # the database\n  db:\n" in result.text
+    assert "volumes" not in yaml.safe_load(result.text)["services"]["web"]
+    assert_stable(result, layout=LAYOUT, old_images=OLD)
+
+
+def test_old_workdir_is_read_through_the_dockerfiles_variables(make_project):
+    project = make_project(
+        {
+            "app/Dockerfile.prod": """\
+                FROM python:3.12-slim
+                ENV HOME=/home/ledger
+                ENV SITE_DIR=$HOME/site
+                WORKDIR ${SITE_DIR}
+                COPY . .
+                """,
+            "nginx/Dockerfile": "FROM nginx:1.27\nCOPY nginx.conf /etc/nginx/conf.d/\n",
+            "docker-compose.prod.yml": PROXIED,
+            "mysite/settings.py": "INSTALLED_APPS = []\n",
+        }
+    )
+    cf = next(c for c in project.compose_files if c.path == "docker-compose.prod.yml")
+    assert compose_fix.old_images(project, cf) == {
+        "web": OldImage(workdir="/home/ledger/site"),
+        "nginx": OldImage(workdir="/", web_server=True),
+    }
+
+
+#: a project of the proxied shape: manage_subfolder's Django project in app/, built by an image
+#: of its own (`WORKDIR $SITE_DIR`), nginx built from nginx/ in front of it
+PROXIED_PROJECT = {
+    "app/Dockerfile.prod": """\
+        FROM python:3.10-slim
+        RUN useradd --create-home ledger
+        ENV HOME=/home/ledger
+        ENV SITE_DIR=$HOME/site
+        WORKDIR $SITE_DIR
+        RUN mkdir staticfiles mediafiles
+        COPY requirements.txt .
+        RUN pip install --no-cache-dir -r requirements.txt
+        COPY . .
+        RUN chown -R ledger:ledger $SITE_DIR
+        USER ledger
+        """,
+    "nginx/Dockerfile": """\
+        FROM nginx:1.27
+        RUN rm /etc/nginx/conf.d/default.conf
+        COPY nginx.conf /etc/nginx/conf.d/
+        """,
+    "nginx/nginx.conf": PROXY_CONF,
+    "docker-compose.prod.yml": PROXIED,
+}
+
+
+def test_proxied_project_after_the_fix(tmp_path):
+    root = tmp_path / "proxied"
+    shutil.copytree(PROJECTS / "manage_subfolder", root)
+    (root / "Dockerfile").unlink()
+    shutil.rmtree(root / "deploy")
+    settings = root / "app" / "mysite" / "settings.py"
+    settings.write_text(
+        settings.read_text() + '\nMEDIA_URL = "media/"\nMEDIA_ROOT = BASE_DIR / "mediafiles"\n'
+    )
+    for rel, text in PROXIED_PROJECT.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(textwrap.dedent(text))
+    options = effective_options(Config())
+    result = plan(discover(root), Selection(), options)
+    assert not result.bugs
+    compose = result.changeset.read("docker-compose.prod.yml")
+    validate(compose)
+    # what the unit test above proves, read from the project: its Dockerfiles, its settings
+    expected = rewrite(
+        PROXIED, "docker-compose.prod.yml", layout=LAYOUT, old_images=OLD, proxy_files=proxy_conf
+    )
+    assert compose == expected.text
+    assert result.changeset.read("nginx/nginx.conf") == expected.files["nginx/nginx.conf"]
+    notes = [n for n in result.context.notes if n.startswith("docker-compose.prod.yml: ")]
+    assert notes == [f"docker-compose.prod.yml: {change}" for change in expected.changes]
+    # the folder the media volume is mounted on belongs to the user the api image runs as
+    dockerfile = result.changeset.read("Dockerfile")
+    assert (
+        "RUN python -m compileall -q /app \\\n"
+        "    && mkdir -p /app/mediafiles \\\n"
+        "    && chown 10001:10001 /app/mediafiles\n\nUSER 10001:10001\n"
+    ) in dockerfile
+    left = [r for s in result.items for f, r in s.open if f.path == "docker-compose.prod.yml"]
+    assert left == []
+    # a second run on the result changes neither file
+    result.changeset.commit()
+    again = plan(discover(root), Selection(), options)
+    changed = {c.rel for c in again.changeset.changes()}
+    assert not changed & {"docker-compose.prod.yml", "nginx/nginx.conf", "Dockerfile"}

@@ -46,18 +46,21 @@ ROOT_URLCONF = "mysite.urls"
 WSGI_APPLICATION = "mysite.wsgi.application"{asgi}
 DATABASES = {{"default": {{"ENGINE": "django.db.backends.{engine}", "NAME": "app"}}}}
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = BASE_DIR / "staticfiles"{media}
 """
 WSGI = "import os\nfrom django.core.wsgi import get_wsgi_application\n\napplication = 1\n"
 ASGI = "import os\nfrom django.core.asgi import get_asgi_application\n\napplication = 1\n"
 URLS = "urlpatterns = []\n"
 
 
-def settings(*, asgi: bool = False, channels: bool = False, engine: str = "sqlite3") -> str:
+def settings(
+    *, asgi: bool = False, channels: bool = False, engine: str = "sqlite3", media: bool = False
+) -> str:
     return SETTINGS.format(
         apps='\n    "channels",' if channels else "",
         asgi='\nASGI_APPLICATION = "mysite.asgi.application"' if asgi else "",
         engine=engine,
+        media='\nMEDIA_ROOT = BASE_DIR / "mediafiles"' if media else "",
     )
 
 
@@ -139,9 +142,9 @@ VARIANTS: dict[str, dict[str, str]] = {
     },
     # Channels with daphne, from a Pipfile
     "pipfile_channels": {**base(asgi=True, channels=True), "Pipfile": PIPFILE},
-    # mysqlclient built from source, manage.py in a sub-folder
+    # mysqlclient built from source, manage.py in a sub-folder, uploads in MEDIA_ROOT
     "mysqlclient_subfolder": {
-        **{f"app/{rel}": text for rel, text in base(engine="mysql").items()},
+        **{f"app/{rel}": text for rel, text in base(engine="mysql", media=True).items()},
         "manage.py": None,
         "app/manage.py": None,
         "app/requirements.txt": "Django==4.2.16\ngunicorn==23.0.0\nmysqlclient==2.2.6\n",

@@ -15,7 +15,13 @@ from pathlib import Path
 
 from fixer.analysis.app_server import APP_SERVERS
 from fixer.parsers.commands import manage_py_commands, server_invocations
-from fixer.parsers.dockerfile import Dockerfile, Instruction, Stage
+from fixer.parsers.dockerfile import (
+    Dockerfile,
+    Instruction,
+    Stage,
+    instruction_assignments,
+    substitute,
+)
 from fixer.parsers.procfile import parse_procfile
 from fixer.parsers.shell import ScriptCommand, parse_shell_script, split_shell
 from fixer.project import ProjectModel
@@ -219,20 +225,18 @@ def _copies(chain: list[Stage]) -> list[tuple[list[str], str]]:
     """(sources, absolute destination) of every COPY/ADD from the build context, in build
     order, with relative destinations resolved against the WORKDIR in force."""
     out: list[tuple[list[str], str]] = []
-    workdir = "/"
-    for stage in reversed(chain):
-        for inst in stage.instructions:
-            if inst.keyword == "WORKDIR" and inst.value.strip():
-                workdir = posixpath.normpath(posixpath.join(workdir, inst.value.strip()))
-            elif inst.keyword in ("COPY", "ADD") and "from" not in inst.flags:
-                words = [w for w in _copy_words(inst.value) if not w.startswith("--")]
-                if len(words) < 2 or any("://" in w for w in words):
-                    continue
-                dest = words[-1]
-                absolute = posixpath.normpath(posixpath.join(workdir, dest))
-                if dest.endswith("/") or dest in (".", "./"):
-                    absolute = absolute.rstrip("/") + "/"
-                out.append((words[:-1], absolute))
+    for inst, workdir, variables in _with_workdir(chain):
+        if inst.keyword in ("COPY", "ADD") and "from" not in inst.flags:
+            words = [
+                substitute(w, variables) for w in _copy_words(inst.value) if not w.startswith("--")
+            ]
+            if len(words) < 2 or any("://" in w for w in words):
+                continue
+            dest = words[-1]
+            absolute = posixpath.normpath(posixpath.join(workdir, dest))
+            if dest.endswith("/") or dest in (".", "./"):
+                absolute = absolute.rstrip("/") + "/"
+            out.append((words[:-1], absolute))
     return out
 
 
@@ -248,13 +252,32 @@ def _copy_words(value: str) -> list[str]:
     return value.split("\n", 1)[0].split()
 
 
-def final_workdir(chain: list[Stage]) -> str:
+def _with_workdir(
+    chain: list[Stage],
+) -> list[tuple[Instruction, str, dict[str, str | None]]]:
+    """Each instruction of the chain in build order, with the WORKDIR and the variables in force
+    after it. `WORKDIR $APP_HOME` is expanded from the ARG defaults and ENV values set before it,
+    as the builder does; a variable it cannot know stays as written."""
+    out: list[tuple[Instruction, str, dict[str, str | None]]] = []
     workdir = "/"
+    variables: dict[str, str | None] = {}
     for stage in reversed(chain):
         for inst in stage.instructions:
-            if inst.keyword == "WORKDIR" and inst.value.strip():
-                workdir = posixpath.normpath(posixpath.join(workdir, inst.value.strip()))
-    return workdir
+            if inst.keyword in ("ARG", "ENV"):
+                variables = dict(variables)  # the earlier instructions keep their own values
+                for name, value in instruction_assignments(inst).items():
+                    variables[name] = substitute(value, variables)
+            elif inst.keyword == "WORKDIR" and inst.value.strip():
+                value = substitute(inst.value.strip(), variables)
+                workdir = posixpath.normpath(posixpath.join(workdir, value))
+            out.append((inst, workdir, variables))
+    return out
+
+
+def final_workdir(chain: list[Stage]) -> str:
+    """The WORKDIR the chain's image starts in; it holds `$` where a variable is unknown."""
+    steps = _with_workdir(chain)
+    return steps[-1][1] if steps else "/"
 
 
 def _safe_rel(path: str) -> str | None:

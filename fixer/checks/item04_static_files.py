@@ -75,7 +75,15 @@ Dockerfile that passes items 1-3 is kept, and DJ044 stays for you. DJ043 is safe
 DJ040 to DJ042 have no automatic fix: removing whitenoise and static routes changes the app.
 An existing compose file at the repository root gains a `static` service built from the
 `static` target and a one-shot `migrate` service the `api` waits for; its literal secrets become
-`${VAR}` references whose values move to the untracked `.env`.
+`${VAR}` references whose values move to the untracked `.env`. The volumes of the services that
+now run the `api` image follow the code: one mounted under the old image's WORKDIR moves to the
+same place under `/app` where the settings have the app write (`MEDIA_ROOT`, a SQLite file, a
+log), one on `STATIC_ROOT` goes (the `static` image holds the files), and each change is listed.
+An nginx service that served the static files from that volume gets its static `location`
+forwarded to the `static` service (`proxy_pass http://static:80;`, the rest of its configuration
+kept); where djfix cannot change that configuration, the service is left as it is and the
+summary says what to change. The `api` image makes the folders the app writes to its user's, so
+that a volume mounted on one is writable.
 
 ## Options
 - `static-image-without-dockerfile` (bool, default false): report DJ044 (with no file) also

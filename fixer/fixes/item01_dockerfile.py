@@ -24,6 +24,7 @@ from typing import Any
 from codemods.dependencies.declare import add_packages
 from codemods.dependencies.requirement import Package, base_name
 from fixer import git, rule_codes
+from fixer.analysis.app_paths import IMAGE_APP_DIR, AppPath, ImageLayout, data_paths
 from fixer.analysis.app_server import channels_bundles_daphne
 from fixer.analysis.dockerignore import dockerignore_excludes, dockerignore_lets_in
 from fixer.analysis.image import api_image, image_parts
@@ -129,6 +130,8 @@ class ContainerSpec:
     #: that file, and the pip-tools input it is compiled from ("" when there is none)
     hashed_file: str = ""
     hashed_source: str = ""
+    #: folders the app writes to (MEDIA_ROOT...), made in the api stage and owned by its user
+    writable: list[AppPath] = field(default_factory=list)
 
     @property
     def healthcheck_json(self) -> str:
@@ -236,6 +239,18 @@ class ContainerSpec:
     @property
     def code_source(self) -> str:
         return f"{self.manage_dir}/" if self.manage_dir else "."
+
+    @property
+    def writable_dirs(self) -> list[str]:
+        return list(dict.fromkeys(p.path for p in self.writable))
+
+    @property
+    def writable_comment(self) -> list[str]:
+        settings = ", ".join(dict.fromkeys(p.setting for p in self.writable))
+        return _comment(
+            f"the folders the app writes to ({settings}) belong to the user it runs as: a "
+            "volume mounted on one starts with the folder's owner"
+        )
 
     @property
     def cmd_json(self) -> str:
@@ -677,6 +692,11 @@ def spec(project: ProjectModel, options: dict[str, Any] | None = None) -> Contai
         assets_packages=_download_packages(carried.download_tools),
         compilemessages=carried.compilemessages,
         runtime_env=carried.env,
+        writable=[
+            p
+            for p in data_paths(project)
+            if not p.is_file and p.path.startswith(IMAGE_APP_DIR + "/") and p.path != static_root
+        ],
     )
 
 
@@ -924,6 +944,12 @@ def ensure_container(ctx: FixContext, item: int) -> None:
     for rel, text in files.items():
         if rel == "Dockerfile" or ctx.changeset.read(rel) is None or rel.startswith("README"):
             ctx.write(rel, text, item)
+    ctx.image_layout = ImageLayout(
+        workdir=IMAGE_APP_DIR,
+        static_root=s.static_root,
+        static_url=s.static_url,
+        data=tuple(data_paths(planned)),
+    )
     fix_compose_files(ctx)
     for note in s.notes:
         ctx.notes.append(f"Dockerfile: {note}")

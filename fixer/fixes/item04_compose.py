@@ -15,7 +15,13 @@ generated images (items 4 and 5):
   removed code mount carried (`./app/:/app` -> `app/.env`) where the project has one, else the
   root one;
 - a `static` service serves the collected files from the `static` target, and a one-shot
-  `migrate` service runs before `api`, with the api service's own env_file and environment.
+  `migrate` service runs before `api`, with the api service's own env_file and environment;
+- the volumes of a service that now runs the api image follow the code
+  (fixer.fixes.item04_compose_volumes): a mount under the old image's WORKDIR moves to the same
+  place under the new one where the app keeps something (MEDIA_ROOT...), the static files'
+  volume goes (the `static` image holds them), and a reverse proxy that served it has its
+  static location forward to the `static` service (fixer.fixes.item04_nginx_proxy), or, where
+  djfix cannot change its configuration, is left with the reason.
 
 Development compose files (named `*dev*`, `*local*`, `*override*`, or marked as such in a comment
 on their first lines) are left alone, and the findings on them say why.
@@ -26,22 +32,39 @@ from __future__ import annotations
 import copy
 import functools
 import io
-import itertools
 import posixpath
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
+from fixer.analysis.app_paths import ImageLayout
 from fixer.analysis.compose import is_dev_compose
+from fixer.analysis.image import is_web_server_image
 from fixer.analysis.variables import build_environment
 from fixer.fix_context import EnvVar, FixContext
+from fixer.fixes.item04_compose_layout import (
+    attach_tail,
+    detach_tail,
+    indents,
+    round_trip,
+    spaced,
+)
+from fixer.fixes.item04_compose_volumes import (
+    OldImage,
+    environment_values,
+    mount_parts,
+    old_images,
+    place,
+    retarget,
+    service_configs,
+)
+from fixer.fixes.item04_nginx_proxy import proxy_static
 from fixer.parsers.commands import server_invocations
-from fixer.parsers.compose import short_volume
+from fixer.parsers.compose import parse_compose, short_volume
 from fixer.parsers.shell import ScriptCommand, split_shell
 
 ROOT_COMPOSE = re.compile(r"^(docker-)?compose([._-][\w.-]*)?\.ya?ml$")
@@ -64,34 +87,15 @@ class ComposeResult:
     changes: list[str] = field(default_factory=list)
     #: (name, literal value, comment) of each secret moved to .env
     secrets: list[tuple[str, str, str]] = field(default_factory=list)
+    #: other files rewritten with it (a reverse proxy's configuration): {path: text}
+    files: dict[str, str] = field(default_factory=dict)
+    #: what is left to do by hand, one reason each
+    left: list[str] = field(default_factory=list)
 
 
 def is_dev_only(rel: str, text: str) -> bool:
     head = "\n".join(text.splitlines()[:5])
     return is_dev_compose(rel) or bool(_DEV_MARK.search(head))
-
-
-def _yaml() -> Any:
-    yaml = YAML(typ="rt")
-    yaml.preserve_quotes = True
-    yaml.width = 4096
-    return yaml
-
-
-def _indents(text: str) -> tuple[int, int, int]:
-    """(mapping, sequence, offset) as the file writes them, for ruamel's yaml.indent()."""
-    lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
-    mapping = 2
-    for a, b in itertools.pairwise(lines):
-        ia, ib = len(a) - len(a.lstrip()), len(b) - len(b.lstrip())
-        if a.rstrip().endswith(":") and ib > ia and not b.lstrip().startswith("- "):
-            mapping = ib - ia
-            break
-    for a, b in itertools.pairwise(lines):
-        if a.rstrip().endswith(":") and b.lstrip().startswith("- "):
-            offset = (len(b) - len(b.lstrip())) - (len(a) - len(a.lstrip()))
-            return mapping, offset + 2, offset
-    return mapping, mapping + 2, mapping
 
 
 def _command_text(value: Any) -> str:
@@ -197,13 +201,18 @@ class _Rewriter:
         rel: str,
         project_scripts: dict,
         uses_dotenv: Callable[[str], bool] | None = None,
+        layout: ImageLayout | None = None,
     ) -> None:
         self.data = data
         self.rel = rel
         self.scripts = project_scripts
         self.uses_dotenv = uses_dotenv or (lambda _rel: False)
+        self.layout = layout
         self.result = ComposeResult("")
         self.moved: dict[str, str] = {}  # literal -> variable
+        #: sources (volume names, bind paths) of the static files' mounts dropped from the
+        #: services that run the api image
+        self.static_sources: set[str] = set()
 
     def secret(self, name: str, value: str, comment: str) -> str:
         """The `${VAR}` standing for a literal secret; the same literal reuses its variable."""
@@ -253,14 +262,22 @@ class _Rewriter:
                 return f"{m['head']}{_reference(var)}{m['tail']}"
         return None
 
-    def mounts(self, sname: str, service: Any) -> None:
+    def mounts(self, sname: str, service: Any, old: OldImage | None = None) -> None:
         volumes = service.get("volumes")
         if not isinstance(volumes, list):
             return
         keep = []
+        changed = False
         env_mounted = False
         carried: list[str] = []
         for volume in volumes:
+            if self.layout is not None:
+                handled, entry = self.placed(sname, service, volume, old)
+                if handled:
+                    if entry is not None:
+                        keep.append(entry)
+                    changed = changed or entry is None or entry != volume
+                    continue
             source, target = _volume_source(volume)
             kind = _mount_kind(source, target)
             if kind is None:
@@ -274,7 +291,7 @@ class _Rewriter:
                 f"service {sname!r} no longer bind-mounts {what} {source}"
                 + (": its values come in through env_file" if kind == "env" else "")
             )
-        if len(keep) == len(volumes):
+        if len(keep) == len(volumes) and not changed:
             return
         if keep:
             volumes[:] = keep
@@ -294,6 +311,43 @@ class _Rewriter:
                 f"service {sname!r} reads {dotenv} (which the code mount carried) through env_file"
             )
 
+    def placed(
+        self, sname: str, service: Any, volume: Any, old: OldImage | None
+    ) -> tuple[bool, Any]:
+        """(handled, the entry to keep or None to drop it) for a volume of a service that now
+        runs the api image; not handled where the image's layout has nothing to say."""
+        assert self.layout is not None
+        layout = self.layout
+        workdir = old.workdir if old is not None else None
+        p = place(volume, layout, workdir, environment_values(service))
+        what = p.source or "an anonymous volume"
+        if p.kind == "static":
+            if p.source:
+                self.static_sources.add(_volume_key(p.source))
+            self.result.changes.append(
+                f"service {sname!r} no longer mounts {what} at {p.target}: the collected static "
+                f"files (STATIC_ROOT, {layout.static_root} in the api image) are in the `static` "
+                "image"
+            )
+            return True, None
+        if p.kind == "moved":
+            self.result.changes.append(
+                f"service {sname!r} mounts {what} at {p.new_target} ({p.setting} in the api "
+                f"image), not at {p.target} under the old image's WORKDIR {workdir}"
+            )
+            return True, retarget(volume, p.new_target)
+        if p.kind == "kept":
+            return True, volume
+        if p.kind == "unknown" and _mount_kind(p.source, p.target) is None:
+            self.result.left.append(
+                f"service {sname!r} mounts {what} at {p.target}, under the old image's WORKDIR "
+                f"{workdir}; the api image's code is in {layout.workdir}, and the settings name "
+                f"nothing there that djfix can read: mount it at {p.new_target} if the app uses "
+                "it, or remove it"
+            )
+            return True, volume
+        return False, None
+
     def dotenv(self, sname: str, service: Any) -> None:
         """A service running the api image, which holds no `.env` (.dockerignore), reads the
         project's through env_file when the settings take their configuration from it: never
@@ -304,6 +358,89 @@ class _Rewriter:
         self.result.changes.append(
             f"service {sname!r} reads .env through env_file (the image holds no .env)"
         )
+
+    def proxies(
+        self,
+        services: Any,
+        same_code: list[Any],
+        static_name: str,
+        proxy_files: Callable[[str], dict[str, str]] | None,
+    ) -> list[str]:
+        """Point the services that served the static files' volume (a reverse proxy in front of
+        the app) at the `static` service; the names of those whose configuration djfix changed.
+        Any other is left as it is, with the reason: never a proxy serving a volume nobody
+        fills without saying so."""
+        if self.layout is None or not self.static_sources:
+            return []
+        changed: list[str] = []
+        for name, service in services.items():
+            if name in same_code or name == static_name or not isinstance(service, dict):
+                continue
+            volumes = service.get("volumes")
+            if not isinstance(volumes, list):
+                continue
+            mounts = [
+                (volume, *mount_parts(volume))
+                for volume in volumes
+                if _volume_key(mount_parts(volume)[0]) in self.static_sources
+            ]
+            if not mounts:
+                continue
+            served = [posixpath.normpath(target) for _, _, target in mounts if target]
+            sources = ", ".join(dict.fromkeys(source for _, source, _ in mounts))
+            upstream = f"http://{static_name}:80"
+            edited = {}
+            for rel, text in (proxy_files(str(name)) if proxy_files else {}).items():
+                new = proxy_static(text, served, self.layout.static_url, upstream)
+                if new is not None and new != text:
+                    edited[rel] = new
+            if not edited:
+                self.result.left.append(
+                    f"service {name!r} serves files from {sources} ({', '.join(served)}), which "
+                    "no service fills any more: the `static` image holds the collected static "
+                    f"files. Make its {self.layout.static_url} location forward to the "
+                    f"`{static_name}` service (proxy_pass {upstream};) and remove the mount; "
+                    "djfix found no configuration of it whose static location it could change"
+                )
+                continue
+            self.result.files.update(edited)
+            tail = detach_tail(service)
+            kept = [v for v in volumes if all(v is not m for m, _, _ in mounts)]
+            if kept:
+                volumes[:] = kept
+            else:
+                del service["volumes"]
+            _add_dependency(service, static_name)
+            attach_tail(service, tail)
+            changed.append(str(name))
+            self.result.changes.append(
+                f"service {name!r} forwards {self.layout.static_url} to the `{static_name}` "
+                f"service ({', '.join(sorted(edited))}) instead of serving {sources}, which no "
+                "service fills any more"
+            )
+        return changed
+
+    def unused_volumes(self) -> None:
+        """Drop the top-level named volumes of the static files that no service mounts now."""
+        top = self.data.get("volumes")
+        if not isinstance(top, dict) or not self.static_sources:
+            return
+        used = {
+            _volume_key(mount_parts(volume)[0])
+            for service in self.data["services"].values()
+            if isinstance(service, dict) and isinstance(service.get("volumes"), list)
+            for volume in service["volumes"]
+        }
+        unused = [n for n in top if str(n) in self.static_sources and str(n) not in used]
+        if not unused:
+            return
+        tail = detach_tail(self.data)
+        for name in unused:
+            del top[name]
+            self.result.changes.append(f"the volume {name!r} went: no service mounts it now")
+        if not top:
+            del self.data["volumes"]
+        attach_tail(self.data, tail)
 
     @staticmethod
     def insert_after(mapping: Any, key: str, value: Any, after: tuple[str, ...]) -> None:
@@ -319,23 +456,48 @@ def rewrite(
     *,
     for_images: bool = True,
     uses_dotenv: Callable[[str], bool] | None = None,
+    layout: ImageLayout | None = None,
+    old_images: Mapping[str, OldImage] | None = None,
+    proxy_files: Callable[[str], dict[str, str]] | None = None,
 ) -> ComposeResult | None:
     """The compose file rewritten for the generated images; None when it cannot be read as a
     compose file with services. With `for_images` False (the project keeps its own Dockerfile) only
     the configuration changes: mounts of `.env` and settings, literal secrets; the services'
     builds and commands stay as written. `uses_dotenv(rel)` says whether the project has or
-    reads the `.env` at `rel`: a service whose code mount carried it gets it as `env_file`."""
-    yaml = _yaml()
+    reads the `.env` at `rel`: a service whose code mount carried it gets it as `env_file`.
+
+    `layout` is the generated api image's, `old_images` what each service ran before (by
+    service name): with both, the volumes of the services that now run the api image follow the
+    code. `proxy_files(service)` gives the configuration files of a service that is not the app
+    ({path: text}): a reverse proxy whose static location served a volume the app filled is
+    changed to forward to the `static` service (the changed files are in `ComposeResult.files`).
+    """
+    yaml = round_trip()
     try:
         data = yaml.load(text)
     except Exception:
         return None
     if not isinstance(data, dict) or not isinstance(data.get("services"), dict):
         return None
-    yaml.indent(*_indent_args(text))
+    yaml.indent(*indents(text))
     services = data["services"]
-    rw = _Rewriter(data, rel, scripts, uses_dotenv)
-    app = [n for n, s in services.items() if isinstance(s, dict) and _serves_app(s, scripts)]
+    old_images = old_images or {}
+    # item 5's pass (for_images False) runs on what item 4's left: the layout keeps it from
+    # taking a data folder mounted from the repository (./media) for the code
+    rw = _Rewriter(data, rel, scripts, uses_dotenv, layout)
+
+    def web_server(name: Any, service: Any) -> bool:
+        image = service.get("image")
+        if image:
+            return is_web_server_image(str(image))
+        return name in old_images and old_images[name].web_server
+
+    # a web server's image (the reverse proxy) never runs the app, whatever its command
+    app = [
+        n
+        for n, s in services.items()
+        if isinstance(s, dict) and _serves_app(s, scripts) and not web_server(n, s)
+    ]
     if not app:
         # no command serves: the service built from the root Dockerfile that runs its own CMD
         built = [n for n, s in services.items() if isinstance(s, dict) and _builds_root(s)]
@@ -343,13 +505,24 @@ def rewrite(
         app = (idle or built)[:1]
     images = {services[n].get("image") for n in app if services[n].get("image")}
     api_name = next((n for n in app if "nginx" not in str(services[n].get("image", ""))), None)
+    same_code: list[Any] = []
     for name, service in services.items():
         if not isinstance(service, dict):
             continue
+        tail = detach_tail(service)
         rw.environment(str(name), service)
-        same_code = name in app or _builds_root(service) or service.get("image") in images
-        if same_code:
-            rw.mounts(str(name), service)
+        if name in app or _builds_root(service) or service.get("image") in images:
+            same_code.append(name)
+            # a worker on the app's image ran in the app's old image
+            old = old_images.get(name) or next(
+                (
+                    old_images[n]
+                    for n in app
+                    if n in old_images and services[n].get("image") == service.get("image")
+                ),
+                None,
+            )
+            rw.mounts(str(name), service, old)
             if for_images and service.get("build") != _api_build():
                 _set_build(service)
             if for_images:
@@ -361,14 +534,18 @@ def rewrite(
                     rw.result.changes.append(
                         f"service {name!r} runs the api image's own command (its {key} went)"
                     )
+        attach_tail(service, tail)
     if api_name is None or not for_images:
         # no service runs the app, or no generated image to run: only the secrets and mounts
         # were rewritten
         out = io.StringIO()
         yaml.dump(data, out)
-        rw.result.text = _spaced(out.getvalue(), text) if rw.result.changes else text
+        rw.result.text = spaced(out.getvalue(), text) if rw.result.changes else text
         return rw.result
     api = services[api_name]
+    # what followed the api service follows the services added after it
+    api_tail = detach_tail(api)
+    added = api_name
     has_migrate = any(
         "migrate" in _command_text(s.get("command"))
         for s in services.values()
@@ -391,6 +568,7 @@ def rewrite(
         if deps:
             migrate["depends_on"] = CommentedMap((d, _condition("service_started")) for d in deps)
         services.insert(list(services.keys()).index(api_name) + 1, "migrate", migrate)
+        added = "migrate"
         last = "migrate"
         rw.result.changes.append("a one-off `migrate` service runs before the api")
     else:
@@ -411,25 +589,61 @@ def rewrite(
             api["depends_on"] = mapping
         else:
             api.insert(len(api), "depends_on", mapping)
-    if not any(
-        isinstance(s, dict)
-        and isinstance(s.get("build"), dict)
-        and s["build"].get("target") == "static"
-        for s in services.values()
-    ):
+    static_name = next(
+        (
+            n
+            for n, s in services.items()
+            if isinstance(s, dict)
+            and isinstance(s.get("build"), dict)
+            and s["build"].get("target") == "static"
+        ),
+        None,
+    )
+    name = static_name or ("static" if "static" not in services else "static-files")
+    proxied = rw.proxies(services, same_code, name, proxy_files)
+    if static_name is None:
         static = CommentedMap()
         static_build = CommentedMap()
         static_build["context"] = "."
         static_build["target"] = "static"
         static["build"] = static_build
-        static["ports"] = CommentedSeq([_quoted("8080:80")])
-        name = "static" if "static" not in services else "static-files"
+        if not proxied:
+            static["ports"] = CommentedSeq([_quoted("8080:80")])
         services.insert(list(services.keys()).index(last) + 1, name, static)
-        rw.result.changes.append(f"a `{name}` service serves the collected static files")
+        added = name
+        rw.result.changes.append(
+            f"a `{name}` service serves the collected static files"
+            + (f" (behind {_names(proxied)}, so it publishes no port)" if proxied else "")
+        )
+    attach_tail(services[added], api_tail)
+    rw.unused_volumes()
     out = io.StringIO()
     yaml.dump(data, out)
-    rw.result.text = _spaced(out.getvalue(), text)
+    rw.result.text = spaced(out.getvalue(), text)
     return rw.result
+
+
+def _volume_key(source: str) -> str:
+    """A mount's source as the services share it: a volume's name, a bind's normalised path."""
+    return posixpath.normpath(source) if _is_bind(source) else source
+
+
+def _names(names: list[str]) -> str:
+    quoted = [f"`{n}`" for n in names]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
+
+
+def _add_dependency(service: Any, name: str) -> None:
+    """`depends_on` gains `name` (started), in the form the service writes it."""
+    deps = service.get("depends_on")
+    if isinstance(deps, dict):
+        if name not in deps:
+            deps[name] = _condition("service_started")
+    elif isinstance(deps, list):
+        if name not in deps:
+            deps.append(name)
+    else:
+        service.insert(len(service), "depends_on", CommentedSeq([name]))
 
 
 def _reference(var: str) -> str:
@@ -439,43 +653,6 @@ def _reference(var: str) -> str:
 
 def _quoted(value: str) -> Any:
     return DoubleQuotedScalarString(value)
-
-
-def _spaced(text: str, original: str) -> str:
-    """A blank line before each service and top-level key, where the original file had blank
-    lines between its services (ruamel keeps a blank line only where one was)."""
-    if "\n\n" not in original.strip():
-        return text
-    lines = text.split("\n")
-    out: list[str] = []
-    in_services = False
-    service_indent: int | None = None
-    for line in lines:
-        stripped = line.strip()
-        indent = len(line) - len(line.lstrip())
-        key = bool(re.match(r"^\s*[\w.-]+\s*:", line)) and not stripped.startswith("#")
-        if key and indent == 0:
-            if out and out[-1].strip() and not out[-1].lstrip().startswith("#"):
-                out.append("")
-            in_services = stripped.startswith("services:")
-            service_indent = None
-        elif key and in_services:
-            if service_indent is None:
-                service_indent = indent
-            elif (
-                indent == service_indent
-                and out
-                and out[-1].strip()
-                and not out[-1].lstrip().startswith("#")
-            ):
-                out.append("")
-        out.append(line)
-    return "\n".join(out)
-
-
-def _indent_args(text: str) -> tuple[int, int, int]:
-    mapping, sequence, offset = _indents(text)
-    return mapping, sequence, offset
 
 
 def _condition(value: str) -> Any:
@@ -543,14 +720,28 @@ def fix_compose_files(ctx: FixContext, *, item: int = 4, for_images: bool = True
             for left_item in (3, 4, 5) if for_images else (item,):
                 _leave_once(ctx, left_item, rel, not_rewritten)
             continue
-        result = rewrite(rel, text, project.scripts, for_images=for_images, uses_dotenv=uses_dotenv)
+        cf = parse_compose(text, rel)
+        result = rewrite(
+            rel,
+            text,
+            project.scripts,
+            for_images=for_images,
+            uses_dotenv=uses_dotenv,
+            layout=ctx.image_layout,
+            old_images=old_images(project, cf),
+            proxy_files=functools.partial(service_configs, ctx, cf),
+        )
         if result is None:
             ctx.leave(item, rel, "the compose file has no services mapping djfix can read")
             continue
         if result.text and result.text != text:
             ctx.write(rel, result.text, item)
+            for path, config in result.files.items():
+                ctx.write(path, config, item)
             for change in result.changes:
                 ctx.notes.append(f"{rel}: {change}")
+        for reason in result.left:
+            _leave_once(ctx, item, rel, reason)
         for name, value, comment in result.secrets:
             ctx.add_env(
                 EnvVar(

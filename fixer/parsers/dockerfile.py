@@ -188,7 +188,7 @@ _VAR_RE = re.compile(
 )
 
 
-def _substitute(text: str, variables: dict[str, str | None]) -> str:
+def substitute(text: str, variables: dict[str, str | None]) -> str:
     """Expand `$VAR`, `${VAR}`, `${VAR:-default}`, `${VAR:+alt}` (and the colon-less
     forms); a variable with no known value stays as written."""
 
@@ -218,7 +218,7 @@ def _expand_words(argv: list[str], variables: dict[str, str]) -> list[str]:
         if "$" not in word:
             result.append(word)
             continue
-        expanded = _substitute(word, dict(variables))
+        expanded = substitute(word, dict(variables))
         if "$" in expanded:
             result.append(word)
         else:
@@ -252,7 +252,7 @@ def _declare_global_args(inst: Instruction, args: dict[str, str | None]) -> None
     for word in _docker_words(inst.value):
         name, eq, value = word.partition("=")
         if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-            args[name] = _substitute(value, args) if eq else args.get(name)
+            args[name] = substitute(value, args) if eq else args.get(name)
 
 
 def _run_texts(inst: Instruction) -> list[tuple[int, str]]:
@@ -398,7 +398,7 @@ def _start_stage(
     problems: list[str],
 ) -> Stage:
     words = inst.value.split()
-    base = _substitute(words[0], global_args) if words else ""
+    base = substitute(words[0], global_args) if words else ""
     name: str | None = None
     if not words:
         problems.append(f"line {inst.line}: FROM without an image")
