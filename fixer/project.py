@@ -81,6 +81,22 @@ class DependencySource:
     packages: list[Requirement] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class InstallSource:
+    """The dependency file an install reads: the one decision the generated image's builder and
+    `djfix verify --install` both follow, so the environment verified is the one shipped."""
+
+    source: DependencySource
+    #: the file pip reads: the compiled requirements.txt of a pip-tools input, else source.rel
+    rel: str
+    #: the lock file the install follows (Pipfile.lock, poetry.lock, uv.lock), if any
+    lock: str | None = None
+    #: why this file, where another one declares Django too ("" where it is the only one):
+    #: `requirements.txt (every package pinned with ==) rather than Pipfile (Django ~=5.0, no
+    #: Pipfile.lock)`
+    why: str = ""
+
+
 @dataclass
 class Service:
     kind: str  # postgresql, mysql, sqlite, oracle, redis, memcached, rabbitmq, elasticsearch, ...
@@ -125,7 +141,12 @@ class ProjectModel:
     root_urlconf: str | None = None
     dependency_sources: list[DependencySource] = field(default_factory=list)
     dependency_source: DependencySource | None = None
+    #: the file the image and `verify --install` install from (its .source is dependency_source)
+    install_source: InstallSource | None = None
     django_version: tuple[int, int] | None = None
+    #: the exact Django release the install source pins (`==4.2.3`) or its lock holds; None
+    #: where a range leaves the release to pip
+    django_pin: tuple[int, int, int] | None = None
     django_version_source: str | None = None
     python_version: str | None = None
     python_version_source: str | None = None

@@ -2,8 +2,11 @@
 
 The interpreter is chosen among those on this machine (pyenv's versions, `python3.X` on PATH):
 the Python the project names (`.python-version`, `runtime.txt`, requires-python, Pipfile), else
-the Dockerfile's base image, when the project's Django supports it; else the newest Python that
-Django supports. The virtualenv is cached under `$XDG_CACHE_HOME/djfix/venvs` (default
+the old image's base (the root Dockerfile, else one a compose service builds), when the
+project's Django release supports it (fixer.python_support); else the newest Python that Django
+supports. The dependencies come from the file the generated image installs
+(`ProjectModel.install_source`: the locked or pinned one where several declare Django). The
+virtualenv is cached under `$XDG_CACHE_HOME/djfix/venvs` (default
 `~/.cache`), keyed by the hash of the dependency files and the interpreter, so a second run
 reuses it. The app server the project runs with (gunicorn unless it names another) and a
 database driver are added when the project declares none, and the messages say so.
@@ -13,34 +16,20 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import re
 import shutil
 import subprocess
 from pathlib import Path
 
+from fixer.analysis.image import app_dockerfile, image_python
 from fixer.discovery import discover
-from fixer.discovery.dependencies import lowest_version
 from fixer.errors import DjfixError
-from fixer.project import DependencySource, ProjectModel
+from fixer.project import InstallSource, ProjectModel, normalise_package
+from fixer.python_support import PythonRange, django_pythons, dotted_version
 from fixer.verify_env import server_command
 
-#: the Python versions each Django release supports (first, last)
-DJANGO_PYTHONS: dict[tuple[int, int], tuple[tuple[int, int], tuple[int, int]]] = {
-    (1, 11): ((3, 4), (3, 7)),
-    (2, 0): ((3, 4), (3, 7)),
-    (2, 1): ((3, 5), (3, 7)),
-    (2, 2): ((3, 5), (3, 9)),
-    (3, 0): ((3, 6), (3, 9)),
-    (3, 1): ((3, 6), (3, 9)),
-    (3, 2): ((3, 6), (3, 10)),
-    (4, 0): ((3, 8), (3, 10)),
-    (4, 1): ((3, 8), (3, 11)),
-    (4, 2): ((3, 8), (3, 12)),
-    (5, 0): ((3, 10), (3, 12)),
-    (5, 1): ((3, 10), (3, 13)),
-    (5, 2): ((3, 10), (3, 13)),
-}
 INSTALL_TIMEOUT = 900
 _COMPLETE = ".djfix-complete"
 _SERVERS = ("gunicorn", "uvicorn", "daphne", "hypercorn")
@@ -71,60 +60,41 @@ def _version(text: str | None) -> tuple[int, int] | None:
     return (int(match.group(1)), int(match.group(2))) if match else None
 
 
-def _dockerfile_python(project: ProjectModel) -> tuple[int, int] | None:
-    dockerfile = project.root_dockerfile
-    if dockerfile is None or dockerfile.final_stage is None:
-        return None
-    base = dockerfile.final_stage.base
-    for name, value in dockerfile.global_args.items():
-        base = base.replace("${" + name + "}", value or "").replace("$" + name, value or "")
-    if "python" not in base:
-        return None
-    return _version(base.split(":", 1)[1] if ":" in base else None)
+def _image_python(project: ProjectModel) -> tuple[tuple[int, int] | None, str]:
+    """(the Python of the image the project ran in, where that is written): the generated
+    Dockerfile's choice reads the same base."""
+    dockerfile = app_dockerfile(project)
+    if dockerfile is None:
+        return None, ""
+    return _version(image_python(dockerfile)), f"{dockerfile.path}'s base image"
 
 
 def choose_interpreter(
     project: ProjectModel, available: dict[tuple[int, int], str]
 ) -> tuple[str, str]:
     """(interpreter, why it was chosen)."""
-    version = project.django_version or _pinned_django(project)
-    if version in DJANGO_PYTHONS:
-        low, high = DJANGO_PYTHONS[version]
-    elif version is None:
-        low, high = (3, 8), (3, 13)
-    elif version > max(DJANGO_PYTHONS):
-        low, high = (3, 10), (3, 99)
-    else:
-        low, high = (3, 4), (3, 7)
-    fits = {v: p for v, p in available.items() if low <= v <= high}
+    version = project.django_pin or project.django_version
+    supported = django_pythons(version)
+    if supported is None:
+        # unknown: a recent Django; older than the table: the Pythons 3 of Django 1.x
+        supported = PythonRange((3, 8), None) if version is None else PythonRange((3, 4), (3, 7))
+    fits = {v: p for v, p in available.items() if v in supported}
     if not fits:
-        names = ", ".join(f"{v[0]}.{v[1]}" for v in sorted(available)) or "none"
+        names = ", ".join(dotted_version(v) for v in sorted(available)) or "none"
         raise DjfixError(
             f"no Python on this machine supports the project's Django "
-            f"{_dotted(version)} (it needs {_dotted(low)}-{_dotted(high)}; found "
+            f"{dotted_version(version)} (it needs {supported}; found "
             f"{names}); install one, or name an interpreter with --python"
         )
-    django = f"Django {_dotted(version)}" if version else "Django"
+    django = f"Django {dotted_version(version)}" if version else "Django"
     for wanted, source in (
         (_version(project.python_version), project.python_version_source),
-        (_dockerfile_python(project), "the Dockerfile's base image"),
+        _image_python(project),
     ):
         if wanted is not None and wanted in fits:
-            return fits[wanted], f"Python {_dotted(wanted)} ({source}; {django} supports it)"
+            return fits[wanted], f"Python {dotted_version(wanted)} ({source}; {django} supports it)"
     best = max(fits)
-    return fits[best], f"Python {_dotted(best)}, the newest here that {django} supports"
-
-
-def _pinned_django(project: ProjectModel) -> tuple[int, int] | None:
-    """The Django the install file pins, when discovery's source gave none (an unpinned
-    requirements.in beside its compiled requirements.txt)."""
-    source = _install_source(project)
-    req = next((r for r in source.packages if r.name == "django"), None) if source else None
-    return lowest_version(req.spec) if req else None
-
-
-def _dotted(version: tuple[int, int] | None) -> str:
-    return ".".join(map(str, version)) if version else "?"
+    return fits[best], f"Python {dotted_version(best)}, the newest here that {django} supports"
 
 
 _CARET = re.compile(r"^\^(\d+)(?:\.(\d+))?(?:\.(\d+))?$")
@@ -154,29 +124,27 @@ def pip_spec(spec: str) -> str:
     return spec
 
 
-def _install_source(project: ProjectModel) -> DependencySource | None:
-    """The file to install from: a pinned requirements file that names Django first (the
-    compiled lock of a pip-tools project), else the file discovery found."""
-    for source in project.dependency_sources:
-        if source.kind == "requirements" and any(r.name == "django" for r in source.packages):
-            return source
-    return project.dependency_source
-
-
 def install_plan(project: ProjectModel) -> tuple[list[str], list[str], list[Path]]:
-    """(pip arguments, messages, the files the cache key hashes)."""
-    source = _install_source(project)
-    if source is None:
+    """(pip arguments, messages, the files the cache key hashes), from the file the generated
+    image installs too (`project.install_source`)."""
+    install = project.install_source
+    if install is None:
         raise DjfixError(
             "--install: the project has no dependency file verify can install from "
             "(requirements.txt, pyproject.toml, Pipfile, setup.py); name an interpreter "
             "with --python"
         )
+    source = install.source
     messages: list[str] = []
+    if install.why:
+        messages.append(f"--install: the dependencies of {install.why}, as the image installs")
     args: list[str] = []
     names = {r.name for r in source.packages}
+    locked = _pipfile_lock_pins(project, install) if source.kind == "pipfile" else None
     if source.kind in ("requirements", "pip-tools"):
-        args += ["-r", str(project.root / source.rel)]
+        args += ["-r", str(project.root / install.rel)]
+    elif locked is not None:
+        args += locked
     else:
         for req in source.packages:
             spec = pip_spec(req.spec) if source.kind in ("poetry", "pipfile") else req.spec
@@ -191,8 +159,37 @@ def install_plan(project: ProjectModel) -> tuple[list[str], list[str], list[Path
         if not names & set(known):
             args.append(package)
             messages.append(f"--install: {package} added (a {db} driver; the project names none)")
-    files = [project.root / rel for rel in sorted({r.rel for r in source.packages} | {source.rel})]
+    rels = {r.rel for r in source.packages} | {source.rel, install.rel}
+    if install.lock:
+        rels.add(install.lock)
+    files = [project.root / rel for rel in sorted(rels)]
     return args, messages, files
+
+
+def _pipfile_lock_pins(project: ProjectModel, install: InstallSource) -> list[str] | None:
+    """The `default` packages of the Pipfile.lock, pinned as `pipenv requirements` writes them
+    for the image (`name==version; markers`); a package the lock holds without a version (a
+    VCS or path entry) as the Pipfile declares it. None without a readable lock."""
+    if install.lock is None:
+        return None
+    try:
+        data = json.loads((project.root / install.lock).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    default = data.get("default") if isinstance(data, dict) else None
+    if not isinstance(default, dict):
+        return None
+    declared = {r.name: r.spec for r in install.source.packages}
+    pins: list[str] = []
+    for name, entry in sorted(default.items()):
+        entry = entry if isinstance(entry, dict) else {}
+        version = entry.get("version")
+        if isinstance(version, str) and version.startswith("=="):
+            markers = entry.get("markers")
+            pins.append(f"{name}{version}" + (f"; {markers}" if isinstance(markers, str) else ""))
+        elif normalise_package(name) in declared:
+            pins.append(f"{name}{pip_spec(declared[normalise_package(name)])}")
+    return pins
 
 
 _HASH = re.compile(r"(^|\s)--hash[=\s]", re.M)

@@ -45,6 +45,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "fixer.formatting",
             "fixer.git",
             "fixer.rule_codes",
+            "fixer.python_support",
         ),
     ),
     ("parsers", ("fixer.parsers", "fixer.sources")),

@@ -149,6 +149,26 @@ VARIANTS: dict[str, dict[str, str]] = {
         "app/manage.py": None,
         "app/requirements.txt": "Django==4.2.16\ngunicorn==23.0.0\nmysqlclient==2.2.6\n",
     },
+    # the old image, built by compose from app/Dockerfile, ran Python 3.11; Django 4.2.3 runs on
+    # 3.11 at most (4.2.8 added 3.12): the base stays python:3.11
+    "old_image_subfolder": {
+        **{f"app/{rel}": text for rel, text in base().items()},
+        "manage.py": None,
+        "app/manage.py": None,
+        "app/requirements.txt": "Django==4.2.3\ngunicorn==23.0.0\n",
+        "app/Dockerfile": "FROM python:3.11-slim\nWORKDIR /app\nCOPY . .\n"
+        "RUN pip install -r requirements.txt\n"
+        'CMD ["gunicorn", "mysite.wsgi:application", "--bind", "0.0.0.0:8000"]\n',
+        "docker-compose.yml": "services:\n  web:\n    build: ./app\n    ports:\n"
+        '      - "8000:8000"\n',
+    },
+    # a loose Pipfile beside a pinned requirements.txt: the image (and verify) install the
+    # pinned file, and the Dockerfile says so
+    "pipfile_and_requirements": {
+        **base(),
+        "Pipfile": '[packages]\ndjango = "~=5.0"\ngunicorn = "*"\n',
+        "requirements.txt": "Django==5.2.3\ngunicorn==23.0.0\n",
+    },
 }
 
 

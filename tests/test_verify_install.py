@@ -44,7 +44,7 @@ def test_the_dockerfile_base_when_nothing_else_names_one():
     project = discover(PROJECTS / "legacy_single")  # FROM python:3.6, Django 1.11
     assert verify_install.choose_interpreter(project, MACHINE) == (
         "/py36",
-        "Python 3.6 (the Dockerfile's base image; Django 1.11 supports it)",
+        "Python 3.6 (Dockerfile's base image; Django 1.11.29 supports it)",
     )
 
 
@@ -53,7 +53,7 @@ def test_the_newest_python_django_supports():
     project = discover(PROJECTS / "celery_services")
     assert verify_install.choose_interpreter(project, MACHINE) == (
         "/py313",
-        "Python 3.13, the newest here that Django 5.2 supports",
+        "Python 3.13, the newest here that Django 5.2.1 supports",
     )
 
 

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from codemods.dependencies.requirement import Package, base_name, normalise
+from fixer.python_support import django_pythons
 
 # Versions known to support a project's Django and Python.
 #
@@ -120,22 +121,13 @@ _RELEASES: dict[str, tuple[_Release, ...]] = {
 }
 
 
-#: the oldest Python 3 each Django supports (Django's FAQ, "What Python version can I use"):
-#: (Django older than this, Python); newer Djangos need 3.10
-_OLDEST_PYTHON: tuple[tuple[tuple[int, int], tuple[int, int]], ...] = (
-    ((2, 1), (3, 4)),  # 1.8-2.0
-    ((3, 0), (3, 5)),  # 2.1, 2.2
-    ((4, 0), (3, 6)),  # 3.0-3.2
-    ((5, 0), (3, 8)),  # 4.0-4.2
-)
-_NEWEST_FLOOR = (3, 10)  # 5.0 and later
-
-
 def oldest_python(django_version: tuple[int, int] | None) -> tuple[int, int] | None:
-    """The oldest Python 3 the Django version supports; None for an unknown Django."""
+    """The oldest Python 3 the Django version supports (fixer.python_support's table); None
+    for an unknown Django. A Django older than the table ran on Python 3.4 at best."""
     if django_version is None:
         return None
-    return next((py for below, py in _OLDEST_PYTHON if django_version < below), _NEWEST_FLOOR)
+    supported = django_pythons(django_version)
+    return supported.oldest if supported is not None else (3, 4)
 
 
 def packages_for(

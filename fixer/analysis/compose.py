@@ -22,18 +22,24 @@ def is_dev_compose(path: str) -> bool:
     return bool(_DEV_COMPOSE.search(name)) or name == "local"
 
 
-def builds_root_dockerfile(cf: ComposeFile, service: ComposeService) -> bool:
-    """True when the service's image is built from the root Dockerfile."""
+def built_dockerfile(cf: ComposeFile, service: ComposeService) -> str | None:
+    """The repository path of the Dockerfile the service's image is built from (`build:` with
+    its context and `dockerfile:`), or None when it is not built from this repository."""
     build: Any = service.build
     if build is None:
-        return False
+        return None
     context = build if isinstance(build, str) else (build.get("context") or ".")
     if not isinstance(context, str) or "://" in context:
-        return False
+        return None
     base = posixpath.dirname(cf.path)
     context_rel = posixpath.normpath(posixpath.join(base, context))
     dockerfile = posixpath.normpath(posixpath.join(context_rel, service.dockerfile or "Dockerfile"))
-    return dockerfile == "Dockerfile"
+    return None if dockerfile.startswith("../") or dockerfile == ".." else dockerfile
+
+
+def builds_root_dockerfile(cf: ComposeFile, service: ComposeService) -> bool:
+    """True when the service's image is built from the root Dockerfile."""
+    return built_dockerfile(cf, service) == "Dockerfile"
 
 
 def compose_key_line(

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fixer.analysis.app_server import APP_SERVERS
+from fixer.analysis.compose import built_dockerfile, is_dev_compose
 from fixer.parsers.commands import manage_py_commands, server_invocations
 from fixer.parsers.dockerfile import (
     Dockerfile,
@@ -467,6 +468,40 @@ def api_image(project: ProjectModel) -> ApiImage | None:
     for rel in configs:
         image.programs.extend((rel, c) for c in _program_commands(project, rel))
     return image
+
+
+def app_dockerfile(project: ProjectModel) -> Dockerfile | None:
+    """The Dockerfile that builds the image running Django: the root one; else one a compose
+    service builds (a deploy compose file's before a development one's); else the one beside
+    manage.py. Only the root one is judged by items 1 to 3; the others say what the app ran on
+    (its Python)."""
+    if project.root_dockerfile is not None:
+        return project.root_dockerfile
+    by_path = {df.path: df for df in project.dockerfiles}
+    for cf in sorted(project.compose_files, key=lambda cf: (is_dev_compose(cf.path), cf.path)):
+        for service in cf.services:
+            df = by_path.get(built_dockerfile(cf, service) or "")
+            if df is not None and _runs_app(df):
+                return df
+    folder = posixpath.dirname(project.manage_py or "")
+    df = by_path.get(f"{folder}/Dockerfile") if folder else None
+    return df if df is not None and _runs_app(df) else None
+
+
+def _runs_app(df: Dockerfile) -> bool:
+    stage = api_stage(df)
+    return stage is not None and not is_web_server_image(stage_chain(df, stage)[-1].base)
+
+
+def image_python(df: Dockerfile) -> str | None:
+    """X.Y of the `python:X.Y...` image the Dockerfile's Django stage is built on (global ARGs
+    substituted), or None for another base."""
+    stage = api_stage(df)
+    if stage is None:
+        return None
+    _, name, tag = image_parts(stage_chain(df, stage)[-1].base)
+    m = re.match(r"(\d+)\.(\d+)", tag)
+    return f"{m[1]}.{m[2]}" if name == "python" and m else None
 
 
 def physical_line(project: ProjectModel, path: str, line: int, word: str) -> int:

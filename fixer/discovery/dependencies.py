@@ -12,7 +12,13 @@ import sys
 from pathlib import Path
 
 from fixer.discovery.walk import Walk
-from fixer.project import DependencySource, ProjectModel, Requirement, normalise_package
+from fixer.project import (
+    DependencySource,
+    InstallSource,
+    ProjectModel,
+    Requirement,
+    normalise_package,
+)
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -178,28 +184,105 @@ def read_dependencies(model: ProjectModel, walk: Walk) -> None:
                         src.packages.append(Requirement(parsed[0], parsed[1], f.rel, None))
                 sources.append(src)
     model.dependency_sources = sources
-    model.dependency_source = _primary_source(sources)
+    model.install_source = choose_install_source(model, sources)
+    model.dependency_source = model.install_source.source if model.install_source else None
 
 
-def _primary_source(sources: list[DependencySource]) -> DependencySource | None:
-    order = [
-        "uv",
-        "poetry",
-        "pipfile",
-        "pip-tools",
-        "requirements",
-        "pep621",
-        "setup.py",
-        "setup.cfg",
-    ]
+#: the order of the dependency managers among files equally pinned: the project's manager file
+#: before a requirements file exported from it
+_KIND_ORDER = (
+    "uv",
+    "poetry",
+    "pipfile",
+    "pip-tools",
+    "requirements",
+    "pep621",
+    "setup.py",
+    "setup.cfg",
+)
+#: the lock file of each manager, beside its file
+LOCK_FILES = {"uv": "uv.lock", "poetry": "poetry.lock", "pipfile": "Pipfile.lock"}
+#: requirements files for development, tests or docs: never the image's, however well pinned
+_DEV_FILE = re.compile(
+    r"(^|[._-])(dev|develop|development|local|test|tests|testing|ci|docs|lint)[._-]", re.I
+)
+_EXACT = re.compile(r"^(?:===?)?\s*v?(\d+(?:\.\d+)*)$")
 
-    def rank(s: DependencySource) -> tuple[int, int, int]:
-        declares_django = any(r.name == "django" for r in s.packages)
-        return (0 if declares_django else 1, order.index(s.kind), s.rel.count("/"))
 
+def exact_version(spec: str, kind: str = "requirements") -> tuple[int, ...] | None:
+    """The one release a version specifier allows (`==4.2.3`, `===4.2.3`; a bare `4.2.3` in
+    Poetry and Pipfile, where it means the same), else None."""
+    spec = spec.strip().strip("\"'")
+    if not spec.startswith("=") and kind not in ("poetry", "pipfile"):
+        return None
+    m = _EXACT.match(spec)
+    return tuple(int(p) for p in m.group(1).split(".")) if m else None
+
+
+def _lock_of(model: ProjectModel, source: DependencySource) -> str | None:
+    """The file that locks `source`: its manager's lock file beside it, or the requirements.txt
+    a pip-tools input is compiled to."""
+    folder = source.rel.rsplit("/", 1)[0] + "/" if "/" in source.rel else ""
+    if source.kind == "pip-tools" and source.rel.endswith(".in"):
+        compiled = source.rel[: -len(".in")] + ".txt"
+        return compiled if (model.root / compiled).is_file() else None
+    name = LOCK_FILES.get(source.kind)
+    return f"{folder}{name}" if name and (model.root / folder / name).is_file() else None
+
+
+def _pinning(model: ProjectModel, source: DependencySource) -> tuple[int, str]:
+    """(how firmly `source` fixes what gets installed: 0 locked, 1 Django pinned, 2 a range;
+    the same in words)."""
+    lock = _lock_of(model, source)
+    if lock:
+        return 0, (f"compiled to {lock}" if source.kind == "pip-tools" else f"locked by {lock}")
+    packages = source.packages
+    if source.kind == "requirements" and packages and all(exact_version(r.spec) for r in packages):
+        return 0, "every package pinned with =="
+    django = next((r for r in packages if r.name == "django"), None)
+    if django is not None and exact_version(django.spec, source.kind):
+        return 1, f"Django pinned {django.spec.strip()}"
+    words = (
+        f"Django {django.spec.strip()}" if django is not None and django.spec else "Django unpinned"
+    )
+    if source.kind in LOCK_FILES:
+        words += f", no {LOCK_FILES[source.kind]}"
+    return 2, words
+
+
+def choose_install_source(
+    model: ProjectModel, sources: list[DependencySource]
+) -> InstallSource | None:
+    """The dependency file the generated image installs and `djfix verify --install` installs:
+    among the files that declare Django (all files where none does; a requirements-dev.txt or
+    requirements/test.txt last), the most firmly pinned
+    (a lock file, a pip-tools input compiled to its requirements.txt, or a requirements file
+    that pins every package with == beats one that pins only Django, which beats a range),
+    then the project's manager before a requirements file, then the shallowest. `why` says so
+    where another file declares Django too."""
     if not sources:
         return None
-    return sorted(sources, key=rank)[0]
+    candidates = [s for s in sources if any(r.name == "django" for r in s.packages)] or sources
+    pinning = {id(s): _pinning(model, s) for s in candidates}
+
+    def rank(s: DependencySource) -> tuple[bool, int, int, int]:
+        dev = bool(_DEV_FILE.search(s.rel.rsplit("/", 1)[-1]))
+        return (dev, pinning[id(s)][0], _KIND_ORDER.index(s.kind), s.rel.count("/"))
+
+    ranked = sorted(candidates, key=rank)
+    chosen = ranked[0]
+    lock = _lock_of(model, chosen)
+    rel = lock if chosen.kind == "pip-tools" and lock else chosen.rel
+    same = {chosen.rel, rel}
+    others = [
+        s for s in ranked[1:] if s.rel not in same and any(r.name == "django" for r in s.packages)
+    ]
+    why = ""
+    if others:
+        why = f"{chosen.rel} ({pinning[id(chosen)][1]}) rather than " + ", ".join(
+            f"{s.rel} ({pinning[id(s)][1]})" for s in others
+        )
+    return InstallSource(chosen, rel, lock if chosen.kind in LOCK_FILES else None, why)
 
 
 _VERSION = re.compile(r"(\d+)\.(\d+)")
@@ -221,36 +304,74 @@ def lowest_version(spec: str) -> tuple[int, int] | None:
     return None
 
 
-def _locked_django(model: ProjectModel) -> tuple[tuple[int, int], str] | None:
+_RELEASE = re.compile(r"(\d+)\.(\d+)(?:\.(\d+))?")
+
+
+def _release(text: str) -> tuple[int, int, int] | None:
+    m = _RELEASE.search(text)
+    return (int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)) if m else None
+
+
+def _lock_django(model: ProjectModel, path: Path) -> tuple[int, int, int] | None:
+    """The Django release a uv.lock, poetry.lock or Pipfile.lock holds."""
+    if not path.is_file() or path.stat().st_size >= 20_000_000:
+        return None
+    text = model.cache.text(path).text or ""
+    if path.name == "Pipfile.lock":
+        try:
+            data = json.loads(text or "{}")
+            version = data.get("default", {}).get("django", {}).get("version", "")
+        except (ValueError, AttributeError):
+            return None
+        return _release(version) if isinstance(version, str) else None
+    m = re.search(r'name = "django"\s*\nversion = "([^"]+)"', text, re.I)
+    return _release(m.group(1)) if m else None
+
+
+def _locked_django(model: ProjectModel) -> tuple[tuple[int, int, int], str] | None:
+    """The Django release a lock file holds: the install source's lock first."""
+    install = model.install_source
+    paths = [model.root / install.lock] if install and install.lock else []
     for base in {model.root, model.source_root}:
-        for lock in ("uv.lock", "poetry.lock"):
-            p = base / lock
-            if p.is_file() and p.stat().st_size < 20_000_000:
-                text = model.cache.text(p).text or ""
-                m = re.search(r'name = "django"\s*\nversion = "(\d+)\.(\d+)', text, re.I)
-                if m:
-                    return (int(m.group(1)), int(m.group(2))), model.rel(p)
-        p = base / "Pipfile.lock"
-        if p.is_file() and p.stat().st_size < 20_000_000:
-            try:
-                data = json.loads(model.cache.text(p).text or "{}")
-                version = data.get("default", {}).get("django", {}).get("version", "")
-            except (ValueError, AttributeError):
-                version = ""
-            m = _VERSION.search(version)
-            if m:
-                return (int(m.group(1)), int(m.group(2))), model.rel(p)
+        paths += [base / "uv.lock", base / "poetry.lock", base / "Pipfile.lock"]
+    for path in paths:
+        release = _lock_django(model, path)
+        if release:
+            return release, model.rel(path)
+    return None
+
+
+def _installed_django(model: ProjectModel) -> tuple[Requirement, str] | None:
+    """(Django as the file the install reads declares it, that file's kind): the compiled
+    requirements.txt of a pip-tools input, the chosen file, else the first file naming it."""
+    install = model.install_source
+    ordered = [s for s in model.dependency_sources if install and s.rel == install.rel]
+    ordered += [install.source] if install else []
+    ordered += model.dependency_sources
+    for source in ordered:
+        django = next((r for r in source.packages if r.name == "django"), None)
+        if django is not None:
+            return django, source.kind
     return None
 
 
 def read_versions(model: ProjectModel) -> None:
     locked = _locked_django(model)
-    django = model.packages.get("django")
+    installed = _installed_django(model)
     if locked:
-        model.django_version, model.django_version_source = locked
-    elif django is not None:
+        release, model.django_version_source = locked
+        model.django_version, model.django_pin = release[:2], release
+    elif installed is not None:
+        django, kind = installed
         model.django_version = lowest_version(django.spec)
         model.django_version_source = django.rel
+        exact = exact_version(django.spec, kind)
+        if exact:
+            model.django_pin = (
+                exact[0],
+                exact[1] if len(exact) > 1 else 0,
+                exact[2] if len(exact) > 2 else 0,
+            )
     for base in {model.root, model.source_root}:
         pv = base / ".python-version"
         if pv.is_file() and model.python_version is None:

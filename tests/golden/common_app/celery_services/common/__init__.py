@@ -6,7 +6,3 @@
 - startup.run() probes the databases and the other services the settings name when a
   server or `migrate` starts (see apps.py); STARTUP_CHECKS=false turns it off.
 """
-
-# Only read when INSTALLED_APPS lists the bare "common" on Django < 3.2; the entry
-# "common.apps.CommonConfig" names the config itself.
-default_app_config = "common.apps.CommonConfig"

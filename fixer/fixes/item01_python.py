@@ -1,0 +1,93 @@
+"""The Python of the image djfix generates (item 1): the one the project names or its old image
+ran, where an official slim bookworm image has it and the project's Django release supports it
+(fixer.python_support); else the newest its Django supports."""
+
+from __future__ import annotations
+
+import re
+
+from fixer.analysis.image import app_dockerfile, image_python
+from fixer.project import ProjectModel
+from fixer.python_support import django_pythons, dotted_version, first_release_for
+
+#: the newest Python a generated image gets when the project names none: the newest djfix's
+#: images are tested on, and whose wheels the older pins of a legacy project are likeliest to have
+DEFAULT_PYTHON = "3.12"
+#: Python versions with an official -slim-bookworm image
+BOOKWORM = ("3.7", "3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14")
+
+
+def python_choice(project: ProjectModel) -> tuple[str, list[str]]:
+    """(X.Y of the image's Python, notes). The project's Python (runtime.txt, .python-version,
+    requires-python, Pipfile), else the old image's `python:X.Y` tag, where an official slim
+    bookworm image exists for it and the project's Django supports it; else the newest Python
+    with such an image its Django supports, up to the one the project named (passed over),
+    else up to DEFAULT_PYTHON. The notes say why a Python the project names was passed over."""
+    django = project.django_pin or project.django_version
+    supported = django_pythons(django)
+    label = f"Django {dotted_version(django)}" if django else "its Django"
+    passed: list[str] = []
+    named: list[tuple[int, int]] = []
+    for found, source in (
+        (project.python_version, project.python_version_source),
+        *_old_image_python(project),
+    ):
+        version = _minor(found)
+        if version is None:
+            continue
+        text = dotted_version(version)
+        named.append(version)
+        if text not in BOOKWORM:
+            passed.append(f"{source} names Python {text}, which has no official slim image")
+        elif supported is not None and version not in supported:
+            passed.append(
+                f"{source} names Python {text}, which {label} does not support "
+                f"(it supports {supported}){_upgrade_hint(django, version)}"
+            )
+        else:
+            return text, []
+    images = [v for v in map(_minor, BOOKWORM) if v is not None]
+    if supported is not None:
+        fits = [v for v in images if v in supported]
+    elif django is not None:
+        fits = []  # a Django older than the table ran on Pythons no slim image has
+    else:
+        fits = images
+    # the nearest below the Python the project named, else below the default
+    cap = max(named) if named else (_minor(DEFAULT_PYTHON) or (3, 12))
+    below = [v for v in fits if v <= cap]
+    chosen = max(below) if below else (min(fits) if fits else images[0])
+    if fits and supported is None:
+        why = "djfix's default"
+    elif fits:
+        why = f"the newest {label} supports"
+        if chosen != max(fits):
+            why += f" up to {dotted_version(cap)}"
+    else:
+        range_ = f" ({supported})" if supported is not None else ""
+        why = f"the oldest official slim image: none has a Python {label} supports{range_}"
+    notes = []
+    if passed or not fits:
+        notes.append("; ".join([*passed, f"the image uses Python {dotted_version(chosen)}, {why}"]))
+    return dotted_version(chosen), notes
+
+
+def _minor(text: str | None) -> tuple[int, int] | None:
+    m = re.match(r"\s*(\d+)\.(\d+)", text or "")
+    return (int(m[1]), int(m[2])) if m else None
+
+
+def _upgrade_hint(django: tuple[int, ...] | None, python: tuple[int, int]) -> str:
+    """`; Django 4.2.8 and later do`, where a later release of the same series supports it."""
+    if django is None or len(django) < 3:
+        return ""
+    first = first_release_for((django[0], django[1]), python)
+    return f"; Django {django[0]}.{django[1]}.{first} and later do" if first else ""
+
+
+def _old_image_python(project: ProjectModel) -> list[tuple[str, str]]:
+    """[(X.Y, where it is written)] of the old image's `python:X.Y...` base: the Python the app
+    ran on (the root Dockerfile's, else one a compose service builds or beside manage.py)."""
+    df = app_dockerfile(project)
+    version = image_python(df) if df is not None else None
+    return [(version, f"{df.path}'s base image")] if df is not None and version else []
