@@ -51,7 +51,8 @@ def test_deploy_ready_images_build_and_the_api_boots_on_an_empty_database(
             step = report.step(8)
             assert (step.status, step.note) == (
                 "pass",
-                "buildah: api and static images built; the api image booted on a new, empty database",
+                "buildah: api and static images built;"
+                " the api image booted on a new, empty database",
             ), step.reason + "\n" + step.output
             assert (
                 postgres.scratch(pg_given) == []
