@@ -23,6 +23,7 @@ Steps:
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shlex
@@ -187,6 +188,10 @@ def verify_project(
             shown = database_url if db.created else None
             run = _prepare(project, interpreter, tree, scratch, (db.url, shown), base)
             run.build_args = dict(build_args or {})
+            if db.created:
+                run.fresh_database = functools.partial(
+                    _fresh_database, database_url, interpreter, scratch, base
+                )
             steps = run_steps(run, only or set(range(1, 9)), image, on_step)
     return VerifyReport(
         root=str(root),
@@ -198,6 +203,16 @@ def verify_project(
         django_settings=project.production_module,
         database_reused=db.reused,
     )
+
+
+@contextmanager
+def _fresh_database(given: str, python: str, scratch: Path, base: dict[str, str]) -> Iterator[str]:
+    """The URL of one more new database on the server of `given` (the image step boots on one):
+    raises DjfixError where it cannot be made."""
+    with run_database(given, used=True, python=python, cwd=scratch, env=base) as db:
+        if not db.created:
+            raise DjfixError(db.reused or "no new database")
+        yield db.url or ""
 
 
 def check_database_url(url: str) -> None:

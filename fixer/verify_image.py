@@ -10,12 +10,15 @@ removed afterwards.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
 import subprocess
 import time
 
+from fixer import verify_env
+from fixer.errors import DjfixError
 from fixer.verify_process import (
     Process,
     free_port,
@@ -131,6 +134,7 @@ def image_step(run: Run, step: Step) -> Step:
         # step 3 in the api image: its own interpreter, an empty database, loopback only
         port = free_port()
         database = run.work / "image-db"
+        empty = ""
         database.mkdir(exist_ok=True)
         database.chmod(0o777)  # the image runs as its own (non-root) user
         env = run.environ(**serving_overrides(run)[0])
@@ -138,61 +142,79 @@ def image_step(run: Run, step: Step) -> Step:
         values["DJANGO_SETTINGS_MODULE"] = run.project.production_module
         if run.env.database.kind == "url" and not run.database_url and run.env.database.variable:
             values[run.env.database.variable] = f"sqlite:///{database}/verify.sqlite3"
-        argv = run.server.argv("python", None, port)
-        if tool == "buildah":
-            container = subprocess.run(
-                [tool, *_global(tool), "from", "--quiet", api_tag],
-                capture_output=True,
-                text=True,
-                timeout=300,
-                check=False,
-            ).stdout.strip()
-            if not container:
-                step.status, step.reason = "fail", "buildah from the api image failed"
-                return step
-            command = [tool, *_global(tool), "run", *_isolation(tool), "--network", "host"]
-            command += ["-v", f"{database}:{database}"]
-            for name, value in values.items():
-                command += ["-e", f"{name}={value}"]
-            command += [container, "--", *argv]
-        else:
-            container = ""
-            command = [tool, *_global(tool), "run", "--rm", "--network", "host"]
-            command += ["-v", f"{database}:{database}"]
-            for name, value in values.items():
-                command += ["-e", f"{name}={value}"]
-            command += [api_tag, *argv]
-        process = Process(
-            command, run.tree, {k: v for k, v in os.environ.items() if builder_variable(k)}
-        )
-        why = ""
-        deadline = time.monotonic() + START_TIMEOUT * 2
-        while time.monotonic() < deadline:
-            if process.proc.poll() is not None:
-                why = f"the server exited with status {process.proc.returncode}"
-                break
-            if listening(port):
-                break
-            time.sleep(0.3)
-        else:
-            why = f"the server did not listen within {START_TIMEOUT * 2} s"
-        failures = []
-        statuses: list[int] = []
-        if not why:
-            for path in ("/health", "/common/health"):
-                status, error = http_get(port, path, 10, host=run.host)
-                statuses += [status] if status else []
-                if status != 200:
-                    failures.append(f"{path} answered {status}" if status else f"{path}: {error}")
-        kill_group(process.proc)
-        output = process.stop()
-        refused = host_refused(run, statuses, output)
-        if refused:
-            failures = [refused]
-        if container:
-            _remove(tool, container, image=False)
+        # an empty database of its own on the run's server (steps 3-5 migrated theirs)
+        with contextlib.ExitStack() as stack:
+            if run.fresh_database is not None:
+                try:
+                    fresh = stack.enter_context(run.fresh_database())
+                except DjfixError as exc:
+                    empty = f"on the database steps 3-5 used, not an empty one ({exc})"
+                else:
+                    values.update(
+                        verify_env.database_values(
+                            run.env.database, database / "verify.sqlite3", fresh
+                        )[0]
+                    )
+                    empty = "on a new, empty database"
+            argv = run.server.argv("python", None, port)
+            if tool == "buildah":
+                container = subprocess.run(
+                    [tool, *_global(tool), "from", "--quiet", api_tag],
+                    capture_output=True,
+                    text=True,
+                    timeout=300,
+                    check=False,
+                ).stdout.strip()
+                if not container:
+                    step.status, step.reason = "fail", "buildah from the api image failed"
+                    return step
+                command = [tool, *_global(tool), "run", *_isolation(tool), "--network", "host"]
+                command += ["-v", f"{database}:{database}"]
+                for name, value in values.items():
+                    command += ["-e", f"{name}={value}"]
+                command += [container, "--", *argv]
+            else:
+                container = ""
+                command = [tool, *_global(tool), "run", "--rm", "--network", "host"]
+                command += ["-v", f"{database}:{database}"]
+                for name, value in values.items():
+                    command += ["-e", f"{name}={value}"]
+                command += [api_tag, *argv]
+            process = Process(
+                command, run.tree, {k: v for k, v in os.environ.items() if builder_variable(k)}
+            )
+            why = ""
+            deadline = time.monotonic() + START_TIMEOUT * 2
+            while time.monotonic() < deadline:
+                if process.proc.poll() is not None:
+                    why = f"the server exited with status {process.proc.returncode}"
+                    break
+                if listening(port):
+                    break
+                time.sleep(0.3)
+            else:
+                why = f"the server did not listen within {START_TIMEOUT * 2} s"
+            failures = []
+            statuses: list[int] = []
+            if not why:
+                for path in ("/health", "/common/health"):
+                    status, error = http_get(port, path, 10, host=run.host)
+                    statuses += [status] if status else []
+                    if status != 200:
+                        failures.append(
+                            f"{path} answered {status}" if status else f"{path}: {error}"
+                        )
+            kill_group(process.proc)
+            output = process.stop()
+            refused = host_refused(run, statuses, output)
+            if refused:
+                failures = [refused]
+            if container:
+                _remove(tool, container, image=False)
         step.output = run.tail(output)
         step.note = f"{tool}: {api or 'final'} and {static or 'no static'} images built"
+        if empty:
+            step.note += f"; the api image booted {empty}"
         if why or failures:
             step.status = "fail"
             step.reason = "the api image: " + "; ".join(

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 import shlex
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -60,6 +62,9 @@ class Run:
     #: settings did not load) and the Host header the served steps send ("": 127.0.0.1:port)
     allowed_hosts: list[str] | None = None
     host: str = ""
+    #: another new, empty database on the run's server while the block runs (None: the run has
+    #: no server database of its own, only its SQLite file or the given database as it is)
+    fresh_database: Callable[[], AbstractContextManager[str]] | None = None
 
     def environ(self, **overrides: str) -> dict[str, str]:
         env = dict(self.base)

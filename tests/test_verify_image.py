@@ -11,6 +11,7 @@ from fixer import verify_image
 from fixer.verify import verify_project
 from tests.conftest import PROJECTS
 from tests.test_images import NGINX_BASE, PYTHON_BASE, missing_builder
+from tests.test_verify_database_runs import Postgres, given_database
 
 
 def test_no_builder_on_path(monkeypatch, tmp_path):
@@ -51,19 +52,34 @@ def test_the_image_step_runs_only_when_asked():
 
 @pytest.mark.slow
 @pytest.mark.container
-def test_deploy_ready_images_build_and_the_api_boots(monkeypatch):
+def test_deploy_ready_images_build_and_the_api_boots_on_an_empty_database(
+    monkeypatch,
+):
+    """With --database-url the run has a database of its own, which steps 3-5 migrate: the
+    api image boots on one more, new and empty (item 10 in the image), dropped after it."""
     why = missing_builder()
     if why:
         pytest.skip(why)
     monkeypatch.setenv("BUILDAH_ISOLATION", "chroot")
-    report = verify_project(
-        PROJECTS / "deploy_ready",
-        python=sys.executable,
-        image=True,
-        only={8},
-        build_args={"PYTHON_IMAGE": PYTHON_BASE, "NGINX_IMAGE": NGINX_BASE},
-    )
-    step = report.step(8)
-    assert (step.status, step.note) == ("pass", "buildah: api and static images built"), (
-        step.reason + "\n" + step.output
-    )
+    postgres = Postgres()
+    try:
+        with given_database(postgres) as pg_given:
+            report = verify_project(
+                PROJECTS / "deploy_ready",
+                python=sys.executable,
+                image=True,
+                only={8},
+                database_url=postgres.url(pg_given),
+                build_args={"PYTHON_IMAGE": PYTHON_BASE, "NGINX_IMAGE": NGINX_BASE},
+            )
+            step = report.step(8)
+            assert (step.status, step.note) == (
+                "pass",
+                "buildah: api and static images built;"
+                " the api image booted on a new, empty database",
+            ), step.reason + "\n" + step.output
+            assert (
+                postgres.scratch(pg_given) == []
+            )  # both the run's database and the image's dropped
+    finally:
+        postgres.close()
