@@ -438,7 +438,11 @@ STATIC_START = 90
 
 
 def port_free(port: int) -> bool:
+    """Nothing listens on the port. Bound with SO_REUSEADDR, as nginx and gunicorn bind: the
+    connections the previous project's server closed stay in TIME_WAIT for a minute, which a
+    plain bind takes for a listener (seen as "port 80 taken" between two static images)."""
     with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("0.0.0.0", port))
         except OSError:
