@@ -72,6 +72,21 @@ _URL = re.compile(_SCHEME + r"(?:[^\s'\"<>`\\]|\\(?![nrt]))+")
 _HOST_AFTER = re.compile(r"[A-Za-z0-9.\-_~%]+|\[[0-9A-Fa-f:.]+\]")
 
 
+#: a word of a name that makes its value a switch about a password, not the password
+_SWITCH_WORD = re.compile(r"(?:^|_)(?:RANDOM|ALLOW|EMPTY|SKIP|GENERATE|NO|DISABLE|ENABLE)(?:_|$)")
+_SWITCH_VALUE = re.compile(r"^(?:0|1|y|n|yes|no|true|false|on|off)$", re.I)
+
+
+def holds_no_secret(name: str, value: str) -> bool:
+    """A value under a secret's name that is no secret: a switch (the database images'
+    `MARIADB_RANDOM_ROOT_PASSWORD: "1"`, `MYSQL_ALLOW_EMPTY_PASSWORD: "yes"`) or the path of
+    the file that holds the secret (`POSTGRES_PASSWORD_FILE: /run/secrets/db`)."""
+    upper = name.upper()
+    if _SWITCH_WORD.search(upper) and _SWITCH_VALUE.match(value.strip()):
+        return True
+    return upper.endswith("_FILE") and value.startswith(("/", "./")) and " " not in value
+
+
 def is_secret_name(name: str) -> bool:
     """The name of a setting or variable that holds a secret."""
     upper = name.upper()

@@ -49,23 +49,6 @@ def assert_stable(
 # -- no-op cases first --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("rel", "head"),
-    [
-        ("docker-compose.dev.yml", ""),
-        ("compose.override.yaml", ""),
-        ("docker-compose.local.yml", ""),
-        ("docker-compose.yml", "# Development only: live reload with the code mounted\n"),
-    ],
-)
-def test_development_compose_files_are_left_alone(rel, head):
-    assert compose_fix.is_dev_only(rel, head + "services: {}\n")
-
-
-def test_production_compose_file_is_not_development_only():
-    assert not compose_fix.is_dev_only("docker-compose.prod.yml", "services: {}\n")
-
-
 def test_already_rewritten_file_is_unchanged():
     text = (PROJECTS / "deploy_ready" / "docker-compose.yml").read_text()
     result = rewrite(text)
@@ -250,9 +233,11 @@ def test_dev_compose_file_left_with_the_reason(tmp_path):
     )
     reasons = {r for s in result.items for f, r in s.open if f.path == "docker-compose.dev.yml"}
     assert reasons == {
-        "docker-compose.dev.yml is a development compose file (by its name or its header "
-        "comment): djfix leaves it as it is"
+        "docker-compose.dev.yml is a development compose file (by its name): djfix leaves it "
+        "as it is"
     }
+    # `docker compose up` does not read it: the images get a compose file of their own
+    assert "target: api" in (result.changeset.read("compose.yaml") or "")
 
 
 @pytest.mark.parametrize(
@@ -564,8 +549,8 @@ LAYOUT = ImageLayout(
     static_url="/static/",
     data=(AppPath("MEDIA_ROOT", "/app/mediafiles"),),
 )
-#: the old image the app service built: `WORKDIR $SITE_DIR`, SITE_DIR=$HOME/site
-OLD = {"web": OldImage(workdir="/home/ledger/site")}
+#: the old image the app service built: `WORKDIR $SITE_DIR`, SITE_DIR=$HOME/site, `USER ledger`
+OLD = {"web": OldImage(workdir="/home/ledger/site", app=True, user="ledger")}
 
 #: a production compose file: gunicorn in an image of its own, nginx in front serving the static
 #: files and uploads from the volumes the app's container fills
@@ -735,7 +720,11 @@ def test_proxied_volumes_follow_the_code_and_nginx_forwards_static():
         "collected static files (STATIC_ROOT, /app/staticfiles in the api image) are in the "
         "`static` image",
         "service 'web' mounts uploads at /app/mediafiles (MEDIA_ROOT in the api image), not at "
-        "/home/ledger/site/mediafiles under the old image's WORKDIR /home/ledger/site",
+        "/home/ledger/site/mediafiles under the old image's WORKDIR /home/ledger/site; the files "
+        "already in uploads keep the owner the old image gave them (ledger), and the api image "
+        "runs as 10001:10001: run `docker compose -f docker-compose.prod.yml run --rm --no-deps "
+        "--user root web chown -R 10001:10001 /app/mediafiles` once, or the app cannot write "
+        "them",
         "service 'web' runs the api image's own command (its command went)",
         "a one-off `migrate` service runs before the api",
         "service 'nginx' forwards /static/ to the `static` service (nginx/nginx.conf) instead "
@@ -951,7 +940,7 @@ def test_old_workdir_is_read_through_the_dockerfiles_variables(make_project):
     )
     cf = next(c for c in project.compose_files if c.path == "docker-compose.prod.yml")
     assert compose_fix.old_images(project, cf) == {
-        "web": OldImage(workdir="/home/ledger/site"),
+        "web": OldImage(workdir="/home/ledger/site", app=True),
         "nginx": OldImage(workdir="/", web_server=True),
     }
 
@@ -1021,3 +1010,241 @@ def test_proxied_project_after_the_fix(tmp_path):
     again = plan(discover(root), Selection(), options)
     changed = {c.rel for c in again.changeset.changes()}
     assert not changed & {"docker-compose.prod.yml", "nginx/nginx.conf", "Dockerfile"}
+
+
+# -- development files beside production ones, production files under other names -------------
+
+#: the development stack of a project with its code in app/: runserver on the mounted code,
+#: a development env file (what a tutorial's docker-compose.yml holds beside its .prod one)
+DEV_STACK = """\
+services:
+  web:
+    build: ./app
+    command: python manage.py runserver 0.0.0.0:8000
+    volumes:
+      - ./app/:/usr/src/app/
+    ports:
+      - 8000:8000
+    env_file:
+      - ./.env.dev
+"""
+PROD_STACK = """\
+services:
+  web:
+    build:
+      context: ./app
+      dockerfile: Dockerfile.prod
+    command: gunicorn mysite.wsgi:application --bind 0.0.0.0:8000
+    expose:
+      - 8000
+    env_file:
+      - ./.env.prod
+"""
+OLD_DOCKERFILE = """\
+FROM python:3.10-slim
+WORKDIR /usr/src/app
+COPY requirements.txt .
+RUN pip install -r requirements.txt
+COPY . .
+CMD ["gunicorn", "mysite.wsgi", "--bind", "0.0.0.0:8000"]
+"""
+
+
+def subfolder_project(tmp_path: Path, files: dict[str, str]) -> Path:
+    """manage_subfolder's Django project in app/ (MySQL), with no Dockerfile of its own at the
+    root, and `files` written."""
+    root = tmp_path / "shop"
+    shutil.copytree(PROJECTS / "manage_subfolder", root)
+    (root / "Dockerfile").unlink()
+    shutil.rmtree(root / "deploy")
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    return root
+
+
+def left_reasons(result, rel: str) -> set[str]:
+    return {r for s in result.items for f, r in s.open if f.path == rel}
+
+
+def second_run_changes(root: Path, result) -> set[str]:
+    """The files a second run changes, after the first one's changes are written."""
+    result.changeset.commit()
+    again = plan(discover(root), Selection(), effective_options(Config()))
+    assert not again.bugs
+    return {c.rel for c in again.changeset.changes()}
+
+
+def test_development_compose_file_beside_the_production_one_is_left_alone(tmp_path):
+    root = subfolder_project(
+        tmp_path,
+        {
+            "docker-compose.yml": DEV_STACK,
+            "docker-compose.prod.yml": PROD_STACK,
+            "app/Dockerfile": OLD_DOCKERFILE.replace('CMD ["gunicorn"', 'CMD ["python"'),
+            "app/Dockerfile.prod": OLD_DOCKERFILE,
+        },
+    )
+    result = plan(discover(root), Selection(), effective_options(Config()))
+    assert not result.bugs
+    assert result.changeset.read("docker-compose.yml") == DEV_STACK
+    prod = result.changeset.read("docker-compose.prod.yml")
+    validate(prod)
+    assert yaml.safe_load(prod)["services"]["web"]["build"] == {"context": ".", "target": "api"}
+    # the production compose file stands for the images: no second one
+    assert result.changeset.read("compose.yaml") is None
+    assert left_reasons(result, "docker-compose.yml") == {
+        "docker-compose.yml is a development compose file (it reads the development env file "
+        "./.env.dev; its service 'web' runs runserver with the code mounted from ./app/): djfix "
+        "leaves it, and treats docker-compose.prod.yml as the production one"
+    }
+    assert not second_run_changes(root, result) & {"docker-compose.yml", "docker-compose.prod.yml"}
+
+
+def test_runserver_on_the_mounted_code_beside_a_production_file_is_left_alone(tmp_path):
+    dev = DEV_STACK.replace("    env_file:\n      - ./.env.dev\n", "")
+    root = subfolder_project(
+        tmp_path,
+        {
+            "docker-compose.yml": dev,
+            "docker-compose.prod.yml": PROD_STACK,
+            "app/Dockerfile.prod": OLD_DOCKERFILE,
+        },
+    )
+    result = plan(discover(root), Selection(), effective_options(Config()))
+    assert result.changeset.read("docker-compose.yml") == dev
+    assert "target: api" in result.changeset.read("docker-compose.prod.yml")
+
+
+def test_lone_compose_file_on_a_local_dockerfile_is_left_alone(tmp_path):
+    text = """\
+services:
+  web:
+    build:
+      context: .
+      dockerfile: docker/local.Dockerfile
+    command: python app/manage.py runserver 0.0.0.0:8000
+    volumes:
+      - .:/code
+"""
+    root = subfolder_project(
+        tmp_path, {"docker-compose.yml": text, "docker/local.Dockerfile": OLD_DOCKERFILE}
+    )
+    result = plan(discover(root), Selection(), effective_options(Config()))
+    assert result.changeset.read("docker-compose.yml") == text
+    # compose would read a compose.yaml instead of it: djfix writes none
+    assert result.changeset.read("compose.yaml") is None
+    assert left_reasons(result, "docker-compose.yml") == {
+        "docker-compose.yml is a development compose file (its service 'web' builds the "
+        "development Dockerfile docker/local.Dockerfile; its service 'web' runs runserver with "
+        "the code mounted from .): djfix leaves it as it is, and writes "
+        "no compose.yaml beside it, which `docker compose` would read instead"
+    }
+
+
+def test_lone_compose_file_running_runserver_on_the_mounted_code_is_rewritten(tmp_path):
+    dev = DEV_STACK.replace("    env_file:\n      - ./.env.dev\n", "")
+    root = subfolder_project(
+        tmp_path, {"docker-compose.yml": dev, "app/Dockerfile": OLD_DOCKERFILE}
+    )
+    result = plan(discover(root), Selection(), effective_options(Config()))
+    text = result.changeset.read("docker-compose.yml")
+    validate(text)
+    web = yaml.safe_load(text)["services"]["web"]
+    assert web["build"] == {"context": ".", "target": "api"}
+    assert "command" not in web and "volumes" not in web
+    assert left_reasons(result, "docker-compose.yml") == set()
+
+
+def test_production_compose_file_under_its_own_name_is_the_one_rewritten(tmp_path):
+    root = subfolder_project(
+        tmp_path, {"docker-compose.prod.yml": PROD_STACK, "app/Dockerfile.prod": OLD_DOCKERFILE}
+    )
+    result = plan(discover(root), Selection(), effective_options(Config()))
+    prod = result.changeset.read("docker-compose.prod.yml")
+    validate(prod)
+    assert yaml.safe_load(prod)["services"]["web"]["build"] == {"context": ".", "target": "api"}
+    assert result.changeset.read("compose.yaml") is None
+    assert not second_run_changes(root, result) & {"docker-compose.prod.yml", "compose.yaml"}
+
+
+def test_generated_mariadb_compose_file_holds_no_secret(tmp_path):
+    # MARIADB_RANDOM_ROOT_PASSWORD: "1" is a switch: neither item 5 nor the rewrite takes it
+    # for a password, so a second run over djfix's output is clean
+    root = subfolder_project(tmp_path, {})
+    options = effective_options(Config())
+    result = plan(discover(root), Selection(), options)
+    generated = result.changeset.read("compose.yaml")
+    assert 'MARIADB_RANDOM_ROOT_PASSWORD: "1"' in generated
+    assert left_reasons(result, "compose.yaml") == set()
+    assert rewrite(generated, "compose.yaml").secrets == []
+    assert "compose.yaml" not in second_run_changes(root, result)
+    after = discover(root)
+    assert [f.code for f in findings_of(item05, after, options) if f.path == "compose.yaml"] == []
+
+
+# -- a service that built the old Dockerfile in a subfolder builds the api target ---------------
+
+
+@pytest.mark.parametrize(
+    ("build", "dockerfile"),
+    [
+        ("build: ./app", "app/Dockerfile"),
+        ("build:\n      context: ./app\n      dockerfile: Dockerfile.prod", "app/Dockerfile.prod"),
+    ],
+)
+@pytest.mark.parametrize("command", ["", "    command: gunicorn mysite.wsgi -b 0.0.0.0:8000\n"])
+def test_service_on_the_old_subfolder_dockerfile_builds_the_api_target(
+    tmp_path, build, dockerfile, command
+):
+    # with no command, the old image's own CMD served the app: the service is the app all the same
+    text = (
+        f"services:\n  web:\n    {build}\n{command}    ports:\n      - 8000:8000\n"
+        f"  worker:\n    {build}\n    command: celery -A mysite worker\n"
+    )
+    root = subfolder_project(tmp_path, {"docker-compose.yml": text, dockerfile: OLD_DOCKERFILE})
+    result = plan(discover(root), Selection(), effective_options(Config()))
+    new = result.changeset.read("docker-compose.yml")
+    validate(new)
+    services = yaml.safe_load(new)["services"]
+    api = {"context": ".", "target": "api"}
+    assert (services["web"]["build"], services["worker"]["build"]) == (api, api)
+    assert "command" not in services["web"]
+    assert services["worker"]["command"] == "celery -A mysite worker"
+    assert {"migrate", "static"} <= set(services)
+    assert "docker-compose.yml" not in second_run_changes(root, result)
+
+
+# -- the owner of what a volume already holds ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("volume", "old", "note"),
+    [
+        # the old image wrote as root: files already in the volume stay root's
+        (
+            "uploads:/app/mediafiles",
+            OldImage(workdir="/app", app=True),
+            "service 'web' keeps uploads at /app/mediafiles (MEDIA_ROOT); the files already in "
+            "uploads keep the owner the old image gave them (root), and the api image runs as "
+            "10001:10001: run `docker compose run --rm --no-deps --user root web chown -R "
+            "10001:10001 /app/mediafiles` once, or the app cannot write them",
+        ),
+        # the same user as the api image's: nothing to do
+        ("uploads:/app/mediafiles", OldImage(workdir="/app", app=True, user="10001"), None),
+        # an anonymous volume: a new container gets a new one
+        ("/app/mediafiles", OldImage(workdir="/app", app=True), None),
+    ],
+)
+def test_a_volume_keeps_the_owner_the_old_image_gave_its_files(volume, old, note):
+    text = f"""\
+        services:
+          web:
+            build: ./app
+            volumes:
+              - {volume}
+        """
+    result = rewrite(text, layout=LAYOUT, old_images={"web": old})
+    notes = [c for c in result.changes if "chown" in c]
+    assert notes == ([note] if note else [])
+    assert_stable(result, layout=LAYOUT, old_images={"web": old})

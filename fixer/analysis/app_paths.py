@@ -16,6 +16,8 @@ from fixer.settings_values import EnvRef, Unknown
 
 #: the generated image's WORKDIR, where the code is, and so BASE_DIR
 IMAGE_APP_DIR = "/app"
+#: the user:group the generated api image runs as (its USER)
+IMAGE_USER = "10001:10001"
 _BASE = "BASE_DIR"
 #: settings that name a folder the app writes to
 _FOLDER_SETTINGS = ("MEDIA_ROOT", "SESSION_FILE_PATH", "EMAIL_FILE_PATH", "FILE_UPLOAD_TEMP_DIR")
@@ -50,6 +52,8 @@ class ImageLayout:
     #: the URL path the `static` image serves the files under (`/static/`)
     static_url: str = "/static/"
     data: tuple[AppPath, ...] = ()
+    #: the user:group the app runs as
+    user: str = IMAGE_USER
 
 
 def image_path(value: Any) -> str | None:

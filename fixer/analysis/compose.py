@@ -1,25 +1,208 @@
 """Compose files as the checks and the container plan read them: which are for development
-only, which services run the root Dockerfile's image, and where a service's keys are written.
+only (and which is the production one), which services run the root Dockerfile's image, and
+where a service's keys are written.
+
+A compose file is for development only when
+- its name says so (`docker-compose.dev.yml`, `local.yml`, `compose.override.yaml`, `*test*`,
+  `*ci*`), or a comment on its first lines (`# development only`, `# for local development`);
+- what it uses is named so: an env file (`.env.dev`, `.env.local`, `.envs/.local/.django`), a
+  Dockerfile (`docker/local.Dockerfile`, `Dockerfile.dev`, `compose/local/...`) or a build
+  target (`target: dev`);
+- or a service runs `runserver` with the code bind-mounted (`./app:/usr/src/app`), while another
+  root compose file is the production one (named so, `docker-compose.prod.yml`, or showing no
+  development mark at all). A lone `docker-compose.yml` that runs runserver on the mounted code
+  is how many projects deploy, and is the file to fix.
+
+A file named for production (`prod`, `production`, `deploy`, `release`, `live`, `staging`) is
+never for development by what it holds.
 """
 
 from __future__ import annotations
 
+import itertools
 import posixpath
 import re
+from dataclasses import dataclass
 from typing import Any
 
+from fixer.parsers.commands import server_invocations
 from fixer.parsers.compose import ComposeFile, ComposeService
+from fixer.parsers.shell import ScriptCommand, split_shell
 from fixer.project import ProjectModel
 
 _DEV_COMPOSE = re.compile(r"(^|[._-])(dev|develop|development|local|override|test|ci)([._-]|$)")
+_PRODUCTION_COMPOSE = re.compile(
+    r"(^|[._-])(prod|production|deploy|deployment|release|live|stage|staging)([._-]|$)"
+)
+#: a word of a path that names the development environment (`.env.dev`, `docker/local.Dockerfile`)
+_DEV_WORD = re.compile(r"(^|[./_-])(dev|develop|development|local)([./_-]|$)")
+#: a comment on a compose file's first lines that says it is for development
+_DEV_HEADER = re.compile(
+    r"#.*\b(development|dev|local)[- ]only\b|#.*\bfor local development\b", re.I
+)
+_HEADER_LINES = 5
+_MAX_FILES = 50
+_MAX_SERVICES = 100
+#: compose files at the repository root, where the generated Dockerfile's build context is
+ROOT_COMPOSE = re.compile(r"^(docker-)?compose([._-][\w.-]*)?\.ya?ml$")
+#: the names `docker compose` reads without `-f`, in its order of preference
+DEFAULT_COMPOSE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
 
 
 def is_dev_compose(path: str) -> bool:
-    """True for compose files meant for development only (docker-compose.dev.yml,
+    """True for compose files named for development only (docker-compose.dev.yml,
     compose.override.yaml, local.yml)."""
-    name = posixpath.basename(path).lower()
-    name = re.sub(r"\.ya?ml$", "", name)
+    name = _stem(path)
     return bool(_DEV_COMPOSE.search(name)) or name == "local"
+
+
+def is_production_compose(path: str) -> bool:
+    """True for compose files named for production (docker-compose.prod.yml, deploy.yml)."""
+    return bool(_PRODUCTION_COMPOSE.search(_stem(path)))
+
+
+def is_root_compose(path: str) -> bool:
+    return "/" not in path and bool(ROOT_COMPOSE.match(path))
+
+
+def _stem(path: str) -> str:
+    return re.sub(r"\.ya?ml$", "", posixpath.basename(path).lower())
+
+
+@dataclass(frozen=True)
+class ComposeRole:
+    """What a compose file is for."""
+
+    #: why it is for development only, one reason each (empty for a file djfix may rewrite)
+    development: tuple[str, ...] = ()
+    #: the root compose file djfix treats as the production one (None where there is none)
+    production: str | None = None
+
+
+def compose_roles(project: ProjectModel) -> dict[str, ComposeRole]:
+    """The role of every compose file of the project, by its path (see the module's docs)."""
+    files = project.compose_files[:_MAX_FILES]
+    strong = {cf.path: _named_marks(project, cf) for cf in files}
+    weak = {
+        cf.path: [] if is_production_compose(cf.path) else _runserver_marks(project, cf)
+        for cf in files
+    }
+    # a root file with no mark at all is a production one, by contrast with the others
+    unmarked = [cf.path for cf in files if is_root_compose(cf.path) and not strong[cf.path]]
+    unmarked = [rel for rel in unmarked if not weak[rel]]
+    development: dict[str, tuple[str, ...]] = {}
+    for cf in files:
+        reasons = strong[cf.path]
+        if reasons or any(other != cf.path for other in unmarked):
+            reasons = reasons + weak[cf.path]
+        development[cf.path] = tuple(reasons)
+    production = _preferred(
+        [rel for rel, reasons in development.items() if is_root_compose(rel) and not reasons]
+    )
+    return {
+        rel: ComposeRole(reasons, production if production != rel else None)
+        for rel, reasons in development.items()
+    }
+
+
+def production_compose(project: ProjectModel) -> str | None:
+    """The root compose file djfix rewrites for the generated images, where one is not for
+    development only: one named for production first, then the names compose reads by
+    default."""
+    roles = compose_roles(project)
+    return _preferred(
+        [rel for rel, role in roles.items() if is_root_compose(rel) and not role.development]
+    )
+
+
+def _preferred(rels: list[str]) -> str | None:
+    def rank(rel: str) -> tuple[int, int, str]:
+        default = DEFAULT_COMPOSE_NAMES.index(rel) if rel in DEFAULT_COMPOSE_NAMES else 99
+        return (0 if is_production_compose(rel) else 1, default, rel)
+
+    return min(rels, key=rank, default=None)
+
+
+def _named_marks(project: ProjectModel, cf: ComposeFile) -> list[str]:
+    """The reasons a compose file is for development by a name: its own, its header comment's,
+    or those of the env files, Dockerfiles and build targets it uses."""
+    if is_dev_compose(cf.path):
+        return ["by its name"]
+    text = project.cache.text(project.root / cf.path).text or ""
+    if _DEV_HEADER.search("\n".join(text.splitlines()[:_HEADER_LINES])):
+        return ["by its header comment"]
+    if is_production_compose(cf.path):
+        return []
+    reasons: list[str] = []
+    for service in cf.services[:_MAX_SERVICES]:
+        for env_file in service.env_file:
+            if _DEV_WORD.search(_clean_path(env_file)):
+                reasons.append(f"it reads the development env file {env_file}")
+        dockerfile = built_dockerfile(cf, service)
+        if dockerfile and _DEV_WORD.search(dockerfile.lower()):
+            reasons.append(
+                f"its service {service.name!r} builds the development Dockerfile {dockerfile}"
+            )
+        elif service.target and _DEV_WORD.search(service.target.lower()):
+            reasons.append(f"its service {service.name!r} builds the {service.target!r} target")
+    return list(dict.fromkeys(reasons))
+
+
+def _clean_path(path: str) -> str:
+    return posixpath.normpath(path).lower()
+
+
+def _runserver_marks(project: ProjectModel, cf: ComposeFile) -> list[str]:
+    """A service that runs Django's development server on the code mounted from the
+    repository, which is how a development stack reloads the code as it is edited."""
+    reasons: list[str] = []
+    for service in cf.services[:_MAX_SERVICES]:
+        mounts = [source for source, _ in service.volumes if _code_folder(project, cf, source)]
+        if mounts and "runserver" in service_servers(project, service):
+            reasons.append(
+                f"its service {service.name!r} runs runserver with the code mounted from "
+                f"{mounts[0]}"
+            )
+    return reasons
+
+
+def service_servers(project: ProjectModel, service: ComposeService) -> set[str]:
+    """The servers a compose service's command and entrypoint start, the scripts they run
+    included (`sh entrypoint.sh` running runserver)."""
+    text = " ".join(v for v in (service.entrypoint, service.command) if v)
+    if not text.strip():
+        return set()
+    commands: list[ScriptCommand] = split_shell(text)
+    for word in text.split()[:50]:
+        for rel, found in project.scripts.items():
+            if rel == word.lstrip("./") or word.endswith("/" + rel):
+                commands.extend(found)
+    return {server for _, server in server_invocations(commands)}
+
+
+def _code_folder(project: ProjectModel, cf: ComposeFile, source: str) -> bool:
+    """True when the bind mount's source is a folder of the repository that holds the code:
+    the root, the folder of manage.py or one above it, or a folder inside it with Python
+    modules."""
+    if not source.startswith("."):
+        return False
+    rel = posixpath.normpath(posixpath.join(posixpath.dirname(cf.path), source))
+    if rel.startswith(".."):
+        return False
+    if rel == ".":
+        return True
+    code = posixpath.dirname(project.manage_py or "") or "."
+    if code == rel or code.startswith(rel + "/"):
+        return True
+    if code != "." and not rel.startswith(code + "/"):
+        return False
+    folder = project.root / rel
+    try:
+        return folder.is_dir() and any(
+            child.suffix == ".py" for child in itertools.islice(folder.iterdir(), 500)
+        )
+    except OSError:
+        return False
 
 
 def built_dockerfile(cf: ComposeFile, service: ComposeService) -> str | None:

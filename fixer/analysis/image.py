@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fixer.analysis.app_server import APP_SERVERS
-from fixer.analysis.compose import built_dockerfile, is_dev_compose
+from fixer.analysis.compose import built_dockerfile, compose_roles
 from fixer.parsers.commands import manage_py_commands, server_invocations
 from fixer.parsers.dockerfile import (
     Dockerfile,
@@ -478,7 +478,9 @@ def app_dockerfile(project: ProjectModel) -> Dockerfile | None:
     if project.root_dockerfile is not None:
         return project.root_dockerfile
     by_path = {df.path: df for df in project.dockerfiles}
-    for cf in sorted(project.compose_files, key=lambda cf: (is_dev_compose(cf.path), cf.path)):
+    roles = compose_roles(project)
+    development = {rel for rel, role in roles.items() if role.development}
+    for cf in sorted(project.compose_files, key=lambda cf: (cf.path in development, cf.path)):
         for service in cf.services:
             df = by_path.get(built_dockerfile(cf, service) or "")
             if df is not None and _runs_app(df):

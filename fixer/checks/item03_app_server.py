@@ -75,7 +75,7 @@ from fixer.analysis.app_server import (
     app_modules,
     channels_bundles_daphne,
 )
-from fixer.analysis.compose import builds_root_dockerfile, compose_key_line, is_dev_compose
+from fixer.analysis.compose import builds_root_dockerfile, compose_key_line, compose_roles
 from fixer.analysis.image import (
     ApiImage,
     api_image,
@@ -203,8 +203,10 @@ class _Places:
 
     def _compose(self, reached: set[str]) -> None:
         project, image = self.project, self.image
+        roles = compose_roles(project)
         for cf in project.compose_files:
-            dev = " (a development compose file)" if is_dev_compose(cf.path) else ""
+            role = roles.get(cf.path)
+            dev = " (a development compose file)" if role and role.development else ""
             for service in cf.services:
                 api = (
                     image is not None

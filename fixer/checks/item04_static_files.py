@@ -83,7 +83,24 @@ An nginx service that served the static files from that volume gets its static `
 forwarded to the `static` service (`proxy_pass http://static:80;`, the rest of its configuration
 kept); where djfix cannot change that configuration, the service is left as it is and the
 summary says what to change. The `api` image makes the folders the app writes to its user's, so
-that a volume mounted on one is writable.
+that a volume mounted on one is writable; a volume (or host folder) that already holds files
+keeps the owner the old image gave them, so where the old image ran as another user the summary
+line of the volume gives the one-time `chown -R 10001:10001` to run on it. A service that built
+the app's old Dockerfile elsewhere (`build: ./app`, `dockerfile: Dockerfile.prod`) builds the
+`api` target, its command or not.
+
+The production compose file is the one rewritten, under whatever name (`docker-compose.prod.yml`
+alone gets no `compose.yaml` beside it). A development compose file is left as it is, and the
+finding on it says why and which file djfix treats as the production one. It is one named so
+(`*dev*`, `*local*`, `*override*`, `*test*`, `*ci*`) or saying so in a comment on its first
+lines; one that uses an env file, a Dockerfile or a build target named for development
+(`.env.dev`, `.env.local`, `docker/local.Dockerfile`, `Dockerfile.dev`, `target: dev`); or one
+whose service runs `runserver` on the bind-mounted code (`./app:/usr/src/app`) while another
+root compose file is the production one (named so, or with none of these marks). A file named
+for production (`prod`, `deploy`, `release`, `live`, `staging`) is never one by what it holds.
+A lone `docker-compose.yml` that runs runserver on the mounted code is the deployment file, and
+is rewritten; a lone one that is for development keeps its name to itself: djfix writes no
+`compose.yaml`, which `docker compose` would read instead.
 
 ## Options
 - `static-image-without-dockerfile` (bool, default false): report DJ044 (with no file) also

@@ -15,7 +15,11 @@
   Each secret is reported at its line; the message never shows the value. A secret written as
   a class attribute is reported too, as not fixable (djfix rewrites module-level settings).
   Secrets written into the `environment:` of a committed compose file are reported too
-  (`POSTGRES_PASSWORD: s3cret`; a `${VAR}` interpolation is fine).
+  (`POSTGRES_PASSWORD: s3cret`; a `${VAR}` interpolation is fine). A switch about a password
+  (`MARIADB_RANDOM_ROOT_PASSWORD: "1"`, `MYSQL_ALLOW_EMPTY_PASSWORD: "yes"`: a name with
+  RANDOM, ALLOW, EMPTY, SKIP, GENERATE, NO, ENABLE or DISABLE and a value such as 1, yes, true)
+  and the path of the file holding one (`POSTGRES_PASSWORD_FILE: /run/secrets/db`) are not
+  secrets.
 - `literal-config` (DJ051): in the production settings, `DEBUG`, `ALLOWED_HOSTS`, the `HOST`,
   `NAME` and `USER` of a `DATABASES` entry (SQLite excepted), the `LOCATION` of a Redis or
   Memcached cache, and the location of any other networked service (a Celery broker, a channel
@@ -103,7 +107,9 @@ parses; an optional variable without one is shown commented out (`# NAME=`). The
 development values move into an untracked, git-ignored `.env`, so local development keeps
 working; `.env.example` lists every variable with a placeholder; the secrets that were
 committed are listed to be rotated: they stay in the git history. Settings inside `if`/`try`
-blocks and test or CI settings modules are left alone.
+blocks and test or CI settings modules are left alone. A root compose file's literal secrets
+become `${VAR}` references and its `.env` and settings mounts `env_file`, except in a
+development compose file, which is left as it is (item 4 says which files are).
 
 ## Options
 None.
@@ -241,7 +247,9 @@ def _secret_kind(ctx: tuple[str, ...], var: str | None, value: str) -> str | Non
         return f"a password in {_masked_url(value)}"
     if name.upper().endswith("_DSN") and redaction.split_userinfo(value) is not None:
         return f"a key in {_masked_url(value)}"
-    if _secret_name(name) or (var is not None and _secret_name(var)):
+    if (_secret_name(name) or (var is not None and _secret_name(var))) and not (
+        redaction.holds_no_secret(name, value)
+    ):
         return f"{article(len(value))} {len(value)}-character string"
     if redaction.looks_like_token(value):
         return f"a token in a known format ({article(len(value))} {len(value)}-character string)"

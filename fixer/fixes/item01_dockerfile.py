@@ -24,8 +24,9 @@ from typing import Any
 from codemods.dependencies.declare import add_packages
 from codemods.dependencies.requirement import Package, base_name
 from fixer import git, rule_codes
-from fixer.analysis.app_paths import IMAGE_APP_DIR, AppPath, ImageLayout, data_paths
+from fixer.analysis.app_paths import IMAGE_APP_DIR, IMAGE_USER, AppPath, ImageLayout, data_paths
 from fixer.analysis.app_server import channels_bundles_daphne
+from fixer.analysis.compose import DEFAULT_COMPOSE_NAMES, production_compose
 from fixer.analysis.dockerignore import dockerignore_excludes, dockerignore_lets_in
 from fixer.analysis.image import api_image
 from fixer.analysis.static import MANIFEST, static_backend
@@ -793,6 +794,7 @@ def render(project: ProjectModel, options: dict[str, Any] | None = None) -> dict
     context = {
         "spec": s,
         "marker": MARKER,
+        "image_user": IMAGE_USER,
         "nginx_image": NGINX_IMAGE,
         "services": services,
         "db_kind": db_kind,
@@ -819,11 +821,13 @@ def render(project: ProjectModel, options: dict[str, Any] | None = None) -> dict
 
 
 def _root_compose(project: ProjectModel) -> str | None:
-    names = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
-    for name in names:
-        if (project.root / name).is_file():
-            return name
-    return None
+    """The root compose file that stands in for a generated compose.yaml: the production one
+    djfix rewrites for the images (`docker-compose.prod.yml` too), else a development one under
+    a name `docker compose` reads by default, which a compose.yaml would take the place of."""
+    production = production_compose(project)
+    if production is not None:
+        return production
+    return next((n for n in DEFAULT_COMPOSE_NAMES if (project.root / n).is_file()), None)
 
 
 def _readme(project: ProjectModel) -> tuple[str, str] | None:

@@ -7,9 +7,10 @@ generated images (items 4 and 5):
 - literal secrets (`POSTGRES_PASSWORD: s3cret`, a password inside a URL) become `${VAR}`
   references, their values moving to the untracked `.env`, which compose reads for
   interpolation;
-- the service that serves the app (runserver, supervisor, nginx next to the app, gunicorn...)
-  builds the `api` target and runs the image's own command; services running the same code
-  (workers) build it too;
+- the service that serves the app (runserver, supervisor, nginx next to the app, gunicorn...,
+  or with no command, one built from the app's old Dockerfile, `build: ./app`, that ran its
+  CMD) builds the `api` target and runs the image's own command; services running the same code
+  (workers, and any built from that old Dockerfile) build it too;
 - a service running the api image (which holds no `.env`) reads the project's `.env` through
   `env_file` when the settings take their configuration from the environment: the `.env` a
   removed code mount carried (`./app/:/app` -> `app/.env`) where the project has one, else the
@@ -18,13 +19,20 @@ generated images (items 4 and 5):
   `migrate` service runs before `api`, with the api service's own env_file and environment;
 - the volumes of a service that now runs the api image follow the code
   (fixer.fixes.item04_compose_volumes): a mount under the old image's WORKDIR moves to the same
-  place under the new one where the app keeps something (MEDIA_ROOT...), the static files'
-  volume goes (the `static` image holds them), and a reverse proxy that served it has its
-  static location forward to the `static` service (fixer.fixes.item04_nginx_proxy), or, where
-  djfix cannot change its configuration, is left with the reason.
+  place under the new one where the app keeps something (MEDIA_ROOT...), and where the old
+  image ran as another user than the api image's, the summary line says to `chown` once what
+  the volume already holds; the static files' volume goes (the `static` image holds them), and
+  a reverse proxy that served it has its static location forward to the `static` service
+  (fixer.fixes.item04_nginx_proxy), or, where djfix cannot change its configuration, is left
+  with the reason.
 
-Development compose files (named `*dev*`, `*local*`, `*override*`, or marked as such in a comment
-on their first lines) are left alone, and the findings on them say why.
+Development compose files are left alone, and the findings on them say why and which file
+djfix treats as the production one (fixer.analysis.compose): those named so (`*dev*`, `*local*`,
+`*override*`, `*test*`) or marked so in a comment on their first lines; those that use an env
+file, a Dockerfile or a build target named for development (`.env.dev`, `docker/local.Dockerfile`);
+and those whose service runs runserver on the bind-mounted code while another root compose file
+is the production one. A lone `docker-compose.yml` running runserver is the deployment file, and
+is rewritten.
 """
 
 from __future__ import annotations
@@ -42,7 +50,12 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from fixer.analysis.app_paths import ImageLayout
-from fixer.analysis.compose import is_dev_compose
+from fixer.analysis.compose import (
+    DEFAULT_COMPOSE_NAMES,
+    ComposeRole,
+    compose_roles,
+    is_root_compose,
+)
 from fixer.analysis.image import is_web_server_image
 from fixer.analysis.variables import build_environment
 from fixer.fix_context import EnvVar, FixContext
@@ -66,9 +79,8 @@ from fixer.fixes.item04_nginx_proxy import proxy_static
 from fixer.parsers.commands import server_invocations
 from fixer.parsers.compose import parse_compose, short_volume
 from fixer.parsers.shell import ScriptCommand, split_shell
+from fixer.redaction import holds_no_secret
 
-ROOT_COMPOSE = re.compile(r"^(docker-)?compose([._-][\w.-]*)?\.ya?ml$")
-_DEV_MARK = re.compile(r"#.*\b(development|dev|local)[- ]only\b|#.*\bfor local development\b", re.I)
 _SECRET_KEY = re.compile(r"PASSWORD|PASSWD|_PASS$|SECRET|TOKEN|API_KEY|PRIVATE_KEY|_DSN$")
 _URL_PASSWORD = re.compile(
     r"^(?P<head>[a-z][a-z0-9+.-]*://[^:/@\s]*:)(?P<pw>[^@\s]+)(?P<tail>@.*)$"
@@ -91,11 +103,6 @@ class ComposeResult:
     files: dict[str, str] = field(default_factory=dict)
     #: what is left to do by hand, one reason each
     left: list[str] = field(default_factory=list)
-
-
-def is_dev_only(rel: str, text: str) -> bool:
-    head = "\n".join(text.splitlines()[:5])
-    return is_dev_compose(rel) or bool(_DEV_MARK.search(head))
 
 
 def _command_text(value: Any) -> str:
@@ -185,7 +192,7 @@ def _env_var_for(service_name: str, key: str) -> str:
 def _secret_value(key: str, value: Any) -> bool:
     if not isinstance(value, str) or not value or "$" in value:
         return False
-    return bool(_SECRET_KEY.search(key.upper()))
+    return bool(_SECRET_KEY.search(key.upper())) and not holds_no_secret(key, value)
 
 
 def _carried_dotenv(source: str) -> str:
@@ -262,7 +269,11 @@ class _Rewriter:
                 return f"{m['head']}{_reference(var)}{m['tail']}"
         return None
 
-    def mounts(self, sname: str, service: Any, old: OldImage | None = None) -> None:
+    def mounts(
+        self, sname: str, service: Any, old: OldImage | None = None, switching: bool = False
+    ) -> None:
+        """Drop or move the volumes of a service that runs the app's code; `switching` when it
+        moves onto the api image in this run."""
         volumes = service.get("volumes")
         if not isinstance(volumes, list):
             return
@@ -272,7 +283,7 @@ class _Rewriter:
         carried: list[str] = []
         for volume in volumes:
             if self.layout is not None:
-                handled, entry = self.placed(sname, service, volume, old)
+                handled, entry = self.placed(sname, service, volume, old, switching)
                 if handled:
                     if entry is not None:
                         keep.append(entry)
@@ -312,7 +323,7 @@ class _Rewriter:
             )
 
     def placed(
-        self, sname: str, service: Any, volume: Any, old: OldImage | None
+        self, sname: str, service: Any, volume: Any, old: OldImage | None, switching: bool
     ) -> tuple[bool, Any]:
         """(handled, the entry to keep or None to drop it) for a volume of a service that now
         runs the api image; not handled where the image's layout has nothing to say."""
@@ -334,9 +345,15 @@ class _Rewriter:
             self.result.changes.append(
                 f"service {sname!r} mounts {what} at {p.new_target} ({p.setting} in the api "
                 f"image), not at {p.target} under the old image's WORKDIR {workdir}"
+                + self.owner_note(sname, p.source, p.new_target, old)
             )
             return True, retarget(volume, p.new_target)
         if p.kind == "kept":
+            note = self.owner_note(sname, p.source, p.target, old) if switching else ""
+            if note:
+                self.result.changes.append(
+                    f"service {sname!r} keeps {what} at {p.target} ({p.setting}){note}"
+                )
             return True, volume
         if p.kind == "unknown" and _mount_kind(p.source, p.target) is None:
             self.result.left.append(
@@ -347,6 +364,25 @@ class _Rewriter:
             )
             return True, volume
         return False, None
+
+    def owner_note(self, sname: str, source: str, target: str, old: OldImage | None) -> str:
+        """What to run once so that the api image's user can write the files a volume already
+        holds: a volume (or a host folder) keeps the owner the old image gave its files, and
+        the image's own chown reaches only a new, empty volume. "" for an anonymous volume
+        (a new container gets a new one) and where the old image ran as the same user."""
+        assert self.layout is not None
+        user = self.layout.user
+        old_user = old.user if old is not None else None
+        if not source or old_user in (user, user.split(":")[0]):
+            return ""
+        owner = f" ({old_user})" if old_user else ""
+        default = self.rel in DEFAULT_COMPOSE_NAMES
+        compose = "docker compose" + ("" if default else f" -f {self.rel}")
+        return (
+            f"; the files already in {source} keep the owner the old image gave them{owner}, "
+            f"and the api image runs as {user}: run `{compose} run --rm --no-deps --user root "
+            f"{sname} chown -R {user} {target}` once, or the app cannot write them"
+        )
 
     def dotenv(self, sname: str, service: Any) -> None:
         """A service running the api image, which holds no `.env` (.dockerignore), reads the
@@ -498,9 +534,16 @@ def rewrite(
         for n, s in services.items()
         if isinstance(s, dict) and _serves_app(s, scripts) and not web_server(n, s)
     ]
+
+    def app_image(name: Any, service: Any) -> bool:
+        """Built from the root Dockerfile, or (for the generated images) from the app's old
+        Dockerfile elsewhere (`build: ./app`), which the api image takes the place of."""
+        old = old_images.get(name)
+        return _builds_root(service) or (for_images and old is not None and old.app)
+
     if not app:
-        # no command serves: the service built from the root Dockerfile that runs its own CMD
-        built = [n for n, s in services.items() if isinstance(s, dict) and _builds_root(s)]
+        # no command serves: the service built from the app's Dockerfile that runs its own CMD
+        built = [n for n, s in services.items() if isinstance(s, dict) and app_image(n, s)]
         idle = [n for n in built if not services[n].get("command")]
         app = (idle or built)[:1]
     images = {services[n].get("image") for n in app if services[n].get("image")}
@@ -511,7 +554,7 @@ def rewrite(
             continue
         tail = detach_tail(service)
         rw.environment(str(name), service)
-        if name in app or _builds_root(service) or service.get("image") in images:
+        if name in app or app_image(name, service) or service.get("image") in images:
             same_code.append(name)
             # a worker on the app's image ran in the app's old image
             old = old_images.get(name) or next(
@@ -522,7 +565,8 @@ def rewrite(
                 ),
                 None,
             )
-            rw.mounts(str(name), service, old)
+            switching = for_images and service.get("build") != _api_build()
+            rw.mounts(str(name), service, old, switching)
             if for_images and service.get("build") != _api_build():
                 _set_build(service)
             if for_images:
@@ -700,21 +744,20 @@ def fix_compose_files(ctx: FixContext, *, item: int = 4, for_images: bool = True
         # the root .env is where djfix documents them
         return dotenv == ".env" and settings_need_env()
 
+    roles = compose_roles(project)
     for cf in project.compose_files:
         rel = cf.path
         text = ctx.changeset.read(rel)
         if text is None:
             continue
         not_rewritten = None
-        if "/" in rel or not ROOT_COMPOSE.match(rel):
+        role = roles.get(rel, ComposeRole())
+        if role.development:
+            not_rewritten = development_reason(rel, role)
+        elif not is_root_compose(rel):
             not_rewritten = (
                 "the compose file is not at the repository root, where the generated "
                 "Dockerfile's build context is: change it by hand"
-            )
-        elif is_dev_only(rel, text):
-            not_rewritten = (
-                f"{rel} is a development compose file (by its name or its header "
-                "comment): djfix leaves it as it is"
             )
         if not_rewritten is not None:
             for left_item in (3, 4, 5) if for_images else (item,):
@@ -752,6 +795,20 @@ def fix_compose_files(ctx: FixContext, *, item: int = 4, for_images: bool = True
                     secret=True,
                 )
             )
+
+
+def development_reason(rel: str, role: ComposeRole) -> str:
+    """Why djfix leaves a development compose file as it is, and which file it rewrites."""
+    reason = f"{rel} is a development compose file ({'; '.join(role.development)}): djfix leaves it"
+    if role.production is not None:
+        return f"{reason}, and treats {role.production} as the production one"
+    if rel in DEFAULT_COMPOSE_NAMES:
+        # fixer.fixes.item01_dockerfile generates no compose.yaml beside it
+        return (
+            f"{reason} as it is, and writes no compose.yaml beside it, which `docker compose` "
+            "would read instead"
+        )
+    return f"{reason} as it is"
 
 
 def _leave_once(ctx: FixContext, item: int, rel: str, reason: str) -> None:

@@ -14,7 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from fixer.analysis.app_paths import ImageLayout
-from fixer.analysis.image import api_stage, final_workdir, is_web_server_image, stage_chain
+from fixer.analysis.image import (
+    api_stage,
+    app_dockerfile,
+    final_workdir,
+    is_web_server_image,
+    stage_chain,
+)
 from fixer.fix_context import FixContext
 from fixer.fixes.item04_nginx_proxy import MAX_CHARS
 from fixer.parsers.compose import ComposeFile, short_volume
@@ -30,6 +36,11 @@ class OldImage:
     workdir: str | None = None
     #: a web server's image (nginx...), which never runs the app
     web_server: bool = False
+    #: the app's image, which the generated api image takes the place of (analysis.image's
+    #: app_dockerfile): a service that built it runs the api image now, whatever its command
+    app: bool = False
+    #: the user it runs as (its last USER; "root" without one), None where a variable hides it
+    user: str | None = "root"
 
 
 @dataclass(frozen=True)
@@ -125,6 +136,7 @@ def old_images(project: ProjectModel, cf: ComposeFile) -> dict[str, OldImage]:
     they were (the project model is read before any plan): the WORKDIR of the stage it runs, and
     whether that is a web server's image."""
     out: dict[str, OldImage] = {}
+    app = app_dockerfile(project)
     for service in cf.services:
         build: Any = service.build
         context = build if isinstance(build, str) else (build or {}).get("context") or "."
@@ -140,9 +152,20 @@ def old_images(project: ProjectModel, cf: ComposeFile) -> dict[str, OldImage]:
             continue
         chain = stage_chain(df, stage)
         workdir = final_workdir(chain)
+        user = next(
+            (
+                inst.value.strip()
+                for stage_ in chain
+                for inst in reversed(stage_.instructions)
+                if inst.keyword == "USER"
+            ),
+            "root",
+        )
         out[service.name] = OldImage(
             workdir=None if "$" in workdir else workdir,
             web_server=is_web_server_image(chain[-1].base),
+            app=app is not None and df.path == app.path,
+            user=None if "$" in user else user,
         )
     return out
 

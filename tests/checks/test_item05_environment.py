@@ -85,6 +85,23 @@ def test_compose_env_file_named_volume_and_interpolation(make_project):
     assert run(make_project, **{"docker-compose.yml": compose}) == []
 
 
+def test_compose_switches_and_secret_files_are_no_secrets(make_project):
+    # the database images' switches about a password, and the files that hold one
+    compose = """\
+        services:
+          db:
+            image: mariadb:11
+            environment:
+              MARIADB_RANDOM_ROOT_PASSWORD: "1"
+              MYSQL_ALLOW_EMPTY_PASSWORD: "yes"
+              MARIADB_PASSWORD_FILE: /run/secrets/db_password
+              POSTGRES_PASSWORD: "1"
+    """
+    findings = run(make_project, **{"docker-compose.yml": compose})
+    # a password of "1" is still a password
+    assert shape(findings) == [("DJ050", "docker-compose.yml", 8)]
+
+
 def test_settings_only_in_dev_module(make_project):
     findings = run(
         make_project,

@@ -1,0 +1,191 @@
+"""Which compose files are for development only, and which is the production one
+(fixer.analysis.compose)."""
+
+from __future__ import annotations
+
+import pytest
+
+from fixer.analysis.compose import ComposeRole, compose_roles, production_compose
+
+#: the development stack of a project whose code is in app/: runserver on the mounted code
+RUNSERVER_MOUNTED = """\
+services:
+  web:
+    build: ./app
+    command: python manage.py runserver 0.0.0.0:8000
+    volumes:
+      - ./app/:/usr/src/app/
+    ports:
+      - 8000:8000
+"""
+GUNICORN = """\
+services:
+  web:
+    build:
+      context: ./app
+      dockerfile: Dockerfile.prod
+    command: gunicorn mysite.wsgi:application --bind 0.0.0.0:8000
+"""
+APP = {
+    "manage.py": None,
+    "mysite/__init__.py": None,
+    "app/manage.py": "import django\n",
+    "app/mysite/__init__.py": "",
+    "app/mysite/settings.py": "INSTALLED_APPS = []\n",
+}
+
+
+def roles(make_project, files: dict[str, str | None]) -> dict[str, ComposeRole]:
+    return compose_roles(make_project({**APP, **files}))
+
+
+# -- deployment files first ---------------------------------------------------------------------
+
+
+def test_lone_compose_file_running_runserver_on_the_mounted_code_is_the_deployment_file(
+    make_project,
+):
+    # how many projects deploy: the file djfix is there to fix
+    assert roles(make_project, {"docker-compose.yml": RUNSERVER_MOUNTED}) == {
+        "docker-compose.yml": ComposeRole()
+    }
+
+
+def test_runserver_files_with_no_production_file_beside_them_are_all_deployment_files(
+    make_project,
+):
+    found = roles(
+        make_project,
+        {"docker-compose.yml": RUNSERVER_MOUNTED, "docker-compose.server.yml": RUNSERVER_MOUNTED},
+    )
+    assert {rel: role.development for rel, role in found.items()} == {
+        "docker-compose.yml": (),
+        "docker-compose.server.yml": (),
+    }
+
+
+@pytest.mark.parametrize(
+    "volume",
+    [
+        "media:/usr/src/app/media",  # a named volume
+        "./media:/usr/src/app/media",  # a data folder, not the code
+        "/srv/shared:/srv/shared",  # a host folder outside the repository
+    ],
+)
+def test_runserver_without_the_code_mounted_is_no_development_mark(make_project, volume):
+    text = RUNSERVER_MOUNTED.replace("./app/:/usr/src/app/", volume)
+    found = roles(
+        make_project,
+        {"docker-compose.yml": text, "docker-compose.prod.yml": GUNICORN, "media/a.txt": ""},
+    )
+    assert found["docker-compose.yml"].development == ()
+
+
+def test_file_named_for_production_is_never_development_by_what_it_holds(make_project):
+    text = RUNSERVER_MOUNTED + "    env_file: ./.env.dev\n"
+    project = make_project({**APP, "docker-compose.prod.yml": text, "compose.yaml": GUNICORN})
+    assert compose_roles(project)["docker-compose.prod.yml"].development == ()
+    assert production_compose(project) == "docker-compose.prod.yml"
+
+
+# -- development files --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("rel", "head", "reason"),
+    [
+        ("docker-compose.dev.yml", "", "by its name"),
+        ("compose.override.yaml", "", "by its name"),
+        ("docker-compose.local.yml", "", "by its name"),
+        ("docker-compose.test.yml", "", "by its name"),
+        (
+            "docker-compose.yml",
+            "# Development only: live reload with the code mounted\n",
+            "by its header comment",
+        ),
+    ],
+)
+def test_named_development_files(make_project, rel, head, reason):
+    found = roles(make_project, {rel: head + "services:\n  web:\n    image: shop\n"})
+    assert found[rel] == ComposeRole((reason,))
+
+
+def test_runserver_on_the_mounted_code_beside_a_production_file(make_project):
+    project = make_project(
+        {**APP, "docker-compose.yml": RUNSERVER_MOUNTED, "docker-compose.prod.yml": GUNICORN}
+    )
+    assert compose_roles(project) == {
+        "docker-compose.yml": ComposeRole(
+            ("its service 'web' runs runserver with the code mounted from ./app/",),
+            "docker-compose.prod.yml",
+        ),
+        "docker-compose.prod.yml": ComposeRole(),
+    }
+    assert production_compose(project) == "docker-compose.prod.yml"
+
+
+@pytest.mark.parametrize("mount", [".:/code", "./app/mysite:/usr/src/app/mysite"])
+def test_code_mounts_from_the_root_or_a_package(make_project, mount):
+    text = RUNSERVER_MOUNTED.replace("./app/:/usr/src/app/", mount)
+    found = roles(make_project, {"docker-compose.yml": text, "docker-compose.prod.yml": GUNICORN})
+    assert found["docker-compose.yml"].development == (
+        f"its service 'web' runs runserver with the code mounted from {mount.split(':')[0]}",
+    )
+
+
+def test_development_env_file_marks_a_lone_file(make_project):
+    text = RUNSERVER_MOUNTED + "    env_file:\n      - ./.env.dev\n"
+    found = roles(make_project, {"docker-compose.yml": text})
+    # named so by its author: no production file is needed beside it to tell
+    assert found == {
+        "docker-compose.yml": ComposeRole(
+            (
+                "it reads the development env file ./.env.dev",
+                "its service 'web' runs runserver with the code mounted from ./app/",
+            ),
+        )
+    }
+
+
+@pytest.mark.parametrize(
+    ("build", "reason"),
+    [
+        (
+            "build:\n      context: .\n      dockerfile: docker/local.Dockerfile",
+            "its service 'web' builds the development Dockerfile docker/local.Dockerfile",
+        ),
+        (
+            "build:\n      context: ./compose/local/django",
+            "its service 'web' builds the development Dockerfile compose/local/django/Dockerfile",
+        ),
+        (
+            "build:\n      context: .\n      target: dev",
+            "its service 'web' builds the 'dev' target",
+        ),
+        (
+            "build:\n      context: .\n      dockerfile: Dockerfile.dev",
+            "its service 'web' builds the development Dockerfile Dockerfile.dev",
+        ),
+    ],
+)
+def test_development_dockerfile_or_target(make_project, build, reason):
+    text = f"services:\n  web:\n    {build}\n    command: python manage.py runserver\n"
+    project = make_project({**APP, "docker-compose.yml": text})
+    assert compose_roles(project)["docker-compose.yml"].development == (reason,)
+    assert production_compose(project) is None
+
+
+def test_production_file_is_preferred_by_its_name(make_project):
+    project = make_project(
+        {
+            **APP,
+            "compose.yaml": GUNICORN,
+            "docker-compose.prod.yml": GUNICORN,
+            "docker-compose.dev.yml": RUNSERVER_MOUNTED,
+        }
+    )
+    assert compose_roles(project)["docker-compose.dev.yml"] == ComposeRole(
+        ("by its name", "its service 'web' runs runserver with the code mounted from ./app/"),
+        "docker-compose.prod.yml",
+    )
+    assert production_compose(project) == "docker-compose.prod.yml"
