@@ -65,6 +65,9 @@ class FixContext:
     env_vars: dict[str, EnvVar] = field(default_factory=dict)
     secrets: list[tuple[str, str, int]] = field(default_factory=list)  # (name, rel, line)
     packages: set[str] = field(default_factory=set)
+    # the checklist item a package of `packages` is declared for, where it is not item 5's (the
+    # database driver the generated image needs is item 1's)
+    package_items: dict[str, int] = field(default_factory=dict)
     # packages the generated Dockerfile installs in a step of its own, pinned ({name: version}),
     # because the dependency file it installs from cannot take them (hash-pinned)
     image_installs: dict[str, str] = field(default_factory=dict)
@@ -115,6 +118,7 @@ class FixContext:
             env_vars={k: dataclasses.replace(v) for k, v in self.env_vars.items()},
             secrets=list(self.secrets),
             packages=set(self.packages),
+            package_items=dict(self.package_items),
             image_installs=dict(self.image_installs),
             left=list(self.left),
             notes=list(self.notes),

@@ -23,9 +23,12 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from fixer.analysis.database_driver import missing_drivers
 from fixer.analysis.image import app_dockerfile, image_python
 from fixer.discovery import discover
 from fixer.errors import DjfixError
+from fixer.fixes.envfiles import packages_to_declare
+from fixer.fixes.item01_dockerfile import SOURCE_BUILT
 from fixer.project import InstallSource, ProjectModel, normalise_package
 from fixer.python_support import PythonRange, django_pythons, dotted_version
 from fixer.verify_env import server_command
@@ -33,10 +36,6 @@ from fixer.verify_env import server_command
 INSTALL_TIMEOUT = 900
 _COMPLETE = ".djfix-complete"
 _SERVERS = ("gunicorn", "uvicorn", "daphne", "hypercorn")
-_DRIVERS = {
-    "postgresql": (("psycopg", "psycopg2", "psycopg2-binary", "psycopg-binary"), "psycopg2-binary"),
-    "mysql": (("mysqlclient", "pymysql"), "mysqlclient"),
-}
 
 
 def interpreters() -> dict[tuple[int, int], str]:
@@ -124,9 +123,13 @@ def pip_spec(spec: str) -> str:
     return spec
 
 
-def install_plan(project: ProjectModel) -> tuple[list[str], list[str], list[Path]]:
+def install_plan(
+    project: ProjectModel, interpreter: str | None = None
+) -> tuple[list[str], list[str], list[Path]]:
     """(pip arguments, messages, the files the cache key hashes), from the file the generated
-    image installs too (`project.install_source`)."""
+    image installs too (`project.install_source`). The app server and the database driver the
+    project lacks are added at the versions djfix declares for the image, for the Python of
+    `interpreter` (the project's own where it names one)."""
     install = project.install_source
     if install is None:
         raise DjfixError(
@@ -149,16 +152,17 @@ def install_plan(project: ProjectModel) -> tuple[list[str], list[str], list[Path
         for req in source.packages:
             spec = pip_spec(req.spec) if source.kind in ("poetry", "pipfile") else req.spec
             args.append(f"{req.name}{spec}")
+    added: list[tuple[str, str]] = []
     server = _server_package(project)
     if server and server not in names:
-        args.append(server)
-        messages.append(f"--install: {server} added (the project's dependencies do not name it)")
-    db = next((s.kind for s in project.services if s.role == "database"), None)
-    if db in _DRIVERS:
-        known, package = _DRIVERS[db]
-        if not names & set(known):
-            args.append(package)
-            messages.append(f"--install: {package} added (a {db} driver; the project names none)")
+        added.append((server, "the project's dependencies do not name it"))
+    for driver in missing_drivers(project):
+        added.append((driver.package, f"a {driver.label} driver; the project names none"))
+    declared = packages_to_declare(project, [name for name, _ in added], {"python": interpreter})
+    for package, (_, why) in zip(declared, added, strict=True):
+        spec = f"{package.name}=={package.pin}" if package.pin else package.name
+        args.append(spec)
+        messages.append(f"--install: {spec} added ({why})")
     rels = {r.rel for r in source.packages} | {source.rel, install.rel}
     if install.lock:
         rels.add(install.lock)
@@ -265,7 +269,7 @@ def install_environment(
     """The python of a (cached) virtualenv with the project's dependencies; (path, messages)."""
     project = discover(Path(path), settings=settings, manage=manage)
     interpreter, why = choose_interpreter(project, interpreters())
-    args, messages, files = install_plan(project)
+    args, messages, files = install_plan(project, interpreter)
     venv = cache_root() / _key(interpreter, args, files)
     python = venv / "bin" / "python"
     if (venv / _COMPLETE).is_file() and python.exists():
@@ -281,9 +285,28 @@ def install_environment(
         code, output = _run(pip, INSTALL_TIMEOUT)
         if code != 0:
             shutil.rmtree(venv, ignore_errors=True)
-            raise DjfixError(f"--install: installing the dependencies failed:\n{_tail(output)}")
+            raise DjfixError(
+                f"--install: installing the dependencies failed:\n{_tail(output)}"
+                + "".join(f"\n{hint}" for hint in build_hints(output))
+            )
     (venv / _COMPLETE).write_text(" ".join(args) + "\n", encoding="utf-8")
     return str(python), [f"--install: made {venv} ({why})", *messages]
+
+
+def build_hints(output: str) -> list[str]:
+    """What this machine needs for a package pip built from source and failed on (mysqlclient:
+    its headers), in the words of the generated Dockerfile's builder."""
+    low = output.lower()
+    if "build" not in low:
+        return []
+    hints = []
+    for name, (headers, _) in SOURCE_BUILT.items():
+        if re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", low):
+            hints.append(
+                f"{name} is built from source: install {', '.join(headers)} (Debian's names; the "
+                "generated Dockerfile's builder installs them) and run again"
+            )
+    return hints
 
 
 def _tail(output: str, lines: int = 15) -> str:

@@ -192,7 +192,7 @@ def test_verify_installs_what_the_pipfile_lock_holds(make_project):
     assert args == [
         "asgiref==3.8.1",
         "django==5.2.4; python_version >= '3.10'",
-        "gunicorn",
+        "gunicorn==23.0.0",  # the pin the image's dependency file gets
     ]
     assert project.root / "Pipfile.lock" in hashed
     assert project.django_pin == (5, 2, 4)

@@ -46,6 +46,29 @@ from fixer.python_support import django_pythons
 #                 3.0.2   Requires-Python >=3.6
 #                 4.1.2   Requires-Python >=3.8
 #                 4.2.3   Requires-Python >=3.9
+#
+# The database drivers (fixer.analysis.database_driver) must also have a wheel for the image's
+# Python, which can be newer than the one the pin is chosen for: the CPython versions with a
+# manylinux wheel (x86_64 and aarch64 alike unless said) were read from the index with
+# `pip install --dry-run --only-binary=:all: --python-version X --platform manylinux...`:
+#
+# psycopg2-binary 2.7.7   wheels 3.4-3.7 (x86_64 only)
+#                 2.8.6   wheels 3.5-3.9 (x86_64 only); the last before 2.9, whose tzinfo_factory
+#                         offsets (timedelta, no longer int) Django < 3.1 rejects: "database
+#                         connection isn't set to UTC" (Django 3.1 stopped checking them)
+#                 2.9.5   Requires-Python >=3.6; wheels 3.6-3.11 (the last with 3.6 wheels:
+#                         2.9.6-2.9.8 publish none, so pip would build their sdist)
+#                 2.9.9   Requires-Python >=3.7; wheels 3.7-3.12
+#                 2.9.10  Requires-Python >=3.8; wheels 3.8-3.13
+#                 2.9.11  Requires-Python >=3.9; wheels 3.9-3.14
+# psycopg         3.2.13  Requires-Python >=3.8; psycopg-binary 3.2.13 wheels 3.8-3.14
+#                 3.3.9   Requires-Python >=3.10; psycopg-binary 3.3.9 wheels 3.10-3.14
+#                 (Django supports psycopg 3 from Django 4.2, and wants 3.1.8 or later)
+# mysqlclient     sdist only: built against bookworm's MariaDB Connector/C 3.3 (libmariadb-dev)
+#                 1.4.6   no Requires-Python; built on 3.7 and 3.9; the 1.x line Django < 2.2 knew
+#                 2.1.1   Requires-Python >=3.5; built on 3.6 and 3.10
+#                 2.2.7   Requires-Python >=3.8; built on 3.8 and 3.13
+#                 2.3.2   Requires-Python >=3.10; built on 3.12 (Django 6.0 wants 2.2.1 or later)
 
 
 #: sha256 of every file PyPI serves for a pin of the table above (from the simple index, whose
@@ -117,6 +140,25 @@ _RELEASES: dict[str, tuple[_Release, ...]] = {
         _Release("3.0.2", ">=3.0", python_below=(3, 8)),
         _Release("4.1.2", ">=4.1", python_below=(3, 9)),
         _Release("4.2.3", ">=4.2"),
+    ),
+    "psycopg2-binary": (
+        _Release("2.7.7", ">=2.7,<2.8", python_below=(3, 5)),
+        _Release("2.8.6", ">=2.8,<2.9", django_below=(3, 1)),
+        _Release("2.9.5", ">=2.9,<2.9.6", python_below=(3, 7)),
+        _Release("2.9.9", ">=2.9", python_below=(3, 8)),
+        _Release("2.9.10", ">=2.9", python_below=(3, 9)),
+        _Release("2.9.11", ">=2.9"),
+    ),
+    "psycopg": (
+        _Release("3.2.13", ">=3.2", python_below=(3, 10)),
+        _Release("3.3.9", ">=3.3"),
+    ),
+    "mysqlclient": (
+        _Release("1.4.6", ">=1.4,<1.5", django_below=(2, 2)),
+        _Release("1.4.6", ">=1.4,<1.5", python_below=(3, 5)),
+        _Release("2.1.1", ">=2.1,<2.2", python_below=(3, 8)),
+        _Release("2.2.7", ">=2.2", python_below=(3, 10)),
+        _Release("2.3.2", ">=2.2"),
     ),
 }
 

@@ -18,14 +18,14 @@ import libcst as cst
 
 from codemods import env_calls, secret_values, settings_env
 from codemods.dependencies.declare import add_packages
-from codemods.dependencies.requirement import HASH_PINNED, NotAdded, Package
+from codemods.dependencies.requirement import HASH_PINNED, NotAdded, Package, base_name
 from codemods.dependencies.versions import packages_for
 from fixer import git, redaction
 from fixer.discovery.settings_modules import is_test_settings
 from fixer.django_runner import interpreter_version
 from fixer.fix_context import EnvVar, FixContext, rediscover
 from fixer.fixes.item05_environment import env_plan
-from fixer.project import ProjectModel
+from fixer.project import ProjectModel, normalise_package
 from fixer.settings_values import EnvRef
 from fixer.sources import PyFile
 from fixer.templating import render
@@ -168,7 +168,7 @@ def _add_packages(ctx: FixContext) -> None:
         return
     project = ctx.project
     declared = project.packages  # includes files pulled in with -r
-    names = sorted(n for n in ctx.packages if n not in declared)
+    names = sorted(n for n in ctx.packages if normalise_package(base_name(n)) not in declared)
     if not names:
         return
     if project.dependency_source is None:
@@ -190,25 +190,41 @@ def _add_packages(ctx: FixContext) -> None:
                 targets.setdefault(req.rel, kind)
     if not targets:
         targets = {project.dependency_source.rel: project.dependency_source.kind}
-    packages = packages_to_declare(project, names, ctx.options)
-    for rel, kind in targets.items():
-        text = ctx.changeset.read(rel)
-        if text is None:
-            continue
-        result = add_packages(
-            kind,
-            text,
-            packages,
-            path=rel,
-            hashes=_compiled_with_hashes(ctx, rel),
-            locked=_has_lock(ctx, rel, kind),
-        )
-        ctx.notes.extend(f"{rel}: {note}" for note in result.notes)
-        if result.not_added:
-            ctx.notes.append(not_added_note(ctx, rel, result.not_added))
-        if result.text != text:
-            item = 8 if names == ["django-redis"] else 5
-            ctx.write(rel, result.text, item)
+    for item, group in _by_item(ctx, names):
+        packages = packages_to_declare(project, group, ctx.options)
+        for rel, kind in targets.items():
+            text = ctx.changeset.read(rel)
+            if text is None:
+                continue
+            result = add_packages(
+                kind,
+                text,
+                packages,
+                path=rel,
+                hashes=_compiled_with_hashes(ctx, rel),
+                locked=_has_lock(ctx, rel, kind),
+            )
+            for note in result.notes:
+                if f"{rel}: {note}" not in ctx.notes:  # a second group's `poetry lock`
+                    ctx.notes.append(f"{rel}: {note}")
+            if result.not_added:
+                ctx.notes.append(not_added_note(ctx, rel, result.not_added))
+            if result.text != text:
+                ctx.write(rel, result.text, item)
+
+
+def _by_item(ctx: FixContext, names: list[str]) -> list[tuple[int, list[str]]]:
+    """The packages to declare grouped by the checklist item whose commit declares them: those
+    a plan named an item for (`ctx.package_items`), then the rest as item 5's (item 8's when
+    django-redis is all there is)."""
+    groups: dict[int, list[str]] = {}
+    for name in names:
+        if name in ctx.package_items:
+            groups.setdefault(ctx.package_items[name], []).append(name)
+    rest = [n for n in names if n not in ctx.package_items]
+    if rest:
+        groups.setdefault(8 if rest == ["django-redis"] else 5, []).extend(rest)
+    return sorted(groups.items())
 
 
 #: the lock file beside a dependency file of each kind whose notes tell to re-lock

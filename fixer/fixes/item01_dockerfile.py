@@ -27,6 +27,7 @@ from fixer import git, rule_codes
 from fixer.analysis.app_paths import IMAGE_APP_DIR, IMAGE_USER, AppPath, ImageLayout, data_paths
 from fixer.analysis.app_server import channels_bundles_daphne
 from fixer.analysis.compose import DEFAULT_COMPOSE_NAMES, production_compose
+from fixer.analysis.database_driver import missing_drivers
 from fixer.analysis.dockerignore import dockerignore_excludes, dockerignore_lets_in
 from fixer.analysis.image import api_image
 from fixer.analysis.static import MANIFEST, static_backend
@@ -170,7 +171,8 @@ class ContainerSpec:
     def outside_hashes_commands(self) -> list[str]:
         if not self.outside_hashes:
             return []
-        install = "pip install --no-cache-dir " + " ".join(self.outside_hashes)
+        # quoted: an extra's brackets (psycopg[binary]) are a shell pattern
+        install = "pip install --no-cache-dir " + " ".join(map(shlex.quote, self.outside_hashes))
         return [install, self.uninstall_installers] if self.installers else [install]
 
     @property
@@ -472,12 +474,14 @@ def server_command(server: str, target: str) -> list[str]:
     ]
 
 
-def _source_built(project: ProjectModel) -> tuple[list[str], list[str]]:
-    """(builder packages, runtime packages) of the dependencies built from source."""
+def _source_built(project: ProjectModel, declared: list[str]) -> tuple[list[str], list[str]]:
+    """(builder packages, runtime packages) of the dependencies built from source, those the
+    plans declare (`declared`: a database driver) included."""
+    adding = {normalise_package(base_name(name)) for name in declared}
     build: list[str] = []
     runtime: list[str] = []
     for name, (headers, libraries) in SOURCE_BUILT.items():
-        if project.has_package(name):
+        if project.has_package(name) or name in adding:
             build.extend(p for p in headers if p not in build)
             runtime.extend(p for p in libraries if p not in runtime)
     return build, runtime
@@ -586,7 +590,7 @@ def spec(project: ProjectModel, options: dict[str, Any] | None = None) -> Contai
     python, python_notes = python_choice(project)
     choice = server_choice(project)
     server, target, server_packages = choice.server, choice.target, choice.packages
-    build, runtime = _source_built(project)
+    build, runtime = _source_built(project, list(options.get("runtime-packages") or ()))
     carried = item01_carry.carry(project)
     static_root, static_url, notes = _static_paths(project)
     for name in carried.build:
@@ -913,6 +917,7 @@ def ensure_container(ctx: FixContext, item: int) -> None:
         # the image starts with this server: the dependencies must install it
         if not project.has_package(name):
             ctx.packages.add(name)
+    add_database_driver(ctx, planned)
     options = dict(ctx.options)
     # the variable table: what the settings plans made required (planned settings show most)
     options["container-build-env"] = sorted(v.name for v in ctx.env_vars.values() if v.required)
@@ -945,6 +950,23 @@ def ensure_container(ctx: FixContext, item: int) -> None:
                 "the generated Dockerfile serves with an app server; this "
                 "file is not part of the image: change it by hand",
             )
+
+
+def add_database_driver(ctx: FixContext, planned: ProjectModel) -> None:
+    """Declare the driver the settings' database needs where the dependencies name none (the
+    machine the project ran on had one of its own): without it the image's collectstatic stage
+    and its app fail to load Django's backend. Item 1's change: the image must work."""
+    for driver in missing_drivers(ctx.project, planned):
+        if driver.package in ctx.packages:
+            continue
+        ctx.packages.add(driver.package)
+        ctx.package_items[driver.package] = 1
+        ctx.notes.append(
+            f"Dockerfile: the settings use {driver.label} ({driver.where}) but the dependencies "
+            f"name no driver for it (the machine the project ran on must have had one): "
+            f"{driver.package} is added to them, so the image has one, and `djfix verify "
+            "--install` installs the same"
+        )
 
 
 DOCKERIGNORE_BLOCK = "# djfix: local secrets and the git history never go into an image\n"
