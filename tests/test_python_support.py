@@ -7,6 +7,9 @@ import pytest
 
 from fixer import verify_install
 from fixer.discovery import discover
+from fixer.fixes import item01_python
+from fixer.fixes.envfiles import packages_to_declare
+from fixer.fixes.item01_dockerfile import render, spec
 from fixer.fixes.item01_python import python_choice
 from fixer.python_support import PythonRange, django_pythons, first_release_for
 from tests.conftest import MINIMAL_MANAGE, write_tree
@@ -255,3 +258,91 @@ def test_django_version_read_at_patch_granularity(make_project):
         }
     )
     assert (locked.django_version, locked.django_pin) == ((4, 2), (4, 2, 5))
+
+
+# -- the Python verification runs ------------------------------------------------------------
+
+
+@pytest.fixture
+def verified(monkeypatch):
+    """`--python /pyXY` names an interpreter of Python X.Y (its version read without running
+    it)."""
+    versions = {"/py36": "3.6", "/py37": "3.7", "/py311": "3.11", "/py313": "3.13"}
+    monkeypatch.setattr(item01_python, "_interpreter_version", versions.get)
+
+
+def test_no_interpreter_named_keeps_the_default(make_project, verified):
+    project = make_project({"requirements.txt": "Django==2.2.14\nPillow==6.2.2\n"})
+    assert python_choice(project) == ("3.8", [])
+    assert python_choice(project, None) == python_choice(project, "none") == ("3.8", [])
+
+
+def test_the_verified_python_when_the_project_names_none(make_project, verified):
+    """Django 2.2.14 verified on Python 3.7: the image runs 3.7, not 3.8 (the newest 2.2.14
+    supports, which the pins of a legacy project may have no wheel for), and says why."""
+    project = make_project({"requirements.txt": "Django==2.2.14\nPillow==6.2.2\n"})
+    note = (
+        "the image uses Python 3.7, the Python the project is verified with (the project names "
+        "no Python)"
+    )
+    assert python_choice(project, "/py37") == ("3.7", [note])
+    files = render(project, {"python": "/py37"})
+    assert (
+        "# The image uses Python 3.7, the Python the project is verified with (the project names "
+        "no Python)\n"
+        "ARG PYTHON_IMAGE=python:3.7-slim-bookworm\n"
+    ) in files["Dockerfile"]
+    assert note not in spec(project).notes  # only where it was chosen
+    assert note in spec(project, {"python": "/py37"}).notes
+
+
+def test_declared_python_and_old_image_come_before_the_verified_one(make_project, verified):
+    declared = make_project({"requirements.txt": "Django==4.2.16\n", ".python-version": "3.12\n"})
+    assert python_choice(declared, "/py311") == ("3.12", [])
+    assert "# The image uses" not in render(declared, {"python": "/py311"})["Dockerfile"]
+    old = make_project(
+        {"requirements.txt": "Django==4.2.16\n", "Dockerfile": "FROM python:3.10-slim\n"}
+    )
+    assert python_choice(old, "/py311") == ("3.10", [])
+
+
+def test_a_declared_python_passed_over_gives_way_to_the_verified_one(make_project, verified):
+    project = make_project({"requirements.txt": "Django==4.2.3\n", "runtime.txt": "python-3.6\n"})
+    assert python_choice(project, "/py311") == (
+        "3.11",
+        [
+            "runtime.txt names Python 3.6, which has no official slim image; the image uses "
+            "Python 3.11, the Python the project is verified with"
+        ],
+    )
+
+
+def test_verified_python_without_a_slim_image(make_project, verified):
+    project = make_project({"requirements.txt": "Django==1.11.29\n"})
+    assert python_choice(project, "/py36") == (
+        "3.7",
+        [
+            "the Python the project is verified with names Python 3.6, which has no official "
+            "slim image; the image uses Python 3.7, the newest Django 1.11.29 supports"
+        ],
+    )
+    assert "# The image uses" not in render(project, {"python": "/py36"})["Dockerfile"]
+
+
+def test_verified_python_its_django_does_not_support(make_project, verified):
+    project = make_project({"requirements.txt": "Django==4.2.3\n"})
+    assert python_choice(project, "/py313") == (
+        "3.11",
+        [
+            "the Python the project is verified with names Python 3.13, which Django 4.2.3 does "
+            "not support (it supports 3.8-3.11); the image uses Python 3.11, the newest Django "
+            "4.2.3 supports"
+        ],
+    )
+
+
+def test_the_pins_follow_the_verified_python(make_project, verified):
+    """The packages djfix declares are pinned for the Python the image now runs."""
+    project = make_project({"requirements.txt": "Django==4.2.16\n"})
+    assert packages_to_declare(project, ["uvicorn"], {"python": "/py311"})[0].pin == "0.34.0"
+    assert packages_to_declare(project, ["uvicorn"], {})[0].pin == "0.33.0"  # 3.8: the oldest

@@ -12,7 +12,7 @@ from fixer import verify_install
 from fixer.cli import app
 from fixer.discovery import discover
 from fixer.errors import DjfixError
-from fixer.fixes import envfiles
+from fixer.fixes import envfiles, item01_python
 from tests.conftest import PROJECTS
 
 MACHINE = {(3, 6): "/py36", (3, 10): "/py310", (3, 11): "/py311", (3, 13): "/py313"}
@@ -102,7 +102,7 @@ def test_install_plan_adds_a_database_driver(make_project):
 def test_install_plan_pins_for_the_chosen_interpreter(make_project, monkeypatch):
     """verify installs the pins the image's dependency file gets when apply runs with the same
     interpreter: for Python 3.12, psycopg 3.3."""
-    monkeypatch.setattr(envfiles, "interpreter_version", lambda python: "3.12")
+    monkeypatch.setattr(item01_python, "_interpreter_version", lambda python: "3.12")
     project = make_project(
         {
             "requirements.txt": "Django==5.2.1\n",

@@ -41,7 +41,10 @@ repository (for example one installed from a package): it cannot tell what that 
 DJ010 is safe: djfix writes a `Dockerfile` generated for this project (its Python
 version, dependency manager, `manage.py` folder, WSGI/ASGI module and app server), with
 `.dockerignore`, a compose file for local runs (when there is none) and a README section on
-build, run and migrate. Where the settings use PostgreSQL or MySQL and the dependencies name no
+build, run and migrate. The image's Python is the one the project names (runtime.txt,
+.python-version, requires-python, the old image's base), else the one `djfix apply --python`
+(or `--install`) verifies it with, where an official slim image has it and the project's
+Django supports it. Where the settings use PostgreSQL or MySQL and the dependencies name no
 driver (the machine the project ran on had one of its own), the driver is added to them:
 `psycopg[binary]` for Django 4.2 and later, else `psycopg2-binary`; `mysqlclient`, whose
 headers the image's builder installs. DJ011 and DJ012 are unsafe: the existing Dockerfile is

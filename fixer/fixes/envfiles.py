@@ -22,8 +22,8 @@ from codemods.dependencies.requirement import HASH_PINNED, NotAdded, Package, ba
 from codemods.dependencies.versions import packages_for
 from fixer import git, redaction
 from fixer.discovery.settings_modules import is_test_settings
-from fixer.django_runner import interpreter_version
 from fixer.fix_context import EnvVar, FixContext, rediscover
+from fixer.fixes.item01_python import verified_python
 from fixer.fixes.item05_environment import env_plan
 from fixer.project import ProjectModel, normalise_package
 from fixer.settings_values import EnvRef
@@ -304,10 +304,7 @@ def _project_python(project: ProjectModel, options: dict[str, Any]) -> str | Non
     (`packages_for` then takes the oldest Python the project's Django supports)."""
     if project.python_version:
         return project.python_version
-    python = options.get("python")
-    if isinstance(python, str) and python and python.lower() != "none":
-        return interpreter_version(python)
-    return None
+    return verified_python(options.get("python"))
 
 
 def _existing_names(text: str | None) -> set[str]:

@@ -34,7 +34,7 @@ from fixer.analysis.static import MANIFEST, static_backend
 from fixer.analysis.variables import build_environment, placeholder
 from fixer.fix_context import FixContext, rediscover
 from fixer.fixes import envfiles, item01_carry
-from fixer.fixes.item01_python import python_choice
+from fixer.fixes.item01_python import choose_python
 from fixer.fixes.item04_compose import fix_compose_files
 from fixer.parsers.commands import server_commands
 from fixer.project import ProjectModel, normalise_package
@@ -132,6 +132,13 @@ class ContainerSpec:
     writable: list[AppPath] = field(default_factory=list)
     #: which dependency file the builder installs, where another one declares Django too
     dependency_choice: str = ""
+    #: why the image has its Python, where the project's files do not say it (the one verify
+    #: ran the project with)
+    python_why: list[str] = field(default_factory=list)
+
+    @property
+    def python_comment(self) -> list[str]:
+        return [line for why in self.python_why for line in _comment(why[0].upper() + why[1:])]
 
     @property
     def healthcheck_json(self) -> str:
@@ -587,7 +594,8 @@ def _static_paths(project: ProjectModel) -> tuple[str, str, list[str]]:
 def spec(project: ProjectModel, options: dict[str, Any] | None = None) -> ContainerSpec:
     options = options or {}
     manager, files, install, builder_env = install_steps(project)
-    python, python_notes = python_choice(project)
+    chosen_python = choose_python(project, options.get("python"))
+    python, python_notes = chosen_python.version, chosen_python.notes
     choice = server_choice(project)
     server, target, server_packages = choice.server, choice.target, choice.packages
     build, runtime = _source_built(project, list(options.get("runtime-packages") or ()))
@@ -672,6 +680,7 @@ def spec(project: ProjectModel, options: dict[str, Any] | None = None) -> Contai
         hashed_file=hashed_file if outside else "",
         hashed_source=_compiled_from(project, hashed_file) if outside else "",
         dependency_choice=choice_why,
+        python_why=python_notes if chosen_python.verified else [],
         assets=[text for _, text in carried.assets],
         node_image=(carried.node_image or NODE_IMAGE) if carried.node else "",
         assets_packages=_download_packages(carried.download_tools),

@@ -1,12 +1,17 @@
 """The Python of the image djfix generates (item 1): the one the project names or its old image
-ran, where an official slim bookworm image has it and the project's Django release supports it
-(fixer.python_support); else the newest its Django supports."""
+ran, else the one `djfix verify` ran the project with (`--python`, or the interpreter
+`--install` chose), where an official slim bookworm image has it and the project's Django
+release supports it (fixer.python_support); else the newest its Django supports. The image then
+runs the Python that was verified, and the pins chosen for it install there."""
 
 from __future__ import annotations
 
+import functools
 import re
+from dataclasses import dataclass
 
 from fixer.analysis.image import app_dockerfile, image_python
+from fixer.django_runner import interpreter_version
 from fixer.project import ProjectModel
 from fixer.python_support import django_pythons, dotted_version, first_release_for
 
@@ -15,22 +20,42 @@ from fixer.python_support import django_pythons, dotted_version, first_release_f
 DEFAULT_PYTHON = "3.12"
 #: Python versions with an official -slim-bookworm image
 BOOKWORM = ("3.7", "3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14")
+#: how the interpreter verification runs (`--python`, or the one `--install` made) is named
+VERIFIED = "the Python the project is verified with"
 
 
-def python_choice(project: ProjectModel) -> tuple[str, list[str]]:
-    """(X.Y of the image's Python, notes). The project's Python (runtime.txt, .python-version,
-    requires-python, Pipfile), else the old image's `python:X.Y` tag, where an official slim
+@dataclass(frozen=True)
+class PythonChoice:
+    version: str  # X.Y
+    notes: list[str]
+    #: the Python verification ran, which the project's files do not name: the Dockerfile says so
+    verified: bool = False
+
+
+def python_choice(project: ProjectModel, python: object = None) -> tuple[str, list[str]]:
+    """(X.Y of the image's Python, notes): `choose_python`'s."""
+    choice = choose_python(project, python)
+    return choice.version, choice.notes
+
+
+def choose_python(project: ProjectModel, python: object = None) -> PythonChoice:
+    """The image's Python. The project's Python (runtime.txt, .python-version,
+    requires-python, Pipfile), else the old image's `python:X.Y` tag, else the Python of
+    `python` (the interpreter verification runs: apply's `--python`), where an official slim
     bookworm image exists for it and the project's Django supports it; else the newest Python
     with such an image its Django supports, up to the one the project named (passed over),
-    else up to DEFAULT_PYTHON. The notes say why a Python the project names was passed over."""
+    else up to DEFAULT_PYTHON. The notes say why a Python the project names was passed over,
+    and when the verified one was taken."""
     django = project.django_pin or project.django_version
     supported = django_pythons(django)
     label = f"Django {dotted_version(django)}" if django else "its Django"
     passed: list[str] = []
     named: list[tuple[int, int]] = []
+    verified = verified_python(python)
     for found, source in (
         (project.python_version, project.python_version_source),
         *_old_image_python(project),
+        (verified, VERIFIED),
     ):
         version = _minor(found)
         if version is None:
@@ -44,8 +69,13 @@ def python_choice(project: ProjectModel) -> tuple[str, list[str]]:
                 f"{source} names Python {text}, which {label} does not support "
                 f"(it supports {supported}){_upgrade_hint(django, version)}"
             )
+        elif source == VERIFIED:
+            chosen = f"the image uses Python {text}, {VERIFIED}"
+            if not passed:
+                chosen += " (the project names no Python)"
+            return PythonChoice(text, ["; ".join([*passed, chosen])], verified=True)
         else:
-            return text, []
+            return PythonChoice(text, [])
     images = [v for v in map(_minor, BOOKWORM) if v is not None]
     if supported is not None:
         fits = [v for v in images if v in supported]
@@ -69,7 +99,21 @@ def python_choice(project: ProjectModel) -> tuple[str, list[str]]:
     notes = []
     if passed or not fits:
         notes.append("; ".join([*passed, f"the image uses Python {dotted_version(chosen)}, {why}"]))
-    return dotted_version(chosen), notes
+    return PythonChoice(dotted_version(chosen), notes)
+
+
+def verified_python(python: object) -> str | None:
+    """X.Y of the interpreter verification runs (apply's `--python`), or None: none named, or
+    it does not run."""
+    if not isinstance(python, str) or not python or python.lower() == "none":
+        return None
+    return _interpreter_version(python)
+
+
+@functools.lru_cache(maxsize=32)
+def _interpreter_version(python: str) -> str | None:
+    # several plans ask for the same interpreter's version: it is run once
+    return interpreter_version(python)
 
 
 def _minor(text: str | None) -> tuple[int, int] | None:
