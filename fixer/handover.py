@@ -82,6 +82,8 @@ class Commit:
     item: int | None
     subject: str
     files: list[str]
+    # the items with no commit of their own whose changes this one holds (item 2 in item 1's)
+    also: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -533,7 +535,11 @@ def deliver(
                 continue  # the filters made the files what they were: nothing to commit
             message = redaction.mask_text(_message(group, summaries, untracked, verification))
             parent = git.commit_tree(top, tree, parent, message, identity)
-            commits.append(Commit(parent, group.item, message.splitlines()[0], group.files))
+            commits.append(
+                Commit(
+                    parent, group.item, message.splitlines()[0], group.files, list(group.absorbed)
+                )
+            )
     tip = parent
 
     if existing is not None and (

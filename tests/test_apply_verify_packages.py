@@ -98,7 +98,11 @@ def test_on_python_37_the_added_package_is_installed_too(tmp_path, python37):
     result = plan_verified(discover(repo), Selection(), effective_options(None), python=python37)
     verification = result.verification
     assert verification.installed.startswith("installed django-environ=="), verification.summary()
-    assert verification.installed.endswith("(it adds it)")
+    assert verification.installed.endswith(
+        ": the change adds it to requirements.txt: install the changed dependencies in your "
+        "environment (`pip install -r requirements.txt`) before you run the project or "
+        "`djfix verify` on this change"
+    ), verification.installed
     assert verification.left_out == {}, verification.summary()
     assert verification.passes(), verification.table()
     assert not any("No module named" in s.output for s in verification.after.steps)
