@@ -557,7 +557,7 @@ def install_added(python: str, specs: list[str], dest: Path) -> tuple[Path | Non
         last = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
         return None, f"installing {', '.join(wanted)} for the planned change failed: {last[0]}"
     return dest, (
-        f"installed {', '.join(wanted)} for djfix's own runs only, in a folder of their own "
+        f"installed {', '.join(wanted)} into a temporary folder, for djfix's own runs only "
         "(the interpreter's environment is unchanged)"
     )
 
@@ -610,12 +610,11 @@ def install_hint(result: ApplyResult, specs: list[str]) -> str:
     if not files:
         return ""
     chosen = next((c for c in files if install is not None and c.rel == install.rel), files[0])
-    them = "them" if len(names) > 1 else "it"
     where = " and ".join(c.rel for c in files)
     return (
-        f"the change adds {them} to {where}: install the changed dependencies in your "
-        f"environment (`{install_command(chosen.rel, chosen.new or '')}`) before you run the "
-        "project or `djfix verify` on this change"
+        f"the change adds {' and '.join(names)} to {where}: install the changed dependencies "
+        f"in your environment (`{install_command(chosen.rel, chosen.new or '')}`) before you "
+        "run the project or `djfix verify` on this change"
     )
 
 
@@ -759,7 +758,7 @@ class _Session:
             )
             hint = install_hint(result, specs) if self.extra_path is not None else ""
             if hint:
-                verification.installed += f": {hint}"
+                verification.installed += f". {hint[0].upper()}{hint[1:]}"
             if verification.installed:
                 self.say(verification.installed)
         self.say("verifying the planned change…")

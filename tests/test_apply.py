@@ -517,3 +517,31 @@ def test_an_item_that_applies_only_after_the_change_says_so(make_project):
         True,
         "pass, applies now",
     )
+
+
+@pytest.mark.parametrize("item3_fixed", [True, False])
+def test_the_commit_names_the_items_it_holds_that_it_fixed(repo, item3_fixed):
+    from fixer import handover
+    from fixer.apply import plan
+    from fixer.checks import Selection
+    from fixer.config import Config, effective_options
+    from fixer.discovery import discover
+
+    write_tree(repo, {"mysite/wsgi.py": WSGI})
+    git(repo, "add", "-A")
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "wsgi")
+    result = plan(discover(repo), Selection(), effective_options(Config()))
+    if not item3_fixed:
+        # as item 4 on a project whose whitenoise is left by hand: the shared plan ran for it,
+        # and changed nothing of it
+        (summary,) = [s for s in result.items if s.item == 3]
+        summary.open = [(f, "by hand") for f in summary.fixed]
+        summary.fixed, summary.status = [], "open"
+    delivery = handover.deliver(result, stay=True)
+    also = {c.item: c.also for c in delivery.commits if c.also}
+    assert also == {7: [13], 1: [2, 3] if item3_fixed else [2]}
+    body = git(
+        repo, "log", "-1", "--format=%B", next(c.sha for c in delivery.commits if c.item == 1)
+    )
+    assert "Item 2 (Multi-stage, minimal image) has no commit of its own" in body
+    assert ("Item 3 (Served by an app server) has no commit of its own" in body) is item3_fixed

@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from typer.testing import CliRunner
@@ -281,10 +282,30 @@ def test_what_was_installed_aside_and_what_the_user_installs(project):
     result = plan(project, SELECTION, effective_options(None))
     specs = apply_verify.added_requirements(result)
     assert [s.split("==")[0] for s in specs] == ["django-environ"]
-    assert apply_verify.install_hint(result, specs) == (
-        "the change adds it to requirements.txt: install the changed dependencies in your "
-        "environment (`pip install -r requirements.txt`) before you run the project or "
+    hint = apply_verify.install_hint(result, specs)
+    assert hint == (
+        "the change adds django-environ to requirements.txt: install the changed dependencies "
+        "in your environment (`pip install -r requirements.txt`) before you run the project or "
         "`djfix verify` on this change"
+    )
+    # the sentence the summary, the commits and the pull request carry
+    verification = apply_verify.Verification(
+        before=object(),
+        after=SimpleNamespace(steps=[]),
+        installed=(
+            "installed django-environ==0.12.1 into a temporary folder, for djfix's own runs "
+            "only (the interpreter's environment is unchanged). The change adds "
+            "django-environ to requirements.txt: install the changed dependencies in your "
+            "environment (`pip install -r requirements.txt`) before you run the project or "
+            "`djfix verify` on this change"
+        ),
+    )
+    assert verification.summary() == (
+        "Every step that ran passes with the change. Installed django-environ==0.12.1 into a "
+        "temporary folder, for djfix's own runs only (the interpreter's environment is "
+        "unchanged). The change adds django-environ to requirements.txt: install the changed "
+        "dependencies in your environment (`pip install -r requirements.txt`) before you run "
+        "the project or `djfix verify` on this change."
     )
 
 

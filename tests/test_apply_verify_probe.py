@@ -71,6 +71,6 @@ def test_one_package_installed_is_it_not_them(tmp_path, monkeypatch):
     path, said = install_added(python, ["django-environ==0.12.1"], tmp_path / "extra")
     assert path == tmp_path / "extra"
     assert said == (
-        "installed django-environ==0.12.1 for djfix's own runs only, in a folder of their own "
+        "installed django-environ==0.12.1 into a temporary folder, for djfix's own runs only "
         "(the interpreter's environment is unchanged)"
     )
