@@ -248,30 +248,6 @@ def item_files(changeset: Changeset) -> dict[int, set[str]]:
     return out
 
 
-def _unmatched(old: list[Finding], new: list[Finding]) -> list[Finding]:
-    """The findings of `old` that `new` no longer holds: matched one to one, by code, file and
-    message first, then by code and file (lines move when a file changes), so one of two
-    findings of a kind in a file that goes away counts as fixed."""
-    left = list(new)
-    unmatched = []
-    pending = []
-    for f in old:
-        same = next(
-            (n for n in left if (n.code, n.path, n.message) == (f.code, f.path, f.message)), None
-        )
-        if same is not None:
-            left.remove(same)
-        else:
-            pending.append(f)
-    for f in pending:
-        same = next((n for n in left if (n.code, n.path) == (f.code, f.path)), None)
-        if same is not None:
-            left.remove(same)
-        else:
-            unmatched.append(f)
-    return unmatched
-
-
 def _summarise(project, changeset, ctx, before, after, spans) -> ApplyResult:
     before_by_item: dict[int, list[Finding]] = {}
     for f in before.findings:
@@ -283,7 +259,10 @@ def _summarise(project, changeset, ctx, before, after, spans) -> ApplyResult:
     for item, status in before.items.items():
         old = before_by_item.get(item, [])
         new = [f for f in after.findings if f.item == item]
-        fixed = _unmatched(old, new)
+        # conservative: while a finding of the same rule stays in the same file, none of them
+        # counts as fixed (a re-check that lost sight of one must not read as a fix)
+        remaining = {(n.code, n.path) for n in new}
+        fixed = [f for f in old if (f.code, f.path) not in remaining]
         opened: list[tuple[Finding, str]] = []
         for f in new:
             on_rewritten = f.path is not None and any(
