@@ -214,7 +214,7 @@ class SettingsToEnv(SettingValues):
         parents = self.plan.dotenv_parents
         block = cst.parse_module(
             "env = environ.Env()\n"
-            "# A local .env (never committed) is read when there is one; in production the\n"
+            "# A local .env is read when there is one (keep it out of git); in production the\n"
             "# settings come from real environment variables.\n"
             "_parents = Path(__file__).resolve().parents\n"
             f'_env_file = _parents[min({parents}, len(_parents) - 1)] / ".env"\n'

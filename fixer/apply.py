@@ -44,19 +44,27 @@ class ItemSummary:
     verified: bool | None = None
     left_out: str | None = None  # why its change was left out: "broke step 3: ..."
     not_verified: str | None = None  # why a change is not "verified"
-    # the run passed but did not build the image, which alone proves this item's change
+    # the image was not built, which alone proves this item's change
     image_unbuilt: bool = False
+    # the files its plan changed (its commit's files): an item whose findings all remain
+    # but whose plan changed files is "partly fixed", never "open"
+    changed: list[str] = field(default_factory=list)
+    # n/a before the change, and applies after it (the change made the project use a service
+    # the item is about): its status is what the change leaves, pass or open
+    applies_now: bool = False
 
     @property
     def label(self) -> str:
         """The word for the checklist: fixed and verified / fixed / left out (broke step N) /
-        open / pass / n/a / skipped."""
+        open / pass / n/a / skipped; "applies now" after an item that was n/a before."""
         if self.left_out is not None:
             return "left out (" + self.left_out.split(":", 1)[0] + ")"
         if self.verified and self.status in ("fixed", "partly fixed"):
             return f"{self.status} and verified"
         if self.image_unbuilt and self.status in ("fixed", "partly fixed"):
             return f"{self.status}, image not built"
+        if self.applies_now:
+            return f"{self.status}, applies now"
         return self.status
 
 
@@ -138,6 +146,12 @@ def plan(
         fix(ctx)
     stager.flush()
     ctx.on_write = None
+    for rider, owner in ctx.rides.items():
+        # a shared plan wrote the rider's part under the item that ran it first: that item's
+        # commit holds it (listed there, unless the rider has a commit of its own)
+        stage = next((s for s in changeset.stages if s.item == owner), None)
+        if stage is not None:
+            stage.fixed.add(rider)
     envfiles.finish(ctx)
     for problem in project.cache.problems():
         if problem.problem is not None and problem.problem.kind in ("undecodable", "unreadable"):
@@ -221,17 +235,34 @@ def _rewritten_spans(ctx: FixContext, after: ProjectModel) -> dict[tuple[int, st
     return spans
 
 
+def item_files(changeset: Changeset) -> dict[int, set[str]]:
+    """The files each item's plan changed (the stages as the plans wrote them)."""
+    out: dict[int, set[str]] = {}
+    previous: dict[str, str] = {}
+    for stage in changeset.staged():
+        raw = stage.raw
+        changed = {r for r in set(raw) | set(previous) if raw.get(r) != previous.get(r)}
+        if stage.item is not None and changed:
+            out.setdefault(stage.item, set()).update(changed)
+        previous = raw
+    return out
+
+
 def _summarise(project, changeset, ctx, before, after, spans) -> ApplyResult:
     before_by_item: dict[int, list[Finding]] = {}
     for f in before.findings:
         if f.item is not None:
             before_by_item.setdefault(f.item, []).append(f)
+    files = item_files(changeset)
     items: list[ItemSummary] = []
     bugs: list[Finding] = []
     for item, status in before.items.items():
         old = before_by_item.get(item, [])
         new = [f for f in after.findings if f.item == item]
-        fixed = [f for f in old if (f.code, f.path) not in {(n.code, n.path) for n in new}]
+        # conservative: while a finding of the same rule stays in the same file, none of them
+        # counts as fixed (a re-check that lost sight of one must not read as a fix)
+        remaining = {(n.code, n.path) for n in new}
+        fixed = [f for f in old if (f.code, f.path) not in remaining]
         opened: list[tuple[Finding, str]] = []
         for f in new:
             on_rewritten = f.path is not None and any(
@@ -243,17 +274,24 @@ def _summarise(project, changeset, ctx, before, after, spans) -> ApplyResult:
             else:
                 reason = _reason(ctx, item, f) or _why_open(f)
             opened.append((f, reason))
-        if status in ("n/a", "skipped"):
+        applies_now = status == "n/a" and after.items.get(item, "n/a") not in ("n/a", "skipped")
+        if applies_now:
+            summary = "open" if new else "pass"
+        elif status in ("n/a", "skipped"):
             summary = status
         elif not old:
             summary = "not verified" if status == "not verified" else "pass"
         elif not new:
             summary = "fixed"
-        elif fixed:
+        elif fixed or files.get(item):
+            # its plan changed files, and something of the item is left
             summary = "partly fixed"
         else:
             summary = "open"
-        items.append(ItemSummary(item, summary, fixed, opened))
+        changed = sorted(files.get(item, ()))
+        items.append(
+            ItemSummary(item, summary, fixed, opened, changed=changed, applies_now=applies_now)
+        )
     return ApplyResult(project, changeset, ctx, before, after, items, bugs)
 
 

@@ -30,7 +30,9 @@ out the changes of an item that makes a step worse.
   runs share the given one, and the summary says so.
 - The checklist then says per item: fixed and verified (changed, and every step that ran passes
   after), fixed (changed, not verified: no interpreter, `--no-verify`, or a step that fails
-  with and without the change), left out (broke step N), open, pass, n/a.
+  with and without the change), left out (broke step N), open, pass, n/a. Items 1, 2 and 4
+  (the Dockerfile, its stages, the static image) say "image not built" whenever step 8 (the
+  image, `--image`) did not pass, whatever the other steps did.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import tempfile
@@ -48,6 +51,7 @@ from pathlib import Path
 from typing import Any
 
 from fixer.apply import ApplyResult, plan
+from fixer.apply import item_files as changed_by_item
 from fixer.checks import ITEM_TITLES, Selection
 from fixer.deep_stack import call_deep
 from fixer.django_runner import find_python
@@ -337,15 +341,7 @@ def _cured(report: Any, number: int) -> bool:
 
 def item_files(result: ApplyResult) -> dict[int, set[str]]:
     """The files each item's plan changed (the stages as the plans wrote them)."""
-    out: dict[int, set[str]] = {}
-    previous: dict[str, str] = {}
-    for stage in result.changeset.staged():
-        raw = stage.raw
-        changed = {r for r in set(raw) | set(previous) if raw.get(r) != previous.get(r)}
-        if stage.item is not None and changed:
-            out.setdefault(stage.item, set()).update(changed)
-        previous = raw
-    return out
+    return changed_by_item(result.changeset)
 
 
 def suspects(result: ApplyResult, after: Any, regressed: list[int], exclude: set[int]) -> list[int]:
@@ -560,8 +556,66 @@ def install_added(python: str, specs: list[str], dest: Path) -> tuple[Path | Non
     if done.returncode != 0:
         last = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
         return None, f"installing {', '.join(wanted)} for the planned change failed: {last[0]}"
-    them = "them" if len(wanted) > 1 else "it"
-    return dest, f"installed {', '.join(wanted)} aside for the planned change (it adds {them})"
+    return dest, (
+        f"installed {', '.join(wanted)} into a temporary folder, for djfix's own runs only "
+        "(the interpreter's environment is unchanged)"
+    )
+
+
+#: a dependency file djfix may create (no dependency file was found before)
+_DEPENDENCY_NAME = re.compile(
+    r"(^|/)(Pipfile|pyproject\.toml|setup\.py|setup\.cfg|[^/]*requirements[^/]*\.(txt|in))$"
+)
+
+
+def install_command(rel: str, text: str) -> str:
+    """How a user installs the dependencies of the file `rel` (its text `text`) from the
+    repository root: `pip install -r requirements.txt`, `poetry install`..."""
+    folder, _, name = rel.rpartition("/")
+    cd = f"cd {shlex.quote(folder)} && " if folder else ""
+    if name == "Pipfile":
+        return f"{cd}pipenv install"
+    if name == "pyproject.toml":
+        if "[tool.poetry" in text:
+            return f"{cd}poetry install"
+        if "[tool.uv" in text:
+            return f"{cd}uv sync"
+        return f"{cd}pip install -e ."
+    if name in ("setup.py", "setup.cfg"):
+        return f"{cd}pip install -e ."
+    return f"pip install -r {shlex.quote(rel)}"
+
+
+def install_hint(result: ApplyResult, specs: list[str]) -> str:
+    """What the user's environment needs before it runs the change: the dependency files the
+    change adds the packages of `specs` to, and the command that installs the one the image
+    installs (`project.install_source`) where it is among them."""
+    names = [re.split(r"[\[=<>~!;\s]", spec, maxsplit=1)[0] for spec in specs]
+    if not names:
+        return ""
+    project = result.project
+    install = getattr(project, "install_source", None)
+    dependency_files = {d.rel for d in getattr(project, "dependency_sources", None) or []}
+    if install is not None:
+        dependency_files.add(install.rel)
+    files = []
+    for change in result.changeset.changes(tracked=True):
+        if change.rel not in dependency_files and not _DEPENDENCY_NAME.search(change.rel):
+            continue  # a README that names the package installs nothing
+        for name in names:
+            line = re.compile(r"(^|[\s\"'])" + re.escape(name) + r"\b", re.I | re.M)
+            if change.new and line.search(change.new) and not line.search(change.old or ""):
+                files.append(change)
+                break
+    if not files:
+        return ""
+    chosen = next((c for c in files if install is not None and c.rel == install.rel), files[0])
+    where = " and ".join(c.rel for c in files)
+    return (
+        f"the change adds {' and '.join(names)} to {where}: install the changed dependencies "
+        f"in your environment (`{install_command(chosen.rel, chosen.new or '')}`) before you "
+        "run the project or `djfix verify` on this change"
+    )
 
 
 def _no_interpreter(result: ApplyResult, why: str, verify: bool | None) -> ApplyResult:
@@ -698,9 +752,13 @@ class _Session:
         if self.install:
             # the image installs what the change adds to the dependency files (django-environ,
             # the app server): the interpreter may not have them yet
+            specs = added_requirements(result)
             self.extra_path, verification.installed = install_added(
-                self.python, added_requirements(result), self.tmp / "added-packages"
+                self.python, specs, self.tmp / "added-packages"
             )
+            hint = install_hint(result, specs) if self.extra_path is not None else ""
+            if hint:
+                verification.installed += f". {hint[0].upper()}{hint[1:]}"
             if verification.installed:
                 self.say(verification.installed)
         self.say("verifying the planned change…")
@@ -843,11 +901,12 @@ def annotate(result: ApplyResult, verification: Verification) -> ApplyResult:
             continue
         if summary.status not in ("fixed", "partly fixed") and summary.item not in changed:
             continue
+        # the runs serve the code with the Dockerfile's command, but the Dockerfile itself,
+        # its stages and the static image are proved only by building them: whatever else
+        # passed or failed, these items say so while step 8 did not pass
+        summary.image_unbuilt = summary.item in IMAGE_ITEMS and not _image_built(verification)
         if verification.passes():
-            if summary.item in IMAGE_ITEMS and not _image_built(verification):
-                # the runs served the code with the Dockerfile's command, but the Dockerfile
-                # itself, its stages and the static image are proved only by building them
-                summary.image_unbuilt = True
+            if summary.image_unbuilt:
                 summary.not_verified = "the image was not built (verify --image builds it)"
             else:
                 summary.verified = True

@@ -322,7 +322,7 @@ def verify(
     debug: DebugOpt = False,
 ) -> None:
     """Run the project for real and report each step: check --deploy, migrations, the app
-    server on an empty database, migrate, pages with Redis down, the database down,
+    server on an empty database, migrate, pages with the other services down, the database down,
     collectstatic, and (--image) the images.
 
     Runs from a temporary copy with only the variables the settings read; never reads .env,

@@ -78,6 +78,11 @@ class FixContext:
     common_label: str | None = None
     common_generated: bool = False
     container_planned: bool = False
+    # the plans several items share (the container files, the common app): the item whose
+    # plan ran each one first, and the items whose part of it was already written by then,
+    # each with the item whose commit holds it (item 2 -> item 1: no commit of its own)
+    shared_plans: dict[str, int] = field(default_factory=dict)
+    rides: dict[int, int] = field(default_factory=dict)
     # the generated api image's layout, once the container plan made one: where the compose
     # services' volumes go
     image_layout: ImageLayout | None = None
@@ -123,6 +128,8 @@ class FixContext:
             left=list(self.left),
             notes=list(self.notes),
             fixed_items=set(self.fixed_items),
+            shared_plans=dict(self.shared_plans),
+            rides=dict(self.rides),
             rewritten=set(self.rewritten),
             secret_places=list(self.secret_places),
             on_write=None,
@@ -132,6 +139,18 @@ class FixContext:
         """The file (relative path) whose assignment gives the setting `name` its value."""
         where = self.project.settings.where(name)
         return where.path if where is not None else None
+
+    def shared_plan(self, name: str, item: int) -> int | None:
+        """The item that already ran the plan `name` several items share, or None when `item`
+        is the first (it runs the plan). A later item's part of it is in the first one's
+        changes: `rides` records where, so its commit can say so."""
+        owner = self.shared_plans.get(name)
+        if owner is None:
+            self.shared_plans[name] = item
+            return None
+        if owner != item:
+            self.rides.setdefault(item, owner)
+        return owner
 
     def leave(self, item: int, rel: str | None, reason: str) -> None:
         self.left.append(Left(item, rel, reason))

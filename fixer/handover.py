@@ -82,6 +82,8 @@ class Commit:
     item: int | None
     subject: str
     files: list[str]
+    # the items with no commit of their own whose changes this one holds (item 2 in item 1's)
+    also: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -509,6 +511,10 @@ def deliver(
         )
     groups = _groups(_formatted_stages(changeset, root, formatted_from), changeset.state())
     summaries = {s.item: s for s in result.items}
+    for group in groups:
+        # a shared plan runs once for several items; one whose findings it did not fix
+        # (item 4's whitenoise, left by hand) has no change in this commit to point at
+        group.absorbed = [i for i in group.absorbed if i not in summaries or summaries[i].fixed]
     verification = getattr(result, "verification", None)
     all_paths = sorted({prefix + rel for g in groups for rel in g.files})
     in_base = {**git.entries(top, base, all_paths), **in_base}
@@ -533,7 +539,11 @@ def deliver(
                 continue  # the filters made the files what they were: nothing to commit
             message = redaction.mask_text(_message(group, summaries, untracked, verification))
             parent = git.commit_tree(top, tree, parent, message, identity)
-            commits.append(Commit(parent, group.item, message.splitlines()[0], group.files))
+            commits.append(
+                Commit(
+                    parent, group.item, message.splitlines()[0], group.files, list(group.absorbed)
+                )
+            )
     tip = parent
 
     if existing is not None and (

@@ -89,26 +89,98 @@ _CHANGE = {
     "pass": "already done",
     "n/a": "does not apply",
     "skipped": "not selected",
+    # n/a before: the change made the project use what the item is about
+    "pass, applies now": "applies after this change, and passes",
+    "open, applies now": "applies after this change: to do by hand",
 }
 
 
+def _made(delivery) -> list[Any]:
+    return getattr(delivery, "commits", None) or getattr(delivery, "on_branch", None) or []
+
+
+def _codes(findings) -> str:
+    return ", ".join(sorted({f.code for f in findings}))
+
+
 def _commits(result, delivery) -> list[dict[str, Any]]:
-    """What each commit of the branch did: its subject, files and the findings it fixed."""
+    """What each commit of the branch did: its subject, files, the findings it fixed, those of
+    its item still open (a partly fixed item), and the items it holds that have no commit of
+    their own."""
     summaries = {s.item: s for s in result.items}
     out = []
-    made = getattr(delivery, "commits", None) or getattr(delivery, "on_branch", None) or []
-    for commit in made:
+    for commit in _made(delivery):
         summary = summaries.get(commit.item)
         codes = sorted({f.code for f in summary.fixed}) if summary is not None else []
+        still = (
+            _codes(f for f, _ in summary.open)
+            if summary is not None and summary.status == "partly fixed"
+            else ""
+        )
+        also = []
+        for item in getattr(commit, "also", None) or []:
+            other = summaries.get(item)
+            fixed = _codes(other.fixed) if other is not None else ""
+            also.append({"item": item, "fixes": fixed})
         out.append(
             {
                 "sha": commit.sha[:7],
                 "subject": _cell(commit.subject),
                 "files": commit.files,
                 "fixes": codes,
+                "still_open": still,
+                "also": also,
             }
         )
     return out
+
+
+def _items_phrase(items: list[int]) -> str:
+    """ "item 13", "items 2 and 3", "items 2, 3 and 4"."""
+    if len(items) == 1:
+        return f"item {items[0]}"
+    return "items " + ", ".join(str(i) for i in items[:-1]) + f" and {items[-1]}"
+
+
+def _their(items: list[int]) -> str:
+    return "its" if len(items) == 1 else "their"
+
+
+def _no_commit(items: list[int]) -> str:
+    """ "Item 13 has no commit of its own", "Items 2 and 3 have no commit of their own"."""
+    verb = "has" if len(items) == 1 else "have"
+    phrase = _items_phrase(items)
+    return f"{phrase[0].upper()}{phrase[1:]} {verb} no commit of {_their(items)} own"
+
+
+def placement(result, delivery) -> str:
+    """Where the changes of the items with no commit of their own are: a sentence for each
+    commit that holds some ("" when every changed item has its own)."""
+    made = _made(delivery)
+    if not made:
+        return ""
+    own = {c.item for c in made}
+    changed = [
+        s.item
+        for s in result.items
+        if s.status in ("fixed", "partly fixed") and not s.left_out and s.item not in own
+    ]
+    sentences = []
+    placed: set[int] = set()
+    for commit in made:
+        riders = [i for i in getattr(commit, "also", None) or [] if i in changed]
+        if riders:
+            placed.update(riders)
+            title = ITEM_TITLES.get(commit.item, commit.subject) if commit.item else commit.subject
+            sentences.append(
+                f"{_no_commit(riders)}: {_their(riders)} changes are in `{commit.sha[:7]}` "
+                f"({_cell(title)})."
+            )
+    rest = [i for i in changed if i not in placed]
+    if rest:
+        them = "it" if len(rest) == 1 else "them"
+        sentences.append(f"{_no_commit(rest)}: the other items' changes fixed {them}.")
+    return " ".join(sentences)
 
 
 def _secrets(ctx) -> list[dict[str, str]]:
@@ -204,6 +276,7 @@ def body_context(result, *, test_cmd: str | None = None, delivery=None) -> dict[
         "fixed": sum(1 for s in result.items if s.status == "fixed" and not s.left_out),
         "partly": sum(1 for s in result.items if s.status == "partly fixed" and not s.left_out),
         "commits": _commits(result, delivery),
+        "placement": placement(result, delivery),
         "verification": _verification(result),
         "left_out": [
             {

@@ -714,6 +714,8 @@ def render_apply_summary(result, *, written: bool, color: bool) -> str:
         "fixed, image not built": "green",
         "partly fixed, image not built": "yellow",
         "open": "red",
+        "pass, applies now": "green",
+        "open, applies now": "red",
     }
     width = max([12, *(len(getattr(s, "label", s.status)) for s in result.items)])
     for summary in result.items:
@@ -725,6 +727,12 @@ def render_apply_summary(result, *, written: bool, color: bool) -> str:
             + style(f"{label:<{width}}", fg=colour)
             # two spaces at least: a label as wide as the column must not run into the count
             + (f"  {len(summary.fixed)} fixed" if summary.fixed and not summary.left_out else "")
+            # a plan that changed files and fixed no finding of its own: say what it changed
+            + (
+                f"  changed {', '.join(summary.changed)}"
+                if not summary.fixed and getattr(summary, "changed", None) and not summary.left_out
+                else ""
+            )
         )
         if summary.left_out:
             lines.append(f"        its change {summary.left_out}: not handed over")

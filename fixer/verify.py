@@ -13,8 +13,8 @@ Steps:
   3. the app server the Dockerfile names starts on the EMPTY database and /health and
      /common/health answer 200;
   4. `migrate` succeeds on that database;
-  5. with the cache's Redis unreachable, / and every URL without parameters answer non-5xx
-     within 2 s;
+  5. with the services other than the database unreachable (Redis, a broker: the step's name
+     says which), / and every URL without parameters answer non-5xx within 2 s;
   6. with the database unreachable and STARTUP_CHECKS on, the start fails within 30 s naming the
      database and its variable, and no credential appears in the output;
   7. the Dockerfile's collectstatic line runs as written, with only the Dockerfile's environment;
@@ -43,7 +43,8 @@ from fixer.project import ProjectModel
 from fixer.sources import COPY_SKIP_DIRS
 from fixer.verify_database import run_database
 from fixer.verify_process import stop_all
-from fixer.verify_run import Run, Step, serving_overrides
+from fixer.verify_review import review_url, reviewer_commands
+from fixer.verify_run import Run, Step
 from fixer.verify_steps import run_steps
 
 __all__ = [
@@ -184,9 +185,11 @@ def verify_project(
             run_database(database_url, used=used, python=interpreter, cwd=scratch, env=base) as db,
             _stopping(),
         ):
-            # the reviewer's commands name the database the user gave, not this run's
-            shown = database_url if db.created else None
+            # the reviewer's commands name a database of the review's own on the server the
+            # user gave: neither this run's (dropped) nor the given one (`migrate` fills it)
+            shown = review_url(database_url) if db.url else None
             run = _prepare(project, interpreter, tree, scratch, (db.url, shown), base)
+            run.review_url = shown
             run.build_args = dict(build_args or {})
             if db.created:
                 run.fresh_database = functools.partial(
@@ -290,57 +293,6 @@ def _prepare(
         verify_env.server_command(project),
         database_url,
     )
-
-
-# ---------------------------------------------------------------------------------------------
-# What a reviewer pastes
-# ---------------------------------------------------------------------------------------------
-
-
-def reviewer_commands(run: Run, steps: list[Step]) -> list[str]:
-    """Shell commands that repeat the run from the repository root, with the project's
-    interpreter as `python` on PATH: exports (placeholders for secrets), then each step."""
-    ran = {s.number for s in steps if s.status != "skipped"}
-    lines: list[str] = []
-    rel = run.cwd.relative_to(run.tree).as_posix() if run.cwd != run.tree else ""
-    if rel:
-        lines.append(f"cd {shlex.quote(rel)}")
-    for name in sorted(run.env.values):
-        if run.env.database.kind == "url" and name == run.env.database.variable:
-            value = (
-                run.env.shown[name]
-                if run.database_url
-                else '"sqlite:///$(mktemp -d)/verify.sqlite3"'
-            )
-        else:
-            value = run.env.shown.get(name, shlex.quote(run.env.values[name]))
-        lines.append(f"export {name}={value}")
-    lines.append(f"export DJANGO_SETTINGS_MODULE={run.project.production_module}")
-    manage = "python manage.py" if run.project.manage_py else "python -m django"
-    probes_off = "STARTUP_CHECKS=false " if run.env.probes else ""
-    extra, _ = serving_overrides(run)
-    serving = " ".join(f"{k}={v}" for k, v in extra.items())
-    serving = serving + " " if serving else ""
-    if 1 in ran:
-        lines.append(f"{probes_off}{manage} check --deploy")
-    if 2 in ran:
-        lines.append(f"{probes_off}{manage} makemigrations --check --dry-run")
-    if 3 in ran and run.server.server:
-        argv = run.server.argv("python", Path("manage.py"), 8000)
-        # the Host ALLOWED_HOSTS accepts, as the steps sent it
-        host = f"-H {shlex.quote('Host: ' + run.host)} " if run.host else ""
-        lines.append(f"{serving}{shlex.join(argv)} & server=$!")
-        lines.append("trap 'kill $server 2>/dev/null || true' EXIT")
-        lines.append(
-            f"for i in $(seq 30); do curl -fsS {host}-o /dev/null http://127.0.0.1:8000/health "
-            "&& break; sleep 1; done"
-        )
-        lines.append(f"curl -fsS {host}http://127.0.0.1:8000/health")
-        lines.append(f"curl -fsS {host}http://127.0.0.1:8000/common/health")
-        lines.append("kill $server")
-    if 4 in ran:
-        lines.append(f"{serving}{manage} migrate --noinput")
-    return lines
 
 
 # ---------------------------------------------------------------------------------------------

@@ -87,6 +87,9 @@ class RunEnv:
     shown: dict[str, str]  # name -> what `commands` export (placeholders for secrets)
     notes: list[str] = field(default_factory=list)
     probes: bool = False  # the project reads STARTUP_CHECKS
+    # the services other than the database whose variables point at a closed port in this run
+    # (their kinds: redis, rabbitmq...): what "pages with ... down" names
+    down: list[str] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -476,6 +479,7 @@ def build_env(
         if password:
             secret_values.append(password)
             secret_values.append(unquote(password))
+    down: list[str] = []
     for service in project.services:
         if service.role == "database":
             continue
@@ -483,6 +487,8 @@ def build_env(
             closed = _CLOSED_URLS.get(service.kind)
             current = values.get(service.env_var) or closed or ""
             values[service.env_var] = closed or _closed_url(current)
+            if service.kind not in down:
+                down.append(service.kind)
         elif not service.env_var:
             where = f" ({service.location})" if service.location else ""
             notes.append(
@@ -498,7 +504,7 @@ def build_env(
         # a short placeholder ("none", "x") would mask ordinary words in the output
         if _SECRET_NAME.search(name) and len(value) >= 6 and name not in shown:
             secret_values.append(value)
-    env = RunEnv(values, variables, db, [s for s in secret_values if s], shown, notes)
+    env = RunEnv(values, variables, db, [s for s in secret_values if s], shown, notes, down=down)
     env.probes = "STARTUP_CHECKS" in variables or mentions_probes(project.source_root)
     for name, value in values.items():
         if name in env.shown:

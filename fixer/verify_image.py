@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import shlex
 import shutil
 import subprocess
 import time
@@ -89,6 +90,23 @@ def _build(
     env = {k: v for k, v in os.environ.items() if builder_variable(k)}
     code, output = run_command(argv, run.tree, env, BUILD_TIMEOUT)
     return code, output, " ".join([*argv[:-1], "."])
+
+
+def review_builds(run: Run, root: str = ".") -> list[str]:
+    """The builds of the image step as a reviewer runs them with docker from `root` (the
+    repository root, relative to where the commands stand)."""
+    api, static = _targets(run)
+    lines = []
+    for target, tag in ((api, "djfix-review-api"), (static, "djfix-review-static")):
+        if target is None and tag.endswith("static"):
+            continue
+        argv = ["docker", "build", "-t", tag]
+        for name, value in run.build_args.items():
+            argv += ["--build-arg", f"{name}={value}"]
+        if target:
+            argv += ["--target", target]
+        lines.append(shlex.join([*argv, root]))
+    return lines
 
 
 def _remove(tool: str, *what: str, image: bool = True) -> None:

@@ -19,7 +19,7 @@ STEP_NAMES = {
     2: "migrations",
     3: "boot on empty database",
     4: "migrate",
-    5: "pages with Redis down",
+    5: "pages",  # "pages with Redis down" where the run takes a service down (`pages_name`)
     6: "database down",
     7: "collectstatic",
     8: "image",
@@ -29,6 +29,27 @@ COMMAND_TIMEOUT = 180
 #: seconds a server may take to listen, and a failing start to stop
 START_TIMEOUT = 30
 TAIL_LINES = 15
+
+
+#: how the steps name a service they take down
+SERVICE_NAMES = {
+    "redis": "Redis",
+    "rabbitmq": "RabbitMQ",
+    "memcached": "Memcached",
+    "elasticsearch": "Elasticsearch",
+    "mongodb": "MongoDB",
+    "kafka": "Kafka",
+}
+
+
+def pages_name(down: list[str]) -> str:
+    """Step 5's name: "pages", with the services the run takes down ("pages with Redis
+    down"): a project without Redis is not said to have it down."""
+    names = list(dict.fromkeys(SERVICE_NAMES.get(kind, kind) for kind in down))
+    if not names:
+        return STEP_NAMES[5]
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + f" and {names[-1]}"
+    return f"{STEP_NAMES[5]} with {listed} down"
 
 
 @dataclass
@@ -65,6 +86,12 @@ class Run:
     #: another new, empty database on the run's server while the block runs (None: the run has
     #: no server database of its own, only its SQLite file or the given database as it is)
     fresh_database: Callable[[], AbstractContextManager[str]] | None = None
+    #: the URLs step 5 requested (the reviewer's commands request them too)
+    page_urls: list[str] = field(default_factory=list)
+    #: the database URL the reviewer's commands name: the given server with a database of the
+    #: review's own (`verify_review.REVIEW_DATABASE`), never the given database; None when
+    #: the run has no server database
+    review_url: str | None = None
 
     def environ(self, **overrides: str) -> dict[str, str]:
         env = dict(self.base)

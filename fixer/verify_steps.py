@@ -31,6 +31,7 @@ from fixer.verify_run import (
     Step,
     choose_host,
     host_refused,
+    pages_name,
     serving_overrides,
 )
 
@@ -48,7 +49,7 @@ def run_steps(
     steps: list[Step] = []
     prepared = False
     for number in range(1, 9):
-        name = STEP_NAMES[number]
+        name = pages_name(run.env.down) if number == 5 else STEP_NAMES[number]
         if number not in only:
             continue
         if on_step is not None:
@@ -406,7 +407,7 @@ def list_urls(run: Run, env: dict[str, str]) -> tuple[list[str], str]:
 
 
 def step_pages(run: Run, done: list[Step]) -> Step:
-    step = Step(5, STEP_NAMES[5], "skipped")
+    step = Step(5, pages_name(run.env.down), "skipped")
     blocker = _server_blocker(run)
     migrated = next((s for s in done if s.number == 4), None)
     if blocker:
@@ -426,6 +427,7 @@ def step_pages(run: Run, done: list[Step]) -> Step:
         if x
     )
     urls, error = list_urls(run, run.environ(STARTUP_CHECKS="false"))
+    run.page_urls = urls
     if error:
         step.status, step.reason = "fail", f"the URLconf does not load: {error}"
         return step

@@ -79,6 +79,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "fixer.verify_install",
             "fixer.verify_run",
             "fixer.verify_database",
+            "fixer.verify_review",
         ),
     ),
     (

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import subprocess
+import textwrap
 
 import pytest
 from typer.testing import CliRunner
@@ -410,3 +411,137 @@ def test_summary_sees_the_generated_app(tmp_path):
     for line in table.splitlines():
         if line.strip().startswith(("7 ", "13 ")):
             assert " fixed" in line and "partly" not in line, line
+
+
+# -- what the summary says of each item -----------------------------------------------------------
+
+WSGI = "from django.core.wsgi import get_wsgi_application\napplication = get_wsgi_application()\n"
+
+
+def _plan(make_project, settings: str, **files: str):
+    from fixer.apply import plan
+    from fixer.checks import Selection
+    from fixer.config import Config, effective_options
+
+    project = make_project(
+        {
+            "mysite/settings.py": textwrap.dedent(settings),
+            "mysite/urls.py": "urlpatterns = []\n",
+            "mysite/wsgi.py": WSGI,
+            "requirements.txt": "Django==4.2.16\n",
+            **files,
+        }
+    )
+    return plan(project, Selection(), effective_options(Config()))
+
+
+def test_items_of_a_shared_plan_ride_in_the_commit_of_the_item_that_ran_it(make_project):
+    from fixer.handover import _groups
+
+    result = _plan(make_project, SETTINGS)
+    # the container plan ran for item 1 and wrote items 2 and 3's parts; the common app ran
+    # for item 7 and holds item 13's probes
+    assert result.context.rides == {2: 1, 3: 1, 13: 7}
+    summaries = {s.item: s for s in result.items}
+    assert {summaries[i].status for i in (2, 3, 13)} == {"fixed"}
+    groups = _groups(result.changeset.staged(), result.changeset.state())
+    absorbed = {g.item: g.absorbed for g in groups if g.absorbed}
+    assert absorbed == {7: [13], 1: [2, 3]}
+
+
+BRANCH_DATABASES = """\
+    import os
+
+    import dj_database_url
+
+    SECRET_KEY = os.environ["SECRET_KEY"]
+    DEBUG = False
+    ALLOWED_HOSTS = ["example.com"]
+    INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.auth"]
+    ROOT_URLCONF = "mysite.urls"
+    if os.getenv("DATABASE_URL"):
+        DATABASES = {"default": dj_database_url.config()}
+    else:
+        config = {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": os.getenv("DB_NAME", "app"),
+            "HOST": os.getenv("DB_HOST", "db"),
+        }
+        DATABASES = {"default": config}
+"""
+
+
+def test_an_item_whose_plan_changed_files_and_left_its_findings_is_partly_fixed(make_project):
+    result = _plan(make_project, BRANCH_DATABASES)
+    (summary,) = [s for s in result.items if s.item == 11]
+    # CONN_MAX_AGE went into the branch written out; the findings stay for the other one
+    assert summary.status == "partly fixed"
+    assert summary.fixed == []
+    assert summary.changed == ["mysite/settings.py"]
+    assert [(f.code, reason) for f, reason in summary.open] == [
+        (
+            code,
+            "DATABASES['default'] (line 27): it is the name `config`, not a dict literal or a "
+            "call (djfix set it where DATABASES is written out)",
+        )
+        for code in ("DJ110", "DJ111")
+    ]
+
+
+SQLITE_SETTINGS = """\
+    import os
+
+    BASE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    SECRET_KEY = "2^f+3@v7$v1f8yt0!s)3-1t$)tlp+xm17=*g))_xoi&&9m#2a&"
+    DEBUG = True
+    ALLOWED_HOSTS = []
+    INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.auth"]
+    ROOT_URLCONF = "mysite.urls"
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": os.path.join(BASE_DIR, "db.sqlite3"),
+        }
+    }
+"""
+
+
+def test_an_item_that_applies_only_after_the_change_says_so(make_project):
+    # SQLite written in the settings: no service to probe; read from DATABASE_URL after the
+    # change, a networked database may come, and the generated app probes it
+    result = _plan(make_project, SQLITE_SETTINGS)
+    (summary,) = [s for s in result.items if s.item == 13]
+    assert (result.before.items[13], result.after.items[13]) == ("n/a", "pass")
+    assert (summary.status, summary.applies_now, summary.label) == (
+        "pass",
+        True,
+        "pass, applies now",
+    )
+
+
+@pytest.mark.parametrize("item3_fixed", [True, False])
+def test_the_commit_names_the_items_it_holds_that_it_fixed(repo, item3_fixed):
+    from fixer import handover
+    from fixer.apply import plan
+    from fixer.checks import Selection
+    from fixer.config import Config, effective_options
+    from fixer.discovery import discover
+
+    write_tree(repo, {"mysite/wsgi.py": WSGI})
+    git(repo, "add", "-A")
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "wsgi")
+    result = plan(discover(repo), Selection(), effective_options(Config()))
+    if not item3_fixed:
+        # as item 4 on a project whose whitenoise is left by hand: the shared plan ran for it,
+        # and changed nothing of it
+        (summary,) = [s for s in result.items if s.item == 3]
+        summary.open = [(f, "by hand") for f in summary.fixed]
+        summary.fixed, summary.status = [], "open"
+    delivery = handover.deliver(result, stay=True)
+    also = {c.item: c.also for c in delivery.commits if c.also}
+    assert also == {7: [13], 1: [2, 3] if item3_fixed else [2]}
+    body = git(
+        repo, "log", "-1", "--format=%B", next(c.sha for c in delivery.commits if c.item == 1)
+    )
+    assert "Item 2 (Multi-stage, minimal image) has no commit of its own" in body
+    assert ("Item 3 (Served by an app server) has no commit of its own" in body) is item3_fixed

@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from typer.testing import CliRunner
@@ -277,6 +278,72 @@ def test_only_a_built_image_verifies_the_dockerfile_items(project, built):
     assert re.search(rf"\s2  Multi-stage, minimal image\s+{unbuilt}", summary), summary
 
 
+def test_what_was_installed_aside_and_what_the_user_installs(project):
+    result = plan(project, SELECTION, effective_options(None))
+    specs = apply_verify.added_requirements(result)
+    assert [s.split("==")[0] for s in specs] == ["django-environ"]
+    hint = apply_verify.install_hint(result, specs)
+    assert hint == (
+        "the change adds django-environ to requirements.txt: install the changed dependencies "
+        "in your environment (`pip install -r requirements.txt`) before you run the project or "
+        "`djfix verify` on this change"
+    )
+    # the sentence the summary, the commits and the pull request carry
+    verification = apply_verify.Verification(
+        before=object(),
+        after=SimpleNamespace(steps=[]),
+        installed=(
+            "installed django-environ==0.12.1 into a temporary folder, for djfix's own runs "
+            "only (the interpreter's environment is unchanged). The change adds "
+            "django-environ to requirements.txt: install the changed dependencies in your "
+            "environment (`pip install -r requirements.txt`) before you run the project or "
+            "`djfix verify` on this change"
+        ),
+    )
+    assert verification.summary() == (
+        "Every step that ran passes with the change. Installed django-environ==0.12.1 into a "
+        "temporary folder, for djfix's own runs only (the interpreter's environment is "
+        "unchanged). The change adds django-environ to requirements.txt: install the changed "
+        "dependencies in your environment (`pip install -r requirements.txt`) before you run "
+        "the project or `djfix verify` on this change."
+    )
+
+
+@pytest.mark.parametrize(
+    "rel, text, command",
+    [
+        ("requirements.txt", "", "pip install -r requirements.txt"),
+        ("requirements/base.txt", "", "pip install -r requirements/base.txt"),
+        ("Pipfile", "", "pipenv install"),
+        ("app/pyproject.toml", "[tool.poetry]\n", "cd app && poetry install"),
+        ("pyproject.toml", "[tool.uv]\n", "uv sync"),
+        ("pyproject.toml", "[project]\n", "pip install -e ."),
+        ("setup.py", "", "pip install -e ."),
+    ],
+)
+def test_install_command_of_each_dependency_file(rel, text, command):
+    assert apply_verify.install_command(rel, text) == command
+
+
+def test_the_image_caveat_holds_while_another_step_fails_before_and_after(project):
+    """Step 6 fails with and without the change: nothing is "verified", and items 1 and 2
+    still say their image was not built (the caveat does not depend on the other steps)."""
+    containers = Selection(select=resolve_selection(["1", "2", "3", "5"], "--select"))
+    fake = ImageVerify(built=False)
+    fake.database_down_fails = True
+    result = plan_verified(
+        project, containers, effective_options(None), python=sys.executable, verifier=fake
+    )
+    assert not result.verification.passes()
+    got = {s.item: s.label for s in result.items if s.item in (1, 2, 3, 5)}
+    assert got == {
+        1: "fixed, image not built",
+        2: "fixed, image not built",
+        3: "fixed",
+        5: "fixed",
+    }
+
+
 def test_the_widest_label_and_the_count_stay_apart(project):
     """The label column is as wide as its widest label: the count of fixed findings after it
     keeps two spaces, not "fixed and verified 1 fixed"."""
@@ -292,7 +359,7 @@ def test_the_widest_label_and_the_count_stay_apart(project):
 def test_every_failure_is_a_sentence_of_its_own(project):
     result = run(project, FakeVerify(pages_fail=True, database_down_fails=True))
     assert result.verification.summary() == (
-        "Step 5 (pages with Redis down) fails with the change and could not run before; "
+        "Step 5 (pages) fails with the change and could not run before; "
         "leaving out single items did not make it pass, so the change is kept with it failing. "
         "Step 6 (database down) fails before "
         "and after the change: not caused by it."
@@ -320,7 +387,7 @@ def test_a_new_failure_no_item_explains_is_kept_and_said(project):
     assert "SECURE_HSTS_SECONDS" in planned_settings(result)
     assert labels(result)[5] == "fixed"
     assert result.verification.failures() == [
-        "step 5 (pages with Redis down) fails with the change and could not run before; "
+        "step 5 (pages) fails with the change and could not run before; "
         "leaving out single items did not make it pass, so the change is kept with it failing"
     ]
 
@@ -515,7 +582,7 @@ def test_a_new_failure_kept_is_not_exit_0(project, monkeypatch):
         ["apply", str(project.root), "--python", sys.executable, "--select", "5,11"],
         catch_exceptions=False,
     )
-    assert "Step 5 (pages with Redis down) fails with the change" in done.stdout
+    assert "Step 5 (pages) fails with the change" in done.stdout
     assert "djfix/deploy-ready" in branches(project.root)
     assert "open" not in done.stdout.split("Checklist after apply")[1].split("Verification")[0]
     assert done.exit_code == 1

@@ -70,4 +70,7 @@ def test_one_package_installed_is_it_not_them(tmp_path, monkeypatch):
     # the install itself: the stand-in interpreter "installs" by exiting 0
     path, said = install_added(python, ["django-environ==0.12.1"], tmp_path / "extra")
     assert path == tmp_path / "extra"
-    assert said == ("installed django-environ==0.12.1 aside for the planned change (it adds it)")
+    assert said == (
+        "installed django-environ==0.12.1 into a temporary folder, for djfix's own runs only "
+        "(the interpreter's environment is unchanged)"
+    )

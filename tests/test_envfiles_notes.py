@@ -112,3 +112,72 @@ def test_no_relock_note_without_a_lock_file(tmp_path):
     (tmp_path / "Pipfile.lock").write_text("{}\n")
     result = plan(discover(tmp_path), ITEM5, effective_options(None))
     assert "Pipfile: run `pipenv lock` to update Pipfile.lock" in result.context.notes
+
+
+# -- a .env the repository commits ---------------------------------------------------------------
+
+
+def _committed_dotenv(tmp_path, settings: str):
+    import subprocess
+
+    write_tree(
+        tmp_path,
+        {
+            "manage.py": MINIMAL_MANAGE,
+            "mysite/__init__.py": "",
+            "mysite/settings.py": textwrap.dedent(settings),
+            "mysite/urls.py": "urlpatterns = []\n",
+            "requirements.txt": "Django==4.2.16\n",
+            ".env": "DEBUG=True\nSTRIPE_KEY=sk_live_committed\n",
+        },
+    )
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"]):
+        subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
+    return plan(discover(tmp_path), ITEM5, effective_options(None))
+
+
+COMMITTED = (
+    ".env is committed: git tracks it{wrote}; remove it from the repository "
+    "(`git rm --cached .env`) and rotate every secret it holds: its values stay in the git "
+    "history"
+)
+
+
+def test_a_committed_dotenv_is_said_to_be_committed(tmp_path):
+    secret = '"dev-0123456789-abcdefghij-0123456789-abcdefghij"'
+    result = _committed_dotenv(tmp_path, SETTINGS.format(secret=secret))
+    notes = result.context.notes
+    assert COMMITTED.format(wrote=", so djfix wrote no development values into it") in notes
+    assert not any("untracked" in n for n in notes), notes
+    # nothing is written into it, and the settings' comment claims nothing about it
+    assert ".env" not in {c.rel for c in result.changeset.changes()}
+    settings = result.changeset.read("mysite/settings.py")
+    assert "# A local .env is read when there is one (keep it out of git); in production" in (
+        settings
+    )
+    assert "never committed" not in settings
+    example = result.changeset.read(".env.example")
+    assert example.startswith(
+        "# Environment variables read by the settings. Copy this file to .env for local "
+        "development\n"
+        "# (keep .env out of git); in production, set these in the environment instead.\n"
+        "# This repository commits its .env: remove it from git (git rm --cached .env) and "
+        "rotate\n"
+        "# every secret it holds.\n"
+    ), example
+
+
+def test_a_committed_dotenv_is_said_even_with_no_value_to_move(tmp_path):
+    # every setting is read from the environment already: nothing for a .env to hold
+    result = _committed_dotenv(
+        tmp_path,
+        """\
+        import os
+
+        SECRET_KEY = os.environ["SECRET_KEY"]
+        DEBUG = os.environ.get("DEBUG") == "1"
+        INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.auth"]
+        ROOT_URLCONF = "mysite.urls"
+        """,
+    )
+    assert COMMITTED.format(wrote="") in result.context.notes

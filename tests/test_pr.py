@@ -1005,7 +1005,7 @@ def _fake_result(tmp_path: Path) -> ApplyResult:
 
 def test_body_counts_the_commits_it_made(tmp_path):
     # two items fixed, three commits (the second item's change continued in another file):
-    # "one commit per item" would be false either way
+    # "one commit per item" would be false either way, so the headline does not say it
     made = [
         Commit("a" * 40, 5, "djfix: Configuration from the environment", ["mysite/settings.py"]),
         Commit("b" * 40, 7, "djfix: Health endpoint", ["common/apps.py"]),
@@ -1014,8 +1014,116 @@ def test_body_counts_the_commits_it_made(tmp_path):
     body = pr_body.render_body(_fake_result(tmp_path), delivery=SimpleNamespace(commits=made))
     assert body.startswith(
         "djfix checked this repository against its 13-item deploy checklist and fixed what it "
-        "could: 2 items fixed, in 3 commits, each holding one item's changes. Review each commit "
-        "on its own."
+        "could: 2 items fixed, in 3 commits. Review each commit on its own.\n"
+    )
+
+
+def _rider_result(tmp_path: Path) -> ApplyResult:
+    """Items 1 and 7 with commits of their own; items 2, 3 and 13 fixed by their changes."""
+    result = _fake_result(tmp_path)
+    rules = {
+        1: _rule("DJ010", "dockerfile-missing", 1),
+        2: _rule("DJ025", "image-not-multi-stage", 2),
+        3: _rule("DJ030", "runserver-in-production", 3),
+        13: _rule("DJ130", "startup-probes-missing", 13),
+    }
+    fixed = {item: [Finding(rule, "m")] for item, rule in rules.items()}
+    result.items = [
+        ItemSummary(1, "fixed", fixed[1]),
+        ItemSummary(2, "fixed", fixed[2]),
+        ItemSummary(3, "fixed", fixed[3]),
+        ItemSummary(5, "fixed", result.before.findings[:2]),
+        ItemSummary(7, "fixed", [result.before.findings[2]]),
+        ItemSummary(13, "fixed", fixed[13]),
+    ]
+    return result
+
+
+def test_body_says_which_commit_holds_an_item_without_its_own(tmp_path):
+    made = [
+        Commit("a" * 40, 5, "djfix: Configuration from the environment", ["mysite/settings.py"]),
+        Commit("b" * 40, 7, "djfix: Health endpoint", ["common/startup.py"], also=[13]),
+        Commit("c" * 40, 1, "djfix: Project-specific Dockerfile", ["Dockerfile"], also=[2, 3]),
+    ]
+    body = pr_body.render_body(_rider_result(tmp_path), delivery=SimpleNamespace(commits=made))
+    assert body.startswith(
+        "djfix checked this repository against its 13-item deploy checklist and fixed what it "
+        "could: 6 items fixed, in 3 commits. Item 13 has no commit of its own: its changes are "
+        "in `bbbbbbb` (Health endpoint). Items 2 and 3 have no commit of their own: their "
+        "changes are in `ccccccc` (Project-specific Dockerfile). Review each commit on its "
+        "own.\n"
+    )
+    assert (
+        "- `bbbbbbb` djfix: Health endpoint (fixes DJ070): `common/startup.py`. Also holds "
+        "item 13 (fixes DJ130), which has no commit of its own\n"
+    ) in body
+    assert (
+        "- `ccccccc` djfix: Project-specific Dockerfile (fixes DJ010): `Dockerfile`. Also holds "
+        "item 2 (fixes DJ025), item 3 (fixes DJ030), which have no commit of their own\n"
+    ) in body
+
+
+def test_body_names_a_fixed_item_no_commit_claims(tmp_path):
+    # the plans did not say where item 13's change is: the headline says no more than it knows
+    made = [
+        Commit("a" * 40, 5, "djfix: Configuration from the environment", ["mysite/settings.py"]),
+        Commit("b" * 40, 7, "djfix: Health endpoint", ["common/startup.py"]),
+        Commit("c" * 40, 1, "djfix: Project-specific Dockerfile", ["Dockerfile"], also=[2, 3]),
+    ]
+    body = pr_body.render_body(_rider_result(tmp_path), delivery=SimpleNamespace(commits=made))
+    assert (
+        "Items 2 and 3 have no commit of their own: their changes are in `ccccccc` "
+        "(Project-specific Dockerfile). Item 13 has no commit of its own: the other items' "
+        "changes fixed it. Review each commit on its own.\n"
+    ) in body
+
+
+def test_body_partly_fixed_commit_names_what_is_left(tmp_path):
+    # the plan changed one branch of DATABASES; both findings of the item stay
+    result = _fake_result(tmp_path)
+    conn = _rule("DJ110", "conn-max-age-missing", 11)
+    checks = _rule("DJ111", "conn-health-checks-missing", 11)
+    left = [Finding(conn, "no CONN_MAX_AGE", "mysite/settings.py", 8)]
+    left.append(Finding(checks, "no CONN_HEALTH_CHECKS", "mysite/settings.py", 8))
+    result.before.items[11] = "fail"
+    result.after.items[11] = "fail"
+    result.before.findings.extend(left)
+    result.after.findings.extend(left)
+    result.items.append(
+        ItemSummary(
+            11,
+            "partly fixed",
+            [],
+            [(f, "DATABASES['default'] (line 6): it is the name `config`") for f in left],
+            changed=["mysite/settings.py"],
+        )
+    )
+    made = [
+        Commit("a" * 40, 5, "djfix: Configuration from the environment", ["mysite/settings.py"]),
+        Commit("b" * 40, 7, "djfix: Health endpoint", ["common/apps.py"]),
+        Commit("d" * 40, 11, "djfix: Persistent DB connections", ["mysite/settings.py"]),
+    ]
+    body = pr_body.render_body(result, delivery=SimpleNamespace(commits=made))
+    assert (
+        "| 11 | Persistent DB connections | fail (2 findings) | fail (2 findings) | "
+        "partly fixed |\n"
+    ) in body
+    assert (
+        "- `ddddddd` djfix: Persistent DB connections (still open: DJ110, DJ111, listed under "
+        "Left to do by hand): `mysite/settings.py`\n"
+    ) in body
+    assert "could: 2 items fixed, 1 partly, in 3 commits. Review" in body
+
+
+def test_body_item_that_applies_after_the_change(tmp_path):
+    result = _fake_result(tmp_path)
+    result.before.items[13] = "n/a"
+    result.after.items[13] = "pass"
+    result.items.append(ItemSummary(13, "pass", applies_now=True))
+    body = pr_body.render_body(result)
+    assert (
+        "| 13 | Startup dependency probes | n/a | pass | applies after this change, and passes |\n"
+        in body
     )
 
 

@@ -132,8 +132,10 @@ def test_deploy_ready_with_postgres_takes_the_database_down(fresh_database, tmp_
     # the reviewer's commands export the real variable names and no secret
     exports = [c for c in data["commands"] if c.startswith("export ")]
     assert any(c.startswith('export SECRET_KEY="$(python -c') for c in exports)
-    shown = shlex.quote(url.replace("pw-never-shown", "<password>"))
-    assert f"export DATABASE_URL={shown}" in exports
+    # on a database of the review's own, never the given one
+    review = url.replace("pw-never-shown", "<password>").rsplit("/", 1)[0] + "/djfix_review"
+    assert f"export DATABASE_URL={shlex.quote(review)}" in exports
+    assert data["commands"][1] == "createdb -h 127.0.0.1 -p 5432 -U postgres -W djfix_review"
     assert "pw-never-shown" not in result.output
 
 

@@ -20,6 +20,9 @@
   RANDOM, ALLOW, EMPTY, SKIP, GENERATE, NO, ENABLE or DISABLE and a value such as 1, yes, true)
   and the path of the file holding one (`POSTGRES_PASSWORD_FILE: /run/secrets/db`) are not
   secrets.
+  A value set only in a branch that runs in CI or in a test run
+  (`if os.environ.get("GITHUB_ACTIONS"):`, `if "test" in sys.argv:`) is not reported: it is the
+  password of a throwaway CI database, not a deployment's secret, and rotating it protects nothing.
 - `literal-config` (DJ051): in the production settings, `DEBUG`, `ALLOWED_HOSTS`, the `HOST`,
   `NAME` and `USER` of a `DATABASES` entry (SQLite excepted), the `LOCATION` of a Redis or
   Memcached cache, and the location of any other networked service (a Celery broker, a channel
@@ -60,7 +63,7 @@ django-environ casts and validates them in one place (`env.bool`, `env.list`, `e
 +from pathlib import Path
 +
 +env = environ.Env()
-+# A local .env (never committed) is read when there is one; in production the
++# A local .env is read when there is one (keep it out of git); in production the
 +# settings come from real environment variables.
 +_parents = Path(__file__).resolve().parents
 +_env_file = _parents[min(1, len(_parents) - 1)] / ".env"
@@ -126,6 +129,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from fixer import redaction, rule_codes
+from fixer.analysis.ci_branches import ci_only_branch
 from fixer.analysis.gitignore import GitIgnore
 from fixer.checks import rule
 from fixer.discovery.services import cache_kind, mask_url
@@ -303,8 +307,13 @@ class _SecretScanner:
             elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
                 self.mutation(stmt.value)
             elif isinstance(stmt, ast.If):
-                self.statements(stmt.body, depth + 1)
-                self.statements(stmt.orelse, depth + 1)
+                # a branch that runs only in CI or a test run sets up a throwaway database
+                # (`if os.environ.get("GITHUB_ACTIONS"):`): its password is no deployment's
+                ci = ci_only_branch(stmt.test)
+                if ci != "body":
+                    self.statements(stmt.body, depth + 1)
+                if ci != "orelse":
+                    self.statements(stmt.orelse, depth + 1)
             elif isinstance(stmt, ast.Try):
                 self.statements(stmt.body, depth + 1)
                 for handler in stmt.handlers:

@@ -116,6 +116,7 @@ def ensure_common_app(ctx: FixContext, item: int) -> str | None:
     cannot be wired (then nothing is written and the reasons are left on `item`)."""
 
     if ctx.common_label:
+        ctx.shared_plan("common-app", item)  # its part is in the first item's changes
         return ctx.common_label
     project = ctx.project
     # the app's probes name the variables that configure each service once the settings
@@ -149,6 +150,7 @@ def ensure_common_app(ctx: FixContext, item: int) -> str | None:
     for rel, text in settings_writes:
         ctx.write(rel, text, item)
     ctx.common_label = label
+    ctx.shared_plan("common-app", item)
 
     if project.root_urlconf is None:
         ctx.leave(7, None, "ROOT_URLCONF is not set to a module djfix can read")

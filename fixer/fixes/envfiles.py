@@ -74,7 +74,7 @@ def _held_by_dotenv(ctx: FixContext) -> set[str]:
         text: str | None = change.new
     else:
         root = ctx.project.root
-        if git.is_repository(root) and git.is_tracked(root, DOTENV):
+        if dotenv_tracked(root):
             return set()
         text = ctx.changeset.read(DOTENV)
     return set(re.findall(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=", text or "", re.M))
@@ -320,7 +320,12 @@ def _write_example(ctx: FixContext) -> None:
     missing = [_placeholder(v) for v in ctx.env_vars.values() if v.name not in have]
     if not missing:
         return
-    block = render("env_example.jinja", variables=missing, header=current is None)
+    block = render(
+        "env_example.jinja",
+        variables=missing,
+        header=current is None,
+        dotenv_tracked=dotenv_tracked(ctx.project.root),
+    )
     if current is None:
         text = block.lstrip("\n")
     else:
@@ -380,17 +385,25 @@ def _ensure_ignored(ctx: FixContext) -> bool:
     return True
 
 
+def dotenv_tracked(root: Path) -> bool:
+    """The repository commits its `.env` (git tracks it: .gitignore does not change that)."""
+    return git.is_repository(root) and git.is_tracked(root, DOTENV)
+
+
 def _write_dotenv(ctx: FixContext) -> None:
     values = [v for v in ctx.env_vars.values() if v.dev_value is not None]
     root = ctx.project.root
     _ensure_ignored(ctx)
-    if not values:
-        return
-    if git.is_repository(root) and git.is_tracked(root, DOTENV):
+    if dotenv_tracked(root):
+        # never "untracked": it is in the repository and its history, whatever djfix writes
+        wrote = ", so djfix wrote no development values into it" if values else ""
         ctx.notes.append(
-            ".env is tracked by git, so djfix wrote no development values into it; remove it "
-            "from the repository (`git rm --cached .env`) and rotate what it holds"
+            f".env is committed: git tracks it{wrote}; remove it from the repository "
+            "(`git rm --cached .env`) and rotate every secret it holds: its values stay in the "
+            "git history"
         )
+        return
+    if not values:
         return
     current = ctx.changeset.read(DOTENV)
     have = _existing_names(current)

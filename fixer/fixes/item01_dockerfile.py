@@ -896,7 +896,7 @@ def ensure_container(ctx: FixContext, item: int) -> None:
     """Generate the container files once (for whichever of items 1-4 runs first), add the
     chosen app server to the dependencies, and say what was left."""
     # one plan for four items: the first to run sets the flag, the others find it set
-    if ctx.container_planned:
+    if ctx.shared_plan("container", item) is not None:
         return
     ctx.container_planned = True
     project = ctx.project

@@ -23,8 +23,10 @@ def fix(ctx: FixContext) -> None:
         conn_max_age=int(ctx.options["conn-max-age"]),
         health_checks=version is None or version >= (4, 1),
     )
+    # a partial rewrite (one branch of `if ...: DATABASES = ... else: ...`) says what it did
+    done = " (djfix set it where DATABASES is written out)" if result.code != source else ""
     for setting, line, reason in result.left:
-        ctx.leave(11, rel, f"{setting} (line {line}): {reason}")
+        ctx.leave(11, rel, f"{setting} (line {line}): {reason}{done}")
     if result.code != source:
         ctx.add_env(
             EnvVar(

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import pytest
+
 from fixer.checks import item05_environment as item05
 from fixer.discovery import discover
 from tests.conftest import PROJECTS, findings_of
@@ -53,6 +55,54 @@ def test_public_and_non_secret_keys(make_project):
         'SECRET_KEY_FILE = open("/run/secrets/key").read()\n'
     )
     assert run(make_project, settings) == []
+
+
+CI_DATABASE = """\
+    "default": {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": "github_actions",
+        "USER": "postgres",
+        "PASSWORD": "postgres",
+        "HOST": "127.0.0.1",
+    }
+}
+"""
+
+
+@pytest.mark.parametrize(
+    "test",
+    [
+        'os.environ.get("GITHUB_WORKFLOW")',
+        'env("GITHUB_WORKFLOW", default=None)',
+        'os.environ["GITLAB_CI"]',
+        '"CI" in os.environ',
+        'os.getenv("CI", "").lower() == "true"',
+        'env.bool("CI", default=False) and DEBUG',
+        '"test" in sys.argv',
+        'len(sys.argv) > 1 and sys.argv[1] == "test"',
+    ],
+)
+def test_a_ci_databases_password_is_no_deployment_secret(make_project, test):
+    # the password of a throwaway database that only CI or a test run creates
+    settings = CLEAN + f"import os, sys\nif {test}:\n    DATABASES = {{\n" + CI_DATABASE
+    assert [f for f in run(make_project, settings) if f.code == "DJ050"] == []
+
+
+def test_the_other_branch_of_a_ci_test_is_production(make_project):
+    settings = (
+        CLEAN
+        + "import os\nif os.environ.get('CI'):\n    DEBUG = False\nelse:\n"
+        + '    EMAIL_HOST_PASSWORD = "prod-mail-pw"\n'
+        + "if not os.environ.get('CI'):\n"
+        + '    AWS_SECRET_ACCESS_KEY = "prod-aws-secret"\n'
+        + "if os.environ.get('CI') or DEBUG:\n"
+        + '    STRIPE_SECRET_KEY = "sk_either_branch"\n'
+    )
+    assert shape(f for f in run(make_project, settings) if f.code == "DJ050") == [
+        ("DJ050", "mysite/settings.py", 19),
+        ("DJ050", "mysite/settings.py", 21),
+        ("DJ050", "mysite/settings.py", 23),
+    ]
 
 
 def test_secret_in_gitignored_local_settings(make_project):

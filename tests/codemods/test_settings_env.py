@@ -20,7 +20,7 @@ INHERITED = Plan(env_source="inherited")
 
 ENV_BLOCK = """\
 env = environ.Env()
-# A local .env (never committed) is read when there is one; in production the
+# A local .env is read when there is one (keep it out of git); in production the
 # settings come from real environment variables.
 _parents = Path(__file__).resolve().parents
 _env_file = _parents[min({parents}, len(_parents) - 1)] / ".env"

@@ -14,7 +14,7 @@ from codemods.settings_env import Plan, ensure_env, transform
 
 ENV_BLOCK = (
     "env = environ.Env()\n"
-    "# A local .env (never committed) is read when there is one; in production the\n"
+    "# A local .env is read when there is one (keep it out of git); in production the\n"
     "# settings come from real environment variables.\n"
     "_parents = Path(__file__).resolve().parents\n"
     '_env_file = _parents[min(1, len(_parents) - 1)] / ".env"\n'
