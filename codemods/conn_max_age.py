@@ -29,7 +29,12 @@ from codemods.cst_tools import (
     parse_module,
     string_code,
 )
-from codemods.module_level import ModuleLevelCommand, preferred_quote
+from codemods.module_level import (
+    ModuleLevelCommand,
+    module_code,
+    preferred_quote,
+    quiet_statements,
+)
 
 CONN_MAX_AGE = "CONN_MAX_AGE"
 CONN_HEALTH_CHECKS = "CONN_HEALTH_CHECKS"
@@ -105,6 +110,18 @@ class PersistentConnections(ModuleLevelCommand):
         self._key_lines: dict[tuple[Any, ...], list[int]] = {}
         #: module-level names bound to a dj_database_url call (`db_from_env = ...config(...)`)
         self._url_calls: dict[str, cst.Call] = {}
+        self._quiet: frozenset[int] = frozenset()  # top-level statements that never name it
+
+    def transform_module_impl(self, tree: cst.Module) -> cst.Module:
+        # every hook is on a statement that names DATABASES: the others are left as they are
+        self._quiet = quiet_statements(tree, lambda text: "DATABASES" in text)
+        try:
+            return super().transform_module_impl(tree)
+        finally:
+            self._quiet = frozenset()
+
+    def skip_statement(self, statement: cst.BaseStatement) -> bool:
+        return id(statement) in self._quiet
 
     def visit_Module(self, node: cst.Module) -> bool:
         self._quote = preferred_quote(node, self.source)
@@ -359,5 +376,5 @@ def transform(source: str, *, conn_max_age: int = 60, health_checks: bool = True
     )
     command.source = source
     new_module = command.transform_module(module)
-    command.result.code = new_module.code
+    command.result.code = module_code(new_module, module)
     return command.result

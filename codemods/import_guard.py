@@ -28,7 +28,7 @@ from libcst.codemod.visitors import AddImportsVisitor
 
 from codemods.app_module import empty_value
 from codemods.cst_tools import parse_module
-from codemods.module_level import ModuleLevelCommand
+from codemods.module_level import ModuleLevelCommand, module_code
 
 
 @dataclass
@@ -120,5 +120,5 @@ def transform(source: str, lines: set[int]) -> Result:
         )
     command = GuardImportQueries(CodemodContext(), lines)
     new = command.transform_module(module)
-    command.result.code = new.code
+    command.result.code = module_code(new, module)
     return command.result

@@ -46,7 +46,7 @@ from codemods.cst_tools import (
     prepend_element,
     string_code,
 )
-from codemods.module_level import ModuleLevelCommand, preferred_quote
+from codemods.module_level import ModuleLevelCommand, module_code, preferred_quote
 
 INSTALLED_APPS = "INSTALLED_APPS"
 MIDDLEWARE_SETTINGS = ("MIDDLEWARE", "MIDDLEWARE_CLASSES")
@@ -249,6 +249,8 @@ class InstallApp(ModuleLevelCommand):
         self._edits: dict[cst.CSTNode, list[tuple[str, str]]] = {}
         #: top-level statement index -> (setting, value) to put first in a statement after it
         self._after: dict[int, list[tuple[str, str]]] = {}
+        #: the statements holding the literals of `_edits`
+        self._edited: list[cst.BaseSmallStatement] = []
 
     # -- planning ----------------------------------------------------------------------------------
     def visit_Module(self, node: cst.Module) -> bool:
@@ -261,6 +263,8 @@ class InstallApp(ModuleLevelCommand):
             defined = [name for name in MIDDLEWARE_SETTINGS if any(statements.touching({name}))]
             for name in defined or ["MIDDLEWARE"]:
                 self._plan_middleware(statements, name)
+        # the hooks change only the literals planned here (leave_Module adds the rest)
+        self.only_visit(node, self._edited)
         return True
 
     def _definition(
@@ -352,6 +356,7 @@ class InstallApp(ModuleLevelCommand):
             return
         # first, so that its ready() (the startup probes) runs before any other app's
         self._edits.setdefault(first.node, []).append(("prepend", self.app))
+        self._edited.append(first.statement)
         self.result.rewritten.append((INSTALLED_APPS, self.line_of(first.statement)))
         self.result.present.add(INSTALLED_APPS)
 
@@ -407,6 +412,7 @@ class InstallApp(ModuleLevelCommand):
         edits = self._edits.setdefault(first.node, [])
         if ("prepend", self.middleware) not in edits:
             edits.append(("prepend", self.middleware))
+        self._edited.append(first.statement)
         self.result.rewritten.append((name, self.line_of(first.statement)))
         self.result.present.add(name)
 
@@ -458,5 +464,5 @@ def transform(source: str, *, app: str | None, middleware: str | None = None) ->
     command = InstallApp(CodemodContext(), app=app, middleware=middleware)
     command.source = source
     new_module = command.transform_module(module)
-    command.result.code = new_module.code
+    command.result.code = module_code(new_module, module)
     return command.result

@@ -22,12 +22,13 @@ import io
 import re
 import sys
 import tokenize
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import ClassVar, NamedTuple
 
 import libcst as cst
 from libcst._nodes.internal import CodegenState
-from libcst.codemod import Codemod, VisitorBasedCodemodCommand
+from libcst.codemod import Codemod, CodemodContext, VisitorBasedCodemodCommand
 from libcst.codemod.visitors import AddImportsVisitor, ImportItem, RemoveImportsVisitor
 from libcst.matchers._decorators import (
     CONSTRUCTED_LEAVE_MATCHER_ATTR,
@@ -179,6 +180,20 @@ class ModuleLevelCommand(VisitorBasedCodemodCommand):
     # every hook is on a statement (or the Lambda depth count): no hook sees an expression
     _statement_hooks_only: ClassVar[bool] = False
     _skipped: frozenset[int] = frozenset()  # ids of the top-level statements not visited
+    _root: cst.Module | None = None  # the module being visited
+    # set by `only_visit`: ids of the only top-level statements to visit
+    _visit_tops: frozenset[int] | None = None
+
+    def __init__(self, context: CodemodContext) -> None:
+        # Codemod's part of VisitorBasedCodemodCommand.__init__ only: the other part,
+        # MatcherDecoratableTransformer's, looks at every attribute of the class for methods
+        # made by matcher decorators (milliseconds a codemod, several codemods a file), and
+        # nothing here uses what it finds: `__init_subclass__` refuses such methods, and
+        # `on_visit` / `on_leave` below replace the dispatch that would call them
+        Codemod.__init__(self, context)
+        self._matchers = {}
+        self._extra_visit_funcs = {}
+        self._extra_leave_funcs = {}
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
@@ -205,6 +220,13 @@ class ModuleLevelCommand(VisitorBasedCodemodCommand):
         name = self._visit_hooks.get(type(node).__name__)
         if name is not None and getattr(self, name)(node) is False:
             return False
+        if node is self._root:
+            # asked once visit_Module has run: what it planned may tell what needs no visit
+            self._skipped = frozenset(
+                id(s)
+                for s in node.body  # type: ignore[attr-defined]
+                if self.skip_statement(s)
+            )
         return not (self._statement_hooks_only and type(node) in _SMALL_STATEMENTS)
 
     def on_leave(self, original_node, updated_node):  # type: ignore[override]
@@ -217,18 +239,35 @@ class ModuleLevelCommand(VisitorBasedCodemodCommand):
 
     def skip_statement(self, statement: cst.BaseStatement) -> bool:
         """True: the visit leaves this top-level statement as it is (no hook sees it or
-        anything in it). For a codemod that can tell, from a cheap look, that nothing in the
-        statement concerns it."""
-        return False
+        anything in it, and the new module holds it as it was). For a codemod that can tell,
+        from a cheap look or from what its visit_Module planned, that nothing in the statement
+        concerns it. Asked after visit_Module."""
+        return self._visit_tops is not None and id(statement) not in self._visit_tops
+
+    def only_visit(self, module: cst.Module, smalls: Iterable[cst.CSTNode]) -> None:
+        """From visit_Module: of the module's top-level statements, visit only the compound
+        ones (`if`, `try`, ...) and the lines that hold one of `smalls` (small statements).
+        For a codemod whose hooks change only what its visit_Module planned, on those."""
+        wanted = {id(small) for small in smalls}
+        self._visit_tops = frozenset(
+            id(statement)
+            for statement in module.body
+            if not isinstance(statement, cst.SimpleStatementLine)
+            or any(id(small) in wanted for small in statement.body)
+        )
 
     def transform_module_impl(self, tree: cst.Module) -> cst.Module:
-        self._skipped = frozenset(id(s) for s in tree.body if self.skip_statement(s))
+        self._skipped = frozenset()
+        self._visit_tops = None
+        self._root = tree
         if piece_parse.pieces_of(tree) is not None:
             self._tops = frozenset(id(s) for s in tree.body)
         try:
             return super().transform_module_impl(tree)
         finally:
             self._skipped = frozenset()
+            self._visit_tops = None
+            self._root = None
             self._tops = frozenset()
             self._top = None
 
@@ -337,6 +376,67 @@ class ModuleLevelCommand(VisitorBasedCodemodCommand):
     def column_of(self, node: cst.CSTNode) -> int | None:
         position = self._position(node)
         return position[1] if position is not None else None
+
+
+def quiet_statements(module: cst.Module, mentions: Callable[[str], bool]) -> frozenset[int]:
+    """Ids of the top-level statements of a module parsed in pieces (`piece_parse`) whose
+    piece's text `mentions` says nothing about: their own code, part of that text between line
+    ends, says nothing either, so no code is generated to look. Empty for another module."""
+    pieces = piece_parse.pieces_of(module)
+    if pieces is None:
+        return frozenset()
+    return frozenset(
+        id(statement)
+        for text, statements in pieces
+        if not mentions(text)
+        for statement in statements
+    )
+
+
+def module_code(module: cst.Module, parsed: cst.Module) -> str:
+    """`module.code`, for a module a codemod made from `parsed`, the module it parsed: a run of
+    statements `module` keeps from a piece of `parsed` (`piece_parse`), the very statements,
+    all of the piece's, is written as the piece's text, not generated again. (A statement's
+    code does not depend on what comes before it; a piece other than the first and the last
+    is exactly its statements' code.) So a codemod that leaves most statements unvisited
+    (`skip_statement`) pays for the code of those it changed."""
+    pieces = piece_parse.pieces_of(parsed)
+    if (
+        pieces is None
+        or len(pieces) < 3
+        or not module.has_trailing_newline
+        or module.default_indent != parsed.default_indent
+        or module.default_newline != parsed.default_newline
+    ):
+        return module.code
+    starts: dict[int, tuple[str, list[cst.BaseStatement]]] = {
+        id(statements[0]): (text, statements) for text, statements in pieces[1:-1] if statements
+    }
+    state = CodegenState(
+        default_indent=module.default_indent, default_newline=module.default_newline
+    )
+    for part in module.header:
+        part._codegen(state)
+    body = module.body
+    index = 0
+    while index < len(body):
+        found = starts.get(id(body[index]))
+        if found is not None:
+            text, statements = found
+            end = index + len(statements)
+            if end <= len(body) and all(
+                a is b for a, b in zip(body[index:end], statements, strict=True)
+            ):
+                state.add_token(text)
+                index = end
+                continue
+        body[index]._codegen(state)
+        index += 1
+    for part in module.footer:
+        part._codegen(state)
+    if not state.tokens:
+        state.add_token(state.default_newline)  # Module._codegen_impl's empty module
+    return "".join(state.tokens)
 
 
 class StartPositions(CodegenState):

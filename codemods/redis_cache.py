@@ -34,7 +34,7 @@ from codemods.cst_tools import (
     separator,
     string_code,
 )
-from codemods.module_level import ModuleLevelCommand, preferred_quote
+from codemods.module_level import ModuleLevelCommand, module_code, preferred_quote
 from codemods.secret_values import strip_credentials
 
 DJANGO_REDIS = "django_redis.cache.RedisCache"
@@ -536,5 +536,5 @@ def transform(
     )
     command.source = source
     new_module = command.transform_module(module)
-    command.result.code = new_module.code
+    command.result.code = module_code(new_module, module)
     return command.result

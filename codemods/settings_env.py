@@ -23,10 +23,14 @@ import libcst.matchers as m
 from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 
-from codemods import piece_parse
 from codemods.cst_tools import literal, parse_module
 from codemods.env_calls import ENV_METHODS, EnvVariable
-from codemods.module_level import normalised_imports, quote_counts
+from codemods.module_level import (
+    module_code,
+    normalised_imports,
+    quiet_statements,
+    quote_counts,
+)
 from codemods.setting_values import SettingValues
 
 
@@ -155,15 +159,7 @@ class SettingsToEnv(SettingValues):
         generated to look."""
         if self.plan.only is None:
             return frozenset()
-        pieces = piece_parse.pieces_of(tree)
-        if pieces is None:
-            return frozenset()
-        return frozenset(
-            id(statement)
-            for text, statements in pieces
-            if not self._names_one(text)
-            for statement in statements
-        )
+        return quiet_statements(tree, self._names_one)
 
     # -- settings assignments ---------------------------------------------------------------------
     def leave_SimpleStatementLine(self, original, updated):
@@ -413,7 +409,7 @@ def _ensure_env(source: str, plan: Plan, tree: Callable[[], ast.Module | None] |
     )
     command.source = source
     command.uses_env = True
-    return command.transform_module(module).code
+    return module_code(command.transform_module(module), module)
 
 
 def _nothing_to_ensure(
@@ -511,6 +507,7 @@ def transform(source: str, plan: Plan) -> Result:
     """Rewrite one settings module. Raises libcst.ParserSyntaxError on unparsable input."""
     command = SettingsToEnv(CodemodContext(), plan)
     command.source = source
-    new_module = command.transform_module(parse_module(source))
-    command.result.code = new_module.code
+    module = parse_module(source)
+    new_module = command.transform_module(module)
+    command.result.code = module_code(new_module, module)
     return command.result

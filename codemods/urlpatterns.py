@@ -67,7 +67,7 @@ from codemods.cst_tools import (
     string_code,
     with_bracket_whitespace,
 )
-from codemods.module_level import preferred_quote
+from codemods.module_level import module_code, preferred_quote
 
 URLPATTERNS = "urlpatterns"
 HEALTH = "health"
@@ -861,5 +861,5 @@ def transform(
     )
     command.source = source
     new_module = command.transform_module(module)
-    command.result.code = new_module.code
+    command.result.code = module_code(new_module, module)
     return command.result
