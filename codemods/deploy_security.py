@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import libcst as cst
-from libcst.codemod import CodemodContext
 
+from codemods.command import Context
 from codemods.cst_tools import (
     append_element,
     assigned_name,
@@ -256,7 +256,7 @@ class DeploySecurity(ModuleLevelCommand):
 
     def __init__(
         self,
-        context: CodemodContext,
+        context: Context,
         *,
         debug_defined: bool,
         health_paths: tuple[str, ...],
@@ -615,7 +615,7 @@ def transform(
             source, left=[("<module>", error.raw_line, f"not valid Python: {error.message}")]
         )
     command = DeploySecurity(
-        CodemodContext(),
+        Context(),
         debug_defined=debug_defined,
         health_paths=health_paths,
         settings_block=settings_block,

@@ -28,23 +28,17 @@ from typing import ClassVar, NamedTuple
 
 import libcst as cst
 from libcst._nodes.internal import CodegenState
-from libcst.codemod import Codemod, CodemodContext, VisitorBasedCodemodCommand
-from libcst.codemod.visitors import AddImportsVisitor, ImportItem, RemoveImportsVisitor
-from libcst.matchers._decorators import (
-    CONSTRUCTED_LEAVE_MATCHER_ATTR,
-    CONSTRUCTED_VISIT_MATCHER_ATTR,
-    VISIT_NEGATIVE_MATCHER_ATTR,
-    VISIT_POSITIVE_MATCHER_ATTR,
-)
 from libcst.metadata import MetadataWrapper
 
 from codemods import piece_parse
+from codemods.command import ADD_KEY, REMOVE_KEY, Command, ImportRequest, make_requested_imports
 
-_MATCHER_ATTRS = (
-    VISIT_POSITIVE_MATCHER_ATTR,
-    VISIT_NEGATIVE_MATCHER_ATTR,
-    CONSTRUCTED_VISIT_MATCHER_ATTR,
-    CONSTRUCTED_LEAVE_MATCHER_ATTR,
+#: what LibCST's matcher decorators (`@m.visit`, `@m.call_if_inside`, ...) mark a method with
+_MATCHER_MARKS = (
+    "VISIT_POSITIVE_MATCHER_ATTR",
+    "VISIT_NEGATIVE_MATCHER_ATTR",
+    "CONSTRUCTED_VISIT_MATCHER_ATTR",
+    "CONSTRUCTED_LEAVE_MATCHER_ATTR",
 )
 _ATTRIBUTE_HOOK = re.compile(r"(visit|leave)_[A-Z]\w*?_[a-z]\w*")
 _NEWLINE = re.compile(r"\r\n?|\n")  # as LibCST counts lines
@@ -159,7 +153,7 @@ def preferred_quote(module: cst.Module, source: str | None = None) -> str:
     return quote_counts(module, source).preferred
 
 
-class ModuleLevelCommand(VisitorBasedCodemodCommand):
+class ModuleLevelCommand(Command):
     """`self.depth` is 0 exactly while visiting code that runs when the module is imported."""
 
     # positions are resolved on demand (`line_of`), not before every pass
@@ -184,22 +178,14 @@ class ModuleLevelCommand(VisitorBasedCodemodCommand):
     # set by `only_visit`: ids of the only top-level statements to visit
     _visit_tops: frozenset[int] | None = None
 
-    def __init__(self, context: CodemodContext) -> None:
-        # Codemod's part of VisitorBasedCodemodCommand.__init__ only: the other part,
-        # MatcherDecoratableTransformer's, looks at every attribute of the class for methods
-        # made by matcher decorators (milliseconds a codemod, several codemods a file), and
-        # nothing here uses what it finds: `__init_subclass__` refuses such methods, and
-        # `on_visit` / `on_leave` below replace the dispatch that would call them
-        Codemod.__init__(self, context)
-        self._matchers = {}
-        self._extra_visit_funcs = {}
-        self._extra_leave_funcs = {}
-
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
+        # a method made by a matcher decorator comes from a module that loaded them
+        decorators = sys.modules.get("libcst.matchers._decorators")
+        marks = [getattr(decorators, mark) for mark in _MATCHER_MARKS] if decorators else []
         for name in dir(cls):
             if name.startswith(("visit_", "leave_")) and any(
-                hasattr(getattr(cls, name), attr) for attr in _MATCHER_ATTRS
+                hasattr(getattr(cls, name), mark) for mark in marks
             ):
                 raise TypeError(
                     f"{cls.__name__}.{name}: matcher decorators are not run by "
@@ -280,51 +266,38 @@ class ModuleLevelCommand(VisitorBasedCodemodCommand):
             cst.CSTTransformer.on_leave_attribute(self, original_node, attribute)
 
     def transform_module(self, tree: cst.Module) -> cst.Module:
-        # CodemodCommand.transform_module, with the import passes run only when needed, and
+        # Command.transform_module, with the import passes run only when needed, and
         # metadata computed on the tree as given: the callers parse it for this one pass, so
         # the deep copy LibCST makes first (to protect a tree shared elsewhere) is pure cost
         self._positions = None
-        if self.should_allow_multiple_passes():
-            tree = Codemod.transform_module(self, tree)
-        else:
-            wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
-            previous = self.context.wrapper
-            with self.resolve(wrapper):
-                self.context = dataclasses.replace(self.context, wrapper=wrapper)
-                try:
-                    tree = self.transform_module_impl(wrapper.module)
-                finally:
-                    self.context = dataclasses.replace(self.context, wrapper=previous)
+        wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
+        previous = self.context.wrapper
+        with self.resolve(wrapper):
+            self.context = dataclasses.replace(self.context, wrapper=wrapper)
+            try:
+                tree = self.transform_module_impl(wrapper.module)
+            finally:
+                self.context = dataclasses.replace(self.context, wrapper=previous)
         scratch = self.context.scratch
-        removals = scratch.get(RemoveImportsVisitor.CONTEXT_KEY)
-        additions = scratch.get(AddImportsVisitor.CONTEXT_KEY)
+        removals = scratch.get(REMOVE_KEY)
+        additions = scratch.get(ADD_KEY)
         if removals or additions:
             imports, rest = _split_imports(tree)
             present = set(imports)
             if removals:
                 # only an import the module has at the top, and whose name nothing else uses
-                scratch[RemoveImportsVisitor.CONTEXT_KEY] = [
+                scratch[REMOVE_KEY] = [
                     r
                     for r in removals
-                    if _import_line(ImportItem(r[0], r[1], r[2])) in present
+                    if _import_line(ImportRequest(r[0], r[1], r[2])) in present
                     and not _used(_bound_name(*r), rest)
                 ]
                 # an import statement all of whose names go is removed here: the text showed
                 # them unused, which is what LibCST's scope analysis would conclude
-                tree, scratch[RemoveImportsVisitor.CONTEXT_KEY] = _drop_imports(
-                    tree, scratch[RemoveImportsVisitor.CONTEXT_KEY]
-                )
+                tree, scratch[REMOVE_KEY] = _drop_imports(tree, scratch[REMOVE_KEY])
             if additions:
-                scratch[AddImportsVisitor.CONTEXT_KEY] = [
-                    a for a in additions if _import_line(a) not in present
-                ]
-        for key, transform in (
-            (AddImportsVisitor.CONTEXT_KEY, AddImportsVisitor),
-            (RemoveImportsVisitor.CONTEXT_KEY, RemoveImportsVisitor),
-        ):
-            if scratch.get(key):
-                tree = self._instantiate_and_run(transform, tree)
-        return tree
+                scratch[ADD_KEY] = [a for a in additions if _import_line(a) not in present]
+        return make_requested_imports(self.context, tree)
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         self.depth += 1
@@ -685,7 +658,7 @@ def _drop_imports(
 ) -> tuple[cst.Module, list[tuple[str, str | None, str | None]]]:
     """Remove the top-level import statements whose every name is in `removals`; the removals
     left (a name that shares its statement with one that stays) are LibCST's to do."""
-    wanted = {_import_line(ImportItem(*r)): r for r in removals}
+    wanted = {_import_line(ImportRequest(*r)): r for r in removals}
     if not wanted:
         return tree, removals
     body = []
@@ -727,7 +700,7 @@ def normalised_imports(stmt: cst.Import | cst.ImportFrom) -> list[str]:
     return out
 
 
-def _import_line(item: ImportItem) -> str:
+def _import_line(item: ImportRequest) -> str:
     dots = "." * item.relative
     if item.obj_name is None:
         line = f"import {dots}{item.module_name}"
