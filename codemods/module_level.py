@@ -373,6 +373,13 @@ def module_code(module: cst.Module, parsed: cst.Module) -> str:
     code does not depend on what comes before it; a piece other than the first and the last
     is exactly its statements' code.) So a codemod that leaves most statements unvisited
     (`skip_statement`) pays for the code of those it changed."""
+    try:
+        return _module_code(module, parsed)
+    finally:
+        _CODES.clear()  # the statements it holds live no longer than their pass
+
+
+def _module_code(module: cst.Module, parsed: cst.Module) -> str:
     pieces = piece_parse.pieces_of(parsed)
     if (
         pieces is None
@@ -403,7 +410,11 @@ def module_code(module: cst.Module, parsed: cst.Module) -> str:
                 state.add_token(text)
                 index = end
                 continue
-        body[index]._codegen(state)
+        known = _CODES.get(id(body[index]))
+        if known is not None and known[0] is body[index]:
+            state.add_token(known[1])
+        else:
+            body[index]._codegen(state)
         index += 1
     for part in module.footer:
         part._codegen(state)
@@ -642,6 +653,7 @@ def _split_imports(tree: cst.Module) -> tuple[list[str], str]:
     everything else."""
     imports: list[str] = []
     rest: list[str] = []
+    _CODES.clear()
     for stmt in tree.body:
         if isinstance(stmt, cst.SimpleStatementLine) and all(
             isinstance(s, (cst.Import, cst.ImportFrom)) for s in stmt.body
@@ -649,8 +661,15 @@ def _split_imports(tree: cst.Module) -> tuple[list[str], str]:
             for s in stmt.body:
                 imports.extend(normalised_imports(s))
         else:
-            rest.append(tree.code_for_node(stmt))
+            code = tree.code_for_node(stmt)
+            _CODES[id(stmt)] = (stmt, code)
+            rest.append(code)
     return imports, "".join(rest)
+
+
+#: the code of the statements of the last module `_split_imports` generated, by id (with the
+#: statement, so the id stays its own): `module_code` takes it instead of generating it again
+_CODES: dict[int, tuple[cst.BaseStatement, str]] = {}
 
 
 def _drop_imports(
