@@ -182,7 +182,8 @@ class ModuleLevelCommand(Command):
         super().__init_subclass__(**kwargs)
         # a method made by a matcher decorator comes from a module that loaded them
         decorators = sys.modules.get("libcst.matchers._decorators")
-        marks = [getattr(decorators, mark) for mark in _MATCHER_MARKS] if decorators else []
+        marks = [getattr(decorators, mark, None) for mark in _MATCHER_MARKS if decorators]
+        marks = [mark for mark in marks if mark is not None]
         for name in dir(cls):
             if name.startswith(("visit_", "leave_")) and any(
                 hasattr(getattr(cls, name), mark) for mark in marks

@@ -11,7 +11,7 @@ import sys
 import libcst as cst
 import pytest
 from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
-from libcst.codemod.visitors import AddImportsVisitor, ImportItem
+from libcst.codemod.visitors import AddImportsVisitor, ImportItem, RemoveImportsVisitor
 
 from codemods.command import Command, Context, ImportRequest, add_imports, drop_import, need_import
 
@@ -93,8 +93,6 @@ class _Uses(Command):
 class _LibcstUses(VisitorBasedCodemodCommand):
     def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
         AddImportsVisitor.add_needed_import(self.context, "django.urls", "include")
-        from libcst.codemod.visitors import RemoveImportsVisitor
-
         RemoveImportsVisitor.remove_unused_import(self.context, "os")
         return updated
 

@@ -8,6 +8,7 @@ import ast
 from textwrap import dedent
 
 import libcst as cst
+import libcst.matchers as m
 import pytest
 from libcst.codemod import CodemodContext
 from libcst.metadata import MetadataWrapper, PositionProvider
@@ -318,3 +319,13 @@ def test_redis_cache_on_5000_statements():
     result = redis_cache.transform(source)
     assert '"IGNORE_EXCEPTIONS": True' in result.code
     assert_settles(result.code, redis_cache.transform(result.code).code)
+
+
+def test_a_hook_made_by_a_matcher_decorator_is_refused():
+    # ModuleLevelCommand dispatches its hooks itself: a decorator's matcher would never run
+    with pytest.raises(TypeError, match="matcher decorators"):
+
+        class _Decorated(ModuleLevelCommand):
+            @m.visit(m.Name("DEBUG"))
+            def visit_debug_name(self, node: cst.Name) -> None:
+                pass
