@@ -12,9 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import libcst as cst
-import libcst.matchers as m
-from libcst.codemod import CodemodContext
 
+from codemods.command import Context
 from codemods.cst_tools import (
     AnyAssign,
     append_element,
@@ -23,13 +22,20 @@ from codemods.cst_tools import (
     deeper,
     describe,
     explode_dict,
+    is_attribute,
     is_multiline,
+    is_name,
     literal,
     module_statements,
     parse_module,
     string_code,
 )
-from codemods.module_level import ModuleLevelCommand, preferred_quote
+from codemods.module_level import (
+    ModuleLevelCommand,
+    module_code,
+    preferred_quote,
+    quiet_statements,
+)
 
 CONN_MAX_AGE = "CONN_MAX_AGE"
 CONN_HEALTH_CHECKS = "CONN_HEALTH_CHECKS"
@@ -57,16 +63,15 @@ def _databases_subscript(target: cst.BaseExpression) -> tuple[Any, ...] | None:
             return None
         keys.insert(0, value)
         node = node.value
-    if not m.matches(node, m.Name("DATABASES")) or not 1 <= len(keys) <= 2:
+    if not is_name(node, "DATABASES") or not 1 <= len(keys) <= 2:
         return None
     return tuple(keys)
 
 
 def _is_url_call(node: cst.BaseExpression) -> bool:
     """`dj_database_url.config(...)` / `.parse(...)` (imported as a module)."""
-    return isinstance(node, cst.Call) and m.matches(
-        node.func,
-        m.Attribute(value=m.Name("dj_database_url"), attr=m.Name("config") | m.Name("parse")),
+    return isinstance(node, cst.Call) and is_attribute(
+        node.func, ("config", "parse"), of="dj_database_url"
     )
 
 
@@ -91,7 +96,7 @@ def _is_zero(node: cst.BaseExpression) -> bool:
 class PersistentConnections(ModuleLevelCommand):
     DESCRIPTION = "Keep database connections open between requests and check them before reuse."
 
-    def __init__(self, context: CodemodContext, *, conn_max_age: int, health_checks: bool) -> None:
+    def __init__(self, context: Context, *, conn_max_age: int, health_checks: bool) -> None:
         super().__init__(context)
         self.conn_max_age = conn_max_age
         self.health_checks = health_checks
@@ -105,6 +110,18 @@ class PersistentConnections(ModuleLevelCommand):
         self._key_lines: dict[tuple[Any, ...], list[int]] = {}
         #: module-level names bound to a dj_database_url call (`db_from_env = ...config(...)`)
         self._url_calls: dict[str, cst.Call] = {}
+        self._quiet: frozenset[int] = frozenset()  # top-level statements that never name it
+
+    def transform_module_impl(self, tree: cst.Module) -> cst.Module:
+        # every hook is on a statement that names DATABASES: the others are left as they are
+        self._quiet = quiet_statements(tree, lambda text: "DATABASES" in text)
+        try:
+            return super().transform_module_impl(tree)
+        finally:
+            self._quiet = frozenset()
+
+    def skip_statement(self, statement: cst.BaseStatement) -> bool:
+        return id(statement) in self._quiet
 
     def visit_Module(self, node: cst.Module) -> bool:
         self._quote = preferred_quote(node, self.source)
@@ -132,7 +149,7 @@ class PersistentConnections(ModuleLevelCommand):
         if not (isinstance(small, cst.Expr) and isinstance(small.value, cst.Call)):
             return None
         call = small.value
-        if not m.matches(call.func, m.Attribute(attr=m.Name("update"))) or len(call.args) != 1:
+        if not is_attribute(call.func, "update") or len(call.args) != 1:
             return None
         keys = _databases_subscript(call.func.value)  # type: ignore[union-attr]
         if keys is None or len(keys) != 1:
@@ -239,7 +256,7 @@ class PersistentConnections(ModuleLevelCommand):
         if self.depth or len(updated.targets) != 1:
             return updated
         target = updated.targets[0].target
-        if m.matches(target, m.Name("DATABASES")):
+        if is_name(target, "DATABASES"):
             return self._databases(original, updated)
         keys = _databases_subscript(target)
         if keys is None:
@@ -274,7 +291,7 @@ class PersistentConnections(ModuleLevelCommand):
     def leave_AnnAssign(self, original: cst.AnnAssign, updated: cst.AnnAssign) -> cst.AnnAssign:
         if self.depth or updated.value is None:
             return updated
-        if m.matches(updated.target, m.Name("DATABASES")):
+        if is_name(updated.target, "DATABASES"):
             return self._databases(original, updated)
         return updated
 
@@ -355,9 +372,9 @@ def transform(source: str, *, conn_max_age: int = 60, health_checks: bool = True
             source, left=[("<module>", error.raw_line, f"not valid Python: {error.message}")]
         )
     command = PersistentConnections(
-        CodemodContext(), conn_max_age=conn_max_age, health_checks=health_checks
+        Context(), conn_max_age=conn_max_age, health_checks=health_checks
     )
     command.source = source
     new_module = command.transform_module(module)
-    command.result.code = new_module.code
+    command.result.code = module_code(new_module, module)
     return command.result

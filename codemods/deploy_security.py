@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import libcst as cst
-from libcst.codemod import CodemodContext
 
+from codemods.command import Context
 from codemods.cst_tools import (
     append_element,
     assigned_name,
@@ -35,7 +35,12 @@ from codemods.cst_tools import (
     prepend_element,
     string_code,
 )
-from codemods.module_level import ModuleLevelCommand, preferred_quote, string_tokens
+from codemods.module_level import (
+    ModuleLevelCommand,
+    module_code,
+    preferred_quote,
+    string_tokens,
+)
 
 SECURITY_MIDDLEWARE = "django.middleware.security.SecurityMiddleware"
 XFRAME_MIDDLEWARE = "django.middleware.clickjacking.XFrameOptionsMiddleware"
@@ -251,7 +256,7 @@ class DeploySecurity(ModuleLevelCommand):
 
     def __init__(
         self,
-        context: CodemodContext,
+        context: Context,
         *,
         debug_defined: bool,
         health_paths: tuple[str, ...],
@@ -303,8 +308,12 @@ class DeploySecurity(ModuleLevelCommand):
                 top.setdefault(name, []).append((index, small))
         if "MIDDLEWARE" not in names and "MIDDLEWARE_CLASSES" in names:
             self._middleware_name = "MIDDLEWARE_CLASSES"
+        middleware = [small for _, small in top.get(self._middleware_name, [])]
+        middleware += nested.get(self._middleware_name, [])
         if not self.settings_block:
-            return True  # only MIDDLEWARE: the production module overrides the rest
+            # only MIDDLEWARE: the production module overrides the rest
+            self.only_visit(node, middleware)
+            return True
         checks = {name: (test, None) for name, test in BLOCK_SETTINGS.items()}
         checks.update(DEFAULT_SAFE_SETTINGS)
         if self.old_headers:
@@ -316,6 +325,9 @@ class DeploySecurity(ModuleLevelCommand):
             self._plan(
                 name, test, safe_default, top.get(name, []), nested.get(name, []), debug_index
             )
+        # the hooks rewrite the assignments planned here and MIDDLEWARE's (leave_Module moves
+        # and appends the rest)
+        self.only_visit(node, [*self._replace, *middleware])
         return True
 
     def _insecure(
@@ -603,7 +615,7 @@ def transform(
             source, left=[("<module>", error.raw_line, f"not valid Python: {error.message}")]
         )
     command = DeploySecurity(
-        CodemodContext(),
+        Context(),
         debug_defined=debug_defined,
         health_paths=health_paths,
         settings_block=settings_block,
@@ -613,5 +625,5 @@ def transform(
     )
     command.source = source
     new_module = command.transform_module(module)
-    command.result.code = new_module.code
+    command.result.code = module_code(new_module, module)
     return command.result

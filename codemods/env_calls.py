@@ -9,9 +9,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import libcst as cst
-import libcst.matchers as m
 
-from codemods.cst_tools import literal
+from codemods.cst_tools import (
+    is_attribute,
+    is_name,
+    literal,
+)
 
 TRUTHY = {"true", "on", "ok", "y", "yes", "1"}
 #: the methods of django-environ's Env (and the environs names djfix renames to them)
@@ -113,9 +116,9 @@ def env_parts(call: cst.Call) -> tuple[str | None, str | None, cst.BaseExpressio
     """(method, var, default node) of a call `env(...)` / `env.method(...)` made by djfix or the
     author; None for anything else."""
     func = call.func
-    if m.matches(func, m.Name("env")):
+    if is_name(func, "env"):
         method = None
-    elif m.matches(func, m.Attribute(value=m.Name("env"), attr=m.Name())):
+    elif is_attribute(func, of="env"):
         method = func.attr.value  # type: ignore[union-attr]
     else:
         return None

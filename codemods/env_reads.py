@@ -13,10 +13,12 @@ import re
 from typing import Any, ClassVar
 
 import libcst as cst
-import libcst.matchers as m
-from libcst.codemod import CodemodContext
 
-from codemods.cst_tools import literal
+from codemods.command import Context
+from codemods.cst_tools import (
+    is_attribute,
+    literal,
+)
 from codemods.env_calls import (
     SECRET_KEY_COMMENT,
     TRUTHY,
@@ -38,7 +40,7 @@ STRTOBOOL_FALSE = frozenset({"n", "no", "f", "false", "off", "0"})
 class EnvReads(ModuleLevelCommand):
     """Rewrites the environment reads of module-level code into `env` calls."""
 
-    def __init__(self, context: CodemodContext, plan, result) -> None:
+    def __init__(self, context: Context, plan, result) -> None:
         """plan: the `settings_env.Plan` of the module; result: the `settings_env.Result` the
         layers fill."""
         super().__init__(context)
@@ -204,7 +206,7 @@ class EnvReads(ModuleLevelCommand):
                     return inner  # int(env.int(...)): the read already casts
                 if parts and parts[0] in (None, "str") and parts[1]:
                     return self._recast(parts[1], parts[2], name) or updated
-        if m.matches(updated.func, m.Attribute(attr=m.Name("split"))) and isinstance(
+        if is_attribute(updated.func, "split") and isinstance(
             updated.func.value,
             cst.Call,  # type: ignore[union-attr]
         ):
@@ -266,7 +268,7 @@ class EnvReads(ModuleLevelCommand):
         if self._outside_only():
             return updated
         left = updated.left
-        if m.matches(left, m.Call(func=m.Attribute(attr=m.Name("lower")))):
+        if isinstance(left, cst.Call) and is_attribute(left.func, "lower"):
             left = left.func.value  # type: ignore[union-attr]
         if not isinstance(left, cst.Call):
             return updated
@@ -474,7 +476,7 @@ class EnvReads(ModuleLevelCommand):
     }
 
     def _from_environs(self, call: cst.Call) -> cst.Call | None:
-        if not m.matches(call.func, m.Attribute(value=m.Name("env"), attr=m.Name())):
+        if not is_attribute(call.func, of="env"):
             return None
         attr = call.func.attr.value  # type: ignore[union-attr]
         new_attr = self._ENVIRONS_RENAMES.get(attr, attr)

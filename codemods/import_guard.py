@@ -22,13 +22,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import libcst as cst
-import libcst.matchers as m
-from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import AddImportsVisitor
 
 from codemods.app_module import empty_value
-from codemods.cst_tools import parse_module
-from codemods.module_level import ModuleLevelCommand
+from codemods.command import Context, need_import
+from codemods.cst_tools import (
+    find_all,
+    is_docstring_line,
+    is_single_assign,
+    parse_module,
+)
+from codemods.module_level import ModuleLevelCommand, module_code
 
 
 @dataclass
@@ -41,16 +44,14 @@ class Result:
 class GuardImportQueries(ModuleLevelCommand):
     DESCRIPTION = "Let a module that evaluates a query at import start before migrate."
 
-    def __init__(self, context: CodemodContext, lines: set[int]) -> None:
+    def __init__(self, context: Context, lines: set[int]) -> None:
         super().__init__(context)
         self.lines = lines
         self.result = Result("")
         self._has_logger = False
 
     def visit_Module(self, node: cst.Module) -> bool:
-        self._has_logger = bool(
-            m.findall(node, m.Assign(targets=[m.AssignTarget(m.Name("logger"))]))
-        )
+        self._has_logger = bool(find_all(node, lambda n: is_single_assign(n, "logger")))
         return True
 
     def leave_SimpleStatementLine(
@@ -59,9 +60,7 @@ class GuardImportQueries(ModuleLevelCommand):
         line = self.line_of(original)
         if self.depth or line not in self.lines:
             return updated
-        if len(updated.body) != 1 or not m.matches(
-            updated.body[0], m.Assign(targets=[m.AssignTarget(m.Name())])
-        ):
+        if len(updated.body) != 1 or not is_single_assign(updated.body[0]):
             self.result.left.append(("<statement>", line, "not a plain `NAME = ...` assignment"))
             return updated
         assign = updated.body[0]
@@ -84,14 +83,14 @@ class GuardImportQueries(ModuleLevelCommand):
         assert isinstance(handler, cst.Try)
         body = handler.body.with_changes(body=[updated.with_changes(leading_lines=[])])
         self.result.rewritten.append((name, line))
-        AddImportsVisitor.add_needed_import(self.context, "django.db.utils", "OperationalError")
-        AddImportsVisitor.add_needed_import(self.context, "django.db.utils", "ProgrammingError")
+        need_import(self.context, "django.db.utils", "OperationalError")
+        need_import(self.context, "django.db.utils", "ProgrammingError")
         return handler.with_changes(body=body, leading_lines=updated.leading_lines)
 
     def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
         if not self.result.rewritten or self._has_logger:
             return updated
-        AddImportsVisitor.add_needed_import(self.context, "logging")
+        need_import(self.context, "logging")
         # the logger goes after the imports, before the first guarded statement
         body = list(updated.body)
         index = 0
@@ -100,7 +99,7 @@ class GuardImportQueries(ModuleLevelCommand):
                 isinstance(s, (cst.Import, cst.ImportFrom)) for s in stmt.body
             ):
                 index = i + 1
-            elif i == 0 and m.matches(stmt, m.SimpleStatementLine([m.Expr(m.SimpleString())])):
+            elif i == 0 and is_docstring_line(stmt):
                 index = 1
             else:
                 break
@@ -118,7 +117,7 @@ def transform(source: str, lines: set[int]) -> Result:
         return Result(
             source, left=[("<module>", error.raw_line, f"not valid Python: {error.message}")]
         )
-    command = GuardImportQueries(CodemodContext(), lines)
+    command = GuardImportQueries(Context(), lines)
     new = command.transform_module(module)
-    command.result.code = new.code
+    command.result.code = module_code(new, module)
     return command.result

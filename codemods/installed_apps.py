@@ -33,20 +33,22 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import libcst as cst
-import libcst.matchers as m
-from libcst.codemod import CodemodContext
 
+from codemods.command import Context
 from codemods.cst_tools import (
     append_element,
     assigned_name,
     fill_empty,
+    find_all,
+    is_attribute,
+    is_name,
     literal,
     module_statements,
     parse_module,
     prepend_element,
     string_code,
 )
-from codemods.module_level import ModuleLevelCommand, preferred_quote
+from codemods.module_level import ModuleLevelCommand, module_code, preferred_quote
 
 INSTALLED_APPS = "INSTALLED_APPS"
 MIDDLEWARE_SETTINGS = ("MIDDLEWARE", "MIDDLEWARE_CLASSES")
@@ -134,12 +136,10 @@ class _Statements:
 def _reads(small: cst.BaseSmallStatement, name: str) -> bool:
     """Whether an assignment's value reads `name` (`X = X + [...]` extends X, not replaces it)."""
     value = getattr(small, "value", None)
-    return value is not None and bool(m.findall(value, m.Name(name)))
+    return value is not None and bool(find_all(value, lambda n: is_name(n, name)))
 
 
-_LIST_METHOD = m.Call(
-    func=m.Attribute(value=m.Name(), attr=m.Name("append") | m.Name("extend") | m.Name("insert"))
-)
+_LIST_METHODS = ("append", "extend", "insert")
 
 
 def _touched_name(small: cst.BaseSmallStatement) -> str | None:
@@ -149,7 +149,12 @@ def _touched_name(small: cst.BaseSmallStatement) -> str | None:
         return name
     if isinstance(small, cst.AugAssign) and isinstance(small.target, cst.Name):
         return small.target.value
-    if isinstance(small, cst.Expr) and m.matches(small.value, _LIST_METHOD):
+    value = small.value if isinstance(small, cst.Expr) else None
+    if (
+        isinstance(value, cst.Call)
+        and is_attribute(value.func, _LIST_METHODS)
+        and is_name(value.func.value)  # type: ignore[attr-defined]
+    ):
         return small.value.func.value.value  # type: ignore[attr-defined]
     return None
 
@@ -166,9 +171,9 @@ def _unpacks(small: cst.BaseSmallStatement, name: str) -> bool:
                 value = element.value
                 if isinstance(value, cst.StarredElement):
                     value = value.value
-                if m.matches(value, m.Name(name)):
+                if is_name(value, name):
                     return True
-        elif len(small.targets) > 1 and m.matches(node, m.Name(name)):
+        elif len(small.targets) > 1 and is_name(node, name):
             return True
     return False
 
@@ -238,7 +243,7 @@ def _first_string(node: cst.List | cst.Tuple) -> str | None:
 class InstallApp(ModuleLevelCommand):
     DESCRIPTION = "Add an app to INSTALLED_APPS and its middleware first in MIDDLEWARE."
 
-    def __init__(self, context: CodemodContext, *, app: str | None, middleware: str | None):
+    def __init__(self, context: Context, *, app: str | None, middleware: str | None):
         super().__init__(context)
         self.app = app
         self.middleware = middleware
@@ -249,6 +254,8 @@ class InstallApp(ModuleLevelCommand):
         self._edits: dict[cst.CSTNode, list[tuple[str, str]]] = {}
         #: top-level statement index -> (setting, value) to put first in a statement after it
         self._after: dict[int, list[tuple[str, str]]] = {}
+        #: the statements holding the literals of `_edits`
+        self._edited: list[cst.BaseSmallStatement] = []
 
     # -- planning ----------------------------------------------------------------------------------
     def visit_Module(self, node: cst.Module) -> bool:
@@ -261,6 +268,8 @@ class InstallApp(ModuleLevelCommand):
             defined = [name for name in MIDDLEWARE_SETTINGS if any(statements.touching({name}))]
             for name in defined or ["MIDDLEWARE"]:
                 self._plan_middleware(statements, name)
+        # the hooks change only the literals planned here (leave_Module adds the rest)
+        self.only_visit(node, self._edited)
         return True
 
     def _definition(
@@ -334,7 +343,7 @@ class InstallApp(ModuleLevelCommand):
             return
         first = leaves[0]
         if first.opaque:
-            if m.matches(first.node, m.Name(INSTALLED_APPS)):
+            if is_name(first.node, INSTALLED_APPS):
                 self.result.inherited.add(INSTALLED_APPS)
                 self.result.left.append(
                     (
@@ -352,6 +361,7 @@ class InstallApp(ModuleLevelCommand):
             return
         # first, so that its ready() (the startup probes) runs before any other app's
         self._edits.setdefault(first.node, []).append(("prepend", self.app))
+        self._edited.append(first.statement)
         self.result.rewritten.append((INSTALLED_APPS, self.line_of(first.statement)))
         self.result.present.add(INSTALLED_APPS)
 
@@ -393,7 +403,7 @@ class InstallApp(ModuleLevelCommand):
                 )
             return
         if first.opaque:
-            if m.matches(first.node, m.Name(name)):
+            if is_name(first.node, name):
                 reason = (
                     f"{name} comes from another module (this one only extends it): "
                     "add the middleware where it is defined"
@@ -407,6 +417,7 @@ class InstallApp(ModuleLevelCommand):
         edits = self._edits.setdefault(first.node, [])
         if ("prepend", self.middleware) not in edits:
             edits.append(("prepend", self.middleware))
+        self._edited.append(first.statement)
         self.result.rewritten.append((name, self.line_of(first.statement)))
         self.result.present.add(name)
 
@@ -455,8 +466,8 @@ def transform(source: str, *, app: str | None, middleware: str | None = None) ->
         return Result(
             source, left=[("<module>", error.raw_line, f"not valid Python: {error.message}")]
         )
-    command = InstallApp(CodemodContext(), app=app, middleware=middleware)
+    command = InstallApp(Context(), app=app, middleware=middleware)
     command.source = source
     new_module = command.transform_module(module)
-    command.result.code = new_module.code
+    command.result.code = module_code(new_module, module)
     return command.result

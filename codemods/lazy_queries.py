@@ -18,7 +18,6 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import libcst as cst
-from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
 from libcst.metadata import PositionProvider
 
 from codemods.app_module import (
@@ -31,6 +30,7 @@ from codemods.app_module import (
     qualified_name,
     scan_names,
 )
+from codemods.command import Command, Context
 from fixer.analysis import startup_code as detector
 
 #: form fields whose `choices` may be a callable (Django >= 1.8)
@@ -437,13 +437,13 @@ class _Reindent(cst.CSTTransformer):
         )
 
 
-class LazyRewrite(VisitorBasedCodemodCommand):
+class LazyRewrite(Command):
     """Applies a LazyPlan: callable `choices`, module-level values that become functions."""
 
     DESCRIPTION = "Let the app start before the schema exists (checklist item 10)."
     METADATA_DEPENDENCIES = (PositionProvider,)
 
-    def __init__(self, context: CodemodContext, lazy: LazyPlan, src: ParsedModule) -> None:
+    def __init__(self, context: Context, lazy: LazyPlan, src: ParsedModule) -> None:
         super().__init__(context)
         self.lazy = lazy
         self.src = src

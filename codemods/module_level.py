@@ -22,28 +22,23 @@ import io
 import re
 import sys
 import tokenize
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import ClassVar, NamedTuple
 
 import libcst as cst
 from libcst._nodes.internal import CodegenState
-from libcst.codemod import Codemod, VisitorBasedCodemodCommand
-from libcst.codemod.visitors import AddImportsVisitor, ImportItem, RemoveImportsVisitor
-from libcst.matchers._decorators import (
-    CONSTRUCTED_LEAVE_MATCHER_ATTR,
-    CONSTRUCTED_VISIT_MATCHER_ATTR,
-    VISIT_NEGATIVE_MATCHER_ATTR,
-    VISIT_POSITIVE_MATCHER_ATTR,
-)
 from libcst.metadata import MetadataWrapper
 
 from codemods import piece_parse
+from codemods.command import ADD_KEY, REMOVE_KEY, Command, ImportRequest, make_requested_imports
 
-_MATCHER_ATTRS = (
-    VISIT_POSITIVE_MATCHER_ATTR,
-    VISIT_NEGATIVE_MATCHER_ATTR,
-    CONSTRUCTED_VISIT_MATCHER_ATTR,
-    CONSTRUCTED_LEAVE_MATCHER_ATTR,
+#: what LibCST's matcher decorators (`@m.visit`, `@m.call_if_inside`, ...) mark a method with
+_MATCHER_MARKS = (
+    "VISIT_POSITIVE_MATCHER_ATTR",
+    "VISIT_NEGATIVE_MATCHER_ATTR",
+    "CONSTRUCTED_VISIT_MATCHER_ATTR",
+    "CONSTRUCTED_LEAVE_MATCHER_ATTR",
 )
 _ATTRIBUTE_HOOK = re.compile(r"(visit|leave)_[A-Z]\w*?_[a-z]\w*")
 _NEWLINE = re.compile(r"\r\n?|\n")  # as LibCST counts lines
@@ -158,7 +153,7 @@ def preferred_quote(module: cst.Module, source: str | None = None) -> str:
     return quote_counts(module, source).preferred
 
 
-class ModuleLevelCommand(VisitorBasedCodemodCommand):
+class ModuleLevelCommand(Command):
     """`self.depth` is 0 exactly while visiting code that runs when the module is imported."""
 
     # positions are resolved on demand (`line_of`), not before every pass
@@ -179,12 +174,19 @@ class ModuleLevelCommand(VisitorBasedCodemodCommand):
     # every hook is on a statement (or the Lambda depth count): no hook sees an expression
     _statement_hooks_only: ClassVar[bool] = False
     _skipped: frozenset[int] = frozenset()  # ids of the top-level statements not visited
+    _root: cst.Module | None = None  # the module being visited
+    # set by `only_visit`: ids of the only top-level statements to visit
+    _visit_tops: frozenset[int] | None = None
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
+        # a method made by a matcher decorator comes from a module that loaded them
+        decorators = sys.modules.get("libcst.matchers._decorators")
+        marks = [getattr(decorators, mark, None) for mark in _MATCHER_MARKS if decorators]
+        marks = [mark for mark in marks if mark is not None]
         for name in dir(cls):
             if name.startswith(("visit_", "leave_")) and any(
-                hasattr(getattr(cls, name), attr) for attr in _MATCHER_ATTRS
+                hasattr(getattr(cls, name), mark) for mark in marks
             ):
                 raise TypeError(
                     f"{cls.__name__}.{name}: matcher decorators are not run by "
@@ -205,6 +207,13 @@ class ModuleLevelCommand(VisitorBasedCodemodCommand):
         name = self._visit_hooks.get(type(node).__name__)
         if name is not None and getattr(self, name)(node) is False:
             return False
+        if node is self._root:
+            # asked once visit_Module has run: what it planned may tell what needs no visit
+            self._skipped = frozenset(
+                id(s)
+                for s in node.body  # type: ignore[attr-defined]
+                if self.skip_statement(s)
+            )
         return not (self._statement_hooks_only and type(node) in _SMALL_STATEMENTS)
 
     def on_leave(self, original_node, updated_node):  # type: ignore[override]
@@ -217,18 +226,35 @@ class ModuleLevelCommand(VisitorBasedCodemodCommand):
 
     def skip_statement(self, statement: cst.BaseStatement) -> bool:
         """True: the visit leaves this top-level statement as it is (no hook sees it or
-        anything in it). For a codemod that can tell, from a cheap look, that nothing in the
-        statement concerns it."""
-        return False
+        anything in it, and the new module holds it as it was). For a codemod that can tell,
+        from a cheap look or from what its visit_Module planned, that nothing in the statement
+        concerns it. Asked after visit_Module."""
+        return self._visit_tops is not None and id(statement) not in self._visit_tops
+
+    def only_visit(self, module: cst.Module, smalls: Iterable[cst.CSTNode]) -> None:
+        """From visit_Module: of the module's top-level statements, visit only the compound
+        ones (`if`, `try`, ...) and the lines that hold one of `smalls` (small statements).
+        For a codemod whose hooks change only what its visit_Module planned, on those."""
+        wanted = {id(small) for small in smalls}
+        self._visit_tops = frozenset(
+            id(statement)
+            for statement in module.body
+            if not isinstance(statement, cst.SimpleStatementLine)
+            or any(id(small) in wanted for small in statement.body)
+        )
 
     def transform_module_impl(self, tree: cst.Module) -> cst.Module:
-        self._skipped = frozenset(id(s) for s in tree.body if self.skip_statement(s))
+        self._skipped = frozenset()
+        self._visit_tops = None
+        self._root = tree
         if piece_parse.pieces_of(tree) is not None:
             self._tops = frozenset(id(s) for s in tree.body)
         try:
             return super().transform_module_impl(tree)
         finally:
             self._skipped = frozenset()
+            self._visit_tops = None
+            self._root = None
             self._tops = frozenset()
             self._top = None
 
@@ -241,51 +267,38 @@ class ModuleLevelCommand(VisitorBasedCodemodCommand):
             cst.CSTTransformer.on_leave_attribute(self, original_node, attribute)
 
     def transform_module(self, tree: cst.Module) -> cst.Module:
-        # CodemodCommand.transform_module, with the import passes run only when needed, and
+        # Command.transform_module, with the import passes run only when needed, and
         # metadata computed on the tree as given: the callers parse it for this one pass, so
         # the deep copy LibCST makes first (to protect a tree shared elsewhere) is pure cost
         self._positions = None
-        if self.should_allow_multiple_passes():
-            tree = Codemod.transform_module(self, tree)
-        else:
-            wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
-            previous = self.context.wrapper
-            with self.resolve(wrapper):
-                self.context = dataclasses.replace(self.context, wrapper=wrapper)
-                try:
-                    tree = self.transform_module_impl(wrapper.module)
-                finally:
-                    self.context = dataclasses.replace(self.context, wrapper=previous)
+        wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
+        previous = self.context.wrapper
+        with self.resolve(wrapper):
+            self.context = dataclasses.replace(self.context, wrapper=wrapper)
+            try:
+                tree = self.transform_module_impl(wrapper.module)
+            finally:
+                self.context = dataclasses.replace(self.context, wrapper=previous)
         scratch = self.context.scratch
-        removals = scratch.get(RemoveImportsVisitor.CONTEXT_KEY)
-        additions = scratch.get(AddImportsVisitor.CONTEXT_KEY)
+        removals = scratch.get(REMOVE_KEY)
+        additions = scratch.get(ADD_KEY)
         if removals or additions:
             imports, rest = _split_imports(tree)
             present = set(imports)
             if removals:
                 # only an import the module has at the top, and whose name nothing else uses
-                scratch[RemoveImportsVisitor.CONTEXT_KEY] = [
+                scratch[REMOVE_KEY] = [
                     r
                     for r in removals
-                    if _import_line(ImportItem(r[0], r[1], r[2])) in present
+                    if _import_line(ImportRequest(r[0], r[1], r[2])) in present
                     and not _used(_bound_name(*r), rest)
                 ]
                 # an import statement all of whose names go is removed here: the text showed
                 # them unused, which is what LibCST's scope analysis would conclude
-                tree, scratch[RemoveImportsVisitor.CONTEXT_KEY] = _drop_imports(
-                    tree, scratch[RemoveImportsVisitor.CONTEXT_KEY]
-                )
+                tree, scratch[REMOVE_KEY] = _drop_imports(tree, scratch[REMOVE_KEY])
             if additions:
-                scratch[AddImportsVisitor.CONTEXT_KEY] = [
-                    a for a in additions if _import_line(a) not in present
-                ]
-        for key, transform in (
-            (AddImportsVisitor.CONTEXT_KEY, AddImportsVisitor),
-            (RemoveImportsVisitor.CONTEXT_KEY, RemoveImportsVisitor),
-        ):
-            if scratch.get(key):
-                tree = self._instantiate_and_run(transform, tree)
-        return tree
+                scratch[ADD_KEY] = [a for a in additions if _import_line(a) not in present]
+        return make_requested_imports(self.context, tree)
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         self.depth += 1
@@ -337,6 +350,78 @@ class ModuleLevelCommand(VisitorBasedCodemodCommand):
     def column_of(self, node: cst.CSTNode) -> int | None:
         position = self._position(node)
         return position[1] if position is not None else None
+
+
+def quiet_statements(module: cst.Module, mentions: Callable[[str], bool]) -> frozenset[int]:
+    """Ids of the top-level statements of a module parsed in pieces (`piece_parse`) whose
+    piece's text `mentions` says nothing about: their own code, part of that text between line
+    ends, says nothing either, so no code is generated to look. Empty for another module."""
+    pieces = piece_parse.pieces_of(module)
+    if pieces is None:
+        return frozenset()
+    return frozenset(
+        id(statement)
+        for text, statements in pieces
+        if not mentions(text)
+        for statement in statements
+    )
+
+
+def module_code(module: cst.Module, parsed: cst.Module) -> str:
+    """`module.code`, for a module a codemod made from `parsed`, the module it parsed: a run of
+    statements `module` keeps from a piece of `parsed` (`piece_parse`), the very statements,
+    all of the piece's, is written as the piece's text, not generated again. (A statement's
+    code does not depend on what comes before it; a piece other than the first and the last
+    is exactly its statements' code.) So a codemod that leaves most statements unvisited
+    (`skip_statement`) pays for the code of those it changed."""
+    try:
+        return _module_code(module, parsed)
+    finally:
+        _CODES.clear()  # the statements it holds live no longer than their pass
+
+
+def _module_code(module: cst.Module, parsed: cst.Module) -> str:
+    pieces = piece_parse.pieces_of(parsed)
+    if (
+        pieces is None
+        or len(pieces) < 3
+        or not module.has_trailing_newline
+        or module.default_indent != parsed.default_indent
+        or module.default_newline != parsed.default_newline
+    ):
+        return module.code
+    starts: dict[int, tuple[str, list[cst.BaseStatement]]] = {
+        id(statements[0]): (text, statements) for text, statements in pieces[1:-1] if statements
+    }
+    state = CodegenState(
+        default_indent=module.default_indent, default_newline=module.default_newline
+    )
+    for part in module.header:
+        part._codegen(state)
+    body = module.body
+    index = 0
+    while index < len(body):
+        found = starts.get(id(body[index]))
+        if found is not None:
+            text, statements = found
+            end = index + len(statements)
+            if end <= len(body) and all(
+                a is b for a, b in zip(body[index:end], statements, strict=True)
+            ):
+                state.add_token(text)
+                index = end
+                continue
+        known = _CODES.get(id(body[index]))
+        if known is not None and known[0] is body[index]:
+            state.add_token(known[1])
+        else:
+            body[index]._codegen(state)
+        index += 1
+    for part in module.footer:
+        part._codegen(state)
+    if not state.tokens:
+        state.add_token(state.default_newline)  # Module._codegen_impl's empty module
+    return "".join(state.tokens)
 
 
 class StartPositions(CodegenState):
@@ -569,6 +654,7 @@ def _split_imports(tree: cst.Module) -> tuple[list[str], str]:
     everything else."""
     imports: list[str] = []
     rest: list[str] = []
+    _CODES.clear()
     for stmt in tree.body:
         if isinstance(stmt, cst.SimpleStatementLine) and all(
             isinstance(s, (cst.Import, cst.ImportFrom)) for s in stmt.body
@@ -576,8 +662,15 @@ def _split_imports(tree: cst.Module) -> tuple[list[str], str]:
             for s in stmt.body:
                 imports.extend(normalised_imports(s))
         else:
-            rest.append(tree.code_for_node(stmt))
+            code = tree.code_for_node(stmt)
+            _CODES[id(stmt)] = (stmt, code)
+            rest.append(code)
     return imports, "".join(rest)
+
+
+#: the code of the statements of the last module `_split_imports` generated, by id (with the
+#: statement, so the id stays its own): `module_code` takes it instead of generating it again
+_CODES: dict[int, tuple[cst.BaseStatement, str]] = {}
 
 
 def _drop_imports(
@@ -585,7 +678,7 @@ def _drop_imports(
 ) -> tuple[cst.Module, list[tuple[str, str | None, str | None]]]:
     """Remove the top-level import statements whose every name is in `removals`; the removals
     left (a name that shares its statement with one that stays) are LibCST's to do."""
-    wanted = {_import_line(ImportItem(*r)): r for r in removals}
+    wanted = {_import_line(ImportRequest(*r)): r for r in removals}
     if not wanted:
         return tree, removals
     body = []
@@ -627,7 +720,7 @@ def normalised_imports(stmt: cst.Import | cst.ImportFrom) -> list[str]:
     return out
 
 
-def _import_line(item: ImportItem) -> str:
+def _import_line(item: ImportRequest) -> str:
     dots = "." * item.relative
     if item.obj_name is None:
         line = f"import {dots}{item.module_name}"

@@ -29,8 +29,6 @@ from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
-from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import AddImportsVisitor
 
 from codemods.app_module import (
     Key,
@@ -43,6 +41,7 @@ from codemods.app_module import (
     qualified_name,
     scan_names,
 )
+from codemods.command import Context, need_import
 from codemods.cst_tools import code_of, parse_module, string_code
 from codemods.lazy_queries import ImportTimePlanner, LazyPlan, LazyRewrite
 from codemods.module_level import preferred_quote
@@ -518,7 +517,7 @@ class _Rewrite(LazyRewrite):
 
     def __init__(
         self,
-        context: CodemodContext,
+        context: Context,
         plan: _Plan,
         lazy: LazyPlan,
         src: ParsedModule,
@@ -590,12 +589,12 @@ class _Rewrite(LazyRewrite):
             return updated
         body = list(updated.body)
         if self.plan.add_logger:
-            AddImportsVisitor.add_needed_import(self.context, "logging")
+            need_import(self.context, "logging")
             body = _after_imports(
                 body, cst.parse_statement(f"{self.plan.logger} = logging.getLogger(__name__)\n")
             )
         for name in self.plan.add_errors:
-            AddImportsVisitor.add_needed_import(self.context, "django.db.utils", name)
+            need_import(self.context, "django.db.utils", name)
         return updated.with_changes(body=body)
 
 
@@ -716,6 +715,6 @@ def transform(
 
     if not (plan.wraps or lazy.choices or lazy.functions):
         return result
-    command = _Rewrite(CodemodContext(), plan, lazy, src, preferred_quote(module, source))
+    command = _Rewrite(Context(), plan, lazy, src, preferred_quote(module, source))
     result.code = command.transform_module(module).code
     return result

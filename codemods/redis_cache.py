@@ -15,9 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import libcst as cst
-import libcst.matchers as m
-from libcst.codemod import CodemodContext
 
+from codemods.command import Context
 from codemods.cst_tools import (
     AnyAssign,
     append_element,
@@ -28,13 +27,14 @@ from codemods.cst_tools import (
     describe,
     explode_dict,
     is_multiline,
+    is_name,
     literal,
     module_statements,
     parse_module,
     separator,
     string_code,
 )
-from codemods.module_level import ModuleLevelCommand, preferred_quote
+from codemods.module_level import ModuleLevelCommand, module_code, preferred_quote
 from codemods.secret_values import strip_credentials
 
 DJANGO_REDIS = "django_redis.cache.RedisCache"
@@ -183,7 +183,7 @@ class RedisCacheResilience(ModuleLevelCommand):
 
     def __init__(
         self,
-        context: CodemodContext,
+        context: Context,
         *,
         socket_timeout: float,
         cache_is_default_redis: bool | None,
@@ -412,9 +412,9 @@ class RedisCacheResilience(ModuleLevelCommand):
         if self.depth or len(updated.targets) != 1:
             return updated
         target = updated.targets[0].target
-        if m.matches(target, m.Name("CACHES")):
+        if is_name(target, "CACHES"):
             return self._caches(original, updated)
-        if m.matches(target, m.Name("SESSION_ENGINE")):
+        if is_name(target, "SESSION_ENGINE"):
             return self._session_engine(original, updated)
         return updated
 
@@ -439,7 +439,7 @@ class RedisCacheResilience(ModuleLevelCommand):
     def leave_AnnAssign(self, original: cst.AnnAssign, updated: cst.AnnAssign) -> cst.AnnAssign:
         if self.depth or updated.value is None:
             return updated
-        if m.matches(updated.target, m.Name("CACHES")):
+        if is_name(updated.target, "CACHES"):
             return self._caches(original, updated)
         return updated
 
@@ -530,11 +530,11 @@ def transform(
             source, left=[("<module>", error.raw_line, f"not valid Python: {error.message}")]
         )
     command = RedisCacheResilience(
-        CodemodContext(),
+        Context(),
         socket_timeout=socket_timeout,
         cache_is_default_redis=cache_is_default_redis,
     )
     command.source = source
     new_module = command.transform_module(module)
-    command.result.code = new_module.code
+    command.result.code = module_code(new_module, module)
     return command.result

@@ -12,9 +12,9 @@ from typing import Any, ClassVar
 from urllib.parse import quote
 
 import libcst as cst
-import libcst.matchers as m
 
 from codemods import cst_tools
+from codemods.cst_tools import is_name
 from codemods.env_calls import (
     SECRET_KEY_COMMENT,
     TRUTHY,
@@ -132,7 +132,7 @@ class SettingValues(EnvReads):
                 break
             if (
                 isinstance(node, cst.Call)
-                and m.matches(node.func, m.Name("bool") | m.Name("int") | m.Name("str"))
+                and is_name(node.func, "bool", "int", "str")
                 and len(node.args) == 1
                 and node.args[0].keyword is None
             ):

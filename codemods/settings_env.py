@@ -19,14 +19,24 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
-import libcst.matchers as m
-from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 
-from codemods import piece_parse
-from codemods.cst_tools import literal, parse_module
+from codemods.command import Context, drop_import, need_import
+from codemods.cst_tools import (
+    find_all,
+    is_attribute,
+    is_docstring_line,
+    is_name,
+    is_single_assign,
+    literal,
+    parse_module,
+)
 from codemods.env_calls import ENV_METHODS, EnvVariable
-from codemods.module_level import normalised_imports, quote_counts
+from codemods.module_level import (
+    module_code,
+    normalised_imports,
+    quiet_statements,
+    quote_counts,
+)
 from codemods.setting_values import SettingValues
 
 
@@ -65,7 +75,7 @@ class Result:
 class SettingsToEnv(SettingValues):
     DESCRIPTION = "Read settings from the environment through django-environ."
 
-    def __init__(self, context: CodemodContext, plan: Plan) -> None:
+    def __init__(self, context: Context, plan: Plan) -> None:
         super().__init__(context, plan, Result(""))
         self._blocked: str | None = None  # why this module must not be converted
         self._silent: frozenset[int] = frozenset()  # statements known to name no Plan.only
@@ -100,7 +110,7 @@ class SettingsToEnv(SettingValues):
                             self.has_env_binding = True
                 elif isinstance(small, cst.Assign) and len(small.targets) == 1:
                     target = small.targets[0].target
-                    if m.matches(target, m.Name("env")):
+                    if is_name(target, "env"):
                         callee = small.value
                         qualified = (
                             self.qualify(callee.func) if isinstance(callee, cst.Call) else ""
@@ -115,7 +125,9 @@ class SettingsToEnv(SettingValues):
         if self.environs_env:
             methods = {
                 call.func.attr.value  # type: ignore[union-attr]
-                for call in m.findall(node, m.Call(func=m.Attribute(value=m.Name("env"))))
+                for call in find_all(
+                    node, lambda n: isinstance(n, cst.Call) and is_attribute(n.func, of="env")
+                )
             }
             unknown = sorted(methods - ENV_METHODS)
             if unknown:
@@ -155,15 +167,7 @@ class SettingsToEnv(SettingValues):
         generated to look."""
         if self.plan.only is None:
             return frozenset()
-        pieces = piece_parse.pieces_of(tree)
-        if pieces is None:
-            return frozenset()
-        return frozenset(
-            id(statement)
-            for text, statements in pieces
-            if not self._names_one(text)
-            for statement in statements
-        )
+        return quiet_statements(tree, self._names_one)
 
     # -- settings assignments ---------------------------------------------------------------------
     def leave_SimpleStatementLine(self, original, updated):
@@ -172,12 +176,13 @@ class SettingsToEnv(SettingValues):
         if self.environs_env and len(updated.body) == 1:
             small = updated.body[0]
             # environs' own .env reading: djfix writes django-environ's instead
-            if m.matches(
-                small,
-                m.Expr(m.Call(func=m.Attribute(value=m.Name("env"), attr=m.Name("read_env")))),
+            if (
+                isinstance(small, cst.Expr)
+                and isinstance(small.value, cst.Call)
+                and is_attribute(small.value.func, "read_env", of="env")
             ):
                 return cst.RemoveFromParent()
-            if m.matches(small, m.Assign(targets=[m.AssignTarget(m.Name("env"))])):
+            if is_single_assign(small, "env"):
                 return cst.RemoveFromParent()
         return updated
 
@@ -190,18 +195,16 @@ class SettingsToEnv(SettingValues):
             return updated
         if not self.plan.keep_imports:
             if self.environs_env:
-                RemoveImportsVisitor.remove_unused_import(self.context, "environs", "Env")
+                drop_import(self.context, "environs", "Env")
             if self.aliases.get("config") == "decouple.config":
-                RemoveImportsVisitor.remove_unused_import(self.context, "decouple", "config")
-                RemoveImportsVisitor.remove_unused_import(self.context, "decouple", "Csv")
-            RemoveImportsVisitor.remove_unused_import(self.context, "os")
-            RemoveImportsVisitor.remove_unused_import(self.context, "os", "environ")
-            RemoveImportsVisitor.remove_unused_import(self.context, "os", "getenv")
-            RemoveImportsVisitor.remove_unused_import(self.context, "decouple")
+                drop_import(self.context, "decouple", "config")
+                drop_import(self.context, "decouple", "Csv")
+            drop_import(self.context, "os")
+            drop_import(self.context, "os", "environ")
+            drop_import(self.context, "os", "getenv")
+            drop_import(self.context, "decouple")
             if self.strtobool_imported:
-                RemoveImportsVisitor.remove_unused_import(
-                    self.context, "distutils.util", "strtobool"
-                )
+                drop_import(self.context, "distutils.util", "strtobool")
         if self.has_env_binding:
             return updated
         source = self.plan.env_source
@@ -223,8 +226,8 @@ class SettingsToEnv(SettingValues):
         ).body
         imports = _env_imports(updated)
         if imports is None:
-            AddImportsVisitor.add_needed_import(self.context, "environ")
-            AddImportsVisitor.add_needed_import(self.context, "pathlib", "Path")
+            need_import(self.context, "environ")
+            need_import(self.context, "pathlib", "Path")
             imports = []
         return self._insert_after_imports(updated, list(block), imports)
 
@@ -234,11 +237,10 @@ class SettingsToEnv(SettingValues):
         and the startup probes say. Each alias a branch assigns gets the override after the
         `if` statement, unless a branch already reads a database URL."""
         body = list(module.body)
-        chosen = m.Assign(targets=[m.AssignTarget(m.Name("DATABASES"))], value=m.Dict())
         found = {
             index: assigns
             for index, stmt in enumerate(body)
-            if isinstance(stmt, cst.If) and (assigns := m.findall(stmt, chosen))
+            if isinstance(stmt, cst.If) and (assigns := find_all(stmt, _databases_dict))
         }
         # the code and the positions of the module only where an `if` chooses the databases
         if not found:
@@ -301,7 +303,7 @@ class SettingsToEnv(SettingValues):
                 isinstance(s, (cst.Import, cst.ImportFrom)) for s in stmt.body
             ):
                 index = i + 1
-            elif i == 0 and m.matches(stmt, m.SimpleStatementLine([m.Expr(m.SimpleString())])):
+            elif i == 0 and is_docstring_line(stmt):
                 index = 1  # module docstring
             else:
                 break
@@ -316,6 +318,11 @@ class SettingsToEnv(SettingValues):
         return module.with_changes(body=[*body[:index], *imports, *statements, *body[index:]])
 
 
+def _databases_dict(node: cst.CSTNode) -> bool:
+    """`DATABASES = {...}`."""
+    return is_single_assign(node, "DATABASES") and isinstance(node.value, cst.Dict)  # type: ignore[attr-defined]
+
+
 def _env_imports(module: cst.Module) -> list[cst.BaseStatement] | None:
     """`import environ` and `from pathlib import Path`, those of the two the module lacks, made
     as LibCST's AddImportsVisitor makes them, for the place `_insert_after_imports` chooses:
@@ -326,10 +333,13 @@ def _env_imports(module: cst.Module) -> list[cst.BaseStatement] | None:
     pathlib_from = False
     body = module.body
     start = 0
-    if body and m.matches(body[0], m.SimpleStatementLine([m.Expr(m.SimpleString())])):
+    if body and is_docstring_line(body[0]):
         start = 1
-    elif body and m.matches(
-        body[0], m.SimpleStatementLine([m.Assign([m.AssignTarget(m.Name("__strict__"))])])
+    elif (
+        body
+        and isinstance(body[0], cst.SimpleStatementLine)
+        and len(body[0].body) == 1
+        and is_single_assign(body[0].body[0], "__strict__")
     ):
         return None  # AddImportsVisitor keeps its imports below a __strict__ flag
     leading = True
@@ -361,7 +371,7 @@ def _env_imports(module: cst.Module) -> list[cst.BaseStatement] | None:
 def import_aliases(source: str) -> dict[str, str]:
     """The names a module binds with its top-level imports, and what they are, plus `env` when
     the module binds it: what `from module import *` hands to the modules that import it."""
-    command = SettingsToEnv(CodemodContext(), Plan())
+    command = SettingsToEnv(Context(), Plan())
     command.source = source
     command.visit_Module(parse_module(source))
     aliases = {k: v for k, v in command.aliases.items() if not k.startswith("_")}
@@ -372,7 +382,7 @@ def import_aliases(source: str) -> dict[str, str]:
 
 def env_scheme(source: str) -> bool:
     """True when the module binds `env = environ.Env(...)` with a scheme (casts by name)."""
-    command = SettingsToEnv(CodemodContext(), Plan())
+    command = SettingsToEnv(Context(), Plan())
     command.source = source
     command.visit_Module(parse_module(source))
     return bool(command.env_has_scheme)
@@ -406,14 +416,14 @@ def _ensure_env(source: str, plan: Plan, tree: Callable[[], ast.Module | None] |
     if _nothing_to_ensure(source, plan.env_source == "inherited", tree):
         return source
     module = parse_module(source)
-    if not m.findall(module, m.Name("env")):
+    if not find_all(module, lambda n: is_name(n, "env")):
         return source
     command = SettingsToEnv(
-        CodemodContext(), Plan(plan.env_source, plan.config, plan.dotenv_parents, convert=False)
+        Context(), Plan(plan.env_source, plan.config, plan.dotenv_parents, convert=False)
     )
     command.source = source
     command.uses_env = True
-    return command.transform_module(module).code
+    return module_code(command.transform_module(module), module)
 
 
 def _nothing_to_ensure(
@@ -509,8 +519,9 @@ def _dotted(node: ast.expr) -> str | None:
 
 def transform(source: str, plan: Plan) -> Result:
     """Rewrite one settings module. Raises libcst.ParserSyntaxError on unparsable input."""
-    command = SettingsToEnv(CodemodContext(), plan)
+    command = SettingsToEnv(Context(), plan)
     command.source = source
-    new_module = command.transform_module(parse_module(source))
-    command.result.code = new_module.code
+    module = parse_module(source)
+    new_module = command.transform_module(module)
+    command.result.code = module_code(new_module, module)
     return command.result

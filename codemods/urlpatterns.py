@@ -49,16 +49,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import libcst as cst
-import libcst.matchers as m
-from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
-from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import PositionProvider
 
+from codemods.command import Command, Context, need_import
 from codemods.cst_tools import (
     assigned_name,
     code_of,
     describe,
     fill_empty,
+    find_all,
+    is_attribute,
+    is_name,
     line_break,
     literal,
     opening_whitespace,
@@ -67,7 +68,7 @@ from codemods.cst_tools import (
     string_code,
     with_bracket_whitespace,
 )
-from codemods.module_level import preferred_quote
+from codemods.module_level import module_code, preferred_quote
 
 URLPATTERNS = "urlpatterns"
 HEALTH = "health"
@@ -113,7 +114,7 @@ class _Statement:
 
 
 def _mentions_debug(node: cst.CSTNode) -> bool:
-    return bool(m.findall(node, m.Name("DEBUG") | m.Attribute(attr=m.Name("DEBUG"))))
+    return bool(find_all(node, lambda n: is_name(n, "DEBUG") or is_attribute(n, "DEBUG")))
 
 
 def _debug_branches(test: cst.BaseExpression) -> tuple[bool, bool]:
@@ -157,15 +158,17 @@ def _statements(module: cst.Module) -> list[_Statement]:
 def _touches(small: cst.BaseSmallStatement) -> bool:
     """`urlpatterns += ...` or `urlpatterns.append/extend/insert(...)`."""
     if isinstance(small, cst.AugAssign):
-        return m.matches(small.target, m.Name(URLPATTERNS))
-    return isinstance(small, cst.Expr) and m.matches(
-        small.value, m.Call(func=m.Attribute(value=m.Name(URLPATTERNS)))
+        return is_name(small.target, URLPATTERNS)
+    return (
+        isinstance(small, cst.Expr)
+        and isinstance(small.value, cst.Call)
+        and is_attribute(small.value.func, of=URLPATTERNS)
     )
 
 
 def _reads(small: cst.BaseSmallStatement, name: str) -> bool:
     value = getattr(small, "value", None)
-    return value is not None and bool(m.findall(value, m.Name(name)))
+    return value is not None and bool(find_all(value, lambda n: is_name(n, name)))
 
 
 # -- names -------------------------------------------------------------------------------------
@@ -207,7 +210,7 @@ class _Names:
                     self.bound.add(local)
             elif isinstance(small, cst.Assign):
                 for target in small.targets:
-                    self.bound.update(n.value for n in m.findall(target.target, m.Name()))  # type: ignore[union-attr]
+                    self.bound.update(n.value for n in find_all(target.target, is_name))  # type: ignore[attr-defined]
             elif isinstance(small, cst.AnnAssign | cst.AugAssign) and isinstance(
                 small.target, cst.Name
             ):
@@ -318,11 +321,13 @@ class _Existing:
     def _statement_entries(self, statement: _Statement) -> list[cst.BaseExpression]:
         small = statement.small
         if assigned_name(small) == URLPATTERNS or (
-            isinstance(small, cst.AugAssign) and m.matches(small.target, m.Name(URLPATTERNS))
+            isinstance(small, cst.AugAssign) and is_name(small.target, URLPATTERNS)
         ):
             return self._entries(small.value, statement.index, set())  # type: ignore[attr-defined]
-        if isinstance(small, cst.Expr) and m.matches(
-            small.value, m.Call(func=m.Attribute(value=m.Name(URLPATTERNS)))
+        if (
+            isinstance(small, cst.Expr)
+            and isinstance(small.value, cst.Call)
+            and is_attribute(small.value.func, of=URLPATTERNS)
         ):
             call = small.value
             method = call.func.attr.value  # type: ignore[attr-defined]
@@ -407,9 +412,7 @@ class _Existing:
             if text is not None:
                 return text
             return self.names.qualify(arg) or ""
-        if isinstance(view, cst.List | cst.Tuple) or m.matches(
-            view, m.Attribute(attr=m.Name("urls"))
-        ):
+        if isinstance(view, cst.List | cst.Tuple) or is_attribute(view, "urls"):
             return ""
         return None
 
@@ -553,13 +556,13 @@ class _Plan:
     line: int
 
 
-class WireHealthRoutes(VisitorBasedCodemodCommand):
+class WireHealthRoutes(Command):
     DESCRIPTION = "Route /health and common/ to the generated app, first in urlpatterns."
     METADATA_DEPENDENCIES = (PositionProvider,)
 
     def __init__(
         self,
-        context: CodemodContext,
+        context: Context,
         *,
         view_module: str,
         urls_module: str,
@@ -761,9 +764,7 @@ class WireHealthRoutes(VisitorBasedCodemodCommand):
                 self._imports.setdefault(existing[source], []).extend(aliases)
                 continue
             for name, asname in wanted:
-                AddImportsVisitor.add_needed_import(
-                    self.context, source, name, asname if asname != name else None
-                )
+                need_import(self.context, source, name, asname if asname != name else None)
 
     # -- rewriting -----------------------------------------------------------------------------
     def leave_ImportFrom(self, original: cst.ImportFrom, updated: cst.ImportFrom) -> cst.ImportFrom:
@@ -853,7 +854,7 @@ def transform(
             source, left=[("<module>", error.raw_line, f"not valid Python: {error.message}")]
         )
     command = WireHealthRoutes(
-        CodemodContext(),
+        Context(),
         view_module=view_module,
         urls_module=urls_module,
         django_version=django_version,
@@ -861,5 +862,5 @@ def transform(
     )
     command.source = source
     new_module = command.transform_module(module)
-    command.result.code = new_module.code
+    command.result.code = module_code(new_module, module)
     return command.result

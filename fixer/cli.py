@@ -7,6 +7,7 @@ runner, the forge clients) when they run, not here: `djfix --help`, `--version`,
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import signal
@@ -398,9 +399,19 @@ def install_interrupt_handler() -> None:
     signal.signal(signal.SIGINT, _interrupted)
 
 
+#: the cyclic collector's thresholds for a run (Python's: 700, 10, 10). A run builds trees of
+#: hundreds of thousands of nodes (ASTs, LibCST modules) that hold no reference cycles and are
+#: freed by reference counting; each young collection walks every one of them still young,
+#: which took about a fifteenth of an `apply` on a large repository (200 collections). With
+#: these, that apply makes none, a longer run one every half a million objects it keeps; what
+#: little cyclic garbage there is waits for them (the peak memory moved by 1 MB).
+COLLECTOR_THRESHOLDS = (500_000, 30, 30)
+
+
 def main() -> None:
     """Console-script entry point."""
     install_interrupt_handler()
+    gc.set_threshold(*COLLECTOR_THRESHOLDS)
     try:
         app()
     except KeyboardInterrupt:

@@ -157,7 +157,7 @@ def apply(
     # the pipeline loads every check and codemod: imported when a command runs, so that
     # `djfix --help` and the cheap commands start fast
     # lazy: loaded when this command runs, so `djfix --help` stays fast
-    from fixer import formatting, handover, report
+    from fixer import formatting, report
     from fixer.apply import write
     from fixer.apply_verify import plan_verified
 
@@ -269,6 +269,9 @@ def apply(
                 typer.echo(left.note)
                 _outputs(branch, left.result, left.pull_request)
                 raise typer.Exit(EXIT_CLEAN)
+            # lazy: the hand-over is loaded for a run that makes the branch (a --dry-run does not)
+            from fixer import handover
+
             try:
                 with progress.phase(
                     "committing" + (f" and pushing to {remote}" if push or pr else "")

@@ -21,7 +21,7 @@ import os
 import re
 import sys
 import tokenize
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -77,8 +77,19 @@ def planned_paths() -> frozenset[Path]:
     return _PLANNED.get()
 
 
+#: what a computation under `FileStore.recall` looks at, in order: ("file", path, python,
+#: file) for each file it reads, ("is_file", path, answer) for each file it looks for
+_LOOKS: contextvars.ContextVar[list[tuple[Any, ...]] | None] = contextvars.ContextVar(
+    "looks", default=None
+)
+
+
 def is_file(path: Path) -> bool:
-    return path in _PLANNED.get() or path.is_file()
+    found = path in _PLANNED.get() or path.is_file()
+    looks = _LOOKS.get()
+    if looks is not None:
+        looks.append(("is_file", path, found))
+    return found
 
 
 def is_dir(path: Path) -> bool:
@@ -254,6 +265,19 @@ def _parses_with_newer_grammar(text: str) -> bool:
     return True
 
 
+#: answers `FileStore.recall` keeps for one key: a run's plans change a settings module a few
+#: times, and the stages of its commits ask for each state again
+RECALL_KEPT = 4
+
+
+def _same_look(cache: SourceCache, look: tuple[Any, ...]) -> bool:
+    if look[0] == "file":
+        _, path, python, known = look
+        return (cache.python(path) if python else cache.text(path)) is known
+    _, path, found = look
+    return is_file(path) == found
+
+
 class FileStore:
     """The files one run has read, shared by the `SourceCache` of every discovery of the same
     repository: those on disk by path, planned texts by their content."""
@@ -266,6 +290,8 @@ class FileStore:
         #: discovery's walk of the repository, reused by the rediscoveries
         self.walk: Any = None
         self._derived: dict[Hashable, Any] = {}
+        # what `recall` computed, by key: (what the computation looked at, its answer)
+        self._recalled: dict[Hashable, list[tuple[list[tuple[Any, ...]], Any]]] = {}
 
     def remember(self, key: Hashable, compute: Callable[[], _T]) -> _T:
         """What `compute` learns from the files on disk, computed once per run: every discovery
@@ -273,6 +299,32 @@ class FileStore:
         if key not in self._derived:
             self._derived[key] = compute()
         return self._derived[key]
+
+    def recall(self, key: Hashable, cache: SourceCache, compute: Callable[[], _T]) -> _T:
+        """`compute()`, or its answer from an earlier discovery of the run in which it read the
+        same files with the same content and found the same files present or missing: for a
+        computation that depends on nothing else (and whose answer nobody changes), such as
+        the evaluation of a settings module, which each rediscovery would repeat for every
+        plan that leaves the settings as they were. The earlier looks are replayed in order
+        and the first that differs ends the replay: what it read, `compute` reads first too."""
+        for looks, answer in reversed(self._recalled.get(key, [])):
+            if all(_same_look(cache, look) for look in looks):
+                return answer  # type: ignore[no-any-return]
+        looks: list[tuple[Any, ...]] = []
+        outer = cache._looks
+        token = _LOOKS.set(looks)
+        cache._looks = looks
+        try:
+            answer = compute()
+        finally:
+            cache._looks = outer
+            _LOOKS.reset(token)
+            if outer is not None:
+                outer.extend(looks)  # a recall inside a recall: the outer one read them too
+        kept = self._recalled.setdefault(key, [])
+        kept.append((looks, answer))
+        del kept[:-RECALL_KEPT]
+        return answer
 
     def planned_file(self, path: Path, rel: str, text: str, python: bool) -> TextFile:
         key = (path, hashlib.blake2b(text.encode("utf-8", "surrogatepass")).hexdigest())
@@ -312,6 +364,7 @@ class SourceCache:
         # a path below the root, as text, starts with this (where "/" separates the parts): its
         # relative path is the rest, without the cost of Path.relative_to for every file
         self._prefix = f"{root}/" if os.sep == "/" and root.is_absolute() else None
+        self._looks: list[tuple[Any, ...]] | None = None  # see FileStore.recall
 
     def rel(self, path: Path) -> str:
         if self._prefix is not None:
@@ -324,18 +377,27 @@ class SourceCache:
             return path.as_posix()
 
     def python(self, path: Path) -> PyFile:
-        cached = self._files.get(path)
-        if isinstance(cached, PyFile):
-            return cached
-        f = self._load(path, python=True)
-        assert isinstance(f, PyFile)
+        f = self._files.get(path)
+        if not isinstance(f, PyFile):
+            f = self._load(path, python=True)
+            assert isinstance(f, PyFile)
+        if self._looks is not None:
+            self._looks.append(("file", path, True, f))
         return f
 
     def text(self, path: Path) -> TextFile:
-        cached = self._files.get(path)
-        if cached is not None:
-            return cached
-        return self._load(path, python=False)
+        f = self._files.get(path)
+        if f is None:
+            f = self._load(path, python=False)
+        if self._looks is not None:
+            self._looks.append(("file", path, False, f))
+        return f
+
+    def adopt(self, files: Iterable[tuple[Path, TextFile]]) -> None:
+        """Take files an earlier discovery of the run read from disk (`FileStore.disk`), as if
+        read here: for a caller that knows the overlay leaves them as they are."""
+        for path, f in files:
+            self._files.setdefault(path, f)
 
     def already_read(self, path: Path) -> TextFile | None:
         """The file when something in this run has read it, else None; never reads it."""

@@ -131,3 +131,75 @@ def test_rediscovery_reads_and_parses_only_what_the_plan_changed(tmp_path, monke
     assert store.reads == reads  # nothing read from disk again
     assert store.parses == parses + 1  # only the changed settings module
     assert [m.name for a in planned.apps for m in a.migrations] == [m.name for m in migrations]
+
+
+def test_rediscovery_evaluates_the_settings_again_only_when_what_they_read_changed(tmp_path):
+    import shutil
+
+    root = tmp_path / "repo"
+    shutil.copytree(PLUGIN_APPS, root)
+    project = discover(root)
+    # a plan that leaves the settings and the modules they read alone: the same evaluation
+    untouched = discover(root, overlay={"catalog/forms.py": "X = 1\n"}, reuse=project.cache)
+    assert untouched.settings is project.settings
+    # a module the settings read a name from: evaluated again, and what it now says is seen
+    config = {"shop/configuration.py": 'PLUGINS = ["loyalty", "catalog"]\n'}
+    changed = discover(root, overlay=config, reuse=project.cache)
+    assert changed.settings is not project.settings
+    assert changed.settings.get("PLUGINS") == ["loyalty", "catalog"]
+    # the same planned text again (a later stage): the evaluation made for it
+    again = discover(root, overlay=config, reuse=untouched.cache)
+    assert again.settings is changed.settings
+    # and back to the files on disk
+    assert discover(root, reuse=changed.cache).settings is project.settings
+
+
+def test_a_planned_module_the_settings_import_is_evaluated(make_project, tmp_path):
+    from fixer.sources import planned_files
+
+    project = make_project(
+        {
+            "mysite/settings.py": """\
+                from mysite.extra import *
+                INSTALLED_APPS = ["django.contrib.auth"]
+            """
+        }
+    )
+    assert project.settings.get("FEATURE") is None
+    extra = tmp_path / "mysite" / "extra.py"
+    with planned_files({extra}):
+        planned = discover(
+            tmp_path, overlay={"mysite/extra.py": "FEATURE = True\n"}, reuse=project.cache
+        )
+    assert planned.settings.get("FEATURE") is True
+
+
+def test_rediscovery_reads_a_migration_the_plan_changes_or_adds(tmp_path):
+    import shutil
+
+    from fixer.sources import planned_files
+
+    root = tmp_path / "repo"
+    shutil.copytree(PLUGIN_APPS, root)
+    (root / "orders/migrations/0002_broken.py").write_text("class Migration(:\n")
+    project = discover(root)
+    broken = "orders/migrations/0002_broken.py"
+    assert broken in {f.rel for f in project.cache.problems()}
+    first = root / "catalog/migrations/0001_initial.py"
+    text = first.read_text().replace("initial = True", "initial = False")
+    added = root / "catalog/migrations/0002_more.py"
+    more = (
+        "from django.db import migrations\n\n\nclass Migration(migrations.Migration):\n"
+        '    dependencies = [("catalog", "0001_initial")]\n    operations = []\n'
+    )
+    overlay = {"catalog/migrations/0001_initial.py": text, "catalog/migrations/0002_more.py": more}
+    with planned_files({added}):
+        planned = discover(root, overlay=overlay, reuse=project.cache)
+    catalog = next(a for a in planned.apps if a.name == "catalog")
+    assert [m.name for m in catalog.migrations] == ["0001_initial", "0002_more"]
+    assert catalog.migrations[0].initial is False
+    assert catalog.migrations[1].dependencies == [("catalog", "0001_initial")]
+    # the folders the plan left alone come from the first discovery, their problems included
+    orders = next(a for a in planned.apps if a.name == "orders")
+    assert orders.migrations == next(a for a in project.apps if a.name == "orders").migrations
+    assert broken in {f.rel for f in planned.cache.problems()}

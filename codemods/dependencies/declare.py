@@ -16,6 +16,9 @@ Each format has its module beside this one; `versions.packages_for` picks the ve
 
 from __future__ import annotations
 
+import dataclasses
+from typing import Any
+
 from codemods.dependencies.pipfile import add_pipfile
 from codemods.dependencies.pyproject import add_pep621, add_poetry
 from codemods.dependencies.requirement import Package, Result
@@ -37,6 +40,12 @@ _DEFAULT_FILE = {
 }
 
 
+#: the last answers of add_packages, by its arguments: an apply asks the same question once for
+#: the plan and again for the commit of each item after the one that needs the package
+_ANSWERS: dict[tuple[Any, ...], Result] = {}
+_ANSWERS_KEPT = 8
+
+
 def add_packages(
     kind: str,
     text: str,
@@ -54,6 +63,26 @@ def add_packages(
     --generate-hashes. `locked`: the project has the lock file (Pipfile.lock, poetry.lock) a
     note would tell to update; without one, no such note.
     """
+    key = (kind, text, tuple(packages), path, hashes, locked)
+    answer = _ANSWERS.get(key)
+    if answer is None:
+        answer = _add_packages(kind, text, packages, path, hashes=hashes, locked=locked)
+        if len(_ANSWERS) >= _ANSWERS_KEPT:
+            del _ANSWERS[next(iter(_ANSWERS))]
+        _ANSWERS[key] = answer
+    # the caller's own lists: the answer kept here stays as it was made
+    return dataclasses.replace(
+        answer,
+        added=list(answer.added),
+        already=list(answer.already),
+        notes=list(answer.notes),
+        not_added=list(answer.not_added),
+    )
+
+
+def _add_packages(
+    kind: str, text: str, packages: list[Package], path: str, *, hashes: bool, locked: bool
+) -> Result:
     label = path or _DEFAULT_FILE.get(kind, "the dependency file")
     if kind in ("requirements", "pip-tools"):
         return add_requirements(kind, text, packages, label, hashes=hashes)

@@ -205,11 +205,13 @@ def _may_run_at_import(text: str) -> bool:
                 headers.append((depth, True))
                 in_function += 1
                 continue
-        if stripped[-1] == ":" or _DEF_HEADER.match(stripped):
-            is_def = bool(_DEF_HEADER.match(stripped))
+        # both patterns start with `def` or `async`: most lines need neither
+        maybe_def = stripped.startswith(("def", "async"))
+        if stripped[-1] == ":" or (maybe_def and _DEF_HEADER.match(stripped)):
+            is_def = maybe_def and bool(_DEF_HEADER.match(stripped))
             headers.append((depth, is_def))
             in_function += is_def
-        elif _DEF_OPENS.match(stripped) and stripped.count("(") > stripped.count(")"):
+        elif maybe_def and _DEF_OPENS.match(stripped) and stripped.count("(") > stripped.count(")"):
             signature = depth
     return False
 

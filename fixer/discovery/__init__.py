@@ -18,6 +18,7 @@ from fixer.discovery.deploy import read_deploy_files
 from fixer.discovery.services import read_services
 from fixer.discovery.settings_modules import (
     base_module,
+    evaluated_settings,
     guess_settings,
     production_module,
     read_settings_facts,
@@ -26,7 +27,7 @@ from fixer.discovery.settings_modules import (
 from fixer.discovery.walk import SAMPLE_DIRS, walk_repository
 from fixer.errors import DjfixError, UsageError
 from fixer.project import ProjectModel
-from fixer.settings_eval import evaluate_settings, resolve_module
+from fixer.settings_eval import resolve_module
 from fixer.sources import FileStore, SourceCache
 
 
@@ -176,9 +177,9 @@ def _discover(
     production, why = production_module(source_root, settings_module, wsgi_defaults, origin)
     if why:
         notes.append(why)
-    evaluated = evaluate_settings(cache, source_root, production)
-    modules = settings_family(cache, source_root, settings_module, production, evaluated)
-    base = base_module(evaluated, modules)
+    settings_values = evaluated_settings(cache, source_root, production)
+    modules = settings_family(cache, source_root, settings_module, production, settings_values)
+    base = base_module(settings_values, modules)
 
     model = ProjectModel(
         root=root,
@@ -189,11 +190,11 @@ def _discover(
         settings_origin=origin,
         production_module=production,
         base_module=base,
-        settings=evaluated,
+        settings=settings_values,
         settings_modules=modules,
         notes=notes,
     )
-    for rel, line, reason in evaluated.dynamic:
+    for rel, line, reason in settings_values.dynamic:
         notes.append(f"{rel}:{line}: {reason}; djfix reads these settings only in part")
     read_settings_facts(model)
     read_apps(model)

@@ -55,15 +55,35 @@ def read_apps(model: ProjectModel) -> None:
             app.migrations_rel = model.rel(mig_dir)
             app.migrations_init = is_file(mig_dir / "__init__.py")
             planned = {p for p in planned_paths() if p.parent == mig_dir and p.suffix == ".py"}
-            # the folder is listed once per run: a rediscovery adds only what the plans create
-            on_disk = model.cache.store.remember(
-                ("migration-files", mig_dir), lambda d=mig_dir: frozenset(d.glob("*.py"))
-            )
-            for f in sorted(on_disk | planned):
-                if f.name == "__init__.py" or f.name[0] in "_~":
-                    continue  # Django's loader skips these too
-                app.migrations.append(_read_migration(model, app.label, f))
+            prefix = f"{app.migrations_rel}/"
+            if planned or any(rel.startswith(prefix) for rel in model.cache.overlay):
+                files = sorted({*_migration_files(model, mig_dir), *planned})
+                app.migrations = [_read_migration(model, app.label, f) for f in files]
+            else:
+                # the folder as it is on disk, read once per run: a rediscovery whose plans
+                # leave it alone takes the same files and what they declare
+                known = model.cache.store.remember(
+                    ("migrations", app.label, mig_dir),
+                    lambda d=mig_dir, label=app.label: tuple(
+                        (f, model.python(f), _read_migration(model, label, f))
+                        for f in _migration_files(model, d)
+                    ),
+                )
+                model.cache.adopt((f, source) for f, source, _ in known)
+                app.migrations = [migration for _, _, migration in known]
         model.apps.append(app)
+
+
+def _migration_files(model: ProjectModel, folder: Path) -> tuple[Path, ...]:
+    """The migration modules of a folder on disk, listed once per run, in file-name order."""
+    return model.cache.store.remember(
+        ("migration-files", folder),
+        lambda: tuple(
+            f
+            for f in sorted(folder.glob("*.py"))
+            if f.name != "__init__.py" and f.name[0] not in "_~"  # as Django's loader
+        ),
+    )
 
 
 def _resolve_app(model: ProjectModel, entry: str) -> App | None:

@@ -19,6 +19,7 @@ from fixer.project import (
     Requirement,
     normalise_package,
 )
+from fixer.sources import TextFile
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -69,11 +70,24 @@ def _toml(model: ProjectModel, path: Path) -> dict | None:
     if f.text is None:
         model.deploy_problems.append((f.rel, f.problem.message if f.problem else "unreadable"))
         return None
+    # parsed once per content in a run: every rediscovery reads the same pyproject.toml (the
+    # parsed tables are only read, never changed)
+    data, error = f.memo("toml", lambda text=f.text: _parse_toml(text))
+    if error is not None:
+        model.deploy_problems.append((f.rel, error))
+    return data
+
+
+def _parse_toml(text: str) -> tuple[dict | None, str | None]:
     try:
-        return tomllib.loads(f.text)
+        return tomllib.loads(text), None
     except tomllib.TOMLDecodeError as exc:
-        model.deploy_problems.append((f.rel, f"is not valid TOML: {exc}"))
-        return None
+        return None, f"is not valid TOML: {exc}"
+
+
+def _line_in(f: TextFile, needle: str) -> int | None:
+    """`_line_of` in a file, once per content in a run (every rediscovery asks again)."""
+    return f.memo(f"line-of:{needle}", lambda: _line_of(f.text, needle))
 
 
 def _line_of(text: str | None, needle: str) -> int | None:
@@ -91,7 +105,7 @@ def read_dependencies(model: ProjectModel, walk: Walk) -> None:
         pyproject = base / "pyproject.toml"
         data = _toml(model, pyproject)
         if data:
-            text = model.cache.text(pyproject).text
+            text_file = model.cache.text(pyproject)
             rel = model.rel(pyproject)
             poetry = data.get("tool", {}).get("poetry", {})
             poetry_deps = poetry.get("dependencies") if isinstance(poetry, dict) else None
@@ -102,7 +116,9 @@ def read_dependencies(model: ProjectModel, walk: Walk) -> None:
                         continue
                     version = spec.get("version", "") if isinstance(spec, dict) else str(spec)
                     src.packages.append(
-                        Requirement(normalise_package(name), version, rel, _line_of(text, name))
+                        Requirement(
+                            normalise_package(name), version, rel, _line_in(text_file, name)
+                        )
                     )
                 sources.append(src)
             project = data.get("project", {})
@@ -118,13 +134,13 @@ def read_dependencies(model: ProjectModel, walk: Walk) -> None:
                     parsed = _parse_requirement(str(dep))
                     if parsed:
                         src.packages.append(
-                            Requirement(parsed[0], parsed[1], rel, _line_of(text, str(dep)))
+                            Requirement(parsed[0], parsed[1], rel, _line_in(text_file, str(dep)))
                         )
                 sources.append(src)
         pipfile = base / "Pipfile"
         data = _toml(model, pipfile)
         if data:
-            text = model.cache.text(pipfile).text
+            text_file = model.cache.text(pipfile)
             rel = model.rel(pipfile)
             src = DependencySource("pipfile", rel)
             for name, spec in (data.get("packages") or {}).items():
@@ -134,7 +150,7 @@ def read_dependencies(model: ProjectModel, walk: Walk) -> None:
                         normalise_package(name),
                         "" if version == "*" else version,
                         rel,
-                        _line_of(text, name),
+                        _line_in(text_file, name),
                     )
                 )
             sources.append(src)
@@ -316,8 +332,13 @@ def _lock_django(model: ProjectModel, path: Path) -> tuple[int, int, int] | None
     """The Django release a uv.lock, poetry.lock or Pipfile.lock holds."""
     if not path.is_file() or path.stat().st_size >= 20_000_000:
         return None
-    text = model.cache.text(path).text or ""
-    if path.name == "Pipfile.lock":
+    f = model.cache.text(path)
+    # read once per content in a run: every rediscovery asks again (saleor's uv.lock: 280 KB)
+    return f.memo("locked-django", lambda: _django_in_lock(path.name, f.text or ""))
+
+
+def _django_in_lock(name: str, text: str) -> tuple[int, int, int] | None:
+    if name == "Pipfile.lock":
         try:
             data = json.loads(text or "{}")
             version = data.get("default", {}).get("django", {}).get("version", "")

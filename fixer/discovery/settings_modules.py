@@ -65,6 +65,17 @@ def guess_settings(source_root: Path, walk: Walk, cache: SourceCache) -> str | N
     return found[0] if found else None
 
 
+def evaluated_settings(cache: SourceCache, source_root: Path, dotted: str) -> SettingsModule:
+    """`evaluate_settings`, once per content in a run: a rediscovery whose overlay leaves the
+    files the evaluation read as they were (and the module files it looked for where they
+    were) reuses the earlier evaluation instead of repeating it."""
+    return cache.store.recall(
+        ("settings", source_root, dotted),
+        cache,
+        lambda: evaluate_settings(cache, source_root, dotted),
+    )
+
+
 def production_module(
     source_root: Path, settings_module: str, wsgi_defaults: dict[str, str], origin: str
 ) -> tuple[str, str | None]:
@@ -114,10 +125,10 @@ def settings_family(
                 "import" not in f.text and not re.search(r"^[A-Z_]+\s*=", f.text, re.M)
             ):
                 continue
-            out[dotted] = evaluate_settings(cache, source_root, dotted)
+            out[dotted] = evaluated_settings(cache, source_root, dotted)
     for dotted in (settings_module, *evaluated.star_imports, *evaluated.includes):
         if dotted not in out and resolve_module(source_root, dotted):
-            out[dotted] = evaluate_settings(cache, source_root, dotted)
+            out[dotted] = evaluated_settings(cache, source_root, dotted)
     return out
 
 

@@ -100,35 +100,44 @@ def _walk_disk(root: Path) -> Walk:
             workflows = here / ".github" / "workflows"
             if workflows.is_dir():
                 found.ci.extend(sorted(workflows.glob("*.y*ml")))
-        for name in filenames:
+        if filenames:
             found.any_file = True
-            lower = name.lower()
-            path = here / name
-            if name == "manage.py":
-                found.manage.append(path)
-            elif (
-                lower == "dockerfile"
-                or lower.startswith("dockerfile.")
-                or lower.endswith(".dockerfile")
-            ):
-                found.dockerfiles.append(path)
-            elif re.fullmatch(r"(docker-)?compose([.-][\w.-]+)?\.ya?ml", lower) and depth <= 2:
-                found.compose.append(path)
-            elif lower.endswith(".sh") or lower in ("entrypoint", "docker-entrypoint"):
-                found.scripts.append(path)
-            elif name == "Procfile" or name.startswith("Procfile."):
-                found.procfiles.append(path)
-            elif name in ("Makefile", "makefile", "GNUmakefile", "justfile") and depth <= 2:
-                found.makefiles.append(path)
-            elif depth <= 2 and (
-                re.fullmatch(r"requirements.*\.(txt|in)", lower)
-                or (here.name == "requirements" and lower.endswith((".txt", ".in")))
-            ):
-                found.requirements.append(path)
-            elif depth == 0 and name in (".gitlab-ci.yml", "bitbucket-pipelines.yml"):
-                found.ci.append(path)
-            elif name == "settings.py" or (here.name == "settings" and name == "__init__.py"):
-                found.settings_candidates.append(path)
-            elif name in ("wsgi.py", "asgi.py"):
-                found.wsgi.append(path)
+        folder = here.name
+        for name in filenames:
+            kind = _kind(name, name.lower(), folder, depth)
+            if kind is not None:
+                getattr(found, kind).append(here / name)
     return found
+
+
+_COMPOSE = re.compile(r"(docker-)?compose([.-][\w.-]+)?\.ya?ml")
+_REQUIREMENTS = re.compile(r"requirements.*\.(txt|in)")
+
+
+def _kind(name: str, lower: str, folder: str, depth: int) -> str | None:
+    """The list of `Walk` a file goes to, or None (most files of a repository): told by
+    its name, its folder's name and its depth."""
+    if name == "manage.py":
+        return "manage"
+    if lower == "dockerfile" or lower.startswith("dockerfile.") or lower.endswith(".dockerfile"):
+        return "dockerfiles"
+    if depth <= 2 and "compose" in lower and _COMPOSE.fullmatch(lower):
+        return "compose"
+    if lower.endswith(".sh") or lower in ("entrypoint", "docker-entrypoint"):
+        return "scripts"
+    if name == "Procfile" or name.startswith("Procfile."):
+        return "procfiles"
+    if name in ("Makefile", "makefile", "GNUmakefile", "justfile") and depth <= 2:
+        return "makefiles"
+    if depth <= 2 and (
+        _REQUIREMENTS.fullmatch(lower)
+        or (folder == "requirements" and lower.endswith((".txt", ".in")))
+    ):
+        return "requirements"
+    if depth == 0 and name in (".gitlab-ci.yml", "bitbucket-pipelines.yml"):
+        return "ci"
+    if name == "settings.py" or (folder == "settings" and name == "__init__.py"):
+        return "settings_candidates"
+    if name in ("wsgi.py", "asgi.py"):
+        return "wsgi"
+    return None

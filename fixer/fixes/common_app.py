@@ -164,10 +164,19 @@ def entry_labels(project: ProjectModel, entry: str, depth: int = 0) -> set[str]:
     return labels
 
 
-def files_named(root: Path, name: str) -> list[Path]:
+def files_named(project: ProjectModel, name: str) -> list[Path]:
     """Every file called `name` below the repository root, virtual environments and tool
-    folders left out."""
-    out: list[Path] = []
+    folders left out (on disk: a file a plan creates is not one of them). The repository is
+    walked once per run for every name asked."""
+    by_name = project.cache.store.remember(
+        ("files-by-name", project.root), lambda: _files_by_name(project.root)
+    )
+    return [Path(folder) / name for folder in by_name.get(name, ())]
+
+
+def _files_by_name(root: Path) -> dict[str, list[str]]:
+    """The folders (as walked) holding a file, by the file's name."""
+    out: dict[str, list[str]] = {}
     root_depth = len(root.parts)
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         depth = len(Path(dirpath).parts) - root_depth
@@ -182,8 +191,8 @@ def files_named(root: Path, name: str) -> list[Path]:
             and not d.endswith(".egg-info")
             and depth < APPS_SEARCH_DEPTH
         )
-        if name in filenames:
-            out.append(Path(dirpath) / name)
+        for name in filenames:
+            out.setdefault(name, []).append(dirpath)
     return out
 
 
@@ -207,7 +216,7 @@ def taken_labels(project: ProjectModel) -> set[str]:
     labels: set[str] = set()
     for entry in entries:
         labels |= entry_labels(project, entry)
-    for apps_py in files_named(project.root, "apps.py"):
+    for apps_py in files_named(project, "apps.py"):
         module = ".".join(project.rel(apps_py.parent).split("/"))
         for cls in _app_configs(project.python(apps_py).tree):
             labels.add(_config_label(cls, module))

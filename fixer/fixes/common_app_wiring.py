@@ -25,7 +25,7 @@ def generated_apps(ctx: FixContext) -> list[str]:
     wherever it sits in the tree and whether INSTALLED_APPS lists it or not."""
 
     found = []
-    for path in common_app.files_named(ctx.project.root, "middleware.py"):
+    for path in common_app.files_named(ctx.project, "middleware.py"):
         folder = ctx.project.rel(path.parent)
         prefix = f"{folder}/" if folder not in ("", ".") else ""
         middleware = ctx.changeset.read(f"{prefix}middleware.py")

@@ -8,12 +8,15 @@ import ast
 from textwrap import dedent
 
 import libcst as cst
+import libcst.matchers as m
 import pytest
 from libcst.codemod import CodemodContext
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from codemods import conn_max_age, deploy_security, redis_cache, settings_env
-from codemods.module_level import ModuleLevelCommand, StartPositions
+from codemods import conn_max_age, deploy_security, piece_parse, redis_cache, settings_env
+from codemods.cst_tools import parse_module
+from codemods.installed_apps import InstallApp
+from codemods.module_level import ModuleLevelCommand, StartPositions, module_code
 from tests.test_deep_stack import statements
 
 SHAPES = {
@@ -168,6 +171,84 @@ def test_skipped_statements_are_left_as_they_are():
     assert command.seen == ["A", "C"]
 
 
+class _Planned(_Recorder):
+    """Plans in visit_Module to change the assignment to B, and visits only its line."""
+
+    def visit_Module(self, node: cst.Module) -> bool:
+        lines = [line for line in node.body if isinstance(line, cst.SimpleStatementLine)]
+        self.only_visit(node, [small for line in lines for small in line.body if _is_b(small)])
+        return True
+
+
+def _is_b(small: cst.CSTNode) -> bool:
+    target = small.targets[0].target if isinstance(small, cst.Assign) else None
+    return isinstance(target, cst.Name) and target.value == "B"
+
+
+def test_only_visit_leaves_the_other_lines_as_they_were():
+    command = _Planned()
+    module = cst.parse_module("A = 1\nB = 2\nif A:\n    C = 3\nD = 4\n")
+    new = command.transform_module(module)
+    # the compound statements are visited whatever the plan: the small ones it names are in them
+    assert new.code == "A = 1\nB = 3\nif A:\n    C = 4\nD = 4\n"
+    assert command.seen == ["B", "A", "C"]
+    assert [a is b for a, b in zip(module.body, new.body, strict=True)] == [
+        True,
+        False,
+        False,
+        True,
+    ]
+
+
+def _long_module() -> tuple[str, cst.Module]:
+    source = "# settings\n\n" + statements(600) + "# the end\n"
+    module = parse_module(source)
+    pieces = piece_parse.pieces_of(module)
+    assert pieces is not None and len(pieces) >= 4  # parsed in pieces
+    return source, module
+
+
+def test_module_code_is_the_code_of_a_module_made_from_pieces():
+    source, module = _long_module()
+    assert module_code(module, module) == module.code == source
+    body = list(module.body)
+    middle = len(body) // 2
+    changed = [
+        [*body[:middle], cst.parse_statement("CHANGED = 1\n"), *body[middle + 1 :]],
+        body[:middle] + body[middle + 1 :],
+        [*body[:middle], cst.parse_statement("ADDED = 1\n"), *body[middle:]],
+        body[1:-1],
+        [*body[10:], *body[:10]],
+        [],
+    ]
+    for new_body in changed:
+        new = module.with_changes(body=new_body)
+        assert module_code(new, module) == new.code
+    no_newline = module.with_changes(body=body[:-1], has_trailing_newline=False)
+    assert module_code(no_newline, module) == no_newline.code
+    # a module not parsed in pieces: its code
+    small = cst.parse_module("A = 1\n")
+    assert module_code(small.with_changes(body=[]), small) == small.with_changes(body=[]).code
+
+
+def test_settings_codemods_keep_the_lines_they_do_not_change():
+    # what they leave unvisited is the same statement, and its piece's text is not generated
+    source, module = _long_module()
+    commands = [
+        InstallApp(CodemodContext(), app="common.apps.CommonConfig", middleware=None),
+        conn_max_age.PersistentConnections(CodemodContext(), conn_max_age=60, health_checks=True),
+        deploy_security.DeploySecurity(CodemodContext(), debug_defined=True, health_paths=()),
+    ]
+    for command in commands:
+        module = parse_module(source)
+        command.source = source
+        new = command.transform_module(module)
+        kept = sum(1 for a, b in zip(module.body, new.body, strict=False) if a is b)
+        compound = sum(1 for s in module.body if not isinstance(s, cst.SimpleStatementLine))
+        assert kept >= len(module.body) - compound - 10, type(command).__name__
+        assert module_code(new, module) == new.code
+
+
 def test_only_debug_and_secret_key_leaves_every_other_read():
     source = dedent(
         """\
@@ -238,3 +319,13 @@ def test_redis_cache_on_5000_statements():
     result = redis_cache.transform(source)
     assert '"IGNORE_EXCEPTIONS": True' in result.code
     assert_settles(result.code, redis_cache.transform(result.code).code)
+
+
+def test_a_hook_made_by_a_matcher_decorator_is_refused():
+    # ModuleLevelCommand dispatches its hooks itself: a decorator's matcher would never run
+    with pytest.raises(TypeError, match="matcher decorators"):
+
+        class _Decorated(ModuleLevelCommand):
+            @m.visit(m.Name("DEBUG"))
+            def visit_debug_name(self, node: cst.Name) -> None:
+                pass
