@@ -63,8 +63,8 @@ class EnvReads(ModuleLevelCommand):
         # the setting being assigned and the dict keys inside it, to name where a secret was
         self._setting_name: str | None = None
         self._setting_node: cst.Assign | None = None
-        # result.variables by name, as far as indexed (`_variable_named`)
-        self._by_name: tuple[list[EnvVariable], int, dict[str, EnvVariable]] | None = None
+        # result.variables by name, as far as indexed (`_variables_named`)
+        self._by_name: tuple[list[EnvVariable], int, dict[str, list[EnvVariable]]] | None = None
         self._keys: list[str] = []
         # distutils' strtobool was rewritten away: its import goes when nothing else uses it
         self.strtobool_imported = False
@@ -396,8 +396,8 @@ class EnvReads(ModuleLevelCommand):
 
     def _retype(self, var: str, cast: str, default: Any) -> None:
         """The .env.example value of a read that now casts: one the cast parses."""
-        for variable in self.result.variables:
-            if variable.name != var or variable.secret:
+        for variable in self._variables_named(var):
+            if variable.secret:
                 continue
             if cast == "bool":
                 variable.example = str(bool(default))
@@ -525,14 +525,20 @@ class EnvReads(ModuleLevelCommand):
             existing.example = variable.example
 
     def _variable_named(self, name: str) -> EnvVariable | None:
-        """The first of `result.variables` called `name`, through an index of the list (a scan
-        for every read made a module of a thousand reads quadratic). The list only grows: what
-        was appended since the last question is indexed first; another list is indexed anew."""
+        """The first of `result.variables` called `name`."""
+        found = self._variables_named(name)
+        return found[0] if found else None
+
+    def _variables_named(self, name: str) -> list[EnvVariable]:
+        """The `result.variables` called `name`, in order, through an index of the list (a
+        scan for every read made a module of a thousand reads quadratic). The list only grows:
+        what was appended since the last question is indexed first; another list is indexed
+        anew."""
         variables = self.result.variables
         if self._by_name is None or self._by_name[0] is not variables:
             self._by_name = (variables, 0, {})
         _, seen, by_name = self._by_name
         for variable in variables[seen:]:
-            by_name.setdefault(variable.name, variable)
+            by_name.setdefault(variable.name, []).append(variable)
         self._by_name = (variables, len(variables), by_name)
-        return by_name.get(name)
+        return by_name.get(name, [])
