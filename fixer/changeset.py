@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import codecs
 import contextlib
-import difflib
 import hashlib
 import json
 import os
@@ -22,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fixer.errors import DjfixError
+from fixer.line_diff import matching_blocks, unified_diff
 
 
 @dataclass
@@ -48,8 +48,7 @@ class FileChange:
         new_lines = text.split("\n")
         ends = [self.newline] * (len(new_lines) - 1)
         kept = [False] * len(new_lines)
-        matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
-        for a, b, size in matcher.get_matching_blocks():
+        for a, b, size in matching_blocks(old_lines, new_lines, autojunk=False):
             for k in range(size):
                 kept[b + k] = True
                 if self.endings and b + k < len(ends) and a + k < len(self.endings):
@@ -385,11 +384,7 @@ class Changeset:
             if change.old is None:
                 header.append("new file mode 100644\n")
             fromfile = "/dev/null" if change.old is None else f"a/{change.rel}"
-            body = list(
-                difflib.unified_diff(
-                    old_lines, new_lines, fromfile, f"b/{change.rel}", n=3, lineterm="\n"
-                )
-            )
+            body = list(unified_diff(old_lines, new_lines, fromfile, f"b/{change.rel}", n=3))
             if not body:
                 continue
             out = []

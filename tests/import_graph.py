@@ -42,6 +42,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "fixer.progress",
             "fixer.templating",
             "fixer.changeset",
+            "fixer.line_diff",
             "fixer.formatting",
             "fixer.git",
             "fixer.rule_codes",
