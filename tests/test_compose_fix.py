@@ -1248,3 +1248,19 @@ def test_a_volume_keeps_the_owner_the_old_image_gave_its_files(volume, old, note
     notes = [c for c in result.changes if "chown" in c]
     assert notes == ([note] if note else [])
     assert_stable(result, layout=LAYOUT, old_images={"web": old})
+
+
+def test_a_repository_folder_mounted_on_media_root_is_kept_through_items_5_and_4(tmp_path):
+    """Item 5's pass runs before the image's layout is known: it changes only the configuration,
+    so a repository folder bound where the app writes its uploads (./media on MEDIA_ROOT, the
+    same path in the old image and the api image) is not taken for the code and dropped."""
+    root = tmp_path / "legacy_project"
+    shutil.copytree(Path(__file__).parent.parent / "examples" / "legacy_project", root)
+    result = plan(discover(root), Selection(), effective_options(Config()))
+    assert not result.bugs
+    text = result.changeset.read("docker-compose.yml")
+    validate(text)
+    web = yaml.safe_load(text)["services"]["web"]
+    assert web["volumes"] == ["./media:/app/media"]
+    assert web["build"] == {"context": ".", "target": "api"}
+    assert not any("./media" in note and "no longer" in note for note in result.context.notes)

@@ -270,10 +270,17 @@ class _Rewriter:
         return None
 
     def mounts(
-        self, sname: str, service: Any, old: OldImage | None = None, switching: bool = False
+        self,
+        sname: str,
+        service: Any,
+        old: OldImage | None = None,
+        switching: bool = False,
+        config_only: bool = False,
     ) -> None:
         """Drop or move the volumes of a service that runs the app's code; `switching` when it
-        moves onto the api image in this run."""
+        moves onto the api image in this run. `config_only` (item 5's pass) drops only mounted
+        env and settings files: a folder of the repository may be data the app writes
+        (./media on MEDIA_ROOT), which only the image's layout tells apart from code."""
         volumes = service.get("volumes")
         if not isinstance(volumes, list):
             return
@@ -292,6 +299,9 @@ class _Rewriter:
             source, target = _volume_source(volume)
             kind = _mount_kind(source, target)
             if kind is None:
+                keep.append(volume)
+                continue
+            if kind == "code" and config_only and self.layout is None:
                 keep.append(volume)
                 continue
             env_mounted = env_mounted or kind == "env"
@@ -566,7 +576,7 @@ def rewrite(
                 None,
             )
             switching = for_images and service.get("build") != _api_build()
-            rw.mounts(str(name), service, old, switching)
+            rw.mounts(str(name), service, old, switching, config_only=not for_images)
             if for_images and service.get("build") != _api_build():
                 _set_build(service)
             if for_images:
