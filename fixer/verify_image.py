@@ -77,6 +77,11 @@ def builder_variable(name: str) -> bool:
     return name in _BUILDER_BASICS or name.startswith(_BUILDER_PREFIXES)
 
 
+def _builder_env() -> dict[str, str]:
+    """This process's environment as the builder gets it (`builder_variable`)."""
+    return {k: v for k, v in os.environ.items() if builder_variable(k)}
+
+
 def _build(
     run: Run, tool: str, target: str | None, tag: str, build_args: dict[str, str]
 ) -> tuple[int | None, str, str]:
@@ -87,7 +92,7 @@ def _build(
     if target:
         argv += ["--target", target]
     argv.append(str(run.tree))
-    env = {k: v for k, v in os.environ.items() if builder_variable(k)}
+    env = _builder_env()
     code, output = run_command(argv, run.tree, env, BUILD_TIMEOUT)
     return code, output, " ".join([*argv[:-1], "."])
 
@@ -198,9 +203,7 @@ def image_step(run: Run, step: Step) -> Step:
                 for name, value in values.items():
                     command += ["-e", f"{name}={value}"]
                 command += [api_tag, *argv]
-            process = Process(
-                command, run.tree, {k: v for k, v in os.environ.items() if builder_variable(k)}
-            )
+            process = Process(command, run.tree, _builder_env())
             why = ""
             deadline = time.monotonic() + START_TIMEOUT * 2
             while time.monotonic() < deadline:
