@@ -478,6 +478,10 @@ class DeploySecurity(ModuleLevelCommand):
             return updated
         if not missing:
             return updated
+        if self._extends_itself(value, name) and any(n == name for n, _ in self.result.rewritten):
+            # `MIDDLEWARE = [..., *MIDDLEWARE]` holds the list rewritten above: adding the
+            # entries again would run each middleware twice
+            return updated
         if SECURITY_MIDDLEWARE in missing:
             value = prepend_element(
                 value, cst.Element(cst.parse_expression(self._s(SECURITY_MIDDLEWARE)))
@@ -489,6 +493,15 @@ class DeploySecurity(ModuleLevelCommand):
             )
         self.result.rewritten.append((name, line))
         return updated.with_changes(value=value)
+
+    @staticmethod
+    def _extends_itself(value: cst.List | cst.Tuple, name: str) -> bool:
+        return any(
+            isinstance(e, cst.StarredElement)
+            and isinstance(e.value, cst.Name)
+            and e.value.value == name
+            for e in value.elements
+        )
 
     def _has_string(self, value: str) -> bool:
         """`value` is the value of a plain string literal somewhere in the module (the

@@ -198,6 +198,26 @@ def test_middleware_added_elsewhere_counts() -> None:
     )
 
 
+def test_a_list_that_extends_itself_holds_the_entries_added_above() -> None:
+    check(
+        """\
+        MIDDLEWARE = [
+            "django.middleware.common.CommonMiddleware",
+        ]
+        MIDDLEWARE = ["shop.middleware.TimingMiddleware", *MIDDLEWARE]
+        """,
+        """\
+        MIDDLEWARE = [
+            "django.middleware.security.SecurityMiddleware",
+            "django.middleware.common.CommonMiddleware",
+            "django.middleware.clickjacking.XFrameOptionsMiddleware",
+        ]
+        MIDDLEWARE = ["shop.middleware.TimingMiddleware", *MIDDLEWARE]
+        """,
+        settings_block=False,
+    )
+
+
 def test_middleware_added_elsewhere_in_any_spelling_counts() -> None:
     # the literals are read from the text, an escape or a prefix as the parser reads it;
     # a name only inside an f-string's expression is one the text alone cannot show
