@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import ast
 import io
+import os
 import tokenize
 from collections import Counter
 from pathlib import Path
@@ -92,7 +93,14 @@ def run_settings(code: str, tmp_path: Path) -> dict[str, Any]:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(code, encoding="utf-8")
     namespace: dict[str, Any] = {"__file__": str(path), "__name__": "mysite.settings"}
-    exec(compile(code, str(path), "exec"), namespace)
+    saved = dict(os.environ)
+    try:
+        exec(compile(code, str(path), "exec"), namespace)
+    finally:
+        # a settings module that reads a .env file (`read_env`) writes into os.environ: what
+        # it set must not reach the next test
+        os.environ.clear()
+        os.environ.update(saved)
     return {k: v for k, v in namespace.items() if k.isupper()}
 
 
