@@ -629,6 +629,50 @@ def test_unknown_alpine_package_is_listed_not_installed(tmp_path):
     ) in s.notes
 
 
+def test_old_image_built_from_a_subfolder_is_carried_over(tmp_path):
+    # the app's image was built from docker/Dockerfile by a compose file beside it, on trixie:
+    # its packages reach the new root Dockerfile under bookworm's names, and its steps that ran
+    # in that build are listed, not moved
+    project = make(tmp_path, "requirements_psycopg2")
+    write_tree(
+        project.root,
+        {
+            "docker/Dockerfile": (
+                "FROM python:3.12-slim-trixie AS builder\n"
+                "RUN apt-get update && apt-get install -y build-essential libcurl4-openssl-dev"
+                " libpq-dev\n"
+                "RUN pip wheel --wheel-dir /wheels -r /tmp/requirements.txt\n"
+                "FROM python:3.12-slim-trixie\n"
+                "RUN apt-get update && apt-get install -y libcurl4t64 libpq5 netcat\n"
+                "RUN curl -o /app/static/vendor.js https://cdn.example.com/vendor.js\n"
+                "RUN DEBUG=False ./manage.py compress\n"
+                'CMD ["uwsgi", "/app/docker/uwsgi.ini"]\n'
+            ),
+            "docker/docker-compose.yml": (
+                "services:\n  web:\n    build:\n      context: ..\n"
+                "      dockerfile: docker/Dockerfile\n"
+            ),
+        },
+    )
+    s = container.spec(discover(project.root))
+    assert s.build_packages == [
+        "build-essential",
+        "gcc",
+        "libc6-dev",
+        "libcurl4-openssl-dev",
+        "libpq-dev",
+    ]
+    assert s.runtime_packages == ["libcurl4", "libpq5", "netcat-openbsd"]
+    assert s.assets == []
+    assert s.notes[:2] == [
+        "docker/Dockerfile:6 `curl -o /app/static/vendor.js https://cdn.example.com/vendor.js` "
+        "was left out: docker/Dockerfile ran it in its own build context: add it to the "
+        "generated assets stage with the paths of the repository root",
+        "docker/Dockerfile:7 `DEBUG=False ./manage.py compress` was left out: a management "
+        "command at build time: run it where its output is needed",
+    ]
+
+
 def test_front_end_build_moves_to_an_assets_stage(tmp_path):
     project = rendered_project(tmp_path, "frontend_assets")
     s = container.spec(project)

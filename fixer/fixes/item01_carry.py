@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from fixer.analysis.image import image_parts, is_toolchain, run_of, stage_chain
+from fixer.analysis.image import app_dockerfile, image_parts, is_toolchain, run_of, stage_chain
 from fixer.parsers.commands import manage_py_commands, system_packages
 from fixer.parsers.dockerfile import Dockerfile, Instruction, Stage, instruction_assignments
 from fixer.parsers.shell import ScriptCommand, split_shell
@@ -115,7 +115,41 @@ DEV_RUNTIME: dict[str, str] = {
     "libldap2-dev": "libldap-2.5-0",
     "libsasl2-dev": "libsasl2-2",
     "libmagic-dev": "libmagic1",
+    "libcurl4-openssl-dev": "libcurl4",
+    "libcurl4-gnutls-dev": "libcurl3-gnutls",
+    "libyaml-dev": "libyaml-0-2",
+    "libsqlite3-dev": "libsqlite3-0",
+    "libzstd-dev": "libzstd1",
+    "libxmlsec1-dev": "libxmlsec1-openssl",
 }
+
+#: Debian names of other releases (or virtual ones apt refuses) -> the generated image's
+#: bookworm package; trixie's 64-bit time renames (`libcurl4t64`) lose their suffix
+DEBIAN_RENAMED: dict[str, str] = {
+    "netcat": "netcat-openbsd",
+    "libmariadbclient-dev": "libmariadb-dev",
+    "libmysqlclient-dev": "default-libmysqlclient-dev",
+    "libssl1.1": "libssl3",
+    "libffi6": "libffi8",
+    "libffi7": "libffi8",
+    "libjpeg62": "libjpeg62-turbo",
+    "libwebp6": "libwebp7",
+    "libtiff5": "libtiff6",
+    "libgeos-c1": "libgeos-c1v5",
+    "libldap-2.4-2": "libldap-2.5-0",
+    "libldap2": "libldap-2.5-0",
+    "libmariadb3t64": "libmariadb3",
+}
+
+
+def debian_package(name: str) -> str:
+    """`name` as bookworm, the generated image's Debian release, calls it."""
+    if name in DEBIAN_RENAMED:
+        return DEBIAN_RENAMED[name]
+    if name.endswith("t64") and re.search(r"\dt64$", name):
+        return name[: -len("t64")]
+    return name
+
 
 #: programs an old Dockerfile installs that have no place in the API image
 DROPPED_PACKAGES = frozenset(
@@ -155,6 +189,8 @@ class Carried:
     #: plain ENV settings carried to the api stage
     env: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    #: the old Dockerfile's repository path
+    path: str = "Dockerfile"
 
     def add(self, target: list[str], name: str) -> None:
         if name not in target:
@@ -173,11 +209,14 @@ def _node_stage(df: Dockerfile, stage: Stage) -> bool:
 
 
 def carry(project: ProjectModel) -> Carried:
-    """Read the root Dockerfile (when there is one) for what the generated one must carry."""
+    """Read the old image's Dockerfile for what the generated one must carry: the root one, or
+    the one that built the app elsewhere (`docker/Dockerfile` a compose service builds, one
+    beside manage.py; see `app_dockerfile`)."""
     out = Carried()
-    df = project.root_dockerfile
+    df = app_dockerfile(project)
     if df is None:
         return out
+    out.path = df.path
     untranslated: list[str] = []
     for stage in df.stages[:64]:
         alpine = _is_alpine(df, stage)
@@ -200,6 +239,7 @@ def carry(project: ProjectModel) -> Carried:
                 if translated is None:
                     continue
                 name = translated
+            name = debian_package(name)
             if name in DROPPED_PACKAGES:
                 out.add(out.dropped, name)
             elif is_toolchain(name):
@@ -208,7 +248,7 @@ def carry(project: ProjectModel) -> Carried:
                     out.add(out.runtime, DEV_RUNTIME[name])
             else:
                 out.add(out.runtime, name)
-        _steps(stage, node, out)
+        _steps(stage, node and df.path == "Dockerfile", out)
     if untranslated:
         out.notes.append(
             "the old Alpine image installed " + ", ".join(untranslated) + ", which have no "
@@ -224,7 +264,7 @@ def stage_chain_base(df: Dockerfile, stage: Stage) -> str:
 
 def _left(out: Carried, line: int, text: str, why: str) -> None:
     short = text if len(text) <= 70 else text[:67] + "..."
-    out.notes.append(f"Dockerfile:{line} `{short}` was left out: {why}")
+    out.notes.append(f"{out.path}:{line} `{short}` was left out: {why}")
 
 
 def _steps(stage: Stage, node: bool, out: Carried) -> None:
@@ -236,7 +276,19 @@ def _steps(stage: Stage, node: bool, out: Carried) -> None:
         if run_of(stage, line) is None:
             continue
         commands = [c for c in split_shell(text, line) if c.argv]
-        if node or any(_NODE_TOOLS.match(c.argv[0].rsplit("/", 1)[-1]) for c in commands):
+        front_end = any(_NODE_TOOLS.match(c.argv[0].rsplit("/", 1)[-1]) for c in commands)
+        if out.path != "Dockerfile" and (front_end or _downloads(commands)):
+            # built from another folder: its paths are not the repository root's, where the
+            # generated assets stage runs
+            _left(
+                out,
+                line,
+                text,
+                f"{out.path} ran it in its own build context: add it to the generated assets "
+                "stage with the paths of the repository root",
+            )
+            continue
+        if node or front_end:
             # a front-end build: its commands in order (`cd` included), without installs of
             # system packages, which the assets stage's node image does not need
             kept = [c.text for c in commands if not _installs_packages(c.argv)]
@@ -251,6 +303,14 @@ def _steps(stage: Stage, node: bool, out: Carried) -> None:
             continue
         for command in commands:
             _command(command, out)
+
+
+def _downloads(commands: list[ScriptCommand]) -> bool:
+    for c in commands:
+        tool = c.argv[0].rsplit("/", 1)[-1]
+        if tool in ("curl", "wget") or (tool == "git" and c.argv[1:2] == ["clone"]):
+            return True
+    return False
 
 
 def _installs_packages(argv: list[str]) -> bool:
@@ -355,13 +415,13 @@ def _env(inst: Instruction, out: Carried) -> None:
             continue
         if _SECRET_ENV.search(name.upper()):
             out.notes.append(
-                f"Dockerfile:{inst.line} ENV {name} was left out: a secret baked into an image "
+                f"{out.path}:{inst.line} ENV {name} was left out: a secret baked into an image "
                 "is readable by anyone who pulls it; set it in the deployment's environment"
             )
             continue
         if "$" in value:
             out.notes.append(
-                f"Dockerfile:{inst.line} ENV {name} was left out: its value refers to other "
+                f"{out.path}:{inst.line} ENV {name} was left out: its value refers to other "
                 "variables of the old image"
             )
             continue

@@ -611,21 +611,22 @@ def spec(project: ProjectModel, options: dict[str, Any] | None = None) -> Contai
         build.append("gettext")  # msgfmt, which compilemessages runs
     if build and "gcc" in build and "libc6-dev" not in build:
         build.append("libc6-dev")
+    old = "the old Dockerfile" if carried.path == "Dockerfile" else f"the old {carried.path}"
     if carried.dropped:
         notes.append(
-            "the old Dockerfile installed " + ", ".join(carried.dropped) + ", which the "
+            f"{old} installed " + ", ".join(carried.dropped) + ", which the "
             "generated image leaves out: the app server runs alone, nginx serves the static files"
         )
     if carried.node:
         lines = ", ".join(str(line) for line, _ in carried.assets)
         notes.append(
-            f"the front-end build of the old Dockerfile (lines {lines}) runs in the assets "
+            f"the front-end build of {old} (lines {lines}) runs in the assets "
             "stage; the collectstatic and api stages use its output"
         )
     if carried.downloads:
         lines = ", ".join(str(line) for line in carried.downloads)
         notes.append(
-            f"the downloads of the old Dockerfile (lines {lines}) run from the repository root "
+            f"the downloads of {old} (lines {lines}) run from the repository root "
             "(/src) in the assets stage, whose output the collectstatic and api stages use: "
             "check the paths they write to, or vendor the files"
         )
