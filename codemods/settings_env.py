@@ -249,45 +249,43 @@ class SettingsToEnv(SettingValues):
             return module  # the module reads a database URL already
         top_lines = [self.line_of(stmt) for stmt in original.body]
         lines_of = dict(enumerate(top_lines)) if len(top_lines) == len(body) else {}
-        out: list[cst.BaseStatement] = []
-        for index, stmt in enumerate(body):
-            out.append(stmt)
-            assigns = found.get(index)
-            if not assigns:
-                continue
-            aliases: list[str] = []
-            for assign in assigns:
+        # one override after the last `if` that chooses them (`if DB == "postgres": ...` then
+        # `if DB == "mysql": ...`): each alias any of them assigns, once
+        aliases: list[str] = []
+        for index in sorted(found):
+            for assign in found[index]:
                 for element in assign.value.elements:  # type: ignore[union-attr]
                     if isinstance(element, cst.DictElement):
                         ok, alias = literal(element.key)
                         if ok and isinstance(alias, str) and alias not in aliases:
                             aliases.append(alias)
-            if not aliases:
-                continue
-            lines = []
-            for alias in aliases:
-                var = "DATABASE_URL" if alias == "default" else f"{alias.upper()}_DATABASE_URL"
-                var_code, alias_code = self.literal_code(var), self.literal_code(alias)
-                lines.append(
-                    f'if env.str({var_code}, default=""):\n'
-                    f"    DATABASES[{alias_code}] = env.db({var_code})\n"
-                )
-                self.add_variable(
-                    EnvVariable(
-                        var,
-                        f"Database '{alias}' as a URL (scheme://user:password@host:port/name); "
-                        "when set, it overrides the DATABASES chosen in the settings.",
-                        "",
-                    )
-                )
-                self.result.rewritten.append((f"DATABASES[{alias!r}]", lines_of.get(index, 0)))
-            block = cst.parse_module("".join(lines)).body
-            comment = "# DATABASE_URL, when it is set, names the database whichever branch ran"
-            first = block[0].with_changes(
-                leading_lines=[cst.EmptyLine(), cst.EmptyLine(comment=cst.Comment(comment))]
+        if not aliases:
+            return module
+        last = max(found)
+        lines = []
+        for alias in aliases:
+            var = "DATABASE_URL" if alias == "default" else f"{alias.upper()}_DATABASE_URL"
+            var_code, alias_code = self.literal_code(var), self.literal_code(alias)
+            lines.append(
+                f'if env.str({var_code}, default=""):\n'
+                f"    DATABASES[{alias_code}] = env.db({var_code})\n"
             )
-            out.extend([first, *block[1:]])
-            self.uses_env = True
+            self.add_variable(
+                EnvVariable(
+                    var,
+                    f"Database '{alias}' as a URL (scheme://user:password@host:port/name); "
+                    "when set, it overrides the DATABASES chosen in the settings.",
+                    "",
+                )
+            )
+            self.result.rewritten.append((f"DATABASES[{alias!r}]", lines_of.get(last, 0)))
+        block = cst.parse_module("".join(lines)).body
+        comment = "# DATABASE_URL, when it is set, names the database whichever branch ran"
+        first = block[0].with_changes(
+            leading_lines=[cst.EmptyLine(), cst.EmptyLine(comment=cst.Comment(comment))]
+        )
+        out = [*body[: last + 1], first, *block[1:], *body[last + 1 :]]
+        self.uses_env = True
         return module.with_changes(body=out) if len(out) != len(body) else module
 
     @staticmethod

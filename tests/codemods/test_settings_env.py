@@ -1876,6 +1876,37 @@ def test_databases_chosen_by_a_condition_yield_to_database_url() -> None:
     ]
 
 
+def test_databases_chosen_by_successive_conditions_yield_once_after_the_last() -> None:
+    check(
+        """\
+        DATABASES = sqlite_databases(BASE_DIR)
+
+        if DB == "postgres":
+            DATABASES = {"default": {"ENGINE": "django.db.backends.postgresql", "NAME": "hc"}}
+
+        if DB in ["mysql", "mariadb"]:
+            DATABASES = {"default": {"ENGINE": "django.db.backends.mysql", "NAME": "hc"}}
+
+        USE_TZ = True
+        """,
+        """\
+        DATABASES = sqlite_databases(BASE_DIR)
+
+        if DB == "postgres":
+            DATABASES = {"default": {"ENGINE": "django.db.backends.postgresql", "NAME": "hc"}}
+
+        if DB in ["mysql", "mariadb"]:
+            DATABASES = {"default": {"ENGINE": "django.db.backends.mysql", "NAME": "hc"}}
+
+        # DATABASE_URL, when it is set, names the database whichever branch ran
+        if env.str("DATABASE_URL", default=""):
+            DATABASES["default"] = env.db("DATABASE_URL")
+
+        USE_TZ = True
+        """,
+    )
+
+
 def test_databases_chosen_by_a_condition_that_reads_a_url_are_left() -> None:
     unchanged(
         """\
