@@ -206,13 +206,16 @@ def _env_read(value: cst.BaseExpression, name: str) -> tuple[str, Any] | None:
 
 
 def _is_star_import(statement: cst.BaseStatement) -> bool:
-    """`from x import *`, or a try block of nothing else (the local-settings override)."""
+    """`from x import *`, or a try block or an `if` (with no else) of nothing else: the
+    local-settings override (`if (BASE_DIR / "local_settings.py").exists(): from ... import *`)."""
     if isinstance(statement, cst.SimpleStatementLine):
         return all(
             isinstance(s, cst.ImportFrom) and isinstance(s.names, cst.ImportStar)
             for s in statement.body
         )
-    if isinstance(statement, cst.Try) and isinstance(statement.body, cst.IndentedBlock):
+    if isinstance(statement, cst.Try | cst.If) and isinstance(statement.body, cst.IndentedBlock):
+        if isinstance(statement, cst.If) and statement.orelse is not None:
+            return False
         return all(_is_star_import(s) for s in statement.body.body)
     return False
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from textwrap import dedent
 
 import libcst as cst
+import pytest
 from django.core.management.utils import get_random_secret_key
 
 from codemods.deploy_security import Result, transform
@@ -418,10 +419,14 @@ def test_setting_above_debug_moves_into_the_block() -> None:
     )
 
 
-def test_block_goes_before_local_overrides() -> None:
-    local_override = (
-        "\ntry:\n    from .local_settings import *  # noqa: F403\nexcept ImportError:\n    pass\n"
-    )
+@pytest.mark.parametrize(
+    "local_override",
+    [
+        "\ntry:\n    from .local_settings import *  # noqa: F403\nexcept ImportError:\n    pass\n",
+        '\nif (BASE_DIR / "local_settings.py").exists():\n    from .local_settings import *\n',
+    ],
+)
+def test_block_goes_before_local_overrides(local_override: str) -> None:
     check(
         'DEBUG = env.bool("DEBUG", default=False)\n' + local_override,
         'DEBUG = env.bool("DEBUG", default=False)\n\n' + BLOCK + local_override,
