@@ -87,6 +87,13 @@ _MANIFEST_PROBE = (
     "from django.contrib.staticfiles.storage import ManifestFilesMixin, staticfiles_storage\n"
     "# the lazy storage answers isinstance for the class it wraps\n"
     "manifest = isinstance(staticfiles_storage, ManifestFilesMixin)\n"
+    "# django-compressor compressing offline renders {% compress %} from its manifest\n"
+    "try:\n"
+    "    from compressor.conf import settings as compress\n"
+    "    offline = bool(compress.COMPRESS_ENABLED and compress.COMPRESS_OFFLINE)\n"
+    "except Exception:\n"
+    "    offline = False\n"
+    "print('DJFIX-COMPRESS', int(offline))\n"
     "print('DJFIX-MANIFEST', int(manifest), settings.STATIC_ROOT or '')\n"
 )
 
@@ -108,16 +115,22 @@ def collect_manifest(run: Run) -> str:
     if code != 0 or line is None:
         return ""
     _, manifest, static_root = [*line.split(" ", 2), ""][:3]
-    if manifest != "1":
+    offline = "DJFIX-COMPRESS 1" in output.splitlines()
+    if manifest != "1" and not offline:
         return ""
+    need = (
+        "the static storage needs a manifest"
+        if manifest == "1"
+        else ("django-compressor compresses offline")
+    )
     if not static_root:
-        return "the static storage needs a manifest but STATIC_ROOT is not set"
+        return f"{need} but STATIC_ROOT is not set"
     target = Path(run.cwd, static_root).resolve()
     tree = run.tree.resolve()
     if target != tree and tree not in target.parents:
         return (
-            f"the static storage needs a manifest, and STATIC_ROOT ({static_root}) is outside "
-            "the project: collectstatic was not run first"
+            f"{need}, and STATIC_ROOT ({static_root}) is outside the project: collectstatic "
+            "was not run first"
         )
     # a committed manifest (collected files only the repository holds) keeps its entries, as
     # in the image build
@@ -134,8 +147,19 @@ def collect_manifest(run: Run) -> str:
         merged = merged_manifest(committed, manifest.read_text(encoding="utf-8"))
         if merged is not None:
             manifest.write_text(merged, encoding="utf-8")
+    if not offline:
+        return (
+            "collectstatic ran first, as the image build does (the static storage needs its "
+            "manifest)"
+        )
+    code, output = run_command([*run.manage, "compress", "--force"], run.cwd, env, COMMAND_TIMEOUT)
+    if code != 0:
+        return "compress (run first: django-compressor compresses offline) failed: " + run.mask(
+            last_error(output)
+        )
     return (
-        "collectstatic ran first, as the image build does (the static storage needs its manifest)"
+        "collectstatic and compress ran first, as the image build does (django-compressor "
+        "compresses offline)"
     )
 
 

@@ -673,6 +673,33 @@ def test_old_image_built_from_a_subfolder_is_carried_over(tmp_path):
     ]
 
 
+def test_offline_compression_runs_in_the_build_and_the_api_holds_its_manifest(tmp_path):
+    project = make(tmp_path, "requirements_psycopg2")
+    settings = project.root / "mysite" / "settings.py"
+    settings.write_text(
+        settings.read_text()
+        + 'INSTALLED_APPS += ["compressor"]\nCOMPRESS_OFFLINE = True\n'
+        + 'STATICFILES_FINDERS = ["compressor.finders.CompressorFinder"]\n'
+    )
+    project = discover(project.root)
+    s = container.spec(project)
+    assert s.compress_manifest == "/app/staticfiles/CACHE/manifest.json"
+    assert (
+        "django-compressor compresses offline: `manage.py compress` runs after collectstatic "
+        "and the api stage holds its manifest"
+    ) in s.notes
+    text = container.render(project)["Dockerfile"]
+    collect, api = text.split("FROM ${PYTHON_IMAGE} AS api", 1)
+    assert "    python manage.py compress --force\n" in collect
+    assert (
+        "COPY --from=collectstatic /app/staticfiles/CACHE/manifest.json "
+        "/app/staticfiles/CACHE/manifest.json\n"
+    ) in api
+    # compressing at request time (COMPRESS_OFFLINE unset) needs nothing of the build
+    settings.write_text(settings.read_text().replace("COMPRESS_OFFLINE = True", ""))
+    assert container.spec(discover(project.root)).compress_manifest == ""
+
+
 def test_front_end_build_moves_to_an_assets_stage(tmp_path):
     project = rendered_project(tmp_path, "frontend_assets")
     s = container.spec(project)

@@ -204,3 +204,62 @@ def test_a_manifest_static_storage_gets_its_manifest_before_pages_are_served(tmp
     assert report.step(5).status == "pass", table
     assert "collectstatic ran first" in report.step(5).note, table
     assert not (repo / "staticfiles").exists()  # the user's tree is never written
+
+
+#: a stand-in for django-compressor, as much of it as offline compression shows: the pages
+#: render from the manifest `manage.py compress` writes, and fail without it
+_COMPRESSOR = {
+    "compressor/__init__.py": "",
+    "compressor/conf.py": (
+        "from django.conf import settings as _django\n\n\n"
+        "class _Settings:\n"
+        "    def __getattr__(self, name):\n"
+        "        defaults = {'COMPRESS_ENABLED': not _django.DEBUG, 'COMPRESS_OFFLINE': False}\n"
+        "        return getattr(_django, name, defaults.get(name))\n\n\n"
+        "settings = _Settings()\n"
+    ),
+    "compressor/management/__init__.py": "",
+    "compressor/management/commands/__init__.py": "",
+    "compressor/management/commands/compress.py": (
+        "from pathlib import Path\n\n"
+        "from django.conf import settings\n"
+        "from django.core.management.base import BaseCommand\n\n\n"
+        "class Command(BaseCommand):\n"
+        "    def add_arguments(self, parser):\n"
+        "        parser.add_argument('--force', action='store_true')\n\n"
+        "    def handle(self, *args, **options):\n"
+        "        out = Path(settings.STATIC_ROOT) / 'CACHE'\n"
+        "        out.mkdir(parents=True, exist_ok=True)\n"
+        "        (out / 'manifest.json').write_text('{}')\n"
+    ),
+}
+
+
+def test_offline_compression_runs_before_pages_are_served(tmp_path):
+    # django-compressor with COMPRESS_OFFLINE renders {% compress %} from the manifest that
+    # `manage.py compress` writes at build time: verify runs it first too, into its copy
+    repo = broken(
+        tmp_path,
+        "shipit/settings.py",
+        '    "catalog",\n]\n',
+        '    "catalog",\n    "compressor",\n]\nCOMPRESS_OFFLINE = True\n',
+    )
+    for rel, text in _COMPRESSOR.items():
+        (repo / rel).parent.mkdir(parents=True, exist_ok=True)
+        (repo / rel).write_text(text, encoding="utf-8")
+    broken(
+        tmp_path,
+        "shipit/urls.py",
+        "urlpatterns = [\n",
+        "from pathlib import Path\n\n"
+        "from django.conf import settings\n"
+        "from django.http import HttpResponse\n\n\n"
+        "def home(request):\n"
+        "    manifest = Path(settings.STATIC_ROOT) / 'CACHE' / 'manifest.json'\n"
+        "    return HttpResponse(manifest.read_text())  # OfflineGenerationError without it\n\n\n"
+        "urlpatterns = [\n    path('', home),\n",
+    )
+    report, table = run(repo, {3, 4, 5})
+    assert report.step(5).status == "pass", table
+    assert "collectstatic and compress ran first" in report.step(5).note, table
+    assert not (repo / "staticfiles").exists()  # the user's tree is never written

@@ -38,6 +38,7 @@ from fixer.fixes.item01_python import choose_python
 from fixer.fixes.item04_compose import fix_compose_files
 from fixer.parsers.commands import server_commands
 from fixer.project import ProjectModel, normalise_package
+from fixer.settings_values import EnvRef
 from fixer.templating import render as render_template
 
 #: the first line of every generated Dockerfile: a later run recognises its own file
@@ -117,6 +118,10 @@ class ContainerSpec:
     #: what the assets stage installs for the downloads it runs
     assets_packages: list[str] = field(default_factory=list)
     compilemessages: bool = False
+    #: django-compressor compresses offline (COMPRESS_OFFLINE): `compress` runs after
+    #: collectstatic, and the api stage holds the manifest of what it wrote (the page templates
+    #: read it): that manifest's path, "" when there is none
+    compress_manifest: str = ""
     #: plain ENV settings of the old image, carried to the api stage
     runtime_env: dict[str, str] = field(default_factory=dict)
     #: the venv's own installers, removed once the dependencies are in (setuptools stays when
@@ -687,6 +692,7 @@ def spec(project: ProjectModel, options: dict[str, Any] | None = None) -> Contai
         assets_packages=_download_packages(carried.download_tools),
         compilemessages=carried.compilemessages,
         runtime_env=carried.env,
+        compress_manifest=_compress_manifest(project, static_root, notes),
         writable=[
             p
             for p in data_paths(project)
@@ -775,6 +781,47 @@ def _collects_static(project: ProjectModel) -> bool:
     if not isinstance(apps, (list, tuple)) or not all(isinstance(a, str) for a in apps):
         return True
     return any(a.split(".apps.")[0] == "django.contrib.staticfiles" for a in apps)
+
+
+def _compress_manifest(project: ProjectModel, static_root: str, notes: list[str]) -> str:
+    """Where django-compressor's offline manifest lands in the image, when the settings
+    compress offline: `{% compress %}` then renders from that manifest and fails without it.
+    The compressed files go to the static image with the rest of STATIC_ROOT; the api stage
+    copies only the manifest."""
+    s = project.settings
+    apps = s.get("INSTALLED_APPS")
+    if not isinstance(apps, (list, tuple)) or "compressor" not in apps:
+        return ""
+    offline, enabled = s.get("COMPRESS_OFFLINE"), s.get("COMPRESS_ENABLED")
+    if _production_value(offline) is not True or _production_value(enabled) is False:
+        return ""
+    root = s.get("COMPRESS_ROOT")
+    output = s.get("COMPRESS_OUTPUT_DIR", "CACHE")
+    name = s.get("COMPRESS_OFFLINE_MANIFEST", "manifest.json")
+    if root is not None or not isinstance(output, str) or not isinstance(name, str):
+        notes.append(
+            "django-compressor compresses offline, with COMPRESS_ROOT, COMPRESS_OUTPUT_DIR or "
+            "COMPRESS_OFFLINE_MANIFEST set where djfix cannot follow: the api stage gets no "
+            "offline manifest; copy it from the collectstatic stage"
+        )
+        return ""
+    notes.append(
+        "django-compressor compresses offline: `manage.py compress` runs after collectstatic "
+        "and the api stage holds its manifest"
+    )
+    return posixpath.join(static_root, output.strip("/"), name)
+
+
+def _production_value(value: object) -> object:
+    """A setting's value when its environment variable is unset: the read's default."""
+    if isinstance(value, EnvRef):
+        if not value.has_default:
+            return None
+        default = value.default
+        if value.cast == "bool" and isinstance(default, str):
+            return default.strip().lower() in ("true", "1", "yes", "on", "y")
+        return default
+    return value
 
 
 def _manifest_storage(project: ProjectModel) -> bool:
