@@ -673,6 +673,16 @@ def test_old_image_built_from_a_subfolder_is_carried_over(tmp_path):
     ]
 
 
+def test_a_development_file_s_packages_get_no_build_tools(tmp_path):
+    # the image installs requirements.txt: mysqlclient in requirements-dev.txt (for the tests
+    # on MySQL) is not built there, so neither its headers nor its library are installed
+    project = make(tmp_path, "requirements_psycopg2")
+    (project.root / "requirements-dev.txt").write_text("mysqlclient==2.2.6\npytest==8.3.4\n")
+    s = container.spec(discover(project.root))
+    assert s.build_packages == ["gcc", "libc6-dev", "libpq-dev"]
+    assert s.runtime_packages == ["libpq5"]
+
+
 def test_offline_compression_runs_in_the_build_and_the_api_holds_its_manifest(tmp_path):
     project = make(tmp_path, "requirements_psycopg2")
     settings = project.root / "mysite" / "settings.py"

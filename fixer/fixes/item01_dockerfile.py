@@ -486,14 +486,23 @@ def server_command(server: str, target: str) -> list[str]:
     ]
 
 
-def _source_built(project: ProjectModel, declared: list[str]) -> tuple[list[str], list[str]]:
-    """(builder packages, runtime packages) of the dependencies built from source, those the
-    plans declare (`declared`: a database driver) included."""
+def _source_built(
+    project: ProjectModel, declared: list[str], files: list[str]
+) -> tuple[list[str], list[str]]:
+    """(builder packages, runtime packages) of the dependencies built from source that the
+    image installs: those of the dependency files it copies (`files`; a requirements-dev.txt
+    beside them is not installed), those the plans declare (`declared`: a database driver)."""
     adding = {normalise_package(base_name(name)) for name in declared}
+    installed = {
+        req.name
+        for source in project.dependency_sources
+        for req in source.packages
+        if source.rel in files or req.rel in files
+    }
     build: list[str] = []
     runtime: list[str] = []
     for name, (headers, libraries) in SOURCE_BUILT.items():
-        if project.has_package(name) or name in adding:
+        if name in installed or name in adding:
             build.extend(p for p in headers if p not in build)
             runtime.extend(p for p in libraries if p not in runtime)
     return build, runtime
@@ -603,7 +612,7 @@ def spec(project: ProjectModel, options: dict[str, Any] | None = None) -> Contai
     python, python_notes = chosen_python.version, chosen_python.notes
     choice = server_choice(project)
     server, target, server_packages = choice.server, choice.target, choice.packages
-    build, runtime = _source_built(project, list(options.get("runtime-packages") or ()))
+    build, runtime = _source_built(project, list(options.get("runtime-packages") or ()), files)
     carried = item01_carry.carry(project)
     static_root, static_url, notes = _static_paths(project)
     for name in carried.build:
