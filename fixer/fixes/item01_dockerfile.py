@@ -35,7 +35,12 @@ from fixer.analysis.variables import build_environment, placeholder
 from fixer.fix_context import FixContext, rediscover
 from fixer.fixes import envfiles, item01_carry
 from fixer.fixes.item01_python import choose_python
-from fixer.fixes.item04_compose import fix_compose_files
+from fixer.fixes.item04_compose import (
+    GENERATED_STACK,
+    ComposeStack,
+    compose_stack,
+    fix_compose_files,
+)
 from fixer.parsers.commands import server_commands
 from fixer.project import ProjectModel, normalise_package
 from fixer.templating import render as render_template
@@ -814,6 +819,7 @@ def render(project: ProjectModel, options: dict[str, Any] | None = None) -> dict
         "environment": environment,
         "readme_heading": README_HEADING,
         "committed_manifest": COMMITTED_MANIFEST,
+        "compose": _compose_stack(project),
     }
     out = {
         "Dockerfile": render_template("docker/Dockerfile.jinja", **context),
@@ -831,6 +837,16 @@ def render(project: ProjectModel, options: dict[str, Any] | None = None) -> dict
         if README_HEADING not in text:
             out[rel] = text.rstrip("\n") + "\n\n" + section.lstrip("\n")
     return out
+
+
+def _compose_stack(project: ProjectModel) -> ComposeStack | None:
+    """How the README runs the images with compose: the generated compose.yaml, else the
+    production compose file item 4 rewrites (`-f` where compose does not read it by default);
+    None where compose would read a development file djfix leaves, or no service serves."""
+    production = production_compose(project)
+    if production is not None:
+        return compose_stack(project, production)
+    return GENERATED_STACK if _root_compose(project) is None else None
 
 
 def _root_compose(project: ProjectModel) -> str | None:
