@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from codemods.dependencies.declare import add_packages
-from codemods.dependencies.requirement import Package, base_name
+from codemods.dependencies.requirement import Package, base_name, extras_of
 from fixer import git, rule_codes
 from fixer.analysis.app_paths import IMAGE_APP_DIR, IMAGE_USER, AppPath, ImageLayout, data_paths
 from fixer.analysis.app_server import channels_bundles_daphne
@@ -55,6 +55,8 @@ NODE_IMAGE = "node:22-bookworm-slim"
 #: builder, runtime libraries for the final stage)
 SOURCE_BUILT: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "psycopg2": (("gcc", "libc6-dev", "libpq-dev"), ("libpq5",)),
+    # psycopg 3's C implementation: `psycopg[c]` installs it
+    "psycopg-c": (("gcc", "libc6-dev", "libpq-dev"), ("libpq5",)),
     "mysqlclient": (
         ("gcc", "libc6-dev", "pkg-config", "default-libmysqlclient-dev"),
         ("libmariadb3",),
@@ -64,6 +66,8 @@ SOURCE_BUILT: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("libldap-2.5-0", "libsasl2-2"),
     ),
 }
+#: the system libpq, which psycopg 3 without its binary package (`psycopg[binary]`) loads
+LIBPQ = ("libpq5",)
 #: pinned installers for the dependency managers that are not pip
 POETRY = "poetry==1.8.5"
 UV = "uv==0.5.11"
@@ -488,14 +492,32 @@ def server_command(server: str, target: str) -> list[str]:
 
 def _source_built(project: ProjectModel, declared: list[str]) -> tuple[list[str], list[str]]:
     """(builder packages, runtime packages) of the dependencies built from source, those the
-    plans declare (`declared`: a database driver) included."""
+    plans declare (`declared`: a database driver) included, and of psycopg 3 without its
+    binary package, which loads the system's libpq: at run time, and in the builder, whose
+    collectstatic stage imports the database backend's driver."""
     adding = {normalise_package(base_name(name)) for name in declared}
+    extras = {
+        (normalise_package(base_name(name)), normalise_package(extra))
+        for name in declared
+        for extra in extras_of(name)
+    }
+    for source in project.dependency_sources:
+        extras.update((r.name, extra) for r in source.packages for extra in r.extras)
     build: list[str] = []
     runtime: list[str] = []
-    for name, (headers, libraries) in SOURCE_BUILT.items():
-        if project.has_package(name) or name in adding:
-            build.extend(p for p in headers if p not in build)
-            runtime.extend(p for p in libraries if p not in runtime)
+    needed = [name for name in SOURCE_BUILT if project.has_package(name) or name in adding]
+    psycopg = project.has_package("psycopg") or "psycopg" in adding
+    if psycopg and ("psycopg", "c") in extras and "psycopg-c" not in needed:
+        needed.append("psycopg-c")
+    for name in needed:
+        headers, libraries = SOURCE_BUILT[name]
+        build.extend(p for p in headers if p not in build)
+        runtime.extend(p for p in libraries if p not in runtime)
+    binary = ("psycopg", "binary") in extras or project.has_package("psycopg-binary")
+    if psycopg and not binary and "psycopg-c" not in needed:
+        runtime.extend(p for p in LIBPQ if p not in runtime)
+        if "libpq-dev" not in build:  # its headers bring the library
+            build.extend(p for p in LIBPQ if p not in build)
     return build, runtime
 
 
