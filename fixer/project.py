@@ -72,6 +72,8 @@ class Requirement:
     spec: str
     rel: str
     line: int | None
+    #: the extras it is declared with, normalised (`psycopg[binary]` -> ("binary",))
+    extras: tuple[str, ...] = ()
 
 
 @dataclass

@@ -5,7 +5,9 @@ the Python the project names (`.python-version`, `runtime.txt`, requires-python,
 the old image's base (the root Dockerfile, else one a compose service builds), when the
 project's Django release supports it (fixer.python_support); else the newest Python that Django
 supports. The dependencies come from the file the generated image installs
-(`ProjectModel.install_source`: the locked or pinned one where several declare Django). The
+(`ProjectModel.install_source`: the locked or pinned one where several declare Django), at the
+versions its lock file holds (Pipfile.lock, poetry.lock, uv.lock: fixer.parsers.locks), as the
+image's `pipenv`, `poetry install` or `uv sync` installs them. The
 virtualenv is cached under `$XDG_CACHE_HOME/djfix/venvs` (default
 `~/.cache`), keyed by the hash of the dependency files and the interpreter, so a second run
 reuses it. The app server the project runs with (gunicorn unless it names another) and a
@@ -21,6 +23,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 from fixer.analysis.database_driver import missing_drivers
@@ -29,9 +32,15 @@ from fixer.discovery import discover
 from fixer.errors import DjfixError
 from fixer.fixes.envfiles import packages_to_declare
 from fixer.fixes.item01_dockerfile import SOURCE_BUILT
+from fixer.parsers.locks import pip_spec, poetry_lock_pins, uv_lock_pins
 from fixer.project import InstallSource, ProjectModel, normalise_package
 from fixer.python_support import PythonRange, django_pythons, dotted_version
 from fixer.verify_env import server_command
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
 
 INSTALL_TIMEOUT = 900
 _COMPLETE = ".djfix-complete"
@@ -96,33 +105,6 @@ def choose_interpreter(
     return fits[best], f"Python {dotted_version(best)}, the newest here that {django} supports"
 
 
-_CARET = re.compile(r"^\^(\d+)(?:\.(\d+))?(?:\.(\d+))?$")
-_TILDE = re.compile(r"^~(\d+)(?:\.(\d+))?(?:\.(\d+))?$")
-
-
-def pip_spec(spec: str) -> str:
-    """A Poetry or Pipfile version constraint in pip's words (`^4.2` -> `>=4.2,<5`)."""
-    spec = spec.strip()
-    if spec in ("", "*"):
-        return ""
-    caret = _CARET.match(spec)
-    if caret:
-        parts = [int(p) for p in caret.groups() if p is not None]
-        version = ".".join(map(str, parts))
-        index = next((i for i, p in enumerate(parts) if p != 0), len(parts) - 1)
-        upper = [*parts[:index], parts[index] + 1]
-        return f">={version},<{'.'.join(map(str, upper))}"
-    tilde = _TILDE.match(spec)
-    if tilde:
-        parts = [int(p) for p in tilde.groups() if p is not None]
-        version = ".".join(map(str, parts))
-        upper = [parts[0] + 1] if len(parts) == 1 else [parts[0], parts[1] + 1]
-        return f">={version},<{'.'.join(map(str, upper))}"
-    if re.match(r"^\d", spec):
-        return f"=={spec}"
-    return spec
-
-
 def install_plan(
     project: ProjectModel, interpreter: str | None = None
 ) -> tuple[list[str], list[str], list[Path]]:
@@ -143,15 +125,21 @@ def install_plan(
         messages.append(f"--install: the dependencies of {install.why}, as the image installs")
     args: list[str] = []
     names = {r.name for r in source.packages}
-    locked = _pipfile_lock_pins(project, install) if source.kind == "pipfile" else None
+    locked = _lock_pins(project, install)
     if source.kind in ("requirements", "pip-tools"):
         args += ["-r", str(project.root / install.rel)]
     elif locked is not None:
         args += locked
     else:
+        if install.lock is not None:
+            messages.append(
+                f"--install: {install.lock} could not be read; the version ranges of "
+                f"{source.rel} are installed, not the versions the image's install locks"
+            )
         for req in source.packages:
             spec = pip_spec(req.spec) if source.kind in ("poetry", "pipfile") else req.spec
-            args.append(f"{req.name}{spec}")
+            extras = f"[{','.join(req.extras)}]" if req.extras else ""
+            args.append(f"{req.name}{extras}{spec}")
     added: list[tuple[str, str]] = []
     server = _server_package(project)
     if server and server not in names:
@@ -170,12 +158,35 @@ def install_plan(
     return args, messages, files
 
 
+def _lock_pins(project: ProjectModel, install: InstallSource) -> list[str] | None:
+    """The exact versions the image's install takes from the lock file (Pipfile.lock,
+    poetry.lock, uv.lock: the main packages, no development group), as pip arguments; None
+    without a lock, or where it cannot be read."""
+    kind = install.source.kind
+    if install.lock is None:
+        return None
+    if kind == "pipfile":
+        return _pipfile_lock_pins(project, install)
+    if kind not in ("poetry", "uv"):
+        return None
+    lock = project.root / install.lock
+    try:
+        text = lock.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    if kind == "uv":
+        return uv_lock_pins(text, lock.parent)
+    try:
+        pyproject = tomllib.loads((project.root / install.source.rel).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    return poetry_lock_pins(text, pyproject, lock.parent)
+
+
 def _pipfile_lock_pins(project: ProjectModel, install: InstallSource) -> list[str] | None:
     """The `default` packages of the Pipfile.lock, pinned as `pipenv requirements` writes them
     for the image (`name==version; markers`); a package the lock holds without a version (a
     VCS or path entry) as the Pipfile declares it. None without a readable lock."""
-    if install.lock is None:
-        return None
     try:
         data = json.loads((project.root / install.lock).read_text(encoding="utf-8"))
     except (OSError, ValueError):

@@ -1264,3 +1264,121 @@ def test_a_repository_folder_mounted_on_media_root_is_kept_through_items_5_and_4
     assert web["volumes"] == ["./media:/app/media"]
     assert web["build"] == {"context": ".", "target": "api"}
     assert not any("./media" in note and "no longer" in note for note in result.context.notes)
+
+
+# -- the README's compose commands name the file and the services the rewrite leaves ------------
+
+README_TAIL = "`--build-arg NGINX_IMAGE=...`)."
+
+
+def readme_compose_part(result) -> str:
+    """What the generated README section says after the image's build arguments."""
+    readme = result.changeset.read("README.md")
+    return readme[readme.index(README_TAIL) + len(README_TAIL) :]
+
+
+@pytest.mark.parametrize("name", ["docker-compose.prod.yml", "compose.production.yaml"])
+def test_readme_runs_the_production_compose_file_under_its_own_name(tmp_path, name):
+    # beside a development docker-compose.yml, which a plain `docker compose` would run
+    root = subfolder_project(
+        tmp_path,
+        {
+            "docker-compose.yml": DEV_STACK,
+            name: PROD_STACK,
+            "app/Dockerfile.prod": OLD_DOCKERFILE,
+        },
+    )
+    result = plan(discover(root), Selection(), effective_options(Config()))
+    assert readme_compose_part(result) == (
+        "\n\nTo run the stack with compose (its `migrate` service runs the migrations before "
+        "`web`\nstarts):\n\n"
+        f"```sh\ndocker compose -f {name} up --build\n```\n"
+    )
+    services = yaml.safe_load(result.changeset.read(name))["services"]
+    assert services["web"]["depends_on"] == {
+        "migrate": {"condition": "service_completed_successfully"}
+    }
+
+
+def test_readme_names_the_services_of_a_default_compose_file(tmp_path):
+    root = subfolder_project(
+        tmp_path, {"docker-compose.yml": PROD_STACK, "app/Dockerfile.prod": OLD_DOCKERFILE}
+    )
+    result = plan(discover(root), Selection(), effective_options(Config()))
+    assert readme_compose_part(result) == (
+        "\n\nTo run the stack with compose (its `migrate` service runs the migrations before "
+        "`web`\nstarts):\n\n```sh\ndocker compose up --build\n```\n"
+    )
+
+
+def test_readme_gives_no_compose_command_for_a_development_file_djfix_leaves(tmp_path):
+    # `docker compose up` would run the development stack, not the images
+    text = """\
+services:
+  web:
+    build:
+      context: .
+      dockerfile: docker/local.Dockerfile
+    command: python app/manage.py runserver 0.0.0.0:8000
+    volumes:
+      - .:/code
+"""
+    root = subfolder_project(
+        tmp_path, {"docker-compose.yml": text, "docker/local.Dockerfile": OLD_DOCKERFILE}
+    )
+    result = plan(discover(root), Selection(), effective_options(Config()))
+    assert readme_compose_part(result) == "\n"
+
+
+def test_readme_of_the_generated_compose_file(tmp_path):
+    root = subfolder_project(tmp_path, {})
+    result = plan(discover(root), Selection(), effective_options(Config()))
+    assert readme_compose_part(result) == (
+        " For a local\nstack, `docker compose up --build`, then "
+        "`docker compose run --rm api python manage.py migrate`.\n"
+    )
+
+
+def test_a_service_of_the_project_that_migrates_is_the_one_the_api_waits_for():
+    text = """\
+services:
+  web:
+    build: .
+    command: gunicorn mysite.wsgi
+  release:
+    build: .
+    command: sh -c "python manage.py migrate --noinput && python manage.py createcachetable"
+  checks:
+    build: .
+    command: python manage.py makemigrations --check
+"""
+    result = rewrite(text, rel="docker-compose.prod.yml")
+    assert (result.api_service, result.migrate_service) == ("web", "release")
+    expected = """\
+services:
+  web:
+    build:
+      context: .
+      target: api
+    depends_on:
+      release:
+        condition: service_completed_successfully
+  static:
+    build:
+      context: .
+      target: static
+    ports:
+      - "8080:80"
+  release:
+    build:
+      context: .
+      target: api
+    command: sh -c "python manage.py migrate --noinput && python manage.py createcachetable"
+  checks:
+    build:
+      context: .
+      target: api
+    command: python manage.py makemigrations --check
+"""
+    assert result.text == expected
+    assert_stable(result, rel="docker-compose.prod.yml")

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from fixer.analysis import dockerignore
+from fixer.analysis.image import is_toolchain
 from fixer.apply import plan
 from fixer.checks import Selection
 from fixer.checks import item01_dockerfile as item01
@@ -126,6 +127,11 @@ VARIANTS: dict[str, dict[str, str]] = {
         **base(engine="postgresql"),
         "requirements.txt": "Django==5.2\ngunicorn==23.0.0\npsycopg2==2.9.10\n",
         "runtime.txt": "python-3.12.7\n",
+    },
+    # psycopg 3 without its binary package: the system's libpq, in the builder and the api
+    "requirements_psycopg3": {
+        **base(engine="postgresql"),
+        "requirements.txt": "Django==5.2\ngunicorn==23.0.0\npsycopg[pool]==3.2.3\n",
     },
     # pip-tools: requirements.in compiled to requirements.txt
     "pip_tools": {
@@ -348,6 +354,83 @@ def test_detectors_report_nothing_on_generated_files(tmp_path, name):
 def test_server_and_python(tmp_path, name, python, server, cmd):
     s = container.spec(make(tmp_path, name))
     assert (s.python, s.server, s.cmd) == (python, server, cmd)
+
+
+PSYCOPG_POETRY = """\
+[tool.poetry]
+name = "mysite"
+version = "1.0.0"
+package-mode = false
+
+[tool.poetry.dependencies]
+python = "^3.12"
+Django = "^5.2"
+gunicorn = "^23.0"
+psycopg = {version = "^3.2", extras = [%s]}
+"""
+
+
+@pytest.mark.parametrize(
+    ("files", "build", "runtime"),
+    [
+        # the binary package brings its own libpq: nothing from the system
+        ({"requirements.txt": "psycopg[binary]==3.2.3\n"}, [], []),
+        ({"requirements.txt": "psycopg==3.2.3\npsycopg-binary==3.2.3\n"}, [], []),
+        ({"pyproject.toml": PSYCOPG_POETRY % '"binary", "pool"'}, [], []),
+        ({"requirements.txt": "psycopg2-binary==2.9.10\n"}, [], []),
+        # psycopg 3's pure-Python implementation loads the system's libpq (collectstatic, in the
+        # builder, imports it too): the library, no headers, no compiler
+        ({"requirements.txt": "psycopg==3.2.3\n"}, ["libpq5"], ["libpq5"]),
+        ({"requirements.txt": "psycopg[pool]==3.2.3\n"}, ["libpq5"], ["libpq5"]),
+        ({"pyproject.toml": PSYCOPG_POETRY % '"pool"'}, ["libpq5"], ["libpq5"]),
+        # built from source: headers and a compiler in the builder, the library at run time
+        (
+            {"requirements.txt": "psycopg[c]==3.2.3\n"},
+            ["gcc", "libc6-dev", "libpq-dev"],
+            ["libpq5"],
+        ),
+        ({"pyproject.toml": PSYCOPG_POETRY % '"c"'}, ["gcc", "libc6-dev", "libpq-dev"], ["libpq5"]),
+        (
+            {
+                "Pipfile": '[packages]\ndjango = "==5.2"\n'
+                'psycopg = {extras = ["c"], version = "*"}\n'
+            },
+            ["gcc", "libc6-dev", "libpq-dev"],
+            ["libpq5"],
+        ),
+        (
+            {
+                "pyproject.toml": '[project]\nname = "m"\nversion = "1"\n'
+                'dependencies = ["Django>=5.2", "psycopg[C,pool]>=3.2"]\n'
+            },
+            ["gcc", "libc6-dev", "libpq-dev"],
+            ["libpq5"],
+        ),
+        (
+            {"requirements.txt": "psycopg-c==3.2.3\npsycopg==3.2.3\n"},
+            ["gcc", "libc6-dev", "libpq-dev"],
+            ["libpq5"],
+        ),
+        (
+            {"requirements.txt": "psycopg2==2.9.10\n"},
+            ["gcc", "libc6-dev", "libpq-dev"],
+            ["libpq5"],
+        ),
+        (
+            {"requirements.txt": "mysqlclient==2.2.6\n"},
+            ["default-libmysqlclient-dev", "gcc", "libc6-dev", "pkg-config"],
+            ["libmariadb3"],
+        ),
+    ],
+)
+def test_database_driver_system_packages(make_project, files, build, runtime):
+    files = {"requirements.txt": None, **files}
+    if files["requirements.txt"] is not None:
+        files["requirements.txt"] = "Django==5.2\ngunicorn==23.0.0\n" + files["requirements.txt"]
+    s = container.spec(make_project({**base(engine="postgresql"), **files}))
+    assert (s.build_packages, s.runtime_packages) == (build, runtime)
+    # the final stage holds the libraries alone
+    assert [p for p in s.runtime_packages if is_toolchain(p)] == []
 
 
 def test_source_built_dependency_splits_headers_and_libraries(tmp_path):

@@ -49,6 +49,12 @@ ROOT_COMPOSE = re.compile(r"^(docker-)?compose([._-][\w.-]*)?\.ya?ml$")
 DEFAULT_COMPOSE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
 
 
+def compose_command(rel: str) -> str:
+    """`docker compose` on the root compose file `rel`: with `-f` where compose would not read
+    it by default (`docker compose -f docker-compose.prod.yml`)."""
+    return "docker compose" + ("" if rel in DEFAULT_COMPOSE_NAMES else f" -f {rel}")
+
+
 def is_dev_compose(path: str) -> bool:
     """True for compose files named for development only (docker-compose.dev.yml,
     compose.override.yaml, local.yml)."""

@@ -56,8 +56,10 @@ surface to production.
 ## Fix safety
 DJ025 is safe: djfix generates the multi-stage Dockerfile (see DJ010). DJ020 to DJ024 are
 unsafe: the existing Dockerfile is replaced by a generated one whose builder stage gets the
-headers of the dependencies built from source (psycopg2, mysqlclient, python-ldap) and the
-final stage only their runtime libraries; check the runtime packages it lists. The packages of
+headers of the dependencies built from source (psycopg2, psycopg 3's C implementation
+`psycopg[c]`, mysqlclient, python-ldap) and the final stage only their runtime libraries
+(`libpq5`, `libmariadb3`); psycopg 3 without its binary package loads the system's libpq, so
+both stages get `libpq5` for it. Check the runtime packages it lists. The packages of
 an Alpine-based Dockerfile are carried over under their Debian names (`postgresql-dev` becomes
 `libpq-dev` in the builder and `libpq5` at run time; `musl-dev` has no Debian counterpart);
 a name djfix does not know is listed in the summary, not installed. The runtime virtualenv

@@ -29,11 +29,23 @@ else:  # pragma: no cover - exercised on 3.10 only
 _REQ_LINE = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*([^;#]*)")
 
 
-def _parse_requirement(text: str) -> tuple[str, str] | None:
+def _parse_requirement(text: str) -> tuple[str, str, tuple[str, ...]] | None:
+    """(name, version specifier, extras) of a requirement line."""
     m = _REQ_LINE.match(text)
     if not m:
         return None
-    return normalise_package(m.group(1)), m.group(3).strip()
+    return normalise_package(m.group(1)), m.group(3).strip(), _extras(m.group(2) or "")
+
+
+def _extras(text: str | list | tuple) -> tuple[str, ...]:
+    """Extras as written in brackets (`[binary, pool]`) or as a TOML list (Poetry, Pipfile)."""
+    words = text.strip("[]").split(",") if isinstance(text, str) else text
+    return tuple(normalise_package(str(w).strip()) for w in words if str(w).strip())
+
+
+def _table_extras(spec: object) -> tuple[str, ...]:
+    extras = spec.get("extras") if isinstance(spec, dict) else None
+    return _extras(extras) if isinstance(extras, list) else ()
 
 
 def _read_requirements(model: ProjectModel, path: Path, seen: set[Path]) -> list[Requirement]:
@@ -59,7 +71,7 @@ def _read_requirements(model: ProjectModel, path: Path, seen: set[Path]) -> list
             continue
         parsed = _parse_requirement(line)
         if parsed:
-            out.append(Requirement(parsed[0], parsed[1], f.rel, lineno))
+            out.append(Requirement(parsed[0], parsed[1], f.rel, lineno, parsed[2]))
     return out
 
 
@@ -117,7 +129,11 @@ def read_dependencies(model: ProjectModel, walk: Walk) -> None:
                     version = spec.get("version", "") if isinstance(spec, dict) else str(spec)
                     src.packages.append(
                         Requirement(
-                            normalise_package(name), version, rel, _line_in(text_file, name)
+                            normalise_package(name),
+                            version,
+                            rel,
+                            _line_in(text_file, name),
+                            _table_extras(spec),
                         )
                     )
                 sources.append(src)
@@ -134,7 +150,13 @@ def read_dependencies(model: ProjectModel, walk: Walk) -> None:
                     parsed = _parse_requirement(str(dep))
                     if parsed:
                         src.packages.append(
-                            Requirement(parsed[0], parsed[1], rel, _line_in(text_file, str(dep)))
+                            Requirement(
+                                parsed[0],
+                                parsed[1],
+                                rel,
+                                _line_in(text_file, str(dep)),
+                                parsed[2],
+                            )
                         )
                 sources.append(src)
         pipfile = base / "Pipfile"
@@ -151,6 +173,7 @@ def read_dependencies(model: ProjectModel, walk: Walk) -> None:
                         "" if version == "*" else version,
                         rel,
                         _line_in(text_file, name),
+                        _table_extras(spec),
                     )
                 )
             sources.append(src)
@@ -180,7 +203,7 @@ def read_dependencies(model: ProjectModel, walk: Walk) -> None:
                             parsed = _parse_requirement(elt.value)
                             if parsed:
                                 src.packages.append(
-                                    Requirement(parsed[0], parsed[1], src.rel, elt.lineno)
+                                    Requirement(*parsed[:2], src.rel, elt.lineno, parsed[2])
                                 )
             sources.append(src)
         setup_cfg = base / "setup.cfg"
@@ -197,7 +220,7 @@ def read_dependencies(model: ProjectModel, walk: Walk) -> None:
                 for line in raw.strip().splitlines():
                     parsed = _parse_requirement(line.strip())
                     if parsed:
-                        src.packages.append(Requirement(parsed[0], parsed[1], f.rel, None))
+                        src.packages.append(Requirement(*parsed[:2], f.rel, None, parsed[2]))
                 sources.append(src)
     model.dependency_sources = sources
     model.install_source = choose_install_source(model, sources)

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from codemods.dependencies.declare import add_packages
-from codemods.dependencies.requirement import Package, base_name
+from codemods.dependencies.requirement import Package, base_name, extras_of
 from fixer import git, rule_codes
 from fixer.analysis.app_paths import IMAGE_APP_DIR, IMAGE_USER, AppPath, ImageLayout, data_paths
 from fixer.analysis.app_server import channels_bundles_daphne
@@ -35,9 +35,14 @@ from fixer.analysis.variables import build_environment, placeholder
 from fixer.fix_context import FixContext, rediscover
 from fixer.fixes import envfiles, item01_carry
 from fixer.fixes.item01_python import choose_python
-from fixer.fixes.item04_compose import fix_compose_files
+from fixer.fixes.item04_compose import (
+    GENERATED_STACK,
+    ComposeStack,
+    compose_stack,
+    fix_compose_files,
+)
 from fixer.parsers.commands import server_commands
-from fixer.project import ProjectModel, normalise_package
+from fixer.project import DependencySource, ProjectModel, normalise_package
 from fixer.settings_values import EnvRef
 from fixer.templating import render as render_template
 
@@ -51,6 +56,8 @@ NODE_IMAGE = "node:22-bookworm-slim"
 #: builder, runtime libraries for the final stage)
 SOURCE_BUILT: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "psycopg2": (("gcc", "libc6-dev", "libpq-dev"), ("libpq5",)),
+    # psycopg 3's C implementation: `psycopg[c]` installs it
+    "psycopg-c": (("gcc", "libc6-dev", "libpq-dev"), ("libpq5",)),
     "mysqlclient": (
         ("gcc", "libc6-dev", "pkg-config", "default-libmysqlclient-dev"),
         ("libmariadb3",),
@@ -60,6 +67,8 @@ SOURCE_BUILT: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("libldap-2.5-0", "libsasl2-2"),
     ),
 }
+#: the system libpq, which psycopg 3 without its binary package (`psycopg[binary]`) loads
+LIBPQ = ("libpq5",)
 #: pinned installers for the dependency managers that are not pip
 POETRY = "poetry==1.8.5"
 UV = "uv==0.5.11"
@@ -486,25 +495,49 @@ def server_command(server: str, target: str) -> list[str]:
     ]
 
 
+def _installed_folder(source: DependencySource, files: list[str]) -> bool:
+    """The image installs `source`'s folder as a package (`pip install .`)."""
+    if source.kind not in ("pep621", "poetry", "uv", "setup.py", "setup.cfg"):
+        return False
+    folder = posixpath.dirname(source.rel) or "."
+    return folder in files or f"{folder}/" in files
+
+
 def _source_built(
     project: ProjectModel, declared: list[str], files: list[str]
 ) -> tuple[list[str], list[str]]:
     """(builder packages, runtime packages) of the dependencies built from source that the
     image installs: those of the dependency files it copies (`files`; a requirements-dev.txt
-    beside them is not installed), those the plans declare (`declared`: a database driver)."""
+    beside them is not installed), those the plans declare (`declared`: a database driver), and
+    psycopg 3 without its binary package, which loads the system's libpq: at run time, and in
+    the builder, whose collectstatic stage imports the database backend's driver."""
     adding = {normalise_package(base_name(name)) for name in declared}
-    installed = {
-        req.name
-        for source in project.dependency_sources
-        for req in source.packages
-        if source.rel in files or req.rel in files
+    extras = {
+        (normalise_package(base_name(name)), normalise_package(extra))
+        for name in declared
+        for extra in extras_of(name)
     }
+    installed: set[str] = set()
+    for source in project.dependency_sources:
+        for r in source.packages:
+            if source.rel in files or r.rel in files or _installed_folder(source, files):
+                installed.add(r.name)
+                extras.update((r.name, extra) for extra in r.extras)
     build: list[str] = []
     runtime: list[str] = []
-    for name, (headers, libraries) in SOURCE_BUILT.items():
-        if name in installed or name in adding:
-            build.extend(p for p in headers if p not in build)
-            runtime.extend(p for p in libraries if p not in runtime)
+    needed = [name for name in SOURCE_BUILT if name in installed or name in adding]
+    psycopg = "psycopg" in installed or "psycopg" in adding
+    if psycopg and ("psycopg", "c") in extras and "psycopg-c" not in needed:
+        needed.append("psycopg-c")
+    for name in needed:
+        headers, libraries = SOURCE_BUILT[name]
+        build.extend(p for p in headers if p not in build)
+        runtime.extend(p for p in libraries if p not in runtime)
+    binary = ("psycopg", "binary") in extras or "psycopg-binary" in installed
+    if psycopg and not binary and "psycopg-c" not in needed:
+        runtime.extend(p for p in LIBPQ if p not in runtime)
+        if "libpq-dev" not in build:  # its headers bring the library
+            build.extend(p for p in LIBPQ if p not in build)
     return build, runtime
 
 
@@ -871,6 +904,7 @@ def render(project: ProjectModel, options: dict[str, Any] | None = None) -> dict
         "environment": environment,
         "readme_heading": README_HEADING,
         "committed_manifest": COMMITTED_MANIFEST,
+        "compose": _compose_stack(project),
     }
     out = {
         "Dockerfile": render_template("docker/Dockerfile.jinja", **context),
@@ -888,6 +922,16 @@ def render(project: ProjectModel, options: dict[str, Any] | None = None) -> dict
         if README_HEADING not in text:
             out[rel] = text.rstrip("\n") + "\n\n" + section.lstrip("\n")
     return out
+
+
+def _compose_stack(project: ProjectModel) -> ComposeStack | None:
+    """How the README runs the images with compose: the generated compose.yaml, else the
+    production compose file item 4 rewrites (`-f` where compose does not read it by default);
+    None where compose would read a development file djfix leaves, or no service serves."""
+    production = production_compose(project)
+    if production is not None:
+        return compose_stack(project, production)
+    return GENERATED_STACK if _root_compose(project) is None else None
 
 
 def _root_compose(project: ProjectModel) -> str | None:

@@ -16,7 +16,10 @@ generated images (items 4 and 5):
   removed code mount carried (`./app/:/app` -> `app/.env`) where the project has one, else the
   root one;
 - a `static` service serves the collected files from the `static` target, and a one-shot
-  `migrate` service runs before `api`, with the api service's own env_file and environment;
+  `migrate` service runs before `api`, with the api service's own env_file and environment (a
+  service of the project's own that runs `migrate`, `release`, stays the one the api waits
+  for); the README section's compose command names the file (`-f docker-compose.prod.yml`
+  where compose does not read it by default) and these services (`compose_stack`);
 - the volumes of a service that now runs the api image follow the code
   (fixer.fixes.item04_compose_volumes): a mount under the old image's WORKDIR moves to the same
   place under the new one where the app keeps something (MEDIA_ROOT...), and where the old
@@ -53,6 +56,7 @@ from fixer.analysis.app_paths import ImageLayout
 from fixer.analysis.compose import (
     DEFAULT_COMPOSE_NAMES,
     ComposeRole,
+    compose_command,
     compose_roles,
     is_root_compose,
 )
@@ -79,6 +83,7 @@ from fixer.fixes.item04_nginx_proxy import proxy_static
 from fixer.parsers.commands import server_invocations
 from fixer.parsers.compose import parse_compose, short_volume
 from fixer.parsers.shell import ScriptCommand, split_shell
+from fixer.project import ProjectModel
 from fixer.redaction import holds_no_secret
 
 _SECRET_KEY = re.compile(r"PASSWORD|PASSWD|_PASS$|SECRET|TOKEN|API_KEY|PRIVATE_KEY|_DSN$")
@@ -88,6 +93,7 @@ _URL_PASSWORD = re.compile(
 #: programs that show a service serves the app (or the app and more, as supervisor does)
 _SERVING = ("runserver", "gunicorn", "uvicorn", "daphne", "supervisord", "uwsgi", "nginx")
 _CONFIG_SUFFIXES = (".py", ".ini", ".conf", ".cfg", ".toml", ".yml", ".yaml", ".json")
+_MIGRATE = re.compile(r"(?<![\w-])migrate(?![\w-])")
 #: files that show a folder's `.env` is used: the file itself or its committed template
 _DOTENV_NAMES = (".env", ".env.example", ".env.sample", ".env.template", ".env.dist", "env.example")
 
@@ -103,6 +109,10 @@ class ComposeResult:
     files: dict[str, str] = field(default_factory=dict)
     #: what is left to do by hand, one reason each
     left: list[str] = field(default_factory=list)
+    #: the service that runs the api image's own command (None: no service serves the app)
+    api_service: str | None = None
+    #: the one-off service that runs the migrations before the api starts
+    migrate_service: str | None = None
 
 
 def _command_text(value: Any) -> str:
@@ -125,6 +135,12 @@ def _serves_app(service: Any, scripts: dict[str, list[ScriptCommand]]) -> bool:
                 commands.extend(found)
     servers = {server for _, server in server_invocations(commands)}
     return bool(servers & set(_SERVING))
+
+
+def _runs_migrate(service: Any) -> bool:
+    """The service's command runs the migrations (`manage.py migrate`, also inside `sh -c`, or
+    a `migrate.sh`); an option named so (`--migrate`) does not count."""
+    return bool(_MIGRATE.search(_command_text(service.get("command"))))
 
 
 def _builds_root(service: Any) -> bool:
@@ -386,8 +402,7 @@ class _Rewriter:
         if not source or old_user in (user, user.split(":")[0]):
             return ""
         owner = f" ({old_user})" if old_user else ""
-        default = self.rel in DEFAULT_COMPOSE_NAMES
-        compose = "docker compose" + ("" if default else f" -f {self.rel}")
+        compose = compose_command(self.rel)
         return (
             f"; the files already in {source} keep the owner the old image gave them{owner}, "
             f"and the api image runs as {user}: run `{compose} run --rm --no-deps --user root "
@@ -600,12 +615,16 @@ def rewrite(
     # what followed the api service follows the services added after it
     api_tail = detach_tail(api)
     added = api_name
-    has_migrate = any(
-        "migrate" in _command_text(s.get("command"))
-        for s in services.values()
-        if isinstance(s, dict)
+    # a service of the project's own that runs the migrations (`release`...) stays the one
+    migrating = next(
+        (
+            str(n)
+            for n, s in services.items()
+            if isinstance(s, dict) and n != api_name and _runs_migrate(s)
+        ),
+        None,
     )
-    if not has_migrate:
+    if migrating is None:
         migrate = CommentedMap()
         migrate["build"] = _api_build()
         if "env_file" in api:
@@ -621,23 +640,26 @@ def rewrite(
         deps = _depends(api)
         if deps:
             migrate["depends_on"] = CommentedMap((d, _condition("service_started")) for d in deps)
-        services.insert(list(services.keys()).index(api_name) + 1, "migrate", migrate)
-        added = "migrate"
-        last = "migrate"
-        rw.result.changes.append("a one-off `migrate` service runs before the api")
+        migrating = "migrate" if "migrate" not in services else "migrate-once"
+        services.insert(list(services.keys()).index(api_name) + 1, migrating, migrate)
+        added = migrating
+        last = migrating
+        rw.result.changes.append(f"a one-off `{migrating}` service runs before the api")
     else:
         last = api_name
+    rw.result.api_service = str(api_name)
+    rw.result.migrate_service = migrating
     depends = _depends(api)
-    if "migrate" not in depends or not isinstance(api.get("depends_on"), dict):
+    if migrating not in depends or not isinstance(api.get("depends_on"), dict):
         mapping = CommentedMap()
         for dep in depends:
-            if dep != "migrate":
+            if dep != migrating:
                 mapping[dep] = _condition("service_started")
-        mapping["migrate"] = _condition("service_completed_successfully")
+        mapping[migrating] = _condition("service_completed_successfully")
         old = api.get("depends_on")
         if isinstance(old, dict):
             for dep, cond in old.items():
-                if dep in mapping and dep != "migrate":
+                if dep in mapping and dep != migrating:
                     mapping[dep] = cond
         if "depends_on" in api:
             api["depends_on"] = mapping
@@ -827,3 +849,33 @@ def _leave_once(ctx: FixContext, item: int, rel: str, reason: str) -> None:
         left.item == item and left.rel == rel and left.reason == reason for left in ctx.left
     ):
         ctx.leave(item, rel, reason)
+
+
+@dataclass(frozen=True)
+class ComposeStack:
+    """How the README's commands run the compose file that runs the generated images."""
+
+    #: `docker compose`, with `-f` for a file compose does not read by default
+    command: str
+    #: the service that runs the api image
+    api: str
+    #: the one-off service that runs the migrations before the api starts (None: run by hand)
+    migrate: str | None = None
+
+
+#: the compose.yaml item 1 generates where the project has none
+GENERATED_STACK = ComposeStack("docker compose", "api")
+
+
+def compose_stack(project: ProjectModel, rel: str) -> ComposeStack | None:
+    """The stack item 4's rewrite makes of the project's root compose file `rel`, read from the
+    rewrite itself (its service names are the project's: `web`, `release`); None where no
+    service of it serves the app."""
+    cf = next((c for c in project.compose_files if c.path == rel), None)
+    text = project.cache.text(project.root / rel).text
+    if cf is None or text is None:
+        return None
+    result = rewrite(rel, text, project.scripts, old_images=old_images(project, cf))
+    if result is None or result.api_service is None:
+        return None
+    return ComposeStack(compose_command(rel), result.api_service, result.migrate_service)
