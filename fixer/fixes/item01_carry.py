@@ -189,6 +189,8 @@ class Carried:
     #: plain ENV settings carried to the api stage
     env: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    #: (line, text) of the old Dockerfile's django-compressor `compress` step
+    compress: tuple[int, str] | None = None
     #: the old Dockerfile's repository path
     path: str = "Dockerfile"
 
@@ -352,6 +354,8 @@ def _django_step(out: Carried, command: ScriptCommand, name: str) -> None:
         out.compilemessages = True
     elif name == "collectstatic":
         return  # the collectstatic stage does it
+    elif name == "compress":
+        out.compress = (command.line, command.text)  # the collectstatic stage does it, offline
     elif name == "migrate":
         _left(
             out,

@@ -682,6 +682,13 @@ def spec(project: ProjectModel, options: dict[str, Any] | None = None) -> Contai
     notes.extend(python_notes)
     notes.extend(choice.notes)
     notes.extend(carried.notes)
+    compress_manifest = _compress_manifest(project, static_root, notes)
+    if carried.compress and not compress_manifest:
+        line, text = carried.compress
+        notes.append(
+            f"{carried.path}:{line} `{text}` was left out: the settings do not compress offline "
+            "(COMPRESS_OFFLINE) as djfix reads them, so the pages compress at request time"
+        )
     if manager == "none":
         notes.append("no dependency file was found: the builder installs nothing")
     choice_why = project.install_source.why if project.install_source else ""
@@ -734,7 +741,7 @@ def spec(project: ProjectModel, options: dict[str, Any] | None = None) -> Contai
         assets_packages=_download_packages(carried.download_tools),
         compilemessages=carried.compilemessages,
         runtime_env=carried.env,
-        compress_manifest=_compress_manifest(project, static_root, notes),
+        compress_manifest=compress_manifest,
         writable=[
             p
             for p in data_paths(project)
