@@ -50,6 +50,7 @@ from fixer import rule_codes
 from fixer.checks import Option, rule
 from fixer.findings import Finding, Fix, FixSafety, Severity
 from fixer.project import ProjectModel
+from fixer.settings_helpers import default_left_reason
 from fixer.settings_values import EnvDict, EnvRef, Unknown
 
 ITEM = 11
@@ -134,7 +135,17 @@ def check(project: ProjectModel, options: dict[str, Any]) -> Iterator[Finding]:
         if isinstance(options, dict) and options.get("pool", False) not in (False, None):
             continue  # a connection pool keeps the connections; Django refuses CONN_MAX_AGE
         age = conf.get("CONN_MAX_AGE", 0)
-        if _disabled(age):
+        if _disabled(age) and isinstance(age, EnvRef) and age.helper is not None:
+            yield Finding(
+                CONN_MAX_AGE_MISSING,
+                f"DATABASES[{alias!r}]['CONN_MAX_AGE'] defaults to {age.default!r} when "
+                f"{age.var} is unset, so every request opens a new database connection: pass "
+                f"{age.helper.name}() a default of some seconds (60)",
+                path,
+                line,
+                fix=Fix(FixSafety.NONE, default_left_reason(age.helper, "change it by hand")),
+            )
+        elif _disabled(age):
             yield Finding(
                 CONN_MAX_AGE_MISSING,
                 f"DATABASES[{alias!r}] has no CONN_MAX_AGE, so every request opens a new "
