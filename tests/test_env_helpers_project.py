@@ -154,6 +154,8 @@ def test_every_read_is_in_the_example_with_its_own_spelling(tmp_path):
         ("EMAIL_USE_TLS.", "EMAIL_USE_TLS=True"),
     ]
     assert "---" not in example
+    # item 11 only added CONN_HEALTH_CHECKS: the settings read DB_CONN_MAX_AGE, not CONN_MAX_AGE
+    assert "CONN_MAX_AGE=" not in example.replace("DB_CONN_MAX_AGE=", "")
     # the developer's old default goes to the untracked .env
     assert (result.changeset.read(".env") or "").endswith("\nDEBUG=True\n")
 
