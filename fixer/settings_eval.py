@@ -200,7 +200,8 @@ class _Evaluator:
 
     def _define(self, stmt: ast.FunctionDef, conditional: bool) -> None:
         """A reader of one variable (`fixer.settings_helpers`) is bound to its name."""
-        helper = env_reader(stmt, self._qualify, self.rel)
+        # a decorator can make the function anything (`@overload` stubs are not readers)
+        helper = None if stmt.decorator_list else env_reader(stmt, self._qualify, self.rel)
         if helper is None:
             old = self.target.names.get(stmt.name)
             if old is not None and isinstance(old.value, EnvHelper):

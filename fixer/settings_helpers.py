@@ -12,7 +12,8 @@ module they import) whose first parameter names a variable and whose result come
 is followed, nothing is run) and describes it as an `EnvHelper`; `fixer.settings_eval` then
 reads `DEBUG = envbool("DEBUG", "True")` as a read of DEBUG with the default "True", cast as the
 function casts it. What the shape does not cover (a read of a computed name, a result built from
-the text in another way, two reads of the name) is no reader: the call stays unknown."""
+the text in another way, two reads of the name, a decorated function) is no reader: the call
+stays unknown."""
 
 from __future__ import annotations
 

@@ -36,6 +36,14 @@ def envint(s: str, default: str) -> int | None:
     return int(v)
 
 
+@overload
+def envsecret(s: str) -> str | None: ...
+
+
+@overload
+def envsecret(s: str, default: str) -> str: ...
+
+
 def envsecret(s: str, default: str | None = None) -> str | None:
     if path := os.getenv(s + "_FILE"):
         return Path(path).read_text().strip()
@@ -57,20 +65,20 @@ def test_the_calls_are_environment_reads(tmp_path):
     ]
     # os.getenv() reads are item 5's (DJ052); the own readers' calls are not
     assert found == [
-        ("DJ050", 34, "none"),
-        ("DJ052", 36, "safe"),
-        ("DJ052", 37, "safe"),
-        ("DJ052", 82, "safe"),
-        ("DJ052", 87, "safe"),
-        ("DJ052", 89, "safe"),
+        ("DJ050", 43, "none"),
+        ("DJ052", 45, "safe"),
+        ("DJ052", 46, "safe"),
+        ("DJ052", 91, "safe"),
+        ("DJ052", 96, "safe"),
+        ("DJ052", 98, "safe"),
         ("DJ093", None, "safe"),
         ("DJ094", None, "safe"),
         ("DJ095", None, "safe"),
         ("DJ096", None, "safe"),
-        ("DJ091", 34, "none"),
-        ("DJ090", 35, "unsafe"),
-        ("DJ110", 80, "none"),
-        ("DJ111", 80, "safe"),
+        ("DJ091", 43, "none"),
+        ("DJ090", 44, "unsafe"),
+        ("DJ110", 89, "none"),
+        ("DJ111", 89, "safe"),
     ]
     messages = {f.code: f.message for f in result.before.findings}
     assert messages["DJ090"] == (
@@ -105,7 +113,7 @@ def test_apply_changes_only_debug_default_and_keeps_the_functions(tmp_path):
     assert not result.bugs
     left = [(f.code, f.effective_fix.reason) for f in result.after.findings if f.item in (5, 9, 11)]
     reason = (
-        "the value is read by the project's own envsecret() (pulse/settings.py:37), which djfix "
+        "the value is read by the project's own envsecret() (pulse/settings.py:46), which djfix "
         "does not rewrite: drop the default by hand where the function can do without one, and "
         "set the variable in every deployment"
     )
@@ -114,7 +122,7 @@ def test_apply_changes_only_debug_default_and_keeps_the_functions(tmp_path):
         ("DJ091", reason),
         (
             "DJ110",
-            "the value is read by the project's own envint() (pulse/settings.py:30), which djfix "
+            "the value is read by the project's own envint() (pulse/settings.py:31), which djfix "
             "does not rewrite: change it by hand",
         ),
     ]

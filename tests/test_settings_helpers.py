@@ -241,3 +241,36 @@ def test_a_function_redefined_as_no_reader_is_no_longer_one(tmp_path):
     )
     assert isinstance(s.get("DEBUG"), Unknown)
     assert "envbool" not in s.names
+
+
+def test_overload_stubs_before_the_reader_and_a_decorated_reader(tmp_path):
+    # `@overload` stubs are no readers and do not hide the implementation after them; a
+    # decorated function may be anything, so it is no reader either
+    s = evaluate(
+        tmp_path,
+        {
+            "mysite/settings.py": """\
+                import functools
+                import os
+                from typing import overload
+
+                @overload
+                def envsecret(s: str) -> str | None: ...
+
+                @overload
+                def envsecret(s: str, default: str) -> str: ...
+
+                def envsecret(s, default=None):
+                    return os.getenv(s, default)
+
+                @functools.cache
+                def cached(s, default=""):
+                    return os.getenv(s, default)
+
+                SECRET_KEY = envsecret("SECRET_KEY", "---")
+                SITE = cached("SITE")
+            """
+        },
+    )
+    assert read(s.get("SECRET_KEY"))[:5] == ("SECRET_KEY", "helper", None, "---", "envsecret")
+    assert isinstance(s.get("SITE"), Unknown)

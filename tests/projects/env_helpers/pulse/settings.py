@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import overload
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -23,6 +24,14 @@ def envint(s: str, default: str) -> int | None:
     if v == "None":
         return None
     return int(v)
+
+
+@overload
+def envsecret(s: str) -> str | None: ...
+
+
+@overload
+def envsecret(s: str, default: str) -> str: ...
 
 
 def envsecret(s: str, default: str | None = None) -> str | None:
