@@ -34,7 +34,9 @@ Safe: the keys are added to each entry; with `env.int("CONN_MAX_AGE")` operators
 persistence off (0) without a code change. Nothing is added next to a pool (Django refuses
 `CONN_MAX_AGE` there). After `DATABASES[alias].update(dj_database_url.config(...))`, a missing
 key is set after the update, since dj-database-url 1.0+ writes `CONN_HEALTH_CHECKS=False` into
-the dict it returns.
+the dict it returns. A connection age read with a zero default through the project's own
+reader function (`envint("DB_CONN_MAX_AGE", "0")`) is reported with no fix: djfix does not
+change the defaults the author passes to it, except DEBUG's (item 9).
 
 ## Options
 - `conn-max-age` (int, default 60): the default lifetime of a connection, in seconds.
