@@ -48,6 +48,8 @@ class Result:
     code: str
     rewritten: list[tuple[str, int]] = field(default_factory=list)  # (setting, line)
     left: list[tuple[str, int, str]] = field(default_factory=list)  # (setting, line, reason)
+    # the code now reads CONN_MAX_AGE from the environment (not only CONN_HEALTH_CHECKS added)
+    reads_variable: bool = False
 
 
 def _databases_subscript(target: cst.BaseExpression) -> tuple[Any, ...] | None:
@@ -192,6 +194,7 @@ class PersistentConnections(ModuleLevelCommand):
         return cst.parse_expression(string_code(value, self._quote))
 
     def _max_age(self) -> cst.BaseExpression:
+        self.result.reads_variable = True
         var = string_code(CONN_MAX_AGE, self._quote)
         return cst.parse_expression(f"env.int({var}, default={int(self.conn_max_age)})")
 

@@ -18,12 +18,14 @@ import glob
 from pathlib import Path
 from typing import Any
 
+from fixer.settings_helpers import call_arguments, env_reader, helper_value, read_arguments
 from fixer.settings_values import (
     MISSING,
     URL_DICT_CASTS,
     Assignment,
     EnvDict,
     EnvFactory,
+    EnvHelper,
     EnvRef,
     EnvUse,
     SettingsModule,
@@ -192,7 +194,29 @@ class _Evaluator:
             if isinstance(stmt, ast.For):
                 self._scan_dynamic(stmt)
             self._block(stmt.body, True)
-        # function and class definitions do not change settings at import time.
+        elif isinstance(stmt, ast.FunctionDef):
+            self._define(stmt, conditional)
+        # other definitions do not change settings at import time.
+
+    def _define(self, stmt: ast.FunctionDef, conditional: bool) -> None:
+        """A reader of one variable (`fixer.settings_helpers`) is bound to its name."""
+        # a decorator can make the function anything (`@overload` stubs are not readers)
+        helper = None if stmt.decorator_list else env_reader(stmt, self._qualify, self.rel)
+        if helper is None:
+            old = self.target.names.get(stmt.name)
+            if old is not None and isinstance(old.value, EnvHelper):
+                del self.target.names[stmt.name]
+            return
+        self.target.names[stmt.name] = Assignment(
+            stmt.name,
+            helper,
+            self.rel,
+            stmt.lineno,
+            stmt.col_offset + 1,
+            self.dotted,
+            stmt,
+            conditional,
+        )
 
     def _scan_dynamic(self, node: ast.AST) -> None:
         for sub in ast.walk(node):
@@ -551,17 +575,7 @@ class _Evaluator:
                 and isinstance(values[0], EnvRef)
                 and not isinstance(values[1], (Unknown, EnvRef))
             ):
-                ref = values[0]
-                return EnvRef(
-                    ref.var,
-                    ref.api,
-                    ref.cast,
-                    values[1],
-                    ref.path,
-                    ref.line,
-                    ref.column,
-                    ref.kwargs,
-                )
+                return dataclasses.replace(values[0], default=values[1])
             if not any(isinstance(v, (Unknown, EnvRef)) for v in values):
                 result = values[0]
                 for v in values[1:]:
@@ -615,7 +629,14 @@ class _Evaluator:
         return Unknown(ast.unparse(node) if hasattr(ast, "unparse") else type(node).__name__)
 
     def _env(
-        self, node: ast.AST, api: str, var: str | None, default: Any, cast: str | None, kwargs=()
+        self,
+        node: ast.AST,
+        api: str,
+        var: str | None,
+        default: Any,
+        cast: str | None,
+        kwargs=(),
+        helper: EnvHelper | None = None,
     ) -> EnvRef:
         ref = EnvRef(
             var,
@@ -626,9 +647,13 @@ class _Evaluator:
             getattr(node, "lineno", 0),
             getattr(node, "col_offset", 0) + 1,
             tuple(kwargs),
+            helper,
         )
         default_node = None
-        if isinstance(node, ast.Call):
+        if helper is not None and isinstance(node, ast.Call):
+            bound = call_arguments(node, helper) or {}
+            default_node = bound.get(helper.default_param or "")
+        elif isinstance(node, ast.Call):
             default_node = next((k.value for k in node.keywords if k.arg == "default"), None)
             if default_node is None and len(node.args) > 1 and api != "django-environ":
                 default_node = node.args[1]  # os.environ.get(X, d), decouple's config(X, d)
@@ -774,6 +799,13 @@ class _Evaluator:
             if isinstance(receiver, str) and node.func.attr == "split":
                 sep = args[0] if args and isinstance(args[0], str) else None
                 return receiver.split(sep)
+        helper = self._helper(node.func)
+        if helper is not None:
+            # envbool("DEBUG", "True"): the variable its first argument names
+            read = read_arguments(node, helper, args, kwargs)
+            if read is None:
+                return Unknown(ast.unparse(node))
+            return self._env(node, "helper", read[0], read[1], helper.cast, (), helper)
         if name == "getattr" and len(args) in (2, 3) and isinstance(args[1], str):
             module = self._local_module(node.args[0])
             if module is not None:
@@ -789,6 +821,19 @@ class _Evaluator:
         if qualified and qualified.startswith("importlib.import_module"):
             self._record_dynamic(node, "settings import a module chosen at run time")
         return Unknown(ast.unparse(node))
+
+    def _helper(self, func: ast.AST) -> EnvHelper | None:
+        """The project's environment reader `func` names: a function of the settings (or one
+        they import), or of a project module named through its import (`envtools.envbool`)."""
+        if isinstance(func, ast.Name):
+            a = self.target.names.get(func.id)
+            return a.value if a is not None and isinstance(a.value, EnvHelper) else None
+        if isinstance(func, ast.Attribute):
+            module = self._local_module(func.value)
+            found = module.names.get(func.attr) if module is not None else None
+            if found is not None and isinstance(found.value, EnvHelper):
+                return found.value
+        return None
 
     def _local_module(self, node: ast.AST) -> SettingsModule | None:
         """The project module an expression names through an import (`from proj import
@@ -841,6 +886,9 @@ def _default_of(value: Any) -> Any:
     if not isinstance(value, EnvRef) or not value.has_default:
         return value
     default = value.default
+    if value.helper is not None and isinstance(default, str) and value.cast is not None:
+        # the project's own reader converts its default as it converts the variable's text
+        return helper_value(value.helper, default, value)
     if value.cast == "bool" and isinstance(default, str):
         return default.strip().lower() not in _FALSY
     if isinstance(default, (Unknown, EnvRef)):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,7 +38,8 @@ MISSING = object()
 class EnvRef:
     """A value read from an environment variable.
 
-    api: os.environ, os.getenv, decouple, environs, django-environ, dj-database-url
+    api: os.environ, os.getenv, decouple, environs, django-environ, dj-database-url, helper (a
+    function of the project that wraps os.getenv: `helper` describes it)
     cast: None (string), bool, int, float, list, tuple, dict, db, cache, url, json, path
     """
 
@@ -49,6 +51,7 @@ class EnvRef:
     line: int = 0
     column: int = 0
     kwargs: tuple[tuple[str, Any], ...] = ()
+    helper: EnvHelper | None = None
 
     @property
     def has_default(self) -> bool:
@@ -57,13 +60,56 @@ class EnvRef:
     def __deepcopy__(self, memo: dict) -> EnvRef:
         return self
 
-    def with_cast(self, cast: str) -> EnvRef:
-        return EnvRef(
-            self.var, self.api, cast, self.default, self.path, self.line, self.column, self.kwargs
-        )
+    def with_cast(self, cast: str | None) -> EnvRef:
+        return dataclasses.replace(self, cast=cast)
 
     def kwarg(self, name: str, default: Any = None) -> Any:
         return dict(self.kwargs).get(name, default)
+
+
+@dataclass(frozen=True, eq=False)
+class EnvHelper:
+    """A module-level function of the project that reads one environment variable: its first
+    parameter names the variable, and what it returns comes from `os.getenv(name, default)` (or
+    `os.environ.get` / `os.environ[name]`), passed through as text or converted. A call to it
+    with a literal name is an environment read (`EnvRef` with api "helper").
+
+    cast: None (the text), "bool", "int" or "float";
+    truths: for a bool helper that compares the text (`v == "True"`), the spellings it takes as
+    true; None when it takes any non-empty text (`bool(v)`);
+    accepted: the only spellings it accepts (it raises on others: `if v not in (...)`), or None;
+    default_param: the parameter whose argument is the read's default (None: the default is
+    `fixed_default`, written in the function's own read)."""
+
+    name: str
+    path: str
+    line: int
+    params: tuple[str, ...]
+    cast: str | None
+    default_param: str | None
+    param_defaults: tuple[tuple[str, Any], ...] = ()
+    fixed_default: Any = MISSING
+    truths: tuple[str, ...] | None = None
+    accepted: tuple[str, ...] | None = None
+    positional_only: int = 0  # how many of `params` cannot be passed by keyword
+    positional: int = 1  # how many of `params` can be passed by position
+
+    def __deepcopy__(self, memo: dict) -> EnvHelper:
+        return self
+
+    def is_true(self, text: str) -> bool | None:
+        """What a bool helper returns for `text`; None where it raises."""
+        if self.accepted is not None and text not in self.accepted:
+            return None
+        return text in self.truths if self.truths is not None else text != ""
+
+    @property
+    def false_spelling(self) -> str | None:
+        """The text a bool helper reads as False (the one it lists, else "False" or "")."""
+        for candidate in (*(self.accepted or ()), "False", ""):
+            if candidate and self.is_true(candidate) is False:
+                return candidate
+        return "" if self.is_true("") is False else None
 
 
 class EnvDict(dict):
@@ -157,7 +203,7 @@ class SettingsModule:
 
 def is_literal(value: Any) -> bool:
     """True for a value written in the source as a literal (no environment, nothing unknown)."""
-    if isinstance(value, (Unknown, EnvRef, EnvFactory, EnvDict)):
+    if isinstance(value, (Unknown, EnvRef, EnvFactory, EnvDict, EnvHelper)):
         return False
     if isinstance(value, dict):
         return all(is_literal(v) for v in value.values())

@@ -61,6 +61,8 @@ class Variable:
     #: what a list read splits the value on (`.split(" ")`, `.split()`): a run writes a list
     #: the same way; django-environ's, decouple's Csv and environs' lists take commas
     separator: str = ","
+    #: what the project's own bool reader takes as False ("False" for `v == "True"`), if any
+    false_text: str | None = None
 
 
 @dataclass
@@ -138,6 +140,8 @@ def settings_variables(project: ProjectModel) -> dict[str, Variable]:
             # `bool(int(...))` parses the text as a number first: its value is written as one
             entry.cast = entry.cast or read.get("parse") or ref.cast
             entry.has_default = entry.has_default or ref.has_default
+            if ref.helper is not None and ref.cast == "bool":
+                entry.false_text = entry.false_text or ref.helper.false_spelling
             if "split" in read:
                 entry.separator = read["split"] if read["split"] is not None else " "
     for dotted in seen:
@@ -457,7 +461,13 @@ def build_env(
             secret_values.append(key)
             shown[var.name] = "\"$(python -c 'import secrets; print(secrets.token_urlsafe(50))')\""
         elif _setting_of(var, "DEBUG"):
-            values[var.name] = "0" if var.cast == "int" else "False"
+            values[var.name] = (
+                var.false_text
+                if var.false_text is not None
+                else "0"
+                if var.cast == "int"
+                else "False"
+            )
         elif _setting_of(var, "ALLOWED_HOSTS"):
             # written the way the read takes it apart: `.split(" ")` needs spaces
             values[var.name] = (

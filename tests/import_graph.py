@@ -56,6 +56,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "fixer.project",
             "fixer.discovery",
             "fixer.settings_eval",
+            "fixer.settings_helpers",
             "fixer.urls",
             "fixer.url_patterns",
             "fixer.urlconf_module",

@@ -121,6 +121,7 @@ SAME_SHAPE: dict[str, str] = {
     "branch_databases": "DATABASES chosen by an if on sys.argv and USE_SQLITE",
     "computed_lists": "INSTALLED_APPS and MIDDLEWARE returned by a helper",
     "discovered_apps": "apps listed from the file system at run time",
+    "env_helpers": "settings read through the project's own os.getenv wrappers",
     "half_ready": "settings already on django-environ, its single-stage Dockerfile replaced",
     "kept_results": "ready() keeps query results in attributes and globals",
     "legacy_reads": "os.environ reads of many shapes, some under DJANGO_ names",

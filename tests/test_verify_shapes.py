@@ -144,3 +144,18 @@ def test_a_failing_migrate_override_is_named_not_the_migrations(tmp_path):
         "Django's migrate passes on the same database (the migrations apply): "
         "KeyError: 'ADMIN_PASSWORD'"
     ), table
+
+
+def test_settings_read_through_the_projects_own_readers(tmp_path):
+    # `DEBUG = envbool("DEBUG", "True")` and `SECRET_KEY = envsecret("SECRET_KEY", "---")`:
+    # the run gives both (DEBUG off, a generated key), and apply turned DEBUG's default off,
+    # so check --deploy is clean with the project's own functions kept
+    repo = copy_into_git("env_helpers", tmp_path)
+    result = CliRunner().invoke(
+        app, ["apply", "--no-branch", "--no-verify", str(repo)], catch_exceptions=False
+    )
+    assert result.exit_code in (0, 1), result.output
+    assert 'DEBUG = envbool("DEBUG", "False")\n' in (repo / "pulse/settings.py").read_text()
+    report = verify_project(repo, python=sys.executable, only={1, 2, 3, 4, 5})
+    table = render_table(report)
+    assert [s.status for s in report.steps] == ["pass"] * 5, table

@@ -63,6 +63,7 @@ class Setting:
     when_false: Any = NOPE
     when_true: Any = NOPE
     when_empty: Any = NOPE
+    call: ast.AST | None = None  # the read in the assignment, where it is found there
 
     @property
     def string_trap(self) -> bool:
@@ -146,6 +147,8 @@ def _read_cast(call: ast.AST | None, ref: EnvRef, schemes: dict) -> str | None:
     """The cast the environment read itself applies (not casts wrapped around it)."""
     if ref.api in ("os.environ", "os.getenv"):
         return None
+    if ref.helper is not None:
+        return ref.cast  # the project's own reader converts the text itself
     if not isinstance(call, ast.Call):
         return ref.cast
     cast: str | None = None
@@ -186,6 +189,9 @@ def _read_result(ref: EnvRef, cast: str | None, raw: Any) -> Any:
     (`raw` is then the default, which django-environ returns as is)."""
     if not isinstance(raw, str) or cast is None:
         return raw
+    if cast == "bool" and ref.helper is not None:
+        value = ref.helper.is_true(raw)
+        return NOPE if value is None else value
     if cast == "bool":
         return _env_bool(ref.api, raw)
     try:
@@ -281,6 +287,7 @@ def read_setting(project: ProjectModel, name: str, django_default: Any, schemes:
         if where.path != value.path or not isinstance(expr, ast.AST):
             expr = None
         call = _find_ref_node(expr, value) if expr is not None else None
+        setting.call = call
         cast = _read_cast(call, value, schemes)
 
         def outcome(raw: Any) -> Any:

@@ -94,7 +94,10 @@ def build_environment(project: ProjectModel) -> dict[str, str]:
             out.setdefault(var, placeholder(var, ref.cast))
     debug = settings.get("DEBUG")
     if isinstance(debug, EnvRef) and debug.var:
-        out[debug.var] = placeholder(debug.var, debug.cast or "bool")
+        false = debug.helper.false_spelling if debug.helper is not None else None
+        out[debug.var] = (
+            false if false is not None else placeholder(debug.var, debug.cast or "bool")
+        )
     known = {ref.var for ref in refs}
     for use in settings.env_uses:
         if use.var and use.var not in known and use.var not in out:

@@ -30,7 +30,10 @@
   finding per setting; values set only in development modules are not reported.
 - `os-environ-in-settings` (DJ052): a settings module reads `os.environ[...]`,
   `os.environ.get()` or `os.getenv()`; one finding per setting (with the number of reads), or
-  per line for reads outside an assignment.
+  per line for reads outside an assignment. A call to the project's own reader function
+  (`envbool("DEBUG", "True")` around `os.getenv`, see item 9) is a read too: it is listed in
+  `.env.example`, but neither reported here nor rewritten (its checks are the author's), and a
+  secret default passed to it is reported with no fix.
 - `decouple-in-settings` (DJ053) and `environs-in-settings` (DJ054): a settings module reads the
   environment with python-decouple's `config()` or with environs; one finding per file, at its
   first read.
@@ -136,7 +139,16 @@ from fixer.discovery.services import cache_kind, mask_url
 from fixer.discovery.settings_modules import is_test_settings
 from fixer.findings import Finding, Fix, FixSafety, Severity
 from fixer.project import ProjectModel
-from fixer.settings_values import EnvDict, EnvRef, EnvUse, SettingsModule, Unknown, is_literal
+from fixer.settings_helpers import DROP_DEFAULT, default_left_reason
+from fixer.settings_values import (
+    EnvDict,
+    EnvHelper,
+    EnvRef,
+    EnvUse,
+    SettingsModule,
+    Unknown,
+    is_literal,
+)
 
 ITEM = 5
 TITLE = "Configuration from the environment"
@@ -280,16 +292,20 @@ class _Secret:
     line: int
     column: int
     owner: str | None = None  # the class whose attribute it is
+    helper: EnvHelper | None = None  # the project's own reader whose default it is
 
 
 class _SecretScanner:
     """Walks the module-level statements of one settings file for committed secrets."""
 
-    def __init__(self, rel: str, env_positions: set[tuple[str, int, int]]) -> None:
+    def __init__(
+        self, rel: str, env_positions: dict[tuple[str, int, int], EnvHelper | None]
+    ) -> None:
         self.rel = rel
         self.env_positions = env_positions
         self.found: list[_Secret] = []
         self.owner: str | None = None
+        self.helper: EnvHelper | None = None  # the reader whose default is being looked at
 
     def statements(self, body: list[ast.stmt], depth: int = 0) -> None:
         if depth > 10:
@@ -344,10 +360,11 @@ class _SecretScanner:
             if isinstance(key, ast.Constant) and isinstance(key.value, (str, int)):
                 self.value(call.args[1], (*ctx, str(key.value)), literal_ok=True)
 
+    def _position(self, node: ast.AST) -> tuple[str, int, int]:
+        return (self.rel, getattr(node, "lineno", 0), getattr(node, "col_offset", -1) + 1)
+
     def is_env_read(self, node: ast.AST) -> bool:
-        return (self.rel, getattr(node, "lineno", 0), getattr(node, "col_offset", -1) + 1) in (
-            self.env_positions
-        )
+        return self._position(node) in self.env_positions
 
     def value(
         self,
@@ -366,7 +383,15 @@ class _SecretScanner:
                 kind = _secret_kind(ctx, var, node.value)
                 if kind is not None:
                     self.found.append(
-                        _Secret(ctx, kind, default, node.lineno, node.col_offset + 1, self.owner)
+                        _Secret(
+                            ctx,
+                            kind,
+                            default,
+                            node.lineno,
+                            node.col_offset + 1,
+                            self.owner,
+                            self.helper if default else None,
+                        )
                     )
         elif isinstance(node, ast.Dict):
             for key, value in zip(node.keys, node.values, strict=True):
@@ -404,11 +429,23 @@ class _SecretScanner:
             first = node.args[0] if node.args else None
             env_var = first.value if isinstance(first, ast.Constant) else None
             env_var = env_var if isinstance(env_var, str) else None
-            fallback = next((k.value for k in node.keywords if k.arg == "default"), None)
-            if fallback is None and len(node.args) > 1:
-                fallback = node.args[1]
+            helper = self.env_positions[self._position(node)]
+            if helper is not None:
+                # the project's own reader: its default is the argument of its default parameter
+                index = helper.params.index(helper.default_param) if helper.default_param else -1
+                fallback = next(
+                    (k.value for k in node.keywords if k.arg == helper.default_param), None
+                )
+                if fallback is None and 0 <= index < len(node.args):
+                    fallback = node.args[index]
+            else:
+                fallback = next((k.value for k in node.keywords if k.arg == "default"), None)
+                if fallback is None and len(node.args) > 1:
+                    fallback = node.args[1]
             if fallback is not None:
+                self.helper = helper
                 self.value(fallback, ctx, True, True, env_var, depth)
+                self.helper = None
             return
         if isinstance(node.func, ast.Name) and node.func.id == "dict":
             for kw in node.keywords:
@@ -452,9 +489,11 @@ def _settings_files(project: ProjectModel) -> list[SettingsModule]:
     return out[:100]
 
 
-def _env_positions(project: ProjectModel) -> set[tuple[str, int, int]]:
+def _env_positions(project: ProjectModel) -> dict[tuple[str, int, int], EnvHelper | None]:
+    """Where the settings read the environment, with the project's own reader where a call to
+    one reads it."""
     return {
-        (use.path, use.line, use.column)
+        (use.path, use.line, use.column): use.ref.helper if use.ref is not None else None
         for module in project.settings_modules.values()
         for use in module.env_uses
     }
@@ -525,6 +564,8 @@ def _literal_secrets(project: ProjectModel) -> Iterator[Finding]:
                     f"the environment with {suggestion}, and rotate the value"
                 )
             fix = None
+            if s.helper is not None:
+                fix = Fix(FixSafety.NONE, default_left_reason(s.helper, DROP_DEFAULT))
             if s.owner is not None:
                 label = f"{label} (an attribute of class {s.owner})"
                 message = message.replace(_label(s.ctx), label, 1)

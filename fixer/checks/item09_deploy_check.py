@@ -45,7 +45,10 @@ project's Django version, or the newest Django when the version is unknown.
 A setting read from the environment without a default passes: the production environment
 provides it. With a default, the default is checked as the value production gets when the
 variable is unset; reads through `strtobool` (distutils', or a project's own of that name) are
-followed too. `ALLOWED_HOSTS` read from the environment always passes (an empty default
+followed too, and so are calls to the project's own reader functions: a module-level function
+whose first parameter names the variable and whose result comes from `os.getenv(name, default)`
+(`envbool("DEBUG", "True")` returning `v == "True"`), read with the default the call passes and
+the function's cast. `ALLOWED_HOSTS` read from the environment always passes (an empty default
 makes Django reject every request, which fails closed). A value djfix cannot compute (other than
 `DEBUG`), a setting assigned only under a run-time condition, and a middleware list djfix cannot
 read fully are taken as set on purpose: djfix stays silent about them rather than guess. When
@@ -93,7 +96,12 @@ variables. A setting read from the environment with an insecure default
 (`env.bool("SESSION_COOKIE_SECURE", default=False)`) keeps its variable and gets the safe default;
 its `.env.example` line is left empty, so a copied example does not switch production back.
 /health and /common/health are exempt from the HTTPS redirect. Settings a star
-import already provides are not overridden. DEBUG and SECRET_KEY are item 5's fix. Before Django
+import already provides are not overridden. DEBUG and SECRET_KEY are item 5's fix, except a
+DEBUG read by the project's own reader function: there only the default the call passes changes,
+to the spelling the function reads as False (`envbool("DEBUG", "False")`), the function stays,
+and the old default goes to `.env`; where that is not possible (the default is written inside
+the function, or it takes any text as true) the finding has no fix, and so has a weak
+SECRET_KEY default passed to such a function. Before Django
 1.11, `CSRF_COOKIE_HTTPONLY = True` is added: a page script that reads the `csrftoken` cookie
 for its AJAX requests must read the token from the page instead (`{% csrf_token %}`).
 
@@ -112,6 +120,8 @@ from fixer.analysis.production_values import Setting, environ_schemes, is_true, 
 from fixer.checks import rule
 from fixer.findings import Finding, Fix, FixSafety, Severity
 from fixer.project import ProjectModel
+from fixer.settings_helpers import DROP_DEFAULT, default_argument, default_left_reason
+from fixer.settings_values import EnvHelper
 
 ITEM = 9
 TITLE = "check --deploy is clean"
@@ -311,6 +321,9 @@ def _version_at_least(project: ProjectModel, major: int, minor: int) -> bool:
 
 def _debug(project: ProjectModel, schemes: dict) -> Iterator[Finding]:
     d = read_setting(project, "DEBUG", False, schemes)
+    if d.ref is not None and d.ref.helper is not None:
+        yield from _helper_debug(d, d.ref.helper)
+        return
     if d.string_trap:
         yield Finding(
             DEBUG_ENABLED,
@@ -343,6 +356,49 @@ def _debug(project: ProjectModel, schemes: dict) -> Iterator[Finding]:
         )
 
 
+def _helper_debug(d: Setting, helper: EnvHelper) -> Iterator[Finding]:
+    """DEBUG read by the project's own reader (`envbool("DEBUG", "True")`): the fix passes it
+    the spelling it reads as False, and keeps the function."""
+    call = f'{helper.name}("{d.var}", ...)'
+    if d.string_trap or d.never_true:
+        how = "any non-empty text, False included, as true" if d.string_trap else "no text as True"
+        yield Finding(
+            DEBUG_ENABLED,
+            f"DEBUG in {where(d)} is read by {call}, which takes {how} (security.W018): make "
+            f"{helper.name}() parse the text as a boolean",
+            d.path,
+            d.line,
+            fix=Fix(FixSafety.NONE, f"djfix does not rewrite the project's own {helper.name}()"),
+        )
+        return
+    if d.state == "unknown" or (d.state == "value" and d.value):
+        false = helper.false_spelling
+        how, _ = default_argument(d.call, helper)
+        reason = None
+        if false is None:
+            reason = f"{helper.name}() reads no spelling as False"
+        elif how == "fixed":
+            reason = f"the default is written in {helper.name}() itself, not passed to it"
+        elif d.state == "unknown":
+            reason = "djfix cannot compute the default DEBUG gets"
+        if d.state == "unknown":
+            message = (
+                f"djfix cannot tell whether DEBUG is off in production, because the default "
+                f"{call} gets in {where(d)} cannot be computed"
+            )
+        else:
+            message = f"DEBUG defaults to {d.value!r} in {where(d)} when {d.var} is unset"
+        if reason is None:
+            message += (
+                f' (security.W018): pass {helper.name}() the default "{false}", the spelling '
+                "it reads as False"
+            )
+        else:
+            message += " (security.W018): make its default off by hand"
+        fix = Fix(FixSafety.NONE, reason) if reason is not None else None
+        yield Finding(DEBUG_ENABLED, message, d.path, d.line, fix=fix)
+
+
 def _weak_key(key: str) -> str | None:
     if key.startswith("django-insecure-"):
         return "it starts with django-insecure-, the mark of a key made by startproject"
@@ -363,6 +419,17 @@ def _secret_key(project: ProjectModel, schemes: dict) -> Iterator[Finding]:
             k.path,
             None,
         )
+    elif k.ref is not None and k.ref.helper is not None and k.from_default:
+        if k.value in ("", None) or (isinstance(k.value, str) and _weak_key(k.value)):
+            what = f"a weak key ({_weak_key(k.value)}" if k.value else f"{k.value!r} (no key"
+            yield Finding(
+                SECRET_KEY_WEAK,
+                f"SECRET_KEY in {where(k)} defaults to {what}; security.W009) when {k.var} is "
+                f"unset: production must set {k.var}",
+                k.path,
+                k.line,
+                fix=Fix(FixSafety.NONE, default_left_reason(k.ref.helper, DROP_DEFAULT)),
+            )
     elif k.state == "value" and k.from_default and k.value in ("", None):
         # Django takes the empty key and fails only when something signs (or warns W009):
         # without a default a missing key stops the start with the variable's name

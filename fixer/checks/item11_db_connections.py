@@ -34,7 +34,9 @@ Safe: the keys are added to each entry; with `env.int("CONN_MAX_AGE")` operators
 persistence off (0) without a code change. Nothing is added next to a pool (Django refuses
 `CONN_MAX_AGE` there). After `DATABASES[alias].update(dj_database_url.config(...))`, a missing
 key is set after the update, since dj-database-url 1.0+ writes `CONN_HEALTH_CHECKS=False` into
-the dict it returns.
+the dict it returns. A connection age read with a zero default through the project's own
+reader function (`envint("DB_CONN_MAX_AGE", "0")`) is reported with no fix: djfix does not
+change the defaults the author passes to it, except DEBUG's (item 9).
 
 ## Options
 - `conn-max-age` (int, default 60): the default lifetime of a connection, in seconds.
@@ -50,6 +52,7 @@ from fixer import rule_codes
 from fixer.checks import Option, rule
 from fixer.findings import Finding, Fix, FixSafety, Severity
 from fixer.project import ProjectModel
+from fixer.settings_helpers import default_left_reason
 from fixer.settings_values import EnvDict, EnvRef, Unknown
 
 ITEM = 11
@@ -134,7 +137,17 @@ def check(project: ProjectModel, options: dict[str, Any]) -> Iterator[Finding]:
         if isinstance(options, dict) and options.get("pool", False) not in (False, None):
             continue  # a connection pool keeps the connections; Django refuses CONN_MAX_AGE
         age = conf.get("CONN_MAX_AGE", 0)
-        if _disabled(age):
+        if _disabled(age) and isinstance(age, EnvRef) and age.helper is not None:
+            yield Finding(
+                CONN_MAX_AGE_MISSING,
+                f"DATABASES[{alias!r}]['CONN_MAX_AGE'] defaults to {age.default!r} when "
+                f"{age.var} is unset, so every request opens a new database connection: pass "
+                f"{age.helper.name}() a default of some seconds (60)",
+                path,
+                line,
+                fix=Fix(FixSafety.NONE, default_left_reason(age.helper, "change it by hand")),
+            )
+        elif _disabled(age):
             yield Finding(
                 CONN_MAX_AGE_MISSING,
                 f"DATABASES[{alias!r}] has no CONN_MAX_AGE, so every request opens a new "

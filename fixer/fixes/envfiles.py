@@ -110,6 +110,9 @@ def example_for(ref: EnvRef) -> str:
     from other settings, `default=not DEBUG`, gets no example: the variable stays optional.)"""
     default = ref.default if ref.has_default else None
     secret = secret_values.is_secret_name(ref.var or "")
+    if ref.helper is not None and isinstance(default, str) and not secret:
+        # the project's own reader takes the text its default is written in ("True", "587")
+        return default if "\n" not in default and not secret_values.has_credentials(default) else ""
     if ref.cast == "bool":
         return str(default) if isinstance(default, bool) else "False"
     if ref.cast in ("int", "float"):

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import libcst as cst
 
-from codemods import deploy_security, settings_env
+from codemods import deploy_security, helper_default, settings_env
+from fixer.analysis.production_values import environ_schemes, read_setting
 from fixer.fix_context import EnvVar, FixContext
 from fixer.fixes.item05_environment import env_plan, readable
+from fixer.settings_helpers import default_argument
 
 
 def fix(ctx: FixContext) -> None:
@@ -23,6 +25,7 @@ def fix(ctx: FixContext) -> None:
         return
     middleware_rel = ctx.defining_module("MIDDLEWARE") or ctx.defining_module("MIDDLEWARE_CLASSES")
     _fix_debug_and_key(ctx)
+    _fix_helper_debug(ctx)
     # `default=not DEBUG` wherever DEBUG is a name of the settings, so development over
     # plain HTTP keeps working; only settings without DEBUG get the production values
     debug_defined = "DEBUG" in ctx.project.settings.names
@@ -133,6 +136,41 @@ def _fix_debug_and_key(ctx: FixContext) -> None:
         ctx.rewritten.update((9, rel, setting) for setting, _ in result.rewritten)
         ctx.packages.add("django-environ")
         ctx.write(rel, result.code, 9)
+
+
+def _fix_helper_debug(ctx: FixContext) -> None:
+    """`DEBUG = envbool("DEBUG", "True")`, the project's own reader: the default becomes the
+    spelling the reader takes as False. The reader stays (djfix does not rewrite it into
+    django-environ: its checks are the author's), and the old default moves to `.env`."""
+    d = read_setting(ctx.project, "DEBUG", False, environ_schemes(ctx.project))
+    helper = d.ref.helper if d.ref is not None else None
+    if helper is None or d.state != "value" or not d.value or not d.from_default:
+        return
+    false = helper.false_spelling
+    how, _ = default_argument(d.call, helper)
+    if false is None or how == "fixed" or helper.default_param is None or d.path is None:
+        return  # the finding says why (DJ090 with no fix)
+    source = ctx.changeset.read(d.path)
+    if source is None:
+        return
+    index = helper.params.index(helper.default_param)
+    parameter = helper_default.Parameter(
+        helper.default_param, index, index >= helper.positional_only
+    )
+    try:
+        code = helper_default.transform(source, "DEBUG", helper.name, parameter, false)
+    except cst.ParserSyntaxError:
+        return
+    if code == source:
+        return
+    old = d.ref.default if d.ref is not None and isinstance(d.ref.default, str) else None
+    ctx.add_env(EnvVar(d.var, "Debug mode: True only on a developer's machine.", false, old))
+    ctx.notes.append(
+        f'{d.path}: DEBUG now defaults to "{false}", the spelling {helper.name}() reads as '
+        f"False, so production runs with DEBUG off unless {d.var} turns it on"
+    )
+    ctx.rewritten.add((9, d.path, "DEBUG"))
+    ctx.write(d.path, code, 9)
 
 
 def _pin_auto_field(ctx: FixContext, code: str) -> str:

@@ -27,7 +27,7 @@ def fix(ctx: FixContext) -> None:
     done = " (djfix set it where DATABASES is written out)" if result.code != source else ""
     for setting, line, reason in result.left:
         ctx.leave(11, rel, f"{setting} (line {line}): {reason}{done}")
-    if result.code != source:
+    if result.reads_variable:
         ctx.add_env(
             EnvVar(
                 "CONN_MAX_AGE",
@@ -35,4 +35,5 @@ def fix(ctx: FixContext) -> None:
                 str(ctx.options["conn-max-age"]),
             )
         )
+    if result.code != source:
         ctx.write(rel, result.code, 11)

@@ -802,3 +802,114 @@ def test_apply_gives_strtobool_cookie_reads_a_safe_default_and_no_unsafe_example
         "before this change): behind a TLS proxy that condition must hold, or Django takes every "
         "request for plain HTTP and redirects it again",
     ]
+
+
+# -- DEBUG and SECRET_KEY read by the project's own reader ---------------------------------------
+
+ENVBOOL = """\
+import os
+
+
+def envbool(s, default):
+    v = os.getenv(s, default=default)
+    if v not in ("", "True", "False"):
+        raise ValueError(s)
+    return v == "True"
+
+
+def envsecret(s, default=None):
+    return os.getenv(s, default)
+
+
+"""
+
+
+def test_own_reader_with_an_off_default_is_clean(make_project):
+    settings = ENVBOOL + replace(CLEAN, 'env.bool("DEBUG", default=False)', 'envbool("DEBUG", "")')
+    assert run(make_project, settings) == []
+
+
+def test_own_reader_defaulting_on_gets_the_spelling_it_reads_as_false(make_project):
+    settings = ENVBOOL + replace(
+        CLEAN, 'env.bool("DEBUG", default=False)', 'envbool("DEBUG", "True")'
+    )
+    findings = run(make_project, settings)
+    assert [(f.code, f.line, f.message, f.effective_fix.safety.value) for f in findings] == [
+        (
+            "DJ090",
+            19,
+            "DEBUG defaults to True in mysite/settings.py when DEBUG is unset (security.W018): "
+            'pass envbool() the default "False", the spelling it reads as False',
+            "unsafe",
+        )
+    ]
+
+
+def test_own_reader_with_its_default_in_its_body_is_not_fixed(make_project):
+    settings = replace(
+        CLEAN,
+        'DEBUG = env.bool("DEBUG", default=False)',
+        'import os\n\ndef debug_flag(name):\n    return os.getenv(name, "1") == "1"\n\n'
+        'DEBUG = debug_flag("DEBUG")',
+    )
+    findings = run(make_project, settings)
+    assert [(f.code, f.message, f.effective_fix.reason) for f in findings] == [
+        (
+            "DJ090",
+            "DEBUG defaults to True in mysite/settings.py when DEBUG is unset (security.W018): "
+            "make its default off by hand",
+            "the default is written in debug_flag() itself, not passed to it",
+        )
+    ]
+
+
+def test_own_reader_taking_any_text_as_true_is_not_fixed(make_project):
+    settings = replace(
+        CLEAN,
+        'DEBUG = env.bool("DEBUG", default=False)',
+        'import os\n\ndef flag(name, default=""):\n    return bool(os.getenv(name, default))\n\n'
+        'DEBUG = flag("DEBUG")',
+    )
+    findings = run(make_project, settings)
+    assert [(f.code, f.message, f.effective_fix.reason) for f in findings] == [
+        (
+            "DJ090",
+            'DEBUG in mysite/settings.py is read by flag("DEBUG", ...), which takes any non-empty '
+            "text, False included, as true (security.W018): make flag() parse the text as a "
+            "boolean",
+            "djfix does not rewrite the project's own flag()",
+        )
+    ]
+
+
+def test_own_reader_of_a_weak_secret_key_is_reported_not_fixed(make_project):
+    settings = ENVBOOL + replace(CLEAN, 'env("SECRET_KEY")', 'envsecret("SECRET_KEY", "---")')
+    findings = run(make_project, settings)
+    assert [(f.code, f.line, f.message, f.effective_fix.reason) for f in findings] == [
+        (
+            "DJ091",
+            18,
+            "SECRET_KEY in mysite/settings.py defaults to a weak key (it has 3 characters, fewer "
+            "than 50; security.W009) when SECRET_KEY is unset: production must set SECRET_KEY",
+            "the value is read by the project's own envsecret() (mysite/settings.py:11), which "
+            "djfix does not rewrite: drop the default by hand where the function can do without "
+            "one, and set the variable in every deployment",
+        )
+    ]
+
+
+def test_own_reader_default_fix_silences_the_finding(make_project):
+    from codemods import helper_default
+
+    before = ENVBOOL + replace(
+        CLEAN, 'env.bool("DEBUG", default=False)', 'envbool("DEBUG", "True")'
+    )
+    assert_fix_silences(
+        make_project,
+        item09,
+        lambda source: helper_default.transform(
+            source, "DEBUG", "envbool", helper_default.Parameter("default", 1), "False"
+        ),
+        before,
+        {"DJ090"},
+    )

@@ -175,6 +175,7 @@ def test_dict_alias_gets_both_keys() -> None:
     )
     assert result.rewritten == [("DATABASES['default']", 2)]
     assert result.left == []
+    assert result.reads_variable
 
 
 def test_dict_alias_without_trailing_comma_keeps_none() -> None:
@@ -289,7 +290,8 @@ def test_calls_in_multiline_dict_become_dicts() -> None:
 
 
 def test_dj_database_url_conn_max_age_is_kept() -> None:
-    check(
+    # only CONN_HEALTH_CHECKS is added: no CONN_MAX_AGE variable for .env.example
+    result = check(
         """\
         DATABASES = {
             "default": dj_database_url.config(
@@ -310,6 +312,7 @@ def test_dj_database_url_conn_max_age_is_kept() -> None:
         }
         """,
     )
+    assert not result.reads_variable
 
 
 def test_spread_alias_dict_gets_keys_at_the_end() -> None:

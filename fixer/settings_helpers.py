@@ -1,0 +1,297 @@
+"""Environment readers a project writes itself: a module-level function of the settings (or of a
+module they import) whose first parameter names a variable and whose result comes from
+`os.getenv(name, default)`, `os.environ.get(name, default)` or `os.environ[name]`:
+
+    def envbool(s: str, default: str) -> bool:
+        v = os.getenv(s, default=default)
+        if v not in ("", "True", "False"):
+            raise ImproperlyConfigured(...)
+        return v == "True"
+
+`env_reader` recognises that shape in a bounded look at the function's own statements (no call
+is followed, nothing is run) and describes it as an `EnvHelper`; `fixer.settings_eval` then
+reads `DEBUG = envbool("DEBUG", "True")` as a read of DEBUG with the default "True", cast as the
+function casts it. What the shape does not cover (a read of a computed name, a result built from
+the text in another way, two reads of the name, a decorated function) is no reader: the call
+stays unknown."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+from typing import Any
+
+from fixer.settings_values import MISSING, EnvHelper, Unknown
+
+#: what to do by hand about a secret's default passed to such a reader
+DROP_DEFAULT = (
+    "drop the default by hand where the function can do without one, and set the variable in "
+    "every deployment"
+)
+#: more nodes than this in one function is not the small helper this looks for
+MAX_NODES = 400
+_CASTS = {"bool": "bool", "int": "int", "float": "float", "str": None}
+
+
+def _dotted(node: ast.AST) -> str | None:
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    return None
+
+
+def _own_nodes(func: ast.FunctionDef) -> list[ast.AST] | None:
+    """The nodes of the function's body, without those of functions or classes nested in it;
+    None past MAX_NODES."""
+    out: list[ast.AST] = []
+    todo: list[ast.AST] = list(reversed(func.body))
+    while todo:
+        node = todo.pop()
+        out.append(node)
+        if len(out) > MAX_NODES:
+            return None
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        todo.extend(reversed(list(ast.iter_child_nodes(node))))
+    return out
+
+
+def _is_name(node: ast.AST | None, name: str) -> bool:
+    return isinstance(node, ast.Name) and node.id == name
+
+
+def _read_of(node: ast.AST, param: str, qualify: Callable[[str], str]) -> ast.AST | None:
+    """The default expression of `node` when it reads the variable `param` names (`ast.Constant`
+    None for no default, `node` itself for `os.environ[...]`); None when it is no such read."""
+    if isinstance(node, ast.Call):
+        name = _dotted(node.func)
+        if name is None or qualify(name) not in ("os.getenv", "os.environ.get"):
+            return None
+        if not node.args or not _is_name(node.args[0], param) or len(node.args) > 2:
+            return None
+        keywords = {k.arg: k.value for k in node.keywords}
+        if None in keywords or set(keywords) - {"default"}:
+            return None
+        if len(node.args) == 2:
+            return node.args[1] if "default" not in keywords else None
+        return keywords.get("default", ast.Constant(None))
+    if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load):
+        name = _dotted(node.value)
+        if name is not None and qualify(name) == "os.environ" and _is_name(node.slice, param):
+            return node
+    return None
+
+
+def _str_constants(node: ast.AST) -> tuple[str, ...] | None:
+    if isinstance(node, (ast.Tuple, ast.List, ast.Set)) and node.elts:
+        values = [e.value for e in node.elts if isinstance(e, ast.Constant)]
+        if len(values) == len(node.elts) and all(isinstance(v, str) for v in values):
+            return tuple(values)
+    return None
+
+
+def _result(expr: ast.AST, subject: Callable[[ast.AST], bool]) -> tuple[Any, ...] | None:
+    """(cast, truths) of a returned expression built from the read's text; None when it is
+    built another way. `truths` only for a bool cast that compares the text."""
+    if subject(expr):
+        return (None, None)
+    if isinstance(expr, ast.Compare) and len(expr.ops) == 1:
+        left, op, right = expr.left, expr.ops[0], expr.comparators[0]
+        if isinstance(op, ast.Eq):
+            if subject(right):
+                left, right = right, left
+            if subject(left) and isinstance(right, ast.Constant) and isinstance(right.value, str):
+                return ("bool", (right.value,))
+        if isinstance(op, ast.In) and subject(left):
+            values = _str_constants(right)
+            if values is not None:
+                return ("bool", values)
+        return None
+    if (
+        isinstance(expr, ast.Call)
+        and isinstance(expr.func, ast.Name)
+        and expr.func.id in _CASTS
+        and len(expr.args) == 1
+        and not expr.keywords
+        and subject(expr.args[0])
+    ):
+        return (_CASTS[expr.func.id], None)
+    return None
+
+
+def _mentions(node: ast.AST, subject: Callable[[ast.AST], bool]) -> bool:
+    return any(subject(sub) for sub in ast.walk(node))
+
+
+def _literal(node: ast.AST) -> Any:
+    try:
+        return ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return Unknown(ast.unparse(node))
+
+
+def env_reader(func: ast.FunctionDef, qualify: Callable[[str], str], rel: str) -> EnvHelper | None:
+    """The reader `func` is, or None (see the module docstring)."""
+    args = func.args
+    positional = [a.arg for a in (*args.posonlyargs, *args.args)]
+    if not positional:
+        return None
+    params = (*positional, *(a.arg for a in args.kwonlyargs))
+    param = positional[0]
+    nodes = _own_nodes(func)
+    if nodes is None:
+        return None
+    reads = [(n, d) for n in nodes if (d := _read_of(n, param, qualify)) is not None]
+    if len(reads) != 1:
+        return None
+    read, default_node = reads[0]
+    default_param: str | None = None
+    fixed: Any = MISSING
+    if default_node is read:
+        fixed = MISSING  # os.environ[name]: raises when unset
+    elif isinstance(default_node, ast.Name) and default_node.id in params:
+        default_param = default_node.id
+    elif isinstance(default_node, ast.Constant):
+        fixed = default_node.value
+    else:
+        return None
+    # where the text goes: returned as it is read, or kept in one local name first
+    holder: str | None = None
+    for node in nodes:
+        if isinstance(node, (ast.Assign, ast.AnnAssign, ast.NamedExpr)) and node.value is read:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if len(targets) != 1 or not isinstance(targets[0], ast.Name):
+                return None
+            holder = targets[0].id
+    if holder is not None:
+        stores = [
+            n
+            for n in nodes
+            if isinstance(n, ast.Name) and n.id == holder and isinstance(n.ctx, ast.Store)
+        ]
+        if len(stores) != 1 or holder in params:
+            return None
+
+    def subject(node: ast.AST) -> bool:
+        return node is read if holder is None else _is_name(node, holder)
+
+    results = set()
+    for node in nodes:
+        if isinstance(node, ast.Return) and node.value is not None:
+            if not _mentions(node.value, subject):
+                continue  # another source (a secret file) or a special value (None)
+            found = _result(node.value, subject)
+            if found is None:
+                return None
+            results.add(found)
+    if len(results) != 1:
+        return None
+    cast, truths = results.pop()
+    accepted: tuple[str, ...] | None = None
+    for node in nodes:
+        # `if v not in ("", "True", "False"): raise ...`: the only spellings it takes
+        if (
+            isinstance(node, ast.If)
+            and isinstance(node.test, ast.Compare)
+            and len(node.test.ops) == 1
+            and isinstance(node.test.ops[0], ast.NotIn)
+            and subject(node.test.left)
+            and any(isinstance(n, ast.Raise) for n in node.body)
+        ):
+            accepted = _str_constants(node.test.comparators[0])
+    defaults: list[tuple[str, Any]] = []
+    with_defaults = positional[len(positional) - len(args.defaults) :] if args.defaults else []
+    for name, node in zip(with_defaults, args.defaults, strict=True):
+        defaults.append((name, _literal(node)))
+    for arg, node in zip(args.kwonlyargs, args.kw_defaults, strict=True):
+        if node is not None:
+            defaults.append((arg.arg, _literal(node)))
+    return EnvHelper(
+        func.name,
+        rel,
+        func.lineno,
+        params,
+        cast,
+        default_param,
+        tuple(defaults),
+        fixed,
+        truths if cast == "bool" else None,
+        accepted,
+        len(args.posonlyargs),
+        len(positional),
+    )
+
+
+def default_left_reason(helper: EnvHelper, advice: str) -> str:
+    """Why djfix leaves the default a call passes to the project's own reader, and `advice`."""
+    return (
+        f"the value is read by the project's own {helper.name}() ({helper.path}:{helper.line}), "
+        f"which djfix does not rewrite: {advice}"
+    )
+
+
+def default_argument(call: ast.AST | None, helper: EnvHelper) -> tuple[str, ast.expr | None]:
+    """How `call` gives `helper` its default: ("passed", the argument), ("omitted", None) when it
+    passes none and one can be added by keyword, ("fixed", None) when it cannot be given (the
+    default is written in the function's own read, or djfix does not see the call)."""
+    if not isinstance(call, ast.Call) or helper.default_param is None:
+        return ("fixed", None)
+    index = helper.params.index(helper.default_param)
+    for k in call.keywords:
+        if k.arg == helper.default_param:
+            return ("passed", k.value)
+    if index < len(call.args):
+        return ("passed", call.args[index])
+    return ("omitted", None) if index >= helper.positional_only else ("fixed", None)
+
+
+def helper_value(helper: EnvHelper, text: str, otherwise: Any) -> Any:
+    """What `helper` returns for the text `text`; `otherwise` where that is not known."""
+    if helper.cast == "bool":
+        value = helper.is_true(text)
+        return otherwise if value is None else value
+    try:
+        return {"int": int, "float": float}[helper.cast or ""](text)
+    except (KeyError, ValueError):
+        return otherwise
+
+
+def call_arguments(node: ast.Call, helper: EnvHelper) -> dict[str, ast.expr] | None:
+    """The argument of each parameter of a call to `helper`; None when they cannot be matched
+    (`*args`, `**kwargs`, an unknown keyword, too many arguments)."""
+    if len(node.args) > helper.positional or any(isinstance(a, ast.Starred) for a in node.args):
+        return None
+    bound = dict(zip(helper.params, node.args, strict=False))
+    keyword_ok = helper.params[helper.positional_only :]
+    for k in node.keywords:
+        if k.arg is None or k.arg not in keyword_ok or k.arg in bound:
+            return None
+        bound[k.arg] = k.value
+    return bound
+
+
+def read_arguments(
+    node: ast.Call, helper: EnvHelper, args: list[Any], kwargs: dict[str, Any]
+) -> tuple[str | None, Any] | None:
+    """(variable, default) of a call to `helper` whose arguments evaluate to `args` and
+    `kwargs`: the default its default parameter receives, else the function's own; None when
+    the call cannot be matched or misses an argument (it raises)."""
+    bound = call_arguments(node, helper)
+    if bound is None or helper.params[0] not in bound:
+        return None
+    values = dict(zip(helper.params, args, strict=False))
+    values.update(kwargs)
+    var = values.get(helper.params[0])
+    if helper.default_param is None:
+        default = helper.fixed_default
+    elif helper.default_param in values:
+        default = values[helper.default_param]
+    else:
+        default = dict(helper.param_defaults).get(helper.default_param, MISSING)
+        if default is MISSING:
+            return None
+    return (var if isinstance(var, str) else None, default)
