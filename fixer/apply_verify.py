@@ -820,16 +820,27 @@ class _Session:
         return result, after
 
     def _unresolved(self, after: Any, worse: list[int], verification: Verification) -> str:
-        steps = ", ".join(str(n) for n in worse)
         cause = (
             f"the {verification.runs} re-verifications allowed (--verify-budget)"
             if verification.runs >= self.budget - 1
             else "leaving out one item at a time"
         )
-        return (
-            f"Step {steps} ({_name(after, None, worse[0])}) passed before and does not with the "
-            f"change, and {cause} did not show which item causes it: no change is handed over."
-        )
+        said = []
+        for n in worse:
+            if n == 1:
+                # step 1 failed before too, on its warnings: what got worse is that the
+                # settings no longer load
+                said.append("step 1 (check --deploy) loaded the settings before and not with it")
+            else:
+                said.append(f"step {n} ({_name(after, None, n)}) passed before and not with it")
+        if len(said) == 1 and worse[0] != 1:
+            head = (
+                f"Step {worse[0]} ({_name(after, None, worse[0])}) passed before and does not "
+                "with the change"
+            )
+        else:
+            head = "With the change, " + "; ".join(said)
+        return f"{head}, and {cause} did not show which item causes it: no change is handed over."
 
     def _find(
         self,

@@ -840,3 +840,17 @@ def test_the_table_says_why_steps_were_skipped():
         "after, step 8 skipped: not requested (--image)",
     ]
     assert verification.table().endswith("  (after, step 8 skipped: not requested (--image))")
+
+
+def test_settings_two_items_stop_loading_are_named_as_such(project, monkeypatch):
+    # step 1 failed before on its warnings too: what got worse is that the settings no longer
+    # load, and the sentence says that rather than "step 1 passed before"
+    breaking(monkeypatch, item09_deploy_check, "A = BREAK_LOAD")
+    breaking(monkeypatch, item11_db_connections, "B = BREAK_LOAD")
+    result = run(project, FakeVerify(), budget=3)
+    unresolved = result.verification.unresolved
+    assert unresolved is not None
+    assert unresolved.startswith(
+        "With the change, step 1 (check --deploy) loaded the settings before and not with it; "
+    ), unresolved
+    assert "step 1 (check --deploy) passed before" not in unresolved
