@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import IO
 
 from fixer.errors import EXIT_CLEAN, EXIT_FAILED, DjfixError, UsageError
-from fixer.pr import mask_url
+from fixer.redaction import mask_text
 
 MAX_JOBS = 32
 CLONE_TIMEOUT = 900  # seconds for one `git clone`
@@ -127,7 +127,7 @@ def read_sources(file: Path) -> list[Source]:
         if not path.is_absolute():
             path = file.resolve().parent / path
         if _URL.match(line) or (_SCP.match(line) and not path.exists()):
-            sources.append(Source(mask_url(line), number, line, local=False))
+            sources.append(Source(mask_text(line), number, line, local=False))
         else:
             sources.append(Source(line, number, str(path), local=True))
     if not sources:
@@ -199,7 +199,7 @@ def clone(source: Source, dest: Path, timeout: float = CLONE_TIMEOUT) -> None:
     if proc.returncode != 0:
         lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
         reason = lines[-1] if lines else f"exit status {proc.returncode}"
-        raise DjfixError(f"git clone failed: {mask_url(reason)}")
+        raise DjfixError(f"git clone failed: {mask_text(reason)}")
 
 
 #: the git clones running in this process, by pid (a pool process's SIGTERM handler ends them)
@@ -233,7 +233,7 @@ def _run_one(source: Source, dest: Path, worker: Worker, clone_timeout: float) -
 
 def _said(message: str, dest: Path, source: Source) -> str:
     """An error as the user can place it: the clone's temporary path is the source's name."""
-    return mask_url(message.replace(str(dest), source.name))
+    return mask_text(message.replace(str(dest), source.name))
 
 
 class _Progress:
