@@ -137,8 +137,12 @@ def plan(
     stager = _Stager(ctx)
     ctx.on_write = stager.wrote
     for mod in ordered:
+        if mod.ITEM is None or not ctx.wants(mod.ITEM):
+            continue
+        # a plan (and the codemods it writes with: item 10's about 7 ms, item 7's 11 ms) is
+        # loaded only for an item with findings to fix
         fix = plan_for(mod)
-        if fix is None or mod.ITEM is None or not ctx.wants(mod.ITEM):
+        if fix is None:
             continue
         if mod.ITEM in leave_out:
             ctx.leave(mod.ITEM, None, f"left out ({leave_out[mod.ITEM]})")
