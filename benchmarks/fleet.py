@@ -10,12 +10,20 @@ time, the speed-up over `-j 1`, and whether the final table is the same for ever
 figures in one run. Runs are interleaved (each round runs every version at every -j once), so a
 machine whose load changes during the benchmark weighs on each figure alike; the load average
 is printed before and after.
+
+Each checkout's bytecode is compiled before the first timed run (`python -m compileall fixer
+codemods`), as an installed djfix has it: with PYTHONDONTWRITEBYTECODE set, a run from a checkout
+would otherwise compile every module it imports again, in the parent, before the fork (about
+0.25 s of the serial part no user pays). The CPU time (user + system of djfix and every process it
+started: workers, git) is printed beside the wall time: on a shared machine it moves far less with
+the load, and -j N adds CPU only for what the workers do twice.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -23,6 +31,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from bytecode import NOTE, compile_checkout
 
 HERE = Path(__file__).resolve().parent.parent
 PROJECTS = ["legacy_single", "split_settings", "celery_services", "asgi_channels"]
@@ -47,16 +57,24 @@ def make_fleet(root: Path, count: int) -> Path:
     return listing
 
 
-def run(src: Path, listing: Path, jobs: int, workdir: Path) -> tuple[float, str]:
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run(src: Path, listing: Path, jobs: int, workdir: Path) -> tuple[float, float, str]:
+    """(wall s, CPU s, final table) of one run."""
     shutil.rmtree(workdir, ignore_errors=True)
     cmd = [sys.executable, "-m", "fixer", "apply", "--repos", str(listing), "-j", str(jobs)]
     cmd += ["--workdir", str(workdir), "--python", "none"]
+    cpu = children_cpu()  # of the processes waited for: this run's alone, as nothing else runs
     start = time.perf_counter()
     proc = subprocess.run(cmd, cwd=src, capture_output=True, text=True, check=False)
     wall = time.perf_counter() - start
+    cpu = children_cpu() - cpu
     if proc.returncode not in (0, 1):
         raise SystemExit(f"djfix failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr[-3000:]}")
-    return wall, proc.stdout
+    return wall, cpu, proc.stdout
 
 
 def main() -> None:
@@ -69,21 +87,26 @@ def main() -> None:
     versions = {"": HERE}
     if args.before:
         versions = {"before: ": args.before.resolve(), "": HERE}
+    for src in versions.values():
+        compile_checkout(src)
     print(
-        f"{os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.2f}; {args.repos} repositories"
+        f"{os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.2f}; {args.repos} repositories; "
+        f"{NOTE}"
     )
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         listing = make_fleet(root, args.repos)
         walls: dict[tuple[str, int], list[float]] = {}
+        cpus: dict[tuple[str, int], list[float]] = {}
         tables: dict[str, set[str]] = {tag: set() for tag in versions}
         # one run of each (version, -j) a round: a load that comes and goes on a shared
         # machine then weighs on every figure alike, rather than on whichever ran during it
         for _ in range(args.runs):
             for jobs in args.jobs:
                 for tag, src in versions.items():
-                    wall, table = run(src, listing, jobs, root / "work")
+                    wall, cpu, table = run(src, listing, jobs, root / "work")
                     walls.setdefault((tag, jobs), []).append(wall)
+                    cpus.setdefault((tag, jobs), []).append(cpu)
                     tables[tag].add(table)
         for tag in versions:
             first = walls[tag, args.jobs[0]]
@@ -93,10 +116,11 @@ def main() -> None:
                 # each round's own ratio too: the two runs it compares ran close together
                 ratios = [a / b for a, b in zip(first, walls[tag, jobs], strict=True)]
                 rounds = statistics.median(ratios)
+                cpu = statistics.median(cpus[tag, jobs])
                 print(
                     f"  {tag}-j {jobs}: {wall:6.2f} s wall (median of {runs}), "
                     f"{statistics.median(first) / wall:4.2f}x the speed of -j {args.jobs[0]} "
-                    f"(median of the rounds' ratios {rounds:4.2f}x)"
+                    f"(median of the rounds' ratios {rounds:4.2f}x); {cpu:5.2f} s CPU"
                 )
             print(f"  {tag}final table the same for every -j: {len(tables[tag]) == 1}")
         if args.before:

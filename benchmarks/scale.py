@@ -10,7 +10,8 @@ peak memory (RSS) of the process, and the ratios to django-upgrade's figures. dj
 given the same Python files djfix can see (the folders djfix skips are skipped). It is not a
 dependency of djfix: install it into the environment for the benchmark. `--before SRC` adds the
 same djfix commands run from another checkout of djfix (an older commit), for before/after
-figures in one run.
+figures in one run. Each checkout's bytecode is compiled first, as an installed djfix has it
+(see benchmarks/bytecode.py).
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+from bytecode import NOTE, compile_checkout
 
 # the folders discovery does not enter (fixer.discovery.walk.SKIP_DIRS, kept in step by hand so the
 # benchmark imports nothing of djfix into its own process)
@@ -90,7 +93,12 @@ def main() -> None:
     versions = {"": here}
     if args.before:
         versions = {"before: ": args.before.resolve(), "": here}
-    print(f"{os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.2f}; {args.runs} runs each")
+    for src in versions.values():
+        compile_checkout(src)
+    print(
+        f"{os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.2f}; {args.runs} runs each; "
+        f"{NOTE}"
+    )
     for repo in args.repos:
         root = repo.resolve()
         files = python_files(root)

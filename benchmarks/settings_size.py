@@ -11,6 +11,9 @@ read from the environment, conditionals, helper calls) around the deploy problem
 the median wall and CPU time, milliseconds of CPU per KB, and the peak memory (RSS).
 Goal: time linear in the size, about 20 ms per KB or better, and no recursion limit at any size.
 `--before SRC` runs another checkout of djfix (an older commit) the same way, for comparison.
+Each checkout's bytecode is compiled before the first timed run, as an installed djfix has it
+(with PYTHONDONTWRITEBYTECODE set, a checkout would otherwise compile every module on every run,
+about 0.25 s of start-up no user pays; see benchmarks/bytecode.py).
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from bytecode import NOTE, compile_checkout
 
 HEAD = """import os
 from pathlib import Path
@@ -142,6 +147,9 @@ def main() -> None:
     versions = {"": here}
     if args.before:
         versions = {"before: ": args.before.resolve(), "": here}
+    for src in versions.values():
+        compile_checkout(src)
+    print(NOTE, flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         base = args.keep or Path(tmp)
         for n in args.statements:

@@ -184,7 +184,7 @@ class ModuleLevelCommand(Command):
         decorators = sys.modules.get("libcst.matchers._decorators")
         marks = [getattr(decorators, mark, None) for mark in _MATCHER_MARKS if decorators]
         marks = [mark for mark in marks if mark is not None]
-        for name in dir(cls):
+        for name in dir(cls) if marks else ():
             if name.startswith(("visit_", "leave_")) and any(
                 hasattr(getattr(cls, name), mark) for mark in marks
             ):
@@ -578,7 +578,15 @@ def _collect_hooks(cls: type[ModuleLevelCommand]) -> None:
     # the hooks the codemods define, by node type name: LibCST's base classes define a no-op
     # visit_X / leave_X / visit_X_attr for every node, and looking those up by name for every
     # node and attribute of a long module is most of a pass's dispatch cost
-    own = [name for name in dir(cls) if _own_hook(cls, name)]
+    # the names LibCST's classes alone define (about 2,000) cannot be own hooks: only those of
+    # the classes outside LibCST are looked at (a few ms a codemod class, at import)
+    candidates = {
+        name
+        for klass in cls.__mro__
+        if not klass.__module__.startswith("libcst")
+        for name in vars(klass)
+    }
+    own = [name for name in sorted(candidates) if _own_hook(cls, name)]
     cls._visit_hooks = {n[6:]: n for n in own if n.startswith("visit_")}
     cls._leave_hooks = {n[6:]: n for n in own if n.startswith("leave_")}
     cls._attribute_hooks = frozenset(n for n in own if _ATTRIBUTE_HOOK.fullmatch(n))

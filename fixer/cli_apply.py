@@ -434,7 +434,14 @@ def _apply_many(repos: Path, jobs: int, workdir: Path | None, **opts) -> int:
     # a bad --select fails once, here, rather than once per repository
     selection_from(None, opts["select"], opts["ignore"])
     worker = functools.partial(apply_in_clone, opts)
-    outcomes = many.run_many(repos, worker, jobs, workdir=workdir, processes=True, preload=preload)
+    outcomes = many.run_many(
+        repos,
+        worker,
+        jobs,
+        workdir=workdir,
+        processes=True,
+        preload=functools.partial(preload, pull_requests=opts["pr"]),
+    )
     typer.echo(many.render_table(outcomes), nl=False)
     return many.exit_code(outcomes)
 
@@ -445,7 +452,6 @@ def apply_in_clone(opts: dict, checkout):
     # a pool process runs the whole pipeline: loaded there, not by `djfix --help`
     # lazy: loaded when this command runs, so `djfix --help` stays fast
     from fixer import handover, many
-    from fixer import pr as pull_requests
     from fixer.apply_verify import plan_verified
 
     project, config = load_project(checkout.path, opts["settings"], opts["manage"])
@@ -482,6 +488,10 @@ def apply_in_clone(opts: dict, checkout):
     )
     opened = None
     if opts["pr"]:
+        # a pool process loads the forge clients (urllib, http.client, ssl) for --pr alone
+        # lazy: about 25 ms a process
+        from fixer import pr as pull_requests
+
         opened = pull_requests.propose(
             result,
             delivery,

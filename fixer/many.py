@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import IO
 
 from fixer.errors import EXIT_CLEAN, EXIT_FAILED, DjfixError, UsageError
-from fixer.pr import mask_url
+from fixer.redaction import mask_text
 
 MAX_JOBS = 32
 CLONE_TIMEOUT = 900  # seconds for one `git clone`
@@ -127,7 +127,7 @@ def read_sources(file: Path) -> list[Source]:
         if not path.is_absolute():
             path = file.resolve().parent / path
         if _URL.match(line) or (_SCP.match(line) and not path.exists()):
-            sources.append(Source(mask_url(line), number, line, local=False))
+            sources.append(Source(mask_text(line), number, line, local=False))
         else:
             sources.append(Source(line, number, str(path), local=True))
     if not sources:
@@ -199,7 +199,7 @@ def clone(source: Source, dest: Path, timeout: float = CLONE_TIMEOUT) -> None:
     if proc.returncode != 0:
         lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
         reason = lines[-1] if lines else f"exit status {proc.returncode}"
-        raise DjfixError(f"git clone failed: {mask_url(reason)}")
+        raise DjfixError(f"git clone failed: {mask_text(reason)}")
 
 
 #: the git clones running in this process, by pid (a pool process's SIGTERM handler ends them)
@@ -233,7 +233,7 @@ def _run_one(source: Source, dest: Path, worker: Worker, clone_timeout: float) -
 
 def _said(message: str, dest: Path, source: Source) -> str:
     """An error as the user can place it: the clone's temporary path is the source's name."""
-    return mask_url(message.replace(str(dest), source.name))
+    return mask_text(message.replace(str(dest), source.name))
 
 
 class _Progress:
@@ -303,9 +303,12 @@ def run_many(
             progress.advance(outcomes[index])
             continue
         todo[index] = root / f"{index + 1:03d}-{_folder_name(source)}"
+    workers = min(jobs, len(sources), MAX_JOBS)
+    if 1 < workers < len(todo):
+        todo = {index: todo[index] for index in largest_first(list(todo), sources)}
     run = _Run(sources, worker, clone_timeout, outcomes, progress, processes, preload)
     try:
-        crashed = run.pool(todo, min(jobs, len(sources), MAX_JOBS))
+        crashed = run.pool(todo, workers)
         # a pool process that dies (killed, out of memory) breaks the pool, and the work of the
         # other processes with it: each of those repositories runs again in a process of its
         # own, so that only the one that dies again is a failure
@@ -470,6 +473,32 @@ def _end_groups(leaders: list[int], wait: float = 5.0) -> None:
             except (ProcessLookupError, PermissionError):
                 break
             time.sleep(0.01)
+
+
+def largest_first(indexes: list[int], sources: list[Source]) -> list[int]:
+    """The order in which a pool of several workers takes `indexes` (into `sources`): the
+    repositories whose size is unknown (clone URLs) first, in the file's order, then the local
+    ones, the largest first (ties in the file's order). A free worker takes the next one, so
+    the small ones fill in at the end; in the file's order, a large repository that came last
+    would run alone while the other workers had nothing left to do."""
+
+    def size(index: int) -> tuple[int, int]:
+        known = _tracked_size(sources[index])
+        return (0, 0) if known is None else (1, -known)
+
+    return sorted(indexes, key=size)
+
+
+def _tracked_size(source: Source) -> int | None:
+    """A local repository's size, cheaply: the bytes of its git index, which grow with the
+    number of files it tracks (an entry a file, about 70 bytes with its path); None for a
+    clone URL, or where there is no index to read (a bare repository)."""
+    if not source.local:
+        return None
+    try:
+        return (Path(source.location) / ".git" / "index").stat().st_size
+    except OSError:
+        return None
 
 
 def _folder_name(source: Source) -> str:

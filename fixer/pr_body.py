@@ -12,6 +12,8 @@ from fixer.checks import ITEM_TITLES
 from fixer.settings_values import EnvRef
 from fixer.templating import render
 
+TEMPLATE = "pr_body.md.jinja"
+
 MAX_OPEN_LISTED = 60  # findings listed one by one in the body; the rest are counted
 
 
@@ -304,4 +306,4 @@ def body_context(result, *, test_cmd: str | None = None, delivery=None) -> dict[
 def render_body(result, *, test_cmd: str | None = None, delivery=None) -> str:
     """The pull/merge request body for an ApplyResult (and the branch `delivery` made), from
     templates/pr_body.md.jinja."""
-    return render("pr_body.md.jinja", **body_context(result, test_cmd=test_cmd, delivery=delivery))
+    return render(TEMPLATE, **body_context(result, test_cmd=test_cmd, delivery=delivery))

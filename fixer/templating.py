@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -34,8 +35,10 @@ def render(name: str, **context: Any) -> str:
     return environment().get_template(name).render(**context)
 
 
-def compile_all() -> None:
-    """Compile every template now rather than on first render (see `fixer.apply.preload`)."""
+def compile_all(leave_out: Collection[str] = ()) -> None:
+    """Compile every template but those in `leave_out` now rather than on first render (see
+    `fixer.apply.preload`)."""
     env = environment()
     for name in env.list_templates(extensions=["jinja"]):
-        env.get_template(name)
+        if name not in leave_out:
+            env.get_template(name)

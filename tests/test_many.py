@@ -298,6 +298,40 @@ def test_one_job_runs_one_at_a_time(three):
     assert peak == 1
 
 
+def make_sized_repo(path: Path, files: int) -> Path:
+    make_repo(path, path.name)
+    for n in range(files):
+        (path / f"module_{n}.py").write_text(f"VALUE = {n}\n")
+    git(path, "add", "-A")
+    git(path, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "more")
+    return path
+
+
+def test_one_worker_takes_the_file_order(tmp_path):
+    small = make_sized_repo(tmp_path / "small", 1)
+    large = make_sized_repo(tmp_path / "large", 20)
+    listing = tmp_path / "repos.txt"
+    listing.write_text(f"{small}\n{large}\n")
+    stream = io.StringIO()
+    run_many(listing, lambda c: RepoResult("nothing to do"), 1, stream=stream)
+    assert stream.getvalue() == (
+        f"djfix: [1/2] {small}: nothing to do\ndjfix: [2/2] {large}: nothing to do\n"
+    )
+
+
+def test_the_largest_local_repositories_are_handed_out_first(tmp_path):
+    one = make_sized_repo(tmp_path / "one", 1)
+    nine = make_sized_repo(tmp_path / "nine", 9)
+    five = make_sized_repo(tmp_path / "five", 5)
+    bare = tmp_path / "bare.git"  # no index: its size is unknown
+    git(tmp_path, "clone", "-q", "--bare", str(five), str(bare))
+    listing = tmp_path / "repos.txt"
+    listing.write_text(f"{one}\n{nine}\nfile://{five}\n{bare}\n{five}\n")
+    sources = read_sources(listing)
+    # unknown sizes first (a clone URL, a bare repository) in the file's order, then by size
+    assert many.largest_first([0, 1, 2, 3, 4], sources) == [2, 3, 1, 4, 0]
+
+
 def test_workdir_is_kept(three, tmp_path):
     listing, _ = three
     workdir = tmp_path / "work"

@@ -7,11 +7,13 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
-
-import yaml
+from functools import cache
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from fixer.parsers.text import normalize_text
+
+if TYPE_CHECKING:
+    import yaml
 
 
 @dataclass
@@ -41,35 +43,41 @@ class ComposeFile:
         return next((s for s in self.services if s.name == name), None)
 
 
-class _ComposeLoader(yaml.SafeLoader):
+@cache
+def _loader() -> type[yaml.SafeLoader]:
     """Safe loading with YAML 1.2 core-schema scalars, as Compose reads them: `yes` and
     `on` stay strings, `22:22` is not a base-60 number, and no timestamps."""
+    # lazy: PyYAML (about 8 ms) only for a repository that has a compose file
+    import yaml
 
-    yaml_implicit_resolvers: ClassVar[dict[str, list[tuple[str, re.Pattern[str]]]]] = {}
+    class ComposeLoader(yaml.SafeLoader):
+        yaml_implicit_resolvers: ClassVar[dict[str, list[tuple[str, re.Pattern[str]]]]] = {}
 
-
-_ComposeLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool",
-    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
-    list("tTfF"),
-)
-_ComposeLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:int",
-    re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$"),
-    list("-+0123456789"),
-)
-_ComposeLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(
-        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*|[0-9]+(?:\.[0-9]*)?[eE][-+]?[0-9]+)"
-        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
-    ),
-    list("-+.0123456789"),
-)
-_ComposeLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""]
-)
-_ComposeLoader.add_implicit_resolver("tag:yaml.org,2002:merge", re.compile(r"^<<$"), ["<"])
+    ComposeLoader.add_implicit_resolver(
+        "tag:yaml.org,2002:bool",
+        re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+        list("tTfF"),
+    )
+    ComposeLoader.add_implicit_resolver(
+        "tag:yaml.org,2002:int",
+        re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$"),
+        list("-+0123456789"),
+    )
+    ComposeLoader.add_implicit_resolver(
+        "tag:yaml.org,2002:float",
+        re.compile(
+            r"^(?:[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*|[0-9]+(?:\.[0-9]*)?[eE][-+]?[0-9]+)"
+            r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+        ),
+        list("-+.0123456789"),
+    )
+    ComposeLoader.add_implicit_resolver(
+        "tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""]
+    )
+    ComposeLoader.add_implicit_resolver("tag:yaml.org,2002:merge", re.compile(r"^<<$"), ["<"])
+    ComposeLoader.add_constructor("tag:yaml.org,2002:int", _construct_core_int)
+    ComposeLoader.add_multi_constructor("!", _construct_unknown_tag)
+    return ComposeLoader
 
 
 def _construct_core_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
@@ -81,6 +89,9 @@ def _construct_core_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
 
 def _construct_unknown_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
     # Compose's own tags (`!reset`, `!override`) only change merging between files.
+    # lazy: PyYAML, loaded by the first parse (_loader)
+    import yaml
+
     if isinstance(node, yaml.MappingNode):
         return loader.construct_mapping(node, deep=True)
     if isinstance(node, yaml.SequenceNode):
@@ -88,11 +99,10 @@ def _construct_unknown_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node
     return loader.construct_scalar(node)
 
 
-_ComposeLoader.add_constructor("tag:yaml.org,2002:int", _construct_core_int)
-_ComposeLoader.add_multi_constructor("!", _construct_unknown_tag)
-
-
 def _yaml_error_message(exc: Exception) -> str:
+    # lazy: PyYAML, loaded by the parse that raised (_loader)
+    import yaml
+
     if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
         detail = " ".join(p for p in (exc.context, exc.problem) if p) or str(exc)
@@ -252,9 +262,12 @@ def _parse_service(
 def _service_lines(text: str, top_level: bool) -> dict[str, int]:
     """Line of each service key, from the YAML node tree (so anchors and quoting are
     understood), falling back to a text search where the tree does not say."""
+    # lazy: PyYAML, for a repository that has a compose file (_loader)
+    import yaml
+
     lines: dict[str, int] = {}
     try:
-        root = yaml.compose(text, Loader=_ComposeLoader)
+        root = yaml.compose(text, Loader=_loader())
     except Exception:
         root = None
     mapping: yaml.Node | None = root if top_level else None
@@ -285,8 +298,11 @@ def parse_compose(text: str, path: str) -> ComposeFile:
     `services:` whose top-level entries look like services is read as the old v1 format."""
     problems: list[str] = []
     text = normalize_text(text)
+    # lazy: PyYAML, for a repository that has a compose file (_loader)
+    import yaml
+
     try:
-        data = yaml.load(text, Loader=_ComposeLoader)
+        data = yaml.load(text, Loader=_loader())
     except Exception as exc:
         problems.append(_yaml_error_message(exc))
         return ComposeFile(path, [], problems)
