@@ -35,6 +35,10 @@ from codemods.secret_values import has_credentials, is_secret_name, strip_creden
 #: what distutils' `strtobool` accepts (it raises on anything else)
 STRTOBOOL_TRUE = frozenset({"y", "yes", "t", "true", "on", "1"})
 STRTOBOOL_FALSE = frozenset({"n", "no", "f", "false", "off", "0"})
+#: an `if` test that reads the environment: the block runs only where a deployment says so
+_ENVIRONMENT_TEST = re.compile(
+    r"\bos\.environ\b|\bgetenv\(|\benviron\b|\benv(\.\w+)?\(|\bconfig\("
+)
 
 
 class EnvReads(ModuleLevelCommand):
@@ -319,8 +323,13 @@ class EnvReads(ModuleLevelCommand):
         if default_node is not None:
             ok, value = literal(default_node)
             default = value if ok else ...
-        # `if "X" in os.environ: ... os.environ["X"]` reads X only when it is set
-        guarded = any(re.search(rf"\b{re.escape(var)}\b", test) for test in self._guards)
+        # `if "X" in os.environ: ... os.environ["X"]` reads X only when it is set, and a block
+        # the environment switches on (`if "CLOUD_TOKEN" in os.environ:`, `if env.bool("S3")`)
+        # needs its variables only where it is switched on
+        guarded = any(
+            re.search(rf"\b{re.escape(var)}\b", test) or _ENVIRONMENT_TEST.search(test)
+            for test in self._guards
+        )
         required = default is ... and default_node is None and not guarded
         if default is ... or default is None:
             # a placeholder that parses with the read's cast: an empty value crashes int()

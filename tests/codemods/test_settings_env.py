@@ -1563,6 +1563,29 @@ def test_variables_read_without_default_are_required() -> None:
     assert [(v.name, v.required) for v in result.variables] == [("API_HOST", True)]
 
 
+def test_variables_read_in_a_block_the_environment_switches_on_are_not_required() -> None:
+    # the cache backend's credentials are needed only where a deployment sets its token; the
+    # top-level read without a default stays required
+    result = transform(
+        dedent(
+            """\
+            from .base import *  # noqa: F403
+
+            API_HOST = os.environ["API_HOST"]
+            if "CLOUD_TOKEN" in os.environ or os.getenv("CLOUD_BEARER"):
+                CLOUD = {"ZONE": os.environ["CLOUD_ZONE"], "TOKEN": os.environ["CLOUD_TOKEN"]}
+            """
+        ),
+        INHERITED,
+    )
+    assert [(v.name, v.required) for v in result.variables] == [
+        ("API_HOST", True),
+        ("CLOUD_BEARER", False),
+        ("CLOUD_ZONE", False),
+        ("CLOUD_TOKEN", False),
+    ]
+
+
 def test_no_secret_value_in_the_code() -> None:
     key = "k3#v9!q0m@x7^tz2lq8(w$e1r5u_y6i+o4p-a=s9d8f7g6h5j4"
     secrets = [key, "db-pass-2017", "redis-pass-2017", "mail-pass-2017", "broker-pass-2017"]
