@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fixer.analysis.app_paths import AppPath, data_paths, image_path
+from fixer.analysis.app_paths import AppPath, data_paths, image_path, path_bases
 from fixer.settings_values import EnvRef, Unknown
 
 
@@ -67,6 +67,44 @@ def test_what_the_settings_have_the_app_write(make_project):
         AppPath("DATABASES['default']['NAME']", "/app/data/db.sqlite3", is_file=True),
         AppPath("CACHES['default']['LOCATION']", "/app/cache"),
         AppPath("LOGGING['handlers']['file']['filename']", "/app/logs/app.log", is_file=True),
+    ]
+
+
+@pytest.mark.parametrize(
+    "base",
+    [
+        "PROJECT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))",
+        "PROJECT_DIR = Path(__file__).resolve().parent.parent",
+        "PROJECT_DIR = Path(__file__).resolve().parents[1]",
+    ],
+)
+def test_folders_named_after_another_base_of_the_code(make_project, base):
+    # a settings package two levels down: PROJECT_DIR is the package's folder, BASE_DIR the
+    # repository root that holds manage.py (so /app in the image)
+    project = make_project(
+        {
+            "shop/settings/__init__.py": "",
+            "shop/settings/base.py": f"""\
+                import os
+                from pathlib import Path
+
+                {base}
+                BASE_DIR = os.path.dirname(PROJECT_DIR)
+                INSTALLED_APPS = []
+                STATIC_ROOT = os.path.join(PROJECT_DIR, "collect_static")
+                MEDIA_ROOT = f"{{PROJECT_DIR}}/media"
+                LOG = {{"filename": os.path.join(BASE_DIR, "app.log")}}
+                LOGGING = {{"handlers": {{"file": LOG}}}}
+                """,
+        },
+        settings="shop.settings.base",
+    )
+    bases = path_bases(project)
+    assert (bases["PROJECT_DIR"], bases["BASE_DIR"]) == ("/app/shop", "/app")
+    assert image_path(project.settings.get("STATIC_ROOT"), bases) == "/app/shop/collect_static"
+    assert data_paths(project) == [
+        AppPath("MEDIA_ROOT", "/app/shop/media"),
+        AppPath("LOGGING['handlers']['file']['filename']", "/app/app.log", is_file=True),
     ]
 
 

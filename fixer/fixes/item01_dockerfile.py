@@ -24,7 +24,15 @@ from typing import Any
 from codemods.dependencies.declare import add_packages
 from codemods.dependencies.requirement import Package, base_name, extras_of
 from fixer import git, rule_codes
-from fixer.analysis.app_paths import IMAGE_APP_DIR, IMAGE_USER, AppPath, ImageLayout, data_paths
+from fixer.analysis.app_paths import (
+    IMAGE_APP_DIR,
+    IMAGE_USER,
+    AppPath,
+    ImageLayout,
+    data_paths,
+    image_path,
+    path_bases,
+)
 from fixer.analysis.app_server import channels_bundles_daphne
 from fixer.analysis.compose import DEFAULT_COMPOSE_NAMES, production_compose
 from fixer.analysis.database_driver import missing_drivers
@@ -43,7 +51,7 @@ from fixer.fixes.item04_compose import (
 )
 from fixer.parsers.commands import server_commands
 from fixer.project import DependencySource, ProjectModel, normalise_package
-from fixer.settings_values import EnvRef
+from fixer.settings_values import EnvRef, Unknown
 from fixer.templating import render as render_template
 
 #: the first line of every generated Dockerfile: a later run recognises its own file
@@ -624,15 +632,13 @@ def _static_paths(project: ProjectModel) -> tuple[str, str, list[str]]:
     url = url if isinstance(url, str) and not url.startswith(("http:", "https:", "//")) else None
     url_path = "/" + (url or "static/").strip("/") + "/"
     value = project.settings.get("STATIC_ROOT")
-    text = str(getattr(value, "text", value) if value is not None else "")
-    m = re.search(r"""BASE_DIR\s*(?:/|,)\s*["']([\w./-]+)["']""", text)
-    if m:
-        return "/app/" + m[1].strip("/"), url_path, notes
-    if isinstance(value, str) and value.startswith("/"):
-        return value.rstrip("/"), url_path, notes
+    path = image_path(value, path_bases(project))
+    if path is not None and path != IMAGE_APP_DIR:
+        return path.rstrip("/"), url_path, notes
     if value is not None:
+        text = value.expr if isinstance(value, Unknown) else repr(value)
         notes.append(
-            f"STATIC_ROOT ({text}) is not a BASE_DIR folder djfix can read: check the "
+            f"STATIC_ROOT ({text}) is not a folder of the code djfix can read: check the "
             "folder the Dockerfile's static stage copies from"
         )
     return "/app/staticfiles", url_path, notes
