@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
+from fixer.analysis.image import final_workdir, is_web_server_image, stage_chain
 from fixer.parsers.commands import server_invocations
 from fixer.parsers.dockerfile import Dockerfile, Instruction
 from fixer.parsers.shell import ScriptCommand, split_shell
@@ -743,6 +744,26 @@ def _script_for(project: ProjectModel, argv: list[str]) -> str | None:
         for rel in project.scripts:
             if rel.rsplit("/", 1)[-1] == name:
                 return rel
+    return None
+
+
+def static_stage_source(project: ProjectModel) -> tuple[str, str] | None:
+    """(path, WORKDIR of the stage it comes from) of what the root Dockerfile's static
+    web-server stage copies from another stage (`COPY --from=collectstatic /app/staticfiles
+    /usr/share/nginx/html/static/`), or None."""
+    df = project.root_dockerfile
+    if df is None:
+        return None
+    by_name = {s.name.lower(): s for s in df.stages if s.name}
+    for stage in df.stages:
+        if not is_web_server_image(stage_chain(df, stage)[-1].base):
+            continue
+        for inst in stage.instructions:
+            source = inst.flags.get("from") if inst.keyword == "COPY" else None
+            origin = by_name.get(source.lower()) if source else None
+            words = [w for w in inst.value.split() if not w.startswith("--")]
+            if origin is not None and len(words) == 2 and words[0].startswith("/"):
+                return words[0], final_workdir(stage_chain(df, origin))
     return None
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from fixer import verify_env
+from fixer.analysis.image import GENERATED_MARKER
 from fixer.analysis.static import MANIFEST, merged_manifest
 from fixer.verify_image import image_step
 from fixer.verify_process import (
@@ -624,12 +625,42 @@ def step_collectstatic(run: Run, done: list[Step]) -> Step:
     step.output = run.tail(output)
     if code == 0:
         step.status = "pass"
+        if not outside:
+            _static_stage_holds_them(run, step, output)
     else:
         step.status = "fail"
         step.reason = (
             f"timed out after {COMMAND_TIMEOUT} s" if code is None else run.mask(last_error(output))
         )
     return step
+
+
+def _static_stage_holds_them(run: Run, step: Step, output: str) -> None:
+    """djfix's own Dockerfile: the folder its static stage copies is where collectstatic wrote
+    (the image's WORKDIR is the copy's working folder, as the code stage copies it), else the
+    static image would serve nothing."""
+    dockerfile = Path(run.tree, "Dockerfile")
+    try:
+        generated = GENERATED_MARKER in dockerfile.read_text(encoding="utf-8")[:400]
+    except (OSError, UnicodeDecodeError):
+        return
+    copied = re.search(r"(\d+) static files? copied", output)
+    found = verify_env.static_stage_source(run.project)
+    if not generated or copied is None or int(copied[1]) == 0 or found is None:
+        return
+    path, workdir = found
+    rel = os.path.relpath(path, workdir)
+    if rel.startswith(".."):
+        return
+    folder = Path(run.cwd, rel)
+    if folder.is_dir() and next(folder.rglob("*"), None) is not None:
+        step.note += f"; the static stage copies them from {path}"
+        return
+    step.status = "fail"
+    step.reason = (
+        f"collectstatic wrote {copied[1]} files, but not to {path}, the folder the Dockerfile's "
+        "static stage copies: the static image would serve none"
+    )
 
 
 _STATIC_PROBE = (
