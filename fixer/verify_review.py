@@ -156,6 +156,12 @@ def reviewer_commands(run: Run, steps: list[Step]) -> list[str]:
         lines.append(f"{probes_off}{manage} check --deploy")
     if 2 in ran:
         lines.append(f"{probes_off}{manage} makemigrations --check --dry-run")
+    if ran & {3, 5} and run.static_note.startswith("collectstatic"):
+        # what the served steps ran first, as the image build does
+        lines.append(f"# {run.static_note}")
+        lines.append(f"{probes_off}{manage} collectstatic --noinput")
+        if "compress ran" in run.static_note:
+            lines.append(f"{probes_off}{manage} compress --force")
     if 3 in ran and run.server.server:
         lines.extend(_serve(run, serving))
         lines.append(f"curl -fsS {host}http://127.0.0.1:{PORT}/health")

@@ -134,3 +134,30 @@ def test_review_url(given, expected):
 )
 def test_step_5_names_only_the_services_the_run_takes_down(down, name):
     assert pages_name(down) == name
+
+
+@pytest.mark.parametrize(
+    ("note", "commands"),
+    [
+        (
+            "collectstatic ran first, as the image build does (the static storage needs its "
+            "manifest)",
+            ["STARTUP_CHECKS=false python manage.py collectstatic --noinput"],
+        ),
+        (
+            "collectstatic and compress ran first, as the image build does (django-compressor "
+            "compresses offline)",
+            [
+                "STARTUP_CHECKS=false python manage.py collectstatic --noinput",
+                "STARTUP_CHECKS=false python manage.py compress --force",
+            ],
+        ),
+    ],
+)
+def test_what_the_served_steps_ran_first_is_in_the_review(tmp_path, note, commands):
+    run = make_run(tmp_path, GIVEN, SCRATCH)
+    run.static_note = note
+    lines = reviewer_commands(run, steps(run, 1, 2, 3, 5))
+    start = lines.index(f"# {note}") + 1
+    assert lines[start : start + len(commands)] == commands
+    assert lines.index(f"# {note}") < lines.index("curl -fsS http://127.0.0.1:8000/health")
