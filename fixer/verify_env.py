@@ -225,10 +225,17 @@ def _database(project: ProjectModel, variables: dict[str, Variable]) -> Database
         db = Database("piecewise", None, parts, engine)
         if "ENGINE" not in parts and engine not in (None, "sqlite") and "NAME" in parts:
             db.runnable = False
+            where = project.settings.where("DATABASES")
+            chosen = (
+                f"with the ENGINE a condition of the settings chooses ({engine} in the last "
+                "branch)"
+                if where is not None and where.conditional
+                else f"with a fixed {engine} ENGINE"
+            )
             db.reason = (
                 f"the settings read the database piece by piece ({', '.join(parts.values())}) "
-                f"with a fixed {engine} ENGINE: pass --database-url {engine}://... "
-                "(an empty database) to run this step"
+                f"{chosen}: pass --database-url {engine}://... (an empty database) to run this "
+                "step"
             )
         return db
     db = Database("fixed", None, engine=engine)

@@ -130,6 +130,24 @@ def test_piecewise_database_needs_a_url(make_project, tmp_path):
     assert env.values["DB_HOST"] == "127.0.0.1" and env.values["DB_PORT"] == "1"
 
 
+@pytest.mark.parametrize(
+    ("settings", "said"),
+    [
+        (PIECEWISE, "with a fixed postgresql ENGINE"),
+        (
+            PIECEWISE.replace(
+                "DATABASES = {", 'if os.environ.get("DB") == "postgres":\n    DATABASES = {'
+            ).replace('\n    "default"', '\n        "default"'),
+            "with the ENGINE a condition of the settings chooses (postgresql in the last branch)",
+        ),
+    ],
+)
+def test_piecewise_database_says_how_the_engine_is_chosen(make_project, tmp_path, settings, said):
+    project = make_project({"mysite/settings.py": settings})
+    env = verify_env.build_env(project, tmp_path / "v.sqlite3")
+    assert said in env.database.reason
+
+
 def test_piecewise_database_from_url(make_project, tmp_path):
     project = make_project({"mysite/settings.py": PIECEWISE})
     url = "postgres://u:pw-123456@127.0.0.1:5432/fresh"
