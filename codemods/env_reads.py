@@ -36,9 +36,7 @@ from codemods.secret_values import has_credentials, is_secret_name, strip_creden
 STRTOBOOL_TRUE = frozenset({"y", "yes", "t", "true", "on", "1"})
 STRTOBOOL_FALSE = frozenset({"n", "no", "f", "false", "off", "0"})
 #: an `if` test that reads the environment: the block runs only where a deployment says so
-_ENVIRONMENT_TEST = re.compile(
-    r"\bos\.environ\b|\bgetenv\(|\benviron\b|\benv(\.\w+)?\(|\bconfig\("
-)
+_ENVIRONMENT_TEST = re.compile(r"\bos\.environ\b|\bgetenv\(|\benviron\b|\benv(\.\w+)?\(|\bconfig\(")
 
 
 class EnvReads(ModuleLevelCommand):

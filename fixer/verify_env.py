@@ -227,8 +227,7 @@ def _database(project: ProjectModel, variables: dict[str, Variable]) -> Database
             db.runnable = False
             where = project.settings.where("DATABASES")
             chosen = (
-                f"with the ENGINE a condition of the settings chooses ({engine} in the last "
-                "branch)"
+                f"with the ENGINE a condition of the settings chooses ({engine} in the last branch)"
                 if where is not None and where.conditional
                 else f"with a fixed {engine} ENGINE"
             )

@@ -10,6 +10,8 @@ the packages in the dependency file, and the environment files.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -354,7 +356,36 @@ def _placeholder(variable: EnvVar) -> EnvVar:
     return dataclasses.replace(variable, example=example)
 
 
-def _ignored_by_committed_rules(root, rel: str) -> bool:
+def _git_state(root: Path) -> tuple[int | None, ...]:
+    """What the answers of `_git_facts` depend on, read with a few stats: a repository made,
+    a file staged (the index) or the root .gitignore edited changes it."""
+    out: list[int | None] = []
+    for rel in (".git", ".git/index", ".gitignore"):
+        try:
+            out.append(os.stat(root / rel).st_mtime_ns)
+        except (OSError, ValueError):
+            out.append(None)
+    return tuple(out)
+
+
+@functools.lru_cache(maxsize=64)
+def _git_facts(root: Path, state: tuple[int | None, ...]) -> tuple[bool, bool, bool]:
+    """(a git work tree, .env tracked, .env ignored by a committed rule) of `root`: asked once
+    per state, where each of the items' plans asked git again (about 10 runs of git an apply)."""
+    del state  # the key: a changed repository asks again
+    in_git = git.is_repository(root)
+    tracked = in_git and git.is_tracked(root, DOTENV)
+    ignored = in_git and _ask_ignored(root, DOTENV)
+    return in_git, tracked, ignored
+
+
+def _ignored_by_committed_rules(root: Path, rel: str) -> bool:
+    if rel == DOTENV:
+        return _git_facts(root, _git_state(root))[2]
+    return _ask_ignored(root, rel)
+
+
+def _ask_ignored(root: Path, rel: str) -> bool:
     """Ignored by a `.gitignore` of the repository, which every clone and branch sees; a rule
     of this checkout only (.git/info/exclude, the user's global excludes) does not count."""
     result = git.run(root, "check-ignore", "-v", "--no-index", "--", rel, check=False)
@@ -367,8 +398,8 @@ def _ignored_by_committed_rules(root, rel: str) -> bool:
 def _ensure_ignored(ctx: FixContext) -> bool:
     """Make git ignore .env; False when djfix cannot be sure it is."""
     root = ctx.project.root
-    in_git = git.is_repository(root)
-    if in_git and _ignored_by_committed_rules(root, DOTENV):
+    in_git, _, ignored = _git_facts(root, _git_state(root))
+    if in_git and ignored:
         return True
     gitignore = ctx.changeset.read(".gitignore")
     lines = {ln.strip() for ln in (gitignore or "").splitlines()}
@@ -390,7 +421,7 @@ def _ensure_ignored(ctx: FixContext) -> bool:
 
 def dotenv_tracked(root: Path) -> bool:
     """The repository commits its `.env` (git tracks it: .gitignore does not change that)."""
-    return git.is_repository(root) and git.is_tracked(root, DOTENV)
+    return _git_facts(root, _git_state(root))[1]
 
 
 def _write_dotenv(ctx: FixContext) -> None:
