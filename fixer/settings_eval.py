@@ -30,7 +30,7 @@ from fixer.settings_values import (
     Unknown,
     url_dict,
 )
-from fixer.sources import SourceCache, is_file
+from fixer.sources import NodeAt, SourceCache, is_file
 
 
 def resolve_module(source_root: Path, dotted: str) -> Path | None:
@@ -138,6 +138,7 @@ class _Evaluator:
     ) -> None:
         pyfile = self.cache.python(path)
         mod.file = pyfile
+        parsed_here = not pyfile.has_tree
         tree = pyfile.tree
         if tree is None:
             return
@@ -147,7 +148,16 @@ class _Evaluator:
         self.is_package = path.name == "__init__.py"
         self.aliases: dict[str, str] = {}
         self.rel = pyfile.rel
-        self._block(tree.body, conditional=False)
+        self.file = pyfile
+        try:
+            self._block(tree.body, conditional=False)
+        finally:
+            # the assignments keep their statements' places, not the nodes: the tree goes
+            if parsed_here:
+                pyfile.release()
+
+    def _at(self, node: ast.stmt | ast.expr) -> NodeAt:
+        return NodeAt.of(self.file, node)
 
     def _block(self, body: list[ast.stmt], conditional: bool) -> None:
         for stmt in body:
@@ -253,7 +263,7 @@ class _Evaluator:
             origin.line,
             origin.column,
             origin.module,
-            origin.node,
+            origin.site,
             conditional,
         )
 
@@ -266,7 +276,7 @@ class _Evaluator:
                 target.lineno,
                 target.col_offset + 1,
                 self.dotted,
-                stmt,
+                self._at(stmt),
                 conditional,
             )
             self.target.names[target.id] = a
@@ -304,7 +314,7 @@ class _Evaluator:
             old.line,
             old.column,
             old.module,
-            old.node,
+            old.site,
             old.conditional or conditional,
         )
         self.target.names[root] = mutated
@@ -316,7 +326,7 @@ class _Evaluator:
                 stmt.lineno,
                 stmt.col_offset + 1,
                 self.dotted,
-                stmt,
+                self._at(stmt),
                 conditional,
             )
         )
@@ -364,7 +374,7 @@ class _Evaluator:
             current.line if current else stmt.lineno,
             current.column if current else stmt.col_offset + 1,
             current.module if current else self.dotted,
-            current.node if current else stmt,
+            current.site if current else self._at(stmt),
             (current.conditional if current else False) or conditional,
         )
         self.target.names[name] = a
@@ -376,7 +386,7 @@ class _Evaluator:
                 stmt.lineno,
                 stmt.col_offset + 1,
                 self.dotted,
-                stmt,
+                self._at(stmt),
                 conditional,
             )
         )
