@@ -18,6 +18,7 @@ import glob
 from pathlib import Path
 from typing import Any
 
+from fixer.literals import literal_eval
 from fixer.settings_values import (
     MISSING,
     URL_DICT_CASTS,
@@ -904,7 +905,7 @@ def evaluate_settings(cache: SourceCache, source_root: Path, dotted: str) -> Set
 
 def _literal_node(node: ast.expr) -> bool:
     try:
-        ast.literal_eval(node)
+        literal_eval(node)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
         return False
     return True
