@@ -137,6 +137,8 @@ class PyFile(TextFile):
         """The module's AST, or None (and `problem` set) when it does not parse."""
         if self._tree is not None or self._failed or self.text is None:
             return self._tree
+        if self._store is not None:
+            self._store.make_room(len(self.text))
         tree, problem = _parse_python(self.text, self.rel)
         if self._store is not None:
             self._store.parses += 1
@@ -358,15 +360,17 @@ class FileStore:
         self._trees: dict[int, PyFile] = {}
         self._tree_chars = 0
 
+    def make_room(self, chars: int) -> None:
+        """A tree of `chars` characters of source is about to be built: drop the trees parsed
+        longest ago until it fits in `TREE_BUDGET` (or none is left), before it is built, so
+        that the old trees and the new one are never all in memory at once."""
+        while self._trees and self._tree_chars + chars > TREE_BUDGET:
+            next(iter(self._trees.values())).release()
+
     def kept(self, f: PyFile) -> None:
-        """`f` has just been parsed: past `TREE_BUDGET`, drop the trees parsed longest ago."""
+        """`f` has just been parsed."""
         self._trees[id(f)] = f
         self._tree_chars += len(f.text or "")
-        while self._tree_chars > TREE_BUDGET and len(self._trees) > 1:
-            oldest = next(iter(self._trees.values()))
-            if oldest is f:
-                break
-            oldest.release()
 
     def forget(self, f: PyFile) -> None:
         """`f`'s tree is dropped."""

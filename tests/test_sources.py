@@ -200,7 +200,7 @@ def test_trees_past_the_budget_are_dropped_oldest_first(tmp_path, monkeypatch):
     a, b, c = (cache.python(tmp_path / f"{name}.py") for name in "abc")
     a.tree, b.tree  # noqa: B018 - parsing is lazy
     assert a.has_tree and b.has_tree
-    c.tree  # noqa: B018
+    c.tree  # noqa: B018 - a is dropped before c is parsed
     assert (a.has_tree, b.has_tree, c.has_tree) == (False, True, True)
     b.release()
     a.tree  # noqa: B018 - parsed again: the budget holds a and c
