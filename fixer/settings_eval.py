@@ -139,7 +139,6 @@ class _Evaluator:
     ) -> None:
         pyfile = self.cache.python(path)
         mod.file = pyfile
-        parsed_here = not pyfile.has_tree
         tree = pyfile.tree
         if tree is None:
             return
@@ -149,13 +148,10 @@ class _Evaluator:
         self.is_package = path.name == "__init__.py"
         self.aliases: dict[str, str] = {}
         self.rel = pyfile.rel
+        # the assignments keep their statements' places, not the nodes: the tree is the
+        # store's to free (FileStore.make_room), whatever evaluations were made from it
         self.file = pyfile
-        try:
-            self._block(tree.body, conditional=False)
-        finally:
-            # the assignments keep their statements' places, not the nodes: the tree goes
-            if parsed_here:
-                pyfile.release()
+        self._block(tree.body, conditional=False)
 
     def _at(self, node: ast.stmt | ast.expr) -> NodeAt:
         return NodeAt.of(self.file, node)

@@ -296,7 +296,7 @@ def test_environ_setdefault_is_a_write_not_a_read(tmp_path):
     assert s.env_uses == []
 
 
-def test_the_evaluation_drops_the_tree_and_finds_each_statement_again(tmp_path):
+def test_the_evaluation_holds_no_node_and_finds_each_statement_again(tmp_path):
     cache = SourceCache(tmp_path)
     write_tree(
         tmp_path,
@@ -311,7 +311,7 @@ def test_the_evaluation_drops_the_tree_and_finds_each_statement_again(tmp_path):
         },
     )
     s = evaluate_settings(cache, tmp_path, "mysite.settings")
-    assert not s.file.has_tree  # the assignments hold places, not nodes
+    s.file.release()  # the assignments hold places, not nodes: nothing holds the tree
     assert [ast.unparse(a.node) for a in s.own] == [
         "INSTALLED_APPS = ['a']",
         "INSTALLED_APPS += ['debug_toolbar']",
