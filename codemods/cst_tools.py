@@ -8,13 +8,13 @@ second to import).
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 import libcst as cst
 
 from codemods import piece_parse
+from fixer.literals import literal_eval
 
 _EOL = cst.TrailingWhitespace()  # a line end without a comment
 AnyAssign = TypeVar("AnyAssign", cst.Assign, cst.AnnAssign)
@@ -137,8 +137,8 @@ def literal(node: cst.BaseExpression) -> tuple[bool, Any]:
         if type(node) is cst.SimpleString:
             # its code is its value in the parentheses and comments around it, which change
             # nothing the parser reads: no code generation for the commonest literal
-            return True, ast.literal_eval(node.value)
-        return True, ast.literal_eval(cst.Module([]).code_for_node(node))
+            return True, literal_eval(node.value)
+        return True, literal_eval(cst.Module([]).code_for_node(node))
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         return False, None
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import sys
@@ -28,6 +29,7 @@ from fixer.cli_options import (
     selection_from,
 )
 from fixer.config import effective_options
+from fixer.deep_stack import collector_paused
 from fixer.errors import EXIT_CLEAN, EXIT_FINDINGS, DjfixError, UsageError
 
 
@@ -161,7 +163,7 @@ def apply(
     from fixer.apply import write
     from fixer.apply_verify import plan_verified
 
-    with boundary(debug):
+    with boundary(debug), contextlib.ExitStack() as stack:
         if pr and (dry_run or no_branch):
             raise UsageError("--pr needs the branch: not with --dry-run or --no-branch")
         if install and repos is not None:
@@ -205,6 +207,8 @@ def apply(
             python, messages = install_environment(path, settings=settings, manage=manage)
             for message in messages:
                 err(message)
+        # one project's run: the cyclic collector waits until it is done (see the function)
+        stack.enter_context(collector_paused())
         project, config = load_project(path, settings, manage)
         selection = selection_from(config, select, ignore)
         options = effective_options(config)

@@ -27,6 +27,7 @@ from fixer.checks import ITEM_TITLES, all_rules
 from fixer.docs import PROJECT_URL, rule_url
 from fixer.findings import CheckResult, Finding, FixSafety, Rule, Severity
 from fixer.project import ProjectModel
+from fixer.sources import PyFile
 
 # -- masking: no secret of the project in any output ----------------------------------------------
 
@@ -35,9 +36,19 @@ def remember_project_secrets(project: ProjectModel) -> None:
     """Hand the literal secrets of the project's settings (secret names, known-format tokens,
     URL passwords) to the masking every output goes through."""
     for module in project.settings_modules.values():
-        tree = module.file.tree if module.file is not None else None
-        if tree is not None:
-            redaction.remember(redaction.secrets_in_source(tree))
+        if module.file is not None:
+            redaction.remember(
+                module.file.memo("secrets", functools.partial(_secrets, module.file))
+            )
+
+
+def _secrets(file: PyFile) -> set[str]:
+    parsed_here = not file.has_tree
+    tree = file.tree
+    found = redaction.secrets_in_source(tree) if tree is not None else set()
+    if parsed_here:
+        file.release()  # every render asks again: the answer is kept, not the tree
+    return found
 
 
 def _masked(render: Callable[..., str]) -> Callable[..., str]:

@@ -18,6 +18,7 @@ import glob
 from pathlib import Path
 from typing import Any
 
+from fixer.literals import literal_eval
 from fixer.settings_helpers import call_arguments, env_reader, helper_value, read_arguments
 from fixer.settings_values import (
     MISSING,
@@ -32,7 +33,7 @@ from fixer.settings_values import (
     Unknown,
     url_dict,
 )
-from fixer.sources import SourceCache, is_file
+from fixer.sources import NodeAt, SourceCache, is_file
 
 
 def resolve_module(source_root: Path, dotted: str) -> Path | None:
@@ -149,7 +150,13 @@ class _Evaluator:
         self.is_package = path.name == "__init__.py"
         self.aliases: dict[str, str] = {}
         self.rel = pyfile.rel
+        # the assignments keep their statements' places, not the nodes: the tree is the
+        # store's to free (FileStore.make_room), whatever evaluations were made from it
+        self.file = pyfile
         self._block(tree.body, conditional=False)
+
+    def _at(self, node: ast.stmt | ast.expr) -> NodeAt:
+        return NodeAt.of(self.file, node)
 
     def _block(self, body: list[ast.stmt], conditional: bool) -> None:
         for stmt in body:
@@ -277,7 +284,7 @@ class _Evaluator:
             origin.line,
             origin.column,
             origin.module,
-            origin.node,
+            origin.site,
             conditional,
         )
 
@@ -290,7 +297,7 @@ class _Evaluator:
                 target.lineno,
                 target.col_offset + 1,
                 self.dotted,
-                stmt,
+                self._at(stmt),
                 conditional,
             )
             self.target.names[target.id] = a
@@ -328,7 +335,7 @@ class _Evaluator:
             old.line,
             old.column,
             old.module,
-            old.node,
+            old.site,
             old.conditional or conditional,
         )
         self.target.names[root] = mutated
@@ -340,7 +347,7 @@ class _Evaluator:
                 stmt.lineno,
                 stmt.col_offset + 1,
                 self.dotted,
-                stmt,
+                self._at(stmt),
                 conditional,
             )
         )
@@ -388,7 +395,7 @@ class _Evaluator:
             current.line if current else stmt.lineno,
             current.column if current else stmt.col_offset + 1,
             current.module if current else self.dotted,
-            current.node if current else stmt,
+            current.site if current else self._at(stmt),
             (current.conditional if current else False) or conditional,
         )
         self.target.names[name] = a
@@ -400,7 +407,7 @@ class _Evaluator:
                 stmt.lineno,
                 stmt.col_offset + 1,
                 self.dotted,
-                stmt,
+                self._at(stmt),
                 conditional,
             )
         )
@@ -942,7 +949,7 @@ def evaluate_settings(cache: SourceCache, source_root: Path, dotted: str) -> Set
 
 def _literal_node(node: ast.expr) -> bool:
     try:
-        ast.literal_eval(node)
+        literal_eval(node)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
         return False
     return True

@@ -21,6 +21,7 @@ import ast
 from collections.abc import Callable
 from typing import Any
 
+from fixer.literals import literal_eval
 from fixer.settings_values import MISSING, EnvHelper, Unknown
 
 #: what to do by hand about a secret's default passed to such a reader
@@ -129,7 +130,7 @@ def _mentions(node: ast.AST, subject: Callable[[ast.AST], bool]) -> bool:
 
 def _literal(node: ast.AST) -> Any:
     try:
-        return ast.literal_eval(node)
+        return literal_eval(node)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
         return Unknown(ast.unparse(node))
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fixer.sources import PyFile
+from fixer.sources import NodeAt, PyFile
 
 
 class Unknown:
@@ -161,8 +161,15 @@ class Assignment:
     line: int
     column: int
     module: str
-    node: ast.AST | None = field(default=None, repr=False)
+    # where the assignment's statement is: the node itself, or (kept by the evaluation, which
+    # frees the file's tree when done) its place, which `node` finds again
+    site: ast.AST | NodeAt | None = field(default=None, repr=False)
     conditional: bool = False
+
+    @property
+    def node(self) -> ast.AST | None:
+        site = self.site
+        return site.node if isinstance(site, NodeAt) else site
 
 
 @dataclass

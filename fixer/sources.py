@@ -12,6 +12,7 @@ with `PyFile.memo`, keyed by the file's content. A file that cannot be read or p
 from __future__ import annotations
 
 import ast
+import bisect
 import contextlib
 import contextvars
 import gc
@@ -136,6 +137,8 @@ class PyFile(TextFile):
         """The module's AST, or None (and `problem` set) when it does not parse."""
         if self._tree is not None or self._failed or self.text is None:
             return self._tree
+        if self._store is not None:
+            self._store.make_room(len(self.text))
         tree, problem = _parse_python(self.text, self.rel)
         if self._store is not None:
             self._store.parses += 1
@@ -144,6 +147,8 @@ class PyFile(TextFile):
             self._failed = True
             return None
         self._tree = tree
+        if self._store is not None:
+            self._store.kept(self)
         return tree
 
     @property
@@ -154,7 +159,59 @@ class PyFile(TextFile):
     def release(self) -> None:
         """Drop the tree (the next `tree` parses again): a scanner calls it when it holds no
         node of the tree any more, so a large repository's trees are not all alive at once."""
+        if self._tree is not None and self._store is not None:
+            self._store.forget(self)
         self._tree = None
+
+    def statement_at(self, line: int, column: int) -> ast.stmt | None:
+        """The innermost statement of the module (or of a block inside it) that starts at or
+        before `line`, `column` (as `ast` counts them) and holds that place: the statement
+        itself when one starts there. None when the file does not parse."""
+        tree = self.tree
+        if tree is None:
+            return None
+        where = (line, column)
+        found: ast.stmt | None = None
+        body: list[ast.stmt] = tree.body
+        for _ in range(200):  # blocks nest at most as deep as the parser allows
+            i = bisect.bisect_right(body, where, key=lambda s: (s.lineno, s.col_offset))
+            if i == 0:
+                return found
+            found = body[i - 1]
+            if (found.lineno, found.col_offset) == where:
+                return found
+            blocks = [
+                getattr(found, name, None) or [] for name in ("body", "orelse", "finalbody")
+            ] + [h.body for h in getattr(found, "handlers", None) or []]
+            blocks = [b for b in blocks if b and (b[0].lineno, b[0].col_offset) <= where]
+            if not blocks:
+                return found
+            body = max(blocks, key=lambda b: (b[0].lineno, b[0].col_offset))
+        return found
+
+
+@dataclass(frozen=True, eq=False)
+class NodeAt:
+    """Where a statement (or the call an expression statement makes) stands in a Python file:
+    what a record that outlives the scan keeps instead of the node, so that the file's tree
+    can be freed once the scan is done; `node` finds the node again (parsing the file again
+    when its tree was dropped)."""
+
+    file: PyFile
+    line: int
+    column: int
+    call: bool = False  # the call of the expression statement there
+
+    @classmethod
+    def of(cls, file: PyFile, node: ast.stmt | ast.expr) -> NodeAt:
+        return cls(file, node.lineno, node.col_offset, isinstance(node, ast.Call))
+
+    @property
+    def node(self) -> ast.AST | None:
+        stmt = self.file.statement_at(self.line, self.column)
+        if self.call and isinstance(stmt, ast.Expr):
+            return stmt.value
+        return stmt
 
 
 def _decode(raw: bytes, python: bool) -> tuple[str | None, SourceProblem | None, bool, str]:
@@ -265,6 +322,13 @@ def _parses_with_newer_grammar(text: str) -> bool:
     return True
 
 
+#: how much source (in characters) the trees a run keeps in memory may have been parsed from:
+#: past it, the trees parsed longest ago are dropped (`PyFile.release`) and parsed again if
+#: asked for. A tree takes about 40 bytes per character of its source, so this is about 80 MB;
+#: a repository's usual files stay far below it, a generated settings module of megabytes
+#: does not keep one tree per planned state of itself
+TREE_BUDGET = 2_000_000
+
 #: answers `FileStore.recall` keeps for one key: a run's plans change a settings module a few
 #: times, and the stages of its commits ask for each state again
 RECALL_KEPT = 4
@@ -292,6 +356,26 @@ class FileStore:
         self._derived: dict[Hashable, Any] = {}
         # what `recall` computed, by key: (what the computation looked at, its answer)
         self._recalled: dict[Hashable, list[tuple[list[tuple[Any, ...]], Any]]] = {}
+        # the files whose trees are in memory, parsed longest ago first; their source's size
+        self._trees: dict[int, PyFile] = {}
+        self._tree_chars = 0
+
+    def make_room(self, chars: int) -> None:
+        """A tree of `chars` characters of source is about to be built: drop the trees parsed
+        longest ago until it fits in `TREE_BUDGET` (or none is left), before it is built, so
+        that the old trees and the new one are never all in memory at once."""
+        while self._trees and self._tree_chars + chars > TREE_BUDGET:
+            next(iter(self._trees.values())).release()
+
+    def kept(self, f: PyFile) -> None:
+        """`f` has just been parsed."""
+        self._trees[id(f)] = f
+        self._tree_chars += len(f.text or "")
+
+    def forget(self, f: PyFile) -> None:
+        """`f`'s tree is dropped."""
+        if self._trees.pop(id(f), None) is not None:
+            self._tree_chars -= len(f.text or "")
 
     def remember(self, key: Hashable, compute: Callable[[], _T]) -> _T:
         """What `compute` learns from the files on disk, computed once per run: every discovery

@@ -43,6 +43,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "fixer.templating",
             "fixer.changeset",
             "fixer.line_diff",
+            "fixer.literals",
             "fixer.formatting",
             "fixer.git",
             "fixer.rule_codes",

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 from fixer.settings_eval import evaluate_settings
@@ -293,3 +294,27 @@ def test_environ_setdefault_is_a_write_not_a_read(tmp_path):
         {"mysite/settings.py": 'import os\nos.environ.setdefault("FEATURE_X", "False")\n'},
     )
     assert s.env_uses == []
+
+
+def test_the_evaluation_holds_no_node_and_finds_each_statement_again(tmp_path):
+    cache = SourceCache(tmp_path)
+    write_tree(
+        tmp_path,
+        {
+            "mysite/__init__.py": "",
+            "mysite/settings.py": """\
+                INSTALLED_APPS = ["a"]
+                if DEBUG:
+                    INSTALLED_APPS += ["debug_toolbar"]
+                INSTALLED_APPS.append("b")
+            """,
+        },
+    )
+    s = evaluate_settings(cache, tmp_path, "mysite.settings")
+    s.file.release()  # the assignments hold places, not nodes: nothing holds the tree
+    assert [ast.unparse(a.node) for a in s.own] == [
+        "INSTALLED_APPS = ['a']",
+        "INSTALLED_APPS += ['debug_toolbar']",
+        "INSTALLED_APPS.append('b')",
+    ]
+    assert cache.store.parses == 2

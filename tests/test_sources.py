@@ -1,6 +1,9 @@
 from __future__ import annotations
 
-from fixer.sources import SourceCache
+import ast
+
+from fixer import sources
+from fixer.sources import NodeAt, SourceCache
 
 
 def read(tmp_path, raw: bytes, name: str = "m.py"):
@@ -156,3 +159,50 @@ def test_relative_paths_are_those_of_pathlib(tmp_path):
         except ValueError:
             expected = path.as_posix()
         assert cache.rel(path) == expected
+
+
+def test_statement_at_finds_a_statement_inside_blocks(tmp_path):
+    (tmp_path / "m.py").write_text(
+        "import os\n"
+        "A = 1\n"
+        "if os.environ.get('X'):\n"
+        "    try:\n"
+        "        B = 2\n"
+        "    except KeyError:\n"
+        "        C = 3\n"
+        "    finally:\n"
+        "        D = 4; E = 5\n"
+        "else:\n"
+        "    APPS.append('x')\n"
+    )
+    f = SourceCache(tmp_path).python(tmp_path / "m.py")
+    found = {
+        (line, col): ast.unparse(f.statement_at(line, col))
+        for line, col in [(2, 0), (5, 8), (7, 8), (9, 8), (9, 15), (11, 4)]
+    }
+    assert found == {
+        (2, 0): "A = 1",
+        (5, 8): "B = 2",
+        (7, 8): "C = 3",
+        (9, 8): "D = 4",
+        (9, 15): "E = 5",
+        (11, 4): "APPS.append('x')",
+    }
+    call = NodeAt(f, 11, 4, call=True).node
+    assert isinstance(call, ast.Call) and ast.unparse(call) == "APPS.append('x')"
+
+
+def test_trees_past_the_budget_are_dropped_oldest_first(tmp_path, monkeypatch):
+    monkeypatch.setattr(sources, "TREE_BUDGET", 25)
+    for name in "abc":
+        (tmp_path / f"{name}.py").write_text(f"{name.upper()} = 1\nX = 2\n")  # 12 characters
+    cache = SourceCache(tmp_path)
+    a, b, c = (cache.python(tmp_path / f"{name}.py") for name in "abc")
+    a.tree, b.tree  # noqa: B018 - parsing is lazy
+    assert a.has_tree and b.has_tree
+    c.tree  # noqa: B018 - a is dropped before c is parsed
+    assert (a.has_tree, b.has_tree, c.has_tree) == (False, True, True)
+    b.release()
+    a.tree  # noqa: B018 - parsed again: the budget holds a and c
+    assert (a.has_tree, b.has_tree, c.has_tree) == (True, False, True)
+    assert cache.store.parses == 4

@@ -191,8 +191,10 @@ def _written_apps(model: ProjectModel) -> list[str]:
     names: list[str] = []
     for mod in chain:
         for a in mod.own:
-            node = a.node
-            if a.name != "INSTALLED_APPS" or node is None:
+            if a.name != "INSTALLED_APPS":
+                continue
+            node = a.node  # found again in its file's tree: only for the setting asked for
+            if node is None:
                 continue
             exprs: list[ast.AST] = []
             if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
