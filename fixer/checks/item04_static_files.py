@@ -276,7 +276,7 @@ def _whitenoise(project: ProjectModel) -> Iterator[Finding]:
                     found[1],
                 )
             continue
-        for entry in entries:
+        for entry in dict.fromkeys(entries):  # an entry added twice is one finding
             path, line = _value_line(project, name, entry)
             yield Finding(
                 WHITENOISE,

@@ -196,6 +196,24 @@ def test_whitenoise_middleware(make_project):
     assert "separate nginx image" in finding.message
 
 
+def test_whitenoise_spliced_into_an_inherited_list_is_one_finding(make_project):
+    # production settings put whitenoise right after the base list's first entry, twice over
+    project = project_with(
+        make_project,
+        {
+            "mysite/settings.py": SETTINGS
+            + '    MIDDLEWARE = [MIDDLEWARE[0], "whitenoise.middleware.WhiteNoiseMiddleware", '
+            "*MIDDLEWARE[1:]]\n"
+            '    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")\n'
+        },
+    )
+    (finding,) = findings_of(item04, project)
+    assert finding.code == "DJ040"
+    assert finding.message.startswith(
+        "MIDDLEWARE includes whitenoise.middleware.WhiteNoiseMiddleware"
+    )
+
+
 def test_whitenoise_in_old_middleware_classes(make_project):
     settings = """\
         SECRET_KEY = "x"
