@@ -548,11 +548,21 @@ class _Evaluator:
                 )
             base = self._eval(node.value)
             key = self._eval(node.slice)
+            if isinstance(key, slice) and not isinstance(base, (list, tuple, str)):
+                return Unknown(ast.unparse(node))
             if isinstance(base, (dict, list, tuple, str)) and not isinstance(key, Unknown):
                 try:
                     return base[key]
                 except (KeyError, IndexError, TypeError):
                     return Unknown(ast.unparse(node))
+            return Unknown(ast.unparse(node))
+        if isinstance(node, ast.Slice):
+            # `MIDDLEWARE[1:]`: the bounds of a slice of a list the settings wrote out
+            bounds = [
+                None if b is None else self._eval(b) for b in (node.lower, node.upper, node.step)
+            ]
+            if all(b is None or (isinstance(b, int) and not isinstance(b, bool)) for b in bounds):
+                return slice(*bounds)
             return Unknown(ast.unparse(node))
         if isinstance(node, ast.BinOp):
             left, right = self._eval(node.left), self._eval(node.right)

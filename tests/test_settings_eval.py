@@ -32,6 +32,23 @@ def test_literals_and_positions(tmp_path):
     assert (where.path, where.line, where.column) == ("mysite/settings.py", 3, 1)
 
 
+def test_slices_of_a_written_out_list(tmp_path):
+    s = evaluate(
+        tmp_path,
+        {
+            "mysite/settings.py": """\
+                MIDDLEWARE = ["a.Security", "a.Common", "a.Csrf"]
+                MIDDLEWARE = [MIDDLEWARE[0], "whitenoise.W", *MIDDLEWARE[1:]]
+                LAST = MIDDLEWARE[-2::1]
+                ODD = MIDDLEWARE[::STEP]
+            """
+        },
+    )
+    assert s.get("MIDDLEWARE") == ["a.Security", "whitenoise.W", "a.Common", "a.Csrf"]
+    assert s.get("LAST") == ["a.Common", "a.Csrf"]
+    assert isinstance(s.get("ODD"), Unknown)
+
+
 def test_split_package_star_imports_override_and_mutate(tmp_path):
     s = evaluate(
         tmp_path,
