@@ -5,6 +5,7 @@ rewritten settings read (`EnvVariable`), for `.env.example` and the untracked `.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -193,3 +194,38 @@ def cast_literal(value: Any, cast: str) -> tuple[bool, Any]:
     except (TypeError, ValueError):
         return False, None
     return False, None
+
+
+#: a module-level binding of the name `env`: an assignment, a def, a class, an import
+_ENV_BINDING = re.compile(
+    r"^(?:env\s*(?::[^=\n]*)?=(?!=)\s*(?P<value>[^\n]*)|(?:async\s+)?def\s+env\s*\("
+    r"|class\s+env\b|(?:from\s+\S+\s+)?import\s+[^\n]*\benv\b[^\n]*)",
+    re.M,
+)
+#: a binding that is django-environ's object
+_ENVIRON_VALUE = re.compile(r"^(?:environ\.)?Env\s*\(")
+_ENV_USE = re.compile(r"\benv(?:\.\w+)?\s*\(")
+
+
+def env_reads(source: str) -> int:
+    """How many calls through `env` (`env(...)`, `env.bool(...)`) the text holds."""
+    return len(_ENV_USE.findall(source))
+
+
+def foreign_env_line(source: str) -> int | None:
+    """The line of a module-level binding of `env` to something other than django-environ's
+    `Env()` (`env = os.environ`, `def env(...)`, `from os import environ as env`): djfix's
+    `env` would shadow it or be shadowed by it. `from proj.env import env` (the project's own
+    django-environ object) and `env = environ.Env(...)` are not foreign. None when none."""
+    for match in _ENV_BINDING.finditer(source):
+        text = match.group(0)
+        value = match.group("value")
+        if value is not None and _ENVIRON_VALUE.match(value.strip()):
+            continue
+        if text.startswith(("from ", "import ")):
+            names = re.findall(r"(\w+)(?:\s+as\s+(\w+))?", text.split("import", 1)[1])
+            bound = [alias or name for name, alias in names]
+            if "env" not in bound or (text.startswith("from ") and ("env", "") in names):
+                continue
+        return source.count("\n", 0, match.start()) + 1
+    return None

@@ -30,7 +30,7 @@ from codemods.cst_tools import (
     literal,
     parse_module,
 )
-from codemods.env_calls import ENV_METHODS, EnvVariable
+from codemods.env_calls import ENV_METHODS, EnvVariable, foreign_env_line
 from codemods.module_level import (
     module_code,
     normalised_imports,
@@ -411,6 +411,8 @@ def ensure_env(source: str, plan: Plan, tree: Callable[[], ast.Module | None] | 
 def _ensure_env(source: str, plan: Plan, tree: Callable[[], ast.Module | None] | None) -> str:
     if re.search(r"\benv\b", source) is None:
         return source  # no name `env` at all
+    if foreign_env_line(source) is not None:
+        return source  # the module's own `env` (os.environ, a function): not django-environ's
     if _nothing_to_ensure(source, plan.env_source == "inherited", tree):
         return source
     module = parse_module(source)

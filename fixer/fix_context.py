@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from codemods.env_calls import env_reads, foreign_env_line
 from fixer.analysis.app_paths import ImageLayout
 from fixer.changeset import Changeset
 from fixer.discovery import discover
@@ -162,14 +163,36 @@ class FixContext:
             if refused not in self.notes:
                 self.notes.append(refused)
             return
+        before = self.changeset.read(rel)
+        if rel.endswith(".py") and before is not None:
+            taken = foreign_env_binding(before, text)
+            if taken is not None:
+                # djfix's reads go through django-environ's `env`, which the module's own
+                # binding would shadow (or be shadowed by): the settings would not load
+                self.leave(
+                    item,
+                    rel,
+                    f"the module binds the name `env` itself (line {taken}), and djfix's change "
+                    "reads the environment through django-environ's `env`: rename yours to have "
+                    "djfix rewrite it",
+                )
+                return
         if self.on_write is not None:
             self.on_write(item, False)
-        before = self.changeset.read(rel)
         self.changeset.write(rel, text, item=item, tracked=tracked)
         if before != text:
             self.fixed_items.add(item)
         if self.on_write is not None:
             self.on_write(item, True)
+
+
+def foreign_env_binding(before: str, after: str) -> int | None:
+    """The line of a module-level binding of `env` to something other than django-environ's
+    `Env()` (`env = os.environ`, `def env(...)`), when `after` reads through `env` more than
+    `before` did: the change would not run. None otherwise."""
+    if "env" not in before or env_reads(after) <= env_reads(before):
+        return None
+    return foreign_env_line(before)
 
 
 def created_files(project: ProjectModel, changeset: Changeset) -> set[Path]:

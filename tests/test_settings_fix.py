@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import ast
 
+import pytest
+
 from fixer.apply import plan
 from fixer.checks import Selection
 from fixer.config import Config, effective_options
+from fixer.fix_context import foreign_env_binding
 
 MANAGE = 'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings.prod")\n'
 BASE = """\
@@ -101,3 +104,58 @@ def test_a_project_with_reads_gets_an_env_example(make_project):
 def test_an_authors_env_example_is_kept_when_item_5_passes(make_project):
     mine = "# ours\nSECRET_KEY=x\n"
     assert planned_example(make_project, {".env.example": mine}) == mine
+
+
+ENV_TAKEN = """\
+import os
+
+env = os.environ
+
+SECRET_KEY = env["SECRET_KEY"]
+DEBUG = env.get("DEBUG", "0") == "1"
+ALLOWED_HOSTS = ["shop.example.com"]
+INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.auth"]
+ROOT_URLCONF = "mysite.urls"
+DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "db.sqlite3"}}
+"""
+
+
+def test_a_module_that_binds_env_itself_is_not_given_reads_through_it(make_project):
+    # `env = os.environ`: djfix's env.bool(...) lines would call os.environ.bool, or its
+    # `env = environ.Env()` would be shadowed; the items that need it say why they left it
+    project = make_project(
+        {
+            "mysite/settings.py": ENV_TAKEN,
+            "mysite/urls.py": "urlpatterns = []\n",
+            "requirements.txt": "Django==5.2\n",
+        }
+    )
+    result = plan(project, Selection(), effective_options(Config()))
+    text = result.changeset.read("mysite/settings.py")
+    assert text is not None and "common.apps.CommonConfig" in text  # item 7 wrote it
+    assert "environ.Env()" not in text and "env.bool(" not in text and "env.int(" not in text
+    reasons = {(left.item, left.reason) for left in result.context.left}
+    taken = (
+        "the module binds the name `env` itself (line 3), and djfix's change reads the "
+        "environment through django-environ's `env`: rename yours to have djfix rewrite it"
+    )
+    assert (9, taken) in reasons and (11, taken) in reasons
+
+
+@pytest.mark.parametrize(
+    ("before", "line"),
+    [
+        ("import os\nenv = os.environ\n", 2),
+        ("import os\n\n\ndef env(name):\n    return os.environ[name]\n", 4),
+        ("from os import environ as env\n", 1),
+        ("from decouple import config as env\n", 1),
+        ("import environ\nenv = environ.Env()\n", None),
+        ("from environ import Env\nenv = Env(DEBUG=(bool, False))\n", None),
+        ("from mysite.env import env\n", None),
+        ("ENVIRONMENT = 'prod'\nenvironment = 1\n", None),
+    ],
+)
+def test_foreign_env_binding(before, line):
+    after = before + 'DEBUG = env.bool("DEBUG", default=False)\n'
+    assert foreign_env_binding(before, after) == line
+    assert foreign_env_binding(before, before) is None  # no new read through env

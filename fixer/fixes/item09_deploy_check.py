@@ -54,16 +54,17 @@ def fix(ctx: FixContext) -> None:
             if variable is not None and not variable.secret:
                 # optional now, and safe when unset: no example value to copy into production
                 variable.example, variable.required = "", False
-        if rel == production:
-            proxy = ctx.project.settings.where("SECURE_PROXY_SSL_HEADER")
-            # the line in the file as it was: later items move it further
-            line = proxy.line if proxy is not None and proxy.path == rel else None
-            ctx.notes.extend(_https_notes(rel, result, line))
         code = result.code
         if rel == production:
             code = _pin_auto_field(ctx, code)
         if code != source:
             ctx.write(rel, code, 9)
+        if rel == production and ctx.changeset.read(rel) == code:
+            # only for a change written (FixContext.write can refuse one)
+            proxy = ctx.project.settings.where("SECURE_PROXY_SSL_HEADER")
+            # the line in the file as it was: later items move it further
+            line = proxy.line if proxy is not None and proxy.path == rel else None
+            ctx.notes.extend(_https_notes(rel, result, line))
 
 
 #: what each setting turns on in production, for the note on plain-HTTP deployments
