@@ -78,6 +78,7 @@ class SettingsToEnv(SettingValues):
     def __init__(self, context: Context, plan: Plan) -> None:
         super().__init__(context, plan, Result(""))
         self._blocked: str | None = None  # why this module must not be converted
+        self._blocked_line = 1  # ... and where
         self._silent: frozenset[int] = frozenset()  # statements known to name no Plan.only
 
     # -- what the module imports ----------------------------------------------------------------
@@ -121,7 +122,12 @@ class SettingsToEnv(SettingValues):
                         elif qualified == "environs.Env":
                             self.environs_env = True
                         else:
-                            self._blocked = "the module already uses the name `env` for a value"
+                            self._blocked = (
+                                "the module binds the name `env` itself, and djfix reads the "
+                                "environment through django-environ's `env`: rename yours to "
+                                "have djfix rewrite it"
+                            )
+                            self._blocked_line = self.line_of(small)
         if self.environs_env:
             methods = {
                 call.func.attr.value  # type: ignore[union-attr]
@@ -135,7 +141,7 @@ class SettingsToEnv(SettingValues):
         if self.environs_env and self.plan.only is not None:
             self._blocked = "environs is converted with the whole module (item 5), not in part"
         if self._blocked:
-            self.result.left.append(("<module>", 1, self._blocked))
+            self.result.left.append(("<module>", self._blocked_line, self._blocked))
             self.plan = Plan(**{**self.plan.__dict__, "convert": False})
             self.environs_env = False
         return True

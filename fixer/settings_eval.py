@@ -289,6 +289,11 @@ class _Evaluator:
         )
 
     def _assign(self, target: ast.expr, value: Any, stmt: ast.stmt, conditional: bool) -> None:
+        if isinstance(target, ast.Name) and isinstance(stmt, ast.Assign):
+            # `env = os.environ`, `getenv = os.environ.get`: reads through the name are reads
+            dotted = _dotted_name(stmt.value)
+            if dotted and self._qualify(dotted) in ("os.environ", "os.getenv", "os.environ.get"):
+                self.aliases[target.id] = self._qualify(dotted)
         if isinstance(target, ast.Name):
             a = Assignment(
                 target.id,

@@ -140,6 +140,12 @@ def test_a_module_that_binds_env_itself_is_not_given_reads_through_it(make_proje
         "environment through django-environ's `env`: rename yours to have djfix rewrite it"
     )
     assert (9, taken) in reasons and (11, taken) in reasons
+    # item 5 finds the reads through it (env.get, env[...]) and says why it leaves them
+    assert (
+        5,
+        "<module> (line 3): the module binds the name `env` itself, and djfix reads the "
+        "environment through django-environ's `env`: rename yours to have djfix rewrite it",
+    ) in reasons
 
 
 @pytest.mark.parametrize(
