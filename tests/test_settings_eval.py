@@ -49,6 +49,29 @@ def test_slices_of_a_written_out_list(tmp_path):
     assert isinstance(s.get("ODD"), Unknown)
 
 
+def test_reads_through_a_name_bound_to_the_environment(tmp_path):
+    s = evaluate(
+        tmp_path,
+        {
+            "mysite/settings.py": """\
+                import os
+
+                env = os.environ
+                getenv = os.environ.get
+                SECRET_KEY = env["SECRET_KEY"]
+                DEBUG = env.get("DEBUG", "0") == "1"
+                HOST = getenv("HOST", "localhost")
+            """
+        },
+    )
+    assert [(u.var, u.api) for u in s.env_uses] == [
+        ("SECRET_KEY", "os.environ"),
+        ("DEBUG", "os.environ"),
+        ("HOST", "os.environ"),
+    ]
+    assert isinstance(s.get("HOST"), EnvRef) and s.get("HOST").default == "localhost"
+
+
 def test_split_package_star_imports_override_and_mutate(tmp_path):
     s = evaluate(
         tmp_path,
