@@ -767,6 +767,23 @@ def test_a_development_file_s_packages_get_no_build_tools(tmp_path):
     assert s.runtime_packages == ["libpq5"]
 
 
+def test_commands_of_one_line_left_out_for_one_reason_are_one_note(tmp_path):
+    project = make(tmp_path, "requirements_psycopg2")
+    (project.root / "Dockerfile").write_text(
+        "FROM python:3.12-slim\n"
+        "RUN mkdir -p /srv/media && chown -R app /srv/media && ./tools/warm-cache.sh\n"
+        'CMD ["python", "manage.py", "runserver", "0.0.0.0:8000"]\n'
+    )
+    s = container.spec(discover(project.root))
+    assert [n for n in s.notes if n.startswith("Dockerfile:2")] == [
+        "Dockerfile:2 `mkdir -p /srv/media`, `chown -R app /srv/media` were left out: it sets up "
+        "the old image's file layout; the generated image runs as user 10001 with the code in "
+        "/app: add the folders the app writes to there",
+        "Dockerfile:2 `./tools/warm-cache.sh` was left out: djfix cannot tell which stage needs "
+        "it; add it to the api stage if the app does",
+    ]
+
+
 def test_offline_compression_runs_in_the_build_and_the_api_holds_its_manifest(tmp_path):
     project = make(tmp_path, "requirements_psycopg2")
     settings = project.root / "mysite" / "settings.py"

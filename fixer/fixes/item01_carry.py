@@ -193,6 +193,8 @@ class Carried:
     compress: tuple[int, str] | None = None
     #: the old Dockerfile's repository path
     path: str = "Dockerfile"
+    #: the last note `_left` wrote: (line, reason, its index in notes, the commands it names)
+    last_left: tuple[int, str, int, list[str]] | None = None
 
     def add(self, target: list[str], name: str) -> None:
         if name not in target:
@@ -265,8 +267,19 @@ def stage_chain_base(df: Dockerfile, stage: Stage) -> str:
 
 
 def _left(out: Carried, line: int, text: str, why: str) -> None:
+    """One note a line and reason: the commands of one line left for the same reason (`seq 1 8
+    | xargs mkdir ...`, `mkdir -p X && chown Y X`) are named together."""
     short = text if len(text) <= 70 else text[:67] + "..."
+    last = out.last_left
+    if last is not None and last[0] == line and last[1] == why and last[2] == len(out.notes) - 1:
+        texts = [*last[3], short]
+        out.notes[-1] = (
+            f"{out.path}:{line} " + ", ".join(f"`{t}`" for t in texts) + f" were left out: {why}"
+        )
+        out.last_left = (line, why, last[2], texts)
+        return
     out.notes.append(f"{out.path}:{line} `{short}` was left out: {why}")
+    out.last_left = (line, why, len(out.notes) - 1, [short])
 
 
 def _steps(stage: Stage, node: bool, out: Carried) -> None:
