@@ -767,6 +767,30 @@ def test_a_development_file_s_packages_get_no_build_tools(tmp_path):
     assert s.runtime_packages == ["libpq5"]
 
 
+@pytest.mark.parametrize(
+    ("dockerfile", "compose"),
+    [
+        ("docker/local.Dockerfile", "docker-compose.yml"),
+        ("docker/Dockerfile", "docker-compose.dev.yml"),
+    ],
+)
+def test_a_development_image_is_not_carried_over(tmp_path, dockerfile, compose):
+    # its tools (a debugger, an editor) and layout are not the deployed image's
+    project = make(tmp_path, "requirements_psycopg2")
+    write_tree(
+        project.root,
+        {
+            dockerfile: "FROM python:3.12-slim\nRUN apt-get update && apt-get install -y vim\n",
+            compose: (
+                f"services:\n  web:\n    build:\n      context: .\n      dockerfile: {dockerfile}\n"
+            ),
+        },
+    )
+    s = container.spec(discover(project.root))
+    assert "vim" not in s.runtime_packages
+    assert not [n for n in s.notes if n.startswith(dockerfile)]
+
+
 def test_commands_of_one_line_left_out_for_one_reason_are_one_note(tmp_path):
     project = make(tmp_path, "requirements_psycopg2")
     (project.root / "Dockerfile").write_text(

@@ -62,6 +62,12 @@ def is_dev_compose(path: str) -> bool:
     return bool(_DEV_COMPOSE.search(name)) or name == "local"
 
 
+def is_dev_dockerfile(path: str) -> bool:
+    """A Dockerfile named for development (`docker/local.Dockerfile`, `Dockerfile.dev`,
+    `compose/local/django/Dockerfile`)."""
+    return bool(_DEV_WORD.search(path))
+
+
 def is_production_compose(path: str) -> bool:
     """True for compose files named for production (docker-compose.prod.yml, deploy.yml)."""
     return bool(_PRODUCTION_COMPOSE.search(_stem(path)))

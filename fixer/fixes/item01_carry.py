@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from fixer.analysis.compose import built_dockerfile, compose_roles, is_dev_dockerfile
 from fixer.analysis.image import app_dockerfile, image_parts, is_toolchain, run_of, stage_chain
 from fixer.parsers.commands import manage_py_commands, system_packages
 from fixer.parsers.dockerfile import Dockerfile, Instruction, Stage, instruction_assignments
@@ -218,8 +219,8 @@ def carry(project: ProjectModel) -> Carried:
     beside manage.py; see `app_dockerfile`)."""
     out = Carried()
     df = app_dockerfile(project)
-    if df is None:
-        return out
+    if df is None or (df.path != "Dockerfile" and _for_development(project, df.path)):
+        return out  # a development image's tools and layout are not the deployed image's
     out.path = df.path
     untranslated: list[str] = []
     for stage in df.stages[:64]:
@@ -260,6 +261,20 @@ def carry(project: ProjectModel) -> Carried:
             "needs them"
         )
     return out
+
+
+def _for_development(project: ProjectModel, path: str) -> bool:
+    """Named for development, or built only by development compose files."""
+    if is_dev_dockerfile(path):
+        return True
+    roles = compose_roles(project)
+    builders = [
+        cf.path
+        for cf in project.compose_files
+        for service in cf.services
+        if built_dockerfile(cf, service) == path
+    ]
+    return bool(builders) and all(roles[rel].development for rel in builders if rel in roles)
 
 
 def stage_chain_base(df: Dockerfile, stage: Stage) -> str:
