@@ -747,15 +747,22 @@ def render_apply_summary(result, *, written: bool, color: bool) -> str:
         )
         if summary.left_out:
             lines.append(f"        its change {summary.left_out}: not handed over")
+        # findings of one rule in one file left for one reason: one line, their places listed
+        grouped: dict[tuple, list] = {}
         for finding, reason in summary.open:
+            key = (finding.code, finding.path, reason)
+            grouped.setdefault(key, []).append(finding)
+        for (code, path, reason), findings in grouped.items():
             generic = reason.startswith("no automatic fix")
             suffix = " (fix by hand)" if generic else f": {reason}"
             if summary.left_out:
                 suffix = ""
-            lines.append(
-                f"        {finding.code} {finding.rule.name} at "
-                f"{_location(finding.path, finding)}{suffix}"
-            )
+            first = findings[0]
+            where = _location(path, first)
+            more = [str(f.line) for f in findings[1:] if f.line is not None]
+            if more and first.line is not None:
+                where = f"{path}:{first.line}, " + ", ".join(more)
+            lines.append(f"        {code} {first.rule.name} at {where}{suffix}")
     if verification is not None and (verification.ran or result.changeset.changes(tracked=True)):
         lines.append("")
         if verification.ran:

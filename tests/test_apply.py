@@ -545,3 +545,31 @@ def test_the_commit_names_the_items_it_holds_that_it_fixed(repo, item3_fixed):
     )
     assert "Item 2 (Multi-stage, minimal image) has no commit of its own" in body
     assert ("Item 3 (Served by an app server) has no commit of its own" in body) is item3_fixed
+
+
+def test_findings_left_for_one_reason_in_one_file_are_one_line(tmp_path):
+    # a development compose file's literal secrets: the reason once, their lines listed
+    import shutil
+
+    from tests.conftest import PROJECTS
+
+    repo = tmp_path / "p"
+    shutil.copytree(PROJECTS / "legacy_single", repo)
+    (repo / "docker-compose.dev.yml").write_text(
+        "services:\n"
+        "  db:\n"
+        "    image: postgres:16\n"
+        "    environment:\n"
+        "      POSTGRES_PASSWORD: hunter2-dev\n"
+        "  cache:\n"
+        "    image: redis:7\n"
+        "    command: redis-server --requirepass s3cret-dev\n"
+        "    environment:\n"
+        "      REDIS_PASSWORD: s3cret-dev\n"
+    )
+    commit_all(repo)
+    result = invoke("apply", "--dry-run", "--python", "none", str(repo))
+    table = result.stderr[result.stderr.index("Checklist after apply") :]
+    secrets = [ln for ln in table.splitlines() if "literal-secret at docker-compose.dev.yml" in ln]
+    assert len(secrets) == 1, table
+    assert secrets[0].strip().startswith("DJ050 literal-secret at docker-compose.dev.yml:5, 10: ")

@@ -175,6 +175,21 @@ def test_development_dockerfile_or_target(make_project, build, reason):
     assert production_compose(project) is None
 
 
+def test_services_building_one_development_dockerfile_are_one_reason(make_project):
+    build = "    build:\n      context: .\n      dockerfile: docker/local.Dockerfile\n"
+    text = (
+        "services:\n"
+        f"  web:\n{build}    command: python manage.py runserver\n"
+        f"  worker:\n{build}    command: celery -A mysite worker\n"
+        f"  beat:\n{build}    command: celery -A mysite beat\n"
+    )
+    project = make_project({**APP, "docker-compose.yml": text})
+    assert compose_roles(project)["docker-compose.yml"].development == (
+        "its services 'web', 'worker' and 'beat' build the development Dockerfile "
+        "docker/local.Dockerfile",
+    )
+
+
 def test_production_file_is_preferred_by_its_name(make_project):
     project = make_project(
         {

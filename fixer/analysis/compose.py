@@ -146,17 +146,33 @@ def _named_marks(project: ProjectModel, cf: ComposeFile) -> list[str]:
     if is_production_compose(cf.path):
         return []
     reasons: list[str] = []
+    # the services that build one development Dockerfile (or target) are named together
+    builders: dict[tuple[str, str], list[str]] = {}
     for service in cf.services[:_MAX_SERVICES]:
         for env_file in service.env_file:
             if _DEV_WORD.search(_clean_path(env_file)):
                 reasons.append(f"it reads the development env file {env_file}")
         dockerfile = built_dockerfile(cf, service)
         if dockerfile and _DEV_WORD.search(dockerfile.lower()):
-            reasons.append(
-                f"its service {service.name!r} builds the development Dockerfile {dockerfile}"
-            )
+            key = ("dockerfile", dockerfile)
         elif service.target and _DEV_WORD.search(service.target.lower()):
-            reasons.append(f"its service {service.name!r} builds the {service.target!r} target")
+            key = ("target", service.target)
+        else:
+            continue
+        if key not in builders:
+            builders[key] = []
+            reasons.append(repr(key))  # its place among the reasons, filled in below
+        builders[key].append(repr(service.name))
+    for (kind, name), services in builders.items():
+        who = (
+            f"its service {services[0]} builds"
+            if len(services) == 1
+            else f"its services {', '.join(services[:-1])} and {services[-1]} build"
+        )
+        what = (
+            f"the development Dockerfile {name}" if kind == "dockerfile" else f"the {name!r} target"
+        )
+        reasons[reasons.index(repr((kind, name)))] = f"{who} {what}"
     return list(dict.fromkeys(reasons))
 
 
