@@ -259,16 +259,25 @@ def body_context(result, *, test_cmd: str | None = None, delivery=None) -> dict[
             if reason.startswith(finding.message):
                 # the terminal's reason carries the finding's words; the body shows them already
                 reason = reason[len(finding.message) :].strip().removeprefix("(").removesuffix(")")
+            shown = None if reason.startswith("no automatic fix") or not reason else reason
+            previous = todo[-1] if todo else None
+            if (
+                shown is not None
+                and previous is not None
+                and (previous["code"], previous["path"], previous["full_reason"])
+                == (finding.code, finding.path, shown)
+            ):
+                shown = "the same as above"  # a long reason once for one file's findings
             todo.append(
                 {
                     "item": item,
                     "code": finding.code,
                     "name": finding.rule.name,
                     "where": where,
+                    "path": finding.path,
                     "message": message,
-                    "reason": None
-                    if reason.startswith("no automatic fix") or not reason
-                    else reason,
+                    "reason": shown,
+                    "full_reason": reason,
                 }
             )
     secrets = _secrets(result.context)

@@ -1626,3 +1626,30 @@ def test_pre_commit_hook_runs_on_the_files_of_a_commit(tmp_path):
     assert touched.returncode == 1
     listed = [line for line in touched.stdout.splitlines() if line.startswith("  backend/")]
     assert listed and all(line.startswith("  backend/chat/urls.py:") for line in listed)
+
+
+def test_a_long_reason_shared_by_one_file_s_findings_is_given_once(tmp_path):
+    # a development compose file's literal secrets: each is listed, the reason once
+    import shutil
+
+    from fixer.apply import plan
+    from fixer.checks import Selection
+    from fixer.config import Config, effective_options
+    from fixer.discovery import discover
+    from tests.conftest import PROJECTS
+
+    repo = tmp_path / "p"
+    shutil.copytree(PROJECTS / "legacy_single", repo)
+    (repo / "docker-compose.dev.yml").write_text(
+        "services:\n  db:\n    image: postgres:16\n    environment:\n"
+        "      POSTGRES_PASSWORD: hunter2-dev\n"
+        "  replica:\n    image: postgres:16\n    environment:\n"
+        "      POSTGRES_PASSWORD: hunter3-dev\n"
+    )
+    result = plan(discover(repo), Selection(), effective_options(Config()))
+    todo = [
+        t for t in pr_body.body_context(result)["todo"] if t["path"] == "docker-compose.dev.yml"
+    ]
+    assert [t["where"] for t in todo] == ["docker-compose.dev.yml:5", "docker-compose.dev.yml:9"]
+    assert todo[0]["reason"].startswith("docker-compose.dev.yml is a development compose file")
+    assert todo[1]["reason"] == "the same as above"
