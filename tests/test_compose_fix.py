@@ -240,6 +240,20 @@ def test_dev_compose_file_left_with_the_reason(tmp_path):
     assert "target: api" in (result.changeset.read("compose.yaml") or "")
 
 
+def test_compose_file_in_a_subfolder_left_with_the_reason(tmp_path):
+    root = tmp_path / "legacy_single"
+    shutil.copytree(PROJECTS / "legacy_single", root)
+    (root / "deploy").mkdir()
+    (root / "docker-compose.yml").rename(root / "deploy" / "docker-compose.yml")
+    result = plan(discover(root), Selection(), effective_options(Config()))
+    reasons = {r for s in result.items for f, r in s.open if f.path == "deploy/docker-compose.yml"}
+    assert reasons == {
+        "djfix rewrites the compose files at the repository root, and deploy/docker-compose.yml "
+        "is in deploy/, whose paths and .env are relative to that folder: point its app service "
+        "at the root Dockerfile's api target (target: api) by hand"
+    }
+
+
 @pytest.mark.parametrize(
     "golden", sorted((Path(__file__).parent / "golden" / "docker").glob("*/compose.yaml"))
 )

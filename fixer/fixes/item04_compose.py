@@ -788,8 +788,9 @@ def fix_compose_files(ctx: FixContext, *, item: int = 4, for_images: bool = True
             not_rewritten = development_reason(rel, role)
         elif not is_root_compose(rel):
             not_rewritten = (
-                "the compose file is not at the repository root, where the generated "
-                "Dockerfile's build context is: change it by hand"
+                f"djfix rewrites the compose files at the repository root, and {rel} is in "
+                f"{posixpath.dirname(rel)}/, whose paths and .env are relative to that folder: "
+                "point its app service at the root Dockerfile's api target (target: api) by hand"
             )
         if not_rewritten is not None:
             for left_item in (3, 4, 5) if for_images else (item,):
