@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-from fixer.analysis.image import final_workdir, is_web_server_image, stage_chain
+from fixer.analysis.image import copy_words, final_workdir, is_web_server_image, stage_chain
 from fixer.parsers.commands import server_invocations
 from fixer.parsers.dockerfile import Dockerfile, Instruction
 from fixer.parsers.shell import ScriptCommand, split_shell
@@ -767,7 +767,7 @@ def static_stage_source(project: ProjectModel) -> tuple[str, str] | None:
         for inst in stage.instructions:
             source = inst.flags.get("from") if inst.keyword == "COPY" else None
             origin = by_name.get(source.lower()) if source else None
-            words = [w for w in inst.value.split() if not w.startswith("--")]
+            words = [w for w in copy_words(inst.value) if not w.startswith("--")]
             if origin is not None and len(words) == 2 and words[0].startswith("/"):
                 return words[0], final_workdir(stage_chain(df, origin))
     return None

@@ -231,7 +231,7 @@ def _copies(chain: list[Stage]) -> list[tuple[list[str], str]]:
     for inst, workdir, variables in _with_workdir(chain):
         if inst.keyword in ("COPY", "ADD") and "from" not in inst.flags:
             words = [
-                substitute(w, variables) for w in _copy_words(inst.value) if not w.startswith("--")
+                substitute(w, variables) for w in copy_words(inst.value) if not w.startswith("--")
             ]
             if len(words) < 2 or any("://" in w for w in words):
                 continue
@@ -243,8 +243,8 @@ def _copies(chain: list[Stage]) -> list[tuple[list[str], str]]:
     return out
 
 
-def _copy_words(value: str) -> list[str]:
-    """Sources and destination of a COPY/ADD, in shell or JSON form."""
+def copy_words(value: str) -> list[str]:
+    """Sources and destination of a COPY/ADD, in shell or JSON form (flags included)."""
     if value.lstrip().startswith("["):
         try:
             parsed = json.loads(value)

@@ -38,6 +38,7 @@ from fixer.analysis.compose import DEFAULT_COMPOSE_NAMES, production_compose
 from fixer.analysis.database_driver import missing_drivers
 from fixer.analysis.dockerignore import dockerignore_excludes, dockerignore_lets_in
 from fixer.analysis.image import GENERATED_MARKER, api_image
+from fixer.analysis.production_values import environ_schemes, read_setting
 from fixer.analysis.static import MANIFEST, static_backend
 from fixer.analysis.variables import build_environment, placeholder
 from fixer.fix_context import FixContext, rediscover
@@ -51,7 +52,7 @@ from fixer.fixes.item04_compose import (
 )
 from fixer.parsers.commands import server_commands
 from fixer.project import DependencySource, ProjectModel, normalise_package
-from fixer.settings_values import EnvRef, Unknown
+from fixer.settings_values import Unknown
 from fixer.templating import render as render_template
 
 #: the first line of every generated Dockerfile: a later run recognises its own file
@@ -847,8 +848,12 @@ def _compress_manifest(project: ProjectModel, static_root: str, notes: list[str]
     apps = s.get("INSTALLED_APPS")
     if not isinstance(apps, (list, tuple)) or "compressor" not in apps:
         return ""
-    offline, enabled = s.get("COMPRESS_OFFLINE"), s.get("COMPRESS_ENABLED")
-    if _production_value(offline) is not True or _production_value(enabled) is False:
+    schemes = environ_schemes(project)
+    offline = read_setting(project, "COMPRESS_OFFLINE", False, schemes)
+    enabled = read_setting(project, "COMPRESS_ENABLED", None, schemes)
+    if offline.state != "value" or offline.value is not True:
+        return ""
+    if enabled.state == "value" and enabled.value is False:
         return ""
     root = s.get("COMPRESS_ROOT")
     output = s.get("COMPRESS_OUTPUT_DIR", "CACHE")
@@ -865,18 +870,6 @@ def _compress_manifest(project: ProjectModel, static_root: str, notes: list[str]
         "and the api stage holds its manifest"
     )
     return posixpath.join(static_root, output.strip("/"), name)
-
-
-def _production_value(value: object) -> object:
-    """A setting's value when its environment variable is unset: the read's default."""
-    if isinstance(value, EnvRef):
-        if not value.has_default:
-            return None
-        default = value.default
-        if value.cast == "bool" and isinstance(default, str):
-            return default.strip().lower() in ("true", "1", "yes", "on", "y")
-        return default
-    return value
 
 
 def _manifest_storage(project: ProjectModel) -> bool:
