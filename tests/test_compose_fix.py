@@ -240,18 +240,81 @@ def test_dev_compose_file_left_with_the_reason(tmp_path):
     assert "target: api" in (result.changeset.read("compose.yaml") or "")
 
 
-def test_compose_file_in_a_subfolder_left_with_the_reason(tmp_path):
+SUBFOLDER_STACK = """\
+# the production stack, run from the repository root
+services:
+  db:
+    image: postgres:16
+    environment:
+      POSTGRES_PASSWORD: shop-pass-2017
+  web:
+    build:
+      context: ..
+      dockerfile: deploy/Dockerfile
+    command: python manage.py runserver 0.0.0.0:8000
+    volumes:
+      - ../:/code
+    ports:
+      - "8000:8000"
+    depends_on:
+      - db
+"""
+
+
+def test_compose_file_in_a_subfolder_is_rewritten_relative_to_its_folder(tmp_path):
     root = tmp_path / "legacy_single"
     shutil.copytree(PROJECTS / "legacy_single", root)
+    (root / "docker-compose.yml").unlink()
     (root / "deploy").mkdir()
-    (root / "docker-compose.yml").rename(root / "deploy" / "docker-compose.yml")
+    (root / "Dockerfile").rename(root / "deploy" / "Dockerfile")
+    (root / "deploy" / "docker-compose.yml").write_text(SUBFOLDER_STACK)
     result = plan(discover(root), Selection(), effective_options(Config()))
-    reasons = {r for s in result.items for f, r in s.open if f.path == "deploy/docker-compose.yml"}
-    assert reasons == {
-        "djfix rewrites the compose files at the repository root, and deploy/docker-compose.yml "
-        "is in deploy/, whose paths and .env are relative to that folder: point its app service "
-        "at the root Dockerfile's api target (target: api) by hand"
+    assert not result.bugs
+    assert left_reasons(result, "deploy/docker-compose.yml") == set()
+    text = result.changeset.read("deploy/docker-compose.yml")
+    validate(text)
+    services = yaml.safe_load(text)["services"]
+    # the root is `..` from deploy/: the context, the env file and the mount of the code
+    assert services["web"]["build"] == {"context": "..", "target": "api"}
+    assert services["web"]["env_file"] == [{"path": "../.env", "required": False}]
+    assert "volumes" not in services["web"]
+    assert "command" not in services["web"]
+    assert services["migrate"]["build"] == {"context": "..", "target": "api"}
+    assert services["static"]["build"] == {"context": "..", "target": "static"}
+    assert services["db"]["environment"] == {
+        "POSTGRES_PASSWORD": "${POSTGRES_PASSWORD:?set it in .env}"
     }
+    assert text.startswith("# the production stack, run from the repository root\n")
+    # compose reads deploy/.env for the ${VAR} references unless told otherwise
+    assert readme_compose_part(result) == (
+        "\n\nTo run the stack with compose (its `migrate` service runs the migrations before "
+        "`web`\nstarts):\n\n"
+        "```sh\ndocker compose --env-file .env -f deploy/docker-compose.yml up --build\n```\n"
+    )
+    # the generated images take the place of the stack's own: no compose.yaml beside it
+    assert result.changeset.read("compose.yaml") is None
+    assert second_run_changes(root, result) == set()
+
+
+def test_compose_file_in_a_subfolder_that_builds_no_code_is_left_with_the_reason(tmp_path):
+    root = tmp_path / "legacy_single"
+    shutil.copytree(PROJECTS / "legacy_single", root)
+    (root / "deploy" / "search").mkdir(parents=True)
+    (root / "deploy" / "docker-compose.yml").write_text(
+        "services:\n  search:\n    build: ./search\n    environment:\n"
+        "      ELASTIC_PASSWORD: search-pass-2017\n"
+    )
+    result = plan(discover(root), Selection(), effective_options(Config()))
+    assert left_reasons(result, "deploy/docker-compose.yml") == {
+        "deploy/docker-compose.yml is in deploy/ and builds no service from the code (a build "
+        "context of the repository root or of the folder of manage.py): djfix rewrites the "
+        "compose files that run the app; if one of its services runs it, point it at the root "
+        "Dockerfile's api target (context: the root, target: api) by hand"
+    }
+    assert (
+        result.changeset.read("deploy/docker-compose.yml")
+        == (root / "deploy" / "docker-compose.yml").read_text()
+    )
 
 
 @pytest.mark.parametrize(

@@ -49,12 +49,6 @@ ROOT_COMPOSE = re.compile(r"^(docker-)?compose([._-][\w.-]*)?\.ya?ml$")
 DEFAULT_COMPOSE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
 
 
-def compose_command(rel: str) -> str:
-    """`docker compose` on the root compose file `rel`: with `-f` where compose would not read
-    it by default (`docker compose -f docker-compose.prod.yml`)."""
-    return "docker compose" + ("" if rel in DEFAULT_COMPOSE_NAMES else f" -f {rel}")
-
-
 def is_dev_compose(path: str) -> bool:
     """True for compose files named for development only (docker-compose.dev.yml,
     compose.override.yaml, local.yml)."""
@@ -75,6 +69,34 @@ def is_production_compose(path: str) -> bool:
 
 def is_root_compose(path: str) -> bool:
     return "/" not in path and bool(ROOT_COMPOSE.match(path))
+
+
+def is_stack_compose(project: ProjectModel, cf: ComposeFile) -> bool:
+    """A compose file djfix may rewrite for the generated images: one at the repository root, or
+    one in a subfolder (`deploy/docker-compose.yml`) with a service built from a context that
+    holds the code (`context: ..`, or the folder of manage.py), which the root Dockerfile's
+    targets can take the place of. Its own paths stay relative to its folder."""
+    if is_root_compose(cf.path):
+        return True
+    if not ROOT_COMPOSE.match(posixpath.basename(cf.path)):
+        return False
+    code = posixpath.dirname(project.manage_py or "") or "."
+    for service in cf.services[:_MAX_SERVICES]:
+        context = build_context(cf, service)
+        if context is not None and (
+            context == "." or code == context or code.startswith(context + "/")
+        ):
+            return True
+    return False
+
+
+def compose_command(rel: str) -> str:
+    """`docker compose` on the compose file `rel`: with `-f` where compose would not read it by
+    default (`docker compose -f docker-compose.prod.yml`); a file in a subfolder reads the root
+    `.env` for its `${VAR}` references (`--env-file .env`; compose would read the subfolder's)."""
+    if "/" in rel:
+        return f"docker compose --env-file .env -f {rel}"
+    return "docker compose" + ("" if rel in DEFAULT_COMPOSE_NAMES else f" -f {rel}")
 
 
 def _stem(path: str) -> str:
@@ -108,8 +130,9 @@ def compose_roles(project: ProjectModel) -> dict[str, ComposeRole]:
         if reasons or any(other != cf.path for other in unmarked):
             reasons = reasons + weak[cf.path]
         development[cf.path] = tuple(reasons)
+    stacks = {cf.path for cf in files if is_stack_compose(project, cf)}
     production = _preferred(
-        [rel for rel, reasons in development.items() if is_root_compose(rel) and not reasons]
+        [rel for rel, reasons in development.items() if rel in stacks and not reasons]
     )
     return {
         rel: ComposeRole(reasons, production if production != rel else None)
@@ -122,15 +145,19 @@ def production_compose(project: ProjectModel) -> str | None:
     development only: one named for production first, then the names compose reads by
     default."""
     roles = compose_roles(project)
+    stacks = {cf.path for cf in project.compose_files[:_MAX_FILES] if is_stack_compose(project, cf)}
     return _preferred(
-        [rel for rel, role in roles.items() if is_root_compose(rel) and not role.development]
+        [rel for rel, role in roles.items() if rel in stacks and not role.development]
     )
 
 
 def _preferred(rels: list[str]) -> str | None:
-    def rank(rel: str) -> tuple[int, int, str]:
+    """A root file before one in a subfolder; one named for production first; then the names
+    compose reads by default."""
+
+    def rank(rel: str) -> tuple[int, int, int, str]:
         default = DEFAULT_COMPOSE_NAMES.index(rel) if rel in DEFAULT_COMPOSE_NAMES else 99
-        return (0 if is_production_compose(rel) else 1, default, rel)
+        return ("/" in rel, 0 if is_production_compose(rel) else 1, default, rel)
 
     return min(rels, key=rank, default=None)
 
@@ -231,6 +258,19 @@ def _code_folder(project: ProjectModel, cf: ComposeFile, source: str) -> bool:
         )
     except OSError:
         return False
+
+
+def build_context(cf: ComposeFile, service: ComposeService) -> str | None:
+    """The repository path of the service's build context (`.` for the root), or None when it is
+    not built from a folder of this repository."""
+    build: Any = service.build
+    if build is None:
+        return None
+    context = build if isinstance(build, str) else (build.get("context") or ".")
+    if not isinstance(context, str) or "://" in context:
+        return None
+    rel = posixpath.normpath(posixpath.join(posixpath.dirname(cf.path), context))
+    return None if rel == ".." or rel.startswith("../") else rel
 
 
 def built_dockerfile(cf: ComposeFile, service: ComposeService) -> str | None:

@@ -90,17 +90,22 @@ the app's old Dockerfile elsewhere (`build: ./app`, `dockerfile: Dockerfile.prod
 `api` target, its command or not.
 
 The production compose file is the one rewritten, under whatever name (`docker-compose.prod.yml`
-alone gets no `compose.yaml` beside it). A development compose file is left as it is, and the
-finding on it says why and which file djfix treats as the production one. It is one named so
-(`*dev*`, `*local*`, `*override*`, `*test*`, `*ci*`) or saying so in a comment on its first
-lines; one that uses an env file, a Dockerfile or a build target named for development
-(`.env.dev`, `.env.local`, `docker/local.Dockerfile`, `Dockerfile.dev`, `target: dev`); or one
-whose service runs `runserver` on the bind-mounted code (`./app:/usr/src/app`) while another
-root compose file is the production one (named so, or with none of these marks). A file named
-for production (`prod`, `deploy`, `release`, `live`, `staging`) is never one by what it holds.
-A lone `docker-compose.yml` that runs runserver on the mounted code is the deployment file, and
-is rewritten; a lone one that is for development keeps its name to itself: djfix writes no
-`compose.yaml`, which `docker compose` would read instead.
+alone gets no `compose.yaml` beside it). One in a subfolder (`deploy/docker-compose.yml`) is
+rewritten when a service builds from the code (a context of the repository root, `..`, or of the
+folder of manage.py), with the paths relative to its folder (`context: ..`, `env_file: ../.env`);
+the README's command gives it the root `.env` for its `${VAR}` references (`docker compose
+--env-file .env -f deploy/docker-compose.yml`). A root file comes before one in a subfolder, and one
+that builds no service from the code is left, saying so. A development compose file is left as it
+is, and the finding on it says why and which file djfix treats as the production one. It is one
+named so (`*dev*`, `*local*`, `*override*`, `*test*`, `*ci*`) or saying so in a comment on its first
+lines; one that uses an env file, a Dockerfile or a build target named for development (`.env.dev`,
+`.env.local`, `docker/local.Dockerfile`, `Dockerfile.dev`, `target: dev`); or one whose service runs
+`runserver` on the bind-mounted code (`./app:/usr/src/app`) while another root compose file is the
+production one (named so, or with none of these marks). A file named for production (`prod`,
+`deploy`, `release`, `live`, `staging`) is never one by what it holds. A lone `docker-compose.yml`
+that runs runserver on the mounted code is the deployment file, and is rewritten; a lone one that is
+for development keeps its name to itself: djfix writes no `compose.yaml`, which `docker compose`
+would read instead.
 
 ## Options
 - `static-image-without-dockerfile` (bool, default false): report DJ044 (with no file) also

@@ -115,9 +115,10 @@ working; `.env.example` lists every variable with a placeholder; the secrets tha
 committed are listed to be rotated: they stay in the git history. Settings inside `if`/`try`
 blocks and test or CI settings modules are left alone, and so is a module that binds the name
 `env` itself (`env = os.environ`, `def env(...)`): its reads through that name are reported, with
-the line of the binding to rename; no item writes django-environ reads there. A root compose
-file's literal secrets become `${VAR}` references and its `.env` and settings mounts `env_file`,
-except in a development compose file, which is left as it is (item 4 says which files are).
+the line of the binding to rename; no item writes django-environ reads there. A compose file's
+literal secrets (at the root, or in a subfolder and building from the code) become `${VAR}`
+references and its `.env` and settings mounts `env_file`, except in a development compose file,
+which is left as it is (item 4 says which files are).
 
 ## Options
 None.

@@ -58,7 +58,7 @@ from fixer.analysis.compose import (
     ComposeRole,
     compose_command,
     compose_roles,
-    is_root_compose,
+    is_stack_compose,
 )
 from fixer.analysis.image import is_web_server_image
 from fixer.analysis.variables import build_environment
@@ -143,7 +143,9 @@ def _runs_migrate(service: Any) -> bool:
     return bool(_MIGRATE.search(_command_text(service.get("command"))))
 
 
-def _builds_root(service: Any) -> bool:
+def _builds_root(service: Any, base: str = "") -> bool:
+    """Built from the root Dockerfile; `base` is the compose file's folder (`deploy`), from
+    which the root is `..`."""
     build = service.get("build")
     if build is None:
         return False
@@ -152,15 +154,21 @@ def _builds_root(service: Any) -> bool:
     target = None if isinstance(build, str) else build.get("target")
     # the static target (nginx) is built from the root Dockerfile too, but runs no app code
     return (
-        str(context).rstrip("/") in (".", "./", "")
+        posixpath.normpath(posixpath.join(base, str(context) or ".")) == "."
         and dockerfile in (None, "Dockerfile")
         and target in (None, "api")
     )
 
 
-def _api_build() -> Any:
+def _from(base: str, path: str) -> str:
+    """The repository path `path` as a compose file in the folder `base` writes it (`.env` from
+    `deploy/` is `../.env`)."""
+    return posixpath.relpath(path, base) if base else path
+
+
+def _api_build(base: str = "") -> Any:
     build = CommentedMap()
-    build["context"] = "."
+    build["context"] = _from(base, ".")
     build["target"] = "api"
     return build
 
@@ -186,15 +194,17 @@ def _is_bind(source: str) -> bool:
     return source.startswith((".", "/", "~", "$"))
 
 
-def _mount_kind(source: str, target: str) -> str | None:
+def _mount_kind(source: str, target: str, base: str = "") -> str | None:
     """ "env", "config" (settings, configuration files), "code" (a folder of the repository),
-    or None for what stays (named volumes, data folders outside the repository)."""
+    or None for what stays (named volumes, data folders outside the repository). `base` is the
+    compose file's folder: from `deploy/`, `../` is the repository's root."""
     if not source or not _is_bind(source):
         return None
     name = posixpath.basename(source.rstrip("/"))
     if name == ".env" or name.startswith(".env.") or name.endswith(".env"):
         return "env"
-    if source.startswith(("./", ".")) and not source.startswith(".."):
+    inside = posixpath.normpath(posixpath.join(base, source))
+    if source.startswith(".") and inside != ".." and not inside.startswith("../"):
         if name.endswith(_CONFIG_SUFFIXES) or "settings" in name:
             return "config"
         return "code"
@@ -228,6 +238,8 @@ class _Rewriter:
     ) -> None:
         self.data = data
         self.rel = rel
+        #: the compose file's folder: its paths are relative to it
+        self.base = posixpath.dirname(rel)
         self.scripts = project_scripts
         self.uses_dotenv = uses_dotenv or (lambda _rel: False)
         self.layout = layout
@@ -313,7 +325,7 @@ class _Rewriter:
                     changed = changed or entry is None or entry != volume
                     continue
             source, target = _volume_source(volume)
-            kind = _mount_kind(source, target)
+            kind = _mount_kind(source, target, self.base)
             if kind is None:
                 keep.append(volume)
                 continue
@@ -336,12 +348,16 @@ class _Rewriter:
             del service["volumes"]
         if "env_file" in service:
             return
+        root_dotenv = _from(self.base, ".env")
         if env_mounted:
-            self.insert_after(service, "env_file", _env_file(), ("build", "image"))
+            self.insert_after(service, "env_file", _env_file(root_dotenv), ("build", "image"))
             return
         # the code folder carried the project's .env, which the settings read: the values come
         # in through env_file now (the image holds no .env)
-        dotenv = next((d for d in [*carried, ".env"] if carried and self.uses_dotenv(d)), None)
+        dotenv = next(
+            (d for d in [*carried, root_dotenv] if carried and self.uses_dotenv(self.rooted(d))),
+            None,
+        )
         if dotenv is not None:
             self.insert_after(service, "env_file", _env_file(dotenv), ("build", "image"))
             self.result.changes.append(
@@ -381,7 +397,7 @@ class _Rewriter:
                     f"service {sname!r} keeps {what} at {p.target} ({p.setting}){note}"
                 )
             return True, volume
-        if p.kind == "unknown" and _mount_kind(p.source, p.target) is None:
+        if p.kind == "unknown" and _mount_kind(p.source, p.target, self.base) is None:
             self.result.left.append(
                 f"service {sname!r} mounts {what} at {p.target}, under the old image's WORKDIR "
                 f"{workdir}; the api image's code is in {layout.workdir}, and the settings name "
@@ -415,10 +431,15 @@ class _Rewriter:
         a service whose settings need SECRET_KEY with no way to get it."""
         if "env_file" in service or not self.uses_dotenv(".env"):
             return
-        self.insert_after(service, "env_file", _env_file(), ("build", "image"))
+        dotenv = _from(self.base, ".env")
+        self.insert_after(service, "env_file", _env_file(dotenv), ("build", "image"))
         self.result.changes.append(
-            f"service {sname!r} reads .env through env_file (the image holds no .env)"
+            f"service {sname!r} reads {dotenv} through env_file (the image holds no .env)"
         )
+
+    def rooted(self, path: str) -> str:
+        """The repository path of `path` as the compose file writes it."""
+        return posixpath.normpath(posixpath.join(self.base, path))
 
     def proxies(
         self,
@@ -564,7 +585,7 @@ def rewrite(
         """Built from the root Dockerfile, or (for the generated images) from the app's old
         Dockerfile elsewhere (`build: ./app`), which the api image takes the place of."""
         old = old_images.get(name)
-        return _builds_root(service) or (for_images and old is not None and old.app)
+        return _builds_root(service, rw.base) or (for_images and old is not None and old.app)
 
     if not app:
         # no command serves: the service built from the app's Dockerfile that runs its own CMD
@@ -590,10 +611,10 @@ def rewrite(
                 ),
                 None,
             )
-            switching = for_images and service.get("build") != _api_build()
+            switching = for_images and service.get("build") != _api_build(rw.base)
             rw.mounts(str(name), service, old, switching, config_only=not for_images)
-            if for_images and service.get("build") != _api_build():
-                _set_build(service)
+            if for_images and service.get("build") != _api_build(rw.base):
+                _set_build(service, rw.base)
             if for_images:
                 rw.dotenv(str(name), service)
         if for_images and name == api_name:
@@ -626,7 +647,7 @@ def rewrite(
     )
     if migrating is None:
         migrate = CommentedMap()
-        migrate["build"] = _api_build()
+        migrate["build"] = _api_build(rw.base)
         if "env_file" in api:
             # the api's own env files (`.env.prod`...): migrate needs the same settings
             migrate["env_file"] = copy.deepcopy(api["env_file"])
@@ -680,7 +701,7 @@ def rewrite(
     if static_name is None:
         static = CommentedMap()
         static_build = CommentedMap()
-        static_build["context"] = "."
+        static_build["context"] = _from(rw.base, ".")
         static_build["target"] = "static"
         static["build"] = static_build
         if not proxied:
@@ -746,19 +767,20 @@ def _depends(service: Any) -> list[str]:
     return []
 
 
-def _set_build(service: Any) -> None:
+def _set_build(service: Any, base: str) -> None:
     keys = list(service.keys())
     if "build" in service:
-        service["build"] = _api_build()
+        service["build"] = _api_build(base)
     else:
         pos = keys.index("image") if "image" in keys else 0
-        service.insert(pos, "build", _api_build())
+        service.insert(pos, "build", _api_build(base))
     if "image" in service:
         del service["image"]
 
 
 def fix_compose_files(ctx: FixContext, *, item: int = 4, for_images: bool = True) -> None:
-    """Rewrite every root compose file that is not for development only; leave the others,
+    """Rewrite every compose file that runs the app (at the root, or in a subfolder building from
+    the code) and is not for development only; leave the others,
     saying why. Item 4's plan (with the generated Dockerfile) points the services at its images;
     item 5's plan (`for_images` False) changes only the configuration: mounted `.env` and settings
     files, literal secrets."""
@@ -786,11 +808,13 @@ def fix_compose_files(ctx: FixContext, *, item: int = 4, for_images: bool = True
         role = roles.get(rel, ComposeRole())
         if role.development:
             not_rewritten = development_reason(rel, role)
-        elif not is_root_compose(rel):
+        elif not is_stack_compose(project, cf):
             not_rewritten = (
-                f"djfix rewrites the compose files at the repository root, and {rel} is in "
-                f"{posixpath.dirname(rel)}/, whose paths and .env are relative to that folder: "
-                "point its app service at the root Dockerfile's api target (target: api) by hand"
+                f"{rel} is in {posixpath.dirname(rel)}/ and builds no service from the code "
+                "(a build context of the repository root or of the folder of manage.py): djfix "
+                "rewrites the compose files that run the app; if one of its services runs it, "
+                "point it at the root Dockerfile's api target (context: the root, target: api) "
+                "by hand"
             )
         if not_rewritten is not None:
             for left_item in (3, 4, 5) if for_images else (item,):
@@ -869,8 +893,8 @@ GENERATED_STACK = ComposeStack("docker compose", "api")
 
 
 def compose_stack(project: ProjectModel, rel: str) -> ComposeStack | None:
-    """The stack item 4's rewrite makes of the project's root compose file `rel`, read from the
-    rewrite itself (its service names are the project's: `web`, `release`); None where no
+    """The stack item 4's rewrite makes of the project's production compose file `rel`, read from
+    the rewrite itself (its service names are the project's: `web`, `release`); None where no
     service of it serves the app."""
     cf = next((c for c in project.compose_files if c.path == rel), None)
     text = project.cache.text(project.root / rel).text
