@@ -296,6 +296,30 @@ def test_compose_file_in_a_subfolder_is_rewritten_relative_to_its_folder(tmp_pat
     assert second_run_changes(root, result) == set()
 
 
+def test_compose_file_in_a_subfolder_with_a_dotenv_of_its_own_keeps_its_secrets(tmp_path):
+    root = tmp_path / "legacy_single"
+    shutil.copytree(PROJECTS / "legacy_single", root)
+    (root / "docker-compose.yml").unlink()
+    (root / "deploy").mkdir()
+    (root / "deploy" / "docker-compose.yml").write_text(
+        SUBFOLDER_STACK.replace("dockerfile: deploy/Dockerfile", "dockerfile: Dockerfile")
+    )
+    (root / "deploy" / ".env.example").write_text("POSTGRES_PASSWORD=\n")
+    result = plan(discover(root), Selection(), effective_options(Config()))
+    text = result.changeset.read("deploy/docker-compose.yml")
+    services = yaml.safe_load(text)["services"]
+    # compose reads deploy/.env for ${VAR}: a value moved to the root .env would be missing
+    assert services["db"]["environment"] == {"POSTGRES_PASSWORD": "shop-pass-2017"}
+    assert services["web"]["build"] == {"context": "..", "target": "api"}
+    assert left_reasons(result, "deploy/docker-compose.yml") == {
+        "the literal secret in POSTGRES_PASSWORD of service 'db' stays: compose reads this "
+        "file's ${VAR} references from deploy/.env, not from the root .env djfix writes: move "
+        "the value to deploy/.env and refer to it here (${VAR}) by hand"
+    }
+    assert "docker compose -f deploy/docker-compose.yml up --build" in readme_compose_part(result)
+    assert "shop-pass-2017" not in (result.changeset.read(".env.example") or "")
+
+
 def test_compose_file_in_a_subfolder_that_builds_no_code_is_left_with_the_reason(tmp_path):
     root = tmp_path / "legacy_single"
     shutil.copytree(PROJECTS / "legacy_single", root)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import itertools
 import posixpath
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,12 +91,24 @@ def is_stack_compose(project: ProjectModel, cf: ComposeFile) -> bool:
     return False
 
 
-def compose_command(rel: str) -> str:
+#: files that show a folder's `.env` is used: the file itself or its committed template
+DOTENV_NAMES = (".env", ".env.example", ".env.sample", ".env.template", ".env.dist", "env.example")
+
+
+def has_own_dotenv(rel: str, exists: Callable[[str], bool]) -> bool:
+    """True when the compose file `rel` is in a subfolder with a `.env` of its own (or its
+    template): compose reads that one for the file's `${VAR}` references."""
+    folder = posixpath.dirname(rel)
+    return bool(folder) and any(exists(posixpath.join(folder, n)) for n in DOTENV_NAMES)
+
+
+def compose_command(rel: str, own_dotenv: bool = False) -> str:
     """`docker compose` on the compose file `rel`: with `-f` where compose would not read it by
     default (`docker compose -f docker-compose.prod.yml`); a file in a subfolder reads the root
-    `.env` for its `${VAR}` references (`--env-file .env`; compose would read the subfolder's)."""
+    `.env` for its `${VAR}` references (`--env-file .env`; compose would read the subfolder's)
+    unless the subfolder has a `.env` of its own (`own_dotenv`)."""
     if "/" in rel:
-        return f"docker compose --env-file .env -f {rel}"
+        return "docker compose" + ("" if own_dotenv else " --env-file .env") + f" -f {rel}"
     return "docker compose" + ("" if rel in DEFAULT_COMPOSE_NAMES else f" -f {rel}")
 
 

@@ -55,9 +55,11 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 from fixer.analysis.app_paths import ImageLayout
 from fixer.analysis.compose import (
     DEFAULT_COMPOSE_NAMES,
+    DOTENV_NAMES,
     ComposeRole,
     compose_command,
     compose_roles,
+    has_own_dotenv,
     is_stack_compose,
 )
 from fixer.analysis.image import is_web_server_image
@@ -94,8 +96,6 @@ _URL_PASSWORD = re.compile(
 _SERVING = ("runserver", "gunicorn", "uvicorn", "daphne", "supervisord", "uwsgi", "nginx")
 _CONFIG_SUFFIXES = (".py", ".ini", ".conf", ".cfg", ".toml", ".yml", ".yaml", ".json")
 _MIGRATE = re.compile(r"(?<![\w-])migrate(?![\w-])")
-#: files that show a folder's `.env` is used: the file itself or its committed template
-_DOTENV_NAMES = (".env", ".env.example", ".env.sample", ".env.template", ".env.dist", "env.example")
 
 
 @dataclass
@@ -221,6 +221,13 @@ def _secret_value(key: str, value: Any) -> bool:
     return bool(_SECRET_KEY.search(key.upper())) and not holds_no_secret(key, value)
 
 
+def _url_password(value: Any) -> re.Match[str] | None:
+    """The parts of a URL with a literal password (`postgres://u:pw@db/x`)."""
+    if isinstance(value, str) and "$" not in value:
+        return _URL_PASSWORD.match(value)
+    return None
+
+
 def _carried_dotenv(source: str) -> str:
     """The `.env` a bind mount of the folder `source` carries into the container, relative to
     the compose file (`.` -> `.env`, `./app/` -> `app/.env`)."""
@@ -235,8 +242,11 @@ class _Rewriter:
         project_scripts: dict,
         uses_dotenv: Callable[[str], bool] | None = None,
         layout: ImageLayout | None = None,
+        own_dotenv: bool = False,
     ) -> None:
         self.data = data
+        #: the compose file's folder has a .env of its own, which compose reads for `${VAR}`
+        self.own_dotenv = own_dotenv
         self.rel = rel
         #: the compose file's folder: its paths are relative to it
         self.base = posixpath.dirname(rel)
@@ -278,23 +288,30 @@ class _Rewriter:
                     env[i] = f"{key}={new}"
 
     def value(self, sname: str, key: str, value: Any) -> str | None:
+        if self.own_dotenv and (_secret_value(key, value) or _url_password(value)):
+            dotenv = posixpath.join(self.base, ".env")
+            self.result.left.append(
+                f"the literal secret in {key} of service {sname!r} stays: compose reads this "
+                f"file's ${{VAR}} references from {dotenv}, not from the root .env djfix writes: "
+                f"move the value to {dotenv} and refer to it here (${{VAR}}) by hand"
+            )
+            return None
         if _secret_value(key, value):
             var = self.secret(
                 _env_var_for(sname, key), str(value), f"{key} of the compose service {sname}"
             )
             self.result.changes.append(f"{key} of service {sname!r} is read from .env")
             return _reference(var)
-        if isinstance(value, str) and "$" not in value:
-            m = _URL_PASSWORD.match(value)
-            if m:
-                base = re.sub(r"_(URL|URI|DSN)$", "", key.upper()) or key.upper()
-                var = self.secret(
-                    f"{base}_PASSWORD", m["pw"], f"the password in {key} of the service {sname}"
-                )
-                self.result.changes.append(
-                    f"the password in {key} of service {sname!r} is read from .env"
-                )
-                return f"{m['head']}{_reference(var)}{m['tail']}"
+        m = _url_password(value)
+        if m:
+            base = re.sub(r"_(URL|URI|DSN)$", "", key.upper()) or key.upper()
+            var = self.secret(
+                f"{base}_PASSWORD", m["pw"], f"the password in {key} of the service {sname}"
+            )
+            self.result.changes.append(
+                f"the password in {key} of service {sname!r} is read from .env"
+            )
+            return f"{m['head']}{_reference(var)}{m['tail']}"
         return None
 
     def mounts(
@@ -418,7 +435,7 @@ class _Rewriter:
         if not source or old_user in (user, user.split(":")[0]):
             return ""
         owner = f" ({old_user})" if old_user else ""
-        compose = compose_command(self.rel)
+        compose = compose_command(self.rel, self.own_dotenv)
         return (
             f"; the files already in {source} keep the owner the old image gave them{owner}, "
             f"and the api image runs as {user}: run `{compose} run --rm --no-deps --user root "
@@ -541,12 +558,16 @@ def rewrite(
     layout: ImageLayout | None = None,
     old_images: Mapping[str, OldImage] | None = None,
     proxy_files: Callable[[str], dict[str, str]] | None = None,
+    own_dotenv: bool = False,
 ) -> ComposeResult | None:
     """The compose file rewritten for the generated images; None when it cannot be read as a
     compose file with services. With `for_images` False (the project keeps its own Dockerfile) only
     the configuration changes: mounts of `.env` and settings, literal secrets; the services'
     builds and commands stay as written. `uses_dotenv(rel)` says whether the project has or
     reads the `.env` at `rel`: a service whose code mount carried it gets it as `env_file`.
+    `own_dotenv`: the file is in a subfolder with a `.env` of its own, from which compose reads
+    its `${VAR}` references: its literal secrets stay, with the reason (djfix writes the root
+    `.env`).
 
     `layout` is the generated api image's, `old_images` what each service ran before (by
     service name): with both, the volumes of the services that now run the api image follow the
@@ -566,7 +587,7 @@ def rewrite(
     old_images = old_images or {}
     # item 5's pass (for_images False) runs on what item 4's left: the layout keeps it from
     # taking a data folder mounted from the repository (./media) for the code
-    rw = _Rewriter(data, rel, scripts, uses_dotenv, layout)
+    rw = _Rewriter(data, rel, scripts, uses_dotenv, layout, own_dotenv)
 
     def web_server(name: Any, service: Any) -> bool:
         image = service.get("image")
@@ -792,7 +813,7 @@ def fix_compose_files(ctx: FixContext, *, item: int = 4, for_images: bool = True
 
     def uses_dotenv(dotenv: str) -> bool:
         folder = posixpath.dirname(dotenv)
-        if any(ctx.changeset.exists(posixpath.join(folder, n)) for n in _DOTENV_NAMES):
+        if any(ctx.changeset.exists(posixpath.join(folder, n)) for n in DOTENV_NAMES):
             return True
         # the settings read required variables, or item 5 moves them into the environment:
         # the root .env is where djfix documents them
@@ -830,6 +851,7 @@ def fix_compose_files(ctx: FixContext, *, item: int = 4, for_images: bool = True
             layout=ctx.image_layout,
             old_images=old_images(project, cf),
             proxy_files=functools.partial(service_configs, ctx, cf),
+            own_dotenv=has_own_dotenv(rel, ctx.changeset.exists),
         )
         if result is None:
             ctx.leave(item, rel, "the compose file has no services mapping djfix can read")
@@ -900,7 +922,8 @@ def compose_stack(project: ProjectModel, rel: str) -> ComposeStack | None:
     text = project.cache.text(project.root / rel).text
     if cf is None or text is None:
         return None
-    result = rewrite(rel, text, project.scripts, old_images=old_images(project, cf))
+    own = has_own_dotenv(rel, lambda path: (project.root / path).is_file())
+    result = rewrite(rel, text, project.scripts, old_images=old_images(project, cf), own_dotenv=own)
     if result is None or result.api_service is None:
         return None
-    return ComposeStack(compose_command(rel), result.api_service, result.migrate_service)
+    return ComposeStack(compose_command(rel, own), result.api_service, result.migrate_service)
