@@ -212,6 +212,18 @@ def env_reads(source: str) -> int:
     return len(_ENV_USE.findall(source))
 
 
+def binds_env(source: str) -> bool:
+    """True when the module binds the name `env` at all (django-environ's or another)."""
+    for match in _ENV_BINDING.finditer(source):
+        text = match.group(0)
+        if text.startswith(("from ", "import ")):
+            names = re.findall(r"(\w+)(?:\s+as\s+(\w+))?", text.split("import", 1)[1])
+            if "env" not in [alias or name for name, alias in names]:
+                continue
+        return True
+    return False
+
+
 def foreign_env_line(source: str) -> int | None:
     """The line of a module-level binding of `env` to something other than django-environ's
     `Env()` (`env = os.environ`, `def env(...)`, `from os import environ as env`): djfix's

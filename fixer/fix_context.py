@@ -7,12 +7,13 @@ Below the checks and the orchestrator: a fix plan imports this, never `fixer.app
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from codemods.env_calls import env_reads, foreign_env_line
+from codemods.env_calls import binds_env, env_reads, foreign_env_line
 from fixer.analysis.app_paths import ImageLayout
 from fixer.changeset import Changeset
 from fixer.discovery import discover
@@ -156,13 +157,15 @@ class FixContext:
     def leave(self, item: int, rel: str | None, reason: str) -> None:
         self.left.append(Left(item, rel, reason))
 
-    def write(self, rel: str, text: str, item: int, *, tracked: bool = True) -> None:
+    def write(self, rel: str, text: str, item: int, *, tracked: bool = True) -> bool:
+        """Plan `text` for `rel`; False (with the reason left on the item) where the change is
+        refused: what goes with it (notes, variables, packages) must then not be recorded."""
         refused = self.changeset.unwritable(rel)
         if refused is not None:  # a symbolic link or a submodule: reported, never written
             self.leave(item, rel, refused)
             if refused not in self.notes:
                 self.notes.append(refused)
-            return
+            return False
         before = self.changeset.read(rel)
         if rel.endswith(".py") and before is not None:
             taken = foreign_env_binding(before, text)
@@ -176,7 +179,19 @@ class FixContext:
                     "reads the environment through django-environ's `env`: rename yours to have "
                     "djfix rewrite it",
                 )
-                return
+                return False
+            inherited = self.inherited_foreign_env(rel, before, text)
+            if inherited is not None:
+                base, line = inherited
+                self.leave(
+                    item,
+                    rel,
+                    f"the module reads through the `env` its star import brings from {base}, "
+                    f"bound there to something other than django-environ's Env (line {line}), "
+                    "and djfix's change binds django-environ's `env` here, which those reads "
+                    f"cannot use: rename the one in {base} to have djfix rewrite this module",
+                )
+                return False
         if self.on_write is not None:
             self.on_write(item, False)
         self.changeset.write(rel, text, item=item, tracked=tracked)
@@ -184,6 +199,44 @@ class FixContext:
             self.fixed_items.add(item)
         if self.on_write is not None:
             self.on_write(item, True)
+        return True
+
+    def inherited_foreign_env(self, rel: str, before: str, after: str) -> tuple[str, int] | None:
+        """(the module, the line) where a settings module that `rel` star-imports binds `env` to
+        something other than django-environ's Env (`env = os.environ`), when `rel` reads through
+        that `env` itself and `after` adds reads through `env`: djfix's own `env` would take
+        the place of the one those reads use. None otherwise."""
+        if (
+            "env" not in before
+            or env_reads(after) <= env_reads(before)
+            or not _ENV_NAME.search(before)
+            or binds_env(before)
+        ):
+            return None
+        modules = self.project.settings_modules
+        dotted = next((d for d, m in modules.items() if m.rel == rel), None)
+        if dotted is None:
+            return None
+        todo, seen = list(modules[dotted].star_imports), set()
+        while todo and len(seen) < 50:
+            current = todo.pop(0)
+            if current in seen or current not in modules:
+                continue
+            seen.add(current)
+            base = modules[current]
+            source = self.changeset.read(base.rel) if base.rel else None
+            if source is None:
+                continue
+            line = foreign_env_line(source)
+            if line is not None:
+                return base.rel or current, line
+            if binds_env(source):
+                return None  # the nearest binding is django-environ's
+            todo.extend(base.star_imports)
+        return None
+
+
+_ENV_NAME = re.compile(r"\benv\b")
 
 
 def foreign_env_binding(before: str, after: str) -> int | None:

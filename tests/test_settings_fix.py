@@ -143,9 +143,47 @@ def test_a_module_that_binds_env_itself_is_not_given_reads_through_it(make_proje
     # item 5 finds the reads through it (env.get, env[...]) and says why it leaves them
     assert (
         5,
-        "<module> (line 3): the module binds the name `env` itself, and djfix reads the "
+        "line 3: the module binds the name `env` itself, and djfix reads the "
         "environment through django-environ's `env`: rename yours to have djfix rewrite it",
     ) in reasons
+
+
+ENV_TAKEN_BASE = ENV_TAKEN.replace('SECRET_KEY = env["SECRET_KEY"]', 'SECRET_KEY = "dev-only"')
+ENV_TAKEN_PROD = """\
+from .base import *  # noqa: F403
+
+DEBUG = False
+SECRET_KEY = env.get("SECRET_KEY", SECRET_KEY)  # noqa: F405
+"""
+
+
+def test_a_module_reading_through_a_star_imported_foreign_env_is_left_alone(make_project):
+    # base.py binds `env = os.environ`; prod.py reads env.get(...) through its star import:
+    # djfix's `env = environ.Env()` in prod.py would take its place, and Env has no .get
+    project = make_project(
+        {
+            "manage.py": MANAGE,
+            "mysite/settings/__init__.py": "",
+            "mysite/settings/base.py": ENV_TAKEN_BASE,
+            "mysite/settings/prod.py": ENV_TAKEN_PROD,
+            "mysite/urls.py": "urlpatterns = []\n",
+            "requirements.txt": "Django==5.2\n",
+        }
+    )
+    result = plan(project, Selection(), effective_options(Config()))
+    assert result.changeset.read("mysite/settings/prod.py") == ENV_TAKEN_PROD
+    assert not result.bugs
+    taken = (
+        "the module reads through the `env` its star import brings from "
+        "mysite/settings/base.py, bound there to something other than django-environ's Env "
+        "(line 3), and djfix's change binds django-environ's `env` here, which those reads "
+        "cannot use: rename the one in mysite/settings/base.py to have djfix rewrite this module"
+    )
+    reasons = {(left.item, left.rel, left.reason) for left in result.context.left}
+    assert (5, "mysite/settings/prod.py", taken) in reasons
+    assert (9, "mysite/settings/prod.py", taken) in reasons
+    # nothing of the refused change is recorded: no variable it would have read
+    assert "SECURE_SSL_REDIRECT" not in result.context.env_vars
 
 
 @pytest.mark.parametrize(

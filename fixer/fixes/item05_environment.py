@@ -177,6 +177,12 @@ def _rewrite_module(ctx: FixContext, rel: str, plan: settings_env.Plan) -> None:
     except cst.ParserSyntaxError as exc:
         ctx.leave(5, rel, f"libcst cannot parse it: {exc.message}")
         return
+    for setting, line, reason in result.left:
+        # "<module>": a reason about the whole module (its own `env`, a syntax error)
+        where = f"line {line}" if setting == "<module>" else f"{setting} (line {line})"
+        ctx.leave(5, rel, f"{where}: {reason}")
+    if result.code != source and not ctx.write(rel, result.code, 5):
+        return  # refused, with the reason: nothing of the change is recorded
     lines = dict(result.rewritten)
     for variable in result.variables:
         ctx.add_env(EnvVar(**vars(variable)))
@@ -196,10 +202,7 @@ def _rewrite_module(ctx: FixContext, rel: str, plan: settings_env.Plan) -> None:
                     variable.setting or variable.name,
                 )
             )
-    for setting, line, reason in result.left:
-        ctx.leave(5, rel, f"{setting} (line {line}): {reason}")
     ctx.notes.extend(f"{rel}: {note}" for note in result.notes)
     ctx.rewritten.update((5, rel, setting) for setting, _ in result.rewritten)
     if result.code != source:
         ctx.packages.add("django-environ")
-        ctx.write(rel, result.code, 5)

@@ -131,12 +131,13 @@ def _fix_debug_and_key(ctx: FixContext) -> None:
         if result.code == source:
             unchanged.add((rel, source))
             continue
+        if not ctx.write(rel, result.code, 9):
+            continue
         for variable in result.variables:
             ctx.add_env(EnvVar(**vars(variable)))
         ctx.notes.extend(f"{rel}: {note}" for note in result.notes)
         ctx.rewritten.update((9, rel, setting) for setting, _ in result.rewritten)
         ctx.packages.add("django-environ")
-        ctx.write(rel, result.code, 9)
 
 
 def _fix_helper_debug(ctx: FixContext) -> None:
@@ -164,6 +165,8 @@ def _fix_helper_debug(ctx: FixContext) -> None:
         return
     if code == source:
         return
+    if not ctx.write(d.path, code, 9):
+        return
     old = d.ref.default if d.ref is not None and isinstance(d.ref.default, str) else None
     ctx.add_env(EnvVar(d.var, "Debug mode: True only on a developer's machine.", false, old))
     ctx.notes.append(
@@ -171,7 +174,6 @@ def _fix_helper_debug(ctx: FixContext) -> None:
         f"False, so production runs with DEBUG off unless {d.var} turns it on"
     )
     ctx.rewritten.add((9, d.path, "DEBUG"))
-    ctx.write(d.path, code, 9)
 
 
 def _pin_auto_field(ctx: FixContext, code: str) -> str:
