@@ -808,6 +808,29 @@ def test_commands_of_one_line_left_out_for_one_reason_are_one_note(tmp_path):
     ]
 
 
+def test_commands_of_several_lines_left_out_for_one_reason_are_one_note(tmp_path):
+    # five lines of `mkdir $APP_HOME`-style layout were five notes of one long reason
+    project = make(tmp_path, "requirements_psycopg2")
+    (project.root / "Dockerfile").write_text(
+        "FROM python:3.12-slim\n"
+        "ENV APP_HOME=/home/app/web\n"
+        "RUN mkdir -p /home/app\n"
+        "RUN ./tools/warm-cache.sh\n"
+        "RUN mkdir $APP_HOME && mkdir $APP_HOME/staticfiles\n"
+        "RUN chown -R app:app $APP_HOME\n"
+        'CMD ["python", "manage.py", "runserver", "0.0.0.0:8000"]\n'
+    )
+    s = container.spec(discover(project.root))
+    assert [n for n in s.notes if n.startswith("Dockerfile")] == [
+        "Dockerfile line 3 `mkdir -p /home/app`; line 5 `mkdir $APP_HOME`, "
+        "`mkdir $APP_HOME/staticfiles`; line 6 `chown -R app:app $APP_HOME` were left out: it "
+        "sets up the old image's file layout; the generated image runs as user 10001 with the "
+        "code in /app: add the folders the app writes to there",
+        "Dockerfile:4 `./tools/warm-cache.sh` was left out: djfix cannot tell which stage needs "
+        "it; add it to the api stage if the app does",
+    ]
+
+
 def test_offline_compression_runs_in_the_build_and_the_api_holds_its_manifest(tmp_path):
     project = make(tmp_path, "requirements_psycopg2")
     settings = project.root / "mysite" / "settings.py"

@@ -194,8 +194,8 @@ class Carried:
     compress: tuple[int, str] | None = None
     #: the old Dockerfile's repository path
     path: str = "Dockerfile"
-    #: the last note `_left` wrote: (line, reason, its index in notes, the commands it names)
-    last_left: tuple[int, str, int, list[str]] | None = None
+    #: the notes `_left` wrote, by reason: (its index in notes, [(line, [commands])])
+    left_by_reason: dict[str, tuple[int, list[tuple[int, list[str]]]]] = field(default_factory=dict)
 
     def add(self, target: list[str], name: str) -> None:
         if name not in target:
@@ -282,19 +282,28 @@ def stage_chain_base(df: Dockerfile, stage: Stage) -> str:
 
 
 def _left(out: Carried, line: int, text: str, why: str) -> None:
-    """One note a line and reason: the commands of one line left for the same reason (`seq 1 8
-    | xargs mkdir ...`, `mkdir -p X && chown Y X`) are named together."""
+    """One note a reason: the commands left for the same reason are named together, by line
+    (`mkdir -p X && chown Y X` on one line; `mkdir $APP_HOME` on five lines of the old
+    Dockerfile), where the reason stands first."""
     short = text if len(text) <= 70 else text[:67] + "..."
-    last = out.last_left
-    if last is not None and last[0] == line and last[1] == why and last[2] == len(out.notes) - 1:
-        texts = [*last[3], short]
-        out.notes[-1] = (
-            f"{out.path}:{line} " + ", ".join(f"`{t}`" for t in texts) + f" were left out: {why}"
-        )
-        out.last_left = (line, why, last[2], texts)
+    if why not in out.left_by_reason:
+        out.left_by_reason[why] = (len(out.notes), [(line, [short])])
+        out.notes.append(f"{out.path}:{line} `{short}` was left out: {why}")
         return
-    out.notes.append(f"{out.path}:{line} `{short}` was left out: {why}")
-    out.last_left = (line, why, len(out.notes) - 1, [short])
+    index, lines = out.left_by_reason[why]
+    if lines[-1][0] == line:
+        lines[-1][1].append(short)
+    else:
+        lines.append((line, [short]))
+
+    def commands(texts: list[str]) -> str:
+        return ", ".join(f"`{t}`" for t in texts)
+
+    if len(lines) == 1:
+        where = f"{out.path}:{line} {commands(lines[0][1])}"
+    else:
+        where = f"{out.path} " + "; ".join(f"line {n} {commands(t)}" for n, t in lines)
+    out.notes[index] = f"{where} were left out: {why}"
 
 
 def _steps(stage: Stage, node: bool, out: Carried) -> None:
