@@ -67,27 +67,26 @@ call is harmless, and DJ044 reports the missing server). `collectstatic` refuses
 ```
 
 ## Fix safety
-DJ044 is safe when djfix generates the Dockerfile (item 1): its `static` stage is nginx
-holding only the output of a collectstatic stage run with build-only settings. An existing
-Dockerfile that passes items 1-3 is kept, and DJ044 stays for you. DJ043 is safe: djfix adds
-`STATIC_ROOT = BASE_DIR / "staticfiles"` (or `os.path.join(BASE_DIR, "staticfiles")`) right after
-`STATIC_URL`, when both are set at the top level of a settings module and BASE_DIR is a path.
-DJ040 to DJ042 have no automatic fix: removing whitenoise and static routes changes the app.
-An existing compose file at the repository root gains a `static` service built from the
+DJ044 is safe when djfix generates the Dockerfile (item 1): its `static` stage is nginx holding only
+the output of a collectstatic stage run with build-only settings. An existing Dockerfile that passes
+items 1-3 is kept, and DJ044 stays for you. DJ043 is safe: djfix adds `STATIC_ROOT = BASE_DIR /
+"staticfiles"` (or `os.path.join(BASE_DIR, "staticfiles")`) right after `STATIC_URL`, when both are
+set at the top level of a settings module and BASE_DIR is a path. DJ040 to DJ042 have no automatic
+fix: removing whitenoise and static routes changes the app. An existing compose file (at the
+repository root, or in a subfolder building from the code) gains a `static` service built from the
 `static` target and a one-shot `migrate` service the `api` waits for; its literal secrets become
-`${VAR}` references whose values move to the untracked `.env`. The volumes of the services that
-now run the `api` image follow the code: one mounted under the old image's WORKDIR moves to the
-same place under `/app` where the settings have the app write (`MEDIA_ROOT`, a SQLite file, a
-log), one on `STATIC_ROOT` goes (the `static` image holds the files), and each change is listed.
-An nginx service that served the static files from that volume gets its static `location`
-forwarded to the `static` service (`proxy_pass http://static:80;`, the rest of its configuration
-kept); where djfix cannot change that configuration, the service is left as it is and the
-summary says what to change. The `api` image makes the folders the app writes to its user's, so
-that a volume mounted on one is writable; a volume (or host folder) that already holds files
-keeps the owner the old image gave them, so where the old image ran as another user the summary
-line of the volume gives the one-time `chown -R 10001:10001` to run on it. A service that built
-the app's old Dockerfile elsewhere (`build: ./app`, `dockerfile: Dockerfile.prod`) builds the
-`api` target, its command or not.
+`${VAR}` references whose values move to the untracked `.env`. The volumes of the services that now
+run the `api` image follow the code: one mounted under the old image's WORKDIR moves to the same
+place under `/app` where the settings have the app write (`MEDIA_ROOT`, a SQLite file, a log), one
+on `STATIC_ROOT` goes (the `static` image holds the files), and each change is listed. An nginx
+service that served the static files from that volume gets its static `location` forwarded to the
+`static` service (`proxy_pass http://static:80;`, the rest of its configuration kept); where djfix
+cannot change that configuration, the service is left as it is and the summary says what to change.
+The `api` image makes the folders the app writes to its user's, so that a volume mounted on one is
+writable; a volume (or host folder) that already holds files keeps the owner the old image gave
+them, so where the old image ran as another user the summary line of the volume gives the one-time
+`chown -R 10001:10001` to run on it. A service that built the app's old Dockerfile elsewhere
+(`build: ./app`, `dockerfile: Dockerfile.prod`) builds the `api` target, its command or not.
 
 The production compose file is the one rewritten, under whatever name (`docker-compose.prod.yml`
 alone gets no `compose.yaml` beside it). One in a subfolder (`deploy/docker-compose.yml`) is
