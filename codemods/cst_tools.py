@@ -97,6 +97,12 @@ def parse_module(source: str) -> cst.Module:
     return tree
 
 
+def forget() -> None:
+    """Drop the tree `parse_module` keeps, and its pieces."""
+    _PARSED.clear()
+    piece_parse.forget()
+
+
 # expressions `ast.literal_eval` refuses whatever is inside them (a call is refused unless it is
 # `set()`, an operator unless it signs a number or joins a complex one)
 _NEVER_LITERAL = (

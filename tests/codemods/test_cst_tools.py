@@ -8,7 +8,7 @@ import ast
 import libcst as cst
 import pytest
 
-from codemods.cst_tools import literal, parse_module
+from codemods.cst_tools import forget, literal, parse_module
 
 EXPRESSIONS = [
     '"plain"',
@@ -148,6 +148,13 @@ def test_parse_module_shares_the_tree_of_the_same_text() -> None:
     # only the last text is kept
     assert parse_module(source) is not tree
     assert parse_module(source).deep_equals(tree)
+
+
+def test_forget_drops_the_tree_kept() -> None:
+    source = "A = 1\n"
+    tree = parse_module(source)
+    forget()
+    assert parse_module(source) is not tree
 
 
 def test_the_shapes_settings_are_made_of_are_read_without_a_parse(monkeypatch) -> None:
