@@ -123,23 +123,46 @@ _NEVER_LITERAL = (
 )
 
 
+def _with_subclasses(*classes: type) -> frozenset[type]:
+    found = set(classes)
+    todo = list(classes)
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            if sub not in found:
+                found.add(sub)
+                todo.append(sub)
+    return frozenset(found)
+
+
+# the isinstance tests of `_never_literal` as look-ups of the node's type (LibCST's node classes
+# are abstract-base-class instances: isinstance against a tuple of them costs microseconds, and
+# a long settings module asks it thousands of times)
+_NEVER_TYPES = _with_subclasses(*_NEVER_LITERAL)
+_CALLS = _with_subclasses(cst.Call)
+_BINARY = _with_subclasses(cst.BinaryOperation)
+_UNARY = _with_subclasses(cst.UnaryOperation)
+_ADD_SUBTRACT = _with_subclasses(cst.Add, cst.Subtract)
+_NOT_INVERT = _with_subclasses(cst.Not, cst.BitInvert)
+
+
 def _never_literal(node: cst.BaseExpression) -> bool:
-    if isinstance(node, _NEVER_LITERAL):
+    kind = type(node)
+    if kind in _NEVER_TYPES:
         return True
-    if isinstance(node, cst.Call):
-        return not (is_name(node.func, "set") and not node.args)
-    if isinstance(node, cst.BinaryOperation):
-        return not isinstance(node.operator, cst.Add | cst.Subtract)
-    if isinstance(node, cst.UnaryOperation):
-        return isinstance(node.operator, cst.Not | cst.BitInvert)
+    if kind in _CALLS:
+        return not (is_name(node.func, "set") and not node.args)  # type: ignore[attr-defined]
+    if kind in _BINARY:
+        return type(node.operator) not in _ADD_SUBTRACT  # type: ignore[attr-defined]
+    if kind in _UNARY:
+        return type(node.operator) in _NOT_INVERT  # type: ignore[attr-defined]
     return False
 
 
 def literal(node: cst.BaseExpression) -> tuple[bool, Any]:
     """(True, value) when node is a Python literal, else (False, None)."""
-    if _never_literal(node):
-        return False, None  # what the code generation and the parse below would conclude
     try:
+        # (`_value` refuses what `_never_literal` names, as the code generation and the parse
+        # below would)
         return True, _value(node)
     except _Unsure:
         pass
