@@ -533,6 +533,10 @@ class StartPositions(CodegenState):
         return _SyntacticStart(self, node, start_node)
 
 
+#: the pieces whose start positions `PiecePositions` keeps at a time
+KEPT_PIECES = 16
+
+
 class PiecePositions:
     """Start positions in a module parsed in pieces (`piece_parse`): a piece starts a line at
     column 0 outside any block, and the lines before it are its predecessors' text, so its
@@ -553,7 +557,10 @@ class PiecePositions:
             for statement in statements:
                 self.piece_of[id(statement)] = index
             line += text.count("\n")
+        # the pieces' positions made last (`KEPT_PIECES`), and the spans of the statements of
+        # those dropped before
         self.states: dict[int, StartPositions] = {}
+        self.spans: dict[int, tuple[cst.CSTNode, int, int]] = {}
         self.whole: StartPositions | None = None
 
     def codes(
@@ -568,10 +575,11 @@ class PiecePositions:
         wanted: dict[int, list[cst.BaseStatement]] = {}
         for statement in statements:
             index = self.piece_of.get(id(statement))
-            if index is not None and index in self.states:
+            if index is not None:
                 wanted.setdefault(index, []).append(statement)
         for index, found in wanted.items():
-            spans = self.states[index].spans
+            state = self.states.get(index)
+            spans = state.spans if state is not None else self.spans
             first = self.first_lines[index]
             for statement in found:
                 span = spans.get(id(statement))
@@ -594,6 +602,12 @@ class PiecePositions:
         if index is not None:
             state = self.states.get(index)
             if state is None:
+                if len(self.states) >= KEPT_PIECES:
+                    # a pass asks about its nodes in order: the positions of every node of a
+                    # long module (a tuple and a dict entry each) are not kept to its end; a
+                    # piece asked about again is generated again
+                    dropped = self.states.pop(next(iter(self.states)))
+                    self.spans.update(dropped.spans)
                 statements = tuple(self.pieces[index][1])
                 # the first piece holds the module's header lines before its statements
                 parts = (*self.module.header, *statements) if index == 0 else statements

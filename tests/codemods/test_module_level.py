@@ -17,6 +17,7 @@ from codemods import conn_max_age, deploy_security, piece_parse, redis_cache, se
 from codemods.cst_tools import parse_module
 from codemods.installed_apps import InstallApp
 from codemods.module_level import (
+    KEPT_PIECES,
     ModuleLevelCommand,
     PiecePositions,
     StartPositions,
@@ -249,6 +250,25 @@ def test_module_code_is_the_code_of_a_module_made_from_pieces():
     # a module not parsed in pieces: its code
     small = cst.parse_module("A = 1\n")
     assert module_code(small.with_changes(body=[]), small) == small.with_changes(body=[]).code
+
+
+def test_the_positions_of_a_long_module_keep_a_few_pieces_at_a_time():
+    module = parse_module(statements(3000))
+    pieces = piece_parse.pieces_of(module)
+    assert pieces is not None and len(pieces) > 2 * KEPT_PIECES
+    positions = PiecePositions(module, pieces)
+    expected = libcst_starts(module)
+    for _, piece in pieces:  # a pass asks in order, a node of every piece
+        assert positions.start(piece[-1], piece[-1]) == expected[piece[-1]]
+    assert len(positions.states) <= KEPT_PIECES
+    # a piece dropped and asked about again is generated again
+    first = pieces[0][1][1]
+    assert positions.start(first, first) == expected[first]
+    # the code of the statements of dropped pieces is still read from the text
+    codes = positions.codes(module.body)
+    assert len(codes) >= len(module.body) - len(pieces)
+    for statement, code in codes.values():
+        assert code == module.code_for_node(statement)
 
 
 def test_settings_codemods_keep_the_lines_they_do_not_change():
