@@ -97,6 +97,12 @@ def parse_module(source: str) -> cst.Module:
     return tree
 
 
+def forget() -> None:
+    """Drop the tree `parse_module` keeps, and its pieces."""
+    _PARSED.clear()
+    piece_parse.forget()
+
+
 # expressions `ast.literal_eval` refuses whatever is inside them (a call is refused unless it is
 # `set()`, an operator unless it signs a number or joins a complex one)
 _NEVER_LITERAL = (
@@ -117,22 +123,51 @@ _NEVER_LITERAL = (
 )
 
 
+def _with_subclasses(*classes: type) -> frozenset[type]:
+    found = set(classes)
+    todo = list(classes)
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            if sub not in found:
+                found.add(sub)
+                todo.append(sub)
+    return frozenset(found)
+
+
+# the isinstance tests of `_never_literal` as look-ups of the node's type (LibCST's node classes
+# are abstract-base-class instances: isinstance against a tuple of them costs microseconds, and
+# a long settings module asks it thousands of times)
+_NEVER_TYPES = _with_subclasses(*_NEVER_LITERAL)
+_CALLS = _with_subclasses(cst.Call)
+_BINARY = _with_subclasses(cst.BinaryOperation)
+_UNARY = _with_subclasses(cst.UnaryOperation)
+_ADD_SUBTRACT = _with_subclasses(cst.Add, cst.Subtract)
+_NOT_INVERT = _with_subclasses(cst.Not, cst.BitInvert)
+
+
 def _never_literal(node: cst.BaseExpression) -> bool:
-    if isinstance(node, _NEVER_LITERAL):
+    kind = type(node)
+    if kind in _NEVER_TYPES:
         return True
-    if isinstance(node, cst.Call):
-        return not (is_name(node.func, "set") and not node.args)
-    if isinstance(node, cst.BinaryOperation):
-        return not isinstance(node.operator, cst.Add | cst.Subtract)
-    if isinstance(node, cst.UnaryOperation):
-        return isinstance(node.operator, cst.Not | cst.BitInvert)
+    if kind in _CALLS:
+        return not (is_name(node.func, "set") and not node.args)  # type: ignore[attr-defined]
+    if kind in _BINARY:
+        return type(node.operator) not in _ADD_SUBTRACT  # type: ignore[attr-defined]
+    if kind in _UNARY:
+        return type(node.operator) in _NOT_INVERT  # type: ignore[attr-defined]
     return False
 
 
 def literal(node: cst.BaseExpression) -> tuple[bool, Any]:
     """(True, value) when node is a Python literal, else (False, None)."""
-    if _never_literal(node):
-        return False, None  # what the code generation and the parse below would conclude
+    try:
+        # (`_value` refuses what `_never_literal` names, as the code generation and the parse
+        # below would)
+        return True, _value(node)
+    except _Unsure:
+        pass
+    except (ValueError, TypeError, MemoryError, RecursionError):
+        return False, None
     try:
         if type(node) is cst.SimpleString:
             # its code is its value in the parentheses and comments around it, which change
@@ -141,6 +176,98 @@ def literal(node: cst.BaseExpression) -> tuple[bool, Any]:
         return True, literal_eval(cst.Module([]).code_for_node(node))
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         return False, None
+
+
+class _Unsure(Exception):
+    """`_value` leaves the node to the code generation and the parse."""
+
+
+_PLAIN_PREFIXES = frozenset({"", "u", "U", "r", "R"})
+_NUMBERS = (cst.Integer, cst.Float, cst.Imaginary)
+
+
+def _value(node: cst.BaseExpression) -> Any:
+    """What `literal_eval` of the node's code gives, read from the tree: the parse of the
+    generated code (a compile a literal, thousands in a long settings module) is saved for the
+    shapes settings are made of; it raises what `literal_eval` would (ValueError for what is
+    no literal, TypeError for an unhashable key), and `_Unsure` for any other shape."""
+    if _never_literal(node):
+        raise ValueError("no literal")
+    kind = type(node)
+    if kind is cst.SimpleString:
+        token = node.value
+        body = token.lstrip("rRbBuUfF")
+        # a plain string without escapes (or a raw one, the same then) is the text between
+        # its quotes; line breaks other than \n and NUL are left to the parser
+        if token[: len(token) - len(body)] not in _PLAIN_PREFIXES or any(
+            c in token for c in "\\\r\0"
+        ):
+            raise _Unsure
+        quote = 3 if body[:3] in ('"""', "'''") else 1
+        return body[quote:-quote]
+    if kind is cst.Integer:
+        return int(node.value, 0)  # type: ignore[attr-defined]
+    if kind is cst.Float:
+        return float(node.value)  # type: ignore[attr-defined]
+    if kind is cst.Imaginary:
+        return complex(node.value)  # type: ignore[attr-defined]
+    if kind is cst.Name:
+        constants = {"True": True, "False": False, "None": None}
+        if node.value in constants:  # type: ignore[attr-defined]
+            return constants[node.value]  # type: ignore[attr-defined]
+        raise ValueError("a name")
+    if kind is cst.List or kind is cst.Set or (kind is cst.Tuple and node.lpar):  # type: ignore[attr-defined]
+        # (a tuple without parentheses may span lines its code alone does not parse)
+        values = [_element(e) for e in node.elements]  # type: ignore[attr-defined]
+        return (
+            list(values)
+            if kind is cst.List
+            else tuple(values)
+            if kind is cst.Tuple
+            else set(values)
+        )
+    if kind is cst.Dict:
+        keys: list[Any] = []
+        values = []
+        for element in node.elements:  # type: ignore[attr-defined]
+            if not isinstance(element, cst.DictElement):
+                raise ValueError("**")
+            keys.append(_value(element.key))
+            values.append(_value(element.value))
+        return dict(zip(keys, values, strict=True))
+    if kind is cst.UnaryOperation or kind is cst.BinaryOperation:
+        return _signed(node)
+    if kind is cst.Ellipsis:
+        return ...
+    if kind is cst.Call:  # `set()`, the one call `_never_literal` lets through
+        return set()
+    # (what is left: a tuple without parentheses, concatenated strings, and any shape
+    # unknown here)
+    raise _Unsure
+
+
+def _element(element: cst.BaseElement) -> Any:
+    if not isinstance(element, cst.Element):
+        raise ValueError("*")
+    return _value(element.value)
+
+
+def _signed(node: cst.BaseExpression) -> Any:
+    # literal_eval's numbers: a sign on a number, and a real number plus or minus an
+    # imaginary one
+    if isinstance(node, cst.UnaryOperation):
+        if isinstance(node.operator, cst.Plus | cst.Minus) and isinstance(
+            node.expression, _NUMBERS
+        ):
+            number = _value(node.expression)
+            return +number if isinstance(node.operator, cst.Plus) else -number
+        raise ValueError("an operator")
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.right, _NUMBERS):
+        left = _signed(node.left) if not isinstance(node.left, _NUMBERS) else _value(node.left)
+        right = _value(node.right)
+        if isinstance(left, int | float) and isinstance(right, complex):
+            return left + right if isinstance(node.operator, cst.Add) else left - right
+    raise ValueError("an operator")
 
 
 def code_of(node: cst.CSTNode) -> str:

@@ -7,7 +7,9 @@ matcher walk for every node and attribute) is skipped, as these codemods use non
 are LibCST's no-op hooks. What cannot change the result is not visited at all: the insides of
 small statements for a codemod whose hooks are all on statements, and the top-level statements
 a codemod's `skip_statement` names. Positions (`line_of`) are LibCST's, computed only as far into
-the module as the node asked about (`StartPositions`).
+the module as the node asked about (`StartPositions`). A top-level statement no hook changed
+stays the node parsed, so the new module's code is its pieces' text where they are unchanged,
+and the lines of a kept statement the positions pass went through (`module_code`).
 
 Import clean-up is paid only where it can change something: LibCST's RemoveImportsVisitor
 resolves the scopes of the whole module (the costliest pass over a long settings file), so an
@@ -160,10 +162,15 @@ class ModuleLevelCommand(Command):
     METADATA_DEPENDENCIES = ()
     depth = 0
     _positions: StartPositions | PiecePositions | None = None
-    # the top-level statements of a module parsed in pieces, and the one being visited: a
-    # position is then generated from its own piece's start (`PiecePositions`)
+    # the top-level statements of the module, and the one being visited: in a module parsed
+    # in pieces, a position is generated from its own piece's start (`PiecePositions`)
     _tops: frozenset[int] = frozenset()
     _top: cst.BaseStatement | None = None
+    # how many hooks returned another node than the one they were given, in all and when the
+    # top-level statement being visited was entered: a statement no hook changed is kept as
+    # it was parsed (`on_leave`)
+    _changes = 0
+    _changes_at = 0
     # the text the module being transformed was parsed from, when the caller has it: what
     # can be read from the text (`quote_counts`) is, without a walk of the tree
     source: str | None = None
@@ -200,8 +207,9 @@ class ModuleLevelCommand(Command):
     # and the insides of small statements (`x = ...`) for a codemod whose hooks are all on
     # statements (`_collect_hooks`)
     def on_visit(self, node: cst.CSTNode) -> bool:
-        if self._tops and id(node) in self._tops:
+        if id(node) in self._tops:
             self._top = node  # type: ignore[assignment]
+            self._changes_at = self._changes
         if self._skipped and id(node) in self._skipped:
             return False
         name = self._visit_hooks.get(type(node).__name__)
@@ -220,9 +228,18 @@ class ModuleLevelCommand(Command):
         if self._skipped and id(original_node) in self._skipped:
             return updated_node
         name = self._leave_hooks.get(type(original_node).__name__)
-        if name is None:
-            return updated_node
-        return getattr(self, name)(original_node, updated_node)
+        if name is not None:
+            result = getattr(self, name)(original_node, updated_node)
+            if result is not updated_node:
+                self._changes += 1
+                return result
+        if id(original_node) in self._tops and self._changes == self._changes_at:
+            # LibCST rebuilds every node it visits; a top-level statement in which every hook
+            # returned what it was given is the statement as parsed, field for field: it stays
+            # that very node, so the code of an unchanged piece of the module is its text
+            # (`module_code`), not generated again
+            return original_node
+        return updated_node
 
     def skip_statement(self, statement: cst.BaseStatement) -> bool:
         """True: the visit leaves this top-level statement as it is (no hook sees it or
@@ -247,8 +264,7 @@ class ModuleLevelCommand(Command):
         self._skipped = frozenset()
         self._visit_tops = None
         self._root = tree
-        if piece_parse.pieces_of(tree) is not None:
-            self._tops = frozenset(id(s) for s in tree.body)
+        self._tops = frozenset(id(s) for s in tree.body)
         try:
             return super().transform_module_impl(tree)
         finally:
@@ -282,6 +298,10 @@ class ModuleLevelCommand(Command):
         scratch = self.context.scratch
         removals = scratch.get(REMOVE_KEY)
         additions = scratch.get(ADD_KEY)
+        # the code of the statements kept as parsed that the positions pass went through
+        _CODES.clear()
+        if isinstance(self._positions, PiecePositions):
+            _CODES.update(self._positions.codes(tree.body))
         if removals or additions:
             imports, rest = _split_imports(tree)
             present = set(imports)
@@ -445,6 +465,9 @@ class StartPositions(CodegenState):
         self.line = first_line
         self.column = 0
         self.starts: dict[cst.CSTNode, tuple[int, int]] = {}
+        # id of a part generated so far -> (the part, its first line, the line after it), for a
+        # part that starts and ends a line: its code is those lines of the text
+        self.spans: dict[int, tuple[cst.CSTNode, int, int]] = {}
         self._stack: list[tuple[int, int]] = []
         # Module._codegen, a statement at a time (no generator: it would make a reference
         # cycle that keeps the whole tree alive until a garbage collection); `parts`, a run
@@ -463,7 +486,11 @@ class StartPositions(CodegenState):
 
     def _advance(self) -> bool:
         if self._next < len(self._parts):
-            self._parts[self._next]._codegen(self)
+            part = self._parts[self._next]
+            line, column = self.line, self.column
+            part._codegen(self)
+            if column == 0 and self.column == 0:
+                self.spans[id(part)] = (part, line, self.line)
             self._next += 1
             return True
         if self._module is not None:  # the module's own start, (1, 0)
@@ -506,6 +533,10 @@ class StartPositions(CodegenState):
         return _SyntacticStart(self, node, start_node)
 
 
+#: the pieces whose start positions `PiecePositions` keeps at a time
+KEPT_PIECES = 16
+
+
 class PiecePositions:
     """Start positions in a module parsed in pieces (`piece_parse`): a piece starts a line at
     column 0 outside any block, and the lines before it are its predecessors' text, so its
@@ -526,8 +557,43 @@ class PiecePositions:
             for statement in statements:
                 self.piece_of[id(statement)] = index
             line += text.count("\n")
+        # the pieces' positions made last (`KEPT_PIECES`), and the spans of the statements of
+        # those dropped before
         self.states: dict[int, StartPositions] = {}
+        self.spans: dict[int, tuple[cst.CSTNode, int, int]] = {}
         self.whole: StartPositions | None = None
+
+    def codes(
+        self, statements: Iterable[cst.BaseStatement]
+    ) -> dict[int, tuple[cst.BaseStatement, str]]:
+        """The code of those of `statements` that are the module's own and that a position
+        question has generated so far, by id: the lines of their piece's text they span (a
+        piece is its statements' code, each statement's whole lines), without generating it
+        again."""
+        out: dict[int, tuple[cst.BaseStatement, str]] = {}
+        lines: dict[int, list[str]] = {}
+        wanted: dict[int, list[cst.BaseStatement]] = {}
+        for statement in statements:
+            index = self.piece_of.get(id(statement))
+            if index is not None:
+                wanted.setdefault(index, []).append(statement)
+        for index, found in wanted.items():
+            state = self.states.get(index)
+            spans = state.spans if state is not None else self.spans
+            first = self.first_lines[index]
+            for statement in found:
+                span = spans.get(id(statement))
+                if span is None or span[0] is not statement:
+                    continue
+                if index not in lines:
+                    lines[index] = self.pieces[index][0].split("\n")
+                text = lines[index]
+                start, end = span[1] - first, span[2] - first
+                # the lines each end with a line break in the text: the last line of a module
+                # without a final newline has none (its statement's code has one)
+                if 0 <= start < end < len(text):
+                    out[id(statement)] = (statement, "\n".join(text[start:end]) + "\n")
+        return out
 
     def start(self, node: cst.CSTNode, top: cst.CSTNode | None) -> tuple[int, int] | None:
         index = self.piece_of.get(id(node))
@@ -536,6 +602,12 @@ class PiecePositions:
         if index is not None:
             state = self.states.get(index)
             if state is None:
+                if len(self.states) >= KEPT_PIECES:
+                    # a pass asks about its nodes in order: the positions of every node of a
+                    # long module (a tuple and a dict entry each) are not kept to its end; a
+                    # piece asked about again is generated again
+                    dropped = self.states.pop(next(iter(self.states)))
+                    self.spans.update(dropped.spans)
                 statements = tuple(self.pieces[index][1])
                 # the first piece holds the module's header lines before its statements
                 parts = (*self.module.header, *statements) if index == 0 else statements
@@ -662,22 +734,27 @@ def _split_imports(tree: cst.Module) -> tuple[list[str], str]:
     everything else."""
     imports: list[str] = []
     rest: list[str] = []
-    _CODES.clear()
     for stmt in tree.body:
         if isinstance(stmt, cst.SimpleStatementLine) and all(
             isinstance(s, (cst.Import, cst.ImportFrom)) for s in stmt.body
         ):
             for s in stmt.body:
                 imports.extend(normalised_imports(s))
+            continue
+        known = _CODES.get(id(stmt))
+        if known is not None and known[0] is stmt:
+            code = known[1]
         else:
             code = tree.code_for_node(stmt)
             _CODES[id(stmt)] = (stmt, code)
-            rest.append(code)
+        rest.append(code)
     return imports, "".join(rest)
 
 
-#: the code of the statements of the last module `_split_imports` generated, by id (with the
-#: statement, so the id stays its own): `module_code` takes it instead of generating it again
+#: the code of statements of the module the last pass made, by id (with the statement, so the
+#: id stays its own): those the pass kept as parsed, read from their piece's text where the
+#: positions pass went through them (`PiecePositions.codes`), and those `_split_imports`
+#: generated; `module_code` takes them instead of generating them again
 _CODES: dict[int, tuple[cst.BaseStatement, str]] = {}
 
 

@@ -243,10 +243,15 @@ class SettingsToEnv(SettingValues):
         and the startup probes say. Each alias a branch assigns gets the override after the
         `if` statement, unless a branch already reads a database URL."""
         body = list(module.body)
+        # an `if` kept as parsed, in a piece of the text that never names DATABASES, holds no
+        # such assignment: not walked
+        quiet = quiet_statements(original, lambda text: "DATABASES" in text)
         found = {
             index: assigns
             for index, stmt in enumerate(body)
-            if isinstance(stmt, cst.If) and (assigns := find_all(stmt, _databases_dict))
+            if isinstance(stmt, cst.If)
+            and id(stmt) not in quiet
+            and (assigns := find_all(stmt, _databases_dict))
         }
         # the code and the positions of the module only where an `if` chooses the databases
         if not found:

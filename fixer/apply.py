@@ -18,7 +18,7 @@ from fixer.changeset import Changeset
 from fixer.checks import ITEM_TITLES, Selection, modules, run_checks
 from fixer.findings import CheckResult, Finding
 from fixer.fix_context import FixContext, created_files, rediscover
-from fixer.fixes import envfiles, plan_for
+from fixer.fixes import envfiles, plan_for, release_trees
 from fixer.project import ProjectModel
 from fixer.sources import planned_files
 
@@ -158,6 +158,7 @@ def plan(
         if stage is not None:
             stage.fixed.add(rider)
     envfiles.finish(ctx)
+    release_trees()
     for problem in project.cache.problems():
         if problem.problem is not None and problem.problem.kind in ("undecodable", "unreadable"):
             ctx.notes.append(f"{problem.rel} {problem.problem.message}; djfix left it unchanged")

@@ -449,6 +449,17 @@ def test_items_of_a_shared_plan_ride_in_the_commit_of_the_item_that_ran_it(make_
     assert absorbed == {7: [13], 1: [2, 3]}
 
 
+def test_the_codemods_trees_are_released_once_the_plans_ran(make_project, monkeypatch):
+    import codemods.cst_tools
+
+    released: list[bool] = []
+    real = codemods.cst_tools.forget
+    monkeypatch.setattr(codemods.cst_tools, "forget", lambda: released.append(True) or real())
+    result = _plan(make_project, SETTINGS)
+    assert result.changeset.state()  # the plans rewrote the settings with the codemods
+    assert released == [True]
+
+
 BRANCH_DATABASES = """\
     import os
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import sys
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any
@@ -23,3 +24,13 @@ def plan_for(check: ModuleType) -> Callable[[Any], None] | None:
     if importlib.util.find_spec(name) is None:
         return None
     return getattr(importlib.import_module(name), "fix", None)
+
+
+def release_trees() -> None:
+    """Drop the LibCST trees the codemods keep from one pass to the next (the last text they
+    parsed, in pieces): once every plan has run nothing parses that text again, and the trees
+    of a long settings module (about 35 bytes a character of source) would stay in memory
+    beside the trees the re-check builds. Nothing to do where no plan loaded the codemods."""
+    cst_tools = sys.modules.get("codemods.cst_tools")
+    if cst_tools is not None:
+        cst_tools.forget()

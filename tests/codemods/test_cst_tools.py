@@ -8,7 +8,7 @@ import ast
 import libcst as cst
 import pytest
 
-from codemods.cst_tools import literal, parse_module
+from codemods.cst_tools import forget, literal, parse_module
 
 EXPRESSIONS = [
     '"plain"',
@@ -56,6 +56,67 @@ EXPRESSIONS = [
     "(1, 2) + (3,)",
     '"a" + "b"',
     "...",
+    # the shapes read from the tree without a parse, and their edges
+    "1j",
+    "-1j",
+    "-(1)",
+    "- -1",
+    "-(-1)",
+    "-True",
+    "+(1j)",
+    "1 + 2 + 3j",
+    "(1 + 2j) + 3j",
+    "-1 + 2j",
+    "1.5 - 2j",
+    "1 + 2",
+    "1 + 'a'",
+    "1j + 1j",
+    "'''triple'''",
+    "''",
+    '""""""',
+    "u'unicode'",
+    "R'raw'",
+    "rb'raw bytes'",
+    "B'bytes'",
+    "'quote \\' inside'",
+    '"é ünïcode"',
+    "[*a]",
+    "{**a}",
+    "{'a': 1, **b}",
+    "{[1]: 2}",
+    "{[1]}",
+    "{(1, [2]): 3}",
+    "{(1, 2): 3}",
+    '{"a": 1, "a": 2}',
+    "{1, 1}",
+    "[f()]",
+    "[set()]",
+    "[set(x)]",
+    "(1,)",
+    "()",
+    "1, 2",
+    "(1, 2)",
+    "[1,\n 2]",
+    "[1,  # a comment\n 2]",
+    "0o17",
+    "0b1_0",
+    "00",
+    "1e500",
+    "1_0.5e1_0",
+    "10j",
+    "[1, [2, [3, name]]]",
+    "{'a': f()}",
+    "[True, False, None]",
+    "(((1)))",
+    "[..., ...]",
+    "[a.b]",
+    "[x == 1]",
+    "[1 + 2j]",
+    "(1, a)",
+    "{1: a}",
+    "{a: 1}",
+    "[lambda: 1]",
+    '["a" "b"]',
 ]
 
 
@@ -69,7 +130,12 @@ def _reference(code: str) -> tuple[bool, object]:
 @pytest.mark.parametrize("code", EXPRESSIONS)
 def test_literal_reads_what_literal_eval_reads(code: str) -> None:
     node = cst.parse_expression(code)
-    assert literal(node) == _reference(cst.Module([]).code_for_node(node))
+    found = literal(node)
+    expected = _reference(cst.Module([]).code_for_node(node))
+    assert found == expected
+    # the same value of the same type (1 == True == 1.0)
+    assert repr(found) == repr(expected)
+    assert type(found[1]) is type(expected[1])
 
 
 def test_parse_module_shares_the_tree_of_the_same_text() -> None:
@@ -82,3 +148,28 @@ def test_parse_module_shares_the_tree_of_the_same_text() -> None:
     # only the last text is kept
     assert parse_module(source) is not tree
     assert parse_module(source).deep_equals(tree)
+
+
+def test_forget_drops_the_tree_kept() -> None:
+    source = "A = 1\n"
+    tree = parse_module(source)
+    forget()
+    assert parse_module(source) is not tree
+
+
+def test_the_shapes_settings_are_made_of_are_read_without_a_parse(monkeypatch) -> None:
+    nodes = [
+        cst.parse_expression(code)
+        for code in (
+            '{"default": {"ENGINE": "django.db.backends.postgresql", "PORT": 5432}}',
+            '["a", ("b", 1.5), {1, 2}, None, True, -1, 1 + 2j, ...]',
+            "(FEATURE_NAME, FEATURE_LIMIT)",
+        )
+    ]
+    parses: list[str] = []
+    real = ast.parse
+    monkeypatch.setattr(
+        ast, "parse", lambda code, *a, **k: parses.append(code) or real(code, *a, **k)
+    )
+    assert [literal(node)[0] for node in nodes] == [True, True, False]
+    assert parses == []

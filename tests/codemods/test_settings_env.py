@@ -1974,3 +1974,25 @@ def test_secrets_say_the_setting_and_line_that_held_them() -> None:
         "API_TOKEN": ("API_TOKEN", 10),
         "REDIS_URL": ("CACHES['default']['LOCATION']", 11),
     }
+
+
+def test_a_long_module_walks_only_the_ifs_of_pieces_that_name_databases(monkeypatch) -> None:
+    from codemods import settings_env as module
+
+    filler = "".join(f"FLAG_{i} = {i}\nif FLAG_{i}:\n    LIMIT_{i} = {i} * 2\n" for i in range(600))
+    chooser = (
+        'if os.environ.get("CI"):\n'
+        '    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "ci"}}\n'
+        "else:\n"
+        '    DATABASES = {"default": {"ENGINE": "django.db.backends.postgresql", "NAME": "s"}}\n'
+    )
+    source = "import os\n\n" + filler + chooser + filler.replace("FLAG_", "MORE_")
+    walked: list[cst.CSTNode] = []
+    real = module.find_all
+    monkeypatch.setattr(
+        module, "find_all", lambda node, test: walked.append(node) or real(node, test)
+    )
+    result = transform(source, Plan())
+    assert 'if env.str("DATABASE_URL", default=""):' in result.code
+    ifs = source.count("\nif ")
+    assert 0 < sum(isinstance(node, cst.If) for node in walked) < ifs // 10
