@@ -64,6 +64,9 @@ class Variable:
     separator: str = ","
     #: what the project's own bool reader takes as False ("False" for `v == "True"`), if any
     false_text: str | None = None
+    #: some read parses the text as a number (`int(...)`, `int(...) == 1`), also one a later
+    #: module overrides (a base module's line still runs at import): a false value is "0"
+    numeric: bool = False
 
 
 @dataclass
@@ -147,6 +150,13 @@ def settings_variables(project: ProjectModel) -> dict[str, Variable]:
                 entry.separator = read["split"] if read["split"] is not None else " "
     for dotted in seen:
         module = project.settings_modules.get(dotted)
+        for name, assignment in list(module.names.items() if module else [])[:2000]:
+            refs = []
+            _walk(assignment.value, (name,), refs)
+            for _path, ref in refs:
+                var = _ref_name(ref)
+                if var is not None and _parses_number(ref):
+                    found.setdefault(var, Variable(var)).numeric = True
         for use in module.env_uses if module else []:
             if not use.var or use.var == "DJANGO_SETTINGS_MODULE":
                 continue
@@ -160,6 +170,10 @@ def settings_variables(project: ProjectModel) -> dict[str, Variable]:
                 entry.cast = entry.cast or use.ref.cast
                 entry.has_default = entry.has_default or use.ref.has_default
     return found
+
+
+def _parses_number(ref: EnvRef) -> bool:
+    return ref.cast in ("int", "float") or ref.kwarg("parse") in ("int", "float")
 
 
 def read_example(root: Path) -> dict[str, str]:
@@ -406,10 +420,10 @@ def _leaves_machine(value: str) -> bool:
 
 
 def _placeholder(var: Variable) -> str:
+    if var.cast in ("int", "float") or (var.numeric and var.cast in (None, "bool")):
+        return "0"
     if var.cast == "bool":
         return "False"
-    if var.cast in ("int", "float"):
-        return "0"
     if var.cast in ("list", "tuple", "dict"):
         return ""
     if var.cast == "json":
@@ -472,7 +486,7 @@ def build_env(
                 var.false_text
                 if var.false_text is not None
                 else "0"
-                if var.cast == "int"
+                if var.cast == "int" or var.numeric
                 else "False"
             )
         elif _setting_of(var, "ALLOWED_HOSTS"):

@@ -220,6 +220,33 @@ def test_debug_read_as_a_number_inside_bool_is_written_as_a_number(make_project,
     assert env.values["DEBUG"] == "0"  # int("False") would stop the settings
 
 
+@pytest.mark.parametrize(
+    ("base", "production"),
+    [
+        # the production module compares the number it parsed: int("False") still fails
+        (
+            'DEBUG = int(os.environ.get("DEBUG", "0"))',
+            'DEBUG = int(os.environ.get("DEBUG", 0)) == 1',
+        ),
+        # the base module's read is overridden, but its line still runs at import
+        ('DEBUG = int(os.environ.get("DEBUG", "0"))', 'DEBUG = os.environ.get("DEBUG") == "True"'),
+    ],
+)
+def test_debug_a_star_imported_module_parses_as_a_number_is_written_as_one(
+    make_project, tmp_path, base, production
+):
+    project = make_project(
+        {
+            "manage.py": MINIMAL_MANAGE.replace("mysite.settings", "mysite.settings.production"),
+            "mysite/settings/__init__.py": "",
+            "mysite/settings/base.py": f"import os\n{base}\n",
+            "mysite/settings/production.py": f"import os\nfrom .base import *\n{production}\n",
+        }
+    )
+    env = verify_env.build_env(project, tmp_path / "v.sqlite3")
+    assert env.values["DEBUG"] == "0"
+
+
 DECOUPLE_BASE = """\
 from decouple import config
 SECRET_KEY = config("SECRET_KEY")
