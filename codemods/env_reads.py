@@ -431,7 +431,7 @@ class EnvReads(ModuleLevelCommand):
         if not keep:
             self._read(var)
             return self.env_call(None, var)
-        method, default = typed_default(default)
+        method, default = typed_default(default, var)
         self._read(var, default_node=default, cast=method)
         return self.env_call(method, var, default_node=default)
 

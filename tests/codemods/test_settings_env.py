@@ -1708,6 +1708,55 @@ def test_non_string_defaults_get_the_cast_of_their_type() -> None:
     }
 
 
+def test_false_default_of_a_text_variable_keeps_the_text() -> None:
+    # False as "not set" for a token, a URL or a host: env.bool would read every value of
+    # them as False (a token is not "true"), silently switching the feature off; a variable
+    # named as a switch still gets env.bool
+    result = check(
+        """\
+        from .base import *  # noqa: F403
+        import os
+
+        GITHUB_ACCESS_TOKEN = os.environ.get("GITHUB_ACCESS_TOKEN", False)
+        MONGO_DB_URL = os.environ.get("MONGO_DB_URL", False)
+        ENABLE_SIGNUP = os.environ.get("ENABLE_SIGNUP", True)
+        """,
+        """\
+        from .base import *  # noqa: F403
+
+        GITHUB_ACCESS_TOKEN = env.str("GITHUB_ACCESS_TOKEN", default=False)
+        MONGO_DB_URL = env.str("MONGO_DB_URL", default=False)
+        ENABLE_SIGNUP = env.bool("ENABLE_SIGNUP", default=True)
+        """,
+    )
+    examples = {v.name: v.example for v in result.variables}
+    assert examples == {"GITHUB_ACCESS_TOKEN": "", "MONGO_DB_URL": "", "ENABLE_SIGNUP": "True"}
+
+
+@pytest.mark.parametrize(
+    "environment",
+    [{}, {"POSTHOG_API_KEY": "phc_abc123", "MONGO_DB_URL": "mongodb://db:27017/app"}],
+    ids=["unset", "set"],
+)
+def test_false_default_text_reads_give_the_same_values(
+    environment: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = (
+        "import os\n"
+        'POSTHOG_API_KEY = os.environ.get("POSTHOG_API_KEY", False)\n'
+        'MONGO_DB_URL = os.environ.get("MONGO_DB_URL", False)\n'
+    )
+    for name in ("POSTHOG_API_KEY", "MONGO_DB_URL"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    result = transform(source, Plan())
+    assert "os.environ" not in result.code
+    assert run_settings(result.code, tmp_path / "after") == run_settings(
+        source, tmp_path / "before"
+    )
+
+
 def test_typed_reads_parse_deployed_values(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     source = dedent(
         """\
