@@ -1316,6 +1316,44 @@ def test_service_on_the_old_subfolder_dockerfile_builds_the_api_target(
     assert "docker-compose.yml" not in second_run_changes(root, result)
 
 
+FRONTEND_DOCKERFILE = """\
+FROM node:22-alpine AS base
+ENV NODE_ENV=production
+WORKDIR /srv
+COPY . .
+RUN npm ci && npm run build
+CMD ["npx", "serve", "dist"]
+"""
+
+
+def test_front_end_image_built_beside_the_api_is_not_the_apps(tmp_path):
+    # a monorepo's compose file builds a Node front end from the root before the api from its
+    # folder: the Node image is not the one Django ran on, so nothing of it (its ENV, its
+    # service) goes into the api image, and the api service is the one that builds api
+    text = (
+        "services:\n"
+        "  site:\n    build:\n      context: .\n      dockerfile: ./front/Dockerfile.site\n"
+        "  api:\n    build:\n      context: ./app\n      dockerfile: Dockerfile.api\n"
+        "    command: ./bin/start.sh\n"
+    )
+    root = subfolder_project(
+        tmp_path,
+        {
+            "docker-compose.yml": text,
+            "front/Dockerfile.site": FRONTEND_DOCKERFILE,
+            "app/Dockerfile.api": OLD_DOCKERFILE,
+            "app/bin/start.sh": "#!/bin/sh\nexec gunicorn mysite.wsgi --bind 0.0.0.0:8000\n",
+        },
+    )
+    result = plan(discover(root), Selection(), effective_options(Config()))
+    dockerfile = result.changeset.read("Dockerfile")
+    assert "NODE_ENV" not in dockerfile
+    assert "ARG PYTHON_IMAGE=python:3.10-slim" in dockerfile  # the api image's Python
+    services = yaml.safe_load(result.changeset.read("docker-compose.yml"))["services"]
+    assert services["site"]["build"] == {"context": ".", "dockerfile": "./front/Dockerfile.site"}
+    assert services["api"]["build"] == {"context": ".", "target": "api"}
+
+
 # -- the owner of what a volume already holds ----------------------------------------------------
 
 
