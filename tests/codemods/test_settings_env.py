@@ -1708,6 +1708,24 @@ def test_non_string_defaults_get_the_cast_of_their_type() -> None:
     }
 
 
+@pytest.mark.parametrize(
+    ("read", "required"),
+    [
+        ('os.environ.get("SECRET_KEY", get_random_secret_key())', False),
+        ('os.environ.get("SECRET_KEY")', True),
+        ('os.environ["SECRET_KEY"]', True),
+        ('os.environ.get("SECRET_KEY", "k3#v9!q0m@x7^tz2lq8(w$e1r5u_y6i")', True),
+    ],
+)
+def test_secret_key_made_when_unset_is_not_required(read: str, required: bool) -> None:
+    # a key the settings generate when the variable is unset keeps that default: the summary
+    # must not say the settings now need SECRET_KEY in the environment
+    imports = "import os\nfrom django.core.management.utils import get_random_secret_key\n"
+    source = f"{imports}\nSECRET_KEY = {read}\n"
+    result = transform(source, Plan())
+    assert [(v.name, v.required) for v in result.variables] == [("SECRET_KEY", required)]
+
+
 def test_false_default_of_a_text_variable_keeps_the_text() -> None:
     # False as "not set" for a token, a URL or a host: env.bool would read every value of
     # them as False (a token is not "true"), silently switching the feature off; a variable
