@@ -595,25 +595,40 @@ def install_hint(result: ApplyResult, specs: list[str]) -> str:
         return ""
     project = result.project
     install = getattr(project, "install_source", None)
-    dependency_files = {d.rel for d in getattr(project, "dependency_sources", None) or []}
+    sources = list(getattr(project, "dependency_sources", None) or [])
     if install is not None:
-        dependency_files.add(install.rel)
+        sources.append(install.source)
+    # a requirements file and the ones it includes (`-r base.txt` in requirements/): the change
+    # adds django-environ where Django is declared, often an included file
+    dependency_files = {d.rel for d in sources} | {r.rel for d in sources for r in d.packages}
+    installed_by_source = (
+        {install.rel} | {r.rel for r in install.source.packages} if install is not None else set()
+    )
     files = []
+    added: list[str] = []  # the names the files gain (one already declared is not added)
     for change in result.changeset.changes(tracked=True):
         if change.rel not in dependency_files and not _DEPENDENCY_NAME.search(change.rel):
             continue  # a README that names the package installs nothing
         for name in names:
             line = re.compile(r"(^|[\s\"'])" + re.escape(name) + r"\b", re.I | re.M)
             if change.new and line.search(change.new) and not line.search(change.old or ""):
-                files.append(change)
-                break
+                if change not in files:
+                    files.append(change)
+                if name not in added:
+                    added.append(name)
     if not files:
         return ""
-    chosen = next((c for c in files if install is not None and c.rel == install.rel), files[0])
+    names = added
     where = " and ".join(c.rel for c in files)
+    if install is not None and any(c.rel in installed_by_source for c in files):
+        # the file the image installs, which includes the changed one
+        text = next((c.new for c in files if c.rel == install.rel), None)
+        command = install_command(install.rel, text or "")
+    else:
+        command = install_command(files[0].rel, files[0].new or "")
     return (
         f"the change adds {' and '.join(names)} to {where}: install the changed dependencies "
-        f"in your environment (`{install_command(chosen.rel, chosen.new or '')}`) before you "
+        f"in your environment (`{command}`) before you "
         "run the project or `djfix verify` on this change"
     )
 
