@@ -1354,6 +1354,43 @@ def test_front_end_image_built_beside_the_api_is_not_the_apps(tmp_path):
     assert services["api"]["build"] == {"context": ".", "target": "api"}
 
 
+def test_scripts_a_subfolder_service_runs_are_found_from_its_build_context(tmp_path):
+    # `./bin/start.sh` of a service built from ./app is app/bin/start.sh: the migrator's script
+    # runs the migrations (no second migrate service), and what the api's script ran besides
+    # the server is said, since the api image's own command replaces it
+    build = "    build:\n      context: ./app\n      dockerfile: Dockerfile.api\n"
+    text = (
+        f"services:\n  api:\n{build}    command: ./bin/start.sh\n"
+        f"  migrator:\n{build}    command: ./bin/migrate.sh\n"
+    )
+    root = subfolder_project(
+        tmp_path,
+        {
+            "docker-compose.yml": text,
+            "app/Dockerfile.api": OLD_DOCKERFILE,
+            "app/bin/start.sh": (
+                "#!/bin/sh\nset -e\npython manage.py wait_for_db\n"
+                "python manage.py register_instance\npython manage.py collectstatic --noinput\n"
+                "exec gunicorn mysite.wsgi --bind 0.0.0.0:8000\n"
+            ),
+            "app/bin/migrate.sh": "#!/bin/sh\nset -e\npython manage.py migrate\n",
+        },
+    )
+    result = plan(discover(root), Selection(), effective_options(Config()))
+    services = yaml.safe_load(result.changeset.read("docker-compose.yml"))["services"]
+    assert set(services) == {"api", "migrator", "static"}
+    assert services["api"]["depends_on"] == {
+        "migrator": {"condition": "service_completed_successfully"}
+    }
+    assert services["migrator"]["command"] == "./bin/migrate.sh"
+    assert (
+        "docker-compose.yml: the start script of service 'api' (app/bin/start.sh) also ran "
+        "`manage.py wait_for_db`, `manage.py register_instance`, which the api image's command "
+        "does not: run what the deployment needs as one-off commands (a service like the "
+        "migrations') or in a release step"
+    ) in result.context.notes
+
+
 # -- the owner of what a volume already holds ----------------------------------------------------
 
 
