@@ -7,7 +7,8 @@ a generated SECRET_KEY (whatever its variable is called), DEBUG off, ALLOWED_HOS
 127.0.0.1 and localhost (each written the way the settings parse it: `0` for an int read, hosts
 split on spaces for `.split(" ")`), a throwaway database (an SQLite file in the work folder, or
 the URL of the database `fixer.verify_database` made for the run on the server the user named;
-a note says when fixed settings leave the URL unused), and every
+a note says when fixed settings leave the URL unused, or when the SQLite file stands in for the
+server database the settings are made for), and every
 cache, broker, result backend or search service on a closed loopback port. A URL value that
 names any other host is pointed at a closed loopback port too, so a run never contacts anything
 but this machine. The user's `.env` is never read.
@@ -49,6 +50,7 @@ _CLOSED_URLS = {
 }
 _DB_KEYS = ("ENGINE", "NAME", "USER", "PASSWORD", "HOST", "PORT")
 _DEFAULT_DB_PORTS = {"postgresql": 5432, "mysql": 3306}
+_URL_SCHEMES = {"postgresql": "postgres", "mysql": "mysql"}
 
 
 @dataclass
@@ -334,6 +336,21 @@ def database_url_note(db: Database, database_url: str | None) -> str | None:
     return None
 
 
+def sqlite_stand_in_note(db: Database, database_url: str | None) -> str | None:
+    """Said when the run gives an SQLite file to settings made for a database server: a step
+    may fail on what SQLite lacks (a CharField without max_length is fields.E120 there, not on
+    PostgreSQL), which the project's own database would pass."""
+    if database_url or db.kind not in ("url", "piecewise") or not db.runnable:
+        return None
+    if db.engine not in _DEFAULT_DB_PORTS:
+        return None
+    return (
+        f"the settings are made for {db.engine} and this run gives them an SQLite file: a "
+        f"step may fail on what SQLite lacks; pass --database-url {_URL_SCHEMES[db.engine]}"
+        "://... (an empty database on this machine) to run on the project's own engine"
+    )
+
+
 def database_values(
     db: Database, sqlite_path: Path, database_url: str | None
 ) -> tuple[dict[str, str], str | None]:
@@ -499,7 +516,7 @@ def build_env(
     db_values, _ = database_values(db, sqlite_path, database_url)
     values.update(db_values)
     shown_db = database_values(db, sqlite_path, shown_url)[0] if shown_url else db_values
-    url_note = database_url_note(db, database_url)
+    url_note = database_url_note(db, database_url) or sqlite_stand_in_note(db, database_url)
     if url_note:
         notes.append(url_note)
     db.network = bool(

@@ -318,6 +318,29 @@ def test_database_url_with_a_fixed_sqlite_engine_is_said_to_be_unused(
     assert "fresh" not in env.values.values()
 
 
+@pytest.mark.parametrize(
+    ("databases", "note"),
+    [
+        # made for PostgreSQL, read from a URL variable: the run's SQLite file stands in
+        (
+            '{"default": dj_database_url.config(default="postgres://db/app")}',
+            "the settings are made for postgresql and this run gives them an SQLite file: a "
+            "step may fail on what SQLite lacks; pass --database-url postgres://... (an empty "
+            "database on this machine) to run on the project's own engine",
+        ),
+        # SQLite by the settings themselves: nothing to say
+        ('{"default": dj_database_url.config(default="sqlite:///db.sqlite3")}', None),
+    ],
+)
+def test_sqlite_standing_in_for_a_server_database_is_said(make_project, tmp_path, databases, note):
+    settings = f"import os\nimport dj_database_url\nDATABASES = {databases}\n"
+    project = make_project({"mysite/settings.py": settings})
+    env = verify_env.build_env(project, tmp_path / "v.sqlite3")
+    assert env.notes == ([note] if note else [])
+    url = "postgres://app@127.0.0.1:5432/fresh"
+    assert verify_env.build_env(project, tmp_path / "v.sqlite3", url).notes == []
+
+
 def test_unreachable_database_url_keeps_the_password():
     db = verify_env.Database("url", "DATABASE_URL")
     down = verify_env.unreachable_database(db, "postgres://app:pw-x@127.0.0.1:5432/fresh")
