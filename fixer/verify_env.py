@@ -26,6 +26,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from fixer.analysis.image import copy_words, final_workdir, is_web_server_image, stage_chain
+from fixer.analysis.variables import numeric_variables
 from fixer.parsers.commands import server_invocations
 from fixer.parsers.dockerfile import Dockerfile, Instruction
 from fixer.parsers.shell import ScriptCommand, split_shell
@@ -150,15 +151,10 @@ def settings_variables(project: ProjectModel) -> dict[str, Variable]:
                 entry.false_text = entry.false_text or ref.helper.false_spelling
             if "split" in read:
                 entry.separator = read["split"] if read["split"] is not None else " "
+    for var in numeric_variables(project):
+        found.setdefault(var, Variable(var)).numeric = True
     for dotted in seen:
         module = project.settings_modules.get(dotted)
-        for name, assignment in list(module.names.items() if module else [])[:2000]:
-            refs = []
-            _walk(assignment.value, (name,), refs)
-            for _path, ref in refs:
-                var = _ref_name(ref)
-                if var is not None and _parses_number(ref):
-                    found.setdefault(var, Variable(var)).numeric = True
         for use in module.env_uses if module else []:
             if not use.var or use.var == "DJANGO_SETTINGS_MODULE":
                 continue
@@ -172,10 +168,6 @@ def settings_variables(project: ProjectModel) -> dict[str, Variable]:
                 entry.cast = entry.cast or use.ref.cast
                 entry.has_default = entry.has_default or use.ref.has_default
     return found
-
-
-def _parses_number(ref: EnvRef) -> bool:
-    return ref.cast in ("int", "float") or ref.kwarg("parse") in ("int", "float")
 
 
 def read_example(root: Path) -> dict[str, str]:

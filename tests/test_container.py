@@ -566,6 +566,15 @@ def test_build_env_names_every_required_variable(tmp_path):
     }
 
 
+def test_build_env_of_number_debug_and_a_client_made_at_import(tmp_path):
+    # DEBUG parsed as a number by the settings (int(...) and int(...) == 1) is built with "0"
+    # (int("False") fails); REDIS_URL, None when unset, gets a URL of its kind: the package
+    # makes its Redis client from it at import, and from_url(None) fails the build
+    root = copy_project(tmp_path, "monorepo_api")
+    env = collectstatic_env(container.render(discover(root))["Dockerfile"])
+    assert (env["DEBUG"], env["REDIS_URL"]) == ("0", "redis://localhost:6379/0")
+
+
 @pytest.mark.slow
 def test_collectstatic_runs_with_the_generated_build_env(tmp_path):
     """Real Django, only the variables the Dockerfile sets: the applied project collects."""
