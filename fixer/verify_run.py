@@ -26,6 +26,19 @@ STEP_NAMES = {
 }
 #: seconds a management command may take
 COMMAND_TIMEOUT = 180
+#: and `migrate` more for each of the project's migrations: a project with a hundred of them
+#: (each a transaction, some with data) takes minutes on an empty database, more on a busy
+#: machine, and a timeout is not the project failing
+SECONDS_PER_MIGRATION = 3
+
+
+def migrate_timeout(project: ProjectModel) -> float:
+    """Seconds `manage.py migrate` may take on an empty database: the command's allowance and
+    a share for each migration of the project's own apps."""
+    count = sum(len(app.migrations) for app in project.apps)
+    return COMMAND_TIMEOUT + SECONDS_PER_MIGRATION * count
+
+
 #: seconds a server may take to listen, and a failing start to stop
 START_TIMEOUT = 30
 TAIL_LINES = 15

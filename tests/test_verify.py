@@ -742,3 +742,22 @@ def test_a_folder_without_django_exits_2(tmp_path):
     result = CliRunner().invoke(app, ["verify", str(tmp_path), "--python", sys.executable])
     assert result.exit_code == 2
     assert f"{tmp_path} is empty: there is no Django project to check" in result.output
+
+
+def test_migrate_may_take_longer_for_each_migration(make_project):
+    # a project with a hundred migrations takes minutes on an empty database: the step's
+    # allowance grows with them, so a long migrate is not reported as the project failing
+    from fixer.verify_run import COMMAND_TIMEOUT, SECONDS_PER_MIGRATION, migrate_timeout
+
+    migration = (
+        "from django.db import migrations\n\n\n"
+        "class Migration(migrations.Migration):\n    dependencies = []\n    operations = []\n"
+    )
+    files = {
+        "mysite/settings.py": 'INSTALLED_APPS = ["shop"]\n',
+        "shop/__init__.py": "",
+        "shop/migrations/__init__.py": "",
+        **{f"shop/migrations/{n:04d}_step.py": migration for n in range(1, 6)},
+    }
+    project = make_project(files)
+    assert migrate_timeout(project) == COMMAND_TIMEOUT + 5 * SECONDS_PER_MIGRATION
