@@ -530,11 +530,14 @@ def build_env(
             if service.kind not in down:
                 down.append(service.kind)
         elif not service.env_var:
-            where = f" ({service.location})" if service.location else ""
-            notes.append(
-                f"{service.setting} is written in the settings{where}: verify cannot move "
-                "it to a closed port"
+            # a literal location is written in the settings; without one the value is built
+            # there (an f-string of RABBITMQ_HOST, RABBITMQ_PORT...), from no single variable
+            how = (
+                f"is written in the settings ({service.location})"
+                if service.location
+                else "is built in the settings, not read from one variable"
             )
+            notes.append(f"{service.setting} {how}: verify cannot move it to a closed port")
     for name, value in list(values.items()):
         if name in db_values:
             continue

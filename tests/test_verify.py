@@ -761,3 +761,21 @@ def test_migrate_may_take_longer_for_each_migration(make_project):
     }
     project = make_project(files)
     assert migrate_timeout(project) == COMMAND_TIMEOUT + 5 * SECONDS_PER_MIGRATION
+
+
+@pytest.mark.parametrize(
+    ("broker", "note"),
+    [
+        ('"amqp://guest@mq:5672//"', "is written in the settings (amqp://***@mq:5672//)"),
+        (
+            "f\"amqp://{os.environ.get('MQ_USER', 'guest')}@{os.environ.get('MQ_HOST', 'mq')}//\"",
+            "is built in the settings, not read from one variable",
+        ),
+    ],
+)
+def test_a_broker_url_no_variable_holds_is_said_how_it_is_made(
+    make_project, tmp_path, broker, note
+):
+    project = make_project({"mysite/settings.py": f"import os\nCELERY_BROKER_URL = {broker}\n"})
+    env = verify_env.build_env(project, tmp_path / "v.sqlite3")
+    assert f"CELERY_BROKER_URL {note}: verify cannot move it to a closed port" in env.notes
