@@ -99,6 +99,9 @@ class RunEnv:
     # the services other than the database whose variables point at a closed port in this run
     # (their kinds: redis, rabbitmq...): what "pages with ... down" names
     down: list[str] = field(default_factory=list)
+    #: set when an SQLite file stands in for the server database the settings are made for:
+    #: the note that says so (what apply repeats beside steps failing before and after)
+    stand_in: str = ""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -508,7 +511,8 @@ def build_env(
     db_values, _ = database_values(db, sqlite_path, database_url)
     values.update(db_values)
     shown_db = database_values(db, sqlite_path, shown_url)[0] if shown_url else db_values
-    url_note = database_url_note(db, database_url) or sqlite_stand_in_note(db, database_url)
+    stand_in = sqlite_stand_in_note(db, database_url)
+    url_note = database_url_note(db, database_url) or stand_in
     if url_note:
         notes.append(url_note)
     db.network = bool(
@@ -548,6 +552,7 @@ def build_env(
         if _SECRET_NAME.search(name) and len(value) >= 6 and name not in shown:
             secret_values.append(value)
     env = RunEnv(values, variables, db, [s for s in secret_values if s], shown, notes, down=down)
+    env.stand_in = stand_in or ""
     env.probes = "STARTUP_CHECKS" in variables or mentions_probes(project.source_root)
     for name, value in values.items():
         if name in env.shown:

@@ -879,3 +879,25 @@ def test_settings_two_items_stop_loading_are_named_as_such(project, monkeypatch)
         "With the change, step 1 (check --deploy) loaded the settings before and not with it; "
     ), unresolved
     assert "step 1 (check --deploy) passed before" not in unresolved
+
+
+def test_steps_failing_on_sqlite_for_a_server_database_say_so():
+    # a project made for PostgreSQL run on verify's SQLite file: steps failing before and after
+    # may be SQLite's; the summary says so and how to run on the project's engine
+    stand_in = "the settings are made for postgresql and this run gives them an SQLite file"
+
+    def report(status: str, note: str) -> VerifyReport:
+        steps = [Step(4, STEP_NAMES[4], status, "", "", "")]
+        return VerifyReport("/x", "python", steps, [], [], stand_in=note)
+
+    failing = apply_verify.Verification(
+        before=report("fail", stand_in), after=report("fail", stand_in)
+    )
+    assert failing.summary() == (
+        "Step 4 (migrate) fails before and after the change: not caused by it. "
+        "The settings are made for postgresql and this run gives them an SQLite file."
+    )
+    passing = apply_verify.Verification(
+        before=report("fail", stand_in), after=report("pass", stand_in)
+    )
+    assert stand_in not in passing.summary().lower()
