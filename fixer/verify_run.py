@@ -191,9 +191,20 @@ def serving_overrides(run: Run) -> tuple[dict[str, str], str]:
         return {}, ""
     others = [s for s in run.project.services if s.role not in ("database", "cache")]
     if others:
-        names = ", ".join(sorted({s.setting for s in others}))
+        # a service read from a variable is on a closed port in this run; one built in the
+        # settings (an f-string of RABBITMQ_HOST...) stays where they point, reachable or not
+        moved = {s.setting for s in others if s.env_var and s.env_var in run.env.values}
+        kept = {s.setting for s in others} - moved
+        said = []
+        if moved:
+            said.append(f"{', '.join(sorted(moved))} is down by design in this run")
+        if kept:
+            said.append(
+                f"{', '.join(sorted(kept))} is where the settings point (verify cannot move it), "
+                "reachable or not"
+            )
         return (
             {"STARTUP_CHECKS": "false"},
-            f"STARTUP_CHECKS=false: {names} is down by design in this run (step 6 runs the probes)",
+            f"STARTUP_CHECKS=false: {'; '.join(said)} (step 6 runs the probes)",
         )
     return {"STARTUP_CHECKS": "true"}, ""

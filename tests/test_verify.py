@@ -779,3 +779,27 @@ def test_a_broker_url_no_variable_holds_is_said_how_it_is_made(
     project = make_project({"mysite/settings.py": f"import os\nCELERY_BROKER_URL = {broker}\n"})
     env = verify_env.build_env(project, tmp_path / "v.sqlite3")
     assert f"CELERY_BROKER_URL {note}: verify cannot move it to a closed port" in env.notes
+
+
+def test_probes_off_names_a_service_verify_could_not_move_as_such():
+    # a broker read from a variable is on a closed port in the run; one built in the settings
+    # from other values stays where they point, and is not said to be down
+    from types import SimpleNamespace
+
+    from fixer.project import Service
+    from fixer.verify_run import serving_overrides
+
+    services = [
+        Service("rabbitmq", "broker", "CELERY_BROKER_URL", None, None, "s.py", 9),
+        Service("redis", "result-backend", "CELERY_RESULT_BACKEND", "RESULT_URL", None, "s.py", 10),
+    ]
+    run = SimpleNamespace(
+        env=SimpleNamespace(probes=True, values={"RESULT_URL": "redis://127.0.0.1:1/0"}),
+        project=SimpleNamespace(services=services),
+    )
+    assert serving_overrides(run) == (
+        {"STARTUP_CHECKS": "false"},
+        "STARTUP_CHECKS=false: CELERY_RESULT_BACKEND is down by design in this run; "
+        "CELERY_BROKER_URL is where the settings point (verify cannot move it), reachable or "
+        "not (step 6 runs the probes)",
+    )
