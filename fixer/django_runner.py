@@ -97,7 +97,8 @@ _PROBE = (
 _SKIP_CHECKS = (
     "def skip_checks(command, name):\n"
     "    parser = command.create_parser('manage.py', name)\n"
-    "    options = {o for action in parser._actions for o in action.option_strings}\n"
+    "    actions = getattr(parser, '_actions', [])  # optparse (Django 1.8): no such option\n"
+    "    options = {o for action in actions for o in getattr(action, 'option_strings', [])}\n"
     "    return ['--skip-checks'] if '--skip-checks' in options else []\n"
 )
 _MAKEMIGRATIONS = (
