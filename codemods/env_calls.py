@@ -161,21 +161,38 @@ def _is_path_expression(node: cst.BaseExpression) -> bool:
     return False
 
 
-def typed_default(default_node: cst.BaseExpression) -> tuple[str | None, cst.BaseExpression]:
+#: a variable named as an on/off switch (USE_S3, ENABLE_SIGNUP, SESSION_COOKIE_SECURE...)
+_FLAG_NAME = re.compile(
+    r"^(?:(?:USE|ENABLE|DISABLE|IS|HAS|ALLOW|SKIP|FORCE|NO)_\w+|\w*DEBUG|\w+_(?:ENABLED|"
+    r"DISABLED|SECURE|HTTPONLY|REDIRECT|PRELOAD|SUBDOMAINS|USE_TLS|USE_SSL))$",
+    re.I,
+)
+
+
+def is_flag_name(name: str) -> bool:
+    """Whether a variable's name says it holds on/off (`USE_S3`), not text (`API_TOKEN`)."""
+    return bool(_FLAG_NAME.match(name))
+
+
+def typed_default(
+    default_node: cst.BaseExpression, var: str | None = None
+) -> tuple[str | None, cst.BaseExpression]:
     """The Env method that reads a variable whose `os.environ.get` default is `default_node`,
     and the default to pass it.
 
     django-environ casts a plain `env("X", default=d)` to `type(d)`: a default of 0 turns
     DEBUG=False into int("False"), a Path default turns a database NAME into a PosixPath. So a
-    literal number or bool default gets the method of its own type, and any other default that
-    is not a string or None gets `env.str` (the value read stays a string, as it was), a path
-    default becoming its string."""
+    literal number default gets the method of its own type, a bool default `env.bool` where the
+    variable `var` is named as a switch (USE_S3), and any other default that is not a string or
+    None gets `env.str` (the value read stays a string, as it was), a path default becoming its
+    string. A bool default of a variable named for text (`os.environ.get("API_TOKEN", False)`,
+    False meaning "not set") is such a default: env.bool would read every token as False."""
     ok, value = literal(default_node)
     if ok:
         if value is None or isinstance(value, str):
             return None, default_node
         if isinstance(value, bool):
-            return "bool", default_node
+            return ("bool" if var is None or is_flag_name(var) else "str"), default_node
         if isinstance(value, int):
             return "int", default_node
         if isinstance(value, float):

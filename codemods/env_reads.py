@@ -304,20 +304,6 @@ class EnvReads(ModuleLevelCommand):
         self, var: str, default: Any = ..., default_node=None, cast: str | None = None
     ) -> None:
         """Record a variable the settings now read, for .env.example."""
-        if var == "SECRET_KEY":
-            self.add_variable(
-                EnvVariable(
-                    var,
-                    SECRET_KEY_COMMENT,
-                    "change-me-to-a-long-random-string",
-                    None,
-                    True,
-                    True,
-                )
-            )
-            return
-        secret = is_secret_name(var)
-        example = ""
         if default_node is not None:
             ok, value = literal(default_node)
             default = value if ok else ...
@@ -329,6 +315,22 @@ class EnvReads(ModuleLevelCommand):
             for test in self._guards
         )
         required = default is ... and default_node is None and not guarded
+        if var == "SECRET_KEY":
+            # a key the settings make when the variable is unset (get_random_secret_key()) is
+            # kept with the read: the settings do not need the variable (a None default does)
+            self.add_variable(
+                EnvVariable(
+                    var,
+                    SECRET_KEY_COMMENT,
+                    "change-me-to-a-long-random-string",
+                    None,
+                    True,
+                    default_node is None and not guarded,
+                )
+            )
+            return
+        secret = is_secret_name(var)
+        example = ""
         if default is ... or default is None:
             # a placeholder that parses with the read's cast: an empty value crashes int()
             example = {"int": "0", "float": "0", "bool": "False"}.get(cast or "", "")
@@ -431,7 +433,7 @@ class EnvReads(ModuleLevelCommand):
         if not keep:
             self._read(var)
             return self.env_call(None, var)
-        method, default = typed_default(default)
+        method, default = typed_default(default, var)
         self._read(var, default_node=default, cast=method)
         return self.env_call(method, var, default_node=default)
 

@@ -168,6 +168,10 @@ class Verification:
             parts.extend(f[0].upper() + f[1:] + "." for f in self.failures())
         for item, reason in sorted(self.left_out.items()):
             parts.append(f"Left out: item {item} ({ITEM_TITLES.get(item, item)}), it {reason}.")
+        stand_in = getattr(self.after, "stand_in", "")
+        if stand_in and self.failing_after():
+            # steps failing before and after on SQLite may be SQLite's, not the project's
+            parts.append(stand_in[0].upper() + stand_in[1:] + ".")
         if self.installed:
             parts.append(self.installed[0].upper() + self.installed[1:] + ".")
         parts.append(self.database_reused())
@@ -595,25 +599,40 @@ def install_hint(result: ApplyResult, specs: list[str]) -> str:
         return ""
     project = result.project
     install = getattr(project, "install_source", None)
-    dependency_files = {d.rel for d in getattr(project, "dependency_sources", None) or []}
+    sources = list(getattr(project, "dependency_sources", None) or [])
     if install is not None:
-        dependency_files.add(install.rel)
+        sources.append(install.source)
+    # a requirements file and the ones it includes (`-r base.txt` in requirements/): the change
+    # adds django-environ where Django is declared, often an included file
+    dependency_files = {d.rel for d in sources} | {r.rel for d in sources for r in d.packages}
+    installed_by_source = (
+        {install.rel} | {r.rel for r in install.source.packages} if install is not None else set()
+    )
     files = []
+    added: list[str] = []  # the names the files gain (one already declared is not added)
     for change in result.changeset.changes(tracked=True):
         if change.rel not in dependency_files and not _DEPENDENCY_NAME.search(change.rel):
             continue  # a README that names the package installs nothing
         for name in names:
             line = re.compile(r"(^|[\s\"'])" + re.escape(name) + r"\b", re.I | re.M)
             if change.new and line.search(change.new) and not line.search(change.old or ""):
-                files.append(change)
-                break
+                if change not in files:
+                    files.append(change)
+                if name not in added:
+                    added.append(name)
     if not files:
         return ""
-    chosen = next((c for c in files if install is not None and c.rel == install.rel), files[0])
+    names = added
     where = " and ".join(c.rel for c in files)
+    if install is not None and any(c.rel in installed_by_source for c in files):
+        # the file the image installs, which includes the changed one
+        text = next((c.new for c in files if c.rel == install.rel), None)
+        command = install_command(install.rel, text or "")
+    else:
+        command = install_command(files[0].rel, files[0].new or "")
     return (
         f"the change adds {' and '.join(names)} to {where}: install the changed dependencies "
-        f"in your environment (`{install_command(chosen.rel, chosen.new or '')}`) before you "
+        f"in your environment (`{command}`) before you "
         "run the project or `djfix verify` on this change"
     )
 

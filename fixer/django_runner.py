@@ -91,11 +91,24 @@ _PROBE = (
 # Django's own makemigrations, run from its arguments as manage.py would (Django 1.8's
 # call_command takes no command object); `--check` is not used (Django 1.8/1.9 lack it): the
 # dry run lists what it would write, and that is read
+# the system checks are step 1's question, not the migrations': run on SQLite they fail on
+# what only the project's own engine allows (a CharField without max_length on PostgreSQL), so
+# a command that has --skip-checks (Django 3.0 and later) is given it
+_SKIP_CHECKS = (
+    "def skip_checks(command, name):\n"
+    "    parser = command.create_parser('manage.py', name)\n"
+    "    actions = getattr(parser, '_actions', [])  # optparse (Django 1.8): no such option\n"
+    "    options = {o for action in actions for o in getattr(action, 'option_strings', [])}\n"
+    "    return ['--skip-checks'] if '--skip-checks' in options else []\n"
+)
 _MAKEMIGRATIONS = (
     "import json\n"
     "from django.core.management.commands import makemigrations\n"
-    "argv = json.loads({argv!r})\n"
-    "makemigrations.Command().run_from_argv(['manage.py', 'makemigrations'] + argv)\n"
+    + _SKIP_CHECKS.replace("{", "{{").replace("}", "}}")
+    + "argv = json.loads({argv!r})\n"
+    "command = makemigrations.Command()\n"
+    "skip = skip_checks(command, 'makemigrations')\n"
+    "command.run_from_argv(['manage.py', 'makemigrations'] + skip + argv)\n"
 )
 # Django's own `migrate --plan` (2.2 and later); before 2.2 the same steps without the option:
 # the history is consistent, no conflicting leaves, and a plan is made for every leaf
@@ -103,9 +116,11 @@ _PLAN = (
     "import django\n"
     "from django.core.management.base import CommandError\n"
     "from django.core.management.commands import migrate\n"
-    "if django.VERSION >= (2, 2):\n"
+    + _SKIP_CHECKS
+    + "if django.VERSION >= (2, 2):\n"
+    "    command = migrate.Command()\n"
     "    argv = ['manage.py', 'migrate', '--plan', '--noinput', '--no-color']\n"
-    "    migrate.Command().run_from_argv(argv)\n"
+    "    command.run_from_argv(argv + skip_checks(command, 'migrate'))\n"
     "else:\n"
     "    from django.db import DEFAULT_DB_ALIAS, connections\n"
     "    from django.db.migrations.executor import MigrationExecutor\n"
@@ -260,8 +275,17 @@ def synthetic_env(
         }
     )
     env.update(debug or {})
+    # a project package that reads a setting while it is imported (plane/__init__.py making a
+    # Redis client from settings.REDIS_URL) sets Django's settings up from inside this module's
+    # import, when it is still empty: that nested set-up reads the project's own module, and
+    # the one Django keeps is this one's, made when its import ends
     wrapper = (
-        f"from {settings_module} import *  # noqa: F403\n"
+        "import os as _os\n"
+        f"_os.environ['DJANGO_SETTINGS_MODULE'] = {settings_module!r}\n"
+        "try:\n"
+        f"    from {settings_module} import *  # noqa: F403\n"
+        "finally:\n"
+        f"    _os.environ['DJANGO_SETTINGS_MODULE'] = {_SETTINGS_WRAPPER!r}\n"
         "_aliases = list(globals().get('DATABASES') or {'default': None})\n"
         "DATABASES = {\n"
         "    alias: {'ENGINE': 'django.db.backends.sqlite3',\n"
@@ -400,9 +424,12 @@ def inspect(
     *,
     overlay: dict[str, str] | None = None,
     timeout: int = TIMEOUT,
+    variables: dict[str, str] | None = None,
 ) -> Report:
     """Ask Django (makemigrations --check --dry-run, migrate --plan) about the project as the
-    `overlay` (planned files, relative path -> text) leaves it."""
+    `overlay` (planned files, relative path -> text) leaves it. `variables`: placeholder
+    values the project needs to import (`fixer.analysis.variables.build_environment`), under
+    the synthetic environment's own."""
     found, why = find_python(project, python)
     report = Report(found or (python or "python"))
     if found is None:
@@ -415,7 +442,7 @@ def inspect(
         work_tree(project, overlay) as root,
         tempfile.TemporaryDirectory(prefix="djfix-django-") as scratch,
     ):
-        _inspect_in(project, found, root, Path(scratch), report, timeout)
+        _inspect_in(project, found, root, Path(scratch), report, timeout, variables)
     return report
 
 
@@ -447,16 +474,20 @@ def _probe(python, manage, cwd, env, timeout, report) -> bool:
     return True
 
 
-def _environment(project: ProjectModel, root: Path, scratch: Path) -> dict[str, str]:
+def _environment(
+    project: ProjectModel, root: Path, scratch: Path, variables: dict[str, str] | None = None
+) -> dict[str, str]:
     env = synthetic_env(scratch, project.settings_module, debug_values(project))
+    # what the synthetic environment does not set already (its SQLite databases, its DEBUG)
+    env.update({k: v for k, v in (variables or {}).items() if k not in env})
     env[_TREE_VARIABLE] = str(root)
     return env
 
 
-def _inspect_in(project, python, root, scratch, report, timeout) -> None:
+def _inspect_in(project, python, root, scratch, report, timeout, variables=None) -> None:
     manage = _manage(project, root)
     cwd = scratch  # outside the copy: nothing of the project is found from the working directory
-    env = _environment(project, root, scratch)
+    env = _environment(project, root, scratch, variables)
     if not _probe(python, manage, cwd, env, timeout, report):
         return
     code = _makemigrations(report.local_apps, dry_run=True)
@@ -486,6 +517,7 @@ def make_migrations(
     overlay: dict[str, str],
     *,
     timeout: int = TIMEOUT,
+    variables: dict[str, str] | None = None,
 ) -> tuple[dict[str, str], Report]:
     """Run `makemigrations` for the local apps in a temporary copy of the work tree (with the
     planned files in it) and return the migration files it wrote, relative path -> text. The
@@ -505,7 +537,7 @@ def make_migrations(
         scratch = Path(tmp)
         manage = _manage(project, root)
         cwd = scratch
-        env = _environment(project, root, scratch)
+        env = _environment(project, root, scratch, variables)
         if not _probe(found, manage, cwd, env, timeout, report):
             return {}, report
         before = _py_files(root)

@@ -4,6 +4,7 @@ templates/pr_body.md.jinja."""
 
 from __future__ import annotations
 
+import posixpath
 import shlex
 from pathlib import Path
 from typing import Any
@@ -18,28 +19,34 @@ MAX_OPEN_LISTED = 60  # findings listed one by one in the body; the rest are cou
 
 
 def project_test_command(project) -> str:
-    """How the project runs its tests: pytest when it is configured for it, else Django's."""
+    """How the project runs its tests: pytest when it is configured for it (at the root, or
+    beside manage.py in a subfolder, where the command runs from), else Django's."""
     root: Path = project.root
     names = set(getattr(project, "packages", {}) or {})
-    uses_pytest = bool(names & {"pytest", "pytest-django"}) or any(
-        (root / name).is_file() for name in ("pytest.ini", "conftest.py")
-    )
-    if not uses_pytest:
-        for name, marker in (
-            ("pyproject.toml", "[tool.pytest"),
-            ("setup.cfg", "[tool:pytest]"),
-            ("tox.ini", "[pytest]"),
-        ):
-            try:
-                if marker in (root / name).read_text(encoding="utf-8", errors="replace"):
-                    uses_pytest = True
-                    break
-            except OSError:
-                continue
-    if uses_pytest:
+    manage_dir = posixpath.dirname(project.manage_py or "")
+    for folder in dict.fromkeys(["", manage_dir]):
+        if _configures_pytest(root / folder):
+            return f"cd {shlex.quote(folder)} && python -m pytest" if folder else "python -m pytest"
+    if names & {"pytest", "pytest-django"}:
         return "python -m pytest"
     manage = project.manage_py or "manage.py"
     return f"python {manage} test"
+
+
+def _configures_pytest(folder: Path) -> bool:
+    if any((folder / name).is_file() for name in ("pytest.ini", "conftest.py")):
+        return True
+    for name, marker in (
+        ("pyproject.toml", "[tool.pytest"),
+        ("setup.cfg", "[tool:pytest]"),
+        ("tox.ini", "[pytest]"),
+    ):
+        try:
+            if marker in (folder / name).read_text(encoding="utf-8", errors="replace"):
+                return True
+        except OSError:
+            continue
+    return False
 
 
 def _variable_of(project, setting: str) -> str:

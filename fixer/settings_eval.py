@@ -612,11 +612,11 @@ class _Evaluator:
         if isinstance(node, ast.Compare):
             left = self._eval(node.left)
             if isinstance(left, EnvRef):
-                return left.with_cast("bool")
+                return _as_bool(left)
             rights = [self._eval(c) for c in node.comparators]
             if any(isinstance(r, EnvRef) for r in rights):
                 ref = next(r for r in rights if isinstance(r, EnvRef))
-                return ref.with_cast("bool")
+                return _as_bool(ref)
             return Unknown(ast.unparse(node))
         if isinstance(node, ast.IfExp):
             test = _default_of(self._eval(node.test))
@@ -795,11 +795,9 @@ class _Evaluator:
         if name in ("int", "float", "bool", "str", "list", "tuple") and args:
             inner = args[0]
             if isinstance(inner, EnvRef):
-                ref = inner.with_cast(None if name == "str" else name)
-                if name == "bool" and inner.cast in ("int", "float"):
-                    # bool(int(...)): the text must still parse as a number
-                    ref = dataclasses.replace(ref, kwargs=(*ref.kwargs, ("parse", inner.cast)))
-                return ref
+                if name == "bool":
+                    return _as_bool(inner)
+                return inner.with_cast(None if name == "str" else name)
             if not isinstance(inner, Unknown) and name != "list":
                 try:
                     return {"int": int, "float": float, "bool": bool, "str": str, "tuple": tuple}[
@@ -895,6 +893,14 @@ class _Evaluator:
 
 
 _FALSY = {"", "0", "false", "no", "off", "n"}
+
+
+def _as_bool(ref: EnvRef) -> EnvRef:
+    """A read made a bool; one parsed as a number first (`bool(int(...))`, `int(...) == 1`)
+    keeps that parse: its text must still be a number, or the settings stop at import."""
+    if ref.cast in ("int", "float"):
+        return dataclasses.replace(ref, cast="bool", kwargs=(*ref.kwargs, ("parse", ref.cast)))
+    return ref.with_cast("bool")
 
 
 def _is_debug(node: ast.AST) -> bool:

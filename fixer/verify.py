@@ -70,6 +70,8 @@ class VerifyReport:
     django_settings: str = ""
     #: why the run used the given --database-url as it is, not a new database ("" otherwise)
     database_reused: str = ""
+    #: the note saying an SQLite file stood in for the settings' server database ("" if not)
+    stand_in: str = ""
 
     def ok(self) -> bool:
         """True when every step that ran passed."""
@@ -205,6 +207,7 @@ def verify_project(
         notes=[*run.env.notes, *([db.note] if db.note else [])],
         django_settings=project.production_module,
         database_reused=db.reused,
+        stand_in=run.env.stand_in,
     )
 
 

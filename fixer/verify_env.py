@@ -7,7 +7,8 @@ a generated SECRET_KEY (whatever its variable is called), DEBUG off, ALLOWED_HOS
 127.0.0.1 and localhost (each written the way the settings parse it: `0` for an int read, hosts
 split on spaces for `.split(" ")`), a throwaway database (an SQLite file in the work folder, or
 the URL of the database `fixer.verify_database` made for the run on the server the user named;
-a note says when fixed settings leave the URL unused), and every
+a note says when fixed settings leave the URL unused, or when the SQLite file stands in for the
+server database the settings are made for), and every
 cache, broker, result backend or search service on a closed loopback port. A URL value that
 names any other host is pointed at a closed loopback port too, so a run never contacts anything
 but this machine. The user's `.env` is never read.
@@ -25,6 +26,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from fixer.analysis.image import copy_words, final_workdir, is_web_server_image, stage_chain
+from fixer.analysis.variables import numeric_variables
 from fixer.parsers.commands import server_invocations
 from fixer.parsers.dockerfile import Dockerfile, Instruction
 from fixer.parsers.shell import ScriptCommand, split_shell
@@ -49,6 +51,7 @@ _CLOSED_URLS = {
 }
 _DB_KEYS = ("ENGINE", "NAME", "USER", "PASSWORD", "HOST", "PORT")
 _DEFAULT_DB_PORTS = {"postgresql": 5432, "mysql": 3306}
+_URL_SCHEMES = {"postgresql": "postgres", "mysql": "mysql"}
 
 
 @dataclass
@@ -64,6 +67,9 @@ class Variable:
     separator: str = ","
     #: what the project's own bool reader takes as False ("False" for `v == "True"`), if any
     false_text: str | None = None
+    #: some read parses the text as a number (`int(...)`, `int(...) == 1`), also one a later
+    #: module overrides (a base module's line still runs at import): a false value is "0"
+    numeric: bool = False
 
 
 @dataclass
@@ -93,6 +99,9 @@ class RunEnv:
     # the services other than the database whose variables point at a closed port in this run
     # (their kinds: redis, rabbitmq...): what "pages with ... down" names
     down: list[str] = field(default_factory=list)
+    #: set when an SQLite file stands in for the server database the settings are made for:
+    #: the note that says so (what apply repeats beside steps failing before and after)
+    stand_in: str = ""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -145,6 +154,8 @@ def settings_variables(project: ProjectModel) -> dict[str, Variable]:
                 entry.false_text = entry.false_text or ref.helper.false_spelling
             if "split" in read:
                 entry.separator = read["split"] if read["split"] is not None else " "
+    for var in numeric_variables(project):
+        found.setdefault(var, Variable(var)).numeric = True
     for dotted in seen:
         module = project.settings_modules.get(dotted)
         for use in module.env_uses if module else []:
@@ -320,6 +331,21 @@ def database_url_note(db: Database, database_url: str | None) -> str | None:
     return None
 
 
+def sqlite_stand_in_note(db: Database, database_url: str | None) -> str | None:
+    """Said when the run gives an SQLite file to settings made for a database server: a step
+    may fail on what SQLite lacks (a CharField without max_length is fields.E120 there, not on
+    PostgreSQL), which the project's own database would pass."""
+    if database_url or db.kind not in ("url", "piecewise") or not db.runnable:
+        return None
+    if db.engine not in _DEFAULT_DB_PORTS:
+        return None
+    return (
+        f"the settings are made for {db.engine} and this run gives them an SQLite file: a "
+        f"step may fail on what SQLite lacks; pass --database-url {_URL_SCHEMES[db.engine]}"
+        "://... (an empty database on this machine) to run on the project's own engine"
+    )
+
+
 def database_values(
     db: Database, sqlite_path: Path, database_url: str | None
 ) -> tuple[dict[str, str], str | None]:
@@ -406,10 +432,10 @@ def _leaves_machine(value: str) -> bool:
 
 
 def _placeholder(var: Variable) -> str:
+    if var.cast in ("int", "float") or (var.numeric and var.cast in (None, "bool")):
+        return "0"
     if var.cast == "bool":
         return "False"
-    if var.cast in ("int", "float"):
-        return "0"
     if var.cast in ("list", "tuple", "dict"):
         return ""
     if var.cast == "json":
@@ -472,7 +498,7 @@ def build_env(
                 var.false_text
                 if var.false_text is not None
                 else "0"
-                if var.cast == "int"
+                if var.cast == "int" or var.numeric
                 else "False"
             )
         elif _setting_of(var, "ALLOWED_HOSTS"):
@@ -485,7 +511,8 @@ def build_env(
     db_values, _ = database_values(db, sqlite_path, database_url)
     values.update(db_values)
     shown_db = database_values(db, sqlite_path, shown_url)[0] if shown_url else db_values
-    url_note = database_url_note(db, database_url)
+    stand_in = sqlite_stand_in_note(db, database_url)
+    url_note = database_url_note(db, database_url) or stand_in
     if url_note:
         notes.append(url_note)
     db.network = bool(
@@ -507,11 +534,14 @@ def build_env(
             if service.kind not in down:
                 down.append(service.kind)
         elif not service.env_var:
-            where = f" ({service.location})" if service.location else ""
-            notes.append(
-                f"{service.setting} is written in the settings{where}: verify cannot move "
-                "it to a closed port"
+            # a literal location is written in the settings; without one the value is built
+            # there (an f-string of RABBITMQ_HOST, RABBITMQ_PORT...), from no single variable
+            how = (
+                f"is written in the settings ({service.location})"
+                if service.location
+                else "is built in the settings, not read from one variable"
             )
+            notes.append(f"{service.setting} {how}: verify cannot move it to a closed port")
     for name, value in list(values.items()):
         if name in db_values:
             continue
@@ -522,6 +552,7 @@ def build_env(
         if _SECRET_NAME.search(name) and len(value) >= 6 and name not in shown:
             secret_values.append(value)
     env = RunEnv(values, variables, db, [s for s in secret_values if s], shown, notes, down=down)
+    env.stand_in = stand_in or ""
     env.probes = "STARTUP_CHECKS" in variables or mentions_probes(project.source_root)
     for name, value in values.items():
         if name in env.shown:

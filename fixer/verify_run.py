@@ -26,6 +26,19 @@ STEP_NAMES = {
 }
 #: seconds a management command may take
 COMMAND_TIMEOUT = 180
+#: and `migrate` more for each of the project's migrations: a project with a hundred of them
+#: (each a transaction, some with data) takes minutes on an empty database, more on a busy
+#: machine, and a timeout is not the project failing
+SECONDS_PER_MIGRATION = 3
+
+
+def migrate_timeout(project: ProjectModel) -> float:
+    """Seconds `manage.py migrate` may take on an empty database: the command's allowance and
+    a share for each migration of the project's own apps."""
+    count = sum(len(app.migrations) for app in project.apps)
+    return COMMAND_TIMEOUT + SECONDS_PER_MIGRATION * count
+
+
 #: seconds a server may take to listen, and a failing start to stop
 START_TIMEOUT = 30
 TAIL_LINES = 15
@@ -178,9 +191,20 @@ def serving_overrides(run: Run) -> tuple[dict[str, str], str]:
         return {}, ""
     others = [s for s in run.project.services if s.role not in ("database", "cache")]
     if others:
-        names = ", ".join(sorted({s.setting for s in others}))
+        # a service read from a variable is on a closed port in this run; one built in the
+        # settings (an f-string of RABBITMQ_HOST...) stays where they point, reachable or not
+        moved = {s.setting for s in others if s.env_var and s.env_var in run.env.values}
+        kept = {s.setting for s in others} - moved
+        said = []
+        if moved:
+            said.append(f"{', '.join(sorted(moved))} is down by design in this run")
+        if kept:
+            said.append(
+                f"{', '.join(sorted(kept))} is where the settings point (verify cannot move it), "
+                "reachable or not"
+            )
         return (
             {"STARTUP_CHECKS": "false"},
-            f"STARTUP_CHECKS=false: {names} is down by design in this run (step 6 runs the probes)",
+            f"STARTUP_CHECKS=false: {'; '.join(said)} (step 6 runs the probes)",
         )
     return {"STARTUP_CHECKS": "true"}, ""

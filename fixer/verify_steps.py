@@ -32,6 +32,7 @@ from fixer.verify_run import (
     Step,
     choose_host,
     host_refused,
+    migrate_timeout,
     pages_name,
     serving_overrides,
 )
@@ -327,21 +328,22 @@ def step_migrate(run: Run, done: list[Step]) -> Step:
         return step
     extra, note = serving_overrides(run)
     step.note = note
-    code, output = run_command(argv, run.cwd, run.environ(**extra), COMMAND_TIMEOUT)
+    timeout = migrate_timeout(run.project)
+    code, output = run_command(argv, run.cwd, run.environ(**extra), timeout)
     step.command, step.output = run.shown(argv, **extra), run.tail(output)
     if code == 0:
         step.status = "pass"
         return step
     step.status = "fail"
     step.reason = (
-        f"timed out after {COMMAND_TIMEOUT} s" if code is None else run.mask(last_error(output))
+        f"timed out after {timeout:.0f} s" if code is None else run.mask(last_error(output))
     )
     override = migrate_override(run)
     if code is not None and override:
         # what a deploy runs failed; whether Django's own migrate holds on the same database
         # says if the fault is the project's command or its migrations
         own, _ = run_command(
-            [run.python, "-c", _DJANGO_MIGRATE], run.cwd, run.environ(**extra), COMMAND_TIMEOUT
+            [run.python, "-c", _DJANGO_MIGRATE], run.cwd, run.environ(**extra), timeout
         )
         if own == 0:
             step.reason = (

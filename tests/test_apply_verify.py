@@ -278,6 +278,31 @@ def test_only_a_built_image_verifies_the_dockerfile_items(project, built):
     assert re.search(rf"\s2  Multi-stage, minimal image\s+{unbuilt}", summary), summary
 
 
+def test_the_user_installs_the_file_that_includes_the_changed_one(tmp_path):
+    # requirements.txt includes requirements/production.txt, which includes base.txt, where
+    # Django (and now django-environ) is declared: the hint names base.txt and installs
+    # requirements.txt, the file the image installs; a package already declared is not "added"
+    write_tree(
+        tmp_path,
+        {
+            "manage.py": MINIMAL_MANAGE,
+            "mysite/__init__.py": "",
+            SETTINGS_REL: SETTINGS,
+            "mysite/urls.py": "urlpatterns = []\n",
+            "requirements.txt": "-r requirements/production.txt\n",
+            "requirements/production.txt": "-r base.txt\ngunicorn==23.0.0\n",
+            "requirements/base.txt": "Django==4.2.16\ndjango-redis==5.4.0\n",
+        },
+    )
+    result = plan(discover(tmp_path), SELECTION, effective_options(None))
+    specs = [*apply_verify.added_requirements(result), "django-redis==5.4.0"]
+    assert apply_verify.install_hint(result, specs) == (
+        "the change adds django-environ to requirements/base.txt: install the changed "
+        "dependencies in your environment (`pip install -r requirements.txt`) before you run "
+        "the project or `djfix verify` on this change"
+    )
+
+
 def test_what_was_installed_aside_and_what_the_user_installs(project):
     result = plan(project, SELECTION, effective_options(None))
     specs = apply_verify.added_requirements(result)
@@ -854,3 +879,25 @@ def test_settings_two_items_stop_loading_are_named_as_such(project, monkeypatch)
         "With the change, step 1 (check --deploy) loaded the settings before and not with it; "
     ), unresolved
     assert "step 1 (check --deploy) passed before" not in unresolved
+
+
+def test_steps_failing_on_sqlite_for_a_server_database_say_so():
+    # a project made for PostgreSQL run on verify's SQLite file: steps failing before and after
+    # may be SQLite's; the summary says so and how to run on the project's engine
+    stand_in = "the settings are made for postgresql and this run gives them an SQLite file"
+
+    def report(status: str, note: str) -> VerifyReport:
+        steps = [Step(4, STEP_NAMES[4], status, "", "", "")]
+        return VerifyReport("/x", "python", steps, [], [], stand_in=note)
+
+    failing = apply_verify.Verification(
+        before=report("fail", stand_in), after=report("fail", stand_in)
+    )
+    assert failing.summary() == (
+        "Step 4 (migrate) fails before and after the change: not caused by it. "
+        "The settings are made for postgresql and this run gives them an SQLite file."
+    )
+    passing = apply_verify.Verification(
+        before=report("fail", stand_in), after=report("pass", stand_in)
+    )
+    assert stand_in not in passing.summary().lower()

@@ -1316,6 +1316,81 @@ def test_service_on_the_old_subfolder_dockerfile_builds_the_api_target(
     assert "docker-compose.yml" not in second_run_changes(root, result)
 
 
+FRONTEND_DOCKERFILE = """\
+FROM node:22-alpine AS base
+ENV NODE_ENV=production
+WORKDIR /srv
+COPY . .
+RUN npm ci && npm run build
+CMD ["npx", "serve", "dist"]
+"""
+
+
+def test_front_end_image_built_beside_the_api_is_not_the_apps(tmp_path):
+    # a monorepo's compose file builds a Node front end from the root before the api from its
+    # folder: the Node image is not the one Django ran on, so nothing of it (its ENV, its
+    # service) goes into the api image, and the api service is the one that builds api
+    text = (
+        "services:\n"
+        "  site:\n    build:\n      context: .\n      dockerfile: ./front/Dockerfile.site\n"
+        "  api:\n    build:\n      context: ./app\n      dockerfile: Dockerfile.api\n"
+        "    command: ./bin/start.sh\n"
+    )
+    root = subfolder_project(
+        tmp_path,
+        {
+            "docker-compose.yml": text,
+            "front/Dockerfile.site": FRONTEND_DOCKERFILE,
+            "app/Dockerfile.api": OLD_DOCKERFILE,
+            "app/bin/start.sh": "#!/bin/sh\nexec gunicorn mysite.wsgi --bind 0.0.0.0:8000\n",
+        },
+    )
+    result = plan(discover(root), Selection(), effective_options(Config()))
+    dockerfile = result.changeset.read("Dockerfile")
+    assert "NODE_ENV" not in dockerfile
+    assert "ARG PYTHON_IMAGE=python:3.10-slim" in dockerfile  # the api image's Python
+    services = yaml.safe_load(result.changeset.read("docker-compose.yml"))["services"]
+    assert services["site"]["build"] == {"context": ".", "dockerfile": "./front/Dockerfile.site"}
+    assert services["api"]["build"] == {"context": ".", "target": "api"}
+
+
+def test_scripts_a_subfolder_service_runs_are_found_from_its_build_context(tmp_path):
+    # `./bin/start.sh` of a service built from ./app is app/bin/start.sh: the migrator's script
+    # runs the migrations (no second migrate service), and what the api's script ran besides
+    # the server is said, since the api image's own command replaces it
+    build = "    build:\n      context: ./app\n      dockerfile: Dockerfile.api\n"
+    text = (
+        f"services:\n  api:\n{build}    command: ./bin/start.sh\n"
+        f"  migrator:\n{build}    command: ./bin/migrate.sh\n"
+    )
+    root = subfolder_project(
+        tmp_path,
+        {
+            "docker-compose.yml": text,
+            "app/Dockerfile.api": OLD_DOCKERFILE,
+            "app/bin/start.sh": (
+                "#!/bin/sh\nset -e\npython manage.py wait_for_db\n"
+                "python manage.py register_instance\npython manage.py collectstatic --noinput\n"
+                "exec gunicorn mysite.wsgi --bind 0.0.0.0:8000\n"
+            ),
+            "app/bin/migrate.sh": "#!/bin/sh\nset -e\npython manage.py migrate\n",
+        },
+    )
+    result = plan(discover(root), Selection(), effective_options(Config()))
+    services = yaml.safe_load(result.changeset.read("docker-compose.yml"))["services"]
+    assert set(services) == {"api", "migrator", "static"}
+    assert services["api"]["depends_on"] == {
+        "migrator": {"condition": "service_completed_successfully"}
+    }
+    assert services["migrator"]["command"] == "./bin/migrate.sh"
+    assert (
+        "docker-compose.yml: the start script of service 'api' (app/bin/start.sh) also ran "
+        "`manage.py wait_for_db`, `manage.py register_instance`, which the api image's command "
+        "does not: run what the deployment needs as one-off commands (a service like the "
+        "migrations') or in a release step"
+    ) in result.context.notes
+
+
 # -- the owner of what a volume already holds ----------------------------------------------------
 
 

@@ -566,6 +566,25 @@ def test_build_env_names_every_required_variable(tmp_path):
     }
 
 
+def test_build_env_of_number_debug_and_a_client_made_at_import(tmp_path):
+    # DEBUG parsed as a number by the settings (int(...) and int(...) == 1) is built with "0"
+    # (int("False") fails); REDIS_URL, None when unset, gets a URL of its kind: the package
+    # makes its Redis client from it at import, and from_url(None) fails the build
+    root = copy_project(tmp_path, "monorepo_api")
+    env = collectstatic_env(container.render(discover(root))["Dockerfile"])
+    assert (env["DEBUG"], env["REDIS_URL"]) == ("0", "redis://localhost:6379/0")
+
+
+def test_folder_of_a_log_file_under_the_code_belongs_to_the_app_user(tmp_path):
+    # the settings make BASE_DIR/logs at import and a logging handler opens a file there: as
+    # the image's user (not root) neither works unless the image makes the folder its own
+    root = copy_project(tmp_path, "monorepo_api")
+    dockerfile = container.render(discover(root))["Dockerfile"]
+    assert (
+        "    && mkdir -p /app/desk/logs \\\n    && chown 10001:10001 /app/desk/logs\n" in dockerfile
+    )
+
+
 @pytest.mark.slow
 def test_collectstatic_runs_with_the_generated_build_env(tmp_path):
     """Real Django, only the variables the Dockerfile sets: the applied project collects."""

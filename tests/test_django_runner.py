@@ -4,6 +4,7 @@ import sys
 from pathlib import Path
 
 from fixer import django_runner
+from fixer.analysis.variables import build_environment
 from fixer.discovery import discover
 from fixer.django_runner import Change, parse_makemigrations
 from tests.conftest import PROJECTS
@@ -40,7 +41,13 @@ def test_synthetic_env_replaces_databases(tmp_path):
     assert env["DATABASE_URL"] == f"sqlite:///{tmp_path}/default.sqlite3"
     assert env["DJANGO_SETTINGS_MODULE"] == "_djfix_settings"
     wrapper = (tmp_path / "_djfix_settings.py").read_text()
-    assert wrapper.startswith("from config.settings.dev import *")
+    # the project's module is what Django reads while the wrapper is imported (a package that
+    # reads a setting at import), the wrapper once it is
+    assert wrapper.startswith(
+        "import os as _os\n_os.environ['DJANGO_SETTINGS_MODULE'] = 'config.settings.dev'\n"
+        "try:\n    from config.settings.dev import *  # noqa: F403\n"
+        "finally:\n    _os.environ['DJANGO_SETTINGS_MODULE'] = '_djfix_settings'\n"
+    )
     assert "django.db.backends.sqlite3" in wrapper
 
 
@@ -72,3 +79,14 @@ def test_a_relative_python_is_taken_from_where_djfix_started(tmp_path, monkeypat
     monkeypatch.chdir(tmp_path)
     found, _ = django_runner.find_python(discover(PROJECTS / "split_settings"), "venv/bin/python")
     assert found == str(python)
+
+
+def test_package_reading_settings_at_import_with_a_postgres_only_field():
+    # desk/__init__.py makes a Redis client from settings.REDIS_URL while Django imports the
+    # settings, and Ticket.title is a CharField without max_length (PostgreSQL only, fields.E120
+    # on SQLite): the migrations are still Django's to judge, on SQLite, with the placeholder
+    # variables the build stage uses
+    project = discover(PROJECTS / "monorepo_api")
+    report = django_runner.inspect(project, sys.executable, variables=build_environment(project))
+    assert (report.note, report.changes, report.plan_error) == (None, [], None), report
+    assert "desk" in report.local_apps

@@ -1207,6 +1207,17 @@ def test_body_uses_pytest_when_the_project_does(tmp_path):
     assert "# the project's tests\nmake test\n" in pr_body.render_body(result, test_cmd="make test")
 
 
+def test_body_runs_pytest_beside_manage_py_in_a_subfolder(tmp_path):
+    # a monorepo's api keeps pytest.ini beside manage.py (apps/api/): the tests run from there,
+    # not with manage.py test, which finds no pytest-style test
+    result = _fake_result(tmp_path)
+    result.project.manage_py = "apps/api/manage.py"
+    (tmp_path / "apps" / "api").mkdir(parents=True)
+    (tmp_path / "apps" / "api" / "pytest.ini").write_text("[pytest]\n")
+    body = pr_body.render_body(result)
+    assert "# the project's tests\ncd apps/api && python -m pytest\n" in body
+
+
 SETTINGS = """\
 SECRET_KEY = "dev-0123456789-abcdefghij-0123456789-abcdefghij-xyz"
 DEBUG = True

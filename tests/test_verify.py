@@ -220,6 +220,33 @@ def test_debug_read_as_a_number_inside_bool_is_written_as_a_number(make_project,
     assert env.values["DEBUG"] == "0"  # int("False") would stop the settings
 
 
+@pytest.mark.parametrize(
+    ("base", "production"),
+    [
+        # the production module compares the number it parsed: int("False") still fails
+        (
+            'DEBUG = int(os.environ.get("DEBUG", "0"))',
+            'DEBUG = int(os.environ.get("DEBUG", 0)) == 1',
+        ),
+        # the base module's read is overridden, but its line still runs at import
+        ('DEBUG = int(os.environ.get("DEBUG", "0"))', 'DEBUG = os.environ.get("DEBUG") == "True"'),
+    ],
+)
+def test_debug_a_star_imported_module_parses_as_a_number_is_written_as_one(
+    make_project, tmp_path, base, production
+):
+    project = make_project(
+        {
+            "manage.py": MINIMAL_MANAGE.replace("mysite.settings", "mysite.settings.production"),
+            "mysite/settings/__init__.py": "",
+            "mysite/settings/base.py": f"import os\n{base}\n",
+            "mysite/settings/production.py": f"import os\nfrom .base import *\n{production}\n",
+        }
+    )
+    env = verify_env.build_env(project, tmp_path / "v.sqlite3")
+    assert env.values["DEBUG"] == "0"
+
+
 DECOUPLE_BASE = """\
 from decouple import config
 SECRET_KEY = config("SECRET_KEY")
@@ -289,6 +316,29 @@ def test_database_url_with_a_fixed_sqlite_engine_is_said_to_be_unused(
     ]
     assert not env.database.network  # step 6 has no server database to take down
     assert "fresh" not in env.values.values()
+
+
+@pytest.mark.parametrize(
+    ("databases", "note"),
+    [
+        # made for PostgreSQL, read from a URL variable: the run's SQLite file stands in
+        (
+            '{"default": dj_database_url.config(default="postgres://db/app")}',
+            "the settings are made for postgresql and this run gives them an SQLite file: a "
+            "step may fail on what SQLite lacks; pass --database-url postgres://... (an empty "
+            "database on this machine) to run on the project's own engine",
+        ),
+        # SQLite by the settings themselves: nothing to say
+        ('{"default": dj_database_url.config(default="sqlite:///db.sqlite3")}', None),
+    ],
+)
+def test_sqlite_standing_in_for_a_server_database_is_said(make_project, tmp_path, databases, note):
+    settings = f"import os\nimport dj_database_url\nDATABASES = {databases}\n"
+    project = make_project({"mysite/settings.py": settings})
+    env = verify_env.build_env(project, tmp_path / "v.sqlite3")
+    assert env.notes == ([note] if note else [])
+    url = "postgres://app@127.0.0.1:5432/fresh"
+    assert verify_env.build_env(project, tmp_path / "v.sqlite3", url).notes == []
 
 
 def test_unreachable_database_url_keeps_the_password():
@@ -692,3 +742,64 @@ def test_a_folder_without_django_exits_2(tmp_path):
     result = CliRunner().invoke(app, ["verify", str(tmp_path), "--python", sys.executable])
     assert result.exit_code == 2
     assert f"{tmp_path} is empty: there is no Django project to check" in result.output
+
+
+def test_migrate_may_take_longer_for_each_migration(make_project):
+    # a project with a hundred migrations takes minutes on an empty database: the step's
+    # allowance grows with them, so a long migrate is not reported as the project failing
+    from fixer.verify_run import COMMAND_TIMEOUT, SECONDS_PER_MIGRATION, migrate_timeout
+
+    migration = (
+        "from django.db import migrations\n\n\n"
+        "class Migration(migrations.Migration):\n    dependencies = []\n    operations = []\n"
+    )
+    files = {
+        "mysite/settings.py": 'INSTALLED_APPS = ["shop"]\n',
+        "shop/__init__.py": "",
+        "shop/migrations/__init__.py": "",
+        **{f"shop/migrations/{n:04d}_step.py": migration for n in range(1, 6)},
+    }
+    project = make_project(files)
+    assert migrate_timeout(project) == COMMAND_TIMEOUT + 5 * SECONDS_PER_MIGRATION
+
+
+@pytest.mark.parametrize(
+    ("broker", "note"),
+    [
+        ('"amqp://guest@mq:5672//"', "is written in the settings (amqp://***@mq:5672//)"),
+        (
+            "f\"amqp://{os.environ.get('MQ_USER', 'guest')}@{os.environ.get('MQ_HOST', 'mq')}//\"",
+            "is built in the settings, not read from one variable",
+        ),
+    ],
+)
+def test_a_broker_url_no_variable_holds_is_said_how_it_is_made(
+    make_project, tmp_path, broker, note
+):
+    project = make_project({"mysite/settings.py": f"import os\nCELERY_BROKER_URL = {broker}\n"})
+    env = verify_env.build_env(project, tmp_path / "v.sqlite3")
+    assert f"CELERY_BROKER_URL {note}: verify cannot move it to a closed port" in env.notes
+
+
+def test_probes_off_names_a_service_verify_could_not_move_as_such():
+    # a broker read from a variable is on a closed port in the run; one built in the settings
+    # from other values stays where they point, and is not said to be down
+    from types import SimpleNamespace
+
+    from fixer.project import Service
+    from fixer.verify_run import serving_overrides
+
+    services = [
+        Service("rabbitmq", "broker", "CELERY_BROKER_URL", None, None, "s.py", 9),
+        Service("redis", "result-backend", "CELERY_RESULT_BACKEND", "RESULT_URL", None, "s.py", 10),
+    ]
+    run = SimpleNamespace(
+        env=SimpleNamespace(probes=True, values={"RESULT_URL": "redis://127.0.0.1:1/0"}),
+        project=SimpleNamespace(services=services),
+    )
+    assert serving_overrides(run) == (
+        {"STARTUP_CHECKS": "false"},
+        "STARTUP_CHECKS=false: CELERY_RESULT_BACKEND is down by design in this run; "
+        "CELERY_BROKER_URL is where the settings point (verify cannot move it), reachable or "
+        "not (step 6 runs the probes)",
+    )

@@ -159,3 +159,26 @@ def test_settings_read_through_the_projects_own_readers(tmp_path):
     report = verify_project(repo, python=sys.executable, only={1, 2, 3, 4, 5})
     table = render_table(report)
     assert [s.status for s in report.steps] == ["pass"] * 5, table
+
+
+def test_monorepo_api_beside_a_front_end(tmp_path, fresh_database):
+    # the api in a subfolder of a monorepo whose compose file builds a Node front end first;
+    # a split settings package reading DEBUG as a number in both modules (int(...) and
+    # int(...) == 1); a package __init__ that makes a Redis client from settings.REDIS_URL at
+    # import. Before apply the settings load with verify's DEBUG (step 1 runs the checks); after
+    # it every step passes, the collectstatic build included, and nothing of the Node image is
+    # in the api image
+    repo = copy_into_git("monorepo_api", tmp_path)
+    name = fresh_database.split(":")[0]
+    url = f"postgres://postgres@127.0.0.1:5432/{name}"
+    before = verify_project(repo, python=sys.executable, database_url=url, only={1})
+    assert "do not load" not in before.step(1).reason, render_table(before)
+    assert "security.W004" in before.step(1).reason, render_table(before)
+    result = CliRunner().invoke(
+        app, ["apply", "--no-branch", "--no-verify", str(repo)], catch_exceptions=False
+    )
+    assert result.exit_code in (0, 1), result.output
+    assert "NODE_ENV" not in (repo / "Dockerfile").read_text()
+    report = verify_project(repo, python=sys.executable, database_url=url, only=set(range(1, 8)))
+    table = render_table(report)
+    assert [s.status for s in report.steps] == ["pass"] * 7, table

@@ -22,7 +22,7 @@ from __future__ import annotations
 import itertools
 import posixpath
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -226,7 +226,7 @@ def _runserver_marks(project: ProjectModel, cf: ComposeFile) -> list[str]:
     reasons: list[str] = []
     for service in cf.services[:_MAX_SERVICES]:
         mounts = [source for source, _ in service.volumes if _code_folder(project, cf, source)]
-        if mounts and "runserver" in service_servers(project, service):
+        if mounts and "runserver" in service_servers(project, cf, service):
             reasons.append(
                 f"its service {service.name!r} runs runserver with the code mounted from "
                 f"{mounts[0]}"
@@ -234,17 +234,39 @@ def _runserver_marks(project: ProjectModel, cf: ComposeFile) -> list[str]:
     return reasons
 
 
-def service_servers(project: ProjectModel, service: ComposeService) -> set[str]:
+def command_scripts(
+    scripts: Mapping[str, list[ScriptCommand]], text: str, compose_rel: str, build: Any
+) -> dict[str, list[ScriptCommand]]:
+    """The repository scripts a service's command or entrypoint `text` runs, by path. A relative
+    path runs from the image's WORKDIR, where the build context is commonly copied: the
+    `./bin/start.sh` of a service built from `./apps/api` is apps/api/bin/start.sh."""
+    context = build if isinstance(build, str) else None
+    if isinstance(build, Mapping):
+        context = build.get("context") or "."
+    base = posixpath.dirname(compose_rel)
+    found: dict[str, list[ScriptCommand]] = {}
+    for word in text.split()[:50]:
+        word = word.strip("'\"")
+        in_context = (
+            posixpath.normpath(posixpath.join(base, str(context), word))
+            if context is not None and not word.startswith("/")
+            else None
+        )
+        for rel, commands in scripts.items():
+            if rel == word.lstrip("./") or word.endswith("/" + rel) or rel == in_context:
+                found.setdefault(rel, commands)
+    return found
+
+
+def service_servers(project: ProjectModel, cf: ComposeFile, service: ComposeService) -> set[str]:
     """The servers a compose service's command and entrypoint start, the scripts they run
     included (`sh entrypoint.sh` running runserver)."""
     text = " ".join(v for v in (service.entrypoint, service.command) if v)
     if not text.strip():
         return set()
     commands: list[ScriptCommand] = split_shell(text)
-    for word in text.split()[:50]:
-        for rel, found in project.scripts.items():
-            if rel == word.lstrip("./") or word.endswith("/" + rel):
-                commands.extend(found)
+    for found in command_scripts(project.scripts, text, cf.path, service.build).values():
+        commands.extend(found)
     return {server for _, server in server_invocations(commands)}
 
 

@@ -492,9 +492,25 @@ def app_dockerfile(project: ProjectModel) -> Dockerfile | None:
     return df if df is not None and _runs_app(df) else None
 
 
+#: programs whose use in a RUN says the image holds Python packages
+_PYTHON_TOOLS = frozenset({"python", "python3", "pip", "pip3", "pipenv", "poetry", "uv", "pdm"})
+
+
 def _runs_app(df: Dockerfile) -> bool:
+    """Whether the Dockerfile's image can run Django: not a web server's, and a Python one (a
+    python base image, or a RUN that installs or runs Python). A Node front-end image a compose
+    file builds beside the api (`node:22` serving a bundle) is not the app's."""
     stage = api_stage(df)
-    return stage is not None and not is_web_server_image(stage_chain(df, stage)[-1].base)
+    if stage is None or is_web_server_image(stage_chain(df, stage)[-1].base):
+        return False
+    for current in contributing_stages(df, stage):
+        if image_parts(stage_chain(df, current)[-1].base)[1].startswith(("python", "pypy")):
+            return True
+        for command in run_commands(current)[:MAX_WORDS]:
+            program = posixpath.basename(command.argv[0]) if command.argv else ""
+            if re.sub(r"[\d.]+$", "", program) in _PYTHON_TOOLS:
+                return True
+    return _runs_python_server(start_commands(df.cmd(stage), df.entrypoint(stage)))
 
 
 def image_python(df: Dockerfile) -> str | None:

@@ -1,7 +1,9 @@
 """The environment of the generated collectstatic (and compilemessages) stage: a build-only
 value for every variable the production settings require at import, whatever it is named
-(`DJANGO_SECRET_KEY`, `DATABASE_URL`, ...), with DEBUG off and a throwaway SQLite database.
-Nothing here is a real secret; nothing of it reaches the api image.
+(`DJANGO_SECRET_KEY`, `DATABASE_URL`, ...), with DEBUG off ("0" where a read parses it as a
+number) and a throwaway SQLite database; a cache or broker URL the settings leave None when unset
+gets a URL of its kind (code that makes its client at import fails on None). Nothing here is a
+real secret; nothing of it reaches the api image.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from fixer.project import ProjectModel
+from fixer.project import ProjectModel, settings_chain
 from fixer.settings_values import EnvDict, EnvRef
 
 #: a throwaway SQLite database: collectstatic never connects, the settings only parse the URL
@@ -69,6 +71,30 @@ def _env_refs(value: Any, out: list[EnvRef], depth: int = 0) -> None:
             _env_refs(item, out, depth + 1)
 
 
+def _ref_var(ref: EnvRef) -> str | None:
+    return ref.var or _URL_CAST_DEFAULT_VARS.get(ref.cast or "")
+
+
+def parses_number(ref: EnvRef) -> bool:
+    """The read's text must be a number: `int(...)`, `float(...)`, `int(...) == 1`."""
+    return ref.cast in ("int", "float") or ref.kwarg("parse") in ("int", "float")
+
+
+def numeric_variables(project: ProjectModel) -> set[str]:
+    """The variables some read of the production settings parses as a number, a read in a
+    module they star-import included: its line runs at import even where a later module
+    overrides the setting (`DEBUG = int(os.environ.get("DEBUG", 0))` in base.py), so a false
+    value written for them is "0", never "False"."""
+    out: set[str] = set()
+    for dotted in sorted(settings_chain(project)):
+        module = project.settings_modules.get(dotted)
+        for assignment in list(module.names.values() if module else [])[:2000]:
+            refs: list[EnvRef] = []
+            _env_refs(assignment.value, refs)
+            out.update(v for ref in refs if parses_number(ref) and (v := _ref_var(ref)))
+    return out
+
+
 def _subscript_read(project: ProjectModel, path: str, line: int, column: int) -> bool:
     """True when the read at (line, column) is `os.environ[...]`, which raises when unset."""
     text = project.cache.text(project.root / path).text
@@ -92,18 +118,33 @@ def build_environment(project: ProjectModel) -> dict[str, str]:
         var = ref.var or _URL_CAST_DEFAULT_VARS.get(ref.cast or "")
         if var and not ref.has_default:
             out.setdefault(var, placeholder(var, ref.cast))
+    numeric = numeric_variables(project)
     debug = settings.get("DEBUG")
     if isinstance(debug, EnvRef) and debug.var:
         false = debug.helper.false_spelling if debug.helper is not None else None
         out[debug.var] = (
-            false if false is not None else placeholder(debug.var, debug.cast or "bool")
+            false
+            if false is not None
+            else "0"
+            if debug.var in numeric
+            else placeholder(debug.var, debug.cast or "bool")
         )
     known = {ref.var for ref in refs}
     for use in settings.env_uses:
         if use.var and use.var not in known and use.var not in out:
             if use.setting == "DEBUG":
-                out[use.var] = "False"
+                out[use.var] = "0" if use.var in numeric else "False"
             elif _subscript_read(project, use.path, use.line, use.column):
                 out[use.var] = placeholder(use.var, None)
+    # a cache, broker or channel layer's URL the settings leave None when unset: project code
+    # that makes its client at import (`redis.Redis.from_url(settings.REDIS_URL)` in
+    # celery.py) fails on None; a URL of its kind makes no connection until used
+    by_var = {_ref_var(ref): ref for ref in refs}
+    for service in project.services:
+        ref = by_var.get(service.env_var)
+        if service.role == "database" or service.env_var is None or ref is None:
+            continue
+        if service.env_var not in out and ref.has_default and ref.default is None:
+            out[service.env_var] = placeholder(service.env_var, ref.cast)
     out.pop("DJANGO_SETTINGS_MODULE", None)
     return out

@@ -134,6 +134,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from codemods.env_calls import is_flag_name
 from fixer import redaction, rule_codes
 from fixer.analysis.ci_branches import ci_only_branch
 from fixer.analysis.gitignore import GitIgnore
@@ -685,29 +686,43 @@ def _literal_config(project: ProjectModel) -> Iterator[Finding]:
 
 # -- DJ052-DJ054: how the environment is read ----------------------------------------------------
 
-_BOOL_NAMES = re.compile(
-    r"^(DEBUG|USE_\w+|\w+_SECURE|\w+_ENABLED|SECURE_SSL_REDIRECT|SECURE_HSTS_\w+_SUBDOMAINS|"
-    r"SECURE_HSTS_PRELOAD|\w+_USE_TLS|\w+_USE_SSL)$"
-)
-_LIST_NAMES = re.compile(
-    r"^(ALLOWED_HOSTS|CSRF_TRUSTED_ORIGINS|INTERNAL_IPS|\w+_HOSTS|\w+_ORIGINS)$"
-)
-_INT_NAMES = re.compile(r"^(\w+_PORT|\w+_SECONDS|\w+_TIMEOUT|\w+_AGE|\w+_SIZE)$")
 
-
-def _suggest(setting: str | None, var: str | None) -> str:
+def _suggest(setting: str | None, var: str | None, cast: str | None = None) -> str:
+    """The django-environ read the fix writes for a read of `var` into `setting`: its method
+    is the read's own cast (`int(...)`, a comparison, `.split(",")`), the one the fix gives it
+    too; a read without one stays `env(...)`."""
     var = var or setting or "NAME"
     if setting == "DATABASES":
         return 'env.db("DATABASE_URL")'
     if setting == "CACHES":
         return 'env.cache("CACHE_URL")'
-    if setting and _BOOL_NAMES.match(setting):
-        return f'env.bool("{var}")'
-    if setting and _LIST_NAMES.match(setting):
-        return f'env.list("{var}")'
-    if setting and _INT_NAMES.match(setting):
-        return f'env.int("{var}")'
+    if setting == "DEBUG":
+        return f'env.bool("{var}")'  # whatever the read was, DEBUG becomes an env.bool
+    if cast in ("bool", "int", "float", "list", "str"):
+        return f'env.{cast}("{var}")'
     return f'env("{var}")'
+
+
+def _read_cast(project: ProjectModel, use: EnvUse) -> str | None:
+    """The cast a read has in its module: the one its setting's value shows (`int(...)`,
+    `... == "1"`, `.split(",")`), else its literal default's type (a bool default only for a
+    variable named as a switch: `os.environ.get("API_TOKEN", False)` holds text)."""
+    module = next(
+        (m for m in project.settings_modules.values() if m.rel == use.path and use.setting),
+        None,
+    )
+    assigned = module.names.get(use.setting or "") if module is not None else None
+    value = assigned.value if assigned is not None else None
+    if isinstance(value, EnvRef) and value.var == use.var and value.cast:
+        return value.cast
+    ref = use.ref
+    if ref is None or not ref.has_default or isinstance(ref.default, str) or ref.default is None:
+        return None
+    if isinstance(ref.default, bool):
+        return "bool" if use.var and is_flag_name(use.var) else "str"
+    if isinstance(ref.default, (int, float)):
+        return type(ref.default).__name__
+    return None
 
 
 def _uses(project: ProjectModel, apis: tuple[str, ...]) -> list[EnvUse]:
@@ -738,7 +753,8 @@ def _os_environ(project: ProjectModel) -> Iterator[Finding]:
         yield Finding(
             OS_ENVIRON,
             f"{what} in {path} {verb} {api}{count}: read it with django-environ "
-            f"({_suggest(first.setting, first.var)}) so the value is cast and checked",
+            f"({_suggest(first.setting, first.var, _read_cast(project, first))}) so the value "
+            "is cast and checked",
             path,
             first.line,
             first.column,

@@ -111,6 +111,7 @@ from pathlib import Path
 from typing import Any
 
 from fixer import django_runner, rule_codes
+from fixer.analysis.variables import build_environment
 from fixer.checks import rule
 from fixer.findings import Finding, Fix, FixSafety, Severity
 from fixer.fixes.item06_migrations import migration_overlay, plan_merge, python_option
@@ -532,7 +533,9 @@ _NEEDS_DJANGO = "djfix writes migrations only where Django can run (`--python PA
 
 def _dynamic(project: ProjectModel, python: str | None, static: list[Finding]) -> Iterator[Finding]:
     overlay = migration_overlay(project, dict(project.cache.overlay))
-    report = django_runner.inspect(project, python, overlay=overlay)
+    report = django_runner.inspect(
+        project, python, overlay=overlay, variables=build_environment(project)
+    )
     if report.note:
         if report.note not in project.notes:
             project.notes.append(report.note)

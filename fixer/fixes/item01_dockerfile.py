@@ -749,12 +749,20 @@ def spec(project: ProjectModel, options: dict[str, Any] | None = None) -> Contai
         compilemessages=carried.compilemessages,
         runtime_env=carried.env,
         compress_manifest=compress_manifest,
-        writable=[
-            p
-            for p in data_paths(project)
-            if not p.is_file and p.path.startswith(IMAGE_APP_DIR + "/") and p.path != static_root
-        ],
+        writable=_writable_folders(data_paths(project), static_root),
     )
+
+
+def _writable_folders(paths: list[AppPath], static_root: str) -> list[AppPath]:
+    """The folders under the code the app writes to: a folder setting (MEDIA_ROOT), and the
+    folder of a file it writes (a log file in BASE_DIR/logs, which a logging handler opens at
+    start and cannot create as the image's user). The code folder itself stays root's."""
+    out: list[AppPath] = []
+    for path in paths:
+        folder = posixpath.dirname(path.path) if path.is_file else path.path
+        if folder.startswith(IMAGE_APP_DIR + "/") and folder != static_root:
+            out.append(AppPath(path.setting, folder))
+    return out
 
 
 def _outside_hashes(

@@ -57,6 +57,7 @@ from fixer.analysis.compose import (
     DEFAULT_COMPOSE_NAMES,
     DOTENV_NAMES,
     ComposeRole,
+    command_scripts,
     compose_command,
     compose_roles,
     has_own_dotenv,
@@ -82,7 +83,7 @@ from fixer.fixes.item04_compose_volumes import (
     service_configs,
 )
 from fixer.fixes.item04_nginx_proxy import proxy_static
-from fixer.parsers.commands import server_invocations
+from fixer.parsers.commands import manage_py_commands, server_invocations
 from fixer.parsers.compose import parse_compose, short_volume
 from fixer.parsers.shell import ScriptCommand, split_shell
 from fixer.project import ProjectModel
@@ -123,24 +124,50 @@ def _command_text(value: Any) -> str:
     return str(value)
 
 
-def _serves_app(service: Any, scripts: dict[str, list[ScriptCommand]]) -> bool:
+def _service_scripts(
+    service: Any, scripts: dict[str, list[ScriptCommand]], rel: str
+) -> dict[str, list[ScriptCommand]]:
+    """The scripts the service's command and entrypoint run (entrypoint.sh running runserver),
+    found from its build context as written (before the rewrite points it at the root)."""
+    text = _command_text(service.get("command")) + " " + _command_text(service.get("entrypoint"))
+    return command_scripts(scripts, text, rel, service.get("build"))
+
+
+def _serves_app(service: Any, found: dict[str, list[ScriptCommand]]) -> bool:
+    """`found`: the scripts the service runs (`_service_scripts`)."""
     text = _command_text(service.get("command")) + " " + _command_text(service.get("entrypoint"))
     if not text.strip():
         return False
     commands = split_shell(text)
-    # the scripts a command runs (entrypoint.sh running runserver)
-    for word in text.split():
-        for rel, found in scripts.items():
-            if rel == word.lstrip("./") or word.endswith("/" + rel):
-                commands.extend(found)
+    for listed in found.values():
+        commands.extend(listed)
     servers = {server for _, server in server_invocations(commands)}
     return bool(servers & set(_SERVING))
 
 
-def _runs_migrate(service: Any) -> bool:
+def _runs_migrate(service: Any, found: dict[str, list[ScriptCommand]]) -> bool:
     """The service's command runs the migrations (`manage.py migrate`, also inside `sh -c`, or
-    a `migrate.sh`); an option named so (`--migrate`) does not count."""
-    return bool(_MIGRATE.search(_command_text(service.get("command"))))
+    a `migrate.sh`, or a script that runs `manage.py migrate`); an option named so
+    (`--migrate`) does not count."""
+    if _MIGRATE.search(_command_text(service.get("command"))):
+        return True
+    return any(sub == "migrate" for c in found.values() for _, sub, _ in manage_py_commands(c))
+
+
+#: what a start script runs that the generated images do in their own way: the server, the
+#: migrations (a one-off service), the static files (the image build)
+_DONE_ELSEWHERE = {"runserver", "migrate", "collectstatic", "compress"}
+
+
+def _other_steps(found: dict[str, list[ScriptCommand]]) -> list[str]:
+    """The management commands a service's start scripts ran besides serving, migrating and
+    collecting the static files: what dropping the service's command stops running."""
+    out: list[str] = []
+    for listed in found.values():
+        for _, sub, _ in manage_py_commands(listed):
+            if sub not in _DONE_ELSEWHERE and sub not in out:
+                out.append(sub)
+    return out
 
 
 def _builds_root(service: Any, base: str = "") -> bool:
@@ -595,11 +622,14 @@ def rewrite(
             return is_web_server_image(str(image))
         return name in old_images and old_images[name].web_server
 
+    run_scripts = {
+        n: _service_scripts(s, scripts, rel) for n, s in services.items() if isinstance(s, dict)
+    }
     # a web server's image (the reverse proxy) never runs the app, whatever its command
     app = [
         n
         for n, s in services.items()
-        if isinstance(s, dict) and _serves_app(s, scripts) and not web_server(n, s)
+        if isinstance(s, dict) and _serves_app(s, run_scripts[n]) and not web_server(n, s)
     ]
 
     def app_image(name: Any, service: Any) -> bool:
@@ -639,12 +669,23 @@ def rewrite(
             if for_images:
                 rw.dotenv(str(name), service)
         if for_images and name == api_name:
+            others = _other_steps(run_scripts[name])
             for key in ("command", "entrypoint"):
                 if key in service:
                     del service[key]
                     rw.result.changes.append(
                         f"service {name!r} runs the api image's own command (its {key} went)"
                     )
+            if others:
+                # a note, not an open reason: nothing of item 4 is found in the file to hang
+                # it on, and the summary and the pull request must say it
+                listed = ", ".join(f"`manage.py {sub}`" for sub in others[:8])
+                script = " and ".join(sorted(run_scripts[name]))
+                rw.result.changes.append(
+                    f"the start script of service {name!r} ({script}) also ran {listed}, which the "
+                    "api image's command does not: run what the deployment needs as one-off "
+                    "commands (a service like the migrations') or in a release step"
+                )
         attach_tail(service, tail)
     if api_name is None or not for_images:
         # no service runs the app, or no generated image to run: only the secrets and mounts
@@ -662,7 +703,7 @@ def rewrite(
         (
             str(n)
             for n, s in services.items()
-            if isinstance(s, dict) and n != api_name and _runs_migrate(s)
+            if isinstance(s, dict) and n != api_name and _runs_migrate(s, run_scripts[n])
         ),
         None,
     )

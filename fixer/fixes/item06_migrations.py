@@ -13,6 +13,7 @@ from typing import Any
 
 from codemods import merge_migration
 from fixer import django_runner, rule_codes
+from fixer.analysis.variables import build_environment
 from fixer.fix_context import FixContext
 from fixer.migration_graph import Key, MigrationGraph, build_graph
 from fixer.project import ProjectModel
@@ -179,7 +180,9 @@ def fix(ctx: FixContext) -> None:
             )
         return
     overlay = migration_overlay(project, {c.rel: c.new for c in ctx.changeset.changes()})
-    written, report = django_runner.make_migrations(project, python, overlay)
+    written, report = django_runner.make_migrations(
+        project, python, overlay, variables=build_environment(project)
+    )
     if report.note:
         _note(ctx, report.note)
         ctx.leave(ITEM, None, report.note)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from fixer.checks import item05_environment as item05
@@ -392,6 +394,28 @@ def test_os_environ_one_finding_per_setting(make_project):
     assert "(3 reads)" in messages[1] and 'env.db("DATABASE_URL")' in messages[1]
     assert 'env.bool("DEBUG")' in messages[2]
     assert messages[3].startswith("the settings in mysite/settings.py read os.getenv()")
+
+
+def test_os_environ_suggests_the_read_the_fix_writes(make_project):
+    # the method named is the read's own cast, as the rewrite gives it: int() around the read,
+    # a string default stays text, a False default of a token is text
+    settings = """\
+        import os
+
+        FILE_SIZE_LIMIT = int(os.environ.get("FILE_SIZE_LIMIT", 5242880))
+        BROKER_PORT = os.environ.get("BROKER_PORT", "5672")
+        GITHUB_ACCESS_TOKEN = os.environ.get("GITHUB_ACCESS_TOKEN", False)
+        USE_S3 = os.environ.get("USE_S3", False)
+        DEBUG = int(os.environ.get("DEBUG", "0"))
+    """
+    suggested = [re.search(r"\((env[^)]*\))\)", f.message)[1] for f in run(make_project, settings)]
+    assert suggested == [
+        'env.int("FILE_SIZE_LIMIT")',
+        'env("BROKER_PORT")',
+        'env.str("GITHUB_ACCESS_TOKEN")',
+        'env.bool("USE_S3")',
+        'env.bool("DEBUG")',
+    ]
 
 
 def test_decouple_one_finding_per_file(make_project):

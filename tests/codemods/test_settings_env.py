@@ -1708,6 +1708,73 @@ def test_non_string_defaults_get_the_cast_of_their_type() -> None:
     }
 
 
+@pytest.mark.parametrize(
+    ("read", "required"),
+    [
+        ('os.environ.get("SECRET_KEY", get_random_secret_key())', False),
+        ('os.environ.get("SECRET_KEY")', True),
+        ('os.environ["SECRET_KEY"]', True),
+        ('os.environ.get("SECRET_KEY", "k3#v9!q0m@x7^tz2lq8(w$e1r5u_y6i")', True),
+    ],
+)
+def test_secret_key_made_when_unset_is_not_required(read: str, required: bool) -> None:
+    # a key the settings generate when the variable is unset keeps that default: the summary
+    # must not say the settings now need SECRET_KEY in the environment
+    imports = "import os\nfrom django.core.management.utils import get_random_secret_key\n"
+    source = f"{imports}\nSECRET_KEY = {read}\n"
+    result = transform(source, Plan())
+    assert [(v.name, v.required) for v in result.variables] == [("SECRET_KEY", required)]
+
+
+def test_false_default_of_a_text_variable_keeps_the_text() -> None:
+    # False as "not set" for a token, a URL or a host: env.bool would read every value of
+    # them as False (a token is not "true"), silently switching the feature off; a variable
+    # named as a switch still gets env.bool
+    result = check(
+        """\
+        from .base import *  # noqa: F403
+        import os
+
+        GITHUB_ACCESS_TOKEN = os.environ.get("GITHUB_ACCESS_TOKEN", False)
+        MONGO_DB_URL = os.environ.get("MONGO_DB_URL", False)
+        ENABLE_SIGNUP = os.environ.get("ENABLE_SIGNUP", True)
+        """,
+        """\
+        from .base import *  # noqa: F403
+
+        GITHUB_ACCESS_TOKEN = env.str("GITHUB_ACCESS_TOKEN", default=False)
+        MONGO_DB_URL = env.str("MONGO_DB_URL", default=False)
+        ENABLE_SIGNUP = env.bool("ENABLE_SIGNUP", default=True)
+        """,
+    )
+    examples = {v.name: v.example for v in result.variables}
+    assert examples == {"GITHUB_ACCESS_TOKEN": "", "MONGO_DB_URL": "", "ENABLE_SIGNUP": "True"}
+
+
+@pytest.mark.parametrize(
+    "environment",
+    [{}, {"POSTHOG_API_KEY": "phc_abc123", "MONGO_DB_URL": "mongodb://db:27017/app"}],
+    ids=["unset", "set"],
+)
+def test_false_default_text_reads_give_the_same_values(
+    environment: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = (
+        "import os\n"
+        'POSTHOG_API_KEY = os.environ.get("POSTHOG_API_KEY", False)\n'
+        'MONGO_DB_URL = os.environ.get("MONGO_DB_URL", False)\n'
+    )
+    for name in ("POSTHOG_API_KEY", "MONGO_DB_URL"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    result = transform(source, Plan())
+    assert "os.environ" not in result.code
+    assert run_settings(result.code, tmp_path / "after") == run_settings(
+        source, tmp_path / "before"
+    )
+
+
 def test_typed_reads_parse_deployed_values(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     source = dedent(
         """\
