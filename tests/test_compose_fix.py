@@ -1371,6 +1371,8 @@ def test_scripts_a_subfolder_service_runs_are_found_from_its_build_context(tmp_p
             "app/bin/start.sh": (
                 "#!/bin/sh\nset -e\npython manage.py wait_for_db\n"
                 "python manage.py register_instance\npython manage.py collectstatic --noinput\n"
+                # item 12's to move into a data migration: not listed here
+                "python manage.py loaddata initial_plans\n"
                 "exec gunicorn mysite.wsgi --bind 0.0.0.0:8000\n"
             ),
             "app/bin/migrate.sh": "#!/bin/sh\nset -e\npython manage.py migrate\n",

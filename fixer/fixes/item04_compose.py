@@ -155,8 +155,9 @@ def _runs_migrate(service: Any, found: dict[str, list[ScriptCommand]]) -> bool:
 
 
 #: what a start script runs that the generated images do in their own way: the server, the
-#: migrations (a one-off service), the static files (the image build)
-_DONE_ELSEWHERE = {"runserver", "migrate", "collectstatic", "compress"}
+#: migrations (a one-off service), the static files (the image build), the initial data (item
+#: 12 turns a loaddata into a data migration, or says why it cannot)
+_DONE_ELSEWHERE = {"runserver", "migrate", "collectstatic", "compress", "loaddata"}
 
 
 def _other_steps(found: dict[str, list[ScriptCommand]]) -> list[str]:
