@@ -92,6 +92,10 @@ class Run:
     build_args: dict[str, str] = field(default_factory=dict)
     settings_load: bool = True  # step 1 found the settings import (checks ran)
     static_note: str = ""  # what was done so the served pages find the static manifest
+    #: why the database the settings name at run time is not the run's own ("": it is; None:
+    #: not asked yet): asked once, when discovery could not tell which database a fixed
+    #: DATABASES names
+    foreign_database: str | None = None
     #: the project's ALLOWED_HOSTS as its settings evaluate them (None: not read, or the
     #: settings did not load) and the Host header the served steps send ("": 127.0.0.1:port)
     allowed_hosts: list[str] | None = None

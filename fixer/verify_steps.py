@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from fixer import verify_env
 from fixer.analysis.image import GENERATED_MARKER
 from fixer.analysis.static import MANIFEST, merged_manifest
+from fixer.settings_values import Assignment
 from fixer.verify_image import image_step
 from fixer.verify_process import (
     Process,
@@ -243,9 +244,71 @@ def step_migrations(run: Run, done: list[Step]) -> Step:
 def _database_blocker(run: Run) -> str:
     """Why the run has no throwaway database for steps 3-5, or ""."""
     db = run.env.database
+    if db.kind == "fixed" and db.runnable:
+        # no variable chooses the database, and discovery read no server's ENGINE (a value
+        # from a module it cannot follow, a user's configuration file, an SQLite path): ask
+        # the settings which database they name, and run there only when it is the copy's own
+        if run.foreign_database is None:
+            run.foreign_database = _foreign_database(run)
+        return run.foreign_database
     if db.runnable or (db.kind == "piecewise" and run.database_url):
         return ""
     return db.reason
+
+
+_DATABASE_PROBE = (
+    "import json\n"
+    "from django.conf import settings\n"
+    "db = dict((settings.DATABASES or {}).get('default') or {})\n"
+    "print('DJFIX-DATABASE ' + json.dumps({k: str(db.get(k) or '') for k in "
+    "('ENGINE', 'NAME', 'HOST', 'PORT')}))\n"
+)
+
+
+def _foreign_database(run: Run) -> str:
+    code, output = run_command(
+        [run.python, "-c", _DATABASE_PROBE], run.cwd, run.environ(STARTUP_CHECKS="false"), 60
+    )
+    line = next((ln for ln in output.splitlines() if ln.startswith("DJFIX-DATABASE ")), None)
+    if code != 0 or line is None:
+        return ""  # the settings do not load: the step itself says why
+    try:
+        db = json.loads(line.split(" ", 1)[1])
+    except ValueError:
+        return ""
+    return foreign_database_reason(db, run.cwd, run.tree, run.project.settings.where("DATABASES"))
+
+
+def foreign_database_reason(
+    db: dict[str, str], cwd: Path, tree: Path, where: Assignment | None
+) -> str:
+    """Why the database `db` (the ENGINE, NAME, HOST, PORT the settings evaluate to) is not the
+    run's own, or "": a server's database, or an SQLite file outside verify's copy, is the
+    user's; migrating it or serving from it would touch it."""
+    engine = db.get("ENGINE", "")
+    name = db.get("NAME", "")
+    at = f" (DATABASES: {where.path}:{where.line})" if where is not None else ""
+    if not engine or engine.endswith(".dummy"):
+        return ""
+    if "sqlite" in engine:
+        if not name or name == ":memory:" or name.startswith("file:"):
+            return ""
+        path = Path(cwd, name).resolve()
+        if path == tree.resolve() or tree.resolve() in path.parents:
+            return ""
+        return (
+            f"DATABASES['default'] is the SQLite file {name}, outside verify's copy, and no "
+            f"variable names another{at}: verify runs only on a database of its own"
+        )
+    vendor = engine.rsplit(".", 1)[-1]
+    server = db.get("HOST") or "localhost"
+    if db.get("PORT"):
+        server += f":{db['PORT']}"
+    return (
+        f"DATABASES['default'] is the {vendor} database {name!r} on {server}, and no variable "
+        f"names another{at}: verify runs only on a database of its own, never on one the "
+        "settings name (read the database from a variable, e.g. DATABASE_URL)"
+    )
 
 
 def _server_blocker(run: Run) -> str:

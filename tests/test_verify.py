@@ -803,3 +803,18 @@ def test_probes_off_names_a_service_verify_could_not_move_as_such():
         "CELERY_BROKER_URL is where the settings point (verify cannot move it), reachable or "
         "not (step 6 runs the probes)",
     )
+
+
+def test_a_server_database_the_settings_name_is_not_the_runs_own(tmp_path):
+    from fixer.verify_steps import foreign_database_reason
+
+    tree = tmp_path / "tree"
+    server = {"ENGINE": "django.db.backends.postgresql", "NAME": "netbox", "HOST": "", "PORT": ""}
+    assert foreign_database_reason(server, tree, tree, None) == (
+        "DATABASES['default'] is the postgresql database 'netbox' on localhost, and no variable "
+        "names another: verify runs only on a database of its own, never on one the settings "
+        "name (read the database from a variable, e.g. DATABASE_URL)"
+    )
+    inside = {"ENGINE": "django.db.backends.sqlite3", "NAME": "db.sqlite3"}
+    assert foreign_database_reason(inside, tree / "app", tree, None) == ""
+    assert foreign_database_reason({"ENGINE": ""}, tree, tree, None) == ""
