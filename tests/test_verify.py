@@ -818,3 +818,38 @@ def test_a_server_database_the_settings_name_is_not_the_runs_own(tmp_path):
     inside = {"ENGINE": "django.db.backends.sqlite3", "NAME": "db.sqlite3"}
     assert foreign_database_reason(inside, tree / "app", tree, None) == ""
     assert foreign_database_reason({"ENGINE": ""}, tree, tree, None) == ""
+
+
+CHAINED_TRACEBACK = """\
+Traceback (most recent call last):
+  File "/srv/app/mysite/settings_utils.py", line 80, in _import_module
+    return importlib.import_module(name)
+ModuleNotFoundError: No module named 'mysite.configuration'
+
+During handling of the above exception, another exception occurred:
+
+Traceback (most recent call last):
+  File "/srv/app/manage.py", line 10, in <module>
+    execute_from_command_line(sys.argv)
+  File "/srv/app/mysite/settings_utils.py", line 87, in _import_module
+    raise ImproperlyConfigured(
+django.core.exceptions.ImproperlyConfigured: Specified configuration module not found: copy \
+configuration_example.py to configuration.py
+"""
+
+
+def test_the_reason_is_what_the_last_traceback_raised():
+    # the final exception names no Error: the reason is still it, not the ModuleNotFoundError
+    # it was raised from (which hid the project's own advice)
+    from fixer.verify_process import last_error
+
+    assert last_error(CHAINED_TRACEBACK) == (
+        "django.core.exceptions.ImproperlyConfigured: Specified configuration module not found: "
+        "copy configuration_example.py to configuration.py"
+    )
+    assert last_error("Traceback (most recent call last):\n  File 'x'\nKeyError: 'A'\n") == (
+        "KeyError: 'A'"
+    )
+    assert last_error("starting\nOperationalError: no such table\nbye\n") == (
+        "OperationalError: no such table"
+    )
