@@ -164,8 +164,11 @@ class Verification:
         if self.passes():
             parts.append("Every step that ran passes with the change.")
         else:
-            # each failure a sentence of its own, capitalised
-            parts.extend(f[0].upper() + f[1:] + "." for f in self.failures())
+            # each failure a sentence of its own, capitalised, with what the run said: "fails
+            # before and after" alone left the reader to guess (the settings did not load)
+            for step, f in zip(self.failing_after(), self.failures(), strict=True):
+                why = f" ({step.reason.rstrip('.')})" if step.reason else ""
+                parts.append(f[0].upper() + f[1:] + why + ".")
         for item, reason in sorted(self.left_out.items()):
             parts.append(f"Left out: item {item} ({ITEM_TITLES.get(item, item)}), it {reason}.")
         stand_in = getattr(self.after, "stand_in", "")

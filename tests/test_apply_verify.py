@@ -402,6 +402,17 @@ def test_a_step_failing_before_is_not_blamed_on_the_change(project):
     )
 
 
+def test_a_failure_before_and_after_says_what_the_run_said(project):
+    # "fails before and after the change" alone left the reader guessing why (the settings of
+    # a project that needs a local configuration file did not load in either copy)
+    result = run(project, FakeVerify(database_down_fails=True))
+    result.verification.after.step(6).reason = "the start did not fail."
+    assert result.verification.summary() == (
+        "Step 6 (database down) fails before and after the change: not caused by it "
+        "(the start did not fail)."
+    )
+
+
 def test_a_new_failure_no_item_explains_is_kept_and_said(project):
     fake = FakeVerify(pages_fail=True)
     result = run(project, fake)
