@@ -151,6 +151,13 @@ gunicorn==23.0.0
 """,
 }
 
+#: what a developer writes into inventory/configuration.py (git ignores it)
+LOCAL_EXAMPLE = """\
+ALLOWED_HOSTS = ["*"]
+SECRET_KEY = "a-local-key-of-more-than-fifty-characters-for-this-installation"
+DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "db.sqlite3"}}
+"""
+
 
 def make_repo(tmp_path: Path) -> Path:
     """The repository, committed (without configuration.py, as it is cloned)."""

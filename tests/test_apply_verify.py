@@ -737,6 +737,21 @@ def test_copies_leave_out_the_developers_env(tmp_path):
     assert files == [".env.example", ".gitignore", "a.py"]
 
 
+def test_copies_hold_the_ignored_module_the_settings_read(tmp_path):
+    # configuration.py, which git ignores and each installation writes from its template: the
+    # settings load in neither copy without it, where `djfix verify` (which copies it) loads them
+    from tests.config_module import LOCAL_EXAMPLE, make_repo
+
+    repo = make_repo(tmp_path)
+    (repo / "inventory/configuration.py").write_text(LOCAL_EXAMPLE)
+    project = discover(repo)
+    assert apply_verify.local_files(project) == ["inventory/configuration.py"]
+    copy = apply_verify.copy_project(repo, tmp_path / "copy", apply_verify.local_files(project))
+    assert (copy / "inventory/configuration.py").read_text() == LOCAL_EXAMPLE
+    (repo / "inventory/configuration.py").unlink()
+    assert apply_verify.local_files(discover(repo)) == []
+
+
 # -- the real verifier ---------------------------------------------------------------------------
 
 HALF_READY = Path(__file__).parent / "projects" / "half_ready"
