@@ -627,6 +627,22 @@ def test_a_new_failure_kept_is_not_exit_0(project, monkeypatch):
 # -- what the hand-over says -----------------------------------------------------------------------
 
 
+def test_the_pr_body_gives_a_long_skip_reason_once(project):
+    # a database verify cannot use skips steps 3-5 before and after: one paragraph, not six
+    result = run(project, FakeVerify())
+    why = "DATABASES['default'] is the postgresql database 'app' on localhost: not the run's own"
+    for report in (result.verification.before, result.verification.after):
+        for number in (3, 4, 5):
+            step = report.step(number)
+            step.status, step.reason = "skipped", why
+    body = pr_body.render_body(result)
+    assert (
+        f"| 3 | boot on empty database | skipped: {why} | skipped: the same as before |\n"
+        "| 4 | migrate | skipped: as step 3 | skipped: the same as before |\n"
+        "| 5 | pages | skipped: as step 3 | skipped: the same as before |\n"
+    ) in body
+
+
 def test_the_pr_body_carries_the_table_and_the_commands(project, monkeypatch):
     breaking(monkeypatch, item09_deploy_check, "BOOT_FLAG = BREAK_BOOT")
     result = run(project, FakeVerify())
