@@ -382,6 +382,13 @@ def step_boot(run: Run, done: list[Step]) -> Step:
     return step
 
 
+def migrate_timed_out(output: str, timeout: float) -> str:
+    """Why migrate stopped, with how far it got: a slow migrate of many migrations is not a
+    hang, and the count tells them apart."""
+    applied = len(re.findall(r"^\s*Applying \S+\.\.\. OK", output, re.M))
+    return f"timed out after {timeout:.0f} s, {applied} migrations applied"
+
+
 def step_migrate(run: Run, done: list[Step]) -> Step:
     argv = [*run.manage, "migrate", "--noinput", "--no-color"]
     step = Step(4, STEP_NAMES[4], "skipped")
@@ -399,7 +406,7 @@ def step_migrate(run: Run, done: list[Step]) -> Step:
         return step
     step.status = "fail"
     step.reason = (
-        f"timed out after {timeout:.0f} s" if code is None else run.mask(last_error(output))
+        migrate_timed_out(output, timeout) if code is None else run.mask(last_error(output))
     )
     override = migrate_override(run)
     if code is not None and override:

@@ -853,3 +853,17 @@ def test_the_reason_is_what_the_last_traceback_raised():
     assert last_error("starting\nOperationalError: no such table\nbye\n") == (
         "OperationalError: no such table"
     )
+
+
+def test_a_migrate_that_runs_out_of_time_says_how_far_it_got():
+    from fixer.verify_steps import migrate_timed_out
+
+    output = (
+        "Operations to perform:\n"
+        "  Apply all migrations: auth, contenttypes, ipam\n"
+        "Running migrations:\n"
+        "  Applying contenttypes.0001_initial... OK\n"
+        "  Applying auth.0001_initial... OK\n"
+        "  Applying ipam.0054_squashed_0067...\n"
+    )
+    assert migrate_timed_out(output, 1095.0) == "timed out after 1095 s, 2 migrations applied"
