@@ -41,6 +41,11 @@ def migrate_timeout(project: ProjectModel) -> float:
 
 #: seconds a server may take to listen, and a failing start to stop
 START_TIMEOUT = 30
+#: seconds the first request to a new server may take: a worker imports the URLconf (and the
+#: views, an API schema...) on it, which took a large project over 10 s on two busy cores
+FIRST_REQUEST_TIMEOUT = 30.0
+#: ... and every later one
+REQUEST_TIMEOUT = 10.0
 TAIL_LINES = 15
 
 

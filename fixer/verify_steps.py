@@ -27,6 +27,8 @@ from fixer.verify_process import (
 )
 from fixer.verify_run import (
     COMMAND_TIMEOUT,
+    FIRST_REQUEST_TIMEOUT,
+    REQUEST_TIMEOUT,
     START_TIMEOUT,
     STEP_NAMES,
     Run,
@@ -356,8 +358,10 @@ def step_boot(run: Run, done: list[Step]) -> Step:
     failures: list[str] = []
     statuses: list[int] = []
     if not why:
-        for path in ("/health", "/common/health"):
-            status, error = http_get(port, path, 10, host=run.host)
+        for index, path in enumerate(("/health", "/common/health")):
+            # the first request loads the URLconf and the views in the worker
+            limit = FIRST_REQUEST_TIMEOUT if index == 0 else REQUEST_TIMEOUT
+            status, error = http_get(port, path, limit, host=run.host)
             statuses += [status] if status else []
             if status != 200:
                 failures.append(f"{path} answered {status}" if status else f"{path}: {error}")
@@ -543,7 +547,8 @@ def step_pages(run: Run, done: list[Step]) -> Step:
                     " ran out"
                 )
                 break
-            limit = min(PAGE_TIMEOUT, left)
+            # the first request loads the URLconf and the views in the worker
+            limit = min(FIRST_REQUEST_TIMEOUT if index == 0 else PAGE_TIMEOUT, left)
             status, problem = http_get(port, url, limit, https=True, host=run.host)
             if status is None:
                 failures.append(f"{url}: no answer within {limit:.0f} s ({problem})")

@@ -207,3 +207,33 @@ def test_a_database_named_by_a_local_configuration_module_is_never_migrated(tmp_
         "of its own"
     ), table
     assert not mine.exists(), table
+
+
+def test_a_urlconf_slow_to_import_is_served_not_timed_out(tmp_path):
+    # the worker imports the URLconf (views, an API schema) on the first request: a large
+    # project took over 10 s there, and /health read "timed out" though the app was serving
+    from tests.conftest import MINIMAL_MANAGE, write_tree
+
+    repo = write_tree(
+        tmp_path / "repo",
+        {
+            "manage.py": MINIMAL_MANAGE,
+            "mysite/__init__.py": "",
+            "mysite/settings.py": SPACE_SPLIT_SETTINGS,
+            "mysite/urls.py": (
+                "import time\n\n"
+                "from django.http import HttpResponse\n"
+                "from django.urls import path\n\n"
+                "time.sleep(12)  # what building a large API schema costs\n\n\n"
+                "def ok(request):\n    return HttpResponse('ok')\n\n\n"
+                'urlpatterns = [path("health", ok), path("common/health", ok)]\n'
+            ),
+            "mysite/wsgi.py": (
+                "import os\n\nfrom django.core.wsgi import get_wsgi_application\n\n"
+                'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")\n'
+                "application = get_wsgi_application()\n"
+            ),
+        },
+    )
+    report = verify_project(repo, python=sys.executable, only={3})
+    assert report.step(3).status == "pass", render_table(report)
