@@ -15,8 +15,8 @@ from typing import Any
 
 from fixer import git, pr_body, templating
 from fixer.changeset import Changeset
-from fixer.checks import ITEM_TITLES, Selection, modules, run_checks
-from fixer.findings import CheckResult, Finding
+from fixer.checks import ITEM_TITLES, NO_FIX_REASON, Selection, modules, run_checks
+from fixer.findings import CheckResult, Finding, FixSafety
 from fixer.fix_context import FixContext, created_files, rediscover
 from fixer.fixes import envfiles, plan_for, release_trees
 from fixer.project import ProjectModel
@@ -277,6 +277,10 @@ def _summarise(project, changeset, ctx, before, after, spans) -> ApplyResult:
             if on_rewritten:
                 bugs.append(f)
                 reason = "djfix bug: the finding survives its own fix"
+            elif f.rule.fix is FixSafety.NONE and f.rule.fix_reason != NO_FIX_REASON:
+                # a rule no plan fixes, saying why: why the item's plan left a module (a
+                # globals() write) is not why this one stays; its own reason is
+                reason = _why_open(f)
             else:
                 reason = _reason(ctx, item, f) or _why_open(f)
             opened.append((f, reason))

@@ -50,6 +50,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from fixer.analysis.local_config import local_modules
 from fixer.apply import ApplyResult, plan
 from fixer.apply import item_files as changed_by_item
 from fixer.checks import ITEM_TITLES, Selection
@@ -82,6 +83,8 @@ class Verification:
     unresolved: str | None = None  # set when every changed item was left out, and why
     seconds: float = 0.0
     installed: str = ""  # the packages the change adds, installed aside for its runs
+    #: the modules git ignores that the runs copied (the settings read them, see local_files)
+    local: list[str] = field(default_factory=list)
 
     @property
     def ran(self) -> bool:
@@ -164,8 +167,11 @@ class Verification:
         if self.passes():
             parts.append("Every step that ran passes with the change.")
         else:
-            # each failure a sentence of its own, capitalised
-            parts.extend(f[0].upper() + f[1:] + "." for f in self.failures())
+            # each failure a sentence of its own, capitalised, with what the run said: "fails
+            # before and after" alone left the reader to guess (the settings did not load)
+            for step, f in zip(self.failing_after(), self.failures(), strict=True):
+                why = f" ({step.reason.rstrip('.')})" if step.reason else ""
+                parts.append(f[0].upper() + f[1:] + why + ".")
         for item, reason in sorted(self.left_out.items()):
             parts.append(f"Left out: item {item} ({ITEM_TITLES.get(item, item)}), it {reason}.")
         stand_in = getattr(self.after, "stand_in", "")
@@ -174,6 +180,11 @@ class Verification:
             parts.append(stand_in[0].upper() + stand_in[1:] + ".")
         if self.installed:
             parts.append(self.installed[0].upper() + self.installed[1:] + ".")
+        if self.local:
+            parts.append(
+                f"The runs used {', '.join(self.local)}, which git ignores: the settings read "
+                "it (see DJ057)."
+            )
         parts.append(self.database_reused())
         return " ".join(p for p in parts if p)
 
@@ -263,13 +274,21 @@ def _private(rel: str) -> bool:
     return name.startswith(".env") and name not in SAFE_ENV_FILES
 
 
-def copy_project(root: Path, dest: Path) -> Path:
+def local_files(project: ProjectModel) -> list[str]:
+    """The modules git ignores that the settings read, each installation writing its own from a
+    committed template (item 5's DJ057), that are on disk: the runs copy them, as `djfix verify`
+    does, or the settings load in neither copy."""
+    return [m.rel for m in local_modules(project) if (project.root / m.rel).is_file()]
+
+
+def copy_project(root: Path, dest: Path, local: list[str] | None = None) -> Path:
     """Copy the project's files (what git tracks or would track; everything but virtualenvs and
-    caches outside git) to `dest`, leaving out `.env` files: a verification never reads a
-    developer's values."""
+    caches outside git, plus the `local` modules git ignores) to `dest`, leaving out `.env`
+    files: a verification never reads a developer's environment files."""
     files = _listed(root)
     if files is None:
         files = _walked(root)
+    files = [*files, *(rel for rel in local or [] if rel not in files)]
     # virtualenvs and caches git does not ignore stay behind too
     venvs = {rel.rsplit("/", 1)[0] + "/" for rel in files if rel.endswith("/pyvenv.cfg")}
     dest.mkdir(parents=True, exist_ok=True)
@@ -292,7 +311,7 @@ def copy_project(root: Path, dest: Path) -> Path:
 
 def materialise(result: ApplyResult, dest: Path) -> Path:
     """A copy of the project with the planned (tracked) files written into it."""
-    copy_project(result.project.root, dest)
+    copy_project(result.project.root, dest, local_files(result.project))
     result.changeset.write_to(dest)
     return dest
 
@@ -692,7 +711,8 @@ def plan_verified(
     planned = result
     try:
         with tempfile.TemporaryDirectory(prefix="djfix-verify-") as tmp:
-            original = copy_project(project.root, Path(tmp) / "original")
+            local = local_files(project)
+            original = copy_project(project.root, Path(tmp) / "original", local)
             # asked in the copy: even `import django` runs from the project's folder, and a
             # django.py of the repository must not run in the user's tree
             interpreter, why = resolve_python(_moved(project, original), python)
@@ -719,6 +739,7 @@ def plan_verified(
         # the plan stands as it was planned, and says it was not verified
         return annotate(planned, Verification(not_run=f"verify could not run: {exc}"))
     verification.seconds = time.monotonic() - started
+    verification.local = local
     return annotate(result, verification)
 
 

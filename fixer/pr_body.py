@@ -215,22 +215,36 @@ def _secrets(ctx) -> list[dict[str, str]]:
     return out
 
 
+#: a skip reason longer than this is written once in the verification table
+_SAID_ONCE = 60
+
+
 def _verification(result) -> dict[str, Any] | None:
     verification = getattr(result, "verification", None)
     if verification is None:
         return None
+    rows = []
+    said: dict[str, str] = {}  # a long reason -> the step whose row gave it first
+    for r in verification.rows():
+        # a long reason once: a database verify cannot use skips steps 3-5 before and after,
+        # and the table repeated its paragraph six times
+        before, after = _cell(r["before_reason"]), _cell(r["reason"])
+        shown_before, shown_after = before, after
+        if len(before) > _SAID_ONCE:
+            first = said.setdefault(before, r["number"])
+            shown_before = before if first == r["number"] else f"as step {first}"
+        if len(after) > _SAID_ONCE and after == before:
+            shown_after = "the same as before"
+        elif len(after) > _SAID_ONCE:
+            first = said.setdefault(after, r["number"])
+            shown_after = after if first == r["number"] else f"as step {first}"
+        rows.append(
+            {**r, "name": _cell(r["name"]), "before_reason": shown_before, "reason": shown_after}
+        )
     return {
         "ran": verification.ran,
         "not_run": verification.not_run,
-        "rows": [
-            {
-                **r,
-                "name": _cell(r["name"]),
-                "reason": _cell(r["reason"]),
-                "before_reason": _cell(r["before_reason"]),
-            }
-            for r in verification.rows()
-        ],
+        "rows": rows,
         "summary": verification.summary(),
         "commands": verification.commands(),
         "runs": verification.runs,

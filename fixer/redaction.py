@@ -246,9 +246,19 @@ def secrets_in_source(tree: ast.Module) -> set[str]:
                 stack.extend((element, name) for element in node.elts)
             elif isinstance(node, ast.Call):
                 var = None
-                if node.args and isinstance(node.args[0], ast.Constant):
-                    var = node.args[0].value if isinstance(node.args[0].value, str) else None
-                stack.extend((arg, var or name) for arg in node.args[1:])
+                args = node.args
+                if (
+                    isinstance(node.func, ast.Name)
+                    and node.func.id == "getattr"
+                    and len(args) >= 2
+                    and isinstance(args[1], ast.Constant)
+                ):
+                    # getattr(configuration, "SECRET_KEY", default): the second argument is
+                    # the attribute's name, not a value; the default is the value
+                    args = args[1:]
+                if args and isinstance(args[0], ast.Constant):
+                    var = args[0].value if isinstance(args[0].value, str) else None
+                stack.extend((arg, var or name) for arg in args[1:])
                 stack.extend((keyword.value, var or name) for keyword in node.keywords)
             elif isinstance(node, (ast.BoolOp, ast.BinOp, ast.IfExp)):
                 stack.extend((child, name) for child in ast.iter_child_nodes(node))

@@ -163,7 +163,12 @@ class _Evaluator:
             self._stmt(stmt, conditional)
 
     def _record_dynamic(self, node: ast.AST, reason: str) -> None:
-        self.mod.dynamic.append((self.rel, getattr(node, "lineno", 0), reason))
+        line = getattr(node, "lineno", 0)
+        # one reason a line: a loop body `globals()[name] = value` is seen both by the scan of
+        # the loop and by the assignment itself, and said twice what is one thing
+        if any(rel == self.rel and at == line for rel, at, _ in self.mod.dynamic):
+            return
+        self.mod.dynamic.append((self.rel, line, reason))
 
     def _stmt(self, stmt: ast.stmt, conditional: bool) -> None:
         if isinstance(stmt, ast.Import):

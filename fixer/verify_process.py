@@ -127,9 +127,26 @@ def http_get(
         conn.close()
 
 
+def _raised_at(lines: list[str]) -> int:
+    """The index of the exception line of the last traceback in `lines` (-1: none): the first
+    line at column 0 after its frames, whatever the exception's name
+    (`django.core.exceptions.ImproperlyConfigured: ...` names no Error)."""
+    starts = [i for i, ln in enumerate(lines) if ln.startswith("Traceback (most recent call")]
+    if not starts:
+        return -1
+    for i in range(starts[-1] + 1, len(lines)):
+        if lines[i].strip() and not lines[i][0].isspace():
+            return i
+    return -1
+
+
 def last_error(output: str) -> str:
-    lines = [ln.strip() for ln in output.splitlines() if ln.strip()]
-    for line in reversed(lines):
+    lines = [ln.rstrip() for ln in output.splitlines() if ln.strip()]
+    raised = _raised_at(lines)
+    for i in range(len(lines) - 1, raised, -1):
+        line = lines[i]
         if "Error" in line or "Exception" in line or "error:" in line.lower():
-            return line[:240]
-    return lines[-1][:240] if lines else "no output"
+            return line.strip()[:240]
+    if raised >= 0:
+        return lines[raised].strip()[:240]
+    return lines[-1].strip()[:240] if lines else "no output"

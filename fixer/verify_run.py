@@ -41,6 +41,11 @@ def migrate_timeout(project: ProjectModel) -> float:
 
 #: seconds a server may take to listen, and a failing start to stop
 START_TIMEOUT = 30
+#: seconds the first request to a new server may take: a worker imports the URLconf (and the
+#: views, an API schema...) on it, which took a large project over 10 s on two busy cores
+FIRST_REQUEST_TIMEOUT = 30.0
+#: ... and every later one
+REQUEST_TIMEOUT = 10.0
 TAIL_LINES = 15
 
 
@@ -92,6 +97,10 @@ class Run:
     build_args: dict[str, str] = field(default_factory=dict)
     settings_load: bool = True  # step 1 found the settings import (checks ran)
     static_note: str = ""  # what was done so the served pages find the static manifest
+    #: why the database the settings name at run time is not the run's own ("": it is; None:
+    #: not asked yet): asked once, when discovery could not tell which database a fixed
+    #: DATABASES names
+    foreign_database: str | None = None
     #: the project's ALLOWED_HOSTS as its settings evaluate them (None: not read, or the
     #: settings did not load) and the Host header the served steps send ("": 127.0.0.1:port)
     allowed_hosts: list[str] | None = None

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from fixer import verify_env
 from fixer.analysis.image import GENERATED_MARKER
 from fixer.analysis.static import MANIFEST, merged_manifest
+from fixer.settings_values import Assignment
 from fixer.verify_image import image_step
 from fixer.verify_process import (
     Process,
@@ -26,6 +27,8 @@ from fixer.verify_process import (
 )
 from fixer.verify_run import (
     COMMAND_TIMEOUT,
+    FIRST_REQUEST_TIMEOUT,
+    REQUEST_TIMEOUT,
     START_TIMEOUT,
     STEP_NAMES,
     Run,
@@ -243,9 +246,71 @@ def step_migrations(run: Run, done: list[Step]) -> Step:
 def _database_blocker(run: Run) -> str:
     """Why the run has no throwaway database for steps 3-5, or ""."""
     db = run.env.database
+    if db.kind == "fixed" and db.runnable:
+        # no variable chooses the database, and discovery read no server's ENGINE (a value
+        # from a module it cannot follow, a user's configuration file, an SQLite path): ask
+        # the settings which database they name, and run there only when it is the copy's own
+        if run.foreign_database is None:
+            run.foreign_database = _foreign_database(run)
+        return run.foreign_database
     if db.runnable or (db.kind == "piecewise" and run.database_url):
         return ""
     return db.reason
+
+
+_DATABASE_PROBE = (
+    "import json\n"
+    "from django.conf import settings\n"
+    "db = dict((settings.DATABASES or {}).get('default') or {})\n"
+    "print('DJFIX-DATABASE ' + json.dumps({k: str(db.get(k) or '') for k in "
+    "('ENGINE', 'NAME', 'HOST', 'PORT')}))\n"
+)
+
+
+def _foreign_database(run: Run) -> str:
+    code, output = run_command(
+        [run.python, "-c", _DATABASE_PROBE], run.cwd, run.environ(STARTUP_CHECKS="false"), 60
+    )
+    line = next((ln for ln in output.splitlines() if ln.startswith("DJFIX-DATABASE ")), None)
+    if code != 0 or line is None:
+        return ""  # the settings do not load: the step itself says why
+    try:
+        db = json.loads(line.split(" ", 1)[1])
+    except ValueError:
+        return ""
+    return foreign_database_reason(db, run.cwd, run.tree, run.project.settings.where("DATABASES"))
+
+
+def foreign_database_reason(
+    db: dict[str, str], cwd: Path, tree: Path, where: Assignment | None
+) -> str:
+    """Why the database `db` (the ENGINE, NAME, HOST, PORT the settings evaluate to) is not the
+    run's own, or "": a server's database, or an SQLite file outside verify's copy, is the
+    user's; migrating it or serving from it would touch it."""
+    engine = db.get("ENGINE", "")
+    name = db.get("NAME", "")
+    at = f" (DATABASES: {where.path}:{where.line})" if where is not None else ""
+    if not engine or engine.endswith(".dummy"):
+        return ""
+    if "sqlite" in engine:
+        if not name or name == ":memory:" or name.startswith("file:"):
+            return ""
+        path = Path(cwd, name).resolve()
+        if path == tree.resolve() or tree.resolve() in path.parents:
+            return ""
+        return (
+            f"DATABASES['default'] is the SQLite file {name}, outside verify's copy, and no "
+            f"variable names another{at}: verify runs only on a database of its own"
+        )
+    vendor = engine.rsplit(".", 1)[-1]
+    server = db.get("HOST") or "localhost"
+    if db.get("PORT"):
+        server += f":{db['PORT']}"
+    return (
+        f"DATABASES['default'] is the {vendor} database {name!r} on {server}, and no variable "
+        f"names another{at}: verify runs only on a database of its own, never on one the "
+        "settings name (read the database from a variable, e.g. DATABASE_URL)"
+    )
 
 
 def _server_blocker(run: Run) -> str:
@@ -293,8 +358,10 @@ def step_boot(run: Run, done: list[Step]) -> Step:
     failures: list[str] = []
     statuses: list[int] = []
     if not why:
-        for path in ("/health", "/common/health"):
-            status, error = http_get(port, path, 10, host=run.host)
+        for index, path in enumerate(("/health", "/common/health")):
+            # the first request loads the URLconf and the views in the worker
+            limit = FIRST_REQUEST_TIMEOUT if index == 0 else REQUEST_TIMEOUT
+            status, error = http_get(port, path, limit, host=run.host)
             statuses += [status] if status else []
             if status != 200:
                 failures.append(f"{path} answered {status}" if status else f"{path}: {error}")
@@ -319,6 +386,13 @@ def step_boot(run: Run, done: list[Step]) -> Step:
     return step
 
 
+def migrate_timed_out(output: str, timeout: float) -> str:
+    """Why migrate stopped, with how far it got: a slow migrate of many migrations is not a
+    hang, and the count tells them apart."""
+    applied = len(re.findall(r"^\s*Applying \S+\.\.\. OK", output, re.M))
+    return f"timed out after {timeout:.0f} s, {applied} migrations applied"
+
+
 def step_migrate(run: Run, done: list[Step]) -> Step:
     argv = [*run.manage, "migrate", "--noinput", "--no-color"]
     step = Step(4, STEP_NAMES[4], "skipped")
@@ -336,7 +410,7 @@ def step_migrate(run: Run, done: list[Step]) -> Step:
         return step
     step.status = "fail"
     step.reason = (
-        f"timed out after {timeout:.0f} s" if code is None else run.mask(last_error(output))
+        migrate_timed_out(output, timeout) if code is None else run.mask(last_error(output))
     )
     override = migrate_override(run)
     if code is not None and override:
@@ -473,7 +547,8 @@ def step_pages(run: Run, done: list[Step]) -> Step:
                     " ran out"
                 )
                 break
-            limit = min(PAGE_TIMEOUT, left)
+            # the first request loads the URLconf and the views in the worker
+            limit = min(FIRST_REQUEST_TIMEOUT if index == 0 else PAGE_TIMEOUT, left)
             status, problem = http_get(port, url, limit, https=True, host=run.host)
             if status is None:
                 failures.append(f"{url}: no answer within {limit:.0f} s ({problem})")

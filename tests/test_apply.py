@@ -435,6 +435,35 @@ def _plan(make_project, settings: str, **files: str):
     return plan(project, Selection(), effective_options(Config()))
 
 
+def test_a_rule_no_plan_fixes_keeps_its_own_reason(make_project):
+    # item 5's plan leaves the module (globals() is written to); the settings' configuration
+    # module (DJ057) is left for its own reason, not for the globals() write
+    result = _plan(
+        make_project,
+        """\
+        import os
+        from mysite import configuration
+
+        SECRET_KEY = os.environ.get("SECRET_KEY", "")
+        DATABASES = getattr(configuration, "DATABASES")
+        for name in dir(configuration):
+            if name.startswith("SOCIAL_"):
+                globals()[name] = getattr(configuration, name)
+        """,
+        **{
+            ".gitignore": "mysite/configuration.py\n",
+            "mysite/configuration_example.py": "DATABASES = {}\n",
+        },
+    )
+    item5 = next(i for i in result.items if i.item == 5)
+    reasons = {f.code: why for f, why in item5.open}
+    assert reasons["DJ057"] == (
+        "no automatic fix: the file's values are each installation's own; read the ones a "
+        "deployment sets from the environment"
+    )
+    assert "globals() is written to" in reasons["DJ052"]
+
+
 def test_items_of_a_shared_plan_ride_in_the_commit_of_the_item_that_ran_it(make_project):
     from fixer.handover import _groups
 

@@ -402,6 +402,17 @@ def test_a_step_failing_before_is_not_blamed_on_the_change(project):
     )
 
 
+def test_a_failure_before_and_after_says_what_the_run_said(project):
+    # "fails before and after the change" alone left the reader guessing why (the settings of
+    # a project that needs a local configuration file did not load in either copy)
+    result = run(project, FakeVerify(database_down_fails=True))
+    result.verification.after.step(6).reason = "the start did not fail."
+    assert result.verification.summary() == (
+        "Step 6 (database down) fails before and after the change: not caused by it "
+        "(the start did not fail)."
+    )
+
+
 def test_a_new_failure_no_item_explains_is_kept_and_said(project):
     fake = FakeVerify(pages_fail=True)
     result = run(project, fake)
@@ -616,6 +627,22 @@ def test_a_new_failure_kept_is_not_exit_0(project, monkeypatch):
 # -- what the hand-over says -----------------------------------------------------------------------
 
 
+def test_the_pr_body_gives_a_long_skip_reason_once(project):
+    # a database verify cannot use skips steps 3-5 before and after: one paragraph, not six
+    result = run(project, FakeVerify())
+    why = "DATABASES['default'] is the postgresql database 'app' on localhost: not the run's own"
+    for report in (result.verification.before, result.verification.after):
+        for number in (3, 4, 5):
+            step = report.step(number)
+            step.status, step.reason = "skipped", why
+    body = pr_body.render_body(result)
+    assert (
+        f"| 3 | boot on empty database | skipped: {why} | skipped: the same as before |\n"
+        "| 4 | migrate | skipped: as step 3 | skipped: the same as before |\n"
+        "| 5 | pages | skipped: as step 3 | skipped: the same as before |\n"
+    ) in body
+
+
 def test_the_pr_body_carries_the_table_and_the_commands(project, monkeypatch):
     breaking(monkeypatch, item09_deploy_check, "BOOT_FLAG = BREAK_BOOT")
     result = run(project, FakeVerify())
@@ -724,6 +751,21 @@ def test_copies_leave_out_the_developers_env(tmp_path):
     copy = apply_verify.copy_project(src, tmp_path / "copy")
     files = sorted(p.relative_to(copy).as_posix() for p in copy.rglob("*") if p.is_file())
     assert files == [".env.example", ".gitignore", "a.py"]
+
+
+def test_copies_hold_the_ignored_module_the_settings_read(tmp_path):
+    # configuration.py, which git ignores and each installation writes from its template: the
+    # settings load in neither copy without it, where `djfix verify` (which copies it) loads them
+    from tests.config_module import LOCAL_EXAMPLE, make_repo
+
+    repo = make_repo(tmp_path)
+    (repo / "inventory/configuration.py").write_text(LOCAL_EXAMPLE)
+    project = discover(repo)
+    assert apply_verify.local_files(project) == ["inventory/configuration.py"]
+    copy = apply_verify.copy_project(repo, tmp_path / "copy", apply_verify.local_files(project))
+    assert (copy / "inventory/configuration.py").read_text() == LOCAL_EXAMPLE
+    (repo / "inventory/configuration.py").unlink()
+    assert apply_verify.local_files(discover(repo)) == []
 
 
 # -- the real verifier ---------------------------------------------------------------------------

@@ -1169,3 +1169,17 @@ def test_merged_manifest_keeps_committed_entries():
         '{"paths": {"a.css": "a.1.css", "b.css": "b.2.css"}, "version": "1.1", "hash": "h"}'
     )
     assert merged_manifest("not json", collected) is None
+
+
+def test_the_configuration_each_installation_writes_stays_out_of_the_image(tmp_path):
+    # configuration.py (git ignores it; SECRET_KEY and the database password are in it) sits in
+    # the folder the image copies: a build on a developer's checkout would bake it in
+    from tests.config_module import LOCAL_EXAMPLE, make_repo
+
+    repo = make_repo(tmp_path)
+    (repo / "inventory/configuration.py").write_text(LOCAL_EXAMPLE)
+    text = container.render(discover(repo))[".dockerignore"]
+    assert (
+        "# each installation's own configuration (git ignores it, it holds the secrets): mount "
+        "it\ninventory/configuration.py\n*.sqlite3\n"
+    ) in text

@@ -284,6 +284,22 @@ def test_dynamic_constructs_are_recorded(tmp_path):
     ]
 
 
+def test_a_loop_writing_globals_is_one_reason_a_line(tmp_path):
+    s = evaluate(
+        tmp_path,
+        {
+            "mysite/settings.py": """\
+                from mysite import configuration
+                for name in dir(configuration):
+                    if name.startswith("SOCIAL_"):
+                        globals()[name] = getattr(configuration, name)
+            """,
+            "mysite/configuration.py": "SOCIAL_KEY = 'k'\n",
+        },
+    )
+    assert [(line, reason) for _, line, reason in s.dynamic] == [(4, "globals() is written to")]
+
+
 def test_circular_star_import_does_not_recurse(tmp_path):
     s = evaluate(
         tmp_path,

@@ -803,3 +803,67 @@ def test_probes_off_names_a_service_verify_could_not_move_as_such():
         "CELERY_BROKER_URL is where the settings point (verify cannot move it), reachable or "
         "not (step 6 runs the probes)",
     )
+
+
+def test_a_server_database_the_settings_name_is_not_the_runs_own(tmp_path):
+    from fixer.verify_steps import foreign_database_reason
+
+    tree = tmp_path / "tree"
+    server = {"ENGINE": "django.db.backends.postgresql", "NAME": "netbox", "HOST": "", "PORT": ""}
+    assert foreign_database_reason(server, tree, tree, None) == (
+        "DATABASES['default'] is the postgresql database 'netbox' on localhost, and no variable "
+        "names another: verify runs only on a database of its own, never on one the settings "
+        "name (read the database from a variable, e.g. DATABASE_URL)"
+    )
+    inside = {"ENGINE": "django.db.backends.sqlite3", "NAME": "db.sqlite3"}
+    assert foreign_database_reason(inside, tree / "app", tree, None) == ""
+    assert foreign_database_reason({"ENGINE": ""}, tree, tree, None) == ""
+
+
+CHAINED_TRACEBACK = """\
+Traceback (most recent call last):
+  File "/srv/app/mysite/settings_utils.py", line 80, in _import_module
+    return importlib.import_module(name)
+ModuleNotFoundError: No module named 'mysite.configuration'
+
+During handling of the above exception, another exception occurred:
+
+Traceback (most recent call last):
+  File "/srv/app/manage.py", line 10, in <module>
+    execute_from_command_line(sys.argv)
+  File "/srv/app/mysite/settings_utils.py", line 87, in _import_module
+    raise ImproperlyConfigured(
+django.core.exceptions.ImproperlyConfigured: Specified configuration module not found: copy \
+configuration_example.py to configuration.py
+"""
+
+
+def test_the_reason_is_what_the_last_traceback_raised():
+    # the final exception names no Error: the reason is still it, not the ModuleNotFoundError
+    # it was raised from (which hid the project's own advice)
+    from fixer.verify_process import last_error
+
+    assert last_error(CHAINED_TRACEBACK) == (
+        "django.core.exceptions.ImproperlyConfigured: Specified configuration module not found: "
+        "copy configuration_example.py to configuration.py"
+    )
+    assert last_error("Traceback (most recent call last):\n  File 'x'\nKeyError: 'A'\n") == (
+        "KeyError: 'A'"
+    )
+    assert last_error("starting\nOperationalError: no such table\nbye\n") == (
+        "OperationalError: no such table"
+    )
+
+
+def test_a_migrate_that_runs_out_of_time_says_how_far_it_got():
+    from fixer.verify_steps import migrate_timed_out
+
+    output = (
+        "Operations to perform:\n"
+        "  Apply all migrations: auth, contenttypes, ipam\n"
+        "Running migrations:\n"
+        "  Applying contenttypes.0001_initial... OK\n"
+        "  Applying auth.0001_initial... OK\n"
+        "  Applying ipam.0054_squashed_0067...\n"
+    )
+    assert migrate_timed_out(output, 1095.0) == "timed out after 1095 s, 2 migrations applied"

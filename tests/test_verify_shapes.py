@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from fixer.cli import app
 from fixer.verify import render_table, verify_project
-from tests import test_runtime_projects
+from tests import config_module, test_runtime_projects
 from tests.test_apply_projects import copy_into_git
 
 pytestmark = pytest.mark.slow
@@ -182,3 +182,58 @@ def test_monorepo_api_beside_a_front_end(tmp_path, fresh_database):
     report = verify_project(repo, python=sys.executable, database_url=url, only=set(range(1, 8)))
     table = render_table(report)
     assert [s.status for s in report.steps] == ["pass"] * 7, table
+
+
+LOCAL_CONFIGURATION = """\
+ALLOWED_HOSTS = ["*"]
+SECRET_KEY = "a-local-key-of-more-than-fifty-characters-for-this-installation"
+DATABASES = {{"default": {{"ENGINE": "django.db.backends.sqlite3", "NAME": "{}"}}}}
+"""
+
+
+def test_a_database_named_by_a_local_configuration_module_is_never_migrated(tmp_path):
+    # the settings take DATABASES from the installation's configuration.py (git ignores it,
+    # only its example is committed), which names the developer's own database: discovery
+    # cannot read it, and verify must neither migrate it nor serve from it
+    repo = config_module.make_repo(tmp_path)
+    mine = tmp_path / "mine.sqlite3"
+    (repo / "inventory/configuration.py").write_text(LOCAL_CONFIGURATION.format(mine))
+    report = verify_project(repo, python=sys.executable, only={3, 4, 5})
+    table = render_table(report)
+    assert [s.status for s in report.steps] == ["skipped"] * 3, table
+    assert report.step(4).reason == (
+        f"DATABASES['default'] is the SQLite file {mine}, outside verify's copy, and no variable "
+        "names another (DATABASES: inventory/settings.py:28): verify runs only on a database "
+        "of its own"
+    ), table
+    assert not mine.exists(), table
+
+
+def test_a_urlconf_slow_to_import_is_served_not_timed_out(tmp_path):
+    # the worker imports the URLconf (views, an API schema) on the first request: a large
+    # project took over 10 s there, and /health read "timed out" though the app was serving
+    from tests.conftest import MINIMAL_MANAGE, write_tree
+
+    repo = write_tree(
+        tmp_path / "repo",
+        {
+            "manage.py": MINIMAL_MANAGE,
+            "mysite/__init__.py": "",
+            "mysite/settings.py": SPACE_SPLIT_SETTINGS,
+            "mysite/urls.py": (
+                "import time\n\n"
+                "from django.http import HttpResponse\n"
+                "from django.urls import path\n\n"
+                "time.sleep(12)  # what building a large API schema costs\n\n\n"
+                "def ok(request):\n    return HttpResponse('ok')\n\n\n"
+                'urlpatterns = [path("health", ok), path("common/health", ok)]\n'
+            ),
+            "mysite/wsgi.py": (
+                "import os\n\nfrom django.core.wsgi import get_wsgi_application\n\n"
+                'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")\n'
+                "application = get_wsgi_application()\n"
+            ),
+        },
+    )
+    report = verify_project(repo, python=sys.executable, only={3})
+    assert report.step(3).status == "pass", render_table(report)

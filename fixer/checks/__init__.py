@@ -59,6 +59,10 @@ ITEM_TITLES = {
 }
 
 
+#: why a rule declared without a fix has none, when it does not say
+NO_FIX_REASON = "no automatic fix: change it by hand as the message says"
+
+
 def rule(
     module: str,
     code: str,
@@ -71,7 +75,7 @@ def rule(
 ) -> Rule:
     """Declare a rule of the check module `module` (pass ``__name__``)."""
     if fix is FixSafety.NONE and fix_reason is None:
-        fix_reason = "no automatic fix: change it by hand as the message says"
+        fix_reason = NO_FIX_REASON
     return Rule(code, name, item, severity, summary, fix, fix_reason, module)
 
 

@@ -46,6 +46,13 @@
   are already reported by DJ052 to DJ054, whose fix adds the dependency; without any
   dependency file djfix cannot tell, and stays silent.
 
+- `settings-from-local-file` (DJ057): the settings read their configuration from a module beside
+  them that git ignores and whose template is committed (`configuration.py` copied from
+  `configuration_example.py`, `local_settings.py` from `local_settings.py.example`): each
+  installation writes it, so the repository does not start as cloned and a deployment mounts a
+  file. An import of it inside a `try` that carries on without it (an optional local override)
+  is not reported.
+
 DJ050 and DJ051 judge only values written as literals: a value computed at run time (read from a
 file, built by a function) is not reported. A settings module that does not parse is skipped
 (DJ900 reports it).
@@ -138,6 +145,7 @@ from codemods.env_calls import is_flag_name
 from fixer import redaction, rule_codes
 from fixer.analysis.ci_branches import ci_only_branch
 from fixer.analysis.gitignore import GitIgnore
+from fixer.analysis.local_config import local_modules
 from fixer.checks import rule
 from fixer.discovery.services import cache_kind, mask_url
 from fixer.discovery.settings_modules import is_test_settings
@@ -219,6 +227,17 @@ ENVIRON_MISSING = rule(
     "The settings import django-environ, but no dependency file declares it.",
     FixSafety.SAFE,
 )
+LOCAL_FILE = rule(
+    __name__,
+    rule_codes.SETTINGS_FROM_LOCAL_FILE,
+    "settings-from-local-file",
+    ITEM,
+    Severity.WARNING,
+    "The settings read their configuration from a module git ignores, copied from a template.",
+    FixSafety.NONE,
+    "no automatic fix: the file's values are each installation's own; read the ones a "
+    "deployment sets from the environment",
+)
 RULES = [
     LITERAL_SECRET,
     LITERAL_CONFIG,
@@ -227,6 +246,7 @@ RULES = [
     ENVIRONS,
     ENV_FILE_MOUNTED,
     ENVIRON_MISSING,
+    LOCAL_FILE,
 ]
 OPTIONS: dict = {}
 
@@ -898,6 +918,23 @@ def _environ_missing(project: ProjectModel) -> Iterator[Finding]:
     )
 
 
+# -- DJ057: settings read from a module each installation writes ---------------------------------
+
+
+def _local_files(project: ProjectModel) -> Iterator[Finding]:
+    for local in local_modules(project):
+        yield Finding(
+            LOCAL_FILE,
+            f"the settings read their configuration from {local.rel}, which git ignores: each "
+            f"installation writes its own from {local.template}, so a clone does not start "
+            "until someone does, and a deployment has to make or mount the file: read what it "
+            "holds (SECRET_KEY, the database, the hosts) from the environment with django-environ",
+            local.settings,
+            local.line,
+            subject=local.rel,
+        )
+
+
 def check(project: ProjectModel, options: dict[str, Any]) -> Iterator[Finding]:
     yield from _literal_secrets(project)
     yield from _literal_config(project)
@@ -905,3 +942,4 @@ def check(project: ProjectModel, options: dict[str, Any]) -> Iterator[Finding]:
     yield from _other_readers(project)
     yield from _mounted(project)
     yield from _environ_missing(project)
+    yield from _local_files(project)

@@ -7,7 +7,9 @@ however they are set: in the dict, by `DATABASES[alias][key] = ...`, or by the k
 of `dj_database_url.config()` / `.parse()` (`conn_max_age=600`), also through
 `DATABASES[alias].update(...)`. An entry with a connection pool (`OPTIONS: {"pool": ...}`,
 Django 5.1+ with psycopg 3) keeps its connections already and is not reported. Settings that are
-set at run time (`globals()` written) are reported as not readable, not as passing.
+set at run time (`globals()` written), and a `DATABASES` djfix cannot evaluate (read with
+`getattr()` from a configuration module, built by a helper), are reported as not readable, not
+as passing or "n/a".
 
 ## Why it matters
 With the default `CONN_MAX_AGE = 0`, Django opens a new database connection for every request and
@@ -85,7 +87,9 @@ OPTIONS = {
 def applies(project: ProjectModel) -> bool:
     if project.settings.dynamic and project.settings.where("DATABASES") is None:
         return True  # settings set at run time may hold DATABASES: not read is not "n/a"
-    return isinstance(project.settings.get("DATABASES"), (dict, EnvRef))
+    # a DATABASES djfix cannot evaluate (from a configuration module, a helper) is there: not
+    # read is not "n/a"
+    return isinstance(project.settings.get("DATABASES"), (dict, EnvRef, Unknown))
 
 
 def _alias_line(project: ProjectModel, alias: str) -> tuple[str | None, int | None]:
@@ -124,6 +128,18 @@ def check(project: ProjectModel, options: dict[str, Any]) -> Iterator[Finding]:
         )
         return
     databases = project.settings.get("DATABASES")
+    where = project.settings.where("DATABASES")
+    if isinstance(databases, Unknown) and where is not None:
+        why = f"{where.path} line {where.line}: DATABASES is computed ({databases.expr})"
+        yield Finding(
+            CONN_MAX_AGE_MISSING,
+            f"djfix cannot tell whether the databases keep their connections ({why}): set "
+            'CONN_MAX_AGE from the environment (env.int("CONN_MAX_AGE", default=60)) by hand',
+            where.path,
+            where.line,
+            fix=Fix(FixSafety.NONE, f"{why}, so djfix cannot read or rewrite it"),
+        )
+        return
     if isinstance(databases, EnvRef):
         databases = {"default": EnvDict(databases)}
     if not isinstance(databases, dict):

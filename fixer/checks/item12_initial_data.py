@@ -9,7 +9,10 @@
 - `data-created-in-post-migrate` (DJ121): a `post_migrate` receiver defined in a local app
   (connected with `post_migrate.connect(handler, ...)`, also a lambda, or decorated with
   `@receiver(post_migrate)`) that creates rows the same ways. A handler djfix cannot find (one
-  imported from a package outside the repository, or built at run time) is not reported;
+  imported from a package outside the repository, or built at run time) is not reported, nor
+  are rows written once for each model of the migrated app (`for model in
+  sender.get_models():`): they follow the models, as Django's content types and permissions
+  do, and no migration written today could hold the rows of models added later;
 - `loaddata-in-script` (DJ122): `manage.py loaddata` (also `django-admin`, `python -m django`,
   behind `sh -c`, `poetry run` and the like) run by a shell script, a Makefile, a Procfile, a
   compose service's command or entrypoint, a CI file, or a Dockerfile RUN/CMD/ENTRYPOINT;
@@ -220,6 +223,22 @@ def _data_in_ready(project: ProjectModel) -> Iterator[Finding]:
 # -- DJ121 ---------------------------------------------------------------------------------------
 
 
+def _per_model(handler: ast.AST, node: ast.AST) -> bool:
+    """Whether `node` runs once for each model of the app registry (`for model in
+    sender.get_models():`): a row per model kept in step with the models, as Django's own
+    contenttypes and permissions are, not initial data a migration could hold."""
+    for loop in ast.walk(handler):
+        if (
+            isinstance(loop, (ast.For, ast.AsyncFor))
+            and isinstance(loop.iter, ast.Call)
+            and isinstance(loop.iter.func, ast.Attribute)
+            and loop.iter.func.attr == "get_models"
+            and any(n is node for stmt in loop.body for n in ast.walk(stmt))
+        ):
+            return True
+    return False
+
+
 def _data_in_post_migrate(project: ProjectModel) -> Iterator[Finding]:
     seen: set[tuple[str, int]] = set()
     handlers = sorted(post_migrate_handlers(project), key=lambda h: (h[0].rel, h[1].lineno))
@@ -236,6 +255,7 @@ def _data_in_post_migrate(project: ProjectModel) -> Iterator[Finding]:
         else:
             hits = scan_body(handler, hf.tree, None, creates_data)
             name = f"{handler.name}()"
+        hits = [h for h in hits if not _per_model(handler, h.via or h.node)]
         if not hits:
             continue
         hit = hits[0]

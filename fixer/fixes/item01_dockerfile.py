@@ -38,6 +38,7 @@ from fixer.analysis.compose import DEFAULT_COMPOSE_NAMES, production_compose
 from fixer.analysis.database_driver import missing_drivers
 from fixer.analysis.dockerignore import dockerignore_excludes, dockerignore_lets_in
 from fixer.analysis.image import GENERATED_MARKER, api_image
+from fixer.analysis.local_config import local_modules
 from fixer.analysis.production_values import environ_schemes, read_setting
 from fixer.analysis.static import MANIFEST, static_backend
 from fixer.analysis.variables import build_environment, placeholder
@@ -129,6 +130,9 @@ class ContainerSpec:
     collects_static: bool = True
     #: project files the server choice needs ({repository path: text})
     files: dict[str, str] = field(default_factory=dict)
+    #: the modules git ignores that each installation writes, holding its secrets (item 5's
+    #: DJ057 configuration.py): kept out of the build context like .env
+    local_files: list[str] = field(default_factory=list)
     #: front-end build commands of the old Dockerfile, run in the assets stage
     assets: list[str] = field(default_factory=list)
     #: the assets stage's base: a node image for front-end builds, else the Python image
@@ -737,6 +741,7 @@ def spec(project: ProjectModel, options: dict[str, Any] | None = None) -> Contai
         committed_manifest=committed[1] and _manifest_storage(project),
         collects_static=_collects_static(project),
         files=choice.files,
+        local_files=[m.rel for m in local_modules(project)],
         installers=_installers(project, manager, options),
         outside_hashes=[f"{p.name}=={p.pin}" for p in outside],
         hashed_file=hashed_file if outside else "",

@@ -571,3 +571,41 @@ def test_other_projects():
         "DJ051",
     ]
     assert ("DJ055", "docker-compose.yml", 16) in codes_of("legacy_project", EXAMPLES)
+
+
+# -- DJ057: settings read from a module each installation writes ---------------------------------
+
+
+def test_an_optional_local_override_with_a_template_is_not_reported(make_project):
+    findings = run(
+        make_project,
+        CLEAN + "try:\n    from .local import *  # noqa\nexcept ImportError:\n    pass\n",
+        **{".gitignore": "mysite/local.py\n", "mysite/local.py.example": "DEBUG = True\n"},
+    )
+    assert findings == []
+
+
+def test_a_committed_module_beside_its_template_is_not_reported(make_project):
+    findings = run(
+        make_project,
+        CLEAN + "from .local import *  # noqa\n",
+        **{"mysite/local.py": "", "mysite/local_example.py": "DEBUG = True\n"},
+    )
+    assert findings == []
+
+
+def test_settings_from_an_ignored_configuration_module(tmp_path):
+    # every value read with getattr() from configuration.py, which git ignores; only
+    # configuration_example.py is committed: item 5 cannot pass in silence
+    from tests.config_module import make_repo
+
+    project = discover(make_repo(tmp_path))
+    found = [f for f in findings_of(item05, project) if f.code == "DJ057"]
+    assert shape(found) == [("DJ057", "inventory/settings.py", 11)]
+    assert found[0].message == (
+        "the settings read their configuration from inventory/configuration.py, which git "
+        "ignores: each installation writes its own from inventory/configuration_example.py, so "
+        "a clone does not start until someone does, and a deployment has to make or mount the "
+        "file: read what it holds (SECRET_KEY, the database, the hosts) from the environment "
+        "with django-environ"
+    )

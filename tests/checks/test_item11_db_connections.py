@@ -160,16 +160,26 @@ def test_settings_written_through_globals_are_not_n_a(make_project):
     assert "cannot read or rewrite DATABASES" in found[0].effective_fix.reason
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="DATABASES built by an unknown call reads as Unknown, and applies() then says n/a:"
-    " silence that means 'did not understand', where a finding with fix=none is wanted",
-)
 def test_databases_from_an_unknown_helper_are_not_n_a(make_project):
     project = make_project({"mysite/settings.py": "DATABASES = make_databases()\n"})
     found = findings_of(item11, project)
     assert [f.code for f in found] == ["DJ110"]
     assert found[0].effective_fix.safety.value == "none"
+
+
+def test_databases_from_a_configuration_module_are_not_n_a(make_project):
+    # DATABASES = getattr(configuration, "DATABASES", ...): there is a database, djfix cannot
+    # read it, and the checklist must say so rather than "n/a"
+    settings = (
+        "from mysite import configuration\n\n"
+        "DATABASES = getattr(configuration, 'DATABASES', {'default': None})\n"
+    )
+    project = make_project({"mysite/settings.py": settings})  # each installation writes it
+    found = findings_of(item11, project)
+    assert [(f.code, f.path, f.line) for f in found] == [("DJ110", "mysite/settings.py", 3)]
+    assert found[0].effective_fix.reason.startswith(
+        "mysite/settings.py line 3: DATABASES is computed ("
+    )
 
 
 # -- the fix: conn_max_age -----------------------------------------------------------------------

@@ -100,6 +100,33 @@ class ShopConfig(AppConfig):
     assert findings_of(item12, project) == []
 
 
+def test_a_row_for_each_model_of_the_migrated_app_is_no_initial_data(make_project):
+    # like Django's content types: one row per model, created or updated after each migrate,
+    # follows the models; a data migration would miss every model added later
+    project = project_with(
+        make_project,
+        {
+            "shop/apps.py": APPS_HEAD
+            + """\
+def sync_model_rows(sender, **kwargs):
+    from shop.models import Category
+
+    for model in sender.get_models():
+        row, _ = Category.objects.get_or_create(name=model._meta.model_name[:10])
+        row.save()
+
+
+class ShopConfig(AppConfig):
+    name = "shop"
+
+    def ready(self):
+        post_migrate.connect(sync_model_rows, sender=self)
+""",
+        },
+    )
+    assert findings_of(item12, project) == []
+
+
 def test_creation_in_a_nested_function_of_ready(make_project):
     project = project_with(
         make_project,
