@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+from fixer.analysis.settings_secrets import article
 from fixer.checks import item05_environment as item05
 from fixer.discovery import discover
 from tests.conftest import PROJECTS, findings_of
@@ -210,7 +211,7 @@ def test_literal_secret_of_eight_characters_is_an_8_character_string(make_projec
 
 
 def test_the_article_follows_how_the_number_is_read():
-    words = {n: item05.article(n) for n in (1, 8, 11, 12, 18, 50, 80, 110, 800, 8000, 11000, 18000)}
+    words = {n: article(n) for n in (1, 8, 11, 12, 18, 50, 80, 110, 800, 8000, 11000, 18000)}
     assert words == {
         1: "a",
         8: "an",
