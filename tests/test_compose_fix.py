@@ -18,7 +18,7 @@ from fixer.checks import item05_environment as item05
 from fixer.config import Config, effective_options
 from fixer.discovery import discover
 from fixer.fixes import item04_compose as compose_fix
-from fixer.fixes.item04_compose_volumes import OldImage
+from fixer.fixes.item04_compose_volumes import OldImage, old_images
 from tests import schemas
 from tests.conftest import PROJECTS, findings_of
 
@@ -1040,7 +1040,7 @@ def test_old_workdir_is_read_through_the_dockerfiles_variables(make_project):
         }
     )
     cf = next(c for c in project.compose_files if c.path == "docker-compose.prod.yml")
-    assert compose_fix.old_images(project, cf) == {
+    assert old_images(project, cf) == {
         "web": OldImage(workdir="/home/ledger/site", app=True),
         "nginx": OldImage(workdir="/", web_server=True),
     }

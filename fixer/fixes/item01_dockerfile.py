@@ -45,7 +45,7 @@ from fixer.analysis.variables import build_environment, placeholder
 from fixer.fix_context import FixContext, rediscover
 from fixer.fixes import envfiles, item01_carry
 from fixer.fixes.item01_python import choose_python
-from fixer.fixes.item04_compose import (
+from fixer.fixes.item04_compose_plan import (
     GENERATED_STACK,
     ComposeStack,
     compose_stack,

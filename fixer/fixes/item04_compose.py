@@ -41,7 +41,6 @@ is rewritten.
 from __future__ import annotations
 
 import copy
-import functools
 import io
 import posixpath
 import re
@@ -54,18 +53,10 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from fixer.analysis.app_paths import ImageLayout
 from fixer.analysis.compose import (
-    DEFAULT_COMPOSE_NAMES,
-    DOTENV_NAMES,
-    ComposeRole,
     command_scripts,
     compose_command,
-    compose_roles,
-    has_own_dotenv,
-    is_stack_compose,
 )
 from fixer.analysis.image import is_web_server_image
-from fixer.analysis.variables import build_environment
-from fixer.fix_context import EnvVar, FixContext
 from fixer.fixes.item04_compose_layout import (
     attach_tail,
     detach_tail,
@@ -77,16 +68,13 @@ from fixer.fixes.item04_compose_volumes import (
     OldImage,
     environment_values,
     mount_parts,
-    old_images,
     place,
     retarget,
-    service_configs,
 )
 from fixer.fixes.item04_nginx_proxy import proxy_static
 from fixer.parsers.commands import manage_py_commands, server_invocations
-from fixer.parsers.compose import parse_compose, short_volume
+from fixer.parsers.compose import short_volume
 from fixer.parsers.shell import ScriptCommand, split_shell
-from fixer.project import ProjectModel
 from fixer.redaction import holds_no_secret
 
 _SECRET_KEY = re.compile(r"PASSWORD|PASSWD|_PASS$|SECRET|TOKEN|API_KEY|PRIVATE_KEY|_DSN$")
@@ -839,133 +827,3 @@ def _set_build(service: Any, base: str) -> None:
         service.insert(pos, "build", _api_build(base))
     if "image" in service:
         del service["image"]
-
-
-def fix_compose_files(ctx: FixContext, *, item: int = 4, for_images: bool = True) -> None:
-    """Rewrite every compose file that runs the app (at the root, or in a subfolder building from
-    the code) and is not for development only; leave the others,
-    saying why. Item 4's plan (with the generated Dockerfile) points the services at its images;
-    item 5's plan (`for_images` False) changes only the configuration: mounted `.env` and settings
-    files, literal secrets."""
-    project = ctx.project
-
-    @functools.cache
-    def settings_need_env() -> bool:
-        return 5 in ctx.wanted_items or bool(build_environment(project))
-
-    def uses_dotenv(dotenv: str) -> bool:
-        folder = posixpath.dirname(dotenv)
-        if any(ctx.changeset.exists(posixpath.join(folder, n)) for n in DOTENV_NAMES):
-            return True
-        # the settings read required variables, or item 5 moves them into the environment:
-        # the root .env is where djfix documents them
-        return dotenv == ".env" and settings_need_env()
-
-    roles = compose_roles(project)
-    for cf in project.compose_files:
-        rel = cf.path
-        text = ctx.changeset.read(rel)
-        if text is None:
-            continue
-        not_rewritten = None
-        role = roles.get(rel, ComposeRole())
-        if role.development:
-            not_rewritten = development_reason(rel, role)
-        elif not is_stack_compose(project, cf):
-            not_rewritten = (
-                f"{rel} is in {posixpath.dirname(rel)}/ and builds no service from the code "
-                "(a build context of the repository root or of the folder of manage.py): djfix "
-                "rewrites the compose files that run the app; if one of its services runs it, "
-                "point it at the root Dockerfile's api target (context: the root, target: api) "
-                "by hand"
-            )
-        if not_rewritten is not None:
-            for left_item in (3, 4, 5) if for_images else (item,):
-                _leave_once(ctx, left_item, rel, not_rewritten)
-            continue
-        cf = parse_compose(text, rel)
-        result = rewrite(
-            rel,
-            text,
-            project.scripts,
-            for_images=for_images,
-            uses_dotenv=uses_dotenv,
-            layout=ctx.image_layout,
-            old_images=old_images(project, cf),
-            proxy_files=functools.partial(service_configs, ctx, cf),
-            own_dotenv=has_own_dotenv(rel, ctx.changeset.exists),
-        )
-        if result is None:
-            ctx.leave(item, rel, "the compose file has no services mapping djfix can read")
-            continue
-        if result.text and result.text != text:
-            ctx.write(rel, result.text, item)
-            for path, config in result.files.items():
-                ctx.write(path, config, item)
-            for change in result.changes:
-                ctx.notes.append(f"{rel}: {change}")
-        for reason in result.left:
-            _leave_once(ctx, item, rel, reason)
-        for name, value, comment in result.secrets:
-            ctx.add_env(
-                EnvVar(
-                    name,
-                    f"Used by {rel}: {comment}.",
-                    "change-me",
-                    dev_value=value,
-                    secret=True,
-                )
-            )
-
-
-def development_reason(rel: str, role: ComposeRole) -> str:
-    """Why djfix leaves a development compose file as it is, and which file it rewrites."""
-    reason = f"{rel} is a development compose file ({'; '.join(role.development)}): djfix leaves it"
-    if role.production is not None:
-        return f"{reason}, and treats {role.production} as the production one"
-    if rel in DEFAULT_COMPOSE_NAMES:
-        # fixer.fixes.item01_dockerfile generates no compose.yaml beside it
-        return (
-            f"{reason} as it is, and writes no compose.yaml beside it, which `docker compose` "
-            "would read instead"
-        )
-    return f"{reason} as it is"
-
-
-def _leave_once(ctx: FixContext, item: int, rel: str, reason: str) -> None:
-    """Item 5's configuration pass and item 4's image pass may both meet the same file."""
-    if not any(
-        left.item == item and left.rel == rel and left.reason == reason for left in ctx.left
-    ):
-        ctx.leave(item, rel, reason)
-
-
-@dataclass(frozen=True)
-class ComposeStack:
-    """How the README's commands run the compose file that runs the generated images."""
-
-    #: `docker compose`, with `-f` for a file compose does not read by default
-    command: str
-    #: the service that runs the api image
-    api: str
-    #: the one-off service that runs the migrations before the api starts (None: run by hand)
-    migrate: str | None = None
-
-
-#: the compose.yaml item 1 generates where the project has none
-GENERATED_STACK = ComposeStack("docker compose", "api")
-
-
-def compose_stack(project: ProjectModel, rel: str) -> ComposeStack | None:
-    """The stack item 4's rewrite makes of the project's production compose file `rel`, read from
-    the rewrite itself (its service names are the project's: `web`, `release`); None where no
-    service of it serves the app."""
-    cf = next((c for c in project.compose_files if c.path == rel), None)
-    text = project.cache.text(project.root / rel).text
-    if cf is None or text is None:
-        return None
-    own = has_own_dotenv(rel, lambda path: (project.root / path).is_file())
-    result = rewrite(rel, text, project.scripts, old_images=old_images(project, cf), own_dotenv=own)
-    if result is None or result.api_service is None:
-        return None
-    return ComposeStack(compose_command(rel, own), result.api_service, result.migrate_service)

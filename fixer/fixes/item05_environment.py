@@ -14,7 +14,7 @@ import libcst as cst
 from codemods import settings_env
 from fixer.discovery.settings_modules import is_test_settings
 from fixer.fix_context import EnvVar, FixContext, SecretPlace
-from fixer.fixes.item04_compose import fix_compose_files
+from fixer.fixes.item04_compose_plan import fix_compose_files
 from fixer.redaction import worth_rotating
 from fixer.settings_values import SettingsModule
 
