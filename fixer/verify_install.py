@@ -31,7 +31,7 @@ from fixer.analysis.image import app_dockerfile, image_python
 from fixer.discovery import discover
 from fixer.errors import DjfixError
 from fixer.fixes.envfiles import packages_to_declare
-from fixer.fixes.item01_dockerfile import SOURCE_BUILT
+from fixer.fixes.item01_install import SOURCE_BUILT
 from fixer.parsers.locks import pip_spec, poetry_lock_pins, uv_lock_pins
 from fixer.project import InstallSource, ProjectModel, normalise_package
 from fixer.python_support import PythonRange, django_pythons, dotted_version

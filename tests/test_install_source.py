@@ -8,7 +8,8 @@ import pytest
 
 from fixer import verify_install
 from fixer.discovery import discover
-from fixer.fixes.item01_dockerfile import install_steps, render, spec
+from fixer.fixes.item01_dockerfile import render, spec
+from fixer.fixes.item01_install import install_steps
 from tests.conftest import MINIMAL_MANAGE, write_tree
 
 SETTINGS = "INSTALLED_APPS = []\nWSGI_APPLICATION = 'mysite.wsgi.application'\n"

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from codemods.dependencies.declare import add_packages
-from codemods.dependencies.requirement import Package, base_name, extras_of
+from codemods.dependencies.requirement import Package, base_name
 from fixer import git, rule_codes
 from fixer.analysis.app_paths import (
     IMAGE_APP_DIR,
@@ -33,26 +33,26 @@ from fixer.analysis.app_paths import (
     image_path,
     path_bases,
 )
-from fixer.analysis.app_server import channels_bundles_daphne
 from fixer.analysis.compose import DEFAULT_COMPOSE_NAMES, production_compose
 from fixer.analysis.database_driver import missing_drivers
 from fixer.analysis.dockerignore import dockerignore_excludes, dockerignore_lets_in
-from fixer.analysis.image import GENERATED_MARKER, api_image
+from fixer.analysis.image import GENERATED_MARKER
 from fixer.analysis.local_config import local_modules
 from fixer.analysis.production_values import environ_schemes, read_setting
 from fixer.analysis.static import MANIFEST, static_backend
 from fixer.analysis.variables import build_environment, placeholder
 from fixer.fix_context import FixContext, rediscover
 from fixer.fixes import envfiles, item01_carry
+from fixer.fixes.item01_install import install_steps, source_built
 from fixer.fixes.item01_python import choose_python
+from fixer.fixes.item01_server import server_choice, server_command
 from fixer.fixes.item04_compose_plan import (
     GENERATED_STACK,
     ComposeStack,
     compose_stack,
     fix_compose_files,
 )
-from fixer.parsers.commands import server_commands
-from fixer.project import DependencySource, ProjectModel, normalise_package
+from fixer.project import ProjectModel, normalise_package
 from fixer.settings_values import Unknown
 from fixer.templating import render as render_template
 
@@ -61,28 +61,6 @@ MARKER = GENERATED_MARKER
 README_HEADING = "## Running in a container"
 NGINX_IMAGE = "nginx:1.27-alpine"
 NODE_IMAGE = "node:22-bookworm-slim"
-
-#: dependencies published without wheels for the slim image: (headers and tools for the
-#: builder, runtime libraries for the final stage)
-SOURCE_BUILT: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "psycopg2": (("gcc", "libc6-dev", "libpq-dev"), ("libpq5",)),
-    # psycopg 3's C implementation: `psycopg[c]` installs it
-    "psycopg-c": (("gcc", "libc6-dev", "libpq-dev"), ("libpq5",)),
-    "mysqlclient": (
-        ("gcc", "libc6-dev", "pkg-config", "default-libmysqlclient-dev"),
-        ("libmariadb3",),
-    ),
-    "python-ldap": (
-        ("gcc", "libc6-dev", "libldap2-dev", "libsasl2-dev"),
-        ("libldap-2.5-0", "libsasl2-2"),
-    ),
-}
-#: the system libpq, which psycopg 3 without its binary package (`psycopg[binary]`) loads
-LIBPQ = ("libpq5",)
-#: pinned installers for the dependency managers that are not pip
-POETRY = "poetry==1.8.5"
-UV = "uv==0.5.11"
-PIPENV = "pipenv==2024.4.0"
 
 #: compose's local services; passwords come from the host's environment with a local default,
 #: so none is written in the file
@@ -337,299 +315,6 @@ def manage_dir(project: ProjectModel) -> str:
     return posixpath.dirname(project.manage_py)
 
 
-@dataclass
-class ServerChoice:
-    server: str
-    #: `module:application`
-    target: str
-    #: packages the dependency file must declare for it
-    packages: list[str]
-    #: files the choice needs that the project lacks ({repository path: text})
-    files: dict[str, str] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
-
-
-_TARGET = re.compile(r"^([A-Za-z_][\w.]*)(?::([A-Za-z_][\w.]*))?$")
-#: what in a module's source shows it is an ASGI/WSGI entry point: Django is set up in it
-_ENTRY_POINT = re.compile(
-    r"get_(?:asgi|wsgi)_application|get_default_application|django\.setup\(|\bsetup\(\)"
-)
-
-
-def _module_text(project: ProjectModel, module: str) -> str | None:
-    path = project.module_path(module)
-    if path is None:
-        return None
-    return project.cache.text(path).text
-
-
-def _server_packages(project: ProjectModel, server: str) -> list[str]:
-    if server == "daphne" and channels_bundles_daphne(project):
-        return []
-    return {
-        "gunicorn": ["gunicorn"],
-        "gunicorn-uvicorn": ["gunicorn", "uvicorn"],
-        "uvicorn": ["uvicorn"],
-        "daphne": ["daphne"],
-    }[server]
-
-
-def _old_server(project: ProjectModel) -> ServerChoice | None:
-    """The app server the old image already ran on one of this project's modules: a working
-    start is kept (uvicorn stays uvicorn)."""
-    image = api_image(project)
-    if image is None:
-        return None
-    commands = list(image.start)
-    for script in image.scripts.values():
-        commands.extend(script)
-    commands.extend(c for _, c in image.programs)
-    for server, argv in server_commands(commands):
-        if server not in ("gunicorn", "uvicorn", "daphne"):
-            continue
-        args = argv[1:]
-        if server == "gunicorn" and any("UvicornWorker" in a for a in args):
-            server = "gunicorn-uvicorn"
-        for arg in args:
-            m = _TARGET.match(arg)
-            if m is None or ("." not in m[1] and m[2] is None):
-                continue
-            module, attr = m[1], m[2] or "application"
-            text = _module_text(project, module)
-            if text is None or not re.search(rf"^\s*{re.escape(attr)}\s*=", text, re.M):
-                continue
-            if server == "uvicorn" and not project.has_package("uvicorn"):
-                break
-            return ServerChoice(server, f"{module}:{attr}", _server_packages(project, server))
-    return None
-
-
-def _asgi_choice(project: ProjectModel, dotted: str) -> ServerChoice | None:
-    module, attr = dotted.rsplit(".", 1)
-    text = _module_text(project, module)
-    if text is None:
-        return None
-    target = f"{module}:{attr}"
-    channels = project.has_package("channels")
-    if _ENTRY_POINT.search(text) or not channels:
-        if channels and (project.has_package("daphne") or channels_bundles_daphne(project)):
-            server = "daphne"
-        elif project.has_package("uvicorn") and not project.has_package("gunicorn"):
-            server = "uvicorn"
-        else:
-            server = "gunicorn-uvicorn"
-        return ServerChoice(server, target, _server_packages(project, server))
-    # Channels 2 style: ASGI_APPLICATION names the routing, which imports consumers and models
-    # before Django is set up; an ASGI server cannot load it alone, so an entry point sets
-    # Django up first
-    package = module.rsplit(".", 1)[0] if "." in module else project.settings_module.split(".")[0]
-    entry = f"{package}.asgi"
-    server = (
-        "daphne"
-        if project.has_package("daphne") or channels_bundles_daphne(project)
-        else ("gunicorn-uvicorn")
-    )
-    choice = ServerChoice(server, f"{entry}:application", _server_packages(project, server))
-    existing = _module_text(project, entry)
-    if existing is not None:
-        if _ENTRY_POINT.search(existing) and re.search(r"^application\s*=", existing, re.M):
-            return choice
-        return None
-    path = project.module_path(package)
-    if path is None:
-        return None
-    folder = path.parent if path.name == "__init__.py" else path.with_suffix("")
-    rel = project.rel(folder / "asgi.py")
-    choice.files[rel] = render_template(
-        "docker/asgi_entry.py.jinja",
-        settings_module=project.production_module or project.settings_module,
-        routing=module,
-        attr=attr,
-    )
-    choice.notes.append(
-        f"ASGI_APPLICATION names the Channels routing ({dotted}), which an ASGI server cannot "
-        f"load before Django is set up: {rel} sets Django up and serves it"
-    )
-    return choice
-
-
-def server_choice(project: ProjectModel) -> ServerChoice:
-    """The app server and the module it serves: the old image's when it already served one of
-    the project's modules, else from ASGI_APPLICATION / WSGI_APPLICATION, else the wsgi.py or
-    asgi.py that exists."""
-    old = _old_server(project)
-    if old is not None:
-        return old
-    notes: list[str] = []
-    asgi = project.asgi_application
-    if asgi and "." in asgi:
-        choice = _asgi_choice(project, asgi)
-        if choice is not None:
-            return choice
-        notes.append(
-            f"ASGI_APPLICATION ({asgi}) cannot be served as it is: the image serves the "
-            "project over WSGI, without websockets"
-        )
-    package = project.settings_module.split(".")[0]
-    candidates = []
-    wsgi = project.wsgi_application
-    if wsgi and "." in wsgi:
-        candidates.append(("gunicorn", wsgi))
-    candidates += [("gunicorn", f"{package}.wsgi.application")]
-    candidates += [("gunicorn-uvicorn", f"{package}.asgi.application")]
-    for server, dotted in candidates:
-        module, attr = dotted.rsplit(".", 1)
-        if _module_text(project, module) is not None:
-            choice = ServerChoice(server, f"{module}:{attr}", _server_packages(project, server))
-            choice.notes.extend(notes)
-            return choice
-    notes.append(f"no WSGI or ASGI module was found: the image serves {package}.wsgi")
-    return ServerChoice("gunicorn", f"{package}.wsgi:application", ["gunicorn"], notes=notes)
-
-
-def server_command(server: str, target: str) -> list[str]:
-    """The exec-form CMD. gunicorn reads PORT (bind 0.0.0.0:$PORT) and WEB_CONCURRENCY itself;
-    uvicorn reads WEB_CONCURRENCY; daphne reads neither, so a shell expands PORT and execs it."""
-    if server == "gunicorn":
-        return ["gunicorn", target, "--access-logfile", "-"]
-    if server == "gunicorn-uvicorn":
-        return ["gunicorn", target, "--worker-class", "uvicorn.workers.UvicornWorker"]
-    if server == "uvicorn":
-        return [
-            "sh",
-            "-c",
-            f'exec uvicorn {target} --host 0.0.0.0 --port "${{PORT:-8000}}" --proxy-headers',
-        ]
-    return [
-        "sh",
-        "-c",
-        f'exec daphne --bind 0.0.0.0 --port "${{PORT:-8000}}" --access-log - --proxy-headers '
-        f"{target}",
-    ]
-
-
-def _installed_folder(source: DependencySource, files: list[str]) -> bool:
-    """The image installs `source`'s folder as a package (`pip install .`)."""
-    if source.kind not in ("pep621", "poetry", "uv", "setup.py", "setup.cfg"):
-        return False
-    folder = posixpath.dirname(source.rel) or "."
-    return folder in files or f"{folder}/" in files
-
-
-def _source_built(
-    project: ProjectModel, declared: list[str], files: list[str]
-) -> tuple[list[str], list[str]]:
-    """(builder packages, runtime packages) of the dependencies built from source that the
-    image installs: those of the dependency files it copies (`files`; a requirements-dev.txt
-    beside them is not installed), those the plans declare (`declared`: a database driver), and
-    psycopg 3 without its binary package, which loads the system's libpq: at run time, and in
-    the builder, whose collectstatic stage imports the database backend's driver."""
-    adding = {normalise_package(base_name(name)) for name in declared}
-    extras = {
-        (normalise_package(base_name(name)), normalise_package(extra))
-        for name in declared
-        for extra in extras_of(name)
-    }
-    installed: set[str] = set()
-    for source in project.dependency_sources:
-        for r in source.packages:
-            if source.rel in files or r.rel in files or _installed_folder(source, files):
-                installed.add(r.name)
-                extras.update((r.name, extra) for extra in r.extras)
-    build: list[str] = []
-    runtime: list[str] = []
-    needed = [name for name in SOURCE_BUILT if name in installed or name in adding]
-    psycopg = "psycopg" in installed or "psycopg" in adding
-    if psycopg and ("psycopg", "c") in extras and "psycopg-c" not in needed:
-        needed.append("psycopg-c")
-    for name in needed:
-        headers, libraries = SOURCE_BUILT[name]
-        build.extend(p for p in headers if p not in build)
-        runtime.extend(p for p in libraries if p not in runtime)
-    binary = ("psycopg", "binary") in extras or "psycopg-binary" in installed
-    if psycopg and not binary and "psycopg-c" not in needed:
-        runtime.extend(p for p in LIBPQ if p not in runtime)
-        if "libpq-dev" not in build:  # its headers bring the library
-            build.extend(p for p in LIBPQ if p not in build)
-    return build, runtime
-
-
-def _requirement_files(project: ProjectModel, rel: str) -> list[str]:
-    """`rel` and the files it pulls in with -r / -c."""
-    out = [rel]
-    for source in project.dependency_sources:
-        for req in source.packages:
-            if req.rel not in out and source.rel == rel:
-                out.append(req.rel)
-    return out
-
-
-def install_steps(project: ProjectModel) -> tuple[str, list[str], list[str], list[str]]:
-    """(manager, files to copy, RUN commands, builder ENV lines) installing the dependencies
-    into the active venv /opt/venv, without development dependencies, from the file
-    `project.install_source` names (the one `djfix verify --install` installs too)."""
-    install = project.install_source
-    if install is None:
-        return "none", [], [], []
-    source = install.source
-    kind = source.kind
-    if kind in ("requirements", "pip-tools"):
-        files = _requirement_files(project, install.rel)
-        return (
-            "pip-tools" if kind == "pip-tools" else "requirements",
-            files,
-            [f"pip install --no-cache-dir -r {install.rel}"],
-            [],
-        )
-    folder = posixpath.dirname(source.rel)
-    prefix = f"{folder}/" if folder else ""
-    cd = f"cd {folder} && " if folder else ""
-    locked = install.lock is not None
-    if kind == "poetry":
-        files = [source.rel] + ([f"{prefix}poetry.lock"] if locked else [])
-        return (
-            "poetry",
-            files,
-            [
-                "python -m venv /opt/poetry",
-                f"/opt/poetry/bin/pip install --no-cache-dir {POETRY}",
-                f"{cd}/opt/poetry/bin/poetry install --only main --no-root --no-interaction "
-                "--no-ansi",
-            ],
-            ["POETRY_VIRTUALENVS_CREATE=false", "POETRY_NO_CACHE=1"],
-        )
-    if kind == "uv":
-        files = [source.rel] + ([f"{prefix}uv.lock"] if locked else [])
-        flag = " --locked" if locked else ""
-        return (
-            "uv",
-            files,
-            [
-                "python -m venv /opt/uv",
-                f"/opt/uv/bin/pip install --no-cache-dir {UV}",
-                f"{cd}/opt/uv/bin/uv sync{flag} --no-dev --no-install-project --no-cache",
-            ],
-            ["UV_PROJECT_ENVIRONMENT=/opt/venv", "UV_PYTHON_DOWNLOADS=never"],
-        )
-    if kind == "pipfile":
-        files = [source.rel] + ([f"{prefix}Pipfile.lock"] if locked else [])
-        return (
-            "pipfile",
-            files,
-            [
-                "python -m venv /opt/pipenv",
-                f"/opt/pipenv/bin/pip install --no-cache-dir {PIPENV}",
-                *([f"{cd}/opt/pipenv/bin/pipenv lock"] if not locked else []),
-                f"{cd}/opt/pipenv/bin/pipenv requirements > /tmp/requirements.txt",
-                "pip install --no-cache-dir -r /tmp/requirements.txt",
-            ],
-            ["PIPENV_VERBOSITY=-1"],
-        )
-    # PEP 621, setup.py, setup.cfg: the project itself is the package that names the
-    # dependencies
-    return "package", ["."], [f"pip install --no-cache-dir {folder or '.'}"], []
-
-
 def _static_paths(project: ProjectModel) -> tuple[str, str, list[str]]:
     """(STATIC_ROOT in the image, URL prefix nginx serves it under, notes)."""
     notes: list[str] = []
@@ -656,7 +341,7 @@ def spec(project: ProjectModel, options: dict[str, Any] | None = None) -> Contai
     python, python_notes = chosen_python.version, chosen_python.notes
     choice = server_choice(project)
     server, target, server_packages = choice.server, choice.target, choice.packages
-    build, runtime = _source_built(project, list(options.get("runtime-packages") or ()), files)
+    build, runtime = source_built(project, list(options.get("runtime-packages") or ()), files)
     carried = item01_carry.carry(project)
     static_root, static_url, notes = _static_paths(project)
     for name in carried.build:

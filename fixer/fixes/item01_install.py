@@ -1,0 +1,155 @@
+"""How the generated image installs the project's dependencies (item 1, with item 2): the
+dependency file and manager it installs from (pip, poetry, uv, pipenv, at pinned versions), the
+build tools the builder stage needs for what has no wheel (psycopg2, mysqlclient, python-ldap)
+and the runtime libraries they load in the final stage."""
+
+from __future__ import annotations
+
+import posixpath
+
+from codemods.dependencies.requirement import base_name, extras_of
+from fixer.project import DependencySource, ProjectModel, normalise_package
+
+#: dependencies published without wheels for the slim image: (headers and tools for the
+#: builder, runtime libraries for the final stage)
+SOURCE_BUILT: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "psycopg2": (("gcc", "libc6-dev", "libpq-dev"), ("libpq5",)),
+    # psycopg 3's C implementation: `psycopg[c]` installs it
+    "psycopg-c": (("gcc", "libc6-dev", "libpq-dev"), ("libpq5",)),
+    "mysqlclient": (
+        ("gcc", "libc6-dev", "pkg-config", "default-libmysqlclient-dev"),
+        ("libmariadb3",),
+    ),
+    "python-ldap": (
+        ("gcc", "libc6-dev", "libldap2-dev", "libsasl2-dev"),
+        ("libldap-2.5-0", "libsasl2-2"),
+    ),
+}
+#: the system libpq, which psycopg 3 without its binary package (`psycopg[binary]`) loads
+LIBPQ = ("libpq5",)
+#: pinned installers for the dependency managers that are not pip
+POETRY = "poetry==1.8.5"
+UV = "uv==0.5.11"
+PIPENV = "pipenv==2024.4.0"
+
+
+def _installed_folder(source: DependencySource, files: list[str]) -> bool:
+    """The image installs `source`'s folder as a package (`pip install .`)."""
+    if source.kind not in ("pep621", "poetry", "uv", "setup.py", "setup.cfg"):
+        return False
+    folder = posixpath.dirname(source.rel) or "."
+    return folder in files or f"{folder}/" in files
+
+
+def source_built(
+    project: ProjectModel, declared: list[str], files: list[str]
+) -> tuple[list[str], list[str]]:
+    """(builder packages, runtime packages) of the dependencies built from source that the
+    image installs: those of the dependency files it copies (`files`; a requirements-dev.txt
+    beside them is not installed), those the plans declare (`declared`: a database driver), and
+    psycopg 3 without its binary package, which loads the system's libpq: at run time, and in
+    the builder, whose collectstatic stage imports the database backend's driver."""
+    adding = {normalise_package(base_name(name)) for name in declared}
+    extras = {
+        (normalise_package(base_name(name)), normalise_package(extra))
+        for name in declared
+        for extra in extras_of(name)
+    }
+    installed: set[str] = set()
+    for source in project.dependency_sources:
+        for r in source.packages:
+            if source.rel in files or r.rel in files or _installed_folder(source, files):
+                installed.add(r.name)
+                extras.update((r.name, extra) for extra in r.extras)
+    build: list[str] = []
+    runtime: list[str] = []
+    needed = [name for name in SOURCE_BUILT if name in installed or name in adding]
+    psycopg = "psycopg" in installed or "psycopg" in adding
+    if psycopg and ("psycopg", "c") in extras and "psycopg-c" not in needed:
+        needed.append("psycopg-c")
+    for name in needed:
+        headers, libraries = SOURCE_BUILT[name]
+        build.extend(p for p in headers if p not in build)
+        runtime.extend(p for p in libraries if p not in runtime)
+    binary = ("psycopg", "binary") in extras or "psycopg-binary" in installed
+    if psycopg and not binary and "psycopg-c" not in needed:
+        runtime.extend(p for p in LIBPQ if p not in runtime)
+        if "libpq-dev" not in build:  # its headers bring the library
+            build.extend(p for p in LIBPQ if p not in build)
+    return build, runtime
+
+
+def _requirement_files(project: ProjectModel, rel: str) -> list[str]:
+    """`rel` and the files it pulls in with -r / -c."""
+    out = [rel]
+    for source in project.dependency_sources:
+        for req in source.packages:
+            if req.rel not in out and source.rel == rel:
+                out.append(req.rel)
+    return out
+
+
+def install_steps(project: ProjectModel) -> tuple[str, list[str], list[str], list[str]]:
+    """(manager, files to copy, RUN commands, builder ENV lines) installing the dependencies
+    into the active venv /opt/venv, without development dependencies, from the file
+    `project.install_source` names (the one `djfix verify --install` installs too)."""
+    install = project.install_source
+    if install is None:
+        return "none", [], [], []
+    source = install.source
+    kind = source.kind
+    if kind in ("requirements", "pip-tools"):
+        files = _requirement_files(project, install.rel)
+        return (
+            "pip-tools" if kind == "pip-tools" else "requirements",
+            files,
+            [f"pip install --no-cache-dir -r {install.rel}"],
+            [],
+        )
+    folder = posixpath.dirname(source.rel)
+    prefix = f"{folder}/" if folder else ""
+    cd = f"cd {folder} && " if folder else ""
+    locked = install.lock is not None
+    if kind == "poetry":
+        files = [source.rel] + ([f"{prefix}poetry.lock"] if locked else [])
+        return (
+            "poetry",
+            files,
+            [
+                "python -m venv /opt/poetry",
+                f"/opt/poetry/bin/pip install --no-cache-dir {POETRY}",
+                f"{cd}/opt/poetry/bin/poetry install --only main --no-root --no-interaction "
+                "--no-ansi",
+            ],
+            ["POETRY_VIRTUALENVS_CREATE=false", "POETRY_NO_CACHE=1"],
+        )
+    if kind == "uv":
+        files = [source.rel] + ([f"{prefix}uv.lock"] if locked else [])
+        flag = " --locked" if locked else ""
+        return (
+            "uv",
+            files,
+            [
+                "python -m venv /opt/uv",
+                f"/opt/uv/bin/pip install --no-cache-dir {UV}",
+                f"{cd}/opt/uv/bin/uv sync{flag} --no-dev --no-install-project --no-cache",
+            ],
+            ["UV_PROJECT_ENVIRONMENT=/opt/venv", "UV_PYTHON_DOWNLOADS=never"],
+        )
+    if kind == "pipfile":
+        files = [source.rel] + ([f"{prefix}Pipfile.lock"] if locked else [])
+        return (
+            "pipfile",
+            files,
+            [
+                "python -m venv /opt/pipenv",
+                f"/opt/pipenv/bin/pip install --no-cache-dir {PIPENV}",
+                *([f"{cd}/opt/pipenv/bin/pipenv lock"] if not locked else []),
+                f"{cd}/opt/pipenv/bin/pipenv requirements > /tmp/requirements.txt",
+                "pip install --no-cache-dir -r /tmp/requirements.txt",
+            ],
+            ["PIPENV_VERBOSITY=-1"],
+        )
+    # PEP 621, setup.py, setup.cfg: the project itself is the package that names the
+    # dependencies
+    return "package", ["."], [f"pip install --no-cache-dir {folder or '.'}"], []
