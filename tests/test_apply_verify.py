@@ -18,7 +18,7 @@ from types import SimpleNamespace
 import pytest
 from typer.testing import CliRunner
 
-from fixer import apply_verify, handover, pr_body
+from fixer import apply_packages, apply_verify, handover, pr_body
 from fixer.apply import plan
 from fixer.apply_verify import plan_verified
 from fixer.checks import Selection, resolve_selection
@@ -295,8 +295,8 @@ def test_the_user_installs_the_file_that_includes_the_changed_one(tmp_path):
         },
     )
     result = plan(discover(tmp_path), SELECTION, effective_options(None))
-    specs = [*apply_verify.added_requirements(result), "django-redis==5.4.0"]
-    assert apply_verify.install_hint(result, specs) == (
+    specs = [*apply_packages.added_requirements(result), "django-redis==5.4.0"]
+    assert apply_packages.install_hint(result, specs) == (
         "the change adds django-environ to requirements/base.txt: install the changed "
         "dependencies in your environment (`pip install -r requirements.txt`) before you run "
         "the project or `djfix verify` on this change"
@@ -305,9 +305,9 @@ def test_the_user_installs_the_file_that_includes_the_changed_one(tmp_path):
 
 def test_what_was_installed_aside_and_what_the_user_installs(project):
     result = plan(project, SELECTION, effective_options(None))
-    specs = apply_verify.added_requirements(result)
+    specs = apply_packages.added_requirements(result)
     assert [s.split("==")[0] for s in specs] == ["django-environ"]
-    hint = apply_verify.install_hint(result, specs)
+    hint = apply_packages.install_hint(result, specs)
     assert hint == (
         "the change adds django-environ to requirements.txt: install the changed dependencies "
         "in your environment (`pip install -r requirements.txt`) before you run the project or "
@@ -347,7 +347,7 @@ def test_what_was_installed_aside_and_what_the_user_installs(project):
     ],
 )
 def test_install_command_of_each_dependency_file(rel, text, command):
-    assert apply_verify.install_command(rel, text) == command
+    assert apply_packages.install_command(rel, text) == command
 
 
 def test_the_image_caveat_holds_while_another_step_fails_before_and_after(project):

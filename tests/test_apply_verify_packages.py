@@ -14,7 +14,8 @@ import pytest
 from typer.testing import CliRunner
 
 from fixer import apply_verify
-from fixer.apply_verify import added_requirements, install_added, plan_verified
+from fixer.apply_packages import added_requirements, install_added
+from fixer.apply_verify import plan_verified
 from fixer.checks import Selection
 from fixer.cli import app
 from fixer.config import effective_options

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from fixer.apply_verify import install_added, missing_packages
+from fixer.apply_packages import install_added, missing_packages
 
 PYENV = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
 
