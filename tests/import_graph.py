@@ -90,6 +90,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         (
             "fixer.apply",
             "fixer.apply_verify",
+            "fixer.apply_packages",
             "fixer.handover",
             "fixer.many",
             "fixer.pr",
