@@ -6,6 +6,7 @@ rewritten settings read (`EnvVariable`), for `.env.example` and the untracked `.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -244,16 +245,22 @@ def env_reads(source: str) -> int:
     return len(_ENV_USE.findall(source))
 
 
-def binds_env(source: str) -> bool:
-    """True when the module binds the name `env` at all (django-environ's or another)."""
+def _bindings(source: str) -> Iterator[tuple[re.Match[str], list[tuple[str, str]]]]:
+    """The module-level bindings of the name `env` (assignments, `def`/`class env`, imports
+    that bind it), each with the (name, alias) pairs of an import ([] for the others)."""
     for match in _ENV_BINDING.finditer(source):
         text = match.group(0)
+        names: list[tuple[str, str]] = []
         if text.startswith(("from ", "import ")):
             names = re.findall(r"(\w+)(?:\s+as\s+(\w+))?", text.split("import", 1)[1])
             if "env" not in [alias or name for name, alias in names]:
                 continue
-        return True
-    return False
+        yield match, names
+
+
+def binds_env(source: str) -> bool:
+    """True when the module binds the name `env` at all (django-environ's or another)."""
+    return next(_bindings(source), None) is not None
 
 
 def foreign_env_line(source: str) -> int | None:
@@ -261,15 +268,11 @@ def foreign_env_line(source: str) -> int | None:
     `Env()` (`env = os.environ`, `def env(...)`, `from os import environ as env`): djfix's
     `env` would shadow it or be shadowed by it. `from proj.env import env` (the project's own
     django-environ object) and `env = environ.Env(...)` are not foreign. None when none."""
-    for match in _ENV_BINDING.finditer(source):
-        text = match.group(0)
+    for match, names in _bindings(source):
         value = match.group("value")
         if value is not None and _ENVIRON_VALUE.match(value.strip()):
             continue
-        if text.startswith(("from ", "import ")):
-            names = re.findall(r"(\w+)(?:\s+as\s+(\w+))?", text.split("import", 1)[1])
-            bound = [alias or name for name, alias in names]
-            if "env" not in bound or (text.startswith("from ") and ("env", "") in names):
-                continue
+        if match.group(0).startswith("from ") and ("env", "") in names:
+            continue  # `from proj.env import env`: the project's own django-environ object
         return source.count("\n", 0, match.start()) + 1
     return None

@@ -19,6 +19,7 @@ from fixer.changeset import Changeset
 from fixer.discovery import discover
 from fixer.findings import CheckResult, Finding
 from fixer.project import ProjectModel
+from fixer.settings_values import star_closure
 from fixer.sources import planned_files
 
 
@@ -207,24 +208,16 @@ class FixContext:
         that `env` itself and `after` adds reads through `env`: djfix's own `env` would take
         the place of the one those reads use. None otherwise."""
         if (
-            "env" not in before
-            or env_reads(after) <= env_reads(before)
-            or not _ENV_NAME.search(before)
+            not _ENV_NAME.search(before)
             or binds_env(before)
+            or env_reads(after) <= env_reads(before)
         ):
             return None
         modules = self.project.settings_modules
         dotted = next((d for d, m in modules.items() if m.rel == rel), None)
-        if dotted is None:
-            return None
-        todo, seen = list(modules[dotted].star_imports), set()
-        while todo and len(seen) < 50:
-            current = todo.pop(0)
-            if current in seen or current not in modules:
-                continue
-            seen.add(current)
-            base = modules[current]
-            source = self.changeset.read(base.rel) if base.rel else None
+        for current in star_closure(modules, dotted) if dotted is not None else []:
+            base = modules.get(current)
+            source = self.changeset.read(base.rel) if base is not None and base.rel else None
             if source is None:
                 continue
             line = foreign_env_line(source)
@@ -232,7 +225,6 @@ class FixContext:
                 return base.rel or current, line
             if binds_env(source):
                 return None  # the nearest binding is django-environ's
-            todo.extend(base.star_imports)
         return None
 
 

@@ -217,3 +217,18 @@ def is_literal(value: Any) -> bool:
     if isinstance(value, (list, tuple)):
         return all(is_literal(v) for v in value)
     return True
+
+
+def star_closure(modules: dict[str, SettingsModule], dotted: str, limit: int = 50) -> list[str]:
+    """The modules `dotted` reaches through its star imports, nearest first (breadth first, at
+    most `limit`), those the project does not hold included (their own imports unknown)."""
+    out: list[str] = []
+    todo = list(modules[dotted].star_imports) if dotted in modules else []
+    while todo and len(out) < limit:
+        current = todo.pop(0)
+        if current in out:
+            continue
+        out.append(current)
+        if current in modules:
+            todo.extend(modules[current].star_imports)
+    return out

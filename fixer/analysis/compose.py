@@ -95,11 +95,16 @@ def is_stack_compose(project: ProjectModel, cf: ComposeFile) -> bool:
 DOTENV_NAMES = (".env", ".env.example", ".env.sample", ".env.template", ".env.dist", "env.example")
 
 
+def folder_has_dotenv(folder: str, exists: Callable[[str], bool]) -> bool:
+    """True when the repository folder holds a `.env` or its committed template."""
+    return any(exists(posixpath.join(folder, n)) for n in DOTENV_NAMES)
+
+
 def has_own_dotenv(rel: str, exists: Callable[[str], bool]) -> bool:
     """True when the compose file `rel` is in a subfolder with a `.env` of its own (or its
     template): compose reads that one for the file's `${VAR}` references."""
     folder = posixpath.dirname(rel)
-    return bool(folder) and any(exists(posixpath.join(folder, n)) for n in DOTENV_NAMES)
+    return bool(folder) and folder_has_dotenv(folder, exists)
 
 
 def compose_command(rel: str, own_dotenv: bool = False) -> str:
@@ -295,32 +300,37 @@ def _code_folder(project: ProjectModel, cf: ComposeFile, source: str) -> bool:
         return False
 
 
-def build_context(cf: ComposeFile, service: ComposeService) -> str | None:
-    """The repository path of the service's build context (`.` for the root), or None when it is
-    not built from a folder of this repository."""
+def _context(cf: ComposeFile, service: ComposeService) -> str | None:
+    """The service's build context as a path from the repository root (`..` and above for one
+    outside it), or None when it is not built from a folder (no build, a URL)."""
     build: Any = service.build
     if build is None:
         return None
     context = build if isinstance(build, str) else (build.get("context") or ".")
     if not isinstance(context, str) or "://" in context:
         return None
-    rel = posixpath.normpath(posixpath.join(posixpath.dirname(cf.path), context))
-    return None if rel == ".." or rel.startswith("../") else rel
+    return posixpath.normpath(posixpath.join(posixpath.dirname(cf.path), context))
+
+
+def _outside(rel: str) -> bool:
+    return rel == ".." or rel.startswith("../")
+
+
+def build_context(cf: ComposeFile, service: ComposeService) -> str | None:
+    """The repository path of the service's build context (`.` for the root), or None when it is
+    not built from a folder of this repository."""
+    rel = _context(cf, service)
+    return None if rel is None or _outside(rel) else rel
 
 
 def built_dockerfile(cf: ComposeFile, service: ComposeService) -> str | None:
     """The repository path of the Dockerfile the service's image is built from (`build:` with
     its context and `dockerfile:`), or None when it is not built from this repository."""
-    build: Any = service.build
-    if build is None:
+    context_rel = _context(cf, service)
+    if context_rel is None:
         return None
-    context = build if isinstance(build, str) else (build.get("context") or ".")
-    if not isinstance(context, str) or "://" in context:
-        return None
-    base = posixpath.dirname(cf.path)
-    context_rel = posixpath.normpath(posixpath.join(base, context))
     dockerfile = posixpath.normpath(posixpath.join(context_rel, service.dockerfile or "Dockerfile"))
-    return None if dockerfile.startswith("../") or dockerfile == ".." else dockerfile
+    return None if _outside(dockerfile) else dockerfile
 
 
 def builds_root_dockerfile(cf: ComposeFile, service: ComposeService) -> bool:

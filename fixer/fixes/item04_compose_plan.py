@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 from fixer.analysis.compose import (
     DEFAULT_COMPOSE_NAMES,
-    DOTENV_NAMES,
     ComposeRole,
     compose_command,
     compose_roles,
+    folder_has_dotenv,
     has_own_dotenv,
     is_stack_compose,
 )
@@ -42,8 +42,7 @@ def fix_compose_files(ctx: FixContext, *, item: int = 4, for_images: bool = True
         return 5 in ctx.wanted_items or bool(build_environment(project))
 
     def uses_dotenv(dotenv: str) -> bool:
-        folder = posixpath.dirname(dotenv)
-        if any(ctx.changeset.exists(posixpath.join(folder, n)) for n in DOTENV_NAMES):
+        if folder_has_dotenv(posixpath.dirname(dotenv), ctx.changeset.exists):
             return True
         # the settings read required variables, or item 5 moves them into the environment:
         # the root .env is where djfix documents them

@@ -16,7 +16,7 @@ from fixer.discovery.settings_modules import is_test_settings
 from fixer.fix_context import EnvVar, FixContext, SecretPlace
 from fixer.fixes.item04_compose_plan import fix_compose_files
 from fixer.redaction import worth_rotating
-from fixer.settings_values import SettingsModule
+from fixer.settings_values import SettingsModule, star_closure
 
 
 def production_chain(ctx: FixContext) -> set[str]:
@@ -37,17 +37,7 @@ def production_chain(ctx: FixContext) -> set[str]:
 
 
 def _star_closure(ctx: FixContext, dotted: str) -> list[str]:
-    modules = ctx.project.settings_modules
-    out: list[str] = []
-    todo = list(modules[dotted].star_imports) if dotted in modules else []
-    while todo and len(out) < 50:
-        current = todo.pop(0)
-        if current in out:
-            continue
-        out.append(current)
-        if current in modules:
-            todo.extend(modules[current].star_imports)
-    return out
+    return star_closure(ctx.project.settings_modules, dotted)
 
 
 def _inherited_aliases(ctx: FixContext, dotted: str) -> dict[str, str]:
