@@ -417,6 +417,14 @@ psycopg = {version = "^3.2", extras = [%s]}
             ["libpq5"],
         ),
         (
+            # no arm64 wheel before 2.8.6, none for Python 3.10+ before 2.9: pip builds it
+            {"requirements.txt": "psycopg2-binary==2.8.4\n"},
+            ["gcc", "libc6-dev", "libpq-dev"],
+            ["libpq5"],
+        ),
+        ({"requirements.txt": "psycopg2-binary==2.9.9\n"}, [], []),
+        ({"requirements.txt": "psycopg2-binary>=2.7\n"}, [], []),
+        (
             {"requirements.txt": "mysqlclient==2.2.6\n"},
             ["default-libmysqlclient-dev", "gcc", "libc6-dev", "pkg-config"],
             ["libmariadb3"],
@@ -1183,3 +1191,12 @@ def test_the_configuration_each_installation_writes_stays_out_of_the_image(tmp_p
         "# each installation's own configuration (git ignores it, it holds the secrets): mount "
         "it\ninventory/configuration.py\n*.sqlite3\n"
     ) in text
+
+
+def test_old_psycopg2_binary_is_built_from_source_with_a_note(make_project):
+    """psycopg2-binary before 2.9 has no arm64 wheel (nor one for Pythons newer than it): the
+    builder can build it, the api stage loads libpq, and the note says why."""
+    files = {"requirements.txt": "Django==2.2.28\ngunicorn==20.1.0\npsycopg2-binary==2.8.4\n"}
+    s = container.spec(make_project({**base(engine="postgresql"), **files}))
+    assert "libpq-dev" in s.build_packages and s.runtime_packages == ["libpq5"]
+    assert any(n.startswith("psycopg2-binary==2.8.4 publishes no wheel for arm64") for n in s.notes)

@@ -43,7 +43,7 @@ from fixer.analysis.static import MANIFEST, static_backend
 from fixer.analysis.variables import build_environment, placeholder
 from fixer.fix_context import FixContext, rediscover
 from fixer.fixes import envfiles, item01_carry
-from fixer.fixes.item01_install import install_steps, source_built
+from fixer.fixes.item01_install import install_steps, old_binary_driver, source_built
 from fixer.fixes.item01_python import choose_python
 from fixer.fixes.item01_server import server_choice, server_command
 from fixer.fixes.item04_compose_plan import (
@@ -376,6 +376,13 @@ def spec(project: ProjectModel, options: dict[str, Any] | None = None) -> Contai
     if carried.compilemessages:
         notes.append("compilemessages runs in the code stage; the api stage copies its output")
     notes.extend(python_notes)
+    old_driver = old_binary_driver(project, files)
+    if old_driver:
+        notes.append(
+            f"{old_driver} publishes no wheel for arm64 (or for a Python newer than it): the "
+            "builder stage has libpq's headers and a compiler to build it, the api stage libpq5; "
+            "psycopg2-binary 2.9 or newer would install from a wheel"
+        )
     notes.extend(choice.notes)
     notes.extend(carried.notes)
     compress_manifest = _compress_manifest(project, static_root, notes)

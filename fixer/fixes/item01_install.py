@@ -8,7 +8,8 @@ from __future__ import annotations
 import posixpath
 
 from codemods.dependencies.requirement import base_name, extras_of
-from fixer.project import DependencySource, ProjectModel, normalise_package
+from fixer.discovery.dependencies import exact_version
+from fixer.project import DependencySource, ProjectModel, Requirement, normalise_package
 
 #: dependencies published without wheels for the slim image: (headers and tools for the
 #: builder, runtime libraries for the final stage)
@@ -27,6 +28,9 @@ SOURCE_BUILT: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 #: the system libpq, which psycopg 3 without its binary package (`psycopg[binary]`) loads
 LIBPQ = ("libpq5",)
+#: psycopg2-binary releases before this one publish no wheel for arm64 (aarch64) and none for
+#: the Pythons newer than they are: there pip builds the package from its source like psycopg2
+PSYCOPG2_BINARY_WHEELS = (2, 9)
 #: pinned installers for the dependency managers that are not pip
 POETRY = "poetry==1.8.5"
 UV = "uv==0.5.11"
@@ -56,14 +60,14 @@ def source_built(
         for extra in extras_of(name)
     }
     installed: set[str] = set()
-    for source in project.dependency_sources:
-        for r in source.packages:
-            if source.rel in files or r.rel in files or _installed_folder(source, files):
-                installed.add(r.name)
-                extras.update((r.name, extra) for extra in r.extras)
+    for r in _installed(project, files):
+        installed.add(r.name)
+        extras.update((r.name, extra) for extra in r.extras)
     build: list[str] = []
     runtime: list[str] = []
     needed = [name for name in SOURCE_BUILT if name in installed or name in adding]
+    if old_binary_driver(project, files) and "psycopg2" not in needed:
+        needed.append("psycopg2")
     psycopg = "psycopg" in installed or "psycopg" in adding
     if psycopg and ("psycopg", "c") in extras and "psycopg-c" not in needed:
         needed.append("psycopg-c")
@@ -77,6 +81,30 @@ def source_built(
         if "libpq-dev" not in build:  # its headers bring the library
             build.extend(p for p in LIBPQ if p not in build)
     return build, runtime
+
+
+def _installed(project: ProjectModel, files: list[str]) -> list[Requirement]:
+    """The requirements of the dependency files the image installs (`files`)."""
+    return [
+        r
+        for source in project.dependency_sources
+        for r in source.packages
+        if source.rel in files or r.rel in files or _installed_folder(source, files)
+    ]
+
+
+def old_binary_driver(project: ProjectModel, files: list[str]) -> str | None:
+    """The pin of a psycopg2-binary release older than 2.9 the image installs (`psycopg2-binary
+    ==2.8.4`), else None: with no wheel for arm64 or for a newer Python, pip builds it from its
+    source, which needs libpq's headers and a compiler in the builder and libpq at run time."""
+    kinds = {s.rel: s.kind for s in project.dependency_sources}
+    for r in _installed(project, files):
+        if r.name != "psycopg2-binary":
+            continue
+        version = exact_version(r.spec, kinds.get(r.rel, "requirements"))
+        if version is not None and version[:2] < PSYCOPG2_BINARY_WHEELS:
+            return f"psycopg2-binary{r.spec.strip()}"
+    return None
 
 
 def _requirement_files(project: ProjectModel, rel: str) -> list[str]:
