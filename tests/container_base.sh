@@ -16,6 +16,8 @@
 # this machine (built on the same Debian bookworm) put at /usr/local, as the official image has
 # it: python, python3, python3.7 and pip on PATH, libpython in /usr/local/lib. No new download:
 # skipped, saying so, where pyenv has no 3.7 (the tests of an image on it are skipped then).
+# The same for other Pythons on request (STANDIN_EXTRA_PYTHONS="3.12"), for `djfix verify
+# --image` on a project whose Django needs a newer Python than the 3.11 base.
 # The images live in a container storage of the tests' own, described by $STORAGE_CONF (written
 # here, read by the tests): the overlay driver where the kernel mounts overlay file systems, else
 # vfs. A vfs build step copies the whole file system: measured on 2 cores, an api image took 107 s
@@ -162,29 +164,34 @@ pyenv_prefix() {  # the prefix of pyenv's newest build of Python $1, or nothing
     find "$root/versions" -maxdepth 1 -name "$1.*" 2>/dev/null | sort -V | tail -n 1
 }
 
-if "${podman[@]}" image exists "$PYTHON37_IMAGE"; then
-    echo "container_base.sh: $PYTHON37_IMAGE already present"
-elif ! py37="$(pyenv_prefix 3.7)" || [ -z "$py37" ] || [ ! -x "$py37/bin/python3.7" ]; then
-    echo "container_base.sh: no pyenv Python 3.7 here: $PYTHON37_IMAGE not built, the tests of" \
-        "images on Python 3.7 will be skipped" >&2
-else
-    version="$("$py37/bin/python3.7" -c 'import platform; print(platform.python_version())')"
+pyenv_standin() {  # pyenv_standin X.Y IMAGE: the Python base with pyenv's CPython X.Y at /usr/local
+    local minor="$1" image="$2" prefix version stage ctr
+    if "${podman[@]}" image exists "$image"; then
+        echo "container_base.sh: $image already present"
+        return
+    fi
+    if ! prefix="$(pyenv_prefix "$minor")" || [ -z "$prefix" ] || [ ! -x "$prefix/bin/python$minor" ]; then
+        echo "container_base.sh: no pyenv Python $minor here: $image not built, the tests of" \
+            "images on Python $minor will be skipped" >&2
+        return
+    fi
+    version="$("$prefix/bin/python$minor" -c 'import platform; print(platform.python_version())')"
     stage="$(mktemp -d)"
     ctr="$("${buildah[@]}" from --quiet "$IMAGE")"
     trap '"${buildah[@]}" rm "$ctr" >/dev/null; rm -rf "$stage"' EXIT
     # what the official image leaves out (tests, bytecode, the static library), and no .pth
     # file: only Python, pip and setuptools as pyenv installed them
-    tar -C "$py37" -c \
+    tar -C "$prefix" -c \
         --exclude='*.pth' \
         --exclude='test' --exclude='tests' --exclude='idle_test' \
         --exclude='*.pyc' --exclude='*.pyo' --exclude='__pycache__' --exclude='libpython*.a' \
         bin include lib share | tar -C "$stage" -x
     # pyenv's prefix is written in the scripts' #! lines, sysconfig's data and the config
     # scripts: it is /usr/local in the image
-    grep -rlI --null -F "$py37" "$stage" | xargs -0 -r sed -i "s#$py37#/usr/local#g"
+    grep -rlI --null -F "$prefix" "$stage" | xargs -0 -r sed -i "s#$prefix#/usr/local#g"
     "${buildah[@]}" copy --quiet "$ctr" "$stage" /usr/local >/dev/null
     # Debian's python3 out, its libraries (ssl, sqlite, expat...) kept: pyenv's build links the
-    # same ones. The build is made with --enable-shared (libpython3.7m.so, copied with lib/):
+    # same ones. The build is made with --enable-shared (libpython3.Ym.so, copied with lib/):
     # ldconfig finds it in /usr/local/lib, where the official image has it.
     "${buildah[@]}" run --isolation chroot "$ctr" -- sh -ec '
         # (its removal scripts complain about the folders they remove: shown only on failure)
@@ -195,7 +202,7 @@ else
         rm -f /tmp/purge.log
         rm -rf /usr/include/python3.11 /usr/lib/python3.11 /usr/lib/python3
         ldconfig
-        for name in python python3 python3.7 pip; do
+        for name in python python3 python'"$minor"' pip; do
             [ "$(command -v $name)" = "/usr/local/bin/$name" ]
         done
         python -c "import ssl, sqlite3, ctypes, bz2, lzma, zlib, uuid, decimal, readline, venv"
@@ -204,9 +211,16 @@ else
     '
     "${buildah[@]}" config --env PATH=/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin \
         --env LANG=C.UTF-8 --env PYTHON_VERSION="$version" --cmd '["python3"]' "$ctr"
-    "${buildah[@]}" commit --quiet "$ctr" "$PYTHON37_IMAGE" >/dev/null
+    "${buildah[@]}" commit --quiet "$ctr" "$image" >/dev/null
     "${buildah[@]}" rm "$ctr" >/dev/null
     rm -rf "$stage"
     trap - EXIT
-    echo "container_base.sh: built $PYTHON37_IMAGE (pyenv's Python $version)"
-fi
+    echo "container_base.sh: built $image (pyenv's Python $version)"
+}
+
+pyenv_standin 3.7 "$PYTHON37_IMAGE"
+# more stand-ins on request, for `djfix verify --image` on projects that need another Python
+# (STANDIN_EXTRA_PYTHONS="3.12": localhost/standin-python:3.12-slim); none in the tests
+for minor in ${STANDIN_EXTRA_PYTHONS:-}; do
+    pyenv_standin "$minor" "localhost/standin-python:$minor-slim"
+done
