@@ -829,7 +829,8 @@ def test_commands_of_one_line_left_out_for_one_reason_are_one_note(tmp_path):
     assert [n for n in s.notes if n.startswith("Dockerfile:2")] == [
         "Dockerfile:2 `mkdir -p /srv/media`, `chown -R app /srv/media` were left out: it sets up "
         "the old image's file layout; the generated image runs as user 10001 with the code in "
-        "/app: add the folders the app writes to there",
+        "/app and gives that user the folders the settings write to (MEDIA_ROOT, SQLite and log "
+        "files): add any other folder the app writes to",
         "Dockerfile:2 `./tools/warm-cache.sh` was left out: djfix cannot tell which stage needs "
         "it; add it to the api stage if the app does",
     ]
@@ -852,7 +853,8 @@ def test_commands_of_several_lines_left_out_for_one_reason_are_one_note(tmp_path
         "Dockerfile line 3 `mkdir -p /home/app`; line 5 `mkdir $APP_HOME`, "
         "`mkdir $APP_HOME/staticfiles`; line 6 `chown -R app:app $APP_HOME` were left out: it "
         "sets up the old image's file layout; the generated image runs as user 10001 with the "
-        "code in /app: add the folders the app writes to there",
+        "code in /app and gives that user the folders the settings write to (MEDIA_ROOT, SQLite "
+        "and log files): add any other folder the app writes to",
         "Dockerfile:4 `./tools/warm-cache.sh` was left out: djfix cannot tell which stage needs "
         "it; add it to the api stage if the app does",
     ]

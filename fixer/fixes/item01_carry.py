@@ -375,7 +375,8 @@ def _command(command: ScriptCommand, out: Carried) -> None:
             command.line,
             command.text,
             "it sets up the old image's file layout; the generated image runs as user 10001 "
-            "with the code in /app: add the folders the app writes to there",
+            "with the code in /app and gives that user the folders the settings write to "
+            "(MEDIA_ROOT, SQLite and log files): add any other folder the app writes to",
         )
     else:
         _left(
