@@ -29,7 +29,15 @@ from fixer.verify_process import (
     listening,
     run_command,
 )
-from fixer.verify_run import START_TIMEOUT, Run, Step, host_refused, serving_overrides
+from fixer.verify_run import (
+    FIRST_REQUEST_TIMEOUT,
+    REQUEST_TIMEOUT,
+    START_TIMEOUT,
+    Run,
+    Step,
+    host_refused,
+    serving_overrides,
+)
 
 BUILD_TIMEOUT = 1800
 
@@ -218,8 +226,10 @@ def image_step(run: Run, step: Step) -> Step:
             failures = []
             statuses: list[int] = []
             if not why:
-                for path in ("/health", "/common/health"):
-                    status, error = http_get(port, path, 10, host=run.host)
+                for index, path in enumerate(("/health", "/common/health")):
+                    # the first request loads the URLconf and the views in the worker
+                    limit = FIRST_REQUEST_TIMEOUT if index == 0 else REQUEST_TIMEOUT
+                    status, error = http_get(port, path, limit, host=run.host)
                     statuses += [status] if status else []
                     if status != 200:
                         failures.append(

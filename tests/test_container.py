@@ -722,8 +722,9 @@ def test_alpine_packages_become_debian_packages(tmp_path):
     assert s.runtime_env == {"APP_HOME": "/srv/kiosk"}
     assert s.notes == [
         "Dockerfile:12 `mkdir -p /srv/kiosk/uploads` was left out: it sets up the old image's "
-        "file layout; the generated image runs as user 10001 with the code in /app: add the "
-        "folders the app writes to there"
+        "file layout; the generated image runs as user 10001 with the code in /app and gives "
+        "that user the folders the settings write to (MEDIA_ROOT, SQLite and log files): add any "
+        "other folder the app writes to"
     ]
 
 
