@@ -1560,3 +1560,35 @@ services:
 """
     assert result.text == expected
     assert_stable(result, rel="docker-compose.prod.yml")
+
+
+def test_service_that_merges_another_gets_its_own_keys():
+    # the web service takes the worker's keys through a merge key: dropping its code mount and
+    # its command must not reach the worker, nor bring the worker's command back
+    result = rewrite(
+        """\
+        services:
+          worker: &worker
+            image: shop/base
+            command: celery -A shop worker
+            volumes:
+              - ./:/app
+            environment:
+              - DEBUG=1
+          web:
+            <<: *worker
+            command: gunicorn -b 0.0.0.0:8000 shop.wsgi
+            ports:
+              - "8000:8000"
+        """
+    )
+    data = yaml.safe_load(result.text)
+    web, worker = data["services"]["web"], data["services"]["worker"]
+    assert "<<" not in result.text
+    assert "command" not in web and "volumes" not in web
+    assert web["environment"] == ["DEBUG=1"]
+    assert web["build"] == {"context": ".", "target": "api"}
+    assert worker["command"] == "celery -A shop worker"
+    assert "volumes" not in worker
+    assert "service 'web' runs the api image's own command (its command went)" in result.changes
+    assert_stable(result)

@@ -48,7 +48,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.comments import CommentedMap, CommentedSeq, merge_attrib
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from fixer.analysis.app_paths import ImageLayout
@@ -634,6 +634,11 @@ def rewrite(
         app = (idle or built)[:1]
     images = {services[n].get("image") for n in app if services[n].get("image")}
     api_name = next((n for n in app if "nginx" not in str(services[n].get("image", ""))), None)
+    for name, service in services.items():
+        if isinstance(service, dict) and (
+            name in app or app_image(name, service) or service.get("image") in images
+        ):
+            _inline_merge(service)
     same_code: list[Any] = []
     for name, service in services.items():
         if not isinstance(service, dict):
@@ -827,3 +832,25 @@ def _set_build(service: Any, base: str) -> None:
         service.insert(pos, "build", _api_build(base))
     if "image" in service:
         del service["image"]
+
+
+def _inline_merge(service: Any) -> None:
+    """Give a service that takes keys from another one (`<<: *worker`) its own copy of each: the
+    rewrite drops or changes its volumes, image and command, and a change made through the merge
+    would change the anchored service too (a key deleted here came back from it, and deleting
+    one that only the merge held failed)."""
+    merged = getattr(service, "merge", None)
+    if not isinstance(service, CommentedMap) or not merged:
+        return
+    own = {k for k, _ in service.non_merged_items()}
+    inherited = [(k, copy.deepcopy(v)) for k, v in service.items() if k not in own]
+    for source in list(merged):
+        # the anchored map tells the maps that merge it of each key it loses (ruamel keeps no
+        # public way to leave it): a service that took its keys must hear no more of them
+        refs = getattr(source, "_ref", [])
+        while service in refs:
+            refs.remove(service)
+    pos = getattr(merged, "merge_pos", 0)  # where `<<` stood: the keys take its place
+    setattr(service, merge_attrib, [])
+    for offset, (key, value) in enumerate(inherited):
+        service.insert(pos + offset, key, value)
