@@ -186,6 +186,28 @@ def test_settings_module_bootstrap_in_a_sibling_is_not_configuration(make_projec
     assert findings == []
 
 
+@pytest.mark.parametrize("leaf", ["pytest", "travis"])
+def test_settings_of_the_test_runner_or_ci_service_hold_fixtures(make_project, leaf):
+    # named for the runner (pytest) or the CI service (travis) rather than "test": their keys
+    # are fixtures that production never loads
+    findings = run(
+        make_project,
+        None,
+        **{
+            "manage.py": 'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", '
+            '"mysite.settings.prod")\n',
+            "mysite/settings/__init__.py": "",
+            "mysite/settings/base.py": CLEAN,
+            "mysite/settings/prod.py": "from .base import *  # noqa\n",
+            f"mysite/settings/{leaf}.py": (
+                'from .base import *  # noqa\nSTRIPE_SECRET_KEY = "testing"\n'
+                'MAILER_API_KEY = "testing"\n'
+            ),
+        },
+    )
+    assert findings == []
+
+
 def test_no_dependency_file_cannot_tell(make_project):
     assert run(make_project, requirements=None) == []
 
