@@ -208,6 +208,24 @@ def test_settings_of_the_test_runner_or_ci_service_hold_fixtures(make_project, l
     assert findings == []
 
 
+def test_help_text_beside_a_default_is_no_secret(make_project):
+    # django-constance's CONSTANCE_CONFIG: each value is (default, help text[, type])
+    settings = CLEAN + (
+        "CONSTANCE_CONFIG = dict(\n"
+        '    AKISMET_KEY=("", "API key for the spam checks, leave empty to disable"),\n'
+        '    MAP_TOKEN=("", "Token of the map tiles service", str),\n'
+        ")\n"
+    )
+    assert run(make_project, settings) == []
+
+
+def test_a_secret_default_beside_its_help_text_is_one(make_project):
+    settings = CLEAN + (
+        'CONSTANCE_CONFIG = {"AKISMET_KEY": ("ak-93jd83kd9", "API key for the spam checks")}\n'
+    )
+    assert shape(run(make_project, settings)) == [("DJ050", "mysite/settings.py", 15)]
+
+
 def test_no_dependency_file_cannot_tell(make_project):
     assert run(make_project, requirements=None) == []
 
