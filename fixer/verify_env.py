@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
+from fixer.analysis.app_server import app_modules
 from fixer.analysis.image import copy_words, final_workdir, is_web_server_image, stage_chain
 from fixer.analysis.variables import numeric_variables
 from fixer.parsers.commands import server_invocations
@@ -756,6 +757,15 @@ def server_command(project: ProjectModel) -> ServerCommand:
             "gunicorn",
             [f"{module}:{name}"],
             "no Dockerfile: gunicorn with the project's WSGI application",
+        )
+    # no WSGI_APPLICATION (Django then serves get_wsgi_application()): the wsgi.py beside the
+    # settings is the one `startproject` wrote and the project's own start commands serve
+    module = next((m for m in app_modules(project) if m.rpartition(".")[2] == "wsgi"), None)
+    if module is not None:
+        return ServerCommand(
+            "gunicorn",
+            [f"{module}:application"],
+            f"no Dockerfile: gunicorn with {module} (WSGI_APPLICATION is not set)",
         )
     return ServerCommand(None, [], "", "no Dockerfile and no WSGI application found")
 

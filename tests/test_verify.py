@@ -489,6 +489,26 @@ def test_server_default_is_gunicorn_on_the_wsgi_module(make_project):
     assert server.args == ["mysite.wsgi:application"]
 
 
+def test_server_without_wsgi_application_serves_the_wsgi_module_beside_the_settings(make_project):
+    # WSGI_APPLICATION unset (Django's runserver falls back to get_wsgi_application()), the
+    # settings a package: the project's wsgi.py is its WSGI application all the same
+    project = make_project(
+        {
+            "manage.py": 'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", '
+            '"mysite.settings.prod")\n',
+            "mysite/__init__.py": "",
+            "mysite/settings/__init__.py": "",
+            "mysite/settings/base.py": "INSTALLED_APPS = []\n",
+            "mysite/settings/prod.py": "from .base import *  # noqa\n",
+            "mysite/wsgi.py": "application = None\n",
+        }
+    )
+    server = verify_env.server_command(project)
+    assert server.server == "gunicorn"
+    assert server.args == ["mysite.wsgi:application"]
+    assert server.origin == "no Dockerfile: gunicorn with mysite.wsgi (WSGI_APPLICATION is not set)"
+
+
 def test_collectstatic_line_and_stage_environment(make_project):
     project = make_project(
         {
