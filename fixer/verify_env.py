@@ -611,6 +611,9 @@ class ServerCommand:
     args: list[str]  # the server's own arguments as written (program name dropped)
     origin: str  # where it comes from, for the step's note
     problem: str = ""  # why verify cannot run it
+    #: the installed gunicorn has no __main__ (before 20.1): `python -m gunicorn` cannot start
+    #: it, its entry point can
+    no_module_main: bool = False
 
     def argv(self, python: str, manage: Path | None, port: int) -> list[str]:
         """The command with the project's interpreter and a loopback bind on `port`."""
@@ -626,7 +629,13 @@ class ServerCommand:
             bind = ["--host", "127.0.0.1", "--port", str(port)]
         else:
             bind = ["-b", "127.0.0.1", "-p", str(port)]
+        if self.server == "gunicorn" and self.no_module_main:
+            return [python, "-c", GUNICORN_ENTRY, *args, *bind]
         return [python, "-m", self.server, *args, *bind]
+
+
+#: what gunicorn's console script (and its __main__, from 20.1 on) runs
+GUNICORN_ENTRY = "import sys; sys.argv[0] = 'gunicorn'; from gunicorn.app.wsgiapp import run; run()"
 
 
 def drop_options(args: list[str], options: dict[str, bool]) -> list[str]:
