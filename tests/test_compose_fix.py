@@ -1575,6 +1575,8 @@ def test_service_that_merges_another_gets_its_own_keys():
               - ./:/app
             environment:
               - DEBUG=1
+
+          # web takes the worker's keys
           web:
             <<: *worker
             command: gunicorn -b 0.0.0.0:8000 shop.wsgi
@@ -1585,6 +1587,8 @@ def test_service_that_merges_another_gets_its_own_keys():
     data = yaml.safe_load(result.text)
     web, worker = data["services"]["web"], data["services"]["worker"]
     assert "<<" not in result.text
+    assert result.text.count("# web takes the worker's keys") == 1
+    assert "- DEBUG=1\n\n  # web takes the worker's keys\n  web:\n" in result.text
     assert "command" not in web and "volumes" not in web
     assert web["environment"] == ["DEBUG=1"]
     assert web["build"] == {"context": ".", "target": "api"}

@@ -844,6 +844,10 @@ def _inline_merge(service: Any) -> None:
         return
     own = {k for k, _ in service.non_merged_items()}
     inherited = [(k, copy.deepcopy(v)) for k, v in service.items() if k not in own]
+    for _, value in inherited:
+        # the lines after the anchored service's last key (the comment on the next service)
+        # stay where they are, not in the middle of this one
+        detach_tail(value)
     for source in list(merged):
         # the anchored map tells the maps that merge it of each key it loses (ruamel keeps no
         # public way to leave it): a service that took its keys must hear no more of them
