@@ -1596,3 +1596,33 @@ def test_service_that_merges_another_gets_its_own_keys():
     assert "volumes" not in worker
     assert "service 'web' runs the api image's own command (its command went)" in result.changes
     assert_stable(result)
+
+
+def test_every_secret_the_check_reports_is_moved():
+    # item 5's check reports MINIO_ACCESS_KEY (a name ending in _KEY) and a token in a known
+    # format under any name: the rewrite moves the same values, so none is left behind
+    result = rewrite(
+        """\
+        services:
+          minio:
+            image: minio/minio
+            environment:
+              MINIO_ACCESS_KEY: "minio"
+              MINIO_SECRET_KEY: "minio123"
+              DEPLOY_HOOK: "ghp_abcdefghijklmnopqrstuvwxyz0123456789"
+              MINIO_REGION: "us-east-1"
+        """
+    )
+    env = yaml.safe_load(result.text)["services"]["minio"]["environment"]
+    assert env == {
+        "MINIO_ACCESS_KEY": "${MINIO_ACCESS_KEY:?set it in .env}",
+        "MINIO_SECRET_KEY": "${MINIO_SECRET_KEY:?set it in .env}",
+        "DEPLOY_HOOK": "${DEPLOY_HOOK:?set it in .env}",
+        "MINIO_REGION": "us-east-1",
+    }
+    assert [name for name, _, _ in result.secrets] == [
+        "MINIO_ACCESS_KEY",
+        "MINIO_SECRET_KEY",
+        "DEPLOY_HOOK",
+    ]
+    assert_stable(result)

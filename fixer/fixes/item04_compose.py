@@ -57,6 +57,7 @@ from fixer.analysis.compose import (
     compose_command,
 )
 from fixer.analysis.image import is_web_server_image
+from fixer.analysis.settings_secrets import secret_kind
 from fixer.fixes.item04_compose_layout import (
     attach_tail,
     detach_tail,
@@ -232,9 +233,14 @@ def _env_var_for(service_name: str, key: str) -> str:
 
 
 def _secret_value(key: str, value: Any) -> bool:
-    if not isinstance(value, str) or not value or "$" in value:
+    """A literal secret under `key`: what item 5's check reports (its names and token formats),
+    so no value it reports is left in the file with a reason that says djfix does not rewrite
+    compose files."""
+    if not isinstance(value, str) or not value or "$" in value or _url_password(value):
         return False
-    return bool(_SECRET_KEY.search(key.upper())) and not holds_no_secret(key, value)
+    if holds_no_secret(key, value):
+        return False
+    return bool(_SECRET_KEY.search(key.upper())) or secret_kind((key,), None, value) is not None
 
 
 def _url_password(value: Any) -> re.Match[str] | None:
