@@ -118,7 +118,16 @@ def fix(ctx: FixContext) -> None:
     jobs: list[tuple[str, settings_env.Plan]] = []
     for dotted, mod in order:
         if is_test_settings(dotted) and dotted != ctx.project.production_module:
-            continue  # test and CI settings hold fixtures, not secrets
+            # test and CI settings hold fixtures, not secrets: a finding of the check there (a
+            # read through python-decouple) is left, and says why
+            if mod.rel is not None and any(f.path == mod.rel for f in ctx.findings(5)):
+                ctx.leave(
+                    5,
+                    mod.rel,
+                    f"{dotted} is a test or CI settings module, which production never loads: "
+                    "djfix leaves it to its authors",
+                )
+            continue
         if not readable(ctx, mod, 5):
             continue
         assert mod.rel is not None
