@@ -62,8 +62,13 @@ def env_plan(ctx: FixContext, mod: SettingsModule, *, config: bool) -> settings_
     scheme (`environ.Env(DEBUG=(bool, False))`), whose casts a new Env() would lose."""
     assert mod.rel is not None
     parents = len(PurePosixPath(mod.rel).parts) - 1
+    # a module the plan leaves as it is (test settings, one it cannot read) may call what this
+    # one imports (config, os) through its star imports: those imports stay; where every
+    # importer is rewritten too, the imports their reads no longer need go
     star_imported = any(
-        mod.dotted in other.star_imports for other in ctx.project.settings_modules.values()
+        mod.dotted in _star_closure(ctx, other.dotted) and _left_as_it_is(ctx, other)
+        for other in ctx.project.settings_modules.values()
+        if other.dotted != mod.dotted
     )
     inherited = _inherited_aliases(ctx, mod.dotted)
     owner = _schemed_env_owner(ctx, mod.dotted)
@@ -91,6 +96,13 @@ def _schemed_env_owner(ctx: FixContext, dotted: str) -> str | None:
         except cst.ParserSyntaxError:
             continue
     return None
+
+
+def _left_as_it_is(ctx: FixContext, mod: SettingsModule) -> bool:
+    """The plan does not rewrite `mod` (the cases `fix` skips, without their notes)."""
+    if is_test_settings(mod.dotted) and mod.dotted != ctx.project.production_module:
+        return True
+    return mod.rel is None or mod.file is None or mod.file.tree is None or bool(_own_dynamic(mod))
 
 
 def _own_dynamic(mod: SettingsModule) -> list[tuple[str, int, str]]:
