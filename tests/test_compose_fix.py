@@ -1626,3 +1626,24 @@ def test_every_secret_the_check_reports_is_moved():
         "DEPLOY_HOOK",
     ]
     assert_stable(result)
+
+
+def test_a_repository_folder_mounted_at_a_system_path_stays():
+    # the certificates a dev script writes into ./etc/nginx/ssl, mounted at /etc/nginx/ssl: the
+    # container's own programs read them, they are not the app's code
+    result = rewrite(
+        """\
+        services:
+          web:
+            build: .
+            command: gunicorn -b 0.0.0.0:8000 shop.wsgi
+            volumes:
+              - ./:/app
+              - ./etc/nginx/ssl:/etc/nginx/ssl
+        """
+    )
+    web = yaml.safe_load(result.text)["services"]["web"]
+    assert web["volumes"] == ["./etc/nginx/ssl:/etc/nginx/ssl"]
+    assert "service 'web' no longer bind-mounts the code ./" in result.changes
+    assert not any("./etc/nginx/ssl" in change for change in result.changes)
+    assert_stable(result)

@@ -224,8 +224,17 @@ def _mount_kind(source: str, target: str, base: str = "") -> str | None:
     if source.startswith(".") and inside != ".." and not inside.startswith("../"):
         if name.endswith(_CONFIG_SUFFIXES) or "settings" in name:
             return "config"
+        if _system_path(target):
+            # a folder the container's own programs read (certificates at /etc/nginx/ssl):
+            # not the app's code, and nothing the api image holds
+            return None
         return "code"
     return None
+
+
+def _system_path(target: str) -> bool:
+    path = posixpath.normpath(target) if target.startswith("/") else ""
+    return path.startswith(("/etc/", "/run/", "/var/run/", "/usr/local/etc/")) or path == "/etc"
 
 
 def _env_var_for(service_name: str, key: str) -> str:
