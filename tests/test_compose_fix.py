@@ -1647,3 +1647,26 @@ def test_a_repository_folder_mounted_at_a_system_path_stays():
     assert "service 'web' no longer bind-mounts the code ./" in result.changes
     assert not any("./etc/nginx/ssl" in change for change in result.changes)
     assert_stable(result)
+
+
+def test_steps_the_dropped_command_ran_besides_serving_are_named():
+    # the api image's command replaces the service's: what else it ran is said, not lost
+    script = (
+        "./certs/make-dev-cert.sh && cd /app && python manage.py migrate"
+        " && python manage.py compilemessages && gunicorn -b 0.0.0.0:8000 shop.wsgi"
+    )
+    result = rewrite(
+        f"""\
+        services:
+          web:
+            build: .
+            command: /bin/bash -c "{script}"
+        """
+    )
+    assert "command" not in yaml.safe_load(result.text)["services"]["web"]
+    assert (
+        "the command of service 'web' also ran `./certs/make-dev-cert.sh`, "
+        "`manage.py compilemessages`, which the api image's command does not: run what is "
+        "still needed as a one-off command or in a service of its own"
+    ) in result.changes
+    assert_stable(result)

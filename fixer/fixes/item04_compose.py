@@ -44,7 +44,8 @@ import copy
 import io
 import posixpath
 import re
-from collections.abc import Callable, Mapping
+import shlex
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,7 +74,7 @@ from fixer.fixes.item04_compose_volumes import (
     retarget,
 )
 from fixer.fixes.item04_nginx_proxy import proxy_static
-from fixer.parsers.commands import manage_py_commands, server_invocations
+from fixer.parsers.commands import effective_argvs, manage_py_commands, server_invocations
 from fixer.parsers.compose import short_volume
 from fixer.parsers.shell import ScriptCommand, split_shell
 from fixer.redaction import holds_no_secret
@@ -157,6 +158,38 @@ def _other_steps(found: dict[str, list[ScriptCommand]]) -> list[str]:
         for _, sub, _ in manage_py_commands(listed):
             if sub not in _DONE_ELSEWHERE and sub not in out:
                 out.append(sub)
+    return out
+
+
+#: programs of a command line that only set up the shell: dropping them loses nothing
+_SHELL_ONLY = {"cd", "set", "echo", "sleep", "true", "export", "exec", "wait", ":"}
+
+
+def _command_steps(service: Any, scripts: Iterable[str] = ()) -> list[str]:
+    """What the service's own command and entrypoint ran besides serving and what the images
+    do in their own way (`generate_dev_cert.sh && gunicorn ...`): dropping them stops them.
+    `scripts`: the start scripts found for it, whose own steps `_other_steps` reads."""
+    started = {posixpath.basename(rel) for rel in scripts}
+    text = _command_text(service.get("command")) + " " + _command_text(service.get("entrypoint"))
+    out: list[str] = []
+    for command in split_shell(text)[:50]:
+        for argv in effective_argvs(command.argv, command.line)[:50]:
+            one = ScriptCommand(command.line, shlex.join(argv), argv)
+            if not argv or posixpath.basename(argv[0]) in _SHELL_ONLY:
+                continue
+            if any(posixpath.basename(word) in started for word in argv[:3]):
+                continue  # the start script: what it runs is read from the script itself
+            if server_invocations([one]):
+                continue
+            django = manage_py_commands([one])
+            if django:
+                step = f"manage.py {django[0][1]}"
+                if django[0][1] in _DONE_ELSEWHERE:
+                    continue
+            else:
+                step = one.text if len(one.text) <= 80 else one.text[:77] + "..."
+            if step not in out:
+                out.append(step)
     return out
 
 
@@ -679,6 +712,16 @@ def rewrite(
                 rw.dotenv(str(name), service)
         if for_images and name == api_name:
             others = _other_steps(run_scripts[name])
+            inline = [
+                step for step in _command_steps(service, run_scripts[name]) if step not in others
+            ]
+            if inline:
+                listed = ", ".join(f"`{step}`" for step in inline[:8])
+                rw.result.changes.append(
+                    f"the command of service {name!r} also ran {listed}, which the api image's "
+                    "command does not: run what is still needed as a one-off command or in a "
+                    "service of its own"
+                )
             for key in ("command", "entrypoint"):
                 if key in service:
                     del service[key]
