@@ -19,6 +19,7 @@ from fixer.config import Config, effective_options
 from fixer.discovery import discover
 from fixer.fixes import item04_compose as compose_fix
 from fixer.fixes.item04_compose_volumes import OldImage, old_images
+from fixer.parsers.shell import split_shell
 from tests import schemas
 from tests.conftest import PROJECTS, findings_of
 
@@ -1649,13 +1650,8 @@ def test_a_repository_folder_mounted_at_a_system_path_stays():
     assert_stable(result)
 
 
-def test_steps_the_dropped_command_ran_besides_serving_are_named():
-    # the api image's command replaces the service's: what else it ran is said, not lost
-    script = (
-        "./certs/make-dev-cert.sh && cd /app && python manage.py migrate"
-        " && python manage.py compilemessages && gunicorn -b 0.0.0.0:8000 shop.wsgi"
-    )
-    result = rewrite(
+def result_text_before(script: str) -> str:
+    return textwrap.dedent(
         f"""\
         services:
           web:
@@ -1663,7 +1659,23 @@ def test_steps_the_dropped_command_ran_besides_serving_are_named():
             command: /bin/bash -c "{script}"
         """
     )
+
+
+def test_steps_the_dropped_command_ran_besides_serving_are_named():
+    # the api image's command replaces the service's: what else it ran is said, not lost
+    script = (
+        "./certs/make-dev-cert.sh && cd /app && python manage.py migrate"
+        " && python manage.py compilemessages && gunicorn -b 0.0.0.0:8000 shop.wsgi"
+    )
+    result = rewrite(result_text_before(script))
     assert "command" not in yaml.safe_load(result.text)["services"]["web"]
+    # the certificate script is one of the repository's, found, and still a step of its own
+    found = compose_fix.rewrite(
+        "docker-compose.yml",
+        result_text_before(script),
+        {"certs/make-dev-cert.sh": split_shell("openssl req -x509 -out /certs/dev.pem\n")},
+    )
+    assert found is not None and any("`./certs/make-dev-cert.sh`" in c for c in found.changes)
     assert (
         "the command of service 'web' also ran `./certs/make-dev-cert.sh`, "
         "`manage.py compilemessages`, which the api image's command does not: run what is "

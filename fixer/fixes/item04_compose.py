@@ -45,7 +45,7 @@ import io
 import posixpath
 import re
 import shlex
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -165,11 +165,14 @@ def _other_steps(found: dict[str, list[ScriptCommand]]) -> list[str]:
 _SHELL_ONLY = {"cd", "set", "echo", "sleep", "true", "export", "exec", "wait", ":"}
 
 
-def _command_steps(service: Any, scripts: Iterable[str] = ()) -> list[str]:
+def _command_steps(service: Any, scripts: Mapping[str, list[ScriptCommand]]) -> list[str]:
     """What the service's own command and entrypoint ran besides serving and what the images
     do in their own way (`generate_dev_cert.sh && gunicorn ...`): dropping them stops them.
-    `scripts`: the start scripts found for it, whose own steps `_other_steps` reads."""
-    started = {posixpath.basename(rel) for rel in scripts}
+    `scripts`: the scripts found for it; one that starts the server is the start script the
+    image's command replaces (`_other_steps` reads its other steps), any other is a step."""
+    started = {
+        posixpath.basename(rel) for rel, listed in scripts.items() if server_invocations(listed)
+    }
     text = _command_text(service.get("command")) + " " + _command_text(service.get("entrypoint"))
     out: list[str] = []
     for command in split_shell(text)[:50]:
