@@ -635,7 +635,7 @@ class ServerCommand:
 
 
 #: what gunicorn's console script (and its __main__, from 20.1 on) runs
-GUNICORN_ENTRY = "import sys; sys.argv[0] = 'gunicorn'; from gunicorn.app.wsgiapp import run; run()"
+GUNICORN_ENTRY = 'import sys; sys.argv[0] = "gunicorn"; from gunicorn.app.wsgiapp import run; run()'
 
 
 def drop_options(args: list[str], options: dict[str, bool]) -> list[str]:
