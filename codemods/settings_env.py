@@ -400,7 +400,7 @@ def env_scheme(source: str) -> bool:
 # the imports `ensure_env` may remove once `env` reads replaced their uses (see leave_Module)
 _CLEANUP_MODULES = frozenset({"os", "decouple", "environs"})
 _ENV_CLASSES = ("environ.Env", "environ.environ.Env")
-_ENSURED: dict[tuple[str, str, bool, int], str] = {}  # ensure_env's answers, by input
+_ENSURED: dict[tuple[str, str, bool, int, bool], str] = {}  # ensure_env's answers, by input
 _ENSURED_MAX = 8  # a run asks about one module a few times in a row
 _LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 
@@ -409,7 +409,7 @@ def ensure_env(source: str, plan: Plan, tree: Callable[[], ast.Module | None] | 
     """Create or import `env` in a module whose code uses it without binding it (after other
     codemods added `env.int(...)` and the like); nothing else changes. `tree`, where the
     caller keeps the module's parsed `ast` tree, gives it (else it is parsed here)."""
-    key = (source, plan.env_source, plan.config, plan.dotenv_parents)
+    key = (source, plan.env_source, plan.config, plan.dotenv_parents, plan.keep_imports)
     code = _ENSURED.get(key)
     if code is None:
         code = _ensure_env(source, plan, tree)
@@ -430,7 +430,14 @@ def _ensure_env(source: str, plan: Plan, tree: Callable[[], ast.Module | None] |
     if not find_all(module, lambda n: is_name(n, "env")):
         return source
     command = SettingsToEnv(
-        Context(), Plan(plan.env_source, plan.config, plan.dotenv_parents, convert=False)
+        Context(),
+        Plan(
+            plan.env_source,
+            plan.config,
+            plan.dotenv_parents,
+            convert=False,
+            keep_imports=plan.keep_imports,
+        ),
     )
     command.source = source
     command.uses_env = True

@@ -47,6 +47,9 @@ class ItemSummary:
     not_verified: str | None = None  # why a change is not "verified"
     # the image was not built, which alone proves this item's change
     image_unbuilt: bool = False
+    # the Dockerfile's collectstatic line (step 7) fails with the change: its image cannot be
+    # built as it is, whatever the static re-check says
+    build_step_fails: bool = False
     # the files its plan changed (its commit's files): an item whose findings all remain
     # but whose plan changed files is "partly fixed", never "open"
     changed: list[str] = field(default_factory=list)
@@ -62,6 +65,8 @@ class ItemSummary:
             return "left out (" + self.left_out.split(":", 1)[0] + ")"
         if self.verified and self.status in ("fixed", "partly fixed"):
             return f"{self.status} and verified"
+        if self.build_step_fails and self.status in ("fixed", "partly fixed"):
+            return f"{self.status}, its collectstatic stage fails"
         if self.image_unbuilt and self.status in ("fixed", "partly fixed"):
             return f"{self.status}, image not built"
         if self.applies_now:

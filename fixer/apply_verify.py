@@ -745,11 +745,17 @@ def _steps(numbers: list[int]) -> str:
 #: static image (item 3's server command is run by the steps that serve)
 IMAGE_ITEMS = (1, 2, 4)
 IMAGE_STEP = 8
+COLLECTSTATIC_STEP = 7  # the Dockerfile's collectstatic line, as the image build runs it
 
 
 def _image_built(verification: Verification) -> bool:
     step = verification.after.step(IMAGE_STEP) if verification.after is not None else None
     return step is not None and step.status == "pass"
+
+
+def _collectstatic_fails(verification: Verification) -> bool:
+    step = verification.after.step(COLLECTSTATIC_STEP) if verification.after is not None else None
+    return step is not None and step.status == "fail"
 
 
 def annotate(result: ApplyResult, verification: Verification) -> ApplyResult:
@@ -770,6 +776,9 @@ def annotate(result: ApplyResult, verification: Verification) -> ApplyResult:
         # its stages and the static image are proved only by building them: whatever else
         # passed or failed, these items say so while step 8 did not pass
         summary.image_unbuilt = summary.item in IMAGE_ITEMS and not _image_built(verification)
+        summary.build_step_fails = summary.item in IMAGE_ITEMS and _collectstatic_fails(
+            verification
+        )
         if verification.passes():
             if summary.image_unbuilt:
                 summary.not_verified = "the image was not built (verify --image builds it)"

@@ -724,6 +724,8 @@ def render_apply_summary(result, *, written: bool, color: bool) -> str:
         "partly fixed": "yellow",
         "fixed, image not built": "green",
         "partly fixed, image not built": "yellow",
+        "fixed, its collectstatic stage fails": "yellow",
+        "partly fixed, its collectstatic stage fails": "yellow",
         "open": "red",
         "pass, applies now": "green",
         "open, applies now": "red",

@@ -28,10 +28,11 @@ import json
 import os
 import shlex
 import shutil
+import subprocess
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -284,6 +285,9 @@ def _prepare(
     else:
         cwd = project.source_root
         manage = [python, "-m", "django"]
+    server = verify_env.server_command(project)
+    if server.server == "gunicorn" and not _runs_as_module(python, "gunicorn"):
+        server = replace(server, no_module_main=True)
     return Run(
         project,
         python,
@@ -293,9 +297,23 @@ def _prepare(
         dict(base),
         cwd,
         manage,
-        verify_env.server_command(project),
+        server,
         database_url,
     )
+
+
+def _runs_as_module(python: str, package: str) -> bool:
+    """Whether `python -m package` can start the installed package (gunicorn before 20.1 has
+    no __main__); True when the interpreter cannot tell, so the step says what went wrong."""
+    probe = (
+        "import importlib.util as u, sys; "
+        f"sys.exit(3 if u.find_spec({package!r}) and not u.find_spec('{package}.__main__') else 0)"
+    )
+    try:
+        done = subprocess.run([python, "-c", probe], capture_output=True, timeout=60, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return True
+    return done.returncode != 3
 
 
 # ---------------------------------------------------------------------------------------------

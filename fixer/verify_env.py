@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
+from fixer.analysis.app_server import app_modules
 from fixer.analysis.image import copy_words, final_workdir, is_web_server_image, stage_chain
 from fixer.analysis.variables import numeric_variables
 from fixer.parsers.commands import server_invocations
@@ -610,6 +611,9 @@ class ServerCommand:
     args: list[str]  # the server's own arguments as written (program name dropped)
     origin: str  # where it comes from, for the step's note
     problem: str = ""  # why verify cannot run it
+    #: the installed gunicorn has no __main__ (before 20.1): `python -m gunicorn` cannot start
+    #: it, its entry point can
+    no_module_main: bool = False
 
     def argv(self, python: str, manage: Path | None, port: int) -> list[str]:
         """The command with the project's interpreter and a loopback bind on `port`."""
@@ -625,7 +629,13 @@ class ServerCommand:
             bind = ["--host", "127.0.0.1", "--port", str(port)]
         else:
             bind = ["-b", "127.0.0.1", "-p", str(port)]
+        if self.server == "gunicorn" and self.no_module_main:
+            return [python, "-c", GUNICORN_ENTRY, *args, *bind]
         return [python, "-m", self.server, *args, *bind]
+
+
+#: what gunicorn's console script (and its __main__, from 20.1 on) runs
+GUNICORN_ENTRY = 'import sys; sys.argv[0] = "gunicorn"; from gunicorn.app.wsgiapp import run; run()'
 
 
 def drop_options(args: list[str], options: dict[str, bool]) -> list[str]:
@@ -756,6 +766,15 @@ def server_command(project: ProjectModel) -> ServerCommand:
             "gunicorn",
             [f"{module}:{name}"],
             "no Dockerfile: gunicorn with the project's WSGI application",
+        )
+    # no WSGI_APPLICATION (Django then serves get_wsgi_application()): the wsgi.py beside the
+    # settings is the one `startproject` wrote and the project's own start commands serve
+    module = next((m for m in app_modules(project) if m.rpartition(".")[2] == "wsgi"), None)
+    if module is not None:
+        return ServerCommand(
+            "gunicorn",
+            [f"{module}:application"],
+            f"no Dockerfile: gunicorn with {module} (WSGI_APPLICATION is not set)",
         )
     return ServerCommand(None, [], "", "no Dockerfile and no WSGI application found")
 

@@ -464,6 +464,44 @@ def test_a_rule_no_plan_fixes_keeps_its_own_reason(make_project):
     assert "globals() is written to" in reasons["DJ052"]
 
 
+def test_a_test_settings_modules_reads_are_left_as_the_authors(make_project):
+    # pytest.py of a split settings package reads through python-decouple: the plan leaves test
+    # settings alone, and the summary says so rather than "djfix could not rewrite this shape"
+    from fixer.apply import plan
+    from fixer.checks import Selection
+    from fixer.config import Config, effective_options
+
+    project = make_project(
+        {
+            "manage.py": 'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", '
+            '"mysite.settings.prod")\n',
+            "mysite/__init__.py": "",
+            "mysite/settings/__init__.py": "",
+            "mysite/settings/base.py": "from decouple import config\n"
+            'SECRET_KEY = config("SECRET_KEY")\nINSTALLED_APPS = []\n',
+            "mysite/settings/prod.py": "from .base import *  # noqa\n",
+            "mysite/settings/pytest.py": "from .base import *  # noqa\n"
+            'ES_LIVE = config("ES_LIVE", default=False, cast=bool)\n',
+            "mysite/urls.py": "urlpatterns = []\n",
+            "mysite/wsgi.py": WSGI,
+            "requirements.txt": "Django==4.2.16\npython-decouple==3.8\n",
+        }
+    )
+    result = plan(project, Selection(), effective_options(Config()))
+    assert "mysite/settings/pytest.py" not in {c.rel for c in result.changeset.changes()}
+    # the config() it calls still comes through its star import
+    assert "from decouple import config\n" in result.changeset.read("mysite/settings/base.py")
+    item5 = next(i for i in result.items if i.item == 5)
+    assert [(f.code, f.path, why) for f, why in item5.open] == [
+        (
+            "DJ053",
+            "mysite/settings/pytest.py",
+            "mysite.settings.pytest is a test or CI settings module, which production never "
+            "loads: djfix leaves it to its authors",
+        )
+    ]
+
+
 def test_items_of_a_shared_plan_ride_in_the_commit_of_the_item_that_ran_it(make_project):
     from fixer.handover import _groups
 

@@ -278,6 +278,37 @@ def test_only_a_built_image_verifies_the_dockerfile_items(project, built):
     assert re.search(rf"\s2  Multi-stage, minimal image\s+{unbuilt}", summary), summary
 
 
+class CollectstaticFails(FakeVerify):
+    """FakeVerify whose step 7 (the Dockerfile's collectstatic line) fails once the change
+    brings a Dockerfile: the front-end build it needs is not in the generated image."""
+
+    def _step(self, number: int, root: Path, text: str, loads: bool) -> tuple[str, str]:
+        if number == 7:
+            if not (root / "Dockerfile").is_file():
+                return "skipped", "no Dockerfile at the root"
+            return "fail", "FileNotFoundError: assets/dist"
+        return super()._step(number, root, text, loads)
+
+
+def test_a_failing_collectstatic_stage_is_said_on_the_dockerfile_items(project):
+    # the static re-check passes items 1 and 2, but the image cannot be built as it is: the
+    # checklist must not read "fixed" alone
+    containers = Selection(select=resolve_selection(["1", "2", "3", "4", "5"], "--select"))
+    result = plan_verified(
+        project,
+        containers,
+        effective_options(None),
+        python=sys.executable,
+        verifier=CollectstaticFails(),
+    )
+    got = {s.item: s.label for s in result.items if s.item in (1, 2, 3)}
+    fails = "fixed, its collectstatic stage fails"
+    assert got == {1: fails, 2: fails, 3: got[3]}
+    assert "collectstatic" not in got[3]
+    summary = render_apply_summary(result, written=False, color=False)
+    assert re.search(rf"\s1  Project-specific Dockerfile\s+{fails}", summary), summary
+
+
 def test_the_user_installs_the_file_that_includes_the_changed_one(tmp_path):
     # requirements.txt includes requirements/production.txt, which includes base.txt, where
     # Django (and now django-environ) is declared: the hint names base.txt and installs

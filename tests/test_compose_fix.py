@@ -19,6 +19,7 @@ from fixer.config import Config, effective_options
 from fixer.discovery import discover
 from fixer.fixes import item04_compose as compose_fix
 from fixer.fixes.item04_compose_volumes import OldImage, old_images
+from fixer.parsers.shell import split_shell
 from tests import schemas
 from tests.conftest import PROJECTS, findings_of
 
@@ -1560,3 +1561,124 @@ services:
 """
     assert result.text == expected
     assert_stable(result, rel="docker-compose.prod.yml")
+
+
+def test_service_that_merges_another_gets_its_own_keys():
+    # the web service takes the worker's keys through a merge key: dropping its code mount and
+    # its command must not reach the worker, nor bring the worker's command back
+    result = rewrite(
+        """\
+        services:
+          worker: &worker
+            image: shop/base
+            command: celery -A shop worker
+            volumes:
+              - ./:/app
+            environment:
+              - DEBUG=1
+
+          # web takes the worker's keys
+          web:
+            <<: *worker
+            command: gunicorn -b 0.0.0.0:8000 shop.wsgi
+            ports:
+              - "8000:8000"
+        """
+    )
+    data = yaml.safe_load(result.text)
+    web, worker = data["services"]["web"], data["services"]["worker"]
+    assert "<<" not in result.text
+    assert result.text.count("# web takes the worker's keys") == 1
+    assert "- DEBUG=1\n\n  # web takes the worker's keys\n  web:\n" in result.text
+    assert "command" not in web and "volumes" not in web
+    assert web["environment"] == ["DEBUG=1"]
+    assert web["build"] == {"context": ".", "target": "api"}
+    assert worker["command"] == "celery -A shop worker"
+    assert "volumes" not in worker
+    assert "service 'web' runs the api image's own command (its command went)" in result.changes
+    assert_stable(result)
+
+
+def test_every_secret_the_check_reports_is_moved():
+    # item 5's check reports MINIO_ACCESS_KEY (a name ending in _KEY) and a token in a known
+    # format under any name: the rewrite moves the same values, so none is left behind
+    result = rewrite(
+        """\
+        services:
+          minio:
+            image: minio/minio
+            environment:
+              MINIO_ACCESS_KEY: "minio"
+              MINIO_SECRET_KEY: "minio123"
+              DEPLOY_HOOK: "ghp_abcdefghijklmnopqrstuvwxyz0123456789"
+              MINIO_REGION: "us-east-1"
+        """
+    )
+    env = yaml.safe_load(result.text)["services"]["minio"]["environment"]
+    assert env == {
+        "MINIO_ACCESS_KEY": "${MINIO_ACCESS_KEY:?set it in .env}",
+        "MINIO_SECRET_KEY": "${MINIO_SECRET_KEY:?set it in .env}",
+        "DEPLOY_HOOK": "${DEPLOY_HOOK:?set it in .env}",
+        "MINIO_REGION": "us-east-1",
+    }
+    assert [name for name, _, _ in result.secrets] == [
+        "MINIO_ACCESS_KEY",
+        "MINIO_SECRET_KEY",
+        "DEPLOY_HOOK",
+    ]
+    assert_stable(result)
+
+
+def test_a_repository_folder_mounted_at_a_system_path_stays():
+    # the certificates a dev script writes into ./etc/nginx/ssl, mounted at /etc/nginx/ssl: the
+    # container's own programs read them, they are not the app's code
+    result = rewrite(
+        """\
+        services:
+          web:
+            build: .
+            command: gunicorn -b 0.0.0.0:8000 shop.wsgi
+            volumes:
+              - ./:/app
+              - ./etc/nginx/ssl:/etc/nginx/ssl
+        """
+    )
+    web = yaml.safe_load(result.text)["services"]["web"]
+    assert web["volumes"] == ["./etc/nginx/ssl:/etc/nginx/ssl"]
+    assert "service 'web' no longer bind-mounts the code ./" in result.changes
+    assert not any("./etc/nginx/ssl" in change for change in result.changes)
+    assert_stable(result)
+
+
+def result_text_before(script: str) -> str:
+    return textwrap.dedent(
+        f"""\
+        services:
+          web:
+            build: .
+            command: /bin/bash -c "{script}"
+        """
+    )
+
+
+def test_steps_the_dropped_command_ran_besides_serving_are_named():
+    # the api image's command replaces the service's: what else it ran is said, not lost
+    script = (
+        "./certs/make-dev-cert.sh && cd /app && python manage.py migrate"
+        " && python manage.py compilemessages && gunicorn -b 0.0.0.0:8000 shop.wsgi"
+    )
+    result = rewrite(result_text_before(script))
+    assert "command" not in yaml.safe_load(result.text)["services"]["web"]
+    # the certificate script is one of the repository's, found, and still a step of its own
+    found = compose_fix.rewrite(
+        "docker-compose.yml",
+        result_text_before(script),
+        {"certs/make-dev-cert.sh": split_shell("openssl req -x509 -out /certs/dev.pem\n")},
+    )
+    assert found is not None and any("`./certs/make-dev-cert.sh`" in c for c in found.changes)
+    assert (
+        "the command of service 'web' also ran `./certs/make-dev-cert.sh`, "
+        "`manage.py compilemessages`, which the api image's command does not: run what is "
+        "still needed as a one-off command or in a service of its own"
+    ) in result.changes
+    assert_stable(result)

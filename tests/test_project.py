@@ -297,6 +297,30 @@ def test_services_from_env_and_literals(make_project):
     ]
 
 
+def test_the_variable_a_database_setting_is_built_from_is_the_same_service(make_project):
+    # the URL is read into a helper variable, adjusted, then put in DATABASES: one database,
+    # not a second service (verify would take it down as an "other" service in step 3)
+    project = make_project(
+        {
+            "mysite/settings.py": """\
+                import dj_database_url
+                from decouple import config
+                INSTALLED_APPS = []
+                DEFAULT_DATABASE = config(
+                    "DATABASE_URL",
+                    default="postgres://shop@localhost:5432/shop",
+                    cast=dj_database_url.parse,
+                )
+                if "mysql" in DEFAULT_DATABASE["ENGINE"]:
+                    DEFAULT_DATABASE.update({"CONN_MAX_AGE": 60})
+                DATABASES = {"default": DEFAULT_DATABASE}
+            """
+        }
+    )
+    got = [(s.kind, s.role, s.setting, s.env_var) for s in project.services]
+    assert got == [("postgresql", "database", "DATABASES['default']", "DATABASE_URL")]
+
+
 def test_database_engine_from_the_environment_is_a_networked_database(make_project):
     # ENGINE, HOST, ... read piece by piece, SQLite by default: production names a server
     project = make_project(

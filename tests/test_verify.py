@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from fixer import verify_env
+from fixer import verify, verify_env
 from fixer.cli import app
 from fixer.verify import VerifyReport, render_json, render_table
 from fixer.verify_run import Step
@@ -489,6 +489,26 @@ def test_server_default_is_gunicorn_on_the_wsgi_module(make_project):
     assert server.args == ["mysite.wsgi:application"]
 
 
+def test_server_without_wsgi_application_serves_the_wsgi_module_beside_the_settings(make_project):
+    # WSGI_APPLICATION unset (Django's runserver falls back to get_wsgi_application()), the
+    # settings a package: the project's wsgi.py is its WSGI application all the same
+    project = make_project(
+        {
+            "manage.py": 'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", '
+            '"mysite.settings.prod")\n',
+            "mysite/__init__.py": "",
+            "mysite/settings/__init__.py": "",
+            "mysite/settings/base.py": "INSTALLED_APPS = []\n",
+            "mysite/settings/prod.py": "from .base import *  # noqa\n",
+            "mysite/wsgi.py": "application = None\n",
+        }
+    )
+    server = verify_env.server_command(project)
+    assert server.server == "gunicorn"
+    assert server.args == ["mysite.wsgi:application"]
+    assert server.origin == "no Dockerfile: gunicorn with mysite.wsgi (WSGI_APPLICATION is not set)"
+
+
 def test_collectstatic_line_and_stage_environment(make_project):
     project = make_project(
         {
@@ -867,3 +887,28 @@ def test_a_migrate_that_runs_out_of_time_says_how_far_it_got():
         "  Applying ipam.0054_squashed_0067...\n"
     )
     assert migrate_timed_out(output, 1095.0) == "timed out after 1095 s, 2 migrations applied"
+
+
+def test_gunicorn_without_module_main_starts_through_its_entry_point(tmp_path):
+    # gunicorn before 20.1 has no __main__: `python -m gunicorn` fails on it at once
+    old = tmp_path / "site" / "gunicorn"
+    old.mkdir(parents=True)
+    (old / "__init__.py").write_text("")
+    python = tmp_path / "python"
+    python.write_text(f'#!/bin/sh\nPYTHONPATH={old.parent} exec {sys.executable} "$@"\n')
+    python.chmod(0o755)
+    assert verify._runs_as_module(str(python), "gunicorn") is False
+    assert verify._runs_as_module(sys.executable, "gunicorn") is True
+    server = verify_env.ServerCommand("gunicorn", ["mysite.wsgi"], "here", no_module_main=True)
+    argv = server.argv(sys.executable, None, 5000)
+    assert argv[:3] == [sys.executable, "-c", verify_env.GUNICORN_ENTRY]
+    assert argv[3:] == ["mysite.wsgi", "--bind", "127.0.0.1:5000"]
+    # the entry point is gunicorn's own: it starts the installed one
+    done = subprocess.run(
+        [sys.executable, "-c", verify_env.GUNICORN_ENTRY, "--version"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert (done.returncode, done.stdout.split()[0]) == (0, "gunicorn")

@@ -181,8 +181,11 @@ class SecretScanner:
                 else:
                     self.value(value, ctx, False, default, var, nxt)
         elif isinstance(node, (ast.List, ast.Tuple, ast.Set)):
-            for elt in node.elts:
-                self.value(elt, ctx, literal_ok, default, var, nxt)
+            for index, elt in enumerate(node.elts):
+                # (default, "help text"[, type]), as django-constance's CONSTANCE_CONFIG holds
+                # them: words after the value describe it
+                prose = isinstance(node, ast.Tuple) and index > 0 and _reads_as_prose(elt)
+                self.value(elt, ctx, literal_ok and not prose, default, var, nxt)
         elif isinstance(node, ast.BinOp):
             self.value(node.left, ctx, literal_ok, default, var, nxt)
             self.value(node.right, ctx, literal_ok, default, var, nxt)
@@ -241,6 +244,16 @@ class SecretScanner:
             self.value(arg, ctx, False, default, var, depth)
         for kw in node.keywords:
             self.value(kw.value, ctx, False, default, var, depth)
+
+
+def _reads_as_prose(node: ast.AST) -> bool:
+    """A string of several words: a description, not a key."""
+    return (
+        isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and len(re.findall(r"[A-Za-z]{2,}", node.value)) >= 3
+        and " " in node.value.strip()
+    )
 
 
 def target_ctx(target: ast.AST) -> tuple[str, ...] | None:

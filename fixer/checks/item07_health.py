@@ -153,10 +153,12 @@ def _notes(conf: UrlConf, url_path: str) -> list[str]:
         for r in conf.routes
         if not r.debug_only and _healthish(r) and not r.matches(url_path, literal=True)
     ]
-    for r in near[:_MAX_MENTIONS]:
+    if near:
+        # the views named once, then why they do not count: the probes ask for url_path
+        routed = " and ".join(f"{r.url} by {r.rel}:{r.line}" for r in near[:_MAX_MENTIONS])
+        views = "a view is" if len(near[:_MAX_MENTIONS]) == 1 else "views are"
         notes.append(
-            f"a view is routed at {r.url} by {r.rel}:{r.line}; orchestrators and djfix's "
-            f"image probe {url_path}"
+            f"{views} routed at {routed}; orchestrators and djfix's image probe {url_path}"
         )
     blind = conf.blind_spots(url_path)
     for rel, line, reason in blind[:_MAX_MENTIONS]:

@@ -222,6 +222,11 @@ def read_services(model: ProjectModel) -> None:
         if not isinstance(loc, str) or "://" not in loc:
             continue
         kind = url_kind(loc)
+        env_var = _location(value)[1]
+        if env_var is not None and any(service.env_var == env_var for service in out):
+            # the value a setting above is built from (DEFAULT_DATABASE = config("DATABASE_URL",
+            # ...); DATABASES = {"default": DEFAULT_DATABASE}): the same service, not another
+            continue
         if kind and kind not in ("sqlite",):
             role = {"redis": "other", "rabbitmq": "broker"}.get(kind, "other")
             add(kind, role, name, value, name)

@@ -16,7 +16,22 @@ from fixer.sources import SourceCache
 
 PRODUCTION_NAMES = ("production", "prod", "live", "deploy", "deployment", "release")
 
-TEST_SETTINGS = {"test", "tests", "testing", "ci", "test_settings", "settings_test", "unittest"}
+# named for what runs them: the test runner (pytest) or a CI service (travis, jenkins...)
+TEST_SETTINGS = {
+    "test",
+    "tests",
+    "testing",
+    "ci",
+    "test_settings",
+    "settings_test",
+    "unittest",
+    "pytest",
+    "travis",
+    "circleci",
+    "jenkins",
+    "gitlab_ci",
+    "github_actions",
+}
 
 
 def is_test_settings(dotted: str) -> bool:

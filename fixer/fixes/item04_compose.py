@@ -44,11 +44,12 @@ import copy
 import io
 import posixpath
 import re
+import shlex
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.comments import CommentedMap, CommentedSeq, merge_attrib
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from fixer.analysis.app_paths import ImageLayout
@@ -57,6 +58,7 @@ from fixer.analysis.compose import (
     compose_command,
 )
 from fixer.analysis.image import is_web_server_image
+from fixer.analysis.settings_secrets import secret_kind
 from fixer.fixes.item04_compose_layout import (
     attach_tail,
     detach_tail,
@@ -72,7 +74,7 @@ from fixer.fixes.item04_compose_volumes import (
     retarget,
 )
 from fixer.fixes.item04_nginx_proxy import proxy_static
-from fixer.parsers.commands import manage_py_commands, server_invocations
+from fixer.parsers.commands import effective_argvs, manage_py_commands, server_invocations
 from fixer.parsers.compose import short_volume
 from fixer.parsers.shell import ScriptCommand, split_shell
 from fixer.redaction import holds_no_secret
@@ -159,6 +161,41 @@ def _other_steps(found: dict[str, list[ScriptCommand]]) -> list[str]:
     return out
 
 
+#: programs of a command line that only set up the shell: dropping them loses nothing
+_SHELL_ONLY = {"cd", "set", "echo", "sleep", "true", "export", "exec", "wait", ":"}
+
+
+def _command_steps(service: Any, scripts: Mapping[str, list[ScriptCommand]]) -> list[str]:
+    """What the service's own command and entrypoint ran besides serving and what the images
+    do in their own way (`generate_dev_cert.sh && gunicorn ...`): dropping them stops them.
+    `scripts`: the scripts found for it; one that starts the server is the start script the
+    image's command replaces (`_other_steps` reads its other steps), any other is a step."""
+    started = {
+        posixpath.basename(rel) for rel, listed in scripts.items() if server_invocations(listed)
+    }
+    text = _command_text(service.get("command")) + " " + _command_text(service.get("entrypoint"))
+    out: list[str] = []
+    for command in split_shell(text)[:50]:
+        for argv in effective_argvs(command.argv, command.line)[:50]:
+            one = ScriptCommand(command.line, shlex.join(argv), argv)
+            if not argv or posixpath.basename(argv[0]) in _SHELL_ONLY:
+                continue
+            if any(posixpath.basename(word) in started for word in argv[:3]):
+                continue  # the start script: what it runs is read from the script itself
+            if server_invocations([one]):
+                continue
+            django = manage_py_commands([one])
+            if django:
+                step = f"manage.py {django[0][1]}"
+                if django[0][1] in _DONE_ELSEWHERE:
+                    continue
+            else:
+                step = one.text if len(one.text) <= 80 else one.text[:77] + "..."
+            if step not in out:
+                out.append(step)
+    return out
+
+
 def _builds_root(service: Any, base: str = "") -> bool:
     """Built from the root Dockerfile; `base` is the compose file's folder (`deploy`), from
     which the root is `..`."""
@@ -223,8 +260,17 @@ def _mount_kind(source: str, target: str, base: str = "") -> str | None:
     if source.startswith(".") and inside != ".." and not inside.startswith("../"):
         if name.endswith(_CONFIG_SUFFIXES) or "settings" in name:
             return "config"
+        if _system_path(target):
+            # a folder the container's own programs read (certificates at /etc/nginx/ssl):
+            # not the app's code, and nothing the api image holds
+            return None
         return "code"
     return None
+
+
+def _system_path(target: str) -> bool:
+    path = posixpath.normpath(target) if target.startswith("/") else ""
+    return path.startswith(("/etc/", "/run/", "/var/run/", "/usr/local/etc/")) or path == "/etc"
 
 
 def _env_var_for(service_name: str, key: str) -> str:
@@ -232,9 +278,14 @@ def _env_var_for(service_name: str, key: str) -> str:
 
 
 def _secret_value(key: str, value: Any) -> bool:
-    if not isinstance(value, str) or not value or "$" in value:
+    """A literal secret under `key`: what item 5's check reports (its names and token formats),
+    so no value it reports is left in the file with a reason that says djfix does not rewrite
+    compose files."""
+    if not isinstance(value, str) or not value or "$" in value or _url_password(value):
         return False
-    return bool(_SECRET_KEY.search(key.upper())) and not holds_no_secret(key, value)
+    if holds_no_secret(key, value):
+        return False
+    return bool(_SECRET_KEY.search(key.upper())) or secret_kind((key,), None, value) is not None
 
 
 def _url_password(value: Any) -> re.Match[str] | None:
@@ -634,6 +685,11 @@ def rewrite(
         app = (idle or built)[:1]
     images = {services[n].get("image") for n in app if services[n].get("image")}
     api_name = next((n for n in app if "nginx" not in str(services[n].get("image", ""))), None)
+    for name, service in services.items():
+        if isinstance(service, dict) and (
+            name in app or app_image(name, service) or service.get("image") in images
+        ):
+            _inline_merge(service)
     same_code: list[Any] = []
     for name, service in services.items():
         if not isinstance(service, dict):
@@ -659,6 +715,16 @@ def rewrite(
                 rw.dotenv(str(name), service)
         if for_images and name == api_name:
             others = _other_steps(run_scripts[name])
+            inline = [
+                step for step in _command_steps(service, run_scripts[name]) if step not in others
+            ]
+            if inline:
+                listed = ", ".join(f"`{step}`" for step in inline[:8])
+                rw.result.changes.append(
+                    f"the command of service {name!r} also ran {listed}, which the api image's "
+                    "command does not: run what is still needed as a one-off command or in a "
+                    "service of its own"
+                )
             for key in ("command", "entrypoint"):
                 if key in service:
                     del service[key]
@@ -827,3 +893,29 @@ def _set_build(service: Any, base: str) -> None:
         service.insert(pos, "build", _api_build(base))
     if "image" in service:
         del service["image"]
+
+
+def _inline_merge(service: Any) -> None:
+    """Give a service that takes keys from another one (`<<: *worker`) its own copy of each: the
+    rewrite drops or changes its volumes, image and command, and a change made through the merge
+    would change the anchored service too (a key deleted here came back from it, and deleting
+    one that only the merge held failed)."""
+    merged = getattr(service, "merge", None)
+    if not isinstance(service, CommentedMap) or not merged:
+        return
+    own = {k for k, _ in service.non_merged_items()}
+    inherited = [(k, copy.deepcopy(v)) for k, v in service.items() if k not in own]
+    for _, value in inherited:
+        # the lines after the anchored service's last key (the comment on the next service)
+        # stay where they are, not in the middle of this one
+        detach_tail(value)
+    for source in list(merged):
+        # the anchored map tells the maps that merge it of each key it loses (ruamel keeps no
+        # public way to leave it): a service that took its keys must hear no more of them
+        refs = getattr(source, "_ref", [])
+        while service in refs:
+            refs.remove(service)
+    pos = getattr(merged, "merge_pos", 0)  # where `<<` stood: the keys take its place
+    setattr(service, merge_attrib, [])
+    for offset, (key, value) in enumerate(inherited):
+        service.insert(pos + offset, key, value)

@@ -62,8 +62,13 @@ def env_plan(ctx: FixContext, mod: SettingsModule, *, config: bool) -> settings_
     scheme (`environ.Env(DEBUG=(bool, False))`), whose casts a new Env() would lose."""
     assert mod.rel is not None
     parents = len(PurePosixPath(mod.rel).parts) - 1
+    # a module the plan leaves as it is (test settings, one it cannot read) may call what this
+    # one imports (config, os) through its star imports: those imports stay; where every
+    # importer is rewritten too, the imports their reads no longer need go
     star_imported = any(
-        mod.dotted in other.star_imports for other in ctx.project.settings_modules.values()
+        mod.dotted in _star_closure(ctx, other.dotted) and _left_as_it_is(ctx, other)
+        for other in ctx.project.settings_modules.values()
+        if other.dotted != mod.dotted
     )
     inherited = _inherited_aliases(ctx, mod.dotted)
     owner = _schemed_env_owner(ctx, mod.dotted)
@@ -93,6 +98,13 @@ def _schemed_env_owner(ctx: FixContext, dotted: str) -> str | None:
     return None
 
 
+def _left_as_it_is(ctx: FixContext, mod: SettingsModule) -> bool:
+    """The plan does not rewrite `mod` (the cases `fix` skips, without their notes)."""
+    if is_test_settings(mod.dotted) and mod.dotted != ctx.project.production_module:
+        return True
+    return mod.rel is None or mod.file is None or mod.file.tree is None or bool(_own_dynamic(mod))
+
+
 def _own_dynamic(mod: SettingsModule) -> list[tuple[str, int, str]]:
     return [d for d in mod.dynamic if d[0] == mod.rel]
 
@@ -118,7 +130,16 @@ def fix(ctx: FixContext) -> None:
     jobs: list[tuple[str, settings_env.Plan]] = []
     for dotted, mod in order:
         if is_test_settings(dotted) and dotted != ctx.project.production_module:
-            continue  # test and CI settings hold fixtures, not secrets
+            # test and CI settings hold fixtures, not secrets: a finding of the check there (a
+            # read through python-decouple) is left, and says why
+            if mod.rel is not None and any(f.path == mod.rel for f in ctx.findings(5)):
+                ctx.leave(
+                    5,
+                    mod.rel,
+                    f"{dotted} is a test or CI settings module, which production never loads: "
+                    "djfix leaves it to its authors",
+                )
+            continue
         if not readable(ctx, mod, 5):
             continue
         assert mod.rel is not None

@@ -186,6 +186,46 @@ def test_settings_module_bootstrap_in_a_sibling_is_not_configuration(make_projec
     assert findings == []
 
 
+@pytest.mark.parametrize("leaf", ["pytest", "travis"])
+def test_settings_of_the_test_runner_or_ci_service_hold_fixtures(make_project, leaf):
+    # named for the runner (pytest) or the CI service (travis) rather than "test": their keys
+    # are fixtures that production never loads
+    findings = run(
+        make_project,
+        None,
+        **{
+            "manage.py": 'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", '
+            '"mysite.settings.prod")\n',
+            "mysite/settings/__init__.py": "",
+            "mysite/settings/base.py": CLEAN,
+            "mysite/settings/prod.py": "from .base import *  # noqa\n",
+            f"mysite/settings/{leaf}.py": (
+                'from .base import *  # noqa\nSTRIPE_SECRET_KEY = "testing"\n'
+                'MAILER_API_KEY = "testing"\n'
+            ),
+        },
+    )
+    assert findings == []
+
+
+def test_help_text_beside_a_default_is_no_secret(make_project):
+    # django-constance's CONSTANCE_CONFIG: each value is (default, help text[, type])
+    settings = CLEAN + (
+        "CONSTANCE_CONFIG = dict(\n"
+        '    AKISMET_KEY=("", "API key for the spam checks, leave empty to disable"),\n'
+        '    MAP_TOKEN=("", "Token of the map tiles service", str),\n'
+        ")\n"
+    )
+    assert run(make_project, settings) == []
+
+
+def test_a_secret_default_beside_its_help_text_is_one(make_project):
+    settings = CLEAN + (
+        'CONSTANCE_CONFIG = {"AKISMET_KEY": ("ak-93jd83kd9", "API key for the spam checks")}\n'
+    )
+    assert shape(run(make_project, settings)) == [("DJ050", "mysite/settings.py", 15)]
+
+
 def test_no_dependency_file_cannot_tell(make_project):
     assert run(make_project, requirements=None) == []
 

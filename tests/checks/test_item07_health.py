@@ -199,9 +199,8 @@ def test_healthz_does_not_count_but_is_named(make_project):
     assert [f.code for f in findings] == ["DJ070", "DJ071"]
     message = findings[0].message
     assert (
-        "(a view is routed at /healthz/ by mysite/urls.py:3; orchestrators and djfix's image "
-        "probe /health; a view is routed at /api/health-check/ by mysite/urls.py:4; "
-        "orchestrators and djfix's image probe /health)"
+        "(views are routed at /healthz/ by mysite/urls.py:3 and /api/health-check/ by "
+        "mysite/urls.py:4; orchestrators and djfix's image probe /health)"
     ) in message
 
 
@@ -236,7 +235,7 @@ def test_language_prefixed_health_does_not_count(make_project):
     )
     (finding,) = findings_of(item07, project)
     assert finding.code == "DJ070"
-    assert "a view is routed at /<language>/health" in finding.message
+    assert " and /<language>/health by mysite/urls.py:4;" in finding.message
 
 
 def test_unfollowed_include_is_named(make_project):

@@ -325,6 +325,16 @@ def test_ensure_env_converts_nothing() -> None:
     )
 
 
+def test_ensure_env_keeps_the_imports_a_star_importer_may_use() -> None:
+    # a module other settings star-import (a test module calling config() it never imports)
+    # keeps its decouple import when its last read became env(...)
+    rest = 'SECRET_KEY = env("SECRET_KEY")\n'
+    code = ensure_env("from decouple import config\n\n" + rest, Plan(keep_imports=True))
+    assert code.startswith("from decouple import config\n")
+    assert ensure_env(code, Plan(keep_imports=True)) == code
+    assert "decouple" not in ensure_env("from decouple import config\n\n" + rest, Plan())
+
+
 def test_augmented_assignment_to_os_environ_untouched() -> None:
     result = transform('import os\n\nos.environ["PATH"] += ":/opt/bin"\n', INHERITED)
     assert result.code == 'import os\n\nos.environ["PATH"] += ":/opt/bin"\n'
