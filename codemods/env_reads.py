@@ -10,7 +10,7 @@ the later layers share (where the code being visited is, the variables recorded 
 from __future__ import annotations
 
 import re
-from typing import Any, ClassVar
+from typing import Any
 
 import libcst as cst
 
@@ -20,6 +20,8 @@ from codemods.cst_tools import (
     literal,
 )
 from codemods.env_calls import (
+    DEFAULT_SECOND,
+    ENVIRONS_RENAMES,
     SECRET_KEY_COMMENT,
     TRUTHY,
     EnvVariable,
@@ -478,19 +480,13 @@ class EnvReads(ModuleLevelCommand):
             return call
         return self.env_call(method, var, casted)
 
-    _ENVIRONS_RENAMES: ClassVar[dict[str, str]] = {
-        "dj_db_url": "db",
-        "dj_cache_url": "cache",
-        "dj_email_url": "email_url",
-    }
-
     def _from_environs(self, call: cst.Call) -> cst.Call | None:
         if not is_attribute(call.func, of="env"):
             return None
         attr = call.func.attr.value  # type: ignore[union-attr]
-        new_attr = self._ENVIRONS_RENAMES.get(attr, attr)
+        new_attr = ENVIRONS_RENAMES.get(attr, attr)
         args = list(call.args)
-        if new_attr in ("list", "dict", "tuple") and len(args) >= 2 and args[1].keyword is None:
+        if new_attr in DEFAULT_SECOND and len(args) >= 2 and args[1].keyword is None:
             # environs takes the default second; django-environ takes a cast there
             args[1] = args[1].with_changes(
                 keyword=cst.Name("default"),
