@@ -101,7 +101,12 @@ DEBUG read by the project's own reader function: there only the default the call
 to the spelling the function reads as False (`envbool("DEBUG", "False")`), the function stays,
 and the old default goes to `.env`; where that is not possible (the default is written inside
 the function, or it takes any text as true) the finding has no fix, and so has a weak
-SECRET_KEY default passed to such a function. Before Django
+SECRET_KEY default passed to such a function. A missing `CsrfViewMiddleware` is added where
+Django's default list has it (after SessionMiddleware and CommonMiddleware, before the
+authentication middleware), unless the list holds a CSRF middleware of the project's own; from
+then on a POST without a CSRF token (a webhook, an API client, a form without `{% csrf_token %}`)
+gets a 403, in development too, and the summary says to mark such views `@csrf_exempt`. Before
+Django
 1.11, `CSRF_COOKIE_HTTPONLY = True` is added: a page script that reads the `csrftoken` cookie
 for its AJAX requests must read the token from the page instead (`{% csrf_token %}`).
 
@@ -657,8 +662,9 @@ def _check(project: ProjectModel) -> Iterator[Finding]:
     if csrf is False:
         yield Finding(
             CSRF_COOKIE_INSECURE,
-            f"{mw.setting} in {mw.path} does not include {CSRF_MW} (security.W003), so forms "
-            "are not protected against cross-site request forgery: add it to the list",
+            f"the CSRF middleware is missing: {mw.setting} in {mw.path} does not include "
+            f"{CSRF_MW} (security.W003), so forms are not protected against cross-site request "
+            "forgery: add it after SessionMiddleware and CommonMiddleware",
             mw.path,
             mw.line,
         )

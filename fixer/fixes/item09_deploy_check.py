@@ -59,6 +59,15 @@ def fix(ctx: FixContext) -> None:
             code = _pin_auto_field(ctx, code)
         if code != source:
             ctx.write(rel, code, 9)
+        if deploy_security.CSRF_MIDDLEWARE in result.added_middleware and (
+            ctx.changeset.read(rel) == code
+        ):
+            ctx.notes.append(
+                f"{rel}: the CSRF middleware was missing and is now in the middleware list: a "
+                "POST, PUT or DELETE without a CSRF token (a webhook, an API client, a form "
+                "without {% csrf_token %}) now gets a 403; mark the views that take such "
+                "requests @csrf_exempt"
+            )
         if rel == production and ctx.changeset.read(rel) == code:
             # only for a change written (FixContext.write can refuse one)
             proxy = ctx.project.settings.where("SECURE_PROXY_SSL_HEADER")

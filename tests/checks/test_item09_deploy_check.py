@@ -14,6 +14,7 @@ from tests.conftest import (
     ENV_HEAD,
     MINIMAL_MANAGE,
     PROJECTS,
+    SETTINGS_REQUIREMENTS,
     assert_fix_silences,
     findings_of,
     write_tree,
@@ -721,21 +722,22 @@ def test_deploy_security_output_is_clean_for_item9(make_project, case: str) -> N
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="DJ096 (declared SAFE) also reports a MIDDLEWARE without CsrfViewMiddleware "
-    "(security.W003), but deploy_security adds only SecurityMiddleware and "
-    "XFrameOptionsMiddleware: DJ096 survives its own fix",
-)
 def test_deploy_security_adds_missing_csrf_middleware(make_project) -> None:
     before = DEPLOY_HEAD + dedent(
         """\
         MIDDLEWARE = [
             "django.contrib.sessions.middleware.SessionMiddleware",
-            "django.middleware.common.CommonMiddleware",
+            "django.middleware.common.CommonMiddleware",  # trailing slashes
+            # who is logged in
+            "django.contrib.auth.middleware.AuthenticationMiddleware",
         ]
         """
     )
+    project = make_project(
+        {"mysite/settings.py": before, "requirements.txt": SETTINGS_REQUIREMENTS}
+    )
+    [csrf] = [f for f in findings_of(item09, project) if f.code == "DJ096"]
+    assert csrf.message.startswith("the CSRF middleware is missing: MIDDLEWARE in ")
     assert_fix_silences(
         make_project,
         item09,
@@ -744,6 +746,65 @@ def test_deploy_security_adds_missing_csrf_middleware(make_project) -> None:
         {"DJ095", "DJ096", "DJ097", "DJ098"},
         codes=DEPLOY_SECURITY_CODES,
     )
+    # Django's default order, the author's comments where they were
+    result = deploy_security.transform(before)
+    assert (
+        dedent(
+            """\
+            MIDDLEWARE = [
+                "django.middleware.security.SecurityMiddleware",
+                "django.contrib.sessions.middleware.SessionMiddleware",
+                "django.middleware.common.CommonMiddleware",  # trailing slashes
+                "django.middleware.csrf.CsrfViewMiddleware",
+                # who is logged in
+                "django.contrib.auth.middleware.AuthenticationMiddleware",
+                "django.middleware.clickjacking.XFrameOptionsMiddleware",
+            ]
+            """
+        )
+        in result.code
+    )
+    assert "django.middleware.csrf.CsrfViewMiddleware" in result.added_middleware
+
+
+@pytest.mark.parametrize(
+    ("middleware", "expected"),
+    [
+        # no session or common middleware: before the authentication middleware
+        (
+            "['a.B', 'django.contrib.auth.middleware.AuthenticationMiddleware']",
+            "['django.middleware.security.SecurityMiddleware', 'a.B', "
+            "'django.middleware.csrf.CsrfViewMiddleware', "
+            "'django.contrib.auth.middleware.AuthenticationMiddleware', "
+            "'django.middleware.clickjacking.XFrameOptionsMiddleware']",
+        ),
+        # neither: after SecurityMiddleware
+        (
+            "('a.B',)",
+            "('django.middleware.security.SecurityMiddleware', "
+            "'django.middleware.csrf.CsrfViewMiddleware', 'a.B', "
+            "'django.middleware.clickjacking.XFrameOptionsMiddleware',)",
+        ),
+    ],
+)
+def test_csrf_middleware_place_without_session_middleware(middleware: str, expected: str) -> None:
+    code = deploy_security.transform(f"MIDDLEWARE = {middleware}\n", settings_block=False).code
+    assert code == f"MIDDLEWARE = {expected}\n"
+
+
+def test_project_csrf_middleware_gets_no_second_one() -> None:
+    before = 'MIDDLEWARE = ["shop.middleware.CsrfExemptApiMiddleware"]\n'
+    result = deploy_security.transform(before, settings_block=False)
+    assert "django.middleware.csrf.CsrfViewMiddleware" not in result.code
+    assert result.left == [
+        (
+            "MIDDLEWARE",
+            1,
+            "it holds shop.middleware.CsrfExemptApiMiddleware, which looks like the project's own "
+            "CSRF middleware: djfix does not add django.middleware.csrf.CsrfViewMiddleware next "
+            "to it",
+        )
+    ]
 
 
 def test_apply_gives_strtobool_cookie_reads_a_safe_default_and_no_unsafe_example(tmp_path):
