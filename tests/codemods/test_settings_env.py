@@ -335,24 +335,49 @@ def test_del_of_os_environ_untouched() -> None:
     assert result.code == 'import os\n\ndel os.environ["HTTPS_PROXY"]\n'
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a read whose variable name is not a literal (`os.environ.get(NAME)`) is neither "
-    "rewritten nor reported in Result.left, so DJ052 survives the fix with no reason",
+@pytest.mark.parametrize(
+    "read",
+    ["os.environ.get(NAME)", "os.getenv(NAME, 'x')", "os.environ[NAME]", "config(NAME)"],
 )
-def test_computed_variable_name_is_left_with_reason() -> None:
-    result = transform(
-        dedent(
-            """\
-            import os
+def test_computed_variable_name_is_left_with_reason(read: str) -> None:
+    source = dedent(
+        f"""\
+        import os
+        from decouple import config
 
-            NAME = "API_TOKEN"
-            API_TOKEN = os.environ.get(NAME)
-            """
-        ),
-        INHERITED,
+        NAME = "API_TOKEN"
+        API_TOKEN = {read}
+        SECRET_KEY = os.environ["SECRET_KEY"]
+        """
     )
-    assert [(setting, line) for setting, line, _ in result.left] == [("API_TOKEN", 4)]
+    result = transform(source, INHERITED)
+    assert result.left == [
+        (
+            "API_TOKEN",
+            5,
+            "the variable name `NAME` is computed, not a literal, so djfix cannot tell which "
+            "variable the read names: it stays as it is",
+        )
+    ]
+    assert f"API_TOKEN = {read}\n" in result.code  # the read stays as written
+    assert 'SECRET_KEY = env("SECRET_KEY")\n' in result.code  # the others are rewritten
+    kept = "from decouple import config\n" if "config" in read else "import os\n"
+    assert kept in result.code  # the kept read still needs it
+    assert transform(result.code, INHERITED).code == result.code
+
+
+def test_decouple_cast_djfix_cannot_translate_is_left_with_reason() -> None:
+    source = 'from decouple import config\n\nX = config("X", cast=lambda v: v.upper())\n'
+    result = transform(source, INHERITED)
+    assert result.code == source
+    assert result.left == [
+        (
+            "X",
+            3,
+            "its cast `lambda v: v.upper()` is not one djfix translates to django-environ "
+            "(bool, int, float, str, Csv()): it stays as it is",
+        )
+    ]
 
 
 # -- where `env` comes from ----------------------------------------------------------------------
