@@ -316,8 +316,10 @@ class DeploySecurity(ModuleLevelCommand):
         inherited: frozenset[str] = frozenset(),
         old_headers: bool = False,
         old_csrf: bool = False,
+        allowed_hosts: bool = False,
     ) -> None:
         super().__init__(context)
+        self.allowed_hosts = allowed_hosts
         self.debug_defined = debug_defined
         self.old_headers = old_headers
         self.old_csrf = old_csrf
@@ -373,6 +375,11 @@ class DeploySecurity(ModuleLevelCommand):
             checks.update({name: (_is_true, None) for name in OLD_DJANGO_HEADERS})
         if self.old_csrf:
             checks.update({name: (_is_true, None) for name in OLD_DJANGO_CSRF})
+        if self.allowed_hosts:
+            # absent, Django's default [] answers every request with 400 once DEBUG is off: the
+            # read gives that same default until the deployment names its hosts; a value that
+            # is set is the author's (a literal is item 5's to move to the environment)
+            checks["ALLOWED_HOSTS"] = (lambda value: True, None)
         for name, (test, safe_default) in checks.items():
             self._plan(
                 name, test, safe_default, top.get(name, []), nested.get(name, []), debug_index
@@ -476,6 +483,7 @@ class DeploySecurity(ModuleLevelCommand):
             "SESSION_COOKIE_SECURE": f"env.bool({var}, default={not_debug})",
             "CSRF_COOKIE_SECURE": f"env.bool({var}, default={not_debug})",
             "CSRF_TRUSTED_ORIGINS": f"env.list({var}, default=[])",
+            "ALLOWED_HOSTS": f"env.list({var}, default=[])",
             "X_FRAME_OPTIONS": self._s("DENY"),
             "SECURE_CONTENT_TYPE_NOSNIFF": "True",
             "SECURE_BROWSER_XSS_FILTER": "True",
@@ -625,7 +633,7 @@ class DeploySecurity(ModuleLevelCommand):
         moved_names = {name for names in self._moved.values() for name in names}
         names = [
             n
-            for n in (*BLOCK_SETTINGS, *OLD_DJANGO_HEADERS, *OLD_DJANGO_CSRF)
+            for n in ("ALLOWED_HOSTS", *BLOCK_SETTINGS, *OLD_DJANGO_HEADERS, *OLD_DJANGO_CSRF)
             if n in self._append or n in moved_names
         ]
         if not names:
@@ -685,6 +693,7 @@ def transform(
     inherited: frozenset[str] = frozenset(),
     old_headers: bool = False,
     old_csrf: bool = False,
+    allowed_hosts: bool = False,
 ) -> Result:
     """Make one settings module pass `manage.py check --deploy` when DEBUG is False, while a
     developer's DEBUG=True keeps plain HTTP and non-secure cookies.
@@ -697,6 +706,8 @@ def transform(
     filter header unless told to (security.W006, W007): both are set.
     old_csrf: the project runs Django older than 1.11, whose check --deploy also asks for
     CSRF_COOKIE_HTTPONLY = True (security.W017): it is set.
+    allowed_hosts: the production settings set ALLOWED_HOSTS nowhere (security.W020): the block
+    reads it, `env.list("ALLOWED_HOSTS", default=[])`, Django's own default while it is unset.
     Never raises on odd input: unparsable source comes back unchanged with a `left` entry."""
     try:
         module = parse_module(source)
@@ -712,6 +723,7 @@ def transform(
         inherited=inherited,
         old_headers=old_headers,
         old_csrf=old_csrf,
+        allowed_hosts=allowed_hosts,
     )
     command.source = source
     new_module = command.transform_module(module)

@@ -113,6 +113,16 @@ class EnvVariable:
     setting_line: int = field(default=0, compare=False)
 
 
+def allowed_hosts_variable(dev_value: str | None) -> EnvVariable:
+    """ALLOWED_HOSTS as the rewritten settings read it (`env.list("ALLOWED_HOSTS", ...)`)."""
+    return EnvVariable(
+        "ALLOWED_HOSTS",
+        "Host names this site serves, comma-separated.",
+        "example.com,www.example.com",
+        dev_value,
+    )
+
+
 def py_literal(value: Any, quote: str) -> str:
     """Python source for a literal, strings in `quote` (the module's preferred quote) where
     they can be."""

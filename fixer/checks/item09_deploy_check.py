@@ -95,7 +95,10 @@ in front must set it (and strip it from clients); both can be switched off with 
 variables. A setting read from the environment with an insecure default
 (`env.bool("SESSION_COOKIE_SECURE", default=False)`) keeps its variable and gets the safe default;
 its `.env.example` line is left empty, so a copied example does not switch production back.
-/health and /common/health are exempt from the HTTPS redirect. Settings a star
+/health and /common/health are exempt from the HTTPS redirect. Production settings that set
+ALLOWED_HOSTS nowhere get `ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])`, read as item 5
+reads a literal one: while the variable is unset it is Django's own default, so nothing changes
+until the deployment names its hosts (`.env.example` shows how). Settings a star
 import already provides are not overridden. DEBUG and SECRET_KEY are item 5's fix, except a
 DEBUG read by the project's own reader function: there only the default the call passes changes,
 to the spelling the function reads as False (`envbool("DEBUG", "False")`), the function stays,

@@ -67,7 +67,8 @@ def run_chain(source: str) -> str:
     code = settings_env.transform(source, settings_env.Plan()).code
     code = conn_max_age.transform(code).code
     code = redis_cache.transform(code).code
-    code = deploy_security.transform(code).code
+    # as item 9 passes it: the module sets ALLOWED_HOSTS nowhere
+    code = deploy_security.transform(code, allowed_hosts="ALLOWED_HOSTS" not in code).code
     return settings_env.ensure_env(code, settings_env.Plan())
 
 
@@ -351,12 +352,20 @@ def test_whole_chain_leaves_items_5_8_9_11_silent(make_project: MakeProject, cas
     assert run_chain(after) == after
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="DJ092 (declared UNSAFE-fixable) reports a production module without ALLOWED_HOSTS, "
-    "but no codemod of the chain adds one (settings_env only rewrites an existing literal)",
-)
 def test_whole_chain_adds_missing_allowed_hosts(make_project: MakeProject) -> None:
     before = LEGACY_SETTINGS.replace("ALLOWED_HOSTS = []\n", "")
     assert "DJ092" in {code for code, _, _ in all_findings(make_project, before)}
-    assert all_findings(make_project, run_chain(before)) == []
+    after = run_chain(before)
+    # read as settings_env reads a literal ALLOWED_HOSTS; unset, it is Django's own default
+    assert after.count('ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])\n') == 1
+    assert all_findings(make_project, after) == []
+    assert run_chain(after) == after
+
+
+def test_allowed_hosts_a_star_import_sets_is_not_added() -> None:
+    result = deploy_security.transform(
+        "from .base import *  # noqa: F403\n",
+        inherited=frozenset({"ALLOWED_HOSTS", "DEBUG"}),
+        allowed_hosts=True,
+    )
+    assert "ALLOWED_HOSTS" not in result.code
