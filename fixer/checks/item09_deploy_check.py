@@ -7,8 +7,10 @@ star-imports):
 
 - `debug-enabled` (DJ090, security.W018): `DEBUG` is `True`, defaults to a true value when its
   variable is unset, or is the raw string of an environment variable (`os.environ.get("DEBUG",
-  False)`, `bool(os.getenv("DEBUG"))`, decouple's `config("DEBUG")` without `cast=bool`), which
-  is true for any non-empty value, `DEBUG=False` included; also when `DEBUG` is computed in a
+  False)`, `bool(os.getenv("DEBUG"))`, decouple's `config("DEBUG")` without `cast=bool`,
+  django-environ's `env("DEBUG")` without a cast or a bool default, or with its smart cast
+  turned off by `env.smart_cast = False`), which is true for any non-empty value,
+  `DEBUG=False` included; also when `DEBUG` is computed in a
   way djfix cannot follow (the finding says so);
 - `secret-key-weak` (DJ091, W009 and W025): `SECRET_KEY` (or a `SECRET_KEY_FALLBACKS` entry) is
   shorter than 50 characters, has fewer than 5 distinct characters or starts with

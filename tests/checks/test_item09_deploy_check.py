@@ -3,6 +3,7 @@ from __future__ import annotations
 from textwrap import dedent
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 
 from codemods import deploy_security
 from fixer.apply import plan
@@ -246,18 +247,58 @@ def test_debug_compared_to_a_non_production_name_defaults_on(make_project):
     assert "defaults to True" in findings[0].message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason='item09 does not report `DEBUG = env("DEBUG", default=False)`: django-environ\'s '
-    'env() without a cast returns the raw string, so DEBUG=False in the environment is "False", '
-    "a true value (the same case it reports for os.environ.get and decouple without cast=bool)",
+def debug_in_production(settings: str, monkeypatch: pytest.MonkeyPatch) -> bool:
+    """Whether real django-environ gives these settings a true DEBUG in production: with
+    DEBUG=False in the environment, or with DEBUG unset (a read without a default then raises:
+    production must set it)."""
+    outcomes = []
+    for value in ("False", None):
+        if value is None:
+            monkeypatch.delenv("DEBUG", raising=False)
+        else:
+            monkeypatch.setenv("DEBUG", value)
+        monkeypatch.setenv("SECRET_KEY", "x" * 50)
+        namespace: dict = {}
+        try:
+            exec(compile(settings, "settings.py", "exec"), namespace)
+        except ImproperlyConfigured:
+            continue
+        outcomes.append(bool(namespace["DEBUG"]))
+    return any(outcomes)
+
+
+@pytest.mark.parametrize(
+    "debug",
+    [
+        'env("DEBUG")',  # the raw text: "False" is true
+        'env("DEBUG", default="False")',  # a str default casts to str
+        'env("DEBUG", default=None)',
+        'env.str("DEBUG", default="False")',
+        # django-environ's smart cast reads the text as the default's type: False -> bool
+        'env("DEBUG", default=False)',
+        'env("DEBUG", cast=bool, default=True)',
+        'env.bool("DEBUG", default=False)',
+    ],
 )
-def test_debug_read_by_env_without_cast_is_reported(make_project):
-    settings = ENV_HEAD.replace(
-        'DEBUG = env.bool("DEBUG", default=False)', 'DEBUG = env("DEBUG", default=False)'
-    )
+def test_debug_read_by_env_is_reported_as_django_environ_reads_it(
+    make_project, monkeypatch: pytest.MonkeyPatch, debug: str
+) -> None:
+    settings = ENV_HEAD.replace('env.bool("DEBUG", default=False)', debug)
     found = run(make_project, settings, "Django==5.2\ndjango-environ==0.11")
-    assert [f.code for f in found if f.code == "DJ090"] == ["DJ090"]
+    reported = [f.code for f in found if f.code == "DJ090"] == ["DJ090"]
+    assert reported == debug_in_production(settings, monkeypatch)
+
+
+def test_debug_read_by_env_without_cast_is_reported(make_project, monkeypatch) -> None:
+    # with the smart cast off, env() returns the environment's text whatever the default:
+    # DEBUG=False in the environment is "False", a true value
+    settings = ENV_HEAD.replace(
+        'env.bool("DEBUG", default=False)', 'env("DEBUG", default=False)'
+    ).replace("env = environ.Env()\n", "env = environ.Env()\nenv.smart_cast = False\n")
+    assert debug_in_production(settings, monkeypatch)
+    found = run(make_project, settings, "Django==5.2\ndjango-environ==0.11")
+    [debug] = [f for f in found if f.code == "DJ090"]
+    assert "even to False" in debug.message
 
 
 # -- DJ091 secret-key-weak -----------------------------------------------------------------------
