@@ -379,6 +379,31 @@ def prepend_element(node: Container, element: Any) -> Container:
     return node.with_changes(elements=[first, *node.elements])
 
 
+def insert_element(node: Container, index: int, element: Any) -> Container:
+    """Add element at `index` of a dict/list/tuple/set literal, in the literal's layout: in a
+    one-per-line literal on a line of its own, where a comment at the end of the line before
+    stays on that line and comment lines above the next element stay above it."""
+    elements = list(node.elements)
+    if index >= len(elements):
+        return append_element(node, element)
+    if index <= 0:
+        return prepend_element(node, element)
+    before = elements[index - 1]
+    comma = before.comma if isinstance(before.comma, cst.Comma) else separator(node)
+    between = comma.whitespace_after
+    if isinstance(between, cst.ParenthesizedWhitespace):
+        elements[index - 1] = before.with_changes(
+            comma=comma.with_changes(whitespace_after=between.with_changes(empty_lines=[]))
+        )
+        after = between.with_changes(first_line=cst.TrailingWhitespace())
+        new_comma = cst.Comma(whitespace_after=after)
+    else:
+        elements[index - 1] = before.with_changes(comma=comma)
+        new_comma = cst.Comma(whitespace_after=between)
+    elements.insert(index, element.with_changes(comma=new_comma))
+    return node.with_changes(elements=elements)
+
+
 def line_break(indent: str, indent_flag: bool = True) -> cst.ParenthesizedWhitespace:
     """A line break followed by `indent` (relative to the block when indent_flag)."""
     return cst.ParenthesizedWhitespace(

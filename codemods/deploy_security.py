@@ -29,6 +29,7 @@ from codemods.cst_tools import (
     assigned_name,
     code_of,
     describe,
+    insert_element,
     literal,
     module_statements,
     parse_module,
@@ -44,6 +45,19 @@ from codemods.module_level import (
 
 SECURITY_MIDDLEWARE = "django.middleware.security.SecurityMiddleware"
 XFRAME_MIDDLEWARE = "django.middleware.clickjacking.XFrameOptionsMiddleware"
+CSRF_MIDDLEWARE = "django.middleware.csrf.CsrfViewMiddleware"
+#: Django's default order has CsrfViewMiddleware after these (it reads the session when
+#: CSRF_USE_SESSIONS is on, and CommonMiddleware's redirects need no token) ...
+CSRF_AFTER = (
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+)
+#: ... and before the authentication middleware, which may log a user in on a forged request
+CSRF_BEFORE = (
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.auth.middleware.RemoteUserMiddleware",
+    "django.contrib.auth.middleware.PersistentRemoteUserMiddleware",
+)
 BLOCK_COMMENT = "# Security for production: every value can be overridden from the environment."
 PROXY_COMMENT = (
     "# SECURE_PROXY_SSL_HEADER trusts X-Forwarded-Proto: the TLS proxy in front must set it."
@@ -121,6 +135,8 @@ class Result:
     variables: dict[str, str] = field(default_factory=dict)
     # (setting, line) set only inside a block (if/try/with) and left as the author wrote it
     conditional: list[tuple[str, int]] = field(default_factory=list)
+    # the middleware added to MIDDLEWARE (or MIDDLEWARE_CLASSES), in the order of the list
+    added_middleware: list[str] = field(default_factory=list)
 
 
 def health_pattern(path: str) -> str:
@@ -254,6 +270,39 @@ def _health_middleware_stays_first(value: cst.List | cst.Tuple) -> cst.List | cs
     return value.with_changes(elements=elements)
 
 
+def _strings(value: cst.List | cst.Tuple) -> list[str | None]:
+    """The middleware names of the list, None for an element that is not a string literal."""
+    out: list[str | None] = []
+    for element in value.elements:
+        ok, text = literal(element.value) if isinstance(element, cst.Element) else (False, None)
+        out.append(text if ok and isinstance(text, str) else None)
+    return out
+
+
+def _own_csrf_middleware(value: cst.List | cst.Tuple) -> str | None:
+    """A middleware of the list named for CSRF (`shop.middleware.CsrfApiMiddleware`, a subclass
+    of Django's or a replacement): Django's added beside it would check requests twice."""
+    for text in _strings(value):
+        if text is not None and "csrf" in text.rsplit(".", 1)[-1].lower():
+            return text
+    return None
+
+
+def _csrf_index(value: cst.List | cst.Tuple) -> int:
+    """Where CsrfViewMiddleware goes, as in Django's default list: right after the last of
+    SessionMiddleware and CommonMiddleware, else before the authentication middleware, else
+    after SecurityMiddleware (and a health check before it), else at the end."""
+    names = _strings(value)
+    after = [i for i, text in enumerate(names) if text in CSRF_AFTER]
+    if after:
+        return after[-1] + 1
+    before = [i for i, text in enumerate(names) if text in CSRF_BEFORE]
+    if before:
+        return before[0]
+    security = [i for i, text in enumerate(names) if text == SECURITY_MIDDLEWARE]
+    return security[0] + 1 if security else len(names)
+
+
 class DeploySecurity(ModuleLevelCommand):
     DESCRIPTION = "Production security settings that keep local development working."
 
@@ -267,8 +316,10 @@ class DeploySecurity(ModuleLevelCommand):
         inherited: frozenset[str] = frozenset(),
         old_headers: bool = False,
         old_csrf: bool = False,
+        allowed_hosts: bool = False,
     ) -> None:
         super().__init__(context)
+        self.allowed_hosts = allowed_hosts
         self.debug_defined = debug_defined
         self.old_headers = old_headers
         self.old_csrf = old_csrf
@@ -324,6 +375,11 @@ class DeploySecurity(ModuleLevelCommand):
             checks.update({name: (_is_true, None) for name in OLD_DJANGO_HEADERS})
         if self.old_csrf:
             checks.update({name: (_is_true, None) for name in OLD_DJANGO_CSRF})
+        if self.allowed_hosts:
+            # absent, Django's default [] answers every request with 400 once DEBUG is off: the
+            # read gives that same default until the deployment names its hosts; a value that
+            # is set is the author's (a literal is item 5's to move to the environment)
+            checks["ALLOWED_HOSTS"] = (lambda value: True, None)
         for name, (test, safe_default) in checks.items():
             self._plan(
                 name, test, safe_default, top.get(name, []), nested.get(name, []), debug_index
@@ -427,6 +483,7 @@ class DeploySecurity(ModuleLevelCommand):
             "SESSION_COOKIE_SECURE": f"env.bool({var}, default={not_debug})",
             "CSRF_COOKIE_SECURE": f"env.bool({var}, default={not_debug})",
             "CSRF_TRUSTED_ORIGINS": f"env.list({var}, default=[])",
+            "ALLOWED_HOSTS": f"env.list({var}, default=[])",
             "X_FRAME_OPTIONS": self._s("DENY"),
             "SECURE_CONTENT_TYPE_NOSNIFF": "True",
             "SECURE_BROWSER_XSS_FILTER": "True",
@@ -465,12 +522,17 @@ class DeploySecurity(ModuleLevelCommand):
         name = self._middleware_name
         line = self.line_of(original)
         value = updated.value
-        missing = [m for m in (SECURITY_MIDDLEWARE, XFRAME_MIDDLEWARE) if not self._has_string(m)]
+        missing = [
+            m
+            for m in (SECURITY_MIDDLEWARE, CSRF_MIDDLEWARE, XFRAME_MIDDLEWARE)
+            if not self._has_string(m)
+        ]
         if not isinstance(value, cst.List | cst.Tuple) or (
             isinstance(value, cst.Tuple) and not value.lpar
         ):
             if missing:
-                short = " and ".join(m.rsplit(".", 1)[1] for m in missing)
+                shorts = [m.rsplit(".", 1)[1] for m in missing]
+                short = " and ".join([", ".join(shorts[:-1]), shorts[-1]] if shorts[1:] else shorts)
                 self.result.left.append(
                     (
                         name,
@@ -485,16 +547,36 @@ class DeploySecurity(ModuleLevelCommand):
             # `MIDDLEWARE = [..., *MIDDLEWARE]` holds the list rewritten above: adding the
             # entries again would run each middleware twice
             return updated
+        own_csrf = _own_csrf_middleware(value) if CSRF_MIDDLEWARE in missing else None
+        if own_csrf is not None:
+            missing.remove(CSRF_MIDDLEWARE)
+            self.result.left.append(
+                (
+                    name,
+                    line,
+                    f"it holds {own_csrf}, which looks like the project's own CSRF middleware: "
+                    f"djfix does not add {CSRF_MIDDLEWARE} next to it",
+                )
+            )
+            if not missing:
+                return updated
         if SECURITY_MIDDLEWARE in missing:
             value = prepend_element(
                 value, cst.Element(cst.parse_expression(self._s(SECURITY_MIDDLEWARE)))
             )
             value = _health_middleware_stays_first(value)
+        if CSRF_MIDDLEWARE in missing:
+            value = insert_element(
+                value,
+                _csrf_index(value),
+                cst.Element(cst.parse_expression(self._s(CSRF_MIDDLEWARE))),
+            )
         if XFRAME_MIDDLEWARE in missing:
             value = append_element(
                 value, cst.Element(cst.parse_expression(self._s(XFRAME_MIDDLEWARE)))
             )
         self.result.rewritten.append((name, line))
+        self.result.added_middleware.extend(missing)
         return updated.with_changes(value=value)
 
     @staticmethod
@@ -551,7 +633,7 @@ class DeploySecurity(ModuleLevelCommand):
         moved_names = {name for names in self._moved.values() for name in names}
         names = [
             n
-            for n in (*BLOCK_SETTINGS, *OLD_DJANGO_HEADERS, *OLD_DJANGO_CSRF)
+            for n in ("ALLOWED_HOSTS", *BLOCK_SETTINGS, *OLD_DJANGO_HEADERS, *OLD_DJANGO_CSRF)
             if n in self._append or n in moved_names
         ]
         if not names:
@@ -611,6 +693,7 @@ def transform(
     inherited: frozenset[str] = frozenset(),
     old_headers: bool = False,
     old_csrf: bool = False,
+    allowed_hosts: bool = False,
 ) -> Result:
     """Make one settings module pass `manage.py check --deploy` when DEBUG is False, while a
     developer's DEBUG=True keeps plain HTTP and non-secure cookies.
@@ -623,6 +706,8 @@ def transform(
     filter header unless told to (security.W006, W007): both are set.
     old_csrf: the project runs Django older than 1.11, whose check --deploy also asks for
     CSRF_COOKIE_HTTPONLY = True (security.W017): it is set.
+    allowed_hosts: the production settings set ALLOWED_HOSTS nowhere (security.W020): the block
+    reads it, `env.list("ALLOWED_HOSTS", default=[])`, Django's own default while it is unset.
     Never raises on odd input: unparsable source comes back unchanged with a `left` entry."""
     try:
         module = parse_module(source)
@@ -638,6 +723,7 @@ def transform(
         inherited=inherited,
         old_headers=old_headers,
         old_csrf=old_csrf,
+        allowed_hosts=allowed_hosts,
     )
     command.source = source
     new_module = command.transform_module(module)

@@ -19,31 +19,78 @@ from codemods.cst_tools import (
 )
 
 TRUTHY = {"true", "on", "ok", "y", "yes", "1"}
-#: the methods of django-environ's Env (and the environs names djfix renames to them)
-ENV_METHODS = {
-    "str",
-    "bool",
-    "int",
-    "float",
-    "json",
-    "list",
-    "tuple",
-    "dict",
-    "url",
-    "path",
-    "bytes",
-    "db",
-    "db_url",
-    "cache",
-    "cache_url",
-    "email",
-    "email_url",
-    "search_url",
-    "read_env",
-    "dj_db_url",
-    "dj_cache_url",
-    "dj_email_url",
+#: django-environ's Env: each method and the parameters it takes after the variable's name, in
+#: order ("**": any keyword besides); "__call__" is `env(...)` itself
+ENV_PARAMETERS: dict[str, tuple[str, ...]] = {
+    "__call__": ("cast", "default", "parse_default"),
+    "str": ("default", "multiline"),
+    "bool": ("default",),
+    "int": ("default",),
+    "float": ("default",),
+    "json": ("default",),
+    "list": ("cast", "default"),
+    "tuple": ("cast", "default"),
+    "dict": ("cast", "default"),
+    "url": ("default",),
+    "path": ("default", "**"),
+    "bytes": ("default", "encoding"),
+    "db": ("default", "engine"),
+    "db_url": ("default", "engine"),
+    "cache": ("default", "backend"),
+    "cache_url": ("default", "backend"),
+    "email": ("default", "backend"),
+    "email_url": ("default", "backend"),
+    "search_url": ("default", "engine"),
+    "read_env": ("env_file", "overwrite", "parse_comments", "encoding", "**"),
 }
+#: environs' names the settings rewrite turns into django-environ's (at module level)
+ENVIRONS_RENAMES = {"dj_db_url": "db", "dj_cache_url": "cache", "dj_email_url": "email_url"}
+#: environs methods whose django-environ namesake gives another value: environs' path is a
+#: pathlib.Path, django-environ's an environ.Path, which has no `/`
+ENVIRONS_OTHER_VALUE = frozenset({"path"})
+#: methods whose second positional argument is a cast in django-environ and the default in
+#: environs: the rewrite at module level makes it `default=`
+DEFAULT_SECOND = frozenset({"list", "dict", "tuple"})
+
+
+def call_env_lacks(call: cst.Call, *, environs: bool, renamed: bool) -> str | None:
+    """How a call `env.<method>(...)` or `env(...)` is one django-environ's Env would reject or
+    read differently, as the call would be written ("env.decimal()", "env.list(subcast=...)"),
+    or None when Env takes it (and anything not called on `env`). environs: the call is written
+    for environs' Env (its second positional argument is a default); renamed: the settings
+    rewrite turns it into django-environ's spelling first (ENVIRONS_RENAMES, DEFAULT_SECOND)."""
+    if is_name(call.func, "env"):
+        method = "__call__"
+    elif is_attribute(call.func, of="env"):
+        method = call.func.attr.value  # type: ignore[union-attr]
+    else:
+        return None
+    shown = "env" if method == "__call__" else f"env.{method}"
+    if environs and method == "read_env":
+        return None  # removed at module level; elsewhere it reads the file it names
+    if environs and renamed:
+        method = ENVIRONS_RENAMES.get(method, method)
+    params = ENV_PARAMETERS.get(method)
+    if params is None or (environs and method in ENVIRONS_OTHER_VALUE):
+        return f"{shown}()"
+    positional = [arg for arg in call.args if arg.keyword is None and not arg.star]
+    for arg in call.args:
+        if arg.star:
+            return f"{shown}({arg.star}...)"
+        if arg.keyword is not None and arg.keyword.value not in params and "**" not in params:
+            return f"{shown}({arg.keyword.value}=...)"
+    named = [p for p in params if p != "**"]
+    most = 1 + len(named)
+    if environs:
+        # environs reads (name, default); django-environ's env(name, x) and a list's, dict's
+        # or tuple's second argument left in place take x for a cast
+        moved = renamed and method in DEFAULT_SECOND
+        most = 2 if method != "__call__" and (moved or named[:1] == ["default"]) else 1
+    if len(positional) > most:
+        return f"{shown}() with {len(positional)} positional arguments"
+    return None
+
+
 SECRET_KEY_COMMENT = (
     "Django's secret key: a long random string, different in every environment; do not start "
     "it with $ (django-environ reads such a value as the name of another variable)."
@@ -64,6 +111,16 @@ class EnvVariable:
     # and the line of its assignment (0: not known)
     setting: str | None = field(default=None, compare=False)
     setting_line: int = field(default=0, compare=False)
+
+
+def allowed_hosts_variable(dev_value: str | None) -> EnvVariable:
+    """ALLOWED_HOSTS as the rewritten settings read it (`env.list("ALLOWED_HOSTS", ...)`)."""
+    return EnvVariable(
+        "ALLOWED_HOSTS",
+        "Host names this site serves, comma-separated.",
+        "example.com,www.example.com",
+        dev_value,
+    )
 
 
 def py_literal(value: Any, quote: str) -> str:

@@ -10,7 +10,7 @@ the later layers share (where the code being visited is, the variables recorded 
 from __future__ import annotations
 
 import re
-from typing import Any, ClassVar
+from typing import Any
 
 import libcst as cst
 
@@ -20,6 +20,8 @@ from codemods.cst_tools import (
     literal,
 )
 from codemods.env_calls import (
+    DEFAULT_SECOND,
+    ENVIRONS_RENAMES,
     SECRET_KEY_COMMENT,
     TRUTHY,
     EnvVariable,
@@ -170,6 +172,7 @@ class EnvReads(ModuleLevelCommand):
             return updated
         ok, var = literal(index.value)
         if not ok or not isinstance(var, str):
+            self._leave_read(original, index.value)
             return updated
         self.uses_env = True
         self._read(var)
@@ -180,9 +183,9 @@ class EnvReads(ModuleLevelCommand):
             return updated
         qualified = self.qualify(updated.func)
         if qualified in ("os.environ.get", "os.getenv"):
-            return self._from_os(updated)
+            return self._from_os(original, updated)
         if qualified == "decouple.config":
-            return self._from_decouple(updated)
+            return self._from_decouple(original, updated)
         if self.environs_env:
             converted = self._from_environs(updated)
             if converted is not None:
@@ -415,11 +418,24 @@ class EnvReads(ModuleLevelCommand):
             elif cast == "list":
                 variable.example = ",".join(map(str, default or []))
 
-    def _from_os(self, call: cst.Call) -> cst.BaseExpression:
+    def _leave_read(self, original: cst.CSTNode, name: cst.BaseExpression) -> None:
+        """A read of the environment whose variable name is computed (`os.environ.get(NAME)`):
+        which variable it reads is not known, so it stays, and Result.left says why."""
+        self.result.left.append(
+            (
+                self.current_setting or "<module>",
+                self.line_of(original),
+                f"the variable name `{cst.Module([]).code_for_node(name)}` is computed, not a "
+                "literal, so djfix cannot tell which variable the read names: it stays as it is",
+            )
+        )
+
+    def _from_os(self, original: cst.Call, call: cst.Call) -> cst.BaseExpression:
         if not call.args:
             return call
         ok, var = literal(call.args[0].value)
         if not ok or not isinstance(var, str):
+            self._leave_read(original, call.args[0].value)
             return call
         self.uses_env = True
         default = call.args[1].value if len(call.args) > 1 else None
@@ -437,11 +453,12 @@ class EnvReads(ModuleLevelCommand):
         self._read(var, default_node=default, cast=method)
         return self.env_call(method, var, default_node=default)
 
-    def _from_decouple(self, call: cst.Call) -> cst.BaseExpression:
+    def _from_decouple(self, original: cst.Call, call: cst.Call) -> cst.BaseExpression:
         if not call.args:
             return call
         ok, var = literal(call.args[0].value)
         if not ok or not isinstance(var, str):
+            self._leave_read(original, call.args[0].value)
             return call
         default_node = None
         cast = None
@@ -456,7 +473,16 @@ class EnvReads(ModuleLevelCommand):
                 elif re.fullmatch(r"(decouple\.)?Csv\(\)", cast_code):
                     cast = "list"
                 else:
-                    return call  # a cast djfix cannot translate: leave it, it stays a finding
+                    # a cast djfix cannot translate: the read stays, and stays a finding
+                    self.result.left.append(
+                        (
+                            self.current_setting or "<module>",
+                            self.line_of(original),
+                            f"its cast `{cast_code}` is not one djfix translates to "
+                            "django-environ (bool, int, float, str, Csv()): it stays as it is",
+                        )
+                    )
+                    return call
         self.uses_env = True
         method = None if cast in (None, "str") else cast
         if default_node is not None:
@@ -478,19 +504,13 @@ class EnvReads(ModuleLevelCommand):
             return call
         return self.env_call(method, var, casted)
 
-    _ENVIRONS_RENAMES: ClassVar[dict[str, str]] = {
-        "dj_db_url": "db",
-        "dj_cache_url": "cache",
-        "dj_email_url": "email_url",
-    }
-
     def _from_environs(self, call: cst.Call) -> cst.Call | None:
         if not is_attribute(call.func, of="env"):
             return None
         attr = call.func.attr.value  # type: ignore[union-attr]
-        new_attr = self._ENVIRONS_RENAMES.get(attr, attr)
+        new_attr = ENVIRONS_RENAMES.get(attr, attr)
         args = list(call.args)
-        if new_attr in ("list", "dict", "tuple") and len(args) >= 2 and args[1].keyword is None:
+        if new_attr in DEFAULT_SECOND and len(args) >= 2 and args[1].keyword is None:
             # environs takes the default second; django-environ takes a cast there
             args[1] = args[1].with_changes(
                 keyword=cst.Name("default"),

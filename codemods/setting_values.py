@@ -19,6 +19,7 @@ from codemods.env_calls import (
     SECRET_KEY_COMMENT,
     TRUTHY,
     EnvVariable,
+    allowed_hosts_variable,
     cast_literal,
     env_parts,
 )
@@ -295,14 +296,7 @@ class SettingValues(EnvReads):
             return self.env_call("bool", "DEBUG", False)
         if name == "ALLOWED_HOSTS" and ok and isinstance(literal, (list, tuple)):
             if all(isinstance(h, str) for h in literal):
-                self.add_variable(
-                    EnvVariable(
-                        "ALLOWED_HOSTS",
-                        "Host names this site serves, comma-separated.",
-                        "example.com,www.example.com",
-                        ",".join(literal) or None,
-                    )
-                )
+                self.add_variable(allowed_hosts_variable(",".join(literal) or None))
                 if cst_tools.comments_in(value):
                     # the author's comments live in the literal's whitespace: it stays the
                     # default as written, not a list rebuilt from its values

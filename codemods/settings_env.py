@@ -30,7 +30,7 @@ from codemods.cst_tools import (
     literal,
     parse_module,
 )
-from codemods.env_calls import ENV_METHODS, EnvVariable, foreign_env_line
+from codemods.env_calls import EnvVariable, call_env_lacks, env_reads, foreign_env_line
 from codemods.module_level import (
     module_code,
     normalised_imports,
@@ -61,6 +61,11 @@ class Plan:
     keep_imports: bool = False
     # rewrite only these settings (their reads included), e.g. DEBUG and SECRET_KEY for item 9
     only: frozenset[str] | None = None
+    # (module, call, line) of the reads of this module's `env` in the modules that star-import
+    # it, that django-environ's Env would reject (`env_calls_lacking` of each)
+    importers_env_calls: tuple[tuple[str, str, int], ...] = ()
+    # the `env` a star import brings is environs' (the module's own reads are written for it)
+    environs_inherited: bool = False
 
 
 @dataclass
@@ -70,6 +75,9 @@ class Result:
     rewritten: list[tuple[str, int]] = field(default_factory=list)  # (setting, line)
     left: list[tuple[str, int, str]] = field(default_factory=list)  # (setting, line, reason)
     notes: list[str] = field(default_factory=list)  # what the user should know about a rewrite
+    # (call, line): a module that does not bind `env` calls these on the environs one its star
+    # import brings, and django-environ's Env lacks them or reads them differently
+    env_calls_lacking: list[tuple[str, int]] = field(default_factory=list)
 
 
 class SettingsToEnv(SettingValues):
@@ -80,6 +88,7 @@ class SettingsToEnv(SettingValues):
         self._blocked: str | None = None  # why this module must not be converted
         self._blocked_line = 1  # ... and where
         self._silent: frozenset[int] = frozenset()  # statements known to name no Plan.only
+        self.environs_bound = False  # the module binds `env = Env()` of environs (kept or not)
 
     # -- what the module imports ----------------------------------------------------------------
     def visit_Module(self, node: cst.Module) -> bool:
@@ -120,7 +129,14 @@ class SettingsToEnv(SettingValues):
                             self.has_env_binding = True
                             self.env_has_scheme = bool(callee.args)  # type: ignore[union-attr]
                         elif qualified == "environs.Env":
-                            self.environs_env = True
+                            self.environs_env = self.environs_bound = True
+                            if callee.args:  # type: ignore[union-attr]
+                                self._blocked = (
+                                    f"`{cst.Module([]).code_for_node(small)}` sets options "
+                                    "of environs that django-environ's Env does not have, so "
+                                    "the module stays on environs"
+                                )
+                                self._blocked_line = self.line_of(small)
                         else:
                             self._blocked = (
                                 "the module binds the name `env` itself, and djfix reads the "
@@ -128,16 +144,10 @@ class SettingsToEnv(SettingValues):
                                 "have djfix rewrite it"
                             )
                             self._blocked_line = self.line_of(small)
-        if self.environs_env:
-            methods = {
-                call.func.attr.value  # type: ignore[union-attr]
-                for call in find_all(
-                    node, lambda n: isinstance(n, cst.Call) and is_attribute(n.func, of="env")
-                )
-            }
-            unknown = sorted(methods - ENV_METHODS)
-            if unknown:
-                self._blocked = "environs methods django-environ lacks: " + ", ".join(unknown)
+        if self.environs_env and not self._blocked:
+            self._blocked = self._environs_kept(node)
+        elif self.plan.environs_inherited and not self.has_env_binding and not self._blocked:
+            self._blocked = self._environs_inherited_calls(node)
         if self.environs_env and self.plan.only is not None:
             self._blocked = "environs is converted with the whole module (item 5), not in part"
         if self._blocked:
@@ -145,6 +155,62 @@ class SettingsToEnv(SettingValues):
             self.plan = Plan(**{**self.plan.__dict__, "convert": False})
             self.environs_env = False
         return True
+
+    def _lacking(self, node: cst.Module, *, environs: bool) -> list[tuple[str, int]]:
+        """(call, line) of the module's calls through `env` that django-environ's Env would
+        reject or read differently (`call_env_lacks`)."""
+        if not env_reads(self.source):
+            return []
+        finder = _EnvCalls()
+        node.visit(finder)
+        found = []
+        for call, nested in finder.found:
+            text = call_env_lacks(call, environs=environs, renamed=not nested)
+            if text is not None:
+                found.append((text, self.line_of(call)))
+        return found
+
+    def _environs_kept(self, node: cst.Module) -> str | None:
+        """Why the module's environs `env` cannot become django-environ's: reads of it, here or
+        in the modules that star-import it, that django-environ's Env would reject or read
+        differently (a rewrite would break the settings when they load)."""
+        lacking = self._lacking(node, environs=True)
+        own = [f"{text} (line {line})" for text, line in lacking]
+        others = [
+            f"{rel}: {text} (line {line})" for rel, text, line in self.plan.importers_env_calls
+        ]
+        if own:
+            self._blocked_line = lacking[0][1]
+            return (
+                "environs reads that django-environ's Env lacks or reads differently: "
+                + ", ".join(own)
+                + "; the module stays on environs"
+            )
+        if others:
+            return (
+                "modules that star-import this one read its environs `env` in ways "
+                "django-environ's Env lacks or reads differently: "
+                + ", ".join(others)
+                + "; the module stays on environs"
+            )
+        return None
+
+    def _environs_inherited_calls(self, node: cst.Module) -> str | None:
+        """A module that does not bind `env` and calls methods on the environs one a star
+        import brings that django-environ's Env lacks or reads differently: an `env` djfix
+        binds here would shadow that one. (A star-imported `env` of another kind, such as
+        `env = os.environ`, is FixContext.write's to refuse.)"""
+        lacking = self._lacking(node, environs=True)
+        self.result.env_calls_lacking = lacking
+        if not lacking:
+            return None
+        self._blocked_line = lacking[0][1]
+        calls = ", ".join(f"{text} (line {line})" for text, line in lacking)
+        return (
+            f"the module calls {calls} on the environs `env` its star import brings, which "
+            "django-environ's Env lacks or reads differently: an `env` of djfix's here would "
+            "shadow that one, so the module is left as it is"
+        )
 
     def transform_module_impl(self, tree: cst.Module) -> cst.Module:
         self._silent = self._silent_statements(tree)
@@ -195,6 +261,10 @@ class SettingsToEnv(SettingValues):
     # -- making `env` available -----------------------------------------------------------------
     def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
         self.result.code = ""
+        if self._blocked or (self.environs_bound and not self.plan.convert):
+            # no `env` of django-environ's made available either: the module's reads (and the
+            # env.bool, env.int, env.list and env() calls other codemods add) are environs'
+            return updated
         if self.plan.convert and self.plan.config and self.plan.only is None:
             updated = self._database_url_precedence(original, updated)
         if not self.uses_env and not self.environs_env:
@@ -327,6 +397,38 @@ class SettingsToEnv(SettingValues):
         return module.with_changes(body=[*body[:index], *imports, *statements, *body[index:]])
 
 
+class _EnvCalls(cst.CSTVisitor):
+    """The calls through `env` in a module, each with whether it is inside a def, a class or a
+    lambda (where the settings rewrite changes no call)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.depth = 0
+        self.found: list[tuple[cst.Call, bool]] = []
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if is_name(node.func, "env") or is_attribute(node.func, of="env"):
+            self.found.append((node, self.depth > 0))
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.depth += 1
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self.depth -= 1
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.depth += 1
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self.depth -= 1
+
+    def visit_Lambda(self, node: cst.Lambda) -> None:
+        self.depth += 1
+
+    def leave_Lambda(self, original_node: cst.Lambda) -> None:
+        self.depth -= 1
+
+
 def _databases_dict(node: cst.CSTNode) -> bool:
     """`DATABASES = {...}`."""
     return is_single_assign(node, "DATABASES") and isinstance(node.value, cst.Dict)  # type: ignore[attr-defined]
@@ -386,7 +488,27 @@ def import_aliases(source: str) -> dict[str, str]:
     aliases = {k: v for k, v in command.aliases.items() if not k.startswith("_")}
     if command.has_env_binding:
         aliases["env"] = "environ.Env()"
+    elif command.environs_bound:
+        aliases["env"] = "environs.Env()"
     return aliases
+
+
+def binds_environs(source: str) -> bool:
+    """True when the module binds `env = Env()` of environs itself."""
+    if "environs" not in source:
+        return False
+    command = SettingsToEnv(Context(), Plan())
+    command.source = source
+    command.visit_Module(parse_module(source))
+    return command.environs_bound
+
+
+def env_calls_lacking(source: str) -> list[tuple[str, int]]:
+    """(call, line) of the calls a module that does not bind `env` makes on the environs `env`
+    it gets from a star import, that django-environ's Env lacks or reads differently; [] for a
+    module that binds `env`."""
+    plan = Plan(env_source="inherited", convert=False, environs_inherited=True)
+    return transform(source, plan).env_calls_lacking
 
 
 def env_scheme(source: str) -> bool:
@@ -409,7 +531,14 @@ def ensure_env(source: str, plan: Plan, tree: Callable[[], ast.Module | None] | 
     """Create or import `env` in a module whose code uses it without binding it (after other
     codemods added `env.int(...)` and the like); nothing else changes. `tree`, where the
     caller keeps the module's parsed `ast` tree, gives it (else it is parsed here)."""
-    key = (source, plan.env_source, plan.config, plan.dotenv_parents, plan.keep_imports)
+    key = (
+        source,
+        plan.env_source,
+        plan.config,
+        plan.dotenv_parents,
+        plan.keep_imports,
+        plan.environs_inherited,
+    )
     code = _ENSURED.get(key)
     if code is None:
         code = _ensure_env(source, plan, tree)
@@ -437,6 +566,7 @@ def _ensure_env(source: str, plan: Plan, tree: Callable[[], ast.Module | None] |
             plan.dotenv_parents,
             convert=False,
             keep_imports=plan.keep_imports,
+            environs_inherited=plan.environs_inherited,
         ),
     )
     command.source = source

@@ -186,6 +186,78 @@ def test_a_module_reading_through_a_star_imported_foreign_env_is_left_alone(make
     assert "SECURE_SSL_REDIRECT" not in result.context.env_vars
 
 
+ENVIRONS_BASE = """\
+from environs import Env
+
+env = Env()
+env.read_env()
+
+SECRET_KEY = env.str("SECRET_KEY")
+DEBUG = env.bool("DEBUG", False)
+INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.auth"]
+ROOT_URLCONF = "mysite.urls"
+"""
+ENVIRONS_PROD = """\
+from .base import *  # noqa: F403
+
+PRICE = env.decimal("PRICE", default="1.5")  # noqa: F405
+PORTS = env.list("PORTS", subcast=int, default=[])  # noqa: F405
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["example.com"])  # noqa: F405
+"""
+
+
+def environs_plan(make_project, prod: str):
+    project = make_project(
+        {
+            "manage.py": MANAGE,
+            "mysite/settings/__init__.py": "",
+            "mysite/settings/base.py": ENVIRONS_BASE,
+            "mysite/settings/prod.py": prod,
+            "mysite/urls.py": "urlpatterns = []\n",
+            "requirements.txt": "Django==5.2\nenvirons==14.1\n",
+        }
+    )
+    return plan(project, Selection(), effective_options(Config()))
+
+
+def test_an_environs_base_whose_env_a_star_importer_reads_beyond_django_environ_stays(
+    make_project,
+):
+    # base.py alone would convert; prod.py calls env.decimal() and env.list(subcast=...)
+    # through the env its star import brings: django-environ's Env in base.py, or a new one in
+    # prod.py, would make prod.py raise when the settings load
+    result = environs_plan(make_project, ENVIRONS_PROD)
+    base = result.changeset.read("mysite/settings/base.py")
+    prod = result.changeset.read("mysite/settings/prod.py")
+    assert base is not None and prod is not None
+    assert "env = Env()\n" in base and "environ.Env()" not in base
+    assert prod.startswith(ENVIRONS_PROD)
+    assert "import environ" not in prod and "environ.Env()" not in prod
+    assert "SECURE_SSL_REDIRECT = env.bool(" in prod  # item 9's reads use environs' env
+    assert not result.bugs
+    reasons = {(left.item, left.rel, left.reason) for left in result.context.left}
+    assert (
+        5,
+        "mysite/settings/base.py",
+        "line 1: modules that star-import this one read its environs `env` in ways "
+        "django-environ's Env lacks or reads differently: mysite/settings/prod.py: "
+        "env.decimal() (line 3), mysite/settings/prod.py: env.list(subcast=...) (line 4); the "
+        "module stays on environs",
+    ) in reasons
+    assert "django-environ" not in result.context.packages
+
+
+def test_an_environs_base_whose_star_importers_read_what_django_environ_has_converts(
+    make_project,
+):
+    prod = "".join(line for line in ENVIRONS_PROD.splitlines(True) if "PRICE" not in line)
+    prod = prod.replace("subcast=int, ", "")
+    result = environs_plan(make_project, prod)
+    base = result.changeset.read("mysite/settings/base.py")
+    assert base is not None and "env = environ.Env()\n" in base and "env = Env()" not in base
+    assert not [left for left in result.context.left if left.item == 5]
+
+
 @pytest.mark.parametrize(
     ("before", "line"),
     [

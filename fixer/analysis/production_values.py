@@ -143,7 +143,29 @@ def _find_ref_node(node: ast.AST, ref: EnvRef) -> ast.AST | None:
     return None
 
 
-def _read_cast(call: ast.AST | None, ref: EnvRef, schemes: dict) -> str | None:
+def smart_cast_off(project: ProjectModel) -> bool:
+    """A settings module turns django-environ's smart cast off (`env.smart_cast = False`): a
+    read without a cast then returns the environment's text whatever its default's type."""
+    for module in list(project.settings_modules.values())[:50]:
+        tree = module.file.tree if module.file is not None else None
+        if tree is None or "smart_cast" not in (module.file.text or ""):
+            continue
+        for stmt in tree.body:
+            if (
+                isinstance(stmt, ast.Assign)
+                and any(
+                    isinstance(t, ast.Attribute) and t.attr == "smart_cast" for t in stmt.targets
+                )
+                and isinstance(stmt.value, ast.Constant)
+                and not stmt.value.value
+            ):
+                return True
+    return False
+
+
+def _read_cast(
+    call: ast.AST | None, ref: EnvRef, schemes: dict, smart_cast: bool = True
+) -> str | None:
     """The cast the environment read itself applies (not casts wrapped around it)."""
     if ref.api in ("os.environ", "os.getenv"):
         return None
@@ -164,7 +186,7 @@ def _read_cast(call: ast.AST | None, ref: EnvRef, schemes: dict) -> str | None:
         scheme = schemes.get(ref.var or "")
         if scheme is not None:
             cast = {"bool": "bool", "int": "int", "float": "float"}.get(scheme[0] or "")
-        elif ref.has_default and ref.default is not None:
+        elif ref.has_default and ref.default is not None and smart_cast:
             # django-environ's smart cast: the type of the default
             cast = {bool: "bool", int: "int", float: "float"}.get(type(ref.default))
     return cast
@@ -288,7 +310,7 @@ def read_setting(project: ProjectModel, name: str, django_default: Any, schemes:
             expr = None
         call = _find_ref_node(expr, value) if expr is not None else None
         setting.call = call
-        cast = _read_cast(call, value, schemes)
+        cast = _read_cast(call, value, schemes, not smart_cast_off(project))
 
         def outcome(raw: Any) -> Any:
             result = _read_result(value, cast, raw)

@@ -122,7 +122,10 @@ working; `.env.example` lists every variable with a placeholder; the secrets tha
 committed are listed to be rotated: they stay in the git history. Settings inside `if`/`try`
 blocks and test or CI settings modules are left alone, and so is a module that binds the name
 `env` itself (`env = os.environ`, `def env(...)`): its reads through that name are reported, with
-the line of the binding to rename; no item writes django-environ reads there. A compose file's
+the line of the binding to rename; no item writes django-environ reads there. A module on
+environs stays on it, with the calls named, where it or a module star-importing it reads what
+django-environ's Env lacks or reads differently (`env.decimal`, `env.log_level`, `subcast=`, a
+`pathlib.Path` from `env.path`, `Env(expand_vars=True)`). A compose file's
 literal secrets (at the root, or in a subfolder and building from the code) become `${VAR}`
 references and its `.env` and settings mounts `env_file`, except in a development compose file,
 which is left as it is (item 4 says which files are).

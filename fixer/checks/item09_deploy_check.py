@@ -7,8 +7,10 @@ star-imports):
 
 - `debug-enabled` (DJ090, security.W018): `DEBUG` is `True`, defaults to a true value when its
   variable is unset, or is the raw string of an environment variable (`os.environ.get("DEBUG",
-  False)`, `bool(os.getenv("DEBUG"))`, decouple's `config("DEBUG")` without `cast=bool`), which
-  is true for any non-empty value, `DEBUG=False` included; also when `DEBUG` is computed in a
+  False)`, `bool(os.getenv("DEBUG"))`, decouple's `config("DEBUG")` without `cast=bool`,
+  django-environ's `env("DEBUG")` without a cast or a bool default, or with its smart cast
+  turned off by `env.smart_cast = False`), which is true for any non-empty value,
+  `DEBUG=False` included; also when `DEBUG` is computed in a
   way djfix cannot follow (the finding says so);
 - `secret-key-weak` (DJ091, W009 and W025): `SECRET_KEY` (or a `SECRET_KEY_FALLBACKS` entry) is
   shorter than 50 characters, has fewer than 5 distinct characters or starts with
@@ -95,13 +97,21 @@ in front must set it (and strip it from clients); both can be switched off with 
 variables. A setting read from the environment with an insecure default
 (`env.bool("SESSION_COOKIE_SECURE", default=False)`) keeps its variable and gets the safe default;
 its `.env.example` line is left empty, so a copied example does not switch production back.
-/health and /common/health are exempt from the HTTPS redirect. Settings a star
+/health and /common/health are exempt from the HTTPS redirect. Production settings that set
+ALLOWED_HOSTS nowhere get `ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])`, read as item 5
+reads a literal one: while the variable is unset it is Django's own default, so nothing changes
+until the deployment names its hosts (`.env.example` shows how). Settings a star
 import already provides are not overridden. DEBUG and SECRET_KEY are item 5's fix, except a
 DEBUG read by the project's own reader function: there only the default the call passes changes,
 to the spelling the function reads as False (`envbool("DEBUG", "False")`), the function stays,
 and the old default goes to `.env`; where that is not possible (the default is written inside
 the function, or it takes any text as true) the finding has no fix, and so has a weak
-SECRET_KEY default passed to such a function. Before Django
+SECRET_KEY default passed to such a function. A missing `CsrfViewMiddleware` is added where
+Django's default list has it (after SessionMiddleware and CommonMiddleware, before the
+authentication middleware), unless the list holds a CSRF middleware of the project's own; from
+then on a POST without a CSRF token (a webhook, an API client, a form without `{% csrf_token %}`)
+gets a 403, in development too, and the summary says to mark such views `@csrf_exempt`. Before
+Django
 1.11, `CSRF_COOKIE_HTTPONLY = True` is added: a page script that reads the `csrftoken` cookie
 for its AJAX requests must read the token from the page instead (`{% csrf_token %}`).
 
@@ -657,8 +667,9 @@ def _check(project: ProjectModel) -> Iterator[Finding]:
     if csrf is False:
         yield Finding(
             CSRF_COOKIE_INSECURE,
-            f"{mw.setting} in {mw.path} does not include {CSRF_MW} (security.W003), so forms "
-            "are not protected against cross-site request forgery: add it to the list",
+            f"the CSRF middleware is missing: {mw.setting} in {mw.path} does not include "
+            f"{CSRF_MW} (security.W003), so forms are not protected against cross-site request "
+            "forgery: add it after SessionMiddleware and CommonMiddleware",
             mw.path,
             mw.line,
         )

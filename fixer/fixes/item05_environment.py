@@ -72,14 +72,40 @@ def env_plan(ctx: FixContext, mod: SettingsModule, *, config: bool) -> settings_
     )
     inherited = _inherited_aliases(ctx, mod.dotted)
     owner = _schemed_env_owner(ctx, mod.dotted)
-    inherited.pop("env", None)
+    inherited_env = inherited.pop("env", None)
     return settings_env.Plan(
         env_source=f"import:{owner}" if owner else "create",
         config=config,
         dotenv_parents=parents,
         inherited_aliases=inherited,
         keep_imports=star_imported,
+        importers_env_calls=_importers_env_calls(ctx, mod) if star_imported else (),
+        environs_inherited=inherited_env == "environs.Env()",
     )
+
+
+def _importers_env_calls(ctx: FixContext, mod: SettingsModule) -> tuple[tuple[str, str, int], ...]:
+    """For a module that binds environs' `env`: the calls the modules star-importing it make
+    through that `env` (binding none of their own) that django-environ's Env lacks. Its `env`
+    stays environs' then: made django-environ's, it would break them."""
+    assert mod.rel is not None
+    source = ctx.changeset.read(mod.rel)
+    try:
+        if source is None or not settings_env.binds_environs(source):
+            return ()
+    except cst.ParserSyntaxError:
+        return ()
+    found: list[tuple[str, str, int]] = []
+    for dotted, other in sorted(ctx.project.settings_modules.items()):
+        if other.rel is None or mod.dotted not in _star_closure(ctx, dotted):
+            continue
+        text = ctx.changeset.read(other.rel)
+        try:
+            lacking = settings_env.env_calls_lacking(text) if text is not None else []
+        except cst.ParserSyntaxError:
+            continue
+        found.extend((other.rel, call, line) for call, line in lacking)
+    return tuple(found)
 
 
 def _schemed_env_owner(ctx: FixContext, dotted: str) -> str | None:

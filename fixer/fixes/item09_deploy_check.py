@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from codemods import deploy_security, helper_default, settings_env
+from codemods import deploy_security, env_calls, helper_default, settings_env
 from fixer.analysis.production_values import environ_schemes, read_setting
 from fixer.fix_context import EnvVar, FixContext
 from fixer.fixes.item05_environment import env_plan, readable
@@ -46,6 +46,7 @@ def fix(ctx: FixContext) -> None:
             inherited=inherited,
             old_headers=version is not None and version < (3, 0),
             old_csrf=version is not None and version < (1, 11),
+            allowed_hosts="ALLOWED_HOSTS" not in ctx.project.settings.names,
         )
         for setting, line, reason in result.left:
             ctx.leave(9, rel, f"{setting} (line {line}): {reason}")
@@ -59,6 +60,18 @@ def fix(ctx: FixContext) -> None:
             code = _pin_auto_field(ctx, code)
         if code != source:
             ctx.write(rel, code, 9)
+        if ("ALLOWED_HOSTS", 0) in result.rewritten and ctx.changeset.read(rel) == code:
+            # appended: the variable as item 5 lists it for a rewritten ALLOWED_HOSTS literal
+            ctx.add_env(EnvVar(**vars(env_calls.allowed_hosts_variable(None))))
+        if deploy_security.CSRF_MIDDLEWARE in result.added_middleware and (
+            ctx.changeset.read(rel) == code
+        ):
+            ctx.notes.append(
+                f"{rel}: the CSRF middleware was missing and is now in the middleware list: a "
+                "POST, PUT or DELETE without a CSRF token (a webhook, an API client, a form "
+                "without {% csrf_token %}) now gets a 403; mark the views that take such "
+                "requests @csrf_exempt"
+            )
         if rel == production and ctx.changeset.read(rel) == code:
             # only for a change written (FixContext.write can refuse one)
             proxy = ctx.project.settings.where("SECURE_PROXY_SSL_HEADER")

@@ -3,6 +3,7 @@ from __future__ import annotations
 from textwrap import dedent
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 
 from codemods import deploy_security
 from fixer.apply import plan
@@ -14,6 +15,7 @@ from tests.conftest import (
     ENV_HEAD,
     MINIMAL_MANAGE,
     PROJECTS,
+    SETTINGS_REQUIREMENTS,
     assert_fix_silences,
     findings_of,
     write_tree,
@@ -245,18 +247,58 @@ def test_debug_compared_to_a_non_production_name_defaults_on(make_project):
     assert "defaults to True" in findings[0].message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason='item09 does not report `DEBUG = env("DEBUG", default=False)`: django-environ\'s '
-    'env() without a cast returns the raw string, so DEBUG=False in the environment is "False", '
-    "a true value (the same case it reports for os.environ.get and decouple without cast=bool)",
+def debug_in_production(settings: str, monkeypatch: pytest.MonkeyPatch) -> bool:
+    """Whether real django-environ gives these settings a true DEBUG in production: with
+    DEBUG=False in the environment, or with DEBUG unset (a read without a default then raises:
+    production must set it)."""
+    outcomes = []
+    for value in ("False", None):
+        if value is None:
+            monkeypatch.delenv("DEBUG", raising=False)
+        else:
+            monkeypatch.setenv("DEBUG", value)
+        monkeypatch.setenv("SECRET_KEY", "x" * 50)
+        namespace: dict = {}
+        try:
+            exec(compile(settings, "settings.py", "exec"), namespace)
+        except ImproperlyConfigured:
+            continue
+        outcomes.append(bool(namespace["DEBUG"]))
+    return any(outcomes)
+
+
+@pytest.mark.parametrize(
+    "debug",
+    [
+        'env("DEBUG")',  # the raw text: "False" is true
+        'env("DEBUG", default="False")',  # a str default casts to str
+        'env("DEBUG", default=None)',
+        'env.str("DEBUG", default="False")',
+        # django-environ's smart cast reads the text as the default's type: False -> bool
+        'env("DEBUG", default=False)',
+        'env("DEBUG", cast=bool, default=True)',
+        'env.bool("DEBUG", default=False)',
+    ],
 )
-def test_debug_read_by_env_without_cast_is_reported(make_project):
-    settings = ENV_HEAD.replace(
-        'DEBUG = env.bool("DEBUG", default=False)', 'DEBUG = env("DEBUG", default=False)'
-    )
+def test_debug_read_by_env_is_reported_as_django_environ_reads_it(
+    make_project, monkeypatch: pytest.MonkeyPatch, debug: str
+) -> None:
+    settings = ENV_HEAD.replace('env.bool("DEBUG", default=False)', debug)
     found = run(make_project, settings, "Django==5.2\ndjango-environ==0.11")
-    assert [f.code for f in found if f.code == "DJ090"] == ["DJ090"]
+    reported = [f.code for f in found if f.code == "DJ090"] == ["DJ090"]
+    assert reported == debug_in_production(settings, monkeypatch)
+
+
+def test_debug_read_by_env_without_cast_is_reported(make_project, monkeypatch) -> None:
+    # with the smart cast off, env() returns the environment's text whatever the default:
+    # DEBUG=False in the environment is "False", a true value
+    settings = ENV_HEAD.replace(
+        'env.bool("DEBUG", default=False)', 'env("DEBUG", default=False)'
+    ).replace("env = environ.Env()\n", "env = environ.Env()\nenv.smart_cast = False\n")
+    assert debug_in_production(settings, monkeypatch)
+    found = run(make_project, settings, "Django==5.2\ndjango-environ==0.11")
+    [debug] = [f for f in found if f.code == "DJ090"]
+    assert "even to False" in debug.message
 
 
 # -- DJ091 secret-key-weak -----------------------------------------------------------------------
@@ -721,21 +763,22 @@ def test_deploy_security_output_is_clean_for_item9(make_project, case: str) -> N
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="DJ096 (declared SAFE) also reports a MIDDLEWARE without CsrfViewMiddleware "
-    "(security.W003), but deploy_security adds only SecurityMiddleware and "
-    "XFrameOptionsMiddleware: DJ096 survives its own fix",
-)
 def test_deploy_security_adds_missing_csrf_middleware(make_project) -> None:
     before = DEPLOY_HEAD + dedent(
         """\
         MIDDLEWARE = [
             "django.contrib.sessions.middleware.SessionMiddleware",
-            "django.middleware.common.CommonMiddleware",
+            "django.middleware.common.CommonMiddleware",  # trailing slashes
+            # who is logged in
+            "django.contrib.auth.middleware.AuthenticationMiddleware",
         ]
         """
     )
+    project = make_project(
+        {"mysite/settings.py": before, "requirements.txt": SETTINGS_REQUIREMENTS}
+    )
+    [csrf] = [f for f in findings_of(item09, project) if f.code == "DJ096"]
+    assert csrf.message.startswith("the CSRF middleware is missing: MIDDLEWARE in ")
     assert_fix_silences(
         make_project,
         item09,
@@ -744,6 +787,65 @@ def test_deploy_security_adds_missing_csrf_middleware(make_project) -> None:
         {"DJ095", "DJ096", "DJ097", "DJ098"},
         codes=DEPLOY_SECURITY_CODES,
     )
+    # Django's default order, the author's comments where they were
+    result = deploy_security.transform(before)
+    assert (
+        dedent(
+            """\
+            MIDDLEWARE = [
+                "django.middleware.security.SecurityMiddleware",
+                "django.contrib.sessions.middleware.SessionMiddleware",
+                "django.middleware.common.CommonMiddleware",  # trailing slashes
+                "django.middleware.csrf.CsrfViewMiddleware",
+                # who is logged in
+                "django.contrib.auth.middleware.AuthenticationMiddleware",
+                "django.middleware.clickjacking.XFrameOptionsMiddleware",
+            ]
+            """
+        )
+        in result.code
+    )
+    assert "django.middleware.csrf.CsrfViewMiddleware" in result.added_middleware
+
+
+@pytest.mark.parametrize(
+    ("middleware", "expected"),
+    [
+        # no session or common middleware: before the authentication middleware
+        (
+            "['a.B', 'django.contrib.auth.middleware.AuthenticationMiddleware']",
+            "['django.middleware.security.SecurityMiddleware', 'a.B', "
+            "'django.middleware.csrf.CsrfViewMiddleware', "
+            "'django.contrib.auth.middleware.AuthenticationMiddleware', "
+            "'django.middleware.clickjacking.XFrameOptionsMiddleware']",
+        ),
+        # neither: after SecurityMiddleware
+        (
+            "('a.B',)",
+            "('django.middleware.security.SecurityMiddleware', "
+            "'django.middleware.csrf.CsrfViewMiddleware', 'a.B', "
+            "'django.middleware.clickjacking.XFrameOptionsMiddleware',)",
+        ),
+    ],
+)
+def test_csrf_middleware_place_without_session_middleware(middleware: str, expected: str) -> None:
+    code = deploy_security.transform(f"MIDDLEWARE = {middleware}\n", settings_block=False).code
+    assert code == f"MIDDLEWARE = {expected}\n"
+
+
+def test_project_csrf_middleware_gets_no_second_one() -> None:
+    before = 'MIDDLEWARE = ["shop.middleware.CsrfExemptApiMiddleware"]\n'
+    result = deploy_security.transform(before, settings_block=False)
+    assert "django.middleware.csrf.CsrfViewMiddleware" not in result.code
+    assert result.left == [
+        (
+            "MIDDLEWARE",
+            1,
+            "it holds shop.middleware.CsrfExemptApiMiddleware, which looks like the project's own "
+            "CSRF middleware: djfix does not add django.middleware.csrf.CsrfViewMiddleware next "
+            "to it",
+        )
+    ]
 
 
 def test_apply_gives_strtobool_cookie_reads_a_safe_default_and_no_unsafe_example(tmp_path):

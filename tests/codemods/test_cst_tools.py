@@ -8,7 +8,7 @@ import ast
 import libcst as cst
 import pytest
 
-from codemods.cst_tools import forget, literal, parse_module
+from codemods.cst_tools import forget, insert_element, literal, parse_module
 
 EXPRESSIONS = [
     '"plain"',
@@ -173,3 +173,23 @@ def test_the_shapes_settings_are_made_of_are_read_without_a_parse(monkeypatch) -
     )
     assert [literal(node)[0] for node in nodes] == [True, True, False]
     assert parses == []
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        # one per line: the comment ending the line before stays there, the comment lines
+        # above the next element stay above it
+        (
+            '[\n    "a",  # end of a\n    # about c\n    "c",\n]',
+            '[\n    "a",  # end of a\n    "b",\n    # about c\n    "c",\n]',
+        ),
+        ('["a", "c"]', '["a", "b", "c"]'),
+        ("('a',\n 'c')", "('a',\n 'b',\n 'c')"),
+    ],
+)
+def test_insert_element_keeps_the_layout(before: str, after: str) -> None:
+    node = cst.parse_expression(before)
+    element = cst.Element(cst.parse_expression('"b"' if '"' in before else "'b'"))
+    new = insert_element(node, 1, element)  # type: ignore[arg-type]
+    assert cst.Module([]).code_for_node(new) == after

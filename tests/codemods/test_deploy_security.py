@@ -183,7 +183,8 @@ def test_middleware_not_a_literal_is_left() -> None:
             "MIDDLEWARE",
             1,
             'it is the expression `BASE_MIDDLEWARE + ["shop.middleware.T...`, not a list '
-            "literal: add SecurityMiddleware and XFrameOptionsMiddleware by hand",
+            "literal: add SecurityMiddleware, CsrfViewMiddleware and XFrameOptionsMiddleware by "
+            "hand",
         )
     ]
 
@@ -192,6 +193,7 @@ def test_middleware_added_elsewhere_counts() -> None:
     unchanged(
         """\
         MIDDLEWARE = ["django.middleware.common.CommonMiddleware"]
+        MIDDLEWARE += ["django.middleware.csrf.CsrfViewMiddleware"]
         MIDDLEWARE.insert(0, "django.middleware.security.SecurityMiddleware")
         MIDDLEWARE += ["django.middleware.clickjacking.XFrameOptionsMiddleware"]
         """,
@@ -211,6 +213,7 @@ def test_a_list_that_extends_itself_holds_the_entries_added_above() -> None:
         MIDDLEWARE = [
             "django.middleware.security.SecurityMiddleware",
             "django.middleware.common.CommonMiddleware",
+            "django.middleware.csrf.CsrfViewMiddleware",
             "django.middleware.clickjacking.XFrameOptionsMiddleware",
         ]
         MIDDLEWARE = ["shop.middleware.TimingMiddleware", *MIDDLEWARE]
@@ -225,6 +228,7 @@ def test_middleware_added_elsewhere_in_any_spelling_counts() -> None:
     unchanged(
         """\
         MIDDLEWARE = ["django.middleware.common.CommonMiddleware"]
+        MIDDLEWARE += ["django.middleware.csrf.CsrfViewMiddleware"]
         MIDDLEWARE.insert(0, u'django.middleware.security.Security\\x4diddleware')
         NAME = f"{'django.middleware.clickjacking.XFrameOptionsMiddleware'}"
         MIDDLEWARE += [NAME]
@@ -267,6 +271,7 @@ def test_missing_settings_appended_as_one_block() -> None:
             'django.middleware.security.SecurityMiddleware',
             'django.contrib.sessions.middleware.SessionMiddleware',  # sessions first
             'django.middleware.common.CommonMiddleware',
+            'django.middleware.csrf.CsrfViewMiddleware',
             'django.middleware.clickjacking.XFrameOptionsMiddleware',
         ]
 
@@ -386,7 +391,7 @@ def test_old_middleware_classes_tuple_on_one_line() -> None:
         MIDDLEWARE_CLASSES = ('django.middleware.common.CommonMiddleware',)  # Django 1.8
         """,
         """\
-        MIDDLEWARE_CLASSES = ('django.middleware.security.SecurityMiddleware', 'django.middleware.common.CommonMiddleware', 'django.middleware.clickjacking.XFrameOptionsMiddleware',)  # Django 1.8
+        MIDDLEWARE_CLASSES = ('django.middleware.security.SecurityMiddleware', 'django.middleware.common.CommonMiddleware', 'django.middleware.csrf.CsrfViewMiddleware', 'django.middleware.clickjacking.XFrameOptionsMiddleware',)  # Django 1.8
         """,  # noqa: E501
         settings_block=False,
     )
@@ -538,6 +543,7 @@ def test_health_middleware_stays_first() -> None:
             "common.middleware.HealthCheckMiddleware",
             "django.middleware.security.SecurityMiddleware",
             "django.contrib.sessions.middleware.SessionMiddleware",
+            "django.middleware.csrf.CsrfViewMiddleware",
             "django.middleware.clickjacking.XFrameOptionsMiddleware",
         ]
         """

@@ -345,24 +345,49 @@ def test_del_of_os_environ_untouched() -> None:
     assert result.code == 'import os\n\ndel os.environ["HTTPS_PROXY"]\n'
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a read whose variable name is not a literal (`os.environ.get(NAME)`) is neither "
-    "rewritten nor reported in Result.left, so DJ052 survives the fix with no reason",
+@pytest.mark.parametrize(
+    "read",
+    ["os.environ.get(NAME)", "os.getenv(NAME, 'x')", "os.environ[NAME]", "config(NAME)"],
 )
-def test_computed_variable_name_is_left_with_reason() -> None:
-    result = transform(
-        dedent(
-            """\
-            import os
+def test_computed_variable_name_is_left_with_reason(read: str) -> None:
+    source = dedent(
+        f"""\
+        import os
+        from decouple import config
 
-            NAME = "API_TOKEN"
-            API_TOKEN = os.environ.get(NAME)
-            """
-        ),
-        INHERITED,
+        NAME = "API_TOKEN"
+        API_TOKEN = {read}
+        SECRET_KEY = os.environ["SECRET_KEY"]
+        """
     )
-    assert [(setting, line) for setting, line, _ in result.left] == [("API_TOKEN", 4)]
+    result = transform(source, INHERITED)
+    assert result.left == [
+        (
+            "API_TOKEN",
+            5,
+            "the variable name `NAME` is computed, not a literal, so djfix cannot tell which "
+            "variable the read names: it stays as it is",
+        )
+    ]
+    assert f"API_TOKEN = {read}\n" in result.code  # the read stays as written
+    assert 'SECRET_KEY = env("SECRET_KEY")\n' in result.code  # the others are rewritten
+    kept = "from decouple import config\n" if "config" in read else "import os\n"
+    assert kept in result.code  # the kept read still needs it
+    assert transform(result.code, INHERITED).code == result.code
+
+
+def test_decouple_cast_djfix_cannot_translate_is_left_with_reason() -> None:
+    source = 'from decouple import config\n\nX = config("X", cast=lambda v: v.upper())\n'
+    result = transform(source, INHERITED)
+    assert result.code == source
+    assert result.left == [
+        (
+            "X",
+            3,
+            "its cast `lambda v: v.upper()` is not one djfix translates to django-environ "
+            "(bool, int, float, str, Csv()): it stays as it is",
+        )
+    ]
 
 
 # -- where `env` comes from ----------------------------------------------------------------------
@@ -1492,26 +1517,127 @@ def test_environs() -> None:
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_from_environs keeps every env.<method> call, also environs methods django-environ's "
-    "Env lacks (decimal, log_level, timedelta, date, uuid, enum ...): "
-    'env.decimal("PRICE") raises AttributeError when the settings load',
-)
 def test_environs_method_without_django_environ_counterpart() -> None:
-    result = transform(
-        dedent(
-            """\
-            from environs import Env
+    # django-environ's Env has no decimal() or log_level(): made django-environ's, the module
+    # would raise AttributeError when the settings load. It stays on environs, and says why.
+    source = dedent(
+        """\
+        from environs import Env
 
-            env = Env()
-            PRICE = env.decimal("PRICE", default="1.5")
-            LOG_LEVEL = env.log_level("LOG_LEVEL", default="INFO")
-            """
-        ),
-        Plan(),
+        env = Env()
+        PRICE = env.decimal("PRICE", default="1.5")
+        LOG_LEVEL = env.log_level("LOG_LEVEL", default="INFO")
+        """
     )
-    assert all(hasattr(environ.Env, name) for name in env_methods(result.code))
+    result = transform(source, Plan())
+    assert result.code == source
+    assert "environ.Env()" not in result.code  # every env.<method> is still environs' own
+    assert result.left == [
+        (
+            "<module>",
+            4,
+            "environs reads that django-environ's Env lacks or reads differently: "
+            "env.decimal() (line 4), env.log_level() (line 5); the module stays on environs",
+        )
+    ]
+    assert result.variables == [] and result.rewritten == []
+
+
+@pytest.mark.parametrize(
+    ("read", "named"),
+    [
+        # a keyword django-environ's method does not take: TypeError at load
+        ('PORTS = env.list("PORTS", subcast=int)', "env.list(subcast=...)"),
+        ('NAME = env.str("NAME", validate=lambda n: bool(n))', "env.str(validate=...)"),
+        # environs' path is a pathlib.Path; django-environ's an environ.Path, without `/`
+        ('MEDIA_ROOT = env.path("MEDIA_ROOT") / "media"', "env.path()"),
+        # environs' env(name, default); django-environ's second argument is a cast
+        ('REGION = env("REGION", "eu")', "env() with 2 positional arguments"),
+        # in a function the rewrite renames nothing: dj_db_url would stay
+        (
+            'def databases():\n    return {"default": env.dj_db_url("DATABASE_URL")}',
+            "env.dj_db_url()",
+        ),
+    ],
+)
+def test_environs_read_django_environ_takes_otherwise(read: str, named: str) -> None:
+    source = f"from environs import Env\n\nenv = Env()\n{read}\n"
+    result = transform(source, Plan())
+    assert result.code == source
+    line = 4 + read.count("\n")  # the line of the call
+    [(where, at, reason)] = result.left
+    assert (where, at) == ("<module>", line)
+    assert f"{named} (line {line})" in reason
+
+
+def test_environs_env_with_options_stays() -> None:
+    # expand_vars: environs expands ${VAR} inside values, django-environ does not
+    source = 'from environs import Env\n\nenv = Env(expand_vars=True)\nX = env.str("X")\n'
+    result = transform(source, Plan())
+    assert result.code == source
+    assert result.left == [
+        (
+            "<module>",
+            3,
+            "`env = Env(expand_vars=True)` sets options of environs that django-environ's Env "
+            "does not have, so the module stays on environs",
+        )
+    ]
+
+
+def test_environs_kept_for_the_reads_of_a_module_star_importing_it() -> None:
+    source = 'from environs import Env\n\nenv = Env()\nDEBUG = env.bool("DEBUG", False)\n'
+    plan = Plan(importers_env_calls=(("mysite/settings/prod.py", "env.decimal()", 3),))
+    result = transform(source, plan)
+    assert result.code == source
+    assert result.left == [
+        (
+            "<module>",
+            1,
+            "modules that star-import this one read its environs `env` in ways django-environ's "
+            "Env lacks or reads differently: mysite/settings/prod.py: env.decimal() (line 3); "
+            "the module stays on environs",
+        )
+    ]
+
+
+def test_module_reading_an_inherited_environs_env_gets_no_env_of_its_own() -> None:
+    # `env` comes from an environs base by a star import: an env = environ.Env() here would
+    # take its place, and django-environ's Env has no decimal()
+    source = dedent(
+        """\
+        import os
+
+        from .base import *  # noqa: F403
+
+        PRICE = env.decimal("PRICE")  # noqa: F405
+        TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
+        """
+    )
+    plan = Plan(environs_inherited=True)
+    result = transform(source, plan)
+    assert result.code == source
+    assert [(where, line) for where, line, _ in result.left] == [("<module>", 5)]
+    assert result.env_calls_lacking == [("env.decimal()", 5)]
+    added = source + 'SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)\n'
+    assert ensure_env(added, plan) == added
+    # the same module under a django-environ base: its reads are the author's, djfix's env fits
+    assert "env = environ.Env()" in transform(source, Plan()).code
+
+
+def test_ensure_env_leaves_a_module_on_environs() -> None:
+    # item 5 kept environs here; the reads other codemods add (env.bool, env.int, env.list
+    # with a default) are environs' too, so no second `env` is made
+    source = dedent(
+        """\
+        from environs import Env
+
+        env = Env()
+        PRICE = env.decimal("PRICE", default="1.5")
+        SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+        """
+    )
+    assert ensure_env(source, Plan()) == source
 
 
 def test_setting_named_env_does_not_shadow_env(
