@@ -44,7 +44,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -241,10 +240,7 @@ def generated_files(repo: Path) -> dict[str, str]:
     from fixer.discovery import discover
     from fixer.fixes import item01_dockerfile as container
 
-    project, options = discover(repo), effective_options(Config())
-    # a STATIC_ROOT only the project computes is asked of it, as apply asked it
-    options["python"] = sys.executable
-    return container.render(project, container.computed_options(project, options))
+    return container.render(discover(repo), effective_options(Config()))
 
 
 def applied_project(name: str, workdir: Path) -> Path:

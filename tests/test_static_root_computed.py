@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from fixer.analysis.app_paths import AppPath
 from fixer.apply import plan
 from fixer.checks import Selection
 from fixer.cli import app
@@ -82,7 +83,8 @@ def test_without_an_interpreter_the_note_says_what_to_check(tmp_path):
     _, files, notes = planned(tmp_path, "none")
     assert static_copy(files["Dockerfile"]) == "/app/staticfiles"
     assert "staticfiles" in files[".dockerignore"].splitlines()
-    assert [n for n in notes if "STATIC_ROOT" in n] == [
+    assert "chown" not in files["Dockerfile"]
+    assert [n for n in notes if "_ROOT" in n] == [
         f"Dockerfile: STATIC_ROOT ({COMPUTED}) is not a folder of the code djfix can read, and "
         "no interpreter was given to ask the project: the static stage copies /app/staticfiles; "
         "run `python manage.py diffsettings | grep ^STATIC_ROOT` with the Dockerfile's "
@@ -118,10 +120,14 @@ def test_static_root_as_the_project_computes_it(tmp_path):
     assert "    && mkdir -p /app/public/static\n" in dockerfile
     assert "public/static" in files[".dockerignore"].splitlines()
     assert "staticfiles" not in files[".dockerignore"].splitlines()
-    assert [n for n in notes if "STATIC_ROOT" in n] == [
+    # MEDIA_ROOT, computed by the same helper, is asked with it: the api image makes it its user's
+    assert "    && chown 10001:10001 /app/public/media\n" in dockerfile
+    assert [n for n in notes if "_ROOT" in n] == [
+        "Dockerfile: MEDIA_ROOT as the project computes it: <repository>/public/media, "
+        "/app/public/media in the image, which the api image makes its user's",
         "Dockerfile: STATIC_ROOT as the project computes it: <repository>/public/static "
         f"({COMPUTED}), /app/public/static in the image; collectstatic writes there and the "
-        "static stage copies it"
+        "static stage copies it",
     ]
     # the collectstatic stage's own command, in the planned tree as the image holds it at /app:
     # it writes the folder the static stage copies
@@ -158,7 +164,10 @@ def test_the_question_leaves_the_repository_alone(tmp_path):
     )
     before = sorted(p.relative_to(root).as_posix() for p in root.rglob("*"))
     asked = item01_static_root.ask(discover(root), sys.executable, {}, {}, "depot.settings")
-    assert asked == ComputedStaticRoot("/app/public/static", "<repository>/public/static")
+    media = (AppPath("MEDIA_ROOT", "/app/public/media"), "<repository>/public/media")
+    assert asked == ComputedStaticRoot(
+        "/app/public/static", "<repository>/public/static", data=(media,)
+    )
     assert sorted(p.relative_to(root).as_posix() for p in root.rglob("*")) == before
 
 
@@ -221,3 +230,17 @@ def test_apply_then_verify_collects_where_the_static_stage_copies(tmp_path):
     # step 7 ran the Dockerfile's collectstatic in a copy and found the files where the static
     # stage copies them (it fails when that folder is empty)
     assert report.step(7).note.startswith("Dockerfile:"), table
+
+
+def test_planned_settings_that_need_a_package_the_change_adds(tmp_path):
+    # the planned settings import what the change declares (django-environ), which the
+    # interpreter may not have yet: the original settings compute the same folder
+    root = tmp_path / NAME
+    shutil.copytree(PROJECTS / NAME, root)
+    text = (root / SETTINGS).read_text()
+    overlay = {SETTINGS: "import a_package_the_change_adds  # noqa\n" + text}
+    asked = item01_static_root.ask(discover(root), sys.executable, overlay, {}, "depot.settings")
+    assert asked.path == "/app/public/static"
+    asked = item01_static_root.ask(discover(root), sys.executable, {}, {}, "depot.missing")
+    assert asked.path is None
+    assert asked.why.startswith("its settings did not load: ModuleNotFoundError"), asked.why

@@ -29,7 +29,6 @@ from fixer.analysis.app_paths import (
     IMAGE_USER,
     AppPath,
     ImageLayout,
-    data_paths,
 )
 from fixer.analysis.compose import DEFAULT_COMPOSE_NAMES, production_compose
 from fixer.analysis.database_driver import missing_drivers
@@ -44,7 +43,7 @@ from fixer.fixes import envfiles, item01_carry, item01_static_root
 from fixer.fixes.item01_install import install_steps, old_binary_driver, source_built
 from fixer.fixes.item01_python import choose_python
 from fixer.fixes.item01_server import server_choice, server_command
-from fixer.fixes.item01_static_root import static_paths
+from fixer.fixes.item01_static_root import data_paths_computed, static_paths
 from fixer.fixes.item04_compose_plan import (
     GENERATED_STACK,
     ComposeStack,
@@ -426,7 +425,7 @@ def spec(project: ProjectModel, options: dict[str, Any] | None = None) -> Contai
         compilemessages=carried.compilemessages,
         runtime_env=carried.env,
         compress_manifest=compress_manifest,
-        writable=_writable_folders(data_paths(project), static_root),
+        writable=_writable_folders(data_paths_computed(project, options), static_root),
     )
 
 
@@ -754,7 +753,7 @@ def ensure_container(ctx: FixContext, item: int) -> None:
         workdir=IMAGE_APP_DIR,
         static_root=s.static_root,
         static_url=s.static_url,
-        data=tuple(data_paths(planned)),
+        data=tuple(data_paths_computed(planned, options)),
     )
     fix_compose_files(ctx)
     for note in s.notes:

@@ -14,7 +14,9 @@ in the collectstatic stage moving the files to a fixed folder): the api stage's 
 the .dockerignore, compose's volume mapping and the writable folders all need the path when
 the files are written, and a Dockerfile that names the real folder reads as the project is.
 Without an interpreter (`--python none`) the image collects to /app/staticfiles and the note
-says how to check the folder.
+says how to check the folder. MEDIA_ROOT computed the same way is asked in the same run, so the
+api image makes it its user's (never one read from the environment: the build's placeholder is
+not the deployment's folder).
 """
 
 from __future__ import annotations
@@ -22,9 +24,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from fixer.analysis.app_paths import IMAGE_APP_DIR, image_path, path_bases
+from fixer.analysis.app_paths import IMAGE_APP_DIR, AppPath, data_paths, image_path, path_bases
 from fixer.analysis.local_config import local_modules
-from fixer.django_runner import settings_paths
+from fixer.django_runner import SettingPath, settings_paths
 from fixer.project import ProjectModel
 from fixer.settings_values import Unknown
 
@@ -32,6 +34,8 @@ from fixer.settings_values import Unknown
 DEFAULT_STATIC_ROOT = "/app/staticfiles"
 #: the options key holding what the project said (`ComputedStaticRoot`)
 OPTION = "computed-static-root"
+#: the folders the app writes to that are asked with STATIC_ROOT where djfix cannot read them
+_DATA = ("MEDIA_ROOT",)
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,9 @@ class ComputedStaticRoot:
     path: str | None
     shown: str = ""
     why: str = ""
+    #: the folders the app writes to that the project computed too (MEDIA_ROOT), each with the
+    #: value as it showed
+    data: tuple[tuple[AppPath, str], ...] = ()
 
 
 def static_paths(
@@ -59,6 +66,12 @@ def static_paths(
         return DEFAULT_STATIC_ROOT, url_path, notes
     text = value.expr if isinstance(value, Unknown) else repr(value)
     computed = (options or {}).get(OPTION)
+    if isinstance(computed, ComputedStaticRoot):
+        for path, shown in computed.data:
+            notes.append(
+                f"{path.setting} as the project computes it: {shown}, {path.path} in the image, "
+                "which the api image makes its user's"
+            )
     if isinstance(computed, ComputedStaticRoot) and computed.path:
         notes.append(
             f"STATIC_ROOT as the project computes it: {computed.shown} ({text}), "
@@ -109,17 +122,19 @@ def ask(
 ) -> ComputedStaticRoot:
     """STATIC_ROOT as the project's settings compute it in the planned tree (the original one
     when the planned settings do not load with this interpreter: they may need a package the
-    change adds), as a path in the image."""
+    change adds), as a path in the image; with it MEDIA_ROOT, where djfix cannot read it either
+    (never an environment read: the build's placeholder is not the deployment's folder)."""
     # what the generated .dockerignore keeps out of the build context: `.env`, `.env.*` but the
     # example, each installation's configuration module
     env_files = sorted(p.name for p in project.root.glob(".env*") if p.name != ".env.example")
     leave_out = (*env_files[:50], *(m.rel for m in local_modules(project)))
+    names = ["STATIC_ROOT", *(n for n in _DATA if _computed(project, n))]
     why = ""
     for tree in (overlay, None) if overlay else (None,):
         found, why = settings_paths(
             project,
             python,
-            ["STATIC_ROOT"],
+            names,
             settings_module=settings_module,
             overlay=tree,
             variables=variables,
@@ -129,18 +144,44 @@ def ask(
             break
     if why:
         return ComputedStaticRoot(None, why=why)
+    data: list[tuple[AppPath, str]] = []
+    for name in names[1:]:
+        media = found.get(name)
+        path = _in_image(project, media)[0] if media is not None else None
+        if media is not None and path is not None and path.startswith(IMAGE_APP_DIR + "/"):
+            data.append((AppPath(name, path), media.shown))
     value = found.get("STATIC_ROOT")
     if value is None:
-        return ComputedStaticRoot(None, why="it has no path")
+        return ComputedStaticRoot(None, why="it has no path", data=tuple(data))
+    path, why = _in_image(project, value)
+    return ComputedStaticRoot(path, value.shown, why, tuple(data))
+
+
+def _computed(project: ProjectModel, name: str) -> bool:
+    value = project.settings.get(name)
+    return isinstance(value, Unknown) and image_path(value, path_bases(project)) is None
+
+
+def _in_image(project: ProjectModel, value: SettingPath) -> tuple[str | None, str]:
+    """(the path in the image a computed folder names, why there is none)."""
     if value.absolute is not None:
-        return ComputedStaticRoot(value.absolute, value.shown)
+        return value.absolute, ""
     manage_dir = (project.manage_py or "").rpartition("/")[0]
     rel = value.rel
     if rel is not None and manage_dir:
         inside = rel.startswith(manage_dir + "/")
         rel = rel[len(manage_dir) + 1 :] if inside else None
     if not rel:
-        return ComputedStaticRoot(
-            None, why=f"it is {value.shown}, not a folder inside the code the image holds"
-        )
-    return ComputedStaticRoot(f"{IMAGE_APP_DIR}/{rel}", value.shown)
+        return None, f"it is {value.shown}, not a folder inside the code the image holds"
+    return f"{IMAGE_APP_DIR}/{rel}", ""
+
+
+def data_paths_computed(project: ProjectModel, options: dict[str, Any] | None) -> list[AppPath]:
+    """What the settings have the app write to (`fixer.analysis.app_paths.data_paths`), with the
+    folders the project computed where djfix could not read them (MEDIA_ROOT)."""
+    out = data_paths(project)
+    computed = (options or {}).get(OPTION)
+    if isinstance(computed, ComputedStaticRoot):
+        known = {p.setting for p in out}
+        out.extend(path for path, _ in computed.data if path.setting not in known)
+    return out
