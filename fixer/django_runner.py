@@ -368,7 +368,9 @@ def work_tree(
         copy = Path(tmp) / "tree"
         _copy_tree(project.root, copy)
         for rel in leave_out:
-            (copy / rel).unlink(missing_ok=True)
+            left = copy / rel
+            if left.is_file():
+                left.unlink()
         for rel, text in (overlay or {}).items():
             target = copy / rel
             target.parent.mkdir(parents=True, exist_ok=True)

@@ -244,3 +244,12 @@ def test_planned_settings_that_need_a_package_the_change_adds(tmp_path):
     asked = item01_static_root.ask(discover(root), sys.executable, {}, {}, "depot.missing")
     assert asked.path is None
     assert asked.why.startswith("its settings did not load: ModuleNotFoundError"), asked.why
+
+
+def test_a_virtualenv_named_env_is_no_environment_file(tmp_path):
+    root = tmp_path / NAME
+    shutil.copytree(PROJECTS / NAME, root)
+    (root / ".env").mkdir()
+    (root / ".env/pyvenv.cfg").write_text("home = /usr/bin\n")
+    asked = item01_static_root.ask(discover(root), sys.executable, {}, {}, "depot.settings")
+    assert asked.path == "/app/public/static"

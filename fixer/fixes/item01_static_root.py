@@ -126,7 +126,11 @@ def ask(
     (never an environment read: the build's placeholder is not the deployment's folder)."""
     # what the generated .dockerignore keeps out of the build context: `.env`, `.env.*` but the
     # example, each installation's configuration module
-    env_files = sorted(p.name for p in project.root.glob(".env*") if p.name != ".env.example")
+    env_files = sorted(
+        p.name
+        for p in project.root.glob(".env*")
+        if (p.name == ".env" or p.name.startswith(".env.")) and p.name != ".env.example"
+    )
     leave_out = (*env_files[:50], *(m.rel for m in local_modules(project)))
     names = ["STATIC_ROOT", *(n for n in _DATA if _computed(project, n))]
     why = ""
