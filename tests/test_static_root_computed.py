@@ -253,3 +253,22 @@ def test_a_virtualenv_named_env_is_no_environment_file(tmp_path):
     (root / ".env/pyvenv.cfg").write_text("home = /usr/bin\n")
     asked = item01_static_root.ask(discover(root), sys.executable, {}, {}, "depot.settings")
     assert asked.path == "/app/public/static"
+
+
+@pytest.mark.parametrize(
+    ("static_root", "why"),
+    [
+        ("ROOT", "it is <repository>, the code folder itself"),
+        ("os.path.dirname(ROOT)", "outside the code the image holds"),
+        ("'/' + ROOT[:0] + 'app'", "it is /app, not a folder of its own"),
+    ],
+)
+def test_a_folder_the_static_image_cannot_copy_alone(tmp_path, static_root, why):
+    root = tmp_path / NAME
+    shutil.copytree(PROJECTS / NAME, root)
+    settings = root / SETTINGS
+    text = settings.read_text().replace(f"STATIC_ROOT = {COMPUTED.replace(chr(39), chr(34))}", "")
+    settings.write_text(text + f"STATIC_ROOT = {static_root}\n")
+    asked = item01_static_root.ask(discover(root), sys.executable, {}, {}, "depot.settings")
+    assert asked.path is None
+    assert why in asked.why

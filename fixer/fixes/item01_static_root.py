@@ -168,15 +168,18 @@ def _computed(project: ProjectModel, name: str) -> bool:
 
 def _in_image(project: ProjectModel, value: SettingPath) -> tuple[str | None, str]:
     """(the path in the image a computed folder names, why there is none)."""
-    if value.absolute is not None:
+    if value.absolute is not None and value.absolute not in ("/", IMAGE_APP_DIR):
         return value.absolute, ""
+    if value.absolute is not None:
+        return None, f"it is {value.shown}, not a folder of its own"
     manage_dir = (project.manage_py or "").rpartition("/")[0]
     rel = value.rel
     if rel is not None and manage_dir:
-        inside = rel.startswith(manage_dir + "/")
+        inside = rel == manage_dir or rel.startswith(manage_dir + "/")
         rel = rel[len(manage_dir) + 1 :] if inside else None
     if not rel:
-        return None, f"it is {value.shown}, not a folder inside the code the image holds"
+        where = "the code folder itself" if rel == "" else "outside the code the image holds"
+        return None, f"it is {value.shown}, {where}"
     return f"{IMAGE_APP_DIR}/{rel}", ""
 
 
