@@ -359,12 +359,18 @@ def parse_makemigrations(
 
 
 @contextmanager
-def work_tree(project: ProjectModel, overlay: dict[str, str] | None) -> Iterator[Path]:
+def work_tree(
+    project: ProjectModel, overlay: dict[str, str] | None, leave_out: tuple[str, ...] = ()
+) -> Iterator[Path]:
     """A temporary copy of the repository with the planned files written into it: Django never
-    runs in the user's own tree."""
+    runs in the user's own tree. `leave_out`: repository paths the copy does not keep."""
     with tempfile.TemporaryDirectory(prefix="djfix-tree-") as tmp:
         copy = Path(tmp) / "tree"
         _copy_tree(project.root, copy)
+        for rel in leave_out:
+            left = copy / rel
+            if left.is_file():
+                left.unlink()
         for rel, text in (overlay or {}).items():
             target = copy / rel
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -567,3 +573,102 @@ def _py_files(root: Path) -> dict[Path, tuple[int, int]]:
                 st = path.stat()
                 out[path] = (st.st_mtime_ns, st.st_size)
     return out
+
+
+# the settings' values of the names in DJFIX_SETTINGS_NAMES, as text where they are a path
+_SETTINGS_PATHS = (
+    "import json, os\n"
+    "from django.conf import settings\n"
+    "out = {}\n"
+    "for name in json.loads(os.environ['DJFIX_SETTINGS_NAMES']):\n"
+    "    value = getattr(settings, name, None)\n"
+    "    try:\n"
+    "        value = os.fspath(value) if value is not None else None\n"
+    "    except TypeError:\n"
+    "        value = None\n"
+    "    out[name] = value if isinstance(value, str) else None\n"
+    "print('DJFIX-PATHS ' + json.dumps(out))\n"
+)
+
+
+@dataclass(frozen=True)
+class SettingPath:
+    """A folder setting as the project computes it."""
+
+    #: the value, with the copy's folder written as the repository's (`<repository>/static`)
+    shown: str
+    #: the repository path (POSIX, "" for the root) it names, when inside the repository;
+    #: a relative value is taken from manage.py's folder, the working folder of the image
+    rel: str | None = None
+    #: the absolute path it names outside the repository, when no machine-specific folder
+    #: (the home or temporary folder the run had) is part of it
+    absolute: str | None = None
+
+
+def settings_paths(
+    project: ProjectModel,
+    python: str | None,
+    names: list[str],
+    *,
+    settings_module: str,
+    overlay: dict[str, str] | None = None,
+    variables: dict[str, str] | None = None,
+    leave_out: tuple[str, ...] = (),
+    timeout: int = TIMEOUT,
+) -> tuple[dict[str, SettingPath], str]:
+    """({name: its path} of the folder settings `names` that hold a path, why not when none
+    could be asked): the project's settings (`settings_module`) loaded in a temporary copy (the
+    planned files in it, `leave_out` not), as manage.py loads them for collectstatic, under the
+    synthetic environment (databases on SQLite) with `variables` over it, a working folder
+    outside the copy, and a timeout."""
+    found, why = find_python(project, python)
+    if found is None or not project.manage_py:
+        return {}, why or "no manage.py"
+    with (
+        work_tree(project, overlay, leave_out) as root,
+        tempfile.TemporaryDirectory(prefix="djfix-django-") as tmp,
+    ):
+        scratch = Path(tmp)
+        env = synthetic_env(scratch, settings_module, debug_values(project))
+        keep = ("DJANGO_SETTINGS_MODULE", "PYTHONPATH", "DATABASE_URL")
+        env.update({k: v for k, v in (variables or {}).items() if k not in keep})
+        env["DJFIX_SETTINGS_NAMES"] = json.dumps(names)
+        words = ["collectstatic", "--noinput"]
+        done = _manage_run(
+            found, _manage(project, root), _SETTINGS_PATHS, words, scratch, env, timeout
+        )
+        line = next((ln for ln in done.output.splitlines() if ln.startswith("DJFIX-PATHS ")), "")
+        if done.returncode != 0 or not line:
+            what = f"timed out after {timeout} s" if done.timed_out else _last_error(done.output)
+            return {}, f"its settings did not load: {mask_text(what)}"
+        try:
+            values = json.loads(line.split(" ", 1)[1])
+        except ValueError:
+            return {}, "its settings printed no value"
+        home = os.environ.get("HOME", "")
+        out: dict[str, SettingPath] = {}
+        for name in names:
+            value = values.get(name) if isinstance(values, dict) else None
+            if isinstance(value, str) and value:
+                out[name] = _setting_path(project, value, root, (scratch, Path(home or tmp)))
+        return out, ""
+
+
+def _setting_path(
+    project: ProjectModel, value: str, root: Path, machine: tuple[Path, ...]
+) -> SettingPath:
+    manage_dir = os.path.dirname(project.manage_py or "")
+    if not os.path.isabs(value):
+        rel = os.path.normpath(os.path.join(manage_dir, value)).replace(os.sep, "/")
+        rel = "" if rel == "." else rel
+        inside = rel != ".." and not rel.startswith("../")
+        return SettingPath(value, rel if inside else None)
+    real, base = os.path.realpath(value), os.path.realpath(root)
+    if real == base or real.startswith(base + os.sep):
+        rel = os.path.relpath(real, base).replace(os.sep, "/")
+        rel = "" if rel == "." else rel
+        return SettingPath("<repository>" + ("/" + rel if rel else ""), rel)
+    tied = [os.path.realpath(p) for p in (*machine, tempfile.gettempdir()) if str(p)]
+    if any(real == t or real.startswith(t + os.sep) for t in tied):
+        return SettingPath(value)
+    return SettingPath(value, absolute=os.path.normpath(value))

@@ -127,6 +127,12 @@ SAME_SHAPE: dict[str, str] = {
     "legacy_reads": "os.environ reads of many shapes, some under DJANGO_ names",
     "plugin_apps": "INSTALLED_APPS built from other modules",
     "probe_first": "ready() opens a connection itself; loggers disabled",
+    "install_paths": (
+        "STATIC_ROOT computed by the project's own paths helper (public/static), which apply"
+        " asks the project for: the static stage copies /app/public/static, where the"
+        " collectstatic stage writes (verify's step 7 runs that command and looks in that"
+        " folder: tests/test_static_root_computed.py)"
+    ),
 }
 ALL_IMAGES = os.environ.get("DJFIX_BUILD_ALL_IMAGES", "1" if LAYERS else "0") == "1"
 #: one project per shape of the final stage, with the runtime library its source-built
@@ -243,10 +249,10 @@ def applied_project(name: str, workdir: Path) -> Path:
     from typer.testing import CliRunner
 
     from fixer.cli import app
-    from tests.test_apply_projects import copy_into_git
+    from tests.test_apply_projects import apply_argv, copy_into_git
 
     repo = copy_into_git(name, workdir)
-    result = CliRunner().invoke(app, ["apply", "--no-branch", str(repo)], catch_exceptions=False)
+    result = CliRunner().invoke(app, apply_argv(name, repo), catch_exceptions=False)
     assert result.exit_code in (0, 1), result.output
     assert (repo / "Dockerfile").is_file(), (
         f"djfix apply left no Dockerfile in {name}: list it in NOT_BUILT with the reason\n"

@@ -31,7 +31,7 @@ from fixer.cli import app
 from fixer.discovery import discover
 from tests import test_apply_projects
 from tests.conftest import PROJECTS
-from tests.test_apply_projects import OLD_DJANGO, copy_into_git
+from tests.test_apply_projects import OLD_DJANGO, apply_argv, copy_into_git
 
 pytestmark = pytest.mark.slow
 
@@ -305,7 +305,7 @@ def old_django_server_python(old_django_python) -> Path:
 def applied(name: str, tmp_path: Path, request):
     """The project copied into git and `djfix apply`-ed; (project, python for it)."""
     repo = copy_into_git(name, tmp_path)
-    result = CliRunner().invoke(app, ["apply", "--no-branch", str(repo)], catch_exceptions=False)
+    result = CliRunner().invoke(app, apply_argv(name, repo), catch_exceptions=False)
     assert "djfix bug" not in result.output, result.output
     python = (
         request.getfixturevalue("old_django_server_python")

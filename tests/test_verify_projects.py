@@ -22,7 +22,7 @@ from fixer.cli import app
 from fixer.verify import verify_project
 from tests import test_apply_projects, test_runtime_projects
 from tests.conftest import PROJECTS
-from tests.test_apply_projects import OLD_DJANGO, git
+from tests.test_apply_projects import OLD_DJANGO, apply_argv, git
 
 pytestmark = pytest.mark.slow
 
@@ -74,7 +74,7 @@ def applied_copy(name: str, tmp_path: Path) -> Path:
     git(repo, "init", "-q", "-b", "main")
     git(repo, "add", "-A")
     git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "initial")
-    result = CliRunner().invoke(app, ["apply", "--no-branch", str(repo)], catch_exceptions=False)
+    result = CliRunner().invoke(app, apply_argv(name, repo), catch_exceptions=False)
     assert result.exit_code in (0, 1), result.output
     return repo
 

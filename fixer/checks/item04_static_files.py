@@ -68,7 +68,11 @@ call is harmless, and DJ044 reports the missing server). `collectstatic` refuses
 
 ## Fix safety
 DJ044 is safe when djfix generates the Dockerfile (item 1): its `static` stage is nginx holding only
-the output of a collectstatic stage run with build-only settings. An existing Dockerfile that passes
+the output of a collectstatic stage run with build-only settings. It copies the folder collectstatic
+writes: a `STATIC_ROOT` computed where djfix cannot follow it (a paths helper of the project's own)
+is asked of the project with apply's interpreter (its settings loaded in a temporary copy, under
+the collectstatic stage's build-only variables); without an interpreter the stage copies
+`/app/staticfiles` and the summary says how to check it. An existing Dockerfile that passes
 items 1-3 is kept, and DJ044 stays for you. DJ043 is safe: djfix adds `STATIC_ROOT = BASE_DIR /
 "staticfiles"` (or `os.path.join(BASE_DIR, "staticfiles")`) right after `STATIC_URL`, when both are
 set at the top level of a settings module and BASE_DIR is a path. DJ040 to DJ042 have no automatic

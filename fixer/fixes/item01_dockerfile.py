@@ -29,9 +29,6 @@ from fixer.analysis.app_paths import (
     IMAGE_USER,
     AppPath,
     ImageLayout,
-    data_paths,
-    image_path,
-    path_bases,
 )
 from fixer.analysis.compose import DEFAULT_COMPOSE_NAMES, production_compose
 from fixer.analysis.database_driver import missing_drivers
@@ -42,18 +39,19 @@ from fixer.analysis.production_values import environ_schemes, read_setting
 from fixer.analysis.static import MANIFEST, static_backend
 from fixer.analysis.variables import build_environment, placeholder
 from fixer.fix_context import FixContext, rediscover
-from fixer.fixes import envfiles, item01_carry
+from fixer.fixes import envfiles, item01_carry, item01_static_root
 from fixer.fixes.item01_install import install_steps, old_binary_driver, source_built
 from fixer.fixes.item01_python import choose_python
 from fixer.fixes.item01_server import server_choice, server_command
+from fixer.fixes.item01_static_root import data_paths_computed, static_paths
 from fixer.fixes.item04_compose_plan import (
     GENERATED_STACK,
     ComposeStack,
     compose_stack,
     fix_compose_files,
 )
+from fixer.fixes.item06_migrations import python_option
 from fixer.project import ProjectModel, normalise_package
-from fixer.settings_values import Unknown
 from fixer.templating import render as render_template
 
 #: the first line of every generated Dockerfile: a later run recognises its own file
@@ -315,25 +313,6 @@ def manage_dir(project: ProjectModel) -> str:
     return posixpath.dirname(project.manage_py)
 
 
-def _static_paths(project: ProjectModel) -> tuple[str, str, list[str]]:
-    """(STATIC_ROOT in the image, URL prefix nginx serves it under, notes)."""
-    notes: list[str] = []
-    url = project.settings.get("STATIC_URL")
-    url = url if isinstance(url, str) and not url.startswith(("http:", "https:", "//")) else None
-    url_path = "/" + (url or "static/").strip("/") + "/"
-    value = project.settings.get("STATIC_ROOT")
-    path = image_path(value, path_bases(project))
-    if path is not None and path != IMAGE_APP_DIR:
-        return path.rstrip("/"), url_path, notes
-    if value is not None:
-        text = value.expr if isinstance(value, Unknown) else repr(value)
-        notes.append(
-            f"STATIC_ROOT ({text}) is not a folder of the code djfix can read: check the "
-            "folder the Dockerfile's static stage copies from"
-        )
-    return "/app/staticfiles", url_path, notes
-
-
 def spec(project: ProjectModel, options: dict[str, Any] | None = None) -> ContainerSpec:
     options = options or {}
     manager, files, install, builder_env = install_steps(project)
@@ -343,7 +322,7 @@ def spec(project: ProjectModel, options: dict[str, Any] | None = None) -> Contai
     server, target, server_packages = choice.server, choice.target, choice.packages
     build, runtime = source_built(project, list(options.get("runtime-packages") or ()), files)
     carried = item01_carry.carry(project)
-    static_root, static_url, notes = _static_paths(project)
+    static_root, static_url, notes = static_paths(project, options)
     for name in carried.build:
         if name not in build:
             build.append(name)
@@ -446,7 +425,7 @@ def spec(project: ProjectModel, options: dict[str, Any] | None = None) -> Contai
         compilemessages=carried.compilemessages,
         runtime_env=carried.env,
         compress_manifest=compress_manifest,
-        writable=_writable_folders(data_paths(project), static_root),
+        writable=_writable_folders(data_paths_computed(project, options), static_root),
     )
 
 
@@ -600,6 +579,21 @@ def _compose_services(project: ProjectModel) -> tuple[list[str], dict[str, str]]
     return services, {"db_kind": db_kind or "", **environment}
 
 
+def computed_options(
+    project: ProjectModel, options: dict[str, Any], overlay: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """`options` with STATIC_ROOT as the project computes it (`fixer.fixes.item01_static_root`),
+    where djfix cannot read it and the options name an interpreter (`python`, as apply's):
+    asked in a copy of the tree with the `overlay` (planned files), under the variables of the
+    collectstatic stage the spec gives."""
+    run, python = python_option(options)
+    if not run or not item01_static_root.needs_asking(project):
+        return options
+    s = spec(project, options)
+    asked = item01_static_root.ask(project, python, overlay or {}, s.build_env, s.settings_module)
+    return {**options, item01_static_root.OPTION: asked}
+
+
 def render(project: ProjectModel, options: dict[str, Any] | None = None) -> dict[str, str]:
     """{repository path: text} of every generated container file."""
     s = spec(project, options)
@@ -745,6 +739,7 @@ def ensure_container(ctx: FixContext, item: int) -> None:
     # what the plans declare for run time: a hash-pinned file that cannot take one of them
     # leaves it to a step of the image's own
     options["runtime-packages"] = sorted(ctx.packages)
+    options = computed_options(planned, options, {c.rel: c.new for c in ctx.changeset.changes()})
     s = spec(planned, options)
     for pin in s.outside_hashes:
         name, version = pin.split("==", 1)
@@ -758,7 +753,7 @@ def ensure_container(ctx: FixContext, item: int) -> None:
         workdir=IMAGE_APP_DIR,
         static_root=s.static_root,
         static_url=s.static_url,
-        data=tuple(data_paths(planned)),
+        data=tuple(data_paths_computed(planned, options)),
     )
     fix_compose_files(ctx)
     for note in s.notes:
