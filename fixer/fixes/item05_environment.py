@@ -65,11 +65,12 @@ def env_plan(ctx: FixContext, mod: SettingsModule, *, config: bool) -> settings_
     # a module the plan leaves as it is (test settings, one it cannot read) may call what this
     # one imports (config, os) through its star imports: those imports stay; where every
     # importer is rewritten too, the imports their reads no longer need go
-    star_imported = any(
-        mod.dotted in _star_closure(ctx, other.dotted) and _left_as_it_is(ctx, other)
+    importers = [
+        other
         for other in ctx.project.settings_modules.values()
-        if other.dotted != mod.dotted
-    )
+        if other.dotted != mod.dotted and mod.dotted in _star_closure(ctx, other.dotted)
+    ]
+    keep_imports = any(_left_as_it_is(ctx, other) for other in importers)
     inherited = _inherited_aliases(ctx, mod.dotted)
     owner = _schemed_env_owner(ctx, mod.dotted)
     inherited_env = inherited.pop("env", None)
@@ -78,8 +79,9 @@ def env_plan(ctx: FixContext, mod: SettingsModule, *, config: bool) -> settings_
         config=config,
         dotenv_parents=parents,
         inherited_aliases=inherited,
-        keep_imports=star_imported,
-        importers_env_calls=_importers_env_calls(ctx, mod) if star_imported else (),
+        keep_imports=keep_imports,
+        # every importer's reads through this module's environs `env`, rewritten or not
+        importers_env_calls=_importers_env_calls(ctx, mod) if importers else (),
         environs_inherited=inherited_env == "environs.Env()",
     )
 
