@@ -4,6 +4,7 @@ is one line, item 6 says "not verified" when Django did not run."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -28,14 +29,32 @@ def test_missing_csrf_middleware_says_so_in_check_and_apply(tmp_path):
         assert '+    "django.middleware.csrf.CsrfViewMiddleware",' in applied.output
 
 
+#: the line of fixer/__main__.py that installs djfix's first Ctrl-C handler
+_HANDLER_LINE = next(
+    number
+    for number, text in enumerate(
+        (Path(__file__).parents[2] / "fixer" / "__main__.py").read_text().splitlines(), 1
+    )
+    if text.startswith("signal.signal(")
+)
+
+
 def _before_djfix_ran(returncode: int, stderr: str) -> bool:
     """A Ctrl-C that comes while the interpreter itself starts (before `python -m fixer` has run
     a line of djfix) is Python's to report; from the first line of fixer/__main__.py on, djfix
-    answers it in one line. So a traceback is djfix's only when one of its frames is djfix's.
+    answers it in one line. So a traceback is djfix's only when one of its frames is djfix's,
+    past the line of fixer/__main__.py that installs the handler (a signal during that module's
+    first lines, `import signal`, is still Python's to report).
     Python's own reports vary with the moment: a traceback, "Could not import runpy module"
     first, or, before Python has set its own handler, a silent end by the signal."""
-    if "fixer" + os.sep in stderr:
-        return False
+    frames = re.findall(r'File "([^"]+)", line (\d+)', stderr)
+    ours = [(path, int(line)) for path, line in frames if "fixer" + os.sep in path]
+    if ours:
+        # the one frame of djfix's before its handler: fixer/__main__.py's first lines
+        return all(
+            path.endswith(os.path.join("fixer", "__main__.py")) and line <= _HANDLER_LINE
+            for path, line in ours
+        ) and stderr.rstrip().endswith("KeyboardInterrupt")
     if returncode == -signal.SIGINT and not stderr:
         return True
     return stderr.rstrip().endswith("KeyboardInterrupt")
