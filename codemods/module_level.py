@@ -24,6 +24,7 @@ import io
 import re
 import sys
 import tokenize
+import typing
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import ClassVar, NamedTuple
@@ -178,6 +179,8 @@ class ModuleLevelCommand(Command):
     _visit_hooks: ClassVar[dict[str, str]] = {}
     _leave_hooks: ClassVar[dict[str, str]] = {}
     _attribute_hooks: ClassVar[frozenset[str]] = frozenset()
+    # the whitespace and punctuation node types the visit does not enter (`_collect_hooks`)
+    _plain_types: ClassVar[frozenset[type]] = frozenset()
     # every hook is on a statement (or the Lambda depth count): no hook sees an expression
     _statement_hooks_only: ClassVar[bool] = False
     _skipped: frozenset[int] = frozenset()  # ids of the top-level statements not visited
@@ -207,6 +210,8 @@ class ModuleLevelCommand(Command):
     # and the insides of small statements (`x = ...`) for a codemod whose hooks are all on
     # statements (`_collect_hooks`)
     def on_visit(self, node: cst.CSTNode) -> bool:
+        if type(node) in self._plain_types:
+            return False  # whitespace or punctuation: nothing inside concerns a hook
         if id(node) in self._tops:
             self._top = node  # type: ignore[assignment]
             self._changes_at = self._changes
@@ -225,6 +230,8 @@ class ModuleLevelCommand(Command):
         return not (self._statement_hooks_only and type(node) in _SMALL_STATEMENTS)
 
     def on_leave(self, original_node, updated_node):  # type: ignore[override]
+        if type(original_node) in self._plain_types:
+            return updated_node  # no hook, never a top-level statement
         if self._skipped and id(original_node) in self._skipped:
             return updated_node
         name = self._leave_hooks.get(type(original_node).__name__)
@@ -666,6 +673,15 @@ def _collect_hooks(cls: type[ModuleLevelCommand]) -> None:
     # statements alone, and the Lambda depth count of this base, which a skipped lambda leaves
     # balanced, need not visit inside one
     hooked = {*cls._visit_hooks, *cls._leave_hooks}
+    # whitespace, comments, punctuation and operators are half the nodes of a module: LibCST
+    # would rebuild each one, equal to the one parsed, for a codemod that looks at none of them
+    # (`_PLAIN_TYPES`); they stay the nodes parsed. A codemod with a hook on one of them, or on
+    # an attribute, visits them all
+    cls._plain_types = (
+        frozenset()
+        if cls._attribute_hooks or any(t.__name__ in hooked for t in _PLAIN_TYPES)
+        else _PLAIN_TYPES
+    )
     cls._statement_hooks_only = (
         not cls._attribute_hooks
         and all(
@@ -725,6 +741,62 @@ def _own_hook(cls: type, name: str) -> bool:
             return not klass.__module__.startswith("libcst")
     return False
 
+
+def _plain_node_types() -> frozenset[type]:
+    """The node types that hold nothing but text, flags and other such nodes (whitespace,
+    comments, the tokens of operators and punctuation): a visit inside one meets no other
+    node. Taken from LibCST's own field types, so a node type that can hold an expression or
+    a statement is never one; and only among the kinds named here."""
+    kinds = (
+        cst.BaseParenthesizableWhitespace,
+        cst.Comment,
+        cst.Newline,
+        cst.EmptyLine,
+        cst.TrailingWhitespace,
+        cst.BaseBinaryOp,
+        cst.BaseBooleanOp,
+        cst.BaseCompOp,
+        cst.BaseUnaryOp,
+        cst.BaseAugOp,
+        cst.AssignEqual,
+        cst.Comma,
+        cst.Dot,
+        cst.Colon,
+        cst.Semicolon,
+        cst.LeftParen,
+        cst.RightParen,
+        cst.LeftSquareBracket,
+        cst.RightSquareBracket,
+        cst.LeftCurlyBrace,
+        cst.RightCurlyBrace,
+    )
+    candidates = {t for kind in kinds for t in (kind, *_subclasses(kind))}
+    candidates = {t for t in candidates if dataclasses.is_dataclass(t)}
+    every = {t for t in _subclasses(cst.CSTNode) if dataclasses.is_dataclass(t)}
+    plain: set[type] = set()
+    grown = True
+    while grown:  # a fixpoint: a type is plain once all its fields are
+        grown = False
+        for t in candidates - plain:
+            if all(_plain_field(f.type, every, plain) for f in dataclasses.fields(t)):
+                plain.add(t)
+                grown = True
+    return frozenset(plain)
+
+
+def _plain_field(annotation: object, every: set[type], plain: set[type]) -> bool:
+    args = typing.get_args(annotation) if typing.get_origin(annotation) is not None else None
+    if args is not None:  # Optional[...], Sequence[...], Union[...]
+        return all(_plain_field(a, every, plain) for a in args)
+    if annotation in (str, bool, type(None)):
+        return True
+    if not isinstance(annotation, type) or not issubclass(annotation, cst.CSTNode):
+        return False  # a forward reference, a literal: not known to be plain
+    kinds = {t for t in (annotation, *_subclasses(annotation)) if t in every}
+    return bool(kinds) and kinds <= plain
+
+
+_PLAIN_TYPES = _plain_node_types()
 
 _collect_hooks(ModuleLevelCommand)
 

@@ -326,7 +326,8 @@ def _parses_with_newer_grammar(text: str) -> bool:
 #: past it, the trees parsed longest ago are dropped (`PyFile.release`) and parsed again if
 #: asked for. A tree takes about 40 bytes per character of its source, so this is about 80 MB;
 #: a repository's usual files stay far below it, a generated settings module of megabytes
-#: does not keep one tree per planned state of itself
+#: does not keep one tree per planned state of itself. A file longer than the budget is the
+#: exception: the one tree of such a file is kept beside the budget (`FileStore.make_room`)
 TREE_BUDGET = 2_000_000
 
 #: answers `FileStore.recall` keeps for one key: a run's plans change a settings module a few
@@ -359,22 +360,40 @@ class FileStore:
         # the files whose trees are in memory, parsed longest ago first; their source's size
         self._trees: dict[int, PyFile] = {}
         self._tree_chars = 0
+        # the file longer than the budget whose tree is in memory, if any (not in `_trees`)
+        self._long: PyFile | None = None
 
     def make_room(self, chars: int) -> None:
         """A tree of `chars` characters of source is about to be built: drop the trees parsed
         longest ago until it fits in `TREE_BUDGET` (or none is left), before it is built, so
-        that the old trees and the new one are never all in memory at once."""
+        that the old trees and the new one are never all in memory at once.
+
+        A file longer than the budget by itself is counted apart: its tree is dropped to make
+        room for the tree of another such file (another planned text of the same long settings
+        module, usually), not for the short files parsed while it is worked on, nor they for
+        it. Otherwise every short file parsed beside a module of megabytes dropped that
+        module's tree, and each question about it parsed it again (a second or so each); the
+        trees in memory stay within the budget and one long file's tree."""
+        if chars > TREE_BUDGET:
+            if self._long is not None:
+                self._long.release()
+            return
         while self._trees and self._tree_chars + chars > TREE_BUDGET:
             next(iter(self._trees.values())).release()
 
     def kept(self, f: PyFile) -> None:
         """`f` has just been parsed."""
+        if len(f.text or "") > TREE_BUDGET:
+            self._long = f
+            return
         self._trees[id(f)] = f
         self._tree_chars += len(f.text or "")
 
     def forget(self, f: PyFile) -> None:
         """`f`'s tree is dropped."""
-        if self._trees.pop(id(f), None) is not None:
+        if self._long is f:
+            self._long = None
+        elif self._trees.pop(id(f), None) is not None:
             self._tree_chars -= len(f.text or "")
 
     def remember(self, key: Hashable, compute: Callable[[], _T]) -> _T:

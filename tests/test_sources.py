@@ -206,3 +206,27 @@ def test_trees_past_the_budget_are_dropped_oldest_first(tmp_path, monkeypatch):
     a.tree  # noqa: B018 - parsed again: the budget holds a and c
     assert (a.has_tree, b.has_tree, c.has_tree) == (True, False, True)
     assert cache.store.parses == 4
+
+
+def test_the_tree_of_a_file_longer_than_the_budget_is_kept_beside_it(tmp_path, monkeypatch):
+    # a settings module of megabytes: the short files parsed while it is worked on neither drop
+    # its tree nor are dropped for it; the tree of another long file (another planned text of
+    # it) takes its place
+    monkeypatch.setattr(sources, "TREE_BUDGET", 25)
+    for name in "ab":
+        (tmp_path / f"{name}.py").write_text(f"{name.upper()} = 1\nX = 2\n")  # 12 characters
+    for name in ("long", "other"):
+        (tmp_path / f"{name}.py").write_text("".join(f"V{i} = {i}\n" for i in range(10)))
+    cache = SourceCache(tmp_path)
+    a, b, long, other = (cache.python(tmp_path / f"{n}.py") for n in ("a", "b", "long", "other"))
+    long.tree, a.tree, b.tree  # noqa: B018 - parsing is lazy
+    assert (long.has_tree, a.has_tree, b.has_tree) == (True, True, True)
+    other.tree  # noqa: B018 - one long tree at a time
+    assert (long.has_tree, other.has_tree, a.has_tree, b.has_tree) == (False, True, True, True)
+    long.tree  # noqa: B018 - parsed again, in the place of the other
+    assert (long.has_tree, other.has_tree) == (True, False)
+    assert cache.store.parses == 5
+    long.release()
+    other.tree  # noqa: B018
+    assert (long.has_tree, other.has_tree, a.has_tree, b.has_tree) == (False, True, True, True)
+    assert cache.store.parses == 6

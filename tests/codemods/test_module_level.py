@@ -164,6 +164,33 @@ def test_a_codemod_with_statement_hooks_only_skips_the_expressions():
     assert not _StatementsAndNames._statement_hooks_only
 
 
+class _Commas(_Recorder):
+    """A hook on a token: every whitespace and punctuation node is visited again."""
+
+    def leave_Comma(self, original: cst.Comma, updated: cst.Comma) -> cst.Comma:
+        return updated.with_changes(whitespace_after=cst.SimpleWhitespace("  "))
+
+
+def test_whitespace_and_punctuation_are_not_entered_unless_hooked():
+    # they hold no expression (LibCST's field types say so), so a visit inside one meets
+    # nothing a hook looks at: a codemod without a hook on one keeps the very nodes parsed
+    source = "A = [1, 2]  # two\nB = 1 + (2)\n"
+    module = cst.parse_module(source)
+    new = _Recorder().transform_module(module)
+    assert new.code == "A = [2, 3]  # two\nB = 2 + (3)\n"
+    first, second = module.body[0], new.body[0]
+    assert first.trailing_whitespace is second.trailing_whitespace  # type: ignore[attr-defined]
+    old_list = first.body[0].value  # type: ignore[attr-defined]
+    new_list = second.body[0].value  # type: ignore[attr-defined]
+    assert old_list.elements[0].comma is new_list.elements[0].comma
+    assert old_list is not new_list  # an integer inside changed
+    assert {cst.SimpleWhitespace, cst.Comma, cst.Add, cst.AssignEqual} <= _Recorder._plain_types
+    assert not {cst.Name, cst.Integer, cst.SimpleString} & _Recorder._plain_types
+    # a hook on one of them: every one is visited, and the hook applies
+    assert not _Commas._plain_types
+    assert _Commas().transform_module(module).code == "A = [2,  3]  # two\nB = 2 + (3)\n"
+
+
 class _Skipping(_Recorder):
     def skip_statement(self, statement: cst.BaseStatement) -> bool:
         return "SKIP" in cst.Module([]).code_for_node(statement)
