@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import shutil
@@ -621,7 +622,10 @@ def test_sigint_to_the_parent_stops_every_pool_process_and_what_it_started(three
     name, value = "DJFIX_TEST_RUN", f"{os.getpid()}-{time.monotonic_ns()}"
     marker = f"{name}={value}"
     script = (
-        "import io, sys\n"
+        "import io, signal, sys\n"
+        # Ctrl-C as a terminal delivers it: a shell's background job (a CI step's) starts with
+        # SIGINT ignored, and Python then installs no handler (djfix's command line sets one)
+        "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
         "from pathlib import Path\n"
         "from fixer.many import run_many\n"
         "from tests.test_many import sleeping_worker\n"
@@ -655,11 +659,20 @@ def test_sigint_to_the_parent_stops_every_pool_process_and_what_it_started(three
             time.sleep(0.1)
         assert _marked(marker) == []
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
-        for pid in _marked(marker):  # a failed run leaves nothing behind for the next test
+        _end_run(proc, marker)
+
+
+def _end_run(proc: subprocess.Popen[str], marker: str) -> None:
+    """A failed run leaves nothing behind for the next test, and never hangs the suite: what the
+    run started (its pool processes, which hold the parent's output pipes, and their children)
+    is killed before the parent's output is read."""
+    if proc.poll() is None:
+        proc.kill()
+    for pid in _marked(marker):
+        with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.communicate(timeout=30)
 
 
 def _command(pid: int) -> str:
@@ -681,7 +694,10 @@ def test_sigint_during_clones_ends_them_too(tmp_path, silent_server):
     name, value = "DJFIX_TEST_RUN", f"{os.getpid()}-{time.monotonic_ns()}"
     marker = f"{name}={value}"
     script = (
-        "import io, sys\n"
+        "import io, signal, sys\n"
+        # Ctrl-C as a terminal delivers it: a shell's background job (a CI step's) starts with
+        # SIGINT ignored, and Python then installs no handler (djfix's command line sets one)
+        "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
         "from pathlib import Path\n"
         "from fixer.many import run_many\n"
         "from tests.test_many import committing_worker\n"
@@ -715,11 +731,7 @@ def test_sigint_during_clones_ends_them_too(tmp_path, silent_server):
             time.sleep(0.1)
         assert [_command(p) for p in _marked(marker)] == []
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
-        for pid in _marked(marker):
-            os.kill(pid, signal.SIGKILL)
+        _end_run(proc, marker)
 
 
 @pytest.mark.slow
