@@ -31,9 +31,9 @@ from fixer.analysis.image import app_dockerfile, image_python
 from fixer.discovery import discover
 from fixer.errors import DjfixError
 from fixer.fixes.envfiles import packages_to_declare
-from fixer.fixes.item01_install import SOURCE_BUILT
+from fixer.fixes.item01_install import RELOCK, SOURCE_BUILT
 from fixer.parsers.locks import pip_spec, poetry_lock_pins, uv_lock_pins
-from fixer.project import InstallSource, ProjectModel, normalise_package
+from fixer.project import InstallSource, ProjectModel, Requirement, normalise_package
 from fixer.python_support import PythonRange, django_pythons, dotted_version
 from fixer.verify_env import server_command
 
@@ -125,11 +125,24 @@ def install_plan(
         messages.append(f"--install: the dependencies of {install.why}, as the image installs")
     args: list[str] = []
     names = {r.name for r in source.packages}
-    locked = _lock_pins(project, install)
+    stale = _missing_from_lock(project, install)
+    locked = _lock_pins(project, install, {r.name for r in stale})
     if source.kind in ("requirements", "pip-tools"):
         args += ["-r", str(project.root / install.rel)]
     elif locked is not None:
         args += locked
+        if stale:
+            for req in stale:
+                extras = f"[{','.join(req.extras)}]" if req.extras else ""
+                spec = pip_spec(req.spec) if source.kind in ("poetry", "pipfile") else req.spec
+                args.append(f"{req.name}{extras}{spec}")
+            lacking = ", ".join(r.name for r in stale)
+            them, they_are = ("them", "they are") if len(stale) > 1 else ("it", "it is")
+            messages.append(
+                f"--install: {install.lock} is stale: it lacks {lacking}, which {source.rel} "
+                f"declares, until `{RELOCK[source.kind]}` is run; {they_are} installed at the "
+                f"declared range, as the generated image adds {them} too"
+            )
     else:
         if install.lock is not None:
             messages.append(
@@ -158,10 +171,14 @@ def install_plan(
     return args, messages, files
 
 
-def _lock_pins(project: ProjectModel, install: InstallSource) -> list[str] | None:
+def _lock_pins(
+    project: ProjectModel, install: InstallSource, stale: set[str] | None = None
+) -> list[str] | None:
     """The exact versions the image's install takes from the lock file (Pipfile.lock,
     poetry.lock, uv.lock: the main packages, no development group), as pip arguments; None
-    without a lock, or where it cannot be read."""
+    without a lock, or where it cannot be read. `stale`: the declared packages the lock lacks
+    (`_missing_from_lock`), installed apart: the pins of poetry.lock are followed without
+    them."""
     kind = install.source.kind
     if install.lock is None:
         return None
@@ -180,7 +197,61 @@ def _lock_pins(project: ProjectModel, install: InstallSource) -> list[str] | Non
         pyproject = tomllib.loads((project.root / install.source.rel).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return None
-    return poetry_lock_pins(text, pyproject, lock.parent)
+    return poetry_lock_pins(text, _without(pyproject, stale or set()), lock.parent)
+
+
+_NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+
+
+def _without(pyproject: dict, names: set[str]) -> dict:
+    """`pyproject` without the main dependencies named `names` (normalised)."""
+    if not names:
+        return pyproject
+    out = dict(pyproject)
+    tool = dict(out.get("tool") or {})
+    poetry = tool.get("poetry")
+    if isinstance(poetry, dict) and isinstance(poetry.get("dependencies"), dict):
+        deps = poetry["dependencies"]
+        kept = {k: v for k, v in deps.items() if normalise_package(k) not in names}
+        tool["poetry"] = {**poetry, "dependencies": kept}
+        out["tool"] = tool
+    project = out.get("project")
+    if isinstance(project, dict) and isinstance(project.get("dependencies"), list):
+
+        def named(text: object) -> str:
+            m = _NAME.match(str(text))
+            return normalise_package(m.group(1)) if m else ""
+
+        kept_list = [t for t in project["dependencies"] if named(t) not in names]
+        out["project"] = {**project, "dependencies": kept_list}
+    return out
+
+
+def _missing_from_lock(project: ProjectModel, install: InstallSource) -> list[Requirement]:
+    """The packages the dependency file declares that its lock file does not hold at all (a
+    package djfix added, before the developer re-locks); none where the lock cannot be read.
+    A package the lock holds but the install leaves out (an optional one) is not missing."""
+    if install.lock is None:
+        return []
+    try:
+        text = (project.root / install.lock).read_text(encoding="utf-8")
+        if install.source.kind == "pipfile":
+            data = json.loads(text)
+            entries = data.get("default") if isinstance(data, dict) else None
+            held = set(entries) if isinstance(entries, dict) else None
+        else:
+            packages = tomllib.loads(text).get("package")
+            held = (
+                {p.get("name") for p in packages if isinstance(p, dict)}
+                if isinstance(packages, list)
+                else None
+            )
+    except (OSError, UnicodeDecodeError, ValueError):  # TOMLDecodeError is a ValueError
+        return []
+    if held is None:
+        return []
+    names = {normalise_package(n) for n in held if isinstance(n, str)}
+    return [r for r in install.source.packages if r.name not in names]
 
 
 def _pipfile_lock_pins(project: ProjectModel, install: InstallSource) -> list[str] | None:

@@ -111,7 +111,10 @@ def test_no_relock_note_without_a_lock_file(tmp_path):
     assert not [n for n in result.context.notes if "pipenv lock" in n]
     (tmp_path / "Pipfile.lock").write_text("{}\n")
     result = plan(discover(tmp_path), ITEM5, effective_options(None))
-    assert "Pipfile: run `pipenv lock` to update Pipfile.lock" in result.context.notes
+    assert (
+        "Pipfile: Pipfile.lock is now stale: run `pipenv lock` and commit Pipfile.lock "
+        "(an install from the lock leaves the new packages out)" in result.context.notes
+    )
 
 
 # -- a .env the repository commits ---------------------------------------------------------------

@@ -158,6 +158,26 @@ def test_image_and_verify_install_the_same_file(make_project, files):
     assert project.root / project.install_source.rel in hashed
 
 
+def test_verify_adds_what_a_stale_pipfile_lock_lacks(make_project):
+    """`pipenv requirements` leaves out what the lock lacks; the image installs it after the
+    lock's packages, and so does verify."""
+    pipfile = PIPFILE_RANGE + 'django-environ = "==0.11.2"\n'
+    project = make_project({"Pipfile": pipfile, "Pipfile.lock": PIPFILE_LOCK})
+    args, messages, _ = verify_install.install_plan(project)
+    assert args == [
+        "asgiref==3.8.1",
+        "django==5.2.4; python_version >= '3.10'",
+        "django-environ==0.11.2",
+        "gunicorn==23.0.0",
+    ]
+    assert messages == [
+        "--install: Pipfile.lock is stale: it lacks django-environ, which Pipfile declares, "
+        "until `pipenv lock` is run; it is installed at the declared range, as the generated "
+        "image adds it too",
+        "--install: gunicorn==23.0.0 added (the project's dependencies do not name it)",
+    ]
+
+
 def test_the_choice_is_stated_in_the_dockerfile_the_notes_and_verify(make_project):
     project = make_project({"Pipfile": PIPFILE_RANGE, "requirements.txt": REQS_PINNED})
     dockerfile = render(project)["Dockerfile"]

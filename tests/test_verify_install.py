@@ -365,6 +365,30 @@ def test_install_plan_poetry_lock_pins_the_main_group(make_project):
     assert files == [project.root / "poetry.lock", project.root / "pyproject.toml"]
 
 
+def test_install_plan_package_the_lock_holds_is_not_added_again(make_project):
+    # tomli is in the lock, for older Pythons: the lock is not stale, nothing is added
+    project = make_project(
+        {**SETTINGS, "pyproject.toml": POETRY_PYPROJECT, "poetry.lock": POETRY_LOCK}
+    )
+    assert verify_install._missing_from_lock(project, project.install_source) == []
+
+
+def test_install_plan_stale_poetry_lock_adds_what_it_lacks(make_project):
+    # djfix added django-environ to pyproject.toml; poetry.lock does not have it yet
+    pyproject = POETRY_PYPROJECT.replace(
+        'gunicorn = "^23.0"\n', 'gunicorn = "^23.0"\ndjango-environ = "^0.11"\n'
+    )
+    project = make_project({**SETTINGS, "pyproject.toml": pyproject, "poetry.lock": POETRY_LOCK})
+    args, messages, _ = verify_install.install_plan(project)
+    assert args[-1] == "django-environ>=0.11,<0.12"
+    assert "django==4.2.16" in args
+    assert messages == [
+        "--install: poetry.lock is stale: it lacks django-environ, which pyproject.toml "
+        "declares, until `poetry lock --no-update` is run; it is installed at the declared range, "
+        "as the generated image adds it too"
+    ]
+
+
 UV_PYPROJECT = """\
 [project]
 name = "mysite"
@@ -517,6 +541,18 @@ def test_install_plan_uv_lock_pins_the_projects_dependencies(make_project):
     ]
     assert messages == []
     assert files == [project.root / "pyproject.toml", project.root / "uv.lock"]
+
+
+def test_install_plan_stale_uv_lock_adds_what_it_lacks(make_project):
+    pyproject = UV_PYPROJECT.replace('"numpy",\n', '"numpy",\n    "django-environ>=0.11",\n')
+    project = make_project({**SETTINGS, "pyproject.toml": pyproject, "uv.lock": UV_LOCK})
+    args, messages, _ = verify_install.install_plan(project)
+    assert args[-2:] == ["tzdata==2024.2; sys_platform == 'win32'", "django-environ>=0.11"]
+    assert messages == [
+        "--install: uv.lock is stale: it lacks django-environ, which pyproject.toml declares, "
+        "until `uv lock` is run; it is installed at the declared range, as the generated image "
+        "adds it too"
+    ]
 
 
 def test_install_plan_unreadable_lock_installs_the_ranges_and_says_so(make_project):

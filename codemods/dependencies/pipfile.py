@@ -41,5 +41,8 @@ def add_pipfile(text: str, packages: list[Package], label: str, *, locked: bool 
         text, data, layout, ("packages",), packages, label, render_mapping, _pipfile_style(table)
     )
     if result.added and locked:
-        result.notes.append("run `pipenv lock` to update Pipfile.lock")
+        result.notes.append(
+            "Pipfile.lock is now stale: run `pipenv lock` and commit Pipfile.lock (an install "
+            "from the lock leaves the new packages out)"
+        )
     return result

@@ -42,7 +42,10 @@ def add_pep621(text: str, packages: list[Package], label: str, kind: str) -> Res
         return Result(text, notes=[f"{label} {why}: add {joined_names(packages)} by hand"])
     result = add_to_array(text, data, layout, ("project", "dependencies"), packages, label)
     if result.added and kind == "uv":
-        result.notes.append("run `uv lock` to update uv.lock")
+        result.notes.append(
+            "uv.lock is now stale: run `uv lock` and commit uv.lock (`uv sync --locked` refuses a "
+            "stale lock)"
+        )
     return result
 
 
@@ -90,5 +93,8 @@ def add_poetry(text: str, packages: list[Package], label: str, *, locked: bool =
             ],
         )
     if result.added and locked:
-        result.notes.append("run `poetry lock` to update poetry.lock")
+        result.notes.append(
+            "poetry.lock is now stale: run `poetry lock --no-update` and commit poetry.lock "
+            "(`poetry install` refuses a stale lock)"
+        )
     return result

@@ -40,7 +40,13 @@ from fixer.analysis.static import MANIFEST, static_backend
 from fixer.analysis.variables import build_environment, placeholder
 from fixer.fix_context import FixContext, rediscover
 from fixer.fixes import envfiles, item01_carry, item01_static_root
-from fixer.fixes.item01_install import install_steps, old_binary_driver, source_built
+from fixer.fixes.item01_install import (
+    install_steps,
+    old_binary_driver,
+    source_built,
+    stale_lock_comment,
+    stale_lock_packages,
+)
 from fixer.fixes.item01_python import choose_python
 from fixer.fixes.item01_server import server_choice, server_command
 from fixer.fixes.item01_static_root import data_paths_computed, static_paths
@@ -138,6 +144,8 @@ class ContainerSpec:
     #: why the image has its Python, where the project's files do not say it (the one verify
     #: ran the project with)
     python_why: list[str] = field(default_factory=list)
+    #: the note on a lock file that lacks the packages djfix adds ("" where it has them all)
+    stale_lock: str = ""
 
     @property
     def python_comment(self) -> list[str]:
@@ -193,6 +201,10 @@ class ContainerSpec:
             f"the dependencies of {self.dependency_choice}; `djfix verify --install` installs "
             "the same file"
         )
+
+    @property
+    def stale_lock_comment(self) -> list[str]:
+        return _comment(self.stale_lock) if self.stale_lock else []
 
     @property
     def outside_hashes_comment(self) -> list[str]:
@@ -315,7 +327,9 @@ def manage_dir(project: ProjectModel) -> str:
 
 def spec(project: ProjectModel, options: dict[str, Any] | None = None) -> ContainerSpec:
     options = options or {}
-    manager, files, install, builder_env = install_steps(project)
+    stale = stale_lock_packages(project, list(options.get("runtime-packages") or ()))
+    adding = envfiles.packages_to_declare(project, stale, options) if stale else []
+    manager, files, install, builder_env = install_steps(project, adding)
     chosen_python = choose_python(project, options.get("python"))
     python, python_notes = chosen_python.version, chosen_python.notes
     choice = server_choice(project)
@@ -373,6 +387,9 @@ def spec(project: ProjectModel, options: dict[str, Any] | None = None) -> Contai
         )
     if manager == "none":
         notes.append("no dependency file was found: the builder installs nothing")
+    stale_comment = stale_lock_comment(project, adding)
+    if stale_comment:
+        notes.append(stale_comment)
     choice_why = project.install_source.why if project.install_source else ""
     if choice_why:
         notes.append(f"the image installs the dependencies of {choice_why}")
@@ -426,6 +443,7 @@ def spec(project: ProjectModel, options: dict[str, Any] | None = None) -> Contai
         runtime_env=carried.env,
         compress_manifest=compress_manifest,
         writable=_writable_folders(data_paths_computed(project, options), static_root),
+        stale_lock=stale_comment,
     )
 
 

@@ -6,8 +6,9 @@ and the runtime libraries they load in the final stage."""
 from __future__ import annotations
 
 import posixpath
+import shlex
 
-from codemods.dependencies.requirement import base_name, extras_of
+from codemods.dependencies.requirement import Package, base_name, extras_of
 from fixer.discovery.dependencies import exact_version
 from fixer.project import DependencySource, ProjectModel, Requirement, normalise_package
 
@@ -117,10 +118,73 @@ def _requirement_files(project: ProjectModel, rel: str) -> list[str]:
     return out
 
 
-def install_steps(project: ProjectModel) -> tuple[str, list[str], list[str], list[str]]:
+#: the command that brings each manager's lock file up to date with its dependency file
+RELOCK = {
+    "poetry": "poetry lock --no-update",
+    "uv": "uv lock",
+    "pipfile": "pipenv lock",
+}
+
+
+def stale_lock_packages(project: ProjectModel, needed: list[str]) -> list[str]:
+    """The packages of `needed` that djfix's dependency plan adds to the dependency file the
+    image installs, where a lock file stands beside it (poetry.lock, uv.lock, Pipfile.lock):
+    that lock lacks them until the developer re-locks. The plan writes into every file that
+    declares Django, the image's among them (`choose_install_source` picks one of those), and
+    only what no file declares yet."""
+    install = project.install_source
+    if install is None or install.lock is None or install.source.kind not in RELOCK:
+        return []
+    declared = project.packages
+    return sorted({n for n in needed if normalise_package(base_name(n)) not in declared})
+
+
+def stale_lock_comment(project: ProjectModel, adding: list[Package]) -> str:
+    """What the builder does about a lock file that lacks the packages djfix adds beside it,
+    until the developer re-locks ("" where the lock has all it needs)."""
+    install = project.install_source
+    if not adding or install is None or install.lock is None:
+        return ""
+    kind, rel, lock = install.source.kind, install.source.rel, install.lock
+    names = ", ".join(p.name for p in adding)
+    them = "them" if len(adding) > 1 else "it"
+    relock = f"`{RELOCK[kind]}`"
+    if kind == "poetry":
+        does = (
+            "the builder re-locks before `poetry install`, which refuses a stale lock; a fresh "
+            "lock passes its `poetry check --lock` and is installed as it is"
+        )
+    elif kind == "uv":
+        does = (
+            "the builder syncs without `--locked`, which refuses a stale lock, so uv re-locks in "
+            "the build; with a fresh uv.lock committed, `--locked` can return"
+        )
+    else:
+        does = (
+            f"the builder installs {them} after the packages of {lock}, which leaves {them} out, "
+            f"at the version djfix chose; with a fresh {lock} committed, that `pip install` "
+            "can go"
+        )
+    return (
+        f"{lock} is stale: {rel} now declares {names}, which it lacks, until {relock} is run "
+        f"and {lock} committed. Meanwhile {does}"
+    )
+
+
+def install_steps(
+    project: ProjectModel, adding: list[Package] | None = None
+) -> tuple[str, list[str], list[str], list[str]]:
     """(manager, files to copy, RUN commands, builder ENV lines) installing the dependencies
     into the active venv /opt/venv, without development dependencies, from the file
-    `project.install_source` names (the one `djfix verify --install` installs too)."""
+    `project.install_source` names (the one `djfix verify --install` installs too).
+
+    `adding`: the packages djfix's change adds to that file, whose lock file lacks them
+    (`stale_lock_packages`). The image must build before the developer re-locks: poetry
+    re-locks in the build while its lock is stale (`poetry install` refuses a stale lock), uv
+    syncs without `--locked` (it re-locks what is stale, keeping the locked versions), and
+    pipenv, whose `requirements` reads the lock alone and would leave them out, installs them
+    after the lock's packages, pinned to the versions declared."""
+    adding = adding or []
     install = project.install_source
     if install is None:
         return "none", [], [], []
@@ -140,20 +204,28 @@ def install_steps(project: ProjectModel) -> tuple[str, list[str], list[str], lis
     locked = install.lock is not None
     if kind == "poetry":
         files = [source.rel] + ([f"{prefix}poetry.lock"] if locked else [])
+        poetry = "/opt/poetry/bin/poetry"
+        quiet = "--no-interaction --no-ansi"
+        install_cmd = f"{poetry} install --only main --no-root {quiet}"
+        if locked and adding:
+            # once the developer commits a fresh lock, the check passes and nothing re-locks
+            relock = [f"{cd}({poetry} check --lock {quiet} || {poetry} lock --no-update {quiet})"]
+            steps = [*relock, install_cmd]
+        else:
+            steps = [f"{cd}{install_cmd}"]
         return (
             "poetry",
             files,
             [
                 "python -m venv /opt/poetry",
                 f"/opt/poetry/bin/pip install --no-cache-dir {POETRY}",
-                f"{cd}/opt/poetry/bin/poetry install --only main --no-root --no-interaction "
-                "--no-ansi",
+                *steps,
             ],
             ["POETRY_VIRTUALENVS_CREATE=false", "POETRY_NO_CACHE=1"],
         )
     if kind == "uv":
         files = [source.rel] + ([f"{prefix}uv.lock"] if locked else [])
-        flag = " --locked" if locked else ""
+        flag = " --locked" if locked and not adding else ""
         return (
             "uv",
             files,
@@ -175,9 +247,19 @@ def install_steps(project: ProjectModel) -> tuple[str, list[str], list[str], lis
                 *([f"{cd}/opt/pipenv/bin/pipenv lock"] if not locked else []),
                 f"{cd}/opt/pipenv/bin/pipenv requirements > /tmp/requirements.txt",
                 "pip install --no-cache-dir -r /tmp/requirements.txt",
+                *(
+                    ["pip install --no-cache-dir " + " ".join(_pinned(p) for p in adding)]
+                    if locked and adding
+                    else []
+                ),
             ],
             ["PIPENV_VERBOSITY=-1"],
         )
     # PEP 621, setup.py, setup.cfg: the project itself is the package that names the
     # dependencies
     return "package", ["."], [f"pip install --no-cache-dir {folder or '.'}"], []
+
+
+def _pinned(package: Package) -> str:
+    """`name==pin`, quoted for the shell (an extra's brackets are a pattern)."""
+    return shlex.quote(f"{package.name}=={package.pin}" if package.pin else package.name)

@@ -150,11 +150,17 @@ def test_hashed_line_goes_in_name_order() -> None:
 @pytest.mark.parametrize(
     ("kind", "text", "note"),
     [
-        ("pipfile", '[packages]\ndjango = "*"\n', "run `pipenv lock` to update Pipfile.lock"),
+        (
+            "pipfile",
+            '[packages]\ndjango = "*"\n',
+            "Pipfile.lock is now stale: run `pipenv lock` and commit Pipfile.lock "
+            "(an install from the lock leaves the new packages out)",
+        ),
         (
             "poetry",
             '[tool.poetry.dependencies]\npython = "^3.11"\ndjango = "^5.0"\n',
-            "run `poetry lock` to update poetry.lock",
+            "poetry.lock is now stale: run `poetry lock --no-update` and commit "
+            "poetry.lock (`poetry install` refuses a stale lock)",
         ),
     ],
 )
@@ -742,7 +748,10 @@ def test_uv_notes_lock() -> None:
         dev-dependencies = ["pytest"]
         """,
     )
-    assert result.notes == ["run `uv lock` to update uv.lock"]
+    assert result.notes == [
+        "uv.lock is now stale: run `uv lock` and commit uv.lock (`uv sync "
+        "--locked` refuses a stale lock)"
+    ]
 
 
 # -- poetry --------------------------------------------------------------------------------------
@@ -774,7 +783,10 @@ def test_poetry_caret() -> None:
         pytest = "*"
         """,
     )
-    assert result.notes == ["run `poetry lock` to update poetry.lock"]
+    assert result.notes == [
+        "poetry.lock is now stale: run `poetry lock --no-update` and commit "
+        "poetry.lock (`poetry install` refuses a stale lock)"
+    ]
 
 
 def test_poetry_sorted_insert_keeps_python_first() -> None:
@@ -1000,7 +1012,10 @@ python_version = "3.11"
 )
 def test_pipfile(before: str, after: str) -> None:
     result = check("pipfile", PIPFILE.format(packages=before), PIPFILE.format(packages=after))
-    assert result.notes == ["run `pipenv lock` to update Pipfile.lock"]
+    assert result.notes == [
+        "Pipfile.lock is now stale: run `pipenv lock` and commit Pipfile.lock "
+        "(an install from the lock leaves the new packages out)"
+    ]
 
 
 # -- setup.py ------------------------------------------------------------------------------------
