@@ -664,11 +664,16 @@ def _setting_path(
         inside = rel != ".." and not rel.startswith("../")
         return SettingPath(value, rel if inside else None)
     real, base = os.path.realpath(value), os.path.realpath(root)
-    if real == base or real.startswith(base + os.sep):
+    if _within(real, base):
         rel = os.path.relpath(real, base).replace(os.sep, "/")
         rel = "" if rel == "." else rel
         return SettingPath("<repository>" + ("/" + rel if rel else ""), rel)
     tied = [os.path.realpath(p) for p in (*machine, tempfile.gettempdir()) if str(p)]
-    if any(real == t or real.startswith(t + os.sep) for t in tied):
+    if any(_within(real, t) for t in tied):
         return SettingPath(value)
     return SettingPath(value, absolute=os.path.normpath(value))
+
+
+def _within(path: str, folder: str) -> bool:
+    """`path` is `folder` or below it (both real paths)."""
+    return path == folder or path.startswith(folder + os.sep)
