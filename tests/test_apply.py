@@ -327,14 +327,16 @@ def test_dotenv_values_read_back_by_django_environ(tmp_path):
     invoke("apply", "--no-branch", "--select", "5", str(tmp_path))
     import os
 
-    saved = os.environ.pop("SECRET_KEY", None)
+    # read_env writes every variable of .env (DATABASE_URL, DEBUG...) into os.environ: all of
+    # them go again, or they reach the tests that run after this one
+    saved = dict(os.environ)
+    os.environ.pop("SECRET_KEY", None)
     try:
         environ.Env.read_env(str(tmp_path / ".env"))
         assert os.environ["SECRET_KEY"] == key
     finally:
-        os.environ.pop("SECRET_KEY", None)
-        if saved is not None:
-            os.environ["SECRET_KEY"] = saved
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 def test_settings_package_with_empty_init_is_guessed_to_its_module(tmp_path):

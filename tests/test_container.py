@@ -1203,3 +1203,52 @@ def test_old_psycopg2_binary_is_built_from_source_with_a_note(make_project):
     s = container.spec(make_project({**base(engine="postgresql"), **files}))
     assert "libpq-dev" in s.build_packages and s.runtime_packages == ["libpq5"]
     assert any(n.startswith("psycopg2-binary==2.8.4 publishes no wheel for arm64") for n in s.notes)
+
+
+POETRY_LOCK_OLD_DRIVER = """\
+[[package]]
+name = "django"
+version = "2.2.28"
+description = "A high-level Python Web framework"
+optional = false
+python-versions = ">=3.5"
+
+[[package]]
+name = "psycopg2-binary"
+version = "{version}"
+description = "psycopg2 - Python-PostgreSQL Database Adapter"
+optional = false
+python-versions = ">=3.6"
+
+[metadata]
+lock-version = "2.0"
+python-versions = "^3.8"
+content-hash = "0"
+"""
+
+
+@pytest.mark.parametrize(("version", "old"), [("2.8.6", True), ("2.9.10", False)])
+def test_a_range_whose_lock_pins_an_old_psycopg2_binary_is_built_from_source(
+    make_project, version, old
+):
+    """`psycopg2-binary = "^2.8"` says nothing exact: poetry.lock holds the release the image
+    installs, and one before 2.9 needs the same builder packages and note as an exact pin."""
+    pyproject = PYPROJECT_POETRY.replace(
+        'Django = "^5.2"', 'Django = "^2.2"\npsycopg2-binary = "^2.8"'
+    ).replace('python = "^3.11"', 'python = "^3.8"')
+    files = {
+        "pyproject.toml": pyproject,
+        "poetry.lock": POETRY_LOCK_OLD_DRIVER.format(version=version),
+    }
+    s = container.spec(make_project({**base(engine="postgresql"), **files}))
+    notes = [n for n in s.notes if "publishes no wheel for arm64" in n]
+    if old:
+        assert "libpq-dev" in s.build_packages and s.runtime_packages == ["libpq5"]
+        assert notes == [
+            "psycopg2-binary==2.8.6 (locked in poetry.lock) publishes no wheel for arm64 (or for "
+            "a Python newer than it): the builder stage has libpq's headers and a compiler to "
+            "build it, the api stage libpq5; psycopg2-binary 2.9 or newer would install from a "
+            "wheel"
+        ]
+    else:
+        assert notes == [] and "libpq5" not in s.runtime_packages

@@ -353,23 +353,41 @@ def _release(text: str) -> tuple[int, int, int] | None:
 
 def _lock_django(model: ProjectModel, path: Path) -> tuple[int, int, int] | None:
     """The Django release a uv.lock, poetry.lock or Pipfile.lock holds."""
+    return _lock_release(model, path, "django")
+
+
+def _lock_release(model: ProjectModel, path: Path, package: str) -> tuple[int, int, int] | None:
+    """The release of `package` (a normalised name) a uv.lock, poetry.lock or Pipfile.lock
+    holds."""
     if not path.is_file() or path.stat().st_size >= 20_000_000:
         return None
     f = model.cache.text(path)
     # read once per content in a run: every rediscovery asks again (saleor's uv.lock: 280 KB)
-    return f.memo("locked-django", lambda: _django_in_lock(path.name, f.text or ""))
+    return f.memo(f"locked-{package}", lambda: _release_in_lock(path.name, f.text or "", package))
 
 
-def _django_in_lock(name: str, text: str) -> tuple[int, int, int] | None:
+def _release_in_lock(name: str, text: str, package: str) -> tuple[int, int, int] | None:
     if name == "Pipfile.lock":
         try:
             data = json.loads(text or "{}")
-            version = data.get("default", {}).get("django", {}).get("version", "")
+            version = data.get("default", {}).get(package, {}).get("version", "")
         except (ValueError, AttributeError):
             return None
         return _release(version) if isinstance(version, str) else None
-    m = re.search(r'name = "django"\s*\nversion = "([^"]+)"', text, re.I)
+    # poetry.lock and uv.lock: `name = "..."` then `version = "..."` in each package's table
+    # (poetry writes names as published: `psycopg2_binary`, `Django`)
+    spelled = r"[-_.]".join(re.escape(part) for part in re.split(r"[-_.]", package))
+    m = re.search(rf'name = "{spelled}"\s*\nversion = "([^"]+)"', text, re.I)
     return _release(m.group(1)) if m else None
+
+
+def locked_release(model: ProjectModel, package: str) -> tuple[int, int, int] | None:
+    """The release of `package` (a normalised name) the install source's lock file holds
+    (poetry.lock, uv.lock, Pipfile.lock); None without a lock, or where it does not name it."""
+    install = model.install_source
+    if install is None or install.lock is None:
+        return None
+    return _lock_release(model, model.root / install.lock, package)
 
 
 def _locked_django(model: ProjectModel) -> tuple[tuple[int, int, int], str] | None:

@@ -9,7 +9,7 @@ import posixpath
 import shlex
 
 from codemods.dependencies.requirement import Package, base_name, extras_of
-from fixer.discovery.dependencies import exact_version
+from fixer.discovery.dependencies import exact_version, locked_release
 from fixer.project import DependencySource, ProjectModel, Requirement, normalise_package
 
 #: dependencies published without wheels for the slim image: (headers and tools for the
@@ -96,8 +96,9 @@ def _installed(project: ProjectModel, files: list[str]) -> list[Requirement]:
 
 def old_binary_driver(project: ProjectModel, files: list[str]) -> str | None:
     """The pin of a psycopg2-binary release older than 2.9 the image installs (`psycopg2-binary
-    ==2.8.4`), else None: with no wheel for arm64 or for a newer Python, pip builds it from its
-    source, which needs libpq's headers and a compiler in the builder and libpq at run time."""
+    ==2.8.4`, or a range whose lock file holds such a release), else None: with no wheel for
+    arm64 or for a newer Python, pip builds it from its source, which needs libpq's headers and
+    a compiler in the builder and libpq at run time."""
     kinds = {s.rel: s.kind for s in project.dependency_sources}
     for r in _installed(project, files):
         if r.name != "psycopg2-binary":
@@ -105,6 +106,11 @@ def old_binary_driver(project: ProjectModel, files: list[str]) -> str | None:
         version = exact_version(r.spec, kinds.get(r.rel, "requirements"))
         if version is not None and version[:2] < PSYCOPG2_BINARY_WHEELS:
             return f"psycopg2-binary{r.spec.strip()}"
+        # a range (`^2.8`) the lock file pins: the image installs the lock's release
+        locked = locked_release(project, "psycopg2-binary")
+        if version is None and locked is not None and locked[:2] < PSYCOPG2_BINARY_WHEELS:
+            lock = project.install_source.lock if project.install_source else None
+            return f"psycopg2-binary=={'.'.join(map(str, locked))} (locked in {lock})"
     return None
 
 
