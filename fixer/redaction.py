@@ -94,13 +94,23 @@ _CODE_PATH = re.compile(r"[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)*\.[A-Za-z_][A-Z
 _PASSWORD_WORD = re.compile(r"(?:^|_)(?:PASSWORD|PASSWD|PASS|PWD)(?:_|$)")
 
 
+#: the name of an environment variable or a constant (`DJANGOPROJECT_DATA_DIR`): words in
+#: capitals joined by underscores
+_VARIABLE_NAME = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+")
+
+
 def is_code_path(name: str, value: str) -> bool:
     """A value under a secret's name that names code, not a secret: a dotted import path
     (`PUSH_CREDENTIALS = "aggregator.utils.push_credentials"`, a function the library calls
-    for the credentials; `AUTH_TOKEN_CLASS = "knox.auth.TokenAuthentication"`). Never for a
+    for the credentials; `AUTH_TOKEN_CLASS = "knox.auth.TokenAuthentication"`), or the name of
+    the variable that holds the secret (`data_dir_key = "DJANGOPROJECT_DATA_DIR"`). Never for a
     password's name: a password may be any text."""
     if _PASSWORD_WORD.search(name.upper()) or len(value) > 200:
         return False
+    if _VARIABLE_NAME.fullmatch(value) and len(value) <= 60:
+        # `data_dir_key = "DJANGOPROJECT_DATA_DIR"`, then `os.environ[data_dir_key]`: the
+        # name of the variable that holds the value, not the value
+        return True
     if _CODE_PATH.fullmatch(value) is None:
         return False
     # names are words, with a version or two (`oauth2_provider`, `s3boto3`); random text

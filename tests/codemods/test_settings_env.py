@@ -607,6 +607,10 @@ def test_a_dotted_import_path_under_a_secret_name_is_code_not_a_secret() -> None
         ("SECRET_KEY", "k3#v9!q0m@x7.tz2lq8", False),
         ("DB_PASSWORD", "correct.horse", False),
         ("API_KEY", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.abc", False),
+        ("data_dir_key", "DJANGOPROJECT_DATA_DIR", True),
+        ("SECRET_KEY_VARIABLE", "DJANGO_SECRET_KEY", True),
+        ("API_KEY", "ABCDEF123456", False),
+        ("DB_PASSWORD", "HUNTER_TWO", False),
     ],
 )
 def test_what_is_a_code_path(name: str, value: str, code: bool) -> None:
