@@ -203,6 +203,8 @@ class Carried:
     #: the make calls whose recipes the stages run: (where the old Dockerfile runs it, as
     #: "Dockerfile:9", or "" where djfix chose the target; what it runs)
     make_builds: list[tuple[str, MakeBuild]] = field(default_factory=list)
+    #: the old Dockerfile runs make (whether djfix could follow it or not)
+    runs_make: bool = False
 
     @property
     def make_lines(self) -> set[int]:
@@ -268,8 +270,14 @@ def carry(project: ProjectModel) -> Carried:
             else:
                 out.add(out.runtime, name)
         _steps(project, stage, node and df.path == "Dockerfile", out)
-    if not out.make_builds and not out.node:
+    if not out.runs_make and not out.node:
         _unreferenced_make_build(project, out)
+    if any(where for where, _ in out.make_builds) and "make" in out.build:
+        out.build.remove("make")
+        out.notes.append(
+            f"{out.path} installed make to run its Makefile; the generated stages run what the "
+            "targets run, so make is left out of the image"
+        )
     if untranslated:
         out.notes.append(
             "the old Alpine image installed " + ", ".join(untranslated) + ", which have no "
@@ -371,6 +379,7 @@ def _make_run(
 ) -> None:
     """A RUN that calls make: what the target runs takes the place of the call (make is in
     neither the node image nor the Python one), each command of the rest as usual."""
+    out.runs_make = True
     for command in commands:
         called = make_targets(command.argv)
         if called is None:
@@ -406,6 +415,8 @@ def _carry_make(out: Carried, build: MakeBuild, line: int) -> None:
     for sorted_step in build.steps:
         step = sorted_step.step
         if sorted_step.kind in ("assets", "file", "download"):
+            for command in sorted_step.commands:  # `npm run build && manage.py collectstatic`
+                _django_step(out, command, manage_py_commands([command])[0][1])
             out.assets.append((line, sorted_step.shell))
             out.node = out.node or sorted_step.kind == "assets"
             if sorted_step.kind == "download":

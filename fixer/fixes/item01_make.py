@@ -38,6 +38,8 @@ _NOT_A_BUILD = re.compile(
 _FILE_TOOLS = frozenset(
     {"mkdir", "rm", "cp", "mv", "touch", "ln", "echo", "cat", "true", "test", "[", "cd", "find"}
 )
+#: management commands the generated stages run themselves
+_STAGE_COMMANDS = frozenset({"compilemessages", "collectstatic", "compress"})
 #: programs that check the code: no part of an image
 _CHECK_TOOLS = frozenset(
     {
@@ -109,14 +111,16 @@ class Sorted:
     #: "django" (management commands: `commands`), "left" (`why`)
     kind: str
     why: str = ""
-    #: the management commands, for "django"
+    #: the management commands, for "django" (and "assets" that also run one)
     commands: tuple[ScriptCommand, ...] = ()
+    #: the part of the line the assets stage runs, where it is not all of it
+    assets_text: str = ""
 
     @property
     def shell(self) -> str:
         """The line as one command of the assets stage's RUN: in a subshell where it changes
         folder (make runs each recipe line in a shell of its own)."""
-        text = self.step.text
+        text = self.assets_text or self.step.text
         if any(c.argv[:1] == ["cd"] for c in self.step.commands()):
             text = f"({text})"
         return f"{text} || true" if self.step.ignore_errors else text
@@ -203,9 +207,19 @@ def sort_step(step: Step) -> Sorted:
         return Sorted(step, "left", "djfix cannot read its shell")
     django = manage_py_commands(commands)
     if django:
-        if len(django) != len([c for c in commands if c.argv[0] != "cd"]):
-            return Sorted(step, "left", "it mixes management commands with other programs")
-        return Sorted(step, "django", commands=tuple(c for c, _, _ in django))
+        managed = tuple(c for c, _, _ in django)
+        others = [c for c in commands if c not in managed]
+        if all(c.argv[0] == "cd" for c in others):
+            return Sorted(step, "django", commands=managed)
+        heads = {c.argv[0].rsplit("/", 1)[-1] for c in others}
+        if {name for _, name, _ in django} <= _STAGE_COMMANDS and all(
+            NODE_TOOLS.match(h) or h in _FILE_TOOLS for h in heads
+        ):
+            # `npm run build && python manage.py collectstatic`: the stages run the second
+            rest = " && ".join(c.text for c in others)
+            kind = "assets" if any(NODE_TOOLS.match(h) for h in heads) else "file"
+            return Sorted(step, kind, commands=managed, assets_text=rest)
+        return Sorted(step, "left", "it mixes management commands with other programs")
     heads = [c.argv[0].rsplit("/", 1)[-1] for c in commands]
     for command, head in zip(commands, heads, strict=True):
         if head in _DEPLOY_TOOLS or (head == "git" and command.argv[1:2] == ["push"]):
