@@ -132,6 +132,25 @@ def test_make_call_beside_other_commands(tmp_path):
     ]
 
 
+def test_make_call_in_a_script_the_old_dockerfile_runs(tmp_path):
+    root = copy(tmp_path)
+    (root / "scripts").mkdir()
+    (root / "scripts" / "build.sh").write_text(
+        "#!/bin/sh\nset -e\nmake build-js\npython manage.py compilemessages\n"
+    )
+    (root / "Dockerfile").write_text(
+        PLAIN_DOCKERFILE.replace("COPY . .\n", "COPY . .\nRUN sh ./scripts/build.sh\n")
+    )
+    s = container.spec(discover(root))
+    assert s.assets == ["npm ci", "mkdir -p static/build", "npm run build"]
+    assert s.compilemessages
+    assert s.notes[0] == (
+        "`make build-js` (Dockerfile:4 via scripts/build.sh:3) is not run as such (make is in "
+        "no generated stage): its front-end steps (Makefile lines 10, 13, 14) run in the assets "
+        "stage, whose output the collectstatic and api stages use"
+    )
+
+
 def test_make_call_djfix_cannot_follow_is_named(tmp_path):
     root = copy(tmp_path)
     (root / "Dockerfile").write_text(

@@ -7,6 +7,8 @@ Dockerfile disappears silently.
 
 from __future__ import annotations
 
+import dataclasses
+import posixpath
 import re
 from dataclasses import dataclass, field
 
@@ -209,7 +211,9 @@ class Carried:
     @property
     def make_lines(self) -> set[int]:
         """The old Dockerfile's lines that run make."""
-        return {int(where.rsplit(":", 1)[1]) for where, _ in self.make_builds if where}
+        return {
+            int(where.split(" ")[0].rsplit(":", 1)[1]) for where, _ in self.make_builds if where
+        }
 
     def add(self, target: list[str], name: str) -> None:
         if name not in target:
@@ -342,8 +346,9 @@ def _steps(project: ProjectModel, stage: Stage, node: bool, out: Carried) -> Non
         if run_of(stage, line) is None:
             continue
         commands = [c for c in split_shell(text, line) if c.argv]
-        if out.path == "Dockerfile" and any(make_targets(c.argv) for c in commands):
-            _make_run(project, line, commands, out)
+        with_scripts, via = _script_commands(project, commands, line)
+        if out.path == "Dockerfile" and any(make_targets(c.argv) for c in with_scripts):
+            _make_run(project, line, with_scripts, out, via)
             continue
         front_end = any(_NODE_TOOLS.match(c.argv[0].rsplit("/", 1)[-1]) for c in commands)
         if out.path != "Dockerfile" and (front_end or _downloads(commands)):
@@ -374,13 +379,55 @@ def _steps(project: ProjectModel, stage: Stage, node: bool, out: Carried) -> Non
             _command(command, out)
 
 
+def _script_commands(
+    project: ProjectModel, commands: list[ScriptCommand], line: int
+) -> tuple[list[ScriptCommand], dict[int, str]]:
+    """`commands` with each run of a repository shell script (`./scripts/build.sh`, `sh
+    build.sh`) replaced by the script's commands, at the RUN's line; ({index: "script:line"}
+    of those). One level: a script's own scripts are not followed."""
+    out: list[ScriptCommand] = []
+    via: dict[int, str] = {}
+    for command in commands:
+        rel = _script_of(command.argv)
+        found = project.scripts.get(rel) if rel else None
+        if not found:
+            out.append(command)
+            continue
+        for inner in found[:500]:
+            if inner.argv:
+                via[len(out)] = f"{rel}:{inner.line}"
+                out.append(dataclasses.replace(inner, line=line))
+    return out, via
+
+
+def _script_of(argv: list[str]) -> str:
+    """The repository path of the shell script a command runs ("" for anything else)."""
+    head = argv[0].rsplit("/", 1)[-1]
+    if head in ("sh", "bash", "dash") and len(argv) == 2:
+        path = argv[1]
+    elif argv[0].endswith(".sh") and len(argv) == 1:
+        path = argv[0]
+    else:
+        return ""
+    if path.startswith("/") or "$" in path:
+        return ""
+    rel = posixpath.normpath(path)
+    return "" if rel.startswith("..") else rel
+
+
 def _make_run(
-    project: ProjectModel, line: int, commands: list[ScriptCommand], out: Carried
+    project: ProjectModel,
+    line: int,
+    commands: list[ScriptCommand],
+    out: Carried,
+    via: dict[int, str] | None = None,
 ) -> None:
     """A RUN that calls make: what the target runs takes the place of the call (make is in
-    neither the node image nor the Python one), each command of the rest as usual."""
+    neither the node image nor the Python one), each command of the rest as usual. `via`: the
+    commands that a script the RUN runs holds, by index ("scripts/build.sh:3")."""
     out.runs_make = True
-    for command in commands:
+    via = via or {}
+    for index, command in enumerate(commands):
         called = make_targets(command.argv)
         if called is None:
             if _NODE_TOOLS.match(command.argv[0].rsplit("/", 1)[-1]):
@@ -394,7 +441,8 @@ def _make_run(
         if build.problem and not build.steps:
             _left(out, line, command.text, f"djfix cannot follow it: {build.problem}")
             continue
-        out.make_builds.append((f"{out.path}:{line}", build))
+        where = f"{out.path}:{line}" + (f" via {via[index]}" if index in via else "")
+        out.make_builds.append((where, build))
         _carry_make(out, build, line)
 
 
