@@ -153,10 +153,13 @@ def read_project_makefile(project: ProjectModel, rel: str) -> Makefile | None:
     return read_makefile(text, rel) if text is not None else None
 
 
-def make_build(project: ProjectModel, rel: str, targets: list[str], call: str) -> MakeBuild:
-    """What `make TARGETS` (on the Makefile `rel` of the repository root) runs, sorted."""
+def make_build(
+    project: ProjectModel, rel: str, targets: list[str], call: str, model: Makefile | None = None
+) -> MakeBuild:
+    """What `make TARGETS` (on the Makefile `rel` of the repository root, read already as
+    `model` where given) runs, sorted."""
     out = MakeBuild(rel, call)
-    model = read_project_makefile(project, rel)
+    model = model or read_project_makefile(project, rel)
     if model is None:
         out.problem = f"the repository has no {rel} to read the target from"
         return out
@@ -305,7 +308,7 @@ def static_build(project: ProjectModel) -> MakeBuild | None:
         return None
     candidates: list[tuple[int, MakeBuild]] = []
     for target in model.targets[:200]:
-        build = make_build(project, rel, [target], f"make {target}")
+        build = make_build(project, rel, [target], f"make {target}", model)
         if not build.front_end or build.problem:
             continue
         why = _builds_for(project, model, build, folders)
