@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from fixer.analysis.app_paths import IMAGE_APP_DIR, image_path, path_bases
 from fixer.parsers.commands import manage_py_commands
-from fixer.parsers.makefile import Makefile, Step, read_makefile, target_steps
+from fixer.parsers.makefile import Makefile, Step, default_target, read_makefile, target_steps
 from fixer.parsers.shell import ScriptCommand
 from fixer.project import ProjectModel
 
@@ -164,11 +164,11 @@ def make_build(
         out.problem = f"the repository has no {rel} to read the target from"
         return out
     if not targets:
-        first = model.targets[:1]
-        if not first:
+        first = default_target(model)
+        if first is None:
             out.problem = f"{rel} has no target"
             return out
-        targets = first
+        targets = [first]
     problems: list[str] = []
     steps: list[Step] = []
     for target in targets:

@@ -312,7 +312,10 @@ def _reference(
         return automatic[name]
     if name == "MAKE":
         return "make"
-    if depth > MAX_DEPTH or not re.fullmatch(r"[A-Za-z_][\w.-]*", name):
+    if depth > MAX_DEPTH:
+        unresolved.add(f"{written}, which refers to itself or nests too deep")
+        return written
+    if not re.fullmatch(r"[A-Za-z_][\w.-]*", name):
         word = name.split()[0] if name.split() else name
         unresolved.add(
             f"{written if len(written) <= 40 else '$(' + word + ' ...)'}, a make function"
@@ -427,7 +430,10 @@ def make_targets(argv: list[str]) -> tuple[str, list[str]] | None:
 
 
 def default_target(model: Makefile) -> str | None:
-    """The target `make` alone runs: the first explicit one."""
+    """The target `make` alone runs: .DEFAULT_GOAL, else the first explicit one."""
+    goal = model.variables.get(".DEFAULT_GOAL")
+    if goal is not None and goal.value.strip() in model.targets:
+        return goal.value.strip()
     targets = model.targets
     return targets[0] if targets else None
 

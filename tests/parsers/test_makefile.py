@@ -178,3 +178,32 @@ def test_define_include_and_target_variables_are_not_rules():
     assert model.targets == ["build"]
     assert model.includes == [(4, "local.mk")]
     assert model.problems == ["line 8: not a rule or an assignment: this is not make"]
+
+
+def test_malformed_input_never_raises():
+    text = (
+        "A = $(A) x\n"
+        "B = $(C)$(C)\n"
+        "C = $(B)$(B)\n"
+        "self:\n\t$(MAKE) self\n\techo $(A)\n"
+        "broken:\n\techo $(unclosed\n"
+        "pair: $(B)\n\techo $(B)\n"
+        ":\n\t\n"
+        "\\\n"
+    )
+    model = read_makefile(text)
+    steps, _ = target_steps(model, "self")
+    assert [(s.text, s.unresolved) for s in steps] == [
+        ("echo $(A) x x x x x x x x x", ("$(A), which refers to itself or nests too deep",))
+    ]
+    steps, _ = target_steps(model, "broken")
+    assert [s.unresolved for s in steps] == [("an unclosed variable reference",)]
+    steps, _ = target_steps(model, "pair")
+    assert len(steps) == 1 and len(steps[0].text) < 10_000
+    assert "nests too deep" in steps[0].unresolved[0]
+
+
+def test_default_goal():
+    model = read_makefile(".DEFAULT_GOAL := build\nclean:\n\trm -rf x\nbuild:\n\tnpm run build\n")
+    assert default_target(model) == "build"
+    assert default_target(read_makefile("VAR = 1\n")) is None
