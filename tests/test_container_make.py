@@ -227,6 +227,34 @@ def test_several_targets_building_the_front_end_are_named_not_guessed(tmp_path):
     ]
 
 
+@pytest.mark.parametrize(
+    ("rel", "text"),
+    [
+        ("README.md", "Build the front end with `make js`, then `make sure` it loads.\n"),
+        (".github/workflows/ci.yml", "jobs:\n  b:\n    steps:\n      - run: make js\n"),
+    ],
+)
+def test_target_the_docs_or_ci_run_is_the_one(tmp_path, rel, text):
+    root = copy(tmp_path)
+    (root / "Dockerfile").write_text(PLAIN_DOCKERFILE)
+    (root / "Makefile").write_text(
+        "css:\n\tnpx sass scss/site.scss static/build/site.css\n"
+        "js:\n\tnpx webpack --output-path static/build\n"
+    )
+    (root / rel).parent.mkdir(parents=True, exist_ok=True)
+    (root / rel).write_text(text)
+    s = container.spec(discover(root))
+    assert s.assets == ["npx webpack --output-path static/build"]
+    assert [n for n in s.notes if "Makefile" in n] == [
+        "`make js` of Makefile builds the front end (the front-end build writes into static, "
+        f"which STATICFILES_DIRS reads; {rel} runs it), and nothing of the old set-up ran it in "
+        "an image: its front-end steps (Makefile lines 4) run in the assets stage, whose output "
+        "the collectstatic and api stages use",
+        "Makefile also builds front-end files in css, which were left out: add them to the "
+        "assets stage if the app serves them",
+    ]
+
+
 # -- what each recipe line is ----------------------------------------------------------------
 
 

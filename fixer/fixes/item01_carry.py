@@ -520,6 +520,11 @@ def make_notes(out: Carried) -> list[str]:
             notes.append(f"{head}: it runs no front-end step{then}")
         if build.problem:
             notes.append(f"{build.makefile}: {build.problem}")
+        if build.others:
+            notes.append(
+                f"{build.makefile} also builds front-end files in {', '.join(build.others)}, "
+                "which were left out: add them to the assets stage if the app serves them"
+            )
     return notes
 
 

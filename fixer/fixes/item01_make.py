@@ -138,6 +138,8 @@ class MakeBuild:
     problem: str = ""
     #: why djfix chose this target where nothing runs it (the STATICFILES_DIRS folder)
     reason: str = ""
+    #: the other targets that build front-end files this one does not, where djfix chose
+    others: list[str] = field(default_factory=list)
 
     @property
     def front_end(self) -> bool:
@@ -292,7 +294,8 @@ def _not_a_build(argv: list[str]) -> bool:
 def static_build(project: ProjectModel) -> MakeBuild | None:
     """The Makefile target that clearly builds the static files STATICFILES_DIRS reads, where
     nothing runs make: None where there is no such target, or no package.json, or no folder
-    the build writes for the settings. Several such targets: the one that also runs
+    the build writes for the settings. Several such targets: the one the docs or the CI run
+    (`make build-static` in README.md or a workflow), else the one that also runs
     collectstatic, else one whose name says so; a tie is reported (the MakeBuild has no
     steps and a problem)."""
     if project.cache.text(project.root / "package.json").text is None:
@@ -306,6 +309,7 @@ def static_build(project: ProjectModel) -> MakeBuild | None:
     folders = _static_dirs(project)
     if not folders:
         return None
+    calls = _documented_calls(project)
     candidates: list[tuple[int, MakeBuild]] = []
     for target in model.targets[:200]:
         build = make_build(project, rel, [target], f"make {target}", model)
@@ -321,7 +325,10 @@ def static_build(project: ProjectModel) -> MakeBuild | None:
             if s.kind == "django"
             for _, name, _ in manage_py_commands(s.commands)
         )
-        score = 2 * collects + bool(_STATIC_NAME.search(target))
+        named = calls.get(target)
+        if named:
+            build.reason += f"; {named} runs it"
+        score = 4 * bool(named) + 2 * collects + bool(_STATIC_NAME.search(target))
         candidates.append((score, build))
     if not candidates:
         return None
@@ -337,7 +344,45 @@ def static_build(project: ProjectModel) -> MakeBuild | None:
             problem=f"{rel} has several targets that build the front end ({names}): djfix "
             "cannot tell which one the image needs",
         )
-    return top[0]
+    chosen = top[0]
+    within = set(chosen.carried_lines)
+    chosen.others = [
+        b.call.split(" ", 1)[1]
+        for _, b in candidates
+        if b is not chosen and not set(b.carried_lines) <= within
+    ]
+    return chosen
+
+
+#: where a project says how it builds: its READMEs and docs, its CI configuration
+_DOC_GLOBS = (
+    "README*",
+    "CONTRIBUTING*",
+    "docs/*.md",
+    "docs/*.rst",
+    "docs/*.txt",
+    ".github/workflows/*.yml",
+    ".github/workflows/*.yaml",
+    ".gitlab-ci.yml",
+    ".travis.yml",
+    ".circleci/config.yml",
+    "Jenkinsfile",
+)
+_MAKE_CALL = re.compile(r"(?<![\w$(-])make[ \t]+([A-Za-z0-9_][\w.-]*)")
+
+
+def _documented_calls(project: ProjectModel) -> dict[str, str]:
+    """{target: the first file naming `make target`} in the docs and CI files (the first 60)."""
+    out: dict[str, str] = {}
+    paths = sorted({p for glob in _DOC_GLOBS for p in project.root.glob(glob) if p.is_file()})
+    for path in paths[:60]:
+        text = project.cache.text(path).text
+        if text is None:
+            continue
+        rel = project.rel(path)
+        for found in _MAKE_CALL.finditer(text[:200_000]):
+            out.setdefault(found.group(1), rel)
+    return out
 
 
 def _covers(bigger: MakeBuild, smaller: MakeBuild) -> bool:
