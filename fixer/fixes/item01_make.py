@@ -6,10 +6,12 @@ them) runs in the assets stage, a management command where its output is used (c
 in the code stage, collectstatic in its own stage), and everything else (tests, linters,
 deploys, secrets, tools djfix does not know) is left out with the reason.
 
-The target is the one the old Dockerfile runs (`RUN make build-static`), or, where nothing
-runs make, the one target that clearly builds what the settings read: the repository has a
-package.json, the target runs a front-end build, and a STATICFILES_DIRS folder is missing from
-the repository or named by the build's files.
+The target is the one the old Dockerfile runs (`RUN make build-static`, or a shell script it
+runs that does), or, where nothing runs make, the one target that clearly builds what the
+settings read: the repository has a package.json, the target runs a front-end build, and a
+STATICFILES_DIRS folder is missing from the repository or named by the build's files. Of
+several, the one the docs or the CI run wins, then the one that also runs collectstatic; the
+others that build more are named in the summary, and a tie is reported, not guessed.
 """
 
 from __future__ import annotations
