@@ -203,7 +203,13 @@ def make(tmp_path: Path, name: str):
 #: kept in their own folder: they need variables or packages (Channels 2) the runtime suite
 #: of the main projects does not provide
 SHAPES = PROJECTS / "containers"
-PROJECT_GOLDENS = ("channels2_routing", "env_named", "frontend_assets", "uvicorn_alpine")
+PROJECT_GOLDENS = (
+    "channels2_routing",
+    "env_named",
+    "frontend_assets",
+    "make_assets",
+    "uvicorn_alpine",
+)
 ALL_GOLDENS = sorted([*VARIANTS, *PROJECT_GOLDENS])
 
 
