@@ -1285,3 +1285,39 @@ def test_a_range_whose_lock_pins_an_old_psycopg2_binary_is_built_from_source(
         ]
     else:
         assert notes == [] and "libpq5" not in s.runtime_packages
+
+
+REPOSITORY_DOCKERFILE = """\
+FROM python:3.12-slim
+WORKDIR /srv/app
+RUN apt-get update \\
+    && apt-get install --assume-yes --no-install-recommends \\
+        gettext \\
+        postgresql-common \\
+        rsync \\
+    && /usr/share/postgresql-common/pgdg/apt.postgresql.org.sh -y \\
+    && apt-get install --assume-yes --no-install-recommends \\
+        postgresql-client-17 \\
+    && apt-get distclean
+COPY . .
+RUN pip install -r requirements.txt
+CMD ["gunicorn", "mysite.wsgi:application"]
+"""
+
+
+def test_packages_from_a_repository_the_old_image_added_are_not_installed(make_project):
+    """postgresql-client-17 exists only in the repository PostgreSQL's script adds: the api
+    stage installing it without that repository would not build. The packages installed
+    before the repository was added are carried as before."""
+    files = {"Dockerfile": REPOSITORY_DOCKERFILE, "requirements.txt": "Django==5.2\ngunicorn\n"}
+    s = container.spec(make_project({**base(engine="postgresql"), **files}))
+    assert "postgresql-client-17" not in s.runtime_packages + s.build_packages
+    assert {"gettext", "rsync", "postgresql-common"} <= set(s.runtime_packages + s.build_packages)
+    notes = [n for n in s.notes if "adds a package repository" in n]
+    assert notes == [
+        "Dockerfile:3 `/usr/share/postgresql-common/pgdg/apt.postgresql.org.sh -y` adds a "
+        "package repository, and the old image installed postgresql-client-17 after it: they "
+        "may exist only there, so neither the repository nor they are in the generated image "
+        "(it installs Debian's own packages): add both to the api stage if the app needs them"
+    ]
+    assert not [n for n in s.notes if "apt.postgresql.org.sh" in n and "was left out" in n]

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from fixer.analysis.compose import built_dockerfile, compose_roles, is_dev_dockerfile
 from fixer.analysis.image import app_dockerfile, image_parts, is_toolchain, run_of, stage_chain
 from fixer.fixes.item01_make import MakeBuild, make_build, static_build
-from fixer.parsers.commands import manage_py_commands, system_packages
+from fixer.parsers.commands import effective_argvs, manage_py_commands, system_packages
 from fixer.parsers.dockerfile import Dockerfile, Instruction, Stage, instruction_assignments
 from fixer.parsers.makefile import make_targets
 from fixer.parsers.shell import ScriptCommand, split_shell
@@ -207,6 +207,9 @@ class Carried:
     make_builds: list[tuple[str, MakeBuild]] = field(default_factory=list)
     #: the old Dockerfile runs make (whether djfix could follow it or not)
     runs_make: bool = False
+    #: (line, command) of each step that adds a package repository, with the packages installed
+    #: after it in its stage: they may exist only there, so neither is carried (`_repository`)
+    repositories: list[tuple[int, str, list[str]]] = field(default_factory=list)
 
     @property
     def make_lines(self) -> set[int]:
@@ -248,9 +251,16 @@ def carry(project: ProjectModel) -> Carried:
         node = _node_stage(df, stage)
         if node and out.node_image is None:
             out.node_image = stage_chain_base(df, stage)
+        added = _repository(stage)
         for _, package in stage.installed_system_packages():
             name = re.split(r"[=<>~@]", package, maxsplit=1)[0]
             if "$" in name or not re.fullmatch(r"[a-z0-9][a-z0-9.+-]*", name):
+                continue
+            if added is not None and package in added[2] and not node:
+                # installed after a repository was added (PostgreSQL's apt.postgresql.org,
+                # add-apt-repository): the package may exist only there, and an api stage
+                # that installs it without the repository does not build
+                out.add(added[3], name)
                 continue
             if name in _NODE_PACKAGES or node:
                 continue  # the assets stage's node image has them
@@ -273,7 +283,17 @@ def carry(project: ProjectModel) -> Carried:
                     out.add(out.runtime, DEV_RUNTIME[name])
             else:
                 out.add(out.runtime, name)
+        if added is not None and added[3]:
+            out.repositories.append((added[0], added[1], added[3]))
         _steps(project, stage, node and df.path == "Dockerfile", out)
+    for line, text, packages in out.repositories:
+        short = text if len(text) <= 70 else text[:67] + "..."
+        out.notes.append(
+            f"{out.path}:{line} `{short}` adds a package repository, and the old image "
+            f"installed {', '.join(packages)} after it: they may exist only there, so "
+            "neither the repository nor they are in the generated image (it installs Debian's "
+            "own packages): add both to the api stage if the app needs them"
+        )
     if not out.runs_make and not out.node:
         _unreferenced_make_build(project, out)
     if any(where for where, _ in out.make_builds) and "make" in out.build:
@@ -289,6 +309,31 @@ def carry(project: ProjectModel) -> Carried:
             "needs them"
         )
     return out
+
+
+#: commands that add an apt repository (a script of postgresql-common, add-apt-repository,
+#: a line written into /etc/apt/sources.list.d)
+_REPOSITORY_SCRIPTS = ("apt.postgresql.org.sh", "add-apt-repository")
+
+
+def _adds_repository(command: ScriptCommand) -> bool:
+    head = command.argv[0].rsplit("/", 1)[-1] if command.argv else ""
+    return head in _REPOSITORY_SCRIPTS or "/etc/apt/sources.list" in command.text
+
+
+def _repository(stage: Stage) -> tuple[int, str, set[str], list[str]] | None:
+    """(line, command, the packages installed after it, []) for the first step of `stage` that
+    adds a package repository; the list is for those of the packages the carry would take."""
+    found: tuple[int, str, set[str], list[str]] | None = None
+    for line, text in stage.commands():
+        for command in split_shell(text, line):
+            if found is None:
+                if _adds_repository(command):
+                    found = (command.line, command.text, set(), [])
+                continue
+            for argv in effective_argvs(command.argv, command.line):
+                found[2].update(system_packages(argv))
+    return found
 
 
 def _for_development(project: ProjectModel, path: str) -> bool:
@@ -551,8 +596,8 @@ def _command(command: ScriptCommand, out: Carried) -> None:
         out.assets.append((command.line, command.text))
         out.add(out.download_tools, head)
         out.downloads.append(command.line)
-    elif _handled(argv):
-        return
+    elif _handled(argv) or _adds_repository(command):
+        return  # a repository's step: `carry` says what it and its packages were
     elif head in ("mkdir", "chown", "chmod", "ln", "touch"):
         _left(
             out,
