@@ -255,6 +255,50 @@ def test_target_the_docs_or_ci_run_is_the_one(tmp_path, rel, text):
     ]
 
 
+SCSS_MAKEFILE = """\
+SCSS = wiki/scss
+STATIC = static
+
+collectstatics: compile-scss
+\tpython -m manage collectstatic --noinput
+
+compile-scss:
+\tpython -m pysassc $(SCSS)/site.scss $(STATIC)/css/site.css --style=compressed
+
+test:
+\tpython -m manage test
+"""
+
+
+def test_a_python_compiler_in_a_makefile_runs_in_the_code_stage(tmp_path):
+    """libsass' pysassc comes with the dependencies, not with node: with no package.json the
+    Makefile's compile target still builds what STATICFILES_DIRS reads, in the code stage,
+    before collectstatic (the stage built on it)."""
+    root = copy(tmp_path)
+    (root / "Dockerfile").write_text(PLAIN_DOCKERFILE)
+    (root / "package.json").unlink()
+    (root / "Makefile").write_text(SCSS_MAKEFILE)
+    s = container.spec(discover(root))
+    assert (s.assets, s.node_image) == ([], "")
+    assert s.python_assets == [
+        "python -m pysassc wiki/scss/site.scss static/css/site.css --style=compressed"
+    ]
+    assert [n for n in s.notes if "Makefile" in n] == [
+        "`make compile-scss` of Makefile builds the front end (the front-end build writes into "
+        "static, which STATICFILES_DIRS reads), and nothing of the old set-up ran it in an "
+        "image: its Python front-end compilers (Makefile line 8) run in the code stage, where "
+        "the dependencies are, before collectstatic",
+    ]
+    dockerfile = container.render(discover(root))["Dockerfile"]
+    code = dockerfile[
+        dockerfile.index("FROM builder AS code") : dockerfile.index("AS collectstatic")
+    ]
+    assert (
+        "# the front-end files the Makefile compiles with Python tools of the dependencies\n"
+        "RUN python -m pysassc wiki/scss/site.scss static/css/site.css --style=compressed\n"
+    ) in code
+
+
 # -- what each recipe line is ----------------------------------------------------------------
 
 
@@ -282,6 +326,13 @@ def test_target_the_docs_or_ci_run_is_the_one(tmp_path, rel, text):
         ("sudo apt-get install nodejs", "left"),
         ("bundle exec jekyll build", "left"),
         ("npm run build && python manage.py collectstatic", "assets"),
+        (
+            "python -m pysassc scss/site.scss static/css/site.css --style=compressed",
+            "python-assets",
+        ),
+        ("pysassc scss/site.scss static/css/site.css", "python-assets"),
+        ("mkdir -p static/css && python3 -m sassutils.builder scss static/css", "python-assets"),
+        ("python -m mymodule build", "left"),
     ],
 )
 def test_recipe_lines_sorted_by_what_they_do(text, kind):

@@ -191,6 +191,9 @@ class Carried:
     downloads: list[int] = field(default_factory=list)
     #: compilemessages runs in the code stage (needs gettext in the builder)
     compilemessages: bool = False
+    #: (line, shell text) of Python programs that compile front-end files (pysassc), run in
+    #: the code stage, where the project's dependencies are
+    python_assets: list[tuple[int, str]] = field(default_factory=list)
     #: plain ENV settings carried to the api stage
     env: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
@@ -517,6 +520,8 @@ def _carry_make(out: Carried, build: MakeBuild, line: int) -> None:
                     tool = c.argv[0].rsplit("/", 1)[-1]
                     if tool in ("curl", "wget", "git"):
                         out.add(out.download_tools, tool)
+        elif sorted_step.kind == "python-assets":
+            out.python_assets.append((line, sorted_step.shell))
         elif sorted_step.kind == "django":
             for command in sorted_step.commands:
                 name = manage_py_commands([command])[0][1]
@@ -538,7 +543,8 @@ def make_notes(out: Carried) -> list[str]:
     """What the stages run of each make call, for the summary."""
     notes: list[str] = []
     for where, build in out.make_builds:
-        lines = ", ".join(str(n) for n in build.carried_lines)
+        python = [s.step.line for s in build.steps if s.kind == "python-assets"]
+        lines = ", ".join(str(n) for n in build.carried_lines if n not in python)
         django = sorted(
             {
                 name
@@ -556,11 +562,20 @@ def make_notes(out: Carried) -> list[str]:
                 f"`{build.call}` of {build.makefile} builds the front end ({build.reason}), and "
                 "nothing of the old set-up ran it in an image"
             )
+        compiled = (
+            f"its Python front-end compilers ({build.makefile} "
+            f"line{'s' if len(python) > 1 else ''} {', '.join(map(str, python))}) run in the "
+            "code stage, where the dependencies are, before collectstatic"
+        )
         if lines:
             notes.append(
                 f"{head}: its front-end steps ({build.makefile} lines {lines}) run in the assets "
-                f"stage, whose output the collectstatic and api stages use{then}"
+                f"stage, whose output the collectstatic and api stages use"
+                + (f"; {compiled}" if python else "")
+                + then
             )
+        elif python:
+            notes.append(f"{head}: {compiled}{then}")
         else:
             notes.append(f"{head}: it runs no front-end step{then}")
         if build.problem:

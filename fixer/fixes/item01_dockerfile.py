@@ -122,6 +122,9 @@ class ContainerSpec:
     #: what the assets stage installs for the downloads it runs
     assets_packages: list[str] = field(default_factory=list)
     compilemessages: bool = False
+    #: Python programs that compile front-end files (a Makefile's pysassc), run in the code
+    #: stage before compilemessages and collectstatic
+    python_assets: list[str] = field(default_factory=list)
     #: django-compressor compresses offline (COMPRESS_OFFLINE): `compress` runs after
     #: collectstatic, and the api stage holds the manifest of what it wrote (the page templates
     #: read it): that manifest's path, "" when there is none
@@ -162,7 +165,7 @@ class ContainerSpec:
     @property
     def code_stage(self) -> bool:
         """The code is prepared once (built assets, compiled messages) for both later stages."""
-        return bool(self.assets) or self.compilemessages
+        return bool(self.assets) or self.compilemessages or bool(self.python_assets)
 
     @property
     def assets_heading(self) -> str:
@@ -442,6 +445,7 @@ def spec(project: ProjectModel, options: dict[str, Any] | None = None) -> Contai
         node_image=(carried.node_image or NODE_IMAGE) if carried.node else "",
         assets_packages=_download_packages(carried.download_tools),
         compilemessages=carried.compilemessages,
+        python_assets=[text for _, text in carried.python_assets],
         runtime_env=carried.env,
         compress_manifest=compress_manifest,
         writable=_writable_folders(data_paths_computed(project, options), static_root),

@@ -31,6 +31,15 @@ NODE_TOOLS = re.compile(
     r"^(npm|yarn|pnpm|npx|node|gulp|grunt|webpack|webpack-cli|bower|parcel|vite|rollup|esbuild"
     r"|tsc|sass|node-sass|lessc|postcss|tailwindcss|uglifyjs|terser|cleancss|babel)$"
 )
+#: Python programs that compile front-end files (libsass' pysassc, pyScss, the minifiers):
+#: installed with the project's dependencies, so they run in the code stage, not in node's
+PYTHON_ASSET_TOOLS = frozenset(
+    {"pysassc", "sassc.py", "scss", "rcssmin", "rjsmin", "csscompressor"}
+)
+#: the same, run as `python -m NAME` (libsass also as `python -m sassutils.builder`)
+_PYTHON_ASSET_MODULES = re.compile(
+    r"^(pysassc|sass|scss|sassutils(\.\w+)?|rcssmin|rjsmin|csscompressor)$"
+)
 #: node scripts or tools that check, serve or watch rather than build
 _NOT_A_BUILD = re.compile(
     r"^(test|lint|lint:.*|format|prettier|eslint|stylelint|jest|karma|mocha|cypress|start|"
@@ -109,7 +118,8 @@ class Sorted:
     """One recipe line and where it goes."""
 
     step: Step
-    #: "assets" (front-end build), "file" (file commands, run with the build), "download",
+    #: "assets" (front-end build), "python-assets" (a Python program that compiles front-end
+    #: files, run in the code stage), "file" (file commands, run with the build), "download",
     #: "django" (management commands: `commands`), "left" (`why`)
     kind: str
     why: str = ""
@@ -145,11 +155,15 @@ class MakeBuild:
 
     @property
     def front_end(self) -> bool:
-        return any(s.kind == "assets" for s in self.steps)
+        return any(s.kind in ("assets", "python-assets") for s in self.steps)
 
     @property
     def carried_lines(self) -> list[int]:
-        return [s.step.line for s in self.steps if s.kind in ("assets", "file", "download")]
+        return [
+            s.step.line
+            for s in self.steps
+            if s.kind in ("assets", "python-assets", "file", "download")
+        ]
 
 
 def read_project_makefile(project: ProjectModel, rel: str) -> Makefile | None:
@@ -250,6 +264,10 @@ def sort_step(step: Step) -> Sorted:
             return Sorted(step, "left", "the builder stage installs the Python dependencies")
     if any(NODE_TOOLS.match(h) for h in heads):
         return Sorted(step, "assets")
+    if any(_python_asset_tool(c) for c in commands) and all(
+        _python_asset_tool(c) or h in _FILE_TOOLS for c, h in zip(commands, heads, strict=True)
+    ):
+        return Sorted(step, "python-assets")
     if any(
         h in ("curl", "wget") or (h == "git" and c.argv[1:2] == ["clone"])
         for c, h in zip(commands, heads, strict=True)
@@ -262,6 +280,20 @@ def sort_step(step: Step) -> Sorted:
         step,
         "left",
         f"djfix does not know what {unknown} needs: add it to the stage that has that tool",
+    )
+
+
+def _python_asset_tool(command: ScriptCommand) -> bool:
+    """`pysassc scss/site.scss static/css/site.css`, `python -m pysassc ...`."""
+    argv = command.argv
+    head = argv[0].rsplit("/", 1)[-1] if argv else ""
+    if head in PYTHON_ASSET_TOOLS:
+        return True
+    return (
+        re.fullmatch(r"python[\d.]*", head) is not None
+        and argv[1:2] == ["-m"]
+        and len(argv) > 2
+        and _PYTHON_ASSET_MODULES.match(argv[2]) is not None
     )
 
 
@@ -295,13 +327,12 @@ def _not_a_build(argv: list[str]) -> bool:
 
 def static_build(project: ProjectModel) -> MakeBuild | None:
     """The Makefile target that clearly builds the static files STATICFILES_DIRS reads, where
-    nothing runs make: None where there is no such target, or no package.json, or no folder
-    the build writes for the settings. Several such targets: the one the docs or the CI run
+    nothing runs make: None where there is no such target (a node build needs a package.json;
+    a Python compiler such as pysassc comes with the dependencies), or no folder the build
+    writes for the settings. Several such targets: the one the docs or the CI run
     (`make build-static` in README.md or a workflow), else the one that also runs
     collectstatic, else one whose name says so; a tie is reported (the MakeBuild has no
     steps and a problem)."""
-    if project.cache.text(project.root / "package.json").text is None:
-        return None
     rel = next((n for n in _MAKEFILES if (project.root / n).is_file()), None)
     if rel is None:
         return None
@@ -311,12 +342,15 @@ def static_build(project: ProjectModel) -> MakeBuild | None:
     folders = _static_dirs(project)
     if not folders:
         return None
+    node = project.cache.text(project.root / "package.json").text is not None
     calls = _documented_calls(project)
     candidates: list[tuple[int, MakeBuild]] = []
     for target in model.targets[:200]:
         build = make_build(project, rel, [target], f"make {target}", model)
         if not build.front_end or build.problem:
             continue
+        if not node and any(s.kind == "assets" for s in build.steps):
+            continue  # a node build with no package.json to install its tools from
         why = _builds_for(project, model, build, folders)
         if not why:
             continue
