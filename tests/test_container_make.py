@@ -265,29 +265,39 @@ collectstatics: compile-scss
 compile-scss:
 \tpython -m pysassc $(SCSS)/site.scss $(STATIC)/css/site.css --style=compressed
 
+compile-scss-debug:
+\tpython -m pysassc $(SCSS)/site.scss $(STATIC)/css/site.css --sourcemap
+
+ci: collectstatics test
+
 test:
-\tpython -m manage test
+\tpython -m coverage run -m manage test
 """
 
 
 def test_a_python_compiler_in_a_makefile_runs_in_the_code_stage(tmp_path):
     """libsass' pysassc comes with the dependencies, not with node: with no package.json the
     Makefile's compile target still builds what STATICFILES_DIRS reads, in the code stage,
-    before collectstatic (the stage built on it)."""
+    before collectstatic (the stage built on it). Its debug variant, and the CI's target
+    that also tests, are not the image's build, though the workflow names the latter."""
     root = copy(tmp_path)
     (root / "Dockerfile").write_text(PLAIN_DOCKERFILE)
     (root / "package.json").unlink()
     (root / "Makefile").write_text(SCSS_MAKEFILE)
+    workflow = root / ".github" / "workflows" / "ci.yml"
+    workflow.parent.mkdir(parents=True)
+    workflow.write_text("jobs:\n  test:\n    steps:\n      - run: make ci\n")
     s = container.spec(discover(root))
     assert (s.assets, s.node_image) == ([], "")
     assert s.python_assets == [
         "python -m pysassc wiki/scss/site.scss static/css/site.css --style=compressed"
     ]
     assert [n for n in s.notes if "Makefile" in n] == [
-        "`make compile-scss` of Makefile builds the front end (the front-end build writes into "
-        "static, which STATICFILES_DIRS reads), and nothing of the old set-up ran it in an "
+        "`make collectstatics` of Makefile builds the front end (the front-end build writes "
+        "into static, which STATICFILES_DIRS reads), and nothing of the old set-up ran it in an "
         "image: its Python front-end compilers (Makefile line 8) run in the code stage, where "
-        "the dependencies are, before collectstatic",
+        "the dependencies are, before collectstatic; its collectstatic run in the stages that "
+        "do them",
     ]
     dockerfile = container.render(discover(root))["Dockerfile"]
     code = dockerfile[
@@ -333,6 +343,7 @@ def test_a_python_compiler_in_a_makefile_runs_in_the_code_stage(tmp_path):
         ("pysassc scss/site.scss static/css/site.css", "python-assets"),
         ("mkdir -p static/css && python3 -m sassutils.builder scss static/css", "python-assets"),
         ("python -m mymodule build", "left"),
+        ("python -m manage collectstatic --noinput", "django"),
     ],
 )
 def test_recipe_lines_sorted_by_what_they_do(text, kind):

@@ -97,6 +97,10 @@ _DEPLOY_TOOLS = frozenset(
 )
 _SECRET_NAME = re.compile(r"SECRET|PASSWORD|PASSWD|TOKEN|API_KEY|PRIVATE|CREDENTIAL|_KEY\b|_DSN\b")
 #: target names that say they build the static files
+_DEV_NAME = re.compile(
+    r"(?:^make |[-_:])(?:debug|dev|develop|development|local|watch)\b|^make (?:debug|dev|watch)",
+    re.I,
+)
 _STATIC_NAME = re.compile(r"static|asset|front|webpack|bundle|css|js\b|build", re.IGNORECASE)
 #: the front-end build's own files, where the output folder is named
 _BUILD_FILES = (
@@ -127,6 +131,8 @@ class Sorted:
     commands: tuple[ScriptCommand, ...] = ()
     #: the part of the line the assets stage runs, where it is not all of it
     assets_text: str = ""
+    #: the line checks the code (tests, linters): a target running it is not a build
+    checks: bool = False
 
     @property
     def shell(self) -> str:
@@ -251,7 +257,9 @@ def sort_step(step: Step) -> Sorted:
                 "the package registries, which an image build has not",
             )
         if head in _CHECK_TOOLS or (re.fullmatch(r"python[\d.]*", head) and _runs_checks(command)):
-            return Sorted(step, "left", f"it checks the code ({head}): no part of an image")
+            return Sorted(
+                step, "left", f"it checks the code ({head}): no part of an image", checks=True
+            )
         if NODE_TOOLS.match(head) and _not_a_build(command.argv):
             return Sorted(
                 step, "left", "it tests, lints, serves or watches the front end: no build step"
@@ -366,6 +374,13 @@ def static_build(project: ProjectModel) -> MakeBuild | None:
             build.reason += f"; {named} runs it"
         score = 4 * bool(named) + 2 * collects + bool(_STATIC_NAME.search(target))
         candidates.append((score, build))
+    # a variant for development (`compile-scss-debug`, `watch-css`, `build-dev`) is not the
+    # image's build where another target builds the same for production
+    production = [(score, b) for score, b in candidates if not _DEV_NAME.search(b.call)]
+    candidates = production or candidates
+    # nor is a target that also tests or lints (`ci: compilemessages collectstatics test`)
+    builds = [(score, b) for score, b in candidates if not any(s.checks for s in b.steps)]
+    candidates = builds or candidates
     if not candidates:
         return None
     best = max(score for score, _ in candidates)

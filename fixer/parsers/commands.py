@@ -143,7 +143,8 @@ def _django_command(argv: list[str]) -> tuple[str, list[str]] | None:
         if target is None:
             return None
         kind, name, args = target
-        if (kind == "module" and name == "django") or (
+        # `python -m manage X` runs manage.py as a module from its folder
+        if (kind == "module" and name in ("django", "manage")) or (
             kind == "script" and basename(name) in ("manage.py", "django-admin", "django-admin.py")
         ):
             rest = args
@@ -156,8 +157,8 @@ def manage_py_commands(
     commands: Iterable[ScriptCommand],
 ) -> list[tuple[ScriptCommand, str, list[str]]]:
     """Every Django management command run by `commands`: `python manage.py X`,
-    `./manage.py X`, `django-admin X`, `python -m django X`, also behind `poetry run`,
-    `sh -c` and similar launchers. Returns (command, subcommand, remaining args)."""
+    `./manage.py X`, `django-admin X`, `python -m django X`, `python -m manage X`, also behind
+    `poetry run`, `sh -c` and similar launchers. Returns (command, subcommand, remaining args)."""
     found: list[tuple[ScriptCommand, str, list[str]]] = []
     for command in commands:
         for argv in effective_argvs(command.argv, command.line):
