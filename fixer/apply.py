@@ -319,8 +319,16 @@ def _why_open(f: Finding) -> str:
 
 
 def _reason(ctx: FixContext, item: int, f: Finding) -> str | None:
-    for left in ctx.left:
-        if left.item == item and (left.rel is None or left.rel == f.path):
+    """Why the plan left `f`: what it said about the finding's rule there, else about the
+    finding's file (a reason about another rule's finding is not this one's)."""
+    here = [
+        left for left in ctx.left if left.item == item and (left.rel is None or left.rel == f.path)
+    ]
+    for left in here:
+        if left.code == f.code:
+            return left.reason
+    for left in here:
+        if left.code is None:
             return left.reason
     return None
 

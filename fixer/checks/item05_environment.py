@@ -150,6 +150,7 @@ from fixer.checks import rule
 from fixer.discovery.services import cache_kind
 from fixer.discovery.settings_modules import is_test_settings
 from fixer.findings import Finding, Fix, FixSafety, Severity
+from fixer.fixes.item05_local_settings import local_plan
 from fixer.project import ProjectModel
 from fixer.settings_helpers import DROP_DEFAULT, default_left_reason
 from fixer.settings_values import (
@@ -234,9 +235,7 @@ LOCAL_FILE = rule(
     ITEM,
     Severity.WARNING,
     "The settings read their configuration from a module git ignores, copied from a template.",
-    FixSafety.NONE,
-    "no automatic fix: the file's values are each installation's own; read the ones a "
-    "deployment sets from the environment",
+    FixSafety.UNSAFE,
 )
 RULES = [
     LITERAL_SECRET,
@@ -680,6 +679,12 @@ def _environ_missing(project: ProjectModel) -> Iterator[Finding]:
 
 def _local_files(project: ProjectModel) -> Iterator[Finding]:
     for local in local_modules(project):
+        text = project.cache.text(project.root / local.template).text
+        module = next(
+            (m for m in project.settings_modules.values() if m.rel == local.settings), None
+        )
+        settings_text = module.file.text if module is not None and module.file else None
+        plan = local_plan(project, local, settings_text, text)
         yield Finding(
             LOCAL_FILE,
             f"the settings read their configuration from {local.rel}, which git ignores: each "
@@ -688,6 +693,7 @@ def _local_files(project: ProjectModel) -> Iterator[Finding]:
             "holds (SECRET_KEY, the database, the hosts) from the environment with django-environ",
             local.settings,
             local.line,
+            fix=Fix(FixSafety.NONE, plan) if isinstance(plan, str) else None,
             subject=local.rel,
         )
 
