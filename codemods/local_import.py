@@ -186,8 +186,8 @@ def transform(source: str, stem: str, env_stem: str, package: str) -> Result:
         f"try:\n"
         f"{indent}{original}\n"
         f"{handler}"
-        f"{indent}# no {stem}.py in this installation: {env_file} reads the same settings\n"
-        f"{indent}# from the environment\n"
+        f"{indent}# no {stem}.py in this installation: the same settings, read from the\n"
+        f"{indent}# environment by {env_file}\n"
         f"{indent}{fallback}\n"
     )
     new = cst.parse_statement(text, config=module.config_for_parsing)

@@ -51,7 +51,9 @@
   `configuration_example.py`, `local_settings.py` from `local_settings.py.example`): each
   installation writes it, so the repository does not start as cloned and a deployment mounts a
   file. An import of it inside a `try` that carries on without it (an optional local override)
-  is not reported.
+  is not reported. Settings that load it by name with a loader of their own
+  (`importlib.import_module`, `__import__`, often of a module an environment variable names)
+  are reported with no fix, naming the module and the variable.
 
 DJ050 and DJ051 judge only values written as literals: a value computed at run time (read from a
 file, built by a function) is not reported. A settings module that does not parse is skipped
@@ -129,6 +131,28 @@ django-environ's Env lacks or reads differently (`env.decimal`, `env.log_level`,
 literal secrets (at the root, or in a subfolder and building from the code) become `${VAR}`
 references and its `.env` and settings mounts `env_file`, except in a development compose file,
 which is left as it is (item 4 says which files are).
+
+A module each installation writes (DJ057, `from .local_settings import *` of a git-ignored
+`local_settings.py`) gets a committed stand-in beside it, `local_settings_env.py` (the ignored
+module's name and `_env`: it sorts beside it and its template and matches no ignore of the
+installation's file): the template (`local_settings.py.example`) with its secrets and
+configuration read from the environment as above, its variables in `.env.example`. The import
+becomes:
+```python
+try:
+    from .local_settings import *  # noqa: F401,F403
+except ModuleNotFoundError as exc:
+    if exc.name != f"{__package__}.local_settings":
+        raise  # an import inside local_settings.py failed: that error is its own
+    # no local_settings.py in this installation: the same settings, read from the
+    # environment by local_settings_env.py
+    from .local_settings_env import *
+```
+so an installation that has its file keeps it, and a clone or a container reads the
+environment (`from . import local_settings` is guarded with `importlib.util.find_spec`, as its
+error names the package). No fix where the import is inside a block or repeated, where the
+template star-imports a module, reads a name it does not define, holds a value djfix does not
+rewrite, or where `local_settings_env.py` exists or is ignored: the finding says which.
 
 ## Options
 None.

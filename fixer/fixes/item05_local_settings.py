@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import builtins
 import posixpath
+import textwrap
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
@@ -47,11 +48,12 @@ class LocalPlan:
 def _header(local: LocalModule, env_rel: str) -> str:
     template = posixpath.basename(local.template)
     own = posixpath.basename(local.rel)
-    return (
-        f"# Made by djfix from {template}: the same settings, each read from the environment\n"
-        f"# (.env.example lists the variables). An installation's own {own}, which git\n"
-        f"# ignores, is still imported in its place when it is there.\n"
+    text = (
+        f"Made by djfix from {template}: the same settings, each read from the environment "
+        f"(.env.example lists the variables). An installation's own {own}, which git ignores, "
+        "is still imported in its place when it is there."
     )
+    return textwrap.fill(text, width=88, initial_indent="# ", subsequent_indent="# ") + "\n"
 
 
 def _undefined_names(tree: ast.Module) -> list[str]:

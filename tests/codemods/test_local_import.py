@@ -80,8 +80,8 @@ def test_relative_star_import_keeps_its_comments():
         except ModuleNotFoundError as exc:
             if exc.name != f'{__package__}.local_settings':
                 raise  # an import inside local_settings.py failed: that error is its own
-            # no local_settings.py in this installation: local_settings_env.py reads the same settings
-            # from the environment
+            # no local_settings.py in this installation: the same settings, read from the
+            # environment by local_settings_env.py
             from .local_settings_env import *
         TIME_ZONE = 'UTC'
         """
@@ -97,8 +97,8 @@ def test_top_level_import_of_the_module():
             except ModuleNotFoundError as exc:
                 if exc.name != "local_settings":
                     raise  # an import inside local_settings.py failed: that error is its own
-                # no local_settings.py in this installation: local_settings_env.py reads the same settings
-                # from the environment
+                # no local_settings.py in this installation: the same settings, read from the
+                # environment by local_settings_env.py
                 import local_settings_env as local_settings
 
             DEBUG = local_settings.DEBUG
@@ -115,8 +115,8 @@ def test_absolute_import_of_names():
         except ModuleNotFoundError as exc:
             if exc.name != "mysite.local_settings":
                 raise  # an import inside local_settings.py failed: that error is its own
-            # no local_settings.py in this installation: local_settings_env.py reads the same settings
-            # from the environment
+            # no local_settings.py in this installation: the same settings, read from the
+            # environment by local_settings_env.py
             from mysite.local_settings_env import DEBUG, SECRET_KEY as KEY
         """
     )
@@ -134,8 +134,8 @@ def test_module_imported_from_its_package():
 
             if importlib.util.find_spec(f"{__package__}.local_settings") is not None:
                 raise  # local_settings.py is there: the error is raised inside it
-            # no local_settings.py in this installation: local_settings_env.py reads the same settings
-            # from the environment
+            # no local_settings.py in this installation: the same settings, read from the
+            # environment by local_settings_env.py
             from . import local_settings_env as conf
         """
     )
