@@ -148,3 +148,37 @@ def test_the_test_projects_are_laid_out_as_repositories():
     for name in (TEMPLATE_IMPORT, OPTIONAL_OVERRIDE):
         assert (PROJECTS / name / ".gitignore").is_file()
     assert not (PROJECTS / "local_config" / ".gitignore").exists()
+
+
+def _left_reason(repo) -> str:
+    result = _plan(repo)
+    (found,) = _dj057(result.before.findings)
+    assert found.effective_fix.safety.value == "none"
+    item5 = next(i for i in result.items if i.item == 5)
+    assert dict((f.code, why) for f, why in item5.open)["DJ057"] == found.effective_fix.reason
+    assert result.changeset.read("shop/local_settings_env.py") is None
+    return found.effective_fix.reason or ""
+
+
+def test_a_stand_in_git_would_ignore_is_left_with_the_reason(tmp_path):
+    repo = copy_into_git(TEMPLATE_IMPORT, tmp_path)
+    gitignore = repo / ".gitignore"
+    gitignore.write_text(
+        gitignore.read_text().replace("shop/local_settings.py", "shop/local_settings*.py")
+    )
+    assert _left_reason(repo) == (
+        ".gitignore keeps shop/local_settings_env.py out of the repository, so djfix cannot "
+        "commit it there"
+    )
+
+
+def test_a_template_binding_env_itself_is_left_with_the_reason(tmp_path):
+    repo = copy_into_git(TEMPLATE_IMPORT, tmp_path)
+    (repo / "shop/local_settings.py.example").write_text(
+        'import os\n\nenv = os.environ\nSECRET_KEY = env.get("SECRET_KEY", "change-me")\n'
+    )
+    assert _left_reason(repo) == (
+        "the template shop/local_settings.py.example holds what djfix cannot read from the "
+        "environment: line 3: the module binds the name `env` itself, and djfix reads the "
+        "environment through django-environ's `env`: rename yours to have djfix rewrite it"
+    )
