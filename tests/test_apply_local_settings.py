@@ -6,7 +6,7 @@ from __future__ import annotations
 from textwrap import dedent
 
 from fixer.apply import plan
-from fixer.checks import Selection
+from fixer.checks import Selection, all_rules
 from fixer.config import Config, effective_options
 from fixer.discovery import discover
 from tests.conftest import PROJECTS
@@ -182,3 +182,18 @@ def test_a_template_binding_env_itself_is_left_with_the_reason(tmp_path):
         "environment: line 3: the module binds the name `env` itself, and djfix reads the "
         "environment through django-environ's `env`: rename yours to have djfix rewrite it"
     )
+
+
+def test_the_installations_own_file_on_disk_is_not_item_5s_to_rewrite(tmp_path):
+    # a developer's local_settings.py (git-ignored) beside the template: item 5 commits the
+    # stand-in and leaves the installation's file; its key was never in the repository, so it
+    # is no secret to rotate
+    repo = copy_into_git(TEMPLATE_IMPORT, tmp_path)
+    own = 'DEBUG = True\nSECRET_KEY = "a-local-key-of-more-than-fifty-characters-for-this-site"\n'
+    (repo / "shop/local_settings.py").write_text(own)
+    item5 = {r.code for r in all_rules() if r.item == 5}
+    result = plan(discover(repo), Selection(select=item5), effective_options(Config()))
+    assert result.changeset.read("shop/local_settings_env.py") is not None
+    assert result.changeset.read("shop/local_settings.py") == own
+    assert result.context.secrets == []
+    assert _dj057(result.after.findings) == []

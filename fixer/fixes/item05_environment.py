@@ -12,6 +12,7 @@ from pathlib import PurePosixPath
 import libcst as cst
 
 from codemods import settings_env
+from fixer import rule_codes
 from fixer.analysis.local_config import local_modules
 from fixer.discovery.settings_modules import is_test_settings
 from fixer.fix_context import FixContext
@@ -157,6 +158,12 @@ def fix(ctx: FixContext) -> None:
         ctx.project.settings_modules.items(), key=lambda kv: (len(_star_closure(ctx, kv[0])), kv[0])
     )
     jobs: list[tuple[str, settings_env.Plan]] = []
+    # the git-ignored modules the DJ057 plan below commits a stand-in for
+    stood_in = {
+        f.subject
+        for f in ctx.findings(5)
+        if f.code == rule_codes.SETTINGS_FROM_LOCAL_FILE and f.fix is None
+    }
     for dotted, mod in order:
         if is_test_settings(dotted) and dotted != ctx.project.production_module:
             # test and CI settings hold fixtures, not secrets: a finding of the check there (a
@@ -167,6 +174,18 @@ def fix(ctx: FixContext) -> None:
                     mod.rel,
                     f"{dotted} is a test or CI settings module, which production never loads: "
                     "djfix leaves it to its authors",
+                )
+            continue
+        if mod.rel in stood_in:
+            # the installation's own file, which git ignores: the committed stand-in replaces
+            # it in a clone, and this one stays the installation's (its values were never in
+            # the repository, so there is nothing of it to rotate)
+            if any(f.path == mod.rel for f in ctx.findings(5)):
+                ctx.leave(
+                    5,
+                    mod.rel,
+                    f"{mod.rel} is the installation's own file, which git ignores: djfix commits "
+                    "a stand-in reading the environment and leaves this one as it is",
                 )
             continue
         if not readable(ctx, mod, 5):
