@@ -197,3 +197,14 @@ def test_the_installations_own_file_on_disk_is_not_item_5s_to_rewrite(tmp_path):
     assert result.changeset.read("shop/local_settings.py") == own
     assert result.context.secrets == []
     assert _dj057(result.after.findings) == []
+
+
+def test_a_second_apply_leaves_the_stand_in_and_the_guard_as_they_are(tmp_path):
+    repo = copy_into_git(TEMPLATE_IMPORT, tmp_path)
+    item5 = Selection(select={r.code for r in all_rules() if r.item == 5})
+    first = plan(discover(repo), item5, effective_options(Config()))
+    first.changeset.write_to(repo, untracked=True)
+    second = plan(discover(repo), item5, effective_options(Config()))
+    assert _dj057(second.before.findings) == []
+    changed = {c.rel for c in second.changeset.changes()}
+    assert not changed & {"shop/settings.py", "shop/local_settings_env.py"}, changed
