@@ -48,7 +48,11 @@ def is_secret_name(name: str) -> bool:
 
 
 def is_secret_value(name: str, value: object) -> bool:
-    """A secret by its name, or by its look (a token of a known format)."""
+    """A secret by its name, or by its look (a token of a known format); a dotted import path
+    under a secret's name (`PUSH_CREDENTIALS = "app.utils.credentials"`) names code, not a
+    secret."""
+    if isinstance(value, str) and redaction.is_code_path(name, value):
+        return False
     return is_secret_name(name) or (isinstance(value, str) and redaction.looks_like_token(value))
 
 

@@ -9,6 +9,7 @@ say why is a djfix bug, and is reported as one.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -318,17 +319,27 @@ def _why_open(f: Finding) -> str:
     return f"{f.message} (djfix could not rewrite this shape: change it by hand)"
 
 
+#: a setting a message or a reason starts with: `DATA_DIR (line 14): ...`, `SECRETS['k'] in ...`
+_LEFT_SETTING = re.compile(r"([A-Za-z_]\w*)(?:\[[^\]]*\])* \(")
+_FINDING_SETTING = re.compile(r"([A-Za-z_]\w*)(?:\[[^\]]*\])* (?:in|of) ")
+
+
 def _reason(ctx: FixContext, item: int, f: Finding) -> str | None:
-    """Why the plan left `f`: what it said about the finding's rule there, else about the
-    finding's file (a reason about another rule's finding is not this one's)."""
+    """Why the item's plan left `f`: what it said about the finding's rule there, else a
+    reason left on its file, but not one about another rule's finding nor about another
+    setting (the reason a computed DATA_DIR stayed is not why SECRETS['secret_key'] did)."""
     here = [
         left for left in ctx.left if left.item == item and (left.rel is None or left.rel == f.path)
     ]
     for left in here:
         if left.code == f.code:
             return left.reason
+    about = _FINDING_SETTING.match(f.message)
     for left in here:
         if left.code is None:
+            named = _LEFT_SETTING.match(left.reason)
+            if about and named and named.group(1) != about.group(1):
+                continue
             return left.reason
     return None
 

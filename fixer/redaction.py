@@ -87,6 +87,37 @@ def holds_no_secret(name: str, value: str) -> bool:
     return upper.endswith("_FILE") and value.startswith(("/", "./")) and " " not in value
 
 
+#: a dotted import path: a module's name, then attribute names (`aggregator.utils.creds`,
+#: `knox.auth.TokenAuthentication`): modules in lower case (PEP 8), the last part maybe a
+#: class; each part a word (`is_code_path` counts its digits)
+_CODE_PATH = re.compile(r"[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)*\.[A-Za-z_][A-Za-z0-9_]*")
+_PASSWORD_WORD = re.compile(r"(?:^|_)(?:PASSWORD|PASSWD|PASS|PWD)(?:_|$)")
+
+
+#: the name of an environment variable or a constant (`DJANGOPROJECT_DATA_DIR`): words in
+#: capitals joined by underscores
+_VARIABLE_NAME = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+")
+
+
+def is_code_path(name: str, value: str) -> bool:
+    """A value under a secret's name that names code, not a secret: a dotted import path
+    (`PUSH_CREDENTIALS = "aggregator.utils.push_credentials"`, a function the library calls
+    for the credentials; `AUTH_TOKEN_CLASS = "knox.auth.TokenAuthentication"`), or the name of
+    the variable that holds the secret (`data_dir_key = "DJANGOPROJECT_DATA_DIR"`). Never for a
+    password's name: a password may be any text."""
+    if _PASSWORD_WORD.search(name.upper()) or len(value) > 200:
+        return False
+    if _VARIABLE_NAME.fullmatch(value) and len(value) <= 60:
+        # `data_dir_key = "DJANGOPROJECT_DATA_DIR"`, then `os.environ[data_dir_key]`: the
+        # name of the variable that holds the value, not the value
+        return True
+    if _CODE_PATH.fullmatch(value) is None:
+        return False
+    # names are words, with a version or two (`oauth2_provider`, `s3boto3`); random text
+    # that happens to hold a dot has digits all through it
+    return all(sum(c.isdigit() for c in part) <= 3 for part in value.split("."))
+
+
 def is_secret_name(name: str) -> bool:
     """The name of a setting or variable that holds a secret."""
     upper = name.upper()

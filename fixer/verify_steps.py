@@ -216,11 +216,28 @@ def step_check(run: Run, done: list[Step]) -> Step:
         step.reason = f"{len(issues)} issue(s): {', '.join(sorted(set(issues)))}"
     elif code is None:
         step.reason = f"timed out after {COMMAND_TIMEOUT} s"
+    elif _raised_in_checks(output):
+        # the settings loaded and the apps too: a check itself raised (a model check asks a
+        # PostgreSQL server its version for a GeneratedField, a project's check queries)
+        error = run.mask(last_error(output))
+        if _DATABASE_ERROR.search(error):
+            step.reason = "a system check connected to the database, which failed: " + error
+        else:
+            step.reason = "a system check raised: " + error
     else:
         step.reason = "the settings do not load: " + run.mask(last_error(output))
         if "System check identified" not in output and "SystemCheckError" not in output:
             run.settings_load = False
     return step
+
+
+#: the traceback of an error raised while the checks ran (after the settings and apps loaded)
+_IN_CHECKS = re.compile(r'File "[^"]*[/\\]django[/\\]core[/\\]checks[/\\][^"]*", line \d+')
+_DATABASE_ERROR = re.compile(r"\b(?:OperationalError|InterfaceError|DatabaseError)\b")
+
+
+def _raised_in_checks(output: str) -> bool:
+    return _IN_CHECKS.search(output) is not None
 
 
 def step_migrations(run: Run, done: list[Step]) -> Step:

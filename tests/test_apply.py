@@ -473,6 +473,34 @@ def test_a_rule_no_plan_fixes_keeps_its_own_reason(make_project):
     )
 
 
+def test_a_reason_about_one_setting_is_not_given_for_another(make_project):
+    # the plan leaves DATA_DIR (its variable's name is computed); the secret in the fallback
+    # dict of an except block stays for its own reason, not DATA_DIR's
+    result = _plan(
+        make_project,
+        """\
+        import os
+        from pathlib import Path
+
+        name = "DATA" + "_DIR"
+        DATA_DIR = Path(os.environ[name])
+        try:
+            SECRETS = {}
+        except OSError:
+            SECRETS = {"secret_key": "k3#v9!q0m@x7^tz2lq8(w$e1r5u_y6i+o4p-a=s9d8f7g6h5j4"}
+        SECRET_KEY = os.environ.get("SECRET_KEY", "")
+        """,
+    )
+    item5 = next(i for i in result.items if i.item == 5)
+    reasons = {f.message.split(" in ")[0]: why for f, why in item5.open}
+    assert reasons["DATA_DIR"].startswith("DATA_DIR (line 5): the variable name `name` is")
+    assert "DATA_DIR" not in reasons["SECRETS['secret_key']"]
+    assert reasons["SECRETS['secret_key']"] == (
+        "SECRETS (line 9): it is set inside a block (if/try/with/for): djfix does not rewrite "
+        "conditional settings"
+    )
+
+
 def test_a_test_settings_modules_reads_are_left_as_the_authors(make_project):
     # pytest.py of a split settings package reads through python-decouple: the plan leaves test
     # settings alone, and the summary says so rather than "djfix could not rewrite this shape"

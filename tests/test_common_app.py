@@ -633,6 +633,41 @@ def test_lists_the_production_module_only_extends_are_wired_where_they_are_defin
     assert not [left for left in result.context.left if "comes from another" in left.reason]
 
 
+def test_middleware_is_listed_once_when_production_builds_it_from_the_inherited_list(
+    make_project,
+):
+    """`MIDDLEWARE = [cache] + MIDDLEWARE + [...]` in production: the middleware goes first
+    there, and not also into the inherited list, which would put it in production's twice."""
+    base = OWN_HEALTH_SETTINGS.replace('"common"]', '"shop"]').replace(
+        'MIDDLEWARE = ["common.middleware.HealthCheckMiddleware"]',
+        'MIDDLEWARE = ["django.middleware.security.SecurityMiddleware"]',
+    )
+    prod = (
+        "from .base import *  # noqa: F403\n\n"
+        'MIDDLEWARE = ["django.middleware.cache.UpdateCacheMiddleware"] + MIDDLEWARE\n'
+    )
+    project = make_project(
+        {
+            "manage.py": MINIMAL_MANAGE.replace("mysite.settings", "mysite.prod"),
+            "mysite/base.py": base,
+            "mysite/prod.py": prod,
+            "mysite/urls.py": "urlpatterns = []\n",
+            "shop/__init__.py": "",
+        }
+    )
+    result = plan_of(project)
+    changes = {c.rel: c.new for c in result.changeset.changes()}
+    assert (
+        'MIDDLEWARE = ["django.middleware.security.SecurityMiddleware"]\n'
+        in changes["mysite/base.py"]
+    )
+    assert changes["mysite/prod.py"] == (
+        "from .base import *  # noqa: F403\n\n"
+        'MIDDLEWARE = ["common.middleware.HealthCheckMiddleware", '
+        '"django.middleware.cache.UpdateCacheMiddleware"] + MIDDLEWARE\n'
+    )
+
+
 def test_generated_app_is_found_where_installed_apps_does_not_list_it(make_project, tmp_path):
     # an earlier run generated common/ but INSTALLED_APPS, computed, names no app djfix can
     # see: the app is found by its marker and wired, and no second app appears

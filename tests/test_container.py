@@ -203,7 +203,13 @@ def make(tmp_path: Path, name: str):
 #: kept in their own folder: they need variables or packages (Channels 2) the runtime suite
 #: of the main projects does not provide
 SHAPES = PROJECTS / "containers"
-PROJECT_GOLDENS = ("channels2_routing", "env_named", "frontend_assets", "uvicorn_alpine")
+PROJECT_GOLDENS = (
+    "channels2_routing",
+    "env_named",
+    "frontend_assets",
+    "make_assets",
+    "uvicorn_alpine",
+)
 ALL_GOLDENS = sorted([*VARIANTS, *PROJECT_GOLDENS])
 
 
@@ -581,6 +587,33 @@ def test_build_env_of_number_debug_and_a_client_made_at_import(tmp_path):
     root = copy_project(tmp_path, "monorepo_api")
     env = collectstatic_env(container.render(discover(root))["Dockerfile"])
     assert (env["DEBUG"], env["REDIS_URL"]) == ("0", "redis://localhost:6379/0")
+
+
+GUARDS = """
+DB_NAME = os.getenv("DJANGO_DB_NAME", "desk")
+if not os.getenv("DJANGO_DB_NAME"):
+    raise ValueError("You must set DJANGO_DB_NAME in deployed environments.")
+if os.environ.get("SENTRY_ENVIRONMENT") is None or os.environ.get("REGION") == "":
+    sys.exit("SENTRY_ENVIRONMENT and REGION are required")
+if os.getenv("MAINTENANCE_MODE"):
+    raise RuntimeError("down for maintenance")
+"""
+
+
+def test_build_env_sets_what_a_guard_requires(tmp_path):
+    """`if not os.getenv("X"): raise`, however else X is read (here with a default too): the
+    settings stop without it, so the collectstatic stage sets it; a guard that raises when a
+    variable IS set is left unset."""
+    root = copy_project(tmp_path, "env_named")
+    settings = root / "desk" / "settings.py"
+    settings.write_text(
+        settings.read_text().replace("import os\n", "import os\nimport sys\n", 1) + GUARDS
+    )
+    env = collectstatic_env(container.render(discover(root))["Dockerfile"])
+    assert env["DJANGO_DB_NAME"] == env["SENTRY_ENVIRONMENT"] == env["REGION"] == "build-only"
+    assert "MAINTENANCE_MODE" not in env
+    done = run_collectstatic(root, env)
+    assert done.returncode == 0, done.stderr
 
 
 def test_folder_of_a_log_file_under_the_code_belongs_to_the_app_user(tmp_path):

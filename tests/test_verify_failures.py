@@ -43,6 +43,29 @@ def test_settings_that_do_not_load_stop_the_run(tmp_path):
     assert [report.step(n).reason for n in (2, 3)] == ["the settings do not load (step 1)"] * 2
 
 
+def test_a_check_that_reaches_the_database_is_not_taken_for_settings_that_do_not_load(tmp_path):
+    # Django's own model checks ask a PostgreSQL server its version (a GeneratedField) and
+    # a project's checks may query: the settings loaded, so the steps after 1 still run
+    repo = broken(
+        tmp_path,
+        "catalog/apps.py",
+        '    name = "catalog"\n',
+        '    name = "catalog"\n\n'
+        "    def ready(self):\n"
+        "        from django.core import checks\n"
+        "        from django.db.utils import OperationalError\n\n"
+        "        @checks.register\n"
+        "        def ask_server(app_configs, **kwargs):\n"
+        '            raise OperationalError("connection failed: the server is unreachable")\n',
+    )
+    report, table = run(repo, {1, 2})
+    assert report.step(1).reason == (
+        "a system check connected to the database, which failed: "
+        "django.db.utils.OperationalError: connection failed: the server is unreachable"
+    ), table
+    assert report.step(2).reason != "the settings do not load (step 1)", table
+
+
 def test_a_deploy_warning_fails_step_1(tmp_path):
     repo = broken(tmp_path, "shipit/settings.py", "default=31536000", "default=0")
     report, table = run(repo, {1})

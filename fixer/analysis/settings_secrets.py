@@ -45,7 +45,7 @@ def secret_kind(ctx: tuple[str, ...], var: str | None, value: str) -> str | None
     if name.upper().endswith("_DSN") and redaction.split_userinfo(value) is not None:
         return f"a key in {masked_url(value)}"
     if (secret_name(name) or (var is not None and secret_name(var))) and not (
-        redaction.holds_no_secret(name, value)
+        redaction.holds_no_secret(name, value) or redaction.is_code_path(name, value)
     ):
         return f"{article(len(value))} {len(value)}-character string"
     if redaction.looks_like_token(value):

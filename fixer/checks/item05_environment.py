@@ -55,6 +55,12 @@
   (`importlib.import_module`, `__import__`, often of a module an environment variable names)
   are reported with no fix, naming the module and the variable.
 
+- `settings-from-config-file` (DJ058): the settings parse a configuration file at import
+  (`SECRETS = json.load(open(BASE_DIR / "secrets.json"))`, `yaml.safe_load`, `tomllib.load`, a
+  `ConfigParser`'s `read`) and take settings from it: each deployment writes or mounts the file.
+  A file under `/run/secrets` or named by an environment variable (one secret handed over by the
+  platform) is not reported, nor a file read inside a function.
+
 DJ050 and DJ051 judge only values written as literals: a value computed at run time (read from a
 file, built by a function) is not reported. A settings module that does not parse is skipped
 (DJ900 reports it).
@@ -130,7 +136,8 @@ django-environ's Env lacks or reads differently (`env.decimal`, `env.log_level`,
 `pathlib.Path` from `env.path`, `Env(expand_vars=True)`). A compose file's
 literal secrets (at the root, or in a subfolder and building from the code) become `${VAR}`
 references and its `.env` and settings mounts `env_file`, except in a development compose file,
-which is left as it is (item 4 says which files are).
+which is left as it is (item 4 says which files are). DJ058 has no automatic fix: what the
+configuration file holds, and under which keys, is the project's own.
 
 A module each installation writes (DJ057, `from .local_settings import *` of a git-ignored
 `local_settings.py`) gets a committed stand-in beside it, `local_settings_env.py` (the ignored
@@ -167,6 +174,7 @@ from typing import Any
 
 from codemods.env_calls import is_flag_name
 from fixer import rule_codes
+from fixer.analysis.config_files import config_file_reads
 from fixer.analysis.gitignore import GitIgnore
 from fixer.analysis.local_config import local_modules
 from fixer.analysis.settings_secrets import SecretScanner, masked_url, secret_kind, setting_label
@@ -261,6 +269,17 @@ LOCAL_FILE = rule(
     "The settings read their configuration from a module git ignores, copied from a template.",
     FixSafety.UNSAFE,
 )
+CONFIG_FILE = rule(
+    __name__,
+    rule_codes.SETTINGS_FROM_CONFIG_FILE,
+    "settings-from-config-file",
+    ITEM,
+    Severity.WARNING,
+    "The settings read their configuration from a JSON, YAML, TOML or INI file at import.",
+    FixSafety.NONE,
+    "no automatic fix: the file's keys and what they mean are the project's own; read each "
+    "value a deployment sets from the environment",
+)
 RULES = [
     LITERAL_SECRET,
     LITERAL_CONFIG,
@@ -270,6 +289,7 @@ RULES = [
     ENV_FILE_MOUNTED,
     ENVIRON_MISSING,
     LOCAL_FILE,
+    CONFIG_FILE,
 ]
 OPTIONS: dict = {}
 
@@ -722,6 +742,23 @@ def _local_files(project: ProjectModel) -> Iterator[Finding]:
         )
 
 
+# -- DJ058: settings read from a configuration file -----------------------------------------------
+
+
+def _config_files(project: ProjectModel) -> Iterator[Finding]:
+    for read in config_file_reads(project):
+        yield Finding(
+            CONFIG_FILE,
+            f"the settings read their configuration from a file at import ({read.how} of "
+            f"{read.source}): each deployment has to write or mount that file beside the image: "
+            "read the values it holds (credentials, hosts, URLs) from the environment with "
+            "django-environ",
+            read.settings,
+            read.line,
+            subject=read.source,
+        )
+
+
 def check(project: ProjectModel, options: dict[str, Any]) -> Iterator[Finding]:
     yield from _literal_secrets(project)
     yield from _literal_config(project)
@@ -730,3 +767,4 @@ def check(project: ProjectModel, options: dict[str, Any]) -> Iterator[Finding]:
     yield from _mounted(project)
     yield from _environ_missing(project)
     yield from _local_files(project)
+    yield from _config_files(project)

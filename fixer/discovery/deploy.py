@@ -6,8 +6,9 @@ from __future__ import annotations
 from fixer.discovery.walk import Walk
 from fixer.parsers.compose import parse_compose
 from fixer.parsers.dockerfile import parse_dockerfile
+from fixer.parsers.makefile import parse_makefile
 from fixer.parsers.procfile import parse_procfile
-from fixer.parsers.shell import ScriptCommand, parse_makefile, parse_shell_script, split_shell
+from fixer.parsers.shell import ScriptCommand, parse_shell_script, split_shell
 from fixer.project import ProjectModel
 
 

@@ -72,10 +72,14 @@ def _wire_settings(ctx: FixContext, label: str, item: int) -> list[tuple[str, st
             source = ctx.changeset.read(rel)
             if source is None:
                 continue
+            # the middleware goes only where the production settings' MIDDLEWARE is defined:
+            # a module that builds it from the inherited one (`[...] + MIDDLEWARE`) would
+            # otherwise list it twice, once from each module
+            wires_middleware = rel in (place.get("MIDDLEWARE"), place.get("MIDDLEWARE_CLASSES"))
             result = installed_apps.transform(
                 source,
                 app=common_app.app_config_path(label) if place["INSTALLED_APPS"] == rel else None,
-                middleware=common_app.middleware_path(label),
+                middleware=common_app.middleware_path(label) if wires_middleware else None,
             )
             outcome[rel] = (source, result)
         moved = {

@@ -7,13 +7,17 @@ Dockerfile disappears silently.
 
 from __future__ import annotations
 
+import dataclasses
+import posixpath
 import re
 from dataclasses import dataclass, field
 
 from fixer.analysis.compose import built_dockerfile, compose_roles, is_dev_dockerfile
 from fixer.analysis.image import app_dockerfile, image_parts, is_toolchain, run_of, stage_chain
+from fixer.fixes.item01_make import MakeBuild, make_build, static_build
 from fixer.parsers.commands import manage_py_commands, system_packages
 from fixer.parsers.dockerfile import Dockerfile, Instruction, Stage, instruction_assignments
+from fixer.parsers.makefile import make_targets
 from fixer.parsers.shell import ScriptCommand, split_shell
 from fixer.project import ProjectModel
 
@@ -194,8 +198,22 @@ class Carried:
     compress: tuple[int, str] | None = None
     #: the old Dockerfile's repository path
     path: str = "Dockerfile"
-    #: the notes `_left` wrote, by reason: (its index in notes, [(line, [commands])])
-    left_by_reason: dict[str, tuple[int, list[tuple[int, list[str]]]]] = field(default_factory=dict)
+    #: the notes `_left` wrote, by (file, reason): (its index in notes, [(line, [commands])])
+    left_by_reason: dict[tuple[str, str], tuple[int, list[tuple[int, list[str]]]]] = field(
+        default_factory=dict
+    )
+    #: the make calls whose recipes the stages run: (where the old Dockerfile runs it, as
+    #: "Dockerfile:9", or "" where djfix chose the target; what it runs)
+    make_builds: list[tuple[str, MakeBuild]] = field(default_factory=list)
+    #: the old Dockerfile runs make (whether djfix could follow it or not)
+    runs_make: bool = False
+
+    @property
+    def make_lines(self) -> set[int]:
+        """The old Dockerfile's lines that run make."""
+        return {
+            int(where.split(" ")[0].rsplit(":", 1)[1]) for where, _ in self.make_builds if where
+        }
 
     def add(self, target: list[str], name: str) -> None:
         if name not in target:
@@ -220,7 +238,9 @@ def carry(project: ProjectModel) -> Carried:
     out = Carried()
     df = app_dockerfile(project)
     if df is None or (df.path != "Dockerfile" and _for_development(project, df.path)):
-        return out  # a development image's tools and layout are not the deployed image's
+        # a development image's tools and layout are not the deployed image's
+        _unreferenced_make_build(project, out)
+        return out
     out.path = df.path
     untranslated: list[str] = []
     for stage in df.stages[:64]:
@@ -253,7 +273,15 @@ def carry(project: ProjectModel) -> Carried:
                     out.add(out.runtime, DEV_RUNTIME[name])
             else:
                 out.add(out.runtime, name)
-        _steps(stage, node and df.path == "Dockerfile", out)
+        _steps(project, stage, node and df.path == "Dockerfile", out)
+    if not out.runs_make and not out.node:
+        _unreferenced_make_build(project, out)
+    if any(where for where, _ in out.make_builds) and "make" in out.build:
+        out.build.remove("make")
+        out.notes.append(
+            f"{out.path} installed make to run its Makefile; the generated stages run what the "
+            "targets run, so make is left out of the image"
+        )
     if untranslated:
         out.notes.append(
             "the old Alpine image installed " + ", ".join(untranslated) + ", which have no "
@@ -281,16 +309,19 @@ def stage_chain_base(df: Dockerfile, stage: Stage) -> str:
     return stage_chain(df, stage)[-1].base
 
 
-def _left(out: Carried, line: int, text: str, why: str) -> None:
+def _left(out: Carried, line: int, text: str, why: str, path: str = "") -> None:
     """One note a reason: the commands left for the same reason are named together, by line
     (`mkdir -p X && chown Y X` on one line; `mkdir $APP_HOME` on five lines of the old
-    Dockerfile), where the reason stands first."""
+    Dockerfile), where the reason stands first. `path`: the file that holds the line (a
+    Makefile), where it is not the old Dockerfile."""
+    path = path or out.path
     short = text if len(text) <= 70 else text[:67] + "..."
-    if why not in out.left_by_reason:
-        out.left_by_reason[why] = (len(out.notes), [(line, [short])])
-        out.notes.append(f"{out.path}:{line} `{short}` was left out: {why}")
+    key = (path, why)
+    if key not in out.left_by_reason:
+        out.left_by_reason[key] = (len(out.notes), [(line, [short])])
+        out.notes.append(f"{path}:{line} `{short}` was left out: {why}")
         return
-    index, lines = out.left_by_reason[why]
+    index, lines = out.left_by_reason[key]
     if lines[-1][0] == line:
         lines[-1][1].append(short)
     else:
@@ -300,13 +331,13 @@ def _left(out: Carried, line: int, text: str, why: str) -> None:
         return ", ".join(f"`{t}`" for t in texts)
 
     if len(lines) == 1:
-        where = f"{out.path}:{line} {commands(lines[0][1])}"
+        where = f"{path}:{line} {commands(lines[0][1])}"
     else:
-        where = f"{out.path} " + "; ".join(f"line {n} {commands(t)}" for n, t in lines)
+        where = f"{path} " + "; ".join(f"line {n} {commands(t)}" for n, t in lines)
     out.notes[index] = f"{where} were left out: {why}"
 
 
-def _steps(stage: Stage, node: bool, out: Carried) -> None:
+def _steps(project: ProjectModel, stage: Stage, node: bool, out: Carried) -> None:
     """Sort each RUN and ENV of an old stage: carried, moved, or left out with the reason."""
     for inst in stage.instructions:
         if inst.keyword == "ENV":
@@ -315,6 +346,10 @@ def _steps(stage: Stage, node: bool, out: Carried) -> None:
         if run_of(stage, line) is None:
             continue
         commands = [c for c in split_shell(text, line) if c.argv]
+        with_scripts, via = _script_commands(project, commands, line)
+        if out.path == "Dockerfile" and any(make_targets(c.argv) for c in with_scripts):
+            _make_run(project, line, with_scripts, out, via)
+            continue
         front_end = any(_NODE_TOOLS.match(c.argv[0].rsplit("/", 1)[-1]) for c in commands)
         if out.path != "Dockerfile" and (front_end or _downloads(commands)):
             # built from another folder: its paths are not the repository root's, where the
@@ -342,6 +377,155 @@ def _steps(stage: Stage, node: bool, out: Carried) -> None:
             continue
         for command in commands:
             _command(command, out)
+
+
+def _script_commands(
+    project: ProjectModel, commands: list[ScriptCommand], line: int
+) -> tuple[list[ScriptCommand], dict[int, str]]:
+    """`commands` with each run of a repository shell script (`./scripts/build.sh`, `sh
+    build.sh`) replaced by the script's commands, at the RUN's line; ({index: "script:line"}
+    of those). One level: a script's own scripts are not followed."""
+    out: list[ScriptCommand] = []
+    via: dict[int, str] = {}
+    for command in commands:
+        rel = _script_of(command.argv)
+        found = project.scripts.get(rel) if rel else None
+        if not found:
+            out.append(command)
+            continue
+        for inner in found[:500]:
+            if inner.argv:
+                via[len(out)] = f"{rel}:{inner.line}"
+                out.append(dataclasses.replace(inner, line=line))
+    return out, via
+
+
+def _script_of(argv: list[str]) -> str:
+    """The repository path of the shell script a command runs ("" for anything else)."""
+    head = argv[0].rsplit("/", 1)[-1]
+    if head in ("sh", "bash", "dash") and len(argv) == 2:
+        path = argv[1]
+    elif argv[0].endswith(".sh") and len(argv) == 1:
+        path = argv[0]
+    else:
+        return ""
+    if path.startswith("/") or "$" in path:
+        return ""
+    rel = posixpath.normpath(path)
+    return "" if rel.startswith("..") else rel
+
+
+def _make_run(
+    project: ProjectModel,
+    line: int,
+    commands: list[ScriptCommand],
+    out: Carried,
+    via: dict[int, str] | None = None,
+) -> None:
+    """A RUN that calls make: what the target runs takes the place of the call (make is in
+    neither the node image nor the Python one), each command of the rest as usual. `via`: the
+    commands that a script the RUN runs holds, by index ("scripts/build.sh:3")."""
+    out.runs_make = True
+    via = via or {}
+    for index, command in enumerate(commands):
+        called = make_targets(command.argv)
+        if called is None:
+            if _NODE_TOOLS.match(command.argv[0].rsplit("/", 1)[-1]):
+                out.assets.append((line, command.text))
+                out.node = True
+            else:
+                _command(command, out)
+            continue
+        makefile, targets = called
+        build = make_build(project, makefile, targets, command.text)
+        if build.problem and not build.steps:
+            _left(out, line, command.text, f"djfix cannot follow it: {build.problem}")
+            continue
+        where = f"{out.path}:{line}" + (f" via {via[index]}" if index in via else "")
+        out.make_builds.append((where, build))
+        _carry_make(out, build, line)
+
+
+def _unreferenced_make_build(project: ProjectModel, out: Carried) -> None:
+    """Nothing runs make, but a Makefile target clearly builds what STATICFILES_DIRS reads."""
+    build = static_build(project)
+    if build is None:
+        return
+    if not build.steps:
+        out.notes.append(f"{build.problem}; add the front-end build to the assets stage")
+        return
+    out.make_builds.append(("", build))
+    _carry_make(out, build, 0)
+
+
+def _carry_make(out: Carried, build: MakeBuild, line: int) -> None:
+    """The sorted recipe lines into the stages (assets, code, collectstatic) or the notes."""
+    for sorted_step in build.steps:
+        step = sorted_step.step
+        if sorted_step.kind in ("assets", "file", "download"):
+            for command in sorted_step.commands:  # `npm run build && manage.py collectstatic`
+                _django_step(out, command, manage_py_commands([command])[0][1])
+            out.assets.append((line, sorted_step.shell))
+            out.node = out.node or sorted_step.kind == "assets"
+            if sorted_step.kind == "download":
+                for c in step.commands():
+                    tool = c.argv[0].rsplit("/", 1)[-1]
+                    if tool in ("curl", "wget", "git"):
+                        out.add(out.download_tools, tool)
+        elif sorted_step.kind == "django":
+            for command in sorted_step.commands:
+                name = manage_py_commands([command])[0][1]
+                if name in ("compilemessages", "collectstatic", "compress"):
+                    _django_step(out, command, name)
+                else:
+                    _left(
+                        out,
+                        step.line,
+                        " ".join(step.text.split()),
+                        "a management command at build time: run it where its output is needed",
+                        build.makefile,
+                    )
+        else:
+            _left(out, step.line, " ".join(step.text.split()), sorted_step.why, build.makefile)
+
+
+def make_notes(out: Carried) -> list[str]:
+    """What the stages run of each make call, for the summary."""
+    notes: list[str] = []
+    for where, build in out.make_builds:
+        lines = ", ".join(str(n) for n in build.carried_lines)
+        django = sorted(
+            {
+                name
+                for s in build.steps
+                if s.kind == "django"
+                for _, name, _ in manage_py_commands(s.commands)
+                if name in ("compilemessages", "collectstatic", "compress")
+            }
+        )
+        then = f"; its {', '.join(django)} run in the stages that do them" if django else ""
+        if where:
+            head = f"`{build.call}` ({where}) is not run as such (make is in no generated stage)"
+        else:
+            head = (
+                f"`{build.call}` of {build.makefile} builds the front end ({build.reason}), and "
+                "nothing of the old set-up ran it in an image"
+            )
+        if lines:
+            notes.append(
+                f"{head}: its front-end steps ({build.makefile} lines {lines}) run in the assets "
+                f"stage, whose output the collectstatic and api stages use{then}"
+            )
+        else:
+            notes.append(f"{head}: it runs no front-end step{then}")
+        if build.problem:
+            notes.append(f"{build.makefile}: {build.problem}")
+        if build.others:
+            notes.append(
+                f"{build.makefile} also builds front-end files in {', '.join(build.others)}, "
+                "which were left out: add them to the assets stage if the app serves them"
+            )
+    return notes
 
 
 def _downloads(commands: list[ScriptCommand]) -> bool:

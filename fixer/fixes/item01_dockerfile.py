@@ -353,12 +353,14 @@ def spec(project: ProjectModel, options: dict[str, Any] | None = None) -> Contai
             f"{old} installed " + ", ".join(carried.dropped) + ", which the "
             "generated image leaves out: the app server runs alone, nginx serves the static files"
         )
-    if carried.node:
-        lines = ", ".join(str(line) for line, _ in carried.assets)
+    own_lines = [line for line, _ in carried.assets if line and line not in carried.make_lines]
+    if carried.node and own_lines:
+        lines = ", ".join(str(line) for line in own_lines)
         notes.append(
             f"the front-end build of {old} (lines {lines}) runs in the assets "
             "stage; the collectstatic and api stages use its output"
         )
+    notes.extend(item01_carry.make_notes(carried))
     if carried.downloads:
         lines = ", ".join(str(line) for line in carried.downloads)
         notes.append(

@@ -1,4 +1,4 @@
-"""Shell scripts and Makefile recipes, split into simple commands.
+"""Shell scripts, split into simple commands (Makefiles: `fixer.parsers.makefile`).
 
 `split_shell` is the tokenizer every other format uses for its commands (a Dockerfile's RUN, a
 compose `command:`, a Procfile line). Nothing here raises on malformed input: a parser returns
@@ -432,70 +432,3 @@ def split_shell(text: str, line: int = 1) -> list[ScriptCommand]:
 def parse_shell_script(text: str) -> tuple[list[ScriptCommand], list[str]]:
     """Commands of a script such as entrypoint.sh; the shebang is an ordinary comment."""
     return _split_shell(normalize_text(text), 1)
-
-
-def parse_makefile(text: str) -> list[tuple[str, ScriptCommand]]:
-    """(target, command) for every recipe line. A rule naming several targets reports the
-    first; `$$` becomes `$` as the shell sees it; make variables such as `$(MAKE)` stay."""
-    lines = normalize_text(text).split("\n")
-    result: list[tuple[str, ScriptCommand]] = []
-    target: str | None = None
-    in_define = False
-    i = 0
-    while i < len(lines):
-        raw = lines[i]
-        lineno = i + 1
-        if in_define:
-            in_define = not re.match(r"^\s*endef\b", raw)
-            i += 1
-            continue
-        if raw.startswith("\t"):
-            parts = [raw[1:]]
-            while _ends_with_continuation(parts[-1]) and i + 1 < len(lines):
-                i += 1
-                nxt = lines[i]
-                parts.append(nxt[1:] if nxt.startswith("\t") else nxt)
-            i += 1
-            if target is not None:
-                result.extend((target, c) for c in _recipe_commands("\n".join(parts), lineno))
-            continue
-        parts = [raw]
-        while _ends_with_continuation(parts[-1]) and i + 1 < len(lines):
-            i += 1
-            parts.append(lines[i])
-        i += 1
-        logical = " ".join(p.rstrip("\\").strip() for p in parts)
-        stripped = logical.strip()
-        if not stripped or stripped.startswith("#"):
-            continue
-        if re.match(r"^(?:override\s+)?define\b", stripped):
-            in_define = True
-            target = None
-            continue
-        if re.match(r"^(?:ifeq|ifneq|ifdef|ifndef|else|endif)\b", stripped):
-            continue
-        rule = _MAKE_RULE_RE.match(logical)
-        if rule is None or _MAKE_ASSIGNMENT_RE.match(rule.group(3)):
-            target = None
-            continue
-        names = rule.group(1).split()
-        target = names[0] if names else None
-        _, semicolon, inline = rule.group(3).partition(";")
-        if semicolon and target is not None and inline.strip():
-            result.extend((target, c) for c in _recipe_commands(inline, lineno))
-    return result
-
-
-# Greedy on purpose: the target part cannot contain ':', so no backtracking blow-up.
-_MAKE_RULE_RE = re.compile(r"^([^:#=\t][^:#=]*)(::?)(?![:=])(.*)$")
-_MAKE_ASSIGNMENT_RE = re.compile(r"^\s*(?:export\s+|override\s+)?[A-Za-z_.][\w.-]*\s*[:+?!]?=")
-
-
-def _ends_with_continuation(line: str) -> bool:
-    stripped = line.rstrip("\\")
-    return (len(line) - len(stripped)) % 2 == 1
-
-
-def _recipe_commands(recipe: str, line: int) -> list[ScriptCommand]:
-    recipe = re.sub(r"^[@+\-\s]*", "", recipe).replace("$$", "$")
-    return split_shell(recipe, line)

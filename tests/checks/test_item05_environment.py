@@ -659,3 +659,72 @@ def test_settings_from_an_ignored_configuration_module(tmp_path):
         "line 13), not an import djfix can redirect: read what "
         "inventory/configuration_example.py holds from the environment by hand",
     )
+
+
+# -- DJ058: settings read from a configuration file -----------------------------------------------
+
+CONFIG_READS = """\
+import configparser
+import json
+import os
+from pathlib import Path
+
+import yaml
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+try:
+    with (BASE_DIR / "conf" / "secrets.json").open() as handle:
+        SECRETS = json.load(handle)
+except OSError:
+    SECRETS = {"secret_key": "a"}
+
+SETTINGS_YAML = yaml.safe_load(open(os.path.join(BASE_DIR, "settings.yml")))
+parser = configparser.ConfigParser()
+parser.read(BASE_DIR / "site.ini")
+KEYS = json.loads((BASE_DIR / "keys.json").read_text())
+"""
+
+HANDED_OVER = """\
+import json
+import os
+
+SECRET_KEY = open("/run/secrets/django_key").read().strip()
+EXTRA = json.load(open(os.environ["EXTRA_CONFIG_FILE"]))
+
+
+def load_fixture(name):
+    return json.load(open(name))
+"""
+
+
+def test_configuration_files_the_settings_parse_at_import(make_project):
+    """JSON (opened by `with`, or read whole), YAML, an INI parser's read: each a deployment
+    writes or mounts, so item 5 cannot pass in silence."""
+    findings = [f for f in run(make_project, CLEAN + CONFIG_READS) if f.code == "DJ058"]
+    start = CLEAN.count("\n")
+    assert shape(findings) == [
+        ("DJ058", "mysite/settings.py", start + 12),
+        ("DJ058", "mysite/settings.py", start + 16),
+        ("DJ058", "mysite/settings.py", start + 18),
+        ("DJ058", "mysite/settings.py", start + 19),
+    ]
+    assert findings[0].message == (
+        "the settings read their configuration from a file at import (json.load of "
+        "BASE_DIR / 'conf' / 'secrets.json'): each deployment has to write or mount that file "
+        "beside the image: read the values it holds (credentials, hosts, URLs) from the "
+        "environment with django-environ"
+    )
+    assert [f.message.split(" (", 1)[1].split("):")[0] for f in findings[1:]] == [
+        "yaml.safe_load of os.path.join(BASE_DIR, 'settings.yml')",
+        "configparser read of BASE_DIR / 'site.ini'",
+        "json.loads of BASE_DIR / 'keys.json'",
+    ]
+    assert all(f.fix is None for f in findings)
+
+
+def test_a_secret_the_platform_hands_over_and_a_read_in_a_function_are_not_reported(
+    make_project,
+):
+    findings = run(make_project, CLEAN + HANDED_OVER)
+    assert [f for f in findings if f.code == "DJ058"] == []

@@ -571,6 +571,56 @@ def test_env_imported_from_the_projects_module_is_reused() -> None:
 # -- literal settings ----------------------------------------------------------------------------
 
 
+def test_a_dotted_import_path_under_a_secret_name_is_code_not_a_secret() -> None:
+    """`PUSH_CREDENTIALS` names the function a library calls for the credentials: moving it to
+    the environment with an empty default made the library import "" in production. A
+    password is any text, dotted or not; a key without a dot stays a secret."""
+    result = check(
+        """\
+        from .base import *  # noqa: F403
+
+        PUSH_CREDENTIALS = "aggregator.utils.push_credentials"
+        AUTH_TOKEN_CLASS = "knox.auth.TokenAuthentication"
+        AKISMET_API_KEY = "c892e4962244"
+        MAIL_PASSWORD = "correct.horse.battery"
+        """,
+        """\
+        from .base import *  # noqa: F403
+
+        PUSH_CREDENTIALS = "aggregator.utils.push_credentials"
+        AUTH_TOKEN_CLASS = "knox.auth.TokenAuthentication"
+        AKISMET_API_KEY = env("AKISMET_API_KEY", default="")
+        MAIL_PASSWORD = env("MAIL_PASSWORD", default="")
+        """,
+    )
+    assert [name for name, _line in result.rewritten] == ["AKISMET_API_KEY", "MAIL_PASSWORD"]
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "code"),
+    [
+        ("PUSH_CREDENTIALS", "aggregator.utils.push_credentials", True),
+        ("AUTH_TOKEN_CLASS", "knox.auth.TokenAuthentication", True),
+        ("OAUTH2_TOKEN_MODEL", "oauth2_provider.AccessToken", True),
+        ("API_KEY", "c892e4962244", False),
+        ("API_KEY", "abc.x9f3k2j8d7s6", False),
+        ("SECRET_KEY", "k3#v9!q0m@x7.tz2lq8", False),
+        ("DB_PASSWORD", "correct.horse", False),
+        ("API_KEY", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.abc", False),
+        ("data_dir_key", "DJANGOPROJECT_DATA_DIR", True),
+        ("SECRET_KEY_VARIABLE", "DJANGO_SECRET_KEY", True),
+        ("API_KEY", "ABCDEF123456", False),
+        ("DB_PASSWORD", "HUNTER_TWO", False),
+    ],
+)
+def test_what_is_a_code_path(name: str, value: str, code: bool) -> None:
+    from fixer import redaction
+    from fixer.analysis.settings_secrets import secret_kind
+
+    assert redaction.is_code_path(name, value) is code
+    assert (secret_kind((name,), None, value) is None) is code
+
+
 def test_literal_secret_key() -> None:
     result = check(
         """\

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from fixer.parsers.commands import manage_py_commands, server_invocations
-from fixer.parsers.shell import parse_makefile, parse_shell_script, split_shell
+from fixer.parsers.makefile import parse_makefile
+from fixer.parsers.shell import parse_shell_script, split_shell
 
 ENTRYPOINT = """\
 #!/bin/sh
