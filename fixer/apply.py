@@ -325,11 +325,18 @@ _FINDING_SETTING = re.compile(r"([A-Za-z_]\w*)(?:\[[^\]]*\])* (?:in|of) ")
 
 
 def _reason(ctx: FixContext, item: int, f: Finding) -> str | None:
-    """Why the item's plan left `f`: a reason left on its file, but not one about another
+    """Why the item's plan left `f`: what it said about the finding's rule there, else a
+    reason left on its file, but not one about another rule's finding nor about another
     setting (the reason a computed DATA_DIR stayed is not why SECRETS['secret_key'] did)."""
+    here = [
+        left for left in ctx.left if left.item == item and (left.rel is None or left.rel == f.path)
+    ]
+    for left in here:
+        if left.code == f.code:
+            return left.reason
     about = _FINDING_SETTING.match(f.message)
-    for left in ctx.left:
-        if left.item == item and (left.rel is None or left.rel == f.path):
+    for left in here:
+        if left.code is None:
             named = _LEFT_SETTING.match(left.reason)
             if about and named and named.group(1) != about.group(1):
                 continue

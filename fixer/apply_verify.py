@@ -49,6 +49,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from fixer import rule_codes
 from fixer.analysis.local_config import local_modules
 from fixer.apply import ApplyResult, plan
 from fixer.apply import item_files as changed_by_item
@@ -85,6 +86,8 @@ class Verification:
     installed: str = ""  # the packages the change adds, installed aside for its runs
     #: the modules git ignores that the runs copied (the settings read them, see local_files)
     local: list[str] = field(default_factory=list)
+    #: ... and those the run of the change went without (`stood_in`)
+    stood_in: list[str] = field(default_factory=list)
 
     @property
     def ran(self) -> bool:
@@ -184,6 +187,12 @@ class Verification:
             parts.append(
                 f"The runs used {', '.join(self.local)}, which git ignores: the settings read "
                 "it (see DJ057)."
+            )
+        if self.stood_in:
+            parts.append(
+                f"The run of the original used {', '.join(self.stood_in)}, which git ignores; "
+                "the run of the change went without it: its settings read the environment in "
+                "its place, as a clone's do."
             )
         parts.append(self.database_reused())
         return " ".join(p for p in parts if p)
@@ -309,10 +318,26 @@ def copy_project(root: Path, dest: Path, local: list[str] | None = None) -> Path
     return dest
 
 
+def stood_in(result: ApplyResult) -> set[str]:
+    """The git-ignored modules the planned change makes the settings start without (item 5's
+    DJ057 fix: a committed stand-in reads the environment): the run of the change goes without
+    them, as a clone or a container does."""
+    code = rule_codes.SETTINGS_FROM_LOCAL_FILE
+    before = {f.subject for f in result.before.findings if f.code == code and f.subject}
+    after = {f.subject for f in result.after.findings if f.code == code}
+    return before - after
+
+
 def materialise(result: ApplyResult, dest: Path) -> Path:
     """A copy of the project with the planned (tracked) files written into it."""
-    copy_project(result.project.root, dest, local_files(result.project))
+    gone = stood_in(result)
+    local = [rel for rel in local_files(result.project) if rel not in gone]
+    copy_project(result.project.root, dest, local)
     result.changeset.write_to(dest)
+    for rel in gone:
+        # a plan may have rewritten the installation's own file too: the run still goes
+        # without it
+        (dest / rel).unlink(missing_ok=True)
     return dest
 
 
@@ -553,7 +578,9 @@ def plan_verified(
         # the plan stands as it was planned, and says it was not verified
         return annotate(planned, Verification(not_run=f"verify could not run: {exc}"))
     verification.seconds = time.monotonic() - started
-    verification.local = local
+    gone = stood_in(result)
+    verification.local = [rel for rel in local if rel not in gone]
+    verification.stood_in = [rel for rel in local if rel in gone]
     return annotate(result, verification)
 
 

@@ -55,6 +55,7 @@ class Left:
     item: int
     rel: str | None
     reason: str
+    code: str | None = None  # the rule it is about, where the place holds others' findings too
 
 
 @dataclass
@@ -155,8 +156,8 @@ class FixContext:
             self.rides.setdefault(item, owner)
         return owner
 
-    def leave(self, item: int, rel: str | None, reason: str) -> None:
-        self.left.append(Left(item, rel, reason))
+    def leave(self, item: int, rel: str | None, reason: str, code: str | None = None) -> None:
+        self.left.append(Left(item, rel, reason, code))
 
     def write(self, rel: str, text: str, item: int, *, tracked: bool = True) -> bool:
         """Plan `text` for `rel`; False (with the reason left on the item) where the change is

@@ -237,3 +237,56 @@ def test_a_urlconf_slow_to_import_is_served_not_timed_out(tmp_path):
     )
     report = verify_project(repo, python=sys.executable, only={3})
     assert report.step(3).status == "pass", render_table(report)
+
+
+def test_settings_from_a_template_load_after_apply(tmp_path):
+    # `from .local_settings import *` of a module git ignores, with only its template committed:
+    # a clone cannot load the settings, so verify proved nothing; after apply the committed
+    # local_settings_env.py stands in and reads the environment verify sets
+    repo = copy_into_git("local_config/template_import", tmp_path)
+    before = verify_project(repo, python=sys.executable, only={1, 3})
+    table = render_table(before)
+    assert [s.status for s in before.steps] == ["fail", "skipped"], table
+    assert before.step(3).reason == "the settings do not load (step 1)", table
+    result = CliRunner().invoke(
+        app, ["apply", "--no-branch", "--no-verify", str(repo)], catch_exceptions=False
+    )
+    assert result.exit_code in (0, 1), result.output
+    assert (repo / "shop/local_settings_env.py").is_file()
+    after = verify_project(repo, python=sys.executable, only={1, 3})
+    table = render_table(after)
+    assert after.step(1).status == "pass", table
+    assert after.step(3).status == "pass", table
+
+
+def test_the_run_of_the_change_goes_without_the_installations_own_file(tmp_path):
+    # a developer's local_settings.py (git-ignored) is on disk: the run of the original needs it,
+    # the run of the change goes without it, as a clone does, so it proves the stand-in
+    repo = copy_into_git("local_config/template_import", tmp_path)
+    (repo / "shop/local_settings.py").write_text(
+        'ALLOWED_HOSTS = ["*"]\nSECRET_KEY = "a-local-key-of-more-than-fifty-characters-for-'
+        'this-installation"\n'
+    )
+    result = CliRunner().invoke(
+        app,
+        [
+            "apply",
+            "--no-branch",
+            "--dry-run",
+            "--python",
+            sys.executable,
+            "--select",
+            "5",
+            str(repo),
+        ],
+        catch_exceptions=False,
+    )
+    assert result.exit_code in (0, 1), result.output
+    words = " ".join(result.output.split())
+    # the developer's file has no DATABASES; the stand-in reads DATABASE_URL, which verify sets
+    assert "4 migrate fail pass" in words, result.output
+    assert (
+        "The run of the original used shop/local_settings.py, which git ignores; the run of the "
+        "change went without it: its settings read the environment in its place, as a clone's "
+        "do."
+    ) in words, result.output

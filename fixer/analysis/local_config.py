@@ -76,9 +76,11 @@ def _first_use(tree: ast.AST, stem: str) -> int | None:
     return min(lines) if lines else None
 
 
-def local_modules(project: ProjectModel) -> list[LocalModule]:
+def local_modules(project: ProjectModel, *, optional: bool = False) -> list[LocalModule]:
     """The git-ignored modules with a committed template beside a settings file that names
-    them, one each (the first settings file that names it)."""
+    them, one each (the first settings file that names it). `optional`: also those the settings
+    import inside a `try` that carries on without them (what an image must still leave out:
+    the installation's file holds its secrets, and item 5's fix makes the import optional)."""
     gitignore = GitIgnore(project)
     found: dict[str, LocalModule] = {}
     for module in project.settings_modules.values():
@@ -103,7 +105,83 @@ def local_modules(project: ProjectModel) -> list[LocalModule]:
             if not re.search(rf"\b{re.escape(stem)}\b", text):
                 continue
             line = _first_use(module.file.tree, stem)
-            if line is None or _optional_import(module.file.tree, stem):
+            if line is None or (not optional and _optional_import(module.file.tree, stem)):
                 continue
             found[rel] = LocalModule(rel, template, module.rel, line)
     return list(found.values())
+
+
+@dataclass(frozen=True)
+class Loader:
+    """How settings load the local module by name instead of importing it (netbox's shape):
+    `importlib.import_module(name)` where `name` defaults to the module, often read from an
+    environment variable that names another module in its place."""
+
+    call: str  # importlib.import_module, __import__
+    line: int
+    module: str  # the dotted name the settings default to ("inventory.configuration")
+    variable: str | None  # the environment variable naming an alternate module, if any
+
+
+_LOADERS = {"importlib.import_module", "import_module", "__import__", "importlib.__import__"}
+_ENV_READS = {"os.environ.get", "os.getenv", "environ.get", "getenv", "env", "env.str", "config"}
+
+
+def _call_name(node: ast.expr) -> str:
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    return ""
+
+
+def custom_loader(tree: ast.AST, stem: str) -> Loader | None:
+    """The loader by name of `stem` in a settings module, where it has no import statement of
+    it: the first call of importlib.import_module / __import__, the module name the settings
+    write (a string naming `stem`), and the environment variable read with that name as its
+    default."""
+    word = re.compile(rf"^[\w.]*\b{re.escape(stem)}\b[\w.]*$")
+    calls: list[tuple[int, str]] = []
+    module = ""
+    variable: str | None = None
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            names = [a.name for a in node.names]
+            if isinstance(node, ast.ImportFrom):
+                names.append(node.module or "")
+            if any(stem in n.split(".") for n in names):
+                return None  # an import statement: the plain shape
+        if not isinstance(node, ast.Call):
+            continue
+        name = _call_name(node.func)
+        if name in _LOADERS:
+            calls.append((node.lineno, name))
+        elif name in _ENV_READS or name.endswith(".environ.get"):
+            values = [*node.args[1:2], *(k.value for k in node.keywords if k.arg == "default")]
+            first = node.args[0] if node.args else None
+            for value in values:
+                if (
+                    isinstance(value, ast.Constant)
+                    and isinstance(value.value, str)
+                    and word.match(value.value)
+                    and isinstance(first, ast.Constant)
+                    and isinstance(first.value, str)
+                ):
+                    module = module or value.value
+                    variable = variable or first.value
+    if not calls:
+        return None
+    if not module:
+        module = next(
+            (
+                n.value
+                for n in ast.walk(tree)
+                if isinstance(n, ast.Constant) and isinstance(n.value, str) and word.match(n.value)
+            ),
+            stem,
+        )
+    line, call = min(calls)
+    return Loader(call, line, module, variable)

@@ -51,7 +51,9 @@
   `configuration_example.py`, `local_settings.py` from `local_settings.py.example`): each
   installation writes it, so the repository does not start as cloned and a deployment mounts a
   file. An import of it inside a `try` that carries on without it (an optional local override)
-  is not reported.
+  is not reported. Settings that load it by name with a loader of their own
+  (`importlib.import_module`, `__import__`, often of a module an environment variable names)
+  are reported with no fix, naming the module and the variable.
 
 - `settings-from-config-file` (DJ058): the settings parse a configuration file at import
   (`SECRETS = json.load(open(BASE_DIR / "secrets.json"))`, `yaml.safe_load`, `tomllib.load`, a
@@ -134,9 +136,30 @@ django-environ's Env lacks or reads differently (`env.decimal`, `env.log_level`,
 `pathlib.Path` from `env.path`, `Env(expand_vars=True)`). A compose file's
 literal secrets (at the root, or in a subfolder and building from the code) become `${VAR}`
 references and its `.env` and settings mounts `env_file`, except in a development compose file,
-which is left as it is (item 4 says which files are). DJ057 and DJ058 have no automatic fix:
-what the local module or the configuration file holds, and under which keys, is the project's
-own.
+which is left as it is (item 4 says which files are). DJ058 has no automatic fix: what the
+configuration file holds, and under which keys, is the project's own.
+
+A module each installation writes (DJ057, `from .local_settings import *` of a git-ignored
+`local_settings.py`) gets a committed stand-in beside it, `local_settings_env.py` (the ignored
+module's name and `_env`: it sorts beside it and its template and matches no ignore of the
+installation's file): the template (`local_settings.py.example`) with its secrets and
+configuration read from the environment as above, its variables in `.env.example`. The import
+becomes:
+```python
+try:
+    from .local_settings import *  # noqa: F401,F403
+except ModuleNotFoundError as exc:
+    if exc.name != f"{__package__}.local_settings":
+        raise  # an import inside local_settings.py failed: that error is its own
+    # no local_settings.py in this installation: the same settings, read from the
+    # environment by local_settings_env.py
+    from .local_settings_env import *
+```
+so an installation that has its file keeps it, and a clone or a container reads the
+environment (`from . import local_settings` is guarded with `importlib.util.find_spec`, as its
+error names the package). No fix where the import is inside a block or repeated, where the
+template star-imports a module, reads a name it does not define, holds a value djfix does not
+rewrite, or where `local_settings_env.py` exists or is ignored: the finding says which.
 
 ## Options
 None.
@@ -159,6 +182,7 @@ from fixer.checks import rule
 from fixer.discovery.services import cache_kind
 from fixer.discovery.settings_modules import is_test_settings
 from fixer.findings import Finding, Fix, FixSafety, Severity
+from fixer.fixes.item05_local_settings import local_plan
 from fixer.project import ProjectModel
 from fixer.settings_helpers import DROP_DEFAULT, default_left_reason
 from fixer.settings_values import (
@@ -243,9 +267,7 @@ LOCAL_FILE = rule(
     ITEM,
     Severity.WARNING,
     "The settings read their configuration from a module git ignores, copied from a template.",
-    FixSafety.NONE,
-    "no automatic fix: the file's values are each installation's own; read the ones a "
-    "deployment sets from the environment",
+    FixSafety.UNSAFE,
 )
 CONFIG_FILE = rule(
     __name__,
@@ -701,6 +723,12 @@ def _environ_missing(project: ProjectModel) -> Iterator[Finding]:
 
 def _local_files(project: ProjectModel) -> Iterator[Finding]:
     for local in local_modules(project):
+        text = project.cache.text(project.root / local.template).text
+        module = next(
+            (m for m in project.settings_modules.values() if m.rel == local.settings), None
+        )
+        settings_text = module.file.text if module is not None and module.file else None
+        plan = local_plan(project, local, settings_text, text)
         yield Finding(
             LOCAL_FILE,
             f"the settings read their configuration from {local.rel}, which git ignores: each "
@@ -709,6 +737,7 @@ def _local_files(project: ProjectModel) -> Iterator[Finding]:
             "holds (SECRET_KEY, the database, the hosts) from the environment with django-environ",
             local.settings,
             local.line,
+            fix=Fix(FixSafety.NONE, plan) if isinstance(plan, str) else None,
             subject=local.rel,
         )
 

@@ -434,7 +434,7 @@ def spec(project: ProjectModel, options: dict[str, Any] | None = None) -> Contai
         committed_manifest=committed[1] and _manifest_storage(project),
         collects_static=_collects_static(project),
         files=choice.files,
-        local_files=[m.rel for m in local_modules(project)],
+        local_files=[m.rel for m in local_modules(project, optional=True)],
         installers=_installers(project, manager, options),
         outside_hashes=[f"{p.name}=={p.pin}" for p in outside],
         hashed_file=hashed_file if outside else "",

@@ -131,7 +131,7 @@ def ask(
         for p in project.root.glob(".env*")
         if (p.name == ".env" or p.name.startswith(".env.")) and p.name != ".env.example"
     )
-    leave_out = (*env_files[:50], *(m.rel for m in local_modules(project)))
+    leave_out = (*env_files[:50], *(m.rel for m in local_modules(project, optional=True)))
     names = ["STATIC_ROOT", *(n for n in _DATA if _computed(project, n))]
     why = ""
     for tree in (overlay, None) if overlay else (None,):

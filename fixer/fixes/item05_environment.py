@@ -12,10 +12,12 @@ from pathlib import PurePosixPath
 import libcst as cst
 
 from codemods import settings_env
+from fixer import rule_codes
+from fixer.analysis.local_config import local_modules
 from fixer.discovery.settings_modules import is_test_settings
-from fixer.fix_context import EnvVar, FixContext, SecretPlace
+from fixer.fix_context import FixContext
 from fixer.fixes.item04_compose_plan import fix_compose_files
-from fixer.redaction import worth_rotating
+from fixer.fixes.item05_local_settings import fix_local_modules, record
 from fixer.settings_values import SettingsModule, star_closure
 
 
@@ -156,6 +158,12 @@ def fix(ctx: FixContext) -> None:
         ctx.project.settings_modules.items(), key=lambda kv: (len(_star_closure(ctx, kv[0])), kv[0])
     )
     jobs: list[tuple[str, settings_env.Plan]] = []
+    # the git-ignored modules the DJ057 plan below commits a stand-in for
+    stood_in = {
+        f.subject
+        for f in ctx.findings(5)
+        if f.code == rule_codes.SETTINGS_FROM_LOCAL_FILE and f.fix is None
+    }
     for dotted, mod in order:
         if is_test_settings(dotted) and dotted != ctx.project.production_module:
             # test and CI settings hold fixtures, not secrets: a finding of the check there (a
@@ -168,6 +176,18 @@ def fix(ctx: FixContext) -> None:
                     "djfix leaves it to its authors",
                 )
             continue
+        if mod.rel in stood_in:
+            # the installation's own file, which git ignores: the committed stand-in replaces
+            # it in a clone, and this one stays the installation's (its values were never in
+            # the repository, so there is nothing of it to rotate)
+            if any(f.path == mod.rel for f in ctx.findings(5)):
+                ctx.leave(
+                    5,
+                    mod.rel,
+                    f"{mod.rel} is the installation's own file, which git ignores: djfix commits "
+                    "a stand-in reading the environment and leaves this one as it is",
+                )
+            continue
         if not readable(ctx, mod, 5):
             continue
         assert mod.rel is not None
@@ -175,6 +195,9 @@ def fix(ctx: FixContext) -> None:
     jobs.extend((rel, _helper_plan(rel)) for rel in _helper_modules(ctx, chain))
     for rel, plan in jobs:
         _rewrite_module(ctx, rel, plan)
+    # settings that import a module each installation writes: after the rewrites above, so the
+    # guarded import goes into the settings as they leave them
+    fix_local_modules(ctx, local_modules(ctx.project))
     compose = {cf.path for cf in ctx.project.compose_files}
     if any(f.path in compose for f in ctx.findings(5)):
         # mounted .env and settings files, literal secrets: the compose files' configuration
@@ -222,26 +245,4 @@ def _rewrite_module(ctx: FixContext, rel: str, plan: settings_env.Plan) -> None:
         ctx.leave(5, rel, f"{where}: {reason}")
     if result.code != source and not ctx.write(rel, result.code, 5):
         return  # refused, with the reason: nothing of the change is recorded
-    lines = dict(result.rewritten)
-    for variable in result.variables:
-        ctx.add_env(EnvVar(**vars(variable)))
-        # a placeholder ("password") committed is no secret to rotate
-        if variable.secret and variable.dev_value and worth_rotating(variable.dev_value):
-            setting = (
-                variable.name
-                if variable.name in lines
-                else ("DATABASES" if variable.name.endswith("DATABASE_URL") else "CACHES")
-            )
-            ctx.secrets.append((variable.name, rel, lines.get(setting, 0)))
-            ctx.secret_places.append(
-                SecretPlace(
-                    variable.name,
-                    rel,
-                    variable.setting_line or lines.get(variable.name, 0),
-                    variable.setting or variable.name,
-                )
-            )
-    ctx.notes.extend(f"{rel}: {note}" for note in result.notes)
-    ctx.rewritten.update((5, rel, setting) for setting, _ in result.rewritten)
-    if result.code != source:
-        ctx.packages.add("django-environ")
+    record(ctx, rel, result, changed=result.code != source)

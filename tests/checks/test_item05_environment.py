@@ -650,6 +650,15 @@ def test_settings_from_an_ignored_configuration_module(tmp_path):
         "file: read what it holds (SECRET_KEY, the database, the hosts) from the environment "
         "with django-environ"
     )
+    # loaded by name (importlib, netbox's shape), with a variable naming another module: djfix
+    # does not guess which module a deployment loads
+    assert (found[0].effective_fix.safety.value, found[0].effective_fix.reason) == (
+        "none",
+        "the settings load the module inventory.configuration, or the module the environment "
+        "variable INVENTORY_CONFIGURATION names, with their own loader (importlib.import_module, "
+        "line 13), not an import djfix can redirect: read what "
+        "inventory/configuration_example.py holds from the environment by hand",
+    )
 
 
 # -- DJ058: settings read from a configuration file -----------------------------------------------
