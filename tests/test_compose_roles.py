@@ -175,6 +175,45 @@ def test_development_dockerfile_or_target(make_project, build, reason):
     assert production_compose(project) is None
 
 
+def test_development_entrypoint_script_and_settings_mark_a_lone_file(make_project):
+    """A lone file that starts its service with `docker-entrypoint.dev.sh` and runs settings
+    made from the development ones (`docker.py` of `from .dev import *`) is for development,
+    whatever it mounts."""
+    text = (
+        "services:\n"
+        "  web:\n"
+        "    build: .\n"
+        "    entrypoint: ./docker-entrypoint.dev.sh\n"
+        "    command: python manage.py runserver 0.0.0.0:8000\n"
+        "    environment:\n"
+        "      - DJANGO_SETTINGS_MODULE=mysite.settings.docker\n"
+    )
+    files = {
+        "manage.py": (
+            "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'mysite.settings.prod')\n"
+        ),
+        "mysite/__init__.py": "",
+        "mysite/settings/__init__.py": "",
+        "mysite/settings/common.py": "INSTALLED_APPS = []\n",
+        "mysite/settings/dev.py": "from .common import *\nDEBUG = True\n",
+        "mysite/settings/prod.py": "from .common import *\nDEBUG = False\n",
+        "mysite/settings/docker.py": "from .dev import *\n",
+        "docker-compose.yml": text,
+    }
+    project = make_project(files)
+    assert compose_roles(project)["docker-compose.yml"].development == (
+        "its service 'web' starts with the development script ./docker-entrypoint.dev.sh",
+        "its service 'web' runs the development settings mysite.settings.docker",
+    )
+    assert production_compose(project) is None
+    # the production settings themselves are no development mark
+    prod = text.replace("mysite.settings.docker", "mysite.settings.prod").replace(
+        "entrypoint: ./docker-entrypoint.dev.sh", "entrypoint: ./docker-entrypoint.sh"
+    )
+    project = make_project({**files, "docker-compose.yml": prod})
+    assert compose_roles(project)["docker-compose.yml"].development == ()
+
+
 def test_services_building_one_development_dockerfile_are_one_reason(make_project):
     build = "    build:\n      context: .\n      dockerfile: docker/local.Dockerfile\n"
     text = (

@@ -197,6 +197,14 @@ def _named_marks(project: ProjectModel, cf: ComposeFile) -> list[str]:
         for env_file in service.env_file:
             if _DEV_WORD.search(_clean_path(env_file)):
                 reasons.append(f"it reads the development env file {env_file}")
+        script = _dev_script(service)
+        if script:
+            reasons.append(
+                f"its service {service.name!r} starts with the development script {script}"
+            )
+        settings = _dev_settings(project, service)
+        if settings:
+            reasons.append(f"its service {service.name!r} runs the development settings {settings}")
         dockerfile = built_dockerfile(cf, service)
         if dockerfile and _DEV_WORD.search(dockerfile.lower()):
             key = ("dockerfile", dockerfile)
@@ -219,6 +227,37 @@ def _named_marks(project: ProjectModel, cf: ComposeFile) -> list[str]:
         )
         reasons[reasons.index(repr((kind, name)))] = f"{who} {what}"
     return list(dict.fromkeys(reasons))
+
+
+def _dev_script(service: ComposeService) -> str | None:
+    """The script named for development a service starts with (`./docker-entrypoint.dev.sh`,
+    `scripts/start-local.sh`), as its entrypoint or command gives it."""
+    for text in (service.entrypoint, service.command):
+        for word in (text or "").split()[:4]:
+            if word.endswith((".sh", ".py", ".bash")) and _DEV_WORD.search(
+                posixpath.basename(word).lower()
+            ):
+                return word
+    return None
+
+
+def _dev_settings(project: ProjectModel, service: ComposeService) -> str | None:
+    """The development settings module a service's DJANGO_SETTINGS_MODULE names: by its name
+    (`config.settings.local`), or one that star-imports such a module and the production
+    settings do not (`settings/docker.py` of `from .dev import *`)."""
+    dotted = service.environment.get("DJANGO_SETTINGS_MODULE")
+    if not dotted or dotted == project.production_module:
+        return None
+    last = dotted.rsplit(".", 1)[-1].lower()
+    if _DEV_WORD.search(f".{last}."):
+        return dotted
+    module = project.settings_modules.get(dotted)
+    production = project.settings_modules.get(project.production_module or "")
+    inherited = set(production.star_imports) if production is not None else set()
+    for imported in module.star_imports if module is not None else []:
+        if imported not in inherited and _DEV_WORD.search(f".{imported.rsplit('.', 1)[-1]}."):
+            return dotted
+    return None
 
 
 def _clean_path(path: str) -> str:
