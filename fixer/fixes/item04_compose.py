@@ -44,7 +44,6 @@ import copy
 import io
 import posixpath
 import re
-import shlex
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -53,12 +52,16 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq, merge_attrib
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from fixer.analysis.app_paths import ImageLayout
-from fixer.analysis.compose import (
-    command_scripts,
-    compose_command,
-)
+from fixer.analysis.compose import compose_command
 from fixer.analysis.image import is_web_server_image
 from fixer.analysis.settings_secrets import secret_kind
+from fixer.fixes.item04_compose_commands import (
+    command_steps,
+    other_steps,
+    runs_migrate,
+    serves_app,
+    service_scripts,
+)
 from fixer.fixes.item04_compose_layout import (
     attach_tail,
     detach_tail,
@@ -74,19 +77,15 @@ from fixer.fixes.item04_compose_volumes import (
     retarget,
 )
 from fixer.fixes.item04_nginx_proxy import proxy_static
-from fixer.parsers.commands import effective_argvs, manage_py_commands, server_invocations
 from fixer.parsers.compose import short_volume
-from fixer.parsers.shell import ScriptCommand, split_shell
+from fixer.parsers.shell import ScriptCommand
 from fixer.redaction import holds_no_secret
 
 _SECRET_KEY = re.compile(r"PASSWORD|PASSWD|_PASS$|SECRET|TOKEN|API_KEY|PRIVATE_KEY|_DSN$")
 _URL_PASSWORD = re.compile(
     r"^(?P<head>[a-z][a-z0-9+.-]*://[^:/@\s]*:)(?P<pw>[^@\s]+)(?P<tail>@.*)$"
 )
-#: programs that show a service serves the app (or the app and more, as supervisor does)
-_SERVING = ("runserver", "gunicorn", "uvicorn", "daphne", "supervisord", "uwsgi", "nginx")
 _CONFIG_SUFFIXES = (".py", ".ini", ".conf", ".cfg", ".toml", ".yml", ".yaml", ".json")
-_MIGRATE = re.compile(r"(?<![\w-])migrate(?![\w-])")
 
 
 @dataclass
@@ -104,96 +103,6 @@ class ComposeResult:
     api_service: str | None = None
     #: the one-off service that runs the migrations before the api starts
     migrate_service: str | None = None
-
-
-def _command_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return " ".join(str(v) for v in value)
-    return str(value)
-
-
-def _service_scripts(
-    service: Any, scripts: dict[str, list[ScriptCommand]], rel: str
-) -> dict[str, list[ScriptCommand]]:
-    """The scripts the service's command and entrypoint run (entrypoint.sh running runserver),
-    found from its build context as written (before the rewrite points it at the root)."""
-    text = _command_text(service.get("command")) + " " + _command_text(service.get("entrypoint"))
-    return command_scripts(scripts, text, rel, service.get("build"))
-
-
-def _serves_app(service: Any, found: dict[str, list[ScriptCommand]]) -> bool:
-    """`found`: the scripts the service runs (`_service_scripts`)."""
-    text = _command_text(service.get("command")) + " " + _command_text(service.get("entrypoint"))
-    if not text.strip():
-        return False
-    commands = split_shell(text)
-    for listed in found.values():
-        commands.extend(listed)
-    servers = {server for _, server in server_invocations(commands)}
-    return bool(servers & set(_SERVING))
-
-
-def _runs_migrate(service: Any, found: dict[str, list[ScriptCommand]]) -> bool:
-    """The service's command runs the migrations (`manage.py migrate`, also inside `sh -c`, or
-    a `migrate.sh`, or a script that runs `manage.py migrate`); an option named so
-    (`--migrate`) does not count."""
-    if _MIGRATE.search(_command_text(service.get("command"))):
-        return True
-    return any(sub == "migrate" for c in found.values() for _, sub, _ in manage_py_commands(c))
-
-
-#: what a start script runs that the generated images do in their own way: the server, the
-#: migrations (a one-off service), the static files (the image build), the initial data (item
-#: 12 turns a loaddata into a data migration, or says why it cannot)
-_DONE_ELSEWHERE = {"runserver", "migrate", "collectstatic", "compress", "loaddata"}
-
-
-def _other_steps(found: dict[str, list[ScriptCommand]]) -> list[str]:
-    """The management commands a service's start scripts ran besides serving, migrating and
-    collecting the static files: what dropping the service's command stops running."""
-    out: list[str] = []
-    for listed in found.values():
-        for _, sub, _ in manage_py_commands(listed):
-            if sub not in _DONE_ELSEWHERE and sub not in out:
-                out.append(sub)
-    return out
-
-
-#: programs of a command line that only set up the shell: dropping them loses nothing
-_SHELL_ONLY = {"cd", "set", "echo", "sleep", "true", "export", "exec", "wait", ":"}
-
-
-def _command_steps(service: Any, scripts: Mapping[str, list[ScriptCommand]]) -> list[str]:
-    """What the service's own command and entrypoint ran besides serving and what the images
-    do in their own way (`generate_dev_cert.sh && gunicorn ...`): dropping them stops them.
-    `scripts`: the scripts found for it; one that starts the server is the start script the
-    image's command replaces (`_other_steps` reads its other steps), any other is a step."""
-    started = {
-        posixpath.basename(rel) for rel, listed in scripts.items() if server_invocations(listed)
-    }
-    text = _command_text(service.get("command")) + " " + _command_text(service.get("entrypoint"))
-    out: list[str] = []
-    for command in split_shell(text)[:50]:
-        for argv in effective_argvs(command.argv, command.line)[:50]:
-            one = ScriptCommand(command.line, shlex.join(argv), argv)
-            if not argv or posixpath.basename(argv[0]) in _SHELL_ONLY:
-                continue
-            if any(posixpath.basename(word) in started for word in argv[:3]):
-                continue  # the start script: what it runs is read from the script itself
-            if server_invocations([one]):
-                continue
-            django = manage_py_commands([one])
-            if django:
-                step = f"manage.py {django[0][1]}"
-                if django[0][1] in _DONE_ELSEWHERE:
-                    continue
-            else:
-                step = one.text if len(one.text) <= 80 else one.text[:77] + "..."
-            if step not in out:
-                out.append(step)
-    return out
 
 
 def _builds_root(service: Any, base: str = "") -> bool:
@@ -663,13 +572,13 @@ def rewrite(
         return name in old_images and old_images[name].web_server
 
     run_scripts = {
-        n: _service_scripts(s, scripts, rel) for n, s in services.items() if isinstance(s, dict)
+        n: service_scripts(s, scripts, rel) for n, s in services.items() if isinstance(s, dict)
     }
     # a web server's image (the reverse proxy) never runs the app, whatever its command
     app = [
         n
         for n, s in services.items()
-        if isinstance(s, dict) and _serves_app(s, run_scripts[n]) and not web_server(n, s)
+        if isinstance(s, dict) and serves_app(s, run_scripts[n]) and not web_server(n, s)
     ]
 
     def app_image(name: Any, service: Any) -> bool:
@@ -714,9 +623,9 @@ def rewrite(
             if for_images:
                 rw.dotenv(str(name), service)
         if for_images and name == api_name:
-            others = _other_steps(run_scripts[name])
+            others = other_steps(run_scripts[name])
             inline = [
-                step for step in _command_steps(service, run_scripts[name]) if step not in others
+                step for step in command_steps(service, run_scripts[name]) if step not in others
             ]
             if inline:
                 listed = ", ".join(f"`{step}`" for step in inline[:8])
@@ -758,7 +667,7 @@ def rewrite(
         (
             str(n)
             for n, s in services.items()
-            if isinstance(s, dict) and n != api_name and _runs_migrate(s, run_scripts[n])
+            if isinstance(s, dict) and n != api_name and runs_migrate(s, run_scripts[n])
         ),
         None,
     )
