@@ -69,6 +69,12 @@ from fixer.fixes.item04_compose_layout import (
     round_trip,
     spaced,
 )
+from fixer.fixes.item04_compose_override import (
+    BaseStack,
+    kept_command,
+    merged_build,
+    not_the_api,
+)
 from fixer.fixes.item04_compose_volumes import (
     OldImage,
     environment_values,
@@ -103,6 +109,8 @@ class ComposeResult:
     api_service: str | None = None
     #: the one-off service that runs the migrations before the api starts
     migrate_service: str | None = None
+    #: the services that run the app's code (built from the api target, for the images)
+    app_services: list[str] = field(default_factory=list)
 
 
 def _builds_root(service: Any, base: str = "") -> bool:
@@ -535,6 +543,7 @@ def rewrite(
     old_images: Mapping[str, OldImage] | None = None,
     proxy_files: Callable[[str], dict[str, str]] | None = None,
     own_dotenv: bool = False,
+    base: BaseStack | None = None,
 ) -> ComposeResult | None:
     """The compose file rewritten for the generated images; None when it cannot be read as a
     compose file with services. With `for_images` False (the project keeps its own Dockerfile) only
@@ -550,6 +559,12 @@ def rewrite(
     code. `proxy_files(service)` gives the configuration files of a service that is not the app
     ({path: text}): a reverse proxy whose static location served a volume the app filled is
     changed to forward to the `static` service (the changed files are in `ComposeResult.files`).
+
+    With `base` the file is an override merged over the base's (`-f base -f this`): its secrets
+    and mounts are rewritten as in any file, and the services the base runs on the api image
+    lose what would undo that in the merge (a command that starts a server, a build or an
+    image of their own); the services, builds and dependencies the stack gains are the base's
+    to hold, never added here.
     """
     yaml = round_trip()
     try:
@@ -583,11 +598,20 @@ def rewrite(
 
     def app_image(name: Any, service: Any) -> bool:
         """Built from the root Dockerfile, or (for the generated images) from the app's old
-        Dockerfile elsewhere (`build: ./app`), which the api image takes the place of."""
+        Dockerfile elsewhere (`build: ./app`), which the api image takes the place of; in an
+        override, one the base runs so."""
+        if base is not None and str(name) in base.services:
+            return str(name) in base.app_services
         old = old_images.get(name)
         return _builds_root(service, rw.base) or (for_images and old is not None and old.app)
 
-    if not app:
+    if base is not None:
+        # the base's rewrite chose the api service; one that serves here and is not it stays
+        for n in app:
+            if n != base.api:
+                rw.result.left.append(not_the_api(str(n), base))
+        app = [n for n in services if n == base.api]
+    elif not app:
         # no command serves: the service built from the app's Dockerfile that runs its own CMD
         built = [n for n, s in services.items() if isinstance(s, dict) and app_image(n, s)]
         idle = [n for n in built if not services[n].get("command")]
@@ -618,11 +642,18 @@ def rewrite(
             )
             switching = for_images and service.get("build") != _api_build(rw.base)
             rw.mounts(str(name), service, old, switching, config_only=not for_images)
-            if for_images and service.get("build") != _api_build(rw.base):
+            if for_images and base is not None and str(name) in base.services:
+                rw.result.changes.extend(merged_build(str(name), service, base))
+            elif for_images and service.get("build") != _api_build(rw.base):
                 _set_build(service, rw.base)
-            if for_images:
+            if for_images and (base is None or str(name) not in base.services):
                 rw.dotenv(str(name), service)
-        if for_images and name == api_name:
+        serving = base is None or serves_app(service, run_scripts[name])
+        if for_images and name == api_name and not serving:
+            for key in ("command", "entrypoint"):
+                if key in service:
+                    rw.result.left.append(kept_command(str(name), key, service[key], base))
+        if for_images and name == api_name and serving:
             others = other_steps(run_scripts[name])
             inline = [
                 step for step in command_steps(service, run_scripts[name]) if step not in others
@@ -651,7 +682,8 @@ def rewrite(
                     "commands (a service like the migrations') or in a release step"
                 )
         attach_tail(service, tail)
-    if api_name is None or not for_images:
+    rw.result.app_services = [str(n) for n in same_code]
+    if api_name is None or not for_images or base is not None:
         # no service runs the app, or no generated image to run: only the secrets and mounts
         # were rewritten
         out = io.StringIO()
