@@ -255,6 +255,59 @@ def test_service_serving_the_app_that_the_base_does_not_run_on_the_api_image_is_
     ]
 
 
+# -- the port the dropped command listened on -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("command", "port"),
+    [
+        ("python manage.py runserver 0.0.0.0:8443", 8443),
+        ("python manage.py runserver --noreload 8001", 8001),
+        ("python manage.py runserver", None),
+        ("gunicorn shop.wsgi -b :9000 --workers 3", 9000),
+        ("gunicorn shop.wsgi --bind=0.0.0.0:9000", 9000),
+        ("gunicorn shop.wsgi --bind 0.0.0.0:$PORT", None),
+        ("gunicorn shop.wsgi -b unix:/run/shop.sock", None),
+        ("uvicorn shop.asgi:application --host 0.0.0.0 --port 8080", 8080),
+        ("daphne -b 0.0.0.0 -p 8002 shop.asgi:application", 8002),
+        ("sh -c 'python manage.py migrate && python manage.py runserver 0.0.0.0:8443'", 8443),
+    ],
+)
+def test_listen_port(command, port):
+    from fixer.fixes.item04_compose_commands import listen_port
+
+    assert listen_port({"command": command}) == port
+
+
+@pytest.mark.parametrize(
+    ("environment", "expected"),
+    [
+        ("", '    environment:\n      PORT: "8443"\n'),
+        (
+            "    environment:\n      - DEBUG=0\n",
+            "    environment:\n      - DEBUG=0\n      - PORT=8443\n",
+        ),
+        # set already: it is the port the image listens on
+        ("    environment:\n      PORT: 9000\n", "    environment:\n      PORT: 9000\n"),
+    ],
+)
+def test_standalone_api_service_keeps_the_port_its_command_listened_on(environment, expected):
+    text = (
+        "services:\n  web:\n    build: .\n"
+        "    command: python manage.py runserver 0.0.0.0:8443\n"
+        f"{environment}"
+        '    ports:\n      - "443:8443"\n'
+    )
+    result = compose_fix.rewrite("docker-compose.yml", text, {})
+    web = result.text.split("\n  migrate:\n")[0]
+    assert web == (
+        "services:\n  web:\n    build:\n      context: .\n      target: api\n"
+        f"{expected}"
+        '    ports:\n      - "443:8443"\n'
+        "    depends_on:\n      migrate:\n        condition: service_completed_successfully"
+    )
+
+
 # -- a project with an ssl override and one with a production override -------------------------
 
 SSL_OVERRIDE = """\
@@ -262,14 +315,14 @@ SSL_OVERRIDE = """\
 #   docker compose -f docker-compose.yml -f docker-compose.ssl.yml up
 services:
   web:
-    command: python manage.py runserver 0.0.0.0:8000
+    command: python manage.py runserver 0.0.0.0:8443
     environment:
       SSL_KEY_PASSWORD: demo-ssl-pass-4711  # the demo certificate's
     volumes:
       - ./.env:/code/.env
       - ./certs:/etc/ssl/demo:ro
     ports:
-      - "443:8000"
+      - "443:8443"
 
   db:
     environment:
@@ -282,10 +335,11 @@ services:
   web:
     environment:
       SSL_KEY_PASSWORD: ${SSL_KEY_PASSWORD:?set it in .env} # the demo certificate's
+      PORT: "8443"
     volumes:
       - ./certs:/etc/ssl/demo:ro
     ports:
-      - "443:8000"
+      - "443:8443"
     env_file:
       - path: .env
         required: false
@@ -333,6 +387,7 @@ def test_ssl_override_of_the_production_file(tmp_path):
         "env_file",
         "POSTGRES_PASSWORD of service 'db' is read from .env",
         "service 'web' runs the api image's own command (its command went)",
+        "service 'web' sets PORT=8443: the api image listens on it, as the command that went did",
     ]
     assert left_reasons(result, "docker-compose.ssl.yml") == set()
     # the stack's additions are the base's, once
@@ -342,7 +397,9 @@ def test_ssl_override_of_the_production_file(tmp_path):
     assert "command" not in services["web"]
     merged = merge(yaml.safe_load(base), yaml.safe_load(override))
     assert_consistent(merged)
-    assert merged["services"]["web"]["ports"] == ["8000:8000", "443:8000"]
+    # the base's port reaches the app as the development server's did; the override's, on PORT
+    assert merged["services"]["web"]["ports"] == ["8000:8000", "443:8443"]
+    assert merged["services"]["web"]["environment"]["PORT"] == "8443"
     assert "command" not in merged["services"]["web"]
     dotenv = result.changeset.read(".env")
     assert "SSL_KEY_PASSWORD=demo-ssl-pass-4711\n" in dotenv

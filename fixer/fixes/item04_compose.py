@@ -56,7 +56,10 @@ from fixer.analysis.compose import compose_command
 from fixer.analysis.image import is_web_server_image
 from fixer.analysis.settings_secrets import secret_kind
 from fixer.fixes.item04_compose_commands import (
+    API_PORT,
     command_steps,
+    listen_on,
+    listen_port,
     other_steps,
     runs_migrate,
     serves_app,
@@ -673,12 +676,15 @@ def rewrite(
                     "command does not: run what is still needed as a one-off command or in a "
                     "service of its own"
                 )
+            port = listen_port(service)
             for key in ("command", "entrypoint"):
                 if key in service:
                     del service[key]
                     rw.result.changes.append(
                         f"service {name!r} runs the api image's own command (its {key} went)"
                     )
+            if port is not None and port != API_PORT:
+                rw.result.changes.extend(listen_on(str(name), service, port))
             if others:
                 # a note, not an open reason: nothing of item 4 is found in the file to hang
                 # it on, and the summary and the pull request must say it

@@ -1,6 +1,7 @@
 """What a compose service's command and entrypoint run, as the compose rewrite
 (fixer.fixes.item04_compose) reads them: whether the service serves the app or runs the
-migrations, and what else dropping its command would stop running."""
+migrations, what else dropping its command would stop running, and the port it listened on,
+which the api image is told to keep."""
 
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ import re
 import shlex
 from collections.abc import Mapping
 from typing import Any
+
+from ruamel.yaml.comments import CommentedMap
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from fixer.analysis.compose import command_scripts
 from fixer.parsers.commands import effective_argvs, manage_py_commands, server_invocations
@@ -107,3 +111,82 @@ def command_steps(service: Any, scripts: Mapping[str, list[ScriptCommand]]) -> l
             if step not in out:
                 out.append(step)
     return out
+
+
+#: the port the generated api image listens on unless `PORT` says otherwise
+#: (templates/docker/Dockerfile.jinja)
+API_PORT = 8000
+_SERVER_PORT_OPTIONS = {
+    "gunicorn": ("-b", "--bind"),
+    "uvicorn": ("--port",),
+    "daphne": ("-p", "--port"),
+}
+
+
+def listen_port(service: Any) -> int | None:
+    """The port the server that the service's command starts listens on (`runserver
+    0.0.0.0:8443`, `gunicorn -b :8443`, `uvicorn --port 8443`); None where it names none, or
+    one djfix cannot read (`$PORT`)."""
+    text = command_text(service.get("command")) + " " + command_text(service.get("entrypoint"))
+    for command in split_shell(text)[:50]:
+        for argv in effective_argvs(command.argv, command.line)[:50]:
+            port = _argv_port(argv)
+            if port is not None:
+                return port
+    return None
+
+
+def _argv_port(argv: list[str]) -> int | None:
+    if "runserver" in argv:
+        rest = [a for a in argv[argv.index("runserver") + 1 :] if not a.startswith("-")]
+        return _port_of(rest[0]) if rest else None
+    program = next(
+        (posixpath.basename(a) for a in argv[:3] if posixpath.basename(a) in _SERVER_PORT_OPTIONS),
+        None,
+    )
+    if program is None:
+        return None
+    options = _SERVER_PORT_OPTIONS[program]
+    for i, arg in enumerate(argv):
+        name, eq, value = arg.partition("=")
+        if name in options and eq:
+            found = _port_of(value)
+        elif arg in options and i + 1 < len(argv):
+            found = _port_of(argv[i + 1])
+        else:
+            continue
+        if found is not None:
+            return found
+    return None
+
+
+def _port_of(value: str) -> int | None:
+    """`8443`, `:8443`, `0.0.0.0:8443`, `[::]:8443` -> 8443; None for anything else."""
+    port = value.rsplit(":", 1)[-1]
+    return int(port) if port.isdigit() and 0 < int(port) < 65536 else None
+
+
+def listen_on(name: str, service: Any, port: int) -> list[str]:
+    """The api image listens on `PORT` (8000): a service whose dropped command listened on
+    another port sets it, so that its published ports and the proxies that reach it on that
+    port still find the app. The change made, if any."""
+    env = service.get("environment")
+    if isinstance(env, dict):
+        if "PORT" in env:
+            return []
+        env["PORT"] = DoubleQuotedScalarString(str(port))
+    elif isinstance(env, list):
+        if any(str(item).partition("=")[0] == "PORT" for item in env):
+            return []
+        env.append(f"PORT={port}")
+    else:
+        mapping = CommentedMap()
+        mapping["PORT"] = DoubleQuotedScalarString(str(port))
+        keys = list(service.keys())
+        after = [k for k in ("build", "image", "env_file") if k in keys]
+        pos = max((keys.index(k) + 1 for k in after), default=0)
+        service.insert(pos, "environment", mapping)
+    return [
+        f"service {name!r} sets PORT={port}: the api image listens on it, as the command that "
+        "went did"
+    ]
