@@ -29,6 +29,12 @@ generated images (items 4 and 5):
   (fixer.fixes.item04_nginx_proxy), or, where djfix cannot change its configuration, is left
   with the reason.
 
+An override file (merged over a base file, `-f docker-compose.yml -f docker-compose.ssl.yml`;
+fixer.analysis.compose) gets the changes that are right in it, keyed to its base's services
+(`BaseStack`, fixer.fixes.item04_compose_override): secrets and mounts, and the base's api service
+loses the serving command and the build or image it set; the api build and the added services stay
+in the base.
+
 Development compose files are left alone, and the findings on them say why and which file
 djfix treats as the production one (fixer.analysis.compose): those named so (`*dev*`, `*local*`,
 `*override*`, `*test*`) or marked so in a comment on their first lines; those that use an env
