@@ -542,3 +542,23 @@ def test_conventional_override_is_kept_out_of_the_compose_command(tmp_path):
         "\n\nTo run the stack with compose (its `migrate` service runs the migrations before "
         "`web`\nstarts):\n\n```sh\ndocker compose -f docker-compose.yml up --build\n```\n"
     )
+
+
+def test_item_5_alone_changes_only_the_configuration_of_the_override(tmp_path):
+    from fixer.checks import all_rules
+
+    root = project_with(tmp_path, {"docker-compose.ssl.yml": SSL_OVERRIDE})
+    only_5 = Selection(select={r.code for r in all_rules() if r.item == 5})
+    result = plan(discover(root), only_5, effective_options(Config()))
+    assert not result.bugs
+    # the secrets and the mounted .env: the command is item 4's to drop, with the images
+    assert result.changeset.read("docker-compose.ssl.yml") == (
+        SSL_OVERRIDE.replace("demo-ssl-pass-4711 ", "${SSL_KEY_PASSWORD:?set it in .env}")
+        .replace("shop-pass-2017", "${POSTGRES_PASSWORD:?set it in .env}")
+        .replace("      - ./.env:/code/.env\n", "")
+        .replace(
+            '      - "443:8443"\n',
+            '      - "443:8443"\n    env_file:\n      - path: .env\n        required: false\n',
+        )
+    )
+    assert left_reasons(result, "docker-compose.ssl.yml") == set()

@@ -624,7 +624,7 @@ def rewrite(
 
     if base is not None:
         # the base's rewrite chose the api service; one that serves here and is not it stays
-        for n in app:
+        for n in app if for_images else []:
             if n != base.api:
                 rw.result.left.append(not_the_api(str(n), base))
         app = [n for n in services if n == base.api]
