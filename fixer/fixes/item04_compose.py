@@ -54,7 +54,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ruamel.yaml.comments import CommentedMap, CommentedSeq, merge_attrib
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from fixer.analysis.app_paths import ImageLayout
@@ -75,6 +75,7 @@ from fixer.fixes.item04_compose_layout import (
     attach_tail,
     detach_tail,
     indents,
+    inline_merge,
     round_trip,
     spaced,
 )
@@ -87,9 +88,11 @@ from fixer.fixes.item04_compose_override import (
 from fixer.fixes.item04_compose_volumes import (
     OldImage,
     environment_values,
+    is_bind,
     mount_parts,
     place,
     retarget,
+    volume_key,
 )
 from fixer.fixes.item04_nginx_proxy import proxy_static
 from fixer.parsers.compose import short_volume
@@ -169,15 +172,11 @@ def _volume_source(volume: Any) -> tuple[str, str]:
     return "", ""
 
 
-def _is_bind(source: str) -> bool:
-    return source.startswith((".", "/", "~", "$"))
-
-
 def _mount_kind(source: str, target: str, base: str = "") -> str | None:
     """ "env", "config" (settings, configuration files), "code" (a folder of the repository),
     or None for what stays (named volumes, data folders outside the repository). `base` is the
     compose file's folder: from `deploy/`, `../` is the repository's root."""
-    if not source or not _is_bind(source):
+    if not source or not is_bind(source):
         return None
     name = posixpath.basename(source.rstrip("/"))
     if name == ".env" or name.startswith(".env.") or name.endswith(".env"):
@@ -391,7 +390,7 @@ class _Rewriter:
         what = p.source or "an anonymous volume"
         if p.kind == "static":
             if p.source:
-                self.static_sources.add(_volume_key(p.source))
+                self.static_sources.add(volume_key(p.source))
             self.result.changes.append(
                 f"service {sname!r} no longer mounts {what} at {p.target}: the collected static "
                 f"files (STATIC_ROOT, {layout.static_root} in the api image) are in the `static` "
@@ -479,7 +478,7 @@ class _Rewriter:
             mounts = [
                 (volume, *mount_parts(volume))
                 for volume in volumes
-                if _volume_key(mount_parts(volume)[0]) in self.static_sources
+                if volume_key(mount_parts(volume)[0]) in self.static_sources
             ]
             if not mounts:
                 continue
@@ -523,7 +522,7 @@ class _Rewriter:
         if not isinstance(top, dict) or not self.static_sources:
             return
         used = {
-            _volume_key(mount_parts(volume)[0])
+            volume_key(mount_parts(volume)[0])
             for service in self.data["services"].values()
             if isinstance(service, dict) and isinstance(service.get("volumes"), list)
             for volume in service["volumes"]
@@ -639,7 +638,7 @@ def rewrite(
         if isinstance(service, dict) and (
             name in app or app_image(name, service) or service.get("image") in images
         ):
-            _inline_merge(service)
+            inline_merge(service)
     same_code: list[Any] = []
     for name, service in services.items():
         if not isinstance(service, dict):
@@ -798,11 +797,6 @@ def rewrite(
     return rw.result
 
 
-def _volume_key(source: str) -> str:
-    """A mount's source as the services share it: a volume's name, a bind's normalised path."""
-    return posixpath.normpath(source) if _is_bind(source) else source
-
-
 def _names(names: list[str]) -> str:
     quoted = [f"`{n}`" for n in names]
     return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
@@ -854,29 +848,3 @@ def _set_build(service: Any, base: str) -> None:
         service.insert(pos, "build", _api_build(base))
     if "image" in service:
         del service["image"]
-
-
-def _inline_merge(service: Any) -> None:
-    """Give a service that takes keys from another one (`<<: *worker`) its own copy of each: the
-    rewrite drops or changes its volumes, image and command, and a change made through the merge
-    would change the anchored service too (a key deleted here came back from it, and deleting
-    one that only the merge held failed)."""
-    merged = getattr(service, "merge", None)
-    if not isinstance(service, CommentedMap) or not merged:
-        return
-    own = {k for k, _ in service.non_merged_items()}
-    inherited = [(k, copy.deepcopy(v)) for k, v in service.items() if k not in own]
-    for _, value in inherited:
-        # the lines after the anchored service's last key (the comment on the next service)
-        # stay where they are, not in the middle of this one
-        detach_tail(value)
-    for source in list(merged):
-        # the anchored map tells the maps that merge it of each key it loses (ruamel keeps no
-        # public way to leave it): a service that took its keys must hear no more of them
-        refs = getattr(source, "_ref", [])
-        while service in refs:
-            refs.remove(service)
-    pos = getattr(merged, "merge_pos", 0)  # where `<<` stood: the keys take its place
-    setattr(service, merge_attrib, [])
-    for offset, (key, value) in enumerate(inherited):
-        service.insert(pos + offset, key, value)
