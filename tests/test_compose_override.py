@@ -562,3 +562,179 @@ def test_item_5_alone_changes_only_the_configuration_of_the_override(tmp_path):
         )
     )
     assert left_reasons(result, "docker-compose.ssl.yml") == set()
+
+
+# -- the static files' volume, which the base's services lose, mounted in the override ---------
+
+TLS_CONF = """\
+server {
+    listen 443 ssl;
+    ssl_certificate /etc/nginx/certs/cert.pem;
+
+    location / {
+        proxy_pass http://web:8000;
+    }
+
+    location /static/ {
+        alias /home/ledger/site/staticfiles/;
+    }
+}
+"""
+#: a server-wide root on the volume: more than the static URL, which djfix does not change
+TLS_ROOT_CONF = """\
+server {
+    listen 443 ssl;
+    root /home/ledger/site/staticfiles;
+    location / {
+        try_files $uri @app;
+    }
+    location @app {
+        proxy_pass http://web:8000;
+    }
+}
+"""
+
+
+def proxied_project(tmp_path: Path, files: dict[str, str]) -> Path:
+    """The ledger project of tests/test_compose_fix.py (gunicorn behind nginx, which serves the
+    static files from the volume the app fills, in docker-compose.prod.yml), with `files`."""
+    from tests.test_compose_fix import PROXIED_PROJECT
+
+    root = tmp_path / "proxied"
+    shutil.copytree(PROJECTS / "manage_subfolder", root)
+    (root / "Dockerfile").unlink()
+    shutil.rmtree(root / "deploy")
+    settings = root / "app" / "mysite" / "settings.py"
+    settings.write_text(
+        settings.read_text() + '\nMEDIA_URL = "media/"\nMEDIA_ROOT = BASE_DIR / "mediafiles"\n'
+    )
+    for rel, text in {**PROXIED_PROJECT, **files}.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(textwrap.dedent(text))
+    return root
+
+
+def tls_override(conf_mount: str) -> str:
+    return (
+        "services:\n"
+        "  nginx:\n"
+        "    volumes:\n"
+        "      - static_files:/home/ledger/site/staticfiles\n"
+        f"      - {conf_mount}\n"
+        "    ports:\n"
+        '      - "443:443"\n'
+    )
+
+
+def merged_stack(result, override: str = "docker-compose.tls.yml") -> dict:
+    return merge(
+        yaml.safe_load(result.changeset.read("docker-compose.prod.yml")),
+        yaml.safe_load(result.changeset.read(override)),
+    )
+
+
+def assert_second_run_changes_no_compose_file(root: Path, result) -> None:
+    result.changeset.commit()
+    again = plan(discover(root), Selection(), effective_options(Config()))
+    assert not again.bugs
+    changed = {c.rel for c in again.changeset.changes()}
+    assert not changed & {"docker-compose.prod.yml", "docker-compose.tls.yml", "nginx/tls.conf"}
+
+
+def assert_declared(merged: dict) -> None:
+    """Every named volume a service mounts is declared: compose stops on one that is not."""
+    declared = set(merged.get("volumes") or {})
+    for name, service in merged["services"].items():
+        for volume in service.get("volumes") or []:
+            source = str(volume).split(":")[0]
+            if source and not source.startswith((".", "/", "~", "$")):
+                assert source in declared, (name, source)
+
+
+def test_override_mount_of_the_static_volume_on_a_proxy_the_base_forwards_goes(tmp_path):
+    root = proxied_project(
+        tmp_path,
+        {
+            "docker-compose.tls.yml": tls_override("./nginx/certs:/etc/nginx/certs:ro"),
+            "nginx/certs/cert.pem": "",
+        },
+    )
+    result = plan(discover(root), Selection(), effective_options(Config()))
+    assert not result.bugs
+    assert result.changeset.read("docker-compose.tls.yml") == (
+        "services:\n"
+        "  nginx:\n"
+        "    volumes:\n"
+        "      - ./nginx/certs:/etc/nginx/certs:ro\n"
+        "    ports:\n"
+        '      - "443:443"\n'
+    )
+    assert notes_of(result, "docker-compose.tls.yml") == [
+        "service 'nginx' no longer mounts static_files: docker-compose.prod.yml has it forward "
+        "the static files to the `static` service, which holds them"
+    ]
+    merged = merged_stack(result)
+    assert_consistent(merged)
+    assert_declared(merged)
+
+
+def test_override_configuration_of_the_proxy_forwards_static_too(tmp_path):
+    root = proxied_project(
+        tmp_path,
+        {
+            "docker-compose.tls.yml": tls_override(
+                "./nginx/tls.conf:/etc/nginx/conf.d/tls.conf:ro"
+            ),
+            "nginx/tls.conf": TLS_CONF,
+        },
+    )
+    result = plan(discover(root), Selection(), effective_options(Config()))
+    assert not result.bugs
+    assert result.changeset.read("docker-compose.tls.yml") == (
+        "services:\n"
+        "  nginx:\n"
+        "    volumes:\n"
+        "      - ./nginx/tls.conf:/etc/nginx/conf.d/tls.conf:ro\n"
+        "    ports:\n"
+        '      - "443:443"\n'
+        "    depends_on:\n"
+        "      - static\n"
+    )
+    assert result.changeset.read("nginx/tls.conf") == TLS_CONF.replace(
+        "alias /home/ledger/site/staticfiles/;", "proxy_pass http://static:80;"
+    )
+    assert notes_of(result, "docker-compose.tls.yml") == [
+        "service 'nginx' forwards /static/ to the `static` service (nginx/tls.conf) instead of "
+        "serving static_files, which no service fills any more"
+    ]
+    merged = merged_stack(result)
+    assert_consistent(merged)
+    assert_declared(merged)
+    assert_second_run_changes_no_compose_file(root, result)
+
+
+def test_override_proxy_djfix_cannot_change_keeps_its_volume_declared(tmp_path):
+    override = tls_override("./nginx/tls.conf:/etc/nginx/conf.d/tls.conf:ro")
+    root = proxied_project(
+        tmp_path, {"docker-compose.tls.yml": override, "nginx/tls.conf": TLS_ROOT_CONF}
+    )
+    result = plan(discover(root), Selection(), effective_options(Config()))
+    assert not result.bugs
+    # the mount stays, with the reason, and the merged stack still declares its volume
+    assert result.changeset.read("docker-compose.tls.yml") == override + (
+        "volumes:\n  static_files:\n"
+    )
+    assert result.changeset.read("nginx/tls.conf") == TLS_ROOT_CONF
+    assert notes_of(result, "docker-compose.tls.yml") == [
+        "the volume 'static_files' is declared here: docker-compose.prod.yml no longer declares "
+        "it (none of its services mounts it), and service 'nginx' here still does",
+        "service 'nginx' serves files from static_files (/home/ledger/site/staticfiles), which "
+        "no service fills any more: the `static` image holds the collected static files. Make "
+        "its /static/ location forward to the `static` service (proxy_pass http://static:80;) "
+        "and remove the mount; djfix found no configuration of it whose static location it "
+        "could change",
+    ]
+    merged = merged_stack(result)
+    assert_consistent(merged)
+    assert_declared(merged)
+    assert_second_run_changes_no_compose_file(root, result)

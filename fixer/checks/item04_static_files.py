@@ -117,8 +117,12 @@ compose merges unasked, is one too, and stays a development file). It is rewritt
 its literal secrets and its `.env` and settings mounts as in any file, and the services the base
 runs on the `api` image lose what would undo that in the merge (a command that starts a server, a
 `build:` or `image:` of their own); the `api` build, `migrate` and `static` services are the base's
-alone. A service that serves the app there but that the base does not run on the `api` image, and a
-command that starts no server djfix knows, are left, saying why. An override of a development file
+alone. A proxy that mounts the static files' volume there too stops mounting it where the base's
+proxy now forwards to the `static` service, or has its own configuration changed the same way;
+where djfix cannot change it, the mount stays, saying why, and the override declares the volume the
+base no longer does. A service that serves the app there but that the base does not run on the
+`api` image, and a command that starts no server djfix knows, are left, saying why (in the summary's
+notes, as no finding is there to carry it). An override of a development file
 is for development too; the base is the production file even where the override is named for
 production. The README's command merges an override named for production (`-f docker-compose.yml
 -f docker-compose.prod.yml`), names another one as a choice, and names the base with `-f` where

@@ -81,6 +81,8 @@ from fixer.fixes.item04_compose_layout import (
 )
 from fixer.fixes.item04_compose_override import (
     BaseStack,
+    declare_base_volumes,
+    drop_forwarded_mounts,
     kept_command,
     merged_build,
     not_the_api,
@@ -123,6 +125,14 @@ class ComposeResult:
     migrate_service: str | None = None
     #: the services that run the app's code (built from the api target, for the images)
     app_services: list[str] = field(default_factory=list)
+    #: the service that serves the collected static files (the `static` target)
+    static_service: str | None = None
+    #: the sources of the static files' mounts that went (`volume_key`)
+    static_sources: list[str] = field(default_factory=list)
+    #: the services whose configuration now forwards the static URL to the static service
+    proxied: list[str] = field(default_factory=list)
+    #: the top-level named volumes the file declares, as rewritten
+    volumes: list[str] = field(default_factory=list)
 
 
 def _builds_root(service: Any, base: str = "") -> bool:
@@ -702,9 +712,15 @@ def rewrite(
                 )
         attach_tail(service, tail)
     rw.result.app_services = [str(n) for n in same_code]
+    if base is not None and for_images and base.static is not None:
+        # the base's static files' volume, mounted here too: as in the base, or declared here
+        rw.result.changes.extend(drop_forwarded_mounts(services, same_code, base, proxy_files))
+        rw.static_sources |= base.static_sources
+        rw.proxies(services, same_code, base.static, proxy_files)
+        rw.result.changes.extend(declare_base_volumes(data, base))
     if api_name is None or not for_images or base is not None:
-        # no service runs the app, or no generated image to run: only the secrets and mounts
-        # were rewritten
+        # no service runs the app, or no generated image to run (or an override, whose base
+        # holds the stack's services): only the secrets and mounts were rewritten
         out = io.StringIO()
         yaml.dump(data, out)
         rw.result.text = spaced(out.getvalue(), text) if rw.result.changes else text
@@ -791,6 +807,11 @@ def rewrite(
         )
     attach_tail(services[added], api_tail)
     rw.unused_volumes()
+    rw.result.static_service = str(name)
+    rw.result.static_sources = sorted(rw.static_sources)
+    rw.result.proxied = proxied
+    top = data.get("volumes")
+    rw.result.volumes = [str(v) for v in top] if isinstance(top, dict) else []
     out = io.StringIO()
     yaml.dump(data, out)
     rw.result.text = spaced(out.getvalue(), text)

@@ -52,6 +52,12 @@ def fix_compose_files(ctx: FixContext, *, item: int = 4, for_images: bool = True
         return dotenv == ".env" and settings_need_env()
 
     roles = compose_roles(project)
+    # what the rewrite makes of each override's base, before this pass rewrites the base
+    bases = {
+        c.path: base_stack(ctx, c, for_images)
+        for c in project.compose_files
+        if any(role.base == c.path for role in roles.values())
+    }
     for cf in project.compose_files:
         rel = cf.path
         text = ctx.changeset.read(rel)
@@ -74,7 +80,7 @@ def fix_compose_files(ctx: FixContext, *, item: int = 4, for_images: bool = True
             for left_item in (3, 4, 5) if for_images else (item,):
                 _leave_once(ctx, left_item, rel, not_rewritten)
             continue
-        base = None if base_cf is None else base_stack(ctx, base_cf, for_images)
+        base = None if base_cf is None else bases.get(base_cf.path)
         cf = parse_compose(text, rel)
         images = old_images(project, cf)
         if base_cf is not None:
@@ -104,6 +110,10 @@ def fix_compose_files(ctx: FixContext, *, item: int = 4, for_images: bool = True
                 ctx.notes.append(f"{rel}: {change}")
         for reason in result.left:
             _leave_once(ctx, item, rel, reason)
+            if base is not None and f"{rel}: {reason}" not in ctx.notes:
+                # what an override leaves (a command, a proxy's mount) has no finding of its
+                # own to hang on: the summary and the pull request say it as a note
+                ctx.notes.append(f"{rel}: {reason}")
         for name, value, comment in result.secrets:
             ctx.add_env(
                 EnvVar(
@@ -118,8 +128,8 @@ def fix_compose_files(ctx: FixContext, *, item: int = 4, for_images: bool = True
 
 def base_stack(ctx: FixContext, base_cf: ComposeFile, for_images: bool) -> BaseStack | None:
     """What the rewrite of an override's base file makes of its services, read from the base as
-    planned so far (the rewrite of a rewritten file keeps its api service); None where djfix
-    cannot read it."""
+    planned before the pass rewrites it (the rewrite of a rewritten file keeps its api service,
+    but has no static files' mounts left to drop); None where djfix cannot read it."""
     rel = base_cf.path
     text = ctx.changeset.read(rel)
     if text is None:
@@ -129,7 +139,9 @@ def base_stack(ctx: FixContext, base_cf: ComposeFile, for_images: bool) -> BaseS
         text,
         ctx.project.scripts,
         for_images=for_images,
+        layout=ctx.image_layout,
         old_images=old_images(ctx.project, base_cf),
+        proxy_files=functools.partial(service_configs, ctx, base_cf),
     )
     if result is None:
         return None
@@ -139,6 +151,10 @@ def base_stack(ctx: FixContext, base_cf: ComposeFile, for_images: bool) -> BaseS
         frozenset(s.name for s in services),
         result.api_service,
         frozenset(result.app_services),
+        result.static_service,
+        frozenset(result.static_sources),
+        frozenset(result.proxied),
+        frozenset(result.volumes),
     )
 
 
