@@ -19,6 +19,7 @@ from fixer.config import Config, effective_options
 from fixer.discovery import discover
 from fixer.fixes import item04_compose as compose_fix
 from fixer.fixes.item04_compose_override import BaseStack
+from fixer.parsers.shell import split_shell
 from tests import schemas
 from tests.conftest import PROJECTS, findings_of
 
@@ -277,6 +278,13 @@ def test_listen_port(command, port):
     from fixer.fixes.item04_compose_commands import listen_port
 
     assert listen_port({"command": command}) == port
+
+
+def test_listen_port_of_the_start_script_the_command_runs():
+    from fixer.fixes.item04_compose_commands import listen_port
+
+    script = split_shell("set -e\npython manage.py migrate\nexec gunicorn shop.wsgi -b :8443\n")
+    assert listen_port({"command": "./bin/start.sh"}, {"bin/start.sh": script}) == 8443
 
 
 @pytest.mark.parametrize(

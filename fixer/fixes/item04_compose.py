@@ -691,7 +691,7 @@ def rewrite(
                     "command does not: run what is still needed as a one-off command or in a "
                     "service of its own"
                 )
-            port = listen_port(service)
+            port = listen_port(service, run_scripts[name])
             for key in ("command", "entrypoint"):
                 if key in service:
                     del service[key]

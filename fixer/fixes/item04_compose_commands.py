@@ -123,12 +123,17 @@ _SERVER_PORT_OPTIONS = {
 }
 
 
-def listen_port(service: Any) -> int | None:
-    """The port the server that the service's command starts listens on (`runserver
-    0.0.0.0:8443`, `gunicorn -b :8443`, `uvicorn --port 8443`); None where it names none, or
-    one djfix cannot read (`$PORT`)."""
+def listen_port(
+    service: Any, scripts: Mapping[str, list[ScriptCommand]] | None = None
+) -> int | None:
+    """The port the server that the service's command (or a start script it runs, `scripts`)
+    starts listens on (`runserver 0.0.0.0:8443`, `gunicorn -b :8443`, `uvicorn --port 8443`);
+    None where it names none, or one djfix cannot read (`$PORT`)."""
     text = command_text(service.get("command")) + " " + command_text(service.get("entrypoint"))
-    for command in split_shell(text)[:50]:
+    commands = split_shell(text)[:50]
+    for listed in (scripts or {}).values():
+        commands.extend(listed[:200])
+    for command in commands:
         for argv in effective_argvs(command.argv, command.line)[:50]:
             port = _argv_port(argv)
             if port is not None:
