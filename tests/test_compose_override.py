@@ -142,7 +142,7 @@ def test_override_of_ports_only_is_unchanged():
 # -- the rewrite, keyed to the base's services ------------------------------------------------
 
 
-def test_override_loses_the_serving_command_and_own_build_and_gains_no_service():
+def test_override_loses_the_serving_command_and_keeps_its_image_tag_and_gains_no_service():
     result = rewrite(
         """\
         # production: docker compose -f docker-compose.yml -f docker-compose.prod.yml up
@@ -164,6 +164,7 @@ def test_override_loses_the_serving_command_and_own_build_and_gains_no_service()
         # production: docker compose -f docker-compose.yml -f docker-compose.prod.yml up
         services:
           web:
+            image: registry.example.com/shop:prod  # pushed by CI
             environment:
               DATABASE_URL: postgres://shop:${DATABASE_PASSWORD:?set it in .env}@db/shop
             restart: always
@@ -174,8 +175,6 @@ def test_override_loses_the_serving_command_and_own_build_and_gains_no_service()
     assert result.changes == [
         "the password in DATABASE_URL of service 'web' is read from .env",
         "service 'web' no longer bind-mounts the configuration ./settings_prod.py",
-        "service 'web' no longer sets its own image: docker-compose.yml builds it from the api "
-        "target, which compose would otherwise merge this one over",
         "service 'web' runs the api image's own command (its command went)",
     ]
     assert result.secrets == [
@@ -206,6 +205,10 @@ def test_override_build_of_the_api_service_goes():
               - "443:8000"
         """
     )
+    assert result.changes == [
+        "service 'web' no longer sets its own build: docker-compose.yml builds it from the api "
+        "target, which compose would otherwise merge this one over"
+    ]
 
 
 def test_command_that_starts_no_server_is_left_with_the_reason():

@@ -116,8 +116,9 @@ defined by another compose file of its folder, the base (`docker-compose.overrid
 compose merges unasked, is one too, and stays a development file). It is rewritten as an override:
 its literal secrets and its `.env` and settings mounts as in any file, and the services the base
 runs on the `api` image lose what would undo that in the merge (a command that starts a server, a
-`build:` or `image:` of their own); the `api` build, `migrate` and `static` services are the base's
-alone. A proxy that mounts the static files' volume there too stops mounting it where the base's
+`build:` of their own; an `image:` stays, as the name compose tags the build with); the `api`
+build, `migrate` and `static` services are the base's alone.
+A proxy that mounts the static files' volume there too stops mounting it where the base's
 proxy now forwards to the `static` service, or has its own configuration changed the same way;
 where djfix cannot change it, the mount stays, saying why, and the override declares the volume the
 base no longer does. A service that serves the app there but that the base does not run on the

@@ -32,8 +32,8 @@ generated images (items 4 and 5):
 An override file (merged over a base file, `-f docker-compose.yml -f docker-compose.ssl.yml`;
 fixer.analysis.compose) gets the changes that are right in it, keyed to its base's services
 (`BaseStack`, fixer.fixes.item04_compose_override): secrets and mounts, and the base's api service
-loses the serving command and the build or image it set; the api build and the added services stay
-in the base.
+loses the serving command and the build it set (an image it names stays: the tag of the build);
+the api build and the added services stay in the base.
 
 Development compose files are left alone, and the findings on them say why and which file
 djfix treats as the production one (fixer.analysis.compose): those named so (`*dev*`, `*local*`,
@@ -586,8 +586,8 @@ def rewrite(
 
     With `base` the file is an override merged over the base's (`-f base -f this`): its secrets
     and mounts are rewritten as in any file, and the services the base runs on the api image
-    lose what would undo that in the merge (a command that starts a server, a build or an
-    image of their own); the services, builds and dependencies the stack gains are the base's
+    lose what would undo that in the merge (a command that starts a server, a build of their
+    own); the services, builds and dependencies the stack gains are the base's
     to hold, never added here. `env_values`: the values .env holds already, by variable: a
     literal secret takes a name of its own where its name is held with another value.
     """

@@ -41,18 +41,17 @@ class BaseStack:
 
 
 def merged_build(name: str, service: Any, base: BaseStack) -> list[str]:
-    """A service of the base that runs the api image takes its build from the base: a build or
-    an image of its own in the override would be merged over the api target (another
-    Dockerfile, or an old image pulled by its name). The changes made, one line each."""
-    changes: list[str] = []
-    for key in ("build", "image"):
-        if key in service:
-            del service[key]
-            changes.append(
-                f"service {name!r} no longer sets its own {key}: {base.rel} builds it from the "
-                "api target, which compose would otherwise merge this one over"
-            )
-    return changes
+    """A service of the base that runs the api image takes its build from the base: a build of
+    its own in the override would be merged over the api target (another Dockerfile, other
+    arguments). Its `image:` stays: merged with the base's build, it is the name compose tags
+    the api image with (`image: registry/app:prod`, to push). The changes made, one line each."""
+    if "build" not in service:
+        return []
+    del service["build"]
+    return [
+        f"service {name!r} no longer sets its own build: {base.rel} builds it from the api "
+        "target, which compose would otherwise merge this one over"
+    ]
 
 
 def not_the_api(name: str, base: BaseStack) -> str:
