@@ -243,3 +243,98 @@ def test_production_file_is_preferred_by_its_name(make_project):
         "docker-compose.prod.yml",
     )
     assert production_compose(project) == "docker-compose.prod.yml"
+
+
+# -- override files: merged over a base file, never run alone ----------------------------------
+
+#: what an ssl or production override holds: the base's services, a few keys each
+PARTIAL = """\
+services:
+  web:
+    command: python manage.py runserver 0.0.0.0:8443
+    volumes:
+      - ./app/:/usr/src/app/
+    ports:
+      - "443:8443"
+"""
+
+
+@pytest.mark.parametrize("rel", ["docker-compose.ssl.yml", "docker-compose.prod.yml"])
+def test_partial_file_is_an_override_of_the_file_that_defines_its_services(make_project, rel):
+    project = make_project({**APP, "docker-compose.yml": RUNSERVER_MOUNTED, rel: PARTIAL})
+    # the override's runserver on the mounted code makes neither file one for development: the
+    # two are one stack, and the base is the production file, whatever the override's name
+    assert compose_roles(project) == {
+        "docker-compose.yml": ComposeRole(),
+        rel: ComposeRole(production="docker-compose.yml", base="docker-compose.yml"),
+    }
+    assert production_compose(project) == "docker-compose.yml"
+
+
+def test_override_that_adds_a_full_service_of_its_own(make_project):
+    text = PARTIAL + "  proxy:\n    image: nginx:1.25\n"
+    found = roles(make_project, {"compose.yaml": GUNICORN, "compose.ssl.yaml": text})
+    assert found["compose.ssl.yaml"].base == "compose.yaml"
+
+
+def test_base_is_the_file_compose_reads_by_default_first(make_project):
+    found = roles(
+        make_project,
+        {
+            "docker-compose.yml": GUNICORN,
+            "docker-compose.full.yml": GUNICORN,
+            "docker-compose.ssl.yml": PARTIAL,
+        },
+    )
+    assert found["docker-compose.ssl.yml"].base == "docker-compose.yml"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # full files with the same services are alternatives, not overrides
+        GUNICORN,
+        # a service that extends another one is defined in full
+        "services:\n  web:\n    extends:\n      file: common.yml\n      service: web\n",
+        # a partial service no other file defines: nothing to merge it over
+        "services:\n  api:\n    command: gunicorn mysite.wsgi\n",
+    ],
+)
+def test_no_override(make_project, text):
+    found = roles(make_project, {"docker-compose.yml": GUNICORN, "docker-compose.other.yml": text})
+    assert found["docker-compose.other.yml"].base is None
+
+
+def test_override_in_another_folder_is_no_override(make_project):
+    found = roles(
+        make_project, {"docker-compose.yml": GUNICORN, "deploy/docker-compose.yml": PARTIAL}
+    )
+    assert found["deploy/docker-compose.yml"].base is None
+
+
+def test_override_of_a_development_file_is_for_development(make_project):
+    found = roles(
+        make_project,
+        {
+            "docker-compose.yml": RUNSERVER_MOUNTED,
+            "docker-compose.prod.yml": GUNICORN,
+            "docker-compose.ssl.yml": PARTIAL,
+        },
+    )
+    assert found["docker-compose.ssl.yml"] == ComposeRole(
+        ("it overrides docker-compose.yml, a development compose file",),
+        "docker-compose.prod.yml",
+        "docker-compose.yml",
+    )
+
+
+def test_conventional_override_stays_development_and_names_its_base(make_project):
+    # compose merges it over docker-compose.yml unasked; named for development, it stays so
+    found = roles(
+        make_project,
+        {"docker-compose.yml": GUNICORN, "docker-compose.override.yml": GUNICORN},
+    )
+    assert found["docker-compose.override.yml"] == ComposeRole(
+        ("by its name",), "docker-compose.yml", "docker-compose.yml"
+    )
+    assert found["docker-compose.yml"] == ComposeRole()

@@ -15,6 +15,16 @@ A compose file is for development only when
 
 A file named for production (`prod`, `production`, `deploy`, `release`, `live`, `staging`) is
 never for development by what it holds.
+
+An override file is one compose merges over another (`docker compose -f docker-compose.yml -f
+docker-compose.ssl.yml up`): one of its services has neither `image:` nor `build:` (nor
+`extends:`), which no file run alone may have, and every such service is defined in full by
+another compose file of the same folder, its base (a name compose reads by default first);
+`docker-compose.override.yml` and the other names compose merges without being asked are
+overrides of the default file beside them whatever they hold. An override is part of its base's
+stack: it is for development when its base is, or by a mark of its own that names it so (its
+name, its header comment, a development env file), never by contrast with its base (runserver
+on the mounted code); it is never the production file itself.
 """
 
 from __future__ import annotations
@@ -48,6 +58,13 @@ _MAX_SERVICES = 100
 ROOT_COMPOSE = re.compile(r"^(docker-)?compose([._-][\w.-]*)?\.ya?ml$")
 #: the names `docker compose` reads without `-f`, in its order of preference
 DEFAULT_COMPOSE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
+#: the files `docker compose` (with no `-f`) merges over the default one it reads
+DEFAULT_OVERRIDE_NAMES = (
+    "compose.override.yaml",
+    "compose.override.yml",
+    "docker-compose.override.yml",
+    "docker-compose.override.yaml",
+)
 
 
 def is_dev_compose(path: str) -> bool:
@@ -129,18 +146,28 @@ class ComposeRole:
     development: tuple[str, ...] = ()
     #: the root compose file djfix treats as the production one (None where there is none)
     production: str | None = None
+    #: the compose file this one overrides (merged over, `-f base -f this`), or None
+    base: str | None = None
 
 
 def compose_roles(project: ProjectModel) -> dict[str, ComposeRole]:
     """The role of every compose file of the project, by its path (see the module's docs)."""
     files = project.compose_files[:_MAX_FILES]
+    bases = override_bases(project)
     strong = {cf.path: _named_marks(project, cf) for cf in files}
     weak = {
-        cf.path: [] if is_production_compose(cf.path) else _runserver_marks(project, cf)
+        cf.path: []
+        if is_production_compose(cf.path) or cf.path in bases
+        else _runserver_marks(project, cf)
         for cf in files
     }
-    # a root file with no mark at all is a production one, by contrast with the others
-    unmarked = [cf.path for cf in files if is_root_compose(cf.path) and not strong[cf.path]]
+    # a root file with no mark at all is a production one, by contrast with the others; an
+    # override is part of its base's stack, no alternative to it
+    unmarked = [
+        cf.path
+        for cf in files
+        if is_root_compose(cf.path) and not strong[cf.path] and cf.path not in bases
+    ]
     unmarked = [rel for rel in unmarked if not weak[rel]]
     development: dict[str, tuple[str, ...]] = {}
     for cf in files:
@@ -148,24 +175,94 @@ def compose_roles(project: ProjectModel) -> dict[str, ComposeRole]:
         if reasons or any(other != cf.path for other in unmarked):
             reasons = reasons + weak[cf.path]
         development[cf.path] = tuple(reasons)
+    for rel, base in bases.items():
+        if development.get(base) and not development[rel]:
+            development[rel] = (f"it overrides {base}, a development compose file",)
     stacks = {cf.path for cf in files if is_stack_compose(project, cf)}
     production = _preferred(
-        [rel for rel, reasons in development.items() if rel in stacks and not reasons]
+        [
+            rel
+            for rel, reasons in development.items()
+            if rel in stacks and not reasons and rel not in bases
+        ]
     )
     return {
-        rel: ComposeRole(reasons, production if production != rel else None)
+        rel: ComposeRole(reasons, production if production != rel else None, bases.get(rel))
         for rel, reasons in development.items()
     }
+
+
+def override_bases(project: ProjectModel) -> dict[str, str]:
+    """{override file: the compose file it is merged over} (see the module's docs)."""
+    files = project.compose_files[:_MAX_FILES]
+    complete = {
+        cf.path: {s.name for s in cf.services[:_MAX_SERVICES] if _defined(s)} for cf in files
+    }
+    out: dict[str, str] = {}
+    for cf in files:
+        folder = posixpath.dirname(cf.path)
+        beside = [
+            o.path for o in files if o.path != cf.path and posixpath.dirname(o.path) == folder
+        ]
+        if posixpath.basename(cf.path) in DEFAULT_OVERRIDE_NAMES:
+            default = [
+                rel
+                for rel in beside
+                if posixpath.basename(rel) in DEFAULT_COMPOSE_NAMES
+                and posixpath.basename(rel) not in DEFAULT_OVERRIDE_NAMES
+            ]
+            if default:
+                out[cf.path] = _base_rank(default)
+            continue
+        partial = {s.name for s in cf.services[:_MAX_SERVICES] if not _defined(s)}
+        if not partial:
+            continue
+        bases = [rel for rel in beside if partial <= complete[rel]]
+        if bases:
+            out[cf.path] = _base_rank(bases)
+    return out
+
+
+def _defined(service: ComposeService) -> bool:
+    """A service compose can run from this file alone: it names its image, its build or the
+    service it extends."""
+    return bool(service.image or service.build or service.extends)
+
+
+def _base_rank(rels: list[str]) -> str:
+    """The names compose reads by default first, then by name."""
+
+    def rank(rel: str) -> tuple[int, str]:
+        name = posixpath.basename(rel)
+        return (DEFAULT_COMPOSE_NAMES.index(name) if name in DEFAULT_COMPOSE_NAMES else 99, rel)
+
+    return min(rels, key=rank)
+
+
+def stack_command(
+    rel: str, overrides: tuple[str, ...] = (), own_dotenv: bool = False, explicit: bool = False
+) -> str:
+    """`docker compose` on the compose file `rel` merged with `overrides` (`-f docker-compose.yml
+    -f docker-compose.prod.yml`); `explicit` names `rel` with `-f` even where compose reads it
+    by default, which keeps compose from merging `docker-compose.override.yml` over it."""
+    if not overrides and not (explicit and "/" not in rel):
+        return compose_command(rel, own_dotenv)
+    env = " --env-file .env" if "/" in rel and not own_dotenv else ""
+    return "docker compose" + env + "".join(f" -f {f}" for f in (rel, *overrides))
 
 
 def production_compose(project: ProjectModel) -> str | None:
     """The root compose file djfix rewrites for the generated images, where one is not for
     development only: one named for production first, then the names compose reads by
-    default."""
+    default; never an override file (its base is the stack's file)."""
     roles = compose_roles(project)
     stacks = {cf.path for cf in project.compose_files[:_MAX_FILES] if is_stack_compose(project, cf)}
     return _preferred(
-        [rel for rel, role in roles.items() if rel in stacks and not role.development]
+        [
+            rel
+            for rel, role in roles.items()
+            if rel in stacks and not role.development and role.base is None
+        ]
     )
 
 

@@ -110,6 +110,28 @@ that runs runserver on the mounted code is the deployment file, and is rewritten
 for development keeps its name to itself: djfix writes no `compose.yaml`, which `docker compose`
 would read instead.
 
+An override file, merged over another (`docker compose -f docker-compose.yml -f
+docker-compose.ssl.yml up`), is one whose services have no `image:` or `build:` of their own and are
+defined by another compose file of its folder, the base (`docker-compose.override.yml`, which
+compose merges unasked, is one too, and stays a development file). It is rewritten as an override:
+its literal secrets and its `.env` and settings mounts as in any file, and the services the base
+runs on the `api` image lose what would undo that in the merge (a command that starts a server, a
+`build:` of their own; an `image:` stays, as the name compose tags the build with); the `api`
+build, `migrate` and `static` services are the base's alone.
+A proxy that mounts the static files' volume there too stops mounting it where the base's
+proxy now forwards to the `static` service, or has its own configuration changed the same way;
+where djfix cannot change it, the mount stays, saying why, and the override declares the volume the
+base no longer does. A service that serves the app there but that the base does not run on the
+`api` image, and a command that starts no server djfix knows, are left, saying why (in the summary's
+notes, as no finding is there to carry it). An override of a development file
+is for development too; the base is the production file even where the override is named for
+production. The README's command merges an override named for production (`-f docker-compose.yml
+-f docker-compose.prod.yml`), names another one as a choice, and names the base with `-f` where
+compose would merge `docker-compose.override.yml` over it. A literal secret whose name `.env` holds
+with another value (the base's password, the settings') gets a name of its own
+(`POSTGRES_PASSWORD_2`), and a service whose dropped command listened on another port than 8000
+sets `PORT` to it.
+
 ## Options
 - `static-image-without-dockerfile` (bool, default false): report DJ044 (with no file) also
   when the repository has no root Dockerfile and nothing else serves the static files.

@@ -29,6 +29,12 @@ generated images (items 4 and 5):
   (fixer.fixes.item04_nginx_proxy), or, where djfix cannot change its configuration, is left
   with the reason.
 
+An override file (merged over a base file, `-f docker-compose.yml -f docker-compose.ssl.yml`;
+fixer.analysis.compose) gets the changes that are right in it, keyed to its base's services
+(`BaseStack`, fixer.fixes.item04_compose_override): secrets and mounts, and the base's api service
+loses the serving command and the build it set (an image it names stays: the tag of the build);
+the api build and the added services stay in the base.
+
 Development compose files are left alone, and the findings on them say why and which file
 djfix treats as the production one (fixer.analysis.compose): those named so (`*dev*`, `*local*`,
 `*override*`, `*test*`) or marked so in a comment on their first lines; those that use an env
@@ -44,49 +50,62 @@ import copy
 import io
 import posixpath
 import re
-import shlex
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ruamel.yaml.comments import CommentedMap, CommentedSeq, merge_attrib
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from fixer.analysis.app_paths import ImageLayout
-from fixer.analysis.compose import (
-    command_scripts,
-    compose_command,
-)
+from fixer.analysis.compose import compose_command
 from fixer.analysis.image import is_web_server_image
 from fixer.analysis.settings_secrets import secret_kind
+from fixer.fixes.item04_compose_commands import (
+    API_PORT,
+    command_steps,
+    listen_on,
+    listen_port,
+    other_steps,
+    runs_migrate,
+    serves_app,
+    service_scripts,
+)
 from fixer.fixes.item04_compose_layout import (
     attach_tail,
     detach_tail,
     indents,
+    inline_merge,
     round_trip,
     spaced,
+)
+from fixer.fixes.item04_compose_override import (
+    BaseStack,
+    declare_base_volumes,
+    drop_forwarded_mounts,
+    kept_command,
+    merged_build,
+    not_the_api,
 )
 from fixer.fixes.item04_compose_volumes import (
     OldImage,
     environment_values,
+    is_bind,
     mount_parts,
     place,
     retarget,
+    volume_key,
 )
 from fixer.fixes.item04_nginx_proxy import proxy_static
-from fixer.parsers.commands import effective_argvs, manage_py_commands, server_invocations
 from fixer.parsers.compose import short_volume
-from fixer.parsers.shell import ScriptCommand, split_shell
+from fixer.parsers.shell import ScriptCommand
 from fixer.redaction import holds_no_secret
 
 _SECRET_KEY = re.compile(r"PASSWORD|PASSWD|_PASS$|SECRET|TOKEN|API_KEY|PRIVATE_KEY|_DSN$")
 _URL_PASSWORD = re.compile(
     r"^(?P<head>[a-z][a-z0-9+.-]*://[^:/@\s]*:)(?P<pw>[^@\s]+)(?P<tail>@.*)$"
 )
-#: programs that show a service serves the app (or the app and more, as supervisor does)
-_SERVING = ("runserver", "gunicorn", "uvicorn", "daphne", "supervisord", "uwsgi", "nginx")
 _CONFIG_SUFFIXES = (".py", ".ini", ".conf", ".cfg", ".toml", ".yml", ".yaml", ".json")
-_MIGRATE = re.compile(r"(?<![\w-])migrate(?![\w-])")
 
 
 @dataclass
@@ -104,96 +123,16 @@ class ComposeResult:
     api_service: str | None = None
     #: the one-off service that runs the migrations before the api starts
     migrate_service: str | None = None
-
-
-def _command_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return " ".join(str(v) for v in value)
-    return str(value)
-
-
-def _service_scripts(
-    service: Any, scripts: dict[str, list[ScriptCommand]], rel: str
-) -> dict[str, list[ScriptCommand]]:
-    """The scripts the service's command and entrypoint run (entrypoint.sh running runserver),
-    found from its build context as written (before the rewrite points it at the root)."""
-    text = _command_text(service.get("command")) + " " + _command_text(service.get("entrypoint"))
-    return command_scripts(scripts, text, rel, service.get("build"))
-
-
-def _serves_app(service: Any, found: dict[str, list[ScriptCommand]]) -> bool:
-    """`found`: the scripts the service runs (`_service_scripts`)."""
-    text = _command_text(service.get("command")) + " " + _command_text(service.get("entrypoint"))
-    if not text.strip():
-        return False
-    commands = split_shell(text)
-    for listed in found.values():
-        commands.extend(listed)
-    servers = {server for _, server in server_invocations(commands)}
-    return bool(servers & set(_SERVING))
-
-
-def _runs_migrate(service: Any, found: dict[str, list[ScriptCommand]]) -> bool:
-    """The service's command runs the migrations (`manage.py migrate`, also inside `sh -c`, or
-    a `migrate.sh`, or a script that runs `manage.py migrate`); an option named so
-    (`--migrate`) does not count."""
-    if _MIGRATE.search(_command_text(service.get("command"))):
-        return True
-    return any(sub == "migrate" for c in found.values() for _, sub, _ in manage_py_commands(c))
-
-
-#: what a start script runs that the generated images do in their own way: the server, the
-#: migrations (a one-off service), the static files (the image build), the initial data (item
-#: 12 turns a loaddata into a data migration, or says why it cannot)
-_DONE_ELSEWHERE = {"runserver", "migrate", "collectstatic", "compress", "loaddata"}
-
-
-def _other_steps(found: dict[str, list[ScriptCommand]]) -> list[str]:
-    """The management commands a service's start scripts ran besides serving, migrating and
-    collecting the static files: what dropping the service's command stops running."""
-    out: list[str] = []
-    for listed in found.values():
-        for _, sub, _ in manage_py_commands(listed):
-            if sub not in _DONE_ELSEWHERE and sub not in out:
-                out.append(sub)
-    return out
-
-
-#: programs of a command line that only set up the shell: dropping them loses nothing
-_SHELL_ONLY = {"cd", "set", "echo", "sleep", "true", "export", "exec", "wait", ":"}
-
-
-def _command_steps(service: Any, scripts: Mapping[str, list[ScriptCommand]]) -> list[str]:
-    """What the service's own command and entrypoint ran besides serving and what the images
-    do in their own way (`generate_dev_cert.sh && gunicorn ...`): dropping them stops them.
-    `scripts`: the scripts found for it; one that starts the server is the start script the
-    image's command replaces (`_other_steps` reads its other steps), any other is a step."""
-    started = {
-        posixpath.basename(rel) for rel, listed in scripts.items() if server_invocations(listed)
-    }
-    text = _command_text(service.get("command")) + " " + _command_text(service.get("entrypoint"))
-    out: list[str] = []
-    for command in split_shell(text)[:50]:
-        for argv in effective_argvs(command.argv, command.line)[:50]:
-            one = ScriptCommand(command.line, shlex.join(argv), argv)
-            if not argv or posixpath.basename(argv[0]) in _SHELL_ONLY:
-                continue
-            if any(posixpath.basename(word) in started for word in argv[:3]):
-                continue  # the start script: what it runs is read from the script itself
-            if server_invocations([one]):
-                continue
-            django = manage_py_commands([one])
-            if django:
-                step = f"manage.py {django[0][1]}"
-                if django[0][1] in _DONE_ELSEWHERE:
-                    continue
-            else:
-                step = one.text if len(one.text) <= 80 else one.text[:77] + "..."
-            if step not in out:
-                out.append(step)
-    return out
+    #: the services that run the app's code (built from the api target, for the images)
+    app_services: list[str] = field(default_factory=list)
+    #: the service that serves the collected static files (the `static` target)
+    static_service: str | None = None
+    #: the sources of the static files' mounts that went (`volume_key`)
+    static_sources: list[str] = field(default_factory=list)
+    #: the services whose configuration now forwards the static URL to the static service
+    proxied: list[str] = field(default_factory=list)
+    #: the top-level named volumes the file declares, as rewritten
+    volumes: list[str] = field(default_factory=list)
 
 
 def _builds_root(service: Any, base: str = "") -> bool:
@@ -243,15 +182,11 @@ def _volume_source(volume: Any) -> tuple[str, str]:
     return "", ""
 
 
-def _is_bind(source: str) -> bool:
-    return source.startswith((".", "/", "~", "$"))
-
-
 def _mount_kind(source: str, target: str, base: str = "") -> str | None:
     """ "env", "config" (settings, configuration files), "code" (a folder of the repository),
     or None for what stays (named volumes, data folders outside the repository). `base` is the
     compose file's folder: from `deploy/`, `../` is the repository's root."""
-    if not source or not _is_bind(source):
+    if not source or not is_bind(source):
         return None
     name = posixpath.basename(source.rstrip("/"))
     if name == ".env" or name.startswith(".env.") or name.endswith(".env"):
@@ -322,6 +257,8 @@ class _Rewriter:
         self.layout = layout
         self.result = ComposeResult("")
         self.moved: dict[str, str] = {}  # literal -> variable
+        #: the values the project's .env holds already, by variable (None: no value known)
+        self.env_values: Mapping[str, str | None] = {}
         #: sources (volume names, bind paths) of the static files' mounts dropped from the
         #: services that run the api image
         self.static_sources: set[str] = set()
@@ -331,6 +268,9 @@ class _Rewriter:
         if value in self.moved:
             return self.moved[value]
         taken = {n for n, _, _ in self.result.secrets}
+        # a variable .env holds with another value (the base file's password, the settings')
+        # is another secret: reusing its name would change this file's value in the merge
+        taken |= {n for n, v in self.env_values.items() if v is not None and v != value}
         var, n = name, 2
         while var in taken:
             var, n = f"{name}_{n}", n + 1
@@ -460,7 +400,7 @@ class _Rewriter:
         what = p.source or "an anonymous volume"
         if p.kind == "static":
             if p.source:
-                self.static_sources.add(_volume_key(p.source))
+                self.static_sources.add(volume_key(p.source))
             self.result.changes.append(
                 f"service {sname!r} no longer mounts {what} at {p.target}: the collected static "
                 f"files (STATIC_ROOT, {layout.static_root} in the api image) are in the `static` "
@@ -548,7 +488,7 @@ class _Rewriter:
             mounts = [
                 (volume, *mount_parts(volume))
                 for volume in volumes
-                if _volume_key(mount_parts(volume)[0]) in self.static_sources
+                if volume_key(mount_parts(volume)[0]) in self.static_sources
             ]
             if not mounts:
                 continue
@@ -592,7 +532,7 @@ class _Rewriter:
         if not isinstance(top, dict) or not self.static_sources:
             return
         used = {
-            _volume_key(mount_parts(volume)[0])
+            volume_key(mount_parts(volume)[0])
             for service in self.data["services"].values()
             if isinstance(service, dict) and isinstance(service.get("volumes"), list)
             for volume in service["volumes"]
@@ -626,6 +566,8 @@ def rewrite(
     old_images: Mapping[str, OldImage] | None = None,
     proxy_files: Callable[[str], dict[str, str]] | None = None,
     own_dotenv: bool = False,
+    base: BaseStack | None = None,
+    env_values: Mapping[str, str | None] | None = None,
 ) -> ComposeResult | None:
     """The compose file rewritten for the generated images; None when it cannot be read as a
     compose file with services. With `for_images` False (the project keeps its own Dockerfile) only
@@ -641,6 +583,13 @@ def rewrite(
     code. `proxy_files(service)` gives the configuration files of a service that is not the app
     ({path: text}): a reverse proxy whose static location served a volume the app filled is
     changed to forward to the `static` service (the changed files are in `ComposeResult.files`).
+
+    With `base` the file is an override merged over the base's (`-f base -f this`): its secrets
+    and mounts are rewritten as in any file, and the services the base runs on the api image
+    lose what would undo that in the merge (a command that starts a server, a build of their
+    own); the services, builds and dependencies the stack gains are the base's
+    to hold, never added here. `env_values`: the values .env holds already, by variable: a
+    literal secret takes a name of its own where its name is held with another value.
     """
     yaml = round_trip()
     try:
@@ -655,6 +604,7 @@ def rewrite(
     # item 5's pass (for_images False) runs on what item 4's left: the layout keeps it from
     # taking a data folder mounted from the repository (./media) for the code
     rw = _Rewriter(data, rel, scripts, uses_dotenv, layout, own_dotenv)
+    rw.env_values = env_values or {}
 
     def web_server(name: Any, service: Any) -> bool:
         image = service.get("image")
@@ -663,22 +613,31 @@ def rewrite(
         return name in old_images and old_images[name].web_server
 
     run_scripts = {
-        n: _service_scripts(s, scripts, rel) for n, s in services.items() if isinstance(s, dict)
+        n: service_scripts(s, scripts, rel) for n, s in services.items() if isinstance(s, dict)
     }
     # a web server's image (the reverse proxy) never runs the app, whatever its command
     app = [
         n
         for n, s in services.items()
-        if isinstance(s, dict) and _serves_app(s, run_scripts[n]) and not web_server(n, s)
+        if isinstance(s, dict) and serves_app(s, run_scripts[n]) and not web_server(n, s)
     ]
 
     def app_image(name: Any, service: Any) -> bool:
         """Built from the root Dockerfile, or (for the generated images) from the app's old
-        Dockerfile elsewhere (`build: ./app`), which the api image takes the place of."""
+        Dockerfile elsewhere (`build: ./app`), which the api image takes the place of; in an
+        override, one the base runs so."""
+        if base is not None and str(name) in base.services:
+            return str(name) in base.app_services
         old = old_images.get(name)
         return _builds_root(service, rw.base) or (for_images and old is not None and old.app)
 
-    if not app:
+    if base is not None:
+        # the base's rewrite chose the api service; one that serves here and is not it stays
+        for n in app if for_images else []:
+            if n != base.api:
+                rw.result.left.append(not_the_api(str(n), base))
+        app = [n for n in services if n == base.api]
+    elif not app:
         # no command serves: the service built from the app's Dockerfile that runs its own CMD
         built = [n for n, s in services.items() if isinstance(s, dict) and app_image(n, s)]
         idle = [n for n in built if not services[n].get("command")]
@@ -689,7 +648,7 @@ def rewrite(
         if isinstance(service, dict) and (
             name in app or app_image(name, service) or service.get("image") in images
         ):
-            _inline_merge(service)
+            inline_merge(service)
     same_code: list[Any] = []
     for name, service in services.items():
         if not isinstance(service, dict):
@@ -709,14 +668,21 @@ def rewrite(
             )
             switching = for_images and service.get("build") != _api_build(rw.base)
             rw.mounts(str(name), service, old, switching, config_only=not for_images)
-            if for_images and service.get("build") != _api_build(rw.base):
+            if for_images and base is not None and str(name) in base.services:
+                rw.result.changes.extend(merged_build(str(name), service, base))
+            elif for_images and service.get("build") != _api_build(rw.base):
                 _set_build(service, rw.base)
-            if for_images:
+            if for_images and (base is None or str(name) not in base.services):
                 rw.dotenv(str(name), service)
-        if for_images and name == api_name:
-            others = _other_steps(run_scripts[name])
+        serving = base is None or serves_app(service, run_scripts[name])
+        if for_images and name == api_name and not serving:
+            for key in ("command", "entrypoint"):
+                if key in service:
+                    rw.result.left.append(kept_command(str(name), key, service[key], base))
+        if for_images and name == api_name and serving:
+            others = other_steps(run_scripts[name])
             inline = [
-                step for step in _command_steps(service, run_scripts[name]) if step not in others
+                step for step in command_steps(service, run_scripts[name]) if step not in others
             ]
             if inline:
                 listed = ", ".join(f"`{step}`" for step in inline[:8])
@@ -725,12 +691,15 @@ def rewrite(
                     "command does not: run what is still needed as a one-off command or in a "
                     "service of its own"
                 )
+            port = listen_port(service, run_scripts[name])
             for key in ("command", "entrypoint"):
                 if key in service:
                     del service[key]
                     rw.result.changes.append(
                         f"service {name!r} runs the api image's own command (its {key} went)"
                     )
+            if port is not None and port != API_PORT:
+                rw.result.changes.extend(listen_on(str(name), service, port))
             if others:
                 # a note, not an open reason: nothing of item 4 is found in the file to hang
                 # it on, and the summary and the pull request must say it
@@ -742,9 +711,16 @@ def rewrite(
                     "commands (a service like the migrations') or in a release step"
                 )
         attach_tail(service, tail)
-    if api_name is None or not for_images:
-        # no service runs the app, or no generated image to run: only the secrets and mounts
-        # were rewritten
+    rw.result.app_services = [str(n) for n in same_code]
+    if base is not None and for_images and base.static is not None:
+        # the base's static files' volume, mounted here too: as in the base, or declared here
+        rw.result.changes.extend(drop_forwarded_mounts(services, same_code, base, proxy_files))
+        rw.static_sources |= base.static_sources
+        rw.proxies(services, same_code, base.static, proxy_files)
+        rw.result.changes.extend(declare_base_volumes(data, base))
+    if api_name is None or not for_images or base is not None:
+        # no service runs the app, or no generated image to run (or an override, whose base
+        # holds the stack's services): only the secrets and mounts were rewritten
         out = io.StringIO()
         yaml.dump(data, out)
         rw.result.text = spaced(out.getvalue(), text) if rw.result.changes else text
@@ -758,7 +734,7 @@ def rewrite(
         (
             str(n)
             for n, s in services.items()
-            if isinstance(s, dict) and n != api_name and _runs_migrate(s, run_scripts[n])
+            if isinstance(s, dict) and n != api_name and runs_migrate(s, run_scripts[n])
         ),
         None,
     )
@@ -831,15 +807,15 @@ def rewrite(
         )
     attach_tail(services[added], api_tail)
     rw.unused_volumes()
+    rw.result.static_service = str(name)
+    rw.result.static_sources = sorted(rw.static_sources)
+    rw.result.proxied = proxied
+    top = data.get("volumes")
+    rw.result.volumes = [str(v) for v in top] if isinstance(top, dict) else []
     out = io.StringIO()
     yaml.dump(data, out)
     rw.result.text = spaced(out.getvalue(), text)
     return rw.result
-
-
-def _volume_key(source: str) -> str:
-    """A mount's source as the services share it: a volume's name, a bind's normalised path."""
-    return posixpath.normpath(source) if _is_bind(source) else source
 
 
 def _names(names: list[str]) -> str:
@@ -893,29 +869,3 @@ def _set_build(service: Any, base: str) -> None:
         service.insert(pos, "build", _api_build(base))
     if "image" in service:
         del service["image"]
-
-
-def _inline_merge(service: Any) -> None:
-    """Give a service that takes keys from another one (`<<: *worker`) its own copy of each: the
-    rewrite drops or changes its volumes, image and command, and a change made through the merge
-    would change the anchored service too (a key deleted here came back from it, and deleting
-    one that only the merge held failed)."""
-    merged = getattr(service, "merge", None)
-    if not isinstance(service, CommentedMap) or not merged:
-        return
-    own = {k for k, _ in service.non_merged_items()}
-    inherited = [(k, copy.deepcopy(v)) for k, v in service.items() if k not in own]
-    for _, value in inherited:
-        # the lines after the anchored service's last key (the comment on the next service)
-        # stay where they are, not in the middle of this one
-        detach_tail(value)
-    for source in list(merged):
-        # the anchored map tells the maps that merge it of each key it loses (ruamel keeps no
-        # public way to leave it): a service that took its keys must hear no more of them
-        refs = getattr(source, "_ref", [])
-        while service in refs:
-            refs.remove(service)
-    pos = getattr(merged, "merge_pos", 0)  # where `<<` stood: the keys take its place
-    setattr(service, merge_attrib, [])
-    for offset, (key, value) in enumerate(inherited):
-        service.insert(pos + offset, key, value)

@@ -4,12 +4,13 @@ that follow a service kept in place while its last entries are removed or added.
 
 from __future__ import annotations
 
+import copy
 import itertools
 import re
 from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.comments import CommentedMap, CommentedSeq, merge_attrib
 from ruamel.yaml.error import CommentMark
 from ruamel.yaml.tokens import CommentToken
 
@@ -121,3 +122,29 @@ def attach_tail(node: Any, following: str) -> None:
         slots[slot] = CommentToken("\n" + following, CommentMark(0), None)
     else:
         token.value = token.value + ("" if token.value.endswith("\n") else "\n") + following
+
+
+def inline_merge(service: Any) -> None:
+    """Give a service that takes keys from another one (`<<: *worker`) its own copy of each: the
+    rewrite drops or changes its volumes, image and command, and a change made through the merge
+    would change the anchored service too (a key deleted here came back from it, and deleting
+    one that only the merge held failed)."""
+    merged = getattr(service, "merge", None)
+    if not isinstance(service, CommentedMap) or not merged:
+        return
+    own = {k for k, _ in service.non_merged_items()}
+    inherited = [(k, copy.deepcopy(v)) for k, v in service.items() if k not in own]
+    for _, value in inherited:
+        # the lines after the anchored service's last key (the comment on the next service)
+        # stay where they are, not in the middle of this one
+        detach_tail(value)
+    for source in list(merged):
+        # the anchored map tells the maps that merge it of each key it loses (ruamel keeps no
+        # public way to leave it): a service that took its keys must hear no more of them
+        refs = getattr(source, "_ref", [])
+        while service in refs:
+            refs.remove(service)
+    pos = getattr(merged, "merge_pos", 0)  # where `<<` stood: the keys take its place
+    setattr(service, merge_attrib, [])
+    for offset, (key, value) in enumerate(inherited):
+        service.insert(pos + offset, key, value)

@@ -222,3 +222,14 @@ def _config_paths(root: Path, rel: str) -> list[str]:
         return out
     except (OSError, ValueError):
         return []
+
+
+def is_bind(source: str) -> bool:
+    """A mount's source that is a path of the host (`./media`, `/srv`, `~/x`, `${DATA}`), not a
+    named volume."""
+    return source.startswith((".", "/", "~", "$"))
+
+
+def volume_key(source: str) -> str:
+    """A mount's source as the services share it: a volume's name, a bind's normalised path."""
+    return posixpath.normpath(source) if is_bind(source) else source

@@ -30,6 +30,8 @@ class ComposeService:
     environment: dict[str, str | None] = field(default_factory=dict)
     ports: list[str] = field(default_factory=list)
     depends_on: list[str] = field(default_factory=list)
+    #: the service it takes its keys from (`extends: {service: web}`), or None
+    extends: str | None = None
     line: int | None = None
 
 
@@ -248,6 +250,12 @@ def _parse_service(
             service.ports.append(text)
         elif port is not None:
             service.ports.append(_scalar_text(port))
+
+    extends = raw.get("extends")
+    if isinstance(extends, dict) and extends.get("service") is not None:
+        service.extends = _scalar_text(extends["service"])
+    elif isinstance(extends, str):
+        service.extends = extends
 
     depends_on = raw.get("depends_on")
     if isinstance(depends_on, dict):
