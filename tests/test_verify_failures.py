@@ -125,6 +125,26 @@ def test_a_page_that_needs_redis_fails_step_5(tmp_path):
     assert report.step(5).reason.startswith("1 of 5 URLs: /catalog/ answered 500"), table
 
 
+def test_a_page_routed_to_show_its_own_error_status_is_no_failure(tmp_path):
+    # `path("500", error_500_view)`: the project's own error page, routed so it can be seen,
+    # answers 500 on purpose; a page at another path answering 500 still fails
+    repo = broken(
+        tmp_path,
+        "catalog/urls.py",
+        "urlpatterns = [\n",
+        "from django.http import HttpResponse\n\n"
+        "urlpatterns = [\n"
+        '    path("500", lambda request: HttpResponse("oops", status=500)),\n'
+        '    path("errors/503/", lambda request: HttpResponse("down", status=503)),\n'
+        '    path("broken", lambda request: HttpResponse("no", status=502)),\n',
+    )
+    report, table = run(repo, {4, 5})
+    assert report.step(5).status == "fail", table
+    assert "/catalog/broken answered 502" in report.step(5).reason, table
+    assert "/catalog/500" not in report.step(5).reason, table
+    assert "/catalog/errors/503/" not in report.step(5).reason, table
+
+
 def test_a_collectstatic_line_missing_a_variable_fails_step_7(tmp_path):
     repo = broken(tmp_path, "Dockerfile", "RUN SECRET_KEY=build-only-not-secret ", "RUN ")
     report, table = run(repo, {7})
