@@ -45,7 +45,7 @@ from fixer.project import ProjectModel
 from fixer.sources import COPY_SKIP_DIRS
 from fixer.verify_database import RunDatabase, connection_spec, run_database
 from fixer.verify_process import stop_all
-from fixer.verify_review import review_url, reviewer_commands
+from fixer.verify_review import review_alias_url, review_url, reviewer_commands
 from fixer.verify_run import Run, Step
 from fixer.verify_steps import run_steps
 
@@ -197,7 +197,14 @@ def verify_project(
             shown = review_url(database_url) if db.url else None
             run = _prepare(project, interpreter, tree, scratch, (db.url, shown), base)
             urls = {alias: m.url for alias, m in made.items() if m.url}
-            verify_aliases.add_aliases(run.env, aliases, scratch, urls, server=database_url)
+            verify_aliases.add_aliases(
+                run.env,
+                aliases,
+                scratch,
+                urls,
+                server=database_url,
+                shown_urls={a: review_alias_url(shown, a) for a in urls} if shown else None,
+            )
             run.review_url = shown
             run.build_args = dict(build_args or {})
             if db.created:

@@ -189,11 +189,13 @@ def add_aliases(
     urls: dict[str, str],
     *,
     server: str | None = None,
+    shown_urls: dict[str, str] | None = None,
 ) -> None:
     """Give the run's environment the aliases' databases: `urls` {alias: URL of the new
     database made for it on the run's server}; the others an SQLite file in `scratch` where
     their ENGINE allows it. `server`: the run's --database-url (None: an SQLite run). Every
-    alias left as written gets a note."""
+    alias left as written gets a note. `shown_urls` {alias: the URL the reviewer's commands
+    name instead of the run's own database}."""
     env.others = []
     for entry in aliases:
         db = entry.database
@@ -202,9 +204,12 @@ def add_aliases(
             env.notes.append(entry.problem)
             continue
         values: dict[str, str] | None
+        shown: dict[str, str] = {}
         if db.alias in urls:
             values = _server_values(db, urls[db.alias])
             db.network = True
+            if shown_urls and db.alias in shown_urls:
+                shown = _server_values(db, shown_urls[db.alias])
         elif server and engine_of(server) != "sqlite" and db.engine in _SERVER_KINDS:
             env.notes.append(
                 f"{label} is left as the settings give it: the run makes new databases for at "
@@ -213,6 +218,8 @@ def add_aliases(
             continue
         else:
             values = _sqlite_values(db, scratch / f"verify-{db.alias}.sqlite3")
+            # the reviewer's file: the run's folder is gone by then
+            shown = _sqlite_values(db, Path("$(mktemp -d)") / f"verify-{db.alias}.sqlite3") or {}
             if values is None:
                 engine = db.engine or "a database server"
                 env.notes.append(
@@ -229,10 +236,15 @@ def add_aliases(
         password = connection_spec(urls[db.alias])["password"] if db.alias in urls else ""
         if password:
             env.secrets.append(password)
-        env.values.update(values)
+        default = env.database
+        taken = {*default.parts.values(), *([default.variable] if default.variable else [])}
         for name, value in values.items():
-            if name not in env.shown or db.network:
-                env.shown[name] = shlex.quote(mask_secret(value, env.secrets, "<password>"))
+            if name in taken:
+                continue  # a variable 'default' reads too (DB_HOST): its value stands
+            env.values[name] = value
+            text = mask_secret(shown.get(name, value), env.secrets, "<password>")
+            # a shell expansion the reviewer's shell makes (mktemp) is quoted to expand
+            env.shown[name] = f'"{text}"' if "$(" in text else shlex.quote(text)
         env.others.append(db)
 
 

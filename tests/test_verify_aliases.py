@@ -15,6 +15,7 @@ from fixer.verify_aliases import (
     server_aliases,
     unreachable_aliases,
 )
+from fixer.verify_review import review_alias_url
 
 SERVER = "postgres://postgres:pw-secret-1@127.0.0.1:5432/shop"
 
@@ -246,7 +247,9 @@ def test_a_server_run_points_each_alias_at_its_new_database(make_project, tmp_pa
         "legacy": "postgres://postgres:pw-secret-1@127.0.0.1:5432/shop_legacy_djfix_00000001",
         "reports": "postgres://postgres:pw-secret-1@127.0.0.1:5432/shop_reports_djfix_00000002",
     }
-    add_aliases(env, aliases, tmp_path, urls, server=SERVER)
+    review = "postgres://postgres:pw-secret-1@127.0.0.1:5432/djfix_review"
+    shown = {alias: review_alias_url(review, alias) for alias in urls}
+    add_aliases(env, aliases, tmp_path, urls, server=SERVER, shown_urls=shown)
     assert {k: v for k, v in env.values.items() if k.startswith("LEGACY")} == {
         "LEGACY_DB_NAME": "shop_legacy_djfix_00000001",
         "LEGACY_DB_USER": "postgres",
@@ -258,6 +261,11 @@ def test_a_server_run_points_each_alias_at_its_new_database(make_project, tmp_pa
     assert "pw-secret-1" in env.secrets
     assert "pw-secret-1" not in env.shown["REPORTS_URL"]
     assert "pw-secret-1" not in env.shown["LEGACY_DB_PASSWORD"]
+    # the reviewer's commands name databases of the review's own (the run's are dropped)
+    assert env.shown["LEGACY_DB_NAME"] == "djfix_review_legacy"
+    assert env.shown["REPORTS_URL"] == (
+        "'postgres://postgres:<password>@127.0.0.1:5432/djfix_review_reports'"
+    )
     assert (
         "DATABASES['trac'] is fixed in the settings (no variable sets its NAME): the run "
         "reaches it as written"
@@ -276,6 +284,7 @@ def test_an_sqlite_run_gives_a_url_alias_its_own_file(make_project, tmp_path):
     add_aliases(env, other_databases(project), tmp_path, {}, server=None)
     assert env.values["REPORTS_URL"] == f"sqlite:///{tmp_path / 'verify-reports.sqlite3'}"
     assert env.values["DATABASE_URL"] == f"sqlite:///{tmp_path / 'verify.sqlite3'}"
+    assert env.shown["REPORTS_URL"] == '"sqlite:///$(mktemp -d)/verify-reports.sqlite3"'
     assert any(
         n.startswith("DATABASES['legacy'] is made for postgresql (its ENGINE is written")
         for n in env.notes

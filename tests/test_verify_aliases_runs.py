@@ -211,6 +211,11 @@ def test_a_second_alias_read_piece_by_piece_gets_a_database_of_its_own(tmp_path,
     assert "database:default" in output and "database:legacy" in output, table
     assert "LEGACY_DB_HOST" in output, table
     assert any("DATABASES['legacy']: the run used a new, empty database" in n for n in report.notes)
+    # the reviewer's commands make (and drop) a database of the review's own for each alias
+    commands = "\n".join(report.commands)
+    assert "createdb -h 127.0.0.1 -p 5432 -U postgres djfix_review_legacy" in commands, commands
+    assert "export LEGACY_DB_NAME=djfix_review_legacy" in commands, commands
+    assert "dropdb -h 127.0.0.1 -p 5432 -U postgres djfix_review_legacy" in commands, commands
     # and every database the run made is gone
     assert scratch_databases(name) == []
 
@@ -265,3 +270,31 @@ def test_an_sqlite_run_says_the_server_alias_is_left_as_written(tmp_path):
     assert any(n.startswith("DATABASES['legacy'] is made for postgresql") for n in report.notes), (
         report.notes
     )
+
+
+def test_apply_keeps_the_probes_of_a_project_with_two_databases(tmp_path, fresh_database):
+    # apply's own runs (the original, then the change): the probes check `legacy` too, and
+    # with a database of its own in each run no step fails, so no item is left out for it
+    from fixer.apply_verify import plan_verified
+    from fixer.checks import Selection
+    from fixer.config import effective_options
+    from fixer.discovery import discover
+
+    repo = two_database_repo(tmp_path)
+    name = fresh_database.split(":")[0]
+    result = plan_verified(
+        discover(repo),
+        Selection(),
+        effective_options(None),
+        python=sys.executable,
+        database_url=f"postgres://postgres@127.0.0.1:5432/{name}",
+    )
+    verification = result.verification
+    assert verification.ran, verification.summary()
+    assert verification.left_out == {}, verification.summary()
+    after = verification.after
+    assert result.changeset.exists("common/startup.py")  # the probes are in the change
+    for number in (3, 4, 6):
+        assert after.step(number).status == "pass", verification.table()
+    assert "database:legacy" in after.step(6).output, verification.table()
+    assert scratch_databases(name) == []
