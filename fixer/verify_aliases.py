@@ -119,6 +119,12 @@ def other_databases(project: ProjectModel, default: Database | None = None) -> l
             if isinstance(conf, dict)
             else []
         )
+        if url_var and parts.get("NAME") and parts["NAME"] not in taken:
+            # `{**DATABASES["default"], "NAME": env("TRAC_DB_NAME")}`: 'default''s server (its
+            # URL variable, kept in `variable`), a NAME of its own
+            db = Database("piecewise", url_var, parts, engine, alias=alias)
+            out.append(Alias(db, literal))
+            continue
         entry = Alias(Database("piecewise", None, parts, engine, alias=alias), literal)
         if url_var or (parts.get("NAME") and parts["NAME"] in taken):
             shared = url_var or parts["NAME"]
@@ -150,7 +156,8 @@ def server_aliases(aliases: list[Alias], database_url: str | None) -> list[Alias
         db = entry.database
         if db.kind == "fixed":
             continue
-        if db.kind == "piecewise" and "ENGINE" not in db.parts and db.engine != server:
+        written_engine = "ENGINE" not in db.parts and not db.variable
+        if db.kind == "piecewise" and written_engine and db.engine != server:
             continue  # written for another engine (SQLite, or MySQL on a PostgreSQL run)
         out.append(entry)
     return out[:MAX_ALIASES]
@@ -159,8 +166,8 @@ def server_aliases(aliases: list[Alias], database_url: str | None) -> list[Alias
 def _sqlite_values(db: Database, path: Path) -> dict[str, str] | None:
     if db.kind == "url" and db.variable:
         return {db.variable: f"sqlite:///{path}"}
-    if "ENGINE" not in db.parts and db.engine != "sqlite":
-        return None
+    if "ENGINE" not in db.parts and db.engine != "sqlite" and not db.variable:
+        return None  # (with `variable`, the ENGINE is 'default''s: SQLite in this run)
     values = {db.parts["NAME"]: str(path)}
     if "ENGINE" in db.parts:
         values[db.parts["ENGINE"]] = "django.db.backends.sqlite3"
@@ -210,7 +217,9 @@ def add_aliases(
             db.network = True
             if shown_urls and db.alias in shown_urls:
                 shown = _server_values(db, shown_urls[db.alias])
-        elif server and engine_of(server) != "sqlite" and db.engine in _SERVER_KINDS:
+        elif (
+            server and engine_of(server) != "sqlite" and (db.engine in _SERVER_KINDS or db.variable)
+        ):
             env.notes.append(
                 f"{label} is left as the settings give it: the run makes new databases for at "
                 f"most {MAX_ALIASES} aliases, or its ENGINE ({db.engine}) is not the server's"
@@ -250,11 +259,12 @@ def add_aliases(
 
 def movable(env: RunEnv) -> list[Database]:
     """The aliases the run gave a server database whose address a variable sets (a URL, a
-    HOST or PORT variable): the ones step 6 can take down."""
+    HOST or PORT variable, 'default''s URL): the ones step 6 can take down."""
     return [
         db
         for db in env.others
-        if db.network and (db.kind == "url" or "HOST" in db.parts or "PORT" in db.parts)
+        if db.network
+        and (db.kind == "url" or db.variable or "HOST" in db.parts or "PORT" in db.parts)
     ]
 
 

@@ -329,3 +329,30 @@ DATABASES = {
         "database with them as written"
     ) in env.notes
     assert movable(env) == []  # no HOST or PORT variable: step 6 cannot take it down
+
+
+SPREAD = """\
+DATABASES = {"default": env.db("DATABASE_URL")}
+DATABASES["trac"] = {**DATABASES["default"], "NAME": env("TRAC_DB_NAME", default="trac")}
+"""
+
+
+def test_default_spread_with_a_name_of_its_own(make_project, tmp_path):
+    # 'default''s URL with the NAME replaced: the alias is on 'default''s server, with a
+    # database of its own once TRAC_DB_NAME names one
+    project = make_project(settings(SPREAD))
+    [trac] = other_databases(project)
+    assert summary([trac]) == [
+        ("trac", "piecewise", "DATABASE_URL", {"NAME": "TRAC_DB_NAME"}, False)
+    ]
+    assert server_aliases([trac], SERVER) == [trac]
+    env = run_env(project, tmp_path, SERVER)
+    url = "postgres://postgres:pw-secret-1@127.0.0.1:5432/shop_trac_djfix_00000004"
+    add_aliases(env, [trac], tmp_path, {"trac": url}, server=SERVER)
+    assert env.values["TRAC_DB_NAME"] == "shop_trac_djfix_00000004"
+    assert env.values["DATABASE_URL"] == SERVER  # 'default''s, as build_env gave it
+    assert movable(env) == [trac.database]  # down with 'default''s URL in step 6
+    # on an SQLite run the ENGINE is 'default''s SQLite: a file of its own
+    env = run_env(project, tmp_path, None)
+    add_aliases(env, other_databases(project), tmp_path, {}, server=None)
+    assert env.values["TRAC_DB_NAME"] == str(tmp_path / "verify-trac.sqlite3")

@@ -138,9 +138,18 @@ CMD ["gunicorn", "mysite.wsgi:application", "--bind", "0.0.0.0:8000"]
 """
 
 
-def two_database_repo(tmp_path: Path, legacy: str = PIECEWISE) -> Path:
+# djangoproject.com's shape: Trac's database on the same server, with a NAME of its own
+TRAC = """\
+DATABASES["trac"] = {
+    **DATABASES["default"],
+    "NAME": os.environ.get("TRAC_DB_NAME", "code.djangoproject"),
+}
+"""
+
+
+def two_database_repo(tmp_path: Path, legacy: str = PIECEWISE, after: str = "") -> Path:
     """A git repository with 'default' and `legacy`, as the module docstring says."""
-    settings = SETTINGS % {"legacy": legacy}
+    settings = SETTINGS % {"legacy": legacy} + after
     requirements = "Django==5.2.1\ngunicorn==23.0.0\npsycopg2-binary==2.9.10\n"
     if "env.db(" in legacy:
         settings = "import environ\n\nenv = environ.Env()\n" + settings
@@ -237,6 +246,26 @@ def test_a_second_alias_read_as_a_url_gets_a_database_of_its_own(tmp_path, fresh
     assert len(seen[4]) == 2, seen
     assert "database:legacy" in report.step(6).output, table
     assert "LEGACY_DATABASE_URL" in report.step(6).output, table
+    assert scratch_databases(name) == []
+
+
+def test_an_alias_on_the_default_server_with_a_name_of_its_own(tmp_path, fresh_database):
+    # the pieces of 'default' (DB_USER, DB_HOST...) and TRAC_DB_NAME: the alias is on the
+    # run's server and gets a new database there; step 6 takes both down through DB_HOST
+    repo = applied(two_database_repo(tmp_path, legacy="", after=TRAC))
+    name = fresh_database.split(":")[0]
+    seen: dict[int, list[str]] = {}
+    report = verify_project(
+        repo,
+        python=sys.executable,
+        database_url=f"postgres://postgres@127.0.0.1:5432/{name}",
+        only={3, 4, 6},
+        on_step=lambda n, _: seen.setdefault(n, scratch_databases(name)),
+    )
+    table = render_table(report)
+    assert [s.status for s in report.steps] == ["pass"] * 3, table
+    assert any(d.startswith(f"{name}_trac_djfix_") for d in seen[3]), seen
+    assert "database:trac" in report.step(6).output, table
     assert scratch_databases(name) == []
 
 
