@@ -255,6 +255,16 @@ def add_aliases(
             # a shell expansion the reviewer's shell makes (mktemp) is quoted to expand
             env.shown[name] = f'"{text}"' if "$(" in text else shlex.quote(text)
         env.others.append(db)
+    if urls and env.database.kind == "fixed":
+        # verify_env said the URL is not used: 'default' does not take it, the others do
+        unused = "--database-url is not used: DATABASES is written"
+        env.notes[:] = [
+            "--database-url is used only for the other aliases: DATABASES['default'] is "
+            "written in the production settings (no variable points it at another database)"
+            if n.startswith(unused)
+            else n
+            for n in env.notes
+        ]
 
 
 def movable(env: RunEnv) -> list[Database]:

@@ -8,7 +8,8 @@ a generated SECRET_KEY (whatever its variable is called), DEBUG off, ALLOWED_HOS
 split on spaces for `.split(" ")`), a throwaway database (an SQLite file in the work folder, or
 the URL of the database `fixer.verify_database` made for the run on the server the user named;
 a note says when fixed settings leave the URL unused, or when the SQLite file stands in for the
-server database the settings are made for), and every
+server database the settings are made for; the other DATABASES aliases get theirs from
+`fixer.verify_aliases`), and every
 cache, broker, result backend or search service on a closed loopback port. A URL value that
 names any other host is pointed at a closed loopback port too, so a run never contacts anything
 but this machine. The user's `.env` is never read.

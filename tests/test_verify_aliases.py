@@ -356,3 +356,19 @@ def test_default_spread_with_a_name_of_its_own(make_project, tmp_path):
     env = run_env(project, tmp_path, None)
     add_aliases(env, other_databases(project), tmp_path, {}, server=None)
     assert env.values["TRAC_DB_NAME"] == str(tmp_path / "verify-trac.sqlite3")
+
+
+def test_a_fixed_default_and_an_alias_that_takes_the_server(make_project, tmp_path):
+    databases = """\
+DATABASES = {
+    "default": {"ENGINE": "django.db.backends.postgresql", "NAME": "shop", "HOST": "db"},
+    "legacy": env.db("LEGACY_DATABASE_URL"),
+}
+"""
+    project = make_project(settings(databases))
+    env = run_env(project, tmp_path, SERVER)
+    url = "postgres://postgres:pw-secret-1@127.0.0.1:5432/shop_legacy_djfix_00000005"
+    add_aliases(env, other_databases(project), tmp_path, {"legacy": url}, server=SERVER)
+    assert env.values["LEGACY_DATABASE_URL"] == url
+    assert not any(n.startswith("--database-url is not used") for n in env.notes), env.notes
+    assert any(n.startswith("--database-url is used only for the other aliases") for n in env.notes)
