@@ -673,7 +673,10 @@ def step_database_down(run: Run, done: list[Step]) -> Step:
             f"DATABASES[{o.alias!r}]"
             for o in others
             if f"database:{o.alias}" not in output
-            and not any(v in output for v in verify_aliases.alias_variables(o))
+            # a variable it shares with 'default' (DB_HOST) does not name it
+            and not any(
+                v in output for v in verify_aliases.alias_variables(o) if v not in variables
+            )
         ]
         if unnamed:
             problems.append(f"the message does not name {', '.join(unnamed)}")
