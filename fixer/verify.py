@@ -4,7 +4,8 @@ Every step runs in a subprocess with the project's own interpreter, from a tempo
 the repository (without `.env`, databases or virtualenvs), under an environment that holds only
 the variables the settings read (see `fixer.verify_env`), and a database of its own: a new
 SQLite file, or with `--database-url` a new, empty database on that server, dropped when the
-run ends (see `fixer.verify_database`). Servers listen on 127.0.0.1 only; every wait is bounded
+run ends (see `fixer.verify_database`); so does every other DATABASES alias a variable
+points (see `fixer.verify_aliases`). Servers listen on 127.0.0.1 only; every wait is bounded
 and every process is stopped through its process group.
 
 Steps:
@@ -31,20 +32,20 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from fixer import verify_env
+from fixer import verify_aliases, verify_env
 from fixer.discovery import discover
 from fixer.django_runner import find_python
 from fixer.errors import DjfixError, UsageError
 from fixer.project import ProjectModel
 from fixer.sources import COPY_SKIP_DIRS
-from fixer.verify_database import run_database
+from fixer.verify_database import RunDatabase, connection_spec, run_database
 from fixer.verify_process import stop_all
-from fixer.verify_review import review_url, reviewer_commands
+from fixer.verify_review import review_alias_url, review_url, reviewer_commands
 from fixer.verify_run import Run, Step
 from fixer.verify_steps import run_steps
 
@@ -182,16 +183,28 @@ def verify_project(
         interpreter = resolve_python(project, python)
         base = _base_env(project, interpreter, scratch, extra_path)
         used = bool(database_url) and verify_env.database_url_used(project, database_url or "")
-        # a database of the run's own (dropped when the block ends, however it ends), and
-        # every server stopped before it is dropped
+        aliases = verify_aliases.other_databases(project)
+        on_server = verify_aliases.server_aliases(aliases, database_url)
+        # a database of the run's own (dropped when the block ends, however it ends), one for
+        # each other alias a variable points, and every server stopped before they are dropped
         with (
             run_database(database_url, used=used, python=interpreter, cwd=scratch, env=base) as db,
+            _alias_databases(database_url, on_server, interpreter, scratch, base) as made,
             _stopping(),
         ):
             # the reviewer's commands name a database of the review's own on the server the
             # user gave: neither this run's (dropped) nor the given one (`migrate` fills it)
             shown = review_url(database_url) if db.url else None
             run = _prepare(project, interpreter, tree, scratch, (db.url, shown), base)
+            urls = {alias: m.url for alias, m in made.items() if m.url}
+            verify_aliases.add_aliases(
+                run.env,
+                aliases,
+                scratch,
+                urls,
+                server=database_url,
+                shown_urls={a: review_alias_url(shown, a) for a in urls} if shown else None,
+            )
             run.review_url = shown
             run.build_args = dict(build_args or {})
             if db.created:
@@ -205,11 +218,43 @@ def verify_project(
         steps=steps,
         env_names=sorted(run.env.values),
         commands=reviewer_commands(run, steps),
-        notes=[*run.env.notes, *([db.note] if db.note else [])],
+        notes=[
+            *run.env.notes,
+            *([db.note] if db.note else []),
+            *(f"DATABASES[{alias!r}]: {m.note}" for alias, m in made.items() if m.note),
+        ],
         django_settings=project.production_module,
         database_reused=db.reused,
         stand_in=run.env.stand_in,
     )
+
+
+@contextmanager
+def _alias_databases(
+    given: str | None,
+    aliases: list[verify_aliases.Alias],
+    python: str,
+    scratch: Path,
+    base: dict[str, str],
+) -> Iterator[dict[str, RunDatabase]]:
+    """{alias: its new database on the server of `given`} while the block runs: each dropped
+    at its end, however it ends (nothing without a server URL or an alias to give one)."""
+    made: dict[str, RunDatabase] = {}
+    with ExitStack() as stack:
+        if given:
+            stem = connection_spec(given)["given"]
+            for entry in aliases:
+                made[entry.name] = stack.enter_context(
+                    run_database(
+                        given,
+                        used=True,
+                        python=python,
+                        cwd=scratch,
+                        env=base,
+                        stem=f"{stem}_{entry.name}" if stem else entry.name,
+                    )
+                )
+        yield made
 
 
 @contextmanager

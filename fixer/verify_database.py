@@ -312,11 +312,19 @@ def _why(kind: str, message: str) -> str:
 
 @contextmanager
 def run_database(
-    given: str | None, *, used: bool, python: str, cwd: Path, env: dict[str, str]
+    given: str | None,
+    *,
+    used: bool,
+    python: str,
+    cwd: Path,
+    env: dict[str, str],
+    stem: str | None = None,
 ) -> Iterator[RunDatabase]:
     """The database of one run: a new one on the server of `given` while the block runs,
     dropped when it ends (however it ends). `used`: the settings take the URL (when they fix
-    DATABASES, nothing is created). `env` is the run's base environment (PATH, PYTHONPATH)."""
+    DATABASES, nothing is created). `env` is the run's base environment (PATH, PYTHONPATH).
+    `stem`: what the new database's name starts with (the given database's name when None;
+    another alias's database names its alias)."""
     if not given:
         yield RunDatabase(None)
         return
@@ -331,7 +339,7 @@ def run_database(
         yield RunDatabase(given)
         return
     label = server_label(given)
-    name = scratch_name(connection_spec(given)["given"], secrets.token_hex(4))
+    name = scratch_name(stem or connection_spec(given)["given"], secrets.token_hex(4))
     try:
         done, kind, message = _server("create", given, name, python, cwd, env)
     except BaseException:

@@ -8,7 +8,8 @@ a generated SECRET_KEY (whatever its variable is called), DEBUG off, ALLOWED_HOS
 split on spaces for `.split(" ")`), a throwaway database (an SQLite file in the work folder, or
 the URL of the database `fixer.verify_database` made for the run on the server the user named;
 a note says when fixed settings leave the URL unused, or when the SQLite file stands in for the
-server database the settings are made for), and every
+server database the settings are made for; the other DATABASES aliases get theirs from
+`fixer.verify_aliases`), and every
 cache, broker, result backend or search service on a closed loopback port. A URL value that
 names any other host is pointed at a closed loopback port too, so a run never contacts anything
 but this machine. The user's `.env` is never read.
@@ -84,6 +85,7 @@ class Database:
     runnable: bool = True  # can steps 3-5 get a throwaway database
     reason: str = ""  # why not
     network: bool = False  # a server database (step 6 can take it down)
+    alias: str = "default"  # the DATABASES alias (`fixer.verify_aliases` finds the others)
 
 
 @dataclass
@@ -103,6 +105,8 @@ class RunEnv:
     #: set when an SQLite file stands in for the server database the settings are made for:
     #: the note that says so (what apply repeats beside steps failing before and after)
     stand_in: str = ""
+    #: the aliases besides 'default' the run gave a database of its own (fixer.verify_aliases)
+    others: list[Database] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -218,7 +222,9 @@ def _database(project: ProjectModel, variables: dict[str, Variable]) -> Database
     parts: dict[str, str] = {}
     for var in variables.values():
         for path in var.settings:
-            if path[:1] != ("DATABASES",) or (len(path) > 2 and path[1] != "default"):
+            # another alias's URL (DATABASES['legacy'] = env.db("LEGACY_DATABASE_URL")) or
+            # pieces are its own: `fixer.verify_aliases`
+            if path[:1] != ("DATABASES",) or (len(path) >= 2 and path[1] != "default"):
                 continue
             if len(path) == 2 and var.cast in ("db", None):
                 url_var = url_var or var.name
@@ -230,7 +236,15 @@ def _database(project: ProjectModel, variables: dict[str, Variable]) -> Database
     if url_var is None:
         # a URL read in a branch the static value does not show (the settings' last
         # assignment is another branch's): setting it chooses that branch
-        url_var = next(iter(database_url_reads(project)), None)
+        others = {
+            v.name
+            for v in variables.values()
+            if all(
+                p[:1] == ("DATABASES",) and len(p) >= 2 and p[1] != "default" for p in v.settings
+            )
+            and v.settings
+        }
+        url_var = next((v for v in database_url_reads(project) if v not in others), None)
     if url_var:
         return Database("url", url_var, engine=engine)
     if parts:
@@ -257,6 +271,11 @@ def _database(project: ProjectModel, variables: dict[str, Variable]) -> Database
             "throwaway database"
         )
     return db
+
+
+def database_of(project: ProjectModel, variables: dict[str, Variable]) -> Database:
+    """How the run reaches DATABASES['default'] (see `_database`)."""
+    return _database(project, variables)
 
 
 def _refused(host: str, port: int) -> bool:

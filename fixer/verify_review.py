@@ -12,11 +12,12 @@ from the repository root, with the project's interpreter as `python` on PATH.
 
 from __future__ import annotations
 
+import re
 import shlex
 from pathlib import Path
 from urllib.parse import quote
 
-from fixer import verify_env
+from fixer import verify_aliases, verify_env
 from fixer.verify_database import connection_spec, engine_of, with_database
 from fixer.verify_image import review_builds
 from fixer.verify_run import Run, Step, serving_overrides
@@ -35,10 +36,17 @@ def review_url(given: str | None) -> str | None:
     return with_database(given, REVIEW_DATABASE)
 
 
+def review_alias_url(review: str, alias: str) -> str:
+    """The URL the reviewer's commands name for another DATABASES alias: the review's server,
+    the database `djfix_review_<alias>`."""
+    return with_database(review, f"{REVIEW_DATABASE}_{re.sub(r'[^a-z0-9_]+', '_', alias.lower())}")
+
+
 def _database_commands(url: str) -> tuple[str, str]:
-    """(create, drop) of the review's database on the server of `url`, with the server's
-    client programs; a password is asked for, never written."""
+    """(create, drop) of the database `url` names on its server, with the server's client
+    programs; a password is asked for, never written."""
     spec = connection_spec(url)
+    name = spec["given"] or REVIEW_DATABASE
     if spec["engine"] == "mysql":
         words = ["mysql", "-h", spec["host"] or "127.0.0.1"]
         words += ["-P", spec["port"]] if spec["port"] else []
@@ -46,15 +54,15 @@ def _database_commands(url: str) -> tuple[str, str]:
         words += ["-p"] if spec["password"] else []
         client = shlex.join(words)
         return (
-            f"{client} -e 'CREATE DATABASE {REVIEW_DATABASE}'",
-            f"{client} -e 'DROP DATABASE {REVIEW_DATABASE}'",
+            f"{client} -e 'CREATE DATABASE {name}'",
+            f"{client} -e 'DROP DATABASE {name}'",
         )
     words = ["-h", spec["host"] or "127.0.0.1"]
     words += ["-p", spec["port"]] if spec["port"] else []
     words += ["-U", spec["user"]] if spec["user"] else []
     words += ["-W"] if spec["password"] else []
     options = shlex.join(words)
-    return f"createdb {options} {REVIEW_DATABASE}", f"dropdb {options} {REVIEW_DATABASE}"
+    return f"createdb {options} {name}", f"dropdb {options} {name}"
 
 
 def _exports(run: Run) -> list[str]:
@@ -89,6 +97,16 @@ def _host(run: Run) -> str:
     return f"-H {shlex.quote('Host: ' + run.host)} " if run.host else ""
 
 
+def _masked(name: str, value: str) -> str:
+    if "PASSWORD" in name.upper() and value:
+        return "<password>"
+    password = connection_spec(value)["password"] if "://" in value else ""
+    if password:
+        value = value.replace(f":{quote(password, safe='')}@", ":<password>@", 1)
+        value = value.replace(f":{password}@", ":<password>@", 1)
+    return value
+
+
 def _database_down(run: Run) -> list[str]:
     """Step 6: the server started with the database on a closed port (user and password as
     the run had them, the password a placeholder)."""
@@ -106,6 +124,9 @@ def _database_down(run: Run) -> list[str]:
                 value = value.replace(f":{quote(password, safe='')}@", ":<password>@", 1)
                 value = value.replace(f":{password}@", ":<password>@", 1)
         shown[name] = value
+    # every other alias the run gave a server database goes down with it
+    for name, value in verify_aliases.unreachable_aliases(run.env, given).items():
+        shown.setdefault(name, _masked(name, value))
     if run.env.probes:
         shown.update(STARTUP_CHECKS="true", STARTUP_CHECK_TIMEOUT="2")
     prefix = " ".join(f"{k}={shlex.quote(v)}" for k, v in shown.items())
@@ -142,6 +163,14 @@ def reviewer_commands(run: Run, steps: list[Step]) -> list[str]:
         create, drop = _database_commands(run.review_url)
         lines.append("# a new, empty database for the review (verify made one of its own)")
         lines.append(create)
+        drops = [drop]
+        for other in run.env.others:
+            if other.network:
+                create, drop = _database_commands(review_alias_url(run.review_url, other.alias))
+                lines.append(f"# and one for DATABASES[{other.alias!r}]")
+                lines.append(create)
+                drops.append(drop)
+        drop = "\n".join(drops)
     rel = run.cwd.relative_to(run.tree).as_posix() if run.cwd != run.tree else ""
     if rel:
         lines.append(f"cd {shlex.quote(rel)}")
@@ -188,5 +217,5 @@ def reviewer_commands(run: Run, steps: list[Step]) -> list[str]:
         root = "/".join([".."] * len(rel.split("/"))) if rel else "."
         lines.extend(review_builds(run, root))
     if drop:
-        lines.append(drop)
+        lines.extend(drop.split("\n"))
     return lines

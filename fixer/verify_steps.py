@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from fixer import verify_env
+from fixer import verify_aliases, verify_env
 from fixer.analysis.image import GENERATED_MARKER
 from fixer.analysis.static import MANIFEST, merged_manifest
 from fixer.settings_values import Assignment
@@ -617,11 +617,14 @@ def step_database_down(run: Run, done: list[Step]) -> Step:
         )
         return step
     down = verify_env.unreachable_database(db, run.database_url)
+    # every other alias the run gave a server database is down too: the probes name each one
+    others = verify_aliases.movable(run.env)
+    down.update(verify_aliases.unreachable_aliases(run.env, run.database_url))
     secrets = [*run.env.secrets]
     for name, value in down.items():
         if "PASSWORD" in name.upper() and value:
             secrets.append(value)
-        elif db.kind == "url":
+        elif "://" in value:
             password = urlsplit(value).password
             if password:
                 secrets.append(password)
@@ -632,8 +635,11 @@ def step_database_down(run: Run, done: list[Step]) -> Step:
     manage = run.tree / run.project.manage_py if run.project.manage_py else None
     argv = run.server.argv(run.python, manage, port)
     shown_extra = {k: ("<password>" if v in secrets else v) for k, v in extra.items()}
-    if db.kind == "url" and db.variable:
-        shown_extra[db.variable] = verify_env.mask_secret(down[db.variable], secrets, "<password>")
+    for one in (db, *others):
+        if one.kind == "url" and one.variable:
+            shown_extra[one.variable] = verify_env.mask_secret(
+                down[one.variable], secrets, "<password>"
+            )
     step.command = run.shown(argv, **shown_extra)
     start = time.monotonic()
     try:
@@ -669,6 +675,18 @@ def step_database_down(run: Run, done: list[Step]) -> Step:
         problems.append("the message does not name the database")
     if code is not None and not any(v in output for v in variables):
         problems.append(f"the message names no variable ({', '.join(variables)})")
+    if code is not None and run.env.probes:
+        unnamed = [
+            f"DATABASES[{o.alias!r}]"
+            for o in others
+            if f"database:{o.alias}" not in output
+            # a variable it shares with 'default' (DB_HOST) does not name it
+            and not any(
+                v in output for v in verify_aliases.alias_variables(o) if v not in variables
+            )
+        ]
+        if unnamed:
+            problems.append(f"the message does not name {', '.join(unnamed)}")
     if leaked:
         problems.append("a credential appears in the output")
     if problems:
@@ -676,6 +694,15 @@ def step_database_down(run: Run, done: list[Step]) -> Step:
     else:
         step.status = "pass"
         step.note = f"stopped in {elapsed:.1f} s"
+    stuck = [f"DATABASES[{o.alias!r}]" for o in run.env.others if o.network and o not in others]
+    if stuck:
+        # no variable sets where they are (HOST and PORT written in the settings)
+        step.note = "; ".join(
+            [
+                *([step.note] if step.note else []),
+                f"{', '.join(stuck)} stayed up: its address is written in the settings",
+            ]
+        )
     return step
 
 

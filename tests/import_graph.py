@@ -76,6 +76,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         (
             "fixer.verify",
             "fixer.verify_env",
+            "fixer.verify_aliases",
             "fixer.verify_steps",
             "fixer.verify_image",
             "fixer.verify_process",
