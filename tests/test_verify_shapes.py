@@ -290,3 +290,61 @@ def test_the_run_of_the_change_goes_without_the_installations_own_file(tmp_path)
         "change went without it: its settings read the environment in its place, as a clone's "
         "do."
     ) in words, result.output
+
+
+NAME_ONLY_SETTINGS = """\
+import os
+
+SECRET_KEY = os.environ.get("SECRET_KEY", "dev-key-not-secret-0123456789-abcdefghij-klmnop")
+DEBUG = False
+ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.auth"]
+MIDDLEWARE = ["django.middleware.common.CommonMiddleware"]
+ROOT_URLCONF = "mysite.urls"
+WSGI_APPLICATION = "mysite.wsgi.application"
+# the server and the user are written here (or read from a secrets file): only the NAME varies
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": os.getenv("APP_DB_NAME", "app"),
+        "USER": "postgres",
+        "HOST": "127.0.0.1",
+    }
+}
+"""
+
+
+def test_a_database_whose_server_is_written_in_the_settings_is_not_taken_down(
+    tmp_path, fresh_database
+):
+    # only NAME comes from a variable: step 6 cannot move the server, so it says so and skips
+    # instead of failing with "the server is still serving with the database unreachable"
+    from tests.conftest import MINIMAL_MANAGE, write_tree
+
+    repo = tmp_path / "repo"
+    write_tree(
+        repo,
+        {
+            "manage.py": MINIMAL_MANAGE,
+            "mysite/__init__.py": "",
+            "mysite/settings.py": NAME_ONLY_SETTINGS,
+            "mysite/urls.py": "urlpatterns = []\n",
+            "mysite/wsgi.py": (
+                "from django.core.wsgi import get_wsgi_application\n"
+                "application = get_wsgi_application()\n"
+            ),
+        },
+    )
+    name = fresh_database.split(":")[0]
+    report = verify_project(
+        repo,
+        python=sys.executable,
+        database_url=f"postgres://postgres@127.0.0.1:5432/{name}",
+        only={6},
+    )
+    table = render_table(report)
+    assert report.step(6).status == "skipped", table
+    assert report.step(6).reason == (
+        "the settings read only NAME of DATABASES['default'] from variables (APP_DB_NAME): its "
+        "HOST and PORT are written in the settings, so verify cannot take the database down"
+    ), table
