@@ -190,6 +190,10 @@ class EnvReads(ModuleLevelCommand):
             converted = self._from_environs(updated)
             if converted is not None:
                 return converted
+        else:
+            dropped = self._secret_default_of_env(updated)
+            if dropped is not None:
+                return dropped
         if (
             qualified.rsplit(".", 1)[-1] == "strtobool"
             and len(updated.args) == 1
@@ -351,6 +355,30 @@ class EnvReads(ModuleLevelCommand):
             EnvVariable(
                 var, f"{var}{' (secret)' if secret else ''}.", example, None, secret, required
             )
+        )
+
+    def _secret_default_of_env(self, call: cst.Call) -> cst.Call | None:
+        """`env("SECRET_KEY", default="CHANGEME")`, `env.str("MAILGUN_API_KEY", "key-1234")`:
+        a read already on django-environ whose default is a secret's literal value. The value
+        moves to the untracked .env, as an os.environ read's would; SECRET_KEY keeps no default,
+        another secret an empty one. None where the call is anything else."""
+        parts = env_parts(call)
+        if not parts or parts[0] not in (None, "str") or not parts[1] or parts[2] is None:
+            return None
+        var, default_node = parts[1], parts[2]
+        if not (var == "SECRET_KEY" or is_secret_name(var)):
+            return None
+        ok, value = literal(default_node)
+        if not ok or not isinstance(value, str) or not value:
+            return None
+        if any(arg.keyword is not None and arg.keyword.value != "default" for arg in call.args):
+            return None  # `multiline=True`...: a read djfix would have to rebuild whole
+        self.uses_env = True
+        default, keep = self._safe_default(var, default_node)
+        return (
+            self.env_call(parts[0], var)
+            if not keep
+            else self.env_call(parts[0], var, default_node=default)
         )
 
     def _safe_default(self, var: str, default_node):

@@ -571,6 +571,37 @@ def test_env_imported_from_the_projects_module_is_reused() -> None:
 # -- literal settings ----------------------------------------------------------------------------
 
 
+def test_secret_defaults_of_reads_already_on_django_environ_move_to_dev_values() -> None:
+    """Settings already on django-environ, with a secret's value as the default (keyword or
+    positional): the value moves to .env as an os.environ read's would; a default that is no
+    secret, or a read with other options, stays."""
+    result = check(
+        """\
+        import environ
+
+        env = environ.Env()
+        SECRET_KEY = env("SECRET_KEY", default="CHANGEME")
+        ANYMAIL = {"MAILGUN_API_KEY": env.str("MAILGUN_API_KEY", "key-0123456789abcdef")}
+        SENDER = env.str("MAILGUN_SENDER_DOMAIN", "mg.example.org")
+        SIGNING_KEY = env.str("SIGNING_KEY", "-----BEGIN KEY-----", multiline=True)
+        """,
+        """\
+        import environ
+
+        env = environ.Env()
+        SECRET_KEY = env("SECRET_KEY")
+        ANYMAIL = {"MAILGUN_API_KEY": env.str("MAILGUN_API_KEY", default="")}
+        SENDER = env.str("MAILGUN_SENDER_DOMAIN", "mg.example.org")
+        SIGNING_KEY = env.str("SIGNING_KEY", "-----BEGIN KEY-----", multiline=True)
+        """,
+        plan=Plan(),
+    )
+    assert [(v[0], v[2]) for v in variables(result) if v[3]] == [
+        ("SECRET_KEY", "CHANGEME"),
+        ("MAILGUN_API_KEY", "key-0123456789abcdef"),
+    ]
+
+
 def test_a_dotted_import_path_under_a_secret_name_is_code_not_a_secret() -> None:
     """`PUSH_CREDENTIALS` names the function a library calls for the credentials: moving it to
     the environment with an empty default made the library import "" in production. A
