@@ -71,6 +71,8 @@ class Variable:
     #: some read parses the text as a number (`int(...)`, `int(...) == 1`), also one a later
     #: module overrides (a base module's line still runs at import): a false value is "0"
     numeric: bool = False
+    #: the settings raise when it is unset or empty (`if not HOSTS: raise ...`), default or not
+    required: bool = False
 
 
 @dataclass
@@ -171,6 +173,8 @@ def settings_variables(project: ProjectModel) -> dict[str, Variable]:
             if use.ref is not None:
                 entry.cast = entry.cast or use.ref.cast
                 entry.has_default = entry.has_default or use.ref.has_default
+        for var in module.required_vars if module else []:
+            found.setdefault(var, Variable(var)).required = True
     return found
 
 
@@ -485,7 +489,7 @@ def build_env(
     for var in variables.values():
         # a variable with a default in the settings keeps it: that is the production value,
         # where `.env.example` often holds a developer's (SESSION_COOKIE_SECURE=False)
-        if var.has_default:
+        if var.has_default and not var.required:
             continue
         values[var.name] = example[var.name] if var.name in example else _placeholder(var)
     for var in variables.values():
