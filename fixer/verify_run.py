@@ -96,6 +96,8 @@ class Run:
     database_url: str | None
     build_args: dict[str, str] = field(default_factory=dict)
     settings_load: bool = True  # step 1 found the settings import (checks ran)
+    #: what stopped Django loading in step 1: the settings, or an app's ready()
+    load_failure: str = "the settings do not load"
     static_note: str = ""  # what was done so the served pages find the static manifest
     #: why the database the settings name at run time is not the run's own ("": it is; None:
     #: not asked yet): asked once, when discovery could not tell which database a fixed

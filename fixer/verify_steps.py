@@ -60,7 +60,7 @@ def run_steps(
         if on_step is not None:
             on_step(number, name)
         if number in (2, 3, 4, 5, 6) and not run.settings_load:
-            steps.append(Step(number, name, "skipped", reason="the settings do not load (step 1)"))
+            steps.append(Step(number, name, "skipped", reason=f"{run.load_failure} (step 1)"))
             continue
         start = time.monotonic()
         if number in (3, 5) and not prepared:
@@ -203,6 +203,23 @@ def _probes_off(run: Run) -> dict[str, str]:
     return {"STARTUP_CHECKS": "false"} if run.env.probes else {}
 
 
+def load_failure(output: str, root: Path) -> str:
+    """What stopped Django loading, from its traceback: the settings module, or the ready()
+    of an installed app (the settings imported; an app refused to start, often for a variable
+    it checks itself)."""
+    if "app_config.ready()" not in output:
+        return "the settings do not load"
+    frames = re.findall(r'File "([^"]+)", line (\d+), in ready\b', output)
+    if not frames:
+        return "an app's ready() stops the start"
+    path, line = frames[-1]
+    try:
+        where = Path(path).relative_to(root).as_posix()
+    except ValueError:
+        where = Path(path).name
+    return f"the settings load, but an app's ready() ({where}:{line}) stops the start"
+
+
 def step_check(run: Run, done: list[Step]) -> Step:
     argv = [*run.manage, "check", "--deploy"]
     extra = _probes_off(run)
@@ -217,9 +234,10 @@ def step_check(run: Run, done: list[Step]) -> Step:
     elif code is None:
         step.reason = f"timed out after {COMMAND_TIMEOUT} s"
     else:
-        step.reason = "the settings do not load: " + run.mask(last_error(output))
         if "System check identified" not in output and "SystemCheckError" not in output:
             run.settings_load = False
+            run.load_failure = load_failure(output, run.tree)
+        step.reason = f"{run.load_failure}: " + run.mask(last_error(output))
     return step
 
 
