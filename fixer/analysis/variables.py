@@ -136,6 +136,12 @@ def build_environment(project: ProjectModel) -> dict[str, str]:
                 out[use.var] = "0" if use.var in numeric else "False"
             elif _subscript_read(project, use.path, use.line, use.column):
                 out[use.var] = placeholder(use.var, None)
+    # `HOSTS = os.environ.get("HOSTS")` then `if not HOSTS: raise ...`: a default in the read,
+    # and still required (the build sets DEBUG off, where such a check usually runs)
+    for dotted in sorted(settings_chain(project)):
+        module = project.settings_modules.get(dotted)
+        for var in module.required_vars if module else []:
+            out.setdefault(var, placeholder(var, None))
     # a cache, broker or channel layer's URL the settings leave None when unset: project code
     # that makes its client at import (`redis.Redis.from_url(settings.REDIS_URL)` in
     # celery.py) fails on None; a URL of its kind makes no connection until used
