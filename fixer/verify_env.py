@@ -20,6 +20,7 @@ import re
 import secrets
 import shlex
 import socket
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 from fixer.analysis.app_server import app_modules
 from fixer.analysis.image import copy_words, final_workdir, is_web_server_image, stage_chain
+from fixer.analysis.required_settings import required_variables
 from fixer.analysis.variables import numeric_variables
 from fixer.parsers.commands import server_invocations
 from fixer.parsers.dockerfile import Dockerfile, Instruction
@@ -173,8 +175,8 @@ def settings_variables(project: ProjectModel) -> dict[str, Variable]:
             if use.ref is not None:
                 entry.cast = entry.cast or use.ref.cast
                 entry.has_default = entry.has_default or use.ref.has_default
-        for var in module.required_vars if module else []:
-            found.setdefault(var, Variable(var)).required = True
+    for var in required_variables(project):
+        found.setdefault(var, Variable(var)).required = True
     return found
 
 
@@ -448,6 +450,27 @@ def _placeholder(var: Variable) -> str:
     return "verify-placeholder"
 
 
+#: a variable a run must give a private key: the code loads it (PEM) to sign with
+_PRIVATE_KEY_NAME = re.compile(r"(^|_)PRIVATE_KEY$", re.I)
+
+
+def private_key_pem() -> str | None:
+    """A new 2048-bit RSA private key in PEM, made for this run only (openssl); None where
+    openssl is missing or fails."""
+    try:
+        done = subprocess.run(
+            ["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    text = done.stdout.strip()
+    return text + "\n" if done.returncode == 0 and text.startswith("-----BEGIN") else None
+
+
 def _setting_of(var: Variable, name: str) -> bool:
     return any(path[:1] == (name,) for path in var.settings)
 
@@ -492,6 +515,12 @@ def build_env(
         if var.has_default and not var.required:
             continue
         values[var.name] = example[var.name] if var.name in example else _placeholder(var)
+        if values[var.name] == "verify-placeholder" and _PRIVATE_KEY_NAME.search(var.name):
+            # a signing key the code loads at start (`load_pem_private_key`): text fails there
+            pem = private_key_pem()
+            if pem is not None:
+                values[var.name] = pem
+                secret_values.append(pem)
     for var in variables.values():
         if _setting_of(var, "SECRET_KEY"):
             key = secrets.token_urlsafe(50)
