@@ -29,7 +29,6 @@ from fixer.verify_run import (
     COMMAND_TIMEOUT,
     FIRST_REQUEST_TIMEOUT,
     REQUEST_TIMEOUT,
-    START_TIMEOUT,
     STEP_NAMES,
     Run,
     Step,
@@ -73,6 +72,8 @@ def run_steps(
         if number in (3, 5) and run.static_note:
             step.note = "; ".join(x for x in (step.note, run.static_note) if x)
         step.seconds = round(time.monotonic() - start, 2)
+        if number == 1:
+            run.load_seconds = step.seconds
         steps.append(step)
     return steps
 
@@ -344,14 +345,14 @@ def _serve(run: Run, env: dict[str, str]) -> tuple[Process | None, int, list[str
         process = Process(argv, run.cwd, env)
     except OSError as exc:
         return None, port, argv, f"{argv[0]}: {exc.strerror or exc}"
-    deadline = time.monotonic() + START_TIMEOUT
+    deadline = time.monotonic() + run.start_timeout
     while time.monotonic() < deadline:
         if process.proc.poll() is not None:
             return process, port, argv, f"the server exited with status {process.proc.returncode}"
         if listening(port):
             return process, port, argv, ""
         time.sleep(0.2)
-    return process, port, argv, f"the server did not listen within {START_TIMEOUT} s"
+    return process, port, argv, f"the server did not listen within {run.start_timeout} s"
 
 
 def _exited(process: Process | None) -> str:
@@ -637,7 +638,7 @@ def step_database_down(run: Run, done: list[Step]) -> Step:
         return step
     code: int | None = None
     serving = False
-    while time.monotonic() - start < START_TIMEOUT:
+    while time.monotonic() - start < run.start_timeout:
         code = process.wait(0.3)
         if code is not None:
             break
@@ -655,7 +656,7 @@ def step_database_down(run: Run, done: list[Step]) -> Step:
         problems.append(
             "the server is still serving with the database unreachable"
             if serving
-            else f"the start did not fail within {START_TIMEOUT} s"
+            else f"the start did not fail within {run.start_timeout} s"
         )
     elif code == 0:
         problems.append("the server exited with status 0")

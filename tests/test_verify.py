@@ -945,3 +945,15 @@ def test_gunicorn_without_module_main_starts_through_its_entry_point(tmp_path):
         check=False,
     )
     assert (done.returncode, done.stdout.split()[0]) == (0, "gunicorn")
+
+
+def test_a_project_slow_to_load_gets_longer_to_start():
+    # step 1 took 25 s to load saleor's apps and URLconf: its two uvicorn workers, importing
+    # the same at once, are given 75 s to listen, not 30; a quick project keeps 30, and no
+    # project waits past the cap
+    from fixer.verify_run import MAX_START_TIMEOUT, START_TIMEOUT, start_timeout
+
+    assert start_timeout(0) == START_TIMEOUT == 30
+    assert start_timeout(4.2) == 30
+    assert start_timeout(25) == 75
+    assert start_timeout(900) == MAX_START_TIMEOUT
