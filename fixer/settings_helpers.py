@@ -245,6 +245,7 @@ def env_reader(func: ast.FunctionDef, qualify: Callable[[str], str], rel: str) -
     def subject(node: ast.AST) -> bool:
         return node is read if holder is None else _is_name(node, holder)
 
+    raw_default = False
     results = set()
     others: list[ast.AST | None] = []  # the returns that do not give the text
     for node in nodes:
@@ -287,6 +288,7 @@ def env_reader(func: ast.FunctionDef, qualify: Callable[[str], str], rel: str) -
                 if unset is None:
                     return None
                 default_param, fixed = unset
+                raw_default = True
     accepted: tuple[str, ...] | None = None
     for node in nodes:
         # `if v not in ("", "True", "False"): raise ...`: the only spellings it takes
@@ -320,6 +322,7 @@ def env_reader(func: ast.FunctionDef, qualify: Callable[[str], str], rel: str) -
         len(args.posonlyargs),
         len(positional),
         folded=bool(folded),
+        raw_default=raw_default,
     )
 
 

@@ -95,6 +95,9 @@ class EnvHelper:
     positional: int = 1  # how many of `params` can be passed by position
     #: the text is lower-cased before it is compared (`v.lower() in ("true", "1")`)
     folded: bool = False
+    #: the default is returned as it is passed (`if v is None: return default`), not parsed
+    #: as the text is: a bool reader's default is then True or False, not a spelling
+    raw_default: bool = False
 
     def __deepcopy__(self, memo: dict) -> EnvHelper:
         return self
