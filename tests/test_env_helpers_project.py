@@ -220,3 +220,29 @@ def test_a_reader_that_returns_its_default_as_passed_gets_false(make_project):
         "mysite/settings.py: DEBUG now defaults to False, so production runs with DEBUG off "
         "unless DEBUG turns it on"
     ) in result.context.notes
+
+
+REQUIRED_SETTINGS = """\
+import os
+
+from django.core.exceptions import ImproperlyConfigured
+
+SECRET_KEY = os.environ["SECRET_KEY"]
+DEBUG = os.environ.get("DEBUG", "False") == "True"
+ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "").split(",")
+CLIENT_HOSTS = os.environ.get("CLIENT_HOSTS")
+if not CLIENT_HOSTS:
+    raise ImproperlyConfigured("CLIENT_HOSTS must be set")
+"""
+
+
+def test_the_pr_bodys_deploy_check_sets_what_the_settings_raise_without(make_project):
+    # CLIENT_HOSTS has an empty default and the settings raise without it: the body's
+    # `check --deploy` command sets it, or the reviewer's copy of it stops in the settings
+    from fixer import pr_body
+
+    project = make_project({"mysite/settings.py": REQUIRED_SETTINGS})
+    result = plan(project, Selection(), effective_options(Config()))
+    body = pr_body.render_body(result)
+    command = body[body.index("DJANGO_SETTINGS_MODULE=") : body.index("manage.py check --deploy")]
+    assert "CLIENT_HOSTS='<CLIENT_HOSTS>' \\\n" in command, command
