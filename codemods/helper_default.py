@@ -40,7 +40,11 @@ def _quoted(text: str, like: cst.BaseExpression | None) -> cst.SimpleString:
     return cst.SimpleString(f"{quote}{escaped}{quote}")
 
 
-def _with_default(call: cst.Call, parameter: Parameter, text: str) -> cst.Call | None:
+def _literal(value: cst.BaseExpression) -> bool:
+    return isinstance(value, cst.Name) and value.value in ("True", "False", "None")
+
+
+def _with_default(call: cst.Call, parameter: Parameter, text: str | bool) -> cst.Call | None:
     """`call` passing `text` for `parameter`; None when the argument there is not a plain
     string literal (a name, an f-string, a concatenation: not the author's literal to swap)."""
     args = list(call.args)
@@ -50,6 +54,14 @@ def _with_default(call: cst.Call, parameter: Parameter, text: str) -> cst.Call |
         positional = arg.keyword is None and arg.star == "" and i == parameter.index
         if not (named or positional):
             continue
+        if isinstance(text, bool):
+            # a default returned as it is (`if v is None: return default`): a Python value
+            if not _literal(arg.value):
+                return None
+            if arg.value.value == str(text):
+                return call
+            args[i] = arg.with_changes(value=cst.Name(str(text)))
+            return call.with_changes(args=args)
         if not isinstance(arg.value, cst.SimpleString) or "f" in arg.value.prefix.lower():
             return None
         if arg.value.evaluated_value == text:
@@ -63,7 +75,7 @@ def _with_default(call: cst.Call, parameter: Parameter, text: str) -> cst.Call |
         args[-1] = last.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
     args.append(
         cst.Arg(
-            value=_quoted(text, first),
+            value=cst.Name(str(text)) if isinstance(text, bool) else _quoted(text, first),
             keyword=cst.Name(parameter.name),
             equal=cst.AssignEqual(
                 whitespace_before=cst.SimpleWhitespace(""),
@@ -74,7 +86,9 @@ def _with_default(call: cst.Call, parameter: Parameter, text: str) -> cst.Call |
     return call.with_changes(args=args)
 
 
-def transform(source: str, setting: str, function: str, parameter: Parameter, text: str) -> str:
+def transform(
+    source: str, setting: str, function: str, parameter: Parameter, text: str | bool
+) -> str:
     """`source` with the last module-level `setting = function(...)` passing `text` as the
     default; `source` unchanged where that call is not there or its default is not a literal."""
     module = cst.parse_module(source)

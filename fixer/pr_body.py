@@ -5,10 +5,12 @@ templates/pr_body.md.jinja."""
 from __future__ import annotations
 
 import posixpath
+import re
 import shlex
 from pathlib import Path
 from typing import Any
 
+from fixer.analysis.required_settings import required_variables
 from fixer.checks import ITEM_TITLES
 from fixer.settings_values import EnvRef
 from fixer.templating import render
@@ -74,6 +76,17 @@ def _deploy_check_command(result) -> str:
     for var in ctx.env_vars.values():
         if var.required and var.name not in env:
             env[var.name] = shlex.quote(var.example) if var.example else f"'<{var.name}>'"
+    # read with an empty default, and still required: the settings or an app's code raise
+    # without it once DEBUG is off (saleor's ALLOWED_CLIENT_HOSTS, RSA_PRIVATE_KEY)
+    # (a result made by hand, as a forge's tests make one, may carry no discovered settings)
+    discovered = getattr(project, "settings_modules", None) is not None
+    for name in required_variables(project) if discovered else []:
+        if name in env:
+            continue
+        if re.search(r"(^|_)PRIVATE_KEY$", name, re.I):
+            env[name] = '"$(openssl genpkey -algorithm RSA 2>/dev/null)"'
+        else:
+            env[name] = f"'<{name}>'"
     assignments = " \\\n  ".join(f"{name}={value}" for name, value in env.items())
     manage = project.manage_py or "manage.py"
     return f"{assignments} \\\n  python {manage} check --deploy"

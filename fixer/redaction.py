@@ -118,10 +118,34 @@ def is_code_path(name: str, value: str) -> bool:
     return all(sum(c.isdigit() for c in part) <= 3 for part in value.split("."))
 
 
+#: the last word of a name that makes it a property of a secret, not the secret, where a
+#: secret's word comes before it: RESET_PASSWORD_LOCK_TIME ("15 minutes"), TOKEN_TTL,
+#: TOKEN_GENERATOR_CLASS (a dotted path), API_KEY_HEADER; with the secret's word last
+#: (ADMIN_PASSWORD, AWS_SECRET_ACCESS_KEY) a name stays a secret's whatever comes before it
+_PROPERTY_WORDS = frozenset(
+    # durations and limits
+    {"TIME", "TTL", "LIFETIME", "TIMEOUT", "THRESHOLD", "DELAY", "INTERVAL", "PERIOD", "AGE"}
+    | {"EXPIRY", "EXPIRATION", "EXPIRES", "LENGTH", "LEN", "SIZE", "MIN", "MAX", "LIMIT"}
+    | {"COUNT", "ATTEMPTS", "RETRIES"}
+    # the code or the place that handles the secret
+    | {"CLASS", "BACKEND", "GENERATOR", "HASHER", "HASHERS", "VALIDATOR", "VALIDATORS"}
+    | {"ENDPOINT", "HEADER", "PREFIX", "FIELD", "PARAM", "ALGORITHM", "TYPE", "MODE", "QUEUE"}
+    | {"ENABLED", "REQUIRED"}
+)
+_SECRET_WORDS = frozenset(
+    {"SECRET", "SECRETS", "TOKEN", "TOKENS", "PASSWORD", "PASSWD", "PASS", "PWD", "KEY"}
+    | {"APIKEY", "DSN"}
+)
+
+
 def is_secret_name(name: str) -> bool:
     """The name of a setting or variable that holds a secret."""
     upper = name.upper()
-    return bool(_SECRET_WORD.search(upper)) and not any(n in upper for n in NOT_SECRET)
+    if not _SECRET_WORD.search(upper) or any(n in upper for n in NOT_SECRET):
+        return False
+    words = upper.split("_")
+    last = max(i for i, word in enumerate(words) if word in _SECRET_WORDS)
+    return not (last < len(words) - 1 and words[-1] in _PROPERTY_WORDS)
 
 
 def looks_like_token(value: str) -> bool:

@@ -188,6 +188,7 @@ class _Evaluator:
         elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
             self._expr_call(stmt.value, conditional)
         elif isinstance(stmt, ast.If):
+            self._note_required(stmt)
             test = self.eval(stmt.test)
             if isinstance(test, (Unknown, EnvRef, dict, list)):
                 self._block(stmt.body, True)
@@ -209,6 +210,30 @@ class _Evaluator:
         elif isinstance(stmt, ast.FunctionDef):
             self._define(stmt, conditional)
         # other definitions do not change settings at import time.
+
+    def _note_required(self, stmt: ast.If) -> None:
+        """`if not HOSTS:` (or `if HOSTS is None:`) whose body raises, where HOSTS holds a read
+        with an empty default: the variable is needed, whatever its read's default says."""
+        test = stmt.test
+        name: str | None = None
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            name = test.operand.id if isinstance(test.operand, ast.Name) else None
+        elif (
+            isinstance(test, ast.Compare)
+            and isinstance(test.left, ast.Name)
+            and len(test.ops) == 1
+            and isinstance(test.ops[0], ast.Is)
+            and isinstance(test.comparators[0], ast.Constant)
+            and test.comparators[0].value is None
+        ):
+            name = test.left.id
+        held = self.target.names.get(name) if name else None
+        ref = held.value if held is not None else None
+        if not isinstance(ref, EnvRef) or not ref.var or ref.default not in (None, ""):
+            return
+        raises = any(isinstance(n, ast.Raise) for part in stmt.body for n in ast.walk(part))
+        if raises and ref.var not in self.mod.required_vars:
+            self.mod.required_vars.append(ref.var)
 
     def _define(self, stmt: ast.FunctionDef, conditional: bool) -> None:
         """A reader of one variable (`fixer.settings_helpers`) is bound to its name."""

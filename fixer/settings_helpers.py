@@ -95,22 +95,43 @@ def _str_constants(node: ast.AST) -> tuple[str, ...] | None:
     return None
 
 
-def _result(expr: ast.AST, subject: Callable[[ast.AST], bool]) -> tuple[Any, ...] | None:
-    """(cast, truths) of a returned expression built from the read's text; None when it is
-    built another way. `truths` only for a bool cast that compares the text."""
+def _text_of(expr: ast.AST, subject: Callable[[ast.AST], bool]) -> bool | None:
+    """Whether `expr` is the read's text lower-cased (`v.lower()`: True) or as read (False);
+    None when it is neither."""
     if subject(expr):
-        return (None, None)
+        return False
+    if (
+        isinstance(expr, ast.Call)
+        and isinstance(expr.func, ast.Attribute)
+        and expr.func.attr == "lower"
+        and not expr.args
+        and not expr.keywords
+        and subject(expr.func.value)
+    ):
+        return True
+    return None
+
+
+def _result(expr: ast.AST, subject: Callable[[ast.AST], bool]) -> tuple[Any, ...] | None:
+    """(cast, truths, folded) of a returned expression built from the read's text; None when it
+    is built another way. `truths` only for a bool cast that compares the text, `folded` when
+    it compares the text lower-cased."""
+    if subject(expr):
+        return (None, None, False)
     if isinstance(expr, ast.Compare) and len(expr.ops) == 1:
         left, op, right = expr.left, expr.ops[0], expr.comparators[0]
         if isinstance(op, ast.Eq):
-            if subject(right):
+            if _text_of(right, subject) is not None:
                 left, right = right, left
-            if subject(left) and isinstance(right, ast.Constant) and isinstance(right.value, str):
-                return ("bool", (right.value,))
-        if isinstance(op, ast.In) and subject(left):
+            folded = _text_of(left, subject)
+            constant = isinstance(right, ast.Constant) and isinstance(right.value, str)
+            if folded is not None and constant:
+                return ("bool", (right.value,), folded)
+        if isinstance(op, ast.In):
+            folded = _text_of(left, subject)
             values = _str_constants(right)
-            if values is not None:
-                return ("bool", values)
+            if folded is not None and values is not None:
+                return ("bool", values, folded)
         return None
     if (
         isinstance(expr, ast.Call)
@@ -120,12 +141,56 @@ def _result(expr: ast.AST, subject: Callable[[ast.AST], bool]) -> tuple[Any, ...
         and not expr.keywords
         and subject(expr.args[0])
     ):
-        return (_CASTS[expr.func.id], None)
+        return (_CASTS[expr.func.id], None, False)
     return None
 
 
 def _mentions(node: ast.AST, subject: Callable[[ast.AST], bool]) -> bool:
     return any(subject(sub) for sub in ast.walk(node))
+
+
+def _in_environ(test: ast.AST, param: str, qualify: Callable[[str], str]) -> type | None:
+    """ast.In or ast.NotIn when `test` is `param in os.environ` (or `not in`); else None."""
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
+        return None
+    name = _dotted(test.comparators[0])
+    if not _is_name(test.left, param) or name is None or qualify(name) != "os.environ":
+        return None
+    return type(test.ops[0]) if isinstance(test.ops[0], (ast.In, ast.NotIn)) else None
+
+
+def _guarded(nodes: list[ast.AST], read: ast.AST, param: str, qualify: Callable) -> bool:
+    """Whether `os.environ[name]` only runs when the variable is set: inside the body of
+    `if name in os.environ:`, or after `if name not in os.environ: return ...`."""
+    for node in nodes:
+        if not isinstance(node, ast.If):
+            continue
+        guard = _in_environ(node.test, param, qualify)
+        if guard is ast.In and any(read in ast.walk(stmt) for stmt in node.body):
+            return True
+        if guard is ast.NotIn and isinstance(node.body[-1], ast.Return) and not node.orelse:
+            return True
+    return False
+
+
+def _unset_value(others: list[ast.AST | None], params: tuple[str, ...]) -> tuple[Any, ...] | None:
+    """(default parameter, fixed default) of the returns that do not give the read's text
+    (what the function returns when the variable is unset); None when they disagree or are
+    computed. `None` in `others` is a bare `return` or the end of the function."""
+    kinds = set()
+    for value in others:
+        if value is None:
+            kinds.add(("fixed", None))
+        elif isinstance(value, ast.Constant):
+            kinds.add(("fixed", value.value))
+        elif isinstance(value, ast.Name) and value.id in params:
+            kinds.add(("param", value.id))
+        else:
+            return None
+    if len(kinds) != 1:
+        return None
+    kind, value = kinds.pop()
+    return (value, MISSING) if kind == "param" else (None, value)
 
 
 def _literal(node: ast.AST) -> Any:
@@ -180,18 +245,50 @@ def env_reader(func: ast.FunctionDef, qualify: Callable[[str], str], rel: str) -
     def subject(node: ast.AST) -> bool:
         return node is read if holder is None else _is_name(node, holder)
 
+    raw_default = False
     results = set()
+    others: list[ast.AST | None] = []  # the returns that do not give the text
     for node in nodes:
         if isinstance(node, ast.Return) and node.value is not None:
             if not _mentions(node.value, subject):
+                others.append(node.value)
                 continue  # another source (a secret file) or a special value (None)
             found = _result(node.value, subject)
             if found is None:
                 return None
             results.add(found)
+        elif isinstance(node, ast.Return):
+            others.append(None)
     if len(results) != 1:
         return None
-    cast, truths = results.pop()
+    cast, truths, folded = results.pop()
+    if not isinstance(func.body[-1], (ast.Return, ast.Raise)):
+        others.append(None)  # the end of the function returns None
+    if default_node is read and _guarded(nodes, read, param, qualify):
+        # `if name in os.environ: return os.environ[name]` ... `return None`: an unset
+        # variable gives what the other returns give, not a KeyError
+        unset = _unset_value(others, params)
+        if unset is None:
+            return None
+        default_param, fixed = unset
+    elif isinstance(default_node, ast.Constant) and default_node.value is None:
+        # `v = os.environ.get(name)` then `if v is None: return default`: that is the default
+        for node in nodes:
+            if (
+                isinstance(node, ast.If)
+                and isinstance(node.test, ast.Compare)
+                and len(node.test.ops) == 1
+                and isinstance(node.test.ops[0], ast.Is)
+                and subject(node.test.left)
+                and isinstance(node.test.comparators[0], ast.Constant)
+                and node.test.comparators[0].value is None
+                and isinstance(node.body[-1], ast.Return)
+            ):
+                unset = _unset_value([node.body[-1].value], params)
+                if unset is None:
+                    return None
+                default_param, fixed = unset
+                raw_default = True
     accepted: tuple[str, ...] | None = None
     for node in nodes:
         # `if v not in ("", "True", "False"): raise ...`: the only spellings it takes
@@ -224,6 +321,8 @@ def env_reader(func: ast.FunctionDef, qualify: Callable[[str], str], rel: str) -
         accepted,
         len(args.posonlyargs),
         len(positional),
+        folded=bool(folded),
+        raw_default=raw_default,
     )
 
 

@@ -93,6 +93,11 @@ class EnvHelper:
     accepted: tuple[str, ...] | None = None
     positional_only: int = 0  # how many of `params` cannot be passed by keyword
     positional: int = 1  # how many of `params` can be passed by position
+    #: the text is lower-cased before it is compared (`v.lower() in ("true", "1")`)
+    folded: bool = False
+    #: the default is returned as it is passed (`if v is None: return default`), not parsed
+    #: as the text is: a bool reader's default is then True or False, not a spelling
+    raw_default: bool = False
 
     def __deepcopy__(self, memo: dict) -> EnvHelper:
         return self
@@ -101,6 +106,8 @@ class EnvHelper:
         """What a bool helper returns for `text`; None where it raises."""
         if self.accepted is not None and text not in self.accepted:
             return None
+        if self.folded:
+            text = text.lower()
         return text in self.truths if self.truths is not None else text != ""
 
     @property
@@ -197,6 +204,9 @@ class SettingsModule:
     includes: list[str] = field(default_factory=list)
     dynamic: list[tuple[str, int, str]] = field(default_factory=list)  # (path, line, reason)
     env_uses: list[EnvUse] = field(default_factory=list)
+    #: variables read with an empty default whose absence the module raises on (`if not
+    #: HOSTS: raise ImproperlyConfigured(...)`): a run must set them
+    required_vars: list[str] = field(default_factory=list)
     file: PyFile | None = None
     missing: bool = False
 

@@ -21,6 +21,7 @@ import re
 import secrets
 import shlex
 import socket
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 from fixer.analysis.app_server import app_modules
 from fixer.analysis.image import copy_words, final_workdir, is_web_server_image, stage_chain
+from fixer.analysis.required_settings import required_variables
 from fixer.analysis.variables import numeric_variables
 from fixer.parsers.commands import server_invocations
 from fixer.parsers.dockerfile import Dockerfile, Instruction
@@ -72,6 +74,8 @@ class Variable:
     #: some read parses the text as a number (`int(...)`, `int(...) == 1`), also one a later
     #: module overrides (a base module's line still runs at import): a false value is "0"
     numeric: bool = False
+    #: the settings raise when it is unset or empty (`if not HOSTS: raise ...`), default or not
+    required: bool = False
 
 
 @dataclass
@@ -175,6 +179,8 @@ def settings_variables(project: ProjectModel) -> dict[str, Variable]:
             if use.ref is not None:
                 entry.cast = entry.cast or use.ref.cast
                 entry.has_default = entry.has_default or use.ref.has_default
+    for var in required_variables(project):
+        found.setdefault(var, Variable(var)).required = True
     return found
 
 
@@ -463,6 +469,27 @@ def _placeholder(var: Variable) -> str:
     return "verify-placeholder"
 
 
+#: a variable a run must give a private key: the code loads it (PEM) to sign with
+_PRIVATE_KEY_NAME = re.compile(r"(^|_)PRIVATE_KEY$", re.I)
+
+
+def private_key_pem() -> str | None:
+    """A new 2048-bit RSA private key in PEM, made for this run only (openssl); None where
+    openssl is missing or fails."""
+    try:
+        done = subprocess.run(
+            ["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    text = done.stdout.strip()
+    return text + "\n" if done.returncode == 0 and text.startswith("-----BEGIN") else None
+
+
 def _setting_of(var: Variable, name: str) -> bool:
     return any(path[:1] == (name,) for path in var.settings)
 
@@ -504,9 +531,15 @@ def build_env(
     for var in variables.values():
         # a variable with a default in the settings keeps it: that is the production value,
         # where `.env.example` often holds a developer's (SESSION_COOKIE_SECURE=False)
-        if var.has_default:
+        if var.has_default and not var.required:
             continue
         values[var.name] = example[var.name] if var.name in example else _placeholder(var)
+        if values[var.name] == "verify-placeholder" and _PRIVATE_KEY_NAME.search(var.name):
+            # a signing key the code loads at start (`load_pem_private_key`): text fails there
+            pem = private_key_pem()
+            if pem is not None:
+                values[var.name] = pem
+                secret_values.append(pem)
     for var in variables.values():
         if _setting_of(var, "SECRET_KEY"):
             key = secrets.token_urlsafe(50)

@@ -41,6 +41,8 @@ def migrate_timeout(project: ProjectModel) -> float:
 
 #: seconds a server may take to listen, and a failing start to stop
 START_TIMEOUT = 30
+#: the longest wait for a server to listen, however slow step 1 was to load the project
+MAX_START_TIMEOUT = 180
 #: seconds the first request to a new server may take: a worker imports the URLconf (and the
 #: views, an API schema...) on it, which took a large project over 10 s on two busy cores
 FIRST_REQUEST_TIMEOUT = 30.0
@@ -58,6 +60,14 @@ SERVICE_NAMES = {
     "mongodb": "MongoDB",
     "kafka": "Kafka",
 }
+
+
+def start_timeout(load_seconds: float) -> int:
+    """How long a server may take to listen: START_TIMEOUT, or three times what loading the
+    project took in step 1 (`load_seconds`) where that is longer (a large app's workers import
+    its whole URLconf and schema before they accept, several at once on shared cores), at most
+    MAX_START_TIMEOUT."""
+    return max(START_TIMEOUT, min(MAX_START_TIMEOUT, round(3 * load_seconds)))
 
 
 def pages_name(down: list[str]) -> str:
@@ -96,6 +106,11 @@ class Run:
     database_url: str | None
     build_args: dict[str, str] = field(default_factory=dict)
     settings_load: bool = True  # step 1 found the settings import (checks ran)
+    #: how long step 1 took to load the project (settings, apps, URLconf): what a server's
+    #: workers need to start, at least
+    load_seconds: float = 0.0
+    #: what stopped Django loading in step 1: the settings, or an app's ready()
+    load_failure: str = "the settings do not load"
     static_note: str = ""  # what was done so the served pages find the static manifest
     #: why the database the settings name at run time is not the run's own ("": it is; None:
     #: not asked yet): asked once, when discovery could not tell which database a fixed
@@ -114,6 +129,10 @@ class Run:
     #: review's own (`verify_review.REVIEW_DATABASE`), never the given database; None when
     #: the run has no server database
     review_url: str | None = None
+
+    @property
+    def start_timeout(self) -> int:
+        return start_timeout(self.load_seconds)
 
     def environ(self, **overrides: str) -> dict[str, str]:
         env = dict(self.base)

@@ -29,7 +29,6 @@ from fixer.verify_run import (
     COMMAND_TIMEOUT,
     FIRST_REQUEST_TIMEOUT,
     REQUEST_TIMEOUT,
-    START_TIMEOUT,
     STEP_NAMES,
     Run,
     Step,
@@ -60,7 +59,7 @@ def run_steps(
         if on_step is not None:
             on_step(number, name)
         if number in (2, 3, 4, 5, 6) and not run.settings_load:
-            steps.append(Step(number, name, "skipped", reason="the settings do not load (step 1)"))
+            steps.append(Step(number, name, "skipped", reason=f"{run.load_failure} (step 1)"))
             continue
         start = time.monotonic()
         if number in (3, 5) and not prepared:
@@ -73,6 +72,8 @@ def run_steps(
         if number in (3, 5) and run.static_note:
             step.note = "; ".join(x for x in (step.note, run.static_note) if x)
         step.seconds = round(time.monotonic() - start, 2)
+        if number == 1:
+            run.load_seconds = step.seconds
         steps.append(step)
     return steps
 
@@ -203,6 +204,23 @@ def _probes_off(run: Run) -> dict[str, str]:
     return {"STARTUP_CHECKS": "false"} if run.env.probes else {}
 
 
+def load_failure(output: str, root: Path) -> str:
+    """What stopped Django loading, from its traceback: the settings module, or the ready()
+    of an installed app (the settings imported; an app refused to start, often for a variable
+    it checks itself)."""
+    if "app_config.ready()" not in output:
+        return "the settings do not load"
+    frames = re.findall(r'File "([^"]+)", line (\d+), in ready\b', output)
+    if not frames:
+        return "an app's ready() stops the start"
+    path, line = frames[-1]
+    try:
+        where = Path(path).relative_to(root).as_posix()
+    except ValueError:
+        where = Path(path).name
+    return f"the settings load, but an app's ready() ({where}:{line}) stops the start"
+
+
 def step_check(run: Run, done: list[Step]) -> Step:
     argv = [*run.manage, "check", "--deploy"]
     extra = _probes_off(run)
@@ -225,9 +243,10 @@ def step_check(run: Run, done: list[Step]) -> Step:
         else:
             step.reason = "a system check raised: " + error
     else:
-        step.reason = "the settings do not load: " + run.mask(last_error(output))
         if "System check identified" not in output and "SystemCheckError" not in output:
             run.settings_load = False
+            run.load_failure = load_failure(output, run.tree)
+        step.reason = f"{run.load_failure}: " + run.mask(last_error(output))
     return step
 
 
@@ -343,14 +362,14 @@ def _serve(run: Run, env: dict[str, str]) -> tuple[Process | None, int, list[str
         process = Process(argv, run.cwd, env)
     except OSError as exc:
         return None, port, argv, f"{argv[0]}: {exc.strerror or exc}"
-    deadline = time.monotonic() + START_TIMEOUT
+    deadline = time.monotonic() + run.start_timeout
     while time.monotonic() < deadline:
         if process.proc.poll() is not None:
             return process, port, argv, f"the server exited with status {process.proc.returncode}"
         if listening(port):
             return process, port, argv, ""
         time.sleep(0.2)
-    return process, port, argv, f"the server did not listen within {START_TIMEOUT} s"
+    return process, port, argv, f"the server did not listen within {run.start_timeout} s"
 
 
 def _exited(process: Process | None) -> str:
@@ -658,7 +677,7 @@ def step_database_down(run: Run, done: list[Step]) -> Step:
         return step
     code: int | None = None
     serving = False
-    while time.monotonic() - start < START_TIMEOUT:
+    while time.monotonic() - start < run.start_timeout:
         code = process.wait(0.3)
         if code is not None:
             break
@@ -676,7 +695,7 @@ def step_database_down(run: Run, done: list[Step]) -> Step:
         problems.append(
             "the server is still serving with the database unreachable"
             if serving
-            else f"the start did not fail within {START_TIMEOUT} s"
+            else f"the start did not fail within {run.start_timeout} s"
         )
     elif code == 0:
         problems.append("the server exited with status 0")

@@ -184,3 +184,65 @@ def test_verify_sets_debug_off_and_a_generated_key(tmp_path):
     for name in ("REGISTRATION_OPEN", "PING_BODY_LIMIT", "EMAIL_PORT", "EMAIL_USE_TLS"):
         assert name not in env.values, name
     assert env.variables["DEBUG"].false_text == "False"
+
+
+RAW_DEFAULT_SETTINGS = """\
+import os
+
+
+def flag(name, fallback):
+    value = os.environ.get(name)
+    if value is None:
+        return fallback
+    return value.lower() in ("true", "1")
+
+
+SECRET_KEY = os.environ["SECRET_KEY"]
+DEBUG = flag("DEBUG", True)
+ALLOWED_HOSTS = ["example.com"]
+"""
+
+
+def test_a_reader_that_returns_its_default_as_passed_gets_false(make_project):
+    # `if value is None: return fallback`: the default is returned unparsed; DJ090 asks for
+    # False (not the text "False", which is true), and the fix passes False
+    project = make_project({"mysite/settings.py": RAW_DEFAULT_SETTINGS})
+    result = plan(project, Selection(), effective_options(Config()))
+    before = [f for f in result.before.findings if f.code == "DJ090"]
+    assert [f.message for f in before] == [
+        "DEBUG defaults to True in mysite/settings.py when DEBUG is unset (security.W018): "
+        "pass flag() the default False"
+    ]
+    after = result.changeset.read("mysite/settings.py")
+    assert after is not None and 'DEBUG = flag("DEBUG", False)\n' in after
+    assert not [f for f in result.after.findings if f.code == "DJ090"]
+    assert (
+        "mysite/settings.py: DEBUG now defaults to False, so production runs with DEBUG off "
+        "unless DEBUG turns it on"
+    ) in result.context.notes
+
+
+REQUIRED_SETTINGS = """\
+import os
+
+from django.core.exceptions import ImproperlyConfigured
+
+SECRET_KEY = os.environ["SECRET_KEY"]
+DEBUG = os.environ.get("DEBUG", "False") == "True"
+ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "").split(",")
+CLIENT_HOSTS = os.environ.get("CLIENT_HOSTS")
+if not CLIENT_HOSTS:
+    raise ImproperlyConfigured("CLIENT_HOSTS must be set")
+"""
+
+
+def test_the_pr_bodys_deploy_check_sets_what_the_settings_raise_without(make_project):
+    # CLIENT_HOSTS has an empty default and the settings raise without it: the body's
+    # `check --deploy` command sets it, or the reviewer's copy of it stops in the settings
+    from fixer import pr_body
+
+    project = make_project({"mysite/settings.py": REQUIRED_SETTINGS})
+    result = plan(project, Selection(), effective_options(Config()))
+    body = pr_body.render_body(result)
+    command = body[body.index("DJANGO_SETTINGS_MODULE=") : body.index("manage.py check --deploy")]
+    assert "CLIENT_HOSTS='<CLIENT_HOSTS>' \\\n" in command, command

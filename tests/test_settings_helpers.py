@@ -274,3 +274,57 @@ def test_overload_stubs_before_the_reader_and_a_decorated_reader(tmp_path):
     )
     assert read(s.get("SECRET_KEY"))[:5] == ("SECRET_KEY", "helper", None, "---", "envsecret")
     assert isinstance(s.get("SITE"), Unknown)
+
+
+def test_readers_that_say_unset_by_a_guard(tmp_path):
+    # `if name in os.environ: ... os.environ[name]` with `return None` after it is an optional
+    # read (no KeyError: an unset variable gives None), and `v = os.environ.get(name)` with
+    # `if v is None: return fallback` takes its default from `fallback`; a lower-cased
+    # comparison takes "TRUE" as true
+    s = evaluate(
+        tmp_path,
+        {
+            "mysite/settings.py": """\
+                import os
+
+                from django.core.validators import URLValidator
+
+                def env_flag(name, fallback):
+                    v = os.environ.get(name)
+                    if v is None:
+                        return fallback
+                    return v.lower() in ("true", "1")
+
+                def env_url(name, *, schemes=None):
+                    if name in os.environ:
+                        v = os.environ[name]
+                        URLValidator(schemes=schemes)(v)
+                        return v
+                    return None
+
+                def env_port(name):
+                    if name not in os.environ:
+                        return "8000"
+                    return os.environ[name]
+
+                def env_either(name, fallback):
+                    if name in os.environ:
+                        return os.environ[name]
+                    if fallback:
+                        return fallback
+                    return ""
+
+                DEBUG = env_flag("DEBUG", True)
+                SITE_URL = env_url("SITE_URL", schemes=["https"])
+                PORT = env_port("PORT")
+                OTHER = env_either("OTHER", "x")
+            """
+        },
+    )
+    assert read(s.get("DEBUG"))[:5] == ("DEBUG", "helper", "bool", True, "env_flag")
+    assert s.get("DEBUG").helper.is_true("TRUE") is True
+    assert s.get("DEBUG").helper.false_spelling == "False"
+    assert read(s.get("SITE_URL"))[:5] == ("SITE_URL", "helper", None, None, "env_url")
+    assert read(s.get("PORT"))[:5] == ("PORT", "helper", None, "8000", "env_port")
+    # two different values when unset: no reader, the call stays unknown
+    assert isinstance(s.get("OTHER"), Unknown)

@@ -53,6 +53,39 @@ EMAIL_URL=smtp://user:pw@mail.example.com:25
 """
 
 
+def test_a_required_private_key_gets_a_key_made_for_the_run(make_project, tmp_path):
+    # the read has the default None; an app raises without it when DEBUG is off and loads it
+    # as PEM: the run gives it a new RSA key, never shown, and a setting the settings raise
+    # without (HOSTS: `if not HOSTS: raise`) gets the placeholder
+    settings = (
+        "import os\n\n"
+        "from django.core.exceptions import ImproperlyConfigured\n\n"
+        'SECRET_KEY = os.environ["SECRET_KEY"]\n'
+        'DEBUG = os.environ.get("DEBUG", "") == "1"\n'
+        'INSTALLED_APPS = ["shop"]\n'
+        'RSA_PRIVATE_KEY = os.environ.get("RSA_PRIVATE_KEY", None)\n'
+        'HOSTS = os.environ.get("HOSTS")\n'
+        "if not HOSTS:\n"
+        '    raise ImproperlyConfigured("HOSTS")\n'
+    )
+    app = (
+        "from django.apps import AppConfig\nfrom django.conf import settings\n\n\n"
+        "class ShopConfig(AppConfig):\n"
+        '    name = "shop"\n\n'
+        "    def ready(self):\n"
+        "        if not settings.RSA_PRIVATE_KEY and not settings.DEBUG:\n"
+        '            raise RuntimeError("RSA_PRIVATE_KEY")\n'
+    )
+    project = make_project(
+        {"mysite/settings.py": settings, "shop/__init__.py": "", "shop/apps.py": app}
+    )
+    env = verify_env.build_env(project, tmp_path / "v.sqlite3")
+    key = env.values["RSA_PRIVATE_KEY"]
+    assert key.startswith("-----BEGIN PRIVATE KEY-----") and key in env.secrets
+    assert env.shown["RSA_PRIVATE_KEY"] == "'<rsa_private_key>'"
+    assert env.values["HOSTS"] == "verify-placeholder"
+
+
 def test_env_holds_only_what_the_settings_read(make_project, tmp_path):
     project = make_project(
         {
@@ -912,3 +945,15 @@ def test_gunicorn_without_module_main_starts_through_its_entry_point(tmp_path):
         check=False,
     )
     assert (done.returncode, done.stdout.split()[0]) == (0, "gunicorn")
+
+
+def test_a_project_slow_to_load_gets_longer_to_start():
+    # step 1 took 25 s to load saleor's apps and URLconf: its two uvicorn workers, importing
+    # the same at once, are given 75 s to listen, not 30; a quick project keeps 30, and no
+    # project waits past the cap
+    from fixer.verify_run import MAX_START_TIMEOUT, START_TIMEOUT, start_timeout
+
+    assert start_timeout(0) == START_TIMEOUT == 30
+    assert start_timeout(4.2) == 30
+    assert start_timeout(25) == 75
+    assert start_timeout(900) == MAX_START_TIMEOUT

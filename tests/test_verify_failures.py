@@ -66,6 +66,27 @@ def test_a_check_that_reaches_the_database_is_not_taken_for_settings_that_do_not
     assert report.step(2).reason != "the settings do not load (step 1)", table
 
 
+def test_an_app_that_refuses_to_start_is_named_not_the_settings(tmp_path):
+    # the settings import; an app's ready() checks a variable of its own (a signing key it
+    # needs when DEBUG is off) and raises: the reason points at that ready(), not the settings
+    repo = broken(
+        tmp_path,
+        "common/apps.py",
+        "        from . import startup\n",
+        "        import os\n\n        from django.core.exceptions import ImproperlyConfigured\n\n"
+        "        if not os.environ.get('SIGNING_KEY'):\n"
+        "            raise ImproperlyConfigured('SIGNING_KEY is not provided')\n"
+        "        from . import startup\n",
+    )
+    report, table = run(repo, {1, 2})
+    assert report.step(1).status == "fail", table
+    why = "the settings load, but an app's ready() (common/apps.py:17) stops the start"
+    assert report.step(1).reason == (
+        why + ": django.core.exceptions.ImproperlyConfigured: SIGNING_KEY is not provided"
+    ), table
+    assert report.step(2).reason == why + " (step 1)", table
+
+
 def test_a_deploy_warning_fails_step_1(tmp_path):
     repo = broken(tmp_path, "shipit/settings.py", "default=31536000", "default=0")
     report, table = run(repo, {1})

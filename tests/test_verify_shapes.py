@@ -88,6 +88,81 @@ def test_space_separated_hosts_and_a_fixed_sqlite_database(tmp_path, fresh_datab
     assert "note: --database-url is not used: the production settings fix" in table, table
 
 
+GUARDED_READERS_SETTINGS = """\
+import os
+
+from django.core.exceptions import ImproperlyConfigured
+from django.core.validators import URLValidator
+
+
+def bool_from_env(name, fallback):
+    value = os.environ.get(name)
+    if value is None:
+        return fallback
+    return value.lower() in ("true", "1")
+
+
+def url_from_env(name, *, schemes=None):
+    if name in os.environ:
+        value = os.environ[name]
+        URLValidator(schemes=schemes)(value)
+        return value
+    return None
+
+
+SECRET_KEY = os.environ["SECRET_KEY"]
+DEBUG = bool_from_env("DEBUG", False)
+# optional: validated as a URL only when it is set
+SITE_URL = url_from_env("SITE_URL", schemes=["http", "https"])
+# no default, and required once DEBUG is off
+CLIENT_HOSTS = os.environ.get("CLIENT_HOSTS")
+if not CLIENT_HOSTS:
+    if DEBUG:
+        CLIENT_HOSTS = "localhost"
+    else:
+        raise ImproperlyConfigured("CLIENT_HOSTS must be set when DEBUG is off")
+ALLOWED_HOSTS = os.environ["ALLOWED_HOSTS"].split(",")
+INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.auth"]
+MIDDLEWARE = ["django.middleware.security.SecurityMiddleware"]
+ROOT_URLCONF = "mysite.urls"
+WSGI_APPLICATION = "mysite.wsgi.application"
+DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "db.sqlite3"}}
+SECURE_SSL_REDIRECT = False
+SECURE_HSTS_SECONDS = 31536000
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+SILENCED_SYSTEM_CHECKS = ["security.W002", "security.W003", "security.W008"]
+"""
+
+
+def test_readers_guarded_by_presence_and_a_variable_required_by_a_raise(tmp_path):
+    # `url_from_env` reads os.environ[name] only when it is set (unset is None: the run must not
+    # give it a non-URL placeholder), `bool_from_env` compares the lower-cased text, and
+    # CLIENT_HOSTS has no default and raises when unset: the run gives it a value
+    from tests.conftest import MINIMAL_MANAGE, write_tree
+
+    repo = tmp_path / "repo"
+    write_tree(
+        repo,
+        {
+            "manage.py": MINIMAL_MANAGE,
+            "mysite/__init__.py": "",
+            "mysite/settings.py": GUARDED_READERS_SETTINGS,
+            "mysite/urls.py": "urlpatterns = []\n",
+            "mysite/wsgi.py": (
+                "import os\n\nfrom django.core.wsgi import get_wsgi_application\n\n"
+                'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")\n'
+                "application = get_wsgi_application()\n"
+            ),
+        },
+    )
+    report = verify_project(repo, python=sys.executable, only={1, 2})
+    table = render_table(report)
+    assert [s.status for s in report.steps] == ["pass"] * 2, table
+
+
 def test_committed_collected_files_keep_their_manifest_entries(tmp_path, fresh_database):
     # STATIC_ROOT is committed with a front-end build's output and the manifest: collectstatic
     # (run first for the manifest storage) lists only what the finders find, so the page that

@@ -12,6 +12,7 @@ import ast
 import re
 from typing import Any
 
+from fixer.analysis.required_settings import required_variables
 from fixer.project import ProjectModel, settings_chain
 from fixer.settings_values import EnvDict, EnvRef
 
@@ -208,6 +209,11 @@ def build_environment(project: ProjectModel) -> dict[str, str]:
             and _guarded_read(project, use.path, use.line, use.column)
         ):
             out[use.var] = placeholder(use.var, None)
+    # `HOSTS = os.environ.get("HOSTS")` then `if not HOSTS: raise ...` (in the settings or in an
+    # app's code): a default in the read, and still required (the build sets DEBUG off, where
+    # such a check usually runs)
+    for var in required_variables(project):
+        out.setdefault(var, placeholder(var, None))
     # a cache, broker or channel layer's URL the settings leave None when unset: project code
     # that makes its client at import (`redis.Redis.from_url(settings.REDIS_URL)` in
     # celery.py) fails on None; a URL of its kind makes no connection until used

@@ -398,7 +398,10 @@ def _helper_debug(d: Setting, helper: EnvHelper) -> Iterator[Finding]:
             )
         else:
             message = f"DEBUG defaults to {d.value!r} in {where(d)} when {d.var} is unset"
-        if reason is None:
+        if reason is None and helper.raw_default:
+            # `if v is None: return default`: the default is returned as passed, not parsed
+            message += f" (security.W018): pass {helper.name}() the default False"
+        elif reason is None:
             message += (
                 f' (security.W018): pass {helper.name}() the default "{false}", the spelling '
                 "it reads as False"

@@ -161,7 +161,7 @@ def _fix_helper_debug(ctx: FixContext) -> None:
     helper = d.ref.helper if d.ref is not None else None
     if helper is None or d.state != "value" or not d.value or not d.from_default:
         return
-    false = helper.false_spelling
+    false: str | bool | None = False if helper.raw_default else helper.false_spelling
     how, _ = default_argument(d.call, helper)
     if false is None or how == "fixed" or helper.default_param is None or d.path is None:
         return  # the finding says why (DJ090 with no fix)
@@ -181,10 +181,16 @@ def _fix_helper_debug(ctx: FixContext) -> None:
     if not ctx.write(d.path, code, 9):
         return
     old = d.ref.default if d.ref is not None and isinstance(d.ref.default, str) else None
-    ctx.add_env(EnvVar(d.var, "Debug mode: True only on a developer's machine.", false, old))
+    example = helper.false_spelling or "False" if isinstance(false, bool) else false
+    ctx.add_env(EnvVar(d.var, "Debug mode: True only on a developer's machine.", example, old))
+    said = (
+        "False"
+        if isinstance(false, bool)
+        else f'"{false}", the spelling {helper.name}() reads as False'
+    )
     ctx.notes.append(
-        f'{d.path}: DEBUG now defaults to "{false}", the spelling {helper.name}() reads as '
-        f"False, so production runs with DEBUG off unless {d.var} turns it on"
+        f"{d.path}: DEBUG now defaults to {said}, so production runs with DEBUG off unless "
+        f"{d.var} turns it on"
     )
     ctx.rewritten.add((9, d.path, "DEBUG"))
 

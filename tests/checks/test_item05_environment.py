@@ -60,6 +60,24 @@ def test_public_and_non_secret_keys(make_project):
     assert run(make_project, settings) == []
 
 
+def test_properties_of_a_secret_are_no_secrets(make_project):
+    # a secret's word first, then what about it the setting holds (a lock time, a threshold,
+    # the class that makes tokens): their defaults are durations and dotted paths, and
+    # dropping them ("15 minutes" -> "") changes what the project does
+    settings = CLEAN + (
+        'RESET_PASSWORD_LOCK_TIME = env("RESET_PASSWORD_LOCK_TIME", default="15 minutes")\n'
+        'TOKEN_REFRESH_THRESHOLD = env("TOKEN_REFRESH_THRESHOLD", default="5 seconds")\n'
+        'TOKEN_GENERATOR_CLASS = "django.contrib.auth.tokens.PasswordResetTokenGenerator"\n'
+        'API_KEY_HEADER = "X-Api-Key"\n'
+    )
+    assert run(make_project, settings) == []
+
+
+def test_a_secret_named_last_stays_one(make_project):
+    settings = CLEAN + 'SIGNING_KEY_PASSWORD = env("SIGNING_KEY_PASSWORD", default="s3cr3t-pw")\n'
+    assert [f.code for f in run(make_project, settings)] == ["DJ050"]
+
+
 CI_DATABASE = """\
     "default": {
         "ENGINE": "django.db.backends.postgresql",

@@ -118,3 +118,13 @@ def test_reader_named_through_its_module() -> None:
         DEBUG = envtools.envbool("DEBUG", "False")
         """,
     )
+
+
+def test_a_default_returned_as_passed_becomes_the_python_value() -> None:
+    # `if v is None: return default`: the reader returns its default unparsed, so the default
+    # off is False itself ("False" would be a non-empty, true string)
+    check('DEBUG = envbool("DEBUG", True)\n', 'DEBUG = envbool("DEBUG", False)\n', text=False)
+    check('DEBUG = envbool("DEBUG")\n', 'DEBUG = envbool("DEBUG", default=False)\n', text=False)
+    # a string there is not the Python value the reader returns: the author's to change
+    before = 'DEBUG = envbool("DEBUG", "True")\n'
+    assert transform(before, "DEBUG", "envbool", DEFAULT, False) == before

@@ -1,0 +1,77 @@
+"""The build-only environment of the generated collectstatic stage
+(`fixer.analysis.variables.build_environment`): every variable the production settings need at
+import gets a value, DEBUG off."""
+
+from __future__ import annotations
+
+from fixer.analysis.variables import build_environment
+
+REQUIRED_BY_A_RAISE = """\
+import os
+
+from django.core.exceptions import ImproperlyConfigured
+
+SECRET_KEY = os.environ["SECRET_KEY"]
+DEBUG = os.environ.get("DEBUG", "True") == "True"
+CLIENT_HOSTS = os.environ.get("CLIENT_HOSTS")
+if not CLIENT_HOSTS:
+    if DEBUG:
+        CLIENT_HOSTS = "localhost"
+    else:
+        raise ImproperlyConfigured("CLIENT_HOSTS must be set when DEBUG is off")
+SITE_NAME = os.environ.get("SITE_NAME")
+if not SITE_NAME:
+    SITE_NAME = "shop"
+"""
+
+
+def test_a_variable_the_settings_raise_without_gets_a_build_value(make_project):
+    # CLIENT_HOSTS has a default (None) in its read, and the settings raise without it once
+    # DEBUG is off, as the build runs them; SITE_NAME's check only falls back
+    project = make_project({"mysite/settings.py": REQUIRED_BY_A_RAISE})
+    env = build_environment(project)
+    assert env == {
+        "SECRET_KEY": "build-only-not-secret",
+        "DEBUG": "False",
+        "CLIENT_HOSTS": "localhost",
+    }
+
+
+APP_CONFIG = """\
+from django.apps import AppConfig
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+
+class ShopConfig(AppConfig):
+    name = "shop"
+
+    def ready(self):
+        if not settings.SIGNING_KEY:
+            if not settings.DEBUG:
+                raise ImproperlyConfigured("SIGNING_KEY is required when DEBUG is off")
+        if not settings.BANNER:
+            print("no banner")
+"""
+
+
+def test_a_variable_an_apps_code_raises_without_gets_a_build_value(make_project):
+    # SIGNING_KEY's read has the default None; the app's ready() raises without it once DEBUG
+    # is off; BANNER's check only prints
+    settings = (
+        "import os\n\n"
+        'SECRET_KEY = os.environ["SECRET_KEY"]\n'
+        'DEBUG = os.environ.get("DEBUG", "True") == "True"\n'
+        'INSTALLED_APPS = ["shop"]\n'
+        'SIGNING_KEY = os.environ.get("SHOP_SIGNING_KEY", None)\n'
+        'BANNER = os.environ.get("BANNER", "")\n'
+    )
+    project = make_project(
+        {"mysite/settings.py": settings, "shop/__init__.py": "", "shop/apps.py": APP_CONFIG}
+    )
+    env = build_environment(project)
+    assert env == {
+        "SECRET_KEY": "build-only-not-secret",
+        "DEBUG": "False",
+        "SHOP_SIGNING_KEY": "build-only-not-secret",
+    }
