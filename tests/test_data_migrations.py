@@ -177,6 +177,43 @@ def test_loaddata_with_an_unknown_option_is_left(make_project):
     ]
 
 
+ADMIN_FIXTURE = """\
+[{"model": "auth.user", "pk": 1, "fields": {"username": "admin", "is_superuser": true,
+  "password": "pbkdf2_sha256$10000$salt$c2FtcGxlLWhhc2gtbm90LWEtcmVhbC1vbmU="}}]
+"""
+
+
+def test_a_fixture_of_user_accounts_is_not_embedded(make_project):
+    """A sample admin with a known password, loaded by a development script: as a data
+    migration it would exist in every database, production's included. The script keeps its
+    loaddata, with the reason."""
+    project = orders_project(
+        make_project,
+        {
+            "orders/fixtures/initial_user.json": ADMIN_FIXTURE,
+            "regenerate.sh": "python manage.py loaddata initial_user\n",
+        },
+    )
+    result, changes = planned(project)
+    assert changes == {}
+    assert left_reasons(result) == [
+        (
+            "regenerate.sh",
+            "orders/fixtures/initial_user.json: it holds user accounts with their passwords "
+            "(auth.user): a data migration would create them in every database, production's "
+            "included; create accounts with createsuperuser, or from variables in a migration of "
+            "your own",
+        ),
+        (
+            "regenerate.sh",
+            "line 1: `python manage.py loaddata initial_user` stays: orders/fixtures/"
+            "initial_user.json: it holds user accounts with their passwords (auth.user): a data "
+            "migration would create them in every database, production's included; create "
+            "accounts with createsuperuser, or from variables in a migration of your own",
+        ),
+    ]
+
+
 def test_loaddata_after_or_is_left_and_not_embedded(make_project):
     project = orders_project(
         make_project, {"setup.sh": "true || python manage.py loaddata statuses\n"}

@@ -231,6 +231,14 @@ def rows_from_fixture(
         fields = obj.get("fields", {})
         if not isinstance(fields, dict):
             return [], f"{source}: {label} has no 'fields' mapping"
+        if fields.get("password") and label.lower() != "sessions.session":
+            # an account with its password hash (a sample admin/123123): a data migration
+            # would create it in every database, production's included
+            return [], (
+                f"{source}: it holds user accounts with their passwords ({label}): a data "
+                "migration would create them in every database, production's included; create "
+                "accounts with createsuperuser, or from variables in a migration of your own"
+            )
         info = models.get(app_label, {}).get(model.lower())
         name = info.name if info else model
         values: dict[str, Any] = {}
