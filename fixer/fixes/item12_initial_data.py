@@ -430,6 +430,14 @@ def rows_from_call(
             rows.append(Row(app_label, model, merged, pk, names, source))
     except NotLiteral as error:
         return [], f"a value djfix cannot read statically: `{error}`"
+    if any(row.values.get("password") for row in rows):
+        # an account with its password written in the code: as a data migration it would
+        # exist in every database, production's included
+        return [], (
+            "creates user accounts with their passwords: a data migration would create them in "
+            "every database, production's included; create accounts with createsuperuser, or "
+            "from variables in a migration of your own"
+        )
     return rows, None
 
 
