@@ -277,6 +277,28 @@ def test_rows_of_a_loop_over_a_module_constant():
     ]
 
 
+def test_an_account_created_with_a_written_password_is_no_row():
+    tree = ast.parse(
+        textwrap.dedent(
+            """\
+            def handler(sender, **kwargs):
+                from .models import Member
+
+                Member.objects.get_or_create(username="admin", defaults={"password": "123123"})
+            """
+        )
+    )
+    func = tree.body[0]
+    call = func.body[1].value
+    rows, reason = data_migrations.rows_from_call(call, func, tree, {}, "orders", "handler()")
+    assert rows == []
+    assert reason == (
+        "creates user accounts with their passwords: a data migration would create them in "
+        "every database, production's included; create accounts with createsuperuser, or from "
+        "variables in a migration of your own"
+    )
+
+
 def test_fixture_rows_keep_foreign_keys_as_ids(tmp_path):
     models = {
         "shop": {
