@@ -315,7 +315,10 @@ def test_settings_codemods_keep_the_lines_they_do_not_change():
         assert module_code(new, module) == new.code
 
 
-def test_the_code_of_a_statement_the_positions_went_through_is_its_pieces_text():
+def test_the_code_of_a_statement_the_positions_went_through_is_its_pieces_text(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    monkeypatch.setattr(piece_parse, "MIN_PIECE", 2_000)  # pieces of many statements
     _, module = _long_module()
     pieces = piece_parse.pieces_of(module)
     assert pieces is not None

@@ -27,7 +27,6 @@ def every_cut(monkeypatch: pytest.MonkeyPatch) -> None:
     """Cut wherever a cut is allowed, so that small texts test the rule on every line."""
     monkeypatch.setattr(piece_parse, "MIN_PIECE", 1)
     monkeypatch.setattr(piece_parse, "WHOLE_BELOW", 1)
-    monkeypatch.setattr(piece_parse, "_PICK", 1)
     piece_parse.forget()
     yield
     piece_parse.forget()
