@@ -174,6 +174,23 @@ def test_a_long_settings_module_and_its_rewrites() -> None:
     piece_parse.forget()
 
 
+def test_the_next_parse_after_item_5_reuses_the_statements_it_left() -> None:
+    # item 5 rewrites the environment reads all over a long settings module (a quarter of the
+    # statements here); the next item's parse of its text takes the other statements' trees
+    # from the parse before (a piece is about a statement), not only pieces with no rewrite
+    cst_tools.forget()
+    source = statements(2000)
+    before = cst_tools.parse_module(source)
+    rewritten = settings_env.transform(source, settings_env.Plan()).code
+    assert rewritten.count("env(") > 400
+    after = cst_tools.parse_module(rewritten)
+    old = {id(statement) for statement in before.body}
+    kept = sum(1 for statement in after.body if id(statement) in old)
+    assert kept > len(after.body) // 2
+    assert after.deep_equals(cst.parse_module(rewritten))
+    cst_tools.forget()
+
+
 def _rewrites(source: str) -> list[object]:
     """What every settings codemod makes of `source`, the results whole."""
     cst_tools._PARSED.clear()  # no tree of the other way of parsing
