@@ -310,7 +310,7 @@ class ModuleLevelCommand(Command):
         if isinstance(self._positions, PiecePositions):
             _CODES.update(self._positions.codes(tree.body))
         if removals or additions:
-            imports, rest = _split_imports(tree)
+            imports, rest = _split_imports(tree, wrapper.module)
             present = set(imports)
             if removals:
                 # only an import the module has at the top, and whose name nothing else uses
@@ -570,6 +570,24 @@ class PiecePositions:
         self.spans: dict[int, tuple[cst.CSTNode, int, int]] = {}
         self.whole: StartPositions | None = None
 
+    def _first_start(self, node: cst.CSTNode, index: int) -> tuple[int, int] | None:
+        """Where the piece's first statement starts, for it and its first small statement, when
+        it is a line of small statements: its piece's first line, after its comment and blank
+        lines (and the module's header, in the first piece), at column 0, with no code
+        generated. A settings assignment is mostly such a statement, alone in its piece (the
+        pieces are about a statement long), and its line is asked for every one."""
+        statements = self.pieces[index][1]
+        top = statements[0] if statements else None
+        if not isinstance(top, cst.SimpleStatementLine) or not (
+            node is top or (top.body and node is top.body[0])
+        ):
+            return None
+        above = (*self.module.header, *top.leading_lines) if index == 0 else top.leading_lines
+        # an empty line is its whitespace, comment and line break: one line, and one more for
+        # each line break its whitespace holds (a backslash continuation), as add_token counts
+        lines = sum(1 + len(_NEWLINE.findall(line.whitespace.value)) for line in above)
+        return (self.first_lines[index] + lines, 0)
+
     def codes(
         self, statements: Iterable[cst.BaseStatement]
     ) -> dict[int, tuple[cst.BaseStatement, str]]:
@@ -607,6 +625,9 @@ class PiecePositions:
         if index is None and top is not None:
             index = self.piece_of.get(id(top))
         if index is not None:
+            first = self._first_start(node, index)
+            if first is not None:
+                return first
             state = self.states.get(index)
             if state is None:
                 if len(self.states) >= KEPT_PIECES:
@@ -801,16 +822,41 @@ _PLAIN_TYPES = _plain_node_types()
 _collect_hooks(ModuleLevelCommand)
 
 
-def _split_imports(tree: cst.Module) -> tuple[list[str], str]:
+def _is_import_line(stmt: cst.BaseStatement) -> bool:
+    return isinstance(stmt, cst.SimpleStatementLine) and all(
+        isinstance(s, (cst.Import, cst.ImportFrom)) for s in stmt.body
+    )
+
+
+def _split_imports(tree: cst.Module, parsed: cst.Module) -> tuple[list[str], str]:
     """The module's top-level import statements (one line each, normalised) and the code of
-    everything else."""
+    everything else. A run of statements `tree` keeps from a piece of `parsed`, the piece's
+    very statements and no import among them, is the piece's text (as in `module_code`)."""
     imports: list[str] = []
     rest: list[str] = []
-    for stmt in tree.body:
-        if isinstance(stmt, cst.SimpleStatementLine) and all(
-            isinstance(s, (cst.Import, cst.ImportFrom)) for s in stmt.body
-        ):
-            for s in stmt.body:
+    pieces = piece_parse.pieces_of(parsed)
+    starts: dict[int, tuple[str, list[cst.BaseStatement]]] = {
+        id(statements[0]): (text, statements)
+        for text, statements in (pieces[1:-1] if pieces is not None else ())
+        if statements and not any(_is_import_line(stmt) for stmt in statements)
+    }
+    body = tree.body
+    index = 0
+    while index < len(body):
+        stmt = body[index]
+        found = starts.get(id(stmt))
+        if found is not None:
+            text, statements = found
+            end = index + len(statements)
+            if end <= len(body) and all(
+                a is b for a, b in zip(body[index:end], statements, strict=True)
+            ):
+                rest.append(text)
+                index = end
+                continue
+        index += 1
+        if _is_import_line(stmt):
+            for s in stmt.body:  # type: ignore[attr-defined]
                 imports.extend(normalised_imports(s))
             continue
         known = _CODES.get(id(stmt))

@@ -13,7 +13,14 @@ import pytest
 from libcst.codemod import CodemodContext
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from codemods import conn_max_age, deploy_security, piece_parse, redis_cache, settings_env
+from codemods import (
+    conn_max_age,
+    cst_tools,
+    deploy_security,
+    piece_parse,
+    redis_cache,
+    settings_env,
+)
 from codemods.cst_tools import parse_module
 from codemods.installed_apps import InstallApp
 from codemods.module_level import (
@@ -315,7 +322,11 @@ def test_settings_codemods_keep_the_lines_they_do_not_change():
         assert module_code(new, module) == new.code
 
 
-def test_the_code_of_a_statement_the_positions_went_through_is_its_pieces_text():
+def test_the_code_of_a_statement_the_positions_went_through_is_its_pieces_text(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    monkeypatch.setattr(piece_parse, "MIN_PIECE", 2_000)  # pieces of many statements
+    cst_tools.forget()  # not the tree of the same text cut at every statement
     _, module = _long_module()
     pieces = piece_parse.pieces_of(module)
     assert pieces is not None

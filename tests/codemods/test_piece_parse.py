@@ -27,7 +27,6 @@ def every_cut(monkeypatch: pytest.MonkeyPatch) -> None:
     """Cut wherever a cut is allowed, so that small texts test the rule on every line."""
     monkeypatch.setattr(piece_parse, "MIN_PIECE", 1)
     monkeypatch.setattr(piece_parse, "WHOLE_BELOW", 1)
-    monkeypatch.setattr(piece_parse, "_PICK", 1)
     piece_parse.forget()
     yield
     piece_parse.forget()
@@ -173,6 +172,23 @@ def test_a_long_settings_module_and_its_rewrites() -> None:
     edited = edited.replace("FEATURE_2000 = ", "# a comment\nFEATURE_2000 = ")
     _same_as_whole(edited)
     piece_parse.forget()
+
+
+def test_the_next_parse_after_item_5_reuses_the_statements_it_left() -> None:
+    # item 5 rewrites the environment reads all over a long settings module (a quarter of the
+    # statements here); the next item's parse of its text takes the other statements' trees
+    # from the parse before (a piece is about a statement), not only pieces with no rewrite
+    cst_tools.forget()
+    source = statements(2000)
+    before = cst_tools.parse_module(source)
+    rewritten = settings_env.transform(source, settings_env.Plan()).code
+    assert rewritten.count("env(") > 400
+    after = cst_tools.parse_module(rewritten)
+    old = {id(statement) for statement in before.body}
+    kept = sum(1 for statement in after.body if id(statement) in old)
+    assert kept > len(after.body) // 2
+    assert after.deep_equals(cst.parse_module(rewritten))
+    cst_tools.forget()
 
 
 def _rewrites(source: str) -> list[object]:
