@@ -39,6 +39,9 @@ class Result:
     already: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     not_added: list[NotAdded] = field(default_factory=list)
+    #: a compiled requirements file (pip-compile's output) that got packages: what to declare in
+    #: its .in file too ("" when nothing), said only where the caller does not change that file
+    compile_note: str = ""
 
 
 def normalise(name: str) -> str:

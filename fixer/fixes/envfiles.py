@@ -209,7 +209,12 @@ def _add_packages(ctx: FixContext) -> None:
                 hashes=_compiled_with_hashes(ctx, rel),
                 locked=_has_lock(ctx, rel, kind),
             )
-            for note in result.notes:
+            notes = list(result.notes)
+            source = rel[: -len(".txt")] + ".in" if rel.endswith(".txt") else ""
+            if result.compile_note and source not in targets:
+                # the .in file it is compiled from gets the packages too where it names Django
+                notes.append(result.compile_note)
+            for note in notes:
                 if f"{rel}: {note}" not in ctx.notes:  # a second group's `poetry lock`
                     ctx.notes.append(f"{rel}: {note}")
             if result.not_added:
