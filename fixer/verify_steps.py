@@ -234,14 +234,13 @@ def step_check(run: Run, done: list[Step]) -> Step:
         step.reason = f"{len(issues)} issue(s): {', '.join(sorted(set(issues)))}"
     elif code is None:
         step.reason = f"timed out after {COMMAND_TIMEOUT} s"
-    elif _raised_in_checks(output):
-        # the settings loaded and the apps too: a check itself raised (a model check asks a
-        # PostgreSQL server its version for a GeneratedField, a project's check queries)
+    elif _raised_in_checks(output) and _DATABASE_ERROR.search(last_error(output)):
+        # the settings loaded and the apps too: a check itself reached the database (a model
+        # check asks a PostgreSQL server its version for a GeneratedField, a project's check
+        # queries). Not any error raised under the checks: Django 2.2 re-raises a settings
+        # module's ImportError there, when a check first reads a setting
         error = run.mask(last_error(output))
-        if _DATABASE_ERROR.search(error):
-            step.reason = "a system check connected to the database, which failed: " + error
-        else:
-            step.reason = "a system check raised: " + error
+        step.reason = "a system check connected to the database, which failed: " + error
     else:
         if "System check identified" not in output and "SystemCheckError" not in output:
             run.settings_load = False
