@@ -212,28 +212,22 @@ class _Evaluator:
         # other definitions do not change settings at import time.
 
     def _note_required(self, stmt: ast.If) -> None:
-        """`if not HOSTS:` (or `if HOSTS is None:`) whose body raises, where HOSTS holds a read
-        with an empty default: the variable is needed, whatever its read's default says."""
-        test = stmt.test
-        name: str | None = None
-        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-            name = test.operand.id if isinstance(test.operand, ast.Name) else None
-        elif (
-            isinstance(test, ast.Compare)
-            and isinstance(test.left, ast.Name)
-            and len(test.ops) == 1
-            and isinstance(test.ops[0], ast.Is)
-            and isinstance(test.comparators[0], ast.Constant)
-            and test.comparators[0].value is None
-        ):
-            name = test.left.id
-        held = self.target.names.get(name) if name else None
-        ref = held.value if held is not None else None
-        if not isinstance(ref, EnvRef) or not ref.var or ref.default not in (None, ""):
+        """`if not HOSTS:` (`HOSTS is None`, `HOSTS == ""`, `not os.getenv("HOSTS")`, terms of
+        an `or`) whose body raises or exits, where each term is a read with an empty default
+        (or a name holding one): those variables are needed, whatever their reads' defaults say.
+        A test that stops the import when a variable IS set makes nothing needed."""
+        terms = _unset_terms(stmt.test)
+        if not terms or not _stops(stmt.body):
             return
-        raises = any(isinstance(n, ast.Raise) for part in stmt.body for n in ast.walk(part))
-        if raises and ref.var not in self.mod.required_vars:
-            self.mod.required_vars.append(ref.var)
+        # the `if` evaluates its test next, recording these reads: evaluated here, they are not
+        # recorded twice
+        recorded = len(self.mod.env_uses)
+        refs = [self.eval(term) for term in terms]
+        del self.mod.env_uses[recorded:]
+        for ref in refs:
+            empty = isinstance(ref, EnvRef) and ref.var and ref.default in (None, "")
+            if empty and ref.var not in self.mod.required_vars:
+                self.mod.required_vars.append(ref.var)
 
     def _define(self, stmt: ast.FunctionDef, conditional: bool) -> None:
         """A reader of one variable (`fixer.settings_helpers`) is bound to its name."""
@@ -991,6 +985,38 @@ def _root_name(node: ast.AST) -> str | None:
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
         return node.func.id
     return None
+
+
+def _unset_terms(test: ast.expr) -> list[ast.expr]:
+    """The expressions an `if` test asks to be unset (`not X`, `X is None`, `X == ""`, joined
+    with `or`); [] where it asks anything else."""
+    if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.Or):
+        parts = [_unset_terms(value) for value in test.values[:10]]
+        return [term for part in parts for term in part] if all(parts) else []
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        return [test.operand]
+    if (
+        isinstance(test, ast.Compare)
+        and len(test.ops) == 1
+        and isinstance(test.ops[0], ast.Is | ast.Eq)
+        and isinstance(test.comparators[0], ast.Constant)
+        and test.comparators[0].value in (None, "")
+    ):
+        return [test.left]
+    return []
+
+
+def _stops(body: list[ast.stmt]) -> bool:
+    """The block raises, or exits (`sys.exit(...)`)."""
+    for node in (n for part in body for n in ast.walk(part)):
+        if isinstance(node, ast.Raise):
+            return True
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+            if name in ("exit", "_exit"):
+                return True
+    return False
 
 
 def evaluate_settings(cache: SourceCache, source_root: Path, dotted: str) -> SettingsModule:

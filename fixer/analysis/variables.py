@@ -8,7 +8,6 @@ real secret; nothing of it reaches the api image.
 
 from __future__ import annotations
 
-import ast
 import re
 from typing import Any
 
@@ -108,68 +107,6 @@ def _subscript_read(project: ProjectModel, path: str, line: int, column: int) ->
     return bool(re.match(r"os\.environ\s*\[", lines[line - 1][column:]))
 
 
-_NOT_SET = (None, "")
-
-
-def _unset_test(test: ast.expr) -> list[ast.expr]:
-    """The expressions whose being unset the `if` test `test` asks (`not X`, `X is None`,
-    `X == ""`, joined with `or`); [] where it asks something else (a read that raises when the
-    variable IS set is not made to raise)."""
-    if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.Or):
-        parts = [_unset_test(value) for value in test.values]
-        return [e for part in parts for e in part] if all(parts) else []
-    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-        return [test.operand]
-    if (
-        isinstance(test, ast.Compare)
-        and len(test.ops) == 1
-        and isinstance(test.ops[0], ast.Is | ast.Eq)
-        and isinstance(test.comparators[0], ast.Constant)
-        and test.comparators[0].value in _NOT_SET
-    ):
-        return [test.left]
-    return []
-
-
-def _stops(body: list[ast.stmt]) -> bool:
-    """The block stops the import: it raises, or exits (`sys.exit(...)`)."""
-    first = body[0] if body else None
-    if isinstance(first, ast.Raise):
-        return True
-    return (
-        isinstance(first, ast.Expr)
-        and isinstance(first.value, ast.Call)
-        and isinstance(first.value.func, ast.Attribute | ast.Name)
-        and (getattr(first.value.func, "attr", None) or getattr(first.value.func, "id", None))
-        in ("exit", "_exit")
-    )
-
-
-def _guard_spans(tree: ast.Module) -> list[tuple[int, int, int, int]]:
-    """Where module-level `if not os.getenv("X"): raise ...` guards test a value: the spans
-    (line, column, end line, end column) of the expressions whose being unset stops the
-    import."""
-    spans: list[tuple[int, int, int, int]] = []
-    for stmt in tree.body:
-        if isinstance(stmt, ast.If) and _stops(stmt.body):
-            for expr in _unset_test(stmt.test):
-                end_line = expr.end_lineno or expr.lineno
-                end_col = expr.end_col_offset or 0
-                spans.append((expr.lineno, expr.col_offset, end_line, end_col))
-    return spans
-
-
-def _guarded_read(project: ProjectModel, path: str, line: int, column: int) -> bool:
-    """True when the read at (line, column) is what a module-level guard requires to be set
-    (`if not os.getenv("DJANGO_DB_NAME"): raise ValueError(...)`): unset, the import stops."""
-    f = project.cache.python(project.root / path)
-    tree = f.tree
-    if tree is None:
-        return False
-    spans = f.memo("guard-spans", lambda: _guard_spans(tree))
-    return any((start, scol) <= (line, column) < (end, ecol) for start, scol, end, ecol in spans)
-
-
 def build_environment(project: ProjectModel) -> dict[str, str]:
     """{variable: build-only value} for every variable the production settings need at import
     (read with no default, or tested by a guard that raises when it is unset), whatever its
@@ -201,14 +138,6 @@ def build_environment(project: ProjectModel) -> dict[str, str]:
                 out[use.var] = "0" if use.var in numeric else "False"
             elif _subscript_read(project, use.path, use.line, use.column):
                 out[use.var] = placeholder(use.var, None)
-    # a variable a guard requires (`if not os.getenv("X"): raise`), however else it is read
-    for use in settings.env_uses:
-        if (
-            use.var
-            and use.var not in out
-            and _guarded_read(project, use.path, use.line, use.column)
-        ):
-            out[use.var] = placeholder(use.var, None)
     # `HOSTS = os.environ.get("HOSTS")` then `if not HOSTS: raise ...` (in the settings or in an
     # app's code): a default in the read, and still required (the build sets DEBUG off, where
     # such a check usually runs)
