@@ -110,6 +110,28 @@ def test_wsgi_default_names_production(tmp_path):
     assert project.production_module == "s.live_site"
 
 
+DEFAULT = 'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "{}")\n'
+
+
+def test_a_second_projects_wsgi_is_not_production(tmp_path):
+    # the app's own wsgi.py serves manage.py's settings; worker/wsgi.py belongs to a worker
+    # project with its own settings
+    write_tree(
+        tmp_path,
+        {
+            "manage.py": DEFAULT.format("site.settings"),
+            "site/__init__.py": "",
+            "site/settings.py": "INSTALLED_APPS = []\nDEBUG = False\n",
+            "site/wsgi.py": DEFAULT.format("site.settings"),
+            "worker/__init__.py": "",
+            "worker/settings.py": "from site.settings import *\nINSTALLED_APPS = []\n",
+            "worker/asgi.py": DEFAULT.format("worker.settings"),
+        },
+    )
+    project = discover(tmp_path)
+    assert project.production_module == "site.settings"
+
+
 def test_settings_guessed_when_manage_has_no_default(tmp_path):
     write_tree(
         tmp_path,
@@ -386,3 +408,47 @@ def test_shipped_test_projects(name, manage, production):
     assert project.manage_py == manage
     assert project.production_module == production
     assert project.apps, "every test project has local apps"
+
+
+def test_a_manage_py_linked_from_the_root_runs_from_its_own_folder(tmp_path):
+    # `python manage.py` at the root runs src/manage.py with src/ first on sys.path
+    write_tree(
+        tmp_path,
+        {
+            "src/manage.py": 'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", '
+            '"settings")\n',
+            "src/settings/__init__.py": "INSTALLED_APPS = []\nDEBUG = False\n",
+        },
+    )
+    (tmp_path / "manage.py").symlink_to("src/manage.py")
+    project = discover(tmp_path)
+    assert project.manage_py == "src/manage.py"
+    assert project.source_root == tmp_path.resolve() / "src"
+    assert project.settings_module == "settings"
+
+
+def test_a_root_manage_py_naming_settings_only_a_deeper_one_holds(tmp_path):
+    write_tree(
+        tmp_path,
+        {
+            "manage.py": 'import os, sys\nsys.path.insert(0, "app")\n'
+            'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "conf.settings")\n',
+            "app/manage.py": 'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", '
+            '"conf.settings")\n',
+            "app/conf/__init__.py": "",
+            "app/conf/settings.py": "INSTALLED_APPS = []\nDEBUG = False\n",
+        },
+    )
+    project = discover(tmp_path)
+    assert project.manage_py == "app/manage.py"
+    assert project.settings_module == "conf.settings"
+    assert any("the project is app/manage.py" in n for n in project.notes)
+
+
+def test_a_root_manage_py_naming_missing_settings_is_still_an_error(tmp_path):
+    write_tree(
+        tmp_path,
+        {"manage.py": 'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "nowhere")\n'},
+    )
+    with pytest.raises(UsageError, match="is not a file below"):
+        discover(tmp_path)

@@ -77,6 +77,26 @@ def _pick_manage(root: Path, candidates: list[Path]) -> Path | None:
     return shallowest[0]
 
 
+def _manage_that_resolves(
+    root: Path, candidates: list[Path], chosen: Path, cache: SourceCache
+) -> tuple[Path, str] | None:
+    """Where the chosen manage.py names a settings module that is no file below its folder
+    (a copy at the root of a project kept in a subfolder, run from there), the manage.py whose
+    own folder holds the settings module it names: the shallowest one, when only one is."""
+    found: list[tuple[Path, str]] = []
+    for path in candidates:
+        if path == chosen:
+            continue
+        default = _settings_default(cache.python(path).tree)
+        if default and resolve_module(path.parent, default) is not None:
+            found.append((path, default))
+    if not found:
+        return None
+    depth = min(len(p.relative_to(root).parts) for p, _ in found)
+    shallowest = [f for f in found if len(f[0].relative_to(root).parts) == depth]
+    return shallowest[0] if len(shallowest) == 1 else None
+
+
 def discover(
     path: Path,
     *,
@@ -124,6 +144,12 @@ def _discover(
             raise UsageError(f"--manage {manage}: no such file in {root}")
     else:
         manage_path = _pick_manage(root, walk.manage)
+    if manage_path is not None and manage_path.is_symlink():
+        # `python manage.py` runs the file a link points to, from that file's folder (Python
+        # puts the real script's folder first on sys.path): so does the project model
+        target = manage_path.resolve()
+        if target.is_file() and root in target.parents:
+            manage_path = target
     source_root = manage_path.parent if manage_path else root
 
     origin = ""
@@ -138,6 +164,17 @@ def _discover(
             notes.append(f"{manage_file.rel} {manage_file.problem.message}")
     if not settings_module and manage_default:
         settings_module, origin = manage_default, f"{cache.rel(manage_path)}"  # type: ignore[arg-type]
+        if not manage and resolve_module(source_root, settings_module) is None:
+            other = _manage_that_resolves(root, walk.manage, manage_path, cache)  # type: ignore[arg-type]
+            if other is not None:
+                notes.append(
+                    f"{cache.rel(manage_path)} names the settings module {settings_module}, which "  # type: ignore[arg-type]
+                    f"is not a file below its folder: the project is {cache.rel(other[0])}, "
+                    f"whose folder holds it (give --manage to choose another)"
+                )
+                manage_path, settings_module = other
+                source_root = manage_path.parent
+                origin = cache.rel(manage_path)
     wsgi_defaults: dict[str, str] = {}
     for wsgi in walk.wsgi:
         try:

@@ -111,6 +111,10 @@ def production_module(
                     f"production settings: {prod} (the split settings package also holds "
                     f"{settings_module}, which manage.py uses)"
                 )
+    if settings_module in wsgi_defaults.values():
+        # a WSGI/ASGI module serves manage.py's own settings: a module defaulting to other
+        # settings is another project of the repository (a Celery app's own Django settings)
+        return settings_module, None
     for rel, default in sorted(wsgi_defaults.items()):
         if default != settings_module and resolve_module(source_root, default):
             return default, f"production settings: {default} (the default of {rel})"
