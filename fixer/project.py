@@ -78,9 +78,11 @@ class Requirement:
 
 @dataclass
 class DependencySource:
-    kind: str  # requirements, pip-tools, pep621, poetry, uv, pipfile, setup.py, setup.cfg
+    kind: str  # requirements, pip-tools, pep621, pep735, poetry, uv, pipfile, setup.py, setup.cfg
     rel: str
     packages: list[Requirement] = field(default_factory=list)
+    #: pep735: the pyproject.toml's [dependency-groups] group that declares Django
+    group: str | None = None
 
 
 @dataclass(frozen=True)

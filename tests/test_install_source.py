@@ -217,3 +217,49 @@ def test_verify_installs_what_the_pipfile_lock_holds(make_project):
     ]
     assert project.root / "Pipfile.lock" in hashed
     assert project.django_pin == (5, 2, 4)
+
+
+# PEP 735: a pyproject.toml without [project] whose dependencies sit in a group
+# (`pip install --group main`)
+GROUPS = (
+    "[dependency-groups]\n"
+    'main = ["Django==5.2.3", "gunicorn==23.0.0"]\n'
+    'dev = [{include-group = "main"}, "pytest==8.0.0"]\n'
+)
+
+
+def test_a_dependency_group_is_what_the_image_and_verify_install(make_project):
+    project = make_project({"pyproject.toml": GROUPS})
+    install = project.install_source
+    assert install is not None
+    assert (install.source.kind, install.source.group, install.rel) == (
+        "pep735",
+        "main",
+        "pyproject.toml",
+    )
+    assert [r.name for r in install.source.packages] == ["django", "gunicorn"]
+    manager, files, steps, _ = install_steps(project)
+    assert (manager, files) == ("pep735", ["pyproject.toml"])
+    assert steps == [
+        "pip install --no-cache-dir 'pip>=25.1'",
+        "pip install --no-cache-dir --group pyproject.toml:main",
+    ]
+    args, _, _ = verify_install.install_plan(project)
+    assert args[:2] == ["django==5.2.3", "gunicorn==23.0.0"]
+
+
+def test_the_group_not_named_for_development_wins(make_project):
+    groups = (
+        "[dependency-groups]\n"
+        'test = ["Django==5.2.3", "pytest"]\n'
+        'web = ["Django==5.2.3", "gunicorn==23.0.0"]\n'
+    )
+    project = make_project({"pyproject.toml": groups})
+    assert project.install_source is not None
+    assert project.install_source.source.group == "web"
+
+
+def test_groups_beside_project_dependencies_are_not_the_install(make_project):
+    text = UV + '\n[dependency-groups]\ndev = ["Django==5.2.3", "pytest"]\n'
+    project = make_project({"pyproject.toml": text})
+    assert [s.kind for s in project.dependency_sources] == ["pep621"]

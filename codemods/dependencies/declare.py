@@ -20,18 +20,29 @@ import dataclasses
 from typing import Any
 
 from codemods.dependencies.pipfile import add_pipfile
-from codemods.dependencies.pyproject import add_pep621, add_poetry
+from codemods.dependencies.pyproject import add_dependency_group, add_pep621, add_poetry
 from codemods.dependencies.requirement import Package, Result
 from codemods.dependencies.requirements_txt import add_requirements
 from codemods.dependencies.setup_cfg import add_setup_cfg
 from codemods.dependencies.setup_py import add_setup_py
 
-KINDS = ("requirements", "pip-tools", "pep621", "uv", "poetry", "pipfile", "setup.py", "setup.cfg")
+KINDS = (
+    "requirements",
+    "pip-tools",
+    "pep621",
+    "pep735",
+    "uv",
+    "poetry",
+    "pipfile",
+    "setup.py",
+    "setup.cfg",
+)
 
 _DEFAULT_FILE = {
     "requirements": "requirements.txt",
     "pip-tools": "requirements.in",
     "pep621": "pyproject.toml",
+    "pep735": "pyproject.toml",
     "uv": "pyproject.toml",
     "poetry": "pyproject.toml",
     "pipfile": "Pipfile",
@@ -88,6 +99,8 @@ def _add_packages(
         return add_requirements(kind, text, packages, label, hashes=hashes)
     if kind in ("pep621", "uv"):
         return add_pep621(text, packages, label, kind)
+    if kind == "pep735":
+        return add_dependency_group(text, packages, label)
     if kind == "poetry":
         return add_poetry(text, packages, label, locked=locked)
     if kind == "pipfile":

@@ -1,5 +1,5 @@
-"""pyproject.toml: PEP 621 `[project].dependencies` (uv too) and poetry's
-`[tool.poetry.dependencies]`."""
+"""pyproject.toml: PEP 621 `[project].dependencies` (uv too), a PEP 735 `[dependency-groups]`
+group and poetry's `[tool.poetry.dependencies]`."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from codemods.dependencies.toml_edit import (
     render_mapping,
     table_versions,
 )
+from fixer.discovery.dependencies import DEV_GROUP
 
 
 def _poetry_style(table: dict[str, Any]) -> str:
@@ -47,6 +48,35 @@ def add_pep621(text: str, packages: list[Package], label: str, kind: str) -> Res
             "stale lock)"
         )
     return result
+
+
+def add_dependency_group(text: str, packages: list[Package], label: str) -> Result:
+    """Declare `packages` in the PEP 735 [dependency-groups] group that lists Django (one not
+    named for development first), where a project without [project].dependencies keeps them."""
+    parsed = parse_toml(text, label)
+    if isinstance(parsed, str):
+        return Result(text, notes=[parsed])
+    data, layout = parsed
+    groups = data.get("dependency-groups")
+    holding = [
+        str(name)
+        for name, entries in (groups.items() if isinstance(groups, dict) else [])
+        if isinstance(entries, list)
+        and any(
+            isinstance(e, str) and (r := parse_req(e)) and sort_key(r.name) == "django"
+            for e in entries
+        )
+    ]
+    holding.sort(key=lambda name: bool(DEV_GROUP.match(name.lower())))
+    if not holding:
+        return Result(
+            text,
+            notes=[
+                f"{label} has no [dependency-groups] group that lists Django: add "
+                f"{joined_names(packages)} by hand"
+            ],
+        )
+    return add_to_array(text, data, layout, ("dependency-groups", holding[0]), packages, label)
 
 
 def add_poetry(text: str, packages: list[Package], label: str, *, locked: bool = True) -> Result:

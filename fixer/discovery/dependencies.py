@@ -110,6 +110,62 @@ def _line_of(text: str | None, needle: str) -> int | None:
     return text.count("\n", 0, m.start()) + 1 if m else None
 
 
+#: a PEP 735 dependency group for development, tests, docs or lints: never the image's (the
+#: codemod that declares packages in a group reads the same names)
+DEV_GROUP = re.compile(r"^(dev|develop|development|local|test|tests|testing|ci|docs|lint|typing)$")
+
+
+def group_requirements(groups: dict, name: str) -> list[str] | None:
+    """The requirement strings of the PEP 735 group `name`, its `{include-group = ...}` entries
+    expanded (each group once: an include cycle ends there); None where it is no list."""
+    out: list[str] = []
+    seen: set[str] = set()
+    todo = [name]
+    while todo and len(seen) < 100:
+        current = todo.pop(0)
+        if current in seen:
+            continue
+        seen.add(current)
+        entries = groups.get(current)
+        if not isinstance(entries, list):
+            if current == name:
+                return None
+            continue
+        for entry in entries:
+            if isinstance(entry, str):
+                out.append(entry)
+            elif isinstance(entry, dict) and isinstance(entry.get("include-group"), str):
+                todo.append(entry["include-group"])
+    return out
+
+
+def _dependency_group(data: dict, rel: str, text_file: TextFile) -> DependencySource | None:
+    """A pyproject.toml with no [project].dependencies that declares Django in a PEP 735
+    [dependency-groups] group (`pip install --group main`): the group that names Django, one
+    not named for development first."""
+    groups = data.get("dependency-groups")
+    if not isinstance(groups, dict):
+        return None
+    holding: list[tuple[str, list[str]]] = []
+    for name in groups:
+        entries = group_requirements(groups, str(name))
+        parsed = [_parse_requirement(e) for e in entries or []]
+        if any(p and p[0] == "django" for p in parsed):
+            holding.append((str(name), entries or []))
+    if not holding:
+        return None
+    holding.sort(key=lambda g: bool(DEV_GROUP.match(g[0].lower())))
+    group, entries = holding[0]
+    src = DependencySource("pep735", rel, group=group)
+    for entry in entries:
+        parsed = _parse_requirement(entry)
+        if parsed:
+            src.packages.append(
+                Requirement(parsed[0], parsed[1], rel, _line_in(text_file, entry), parsed[2])
+            )
+    return src
+
+
 def read_dependencies(model: ProjectModel, walk: Walk) -> None:
     sources: list[DependencySource] = []
     roots = [model.root] if model.source_root == model.root else [model.root, model.source_root]
@@ -159,6 +215,10 @@ def read_dependencies(model: ProjectModel, walk: Walk) -> None:
                             )
                         )
                 sources.append(src)
+            elif not isinstance(poetry_deps, dict):
+                grouped = _dependency_group(data, model.rel(pyproject), text_file)
+                if grouped is not None:
+                    sources.append(grouped)
         pipfile = base / "Pipfile"
         data = _toml(model, pipfile)
         if data:
@@ -236,6 +296,7 @@ _KIND_ORDER = (
     "pip-tools",
     "requirements",
     "pep621",
+    "pep735",
     "setup.py",
     "setup.cfg",
 )

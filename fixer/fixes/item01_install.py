@@ -36,6 +36,8 @@ PSYCOPG2_BINARY_WHEELS = (2, 9)
 POETRY = "poetry==1.8.5"
 UV = "uv==0.5.11"
 PIPENV = "pipenv==2024.4.0"
+#: the first pip that installs a PEP 735 dependency group
+PIP_GROUPS = "pip>=25.1"
 
 
 def _installed_folder(source: DependencySource, files: list[str]) -> bool:
@@ -260,6 +262,17 @@ def install_steps(
                 ),
             ],
             ["PIPENV_VERBOSITY=-1"],
+        )
+    if kind == "pep735":
+        # pip reads a [dependency-groups] group from 25.1 on (`--group path:name`)
+        return (
+            "pep735",
+            [source.rel],
+            [
+                f"pip install --no-cache-dir {shlex.quote(PIP_GROUPS)}",
+                f"pip install --no-cache-dir --group {shlex.quote(f'{source.rel}:{source.group}')}",
+            ],
+            [],
         )
     # PEP 621, setup.py, setup.cfg: the project itself is the package that names the
     # dependencies

@@ -1296,3 +1296,49 @@ def test_every_django_environ_pin_has_its_hashes() -> None:
 
     pins = {release.pin for release in versions._RELEASES["django-environ"]}
     assert pins <= {pin for name, pin in versions.HASHES if name == "django-environ"}
+
+
+def test_dependency_group_takes_the_packages_in_the_group_that_lists_django() -> None:
+    text = dedent(
+        """\
+        [dependency-groups]
+        main = [
+            "Django==5.2.3",
+            # the queue
+            "celery[redis]==5.6.2",
+        ]
+        dev = [
+            {include-group = "main"},
+            "pytest==8.0.0",
+        ]
+        """
+    )
+    result = add_packages("pep735", text, BOTH)
+    assert result.text == dedent(
+        """\
+        [dependency-groups]
+        main = [
+            "Django==5.2.3",
+            # the queue
+            "celery[redis]==5.6.2",
+            "django-environ==0.11.2",
+            "gunicorn==23.0.0",
+        ]
+        dev = [
+            {include-group = "main"},
+            "pytest==8.0.0",
+        ]
+        """
+    )
+    assert result.added == ["django-environ", "gunicorn"]
+    assert add_packages("pep735", result.text, BOTH).text == result.text
+
+
+def test_dependency_group_without_django_is_left_with_the_reason() -> None:
+    text = '[dependency-groups]\ndev = ["pytest"]\n'
+    result = add_packages("pep735", text, BOTH, path="pyproject.toml")
+    assert result.text == text
+    assert result.notes == [
+        "pyproject.toml has no [dependency-groups] group that lists Django: add "
+        "django-environ, gunicorn by hand"
+    ]
