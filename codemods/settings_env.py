@@ -128,9 +128,18 @@ class SettingsToEnv(SettingValues):
                         if qualified in ("environ.Env", "environ.environ.Env"):
                             self.has_env_binding = True
                             self.env_has_scheme = bool(callee.args)  # type: ignore[union-attr]
-                        elif qualified == "environs.Env":
+                        elif qualified in ("environs.Env", "environs.FileAwareEnv"):
                             self.environs_env = self.environs_bound = True
-                            if callee.args:  # type: ignore[union-attr]
+                            if qualified == "environs.FileAwareEnv":
+                                # reads NAME_FILE's file where NAME is unset (Docker secrets)
+                                self._blocked = (
+                                    "the module reads the environment with environs' "
+                                    "FileAwareEnv, which takes a value from the file a *_FILE "
+                                    "variable names: django-environ's Env does not, so the "
+                                    "module stays on environs"
+                                )
+                                self._blocked_line = self.line_of(small)
+                            elif callee.args:  # type: ignore[union-attr]
                                 self._blocked = (
                                     f"`{cst.Module([]).code_for_node(small)}` sets options "
                                     "of environs that django-environ's Env does not have, so "

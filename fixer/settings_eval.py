@@ -785,7 +785,7 @@ class _Evaluator:
         # env factories
         if qualified in ("environ.Env", "environ.environ.Env"):
             return EnvFactory("django-environ")
-        if qualified in ("environs.Env",):
+        if qualified in ("environs.Env", "environs.FileAwareEnv"):
             return EnvFactory("environs")
         if qualified and qualified.endswith(("Env.read_env", ".read_env")):
             return None

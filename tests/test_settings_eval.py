@@ -374,3 +374,20 @@ def test_the_evaluation_holds_no_node_and_finds_each_statement_again(tmp_path):
         "INSTALLED_APPS.append('b')",
     ]
     assert cache.store.parses == 2
+
+
+def test_environs_file_aware_env_reads_like_environs_env(tmp_path):
+    s = evaluate(
+        tmp_path,
+        {
+            "mysite/settings.py": """\
+                from environs import FileAwareEnv
+
+                env = FileAwareEnv()
+                DEBUG = env.bool("DEBUG", False)
+            """
+        },
+    )
+    debug = s.get("DEBUG")
+    assert isinstance(debug, EnvRef)
+    assert (debug.api, debug.var, debug.default) == ("environs", "DEBUG", False)

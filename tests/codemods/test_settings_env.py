@@ -2280,3 +2280,23 @@ def test_a_long_module_walks_only_the_ifs_of_pieces_that_name_databases(monkeypa
     assert 'if env.str("DATABASE_URL", default=""):' in result.code
     ifs = source.count("\nif ")
     assert 0 < sum(isinstance(node, cst.If) for node in walked) < ifs // 10
+
+
+def test_environs_file_aware_env_stays() -> None:
+    # FileAwareEnv reads NAME_FILE's file where NAME is unset (Docker secrets): django-environ's
+    # Env would not, and the settings would lose those values
+    source = (
+        "from environs import FileAwareEnv\n\n"
+        'env = FileAwareEnv()\nSECRET_KEY = env("SECRET_KEY")\n'
+    )
+    result = transform(source, Plan())
+    assert result.code == source
+    assert result.left == [
+        (
+            "<module>",
+            3,
+            "the module reads the environment with environs' FileAwareEnv, which takes a value "
+            "from the file a *_FILE variable names: django-environ's Env does not, so the "
+            "module stays on environs",
+        )
+    ]
