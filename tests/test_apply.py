@@ -688,3 +688,20 @@ def test_findings_left_for_one_reason_in_one_file_are_one_line(tmp_path):
     secrets = [ln for ln in table.splitlines() if "literal-secret at docker-compose.dev.yml" in ln]
     assert len(secrets) == 1, table
     assert secrets[0].strip().startswith("DJ050 literal-secret at docker-compose.dev.yml:5, 10: ")
+
+
+def test_an_image_with_no_dependency_file_is_not_a_fixed_item_1(make_project):
+    # the builder has nothing to install: an image without Django cannot serve the app
+    result = _plan(
+        make_project,
+        """\
+        SECRET_KEY = "x"
+        INSTALLED_APPS = []
+        ROOT_URLCONF = "mysite.urls"
+        WSGI_APPLICATION = "mysite.wsgi.application"
+        """,
+        **{"requirements.txt": None},
+    )
+    left = [lf for lf in result.context.left if lf.item == 1]
+    assert [lf.rel for lf in left] == ["Dockerfile"]
+    assert "no dependency file declares Django" in left[0].reason

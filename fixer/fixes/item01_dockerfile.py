@@ -782,6 +782,15 @@ def ensure_container(ctx: FixContext, item: int) -> None:
     fix_compose_files(ctx)
     for note in s.notes:
         ctx.notes.append(f"Dockerfile: {note}")
+    if s.manager == "none":
+        # an image without Django cannot serve the app: not a fix to claim
+        ctx.leave(
+            1,
+            "Dockerfile",
+            "no dependency file declares Django (requirements.txt, pyproject.toml, Pipfile, "
+            "setup.py): the image's builder installs nothing, so the image cannot run the app; "
+            "add one and run djfix again",
+        )
     for f in ctx.findings(3):
         if f.code == rule_codes.RUNSERVER_IN_CONTAINER and f.path not in (None, "Dockerfile"):
             ctx.leave(
