@@ -19,7 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from fixer.literals import literal_eval
-from fixer.settings_helpers import call_arguments, env_reader, helper_value, read_arguments
+from fixer.settings_helpers import (
+    call_arguments,
+    env_reader,
+    helper_value,
+    read_arguments,
+    text_to_bool,
+)
 from fixer.settings_values import (
     MISSING,
     URL_DICT_CASTS,
@@ -30,7 +36,9 @@ from fixer.settings_values import (
     EnvRef,
     EnvUse,
     SettingsModule,
+    TextToBool,
     Unknown,
+    is_literal,
     url_dict,
 )
 from fixer.sources import NodeAt, SourceCache, is_file
@@ -232,10 +240,19 @@ class _Evaluator:
     def _define(self, stmt: ast.FunctionDef, conditional: bool) -> None:
         """A reader of one variable (`fixer.settings_helpers`) is bound to its name."""
         # a decorator can make the function anything (`@overload` stubs are not readers)
-        helper = None if stmt.decorator_list else env_reader(stmt, self._qualify, self.rel)
+        helper: EnvHelper | TextToBool | None = None
+        if not stmt.decorator_list:
+            converters = {
+                name: a.value
+                for name, a in self.target.names.items()
+                if isinstance(a.value, TextToBool)
+            }
+            helper = env_reader(stmt, self._qualify, self.rel, converters) or text_to_bool(
+                stmt, self.rel
+            )
         if helper is None:
             old = self.target.names.get(stmt.name)
-            if old is not None and isinstance(old.value, EnvHelper):
+            if old is not None and isinstance(old.value, (EnvHelper, TextToBool)):
                 del self.target.names[stmt.name]
             return
         self.target.names[stmt.name] = Assignment(
@@ -275,6 +292,12 @@ class _Evaluator:
         local_path = resolve_module(self.source_root, target) if target else None
         if local_path is None:
             # a third-party module or one that does not exist (an optional local.py)
+            return
+        if not is_star and all(
+            resolve_module(self.source_root, f"{target}.{a.name}") for a in stmt.names
+        ):
+            # `from . import base`: submodules of the package, not names its code binds; no
+            # circle where the package is the module importing this one
             return
         if target in self.stack or target == self.dotted:
             self._record_dynamic(stmt, f"circular import of {target}")
@@ -643,10 +666,20 @@ class _Evaluator:
                 return _as_bool(ref)
             return Unknown(ast.unparse(node))
         if isinstance(node, ast.IfExp):
-            test = _default_of(self._eval(node.test))
+            read = self._eval(node.test)
+            test = _default_of(read)
             if _is_debug(node.test) and not isinstance(test, bool):
                 test = False  # production runs with DEBUG off (DJ090 sees to it)
             body, orelse = self._eval(node.body), self._eval(node.orelse)
+            if (
+                isinstance(read, EnvRef)
+                and isinstance(body, EnvRef)
+                and body.var == read.var
+                and is_literal(orelse)
+            ):
+                # `hosts.split(",") if hosts else []`: the read, with the other branch for its
+                # default (the variable sets the value; unset, the default is what it is)
+                return dataclasses.replace(body, default=orelse)
             if isinstance(test, (Unknown, EnvRef)):
                 return Unknown(ast.unparse(node))
             return body if test else orelse
@@ -843,6 +876,13 @@ class _Evaluator:
             if isinstance(receiver, str) and node.func.attr == "split":
                 sep = args[0] if args and isinstance(args[0], str) else None
                 return receiver.split(sep)
+        converter = self._converter(node.func)
+        if converter is not None and len(args) == 1 and not kwargs and isinstance(args[0], EnvRef):
+            # is_truthy(os.getenv("DEBUG", "False")): the read, which the setting's value is
+            # the bool the function makes of (`fixer.analysis.production_values` applies it)
+            called = _dotted_name(node.func) or converter.name
+            local = dataclasses.replace(converter, name=called.rsplit(".", 1)[-1])
+            return dataclasses.replace(args[0], converter=local)
         helper = self._helper(node.func)
         if helper is not None:
             # envbool("DEBUG", "True"): the variable its first argument names
@@ -865,6 +905,19 @@ class _Evaluator:
         if qualified and qualified.startswith("importlib.import_module"):
             self._record_dynamic(node, "settings import a module chosen at run time")
         return Unknown(ast.unparse(node))
+
+    def _converter(self, func: ast.AST) -> TextToBool | None:
+        """The project's function `func` names that turns a text into a bool, bound in the
+        settings or in a project module named through its import."""
+        if isinstance(func, ast.Name):
+            a = self.target.names.get(func.id)
+            return a.value if a is not None and isinstance(a.value, TextToBool) else None
+        if isinstance(func, ast.Attribute):
+            module = self._local_module(func.value)
+            found = module.names.get(func.attr) if module is not None else None
+            if found is not None and isinstance(found.value, TextToBool):
+                return found.value
+        return None
 
     def _helper(self, func: ast.AST) -> EnvHelper | None:
         """The project's environment reader `func` names: a function of the settings (or one

@@ -18,11 +18,11 @@ stays unknown."""
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from fixer.literals import literal_eval
-from fixer.settings_values import MISSING, EnvHelper, Unknown
+from fixer.settings_values import MISSING, EnvHelper, TextToBool, Unknown
 
 #: what to do by hand about a secret's default passed to such a reader
 DROP_DEFAULT = (
@@ -112,12 +112,28 @@ def _text_of(expr: ast.AST, subject: Callable[[ast.AST], bool]) -> bool | None:
     return None
 
 
-def _result(expr: ast.AST, subject: Callable[[ast.AST], bool]) -> tuple[Any, ...] | None:
+def _result(
+    expr: ast.AST,
+    subject: Callable[[ast.AST], bool],
+    converters: Mapping[str, TextToBool] | None = None,
+) -> tuple[Any, ...] | None:
     """(cast, truths, folded) of a returned expression built from the read's text; None when it
     is built another way. `truths` only for a bool cast that compares the text, `folded` when
-    it compares the text lower-cased."""
+    it compares the text lower-cased. `converters`: the module's functions that turn a text
+    into a bool (`text_to_bool`), by name: `str_to_bool(os.getenv(key, default))`."""
     if subject(expr):
         return (None, None, False)
+    if (
+        converters
+        and isinstance(expr, ast.Call)
+        and isinstance(expr.func, ast.Name)
+        and expr.func.id in converters
+        and len(expr.args) == 1
+        and not expr.keywords
+        and subject(expr.args[0])
+    ):
+        converter = converters[expr.func.id]
+        return ("bool", converter.truths, converter.folded)
     if isinstance(expr, ast.Compare) and len(expr.ops) == 1:
         left, op, right = expr.left, expr.ops[0], expr.comparators[0]
         if isinstance(op, ast.Eq):
@@ -200,8 +216,14 @@ def _literal(node: ast.AST) -> Any:
         return Unknown(ast.unparse(node))
 
 
-def env_reader(func: ast.FunctionDef, qualify: Callable[[str], str], rel: str) -> EnvHelper | None:
-    """The reader `func` is, or None (see the module docstring)."""
+def env_reader(
+    func: ast.FunctionDef,
+    qualify: Callable[[str], str],
+    rel: str,
+    converters: Mapping[str, TextToBool] | None = None,
+) -> EnvHelper | None:
+    """The reader `func` is, or None (see the module docstring). `converters`: the functions
+    bound where it is defined that turn a text into a bool, by name."""
     args = func.args
     positional = [a.arg for a in (*args.posonlyargs, *args.args)]
     if not positional:
@@ -253,7 +275,7 @@ def env_reader(func: ast.FunctionDef, qualify: Callable[[str], str], rel: str) -
             if not _mentions(node.value, subject):
                 others.append(node.value)
                 continue  # another source (a secret file) or a special value (None)
-            found = _result(node.value, subject)
+            found = _result(node.value, subject, converters)
             if found is None:
                 return None
             results.add(found)
@@ -395,3 +417,117 @@ def read_arguments(
         if default is MISSING:
             return None
     return (var if isinstance(var, str) else None, default)
+
+
+def _text_chain(expr: ast.AST, param: str) -> tuple[bool, bool] | None:
+    """(folded, stripped) where `expr` is the parameter's text, through `str(...)`, `.strip()`
+    and `.lower()` (`str(arg).strip().lower()`); None for anything else."""
+    folded = stripped = False
+    for _ in range(8):  # a chain of a few calls at most
+        if _is_name(expr, param):
+            return folded, stripped
+        if not isinstance(expr, ast.Call) or expr.args[1:] or expr.keywords:
+            return None
+        if isinstance(expr.func, ast.Name) and expr.func.id == "str" and len(expr.args) == 1:
+            expr = expr.args[0]
+        elif (
+            isinstance(expr.func, ast.Attribute)
+            and expr.func.attr in ("lower", "strip", "casefold")
+            and not expr.args
+        ):
+            folded = folded or expr.func.attr != "strip"
+            stripped = stripped or expr.func.attr == "strip"
+            expr = expr.func.value
+        else:
+            return None
+    return None
+
+
+def _spellings(test: ast.AST, subject: Callable[[ast.AST], bool]) -> tuple[str, ...] | None:
+    """The spellings `test` compares the text with (`v in ("yes", "1")`, `v == "true"`)."""
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and subject(test.left)):
+        return None
+    op, right = test.ops[0], test.comparators[0]
+    if isinstance(op, ast.In):
+        return _str_constants(right)
+    if isinstance(op, ast.Eq) and isinstance(right, ast.Constant) and isinstance(right.value, str):
+        return (right.value,)
+    return None
+
+
+def _bool_guard(test: ast.AST, param: str) -> bool:
+    """`isinstance(param, bool)`: a bool passed in is returned as it is."""
+    return (
+        isinstance(test, ast.Call)
+        and isinstance(test.func, ast.Name)
+        and test.func.id == "isinstance"
+        and len(test.args) == 2
+        and _is_name(test.args[0], param)
+        and _is_name(test.args[1], "bool")
+    )
+
+
+def text_to_bool(func: ast.FunctionDef, rel: str) -> TextToBool | None:
+    """The converter `func` is when it turns its first parameter's text into a bool: every
+    return gives True or False under a test of the text's spelling (`if v in ("y", "yes"):
+    return True`), the comparison itself (`return v.lower() in ("true", "1")`), a final
+    `return False`, or the parameter under `if isinstance(arg, bool)`; raising is allowed. The
+    look is bounded and follows no call; anything else is no converter."""
+    args = func.args
+    positional = [a.arg for a in (*args.posonlyargs, *args.args)]
+    if not positional or func.decorator_list:
+        return None
+    param = positional[0]
+    nodes = _own_nodes(func)
+    if nodes is None:
+        return None
+    # the text is the parameter itself, a chain of it, or one local name holding that chain
+    chains: dict[str, tuple[bool, bool]] = {}
+    for node in nodes:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+            chain = _text_chain(node.value, param)
+            if isinstance(target, ast.Name) and chain is not None and target.id != param:
+                if target.id in chains:
+                    return None
+                chains[target.id] = chain
+    shapes: set[tuple[bool, bool]] = set()
+
+    def subject(node: ast.AST) -> bool:
+        found = chains.get(node.id) if isinstance(node, ast.Name) else None
+        if found is None:
+            found = _text_chain(node, param)
+        if found is not None:
+            shapes.add(found)
+        return found is not None
+
+    truths: list[str] = []
+    accounted: set[int] = set()
+    for node in nodes:
+        if isinstance(node, ast.If) and node.body and isinstance(node.body[-1], ast.Return):
+            value = node.body[-1].value
+            if _bool_guard(node.test, param) and _is_name(value, param):
+                accounted.add(id(node.body[-1]))
+                continue
+            words = _spellings(node.test, subject)
+            if words is None or not isinstance(value, ast.Constant):
+                continue
+            if value.value is True:
+                truths.extend(words)
+            elif value.value is not False:
+                return None
+            accounted.add(id(node.body[-1]))
+    for node in nodes:
+        if not isinstance(node, ast.Return) or id(node) in accounted:
+            continue
+        value = node.value
+        if isinstance(value, ast.Constant) and value.value is False:
+            continue
+        words = _spellings(value, subject) if value is not None else None
+        if words is None:
+            return None
+        truths.extend(words)
+    if not truths or len(shapes) != 1:
+        return None
+    folded, stripped = shapes.pop()
+    return TextToBool(func.name, rel, func.lineno, tuple(truths), folded, stripped)

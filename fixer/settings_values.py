@@ -52,6 +52,8 @@ class EnvRef:
     column: int = 0
     kwargs: tuple[tuple[str, Any], ...] = ()
     helper: EnvHelper | None = None
+    #: the project's function the setting passes the read's text through (`is_truthy(...)`)
+    converter: TextToBool | None = None
 
     @property
     def has_default(self) -> bool:
@@ -65,6 +67,33 @@ class EnvRef:
 
     def kwarg(self, name: str, default: Any = None) -> Any:
         return dict(self.kwargs).get(name, default)
+
+
+@dataclass(frozen=True, eq=False)
+class TextToBool:
+    """A module-level function of the project that turns a text into a bool (`is_truthy(v)`:
+    `if v.lower() in ("y", "yes", "true", "1"): return True`): applied to an environment read,
+    the read is a bool whose default is what the function makes of the read's default.
+
+    truths: the spellings it takes as true; folded: it lower-cases the text first; stripped:
+    it strips the text first."""
+
+    name: str
+    path: str
+    line: int
+    truths: tuple[str, ...]
+    folded: bool = False
+    stripped: bool = False
+
+    def __deepcopy__(self, memo: dict) -> TextToBool:
+        return self
+
+    def of(self, text: str) -> bool:
+        """What the function returns for `text` (False for a spelling it does not take as true;
+        the function may raise there instead, which a default it is given never does)."""
+        if self.stripped:
+            text = text.strip()
+        return (text.lower() if self.folded else text) in self.truths
 
 
 @dataclass(frozen=True, eq=False)

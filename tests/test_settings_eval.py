@@ -391,3 +391,40 @@ def test_environs_file_aware_env_reads_like_environs_env(tmp_path):
     debug = s.get("DEBUG")
     assert isinstance(debug, EnvRef)
     assert (debug.api, debug.var, debug.default) == ("environs", "DEBUG", False)
+
+
+def test_a_submodule_imported_from_the_package_being_loaded_is_no_circle(tmp_path):
+    # mysite/settings/__init__.py star-imports dev, which imports its sibling base by name
+    s = evaluate(
+        tmp_path,
+        {
+            "mysite/settings/__init__.py": "from .base import *\nfrom .dev import *\n",
+            "mysite/settings/base.py": "INSTALLED_APPS = ['a']\nDEBUG = False\n",
+            "mysite/settings/dev.py": "from . import base\n\nX = 1\n",
+        },
+    )
+    assert s.dynamic == []
+    assert s.get("DEBUG") is False and s.get("X") == 1
+
+
+def test_a_read_tested_before_it_is_split_is_the_read_with_the_other_branch_as_default(tmp_path):
+    s = evaluate(
+        tmp_path,
+        {
+            "mysite/settings.py": """\
+                import os
+                hosts = os.environ.get("ALLOWED_HOSTS")
+                ALLOWED_HOSTS = hosts.split(",") if hosts else []
+                OTHER = hosts.split(",") if hosts else ["x", 1 + len(hosts)]
+            """
+        },
+    )
+    ref = s.get("ALLOWED_HOSTS")
+    assert isinstance(ref, EnvRef)
+    assert (ref.var, ref.cast, ref.default, ref.kwarg("split", "absent")) == (
+        "ALLOWED_HOSTS",
+        "list",
+        [],
+        ",",
+    )
+    assert not isinstance(s.get("OTHER"), EnvRef)  # a default that is no literal: as before

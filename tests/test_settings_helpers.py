@@ -328,3 +328,67 @@ def test_readers_that_say_unset_by_a_guard(tmp_path):
     assert read(s.get("PORT"))[:5] == ("PORT", "helper", None, "8000", "env_port")
     # two different values when unset: no reader, the call stays unknown
     assert isinstance(s.get("OTHER"), Unknown)
+
+
+# -- functions that turn a text into a bool ------------------------------------------------------
+
+CONVERTERS = dedent(
+    """\
+    import os
+
+
+    def str_to_bool(value: str) -> bool:
+        val_lower = value.strip().lower()
+        if val_lower in ("true", "1", "t", "y", "yes"):
+            return True
+        elif val_lower in ("false", "0", "f", "n", "no"):
+            return False
+        raise ValueError(value)
+
+
+    def on(value):
+        return value.lower() in ("on", "1")
+
+
+    def get_bool_from_env(key: str, default: str = "NO") -> bool:
+        return str_to_bool(os.getenv(key, default))
+
+
+    def not_a_converter(value):
+        if value in ("1",):
+            return True
+        return value
+    """
+)
+
+
+def test_text_to_bool_functions_are_known_by_their_shape(tmp_path):
+    import ast
+
+    from fixer.settings_helpers import text_to_bool
+
+    functions = {f.name: f for f in ast.parse(CONVERTERS).body if isinstance(f, ast.FunctionDef)}
+    found = {name: text_to_bool(f, "conv.py") for name, f in functions.items()}
+    assert found["str_to_bool"] is not None and found["on"] is not None
+    assert found["not_a_converter"] is None and found["get_bool_from_env"] is None
+    assert found["str_to_bool"].truths == ("true", "1", "t", "y", "yes")
+    assert (found["str_to_bool"].of(" YES "), found["str_to_bool"].of("no")) == (True, False)
+    assert (found["on"].of("ON"), found["on"].of(" on")) == (True, False)
+
+
+def test_a_reader_that_passes_the_text_to_a_converter_is_a_bool_reader(tmp_path):
+    # paperless' shape: get_bool_from_env(key, default) returns str_to_bool(os.getenv(...))
+    s = evaluate(
+        tmp_path,
+        {
+            "mysite/parsers.py": CONVERTERS,
+            "mysite/settings.py": """\
+                from mysite.parsers import get_bool_from_env
+
+                DEBUG = get_bool_from_env("APP_DEBUG", "NO")
+            """,
+        },
+    )
+    ref = s.get("DEBUG")
+    assert read(ref) == ("APP_DEBUG", "helper", "bool", "NO", "get_bool_from_env", 3, 9)
+    assert ref.helper.is_true("Yes") is True and ref.helper.is_true("NO") is False

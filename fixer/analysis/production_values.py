@@ -258,6 +258,15 @@ def _eval_with(node: ast.AST, ref: EnvRef, read_value: Any, depth: int = 0) -> A
             result = v
         return result
     if isinstance(node, ast.Call) and not node.keywords:
+        converter = ref.converter
+        if (
+            converter is not None
+            and len(node.args) == 1
+            and dotted(node.func).rsplit(".", 1)[-1] == converter.name
+        ):
+            # the project's own text-to-bool function (`is_truthy(os.getenv(...))`)
+            value = _eval_with(node.args[0], ref, read_value, depth + 1)
+            return converter.of(value) if isinstance(value, str) else NOPE
         if dotted(node.func).rsplit(".", 1)[-1] == "strtobool" and len(node.args) == 1:
             value = _eval_with(node.args[0], ref, read_value, depth + 1)
             word = value.strip().lower() if isinstance(value, str) else None

@@ -224,6 +224,36 @@ def test_strtobool_reads_give_their_default(make_project):
     assert shape(run(make_project, settings)) == [("DJ095", 20), ("DJ096", 21)]
 
 
+TRUTHY = """\
+def is_truthy(arg):
+    if isinstance(arg, bool):
+        return arg
+    val = str(arg).lower()
+    if val in ("y", "yes", "t", "true", "on", "1"):
+        return True
+    elif val in ("n", "no", "f", "false", "off", "0"):
+        return False
+    else:
+        raise ValueError(arg)
+"""
+
+
+@pytest.mark.parametrize(("default", "expected"), [("False", []), ("yes", [("DJ090", 7)])])
+def test_a_projects_own_text_to_bool_function_over_a_read(make_project, default, expected):
+    # nautobot's shape: DEBUG = is_truthy(os.getenv("DEBUG", "False")), is_truthy imported
+    # from a module of the project
+    settings = replace(
+        CLEAN,
+        'DEBUG = env.bool("DEBUG", default=False)',
+        f"import os\nfrom mysite.funcs import is_truthy as truthy\n"
+        f'DEBUG = truthy(os.getenv("DEBUG", "{default}"))',
+    )
+    findings = run(make_project, settings, **{"mysite/funcs.py": TRUTHY})
+    assert shape(findings) == expected
+    if expected:
+        assert "defaults to True" in findings[0].message
+
+
 def test_debug_env_without_cast_or_scheme_is_a_trap(make_project):
     settings = replace(CLEAN, 'env.bool("DEBUG", default=False)', 'env("DEBUG")')
     assert shape(run(make_project, settings)) == [("DJ090", 5)]
