@@ -902,7 +902,10 @@ class _Evaluator:
             return dict(kwargs)
         if name in ("exec", "eval"):
             self._record_dynamic(node, f"settings run {name}()")
-        if qualified and qualified.startswith("importlib.import_module"):
+        fixed_name = bool(node.args) and isinstance(node.args[0], ast.Constant)
+        if qualified and qualified.startswith("importlib.import_module") and not fixed_name:
+            # import_module("ldap") names its module as an import statement does (written so
+            # to tolerate its absence): only a name computed at run time is unknown
             self._record_dynamic(node, "settings import a module chosen at run time")
         return Unknown(ast.unparse(node))
 

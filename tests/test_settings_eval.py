@@ -428,3 +428,23 @@ def test_a_read_tested_before_it_is_split_is_the_read_with_the_other_branch_as_d
         ",",
     )
     assert not isinstance(s.get("OTHER"), EnvRef)  # a default that is no literal: as before
+
+
+def test_import_module_of_a_written_name_is_an_import(tmp_path):
+    s = evaluate(
+        tmp_path,
+        {
+            "mysite/settings.py": """\
+                import importlib
+                import os
+                try:
+                    LDAPSearch = importlib.import_module("django_auth_ldap.config").LDAPSearch
+                except ImportError:
+                    LDAPSearch = None
+                plugin = importlib.import_module(os.environ.get("PLUGIN", "mysite.plugin"))
+            """
+        },
+    )
+    assert [(line, reason) for _, line, reason in s.dynamic] == [
+        (7, "settings import a module chosen at run time")
+    ]
