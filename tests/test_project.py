@@ -452,3 +452,50 @@ def test_a_root_manage_py_naming_missing_settings_is_still_an_error(tmp_path):
     )
     with pytest.raises(UsageError, match="is not a file below"):
         discover(tmp_path)
+
+
+def test_production_is_what_the_app_server_is_started_with(tmp_path):
+    # pinry's shape: manage.py defaults to development, the image's start script runs gunicorn
+    # with the docker settings; a development compose file's gunicorn names development
+    write_tree(
+        tmp_path,
+        {
+            "manage.py": DEFAULT.format("site.settings.development"),
+            "site/__init__.py": "",
+            "site/settings/__init__.py": "",
+            "site/settings/base.py": "INSTALLED_APPS = []\n",
+            "site/settings/development.py": "from .base import *\nDEBUG = True\n",
+            "site/settings/docker.py": "from .base import *\nDEBUG = False\n",
+            "docker/scripts/start_gunicorn.sh": (
+                "#!/bin/bash\ngunicorn site.wsgi -b 0.0.0.0:8000 \\\n"
+                "    --env DJANGO_SETTINGS_MODULE=site.settings.docker\n"
+            ),
+            "docker-compose.yml": (
+                "services:\n  web:\n    build: .\n    command: gunicorn site.wsgi\n"
+                "    environment:\n      - DJANGO_SETTINGS_MODULE=site.settings.development\n"
+            ),
+        },
+    )
+    project = discover(tmp_path)
+    assert project.production_module == "site.settings.docker"
+    assert any(
+        "the settings docker/scripts/start_gunicorn.sh starts the app server with" in n
+        for n in project.notes
+    )
+
+
+def test_two_served_settings_are_no_evidence(tmp_path):
+    write_tree(
+        tmp_path,
+        {
+            "manage.py": DEFAULT.format("site.settings.development"),
+            "site/__init__.py": "",
+            "site/settings/__init__.py": "",
+            "site/settings/development.py": "INSTALLED_APPS = []\n",
+            "site/settings/docker.py": "INSTALLED_APPS = []\n",
+            "site/settings/heroku.py": "INSTALLED_APPS = []\n",
+            "Procfile": "web: DJANGO_SETTINGS_MODULE=site.settings.heroku gunicorn site.wsgi\n",
+            "start.sh": "export DJANGO_SETTINGS_MODULE=site.settings.docker\nexec gunicorn x\n",
+        },
+    )
+    assert discover(tmp_path).production_module == "site.settings.development"

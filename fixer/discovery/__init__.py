@@ -22,6 +22,7 @@ from fixer.discovery.settings_modules import (
     guess_settings,
     production_module,
     read_settings_facts,
+    served_settings,
     settings_family,
 )
 from fixer.discovery.walk import SAMPLE_DIRS, walk_repository
@@ -211,7 +212,8 @@ def _discover(
             f"{cache.rel(source_root) or '.'}; give --settings MODULE"
         )
 
-    production, why = production_module(source_root, settings_module, wsgi_defaults, origin)
+    served = served_settings(source_root, walk, cache)
+    production, why = production_module(source_root, settings_module, wsgi_defaults, origin, served)
     if why:
         notes.append(why)
     settings_values = evaluated_settings(cache, source_root, production)

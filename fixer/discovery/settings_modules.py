@@ -91,11 +91,55 @@ def evaluated_settings(cache: SourceCache, source_root: Path, dotted: str) -> Se
     )
 
 
+#: development settings, by the module's last name: an app server started with them (a
+#: development compose file's gunicorn) is no evidence of production
+DEV_SETTINGS = {"dev", "develop", "development", "local", "debug"}
+_SERVERS = re.compile(r"\b(gunicorn|uvicorn|daphne|uwsgi|hypercorn|granian)\b")
+_NAMED_SETTINGS = re.compile(
+    r"""(?:DJANGO_SETTINGS_MODULE["']?\s*[=:]\s*|--settings[= ])["']?([A-Za-z_][\w.]*)"""
+)
+
+
+def served_settings(source_root: Path, walk: Walk, cache: SourceCache) -> tuple[str, str] | None:
+    """(module, file) where the files that start an app server (Dockerfiles, start scripts,
+    Procfiles, compose files) name one settings module of the project for it
+    (`gunicorn ... --env DJANGO_SETTINGS_MODULE=proj.settings.docker`), development and test
+    modules aside; None where they name none, or several."""
+    found: dict[str, str] = {}
+    for path in [*walk.dockerfiles, *walk.scripts, *walk.procfiles, *walk.compose]:
+        f = cache.text(path)
+        text = f.text or ""
+        if "DJANGO_SETTINGS_MODULE" not in text and "--settings" not in text:
+            continue
+        if not _SERVERS.search(text):
+            continue
+        for m in _NAMED_SETTINGS.finditer(text):
+            dotted = m.group(1).rstrip(".")
+            leaf = dotted.rpartition(".")[2].lower()
+            if is_test_settings(dotted) or leaf in DEV_SETTINGS:
+                continue
+            if resolve_module(source_root, dotted) is not None:
+                found.setdefault(dotted, f.rel)
+    return next(iter(found.items())) if len(found) == 1 else None
+
+
 def production_module(
-    source_root: Path, settings_module: str, wsgi_defaults: dict[str, str], origin: str
+    source_root: Path,
+    settings_module: str,
+    wsgi_defaults: dict[str, str],
+    origin: str,
+    served: tuple[str, str] | None = None,
 ) -> tuple[str, str | None]:
+    """The settings module production runs with, and the note that says why where it is not
+    the one manage.py names. `served`: what the files starting the app server name
+    (`served_settings`), the strongest evidence."""
     if origin == "given":
         return settings_module, None
+    if served is not None and served[0] != settings_module:
+        return served[0], (
+            f"production settings: {served[0]} (the settings {served[1]} starts the app "
+            f"server with; manage.py uses {settings_module})"
+        )
     path = resolve_module(source_root, settings_module)
     assert path is not None
     package_dir = path.parent
