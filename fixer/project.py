@@ -153,6 +153,9 @@ class ProjectModel:
     django_pin: tuple[int, int, int] | None = None
     django_version_source: str | None = None
     python_version: str | None = None
+    #: where the project's Python is a range (`requires-python = ">=3.8"`, poetry's `^3.8`):
+    #: that range in pip's words, `python_version` being its lowest; None for one version
+    python_spec: str | None = None
     python_version_source: str | None = None
     services: list[Service] = field(default_factory=list)
     dockerfiles: list[Dockerfile] = field(default_factory=list)

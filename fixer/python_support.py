@@ -108,3 +108,19 @@ def first_release_for(django: tuple[int, int], python: Python) -> int | None:
 
 def dotted_version(version: tuple[int, ...] | None) -> str:
     return ".".join(map(str, version)) if version else "?"
+
+
+def allows(spec: str | None, python: Python) -> bool:
+    """Whether a Python version specifier in pip's words (`>=3.8,<4`) allows `python` (X.Y,
+    as its first release X.Y.0 and its later ones); True for no specifier or one that cannot be
+    read."""
+    if not spec:
+        return True
+    # lazy: only a project whose Python is a range asks
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    try:
+        specifier = SpecifierSet(spec)
+    except InvalidSpecifier:
+        return True
+    return any(f"{python[0]}.{python[1]}.{patch}" in specifier for patch in (0, 99))

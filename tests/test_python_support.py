@@ -346,3 +346,63 @@ def test_the_pins_follow_the_verified_python(make_project, verified):
     project = make_project({"requirements.txt": "Django==4.2.16\n"})
     assert packages_to_declare(project, ["uvicorn"], {"python": "/py311"})[0].pin == "0.34.0"
     assert packages_to_declare(project, ["uvicorn"], {})[0].pin == "0.33.0"  # 3.8: the oldest
+
+
+def test_a_python_range_is_its_floor_raised_to_what_the_code_needs(make_project):
+    # shynet's shape: poetry's `python = "^3.8"` while the code needs 3.9 (list[dict] evaluated
+    # when a class is made): the range's oldest Python, raised to the one the code runs on
+    pyproject = (
+        '[tool.poetry]\nname = "x"\nversion = "1"\n\n'
+        '[tool.poetry.dependencies]\npython = "^3.8"\nDjango = "==4.1.13"\n'
+    )
+    settings = SETTINGS + "\n\ndef hosts(text: str) -> list[str]:\n    return text.split()\n"
+    project = make_project({"pyproject.toml": pyproject, "mysite/settings.py": settings})
+    assert (project.python_version, project.python_spec) == ("3.8", ">=3.8,<4")
+    why = "pyproject.toml allows Python >=3.8,<4, and mysite/settings.py:"
+    version, notes = python_choice(project)
+    assert (version, notes) == ("3.9", [])
+    machine = {(3, 8): "/py38", (3, 9): "/py39", **MACHINE}
+    chosen, reason = verify_install.choose_interpreter(project, machine)
+    assert chosen == "/py39"
+    assert reason.startswith("Python 3.9 (" + why)
+    assert (
+        "evaluates list[...] in an annotation, which needs 3.9; Django 4.1.13 supports it)"
+        in reason
+    )
+    # the code needs nothing newer: the range's oldest Python
+    plain = make_project({"pyproject.toml": pyproject})
+    assert python_choice(plain) == ("3.8", [])
+
+
+def test_the_old_image_comes_before_a_range(make_project):
+    pyproject = (
+        '[project]\nname = "x"\nversion = "1"\nrequires-python = ">=3.9,<3.12"\n'
+        'dependencies = ["Django==4.2.16"]\n'
+    )
+    project = make_project({"pyproject.toml": pyproject, "Dockerfile": "FROM python:3.10-slim\n"})
+    assert python_choice(project) == ("3.10", [])
+    assert verify_install.choose_interpreter(project, MACHINE)[0] == "/py310"
+
+
+def test_one_python_named_is_the_project_s(make_project):
+    project = make_project(
+        {"requirements.txt": "Django==4.2.16\n", "Pipfile": '[requires]\npython_version = "3.9"\n'}
+    )
+    assert project.python_spec is None
+    assert python_choice(project) == ("3.9", [])
+
+
+def test_what_code_needs_is_read_without_running_it(tmp_path):
+    import ast
+
+    from fixer.analysis.code_python import _needs
+
+    def needs(source: str) -> list[tuple[tuple[int, int], int]]:
+        return [(v, line) for v, line, _ in _needs(ast.parse(source))]
+
+    assert needs("def f(x: list[int]) -> dict[str, int]: ...\n") == [((3, 9), 1), ((3, 9), 1)]
+    assert needs("class A:\n    x: int | None = None\n") == [((3, 10), 2)]
+    assert needs("match x:\n    case 1:\n        pass\n") == [((3, 10), 1)]
+    # postponed or string annotations, and a function's own locals, are never evaluated
+    assert needs("from __future__ import annotations\ndef f(x: list[int]): ...\n") == []
+    assert needs("def f(x: 'list[int]'):\n    y: list[int] = []\n") == []

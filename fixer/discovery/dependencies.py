@@ -521,6 +521,11 @@ def read_versions(model: ProjectModel) -> None:
                 low = lowest_version(spec)
                 if low:
                     model.python_version = f"{low[0]}.{low[1]}"
+                    if re.search(r"[<>=^~!,*]", spec):
+                        # lazy: the lock parsers (and packaging) load only for a range
+                        from fixer.parsers.locks import pip_spec
+
+                        model.python_spec = pip_spec(spec)
                     model.python_version_source = model.rel(
                         base
                         / ("pyproject.toml" if (base / "pyproject.toml").is_file() else "Pipfile")

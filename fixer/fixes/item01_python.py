@@ -10,10 +10,11 @@ import functools
 import re
 from dataclasses import dataclass
 
+from fixer.analysis.code_python import code_python
 from fixer.analysis.image import app_dockerfile, image_python
 from fixer.django_runner import interpreter_version
 from fixer.project import ProjectModel
-from fixer.python_support import django_pythons, dotted_version, first_release_for
+from fixer.python_support import allows, django_pythons, dotted_version, first_release_for
 
 #: the newest Python a generated image gets when the project names none: the newest djfix's
 #: images are tested on, and whose wheels the older pins of a legacy project are likeliest to have
@@ -52,11 +53,13 @@ def choose_python(project: ProjectModel, python: object = None) -> PythonChoice:
     passed: list[str] = []
     named: list[tuple[int, int]] = []
     verified = verified_python(python)
-    for found, source in (
-        (project.python_version, project.python_version_source),
-        *_old_image_python(project),
-        (verified, VERIFIED),
-    ):
+    # a range (`requires-python = ">=3.8"`) names the oldest Python the project allows: the old
+    # image's Python comes first then, and the range's oldest only as the code can run on it
+    if project.python_spec:
+        named_first = [*_old_image_python(project), project_python(project)]
+    else:
+        named_first = [project_python(project), *_old_image_python(project)]
+    for found, source in (*named_first, (verified, VERIFIED)):
         version = _minor(found)
         if version is None:
             continue
@@ -64,6 +67,11 @@ def choose_python(project: ProjectModel, python: object = None) -> PythonChoice:
         named.append(version)
         if text not in BOOKWORM:
             passed.append(f"{source} names Python {text}, which has no official slim image")
+        elif not allows(project.python_spec, version):
+            passed.append(
+                f"{source} names Python {text}, which {project.python_version_source} does not "
+                f"allow ({project.python_spec})"
+            )
         elif supported is not None and version not in supported:
             passed.append(
                 f"{source} names Python {text}, which {label} does not support "
@@ -76,7 +84,7 @@ def choose_python(project: ProjectModel, python: object = None) -> PythonChoice:
             return PythonChoice(text, ["; ".join([*passed, chosen])], verified=True)
         else:
             return PythonChoice(text, [])
-    images = [v for v in map(_minor, BOOKWORM) if v is not None]
+    images = [v for v in map(_minor, BOOKWORM) if v is not None and allows(project.python_spec, v)]
     if supported is not None:
         fits = [v for v in images if v in supported]
     elif django is not None:
@@ -100,6 +108,22 @@ def choose_python(project: ProjectModel, python: object = None) -> PythonChoice:
     if passed or not fits:
         notes.append("; ".join([*passed, f"the image uses Python {dotted_version(chosen)}, {why}"]))
     return PythonChoice(dotted_version(chosen), notes)
+
+
+def project_python(project: ProjectModel) -> tuple[str | None, str]:
+    """(X.Y, where it is named) of the Python the project's files name: for a range, its oldest
+    Python, or the newer one the code needs (`fixer.analysis.code_python`), said so."""
+    version, source = project.python_version, project.python_version_source
+    if not project.python_spec or version is None:
+        return version, source
+    needed = code_python(project)
+    floor = _minor(version)
+    if needed is None or floor is None or needed[0] <= floor:
+        return version, source
+    return dotted_version(needed[0]), (
+        f"{source} allows Python {project.python_spec}, and {needed[1]}, which needs "
+        f"{dotted_version(needed[0])}"
+    )
 
 
 def verified_python(python: object) -> str | None:
