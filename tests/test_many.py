@@ -722,7 +722,9 @@ def test_sigint_during_clones_ends_them_too(tmp_path, silent_server):
             assert proc.poll() is None, proc.communicate()
             clones = [p for p in _marked(marker) if " clone " in _command(p)]
             time.sleep(0.05)
-        assert len(clones) == 2  # both pool processes wait on a server that never answers
+        # both pool processes wait on a server that never answers (a sample may also catch a
+        # clone's own short-lived helper process, so at least two)
+        assert len(clones) >= 2
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=30)
         assert proc.returncode == 130, err
