@@ -562,10 +562,21 @@ def build_env(
                 else var.separator.join(["127.0.0.1", "localhost"])
             )
     db_values, _ = database_values(db, sqlite_path, database_url)
+    shown_db = database_values(db, sqlite_path, shown_url)[0] if shown_url else dict(db_values)
+    if database_url and "DATABASE_URL" in variables and "DATABASE_URL" not in db_values:
+        # the conventional variable, taken apart by the settings' own code (a Heroku-era
+        # `urlparse(os.environ["DATABASE_URL"])` into DATABASES): it names verify's own
+        # database, as the given URL does, never a placeholder the settings would connect to
+        db_values["DATABASE_URL"] = database_url
+        shown_db["DATABASE_URL"] = shown_url or database_url
     values.update(db_values)
-    shown_db = database_values(db, sqlite_path, shown_url)[0] if shown_url else db_values
     stand_in = sqlite_stand_in_note(db, database_url)
     url_note = database_url_note(db, database_url) or stand_in
+    if url_note and "DATABASE_URL" in db_values and db.kind not in ("url", "piecewise"):
+        url_note = (
+            "--database-url is given as DATABASE_URL, which the settings take apart "
+            "themselves; steps 3-5 run only where the settings then name that database"
+        )
     if url_note:
         notes.append(url_note)
     db.network = bool(

@@ -32,9 +32,10 @@ from fixer.discovery import discover
 from fixer.errors import DjfixError
 from fixer.fixes.envfiles import packages_to_declare
 from fixer.fixes.item01_install import RELOCK, SOURCE_BUILT
+from fixer.fixes.item01_python import project_python
 from fixer.parsers.locks import pip_spec, poetry_lock_pins, uv_lock_pins
 from fixer.project import InstallSource, ProjectModel, Requirement, normalise_package
-from fixer.python_support import PythonRange, django_pythons, dotted_version
+from fixer.python_support import PythonRange, allows, django_pythons, dotted_version
 from fixer.verify_env import server_command
 
 if sys.version_info >= (3, 11):
@@ -86,7 +87,7 @@ def choose_interpreter(
     if supported is None:
         # unknown: a recent Django; older than the table: the Pythons 3 of Django 1.x
         supported = PythonRange((3, 8), None) if version is None else PythonRange((3, 4), (3, 7))
-    fits = {v: p for v, p in available.items() if v in supported}
+    fits = {v: p for v, p in available.items() if v in supported and allows(project.python_spec, v)}
     if not fits:
         names = ", ".join(dotted_version(v) for v in sorted(available)) or "none"
         raise DjfixError(
@@ -95,13 +96,20 @@ def choose_interpreter(
             f"{names}); install one, or name an interpreter with --python"
         )
     django = f"Django {dotted_version(version)}" if version else "Django"
-    for wanted, source in (
-        (_version(project.python_version), project.python_version_source),
-        _image_python(project),
-    ):
+    # a range (`requires-python = ">=3.8"`) names the oldest Python allowed: the old image's
+    # comes first then, and the range's oldest only as the code can run on it
+    project_version, named_in = project_python(project)
+    named = (_version(project_version), named_in)
+    image = _image_python(project)
+    for wanted, source in (image, named) if project.python_spec else (named, image):
         if wanted is not None and wanted in fits:
             return fits[wanted], f"Python {dotted_version(wanted)} ({source}; {django} supports it)"
     best = max(fits)
+    if project.python_spec:
+        return fits[best], (
+            f"Python {dotted_version(best)}, the newest here that {django} supports and "
+            f"{project.python_version_source} allows ({project.python_spec})"
+        )
     return fits[best], f"Python {dotted_version(best)}, the newest here that {django} supports"
 
 

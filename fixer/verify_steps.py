@@ -10,7 +10,7 @@ import re
 import time
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from fixer import verify_aliases, verify_env
 from fixer.analysis.image import GENERATED_MARKER
@@ -313,19 +313,49 @@ def _foreign_database(run: Run) -> str:
         db = json.loads(line.split(" ", 1)[1])
     except ValueError:
         return ""
-    return foreign_database_reason(db, run.cwd, run.tree, run.project.settings.where("DATABASES"))
+    return foreign_database_reason(
+        db, run.cwd, run.tree, run.project.settings.where("DATABASES"), run.database_url
+    )
+
+
+_DEFAULT_PORTS = {"postgres": "5432", "postgresql": "5432", "mysql": "3306", "mariadb": "3306"}
+_LOCAL_NAMES = {"localhost", "127.0.0.1", "::1", ""}
+
+
+def _is_own(db: dict[str, str], own_url: str | None) -> bool:
+    """The settings name the database of `own_url` (the run's own, made for it): the same
+    database name on the same server (`localhost` and 127.0.0.1 are one machine)."""
+    if not own_url:
+        return False
+    try:
+        parts = urlsplit(own_url)
+        port = str(parts.port or _DEFAULT_PORTS.get(parts.scheme.split("+")[0], ""))
+        host = parts.hostname or ""
+    except ValueError:
+        return False
+    name = unquote(parts.path.lstrip("/"))
+    vendor = db.get("ENGINE", "").rsplit(".", 1)[-1]
+    theirs_port = db.get("PORT") or _DEFAULT_PORTS.get(vendor.split("_")[0], "")
+    theirs_host = db.get("HOST") or ""
+    same_host = theirs_host == host or {theirs_host, host} <= _LOCAL_NAMES
+    return bool(name) and db.get("NAME") == name and same_host and theirs_port == port
 
 
 def foreign_database_reason(
-    db: dict[str, str], cwd: Path, tree: Path, where: Assignment | None
+    db: dict[str, str],
+    cwd: Path,
+    tree: Path,
+    where: Assignment | None,
+    own_url: str | None = None,
 ) -> str:
     """Why the database `db` (the ENGINE, NAME, HOST, PORT the settings evaluate to) is not the
     run's own, or "": a server's database, or an SQLite file outside verify's copy, is the
-    user's; migrating it or serving from it would touch it."""
+    user's; migrating it or serving from it would touch it. `own_url`: the database made for
+    the run, which settings that take DATABASE_URL apart themselves name."""
     engine = db.get("ENGINE", "")
     name = db.get("NAME", "")
     at = f" (DATABASES: {where.path}:{where.line})" if where is not None else ""
-    if not engine or engine.endswith(".dummy"):
+    if not engine or engine.endswith(".dummy") or _is_own(db, own_url):
         return ""
     if "sqlite" in engine:
         if not name or name == ":memory:" or name.startswith("file:"):
