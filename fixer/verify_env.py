@@ -803,11 +803,15 @@ def server_command(project: ProjectModel) -> ServerCommand:
                 continue
             where = f"{dockerfile.path}:{inst.line} {keyword}"
             found = _server_from(_instruction_commands(inst), variables)
-            if found is None and keyword == "ENTRYPOINT":
+            if found is None:
                 script = _script_for(project, inst.exec_form or shlex.split(inst.value or ""))
                 if script is not None:
-                    found = _server_from(project.scripts[script], variables)
-                    where = f"{script} (the ENTRYPOINT)"
+                    found, ran = _server_in_script(project, script, variables)
+                    where = (
+                        f"{ran} (the {keyword})"
+                        if ran == script
+                        else (f"{ran} (run by {script}, the {keyword})")
+                    )
             if found is not None:
                 return _checked(ServerCommand(found[0], found[1], where))
         return ServerCommand(
@@ -855,6 +859,28 @@ def _checked(command: ServerCommand) -> ServerCommand:
             f"({', '.join(RUNNABLE_SERVERS)})"
         )
     return command
+
+
+def _server_in_script(
+    project: ProjectModel, script: str, variables: dict[str, str]
+) -> tuple[tuple[str, list[str]] | None, str]:
+    """(server and its arguments, the script that starts it) of a start script, or of the
+    scripts it runs (`./startup_checks.sh && exec ./webserver.sh`), in the order they are
+    named, six scripts at most."""
+    queue = [script]
+    seen = {script}
+    while queue and len(seen) <= 6:
+        current = queue.pop(0)
+        commands = project.scripts[current]
+        found = _server_from(commands, variables)
+        if found is not None:
+            return found, current
+        for command in commands:
+            rel = _script_for(project, command.argv)
+            if rel is not None and rel not in seen:
+                seen.add(rel)
+                queue.append(rel)
+    return None, script
 
 
 def _script_for(project: ProjectModel, argv: list[str]) -> str | None:

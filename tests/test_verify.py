@@ -500,6 +500,28 @@ def test_server_uvicorn_python_m(make_project):
     ]
 
 
+def test_server_from_a_script_the_cmd_script_runs(make_project):
+    # shynet's shape: CMD ["./entrypoint.sh"], which runs its checks, then exec ./webserver.sh
+    server = _server(
+        make_project,
+        'FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nCMD [ "./entrypoint.sh" ]\n',
+        entrypoint_dot_sh=(
+            "#!/bin/bash\nif [[ ! $SKIP == True ]]; then\n"
+            "  ./startup_checks.sh && exec ./webserver.sh\nelse\n  exec ./webserver.sh\nfi\n"
+        ),
+        startup_checks_dot_sh="#!/bin/bash\npython manage.py migrate\n",
+        webserver_dot_sh=(
+            "#!/bin/bash\nexec gunicorn mysite.wsgi:application --bind 0.0.0.0:${PORT:-8080}\n"
+        ),
+    )
+    assert server.origin == "webserver.sh (run by entrypoint.sh, the CMD)"
+    assert server.argv("/py", None, 5000)[3:] == [
+        "mysite.wsgi:application",
+        "--bind",
+        "127.0.0.1:5000",
+    ]
+
+
 def test_server_from_the_entrypoint_script(make_project):
     server = _server(
         make_project,
