@@ -27,6 +27,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import posixpath
 import shlex
 import shutil
 import subprocess
@@ -38,6 +39,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from fixer import verify_aliases, verify_env
+from fixer.analysis.app_paths import IMAGE_APP_DIR, data_paths
 from fixer.discovery import discover
 from fixer.django_runner import find_python
 from fixer.errors import DjfixError, UsageError
@@ -91,6 +93,22 @@ class VerifyReport:
 # ---------------------------------------------------------------------------------------------
 # The run
 # ---------------------------------------------------------------------------------------------
+
+
+def _make_data_folders(project: ProjectModel, tree: Path) -> None:
+    """The folders the settings have the app write to (an SQLite file's, MEDIA_ROOT, a log
+    file's), made in verify's copy as the generated image makes them: a git-ignored `data/`
+    that a start script makes (`mkdir -p data`) is missing from a checkout, and settings that
+    open a file there at import (a task queue's SQLite file) would not load."""
+    code = tree / posixpath.dirname(project.manage_py or "")
+    for path in data_paths(project):
+        rel = posixpath.relpath(path.path, IMAGE_APP_DIR)
+        if rel.startswith(".."):
+            continue  # outside the code (/var/lib/...): the image's, not the copy's
+        folder = (code / rel).parent if path.is_file else code / rel
+        resolved = folder.resolve()
+        if resolved == tree.resolve() or tree.resolve() in resolved.parents:
+            folder.mkdir(parents=True, exist_ok=True)
 
 
 def copy_tree(src: Path, dst: Path) -> None:
@@ -179,6 +197,7 @@ def verify_project(
         except (OSError, shutil.Error) as exc:
             raise DjfixError(f"{root}: could not copy it to a temporary folder: {exc}") from None
         project = discover(tree, settings=settings, manage=manage)
+        _make_data_folders(project, tree)
         # asked in the copy: even this first `import django` runs from the project's folder
         interpreter = resolve_python(project, python)
         base = _base_env(project, interpreter, scratch, extra_path)

@@ -332,10 +332,12 @@ def fixed_sqlite(db: Database) -> bool:
 def database_url_used(project: ProjectModel, database_url: str) -> bool:
     """Whether a run's settings take `database_url` (a URL variable, or DB_HOST & co); not when
     they fix DATABASES, or fix it to SQLite."""
-    db = _database(project, settings_variables(project))
-    return db.kind in ("url", "piecewise") and not (
-        fixed_sqlite(db) and not database_url.lower().startswith("sqlite")
-    )
+    variables = settings_variables(project)
+    db = _database(project, variables)
+    if db.kind not in ("url", "piecewise"):
+        # settings that take DATABASE_URL apart themselves (`build_env`) take it too
+        return "DATABASE_URL" in variables and not fixed_sqlite(db)
+    return not (fixed_sqlite(db) and not database_url.lower().startswith("sqlite"))
 
 
 def database_url_note(db: Database, database_url: str | None) -> str | None:

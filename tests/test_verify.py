@@ -1018,3 +1018,25 @@ def test_the_runs_own_database_named_by_settings_that_parse_the_url_themselves(t
         assert foreign_database_reason(other, tree, tree, None, own).startswith(
             "DATABASES['default'] is the postgresql_psycopg2 database"
         )
+
+
+def test_the_folders_settings_write_to_are_made_in_the_copy(make_project, tmp_path):
+    # linkding's shape: data/ is git-ignored and made by the start script; the settings open
+    # a task queue's SQLite file there at import
+    from fixer.verify import _make_data_folders
+
+    outside = tmp_path / "outside" / "app.log"
+    settings = (
+        "import os\nBASE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))\n"
+        "INSTALLED_APPS = []\n"
+        'DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", '
+        '"NAME": os.path.join(BASE_DIR, "data", "db.sqlite3")}}\n'
+        'MEDIA_ROOT = os.path.join(BASE_DIR, "uploads")\n'
+        'LOGGING = {"version": 1, "handlers": {"f": {"class": "logging.FileHandler", '
+        f'"filename": {str(outside)!r}}}}}}}\n'
+    )
+    project = make_project({"mysite/settings.py": settings})
+    _make_data_folders(project, project.root)
+    assert (project.root / "data").is_dir() and (project.root / "uploads").is_dir()
+    assert not (project.root / "data" / "db.sqlite3").exists()
+    assert not outside.parent.exists()  # outside the copy: the image's to make, never here
