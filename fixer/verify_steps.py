@@ -4,6 +4,7 @@ when they do not load."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -278,10 +279,16 @@ def step_migrations(run: Run, done: list[Step]) -> Step:
     return step
 
 
+def _takes_database_url(run: Run) -> bool:
+    """The settings take the run's database URL apart themselves (`verify_env.build_env` gave
+    it to DATABASE_URL): which database they then name, the settings are asked."""
+    return bool(run.database_url) and run.env.values.get("DATABASE_URL") == run.database_url
+
+
 def _database_blocker(run: Run) -> str:
     """Why the run has no throwaway database for steps 3-5, or ""."""
     db = run.env.database
-    if db.kind == "fixed" and db.runnable:
+    if db.kind == "fixed" and (db.runnable or _takes_database_url(run)):
         # no variable chooses the database, and discovery read no server's ENGINE (a value
         # from a module it cannot follow, a user's configuration file, an SQLite path): ask
         # the settings which database they name, and run there only when it is the copy's own
@@ -655,6 +662,10 @@ def step_database_down(run: Run, done: list[Step]) -> Step:
     if run.server.problem:
         step.reason = run.server.problem
         return step
+    if db.kind == "fixed" and _takes_database_url(run):
+        # settings that take DATABASE_URL apart themselves: it moves the database as a URL
+        # variable would
+        db = dataclasses.replace(db, kind="url", variable="DATABASE_URL")
     if db.kind == "fixed":
         step.reason = db.reason or "DATABASES reads no variable: verify cannot take it down"
         return step

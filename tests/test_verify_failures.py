@@ -357,3 +357,25 @@ def test_the_static_stage_copies_what_collectstatic_wrote(tmp_path, static_root,
             "files, but not to /app/staticfiles, the folder the Dockerfile's static stage "
             "copies: the static image would serve none"
         ), table
+
+
+def test_settings_that_take_database_url_apart_run_on_verifys_own_database(
+    tmp_path, fresh_database
+):
+    # shynet's shape: a Heroku-era urlparse of DATABASE_URL into a written DATABASES
+    repo = broken(
+        tmp_path,
+        "shipit/settings.py",
+        'DATABASES = {"default": env.db("DATABASE_URL", default="sqlite:///db.sqlite3")}',
+        "import os\nfrom urllib.parse import urlparse\n"
+        'DATABASES = {"default": {"ENGINE": "django.db.backends.postgresql", "NAME": "shop"}}\n'
+        'if "DATABASE_URL" in os.environ:\n'
+        '    url = urlparse(os.environ["DATABASE_URL"])\n'
+        '    DATABASES["default"].update({"NAME": url.path[1:], "USER": url.username, '
+        '"PASSWORD": url.password, "HOST": url.hostname, "PORT": url.port})',
+    )
+    report, table = run(repo, {4, 6}, _url(fresh_database))
+    assert report.step(4).status == "pass", table
+    assert report.step(6).status == "pass", table
+    assert "DATABASE_URL='postgres://postgres:<password>@127.0.0.1:1/" in report.step(6).command
+    assert "pw-never-shown" not in table + report.step(6).output
