@@ -282,6 +282,9 @@ def database_url_reads(project: ProjectModel) -> list[str]:
         for use in module.env_uses if module else []:
             ref = use.ref
             url_read = ref is not None and (ref.cast == "db" or ref.api == "dj-database-url")
-            if use.var and use.setting == "DATABASES" and url_read and use.var not in found:
+            database = use.setting == "DATABASES" and url_read
+            # DATABASE_URL by that name, taken apart by the settings' own code (a Heroku-era
+            # `urlparse(os.environ["DATABASE_URL"])` whose pieces go into DATABASES)
+            if use.var and (database or use.var == "DATABASE_URL") and use.var not in found:
                 found.append(use.var)
     return found

@@ -332,12 +332,10 @@ def fixed_sqlite(db: Database) -> bool:
 def database_url_used(project: ProjectModel, database_url: str) -> bool:
     """Whether a run's settings take `database_url` (a URL variable, or DB_HOST & co); not when
     they fix DATABASES, or fix it to SQLite."""
-    variables = settings_variables(project)
-    db = _database(project, variables)
-    if db.kind not in ("url", "piecewise"):
-        # settings that take DATABASE_URL apart themselves (`build_env`) take it too
-        return "DATABASE_URL" in variables and not fixed_sqlite(db)
-    return not (fixed_sqlite(db) and not database_url.lower().startswith("sqlite"))
+    db = _database(project, settings_variables(project))
+    return db.kind in ("url", "piecewise") and not (
+        fixed_sqlite(db) and not database_url.lower().startswith("sqlite")
+    )
 
 
 def database_url_note(db: Database, database_url: str | None) -> str | None:
@@ -564,21 +562,10 @@ def build_env(
                 else var.separator.join(["127.0.0.1", "localhost"])
             )
     db_values, _ = database_values(db, sqlite_path, database_url)
-    shown_db = database_values(db, sqlite_path, shown_url)[0] if shown_url else dict(db_values)
-    if database_url and "DATABASE_URL" in variables and "DATABASE_URL" not in db_values:
-        # the conventional variable, taken apart by the settings' own code (a Heroku-era
-        # `urlparse(os.environ["DATABASE_URL"])` into DATABASES): it names verify's own
-        # database, as the given URL does, never a placeholder the settings would connect to
-        db_values["DATABASE_URL"] = database_url
-        shown_db["DATABASE_URL"] = shown_url or database_url
     values.update(db_values)
+    shown_db = database_values(db, sqlite_path, shown_url)[0] if shown_url else db_values
     stand_in = sqlite_stand_in_note(db, database_url)
     url_note = database_url_note(db, database_url) or stand_in
-    if url_note and "DATABASE_URL" in db_values and db.kind not in ("url", "piecewise"):
-        url_note = (
-            "--database-url is given as DATABASE_URL, which the settings take apart "
-            "themselves; steps 3-5 run only where the settings then name that database"
-        )
     if url_note:
         notes.append(url_note)
     db.network = bool(

@@ -4,14 +4,13 @@ when they do not load."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import re
 import time
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 from fixer import verify_aliases, verify_env
 from fixer.analysis.image import GENERATED_MARKER
@@ -279,16 +278,10 @@ def step_migrations(run: Run, done: list[Step]) -> Step:
     return step
 
 
-def _takes_database_url(run: Run) -> bool:
-    """The settings take the run's database URL apart themselves (`verify_env.build_env` gave
-    it to DATABASE_URL): which database they then name, the settings are asked."""
-    return bool(run.database_url) and run.env.values.get("DATABASE_URL") == run.database_url
-
-
 def _database_blocker(run: Run) -> str:
     """Why the run has no throwaway database for steps 3-5, or ""."""
     db = run.env.database
-    if db.kind == "fixed" and (db.runnable or _takes_database_url(run)):
+    if db.kind == "fixed" and db.runnable:
         # no variable chooses the database, and discovery read no server's ENGINE (a value
         # from a module it cannot follow, a user's configuration file, an SQLite path): ask
         # the settings which database they name, and run there only when it is the copy's own
@@ -320,49 +313,19 @@ def _foreign_database(run: Run) -> str:
         db = json.loads(line.split(" ", 1)[1])
     except ValueError:
         return ""
-    return foreign_database_reason(
-        db, run.cwd, run.tree, run.project.settings.where("DATABASES"), run.database_url
-    )
-
-
-_DEFAULT_PORTS = {"postgres": "5432", "postgresql": "5432", "mysql": "3306", "mariadb": "3306"}
-_LOCAL_NAMES = {"localhost", "127.0.0.1", "::1", ""}
-
-
-def _is_own(db: dict[str, str], own_url: str | None) -> bool:
-    """The settings name the database of `own_url` (the run's own, made for it): the same
-    database name on the same server (`localhost` and 127.0.0.1 are one machine)."""
-    if not own_url:
-        return False
-    try:
-        parts = urlsplit(own_url)
-        port = str(parts.port or _DEFAULT_PORTS.get(parts.scheme.split("+")[0], ""))
-        host = parts.hostname or ""
-    except ValueError:
-        return False
-    name = unquote(parts.path.lstrip("/"))
-    vendor = db.get("ENGINE", "").rsplit(".", 1)[-1]
-    theirs_port = db.get("PORT") or _DEFAULT_PORTS.get(vendor.split("_")[0], "")
-    theirs_host = db.get("HOST") or ""
-    same_host = theirs_host == host or {theirs_host, host} <= _LOCAL_NAMES
-    return bool(name) and db.get("NAME") == name and same_host and theirs_port == port
+    return foreign_database_reason(db, run.cwd, run.tree, run.project.settings.where("DATABASES"))
 
 
 def foreign_database_reason(
-    db: dict[str, str],
-    cwd: Path,
-    tree: Path,
-    where: Assignment | None,
-    own_url: str | None = None,
+    db: dict[str, str], cwd: Path, tree: Path, where: Assignment | None
 ) -> str:
     """Why the database `db` (the ENGINE, NAME, HOST, PORT the settings evaluate to) is not the
     run's own, or "": a server's database, or an SQLite file outside verify's copy, is the
-    user's; migrating it or serving from it would touch it. `own_url`: the database made for
-    the run, which settings that take DATABASE_URL apart themselves name."""
+    user's; migrating it or serving from it would touch it."""
     engine = db.get("ENGINE", "")
     name = db.get("NAME", "")
     at = f" (DATABASES: {where.path}:{where.line})" if where is not None else ""
-    if not engine or engine.endswith(".dummy") or _is_own(db, own_url):
+    if not engine or engine.endswith(".dummy"):
         return ""
     if "sqlite" in engine:
         if not name or name == ":memory:" or name.startswith("file:"):
@@ -662,10 +625,6 @@ def step_database_down(run: Run, done: list[Step]) -> Step:
     if run.server.problem:
         step.reason = run.server.problem
         return step
-    if db.kind == "fixed" and _takes_database_url(run):
-        # settings that take DATABASE_URL apart themselves: it moves the database as a URL
-        # variable would
-        db = dataclasses.replace(db, kind="url", variable="DATABASE_URL")
     if db.kind == "fixed":
         step.reason = db.reason or "DATABASES reads no variable: verify cannot take it down"
         return step

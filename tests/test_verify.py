@@ -194,6 +194,8 @@ def test_a_database_url_the_settings_take_apart_themselves_names_verifys_databas
     project = make_project({"mysite/settings.py": settings})
     url = "postgres://u:pw-123456@127.0.0.1:5432/fresh"
     env = verify_env.build_env(project, tmp_path / "v.sqlite3", url)
+    # DATABASE_URL by that name chooses the database, as a URL variable does
+    assert (env.database.kind, env.database.variable) == ("url", "DATABASE_URL")
     assert env.values["DATABASE_URL"] == url
     assert "pw-123456" in env.secrets
     # no URL given: no database of verify's own for it to name, and none is made up
@@ -999,25 +1001,6 @@ def test_a_project_slow_to_load_gets_longer_to_start():
     assert start_timeout(4.2) == 30
     assert start_timeout(25) == 75
     assert start_timeout(900) == MAX_START_TIMEOUT
-
-
-def test_the_runs_own_database_named_by_settings_that_parse_the_url_themselves(tmp_path):
-    from fixer.verify_steps import foreign_database_reason
-
-    tree = tmp_path / "tree"
-    own = "postgres://postgres@127.0.0.1:5432/verify_fresh"
-    named = {
-        "ENGINE": "django.db.backends.postgresql_psycopg2",
-        "NAME": "verify_fresh",
-        "HOST": "localhost",
-        "PORT": "5432",
-    }
-    assert foreign_database_reason(named, tree, tree, None, own) == ""
-    # another database on the same server, or the same name on another server, is the user's
-    for other in ({**named, "NAME": "shop"}, {**named, "HOST": "db.internal"}):
-        assert foreign_database_reason(other, tree, tree, None, own).startswith(
-            "DATABASES['default'] is the postgresql_psycopg2 database"
-        )
 
 
 def test_the_folders_settings_write_to_are_made_in_the_copy(make_project, tmp_path):
