@@ -37,7 +37,7 @@ from codemods.module_level import (
     quiet_statements,
     quote_counts,
 )
-from codemods.setting_values import SettingValues
+from codemods.setting_values import SettingValues, secret_key_has_fallback
 
 
 @dataclass
@@ -98,6 +98,7 @@ class SettingsToEnv(SettingValues):
         doubles = quotes.double + quotes.triple_double
         self.quote = "'" if singles > doubles else '"'
         self.unit = node.default_indent
+        self.secret_key_fallback = secret_key_has_fallback(node)
         for stmt in node.body:
             for small in (
                 getattr(stmt, "body", []) if isinstance(stmt, cst.SimpleStatementLine) else []

@@ -2280,3 +2280,26 @@ def test_a_long_module_walks_only_the_ifs_of_pieces_that_name_databases(monkeypa
     assert 'if env.str("DATABASE_URL", default=""):' in result.code
     ifs = source.count("\nif ")
     assert 0 < sum(isinstance(node, cst.If) for node in walked) < ifs // 10
+
+
+@pytest.mark.parametrize(
+    "fallback",
+    [
+        "if not SECRET_KEY:\n    SECRET_KEY = secrets.token_urlsafe(50)\n",
+        "if not SECRET_KEY or (SECRET_KEY in DEFAULT_KEYS and not DEBUG):\n"
+        "    SECRET_KEY = secrets.token_urlsafe(50)\n"
+        "    warnings.warn('a random key was generated')\n",
+    ],
+)
+def test_secret_key_empty_default_with_own_fallback_is_left(fallback: str) -> None:
+    # the module generates a key when the variable is unset: requiring it would stop the
+    # deployments that rely on that
+    source = (
+        "import secrets\nimport warnings\n\nimport environ\n\nenv = environ.Env()\n"
+        "DEBUG = env.bool('DJANGO_DEBUG', default=False)\nDEFAULT_KEYS = {'x'}\n"
+        f"SECRET_KEY = env.str('SECRET_KEY', '')\n{fallback}"
+    )
+    result = transform(source, Plan())
+    assert "SECRET_KEY = env.str('SECRET_KEY', '')\n" in result.code
+    assert transform(result.code, Plan()).code == result.code
+    assert [v.name for v in result.variables if v.required] == []
