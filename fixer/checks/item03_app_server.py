@@ -65,9 +65,11 @@ from __future__ import annotations
 
 import posixpath
 import re
+import sys
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from codemods.dependencies.pyproject import declared_in_groups
 from fixer import rule_codes
 from fixer.analysis.app_server import (
     APP_SERVERS,
@@ -89,6 +91,11 @@ from fixer.findings import Finding, FixSafety, Severity
 from fixer.parsers.commands import server_invocations
 from fixer.parsers.shell import ScriptCommand, split_shell
 from fixer.project import ProjectModel
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - the backport of older Pythons
+    import tomli as tomllib
 
 ITEM = 3
 TITLE = "Served by an app server"
@@ -385,12 +392,36 @@ def _server_missing(project: ProjectModel) -> Iterator[Finding]:
         return
     django = next((r for r in source.packages if r.name == "django"), None)
     line = django.line if django is not None and django.line else 1
+    grouped = _server_in_groups(project, source.rel)
+    if grouped is not None:
+        yield Finding(
+            SERVER_MISSING,
+            f"{source.rel} declares {grouped[0]} only in {grouped[1]}, which an install of the "
+            f"project's dependencies leaves out: add it to [project].dependencies",
+            source.rel,
+            line,
+        )
+        return
     yield Finding(
         SERVER_MISSING,
         f"{source.rel} declares no app server{note}: add {advice} to {source.rel}",
         source.rel,
         line,
     )
+
+
+def _server_in_groups(project: ProjectModel, rel: str) -> tuple[str, str] | None:
+    """(the requirement, where) of an app server a pyproject.toml declares only in a
+    dependency group or an optional extra (`[dependency-groups] docker`)."""
+    if posixpath.basename(rel) != "pyproject.toml":
+        return None
+    text = project.cache.text(project.root / rel).text
+    try:
+        data = tomllib.loads(text or "")
+    except tomllib.TOMLDecodeError:
+        return None
+    found = declared_in_groups(data)
+    return next((found[name] for name in APP_SERVERS if name in found), None)
 
 
 def check(project: ProjectModel, options: dict[str, Any]) -> Iterator[Finding]:

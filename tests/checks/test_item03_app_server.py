@@ -385,6 +385,25 @@ def test_no_app_server_names_the_dependency_file_by_its_path(make_project):
     assert findings[0].message.endswith("to requirements/base.txt")
 
 
+def test_app_server_only_in_a_dependency_group(make_project):
+    # the group is installed only when asked for (`uv sync --group docker`): the finding says
+    # where the server is, not that there is none
+    pyproject = (
+        '[project]\nname = "mysite"\ndependencies = [\n    "django~=6.0.7",\n]\n\n'
+        '[dependency-groups]\ndocker = [\n    "gunicorn~=26.0.0",\n]\n'
+    )
+    project = project_with(
+        make_project,
+        {"Dockerfile": None, "requirements.txt": None, "pyproject.toml": pyproject},
+    )
+    findings = findings_of(item03, project)
+    assert codes(findings) == [("DJ034", "pyproject.toml", 4)]
+    assert findings[0].message == (
+        "pyproject.toml declares gunicorn~=26.0.0 only in [dependency-groups] docker, which an "
+        "install of the project's dependencies leaves out: add it to [project].dependencies"
+    )
+
+
 def test_no_dependency_file_at_all(make_project):
     project = project_with(make_project, {"Dockerfile": None, "requirements.txt": None})
     findings = findings_of(item03, project)
