@@ -97,7 +97,11 @@ def _add_every_read(ctx: FixContext) -> None:
             example = example_for(use.ref) if use.literal_default else ""
             assignment = mod.names.get(use.setting) if use.setting else None
             # read without a default, and not only under a condition: the settings need it
-            required = not use.ref.has_default and not (assignment and assignment.conditional)
+            required = (
+                not use.ref.has_default
+                and not use.conditional
+                and not (assignment and assignment.conditional)
+            )
             if use.setting == "SECRET_KEY":
                 comment, example = env_calls.SECRET_KEY_COMMENT, SECRET_KEY_EXAMPLE
             else:
