@@ -327,8 +327,10 @@ class SettingsToEnv(SettingValues):
         # the code and the positions of the module only where an `if` chooses the databases
         if not found:
             return module
-        if re.search(r"DATABASE_URL|\benv\.db\(|dj_database_url", module.code):
-            return module  # the module reads a database URL already
+        if re.search(r"DATABASE_URL|\benv\.db(?:_url)?\(|dj_database_url", module.code):
+            # the module reads a database URL already (`env.db_url` is django-environ's other
+            # name of `env.db`): a second variable beside it would name the same thing
+            return module
         top_lines = [self.line_of(stmt) for stmt in original.body]
         lines_of = dict(enumerate(top_lines)) if len(top_lines) == len(body) else {}
         # one override after the last `if` that chooses them (`if DB == "postgres": ...` then

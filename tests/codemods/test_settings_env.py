@@ -2227,6 +2227,21 @@ def test_databases_chosen_by_a_condition_that_reads_a_url_are_left() -> None:
     )
 
 
+def test_databases_chosen_by_a_url_read_through_db_url_are_left() -> None:
+    # env.db_url is env.db under its other name: the project has its database URL variable
+    unchanged(
+        """\
+        import environ
+
+        env = environ.Env()
+        if env("PRIMARY_DB_URI", default=None):
+            DATABASES = {"default": env.db_url("PRIMARY_DB_URI")}
+        else:
+            DATABASES = {"default": {"ENGINE": env.str("DB_ENGINE"), "NAME": env.str("DB_NAME")}}
+        """
+    )
+
+
 def test_secrets_say_the_setting_and_line_that_held_them() -> None:
     """'Secrets to rotate' names where each value was written, not only the variable."""
     result = transform(
