@@ -260,14 +260,25 @@ def _invocations(
 
 def _runserver(places: _Places, modules: list[str]) -> Iterator[Finding]:
     target = f"{modules[0]}:application" if modules else "<project>.wsgi:application"
+    # a script that starts an app server too chooses between them (`if [[ $USE_GUNICORN ==
+    # True ]]; then gunicorn ...; else manage.py runserver; fi`): said as a choice
+    servers = {
+        (path, command.line): (command, server)
+        for path, command, _, server in _invocations(places.serving, set(APP_SERVERS))
+    }
     for path, command, what, _ in _invocations(places.serving, {"runserver"}):
-        yield Finding(
-            RUNSERVER,
-            f"{path}: {what} runs Django's development server (`{_short(command.text)}`): serve "
-            f"the app with gunicorn {target} (or uvicorn/daphne for ASGI) instead",
-            path,
-            command.line,
+        other = next(
+            (found for (where, _), found in sorted(servers.items()) if where == path), None
         )
+        runs = f"runs Django's development server (`{_short(command.text)}`)"
+        if other is not None:
+            advice = (
+                f" unless it takes the branch that starts {other[1]} (line {other[0].line}): "
+                f"make {other[1]} the only server it starts"
+            )
+        else:
+            advice = f": serve the app with gunicorn {target} (or uvicorn/daphne for ASGI) instead"
+        yield Finding(RUNSERVER, f"{path}: {what} {runs}{advice}", path, command.line)
 
 
 def _short(text: str) -> str:
