@@ -169,6 +169,7 @@ from __future__ import annotations
 
 import ast
 import posixpath
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -381,7 +382,7 @@ def _literal_secrets(project: ProjectModel) -> Iterator[Finding]:
                 suggestion = (
                     'env.db("DATABASE_URL")'
                     if s.ctx[0] == "DATABASES"
-                    else f'env("{s.ctx[-1].upper() if len(s.ctx) > 1 else s.ctx[0]}")'
+                    else f'env("{_variable_for(s.ctx)}")'
                 )
                 message = (
                     f"{label} in {rel} is a secret written in the file ({s.kind}): read it from "
@@ -505,6 +506,22 @@ def _literal_config(project: ProjectModel) -> Iterator[Finding]:
 
 
 # -- DJ052-DJ054: how the environment is read ----------------------------------------------------
+
+
+#: dictionary keys that name only the kind of secret: the variable needs the place too
+_BARE_SECRET_KEYS = frozenset({"PASSWORD", "PASSWD", "PASS", "SECRET", "TOKEN", "KEY", "API_KEY"})
+
+
+def _variable_for(ctx: tuple[str, ...]) -> str:
+    """The variable to suggest for a secret at `ctx` (the setting, then its keys): the last
+    key, or the whole path where that key alone says nothing (DBCONFIG_PG['PASSWORD'] ->
+    DBCONFIG_PG_PASSWORD, not a PASSWORD every other dictionary would want too)."""
+    if len(ctx) == 1:
+        return ctx[0]
+    last = ctx[-1].upper()
+    if last not in _BARE_SECRET_KEYS:
+        return last
+    return re.sub(r"[^A-Z0-9]+", "_", "_".join(ctx).upper()).strip("_")
 
 
 def _suggest(setting: str | None, var: str | None, cast: str | None = None) -> str:

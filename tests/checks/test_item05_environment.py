@@ -329,6 +329,8 @@ def test_nested_password_url_and_dsn(make_project):
     assert "a password in amqp://***@rabbit:5672//" in messages[1]
     assert "a key in https://***@o1.ingest.sentry.io/42" in messages[2]
     assert messages[3].startswith("SOCIALACCOUNT_PROVIDERS['google']['APP']['secret'] in")
+    # a key that names only the kind of secret gets its place in the variable's name
+    assert 'env("SOCIALACCOUNT_PROVIDERS_GOOGLE_APP_SECRET")' in messages[3]
     for secret in ("hunter22", "guest-pw", "abc123def", "gsecret", "wJalrXUtnFEMI", "rotated"):
         assert not any(secret in m for m in messages)
 
