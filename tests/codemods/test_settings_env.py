@@ -2318,3 +2318,20 @@ def test_secret_key_empty_default_with_own_fallback_is_left(fallback: str) -> No
     assert "SECRET_KEY = env.str('SECRET_KEY', '')\n" in result.code
     assert transform(result.code, Plan()).code == result.code
     assert [v.name for v in result.variables if v.required] == []
+
+
+def test_url_default_with_credentials_of_an_env_read_loses_them() -> None:
+    # the variable's name says nothing secret; the password is in the default URL: the code
+    # keeps the URL without it, the full value goes to the untracked .env
+    source = (
+        "import environ\n\nenv = environ.Env()\n"
+        "STORAGE_URI = env.str('STORAGE_URI', 'postgres://storage:storage-pw@db:5432/app')\n"
+    )
+    result = transform(source, Plan())
+    assert result.code.endswith(
+        "\nSTORAGE_URI = env.str('STORAGE_URI', default='postgres://db:5432/app')\n"
+    )
+    assert transform(result.code, Plan()).code == result.code
+    assert [(v.name, v.example, v.dev_value) for v in result.variables] == [
+        ("STORAGE_URI", "postgres://db:5432/app", "postgres://storage:storage-pw@db:5432/app")
+    ]
