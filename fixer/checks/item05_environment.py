@@ -121,7 +121,11 @@ stays as written.
 DEBUG is read with `env.bool(..., default=False)` whatever the old form
 (`bool(os.environ.get(...))`, `== "True"`, `env.str(...)`: the string "False" is true), and the
 summary says so; SECRET_KEY
-keeps the variable name it was read from and loses an empty or None default. Helper modules the
+keeps the variable name it was read from and loses an empty or None default, unless the module
+makes a key itself when the read gives none (`if not SECRET_KEY: SECRET_KEY = ...`). A URL
+default with credentials keeps the URL without them. A secret inside a dictionary other than
+DATABASES and a cache's LOCATION (`SOCIALACCOUNT_PROVIDERS`, a `DBCONFIG` dictionary) is
+reported with no fix: read it with `env(...)` by hand. Helper modules the
 settings import are rewritten too; a DATABASES chosen by `if`/`else` yields to DATABASE_URL when
 it is set. `.env.example` lists every variable the settings read, with an example its read
 parses; an optional variable without one is shown commented out (`# NAME=`). The old
@@ -391,6 +395,12 @@ def _literal_secrets(project: ProjectModel) -> Iterator[Finding]:
             fix = None
             if s.helper is not None:
                 fix = Fix(FixSafety.NONE, default_left_reason(s.helper, DROP_DEFAULT))
+            elif not s.default and _inside_other_dictionary(s.ctx):
+                fix = Fix(
+                    FixSafety.NONE,
+                    "it is a value inside a dictionary: djfix rewrites whole settings, "
+                    "DATABASES and a cache's LOCATION, so read it with env(...) by hand",
+                )
             if s.owner is not None:
                 label = f"{label} (an attribute of class {s.owner})"
                 message = message.replace(setting_label(s.ctx), label, 1)
@@ -506,6 +516,15 @@ def _literal_config(project: ProjectModel) -> Iterator[Finding]:
 
 
 # -- DJ052-DJ054: how the environment is read ----------------------------------------------------
+
+
+def _inside_other_dictionary(ctx: tuple[str, ...]) -> bool:
+    """A secret held inside a dictionary the settings rewrite does not take apart (it folds
+    DATABASES into URLs and reads a cache's LOCATION; SOCIALACCOUNT_PROVIDERS' secrets or a
+    DBCONFIG dictionary it leaves as they are)."""
+    if len(ctx) < 2 or ctx[0] == "DATABASES":
+        return False
+    return not (ctx[0] == "CACHES" and ctx[-1] == "LOCATION")
 
 
 #: dictionary keys that name only the kind of secret: the variable needs the place too

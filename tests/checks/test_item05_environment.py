@@ -331,6 +331,10 @@ def test_nested_password_url_and_dsn(make_project):
     assert messages[3].startswith("SOCIALACCOUNT_PROVIDERS['google']['APP']['secret'] in")
     # a key that names only the kind of secret gets its place in the variable's name
     assert 'env("SOCIALACCOUNT_PROVIDERS_GOOGLE_APP_SECRET")' in messages[3]
+    # the settings rewrite does not take that dictionary apart: no fix is promised for it,
+    # and the DATABASES one keeps its fix
+    fixes = [f.effective_fix.safety.value for f in findings]
+    assert fixes[0] == "unsafe" and fixes[3] == "none"
     for secret in ("hunter22", "guest-pw", "abc123def", "gsecret", "wJalrXUtnFEMI", "rotated"):
         assert not any(secret in m for m in messages)
 
