@@ -358,18 +358,21 @@ class EnvReads(ModuleLevelCommand):
         )
 
     def _secret_default_of_env(self, call: cst.Call) -> cst.Call | None:
-        """`env("SECRET_KEY", default="CHANGEME")`, `env.str("MAILGUN_API_KEY", "key-1234")`:
-        a read already on django-environ whose default is a secret's literal value. The value
-        moves to the untracked .env, as an os.environ read's would; SECRET_KEY keeps no default,
-        another secret an empty one. None where the call is anything else."""
+        """`env("SECRET_KEY", default="CHANGEME")`, `env.str("MAILGUN_API_KEY", "key-1234")`,
+        `env.str("STORAGE_URI", "postgres://user:pw@db/x")`: a read already on django-environ
+        whose default is a secret's literal value, or a URL with credentials. The value moves to
+        the untracked .env, as an os.environ read's would; SECRET_KEY keeps no default, another
+        secret an empty one, a URL itself without its credentials. None where the call is
+        anything else."""
         parts = env_parts(call)
         if not parts or parts[0] not in (None, "str") or not parts[1] or parts[2] is None:
             return None
         var, default_node = parts[1], parts[2]
-        if not (var == "SECRET_KEY" or is_secret_name(var)):
-            return None
         ok, value = literal(default_node)
         if not ok or not isinstance(value, str) or not value:
+            return None
+        # a URL whose credentials are the secret (`env.str("STORAGE_URI", "postgres://u:pw@db/x")`)
+        if not (var == "SECRET_KEY" or is_secret_name(var) or has_credentials(value)):
             return None
         if any(arg.keyword is not None and arg.keyword.value != "default" for arg in call.args):
             return None  # `multiline=True`...: a read djfix would have to rebuild whole

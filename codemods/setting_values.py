@@ -46,8 +46,61 @@ ENGINE_SCHEMES = {
 DB_URL_KEYS = {"ENGINE", "NAME", "USER", "PASSWORD", "HOST", "PORT"}
 
 
+def secret_key_has_fallback(module: cst.Module) -> bool:
+    """Whether module-level code replaces an unset SECRET_KEY itself: an `if` whose test reads
+    SECRET_KEY and whose body assigns it (`if not SECRET_KEY: SECRET_KEY = make_key()`). There
+    an empty default is the author's signal to generate a key, not a missing one."""
+
+    class _Finder(cst.CSTVisitor):
+        found = False
+
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            return False
+
+        def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+            return False
+
+        def visit_If(self, node: cst.If) -> bool:
+            if _reads_secret_key(node.test) and _assigns_secret_key(node.body):
+                self.found = True
+            return not self.found
+
+    finder = _Finder()
+    module.visit(finder)
+    return finder.found
+
+
+def _reads_secret_key(test: cst.BaseExpression) -> bool:
+    class _Reads(cst.CSTVisitor):
+        found = False
+
+        def visit_Name(self, node: cst.Name) -> None:
+            if node.value == "SECRET_KEY":
+                self.found = True
+
+    visitor = _Reads()
+    test.visit(visitor)
+    return visitor.found
+
+
+def _assigns_secret_key(block: cst.CSTNode) -> bool:
+    class _Assigns(cst.CSTVisitor):
+        found = False
+
+        def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+            if is_name(node.target, "SECRET_KEY"):
+                self.found = True
+
+    visitor = _Assigns()
+    block.visit(visitor)
+    return visitor.found
+
+
 class SettingValues(EnvReads):
     """Rewrites the values of module-level settings assignments."""
+
+    #: the module generates a key when SECRET_KEY is empty (set by `visit_Module`)
+    secret_key_fallback = False
 
     def leave_Assign(self, original: cst.Assign, updated: cst.Assign):
         current, self.current_setting = self.current_setting, None
@@ -192,7 +245,11 @@ class SettingValues(EnvReads):
 
     def _required_secret_key(self, updated: cst.Assign, line: int) -> cst.Assign:
         """SECRET_KEY = env(X, default=None / "") -> env(X): a missing key fails at start,
-        not later with an empty key (Django refuses it) or warning W009."""
+        not later with an empty key (Django refuses it) or warning W009. Left alone where the
+        module makes a key itself when the read gives none (`secret_key_has_fallback`): making
+        the variable required would stop the deployments that rely on that."""
+        if self.secret_key_fallback:
+            return updated
         value = updated.value
         fallback: Any = None
         if isinstance(value, cst.BooleanOperation) and isinstance(value.operator, cst.Or):

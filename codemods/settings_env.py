@@ -37,7 +37,7 @@ from codemods.module_level import (
     quiet_statements,
     quote_counts,
 )
-from codemods.setting_values import SettingValues
+from codemods.setting_values import SettingValues, secret_key_has_fallback
 
 
 @dataclass
@@ -98,6 +98,7 @@ class SettingsToEnv(SettingValues):
         doubles = quotes.double + quotes.triple_double
         self.quote = "'" if singles > doubles else '"'
         self.unit = node.default_indent
+        self.secret_key_fallback = secret_key_has_fallback(node)
         for stmt in node.body:
             for small in (
                 getattr(stmt, "body", []) if isinstance(stmt, cst.SimpleStatementLine) else []
@@ -335,8 +336,10 @@ class SettingsToEnv(SettingValues):
         # the code and the positions of the module only where an `if` chooses the databases
         if not found:
             return module
-        if re.search(r"DATABASE_URL|\benv\.db\(|dj_database_url", module.code):
-            return module  # the module reads a database URL already
+        if re.search(r"DATABASE_URL|\benv\.db(?:_url)?\(|dj_database_url", module.code):
+            # the module reads a database URL already (`env.db_url` is django-environ's other
+            # name of `env.db`): a second variable beside it would name the same thing
+            return module
         top_lines = [self.line_of(stmt) for stmt in original.body]
         lines_of = dict(enumerate(top_lines)) if len(top_lines) == len(body) else {}
         # one override after the last `if` that chooses them (`if DB == "postgres": ...` then

@@ -12,6 +12,7 @@ from typing import Any
 
 from fixer.analysis.required_settings import required_variables
 from fixer.checks import ITEM_TITLES
+from fixer.project import database_url_reads
 from fixer.settings_values import EnvRef
 from fixer.templating import render
 
@@ -87,6 +88,12 @@ def _deploy_check_command(result) -> str:
             env[name] = '"$(openssl genpkey -algorithm RSA 2>/dev/null)"'
         else:
             env[name] = f"'<{name}>'"
+    # a database chosen by a URL variable when it is set (`if env("PRIMARY_DB_URI"): ... else:
+    # {"ENGINE": env("DB_ENGINE"), ...}`): set it, or the other branch wants its own variables;
+    # the check connects to no database, so a file that is never made does
+    urls = database_url_reads(project) if discovered else []
+    if urls and not any(name in env for name in urls):
+        env[urls[0]] = "sqlite:////tmp/check-deploy.sqlite3"
     assignments = " \\\n  ".join(f"{name}={value}" for name, value in env.items())
     manage = project.manage_py or "manage.py"
     return f"{assignments} \\\n  python {manage} check --deploy"

@@ -132,6 +132,11 @@ _PROPERTY_WORDS = frozenset(
     | {"ENDPOINT", "HEADER", "PREFIX", "FIELD", "PARAM", "ALGORITHM", "TYPE", "MODE", "QUEUE"}
     | {"ENABLED", "REQUIRED"}
 )
+#: the last word of a name that makes it the digest of a secret named before it
+_DIGEST_WORDS = frozenset(
+    {"HASH", "HASHES", "DIGEST", "DIGESTS", "CHECKSUM", "CHECKSUMS", "FINGERPRINT", "FINGERPRINTS"}
+)
+_PASSWORD_WORDS = frozenset({"PASSWORD", "PASSWD", "PASS", "PWD"})
 _SECRET_WORDS = frozenset(
     {"SECRET", "SECRETS", "TOKEN", "TOKENS", "PASSWORD", "PASSWD", "PASS", "PWD", "KEY"}
     | {"APIKEY", "DSN"}
@@ -145,6 +150,10 @@ def is_secret_name(name: str) -> bool:
         return False
     words = upper.split("_")
     last = max(i for i, word in enumerate(words) if word in _SECRET_WORDS)
+    if last < len(words) - 1 and words[-1] in _DIGEST_WORDS:
+        # the digest of a key or token (JWT_KEY_HASHES, SIGNING_KEY_FINGERPRINT) is compared
+        # against, not used to sign; a password's hash still opens the password to guessing
+        return words[last] in _PASSWORD_WORDS
     return not (last < len(words) - 1 and words[-1] in _PROPERTY_WORDS)
 
 

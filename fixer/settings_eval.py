@@ -83,6 +83,10 @@ _ENV_METHOD_CAST = {
 }
 
 
+#: the casts of a django-environ scheme, by the name written (`environ.Env(DEBUG=(bool, False))`)
+_SCHEME_CASTS = {"bool": "bool", "int": "int", "float": "float", "list": "list", "tuple": "tuple"}
+
+
 class _OpenUses:
     """The reads of a module's `env_uses` no assignment has claimed yet, by file and line, so an
     assignment finds the reads on its own lines without a scan of every read (which made the
@@ -127,6 +131,7 @@ class _Evaluator:
         self.aliases: dict[str, str] = {}
         self.dotted = ""
         self._open: dict[int, _OpenUses] = {}  # by id of the SettingsModule written
+        self._conditional = False  # the statement being evaluated runs under a condition
 
     def _open_uses(self) -> _OpenUses:
         found = self._open.get(id(self.mod))
@@ -161,6 +166,7 @@ class _Evaluator:
         # the assignments keep their statements' places, not the nodes: the tree is the
         # store's to free (FileStore.make_room), whatever evaluations were made from it
         self.file = pyfile
+        self._conditional = False
         self._block(tree.body, conditional=False)
 
     def _at(self, node: ast.stmt | ast.expr) -> NodeAt:
@@ -179,6 +185,8 @@ class _Evaluator:
         self.mod.dynamic.append((self.rel, line, reason))
 
     def _stmt(self, stmt: ast.stmt, conditional: bool) -> None:
+        # the reads this statement makes run only when its block runs (EnvUse.conditional)
+        self._conditional = conditional
         if isinstance(stmt, ast.Import):
             for alias in stmt.names:
                 local = alias.asname or alias.name.split(".")[0]
@@ -707,6 +715,25 @@ class _Evaluator:
             return Unknown(ast.unparse(node))
         return Unknown(ast.unparse(node) if hasattr(ast, "unparse") else type(node).__name__)
 
+    def _environ_scheme(self, node: ast.AST) -> tuple[tuple[str, tuple[str | None, Any]], ...]:
+        """The scheme of `environ.Env(DEBUG=(bool, False), PORT=int)`: (variable, (cast,
+        default)) pairs, the default MISSING where the scheme gives only a cast."""
+        out = []
+        for keyword in getattr(node, "keywords", []):
+            value = keyword.value
+            if keyword.arg is None:
+                continue
+            cast_node, default = value, MISSING
+            if isinstance(value, ast.Tuple) and value.elts:
+                cast_node = value.elts[0]
+                if len(value.elts) > 1:
+                    default = self._eval(value.elts[1])
+                    if isinstance(default, (Unknown, EnvRef)):
+                        continue
+            cast = _SCHEME_CASTS.get(cast_node.id) if isinstance(cast_node, ast.Name) else None
+            out.append((keyword.arg, (cast, default)))
+        return tuple(out)
+
     def _env(
         self,
         node: ast.AST,
@@ -746,6 +773,7 @@ class _Evaluator:
                 None,
                 ref,
                 default_node is None or _literal_node(default_node),
+                self._conditional,
             )
         )
         return ref
@@ -817,7 +845,7 @@ class _Evaluator:
             )
         # env factories
         if qualified in ("environ.Env", "environ.environ.Env"):
-            return EnvFactory("django-environ")
+            return EnvFactory("django-environ", self._environ_scheme(node))
         if qualified in ("environs.Env", "environs.FileAwareEnv"):
             return EnvFactory("environs")
         if qualified and qualified.endswith(("Env.read_env", ".read_env")):
@@ -838,6 +866,12 @@ class _Evaluator:
                 default = kwargs.get("default", args[2] if len(args) > 2 else MISSING)
             else:
                 default = kwargs.get("default", args[1] if len(args) > 1 else MISSING)
+            scheme = dict(factory.scheme).get(var) if isinstance(var, str) else None
+            if scheme is not None:
+                # `environ.Env(DEBUG=(bool, False))`: the scheme's cast and default apply
+                # where the call gives none
+                cast = cast or scheme[0]
+                default = scheme[1] if default is MISSING else default
             if factory.api == "decouple":
                 return self._env(node, "decouple", var, default, cast)
             other = tuple((k, v) for k, v in kwargs.items() if k != "default")

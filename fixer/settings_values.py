@@ -184,6 +184,8 @@ class EnvFactory:
     `AutoConfig()`."""
 
     api: str
+    #: django-environ's scheme: (variable, (cast, default)) pairs, default MISSING when unset
+    scheme: tuple[tuple[str, tuple[str | None, Any]], ...] = ()
 
     def __deepcopy__(self, memo: dict) -> EnvFactory:
         return self
@@ -220,6 +222,8 @@ class EnvUse:
     setting: str | None
     ref: EnvRef | None = None  # the read itself: its cast and default
     literal_default: bool = True  # no default, or one written as a literal (not `not DEBUG`)
+    #: made in a block that runs only under a condition (`if "X" in os.environ:`, try/except)
+    conditional: bool = False
 
 
 @dataclass

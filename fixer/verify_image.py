@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import secrets
 import shlex
 import shutil
@@ -132,6 +133,30 @@ def _remove(tool: str, *what: str, image: bool = True) -> None:
     )
 
 
+#: a base image the builder could not fetch (buildah/podman, docker's BuildKit), then why
+_UNPULLED = re.compile(
+    r"(?:initializing source docker://|failed to resolve source metadata for "
+    r"|failed to pull |pull access denied for )(?P<image>[^\s,:]+(?::[^\s,:]+)?)"
+)
+#: why, when the registry was out of reach rather than the name wrong
+_UNREACHABLE = re.compile(
+    r"no such host|dial tcp|i/o timeout|connection refused|network is unreachable|"
+    r"TLS handshake timeout|temporary failure in name resolution",
+    re.I,
+)
+
+
+def unpulled_base(output: str) -> str | None:
+    """The base image a build stopped on because its registry could not be reached (a name
+    lookup, a refused or timed-out connection), else None: a wrong name or a failing step of
+    the Dockerfile is the Dockerfile's own failure."""
+    for line in output.splitlines():
+        found = _UNPULLED.search(line)
+        if found is not None and _UNREACHABLE.search(line):
+            return found.group("image")
+    return None
+
+
 def image_step(run: Run, step: Step) -> Step:
     tool = builder()
     if tool is None:
@@ -155,11 +180,21 @@ def image_step(run: Run, step: Step) -> Step:
             code, output, shown = _build(run, tool, target, tag, run.build_args)
             step.command = shown
             if code != 0:
+                unreachable = unpulled_base(output)
+                step.output = run.tail(output)
+                if unreachable is not None:
+                    # nothing of the Dockerfile ran: no verdict on it either way
+                    step.status = "skipped"
+                    step.reason = (
+                        f"the base image {unreachable} could not be pulled (the registry is "
+                        "out of reach from here): the build never reached the Dockerfile's own "
+                        "steps"
+                    )
+                    return step
                 step.status = "fail"
                 step.reason = f"the {target or 'final'} image does not build: " + run.mask(
                     last_error(output)
                 )
-                step.output = run.tail(output)
                 return step
             built.append(tag)
         # step 3 in the api image: its own interpreter, an empty database, loopback only

@@ -225,11 +225,13 @@ def serving_overrides(run: Run) -> tuple[dict[str, str], str]:
         kept = {s.setting for s in others} - moved
         said = []
         if moved:
-            said.append(f"{', '.join(sorted(moved))} is down by design in this run")
+            verb = "is" if len(moved) == 1 else "are"
+            said.append(f"{', '.join(sorted(moved))} {verb} down by design in this run")
         if kept:
+            verb, them = ("is", "it") if len(kept) == 1 else ("are", "them")
             said.append(
-                f"{', '.join(sorted(kept))} is where the settings point (verify cannot move it), "
-                "reachable or not"
+                f"{', '.join(sorted(kept))} {verb} where the settings point (verify cannot move "
+                f"{them}), reachable or not"
             )
         return (
             {"STARTUP_CHECKS": "false"},

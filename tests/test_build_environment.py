@@ -75,3 +75,37 @@ def test_a_variable_an_apps_code_raises_without_gets_a_build_value(make_project)
         "DEBUG": "False",
         "SHOP_SIGNING_KEY": "build-only-not-secret",
     }
+
+
+DATABASE_CHOSEN_BY_A_VARIABLE = """\
+import os
+
+import environ
+
+env = environ.Env()
+SECRET_KEY = env("SECRET_KEY")
+if os.environ.get("PRIMARY_DB_URI"):
+    DATABASES = {"default": env.db_url("PRIMARY_DB_URI")}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": env.str("DB_ENGINE"),
+            "NAME": env.str("DB_NAME"),
+            "HOST": env.str("DB_HOST", ""),
+        }
+    }
+if env.str("DATABASE_URL", default=""):
+    DATABASES["default"] = env.db("DATABASE_URL")
+"""
+
+
+def test_reads_of_a_replaced_database_setting_get_build_values(make_project):
+    # the branch of DATABASES that runs when PRIMARY_DB_URI is unset reads DB_ENGINE and
+    # DB_NAME with no default: the build must give them values although a later line replaces
+    # the setting; DB_HOST has a default
+    project = make_project({"mysite/settings.py": DATABASE_CHOSEN_BY_A_VARIABLE})
+    env = build_environment(project)
+    assert env["DB_ENGINE"] == "build-only"
+    assert env["DB_NAME"] == "build-only"
+    assert "DB_HOST" not in env
+    assert env["PRIMARY_DB_URI"].startswith("sqlite:")

@@ -1321,3 +1321,39 @@ def test_packages_from_a_repository_the_old_image_added_are_not_installed(make_p
         "(it installs Debian's own packages): add both to the api stage if the app needs them"
     ]
     assert not [n for n in s.notes if "apt.postgresql.org.sh" in n and "was left out" in n]
+
+
+DATABASE_BY_A_URL_OF_ANOTHER_NAME = """\
+import os
+
+import environ
+
+env = environ.Env()
+SECRET_KEY = env("SECRET_KEY")
+INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.auth"]
+ROOT_URLCONF = "mysite.urls"
+WSGI_APPLICATION = "mysite.wsgi.application"
+if os.environ.get("PRIMARY_DB_URI"):
+    DATABASES = {"default": env.db_url("PRIMARY_DB_URI")}
+else:
+    DATABASES = {"default": {"ENGINE": env.str("DB_ENGINE"), "NAME": env.str("DB_NAME")}}
+STORAGE_DB = env.str("STORAGE_DB", "postgres://storage@db:5432/storage")
+"""
+
+
+def test_compose_api_gets_the_database_through_the_url_variable_the_settings_read(make_project):
+    # without PRIMARY_DB_URI the other branch wants DB_ENGINE and DB_NAME, which no one sets:
+    # the api of `docker compose up` stopped at import
+    project = make_project(
+        {
+            "mysite/settings.py": DATABASE_BY_A_URL_OF_ANOTHER_NAME,
+            "mysite/urls.py": "urlpatterns = []\n",
+            "mysite/wsgi.py": "",
+            "requirements.txt": "Django==5.2\ndjango-environ==0.12.1\npsycopg2-binary==2.9.10\n",
+        }
+    )
+    compose = container.render(project)["compose.yaml"]
+    assert (
+        '      PRIMARY_DB_URI: "postgres://app:${POSTGRES_PASSWORD:-app}@db:5432/app"\n' in compose
+    )
+    assert "\n  db:\n    image: postgres:16-alpine\n" in compose

@@ -215,3 +215,50 @@ def test_a_committed_dotenv_is_said_even_with_no_value_to_move(tmp_path):
         """,
     )
     assert COMMITTED.format(wrote="") in result.context.notes
+
+
+MAIN = """\
+import secrets
+
+import environ
+
+env = environ.Env()
+SECRET_KEY = env.str("SECRET_KEY", "")
+if not SECRET_KEY:
+    SECRET_KEY = secrets.token_urlsafe(50)
+DEBUG = False
+ALLOWED_HOSTS = ["example.com"]
+INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.auth"]
+ROOT_URLCONF = "mysite.urls"
+"""
+LOCAL_DEV = """\
+from .main import *  # noqa: F403
+
+DEBUG = True
+SECRET_KEY = "local-development-key-0123456789-abcdefghij-0123"
+"""
+
+
+def test_a_variable_only_a_development_module_needs_is_not_asked_of_deployments(tmp_path):
+    # the production settings make their own key; the development module's literal key moved
+    # to the environment: CI and deployments need nothing new
+    write_tree(
+        tmp_path,
+        {
+            "manage.py": MINIMAL_MANAGE.replace("mysite.settings", "mysite.settings.main"),
+            "mysite/__init__.py": "",
+            "mysite/settings/__init__.py": "",
+            "mysite/settings/main.py": MAIN,
+            "mysite/settings/local_dev.py": LOCAL_DEV,
+            "mysite/urls.py": "urlpatterns = []\n",
+            "requirements.txt": "Django==4.2.16\ndjango-environ==0.11.2\n",
+        },
+    )
+    result = plan(discover(tmp_path), ITEM5, effective_options(None))
+    notes = [n for n in result.context.notes if "SECRET_KEY from the environment" in n]
+    assert not any(n.startswith("the settings now need") for n in result.context.notes)
+    assert notes == [
+        "mysite/settings/local_dev.py now reads SECRET_KEY from the environment (the production "
+        "settings do not need it): set it where that module runs (.env holds SECRET_KEY for "
+        "local development)"
+    ]

@@ -448,3 +448,43 @@ def test_import_module_of_a_written_name_is_an_import(tmp_path):
     assert [(line, reason) for _, line, reason in s.dynamic] == [
         (7, "settings import a module chosen at run time")
     ]
+
+
+def test_environ_scheme_gives_reads_their_cast_and_default(tmp_path):
+    # `env("DJANGO_DEBUG")` of an Env with a scheme is a read with the scheme's default, not a
+    # variable the settings need; a cast-only entry gives the cast and no default
+    s = evaluate(
+        tmp_path,
+        {
+            "mysite/settings.py": """\
+                import environ
+                env = environ.Env(DJANGO_DEBUG=(bool, False), PAGE_SIZE=int)
+                DEBUG = env("DJANGO_DEBUG")
+                PAGE = env("PAGE_SIZE")
+            """
+        },
+    )
+    debug, page = s.get("DEBUG"), s.get("PAGE")
+    assert (debug.cast, debug.has_default, debug.default) == ("bool", True, False)
+    assert (page.cast, page.has_default) == ("int", False)
+
+
+def test_reads_under_a_membership_test_are_conditional(tmp_path):
+    # `if "X" in os.environ: KWARGS["x"] = env.str("X")`: the read runs only when X is set
+    s = evaluate(
+        tmp_path,
+        {
+            "mysite/settings.py": """\
+                import os
+                import environ
+                env = environ.Env()
+                SECRET_KEY = env.str("SECRET_KEY")
+                POOL = dict()
+                if "SSL_KEYFILE" in os.environ:
+                    POOL["ssl_keyfile"] = env.str("SSL_KEYFILE")
+            """
+        },
+    )
+    conditional = {u.var: u.conditional for u in s.env_uses if u.var}
+    assert conditional["SECRET_KEY"] is False
+    assert conditional["SSL_KEYFILE"] is True

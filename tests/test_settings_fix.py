@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import ast
+import re
 
 import pytest
 
@@ -275,3 +276,37 @@ def test_foreign_env_binding(before, line):
     after = before + 'DEBUG = env.bool("DEBUG", default=False)\n'
     assert foreign_env_binding(before, after) == line
     assert foreign_env_binding(before, before) is None  # no new read through env
+
+
+OPTIONAL_BY_SHAPE = """\
+import os
+
+import environ
+
+env = environ.Env(DJANGO_DEBUG=(bool, False))
+
+SECRET_KEY = env("SECRET_KEY")
+DEBUG = env("DJANGO_DEBUG")
+POOL_KWARGS = dict()
+if "CACHE_SSL_KEYFILE" in os.environ:
+    POOL_KWARGS["ssl_keyfile"] = env.str("CACHE_SSL_KEYFILE")
+INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.auth"]
+ROOT_URLCONF = "mysite.urls"
+"""
+
+
+def test_env_example_calls_required_only_what_the_settings_cannot_start_without(make_project):
+    # a variable the Env scheme gives a default, and one read only when it is in the
+    # environment, are optional: an empty line for them in a copied .env would even set them
+    project = make_project(
+        {
+            "mysite/settings.py": OPTIONAL_BY_SHAPE,
+            "mysite/urls.py": "urlpatterns = []\n",
+            "requirements.txt": "Django==5.2\ndjango-environ==0.12.1\n",
+        }
+    )
+    result = plan(project, Selection(select={"DJ050", "DJ052"}), effective_options(Config()))
+    text = result.changeset.read(".env.example")
+    assert text is not None
+    assert re.findall(r"Required\.\n([A-Z_]+)=", text) == ["SECRET_KEY"]
+    assert "\n# CACHE_SSL_KEYFILE=\n" in text

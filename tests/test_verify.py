@@ -902,6 +902,26 @@ def test_probes_off_names_a_service_verify_could_not_move_as_such():
     )
 
 
+def test_probes_off_names_several_services_in_the_plural():
+    from types import SimpleNamespace
+
+    from fixer.project import Service
+    from fixer.verify_run import serving_overrides
+
+    services = [
+        Service("redis", "broker", "CELERY_BROKER_URL", "BROKER", None, "s.py", 9),
+        Service("redis", "result-backend", "CELERY_RESULT_BACKEND", "BACKEND", None, "s.py", 10),
+    ]
+    run = SimpleNamespace(
+        env=SimpleNamespace(probes=True, values={"BROKER": "x", "BACKEND": "y"}),
+        project=SimpleNamespace(services=services),
+    )
+    assert serving_overrides(run)[1] == (
+        "STARTUP_CHECKS=false: CELERY_BROKER_URL, CELERY_RESULT_BACKEND are down by design in "
+        "this run (step 6 runs the probes)"
+    )
+
+
 def test_a_server_database_the_settings_name_is_not_the_runs_own(tmp_path):
     from fixer.verify_steps import foreign_database_reason
 

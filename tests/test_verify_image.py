@@ -83,3 +83,35 @@ def test_deploy_ready_images_build_and_the_api_boots_on_an_empty_database(
             )  # both the run's database and the image's dropped
     finally:
         postgres.close()
+
+
+def test_a_base_image_out_of_reach_is_no_verdict_on_the_dockerfile():
+    from fixer.verify_image import unpulled_base
+
+    buildah = (
+        "[1/4] STEP 1/7: FROM python:3.12-slim-bookworm AS builder\n"
+        "Trying to pull docker.io/library/python:3.12-slim-bookworm...\n"
+        "Error: creating build container: initializing source "
+        "docker://python:3.12-slim-bookworm: pinging container registry registry-1.docker.io: "
+        'Get "https://registry-1.docker.io/v2/": dial tcp: lookup registry-1.docker.io on '
+        "10.0.0.53:53: no such host\n"
+    )
+    buildkit = (
+        "ERROR: failed to solve: failed to resolve source metadata for "
+        "docker.io/library/python:3.12-slim: failed to do request: i/o timeout\n"
+    )
+    assert unpulled_base(buildah) == "python:3.12-slim-bookworm"
+    assert unpulled_base(buildkit) == "docker.io/library/python:3.12-slim"
+
+
+def test_a_wrong_base_image_or_a_failing_step_is_the_dockerfiles_failure():
+    from fixer.verify_image import unpulled_base
+
+    assert (
+        unpulled_base("ERROR: pull access denied for nosuchimage, repository does not exist\n")
+        is None
+    )
+    assert (
+        unpulled_base("RUN pip install -r requirements.txt\nERROR: No matching distribution\n")
+        is None
+    )

@@ -41,7 +41,26 @@ def add_pep621(text: str, packages: list[Package], label: str, kind: str) -> Res
             else "has no [project].dependencies list"
         )
         return Result(text, notes=[f"{label} {why}: add {joined_names(packages)} by hand"])
-    result = add_to_array(text, data, layout, ("project", "dependencies"), packages, label)
+    elsewhere = declared_in_groups(data)
+    written: dict[str, str] = {}
+    for pkg in packages:
+        found = elsewhere.get(sort_key(pkg.name))
+        req = parse_req(found[0]) if found is not None else None
+        if req is not None and req.spec:
+            # the group's constraint, with the extras djfix asks for
+            written[sort_key(pkg.name)] = f"{pkg.name}{req.sep}{req.spec}"
+    result = add_to_array(
+        text, data, layout, ("project", "dependencies"), packages, label, written=written
+    )
+    for name in result.added:
+        found = elsewhere.get(sort_key(name))
+        if found is not None:
+            # a second, different constraint next to the group's would make the lock unsolvable
+            result.notes.append(
+                f"{label} declared {found[0]} only in {found[1]}, which an install of the "
+                "project's dependencies leaves out: [project].dependencies now lists it with "
+                "the same constraint"
+            )
     if result.added and kind == "uv":
         result.notes.append(
             "uv.lock is now stale: run `uv lock` and commit uv.lock (`uv sync --locked` refuses a "
@@ -77,6 +96,25 @@ def add_dependency_group(text: str, packages: list[Package], label: str) -> Resu
             ],
         )
     return add_to_array(text, data, layout, ("dependency-groups", holding[0]), packages, label)
+
+
+def declared_in_groups(data: dict[str, Any]) -> dict[str, tuple[str, str]]:
+    """The requirements of the PEP 735 dependency groups and the optional extras, by
+    `sort_key`: (the requirement as written, where: `[dependency-groups] docker`)."""
+    found: dict[str, tuple[str, str]] = {}
+    tables = (
+        ("[dependency-groups]", data.get("dependency-groups")),
+        ("[project.optional-dependencies]", dig(data, ("project", "optional-dependencies"))),
+    )
+    for title, table in tables:
+        if not isinstance(table, dict):
+            continue
+        for group, items in table.items():
+            for item in items if isinstance(items, list) else []:
+                req = parse_req(item) if isinstance(item, str) else None
+                if req is not None and not req.url and ";" not in item:
+                    found.setdefault(sort_key(req.name), (item.strip(), f"{title} {group}"))
+    return found
 
 
 def add_poetry(text: str, packages: list[Package], label: str, *, locked: bool = True) -> Result:

@@ -377,8 +377,10 @@ def add_to_array(
     packages: list[Package],
     label: str,
     extra_declared: set[str] | None = None,
+    written: dict[str, str] | None = None,
 ) -> Result:
-    """Add the missing `packages` to the array of strings at `path`, as text in its style."""
+    """Add the missing `packages` to the array of strings at `path`, as text in its style;
+    `written`: the requirement string to add for a package (by `sort_key`) instead."""
     where = ".".join(path)
     entry = _toml_entry(layout, path)
     values = _array_strings(entry) if entry else None
@@ -393,7 +395,7 @@ def add_to_array(
     style = pep508_style(reqs)
     nl = newline_of(text)
     new_text = text
-    items = [pep508(pkg, style) for pkg in missing]
+    items = [(written or {}).get(sort_key(pkg.name)) or pep508(pkg, style) for pkg in missing]
     for item in items:
         layout_now = _toml_layout(new_text)
         entry_now = _toml_entry(layout_now, path) if layout_now else None

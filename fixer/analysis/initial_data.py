@@ -265,3 +265,43 @@ def fixture_owner(project: ProjectModel, name: str) -> App | None:
                 if (folder / f"{stem}.{fmt}{compression}").is_file():
                     return app
     return None
+
+
+#: files read for `call_command("loaddata", ...)` outside the apps: the few beside them
+_MAX_LOOSE_FILES = 200
+
+
+def loaddata_calls(project: ProjectModel) -> list[tuple[str, int, list[str]]]:
+    """(file, line, fixture names) of every `call_command("loaddata", ...)` in the Python code
+    of the project that is not a test or a migration: the local apps (their management
+    commands), and the modules beside them up to the repository root (`tasks.py` of invoke, a
+    `fabfile.py`, a setup script). A name that is not a literal is given as "?"."""
+    paths = list(app_python_files(project))
+    seen = set(paths)
+    folders: set[Path] = {project.root}
+    for app in project.apps:
+        parent = app.path.parent
+        while parent != project.root and project.root in parent.parents:
+            folders.add(parent)
+            parent = parent.parent
+    loose: list[Path] = []
+    for folder in sorted(folders):
+        loose += sorted(p for p in folder.glob("*.py") if p.is_file() and p not in seen)
+    paths += [p for p in loose[:_MAX_LOOSE_FILES] if not p.name.startswith("test")]
+    found: list[tuple[str, int, list[str]]] = []
+    for path in paths:
+        pyfile = project.cache.python(path)
+        if "loaddata" not in (pyfile.text or "") or pyfile.tree is None:
+            continue
+        for node in ast.walk(pyfile.tree):
+            if not (isinstance(node, ast.Call) and call_name(node) == "call_command"):
+                continue
+            first = node.args[0] if node.args else None
+            if not (isinstance(first, ast.Constant) and first.value == "loaddata"):
+                continue
+            names = [
+                a.value if isinstance(a, ast.Constant) and isinstance(a.value, str) else "?"
+                for a in node.args[1:]
+            ]
+            found.append((pyfile.rel, node.lineno, names))
+    return sorted(found)

@@ -138,6 +138,11 @@ def build_environment(project: ProjectModel) -> dict[str, str]:
                 out[use.var] = "0" if use.var in numeric else "False"
             elif _subscript_read(project, use.path, use.line, use.column):
                 out[use.var] = placeholder(use.var, None)
+            elif use.ref is not None and not use.ref.has_default:
+                # a read whose setting a later line replaces (`if A: DATABASES = url(A) else:
+                # DATABASES = {"ENGINE": env("B")}`, then a DATABASE_URL override): the value
+                # is gone, the read still runs at import and raises when B is unset
+                out[use.var] = placeholder(use.var, use.ref.cast)
     # `HOSTS = os.environ.get("HOSTS")` then `if not HOSTS: raise ...` (in the settings or in an
     # app's code): a default in the read, and still required (the build sets DEBUG off, where
     # such a check usually runs)

@@ -65,9 +65,11 @@ from __future__ import annotations
 
 import posixpath
 import re
+import sys
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from codemods.dependencies.pyproject import declared_in_groups
 from fixer import rule_codes
 from fixer.analysis.app_server import (
     APP_SERVERS,
@@ -89,6 +91,11 @@ from fixer.findings import Finding, FixSafety, Severity
 from fixer.parsers.commands import server_invocations
 from fixer.parsers.shell import ScriptCommand, split_shell
 from fixer.project import ProjectModel
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - the backport of older Pythons
+    import tomli as tomllib
 
 ITEM = 3
 TITLE = "Served by an app server"
@@ -253,14 +260,25 @@ def _invocations(
 
 def _runserver(places: _Places, modules: list[str]) -> Iterator[Finding]:
     target = f"{modules[0]}:application" if modules else "<project>.wsgi:application"
+    # a script that starts an app server too chooses between them (`if [[ $USE_GUNICORN ==
+    # True ]]; then gunicorn ...; else manage.py runserver; fi`): said as a choice
+    servers = {
+        (path, command.line): (command, server)
+        for path, command, _, server in _invocations(places.serving, set(APP_SERVERS))
+    }
     for path, command, what, _ in _invocations(places.serving, {"runserver"}):
-        yield Finding(
-            RUNSERVER,
-            f"{path}: {what} runs Django's development server (`{_short(command.text)}`): serve "
-            f"the app with gunicorn {target} (or uvicorn/daphne for ASGI) instead",
-            path,
-            command.line,
+        other = next(
+            (found for (where, _), found in sorted(servers.items()) if where == path), None
         )
+        runs = f"runs Django's development server (`{_short(command.text)}`)"
+        if other is not None:
+            advice = (
+                f" unless it takes the branch that starts {other[1]} (line {other[0].line}): "
+                f"make {other[1]} the only server it starts"
+            )
+        else:
+            advice = f": serve the app with gunicorn {target} (or uvicorn/daphne for ASGI) instead"
+        yield Finding(RUNSERVER, f"{path}: {what} {runs}{advice}", path, command.line)
 
 
 def _short(text: str) -> str:
@@ -385,12 +403,36 @@ def _server_missing(project: ProjectModel) -> Iterator[Finding]:
         return
     django = next((r for r in source.packages if r.name == "django"), None)
     line = django.line if django is not None and django.line else 1
+    grouped = _server_in_groups(project, source.rel)
+    if grouped is not None:
+        yield Finding(
+            SERVER_MISSING,
+            f"{source.rel} declares {grouped[0]} only in {grouped[1]}, which an install of the "
+            f"project's dependencies leaves out: add it to [project].dependencies",
+            source.rel,
+            line,
+        )
+        return
     yield Finding(
         SERVER_MISSING,
         f"{source.rel} declares no app server{note}: add {advice} to {source.rel}",
         source.rel,
         line,
     )
+
+
+def _server_in_groups(project: ProjectModel, rel: str) -> tuple[str, str] | None:
+    """(the requirement, where) of an app server a pyproject.toml declares only in a
+    dependency group or an optional extra (`[dependency-groups] docker`)."""
+    if posixpath.basename(rel) != "pyproject.toml":
+        return None
+    text = project.cache.text(project.root / rel).text
+    try:
+        data = tomllib.loads(text or "")
+    except tomllib.TOMLDecodeError:
+        return None
+    found = declared_in_groups(data)
+    return next((found[name] for name in APP_SERVERS if name in found), None)
 
 
 def check(project: ProjectModel, options: dict[str, Any]) -> Iterator[Finding]:

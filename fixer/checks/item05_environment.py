@@ -121,7 +121,11 @@ stays as written.
 DEBUG is read with `env.bool(..., default=False)` whatever the old form
 (`bool(os.environ.get(...))`, `== "True"`, `env.str(...)`: the string "False" is true), and the
 summary says so; SECRET_KEY
-keeps the variable name it was read from and loses an empty or None default. Helper modules the
+keeps the variable name it was read from and loses an empty or None default, unless the module
+makes a key itself when the read gives none (`if not SECRET_KEY: SECRET_KEY = ...`). A URL
+default with credentials keeps the URL without them. A secret inside a dictionary other than
+DATABASES and a cache's LOCATION (`SOCIALACCOUNT_PROVIDERS`, a `DBCONFIG` dictionary) is
+reported with no fix: read it with `env(...)` by hand. Helper modules the
 settings import are rewritten too; a DATABASES chosen by `if`/`else` yields to DATABASE_URL when
 it is set. `.env.example` lists every variable the settings read, with an example its read
 parses; an optional variable without one is shown commented out (`# NAME=`). The old
@@ -169,6 +173,7 @@ from __future__ import annotations
 
 import ast
 import posixpath
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -381,7 +386,7 @@ def _literal_secrets(project: ProjectModel) -> Iterator[Finding]:
                 suggestion = (
                     'env.db("DATABASE_URL")'
                     if s.ctx[0] == "DATABASES"
-                    else f'env("{s.ctx[-1].upper() if len(s.ctx) > 1 else s.ctx[0]}")'
+                    else f'env("{_variable_for(s.ctx)}")'
                 )
                 message = (
                     f"{label} in {rel} is a secret written in the file ({s.kind}): read it from "
@@ -390,6 +395,12 @@ def _literal_secrets(project: ProjectModel) -> Iterator[Finding]:
             fix = None
             if s.helper is not None:
                 fix = Fix(FixSafety.NONE, default_left_reason(s.helper, DROP_DEFAULT))
+            elif not s.default and _inside_other_dictionary(s.ctx):
+                fix = Fix(
+                    FixSafety.NONE,
+                    "it is a value inside a dictionary: djfix rewrites whole settings, "
+                    "DATABASES and a cache's LOCATION, so read it with env(...) by hand",
+                )
             if s.owner is not None:
                 label = f"{label} (an attribute of class {s.owner})"
                 message = message.replace(setting_label(s.ctx), label, 1)
@@ -505,6 +516,31 @@ def _literal_config(project: ProjectModel) -> Iterator[Finding]:
 
 
 # -- DJ052-DJ054: how the environment is read ----------------------------------------------------
+
+
+def _inside_other_dictionary(ctx: tuple[str, ...]) -> bool:
+    """A secret held inside a dictionary the settings rewrite does not take apart (it folds
+    DATABASES into URLs and reads a cache's LOCATION; SOCIALACCOUNT_PROVIDERS' secrets or a
+    DBCONFIG dictionary it leaves as they are)."""
+    if len(ctx) < 2 or ctx[0] == "DATABASES":
+        return False
+    return not (ctx[0] == "CACHES" and ctx[-1] == "LOCATION")
+
+
+#: dictionary keys that name only the kind of secret: the variable needs the place too
+_BARE_SECRET_KEYS = frozenset({"PASSWORD", "PASSWD", "PASS", "SECRET", "TOKEN", "KEY", "API_KEY"})
+
+
+def _variable_for(ctx: tuple[str, ...]) -> str:
+    """The variable to suggest for a secret at `ctx` (the setting, then its keys): the last
+    key, or the whole path where that key alone says nothing (DBCONFIG_PG['PASSWORD'] ->
+    DBCONFIG_PG_PASSWORD, not a PASSWORD every other dictionary would want too)."""
+    if len(ctx) == 1:
+        return ctx[0]
+    last = ctx[-1].upper()
+    if last not in _BARE_SECRET_KEYS:
+        return last
+    return re.sub(r"[^A-Z0-9]+", "_", "_".join(ctx).upper()).strip("_")
 
 
 def _suggest(setting: str | None, var: str | None, cast: str | None = None) -> str:

@@ -15,7 +15,10 @@
   do, and no migration written today could hold the rows of models added later;
 - `loaddata-in-script` (DJ122): `manage.py loaddata` (also `django-admin`, `python -m django`,
   behind `sh -c`, `poetry run` and the like) run by a shell script, a Makefile, a Procfile, a
-  compose service's command or entrypoint, a CI file, or a Dockerfile RUN/CMD/ENTRYPOINT;
+  compose service's command or entrypoint, a CI file, or a Dockerfile RUN/CMD/ENTRYPOINT; also
+  `call_command("loaddata", ...)` in the project's Python code that is not a test or a
+  migration (a management command, an invoke `tasks.py`, a setup script beside the apps), one
+  finding a file, where `ready()` or a `post_migrate` handler does not make the call;
 - `initial-data-fixture` (DJ123): a fixture named `initial_data.json` (`.yaml`, `.yml`, `.xml`,
   also compressed) in a local app's `fixtures/` folder.
 
@@ -95,8 +98,9 @@ writes: a `post_migrate` handler or a `ready()` left with nothing to do is delet
 `post_migrate.connect` and the imports only they used. Left with the reason: values djfix cannot
 read statically (a call, a variable, `**kwargs`), writes in a helper function, `bulk_create()`
 and `save()`, `loaddata` with options other than `--verbosity`/`--settings`, after `||` or in a
-pipe, alone in a compose `command:` or CI step, fixtures in XML or outside a local app's
-`fixtures/`, many-to-many values and natural-key references, and apps with several leaf
+pipe, alone in a compose `command:` or CI step, `call_command("loaddata", ...)` in Python code
+(fix=none: the code around it may need the rows at that moment), fixtures in XML or outside a
+local app's `fixtures/`, many-to-many values and natural-key references, and apps with several leaf
 migrations (merge them first, item 6). An `initial_data` fixture is embedded but not deleted:
 delete the file by hand. Module-level constants the removed code used are kept (another module
 may import them).
@@ -119,6 +123,7 @@ from fixer.analysis.initial_data import (
     app_of,
     fixture_names,
     fixture_owner,
+    loaddata_calls,
     post_migrate_handlers,
 )
 from fixer.analysis.startup_code import (
@@ -131,7 +136,7 @@ from fixer.analysis.startup_code import (
     walk_expr,
 )
 from fixer.checks import rule
-from fixer.findings import Finding, FixSafety, Severity
+from fixer.findings import Finding, Fix, FixSafety, Severity
 from fixer.parsers.commands import manage_py_commands
 from fixer.parsers.shell import ScriptCommand
 from fixer.project import ProjectModel
@@ -205,12 +210,14 @@ def _ready_message(ready: ReadyMethod, hit: Hit) -> str:
     )
 
 
-def _data_in_ready(project: ProjectModel) -> Iterator[Finding]:
+def _data_in_ready(project: ProjectModel, lines: set[tuple[str, int]]) -> Iterator[Finding]:
+    """DJ120; `lines` gets the (file, line) of every write found."""
     for ready in ready_methods(project):
         tree = ready.file.tree
         if tree is None:
             continue
         for hit in scan_body(ready.func, tree, ready.cls, creates_data):
+            lines.add((ready.file.rel, getattr(hit.node, "lineno", hit.line)))
             yield Finding(
                 DATA_CREATED_IN_READY,
                 _ready_message(ready, hit),
@@ -239,7 +246,8 @@ def _per_model(handler: ast.AST, node: ast.AST) -> bool:
     return False
 
 
-def _data_in_post_migrate(project: ProjectModel) -> Iterator[Finding]:
+def _data_in_post_migrate(project: ProjectModel, lines: set[tuple[str, int]]) -> Iterator[Finding]:
+    """DJ121; `lines` gets the (file, line) of every write found."""
     seen: set[tuple[str, int]] = set()
     handlers = sorted(post_migrate_handlers(project), key=lambda h: (h[0].rel, h[1].lineno))
     for hf, handler, how in handlers:
@@ -256,6 +264,7 @@ def _data_in_post_migrate(project: ProjectModel) -> Iterator[Finding]:
             hits = scan_body(handler, hf.tree, None, creates_data)
             name = f"{handler.name}()"
         hits = [h for h in hits if not _per_model(handler, h.via or h.node)]
+        lines.update((hf.rel, getattr(h.node, "lineno", h.line)) for h in hits)
         if not hits:
             continue
         hit = hits[0]
@@ -309,6 +318,48 @@ def _loaddata_in_scripts(project: ProjectModel) -> Iterator[Finding]:
             )
 
 
+#: why a loaddata call in Python code stays
+_PYTHON_LOADDATA_LEFT = (
+    "djfix removes loaddata from scripts only: a call in Python code stays, as the code around "
+    "it may need the rows at that moment; move the rows into a data migration by hand"
+)
+
+
+def _loaddata_in_python(project: ProjectModel, reported: set[tuple[str, int]]) -> Iterator[Finding]:
+    """`call_command("loaddata", ...)` in a setup task or a management command: one finding a
+    file, at its first call (the calls ready() and post_migrate handlers make are theirs)."""
+    per_file: dict[str, list[tuple[int, list[str]]]] = {}
+    for rel, line, names in loaddata_calls(project):
+        if (rel, line) not in reported:
+            per_file.setdefault(rel, []).append((line, names))
+    for rel, calls in per_file.items():
+        every = [n for _, found in calls for n in found]
+        names = list(dict.fromkeys(n for n in every if n != "?"))
+        computed = "?" in every
+        owners = sorted({a.label for n in names if (a := fixture_owner(project, n))})
+        target = (
+            f"app '{owners[0]}'"
+            if len(owners) == 1
+            else ("apps " + ", ".join(f"'{o}'" for o in owners))
+            if owners
+            else "the app that owns the data"
+        )
+        parts = names[:6] + ([f"{len(names) - 6} more"] if len(names) > 6 else [])
+        parts += ["a computed name"] if computed else []
+        shown = ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else "".join(parts)
+        lines = ", ".join(str(line) for line, _ in calls[:6]) + (", ..." if len(calls) > 6 else "")
+        lines = f"line {lines}" if len(calls) == 1 else f"lines {lines}"
+        yield Finding(
+            LOADDATA_IN_SCRIPT,
+            f"{rel} runs `loaddata {shown or '(no fixture named)'}` from Python (call_command, "
+            f"{lines}), so a database made by `migrate` alone lacks those rows until someone "
+            f"runs it: move the data into a RunPython data migration of {target}",
+            rel,
+            calls[0][0],
+            fix=Fix(FixSafety.NONE, _PYTHON_LOADDATA_LEFT),
+        )
+
+
 # -- DJ123 ---------------------------------------------------------------------------------------
 
 
@@ -345,7 +396,10 @@ def _initial_data_fixtures(project: ProjectModel) -> Iterator[Finding]:
 
 
 def check(project: ProjectModel, options: dict[str, Any]) -> Iterator[Finding]:
-    yield from _data_in_ready(project)
-    yield from _data_in_post_migrate(project)
+    # the writes ready() and post_migrate handlers make are theirs, not DJ122's
+    startup: set[tuple[str, int]] = set()
+    yield from _data_in_ready(project, startup)
+    yield from _data_in_post_migrate(project, startup)
     yield from _loaddata_in_scripts(project)
+    yield from _loaddata_in_python(project, startup)
     yield from _initial_data_fixtures(project)

@@ -23,11 +23,12 @@ from codemods.dependencies.declare import add_packages
 from codemods.dependencies.requirement import HASH_PINNED, NotAdded, Package, base_name
 from codemods.dependencies.versions import packages_for
 from fixer import git, redaction
+from fixer.analysis.required_settings import required_variables
 from fixer.discovery.settings_modules import is_test_settings
 from fixer.fix_context import EnvVar, FixContext, rediscover
 from fixer.fixes.item01_python import verified_python
 from fixer.fixes.item05_environment import env_plan
-from fixer.project import ProjectModel, normalise_package
+from fixer.project import ProjectModel, normalise_package, settings_chain
 from fixer.settings_values import EnvRef
 from fixer.sources import PyFile
 from fixer.templating import render
@@ -49,7 +50,51 @@ def finish(ctx: FixContext) -> None:
         _write_example(ctx)
         _write_dotenv(ctx)
     if ctx.settings_need:
-        ctx.notes.append(need_note(ctx.settings_need, _held_by_dotenv(ctx)))
+        held = _held_by_dotenv(ctx)
+        production, elsewhere = _needed_where(ctx, ctx.settings_need)
+        if production:
+            ctx.notes.append(need_note(production, held))
+        for rel, names in sorted(elsewhere.items()):
+            ctx.notes.append(elsewhere_note(rel, names, held))
+
+
+def _needed_where(ctx: FixContext, need: list[str]) -> tuple[list[str], dict[str, list[str]]]:
+    """(the variables the production settings need, {module: the ones only another settings
+    module needs}): a development module that now reads SECRET_KEY asks nothing of CI or a
+    deployment (wger's local_dev.py beside a main.py that makes its own key)."""
+    planned = rediscover(ctx.project, ctx.changeset)
+    chain = settings_chain(planned)
+    required = set(required_variables(planned))
+    strict: dict[str, set[str]] = {}  # variable -> modules reading it with no default
+    for dotted, mod in planned.settings_modules.items():
+        for use in mod.env_uses:
+            if use.var and use.ref is not None and not use.ref.has_default and not use.conditional:
+                strict.setdefault(use.var, set()).add(dotted)
+    production: list[str] = []
+    elsewhere: dict[str, list[str]] = {}
+    for name in need:
+        modules = strict.get(name, set())
+        others = sorted(d for d in modules - chain if not is_test_settings(d))
+        if name in required or modules & chain or not others:
+            production.append(name)
+            continue
+        for dotted in others:
+            rel = planned.settings_modules[dotted].rel or dotted
+            elsewhere.setdefault(rel, []).append(name)
+    return production, elsewhere
+
+
+def elsewhere_note(rel: str, names: list[str], held: set[str]) -> str:
+    """The note on variables only a settings module other than the production one needs."""
+    them = "them" if len(names) > 1 else "it"
+    note = (
+        f"{rel} now reads {', '.join(names)} from the environment (the production settings do "
+        f"not need {them}): set {them} where that module runs"
+    )
+    kept = [name for name in names if name in held]
+    if kept:
+        return note + f" (.env holds {', '.join(kept)} for local development)"
+    return note
 
 
 def need_note(need: list[str], held: set[str]) -> str:
@@ -97,7 +142,11 @@ def _add_every_read(ctx: FixContext) -> None:
             example = example_for(use.ref) if use.literal_default else ""
             assignment = mod.names.get(use.setting) if use.setting else None
             # read without a default, and not only under a condition: the settings need it
-            required = not use.ref.has_default and not (assignment and assignment.conditional)
+            required = (
+                not use.ref.has_default
+                and not use.conditional
+                and not (assignment and assignment.conditional)
+            )
             if use.setting == "SECRET_KEY":
                 comment, example = env_calls.SECRET_KEY_COMMENT, SECRET_KEY_EXAMPLE
             else:

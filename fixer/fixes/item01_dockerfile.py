@@ -57,7 +57,7 @@ from fixer.fixes.item04_compose_plan import (
     fix_compose_files,
 )
 from fixer.fixes.item06_migrations import python_option
-from fixer.project import ProjectModel, normalise_package
+from fixer.project import ProjectModel, database_url_reads, normalise_package
 from fixer.templating import render as render_template
 
 #: the first line of every generated Dockerfile: a later run recognises its own file
@@ -600,6 +600,12 @@ def _compose_services(project: ProjectModel) -> tuple[list[str], dict[str, str]]
             environment.setdefault(service.env_var, _SERVICE_URLS[kind])
     kinds = {s.kind for s in project.services}
     db_kind = "postgresql" if "postgresql" in kinds else "mysql" if "mysql" in kinds else None
+    # the database chosen by a URL variable of another name (`if env("PS_DATABASE_URI"): ...
+    # else: {"ENGINE": env("DB_ENGINE")}`): the api gets the db service through it, or the
+    # other branch stops it for want of its own variables
+    urls = database_url_reads(project)
+    if db_kind and urls and not any(var in environment for var in urls):
+        environment[urls[0]] = _SERVICE_URLS[db_kind]
     return services, {"db_kind": db_kind or "", **environment}
 
 

@@ -166,6 +166,31 @@ def test_runserver_in_the_entrypoint_script(make_project):
     assert "this script, which the image runs" in findings[0].message
 
 
+def test_runserver_in_a_script_that_can_start_gunicorn_instead(make_project):
+    # the script chooses a server by a variable: the finding says it is a choice, and asks
+    # for the app server alone rather than for an app server the script already starts
+    dockerfile = GOOD.replace(
+        'CMD ["gunicorn", "mysite.wsgi:application", "--bind", "0.0.0.0:8000"]',
+        'ENTRYPOINT ["./docker/entrypoint.sh"]',
+    )
+    script = (
+        "#!/bin/bash\n"
+        'if [[ "$USE_GUNICORN" == "True" ]]; then\n'
+        "    gunicorn mysite.wsgi:application --bind 0.0.0.0:8000\n"
+        "else\n"
+        "    python manage.py runserver 0.0.0.0:8000\n"
+        "fi\n"
+    )
+    project = project_with(make_project, {"Dockerfile": dockerfile, "docker/entrypoint.sh": script})
+    findings = findings_of(item03, project)
+    assert codes(findings) == [("DJ030", "docker/entrypoint.sh", 5)]
+    assert findings[0].message.endswith(
+        "runs Django's development server (`python manage.py runserver 0.0.0.0:8000`) unless "
+        "it takes the branch that starts gunicorn (line 3): make gunicorn the only server it "
+        "starts"
+    )
+
+
 def test_runserver_in_a_development_compose_file(make_project):
     project = project_with(
         make_project,
@@ -383,6 +408,25 @@ def test_no_app_server_names_the_dependency_file_by_its_path(make_project):
     findings = findings_of(item03, project)
     assert codes(findings) == [("DJ034", "requirements/base.txt", 1)]
     assert findings[0].message.endswith("to requirements/base.txt")
+
+
+def test_app_server_only_in_a_dependency_group(make_project):
+    # the group is installed only when asked for (`uv sync --group docker`): the finding says
+    # where the server is, not that there is none
+    pyproject = (
+        '[project]\nname = "mysite"\ndependencies = [\n    "django~=6.0.7",\n]\n\n'
+        '[dependency-groups]\ndocker = [\n    "gunicorn~=26.0.0",\n]\n'
+    )
+    project = project_with(
+        make_project,
+        {"Dockerfile": None, "requirements.txt": None, "pyproject.toml": pyproject},
+    )
+    findings = findings_of(item03, project)
+    assert codes(findings) == [("DJ034", "pyproject.toml", 4)]
+    assert findings[0].message == (
+        "pyproject.toml declares gunicorn~=26.0.0 only in [dependency-groups] docker, which an "
+        "install of the project's dependencies leaves out: add it to [project].dependencies"
+    )
 
 
 def test_no_dependency_file_at_all(make_project):

@@ -73,6 +73,25 @@ def test_properties_of_a_secret_are_no_secrets(make_project):
     assert run(make_project, settings) == []
 
 
+def test_digests_of_a_key_are_no_secrets(make_project):
+    # hashes of known default keys, kept to refuse them: compared against, never used to sign
+    settings = CLEAN + (
+        "_DEFAULT_JWT_KEY_HASHES = {\n"
+        '    "993583b530ed307419c1fd54eef8c7010ac29fa9ee6ddfa3ed0e5204e2b5e99a",\n'
+        '    "964a4ebdb0d1b9f7ac461711a8861d74bd887a955b0e10d79b93c532f1e13d98",\n'
+        "}\n"
+        'SIGNING_KEY_FINGERPRINT = "9c:1e:2a:77:0b:5d:c4:18:ee:90:3f:61:a2:d7:44:08"\n'
+    )
+    assert run(make_project, settings) == []
+
+
+def test_a_password_hash_stays_a_secret(make_project):
+    settings = CLEAN + (
+        'ADMIN_PASSWORD_HASH = "pbkdf2_sha256$600000$Xq2b9mZ1$9JHk2oO0u1d6bq7LQ0V5y3N8mX0aW4rT="\n'
+    )
+    assert [f.code for f in run(make_project, settings)] == ["DJ050"]
+
+
 def test_a_secret_named_last_stays_one(make_project):
     settings = CLEAN + 'SIGNING_KEY_PASSWORD = env("SIGNING_KEY_PASSWORD", default="s3cr3t-pw")\n'
     assert [f.code for f in run(make_project, settings)] == ["DJ050"]
@@ -310,6 +329,12 @@ def test_nested_password_url_and_dsn(make_project):
     assert "a password in amqp://***@rabbit:5672//" in messages[1]
     assert "a key in https://***@o1.ingest.sentry.io/42" in messages[2]
     assert messages[3].startswith("SOCIALACCOUNT_PROVIDERS['google']['APP']['secret'] in")
+    # a key that names only the kind of secret gets its place in the variable's name
+    assert 'env("SOCIALACCOUNT_PROVIDERS_GOOGLE_APP_SECRET")' in messages[3]
+    # the settings rewrite does not take that dictionary apart: no fix is promised for it,
+    # and the DATABASES one keeps its fix
+    fixes = [f.effective_fix.safety.value for f in findings]
+    assert fixes[0] == "unsafe" and fixes[3] == "none"
     for secret in ("hunter22", "guest-pw", "abc123def", "gsecret", "wJalrXUtnFEMI", "rotated"):
         assert not any(secret in m for m in messages)
 

@@ -325,6 +325,57 @@ def test_loaddata_in_every_kind_of_deploy_file(make_project):
     assert "the app that owns the data" in found[2].message
 
 
+def test_loaddata_called_from_python_tasks_and_commands(make_project):
+    # an invoke tasks.py in the package beside the apps and a management command load the
+    # fixtures from Python: a database made by migrate alone lacks the rows; the calls in a
+    # test and in ready() (DJ120's) are not these findings
+    tasks = (
+        "from django.core.management import call_command\n\n\n"
+        "def bootstrap(context):\n"
+        '    call_command("migrate")\n'
+        '    call_command("loaddata", "categories.json")\n'
+        '    call_command("loaddata", "other.json")\n'
+    )
+    command = (
+        "from django.core.management import call_command\n"
+        "from django.core.management.base import BaseCommand\n\n\n"
+        "class Command(BaseCommand):\n"
+        "    def handle(self, *args, **options):\n"
+        '        call_command("loaddata", "categories")\n'
+    )
+    ready = (
+        APPS_HEAD + "class ShopConfig(AppConfig):\n"
+        '    name = "shop"\n\n'
+        "    def ready(self):\n"
+        "        from django.core.management import call_command\n\n"
+        '        call_command("loaddata", "categories")\n'
+    )
+    project = project_with(
+        make_project,
+        {
+            "tasks.py": tasks,
+            "shop/apps.py": ready,
+            "shop/management/__init__.py": "",
+            "shop/management/commands/__init__.py": "",
+            "shop/management/commands/seed.py": command,
+            "shop/tests.py": (
+                'from django.core.management import call_command\ncall_command("loaddata", "x")\n'
+            ),
+        },
+    )
+    found = [f for f in findings_of(item12, project) if f.code == "DJ122"]
+    assert shape(found) == [
+        ("DJ122", "shop/management/commands/seed.py", 7),
+        ("DJ122", "tasks.py", 6),
+    ]
+    assert found[1].message == (
+        "tasks.py runs `loaddata categories.json and other.json` from Python (call_command, "
+        "lines 6, 7), so a database made by `migrate` alone lacks those rows until someone runs "
+        "it: move the data into a RunPython data migration of app 'shop'"
+    )
+    assert found[1].effective_fix.safety.value == "none"
+
+
 # -- DJ123 -------------------------------------------------------------------------------------
 
 

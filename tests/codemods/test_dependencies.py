@@ -592,6 +592,65 @@ def test_pep621_multiline_sorted() -> None:
     assert result.notes == []
 
 
+def test_pep621_server_in_a_dependency_group_keeps_its_constraint() -> None:
+    # a second gunicorn constraint beside the group's (~=23 next to ~=26) makes the lock of
+    # every group together unsolvable: the main list takes the group's own
+    result = check(
+        "uv",
+        """\
+        [project]
+        dependencies = [
+            "django~=6.0.7",
+        ]
+
+        [dependency-groups]
+        docker = [
+            "gunicorn~=26.0.0",
+        ]
+        """,
+        """\
+        [project]
+        dependencies = [
+            "django~=6.0.7",
+            "gunicorn~=26.0.0",
+        ]
+
+        [dependency-groups]
+        docker = [
+            "gunicorn~=26.0.0",
+        ]
+        """,
+        [GUNICORN],
+    )
+    assert result.added == ["gunicorn"]
+    assert result.notes[0] == (
+        "pyproject.toml declared gunicorn~=26.0.0 only in [dependency-groups] docker, which an "
+        "install of the project's dependencies leaves out: [project].dependencies now lists it "
+        "with the same constraint"
+    )
+
+
+def test_pep621_server_in_an_extra_keeps_its_constraint_and_djfix_extras() -> None:
+    check(
+        "pep621",
+        """\
+        [project]
+        dependencies = ["Django>=4.2"]
+
+        [project.optional-dependencies]
+        asgi = ["uvicorn >= 0.30"]
+        """,
+        """\
+        [project]
+        dependencies = ["Django>=4.2", "uvicorn[standard] >= 0.30"]
+
+        [project.optional-dependencies]
+        asgi = ["uvicorn >= 0.30"]
+        """,
+        [Package("uvicorn[standard]", ">=0.29", "0.29.0")],
+    )
+
+
 def test_pep621_multiline_unsorted_without_trailing_comma() -> None:
     check(
         "pep621",

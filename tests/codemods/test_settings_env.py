@@ -2227,6 +2227,21 @@ def test_databases_chosen_by_a_condition_that_reads_a_url_are_left() -> None:
     )
 
 
+def test_databases_chosen_by_a_url_read_through_db_url_are_left() -> None:
+    # env.db_url is env.db under its other name: the project has its database URL variable
+    unchanged(
+        """\
+        import environ
+
+        env = environ.Env()
+        if env("PRIMARY_DB_URI", default=None):
+            DATABASES = {"default": env.db_url("PRIMARY_DB_URI")}
+        else:
+            DATABASES = {"default": {"ENGINE": env.str("DB_ENGINE"), "NAME": env.str("DB_NAME")}}
+        """
+    )
+
+
 def test_secrets_say_the_setting_and_line_that_held_them() -> None:
     """'Secrets to rotate' names where each value was written, not only the variable."""
     result = transform(
@@ -2280,6 +2295,46 @@ def test_a_long_module_walks_only_the_ifs_of_pieces_that_name_databases(monkeypa
     assert 'if env.str("DATABASE_URL", default=""):' in result.code
     ifs = source.count("\nif ")
     assert 0 < sum(isinstance(node, cst.If) for node in walked) < ifs // 10
+
+
+@pytest.mark.parametrize(
+    "fallback",
+    [
+        "if not SECRET_KEY:\n    SECRET_KEY = secrets.token_urlsafe(50)\n",
+        "if not SECRET_KEY or (SECRET_KEY in DEFAULT_KEYS and not DEBUG):\n"
+        "    SECRET_KEY = secrets.token_urlsafe(50)\n"
+        "    warnings.warn('a random key was generated')\n",
+    ],
+)
+def test_secret_key_empty_default_with_own_fallback_is_left(fallback: str) -> None:
+    # the module generates a key when the variable is unset: requiring it would stop the
+    # deployments that rely on that
+    source = (
+        "import secrets\nimport warnings\n\nimport environ\n\nenv = environ.Env()\n"
+        "DEBUG = env.bool('DJANGO_DEBUG', default=False)\nDEFAULT_KEYS = {'x'}\n"
+        f"SECRET_KEY = env.str('SECRET_KEY', '')\n{fallback}"
+    )
+    result = transform(source, Plan())
+    assert "SECRET_KEY = env.str('SECRET_KEY', '')\n" in result.code
+    assert transform(result.code, Plan()).code == result.code
+    assert [v.name for v in result.variables if v.required] == []
+
+
+def test_url_default_with_credentials_of_an_env_read_loses_them() -> None:
+    # the variable's name says nothing secret; the password is in the default URL: the code
+    # keeps the URL without it, the full value goes to the untracked .env
+    source = (
+        "import environ\n\nenv = environ.Env()\n"
+        "STORAGE_URI = env.str('STORAGE_URI', 'postgres://storage:storage-pw@db:5432/app')\n"
+    )
+    result = transform(source, Plan())
+    assert result.code.endswith(
+        "\nSTORAGE_URI = env.str('STORAGE_URI', default='postgres://db:5432/app')\n"
+    )
+    assert transform(result.code, Plan()).code == result.code
+    assert [(v.name, v.example, v.dev_value) for v in result.variables] == [
+        ("STORAGE_URI", "postgres://db:5432/app", "postgres://storage:storage-pw@db:5432/app")
+    ]
 
 
 def test_environs_file_aware_env_stays() -> None:
