@@ -16,7 +16,7 @@ from fixer.parsers.dockerfile import Dockerfile
 from fixer.parsers.procfile import ProcfileEntry
 from fixer.parsers.shell import ScriptCommand
 from fixer.settings_eval import resolve_module
-from fixer.settings_values import SettingsModule
+from fixer.settings_values import SettingsModule, Unknown
 from fixer.sources import PyFile, SourceCache
 
 
@@ -280,3 +280,25 @@ def database_url_reads(project: ProjectModel) -> list[str]:
             if use.var and use.setting == "DATABASES" and url_read and use.var not in found:
                 found.append(use.var)
     return found
+
+
+#: the names a database URL goes by: DATABASE_URL, DEFAULT_DATABASE_URL, DB_URL
+_DATABASE_URL_NAME = re.compile(r"(?:[A-Z0-9]+_)*(?:DATABASE|DB)_URL")
+
+
+def database_url_by_name(project: ProjectModel) -> str | None:
+    """The variable named as a database URL that the production settings read, when DATABASES
+    is computed by code discovery does not follow (`DATABASES = setup_database()`, a function
+    that parses the module's DATABASE_URL itself); None when DATABASES is written out or no such
+    variable is read. Only a name: a run checks the settings took it."""
+    if not isinstance(project.settings.get("DATABASES"), Unknown):
+        return None
+    names = {
+        use.var
+        for dotted in settings_chain(project)
+        if (module := project.settings_modules.get(dotted)) is not None
+        for use in module.env_uses
+        if use.var and _DATABASE_URL_NAME.fullmatch(use.var)
+    }
+    # the shortest first: DATABASE_URL before REPLICA_DATABASE_URL
+    return min(names, key=lambda n: (len(n), n)) if names else None
