@@ -32,7 +32,12 @@ from codemods.env_calls import (
     typed_default,
 )
 from codemods.module_level import ModuleLevelCommand
-from codemods.secret_values import has_credentials, is_secret_name, strip_credentials
+from codemods.secret_values import (
+    has_credentials,
+    is_secret_default,
+    is_secret_name,
+    strip_credentials,
+)
 
 #: what distutils' `strtobool` accepts (it raises on anything else)
 STRTOBOOL_TRUE = frozenset({"y", "yes", "t", "true", "on", "1"})
@@ -371,6 +376,8 @@ class EnvReads(ModuleLevelCommand):
         ok, value = literal(default_node)
         if not ok or not isinstance(value, str) or not value:
             return None
+        if var != "SECRET_KEY" and not is_secret_default(var, value):
+            return None
         if any(arg.keyword is not None and arg.keyword.value != "default" for arg in call.args):
             return None  # `multiline=True`...: a read djfix would have to rebuild whole
         self.uses_env = True
@@ -388,7 +395,7 @@ class EnvReads(ModuleLevelCommand):
         ok, value = literal(default_node)
         if not ok or not isinstance(value, str) or not value:
             return default_node, True
-        if var == "SECRET_KEY" or is_secret_name(var):
+        if var == "SECRET_KEY" or is_secret_default(var, value):
             self.add_variable(
                 EnvVariable(
                     var,

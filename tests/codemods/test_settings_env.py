@@ -1263,6 +1263,27 @@ def test_secret_defaults_of_reads_move_to_dev_values() -> None:
         assert secret not in result.code
 
 
+def test_a_public_placeholder_default_under_a_secret_name_stays() -> None:
+    # "DEMO_KEY" is the name of a public demo key, not a secret (the check does not report
+    # it): dropping it would turn off what works while the variable is unset
+    result = check(
+        """\
+        from .base import *  # noqa: F403
+        import os
+
+        FDC_API_KEY = os.getenv("FDC_API_KEY", "DEMO_KEY")
+        WEBHOOK_TOKEN = env("WEBHOOK_TOKEN", default="PLACEHOLDER_TOKEN")
+        """,
+        """\
+        from .base import *  # noqa: F403
+
+        FDC_API_KEY = env("FDC_API_KEY", default="DEMO_KEY")
+        WEBHOOK_TOKEN = env("WEBHOOK_TOKEN", default="PLACEHOLDER_TOKEN")
+        """,
+    )
+    assert [v[2] for v in variables(result)] == [None]  # no development value to move
+
+
 def test_from_os_reads_are_converted() -> None:
     source = dedent(
         """\
