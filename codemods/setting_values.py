@@ -180,7 +180,8 @@ class SettingValues(EnvReads):
             converted = not (isinstance(original, cst.Call) and env_parts(original))
             if not converted and self.env_has_scheme is not False:
                 return None
-        if kind == "int" or (kind == "plain" and method == "int"):
+        if kind == "int" or (kind in ("plain", "truthy") and method == "int"):
+            # `bool(int(os.getenv("DEBUG", "0")))` reads a number: never on by accident
             bug = 'which stops the start on DEBUG=False (int("False") fails)'
         elif kind == "compared":
             bug = "which recognises only the spellings it lists"

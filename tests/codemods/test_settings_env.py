@@ -2070,6 +2070,22 @@ def test_debug_legacy_forms_become_env_bool(read: str, default_on: bool) -> None
     assert result.notes[0].startswith(f"DEBUG (line 6) was read as `{read}`, which ")
 
 
+@pytest.mark.parametrize(
+    "read",
+    ['bool(int(os.getenv("DEBUG", "0")))', 'bool(env.int("DEBUG", default=0))'],
+)
+def test_debug_read_as_a_number_is_said_to_fail_on_false(read: str) -> None:
+    # int() of the text: "False" stops the start, and no string turns it on by accident
+    source = f"import os\n\nimport environ\n\nenv = environ.Env()\nDEBUG = {read}\n"
+    result = transform(source, Plan())
+    assert result.code.endswith('\nDEBUG = env.bool("DEBUG", default=False)\n')
+    assert result.notes == [
+        f"DEBUG (line 6) was read as `{read}`, which stops the start on DEBUG=False "
+        '(int("False") fails); it is now env.bool("DEBUG", default=False): off unless the '
+        "environment says True"
+    ]
+
+
 def test_debug_read_of_another_meaning_is_left() -> None:
     source = (
         "import os\n\nimport environ\n\nenv = environ.Env()\n"
