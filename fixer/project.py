@@ -121,6 +121,19 @@ class Service:
         }
 
 
+@dataclass(frozen=True)
+class FramedPage:
+    """One `<iframe>` of the site's templates or front-end sources that may show a page of the
+    site itself (`fixer.discovery.frames`)."""
+
+    rel: str
+    line: int
+    src: str  # the address as written (a bound expression with its binding)
+
+    def label(self) -> str:
+        return f"{self.rel}:{self.line} (<iframe {self.src}>)"
+
+
 @dataclass
 class ProjectModel:
     root: Path
@@ -160,6 +173,8 @@ class ProjectModel:
     makefiles: dict[str, list[tuple[str, ScriptCommand]]] = field(default_factory=dict)
     ci_files: dict[str, list[ScriptCommand]] = field(default_factory=dict)
     deploy_problems: list[tuple[str, str]] = field(default_factory=list)  # (rel, message)
+    #: frames of the site's own pages in its templates and front-end sources
+    framed_pages: list[FramedPage] = field(default_factory=list)
     python_files_seen: int = 0
 
     # -- convenience ---------------------------------------------------------------------------
