@@ -131,7 +131,8 @@ class FramedPage:
     src: str  # the address as written (a bound expression with its binding)
 
     def label(self) -> str:
-        return f"{self.rel}:{self.line} (<iframe {self.src}>)"
+        src = self.src if len(self.src) <= 60 else self.src[:57] + "..."
+        return f"{self.rel}:{self.line}, <iframe {src}>"
 
 
 @dataclass

@@ -133,7 +133,7 @@ from typing import Any
 from fixer import rule_codes
 from fixer.analysis.production_values import Setting, environ_schemes, is_true, read_setting, where
 from fixer.checks import rule
-from fixer.discovery.frames import frames_reason
+from fixer.discovery.frames import KEEP_FRAMES, frames_found
 from fixer.findings import Finding, Fix, FixSafety, Severity
 from fixer.project import ProjectModel
 from fixer.settings_helpers import DROP_DEFAULT, default_argument, default_left_reason
@@ -709,8 +709,8 @@ def _check(project: ProjectModel) -> Iterator[Finding]:
     xframe = mw.has(XFRAME_MW)
     # a site that frames its own pages needs SAMEORIGIN: DENY (the middleware's default from
     # Django 3.0) would blank those frames, so djfix does not set it
-    framed = frames_reason(project.framed_pages)
-    keep_frames = Fix(FixSafety.NONE, framed) if framed else None
+    framed = frames_found(project.framed_pages)
+    keep_frames = Fix(FixSafety.NONE, KEEP_FRAMES) if framed else None
     if xframe is False:
         yield Finding(
             XFRAME_NOT_DENY,
@@ -727,7 +727,11 @@ def _check(project: ProjectModel) -> Iterator[Finding]:
             state = "is not set" if x.state == "absent" else f"is {x.value!r}"
             if x.from_default:
                 state = f"defaults to {x.value!r}"
-            advice = framed or 'set X_FRAME_OPTIONS = "DENY" unless the site frames its own pages'
+            advice = (
+                f"{framed}, which DENY would blank"
+                if framed
+                else 'set X_FRAME_OPTIONS = "DENY" unless the site frames its own pages'
+            )
 
             yield Finding(
                 XFRAME_NOT_DENY,

@@ -89,13 +89,16 @@ def read_frames(model: ProjectModel, walk: Walk) -> None:
     model.framed_pages = framed_pages(texts)
 
 
-def frames_reason(pages: list[FramedPage]) -> str:
-    """Why X_FRAME_OPTIONS is not made "DENY" for a site that frames its own pages, or ""."""
+def frames_found(pages: list[FramedPage]) -> str:
+    """What the check says of the frames: "the site frames its own pages (where)", or ""."""
     if not pages:
         return ""
     more = f" and {len(pages) - 1} more" if len(pages) > 1 else ""
-    return (
-        f"the site frames its own pages ({pages[0].label()}{more}): with DENY the browser "
-        "blanks those frames; keep SAMEORIGIN, or mark the framed views "
-        "@xframe_options_sameorigin and set DENY by hand"
-    )
+    return f"the site frames its own pages ({pages[0].label()}{more})"
+
+
+#: why X_FRAME_OPTIONS is not made "DENY" for a site that frames its own pages
+KEEP_FRAMES = (
+    "DENY would blank the site's own frames: mark the framed views "
+    "@xframe_options_sameorigin, then set DENY by hand"
+)
