@@ -495,7 +495,7 @@ def test_x_frame_options_of_a_site_that_frames_its_own_pages_has_no_fix(make_pro
     assert findings[0].fix.reason.startswith("DENY would blank the site's own frames")
     assert findings[0].message == (
         "X_FRAME_OPTIONS is 'SAMEORIGIN' in mysite/settings.py (security.W019): the site "
-        "frames its own pages (shop/templates/shop/label.html:2, <iframe src=\"{% url "
+        'frames its own pages (shop/templates/shop/label.html:2, <iframe src="{% url '
         "'label-pdf' item.pk %}\">), which DENY would blank"
     )
 

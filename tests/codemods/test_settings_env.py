@@ -2070,6 +2070,17 @@ def test_debug_legacy_forms_become_env_bool(read: str, default_on: bool) -> None
     assert result.notes[0].startswith(f"DEBUG (line 6) was read as `{read}`, which ")
 
 
+def test_debug_read_as_a_truthy_string_with_a_number_default_is_said_to_be_on_for_false() -> None:
+    # item 5 reads `default=0` as an int read, but the author's bool() took the text
+    read = 'bool(os.environ.get("DEBUG", default=0))'
+    source = f"import os\n\nimport environ\n\nenv = environ.Env()\nDEBUG = {read}\n"
+    result = transform(source, Plan())
+    assert result.notes[0].startswith(
+        f'DEBUG (line 6) was read as `{read}`, which is a bug: any non-empty string, "False" '
+        "included, counted as on;"
+    )
+
+
 @pytest.mark.parametrize(
     "read",
     ['bool(int(os.getenv("DEBUG", "0")))', 'bool(env.int("DEBUG", default=0))'],
