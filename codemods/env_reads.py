@@ -211,6 +211,14 @@ class EnvReads(ModuleLevelCommand):
             parts = env_parts(inner) if isinstance(inner, cst.Call) else None
             if parts and parts[0] == "bool" and parts[1]:
                 return inner  # bool(env.bool(...)), what bool(strtobool(...)) became
+            if parts and parts[0] in ("int", "float") and parts[1] and self._read_of_os(original):
+                # bool(os.environ.get("X", default=0)) is true for any text that is set:
+                # env.int (from the number default) would stop the start on X=true
+                for variable in self._variables_named(parts[1]):
+                    if not variable.secret:
+                        variable.example = ""  # "0" would be set, so on
+                read = self.env_call("str", parts[1], default_node=parts[2])
+                return updated.with_changes(args=[updated.args[0].with_changes(value=read)])
         # bool(os.environ.get(X)) asks "is X set": env.bool would parse it instead
         if name in ("int", "float") and len(updated.args) == 1:
             inner = updated.args[0].value
@@ -232,6 +240,14 @@ class EnvReads(ModuleLevelCommand):
             if parts and parts[0] in (None, "str") and parts[1] and parts[2] is not None:
                 return self._split_unset(updated, inner, parts[1], parts[2])
         return updated
+
+    def _read_of_os(self, call: cst.Call) -> bool:
+        """Whether the one argument of `call`, as the author wrote it, is an os.environ read."""
+        inner = call.args[0].value if call.args else None
+        return isinstance(inner, cst.Call) and self.qualify(inner.func) in (
+            "os.environ.get",
+            "os.getenv",
+        )
 
     def _from_strtobool(self, call: cst.Call, qualified: str) -> cst.BaseExpression:
         """`strtobool(os.environ.get("X", "False"))` (distutils', gone in Python 3.12, or the

@@ -2097,6 +2097,33 @@ def test_debug_read_as_a_number_is_said_to_fail_on_false(read: str) -> None:
     ]
 
 
+def test_a_truthy_read_with_a_number_default_keeps_the_text(tmp_path, monkeypatch) -> None:
+    # bool(os.environ.get("X", default=0)) is on for any text that is set: env.int (what the
+    # number default gives a plain read) would stop the start on X=true and turn X=0 off
+    result = check(
+        """\
+        from .base import *  # noqa: F403
+        import os
+
+        HIDE_SIGNUP = bool(os.environ.get("HIDE_SIGNUP", default=0))
+        """,
+        """\
+        from .base import *  # noqa: F403
+
+        HIDE_SIGNUP = bool(env.str("HIDE_SIGNUP", default=0))
+        """,
+    )
+    assert [(v[0], v[1]) for v in variables(result)] == [("HIDE_SIGNUP", "")]
+    code = result.code.replace(
+        "from .base import *  # noqa: F403\n", "import environ\n\nenv = environ.Env()\n"
+    )
+    monkeypatch.delenv("HIDE_SIGNUP", raising=False)
+    assert run_settings(code, tmp_path / "unset")["HIDE_SIGNUP"] is False
+    for text in ("true", "0", "yes"):
+        monkeypatch.setenv("HIDE_SIGNUP", text)
+        assert run_settings(code, tmp_path / text)["HIDE_SIGNUP"] is True
+
+
 def test_debug_read_of_another_meaning_is_left() -> None:
     source = (
         "import os\n\nimport environ\n\nenv = environ.Env()\n"
