@@ -39,3 +39,22 @@ def test_an_address_the_code_computes_may_be_the_sites_own():
     jsx = 'export const Preview = ({ url }) => <iframe title="p" src={url} />;\n'
     assert srcs(vue, "front/src/Viewer.vue") == [':src="pdfUrl"']
     assert srcs(jsx, "front/src/Preview.jsx") == ["src={url}"]
+
+
+def test_vendored_test_and_linked_pages_are_not_read(make_project, tmp_path):
+    from fixer.discovery import discover
+
+    outside = tmp_path.parent / f"{tmp_path.name}-outside.html"  # not in the repository
+    outside.write_text('<iframe src="/admin/"></iframe>\n')
+    frame = '<iframe src="/reports/"></iframe>\n'
+    project = make_project(
+        {
+            "mysite/settings.py": "INSTALLED_APPS = []\n",
+            "app/static/vendor/viewer.html": frame,
+            "app/tests/test_data/saved_page.html": frame,
+            "app/templates/app/report.html": frame,
+        }
+    )
+    (project.root / "app/templates/app/linked.html").symlink_to(outside)
+    found = discover(project.root).framed_pages
+    assert [(f.rel, f.line) for f in found] == [("app/templates/app/report.html", 1)]

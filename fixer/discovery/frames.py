@@ -28,7 +28,8 @@ _NOT_PAGES = {
     "coverage",
 }
 _MAX_FILES = 3000
-_MAX_BYTES = 512_000
+_MAX_BYTES = 512_000  # a file larger than this is a bundle, not a page written by hand
+_MAX_TOTAL = 16_000_000  # what one discovery reads of pages at most
 _MAX_FOUND = 20
 
 _IFRAME = re.compile(r"<iframe\b([^>]*)>", re.IGNORECASE)
@@ -74,15 +75,23 @@ def framed_pages(texts: list[tuple[str, str]]) -> list[FramedPage]:
 def read_frames(model: ProjectModel, walk: Walk) -> None:
     """Note the frames of the site's own templates and front-end sources on the model."""
     texts: list[tuple[str, str]] = []
+    total = 0
     for path in walk.pages[:_MAX_FILES]:
         rel = model.rel(path)
         if any(part.lower() in _NOT_PAGES for part in PurePosixPath(rel).parts[:-1]):
             continue
         try:
-            if path.stat().st_size > _MAX_BYTES:
+            # a link may lead out of the repository: only the files it holds are its pages
+            if path.is_symlink():
                 continue
+            size = path.stat().st_size
         except OSError:
             continue
+        if size > _MAX_BYTES:
+            continue
+        total += size
+        if total > _MAX_TOTAL:
+            break
         f = model.cache.text(path)
         if f.text is not None:
             texts.append((f.rel, f.text))
