@@ -508,6 +508,30 @@ def test_replaced_dockerfile_carries_packages_and_reports_steps(tmp_path):
     assert not result.bugs
 
 
+def test_what_the_old_entrypoint_script_did_at_start_is_said(tmp_path):
+    # the generated image starts the server directly: file secrets and migrate would be lost
+    # without a word
+    project = make(tmp_path, "requirements_psycopg2")
+    (project.root / "Dockerfile").write_text(
+        "FROM python:3.12\nCOPY . /app\nRUN pip install -r requirements.txt\n"
+        'ENTRYPOINT ["/app/boot.sh"]\n'
+    )
+    (project.root / "boot.sh").write_text(
+        "#!/bin/sh\n"
+        'if [ -f "${SECRET_KEY_FILE}" ]; then\n  export SECRET_KEY=$(cat "$SECRET_KEY_FILE")\nfi\n'
+        "DB_PASSWORD=`cat /run/secrets/db_password`\n"
+        "ipv6=$(cat /sys/module/ipv6/parameters/disable)\n"
+        "python manage.py migrate\nexec gunicorn mysite.wsgi\n"
+    )
+    result = plan(discover(project.root), Selection(), options())
+    assert [n for n in result.context.notes if "boot.sh" in n] == [
+        "Dockerfile: boot.sh, which the old image ran at start, is not run by the generated "
+        "image (its CMD starts the app server directly); it set SECRET_KEY, DB_PASSWORD from "
+        "files and ran manage.py migrate: give the app those variables themselves, and run "
+        "migrate as a one-off command, or make boot.sh the ENTRYPOINT again by hand"
+    ]
+
+
 # -- STATIC_ROOT (DJ043) ----------------------------------------------------------------------
 
 
