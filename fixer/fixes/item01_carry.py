@@ -65,6 +65,7 @@ ALPINE_TO_DEBIAN: dict[str, str | None] = {
     "proj-dev": "libproj-dev",
     "gettext-dev": None,
     "openldap-dev": "libldap2-dev",
+    "xmlsec-dev": "libxmlsec1-dev",
     "cyrus-sasl-dev": "libsasl2-dev",
     "cargo": "cargo",
     "rust": "rustc",
@@ -104,6 +105,12 @@ ALPINE_TO_DEBIAN: dict[str, str | None] = {
     "netcat-openbsd": "netcat-openbsd",
     "shared-mime-info": "shared-mime-info",
     "mailcap": "media-types",
+    "openldap": "libldap-2.5-0",
+    "xmlsec": "libxmlsec1-openssl",
+    "envsubst": "gettext-base",
+    # in every Debian image already (apt needs them)
+    "libgcc": None,
+    "libstdc++": None,
 }
 
 #: Debian headers -> the runtime library a dependency built against them needs in the final stage
@@ -277,6 +284,9 @@ def carry(project: ProjectModel) -> Carried:
             if name in _PROVIDED:
                 continue
             if alpine:
+                if name in DROPPED_PACKAGES:
+                    out.add(out.dropped, name)  # nginx: the same name, left out all the same
+                    continue
                 if name not in ALPINE_TO_DEBIAN:
                     out.add(untranslated, name)
                     continue
@@ -314,8 +324,8 @@ def carry(project: ProjectModel) -> Carried:
         )
     if untranslated:
         out.notes.append(
-            "the old Alpine image installed " + ", ".join(untranslated) + ", which have no "
-            "known Debian name: install their Debian packages in the api stage if the app "
+            "the old Alpine image installed " + ", ".join(untranslated) + ", for which djfix "
+            "knows no Debian name: install their Debian packages in the api stage if the app "
             "needs them"
         )
     return out
