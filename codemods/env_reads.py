@@ -228,6 +228,10 @@ class EnvReads(ModuleLevelCommand):
                     return inner  # int(env.int(...)): the read already casts
                 if parts and parts[0] in (None, "str") and parts[1]:
                     return self._recast(parts[1], parts[2], name) or updated
+                if parts and parts[0] == "bool" and parts[1] and self._read_of_os(original):
+                    # int(os.getenv("SQL_DEBUG", False)) parses a number; env.bool (from the
+                    # bool default of a switch's name) would read "2" as off
+                    return self._recast(parts[1], parts[2], name) or updated
         if is_attribute(updated.func, "split") and isinstance(
             updated.func.value,
             cst.Call,  # type: ignore[union-attr]

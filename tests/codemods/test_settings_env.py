@@ -2124,6 +2124,27 @@ def test_a_truthy_read_with_a_number_default_keeps_the_text(tmp_path, monkeypatc
         assert run_settings(code, tmp_path / text)["HIDE_SIGNUP"] is True
 
 
+def test_a_number_read_of_a_switch_with_a_bool_default_stays_a_number() -> None:
+    # int() of the text: "2" is on; env.bool (what a switch's bool default gives a plain
+    # read) would read it as off, and int(env.bool(...)) says nothing the reader wants
+    result = check(
+        """\
+        from .base import *  # noqa: F403
+        import os
+
+        if bool(int(os.getenv("SQL_DEBUG", False))):
+            MIDDLEWARE += ("app.middleware.SqlPrinting",)
+        """,
+        """\
+        from .base import *  # noqa: F403
+
+        if bool(env.int("SQL_DEBUG", default=0)):
+            MIDDLEWARE += ("app.middleware.SqlPrinting",)
+        """,
+    )
+    assert [(v[0], v[1]) for v in variables(result)] == [("SQL_DEBUG", "0")]
+
+
 def test_debug_read_of_another_meaning_is_left() -> None:
     source = (
         "import os\n\nimport environ\n\nenv = environ.Env()\n"
