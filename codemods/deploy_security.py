@@ -317,9 +317,12 @@ class DeploySecurity(ModuleLevelCommand):
         old_headers: bool = False,
         old_csrf: bool = False,
         allowed_hosts: bool = False,
+        keep: dict[str, str] | None = None,
     ) -> None:
         super().__init__(context)
         self.allowed_hosts = allowed_hosts
+        #: setting -> why the caller has it left as it is (reported in `left` when insecure)
+        self.keep = dict(keep or {})
         self.debug_defined = debug_defined
         self.old_headers = old_headers
         self.old_csrf = old_csrf
@@ -420,6 +423,14 @@ class DeploySecurity(ModuleLevelCommand):
         nested: list[cst.BaseSmallStatement],
         debug_index: int | None,
     ) -> None:
+        if name in self.keep:
+            # absent, the setting keeps Django's default, which djfix does not change either
+            written = [small for _, small in top] + nested
+            if written:
+                ok, value = literal(written[-1].value)  # type: ignore[attr-defined]
+                if not (ok and test(value)):
+                    self.result.left.append((name, self.line_of(written[-1]), self.keep[name]))
+            return
         if nested:
             # set inside `if`/`try`: the author chose per case; an insecure literal is reported
             self.result.conditional.append((name, self.line_of(nested[0])))
@@ -571,6 +582,12 @@ class DeploySecurity(ModuleLevelCommand):
                 _csrf_index(value),
                 cst.Element(cst.parse_expression(self._s(CSRF_MIDDLEWARE))),
             )
+        if XFRAME_MIDDLEWARE in missing and "X_FRAME_OPTIONS" in self.keep:
+            # its DENY default would blank the frames the caller says the site shows
+            missing.remove(XFRAME_MIDDLEWARE)
+            self.result.left.append((name, line, self.keep["X_FRAME_OPTIONS"]))
+            if not missing:
+                return updated
         if XFRAME_MIDDLEWARE in missing:
             value = append_element(
                 value, cst.Element(cst.parse_expression(self._s(XFRAME_MIDDLEWARE)))
@@ -694,6 +711,7 @@ def transform(
     old_headers: bool = False,
     old_csrf: bool = False,
     allowed_hosts: bool = False,
+    keep: dict[str, str] | None = None,
 ) -> Result:
     """Make one settings module pass `manage.py check --deploy` when DEBUG is False, while a
     developer's DEBUG=True keeps plain HTTP and non-secure cookies.
@@ -708,6 +726,9 @@ def transform(
     CSRF_COOKIE_HTTPONLY = True (security.W017): it is set.
     allowed_hosts: the production settings set ALLOWED_HOSTS nowhere (security.W020): the block
     reads it, `env.list("ALLOWED_HOSTS", default=[])`, Django's own default while it is unset.
+    keep: settings to leave as they are, with the reason (X_FRAME_OPTIONS for a site that
+    frames its own pages): an insecure one is reported in `left`, and for X_FRAME_OPTIONS the
+    clickjacking middleware (DENY by default) is not added either.
     Never raises on odd input: unparsable source comes back unchanged with a `left` entry."""
     try:
         module = parse_module(source)
@@ -724,6 +745,7 @@ def transform(
         old_headers=old_headers,
         old_csrf=old_csrf,
         allowed_hosts=allowed_hosts,
+        keep=keep,
     )
     command.source = source
     new_module = command.transform_module(module)

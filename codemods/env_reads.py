@@ -32,7 +32,12 @@ from codemods.env_calls import (
     typed_default,
 )
 from codemods.module_level import ModuleLevelCommand
-from codemods.secret_values import has_credentials, is_secret_name, strip_credentials
+from codemods.secret_values import (
+    has_credentials,
+    is_secret_default,
+    is_secret_name,
+    strip_credentials,
+)
 
 #: what distutils' `strtobool` accepts (it raises on anything else)
 STRTOBOOL_TRUE = frozenset({"y", "yes", "t", "true", "on", "1"})
@@ -206,6 +211,14 @@ class EnvReads(ModuleLevelCommand):
             parts = env_parts(inner) if isinstance(inner, cst.Call) else None
             if parts and parts[0] == "bool" and parts[1]:
                 return inner  # bool(env.bool(...)), what bool(strtobool(...)) became
+            if parts and parts[0] in ("int", "float") and parts[1] and self._read_of_os(original):
+                # bool(os.environ.get("X", default=0)) is true for any text that is set:
+                # env.int (from the number default) would stop the start on X=true
+                for variable in self._variables_named(parts[1]):
+                    if not variable.secret:
+                        variable.example = ""  # "0" would be set, so on
+                read = self.env_call("str", parts[1], default_node=parts[2])
+                return updated.with_changes(args=[updated.args[0].with_changes(value=read)])
         # bool(os.environ.get(X)) asks "is X set": env.bool would parse it instead
         if name in ("int", "float") and len(updated.args) == 1:
             inner = updated.args[0].value
@@ -214,6 +227,10 @@ class EnvReads(ModuleLevelCommand):
                 if parts and parts[0] == name and parts[1]:
                     return inner  # int(env.int(...)): the read already casts
                 if parts and parts[0] in (None, "str") and parts[1]:
+                    return self._recast(parts[1], parts[2], name) or updated
+                if parts and parts[0] == "bool" and parts[1] and self._read_of_os(original):
+                    # int(os.getenv("SQL_DEBUG", False)) parses a number; env.bool (from the
+                    # bool default of a switch's name) would read "2" as off
                     return self._recast(parts[1], parts[2], name) or updated
         if is_attribute(updated.func, "split") and isinstance(
             updated.func.value,
@@ -227,6 +244,14 @@ class EnvReads(ModuleLevelCommand):
             if parts and parts[0] in (None, "str") and parts[1] and parts[2] is not None:
                 return self._split_unset(updated, inner, parts[1], parts[2])
         return updated
+
+    def _read_of_os(self, call: cst.Call) -> bool:
+        """Whether the one argument of `call`, as the author wrote it, is an os.environ read."""
+        inner = call.args[0].value if call.args else None
+        return isinstance(inner, cst.Call) and self.qualify(inner.func) in (
+            "os.environ.get",
+            "os.getenv",
+        )
 
     def _from_strtobool(self, call: cst.Call, qualified: str) -> cst.BaseExpression:
         """`strtobool(os.environ.get("X", "False"))` (distutils', gone in Python 3.12, or the
@@ -372,7 +397,7 @@ class EnvReads(ModuleLevelCommand):
         if not ok or not isinstance(value, str) or not value:
             return None
         # a URL whose credentials are the secret (`env.str("STORAGE_URI", "postgres://u:pw@db/x")`)
-        if not (var == "SECRET_KEY" or is_secret_name(var) or has_credentials(value)):
+        if var != "SECRET_KEY" and not (is_secret_default(var, value) or has_credentials(value)):
             return None
         if any(arg.keyword is not None and arg.keyword.value != "default" for arg in call.args):
             return None  # `multiline=True`...: a read djfix would have to rebuild whole
@@ -391,7 +416,7 @@ class EnvReads(ModuleLevelCommand):
         ok, value = literal(default_node)
         if not ok or not isinstance(value, str) or not value:
             return default_node, True
-        if var == "SECRET_KEY" or is_secret_name(var):
+        if var == "SECRET_KEY" or is_secret_default(var, value):
             self.add_variable(
                 EnvVariable(
                     var,

@@ -56,6 +56,16 @@ def is_secret_value(name: str, value: object) -> bool:
     return is_secret_name(name) or (isinstance(value, str) and redaction.looks_like_token(value))
 
 
+def is_secret_default(name: str, value: str) -> bool:
+    """A literal default of the variable `name` that is a secret: the detector's rule (a
+    secret's name, unless the value is a switch, a file's path, a dotted path or the name of a
+    variable, as `FDC_API_KEY` defaulting to the public "DEMO_KEY"), so the fix moves what the
+    check reports and nothing else."""
+    return is_secret_name(name) and not (
+        redaction.holds_no_secret(name, value) or redaction.is_code_path(name, value)
+    )
+
+
 def strip_credentials(url: str) -> str:
     # the user-info runs to the last "@" before the host: a password may hold raw / ? # @ :
     parts = redaction.split_userinfo(url)

@@ -233,7 +233,8 @@ class SettingValues(EnvReads):
             converted = not (isinstance(original, cst.Call) and env_parts(original))
             if not converted and self.env_has_scheme is not False:
                 return None
-        if kind == "int" or (kind == "plain" and method == "int"):
+        if kind == "int" or (kind == "plain" and method == "int") or _bool_of_int(original):
+            # `bool(int(os.getenv("DEBUG", "0")))` reads a number: never on by accident
             bug = 'which stops the start on DEBUG=False (int("False") fails)'
         elif kind == "compared":
             bug = "which recognises only the spellings it lists"
@@ -571,3 +572,17 @@ class SettingValues(EnvReads):
                     changed = True
             out.append(e)
         return conf.with_changes(elements=out) if changed else None
+
+
+def _bool_of_int(node: cst.BaseExpression) -> bool:
+    """`bool(int(...))` or `bool(env.int(...))` as the author wrote it: the text is parsed as a
+    number (an int read that item 5 made of `bool(os.getenv("DEBUG", default=0))` is not)."""
+    if not (isinstance(node, cst.Call) and is_name(node.func, "bool") and len(node.args) == 1):
+        return False
+    inner = node.args[0].value
+    if not isinstance(inner, cst.Call):
+        return False
+    if is_name(inner.func, "int"):
+        return True
+    parts = env_parts(inner)
+    return parts is not None and parts[0] == "int"

@@ -16,7 +16,7 @@ from fixer.parsers.dockerfile import Dockerfile
 from fixer.parsers.procfile import ProcfileEntry
 from fixer.parsers.shell import ScriptCommand
 from fixer.settings_eval import resolve_module
-from fixer.settings_values import SettingsModule
+from fixer.settings_values import SettingsModule, Unknown
 from fixer.sources import PyFile, SourceCache
 
 
@@ -123,6 +123,20 @@ class Service:
         }
 
 
+@dataclass(frozen=True)
+class FramedPage:
+    """One `<iframe>` of the site's templates or front-end sources that may show a page of the
+    site itself (`fixer.discovery.frames`)."""
+
+    rel: str
+    line: int
+    src: str  # the address as written (a bound expression with its binding)
+
+    def label(self) -> str:
+        src = self.src if len(self.src) <= 60 else self.src[:57] + "..."
+        return f"{self.rel}:{self.line}, <iframe {src}>"
+
+
 @dataclass
 class ProjectModel:
     root: Path
@@ -165,6 +179,8 @@ class ProjectModel:
     makefiles: dict[str, list[tuple[str, ScriptCommand]]] = field(default_factory=dict)
     ci_files: dict[str, list[ScriptCommand]] = field(default_factory=dict)
     deploy_problems: list[tuple[str, str]] = field(default_factory=list)  # (rel, message)
+    #: frames of the site's own pages in its templates and front-end sources
+    framed_pages: list[FramedPage] = field(default_factory=list)
     python_files_seen: int = 0
 
     # -- convenience ---------------------------------------------------------------------------
@@ -288,3 +304,25 @@ def database_url_reads(project: ProjectModel) -> list[str]:
             if use.var and (database or use.var == "DATABASE_URL") and use.var not in found:
                 found.append(use.var)
     return found
+
+
+#: the names a database URL goes by: DATABASE_URL, DEFAULT_DATABASE_URL, DB_URL
+_DATABASE_URL_NAME = re.compile(r"(?:[A-Z0-9]+_)*(?:DATABASE|DB)_URL")
+
+
+def database_url_by_name(project: ProjectModel) -> str | None:
+    """The variable named as a database URL that the production settings read, when DATABASES
+    is computed by code discovery does not follow (`DATABASES = setup_database()`, a function
+    that parses the module's DATABASE_URL itself); None when DATABASES is written out or no such
+    variable is read. Only a name: a run checks the settings took it."""
+    if not isinstance(project.settings.get("DATABASES"), Unknown):
+        return None
+    names = {
+        use.var
+        for dotted in settings_chain(project)
+        if (module := project.settings_modules.get(dotted)) is not None
+        for use in module.env_uses
+        if use.var and _DATABASE_URL_NAME.fullmatch(use.var)
+    }
+    # the shortest first: DATABASE_URL before REPLICA_DATABASE_URL
+    return min(names, key=lambda n: (len(n), n)) if names else None

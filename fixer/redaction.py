@@ -143,6 +143,24 @@ _SECRET_WORDS = frozenset(
 )
 
 
+#: the last word (singular) of a dict setting whose keys name actions or parts and whose values
+#: are each one's form, limit or template: ACCOUNT_FORMS['reset_password'] (a form class),
+#: ACCOUNT_RATE_LIMITS['change_password'] ("1/m/user"), DEFAULT_THROTTLE_RATES['token']
+_PROPERTY_MAP_WORDS = _PROPERTY_WORDS | frozenset(
+    {"FORM", "RATE", "VIEW", "TEMPLATE", "URL", "SERIALIZER", "MESSAGE", "LABEL", "HANDLER"}
+    | {"PERMISSION", "ADAPTER", "SCOPE", "PATH", "ROUTE", "NAME", "TITLE"}
+)
+
+
+def is_property_map(name: str) -> bool:
+    """A dict setting that maps names to a property of each (`ACCOUNT_FORMS`,
+    `ACCOUNT_RATE_LIMITS`): a key named like a secret (`reset_password`) names an action there,
+    and its value is that action's form or limit, not a password."""
+    last = name.upper().rsplit("_", 1)[-1]
+    singular = last[:-1] if last.endswith("S") and not last.endswith("SS") else last
+    return last in _PROPERTY_MAP_WORDS or singular in _PROPERTY_MAP_WORDS
+
+
 def is_secret_name(name: str) -> bool:
     """The name of a setting or variable that holds a secret."""
     upper = name.upper()

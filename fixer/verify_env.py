@@ -17,6 +17,7 @@ but this machine. The user's `.env` is never read.
 
 from __future__ import annotations
 
+import ast
 import re
 import secrets
 import shlex
@@ -34,8 +35,8 @@ from fixer.analysis.variables import numeric_variables
 from fixer.parsers.commands import server_invocations
 from fixer.parsers.dockerfile import Dockerfile, Instruction
 from fixer.parsers.shell import ScriptCommand, split_shell
-from fixer.project import ProjectModel, database_url_reads, settings_chain
-from fixer.settings_values import EnvDict, EnvRef
+from fixer.project import ProjectModel, database_url_by_name, database_url_reads, settings_chain
+from fixer.settings_values import EnvDict, EnvRef, Unknown
 
 #: a loopback port nothing listens on (port 1, tcpmux, is never served here)
 CLOSED_HOST = "127.0.0.1"
@@ -90,6 +91,10 @@ class Database:
     reason: str = ""  # why not
     network: bool = False  # a server database (step 6 can take it down)
     alias: str = "default"  # the DATABASES alias (`fixer.verify_aliases` finds the others)
+    #: the URL variable is known by its name only (DATABASES is computed by code djfix does
+    #: not follow, `DATABASES = setup_database()`): the run asks the settings whether they
+    #: took it before it migrates or serves
+    by_name: bool = False
 
 
 @dataclass
@@ -269,6 +274,9 @@ def _database(project: ProjectModel, variables: dict[str, Variable]) -> Database
                 "step"
             )
         return db
+    by_name = database_url_by_name(project)
+    if by_name is not None and by_name in variables:
+        return Database("url", by_name, engine=engine, by_name=True)
     db = Database("fixed", None, engine=engine)
     if engine not in (None, "sqlite"):
         db.runnable = False
@@ -378,6 +386,10 @@ def database_values(
     """The variables that give the run its throwaway database; (values, why not runnable)."""
     if database_url and fixed_sqlite(db):
         database_url = None  # an SQLite ENGINE cannot take a server's URL pieces
+    if db.kind == "url" and db.variable and db.by_name and not database_url:
+        # the project parses the URL itself, maybe not an SQLite one: without a server's URL
+        # the settings keep the database they compute (the run asks which it is)
+        return {}, None
     if db.kind == "url" and db.variable:
         return {db.variable: database_url or f"sqlite:///{sqlite_path}"}, None
     if db.kind != "piecewise":
@@ -490,6 +502,32 @@ def private_key_pem() -> str | None:
     return text + "\n" if done.returncode == 0 and text.startswith("-----BEGIN") else None
 
 
+def hosts_variable_by_name(project: ProjectModel, variables: dict[str, Variable]) -> str | None:
+    """The variable a call of the project's own helper reads ALLOWED_HOSTS from, by the name it
+    is passed (`ALLOWED_HOSTS = extract_comma_list("ALLOWED_HOSTS", "")`), when discovery
+    cannot follow the helper and no variable it knows lands in ALLOWED_HOSTS; else None. The
+    run reads the hosts back from the settings, so a wrong guess is seen, not trusted."""
+    if any(_setting_of(var, "ALLOWED_HOSTS") for var in variables.values()):
+        return None
+    value = project.settings.get("ALLOWED_HOSTS")
+    if not isinstance(value, Unknown):
+        return None
+    try:
+        call = ast.parse(value.expr, mode="eval").body
+    except (SyntaxError, ValueError, RecursionError):
+        return None
+    if not isinstance(call, ast.Call):
+        return None
+    names = [
+        arg.value
+        for arg in call.args[:1]
+        if isinstance(arg, ast.Constant)
+        and isinstance(arg.value, str)
+        and re.fullmatch(r"(?:[A-Z][A-Z0-9]*_)*ALLOWED_HOSTS|(?:[A-Z][A-Z0-9]*_)*HOSTS", arg.value)
+    ]
+    return names[0] if names else None
+
+
 def _setting_of(var: Variable, name: str) -> bool:
     return any(path[:1] == (name,) for path in var.settings)
 
@@ -561,6 +599,10 @@ def build_env(
                 if var.cast == "json"
                 else var.separator.join(["127.0.0.1", "localhost"])
             )
+    hosts_var = hosts_variable_by_name(project, variables)
+    if hosts_var is not None and hosts_var not in values:
+        # one host: whatever the project's helper splits on, it is the whole list
+        values[hosts_var] = "127.0.0.1"
     db_values, _ = database_values(db, sqlite_path, database_url)
     values.update(db_values)
     shown_db = database_values(db, sqlite_path, shown_url)[0] if shown_url else db_values
@@ -725,31 +767,70 @@ def _expand(word: str, variables: dict[str, str]) -> str:
 def _server_from(
     commands: list[ScriptCommand], variables: dict[str, str]
 ) -> tuple[str, list[str]] | None:
-    """(server, args) of the first server `commands` start, looking through `sh -c` and
-    launchers (`exec`, `tini --`, `poetry run`)."""
+    """(server, args) of the app server `commands` start, looking through `sh -c` and
+    launchers (`exec`, `tini --`, `poetry run`): the first one verify can run, else the first
+    server of any kind. A script that starts nginx (which forks into the background) or a
+    worker before `exec gunicorn` serves the app with gunicorn all the same."""
+    found_any: tuple[str, list[str]] | None = None
+    scopes = _script_scopes(commands, variables)
     for command, server in server_invocations(commands):
-        argv = command.argv
-        if argv and argv[0].rsplit("/", 1)[-1] in ("sh", "bash", "ash", "dash") and "-c" in argv:
-            script = " ".join(argv[argv.index("-c") + 1 :])
-            inner = _server_from(split_shell(script, command.line), variables)
-            if inner is not None:
-                return inner
-        # the last word from which the server is still found is the program itself
-        # (`tini -- gunicorn x`, `python -m gunicorn x`, `exec gunicorn x`)
-        found = [
-            i
-            for i in range(len(argv))
-            if server_invocations([ScriptCommand(command.line, command.text, argv[i:])])
-        ]
-        if not found:
+        found = _server_of_command(command, server, scopes.get(id(command), variables))
+        if found is None:
             continue
-        tail = argv[found[-1] :]
-        if server == "runserver":
-            args = tail[tail.index("runserver") + 1 :] if "runserver" in tail else []
-        else:
-            args = tail[1:]
-        return server, [_expand(a, variables) for a in args]
-    return None
+        if found[0] in RUNNABLE_SERVERS:
+            return found
+        found_any = found_any or found
+    return found_any
+
+
+def _script_scopes(
+    commands: list[ScriptCommand], variables: dict[str, str]
+) -> dict[int, dict[str, str]]:
+    """The variables each command of a script sees (by the command's id): `variables`, then
+    what the script assigns before it (`WORKERS="${WORKERS:-3}"`, `export PORT=8000`), so
+    `gunicorn --workers $WORKERS` gets the script's own default. Branches are read in order,
+    as one path."""
+    scope = dict(variables)
+    scopes: dict[int, dict[str, str]] = {}
+    for command in commands:
+        scopes[id(command)] = dict(scope)
+        assignments: list[tuple[str, str]] = []
+        if not command.argv:
+            assignments = list(command.env.items())
+        elif command.argv[0] in ("export", "readonly", "declare", "typeset", "local"):
+            for word in command.argv[1:]:
+                name, eq, value = word.partition("=")
+                if eq and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+                    assignments.append((name, value))
+        for name, value in assignments:
+            scope[name] = _expand(value, scope)
+    return scopes
+
+
+def _server_of_command(
+    command: ScriptCommand, server: str, variables: dict[str, str]
+) -> tuple[str, list[str]] | None:
+    argv = command.argv
+    if argv and argv[0].rsplit("/", 1)[-1] in ("sh", "bash", "ash", "dash") and "-c" in argv:
+        script = " ".join(argv[argv.index("-c") + 1 :])
+        inner = _server_from(split_shell(script, command.line), variables)
+        if inner is not None:
+            return inner
+    # the last word from which the server is still found is the program itself
+    # (`tini -- gunicorn x`, `python -m gunicorn x`, `exec gunicorn x`)
+    found = [
+        i
+        for i in range(len(argv))
+        if server_invocations([ScriptCommand(command.line, command.text, argv[i:])])
+    ]
+    if not found:
+        return None
+    tail = argv[found[-1] :]
+    if server == "runserver":
+        args = tail[tail.index("runserver") + 1 :] if "runserver" in tail else []
+    else:
+        args = tail[1:]
+    return server, [_expand(a, variables) for a in args]
 
 
 def stage_environment(dockerfile: Dockerfile, stage_name: str | int) -> dict[str, str]:
@@ -901,6 +982,24 @@ def static_stage_source(project: ProjectModel) -> tuple[str, str] | None:
     return None
 
 
+def _runs_collectstatic(command: ScriptCommand) -> bool:
+    return "collectstatic" in command.argv and (
+        any(w.endswith("manage.py") for w in command.argv)
+        or "django" in command.argv
+        or any(w.endswith("django-admin") for w in command.argv)
+    )
+
+
+def start_collectstatic(project: ProjectModel) -> str | None:
+    """`script:line` of a collectstatic the container runs when it starts (the entrypoint
+    script), not when the image is built; None when no script runs one."""
+    for rel, commands in sorted(project.scripts.items()):
+        for command in commands:
+            if _runs_collectstatic(command):
+                return f"{rel}:{command.line}"
+    return None
+
+
 def collectstatic_line(project: ProjectModel) -> tuple[str, ScriptCommand, dict[str, str]] | None:
     """(where, command, stage environment) of the root Dockerfile's collectstatic command."""
     dockerfile = project.root_dockerfile
@@ -909,11 +1008,7 @@ def collectstatic_line(project: ProjectModel) -> tuple[str, ScriptCommand, dict[
     for stage in dockerfile.stages:
         for line, text in stage.commands():
             for command in split_shell(text, line):
-                if "collectstatic" in command.argv and (
-                    any(w.endswith("manage.py") for w in command.argv)
-                    or "django" in command.argv
-                    or any(w.endswith("django-admin") for w in command.argv)
-                ):
+                if _runs_collectstatic(command):
                     where = f"{dockerfile.path}:{command.line}"
                     return where, command, stage_environment(dockerfile, stage.index)
     return None

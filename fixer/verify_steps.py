@@ -10,7 +10,7 @@ import re
 import time
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from fixer import verify_aliases, verify_env
 from fixer.analysis.image import GENERATED_MARKER
@@ -281,10 +281,11 @@ def step_migrations(run: Run, done: list[Step]) -> Step:
 def _database_blocker(run: Run) -> str:
     """Why the run has no throwaway database for steps 3-5, or ""."""
     db = run.env.database
-    if db.kind == "fixed" and db.runnable:
+    if (db.kind == "fixed" and db.runnable) or db.by_name:
         # no variable chooses the database, and discovery read no server's ENGINE (a value
-        # from a module it cannot follow, a user's configuration file, an SQLite path): ask
-        # the settings which database they name, and run there only when it is the copy's own
+        # from a module it cannot follow, a user's configuration file, an SQLite path), or
+        # the variable is known by its name only: ask the settings which database they name,
+        # and run there only when it is the copy's own
         if run.foreign_database is None:
             run.foreign_database = _foreign_database(run)
         return run.foreign_database
@@ -313,7 +314,34 @@ def _foreign_database(run: Run) -> str:
         db = json.loads(line.split(" ", 1)[1])
     except ValueError:
         return ""
-    return foreign_database_reason(db, run.cwd, run.tree, run.project.settings.where("DATABASES"))
+    where = run.project.settings.where("DATABASES")
+    chosen = run.env.database
+    given = run.environ().get(chosen.variable or "") if chosen.by_name else None
+    if given and names_database(db, given):
+        return ""
+    reason = foreign_database_reason(db, run.cwd, run.tree, where)
+    if reason and given:
+        at = f" ({where.path}:{where.line})" if where is not None else ""
+        reason = (
+            f"the settings compute DATABASES{at} and did not take {chosen.variable}, the "
+            f"database verify gives the run: {reason}"
+        )
+    return reason
+
+
+def names_database(db: dict[str, str], url: str) -> bool:
+    """Whether `db` (the ENGINE, NAME, HOST, PORT the settings evaluate to) is the server
+    database of `url`."""
+    parts = urlsplit(url)
+    name = unquote(parts.path.lstrip("/"))
+    port = str(parts.port or "")
+    return (
+        bool(name)
+        and "sqlite" not in db.get("ENGINE", "sqlite")
+        and db.get("NAME") == name
+        and db.get("HOST", "") in (parts.hostname or "", "")
+        and db.get("PORT", "") in (port, "")
+    )
 
 
 def foreign_database_reason(
@@ -628,6 +656,9 @@ def step_database_down(run: Run, done: list[Step]) -> Step:
     if db.kind == "fixed":
         step.reason = db.reason or "DATABASES reads no variable: verify cannot take it down"
         return step
+    if db.by_name and _database_blocker(run):
+        step.reason = _database_blocker(run)
+        return step
     if not db.network or not run.database_url:
         step.reason = (
             "the database is SQLite here: no network database to take down "
@@ -742,6 +773,12 @@ def step_collectstatic(run: Run, done: list[Step]) -> Step:
             if run.project.root_dockerfile is None
             else "the Dockerfile runs no collectstatic"
         )
+        at_start = verify_env.start_collectstatic(run.project)
+        if at_start and run.project.root_dockerfile is not None:
+            step.reason += (
+                f" ({at_start} runs it when the container starts, with the deployment's "
+                "environment: the image is built without the collected files)"
+            )
         return step
     where, command, stage_env = found
     env = {k: v for k, v in stage_env.items() if k not in ("PATH", "HOME", "VIRTUAL_ENV")}

@@ -508,6 +508,30 @@ def test_replaced_dockerfile_carries_packages_and_reports_steps(tmp_path):
     assert not result.bugs
 
 
+def test_what_the_old_entrypoint_script_did_at_start_is_said(tmp_path):
+    # the generated image starts the server directly: file secrets and migrate would be lost
+    # without a word
+    project = make(tmp_path, "requirements_psycopg2")
+    (project.root / "Dockerfile").write_text(
+        "FROM python:3.12\nCOPY . /app\nRUN pip install -r requirements.txt\n"
+        'ENTRYPOINT ["/app/boot.sh"]\n'
+    )
+    (project.root / "boot.sh").write_text(
+        "#!/bin/sh\n"
+        'if [ -f "${SECRET_KEY_FILE}" ]; then\n  export SECRET_KEY=$(cat "$SECRET_KEY_FILE")\nfi\n'
+        "DB_PASSWORD=`cat /run/secrets/db_password`\n"
+        "ipv6=$(cat /sys/module/ipv6/parameters/disable)\n"
+        "python manage.py migrate\nexec gunicorn mysite.wsgi\n"
+    )
+    result = plan(discover(project.root), Selection(), options())
+    assert [n for n in result.context.notes if "boot.sh" in n] == [
+        "Dockerfile: boot.sh, which the old image ran at start, is not run by the generated "
+        "image (its CMD starts the app server directly); it set SECRET_KEY, DB_PASSWORD from "
+        "files and ran manage.py migrate: give the app those variables themselves, and run "
+        "migrate as a one-off command, or make boot.sh the ENTRYPOINT again by hand"
+    ]
+
+
 # -- STATIC_ROOT (DJ043) ----------------------------------------------------------------------
 
 
@@ -768,9 +792,28 @@ def test_unknown_alpine_package_is_listed_not_installed(tmp_path):
     s = container.spec(discover(project.root))
     assert "py3-magic-wand" not in s.runtime_packages + s.build_packages
     assert (
-        "the old Alpine image installed py3-magic-wand, which have no known Debian name: install "
-        "their Debian packages in the api stage if the app needs them"
+        "the old Alpine image installed py3-magic-wand, for which djfix knows no Debian name: "
+        "install their Debian packages in the api stage if the app needs them"
     ) in s.notes
+
+
+def test_alpine_packages_of_a_self_hosted_image_are_carried_or_left_out(tmp_path):
+    # nginx has the same name in Debian: it is left out as the app server's neighbour, not
+    # said to have no Debian name; the LDAP, xmlsec and envsubst packages have their own
+    project = rendered_project(tmp_path, "uvicorn_alpine")
+    dockerfile = project.root / "Dockerfile"
+    dockerfile.write_text(
+        dockerfile.read_text().replace(
+            "tzdata", "tzdata openldap xmlsec xmlsec-dev envsubst libgcc libstdc++ nginx"
+        )
+    )
+    s = container.spec(discover(project.root))
+    assert {"libldap-2.5-0", "libxmlsec1-openssl", "gettext-base"} <= set(s.runtime_packages)
+    assert "libxmlsec1-dev" in s.build_packages
+    assert not [n for n in s.notes if "knows no Debian name" in n]
+    assert any(
+        n.startswith("the old Dockerfile installed nginx, which the generated") for n in s.notes
+    )
 
 
 def test_old_image_built_from_a_subfolder_is_carried_over(tmp_path):

@@ -396,6 +396,82 @@ def test_sqlite_standing_in_for_a_server_database_is_said(make_project, tmp_path
     assert verify_env.build_env(project, tmp_path / "v.sqlite3", url).notes == []
 
 
+COMPUTED_DATABASES = """\
+import os
+DATABASE_URL = os.getenv("DATABASE_URL", None)
+POSTGRES_HOST = os.getenv("POSTGRES_HOST", None)
+
+
+def setup_database():
+    if DATABASE_URL:
+        return {"default": parse(DATABASE_URL)}
+    return {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "db.sqlite3"}}
+
+
+DATABASES = setup_database()
+"""
+
+
+def test_a_computed_databases_takes_the_url_variable_by_its_name(make_project, tmp_path):
+    # DATABASES comes from the project's own function, which parses DATABASE_URL: the name
+    # says it is the database's URL; the run asks the settings whether they took it
+    project = make_project({"mysite/settings.py": COMPUTED_DATABASES})
+    url = "postgres://app@127.0.0.1:5432/fresh"
+    env = verify_env.build_env(project, tmp_path / "v.sqlite3", url)
+    db = env.database
+    assert (db.kind, db.variable, db.by_name) == ("url", "DATABASE_URL", True)
+    assert env.values["DATABASE_URL"] == url
+    assert env.notes == []  # no "--database-url is not used"
+    assert verify_env.database_url_used(project, url)
+
+
+def test_a_computed_databases_keeps_its_own_database_without_a_server_url(make_project, tmp_path):
+    # the project's own parser may not take an SQLite URL: without --database-url the run
+    # gives it none, and asks the settings which database they compute
+    project = make_project({"mysite/settings.py": COMPUTED_DATABASES})
+    env = verify_env.build_env(project, tmp_path / "v.sqlite3")
+    assert "DATABASE_URL" not in env.values
+
+
+def test_a_databases_written_out_takes_no_url_by_its_name(make_project, tmp_path):
+    settings = COMPUTED_DATABASES.replace(
+        "DATABASES = setup_database()",
+        'DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "x"}}',
+    )
+    project = make_project({"mysite/settings.py": settings})
+    env = verify_env.build_env(project, tmp_path / "v.sqlite3", "postgres://a@127.0.0.1/f")
+    assert env.database.kind == "fixed" and not env.database.by_name
+
+
+def test_the_settings_took_the_database_url_when_they_name_its_database():
+    from fixer.verify_steps import names_database
+
+    url = "postgres://app:pw@127.0.0.1:5432/fresh_djfix_1"
+    took = {"ENGINE": "django.db.backends.postgresql", "NAME": "fresh_djfix_1"}
+    assert names_database({**took, "HOST": "127.0.0.1", "PORT": "5432"}, url)
+    assert names_database(took, url)  # HOST and PORT left to the driver's defaults
+    assert not names_database({**took, "NAME": "app"}, url)
+    assert not names_database({"ENGINE": "django.db.backends.sqlite3", "NAME": "x"}, url)
+
+
+def test_hosts_read_by_the_projects_own_helper_get_a_value_by_their_name(make_project, tmp_path):
+    # a helper djfix does not follow (two reads of the name): the name it is passed says
+    # which variable holds the hosts; one host, whatever the helper splits on
+    settings = (
+        "import os\n\n\ndef extract_comma_list(env_key, default=None):\n"
+        "    if os.getenv(env_key):\n"
+        "        return [item.strip() for item in os.getenv(env_key).split(',')]\n"
+        "    return [default] if default else []\n\n\n"
+        "ALLOWED_HOSTS = extract_comma_list('ALLOWED_HOSTS', '')\n"
+    )
+    project = make_project({"mysite/settings.py": settings})
+    env = verify_env.build_env(project, tmp_path / "v.sqlite3")
+    assert env.values["ALLOWED_HOSTS"] == "127.0.0.1"
+    other = settings.replace("extract_comma_list('ALLOWED_HOSTS', '')", "load_hosts()")
+    env = verify_env.build_env(make_project({"mysite/settings.py": other}), tmp_path / "w")
+    assert "ALLOWED_HOSTS" not in env.values
+
+
 def test_unreachable_database_url_keeps_the_password():
     db = verify_env.Database("url", "DATABASE_URL")
     down = verify_env.unreachable_database(db, "postgres://app:pw-x@127.0.0.1:5432/fresh")
@@ -534,6 +610,42 @@ def test_server_from_the_entrypoint_script(make_project):
     assert server.argv("/py", None, 5000)[3:] == ["mysite.wsgi", "--bind", "127.0.0.1:5000"]
 
 
+def test_server_after_nginx_in_the_entrypoint_script(make_project):
+    # nginx forks into the background and the script goes on to `exec gunicorn`: the app
+    # server verify runs is gunicorn, not the first server the script names
+    server = _server(
+        make_project,
+        'FROM python:3.12-slim\nCOPY boot.sh /\nENTRYPOINT ["/sbin/tini", "--", "/boot.sh"]\n',
+        boot_dot_sh="#!/bin/sh\nnginx -g 'pid /tmp/nginx.pid;'\ncelery -A mysite worker &\n"
+        "python manage.py migrate\nexec gunicorn --bind unix:/tmp/app.sock mysite.wsgi\n",
+    )
+    assert server.server == "gunicorn" and not server.problem
+    assert server.origin == "boot.sh (the ENTRYPOINT)"
+    assert server.argv("/py", None, 5000)[3:] == ["mysite.wsgi", "--bind", "127.0.0.1:5000"]
+
+
+def test_server_options_from_the_scripts_own_variables(make_project):
+    # the script gives its variables their defaults before it starts the server
+    server = _server(
+        make_project,
+        'FROM python:3.12-slim\nENV THREADS=4\nCOPY boot.sh /\nENTRYPOINT ["/boot.sh"]\n',
+        boot_dot_sh='#!/bin/sh\nWORKERS="${WORKERS:-3}"\nexport TIMEOUT=${TIMEOUT:-30}\n'
+        'THREADS="${THREADS:-2}"\n'
+        "exec gunicorn --workers $WORKERS --threads $THREADS --timeout $TIMEOUT mysite.wsgi\n",
+    )
+    assert server.args == ["--workers", "3", "--threads", "4", "--timeout", "30", "mysite.wsgi"]
+
+
+def test_server_none_runnable_names_the_first_server(make_project):
+    server = _server(
+        make_project,
+        'FROM python:3.12-slim\nCOPY boot.sh /\nENTRYPOINT ["/boot.sh"]\n',
+        boot_dot_sh="#!/bin/sh\nuwsgi --ini uwsgi.ini &\nexec nginx -g 'daemon off;'\n",
+    )
+    assert server.server == "uwsgi"
+    assert server.problem.startswith("boot.sh (the ENTRYPOINT) starts uwsgi, not an app server")
+
+
 def test_server_runserver(make_project, tmp_path):
     server = _server(
         make_project, 'FROM python:3.9\nCMD ["python", "manage.py", "runserver", "0.0.0.0:8000"]\n'
@@ -584,6 +696,19 @@ def test_server_without_wsgi_application_serves_the_wsgi_module_beside_the_setti
     assert server.server == "gunicorn"
     assert server.args == ["mysite.wsgi:application"]
     assert server.origin == "no Dockerfile: gunicorn with mysite.wsgi (WSGI_APPLICATION is not set)"
+
+
+def test_a_collectstatic_the_entrypoint_runs_at_start_is_found(make_project):
+    project = make_project(
+        {
+            "mysite/settings.py": "INSTALLED_APPS = []\n",
+            "Dockerfile": 'FROM python:3.12-slim\nCOPY . /app\nENTRYPOINT ["/app/boot.sh"]\n',
+            "boot.sh": "#!/bin/sh\npython manage.py migrate\n"
+            "python manage.py collectstatic --noinput --clear\nexec gunicorn mysite.wsgi\n",
+        }
+    )
+    assert verify_env.collectstatic_line(project) is None  # not a build step
+    assert verify_env.start_collectstatic(project) == "boot.sh:3"
 
 
 def test_collectstatic_line_and_stage_environment(make_project):

@@ -44,7 +44,10 @@ def secret_kind(ctx: tuple[str, ...], var: str | None, value: str) -> str | None
         return f"a password in {masked_url(value)}"
     if name.upper().endswith("_DSN") and redaction.split_userinfo(value) is not None:
         return f"a key in {masked_url(value)}"
-    if (secret_name(name) or (var is not None and secret_name(var))) and not (
+    # a key of a dict that maps actions to their forms or limits names the action
+    in_property_map = len(ctx) >= 2 and redaction.is_property_map(ctx[-2])
+    by_name = (secret_name(name) and not in_property_map) or (var is not None and secret_name(var))
+    if by_name and not (
         redaction.holds_no_secret(name, value) or redaction.is_code_path(name, value)
     ):
         return f"{article(len(value))} {len(value)}-character string"

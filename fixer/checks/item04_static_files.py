@@ -365,6 +365,28 @@ def _wsgi_whitenoise(project: ProjectModel) -> Iterator[Finding]:
 # -- DJ041, DJ042 ----------------------------------------------------------------------------------
 
 
+def _debug_or_guard(project: ProjectModel, rel: str, line: int) -> str | None:
+    """The test of the `if` around `line` of `rel` when it names DEBUG but holds without it
+    (`if settings.GUNICORN_MEDIA or settings.DEBUG:`), as written; else None."""
+    tree = project.cache.python(project.root / rel).tree
+    if tree is None:
+        return None
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.If) or not (node.lineno < line <= (node.end_lineno or 0)):
+            continue
+        in_body = any(s.lineno <= line <= (s.end_lineno or s.lineno) for s in node.body)
+        test = node.test
+        if (
+            in_body
+            and isinstance(test, ast.BoolOp)
+            and isinstance(test.op, ast.Or)
+            and any("DEBUG" in ast.unparse(v) for v in test.values)
+        ):
+            text = ast.unparse(test)
+            return text if len(text) <= 80 else text[:77] + "..."
+    return None
+
+
 def _url_helpers(project: ProjectModel) -> Iterator[Finding]:
     conf = read_urlconf(project)
     seen: set[tuple[str, int, str]] = set()
@@ -376,14 +398,20 @@ def _url_helpers(project: ProjectModel) -> Iterator[Finding]:
         # uploads are made at run time: no image can hold them
         where = (
             "a web server over the uploads' volume, or object storage"
-            if "MEDIA" in helper.text
+            if "MEDIA" in helper.text.upper()  # settings.MEDIA_URL, or the /media/ route
             else "the nginx image"
         )
         if helper.kind == "serve":
+            guard = _debug_or_guard(project, helper.rel, helper.line)
+            place = (
+                f"under `if {guard}:`, which holds with DEBUG off too"
+                if guard
+                else "outside `if settings.DEBUG:`"
+            )
             yield Finding(
                 SERVE_VIEW,
-                f"{helper.text} is routed to django.views.static.serve outside "
-                "`if settings.DEBUG:`, so the API process serves these files itself: serve them "
+                f"{helper.text} is routed to django.views.static.serve {place}, so the API "
+                "process serves these files itself: serve them "
                 f"from {where}"
                 + (" (or object storage)" if where == "the nginx image" else "")
                 + " and keep serve() for DEBUG only",

@@ -69,6 +69,7 @@ django-redis is added to the dependency file when the project switches to it; se
 from __future__ import annotations
 
 import ast
+import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -77,7 +78,7 @@ from urllib.parse import parse_qs, urlsplit
 from fixer import rule_codes
 from fixer.checks import Option, rule
 from fixer.discovery.services import url_kind
-from fixer.findings import Finding, FixSafety, Severity
+from fixer.findings import Finding, Fix, FixSafety, Severity
 from fixer.project import ProjectModel
 from fixer.settings_values import EnvDict, EnvRef, Unknown
 
@@ -271,6 +272,25 @@ def _seconds(value: Any) -> float | str | None:
 
 
 def check(project: ProjectModel, options: dict[str, Any]) -> Iterator[Finding]:
+    where = project.settings.where("CACHES")
+    # the fix rewrites the CACHES dict written at module level; an alias set again inside a
+    # block (`if REDIS_HOST: CACHES["default"] = {...}`) is the author's per case
+    blocked = (
+        Fix(
+            FixSafety.NONE,
+            f"CACHES is changed inside a block ({where.path}, after line {where.line}): djfix "
+            "rewrites only a CACHES dict written at module level, so change that cache by hand",
+        )
+        if where is not None and where.conditional
+        else None
+    )
+    for finding in _cache_findings(project, options):
+        if blocked is not None and finding.rule is not SESSIONS_ONLY_IN_CACHE:
+            finding = dataclasses.replace(finding, fix=blocked)
+        yield finding
+
+
+def _cache_findings(project: ProjectModel, options: dict[str, Any]) -> Iterator[Finding]:
     timeout = options.get("redis-socket-timeout", 0.25)
     global_ignore = _is_true(project.settings.get("DJANGO_REDIS_IGNORE_EXCEPTIONS", False))
     caches = _caches(project)

@@ -114,6 +114,11 @@ gets a 403, in development too, and the summary says to mark such views `@csrf_e
 Django
 1.11, `CSRF_COOKIE_HTTPONLY = True` is added: a page script that reads the `csrftoken` cookie
 for its AJAX requests must read the token from the page instead (`{% csrf_token %}`).
+A site that frames its own pages (an `<iframe>` in its templates or front-end sources whose
+address is a path, `{% url %}`, `{% static %}`, or one the code computes, such as
+`:src="pdfUrl"`) keeps its X_FRAME_OPTIONS, and gets no clickjacking middleware added: DENY
+would blank those frames. The finding stays, with no fix and the frame it found: mark the framed
+views `@xframe_options_sameorigin` and set DENY by hand.
 
 ## Options
 None.
@@ -128,6 +133,7 @@ from typing import Any
 from fixer import rule_codes
 from fixer.analysis.production_values import Setting, environ_schemes, is_true, read_setting, where
 from fixer.checks import rule
+from fixer.discovery.frames import KEEP_FRAMES, frames_found
 from fixer.findings import Finding, Fix, FixSafety, Severity
 from fixer.project import ProjectModel
 from fixer.settings_helpers import DROP_DEFAULT, default_argument, default_left_reason
@@ -701,6 +707,10 @@ def _check(project: ProjectModel) -> Iterator[Finding]:
             )
 
     xframe = mw.has(XFRAME_MW)
+    # a site that frames its own pages needs SAMEORIGIN: DENY (the middleware's default from
+    # Django 3.0) would blank those frames, so djfix does not set it
+    framed = frames_found(project.framed_pages)
+    keep_frames = Fix(FixSafety.NONE, KEEP_FRAMES) if framed else None
     if xframe is False:
         yield Finding(
             XFRAME_NOT_DENY,
@@ -708,6 +718,7 @@ def _check(project: ProjectModel) -> Iterator[Finding]:
             "other sites can frame the pages: add it to the list",
             mw.path,
             mw.line,
+            fix=keep_frames,
         )
     elif xframe is True:
         default = "DENY" if _version_at_least(project, 3, 0) else "SAMEORIGIN"
@@ -716,12 +727,18 @@ def _check(project: ProjectModel) -> Iterator[Finding]:
             state = "is not set" if x.state == "absent" else f"is {x.value!r}"
             if x.from_default:
                 state = f"defaults to {x.value!r}"
+            advice = (
+                f"{framed}, which DENY would blank"
+                if framed
+                else 'set X_FRAME_OPTIONS = "DENY" unless the site frames its own pages'
+            )
+
             yield Finding(
                 XFRAME_NOT_DENY,
-                f"X_FRAME_OPTIONS {state} in {where(x)} (security.W019): set "
-                'X_FRAME_OPTIONS = "DENY" unless the site frames its own pages',
+                f"X_FRAME_OPTIONS {state} in {where(x)} (security.W019): {advice}",
                 x.path,
                 x.line,
+                fix=keep_frames,
             )
 
 

@@ -15,6 +15,7 @@ from fixer.deep_stack import call_deep
 from fixer.discovery.apps import read_apps
 from fixer.discovery.dependencies import read_dependencies, read_versions
 from fixer.discovery.deploy import read_deploy_files
+from fixer.discovery.frames import read_frames
 from fixer.discovery.services import read_services
 from fixer.discovery.settings_modules import (
     base_module,
@@ -241,4 +242,5 @@ def _discover(
     read_versions(model)
     read_services(model)
     read_deploy_files(model, walk)
+    read_frames(model, walk)
     return model

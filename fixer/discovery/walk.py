@@ -49,6 +49,8 @@ class Walk:
     ci: list[Path] = field(default_factory=list)
     settings_candidates: list[Path] = field(default_factory=list)
     wsgi: list[Path] = field(default_factory=list)
+    #: templates and front-end sources, where a page may frame another (`fixer.discovery.frames`)
+    pages: list[Path] = field(default_factory=list)
     any_file: bool = False
 
 
@@ -110,6 +112,9 @@ def _walk_disk(root: Path) -> Walk:
     return found
 
 
+#: templates and front-end sources: a page of the site can frame another in them
+PAGE_SUFFIXES = (".html", ".htm", ".jinja", ".jinja2", ".vue", ".jsx", ".tsx", ".svelte")
+PAGE_SUFFIXES += (".js", ".ts")
 _COMPOSE = re.compile(r"(docker-)?compose([.-][\w.-]+)?\.ya?ml")
 _REQUIREMENTS = re.compile(r"requirements.*\.(txt|in)")
 
@@ -140,4 +145,6 @@ def _kind(name: str, lower: str, folder: str, depth: int) -> str | None:
         return "settings_candidates"
     if name in ("wsgi.py", "asgi.py"):
         return "wsgi"
+    if lower.endswith(PAGE_SUFFIXES) and not lower.endswith((".min.js", ".bundle.js")):
+        return "pages"
     return None

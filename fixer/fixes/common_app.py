@@ -23,7 +23,7 @@ from typing import Any
 from fixer.analysis.services import networked
 from fixer.discovery.walk import SKIP_DIRS
 from fixer.errors import UsageError
-from fixer.project import ProjectModel, Service, database_url_reads
+from fixer.project import ProjectModel, Service, database_url_by_name, database_url_reads
 from fixer.templating import render
 
 DEFAULT_LABEL = "common"
@@ -404,7 +404,9 @@ def database_env(project: ProjectModel) -> dict[str, str]:
     # a URL read in a branch the static value does not show (a CI branch written out in full
     # comes last, or `if env("DATABASE_URL"): ... else: <DB_HOST & co>`): a deployment may set
     # either, so the message names both
-    url_var = next(iter(database_url_reads(project)), None)
+    # (or one only its name says is the database's, where DATABASES is the result of the
+    # project's own code)
+    url_var = next(iter(database_url_reads(project)), None) or database_url_by_name(project)
     if url_var and out.get("default") != url_var:
         out["default"] = f"{url_var} or {out['default']}" if "default" in out else url_var
     return out

@@ -13,7 +13,14 @@ import re
 from dataclasses import dataclass, field
 
 from fixer.analysis.compose import built_dockerfile, compose_roles, is_dev_dockerfile
-from fixer.analysis.image import app_dockerfile, image_parts, is_toolchain, run_of, stage_chain
+from fixer.analysis.image import (
+    api_image,
+    app_dockerfile,
+    image_parts,
+    is_toolchain,
+    run_of,
+    stage_chain,
+)
 from fixer.fixes.item01_make import MakeBuild, make_build, static_build
 from fixer.parsers.commands import effective_argvs, manage_py_commands, system_packages
 from fixer.parsers.dockerfile import Dockerfile, Instruction, Stage, instruction_assignments
@@ -58,6 +65,7 @@ ALPINE_TO_DEBIAN: dict[str, str | None] = {
     "proj-dev": "libproj-dev",
     "gettext-dev": None,
     "openldap-dev": "libldap2-dev",
+    "xmlsec-dev": "libxmlsec1-dev",
     "cyrus-sasl-dev": "libsasl2-dev",
     "cargo": "cargo",
     "rust": "rustc",
@@ -97,6 +105,12 @@ ALPINE_TO_DEBIAN: dict[str, str | None] = {
     "netcat-openbsd": "netcat-openbsd",
     "shared-mime-info": "shared-mime-info",
     "mailcap": "media-types",
+    "openldap": "libldap-2.5-0",
+    "xmlsec": "libxmlsec1-openssl",
+    "envsubst": "gettext-base",
+    # in every Debian image already (apt needs them)
+    "libgcc": None,
+    "libstdc++": None,
 }
 
 #: Debian headers -> the runtime library a dependency built against them needs in the final stage
@@ -270,6 +284,9 @@ def carry(project: ProjectModel) -> Carried:
             if name in _PROVIDED:
                 continue
             if alpine:
+                if name in DROPPED_PACKAGES:
+                    out.add(out.dropped, name)  # nginx: the same name, left out all the same
+                    continue
                 if name not in ALPINE_TO_DEBIAN:
                     out.add(untranslated, name)
                     continue
@@ -307,8 +324,8 @@ def carry(project: ProjectModel) -> Carried:
         )
     if untranslated:
         out.notes.append(
-            "the old Alpine image installed " + ", ".join(untranslated) + ", which have no "
-            "known Debian name: install their Debian packages in the api stage if the app "
+            "the old Alpine image installed " + ", ".join(untranslated) + ", for which djfix "
+            "knows no Debian name: install their Debian packages in the api stage if the app "
             "needs them"
         )
     return out
@@ -712,3 +729,54 @@ def _env(inst: Instruction, out: Carried) -> None:
             )
             continue
         out.env.setdefault(name, value)
+
+
+#: a value read at start from the file a variable names or a Docker secret:
+#: `X=$(cat "$X_FILE")`, `` X=`cat /run/secrets/x` `` (not `$(cat /sys/...)`, a fact of the host)
+_FROM_FILE = re.compile(
+    r"""(?:\$\(|`)\s*(?:cat\s+|<\s*)["']?(?:\$\{?[A-Za-z_][A-Za-z0-9_]*FILE\}?|/run/secrets/)"""
+)
+
+
+def start_script_notes(project: ProjectModel) -> list[str]:
+    """What the scripts the old image ran at start did besides the app server, which the
+    generated image (its CMD starts the server directly) no longer does: variables set from
+    files (Docker secrets: SECRET_KEY from SECRET_KEY_FILE) and management commands."""
+    image = api_image(project)
+    if image is None:
+        return []
+    notes: list[str] = []
+    for rel, commands in sorted(image.scripts.items()):
+        from_files: list[str] = []
+        for command in commands:
+            pairs: list[tuple[str, str]] = list(command.env.items()) if not command.argv else []
+            if command.argv[:1] == ["export"]:
+                pairs = [w.partition("=")[::2] for w in command.argv[1:] if "=" in w]
+            for name, value in pairs:
+                if _FROM_FILE.search(value) and name not in from_files:
+                    from_files.append(name)
+        managed = [
+            sub
+            for _, sub, _ in manage_py_commands(commands)
+            if sub not in ("runserver", "runserver_plus")
+        ]
+        managed = list(dict.fromkeys(managed))
+        did = []
+        if from_files:
+            did.append(f"set {', '.join(from_files[:8])} from files")
+        if managed:
+            did.append("ran " + ", ".join(f"manage.py {m}" for m in managed[:6]))
+        if not did:
+            continue
+        advice = []
+        if from_files:
+            advice.append("give the app those variables themselves")
+        if "migrate" in managed:
+            advice.append("run migrate as a one-off command")
+        notes.append(
+            f"{rel}, which the old image ran at start, is not run by the generated image (its "
+            f"CMD starts the app server directly); it {' and '.join(did)}: "
+            + (", and ".join(advice) if advice else "run what the deployment still needs")
+            + f", or make {rel} the ENTRYPOINT again by hand"
+        )
+    return notes

@@ -364,6 +364,7 @@ def spec(project: ProjectModel, options: dict[str, Any] | None = None) -> Contai
             "stage; the collectstatic and api stages use its output"
         )
     notes.extend(item01_carry.make_notes(carried))
+    notes.extend(item01_carry.start_script_notes(project))
     if carried.downloads:
         lines = ", ".join(str(line) for line in carried.downloads)
         notes.append(

@@ -7,6 +7,7 @@ import libcst as cst
 
 from codemods import deploy_security, env_calls, helper_default, settings_env
 from fixer.analysis.production_values import environ_schemes, read_setting
+from fixer.discovery.frames import KEEP_FRAMES
 from fixer.fix_context import EnvVar, FixContext
 from fixer.fixes.item05_environment import env_plan, readable
 from fixer.settings_helpers import default_argument
@@ -29,6 +30,7 @@ def fix(ctx: FixContext) -> None:
     # `default=not DEBUG` wherever DEBUG is a name of the settings, so development over
     # plain HTTP keeps working; only settings without DEBUG get the production values
     debug_defined = "DEBUG" in ctx.project.settings.names
+    framed = KEEP_FRAMES if ctx.project.framed_pages else ""
     version = ctx.project.django_version
     inherited = frozenset(
         name for name, a in ctx.project.settings.names.items() if a.path != production
@@ -47,6 +49,7 @@ def fix(ctx: FixContext) -> None:
             old_headers=version is not None and version < (3, 0),
             old_csrf=version is not None and version < (1, 11),
             allowed_hosts="ALLOWED_HOSTS" not in ctx.project.settings.names,
+            keep={"X_FRAME_OPTIONS": framed} if framed else None,
         )
         for setting, line, reason in result.left:
             ctx.leave(9, rel, f"{setting} (line {line}): {reason}")

@@ -296,6 +296,33 @@ def test_serve_view_routed_in_production(make_project):
     assert finding.message.startswith("/media/(?P<path>.*) is routed to django.views.static.serve")
 
 
+def test_serve_view_under_an_opt_in_or_debug_says_where_it_is(make_project):
+    # `if settings.SERVE_MEDIA or settings.DEBUG:` names DEBUG but holds without it: the
+    # message says the condition, not "outside `if settings.DEBUG:`"
+    project = project_with(
+        make_project,
+        {
+            "mysite/urls.py": """\
+                from django.conf import settings
+                from django.urls import re_path
+                from django.views.static import serve
+
+                urlpatterns = []
+                if settings.SERVE_MEDIA or settings.DEBUG:
+                    urlpatterns += [re_path(r"^media/(?P<path>.*)$", serve)]
+                """,
+        },
+    )
+    (finding,) = findings_of(item04, project)
+    assert finding.code == "DJ041"
+    assert finding.message.startswith(
+        "/media/(?P<path>.*) is routed to django.views.static.serve under "
+        "`if settings.SERVE_MEDIA or settings.DEBUG:`, which holds with DEBUG off too, so the "
+        "API process serves these files itself: serve them from a web server over the "
+        "uploads' volume"
+    )
+
+
 def test_serve_view_in_included_urls(make_project):
     project = project_with(
         make_project,

@@ -92,6 +92,27 @@ def test_a_password_hash_stays_a_secret(make_project):
     assert [f.code for f in run(make_project, settings)] == ["DJ050"]
 
 
+def test_actions_keyed_by_a_secret_word_are_no_secrets(make_project):
+    # dicts that map an action to its form class or its rate limit: `reset_password` names
+    # the action, the value is a dotted path or "1/m/ip", and nothing there is a password
+    settings = CLEAN + (
+        "ACCOUNT_FORMS = {'signup': 'shop.forms.SignupForm', "
+        "'reset_password': 'shop.forms.CustomPasswordResetForm'}\n"
+        "ACCOUNT_RATE_LIMITS = {'change_password': '1/m/user', "
+        "'reset_password': '1/m/ip,1/m/key', 'reset_password_from_key': '1/m/ip'}\n"
+        "REST_FRAMEWORK = {'DEFAULT_THROTTLE_RATES': {'token': '10/minute'}}\n"
+    )
+    assert run(make_project, settings) == []
+
+
+def test_a_password_under_a_dict_of_credentials_stays_one(make_project):
+    settings = CLEAN + (
+        "LDAP = {'BIND': {'password': 'hunter2-long-pw'}}\n"
+        "STORAGES = {'default': {'OPTIONS': {'secret_key': 'abcd1234efgh'}}}\n"
+    )
+    assert [f.code for f in run(make_project, settings)] == ["DJ050", "DJ050"]
+
+
 def test_a_secret_named_last_stays_one(make_project):
     settings = CLEAN + 'SIGNING_KEY_PASSWORD = env("SIGNING_KEY_PASSWORD", default="s3cr3t-pw")\n'
     assert [f.code for f in run(make_project, settings)] == ["DJ050"]

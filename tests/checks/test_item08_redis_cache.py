@@ -351,3 +351,22 @@ def test_redis_cache_output_is_clean_for_item8(make_project, case: str) -> None:
         ENV_HEAD + dedent(source),
         expected,
     )
+
+
+def test_a_redis_cache_set_inside_a_block_is_reported_with_no_fix(make_project):
+    # the fix rewrites a module-level CACHES dict: `CACHES["default"] = {...}` under
+    # `if REDIS_HOST:` is left to the author, and the check says so instead of "safe"
+    settings = (
+        HEADER
+        + 'CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}\n'
+        + 'REDIS_HOST = os.environ.get("REDIS_HOST")\n'
+        + "if REDIS_HOST:\n"
+        + '    CACHES["default"] = {\n'
+        + '        "BACKEND": "django.core.cache.backends.redis.RedisCache",\n'
+        + '        "LOCATION": f"redis://{REDIS_HOST}:6379",\n'
+        + "    }\n"
+    )
+    findings = run(make_project, settings)
+    assert [f.code for f in findings] == ["DJ082"]
+    assert findings[0].fix is not None and findings[0].fix.safety.value == "none"
+    assert "CACHES is changed inside a block" in findings[0].fix.reason

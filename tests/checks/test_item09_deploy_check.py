@@ -510,6 +510,37 @@ def test_x_frame_middleware_missing(make_project):
     assert "security.W002" in findings[0].message
 
 
+FRAMING_TEMPLATE = "<div>\n  <iframe src=\"{% url 'label-pdf' item.pk %}\"></iframe>\n</div>\n"
+
+
+def test_x_frame_options_of_a_site_that_frames_its_own_pages_has_no_fix(make_project):
+    # DENY would blank the site's own frames: the finding stays, with no fix and the frame
+    findings = run(
+        make_project,
+        CLEAN + 'X_FRAME_OPTIONS = "SAMEORIGIN"\n',
+        **{"shop/templates/shop/label.html": FRAMING_TEMPLATE},
+    )
+    assert shape(findings) == [("DJ097", 20)]
+    assert findings[0].fix is not None and findings[0].fix.safety.value == "none"
+    assert findings[0].fix.reason.startswith("DENY would blank the site's own frames")
+    assert findings[0].message == (
+        "X_FRAME_OPTIONS is 'SAMEORIGIN' in mysite/settings.py (security.W019): the site "
+        'frames its own pages (shop/templates/shop/label.html:2, <iframe src="{% url '
+        "'label-pdf' item.pk %}\">), which DENY would blank"
+    )
+
+
+def test_frames_of_other_sites_leave_the_fix(make_project):
+    template = '<iframe src="https://www.youtube.com/embed/{{ video.key }}"></iframe>\n'
+    findings = run(
+        make_project,
+        CLEAN + 'X_FRAME_OPTIONS = "SAMEORIGIN"\n',
+        **{"shop/templates/shop/video.html": template},
+    )
+    assert shape(findings) == [("DJ097", 20)]
+    assert findings[0].fix is None
+
+
 # -- DJ098 security-middleware-missing -----------------------------------------------------------
 
 

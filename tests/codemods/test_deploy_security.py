@@ -370,6 +370,34 @@ def test_insecure_literals_rewritten_in_place() -> None:
     assert sorted(line for _, line in result.rewritten if line) == [3, 4, 5, 6, 7, 8, 9]
 
 
+FRAMES = "the site frames its own pages (shop/templates/label.html:3)"
+
+
+def test_x_frame_options_the_caller_keeps_is_left_with_its_reason() -> None:
+    result = unchanged(
+        'DEBUG = env.bool("DEBUG", default=False)\n\n'
+        + MIDDLEWARE
+        + "\n"
+        + BLOCK.replace('X_FRAME_OPTIONS = "DENY"', 'X_FRAME_OPTIONS = "SAMEORIGIN"'),
+        keep={"X_FRAME_OPTIONS": FRAMES},
+    )
+    assert result.left == [("X_FRAME_OPTIONS", 24, FRAMES)]
+
+
+def test_clickjacking_middleware_not_added_for_a_site_that_frames_its_own_pages() -> None:
+    middleware = MIDDLEWARE.replace(
+        '    "django.middleware.clickjacking.XFrameOptionsMiddleware",\n', ""
+    )
+    result = unchanged(
+        'DEBUG = env.bool("DEBUG", default=False)\n\n'
+        + middleware
+        + "\n"
+        + BLOCK.replace('X_FRAME_OPTIONS = "DENY"\n', ""),
+        keep={"X_FRAME_OPTIONS": FRAMES},
+    )
+    assert result.left == [("MIDDLEWARE", 3, FRAMES)]
+
+
 def test_redirect_exempt_gets_the_health_paths() -> None:
     check(
         BLOCK.replace(

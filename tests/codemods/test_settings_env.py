@@ -1263,6 +1263,27 @@ def test_secret_defaults_of_reads_move_to_dev_values() -> None:
         assert secret not in result.code
 
 
+def test_a_public_placeholder_default_under_a_secret_name_stays() -> None:
+    # "DEMO_KEY" is the name of a public demo key, not a secret (the check does not report
+    # it): dropping it would turn off what works while the variable is unset
+    result = check(
+        """\
+        from .base import *  # noqa: F403
+        import os
+
+        FDC_API_KEY = os.getenv("FDC_API_KEY", "DEMO_KEY")
+        WEBHOOK_TOKEN = env("WEBHOOK_TOKEN", default="PLACEHOLDER_TOKEN")
+        """,
+        """\
+        from .base import *  # noqa: F403
+
+        FDC_API_KEY = env("FDC_API_KEY", default="DEMO_KEY")
+        WEBHOOK_TOKEN = env("WEBHOOK_TOKEN", default="PLACEHOLDER_TOKEN")
+        """,
+    )
+    assert [v[2] for v in variables(result)] == [None]  # no development value to move
+
+
 def test_from_os_reads_are_converted() -> None:
     source = dedent(
         """\
@@ -2047,6 +2068,81 @@ def test_debug_legacy_forms_become_env_bool(read: str, default_on: bool) -> None
     # the summary says the old form was wrong, and how
     assert len(result.notes) == 1
     assert result.notes[0].startswith(f"DEBUG (line 6) was read as `{read}`, which ")
+
+
+def test_debug_read_as_a_truthy_string_with_a_number_default_is_said_to_be_on_for_false() -> None:
+    # item 5 reads `default=0` as an int read, but the author's bool() took the text
+    read = 'bool(os.environ.get("DEBUG", default=0))'
+    source = f"import os\n\nimport environ\n\nenv = environ.Env()\nDEBUG = {read}\n"
+    result = transform(source, Plan())
+    assert result.notes[0].startswith(
+        f'DEBUG (line 6) was read as `{read}`, which is a bug: any non-empty string, "False" '
+        "included, counted as on;"
+    )
+
+
+@pytest.mark.parametrize(
+    "read",
+    ['bool(int(os.getenv("DEBUG", "0")))', 'bool(env.int("DEBUG", default=0))'],
+)
+def test_debug_read_as_a_number_is_said_to_fail_on_false(read: str) -> None:
+    # int() of the text: "False" stops the start, and no string turns it on by accident
+    source = f"import os\n\nimport environ\n\nenv = environ.Env()\nDEBUG = {read}\n"
+    result = transform(source, Plan())
+    assert result.code.endswith('\nDEBUG = env.bool("DEBUG", default=False)\n')
+    assert result.notes == [
+        f"DEBUG (line 6) was read as `{read}`, which stops the start on DEBUG=False "
+        '(int("False") fails); it is now env.bool("DEBUG", default=False): off unless the '
+        "environment says True"
+    ]
+
+
+def test_a_truthy_read_with_a_number_default_keeps_the_text(tmp_path, monkeypatch) -> None:
+    # bool(os.environ.get("X", default=0)) is on for any text that is set: env.int (what the
+    # number default gives a plain read) would stop the start on X=true and turn X=0 off
+    result = check(
+        """\
+        from .base import *  # noqa: F403
+        import os
+
+        HIDE_SIGNUP = bool(os.environ.get("HIDE_SIGNUP", default=0))
+        """,
+        """\
+        from .base import *  # noqa: F403
+
+        HIDE_SIGNUP = bool(env.str("HIDE_SIGNUP", default=0))
+        """,
+    )
+    assert [(v[0], v[1]) for v in variables(result)] == [("HIDE_SIGNUP", "")]
+    code = result.code.replace(
+        "from .base import *  # noqa: F403\n", "import environ\n\nenv = environ.Env()\n"
+    )
+    monkeypatch.delenv("HIDE_SIGNUP", raising=False)
+    assert run_settings(code, tmp_path / "unset")["HIDE_SIGNUP"] is False
+    for text in ("true", "0", "yes"):
+        monkeypatch.setenv("HIDE_SIGNUP", text)
+        assert run_settings(code, tmp_path / text)["HIDE_SIGNUP"] is True
+
+
+def test_a_number_read_of_a_switch_with_a_bool_default_stays_a_number() -> None:
+    # int() of the text: "2" is on; env.bool (what a switch's bool default gives a plain
+    # read) would read it as off, and int(env.bool(...)) says nothing the reader wants
+    result = check(
+        """\
+        from .base import *  # noqa: F403
+        import os
+
+        if bool(int(os.getenv("SQL_DEBUG", False))):
+            MIDDLEWARE += ("app.middleware.SqlPrinting",)
+        """,
+        """\
+        from .base import *  # noqa: F403
+
+        if bool(env.int("SQL_DEBUG", default=0)):
+            MIDDLEWARE += ("app.middleware.SqlPrinting",)
+        """,
+    )
+    assert [(v[0], v[1]) for v in variables(result)] == [("SQL_DEBUG", "0")]
 
 
 def test_debug_read_of_another_meaning_is_left() -> None:
