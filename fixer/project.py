@@ -298,10 +298,7 @@ def database_url_reads(project: ProjectModel) -> list[str]:
         for use in module.env_uses if module else []:
             ref = use.ref
             url_read = ref is not None and (ref.cast == "db" or ref.api == "dj-database-url")
-            database = use.setting == "DATABASES" and url_read
-            # DATABASE_URL by that name, taken apart by the settings' own code (a Heroku-era
-            # `urlparse(os.environ["DATABASE_URL"])` whose pieces go into DATABASES)
-            if use.var and (database or use.var == "DATABASE_URL") and use.var not in found:
+            if use.var and use.setting == "DATABASES" and url_read and use.var not in found:
                 found.append(use.var)
     return found
 
@@ -313,9 +310,14 @@ _DATABASE_URL_NAME = re.compile(r"(?:[A-Z0-9]+_)*(?:DATABASE|DB)_URL")
 def database_url_by_name(project: ProjectModel) -> str | None:
     """The variable named as a database URL that the production settings read, when DATABASES
     is computed by code discovery does not follow (`DATABASES = setup_database()`, a function
-    that parses the module's DATABASE_URL itself); None when DATABASES is written out or no such
-    variable is read. Only a name: a run checks the settings took it."""
-    if not isinstance(project.settings.get("DATABASES"), Unknown):
+    that parses the module's DATABASE_URL itself) or changed under a condition (a Heroku-era
+    `urlparse(os.environ["DATABASE_URL"])` into it); None when DATABASES is written out once
+    or no such variable is read. Only a name: a run checks the settings took it."""
+    where = project.settings.where("DATABASES")
+    computed = isinstance(project.settings.get("DATABASES"), Unknown)
+    # or written out in a branch, or changed under a condition the static value does not show
+    # (`if "DATABASE_URL" in os.environ: url = urlparse(...); DATABASES["default"].update(...)`)
+    if not computed and (where is None or not where.conditional):
         return None
     names = {
         use.var

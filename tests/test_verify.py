@@ -184,9 +184,15 @@ def test_piecewise_database_says_how_the_engine_is_chosen(make_project, tmp_path
 def test_a_database_url_the_settings_take_apart_themselves_names_verifys_database(
     make_project, tmp_path
 ):
-    # shynet's shape: DB_* pieces, then a Heroku-era urlparse of DATABASE_URL over them
-    settings = PIECEWISE + (
-        "from urllib import parse as urlparse\n"
+    # shynet's shape: DATABASES chosen by a condition, then a Heroku-era urlparse of
+    # DATABASE_URL into it: the variable by its name, which the run checks the settings took
+    settings = (
+        "import os\nfrom urllib import parse as urlparse\nINSTALLED_APPS = []\n"
+        'if os.getenv("SQLITE", "False") == "True":\n'
+        '    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "x"}}\n'
+        "else:\n"
+        '    DATABASES = {"default": {"ENGINE": "django.db.backends.postgresql", '
+        '"NAME": os.environ.get("DB_NAME")}}\n'
         'if "DATABASE_URL" in os.environ:\n'
         '    url = urlparse.urlparse(os.environ["DATABASE_URL"])\n'
         '    DATABASES["default"].update({"NAME": url.path[1:], "HOST": url.hostname})\n'
@@ -194,13 +200,10 @@ def test_a_database_url_the_settings_take_apart_themselves_names_verifys_databas
     project = make_project({"mysite/settings.py": settings})
     url = "postgres://u:pw-123456@127.0.0.1:5432/fresh"
     env = verify_env.build_env(project, tmp_path / "v.sqlite3", url)
-    # DATABASE_URL by that name chooses the database, as a URL variable does
-    assert (env.database.kind, env.database.variable) == ("url", "DATABASE_URL")
+    db = env.database
+    assert (db.kind, db.variable, db.by_name) == ("url", "DATABASE_URL", True)
     assert env.values["DATABASE_URL"] == url
     assert "pw-123456" in env.secrets
-    # no URL given: no database of verify's own for it to name, and none is made up
-    env = verify_env.build_env(project, tmp_path / "v.sqlite3")
-    assert env.values.get("DATABASE_URL") != url
 
 
 def test_piecewise_database_from_url(make_project, tmp_path):
