@@ -277,8 +277,12 @@ def _summarise(project, changeset, ctx, before, after, spans) -> ApplyResult:
         fixed = [f for f in old if (f.code, f.path) not in remaining]
         opened: list[tuple[Finding, str]] = []
         for f in new:
-            on_rewritten = f.path is not None and any(
-                f.line in span for span in spans.get((item, f.path), [])
+            # a finding the detector itself says no fix can take (fix=none, with its reason)
+            # is not one the rewrite missed
+            on_rewritten = (
+                f.path is not None
+                and f.effective_fix.safety is not FixSafety.NONE
+                and any(f.line in span for span in spans.get((item, f.path), []))
             )
             if on_rewritten:
                 bugs.append(f)

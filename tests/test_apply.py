@@ -688,3 +688,52 @@ def test_findings_left_for_one_reason_in_one_file_are_one_line(tmp_path):
     secrets = [ln for ln in table.splitlines() if "literal-secret at docker-compose.dev.yml" in ln]
     assert len(secrets) == 1, table
     assert secrets[0].strip().startswith("DJ050 literal-secret at docker-compose.dev.yml:5, 10: ")
+
+
+DJ_DATABASE_URL_ZERO = """\
+    import os
+
+    import dj_database_url
+
+    SECRET_KEY = os.environ["SECRET_KEY"]
+    INSTALLED_APPS = ["django.contrib.contenttypes"]
+    ROOT_URLCONF = "mysite.urls"
+    DB_CONN_MAX_AGE = int(os.environ.get("DB_CONN_MAX_AGE", {age}))
+    DATABASES = {{
+        "default": dj_database_url.config(
+            default="postgres://localhost/shop", conn_max_age={value}
+        ),
+    }}
+"""
+
+
+def _item11(result):
+    (summary,) = [s for s in result.items if s.item == 11]
+    return summary
+
+
+def test_a_zero_default_of_the_authors_stays_with_its_reason_not_as_a_bug(make_project):
+    settings = DJ_DATABASE_URL_ZERO.format(age=0, value="DB_CONN_MAX_AGE")
+    result = _plan(make_project, settings, **{"requirements.txt": "Django==5.2\n"})
+    summary = _item11(result)
+    assert result.bugs == []
+    assert summary.status == "partly fixed"  # CONN_HEALTH_CHECKS added
+    ((found, reason),) = summary.open
+    assert found.code == "DJ110"
+    assert reason.startswith("the default 0 of DB_CONN_MAX_AGE is the author's choice")
+
+
+def test_a_conn_max_age_finding_that_survives_the_rewrite_is_a_djfix_bug(make_project, monkeypatch):
+    from codemods import conn_max_age
+
+    settings = DJ_DATABASE_URL_ZERO.format(age=600, value="0")
+    fixed = _item11(_plan(make_project, settings, **{"requirements.txt": "Django==5.2\n"}))
+    assert (fixed.status, fixed.open) == ("fixed", [])
+    # the codemod as it was before it read conn_max_age=0 from the environment: it adds
+    # CONN_HEALTH_CHECKS, and DJ110 stays on the DATABASES it rewrote
+    monkeypatch.setattr(conn_max_age.PersistentConnections, "_zero_keyword", lambda s, c: None)
+    result = _plan(make_project, settings, **{"requirements.txt": "Django==5.2\n"})
+    assert [f.code for f in result.bugs] == ["DJ110"]
+    assert [reason for _, reason in _item11(result).open] == [
+        "djfix bug: the finding survives its own fix"
+    ]
