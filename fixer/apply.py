@@ -266,6 +266,7 @@ def _summarise(project, changeset, ctx, before, after, spans) -> ApplyResult:
         if f.item is not None:
             before_by_item.setdefault(f.item, []).append(f)
     files = item_files(changeset)
+    created = {c.rel for c in changeset.changes() if c.old is None}
     items: list[ItemSummary] = []
     bugs: list[Finding] = []
     for item, status in before.items.items():
@@ -287,6 +288,12 @@ def _summarise(project, changeset, ctx, before, after, spans) -> ApplyResult:
             if on_rewritten:
                 bugs.append(f)
                 reason = "djfix bug: the finding survives its own fix"
+            elif (
+                item in ctx.wanted_items
+                and not ctx.wants(item)
+                and f.effective_fix.safety is not FixSafety.NONE
+            ):
+                reason = _not_planned(item, f, created)
             elif f.rule.fix is FixSafety.NONE and f.rule.fix_reason != NO_FIX_REASON:
                 # a rule no plan fixes, saying why: why the item's plan left a module (a
                 # globals() write) is not why this one stays; its own reason is
@@ -313,6 +320,17 @@ def _summarise(project, changeset, ctx, before, after, spans) -> ApplyResult:
             ItemSummary(item, summary, fixed, opened, changed=changed, applies_now=applies_now)
         )
     return ApplyResult(project, changeset, ctx, before, after, items, bugs)
+
+
+def _not_planned(item: int, f: Finding, created: set[str]) -> str:
+    """Why a finding that came with the changes stays: its item had nothing to fix before
+    them (n/a, or passing), so its plan did not run. Never "could not rewrite": it was not
+    tried (a stand-in djfix writes for a git-ignored module shows settings no check saw)."""
+    where = f"in {f.path}, a file djfix writes" if f.path in created else "found after the change"
+    return (
+        f"{f.message} ({where}: item {item} had nothing to fix before djfix's changes, so its "
+        "fix did not run; a second `djfix apply` on the result plans it)"
+    )
 
 
 def _why_open(f: Finding) -> str:

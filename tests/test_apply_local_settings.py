@@ -208,3 +208,33 @@ def test_a_second_apply_leaves_the_stand_in_and_the_guard_as_they_are(tmp_path):
     assert _dj057(second.before.findings) == []
     changed = {c.rel for c in second.changeset.changes()}
     assert not changed & {"shop/settings.py", "shop/local_settings_env.py"}, changed
+
+
+def test_an_item_that_applies_only_to_the_stand_in_does_not_claim_a_fix(tmp_path):
+    # DATABASES comes from the git-ignored module: item 11 is n/a before, and applies to the
+    # stand-in djfix writes from the template; its plan did not run, and the summary says so
+    repo = copy_into_git(TEMPLATE_IMPORT, tmp_path)
+    result = _plan(repo)
+    (item11,) = [i for i in result.items if i.item == 11]
+    assert (result.before.items[11], item11.label) == ("n/a", "open, applies now")
+    assert item11.changed == []
+    assert [(f.code, f.path) for f, _ in item11.open] == [
+        ("DJ110", "shop/local_settings_env.py"),
+        ("DJ111", "shop/local_settings_env.py"),
+    ]
+    for _, reason in item11.open:
+        assert "could not rewrite" not in reason
+        assert reason.endswith(
+            "(in shop/local_settings_env.py, a file djfix writes: item 11 had nothing to fix "
+            "before djfix's changes, so its fix did not run; a second `djfix apply` on the "
+            "result plans it)"
+        )
+    assert result.bugs == []
+    # and the second run does: the stand-in is in the repository now, and item 11 fixes it
+    for change in result.changeset.changes():
+        path = repo / change.rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(change.new, encoding="utf-8")
+    (again,) = [i for i in _plan(repo).items if i.item == 11]
+    assert (again.status, [f.code for f in again.fixed]) == ("fixed", ["DJ110", "DJ111"])
+    assert again.changed == ["shop/local_settings_env.py"]
