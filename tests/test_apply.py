@@ -737,3 +737,41 @@ def test_a_conn_max_age_finding_that_survives_the_rewrite_is_a_djfix_bug(make_pr
     assert [reason for _, reason in _item11(result).open] == [
         "djfix bug: the finding survives its own fix"
     ]
+
+
+ENTRY_HEALTH_SETTINGS = """\
+    import os
+
+    SECRET_KEY = os.environ["SECRET_KEY"]
+    ALLOWED_HOSTS = ["example.com"]
+    INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.auth"]
+    MIDDLEWARE = []
+    ROOT_URLCONF = "mysite.urls"
+    WSGI_APPLICATION = "mysite.wsgi.application"
+"""
+ENTRY_ANSWERS_HEALTH = """\
+from django.core.wsgi import get_wsgi_application
+
+django_app = get_wsgi_application()
+
+
+def application(environ, start_response):
+    if environ["PATH_INFO"] == "{path}":
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"ok"]
+    return django_app(environ, start_response)
+"""
+
+
+@pytest.mark.parametrize(("path", "routed"), [("/health", False), ("/health/", True)])
+def test_a_health_path_the_entry_answers_gets_no_second_view(make_project, path, routed):
+    # answered by the WSGI entry before Django: only /common/health is routed; an entry that
+    # answers /health/ exactly leaves GET /health to Django, which then gets djfix's view
+    wsgi = ENTRY_ANSWERS_HEALTH.replace("{path}", path)
+    result = _plan(make_project, ENTRY_HEALTH_SETTINGS, **{"mysite/wsgi.py": wsgi})
+    urls = result.changeset.read("mysite/urls.py") or ""
+    assert 'include("common.urls")' in urls
+    assert ('path("health", ' in urls) is routed
+    (item7,) = [i for i in result.items if i.item == 7]
+    assert (item7.status, item7.open) == ("fixed", [])
+    assert result.bugs == []
