@@ -130,7 +130,7 @@ def _zero_default(alias: Any, age: EnvRef, path: str | None, line: int | None) -
         )
         reason = (
             f"the default 0 of {var} is the author's choice (development and tests may "
-            "rely on it): djfix does not change it"
+            f"rely on it): djfix does not change it; {advice}"
         )
     return Finding(
         CONN_MAX_AGE_MISSING,
