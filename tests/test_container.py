@@ -760,6 +760,12 @@ def test_author_s_option_takes_the_place_of_djfix_s_own():
             ["--daemon", "--chdir /old"],
         ),
         (
+            "uvicorn",
+            ["--ssl-keyfile", "/etc/k.pem", "--ssl-certfile=/etc/c.pem", "--workers", "3"],
+            ["--workers", "3"],
+            ["--ssl-keyfile /etc/k.pem", "--ssl-certfile=/etc/c.pem"],
+        ),
+        (
             "daphne",
             ["-b", "0.0.0.0", "-p", "8000", "--websocket_timeout", "30"],
             ["--websocket_timeout", "30"],

@@ -52,8 +52,9 @@ replaced by the generated one; the system packages it installed are carried over
 djfix does not carry are listed in the summary with the reason. The app server the old image
 (or, without one, the Procfile's `web:` line) started keeps the author's options in the new
 `CMD` (workers, timeouts, `--lifespan`, `--ws`, proxy headers...); the address is djfix's
-(`$PORT`), and the reloader, daemonising, an old working folder and an option whose value is a
-variable without a default are left out, each named in the summary. DJ013 is safe: the missing
+(`$PORT`), and the reloader, daemonising, an old working folder, TLS certificates (TLS belongs
+to the proxy in front) and an option whose value is a variable without a default are left out,
+each named in the summary. DJ013 is safe: the missing
 entries are appended to `.dockerignore`, under a comment.
 
 ## Options

@@ -58,9 +58,27 @@ def _server_packages(project: ProjectModel, server: str) -> list[str]:
 
 
 #: options of the old start command the image does not carry, and whether each takes a value:
-#: the address (djfix binds 0.0.0.0:$PORT), daemonising, a working folder of the old image, and
-#: the development reloader
+#: the address (djfix binds 0.0.0.0:$PORT), daemonising, a working folder of the old image, the
+#: development reloader, and TLS at the app server (certificates of the old host; the image
+#: serves plain HTTP behind the TLS proxy)
 _BIND = {"-b": True, "--bind": True}
+_GUNICORN_TLS = {
+    "--keyfile": True,
+    "--certfile": True,
+    "--ca-certs": True,
+    "--ssl-version": True,
+    "--cert-reqs": True,
+    "--ciphers": True,
+}
+_UVICORN_TLS = {
+    "--ssl-keyfile": True,
+    "--ssl-certfile": True,
+    "--ssl-keyfile-password": True,
+    "--ssl-version": True,
+    "--ssl-cert-reqs": True,
+    "--ssl-ca-certs": True,
+    "--ssl-ciphers": True,
+}
 _NOT_CARRIED: dict[str, dict[str, bool]] = {
     "gunicorn": {
         **_BIND,
@@ -70,6 +88,7 @@ _NOT_CARRIED: dict[str, dict[str, bool]] = {
         "--reload": False,
         "--reload-engine": True,
         "--reload-extra-file": True,
+        **_GUNICORN_TLS,
     },
     "uvicorn": {
         "--host": True,
@@ -81,6 +100,7 @@ _NOT_CARRIED: dict[str, dict[str, bool]] = {
         "--reload-include": True,
         "--reload-exclude": True,
         "--reload-delay": True,
+        **_UVICORN_TLS,
     },
     "daphne": {
         **_BIND,
@@ -207,8 +227,8 @@ def _old_server(project: ProjectModel) -> ServerChoice | None:
             if left:
                 choice.notes.append(
                     f"the CMD leaves out {', '.join(f'`{o}`' for o in left)} of {origin}: "
-                    "a development or host-specific option, or a variable with no default "
-                    "that the image may not set"
+                    "a development or host-specific option (TLS belongs to the proxy in front), "
+                    "or a variable with no default that the image may not set"
                 )
             return choice
     return None
