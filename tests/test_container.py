@@ -706,14 +706,19 @@ CMD ["uvicorn", "mysite.asgi:application", "--host", "0.0.0.0", "--port", "8000"
 def test_old_uvicorn_cmd_keeps_the_author_s_server_options(tmp_path):
     s = container.spec(_with_start(tmp_path, {"Dockerfile": OLD_UVICORN}))
     assert (s.server, s.app_module) == ("uvicorn", "mysite.asgi:application")
-    # the address is djfix's, the reloader a development option; workers and lifespan stay
+    # the address is djfix's, the reloader a development option; lifespan stays; workers
+    # would keep uvicorn running when a worker cannot start (the database down), so one process
     assert s.cmd == [
         "sh",
         "-c",
         'exec uvicorn mysite.asgi:application --host 0.0.0.0 --port "${PORT:-8000}" '
-        "--proxy-headers --workers 4 --lifespan off",
+        "--proxy-headers --lifespan off",
     ]
     assert any("leaves out `--reload` of the old Dockerfile" in n for n in s.notes)
+    assert any(
+        n.startswith("the CMD leaves out `--workers 4` of the old Dockerfile: uvicorn's process")
+        for n in s.notes
+    )
 
 
 def test_procfile_gunicorn_with_uvicorn_workers_keeps_its_options(tmp_path):
@@ -762,8 +767,8 @@ def test_author_s_option_takes_the_place_of_djfix_s_own():
         (
             "uvicorn",
             ["--ssl-keyfile", "/etc/k.pem", "--ssl-certfile=/etc/c.pem", "--workers", "3"],
-            ["--workers", "3"],
-            ["--ssl-keyfile /etc/k.pem", "--ssl-certfile=/etc/c.pem"],
+            [],
+            ["--ssl-keyfile /etc/k.pem", "--ssl-certfile=/etc/c.pem", "--workers 3"],
         ),
         (
             "daphne",

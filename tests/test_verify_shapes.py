@@ -472,8 +472,9 @@ CMD ["uvicorn", "mysite.asgi:application", "--host", "0.0.0.0", "--port", "8000"
 
 def test_an_asgi_entry_that_answers_health_with_a_slash_and_server_options(tmp_path):
     # the entry answers /health/ exactly, before Django: GET /health reaches Django, so apply
-    # routes djfix's view there; the old CMD's workers and lifespan stay in the new one, and
-    # step 3 runs that command on the ASGI entry, wrapper included
+    # routes djfix's view there; the old CMD's lifespan stays in the new one (its workers do
+    # not: uvicorn would outlive a worker that cannot start), and step 3 runs that command on
+    # the ASGI entry, wrapper included
     from tests.conftest import MINIMAL_MANAGE, write_tree
     from tests.test_apply_projects import git
 
@@ -497,10 +498,11 @@ def test_an_asgi_entry_that_answers_health_with_a_slash_and_server_options(tmp_p
         app, ["apply", "--no-branch", "--no-verify", str(repo)], catch_exceptions=False
     )
     assert result.exit_code in (0, 1), result.output
-    assert "--workers 2 --lifespan off" in (repo / "Dockerfile").read_text()
+    dockerfile = (repo / "Dockerfile").read_text()
+    assert "--proxy-headers --lifespan off" in dockerfile and "--workers" not in dockerfile
     assert 'path("health", ' in (repo / "mysite/urls.py").read_text()
     report = verify_project(repo, python=sys.executable, only={3})
     table = render_table(report)
     assert report.step(3).status == "pass", table
     assert "mysite.asgi:application" in report.step(3).command, table
-    assert "--workers 2 --lifespan off" in report.step(3).command, table
+    assert "--lifespan off" in report.step(3).command, table

@@ -51,7 +51,9 @@ headers the image's builder installs. DJ011 and DJ012 are unsafe: the existing D
 replaced by the generated one; the system packages it installed are carried over, and steps
 djfix does not carry are listed in the summary with the reason. The app server the old image
 (or, without one, the Procfile's `web:` line) started keeps the author's options in the new
-`CMD` (workers, timeouts, `--lifespan`, `--ws`, proxy headers...); the address is djfix's
+`CMD` (workers, timeouts, `--lifespan`, `--ws`, proxy headers...; uvicorn's `--workers` is the
+exception, since its process manager outlives a worker that cannot start, so a start with the
+database down would never fail); the address is djfix's
 (`$PORT`), and the reloader, daemonising, an old working folder, TLS certificates (TLS belongs
 to the proxy in front) and an option whose value is a variable without a default are left out,
 each named in the summary. DJ013 is safe: the missing

@@ -101,6 +101,9 @@ _NOT_CARRIED: dict[str, dict[str, bool]] = {
         "--reload-exclude": True,
         "--reload-delay": True,
         **_UVICORN_TLS,
+        # uvicorn's process manager restarts a worker that fails to start instead of
+        # exiting: with workers, a start whose services are down would never fail
+        "--workers": True,
     },
     "daphne": {
         **_BIND,
@@ -224,6 +227,16 @@ def _old_server(project: ProjectModel) -> ServerChoice | None:
                     f"the CMD keeps the {server.split('-')[0]} options of {origin}: "
                     + " ".join(choice.options)
                 )
+            workers = [o for o in left if server == "uvicorn" and o.startswith("--workers")]
+            if workers:
+                choice.notes.append(
+                    f"the CMD leaves out `{workers[0]}` of {origin}: uvicorn's process manager "
+                    "restarts a worker that fails to start instead of exiting, so a start whose "
+                    "database is down would keep the container running; it serves one process "
+                    "(run more replicas, or serve with gunicorn -k uvicorn.workers.UvicornWorker "
+                    "-w N, whose start fails when a worker cannot boot)"
+                )
+            left = [o for o in left if o not in workers]
             if left:
                 choice.notes.append(
                     f"the CMD leaves out {', '.join(f'`{o}`' for o in left)} of {origin}: "
