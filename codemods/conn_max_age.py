@@ -244,12 +244,29 @@ class PersistentConnections(ModuleLevelCommand):
             new = append_element(new, cst.DictElement(self._str(key), self._value_for(key)))
         return new if replaced or missing else None
 
+    def _zero_keyword(self, call: cst.Call) -> cst.Call | None:
+        """The call with `conn_max_age=0` (or None) read from the environment instead; None
+        when it passes no such keyword."""
+        args = []
+        replaced = False
+        for arg in call.args:
+            keyword = arg.keyword
+            if keyword is not None and keyword.value == "conn_max_age" and _is_zero(arg.value):
+                arg = arg.with_changes(value=self._max_age())
+                replaced = True
+            args.append(arg)
+        return call.with_changes(args=args) if replaced else None
+
     def _call_to_dict(
         self, alias: Any, call: cst.Call, *, indent: str, closing: str, indent_flag: bool
-    ) -> cst.Dict | None:
+    ) -> cst.BaseExpression | None:
+        """The entry given as a dj_database_url call, completed: the call itself where only a
+        zero `conn_max_age=` changes, else a dict that unpacks it; None when nothing changes."""
+        zero_replaced = self._zero_keyword(call)
+        call = zero_replaced or call
         missing = self._missing(alias, self._call_keys(call))
         if not missing:
-            return None
+            return zero_replaced
         elements: list[cst.BaseDictElement] = [cst.StarredDictElement(deeper(call, self._unit))]
         elements += [cst.DictElement(self._str(key), self._value_for(key)) for key in missing]
         return block_dict(elements, indent=indent, closing=closing, indent_flag=indent_flag)
@@ -274,7 +291,7 @@ class PersistentConnections(ModuleLevelCommand):
             return updated
         # DATABASES[alias] = {...} or = a call
         value = updated.value
-        new: cst.Dict | None
+        new: cst.BaseExpression | None
         if isinstance(value, cst.Dict):
             new = self._complete_dict(keys[0], value)
         elif isinstance(value, cst.Call):
@@ -343,7 +360,7 @@ class PersistentConnections(ModuleLevelCommand):
                 new = self._call_to_dict(
                     alias, entry, indent=indent, closing=closing, indent_flag=flag
                 )
-                needs_block = needs_block or new is not None
+                needs_block = needs_block or isinstance(new, cst.Dict)
             else:
                 self.result.left.append(
                     (label, entry_line, f"it is {describe(entry)}, not a dict literal or a call")

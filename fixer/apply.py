@@ -142,9 +142,15 @@ def plan(
     ordered = sorted(modules(), key=lambda mod: mod.ITEM in CONTAINER_ITEMS)
     stager = _Stager(ctx)
     ctx.on_write = stager.wrote
+    late: dict[int, list[Finding]] = {}
     for mod in ordered:
-        if mod.ITEM is None or not ctx.wants(mod.ITEM):
+        if mod.ITEM is None:
             continue
+        if not ctx.wants(mod.ITEM):
+            found = _late_findings(ctx, mod, selection)
+            if not found:
+                continue
+            late[mod.ITEM] = found
         # a plan (and the codemods it writes with: item 10's about 7 ms, item 7's 11 ms) is
         # loaded only for an item with findings to fix
         fix = plan_for(mod)
@@ -154,7 +160,16 @@ def plan(
             ctx.leave(mod.ITEM, None, f"left out ({leave_out[mod.ITEM]})")
             continue
         stager.switch(mod.ITEM)
-        fix(ctx)
+        if mod.ITEM in late:
+            # its findings are in a file an earlier plan created: it plans on the project as
+            # the plans so far leave it
+            original, ctx.project = ctx.project, rediscover(project, changeset)
+            try:
+                fix(ctx)
+            finally:
+                ctx.project = original
+        else:
+            fix(ctx)
     stager.flush()
     ctx.on_write = None
     for rider, owner in ctx.rides.items():
@@ -173,13 +188,35 @@ def plan(
         after_project = rediscover(project, changeset)
         after = run_checks(after_project, selection, options)
     result = _summarise(
-        project, changeset, ctx, before, after, _rewritten_spans(ctx, after_project)
+        project, changeset, ctx, before, after, _rewritten_spans(ctx, after_project), late
     )
     result.left_out = leave_out
     for summary in result.items:
         if summary.item in leave_out:
             summary.left_out = leave_out[summary.item]
     return result
+
+
+def _late_findings(ctx: FixContext, mod: Any, selection: Selection) -> list[Finding]:
+    """The findings of an item that did not apply before the changes, in a Python file an
+    earlier plan created (the stand-in item 5 writes for a git-ignored settings module, which
+    brings the DATABASES no check saw): its plan then runs too, so djfix's own file is as
+    deploy-ready as the rest. Nothing for an item that applied before, or without such a file."""
+    item = mod.ITEM
+    if item not in ctx.wanted_items or ctx.before.items.get(item) != "n/a":
+        return []
+    created = {c.rel for c in ctx.changeset.changes() if c.old is None and c.rel.endswith(".py")}
+    if not created:
+        return []
+    planned = rediscover(ctx.project, ctx.changeset)
+    with planned_files(created_files(ctx.project, ctx.changeset)):
+        if not mod.applies(planned):
+            return []
+        return [
+            f
+            for f in mod.check(planned, ctx.options)
+            if f.path in created and selection.wants(f.code)
+        ]
 
 
 class _Stager:
@@ -260,12 +297,16 @@ def item_files(changeset: Changeset) -> dict[int, set[str]]:
     return out
 
 
-def _summarise(project, changeset, ctx, before, after, spans) -> ApplyResult:
+def _summarise(project, changeset, ctx, before, after, spans, late=None) -> ApplyResult:
     before_by_item: dict[int, list[Finding]] = {}
     for f in before.findings:
         if f.item is not None:
             before_by_item.setdefault(f.item, []).append(f)
+    # an item planned for what an earlier plan's new file brought: those are what it fixes
+    for item, found in (late or {}).items():
+        before_by_item.setdefault(item, []).extend(found)
     files = item_files(changeset)
+    created = {c.rel for c in changeset.changes() if c.old is None}
     items: list[ItemSummary] = []
     bugs: list[Finding] = []
     for item, status in before.items.items():
@@ -277,12 +318,23 @@ def _summarise(project, changeset, ctx, before, after, spans) -> ApplyResult:
         fixed = [f for f in old if (f.code, f.path) not in remaining]
         opened: list[tuple[Finding, str]] = []
         for f in new:
-            on_rewritten = f.path is not None and any(
-                f.line in span for span in spans.get((item, f.path), [])
+            # a finding the detector itself says no fix can take (fix=none, with its reason)
+            # is not one the rewrite missed
+            on_rewritten = (
+                f.path is not None
+                and f.effective_fix.safety is not FixSafety.NONE
+                and any(f.line in span for span in spans.get((item, f.path), []))
             )
             if on_rewritten:
                 bugs.append(f)
                 reason = "djfix bug: the finding survives its own fix"
+            elif (
+                item in ctx.wanted_items
+                and not ctx.wants(item)
+                and item not in (late or {})
+                and f.effective_fix.safety is not FixSafety.NONE
+            ):
+                reason = _not_planned(item, f, created)
             elif f.rule.fix is FixSafety.NONE and f.rule.fix_reason != NO_FIX_REASON:
                 # a rule no plan fixes, saying why: why the item's plan left a module (a
                 # globals() write) is not why this one stays; its own reason is
@@ -291,7 +343,9 @@ def _summarise(project, changeset, ctx, before, after, spans) -> ApplyResult:
                 reason = _reason(ctx, item, f) or _why_open(f)
             opened.append((f, reason))
         applies_now = status == "n/a" and after.items.get(item, "n/a") not in ("n/a", "skipped")
-        if applies_now:
+        if applies_now and item in (late or {}):
+            summary = "partly fixed" if new else "fixed"
+        elif applies_now:
             summary = "open" if new else "pass"
         elif status in ("n/a", "skipped"):
             summary = status
@@ -309,6 +363,17 @@ def _summarise(project, changeset, ctx, before, after, spans) -> ApplyResult:
             ItemSummary(item, summary, fixed, opened, changed=changed, applies_now=applies_now)
         )
     return ApplyResult(project, changeset, ctx, before, after, items, bugs)
+
+
+def _not_planned(item: int, f: Finding, created: set[str]) -> str:
+    """Why a finding that came with the changes stays: its item had nothing to fix before
+    them (n/a, or passing), so its plan did not run. Never "could not rewrite": it was not
+    tried (a stand-in djfix writes for a git-ignored module shows settings no check saw)."""
+    where = f"in {f.path}, a file djfix writes" if f.path in created else "found after the change"
+    return (
+        f"{f.message} ({where}: item {item} had nothing to fix before djfix's changes, so its "
+        "fix did not run; a second `djfix apply` on the result plans it)"
+    )
 
 
 def _why_open(f: Finding) -> str:

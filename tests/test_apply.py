@@ -705,3 +705,90 @@ def test_an_image_with_no_dependency_file_is_not_a_fixed_item_1(make_project):
     left = [lf for lf in result.context.left if lf.item == 1]
     assert [lf.rel for lf in left] == ["Dockerfile"]
     assert "no dependency file declares Django" in left[0].reason
+
+
+DJ_DATABASE_URL_ZERO = """\
+    import os
+
+    import dj_database_url
+
+    SECRET_KEY = os.environ["SECRET_KEY"]
+    INSTALLED_APPS = ["django.contrib.contenttypes"]
+    ROOT_URLCONF = "mysite.urls"
+    DB_CONN_MAX_AGE = int(os.environ.get("DB_CONN_MAX_AGE", {age}))
+    DATABASES = {{
+        "default": dj_database_url.config(
+            default="postgres://localhost/shop", conn_max_age={value}
+        ),
+    }}
+"""
+
+
+def _item11(result):
+    (summary,) = [s for s in result.items if s.item == 11]
+    return summary
+
+
+def test_a_zero_default_of_the_authors_stays_with_its_reason_not_as_a_bug(make_project):
+    settings = DJ_DATABASE_URL_ZERO.format(age=0, value="DB_CONN_MAX_AGE")
+    result = _plan(make_project, settings, **{"requirements.txt": "Django==5.2\n"})
+    summary = _item11(result)
+    assert result.bugs == []
+    assert summary.status == "partly fixed"  # CONN_HEALTH_CHECKS added
+    ((found, reason),) = summary.open
+    assert found.code == "DJ110"
+    assert reason.startswith("the default 0 of DB_CONN_MAX_AGE is the author's choice")
+
+
+def test_a_conn_max_age_finding_that_survives_the_rewrite_is_a_djfix_bug(make_project, monkeypatch):
+    from codemods import conn_max_age
+
+    settings = DJ_DATABASE_URL_ZERO.format(age=600, value="0")
+    fixed = _item11(_plan(make_project, settings, **{"requirements.txt": "Django==5.2\n"}))
+    assert (fixed.status, fixed.open) == ("fixed", [])
+    # the codemod as it was before it read conn_max_age=0 from the environment: it adds
+    # CONN_HEALTH_CHECKS, and DJ110 stays on the DATABASES it rewrote
+    monkeypatch.setattr(conn_max_age.PersistentConnections, "_zero_keyword", lambda s, c: None)
+    result = _plan(make_project, settings, **{"requirements.txt": "Django==5.2\n"})
+    assert [f.code for f in result.bugs] == ["DJ110"]
+    assert [reason for _, reason in _item11(result).open] == [
+        "djfix bug: the finding survives its own fix"
+    ]
+
+
+ENTRY_HEALTH_SETTINGS = """\
+    import os
+
+    SECRET_KEY = os.environ["SECRET_KEY"]
+    ALLOWED_HOSTS = ["example.com"]
+    INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.auth"]
+    MIDDLEWARE = []
+    ROOT_URLCONF = "mysite.urls"
+    WSGI_APPLICATION = "mysite.wsgi.application"
+"""
+ENTRY_ANSWERS_HEALTH = """\
+from django.core.wsgi import get_wsgi_application
+
+django_app = get_wsgi_application()
+
+
+def application(environ, start_response):
+    if environ["PATH_INFO"] == "{path}":
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"ok"]
+    return django_app(environ, start_response)
+"""
+
+
+@pytest.mark.parametrize(("path", "routed"), [("/health", False), ("/health/", True)])
+def test_a_health_path_the_entry_answers_gets_no_second_view(make_project, path, routed):
+    # answered by the WSGI entry before Django: only /common/health is routed; an entry that
+    # answers /health/ exactly leaves GET /health to Django, which then gets djfix's view
+    wsgi = ENTRY_ANSWERS_HEALTH.replace("{path}", path)
+    result = _plan(make_project, ENTRY_HEALTH_SETTINGS, **{"mysite/wsgi.py": wsgi})
+    urls = result.changeset.read("mysite/urls.py") or ""
+    assert 'include("common.urls")' in urls
+    assert ('path("health", ' in urls) is routed
+    (item7,) = [i for i in result.items if i.item == 7]
+    assert (item7.status, item7.open) == ("fixed", [])
+    assert result.bugs == []

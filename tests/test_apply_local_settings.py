@@ -77,7 +77,11 @@ def test_the_template_becomes_a_committed_module_reading_the_environment(tmp_pat
         SECRET_KEY = env("SECRET_KEY")
 
         DATABASES = {
-            "default": env.db("DATABASE_URL", default="sqlite:///shop.sqlite3")
+            "default": {
+                **env.db("DATABASE_URL", default="sqlite:///shop.sqlite3"),
+                "CONN_MAX_AGE": env.int("CONN_MAX_AGE", default=60),
+                "CONN_HEALTH_CHECKS": True,
+            }
         }
 
         EMAIL_HOST = "smtp.example.com"
@@ -208,3 +212,45 @@ def test_a_second_apply_leaves_the_stand_in_and_the_guard_as_they_are(tmp_path):
     assert _dj057(second.before.findings) == []
     changed = {c.rel for c in second.changeset.changes()}
     assert not changed & {"shop/settings.py", "shop/local_settings_env.py"}, changed
+
+
+def test_an_item_that_applies_only_to_the_stand_in_is_planned_on_it(tmp_path):
+    # DATABASES comes from the git-ignored module: item 11 is n/a before, and applies to the
+    # stand-in djfix writes from the template; its plan runs on the stand-in, in the same run
+    repo = copy_into_git(TEMPLATE_IMPORT, tmp_path)
+    result = _plan(repo)
+    (item11,) = [i for i in result.items if i.item == 11]
+    assert (result.before.items[11], item11.label) == ("n/a", "fixed, applies now")
+    assert [(f.code, f.path) for f in item11.fixed] == [
+        ("DJ110", "shop/local_settings_env.py"),
+        ("DJ111", "shop/local_settings_env.py"),
+    ]
+    assert (item11.open, item11.changed) == ([], ["shop/local_settings_env.py"])
+    stand_in = result.changeset.read("shop/local_settings_env.py") or ""
+    assert '"CONN_MAX_AGE": env.int("CONN_MAX_AGE", default=60),' in stand_in
+    assert "CONN_MAX_AGE=60" in (result.changeset.read(".env.example") or "")
+    assert result.bugs == []
+
+
+def test_an_item_whose_plan_did_not_run_does_not_claim_it_could_not_rewrite(tmp_path, monkeypatch):
+    # were item 11 not planned on the stand-in, the summary says why its findings stay: its
+    # plan did not run (not "djfix could not rewrite this shape"), and a second apply plans it
+    from fixer import apply
+
+    monkeypatch.setattr(apply, "_late_findings", lambda ctx, mod, selection: [])
+    repo = copy_into_git(TEMPLATE_IMPORT, tmp_path)
+    result = _plan(repo)
+    (item11,) = [i for i in result.items if i.item == 11]
+    assert (item11.label, item11.changed) == ("open, applies now", [])
+    for _, reason in item11.open:
+        assert reason.endswith(
+            "(in shop/local_settings_env.py, a file djfix writes: item 11 had nothing to fix "
+            "before djfix's changes, so its fix did not run; a second `djfix apply` on the "
+            "result plans it)"
+        )
+    for change in result.changeset.changes():
+        path = repo / change.rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(change.new, encoding="utf-8")
+    (again,) = [i for i in _plan(repo).items if i.item == 11]
+    assert (again.status, [f.code for f in again.fixed]) == ("fixed", ["DJ110", "DJ111"])

@@ -23,6 +23,7 @@ from fixer.config import Config, effective_options
 from fixer.discovery import discover
 from fixer.fix_context import rediscover
 from fixer.fixes import item01_dockerfile as container
+from fixer.fixes import item01_server as container_server
 from fixer.parsers.dockerfile import parse_dockerfile
 from fixer.parsers.shell import split_shell
 from tests.conftest import MINIMAL_MANAGE, PROJECTS, findings_of, write_tree
@@ -707,6 +708,102 @@ def test_old_uvicorn_image_keeps_uvicorn_on_the_asgi_module(tmp_path):
     s = container.spec(rendered_project(tmp_path, "uvicorn_alpine"))
     assert (s.server, s.app_module) == ("uvicorn", "kiosk.asgi:application")
     assert s.server_packages == ["uvicorn"]
+
+
+def _with_start(tmp_path: Path, files: dict[str, str]):
+    project = make(tmp_path, "asgi")
+    for rel, text in files.items():
+        (project.root / rel).write_text(text, encoding="utf-8")
+    return discover(project.root)
+
+
+OLD_UVICORN = """\
+FROM python:3.12-slim
+WORKDIR /app
+COPY . .
+RUN pip install -r requirements.txt
+CMD ["uvicorn", "mysite.asgi:application", "--host", "0.0.0.0", "--port", "8000", \
+     "--workers", "4", "--lifespan", "off", "--reload"]
+"""
+
+
+def test_old_uvicorn_cmd_keeps_the_author_s_server_options(tmp_path):
+    s = container.spec(_with_start(tmp_path, {"Dockerfile": OLD_UVICORN}))
+    assert (s.server, s.app_module) == ("uvicorn", "mysite.asgi:application")
+    # the address is djfix's, the reloader a development option; lifespan stays; workers
+    # would keep uvicorn running when a worker cannot start (the database down), so one process
+    assert s.cmd == [
+        "sh",
+        "-c",
+        'exec uvicorn mysite.asgi:application --host 0.0.0.0 --port "${PORT:-8000}" '
+        "--proxy-headers --lifespan off",
+    ]
+    assert any("leaves out `--reload` of the old Dockerfile" in n for n in s.notes)
+    assert any(
+        n.startswith("the CMD leaves out `--workers 4` of the old Dockerfile: uvicorn's process")
+        for n in s.notes
+    )
+
+
+def test_procfile_gunicorn_with_uvicorn_workers_keeps_its_options(tmp_path):
+    procfile = (
+        "web: gunicorn mysite.asgi:application -k uvicorn.workers.UvicornWorker "
+        "--bind 0.0.0.0:$PORT -w ${WEB_CONCURRENCY:-3} --timeout 120 --max-requests $MAXREQ\n"
+    )
+    s = container.spec(_with_start(tmp_path, {"Procfile": procfile}))
+    assert s.server == "gunicorn-uvicorn"
+    # a variable with a default is expanded by a shell; one without is left out, with a note
+    assert s.cmd == [
+        "sh",
+        "-c",
+        "exec gunicorn mysite.asgi:application --worker-class uvicorn.workers.UvicornWorker "
+        '-w "${WEB_CONCURRENCY:-3}" --timeout 120',
+    ]
+    assert any("`--max-requests $MAXREQ` of Procfile web" in n for n in s.notes)
+    assert not any("UvicornWorker`" in n for n in s.notes)
+
+
+def test_author_s_option_takes_the_place_of_djfix_s_own():
+    cmd = container_server.server_command(
+        "gunicorn", "m.wsgi:application", ["--access-logfile", "/var/log/a.log"]
+    )
+    assert cmd == ["gunicorn", "m.wsgi:application", "--access-logfile", "/var/log/a.log"]
+    cmd = container_server.server_command("uvicorn", "m.asgi:app", ["--no-proxy-headers"])
+    assert cmd[2].endswith('"${PORT:-8000}" --no-proxy-headers')
+
+
+@pytest.mark.parametrize(
+    ("server", "args", "kept", "left"),
+    [
+        ("uvicorn", ["--host", "0.0.0.0", "--port", "8000"], [], []),
+        (
+            "uvicorn",
+            ["--ws", "websockets", "--loop=uvloop", "--http", "h11"],
+            ["--ws", "websockets", "--loop=uvloop", "--http", "h11"],
+            [],
+        ),
+        (
+            "gunicorn",
+            ["-b0.0.0.0:8000", "-w4", "--daemon", "--chdir", "/old"],
+            ["-w4"],
+            ["--daemon", "--chdir /old"],
+        ),
+        (
+            "uvicorn",
+            ["--ssl-keyfile", "/etc/k.pem", "--ssl-certfile=/etc/c.pem", "--workers", "3"],
+            [],
+            ["--ssl-keyfile /etc/k.pem", "--ssl-certfile=/etc/c.pem", "--workers 3"],
+        ),
+        (
+            "daphne",
+            ["-b", "0.0.0.0", "-p", "8000", "--websocket_timeout", "30"],
+            ["--websocket_timeout", "30"],
+            [],
+        ),
+    ],
+)
+def test_carried_options(server, args, kept, left):
+    assert container_server.carried_options(server, args) == (kept, left)
 
 
 def test_project_with_only_asgi_module_is_served_over_asgi(tmp_path):

@@ -86,9 +86,9 @@ def test_the_calls_are_environment_reads(tmp_path):
         'envbool() the default "False", the spelling it reads as False'
     )
     assert messages["DJ110"] == (
-        "DATABASES['default']['CONN_MAX_AGE'] defaults to '0' when DB_CONN_MAX_AGE is unset, so "
-        "every request opens a new database connection: pass envint() a default of some "
-        "seconds (60)"
+        "DATABASES['default']['CONN_MAX_AGE'] is read from DB_CONN_MAX_AGE (pulse/settings.py:92), "
+        "which defaults to '0' when DB_CONN_MAX_AGE is unset, so every request opens a new "
+        "database connection: pass envint() a default of some seconds (60)"
     )
     assert "---" not in messages["DJ050"] + messages["DJ091"]  # never the value
 

@@ -423,3 +423,86 @@ def test_a_database_whose_server_is_written_in_the_settings_is_not_taken_down(
         "the settings read only NAME of DATABASES['default'] from variables (APP_DB_NAME): its "
         "HOST and PORT are written in the settings, so verify cannot take the database down"
     ), table
+
+
+ASGI_HEALTH_SETTINGS = """\
+import os
+
+SECRET_KEY = os.environ["SECRET_KEY"]
+DEBUG = False
+ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.auth"]
+MIDDLEWARE = ["django.middleware.common.CommonMiddleware"]
+ROOT_URLCONF = "mysite.urls"
+ASGI_APPLICATION = "mysite.asgi.application"
+DATABASES = {
+    "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": os.environ.get("DB", "x.db")}
+}
+"""
+ASGI_HEALTH_ENTRY = """\
+import os
+
+from django.core.asgi import get_asgi_application
+
+from .probes import answer_health
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")
+application = get_asgi_application()
+application = answer_health(application, "/health/")
+"""
+ASGI_HEALTH_WRAPPER = """\
+def answer_health(app, health_path):
+    async def wrapper(scope, receive, send):
+        if scope["type"] != "http" or scope["path"] != health_path:
+            return await app(scope, receive, send)
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    return wrapper
+"""
+OLD_UVICORN_IMAGE = """\
+FROM python:3.12-slim
+WORKDIR /app
+COPY . .
+RUN pip install -r requirements.txt
+CMD ["uvicorn", "mysite.asgi:application", "--host", "0.0.0.0", "--port", "8000", \\
+     "--workers", "2", "--lifespan", "off"]
+"""
+
+
+def test_an_asgi_entry_that_answers_health_with_a_slash_and_server_options(tmp_path):
+    # the entry answers /health/ exactly, before Django: GET /health reaches Django, so apply
+    # routes djfix's view there; the old CMD's lifespan stays in the new one (its workers do
+    # not: uvicorn would outlive a worker that cannot start), and step 3 runs that command on
+    # the ASGI entry, wrapper included
+    from tests.conftest import MINIMAL_MANAGE, write_tree
+    from tests.test_apply_projects import git
+
+    repo = write_tree(
+        tmp_path / "repo",
+        {
+            "manage.py": MINIMAL_MANAGE,
+            "mysite/__init__.py": "",
+            "mysite/settings.py": ASGI_HEALTH_SETTINGS,
+            "mysite/urls.py": "urlpatterns = []\n",
+            "mysite/asgi.py": ASGI_HEALTH_ENTRY,
+            "mysite/probes.py": ASGI_HEALTH_WRAPPER,
+            "requirements.txt": "Django==5.2\nuvicorn==0.34.0\n",
+            "Dockerfile": OLD_UVICORN_IMAGE,
+        },
+    )
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "initial")
+    result = CliRunner().invoke(
+        app, ["apply", "--no-branch", "--no-verify", str(repo)], catch_exceptions=False
+    )
+    assert result.exit_code in (0, 1), result.output
+    dockerfile = (repo / "Dockerfile").read_text()
+    assert "--proxy-headers --lifespan off" in dockerfile and "--workers" not in dockerfile
+    assert 'path("health", ' in (repo / "mysite/urls.py").read_text()
+    report = verify_project(repo, python=sys.executable, only={3})
+    table = render_table(report)
+    assert report.step(3).status == "pass", table
+    assert "mysite.asgi:application" in report.step(3).command, table
+    assert "--lifespan off" in report.step(3).command, table

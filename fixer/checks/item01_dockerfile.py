@@ -49,7 +49,14 @@ driver (the machine the project ran on had one of its own), the driver is added 
 `psycopg[binary]` for Django 4.2 and later, else `psycopg2-binary`; `mysqlclient`, whose
 headers the image's builder installs. DJ011 and DJ012 are unsafe: the existing Dockerfile is
 replaced by the generated one; the system packages it installed are carried over, and steps
-djfix does not carry are listed in the summary with the reason. DJ013 is safe: the missing
+djfix does not carry are listed in the summary with the reason. The app server the old image
+(or, without one, the Procfile's `web:` line) started keeps the author's options in the new
+`CMD` (workers, timeouts, `--lifespan`, `--ws`, proxy headers...; uvicorn's `--workers` is the
+exception, since its process manager outlives a worker that cannot start, so a start with the
+database down would never fail); the address is djfix's
+(`$PORT`), and the reloader, daemonising, an old working folder, TLS certificates (TLS belongs
+to the proxy in front) and an option whose value is a variable without a default are left out,
+each named in the summary. DJ013 is safe: the missing
 entries are appended to `.dockerignore`, under a comment.
 
 ## Options

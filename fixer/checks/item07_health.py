@@ -13,6 +13,14 @@
   that writes out a health path (`"/health"`) and comes first counts as answering it.
   Middleware djfix does not know are assumed to leave the Host header alone.
 
+A health path the WSGI/ASGI entry module answers itself, before Django sees the request,
+counts too (and needs no Host check): the module is read statically for a path literal compared
+with the request's path (`scope["path"] == "/health"`, `environ["PATH_INFO"] in (...)`) or
+passed to a wrapper whose name says health (`application = health_check(application,
+"/health/")`). The path counts as written: a wrapper that answers `/health/` exactly leaves
+`GET /health` to Django, where no redirect to it exists, so the finding stays and names the
+entry's own endpoint; djfix's view then answers `/health` behind it.
+
 The URLconf is read statically from `ROOT_URLCONF`, following `include()` into the repository's
 own modules (`include("app.urls")`, `include(("app.urls", "ns"))`, an imported urls module,
 inline lists), through `path()`, `re_path()`, `url()` and the old `patterns()`, with
@@ -73,6 +81,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from fixer import rule_codes
+from fixer.analysis.app_server import entry_answers, entry_health_paths
 from fixer.checks import Option, rule
 from fixer.findings import Finding, Rule, Severity
 from fixer.project import ProjectModel
@@ -169,6 +178,17 @@ def _notes(conf: UrlConf, url_path: str) -> list[str]:
     return notes
 
 
+def _entry_notes(project: ProjectModel, url_path: str) -> list[str]:
+    """The health paths the entry module answers itself, where they are not `url_path`: a
+    wrapper that answers "/health/" exactly leaves GET /health to Django."""
+    return [
+        f"{e.rel}:{e.line} answers GET {e.path} itself, before Django, but not GET {url_path}, "
+        "which reaches Django"
+        for e in entry_health_paths(project)[:_MAX_MENTIONS]
+        if e.path != url_path and (url_path == "/health" or e.path.rstrip("/") == url_path)
+    ]
+
+
 def _missing(
     project: ProjectModel, conf: UrlConf, url_path: str, which: Rule, advice: str
 ) -> Iterator[Finding]:
@@ -176,8 +196,10 @@ def _missing(
         return
     if _middleware_answers(project, url_path):
         return  # a middleware of the project's own answers it before any route is looked up
+    if entry_answers(project, url_path) is not None:
+        return  # the WSGI/ASGI entry answers it before Django sees the request
     path, line = _where(project, conf)
-    notes = _notes(conf, url_path)
+    notes = _entry_notes(project, url_path) + _notes(conf, url_path)
     note = f" ({'; '.join(notes)})" if notes else ""
     source = f"ROOT_URLCONF {conf.root}" if conf.root else "the URLconf"
     yield Finding(
@@ -255,6 +277,8 @@ def _host_check(project: ProjectModel, entry: str) -> str | None:
 
 
 def _behind_host_check(project: ProjectModel, conf: UrlConf) -> Iterator[Finding]:
+    if entry_answers(project, "/health") is not None:
+        return  # answered in the WSGI/ASGI entry, before any middleware
     if not any(not r.debug_only for r in conf.matches("/health", literal=True)):
         return  # DJ070 says what to do
     hosts = _default(project.settings.get("ALLOWED_HOSTS"))

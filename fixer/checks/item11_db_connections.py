@@ -36,8 +36,10 @@ Safe: the keys are added to each entry; with `env.int("CONN_MAX_AGE")` operators
 persistence off (0) without a code change. Nothing is added next to a pool (Django refuses
 `CONN_MAX_AGE` there). After `DATABASES[alias].update(dj_database_url.config(...))`, a missing
 key is set after the update, since dj-database-url 1.0+ writes `CONN_HEALTH_CHECKS=False` into
-the dict it returns. A connection age read with a zero default through the project's own
-reader function (`envint("DB_CONN_MAX_AGE", "0")`) is reported with no fix: djfix does not
+the dict it returns. A connection age read from the environment with a zero default (in the
+dict, as `conn_max_age=`, or through a module-level name such as
+`DB_CONN_MAX_AGE = int(os.environ.get("DB_CONN_MAX_AGE", 0))`), also through the project's own
+reader function (`envint("DB_CONN_MAX_AGE", "0")`), is reported with no fix: djfix does not
 change the defaults the author passes to it, except DEBUG's (item 9).
 
 ## Options
@@ -114,6 +116,33 @@ def _disabled(value: Any) -> bool:
     return value in (0, None)
 
 
+def _zero_default(alias: Any, age: EnvRef, path: str | None, line: int | None) -> Finding:
+    """CONN_MAX_AGE read from the environment with a default of 0: reported without a fix."""
+    read = f" ({age.path}:{age.line})" if age.path and age.line else ""
+    var = age.var or "a variable"
+    if age.helper is not None:
+        advice = f"pass {age.helper.name}() a default of some seconds (60)"
+        reason = default_left_reason(age.helper, "change it by hand")
+    else:
+        advice = (
+            f"set {var} (60) where the app is deployed, or give the read a default of some "
+            "seconds (60)"
+        )
+        reason = (
+            f"the default 0 of {var} is the author's choice (development and tests may "
+            f"rely on it): djfix does not change it; {advice}"
+        )
+    return Finding(
+        CONN_MAX_AGE_MISSING,
+        f"DATABASES[{alias!r}]['CONN_MAX_AGE'] is read from {var}{read}, which defaults "
+        f"to {age.default!r} when {var} is unset, so every request opens a new database "
+        f"connection: {advice}",
+        path,
+        line,
+        fix=Fix(FixSafety.NONE, reason),
+    )
+
+
 def check(project: ProjectModel, options: dict[str, Any]) -> Iterator[Finding]:
     if project.settings.dynamic and project.settings.where("DATABASES") is None:
         path, line, reason = project.settings.dynamic[0]
@@ -153,20 +182,17 @@ def check(project: ProjectModel, options: dict[str, Any]) -> Iterator[Finding]:
         if isinstance(options, dict) and options.get("pool", False) not in (False, None):
             continue  # a connection pool keeps the connections; Django refuses CONN_MAX_AGE
         age = conf.get("CONN_MAX_AGE", 0)
-        if _disabled(age) and isinstance(age, EnvRef) and age.helper is not None:
-            yield Finding(
-                CONN_MAX_AGE_MISSING,
-                f"DATABASES[{alias!r}]['CONN_MAX_AGE'] defaults to {age.default!r} when "
-                f"{age.var} is unset, so every request opens a new database connection: pass "
-                f"{age.helper.name}() a default of some seconds (60)",
-                path,
-                line,
-                fix=Fix(FixSafety.NONE, default_left_reason(age.helper, "change it by hand")),
-            )
+        if _disabled(age) and isinstance(age, EnvRef) and "CONN_MAX_AGE" in conf:
+            # set, from an environment read whose default is 0 (written in the dict, passed as
+            # conn_max_age=, or through a module-level name): the author chose that default
+            yield _zero_default(alias, age, path, line)
         elif _disabled(age):
+            has = (
+                f"sets CONN_MAX_AGE to {age!r}" if "CONN_MAX_AGE" in conf else "has no CONN_MAX_AGE"
+            )
             yield Finding(
                 CONN_MAX_AGE_MISSING,
-                f"DATABASES[{alias!r}] has no CONN_MAX_AGE, so every request opens a new "
+                f"DATABASES[{alias!r}] {has}, so every request opens a new "
                 "database connection: set CONN_MAX_AGE from the environment "
                 '(env.int("CONN_MAX_AGE", default=60))',
                 path,

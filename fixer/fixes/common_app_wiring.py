@@ -10,6 +10,7 @@ and the note in its __init__.py), wherever it sits in the tree, and never genera
 from __future__ import annotations
 
 from codemods import installed_apps, urlpatterns
+from fixer.analysis.app_server import entry_answers
 from fixer.fix_context import FixContext, rediscover
 from fixer.fixes import common_app
 from fixer.urls import read_urlconf
@@ -166,12 +167,14 @@ def ensure_common_app(ctx: FixContext, item: int) -> str | None:
     rel = project.rel(urls_path)
     source = ctx.changeset.read(rel)
     # a path the URLconf already answers (maybe through an include the codemod cannot see)
-    # keeps the project's own view: a route added first would shadow it
+    # keeps the project's own view: a route added first would shadow it; one the WSGI/ASGI
+    # entry answers before Django needs no second view behind it
     conf = read_urlconf(planned)
     routes = tuple(
         route
         for route, url in ((urlpatterns.HEALTH, "/health"), (urlpatterns.COMMON, "/common/health"))
         if not any(not r.debug_only for r in conf.matches(url, literal=True))
+        and entry_answers(planned, url) is None
     )
     if source is not None and routes:
         result = urlpatterns.transform(

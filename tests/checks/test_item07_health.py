@@ -405,3 +405,80 @@ def test_ssl_redirect_without_exemption(make_project):
         "    SECURE_SSL_REDIRECT = True\n",
     )
     assert [f.code for f in findings_of(item07, project)] == ["DJ072"]
+
+
+# -- a health path the WSGI/ASGI entry answers itself ---------------------------------------------
+
+NO_ROUTES = "from django.urls import path\nurlpatterns = []\n"
+ASGI_ANSWERS = """\
+    import os
+
+    from django.core.asgi import get_asgi_application
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")
+    django_app = get_asgi_application()
+
+
+    async def application(scope, receive, send):
+        if scope["type"] == "http" and scope["path"] == "/health":
+            await send({"type": "http.response.start", "status": 200, "headers": []})
+            await send({"type": "http.response.body", "body": b"ok"})
+            return
+        await django_app(scope, receive, send)
+"""
+ASGI_WRAPPED = """\
+    import os
+
+    from django.core.asgi import get_asgi_application
+
+    from .probes import answer_health
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")
+    application = get_asgi_application()
+    application = answer_health(application, "/health/")
+"""
+WSGI_ANSWERS = """\
+    from django.core.wsgi import get_wsgi_application
+
+    django_app = get_wsgi_application()
+
+
+    def application(environ, start_response):
+        if environ.get("PATH_INFO") in ("/health", "/health/"):
+            start_response("200 OK", [("Content-Type", "text/plain")])
+            return [b"ok"]
+        return django_app(environ, start_response)
+"""
+
+
+def test_health_answered_in_the_asgi_entry(make_project):
+    project = project_with(make_project, NO_ROUTES, {"mysite/asgi.py": ASGI_ANSWERS})
+    # /health is answered before Django (and before any Host check); /common/health is not
+    assert [f.code for f in findings_of(item07, project)] == ["DJ071"]
+
+
+def test_health_answered_in_the_wsgi_entry(make_project):
+    project = project_with(make_project, NO_ROUTES, {"mysite/wsgi.py": WSGI_ANSWERS})
+    assert [f.code for f in findings_of(item07, project)] == ["DJ071"]
+
+
+def test_health_with_a_slash_answered_by_an_entry_wrapper_is_named(make_project):
+    # the wrapper compares the path exactly: GET /health (what probes ask) reaches Django,
+    # which has no route for it, so DJ070 stays, naming the entry's own endpoint
+    files = {
+        "mysite/asgi.py": ASGI_WRAPPED,
+        "mysite/probes.py": "def answer_health(a, p):\n    return a\n",
+    }
+    found = findings_of(item07, project_with(make_project, NO_ROUTES, files))
+    assert [f.code for f in found] == ["DJ070", "DJ071"]
+    assert (
+        "(mysite/asgi.py:9 answers GET /health/ itself, before Django, but not GET /health, "
+        "which reaches Django):"
+    ) in found[0].message
+    assert "mysite/asgi.py" not in found[1].message
+
+
+def test_a_path_literal_not_compared_with_the_request_path_does_not_count(make_project):
+    asgi = ASGI_ANSWERS.replace('scope["path"] == "/health"', 'LOG_PREFIX == "/health"')
+    project = project_with(make_project, NO_ROUTES, {"mysite/asgi.py": asgi})
+    assert [f.code for f in findings_of(item07, project)] == ["DJ070", "DJ071"]

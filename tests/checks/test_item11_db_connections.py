@@ -104,6 +104,50 @@ def test_conn_max_age_that_turns_persistence_off(make_project):
         assert codes(make_project, settings) == ["DJ110"], age
 
 
+def test_dj_database_url_conn_max_age_from_a_name_with_a_default(make_project):
+    settings = (
+        'DB_CONN_MAX_AGE = int(os.environ.get("DB_CONN_MAX_AGE", 600))\n'
+        'DATABASES = {"default": dj_database_url.config(conn_max_age=DB_CONN_MAX_AGE,'
+        " conn_health_checks=True)}\n"
+    )
+    assert codes(make_project, settings) == []
+
+
+def test_dj_database_url_conn_max_age_from_a_name_that_defaults_to_zero(make_project):
+    # set, from a module-level read whose default is the author's 0: said so, and no fix
+    settings = HEADER + (
+        'DB_CONN_MAX_AGE = int(os.environ.get("DB_CONN_MAX_AGE", 0))\n'
+        "DATABASES = {\n"
+        '    "default": dj_database_url.config(\n'
+        '        env=dj_database_url.DEFAULT_ENV, default="postgres://localhost/shop",\n'
+        "        conn_max_age=DB_CONN_MAX_AGE, conn_health_checks=True,\n"
+        "    )\n"
+        "}\n"
+    )
+    project = make_project({"mysite/settings.py": settings, "requirements.txt": "Django==5.2"})
+    (found,) = findings_of(item11, project)
+    assert (found.code, found.path, found.line) == ("DJ110", "mysite/settings.py", 7)
+    assert found.message == (
+        "DATABASES['default']['CONN_MAX_AGE'] is read from DB_CONN_MAX_AGE "
+        "(mysite/settings.py:5), which defaults to 0 when DB_CONN_MAX_AGE is unset, so every "
+        "request opens a new database connection: set DB_CONN_MAX_AGE (60) where the app is "
+        "deployed, or give the read a default of some seconds (60)"
+    )
+    assert found.effective_fix.safety.value == "none"
+    assert "djfix does not change it" in found.effective_fix.reason
+
+
+def test_dj_database_url_conn_max_age_of_zero_is_said_to_be_set(make_project):
+    settings = 'DATABASES = {"default": dj_database_url.config(conn_max_age=0)}\n'
+    project = make_project(
+        {"mysite/settings.py": HEADER + settings, "requirements.txt": "Django==5.2"}
+    )
+    found = findings_of(item11, project)
+    assert [f.code for f in found] == ["DJ110", "DJ111"]
+    assert found[0].message.startswith("DATABASES['default'] sets CONN_MAX_AGE to 0, so")
+    assert found[0].effective_fix.safety.value == "safe"
+
+
 def test_health_checks_turned_off(make_project):
     settings = (
         'DATABASES = {"default": {"ENGINE": "x", "CONN_MAX_AGE": 60,'
@@ -201,6 +245,14 @@ CONN_MAX_AGE_CASES = {
         DATABASES = {
             "default": env.db("DATABASE_URL"),
             "replica": {**env.db("REPLICA_DATABASE_URL"), "CONN_MAX_AGE": 0},
+        }
+        """,
+    "dj-database-url-zero": """\
+        DATABASES = {
+            "default": dj_database_url.config(
+                default="postgres://localhost/shop",
+                conn_max_age=0,
+            ),
         }
         """,
     "later-assignment": """\

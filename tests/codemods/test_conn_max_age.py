@@ -315,6 +315,60 @@ def test_dj_database_url_conn_max_age_is_kept() -> None:
     assert not result.reads_variable
 
 
+def test_dj_database_url_zero_conn_max_age_read_from_the_environment() -> None:
+    # conn_max_age=0 counted as set would leave the finding standing after the fix
+    result = check(
+        """\
+        DATABASES = {
+            "default": dj_database_url.config(
+                conn_max_age=0,
+                conn_health_checks=True,
+            ),
+            "replica": dj_database_url.config(
+                env="REPLICA_URL",
+                conn_max_age=None,
+            ),
+        }
+        """,
+        """\
+        DATABASES = {
+            "default": dj_database_url.config(
+                conn_max_age=env.int("CONN_MAX_AGE", default=60),
+                conn_health_checks=True,
+            ),
+            "replica": {
+                **dj_database_url.config(
+                    env="REPLICA_URL",
+                    conn_max_age=env.int("CONN_MAX_AGE", default=60),
+                ),
+                "CONN_HEALTH_CHECKS": True,
+            },
+        }
+        """,
+    )
+    assert result.reads_variable
+    assert [s for s, _ in result.rewritten] == ["DATABASES['default']", "DATABASES['replica']"]
+
+
+def test_dj_database_url_conn_max_age_from_a_name_is_kept() -> None:
+    # the name's default is the author's (item 11 reports a zero one, without a fix)
+    check(
+        """\
+        DB_CONN_MAX_AGE = env.int("DB_CONN_MAX_AGE", default=0)
+        DATABASES = {"default": dj_database_url.config(conn_max_age=DB_CONN_MAX_AGE)}
+        """,
+        """\
+        DB_CONN_MAX_AGE = env.int("DB_CONN_MAX_AGE", default=0)
+        DATABASES = {
+            "default": {
+                **dj_database_url.config(conn_max_age=DB_CONN_MAX_AGE),
+                "CONN_HEALTH_CHECKS": True,
+            }
+        }
+        """,
+    )
+
+
 def test_spread_alias_dict_gets_keys_at_the_end() -> None:
     check(
         """\
