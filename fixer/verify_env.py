@@ -32,6 +32,7 @@ from fixer.analysis.app_server import app_modules
 from fixer.analysis.image import copy_words, final_workdir, is_web_server_image, stage_chain
 from fixer.analysis.required_settings import required_variables
 from fixer.analysis.variables import numeric_variables
+from fixer.fixes.item01_server import server_choice
 from fixer.parsers.commands import server_invocations
 from fixer.parsers.dockerfile import Dockerfile, Instruction
 from fixer.parsers.shell import ScriptCommand, split_shell
@@ -77,6 +78,9 @@ class Variable:
     numeric: bool = False
     #: the settings raise when it is unset or empty (`if not HOSTS: raise ...`), default or not
     required: bool = False
+    #: every read runs only where the variable is set (`if "X" in os.environ: X = ...`): a
+    #: run leaves it unset, as a deployment that does not use it does
+    only_where_set: bool = False
 
 
 @dataclass
@@ -184,6 +188,17 @@ def settings_variables(project: ProjectModel) -> dict[str, Variable]:
             if use.ref is not None:
                 entry.cast = entry.cast or use.ref.cast
                 entry.has_default = entry.has_default or use.ref.has_default
+    guarded: dict[str, bool] = {}
+    for dotted in seen:
+        module = project.settings_modules.get(dotted)
+        for use in module.env_uses if module else []:
+            if use.var:
+                # a read with a default (the test `os.getenv("X")` itself) needs no value
+                optional = use.guarded or (use.ref is not None and use.ref.has_default)
+                guarded[use.var] = guarded.get(use.var, True) and optional
+    for var, only in guarded.items():
+        if only and var in found:
+            found[var].only_where_set = True
     for var in required_variables(project):
         found.setdefault(var, Variable(var)).required = True
     return found
@@ -569,7 +584,7 @@ def build_env(
     for var in variables.values():
         # a variable with a default in the settings keeps it: that is the production value,
         # where `.env.example` often holds a developer's (SESSION_COOKIE_SECURE=False)
-        if var.has_default and not var.required:
+        if (var.has_default or var.only_where_set) and not var.required:
             continue
         values[var.name] = example[var.name] if var.name in example else _placeholder(var)
         if values[var.name] == "verify-placeholder" and _PRIVATE_KEY_NAME.search(var.name):
@@ -899,11 +914,23 @@ def server_command(project: ProjectModel) -> ServerCommand:
                     return _checked(ServerCommand(found[0], found[1], f"{rel} web"))
     if project.wsgi_application:
         module, _, name = project.wsgi_application.rpartition(".")
-        return ServerCommand(
-            "gunicorn",
-            [f"{module}:{name}"],
-            "no Dockerfile: gunicorn with the project's WSGI application",
-        )
+        if project.module_path(module) is not None:
+            return ServerCommand(
+                "gunicorn",
+                [f"{module}:{name}"],
+                "no Dockerfile: gunicorn with the project's WSGI application",
+            )
+        # WSGI_APPLICATION names a module that is not there (left from the project template
+        # in an ASGI-only project): the server the generated image would start
+        choice = server_choice(project)
+        if not choice.files:
+            server, args = _chosen_server(choice.server, choice.target)
+            return ServerCommand(
+                server,
+                args,
+                f"no Dockerfile: {project.wsgi_application} (WSGI_APPLICATION) is no module of "
+                f"the project, so {choice.target} as the generated image serves it",
+            )
     # no WSGI_APPLICATION (Django then serves get_wsgi_application()): the wsgi.py beside the
     # settings is the one `startproject` wrote and the project's own start commands serve
     module = next((m for m in app_modules(project) if m.rpartition(".")[2] == "wsgi"), None)
@@ -914,6 +941,13 @@ def server_command(project: ProjectModel) -> ServerCommand:
             f"no Dockerfile: gunicorn with {module} (WSGI_APPLICATION is not set)",
         )
     return ServerCommand(None, [], "", "no Dockerfile and no WSGI application found")
+
+
+def _chosen_server(server: str, target: str) -> tuple[str, list[str]]:
+    """(server, arguments) verify runs for the generated image's choice (`server_choice`)."""
+    if server == "gunicorn-uvicorn":
+        return "gunicorn", [target, "--worker-class", "uvicorn.workers.UvicornWorker"]
+    return server, [target]
 
 
 def _instruction_commands(inst: Instruction) -> list[ScriptCommand]:

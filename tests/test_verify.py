@@ -206,6 +206,19 @@ def test_a_database_url_the_settings_take_apart_themselves_names_verifys_databas
     assert "pw-123456" in env.secrets
 
 
+def test_a_variable_read_only_where_it_is_set_is_left_unset(make_project, tmp_path):
+    # etesync's shape: a placeholder in DJANGO_STATIC_ROOT became STATIC_ROOT, a folder the
+    # app then failed to find at start
+    settings = (
+        "import os\nINSTALLED_APPS = []\nSECRET_KEY = os.environ['SECRET_KEY']\n"
+        "STATIC_ROOT = 'static'\n"
+        "if 'DJANGO_STATIC_ROOT' in os.environ:\n"
+        "    STATIC_ROOT = os.environ['DJANGO_STATIC_ROOT']\n"
+    )
+    env = verify_env.build_env(make_project({"mysite/settings.py": settings}), tmp_path / "v")
+    assert "DJANGO_STATIC_ROOT" not in env.values and "SECRET_KEY" in env.values
+
+
 def test_piecewise_database_from_url(make_project, tmp_path):
     project = make_project({"mysite/settings.py": PIECEWISE})
     url = "postgres://u:pw-123456@127.0.0.1:5432/fresh"
@@ -601,6 +614,27 @@ def test_server_from_a_script_the_cmd_script_runs(make_project):
         "--bind",
         "127.0.0.1:5000",
     ]
+
+
+def test_no_dockerfile_and_a_stale_wsgi_application_serves_the_asgi_module(make_project):
+    # etesync's shape: WSGI_APPLICATION left from the template names a module that is not
+    # there; the project serves its asgi.py (with uvicorn, from a script in docker/)
+    tree = {
+        "mysite/settings.py": "INSTALLED_APPS = []\nWSGI_APPLICATION = 'mysite.wsgi.application'\n",
+        "mysite/asgi.py": (
+            "from django.core.asgi import get_asgi_application\n"
+            "application = get_asgi_application()\n"
+        ),
+        "requirements.txt": "Django==5.2\nuvicorn==0.30.0\n",
+    }
+    server = verify_env.server_command(make_project(tree))
+    assert (server.server, server.args) == (
+        "gunicorn",
+        ["mysite.asgi:application", "--worker-class", "uvicorn.workers.UvicornWorker"],
+    )
+    assert "mysite.wsgi.application (WSGI_APPLICATION) is no module of the project" in (
+        server.origin
+    )
 
 
 def test_server_from_the_entrypoint_script(make_project):
