@@ -132,6 +132,8 @@ class _Evaluator:
         self.dotted = ""
         self._open: dict[int, _OpenUses] = {}  # by id of the SettingsModule written
         self._conditional = False  # the statement being evaluated runs under a condition
+        # the variables the blocks being evaluated run only with (`if "X" in os.environ:`)
+        self._present: frozenset[str] = frozenset()
 
     def _open_uses(self) -> _OpenUses:
         found = self._open.get(id(self.mod))
@@ -207,7 +209,12 @@ class _Evaluator:
             self._note_required(stmt)
             test = self.eval(stmt.test)
             if isinstance(test, (Unknown, EnvRef, dict, list)):
-                self._block(stmt.body, True)
+                outer = self._present
+                self._present = outer | self._presence_tested(stmt.test)
+                try:
+                    self._block(stmt.body, True)
+                finally:
+                    self._present = outer
                 self._block(stmt.orelse, True)
             elif test:
                 self._block(stmt.body, conditional)
@@ -226,6 +233,33 @@ class _Evaluator:
         elif isinstance(stmt, ast.FunctionDef):
             self._define(stmt, conditional)
         # other definitions do not change settings at import time.
+
+    def _presence_tested(self, test: ast.expr) -> frozenset[str]:
+        """The variables `test` is true only with: `"X" in os.environ`, `os.getenv("X")`,
+        `os.environ.get("X")`, and the terms of an `and` of them."""
+        terms = (
+            test.values if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And) else [test]
+        )
+        found: set[str] = set()
+        for term in terms:
+            if (
+                isinstance(term, ast.Compare)
+                and len(term.ops) == 1
+                and isinstance(term.ops[0], ast.In)
+                and isinstance(term.left, ast.Constant)
+                and isinstance(term.left.value, str)
+                and self._qualify(_dotted_name(term.comparators[0]) or "") == "os.environ"
+            ):
+                found.add(term.left.value)
+            elif (
+                isinstance(term, ast.Call)
+                and term.args
+                and isinstance(term.args[0], ast.Constant)
+                and isinstance(term.args[0].value, str)
+                and self._qualify(_dotted_name(term.func) or "") in ("os.getenv", "os.environ.get")
+            ):
+                found.add(term.args[0].value)
+        return frozenset(found)
 
     def _note_required(self, stmt: ast.If) -> None:
         """`if not HOSTS:` (`HOSTS is None`, `HOSTS == ""`, `not os.getenv("HOSTS")`, terms of
@@ -774,6 +808,7 @@ class _Evaluator:
                 ref,
                 default_node is None or _literal_node(default_node),
                 self._conditional,
+                var in self._present,
             )
         )
         return ref

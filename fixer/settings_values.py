@@ -224,6 +224,9 @@ class EnvUse:
     literal_default: bool = True  # no default, or one written as a literal (not `not DEBUG`)
     #: made in a block that runs only under a condition (`if "X" in os.environ:`, try/except)
     conditional: bool = False
+    #: made in a block that runs only where the variable is set (`if "X" in os.environ:`,
+    #: `if os.getenv("X"):`): unset, the read never runs
+    guarded: bool = False
 
 
 @dataclass

@@ -109,3 +109,24 @@ def test_reads_of_a_replaced_database_setting_get_build_values(make_project):
     assert env["DB_NAME"] == "build-only"
     assert "DB_HOST" not in env
     assert env["PRIMARY_DB_URI"].startswith("sqlite:")
+
+
+def test_a_variable_read_only_where_it_is_set_gets_no_build_value(make_project):
+    # etesync's shape: STATIC_ROOT from the variable only where it is set; a build value would
+    # become STATIC_ROOT ('build-only'), and the stage would collect there
+    settings = (
+        "import os\nfrom pathlib import Path\nBASE_DIR = Path(__file__).resolve().parent.parent\n"
+        'SECRET_KEY = os.environ["SECRET_KEY"]\nINSTALLED_APPS = []\n'
+        'STATIC_ROOT = BASE_DIR / "static"\n'
+        'if "DJANGO_STATIC_ROOT" in os.environ:\n'
+        '    STATIC_ROOT = os.environ["DJANGO_STATIC_ROOT"]\n'
+        'if os.getenv("MEDIA_DIR") and os.getenv("MEDIA_URL"):\n'
+        '    MEDIA_ROOT = os.environ["MEDIA_DIR"]\n'
+        'if os.getenv("STRICT") == "1":\n'
+        '    API_TOKEN = os.environ["API_TOKEN"]\n'
+    )
+    project = make_project({"mysite/settings.py": settings})
+    env = build_environment(project)
+    assert "DJANGO_STATIC_ROOT" not in env and "MEDIA_DIR" not in env
+    # read under another condition: it still needs a value where that condition holds
+    assert "SECRET_KEY" in env and "API_TOKEN" in env

@@ -488,3 +488,23 @@ def test_reads_under_a_membership_test_are_conditional(tmp_path):
     conditional = {u.var: u.conditional for u in s.env_uses if u.var}
     assert conditional["SECRET_KEY"] is False
     assert conditional["SSL_KEYFILE"] is True
+
+
+def test_a_read_only_where_its_variable_is_set_is_guarded(tmp_path):
+    s = evaluate(
+        tmp_path,
+        {
+            "mysite/settings.py": """\
+                import os
+                if "STATIC_DIR" in os.environ:
+                    STATIC_ROOT = os.environ["STATIC_DIR"]
+                if os.getenv("A") and os.environ.get("B"):
+                    X = os.environ["A"] + os.environ["C"]
+                if not os.getenv("DEBUG"):
+                    KEY = os.environ["KEY"]
+            """
+        },
+    )
+    guarded = {(u.var, u.line): u.guarded for u in s.env_uses}
+    assert guarded[("STATIC_DIR", 3)] and guarded[("A", 5)]
+    assert not guarded[("C", 5)] and not guarded[("KEY", 7)] and not guarded[("A", 4)]

@@ -116,9 +116,22 @@ def build_environment(project: ProjectModel) -> dict[str, str]:
     for assignment in settings.names.values():
         _env_refs(assignment.value, refs)
     out: dict[str, str] = {}
+    # read only where it is set (`if "X" in os.environ: STATIC_ROOT = os.environ["X"]`): the
+    # build leaves it unset, so the branch does not run (a value would become STATIC_ROOT)
+    unguarded = {
+        use.var
+        for use in settings.env_uses
+        if use.var and not use.guarded and not (use.ref is not None and use.ref.has_default)
+    }
+    # (a URL read so keeps its build value: the branch it chooses then runs on SQLite)
+    guarded = {
+        use.var
+        for use in settings.env_uses
+        if use.var and use.guarded and (use.ref is None or use.ref.cast in (None, "str", "path"))
+    } - unguarded
     for ref in refs:
         var = ref.var or _URL_CAST_DEFAULT_VARS.get(ref.cast or "")
-        if var and not ref.has_default:
+        if var and not ref.has_default and var not in guarded:
             out.setdefault(var, placeholder(var, ref.cast))
     numeric = numeric_variables(project)
     debug = settings.get("DEBUG")
@@ -133,7 +146,7 @@ def build_environment(project: ProjectModel) -> dict[str, str]:
         )
     known = {ref.var for ref in refs}
     for use in settings.env_uses:
-        if use.var and use.var not in known and use.var not in out:
+        if use.var and use.var not in known and use.var not in out and use.var not in guarded:
             if use.setting == "DEBUG":
                 out[use.var] = "0" if use.var in numeric else "False"
             elif _subscript_read(project, use.path, use.line, use.column):

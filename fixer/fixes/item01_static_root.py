@@ -28,7 +28,7 @@ from fixer.analysis.app_paths import IMAGE_APP_DIR, AppPath, data_paths, image_p
 from fixer.analysis.local_config import local_modules
 from fixer.django_runner import SettingPath, settings_paths
 from fixer.project import ProjectModel
-from fixer.settings_values import Unknown
+from fixer.settings_values import EnvRef, Unknown
 
 #: where collectstatic writes in the image when djfix knows no better
 DEFAULT_STATIC_ROOT = "/app/staticfiles"
@@ -64,7 +64,7 @@ def static_paths(
         return path.rstrip("/"), url_path, notes
     if value is None:
         return DEFAULT_STATIC_ROOT, url_path, notes
-    text = value.expr if isinstance(value, Unknown) else repr(value)
+    text = _described(value)
     computed = (options or {}).get(OPTION)
     if isinstance(computed, ComputedStaticRoot):
         for path, shown in computed.data:
@@ -192,3 +192,14 @@ def data_paths_computed(project: ProjectModel, options: dict[str, Any] | None) -
         known = {p.setting for p in out}
         out.extend(path for path, _ in computed.data if path.setting not in known)
     return out
+
+
+def _described(value: object) -> str:
+    """A setting's value as a note shows it: the expression djfix could not read, the variable
+    it is read from, or the value."""
+    if isinstance(value, Unknown):
+        return value.expr
+    if isinstance(value, EnvRef):
+        default = f", by default {value.default!r}" if value.has_default else ""
+        return f"read from {value.var}{default}" if value.var else "read from the environment"
+    return repr(value)
