@@ -306,6 +306,17 @@ def _server(
     return False, "error", _hide(last, spec["password"])
 
 
+#: what Django says where the server's driver is not installed
+_NO_DRIVER = re.compile(
+    r"Error loading (?:psycopg|MySQLdb)|No module named '?(?:psycopg|MySQLdb|pymysql)"
+    r"|Did you install mysqlclient"
+)
+
+
+def _no_driver(message: str) -> bool:
+    return bool(_NO_DRIVER.search(message or ""))
+
+
 def _why(kind: str, message: str) -> str:
     return "permission denied" if kind == "permission" else message
 
@@ -347,6 +358,17 @@ def run_database(
         # database of that name is one it created
         _server("drop", given, name, python, cwd, env)
         raise
+    if not done and _no_driver(message):
+        # the interpreter has no driver for the server: a run on it could not even load the
+        # settings' database backend, so every run (before and after a change alike) uses the
+        # SQLite file of its temporary folder
+        yield RunDatabase(
+            None,
+            note=f"--database-url is not used: the interpreter has no {engine_of(given)} driver "
+            f"for {label} ({message}); the run uses a new SQLite file in its temporary folder "
+            "(install the driver to run on the server)",
+        )
+        return
     if not done:
         if kind == "timeout":
             # the server may still finish the CREATE it was asked for: a database of this

@@ -246,6 +246,23 @@ def test_no_right_to_create_reuses_the_given_database_and_says_so(tmp_path):
     assert [action for action, _ in requests(tmp_path)] == ["create"]  # nothing dropped
 
 
+def test_no_driver_for_the_server_runs_on_sqlite_and_says_so(tmp_path):
+    # a project on SQLite whose dependencies hold no PostgreSQL driver (etesync): a run given
+    # the server could not load the database backend, before a change or after it
+    python = stand_in(
+        tmp_path,
+        "echo 'DJFIX-DATABASE-ERROR error Error loading psycopg2 or psycopg module'; exit 1",
+    )
+    with run_database(URL, used=True, python=str(python), cwd=tmp_path, env=env()) as db:
+        assert db.url is None and db.created == ""
+    assert db.note == (
+        "--database-url is not used: the interpreter has no postgresql driver for shop on "
+        "127.0.0.1:5432 (Error loading psycopg2 or psycopg module); the run uses a new SQLite "
+        "file in its temporary folder (install the driver to run on the server)"
+    )
+    assert [action for action, _ in requests(tmp_path)] == ["create"]  # nothing dropped
+
+
 def test_an_error_quoting_the_password_is_masked(tmp_path):
     python = stand_in(
         tmp_path,
@@ -258,10 +275,10 @@ def test_an_error_quoting_the_password_is_masked(tmp_path):
 
 
 def test_an_interpreter_that_crashes_reuses_the_given_database(tmp_path):
-    python = stand_in(tmp_path, "echo 'ImportError: No module named psycopg2'; exit 1")
+    python = stand_in(tmp_path, "echo 'Fatal Python error: Segmentation fault'; exit 1")
     with run_database(URL, used=True, python=str(python), cwd=tmp_path, env=env()) as db:
         pass
-    assert db.reused == "ImportError: No module named psycopg2"
+    assert db.reused == "Fatal Python error: Segmentation fault"
 
 
 def test_an_extension_the_new_database_could_not_get_is_named(tmp_path):
