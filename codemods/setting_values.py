@@ -49,25 +49,31 @@ DB_URL_KEYS = {"ENGINE", "NAME", "USER", "PASSWORD", "HOST", "PORT"}
 def secret_key_has_fallback(module: cst.Module) -> bool:
     """Whether module-level code replaces an unset SECRET_KEY itself: an `if` whose test reads
     SECRET_KEY and whose body assigns it (`if not SECRET_KEY: SECRET_KEY = make_key()`). There
-    an empty default is the author's signal to generate a key, not a missing one."""
+    an empty default is the author's signal to generate a key, not a missing one.
 
-    class _Finder(cst.CSTVisitor):
-        found = False
-
-        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-            return False
-
-        def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-            return False
-
-        def visit_If(self, node: cst.If) -> bool:
-            if _reads_secret_key(node.test) and _assigns_secret_key(node.body):
-                self.found = True
-            return not self.found
-
-    finder = _Finder()
-    module.visit(finder)
-    return finder.found
+    Only the module's statements and the blocks of its compound statements are looked at (not
+    every node, nor functions and classes): a visit of the whole tree cost a long settings
+    module about as much as the rewrite itself."""
+    todo: list[cst.CSTNode] = list(module.body)
+    while todo:
+        stmt = todo.pop()
+        if isinstance(stmt, (cst.FunctionDef, cst.ClassDef, cst.SimpleStatementLine)):
+            continue
+        if (
+            isinstance(stmt, cst.If)
+            and _reads_secret_key(stmt.test)
+            and _assigns_secret_key(stmt.body)
+        ):
+            return True
+        for name in ("body", "orelse", "finalbody"):
+            block = getattr(stmt, name, None)
+            if isinstance(block, cst.BaseSuite):
+                todo.extend(block.body)  # type: ignore[arg-type]
+            elif isinstance(block, (cst.If, cst.Else, cst.Finally)):
+                todo.append(block)  # `elif` is an If in the first one's orelse
+        for handler in getattr(stmt, "handlers", ()):
+            todo.append(handler)
+    return False
 
 
 def _reads_secret_key(test: cst.BaseExpression) -> bool:

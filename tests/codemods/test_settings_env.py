@@ -2400,6 +2400,10 @@ def test_a_long_module_walks_only_the_ifs_of_pieces_that_name_databases(monkeypa
         "if not SECRET_KEY or (SECRET_KEY in DEFAULT_KEYS and not DEBUG):\n"
         "    SECRET_KEY = secrets.token_urlsafe(50)\n"
         "    warnings.warn('a random key was generated')\n",
+        # in an elif, and inside a try block: statements of the module all the same
+        "if DEBUG:\n    pass\nelif not SECRET_KEY:\n    SECRET_KEY = secrets.token_urlsafe(50)\n",
+        "try:\n    import x\nexcept ImportError:\n    if not SECRET_KEY:\n"
+        "        SECRET_KEY = secrets.token_urlsafe(50)\n",
     ],
 )
 def test_secret_key_empty_default_with_own_fallback_is_left(fallback: str) -> None:
