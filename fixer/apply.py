@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from typing import Any
 
 from fixer import git, pr_body, templating
@@ -206,6 +207,14 @@ def _late_findings(ctx: FixContext, mod: Any, selection: Selection) -> list[Find
     if item not in ctx.wanted_items or ctx.before.items.get(item) != "n/a":
         return []
     created = {c.rel for c in ctx.changeset.changes() if c.old is None and c.rel.endswith(".py")}
+    # only a module the settings import brings settings (not the common app's modules): looked
+    # for in the planned settings' text first, so most runs rediscover nothing here
+    texts = [
+        ctx.changeset.read(m.rel) or ""
+        for m in ctx.project.settings_modules.values()
+        if m.rel is not None
+    ]
+    created = {rel for rel in created if _imported_by(PurePosixPath(rel).stem, texts)}
     if not created:
         return []
     planned = rediscover(ctx.project, ctx.changeset)
@@ -217,6 +226,15 @@ def _late_findings(ctx: FixContext, mod: Any, selection: Selection) -> list[Find
             for f in mod.check(planned, ctx.options)
             if f.path in created and selection.wants(f.code)
         ]
+
+
+def _imported_by(stem: str, texts: list[str]) -> bool:
+    """Whether one of `texts` imports a module named `stem` (`from .local_env import *`)."""
+    pattern = re.compile(
+        rf"^\s*(?:from\s+[\w.]*\b{re.escape(stem)}\b\s+import|import\s+[\w.]*\b{re.escape(stem)}\b)",
+        re.M,
+    )
+    return any(pattern.search(text) for text in texts)
 
 
 class _Stager:
