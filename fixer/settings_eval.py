@@ -397,8 +397,10 @@ class _Evaluator:
             self.target.names[target.id] = a
             self.mod.own.append(a)
             end = getattr(stmt, "end_lineno", stmt.lineno) or stmt.lineno
+            items = value if isinstance(value, (list, tuple)) else ()
             for use in self._open_uses().take(self.rel, stmt.lineno, end):
                 use.setting = target.id
+                use.one_item = any(item is use.ref for item in items[:200])
         elif isinstance(target, (ast.Tuple, ast.List)):
             values = value if isinstance(value, (list, tuple)) else None
             for i, elt in enumerate(target.elts):

@@ -227,6 +227,8 @@ class EnvUse:
     #: made in a block that runs only where the variable is set (`if "X" in os.environ:`,
     #: `if os.getenv("X"):`): unset, the read never runs
     guarded: bool = False
+    #: the read is one item of the list its setting is assigned (`HOSTS = [env("HOST")]`)
+    one_item: bool = False
 
 
 @dataclass

@@ -81,6 +81,9 @@ class Variable:
     #: every read runs only where the variable is set (`if "X" in os.environ: X = ...`): a
     #: run leaves it unset, as a deployment that does not use it does
     only_where_set: bool = False
+    #: every read lands as one item of a list (`ALLOWED_HOSTS = [env("HOST")]`): a run writes
+    #: one value, not a list it would take whole as a single item
+    one_item: bool = False
 
 
 @dataclass
@@ -127,19 +130,29 @@ class RunEnv:
 # ---------------------------------------------------------------------------------------------
 
 
-def _walk(value: Any, path: tuple[str, ...], out: list[tuple[tuple[str, ...], EnvRef]]) -> None:
+def _walk(
+    value: Any,
+    path: tuple[str, ...],
+    out: list[tuple[tuple[str, ...], EnvRef]],
+    items: set[int] | None = None,
+) -> None:
+    """The reads in `value`, with the setting path each lands in; `items`: the indexes in
+    `out` of the reads that land as one item of a list (`[env("HOST")]`), not the whole value."""
     if isinstance(value, EnvRef):
         out.append((path, value))
     elif isinstance(value, EnvDict):
         out.append((path, value.ref))
         for key, item in list(value.items())[:200]:
-            _walk(item, (*path, str(key)), out)
+            _walk(item, (*path, str(key)), out, items)
     elif isinstance(value, dict):
         for key, item in list(value.items())[:200]:
-            _walk(item, (*path, str(key)), out)
+            _walk(item, (*path, str(key)), out, items)
     elif isinstance(value, (list, tuple, set)):
         for item in list(value)[:200]:
-            _walk(item, path, out)
+            start = len(out)
+            _walk(item, path, out, items)
+            if items is not None and isinstance(item, EnvRef):
+                items.update(range(start, len(out)))
 
 
 def _ref_name(ref: EnvRef) -> str | None:
@@ -157,12 +170,14 @@ def settings_variables(project: ProjectModel) -> dict[str, Variable]:
     found: dict[str, Variable] = {}
     for name, assignment in production.names.items():
         refs: list[tuple[tuple[str, ...], EnvRef]] = []
-        _walk(assignment.value, (name,), refs)
-        for path, ref in refs:
+        items: set[int] = set()
+        _walk(assignment.value, (name,), refs, items)
+        for index, (path, ref) in enumerate(refs):
             var = _ref_name(ref)
             if var is None:
                 continue
             entry = found.setdefault(var, Variable(var))
+            entry.one_item = (not entry.settings or entry.one_item) and index in items
             entry.settings.append(path)
             read = dict(ref.kwargs)
             # `bool(int(...))` parses the text as a number first: its value is written as one
@@ -185,6 +200,7 @@ def settings_variables(project: ProjectModel) -> dict[str, Variable]:
             entry = found.setdefault(use.var, Variable(use.var))
             if use.setting and not entry.settings:
                 entry.settings.append((use.setting,))
+                entry.one_item = use.one_item
             if use.ref is not None:
                 entry.cast = entry.cast or use.ref.cast
                 entry.has_default = entry.has_default or use.ref.has_default
@@ -610,7 +626,9 @@ def build_env(
         elif _setting_of(var, "ALLOWED_HOSTS"):
             # written the way the read takes it apart: `.split(" ")` needs spaces
             values[var.name] = (
-                '["127.0.0.1", "localhost"]'
+                "127.0.0.1"
+                if var.one_item and var.cast not in ("list", "tuple", "json")
+                else '["127.0.0.1", "localhost"]'
                 if var.cast == "json"
                 else var.separator.join(["127.0.0.1", "localhost"])
             )

@@ -343,6 +343,23 @@ def test_the_variable_a_database_setting_is_built_from_is_the_same_service(make_
     assert got == [("postgresql", "database", "DATABASES['default']", "DATABASE_URL")]
 
 
+def test_a_database_read_without_a_name_is_read_from_database_url(make_project):
+    # `env.db()` reads DATABASE_URL: the probes and verify's step 6 name that variable, not
+    # "set in the settings"
+    project = make_project(
+        {
+            "mysite/settings.py": """\
+                import environ
+                env = environ.Env()
+                INSTALLED_APPS = []
+                DATABASES = {"default": env.db()}
+            """
+        }
+    )
+    got = [(s.role, s.setting, s.env_var) for s in project.services]
+    assert got == [("database", "DATABASES['default']", "DATABASE_URL")]
+
+
 def test_database_engine_from_the_environment_is_a_networked_database(make_project):
     # ENGINE, HOST, ... read piece by piece, SQLite by default: production names a server
     project = make_project(

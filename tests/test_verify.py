@@ -284,6 +284,29 @@ def test_allowed_hosts_are_written_the_way_the_read_splits_them(
     assert env.values["DJANGO_ALLOWED_HOSTS"] == written
 
 
+BRANCHED_HOSTS = """\
+import environ
+
+env = environ.Env()
+if env("ALLOWED_HOSTS", default="") != "":
+    ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
+else:
+    ALLOWED_HOSTS = [env("ALLOWED_HOST", default="0.0.0.0"), "localhost"]
+"""
+
+
+@pytest.mark.parametrize(
+    "after", ["", 'if env.bool("DEBUG", default=False):\n    ALLOWED_HOSTS = ["*"]\n']
+)
+def test_a_host_read_as_one_item_of_the_list_gets_one_host(make_project, tmp_path, after):
+    # the variable is one item of ALLOWED_HOSTS: a comma list written there stays one host
+    # ('127.0.0.1,localhost'), and every request is refused; also where a DEBUG branch
+    # assigns ALLOWED_HOSTS last
+    project = make_project({"mysite/settings.py": BRANCHED_HOSTS + after})
+    env = verify_env.build_env(project, tmp_path / "v.sqlite3")
+    assert env.values["ALLOWED_HOST"] == "127.0.0.1"
+
+
 def test_debug_read_as_a_number_inside_bool_is_written_as_a_number(make_project, tmp_path):
     settings = 'import os\nDEBUG = bool(int(os.environ.get("DEBUG", "0")))\n'
     project = make_project({"mysite/settings.py": settings})

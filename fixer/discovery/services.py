@@ -82,11 +82,22 @@ def cache_kind(backend: Any) -> str | None:
     return None
 
 
+#: the variable a URL read given no name takes (`env.db()`, `env.cache()`,
+#: `dj_database_url.config()`)
+_UNNAMED_URL_VARS = {"db": "DATABASE_URL", "cache": "CACHE_URL"}
+
+
+def _unnamed_var(ref: EnvRef) -> str | None:
+    if ref.api not in ("django-environ", "dj-database-url"):
+        return None
+    return _UNNAMED_URL_VARS.get(ref.cast or ("db" if ref.api == "dj-database-url" else ""))
+
+
 def _location(value: Any) -> tuple[str | None, str | None]:
     """(masked location, env var) of a setting value that names a service."""
     if isinstance(value, EnvRef):
         default = value.default if value.has_default and isinstance(value.default, str) else None
-        return (mask_url(default) if default else None), value.var
+        return (mask_url(default) if default else None), value.var or _unnamed_var(value)
     if isinstance(value, str):
         return mask_url(value), None
     if isinstance(value, (list, tuple)) and value:

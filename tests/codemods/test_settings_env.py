@@ -1088,6 +1088,25 @@ def test_secret_named_settings() -> None:
         assert secret not in result.code
 
 
+def test_names_the_check_holds_no_secret_stay_as_written() -> None:
+    # a session key's name (the key a view stores the language under) and a public key end
+    # like secrets; the check does not report them, so the fix leaves them in the settings
+    # (moved, the deployment would read "" and list a name as a secret to rotate)
+    result = check(
+        """\
+        LANGUAGE_SESSION_KEY = "shop-language"
+        STRIPE_PUBLIC_KEY = "pk_test_shop"
+        MAIL_API_KEY = "k-0123456789"
+        """,
+        """\
+        LANGUAGE_SESSION_KEY = "shop-language"
+        STRIPE_PUBLIC_KEY = "pk_test_shop"
+        MAIL_API_KEY = env("MAIL_API_KEY", default="")
+        """,
+    )
+    assert [v[0] for v in variables(result)] == ["MAIL_API_KEY"]
+
+
 def test_url_with_credentials_keeps_a_default_without_them() -> None:
     result = check(
         """\
