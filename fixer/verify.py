@@ -225,6 +225,8 @@ def verify_project(
                 shown_urls={a: review_alias_url(shown, a) for a in urls} if shown else None,
             )
             run.review_url = shown
+            if database_url and db.url is None and db.note.startswith("--database-url is not used"):
+                run.url_unused = db.note
             run.build_args = dict(build_args or {})
             if db.created:
                 run.fresh_database = functools.partial(

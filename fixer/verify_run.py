@@ -129,6 +129,8 @@ class Run:
     #: review's own (`verify_review.REVIEW_DATABASE`), never the given database; None when
     #: the run has no server database
     review_url: str | None = None
+    #: why the --database-url given is not used (no driver for its server), "" otherwise
+    url_unused: str = ""
 
     @property
     def start_timeout(self) -> int:

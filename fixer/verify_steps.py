@@ -664,6 +664,9 @@ def step_database_down(run: Run, done: list[Step]) -> Step:
             "the database is SQLite here: no network database to take down "
             "(pass --database-url postgres://... to run this step)"
         )
+        if run.url_unused:
+            # it was passed: say why it could not be used, not to pass it
+            step.reason = f"the database is SQLite here: {run.url_unused}"
         return step
     if db.kind == "piecewise" and not {"HOST", "PORT"} & set(db.parts):
         # only the NAME (or the user) comes from a variable: the server stays where the

@@ -1228,3 +1228,39 @@ def test_the_folders_settings_write_to_are_made_in_the_copy(make_project, tmp_pa
     assert (project.root / "data").is_dir() and (project.root / "uploads").is_dir()
     assert not (project.root / "data" / "db.sqlite3").exists()
     assert not outside.parent.exists()  # outside the copy: the image's to make, never here
+
+
+def test_step_6_says_why_a_given_url_was_not_used(make_project, tmp_path):
+    # the interpreter had no driver for the server (verify_database): asking to pass
+    # --database-url, which was passed, would be a wrong message
+    from fixer.verify_run import Run
+    from fixer.verify_steps import step_database_down
+
+    project = make_project(
+        {
+            "mysite/settings.py": "import environ\nenv = environ.Env()\nINSTALLED_APPS = []\n"
+            'DATABASES = {"default": env.db("DATABASE_URL", default="sqlite:///x.sqlite3")}\n',
+            "mysite/wsgi.py": "application = None\n",
+        }
+    )
+    env = verify_env.build_env(project, tmp_path / "v.sqlite3")
+    run = Run(
+        project,
+        sys.executable,
+        project.root,
+        tmp_path,
+        env,
+        {},
+        project.root,
+        [],
+        verify_env.server_command(project),
+        None,
+    )
+    assert step_database_down(run, []).reason.endswith(
+        "(pass --database-url postgres://... to run this step)"
+    )
+    run.url_unused = "--database-url is not used: the interpreter has no postgresql driver"
+    assert step_database_down(run, []).reason == (
+        "the database is SQLite here: --database-url is not used: the interpreter has no "
+        "postgresql driver"
+    )
