@@ -947,14 +947,15 @@ class _Evaluator:
             if isinstance(receiver, str) and node.func.attr == "split":
                 sep = args[0] if args and isinstance(args[0], str) else None
                 return receiver.split(sep)
-        converter = self._converter(node.func)
+        function = self._project_function(node.func)
+        converter = function if isinstance(function, TextToBool) else None
         if converter is not None and len(args) == 1 and not kwargs and isinstance(args[0], EnvRef):
             # is_truthy(os.getenv("DEBUG", "False")): the read, which the setting's value is
             # the bool the function makes of (`fixer.analysis.production_values` applies it)
             called = _dotted_name(node.func) or converter.name
             local = dataclasses.replace(converter, name=called.rsplit(".", 1)[-1])
             return dataclasses.replace(args[0], converter=local)
-        helper = self._helper(node.func)
+        helper = function if isinstance(function, EnvHelper) else None
         if helper is not None:
             # envbool("DEBUG", "True"): the variable its first argument names
             read = read_arguments(node, helper, args, kwargs)
@@ -980,30 +981,18 @@ class _Evaluator:
             self._record_dynamic(node, "settings import a module chosen at run time")
         return Unknown(ast.unparse(node))
 
-    def _converter(self, func: ast.AST) -> TextToBool | None:
-        """The project's function `func` names that turns a text into a bool, bound in the
-        settings or in a project module named through its import."""
+    def _project_function(self, func: ast.AST) -> EnvHelper | TextToBool | None:
+        """The project's environment reader (`fixer.settings_helpers.env_reader`) or text-to-bool
+        function (`text_to_bool`) `func` names: a function of the settings (or one they import),
+        or of a project module named through its import (`envtools.envbool`)."""
+        found: Assignment | None = None
         if isinstance(func, ast.Name):
-            a = self.target.names.get(func.id)
-            return a.value if a is not None and isinstance(a.value, TextToBool) else None
-        if isinstance(func, ast.Attribute):
+            found = self.target.names.get(func.id)
+        elif isinstance(func, ast.Attribute):
             module = self._local_module(func.value)
             found = module.names.get(func.attr) if module is not None else None
-            if found is not None and isinstance(found.value, TextToBool):
-                return found.value
-        return None
-
-    def _helper(self, func: ast.AST) -> EnvHelper | None:
-        """The project's environment reader `func` names: a function of the settings (or one
-        they import), or of a project module named through its import (`envtools.envbool`)."""
-        if isinstance(func, ast.Name):
-            a = self.target.names.get(func.id)
-            return a.value if a is not None and isinstance(a.value, EnvHelper) else None
-        if isinstance(func, ast.Attribute):
-            module = self._local_module(func.value)
-            found = module.names.get(func.attr) if module is not None else None
-            if found is not None and isinstance(found.value, EnvHelper):
-                return found.value
+        if found is not None and isinstance(found.value, (EnvHelper, TextToBool)):
+            return found.value
         return None
 
     def _local_module(self, node: ast.AST) -> SettingsModule | None:

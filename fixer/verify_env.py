@@ -189,6 +189,7 @@ def settings_variables(project: ProjectModel) -> dict[str, Variable]:
                 entry.separator = read["split"] if read["split"] is not None else " "
     for var in numeric_variables(project):
         found.setdefault(var, Variable(var)).numeric = True
+    guarded: dict[str, bool] = {}  # variable -> every read of it runs only where it is set
     for dotted in seen:
         module = project.settings_modules.get(dotted)
         for use in module.env_uses if module else []:
@@ -204,17 +205,11 @@ def settings_variables(project: ProjectModel) -> dict[str, Variable]:
             if use.ref is not None:
                 entry.cast = entry.cast or use.ref.cast
                 entry.has_default = entry.has_default or use.ref.has_default
-    guarded: dict[str, bool] = {}
-    for dotted in seen:
-        module = project.settings_modules.get(dotted)
-        for use in module.env_uses if module else []:
-            if use.var:
-                # a read with a default (the test `os.getenv("X")` itself) needs no value
-                optional = use.guarded or (use.ref is not None and use.ref.has_default)
-                guarded[use.var] = guarded.get(use.var, True) and optional
+            # a read with a default (the test `os.getenv("X")` itself) needs no value
+            optional = use.guarded or (use.ref is not None and use.ref.has_default)
+            guarded[use.var] = guarded.get(use.var, True) and optional
     for var, only in guarded.items():
-        if only and var in found:
-            found[var].only_where_set = True
+        found[var].only_where_set = only
     for var in required_variables(project):
         found.setdefault(var, Variable(var)).required = True
     return found

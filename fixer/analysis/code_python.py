@@ -31,7 +31,15 @@ _GENERICS = frozenset({"list", "dict", "tuple", "set", "frozenset", "type"})
 
 
 def code_python(project: ProjectModel) -> tuple[Python, str] | None:
-    """(X.Y, where and why) of the newest Python feature the project's code needs, or None."""
+    """(X.Y, where and why) of the newest Python feature the project's code needs, or None.
+    Read once per run: each plan's choice of the image's Python and verify's of an interpreter
+    ask again, and the code on disk is the same for all of them."""
+    return project.cache.store.remember(
+        ("code-python", project.source_root), lambda: _code_python(project)
+    )
+
+
+def _code_python(project: ProjectModel) -> tuple[Python, str] | None:
     best: tuple[Python, str] | None = None
     files = list(app_python_files(project))
     files += [m.path for m in project.settings_modules.values() if m.path is not None]
